@@ -1,0 +1,146 @@
+"""Connection settings, validated once at the edge into a frozen object.
+
+Key names are the public contract (ARCHITECTURE.md): the first six match hotglue's tap so
+existing configs keep working. Every problem raises :class:`~intacct.errors.ConfigError`
+naming the key; secrets never appear in ``repr`` or in error messages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from intacct.errors import ConfigError
+
+__all__ = ["DEFAULT_API_URL", "ClientConfig"]
+
+DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+REQUIRED = ("sender_id", "sender_password", "user_id", "user_password", "company_id")
+SECRETS = ("sender_password", "user_password")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything :class:`~intacct.client.IntacctClient` needs to reach one company."""
+
+    sender_id: str
+    sender_password: str = field(repr=False)
+    user_id: str
+    user_password: str = field(repr=False)
+    company_id: str
+    entity_id: str = ""
+    api_url: str = DEFAULT_API_URL
+    auth_type: str = "session"
+    dtd_version: str = "3.0"
+    start_date: datetime | None = None
+    page_size: int = 1000
+    max_concurrency: int = 2
+    lookback_minutes: int = 0
+    timeout_s: float = 300.0
+    max_retries: int = 5
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> ClientConfig:
+        """Build from a tap/target/profile mapping; keys this class does not know are
+        ignored (Singer configs carry more). Empty strings count as missing."""
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in values.items() if k in known and v not in (None, "")}
+        for key in REQUIRED:
+            if key not in given:
+                raise ConfigError(key, "is required")
+        kwargs: dict[str, Any] = {}
+        for key, value in given.items():
+            kwargs[key] = _CONVERT.get(key, _string)(key, value)
+        config = cls(**kwargs)
+        config._validate()
+        return config
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, prefix: str = "INTACCT_"
+    ) -> ClientConfig:
+        """Build from ``INTACCT_<KEY>`` variables (upper-case key names)."""
+        env = os.environ if environ is None else environ
+        values = {f.name: env.get(prefix + f.name.upper()) for f in fields(cls)}
+        return cls.from_mapping(values)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values a log redactor must blank out wherever they appear."""
+        return tuple(getattr(self, key) for key in SECRETS)
+
+    def _validate(self) -> None:
+        url = urlsplit(self.api_url)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ConfigError("api_url", f"must be an http(s) URL, got {self.api_url!r}")
+        if self.auth_type not in ("session", "login"):
+            raise ConfigError("auth_type", f"must be 'session' or 'login', got {self.auth_type!r}")
+        if self.dtd_version not in ("3.0", "2.1"):
+            raise ConfigError("dtd_version", f"must be '3.0' or '2.1', got {self.dtd_version!r}")
+        _check_range("page_size", self.page_size, 1, 2000)
+        _check_range("max_concurrency", self.max_concurrency, 1, 64)
+        _check_range("lookback_minutes", self.lookback_minutes, 0, 60 * 24 * 31)
+        _check_range("max_retries", self.max_retries, 0, 20)
+        if not 0 < self.timeout_s <= 3600:
+            raise ConfigError("timeout_s", f"must be in (0, 3600] seconds, got {self.timeout_s}")
+
+
+def _check_range(key: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ConfigError(key, f"must be between {low} and {high}, got {value}")
+
+
+def _string(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(key, f"must be a string, got {type(value).__name__}")
+    return value.strip() if key not in SECRETS else value
+
+
+def _integer(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(key, f"must be an integer, got {type(value).__name__}")
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(key, f"must be an integer, got {value!r}") from None
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(key, f"must be a number, got {type(value).__name__}")
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(key, f"must be a number, got {value!r}") from None
+
+
+def _timestamp(key: str, value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                key, f"must be an ISO-8601 date or timestamp, got {value!r}"
+            ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _version(key: str, value: Any) -> str:
+    return _string(key, str(value))  # YAML and JSON configs may give the number 3.0
+
+
+_CONVERT: dict[str, Callable[[str, Any], Any]] = {
+    "start_date": _timestamp,
+    "page_size": _integer,
+    "max_concurrency": _integer,
+    "lookback_minutes": _integer,
+    "max_retries": _integer,
+    "timeout_s": _number,
+    "dtd_version": _version,
+}

@@ -1,0 +1,245 @@
+"""THE table that turns a gateway failure into an error class.
+
+Intacct reports almost every failure inside an HTTP 200 body, reuses ``XL03000006`` for
+four different problems and sometimes puts free text in ``errorno``. So a rule matches
+on the level (``http``, ``control``, ``authentication``, ``result``), the HTTP status,
+the error numbers and, where nothing else distinguishes cases, on known texts. Rules are
+tried in order; the first match wins. Every rule has a golden response under
+``tests/golden/responses/`` (named in ``fixture``) that a test classifies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from intacct.errors import (
+    AlreadyAppliedError,
+    AuthenticationError,
+    DuplicateError,
+    ErrorDetail,
+    GatewayError,
+    InvalidSessionError,
+    NotFoundError,
+    PermissionDeniedError,
+    SenderError,
+    ThrottledError,
+    TransactionAbortedError,
+    UnavailableError,
+    ValidationError,
+)
+from intacct.protocol.response import Response, Result
+
+__all__ = ["RULES", "Rule", "classify", "error_for_response", "error_for_result"]
+
+ROLLED_BACK = "XL03000009"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    error: type[GatewayError]
+    fixture: str
+    levels: frozenset[str] = frozenset({"http", "control", "authentication", "result"})
+    http_status: frozenset[int] | None = None
+    errorno: re.Pattern[str] | None = None
+    text: re.Pattern[str] | None = None
+
+    def matches(self, level: str, http_status: int, errors: Sequence[ErrorDetail]) -> bool:
+        if level not in self.levels:
+            return False
+        if self.http_status is not None and http_status not in self.http_status:
+            return False
+        if self.errorno is not None and not any(
+            e.errorno and self.errorno.search(e.errorno) for e in errors
+        ):
+            return False
+        return self.text is None or any(self.text.search(str(e)) for e in errors)
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_ANY = frozenset({"http", "control", "authentication", "result"})
+_CONTROL = frozenset({"http", "control"})
+_AUTH = frozenset({"authentication"})
+_RESULT = frozenset({"result"})
+
+RULES: tuple[Rule, ...] = (
+    # Throttling first: it can arrive at any level, as HTTP 429 or inside a 200 body.
+    Rule(ThrottledError, "throttled-http429-gw0010.xml", _ANY, http_status=frozenset({429})),
+    Rule(ThrottledError, "throttled-http429-gw0010.xml", _ANY, errorno=_re(r"^GW-0010$")),
+    Rule(
+        ThrottledError,
+        "throttled-rate-limit-text.xml",
+        _ANY,
+        text=_re(r"rate limit|too many (requests|concurrent)"),
+    ),
+    Rule(
+        UnavailableError,
+        "unavailable-try-again-later.xml",
+        _ANY,
+        text=_re(r"try again later|temporarily (off-?line|unavailable)|under maintenance"),
+    ),
+    Rule(
+        UnavailableError,
+        "unavailable-http503-xml.xml",
+        _ANY,
+        http_status=frozenset(range(500, 600)),
+    ),
+    # Control level: sender credentials, malformed request, company state.
+    Rule(
+        SenderError,
+        "control-bad-sender-credentials.xml",
+        _CONTROL,
+        text=_re(r"XML Partner ID or password|sender id"),
+    ),
+    Rule(ValidationError, "control-xml-parse-error.xml", _CONTROL, errorno=_re(r"^XL03000003$")),
+    Rule(
+        PermissionDeniedError,
+        "control-not-subscribed.xml",
+        _CONTROL,
+        text=_re(r"not authorized for XML|subscribe to the XML Gateway"),
+    ),
+    Rule(
+        AuthenticationError, "control-company-expired.xml", _CONTROL, errorno=_re(r"^PL04000055$")
+    ),
+    # [O] tap-intacct sees GW-0011 "Invalid Request" when an authentication value is wrong.
+    Rule(
+        AuthenticationError,
+        "http401-sign-in-incorrect.xml",
+        _CONTROL,
+        errorno=_re(r"^(XMLGW_JPP0002|GW-0011)$"),
+    ),
+    Rule(
+        AuthenticationError,
+        "http401-sign-in-incorrect.xml",
+        _CONTROL,
+        http_status=frozenset({401, 403}),
+    ),
+    # Authentication level: XL03000006 means four things; texts tell them apart.
+    Rule(
+        InvalidSessionError,
+        "auth-invalid-session.xml",
+        _AUTH,
+        text=_re(r"invalid session|session (has )?expired"),
+    ),
+    Rule(
+        SenderError,
+        "auth-sender-not-authorized.xml",
+        _AUTH,
+        text=_re(r"Web Services Authorization|not authorized to make Web Services"),
+    ),
+    Rule(
+        PermissionDeniedError,
+        "auth-entity-denied.xml",
+        _AUTH,
+        text=_re(r"not (authorized|permitted) .*(entity|location)|permission"),
+    ),
+    Rule(AuthenticationError, "auth-login-failure.xml", _AUTH),
+    # Result level.
+    Rule(
+        TransactionAbortedError,
+        "result-transaction-aborted.xml",
+        _RESULT,
+        errorno=_re(rf"^{ROLLED_BACK}$"),
+    ),
+    # [U] Intacct's exact answer to a uniqueid=true replay is undocumented; we expect a
+    # function failure that names the control id as already executed (emulator agrees).
+    Rule(
+        AlreadyAppliedError,
+        "result-replay-refused.xml",
+        _RESULT,
+        text=_re(r"control ?id\b.*already (been )?(executed|processed|used)"),
+    ),
+    Rule(DuplicateError, "result-duplicate.xml", _RESULT, errorno=_re(r"^BL34000061$")),
+    Rule(DuplicateError, "result-duplicate.xml", _RESULT, text=_re(r"already exists|duplicate")),
+    Rule(
+        PermissionDeniedError,
+        "result-permission-denied.xml",
+        _RESULT,
+        text=_re(r"permission|not authorized|access denied|not subscribed"),
+    ),
+    Rule(
+        ValidationError,
+        "result-unknown-object.xml",
+        _RESULT,
+        text=_re(
+            r"object definition .* not found|invalid fields? list|cannot be queried"
+            r"|unknown (field|object)"
+        ),
+    ),
+    Rule(
+        NotFoundError,
+        "result-not-found.xml",
+        _RESULT,
+        text=_re(
+            r"cannot find|non-existing|does not exist|not found|readMore failed"
+            r"|expired resultId"
+        ),
+    ),
+    Rule(
+        ValidationError,
+        "result-validation.xml",
+        _RESULT,
+        text=_re(r"query failed|illegal format|required|invalid"),
+    ),
+    Rule(
+        ValidationError, "result-validation.xml", _RESULT, errorno=_re(r"^(XL03000003|BL03000018)$")
+    ),
+)
+
+
+def classify(level: str, http_status: int, errors: Sequence[ErrorDetail]) -> type[GatewayError]:
+    """The error class for a failure; :class:`GatewayError` itself when no rule matches."""
+    for rule in RULES:
+        if rule.matches(level, http_status, errors):
+            return rule.error
+    return GatewayError
+
+
+def error_for_result(result: Result, *, http_status: int = 200) -> GatewayError | None:
+    """The error a failed or aborted result stands for, or ``None`` for a success.
+
+    ``failure`` and ``aborted`` both mean "not applied"; the cause is read from the
+    errors, not the status: a result with errors of its own (they precede the
+    ``XL03000009`` rollback notice) is classified by them, one whose only error is the
+    rollback notice is a :class:`TransactionAbortedError`.
+    """
+    if result.ok:
+        return None
+    own = [e for e in result.errors if e.errorno != ROLLED_BACK]
+    cls: type[GatewayError]
+    if own:
+        cls = classify("result", http_status, own)
+    elif result.errors or result.status == "aborted":
+        cls = TransactionAbortedError
+    else:
+        cls = GatewayError
+    return cls(
+        result.errors,
+        level="result",
+        http_status=http_status,
+        function=result.function,
+        control_id=result.controlid,
+    )
+
+
+def error_for_response(response: Response) -> GatewayError | None:
+    """The control- or authentication-level error of an answer, or ``None``.
+
+    Function failures are not raised here: each result carries its own outcome.
+    """
+    status = response.http_status
+    if not response.control.ok:
+        level = "control"
+        errors = response.errors
+    elif response.operation is not None and not response.operation.authentication.ok:
+        level = "authentication"
+        errors = response.operation.errors
+    elif status >= 400:
+        level, errors = "http", response.errors
+    else:
+        return None
+    return classify(level, status, errors)(errors, level=level, http_status=status)

@@ -1,0 +1,402 @@
+"""Parse a gateway answer into typed objects whose lists are always lists.
+
+The tree (``response`` → ``control`` / ``errormessage`` / ``operation`` →
+``authentication`` / ``errormessage`` / ``result``\\*) follows the 2.1 response DTD and
+the 3.0 answers seen in captures. Failures can sit at three levels — control,
+authentication, result — and this module only *reports* them; :mod:`.classify` decides
+what they mean. Values stay strings exactly as sent (whitespace included); the typed
+accessors convert on demand.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from intacct.errors import ErrorDetail, ResponseFormatError
+from intacct.protocol import xml
+from intacct.protocol.redact import excerpt
+
+__all__ = [
+    "Authentication",
+    "Control",
+    "Data",
+    "ListType",
+    "Operation",
+    "Record",
+    "Response",
+    "Result",
+    "parse_records_body",
+    "parse_response",
+]
+
+
+class Record(Mapping[str, str]):
+    """One record element: a read-only mapping of its leaf fields (tag → text).
+
+    Nested elements (owned lines, addresses, attachments) are in :meth:`nested`, always
+    as lists; a leaf that repeats is in :meth:`getlist`. Empty elements read as ``""``.
+    """
+
+    __slots__ = ("_repeated", "attributes", "children", "fields", "tag", "text")
+
+    def __init__(
+        self,
+        tag: str,
+        fields: dict[str, str],
+        children: dict[str, list[Record]] | None = None,
+        attributes: dict[str, str] | None = None,
+        text: str | None = None,
+        repeated: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.tag = tag
+        self.fields = fields
+        self.children = children or {}
+        self.attributes = attributes or {}
+        self.text = text
+        self._repeated = repeated or {}
+
+    def __getitem__(self, key: str) -> str:
+        return self.fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __repr__(self) -> str:
+        return f"Record({self.tag!r}, {self.fields!r})"
+
+    def nested(self, tag: str) -> list[Record]:
+        """Child elements named ``tag`` that have children of their own (always a list)."""
+        return self.children.get(tag, [])
+
+    def getlist(self, tag: str) -> list[str]:
+        """Every value of a leaf field, in document order (a list even if it occurs once)."""
+        if tag in self._repeated:
+            return list(self._repeated[tag])
+        return [self.fields[tag]] if tag in self.fields else []
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: leaf fields as strings, nested elements as lists of dicts."""
+        out: dict[str, Any] = dict(self.fields)
+        for tag, values in self._repeated.items():
+            out[tag] = list(values)
+        for tag, kids in self.children.items():
+            out[tag] = [kid.to_dict() for kid in kids]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    status: str | None
+    senderid: str | None = None
+    controlid: str | None = None
+    uniqueid: str | None = None
+    dtdversion: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    status: str | None
+    userid: str | None = None
+    companyid: str | None = None
+    locationid: str | None = None
+    clientid: str | None = None
+    clientstatus: str | None = None
+    sessiontimestamp: str | None = None
+    sessiontimeout: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True, slots=True)
+class ListType:
+    """The legacy (2.1-style) ``<listtype start end total>object</listtype>`` sibling."""
+
+    text: str
+    start: str | None = None
+    end: str | None = None
+    total: str | None = None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    """A result's ``<data>``: its attributes as sent and its child records in order."""
+
+    attributes: dict[str, str]
+    records: list[Record]
+
+    @property
+    def listtype(self) -> str | None:
+        return self.attributes.get("listtype")
+
+    @property
+    def count(self) -> int | None:
+        return _int(self.attributes.get("count"))
+
+    @property
+    def totalcount(self) -> int | None:
+        return _int(self.attributes.get("totalcount"))
+
+    @property
+    def numremaining(self) -> int | None:
+        return _int(self.attributes.get("numremaining"))
+
+    @property
+    def offset(self) -> int | None:
+        return _int(self.attributes.get("offset"))
+
+    @property
+    def result_id(self) -> str | None:
+        """The readMore cursor; ``None`` when absent or empty (nothing left to read)."""
+        return self.attributes.get("resultId") or None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: str | None
+    function: str | None
+    controlid: str | None
+    listtype: ListType | None = None
+    key: str | None = None
+    data: Data | None = None
+    errors: list[ErrorDetail] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    @property
+    def records(self) -> list[Record]:
+        """The records of ``<data>`` (also present on some failures); ``[]`` if none."""
+        return self.data.records if self.data is not None else []
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    authentication: Authentication
+    errors: list[ErrorDetail]
+    results: list[Result]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A whole gateway answer. ``errors`` are the response-level (control) errors."""
+
+    control: Control
+    errors: list[ErrorDetail]
+    operation: Operation | None
+    acknowledgement: str | None = None
+    http_status: int = 200
+
+    @property
+    def results(self) -> list[Result]:
+        return self.operation.results if self.operation is not None else []
+
+
+def _child_text(el: etree._Element, tag: str) -> str | None:
+    child = el.find(tag)
+    if child is None:
+        return None
+    return child.text or ""
+
+
+def _errors(parent: etree._Element) -> list[ErrorDetail]:
+    box = parent.find("errormessage")
+    if box is None:
+        return []
+    return [
+        ErrorDetail(
+            errorno=_child_text(err, "errorno"),
+            description=_child_text(err, "description"),
+            description2=_child_text(err, "description2"),
+            correction=_child_text(err, "correction"),
+        )
+        for err in box.iterfind("error")
+    ]
+
+
+def _record(el: etree._Element) -> Record:
+    fields: dict[str, str] = {}
+    children: dict[str, list[Record]] | None = None
+    repeated: dict[str, list[str]] | None = None
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if len(child):
+            if children is None:
+                children = {}
+            children.setdefault(tag, []).append(_record(child))
+            continue
+        text = child.text or ""
+        if tag in fields:
+            if repeated is None:
+                repeated = {}
+            repeated.setdefault(tag, [fields[tag]]).append(text)
+        else:
+            fields[tag] = text
+    attributes = {str(k): str(v) for k, v in el.attrib.items()} if el.attrib else None
+    own_text = el.text if not len(el) else None
+    return Record(str(el.tag), fields, children, attributes, own_text, repeated)
+
+
+def _data(el: etree._Element) -> Data:
+    records = [_record(child) for child in el if isinstance(child.tag, str)]
+    return Data(attributes={str(k): str(v) for k, v in el.attrib.items()}, records=records)
+
+
+def _result(el: etree._Element) -> Result:
+    listtype = el.find("listtype")
+    data = el.find("data")
+    return Result(
+        status=_child_text(el, "status"),
+        function=_child_text(el, "function"),
+        controlid=_child_text(el, "controlid"),
+        listtype=(
+            ListType(
+                listtype.text or "",
+                listtype.get("start"),
+                listtype.get("end"),
+                listtype.get("total"),
+            )
+            if listtype is not None
+            else None
+        ),
+        key=_child_text(el, "key"),
+        data=_data(data) if data is not None else None,
+        errors=_errors(el),
+    )
+
+
+def _authentication(el: etree._Element | None) -> Authentication:
+    if el is None:
+        return Authentication(status=None)
+    return Authentication(
+        status=_child_text(el, "status"),
+        userid=_child_text(el, "userid"),
+        companyid=_child_text(el, "companyid"),
+        locationid=_child_text(el, "locationid"),
+        clientid=_child_text(el, "clientid"),
+        clientstatus=_child_text(el, "clientstatus"),
+        sessiontimestamp=_child_text(el, "sessiontimestamp"),
+        sessiontimeout=_child_text(el, "sessiontimeout"),
+    )
+
+
+def _not_xml(body: bytes, http_status: int, why: str) -> ResponseFormatError:
+    return ResponseFormatError(why, http_status=http_status, excerpt=excerpt(body))
+
+
+def parse_response(body: bytes, *, http_status: int = 200) -> Response:
+    """Parse one gateway answer.
+
+    Raises :class:`~intacct.errors.ResponseFormatError` (with the HTTP status and a short
+    redacted excerpt) when the body is not a ``<response>`` document with a control status:
+    an HTML error page, an empty or truncated body.
+    """
+    if not body.strip():
+        raise _not_xml(body, http_status, "empty response body")
+    try:
+        root = xml.parse(body)
+    except xml.XMLSyntaxError as exc:
+        raise _not_xml(body, http_status, f"response is not XML ({exc.msg})") from None
+    if root.tag != "response":
+        raise _not_xml(body, http_status, f"unexpected root element <{root.tag!s}>")
+    control_el = root.find("control")
+    if control_el is None or control_el.find("status") is None:
+        raise _not_xml(body, http_status, "response has no control/status")
+    ack = root.find("acknowledgement")
+    operation_el = root.find("operation")
+    operation = None
+    if operation_el is not None:
+        operation = Operation(
+            authentication=_authentication(operation_el.find("authentication")),
+            errors=_errors(operation_el),
+            results=[_result(r) for r in operation_el.iterfind("result")],
+        )
+    return Response(
+        control=Control(
+            status=_child_text(control_el, "status"),
+            senderid=_child_text(control_el, "senderid"),
+            controlid=_child_text(control_el, "controlid"),
+            uniqueid=_child_text(control_el, "uniqueid"),
+            dtdversion=_child_text(control_el, "dtdversion"),
+        ),
+        errors=_errors(root),
+        operation=operation,
+        acknowledgement=_child_text(ack, "status") if ack is not None else None,
+        http_status=http_status,
+    )
+
+
+def _json_record(tag: str, obj: Mapping[str, Any]) -> Record:
+    fields: dict[str, str] = {}
+    children: dict[str, list[Record]] = {}
+    for key, value in obj.items():
+        if isinstance(value, Mapping):
+            children.setdefault(key, []).append(_json_record(key, value))
+        elif isinstance(value, list):
+            children.setdefault(key, []).extend(
+                _json_record(key, v if isinstance(v, Mapping) else {"value": v}) for v in value
+            )
+        else:
+            fields[key] = "" if value is None else str(value)
+    return Record(tag, fields, children)
+
+
+def parse_records_body(body: bytes, return_format: str, *, object_name: str = "") -> list[Record]:
+    """Records of a ``returnformat`` json/csv answer, which carries only data, no envelope.
+
+    [U] The documented JSON shape is an array of objects with string values; an object
+    wrapping a single array (``{"VENDOR": [...]}``) is accepted too. CSV has a header row
+    of field names. Callers check for an XML body first: failures still come as XML.
+    """
+    text = body.decode("utf-8-sig")
+    fmt = return_format.lower()
+    if fmt == "json":
+        try:
+            payload = json.loads(text) if text.strip() else []
+        except json.JSONDecodeError as exc:
+            raise ResponseFormatError(
+                f"returnformat json answer is not JSON ({exc.msg})", excerpt=excerpt(body)
+            ) from None
+        if isinstance(payload, Mapping) and len(payload) == 1:
+            payload = next(iter(payload.values()))
+        if isinstance(payload, Mapping):
+            payload = [payload]
+        if not isinstance(payload, list) or not all(isinstance(p, Mapping) for p in payload):
+            raise ResponseFormatError(
+                "returnformat json answer is not a list of objects", excerpt=excerpt(body)
+            )
+        return [_json_record(object_name, row) for row in payload]
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        return [
+            Record(object_name, {k: v or "" for k, v in row.items() if k is not None})
+            for row in reader
+        ]
+    raise ValueError(f"unknown return format {return_format!r} (expected xml, json or csv)")

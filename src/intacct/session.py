@@ -1,0 +1,118 @@
+"""API sessions: what ``getAPISession`` returned, and when it stops being valid.
+
+A session is bound to a company, a user, an entity (``locationid``, empty = top level)
+and an endpoint URL; later requests go to that endpoint. Its timeout slides: every
+answer carries a new ``sessiontimeout``. We refresh a little before it to avoid a
+round trip that is bound to fail.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from intacct.errors import ErrorDetail, PermissionDeniedError, ResponseFormatError
+from intacct.protocol.response import Authentication, Response
+
+__all__ = ["Session", "SessionState", "session_from_response"]
+
+REFRESH_MARGIN = timedelta(seconds=60)
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    sessionid: str = field(repr=False)
+    endpoint: str
+    locationid: str = ""
+    userid: str | None = None
+    companyid: str | None = None
+    expires_at: datetime | None = None
+
+    def expiring(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at - REFRESH_MARGIN
+
+
+def _check_endpoint(endpoint: str) -> str:
+    url = urlsplit(endpoint)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ResponseFormatError(f"getAPISession returned an unusable endpoint {endpoint!r}")
+    return endpoint
+
+
+def session_from_response(response: Response, *, expected_locationid: str) -> Session:
+    """Read ``data/api`` of a successful getAPISession answer.
+
+    The api block, not the authentication block, names the entity the new session is
+    bound to; if it is not the one asked for, using the session would read or write
+    the wrong entity, so that is refused.
+    """
+    result = response.results[0]
+    api = next((r for r in result.records if r.tag == "api"), None)
+    if api is None or not api.get("sessionid") or not api.get("endpoint"):
+        raise ResponseFormatError("getAPISession answer has no data/api sessionid and endpoint")
+    locationid = api.get("locationid", "")
+    if expected_locationid and locationid != expected_locationid:
+        raise PermissionDeniedError(
+            [ErrorDetail(None, description2=(
+                f"session is bound to entity {locationid or '(top level)'!r}, "
+                f"not the requested {expected_locationid!r}"))],
+            level="authentication",
+        )
+    auth = response.operation.authentication if response.operation else Authentication(None)
+    return Session(
+        sessionid=api["sessionid"],
+        endpoint=_check_endpoint(api["endpoint"]),
+        locationid=locationid,
+        userid=auth.userid,
+        companyid=auth.companyid,
+        expires_at=_timestamp(auth.sessiontimeout),
+    )
+
+
+class SessionState:
+    """The client's current session, shared safely between threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._session: Session | None = None
+
+    @property
+    def current(self) -> Session | None:
+        return self._session
+
+    def set(self, session: Session | None) -> None:
+        with self.lock:
+            self._session = session
+
+    def usable(self, now: datetime | None = None) -> Session | None:
+        session = self._session
+        if session is None or session.expiring(now or datetime.now(UTC)):
+            return None
+        return session
+
+    def slide(self, sessionid: str, auth: Authentication) -> None:
+        """Record the new timeout an answer carried for this session."""
+        expires = _timestamp(auth.sessiontimeout)
+        with self.lock:
+            session = self._session
+            if session is not None and session.sessionid == sessionid and expires is not None:
+                self._session = replace(session, expires_at=expires)
+
+    def invalidate(self, sessionid: str) -> None:
+        """Forget the session if it is still the one that failed (another thread may
+        already have replaced it)."""
+        with self.lock:
+            if self._session is not None and self._session.sessionid == sessionid:
+                self._session = None

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from intacct.client import IntacctClient
+from intacct.config import ClientConfig
+from intacct.retry import ExponentialBackoff, RetryPolicy
+
+from .fakegw import SENDER, USER, FakeGateway
+
+BASE_CONFIG: dict[str, Any] = {
+    "sender_id": SENDER[0],
+    "sender_password": SENDER[1],
+    "user_id": USER[0],
+    "company_id": USER[1],
+    "user_password": USER[2],
+    "api_url": "https://api.intacct.com/ia/xml/xmlgw.phtml",
+}
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def make_client(
+    gateway: FakeGateway, sleeps: Sleeps
+) -> Iterator[Callable[..., IntacctClient]]:
+    clients: list[IntacctClient] = []
+
+    def make(retry: RetryPolicy | None = None, **overrides: Any) -> IntacctClient:
+        kwargs = {k: overrides.pop(k) for k in ("idempotent_writes", "history") if k in overrides}
+        config = ClientConfig.from_mapping({**BASE_CONFIG, **overrides})
+        policy = retry or RetryPolicy(
+            max_attempts=4, sleep=sleeps, backoff=ExponentialBackoff(random=lambda: 0.5)
+        )
+        client = IntacctClient(config, http_transport=gateway.transport(), retry=policy, **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., IntacctClient]) -> IntacctClient:
+    return make_client()

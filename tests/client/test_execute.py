@@ -1,0 +1,158 @@
+"""Batching, per-function results, deterministic control ids, request headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from intacct import __version__
+from intacct.client import IntacctClient, is_applied
+from intacct.errors import (
+    DuplicateError,
+    NotFoundError,
+    RequestBuildError,
+    TransactionAbortedError,
+)
+from intacct.protocol import functions as fn
+from intacct.protocol.classify import error_for_result
+
+from .fakegw import Call, E, FakeGateway, error, record
+
+VENDORS = {"1": "V1", "2": "V2"}
+
+
+def _read(call: Call) -> object:
+    keys = (call.body.findtext("keys") or "").split(",")
+    found = [record("VENDOR", RECORDNO=k, VENDORID=VENDORS[k]) for k in keys if k in VENDORS]
+    return E("data", *found, listtype="VENDOR", count=str(len(found)))
+
+
+def _create(call: Call) -> object:
+    vendor = call.body[0]
+    if vendor.findtext("VENDORID") == "DUP":
+        return "Another Vendor with the given value(s) DUP already exists"
+    return E("data", record("vendor", RECORDNO="10", VENDORID=vendor.findtext("VENDORID")),
+             listtype="objects", count="1")
+
+
+def _delete(call: Call) -> object:
+    return f"Cannot find vendor with key '{call.body.findtext('keys')}' to delete."
+
+
+@pytest.fixture(autouse=True)
+def _handlers(gateway: FakeGateway) -> None:
+    gateway.handlers.update(read=_read, create=_create, delete=_delete)  # type: ignore[arg-type]
+
+
+def test_batch_returns_one_result_per_function_in_order(
+    client: IntacctClient, gateway: FakeGateway
+) -> None:
+    results = client.execute([
+        fn.Read("VENDOR", [1]),
+        fn.Delete("VENDOR", [99]),
+        fn.Create([("VENDOR", {"VENDORID": "V3", "NAME": "Three"})]),
+        fn.Read("VENDOR", [2]),
+    ])
+    assert [r.function for r in results] == ["read", "delete", "create", "read"]
+    assert [r.ok for r in results] == [True, False, True, True]
+    assert results[0].records[0]["VENDORID"] == "V1"
+    assert results[3].records[0]["VENDORID"] == "V2"
+    assert isinstance(error_for_result(results[1]), NotFoundError)
+    assert len(gateway.requests) == 2  # session + one batch
+    assert [c.controlid for c in gateway.calls[1:]] == [r.controlid for r in results]
+
+
+def test_failed_write_is_reported_with_its_record(client: IntacctClient) -> None:
+    ok, dup = client.create("VENDOR", [{"VENDORID": "V5"}, {"VENDORID": "DUP"}])
+    assert ok.ok and ok.records[0]["RECORDNO"] == "10"
+    error = error_for_result(dup)
+    assert isinstance(error, DuplicateError)
+    assert error.control_id == dup.controlid and "DUP" in str(error)
+
+
+def test_call_raises_the_classified_error(client: IntacctClient) -> None:
+    with pytest.raises(NotFoundError, match="Cannot find vendor with key '7'"):
+        client.delete("VENDOR", [7])
+
+
+def test_write_controlids_are_deterministic_and_uniqueid_is_on(
+    client: IntacctClient, gateway: FakeGateway
+) -> None:
+    first = client.create("VENDOR", [{"VENDORID": "V5", "NAME": "Five"}])[0]
+    again = client.execute([fn.Create([("VENDOR", {"VENDORID": "V5", "NAME": "Five"})])])[0]
+    other = client.create("VENDOR", [{"VENDORID": "V5", "NAME": "Six"}])[0]
+    assert first.controlid == again.controlid != other.controlid
+    assert first.ok and is_applied(again) and not again.ok  # replay refused, not re-applied
+    assert gateway.requests[-1].uniqueid == "true"
+
+
+def test_reads_use_fresh_controlids_and_no_uniqueid(
+    client: IntacctClient, gateway: FakeGateway
+) -> None:
+    a = client.execute([fn.Read("VENDOR", [1])])[0]
+    b = client.execute([fn.Read("VENDOR", [1])])[0]
+    assert a.controlid != b.controlid
+    assert gateway.requests[-1].uniqueid == "false"
+
+
+def test_identical_writes_in_one_batch_get_distinct_controlids(client: IntacctClient) -> None:
+    same = fn.Create([("VENDOR", {"VENDORID": "V7"})])
+    a, b = client.execute([same, same])
+    assert a.controlid != b.controlid and b.controlid.startswith(a.controlid)
+
+
+def test_caller_supplied_controlid(client: IntacctClient, gateway: FakeGateway) -> None:
+    result = client.execute([("my-id-1", fn.Create([("VENDOR", {"VENDORID": "V8"})]))])[0]
+    assert result.controlid == "my-id-1" == gateway.calls[-1].controlid
+
+
+def test_more_than_100_functions_is_refused(client: IntacctClient) -> None:
+    with pytest.raises(RequestBuildError, match="at most 100"):
+        client.execute([fn.Read("VENDOR", [1])] * 101)
+
+
+def test_create_batches_records_100_per_request(
+    client: IntacctClient, gateway: FakeGateway
+) -> None:
+    results = client.create("VENDOR", [{"VENDORID": f"B{i}"} for i in range(250)])
+    assert len(results) == 250 and all(r.ok for r in results)
+    sizes = [len(r.controlids) for r in gateway.requests[1:]]
+    assert sizes == [100, 100, 50]
+
+
+def test_getapisession_must_be_alone(client: IntacctClient) -> None:
+    with pytest.raises(RequestBuildError, match="alone"):
+        client.execute([fn.GetAPISession(), fn.Read("VENDOR", [1])])
+
+
+def test_transaction_flag_and_aborted_results(client: IntacctClient,
+                                              gateway: FakeGateway) -> None:
+    rolled_back = error("XL03000009", "The entire transaction in this operation has been "
+                        "rolled back due to an error.")
+
+    def abort_all(call: Call) -> object:
+        return "Another Vendor with the given value(s) X already exists"
+
+    gateway.handlers["create"] = abort_all  # type: ignore[assignment]
+    results = client.execute([fn.Create([("VENDOR", {"VENDORID": "X"})])], transaction=True)
+    assert gateway.requests[-1].transaction == "true"
+    assert isinstance(error_for_result(results[0]), DuplicateError)
+    aborted = type(results[0])("aborted", "create", "c", errors=[
+        type(error_for_result(results[0]).errors[0])("XL03000009", None,  # type: ignore[union-attr]
+                                                     rolled_back.findtext("description2"))])
+    assert isinstance(error_for_result(aborted), TransactionAbortedError)
+
+
+def test_headers(client: IntacctClient, gateway: FakeGateway) -> None:
+    client.read("VENDOR", [1])
+    headers = gateway.requests[-1].headers
+    assert headers["user-agent"] == f"intacct-connector/{__version__}"
+    assert headers["content-type"] == "application/xml"
+    assert "gzip" in headers["accept-encoding"]
+
+
+def test_dtd21_refuses_generic_functions(make_client: Callable[..., IntacctClient]) -> None:
+    client = make_client(dtd_version="2.1")
+    with pytest.raises(RequestBuildError, match=r"dtd_version 3\.0"):
+        client.read("VENDOR", [1])
