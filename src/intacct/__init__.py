@@ -1,5 +1,33 @@
-"""Sage Intacct XML gateway connector."""
+"""Sage Intacct XML gateway connector: a safe client for the XML Web Services gateway.
 
+The public surface is re-exported here; ``intacct.q`` is the query builder (filters,
+orderby, readByQuery query strings) and ``intacct.fn`` the function builders.
+"""
+
+from intacct import errors
 from intacct._version import __version__
+from intacct.client import IntacctClient, is_applied
+from intacct.config import ClientConfig
+from intacct.logging import HistoryHook, RedactingFormatter
+from intacct.metadata import FieldModel, ObjectModel
+from intacct.protocol import functions as fn
+from intacct.protocol import query as q
+from intacct.protocol.response import Record, Result
+from intacct.retry import RetryPolicy
 
-__all__ = ["__version__"]
+__all__ = [
+    "ClientConfig",
+    "FieldModel",
+    "HistoryHook",
+    "IntacctClient",
+    "ObjectModel",
+    "Record",
+    "RedactingFormatter",
+    "Result",
+    "RetryPolicy",
+    "__version__",
+    "errors",
+    "fn",
+    "is_applied",
+    "q",
+]

@@ -54,7 +54,8 @@ class ClientConfig:
                 raise ConfigError(key, "is required")
         kwargs: dict[str, Any] = {}
         for key, value in given.items():
-            kwargs[key] = _CONVERT.get(key, _string)(key, value)
+            convert: Callable[[str, Any], Any] = _CONVERT.get(key, _string)
+            kwargs[key] = convert(key, value)
         config = cls(**kwargs)
         config._validate()
         return config

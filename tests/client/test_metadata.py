@@ -1,0 +1,116 @@
+"""lookup / inspect → ObjectModel → JSON Schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from intacct.client import IntacctClient
+from intacct.errors import GatewayError
+
+from .fakegw import Call, E, FakeGateway
+
+
+def _field(**values: str) -> object:
+    return E("Field", *(E(k, v) for k, v in values.items()))
+
+
+def _lookup(call: Call) -> object:
+    assert call.body.findtext("object") == "VENDOR"
+    fields = E(
+        "Fields",
+        _field(ID="RECORDNO", LABEL="Record number", DESCRIPTION="", REQUIRED="false",
+               READONLY="true", DATATYPE="INTEGER", ISCUSTOM="false"),
+        _field(ID="VENDORID", LABEL="Vendor ID", DESCRIPTION="Unique ID", REQUIRED="true",
+               READONLY="false", DATATYPE="TEXT", ISCUSTOM="false"),
+        _field(ID="CREDITLIMIT", LABEL="Credit limit", DESCRIPTION="", REQUIRED="false",
+               READONLY="false", DATATYPE="CURRENCY", ISCUSTOM="false"),
+        _field(ID="WHENMODIFIED", LABEL="When modified", DESCRIPTION="", REQUIRED="false",
+               READONLY="true", DATATYPE="TIMESTAMP", ISCUSTOM="false"),
+        E("Field", E("ID", "STATUS"), E("LABEL", "Status"), E("DESCRIPTION", ""),
+          E("REQUIRED", "false"), E("READONLY", "false"), E("DATATYPE", "ENUM"),
+          E("VALIDVALUES", E("VALIDVALUE", "active"), E("VALIDVALUE", "inactive")),
+          E("ISCUSTOM", "false")),
+        _field(ID="VENDOR_TIER", LABEL="Tier", DESCRIPTION="", REQUIRED="false",
+               READONLY="false", DATATYPE="TEXT", ISCUSTOM="true"),
+    )
+    rels = E("Relationships", E("Relationship", E("OBJECTPATH", "TERM"),
+                                E("OBJECTNAME", "APTERM"), E("LABEL", "Term"),
+                                E("RELATIONSHIPTYPE", "MANY2ONE"), E("RELATEDBY", "TERMNAME")))
+    return E("data", E("Type", fields, rels, Name="VENDOR", DocumentType=""),
+             listtype="All", count="1")
+
+
+def test_lookup_model_and_schema(client: IntacctClient, gateway: FakeGateway) -> None:
+    gateway.handlers["lookup"] = _lookup  # type: ignore[assignment]
+    model = client.lookup("VENDOR")
+    assert model.name == "VENDOR"
+    assert [f.name for f in model.fields][:2] == ["RECORDNO", "VENDORID"]
+    assert model.required_fields == ["VENDORID"]
+    assert model.field("VENDOR_TIER").custom
+    assert model.field("STATUS").valid_values == ("active", "inactive")
+    assert model.relationships[0].object_name == "APTERM"
+    schema = model.to_json_schema()
+    props = schema["properties"]
+    assert props["RECORDNO"] == {"type": ["integer", "null"], "title": "Record number",
+                                 "readOnly": True}
+    assert props["CREDITLIMIT"]["type"] == ["string", "null"]  # decimals never as floats
+    assert props["CREDITLIMIT"]["format"] == "decimal"
+    assert props["WHENMODIFIED"]["format"] == "date-time"
+    assert props["STATUS"]["enum"] == ["active", "inactive", None]
+    assert schema["required"] == ["VENDORID"]
+
+
+def _inspect(call: Call) -> object:
+    assert call.body.get("detail") == "1"
+    field = E("Field", E("Name", "CUSTOMERID"), E("dataName", "Pt_FieldString"),
+              E("externalDataName", "string"), E("isRequired", "true"),
+              E("isReadOnly", "false"), E("maxLength", "20"),
+              E("DisplayLabel", "Customer ID"), E("Description", "Unique ID"))
+    onetime = E("Field", E("Name", "ONETIME"), E("dataName", "Pt_FieldBoolean"),
+                E("externalDataName", "boolean"), E("isRequired", "false"),
+                E("isReadOnly", "false"), E("maxLength", "0"))
+    attrs = E("Attributes", E("SingularName", "Customer"), E("PluralName", "Customers"))
+    return E("data", E("Type", attrs, E("Fields", field, onetime), Name="CUSTOMER"),
+             listtype="All", count="1")
+
+
+def test_inspect_model(client: IntacctClient, gateway: FakeGateway) -> None:
+    gateway.handlers["inspect"] = _inspect  # type: ignore[assignment]
+    model = client.inspect("CUSTOMER")
+    assert (model.name, model.label, model.plural_label) == ("CUSTOMER", "Customer", "Customers")
+    customer_id = model.field("CUSTOMERID")
+    assert (customer_id.required, customer_id.max_length) == (True, 20)
+    assert model.to_json_schema()["properties"]["CUSTOMERID"]["maxLength"] == 20
+    assert model.field("ONETIME").type == "boolean"
+    assert model.field("ONETIME").max_length is None
+
+
+def test_no_type_in_answer(client: IntacctClient, gateway: FakeGateway) -> None:
+    gateway.handlers["lookup"] = lambda call: E("data", listtype="All", count="0")
+    with pytest.raises(GatewayError, match="no <Type>"):
+        client.lookup("NOPE")
+
+
+def test_inspect_model_from_the_real_capture() -> None:
+    """The 2016 production ``inspect`` of CUSTOMER (shared fixture, read at run time)."""
+    import json
+    import os
+    from pathlib import Path
+
+    from intacct.metadata import ObjectModel
+    from intacct.protocol.response import parse_response
+
+    folder = Path(os.environ.get("INTACCT_SHARED_FIXTURES", Path(__file__).resolve().parents[3]
+                                 / "shared" / "fixtures" / "intacct-xml"))
+    path = folder / "response-inspect-customer-detail.xml"
+    if not path.exists():
+        pytest.skip(f"shared fixtures not found at {folder}")
+    facts = json.loads((folder / "EXPECTED.json").read_text())["files"][path.name]["extra"]
+    model = ObjectModel.from_record(parse_response(path.read_bytes()).results[0].records[0])
+    assert model.name == facts["inspect"]["type_name"]
+    assert len(model.fields) == facts["inspect"]["field_count"]
+    assert model.required_fields == facts["inspect"]["required_fields"]
+    assert model.field("WHENMODIFIED").type == "datetime"
+    assert model.field("WHENMODIFIED").read_only
+    assert model.field("CREDITLIMIT").type == "decimal"
+    assert model.field("CUSTOMERID").max_length == 20
