@@ -63,10 +63,23 @@ MAX_FUNCTIONS = 100
 
 # Generic functions DTD 2.1 does not know (its catalogue has only object functions,
 # get_list, get and getAPISession).
-_DTD30_ONLY = frozenset({
-    "query", "readByQuery", "readMore", "read", "readByName", "create", "update", "delete",
-    "lookup", "inspect", "getDimensions", "readUserFormatting", "readEntityDetails",
-})
+_DTD30_ONLY = frozenset(
+    {
+        "query",
+        "readByQuery",
+        "readMore",
+        "read",
+        "readByName",
+        "create",
+        "update",
+        "delete",
+        "lookup",
+        "inspect",
+        "getDimensions",
+        "readUserFormatting",
+        "readEntityDetails",
+    }
+)
 
 Call = fn.Function | tuple[str, fn.Function]
 
@@ -149,8 +162,11 @@ class IntacctClient:
         uniqueid = writes and self._idempotent_writes
         return_format = self._return_format(pairs)
         response = self._send(
-            pairs, transaction=transaction, uniqueid=uniqueid,
-            idempotent=uniqueid or not writes, return_format=return_format,
+            pairs,
+            transaction=transaction,
+            uniqueid=uniqueid,
+            idempotent=uniqueid or not writes,
+            return_format=return_format,
         )
         if isinstance(response, Response):
             return response.results
@@ -170,7 +186,8 @@ class IntacctClient:
             raise RequestBuildError("functions", "at least one function is required")
         if len(calls) > MAX_FUNCTIONS:
             raise RequestBuildError(
-                "functions", f"at most {MAX_FUNCTIONS} per request, got {len(calls)}; "
+                "functions",
+                f"at most {MAX_FUNCTIONS} per request, got {len(calls)}; "
                 "split them into several execute() calls",
             )
         pairs = [c if isinstance(c, tuple) else (self._controlid(c), c) for c in calls]
@@ -190,7 +207,8 @@ class IntacctClient:
             bad = sorted({f.name for f in functions if f.name in _DTD30_ONLY})
             if bad:
                 raise RequestBuildError(
-                    "functions", f"{', '.join(bad)} need dtd_version 3.0; DTD 2.1 only has "
+                    "functions",
+                    f"{', '.join(bad)} need dtd_version 3.0; DTD 2.1 only has "
                     "object functions (create_<object>, get_list, get, ...)",
                 )
 
@@ -211,7 +229,8 @@ class IntacctClient:
             return None
         if len(pairs) > 1:
             raise RequestBuildError(
-                "returnformat", "json/csv answers carry no envelope, so such a function "
+                "returnformat",
+                "json/csv answers carry no envelope, so such a function "
                 "must be alone in its request",
             )
         return str(formats.pop())
@@ -228,7 +247,9 @@ class IntacctClient:
     def _login(self, locationid: str | None = None) -> LoginAuthentication:
         c = self.config
         return LoginAuthentication(
-            userid=c.user_id, companyid=c.company_id, password=c.user_password,
+            userid=c.user_id,
+            companyid=c.company_id,
+            password=c.user_password,
             locationid=(c.entity_id if locationid is None else locationid) or None,
         )
 
@@ -244,13 +265,16 @@ class IntacctClient:
         for relogin in (False, True):
             auth, url, sessionid = self._authentication()
             body = build_request(
-                self._control(uniqueid=uniqueid), auth,
-                [(cid, f.to_xml()) for cid, f in pairs], transaction=transaction,
+                self._control(uniqueid=uniqueid),
+                auth,
+                [(cid, f.to_xml()) for cid, f in pairs],
+                transaction=transaction,
             )
-            def attempt(url: str = url, body: bytes = body,
-                        sessionid: str | None = sessionid) -> Response | list[Record]:
-                return self._roundtrip(url, body, len(pairs), idempotent, return_format,
-                                       sessionid)
+
+            def attempt(
+                url: str = url, body: bytes = body, sessionid: str | None = sessionid
+            ) -> Response | list[Record]:
+                return self._roundtrip(url, body, len(pairs), idempotent, return_format, sessionid)
 
             try:
                 return self._retry.call(attempt, idempotent=idempotent)
@@ -274,17 +298,23 @@ class IntacctClient:
             session = self._sessions.usable()
             if session is not None:  # another thread opened it while we waited
                 return session
-            session = self._get_api_session(self._login(), self.config.api_url,
-                                            expected=self.config.entity_id)
+            session = self._get_api_session(
+                self._login(), self.config.api_url, expected=self.config.entity_id
+            )
             self._sessions.set(session)
-            log.info("API session opened (entity %r, endpoint %s)",
-                     session.locationid or "top level", session.endpoint)
+            log.info(
+                "API session opened (entity %r, endpoint %s)",
+                session.locationid or "top level",
+                session.endpoint,
+            )
             return session
 
-    def _get_api_session(self, auth: Authentication, url: str, *, expected: str,
-                         locationid: str | None = None) -> Session:
+    def _get_api_session(
+        self, auth: Authentication, url: str, *, expected: str, locationid: str | None = None
+    ) -> Session:
         body = build_request(
-            self._control(uniqueid=False), auth,
+            self._control(uniqueid=False),
+            auth,
             [("sessionProvider", fn.GetAPISession(locationid=locationid).to_xml())],
         )
         response = self._retry.call(
@@ -300,8 +330,7 @@ class IntacctClient:
         """Move this client's session to another entity ("" = top level)."""
         auth, url, _ = self._authentication()
         with self._sessions.lock:
-            session = self._get_api_session(auth, url, expected=entity_id,
-                                            locationid=entity_id)
+            session = self._get_api_session(auth, url, expected=entity_id, locationid=entity_id)
             self._sessions.set(session)
         self.config = replace(self.config, entity_id=entity_id)
         return session
@@ -318,8 +347,9 @@ class IntacctClient:
         started = time.monotonic()
         with self._slots:
             answer = self._transport.post(url, body)
-        log.debug("POST %s -> HTTP %d in %.0f ms", url, answer.status,
-                  (time.monotonic() - started) * 1000)
+        log.debug(
+            "POST %s -> HTTP %d in %.0f ms", url, answer.status, (time.monotonic() - started) * 1000
+        )
         if self._history is not None:
             self._history.record(body, answer.content, answer.status, self.config.secrets)
         if return_format and answer.status < 400 and not answer.content.lstrip().startswith(b"<"):
@@ -363,59 +393,100 @@ class IntacctClient:
 
     # -- conveniences -------------------------------------------------------------------
 
-    def read(self, object: str, keys: Sequence[int | str], fields: Sequence[str] | str = "*"
-             ) -> list[Record]:
+    def read(
+        self, object: str, keys: Sequence[int | str], fields: Sequence[str] | str = "*"
+    ) -> list[Record]:
         """``read`` by RECORDNO (up to 100 keys)."""
         return self.call(fn.Read(object, keys, fields)).records
 
-    def read_by_name(self, object: str, keys: Sequence[str],
-                     fields: Sequence[str] | str = "*") -> list[Record]:
+    def read_by_name(
+        self, object: str, keys: Sequence[str], fields: Sequence[str] | str = "*"
+    ) -> list[Record]:
         """``readByName`` by the object's business id (VENDORID, ACCOUNTNO, ...)."""
         return self.call(fn.ReadByName(object, keys, fields)).records
 
-    def query(self, object: str, select: Sequence[str], *, filter: Filter | None = None,
-              orderby: Sequence[Order] = (), pagesize: int | None = None,
-              offset: int | None = None, caseinsensitive: bool = False) -> Result:
+    def query(
+        self,
+        object: str,
+        select: Sequence[str],
+        *,
+        filter: Filter | None = None,
+        orderby: Sequence[Order] = (),
+        pagesize: int | None = None,
+        offset: int | None = None,
+        caseinsensitive: bool = False,
+    ) -> Result:
         """One page of the ``query`` function; see :meth:`iter_query` for all rows."""
-        return self.call(fn.Query(object, select, filter=filter, orderby=orderby,
-                                  pagesize=pagesize, offset=offset,
-                                  caseinsensitive=caseinsensitive))
+        return self.call(
+            fn.Query(
+                object,
+                select,
+                filter=filter,
+                orderby=orderby,
+                pagesize=pagesize,
+                offset=offset,
+                caseinsensitive=caseinsensitive,
+            )
+        )
 
-    def create(self, object: str, records: Sequence[Mapping[str, Any]],
-               *, transaction: bool | None = None) -> list[Result]:
+    def create(
+        self, object: str, records: Sequence[Mapping[str, Any]], *, transaction: bool | None = None
+    ) -> list[Result]:
         """Create records, one function (and control id) per record, 100 per request."""
         return self._write(fn.Create, object, records, transaction)
 
-    def update(self, object: str, records: Sequence[Mapping[str, Any]],
-               *, transaction: bool | None = None) -> list[Result]:
+    def update(
+        self, object: str, records: Sequence[Mapping[str, Any]], *, transaction: bool | None = None
+    ) -> list[Result]:
         """Update records (each identified by RECORDNO or its id field)."""
         return self._write(fn.Update, object, records, transaction)
 
-    def _write(self, kind: type[fn.Create] | type[fn.Update], object: str,
-               records: Sequence[Mapping[str, Any]], transaction: bool | None) -> list[Result]:
+    def _write(
+        self,
+        kind: type[fn.Create] | type[fn.Update],
+        object: str,
+        records: Sequence[Mapping[str, Any]],
+        transaction: bool | None,
+    ) -> list[Result]:
         calls: list[Call] = [kind([(object, record)]) for record in records]
         results: list[Result] = []
         for start in range(0, len(calls), MAX_FUNCTIONS):
-            results += self.execute(calls[start:start + MAX_FUNCTIONS], transaction=transaction)
+            results += self.execute(calls[start : start + MAX_FUNCTIONS], transaction=transaction)
         return results
 
     def delete(self, object: str, keys: Sequence[int | str]) -> Result:
         """Delete up to 100 records by RECORDNO."""
         return self.call(fn.Delete(object, keys))
 
-    def iter_query(self, object: str, select: Sequence[str], *, filter: Filter | None = None,
-                   key: str = "RECORDNO", pagesize: int | None = None,
-                   showprivate: bool = False) -> Iterator[Record]:
+    def iter_query(
+        self,
+        object: str,
+        select: Sequence[str],
+        *,
+        filter: Filter | None = None,
+        key: str = "RECORDNO",
+        pagesize: int | None = None,
+        showprivate: bool = False,
+    ) -> Iterator[Record]:
         """Every matching record, lazily, paged by keyset on ``key`` (RECORDNO, or
         WHENMODIFIED with RECORDNO as tie-breaker) with a stable ``orderby``."""
         return pagination.iter_query(
-            self.call, object, select, filter=filter, key=key,
-            pagesize=pagesize or min(self.config.page_size, 2000), showprivate=showprivate,
+            self.call,
+            object,
+            select,
+            filter=filter,
+            key=key,
+            pagesize=pagesize or min(self.config.page_size, 2000),
+            showprivate=showprivate,
         )
 
-    def iter_read_by_query(self, object: str, query: str = "",
-                           fields: Sequence[str] | str = "*",
-                           pagesize: int | None = None) -> Iterator[Record]:
+    def iter_read_by_query(
+        self,
+        object: str,
+        query: str = "",
+        fields: Sequence[str] | str = "*",
+        pagesize: int | None = None,
+    ) -> Iterator[Record]:
         """Every matching record, lazily, through readByQuery then readMore(resultId)."""
         return pagination.iter_read_by_query(
             self.call, object, query, fields, pagesize=pagesize or min(self.config.page_size, 1000)
@@ -434,7 +505,8 @@ class IntacctClient:
         if record is None:
             raise GatewayError(
                 [ErrorDetail(None, description2=f"no <Type> in the answer for {object}")],
-                level="result", function=function.name,
+                level="result",
+                function=function.name,
             )
         return record
 

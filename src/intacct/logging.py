@@ -22,7 +22,9 @@ class RedactingFormatter(logging.Formatter):
     """A formatter that redacts sensitive XML elements and any registered secret."""
 
     def __init__(
-        self, fmt: str | None = None, datefmt: str | None = None,
+        self,
+        fmt: str | None = None,
+        datefmt: str | None = None,
         secrets: tuple[str, ...] = (),
     ) -> None:
         super().__init__(fmt, datefmt)

@@ -19,12 +19,23 @@ __all__ = ["FieldModel", "ObjectModel", "Relationship"]
 
 # lookup DATATYPE / inspect externalDataName / dataName → our normalized type.
 _TYPES = {
-    "integer": "integer", "int": "integer", "pt_fieldint": "integer",
-    "decimal": "decimal", "currency": "decimal", "percent": "decimal", "number": "decimal",
-    "double": "decimal", "pt_fielddouble": "decimal", "pt_fieldcurrency": "decimal",
-    "boolean": "boolean", "pt_fieldboolean": "boolean",
-    "date": "date", "pt_fielddate": "date",
-    "timestamp": "datetime", "datetime": "datetime", "pt_fielddatetime": "datetime",
+    "integer": "integer",
+    "int": "integer",
+    "pt_fieldint": "integer",
+    "decimal": "decimal",
+    "currency": "decimal",
+    "percent": "decimal",
+    "number": "decimal",
+    "double": "decimal",
+    "pt_fielddouble": "decimal",
+    "pt_fieldcurrency": "decimal",
+    "boolean": "boolean",
+    "pt_fieldboolean": "boolean",
+    "date": "date",
+    "pt_fielddate": "date",
+    "timestamp": "datetime",
+    "datetime": "datetime",
+    "pt_fielddatetime": "datetime",
 }
 
 _SCHEMA: dict[str, dict[str, Any]] = {
@@ -67,11 +78,16 @@ class FieldModel:
         data_type = f.get("DATATYPE", "")
         valid = tuple(v for box in f.nested("VALIDVALUES") for v in box.getlist("VALIDVALUE"))
         return cls(
-            name=f.get("ID", ""), type=_TYPES.get(data_type.lower(), "string"),
-            data_type=data_type, required=_flag(f.get("REQUIRED")),
-            read_only=_flag(f.get("READONLY")), custom=_flag(f.get("ISCUSTOM")),
-            max_length=_int(f.get("MAXLENGTH")), label=f.get("LABEL", ""),
-            description=f.get("DESCRIPTION", ""), valid_values=valid,
+            name=f.get("ID", ""),
+            type=_TYPES.get(data_type.lower(), "string"),
+            data_type=data_type,
+            required=_flag(f.get("REQUIRED")),
+            read_only=_flag(f.get("READONLY")),
+            custom=_flag(f.get("ISCUSTOM")),
+            max_length=_int(f.get("MAXLENGTH")),
+            label=f.get("LABEL", ""),
+            description=f.get("DESCRIPTION", ""),
+            valid_values=valid,
         )
 
     @classmethod
@@ -80,10 +96,15 @@ class FieldModel:
         data_name = f.get("dataName", "")
         kind = _TYPES.get(external.lower()) or _TYPES.get(data_name.lower(), "string")
         return cls(
-            name=f.get("Name", ""), type=kind, data_type=external or data_name,
-            required=_flag(f.get("isRequired")), read_only=_flag(f.get("isReadOnly")),
-            custom=_flag(f.get("isCustom")), max_length=_int(f.get("maxLength")),
-            label=f.get("DisplayLabel", ""), description=f.get("Description", ""),
+            name=f.get("Name", ""),
+            type=kind,
+            data_type=external or data_name,
+            required=_flag(f.get("isRequired")),
+            read_only=_flag(f.get("isReadOnly")),
+            custom=_flag(f.get("isCustom")),
+            max_length=_int(f.get("maxLength")),
+            label=f.get("DisplayLabel", ""),
+            description=f.get("Description", ""),
         )
 
     def json_schema(self) -> dict[str, Any]:
@@ -140,8 +161,10 @@ class ObjectModel:
             fields=fields,
             relationships=tuple(
                 Relationship(
-                    path=r.get("OBJECTPATH", ""), object_name=r.get("OBJECTNAME", ""),
-                    label=r.get("LABEL", ""), type=r.get("RELATIONSHIPTYPE", ""),
+                    path=r.get("OBJECTPATH", ""),
+                    object_name=r.get("OBJECTNAME", ""),
+                    label=r.get("LABEL", ""),
+                    type=r.get("RELATIONSHIPTYPE", ""),
                     related_by=r.get("RELATEDBY", ""),
                 )
                 for box in type_record.nested("Relationships")

@@ -88,8 +88,16 @@ def iter_query(
         if last is not None:
             after = _after(columns, last)
             page_filter = after if filter is None else q.and_(filter, after)
-        result = call(fn.Query(object, fields, filter=page_filter, orderby=orderby,
-                               pagesize=pagesize, showprivate=showprivate))
+        result = call(
+            fn.Query(
+                object,
+                fields,
+                filter=page_filter,
+                orderby=orderby,
+                pagesize=pagesize,
+                showprivate=showprivate,
+            )
+        )
         for record in result.records:
             record_key = _key_of(record, columns, object)
             if last_key is not None and record_key <= last_key:

@@ -65,9 +65,15 @@ def session_from_response(response: Response, *, expected_locationid: str) -> Se
     locationid = api.get("locationid", "")
     if expected_locationid and locationid != expected_locationid:
         raise PermissionDeniedError(
-            [ErrorDetail(None, description2=(
-                f"session is bound to entity {locationid or '(top level)'!r}, "
-                f"not the requested {expected_locationid!r}"))],
+            [
+                ErrorDetail(
+                    None,
+                    description2=(
+                        f"session is bound to entity {locationid or '(top level)'!r}, "
+                        f"not the requested {expected_locationid!r}"
+                    ),
+                )
+            ],
             level="authentication",
         )
     auth = response.operation.authentication if response.operation else Authentication(None)

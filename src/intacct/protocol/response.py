@@ -76,7 +76,7 @@ class Record(Mapping[str, str]):
 
     def nested(self, tag: str) -> list[Record]:
         """Child elements named ``tag`` that have children of their own (always a list)."""
-        return self.children.get(tag, [])
+        return list(self.children.get(tag, ()))
 
     def getlist(self, tag: str) -> list[str]:
         """Every value of a leaf field, in document order (a list even if it occurs once)."""
@@ -363,8 +363,12 @@ def _json_record(tag: str, obj: Mapping[str, Any]) -> Record:
             children.setdefault(key, []).extend(
                 _json_record(key, v if isinstance(v, Mapping) else {"value": v}) for v in value
             )
+        elif value is None:
+            fields[key] = ""
+        elif isinstance(value, bool):
+            fields[key] = "true" if value else "false"
         else:
-            fields[key] = "" if value is None else str(value)
+            fields[key] = str(value)
     return Record(tag, fields, children)
 
 
@@ -379,13 +383,20 @@ def parse_records_body(body: bytes, return_format: str, *, object_name: str = ""
     fmt = return_format.lower()
     if fmt == "json":
         try:
-            payload = json.loads(text) if text.strip() else []
+            # numbers keep their JSON spelling ("12.50", not 12.5)
+            payload = (
+                json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+                if text.strip()
+                else []
+            )
         except json.JSONDecodeError as exc:
             raise ResponseFormatError(
                 f"returnformat json answer is not JSON ({exc.msg})", excerpt=excerpt(body)
             ) from None
         if isinstance(payload, Mapping) and len(payload) == 1:
-            payload = next(iter(payload.values()))
+            (only,) = payload.values()
+            if isinstance(only, list):  # {"VENDOR": [...]} wraps the rows; {"F": "v"} is one
+                payload = only
         if isinstance(payload, Mapping):
             payload = [payload]
         if not isinstance(payload, list) or not all(isinstance(p, Mapping) for p in payload):
@@ -399,4 +410,4 @@ def parse_records_body(body: bytes, return_format: str, *, object_name: str = ""
             Record(object_name, {k: v or "" for k, v in row.items() if k is not None})
             for row in reader
         ]
-    raise ValueError(f"unknown return format {return_format!r} (expected xml, json or csv)")
+    raise ValueError(f"return format {return_format!r} has no bare-data body (json or csv)")
