@@ -156,3 +156,19 @@ def test_dtd21_refuses_generic_functions(make_client: Callable[..., IntacctClien
     client = make_client(dtd_version="2.1")
     with pytest.raises(RequestBuildError, match=r"dtd_version 3\.0"):
         client.read("VENDOR", [1])
+
+
+def test_gzip_answers_are_decoded(client: IntacctClient, gateway: FakeGateway) -> None:
+    import gzip
+
+    import httpx
+
+    def gzipped(request: httpx.Request) -> httpx.Response:
+        plain = gateway.handle(request)
+        return httpx.Response(200, content=gzip.compress(plain.content),
+                              headers={"Content-Encoding": "gzip",
+                                       "Content-Type": 'text/xml; encoding="UTF-8"'})
+
+    client.read("VENDOR", [1])
+    gateway.faults.append(gzipped)
+    assert client.read("VENDOR", [2])[0]["VENDORID"] == "V2"

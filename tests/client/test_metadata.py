@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from intacct.client import IntacctClient
 from intacct.errors import GatewayError
+from intacct.metadata import ObjectModel
+from intacct.protocol.response import parse_response
 
+from ..shared_fixtures import shared_fixtures_dir
 from .fakegw import Call, E, FakeGateway
 
 
@@ -93,15 +98,7 @@ def test_no_type_in_answer(client: IntacctClient, gateway: FakeGateway) -> None:
 
 def test_inspect_model_from_the_real_capture() -> None:
     """The 2016 production ``inspect`` of CUSTOMER (shared fixture, read at run time)."""
-    import json
-    import os
-    from pathlib import Path
-
-    from intacct.metadata import ObjectModel
-    from intacct.protocol.response import parse_response
-
-    folder = Path(os.environ.get("INTACCT_SHARED_FIXTURES", Path(__file__).resolve().parents[3]
-                                 / "shared" / "fixtures" / "intacct-xml"))
+    folder = shared_fixtures_dir()
     path = folder / "response-inspect-customer-detail.xml"
     if not path.exists():
         pytest.skip(f"shared fixtures not found at {folder}")

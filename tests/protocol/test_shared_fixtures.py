@@ -22,11 +22,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,17 +33,9 @@ from intacct.errors import ErrorDetail, GatewayError
 from intacct.protocol.classify import error_for_response, error_for_result
 from intacct.protocol.response import Record, Response, Result, parse_response
 
-ENV_VAR = "INTACCT_SHARED_FIXTURES"
+from ..shared_fixtures import ENV_VAR, shared_fixtures_dir
 
-
-def _fixtures_dir() -> Path:
-    override = os.environ.get(ENV_VAR)
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3] / "shared/fixtures/intacct-xml"
-
-
-FIXTURES = _fixtures_dir()
+FIXTURES = shared_fixtures_dir()
 EXPECTED_PATH = FIXTURES / "EXPECTED.json"
 
 if not EXPECTED_PATH.is_file():
