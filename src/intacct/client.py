@@ -107,12 +107,18 @@ class IntacctClient:
         retry: RetryPolicy | None = None,
         history: HistoryHook | None = None,
         idempotent_writes: bool = True,
+        idempotency_namespace: str | None = None,
     ) -> None:
         self.config = config
         self._transport = Transport(timeout_s=config.timeout_s, http_transport=http_transport)
         self._retry = retry or RetryPolicy(max_attempts=config.max_retries + 1)
         self._history = history
         self._idempotent_writes = idempotent_writes
+        # Derived write control ids are scoped by this namespace. The default (random per
+        # client) makes every retry of this client safe while a later, different write of
+        # the same content (A -> B -> A) is not refused as a replay; pass a stable
+        # namespace (a run or batch id) to make re-running the same batch safe as well.
+        self._namespace = idempotency_namespace or uuid.uuid4().hex
         self._sessions = SessionState()
         self._slots = threading.BoundedSemaphore(config.max_concurrency)
 
@@ -216,7 +222,8 @@ class IntacctClient:
         if function.writes and self._idempotent_writes:
             # The same record (same fields, same order) always serializes to the same
             # bytes; scoped by company and entity so tenants never share an id.
-            scope = f"{self.config.company_id}\x00{self.config.entity_id}\x00".encode()
+            c = self.config
+            scope = f"{self._namespace}\x00{c.company_id}\x00{c.entity_id}\x00".encode()
             body = xml.serialize(function.to_xml(), declaration=False)
             digest = hashlib.sha256(scope + body).hexdigest()[:40]
             return f"{function.name}-{digest}"

@@ -43,7 +43,8 @@ def make_client(
     clients: list[IntacctClient] = []
 
     def make(retry: RetryPolicy | None = None, **overrides: Any) -> IntacctClient:
-        kwargs = {k: overrides.pop(k) for k in ("idempotent_writes", "history") if k in overrides}
+        client_args = ("idempotent_writes", "history", "idempotency_namespace")
+        kwargs = {k: overrides.pop(k) for k in client_args if k in overrides}
         config = ClientConfig.from_mapping({**BASE_CONFIG, **overrides})
         policy = retry or RetryPolicy(
             max_attempts=4, sleep=sleeps, backoff=ExponentialBackoff(random=lambda: 0.5)

@@ -172,3 +172,15 @@ def test_gzip_answers_are_decoded(client: IntacctClient, gateway: FakeGateway) -
     client.read("VENDOR", [1])
     gateway.faults.append(gzipped)
     assert client.read("VENDOR", [2])[0]["VENDORID"] == "V2"
+
+
+def test_idempotency_namespace_scopes_derived_controlids(
+    make_client: Callable[..., IntacctClient],
+) -> None:
+    record = fn.Create([("VENDOR", {"VENDORID": "V5", "NAME": "Five"})])
+    run_a1 = make_client(idempotency_namespace="run-1").execute([record])[0]
+    run_a2 = make_client(idempotency_namespace="run-1").execute([record])[0]
+    fresh = make_client().execute([record])[0]
+    assert run_a1.controlid == run_a2.controlid != fresh.controlid
+    assert run_a1.ok and not run_a2.ok and is_applied(run_a2)  # same batch re-run: refused
+    assert fresh.ok  # another client, another namespace: a new write

@@ -1,0 +1,19 @@
+"""The ``intacct`` command."""
+
+from __future__ import annotations
+
+import click
+
+from intacct._version import __version__
+from intacct.cli.emulator import emulator
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="intacct")
+def main() -> None:
+    """Sage Intacct connector: sync, doctor, and an offline gateway emulator."""
+
+
+main.add_command(emulator)

@@ -1,0 +1,186 @@
+"""HTTP routing (starlette): the gateway endpoint and the ``/_emulator/`` control API.
+
+Thin on purpose: it reads the body, applies faults and the concurrency limit, and hands
+the request to :mod:`.dispatch` in a worker thread (SQLite is synchronous), so slow
+requests never block other clients.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections import Counter
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request as HttpRequest
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from intacct.emulator.demo import install_demo
+from intacct.emulator.dispatch import XML_MEDIA_TYPE, Reply, execute, unavailable_reply
+from intacct.emulator.errors import EmulatorError, ErrorLine
+from intacct.emulator.faults import FaultRule, Faults
+from intacct.emulator.handlers import HANDLERS, resolve_legacy
+from intacct.emulator.store import Store
+from intacct.emulator.wire import (
+    MAX_REQUEST_BYTES,
+    Request,
+    build_response,
+    decode_body,
+    parse_request,
+)
+
+__all__ = ["GATEWAY_PATH", "Emulator", "create_app"]
+
+GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
+
+_CDN_PAGE = (
+    "<!DOCTYPE html><html><head><title>{status} | api.intacct.com</title></head><body>"
+    '<div id="cf-error-details"><h1>Error {status}</h1><p>The origin web server did not '
+    "answer in time.</p><p>Cloudflare Ray ID: 7f00emulator</p></div></body></html>"
+)
+
+
+class Emulator:
+    """The state behind one app: store, faults, counters, limits."""
+
+    def __init__(self, store: Store, *, faults: Faults | None = None,
+                 max_concurrency: int | None = None, latency_ms: int = 0) -> None:
+        self.store = store
+        self.faults = faults or Faults()
+        self.latency_ms = latency_ms
+        self.stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_concurrency) if max_concurrency else None
+
+    def count(self, names: list[str]) -> None:
+        with self._stats_lock:
+            self.stats["requests"] += 1
+            self.stats.update(names)
+
+    def handle(self, body: bytes, content_type: str, endpoint: str) -> Reply:
+        """One gateway request, synchronously (runs in a worker thread)."""
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        try:
+            request = parse_request(decode_body(body, content_type))
+        except EmulatorError as exc:
+            self.count([])
+            return Reply(build_response(None, control_error=exc))
+        names = [f.name for f in request.functions]
+        self.count(names)
+        rule = self.faults.match(names)
+        if rule is not None:
+            return self._faulty(rule, request, endpoint)
+        return self._execute(request, endpoint)
+
+    def _execute(self, request: Request, endpoint: str) -> Reply:
+        if self._slots is not None and not self._slots.acquire(blocking=False):
+            return _throttled()
+        try:
+            return execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
+        finally:
+            if self._slots is not None:
+                self._slots.release()
+
+    def _faulty(self, rule: FaultRule, request: Request, endpoint: str) -> Reply:
+        if rule.delay_ms:
+            time.sleep(rule.delay_ms / 1000)
+        if rule.expire_sessions:
+            self.store.sessions.clear()
+        if rule.status == 429:
+            return _throttled()
+        if rule.errorno:
+            return unavailable_reply(request, rule.errorno)
+        applied = rule.status in (524, None) or rule.body == "truncated"
+        reply = self._execute(request, endpoint) if applied else None
+        if rule.body == "truncated" and reply is not None:
+            return Reply(reply.body[: len(reply.body) // 2], http_status=rule.status or 200)
+        if rule.status is None:
+            return reply or self._execute(request, endpoint)
+        if rule.body == "xml":
+            error = EmulatorError(ErrorLine("GW-0500", f"Service Unavailable [{rule.status}]"),
+                                  http_status=rule.status)
+            return Reply(build_response(None, control_error=error), http_status=rule.status)
+        if rule.body == "empty":
+            return Reply(b"", "text/plain", rule.status)
+        return Reply(_CDN_PAGE.format(status=rule.status).encode(), "text/html", rule.status)
+
+
+def _throttled() -> Reply:
+    error = EmulatorError(ErrorLine("GW-0010", "Rate limit exceeded: too many concurrent "
+                                    "requests for this company."), http_status=429)
+    return Reply(build_response(None, control_error=error), http_status=429)
+
+
+def _endpoint(request: HttpRequest) -> str:
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}{GATEWAY_PATH}"
+
+
+def create_app(emulator: Emulator) -> Starlette:
+    async def gateway(request: HttpRequest) -> Response:
+        body = await request.body()
+        if request.headers.get("content-encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        if len(body) > MAX_REQUEST_BYTES:
+            error = EmulatorError(ErrorLine(
+                "XL03000003", "", f"Request of {len(body)} bytes is larger than the "
+                f"{MAX_REQUEST_BYTES} bytes the gateway accepts.", "Send fewer functions."),
+                http_status=413)
+            return Response(build_response(None, control_error=error), 413,
+                            media_type=XML_MEDIA_TYPE)
+        reply = await run_in_threadpool(
+            emulator.handle, body, request.headers.get("content-type", ""), _endpoint(request))
+        headers = {"Retry-After": "1"} if reply.http_status == 429 else None
+        return Response(reply.body, reply.http_status, headers=headers,
+                        media_type=reply.media_type)
+
+    async def stats(request: HttpRequest) -> Response:
+        return JSONResponse(dict(emulator.stats))
+
+    async def reset(request: HttpRequest) -> Response:
+        scale = int(request.query_params.get("scale", "0"))
+        seed = int(request.query_params.get("seed", "0"))
+
+        def work() -> dict[str, int]:
+            emulator.store.reset()
+            emulator.stats.clear()
+            return install_demo(emulator.store, scale, seed) if scale else {}
+
+        counts = await run_in_threadpool(work)
+        return JSONResponse({"reset": True, "rows": sum(counts.values())})
+
+    async def faults(request: HttpRequest) -> Response:
+        if request.method == "DELETE":
+            emulator.faults.clear()
+            return JSONResponse({"faults": 0})
+        spec = (await request.body()).decode() or request.query_params.get("spec", "")
+        try:
+            emulator.faults.add(spec)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"faults": len(emulator.faults.rules)})
+
+    async def health(request: HttpRequest) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def not_post(request: HttpRequest) -> Response:
+        return Response("The gateway accepts POST requests only.\n", 405,
+                        headers={"Allow": "POST"}, media_type="text/plain")
+
+    return Starlette(
+        routes=[
+            Route(GATEWAY_PATH, gateway, methods=["POST"]),
+            Route(GATEWAY_PATH, not_post, methods=["GET", "PUT", "DELETE"]),
+            Route("/_emulator/stats", stats, methods=["GET"]),
+            Route("/_emulator/reset", reset, methods=["POST"]),
+            Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
+            Route("/_emulator/health", health, methods=["GET"]),
+        ],
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+    )

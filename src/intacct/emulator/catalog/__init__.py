@@ -1,0 +1,139 @@
+"""The emulated object catalog, loaded from data (``objects.json``).
+
+One :class:`ObjectDef` per Intacct object with its fields (type, required, read-only,
+length, enum values, reference to another object), its business id field, the legacy
+2.1 function names it supports and whether its records belong to an entity. Store,
+handlers and ``lookup``/``inspect`` all read the same definitions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["AUDIT_FIELDS", "Catalog", "FieldDef", "ObjectDef", "load_catalog"]
+
+#: field types: integer, decimal, text, boolean, date, timestamp, enum
+TYPES = ("integer", "decimal", "text", "boolean", "date", "timestamp", "enum")
+
+#: maintained by the store on every object (unless the object opts out).
+AUDIT_FIELDS: tuple[dict[str, Any], ...] = (
+    {"name": "RECORDNO", "type": "integer", "readonly": True, "label": "Record number"},
+    {"name": "WHENCREATED", "type": "timestamp", "readonly": True, "label": "When created"},
+    {"name": "WHENMODIFIED", "type": "timestamp", "readonly": True, "label": "When modified"},
+    {"name": "CREATEDBY", "type": "integer", "readonly": True, "label": "Created by"},
+    {"name": "MODIFIEDBY", "type": "integer", "readonly": True, "label": "Modified by"},
+    {"name": "MEGAENTITYKEY", "type": "integer", "readonly": True, "label": "Entity key"},
+    {"name": "MEGAENTITYID", "type": "text", "readonly": True, "label": "Entity ID"},
+    {"name": "MEGAENTITYNAME", "type": "text", "readonly": True, "label": "Entity name"},
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDef:
+    name: str
+    type: str = "text"
+    label: str = ""
+    description: str = ""
+    required: bool = False
+    readonly: bool = False
+    maxlength: int | None = None
+    values: tuple[str, ...] = ()  # enum values as the 3.0 functions show them
+    codes: tuple[str, ...] = ()  # stored codes readByQuery compares against ('T'/'F')
+    default: str | None = None
+    ref: str | None = None  # object whose id field this field holds
+    custom: bool = False
+    queryable: bool = True  # False: "The following fields cannot be queried"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> FieldDef:
+        kind = data.get("type", "text")
+        if kind not in TYPES:
+            raise ValueError(f"field {data.get('name')!r}: unknown type {kind!r}")
+        return cls(
+            name=data["name"], type=kind, label=data.get("label", ""),
+            description=data.get("description", ""), required=data.get("required", False),
+            readonly=data.get("readonly", False), maxlength=data.get("maxlength"),
+            values=tuple(data.get("values", ())), codes=tuple(data.get("codes", ())),
+            default=data.get("default"), ref=data.get("ref"), custom=data.get("custom", False),
+            queryable=data.get("queryable", True),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectDef:
+    name: str  # upper-case, as 3.0 functions use it
+    module: str
+    label: str
+    plural: str
+    fields: tuple[FieldDef, ...]
+    id_field: str | None = None  # readByName key / business id (VENDORID, ACCOUNTNO, ...)
+    name_field: str | None = None
+    entity_scoped: bool = True  # records belong to an entity in a multi-entity company
+    writable: bool = True  # False for views such as GLDETAIL, AUDITHISTORY
+    legacy: Mapping[str, str] = dc_field(default_factory=dict)  # {"delete_attr": "vendorid", ...}
+    owned: Mapping[str, str] = dc_field(default_factory=dict)  # {"ENTRIES": "GLENTRY"}
+    parent: str | None = None  # owner object of a line object (GLENTRY -> GLBATCH)
+    parent_key: str | None = None  # field on the line holding the owner's RECORDNO
+    dimension: bool = False  # listed by getDimensions
+    user_defined_dimension: bool = False
+    _by_name: dict[str, FieldDef] = dc_field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_name.update({f.name: f for f in self.fields})
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ObjectDef:
+        own = [FieldDef.from_data(f) for f in data["fields"]]
+        names = {f.name for f in own}
+        audit = [] if data.get("no_audit_fields") else [
+            FieldDef.from_data(f) for f in AUDIT_FIELDS if f["name"] not in names
+        ]
+        return cls(
+            name=data["name"], module=data.get("module", ""), label=data.get("label", ""),
+            plural=data.get("plural", ""), fields=tuple(audit[:1] + own + audit[1:]),
+            id_field=data.get("id_field"), name_field=data.get("name_field"),
+            entity_scoped=data.get("entity_scoped", True), writable=data.get("writable", True),
+            legacy=dict(data.get("legacy", {})), owned=dict(data.get("owned", {})),
+            parent=data.get("parent"), parent_key=data.get("parent_key"),
+            dimension=data.get("dimension", False),
+            user_defined_dimension=data.get("user_defined_dimension", False),
+        )
+
+    def field(self, name: str) -> FieldDef | None:
+        return self._by_name.get(name)
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+class Catalog(Mapping[str, ObjectDef]):
+    """Objects by upper-case name; lookups are case-insensitive."""
+
+    def __init__(self, objects: list[ObjectDef]) -> None:
+        self._objects = {o.name.upper(): o for o in objects}
+
+    def __getitem__(self, name: str) -> ObjectDef:
+        return self._objects[name.upper()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def get_object(self, name: str) -> ObjectDef | None:
+        return self._objects.get(name.upper())
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged catalog (cached: it is immutable)."""
+    text = resources.files(__package__).joinpath("objects.json").read_text(encoding="utf-8")
+    return Catalog([ObjectDef.from_data(o) for o in json.loads(text)["objects"]])

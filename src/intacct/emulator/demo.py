@@ -1,0 +1,37 @@
+"""The demo tenant every emulator starts with (ARCHITECTURE.md, "The emulator's demo
+tenant"): sender, companies DEMO and DEMO-ME (entities E100, E200), users, seed data."""
+
+from __future__ import annotations
+
+import time
+
+from intacct.emulator import seed
+from intacct.emulator.store import DEMO_SENDER, DEMO_USER, RESTRICTED_USER, Company, Store
+
+__all__ = ["DEMO_COMPANIES", "UNAUTHORIZED_SENDER", "install_demo"]
+
+DEMO_COMPANIES = ("DEMO", "DEMO-ME")
+#: a sender that exists but is not authorized for the demo companies (doctor, tests)
+UNAUTHORIZED_SENDER = ("unauthorized_sender", "unauthorized-sender-password")
+
+
+def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict[str, int]:
+    """Create the demo tenant and its data; returns rows loaded per object."""
+    store.add_sender(*DEMO_SENDER, companies=DEMO_COMPANIES)
+    store.add_sender(*UNAUTHORIZED_SENDER, companies=())
+    store.add_company(Company("DEMO", "Demo Company Inc.", multi_entity=False))
+    store.add_company(Company("DEMO-ME", "Demo Group (multi-entity)", multi_entity=True),
+                      entities=[("E100", "US Operations"), ("E200", "UK Operations")])
+    for company in DEMO_COMPANIES:
+        store.add_user(company, *DEMO_USER, recordno=1)
+        store.add_user(company, *RESTRICTED_USER, recordno=2, denied_modules=["AP"])
+    counts: dict[str, int] = {}
+    for company, entity, obj, rows in seed.generate(scale=scale, seed=seed_value):
+        counts[obj] = counts.get(obj, 0) + store.bulk_insert(company, entity, obj, rows)
+    return counts
+
+
+def timed_install(store: Store, scale: int, seed_value: int) -> tuple[dict[str, int], float]:
+    start = time.perf_counter()
+    counts = install_demo(store, scale, seed_value)
+    return counts, time.perf_counter() - start

@@ -1,0 +1,19 @@
+"""Function handlers: read parameters, call the store, render an Outcome. No SQL here
+beyond what the query-language translator produces."""
+
+from __future__ import annotations
+
+from intacct.emulator.dispatch import Handler
+from intacct.emulator.handlers import legacy, meta, read, session, write
+
+__all__ = ["HANDLERS", "resolve_legacy"]
+
+HANDLERS: dict[str, Handler] = {
+    **session.HANDLERS,
+    **read.HANDLERS,
+    **write.HANDLERS,
+    **meta.HANDLERS,
+    **legacy.HANDLERS,
+}
+
+resolve_legacy = legacy.resolve

@@ -1,0 +1,287 @@
+"""query, readByQuery, readMore, read, readByName.
+
+Case rules from the captures: readByQuery/readMore answer with the lower-case object
+name for ``listtype`` and record elements, read/readByName/query with the upper-case
+name; fields are upper-case throughout 3.0. ``query`` pages by offset (stateless, no
+resultId); readByQuery keeps a server-side cursor that readMore continues.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from lxml import etree
+
+from intacct.emulator import querylang
+from intacct.emulator.catalog import ObjectDef
+from intacct.emulator.dispatch import Ctx, Handler, Outcome
+from intacct.emulator.errors import ErrorLine, FunctionError
+from intacct.emulator.handlers.common import (
+    bad_parameter,
+    check_fields,
+    int_param,
+    object_def,
+    record_element,
+    text_param,
+)
+from intacct.emulator.store import Cursor, Scope
+from intacct.emulator.values import to_wire
+
+__all__ = ["HANDLERS", "data_element", "owned_children"]
+
+_AGGREGATES = ("count", "sum", "avg", "min", "max")
+
+
+def _query_error(exc: querylang.QueryError) -> FunctionError:
+    return FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction))
+
+
+def _rbq_where(text: str, obj: ObjectDef) -> tuple[str, list[Any], int | None]:
+    fields = {f.name: f for f in obj.fields}
+    try:
+        translated: Any = querylang.translate_readbyquery(text, fields)
+    except querylang.QueryError as exc:
+        raise _query_error(exc) from None
+    if isinstance(translated, tuple):
+        return translated[0], list(translated[1]), None
+    return translated.sql, list(translated.params), translated.limit
+
+
+def data_element(attrs: dict[str, str], records: Sequence[etree._Element]) -> etree._Element:
+    data = etree.Element("data", attrs)
+    data.extend(records)
+    return data
+
+
+def _raw(fmt: str, names: Sequence[str], records: Sequence[etree._Element]) -> Outcome:
+    rows = [{child.tag: child.text or "" for child in rec} for rec in records]
+    if fmt == "json":
+        return Outcome(raw=(json.dumps(rows).encode(), "application/json"))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(names), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Outcome(raw=(out.getvalue().encode(), "text/csv"))
+
+
+def _format(ctx: Ctx, tag: str) -> str:
+    fmt = text_param(ctx, tag).lower() or "xml"
+    if fmt not in ("xml", "json", "csv"):
+        raise bad_parameter(ctx.fn.name, f"{tag} must be xml, json or csv, not '{fmt}'.")
+    return fmt
+
+
+# -- query ----------------------------------------------------------------------------
+
+
+def _select(ctx: Ctx, obj: ObjectDef) -> tuple[list[str], list[str], list[str]]:
+    """(output names, SQL expressions, group-by columns) of ``<select>``."""
+    select = ctx.fn.body.find("select")
+    if select is None or not len(select):
+        raise bad_parameter("query", "Element 'select' needs at least one field.")
+    names: list[str] = []
+    exprs: list[str] = []
+    plain: list[str] = []
+    for item in select:
+        tag = str(item.tag).lower()
+        (name,) = check_fields(obj, [(item.text or "").strip()], query=True)
+        column = f'"{name}"'
+        if tag == "field":
+            names.append(name)
+            exprs.append(column)
+            plain.append(column)
+        elif tag in _AGGREGATES:
+            names.append(f"{tag.upper()}.{name}")
+            numeric = column if tag == "count" else f"CAST({column} AS REAL)"
+            exprs.append(f"{tag.upper()}({numeric})")
+        else:
+            raise bad_parameter("query", f"Element '{item.tag}' is not expected in select.")
+    return names, exprs, plain if len(plain) < len(exprs) else []
+
+
+def query(ctx: Ctx) -> Outcome:
+    obj_name = text_param(ctx, "object", required=True)
+    obj = object_def(ctx, obj_name)
+    names, exprs, group = _select(ctx, obj)
+    fields = {f.name: f for f in obj.fields}
+    where, params = "1=1", []
+    insensitive = text_param(ctx, "options/caseinsensitive").lower() == "true"
+    showprivate = text_param(ctx, "options/showprivate").lower() == "true"
+    try:
+        flt = ctx.fn.body.find("filter")
+        if flt is not None:
+            where, params = querylang.translate_filter(flt, fields, caseinsensitive=insensitive)
+        orderby = ctx.fn.body.find("orderby")
+        order = querylang.translate_orderby(orderby, fields) if orderby is not None else ""
+    except querylang.QueryError as exc:
+        raise _query_error(exc) from None
+    pagesize = int_param(ctx, "pagesize", 100, 1, 2000)
+    offset = int_param(ctx, "offset", 0, 0, 2**31)
+    scope = Scope(ctx.scope.company, ctx.scope.entity, ctx.scope.user, showprivate)
+    grouping = f"GROUP BY {', '.join(group)}" if group else ""
+    if not order and not group and obj.field("RECORDNO"):
+        order = 'ORDER BY "RECORDNO"'  # [U] undefined order without orderby; keep it stable
+    rows = ctx.store.select(obj, scope, exprs, where, params, order, pagesize, offset, grouping)
+    total = ctx.store.count(obj, scope, where, params, grouping)
+    records = [_query_record(obj_name.upper(), obj, names, row, ctx.company.date_format)
+               for row in rows]
+    fmt = _format(ctx, "options/returnformat")
+    if fmt != "xml":
+        return _raw(fmt, names, records)
+    return Outcome(data=data_element({
+        "listtype": obj_name.upper(), "totalcount": str(total), "offset": str(offset),
+        "count": str(len(records)), "numremaining": str(max(0, total - offset - len(records))),
+    }, records))
+
+
+def _query_record(tag: str, obj: ObjectDef, names: list[str], row: Sequence[Any],
+                  date_format: str) -> etree._Element:
+    record = etree.Element(tag)
+    for name, value in zip(names, row, strict=True):
+        field = obj.field(name)
+        if field is None:  # aggregate: COUNT.RECORDNO
+            text = "" if value is None else _number(value)
+        else:
+            text = to_wire(field, value, date_format)
+        etree.SubElement(record, name).text = text
+    return record
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return str(value)
+
+
+# -- readByQuery / readMore -------------------------------------------------------------
+
+
+def _fields_param(ctx: Ctx, obj: ObjectDef) -> list[str]:
+    raw = text_param(ctx, "fields")
+    if raw in ("", "*"):
+        return obj.field_names
+    return check_fields(obj, raw.split(","))
+
+
+def read_by_query(ctx: Ctx) -> Outcome:
+    obj = object_def(ctx, text_param(ctx, "object", required=True))
+    fields = _fields_param(ctx, obj)
+    where, params, limit = _rbq_where(text_param(ctx, "query"), obj)
+    pagesize = int_param(ctx, "pagesize", 100, 1, 1000)
+    total = ctx.store.count(obj, ctx.scope, where, params)
+    if limit is not None:
+        total = min(total, limit)
+    cursor = ctx.store.new_cursor({
+        "scope": ctx.scope, "obj": obj, "fields": fields, "where": where, "params": params,
+        "pagesize": pagesize, "total": total, "remaining": total,
+    })
+    if ctx.session is not None:
+        ctx.store.cursors[f"{ctx.session.sessionid}:{obj.name}"] = cursor
+    return _page(ctx, cursor, _format(ctx, "returnFormat"))
+
+
+def read_more(ctx: Ctx) -> Outcome:
+    result_id = text_param(ctx, "resultId")
+    obj_name = text_param(ctx, "object")
+    cursor = None
+    if result_id:
+        cursor = ctx.store.cursor(result_id)
+    elif obj_name and ctx.session is not None:
+        cursor = ctx.store.cursors.get(f"{ctx.session.sessionid}:{obj_name.upper()}")
+    if cursor is None or cursor.remaining <= 0 or cursor.scope.company != ctx.company.id:
+        raise FunctionError(ErrorLine(
+            "readMore failed", "",
+            f"Attempt to readMore with an invalid or expired resultId: {result_id or obj_name}",
+            ""))
+    return _page(ctx, cursor, "xml")
+
+
+def _page(ctx: Ctx, cursor: Cursor, fmt: str) -> Outcome:
+    size = min(cursor.pagesize, cursor.remaining)
+    rows = ctx.store.rows(cursor.obj, cursor.scope, ["RECORDNO", *cursor.fields],
+                          f'({cursor.where}) AND "RECORDNO" > ?',
+                          [*cursor.params, cursor.last_recordno], 'ORDER BY "RECORDNO"', size)
+    if rows:
+        cursor.last_recordno = int(rows[-1]["RECORDNO"])
+    cursor.remaining = max(0, cursor.remaining - len(rows)) if rows else 0
+    tag = cursor.obj.name.lower()
+    records = [record_element(tag, cursor.obj, row, cursor.fields, ctx.company.date_format)
+               for row in rows]
+    if cursor.remaining == 0:
+        ctx.store.cursors.pop(cursor.result_id, None)
+    if fmt != "xml":
+        return _raw(fmt, cursor.fields, records)
+    return Outcome(data=data_element({
+        "listtype": tag, "count": str(len(records)), "totalcount": str(cursor.total),
+        "numremaining": str(cursor.remaining),
+        "resultId": cursor.result_id if cursor.remaining else "",
+    }, records))
+
+
+# -- read / readByName ----------------------------------------------------------------
+
+
+def _keys(ctx: Ctx) -> list[str]:
+    keys = [k.strip() for k in text_param(ctx, "keys").split(",") if k.strip()]
+    if len(keys) > 100:
+        raise bad_parameter(ctx.fn.name, f"{len(keys)} keys: at most 100 per call.")
+    return keys
+
+
+def owned_children(ctx: Ctx, obj: ObjectDef, record: etree._Element, recordno: Any) -> None:
+    """Append owned line collections (``read`` returns a document with its lines)."""
+    for container, line_name in obj.owned.items():
+        line = ctx.store.catalog[line_name]
+        if not line.parent_key:
+            continue
+        box = etree.SubElement(record, container)
+        rows = ctx.store.rows(line, ctx.scope, line.field_names, f'"{line.parent_key}" = ?',
+                              [recordno], 'ORDER BY "RECORDNO"')
+        box.extend(record_element(line.name.lower(), line, row, line.field_names,
+                                  ctx.company.date_format) for row in rows)
+
+
+def _read_keys(ctx: Ctx, by: str | None) -> Outcome:
+    obj = object_def(ctx, text_param(ctx, "object", required=True))
+    key_field = by or "RECORDNO"
+    if obj.field(key_field) is None:
+        raise FunctionError(ErrorLine("Query Failed", "",
+                                      f"{obj.name} cannot be read by name", ""))
+    fields = _fields_param(ctx, obj)
+    keys = _keys(ctx)
+    if key_field == "RECORDNO" and not all(k.isdigit() for k in keys):
+        raise bad_parameter(ctx.fn.name, "keys must be RECORDNO numbers.")
+    rows = ctx.store.find(obj, ctx.scope, key_field, keys) if keys else []
+    records = []
+    for row in rows:
+        record = record_element(obj.name, obj, row, fields, ctx.company.date_format)
+        if fields == obj.field_names:
+            owned_children(ctx, obj, record, row.get("RECORDNO"))
+        records.append(record)
+    fmt = _format(ctx, "returnFormat")
+    if fmt != "xml":
+        return _raw(fmt, fields, records)
+    return Outcome(data=data_element({"listtype": obj.name, "count": str(len(records))},
+                                     records))
+
+
+def read(ctx: Ctx) -> Outcome:
+    return _read_keys(ctx, None)
+
+
+def read_by_name(ctx: Ctx) -> Outcome:
+    obj = object_def(ctx, text_param(ctx, "object", required=True))
+    return _read_keys(ctx, obj.id_field or "RECORDNO")
+
+
+HANDLERS: dict[str, Handler] = {
+    "query": query,
+    "readByQuery": read_by_query,
+    "readMore": read_more,
+    "read": read,
+    "readByName": read_by_name,
+}

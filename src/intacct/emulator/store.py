@@ -1,0 +1,504 @@
+"""All emulator state and business rules, in SQLite.
+
+One table per catalog object (``obj_<NAME>``, one column per field, plus ``_company``
+and ``_entity``), and small tables for companies, entities, users, senders and
+executed control ids. Handlers never write SQL; they call these methods. Writes are
+serialized by one lock (SQLite has one writer); reads run concurrently on per-thread
+connections (WAL for files, shared cache for memory).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
+from intacct.emulator.errors import duplicate, missing_required, not_found
+from intacct.emulator.values import to_db
+
+__all__ = ["Company", "Cursor", "Scope", "Session", "Store", "User"]
+
+DEMO_SENDER = ("demo_sender", "demo-sender-password")
+DEMO_USER = ("demo_user", "demo-user-password")
+RESTRICTED_USER = ("demo_restricted", "demo-user-password")
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    id: str
+    name: str
+    multi_entity: bool
+    date_format: str = "%m/%d/%Y"
+    timezone: str = "America/Los_Angeles"
+    session_minutes: int = 480
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    company: str
+    userid: str
+    recordno: int
+    denied_modules: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Session:
+    sessionid: str
+    company: str
+    userid: str
+    locationid: str
+    expires: float
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who is asking: company, entity ('' = top level), user."""
+
+    company: str
+    entity: str
+    user: User
+    showprivate: bool = False
+
+
+@dataclass(slots=True)
+class Cursor:
+    """A readByQuery result set continued by readMore (keyset on RECORDNO)."""
+
+    result_id: str
+    scope: Scope
+    obj: ObjectDef
+    fields: list[str]
+    where: str
+    params: list[Any]
+    pagesize: int
+    total: int
+    remaining: int
+    last_recordno: int = 0
+    touched: float = field(default_factory=time.monotonic)
+
+
+def _table(obj: ObjectDef) -> str:
+    return f'"obj_{obj.name}"'
+
+
+def _col(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER"}
+
+_BASE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT, multi_entity INTEGER,
+    date_format TEXT, timezone TEXT, session_minutes INTEGER);
+CREATE TABLE IF NOT EXISTS entities (company TEXT, locationid TEXT, name TEXT, recordno INTEGER,
+    PRIMARY KEY (company, locationid));
+CREATE TABLE IF NOT EXISTS users (company TEXT, userid TEXT, password TEXT, recordno INTEGER,
+    denied_modules TEXT, PRIMARY KEY (company, userid));
+CREATE TABLE IF NOT EXISTS senders (senderid TEXT PRIMARY KEY, password TEXT, companies TEXT);
+CREATE TABLE IF NOT EXISTS executed (company TEXT, controlid TEXT, PRIMARY KEY (company, controlid));
+CREATE TABLE IF NOT EXISTS counters (company TEXT, object TEXT, next INTEGER,
+    PRIMARY KEY (company, object));
+"""
+
+
+class Store:
+    """The emulated gateway's data. ``path=None`` keeps everything in memory."""
+
+    def __init__(self, path: str | Path | None = None, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or load_catalog()
+        if path is None:
+            self._uri = f"file:intacct-emulator-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        else:
+            self._uri = Path(path).resolve().as_uri()
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+        self._anchor = self._connect()  # keeps a memory database alive
+        self.sessions: dict[str, Session] = {}
+        self.cursors: dict[str, Cursor] = {}
+        self.cursor_ttl_s = 15 * 60.0  # [U] resultId lifetime is undocumented
+        self._create_schema()
+
+    # -- connections ---------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False,
+                               isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA read_uncommitted=1")
+        return conn
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (nested calls become savepoints)."""
+        with self.write_lock:
+            conn = self.db
+            depth: int = getattr(self._local, "depth", 0)
+            name = f"sp{depth}"
+            conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+            self._local.depth = depth + 1
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK" if depth == 0 else f"ROLLBACK TO {name}")
+                if depth:
+                    conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+            finally:
+                self._local.depth = depth
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        self._anchor.close()
+
+    # -- schema and seed ------------------------------------------------------------
+
+    def _create_schema(self) -> None:
+        with self.write_lock:
+            self.db.executescript(_BASE_SCHEMA)
+            for obj in self.catalog.values():
+                columns = ", ".join(
+                    f"{_col(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields
+                )
+                table = _table(obj)
+                self.db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (_company TEXT NOT NULL, "
+                    f"_entity TEXT NOT NULL DEFAULT '', {columns})"
+                )
+                self._indexes(obj)
+
+    def _indexes(self, obj: ObjectDef) -> None:
+        table, name = _table(obj), obj.name
+        key = "ID" if obj.field("RECORDNO") is None else "RECORDNO"
+        self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} '
+                        f"(_company, {_col(key)})")
+        if obj.field("WHENMODIFIED"):
+            self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_wm" ON {table} '
+                            f'(_company, "WHENMODIFIED", "RECORDNO")')
+        if obj.id_field and obj.field(obj.id_field):
+            self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_id" ON {table} '
+                            f"(_company, {_col(obj.id_field)})")
+        if obj.parent_key and obj.field(obj.parent_key):
+            self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_parent" ON {table} '
+                            f"(_company, {_col(obj.parent_key)})")
+
+    def reset(self) -> None:
+        """Drop every row (companies included)."""
+        with self.transaction() as conn:
+            for table in ("companies", "entities", "users", "senders", "executed", "counters"):
+                conn.execute(f"DELETE FROM {table}")
+            for obj in self.catalog.values():
+                conn.execute(f"DELETE FROM {_table(obj)}")
+        self.sessions.clear()
+        self.cursors.clear()
+
+    def add_company(self, company: Company, entities: Sequence[tuple[str, str]] = ()) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO companies VALUES (?, ?, ?, ?, ?, ?)",
+                         (company.id, company.name, int(company.multi_entity),
+                          company.date_format, company.timezone, company.session_minutes))
+            for n, (locationid, name) in enumerate(entities, start=1):
+                conn.execute("INSERT OR REPLACE INTO entities VALUES (?, ?, ?, ?)",
+                             (company.id, locationid, name, n))
+
+    def add_user(self, company: str, userid: str, password: str, recordno: int,
+                 denied_modules: Iterable[str] = ()) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
+                         (company, userid, password, recordno, ",".join(denied_modules)))
+
+    def add_sender(self, senderid: str, password: str, companies: Iterable[str]) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO senders VALUES (?, ?, ?)",
+                         (senderid, password, ",".join(companies)))
+
+    def bulk_insert(self, company: str, entity: str, obj_name: str,
+                    rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert seed rows (python values, RECORDNO given) as they are: no rules."""
+        obj = self.catalog[obj_name]
+        rows = list(rows)
+        names = obj.field_names
+        fields = obj.fields
+        sql = (f"INSERT INTO {_table(obj)} (_company, _entity, "
+               f"{', '.join(_col(n) for n in names)}) "
+               f"VALUES ({', '.join('?' * (len(names) + 2))})")
+        batch = [
+            (company, entity, *(to_db(f, row.get(f.name)) for f in fields)) for row in rows
+        ]
+        with self.transaction() as conn:
+            conn.executemany(sql, batch)
+            top = max((r.get("RECORDNO") or 0 for r in rows), default=0)
+            if top:
+                conn.execute(
+                    "INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT (company, object) "
+                    "DO UPDATE SET next = max(next, excluded.next)",
+                    (company, obj.name, int(top) + 1),
+                )
+        return len(batch)
+
+    # -- identity -------------------------------------------------------------------
+
+    def company(self, company_id: str) -> Company | None:
+        row = self.db.execute("SELECT * FROM companies WHERE id = ?", (company_id,)).fetchone()
+        return Company(row[0], row[1], bool(row[2]), row[3], row[4], row[5]) if row else None
+
+    def entities(self, company_id: str) -> list[tuple[str, str, int]]:
+        return self.db.execute(
+            "SELECT locationid, name, recordno FROM entities WHERE company = ? ORDER BY recordno",
+            (company_id,)).fetchall()
+
+    def entity_name(self, company_id: str, locationid: str) -> str | None:
+        row = self.db.execute("SELECT name FROM entities WHERE company = ? AND locationid = ?",
+                              (company_id, locationid)).fetchone()
+        return row[0] if row else None
+
+    def sender(self, senderid: str) -> tuple[str, set[str]] | None:
+        row = self.db.execute("SELECT password, companies FROM senders WHERE senderid = ?",
+                              (senderid,)).fetchone()
+        return (row[0], set(filter(None, row[1].split(",")))) if row else None
+
+    def login(self, company_id: str, userid: str, password: str) -> User | None:
+        row = self.db.execute(
+            "SELECT recordno, denied_modules, password FROM users WHERE company = ? "
+            "AND userid = ?", (company_id, userid)).fetchone()
+        if row is None or not secrets.compare_digest(row[2], password):
+            return None
+        return User(company_id, userid, row[0], frozenset(filter(None, row[1].split(","))))
+
+    def user(self, company_id: str, userid: str) -> User | None:
+        row = self.db.execute(
+            "SELECT recordno, denied_modules FROM users WHERE company = ? AND userid = ?",
+            (company_id, userid)).fetchone()
+        return User(company_id, userid, row[0], frozenset(filter(None, row[1].split(",")))
+                    ) if row else None
+
+    def open_session(self, company: Company, userid: str, locationid: str) -> Session:
+        session = Session(
+            sessionid=secrets.token_urlsafe(24) + "..", company=company.id, userid=userid,
+            locationid=locationid, expires=time.time() + company.session_minutes * 60,
+        )
+        self.sessions[session.sessionid] = session
+        return session
+
+    def touch_session(self, sessionid: str) -> Session | None:
+        """The live session, its sliding timeout pushed forward; None if unknown/expired."""
+        session = self.sessions.get(sessionid)
+        if session is None:
+            return None
+        now = time.time()
+        if now >= session.expires:
+            del self.sessions[sessionid]
+            return None
+        company = self.company(session.company)
+        minutes = company.session_minutes if company else 60
+        session.expires = now + minutes * 60
+        return session
+
+    def remember_controlid(self, company: str, controlid: str) -> bool:
+        """Record an executed function control id; False if it had already run."""
+        with self.transaction() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO executed VALUES (?, ?)",
+                               (company, controlid))
+            return cur.rowcount == 1
+
+    # -- reads ----------------------------------------------------------------------
+
+    @staticmethod
+    def visibility(obj: ObjectDef, scope: Scope) -> tuple[str, list[Any]]:
+        """Which rows a scope sees. [U] Top level sees shared rows and, with showprivate,
+        entity rows; an entity sees its own rows and the shared ones."""
+        if not obj.entity_scoped or (scope.entity == "" and scope.showprivate):
+            return "_company = ?", [scope.company]
+        if scope.entity == "":
+            return "_company = ? AND _entity = ''", [scope.company]
+        return "_company = ? AND _entity IN ('', ?)", [scope.company, scope.entity]
+
+    def select(self, obj: ObjectDef, scope: Scope, columns: Sequence[str], where: str = "1=1",
+               params: Sequence[Any] = (), order: str = "", limit: int | None = None,
+               offset: int = 0, group: str = "") -> list[tuple[Any, ...]]:
+        seen, seen_params = self.visibility(obj, scope)
+        sql = (f"SELECT {', '.join(columns)} FROM {_table(obj)} WHERE {seen} AND ({where}) "
+               f"{group} {order}")
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = [*params, limit, offset]
+        return self.db.execute(sql, [*seen_params, *params]).fetchall()
+
+    def count(self, obj: ObjectDef, scope: Scope, where: str = "1=1",
+              params: Sequence[Any] = (), group: str = "") -> int:
+        seen, seen_params = self.visibility(obj, scope)
+        inner = f"SELECT 1 FROM {_table(obj)} WHERE {seen} AND ({where}) {group}"
+        row = self.db.execute(f"SELECT count(*) FROM ({inner})",
+                              [*seen_params, *params]).fetchone()
+        return int(row[0])
+
+    def rows(self, obj: ObjectDef, scope: Scope, names: Sequence[str], where: str = "1=1",
+             params: Sequence[Any] = (), order: str = "", limit: int | None = None,
+             offset: int = 0) -> list[dict[str, Any]]:
+        """Like :meth:`select`, as dicts keyed by field name."""
+        cols = [_col(n) for n in names]
+        return [dict(zip(names, row, strict=True))
+                for row in self.select(obj, scope, cols, where, params, order, limit, offset)]
+
+    def find(self, obj: ObjectDef, scope: Scope, field_name: str,
+             keys: Sequence[Any]) -> list[dict[str, Any]]:
+        marks = ", ".join("?" * len(keys))
+        found = self.rows(obj, scope, obj.field_names, f"{_col(field_name)} IN ({marks})",
+                          list(keys))
+        by_key = {str(r[field_name]): r for r in found}
+        return [by_key[str(k)] for k in keys if str(k) in by_key]
+
+    def new_cursor(self, cursor_args: dict[str, Any]) -> Cursor:
+        self._expire_cursors()
+        result_id = uuid.uuid4().hex[:10] + secrets.token_urlsafe(18)
+        cursor = Cursor(result_id=result_id, **cursor_args)
+        self.cursors[result_id] = cursor
+        return cursor
+
+    def cursor(self, result_id: str) -> Cursor | None:
+        self._expire_cursors()
+        cursor = self.cursors.get(result_id)
+        if cursor is not None:
+            cursor.touched = time.monotonic()
+        return cursor
+
+    def _expire_cursors(self) -> None:
+        deadline = time.monotonic() - self.cursor_ttl_s
+        for key in [k for k, c in self.cursors.items() if c.touched < deadline]:
+            del self.cursors[key]
+
+    # -- writes ---------------------------------------------------------------------
+
+    def next_recordno(self, company: str, obj: ObjectDef) -> int:
+        with self.transaction() as conn:
+            row = conn.execute(
+                "INSERT INTO counters VALUES (?, ?, 2) ON CONFLICT (company, object) "
+                "DO UPDATE SET next = next + 1 RETURNING next - 1",
+                (company, obj.name)).fetchone()
+            return int(row[0])
+
+    def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+        """Create one record: required fields, unique id, RECORDNO and audit fields."""
+        for f in obj.fields:
+            if f.readonly or values.get(f.name) not in (None, ""):
+                continue
+            if f.default is not None:
+                values[f.name] = to_db(f, f.default)
+            elif f.required:
+                raise missing_required(obj.name, f.name)
+        with self.transaction() as conn:
+            self._check_unique(obj, scope, values, None)
+            now = _now()
+            values.update(
+                RECORDNO=self.next_recordno(scope.company, obj), WHENCREATED=now,
+                WHENMODIFIED=now, CREATEDBY=scope.user.recordno, MODIFIEDBY=scope.user.recordno,
+            )
+            entity = scope.entity if obj.entity_scoped else ""
+            self._entity_fields(values, scope, entity)
+            names = [n for n in obj.field_names if n in values]
+            conn.execute(
+                f"INSERT INTO {_table(obj)} (_company, _entity, "
+                f"{', '.join(_col(n) for n in names)}) VALUES "
+                f"({', '.join('?' * (len(names) + 2))})",
+                [scope.company, entity, *(values[n] for n in names)],
+            )
+            self.audit(scope, obj, values, "create")
+        return values
+
+    def update(self, obj: ObjectDef, scope: Scope, recordno: int,
+               values: dict[str, Any]) -> dict[str, Any]:
+        with self.transaction() as conn:
+            current = self.find(obj, scope, "RECORDNO", [recordno])
+            if not current:
+                raise not_found(obj.name, str(recordno), "update")
+            self._check_unique(obj, scope, values, recordno)
+            values.update(WHENMODIFIED=_now(), MODIFIEDBY=scope.user.recordno)
+            names = [n for n in values if obj.field(n) and n != "RECORDNO"]
+            conn.execute(
+                f"UPDATE {_table(obj)} SET {', '.join(f'{_col(n)} = ?' for n in names)} "
+                f'WHERE _company = ? AND "RECORDNO" = ?',
+                [*(values[n] for n in names), scope.company, recordno],
+            )
+            merged = {**current[0], **values}
+            self.audit(scope, obj, merged, "update")
+        return merged
+
+    def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
+        with self.transaction() as conn:
+            current = self.find(obj, scope, "RECORDNO", [recordno])
+            if not current:
+                raise not_found(obj.name, str(recordno), "delete")
+            conn.execute(f'DELETE FROM {_table(obj)} WHERE _company = ? AND "RECORDNO" = ?',
+                         (scope.company, recordno))
+            for line_obj_name in obj.owned.values():
+                line = self.catalog[line_obj_name]
+                if line.parent_key:
+                    conn.execute(f"DELETE FROM {_table(line)} WHERE _company = ? AND "
+                                 f"{_col(line.parent_key)} = ?", (scope.company, recordno))
+            self.audit(scope, obj, current[0], "delete")
+
+    def _check_unique(self, obj: ObjectDef, scope: Scope, values: Mapping[str, Any],
+                      recordno: int | None) -> None:
+        key = obj.id_field
+        if not key or values.get(key) in (None, ""):
+            return
+        where = f"{_col(key)} = ?" + (' AND "RECORDNO" != ?' if recordno is not None else "")
+        params = [values[key]] + ([recordno] if recordno is not None else [])
+        everyone = Scope(scope.company, "", scope.user, showprivate=True)
+        if self.count(obj, everyone, where, params):
+            raise duplicate(obj.name, str(values[key]))
+
+    def _entity_fields(self, values: dict[str, Any], scope: Scope, entity: str) -> None:
+        if not entity:
+            return
+        for locationid, name, recordno in self.entities(scope.company):
+            if locationid == entity:
+                values.update(MEGAENTITYKEY=recordno, MEGAENTITYID=locationid,
+                              MEGAENTITYNAME=name)
+
+    def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
+        """One AUDITHISTORY row per create/update/delete (``ACCESSMODE`` by catalog)."""
+        history = self.catalog.get_object("AUDITHISTORY")
+        if history is None or obj.name == "AUDITHISTORY":
+            return
+        modes = {"create": 0, "update": 1, "delete": 2}
+        access = history.field("ACCESSMODE")
+        mode_value = access.values[modes[mode]] if access and len(access.values) > 2 else mode
+        recordno = self.next_recordno(scope.company, history)
+        row = {
+            "RECORDNO": recordno, "ID": str(recordno), "USERID": scope.user.userid,
+            "ACCESSTIME": _now(), "ACCESSMODE": mode_value, "SOURCE": "api",
+            "OBJECTTYPE": obj.name.lower(), "OBJECTKEY": str(values.get("RECORDNO", "")),
+            "OBJECTDESC": str(values.get(obj.id_field or "RECORDNO", "")),
+        }
+        names = [n for n in history.field_names if n in row]
+        self.db.execute(
+            f"INSERT INTO {_table(history)} (_company, _entity, "
+            f"{', '.join(_col(n) for n in names)}) VALUES ({', '.join('?' * (len(names) + 2))})",
+            [scope.company, scope.entity if obj.entity_scoped else "", *(row[n] for n in names)],
+        )
+
+
+def _now() -> str:
+    # [U] company time zone: the emulator stores and prints UTC wall time.
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")

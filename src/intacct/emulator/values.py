@@ -1,0 +1,110 @@
+"""Storage ↔ wire value conversion for the emulator's SQLite store.
+
+Storage: integer INTEGER, decimal TEXT, boolean INTEGER 0/1, date ``YYYY-MM-DD``,
+timestamp ``YYYY-MM-DD HH:MM:SS`` (so text order is time order), enum TEXT display
+value, absent NULL. Wire: ``MM/DD/YYYY`` and ``MM/DD/YYYY HH:MM:SS``, ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from intacct.emulator.catalog import FieldDef
+from intacct.emulator.errors import ErrorLine, FunctionError
+
+__all__ = ["from_wire", "to_db", "to_wire"]
+
+_WIRE_DATE = "%m/%d/%Y"
+_WIRE_TIMESTAMP = "%m/%d/%Y %H:%M:%S"
+
+
+def to_db(field: FieldDef, value: Any) -> Any:
+    """A python value (from the seed) in storage form."""
+    if value is None or value == "":
+        return None
+    kind = field.type
+    if kind == "integer":
+        return int(value)
+    if kind == "decimal":
+        return str(value)
+    if kind == "boolean":
+        return 1 if value is True or str(value).lower() in ("true", "t", "1") else 0
+    if kind == "timestamp" and isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_wire(field: FieldDef, value: Any, date_format: str = _WIRE_DATE) -> str:
+    """A stored value as the gateway prints it."""
+    if value is None:
+        return ""
+    kind = field.type
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "date":
+        return date.fromisoformat(value).strftime(date_format)
+    if kind == "timestamp":
+        stamp = datetime.fromisoformat(value)
+        return stamp.strftime(f"{date_format} %H:%M:%S")
+    return str(value)
+
+
+def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:
+    return FunctionError(ErrorLine(
+        "BL03000018", "", f"Illegal format for {obj}.{field.name}: {value!r} {why}",
+        f"Send {field.name} as {why.removeprefix('is not ')}.",
+    ))
+
+
+def from_wire(obj: str, field: FieldDef, text: str) -> Any:
+    """A value sent by a client, validated and in storage form (FunctionError if bad)."""
+    if text == "":
+        return None
+    kind = field.type
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "decimal":
+            number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation
+            return str(number)
+        if kind == "date":
+            return datetime.strptime(text, _WIRE_DATE).date().isoformat()
+        if kind == "timestamp":
+            return datetime.strptime(text, _WIRE_TIMESTAMP).strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, InvalidOperation):
+        raise _bad(obj, field, text, f"is not a valid {_SHAPES[kind]}") from None
+    if kind == "boolean":
+        lowered = text.lower()
+        if lowered not in ("true", "false", "t", "f", "1", "0"):
+            raise _bad(obj, field, text, "is not true or false")
+        return 1 if lowered in ("true", "t", "1") else 0
+    if kind == "enum":
+        return _enum(obj, field, text)
+    if field.maxlength and len(text) > field.maxlength:
+        raise _bad(obj, field, text, f"is longer than {field.maxlength} characters")
+    return text
+
+
+def _enum(obj: str, field: FieldDef, text: str) -> str:
+    if text in field.values:
+        return text
+    if text in field.codes:
+        return field.values[field.codes.index(text)]
+    lowered = {v.lower(): v for v in field.values}
+    if text.lower() in lowered:
+        return lowered[text.lower()]
+    raise _bad(obj, field, text, "is not one of " + ", ".join(field.values))
+
+
+_SHAPES = {
+    "integer": "integer",
+    "decimal": "decimal number",
+    "date": "date MM/DD/YYYY",
+    "timestamp": "timestamp MM/DD/YYYY HH:MM:SS",
+}
