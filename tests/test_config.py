@@ -11,8 +11,11 @@ from intacct.config import DEFAULT_API_URL, ClientConfig
 from intacct.errors import ConfigError
 
 GOOD: dict[str, Any] = {
-    "sender_id": "s", "sender_password": "sender-secret", "user_id": "u",
-    "user_password": "user-secret", "company_id": "C",
+    "sender_id": "s",
+    "sender_password": "sender-secret",
+    "user_id": "u",
+    "user_password": "user-secret",
+    "company_id": "C",
 }
 
 
@@ -24,8 +27,9 @@ def test_defaults_and_hotglue_keys() -> None:
     assert "secret" not in repr(config)
 
 
-@pytest.mark.parametrize("missing", ["sender_id", "sender_password", "user_id",
-                                     "user_password", "company_id"])
+@pytest.mark.parametrize(
+    "missing", ["sender_id", "sender_password", "user_id", "user_password", "company_id"]
+)
 def test_missing_required_key(missing: str) -> None:
     values = {**GOOD, missing: ""}
     with pytest.raises(ConfigError, match=f"'{missing}': is required") as info:
@@ -33,18 +37,21 @@ def test_missing_required_key(missing: str) -> None:
     assert info.value.key == missing
 
 
-@pytest.mark.parametrize(("key", "value", "problem"), [
-    ("api_url", "ftp://x", "http(s) URL"),
-    ("auth_type", "oauth", "'session' or 'login'"),
-    ("dtd_version", "4.0", "'3.0' or '2.1'"),
-    ("page_size", 0, "between 1 and 2000"),
-    ("page_size", "ten", "integer"),
-    ("page_size", True, "integer"),
-    ("max_concurrency", 0, "between 1 and 64"),
-    ("timeout_s", -1, "(0, 3600]"),
-    ("start_date", "yesterday", "ISO-8601"),
-    ("user_id", 42, "string"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("api_url", "ftp://x", "http(s) URL"),
+        ("auth_type", "oauth", "'session' or 'login'"),
+        ("dtd_version", "4.0", "'3.0' or '2.1'"),
+        ("page_size", 0, "between 1 and 2000"),
+        ("page_size", "ten", "integer"),
+        ("page_size", True, "integer"),
+        ("max_concurrency", 0, "between 1 and 64"),
+        ("timeout_s", -1, "(0, 3600]"),
+        ("start_date", "yesterday", "ISO-8601"),
+        ("user_id", 42, "string"),
+    ],
+)
 def test_invalid_values_name_the_key(key: str, value: Any, problem: str) -> None:
     with pytest.raises(ConfigError) as info:
         ClientConfig.from_mapping({**GOOD, key: value})
@@ -55,8 +62,12 @@ def test_invalid_values_name_the_key(key: str, value: Any, problem: str) -> None
 
 def test_from_env_and_type_conversion() -> None:
     env = {f"INTACCT_{k.upper()}": v for k, v in GOOD.items()}
-    env.update(INTACCT_PAGE_SIZE="500", INTACCT_START_DATE="2024-01-31",
-               INTACCT_DTD_VERSION="2.1", INTACCT_TIMEOUT_S="30")
+    env.update(
+        INTACCT_PAGE_SIZE="500",
+        INTACCT_START_DATE="2024-01-31",
+        INTACCT_DTD_VERSION="2.1",
+        INTACCT_TIMEOUT_S="30",
+    )
     config = ClientConfig.from_env(env)
     assert config.page_size == 500 and config.timeout_s == 30.0
     assert config.start_date == datetime(2024, 1, 31, tzinfo=UTC)

@@ -5,9 +5,22 @@ import intacct
 
 def test_exports() -> None:
     assert sorted(intacct.__all__) == sorted(
-        ["ClientConfig", "FieldModel", "HistoryHook", "IntacctClient", "ObjectModel", "Record",
-         "RedactingFormatter", "Result", "RetryPolicy", "__version__", "errors", "fn",
-         "is_applied", "q"]
+        [
+            "ClientConfig",
+            "FieldModel",
+            "HistoryHook",
+            "IntacctClient",
+            "ObjectModel",
+            "Record",
+            "RedactingFormatter",
+            "Result",
+            "RetryPolicy",
+            "__version__",
+            "errors",
+            "fn",
+            "is_applied",
+            "q",
+        ]
     )
     for name in intacct.__all__:
         assert getattr(intacct, name) is not None

@@ -37,9 +37,7 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def make_client(
-    gateway: FakeGateway, sleeps: Sleeps
-) -> Iterator[Callable[..., IntacctClient]]:
+def make_client(gateway: FakeGateway, sleeps: Sleeps) -> Iterator[Callable[..., IntacctClient]]:
     clients: list[IntacctClient] = []
 
     def make(retry: RetryPolicy | None = None, **overrides: Any) -> IntacctClient:

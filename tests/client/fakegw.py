@@ -65,10 +65,16 @@ def record(tag: str, **fields: Any) -> etree._Element:
     return E(tag, *(E(k, v) for k, v in fields.items()))
 
 
-def error(errorno: str, description2: str = "", description: str = "",
-          correction: str = "") -> etree._Element:
-    return E("error", E("errorno", errorno), E("description", description),
-             E("description2", description2), E("correction", correction))
+def error(
+    errorno: str, description2: str = "", description: str = "", correction: str = ""
+) -> etree._Element:
+    return E(
+        "error",
+        E("errorno", errorno),
+        E("description", description),
+        E("description2", description2),
+        E("correction", correction),
+    )
 
 
 @dataclass
@@ -102,9 +108,11 @@ class FakeGateway:
 
     @staticmethod
     def _xml(root: etree._Element, status: int = 200) -> httpx.Response:
-        return httpx.Response(status, content=etree.tostring(root, xml_declaration=True,
-                                                            encoding="UTF-8"),
-                              headers={"Content-Type": 'text/xml; encoding="UTF-8"'})
+        return httpx.Response(
+            status,
+            content=etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
+            headers={"Content-Type": 'text/xml; encoding="UTF-8"'},
+        )
 
     def _seen(self, request: httpx.Request, root: etree._Element) -> Seen:
         auth = root.find("operation/authentication")
@@ -113,7 +121,10 @@ class FakeGateway:
         op = root.find("operation")
         assert op is not None
         return Seen(
-            url=str(request.url), headers=request.headers, raw=request.content, root=root,
+            url=str(request.url),
+            headers=request.headers,
+            raw=request.content,
+            root=root,
             auth="login" if login is not None else "session",
             sessionid=auth.findtext("sessionid"),
             locationid=login.findtext("locationid") if login is not None else None,
@@ -125,18 +136,29 @@ class FakeGateway:
     # -- gateway logic ---------------------------------------------------------------
 
     def _control(self, seen: Seen) -> etree._Element:
-        return E("control", E("status", "success"), E("senderid", SENDER[0]),
-                 E("controlid", seen.root.findtext("control/controlid")),
-                 E("uniqueid", seen.uniqueid), E("dtdversion", "3.0"))
+        return E(
+            "control",
+            E("status", "success"),
+            E("senderid", SENDER[0]),
+            E("controlid", seen.root.findtext("control/controlid")),
+            E("uniqueid", seen.uniqueid),
+            E("dtdversion", "3.0"),
+        )
 
     def _authenticate(self, seen: Seen) -> tuple[bool, str, etree._Element | None]:
         if seen.auth == "login":
             login = seen.root.find("operation/authentication/login")
             assert login is not None
-            ok = (login.findtext("userid"), login.findtext("companyid"),
-                  login.findtext("password")) == USER
-            return ok, seen.locationid or "", None if ok else error(
-                "XL03000006", "Sign-in information is incorrect")
+            ok = (
+                login.findtext("userid"),
+                login.findtext("companyid"),
+                login.findtext("password"),
+            ) == USER
+            return (
+                ok,
+                seen.locationid or "",
+                None if ok else error("XL03000006", "Sign-in information is incorrect"),
+            )
         loc = self.sessions.get(seen.sessionid or "")
         if loc is None:
             return False, "", error("XL03000006", f"Invalid session {seen.sessionid}")
@@ -145,12 +167,18 @@ class FakeGateway:
     def _respond(self, seen: Seen) -> etree._Element:
         ok, locationid, failure = self._authenticate(seen)
         now = self.now()
-        auth = E("authentication", E("status", "success" if ok else "failure"),
-                 E("userid", USER[0] if ok else ""), E("companyid", USER[1] if ok else ""),
-                 E("locationid", locationid),
-                 E("sessiontimestamp", now.isoformat(timespec="seconds")),
-                 E("sessiontimeout",
-                   (now + timedelta(hours=self.session_hours)).isoformat(timespec="seconds")))
+        auth = E(
+            "authentication",
+            E("status", "success" if ok else "failure"),
+            E("userid", USER[0] if ok else ""),
+            E("companyid", USER[1] if ok else ""),
+            E("locationid", locationid),
+            E("sessiontimestamp", now.isoformat(timespec="seconds")),
+            E(
+                "sessiontimeout",
+                (now + timedelta(hours=self.session_hours)).isoformat(timespec="seconds"),
+            ),
+        )
         operation = E("operation", auth)
         if not ok:
             operation.append(E("errormessage", failure))
@@ -166,20 +194,39 @@ class FakeGateway:
         head = [E("status", "success"), E("function", call.name), E("controlid", call.controlid)]
         if call.request.uniqueid == "true" and call.controlid in self.executed:
             head[0].text = "failure"
-            return E("result", *head, E("errormessage", error(
-                "XL03000010", f"Control id {call.controlid} has already been executed.")))
+            return E(
+                "result",
+                *head,
+                E(
+                    "errormessage",
+                    error("XL03000010", f"Control id {call.controlid} has already been executed."),
+                ),
+            )
         if call.name == "getAPISession":
             sid = f"S{next(self._ids)}.."
             wanted = call.body.findtext("locationid")
             self.sessions[sid] = locationid if wanted is None else wanted
-            return E("result", *head, E("data", E("api", E("sessionid", sid),
-                                                    E("endpoint", self.endpoint),
-                                                    E("locationid", self.sessions[sid]))))
+            return E(
+                "result",
+                *head,
+                E(
+                    "data",
+                    E(
+                        "api",
+                        E("sessionid", sid),
+                        E("endpoint", self.endpoint),
+                        E("locationid", self.sessions[sid]),
+                    ),
+                ),
+            )
         handler = self.handlers.get(call.name)
         if handler is None:
             head[0].text = "failure"
-            return E("result", *head, E("errormessage", error(
-                "XL03000003", f"no handler for {call.name} in this test")))
+            return E(
+                "result",
+                *head,
+                E("errormessage", error("XL03000003", f"no handler for {call.name} in this test")),
+            )
         answer = handler(call)
         if isinstance(answer, str):
             head[0].text = "failure"
@@ -200,4 +247,5 @@ def once(response: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
 def raise_once(exc: Exception) -> Callable[[httpx.Request], httpx.Response]:
     def fault(request: httpx.Request) -> httpx.Response:
         raise exc
+
     return fault

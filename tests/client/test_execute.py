@@ -32,8 +32,12 @@ def _create(call: Call) -> object:
     vendor = call.body[0]
     if vendor.findtext("VENDORID") == "DUP":
         return "Another Vendor with the given value(s) DUP already exists"
-    return E("data", record("vendor", RECORDNO="10", VENDORID=vendor.findtext("VENDORID")),
-             listtype="objects", count="1")
+    return E(
+        "data",
+        record("vendor", RECORDNO="10", VENDORID=vendor.findtext("VENDORID")),
+        listtype="objects",
+        count="1",
+    )
 
 
 def _delete(call: Call) -> object:
@@ -48,12 +52,14 @@ def _handlers(gateway: FakeGateway) -> None:
 def test_batch_returns_one_result_per_function_in_order(
     client: IntacctClient, gateway: FakeGateway
 ) -> None:
-    results = client.execute([
-        fn.Read("VENDOR", [1]),
-        fn.Delete("VENDOR", [99]),
-        fn.Create([("VENDOR", {"VENDORID": "V3", "NAME": "Three"})]),
-        fn.Read("VENDOR", [2]),
-    ])
+    results = client.execute(
+        [
+            fn.Read("VENDOR", [1]),
+            fn.Delete("VENDOR", [99]),
+            fn.Create([("VENDOR", {"VENDORID": "V3", "NAME": "Three"})]),
+            fn.Read("VENDOR", [2]),
+        ]
+    )
     assert [r.function for r in results] == ["read", "delete", "create", "read"]
     assert [r.ok for r in results] == [True, False, True, True]
     assert results[0].records[0]["VENDORID"] == "V1"
@@ -126,10 +132,11 @@ def test_getapisession_must_be_alone(client: IntacctClient) -> None:
         client.execute([fn.GetAPISession(), fn.Read("VENDOR", [1])])
 
 
-def test_transaction_flag_and_aborted_results(client: IntacctClient,
-                                              gateway: FakeGateway) -> None:
-    rolled_back = error("XL03000009", "The entire transaction in this operation has been "
-                        "rolled back due to an error.")
+def test_transaction_flag_and_aborted_results(client: IntacctClient, gateway: FakeGateway) -> None:
+    rolled_back = error(
+        "XL03000009",
+        "The entire transaction in this operation has been rolled back due to an error.",
+    )
 
     def abort_all(call: Call) -> object:
         return "Another Vendor with the given value(s) X already exists"
@@ -138,9 +145,18 @@ def test_transaction_flag_and_aborted_results(client: IntacctClient,
     results = client.execute([fn.Create([("VENDOR", {"VENDORID": "X"})])], transaction=True)
     assert gateway.requests[-1].transaction == "true"
     assert isinstance(error_for_result(results[0]), DuplicateError)
-    aborted = type(results[0])("aborted", "create", "c", errors=[
-        type(error_for_result(results[0]).errors[0])("XL03000009", None,  # type: ignore[union-attr]
-                                                     rolled_back.findtext("description2"))])
+    aborted = type(results[0])(
+        "aborted",
+        "create",
+        "c",
+        errors=[
+            type(error_for_result(results[0]).errors[0])(
+                "XL03000009",
+                None,  # type: ignore[union-attr]
+                rolled_back.findtext("description2"),
+            )
+        ],
+    )
     assert isinstance(error_for_result(aborted), TransactionAbortedError)
 
 
@@ -165,9 +181,11 @@ def test_gzip_answers_are_decoded(client: IntacctClient, gateway: FakeGateway) -
 
     def gzipped(request: httpx.Request) -> httpx.Response:
         plain = gateway.handle(request)
-        return httpx.Response(200, content=gzip.compress(plain.content),
-                              headers={"Content-Encoding": "gzip",
-                                       "Content-Type": 'text/xml; encoding="UTF-8"'})
+        return httpx.Response(
+            200,
+            content=gzip.compress(plain.content),
+            headers={"Content-Encoding": "gzip", "Content-Type": 'text/xml; encoding="UTF-8"'},
+        )
 
     client.read("VENDOR", [1])
     gateway.faults.append(gzipped)

@@ -23,26 +23,77 @@ def _lookup(call: Call) -> object:
     assert call.body.findtext("object") == "VENDOR"
     fields = E(
         "Fields",
-        _field(ID="RECORDNO", LABEL="Record number", DESCRIPTION="", REQUIRED="false",
-               READONLY="true", DATATYPE="INTEGER", ISCUSTOM="false"),
-        _field(ID="VENDORID", LABEL="Vendor ID", DESCRIPTION="Unique ID", REQUIRED="true",
-               READONLY="false", DATATYPE="TEXT", ISCUSTOM="false"),
-        _field(ID="CREDITLIMIT", LABEL="Credit limit", DESCRIPTION="", REQUIRED="false",
-               READONLY="false", DATATYPE="CURRENCY", ISCUSTOM="false"),
-        _field(ID="WHENMODIFIED", LABEL="When modified", DESCRIPTION="", REQUIRED="false",
-               READONLY="true", DATATYPE="TIMESTAMP", ISCUSTOM="false"),
-        E("Field", E("ID", "STATUS"), E("LABEL", "Status"), E("DESCRIPTION", ""),
-          E("REQUIRED", "false"), E("READONLY", "false"), E("DATATYPE", "ENUM"),
-          E("VALIDVALUES", E("VALIDVALUE", "active"), E("VALIDVALUE", "inactive")),
-          E("ISCUSTOM", "false")),
-        _field(ID="VENDOR_TIER", LABEL="Tier", DESCRIPTION="", REQUIRED="false",
-               READONLY="false", DATATYPE="TEXT", ISCUSTOM="true"),
+        _field(
+            ID="RECORDNO",
+            LABEL="Record number",
+            DESCRIPTION="",
+            REQUIRED="false",
+            READONLY="true",
+            DATATYPE="INTEGER",
+            ISCUSTOM="false",
+        ),
+        _field(
+            ID="VENDORID",
+            LABEL="Vendor ID",
+            DESCRIPTION="Unique ID",
+            REQUIRED="true",
+            READONLY="false",
+            DATATYPE="TEXT",
+            ISCUSTOM="false",
+        ),
+        _field(
+            ID="CREDITLIMIT",
+            LABEL="Credit limit",
+            DESCRIPTION="",
+            REQUIRED="false",
+            READONLY="false",
+            DATATYPE="CURRENCY",
+            ISCUSTOM="false",
+        ),
+        _field(
+            ID="WHENMODIFIED",
+            LABEL="When modified",
+            DESCRIPTION="",
+            REQUIRED="false",
+            READONLY="true",
+            DATATYPE="TIMESTAMP",
+            ISCUSTOM="false",
+        ),
+        E(
+            "Field",
+            E("ID", "STATUS"),
+            E("LABEL", "Status"),
+            E("DESCRIPTION", ""),
+            E("REQUIRED", "false"),
+            E("READONLY", "false"),
+            E("DATATYPE", "ENUM"),
+            E("VALIDVALUES", E("VALIDVALUE", "active"), E("VALIDVALUE", "inactive")),
+            E("ISCUSTOM", "false"),
+        ),
+        _field(
+            ID="VENDOR_TIER",
+            LABEL="Tier",
+            DESCRIPTION="",
+            REQUIRED="false",
+            READONLY="false",
+            DATATYPE="TEXT",
+            ISCUSTOM="true",
+        ),
     )
-    rels = E("Relationships", E("Relationship", E("OBJECTPATH", "TERM"),
-                                E("OBJECTNAME", "APTERM"), E("LABEL", "Term"),
-                                E("RELATIONSHIPTYPE", "MANY2ONE"), E("RELATEDBY", "TERMNAME")))
-    return E("data", E("Type", fields, rels, Name="VENDOR", DocumentType=""),
-             listtype="All", count="1")
+    rels = E(
+        "Relationships",
+        E(
+            "Relationship",
+            E("OBJECTPATH", "TERM"),
+            E("OBJECTNAME", "APTERM"),
+            E("LABEL", "Term"),
+            E("RELATIONSHIPTYPE", "MANY2ONE"),
+            E("RELATEDBY", "TERMNAME"),
+        ),
+    )
+    return E(
+        "data", E("Type", fields, rels, Name="VENDOR", DocumentType=""), listtype="All", count="1"
+    )
 
 
 def test_lookup_model_and_schema(client: IntacctClient, gateway: FakeGateway) -> None:
@@ -56,8 +107,11 @@ def test_lookup_model_and_schema(client: IntacctClient, gateway: FakeGateway) ->
     assert model.relationships[0].object_name == "APTERM"
     schema = model.to_json_schema()
     props = schema["properties"]
-    assert props["RECORDNO"] == {"type": ["integer", "null"], "title": "Record number",
-                                 "readOnly": True}
+    assert props["RECORDNO"] == {
+        "type": ["integer", "null"],
+        "title": "Record number",
+        "readOnly": True,
+    }
     assert props["CREDITLIMIT"]["type"] == ["string", "null"]  # decimals never as floats
     assert props["CREDITLIMIT"]["format"] == "decimal"
     assert props["WHENMODIFIED"]["format"] == "date-time"
@@ -67,16 +121,33 @@ def test_lookup_model_and_schema(client: IntacctClient, gateway: FakeGateway) ->
 
 def _inspect(call: Call) -> object:
     assert call.body.get("detail") == "1"
-    field = E("Field", E("Name", "CUSTOMERID"), E("dataName", "Pt_FieldString"),
-              E("externalDataName", "string"), E("isRequired", "true"),
-              E("isReadOnly", "false"), E("maxLength", "20"),
-              E("DisplayLabel", "Customer ID"), E("Description", "Unique ID"))
-    onetime = E("Field", E("Name", "ONETIME"), E("dataName", "Pt_FieldBoolean"),
-                E("externalDataName", "boolean"), E("isRequired", "false"),
-                E("isReadOnly", "false"), E("maxLength", "0"))
+    field = E(
+        "Field",
+        E("Name", "CUSTOMERID"),
+        E("dataName", "Pt_FieldString"),
+        E("externalDataName", "string"),
+        E("isRequired", "true"),
+        E("isReadOnly", "false"),
+        E("maxLength", "20"),
+        E("DisplayLabel", "Customer ID"),
+        E("Description", "Unique ID"),
+    )
+    onetime = E(
+        "Field",
+        E("Name", "ONETIME"),
+        E("dataName", "Pt_FieldBoolean"),
+        E("externalDataName", "boolean"),
+        E("isRequired", "false"),
+        E("isReadOnly", "false"),
+        E("maxLength", "0"),
+    )
     attrs = E("Attributes", E("SingularName", "Customer"), E("PluralName", "Customers"))
-    return E("data", E("Type", attrs, E("Fields", field, onetime), Name="CUSTOMER"),
-             listtype="All", count="1")
+    return E(
+        "data",
+        E("Type", attrs, E("Fields", field, onetime), Name="CUSTOMER"),
+        listtype="All",
+        count="1",
+    )
 
 
 def test_inspect_model(client: IntacctClient, gateway: FakeGateway) -> None:

@@ -16,8 +16,11 @@ from .fakegw import Call, E, FakeGateway, record
 FMT = "%m/%d/%Y %H:%M:%S"
 # 25 vendors; WHENMODIFIED has ties so the RECORDNO tie-breaker matters.
 ROWS = [
-    {"RECORDNO": str(n), "VENDORID": f"V{n:03}",
-     "WHENMODIFIED": f"01/{1 + (n * 7) % 5:02}/2026 10:00:00"}
+    {
+        "RECORDNO": str(n),
+        "VENDORID": f"V{n:03}",
+        "WHENMODIFIED": f"01/{1 + (n * 7) % 5:02}/2026 10:00:00",
+    }
     for n in range(1, 26)
 ]
 
@@ -42,8 +45,11 @@ def _matches(node: etree._Element, row: dict[str, str]) -> bool:
         return any(_matches(c, row) for c in node)
     field = node.findtext("field") or ""
     value = _literal(field, node.findtext("value") or "")
-    ops = {"greaterthan": lambda a: a > value, "equalto": lambda a: a == value,
-           "lessthan": lambda a: a < value}
+    ops = {
+        "greaterthan": lambda a: a > value,
+        "equalto": lambda a: a == value,
+        "lessthan": lambda a: a < value,
+    }
     return bool(ops[str(tag)](_value(row, field)))
 
 
@@ -66,8 +72,15 @@ class QueryServer:
         page = rows[:size]
         select = [f.text for f in body.iterfind("select/field")]
         records = [record("VENDOR", **{f: r[f] for f in select if f}) for r in page]
-        return E("data", *records, listtype="VENDOR", totalcount=str(len(rows)), offset="0",
-                 count=str(len(page)), numremaining=str(len(rows) - len(page)))
+        return E(
+            "data",
+            *records,
+            listtype="VENDOR",
+            totalcount=str(len(rows)),
+            offset="0",
+            count=str(len(page)),
+            numremaining=str(len(rows) - len(page)),
+        )
 
 
 def test_iter_query_keyset_on_recordno(client: IntacctClient, gateway: FakeGateway) -> None:
@@ -105,13 +118,19 @@ class ReadByQueryServer:
         self.rows, self.stuck, self.cursors = rows, stuck, {}  # type: dict[str, int]
 
     def page(self, result_id: str, position: int, size: int) -> object:
-        page = self.rows[position:position + size]
+        page = self.rows[position : position + size]
         if not self.stuck:
             self.cursors[result_id] = position + len(page)
         remaining = len(self.rows) - self.cursors[result_id]
-        return E("data", *(record("vendor", **r) for r in page), listtype="vendor",
-                 count=str(len(page)), totalcount=str(len(self.rows)),
-                 numremaining=str(remaining), resultId=result_id if remaining else "")
+        return E(
+            "data",
+            *(record("vendor", **r) for r in page),
+            listtype="vendor",
+            count=str(len(page)),
+            totalcount=str(len(self.rows)),
+            numremaining=str(remaining),
+            resultId=result_id if remaining else "",
+        )
 
     def read_by_query(self, call: Call) -> object:
         self.size = int(call.body.findtext("pagesize") or 100)
@@ -125,23 +144,26 @@ class ReadByQueryServer:
         return self.page(rid, self.cursors[rid], self.size)
 
 
-def test_iter_read_by_query_follows_readmore(client: IntacctClient,
-                                             gateway: FakeGateway) -> None:
+def test_iter_read_by_query_follows_readmore(client: IntacctClient, gateway: FakeGateway) -> None:
     server = ReadByQueryServer(ROWS)
-    gateway.handlers.update(readByQuery=server.read_by_query,  # type: ignore[dict-item]
-                            readMore=server.read_more)
-    got = [r["RECORDNO"] for r in client.iter_read_by_query("VENDOR", "STATUS = 'T'",
-                                                             pagesize=10)]
+    gateway.handlers.update(
+        readByQuery=server.read_by_query,  # type: ignore[dict-item]
+        readMore=server.read_more,
+    )
+    got = [r["RECORDNO"] for r in client.iter_read_by_query("VENDOR", "STATUS = 'T'", pagesize=10)]
     assert got == [str(n) for n in range(1, 26)]
     more = [c for c in gateway.calls if c.name == "readMore"]
     assert [c.body.findtext("resultId") for c in more] == ["R1@x-", "R1@x-"]
 
 
-def test_iter_read_by_query_detects_a_stuck_cursor(client: IntacctClient,
-                                                   gateway: FakeGateway) -> None:
+def test_iter_read_by_query_detects_a_stuck_cursor(
+    client: IntacctClient, gateway: FakeGateway
+) -> None:
     server = ReadByQueryServer(ROWS, stuck=True)
-    gateway.handlers.update(readByQuery=server.read_by_query,  # type: ignore[dict-item]
-                            readMore=server.read_more)
+    gateway.handlers.update(
+        readByQuery=server.read_by_query,  # type: ignore[dict-item]
+        readMore=server.read_more,
+    )
     with pytest.raises(PaginationError, match="did not advance"):
         list(client.iter_read_by_query("VENDOR", pagesize=10))
 
@@ -149,8 +171,9 @@ def test_iter_read_by_query_detects_a_stuck_cursor(client: IntacctClient,
 def test_expired_result_id_is_not_found(client: IntacctClient, gateway: FakeGateway) -> None:
     server = ReadByQueryServer(ROWS)
 
-    gateway.handlers.update(readByQuery=server.read_by_query,  # type: ignore[dict-item]
-                            readMore=lambda call: "Attempt to readMore with an invalid or "
-                            "expired resultId: R1@x-")
+    gateway.handlers.update(
+        readByQuery=server.read_by_query,  # type: ignore[dict-item]
+        readMore=lambda call: "Attempt to readMore with an invalid or expired resultId: R1@x-",
+    )
     with pytest.raises(NotFoundError, match="expired resultId"):
         list(client.iter_read_by_query("VENDOR", pagesize=10))

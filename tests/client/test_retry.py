@@ -41,8 +41,7 @@ def _vendor(call: object) -> object:
 
 
 def _created(call: object) -> object:
-    return E("data", record("vendor", RECORDNO="9", VENDORID="V9"), listtype="objects",
-             count="1")
+    return E("data", record("vendor", RECORDNO="9", VENDORID="V9"), listtype="objects", count="1")
 
 
 @pytest.fixture(autouse=True)
@@ -63,33 +62,56 @@ def _create(client: IntacctClient) -> None:
     client.create("VENDOR", [{"VENDORID": "V9", "NAME": "Nine"}])
 
 
-@pytest.mark.parametrize("fault", [
-    once(httpx.Response(503, text="Service Unavailable")),
-    once(httpx.Response(502, text=CDN_PAGE, headers={"Content-Type": "text/html"})),
-    once(httpx.Response(500)),
-    once(xml_response(TRY_LATER)),
-    raise_once(httpx.ConnectError("refused")),
-    raise_once(httpx.ReadTimeout("slow")),
-    raise_once(httpx.RemoteProtocolError("peer closed")),
-    once(httpx.Response(524, text="<html>A timeout occurred</html>")),
-], ids=["503", "cdn-502", "500-empty", "try-again-later", "connect", "read-timeout",
-        "disconnect", "524"])
-def test_reads_are_retried(warm: IntacctClient, gateway: FakeGateway, sleeps: Sleeps,
-                           fault: Callable[[httpx.Request], httpx.Response]) -> None:
+@pytest.mark.parametrize(
+    "fault",
+    [
+        once(httpx.Response(503, text="Service Unavailable")),
+        once(httpx.Response(502, text=CDN_PAGE, headers={"Content-Type": "text/html"})),
+        once(httpx.Response(500)),
+        once(xml_response(TRY_LATER)),
+        raise_once(httpx.ConnectError("refused")),
+        raise_once(httpx.ReadTimeout("slow")),
+        raise_once(httpx.RemoteProtocolError("peer closed")),
+        once(httpx.Response(524, text="<html>A timeout occurred</html>")),
+    ],
+    ids=[
+        "503",
+        "cdn-502",
+        "500-empty",
+        "try-again-later",
+        "connect",
+        "read-timeout",
+        "disconnect",
+        "524",
+    ],
+)
+def test_reads_are_retried(
+    warm: IntacctClient,
+    gateway: FakeGateway,
+    sleeps: Sleeps,
+    fault: Callable[[httpx.Request], httpx.Response],
+) -> None:
     gateway.faults.append(fault)
     assert warm.read_by_name("VENDOR", ["V1"])[0]["RECORDNO"] == "1"
     assert sleeps == [0.25]  # base 0.5 * 2**0 * random 0.5
 
 
-@pytest.mark.parametrize(("fault", "error"), [
-    (once(httpx.Response(524, text="<html>A timeout occurred</html>")), ResponseFormatError),
-    (raise_once(httpx.ReadTimeout("slow")), TimeoutError),
-    (raise_once(httpx.RemoteProtocolError("peer closed")), TransportError),
-    (once(httpx.Response(200, text="<response><control><status>succ")), ResponseFormatError),
-], ids=["524", "read-timeout", "disconnect", "truncated-200"])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (once(httpx.Response(524, text="<html>A timeout occurred</html>")), ResponseFormatError),
+        (raise_once(httpx.ReadTimeout("slow")), TimeoutError),
+        (raise_once(httpx.RemoteProtocolError("peer closed")), TransportError),
+        (once(httpx.Response(200, text="<response><control><status>succ")), ResponseFormatError),
+    ],
+    ids=["524", "read-timeout", "disconnect", "truncated-200"],
+)
 def test_plain_writes_are_not_retried_after_an_ambiguous_failure(
-    make_client: Callable[..., IntacctClient], gateway: FakeGateway, sleeps: Sleeps,
-    fault: Callable[[httpx.Request], httpx.Response], error: type[Exception],
+    make_client: Callable[..., IntacctClient],
+    gateway: FakeGateway,
+    sleeps: Sleeps,
+    fault: Callable[[httpx.Request], httpx.Response],
+    error: type[Exception],
 ) -> None:
     client = make_client(idempotent_writes=False)
     client.read_by_name("VENDOR", ["V1"])
@@ -100,13 +122,19 @@ def test_plain_writes_are_not_retried_after_an_ambiguous_failure(
     assert [c.name for c in gateway.calls].count("create") == 0
 
 
-@pytest.mark.parametrize("fault", [
-    raise_once(httpx.ConnectError("refused")),
-    once(httpx.Response(429, text="<html>rate limited</html>", headers={"Retry-After": "2"})),
-    once(httpx.Response(503, text="Service Unavailable")),
-], ids=["connect", "429", "503"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        raise_once(httpx.ConnectError("refused")),
+        once(httpx.Response(429, text="<html>rate limited</html>", headers={"Retry-After": "2"})),
+        once(httpx.Response(503, text="Service Unavailable")),
+    ],
+    ids=["connect", "429", "503"],
+)
 def test_plain_writes_are_retried_when_nothing_can_have_applied(
-    make_client: Callable[..., IntacctClient], gateway: FakeGateway, sleeps: Sleeps,
+    make_client: Callable[..., IntacctClient],
+    gateway: FakeGateway,
+    sleeps: Sleeps,
     fault: Callable[[httpx.Request], httpx.Response],
 ) -> None:
     client = make_client(idempotent_writes=False)
@@ -133,18 +161,20 @@ def test_idempotent_write_is_retried_after_524_and_applied_once(
     assert len(sleeps) == 1
 
 
-def test_throttle_honours_retry_after(warm: IntacctClient, gateway: FakeGateway,
-                                      sleeps: Sleeps) -> None:
-    gateway.faults.append(once(httpx.Response(429, text="slow down",
-                                              headers={"Retry-After": "7"})))
+def test_throttle_honours_retry_after(
+    warm: IntacctClient, gateway: FakeGateway, sleeps: Sleeps
+) -> None:
+    gateway.faults.append(once(httpx.Response(429, text="slow down", headers={"Retry-After": "7"})))
     warm.read_by_name("VENDOR", ["V1"])
     assert sleeps == [7.0]
 
 
 def test_gw0010_in_xml_is_throttled(warm: IntacctClient, gateway: FakeGateway) -> None:
-    body = ("<response><control><status>failure</status></control><errormessage><error>"
-            "<errorno>GW-0010</errorno><description>Rate limit exceeded</description>"
-            "</error></errormessage></response>")
+    body = (
+        "<response><control><status>failure</status></control><errormessage><error>"
+        "<errorno>GW-0010</errorno><description>Rate limit exceeded</description>"
+        "</error></errormessage></response>"
+    )
     for _ in range(4):
         gateway.faults.append(once(xml_response(body, 429)))
     with pytest.raises(ThrottledError) as info:
@@ -152,8 +182,9 @@ def test_gw0010_in_xml_is_throttled(warm: IntacctClient, gateway: FakeGateway) -
     assert info.value.http_status == 429 and info.value.errorno == "GW-0010"
 
 
-def test_gives_up_after_max_attempts(warm: IntacctClient, gateway: FakeGateway,
-                                     sleeps: Sleeps) -> None:
+def test_gives_up_after_max_attempts(
+    warm: IntacctClient, gateway: FakeGateway, sleeps: Sleeps
+) -> None:
     for _ in range(10):
         gateway.faults.append(once(httpx.Response(503, text="down")))
     with pytest.raises(ResponseFormatError) as info:
@@ -163,8 +194,7 @@ def test_gives_up_after_max_attempts(warm: IntacctClient, gateway: FakeGateway,
     assert len(gateway.faults) == 6
 
 
-def test_unavailable_in_xml_body_is_classified(warm: IntacctClient,
-                                               gateway: FakeGateway) -> None:
+def test_unavailable_in_xml_body_is_classified(warm: IntacctClient, gateway: FakeGateway) -> None:
     for _ in range(4):
         gateway.faults.append(once(xml_response(TRY_LATER)))
     with pytest.raises(UnavailableError, match="try again later"):
@@ -181,11 +211,16 @@ def test_connect_error_message_has_no_secret(warm: IntacctClient, gateway: FakeG
 
 def test_backoff_is_capped_and_jittered() -> None:
     backoff = ExponentialBackoff(base=1, cap=5, random=lambda: 1.0)
-    delays = [backoff.delay(Attempt(n, UnavailableError([], level="http"), True))
-              for n in range(1, 7)]
+    delays = [
+        backoff.delay(Attempt(n, UnavailableError([], level="http"), True)) for n in range(1, 7)
+    ]
     assert delays == [1, 2, 4, 5, 5, 5]
-    assert ExponentialBackoff(random=lambda: 0.0).delay(
-        Attempt(3, UnavailableError([], level="http"), True)) == 0
+    assert (
+        ExponentialBackoff(random=lambda: 0.0).delay(
+            Attempt(3, UnavailableError([], level="http"), True)
+        )
+        == 0
+    )
 
 
 def test_policy_stops_on_non_retryable() -> None:

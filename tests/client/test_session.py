@@ -15,8 +15,7 @@ from .fakegw import E, FakeGateway, error, record
 
 
 def _vendors(call: object) -> object:
-    return E("data", record("VENDOR", RECORDNO="1", VENDORID="V1"), listtype="VENDOR",
-             count="1")
+    return E("data", record("VENDOR", RECORDNO="1", VENDORID="V1"), listtype="VENDOR", count="1")
 
 
 @pytest.fixture(autouse=True)
@@ -80,8 +79,13 @@ def test_invalid_session_logs_in_again_and_replays(
     gateway.sessions.clear()  # the gateway forgot every session (expiry, restart)
     assert client.read_by_name("VENDOR", ["V1"])[0]["RECORDNO"] == "1"
     auths = [(r.auth, r.sessionid) for r in gateway.requests]
-    assert auths == [("login", None), ("session", "S1.."), ("session", "S1.."),
-                     ("login", None), ("session", "S2..")]
+    assert auths == [
+        ("login", None),
+        ("session", "S1.."),
+        ("session", "S1.."),
+        ("login", None),
+        ("session", "S2.."),
+    ]
 
 
 def test_invalid_session_twice_raises(client: IntacctClient, gateway: FakeGateway) -> None:
@@ -105,8 +109,7 @@ def test_expiring_session_is_refreshed_before_use(
     client.read_by_name("VENDOR", ["V1"])
     client.read_by_name("VENDOR", ["V1"])
     assert [c.name for c in gateway.calls].count("getAPISession") >= 2
-    assert not any(r.sessionid and r.sessionid not in gateway.sessions
-                   for r in gateway.requests)
+    assert not any(r.sessionid and r.sessionid not in gateway.sessions for r in gateway.requests)
 
 
 def test_sliding_timeout_is_recorded(client: IntacctClient, gateway: FakeGateway) -> None:

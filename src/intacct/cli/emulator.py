@@ -25,32 +25,61 @@ def emulator() -> None:
 @emulator.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8089, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite file (kept between runs); default: in memory.")
-@click.option("--scale", default=10_000, show_default=True, type=click.IntRange(min=0),
-              help="About how many demo records to seed (ignored if --db already exists).")
-@click.option("--seed", "seed", default=0, show_default=True, type=int,
-              help="Random seed of the demo data.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file (kept between runs); default: in memory.",
+)
+@click.option(
+    "--scale",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="About how many demo records to seed (ignored if --db already exists).",
+)
+@click.option(
+    "--seed", "seed", default=0, show_default=True, type=int, help="Random seed of the demo data."
+)
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0))
-@click.option("--fault", "faults", multiple=True,
-              help="Fault rule, e.g. 'status=503,times=2' (repeatable).")
-@click.option("--max-concurrency", type=click.IntRange(min=1),
-              help="Answer 429/GW-0010 beyond this many requests in flight.")
-def serve(host: str, port: int, db: Path | None, scale: int, seed: int, latency_ms: int,
-          faults: tuple[str, ...], max_concurrency: int | None) -> None:
+@click.option(
+    "--fault", "faults", multiple=True, help="Fault rule, e.g. 'status=503,times=2' (repeatable)."
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(min=1),
+    help="Answer 429/GW-0010 beyond this many requests in flight.",
+)
+def serve(
+    host: str,
+    port: int,
+    db: Path | None,
+    scale: int,
+    seed: int,
+    latency_ms: int,
+    faults: tuple[str, ...],
+    max_concurrency: int | None,
+) -> None:
     """Serve the gateway until SIGINT/SIGTERM."""
     try:
-        server = EmulatorServer(host=host, port=port, db=db, scale=scale, seed=seed,
-                                faults=list(faults), max_concurrency=max_concurrency,
-                                latency_ms=latency_ms)
+        server = EmulatorServer(
+            host=host,
+            port=port,
+            db=db,
+            scale=scale,
+            seed=seed,
+            faults=list(faults),
+            max_concurrency=max_concurrency,
+            latency_ms=latency_ms,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
     server.start()
     click.echo(f"Intacct emulator listening on {server.url}")
     click.echo(f"  sender id / password : {DEMO_SENDER[0]} / {DEMO_SENDER[1]}")
     click.echo(f"  user id / password   : {DEMO_USER[0]} / {DEMO_USER[1]}")
-    click.echo(f"  company ids          : {', '.join(DEMO_COMPANIES)} "
-               "(DEMO-ME entities: E100, E200)")
+    click.echo(
+        f"  company ids          : {', '.join(DEMO_COMPANIES)} (DEMO-ME entities: E100, E200)"
+    )
     click.echo(f"  control API          : {server.url.split('/ia/')[0]}/_emulator/stats")
     sys.stdout.flush()
     stop = threading.Event()

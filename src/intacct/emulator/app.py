@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from intacct.emulator.demo import install_demo
-from intacct.emulator.dispatch import XML_MEDIA_TYPE, Reply, execute, unavailable_reply
+from intacct.emulator.dispatch import Reply, execute, unavailable_reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
 from intacct.emulator.faults import FaultRule, Faults
 from intacct.emulator.handlers import HANDLERS, resolve_legacy
@@ -48,8 +48,14 @@ _CDN_PAGE = (
 class Emulator:
     """The state behind one app: store, faults, counters, limits."""
 
-    def __init__(self, store: Store, *, faults: Faults | None = None,
-                 max_concurrency: int | None = None, latency_ms: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        faults: Faults | None = None,
+        max_concurrency: int | None = None,
+        latency_ms: int = 0,
+    ) -> None:
         self.store = store
         self.faults = faults or Faults()
         self.latency_ms = latency_ms
@@ -103,8 +109,10 @@ class Emulator:
         if rule.status is None:
             return reply or self._execute(request, endpoint)
         if rule.body == "xml":
-            error = EmulatorError(ErrorLine("GW-0500", f"Service Unavailable [{rule.status}]"),
-                                  http_status=rule.status)
+            error = EmulatorError(
+                ErrorLine("GW-0500", f"Service Unavailable [{rule.status}]"),
+                http_status=rule.status,
+            )
             return Reply(build_response(None, control_error=error), http_status=rule.status)
         if rule.body == "empty":
             return Reply(b"", "text/plain", rule.status)
@@ -112,9 +120,20 @@ class Emulator:
 
 
 def _throttled() -> Reply:
-    error = EmulatorError(ErrorLine("GW-0010", "Rate limit exceeded: too many concurrent "
-                                    "requests for this company."), http_status=429)
+    error = EmulatorError(
+        ErrorLine("GW-0010", "Rate limit exceeded: too many concurrent requests for this company."),
+        http_status=429,
+    )
     return Reply(build_response(None, control_error=error), http_status=429)
+
+
+def _response(reply: Reply) -> Response:
+    # The content type goes in as a header: starlette would append "; charset=utf-8" to a
+    # media_type, and the SDK mocks show exactly 'text/xml; encoding="UTF-8"'.
+    headers = {"Content-Type": reply.media_type}
+    if reply.http_status == 429:
+        headers["Retry-After"] = "1"
+    return Response(reply.body, reply.http_status, headers=headers)
 
 
 def _endpoint(request: HttpRequest) -> str:
@@ -128,17 +147,21 @@ def create_app(emulator: Emulator) -> Starlette:
         if request.headers.get("content-encoding", "").lower() == "gzip":
             body = gzip.decompress(body)
         if len(body) > MAX_REQUEST_BYTES:
-            error = EmulatorError(ErrorLine(
-                "XL03000003", "", f"Request of {len(body)} bytes is larger than the "
-                f"{MAX_REQUEST_BYTES} bytes the gateway accepts.", "Send fewer functions."),
-                http_status=413)
-            return Response(build_response(None, control_error=error), 413,
-                            media_type=XML_MEDIA_TYPE)
+            error = EmulatorError(
+                ErrorLine(
+                    "XL03000003",
+                    "",
+                    f"Request of {len(body)} bytes is larger than the "
+                    f"{MAX_REQUEST_BYTES} bytes the gateway accepts.",
+                    "Send fewer functions.",
+                ),
+                http_status=413,
+            )
+            return _response(Reply(build_response(None, control_error=error), http_status=413))
         reply = await run_in_threadpool(
-            emulator.handle, body, request.headers.get("content-type", ""), _endpoint(request))
-        headers = {"Retry-After": "1"} if reply.http_status == 429 else None
-        return Response(reply.body, reply.http_status, headers=headers,
-                        media_type=reply.media_type)
+            emulator.handle, body, request.headers.get("content-type", ""), _endpoint(request)
+        )
+        return _response(reply)
 
     async def stats(request: HttpRequest) -> Response:
         return JSONResponse(dict(emulator.stats))
@@ -170,8 +193,12 @@ def create_app(emulator: Emulator) -> Starlette:
         return JSONResponse({"ok": True})
 
     async def not_post(request: HttpRequest) -> Response:
-        return Response("The gateway accepts POST requests only.\n", 405,
-                        headers={"Allow": "POST"}, media_type="text/plain")
+        return Response(
+            "The gateway accepts POST requests only.\n",
+            405,
+            headers={"Allow": "POST"},
+            media_type="text/plain",
+        )
 
     return Starlette(
         routes=[

@@ -20,8 +20,10 @@ def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict
     store.add_sender(*DEMO_SENDER, companies=DEMO_COMPANIES)
     store.add_sender(*UNAUTHORIZED_SENDER, companies=())
     store.add_company(Company("DEMO", "Demo Company Inc.", multi_entity=False))
-    store.add_company(Company("DEMO-ME", "Demo Group (multi-entity)", multi_entity=True),
-                      entities=[("E100", "US Operations"), ("E200", "UK Operations")])
+    store.add_company(
+        Company("DEMO-ME", "Demo Group (multi-entity)", multi_entity=True),
+        entities=[("E100", "US Operations"), ("E200", "UK Operations")],
+    )
     for company in DEMO_COMPANIES:
         store.add_user(company, *DEMO_USER, recordno=1)
         store.add_user(company, *RESTRICTED_USER, recordno=2, denied_modules=["AP"])

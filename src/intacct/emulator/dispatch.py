@@ -47,7 +47,7 @@ class Outcome:
     raw: tuple[bytes, str] | None = None  # returnformat json/csv: the body, no envelope
 
 
-class PartialFailure(FunctionError):
+class PartialFailureError(FunctionError):
     """A function failed but still reports what it did (a create that wrote some records)."""
 
     def __init__(self, data: etree._Element, *lines: ErrorLine) -> None:
@@ -75,8 +75,13 @@ class Handler(Protocol):
     def __call__(self, ctx: Ctx) -> Outcome: ...
 
 
-def execute(store: Store, request: Request, endpoint: str,
-            handlers: dict[str, Handler], resolve: LegacyResolver) -> Reply:
+def execute(
+    store: Store,
+    request: Request,
+    endpoint: str,
+    handlers: dict[str, Handler],
+    resolve: LegacyResolver,
+) -> Reply:
     """Run one parsed request and render the whole answer."""
     try:
         _check_control(store, request)
@@ -91,8 +96,7 @@ def execute(store: Store, request: Request, endpoint: str,
         return Reply(build_response(request, operation=operation))
     operation.append(_auth_block(request, user, company, "success", locationid, session))
     scope = Scope(company.id, locationid, user)
-    ctxs = [Ctx(store, request, company, scope, endpoint, fn, session)
-            for fn in request.functions]
+    ctxs = [Ctx(store, request, company, scope, endpoint, fn, session) for fn in request.functions]
     results = _run_all(ctxs, handlers, resolve)
     if len(results) == 1 and results[0][1] is not None and results[0][1].raw is not None:
         body, media_type = results[0][1].raw  # json/csv answers carry only the data
@@ -118,9 +122,11 @@ class LegacyResolver(Protocol):
 
 def _check_control(store: Store, request: Request) -> None:
     if request.dtdversion not in (None, "3.0", "2.1"):
-        raise errors.parse_error(f"Element 'dtdversion': [facet 'enumeration'] The value "
-                                 f"'{request.dtdversion}' is not an element of the set "
-                                 "{'2.1', '3.0'}.")
+        raise errors.parse_error(
+            f"Element 'dtdversion': [facet 'enumeration'] The value "
+            f"'{request.dtdversion}' is not an element of the set "
+            "{'2.1', '3.0'}."
+        )
     sender = store.sender(request.senderid)
     if sender is None or sender[0] != request.password:
         raise errors.bad_sender()
@@ -135,9 +141,14 @@ def _authenticate(store: Store, request: Request) -> tuple[Company, User, str, S
             raise errors.bad_login()
         _check_sender_for(store, request.senderid, company.id)
         if login.locationid and store.entity_name(company.id, login.locationid) is None:
-            raise errors.AuthError(ErrorLine(
-                "XL03000006", "", f"Invalid location/entity '{login.locationid}' for company "
-                f"'{company.id}'", "Check the Location ID of the entity."))  # [U] wording
+            raise errors.AuthError(
+                ErrorLine(
+                    "XL03000006",
+                    "",
+                    f"Invalid location/entity '{login.locationid}' for company '{company.id}'",
+                    "Check the Location ID of the entity.",
+                )
+            )  # [U] wording
         return company, user, login.locationid, None
     session = store.touch_session(request.sessionid or "")
     if session is None:
@@ -156,8 +167,14 @@ def _check_sender_for(store: Store, senderid: str, company: str) -> None:
         raise errors.sender_not_authorized(senderid, company)
 
 
-def _auth_block(request: Request, user: User | None, company: Company | None, status: str,
-                locationid: str = "", session: Session | None = None) -> etree._Element:
+def _auth_block(
+    request: Request,
+    user: User | None,
+    company: Company | None,
+    status: str,
+    locationid: str = "",
+    session: Session | None = None,
+) -> etree._Element:
     auth = E("authentication")
     etree.SubElement(auth, "status").text = status
     etree.SubElement(auth, "userid").text = user.userid if user else ""
@@ -174,13 +191,15 @@ def _auth_block(request: Request, user: User | None, company: Company | None, st
     return auth
 
 
-def _result(ctx: Ctx, status: str, outcome: Outcome | None = None,
-            lines: list[ErrorLine] | None = None) -> etree._Element:
+def _result(
+    ctx: Ctx, status: str, outcome: Outcome | None = None, lines: list[ErrorLine] | None = None
+) -> etree._Element:
     return result_element(ctx.fn, status, outcome, lines)
 
 
-def result_element(fn: Function, status: str, outcome: Outcome | None = None,
-                   lines: list[ErrorLine] | None = None) -> etree._Element:
+def result_element(
+    fn: Function, status: str, outcome: Outcome | None = None, lines: list[ErrorLine] | None = None
+) -> etree._Element:
     result = E("result")
     etree.SubElement(result, "status").text = status
     etree.SubElement(result, "function").text = fn.name
@@ -199,29 +218,49 @@ def result_element(fn: Function, status: str, outcome: Outcome | None = None,
 
 #: generic functions the 2.1 catalogue does not have (it lists only object functions,
 #: get_list, get and getAPISession)
-DTD30_ONLY = frozenset({
-    "query", "readByQuery", "readMore", "read", "readByName", "create", "update", "delete",
-    "lookup", "inspect", "getDimensions", "readUserFormatting", "readEntityDetails",
-})
+DTD30_ONLY = frozenset(
+    {
+        "query",
+        "readByQuery",
+        "readMore",
+        "read",
+        "readByName",
+        "create",
+        "update",
+        "delete",
+        "lookup",
+        "inspect",
+        "getDimensions",
+        "readUserFormatting",
+        "readEntityDetails",
+    }
+)
 
 
 def _call(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) -> Outcome:
     handler = handlers.get(ctx.fn.name) or resolve(ctx.fn.name)
     if handler is None or (ctx.legacy and ctx.fn.name in DTD30_ONLY):
         raise errors.unknown_function(ctx.fn.name)
-    if ctx.request.uniqueid == "true" and ctx.fn.controlid and not ctx.store.remember_controlid(
-            ctx.company.id, ctx.fn.controlid):
-        raise FunctionError(ErrorLine(
-            _REPLAYED, "", f"Control id {ctx.fn.controlid} has already been executed.",
-            "Use a new control id, or set uniqueid to false to allow repeats."))
+    if (
+        ctx.request.uniqueid == "true"
+        and ctx.fn.controlid
+        and not ctx.store.remember_controlid(ctx.company.id, ctx.fn.controlid)
+    ):
+        raise FunctionError(
+            ErrorLine(
+                _REPLAYED,
+                "",
+                f"Control id {ctx.fn.controlid} has already been executed.",
+                "Use a new control id, or set uniqueid to false to allow repeats.",
+            )
+        )
     return handler(ctx)
 
 
 Ran = tuple[etree._Element, Outcome | None]
 
 
-def _run_all(ctxs: list[Ctx], handlers: dict[str, Handler],
-             resolve: LegacyResolver) -> list[Ran]:
+def _run_all(ctxs: list[Ctx], handlers: dict[str, Handler], resolve: LegacyResolver) -> list[Ran]:
     if ctxs and ctxs[0].request.transaction:
         return _run_transaction(ctxs, handlers, resolve)
     return [_run_one(ctx, handlers, resolve) for ctx in ctxs]
@@ -231,20 +270,21 @@ def _run_one(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) ->
     try:
         with ctx.store.transaction():
             outcome = _call(ctx, handlers, resolve)
-    except PartialFailure as exc:
+    except PartialFailureError as exc:
         return _result(ctx, "failure", Outcome(data=exc.data), exc.lines), None
     except EmulatorError as exc:
         return _result(ctx, "failure", None, exc.lines), None
     return _result(ctx, "success", outcome), outcome
 
 
-class _Abort(Exception):
+class _AbortError(Exception):
     def __init__(self, ctx: Ctx, error: EmulatorError) -> None:
         self.ctx, self.error = ctx, error
 
 
-def _run_transaction(ctxs: list[Ctx], handlers: dict[str, Handler],
-                     resolve: LegacyResolver) -> list[Ran]:
+def _run_transaction(
+    ctxs: list[Ctx], handlers: dict[str, Handler], resolve: LegacyResolver
+) -> list[Ran]:
     """All or nothing: the failing function reports its errors plus XL03000009, every
     other one is ``aborted`` with XL03000009, and nothing is kept."""
     rolled_back = ErrorLine(*errors.ROLLED_BACK)
@@ -255,11 +295,12 @@ def _run_transaction(ctxs: list[Ctx], handlers: dict[str, Handler],
                 try:
                     outcomes.append(_call(ctx, handlers, resolve))
                 except EmulatorError as exc:
-                    raise _Abort(ctx, exc) from exc
-    except _Abort as abort:
+                    raise _AbortError(ctx, exc) from exc
+    except _AbortError as abort:
         return [
             (_result(ctx, "failure", None, [*abort.error.lines, rolled_back]), None)
-            if ctx is abort.ctx else (_result(ctx, "aborted", None, [rolled_back]), None)
+            if ctx is abort.ctx
+            else (_result(ctx, "aborted", None, [rolled_back]), None)
             for ctx in ctxs
         ]
     return [(_result(ctx, "success", out), out) for ctx, out in zip(ctxs, outcomes, strict=True)]

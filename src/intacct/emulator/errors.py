@@ -16,7 +16,6 @@ __all__ = [
     "EmulatorError",
     "ErrorLine",
     "FunctionError",
-    "RequestTooLarge",
     "bad_login",
     "bad_sender",
     "duplicate",
@@ -70,26 +69,27 @@ class FunctionError(EmulatorError):
     level = "result"
 
 
-class RequestTooLarge(ControlError):
-    """Refused before parsing."""
-
-
 def parse_error(detail: str) -> ControlError:
     return ControlError(ErrorLine("XL03000003", "", f"XML Parse schema error: {detail}", ""))
 
 
 def bad_sender() -> ControlError:
-    return ControlError(ErrorLine("XL03000006", "", "Incorrect Intacct XML Partner ID or password."))
+    return ControlError(
+        ErrorLine("XL03000006", "", "Incorrect Intacct XML Partner ID or password.")
+    )
 
 
 def sender_not_authorized(sender: str, company: str) -> AuthError:
-    return AuthError(ErrorLine(
-        "XL03000006", "Invalid Web Services Authorization",
-        f"The sender ID '{sender}' is not authorized to make Web Services requests to "
-        f"company ID '{company}'.",
-        "Contact the company administrator to grant Web Services authorization to this "
-        "sender ID.",
-    ))
+    return AuthError(
+        ErrorLine(
+            "XL03000006",
+            "Invalid Web Services Authorization",
+            f"The sender ID '{sender}' is not authorized to make Web Services requests to "
+            f"company ID '{company}'.",
+            "Contact the company administrator to grant Web Services authorization to this "
+            "sender ID.",
+        )
+    )
 
 
 def bad_login() -> AuthError:
@@ -107,24 +107,36 @@ def unknown_object(name: str) -> FunctionError:
 def unknown_function(name: str) -> FunctionError:
     # [U] an unknown function is a schema error in real Intacct; per function here so the
     # other functions of the request still run.
-    return FunctionError(ErrorLine(
-        "XL03000003", "", f"XML Parse schema error: Element '{name}': This element is not "
-        "expected.", "Check the function name against the API reference.",
-    ))
+    return FunctionError(
+        ErrorLine(
+            "XL03000003",
+            "",
+            f"XML Parse schema error: Element '{name}': This element is not expected.",
+            "Check the function name against the API reference.",
+        )
+    )
 
 
 def unknown_field(obj: str, field: str) -> FunctionError:
-    return FunctionError(ErrorLine(
-        "DL02000001", "", f"Invalid field '{field}' for object {obj}",  # [U] wording
-        "Use lookup to list the fields of the object.",
-    ))
+    return FunctionError(
+        ErrorLine(
+            "DL02000001",
+            "",
+            f"Invalid field '{field}' for object {obj}",  # [U] wording
+            "Use lookup to list the fields of the object.",
+        )
+    )
 
 
 def missing_required(obj: str, field: str) -> FunctionError:
     label = obj.capitalize()
     return FunctionError(
-        ErrorLine("BL01001973", "", f"Required field {field} is missing.",  # [U] wording
-                  f"Provide a value for {field}."),
+        ErrorLine(
+            "BL01001973",
+            "",
+            f"Required field {field} is missing.",  # [U] wording
+            f"Provide a value for {field}.",
+        ),
         ErrorLine("BL01001973", "", f"Could not create {label} record!", ""),
     )
 
@@ -132,9 +144,12 @@ def missing_required(obj: str, field: str) -> FunctionError:
 def duplicate(obj: str, value: str) -> FunctionError:
     label = obj.capitalize()
     return FunctionError(
-        ErrorLine("BL34000061", "",
-                  f"Another {label} with the given value(s) {value} already exists",
-                  "Use a unique value instead."),
+        ErrorLine(
+            "BL34000061",
+            "",
+            f"Another {label} with the given value(s) {value} already exists",
+            "Use a unique value instead.",
+        ),
         ErrorLine("BL01001973", "", f"Could not create {label} record!", ""),
     )
 
@@ -148,7 +163,11 @@ def not_found(obj: str, key: str, action: str) -> FunctionError:
 
 
 def permission_denied(what: str) -> FunctionError:
-    return FunctionError(ErrorLine(
-        "PL04000005", "", f"You do not have permission for API operation on {what}.",  # [U]
-        "Ask the company administrator to grant the role this permission.",
-    ))
+    return FunctionError(
+        ErrorLine(
+            "PL04000005",
+            "",
+            f"You do not have permission for API operation on {what}.",  # [U]
+            "Ask the company administrator to grant the role this permission.",
+        )
+    )

@@ -22,8 +22,17 @@ from dataclasses import dataclass, field
 
 __all__ = ["FaultRule", "Faults"]
 
-_KEYS = {"status", "body", "function", "times", "every", "delay_ms", "errorno",
-         "expire_sessions", "after"}
+_KEYS = {
+    "status",
+    "body",
+    "function",
+    "times",
+    "every",
+    "delay_ms",
+    "errorno",
+    "expire_sessions",
+    "after",
+}
 
 
 @dataclass(slots=True)
@@ -46,8 +55,10 @@ class FaultRule:
         for part in filter(None, (p.strip() for p in spec.split(","))):
             key, _, value = part.partition("=")
             if key not in _KEYS or not value:
-                raise ValueError(f"fault spec {spec!r}: unknown or empty part {part!r}; "
-                                 f"keys are {', '.join(sorted(_KEYS))}")
+                raise ValueError(
+                    f"fault spec {spec!r}: unknown or empty part {part!r}; "
+                    f"keys are {', '.join(sorted(_KEYS))}"
+                )
             if key in ("status", "times", "every", "delay_ms", "after"):
                 setattr(rule, key, int(value))
             elif key == "expire_sessions":

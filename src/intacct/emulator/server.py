@@ -25,18 +25,37 @@ class EmulatorServer:
     connections; otherwise keep-alive clients stall ~40 ms per request (Nagle).
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, db: str | Path | None = None,
-                 scale: int = 2_000, seed: int = 0, store: Store | None = None,
-                 faults: list[str] | None = None, max_concurrency: int | None = None,
-                 latency_ms: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str | Path | None = None,
+        scale: int = 2_000,
+        seed: int = 0,
+        store: Store | None = None,
+        faults: list[str] | None = None,
+        max_concurrency: int | None = None,
+        latency_ms: int = 0,
+    ) -> None:
         fresh = store is None and (db is None or not Path(db).exists())
         self.store = store or Store(db)
         if fresh:
             install_demo(self.store, scale, seed)
-        self.emulator = Emulator(self.store, faults=Faults(faults),
-                                 max_concurrency=max_concurrency, latency_ms=latency_ms)
-        config = uvicorn.Config(create_app(self.emulator), host=host, port=port,
-                                log_level="warning", access_log=False, lifespan="off")
+        self.emulator = Emulator(
+            self.store,
+            faults=Faults(faults),
+            max_concurrency=max_concurrency,
+            latency_ms=latency_ms,
+        )
+        config = uvicorn.Config(
+            create_app(self.emulator),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self.host = host
@@ -54,8 +73,9 @@ class EmulatorServer:
         return f"http://{self.host}:{self.port}{GATEWAY_PATH}"
 
     def start(self) -> EmulatorServer:
-        self._thread = threading.Thread(target=self._server.run, name="intacct-emulator",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name="intacct-emulator", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 30
         while not self._server.started:
@@ -76,6 +96,10 @@ class EmulatorServer:
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -104,7 +104,8 @@ CREATE TABLE IF NOT EXISTS entities (company TEXT, locationid TEXT, name TEXT, r
 CREATE TABLE IF NOT EXISTS users (company TEXT, userid TEXT, password TEXT, recordno INTEGER,
     denied_modules TEXT, PRIMARY KEY (company, userid));
 CREATE TABLE IF NOT EXISTS senders (senderid TEXT PRIMARY KEY, password TEXT, companies TEXT);
-CREATE TABLE IF NOT EXISTS executed (company TEXT, controlid TEXT, PRIMARY KEY (company, controlid));
+CREATE TABLE IF NOT EXISTS executed (company TEXT, controlid TEXT,
+    PRIMARY KEY (company, controlid));
 CREATE TABLE IF NOT EXISTS counters (company TEXT, object TEXT, next INTEGER,
     PRIMARY KEY (company, object));
 """
@@ -130,8 +131,9 @@ class Store:
     # -- connections ---------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False,
-                               isolation_level=None, timeout=30)
+        conn = sqlite3.connect(
+            self._uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA read_uncommitted=1")
@@ -190,17 +192,24 @@ class Store:
     def _indexes(self, obj: ObjectDef) -> None:
         table, name = _table(obj), obj.name
         key = "ID" if obj.field("RECORDNO") is None else "RECORDNO"
-        self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} '
-                        f"(_company, {_col(key)})")
+        self.db.execute(
+            f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} (_company, {_col(key)})'
+        )
         if obj.field("WHENMODIFIED"):
-            self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_wm" ON {table} '
-                            f'(_company, "WHENMODIFIED", "RECORDNO")')
+            self.db.execute(
+                f'CREATE INDEX IF NOT EXISTS "ix_{name}_wm" ON {table} '
+                f'(_company, "WHENMODIFIED", "RECORDNO")'
+            )
         if obj.id_field and obj.field(obj.id_field):
-            self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_id" ON {table} '
-                            f"(_company, {_col(obj.id_field)})")
+            self.db.execute(
+                f'CREATE INDEX IF NOT EXISTS "ix_{name}_id" ON {table} '
+                f"(_company, {_col(obj.id_field)})"
+            )
         if obj.parent_key and obj.field(obj.parent_key):
-            self.db.execute(f'CREATE INDEX IF NOT EXISTS "ix_{name}_parent" ON {table} '
-                            f"(_company, {_col(obj.parent_key)})")
+            self.db.execute(
+                f'CREATE INDEX IF NOT EXISTS "ix_{name}_parent" ON {table} '
+                f"(_company, {_col(obj.parent_key)})"
+            )
 
     def reset(self) -> None:
         """Drop every row (companies included)."""
@@ -214,36 +223,60 @@ class Store:
 
     def add_company(self, company: Company, entities: Sequence[tuple[str, str]] = ()) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO companies VALUES (?, ?, ?, ?, ?, ?)",
-                         (company.id, company.name, int(company.multi_entity),
-                          company.date_format, company.timezone, company.session_minutes))
+            conn.execute(
+                "INSERT OR REPLACE INTO companies VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    company.id,
+                    company.name,
+                    int(company.multi_entity),
+                    company.date_format,
+                    company.timezone,
+                    company.session_minutes,
+                ),
+            )
             for n, (locationid, name) in enumerate(entities, start=1):
-                conn.execute("INSERT OR REPLACE INTO entities VALUES (?, ?, ?, ?)",
-                             (company.id, locationid, name, n))
+                conn.execute(
+                    "INSERT OR REPLACE INTO entities VALUES (?, ?, ?, ?)",
+                    (company.id, locationid, name, n),
+                )
 
-    def add_user(self, company: str, userid: str, password: str, recordno: int,
-                 denied_modules: Iterable[str] = ()) -> None:
+    def add_user(
+        self,
+        company: str,
+        userid: str,
+        password: str,
+        recordno: int,
+        denied_modules: Iterable[str] = (),
+    ) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
-                         (company, userid, password, recordno, ",".join(denied_modules)))
+            conn.execute(
+                "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
+                (company, userid, password, recordno, ",".join(denied_modules)),
+            )
 
     def add_sender(self, senderid: str, password: str, companies: Iterable[str]) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO senders VALUES (?, ?, ?)",
-                         (senderid, password, ",".join(companies)))
+            conn.execute(
+                "INSERT OR REPLACE INTO senders VALUES (?, ?, ?)",
+                (senderid, password, ",".join(companies)),
+            )
 
-    def bulk_insert(self, company: str, entity: str, obj_name: str,
-                    rows: Iterable[Mapping[str, Any]]) -> int:
+    def bulk_insert(
+        self, company: str, entity: str, obj_name: str, rows: Iterable[Mapping[str, Any]]
+    ) -> int:
         """Insert seed rows (python values, RECORDNO given) as they are: no rules."""
         obj = self.catalog[obj_name]
         rows = list(rows)
         names = obj.field_names
         fields = obj.fields
-        sql = (f"INSERT INTO {_table(obj)} (_company, _entity, "
-               f"{', '.join(_col(n) for n in names)}) "
-               f"VALUES ({', '.join('?' * (len(names) + 2))})")
+        sql = (
+            f"INSERT INTO {_table(obj)} (_company, _entity, "
+            f"{', '.join(_col(n) for n in names)}) "
+            f"VALUES ({', '.join('?' * (len(names) + 2))})"
+        )
         batch = [
-            (company, entity, *(to_db(f, row.get(f.name)) for f in fields)) for row in rows
+            (company, entity, *(to_db(f, _seeded(obj, f.name, row)) for f in fields))
+            for row in rows
         ]
         with self.transaction() as conn:
             conn.executemany(sql, batch)
@@ -265,22 +298,27 @@ class Store:
     def entities(self, company_id: str) -> list[tuple[str, str, int]]:
         return self.db.execute(
             "SELECT locationid, name, recordno FROM entities WHERE company = ? ORDER BY recordno",
-            (company_id,)).fetchall()
+            (company_id,),
+        ).fetchall()
 
     def entity_name(self, company_id: str, locationid: str) -> str | None:
-        row = self.db.execute("SELECT name FROM entities WHERE company = ? AND locationid = ?",
-                              (company_id, locationid)).fetchone()
+        row = self.db.execute(
+            "SELECT name FROM entities WHERE company = ? AND locationid = ?",
+            (company_id, locationid),
+        ).fetchone()
         return row[0] if row else None
 
     def sender(self, senderid: str) -> tuple[str, set[str]] | None:
-        row = self.db.execute("SELECT password, companies FROM senders WHERE senderid = ?",
-                              (senderid,)).fetchone()
+        row = self.db.execute(
+            "SELECT password, companies FROM senders WHERE senderid = ?", (senderid,)
+        ).fetchone()
         return (row[0], set(filter(None, row[1].split(",")))) if row else None
 
     def login(self, company_id: str, userid: str, password: str) -> User | None:
         row = self.db.execute(
-            "SELECT recordno, denied_modules, password FROM users WHERE company = ? "
-            "AND userid = ?", (company_id, userid)).fetchone()
+            "SELECT recordno, denied_modules, password FROM users WHERE company = ? AND userid = ?",
+            (company_id, userid),
+        ).fetchone()
         if row is None or not secrets.compare_digest(row[2], password):
             return None
         return User(company_id, userid, row[0], frozenset(filter(None, row[1].split(","))))
@@ -288,14 +326,21 @@ class Store:
     def user(self, company_id: str, userid: str) -> User | None:
         row = self.db.execute(
             "SELECT recordno, denied_modules FROM users WHERE company = ? AND userid = ?",
-            (company_id, userid)).fetchone()
-        return User(company_id, userid, row[0], frozenset(filter(None, row[1].split(",")))
-                    ) if row else None
+            (company_id, userid),
+        ).fetchone()
+        return (
+            User(company_id, userid, row[0], frozenset(filter(None, row[1].split(","))))
+            if row
+            else None
+        )
 
     def open_session(self, company: Company, userid: str, locationid: str) -> Session:
         session = Session(
-            sessionid=secrets.token_urlsafe(24) + "..", company=company.id, userid=userid,
-            locationid=locationid, expires=time.time() + company.session_minutes * 60,
+            sessionid=secrets.token_urlsafe(24) + "..",
+            company=company.id,
+            userid=userid,
+            locationid=locationid,
+            expires=time.time() + company.session_minutes * 60,
         )
         self.sessions[session.sessionid] = session
         return session
@@ -317,8 +362,7 @@ class Store:
     def remember_controlid(self, company: str, controlid: str) -> bool:
         """Record an executed function control id; False if it had already run."""
         with self.transaction() as conn:
-            cur = conn.execute("INSERT OR IGNORE INTO executed VALUES (?, ?)",
-                               (company, controlid))
+            cur = conn.execute("INSERT OR IGNORE INTO executed VALUES (?, ?)", (company, controlid))
             return cur.rowcount == 1
 
     # -- reads ----------------------------------------------------------------------
@@ -333,40 +377,87 @@ class Store:
             return "_company = ? AND _entity = ''", [scope.company]
         return "_company = ? AND _entity IN ('', ?)", [scope.company, scope.entity]
 
-    def select(self, obj: ObjectDef, scope: Scope, columns: Sequence[str], where: str = "1=1",
-               params: Sequence[Any] = (), order: str = "", limit: int | None = None,
-               offset: int = 0, group: str = "") -> list[tuple[Any, ...]]:
+    def select(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        columns: Sequence[str],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+        group: str = "",
+    ) -> list[tuple[Any, ...]]:
         seen, seen_params = self.visibility(obj, scope)
-        sql = (f"SELECT {', '.join(columns)} FROM {_table(obj)} WHERE {seen} AND ({where}) "
-               f"{group} {order}")
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {_table(obj)} WHERE {seen} AND ({where}) "
+            f"{group} {order}"
+        )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params = [*params, limit, offset]
         return self.db.execute(sql, [*seen_params, *params]).fetchall()
 
-    def count(self, obj: ObjectDef, scope: Scope, where: str = "1=1",
-              params: Sequence[Any] = (), group: str = "") -> int:
+    def count(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        group: str = "",
+    ) -> int:
         seen, seen_params = self.visibility(obj, scope)
         inner = f"SELECT 1 FROM {_table(obj)} WHERE {seen} AND ({where}) {group}"
-        row = self.db.execute(f"SELECT count(*) FROM ({inner})",
-                              [*seen_params, *params]).fetchone()
+        row = self.db.execute(f"SELECT count(*) FROM ({inner})", [*seen_params, *params]).fetchone()
         return int(row[0])
 
-    def rows(self, obj: ObjectDef, scope: Scope, names: Sequence[str], where: str = "1=1",
-             params: Sequence[Any] = (), order: str = "", limit: int | None = None,
-             offset: int = 0) -> list[dict[str, Any]]:
+    def rows(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        names: Sequence[str],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
         """Like :meth:`select`, as dicts keyed by field name."""
         cols = [_col(n) for n in names]
-        return [dict(zip(names, row, strict=True))
-                for row in self.select(obj, scope, cols, where, params, order, limit, offset)]
+        return [
+            dict(zip(names, row, strict=True))
+            for row in self.select(obj, scope, cols, where, params, order, limit, offset)
+        ]
 
-    def find(self, obj: ObjectDef, scope: Scope, field_name: str,
-             keys: Sequence[Any]) -> list[dict[str, Any]]:
+    def find(
+        self, obj: ObjectDef, scope: Scope, field_name: str, keys: Sequence[Any]
+    ) -> list[dict[str, Any]]:
         marks = ", ".join("?" * len(keys))
-        found = self.rows(obj, scope, obj.field_names, f"{_col(field_name)} IN ({marks})",
-                          list(keys))
+        found = self.rows(
+            obj, scope, obj.field_names, f"{_col(field_name)} IN ({marks})", list(keys)
+        )
         by_key = {str(r[field_name]): r for r in found}
         return [by_key[str(k)] for k in keys if str(k) in by_key]
+
+    def gl_balances(
+        self, entries: ObjectDef, scope: Scope, start: str, end: str, account: str | None
+    ) -> list[tuple[Any, ...]]:
+        """Per account: balance before ``start`` (debits positive), debits and credits
+        from ``start`` to ``end`` (ISO dates, inclusive)."""
+        amount = 'CAST("AMOUNT" AS REAL)'
+        within = '"ENTRY_DATE" BETWEEN ? AND ?'
+        seen, seen_params = self.visibility(entries, scope)
+        where = f'{seen} AND "ENTRY_DATE" <= ?' + (' AND "ACCOUNTNO" = ?' if account else "")
+        sql = (
+            'SELECT "ACCOUNTNO", '
+            f'sum(CASE WHEN "ENTRY_DATE" < ? THEN "TR_TYPE" * {amount} ELSE 0 END), '
+            f'sum(CASE WHEN {within} AND "TR_TYPE" = 1 THEN {amount} ELSE 0 END), '
+            f'sum(CASE WHEN {within} AND "TR_TYPE" = -1 THEN {amount} ELSE 0 END) '
+            f'FROM {_table(entries)} WHERE {where} GROUP BY "ACCOUNTNO" ORDER BY "ACCOUNTNO"'
+        )
+        params = [start, start, end, start, end, *seen_params, end, *([account] if account else [])]
+        return self.db.execute(sql, params).fetchall()
 
     def new_cursor(self, cursor_args: dict[str, Any]) -> Cursor:
         self._expire_cursors()
@@ -394,7 +485,8 @@ class Store:
             row = conn.execute(
                 "INSERT INTO counters VALUES (?, ?, 2) ON CONFLICT (company, object) "
                 "DO UPDATE SET next = next + 1 RETURNING next - 1",
-                (company, obj.name)).fetchone()
+                (company, obj.name),
+            ).fetchone()
             return int(row[0])
 
     def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
@@ -409,9 +501,14 @@ class Store:
         with self.transaction() as conn:
             self._check_unique(obj, scope, values, None)
             now = _now()
+            recordno = self.next_recordno(scope.company, obj)
             values.update(
-                RECORDNO=self.next_recordno(scope.company, obj), WHENCREATED=now,
-                WHENMODIFIED=now, CREATEDBY=scope.user.recordno, MODIFIEDBY=scope.user.recordno,
+                RECORDNO=recordno,
+                WHENCREATED=now,
+                WHENMODIFIED=now,
+                CREATEDBY=scope.user.recordno,
+                MODIFIEDBY=scope.user.recordno,
+                RECORD_URL=record_url(obj, recordno),
             )
             entity = scope.entity if obj.entity_scoped else ""
             self._entity_fields(values, scope, entity)
@@ -425,8 +522,9 @@ class Store:
             self.audit(scope, obj, values, "create")
         return values
 
-    def update(self, obj: ObjectDef, scope: Scope, recordno: int,
-               values: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, obj: ObjectDef, scope: Scope, recordno: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
         with self.transaction() as conn:
             current = self.find(obj, scope, "RECORDNO", [recordno])
             if not current:
@@ -448,17 +546,23 @@ class Store:
             current = self.find(obj, scope, "RECORDNO", [recordno])
             if not current:
                 raise not_found(obj.name, str(recordno), "delete")
-            conn.execute(f'DELETE FROM {_table(obj)} WHERE _company = ? AND "RECORDNO" = ?',
-                         (scope.company, recordno))
+            conn.execute(
+                f'DELETE FROM {_table(obj)} WHERE _company = ? AND "RECORDNO" = ?',
+                (scope.company, recordno),
+            )
             for line_obj_name in obj.owned.values():
                 line = self.catalog[line_obj_name]
                 if line.parent_key:
-                    conn.execute(f"DELETE FROM {_table(line)} WHERE _company = ? AND "
-                                 f"{_col(line.parent_key)} = ?", (scope.company, recordno))
+                    conn.execute(
+                        f"DELETE FROM {_table(line)} WHERE _company = ? AND "
+                        f"{_col(line.parent_key)} = ?",
+                        (scope.company, recordno),
+                    )
             self.audit(scope, obj, current[0], "delete")
 
-    def _check_unique(self, obj: ObjectDef, scope: Scope, values: Mapping[str, Any],
-                      recordno: int | None) -> None:
+    def _check_unique(
+        self, obj: ObjectDef, scope: Scope, values: Mapping[str, Any], recordno: int | None
+    ) -> None:
         key = obj.id_field
         if not key or values.get(key) in (None, ""):
             return
@@ -473,22 +577,28 @@ class Store:
             return
         for locationid, name, recordno in self.entities(scope.company):
             if locationid == entity:
-                values.update(MEGAENTITYKEY=recordno, MEGAENTITYID=locationid,
-                              MEGAENTITYNAME=name)
+                values.update(MEGAENTITYKEY=recordno, MEGAENTITYID=locationid, MEGAENTITYNAME=name)
 
     def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
         """One AUDITHISTORY row per create/update/delete (``ACCESSMODE`` by catalog)."""
         history = self.catalog.get_object("AUDITHISTORY")
         if history is None or obj.name == "AUDITHISTORY":
             return
-        modes = {"create": 0, "update": 1, "delete": 2}
+        code = {"create": "C", "update": "M", "delete": "D"}[mode]
         access = history.field("ACCESSMODE")
-        mode_value = access.values[modes[mode]] if access and len(access.values) > 2 else mode
+        mode_value = (
+            access.values[access.codes.index(code)] if access and code in access.codes else code
+        )
         recordno = self.next_recordno(scope.company, history)
         row = {
-            "RECORDNO": recordno, "ID": str(recordno), "USERID": scope.user.userid,
-            "ACCESSTIME": _now(), "ACCESSMODE": mode_value, "SOURCE": "api",
-            "OBJECTTYPE": obj.name.lower(), "OBJECTKEY": str(values.get("RECORDNO", "")),
+            "RECORDNO": recordno,
+            "ID": str(recordno),
+            "USERID": scope.user.userid,
+            "ACCESSTIME": _now(),
+            "ACCESSMODE": mode_value,
+            "SOURCE": "api",
+            "OBJECTTYPE": obj.name.lower(),
+            "OBJECTKEY": str(values.get("RECORDNO", "")),
             "OBJECTDESC": str(values.get(obj.id_field or "RECORDNO", "")),
         }
         names = [n for n in history.field_names if n in row]
@@ -497,6 +607,17 @@ class Store:
             f"{', '.join(_col(n) for n in names)}) VALUES ({', '.join('?' * (len(names) + 2))})",
             [scope.company, scope.entity if obj.entity_scoped else "", *(row[n] for n in names)],
         )
+
+
+def record_url(obj: ObjectDef, recordno: int) -> str:
+    """A stable link like the gateway's RECORD_URL (its exact format is opaque)."""
+    return f"https://www.intacct.com/ia/acct/ur.phtml?.r={obj.name.lower()}.{recordno}"
+
+
+def _seeded(obj: ObjectDef, name: str, row: Mapping[str, Any]) -> Any:
+    if name == "RECORD_URL" and row.get("RECORDNO") is not None:
+        return record_url(obj, int(row["RECORDNO"]))
+    return row.get(name)
 
 
 def _now() -> str:

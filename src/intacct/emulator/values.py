@@ -54,10 +54,14 @@ def to_wire(field: FieldDef, value: Any, date_format: str = _WIRE_DATE) -> str:
 
 
 def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:
-    return FunctionError(ErrorLine(
-        "BL03000018", "", f"Illegal format for {obj}.{field.name}: {value!r} {why}",
-        f"Send {field.name} as {why.removeprefix('is not ')}.",
-    ))
+    return FunctionError(
+        ErrorLine(
+            "BL03000018",
+            "",
+            f"Illegal format for {obj}.{field.name}: {value!r} {why}",
+            f"Send {field.name} as {why.removeprefix('is not ')}.",
+        )
+    )
 
 
 def from_wire(obj: str, field: FieldDef, text: str) -> Any:
@@ -74,9 +78,11 @@ def from_wire(obj: str, field: FieldDef, text: str) -> Any:
                 raise InvalidOperation
             return str(number)
         if kind == "date":
-            return datetime.strptime(text, _WIRE_DATE).date().isoformat()
+            # Intacct dates and timestamps carry no zone (parameter-formats page)
+            return datetime.strptime(text, _WIRE_DATE).date().isoformat()  # noqa: DTZ007
         if kind == "timestamp":
-            return datetime.strptime(text, _WIRE_TIMESTAMP).strftime("%Y-%m-%d %H:%M:%S")
+            stamp = datetime.strptime(text, _WIRE_TIMESTAMP)  # noqa: DTZ007
+            return stamp.strftime("%Y-%m-%d %H:%M:%S")
     except (ValueError, InvalidOperation):
         raise _bad(obj, field, text, f"is not a valid {_SHAPES[kind]}") from None
     if kind == "boolean":

@@ -85,7 +85,9 @@ def _parse(document: bytes) -> etree._Element:
         return safe_xml.parse(document)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
-        raise parse_error(f"Fatal Error {exc.code}: {exc.msg}. Line: {line}, column: {column}.")
+        raise parse_error(
+            f"Fatal Error {exc.code}: {exc.msg}. Line: {line}, column: {column}."
+        ) from None
     except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
         raise parse_error(str(exc)) from None
 
@@ -94,17 +96,22 @@ def parse_request(document: bytes) -> Request:
     """Parse the envelope; ``EmulatorError`` (control level) if it is not a request."""
     root = _parse(document)
     if root.tag != "request":
-        raise parse_error(f"Element '{root.tag}': No matching global declaration available "
-                          "for the validation root.")
+        raise parse_error(
+            f"Element '{root.tag!s}': No matching global declaration available "
+            "for the validation root."
+        )
     control = root.find("control")
     operation = root.find("operation")
     if control is None or operation is None:
-        raise parse_error("Element 'request': Missing child element(s). Expected is "
-                          "( control, operation ).")
+        raise parse_error(
+            "Element 'request': Missing child element(s). Expected is ( control, operation )."
+        )
     request = Request(
-        senderid=_text(control, "senderid"), password=_text(control, "password"),
+        senderid=_text(control, "senderid"),
+        password=_text(control, "password"),
         controlid=_text(control, "controlid"),
-        uniqueid=control.findtext("uniqueid"), dtdversion=control.findtext("dtdversion"),
+        uniqueid=control.findtext("uniqueid"),
+        dtdversion=control.findtext("dtdversion"),
         includewhitespace=_text(control, "includewhitespace").strip().lower() != "false",
         policyid=_text(control, "policyid"),
         transaction=(operation.get("transaction") or "").lower() == "true",
@@ -113,27 +120,36 @@ def parse_request(document: bytes) -> Request:
     for index, fn in enumerate(operation.iterfind("content/function")):
         children = [c for c in fn if isinstance(c.tag, str)]
         if len(children) != 1:
-            raise parse_error(f"Element 'function' #{index + 1}: expected exactly one "
-                              "function element.")
-        request.functions.append(Function(fn.get("controlid", ""), str(children[0].tag),
-                                          children[0]))
+            raise parse_error(
+                f"Element 'function' #{index + 1}: expected exactly one function element."
+            )
+        request.functions.append(
+            Function(fn.get("controlid", ""), str(children[0].tag), children[0])
+        )
     return request
 
 
 def _authentication(request: Request, auth: etree._Element | None) -> None:
     if auth is None:
-        raise parse_error("Element 'operation': Missing child element(s). Expected is "
-                          "( authentication ).")
+        raise parse_error(
+            "Element 'operation': Missing child element(s). Expected is ( authentication )."
+        )
     login = auth.find("login")
     if login is not None:
-        request.login = Login(_text(login, "userid"), _text(login, "companyid"),
-                              _text(login, "password"), _text(login, "locationid"),
-                              _text(login, "clientid"))
+        request.login = Login(
+            _text(login, "userid"),
+            _text(login, "companyid"),
+            _text(login, "password"),
+            _text(login, "locationid"),
+            _text(login, "clientid"),
+        )
         return
     sessionid = auth.find("sessionid")
     if sessionid is None:
-        raise parse_error("Element 'authentication': Missing child element(s). Expected is "
-                          "one of ( login, sessionid ).")
+        raise parse_error(
+            "Element 'authentication': Missing child element(s). Expected is "
+            "one of ( login, sessionid )."
+        )
     request.sessionid = sessionid.text or ""
 
 
@@ -161,15 +177,21 @@ def control_block(request: Request | None, status: str) -> etree._Element:
     etree.SubElement(control, "status").text = status
     etree.SubElement(control, "senderid").text = request.senderid if request else ""
     etree.SubElement(control, "controlid").text = request.controlid if request else ""
-    etree.SubElement(control, "uniqueid").text = (request.uniqueid or "false") if request else (
-        "false")
-    etree.SubElement(control, "dtdversion").text = (request.dtdversion or "3.0") if request else (
-        "3.0")
+    etree.SubElement(control, "uniqueid").text = (
+        (request.uniqueid or "false") if request else ("false")
+    )
+    etree.SubElement(control, "dtdversion").text = (
+        (request.dtdversion or "3.0") if request else ("3.0")
+    )
     return control
 
 
-def build_response(request: Request | None, *, control_error: EmulatorError | None = None,
-                   operation: etree._Element | None = None) -> bytes:
+def build_response(
+    request: Request | None,
+    *,
+    control_error: EmulatorError | None = None,
+    operation: etree._Element | None = None,
+) -> bytes:
     """A whole response document; pretty-printed unless includewhitespace=false."""
     root = E("response")
     if control_error is not None:

@@ -31,6 +31,7 @@ AUDIT_FIELDS: tuple[dict[str, Any], ...] = (
     {"name": "MEGAENTITYKEY", "type": "integer", "readonly": True, "label": "Entity key"},
     {"name": "MEGAENTITYID", "type": "text", "readonly": True, "label": "Entity ID"},
     {"name": "MEGAENTITYNAME", "type": "text", "readonly": True, "label": "Entity name"},
+    {"name": "RECORD_URL", "type": "text", "readonly": True, "label": "Record URL"},
 )
 
 
@@ -56,11 +57,18 @@ class FieldDef:
         if kind not in TYPES:
             raise ValueError(f"field {data.get('name')!r}: unknown type {kind!r}")
         return cls(
-            name=data["name"], type=kind, label=data.get("label", ""),
-            description=data.get("description", ""), required=data.get("required", False),
-            readonly=data.get("readonly", False), maxlength=data.get("maxlength"),
-            values=tuple(data.get("values", ())), codes=tuple(data.get("codes", ())),
-            default=data.get("default"), ref=data.get("ref"), custom=data.get("custom", False),
+            name=data["name"],
+            type=kind,
+            label=data.get("label", ""),
+            description=data.get("description", ""),
+            required=data.get("required", False),
+            readonly=data.get("readonly", False),
+            maxlength=data.get("maxlength"),
+            values=tuple(data.get("values", ())),
+            codes=tuple(data.get("codes", ())),
+            default=data.get("default"),
+            ref=data.get("ref"),
+            custom=data.get("custom", False),
             queryable=data.get("queryable", True),
         )
 
@@ -76,7 +84,7 @@ class ObjectDef:
     name_field: str | None = None
     entity_scoped: bool = True  # records belong to an entity in a multi-entity company
     writable: bool = True  # False for views such as GLDETAIL, AUDITHISTORY
-    legacy: Mapping[str, str] = dc_field(default_factory=dict)  # {"delete_attr": "vendorid", ...}
+    legacy: Mapping[str, str] = dc_field(default_factory=dict)  # {"key_attr": "vendorid", ...}
     owned: Mapping[str, str] = dc_field(default_factory=dict)  # {"ENTRIES": "GLENTRY"}
     parent: str | None = None  # owner object of a line object (GLENTRY -> GLBATCH)
     parent_key: str | None = None  # field on the line holding the owner's RECORDNO
@@ -91,16 +99,25 @@ class ObjectDef:
     def from_data(cls, data: Mapping[str, Any]) -> ObjectDef:
         own = [FieldDef.from_data(f) for f in data["fields"]]
         names = {f.name for f in own}
-        audit = [] if data.get("no_audit_fields") else [
-            FieldDef.from_data(f) for f in AUDIT_FIELDS if f["name"] not in names
-        ]
+        audit = (
+            []
+            if data.get("no_audit_fields")
+            else [FieldDef.from_data(f) for f in AUDIT_FIELDS if f["name"] not in names]
+        )
         return cls(
-            name=data["name"], module=data.get("module", ""), label=data.get("label", ""),
-            plural=data.get("plural", ""), fields=tuple(audit[:1] + own + audit[1:]),
-            id_field=data.get("id_field"), name_field=data.get("name_field"),
-            entity_scoped=data.get("entity_scoped", True), writable=data.get("writable", True),
-            legacy=dict(data.get("legacy", {})), owned=dict(data.get("owned", {})),
-            parent=data.get("parent"), parent_key=data.get("parent_key"),
+            name=data["name"],
+            module=data.get("module", ""),
+            label=data.get("label", ""),
+            plural=data.get("plural", ""),
+            fields=tuple(audit[:1] + own + audit[1:]),
+            id_field=data.get("id_field"),
+            name_field=data.get("name_field"),
+            entity_scoped=data.get("entity_scoped", True),
+            writable=data.get("writable", True),
+            legacy=dict(data.get("legacy", {})),
+            owned=dict(data.get("owned", {})),
+            parent=data.get("parent"),
+            parent_key=data.get("parent_key"),
             dimension=data.get("dimension", False),
             user_defined_dimension=data.get("user_defined_dimension", False),
         )

@@ -4,7 +4,7 @@ beyond what the query-language translator produces."""
 from __future__ import annotations
 
 from intacct.emulator.dispatch import Handler
-from intacct.emulator.handlers import legacy, meta, read, session, write
+from intacct.emulator.handlers import legacy, meta, read, reports, session, write
 
 __all__ = ["HANDLERS", "resolve_legacy"]
 
@@ -14,6 +14,7 @@ HANDLERS: dict[str, Handler] = {
     **write.HANDLERS,
     **meta.HANDLERS,
     **legacy.HANDLERS,
+    **reports.HANDLERS,
 }
 
 resolve_legacy = legacy.resolve

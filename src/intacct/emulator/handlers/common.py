@@ -7,7 +7,7 @@ from typing import Any
 
 from lxml import etree
 
-from intacct.emulator import errors
+from intacct.emulator import errors, querylang
 from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.dispatch import Ctx
 from intacct.emulator.errors import ErrorLine, FunctionError
@@ -50,9 +50,14 @@ def int_param(ctx: Ctx, tag: str, default: int, low: int, high: int) -> int:
     except ValueError:
         raise bad_parameter(ctx.fn.name, f"{tag} '{text}' is not an integer.") from None
     if not low <= value <= high:
-        raise FunctionError(ErrorLine(
-            "XL03000003", "", f"{tag} {value} is out of range: it must be between {low} and "
-            f"{high}.", f"Use a {tag} from {low} to {high}."))
+        raise FunctionError(
+            ErrorLine(
+                "XL03000003",
+                "",
+                f"{tag} {value} is out of range: it must be between {low} and {high}.",
+                f"Use a {tag} from {low} to {high}.",
+            )
+        )
     return value
 
 
@@ -63,9 +68,14 @@ def object_def(ctx: Ctx, name: str, *, write: bool = False) -> ObjectDef:
     if obj.module in ctx.scope.user.denied_modules:
         raise errors.permission_denied(f"{obj.name} ({obj.module} module)")
     if write and not obj.writable:
-        raise FunctionError(ErrorLine(
-            "BL01001973", "", f"{obj.name} is read-only: it cannot be created, updated or "
-            "deleted.", ""))
+        raise FunctionError(
+            ErrorLine(
+                "BL01001973",
+                "",
+                f"{obj.name} is read-only: it cannot be created, updated or deleted.",
+                "",
+            )
+        )
     return obj
 
 
@@ -81,19 +91,20 @@ def check_fields(obj: ObjectDef, names: Iterable[str], *, query: bool = False) -
             blocked.append(field.name)
         out.append(field.name)
     if blocked:
-        raise FunctionError(ErrorLine(
-            "XL03000006", "", f"The following fields cannot be queried: {', '.join(blocked)}",
-            "Remove them from the select list."))
+        error = querylang.not_queryable_error(blocked, obj.name)
+        raise FunctionError(ErrorLine(error.errorno, "", error.description2, error.correction))
     return out
 
 
-def record_element(tag: str, obj: ObjectDef, row: Mapping[str, Any], names: Iterable[str],
-                   date_format: str) -> etree._Element:
+def record_element(
+    tag: str, obj: ObjectDef, row: Mapping[str, Any], names: Iterable[str], date_format: str
+) -> etree._Element:
     record = etree.Element(tag)
     for name in names:
         field: FieldDef | None = obj.field(name)
         value = row.get(name)
-        text = to_wire(field, value, date_format) if field else ("" if value is None else
-                                                                str(value))
+        text = (
+            to_wire(field, value, date_format) if field else ("" if value is None else str(value))
+        )
         etree.SubElement(record, name).text = text
     return record

@@ -31,17 +31,26 @@ def _legacy_object(ctx: Ctx, action: str, name: str) -> ObjectDef:
 
 def _split_date(element: etree._Element) -> str:
     try:
-        day = date(int(element.findtext("year") or 0), int(element.findtext("month") or 0),
-                   int(element.findtext("day") or 0))
+        day = date(
+            int(element.findtext("year") or 0),
+            int(element.findtext("month") or 0),
+            int(element.findtext("day") or 0),
+        )
     except ValueError:
-        raise FunctionError(ErrorLine(
-            "BL03000018", "", f"Illegal date in {element.tag}: year/month/day do not form a "
-            "date.", "")) from None
+        raise FunctionError(
+            ErrorLine(
+                "BL03000018",
+                "",
+                f"Illegal date in {element.tag!s}: year/month/day do not form a date.",
+                "",
+            )
+        ) from None
     return day.strftime("%m/%d/%Y")
 
 
-def _values(ctx: Ctx, obj: ObjectDef, element: etree._Element
-            ) -> tuple[dict[str, Any], dict[str, list[etree._Element]]]:
+def _values(
+    ctx: Ctx, obj: ObjectDef, element: etree._Element
+) -> tuple[dict[str, Any], dict[str, list[etree._Element]]]:
     values: dict[str, Any] = {}
     lines: dict[str, list[etree._Element]] = {}
     for child in element:
@@ -70,8 +79,7 @@ def _custom_fields(obj: ObjectDef, box: etree._Element, values: dict[str, Any]) 
         field = obj.field(name) or obj.field(name.upper())
         if field is None or not field.custom:
             raise errors.unknown_field(obj.name, name)
-        values[field.name] = from_wire(obj.name, field, custom.findtext("customfieldvalue")
-                                       or "")
+        values[field.name] = from_wire(obj.name, field, custom.findtext("customfieldvalue") or "")
 
 
 def _target(ctx: Ctx, obj: ObjectDef, action: str) -> int:
@@ -124,18 +132,21 @@ def _int_attr(ctx: Ctx, name: str, default: int | None) -> int | None:
     if text is None or text == "":
         return default
     if not text.isdigit():
-        raise FunctionError(ErrorLine("XL03000003", "", f"get_list {name} '{text}' is not a "
-                                      "number.", ""))
+        raise FunctionError(
+            ErrorLine("XL03000003", "", f"get_list {name} '{text}' is not a number.", "")
+        )
     return int(text)
 
 
-def _legacy_record(ctx: Ctx, obj: ObjectDef, row: dict[str, Any], names: list[str]
-                   ) -> etree._Element:
+def _legacy_record(
+    ctx: Ctx, obj: ObjectDef, row: dict[str, Any], names: list[str]
+) -> etree._Element:
     record = etree.Element(obj.name.lower())
     for name in names:
         field = obj.field(name)
         etree.SubElement(record, name.lower()).text = (
-            to_wire(field, row.get(name), ctx.company.date_format) if field else "")
+            to_wire(field, row.get(name), ctx.company.date_format) if field else ""
+        )
     return record
 
 
@@ -154,33 +165,38 @@ def _field_list(obj: ObjectDef, box: etree._Element | None) -> list[str]:
 def get_list(ctx: Ctx) -> Outcome:
     obj = object_def(ctx, (ctx.fn.body.get("object") or "").upper())
     fields = {f.name: f for f in obj.fields}
-    where, params = "1=1", []
+    where: str = "1=1"
+    params: list[object] = []
     order = 'ORDER BY "RECORDNO"'
     try:
         flt = ctx.fn.body.find("filter")
         if flt is not None:
-            where, params = querylang.translate_get_list_filter(flt, fields)
+            where, params = querylang.translate_get_list_filter(flt, fields, object_name=obj.name)
     except querylang.QueryError as exc:
-        raise FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction)
-                            ) from None
+        raise FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction)) from None
     sorts = [(s.text or "").strip().upper() for s in ctx.fn.body.iterfind("sorts/sortfield")]
     if sorts:
-        directions = [s.get("order", "asc").upper() for s in ctx.fn.body.iterfind(
-            "sorts/sortfield")]
+        directions = [
+            s.get("order", "asc").upper() for s in ctx.fn.body.iterfind("sorts/sortfield")
+        ]
         for name in sorts:
             if name not in fields:
                 raise errors.unknown_field(obj.name, name.lower())
         order = "ORDER BY " + ", ".join(
-            f'"{n}" {"DESC" if d == "DESC" else "ASC"}' for n, d in zip(sorts, directions,
-                                                                        strict=True))
+            f'"{n}" {"DESC" if d == "DESC" else "ASC"}'
+            for n, d in zip(sorts, directions, strict=True)
+        )
     start = _int_attr(ctx, "start", 0) or 0
     maxitems = _int_attr(ctx, "maxitems", 100)
     names = _field_list(obj, ctx.fn.body.find("fields"))
     total = ctx.store.count(obj, ctx.scope, where, params)
     rows = ctx.store.rows(obj, ctx.scope, names, where, params, order, maxitems, start)
-    listtype = etree.Element("listtype", start=str(start),
-                             end=str(start + len(rows) - 1 if rows else start),
-                             total=str(total))
+    listtype = etree.Element(
+        "listtype",
+        start=str(start),
+        end=str(start + len(rows) - 1 if rows else start),
+        total=str(total),
+    )
     listtype.text = obj.name.lower()
     data = etree.Element("data")
     data.extend(_legacy_record(ctx, obj, row, names) for row in rows)

@@ -12,12 +12,24 @@ from intacct.emulator.handlers.common import object_def, text_param
 
 __all__ = ["HANDLERS"]
 
-_LOOKUP_TYPES = {"integer": "INTEGER", "decimal": "DECIMAL", "text": "TEXT",
-                 "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP", "enum": "ENUM"}
-_INSPECT_TYPES = {"integer": ("Pt_FieldInt", "integer"), "decimal": ("Pt_FieldDouble", "number"),
-                  "text": ("Pt_FieldString", "string"), "boolean": ("Pt_FieldBoolean", "boolean"),
-                  "date": ("Pt_FieldDate", "date"), "timestamp": ("Pt_FieldDateTime", "datetime"),
-                  "enum": ("Pt_FieldString", "string")}
+_LOOKUP_TYPES = {
+    "integer": "INTEGER",
+    "decimal": "DECIMAL",
+    "text": "TEXT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "enum": "ENUM",
+}
+_INSPECT_TYPES = {
+    "integer": ("Pt_FieldInt", "integer"),
+    "decimal": ("Pt_FieldDouble", "number"),
+    "text": ("Pt_FieldString", "string"),
+    "boolean": ("Pt_FieldBoolean", "boolean"),
+    "date": ("Pt_FieldDate", "date"),
+    "timestamp": ("Pt_FieldDateTime", "datetime"),
+    "enum": ("Pt_FieldString", "string"),
+}
 
 
 def _leaf(parent: etree._Element, tag: str, text: object) -> None:
@@ -106,8 +118,14 @@ def inspect(ctx: Ctx) -> Outcome:
 def _by_name_or_label(ctx: Ctx, name: str) -> ObjectDef:
     obj = ctx.store.catalog.get_object(name)
     if obj is None:
-        obj = next((o for o in ctx.store.catalog.values() if name.lower() in
-                    (o.label.lower(), o.plural.lower())), None)
+        obj = next(
+            (
+                o
+                for o in ctx.store.catalog.values()
+                if name.lower() in (o.label.lower(), o.plural.lower())
+            ),
+            None,
+        )
     return object_def(ctx, obj.name if obj else name)
 
 
@@ -132,8 +150,14 @@ def get_user_permissions(ctx: Ctx) -> Outcome:
     userid = text_param(ctx, "userId", required=True)
     user = ctx.store.user(ctx.company.id, userid)
     if user is None:
-        raise FunctionError(ErrorLine("BL03000025", "", f"Login ID {userid} does not exist.",
-                                      "Provide a valid USER.LOGINID value."))
+        raise FunctionError(
+            ErrorLine(
+                "BL03000025",
+                "",
+                f"Login ID {userid} does not exist.",
+                "Provide a valid USER.LOGINID value.",
+            )
+        )
     data = etree.Element("data")
     permissions = etree.SubElement(data, "permissions")
     modules = sorted({o.module for o in ctx.store.catalog.values()} - user.denied_modules)

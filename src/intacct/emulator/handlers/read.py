@@ -43,7 +43,7 @@ def _query_error(exc: querylang.QueryError) -> FunctionError:
 def _rbq_where(text: str, obj: ObjectDef) -> tuple[str, list[Any], int | None]:
     fields = {f.name: f for f in obj.fields}
     try:
-        translated: Any = querylang.translate_readbyquery(text, fields)
+        translated: Any = querylang.translate_readbyquery(text, fields, object_name=obj.name)
     except querylang.QueryError as exc:
         raise _query_error(exc) from None
     if isinstance(translated, tuple):
@@ -58,7 +58,7 @@ def data_element(attrs: dict[str, str], records: Sequence[etree._Element]) -> et
 
 
 def _raw(fmt: str, names: Sequence[str], records: Sequence[etree._Element]) -> Outcome:
-    rows = [{child.tag: child.text or "" for child in rec} for rec in records]
+    rows = [{str(child.tag): child.text or "" for child in rec} for rec in records]
     if fmt == "json":
         return Outcome(raw=(json.dumps(rows).encode(), "application/json"))
     out = io.StringIO()
@@ -99,7 +99,7 @@ def _select(ctx: Ctx, obj: ObjectDef) -> tuple[list[str], list[str], list[str]]:
             numeric = column if tag == "count" else f"CAST({column} AS REAL)"
             exprs.append(f"{tag.upper()}({numeric})")
         else:
-            raise bad_parameter("query", f"Element '{item.tag}' is not expected in select.")
+            raise bad_parameter("query", f"Element '{item.tag!s}' is not expected in select.")
     return names, exprs, plain if len(plain) < len(exprs) else []
 
 
@@ -108,15 +108,22 @@ def query(ctx: Ctx) -> Outcome:
     obj = object_def(ctx, obj_name)
     names, exprs, group = _select(ctx, obj)
     fields = {f.name: f for f in obj.fields}
-    where, params = "1=1", []
+    where: str = "1=1"
+    params: list[object] = []
     insensitive = text_param(ctx, "options/caseinsensitive").lower() == "true"
     showprivate = text_param(ctx, "options/showprivate").lower() == "true"
     try:
         flt = ctx.fn.body.find("filter")
         if flt is not None:
-            where, params = querylang.translate_filter(flt, fields, caseinsensitive=insensitive)
+            where, params = querylang.translate_filter(
+                flt, fields, caseinsensitive=insensitive, object_name=obj.name
+            )
         orderby = ctx.fn.body.find("orderby")
-        order = querylang.translate_orderby(orderby, fields) if orderby is not None else ""
+        order = (
+            querylang.translate_orderby(orderby, fields, object_name=obj.name)
+            if orderby is not None
+            else ""
+        )
     except querylang.QueryError as exc:
         raise _query_error(exc) from None
     pagesize = int_param(ctx, "pagesize", 100, 1, 2000)
@@ -127,19 +134,29 @@ def query(ctx: Ctx) -> Outcome:
         order = 'ORDER BY "RECORDNO"'  # [U] undefined order without orderby; keep it stable
     rows = ctx.store.select(obj, scope, exprs, where, params, order, pagesize, offset, grouping)
     total = ctx.store.count(obj, scope, where, params, grouping)
-    records = [_query_record(obj_name.upper(), obj, names, row, ctx.company.date_format)
-               for row in rows]
+    records = [
+        _query_record(obj_name.upper(), obj, names, row, ctx.company.date_format) for row in rows
+    ]
     fmt = _format(ctx, "options/returnformat")
     if fmt != "xml":
         return _raw(fmt, names, records)
-    return Outcome(data=data_element({
-        "listtype": obj_name.upper(), "totalcount": str(total), "offset": str(offset),
-        "count": str(len(records)), "numremaining": str(max(0, total - offset - len(records))),
-    }, records))
+    return Outcome(
+        data=data_element(
+            {
+                "listtype": obj_name.upper(),
+                "totalcount": str(total),
+                "offset": str(offset),
+                "count": str(len(records)),
+                "numremaining": str(max(0, total - offset - len(records))),
+            },
+            records,
+        )
+    )
 
 
-def _query_record(tag: str, obj: ObjectDef, names: list[str], row: Sequence[Any],
-                  date_format: str) -> etree._Element:
+def _query_record(
+    tag: str, obj: ObjectDef, names: list[str], row: Sequence[Any], date_format: str
+) -> etree._Element:
     record = etree.Element(tag)
     for name, value in zip(names, row, strict=True):
         field = obj.field(name)
@@ -175,10 +192,18 @@ def read_by_query(ctx: Ctx) -> Outcome:
     total = ctx.store.count(obj, ctx.scope, where, params)
     if limit is not None:
         total = min(total, limit)
-    cursor = ctx.store.new_cursor({
-        "scope": ctx.scope, "obj": obj, "fields": fields, "where": where, "params": params,
-        "pagesize": pagesize, "total": total, "remaining": total,
-    })
+    cursor = ctx.store.new_cursor(
+        {
+            "scope": ctx.scope,
+            "obj": obj,
+            "fields": fields,
+            "where": where,
+            "params": params,
+            "pagesize": pagesize,
+            "total": total,
+            "remaining": total,
+        }
+    )
     if ctx.session is not None:
         ctx.store.cursors[f"{ctx.session.sessionid}:{obj.name}"] = cursor
     return _page(ctx, cursor, _format(ctx, "returnFormat"))
@@ -193,33 +218,51 @@ def read_more(ctx: Ctx) -> Outcome:
     elif obj_name and ctx.session is not None:
         cursor = ctx.store.cursors.get(f"{ctx.session.sessionid}:{obj_name.upper()}")
     if cursor is None or cursor.remaining <= 0 or cursor.scope.company != ctx.company.id:
-        raise FunctionError(ErrorLine(
-            "readMore failed", "",
-            f"Attempt to readMore with an invalid or expired resultId: {result_id or obj_name}",
-            ""))
+        raise FunctionError(
+            ErrorLine(
+                "readMore failed",
+                "",
+                f"Attempt to readMore with an invalid or expired resultId: {result_id or obj_name}",
+                "",
+            )
+        )
     return _page(ctx, cursor, "xml")
 
 
 def _page(ctx: Ctx, cursor: Cursor, fmt: str) -> Outcome:
     size = min(cursor.pagesize, cursor.remaining)
-    rows = ctx.store.rows(cursor.obj, cursor.scope, ["RECORDNO", *cursor.fields],
-                          f'({cursor.where}) AND "RECORDNO" > ?',
-                          [*cursor.params, cursor.last_recordno], 'ORDER BY "RECORDNO"', size)
+    rows = ctx.store.rows(
+        cursor.obj,
+        cursor.scope,
+        ["RECORDNO", *cursor.fields],
+        f'({cursor.where}) AND "RECORDNO" > ?',
+        [*cursor.params, cursor.last_recordno],
+        'ORDER BY "RECORDNO"',
+        size,
+    )
     if rows:
         cursor.last_recordno = int(rows[-1]["RECORDNO"])
     cursor.remaining = max(0, cursor.remaining - len(rows)) if rows else 0
     tag = cursor.obj.name.lower()
-    records = [record_element(tag, cursor.obj, row, cursor.fields, ctx.company.date_format)
-               for row in rows]
+    records = [
+        record_element(tag, cursor.obj, row, cursor.fields, ctx.company.date_format) for row in rows
+    ]
     if cursor.remaining == 0:
         ctx.store.cursors.pop(cursor.result_id, None)
     if fmt != "xml":
         return _raw(fmt, cursor.fields, records)
-    return Outcome(data=data_element({
-        "listtype": tag, "count": str(len(records)), "totalcount": str(cursor.total),
-        "numremaining": str(cursor.remaining),
-        "resultId": cursor.result_id if cursor.remaining else "",
-    }, records))
+    return Outcome(
+        data=data_element(
+            {
+                "listtype": tag,
+                "count": str(len(records)),
+                "totalcount": str(cursor.total),
+                "numremaining": str(cursor.remaining),
+                "resultId": cursor.result_id if cursor.remaining else "",
+            },
+            records,
+        )
+    )
 
 
 # -- read / readByName ----------------------------------------------------------------
@@ -239,18 +282,25 @@ def owned_children(ctx: Ctx, obj: ObjectDef, record: etree._Element, recordno: A
         if not line.parent_key:
             continue
         box = etree.SubElement(record, container)
-        rows = ctx.store.rows(line, ctx.scope, line.field_names, f'"{line.parent_key}" = ?',
-                              [recordno], 'ORDER BY "RECORDNO"')
-        box.extend(record_element(line.name.lower(), line, row, line.field_names,
-                                  ctx.company.date_format) for row in rows)
+        rows = ctx.store.rows(
+            line,
+            ctx.scope,
+            line.field_names,
+            f'"{line.parent_key}" = ?',
+            [recordno],
+            'ORDER BY "RECORDNO"',
+        )
+        box.extend(
+            record_element(line.name.lower(), line, row, line.field_names, ctx.company.date_format)
+            for row in rows
+        )
 
 
 def _read_keys(ctx: Ctx, by: str | None) -> Outcome:
     obj = object_def(ctx, text_param(ctx, "object", required=True))
     key_field = by or "RECORDNO"
     if obj.field(key_field) is None:
-        raise FunctionError(ErrorLine("Query Failed", "",
-                                      f"{obj.name} cannot be read by name", ""))
+        raise FunctionError(ErrorLine("Query Failed", "", f"{obj.name} cannot be read by name", ""))
     fields = _fields_param(ctx, obj)
     keys = _keys(ctx)
     if key_field == "RECORDNO" and not all(k.isdigit() for k in keys):
@@ -265,8 +315,7 @@ def _read_keys(ctx: Ctx, by: str | None) -> Outcome:
     fmt = _format(ctx, "returnFormat")
     if fmt != "xml":
         return _raw(fmt, fields, records)
-    return Outcome(data=data_element({"listtype": obj.name, "count": str(len(records))},
-                                     records))
+    return Outcome(data=data_element({"listtype": obj.name, "count": str(len(records))}, records))
 
 
 def read(ctx: Ctx) -> Outcome:

@@ -15,9 +15,14 @@ def get_api_session(ctx: Ctx) -> Outcome:
     wanted = ctx.fn.body.find("locationid")
     locationid = ctx.scope.entity if wanted is None else (wanted.text or "").strip()
     if locationid and ctx.store.entity_name(ctx.company.id, locationid) is None:
-        raise errors.FunctionError(ErrorLine(
-            "XL03000006", "", f"Invalid location/entity '{locationid}'",  # [U] wording
-            "Check the Location ID of the entity."))
+        raise errors.FunctionError(
+            ErrorLine(
+                "XL03000006",
+                "",
+                f"Invalid location/entity '{locationid}'",  # [U] wording
+                "Check the Location ID of the entity.",
+            )
+        )
     session = ctx.store.open_session(ctx.company, ctx.scope.user.userid, locationid)
     data = etree.Element("data")
     api = etree.SubElement(data, "api")

@@ -12,7 +12,7 @@ from typing import Any
 from lxml import etree
 
 from intacct.emulator.catalog import ObjectDef
-from intacct.emulator.dispatch import Ctx, Handler, Outcome, PartialFailure
+from intacct.emulator.dispatch import Ctx, Handler, Outcome, PartialFailureError
 from intacct.emulator.errors import EmulatorError, ErrorLine, FunctionError, unknown_field
 from intacct.emulator.handlers.common import bad_parameter, object_def, text_param
 from intacct.emulator.values import from_wire
@@ -22,8 +22,9 @@ __all__ = ["HANDLERS", "record_values", "write_lines"]
 MAX_RECORDS = 100
 
 
-def record_values(obj: ObjectDef, element: etree._Element, *, lower: bool = False
-                  ) -> tuple[dict[str, Any], dict[str, list[etree._Element]]]:
+def record_values(
+    obj: ObjectDef, element: etree._Element, *, lower: bool = False
+) -> tuple[dict[str, Any], dict[str, list[etree._Element]]]:
     """Field values (storage form) and owned line elements of one record element."""
     values: dict[str, Any] = {}
     lines: dict[str, list[etree._Element]] = {}
@@ -44,13 +45,14 @@ def record_values(obj: ObjectDef, element: etree._Element, *, lower: bool = Fals
     return values, lines
 
 
-def _nested_fields(obj: ObjectDef, prefix: str, element: etree._Element,
-                   values: dict[str, Any]) -> None:
+def _nested_fields(
+    obj: ObjectDef, prefix: str, element: etree._Element, values: dict[str, Any]
+) -> None:
     """``<DISPLAYCONTACT><EMAIL1>…`` → field ``DISPLAYCONTACT.EMAIL1``."""
     if not len(element):
-        raise unknown_field(obj.name, prefix)
+        raise unknown_field(obj.name, str(prefix))
     for child in element:
-        name = f"{prefix}.{child.tag}"
+        name = f"{prefix}.{child.tag!s}"
         field = obj.field(name)
         if field is None:
             _nested_fields(obj, name, child, values)
@@ -58,15 +60,24 @@ def _nested_fields(obj: ObjectDef, prefix: str, element: etree._Element,
             values[field.name] = from_wire(obj.name, field, child.text or "")
 
 
-def write_lines(ctx: Ctx, obj: ObjectDef, recordno: int,
-                lines: dict[str, list[etree._Element]], *, replace: bool) -> None:
+def write_lines(
+    ctx: Ctx,
+    obj: ObjectDef,
+    recordno: int,
+    lines: dict[str, list[etree._Element]],
+    *,
+    replace: bool,
+) -> None:
     """Create the owned lines of a document (an update replaces them all)."""
     for container, elements in lines.items():
-        line_obj = ctx.store.catalog[obj.owned.get(container) or obj.owned[
-            next(k for k in obj.owned if k.upper() == container)]]
+        line_obj = ctx.store.catalog[
+            obj.owned.get(container)
+            or obj.owned[next(k for k in obj.owned if k.upper() == container)]
+        ]
         if replace and line_obj.parent_key:
-            for row in ctx.store.rows(line_obj, ctx.scope, ["RECORDNO"],
-                                      f'"{line_obj.parent_key}" = ?', [recordno]):
+            for row in ctx.store.rows(
+                line_obj, ctx.scope, ["RECORDNO"], f'"{line_obj.parent_key}" = ?', [recordno]
+            ):
                 ctx.store.delete(line_obj, ctx.scope, int(row["RECORDNO"]))
         for element in elements:
             values, _ = record_values(line_obj, element, lower=ctx.legacy)
@@ -88,8 +99,7 @@ def _records(ctx: Ctx) -> list[etree._Element]:
     if not records:
         raise bad_parameter(ctx.fn.name, "at least one record is required.")
     if len(records) > MAX_RECORDS:
-        raise bad_parameter(ctx.fn.name, f"{len(records)} records: at most {MAX_RECORDS} "
-                            "per call.")
+        raise bad_parameter(ctx.fn.name, f"{len(records)} records: at most {MAX_RECORDS} per call.")
     return records
 
 
@@ -105,7 +115,7 @@ def _write_each(ctx: Ctx, write: Any) -> Outcome:
             failures.extend(exc.lines)
     data.set("count", str(len(data)))
     if failures:
-        raise PartialFailure(data, *failures)
+        raise PartialFailureError(data, *failures)
     return Outcome(data=data)
 
 
@@ -127,12 +137,25 @@ def _recordno_for(ctx: Ctx, obj: ObjectDef, values: dict[str, Any]) -> int:
         found = ctx.store.find(obj, ctx.scope, obj.id_field, [values[obj.id_field]])
         if found:
             return int(found[0]["RECORDNO"])
-        raise FunctionError(ErrorLine(
-            "BL01001973", "", f"Cannot update non-existing {obj.name} with "
-            f"{obj.id_field}={values[obj.id_field]}.", ""))
-    raise FunctionError(ErrorLine(
-        "BL01001973", "", f"{obj.name} update needs RECORDNO"
-        + (f" or {obj.id_field}" if obj.id_field else "") + ".", ""))
+        raise FunctionError(
+            ErrorLine(
+                "BL01001973",
+                "",
+                f"Cannot update non-existing {obj.name} with "
+                f"{obj.id_field}={values[obj.id_field]}.",
+                "",
+            )
+        )
+    raise FunctionError(
+        ErrorLine(
+            "BL01001973",
+            "",
+            f"{obj.name} update needs RECORDNO"
+            + (f" or {obj.id_field}" if obj.id_field else "")
+            + ".",
+            "",
+        )
+    )
 
 
 def update(ctx: Ctx) -> Outcome:
@@ -153,9 +176,14 @@ def delete(ctx: Ctx) -> Outcome:
         raise bad_parameter("delete", f"give 1 to {MAX_RECORDS} keys.")
     for key in keys:
         if not key.isdigit():
-            raise FunctionError(ErrorLine(
-                "BL01001973", "", f"Cannot find {obj.name.lower()} with key '{key}' to "
-                "delete.", ""))
+            raise FunctionError(
+                ErrorLine(
+                    "BL01001973",
+                    "",
+                    f"Cannot find {obj.name.lower()} with key '{key}' to delete.",
+                    "",
+                )
+            )
         ctx.store.delete(obj, ctx.scope, int(key))
     return Outcome()
 

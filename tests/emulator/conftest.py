@@ -1,0 +1,106 @@
+"""A seeded emulator on a real socket for the whole session, plus raw-XML helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from intacct.client import IntacctClient
+from intacct.emulator.server import EmulatorServer
+
+SENDER = ("demo_sender", "demo-sender-password")
+USER = ("demo_user", "demo-user-password")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=3000, seed=7) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def connect(server: EmulatorServer) -> Iterator[Callable[..., IntacctClient]]:
+    clients: list[IntacctClient] = []
+
+    def make(**overrides: Any) -> IntacctClient:
+        config = {
+            "sender_id": SENDER[0],
+            "sender_password": SENDER[1],
+            "user_id": USER[0],
+            "user_password": USER[1],
+            "company_id": "DEMO",
+            "api_url": server.url,
+            "timeout_s": 30,
+            **overrides,
+        }
+        kwargs = {k: config.pop(k) for k in ("idempotency_namespace",) if k in config}
+        client = IntacctClient.from_mapping(config, **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def envelope(
+    *functions: str,
+    company: str = "DEMO",
+    user: str = USER[0],
+    password: str = USER[1],
+    sender: str = SENDER[0],
+    sender_password: str = SENDER[1],
+    locationid: str = "",
+    uniqueid: str = "false",
+    dtd: str = "3.0",
+    transaction: str | None = None,
+    sessionid: str | None = None,
+    whitespace: str = "false",
+) -> bytes:
+    """A request document with login (or session) authentication around ``functions``
+    (each a ``<function>`` body, e.g. ``'<getAPISession/>'``); control ids f1, f2, …"""
+    if sessionid is None:
+        location = f"<locationid>{locationid}</locationid>" if locationid else ""
+        auth = (
+            f"<login><userid>{user}</userid><companyid>{company}</companyid>"
+            f"<password>{password}</password>{location}</login>"
+        )
+    else:
+        auth = f"<sessionid>{sessionid}</sessionid>"
+    op = f' transaction="{transaction}"' if transaction else ""
+    content = "".join(
+        f'<function controlid="f{n}">{body}</function>' for n, body in enumerate(functions, start=1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><request><control>'
+        f"<senderid>{sender}</senderid><password>{sender_password}</password>"
+        f"<controlid>ctl-1</controlid><uniqueid>{uniqueid}</uniqueid>"
+        f"<dtdversion>{dtd}</dtdversion><includewhitespace>{whitespace}</includewhitespace>"
+        f"</control><operation{op}><authentication>{auth}</authentication>"
+        f"<content>{content}</content></operation></request>"
+    ).encode()
+
+
+@pytest.fixture
+def post(
+    server: EmulatorServer,
+) -> Iterator[Callable[..., tuple[httpx.Response, etree._Element | None]]]:
+    with httpx.Client(timeout=30) as http:
+
+        def send(
+            body: bytes, content_type: str = "application/xml", **headers: str
+        ) -> tuple[httpx.Response, etree._Element | None]:
+            answer = http.post(
+                server.url, content=body, headers={"Content-Type": content_type, **headers}
+            )
+            try:
+                root = etree.fromstring(answer.content)
+            except etree.XMLSyntaxError:
+                root = None
+            return answer, root
+
+        yield send
