@@ -21,16 +21,22 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def write_section(title: str, command: str, body: str) -> None:
     text = REPORT.read_text() if REPORT.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"## {title}\n\nCommand: `{command}`  \nMachine: {machine()}  \nRun: {stamp}\n\n"
-               f"{body}\n")
+    section = (
+        f"## {title}\n\nCommand: `{command}`  \nMachine: {machine()}  \nRun: {stamp}\n\n{body}\n"
+    )
     pattern = re.compile(rf"## {re.escape(title)}\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else (
-        text.rstrip("\n") + "\n\n" + section)
+    text = (
+        pattern.sub(section.rstrip("\n"), text)
+        if pattern.search(text)
+        else (text.rstrip("\n") + "\n\n" + section)
+    )
     REPORT.write_text(text.rstrip("\n") + "\n")

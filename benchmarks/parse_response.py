@@ -12,10 +12,11 @@ import statistics
 import time
 from collections.abc import Callable
 
-from _report import write_section
 from lxml import etree
 
 from intacct.protocol.response import parse_response
+
+from _report import write_section
 
 
 def page(records: int = 1000, fields: int = 30) -> bytes:
@@ -23,7 +24,8 @@ def page(records: int = 1000, fields: int = 30) -> bytes:
     for n in range(records):
         cells = "".join(
             f"<F{i:02}>{'value &amp; &lt;' if i % 7 == 0 else ''}{n}-{i}</F{i:02}>"
-            if i % 5 else f"<F{i:02}/>"
+            if i % 5
+            else f"<F{i:02}/>"
             for i in range(fields)
         )
         rows.append(f"<gldetail><RECORDNO>{n}</RECORDNO>{cells}</gldetail>")
@@ -35,7 +37,8 @@ def page(records: int = 1000, fields: int = 30) -> bytes:
         "<result><status>success</status><function>readByQuery</function>"
         f'<controlid>f</controlid><data listtype="gldetail" count="{records}" '
         f'totalcount="{records * 3}" numremaining="{records * 2}" resultId="R1">'
-        + "".join(rows) + "</data></result></operation></response>"
+        + "".join(rows)
+        + "</data></result></operation></response>"
     ).encode()
 
 
@@ -75,18 +78,22 @@ def main() -> None:
                 samples[name].append(seconds)
     results = {name: statistics.median(times) for name, times in samples.items()}
     rows = [f"| {name} | {s * 1000:.1f} | {1000 / s:,.0f} |" for name, s in results.items()]
-    ratio = results["intacct parse_response -> Record"] / results[
-        "lxml + dict comprehension (baseline)"]
-    text = "\n".join([
-        f"Page: 1000 records x 31 fields, {len(body) / 1e6:.2f} MB; median of {args.runs} runs, "
-        "alternating in one process.",
-        "",
-        "| parser | ms / page | records / s |",
-        "| --- | ---: | ---: |",
-        *rows,
-        "",
-        f"Ratio ours / baseline: {ratio:.2f}x.",
-    ])
+    ratio = (
+        results["intacct parse_response -> Record"]
+        / results["lxml + dict comprehension (baseline)"]
+    )
+    text = "\n".join(
+        [
+            f"Page: 1000 records x 31 fields, {len(body) / 1e6:.2f} MB; median of "
+            f"{args.runs} runs, alternating in one process.",
+            "",
+            "| parser | ms / page | records / s |",
+            "| --- | ---: | ---: |",
+            *rows,
+            "",
+            f"Ratio ours / baseline: {ratio:.2f}x.",
+        ]
+    )
     write_section("Response parser throughput", "python benchmarks/parse_response.py", text)
     print(text)
 

@@ -226,3 +226,37 @@ def test_stats_count_functions(server: EmulatorServer, post: Post) -> None:
     after = httpx.get(base).json()
     assert after["getDimensions"] == before.get("getDimensions", 0) + 2
     assert after["requests"] == before["requests"] + 1
+
+
+def test_a_slow_request_does_not_hold_up_others(server: EmulatorServer) -> None:
+    """Concurrent clients: a 1 s request and a quick one, sent together."""
+    import threading
+    import time
+
+    add = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/faults")
+    assert httpx.post(add, content=b"delay_ms=1000,function=inspect,times=1").status_code == 200
+    slow_done: list[float] = []
+
+    def slow() -> None:
+        httpx.post(
+            server.url,
+            content=envelope("<inspect><object>*</object></inspect>"),
+            headers={"Content-Type": "application/xml"},
+            timeout=10,
+        )
+        slow_done.append(time.perf_counter())
+
+    thread = threading.Thread(target=slow)
+    started = time.perf_counter()
+    thread.start()
+    time.sleep(0.1)
+    quick = httpx.post(
+        server.url,
+        content=envelope("<getDimensions/>"),
+        headers={"Content-Type": "application/xml"},
+        timeout=10,
+    )
+    quick_done = time.perf_counter()
+    thread.join()
+    assert quick.status_code == 200
+    assert quick_done - started < 0.8 < slow_done[0] - started

@@ -266,9 +266,21 @@ def _run_all(ctxs: list[Ctx], handlers: dict[str, Handler], resolve: LegacyResol
     return [_run_one(ctx, handlers, resolve) for ctx in ctxs]
 
 
+def writes(name: str) -> bool:
+    """Functions that change records (and so run in a write transaction)."""
+    return name in ("create", "update", "delete") or name.split("_", 1)[0] in (
+        "create",
+        "update",
+        "delete",
+    )
+
+
 def _run_one(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) -> Ran:
     try:
-        with ctx.store.transaction():
+        if writes(ctx.fn.name):  # all of a failed write is undone
+            with ctx.store.transaction():
+                outcome = _call(ctx, handlers, resolve)
+        else:  # reads take no write lock, so they run side by side
             outcome = _call(ctx, handlers, resolve)
     except PartialFailureError as exc:
         return _result(ctx, "failure", Outcome(data=exc.data), exc.lines), None

@@ -207,15 +207,31 @@ class Translated:
 # --- field resolution --------------------------------------------------------------------
 
 
+_FOLDED: dict[int, tuple[Mapping[str, FieldDef], dict[str, str | None]]] = {}
+
+
+def _folded(fields: Mapping[str, FieldDef]) -> dict[str, str | None]:
+    """Upper-cased key → key (None when two keys fold alike), cached per mapping: the
+    emulator passes the same catalog mapping on every request."""
+    cached = _FOLDED.get(id(fields))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    folded: dict[str, str | None] = {}
+    for key in fields:
+        upper = key.upper()
+        folded[upper] = None if upper in folded else key
+    if len(_FOLDED) > 512:
+        _FOLDED.clear()
+    _FOLDED[id(fields)] = (fields, folded)  # the reference keeps the id from being reused
+    return folded
+
+
 class _FieldSet:
     """The caller's fields: resolves names, collects the non-queryable ones used."""
 
     def __init__(self, fields: Mapping[str, FieldDef], object_name: str, *, dotted: bool) -> None:
         self._fields = fields
-        self._folded: dict[str, str | None] = {}
-        for key in fields:
-            folded = key.upper()
-            self._folded[folded] = None if folded in self._folded else key
+        self._folded = _folded(fields)
         self.object_name = object_name
         self._dotted = dotted
         self._blocked: list[str] = []

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -124,6 +124,8 @@ class Store:
         self.write_lock = threading.RLock()
         self._anchor = self._connect()  # keeps a memory database alive
         self.sessions: dict[str, Session] = {}
+        # companies, senders and users change only through add_*/reset: cache them
+        self._identity: dict[tuple[str, ...], Any] = {}
         self.cursors: dict[str, Cursor] = {}
         self.cursor_ttl_s = 15 * 60.0  # [U] resultId lifetime is undocumented
         self._create_schema()
@@ -220,8 +222,10 @@ class Store:
                 conn.execute(f"DELETE FROM {_table(obj)}")
         self.sessions.clear()
         self.cursors.clear()
+        self._identity.clear()
 
     def add_company(self, company: Company, entities: Sequence[tuple[str, str]] = ()) -> None:
+        self._identity.clear()
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO companies VALUES (?, ?, ?, ?, ?, ?)",
@@ -248,6 +252,7 @@ class Store:
         recordno: int,
         denied_modules: Iterable[str] = (),
     ) -> None:
+        self._identity.clear()
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
@@ -255,6 +260,7 @@ class Store:
             )
 
     def add_sender(self, senderid: str, password: str, companies: Iterable[str]) -> None:
+        self._identity.clear()
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO senders VALUES (?, ?, ?)",
@@ -291,9 +297,18 @@ class Store:
 
     # -- identity -------------------------------------------------------------------
 
+    def _cached(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
+        if key not in self._identity:
+            self._identity[key] = load()
+        return self._identity[key]
+
     def company(self, company_id: str) -> Company | None:
-        row = self.db.execute("SELECT * FROM companies WHERE id = ?", (company_id,)).fetchone()
-        return Company(row[0], row[1], bool(row[2]), row[3], row[4], row[5]) if row else None
+        def load() -> Company | None:
+            row = self.db.execute("SELECT * FROM companies WHERE id = ?", (company_id,)).fetchone()
+            return Company(row[0], row[1], bool(row[2]), row[3], row[4], row[5]) if row else None
+
+        result: Company | None = self._cached(("company", company_id), load)
+        return result
 
     def entities(self, company_id: str) -> list[tuple[str, str, int]]:
         return self.db.execute(
@@ -309,30 +324,39 @@ class Store:
         return row[0] if row else None
 
     def sender(self, senderid: str) -> tuple[str, set[str]] | None:
-        row = self.db.execute(
-            "SELECT password, companies FROM senders WHERE senderid = ?", (senderid,)
-        ).fetchone()
-        return (row[0], set(filter(None, row[1].split(",")))) if row else None
+        def load() -> tuple[str, set[str]] | None:
+            row = self.db.execute(
+                "SELECT password, companies FROM senders WHERE senderid = ?", (senderid,)
+            ).fetchone()
+            return (row[0], set(filter(None, row[1].split(",")))) if row else None
+
+        result: tuple[str, set[str]] | None = self._cached(("sender", senderid), load)
+        return result
+
+    def _user_row(self, company_id: str, userid: str) -> tuple[User, str] | None:
+        def load() -> tuple[User, str] | None:
+            row = self.db.execute(
+                "SELECT recordno, denied_modules, password FROM users WHERE company = ? "
+                "AND userid = ?",
+                (company_id, userid),
+            ).fetchone()
+            if row is None:
+                return None
+            denied = frozenset(filter(None, row[1].split(",")))
+            return User(company_id, userid, row[0], denied), row[2]
+
+        result: tuple[User, str] | None = self._cached(("user", company_id, userid), load)
+        return result
 
     def login(self, company_id: str, userid: str, password: str) -> User | None:
-        row = self.db.execute(
-            "SELECT recordno, denied_modules, password FROM users WHERE company = ? AND userid = ?",
-            (company_id, userid),
-        ).fetchone()
-        if row is None or not secrets.compare_digest(row[2], password):
+        found = self._user_row(company_id, userid)
+        if found is None or not secrets.compare_digest(found[1], password):
             return None
-        return User(company_id, userid, row[0], frozenset(filter(None, row[1].split(","))))
+        return found[0]
 
     def user(self, company_id: str, userid: str) -> User | None:
-        row = self.db.execute(
-            "SELECT recordno, denied_modules FROM users WHERE company = ? AND userid = ?",
-            (company_id, userid),
-        ).fetchone()
-        return (
-            User(company_id, userid, row[0], frozenset(filter(None, row[1].split(","))))
-            if row
-            else None
-        )
+        found = self._user_row(company_id, userid)
+        return found[0] if found else None
 
     def open_session(self, company: Company, userid: str, locationid: str) -> Session:
         session = Session(

@@ -7,6 +7,7 @@ value, absent NULL. Wire: ``MM/DD/YYYY`` and ``MM/DD/YYYY HH:MM:SS``, ``true``/`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from intacct.emulator.catalog import FieldDef
 from intacct.emulator.errors import ErrorLine, FunctionError
 
-__all__ = ["from_wire", "to_db", "to_wire"]
+__all__ = ["from_wire", "to_db", "to_wire", "wire_converter"]
 
 _WIRE_DATE = "%m/%d/%Y"
 _WIRE_TIMESTAMP = "%m/%d/%Y %H:%M:%S"
@@ -51,6 +52,30 @@ def to_wire(field: FieldDef, value: Any, date_format: str = _WIRE_DATE) -> str:
         stamp = datetime.fromisoformat(value)
         return stamp.strftime(f"{date_format} %H:%M:%S")
     return str(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _us_date(value: Any) -> str:
+    return "" if value is None else f"{value[5:7]}/{value[8:10]}/{value[:4]}"
+
+
+def _us_timestamp(value: Any) -> str:
+    return "" if value is None else f"{value[5:7]}/{value[8:10]}/{value[:4]} {value[11:19]}"
+
+
+def wire_converter(field: FieldDef | None, date_format: str = _WIRE_DATE) -> Callable[[Any], str]:
+    """A converter for one column, chosen once per page (rendering is the hot path):
+    the default US format is sliced out of the ISO storage form, no datetime parsing."""
+    if field is None or field.type not in ("boolean", "date", "timestamp"):
+        return _text
+    if date_format == _WIRE_DATE and field.type == "date":
+        return _us_date
+    if date_format == _WIRE_DATE and field.type == "timestamp":
+        return _us_timestamp
+    return lambda value: to_wire(field, value, date_format)
 
 
 def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:

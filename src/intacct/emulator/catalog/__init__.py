@@ -126,6 +126,11 @@ class ObjectDef:
         return self._by_name.get(name)
 
     @property
+    def fields_by_name(self) -> Mapping[str, FieldDef]:
+        """The same mapping object on every call (translators cache on it)."""
+        return self._by_name
+
+    @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 

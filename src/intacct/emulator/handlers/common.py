@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from lxml import etree
 
 from intacct.emulator import errors, querylang
-from intacct.emulator.catalog import FieldDef, ObjectDef
+from intacct.emulator.catalog import ObjectDef
 from intacct.emulator.dispatch import Ctx
 from intacct.emulator.errors import ErrorLine, FunctionError
-from intacct.emulator.values import to_wire
+from intacct.emulator.values import wire_converter
 
 __all__ = [
     "bad_parameter",
@@ -19,6 +19,7 @@ __all__ = [
     "int_param",
     "object_def",
     "record_element",
+    "record_elements",
     "text_param",
 ]
 
@@ -27,13 +28,22 @@ def bad_parameter(function: str, text: str) -> FunctionError:
     return FunctionError(ErrorLine("XL03000003", "", f"{function}: {text}", ""))
 
 
+def _children(ctx: Ctx) -> dict[str, etree._Element]:
+    """The function's child elements by lower-case tag (first wins), built once."""
+    cached = ctx.state.get("children")
+    if isinstance(cached, dict):
+        return cached
+    found: dict[str, etree._Element] = {}
+    for child in ctx.fn.body:
+        if isinstance(child.tag, str):
+            found.setdefault(child.tag.lower(), child)
+    ctx.state["children"] = found
+    return found
+
+
 def text_param(ctx: Ctx, tag: str, *, required: bool = False, default: str = "") -> str:
-    el = ctx.fn.body.find(tag)
-    if el is None:
-        for child in ctx.fn.body:  # read functions accept any letter case (returnFormat)
-            if isinstance(child.tag, str) and child.tag.lower() == tag.lower():
-                el = child
-                break
+    # read functions accept any letter case (returnFormat / returnformat)
+    el = ctx.fn.body.find(tag) if "/" in tag else _children(ctx).get(tag.lower())
     if el is None:
         if required:
             raise bad_parameter(ctx.fn.name, f"Element '{tag}' is required.")
@@ -96,15 +106,37 @@ def check_fields(obj: ObjectDef, names: Iterable[str], *, query: bool = False) -
     return out
 
 
-def record_element(
-    tag: str, obj: ObjectDef, row: Mapping[str, Any], names: Iterable[str], date_format: str
-) -> etree._Element:
-    record = etree.Element(tag)
-    for name in names:
-        field: FieldDef | None = obj.field(name)
-        value = row.get(name)
-        text = (
-            to_wire(field, value, date_format) if field else ("" if value is None else str(value))
+def record_elements(
+    tag: str,
+    obj: ObjectDef,
+    rows: Iterable[Sequence[Any]],
+    names: Sequence[str],
+    date_format: str,
+    special: Callable[[Any], str] | None = None,
+) -> list[etree._Element]:
+    """Record elements for value rows (in ``names`` order). Converters are chosen once per
+    page: rendering is the emulator's hot path. ``special`` renders names the object does
+    not have (aggregates such as COUNT.RECORDNO)."""
+    columns = [
+        (
+            name,
+            wire_converter(obj.field(name), date_format)
+            if obj.field(name) or not special
+            else special,
         )
-        etree.SubElement(record, name).text = text
-    return record
+        for name in names
+    ]
+    sub = etree.SubElement
+    out = []
+    for row in rows:
+        record = etree.Element(tag)
+        for (name, convert), value in zip(columns, row, strict=True):
+            sub(record, name).text = convert(value)
+        out.append(record)
+    return out
+
+
+def record_element(
+    tag: str, obj: ObjectDef, row: Mapping[str, Any], names: Sequence[str], date_format: str
+) -> etree._Element:
+    return record_elements(tag, obj, [[row.get(n) for n in names]], names, date_format)[0]

@@ -164,7 +164,7 @@ def _field_list(obj: ObjectDef, box: etree._Element | None) -> list[str]:
 
 def get_list(ctx: Ctx) -> Outcome:
     obj = object_def(ctx, (ctx.fn.body.get("object") or "").upper())
-    fields = {f.name: f for f in obj.fields}
+    fields = obj.fields_by_name
     where: str = "1=1"
     params: list[object] = []
     order = 'ORDER BY "RECORDNO"'

@@ -26,10 +26,10 @@ from intacct.emulator.handlers.common import (
     int_param,
     object_def,
     record_element,
+    record_elements,
     text_param,
 )
 from intacct.emulator.store import Cursor, Scope
-from intacct.emulator.values import to_wire
 
 __all__ = ["HANDLERS", "data_element", "owned_children"]
 
@@ -41,7 +41,7 @@ def _query_error(exc: querylang.QueryError) -> FunctionError:
 
 
 def _rbq_where(text: str, obj: ObjectDef) -> tuple[str, list[Any], int | None]:
-    fields = {f.name: f for f in obj.fields}
+    fields = obj.fields_by_name
     try:
         translated: Any = querylang.translate_readbyquery(text, fields, object_name=obj.name)
     except querylang.QueryError as exc:
@@ -107,7 +107,7 @@ def query(ctx: Ctx) -> Outcome:
     obj_name = text_param(ctx, "object", required=True)
     obj = object_def(ctx, obj_name)
     names, exprs, group = _select(ctx, obj)
-    fields = {f.name: f for f in obj.fields}
+    fields = obj.fields_by_name
     where: str = "1=1"
     params: list[object] = []
     insensitive = text_param(ctx, "options/caseinsensitive").lower() == "true"
@@ -135,7 +135,9 @@ def query(ctx: Ctx) -> Outcome:
     rows = ctx.store.select(obj, scope, exprs, where, params, order, pagesize, offset, grouping)
     total = ctx.store.count(obj, scope, where, params, grouping)
     records = [
-        _query_record(obj_name.upper(), obj, names, row, ctx.company.date_format) for row in rows
+        *record_elements(
+            obj_name.upper(), obj, rows, names, ctx.company.date_format, special=_number
+        )
     ]
     fmt = _format(ctx, "options/returnformat")
     if fmt != "xml":
@@ -154,21 +156,9 @@ def query(ctx: Ctx) -> Outcome:
     )
 
 
-def _query_record(
-    tag: str, obj: ObjectDef, names: list[str], row: Sequence[Any], date_format: str
-) -> etree._Element:
-    record = etree.Element(tag)
-    for name, value in zip(names, row, strict=True):
-        field = obj.field(name)
-        if field is None:  # aggregate: COUNT.RECORDNO
-            text = "" if value is None else _number(value)
-        else:
-            text = to_wire(field, value, date_format)
-        etree.SubElement(record, name).text = text
-    return record
-
-
 def _number(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
     return str(value)
@@ -231,22 +221,23 @@ def read_more(ctx: Ctx) -> Outcome:
 
 def _page(ctx: Ctx, cursor: Cursor, fmt: str) -> Outcome:
     size = min(cursor.pagesize, cursor.remaining)
-    rows = ctx.store.rows(
+    columns = ['"RECORDNO"', *(f'"{name}"' for name in cursor.fields)]
+    rows = ctx.store.select(
         cursor.obj,
         cursor.scope,
-        ["RECORDNO", *cursor.fields],
+        columns,
         f'({cursor.where}) AND "RECORDNO" > ?',
         [*cursor.params, cursor.last_recordno],
         'ORDER BY "RECORDNO"',
         size,
     )
     if rows:
-        cursor.last_recordno = int(rows[-1]["RECORDNO"])
+        cursor.last_recordno = int(rows[-1][0])
     cursor.remaining = max(0, cursor.remaining - len(rows)) if rows else 0
     tag = cursor.obj.name.lower()
-    records = [
-        record_element(tag, cursor.obj, row, cursor.fields, ctx.company.date_format) for row in rows
-    ]
+    records = record_elements(
+        tag, cursor.obj, (row[1:] for row in rows), cursor.fields, ctx.company.date_format
+    )
     if cursor.remaining == 0:
         ctx.store.cursors.pop(cursor.result_id, None)
     if fmt != "xml":

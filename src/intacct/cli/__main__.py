@@ -1,0 +1,3 @@
+from intacct.cli import main
+
+main()
