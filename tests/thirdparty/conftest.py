@@ -45,7 +45,7 @@ def run_install_script() -> subprocess.CompletedProcess[str]:
             return _install_attempt
         env = {**os.environ, "PYTHON": sys.executable}
         try:
-            _install_attempt = subprocess.run(  # noqa: S603 (our own script, fixed argv)
+            _install_attempt = subprocess.run(
                 [bash, str(INSTALL_SCRIPT)],
                 capture_output=True,
                 text=True,

@@ -77,7 +77,7 @@ def drive(node: str, emulator: EmulatorServer) -> Drive:
             "company": COMPANY,
             **params,
         }
-        done = subprocess.run(  # noqa: S603 (node + our driver, options as one argv)
+        done = subprocess.run(
             [node, str(DRIVER), json.dumps(options)],
             cwd=JS_DIR,
             env=env,

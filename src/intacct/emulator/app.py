@@ -8,7 +8,9 @@ requests never block other clients.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
+import json
 import threading
 import time
 from collections import Counter
@@ -94,6 +96,8 @@ class Emulator:
         faults: Faults | None = None,
         max_concurrency: int | None = None,
         latency_ms: int = 0,
+        scale: int = 0,
+        seed: int = 0,
     ) -> None:
         self.store = store
         self.faults = faults or Faults()
@@ -102,6 +106,7 @@ class Emulator:
         self._stats_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_concurrency) if max_concurrency else None
         self.costs = CostModel()
+        self.scale, self.seed = scale, seed
 
     def count(self, names: list[str]) -> None:
         with self._stats_lock:
@@ -126,6 +131,8 @@ class Emulator:
 
     def run(self, request: Request, rule: FaultRule | None, endpoint: str) -> Reply:
         """Execute a prepared request, timing it for :class:`CostModel`."""
+        if self._slots is not None and not self._slots.acquire(blocking=False):
+            return _throttled()  # more requests in flight than the company may have
         started = time.perf_counter()
         try:
             if rule is not None:
@@ -133,15 +140,11 @@ class Emulator:
             return self._execute(request, endpoint)
         finally:
             self.costs.record(request, time.perf_counter() - started)
-
-    def _execute(self, request: Request, endpoint: str) -> Reply:
-        if self._slots is not None and not self._slots.acquire(blocking=False):
-            return _throttled()
-        try:
-            return execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
-        finally:
             if self._slots is not None:
                 self._slots.release()
+
+    def _execute(self, request: Request, endpoint: str) -> Reply:
+        return execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
 
     def _faulty(self, rule: FaultRule, request: Request, endpoint: str) -> Reply:
         if rule.delay_ms:
@@ -222,17 +225,41 @@ def create_app(emulator: Emulator) -> Starlette:
     async def stats(request: HttpRequest) -> Response:
         return JSONResponse(dict(emulator.stats))
 
-    async def reset(request: HttpRequest) -> Response:
-        scale = int(request.query_params.get("scale", "0"))
-        seed = int(request.query_params.get("seed", "0"))
-
+    async def reseed(scale: int, seed: int) -> Response:
         def work() -> dict[str, int]:
             emulator.store.reset()
             emulator.stats.clear()
-            return install_demo(emulator.store, scale, seed) if scale else {}
+            emulator.faults.clear()
+            emulator.scale, emulator.seed = scale, seed
+            return install_demo(emulator.store, scale, seed)
 
         counts = await run_in_threadpool(work)
-        return JSONResponse({"reset": True, "rows": sum(counts.values())})
+        return JSONResponse({"scale": scale, "seed": seed, "rows": sum(counts.values())})
+
+    async def reset(request: HttpRequest) -> Response:
+        """Back to the demo tenant the server started with (data, stats, faults)."""
+        return await reseed(emulator.scale, emulator.seed)
+
+    async def seed(request: HttpRequest) -> Response:
+        """A fresh demo tenant at ``?scale=N&seed=S``."""
+        try:
+            scale = int(request.query_params.get("scale", emulator.scale))
+            seed_value = int(request.query_params.get("seed", emulator.seed))
+        except ValueError:
+            return JSONResponse({"error": "scale and seed must be integers"}, 400)
+        if not 0 <= scale <= 10_000_000:
+            return JSONResponse({"error": "scale must be between 0 and 10,000,000"}, 400)
+        return await reseed(scale, seed_value)
+
+    async def company(request: HttpRequest) -> Response:
+        """Company settings: ``{"date_format": "%d/%m/%Y", "timezone": "Europe/London",
+        "session_minutes": 30}`` (any subset)."""
+        try:
+            changes = json.loads(await request.body() or b"{}")
+            updated = emulator.store.configure_company(request.path_params["id"], **changes)
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse(dataclasses.asdict(updated))
 
     async def faults(request: HttpRequest) -> Response:
         if request.method == "DELETE":
@@ -262,6 +289,8 @@ def create_app(emulator: Emulator) -> Starlette:
             Route(GATEWAY_PATH, not_post, methods=["GET", "PUT", "DELETE"]),
             Route("/_emulator/stats", stats, methods=["GET"]),
             Route("/_emulator/reset", reset, methods=["POST"]),
+            Route("/_emulator/seed", seed, methods=["POST"]),
+            Route("/_emulator/companies/{id}", company, methods=["POST"]),
             Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
             Route("/_emulator/health", health, methods=["GET"]),
         ],

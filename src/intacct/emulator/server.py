@@ -47,6 +47,8 @@ class EmulatorServer:
             faults=Faults(faults),
             max_concurrency=max_concurrency,
             latency_ms=latency_ms,
+            scale=scale,
+            seed=seed,
         )
         config = uvicorn.Config(
             create_app(self.emulator),

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ from intacct.emulator.values import to_db
 __all__ = ["Company", "Cursor", "Scope", "Session", "Store", "User"]
 
 DEMO_SENDER = ("demo_sender", "demo-sender-password")
+#: user date formats the emulator can render (Intacct's UI offers these orders)
+DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d")
 DEMO_USER = ("demo_user", "demo-user-password")
 RESTRICTED_USER = ("demo_restricted", "demo-user-password")
 
@@ -243,6 +245,23 @@ class Store:
                     "INSERT OR REPLACE INTO entities VALUES (?, ?, ?, ?)",
                     (company.id, locationid, name, n),
                 )
+
+    def configure_company(self, company_id: str, **changes: Any) -> Company:
+        """Change date format, time zone or session length of a company."""
+        current = self.company(company_id)
+        if current is None:
+            raise ValueError(f"no company {company_id!r}")
+        allowed = {"date_format", "timezone", "session_minutes"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        if "date_format" in changes and changes["date_format"] not in DATE_FORMATS:
+            raise ValueError(f"date_format must be one of {DATE_FORMATS}")
+        if "session_minutes" in changes and not 1 <= int(changes["session_minutes"]) <= 1440:
+            raise ValueError("session_minutes must be between 1 and 1440")
+        updated = replace(current, **changes)
+        self.add_company(updated, [(e[0], e[1]) for e in self.entities(company_id)])
+        return updated
 
     def add_user(
         self,

@@ -1,0 +1,166 @@
+"""Control API (reset, seed, company settings), reports and the remaining functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from lxml import etree
+
+from intacct import IntacctClient, fn, q
+from intacct.emulator.server import EmulatorServer
+from intacct.errors import NotFoundError, PermissionDeniedError, ValidationError
+from intacct.protocol.classify import error_for_result
+
+Connect = Callable[..., IntacctClient]
+
+
+def control(server: EmulatorServer, path: str) -> str:
+    return server.url.replace("/ia/xml/xmlgw.phtml", f"/_emulator/{path}")
+
+
+@pytest.fixture
+def own_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=500, seed=3) as emulator:
+        yield emulator
+
+
+def _client(server: EmulatorServer, **overrides: str) -> IntacctClient:
+    return IntacctClient.from_mapping(
+        {
+            "sender_id": "demo_sender",
+            "sender_password": "demo-sender-password",
+            "user_id": "demo_user",
+            "user_password": "demo-user-password",
+            "company_id": "DEMO",
+            "api_url": server.url,
+            **overrides,
+        }
+    )
+
+
+def test_reset_and_seed(own_server: EmulatorServer) -> None:
+    with _client(own_server) as client:
+        client.create("CLASS", [{"CLASSID": "CTL-1", "NAME": "temporary"}])
+        assert client.read_by_name("CLASS", ["CTL-1"])
+    assert httpx.post(control(own_server, "reset")).json()["scale"] == 500
+    assert httpx.get(control(own_server, "stats")).json() == {}
+    with _client(own_server) as client:  # sessions are gone too: a new client
+        assert client.read_by_name("CLASS", ["CTL-1"]) == []
+        before = client.query("GLENTRY", ["RECORDNO"], pagesize=1).data
+    seeded = httpx.post(control(own_server, "seed"), params={"scale": 2000, "seed": 9}).json()
+    assert seeded["rows"] > 2000
+    with _client(own_server) as client:
+        after = client.query("GLENTRY", ["RECORDNO"], pagesize=1).data
+    assert before and after and after.totalcount and before.totalcount
+    assert after.totalcount > before.totalcount
+    assert httpx.post(control(own_server, "seed"), params={"scale": "x"}).status_code == 400
+
+
+def test_company_date_format_and_timezone(own_server: EmulatorServer) -> None:
+    answer = httpx.post(
+        control(own_server, "companies/DEMO"),
+        json={"date_format": "%d/%m/%Y", "timezone": "Europe/London"},
+    )
+    assert answer.status_code == 200, answer.text
+    with _client(own_server) as client:
+        (prefs,) = client.read_user_formatting()
+        assert prefs["dateformat"] == "dd/mm/yyyy" and prefs["timezone"] == "Europe/London"
+        batch = client.query("GLBATCH", ["BATCH_DATE"], pagesize=1).records[0]
+        day, month, _ = batch["BATCH_DATE"].split("/")
+        assert int(month) <= 12 and len(day) == 2
+    bad = httpx.post(control(own_server, "companies/DEMO"), json={"date_format": "%Q"})
+    assert bad.status_code == 400
+    assert httpx.post(control(own_server, "companies/NOPE"), json={}).status_code == 400
+
+
+def test_trial_balance_balances(connect: Connect) -> None:
+    client = connect()
+    start = {"year": "2024", "month": "01", "day": "01"}
+    end = {"year": "2026", "month": "12", "day": "31"}
+    result = client.execute([_tb(start, end)])[0]
+    assert result.ok, result.errors
+    rows = result.records
+    assert rows and all(r.tag == "trialbalance" for r in rows)
+    debits = sum(Decimal(r["debits"]) for r in rows)
+    credits = sum(Decimal(r["credits"]) for r in rows)
+    assert debits == credits > 0
+    assert sum(Decimal(r["endbalance"]) for r in rows) == 0
+
+
+def _tb(start: dict[str, str], end: dict[str, str]) -> fn.Function:
+    class TrialBalance(fn.Function):
+        name = "get_trialbalance"
+
+        def to_xml(self) -> etree._Element:
+            root = etree.Element("get_trialbalance")
+            for tag, parts in (("startdate", start), ("enddate", end)):
+                box = etree.SubElement(root, tag)
+                for key, value in parts.items():
+                    etree.SubElement(box, key).text = value
+            return root
+
+    return TrialBalance()
+
+
+def test_user_permissions(connect: Connect) -> None:
+    client = connect()
+    full = client.call(_user_permissions("demo_user")).records[0]
+    limited = client.call(_user_permissions("demo_restricted")).records[0]
+    names = {a["applicationName"] for a in full.nested("appSubscription")}
+    assert "AP" in names
+    assert "AP" not in {a["applicationName"] for a in limited.nested("appSubscription")}
+    with pytest.raises(NotFoundError, match="Login ID nobody does not exist"):
+        client.call(_user_permissions("nobody"))
+
+
+def _user_permissions(user: str) -> fn.Function:
+    return fn.GetUserPermissions(user)
+
+
+def test_query_validation_errors(connect: Connect) -> None:
+    client = connect()
+    with pytest.raises(ValidationError, match="pagesize 2001 is out of range"):
+        client.call(_raw_query("<pagesize>2001</pagesize>"))
+    with pytest.raises(ValidationError, match="cannot be queried"):
+        client.query("APBILL", ["RECORDNO", "PAYTO.CONTACTNAME"])
+    with pytest.raises(ValidationError):
+        client.call(fn.ReadByQuery("VENDOR", query="VENDORID = = 'x'"))
+    with pytest.raises(ValidationError):
+        client.call(fn.ReadByQuery("VENDOR", query="VENDORID = 'x' ORDER BY NAME"))
+    (unknown,) = client.execute([_raw_function("frobnicate")])
+    assert not unknown.ok and unknown.errors[0].errorno == "XL03000003"
+
+
+def _raw_query(extra: str) -> fn.Function:
+    class RawQuery(fn.Function):
+        name = "query"
+
+        def to_xml(self) -> etree._Element:
+            return etree.fromstring(
+                f"<query><select><field>RECORDNO</field></select><object>"
+                f"VENDOR</object>{extra}</query>"
+            )
+
+    return RawQuery()
+
+
+def _raw_function(tag: str) -> fn.Function:
+    class Raw(fn.Function):
+        name = tag
+
+        def to_xml(self) -> etree._Element:
+            return etree.Element(tag)
+
+    return Raw()
+
+
+def test_restricted_user_cannot_write_ap(connect: Connect) -> None:
+    client = connect(user_id="demo_restricted")
+    (result,) = client.create(
+        "VENDOR", [{"VENDORID": "R-1", "NAME": "no", "DISPLAYCONTACT": {"CONTACTNAME": "no"}}]
+    )
+    assert isinstance(error_for_result(result), PermissionDeniedError)
+    assert client.query("CLASS", ["RECORDNO"], filter=q.isnotnull("CLASSID"), pagesize=1).ok
