@@ -91,7 +91,7 @@ def execute(
     try:
         company, user, locationid, session = _authenticate(store, request)
     except EmulatorError as exc:
-        operation.append(_auth_block(request, None, None, "failure"))
+        operation.append(_failed_auth_block(request))
         operation.append(error_block(exc.lines))
         return Reply(build_response(request, operation=operation))
     operation.append(_auth_block(request, user, company, "success", locationid, session))
@@ -165,6 +165,17 @@ def _check_sender_for(store: Store, senderid: str, company: str) -> None:
     sender = store.sender(senderid)
     if sender is None or ("*" not in sender[1] and company not in sender[1]):
         raise errors.sender_not_authorized(senderid, company)
+
+
+def _failed_auth_block(request: Request) -> etree._Element:
+    """A login failure echoes the user and company it was given (capture
+    execLoginInvalid); a session failure echoes nothing (capture sessionInvalid)."""
+    auth = E("authentication")
+    etree.SubElement(auth, "status").text = "failure"
+    login = request.login
+    etree.SubElement(auth, "userid").text = login.userid if login else ""
+    etree.SubElement(auth, "companyid").text = login.companyid if login else ""
+    return auth
 
 
 def _auth_block(

@@ -147,7 +147,8 @@ def duplicate(obj: str, value: str) -> FunctionError:
         ErrorLine(
             "BL34000061",
             "",
-            f"Another {label} with the given value(s) {value} already exists",
+            # two spaces before "already", as in the production capture
+            f"Another {label} with the given value(s) {value}  already exists",
             "Use a unique value instead.",
         ),
         ErrorLine("BL01001973", "", f"Could not create {label} record!", ""),
