@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from intacct import IntacctClient, fn, q
+from intacct.emulator.server import EmulatorServer
 from intacct.errors import (
     AlreadyAppliedError,
     DuplicateError,
@@ -252,3 +253,16 @@ def test_json_and_csv_return_formats(connect: Connect) -> None:
     )[0]
     assert len(as_json.records) == 3 and set(as_json.records[0]) == {"CLASSID", "NAME"}
     assert [dict(r) for r in as_csv.records] == [dict(r) for r in as_json.records]
+
+
+def test_result_ids_expire(connect: Connect, server: EmulatorServer) -> None:
+    client = connect()
+    first = client.call(fn.ReadByQuery("CLASS", pagesize=1))
+    assert first.data is not None and first.data.result_id
+    ttl = server.store.cursor_ttl_s
+    server.store.cursor_ttl_s = 0.0
+    try:
+        with pytest.raises(NotFoundError, match="invalid or expired resultId"):
+            client.call(fn.ReadMore(result_id=first.data.result_id))
+    finally:
+        server.store.cursor_ttl_s = ttl

@@ -4,6 +4,8 @@ sessions, uniqueid replays, transactions, whitespace, DTD versions, bad input.""
 from __future__ import annotations
 
 import gzip
+import threading
+import time
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -230,9 +232,6 @@ def test_stats_count_functions(server: EmulatorServer, post: Post) -> None:
 
 def test_a_slow_request_does_not_hold_up_others(server: EmulatorServer) -> None:
     """Concurrent clients: a 1 s request and a quick one, sent together."""
-    import threading
-    import time
-
     add = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/faults")
     assert httpx.post(add, content=b"delay_ms=1000,function=inspect,times=1").status_code == 200
     slow_done: list[float] = []
@@ -260,3 +259,16 @@ def test_a_slow_request_does_not_hold_up_others(server: EmulatorServer) -> None:
     thread.join()
     assert quick.status_code == 200
     assert quick_done - started < 0.8 < slow_done[0] - started
+
+
+def test_session_timeout_slides(post: Post) -> None:
+    _, root = post(envelope("<getAPISession/>"))
+    assert root is not None
+    sessionid = root.findtext("operation/result/data/api/sessionid") or ""
+    _, first = post(envelope("<getDimensions/>", sessionid=sessionid))
+    time.sleep(1.1)
+    _, second = post(envelope("<getDimensions/>", sessionid=sessionid))
+    assert first is not None and second is not None
+    before = first.findtext("operation/authentication/sessiontimeout") or ""
+    after = second.findtext("operation/authentication/sessiontimeout") or ""
+    assert after > before  # ISO-8601 UTC text orders like time
