@@ -40,15 +40,11 @@ def _query_error(exc: querylang.QueryError) -> FunctionError:
     return FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction))
 
 
-def _rbq_where(text: str, obj: ObjectDef) -> tuple[str, list[Any], int | None]:
-    fields = obj.fields_by_name
+def _rbq_where(text: str, obj: ObjectDef) -> querylang.Translated:
     try:
-        translated: Any = querylang.translate_readbyquery(text, fields, object_name=obj.name)
+        return querylang.translate_readbyquery(text, obj.fields_by_name, object_name=obj.name)
     except querylang.QueryError as exc:
         raise _query_error(exc) from None
-    if isinstance(translated, tuple):
-        return translated[0], list(translated[1]), None
-    return translated.sql, list(translated.params), translated.limit
 
 
 def data_element(attrs: dict[str, str], records: Sequence[etree._Element]) -> etree._Element:
@@ -177,7 +173,8 @@ def _fields_param(ctx: Ctx, obj: ObjectDef) -> list[str]:
 def read_by_query(ctx: Ctx) -> Outcome:
     obj = object_def(ctx, text_param(ctx, "object", required=True))
     fields = _fields_param(ctx, obj)
-    where, params, limit = _rbq_where(text_param(ctx, "query"), obj)
+    translated = _rbq_where(text_param(ctx, "query"), obj)
+    where, params, limit = translated.sql, translated.params, translated.limit
     pagesize = int_param(ctx, "pagesize", 100, 1, 1000)
     total = ctx.store.count(obj, ctx.scope, where, params)
     if limit is not None:
