@@ -338,3 +338,8 @@ def test_multipick_round_trips_or_is_refused(items: list[str]) -> None:
         assert any("#" in item or "~" in item for item in items)
         return
     assert decode_multipick(text) == items
+
+
+def test_a_lone_separator_item_is_refused() -> None:
+    with pytest.raises(RequestBuildError, match="separator"):
+        encode_value(["#~#"], "MP")

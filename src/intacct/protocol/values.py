@@ -114,7 +114,7 @@ def _encode_multipick(items: list[object] | tuple[object, ...], field: str) -> s
         texts.append(_encode_scalar(item, f"{field}[{index}]"))
     joined = MULTIPICK_SEPARATOR.join(texts)
     # Items like "a#~" + "#b" would read back differently: refuse rather than corrupt.
-    if len(texts) > 1 and joined.split(MULTIPICK_SEPARATOR) != texts:
+    if decode_multipick(joined) != texts and texts != [""]:
         raise RequestBuildError(
             field,
             f"a multi-pick item contains {MULTIPICK_SEPARATOR!r} (the separator) "
