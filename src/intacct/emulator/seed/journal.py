@@ -1,0 +1,246 @@
+"""General-ledger postings: balanced GLBATCH entries with their GLENTRY lines and the
+GLDETAIL view of the posted ones, plus the manual journal entries accountants make.
+
+Every subledger document, payment and deposit posts through :meth:`Journal.post`, which is
+why journal lines and GL detail dominate the data, as in a real company.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from intacct.emulator.seed.audit import history
+from intacct.emulator.seed.chart import JE_TEMPLATES, JOURNAL_MODULE
+from intacct.emulator.seed.clock import dt
+from intacct.emulator.seed.common import ONE, ZERO, Row, money, pick, split
+from intacct.emulator.seed.context import Context
+from intacct.emulator.seed.model import Entity
+from intacct.emulator.seed.names import GL_CREATORS
+from intacct.emulator.seed.reference import CLASSES, FUNDS
+
+__all__ = ["Dims", "Entry", "Journal", "line_dims"]
+
+#: posting dimensions: department, location, project, customer, vendor, employee, item,
+#: class, fund
+Dims = tuple[str | None, ...]
+#: one journal line: account, TR_TYPE (1 debit, -1 credit), cents, dimensions
+Entry = tuple[str, int, int, Dims]
+
+
+def line_dims(row: Row, vendor: str | None = None, customer: str | None = None) -> Dims:
+    """The dimensions a subledger document line posts with."""
+    return (
+        row["DEPARTMENTID"],
+        row["LOCATIONID"],
+        row["PROJECTID"],
+        customer,
+        vendor,
+        row["EMPLOYEEID"],
+        row["ITEMID"],
+        row["CLASSID"],
+        None,
+    )
+
+
+class Journal:
+    """Posts one company's journal entries; numbers batches per journal."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.batch_numbers: dict[str, int] = {}
+
+    def manual_entry(self, ent: Entity, created: int) -> None:
+        """A manual entry from a template: weighted debit lines against credit lines."""
+        ctx = self.ctx
+        rnd = ctx.rnd
+        title, journal, debits, credits, top = pick(JE_TEMPLATES, rnd())
+        total = int(top * 100 * (0.2 + 0.8 * rnd()))
+        by = pick(GL_CREATORS, rnd())
+        fund = pick(FUNDS, rnd())[0] if rnd() < 0.5 else None
+        loc = pick(ent.locations, rnd())[0]
+        entries: list[Entry] = []
+        for side, tr_type in ((debits, 1), (credits, -1)):
+            parts = split(total, [share for _, share in side])
+            for (acct, _), cents in zip(side, parts, strict=True):
+                acct = ent.cash_gl if acct == "CASH" else acct
+                dept = pick(ent.departments, rnd())[0] if not ctx.accounts[acct][2] else None
+                cls = pick(CLASSES, rnd())[0] if rnd() < 0.2 else None
+                entries.append(
+                    (acct, tr_type, cents, (dept, loc, None, None, None, None, None, cls, fund))
+                )
+        state = "Draft" if rnd() < 0.03 else "Posted"
+        rec = self.post(
+            ent, journal, created, by, f"{title} {dt(created):%b %Y}", None, entries, state=state
+        )
+        history(ctx, "GLBATCH", rec, title, created, by)
+
+    def post(
+        self,
+        ent: Entity,
+        journal: str,
+        created: int,
+        by: int,
+        title: str,
+        reference: str | None,
+        entries: list[Entry],
+        *,
+        state: str = "Posted",
+        module: str | None = None,
+    ) -> int:
+        """Write one balanced GLBATCH with its GLENTRY lines and (if posted) GLDETAIL rows."""
+        debit = sum(c for _, t, c, _ in entries if t == 1)
+        if debit != sum(c for _, t, c, _ in entries if t == -1):
+            raise AssertionError(f"unbalanced {journal} entry {title!r}")
+        module = module or JOURNAL_MODULE.get(journal, "2.GL")
+        rec = self.ctx.recordno("GLBATCH")
+        number = self.batch_numbers[journal] = self.batch_numbers.get(journal, 0) + 1
+        when = dt(created)
+        day = when.date()
+        # one audit stamp for the batch and all its lines: they are saved together
+        audit = {"WHENCREATED": when, "WHENMODIFIED": when, "CREATEDBY": by, "MODIFIEDBY": by}
+        self.ctx.emit(
+            ent,
+            "GLBATCH",
+            {
+                "RECORDNO": rec,
+                "BATCHNO": number,
+                "JOURNAL": journal,
+                "BATCH_DATE": day,
+                "REVERSEDATE": None,
+                "BATCH_TITLE": title,
+                "MODULE": module,
+                "REFERENCENO": reference,
+                "SUPDOCID": None,
+                "STATE": state,
+                "REVERSEDKEY": None,
+                "REVERSEDFROM": None,
+                "BASELOCATION_NO": None,
+                "TAXIMPLICATIONS": False,
+                "USERKEY": by,
+                "CREATEDATE": when,
+            }
+            | audit,
+        )
+        for n, (acct, tr_type, cents, dims) in enumerate(entries):
+            self._line(
+                ent,
+                rec,
+                number,
+                title,
+                journal,
+                module,
+                day,
+                n + 1,
+                acct,
+                tr_type,
+                cents,
+                dims,
+                state,
+                reference,
+                audit,
+            )
+        return rec
+
+    def _line(
+        self,
+        ent: Entity,
+        batch: int,
+        number: int,
+        title: str,
+        journal: str,
+        module: str,
+        day: date,
+        line: int,
+        acct: str,
+        tr_type: int,
+        cents: int,
+        dims: Dims,
+        state: str,
+        reference: str | None,
+        audit: Row,
+    ) -> None:
+        """One GLENTRY and, once posted, the GLDETAIL row that shows it."""
+        ctx = self.ctx
+        account_no, account_title, balance_sheet = ctx.accounts[acct]
+        amount = money(cents)
+        dept, loc, project, customer, vendor, employee, item, cls, fund = dims
+        # the dimension ids both rows carry, in the same place of each
+        tags = {
+            "PROJECTID": project,
+            "CUSTOMERID": customer,
+            "VENDORID": vendor,
+            "EMPLOYEEID": employee,
+            "ITEMID": item,
+            "CLASSID": cls,
+        }
+        rec = ctx.recordno("GLENTRY")
+        ctx.emit(
+            ent,
+            "GLENTRY",
+            {
+                "RECORDNO": rec,
+                "BATCHKEY": batch,
+                "BATCHNO": number,
+                "BATCH_TITLE": title,
+                "LINE_NO": line,
+                "ENTRY_DATE": day,
+                "TR_TYPE": tr_type,
+                "ACCOUNTNO": acct,
+                "ACCOUNTKEY": account_no,
+                "ACCOUNTTITLE": account_title,
+                "AMOUNT": amount,
+                "TRX_AMOUNT": amount,
+                "CURRENCY": ent.currency,
+                "BASECURR": ent.currency,
+                "EXCHANGE_RATE": ONE,
+                "DESCRIPTION": title,
+                "DEPARTMENT": dept,
+                "LOCATION": loc,
+                **tags,
+                "STATE": state,
+                "CLEARED": "Uncleared",
+                "RECON_DATE": None,
+                "BILLABLE": False,
+                "GLDIMFUND": fund,
+            }
+            | audit,
+        )
+        if state != "Posted":
+            return  # the GL detail view only shows posted entries
+        ctx.emit(
+            ent,
+            "GLDETAIL",
+            {
+                "RECORDNO": ctx.recordno("GLDETAIL"),
+                "BATCHKEY": batch,
+                "BATCHNO": number,
+                "BATCH_DATE": day,
+                "BATCH_TITLE": title,
+                "JOURNAL": journal,
+                "ENTRYKEY": rec,
+                "LINE_NO": line,
+                "ENTRY_DATE": day,
+                "ACCOUNTNO": acct,
+                "ACCOUNTTITLE": account_title,
+                "ACCOUNTTYPE": "balancesheet" if balance_sheet else "incomestatement",
+                "TR_TYPE": tr_type,
+                "AMOUNT": amount,
+                "DEBITAMOUNT": amount if tr_type == 1 else ZERO,
+                "CREDITAMOUNT": ZERO if tr_type == 1 else amount,
+                "TRX_AMOUNT": amount,
+                "CURRENCY": ent.currency,
+                "BASECURR": ent.currency,
+                "DESCRIPTION": title,
+                "DOCNUMBER": reference,
+                "DEPARTMENTID": dept,
+                "DEPARTMENTTITLE": ctx.dept_titles.get(dept) if dept else None,
+                "LOCATIONID": loc,
+                "LOCATIONNAME": ctx.loc_names.get(loc) if loc else None,
+                **tags,
+                "GLDIMFUND": fund,
+                "MODULEKEY": module,
+                "BOOKID": "ACCRUAL",
+                "STATE": state,
+            }
+            | audit,
+        )

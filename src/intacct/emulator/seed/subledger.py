@@ -1,0 +1,285 @@
+"""One implementation of both subledgers: documents and their lines, their journal
+entries, and the payments that settle them (credit memos are in ``credits``).
+
+Payables and receivables differ in names, accounts and ratios (:class:`Side`) and in a few
+policies (when a document gets paid, how it is numbered, a handful of extra fields), which
+the two subclasses supply through the abstract hooks below. Everything else, including
+the order of the random draws, is shared.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from typing import ClassVar
+
+from intacct.emulator.seed.audit import history
+from intacct.emulator.seed.cash import deposit
+from intacct.emulator.seed.clock import dt, week_of
+from intacct.emulator.seed.common import ONE, ZERO, Batch, Row, money, pick
+from intacct.emulator.seed.context import Context
+from intacct.emulator.seed.journal import Entry, Journal, line_dims
+from intacct.emulator.seed.model import Entity, OpenDoc, Party, Project, open_doc
+from intacct.emulator.seed.reference import CLASSES
+from intacct.emulator.seed.sides import Side
+
+__all__ = ["Subledger"]
+
+
+class Subledger(ABC):
+    """Writes one subledger's activity for every entity of a company."""
+
+    side: ClassVar[Side]
+
+    def __init__(self, ctx: Context, journal: Journal) -> None:
+        self.ctx = ctx
+        self.journal = journal
+        #: (entity, week) -> the documents a payment settles that week; the only
+        #: transactions kept in memory between batches
+        self.open: dict[tuple[str, int], list[OpenDoc]] = {}
+
+    # ----------------------------------------------------------------- policies
+    # Hooks that draw random numbers are called exactly where their fields stand in the
+    # row, so the draws keep following the row's field order.
+
+    @abstractmethod
+    def schedule(self, party: Party, created: int) -> tuple[bool, bool, int]:
+        """(posted, paid, when paid or last modified) for a new document."""
+
+    @abstractmethod
+    def record_id(self, ent: Entity, rec: int) -> str:
+        """The document's RECORDID."""
+
+    @abstractmethod
+    def document_tail(self, party: Party) -> Row:
+        """The fields a document row ends with, after PRBATCH."""
+
+    @abstractmethod
+    def line_tail(self, acct: str, day: date, project: Project | None) -> Row:
+        """The fields a line row ends with, before its audit fields."""
+
+    @abstractmethod
+    def payment_refs(self, rec: int, day: date) -> Row:
+        """A payment's DOCNUMBER and DESCRIPTION."""
+
+    @abstractmethod
+    def payment_tail(self, ent: Entity, week: int, deposit_no: int, day: date, at: int) -> Row:
+        """The fields a payment row ends with, after STATE."""
+
+    # ----------------------------------------------------------------- documents
+
+    def document(self, ent: Entity, created: int) -> None:
+        """A bill or invoice with its lines, journal entry and audit history."""
+        ctx, side = self.ctx, self.side
+        rnd = ctx.rnd
+        party = ent.parties[side.party].pick(rnd(), created)
+        by = pick(side.creators, rnd())
+        posted, paid, paid_at = self.schedule(party, created)
+        day = dt(created).date()
+        rec = ctx.recordno(side.document)
+        lines = self.lines(ent, rec, party, created, paid_at, by, day, paid)
+        total = sum(c for _, c in lines)
+        amount, paid_amount = money(total), money(total) if paid else ZERO
+        prefix, offset, chance = side.order
+        ctx.emit(
+            ent,
+            side.document,
+            {
+                "RECORDNO": rec,
+                "RECORDTYPE": side.record_type,
+                "RECORDID": self.record_id(ent, rec),
+                side.party_id: party.id,
+                side.party_name: party.name,
+                "DOCNUMBER": f"{prefix}-{rec + offset}" if rnd() < chance else None,
+                "DESCRIPTION": side.description.format(party.name),
+                "WHENPOSTED": day,
+                "WHENDUE": day + timedelta(days=party.term_days),
+                "WHENPAID": dt(paid_at).date() if paid else None,
+                "TERMNAME": party.term,
+                "BASECURR": ent.currency,
+                "CURRENCY": ent.currency,
+                "EXCHANGE_RATE": ONE,
+                "TOTALENTERED": amount,
+                "TRX_TOTALENTERED": amount,
+                "TOTALPAID": paid_amount,
+                "TRX_TOTALPAID": paid_amount,
+                "TOTALDUE": amount - paid_amount,
+                "TRX_TOTALDUE": amount - paid_amount,
+                "STATE": "Paid" if paid else "Posted" if posted else "Draft",
+                "RAWSTATE": None,
+                "ONHOLD": False,
+                "PRBATCH": f"{side.batch}: {day:%Y/%m/%d}",
+                **self.document_tail(party),
+            }
+            | ctx.audit(created, paid_at, by, side.clerk if paid else by),
+        )
+        for row, _ in lines:
+            ctx.emit(ent, side.line, row)
+        history(ctx, side.document, rec, f"{side.label} {party.name}", created, by)
+        if posted:
+            self.post_document(ent, rec, party, lines, created, by)
+        if paid:
+            docs = self.open.setdefault((ent.id, week_of(paid_at)), [])
+            docs.append(open_doc(rec, party, lines, paid_at))
+
+    def lines(
+        self,
+        ent: Entity,
+        rec: int,
+        party: Party,
+        created: int,
+        paid_at: int,
+        by: int,
+        day: date,
+        paid: bool,
+    ) -> list[tuple[Row, int]]:
+        """A document's lines as (row, cents); written after the header that totals them."""
+        ctx, side = self.ctx, self.side
+        rnd = ctx.rnd
+        low, span = side.magnitude
+        project_chance, class_chance, item_chance = side.chances
+        departments = ent.departments[side.departments]
+        out: list[tuple[Row, int]] = []
+        for n in range(1 + int(rnd() ** 2 * 5)):
+            acct = pick(side.accounts, rnd())
+            cents = int(10 ** (low + span * rnd()))
+            amount = money(cents)
+            dept, dname = pick(departments, rnd())
+            loc, lname = pick(ent.locations, rnd())
+            project = ent.projects.pick(rnd(), created) if rnd() < project_chance else None
+            row = {
+                "RECORDNO": ctx.recordno(side.line),
+                "RECORDKEY": rec,
+                "LINE_NO": n + 1,
+                "ACCOUNTNO": acct,
+                "ACCOUNTKEY": ctx.accounts[acct][0],
+                "ACCOUNTTITLE": ctx.accounts[acct][1],
+                "OFFSETACCOUNTNO": side.control,
+                "AMOUNT": amount,
+                "TRX_AMOUNT": amount,
+                "TOTALPAID": amount if paid else ZERO,
+                "ENTRYDESCRIPTION": ctx.accounts[acct][1],
+                "ENTRY_DATE": day,
+                "BASECURR": ent.currency,
+                "CURRENCY": ent.currency,
+                side.party_id: party.id,
+                "DEPARTMENTID": dept,
+                "DEPARTMENTNAME": dname,
+                "LOCATIONID": loc,
+                "LOCATIONNAME": lname,
+                "PROJECTID": project.id if project else None,
+                "CLASSID": pick(CLASSES, rnd())[0] if rnd() < class_chance else None,
+                "ITEMID": pick(ctx.items, rnd()) if rnd() < item_chance else None,
+                "EMPLOYEEID": None,
+                **self.line_tail(acct, day, project),
+            } | ctx.audit(created, paid_at, by, side.clerk if paid else by)
+            out.append((row, cents))
+        return out
+
+    def post_document(
+        self,
+        ent: Entity,
+        rec: int,
+        party: Party,
+        lines: Sequence[tuple[Row, int]],
+        created: int,
+        by: int,
+    ) -> None:
+        """Journal a bill (expense lines debit, AP credit) or an invoice (AR debit,
+        revenue lines credit)."""
+        side = self.side
+        sign = 1 if side.payables else -1
+        vendor, customer = side.vendor_customer(party.id)
+        location = lines[0][0]["LOCATIONID"]
+        control = (None, location, None, customer, vendor, None, None, None, None)
+        total = sum(cents for _, cents in lines)
+        entries: list[Entry] = [(side.control, -sign, total, control)]
+        entries += [
+            (row["ACCOUNTNO"], sign, cents, line_dims(row, vendor, customer))
+            for row, cents in lines
+        ]
+        title = f"{side.posting} {party.name}"
+        self.journal.post(ent, side.journal, created, by, title, str(rec), entries)
+
+    # ----------------------------------------------------------------- payments
+
+    def settle(self, ent: Entity, week: int) -> Iterator[Batch]:
+        """Pay the documents due this week: one payment per document, one detail per
+        line, and (receivables) one deposit of them all."""
+        due = self.open.pop((ent.id, week), [])
+        if not due:
+            return
+        # receipts arrive through the week; a payment run pays at one second, in bill order
+        due.sort(key=lambda d: (d.paid_at, d.recordno))
+        deposit_no = self.ctx.recordno("DEPOSIT") if self.side.deposits else 0
+        for doc in due:
+            self.payment(ent, doc, week, deposit_no)
+            yield from self.ctx.sink.spill()
+        if self.side.deposits:
+            deposit(self.ctx, self.journal, ent, week, deposit_no, due)
+
+    def payment(self, ent: Entity, doc: OpenDoc, week: int, deposit_no: int) -> None:
+        ctx, side = self.ctx, self.side
+        rec = ctx.recordno(side.payment)
+        at, day, amount = doc.paid_at, dt(doc.paid_at).date(), money(doc.total)
+        reference = f"{side.payment_prefix}-{rec:07d}"
+        first_date, second_date = side.payment_dates
+        ctx.emit(
+            ent,
+            side.payment,
+            {
+                "RECORDNO": rec,
+                "RECORDID": reference,
+                "PAYMENTMETHOD": pick(side.payment_methods, ctx.rnd()),
+                "FINANCIALENTITY": ent.bank,
+                side.party_id: doc.party.id,
+                side.party_name: doc.party.name,
+                first_date: day,
+                second_date: day,
+                **self.payment_refs(rec, day),
+                "BASECURR": ent.currency,
+                "CURRENCY": ent.currency,
+                "EXCHANGE_RATE": ONE,
+                "TOTALENTERED": amount,
+                "TRX_TOTALENTERED": amount,
+                "TOTALPAID": amount,
+                "STATE": "Complete",
+                **self.payment_tail(ent, week, deposit_no, day, at),
+            }
+            | ctx.audit(at, at, side.clerk),
+        )
+        for line_no, cents in doc.lines:
+            line_amount = money(cents)
+            ctx.emit(
+                ent,
+                side.payment_detail,
+                {
+                    "RECORDNO": ctx.recordno(side.payment_detail),
+                    "PAYMENTKEY": rec,
+                    "RECORDKEY": doc.recordno,
+                    "ENTRYKEY": line_no,
+                    "POSADJKEY": None,
+                    "PAYMENTAMOUNT": line_amount,
+                    "TRX_PAYMENTAMOUNT": line_amount,
+                    "DISCOUNTAMOUNT": ZERO,
+                    "CURRENCY": ent.currency,
+                    "PAYMENTDATE": day,
+                }
+                | ctx.audit(at, at, side.clerk),
+            )
+        history(ctx, side.payment, rec, f"{side.payment_label} {doc.party.name}", at, side.clerk)
+        vendor, customer = side.vendor_customer(doc.party.id)
+        dims = (None, doc.location, None, customer, vendor, None, None, None, None)
+        cash = ent.cash_gl if side.cash == "CASH" else side.cash
+        # a payment clears the control account against cash: AP debits it, AR credits it
+        debit, credit = (side.control, cash) if side.payables else (cash, side.control)
+        self.journal.post(
+            ent,
+            side.payment_journal,
+            at,
+            side.clerk,
+            f"{side.payment_posting} {doc.party.name}",
+            reference,
+            [(debit, 1, doc.total, dims), (credit, -1, doc.total, dims)],
+        )
