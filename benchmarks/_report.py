@@ -35,7 +35,7 @@ def write_section(title: str, command: str, body: str) -> None:
     )
     pattern = re.compile(rf"## {re.escape(title)}\n.*?(?=\n## |\Z)", re.S)
     text = (
-        pattern.sub(section.rstrip("\n"), text)
+        pattern.sub(lambda _: section.rstrip("\n") + "\n", text)
         if pattern.search(text)
         else (text.rstrip("\n") + "\n\n" + section)
     )
