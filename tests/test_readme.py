@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -20,14 +21,7 @@ def test_readme_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     blocks = _python_blocks()
     assert len(blocks) >= 2
     with EmulatorServer(port=0, scale=1000) as server:
-        config = {
-            "sender_id": "demo_sender",
-            "sender_password": "demo-sender-password",
-            "user_id": "demo_user",
-            "user_password": "demo-user-password",
-            "company_id": "DEMO",
-            "api_url": server.url,
-        }
+        config = client_config(server.url)
         namespace: dict[str, object] = {}
         for block in blocks:
             # the README's placeholder credentials become the emulator's demo tenant

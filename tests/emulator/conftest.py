@@ -10,10 +10,12 @@ import pytest
 from lxml import etree
 
 from intacct.client import IntacctClient
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
-SENDER = ("demo_sender", "demo-sender-password")
-USER = ("demo_user", "demo-user-password")
+SENDER = DEMO_SENDER
+USER = DEMO_USER
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +29,7 @@ def connect(server: EmulatorServer) -> Iterator[Callable[..., IntacctClient]]:
     clients: list[IntacctClient] = []
 
     def make(**overrides: Any) -> IntacctClient:
-        config = {
-            "sender_id": SENDER[0],
-            "sender_password": SENDER[1],
-            "user_id": USER[0],
-            "user_password": USER[1],
-            "company_id": "DEMO",
-            "api_url": server.url,
-            "timeout_s": 30,
-            **overrides,
-        }
+        config = {**client_config(server.url), "timeout_s": 30, **overrides}
         kwargs = {k: config.pop(k) for k in ("idempotency_namespace",) if k in config}
         client = IntacctClient.from_mapping(config, **kwargs)
         clients.append(client)

@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from intacct import IntacctClient, fn, q
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import NotFoundError, PermissionDeniedError, ValidationError
 from intacct.protocol.classify import error_for_result
@@ -30,12 +31,7 @@ def own_server() -> Iterator[EmulatorServer]:
 def _client(server: EmulatorServer, **overrides: str) -> IntacctClient:
     return IntacctClient.from_mapping(
         {
-            "sender_id": "demo_sender",
-            "sender_password": "demo-sender-password",
-            "user_id": "demo_user",
-            "user_password": "demo-user-password",
-            "company_id": "DEMO",
-            "api_url": server.url,
+            **client_config(server.url),
             **overrides,
         }
     )

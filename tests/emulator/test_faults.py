@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from intacct import IntacctClient, is_applied
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import ResponseFormatError, ThrottledError, UnavailableError
 from intacct.retry import ExponentialBackoff, RetryPolicy
@@ -165,15 +166,8 @@ def test_bad_fault_spec_is_refused(server: EmulatorServer) -> None:
     assert answer.status_code == 400 and "statuz" in answer.json()["error"]
 
 
-def _config(server: EmulatorServer) -> dict[str, object]:
-    return {
-        "sender_id": "demo_sender",
-        "sender_password": "demo-sender-password",
-        "user_id": "demo_user",
-        "user_password": "demo-user-password",
-        "company_id": "DEMO",
-        "api_url": server.url,
-    }
+def _config(server: EmulatorServer) -> dict[str, str]:
+    return client_config(server.url)
 
 
 def _envelope(body: str) -> bytes:

@@ -8,11 +8,24 @@ import time
 from intacct.emulator import seed
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER, RESTRICTED_USER, Company, Store
 
-__all__ = ["DEMO_COMPANIES", "UNAUTHORIZED_SENDER", "install_demo"]
+__all__ = ["DEMO_COMPANIES", "UNAUTHORIZED_SENDER", "client_config", "install_demo"]
 
 DEMO_COMPANIES = ("DEMO", "DEMO-ME")
 #: a sender that exists but is not authorized for the demo companies (doctor, tests)
 UNAUTHORIZED_SENDER = ("unauthorized_sender", "unauthorized-sender-password")
+
+
+def client_config(url: str, company: str = "DEMO", entity_id: str = "") -> dict[str, str]:
+    """Connection settings (the public config keys) for the demo tenant at ``url``."""
+    return {
+        "sender_id": DEMO_SENDER[0],
+        "sender_password": DEMO_SENDER[1],
+        "user_id": DEMO_USER[0],
+        "user_password": DEMO_USER[1],
+        "company_id": company,
+        "entity_id": entity_id,
+        "api_url": url,
+    }
 
 
 def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict[str, int]:
