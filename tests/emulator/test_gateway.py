@@ -13,6 +13,7 @@ import httpx
 import pytest
 from lxml import etree
 
+from intacct.emulator.handlers import HANDLERS
 from intacct.emulator.server import EmulatorServer
 
 from .conftest import envelope
@@ -272,3 +273,19 @@ def test_session_timeout_slides(post: Post) -> None:
     before = first.findtext("operation/authentication/sessiontimeout") or ""
     after = second.findtext("operation/authentication/sessiontimeout") or ""
     assert after > before  # ISO-8601 UTC text orders like time
+
+
+def test_a_handler_bug_is_an_intacct_error_not_a_500(
+    post: Post, server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(ctx: object) -> object:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setitem(HANDLERS, "getDimensions", broken)
+    answer, root = post(envelope("<getDimensions/>", "<readEntityDetails/>"))
+    assert answer.status_code == 200 and root is not None
+    first, second = root.findall("operation/result")
+    assert first.findtext("status") == "failure"
+    assert first.findtext("errormessage/error/errorno") == "DL02000001"
+    assert "[Support ID:" in (first.findtext("errormessage/error/description2") or "")
+    assert second.findtext("status") == "success"

@@ -9,6 +9,7 @@ operation all-or-nothing.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -265,7 +266,22 @@ def _call(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) -> Ou
                 "Use a new control id, or set uniqueid to false to allow repeats.",
             )
         )
-    return handler(ctx)
+    try:
+        return handler(ctx)
+    except EmulatorError:
+        raise
+    except Exception as exc:  # a bug in a handler must not become an HTTP 500
+        # The gateway's own catch-all (DL02000001), with an id to find the traceback.
+        support_id = uuid.uuid4().hex[:12]
+        log.exception("function %s failed [support id %s]", ctx.fn.name, support_id)
+        raise FunctionError(
+            ErrorLine(
+                "DL02000001",
+                "Error",
+                f"There was an error processing the request. [Support ID: {support_id}]",
+                "",
+            )
+        ) from exc
 
 
 Ran = tuple[etree._Element, Outcome | None]
