@@ -289,3 +289,10 @@ def test_a_handler_bug_is_an_intacct_error_not_a_500(
     assert first.findtext("errormessage/error/errorno") == "DL02000001"
     assert "[Support ID:" in (first.findtext("errormessage/error/description2") or "")
     assert second.findtext("status") == "success"
+
+
+def test_non_ascii_password_is_a_sign_in_failure(post: Post) -> None:
+    _, root = post(envelope("<getAPISession/>", password="pässwörd").decode().encode("utf-8"))
+    assert root is not None
+    assert root.findtext("operation/authentication/status") == "failure"
+    assert root.findtext("operation/errormessage/error/errorno") == "XL03000006"

@@ -61,6 +61,7 @@ logging.getLogger("intacct.emulator").addHandler(BUGS)
 
 
 def _answer_is_xml(emulator: Emulator, body: bytes) -> None:
+    BUGS.records.clear()  # only this request's records count
     reply = emulator.handle(body, "application/xml", "http://emu/ia/xml/xmlgw.phtml")
     # bad input must be refused by validation, never reach the catch-all for bugs
     assert not BUGS.records, BUGS.records[0].exc_info

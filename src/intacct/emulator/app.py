@@ -11,8 +11,10 @@ import asyncio
 import dataclasses
 import gzip
 import json
+import logging
 import threading
 import time
+import uuid
 from collections import Counter
 
 from starlette.applications import Starlette
@@ -40,6 +42,8 @@ from intacct.emulator.wire import (
 __all__ = ["GATEWAY_PATH", "Emulator", "create_app"]
 
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
+
+log = logging.getLogger("intacct.emulator")
 
 _CDN_PAGE = (
     "<!DOCTYPE html><html><head><title>{status} | api.intacct.com</title></head><body>"
@@ -138,6 +142,17 @@ class Emulator:
             if rule is not None:
                 return self._faulty(rule, request, endpoint)
             return self._execute(request, endpoint)
+        except Exception:  # a bug outside any handler must not become an HTTP 500 either
+            support_id = uuid.uuid4().hex[:12]
+            log.exception("request failed [support id %s]", support_id)
+            error = EmulatorError(
+                ErrorLine(
+                    "DL02000001",
+                    "Error",
+                    f"There was an error processing the request. [Support ID: {support_id}]",
+                )
+            )
+            return Reply(build_response(request, control_error=error))
         finally:
             self.costs.record(request, time.perf_counter() - started)
             if self._slots is not None:

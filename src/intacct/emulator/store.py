@@ -369,7 +369,8 @@ class Store:
 
     def login(self, company_id: str, userid: str, password: str) -> User | None:
         found = self._user_row(company_id, userid)
-        if found is None or not secrets.compare_digest(found[1], password):
+        # compare bytes: compare_digest refuses non-ASCII str
+        if found is None or not secrets.compare_digest(found[1].encode(), password.encode()):
             return None
         return found[0]
 
