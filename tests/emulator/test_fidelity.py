@@ -223,3 +223,44 @@ def test_legacy_get_list_and_create(post: Post) -> None:
     )
     assert tags(created) == tags(real_key)
     assert created.findtext("key") == "FID-L"
+
+
+def test_query_attribute_set(post: Post) -> None:
+    real = first_result(sample("response-query-style-offset-dotted-fields.xml"))
+    ours = first_result(
+        ask(
+            post,
+            "<query><select><field>CUSTOMERID</field></select><object>"
+            "CUSTOMER</object><pagesize>1</pagesize></query>",
+        )
+    )
+    assert set(ours.find("data").attrib) == set(real.find("data").attrib)
+    assert ours.find("data")[0].tag == "CUSTOMER"
+
+
+def test_entity_switch_names_the_new_entity_in_the_api_block(post: Post) -> None:
+    real = sample("response-getapisession-entity-switch.xml")
+    first = ask(post, "<getAPISession/>", company="DEMO-ME", locationid="E100")
+    sessionid = first.findtext("operation/result/data/api/sessionid") or ""
+    switched = ask(
+        post, "<getAPISession><locationid>E200</locationid></getAPISession>", sessionid=sessionid
+    )
+    assert tags(switched.find("operation/result/data/api")) == tags(
+        real.find("operation/result/data/api")
+    )
+    # as in the sample: the calling session's entity in authentication, the new one in api
+    assert switched.findtext("operation/authentication/locationid") == "E100"
+    assert switched.findtext("operation/result/data/api/locationid") == "E200"
+
+
+def test_user_permissions_shape(post: Post) -> None:
+    real = first_result(sample("response-getuserpermissions.xml")).find("data/permissions")
+    ours = first_result(
+        ask(post, "<getUserPermissions><userId>demo_user</userId></getUserPermissions>")
+    ).find("data/permissions")
+    assert real is not None and ours is not None
+    assert tags(ours)[0] == tags(real)[0] == "appSubscription"
+    assert tags(ours[0]) == tags(real[0])
+    assert tags(ours.find("appSubscription/policies/policy")) == tags(
+        real.find("appSubscription/policies/policy")
+    )
