@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
+import httpx
 import pytest
 
 from intacct import IntacctClient, fn, q
@@ -266,3 +268,27 @@ def test_result_ids_expire(connect: Connect, server: EmulatorServer) -> None:
             client.call(fn.ReadMore(result_id=first.data.result_id))
     finally:
         server.store.cursor_ttl_s = ttl
+
+
+def test_one_client_shared_by_threads_opens_one_session(
+    connect: Connect, server: EmulatorServer
+) -> None:
+    stats = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    before = httpx.get(stats).json().get("getAPISession", 0)
+    client = connect(max_concurrency=2)
+    found: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(5):
+            rows = client.query("CLASS", ["RECORDNO"], pagesize=3).records
+            with lock:
+                found.append(len(rows))
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [3] * 30
+    assert httpx.get(stats).json()["getAPISession"] == before + 1
