@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -160,3 +161,14 @@ def test_restricted_user_cannot_write_ap(connect: Connect) -> None:
     )
     assert isinstance(error_for_result(result), PermissionDeniedError)
     assert client.query("CLASS", ["RECORDNO"], filter=q.isnotnull("CLASSID"), pagesize=1).ok
+
+
+def test_db_file_keeps_data_between_runs(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    with EmulatorServer(port=0, db=db, scale=300) as first, _client(first) as client:
+        client.create("CLASS", [{"CLASSID": "KEEP-1", "NAME": "kept"}])
+    with EmulatorServer(port=0, db=db, scale=5000) as second, _client(second) as client:
+        assert client.read_by_name("CLASS", ["KEEP-1"])[0]["NAME"] == "kept"
+        # an existing file is not seeded again
+        total = client.query("GLENTRY", ["RECORDNO"], pagesize=1).data
+        assert total is not None and total.totalcount is not None and total.totalcount < 1000

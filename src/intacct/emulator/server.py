@@ -39,6 +39,7 @@ class EmulatorServer:
         latency_ms: int = 0,
     ) -> None:
         fresh = store is None and (db is None or not Path(db).exists())
+        self._owns_store = store is None
         self.store = store or Store(db)
         if fresh:
             install_demo(self.store, scale, seed)
@@ -90,6 +91,8 @@ class EmulatorServer:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._owns_store:
+            self.store.close()
 
     def serve_forever(self) -> None:
         """Foreground: returns on SIGINT/SIGTERM (uvicorn installs the handlers)."""
