@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from intacct.emulator.demo import install_demo
-from intacct.emulator.dispatch import Reply, execute, unavailable_reply
+from intacct.emulator.dispatch import Reply, execute, unavailable_reply, writes
 from intacct.emulator.errors import EmulatorError, ErrorLine
 from intacct.emulator.faults import FaultRule, Faults
 from intacct.emulator.handlers import HANDLERS, resolve_legacy
@@ -79,6 +79,10 @@ class CostModel:
         return tuple(parts)
 
     def cheap(self, request: Request) -> bool:
+        # Writes wait for the store's write lock, which a slow write in the pool may
+        # hold: on the event loop that wait would stall every client. Reads never wait.
+        if request.transaction or any(writes(fn.name) for fn in request.functions):
+            return False
         average = self._average.get(self.shape(request))
         return average is not None and average < self.inline_below_s
 
