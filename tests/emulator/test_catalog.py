@@ -290,3 +290,9 @@ def test_legacy_functions_always_name_their_key(catalog: Catalog) -> None:
 def test_lookups_are_case_insensitive(catalog: Catalog) -> None:
     vendor: ObjectDef = catalog["vendor"]
     assert vendor is catalog["VENDOR"] and catalog.get_object("Nope") is None
+
+
+def test_owned_collection_names_must_be_upper_case() -> None:
+    data = {"name": "DOC", "fields": [{"name": "DOCID"}], "owned": {"Lines": "DOCLINE"}}
+    with pytest.raises(ValueError, match="'Lines' must be upper-case"):
+        ObjectDef.from_data(data)

@@ -98,6 +98,13 @@ class ObjectDef:
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ObjectDef:
         own = [FieldDef.from_data(f) for f in data["fields"]]
+        # Owned collection names are upper-case, so a 2.1 request's lower-case container
+        # matches once upper-cased, with no case-insensitive search anywhere else.
+        for container in data.get("owned", {}):
+            if container != container.upper():
+                raise ValueError(
+                    f"{data['name']}: owned collection {container!r} must be upper-case"
+                )
         names = {f.name for f in own}
         audit = (
             []

@@ -60,9 +60,8 @@ def _values(
         if tag == "CUSTOMFIELDS":
             _custom_fields(obj, child, values)
             continue
-        owned = next((k for k in obj.owned if k.upper() == tag), None)
-        if owned is not None:
-            lines[owned] = [c for c in child if isinstance(c.tag, str)]
+        if tag in obj.owned:  # tag is upper-cased, as the catalog's container names are
+            lines[tag] = [c for c in child if isinstance(c.tag, str)]
             continue
         field = obj.field(tag)
         if field is None:

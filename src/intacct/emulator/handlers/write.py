@@ -32,7 +32,7 @@ def record_values(
         if not isinstance(child.tag, str):
             continue
         tag = child.tag.upper() if lower else child.tag
-        if tag in obj.owned or (lower and tag in {k.upper() for k in obj.owned}):
+        if tag in obj.owned:
             lines[tag] = [c for c in child if isinstance(c.tag, str)]
             continue
         field = obj.field(tag)
@@ -70,10 +70,7 @@ def write_lines(
 ) -> None:
     """Create the owned lines of a document (an update replaces them all)."""
     for container, elements in lines.items():
-        line_obj = ctx.store.catalog[
-            obj.owned.get(container)
-            or obj.owned[next(k for k in obj.owned if k.upper() == container)]
-        ]
+        line_obj = ctx.store.catalog[obj.owned[container]]
         if replace and line_obj.parent_key:
             for row in ctx.store.rows(
                 line_obj, ctx.scope, ["RECORDNO"], f'"{line_obj.parent_key}" = ?', [recordno]
