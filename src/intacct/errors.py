@@ -7,7 +7,7 @@
     ├── TransportError               no usable answer: connect/read failure, timeout,
     │   │                            or a body that is not Intacct XML (HTML page, empty)
     │   ├── ConnectError             the request never reached the gateway (safe to retry)
-    │   ├── TimeoutError             sent, no answer in time (a write may have applied)
+    │   ├── RequestTimeoutError      sent, no answer in time (a write may have applied)
     │   └── ResponseFormatError      an answer that is not XML; carries status + excerpt
     └── GatewayError                 Intacct answered and said no; carries level, errors
         ├── AuthenticationError      user id, company id or user password rejected
@@ -52,7 +52,7 @@ __all__ = [
     "ResponseFormatError",
     "SenderError",
     "ThrottledError",
-    "TimeoutError",
+    "RequestTimeoutError",
     "TransactionAbortedError",
     "TransportError",
     "UnavailableError",
@@ -137,7 +137,7 @@ class ConnectError(TransportError):
     """The connection could not be made: nothing was sent, so any request may be retried."""
 
 
-class TimeoutError(TransportError):
+class RequestTimeoutError(TransportError):
     """The request was sent but no answer came in time; a write may still have applied."""
 
 

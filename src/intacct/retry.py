@@ -19,9 +19,9 @@ from typing import Protocol, TypeVar
 from intacct.errors import (
     ConnectError,
     GatewayError,
+    RequestTimeoutError,
     ResponseFormatError,
     ThrottledError,
-    TimeoutError,
     TransportError,
     UnavailableError,
 )
@@ -96,7 +96,7 @@ def server_unavailable(attempt: Attempt) -> bool:
 def ambiguous_failures(attempt: Attempt) -> bool:
     """Timeouts and dropped connections after the request went out: idempotent only."""
     error = attempt.error
-    ambiguous = isinstance(error, TimeoutError) or (
+    ambiguous = isinstance(error, RequestTimeoutError) or (
         type(error) is TransportError and error.http_status is None
     )
     return ambiguous and attempt.idempotent

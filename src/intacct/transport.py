@@ -62,7 +62,7 @@ class Transport:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise errors.ConnectError(f"cannot connect to {url}: {exc}") from exc
         except httpx.TimeoutException as exc:
-            raise errors.TimeoutError(f"no answer from {url} in time: {exc}") from exc
+            raise errors.RequestTimeoutError(f"no answer from {url} in time: {exc}") from exc
         except httpx.HTTPError as exc:
             # Dropped connection, protocol error, bad gzip: the request may have applied.
             raise errors.TransportError(f"connection to {url} failed: {exc}") from exc

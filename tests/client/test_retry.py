@@ -10,9 +10,9 @@ import pytest
 from intacct.client import IntacctClient, is_applied
 from intacct.errors import (
     ConnectError,
+    RequestTimeoutError,
     ResponseFormatError,
     ThrottledError,
-    TimeoutError,
     TransportError,
     UnavailableError,
 )
@@ -100,7 +100,7 @@ def test_reads_are_retried(
     ("fault", "error"),
     [
         (once(httpx.Response(524, text="<html>A timeout occurred</html>")), ResponseFormatError),
-        (raise_once(httpx.ReadTimeout("slow")), TimeoutError),
+        (raise_once(httpx.ReadTimeout("slow")), RequestTimeoutError),
         (raise_once(httpx.RemoteProtocolError("peer closed")), TransportError),
         (once(httpx.Response(200, text="<response><control><status>succ")), ResponseFormatError),
     ],
@@ -228,13 +228,13 @@ def test_policy_stops_on_non_retryable() -> None:
 
     def boom() -> None:
         calls.append(1)
-        raise TimeoutError("slow")
+        raise RequestTimeoutError("slow")
 
     policy = RetryPolicy(max_attempts=5, sleep=lambda s: None)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(RequestTimeoutError):
         policy.call(boom, idempotent=False)
     assert calls == [1]
     calls.clear()
-    with pytest.raises(TimeoutError):
+    with pytest.raises(RequestTimeoutError):
         policy.call(boom, idempotent=True)
     assert calls == [1] * 5

@@ -39,7 +39,7 @@ from intacct.emulator.wire import (
     parse_request,
 )
 
-__all__ = ["GATEWAY_PATH", "Emulator", "create_app"]
+__all__ = ["GATEWAY_PATH", "Emulator", "create_app", "reply_headers"]
 
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
 
@@ -199,13 +199,18 @@ def _throttled() -> Reply:
     return Reply(build_response(None, control_error=error), http_status=429)
 
 
-def _response(reply: Reply) -> Response:
+def reply_headers(reply: Reply) -> dict[str, str]:
+    """The HTTP headers of a gateway answer (shared with the in-process transport)."""
     # The content type goes in as a header: starlette would append "; charset=utf-8" to a
     # media_type, and the SDK mocks show exactly 'text/xml; encoding="UTF-8"'.
     headers = {"Content-Type": reply.media_type}
     if reply.http_status == 429:
         headers["Retry-After"] = "1"
-    return Response(reply.body, reply.http_status, headers=headers)
+    return headers
+
+
+def _response(reply: Reply) -> Response:
+    return Response(reply.body, reply.http_status, headers=reply_headers(reply))
 
 
 def _endpoint(request: HttpRequest) -> str:

@@ -1,0 +1,98 @@
+"""The emulator without a socket: an ``httpx`` transport onto its synchronous entry point.
+
+Client tests pass ``InProcessEmulator().transport()`` as ``http_transport`` and exercise
+the real gateway logic (sessions, query engine, faults, concurrency limit) with no port,
+no thread and no event loop. Latency is not simulated here; use :class:`EmulatorServer`
+for anything timed.
+"""
+
+from __future__ import annotations
+
+import gzip
+from types import TracebackType
+
+import httpx
+
+from intacct.emulator.app import GATEWAY_PATH, Emulator, reply_headers
+from intacct.emulator.demo import client_config, install_demo
+from intacct.emulator.faults import Faults
+from intacct.emulator.store import Company, Store
+
+__all__ = ["EmulatorTransport", "InProcessEmulator"]
+
+
+class EmulatorTransport(httpx.BaseTransport):
+    """Answers gateway POSTs with :meth:`Emulator.handle`; anything else as the server
+    would (405 for other methods on the gateway path, 404 elsewhere)."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != GATEWAY_PATH:
+            return httpx.Response(404, text="Not Found", request=request)
+        if request.method != "POST":
+            return httpx.Response(
+                405, text="The gateway accepts POST requests only.\n", request=request
+            )
+        body = request.read()
+        if request.headers.get("content-encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        endpoint = f"{request.url.scheme}://{request.url.netloc.decode()}{GATEWAY_PATH}"
+        reply = self.emulator.handle(body, request.headers.get("content-type", ""), endpoint)
+        return httpx.Response(
+            reply.http_status, headers=reply_headers(reply), content=reply.body, request=request
+        )
+
+
+class InProcessEmulator:
+    """A seeded demo tenant in memory, reached through :meth:`transport`."""
+
+    url = f"https://emulator.invalid{GATEWAY_PATH}"
+
+    def __init__(
+        self,
+        *,
+        scale: int = 2_000,
+        seed: int = 0,
+        faults: list[str] | None = None,
+        max_concurrency: int | None = None,
+    ) -> None:
+        self.store = Store()
+        install_demo(self.store, scale, seed)
+        self.emulator = Emulator(
+            self.store,
+            faults=Faults(faults),
+            max_concurrency=max_concurrency,
+            scale=scale,
+            seed=seed,
+        )
+
+    def transport(self) -> EmulatorTransport:
+        return EmulatorTransport(self.emulator)
+
+    def config(self, company: str = "DEMO", entity_id: str = "") -> dict[str, str]:
+        """The demo tenant's connection settings, pointing at :attr:`url`."""
+        return client_config(self.url, company, entity_id)
+
+    def configure_company(self, company: str, **changes: object) -> Company:
+        """As ``POST /_emulator/companies/{id}``: date_format, timezone, session_minutes."""
+        return self.store.configure_company(company, **changes)
+
+    def add_fault(self, spec: str) -> None:
+        """As ``POST /_emulator/faults``, e.g. ``status=503,times=2``."""
+        self.emulator.faults.add(spec)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> InProcessEmulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
