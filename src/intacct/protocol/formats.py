@@ -1,0 +1,180 @@
+"""The user's date and time formats: how record dates read and how filter values are written.
+
+The gateway writes record dates in the *Web Services user's* preferences, which
+``readUserFormatting`` reports: ``dateformat`` as a four-character code (a separator,
+then the order of ``m``, ``d`` and ``y``/``Y``: ``/mdY`` is MM/DD/YYYY, ``-Ymd`` is
+YYYY-MM-DD, ``.dmy`` is DD.MM.YY), ``gmtoffset`` such as ``-08:00`` (the zone of
+WHENMODIFIED/WHENCREATED, which carry none) and ``clock`` 12 or 24.
+
+[U] The docs show dates only in MM/DD/YYYY and do not say whether filter values are read
+in the user's format too. We assume they are, as everywhere else in Intacct ("this format
+is used throughout Intacct"), so a filter value is written in the same format a record
+date is read in; keyset pagers check every key against the last one, so a server that
+read them otherwise would be caught as a page that went backwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
+
+from intacct.errors import ResponseFormatError
+
+if TYPE_CHECKING:
+    from intacct.protocol.response import Record
+
+__all__ = ["US_FORMATTING", "UserFormatting", "parse_gmt_offset"]
+
+_SEPARATORS = frozenset("/-. ")
+_OFFSET = re.compile(r"([+-])(\d{1,2}):?(\d{2})", re.ASCII)
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?", re.ASCII)
+
+
+def parse_gmt_offset(text: str) -> timezone:
+    """``-08:00`` / ``+0930`` / ``+05:45`` → a fixed-offset zone; ValueError otherwise."""
+    match = _OFFSET.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not a GMT offset such as '-08:00': {text!r}")
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    if delta >= timedelta(hours=24) or int(minutes) >= 60:
+        raise ValueError(f"GMT offset out of range: {text!r}")
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _check_code(code: str) -> None:
+    letters = code[1:]
+    valid = (
+        len(code) == 4
+        and code[0] in _SEPARATORS
+        and sorted(letters.lower()) == ["d", "m", "y"]
+        and all(ch in "mdyY" for ch in letters)
+    )
+    if not valid:
+        raise ValueError(
+            f"not an Intacct date format code such as '/mdY' or '-Ymd': {code!r} "
+            "(a separator, then m, d and y or Y in display order)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserFormatting:
+    """A user's date format code, time zone and clock; decodes and formats record dates.
+
+    ``zone`` is the zone naive timestamps are in: a fixed offset from ``gmtoffset`` or,
+    when given, a named zone (``ZoneInfo("Europe/London")``) that also knows DST.
+    """
+
+    date_format: str = "/mdY"
+    zone: tzinfo = UTC
+    clock: int = 24
+    locale: str = "en_US"
+
+    def __post_init__(self) -> None:
+        _check_code(self.date_format)
+        if self.clock not in (12, 24):
+            raise ValueError(f"clock must be 12 or 24, got {self.clock!r}")
+
+    @classmethod
+    def from_record(cls, record: Record) -> UserFormatting:
+        """From the ``<userformatting>`` record of a ``readUserFormatting`` answer."""
+        try:
+            return cls(
+                date_format=record.get("dateformat", "") or "/mdY",
+                zone=parse_gmt_offset(record.get("gmtoffset", "") or "+00:00"),
+                clock=int(record.get("clock", "") or 24),
+                locale=record.get("locale", "") or "en_US",
+            )
+        except ValueError as exc:
+            raise ResponseFormatError(f"readUserFormatting answer not understood: {exc}") from None
+
+    # -- reading --------------------------------------------------------------------
+
+    @property
+    def _order(self) -> str:
+        return self.date_format[1:]
+
+    @property
+    def pattern(self) -> str:
+        """The date format for people: ``MM/DD/YYYY``, ``YYYY-MM-DD``, ``DD.MM.YY``."""
+        parts = {"m": "MM", "d": "DD", "y": "YY", "Y": "YYYY"}
+        return self.date_format[0].join(parts[ch] for ch in self._order)
+
+    def decode_date(self, text: str) -> date | None:
+        """A record date in this format → date; ``""`` → None; ValueError naming the
+        format otherwise."""
+        text = text.strip()
+        if not text:
+            return None
+        pieces = text.split(self.date_format[0])
+        if len(pieces) != 3 or not all(p.isascii() and p.isdigit() for p in pieces):
+            raise ValueError(f"{text!r} is not a date in the user's format {self.pattern}")
+        values = {ch.lower(): int(p) for ch, p in zip(self._order, pieces, strict=True)}
+        year = values["y"]
+        if "y" in self._order:  # two-digit year: Intacct's window is not documented [U]
+            year += 2000 if year < 70 else 1900
+        try:
+            return date(year, values["m"], values["d"])
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a valid date ({exc})") from None
+
+    def decode_datetime(self, text: str) -> datetime | None:
+        """A record timestamp (``<date> HH:MM:SS``, 24 h or with AM/PM) → naive
+        wall-clock datetime in the user's zone; ``""`` → None."""
+        text = text.strip()
+        if not text:
+            return None
+        day_text, _, time_text = text.partition(" ")
+        day = self.decode_date(day_text)
+        assert day is not None
+        if not time_text.strip():
+            return datetime(day.year, day.month, day.day)  # noqa: DTZ001 - zone is applied by to_utc
+        match = _TIME.fullmatch(time_text.strip())
+        if match is None:
+            raise ValueError(f"{text!r} has no HH:MM:SS time after its date")
+        hour, minute, second, meridiem = match.groups()
+        hours = int(hour)
+        if meridiem:
+            if not 1 <= hours <= 12:
+                raise ValueError(f"{text!r}: hour {hours} is not a 12-hour clock hour")
+            hours = hours % 12 + (12 if meridiem.lower() == "pm" else 0)
+        try:
+            return datetime(  # noqa: DTZ001 - zone is applied by to_utc
+                day.year, day.month, day.day, hours, int(minute), int(second or 0)
+            )
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a valid time ({exc})") from None
+
+    def to_utc(self, wall: datetime) -> datetime:
+        """A naive wall-clock time in the user's zone → an aware UTC datetime."""
+        aware = wall if wall.tzinfo else wall.replace(tzinfo=self.zone)
+        return aware.astimezone(UTC)
+
+    def decode_timestamp(self, text: str) -> datetime | None:
+        """A record timestamp → aware UTC datetime; ``""`` → None."""
+        wall = self.decode_datetime(text)
+        return None if wall is None else self.to_utc(wall)
+
+    # -- writing --------------------------------------------------------------------
+
+    def format_date(self, value: date) -> str:
+        parts = {
+            "m": f"{value.month:02d}",
+            "d": f"{value.day:02d}",
+            "y": f"{value.year % 100:02d}",
+            "Y": f"{value.year:04d}",
+        }
+        return self.date_format[0].join(parts[ch] for ch in self._order)
+
+    def format_datetime(self, value: datetime) -> str:
+        """``<date> HH:MM:SS`` (24 h, as the gateway reads filter values); an aware
+        datetime is first converted to the user's zone, a naive one is taken as its
+        wall-clock time there."""
+        wall = value.astimezone(self.zone) if value.tzinfo else value
+        return f"{self.format_date(wall)} {wall.hour:02d}:{wall.minute:02d}:{wall.second:02d}"
+
+
+#: The documented default: MM/DD/YYYY, 24 h, UTC until the user's zone is known.
+US_FORMATTING = UserFormatting()
