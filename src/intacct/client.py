@@ -1,20 +1,19 @@
-"""``IntacctClient``: one session, one ``httpx.Client``, safe retries, idempotent writes.
+"""``IntacctClient``: the facade over one company's requestor and its conveniences.
 
-The request path is ``execute`` → envelope (:mod:`.protocol.envelope`) → retry policy
-(:mod:`.retry`) → transport (:mod:`.transport`) → parser and classification table
-(:mod:`.protocol.response`, :mod:`.protocol.classify`). Control- and
-authentication-level failures raise; function failures come back on each
-:class:`~intacct.protocol.response.Result` (``call`` raises them for you).
+The request path (envelope, session, retry, classification) is :mod:`.requestor`; this
+module chooses control ids, checks what goes in a request and offers the everyday calls.
+
+One error rule for every convenience: it returns what was asked for, and raises when
+anything it ran failed (:class:`~intacct.errors.WriteError` for writes, with every
+record's result). :meth:`IntacctClient.execute` is the exception: it returns one
+:class:`~intacct.protocol.response.Result` per function, failed or not, and raises only
+for request-level failures (sign-in, transport, a malformed answer).
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import threading
-import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
@@ -28,38 +27,29 @@ from intacct.errors import (
     AlreadyAppliedError,
     ErrorDetail,
     GatewayError,
-    InvalidSessionError,
     RequestBuildError,
-    ResponseFormatError,
-    ThrottledError,
-    UnavailableError,
+    WriteError,
 )
 from intacct.logging import HistoryHook
 from intacct.metadata import ObjectModel
+from intacct.pagination import Page, PageToken
 from intacct.protocol import functions as fn
-from intacct.protocol import xml
-from intacct.protocol.classify import error_for_response, error_for_result
-from intacct.protocol.envelope import (
-    Authentication,
-    ControlBlock,
-    LoginAuthentication,
-    SessionAuthentication,
-    build_request,
-)
+from intacct.protocol.classify import error_for_result
+from intacct.protocol.formats import UserFormatting
 from intacct.protocol.query import Filter, Order
-from intacct.protocol.response import Data, Record, Response, Result, parse_records_body
-from intacct.protocol.response import parse_response as _parse_response
+from intacct.protocol.response import Data, Record, Result
+from intacct.requestor import Gateway, Requestor, Send
 from intacct.retry import RetryPolicy
-from intacct.session import Session, SessionState, session_from_response
-from intacct.transport import HttpAnswer, Transport
+from intacct.session import Session
+from intacct.transport import Transport
 
 __all__ = ["MAX_FUNCTIONS", "IntacctClient", "is_applied"]
-
-log = logging.getLogger("intacct.client")
 
 #: functions per request; Intacct documents 100 records/keys per function and no
 #: request limit [U], so 100 keeps a request's size and blast radius bounded.
 MAX_FUNCTIONS = 100
+#: the gateway's limit on a control id's length [V: SDKs enforce 1..256]
+MAX_CONTROLID = 256
 
 # Generic functions DTD 2.1 does not know (its catalogue has only object functions,
 # get_list, get and getAPISession).
@@ -85,18 +75,32 @@ Call = fn.Function | tuple[str, fn.Function]
 
 
 def is_applied(result: Result) -> bool:
-    """True when the write in ``result`` took effect: it succeeded now, or a replay was
-    refused because the same control id already ran (``AlreadyAppliedError``)."""
+    """True when the write in ``result`` took effect: it succeeded now, or the gateway
+    refused it because its control id already ran (``AlreadyAppliedError``).
+
+    Control ids are new for every logical send unless you pass them, so a refusal can
+    only mean that an earlier attempt of this very send (a retry after a lost answer)
+    or a deliberate re-run under the ids you chose was applied.
+    """
     if result.ok:
         return True
     return isinstance(error_for_result(result), AlreadyAppliedError)
 
 
+class _Formatting:
+    """The user's formatting, learned once and shared by a company's entity clients."""
+
+    def __init__(self, given: UserFormatting | None) -> None:
+        self.lock = threading.Lock()
+        self.value = given
+
+
 class IntacctClient:
     """A connection to one Intacct company (and optionally one entity).
 
-    Use it as a context manager. Thread-safe: at most ``config.max_concurrency``
-    requests are in flight at once, and one session is shared.
+    Use it as a context manager. Thread-safe: one session is shared by the threads using
+    a client, and at most ``config.max_concurrency`` requests are in flight for the whole
+    company, whichever of its entity clients (:meth:`for_entity`) sends them.
     """
 
     def __init__(
@@ -107,20 +111,30 @@ class IntacctClient:
         retry: RetryPolicy | None = None,
         history: HistoryHook | None = None,
         idempotent_writes: bool = True,
-        idempotency_namespace: str | None = None,
+        formatting: UserFormatting | None = None,
+    ) -> None:
+        gateway = Gateway(
+            Transport(timeout_s=config.timeout_s, http_transport=http_transport),
+            max_concurrency=config.max_concurrency,
+            retry=retry or RetryPolicy(max_attempts=config.max_retries + 1),
+            history=history,
+        )
+        self._setup(config, gateway, idempotent_writes, _Formatting(formatting), owner=True)
+
+    def _setup(
+        self,
+        config: ClientConfig,
+        gateway: Gateway,
+        idempotent_writes: bool,
+        formatting: _Formatting,
+        *,
+        owner: bool,
     ) -> None:
         self.config = config
-        self._transport = Transport(timeout_s=config.timeout_s, http_transport=http_transport)
-        self._retry = retry or RetryPolicy(max_attempts=config.max_retries + 1)
-        self._history = history
+        self._requestor = Requestor(config, gateway)
         self._idempotent_writes = idempotent_writes
-        # Derived write control ids are scoped by this namespace. The default (random per
-        # client) makes every retry of this client safe while a later, different write of
-        # the same content (A -> B -> A) is not refused as a replay; pass a stable
-        # namespace (a run or batch id) to make re-running the same batch safe as well.
-        self._namespace = idempotency_namespace or uuid.uuid4().hex
-        self._sessions = SessionState()
-        self._slots = threading.BoundedSemaphore(config.max_concurrency)
+        self._formatting = formatting
+        self._owner = owner
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **kwargs: Any) -> IntacctClient:
@@ -129,6 +143,19 @@ class IntacctClient:
     @classmethod
     def from_env(cls, **kwargs: Any) -> IntacctClient:
         return cls(ClientConfig.from_env(), **kwargs)
+
+    def for_entity(self, entity_id: str) -> IntacctClient:
+        """A client for another entity of the same company ("" = top level).
+
+        It has its own session but shares this client's HTTP connections, retry policy
+        and the company-wide concurrency limit (Intacct counts concurrent requests per
+        company). Closing it does nothing; close the client it came from.
+        """
+        other = object.__new__(IntacctClient)
+        config = replace(self.config, entity_id=entity_id)
+        gateway = self._requestor.gateway
+        other._setup(config, gateway, self._idempotent_writes, self._formatting, owner=False)
+        return other
 
     def __enter__(self) -> IntacctClient:
         return self
@@ -142,7 +169,8 @@ class IntacctClient:
         self.close()
 
     def close(self) -> None:
-        self._transport.close()
+        if self._owner:
+            self._requestor.gateway.transport.close()
 
     def __repr__(self) -> str:
         c = self.config
@@ -151,7 +179,11 @@ class IntacctClient:
     @property
     def session(self) -> Session | None:
         """The current API session, if one is open (its ``repr`` hides the id)."""
-        return self._sessions.current
+        return self._requestor.sessions.current
+
+    def sign_in(self) -> Session:
+        """Open the API session now (``auth_type="session"``) instead of on first use."""
+        return self._requestor.sign_in()
 
     # -- the request path -------------------------------------------------------------
 
@@ -159,33 +191,32 @@ class IntacctClient:
         """Send up to 100 functions in one request; one result per function, in order.
 
         A call is a function, or ``(controlid, function)`` to choose the control id.
-        Writes get a deterministic control id derived from the record (unless given)
-        and the request is sent with ``uniqueid=true``, so a retried write cannot apply
-        twice. Function failures are returned, not raised; see :meth:`call`.
+        Every send gets new control ids unless you pass them; retries of the send reuse
+        them and writes go with ``uniqueid=true``, so a retried write cannot apply twice.
+        Pass the same ids again only to re-run a send on purpose (after a crash): the
+        gateway refuses what already ran (:func:`is_applied`). Function failures are
+        returned, not raised.
         """
         pairs = self._controlled(calls)
         writes = any(f.writes for _, f in pairs)
         uniqueid = writes and self._idempotent_writes
-        return_format = self._return_format(pairs)
-        response = self._send(
+        send = Send(
             pairs,
             transaction=transaction,
             uniqueid=uniqueid,
             idempotent=uniqueid or not writes,
-            return_format=return_format,
+            writes=writes,
+            return_format=self._return_format(pairs),
         )
-        if isinstance(response, Response):
-            return response.results
-        cid, function = pairs[0]
-        return [Result("success", function.name, cid, data=Data({}, response))]
+        answer = self._requestor.send(send)
+        if isinstance(answer, list):  # a json/csv body: the records of the one function
+            cid, function = pairs[0]
+            return [Result("success", function.name, cid, data=Data({}, answer))]
+        return answer.results
 
     def call(self, function: fn.Function, *, controlid: str | None = None) -> Result:
         """Execute one function and raise its classified error if it failed."""
-        result = self.execute([(controlid, function) if controlid else function])[0]
-        error = error_for_result(result)
-        if error is not None:
-            raise error
-        return result
+        return self.execute([(controlid, function) if controlid else function])[0].raise_for_error()
 
     def _controlled(self, calls: Sequence[Call]) -> list[tuple[str, fn.Function]]:
         if not calls:
@@ -196,15 +227,20 @@ class IntacctClient:
                 f"at most {MAX_FUNCTIONS} per request, got {len(calls)}; "
                 "split them into several execute() calls",
             )
-        pairs = [c if isinstance(c, tuple) else (self._controlid(c), c) for c in calls]
-        seen: Counter[str] = Counter()
-        unique: list[tuple[str, fn.Function]] = []
-        for cid, function in pairs:
-            seen[cid] += 1
-            # Identical writes in one batch would share a derived id; number the repeats.
-            unique.append((cid if seen[cid] == 1 else f"{cid}#{seen[cid]}", function))
-        self._check_functions([f for _, f in unique])
-        return unique
+        pairs = [c if isinstance(c, tuple) else (_new_controlid(c), c) for c in calls]
+        seen: set[str] = set()
+        for index, (cid, _) in enumerate(pairs):
+            if not 0 < len(cid) <= MAX_CONTROLID:
+                raise RequestBuildError(
+                    f"functions[{index}] controlid", f"must be 1 to {MAX_CONTROLID} characters"
+                )
+            if cid in seen:  # the gateway would refuse the second as a replay of the first
+                raise RequestBuildError(
+                    f"functions[{index}] controlid", f"{cid!r} is used twice in one request"
+                )
+            seen.add(cid)
+        self._check_functions([f for _, f in pairs])
+        return pairs
 
     def _check_functions(self, functions: list[fn.Function]) -> None:
         if len(functions) > 1 and any(isinstance(f, fn.GetAPISession) for f in functions):
@@ -217,17 +253,6 @@ class IntacctClient:
                     f"{', '.join(bad)} need dtd_version 3.0; DTD 2.1 only has "
                     "object functions (create_<object>, get_list, get, ...)",
                 )
-
-    def _controlid(self, function: fn.Function) -> str:
-        if function.writes and self._idempotent_writes:
-            # The same record (same fields, same order) always serializes to the same
-            # bytes; scoped by company and entity so tenants never share an id.
-            c = self.config
-            scope = f"{self._namespace}\x00{c.company_id}\x00{c.entity_id}\x00".encode()
-            body = xml.serialize(function.to_xml(), declaration=False)
-            digest = hashlib.sha256(scope + body).hexdigest()[:40]
-            return f"{function.name}-{digest}"
-        return f"{function.name}-{uuid.uuid4().hex[:20]}"
 
     @staticmethod
     def _return_format(pairs: list[tuple[str, fn.Function]]) -> str | None:
@@ -242,163 +267,7 @@ class IntacctClient:
             )
         return str(formats.pop())
 
-    def _control(self, *, uniqueid: bool) -> ControlBlock:
-        return ControlBlock(
-            senderid=self.config.sender_id,
-            password=self.config.sender_password,
-            controlid=f"{int(time.time())}-{uuid.uuid4().hex[:8]}",
-            uniqueid=uniqueid,
-            dtdversion=self.config.dtd_version,
-        )
-
-    def _login(self, locationid: str | None = None) -> LoginAuthentication:
-        c = self.config
-        return LoginAuthentication(
-            userid=c.user_id,
-            companyid=c.company_id,
-            password=c.user_password,
-            locationid=(c.entity_id if locationid is None else locationid) or None,
-        )
-
-    def _send(
-        self,
-        pairs: list[tuple[str, fn.Function]],
-        *,
-        transaction: bool | None,
-        uniqueid: bool,
-        idempotent: bool,
-        return_format: str | None,
-    ) -> Response | list[Record]:
-        for relogin in (False, True):
-            auth, url, sessionid = self._authentication()
-            body = build_request(
-                self._control(uniqueid=uniqueid),
-                auth,
-                [(cid, f.to_xml()) for cid, f in pairs],
-                transaction=transaction,
-            )
-
-            def attempt(
-                url: str = url, body: bytes = body, sessionid: str | None = sessionid
-            ) -> Response | list[Record]:
-                return self._roundtrip(url, body, len(pairs), idempotent, return_format, sessionid)
-
-            try:
-                return self._retry.call(attempt, idempotent=idempotent)
-            except InvalidSessionError:
-                # Authentication failed, so no function ran: replaying the whole request
-                # (reads and writes alike) under a new session cannot apply anything twice.
-                if sessionid is None or relogin:
-                    raise
-                log.info("session expired or invalid; signing in again")
-                self._sessions.invalidate(sessionid)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _authentication(self) -> tuple[Authentication, str, str | None]:
-        if self.config.auth_type == "login":
-            return self._login(), self.config.api_url, None
-        session = self._sessions.usable() or self._open_session()
-        return SessionAuthentication(session.sessionid), session.endpoint, session.sessionid
-
-    def _open_session(self) -> Session:
-        with self._sessions.lock:
-            session = self._sessions.usable()
-            if session is not None:  # another thread opened it while we waited
-                return session
-            session = self._get_api_session(
-                self._login(), self.config.api_url, expected=self.config.entity_id
-            )
-            self._sessions.set(session)
-            log.info(
-                "API session opened (entity %r, endpoint %s)",
-                session.locationid or "top level",
-                session.endpoint,
-            )
-            return session
-
-    def _get_api_session(
-        self, auth: Authentication, url: str, *, expected: str, locationid: str | None = None
-    ) -> Session:
-        body = build_request(
-            self._control(uniqueid=False),
-            auth,
-            [("sessionProvider", fn.GetAPISession(locationid=locationid).to_xml())],
-        )
-        response = self._retry.call(
-            lambda: self._roundtrip(url, body, 1, True, None, None), idempotent=True
-        )
-        assert isinstance(response, Response)
-        error = error_for_result(response.results[0])
-        if error is not None:
-            raise error
-        return session_from_response(response, expected_locationid=expected)
-
-    def switch_entity(self, entity_id: str) -> Session:
-        """Move this client's session to another entity ("" = top level)."""
-        auth, url, _ = self._authentication()
-        with self._sessions.lock:
-            session = self._get_api_session(auth, url, expected=entity_id, locationid=entity_id)
-            self._sessions.set(session)
-        self.config = replace(self.config, entity_id=entity_id)
-        return session
-
-    def _roundtrip(
-        self,
-        url: str,
-        body: bytes,
-        expected_results: int,
-        idempotent: bool,
-        return_format: str | None,
-        sessionid: str | None,
-    ) -> Response | list[Record]:
-        started = time.monotonic()
-        with self._slots:
-            answer = self._transport.post(url, body)
-        log.debug(
-            "POST %s -> HTTP %d in %.0f ms", url, answer.status, (time.monotonic() - started) * 1000
-        )
-        if self._history is not None:
-            self._history.record(body, answer.content, answer.status, self.config.secrets)
-        if return_format and answer.status < 400 and not answer.content.lstrip().startswith(b"<"):
-            return parse_records_body(answer.content, return_format)
-        response = self._parse(answer)
-        if sessionid is not None and response.operation is not None:
-            self._sessions.slide(sessionid, response.operation.authentication)
-        self._raise_transient(response, expected_results, idempotent)
-        return response
-
-    @staticmethod
-    def _parse(answer: HttpAnswer) -> Response:
-        try:
-            response = _parse_response(answer.content, http_status=answer.status)
-        except ResponseFormatError:
-            if answer.status == 429:  # a CDN throttle page instead of the gateway's XML
-                throttled = ThrottledError([], level="http", http_status=429)
-                throttled.retry_after = answer.retry_after
-                raise throttled from None
-            raise
-        error = error_for_response(response)
-        if error is not None:
-            if isinstance(error, ThrottledError):
-                error.retry_after = answer.retry_after
-            raise error
-        return response
-
-    @staticmethod
-    def _raise_transient(response: Response, expected: int, idempotent: bool) -> None:
-        results = response.results
-        if response.acknowledgement is None and len(results) != expected:
-            raise ResponseFormatError(
-                f"expected {expected} results, got {len(results)}",
-                http_status=response.http_status,
-            )
-        errors = [error_for_result(r, http_status=response.http_status) for r in results]
-        transient = [e for e in errors if isinstance(e, ThrottledError | UnavailableError)]
-        # Re-send only if nothing can have been applied, or sending twice is harmless.
-        if transient and (idempotent or len(transient) == len(results)):
-            raise transient[0]
-
-    # -- conveniences -------------------------------------------------------------------
+    # -- reading ------------------------------------------------------------------------
 
     def read(
         self, object: str, keys: Sequence[int | str], fields: Sequence[str] | str = "*"
@@ -423,7 +292,8 @@ class IntacctClient:
         offset: int | None = None,
         caseinsensitive: bool = False,
     ) -> Result:
-        """One page of the ``query`` function; see :meth:`iter_query` for all rows."""
+        """One page of the ``query`` function (records and paging counts); see
+        :meth:`iter_query` for all rows."""
         return self.call(
             fn.Query(
                 object,
@@ -436,34 +306,32 @@ class IntacctClient:
             )
         )
 
-    def create(
-        self, object: str, records: Sequence[Mapping[str, Any]], *, transaction: bool | None = None
-    ) -> list[Result]:
-        """Create records, one function (and control id) per record, 100 per request."""
-        return self._write(fn.Create, object, records, transaction)
-
-    def update(
-        self, object: str, records: Sequence[Mapping[str, Any]], *, transaction: bool | None = None
-    ) -> list[Result]:
-        """Update records (each identified by RECORDNO or its id field)."""
-        return self._write(fn.Update, object, records, transaction)
-
-    def _write(
+    def iter_pages(
         self,
-        kind: type[fn.Create] | type[fn.Update],
         object: str,
-        records: Sequence[Mapping[str, Any]],
-        transaction: bool | None,
-    ) -> list[Result]:
-        calls: list[Call] = [kind([(object, record)]) for record in records]
-        results: list[Result] = []
-        for start in range(0, len(calls), MAX_FUNCTIONS):
-            results += self.execute(calls[start : start + MAX_FUNCTIONS], transaction=transaction)
-        return results
-
-    def delete(self, object: str, keys: Sequence[int | str]) -> Result:
-        """Delete up to 100 records by RECORDNO."""
-        return self.call(fn.Delete(object, keys))
+        select: Sequence[str],
+        *,
+        filter: Filter | None = None,
+        key: str = "RECORDNO",
+        pagesize: int | None = None,
+        showprivate: bool = False,
+        after: PageToken | str | None = None,
+    ) -> Iterator[Page]:
+        """Every page of matching records, lazily, keyset-paged on ``key`` (RECORDNO, or
+        WHENMODIFIED with RECORDNO as tie-breaker, then the records without one), each
+        with the token that resumes after it (``after=``) and the requests made."""
+        formatting = self.user_formatting() if key == "WHENMODIFIED" else None
+        return pagination.iter_pages(
+            self.call,
+            object,
+            select,
+            filter=filter,
+            key=key,
+            pagesize=pagesize or min(self.config.page_size, 2000),
+            showprivate=showprivate,
+            after=after,
+            **({"formatting": formatting} if formatting else {}),
+        )
 
     def iter_query(
         self,
@@ -474,18 +342,19 @@ class IntacctClient:
         key: str = "RECORDNO",
         pagesize: int | None = None,
         showprivate: bool = False,
+        after: PageToken | str | None = None,
     ) -> Iterator[Record]:
-        """Every matching record, lazily, paged by keyset on ``key`` (RECORDNO, or
-        WHENMODIFIED with RECORDNO as tie-breaker) with a stable ``orderby``."""
-        return pagination.iter_query(
-            self.call,
+        """Every matching record, lazily, in key order (see :meth:`iter_pages`)."""
+        pages = self.iter_pages(
             object,
             select,
             filter=filter,
             key=key,
-            pagesize=pagesize or min(self.config.page_size, 2000),
+            pagesize=pagesize,
             showprivate=showprivate,
+            after=after,
         )
+        return (record for page in pages for record in page.records)
 
     def iter_read_by_query(
         self,
@@ -498,6 +367,23 @@ class IntacctClient:
         return pagination.iter_read_by_query(
             self.call, object, query, fields, pagesize=pagesize or min(self.config.page_size, 1000)
         )
+
+    def user_formatting(self) -> UserFormatting:
+        """The Web Services user's date format, GMT offset and clock, as given to the
+        client or read once with ``readUserFormatting``."""
+        cache = self._formatting
+        with cache.lock:
+            if cache.value is None:
+                records = self.read_user_formatting()
+                record = next((r for r in records if r.tag == "userformatting"), None)
+                if record is None:
+                    raise GatewayError(
+                        [ErrorDetail(None, description2="no <userformatting> in the answer")],
+                        level="result",
+                        function="readUserFormatting",
+                    )
+                cache.value = UserFormatting.from_record(record)
+            return cache.value
 
     def lookup(self, object: str) -> ObjectModel:
         """The object's fields and relationships (``lookup``)."""
@@ -524,10 +410,113 @@ class IntacctClient:
         return self._nested(fn.ReadEntityDetails(), "entity")
 
     def read_user_formatting(self) -> list[Record]:
-        return self.call(fn.ReadUserFormatting()).records
+        return self.call(fn.ReadUserFormatting(user_id=self.config.user_id)).records
 
     def _nested(self, function: fn.Function, tag: str) -> list[Record]:
         out: list[Record] = []
         for record in self.call(function).records:
             out += [record] if record.tag == tag else record.nested(tag)
         return out
+
+    # -- writing ------------------------------------------------------------------------
+
+    def create(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        transaction: bool | None = None,
+        controlids: Sequence[str] | None = None,
+    ) -> list[Result]:
+        """Create records, one function per record, 100 per request; one result each.
+
+        Raises :class:`~intacct.errors.WriteError` (with every result) if any record was
+        not applied. ``controlids`` (one per record) make a deliberate re-run safe.
+        """
+        functions = [_one(fn.Create, object, r, i) for i, r in enumerate(records)]
+        return self._write("create", object, functions, transaction, controlids)
+
+    def update(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        transaction: bool | None = None,
+        controlids: Sequence[str] | None = None,
+    ) -> list[Result]:
+        """Update records (each identified by RECORDNO or its id field); as :meth:`create`."""
+        functions = [_one(fn.Update, object, r, i) for i, r in enumerate(records)]
+        return self._write("update", object, functions, transaction, controlids)
+
+    def delete(
+        self,
+        object: str,
+        keys: Sequence[int | str],
+        *,
+        transaction: bool | None = None,
+        controlids: Sequence[str] | None = None,
+    ) -> list[Result]:
+        """Delete records by RECORDNO, one function per key; as :meth:`create`."""
+        functions = [_one_key(object, key, i) for i, key in enumerate(keys)]
+        return self._write("delete", object, functions, transaction, controlids)
+
+    def _write(
+        self,
+        action: str,
+        object: str,
+        functions: Sequence[fn.Function],
+        transaction: bool | None,
+        controlids: Sequence[str] | None,
+    ) -> list[Result]:
+        if controlids is not None and len(controlids) != len(functions):
+            raise RequestBuildError(
+                "controlids", f"one per record: got {len(controlids)} for {len(functions)}"
+            )
+        calls: list[Call] = (
+            list(zip(controlids, functions, strict=True))
+            if controlids is not None
+            else list(functions)
+        )
+        results: list[Result] = []
+        for start in range(0, len(calls), MAX_FUNCTIONS):
+            results += self.execute(calls[start : start + MAX_FUNCTIONS], transaction=transaction)
+        failures = {
+            i: error
+            for i, result in enumerate(results)
+            if not is_applied(result) and (error := error_for_result(result)) is not None
+        }
+        if failures:
+            raise WriteError(object, action, results, failures)
+        return results
+
+
+def _new_controlid(function: fn.Function) -> str:
+    # New for every logical send: a retry reuses it (same request), nothing else does.
+    return f"{function.name}-{uuid.uuid4().hex}"
+
+
+def _one(
+    kind: type[fn.Create] | type[fn.Update], object: str, record: Mapping[str, Any], index: int
+) -> fn.Function:
+    try:
+        return kind([(object, record)])
+    except RequestBuildError as exc:
+        raise _renumbered(exc, index) from None
+
+
+def _one_key(object: str, key: int | str, index: int) -> fn.Function:
+    try:
+        return fn.Delete(object, [key])
+    except RequestBuildError as exc:
+        raise _renumbered(exc, index, "keys[0]") from None
+
+
+def _renumbered(
+    exc: RequestBuildError, index: int, single: str = "records[0]"
+) -> RequestBuildError:
+    """Name a record by its index in the caller's list, not in its one-record function."""
+    name = "keys" if single.startswith("keys") else "records"
+    field = exc.field.replace(single, f"{name}[{index}]", 1)
+    if field == exc.field:
+        field = f"{name}[{index}] {exc.field}"
+    return RequestBuildError(field, exc.problem)

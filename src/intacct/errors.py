@@ -3,12 +3,16 @@
     IntacctError
     ├── ConfigError                  a config key is missing or invalid (names the key)
     ├── RequestBuildError            a value cannot be put on the wire (names the field)
-    ├── PaginationError              a pager saw the same page twice or went backwards
+    ├── PaginationError              a pager cannot go on safely (loop, bad key, bad token)
+    ├── WriteError                   some records of create/update/delete were not applied;
+    │                                ``results`` has every record's outcome
     ├── TransportError               no usable answer: connect/read failure, timeout,
     │   │                            or a body that is not Intacct XML (HTML page, empty)
     │   ├── ConnectError             the request never reached the gateway (safe to retry)
     │   ├── RequestTimeoutError      sent, no answer in time (a write may have applied)
-    │   └── ResponseFormatError      an answer that is not XML; carries status + excerpt
+    │   ├── ResponseFormatError      an answer that is not XML; carries status + excerpt
+    │   └── AmbiguousWriteError      a write was sent and its answer lost (524, timeout,
+    │                                dropped connection): look the record up before resending
     └── GatewayError                 Intacct answered and said no; carries level, errors
         ├── AuthenticationError      user id, company id or user password rejected
         │   ├── SenderError          Web Services sender id/password wrong or not authorized
@@ -22,21 +26,21 @@
         ├── ThrottledError           rate limited: wait and retry
         └── UnavailableError         the gateway is down or busy: retry later
 
-Classes carry ``retryable`` (the same request may succeed if sent again, subject to
-idempotency) so retry policies never match on names. Messages never contain secrets:
-they are built from Intacct's error texts, which echo ids but not passwords, and the
-client redacts the excerpts it attaches.
+Retry policies match on these classes (``intacct.retry``), never on message texts.
+Messages never contain secrets: they are built from Intacct's error texts, which echo
+ids but not passwords, and the client redacts the excerpts it attaches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any
 from urllib.parse import unquote
 
 __all__ = [
     "AlreadyAppliedError",
+    "AmbiguousWriteError",
     "AuthenticationError",
     "ConfigError",
     "ConnectError",
@@ -57,6 +61,7 @@ __all__ = [
     "TransportError",
     "UnavailableError",
     "ValidationError",
+    "WriteError",
 ]
 
 
@@ -86,8 +91,6 @@ class ErrorDetail:
 class IntacctError(Exception):
     """Base of every error raised by this package."""
 
-    retryable: ClassVar[bool] = False
-
 
 class ConfigError(IntacctError, ValueError):
     """Configuration is invalid; ``key`` names the offending setting."""
@@ -108,7 +111,8 @@ class RequestBuildError(IntacctError, ValueError):
 
 
 class PaginationError(IntacctError):
-    """A pager detected a loop or a key that went backwards; the page is not trusted."""
+    """A pager cannot go on safely: a loop, a key that went backwards or cannot be read,
+    or a resume token that does not fit the query."""
 
 
 class TransportError(IntacctError):
@@ -118,14 +122,11 @@ class TransportError(IntacctError):
     redacted beginning of the body.
     """
 
-    retryable = True
-
     def __init__(
         self, message: str, *, http_status: int | None = None, excerpt: str | None = None
     ) -> None:
-        detail = message
-        if http_status is not None:
-            detail += f" (HTTP {http_status})"
+        # The status leads: "HTTP 404: ..." says more than any excerpt of an error page.
+        detail = message if http_status is None else f"HTTP {http_status}: {message}"
         if excerpt:
             detail += f": {excerpt!r}"
         super().__init__(detail)
@@ -145,6 +146,13 @@ class ResponseFormatError(TransportError):
     """The body is not an Intacct XML document (HTML error page, empty or truncated body)."""
 
 
+class AmbiguousWriteError(TransportError):
+    """A write went out and its answer was lost (HTTP 524, a timeout, a dropped
+    connection), so it may have been applied. Look the record up before sending it
+    again, or resend it with the same control id and ``uniqueid``, which the gateway
+    refuses if it ran. The original error is ``__cause__``."""
+
+
 class GatewayError(IntacctError):
     """Intacct answered with a failure at the control, authentication or function level.
 
@@ -161,8 +169,11 @@ class GatewayError(IntacctError):
         http_status: int | None = None,
         function: str | None = None,
         control_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.errors = list(errors)
+        #: seconds the server asked us to wait (HTTP ``Retry-After``), when it said so
+        self.retry_after = retry_after
         self.level = level
         self.http_status = http_status
         self.function = function
@@ -201,8 +212,6 @@ class SenderError(AuthenticationError):
 class InvalidSessionError(AuthenticationError):
     """The session id is unknown or expired; a new session is needed."""
 
-    retryable = True
-
 
 class PermissionDeniedError(GatewayError):
     """The user's role, the subscription or the entity does not allow this."""
@@ -230,14 +239,32 @@ class TransactionAbortedError(GatewayError):
 
 
 class ThrottledError(GatewayError):
-    """Rate limited (HTTP 429, GW-0010 or a rate-limit text); retry after a pause."""
-
-    retryable = True
-    #: seconds the server asked us to wait (HTTP ``Retry-After``), when it said so
-    retry_after: float | None = None
+    """Rate limited (HTTP 429, GW-0010 or a rate-limit text); retry after a pause
+    (``retry_after``: the seconds the server asked for, when it said)."""
 
 
 class UnavailableError(GatewayError):
     """The service is down, overloaded or asks to try again later."""
 
-    retryable = True
+
+class WriteError(IntacctError):
+    """Some records of a ``create``/``update``/``delete`` were not applied.
+
+    ``results`` holds one :class:`~intacct.protocol.response.Result` per record, in the
+    order given (the others were applied: nothing is retried or dropped silently);
+    ``failures`` maps each failed record's index to its classified error.
+    """
+
+    def __init__(
+        self, object: str, action: str, results: Sequence[Any], failures: dict[int, GatewayError]
+    ) -> None:
+        self.object = object
+        self.results = list(results)
+        self.failures = dict(failures)
+        shown = "; ".join(f"records[{i}]: {e}" for i, e in list(self.failures.items())[:3])
+        more = len(self.failures) - 3
+        tail = f"; and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{action} {object}: {len(self.failures)} of {len(self.results)} records "
+            f"not applied: {shown}{tail}"
+        )

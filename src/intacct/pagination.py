@@ -1,68 +1,275 @@
-"""Lazy record iterators over the two paging styles, with loop detection.
+"""Lazy page and record iterators over the two paging styles, with resume tokens.
 
 ``query`` pages are stateless (each is a fresh query), so offset paging loses or repeats
 rows when data changes between pages. We page by *keyset* instead: a stable ``orderby``
 on the key and a filter "key > last key seen", so inserts and deletes elsewhere cannot
-shift what comes next. ``readByQuery`` has a server-side cursor (``resultId``) that
-``readMore`` continues; its order is not the primary-key order, so it is never
-emulated with a key filter.
+shift what comes next, and a :class:`PageToken` after any page resumes exactly there.
+
+WHENMODIFIED is written in the user's date format and time zone, so keys are decoded
+with the user's :class:`~intacct.protocol.formats.UserFormatting` into UTC and filter
+values are written back in it. Records with no WHENMODIFIED (real Intacct has them)
+cannot be ordered by it: a second pass reads them by RECORDNO, so every record comes
+exactly once.
+
+``readByQuery`` has a server-side cursor (``resultId``) that ``readMore`` continues;
+its order is not the primary-key order, so it is never emulated with a key filter.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from intacct.errors import PaginationError
+from intacct.errors import PaginationError, RequestBuildError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.protocol.formats import US_FORMATTING, UserFormatting
 from intacct.protocol.response import Record, Result
-from intacct.protocol.values import decode_datetime
 
-__all__ = ["KEYS", "iter_query", "iter_read_by_query"]
+__all__ = ["KEYS", "Page", "PageToken", "iter_pages", "iter_query", "iter_read_by_query"]
 
 log = logging.getLogger("intacct.pagination")
 
 Caller = Callable[[fn.Function], Result]
-Key = tuple[datetime, int] | tuple[int]
 
-#: keyset orders we know to be total: RECORDNO is unique; WHENMODIFIED ties are broken
-#: by RECORDNO.
-KEYS: dict[str, tuple[str, ...]] = {
-    "RECORDNO": ("RECORDNO",),
-    "WHENMODIFIED": ("WHENMODIFIED", "RECORDNO"),
-}
+#: the keys we page by: RECORDNO is unique; WHENMODIFIED ties are broken by RECORDNO.
+KEYS = ("RECORDNO", "WHENMODIFIED")
+_MODIFIED = "WHENMODIFIED"
 
 
-def _key_of(record: Record, columns: tuple[str, ...], object: str) -> Key:
-    try:
-        recordno = int(record["RECORDNO"])
-    except (KeyError, ValueError):
-        raise PaginationError(
-            f"{object} record without a numeric RECORDNO; cannot page by keyset"
-        ) from None
-    if columns == ("RECORDNO",):
-        return (recordno,)
-    raw = record.get("WHENMODIFIED", "")
-    modified = decode_datetime(raw) if raw else None
-    if modified is None:
-        raise PaginationError(
-            f"{object} RECORDNO {recordno} has an empty WHENMODIFIED, which a WHENMODIFIED "
-            "keyset cannot page past; use key='RECORDNO' for this object"
+@dataclass(frozen=True, slots=True)
+class PageToken:
+    """Where a keyset pager stands: strictly after this key.
+
+    ``modified`` is UTC (never the user's wall clock, so a token outlives a change of
+    the user's preferences); ``unmodified`` marks the pass over records without
+    WHENMODIFIED. ``str(token)`` is a compact JSON text that :meth:`parse` reads back.
+    """
+
+    key: str
+    recordno: int
+    modified: datetime | None = None
+    unmodified: bool = False
+
+    def __str__(self) -> str:
+        data: dict[str, object] = {"key": self.key, "RECORDNO": self.recordno}
+        if self.modified is not None:
+            data[_MODIFIED] = self.modified.astimezone(UTC).isoformat()
+        if self.unmodified:
+            data["unmodified"] = True
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def parse(cls, text: str) -> PageToken:
+        try:
+            data = json.loads(text)
+            modified = data.get(_MODIFIED)
+            token = cls(
+                key=data["key"],
+                recordno=int(data["RECORDNO"]),
+                modified=datetime.fromisoformat(modified) if modified else None,
+                unmodified=bool(data.get("unmodified", False)),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise PaginationError(f"not a page token: {text[:200]!r} ({exc})") from None
+        token.check(token.key)
+        return token
+
+    def check(self, key: str) -> None:
+        """Refuse a token that does not belong to a pager on ``key``."""
+        if self.key != key:
+            raise PaginationError(f"this token resumes a {self.key} pager, not a {key} one")
+        if key == _MODIFIED and not self.unmodified and self.modified is None:
+            raise PaginationError("a WHENMODIFIED token needs its WHENMODIFIED value")
+        if self.modified is not None and self.modified.tzinfo is None:
+            raise PaginationError("a token's WHENMODIFIED must carry its UTC offset")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One answer of a pager: its records in key order, the token that resumes after
+    them (``None`` only if nothing has been read yet), the requests this pager has made
+    so far, and whether it is the last page."""
+
+    records: list[Record]
+    after: PageToken | None
+    requests: int
+    last: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """One keyset pass: the filter it adds and the key columns it orders by."""
+
+    extra: q.Filter | None
+    columns: tuple[str, ...]
+    unmodified: bool = False
+
+
+class _Pager:
+    def __init__(
+        self,
+        call: Caller,
+        object: str,
+        select: Sequence[str],
+        *,
+        filter: q.Filter | None,
+        key: str,
+        pagesize: int,
+        showprivate: bool,
+        formatting: UserFormatting,
+    ) -> None:
+        self.call, self.object, self.filter = call, object, filter
+        self.key, self.pagesize, self.showprivate = key, pagesize, showprivate
+        self.formatting = formatting
+        needed = ("RECORDNO",) if key == "RECORDNO" else (_MODIFIED, "RECORDNO")
+        self.fields = list(select) + [c for c in needed if c not in select]
+        self.requests = 0
+
+    def passes(self) -> list[_Pass]:
+        if self.key == "RECORDNO":
+            return [_Pass(None, ("RECORDNO",))]
+        return [
+            _Pass(q.isnotnull(_MODIFIED), (_MODIFIED, "RECORDNO")),
+            _Pass(q.isnull(_MODIFIED), ("RECORDNO",), unmodified=True),
+        ]
+
+    def run(self, after: PageToken | None) -> Iterator[Page]:
+        passes = self.passes()
+        if after is not None and after.unmodified:
+            passes = passes[-1:]  # the WHENMODIFIED pass is done
+        for index, current in enumerate(passes):
+            # a finished pass hands over to the next one, so a resume skips it
+            final = index == len(passes) - 1
+            handoff = None if final else PageToken(self.key, 0, unmodified=True)
+            yield from self._pass(current, after, handoff)
+            after = handoff
+
+    def _pass(
+        self, current: _Pass, start: PageToken | None, handoff: PageToken | None
+    ) -> Iterator[Page]:
+        last = start
+        while True:
+            result = self.call(self._query(current, last))
+            self.requests += 1
+            for record in result.records:
+                token = self._token(record, current)
+                if last is not None and _order(token) <= _order(last):
+                    raise PaginationError(
+                        f"{self.object} page went backwards or repeated at {token} after "
+                        f"{last}; the server ignored the keyset filter or order"
+                    )
+                last = token
+            done = _exhausted(result, self.pagesize)
+            resume = handoff if done and handoff is not None else last
+            yield Page(list(result.records), resume, self.requests, done and handoff is None)
+            if done:
+                return
+
+    def _query(self, current: _Pass, last: PageToken | None) -> fn.Query:
+        parts = [f for f in (self.filter, current.extra) if f is not None]
+        if last is not None:
+            parts.append(self._after(last, current))
+        page_filter = parts[0] if len(parts) == 1 else q.and_(*parts) if parts else None
+        return fn.Query(
+            self.object,
+            self.fields,
+            filter=page_filter,
+            orderby=[q.Order(c) for c in current.columns],
+            pagesize=self.pagesize,
+            showprivate=self.showprivate,
         )
-    return (modified, recordno)
+
+    def _after(self, last: PageToken, current: _Pass) -> q.Filter:
+        """Strictly after ``last``; timestamps are written in the user's format and zone."""
+        if current.columns == ("RECORDNO",):
+            return q.greaterthan("RECORDNO", last.recordno)
+        assert last.modified is not None
+        modified = self.formatting.format_datetime(last.modified)
+        return q.or_(
+            q.greaterthan(_MODIFIED, modified),
+            q.and_(q.equalto(_MODIFIED, modified), q.greaterthan("RECORDNO", last.recordno)),
+        )
+
+    def _token(self, record: Record, current: _Pass) -> PageToken:
+        try:
+            recordno = int(record["RECORDNO"])
+        except (KeyError, ValueError):
+            raise PaginationError(
+                f"{self.object} record without a numeric RECORDNO "
+                f"({record.get('RECORDNO')!r}); cannot page by keyset"
+            ) from None
+        if current.columns == ("RECORDNO",):
+            return PageToken(self.key, recordno, unmodified=current.unmodified)
+        return PageToken(self.key, recordno, self._modified(record, recordno))
+
+    def _modified(self, record: Record, recordno: int) -> datetime:
+        raw = record.get(_MODIFIED, "")
+        try:
+            modified = self.formatting.decode_timestamp(raw)
+        except ValueError as exc:
+            raise PaginationError(
+                f"{self.object} RECORDNO {recordno}: WHENMODIFIED {raw!r} cannot be read in "
+                f"the user's date format {self.formatting.pattern} ({exc}); pass the Web "
+                "Services user's formatting (UserFormatting) or page by key='RECORDNO'"
+            ) from None
+        if modified is None:
+            raise PaginationError(
+                f"{self.object} RECORDNO {recordno} has no WHENMODIFIED although the query "
+                "asked for records that have one; the server ignored the filter"
+            )
+        return modified
 
 
-def _after(columns: tuple[str, ...], last: Record) -> q.Filter:
-    """The filter for "strictly after the last record", on the values as sent."""
-    if columns == ("RECORDNO",):
-        return q.greaterthan("RECORDNO", last["RECORDNO"])
-    modified, recordno = last["WHENMODIFIED"], last["RECORDNO"]
-    return q.or_(
-        q.greaterthan("WHENMODIFIED", modified),
-        q.and_(q.equalto("WHENMODIFIED", modified), q.greaterthan("RECORDNO", recordno)),
+def _order(token: PageToken) -> tuple[datetime, int]:
+    floor = datetime.min.replace(tzinfo=UTC)
+    return (token.modified or floor, token.recordno)
+
+
+def _exhausted(result: Result, pagesize: int) -> bool:
+    data = result.data
+    if not result.records or (data is not None and data.numremaining == 0):
+        return True
+    return len(result.records) < pagesize and (data is None or data.numremaining is None)
+
+
+def iter_pages(
+    call: Caller,
+    object: str,
+    select: Sequence[str],
+    *,
+    filter: q.Filter | None = None,
+    key: str = "RECORDNO",
+    pagesize: int = 1000,
+    showprivate: bool = False,
+    after: PageToken | str | None = None,
+    formatting: UserFormatting = US_FORMATTING,
+) -> Iterator[Page]:
+    """Yield every page ``query`` answers, in key order, starting past ``after``.
+
+    ``key`` is RECORDNO or WHENMODIFIED (then RECORDNO breaks ties, and records with no
+    WHENMODIFIED follow in a RECORDNO pass). Each :class:`Page` carries the token to
+    resume after it; ``call`` runs one function and raises its classified error.
+    """
+    if key not in KEYS:
+        raise RequestBuildError("key", f"must be one of {', '.join(KEYS)}, got {key!r}")
+    token = PageToken.parse(after) if isinstance(after, str) else after
+    if token is not None:
+        token.check(key)
+    pager = _Pager(
+        call,
+        object,
+        select,
+        filter=filter,
+        key=key,
+        pagesize=pagesize,
+        showprivate=showprivate,
+        formatting=formatting,
     )
+    return pager.run(token)
 
 
 def iter_query(
@@ -74,44 +281,23 @@ def iter_query(
     key: str = "RECORDNO",
     pagesize: int = 1000,
     showprivate: bool = False,
+    after: PageToken | str | None = None,
+    formatting: UserFormatting = US_FORMATTING,
 ) -> Iterator[Record]:
     """Yield every record ``query`` matches, page by page, in key order."""
-    if key not in KEYS:
-        raise ValueError(f"key must be one of {sorted(KEYS)}, got {key!r}")
-    columns = KEYS[key]
-    fields = list(select) + [c for c in columns if c not in select]
-    orderby = [q.Order(c) for c in columns]
-    last: Record | None = None
-    last_key: Key | None = None
-    while True:
-        page_filter = filter
-        if last is not None:
-            after = _after(columns, last)
-            page_filter = after if filter is None else q.and_(filter, after)
-        result = call(
-            fn.Query(
-                object,
-                fields,
-                filter=page_filter,
-                orderby=orderby,
-                pagesize=pagesize,
-                showprivate=showprivate,
-            )
-        )
-        for record in result.records:
-            record_key = _key_of(record, columns, object)
-            if last_key is not None and record_key <= last_key:
-                raise PaginationError(
-                    f"{object} page went backwards or repeated at {columns}={record_key} "
-                    f"after {last_key}; the server ignored the keyset filter or order"
-                )
-            last, last_key = record, record_key
-            yield record
-        data = result.data
-        if not result.records or (data is not None and data.numremaining == 0):
-            return
-        if len(result.records) < pagesize and data is not None and data.numremaining is None:
-            return
+    pages = iter_pages(
+        call,
+        object,
+        select,
+        filter=filter,
+        key=key,
+        pagesize=pagesize,
+        showprivate=showprivate,
+        after=after,
+        formatting=formatting,
+    )
+    for page in pages:
+        yield from page.records
 
 
 def iter_read_by_query(

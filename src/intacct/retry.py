@@ -2,14 +2,18 @@
 
 The one rule that matters for money: a write is retried only when the gateway cannot
 have applied it (the connection never opened, a throttle or "try again later" answer)
-or when the request is idempotent (reads, or writes sent with ``uniqueid=true`` and
-deterministic function control ids). A 524 ("CDN cut the connection but the system is
+or when the request is idempotent (reads, or writes sent with ``uniqueid=true`` under
+control ids that a retry shares). A 524 ("CDN cut the connection but the system is
 still processing"), a timeout after sending, or a dropped connection mid-answer are
 ambiguous: replaying a plain write could post it twice.
+
+Only 429 and 5xx answers are worth another try, and not every 5xx: 501, 505 and 511
+say the request can never succeed as sent. A 404 or 405 means a wrong URL.
 """
 
 from __future__ import annotations
 
+import logging
 import random as _random
 import time
 from collections.abc import Callable, Sequence
@@ -32,28 +36,43 @@ __all__ = [
     "Checker",
     "ExponentialBackoff",
     "RetryPolicy",
+    "ambiguous",
+    "ambiguous_failures",
     "connect_failures",
     "default_checkers",
-    "ambiguous_failures",
+    "retryable_status",
     "server_unavailable",
     "throttled",
 ]
+
+log = logging.getLogger("intacct.retry")
 
 T = TypeVar("T")
 
 #: statuses after which the server may still be processing the request [V: sdk-php
 #: RequestConfig noRetryServerErrorCodes = [524]]
 AMBIGUOUS_HTTP_STATUSES = frozenset({524})
+#: 5xx statuses that will not change on a retry: not implemented, HTTP version, network
+#: authentication required
+_PERMANENT_5XX = frozenset({501, 505, 511})
+
+
+def retryable_status(status: int | None) -> bool:
+    """429 and 5xx except the permanent ones."""
+    return status == 429 or (
+        status is not None and 500 <= status <= 599 and status not in _PERMANENT_5XX
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """What a checker sees: the attempt number (1-based), the error and whether the
-    request may safely be applied twice."""
+    """What a checker sees: the attempt number (1-based), the error, whether the request
+    may safely be applied twice, and the server's ``Retry-After`` seconds if it sent one."""
 
     number: int
     error: Exception
     idempotent: bool
+    retry_after: float | None = None
 
 
 class Checker(Protocol):
@@ -79,7 +98,8 @@ def _status(error: Exception) -> int | None:
 def server_unavailable(attempt: Attempt) -> bool:
     """5xx and "try again later" answers, and CDN error pages in place of XML.
 
-    Retried for writes too (as the official SDKs do), except the ambiguous statuses.
+    Retried for writes too (as the official SDKs do), except the ambiguous statuses and
+    a 200 whose body broke off (it may have been processed).
     """
     error = attempt.error
     if not isinstance(error, UnavailableError | ResponseFormatError):
@@ -88,18 +108,30 @@ def server_unavailable(attempt: Attempt) -> bool:
     if status in AMBIGUOUS_HTTP_STATUSES:
         return attempt.idempotent
     if isinstance(error, ResponseFormatError):
-        # A 200 with a truncated body may have been processed; a 5xx page was not.
-        return attempt.idempotent or (status is not None and status >= 500)
-    return True
+        if status is None or status < 400:  # truncated or garbled success answer
+            return attempt.idempotent
+        return retryable_status(status)
+    # "try again later" inside a 200 body, or an XML 5xx answer
+    return status is None or status < 400 or retryable_status(status)
+
+
+def ambiguous(error: Exception) -> bool:
+    """True when the request went out and may have been applied: a timeout, a dropped
+    connection, or an HTTP status after which the server may still be processing it."""
+    if isinstance(error, RequestTimeoutError):
+        return True
+    if type(error) is TransportError and error.http_status is None:
+        return True
+    return _status(error) in AMBIGUOUS_HTTP_STATUSES
 
 
 def ambiguous_failures(attempt: Attempt) -> bool:
     """Timeouts and dropped connections after the request went out: idempotent only."""
     error = attempt.error
-    ambiguous = isinstance(error, RequestTimeoutError) or (
+    lost = isinstance(error, RequestTimeoutError) or (
         type(error) is TransportError and error.http_status is None
     )
-    return ambiguous and attempt.idempotent
+    return lost and attempt.idempotent
 
 
 def default_checkers() -> tuple[Checker, ...]:
@@ -108,7 +140,8 @@ def default_checkers() -> tuple[Checker, ...]:
 
 @dataclass(frozen=True, slots=True)
 class ExponentialBackoff:
-    """Capped exponential backoff with full jitter; a server's ``Retry-After`` is a floor."""
+    """Capped exponential backoff with full jitter; a server's ``Retry-After`` is a floor
+    (itself capped at four times ``cap``, so a hostile header cannot stall a run)."""
 
     base: float = 0.5
     cap: float = 30.0
@@ -117,15 +150,19 @@ class ExponentialBackoff:
     def delay(self, attempt: Attempt) -> float:
         ceiling = min(self.cap, self.base * 2.0 ** (attempt.number - 1))
         wait = ceiling * self.random()
-        hint: object = getattr(attempt.error, "retry_after", None)
-        if isinstance(hint, int | float) and hint > 0:
-            wait = max(wait, min(float(hint), self.cap * 4))
+        hint = attempt.retry_after
+        if hint is not None and hint > 0:
+            wait = max(wait, min(hint, self.cap * 4))
         return wait
 
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """``max_attempts`` counts the first try; ``sleep`` is injectable for tests."""
+    """``max_attempts`` counts the first try; ``sleep`` is injectable for tests.
+
+    Every retry is logged at WARNING on ``intacct.retry`` with the attempt, the cause and
+    the delay, then ``on_retry`` (if given) is called.
+    """
 
     max_attempts: int = 6
     checkers: Sequence[Checker] = field(default_factory=default_checkers)
@@ -138,6 +175,22 @@ class RetryPolicy:
             return False
         return any(check(attempt) for check in self.checkers)
 
+    def pause(self, attempt: Attempt, what: str = "request") -> None:
+        """Log the retry, tell ``on_retry`` and wait before the next attempt."""
+        wait = self.backoff.delay(attempt)
+        log.warning(
+            "%s failed (attempt %d of %d): %s: %s; retrying in %.2f s",
+            what,
+            attempt.number,
+            self.max_attempts,
+            type(attempt.error).__name__,
+            attempt.error,
+            wait,
+        )
+        if self.on_retry is not None:
+            self.on_retry(attempt, wait)
+        self.sleep(wait)
+
     def call(self, operation: Callable[[], T], *, idempotent: bool) -> T:
         """Run ``operation`` until it succeeds or an error is not worth retrying."""
         number = 1
@@ -145,11 +198,9 @@ class RetryPolicy:
             try:
                 return operation()
             except (TransportError, GatewayError) as exc:
-                attempt = Attempt(number, exc, idempotent)
+                retry_after = exc.retry_after if isinstance(exc, GatewayError) else None
+                attempt = Attempt(number, exc, idempotent, retry_after)
                 if not self.should_retry(attempt):
                     raise
-                wait = self.backoff.delay(attempt)
-                if self.on_retry is not None:
-                    self.on_retry(attempt, wait)
-                self.sleep(wait)
+                self.pause(attempt)
                 number += 1

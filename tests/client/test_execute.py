@@ -1,4 +1,4 @@
-"""Batching, per-function results, deterministic control ids, request headers."""
+"""Batching, per-function results, control ids per logical send, request headers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from intacct.errors import (
     NotFoundError,
     RequestBuildError,
     TransactionAbortedError,
+    WriteError,
 )
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_result
@@ -70,27 +71,53 @@ def test_batch_returns_one_result_per_function_in_order(
 
 
 def test_failed_write_is_reported_with_its_record(client: IntacctClient) -> None:
-    ok, dup = client.create("VENDOR", [{"VENDORID": "V5"}, {"VENDORID": "DUP"}])
+    with pytest.raises(WriteError, match=r"1 of 2 records not applied: records\[1\]") as info:
+        client.create("VENDOR", [{"VENDORID": "V5"}, {"VENDORID": "DUP"}])
+    ok, dup = info.value.results
     assert ok.ok and ok.records[0]["RECORDNO"] == "10"
-    error = error_for_result(dup)
-    assert isinstance(error, DuplicateError)
+    error = info.value.failures[1]
+    assert isinstance(error, DuplicateError) and error is not None
     assert error.control_id == dup.controlid and "DUP" in str(error)
+    assert isinstance(dup.error, DuplicateError)
+    with pytest.raises(DuplicateError):
+        dup.raise_for_error()
+    assert ok.raise_for_error() is ok
+
+
+def test_delete_raises_with_every_result(client: IntacctClient) -> None:
+    with pytest.raises(WriteError) as info:
+        client.delete("VENDOR", [7, 8])
+    assert sorted(info.value.failures) == [0, 1]
+    assert all(isinstance(e, NotFoundError) for e in info.value.failures.values())
+    assert "Cannot find vendor with key '7'" in str(info.value)
 
 
 def test_call_raises_the_classified_error(client: IntacctClient) -> None:
     with pytest.raises(NotFoundError, match="Cannot find vendor with key '7'"):
-        client.delete("VENDOR", [7])
+        client.call(fn.Delete("VENDOR", [7]))
 
 
-def test_write_controlids_are_deterministic_and_uniqueid_is_on(
+def test_every_send_gets_new_controlids_and_uniqueid_is_on(
     client: IntacctClient, gateway: FakeGateway
 ) -> None:
     first = client.create("VENDOR", [{"VENDORID": "V5", "NAME": "Five"}])[0]
     again = client.execute([fn.Create([("VENDOR", {"VENDORID": "V5", "NAME": "Five"})])])[0]
-    other = client.create("VENDOR", [{"VENDORID": "V5", "NAME": "Six"}])[0]
-    assert first.controlid == again.controlid != other.controlid
-    assert first.ok and is_applied(again) and not again.ok  # replay refused, not re-applied
+    assert first.controlid != again.controlid  # same content, another logical send
+    assert first.ok and again.ok
     assert gateway.requests[-1].uniqueid == "true"
+
+
+def test_caller_supplied_controlids_make_a_rerun_safe(
+    make_client: Callable[..., IntacctClient],
+) -> None:
+    records = [{"VENDORID": "V5"}, {"VENDORID": "V6"}]
+    ids = ["batch-7-0", "batch-7-1"]
+    first = make_client().create("VENDOR", records, controlids=ids)
+    rerun = make_client().create("VENDOR", records, controlids=ids)  # after a "crash"
+    assert all(r.ok for r in first)
+    assert all(is_applied(r) and not r.ok for r in rerun)  # refused: it already ran
+    with pytest.raises(RequestBuildError, match="one per record"):
+        make_client().create("VENDOR", records, controlids=ids[:1])
 
 
 def test_reads_use_fresh_controlids_and_no_uniqueid(
@@ -105,7 +132,13 @@ def test_reads_use_fresh_controlids_and_no_uniqueid(
 def test_identical_writes_in_one_batch_get_distinct_controlids(client: IntacctClient) -> None:
     same = fn.Create([("VENDOR", {"VENDORID": "V7"})])
     a, b = client.execute([same, same])
-    assert a.controlid != b.controlid and b.controlid.startswith(a.controlid)
+    assert a.controlid != b.controlid and a.ok and b.ok
+
+
+def test_a_controlid_twice_in_one_request_is_refused(client: IntacctClient) -> None:
+    same = fn.Create([("VENDOR", {"VENDORID": "V7"})])
+    with pytest.raises(RequestBuildError, match=r"functions\[1\] controlid"):
+        client.execute([("x", same), ("x", same)])
 
 
 def test_caller_supplied_controlid(client: IntacctClient, gateway: FakeGateway) -> None:
@@ -192,13 +225,10 @@ def test_gzip_answers_are_decoded(client: IntacctClient, gateway: FakeGateway) -
     assert client.read("VENDOR", [2])[0]["VENDORID"] == "V2"
 
 
-def test_idempotency_namespace_scopes_derived_controlids(
-    make_client: Callable[..., IntacctClient],
-) -> None:
-    record = fn.Create([("VENDOR", {"VENDORID": "V5", "NAME": "Five"})])
-    run_a1 = make_client(idempotency_namespace="run-1").execute([record])[0]
-    run_a2 = make_client(idempotency_namespace="run-1").execute([record])[0]
-    fresh = make_client().execute([record])[0]
-    assert run_a1.controlid == run_a2.controlid != fresh.controlid
-    assert run_a1.ok and not run_a2.ok and is_applied(run_a2)  # same batch re-run: refused
-    assert fresh.ok  # another client, another namespace: a new write
+def test_a_bad_record_is_named_by_its_own_index(client: IntacctClient) -> None:
+    records: list[dict[str, object]] = [{"VENDORID": f"V{i}"} for i in range(150)]
+    records[137] = {"VENDORID": "V137", "CREDITLIMIT": 1.5}
+    with pytest.raises(RequestBuildError, match=r"^records\[137\] VENDOR.*CREDITLIMIT.*float"):
+        client.create("VENDOR", records)
+    with pytest.raises(RequestBuildError, match=r"^keys\[2\]"):
+        client.delete("VENDOR", [1, 2, "bad,key"])

@@ -9,6 +9,7 @@ import pytest
 
 from intacct.client import IntacctClient, is_applied
 from intacct.errors import (
+    AmbiguousWriteError,
     ConnectError,
     RequestTimeoutError,
     ResponseFormatError,
@@ -16,6 +17,7 @@ from intacct.errors import (
     TransportError,
     UnavailableError,
 )
+from intacct.protocol import functions as fn
 from intacct.retry import Attempt, ExponentialBackoff, RetryPolicy
 
 from .conftest import Sleeps
@@ -97,7 +99,7 @@ def test_reads_are_retried(
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
+    ("fault", "cause"),
     [
         (once(httpx.Response(524, text="<html>A timeout occurred</html>")), ResponseFormatError),
         (raise_once(httpx.ReadTimeout("slow")), RequestTimeoutError),
@@ -111,15 +113,58 @@ def test_plain_writes_are_not_retried_after_an_ambiguous_failure(
     gateway: FakeGateway,
     sleeps: Sleeps,
     fault: Callable[[httpx.Request], httpx.Response],
-    error: type[Exception],
+    cause: type[Exception],
 ) -> None:
     client = make_client(idempotent_writes=False)
     client.read_by_name("VENDOR", ["V1"])
     gateway.faults.append(fault)
-    with pytest.raises(error):
+    with pytest.raises(AmbiguousWriteError, match="may have been applied") as info:
         _create(client)
+    assert isinstance(info.value.__cause__, cause)
     assert sleeps == []
     assert [c.name for c in gateway.calls].count("create") == 0
+
+
+def test_idempotent_write_that_never_gets_an_answer_says_it_may_have_applied(
+    warm: IntacctClient, gateway: FakeGateway, sleeps: Sleeps
+) -> None:
+    for _ in range(4):
+        gateway.faults.append(raise_once(httpx.ReadTimeout("slow")))
+    with pytest.raises(AmbiguousWriteError, match="may have been applied"):
+        _create(warm)
+    assert len(sleeps) == 3  # retried (uniqueid makes that safe), then given up
+
+
+@pytest.mark.parametrize("status", [404, 405, 501])
+def test_permanent_http_statuses_are_not_retried(
+    warm: IntacctClient, gateway: FakeGateway, sleeps: Sleeps, status: int
+) -> None:
+    gateway.faults.append(once(httpx.Response(status, text="<html>Not here</html>")))
+    with pytest.raises(ResponseFormatError) as info:
+        warm.read_by_name("VENDOR", ["V1"])
+    assert str(info.value).startswith(f"HTTP {status}: ")  # the status leads the message
+    assert sleeps == []
+
+
+def test_every_retry_is_logged_with_attempt_cause_and_delay(
+    warm: IntacctClient, gateway: FakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway.faults.append(once(httpx.Response(503, text="Service Unavailable")))
+    with caplog.at_level("WARNING", logger="intacct.retry"):
+        warm.read_by_name("VENDOR", ["V1"])
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "intacct.retry"]
+    assert "readByName" in line and "attempt 1 of 4" in line
+    assert "ResponseFormatError: HTTP 503" in line and "retrying in 0.25 s" in line
+
+
+def test_throttled_function_failures_are_returned_after_retries_run_out(
+    warm: IntacctClient, gateway: FakeGateway, sleeps: Sleeps
+) -> None:
+    for _ in range(4):
+        gateway.faults.append(once(xml_response(TRY_LATER)))
+    (result,) = warm.execute([fn.ReadByName("VENDOR", ["V1"])])  # returned, as documented
+    assert not result.ok and isinstance(result.error, UnavailableError)
+    assert len(sleeps) == 3
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ import pytest
 
 from intacct.client import IntacctClient
 from intacct.errors import AuthenticationError, InvalidSessionError, PermissionDeniedError
-from intacct.protocol import functions as fn
 
 from .fakegw import E, FakeGateway, error, record
 
@@ -130,15 +129,3 @@ def test_wrong_password_is_an_authentication_error(
         client.read_by_name("VENDOR", ["V1"])
     assert info.value.level == "authentication"
     assert "wrong" not in str(info.value)
-
-
-def test_switch_entity(client: IntacctClient, gateway: FakeGateway) -> None:
-    client.read_by_name("VENDOR", ["V1"])
-    session = client.switch_entity("E200")
-    assert session.locationid == "E200"
-    switch = gateway.calls[-1]
-    assert switch.name == "getAPISession" and switch.body.findtext("locationid") == "E200"
-    assert switch.request.auth == "session"
-    assert client.config.entity_id == "E200"
-    client.call(fn.ReadByName("VENDOR", ["V1"]))
-    assert gateway.requests[-1].sessionid == session.sessionid

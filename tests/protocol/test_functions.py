@@ -131,7 +131,7 @@ CASES: dict[str, Callable[[], fn.Function]] = {
     "inspect-object-detail": lambda: fn.Inspect("APBILL", detail=True),
     "inspect-name": lambda: fn.Inspect(name="Sales Order"),
     "getdimensions": lambda: fn.GetDimensions(),
-    "readuserformatting": lambda: fn.ReadUserFormatting(),
+    "readuserformatting": lambda: fn.ReadUserFormatting(user_id="jsmith"),
     "readentitydetails": lambda: fn.ReadEntityDetails(),
     "getuserpermissions": lambda: fn.GetUserPermissions("jdoe"),
     "legacy-create-class-split-date": lambda: fn.LegacyCreate(

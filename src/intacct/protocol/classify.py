@@ -226,20 +226,33 @@ def error_for_result(result: Result, *, http_status: int = 200) -> GatewayError 
     )
 
 
-def error_for_response(response: Response) -> GatewayError | None:
+def error_for_response(
+    response: Response, *, retry_after: float | None = None
+) -> GatewayError | None:
     """The control- or authentication-level error of an answer, or ``None``.
 
     Function failures are not raised here: each result carries its own outcome.
+    ``retry_after`` is the HTTP ``Retry-After`` the answer came with, if any.
     """
     status = response.http_status
-    if not response.control.ok:
+    # A missing control or authentication status (a broken answer that still holds
+    # results) is unknown, not a failure: the results then speak for themselves.
+    has_results = bool(response.results)
+    if not response.control.ok and not (response.control.status is None and has_results):
         level = "control"
         errors = response.errors
-    elif response.operation is not None and not response.operation.authentication.ok:
+    elif response.operation is not None and _auth_failed(response):
         level = "authentication"
         errors = response.operation.errors
     elif status >= 400:
         level, errors = "http", response.errors
     else:
         return None
-    return classify(level, status, errors)(errors, level=level, http_status=status)
+    cls = classify(level, status, errors)
+    return cls(errors, level=level, http_status=status, retry_after=retry_after)
+
+
+def _auth_failed(response: Response) -> bool:
+    assert response.operation is not None
+    auth = response.operation.authentication
+    return not auth.ok and not (auth.status is None and response.results)

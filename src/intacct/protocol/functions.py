@@ -168,8 +168,22 @@ class GetDimensions(_NoArguments):
 
 
 @dataclass(frozen=True)
-class ReadUserFormatting(_NoArguments):
+class ReadUserFormatting(Function):
+    """A user's date format, GMT offset and clock, by ``key`` (the user's RECORDNO) or
+    ``user_id`` (LOGINID); with neither, the gateway answers for the signed-in user [U]."""
+
     name: ClassVar[str] = "readUserFormatting"
+    user_id: str | None = None
+    key: int | str | None = None
+
+    def __post_init__(self) -> None:
+        if self.user_id is not None and self.key is not None:
+            raise RequestBuildError("readUserFormatting", "give key or user_id, not both")
+        if self.user_id is not None:
+            non_empty_text(self.user_id, "user_id")
+
+    def to_xml(self) -> etree._Element:
+        return leaves(element(self.name), key=self.key, userId=self.user_id)
 
 
 @dataclass(frozen=True)
@@ -416,9 +430,15 @@ class _Records(Function):
         for index, record in enumerate(records):
             _check_record(record, f"records[{index}]")
         set_field(self, "records", records)
-        self.to_xml()  # every value is checked now, not when the request is sent
+        # Every value is checked now, not when the request is sent; the element built for
+        # the check is kept for the first send, so a write is serialized once.
+        set_field(self, "_prebuilt", [self._build()])
 
     def to_xml(self) -> etree._Element:
+        prebuilt: list[etree._Element] = self.__dict__.get("_prebuilt", [])
+        return prebuilt.pop() if prebuilt else self._build()
+
+    def _build(self) -> etree._Element:
         el = element(self.name)
         for index, (obj, fields) in enumerate(self.records):
             write_fields(sub(el, obj), fields, f"records[{index}] {obj}", legacy=False)

@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from intacct.errors import ErrorDetail, ResponseFormatError
+from intacct.errors import ErrorDetail, GatewayError, ResponseFormatError
 from intacct.protocol import xml
 from intacct.protocol.redact import excerpt
 
@@ -193,6 +193,20 @@ class Result:
     def records(self) -> list[Record]:
         """The records of ``<data>`` (also present on some failures); ``[]`` if none."""
         return self.data.records if self.data is not None else []
+
+    @property
+    def error(self) -> GatewayError | None:
+        """The classified error of a failed result (``intacct.errors``), else ``None``."""
+        from intacct.protocol.classify import error_for_result  # classify imports us
+
+        return error_for_result(self)
+
+    def raise_for_error(self) -> Result:
+        """Raise :attr:`error` if this result failed; return the result otherwise."""
+        error = self.error
+        if error is not None:
+            raise error
+        return self
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,271 @@
+"""The request path: envelope, session, retry, classification; one send at a time.
+
+:class:`Requestor` turns a list of ``(controlid, function)`` pairs into one HTTP request
+and returns the parsed answer. It signs in (``getAPISession``) when needed, follows the
+endpoint the session names, retries what is safe to retry, signs in again once if the
+session is invalid, and raises control- and authentication-level failures as classified
+errors. Function failures stay on the results.
+
+:class:`Gateway` is what every entity of one company shares: the HTTP transport, one
+concurrency limit (Intacct limits concurrent requests per company, not per entity) and
+the retry policy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from intacct.config import ClientConfig
+from intacct.errors import (
+    AmbiguousWriteError,
+    GatewayError,
+    InvalidSessionError,
+    ResponseFormatError,
+    ThrottledError,
+    TransportError,
+    UnavailableError,
+)
+from intacct.logging import HistoryHook
+from intacct.protocol import functions as fn
+from intacct.protocol.classify import error_for_response, error_for_result
+from intacct.protocol.envelope import (
+    Authentication,
+    ControlBlock,
+    LoginAuthentication,
+    SessionAuthentication,
+    build_request,
+)
+from intacct.protocol.response import Record, Response, parse_records_body, parse_response
+from intacct.retry import Attempt, RetryPolicy, ambiguous
+from intacct.session import Session, SessionState, session_from_response
+from intacct.transport import HttpAnswer, Transport
+
+__all__ = ["Gateway", "Requestor", "Send"]
+
+log = logging.getLogger("intacct.client")
+
+Answer = Response | list[Record]
+
+
+class Gateway:
+    """The company-wide parts: transport, concurrency limit, retry policy, history."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        max_concurrency: int,
+        retry: RetryPolicy,
+        history: HistoryHook | None = None,
+    ) -> None:
+        self.transport = transport
+        self.slots = threading.BoundedSemaphore(max_concurrency)
+        self.retry = retry
+        self.history = history
+
+    def post(self, url: str, body: bytes, secrets: tuple[str, ...]) -> HttpAnswer:
+        started = time.monotonic()
+        with self.slots:
+            answer = self.transport.post(url, body)
+        log.debug(
+            "POST %s -> HTTP %d in %.0f ms", url, answer.status, (time.monotonic() - started) * 1000
+        )
+        if self.history is not None:
+            self.history.record(body, answer.content, answer.status, secrets)
+        return answer
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One logical send: its functions with their control ids, and how to send them.
+
+    ``idempotent`` says a retry cannot apply anything twice (reads, or writes under
+    ``uniqueid`` with control ids every retry shares); ``writes`` says it changes data.
+    """
+
+    calls: Sequence[tuple[str, fn.Function]]
+    transaction: bool | None = None
+    uniqueid: bool = False
+    idempotent: bool = True
+    writes: bool = False
+    return_format: str | None = None
+
+
+def _control_block(config: ClientConfig, uniqueid: bool) -> ControlBlock:
+    return ControlBlock(
+        senderid=config.sender_id,
+        password=config.sender_password,
+        # the request's own id is informational; uniqueid checks the function ids
+        controlid=f"{int(time.time())}-{uuid.uuid4().hex[:8]}",
+        uniqueid=uniqueid,
+        dtdversion=config.dtd_version,
+    )
+
+
+class Requestor:
+    """Sends requests for one company and entity (``config.entity_id``) with its own
+    session, over a :class:`Gateway` it may share with the company's other entities."""
+
+    def __init__(self, config: ClientConfig, gateway: Gateway) -> None:
+        self.config = config
+        self.gateway = gateway
+        self.sessions = SessionState()
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send(self, send: Send) -> Answer:
+        """Send once (with safe retries); sign in again once if the session is invalid."""
+        elements = [(cid, f.to_xml()) for cid, f in send.calls]  # built once per send
+        for relogin in (False, True):
+            auth, url, sessionid = self._authentication()
+            body = build_request(
+                _control_block(self.config, send.uniqueid),
+                auth,
+                elements,
+                transaction=send.transaction,
+            )
+            try:
+                return self._with_retries(url, body, send, sessionid)
+            except InvalidSessionError:
+                # Authentication failed, so no function ran: replaying the whole request
+                # (reads and writes alike) under a new session cannot apply anything twice.
+                if sessionid is None or relogin:
+                    raise
+                log.info("session expired or invalid; signing in again")
+                self.sessions.invalidate(sessionid)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _with_retries(self, url: str, body: bytes, send: Send, sessionid: str | None) -> Answer:
+        policy = self.gateway.retry
+        number = 1
+        while True:
+            kept: Response | None = None
+            try:
+                answer = self.gateway.post(url, body, self.config.secrets)
+                outcome = self._interpret(answer, send, sessionid)
+                if not isinstance(outcome, Response):
+                    return outcome
+                transient = self._transient(outcome, send)
+                if transient is None:
+                    return outcome
+                error: TransportError | GatewayError = transient
+                kept, retry_after = outcome, answer.retry_after
+            except GatewayError as exc:
+                error, retry_after = exc, exc.retry_after
+            except TransportError as exc:
+                error, retry_after = exc, None
+            attempt = Attempt(number, error, send.idempotent, retry_after)
+            if not policy.should_retry(attempt):
+                if kept is not None:  # function failures are returned, not raised
+                    return kept
+                raise self._final(error, send) from error
+            policy.pause(attempt, what=", ".join(sorted({f.name for _, f in send.calls})))
+            number += 1
+
+    @staticmethod
+    def _final(error: TransportError | GatewayError, send: Send) -> Exception:
+        """The error to raise when retries end: a lost answer to a write says so."""
+        truncated = isinstance(error, ResponseFormatError) and (error.http_status or 200) < 400
+        if send.writes and (ambiguous(error) or truncated):
+            return AmbiguousWriteError(
+                f"the write may have been applied ({error}); look the records up "
+                "before sending them again, or resend them with the same control ids",
+                http_status=error.http_status,
+            )
+        return error
+
+    def _interpret(self, answer: HttpAnswer, send: Send, sessionid: str | None) -> Answer:
+        content = answer.content
+        if send.return_format and answer.status < 400 and not content.lstrip().startswith(b"<"):
+            return parse_records_body(content, send.return_format)
+        try:
+            response = parse_response(content, http_status=answer.status)
+        except ResponseFormatError:
+            if answer.status == 429:  # a CDN throttle page instead of the gateway's XML
+                raise ThrottledError(
+                    [], level="http", http_status=429, retry_after=answer.retry_after
+                ) from None
+            raise
+        error = error_for_response(response, retry_after=answer.retry_after)
+        if error is not None:
+            raise error
+        if sessionid is not None and response.operation is not None:
+            self.sessions.slide(sessionid, response.operation.authentication)
+        self._check_count(response, len(send.calls))
+        return response
+
+    @staticmethod
+    def _check_count(response: Response, expected: int) -> None:
+        got = len(response.results)
+        if got == expected:
+            return
+        if response.acknowledgement is not None and not got:
+            raise ResponseFormatError(
+                "the gateway acknowledged the request for offline (asynchronous) processing "
+                "and returned no results; this client sends synchronous requests only",
+                http_status=response.http_status,
+            )
+        raise ResponseFormatError(
+            f"expected {expected} results, got {got}", http_status=response.http_status
+        )
+
+    @staticmethod
+    def _transient(response: Response, send: Send) -> GatewayError | None:
+        """A throttled/unavailable function failure worth re-sending the request for:
+        only if re-sending cannot apply anything twice."""
+        errors = [error_for_result(r, http_status=response.http_status) for r in response.results]
+        transient = [e for e in errors if isinstance(e, ThrottledError | UnavailableError)]
+        if transient and (send.idempotent or len(transient) == len(errors)):
+            return transient[0]
+        return None
+
+    # -- sessions -----------------------------------------------------------------------
+
+    def _login(self, locationid: str | None = None) -> LoginAuthentication:
+        c = self.config
+        return LoginAuthentication(
+            userid=c.user_id,
+            companyid=c.company_id,
+            password=c.user_password,
+            locationid=(c.entity_id if locationid is None else locationid) or None,
+        )
+
+    def _authentication(self) -> tuple[Authentication, str, str | None]:
+        if self.config.auth_type == "login":
+            return self._login(), self.config.api_url, None
+        session = self.sessions.usable() or self.sign_in()
+        return SessionAuthentication(session.sessionid), session.endpoint, session.sessionid
+
+    def sign_in(self) -> Session:
+        """Open this entity's API session (once, even when threads race for it)."""
+        with self.sessions.lock:
+            session = self.sessions.usable()
+            if session is not None:  # another thread opened it while we waited
+                return session
+            session = self._get_api_session()
+            self.sessions.set(session)
+            log.info(
+                "API session opened (entity %r, endpoint %s)",
+                session.locationid or "top level",
+                session.endpoint,
+            )
+            return session
+
+    def _get_api_session(self) -> Session:
+        body = build_request(
+            _control_block(self.config, uniqueid=False),
+            self._login(),
+            [("sessionProvider", fn.GetAPISession().to_xml())],
+        )
+        send = Send([("sessionProvider", fn.GetAPISession())])
+        response = self._with_retries(self.config.api_url, body, send, None)
+        assert isinstance(response, Response)
+        error = error_for_result(response.results[0])
+        if error is not None:
+            raise error
+        return session_from_response(response, expected_locationid=self.config.entity_id)
