@@ -30,8 +30,7 @@ def connect(server: EmulatorServer) -> Iterator[Callable[..., IntacctClient]]:
 
     def make(**overrides: Any) -> IntacctClient:
         config = {**client_config(server.url), "timeout_s": 30, **overrides}
-        kwargs = {k: config.pop(k) for k in ("idempotency_namespace",) if k in config}
-        client = IntacctClient.from_mapping(config, **kwargs)
+        client = IntacctClient.from_mapping(config)
         clients.append(client)
         return client
 

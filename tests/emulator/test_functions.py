@@ -178,10 +178,9 @@ def test_partial_create_without_transaction(connect: Connect) -> None:
 
 
 def test_replayed_write_is_refused_as_already_applied(connect: Connect) -> None:
-    client_a = connect(idempotency_namespace="emulator-run-1")
-    client_b = connect(idempotency_namespace="emulator-run-1")
-    (first,) = client_a.create("CLASS", [{"CLASSID": "EMU-R1", "NAME": "Once"}])
-    (again,) = client_b.create("CLASS", [{"CLASSID": "EMU-R1", "NAME": "Once"}])
+    ids = ["emulator-run-1-0"]  # a deliberate re-run passes the same control ids
+    (first,) = connect().create("CLASS", [{"CLASSID": "EMU-R1", "NAME": "Once"}], controlids=ids)
+    (again,) = connect().create("CLASS", [{"CLASSID": "EMU-R1", "NAME": "Once"}], controlids=ids)
     assert first.ok
     assert isinstance(error_for_result(again), AlreadyAppliedError)
 
