@@ -1,179 +1,217 @@
-"""Lazy iterators: keyset paging over ``query``, resultId paging over readByQuery."""
+"""Page and record iterators against the emulator's query engine, plus scripted
+misbehaving servers (a gateway that ignores the keyset filter, a stuck cursor)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from lxml import etree
 
-from intacct.client import IntacctClient
-from intacct.errors import NotFoundError, PaginationError
+from intacct import IntacctClient
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.errors import NotFoundError, PaginationError, RequestBuildError
+from intacct.pagination import PageToken
+from intacct.protocol.formats import UserFormatting
 
-from .fakegw import Call, E, FakeGateway, record
+from .conftest import BASE_CONFIG
+from .fakegw import E, FakeGateway, record
 
-FMT = "%m/%d/%Y %H:%M:%S"
-# 25 vendors; WHENMODIFIED has ties so the RECORDNO tie-breaker matters.
-ROWS = [
-    {
-        "RECORDNO": str(n),
-        "VENDORID": f"V{n:03}",
-        "WHENMODIFIED": f"01/{1 + (n * 7) % 5:02}/2026 10:00:00",
-    }
-    for n in range(1, 26)
-]
+#: an object with deliberate WHENMODIFIED ties in the demo seed, and enough rows to page
+OBJECT = "GLDETAIL"
+FIELDS = ["RECORDNO", "WHENMODIFIED"]
 
 
-def _value(row: dict[str, str], field: str) -> Any:
-    if field == "RECORDNO":
-        return int(row[field])
-    if field == "WHENMODIFIED":
-        return datetime.strptime(row[field], FMT)  # noqa: DTZ007 - Intacct sends no zone
-    return row[field]
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=600) as emu:
+        yield emu
 
 
-def _literal(field: str, text: str) -> Any:
-    return _value({field: text}, field)
+@pytest.fixture
+def client(emulator: InProcessEmulator) -> Iterator[IntacctClient]:
+    emulator.configure_company("DEMO", date_format="%m/%d/%Y", timezone="America/Los_Angeles")
+    with IntacctClient.from_mapping(
+        emulator.config(), http_transport=emulator.transport()
+    ) as client:
+        yield client
+    emulator.configure_company("DEMO", date_format="%m/%d/%Y", timezone="America/Los_Angeles")
 
 
-def _matches(node: etree._Element, row: dict[str, str]) -> bool:
-    tag = node.tag
-    if tag == "and":
-        return all(_matches(c, row) for c in node)
-    if tag == "or":
-        return any(_matches(c, row) for c in node)
-    field = node.findtext("field") or ""
-    value = _literal(field, node.findtext("value") or "")
-    ops = {
-        "greaterthan": lambda a: a > value,
-        "equalto": lambda a: a == value,
-        "lessthan": lambda a: a < value,
-    }
-    return bool(ops[str(tag)](_value(row, field)))
+def _all_recordnos(client: IntacctClient, object: str = OBJECT) -> list[int]:
+    """Every RECORDNO, read the other way (readByQuery + readMore), as the truth."""
+    return sorted(int(r["RECORDNO"]) for r in client.iter_read_by_query(object, "", ["RECORDNO"]))
 
 
-class QueryServer:
-    """Answers ``query`` like the gateway: filter, orderby, pagesize; counts calls."""
+def _numbers(records: object) -> list[int]:
+    return [int(r["RECORDNO"]) for r in records]  # type: ignore[attr-defined]
 
-    def __init__(self, rows: list[dict[str, str]], ignore_filter: bool = False) -> None:
-        self.rows, self.ignore_filter, self.pages = rows, ignore_filter, 0
 
-    def __call__(self, call: Call) -> object:
-        self.pages += 1
-        body = call.body
-        rows = self.rows
-        flt = body.find("filter")
-        if flt is not None and not self.ignore_filter:
-            rows = [r for r in rows if _matches(flt[0], r)]
-        order = [o.findtext("field") or "" for o in body.iterfind("orderby/order")]
-        rows = sorted(rows, key=lambda r: tuple(_value(r, f) for f in order))
-        size = int(body.findtext("pagesize") or 100)
-        page = rows[:size]
-        select = [f.text for f in body.iterfind("select/field")]
-        records = [record("VENDOR", **{f: r[f] for f in select if f}) for r in page]
-        return E(
-            "data",
-            *records,
-            listtype="VENDOR",
-            totalcount=str(len(rows)),
-            offset="0",
-            count=str(len(page)),
-            numremaining=str(len(rows) - len(page)),
+def test_keyset_on_recordno_is_lazy_complete_and_ordered(
+    client: IntacctClient, emulator: InProcessEmulator
+) -> None:
+    truth = _all_recordnos(client)
+    before = emulator.emulator.stats["query"]
+    records = client.iter_query(OBJECT, ["RECORDNO"], pagesize=50)
+    assert emulator.emulator.stats["query"] == before  # nothing sent before next()
+    got = _numbers(records)
+    assert got == truth and len(truth) > 3 * 50
+
+
+def test_keyset_on_whenmodified_crosses_ties_without_loss_or_repeat(
+    client: IntacctClient,
+) -> None:
+    formatting = client.user_formatting()
+    rows = list(client.iter_query(OBJECT, FIELDS, key="WHENMODIFIED", pagesize=7))
+    keys = [(formatting.decode_timestamp(r["WHENMODIFIED"]), int(r["RECORDNO"])) for r in rows]
+    assert keys == sorted(keys)  # type: ignore[type-var]
+    assert sorted(_numbers(rows)) == _all_recordnos(client)
+    stamps = [k[0] for k in keys]
+    assert len(set(stamps)) < len(stamps)  # the seed has ties, so the tie-breaker mattered
+
+
+@pytest.mark.parametrize("date_format", ["%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y"])
+def test_whenmodified_keys_are_read_in_the_users_date_format(
+    client: IntacctClient, emulator: InProcessEmulator, date_format: str
+) -> None:
+    truth = [int(r["RECORDNO"]) for r in client.iter_query(OBJECT, FIELDS, key="WHENMODIFIED")]
+    emulator.configure_company("DEMO", date_format=date_format)
+    with IntacctClient.from_mapping(
+        emulator.config(), http_transport=emulator.transport()
+    ) as other:
+        rows = list(other.iter_query(OBJECT, FIELDS, key="WHENMODIFIED", pagesize=50))
+        assert other.user_formatting().date_format[1:] != "mdY"
+    assert _numbers(rows) == truth
+
+
+def test_page_tokens_resume_exactly_where_a_run_stopped(client: IntacctClient) -> None:
+    truth = [int(r["RECORDNO"]) for r in client.iter_query(OBJECT, FIELDS, key="WHENMODIFIED")]
+    pages = client.iter_pages(OBJECT, FIELDS, key="WHENMODIFIED", pagesize=40)
+    first = [next(pages), next(pages)]
+    assert [p.requests for p in first] == [1, 2] and not first[-1].last
+    token = str(first[-1].after)  # a run is killed here; its state holds the token
+    rest = list(client.iter_pages(OBJECT, FIELDS, key="WHENMODIFIED", after=token, pagesize=40))
+    assert rest[-1].last and rest[-1].after is not None
+    got = [n for page in first + rest for n in _numbers(page.records)]
+    assert got == truth
+
+
+def test_records_without_whenmodified_come_once_in_a_recordno_pass(
+    client: IntacctClient, emulator: InProcessEmulator
+) -> None:
+    truth = _all_recordnos(client, "VENDOR")
+    blank = truth[1::4]
+    with emulator.store.transaction() as db:
+        db.executemany(
+            'UPDATE "obj_VENDOR" SET "WHENMODIFIED" = NULL WHERE "RECORDNO" = ?',
+            [(n,) for n in blank],
         )
+    try:
+        pages = list(client.iter_pages("VENDOR", FIELDS, key="WHENMODIFIED", pagesize=5))
+        rows = [r for page in pages for r in page.records]
+        assert sorted(_numbers(rows)) == truth
+        tail = _numbers(rows)[-len(blank) :]
+        assert tail == sorted(blank) and all(r["WHENMODIFIED"] == "" for r in rows[-len(blank) :])
+        # a token from the second pass resumes there, not at the start
+        middle = next(p for p in pages if p.after is not None and p.after.unmodified)
+        resumed = client.iter_query(
+            "VENDOR", FIELDS, key="WHENMODIFIED", after=middle.after, pagesize=5
+        )
+        assert set(_numbers(resumed)) < set(blank)
+    finally:
+        emulator.configure_company("DEMO")  # no-op change; data is restored below
+        with emulator.store.transaction() as db:
+            db.executemany(
+                'UPDATE "obj_VENDOR" SET "WHENMODIFIED" = "WHENCREATED" WHERE "RECORDNO" = ?',
+                [(n,) for n in blank],
+            )
 
 
-def test_iter_query_keyset_on_recordno(client: IntacctClient, gateway: FakeGateway) -> None:
-    server = QueryServer(ROWS)
-    gateway.handlers["query"] = server  # type: ignore[assignment]
-    records = client.iter_query("VENDOR", ["VENDORID"], pagesize=10)
-    assert server.pages == 0  # lazy: nothing sent before the first next()
-    got = [r["VENDORID"] for r in records]
-    assert got == [f"V{n:03}" for n in range(1, 26)]
-    assert server.pages == 3
-    second_filter = [c for c in gateway.calls if c.name == "query"][1].body.find("filter")
-    assert second_filter is not None and second_filter[0].tag == "greaterthan"
+def test_rows_written_between_pages_shift_nothing(client: IntacctClient) -> None:
+    """An update moves a record past the bookmark (it is read again, newer); a create
+    lands at the end; nothing that was there is skipped."""
+    before = _all_recordnos(client, "CLASS")
+    pages = client.iter_pages("CLASS", ["RECORDNO", "CLASSID"], key="WHENMODIFIED", pagesize=3)
+    seen = _numbers(next(pages).records)
+    client.update("CLASS", [{"RECORDNO": seen[0], "DESCRIPTION": "touched"}])
+    (created,) = client.create("CLASS", [{"CLASSID": "PAGE-NEW", "NAME": "New"}])
+    for page in pages:
+        seen += _numbers(page.records)
+    assert set(before) <= set(seen)
+    assert int(created.records[0]["RECORDNO"]) in seen
+    assert seen.count(seen[0]) == 2  # the updated record came back with its new time
+    client.delete("CLASS", [created.records[0]["RECORDNO"]])
 
 
-def test_iter_query_keyset_on_whenmodified_with_tiebreak(
+def test_a_bad_key_or_token_is_an_intacct_error(client: IntacctClient) -> None:
+    with pytest.raises(RequestBuildError, match="key"):
+        client.iter_query(OBJECT, FIELDS, key="WHENCREATED")
+    with pytest.raises(PaginationError, match="not a page token"):
+        list(client.iter_pages(OBJECT, FIELDS, after="{nonsense"))
+    token = PageToken("RECORDNO", 10)
+    with pytest.raises(PaginationError, match="RECORDNO pager, not a WHENMODIFIED"):
+        list(client.iter_pages(OBJECT, FIELDS, key="WHENMODIFIED", after=token))
+
+
+def test_token_round_trip_keeps_utc() -> None:
+    token = PageToken("WHENMODIFIED", 12, datetime(2025, 9, 15, 19, 52, 17, tzinfo=UTC))
+    assert PageToken.parse(str(token)) == token
+
+
+# -- scripted misbehaviour (the fake gateway serves canned answers) --------------------
+
+
+def _page(*rows: dict[str, str], remaining: int = 0) -> object:
+    return E(
+        "data",
+        *(record("VENDOR", **row) for row in rows),
+        listtype="VENDOR",
+        count=str(len(rows)),
+        numremaining=str(remaining),
+    )
+
+
+def test_a_server_that_ignores_the_keyset_filter_is_caught(gateway: FakeGateway) -> None:
+    rows = [{"RECORDNO": str(n)} for n in (1, 2)]
+    gateway.handlers["query"] = lambda call: _page(*rows, remaining=5)  # type: ignore[assignment]
+    client = IntacctClient.from_mapping(BASE_CONFIG, http_transport=gateway.transport())
+    with client, pytest.raises(PaginationError, match="backwards or repeated"):
+        list(client.iter_query("VENDOR", ["RECORDNO"], pagesize=2))
+
+
+def test_a_garbage_whenmodified_names_record_value_and_format(gateway: FakeGateway) -> None:
+    gateway.handlers["query"] = lambda call: _page(  # type: ignore[assignment]
+        {"RECORDNO": "4", "WHENMODIFIED": "31/31/2025 99:00:00"}
+    )
+    formatting = UserFormatting("/mdY")
+    with (
+        IntacctClient.from_mapping(
+            BASE_CONFIG, http_transport=gateway.transport(), formatting=formatting
+        ) as client,
+        pytest.raises(PaginationError, match=r"RECORDNO 4.*31/31/2025.*MM/DD/YYYY"),
+    ):
+        list(client.iter_query("VENDOR", ["RECORDNO"], key="WHENMODIFIED"))
+
+
+def test_iter_read_by_query_follows_readmore_and_detects_a_stuck_cursor(
     client: IntacctClient, gateway: FakeGateway
 ) -> None:
-    gateway.handlers["query"] = QueryServer(ROWS)  # type: ignore[assignment]
-    got = list(client.iter_query("VENDOR", ["VENDORID"], key="WHENMODIFIED", pagesize=4))
-    expected = sorted(ROWS, key=lambda r: (_value(r, "WHENMODIFIED"), int(r["RECORDNO"])))
-    assert [r["RECORDNO"] for r in got] == [r["RECORDNO"] for r in expected]
-    assert len({r["RECORDNO"] for r in got}) == 25
+    truth = _all_recordnos(client)
+    got = sorted(_numbers(client.iter_read_by_query(OBJECT, "", ["RECORDNO"], pagesize=100)))
+    assert got == truth
+
+    stuck = E("data", record("vendor", RECORDNO="1"), numremaining="5", resultId="R1")
+    gateway.handlers.update(readByQuery=lambda c: stuck, readMore=lambda c: stuck)  # type: ignore[dict-item]
+    fake = IntacctClient.from_mapping(BASE_CONFIG, http_transport=gateway.transport())
+    with fake, pytest.raises(PaginationError, match="did not advance"):
+        list(fake.iter_read_by_query("VENDOR", pagesize=1))
 
 
-def test_iter_query_detects_a_loop(client: IntacctClient, gateway: FakeGateway) -> None:
-    gateway.handlers["query"] = QueryServer(ROWS, ignore_filter=True)  # type: ignore[assignment]
-    with pytest.raises(PaginationError, match="backwards or repeated"):
-        list(client.iter_query("VENDOR", ["VENDORID"], pagesize=10))
-
-
-class ReadByQueryServer:
-    """Server-side cursors: readByQuery opens one, readMore continues it."""
-
-    def __init__(self, rows: list[dict[str, str]], stuck: bool = False) -> None:
-        self.rows, self.stuck, self.cursors = rows, stuck, {}  # type: dict[str, int]
-
-    def page(self, result_id: str, position: int, size: int) -> object:
-        page = self.rows[position : position + size]
-        if not self.stuck:
-            self.cursors[result_id] = position + len(page)
-        remaining = len(self.rows) - self.cursors[result_id]
-        return E(
-            "data",
-            *(record("vendor", **r) for r in page),
-            listtype="vendor",
-            count=str(len(page)),
-            totalcount=str(len(self.rows)),
-            numremaining=str(remaining),
-            resultId=result_id if remaining else "",
-        )
-
-    def read_by_query(self, call: Call) -> object:
-        self.size = int(call.body.findtext("pagesize") or 100)
-        self.cursors["R1@x-"] = 0
-        return self.page("R1@x-", 0, self.size)
-
-    def read_more(self, call: Call) -> object:
-        rid = call.body.findtext("resultId") or ""
-        if rid not in self.cursors:
-            return "readMore failed"
-        return self.page(rid, self.cursors[rid], self.size)
-
-
-def test_iter_read_by_query_follows_readmore(client: IntacctClient, gateway: FakeGateway) -> None:
-    server = ReadByQueryServer(ROWS)
-    gateway.handlers.update(
-        readByQuery=server.read_by_query,  # type: ignore[dict-item]
-        readMore=server.read_more,
-    )
-    got = [r["RECORDNO"] for r in client.iter_read_by_query("VENDOR", "STATUS = 'T'", pagesize=10)]
-    assert got == [str(n) for n in range(1, 26)]
-    more = [c for c in gateway.calls if c.name == "readMore"]
-    assert [c.body.findtext("resultId") for c in more] == ["R1@x-", "R1@x-"]
-
-
-def test_iter_read_by_query_detects_a_stuck_cursor(
-    client: IntacctClient, gateway: FakeGateway
-) -> None:
-    server = ReadByQueryServer(ROWS, stuck=True)
-    gateway.handlers.update(
-        readByQuery=server.read_by_query,  # type: ignore[dict-item]
-        readMore=server.read_more,
-    )
-    with pytest.raises(PaginationError, match="did not advance"):
-        list(client.iter_read_by_query("VENDOR", pagesize=10))
-
-
-def test_expired_result_id_is_not_found(client: IntacctClient, gateway: FakeGateway) -> None:
-    server = ReadByQueryServer(ROWS)
-
-    gateway.handlers.update(
-        readByQuery=server.read_by_query,  # type: ignore[dict-item]
-        readMore=lambda call: "Attempt to readMore with an invalid or expired resultId: R1@x-",
-    )
-    with pytest.raises(NotFoundError, match="expired resultId"):
-        list(client.iter_read_by_query("VENDOR", pagesize=10))
+def test_expired_result_id_is_not_found(client: IntacctClient, emulator: InProcessEmulator) -> None:
+    ttl = emulator.store.cursor_ttl_s
+    emulator.store.cursor_ttl_s = 0.0
+    try:
+        with pytest.raises(NotFoundError):
+            list(client.iter_read_by_query(OBJECT, "", ["RECORDNO"], pagesize=100))
+    finally:
+        emulator.store.cursor_ttl_s = ttl

@@ -14,9 +14,11 @@ from intacct.emulator.server import EmulatorServer
 from intacct.errors import (
     AlreadyAppliedError,
     DuplicateError,
+    GatewayError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
+    WriteError,
 )
 from intacct.protocol.classify import error_for_result
 
@@ -150,17 +152,27 @@ def test_create_update_delete_with_audit(connect: Connect) -> None:
     assert sorted(r["ACCESSMODE"] for r in history.records) == ["Create", "Delete", "Modify"]
 
 
+def _failure(write: Callable[[], object]) -> GatewayError:
+    with pytest.raises(WriteError) as info:
+        write()
+    (error,) = info.value.failures.values()
+    return error
+
+
 def test_write_errors(connect: Connect) -> None:
     client = connect()
     client.create("CLASS", [{"CLASSID": "EMU-DUP", "NAME": "First"}])
-    (dup,) = client.create("CLASS", [{"CLASSID": "EMU-DUP", "NAME": "Second"}])
-    assert isinstance(error_for_result(dup), DuplicateError)
-    (missing,) = client.create("CLASS", [{"NAME": "no id"}])
-    assert isinstance(error_for_result(missing), ValidationError)
-    with pytest.raises(NotFoundError, match="Cannot find class with key '999999'"):
-        client.delete("CLASS", [999999])
-    (bad,) = client.update("CLASS", [{"RECORDNO": 999999, "NAME": "x"}])
-    assert isinstance(error_for_result(bad), NotFoundError)
+    dup = _failure(lambda: client.create("CLASS", [{"CLASSID": "EMU-DUP", "NAME": "Second"}]))
+    assert isinstance(dup, DuplicateError)
+    assert isinstance(
+        _failure(lambda: client.create("CLASS", [{"NAME": "no id"}])), ValidationError
+    )
+    missing = _failure(lambda: client.delete("CLASS", [999999]))
+    assert isinstance(missing, NotFoundError) and "Cannot find class with key '999999'" in str(
+        missing
+    )
+    bad = _failure(lambda: client.update("CLASS", [{"RECORDNO": 999999, "NAME": "x"}]))
+    assert isinstance(bad, NotFoundError)
 
 
 def test_partial_create_without_transaction(connect: Connect) -> None:
