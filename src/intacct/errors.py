@@ -150,7 +150,16 @@ class AmbiguousWriteError(TransportError):
     """A write went out and its answer was lost (HTTP 524, a timeout, a dropped
     connection), so it may have been applied. Look the record up before sending it
     again, or resend it with the same control id and ``uniqueid``, which the gateway
-    refuses if it ran. The original error is ``__cause__``."""
+    refuses if it ran. The original error is ``__cause__``; ``http_status`` is its."""
+
+    def __init__(self, cause: Exception) -> None:
+        Exception.__init__(
+            self,
+            f"the write may have been applied ({cause}); look the records up before "
+            "sending them again, or resend them with the same control ids",
+        )
+        self.http_status = getattr(cause, "http_status", None)
+        self.excerpt = None
 
 
 class GatewayError(IntacctError):

@@ -172,11 +172,7 @@ class Requestor:
         """The error to raise when retries end: a lost answer to a write says so."""
         truncated = isinstance(error, ResponseFormatError) and (error.http_status or 200) < 400
         if send.writes and (ambiguous(error) or truncated):
-            return AmbiguousWriteError(
-                f"the write may have been applied ({error}); look the records up "
-                "before sending them again, or resend them with the same control ids",
-                http_status=error.http_status,
-            )
+            return AmbiguousWriteError(error)
         return error
 
     def _interpret(self, answer: HttpAnswer, send: Send, sessionid: str | None) -> Answer:

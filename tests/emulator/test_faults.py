@@ -12,7 +12,12 @@ import pytest
 from intacct import IntacctClient, is_applied
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from intacct.errors import ResponseFormatError, ThrottledError, UnavailableError
+from intacct.errors import (
+    AmbiguousWriteError,
+    ResponseFormatError,
+    ThrottledError,
+    UnavailableError,
+)
 from intacct.retry import ExponentialBackoff, RetryPolicy
 
 from .conftest import envelope
@@ -102,8 +107,9 @@ def test_524_after_a_create_is_not_replayed_without_idempotency(
         retry=RetryPolicy(max_attempts=4, sleep=lambda s: None),
     )
     faults("status=524,function=create,times=1")
-    with pytest.raises(ResponseFormatError):
+    with pytest.raises(AmbiguousWriteError, match="may have been applied") as info:
         plain.create("CLASS", [{"CLASSID": "F-524", "NAME": "once"}])
+    assert isinstance(info.value.__cause__, ResponseFormatError)
     plain.close()
     client = connect()
     assert len(client.read_by_name("CLASS", ["F-524"])) == 1  # applied once, not twice
