@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -13,8 +15,7 @@ from lxml import etree
 from intacct import IntacctClient, fn, q
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from intacct.errors import NotFoundError, PermissionDeniedError, ValidationError
-from intacct.protocol.classify import error_for_result
+from intacct.errors import NotFoundError, PermissionDeniedError, ValidationError, WriteError
 
 Connect = Callable[..., IntacctClient]
 
@@ -63,13 +64,16 @@ def test_company_date_format_and_timezone(own_server: EmulatorServer) -> None:
     )
     assert answer.status_code == 200, answer.text
     with _client(own_server) as client:
-        (prefs,) = client.read_user_formatting()
-        assert prefs["dateformat"] == "dd/mm/yyyy" and prefs["timezone"] == "Europe/London"
+        (prefs,) = client.call(fn.ReadUserFormatting()).records
+        london = datetime.now(ZoneInfo("Europe/London")).strftime("%z")
+        assert prefs["dateformat"] == "/dmY" and prefs["gmtoffset"] == f"{london[:3]}:{london[3:]}"
         batch = client.query("GLBATCH", ["BATCH_DATE"], pagesize=1).records[0]
         day, month, _ = batch["BATCH_DATE"].split("/")
         assert int(month) <= 12 and len(day) == 2
     bad = httpx.post(control(own_server, "companies/DEMO"), json={"date_format": "%Q"})
     assert bad.status_code == 400
+    bad = httpx.post(control(own_server, "companies/DEMO"), json={"timezone": "Nowhere/Zone"})
+    assert bad.status_code == 400 and "IANA" in bad.json()["error"]
     assert httpx.post(control(own_server, "companies/NOPE"), json={}).status_code == 400
 
 
@@ -156,10 +160,11 @@ def _raw_function(tag: str) -> fn.Function:
 
 def test_restricted_user_cannot_write_ap(connect: Connect) -> None:
     client = connect(user_id="demo_restricted")
-    (result,) = client.create(
-        "VENDOR", [{"VENDORID": "R-1", "NAME": "no", "DISPLAYCONTACT": {"CONTACTNAME": "no"}}]
-    )
-    assert isinstance(error_for_result(result), PermissionDeniedError)
+    with pytest.raises(WriteError) as info:
+        client.create(
+            "VENDOR", [{"VENDORID": "R-1", "NAME": "no", "DISPLAYCONTACT": {"CONTACTNAME": "no"}}]
+        )
+    assert isinstance(info.value.failures[0], PermissionDeniedError)
     assert client.query("CLASS", ["RECORDNO"], filter=q.isnotnull("CLASSID"), pagesize=1).ok
 
 

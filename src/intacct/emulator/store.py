@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
 from intacct.emulator.errors import duplicate, missing_required, not_found
-from intacct.emulator.values import to_db
+from intacct.emulator.values import to_db, wall_clock
 
 __all__ = ["Company", "Cursor", "Scope", "Session", "Store", "User"]
 
@@ -247,7 +247,9 @@ class Store:
                 )
 
     def configure_company(self, company_id: str, **changes: Any) -> Company:
-        """Change date format, time zone or session length of a company."""
+        """Change date format, time zone or session length of a company. Stored times are
+        wall-clock times: a new time zone applies to records written from then on, the
+        stored ones (the seed's history included) keep the times they show."""
         current = self.company(company_id)
         if current is None:
             raise ValueError(f"no company {company_id!r}")
@@ -257,6 +259,8 @@ class Store:
             raise ValueError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         if "date_format" in changes and changes["date_format"] not in DATE_FORMATS:
             raise ValueError(f"date_format must be one of {DATE_FORMATS}")
+        if "timezone" in changes:
+            _check_zone(changes["timezone"])
         if "session_minutes" in changes and not 1 <= int(changes["session_minutes"]) <= 1440:
             raise ValueError("session_minutes must be between 1 and 1440")
         updated = replace(current, **changes)
@@ -377,6 +381,12 @@ class Store:
     def user(self, company_id: str, userid: str) -> User | None:
         found = self._user_row(company_id, userid)
         return found[0] if found else None
+
+    def user_by_recordno(self, company_id: str, recordno: int) -> User | None:
+        row = self.db.execute(
+            "SELECT userid FROM users WHERE company = ? AND recordno = ?", (company_id, recordno)
+        ).fetchone()
+        return self.user(company_id, row[0]) if row else None
 
     def open_session(self, company: Company, userid: str, locationid: str) -> Session:
         session = Session(
@@ -524,6 +534,14 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------
 
+    def now(self, company_id: str) -> str:
+        """Now as stored: the company's wall-clock time. The gateway shows WHENMODIFIED in
+        the user's time zone (protocol notes, "Time zones" [O]) and the seed's times are
+        company time too, so stored text order stays time order within one zone."""
+        company = self.company(company_id)
+        stamp = wall_clock(company.timezone if company else "UTC")
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
+
     def next_recordno(self, company: str, obj: ObjectDef) -> int:
         with self.transaction() as conn:
             row = conn.execute(
@@ -544,7 +562,7 @@ class Store:
                 raise missing_required(obj.name, f.name)
         with self.transaction() as conn:
             self._check_unique(obj, scope, values, None)
-            now = _now()
+            now = self.now(scope.company)
             recordno = self.next_recordno(scope.company, obj)
             values.update(
                 RECORDNO=recordno,
@@ -574,7 +592,7 @@ class Store:
             if not current:
                 raise not_found(obj.name, str(recordno), "update")
             self._check_unique(obj, scope, values, recordno)
-            values.update(WHENMODIFIED=_now(), MODIFIEDBY=scope.user.recordno)
+            values.update(WHENMODIFIED=self.now(scope.company), MODIFIEDBY=scope.user.recordno)
             names = [n for n in values if obj.field(n) and n != "RECORDNO"]
             conn.execute(
                 f"UPDATE {_table(obj)} SET {', '.join(f'{_col(n)} = ?' for n in names)} "
@@ -638,7 +656,7 @@ class Store:
             "RECORDNO": recordno,
             "ID": str(recordno),
             "USERID": scope.user.userid,
-            "ACCESSTIME": _now(),
+            "ACCESSTIME": self.now(scope.company),
             "ACCESSMODE": mode_value,
             "SOURCE": "api",
             "OBJECTTYPE": obj.name.lower(),
@@ -664,6 +682,15 @@ def _seeded(obj: ObjectDef, name: str, row: Mapping[str, Any]) -> Any:
     return row.get(name)
 
 
-def _now() -> str:
-    # [U] company time zone: the emulator stores and prints UTC wall time.
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+def _check_zone(name: object) -> None:
+    """An IANA time zone name this machine knows; ValueError (HTTP 400) otherwise."""
+    known = False
+    if isinstance(name, str):
+        try:
+            known = ZoneInfo(name) is not None
+        except (ZoneInfoNotFoundError, ValueError):
+            known = False
+    if not known:
+        raise ValueError(
+            f"timezone must be an IANA time zone name such as 'Europe/London', not {name!r}"
+        )

@@ -3,22 +3,68 @@
 Storage: integer INTEGER, decimal TEXT, boolean INTEGER 0/1, date ``YYYY-MM-DD``,
 timestamp ``YYYY-MM-DD HH:MM:SS`` (so text order is time order), enum TEXT display
 value, absent NULL. Wire: ``MM/DD/YYYY`` and ``MM/DD/YYYY HH:MM:SS``, ``true``/``false``.
+
+Timestamps are the company's wall-clock time (no zone, as on the wire); the company's
+date format and time zone are what ``readUserFormatting`` reports (:func:`date_format_code`,
+:func:`gmt_offset`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.emulator.catalog import FieldDef
 from intacct.emulator.errors import ErrorLine, FunctionError
 
-__all__ = ["from_wire", "to_db", "to_wire", "wire_converter"]
+__all__ = [
+    "company_zone",
+    "date_format_code",
+    "from_wire",
+    "gmt_offset",
+    "to_db",
+    "to_wire",
+    "wall_clock",
+    "wire_converter",
+]
 
 _WIRE_DATE = "%m/%d/%Y"
 _WIRE_TIMESTAMP = "%m/%d/%Y %H:%M:%S"
+
+
+_DIRECTIVE = re.compile(r"%([mdYy])")
+
+
+def date_format_code(date_format: str) -> str:
+    """``readUserFormatting``'s ``dateformat``: the separator, then m, d and Y (y for a
+    two-digit year) in display order: ``%m/%d/%Y`` → ``/mdY``, ``%Y-%m-%d`` → ``-Ymd``."""
+    separator = _DIRECTIVE.sub("", date_format)[:1]
+    return separator + "".join(_DIRECTIVE.findall(date_format))
+
+
+def company_zone(name: str) -> tzinfo:
+    """The company's IANA time zone; UTC if this machine has no time zone data for it
+    (Windows without ``tzdata``), so that stamps and ``gmtoffset`` still agree."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def wall_clock(zone_name: str) -> datetime:
+    """Now, in the company's time zone."""
+    return datetime.now(company_zone(zone_name))
+
+
+def gmt_offset(moment: datetime) -> str:
+    """An aware time's offset from GMT as ``readUserFormatting`` writes it: ``-08:00``."""
+    minutes = int((moment.utcoffset() or timedelta(0)).total_seconds()) // 60
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
 
 
 def to_db(field: FieldDef, value: Any) -> Any:

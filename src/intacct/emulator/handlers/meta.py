@@ -8,7 +8,9 @@ from lxml import etree
 from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.dispatch import Ctx, Handler, Outcome
 from intacct.emulator.errors import ErrorLine, FunctionError
-from intacct.emulator.handlers.common import object_def, text_param
+from intacct.emulator.handlers.common import bad_parameter, object_def, text_param
+from intacct.emulator.store import User
+from intacct.emulator.values import date_format_code, gmt_offset, wall_clock
 
 __all__ = ["HANDLERS"]
 
@@ -146,18 +148,19 @@ def get_dimensions(ctx: Ctx) -> Outcome:
 _RIGHTS = "List|View|Add|Edit|Delete"
 
 
-def get_user_permissions(ctx: Ctx) -> Outcome:
-    userid = text_param(ctx, "userId", required=True)
+def _no_such_user(what: str, correction: str) -> FunctionError:
+    return FunctionError(ErrorLine("BL03000025", "", f"{what} does not exist.", correction))
+
+
+def _user_by_login(ctx: Ctx, userid: str) -> User:
     user = ctx.store.user(ctx.company.id, userid)
     if user is None:
-        raise FunctionError(
-            ErrorLine(
-                "BL03000025",
-                "",
-                f"Login ID {userid} does not exist.",
-                "Provide a valid USER.LOGINID value.",
-            )
-        )
+        raise _no_such_user(f"Login ID {userid}", "Provide a valid USER.LOGINID value.")
+    return user
+
+
+def get_user_permissions(ctx: Ctx) -> Outcome:
+    user = _user_by_login(ctx, text_param(ctx, "userId", required=True))
     data = etree.Element("data")
     permissions = etree.SubElement(data, "permissions")
     modules = sorted({o.module for o in ctx.store.catalog.values()} - user.denied_modules)
@@ -173,14 +176,34 @@ def get_user_permissions(ctx: Ctx) -> Outcome:
     return Outcome(data=data)
 
 
+def _formatting_user(ctx: Ctx) -> User:
+    """``<key>`` (the user's RECORDNO) or ``<userId>`` (LOGINID); neither: the caller [U]."""
+    key, userid = text_param(ctx, "key"), text_param(ctx, "userId")
+    if key and userid:
+        raise bad_parameter(ctx.fn.name, "Give key or userId, not both.")
+    if userid:
+        return _user_by_login(ctx, userid)
+    if not key:
+        return ctx.scope.user
+    numeric = key.isascii() and key.isdigit() and len(key) < 19  # fits SQLite's INTEGER
+    user = ctx.store.user_by_recordno(ctx.company.id, int(key)) if numeric else None
+    if user is None:
+        raise _no_such_user(f"User record {key}", "Provide a valid USERINFO.RECORDNO value.")
+    return user
+
+
 def read_user_formatting(ctx: Ctx) -> Outcome:
-    fmt = ctx.company.date_format.replace("%m", "mm").replace("%d", "dd").replace("%Y", "yyyy")
+    """The user's preferences; the emulator keeps them per company (date format, time
+    zone) and every user shares them. ``gmtoffset`` is the zone's offset now, the one the
+    timestamps written now carry."""
+    user = _formatting_user(ctx)
     data = etree.Element("data")
-    user = etree.SubElement(data, "userformatting")  # [U] element names
-    _leaf(user, "dateformat", fmt)
-    _leaf(user, "timezone", ctx.company.timezone)
-    _leaf(user, "numberformat", "1,000.00")
-    _leaf(user, "clock", "24")
+    box = etree.SubElement(data, "userformatting")
+    _leaf(box, "recordno", user.recordno)
+    _leaf(box, "locale", "en_US")
+    _leaf(box, "dateformat", date_format_code(ctx.company.date_format))
+    _leaf(box, "gmtoffset", gmt_offset(wall_clock(ctx.company.timezone)))
+    _leaf(box, "clock", "24")
     return Outcome(data=data)
 
 
