@@ -10,8 +10,10 @@ from intacct.client import IntacctClient, is_applied
 from intacct.config import ClientConfig
 from intacct.logging import HistoryHook, RedactingFormatter
 from intacct.metadata import FieldModel, ObjectModel
+from intacct.pagination import Page, PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
 from intacct.retry import RetryPolicy
 
@@ -21,10 +23,13 @@ __all__ = [
     "HistoryHook",
     "IntacctClient",
     "ObjectModel",
+    "Page",
+    "PageToken",
     "Record",
     "RedactingFormatter",
     "Result",
     "RetryPolicy",
+    "UserFormatting",
     "__version__",
     "errors",
     "fn",
