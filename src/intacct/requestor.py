@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from intacct.config import ClientConfig
 from intacct.errors import (
     AmbiguousWriteError,
+    ErrorDetail,
     GatewayError,
     InvalidSessionError,
     ResponseFormatError,
@@ -201,9 +202,16 @@ class Requestor:
         if got == expected:
             return
         if response.acknowledgement is not None and not got:
-            raise ResponseFormatError(
+            # Queued, not failed: re-sending would queue it again, so this is no
+            # transport error to retry but the gateway's answer.
+            detail = (
                 "the gateway acknowledged the request for offline (asynchronous) processing "
-                "and returned no results; this client sends synchronous requests only",
+                "and returned no results; this client sends synchronous requests only: check "
+                "the Web Services sender's offline processing policy"
+            )
+            raise GatewayError(
+                [ErrorDetail(None, description2=detail)],
+                level="control",
                 http_status=response.http_status,
             )
         raise ResponseFormatError(
