@@ -28,9 +28,17 @@ Semantics chosen where production is Oracle and the docs are silent (all **[U]**
   ``_`` → ``?``; a literal ``*``/``?``/``[`` is bracketed), which is exact and
   case-sensitive whatever ``PRAGMA case_sensitive_like`` says; there is no escape
   character (Oracle ``LIKE`` without ``ESCAPE``). Non-text fields are matched against
-  their text form: dates ``MM/DD/YYYY[ HH:MM:SS]``, integers in decimal, decimals as
-  stored, booleans/enums as ``T``/``F``/codes in readByQuery and ``true``/``false``/
-  display values in ``query``/``get_list``.
+  their text form: dates as the gateway writes them (``MM/DD/YYYY[ HH:MM:SS]`` in the
+  default format), integers in decimal, decimals as stored, booleans/enums as
+  ``T``/``F``/codes in readByQuery and ``true``/``false``/display values in
+  ``query``/``get_list``.
+* Date and timestamp literals are read in the company's date format (the user's
+  preference that ``readUserFormatting`` reports, ``date_format=``), the format the
+  gateway writes record dates in, with an optional `` HH:MM:SS``: the docs show only
+  MM/DD/YYYY and say the preference "is used throughout Intacct". So a value read back
+  (a keyset pager's last WHENMODIFIED) selects the right rows whatever the format, and
+  ``09/15/2025`` under DD/MM/YYYY is an invalid date. Sage's own SDKs write MM/DD/YYYY
+  whatever the user's format, so this may be wrong for non-US users.
 * ``caseinsensitive`` folds with SQLite's ``lower()``, which folds ASCII only.
 * A date literal with a time compared with a date field compares the date at midnight;
   a date-only literal compared with a timestamp field means midnight.
@@ -61,6 +69,7 @@ Errors (:class:`QueryError`; errorno / description2; wording ours unless marked 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +82,7 @@ from lxml import etree
 from intacct.emulator.catalog import FieldDef
 
 __all__ = [
+    "DEFAULT_DATE_FORMAT",
     "MAX_DEPTH",
     "MAX_IN_VALUES",
     "QueryError",
@@ -85,6 +95,8 @@ __all__ = [
     "unknown_field_error",
 ]
 
+#: Intacct's default date format (strftime), used when the caller names none.
+DEFAULT_DATE_FORMAT = "%m/%d/%Y"
 #: values in one ``in``/``notin`` (query XSD) and in one readByQuery ``IN`` list (Oracle).
 MAX_IN_VALUES = 1000
 #: nesting of parentheses / NOT / and-or elements accepted [U]: chosen so that the SQL
@@ -259,10 +271,45 @@ class _FieldSet:
 
 
 @dataclass(frozen=True, slots=True)
+class _Dates:
+    """One strftime date format (``%d/%m/%Y``): its literals and its text form."""
+
+    pattern: re.Pattern[str]  # a date, then optionally `` HH:MM:SS``
+    expected: str  # for errors: "a date MM/DD/YYYY or a date and time ..."
+    parts: tuple[str, ...]  # in display order: "m", "d", "Y" or a separator
+
+
+_FORMAT_PIECE = re.compile(r"%[mdY]|[^%]")
+_PIECE_PATTERNS = {"m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})", "Y": r"(?P<Y>\d{4})"}
+_PIECE_SHOWN = {"m": "MM", "d": "DD", "Y": "YYYY"}
+_TIME_PATTERN = r"(?: +(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2}))?"
+
+
+@functools.cache
+def _dates(date_format: str) -> _Dates:
+    pieces = _FORMAT_PIECE.findall(date_format)
+    directives = sorted(p for p in pieces if p.startswith("%"))
+    if "".join(pieces) != date_format or directives != ["%Y", "%d", "%m"]:
+        raise ValueError(f"not a date format of %m, %d and %Y: {date_format!r}")
+    parts = tuple(p.removeprefix("%") if p.startswith("%") else p for p in pieces)
+    body = "".join(_PIECE_PATTERNS.get(p) or re.escape(p) for p in parts)
+    shown = "".join(_PIECE_SHOWN.get(p, p) for p in parts)
+    return _Dates(
+        re.compile(body + _TIME_PATTERN, re.ASCII),
+        f"a date {shown} or a date and time {shown} HH:MM:SS",
+        parts,
+    )
+
+
+_DEFAULT_DATES = _dates(DEFAULT_DATE_FORMAT)
+
+
+@dataclass(frozen=True, slots=True)
 class _Ctx:
     fields: _FieldSet
     codes: bool  # readByQuery: enums and booleans are compared by their stored codes
     ci: bool = False  # query options/caseinsensitive
+    dates: _Dates = _DEFAULT_DATES
 
 
 # --- literals and their conversion to stored values --------------------------------------
@@ -278,10 +325,8 @@ _Convert = Callable[[_Lit], object]
 _TextConvert = Callable[[str], object]
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
-_WHEN = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: +(\d{1,2}):(\d{2}):(\d{2}))?", re.ASCII)
 _INT64 = range(-(2**63), 2**63)
 _BOOLS = {"t": 1, "true": 1, "f": 0, "false": 0}
-_DATE_FORMATS = "a date MM/DD/YYYY or a date and time MM/DD/YYYY HH:MM:SS"
 
 
 def _number(key: str, lit: _Lit, *, integer: bool) -> int | float:
@@ -294,18 +339,19 @@ def _number(key: str, lit: _Lit, *, integer: bool) -> int | float:
     return float(value)
 
 
-def _when(key: str, lit: _Lit) -> tuple[datetime, bool]:
-    """A ``MM/DD/YYYY[ HH:MM:SS]`` literal and whether it had a time."""
-    match = None if lit.number else _WHEN.fullmatch(lit.text.strip())
+def _when(key: str, lit: _Lit, dates: _Dates) -> tuple[datetime, bool]:
+    """A date[ HH:MM:SS] literal in the company's date format and whether it had a time."""
+    match = None if lit.number else dates.pattern.fullmatch(lit.text.strip())
     if match is None:
-        raise _value_error(key, lit.text, _DATE_FORMATS)
-    parts = [int(p) for p in match.groups(default="0")]
-    month, day, year, hour, minute, second = parts
+        raise _value_error(key, lit.text, dates.expected)
+    year, month, day, hour, minute, second = (
+        int(match.group(name) or 0) for name in ("Y", "m", "d", "H", "M", "S")
+    )
     try:
         value = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - wall time
     except ValueError:
-        raise _value_error(key, lit.text, _DATE_FORMATS) from None
-    return value, match.group(4) is not None
+        raise _value_error(key, lit.text, dates.expected) from None
+    return value, match.group("H") is not None
 
 
 def _bool(key: str, lit: _Lit) -> int:
@@ -343,10 +389,23 @@ def _code_view(key: str, field: FieldDef) -> _Sql:
     return _Sql(f"(CASE {_ident(key)} {whens} END)", tuple(v for p in pairs for v in p))
 
 
+_STORED_PIECES = {"Y": (1, 4), "m": (6, 2), "d": (9, 2)}  # in the ISO storage form
+
+
+def _shown_date(col: str, dates: _Dates) -> _Sql:
+    """A stored date as the gateway writes it; separators are parameters like values."""
+    texts = [
+        f"substr({col}, {_STORED_PIECES[p][0]}, {_STORED_PIECES[p][1]})"
+        if p in _STORED_PIECES
+        else "?"
+        for p in dates.parts
+    ]
+    return _Sql(" || ".join(texts), tuple(p for p in dates.parts if p not in _STORED_PIECES))
+
+
 def _text_view(ctx: _Ctx, key: str, field: FieldDef) -> _Sql:
     """A column as the text LIKE matches: how the gateway shows the value."""
     col = _ident(key)
-    us_date = f"substr({col}, 6, 2) || '/' || substr({col}, 9, 2) || '/' || substr({col}, 1, 4)"
     if field.type == "integer":
         return _Sql(f"CAST({col} AS TEXT)")
     if field.type == "boolean":
@@ -355,9 +414,11 @@ def _text_view(ctx: _Ctx, key: str, field: FieldDef) -> _Sql:
     if field.type == "enum" and ctx.codes:
         return _code_view(key, field)
     if field.type == "date":
-        return _Sql(f"({us_date})")
+        shown = _shown_date(col, ctx.dates)
+        return _Sql(f"({shown.text})", shown.params)
     if field.type == "timestamp":
-        return _Sql(f"({us_date} || substr({col}, 11))")
+        shown = _shown_date(col, ctx.dates)
+        return _Sql(f"({shown.text} || substr({col}, 11))", shown.params)
     return _Sql(col)
 
 
@@ -382,7 +443,7 @@ def _operand(ctx: _Ctx, key: str, field: FieldDef, op: str, lits: Sequence[_Lit]
     if kind == "boolean":
         return _Operand(col, tuple(_nullable(lit, lambda x: _bool(key, x)) for lit in lits))
     if kind in ("date", "timestamp"):
-        return _when_operand(key, field, lits)
+        return _when_operand(ctx, key, field, lits)
     if kind == "enum":
         if ctx.codes and op in _ORDERING:
             return _Operand(_code_view(key, field), _texts(lits, lambda t: _enum_code(field, t)))
@@ -405,8 +466,8 @@ def _texts(lits: Sequence[_Lit], convert: _TextConvert) -> tuple[object, ...]:
     return tuple(None if lit.text == "" else convert(lit.text) for lit in lits)
 
 
-def _when_operand(key: str, field: FieldDef, lits: Sequence[_Lit]) -> _Operand:
-    parsed = [None if lit.text == "" else _when(key, lit) for lit in lits]
+def _when_operand(ctx: _Ctx, key: str, field: FieldDef, lits: Sequence[_Lit]) -> _Operand:
+    parsed = [None if lit.text == "" else _when(key, lit, ctx.dates) for lit in lits]
     timed = field.type == "timestamp" or any(p is not None and p[1] for p in parsed)
     col = _Sql(_ident(key))
     if timed and field.type == "date":
@@ -711,17 +772,22 @@ class _Parser:
 
 
 def translate_readbyquery(
-    text: str, fields: Mapping[str, FieldDef], *, object_name: str = ""
+    text: str,
+    fields: Mapping[str, FieldDef],
+    *,
+    object_name: str = "",
+    date_format: str = DEFAULT_DATE_FORMAT,
 ) -> Translated:
     """A readByQuery ``<query>`` string as SQL; empty text selects everything (``1=1``).
 
     ``rownum`` conditions (``rownum < 5``) become :attr:`Translated.limit`; they must be
-    top-level AND conditions [U]. ``object_name`` only appears in error texts.
+    top-level AND conditions [U]. ``object_name`` only appears in error texts; dates are
+    read in ``date_format`` (strftime, the company's).
     """
     if not text.strip():
         return Translated(_TRUE_SQL.text, [], None)
     node = _Parser(text).parse()
-    ctx = _Ctx(_FieldSet(fields, object_name, dotted=False), codes=True)
+    ctx = _Ctx(_FieldSet(fields, object_name, dotted=False), codes=True, dates=_dates(date_format))
     limit: int | None = None
     parts: list[_Sql] = []
     for conjunct in _conjuncts(node):
@@ -840,13 +906,20 @@ def translate_filter(
     *,
     caseinsensitive: bool = False,
     object_name: str = "",
+    date_format: str = DEFAULT_DATE_FORMAT,
 ) -> tuple[str, list[object]]:
     """The query function's ``<filter>`` as SQL and parameters.
 
     Dotted names (``VENDOR.CREDITLIMIT``) are accepted only as keys of ``fields``.
-    ``caseinsensitive`` (``options/caseinsensitive``) folds text and enum comparisons.
+    ``caseinsensitive`` (``options/caseinsensitive``) folds text and enum comparisons;
+    dates are read in ``date_format`` (strftime, the company's).
     """
-    ctx = _Ctx(_FieldSet(fields, object_name, dotted=True), codes=False, ci=caseinsensitive)
+    ctx = _Ctx(
+        _FieldSet(fields, object_name, dotted=True),
+        codes=False,
+        ci=caseinsensitive,
+        dates=_dates(date_format),
+    )
     sql = _filter_node(ctx, _only_child(filter_element, "condition"), 1)
     ctx.fields.check()
     return sql.text, list(sql.params)
@@ -934,14 +1007,18 @@ _GET_LIST_OPS = {
 
 
 def translate_get_list_filter(
-    filter_element: etree._Element, fields: Mapping[str, FieldDef], *, object_name: str = ""
+    filter_element: etree._Element,
+    fields: Mapping[str, FieldDef],
+    *,
+    object_name: str = "",
+    date_format: str = DEFAULT_DATE_FORMAT,
 ) -> tuple[str, list[object]]:
     """2.1 ``get_list``'s ``<filter>``: one ``expression`` or ``logical`` (nestable).
 
     Field names (lower-case in 2.1) are matched case-insensitively; values are written
-    as in 3.0 (``MM/DD/YYYY``, ``true``/``false``, enum display values).
+    as in 3.0 (dates in ``date_format``, ``true``/``false``, enum display values).
     """
-    ctx = _Ctx(_FieldSet(fields, object_name, dotted=False), codes=False)
+    ctx = _Ctx(_FieldSet(fields, object_name, dotted=False), codes=False, dates=_dates(date_format))
     sql = _get_list_node(ctx, _only_child(filter_element, "expression or logical"), 1)
     ctx.fields.check()
     return sql.text, list(sql.params)

@@ -136,7 +136,12 @@ def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:
 
 
 def from_wire(obj: str, field: FieldDef, text: str) -> Any:
-    """A value sent by a client, validated and in storage form (FunctionError if bad)."""
+    """A value sent by a client, validated and in storage form (FunctionError if bad).
+
+    [U] Written dates are read as MM/DD/YYYY whatever the company's date format (filter
+    literals follow the format, see querylang): Sage's SDKs write payload dates that way
+    for every user, and a non-US payload would be refused here rather than misread.
+    """
     if text == "":
         return None
     kind = field.type

@@ -170,7 +170,9 @@ def get_list(ctx: Ctx) -> Outcome:
     try:
         flt = ctx.fn.body.find("filter")
         if flt is not None:
-            where, params = querylang.translate_get_list_filter(flt, fields, object_name=obj.name)
+            where, params = querylang.translate_get_list_filter(
+                flt, fields, object_name=obj.name, date_format=ctx.company.date_format
+            )
     except querylang.QueryError as exc:
         raise FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction)) from None
     sorts = [(s.text or "").strip().upper() for s in ctx.fn.body.iterfind("sorts/sortfield")]

@@ -40,9 +40,14 @@ def _query_error(exc: querylang.QueryError) -> FunctionError:
     return FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction))
 
 
-def _rbq_where(text: str, obj: ObjectDef) -> querylang.Translated:
+def _rbq_where(ctx: Ctx, obj: ObjectDef) -> querylang.Translated:
     try:
-        return querylang.translate_readbyquery(text, obj.fields_by_name, object_name=obj.name)
+        return querylang.translate_readbyquery(
+            text_param(ctx, "query"),
+            obj.fields_by_name,
+            object_name=obj.name,
+            date_format=ctx.company.date_format,
+        )
     except querylang.QueryError as exc:
         raise _query_error(exc) from None
 
@@ -112,7 +117,11 @@ def query(ctx: Ctx) -> Outcome:
         flt = ctx.fn.body.find("filter")
         if flt is not None:
             where, params = querylang.translate_filter(
-                flt, fields, caseinsensitive=insensitive, object_name=obj.name
+                flt,
+                fields,
+                caseinsensitive=insensitive,
+                object_name=obj.name,
+                date_format=ctx.company.date_format,
             )
         orderby = ctx.fn.body.find("orderby")
         order = (
@@ -173,7 +182,7 @@ def _fields_param(ctx: Ctx, obj: ObjectDef) -> list[str]:
 def read_by_query(ctx: Ctx) -> Outcome:
     obj = object_def(ctx, text_param(ctx, "object", required=True))
     fields = _fields_param(ctx, obj)
-    translated = _rbq_where(text_param(ctx, "query"), obj)
+    translated = _rbq_where(ctx, obj)
     where, params, limit = translated.sql, translated.params, translated.limit
     pagesize = int_param(ctx, "pagesize", 100, 1, 1000)
     total = ctx.store.count(obj, ctx.scope, where, params)
