@@ -3,20 +3,37 @@
 The transport knows nothing of XML or sessions: it POSTs bytes to a URL and returns the
 status, headers and body, or raises a :class:`~intacct.errors.TransportError` subclass
 that says whether the request could have reached the gateway.
+
+Bodies are read as a stream and gzip is inflated here, in bounded pieces, so an answer
+never costs more memory than ``max_response_bytes`` (plus one piece), however well it
+compresses: httpx would inflate a whole gzip body with no limit.
 """
 
 from __future__ import annotations
 
+import io
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 
 from intacct import errors
 from intacct._version import __version__
+from intacct.protocol.redact import excerpt
 
-__all__ = ["HttpAnswer", "Transport", "USER_AGENT"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "HttpAnswer", "Transport", "USER_AGENT"]
 
 USER_AGENT = f"intacct-connector/{__version__}"
+
+#: The largest decoded answer read (256 MiB): far above a 2000-record page of wide
+#: records, far below what would exhaust a small machine.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+# Most bytes one inflate step may produce: the memory beyond the cap a bomb can cost.
+_PIECE = 1 << 20
+_GZIP = 16 + zlib.MAX_WBITS  # zlib's window with a gzip header and trailer
+_GZIP_NAMES = frozenset({"gzip", "x-gzip"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +53,24 @@ class HttpAnswer:
 
 
 class Transport:
-    """POST XML documents; ``timeout_s`` bounds every read, connect is capped at 30 s."""
+    """POST XML documents; ``timeout_s`` bounds every read, connect is capped at 30 s.
+
+    ``max_response_bytes`` caps an answer's decoded body (default 256 MiB): a longer
+    one raises :class:`~intacct.errors.ResponseFormatError` once the cap is passed,
+    before the rest is read. Ask for smaller pages (``pagesize``) or fewer fields if
+    a legitimate answer is refused, or raise the cap.
+    """
 
     def __init__(
         self,
         *,
         timeout_s: float = 300.0,
         http_transport: httpx.BaseTransport | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if max_response_bytes < 1:
+            raise ValueError(f"max_response_bytes must be positive, not {max_response_bytes}")
+        self.max_response_bytes = max_response_bytes
         self._client = httpx.Client(
             transport=http_transport,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 30.0)),
@@ -58,15 +85,112 @@ class Transport:
 
     def post(self, url: str, body: bytes) -> HttpAnswer:
         try:
-            response = self._client.post(url, content=body)
+            with self._client.stream("POST", url, content=body) as response:
+                content = _read_body(response, url, self.max_response_bytes)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise errors.ConnectError(f"cannot connect to {url}: {exc}") from exc
         except httpx.TimeoutException as exc:
             raise errors.RequestTimeoutError(f"no answer from {url} in time: {exc}") from exc
         except httpx.HTTPError as exc:
-            # Dropped connection, protocol error, bad gzip: the request may have applied.
+            # Dropped connection, protocol error: the request may have applied.
             raise errors.TransportError(f"connection to {url} failed: {exc}") from exc
-        return HttpAnswer(response.status_code, response.headers, response.content)
+        return HttpAnswer(response.status_code, response.headers, content)
 
     def close(self) -> None:
         self._client.close()
+
+
+def _read_body(response: httpx.Response, url: str, limit: int) -> bytes:
+    """The decoded body, read chunk by chunk and refused as soon as it passes ``limit``."""
+    status = response.status_code
+    try:
+        # A response made from bytes in memory (httpx.MockTransport, the in-process
+        # emulator) was read, and decoded, as it was made: nothing is left to stream.
+        content = response.content
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(content) > limit:
+            raise _too_large(status, limit, content[:800])
+        return content
+    gunzip = _gunzip_for(response, url)
+    declared = response.headers.get("content-length", "")
+    if gunzip is None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(status, limit, b"")  # refused before reading a byte of it
+    out = io.BytesIO()  # grows in place; getvalue() hands over its buffer uncopied
+    try:
+        for chunk in response.iter_raw():
+            for piece in gunzip.feed(chunk) if gunzip is not None else (chunk,):
+                if out.tell() + len(piece) > limit:
+                    raise _too_large(status, limit, out.getbuffer()[:800].tobytes())
+                out.write(piece)
+    except zlib.error as exc:
+        raise _undecodable(url, status, f"corrupt gzip data ({exc})") from None
+    if gunzip is not None and gunzip.unfinished:
+        raise _undecodable(url, status, "the gzip stream ended early")
+    return out.getvalue()
+
+
+def _gunzip_for(response: httpx.Response, url: str) -> _Gunzip | None:
+    """An inflater for a gzip body, None for an identity one; any other coding (never
+    asked for) is refused: nothing here could read it."""
+    header = response.headers.get("content-encoding", "")
+    codings = [c.strip().lower() for c in header.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in _GZIP_NAMES:
+        return _Gunzip()
+    why = f"unsupported Content-Encoding {', '.join(codings)!r}"
+    raise _undecodable(url, response.status_code, why)
+
+
+def _too_large(status: int, limit: int, head: bytes) -> errors.ResponseFormatError:
+    return errors.ResponseFormatError(
+        f"the answer exceeded {limit:,} bytes (max_response_bytes) and was not read "
+        "further; ask for fewer records per page or fewer fields, or raise the limit",
+        http_status=status,
+        excerpt=excerpt(head) if head else None,
+    )
+
+
+def _undecodable(url: str, status: int, why: str) -> errors.TransportError:
+    # No http_status on purpose: like a dropped connection, the answer is lost and the
+    # request may have been applied (retry policies read a status-less TransportError
+    # that way). The status still shows in the message.
+    return errors.TransportError(
+        f"the answer from {url} (HTTP {status}) could not be decoded: {why}; "
+        "the request may have been applied"
+    )
+
+
+class _Gunzip:
+    """Inflates a gzip body fed in chunks, in pieces of at most ``_PIECE`` bytes: zlib
+    is never asked for more at once, so no chunk can inflate past the caller's cap.
+    Several gzip members in a row (RFC 1952) are read one after the other."""
+
+    def __init__(self) -> None:
+        self._inflate = zlib.decompressobj(_GZIP)
+        self._fed = False
+
+    @property
+    def unfinished(self) -> bool:
+        """True if bytes came but the last member did not end (a cut body)."""
+        return self._fed and not self._inflate.eof
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        more = bool(data)
+        while more:
+            if self._inflate.eof:  # another member follows
+                self._inflate = zlib.decompressobj(_GZIP)
+            self._fed = True
+            piece = self._inflate.decompress(data, _PIECE)
+            if piece:
+                yield piece
+            if self._inflate.eof:
+                data = self._inflate.unused_data
+                more = bool(data)
+            else:
+                data = self._inflate.unconsumed_tail
+                # a full piece may leave output inside zlib even with all input taken
+                more = bool(data) or len(piece) == _PIECE
