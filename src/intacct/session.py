@@ -20,15 +20,29 @@ __all__ = ["Session", "SessionState", "session_from_response"]
 
 REFRESH_MARGIN = timedelta(seconds=60)
 
+# A timeout before 2000 or in the year 9999 is a placeholder ("0001-01-01T00:00:00",
+# "9999-12-31T23:59:59"), not the time a session ends, and arithmetic on it can pass
+# datetime's limits (year 1 minus a minute). Such timeouts are read as unknown.
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A naive time is taken as UTC (Intacct sends some without an offset)."""
+    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
+
 
 def _timestamp(value: str | None) -> datetime | None:
+    """A ``sessiontimeout`` as an aware time; ``None`` (unknown) if absent, unreadable
+    or absurd. Never raises."""
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = _aware(datetime.fromisoformat(value.strip()))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # comparing aware times cannot overflow (converting them to UTC can)
+    return parsed if _EARLIEST <= parsed < _LATEST else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +55,16 @@ class Session:
     expires_at: datetime | None = None
 
     def expiring(self, now: datetime) -> bool:
-        return self.expires_at is not None and now >= self.expires_at - REFRESH_MARGIN
+        """Whether the session ends within :data:`REFRESH_MARGIN` of ``now`` (a naive
+        time is UTC). An unknown end (``None``) is never expiring. Never raises."""
+        if self.expires_at is None:
+            return False
+        try:
+            # the margin is added to now, not taken from expires_at: a session built
+            # by hand may end at datetime.min, and now is never near datetime.max
+            return _aware(now) + REFRESH_MARGIN >= _aware(self.expires_at)
+        except OverflowError:  # now within a minute of datetime.max: nothing is valid
+            return True
 
 
 def _check_endpoint(endpoint: str) -> str:
