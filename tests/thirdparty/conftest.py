@@ -2,16 +2,17 @@
 
 Each test module gets its own seeded emulator (module scope), and a "truth" client —
 our own :class:`intacct.IntacctClient` — to compute what the third-party SDKs should
-have returned. See README.md in this folder for what is driven and how.
+have returned. See README.md in this folder for what is driven and how. A module whose
+SDK is not installed is skipped with the command that installs it.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
-import os
 import shutil
-import subprocess
 import sys
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,9 @@ from intacct import IntacctClient
 from intacct.emulator.server import EmulatorServer
 
 HERE = Path(__file__).resolve().parent
-INSTALL_SCRIPT = HERE / "install.sh"
+JS_DIR = HERE / "js"
+JS_SDK = "@intacct/intacct-sdk"
+INSTALL_JS = "bash tests/thirdparty/install.sh"
 
 SENDER = ("demo_sender", "demo-sender-password")
 USER = ("demo_user", "demo-user-password")
@@ -31,41 +34,71 @@ COMPANY = "DEMO"
 #: large enough that GLDETAIL (DEMO) has more rows than one readByQuery page of 1000
 SCALE = 10_000
 
-_install_attempt: subprocess.CompletedProcess[str] | None = None
+
+def _dev_pin(name: str) -> str:
+    """The version pinned (``name==X``) in pyproject's ``dev`` extra: one place to bump."""
+    project = tomllib.loads((HERE.parents[1] / "pyproject.toml").read_text())
+    for spec in project["project"]["optional-dependencies"]["dev"]:
+        if spec.startswith(f"{name}=="):
+            return str(spec.partition("==")[2])
+    raise LookupError(f"{name} is not pinned in pyproject's dev extra")
 
 
-def run_install_script() -> subprocess.CompletedProcess[str]:
-    """Run ``install.sh`` once per test session (idempotent, quick when installed) so a
-    bare ``pytest`` works on a machine where nobody ran it yet."""
-    global _install_attempt
-    if _install_attempt is None:
-        bash = shutil.which("bash")
-        if bash is None:
-            _install_attempt = subprocess.CompletedProcess([], 127, "", "bash not found")
-            return _install_attempt
-        env = {**os.environ, "PYTHON": sys.executable}
-        try:
-            _install_attempt = subprocess.run(
-                [bash, str(INSTALL_SCRIPT)],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=300,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            _install_attempt = subprocess.CompletedProcess(exc.cmd, 124, "", "timed out")
-    return _install_attempt
+#: fylein's SDK and the parser that shapes everything it returns
+FYLEIN_PINS = {name: _dev_pin(name) for name in ("sageintacctsdk", "xmltodict")}
+JS_SDK_VERSION = json.loads((JS_DIR / "package.json").read_text())["dependencies"][JS_SDK]
 
 
-def install_failure(what: str) -> str:
-    """A skip reason that says why ``what`` is missing."""
-    attempt = run_install_script()
-    tail = "\n".join((attempt.stdout + attempt.stderr).strip().splitlines()[-6:])
+def _installed(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _js_installed() -> str | None:
+    manifest = JS_DIR / "node_modules" / JS_SDK / "package.json"
+    return str(json.loads(manifest.read_text())["version"]) if manifest.is_file() else None
+
+
+def fylein_missing() -> str | None:
+    """Why fylein's SDK cannot be driven here, with the command that installs it."""
+    found = {name: _installed(name) for name in FYLEIN_PINS}
+    if found == FYLEIN_PINS:
+        return None
+    wanted = ", ".join(f"{name}=={version}" for name, version in FYLEIN_PINS.items())
+    have = ", ".join(f"{name} {version or 'none'}" for name, version in found.items())
     return (
-        f"{what} could not be installed on this machine "
-        f"(install.sh rc={attempt.returncode}): {tail}"
+        f"needs fylein's SDK ({wanted}; found {have}); "
+        f"install it with: {sys.executable} -m pip install -e '.[dev]'"
     )
+
+
+def js_sdk_missing() -> str | None:
+    """Why Sage's JS SDK cannot be driven here, with the command that installs it."""
+    if shutil.which("node") is None:
+        return f"needs node (>= 18) on PATH for Sage's JS SDK; install Node.js, then: {INSTALL_JS}"
+    found = _js_installed()
+    if found == JS_SDK_VERSION:
+        return None
+    return (
+        f"needs npm {JS_SDK}@{JS_SDK_VERSION} in tests/thirdparty/js/node_modules "
+        f"(found: {found or 'none'}); install it with: {INSTALL_JS}"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Repeat why SDK tests were skipped: ``pytest -q`` alone hides skip reasons."""
+    reasons = {
+        str(report.longrepr[2]).removeprefix("Skipped: ")
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple)
+        and (terminalreporter.config.rootpath / report.fspath).parent == HERE
+    }
+    if reasons:
+        terminalreporter.write_sep("-", "third-party SDK tests skipped")
+        for reason in sorted(reasons):
+            terminalreporter.write_line(reason)
 
 
 @pytest.fixture(scope="module")

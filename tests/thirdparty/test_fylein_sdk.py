@@ -20,7 +20,6 @@ editing its code, the harness
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from types import ModuleType
 from typing import Any
 
@@ -34,30 +33,19 @@ from .conftest import (
     SENDER,
     USER,
     connect,
-    install_failure,
+    fylein_missing,
     recordnos,
-    run_install_script,
     stats,
 )
 
-FYLEIN_VERSION = "1.28.1"
+if (missing := fylein_missing()) is not None:
+    pytest.skip(missing, allow_module_level=True)
+
 DEFAULT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
-
-
-def _version() -> str | None:
-    try:
-        return importlib.metadata.version("sageintacctsdk")
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 @pytest.fixture(scope="module")
 def fylein() -> ModuleType:
-    if _version() != FYLEIN_VERSION:
-        run_install_script()
-        importlib.invalidate_caches()
-        if _version() != FYLEIN_VERSION:
-            pytest.skip(install_failure(f"PyPI package sageintacctsdk=={FYLEIN_VERSION}"))
     return importlib.import_module("sageintacctsdk")
 
 

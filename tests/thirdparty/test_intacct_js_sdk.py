@@ -25,34 +25,20 @@ import pytest
 from intacct import IntacctClient, q
 from intacct.emulator.server import EmulatorServer
 
-from .conftest import COMPANY, HERE, SENDER, USER, install_failure, recordnos, run_install_script
+from .conftest import COMPANY, JS_DIR, SENDER, USER, js_sdk_missing, recordnos
 
-JS_DIR = HERE / "js"
+if (missing := js_sdk_missing()) is not None:
+    pytest.skip(missing, allow_module_level=True)
+
 DRIVER = JS_DIR / "driver.mjs"
-SDK_NAME = "@intacct/intacct-sdk"
-SDK_VERSION = json.loads((JS_DIR / "package.json").read_text())["dependencies"][SDK_NAME]
 EMULATOR_NAME = "emulator.intacct.com"
 
 Drive = Callable[..., Any]
 
 
-def _installed_sdk_version() -> str | None:
-    manifest = JS_DIR / "node_modules" / SDK_NAME / "package.json"
-    if not manifest.exists():
-        return None
-    return str(json.loads(manifest.read_text())["version"])
-
-
 @pytest.fixture(scope="module")
 def node() -> str:
-    found = shutil.which("node")
-    if found is None:
-        pytest.skip("node is not installed on this machine: the official JS SDK cannot run")
-    if _installed_sdk_version() != SDK_VERSION:
-        run_install_script()
-        if _installed_sdk_version() != SDK_VERSION:
-            pytest.skip(install_failure(f"npm package {SDK_NAME}@{SDK_VERSION}"))
-    return found
+    return shutil.which("node") or "node"
 
 
 def _endpoint(emulator: EmulatorServer) -> str:
