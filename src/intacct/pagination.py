@@ -6,8 +6,9 @@ on the key and a filter "key > last key seen", so inserts and deletes elsewhere 
 shift what comes next, and a :class:`PageToken` after any page resumes exactly there.
 
 WHENMODIFIED is written in the user's date format and time zone, so keys are decoded
-with the user's :class:`~intacct.protocol.formats.UserFormatting` into UTC and filter
-values are written back in it. Records with no WHENMODIFIED (real Intacct has them)
+with the user's :class:`~intacct.protocol.formats.UserFormatting` into UTC, and filter
+values are written in the format the gateway reads (MM/DD/YYYY, see that module) in the
+user's zone. Records with no WHENMODIFIED (real Intacct has them)
 cannot be ordered by it: a second pass reads them by RECORDNO, so every record comes
 exactly once.
 
@@ -184,7 +185,7 @@ class _Pager:
         )
 
     def _after(self, last: PageToken, current: _Pass) -> q.Filter:
-        """Strictly after ``last``; timestamps are written in the user's format and zone."""
+        """Strictly after ``last``; timestamps in the gateway's input format, user's zone."""
         if current.columns == ("RECORDNO",):
             return q.greaterthan("RECORDNO", last.recordno)
         assert last.modified is not None

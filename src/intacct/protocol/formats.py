@@ -6,11 +6,13 @@ then the order of ``m``, ``d`` and ``y``/``Y``: ``/mdY`` is MM/DD/YYYY, ``-Ymd``
 YYYY-MM-DD, ``.dmy`` is DD.MM.YY), ``gmtoffset`` such as ``-08:00`` (the zone of
 WHENMODIFIED/WHENCREATED, which carry none) and ``clock`` 12 or 24.
 
-[U] The docs show dates only in MM/DD/YYYY and do not say whether filter values are read
-in the user's format too. We assume they are, as everywhere else in Intacct ("this format
-is used throughout Intacct"), so a filter value is written in the same format a record
-date is read in; keyset pagers check every key against the last one, so a server that
-read them otherwise would be caught as a page that went backwards.
+[U] Which format the gateway *reads* is not documented per user. The docs give
+MM/DD/YYYY (and ``MM/DD/YYYY HH:MM:SS``) for generic functions, and Sage's official SDKs
+write every date they send, filter values included, that way for every user
+(``IaXmlWriter.intacctDateFormat``), so filter values are written in ``input_format``,
+MM/DD/YYYY unless you know better, while record dates are read in ``date_format``.
+Keyset pagers check every key against the last one, so a gateway that read filter
+values otherwise would be caught as a page that went backwards.
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ class UserFormatting:
     zone: tzinfo = UTC
     clock: int = 24
     locale: str = "en_US"
+    input_format: str = "/mdY"
 
     def __post_init__(self) -> None:
         _check_code(self.date_format)
+        _check_code(self.input_format)
         if self.clock not in (12, 24):
             raise ValueError(f"clock must be 12 or 24, got {self.clock!r}")
 
@@ -126,7 +130,9 @@ class UserFormatting:
         text = text.strip()
         if not text:
             return None
-        day_text, _, time_text = text.partition(" ")
+        words = text.split()
+        width = 3 if self.date_format[0] == " " else 1  # "DD MM YYYY" is a format too
+        day_text, time_text = " ".join(words[:width]), " ".join(words[width:])
         day = self.decode_date(day_text)
         assert day is not None
         if not time_text.strip():
@@ -160,20 +166,29 @@ class UserFormatting:
     # -- writing --------------------------------------------------------------------
 
     def format_date(self, value: date) -> str:
-        parts = {
-            "m": f"{value.month:02d}",
-            "d": f"{value.day:02d}",
-            "y": f"{value.year % 100:02d}",
-            "Y": f"{value.year:04d}",
-        }
-        return self.date_format[0].join(parts[ch] for ch in self._order)
+        """A date as the gateway reads it (``input_format``, MM/DD/YYYY by default)."""
+        return _format(value, self.input_format)
+
+    def display_date(self, value: date) -> str:
+        """A date as the gateway writes it for this user (``date_format``)."""
+        return _format(value, self.date_format)
 
     def format_datetime(self, value: datetime) -> str:
-        """``<date> HH:MM:SS`` (24 h, as the gateway reads filter values); an aware
+        """``<date> HH:MM:SS`` (24 h) as the gateway reads filter values; an aware
         datetime is first converted to the user's zone, a naive one is taken as its
         wall-clock time there."""
         wall = value.astimezone(self.zone) if value.tzinfo else value
         return f"{self.format_date(wall)} {wall.hour:02d}:{wall.minute:02d}:{wall.second:02d}"
+
+
+def _format(value: date, code: str) -> str:
+    parts = {
+        "m": f"{value.month:02d}",
+        "d": f"{value.day:02d}",
+        "y": f"{value.year % 100:02d}",
+        "Y": f"{value.year:04d}",
+    }
+    return code[0].join(parts[ch] for ch in code[1:])
 
 
 #: The documented default: MM/DD/YYYY, 24 h, UTC until the user's zone is known.
