@@ -1,19 +1,53 @@
-"""Object metadata from ``lookup`` and ``inspect``, as one field model with JSON Schema.
+"""Object metadata from ``lookup`` and ``inspect``, as one field model with JSON Schema,
+and the typed decoding of records.
 
 ``lookup`` describes a field with ``ID, LABEL, DESCRIPTION, REQUIRED, READONLY,
 DATATYPE, VALIDVALUES, ISCUSTOM`` plus ``Relationships``; ``inspect detail="1"`` with
 ``Name, dataName, externalDataName, isRequired, isReadOnly, maxLength, DisplayLabel``
-(``detail="0"`` gives names only). Both land in the same :class:`ObjectModel`. Decimal
-types are never mapped to floats: their JSON Schema is a string of a decimal number.
+(``detail="0"`` gives names only). Both land in the same :class:`ObjectModel`.
+
+Field types (:attr:`FieldModel.type`), what they come from (lookup DATATYPE; inspect
+externalDataName/dataName; any case) and what :meth:`ObjectModel.decode` makes of them:
+
+* ``integer`` — INTEGER, SEQUENCE; int, Pt_FieldInt → int. INTEGER fields can hold
+  float strings [O]: "12.0" → 12, a non-integral "12.5" → Decimal (exact, not cut).
+* ``decimal`` — DECIMAL, CURRENCY, PERCENT, NUMBER; double, Pt_FieldDouble,
+  Pt_FieldCurrency → Decimal with the digits as sent (trailing zeros kept), never float.
+* ``boolean`` — BOOLEAN; Pt_FieldBoolean → bool (true/false, T/F as readByQuery sends).
+* ``date`` — DATE; Pt_FieldDate → date, read in the user's date format.
+* ``datetime`` — TIMESTAMP, DATETIME; Pt_FieldDateTime → aware datetime in UTC, read as
+  wall-clock time in the user's zone (:meth:`UserFormatting.decode_timestamp`).
+* ``multipick`` — MULTIPICKLIST, MULTIPICK [U] → list[str], split on ``#~#``.
+* ``string`` — TEXT, ENUM and anything else → str as sent. TEXT with VALIDVALUES is an
+  enum in all but name: it stays a string, its values become the schema's ``enum``.
+
+An empty value is None whatever the type; fields the model does not know pass through
+as text. A value that does not decode is a bad server answer: ResponseFormatError naming
+the object, record, field, text and the expected form.
+
+JSON Schema: decimals are ``{"type": "string", "format": "decimal"}`` (a float would
+round amounts; a consumer that wants numbers parses the string into its own decimal
+type); dates and datetimes are strings with ``format`` ``date``/``date-time``; multi-pick
+fields are arrays of strings.
+
+[U] No capture shows how ``lookup`` names a multi-pick ("Picklist multi-select") custom
+field and the emulator has none; the DATATYPE names above are guesses, and such a field
+named otherwise decodes as one string with its ``#~#`` separators.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from decimal import Decimal
 from typing import Any
 
+from intacct.errors import ResponseFormatError
+from intacct.protocol.formats import US_FORMATTING, UserFormatting
 from intacct.protocol.response import Record
+from intacct.protocol.values import decode_bool, decode_decimal, decode_multipick
 
 __all__ = ["FieldModel", "ObjectModel", "Relationship"]
 
@@ -21,6 +55,7 @@ __all__ = ["FieldModel", "ObjectModel", "Relationship"]
 _TYPES = {
     "integer": "integer",
     "int": "integer",
+    "sequence": "integer",  # a sequence number [O]
     "pt_fieldint": "integer",
     "decimal": "decimal",
     "currency": "decimal",
@@ -36,6 +71,11 @@ _TYPES = {
     "timestamp": "datetime",
     "datetime": "datetime",
     "pt_fielddatetime": "datetime",
+    "multipicklist": "multipick",  # [U] see the module docstring
+    "multipick": "multipick",
+    "text": "string",
+    "enum": "string",
+    "string": "string",
 }
 
 _SCHEMA: dict[str, dict[str, Any]] = {
@@ -44,6 +84,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
     "boolean": {"type": ["boolean", "null"]},
     "date": {"type": ["string", "null"], "format": "date"},
     "datetime": {"type": ["string", "null"], "format": "date-time"},
+    "multipick": {"type": ["array", "null"], "items": {"type": "string"}},
     "string": {"type": ["string", "null"]},
 }
 
@@ -60,6 +101,51 @@ def _int(value: str | None) -> int | None:
     return number or None  # inspect uses 0 for "unspecified"
 
 
+# -- decoding -----------------------------------------------------------------------------
+
+#: integral values up to this many digits become int; beyond, Decimal (an exponent such
+#: as 1E+99999 must not make a huge int).
+_INT_DIGITS = 30
+
+
+def _integer(text: str, _: UserFormatting) -> int | Decimal | None:
+    number = decode_decimal(text)  # "12.0": INTEGER fields can hold float strings [O]
+    if number is None:
+        return None
+    if number == number.to_integral_value() and number.adjusted() < _INT_DIGITS:
+        return int(number)
+    return number
+
+
+_DECODERS: dict[str, Callable[[str, UserFormatting], object]] = {
+    "integer": _integer,
+    "decimal": lambda text, _: decode_decimal(text),
+    "boolean": lambda text, _: decode_bool(text),
+    "date": lambda text, fmt: fmt.decode_date(text),
+    "datetime": lambda text, fmt: fmt.decode_timestamp(text),
+    "multipick": lambda text, _: decode_multipick(text),
+    "string": lambda text, _: text,
+}
+
+
+_REASON = re.compile(r"\(([^()]*)\)$")
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _expected(kind: str, formatting: UserFormatting) -> str:
+    """What a value of ``kind`` should have looked like, for the error message."""
+    return {
+        "integer": "an integer such as 42",
+        "decimal": "a decimal number such as 1234.50",
+        "boolean": "true or false",
+        "date": f"a date in the user's format {formatting.pattern}",
+        "datetime": f"a timestamp '{formatting.pattern} HH:MM:SS'",
+    }.get(kind, kind)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldModel:
     name: str
@@ -72,6 +158,10 @@ class FieldModel:
     label: str = ""
     description: str = ""
     valid_values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in _SCHEMA:
+            raise ValueError(f"field {self.name!r}: type must be one of {sorted(_SCHEMA)}")
 
     @classmethod
     def from_lookup(cls, f: Record) -> FieldModel:
@@ -109,7 +199,9 @@ class FieldModel:
 
     def json_schema(self) -> dict[str, Any]:
         schema = dict(_SCHEMA[self.type])
-        if self.valid_values:
+        if self.valid_values and self.type == "multipick":
+            schema["items"] = {"type": "string", "enum": list(self.valid_values)}
+        elif self.valid_values:
             schema["enum"] = [*self.valid_values, None]
         if self.max_length and self.type == "string":
             schema["maxLength"] = self.max_length
@@ -177,6 +269,43 @@ class ObjectModel:
 
     def field(self, name: str) -> FieldModel:
         return self._by_name[name]
+
+    def decode(
+        self, record: Mapping[str, str], formatting: UserFormatting = US_FORMATTING
+    ) -> dict[str, object]:
+        """The record's values typed by their fields (see the module docstring).
+
+        ``formatting`` is the Web Services user's (:meth:`IntacctClient.user_formatting`):
+        dates are read in its format and timestamps in its zone. Raises
+        :class:`~intacct.errors.ResponseFormatError` for a value that does not decode.
+        """
+        out: dict[str, object] = {}
+        for name, text in record.items():
+            field = self._by_name.get(name)
+            if field is None:
+                out[name] = text
+            elif text == "":
+                out[name] = None
+            else:
+                out[name] = self._decode_value(record, field, text, formatting)
+        return out
+
+    def _decode_value(
+        self, record: Mapping[str, str], field: FieldModel, text: str, fmt: UserFormatting
+    ) -> object:
+        try:
+            return _DECODERS[field.type](text, fmt)
+        except ValueError as exc:
+            where = f"{self.name} record"
+            if record.get("RECORDNO"):
+                where += f" RECORDNO {record['RECORDNO']}"
+            # The codecs' messages repeat the text and the form; keep only their reason.
+            reason = _REASON.search(str(exc))
+            raise ResponseFormatError(
+                f"{where}, field {field.name} ({field.data_type or field.type}): "
+                f"{_shorten(text)!r} is not {_expected(field.type, fmt)}"
+                + (f" ({reason.group(1)})" if reason else "")
+            ) from None
 
     @property
     def required_fields(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -117,6 +118,82 @@ def test_lookup_model_and_schema(client: IntacctClient, gateway: FakeGateway) ->
     assert props["WHENMODIFIED"]["format"] == "date-time"
     assert props["STATUS"]["enum"] == ["active", "inactive", None]
     assert schema["required"] == ["VENDORID"]
+
+
+def _typed_field(name: str, datatype: str, *valid: str) -> object:
+    values = E("VALIDVALUES", *(E("VALIDVALUE", v) for v in valid)) if valid else None
+    return E(
+        "Field",
+        E("ID", name),
+        E("LABEL", name.title()),
+        E("DESCRIPTION", ""),
+        E("REQUIRED", "false"),
+        E("READONLY", "false"),
+        E("DATATYPE", datatype),
+        values,
+        E("ISCUSTOM", "false"),
+    )
+
+
+def _lookup_real_types(call: Call) -> object:
+    """DATATYPEs the real gateway sends besides the emulator's (protocol reference)."""
+    fields = E(
+        "Fields",
+        _typed_field("RECORDNO", "INTEGER"),
+        _typed_field("DOCNO", "SEQUENCE"),
+        _typed_field("TOTAL", "CURRENCY"),
+        _typed_field("DISCOUNT", "PERCENT"),
+        _typed_field("QTY", "NUMBER"),
+        _typed_field("STATE", "ENUM", "Draft", "Posted"),
+        _typed_field("KIND", "TEXT", "goods", "services"),
+        _typed_field("REGIONS", "MULTIPICKLIST", "North", "South", "West"),
+        _typed_field("WHENPOSTED", "DATE"),
+        _typed_field("WHENMODIFIED", "TIMESTAMP"),
+    )
+    return E("data", E("Type", fields, Name="SODOCUMENT", DocumentType=""), count="1")
+
+
+def test_lookup_types_of_the_real_gateway(client: IntacctClient, gateway: FakeGateway) -> None:
+    gateway.handlers["lookup"] = _lookup_real_types  # type: ignore[assignment]
+    model = client.lookup("SODOCUMENT")
+    types = {f.name: f.type for f in model.fields}
+    assert types == {
+        "RECORDNO": "integer",
+        "DOCNO": "integer",
+        "TOTAL": "decimal",
+        "DISCOUNT": "decimal",
+        "QTY": "decimal",
+        "STATE": "string",
+        "KIND": "string",
+        "REGIONS": "multipick",
+        "WHENPOSTED": "date",
+        "WHENMODIFIED": "datetime",
+    }
+    props = model.to_json_schema()["properties"]
+    for name in ("TOTAL", "DISCOUNT", "QTY"):  # decimals: strings, never floats
+        assert (props[name]["type"], props[name]["format"]) == (["string", "null"], "decimal")
+    assert props["DOCNO"]["type"] == ["integer", "null"]
+    assert props["KIND"]["enum"] == ["goods", "services", None]  # TEXT + VALIDVALUES: enum
+    assert props["REGIONS"]["type"] == ["array", "null"]
+    assert props["REGIONS"]["items"] == {"type": "string", "enum": ["North", "South", "West"]}
+    decoded = model.decode(
+        {
+            "RECORDNO": "9",
+            "DOCNO": "1001",
+            "TOTAL": "250.10",
+            "DISCOUNT": "2.50",
+            "KIND": "goods",
+            "REGIONS": "North#~#West",
+        }
+    )
+    assert decoded == {
+        "RECORDNO": 9,
+        "DOCNO": 1001,
+        "TOTAL": Decimal("250.10"),
+        "DISCOUNT": Decimal("2.50"),
+        "KIND": "goods",
+        "REGIONS": ["North", "West"],
+    }
 
 
 def _inspect(call: Call) -> object:

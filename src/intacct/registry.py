@@ -1,0 +1,146 @@
+"""The company's objects and what a reader needs to know about each: an object registry.
+
+:class:`ObjectRegistry` lists the objects with one ``inspect`` of ``*`` and describes an
+object with one ``lookup`` the first time it is asked for (then from its cache; safe to
+share between threads: each object is looked up once however many threads ask). It uses
+only the client's public calls.
+
+For each object an :class:`ObjectInfo` says:
+
+* ``key_field`` — ``RECORDNO`` when the object has it (the key of ``read``/``delete``).
+* ``id_field`` — the business id ``readByName`` keys on (VENDORID, ACCOUNTNO, ...). The
+  metadata does not name it, so it is derived: the documented ids whose names follow no
+  pattern (``_KNOWN_IDS``), else a field named ``<OBJECT>ID``, else a required
+  ``NAME`` field (terms, periods, units: their name is their id [U]), else None.
+* ``replication_key`` — ``WHENMODIFIED`` when the object has it, else None.
+* ``queryable_fields`` — what ``query`` can select, by this rule: the object's own leaf
+  fields as ``lookup`` lists them, without dotted names (``DISPLAYCONTACT.EMAIL1``,
+  ``PAYTO.CONTACTNAME``). Dotted names are fields of a related or owned record: ``query``
+  refuses some of them (XL03000006 "The following fields cannot be queried" [O]) and
+  ``lookup`` does not say which, so they are left out; name them explicitly to read them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from intacct.errors import ResponseFormatError
+from intacct.metadata import ObjectModel
+from intacct.protocol import functions as fn
+from intacct.protocol.response import Record
+
+if TYPE_CHECKING:
+    from intacct.client import IntacctClient
+
+__all__ = ["ObjectInfo", "ObjectRegistry"]
+
+#: Business ids that are not ``<OBJECT>ID`` (protocol reference §8.1; used only when the
+#: object has the field). None: the object's ``<OBJECT>ID`` is not unique (a slip number).
+_KNOWN_IDS: dict[str, str | None] = {
+    "GLACCOUNT": "ACCOUNTNO",
+    "STATACCOUNT": "ACCOUNTNO",
+    "GLJOURNAL": "SYMBOL",
+    "GLBUDGETHEADER": "BUDGETID",
+    "CHECKINGACCOUNT": "BANKACCOUNTID",
+    "SAVINGSACCOUNT": "BANKACCOUNTID",
+    "CREDITCARD": "CARDID",
+    "CONTACT": "CONTACTNAME",
+    "USERINFO": "LOGINID",
+    "LOCATIONENTITY": "LOCATIONID",
+    "AUDITHISTORY": "ID",
+    "DEPOSIT": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """What a reader needs to know about one object (rules in the module docstring)."""
+
+    name: str
+    model: ObjectModel
+    key_field: str | None
+    id_field: str | None
+    replication_key: str | None
+    queryable_fields: tuple[str, ...]
+
+    @classmethod
+    def from_model(cls, model: ObjectModel) -> ObjectInfo:
+        names = {f.name for f in model.fields}
+        return cls(
+            name=model.name,
+            model=model,
+            key_field="RECORDNO" if "RECORDNO" in names else None,
+            id_field=_id_field(model),
+            replication_key="WHENMODIFIED" if "WHENMODIFIED" in names else None,
+            queryable_fields=tuple(f.name for f in model.fields if "." not in f.name),
+        )
+
+
+def _id_field(model: ObjectModel) -> str | None:
+    fields = {f.name: f for f in model.fields}
+    name = model.name.upper()
+    if name in _KNOWN_IDS:
+        known = _KNOWN_IDS[name]
+        return known if known in fields else None
+    if f"{name}ID" in fields:
+        return f"{name}ID"
+    if "NAME" in fields and fields["NAME"].required:
+        return "NAME"
+    return None
+
+
+def _object_names(records: list[Record]) -> list[str]:
+    """``<type typename="APBILL">AP Bill</type>`` elements → names."""
+    names = []
+    for record in records:
+        if record.tag != "type":
+            continue
+        name = record.attributes.get("typename", "").strip()
+        if not name:
+            raise ResponseFormatError(
+                f"inspect '*' answer: a <type> element without a typename ({record.text!r})"
+            )
+        names.append(name)
+    return names
+
+
+class ObjectRegistry:
+    """The objects of the client's company, described lazily and cached."""
+
+    def __init__(self, client: IntacctClient) -> None:
+        self._client = client
+        self._lock = threading.Lock()  # guards the caches, never held during a request
+        self._names_lock = threading.Lock()
+        self._names: list[str] | None = None
+        self._infos: dict[str, ObjectInfo] = {}
+        self._loading: dict[str, threading.Lock] = {}
+
+    def objects(self) -> list[str]:
+        """Every object's name, in the gateway's order (one ``inspect`` of ``*``)."""
+        with self._names_lock:
+            if self._names is None:
+                self._names = _object_names(self._client.call(fn.Inspect("*")).records)
+            return list(self._names)
+
+    def get(self, name: str) -> ObjectInfo:
+        """The object's description (one ``lookup`` the first time). An unknown object
+        raises the gateway's error for it (:class:`~intacct.errors.ValidationError`)."""
+        with self._lock:
+            info = self._infos.get(name)
+            if info is not None:
+                return info
+            loading = self._loading.setdefault(name, threading.Lock())
+        with loading:  # one lookup per object; other objects are looked up meanwhile
+            with self._lock:
+                info = self._infos.get(name)
+            if info is None:
+                info = ObjectInfo.from_model(self._client.lookup(name))
+                with self._lock:
+                    self._infos[name] = info
+        return info
+
+    def model(self, name: str) -> ObjectModel:
+        """The object's field model (as :meth:`get`)."""
+        return self.get(name).model
