@@ -15,6 +15,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
+from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.retry import RetryPolicy
 
 __all__ = [
@@ -22,7 +23,9 @@ __all__ = [
     "FieldModel",
     "HistoryHook",
     "IntacctClient",
+    "ObjectInfo",
     "ObjectModel",
+    "ObjectRegistry",
     "Page",
     "PageToken",
     "Record",

@@ -143,7 +143,8 @@ class RequestTimeoutError(TransportError):
 
 
 class ResponseFormatError(TransportError):
-    """The body is not an Intacct XML document (HTML error page, empty or truncated body)."""
+    """The answer cannot be read: not an Intacct XML document (HTML error page, empty,
+    truncated or oversized body), or a value in it that does not fit its declared type."""
 
 
 class AmbiguousWriteError(TransportError):
