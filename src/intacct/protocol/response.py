@@ -37,6 +37,18 @@ __all__ = [
 ]
 
 
+# csv.field_size_limit is process-wide (no reader has its own) and 128 KiB by default,
+# which a long text field of a real record can pass. Saving, raising and restoring it
+# around each parse would race with other threads reading CSV; raising it once, here,
+# cannot race. It only loosens a guard against unbounded memory per field, which the
+# transport already gives for answers (a field is never longer than its body, and the
+# body is capped by ``max_response_bytes``). 2**31 - 1: the largest value every
+# platform's C long takes.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+_TOO_DEEP = "nests objects too deeply to be records"
+
+
 class Record(Mapping[str, str]):
     """One record element: a read-only mapping of its leaf fields (tag → text).
 
@@ -253,56 +265,102 @@ def _errors(parent: etree._Element) -> list[ErrorDetail]:
     ]
 
 
-def _record(el: etree._Element) -> Record:
-    fields: dict[str, str] = {}
-    children: dict[str, list[Record]] | None = None
-    repeated: dict[str, list[str]] | None = None
-    for child in el:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        if len(child):
-            if children is None:
-                children = {}
-            children.setdefault(tag, []).append(_record(child))
-            continue
-        text = child.text or ""
-        if tag in fields:
-            if repeated is None:
-                repeated = {}
-            repeated.setdefault(tag, [fields[tag]]).append(text)
-        else:
-            fields[tag] = text
-    attributes = {str(k): str(v) for k, v in el.attrib.items()} if el.attrib else None
-    own_text = el.text if not len(el) else None
-    return Record(str(el.tag), fields, children, attributes, own_text, repeated)
+class _Reader:
+    """Turns elements into records as the parser hands them over.
 
+    A tag name read from lxml is a new ``str`` each time; every record would otherwise
+    hold its own copy of every field name, about a third of a parsed page's memory.
+    One shared ``str`` per distinct name is kept for the parse instead.
+    """
 
-def _data(el: etree._Element) -> Data:
-    records = [_record(child) for child in el if isinstance(child.tag, str)]
-    return Data(attributes={str(k): str(v) for k, v in el.attrib.items()}, records=records)
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._taken: dict[etree._Element, list[Record]] = {}
 
+    def take(self, data: etree._Element, child: etree._Element) -> None:
+        self._taken.setdefault(data, []).append(self.record(child))
 
-def _result(el: etree._Element) -> Result:
-    listtype = el.find("listtype")
-    data = el.find("data")
-    return Result(
-        status=_child_text(el, "status"),
-        function=_child_text(el, "function"),
-        controlid=_child_text(el, "controlid"),
-        listtype=(
-            ListType(
-                listtype.text or "",
-                listtype.get("start"),
-                listtype.get("end"),
-                listtype.get("total"),
-            )
-            if listtype is not None
+    def records(self, data: etree._Element) -> list[Record]:
+        """The records taken from ``data`` while parsing, then any still in the tree."""
+        records = self._taken.pop(data, [])
+        records.extend(self.record(child) for child in data if isinstance(child.tag, str))
+        return records
+
+    def record(self, el: etree._Element) -> Record:
+        names = self._names
+        fields: dict[str, str] = {}
+        children: dict[str, list[Record]] | None = None
+        repeated: dict[str, list[str]] | None = None
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            tag = names.setdefault(tag, tag)
+            if len(child):
+                if children is None:
+                    children = {}
+                children.setdefault(tag, []).append(self.record(child))
+                continue
+            text = child.text or ""
+            if tag in fields:
+                if repeated is None:
+                    repeated = {}
+                repeated.setdefault(tag, [fields[tag]]).append(text)
+            else:
+                fields[tag] = text
+        attributes = (
+            {names.setdefault(str(k), str(k)): str(v) for k, v in el.attrib.items()}
+            if el.attrib
             else None
-        ),
-        key=_child_text(el, "key"),
-        data=_data(data) if data is not None else None,
-        errors=_errors(el),
+        )
+        own_text = el.text if not len(el) else None
+        tag = str(el.tag)
+        return Record(names.setdefault(tag, tag), fields, children, attributes, own_text, repeated)
+
+    def data(self, el: etree._Element) -> Data:
+        return Data(
+            attributes={str(k): str(v) for k, v in el.attrib.items()}, records=self.records(el)
+        )
+
+    def result(self, el: etree._Element) -> Result:
+        listtype = el.find("listtype")
+        data = el.find("data")
+        return Result(
+            status=_child_text(el, "status"),
+            function=_child_text(el, "function"),
+            controlid=_child_text(el, "controlid"),
+            listtype=(
+                ListType(
+                    listtype.text or "",
+                    listtype.get("start"),
+                    listtype.get("end"),
+                    listtype.get("total"),
+                )
+                if listtype is not None
+                else None
+            ),
+            key=_child_text(el, "key"),
+            data=self.data(data) if data is not None else None,
+            errors=_errors(el),
+        )
+
+
+def _is_result_data(el: etree._Element) -> bool:
+    """Whether ``el`` is a ``<data>`` that :meth:`_Reader.result` reads: the first of a
+    ``<result>`` of the first ``<operation>`` of a ``<response>``. Only those are read
+    record by record while parsing; any other ``<data>`` stays in the tree."""
+    result = el.getparent()
+    if result is None or result.tag != "result" or result.find("data") is not el:
+        return False
+    operation = result.getparent()
+    if operation is None or operation.tag != "operation":
+        return False
+    root = operation.getparent()
+    return (
+        root is not None
+        and root.getparent() is None
+        and root.tag == "response"
+        and root.find("operation") is operation
     )
 
 
@@ -329,41 +387,56 @@ def parse_response(body: bytes, *, http_status: int = 200) -> Response:
     """Parse one gateway answer.
 
     Raises :class:`~intacct.errors.ResponseFormatError` (with the HTTP status and a short
-    redacted excerpt) when the body is not a ``<response>`` document with a control status:
-    an HTML error page, an empty or truncated body.
+    redacted excerpt) when the body is not a ``<response>`` document holding a control
+    status or results: an HTML error page, an empty or truncated body.
+
+    An answer without a control status (no ``<control>``, or one without ``<status>``)
+    that still holds ``<operation>`` results is parsed with ``control.status`` ``None``
+    (unknown): those results and their errors are what the caller can still use.
+
+    Records are built while the body is parsed and the elements they came from are
+    dropped at once, so the whole tree is never held next to the records.
     """
-    if not body.strip():
+    if not body or body.isspace():  # not body.strip(): that copies the whole body
         raise _not_xml(body, http_status, "empty response body")
+    reader = _Reader()
     try:
-        root = xml.parse(body)
+        root = xml.parse_pruned(body, "data", _is_result_data, reader.take)
     except xml.XMLSyntaxError as exc:
         raise _not_xml(body, http_status, f"response is not XML ({exc.msg})") from None
     if root.tag != "response":
         raise _not_xml(body, http_status, f"unexpected root element <{root.tag!s}>")
     control_el = root.find("control")
-    if control_el is None or control_el.find("status") is None:
-        raise _not_xml(body, http_status, "response has no control/status")
-    ack = root.find("acknowledgement")
     operation_el = root.find("operation")
+    results = list(operation_el.iterfind("result")) if operation_el is not None else []
+    if (control_el is None or control_el.find("status") is None) and not results:
+        raise _not_xml(body, http_status, "response has neither a control/status nor results")
+    ack = root.find("acknowledgement")
     operation = None
     if operation_el is not None:
         operation = Operation(
             authentication=_authentication(operation_el.find("authentication")),
             errors=_errors(operation_el),
-            results=[_result(r) for r in operation_el.iterfind("result")],
+            results=[reader.result(r) for r in results],
         )
     return Response(
-        control=Control(
-            status=_child_text(control_el, "status"),
-            senderid=_child_text(control_el, "senderid"),
-            controlid=_child_text(control_el, "controlid"),
-            uniqueid=_child_text(control_el, "uniqueid"),
-            dtdversion=_child_text(control_el, "dtdversion"),
-        ),
+        control=_control(control_el),
         errors=_errors(root),
         operation=operation,
         acknowledgement=_child_text(ack, "status") if ack is not None else None,
         http_status=http_status,
+    )
+
+
+def _control(el: etree._Element | None) -> Control:
+    if el is None:
+        return Control(status=None)
+    return Control(
+        status=_child_text(el, "status"),
+        senderid=_child_text(el, "senderid"),
+        controlid=_child_text(el, "controlid"),
+        uniqueid=_child_text(el, "uniqueid"),
+        dtdversion=_child_text(el, "dtdversion"),
     )
 
 
@@ -386,42 +459,70 @@ def _json_record(tag: str, obj: Mapping[str, Any]) -> Record:
     return Record(tag, fields, children)
 
 
-def parse_records_body(body: bytes, return_format: str, *, object_name: str = "") -> list[Record]:
+def parse_records_body(
+    body: bytes, return_format: str, *, object_name: str = "", http_status: int = 200
+) -> list[Record]:
     """Records of a ``returnformat`` json/csv answer, which carries only data, no envelope.
 
     [U] The documented JSON shape is an array of objects with string values; an object
     wrapping a single array (``{"VENDOR": [...]}``) is accepted too. CSV has a header row
     of field names. Callers check for an XML body first: failures still come as XML.
+
+    Raises :class:`~intacct.errors.ResponseFormatError` (with ``http_status`` and a short
+    redacted excerpt) for a body that is not UTF-8 or not such JSON/CSV; ``ValueError``
+    for a format other than json or csv.
     """
-    text = body.decode("utf-8-sig")
     fmt = return_format.lower()
+    if fmt not in ("json", "csv"):
+        raise ValueError(f"return format {return_format!r} has no bare-data body (json or csv)")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        why = f"is not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})"
+        raise _not_records(body, fmt, http_status, why) from None
     if fmt == "json":
-        try:
-            # numbers keep their JSON spelling ("12.50", not 12.5)
-            payload = (
-                json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
-                if text.strip()
-                else []
-            )
-        except json.JSONDecodeError as exc:
-            raise ResponseFormatError(
-                f"returnformat json answer is not JSON ({exc.msg})", excerpt=excerpt(body)
-            ) from None
-        if isinstance(payload, Mapping) and len(payload) == 1:
-            (only,) = payload.values()
-            if isinstance(only, list):  # {"VENDOR": [...]} wraps the rows; {"F": "v"} is one
-                payload = only
-        if isinstance(payload, Mapping):
-            payload = [payload]
-        if not isinstance(payload, list) or not all(isinstance(p, Mapping) for p in payload):
-            raise ResponseFormatError(
-                "returnformat json answer is not a list of objects", excerpt=excerpt(body)
-            )
+        return _json_records(body, text, object_name, http_status)
+    return _csv_records(body, text, object_name, http_status)
+
+
+def _not_records(body: bytes, fmt: str, http_status: int, why: str) -> ResponseFormatError:
+    return ResponseFormatError(
+        f"returnformat {fmt} answer {why}", http_status=http_status, excerpt=excerpt(body)
+    )
+
+
+def _json_records(body: bytes, text: str, object_name: str, http_status: int) -> list[Record]:
+    if not text or text.isspace():  # not text.strip(): that copies the whole text
+        return []
+    try:
+        # numbers keep their JSON spelling ("12.50", not 12.5)
+        payload = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        raise _not_records(body, "json", http_status, f"is not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise _not_records(body, "json", http_status, _TOO_DEEP) from None
+    if isinstance(payload, Mapping) and len(payload) == 1:
+        (only,) = payload.values()
+        if isinstance(only, list):  # {"VENDOR": [...]} wraps the rows; {"F": "v"} is one
+            payload = only
+    if isinstance(payload, Mapping):
+        payload = [payload]
+    if not isinstance(payload, list) or not all(isinstance(p, Mapping) for p in payload):
+        raise _not_records(body, "json", http_status, "is not a list of objects")
+    try:
         return [_json_record(object_name, row) for row in payload]
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+    except RecursionError:  # json nests deeper than its parser allows, we less deep
+        raise _not_records(body, "json", http_status, _TOO_DEEP) from None
+
+
+def _csv_records(body: bytes, text: str, object_name: str, http_status: int) -> list[Record]:
+    # strict: a quote left open (a cut body) or text after a closing quote is an error,
+    # not a guess at what the field held
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
         return [
             Record(object_name, {k: v or "" for k, v in row.items() if k is not None})
             for row in reader
         ]
-    raise ValueError(f"return format {return_format!r} has no bare-data body (json or csv)")
+    except csv.Error as exc:
+        raise _not_records(body, "csv", http_status, f"is not CSV ({exc})") from None
