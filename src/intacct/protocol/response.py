@@ -268,9 +268,9 @@ def _errors(parent: etree._Element) -> list[ErrorDetail]:
 class _Reader:
     """Turns elements into records as the parser hands them over.
 
-    A tag name read from lxml is a new ``str`` each time; every record would otherwise
-    hold its own copy of every field name, about a third of a parsed page's memory.
-    One shared ``str`` per distinct name is kept for the parse instead.
+    A tag name read from lxml is a new ``str`` each time: every record would hold its
+    own copy of every field name, for short values half of the records' memory. One
+    shared ``str`` per distinct name is kept for the parse instead.
     """
 
     def __init__(self) -> None:
@@ -309,9 +309,7 @@ class _Reader:
             else:
                 fields[tag] = text
         attributes = (
-            {names.setdefault(str(k), str(k)): str(v) for k, v in el.attrib.items()}
-            if el.attrib
-            else None
+            {names.setdefault(k, k): v for k, v in el.attrib.items()} if el.attrib else None
         )
         own_text = el.text if not len(el) else None
         tag = str(el.tag)
