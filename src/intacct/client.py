@@ -41,7 +41,7 @@ from intacct.protocol.response import Data, Record, Result
 from intacct.requestor import Gateway, Requestor, Send
 from intacct.retry import RetryPolicy
 from intacct.session import Session
-from intacct.transport import Transport
+from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, Transport
 
 __all__ = ["MAX_FUNCTIONS", "IntacctClient", "is_applied"]
 
@@ -112,9 +112,15 @@ class IntacctClient:
         history: HistoryHook | None = None,
         idempotent_writes: bool = True,
         formatting: UserFormatting | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        transport = Transport(
+            timeout_s=config.timeout_s,
+            http_transport=http_transport,
+            max_response_bytes=max_response_bytes,
+        )
         gateway = Gateway(
-            Transport(timeout_s=config.timeout_s, http_transport=http_transport),
+            transport,
             max_concurrency=config.max_concurrency,
             retry=retry or RetryPolicy(max_attempts=config.max_retries + 1),
             history=history,

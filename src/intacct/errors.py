@@ -11,6 +11,7 @@
     │   ├── ConnectError             the request never reached the gateway (safe to retry)
     │   ├── RequestTimeoutError      sent, no answer in time (a write may have applied)
     │   ├── ResponseFormatError      an answer that is not XML; carries status + excerpt
+    │   │   └── ResponseTooLargeError  larger than max_response_bytes: ask for less
     │   └── AmbiguousWriteError      a write was sent and its answer lost (524, timeout,
     │                                dropped connection): look the record up before resending
     └── GatewayError                 Intacct answered and said no; carries level, errors
@@ -54,6 +55,7 @@ __all__ = [
     "PermissionDeniedError",
     "RequestBuildError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "SenderError",
     "ThrottledError",
     "RequestTimeoutError",
@@ -145,6 +147,11 @@ class RequestTimeoutError(TransportError):
 class ResponseFormatError(TransportError):
     """The answer cannot be read: not an Intacct XML document (HTML error page, empty,
     truncated or oversized body), or a value in it that does not fit its declared type."""
+
+
+class ResponseTooLargeError(ResponseFormatError):
+    """The answer passed the client's ``max_response_bytes`` and was not read further:
+    ask for fewer records per page or fewer fields (sending it again would not help)."""
 
 
 class AmbiguousWriteError(TransportError):

@@ -14,6 +14,7 @@ the retry policy.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -51,6 +52,8 @@ __all__ = ["Gateway", "Requestor", "Send"]
 log = logging.getLogger("intacct.client")
 
 Answer = Response | list[Record]
+#: a json/csv answer to a returnformat request can still be an XML failure
+_XML_START = re.compile(rb"\s*<")
 
 
 class Gateway:
@@ -178,8 +181,8 @@ class Requestor:
 
     def _interpret(self, answer: HttpAnswer, send: Send, sessionid: str | None) -> Answer:
         content = answer.content
-        if send.return_format and answer.status < 400 and not content.lstrip().startswith(b"<"):
-            return parse_records_body(content, send.return_format)
+        if send.return_format and answer.status < 400 and not _XML_START.match(content):
+            return parse_records_body(content, send.return_format, http_status=answer.status)
         try:
             response = parse_response(content, http_status=answer.status)
         except ResponseFormatError:

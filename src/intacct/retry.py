@@ -25,6 +25,7 @@ from intacct.errors import (
     GatewayError,
     RequestTimeoutError,
     ResponseFormatError,
+    ResponseTooLargeError,
     ThrottledError,
     TransportError,
     UnavailableError,
@@ -102,6 +103,8 @@ def server_unavailable(attempt: Attempt) -> bool:
     a 200 whose body broke off (it may have been processed).
     """
     error = attempt.error
+    if isinstance(error, ResponseTooLargeError):  # it would be as large again
+        return False
     if not isinstance(error, UnavailableError | ResponseFormatError):
         return False
     status = _status(error)

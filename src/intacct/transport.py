@@ -145,8 +145,8 @@ def _gunzip_for(response: httpx.Response, url: str) -> _Gunzip | None:
     raise _undecodable(url, response.status_code, why)
 
 
-def _too_large(status: int, limit: int, head: bytes) -> errors.ResponseFormatError:
-    return errors.ResponseFormatError(
+def _too_large(status: int, limit: int, head: bytes) -> errors.ResponseTooLargeError:
+    return errors.ResponseTooLargeError(
         f"the answer exceeded {limit:,} bytes (max_response_bytes) and was not read "
         "further; ask for fewer records per page or fewer fields, or raise the limit",
         http_status=status,

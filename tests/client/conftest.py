@@ -41,7 +41,7 @@ def make_client(gateway: FakeGateway, sleeps: Sleeps) -> Iterator[Callable[..., 
     clients: list[IntacctClient] = []
 
     def make(retry: RetryPolicy | None = None, **overrides: Any) -> IntacctClient:
-        client_args = ("idempotent_writes", "history", "formatting")
+        client_args = ("idempotent_writes", "history", "formatting", "max_response_bytes")
         kwargs = {k: overrides.pop(k) for k in client_args if k in overrides}
         config = ClientConfig.from_mapping({**BASE_CONFIG, **overrides})
         policy = retry or RetryPolicy(

@@ -13,6 +13,7 @@ from intacct.errors import (
     ConnectError,
     RequestTimeoutError,
     ResponseFormatError,
+    ResponseTooLargeError,
     ThrottledError,
     TransportError,
     UnavailableError,
@@ -283,3 +284,14 @@ def test_policy_stops_on_non_retryable() -> None:
     with pytest.raises(RequestTimeoutError):
         policy.call(boom, idempotent=True)
     assert calls == [1] * 5
+
+
+def test_an_answer_over_the_size_cap_is_not_fetched_again(
+    make_client: Callable[..., IntacctClient], gateway: FakeGateway, sleeps: Sleeps
+) -> None:
+    client = make_client(max_response_bytes=2_000)
+    client.sign_in()
+    gateway.faults.append(once(xml_response("<response>" + "x" * 5_000 + "</response>")))
+    with pytest.raises(ResponseTooLargeError, match="exceeded 2,000 bytes"):
+        client.read_by_name("VENDOR", ["V1"])
+    assert sleeps == []

@@ -238,7 +238,8 @@ def error_for_response(
     # A missing control or authentication status (a broken answer that still holds
     # results) is unknown, not a failure: the results then speak for themselves.
     has_results = bool(response.results)
-    if not response.control.ok and not (response.control.status is None and has_results):
+    unknown = response.control.status is None and has_results and not response.errors
+    if not response.control.ok and not unknown:
         level = "control"
         errors = response.errors
     elif response.operation is not None and _auth_failed(response):
