@@ -28,17 +28,18 @@ Semantics chosen where production is Oracle and the docs are silent (all **[U]**
   ``_`` → ``?``; a literal ``*``/``?``/``[`` is bracketed), which is exact and
   case-sensitive whatever ``PRAGMA case_sensitive_like`` says; there is no escape
   character (Oracle ``LIKE`` without ``ESCAPE``). Non-text fields are matched against
-  their text form: dates as the gateway writes them (``MM/DD/YYYY[ HH:MM:SS]`` in the
-  default format), integers in decimal, decimals as stored, booleans/enums as
-  ``T``/``F``/codes in readByQuery and ``true``/``false``/display values in
-  ``query``/``get_list``.
-* Date and timestamp literals are read in the company's date format (the user's
-  preference that ``readUserFormatting`` reports, ``date_format=``), the format the
-  gateway writes record dates in, with an optional `` HH:MM:SS``: the docs show only
-  MM/DD/YYYY and say the preference "is used throughout Intacct". So a value read back
-  (a keyset pager's last WHENMODIFIED) selects the right rows whatever the format, and
-  ``09/15/2025`` under DD/MM/YYYY is an invalid date. Sage's own SDKs write MM/DD/YYYY
-  whatever the user's format, so this may be wrong for non-US users.
+  their text form: dates as the gateway writes them, in the company's date format
+  (``date_format=``, ``MM/DD/YYYY[ HH:MM:SS]`` by default), integers in decimal,
+  decimals as stored, booleans/enums as ``T``/``F``/codes in readByQuery and
+  ``true``/``false``/display values in ``query``/``get_list``.
+* Date and timestamp literals are read as ``MM/DD/YYYY`` or ``MM/DD/YYYY HH:MM:SS``
+  (the company's wall-clock time) whatever the company's display format, so
+  ``15/09/2025`` and ``2025-09-15`` are invalid dates: Sage's SDKs write every date they
+  send, filter values included, that way for every user (JS
+  ``IaXmlWriter.intacctDateFormat = "mm/dd/yyyy"``, .NET and PHP alike), and
+  developer.intacct.com/web-services/parameter-formats says dates are "typically
+  strings in the format mm/dd/yyyy". Dates come out in the display format but go in
+  as MM/DD/YYYY.
 * ``caseinsensitive`` folds with SQLite's ``lower()``, which folds ASCII only.
 * A date literal with a time compared with a date field compares the date at midnight;
   a date-only literal compared with a timestamp field means midnight.
@@ -270,38 +271,17 @@ class _FieldSet:
             raise not_queryable_error(self._blocked, self.object_name)
 
 
-@dataclass(frozen=True, slots=True)
-class _Dates:
-    """One strftime date format (``%d/%m/%Y``): its literals and its text form."""
-
-    pattern: re.Pattern[str]  # a date, then optionally `` HH:MM:SS``
-    expected: str  # for errors: "a date MM/DD/YYYY or a date and time ..."
-    parts: tuple[str, ...]  # in display order: "m", "d", "Y" or a separator
-
-
 _FORMAT_PIECE = re.compile(r"%[mdY]|[^%]")
-_PIECE_PATTERNS = {"m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})", "Y": r"(?P<Y>\d{4})"}
-_PIECE_SHOWN = {"m": "MM", "d": "DD", "Y": "YYYY"}
-_TIME_PATTERN = r"(?: +(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2}))?"
 
 
 @functools.cache
-def _dates(date_format: str) -> _Dates:
+def _date_parts(date_format: str) -> tuple[str, ...]:
+    """A strftime date format in display order: ``%d/%m/%Y`` → ``("d", "/", "m", "/", "Y")``."""
     pieces = _FORMAT_PIECE.findall(date_format)
     directives = sorted(p for p in pieces if p.startswith("%"))
     if "".join(pieces) != date_format or directives != ["%Y", "%d", "%m"]:
         raise ValueError(f"not a date format of %m, %d and %Y: {date_format!r}")
-    parts = tuple(p.removeprefix("%") if p.startswith("%") else p for p in pieces)
-    body = "".join(_PIECE_PATTERNS.get(p) or re.escape(p) for p in parts)
-    shown = "".join(_PIECE_SHOWN.get(p, p) for p in parts)
-    return _Dates(
-        re.compile(body + _TIME_PATTERN, re.ASCII),
-        f"a date {shown} or a date and time {shown} HH:MM:SS",
-        parts,
-    )
-
-
-_DEFAULT_DATES = _dates(DEFAULT_DATE_FORMAT)
+    return tuple(p.removeprefix("%") if p.startswith("%") else p for p in pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +289,7 @@ class _Ctx:
     fields: _FieldSet
     codes: bool  # readByQuery: enums and booleans are compared by their stored codes
     ci: bool = False  # query options/caseinsensitive
-    dates: _Dates = _DEFAULT_DATES
+    shown_date: tuple[str, ...] = _date_parts(DEFAULT_DATE_FORMAT)  # how LIKE sees dates
 
 
 # --- literals and their conversion to stored values --------------------------------------
@@ -325,8 +305,10 @@ _Convert = Callable[[_Lit], object]
 _TextConvert = Callable[[str], object]
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_WHEN = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: +(\d{1,2}):(\d{2}):(\d{2}))?", re.ASCII)
 _INT64 = range(-(2**63), 2**63)
 _BOOLS = {"t": 1, "true": 1, "f": 0, "false": 0}
+_DATE_FORMATS = "a date MM/DD/YYYY or a date and time MM/DD/YYYY HH:MM:SS"
 
 
 def _number(key: str, lit: _Lit, *, integer: bool) -> int | float:
@@ -339,19 +321,18 @@ def _number(key: str, lit: _Lit, *, integer: bool) -> int | float:
     return float(value)
 
 
-def _when(key: str, lit: _Lit, dates: _Dates) -> tuple[datetime, bool]:
-    """A date[ HH:MM:SS] literal in the company's date format and whether it had a time."""
-    match = None if lit.number else dates.pattern.fullmatch(lit.text.strip())
+def _when(key: str, lit: _Lit) -> tuple[datetime, bool]:
+    """A ``MM/DD/YYYY[ HH:MM:SS]`` literal (whatever the company's display format) and
+    whether it had a time."""
+    match = None if lit.number else _WHEN.fullmatch(lit.text.strip())
     if match is None:
-        raise _value_error(key, lit.text, dates.expected)
-    year, month, day, hour, minute, second = (
-        int(match.group(name) or 0) for name in ("Y", "m", "d", "H", "M", "S")
-    )
+        raise _value_error(key, lit.text, _DATE_FORMATS)
+    month, day, year, hour, minute, second = (int(p) for p in match.groups(default="0"))
     try:
         value = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - wall time
     except ValueError:
-        raise _value_error(key, lit.text, dates.expected) from None
-    return value, match.group("H") is not None
+        raise _value_error(key, lit.text, _DATE_FORMATS) from None
+    return value, match.group(4) is not None
 
 
 def _bool(key: str, lit: _Lit) -> int:
@@ -392,15 +373,15 @@ def _code_view(key: str, field: FieldDef) -> _Sql:
 _STORED_PIECES = {"Y": (1, 4), "m": (6, 2), "d": (9, 2)}  # in the ISO storage form
 
 
-def _shown_date(col: str, dates: _Dates) -> _Sql:
+def _shown_date(col: str, parts: tuple[str, ...]) -> _Sql:
     """A stored date as the gateway writes it; separators are parameters like values."""
     texts = [
         f"substr({col}, {_STORED_PIECES[p][0]}, {_STORED_PIECES[p][1]})"
         if p in _STORED_PIECES
         else "?"
-        for p in dates.parts
+        for p in parts
     ]
-    return _Sql(" || ".join(texts), tuple(p for p in dates.parts if p not in _STORED_PIECES))
+    return _Sql(" || ".join(texts), tuple(p for p in parts if p not in _STORED_PIECES))
 
 
 def _text_view(ctx: _Ctx, key: str, field: FieldDef) -> _Sql:
@@ -413,11 +394,13 @@ def _text_view(ctx: _Ctx, key: str, field: FieldDef) -> _Sql:
         return _Sql(f"(CASE {col} WHEN 1 THEN {true} WHEN 0 THEN {false} END)")
     if field.type == "enum" and ctx.codes:
         return _code_view(key, field)
+    # [U] LIKE matches dates as the gateway writes them (the display format), although
+    # comparisons read literals as MM/DD/YYYY: a pattern is text, not a date.
     if field.type == "date":
-        shown = _shown_date(col, ctx.dates)
+        shown = _shown_date(col, ctx.shown_date)
         return _Sql(f"({shown.text})", shown.params)
     if field.type == "timestamp":
-        shown = _shown_date(col, ctx.dates)
+        shown = _shown_date(col, ctx.shown_date)
         return _Sql(f"({shown.text} || substr({col}, 11))", shown.params)
     return _Sql(col)
 
@@ -443,7 +426,7 @@ def _operand(ctx: _Ctx, key: str, field: FieldDef, op: str, lits: Sequence[_Lit]
     if kind == "boolean":
         return _Operand(col, tuple(_nullable(lit, lambda x: _bool(key, x)) for lit in lits))
     if kind in ("date", "timestamp"):
-        return _when_operand(ctx, key, field, lits)
+        return _when_operand(key, field, lits)
     if kind == "enum":
         if ctx.codes and op in _ORDERING:
             return _Operand(_code_view(key, field), _texts(lits, lambda t: _enum_code(field, t)))
@@ -466,8 +449,8 @@ def _texts(lits: Sequence[_Lit], convert: _TextConvert) -> tuple[object, ...]:
     return tuple(None if lit.text == "" else convert(lit.text) for lit in lits)
 
 
-def _when_operand(ctx: _Ctx, key: str, field: FieldDef, lits: Sequence[_Lit]) -> _Operand:
-    parsed = [None if lit.text == "" else _when(key, lit, ctx.dates) for lit in lits]
+def _when_operand(key: str, field: FieldDef, lits: Sequence[_Lit]) -> _Operand:
+    parsed = [None if lit.text == "" else _when(key, lit) for lit in lits]
     timed = field.type == "timestamp" or any(p is not None and p[1] for p in parsed)
     col = _Sql(_ident(key))
     if timed and field.type == "date":
@@ -781,13 +764,18 @@ def translate_readbyquery(
     """A readByQuery ``<query>`` string as SQL; empty text selects everything (``1=1``).
 
     ``rownum`` conditions (``rownum < 5``) become :attr:`Translated.limit`; they must be
-    top-level AND conditions [U]. ``object_name`` only appears in error texts; dates are
-    read in ``date_format`` (strftime, the company's).
+    top-level AND conditions [U]. ``object_name`` only appears in error texts. Date
+    literals are MM/DD/YYYY; ``LIKE`` sees dates in ``date_format`` (strftime, the
+    company's display format).
     """
     if not text.strip():
         return Translated(_TRUE_SQL.text, [], None)
     node = _Parser(text).parse()
-    ctx = _Ctx(_FieldSet(fields, object_name, dotted=False), codes=True, dates=_dates(date_format))
+    ctx = _Ctx(
+        _FieldSet(fields, object_name, dotted=False),
+        codes=True,
+        shown_date=_date_parts(date_format),
+    )
     limit: int | None = None
     parts: list[_Sql] = []
     for conjunct in _conjuncts(node):
@@ -911,14 +899,15 @@ def translate_filter(
     """The query function's ``<filter>`` as SQL and parameters.
 
     Dotted names (``VENDOR.CREDITLIMIT``) are accepted only as keys of ``fields``.
-    ``caseinsensitive`` (``options/caseinsensitive``) folds text and enum comparisons;
-    dates are read in ``date_format`` (strftime, the company's).
+    ``caseinsensitive`` (``options/caseinsensitive``) folds text and enum comparisons.
+    Date literals are MM/DD/YYYY; ``LIKE`` sees dates in ``date_format`` (strftime, the
+    company's display format).
     """
     ctx = _Ctx(
         _FieldSet(fields, object_name, dotted=True),
         codes=False,
         ci=caseinsensitive,
-        dates=_dates(date_format),
+        shown_date=_date_parts(date_format),
     )
     sql = _filter_node(ctx, _only_child(filter_element, "condition"), 1)
     ctx.fields.check()
@@ -1016,9 +1005,14 @@ def translate_get_list_filter(
     """2.1 ``get_list``'s ``<filter>``: one ``expression`` or ``logical`` (nestable).
 
     Field names (lower-case in 2.1) are matched case-insensitively; values are written
-    as in 3.0 (dates in ``date_format``, ``true``/``false``, enum display values).
+    as in 3.0 (dates MM/DD/YYYY, ``true``/``false``, enum display values); ``LIKE`` sees
+    dates in ``date_format`` (strftime, the company's display format).
     """
-    ctx = _Ctx(_FieldSet(fields, object_name, dotted=False), codes=False, dates=_dates(date_format))
+    ctx = _Ctx(
+        _FieldSet(fields, object_name, dotted=False),
+        codes=False,
+        shown_date=_date_parts(date_format),
+    )
     sql = _get_list_node(ctx, _only_child(filter_element, "expression or logical"), 1)
     ctx.fields.check()
     return sql.text, list(sql.params)

@@ -2,7 +2,9 @@
 
 Storage: integer INTEGER, decimal TEXT, boolean INTEGER 0/1, date ``YYYY-MM-DD``,
 timestamp ``YYYY-MM-DD HH:MM:SS`` (so text order is time order), enum TEXT display
-value, absent NULL. Wire: ``MM/DD/YYYY`` and ``MM/DD/YYYY HH:MM:SS``, ``true``/``false``.
+value, absent NULL. Wire: dates and timestamps go in as ``MM/DD/YYYY`` and
+``MM/DD/YYYY HH:MM:SS`` and come out in the company's date format (``MM/DD/YYYY`` by
+default); ``true``/``false``.
 
 Timestamps are the company's wall-clock time (no zone, as on the wire); the company's
 date format and time zone are what ``readUserFormatting`` reports (:func:`date_format_code`,
@@ -138,9 +140,9 @@ def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:
 def from_wire(obj: str, field: FieldDef, text: str) -> Any:
     """A value sent by a client, validated and in storage form (FunctionError if bad).
 
-    [U] Written dates are read as MM/DD/YYYY whatever the company's date format (filter
-    literals follow the format, see querylang): Sage's SDKs write payload dates that way
-    for every user, and a non-US payload would be refused here rather than misread.
+    [U] Written dates are read as MM/DD/YYYY whatever the company's date format, as
+    filter literals are (see querylang): Sage's SDKs write payload dates that way for
+    every user, and a non-US payload would be refused here rather than misread.
     """
     if text == "":
         return None
