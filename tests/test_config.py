@@ -20,7 +20,9 @@ GOOD: dict[str, Any] = {
 
 
 def test_defaults_and_hotglue_keys() -> None:
-    config = ClientConfig.from_mapping({**GOOD, "entity_id": "E100", "unknown_key": 1})
+    config = ClientConfig.from_mapping(
+        {**GOOD, "entity_id": "E100", "tap_key": 1}, allow=["tap_key"]
+    )
     assert config.api_url == DEFAULT_API_URL
     assert (config.auth_type, config.dtd_version, config.max_concurrency) == ("session", "3.0", 2)
     assert config.entity_id == "E100"
@@ -76,3 +78,26 @@ def test_from_env_and_type_conversion() -> None:
 
 def test_numeric_dtd_version_from_yaml() -> None:
     assert ClientConfig.from_mapping({**GOOD, "dtd_version": 3.0}).dtd_version == "3.0"
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("api_ur", "'api_ur': unknown key; did you mean 'api_url'?"),
+        ("sender_pasword", "did you mean 'sender_password'?"),
+        ("entityid", "did you mean 'entity_id'?"),
+        ("colour", "'colour': unknown key$"),
+        ("start_dat", "did you mean 'start_date'?"),  # near an allowed (caller's) key
+    ],
+)
+def test_an_unknown_key_is_an_error_naming_the_near_miss(key: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        ClientConfig.from_mapping({**GOOD, key: "https://x.example"}, allow=["start_date"])
+    assert "secret" not in str(info.value)
+
+
+def test_env_near_misses_are_errors_and_unrelated_variables_are_not() -> None:
+    env = {f"INTACCT_{k.upper()}": v for k, v in GOOD.items()}
+    assert ClientConfig.from_env({**env, "INTACCT_SHARED_FIXTURES": "/x"}).company_id == "C"
+    with pytest.raises(ConfigError, match=r"INTACCT_API_ULR.*did you mean INTACCT_API_URL"):
+        ClientConfig.from_env({**env, "INTACCT_API_ULR": "https://x.example"})

@@ -7,8 +7,9 @@ naming the key; secrets never appear in ``repr`` or in error messages.
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -44,10 +45,15 @@ class ClientConfig:
     max_retries: int = 5
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> ClientConfig:
-        """Build from a tap/target/profile mapping; keys this class does not know are
-        ignored (Singer configs carry more). Empty strings count as missing."""
+    def from_mapping(
+        cls, values: Mapping[str, Any], *, allow: Collection[str] = ()
+    ) -> ClientConfig:
+        """Build from a tap/target/profile mapping. A key this class does not know is a
+        ConfigError naming the near miss (a typo must not send credentials to the default
+        URL); ``allow`` names the caller's own keys, accepted and ignored here. Empty
+        strings count as missing."""
         known = {f.name for f in fields(cls)}
+        _check_keys(values, known, set(allow))
         given = {k: v for k, v in values.items() if k in known and v not in (None, "")}
         for key in REQUIRED:
             if key not in given:
@@ -66,6 +72,13 @@ class ClientConfig:
     ) -> ClientConfig:
         """Build from ``INTACCT_<KEY>`` variables (upper-case key names)."""
         env = os.environ if environ is None else environ
+        names = {prefix + f.name.upper() for f in fields(cls)}
+        for variable in env:
+            # unrelated INTACCT_* variables are fine; one a letter or two off is a typo
+            if variable.startswith(prefix) and variable not in names:
+                near = difflib.get_close_matches(variable, sorted(names), n=1, cutoff=0.85)
+                if near:
+                    raise ConfigError(variable, f"unknown variable; did you mean {near[0]}?")
         values = {f.name: env.get(prefix + f.name.upper()) for f in fields(cls)}
         return cls.from_mapping(values)
 
@@ -88,6 +101,17 @@ class ClientConfig:
         _check_range("max_retries", self.max_retries, 0, 20)
         if not 0 < self.timeout_s <= 3600:
             raise ConfigError("timeout_s", f"must be in (0, 3600] seconds, got {self.timeout_s}")
+
+
+def _check_keys(values: Mapping[str, Any], known: set[str], allowed: set[str]) -> None:
+    for key in values:
+        if not isinstance(key, str):
+            raise ConfigError(repr(key), "config keys must be strings")
+        if key in known or key in allowed:
+            continue
+        near = difflib.get_close_matches(key, sorted(known | allowed), n=1, cutoff=0.75)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise ConfigError(key, f"unknown key{hint}")
 
 
 def _check_range(key: str, value: int, low: int, high: int) -> None:
