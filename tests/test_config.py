@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -50,7 +49,6 @@ def test_missing_required_key(missing: str) -> None:
         ("page_size", True, "integer"),
         ("max_concurrency", 0, "between 1 and 64"),
         ("timeout_s", -1, "(0, 3600]"),
-        ("start_date", "yesterday", "ISO-8601"),
         ("user_id", 42, "string"),
     ],
 )
@@ -66,13 +64,11 @@ def test_from_env_and_type_conversion() -> None:
     env = {f"INTACCT_{k.upper()}": v for k, v in GOOD.items()}
     env.update(
         INTACCT_PAGE_SIZE="500",
-        INTACCT_START_DATE="2024-01-31",
         INTACCT_DTD_VERSION="2.1",
         INTACCT_TIMEOUT_S="30",
     )
     config = ClientConfig.from_env(env)
     assert config.page_size == 500 and config.timeout_s == 30.0
-    assert config.start_date == datetime(2024, 1, 31, tzinfo=UTC)
     assert config.dtd_version == "2.1"
 
 

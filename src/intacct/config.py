@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from intacct.errors import ConfigError
 
-__all__ = ["DEFAULT_API_URL", "ClientConfig"]
+__all__ = ["DEFAULT_API_URL", "ClientConfig", "parse_timestamp"]
 
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 REQUIRED = ("sender_id", "sender_password", "user_id", "user_password", "company_id")
@@ -37,10 +37,8 @@ class ClientConfig:
     api_url: str = DEFAULT_API_URL
     auth_type: str = "session"
     dtd_version: str = "3.0"
-    start_date: datetime | None = None
     page_size: int = 1000
     max_concurrency: int = 2
-    lookback_minutes: int = 0
     timeout_s: float = 300.0
     max_retries: int = 5
 
@@ -97,7 +95,6 @@ class ClientConfig:
             raise ConfigError("dtd_version", f"must be '3.0' or '2.1', got {self.dtd_version!r}")
         _check_range("page_size", self.page_size, 1, 2000)
         _check_range("max_concurrency", self.max_concurrency, 1, 64)
-        _check_range("lookback_minutes", self.lookback_minutes, 0, 60 * 24 * 31)
         _check_range("max_retries", self.max_retries, 0, 20)
         if not 0 < self.timeout_s <= 3600:
             raise ConfigError("timeout_s", f"must be in (0, 3600] seconds, got {self.timeout_s}")
@@ -143,7 +140,8 @@ def _number(key: str, value: Any) -> float:
         raise ConfigError(key, f"must be a number, got {value!r}") from None
 
 
-def _timestamp(key: str, value: Any) -> datetime:
+def parse_timestamp(key: str, value: Any) -> datetime:
+    """An ISO-8601 date or timestamp; naive means UTC (ConfigError naming ``key``)."""
     if isinstance(value, datetime):
         parsed = value
     else:
@@ -161,10 +159,8 @@ def _version(key: str, value: Any) -> str:
 
 
 _CONVERT: dict[str, Callable[[str, Any], Any]] = {
-    "start_date": _timestamp,
     "page_size": _integer,
     "max_concurrency": _integer,
-    "lookback_minutes": _integer,
     "max_retries": _integer,
     "timeout_s": _number,
     "dtd_version": _version,
