@@ -1,9 +1,11 @@
-"""The emulated object catalog, loaded from data (``objects.json``).
+"""The emulated object catalog, loaded from data (``objects/<module>.json``).
 
-One :class:`ObjectDef` per Intacct object with its fields (type, required, read-only,
-length, enum values, reference to another object), its business id field, the legacy
-2.1 function names it supports and whether its records belong to an entity. Store,
-handlers and ``lookup``/``inspect`` all read the same definitions.
+One :class:`ObjectDef` per Intacct object with its fields (type, lookup DATATYPE,
+required, read-only, length, enum values, reference to another object), its business id
+field, the legacy 2.1 function names it supports, whether its records belong to an
+entity, where its field list was taken from (``sources``) and how many rows the generic
+seeder gives it (``seed``). Store, handlers and ``lookup``/``inspect`` all read the same
+definitions. One file per Intacct module keeps the data reviewable.
 """
 
 from __future__ import annotations
@@ -14,12 +16,41 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
-__all__ = ["AUDIT_FIELDS", "Catalog", "FieldDef", "ObjectDef", "load_catalog"]
+__all__ = [
+    "AUDIT_FIELDS",
+    "DATATYPES",
+    "Catalog",
+    "FieldDef",
+    "ObjectDef",
+    "catalog_files",
+    "load_catalog",
+]
 
 #: field types: integer, decimal, text, boolean, date, timestamp, enum
 TYPES = ("integer", "decimal", "text", "boolean", "date", "timestamp", "enum")
+
+#: lookup's DATATYPE per storage type; a field's ``datatype`` may name another of
+#: :data:`DATATYPES` where Intacct shows one (CURRENCY/PERCENT amounts, SEQUENCE ids,
+#: enums listed as TEXT with VALIDVALUES).
+DEFAULT_DATATYPES = {
+    "integer": "INTEGER",
+    "decimal": "DECIMAL",
+    "text": "TEXT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "enum": "ENUM",
+}
+DATATYPES = frozenset(DEFAULT_DATATYPES.values()) | {"CURRENCY", "PERCENT", "SEQUENCE"}
+_DATATYPES_BY_TYPE = {
+    "integer": {"INTEGER", "SEQUENCE"},
+    "decimal": {"DECIMAL", "CURRENCY", "PERCENT"},
+    "text": {"TEXT", "SEQUENCE"},
+    "enum": {"ENUM", "TEXT"},
+}
 
 #: maintained by the store on every object (unless the object opts out).
 AUDIT_FIELDS: tuple[dict[str, Any], ...] = (
@@ -50,12 +81,20 @@ class FieldDef:
     ref: str | None = None  # object whose id field this field holds
     custom: bool = False
     queryable: bool = True  # False: "The following fields cannot be queried"
+    datatype: str = ""  # lookup DATATYPE; "" means DEFAULT_DATATYPES[type]
+
+    @property
+    def lookup_type(self) -> str:
+        return self.datatype or DEFAULT_DATATYPES[self.type]
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> FieldDef:
         kind = data.get("type", "text")
         if kind not in TYPES:
             raise ValueError(f"field {data.get('name')!r}: unknown type {kind!r}")
+        datatype = data.get("datatype", "")
+        if datatype and datatype not in _DATATYPES_BY_TYPE.get(kind, {DEFAULT_DATATYPES[kind]}):
+            raise ValueError(f"field {data.get('name')!r}: {kind} cannot be {datatype}")
         return cls(
             name=data["name"],
             type=kind,
@@ -70,6 +109,7 @@ class FieldDef:
             ref=data.get("ref"),
             custom=data.get("custom", False),
             queryable=data.get("queryable", True),
+            datatype=datatype,
         )
 
 
@@ -90,6 +130,8 @@ class ObjectDef:
     parent_key: str | None = None  # field on the line holding the owner's RECORDNO
     dimension: bool = False  # listed by getDimensions
     user_defined_dimension: bool = False
+    sources: tuple[str, ...] = ()  # where the field list was taken from (pages, SDKs, XSD)
+    seed: Mapping[str, Any] = dc_field(default_factory=dict)  # generic seeder: rows, per_scale
     _by_name: dict[str, FieldDef] = dc_field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +169,8 @@ class ObjectDef:
             parent_key=data.get("parent_key"),
             dimension=data.get("dimension", False),
             user_defined_dimension=data.get("user_defined_dimension", False),
+            sources=tuple(data.get("sources", ())),
+            seed=dict(data.get("seed", {})),
         )
 
     def field(self, name: str) -> FieldDef | None:
@@ -161,8 +205,20 @@ class Catalog(Mapping[str, ObjectDef]):
         return self._objects.get(name.upper())
 
 
+def catalog_files() -> list[Traversable]:
+    """The packaged ``objects/*.json`` files, in name order."""
+    folder = resources.files(__package__).joinpath("objects")
+    return sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
+
+
 @cache
 def load_catalog() -> Catalog:
-    """The packaged catalog (cached: it is immutable)."""
-    text = resources.files(__package__).joinpath("objects.json").read_text(encoding="utf-8")
-    return Catalog([ObjectDef.from_data(o) for o in json.loads(text)["objects"]])
+    """The packaged catalog (cached: it is immutable). A name defined twice is an error."""
+    objects: dict[str, ObjectDef] = {}
+    for file in catalog_files():
+        for data in json.loads(file.read_text(encoding="utf-8"))["objects"]:
+            obj = ObjectDef.from_data(data)
+            if obj.name in objects:
+                raise ValueError(f"{file.name}: object {obj.name} is defined twice")
+            objects[obj.name] = obj
+    return Catalog(list(objects.values()))

@@ -14,15 +14,6 @@ from intacct.emulator.values import date_format_code, gmt_offset, wall_clock
 
 __all__ = ["HANDLERS"]
 
-_LOOKUP_TYPES = {
-    "integer": "INTEGER",
-    "decimal": "DECIMAL",
-    "text": "TEXT",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP",
-    "enum": "ENUM",
-}
 _INSPECT_TYPES = {
     "integer": ("Pt_FieldInt", "integer"),
     "decimal": ("Pt_FieldDouble", "number"),
@@ -49,7 +40,7 @@ def _lookup_field(f: FieldDef) -> etree._Element:
     _leaf(el, "DESCRIPTION", f.description)
     _leaf(el, "REQUIRED", _flag(f.required))
     _leaf(el, "READONLY", _flag(f.readonly))
-    _leaf(el, "DATATYPE", _LOOKUP_TYPES[f.type])
+    _leaf(el, "DATATYPE", f.lookup_type)
     if f.values:
         box = etree.SubElement(el, "VALIDVALUES")
         for value in f.values:
