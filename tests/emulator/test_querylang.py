@@ -296,17 +296,19 @@ RBQ_CASES: list[tuple[str, list[int]]] = [
     ("VENDORTYPE = 123", []),
     ("STATUS = 'T'", _cmp("STATUS", lambda v: v == "active")),
     ("STATUS = 'F'", _cmp("STATUS", lambda v: v == "inactive")),
-    ("STATUS = 'active'", _cmp("STATUS", lambda v: v == "active")),
+    ("STATUS = 'active'", []),  # readByQuery compares stored codes only
     ("STATUS != 'T'", _cmp("STATUS", lambda v: v != "active")),
-    ("STATUS IN ('T', 'inactive')", ids(nn("STATUS"))),
+    ("STATUS IN ('T', 'inactive')", _cmp("STATUS", lambda v: v == "active")),
+    ("STATUS != 'active'", ids(nn("STATUS"))),
     ("STATUS = 'X'", []),
     ("STATUS > 'F'", _cmp("STATUS", lambda v: v == "active")),
     ("STATUS LIKE 'F'", _cmp("STATUS", lambda v: v == "inactive")),
     ("STATUS IS NULL", [29]),
     ("ONETIME = 'T'", ids(lambda r: r["ONETIME"] is True)),
-    ("ONETIME = 'true'", ids(lambda r: r["ONETIME"] is True)),
+    ("ONETIME = 'true'", []),
     ("ONETIME = 'F'", ids(lambda r: r["ONETIME"] is False)),
-    ("ONETIME = 'FALSE'", ids(lambda r: r["ONETIME"] is False)),
+    ("ONETIME = 'FALSE'", []),
+    ("ONETIME != 'true'", ids(nn("ONETIME"))),
     ("ONETIME != 'T'", ids(lambda r: r["ONETIME"] is False)),
     ("ONETIME IS NULL", [11, 22]),
     ("ONETIME LIKE 'T'", ids(lambda r: r["ONETIME"] is True)),
@@ -543,7 +545,7 @@ def test_readbyquery_dotted_fields_explain_joins() -> None:
         ("CUSTOMDATE = 12", "Invalid value '12' for field 'CUSTOMDATE'"),
         ("WHENMODIFIED > '12/31/2016 24:00:00'", "Invalid value '12/31/2016 24:00:00'"),
         ("WHENMODIFIED > '2016-12-31T00:00:00Z'", "MM/DD/YYYY HH:MM:SS"),
-        ("ONETIME = 'yes'", "Invalid value 'yes' for field 'ONETIME': expected T, F, true"),
+        ("ONETIME = 'yes'", "Invalid value 'yes' for field 'ONETIME': expected T or F"),
         ("ONETIME = 1", "Invalid value '1' for field 'ONETIME'"),
         ("rownum < 'a'", "Invalid value 'a' for field 'rownum'"),
         ("rownum < 2.5", "Invalid value '2.5' for field 'rownum'"),
@@ -678,7 +680,7 @@ QUERY_CASES: list[tuple[str, bool, list[int]]] = [
     (op("equalto", "VENDORNAME", ""), False, []),
     (op("notequalto", "VENDORNAME", ""), False, []),
     (op("equalto", "STATUS", "active"), False, _cmp("STATUS", lambda v: v == "active")),
-    (op("equalto", "STATUS", "T"), False, _cmp("STATUS", lambda v: v == "active")),
+    (op("equalto", "STATUS", "T"), False, []),  # query compares display values, not codes
     (op("equalto", "STATUS", "Active"), False, []),
     (op("equalto", "STATUS", "Active"), True, _cmp("STATUS", lambda v: v == "active")),
     (op("in", "STATUS", "active", "inactive"), False, ids(nn("STATUS"))),
@@ -1193,11 +1195,11 @@ class Model:
             timed = kind == "timestamp" or any(isinstance(v, datetime) for v in values)
             return _as_time(raw, timed), [_as_time(v, timed) for v in values]
         if kind == "boolean":
-            return raw, [None if v is None else _as_bool(v) for v in values]
+            return raw, [None if v is None else _as_bool(v, rbq=self.rbq) for v in values]
         if kind == "enum":
             if self.rbq and leaf.op in ("<", "<=", ">", ">="):
-                return _code(raw), [None if v is None else _code(v) for v in values]
-            values = [None if v is None else _display(v, codes_first=self.rbq) for v in values]
+                return _code(raw), values
+            values = [None if v is None else _stored(v, rbq=self.rbq) for v in values]
         if kind in ("text", "enum") and self.ci:
             fold = [None if v is None else v.translate(_ASCII_LOWER) for v in values]
             return (None if raw is None else raw.translate(_ASCII_LOWER)), fold
@@ -1220,14 +1222,25 @@ def _as_time(value: Any, timed: bool) -> Any:
     return dt(value.year, value.month, value.day)
 
 
-def _as_bool(value: Any) -> bool:
-    return value if isinstance(value, bool) else value.lower() in ("t", "true")
+def _as_bool(value: Any, *, rbq: bool) -> bool | int:
+    """readByQuery compares T/F, the others true/false; the other spelling finds nothing
+    (it is compared as a value no record holds: -1)."""
+    if isinstance(value, bool):
+        return value
+    text = value.lower()
+    if (text in ("t", "f")) != rbq:
+        return -1
+    return text in ("t", "true")
 
 
-def _display(text: str, *, codes_first: bool) -> str:
-    if text in _STATUS.codes and (codes_first or text not in _STATUS.values):
+def _stored(text: str, *, rbq: bool) -> str:
+    """readByQuery reads codes, query and get_list display values; the other spelling
+    finds nothing."""
+    if not rbq:
+        return text
+    if text in _STATUS.codes:
         return _STATUS.values[_STATUS.codes.index(text)]
-    return text
+    return "\x00"
 
 
 def _code(text: str) -> str:
@@ -1483,3 +1496,42 @@ def _wire(value: Any) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# a field whose languages are swapped, as AUDITHISTORY's ACCESSMODE documents ----------------
+
+_MODE = FieldDef(
+    "ACCESSMODE",
+    "enum",
+    values=("Create", "Modify", "Delete"),
+    codes=("C", "M", "D"),
+    query_takes_codes=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "literal", "matches"),
+    [
+        ("query", "C", True),
+        ("query", "Create", False),
+        ("readByQuery", "Create", True),
+        ("readByQuery", "C", False),
+    ],
+)
+def test_a_swapped_field_takes_codes_in_query_and_words_in_readbyquery(
+    language: str, literal: str, matches: bool
+) -> None:
+    fields = {"ACCESSMODE": _MODE}
+    if language == "query":
+        element = etree.fromstring(
+            f"<filter><equalto><field>ACCESSMODE</field><value>{literal}</value></equalto></filter>"
+        )
+        sql, params = translate_filter(element, fields)
+    else:
+        translated = translate_readbyquery(f"ACCESSMODE = '{literal}'", fields)
+        sql, params = translated.sql, translated.params
+    db = sqlite3.connect(":memory:")
+    db.execute('CREATE TABLE t ("ACCESSMODE" TEXT)')
+    db.execute("INSERT INTO t VALUES ('Create')")
+    found = db.execute(f"SELECT count(*) FROM t WHERE {sql}", params)  # noqa: S608
+    assert (found.fetchone()[0] == 1) is matches

@@ -77,6 +77,7 @@ class FieldDef:
     maxlength: int | None = None
     values: tuple[str, ...] = ()  # enum values as the 3.0 functions show them
     codes: tuple[str, ...] = ()  # stored codes readByQuery compares against ('T'/'F')
+    query_takes_codes: bool = False  # swapped: query compares codes, readByQuery values
     default: str | None = None
     ref: str | None = None  # object whose id field this field holds
     custom: bool = False
@@ -105,6 +106,7 @@ class FieldDef:
             maxlength=data.get("maxlength"),
             values=tuple(data.get("values", ())),
             codes=tuple(data.get("codes", ())),
+            query_takes_codes=bool(data.get("query_takes_codes", False)),
             default=data.get("default"),
             ref=data.get("ref"),
             custom=data.get("custom", False),

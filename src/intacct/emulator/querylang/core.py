@@ -175,27 +175,37 @@ def _when(key: str, lit: Lit) -> tuple[datetime, bool]:
     return value, match.group(4) is not None
 
 
-def _bool(key: str, lit: Lit) -> int:
-    value = _BOOLS.get(lit.text.strip().lower())
+#: a stored value no record has: a literal in the other language's spelling is compared
+#: as text by the database, so it matches nothing (and ``!=`` matches every set value).
+NO_MATCH = "\x00"
+_CODE_BOOLS = frozenset({"t", "f"})
+
+
+def _bool(key: str, lit: Lit, *, codes: bool) -> int:
+    """readByQuery compares the stored ``T``/``F``; query and get_list the words
+    ``true``/``false`` [V docs: readByQuery ``STATUS = 'T'``]. [U] the other spelling is
+    compared as text and finds nothing, as Oracle would; anything else is an error."""
+    text = lit.text.strip().lower()
+    value = _BOOLS.get(text)
     if value is None or lit.number:
-        raise value_error(key, lit.text, "T, F, true or false")
-    return value
+        raise value_error(key, lit.text, "T or F" if codes else "true or false")
+    return value if (text in _CODE_BOOLS) == codes else -1  # a value no record holds
 
 
-def _enum_display(field: FieldDef, text: str, *, codes_first: bool) -> str:
-    in_values = text in field.values
-    in_codes = text in field.codes
-    if in_codes and (codes_first or not in_values):
+def _enum_stored(field: FieldDef, text: str, *, codes: bool) -> str:
+    """An enum literal as the stored display value, read in the function's language.
+
+    readByQuery compares stored codes (``STATUS = 'T'``), query and get_list display
+    values (``active``) [V]; a field can swap them (AUDITHISTORY's ACCESSMODE: letters in
+    query, words in readByQuery). A literal in the other language finds nothing, as it
+    does in production, so a wrong literal cannot pass here and fail there.
+    """
+    if codes == field.query_takes_codes or not field.codes:
+        return text  # stored as display values: anything else simply finds nothing
+    if text in field.codes:
         index = field.codes.index(text)
         return field.values[index] if index < len(field.values) else text
-    return text
-
-
-def _enum_code(field: FieldDef, text: str) -> str:
-    if field.codes and text not in field.codes and text in field.values:
-        index = field.values.index(text)
-        return field.codes[index] if index < len(field.codes) else text
-    return text
+    return NO_MATCH
 
 
 # --- column expressions ------------------------------------------------------------------
@@ -232,7 +242,7 @@ def _text_view(ctx: Ctx, key: str, field: FieldDef) -> Sql:
     if field.type == "boolean":
         true, false = ("'T'", "'F'") if ctx.codes else ("'true'", "'false'")
         return Sql(f"(CASE {col} WHEN 1 THEN {true} WHEN 0 THEN {false} END)")
-    if field.type == "enum" and ctx.codes:
+    if field.type == "enum" and ctx.codes != field.query_takes_codes:
         return _code_view(key, field)
     # [U] LIKE matches dates as the gateway writes them (the display format), although
     # comparisons read literals as MM/DD/YYYY: a pattern is text, not a date.
@@ -264,13 +274,15 @@ def _operand(ctx: Ctx, key: str, field: FieldDef, op: str, lits: Sequence[Lit]) 
         nums = tuple(_nullable(lit, lambda x: _number(key, x, integer=integer)) for lit in lits)
         return _Operand(col if integer else Sql(f"CAST({col.text} AS REAL)"), nums)
     if kind == "boolean":
-        return _Operand(col, tuple(_nullable(lit, lambda x: _bool(key, x)) for lit in lits))
+        values = tuple(_nullable(lit, lambda x: _bool(key, x, codes=ctx.codes)) for lit in lits)
+        return _Operand(col, values)
     if kind in ("date", "timestamp"):
         return _when_operand(key, field, lits)
     if kind == "enum":
-        if ctx.codes and op in _ORDERING:
-            return _Operand(_code_view(key, field), _texts(lits, lambda t: _enum_code(field, t)))
-        values = _texts(lits, lambda t: _enum_display(field, t, codes_first=ctx.codes))
+        by_code = ctx.codes != field.query_takes_codes
+        if by_code and op in _ORDERING:
+            return _Operand(_code_view(key, field), _texts(lits, lambda t: t))
+        values = _texts(lits, lambda t: _enum_stored(field, t, codes=ctx.codes))
         return _cased(ctx, col, values)
     return _cased(ctx, col, _texts(lits, lambda t: t))
 
