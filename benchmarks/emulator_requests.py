@@ -52,6 +52,10 @@ def start(scale: int) -> tuple[subprocess.Popen[str], str]:
             "0",
             "--scale",
             str(scale),
+            # the load runs 4 and 8 clients on one company: measure throughput, not
+            # the default per-company limit of 2 (which would answer 429s)
+            "--max-concurrency",
+            "0",
         ],
         stdout=subprocess.PIPE,
         text=True,

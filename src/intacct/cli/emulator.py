@@ -12,6 +12,7 @@ import click
 
 from intacct.emulator.demo import DEMO_COMPANIES
 from intacct.emulator.server import EmulatorServer
+from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
 __all__ = ["emulator"]
@@ -40,14 +41,29 @@ def emulator() -> None:
 @click.option(
     "--seed", "seed", default=0, show_default=True, type=int, help="Random seed of the demo data."
 )
-@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--latency-ms",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Base wait of every answer, in milliseconds (the real gateway's round trip).",
+)
+@click.option(
+    "--latency-per-row-us",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Extra wait per returned record, in microseconds (big pages take longer).",
+)
 @click.option(
     "--fault", "faults", multiple=True, help="Fault rule, e.g. 'status=503,times=2' (repeatable)."
 )
 @click.option(
     "--max-concurrency",
-    type=click.IntRange(min=1),
-    help="Answer 429/GW-0010 beyond this many requests in flight.",
+    default=DEFAULT_MAX_CONCURRENCY,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Requests in flight per company before HTTP 429 / GW-0010 (0: no limit).",
 )
 def serve(
     host: str,
@@ -56,8 +72,9 @@ def serve(
     scale: int,
     seed: int,
     latency_ms: int,
+    latency_per_row_us: int,
     faults: tuple[str, ...],
-    max_concurrency: int | None,
+    max_concurrency: int,
 ) -> None:
     """Serve the gateway until SIGINT/SIGTERM."""
     try:
@@ -70,6 +87,7 @@ def serve(
             faults=list(faults),
             max_concurrency=max_concurrency,
             latency_ms=latency_ms,
+            latency_per_row_us=latency_per_row_us,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None

@@ -23,7 +23,7 @@ from intacct.emulator.control import control_routes
 from intacct.emulator.costs import CostModel
 from intacct.emulator.dispatch import Reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
-from intacct.emulator.state import Emulator
+from intacct.emulator.state import Emulator, throttled_reply
 from intacct.emulator.wire import MAX_REQUEST_BYTES, build_response
 
 # Emulator and CostModel are re-exported: tests and tools import them from here
@@ -51,6 +51,11 @@ def _endpoint(request: HttpRequest) -> str:
     return f"{request.url.scheme}://{host}{GATEWAY_PATH}"
 
 
+async def _wait(seconds: float) -> None:
+    if seconds > 0:  # a zero sleep would still cost a trip through the event loop
+        await asyncio.sleep(seconds)
+
+
 def create_app(emulator: Emulator) -> Starlette:
     async def gateway(request: HttpRequest) -> Response:
         body = await request.body()
@@ -68,15 +73,23 @@ def create_app(emulator: Emulator) -> Starlette:
                 http_status=413,
             )
             return _response(Reply(build_response(None, control_error=error), http_status=413))
-        if emulator.latency_ms:
-            await asyncio.sleep(emulator.latency_ms / 1000)
         prepared = emulator.prepare(body, request.headers.get("content-type", ""))
         if isinstance(prepared, Reply):
+            await _wait(emulator.delay(prepared))
             return _response(prepared)
         parsed, rule = prepared
-        if rule is None and emulator.costs.cheap(parsed):
-            return _response(emulator.run(parsed, rule, _endpoint(request)))
-        reply = await run_in_threadpool(emulator.run, parsed, rule, _endpoint(request))
+        company = emulator.admit(parsed)
+        if company is None:
+            return _response(throttled_reply())
+        try:
+            if rule is None and emulator.costs.cheap(parsed):
+                reply = emulator.run(parsed, rule, _endpoint(request))
+            else:
+                reply = await run_in_threadpool(emulator.run, parsed, rule, _endpoint(request))
+            # the slot stays taken while the answer waits: Intacct counts it in flight
+            await _wait(emulator.delay(reply))
+        finally:
+            emulator.release(company)
         return _response(reply)
 
     async def not_post(request: HttpRequest) -> Response:

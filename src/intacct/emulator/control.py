@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as HttpRequest
@@ -11,11 +12,30 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from intacct.emulator.demo import install_demo
+from intacct.emulator.limits import Latency
 from intacct.emulator.state import Emulator
 
-__all__ = ["CONTROL_PREFIX", "control_routes"]
+__all__ = ["CONTROL_PREFIX", "control_routes", "json_object"]
 
 CONTROL_PREFIX = "/_emulator"
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """A control request's JSON object (an empty body is ``{}``); ValueError naming what
+    is wrong, whatever the bytes: not UTF-8, not JSON, nested too deeply, not an object."""
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the body is not UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise ValueError("the JSON body is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError("the body must be a JSON object")
+    return value
 
 
 def control_routes(emulator: Emulator) -> list[Route]:
@@ -52,11 +72,32 @@ def control_routes(emulator: Emulator) -> list[Route]:
         """Company settings: ``{"date_format": "%d/%m/%Y", "timezone": "Europe/London",
         "session_minutes": 30}`` (any subset)."""
         try:
-            changes = json.loads(await request.body() or b"{}")
+            changes = json_object(await request.body())
             updated = emulator.store.configure_company(request.path_params["id"], **changes)
         except (ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse(dataclasses.asdict(updated))
+
+    async def latency(request: HttpRequest) -> Response:
+        """The latency model: ``{"ms": 300, "per_row_us": 500}`` (any subset) sets the
+        base wait of every answer and the wait per returned record; GET shows it."""
+        if request.method == "POST":
+            try:
+                changes = json_object(await request.body())
+                for key, value in changes.items():
+                    if key not in ("ms", "per_row_us"):
+                        raise ValueError(f"unknown key {key!r}; keys are ms, per_row_us")
+                    if type(value) is not int or value < 0:
+                        raise ValueError(f"{key} must be a whole number >= 0, not {value!r}")
+                current = emulator.latency
+                emulator.latency = Latency(
+                    changes.get("ms", current.base_ms),
+                    changes.get("per_row_us", current.per_row_us),
+                )
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, 400)
+        current = emulator.latency
+        return JSONResponse({"ms": current.base_ms, "per_row_us": current.per_row_us})
 
     async def faults(request: HttpRequest) -> Response:
         if request.method == "DELETE":
@@ -78,5 +119,6 @@ def control_routes(emulator: Emulator) -> list[Route]:
         Route(f"{CONTROL_PREFIX}/seed", seed, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/companies/{{id}}", company, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/faults", faults, methods=["POST", "DELETE"]),
+        Route(f"{CONTROL_PREFIX}/latency", latency, methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/health", health, methods=["GET"]),
     ]

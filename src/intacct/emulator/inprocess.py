@@ -1,9 +1,9 @@
 """The emulator without a socket: an ``httpx`` transport onto its synchronous entry point.
 
 Client tests pass ``InProcessEmulator().transport()`` as ``http_transport`` and exercise
-the real gateway logic (sessions, query engine, faults, concurrency limit) with no port,
-no thread and no event loop. Latency is not simulated here; use :class:`EmulatorServer`
-for anything timed.
+the real gateway logic (sessions, query engine, faults, the per-company concurrency limit)
+with no port, no thread and no event loop. Latency, if asked for, is slept in the calling
+thread.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import httpx
 from intacct.emulator.app import GATEWAY_PATH, Emulator, reply_headers
 from intacct.emulator.demo import client_config, install_demo
 from intacct.emulator.faults import Faults
+from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Company, Store
 
 __all__ = ["EmulatorTransport", "InProcessEmulator"]
@@ -56,7 +57,9 @@ class InProcessEmulator:
         scale: int = 2_000,
         seed: int = 0,
         faults: list[str] | None = None,
-        max_concurrency: int | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
+        latency_ms: int = 0,
+        latency_per_row_us: int = 0,
     ) -> None:
         self.store = Store()
         install_demo(self.store, scale, seed)
@@ -64,6 +67,8 @@ class InProcessEmulator:
             self.store,
             faults=Faults(faults),
             max_concurrency=max_concurrency,
+            latency_ms=latency_ms,
+            latency_per_row_us=latency_per_row_us,
             scale=scale,
             seed=seed,
         )

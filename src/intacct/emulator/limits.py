@@ -3,10 +3,12 @@ latency model."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
+from dataclasses import dataclass
 
-__all__ = ["ConcurrencyLimit"]
+__all__ = ["ConcurrencyLimit", "Latency", "returned_records"]
 
 
 class ConcurrencyLimit:
@@ -34,3 +36,40 @@ class ConcurrencyLimit:
             self._busy[key] -= 1
             if self._busy[key] <= 0:
                 del self._busy[key]
+
+
+@dataclass(slots=True)
+class Latency:
+    """The real gateway's answer time, modelled as a page costing a base plus a cost per
+    returned record. Applied as waiting after the answer is computed (never as CPU), so
+    concurrent requests overlap as they do in Intacct."""
+
+    base_ms: int = 0
+    per_row_us: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("base_ms", "per_row_us"):
+            value = getattr(self, name)
+            if type(value) is not int or not 0 <= value <= 600_000_000:
+                raise ValueError(f"{name} must be an integer between 0 and 600,000,000")
+
+    def seconds(self, records: int) -> float:
+        return self.base_ms / 1000 + records * self.per_row_us / 1_000_000
+
+    def __bool__(self) -> bool:
+        return bool(self.base_ms or self.per_row_us)
+
+
+_DATA_COUNT = re.compile(rb'<data\b[^>]*?\scount="(\d+)"')
+
+
+def returned_records(media_type: str, body: bytes) -> int:
+    """How many records an answer carries: the ``count`` of its ``<data>`` elements, the
+    objects of a JSON answer (flat rows, so every ``{"`` opens one) or the lines of a CSV
+    one after its header (a quoted value holding a line break counts twice; close enough
+    for a delay)."""
+    if "json" in media_type:
+        return body.count(b'{"')
+    if "csv" in media_type:
+        return max(body.count(b"\n") - 1, 0)
+    return sum(int(n) for n in _DATA_COUNT.findall(body))

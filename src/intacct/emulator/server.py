@@ -13,6 +13,7 @@ import uvicorn
 from intacct.emulator.app import GATEWAY_PATH, Emulator, create_app
 from intacct.emulator.demo import install_demo
 from intacct.emulator.faults import Faults
+from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Store
 
 __all__ = ["EmulatorServer"]
@@ -20,6 +21,10 @@ __all__ = ["EmulatorServer"]
 
 class EmulatorServer:
     """An emulator on a real socket. ``port=0`` picks a free port (see :attr:`url`).
+
+    ``max_concurrency`` requests per company may be in flight (default 2, as Intacct's
+    Performance Tier 1; 0 or None for no limit); every answer waits ``latency_ms`` plus
+    ``latency_per_row_us`` per returned record.
 
     Binding is left to uvicorn (not a pre-made socket) so TCP_NODELAY is set on
     connections; otherwise keep-alive clients stall ~40 ms per request (Nagle).
@@ -35,8 +40,9 @@ class EmulatorServer:
         seed: int = 0,
         store: Store | None = None,
         faults: list[str] | None = None,
-        max_concurrency: int | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
         latency_ms: int = 0,
+        latency_per_row_us: int = 0,
     ) -> None:
         fresh = store is None and (db is None or not Path(db).exists())
         self._owns_store = store is None
@@ -48,6 +54,7 @@ class EmulatorServer:
             faults=Faults(faults),
             max_concurrency=max_concurrency,
             latency_ms=latency_ms,
+            latency_per_row_us=latency_per_row_us,
             scale=scale,
             seed=seed,
         )

@@ -14,11 +14,15 @@ from intacct.emulator.dispatch import Reply, execute, unavailable_reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
 from intacct.emulator.faults import FaultRule, Faults
 from intacct.emulator.handlers import HANDLERS, resolve_legacy
-from intacct.emulator.limits import ConcurrencyLimit
+from intacct.emulator.limits import ConcurrencyLimit, Latency, returned_records
 from intacct.emulator.store import Store
 from intacct.emulator.wire import Request, build_response, decode_body, parse_request
 
-__all__ = ["Emulator", "throttled_reply"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "Emulator", "throttled_reply"]
+
+#: requests in flight per company, as Intacct's Performance Tier 1 (every subscription's
+#: default); beyond it the gateway answers HTTP 429 / GW-0010
+DEFAULT_MAX_CONCURRENCY = 2
 
 log = logging.getLogger("intacct.emulator")
 
@@ -37,14 +41,15 @@ class Emulator:
         store: Store,
         *,
         faults: Faults | None = None,
-        max_concurrency: int | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
         latency_ms: int = 0,
+        latency_per_row_us: int = 0,
         scale: int = 0,
         seed: int = 0,
     ) -> None:
         self.store = store
         self.faults = faults or Faults()
-        self.latency_ms = latency_ms
+        self.latency = Latency(latency_ms, latency_per_row_us)
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self.limit = ConcurrencyLimit(max_concurrency)
@@ -57,9 +62,46 @@ class Emulator:
             self.stats.update(names)
 
     def handle(self, body: bytes, content_type: str, endpoint: str) -> Reply:
-        """One gateway request, synchronously, start to end (tests, benchmarks)."""
+        """One gateway request, synchronously, start to end (the in-process transport);
+        the latency is slept in the calling thread."""
         prepared = self.prepare(body, content_type)
-        return prepared if isinstance(prepared, Reply) else self.run(*prepared, endpoint)
+        if isinstance(prepared, Reply):
+            time.sleep(self.delay(prepared))
+            return prepared
+        request, rule = prepared
+        company = self.admit(request)
+        if company is None:
+            return throttled_reply()
+        try:
+            reply = self.run(request, rule, endpoint)
+            time.sleep(self.delay(reply))
+            return reply
+        finally:
+            self.release(company)
+
+    def company_of(self, request: Request) -> str:
+        """The company a request will run for, known before it runs: the login's company
+        id, or the company of a known session ("" for an unknown one, which fails fast).
+        A dictionary look-up, without touching the session's timeout."""
+        if request.login is not None:
+            return request.login.companyid
+        session = self.store.sessions.get(request.sessionid or "")
+        return session.company if session is not None else ""
+
+    def admit(self, request: Request) -> str | None:
+        """Take one of the request's company slots: its company, or None if all are busy
+        (then answer :func:`throttled_reply`); give it back with :meth:`release`."""
+        company = self.company_of(request)
+        return company if self.limit.acquire(company) else None
+
+    def release(self, company: str) -> None:
+        self.limit.release(company)
+
+    def delay(self, reply: Reply) -> float:
+        """Seconds the answer waits before it leaves, per the latency model."""
+        if not self.latency:
+            return 0.0
+        return self.latency.seconds(returned_records(reply.media_type, reply.body))
 
     def prepare(self, body: bytes, content_type: str) -> Reply | tuple[Request, FaultRule | None]:
         """Parse and count a request and pick its fault; a Reply if it cannot be parsed."""
@@ -73,9 +115,7 @@ class Emulator:
         return request, self.faults.match(names)
 
     def run(self, request: Request, rule: FaultRule | None, endpoint: str) -> Reply:
-        """Execute a prepared request, timing it for :class:`CostModel`."""
-        if not self.limit.acquire(""):
-            return throttled_reply()  # more requests in flight than the company may have
+        """Execute a prepared, admitted request, timing it for :class:`CostModel`."""
         started = time.perf_counter()
         try:
             if rule is not None:
@@ -94,7 +134,6 @@ class Emulator:
             return Reply(build_response(request, control_error=error))
         finally:
             self.costs.record(request, time.perf_counter() - started)
-            self.limit.release("")
 
     def _execute(self, request: Request, endpoint: str) -> Reply:
         return execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
