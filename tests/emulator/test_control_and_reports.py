@@ -17,6 +17,8 @@ from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import NotFoundError, PermissionDeniedError, ValidationError, WriteError
 
+from .conftest import envelope
+
 Connect = Callable[..., IntacctClient]
 
 
@@ -177,3 +179,75 @@ def test_db_file_keeps_data_between_runs(tmp_path: Path) -> None:
         # an existing file is not seeded again
         total = client.query("GLENTRY", ["RECORDNO"], pagesize=1).data
         assert total is not None and total.totalcount is not None and total.totalcount < 1000
+
+
+def test_api_transactions_are_billed_as_intacct_bills_them(own_server: EmulatorServer) -> None:
+    """One per query/readByQuery/readMore call, one per record written whatever the
+    batching, a bill with lines is one, metadata and sessions are free; per company."""
+
+    def post(*functions: str, company: str = "DEMO") -> etree._Element:
+        answer = httpx.post(own_server.url, content=envelope(*functions, company=company))
+        return etree.fromstring(answer.content)
+
+    def billed() -> dict[str, int]:
+        stats = httpx.get(control(own_server, "stats")).json()
+        return {k: v for k, v in stats.items() if k.startswith("api_transactions")}
+
+    post(
+        "<getAPISession/>",
+        "<lookup><object>CLASS</object></lookup>",
+        "<inspect><object>*</object></inspect>",
+    )
+    assert billed() == {}
+    first = post(
+        "<readByQuery><object>CLASS</object><fields>RECORDNO</fields><query></query>"
+        "<pagesize>1</pagesize></readByQuery>"
+    )
+    data = first.find(".//result/data")
+    assert data is not None and data.get("numremaining") != "0"
+    post(f"<readMore><resultId>{data.get('resultId')}</resultId></readMore>")
+    post("<query><select><field>RECORDNO</field></select><object>VENDOR</object></query>")
+    assert billed() == {"api_transactions": 3, "api_transactions.DEMO": 3}
+    created = post(
+        "<create>"
+        + "".join(f"<CLASS><CLASSID>BILL-{n}</CLASSID><NAME>n{n}</NAME></CLASS>" for n in range(3))
+        + "</create>"
+    )
+    keys = [el.text for el in created.iterfind(".//data/class/RECORDNO")]
+    assert len(keys) == 3
+    post(
+        "<update>"
+        + "".join(f"<CLASS><RECORDNO>{k}</RECORDNO><NAME>renamed</NAME></CLASS>" for k in keys[:2])
+        + "</update>"
+    )
+    post(f"<delete><object>CLASS</object><keys>{keys[0]},{keys[1]}</keys></delete>")
+    assert billed()["api_transactions.DEMO"] == 3 + 3 + 2 + 2
+    failed = post("<create><CLASS><NAME>no id</NAME></CLASS></create>")
+    assert failed.findtext(".//result/status") == "failure"
+    assert billed()["api_transactions.DEMO"] == 10  # nothing written, nothing billed
+    vendor = post(
+        "<query><select><field>VENDORID</field></select><object>VENDOR</object>"
+        "<pagesize>1</pagesize></query>",
+        "<query><select><field>ACCOUNTNO</field></select><object>GLACCOUNT</object>"
+        "<pagesize>1</pagesize></query>",
+    )
+    vendorid, account = vendor.findtext(".//VENDORID"), vendor.findtext(".//ACCOUNTNO")
+    line = f"<APBILLITEM><ACCOUNTNO>{account}</ACCOUNTNO><AMOUNT>5</AMOUNT></APBILLITEM>"
+    bill = post(
+        f"<create><APBILL><VENDORID>{vendorid}</VENDORID><WHENCREATED>01/15/2024</WHENCREATED>"
+        "<WHENPOSTED>01/15/2024</WHENPOSTED><WHENDUE>02/15/2024</WHENDUE>"
+        f"<APBILLITEMS>{line * 3}</APBILLITEMS></APBILL></create>"
+    )
+    assert bill.findtext(".//result/status") == "success"
+    assert billed()["api_transactions.DEMO"] == 10 + 2 + 1  # two queries, one bill
+    post(
+        "<query><select><field>RECORDNO</field></select><object>CLASS</object></query>",
+        company="DEMO-ME",
+    )
+    assert billed() == {
+        "api_transactions": 14,
+        "api_transactions.DEMO": 13,
+        "api_transactions.DEMO-ME": 1,
+    }
+    stats = httpx.get(control(own_server, "stats")).json()
+    assert stats["create"] == 3 and stats["readMore"] == 1  # per-function counts stay

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 
+from intacct.emulator.billing import api_transactions
 from intacct.emulator.costs import CostModel
 from intacct.emulator.dispatch import Reply, execute, unavailable_reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
@@ -57,6 +58,8 @@ class Emulator:
         self.scale, self.seed = scale, seed
 
     def count(self, names: list[str]) -> None:
+        """Requests and functions asked for; billed API transactions are counted as
+        ``api_transactions`` and, per company, ``api_transactions.<COMPANY>``."""
         with self._stats_lock:
             self.stats["requests"] += 1
             self.stats.update(names)
@@ -136,7 +139,14 @@ class Emulator:
             self.costs.record(request, time.perf_counter() - started)
 
     def _execute(self, request: Request, endpoint: str) -> Reply:
-        return execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
+        reply = execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
+        billed = api_transactions(request, reply)
+        if billed:
+            company = self.company_of(request)
+            with self._stats_lock:
+                self.stats["api_transactions"] += billed
+                self.stats[f"api_transactions.{company}"] += billed
+        return reply
 
     def _faulty(self, rule: FaultRule, request: Request, endpoint: str) -> Reply:
         if rule.delay_ms:
