@@ -105,8 +105,9 @@ def unknown_object(name: str) -> FunctionError:
 
 
 def unknown_function(name: str) -> FunctionError:
-    # [U] an unknown function is a schema error in real Intacct; per function here so the
-    # other functions of the request still run.
+    # A name the 3.0 XSD does not know is a request-level schema error (schema.py); this
+    # per-function failure is for 2.1 requests (whose DTD is not checked [U]) and for
+    # names the XSD has but the emulator does not serve.
     return FunctionError(
         ErrorLine(
             "XL03000003",

@@ -61,6 +61,13 @@ class Request:
     sessionid: str | None = None
     functions: list[Function] = field(default_factory=list)
 
+    @property
+    def unique(self) -> bool:
+        """Whether function control ids must not repeat: "When set to true, which is the
+        default, a request cannot be repeated" (docs, requests). Anything but ``false``
+        counts as true [U: the XSD types uniqueid as free text]."""
+        return (self.uniqueid or "true").strip().lower() != "false"
+
 
 def decode_body(body: bytes, content_type: str) -> bytes:
     """The XML document of a POST body (form-encoded ``xmlrequest=`` unwrapped)."""
@@ -177,8 +184,9 @@ def control_block(request: Request | None, status: str) -> etree._Element:
     etree.SubElement(control, "status").text = status
     etree.SubElement(control, "senderid").text = request.senderid if request else ""
     etree.SubElement(control, "controlid").text = request.controlid if request else ""
+    # the value sent, or the default in force when none was [U: echo of an omitted one]
     etree.SubElement(control, "uniqueid").text = (
-        (request.uniqueid or "false") if request else ("false")
+        (request.uniqueid if request.uniqueid is not None else "true") if request else "false"
     )
     etree.SubElement(control, "dtdversion").text = (
         (request.dtdversion or "3.0") if request else ("3.0")
