@@ -1,6 +1,9 @@
 """Legacy balance reports computed from the general ledger: get_trialbalance and
-get_accountbalances. [U] Request/response element names follow the 2.1 DTD style
-(lower-case, split dates); amounts are signed debit-positive sums of posted GLENTRY."""
+get_accountbalances, shaped as the 2.1 DTD says (intacct_gl_functions.v2.1.dtd for the
+requests, intacct_response_objects.v2.1.dtd for the rows). The period is either a
+``reportingperiodname`` or ``startdate``/``enddate`` split into year/month/day.
+[U] Amounts are signed debit-positive sums of posted GLENTRY; department/location detail
+(showdeptdetail, showlocdetail) is not broken out."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from intacct.emulator.dispatch import Ctx, Handler, Outcome
 from intacct.emulator.errors import ErrorLine, FunctionError
 from intacct.emulator.handlers.common import object_def
 
-__all__ = ["HANDLERS"]
+__all__ = ["ACCOUNTBALANCE", "HANDLERS", "TRIALBALANCE"]
 
 
 def _date(ctx: Ctx, tag: str, default: date | None) -> date:
@@ -38,9 +41,41 @@ def _money(value: float | None) -> str:
     return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
 
 
-def _balances(ctx: Ctx, row_tag: str) -> Outcome:
-    start = _date(ctx, "startdate", None)
-    end = _date(ctx, "enddate", datetime.now(UTC).date())
+#: intacct_response_objects.v2.1.dtd:149 trialbalance (glaccountno, startbalance, debits,
+#: credits, endbalance, departmentid?, locationid?)
+TRIALBALANCE = ("glaccountno", "startbalance", "debits", "credits", "endbalance")
+#: :16 accountbalance (glaccountno, startbalance, debits, credits, adjdebits, adjcredits,
+#: endbalance, currency, reportingbook)
+ACCOUNTBALANCE = (
+    "glaccountno",
+    "startbalance",
+    "debits",
+    "credits",
+    "adjdebits",
+    "adjcredits",
+    "endbalance",
+    "currency",
+    "reportingbook",
+)
+
+
+def _period(ctx: Ctx) -> tuple[date, date]:
+    """``(reportingperiodname | (startdate, enddate))``."""
+    name = (ctx.fn.body.findtext("reportingperiodname") or "").strip()
+    if not name:
+        return _date(ctx, "startdate", None), _date(ctx, "enddate", datetime.now(UTC).date())
+    periods = object_def(ctx, "REPORTINGPERIOD")
+    found = ctx.store.find(periods, ctx.scope, "NAME", [name])
+    if not found or not found[0].get("START_DATE") or not found[0].get("END_DATE"):
+        raise FunctionError(
+            ErrorLine("BL03000018", "", f"Reporting period '{name}' does not exist.", "")
+        )
+    row = found[0]
+    return date.fromisoformat(row["START_DATE"]), date.fromisoformat(row["END_DATE"])
+
+
+def _balances(ctx: Ctx, row_tag: str, columns: tuple[str, ...]) -> Outcome:
+    start, end = _period(ctx)
     if end < start:
         raise FunctionError(ErrorLine("BL03000018", "", "enddate is before startdate.", ""))
     entries = object_def(ctx, "GLENTRY")
@@ -50,27 +85,28 @@ def _balances(ctx: Ctx, row_tag: str) -> Outcome:
     for accountno, opening, debits, credits in rows:
         row = etree.SubElement(data, row_tag)
         ending = (opening or 0) + (debits or 0) - (credits or 0)
-        for tag, text in (
-            ("glaccountno", accountno),
-            ("startbalance", _money(opening)),
-            ("debits", _money(debits)),
-            ("credits", _money(credits)),
-            ("adjdebits", "0.00"),
-            ("adjcredits", "0.00"),
-            ("endbalance", _money(ending)),
-            ("reportingbook", "ACCRUAL"),
-            ("currency", "USD"),
-        ):
-            etree.SubElement(row, tag).text = text
+        texts = {
+            "glaccountno": str(accountno),
+            "startbalance": _money(opening),
+            "debits": _money(debits),
+            "credits": _money(credits),
+            "adjdebits": "0.00",
+            "adjcredits": "0.00",
+            "endbalance": _money(ending),
+            "currency": "USD",  # [U] the company's base currency; the demo's is USD
+            "reportingbook": "ACCRUAL",
+        }
+        for tag in columns:
+            etree.SubElement(row, tag).text = texts[tag]
     return Outcome(data=data)
 
 
 def get_trialbalance(ctx: Ctx) -> Outcome:
-    return _balances(ctx, "trialbalance")
+    return _balances(ctx, "trialbalance", TRIALBALANCE)
 
 
 def get_accountbalances(ctx: Ctx) -> Outcome:
-    return _balances(ctx, "accountbalance")
+    return _balances(ctx, "accountbalance", ACCOUNTBALANCE)
 
 
 HANDLERS: dict[str, Handler] = {
