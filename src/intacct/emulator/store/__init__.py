@@ -1,0 +1,229 @@
+"""All emulator state and business rules, behind one facade.
+
+- :mod:`.database` — SQLite connections, one writer at a time;
+- :mod:`.identities` — senders, companies, entities, users;
+- :mod:`.sessions` — live sessions and readMore cursors (in memory, locked);
+- :mod:`.records` — catalog records, the only place with record SQL.
+
+Handlers never write SQL; they call the :class:`Store` methods.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
+from intacct.emulator.store.database import Database
+from intacct.emulator.store.identities import (
+    DATE_FORMATS,
+    DEMO_SENDER,
+    DEMO_USER,
+    RESTRICTED_USER,
+    Company,
+    Identities,
+    User,
+)
+from intacct.emulator.store.records import Records, record_url
+from intacct.emulator.store.sessions import Cursor, LockedMap, Scope, Session, SessionState
+
+__all__ = [
+    "DATE_FORMATS",
+    "DEMO_SENDER",
+    "DEMO_USER",
+    "RESTRICTED_USER",
+    "Company",
+    "Cursor",
+    "Scope",
+    "Session",
+    "Store",
+    "User",
+    "record_url",
+]
+
+
+class Store:
+    """The emulated gateway's data. ``path=None`` keeps everything in memory."""
+
+    def __init__(self, path: str | Path | None = None, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or load_catalog()
+        self._database = Database(path)
+        self.write_lock = self._database.write_lock
+        self.identities = Identities(self._database)
+        self.live = SessionState(self.identities.company)
+        self.records = Records(self._database, self.catalog, self.identities)
+
+    # -- connections ------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (benchmarks and tests; handlers never use it)."""
+        return self._database.conn
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (nested calls become savepoints)."""
+        return self._database.transaction()
+
+    def close(self) -> None:
+        self._database.close()
+
+    def reset(self) -> None:
+        """Drop every row (companies included), every session and cursor."""
+        with self._database.transaction():
+            self.records.reset()
+            self.identities.reset()
+        self.live.clear()
+
+    # -- identities -------------------------------------------------------------------
+
+    def add_company(self, company: Company, entities: Sequence[tuple[str, str]] = ()) -> None:
+        self.identities.add_company(company, entities)
+
+    def configure_company(self, company_id: str, **changes: Any) -> Company:
+        return self.identities.configure_company(company_id, **changes)
+
+    def add_user(
+        self,
+        company: str,
+        userid: str,
+        password: str,
+        recordno: int,
+        denied_modules: Iterable[str] = (),
+    ) -> None:
+        self.identities.add_user(company, userid, password, recordno, denied_modules)
+
+    def add_sender(self, senderid: str, password: str, companies: Iterable[str]) -> None:
+        self.identities.add_sender(senderid, password, companies)
+
+    def company(self, company_id: str) -> Company | None:
+        return self.identities.company(company_id)
+
+    def entities(self, company_id: str) -> list[tuple[str, str, int]]:
+        return self.identities.entities(company_id)
+
+    def entity_name(self, company_id: str, locationid: str) -> str | None:
+        return self.identities.entity_name(company_id, locationid)
+
+    def sender(self, senderid: str) -> tuple[str, set[str]] | None:
+        return self.identities.sender(senderid)
+
+    def login(self, company_id: str, userid: str, password: str) -> User | None:
+        return self.identities.login(company_id, userid, password)
+
+    def user(self, company_id: str, userid: str) -> User | None:
+        return self.identities.user(company_id, userid)
+
+    def user_by_recordno(self, company_id: str, recordno: int) -> User | None:
+        return self.identities.user_by_recordno(company_id, recordno)
+
+    # -- sessions and cursors ---------------------------------------------------------
+
+    @property
+    def sessions(self) -> LockedMap[str, Session]:
+        return self.live.sessions
+
+    @property
+    def cursors(self) -> LockedMap[str, Cursor]:
+        return self.live.cursors
+
+    @property
+    def cursor_ttl_s(self) -> float:
+        return self.live.cursor_ttl_s
+
+    @cursor_ttl_s.setter
+    def cursor_ttl_s(self, seconds: float) -> None:
+        self.live.cursor_ttl_s = seconds
+
+    def open_session(self, company: Company, userid: str, locationid: str) -> Session:
+        return self.live.open_session(company, userid, locationid)
+
+    def touch_session(self, sessionid: str) -> Session | None:
+        return self.live.touch_session(sessionid)
+
+    def new_cursor(self, cursor_args: dict[str, Any]) -> Cursor:
+        return self.live.new_cursor(cursor_args)
+
+    def cursor(self, result_id: str) -> Cursor | None:
+        return self.live.cursor(result_id)
+
+    # -- records ----------------------------------------------------------------------
+
+    def bulk_insert(
+        self, company: str, entity: str, obj_name: str, rows: Iterable[Mapping[str, Any]]
+    ) -> int:
+        return self.records.bulk_insert(company, entity, obj_name, rows)
+
+    def remember_controlid(self, company: str, controlid: str) -> bool:
+        return self.records.remember_controlid(company, controlid)
+
+    visibility = staticmethod(Records.visibility)
+
+    def select(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        columns: Sequence[str],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+        group: str = "",
+    ) -> list[tuple[Any, ...]]:
+        return self.records.select(obj, scope, columns, where, params, order, limit, offset, group)
+
+    def count(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        group: str = "",
+    ) -> int:
+        return self.records.count(obj, scope, where, params, group)
+
+    def rows(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        names: Sequence[str],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        return self.records.rows(obj, scope, names, where, params, order, limit, offset)
+
+    def find(
+        self, obj: ObjectDef, scope: Scope, field_name: str, keys: Sequence[Any]
+    ) -> list[dict[str, Any]]:
+        return self.records.find(obj, scope, field_name, keys)
+
+    def gl_balances(
+        self, entries: ObjectDef, scope: Scope, start: str, end: str, account: str | None
+    ) -> list[tuple[Any, ...]]:
+        return self.records.gl_balances(entries, scope, start, end, account)
+
+    def now(self, company_id: str) -> str:
+        return self.records.now(company_id)
+
+    def next_recordno(self, company: str, obj: ObjectDef) -> int:
+        return self.records.next_recordno(company, obj)
+
+    def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+        return self.records.insert(obj, scope, values)
+
+    def update(
+        self, obj: ObjectDef, scope: Scope, recordno: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self.records.update(obj, scope, recordno, values)
+
+    def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
+        self.records.delete(obj, scope, recordno)
+
+    def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
+        self.records.audit(scope, obj, values, mode)

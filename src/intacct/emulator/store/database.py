@@ -1,0 +1,78 @@
+"""The emulator's SQLite connections: one per thread, one writer at a time.
+
+Writes are serialized by one lock (SQLite has one writer); reads run concurrently on
+per-thread connections (WAL for files, shared cache for memory).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["Database", "quote"]
+
+
+def quote(name: str) -> str:
+    """A column or table name as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Database:
+    """Connections to one SQLite database. ``path=None`` keeps it in memory."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        if path is None:
+            self._uri = f"file:intacct-emulator-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        else:
+            self._uri = Path(path).resolve().as_uri()
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+        self._anchor = self._connect()  # keeps a memory database alive
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA read_uncommitted=1")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (nested calls become savepoints)."""
+        with self.write_lock:
+            conn = self.conn
+            depth: int = getattr(self._local, "depth", 0)
+            name = f"sp{depth}"
+            conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+            self._local.depth = depth + 1
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK" if depth == 0 else f"ROLLBACK TO {name}")
+                if depth:
+                    conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+            finally:
+                self._local.depth = depth
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        self._anchor.close()

@@ -1,0 +1,367 @@
+"""Catalog records in SQLite: the only place that writes record SQL.
+
+One table per catalog object (``obj_<NAME>``, one column per field, plus ``_company``
+and ``_entity``), a counter per object for RECORDNO, and the executed control ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from intacct.emulator.catalog import Catalog, ObjectDef
+from intacct.emulator.errors import duplicate, missing_required, not_found
+from intacct.emulator.store.database import Database, quote
+from intacct.emulator.store.identities import Identities
+from intacct.emulator.store.sessions import Scope
+from intacct.emulator.values import to_db, wall_clock
+
+__all__ = ["Records", "record_url"]
+
+_SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS executed (company TEXT, controlid TEXT,
+    PRIMARY KEY (company, controlid));
+CREATE TABLE IF NOT EXISTS counters (company TEXT, object TEXT, next INTEGER,
+    PRIMARY KEY (company, object));
+"""
+
+
+def _table(obj: ObjectDef) -> str:
+    return f'"obj_{obj.name}"'
+
+
+def record_url(obj: ObjectDef, recordno: int) -> str:
+    """A stable link like the gateway's RECORD_URL (its exact format is opaque)."""
+    return f"https://www.intacct.com/ia/acct/ur.phtml?.r={obj.name.lower()}.{recordno}"
+
+
+def _seeded(obj: ObjectDef, name: str, row: Mapping[str, Any]) -> Any:
+    if name == "RECORD_URL" and row.get("RECORDNO") is not None:
+        return record_url(obj, int(row["RECORDNO"]))
+    return row.get(name)
+
+
+class Records:
+    """Reads and writes of catalog records, scoped by company and entity."""
+
+    def __init__(self, database: Database, catalog: Catalog, identities: Identities) -> None:
+        self._db = database
+        self.catalog = catalog
+        self._identities = identities
+        self._create_schema()
+
+    # -- schema -----------------------------------------------------------------------
+
+    def _create_schema(self) -> None:
+        with self._db.write_lock:
+            conn = self._db.conn
+            conn.executescript(_SCHEMA)
+            for obj in self.catalog.values():
+                columns = ", ".join(
+                    f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields
+                )
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_table(obj)} (_company TEXT NOT NULL, "
+                    f"_entity TEXT NOT NULL DEFAULT '', {columns})"
+                )
+                self._indexes(obj)
+
+    def _indexes(self, obj: ObjectDef) -> None:
+        table, name, conn = _table(obj), obj.name, self._db.conn
+        key = "ID" if obj.field("RECORDNO") is None else "RECORDNO"
+        conn.execute(
+            f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} (_company, {quote(key)})'
+        )
+        if obj.field("WHENMODIFIED"):
+            conn.execute(
+                f'CREATE INDEX IF NOT EXISTS "ix_{name}_wm" ON {table} '
+                f'(_company, "WHENMODIFIED", "RECORDNO")'
+            )
+        if obj.id_field and obj.field(obj.id_field):
+            conn.execute(
+                f'CREATE INDEX IF NOT EXISTS "ix_{name}_id" ON {table} '
+                f"(_company, {quote(obj.id_field)})"
+            )
+        if obj.parent_key and obj.field(obj.parent_key):
+            conn.execute(
+                f'CREATE INDEX IF NOT EXISTS "ix_{name}_parent" ON {table} '
+                f"(_company, {quote(obj.parent_key)})"
+            )
+
+    def reset(self) -> None:
+        """Drop every record, counter and executed control id."""
+        with self._db.transaction() as conn:
+            for table in ("executed", "counters"):
+                conn.execute(f"DELETE FROM {table}")
+            for obj in self.catalog.values():
+                conn.execute(f"DELETE FROM {_table(obj)}")
+
+    def bulk_insert(
+        self, company: str, entity: str, obj_name: str, rows: Iterable[Mapping[str, Any]]
+    ) -> int:
+        """Insert seed rows (python values, RECORDNO given) as they are: no rules."""
+        obj = self.catalog[obj_name]
+        rows = list(rows)
+        names = obj.field_names
+        fields = obj.fields
+        sql = (
+            f"INSERT INTO {_table(obj)} (_company, _entity, "
+            f"{', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join('?' * (len(names) + 2))})"
+        )
+        batch = [
+            (company, entity, *(to_db(f, _seeded(obj, f.name, row)) for f in fields))
+            for row in rows
+        ]
+        with self._db.transaction() as conn:
+            conn.executemany(sql, batch)
+            top = max((r.get("RECORDNO") or 0 for r in rows), default=0)
+            if top:
+                conn.execute(
+                    "INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT (company, object) "
+                    "DO UPDATE SET next = max(next, excluded.next)",
+                    (company, obj.name, int(top) + 1),
+                )
+        return len(batch)
+
+    def remember_controlid(self, company: str, controlid: str) -> bool:
+        """Record an executed function control id; False if it had already run."""
+        with self._db.transaction() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO executed VALUES (?, ?)", (company, controlid))
+            return cur.rowcount == 1
+
+    # -- reads ------------------------------------------------------------------------
+
+    @staticmethod
+    def visibility(obj: ObjectDef, scope: Scope) -> tuple[str, list[Any]]:
+        """Which rows a scope sees. [U] Top level sees shared rows and, with showprivate,
+        entity rows; an entity sees its own rows and the shared ones."""
+        if not obj.entity_scoped or (scope.entity == "" and scope.showprivate):
+            return "_company = ?", [scope.company]
+        if scope.entity == "":
+            return "_company = ? AND _entity = ''", [scope.company]
+        return "_company = ? AND _entity IN ('', ?)", [scope.company, scope.entity]
+
+    def select(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        columns: Sequence[str],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+        group: str = "",
+    ) -> list[tuple[Any, ...]]:
+        seen, seen_params = self.visibility(obj, scope)
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {_table(obj)} WHERE {seen} AND ({where}) "
+            f"{group} {order}"
+        )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = [*params, limit, offset]
+        return self._db.conn.execute(sql, [*seen_params, *params]).fetchall()
+
+    def count(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        group: str = "",
+    ) -> int:
+        seen, seen_params = self.visibility(obj, scope)
+        inner = f"SELECT 1 FROM {_table(obj)} WHERE {seen} AND ({where}) {group}"
+        sql = f"SELECT count(*) FROM ({inner})"
+        row = self._db.conn.execute(sql, [*seen_params, *params]).fetchone()
+        return int(row[0])
+
+    def rows(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        names: Sequence[str],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Like :meth:`select`, as dicts keyed by field name."""
+        cols = [quote(n) for n in names]
+        return [
+            dict(zip(names, row, strict=True))
+            for row in self.select(obj, scope, cols, where, params, order, limit, offset)
+        ]
+
+    def find(
+        self, obj: ObjectDef, scope: Scope, field_name: str, keys: Sequence[Any]
+    ) -> list[dict[str, Any]]:
+        marks = ", ".join("?" * len(keys))
+        found = self.rows(
+            obj, scope, obj.field_names, f"{quote(field_name)} IN ({marks})", list(keys)
+        )
+        by_key = {str(r[field_name]): r for r in found}
+        return [by_key[str(k)] for k in keys if str(k) in by_key]
+
+    def gl_balances(
+        self, entries: ObjectDef, scope: Scope, start: str, end: str, account: str | None
+    ) -> list[tuple[Any, ...]]:
+        """Per account: balance before ``start`` (debits positive), debits and credits
+        from ``start`` to ``end`` (ISO dates, inclusive)."""
+        amount = 'CAST("AMOUNT" AS REAL)'
+        within = '"ENTRY_DATE" BETWEEN ? AND ?'
+        seen, seen_params = self.visibility(entries, scope)
+        where = f'{seen} AND "ENTRY_DATE" <= ?' + (' AND "ACCOUNTNO" = ?' if account else "")
+        sql = (
+            'SELECT "ACCOUNTNO", '
+            f'sum(CASE WHEN "ENTRY_DATE" < ? THEN "TR_TYPE" * {amount} ELSE 0 END), '
+            f'sum(CASE WHEN {within} AND "TR_TYPE" = 1 THEN {amount} ELSE 0 END), '
+            f'sum(CASE WHEN {within} AND "TR_TYPE" = -1 THEN {amount} ELSE 0 END) '
+            f'FROM {_table(entries)} WHERE {where} GROUP BY "ACCOUNTNO" ORDER BY "ACCOUNTNO"'
+        )
+        params = [start, start, end, start, end, *seen_params, end, *([account] if account else [])]
+        return self._db.conn.execute(sql, params).fetchall()
+
+    # -- writes -----------------------------------------------------------------------
+
+    def now(self, company_id: str) -> str:
+        """Now as stored: the company's wall-clock time. The gateway shows WHENMODIFIED in
+        the user's time zone (protocol notes, "Time zones" [O]) and the seed's times are
+        company time too, so stored text order stays time order within one zone."""
+        company = self._identities.company(company_id)
+        stamp = wall_clock(company.timezone if company else "UTC")
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
+
+    def next_recordno(self, company: str, obj: ObjectDef) -> int:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "INSERT INTO counters VALUES (?, ?, 2) ON CONFLICT (company, object) "
+                "DO UPDATE SET next = next + 1 RETURNING next - 1",
+                (company, obj.name),
+            ).fetchone()
+            return int(row[0])
+
+    def _insert_row(
+        self, obj: ObjectDef, company: str, entity: str, row: Mapping[str, Any]
+    ) -> None:
+        names = [n for n in obj.field_names if n in row]
+        self._db.conn.execute(
+            f"INSERT INTO {_table(obj)} (_company, _entity, "
+            f"{', '.join(quote(n) for n in names)}) VALUES "
+            f"({', '.join('?' * (len(names) + 2))})",
+            [company, entity, *(row[n] for n in names)],
+        )
+
+    def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+        """Create one record: required fields, unique id, RECORDNO and audit fields."""
+        for f in obj.fields:
+            if f.readonly or values.get(f.name) not in (None, ""):
+                continue
+            if f.default is not None:
+                values[f.name] = to_db(f, f.default)
+            elif f.required:
+                raise missing_required(obj.name, f.name)
+        with self._db.transaction():
+            self._check_unique(obj, scope, values, None)
+            now = self.now(scope.company)
+            recordno = self.next_recordno(scope.company, obj)
+            values.update(
+                RECORDNO=recordno,
+                WHENCREATED=now,
+                WHENMODIFIED=now,
+                CREATEDBY=scope.user.recordno,
+                MODIFIEDBY=scope.user.recordno,
+                RECORD_URL=record_url(obj, recordno),
+            )
+            entity = scope.entity if obj.entity_scoped else ""
+            self._entity_fields(values, scope, entity)
+            self._insert_row(obj, scope.company, entity, values)
+            self.audit(scope, obj, values, "create")
+        return values
+
+    def update(
+        self, obj: ObjectDef, scope: Scope, recordno: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        with self._db.transaction() as conn:
+            current = self.find(obj, scope, "RECORDNO", [recordno])
+            if not current:
+                raise not_found(obj.name, str(recordno), "update")
+            self._check_unique(obj, scope, values, recordno)
+            values.update(WHENMODIFIED=self.now(scope.company), MODIFIEDBY=scope.user.recordno)
+            names = [n for n in values if obj.field(n) and n != "RECORDNO"]
+            conn.execute(
+                f"UPDATE {_table(obj)} SET {', '.join(f'{quote(n)} = ?' for n in names)} "
+                f'WHERE _company = ? AND "RECORDNO" = ?',
+                [*(values[n] for n in names), scope.company, recordno],
+            )
+            merged = {**current[0], **values}
+            self.audit(scope, obj, merged, "update")
+        return merged
+
+    def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
+        with self._db.transaction() as conn:
+            current = self.find(obj, scope, "RECORDNO", [recordno])
+            if not current:
+                raise not_found(obj.name, str(recordno), "delete")
+            conn.execute(
+                f'DELETE FROM {_table(obj)} WHERE _company = ? AND "RECORDNO" = ?',
+                (scope.company, recordno),
+            )
+            for line_obj_name in obj.owned.values():
+                line = self.catalog[line_obj_name]
+                if line.parent_key:
+                    conn.execute(
+                        f"DELETE FROM {_table(line)} WHERE _company = ? AND "
+                        f"{quote(line.parent_key)} = ?",
+                        (scope.company, recordno),
+                    )
+            self.audit(scope, obj, current[0], "delete")
+
+    def _check_unique(
+        self, obj: ObjectDef, scope: Scope, values: Mapping[str, Any], recordno: int | None
+    ) -> None:
+        key = obj.id_field
+        if not key or values.get(key) in (None, ""):
+            return
+        where = f"{quote(key)} = ?" + (' AND "RECORDNO" != ?' if recordno is not None else "")
+        params = [values[key]] + ([recordno] if recordno is not None else [])
+        everyone = Scope(scope.company, "", scope.user, showprivate=True)
+        if self.count(obj, everyone, where, params):
+            raise duplicate(obj.name, str(values[key]))
+
+    def _entity_fields(self, values: dict[str, Any], scope: Scope, entity: str) -> None:
+        if not entity:
+            return
+        for locationid, name, recordno in self._identities.entities(scope.company):
+            if locationid == entity:
+                values.update(MEGAENTITYKEY=recordno, MEGAENTITYID=locationid, MEGAENTITYNAME=name)
+
+    def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
+        """One AUDITHISTORY row per create/update/delete (``ACCESSMODE`` by catalog)."""
+        history = self.catalog.get_object("AUDITHISTORY")
+        if history is None or obj.name == "AUDITHISTORY":
+            return
+        code = {"create": "C", "update": "M", "delete": "D"}[mode]
+        access = history.field("ACCESSMODE")
+        mode_value = (
+            access.values[access.codes.index(code)] if access and code in access.codes else code
+        )
+        recordno = self.next_recordno(scope.company, history)
+        row = {
+            "RECORDNO": recordno,
+            "ID": str(recordno),
+            "USERID": scope.user.userid,
+            "ACCESSTIME": self.now(scope.company),
+            "ACCESSMODE": mode_value,
+            "SOURCE": "api",
+            "OBJECTTYPE": obj.name.lower(),
+            "OBJECTKEY": str(values.get("RECORDNO", "")),
+            "OBJECTDESC": str(values.get(obj.id_field or "RECORDNO", "")),
+        }
+        entity = scope.entity if obj.entity_scoped else ""
+        self._insert_row(history, scope.company, entity, row)
