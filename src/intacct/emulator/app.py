@@ -9,7 +9,7 @@ slow requests never block other clients.
 from __future__ import annotations
 
 import asyncio
-import gzip
+import uuid
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,13 +23,25 @@ from intacct.emulator.control import control_routes
 from intacct.emulator.costs import CostModel
 from intacct.emulator.dispatch import Reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
+from intacct.emulator.intake import BodyError, ClientGone, inflate, read_body
 from intacct.emulator.state import Emulator, throttled_reply
 from intacct.emulator.wire import MAX_REQUEST_BYTES, build_response
 
 # Emulator and CostModel are re-exported: tests and tools import them from here
-__all__ = ["GATEWAY_PATH", "CostModel", "Emulator", "create_app", "reply_headers"]
+__all__ = [
+    "BODY_TIMEOUT_S",
+    "GATEWAY_PATH",
+    "CostModel",
+    "Emulator",
+    "create_app",
+    "refused_reply",
+    "reply_headers",
+]
 
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
+
+#: [U] how long a body may take to arrive; Intacct's own limit is unpublished
+BODY_TIMEOUT_S = 30.0
 
 
 def reply_headers(reply: Reply) -> dict[str, str]:
@@ -56,23 +68,35 @@ async def _wait(seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def create_app(emulator: Emulator) -> Starlette:
+def refused_reply(exc: BodyError) -> Reply:
+    """The gateway's answer to a body it will not read: 413 as a schema error
+    (XL03000003, as the size limit is documented), anything else as the front door's
+    GW-0011 "Invalid Request" [U] (what Intacct says to an undecodable body is unseen)."""
+    if exc.http_status == 413:
+        line = ErrorLine("XL03000003", "", exc.text, "Send fewer functions.")
+    else:
+        request_id = uuid.uuid4().hex[:12]
+        line = ErrorLine("GW-0011", f"Invalid Request [Request ID: {request_id}]", exc.text)
+    error = EmulatorError(line, http_status=exc.http_status)
+    return Reply(build_response(None, control_error=error), http_status=exc.http_status)
+
+
+def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) -> Starlette:
+    """The ASGI app; a request body must arrive within ``body_timeout_s`` (stalled
+    uploads would otherwise hold their connection for ever)."""
+
     async def gateway(request: HttpRequest) -> Response:
-        body = await request.body()
-        if request.headers.get("content-encoding", "").lower() == "gzip":
-            body = gzip.decompress(body)
-        if len(body) > MAX_REQUEST_BYTES:
-            error = EmulatorError(
-                ErrorLine(
-                    "XL03000003",
-                    "",
-                    f"Request of {len(body)} bytes is larger than the "
-                    f"{MAX_REQUEST_BYTES} bytes the gateway accepts.",
-                    "Send fewer functions.",
-                ),
-                http_status=413,
-            )
-            return _response(Reply(build_response(None, control_error=error), http_status=413))
+        try:
+            body = await read_body(request, MAX_REQUEST_BYTES, body_timeout_s)
+            if request.headers.get("content-encoding", "").lower() == "gzip":
+                body = inflate(body, MAX_REQUEST_BYTES)
+        except BodyError as exc:
+            # close the connection too: what is left of the body is never read
+            response = _response(refused_reply(exc))
+            response.headers["Connection"] = "close"
+            return response
+        except ClientGone:
+            return Response(status_code=400)  # logged; the socket is gone, nobody reads it
         prepared = emulator.prepare(body, request.headers.get("content-type", ""))
         if isinstance(prepared, Reply):
             await _wait(emulator.delay(prepared))
@@ -104,7 +128,7 @@ def create_app(emulator: Emulator) -> Starlette:
         routes=[
             Route(GATEWAY_PATH, gateway, methods=["POST"]),
             Route(GATEWAY_PATH, not_post, methods=["GET", "PUT", "DELETE"]),
-            *control_routes(emulator),
+            *control_routes(emulator, body_timeout_s),
         ],
         # level 1: on loopback, time spent compressing a 1 MB page costs more than it saves
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)],

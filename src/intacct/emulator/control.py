@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from intacct.emulator.demo import install_demo
+from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.limits import Latency
 from intacct.emulator.state import Emulator
 
@@ -38,7 +41,33 @@ def json_object(body: bytes) -> dict[str, Any]:
     return value
 
 
-def control_routes(emulator: Emulator) -> list[Route]:
+#: control requests are small JSON objects or fault specs
+MAX_CONTROL_BYTES = 1024 * 1024
+
+Endpoint = Callable[[HttpRequest], Awaitable[Response]]
+
+
+def _guarded(endpoint: Endpoint) -> Endpoint:
+    """Whatever the client sends, a JSON error with a 4xx status, never a 500."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: HttpRequest) -> Response:
+        try:
+            return await endpoint(request)
+        except BodyError as exc:  # the rest of the body is never read: close
+            return JSONResponse({"error": exc.text}, exc.http_status, {"Connection": "close"})
+        except ClientGone:
+            return Response(status_code=400)  # logged; nobody is left to read it
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+
+    return guarded
+
+
+def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Route]:
+    async def body(request: HttpRequest) -> bytes:
+        return await read_body(request, MAX_CONTROL_BYTES, body_timeout_s)
+
     async def stats(request: HttpRequest) -> Response:
         return JSONResponse(dict(emulator.stats))
 
@@ -71,31 +100,28 @@ def control_routes(emulator: Emulator) -> list[Route]:
     async def company(request: HttpRequest) -> Response:
         """Company settings: ``{"date_format": "%d/%m/%Y", "timezone": "Europe/London",
         "session_minutes": 30}`` (any subset)."""
+        changes = json_object(await body(request))
         try:
-            changes = json_object(await request.body())
             updated = emulator.store.configure_company(request.path_params["id"], **changes)
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, 400)
+        except TypeError as exc:  # an unknown setting
+            raise ValueError(str(exc)) from None
         return JSONResponse(dataclasses.asdict(updated))
 
     async def latency(request: HttpRequest) -> Response:
         """The latency model: ``{"ms": 300, "per_row_us": 500}`` (any subset) sets the
         base wait of every answer and the wait per returned record; GET shows it."""
         if request.method == "POST":
-            try:
-                changes = json_object(await request.body())
-                for key, value in changes.items():
-                    if key not in ("ms", "per_row_us"):
-                        raise ValueError(f"unknown key {key!r}; keys are ms, per_row_us")
-                    if type(value) is not int or value < 0:
-                        raise ValueError(f"{key} must be a whole number >= 0, not {value!r}")
-                current = emulator.latency
-                emulator.latency = Latency(
-                    changes.get("ms", current.base_ms),
-                    changes.get("per_row_us", current.per_row_us),
-                )
-            except ValueError as exc:
-                return JSONResponse({"error": str(exc)}, 400)
+            changes = json_object(await body(request))
+            for key, value in changes.items():
+                if key not in ("ms", "per_row_us"):
+                    raise ValueError(f"unknown key {key!r}; keys are ms, per_row_us")
+                if type(value) is not int or value < 0:
+                    raise ValueError(f"{key} must be a whole number >= 0, not {value!r}")
+            current = emulator.latency
+            emulator.latency = Latency(
+                changes.get("ms", current.base_ms),
+                changes.get("per_row_us", current.per_row_us),
+            )
         current = emulator.latency
         return JSONResponse({"ms": current.base_ms, "per_row_us": current.per_row_us})
 
@@ -103,22 +129,22 @@ def control_routes(emulator: Emulator) -> list[Route]:
         if request.method == "DELETE":
             emulator.faults.clear()
             return JSONResponse({"faults": 0})
-        spec = (await request.body()).decode() or request.query_params.get("spec", "")
         try:
-            emulator.faults.add(spec)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, 400)
+            spec = (await body(request)).decode() or request.query_params.get("spec", "")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"the fault spec is not UTF-8 (byte {exc.start})") from None
+        emulator.faults.add(spec)
         return JSONResponse({"faults": len(emulator.faults.rules)})
 
     async def health(request: HttpRequest) -> Response:
         return JSONResponse({"ok": True})
 
     return [
-        Route(f"{CONTROL_PREFIX}/stats", stats, methods=["GET"]),
-        Route(f"{CONTROL_PREFIX}/reset", reset, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/seed", seed, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/companies/{{id}}", company, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/faults", faults, methods=["POST", "DELETE"]),
-        Route(f"{CONTROL_PREFIX}/latency", latency, methods=["GET", "POST"]),
-        Route(f"{CONTROL_PREFIX}/health", health, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/stats", _guarded(stats), methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/reset", _guarded(reset), methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/seed", _guarded(seed), methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/companies/{{id}}", _guarded(company), methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["POST", "DELETE"]),
+        Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),
     ]

@@ -8,16 +8,17 @@ thread.
 
 from __future__ import annotations
 
-import gzip
 from types import TracebackType
 
 import httpx
 
-from intacct.emulator.app import GATEWAY_PATH, Emulator, reply_headers
+from intacct.emulator.app import GATEWAY_PATH, Emulator, refused_reply, reply_headers
 from intacct.emulator.demo import client_config, install_demo
 from intacct.emulator.faults import Faults
+from intacct.emulator.intake import BodyError, inflate, too_large
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Company, Store
+from intacct.emulator.wire import MAX_REQUEST_BYTES
 
 __all__ = ["EmulatorTransport", "InProcessEmulator"]
 
@@ -37,8 +38,19 @@ class EmulatorTransport(httpx.BaseTransport):
                 405, text="The gateway accepts POST requests only.\n", request=request
             )
         body = request.read()
-        if request.headers.get("content-encoding", "").lower() == "gzip":
-            body = gzip.decompress(body)
+        try:
+            if len(body) > MAX_REQUEST_BYTES:
+                raise too_large(str(len(body)), MAX_REQUEST_BYTES)
+            if request.headers.get("content-encoding", "").lower() == "gzip":
+                body = inflate(body, MAX_REQUEST_BYTES)
+        except BodyError as exc:
+            refused = refused_reply(exc)
+            return httpx.Response(
+                refused.http_status,
+                headers=reply_headers(refused),
+                content=refused.body,
+                request=request,
+            )
         endpoint = f"{request.url.scheme}://{request.url.netloc.decode()}{GATEWAY_PATH}"
         reply = self.emulator.handle(body, request.headers.get("content-type", ""), endpoint)
         return httpx.Response(

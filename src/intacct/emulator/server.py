@@ -10,13 +10,16 @@ from types import TracebackType
 
 import uvicorn
 
-from intacct.emulator.app import GATEWAY_PATH, Emulator, create_app
+from intacct.emulator.app import BODY_TIMEOUT_S, GATEWAY_PATH, Emulator, create_app
 from intacct.emulator.demo import install_demo
 from intacct.emulator.faults import Faults
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Store
 
-__all__ = ["EmulatorServer"]
+__all__ = ["MAX_CONNECTIONS", "EmulatorServer"]
+
+#: [U] well under the usual 1,024 file descriptors a process may open
+MAX_CONNECTIONS = 500
 
 
 class EmulatorServer:
@@ -24,7 +27,9 @@ class EmulatorServer:
 
     ``max_concurrency`` requests per company may be in flight (default 2, as Intacct's
     Performance Tier 1; 0 or None for no limit); every answer waits ``latency_ms`` plus
-    ``latency_per_row_us`` per returned record.
+    ``latency_per_row_us`` per returned record. At most ``max_connections`` connections
+    are served (HTTP 503 beyond) and a request body must arrive within
+    ``body_timeout_s`` (HTTP 408 after).
 
     Binding is left to uvicorn (not a pre-made socket) so TCP_NODELAY is set on
     connections; otherwise keep-alive clients stall ~40 ms per request (Nagle).
@@ -43,6 +48,8 @@ class EmulatorServer:
         max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
         latency_ms: int = 0,
         latency_per_row_us: int = 0,
+        max_connections: int = MAX_CONNECTIONS,
+        body_timeout_s: float = BODY_TIMEOUT_S,
     ) -> None:
         fresh = store is None and (db is None or not Path(db).exists())
         self._owns_store = store is None
@@ -59,9 +66,13 @@ class EmulatorServer:
             seed=seed,
         )
         config = uvicorn.Config(
-            create_app(self.emulator),
+            create_app(self.emulator, body_timeout_s=body_timeout_s),
             host=host,
             port=port,
+            # beyond this many open connections uvicorn answers 503 and closes at once,
+            # so stalled clients cannot use up the process's file descriptors
+            limit_concurrency=max_connections,
+            timeout_keep_alive=5,
             log_level="warning",
             access_log=False,
             lifespan="off",
