@@ -3,6 +3,7 @@ any function runs; ``uniqueid`` defaults to true."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 
@@ -57,7 +58,13 @@ def _control_errors(root: etree._Element | None) -> list[tuple[str, str]]:
             _CLASS.format("<pagesize>ten</pagesize>"),
             "'ten' is not a valid value of the local atomic type.",
         ),
-        ("<frobnicate/>", "Element 'frobnicate': This element is not expected."),
+        (
+            "<frobnicate/>",
+            "Element 'frobnicate': This element is not expected. Expected is one of ( "
+            "create_apaccountlabel, create_apadjustment, create_apadjustmentbatch, "
+            "create_araccountlabel, create_aradjustment, create_aradjustmentbatch, "
+            "create_arpayment, create_arpaymentbatch, create_bill, create_recurringbill ).",
+        ),
         (
             "<query><select><field>CLASSID</field></select></query>",
             "Element 'query': Missing child element(s). Expected is one of ( object,",
@@ -224,3 +231,65 @@ def test_uniqueid_true_refuses_a_repeat(post: Post) -> None:
     request = _with_controlid(envelope("<getDimensions/>", uniqueid="true"), uuid.uuid4().hex)
     statuses = [post(request)[1].findtext("operation/result/status") for _ in range(2)]  # type: ignore[union-attr]
     assert statuses == ["success", "failure"]
+
+
+# -- error texts -------------------------------------------------------------------------
+
+_SUPPORT_ID = re.compile(r" \[Support ID: [A-Za-z0-9-]{10}%7E[A-Za-z0-9-]{20}AAAA[A-Za-z]\]$")
+
+
+def _result_errors(root: etree._Element | None) -> list[tuple[str, str]]:
+    assert root is not None
+    return [
+        (e.findtext("errorno") or "", e.findtext("description2") or "")
+        for e in root.iterfind("operation/result/errormessage/error")
+    ]
+
+
+def test_a_function_error_ends_in_a_support_id(post: Post) -> None:
+    """As intacct-sdk-js#83: "The following fields cannot be queried: [ apbill: [...] ]
+    [Support ID: …]"; a fresh id per error."""
+    body = "<query><select><field>PAYTO.CONTACTNAME</field></select><object>APBILL</object></query>"
+    texts = [_result_errors(post(envelope(body))[1])[0][1] for _ in range(2)]
+    assert all(_SUPPORT_ID.search(text) for text in texts), texts
+    assert texts[0].startswith("The following fields cannot be queried: [ apbill: [")
+    assert texts[0] != texts[1]
+    assert _SUPPORT_ID.sub("", texts[0]) == _SUPPORT_ID.sub("", texts[1])
+
+
+def test_only_the_specific_error_carries_the_support_id(post: Post) -> None:
+    create = "<create><CLASS><NAME>no id</NAME></CLASS></create>"
+    errors = _result_errors(post(envelope(create))[1])
+    assert len(errors) >= 2
+    assert _SUPPORT_ID.search(errors[0][1])
+    assert not any("[Support ID:" in text for _, text in errors[1:])
+
+
+def test_a_rolled_back_transaction_keeps_its_plain_texts(post: Post) -> None:
+    create = "<create><CLASS><NAME>no id</NAME></CLASS></create>"
+    _, root = post(envelope("<getDimensions/>", create, transaction="true"))
+    assert root is not None
+    aborted, failed = root.iterfind("operation/result")
+    assert aborted.findtext("errormessage/error/description2") == (
+        "The entire transaction in this operation has been rolled back due to an error."
+    )
+    *_, rolled_back = failed.iterfind("errormessage/error")
+    assert "[Support ID:" not in (rolled_back.findtext("description2") or "")
+
+
+def test_free_text_errornos_and_legacy_answers_have_no_support_id(post: Post) -> None:
+    """Older captures ("Query Failed", "readMore failed") carry none; nor do 2.1 answers."""
+    (unknown,) = _result_errors(
+        post(envelope("<readByQuery><object>NOSUCH</object><query/></readByQuery>"))[1]
+    )
+    assert unknown == ("Query Failed", "Object definition NOSUCH not found")
+    legacy = _result_errors(post(envelope('<delete_class key="NOPE-CL"/>', dtd="2.1"))[1])
+    assert legacy and not any("[Support ID:" in text for _, text in legacy)
+
+
+def test_the_client_decodes_the_support_id(connect: Callable[..., IntacctClient]) -> None:
+    client = connect()
+    with pytest.raises(ValidationError) as info:
+        client.query("APBILL", ["RECORDNO", "PAYTO.CONTACTNAME"])
+    (detail, *_) = info.value.errors
+    assert detail.support_id is not None and "~" in detail.support_id

@@ -9,7 +9,6 @@ operation all-or-nothing.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -226,6 +225,8 @@ def _auth_block(
 def _result(
     ctx: Ctx, status: str, outcome: Outcome | None = None, lines: list[ErrorLine] | None = None
 ) -> etree._Element:
+    if lines and status == "failure" and not ctx.legacy:
+        lines = errors.with_support_id(lines)
     return result_element(ctx.fn, status, outcome, lines)
 
 
@@ -292,7 +293,7 @@ def _call(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) -> Ou
         raise
     except Exception as exc:  # a bug in a handler must not become an HTTP 500
         # The gateway's own catch-all (DL02000001), with an id to find the traceback.
-        support_id = uuid.uuid4().hex[:12]
+        support_id = errors.support_id()
         log.exception("function %s failed [support id %s]", ctx.fn.name, support_id)
         raise FunctionError(
             ErrorLine(

@@ -7,7 +7,11 @@ clients (and our own classification table) recognise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import secrets
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 __all__ = [
@@ -28,6 +32,8 @@ __all__ = [
     "unknown_field",
     "unknown_function",
     "unknown_object",
+    "support_id",
+    "with_support_id",
 ]
 
 ROLLED_BACK = (
@@ -44,6 +50,39 @@ class ErrorLine:
     description: str = ""
     description2: str = ""
     correction: str = ""
+
+
+_TOKEN = string.ascii_letters + string.digits + "-"
+#: a business- or data-layer code (BL01001973, DL02000001, XL03000006, PL04000005, …)
+_CODED = re.compile(r"[A-Z]{2}\d{8}")
+
+
+def support_id() -> str:
+    """A random-looking id as the gateway writes it: URL-encoded, a ``~`` (``%7E``) after
+    ten characters, ending in ``AAAA`` and one more (captures: intacct-sdk-net#205
+    ``0EwG-EB030%7EYtrKeP022XG-nQqWy6tTfwAAACQ``, the golden answers)."""
+    head = "".join(secrets.choice(_TOKEN) for _ in range(10))
+    tail = "".join(secrets.choice(_TOKEN) for _ in range(20))
+    return f"{head}%7E{tail}AAAA{secrets.choice(string.ascii_letters)}"
+
+
+def with_support_id(lines: Sequence[ErrorLine]) -> list[ErrorLine]:
+    """A function failure as the 3.0 API reports it: the first, specific error ends in
+    `` [Support ID: …]``; the generic wrappers after it (BL01001973 "Could not create …")
+    and the transaction's XL03000009 do not (intacct-sdk-net#205, intacct-sdk-js#83).
+    Free-text errornos ("Query Failed", "readMore failed") come from older captures
+    without one and keep none [U]."""
+    if not lines:
+        return []
+    first, *rest = lines
+    if (
+        _CODED.fullmatch(first.errorno)
+        and first.errorno != ROLLED_BACK[0]
+        and "[Support ID:" not in first.description2
+    ):
+        text = f"{first.description2} [Support ID: {support_id()}]".lstrip()
+        first = replace(first, description2=text)
+    return [first, *rest]
 
 
 class EmulatorError(Exception):

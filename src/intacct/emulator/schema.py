@@ -32,15 +32,20 @@ __all__ = ["XSD_FUNCTIONS", "validate"]
 _CONTENT, _DATATYPE, _MIN, _MAX = 1871, 1824, 1833, 1834
 
 
-def _load_functions() -> frozenset[str]:
+def _load_functions() -> tuple[str, ...]:
     text = files("intacct.emulator").joinpath("schema_functions.txt").read_text("utf-8")
-    return frozenset(
+    return tuple(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
 
 
+_FUNCTION_ORDER = _load_functions()
 #: every element ``<function>`` may hold in the 3.0 schema
-XSD_FUNCTIONS = _load_functions()
+XSD_FUNCTIONS = frozenset(_FUNCTION_ORDER)
+#: libxml2 names at most ten expected elements (seen in intacct-sdk-net#244:
+#: "Error 1871: Element 'approveVendor': This element is not expected. Expected is one of
+#: ( create_apaccountlabel, … create_recurringbill )")
+_MAX_EXPECTED = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +133,15 @@ def _children(el: etree._Element) -> list[etree._Element]:
     return [c for c in el if isinstance(c.tag, str)]
 
 
-def _unexpected(el: etree._Element) -> _Problem:
-    return _Problem(_CONTENT, el, f"Element '{el.tag!s}': This element is not expected.")
+def _unexpected(el: etree._Element, expected: Sequence[str] = ()) -> _Problem:
+    text = f"Element '{el.tag!s}': This element is not expected."
+    if expected:
+        text += f" Expected is one of ( {', '.join(expected[:_MAX_EXPECTED])} )."
+    return _Problem(_CONTENT, el, text)
 
 
 def _missing(el: etree._Element, expected: Sequence[str]) -> _Problem:
-    names = ", ".join(expected)
+    names = ", ".join(expected[:_MAX_EXPECTED])
     one = "" if len(expected) == 1 else "one of "
     return _Problem(
         _CONTENT,
@@ -145,7 +153,7 @@ def _missing(el: etree._Element, expected: Sequence[str]) -> _Problem:
 def _function(body: etree._Element, known: Callable[[str], bool]) -> Iterator[_Problem]:
     name = str(body.tag)
     if name not in XSD_FUNCTIONS and not known(name):
-        yield _unexpected(body)
+        yield _unexpected(body, _FUNCTION_ORDER)
         return
     model = _FUNCTIONS.get(name)
     if model is None:
