@@ -144,6 +144,19 @@ NEW_OBJECTS: dict[str, dict[str, str]] = {
     },
     "INVDOCUMENTSUBTOTALS": {"DOCHDRNO": "integer", "DESCRIPTION": "text"},
     "COGSCLOSEDJE": {"NEEDSADJUSTMENT": "boolean", "CURRENTCOST": "decimal"},
+    "TIMESHEETAPPROVAL": {
+        "TIMESHEETENTRYKEY": "integer",
+        "TIMESHEETENTRY.TIMESHEET.RECORDNO": "integer",
+        "APPROVERID": "text",
+        "EVENTDATE": "timestamp",
+        "STATE": "enum",
+    },
+    "INVENTORYWQORDER": {"ICWQORDERID": "text", "STATUS": "enum", "ORDERHOLDPROGRESS": "boolean"},
+    "INVENTORYWQDETAIL": {
+        "ICWQORDERID": "text",
+        "HOLDPROGRESS": "boolean",
+        "QUANTITYPICKED": "decimal",
+    },
     "FIXEDASSET": {"NAME": "text", "STATUS": "enum", "PARENTKEY": "integer", "PARENT.NAME": "text"},
 }
 
@@ -451,7 +464,7 @@ def test_line_objects_name_their_owner_and_lines_per_owner(catalog: Catalog) -> 
 
 
 def test_views_are_read_only_and_fixed_assets_have_their_own_module(catalog: Catalog) -> None:
-    for name in ("AVAILABLEINVENTORY", "INVENTORYTOTALDETAIL", "COGSCLOSEDJE"):
+    for name in ("AVAILABLEINVENTORY", "INVENTORYTOTALDETAIL", "COGSCLOSEDJE", "TIMESHEETAPPROVAL"):
         assert not catalog[name].writable, name
     assert catalog["FIXEDASSET"].module == "FA" and catalog["EEXPENSES"].module == "EE"
 
