@@ -30,10 +30,9 @@ from intacct.emulator.handlers.common import (
     text_param,
 )
 from intacct.emulator.store import Cursor, Scope
+from intacct.emulator.store.records import AGGREGATES
 
 __all__ = ["HANDLERS", "data_element", "owned_children"]
-
-_AGGREGATES = ("count", "sum", "avg", "min", "max")
 
 
 def _query_error(exc: querylang.QueryError) -> FunctionError:
@@ -79,35 +78,30 @@ def _format(ctx: Ctx, tag: str) -> str:
 # -- query ----------------------------------------------------------------------------
 
 
-def _select(ctx: Ctx, obj: ObjectDef) -> tuple[list[str], list[str], list[str]]:
-    """(output names, SQL expressions, group-by columns) of ``<select>``."""
+def _select(ctx: Ctx, obj: ObjectDef) -> tuple[list[str], list[tuple[str, str]]]:
+    """(output names, (function, field) pairs) of ``<select>``."""
     select = ctx.fn.body.find("select")
     if select is None or not len(select):
         raise bad_parameter("query", "Element 'select' needs at least one field.")
     names: list[str] = []
-    exprs: list[str] = []
-    plain: list[str] = []
+    items: list[tuple[str, str]] = []
     for item in select:
         tag = str(item.tag).lower()
         (name,) = check_fields(obj, [(item.text or "").strip()], query=True)
-        column = f'"{name}"'
         if tag == "field":
             names.append(name)
-            exprs.append(column)
-            plain.append(column)
-        elif tag in _AGGREGATES:
+        elif tag in AGGREGATES:
             names.append(f"{tag.upper()}.{name}")
-            numeric = column if tag == "count" else f"CAST({column} AS REAL)"
-            exprs.append(f"{tag.upper()}({numeric})")
         else:
             raise bad_parameter("query", f"Element '{item.tag!s}' is not expected in select.")
-    return names, exprs, plain if len(plain) < len(exprs) else []
+        items.append((tag, name))
+    return names, items
 
 
 def query(ctx: Ctx) -> Outcome:
     obj_name = text_param(ctx, "object", required=True)
     obj = object_def(ctx, obj_name)
-    names, exprs, group = _select(ctx, obj)
+    names, items = _select(ctx, obj)
     fields = obj.fields_by_name
     where: str = "1=1"
     params: list[object] = []
@@ -134,11 +128,7 @@ def query(ctx: Ctx) -> Outcome:
     pagesize = int_param(ctx, "pagesize", 100, 1, 2000)
     offset = int_param(ctx, "offset", 0, 0, 2**31)
     scope = Scope(ctx.scope.company, ctx.scope.entity, ctx.scope.user, showprivate)
-    grouping = f"GROUP BY {', '.join(group)}" if group else ""
-    if not order and not group and obj.field("RECORDNO"):
-        order = 'ORDER BY "RECORDNO"'  # [U] undefined order without orderby; keep it stable
-    rows = ctx.store.select(obj, scope, exprs, where, params, order, pagesize, offset, grouping)
-    total = ctx.store.count(obj, scope, where, params, grouping)
+    rows, total = ctx.store.query(obj, scope, items, where, params, order, pagesize, offset)
     records = [
         *record_elements(
             obj_name.upper(), obj, rows, names, ctx.company.date_format, special=_number
@@ -227,18 +217,11 @@ def read_more(ctx: Ctx) -> Outcome:
 
 def _page(ctx: Ctx, cursor: Cursor, fmt: str) -> Outcome:
     size = min(cursor.pagesize, cursor.remaining)
-    columns = ['"RECORDNO"', *(f'"{name}"' for name in cursor.fields)]
-    rows = ctx.store.select(
-        cursor.obj,
-        cursor.scope,
-        columns,
-        f'({cursor.where}) AND "RECORDNO" > ?',
-        [*cursor.params, cursor.last_recordno],
-        'ORDER BY "RECORDNO"',
-        size,
+    rows = ctx.store.page_after(
+        cursor.obj, cursor.scope, cursor.fields, cursor.where, cursor.params, cursor.after, size
     )
     if rows:
-        cursor.last_recordno = int(rows[-1][0])
+        cursor.after = int(rows[-1][0])
     cursor.remaining = max(0, cursor.remaining - len(rows)) if rows else 0
     tag = cursor.obj.name.lower()
     records = record_elements(
@@ -279,14 +262,7 @@ def owned_children(ctx: Ctx, obj: ObjectDef, record: etree._Element, recordno: A
         if not line.parent_key:
             continue
         box = etree.SubElement(record, container)
-        rows = ctx.store.rows(
-            line,
-            ctx.scope,
-            line.field_names,
-            f'"{line.parent_key}" = ?',
-            [recordno],
-            'ORDER BY "RECORDNO"',
-        )
+        rows = ctx.store.children(line, ctx.scope, recordno)
         box.extend(
             record_element(line.name.lower(), line, row, line.field_names, ctx.company.date_format)
             for row in rows

@@ -71,10 +71,8 @@ def write_lines(
     """Create the owned lines of a document (an update replaces them all)."""
     for container, elements in lines.items():
         line_obj = ctx.store.catalog[obj.owned[container]]
-        if replace and line_obj.parent_key:
-            for row in ctx.store.rows(
-                line_obj, ctx.scope, ["RECORDNO"], f'"{line_obj.parent_key}" = ?', [recordno]
-            ):
+        if replace:
+            for row in ctx.store.children(line_obj, ctx.scope, recordno):
                 ctx.store.delete(line_obj, ctx.scope, int(row["RECORDNO"]))
         for element in elements:
             values, _ = record_values(line_obj, element, lower=ctx.legacy)

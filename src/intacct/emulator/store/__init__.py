@@ -198,6 +198,34 @@ class Store:
     ) -> list[dict[str, Any]]:
         return self.records.rows(obj, scope, names, where, params, order, limit, offset)
 
+    def query(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        select: Sequence[tuple[str, str]],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        return self.records.query(obj, scope, select, where, params, order, limit, offset)
+
+    def page_after(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        names: Sequence[str],
+        where: str,
+        params: Sequence[Any],
+        after: int,
+        limit: int,
+    ) -> list[tuple[Any, ...]]:
+        return self.records.page_after(obj, scope, names, where, params, after, limit)
+
+    def children(self, line: ObjectDef, scope: Scope, recordno: Any) -> list[dict[str, Any]]:
+        return self.records.children(line, scope, recordno)
+
     def find(
         self, obj: ObjectDef, scope: Scope, field_name: str, keys: Sequence[Any]
     ) -> list[dict[str, Any]]:

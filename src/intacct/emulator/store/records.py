@@ -28,8 +28,17 @@ CREATE TABLE IF NOT EXISTS counters (company TEXT, object TEXT, next INTEGER,
 """
 
 
+#: SQL aggregate of each ``query`` select element (``<count>``, ``<sum>``, ...)
+AGGREGATES = ("count", "sum", "avg", "min", "max")
+
+
 def _table(obj: ObjectDef) -> str:
     return f'"obj_{obj.name}"'
+
+
+def order_key(obj: ObjectDef) -> str:
+    """The order of rows asked for in no order: RECORDNO (rowid without one)."""
+    return '"RECORDNO"' if obj.field("RECORDNO") else "rowid"
 
 
 def record_url(obj: ObjectDef, recordno: int) -> str:
@@ -197,6 +206,62 @@ class Records:
             dict(zip(names, row, strict=True))
             for row in self.select(obj, scope, cols, where, params, order, limit, offset)
         ]
+
+    def query(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        select: Sequence[tuple[str, str]],
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """One ``query`` page and the total: ``select`` holds ("field", NAME) or an
+        aggregate ("sum", NAME); plain fields next to aggregates group the rows. Without
+        ``order`` the rows come in the object's undefined order (:func:`order_key`)."""
+        exprs: list[str] = []
+        plain: list[str] = []
+        for function, name in select:
+            column = quote(name)
+            if function == "field":
+                exprs.append(column)
+                plain.append(column)
+            elif function in AGGREGATES:
+                numeric = column if function == "count" else f"CAST({column} AS REAL)"
+                exprs.append(f"{function.upper()}({numeric})")
+            else:
+                raise ValueError(f"unknown select function {function!r}")
+        group = f"GROUP BY {', '.join(plain)}" if plain and len(plain) < len(exprs) else ""
+        if not group and not order:
+            order = f"ORDER BY {order_key(obj)}"
+        rows = self.select(obj, scope, exprs, where, params, order, limit, offset, group)
+        return rows, self.count(obj, scope, where, params, group)
+
+    def page_after(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        names: Sequence[str],
+        where: str,
+        params: Sequence[Any],
+        after: int,
+        limit: int,
+    ) -> list[tuple[Any, ...]]:
+        """A readByQuery/readMore page: the rows after position ``after`` in the object's
+        undefined order, each led by its position (the cursor's next ``after``)."""
+        key = order_key(obj)
+        columns = [key, *(quote(n) for n in names)]
+        where = f"({where}) AND {key} > ?"
+        return self.select(obj, scope, columns, where, [*params, after], f"ORDER BY {key}", limit)
+
+    def children(self, line: ObjectDef, scope: Scope, recordno: Any) -> list[dict[str, Any]]:
+        """The lines a document owns, in the order they were written."""
+        if not line.parent_key:
+            return []
+        where = f"{quote(line.parent_key)} = ?"
+        return self.rows(line, scope, line.field_names, where, [recordno], 'ORDER BY "RECORDNO"')
 
     def find(
         self, obj: ObjectDef, scope: Scope, field_name: str, keys: Sequence[Any]

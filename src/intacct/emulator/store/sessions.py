@@ -44,7 +44,8 @@ class Scope:
 
 @dataclass(slots=True)
 class Cursor:
-    """A readByQuery result set continued by readMore (keyset on RECORDNO)."""
+    """A readByQuery result set continued by readMore (keyset on the undefined order's
+    position, see ``records.order_key``)."""
 
     result_id: str
     scope: Scope
@@ -55,7 +56,7 @@ class Cursor:
     pagesize: int
     total: int
     remaining: int
-    last_recordno: int = 0
+    after: int = -1
     touched: float = field(default_factory=time.monotonic)
 
 
