@@ -204,6 +204,13 @@ def test_customer_has_gl_group_key(catalog: Catalog) -> None:
     assert field is not None and field.type == "integer" and field.queryable
 
 
+@pytest.mark.parametrize("name", ["CUSTOMER", "VENDOR"])
+def test_fyleins_select_lists_query_through_the_gateway(connect: Connect, name: str) -> None:
+    select = FYLEIN_GET_ALL[name].split()
+    result = connect().query(name, select, pagesize=10)
+    assert result.records and all(set(r) == set(select) for r in result.records)
+
+
 @pytest.mark.parametrize("name", sorted(FYLEIN_GET_ALL))
 def test_every_field_fyleins_get_all_selects_exists(catalog: Catalog, name: str) -> None:
     obj = catalog[name]
