@@ -46,44 +46,48 @@ def _endpoint(emulator: EmulatorServer) -> str:
     return f"http://{EMULATOR_NAME}:{emulator.port}/ia/xml/xmlgw.phtml"
 
 
+def run_driver(node: str, emulator: EmulatorServer, scenario: str, **params: Any) -> Any:
+    """Run one driver scenario in one node process; the SDK's parsed results (JSON)."""
+    options = {
+        "scenario": scenario,
+        "endpoint": _endpoint(emulator),
+        "resolve": {EMULATOR_NAME: "127.0.0.1"},
+        "sender": list(SENDER),
+        "user": list(USER),
+        "company": COMPANY,
+        **params,
+    }
+    # The SDK reads INTACCT_* variables (endpoint, credentials, profile): keep ours out.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTACCT_")}
+    done = subprocess.run(
+        [node, str(DRIVER), json.dumps(options)],
+        cwd=JS_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    try:
+        answer = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        answer = None
+    if done.returncode != 0 or answer is None:
+        pytest.fail(
+            f"driver scenario {scenario!r} failed (rc={done.returncode}): "
+            f"{answer or done.stdout[-2000:]}\n"
+            f"stderr:\n{done.stderr[-3000:]}"
+        )
+    return answer
+
+
 @pytest.fixture(scope="module")
 def drive(node: str, emulator: EmulatorServer) -> Drive:
     """Run one driver scenario; returns the SDK's parsed results (JSON)."""
-    endpoint = _endpoint(emulator)
-    # The SDK reads INTACCT_* variables (endpoint, credentials, profile): keep ours out.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTACCT_")}
 
     def run(scenario: str, **params: Any) -> Any:
-        options = {
-            "scenario": scenario,
-            "endpoint": endpoint,
-            "resolve": {EMULATOR_NAME: "127.0.0.1"},
-            "sender": list(SENDER),
-            "user": list(USER),
-            "company": COMPANY,
-            **params,
-        }
-        done = subprocess.run(
-            [node, str(DRIVER), json.dumps(options)],
-            cwd=JS_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        lines = done.stdout.strip().splitlines()
-        try:
-            answer = json.loads(lines[-1]) if lines else None
-        except json.JSONDecodeError:
-            answer = None
-        if done.returncode != 0 or answer is None:
-            pytest.fail(
-                f"driver scenario {scenario!r} failed (rc={done.returncode}): "
-                f"{answer or done.stdout[-2000:]}\n"
-                f"stderr:\n{done.stderr[-3000:]}"
-            )
-        return answer
+        return run_driver(node, emulator, scenario, **params)
 
     return run
 

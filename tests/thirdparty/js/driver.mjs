@@ -4,7 +4,8 @@
 //   node driver.mjs '<json options>'
 //
 // options: {
-//   "scenario": "session" | "refused-endpoint" | "query" | "read-by-query" | "crud" | "metadata",
+//   "scenario": "session" | "refused-endpoint" | "query" | "read-by-query" | "crud" | "metadata"
+//             | "objects",
 //   "endpoint": "http://emulator.intacct.com:PORT/ia/xml/xmlgw.phtml",
 //   "resolve": {"emulator.intacct.com": "127.0.0.1"},   // in-process name resolution
 //   "sender": ["id", "password"], "user": ["id", "password"],
@@ -218,6 +219,87 @@ async function metadata(opts) {
   }));
 }
 
+// --- objects: the SDK's own Functions classes, driven from data ----------------------
+//
+// opts.groups = {name: [step, ...]}; every group runs on one session, its steps in order,
+// and a failing step is recorded (not thrown) so that one group cannot hide another.
+//   {"call": "Company.ContactCreate", "set": {...}, "as": "made"}  new + assign + execute
+//   {"read": "CONTACT", "fields": [...], "query": "CONTACTNAME = '{made.key}'"}  readByQuery
+// Values: "{made.key}" / "{made.RECORDNO}" come from an earlier step's result (its key, or
+// its first record); {"$date": "2026-03-02"} is a Date; {"$new": "AccountsPayable.
+// BillLineCreate", "set": {...}} is another SDK object (line items).
+
+function sdkClass(path) {
+  const [module, name] = path.split(".");
+  const cls = Functions[module] && Functions[module][name];
+  if (!cls) throw new Error(`the SDK has no Functions.${path}`);
+  return cls;
+}
+
+function resolveValue(value, saved) {
+  if (typeof value === "string") {
+    return value.replace(/\{(\w+)\.(\w+)\}/g, (_, step, field) => {
+      const found = saved[step] && saved[step][field];
+      if (found === undefined) throw new Error(`no ${field} saved for step ${step}`);
+      return String(found);
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => resolveValue(item, saved));
+  if (value && typeof value === "object") {
+    if (value.$date) return new Date(`${value.$date}T12:00:00Z`);
+    if (value.$new) return build(value.$new, value.set ?? {}, saved);
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveValue(item, saved)]),
+    );
+  }
+  return value;
+}
+
+function build(path, set, saved) {
+  const Cls = sdkClass(path);
+  const fn = new Cls();
+  for (const [key, value] of Object.entries(set)) fn[key] = resolveValue(value, saved);
+  return fn;
+}
+
+function stepFunction(step, saved) {
+  if (step.call) return build(step.call, step.set ?? {}, saved);
+  const fn = new Functions.Common.ReadByQuery();
+  fn.objectName = step.read;
+  fn.fields = step.fields;
+  fn.query = resolveValue(step.query, saved);
+  return fn;
+}
+
+async function runStep(client, step, saved) {
+  try {
+    const fn = stepFunction(step, saved);
+    const result = (await client.execute(fn)).results[0];
+    const data = (result.data ?? []).map((row) => ({ ...row }));
+    const out = {
+      status: result.status,
+      functionName: result.functionName,
+      key: result.key ?? null,
+      data,
+    };
+    if (step.as) saved[step.as] = { key: result.key, ...(data[0] ?? {}) };
+    return out;
+  } catch (err) {
+    return { status: "failure", error: String(err && err.message), errors: errorLines(err) };
+  }
+}
+
+async function objects(opts) {
+  const client = await sessionClient(opts);
+  const out = {};
+  for (const [name, steps] of Object.entries(opts.groups)) {
+    const saved = {};
+    out[name] = [];
+    for (const step of steps) out[name].push(await runStep(client, step, saved));
+  }
+  return out;
+}
+
 const SCENARIOS = {
   session,
   "refused-endpoint": refusedEndpoint,
@@ -225,6 +307,7 @@ const SCENARIOS = {
   "read-by-query": readByQuery,
   crud,
   metadata,
+  objects,
 };
 
 async function main() {
