@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
+import click
 import httpx
 import pytest
 from lxml import etree
+
+from intacct.cli import main
+from intacct.cli.emulator import serve
 
 from .conftest import envelope
 
@@ -83,3 +89,62 @@ def test_cli_basics(args: list[str]) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "intacct.cli", "emulator", "serve", "--scale", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_busy_port_is_one_line_naming_it() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _serve("--port", str(port))
+    assert done.returncode != 0
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_db_in_a_missing_directory_is_one_line_naming_it(tmp_path: Path) -> None:
+    db = tmp_path / "no" / "such" / "emulator.db"
+    done = _serve("--port", "0", "--db", str(db))
+    assert done.returncode != 0
+    assert str(db) in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_every_serve_option_has_help() -> None:
+    options = [p for p in serve.params if isinstance(p, click.Option)]
+    assert {"--latency-ms", "--latency-per-row-us", "--max-concurrency"} <= {
+        name for option in options for name in option.opts
+    }
+    assert [option.opts for option in options if not option.help] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the group's summary in src/intacct/cli/__init__.py names sync and doctor, "
+    "which do not exist yet (not this helper's file)",
+)
+def test_intacct_help_names_only_commands_that_exist() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "intacct.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    commands = set(main.commands)
+    named = {
+        word
+        for word in ("sync", "doctor", "objects", "describe", "query", "profiles")
+        if word in done.stdout
+    }
+    assert named <= commands, f"--help names {sorted(named - commands)}, which do not exist"

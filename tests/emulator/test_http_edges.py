@@ -236,3 +236,44 @@ def test_in_process_gzip_header_on_plain_body() -> None:
             headers={"Content-Type": "application/xml", "Content-Encoding": "gzip"},
         )
     assert answer.status_code == 400 and _errorno(answer.content) == "GW-0011"
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        (b"", "does nothing"),
+        (b"times=2,function=query", "does nothing"),
+        (b"status=abc", "status"),
+        (b"delay_ms=1.5", "delay_ms"),
+    ],
+)
+def test_fault_specs_that_do_nothing_or_are_not_numbers_are_400(
+    server: EmulatorServer, spec: bytes, named: str
+) -> None:
+    answer = httpx.post(_control(server, "faults"), content=spec)
+    assert answer.status_code == 400 and named in answer.json()["error"]
+    assert httpx.get(_control(server, "faults")).json() == {"faults": []}
+
+
+def test_installed_faults_can_be_read_back(server: EmulatorServer) -> None:
+    faults = _control(server, "faults")
+    try:
+        httpx.post(faults, content=b"errorno=XL03000011,function=readMore")
+        httpx.post(faults, params={"spec": "status=503,times=1,function=inspect"})
+        httpx.post(server.url, content=envelope("<inspect><object>*</object></inspect>"))
+        listed = httpx.get(faults).json()["faults"]
+        assert listed == [
+            {"spec": "errorno=XL03000011,function=readMore", "seen": 0, "fired": 0},
+            {"spec": "status=503,times=1,function=inspect", "seen": 1, "fired": 1},
+        ]
+    finally:
+        httpx.delete(faults)
+    assert httpx.get(faults).json() == {"faults": []}
+
+
+def test_reset_after_seed_keeps_the_seeded_scale() -> None:
+    with EmulatorServer(port=0, scale=0, seed=1) as small:
+        seeded = httpx.post(_control(small, "seed"), params={"scale": 800, "seed": 4})
+        assert seeded.json()["scale"] == 800
+        reset = httpx.post(_control(small, "reset"), timeout=60).json()
+        assert (reset["scale"], reset["seed"], reset["rows"]) == (800, 4, seeded.json()["rows"])

@@ -11,7 +11,7 @@ from types import FrameType
 import click
 
 from intacct.emulator.demo import DEMO_COMPANIES
-from intacct.emulator.server import EmulatorServer
+from intacct.emulator.server import EmulatorServer, EmulatorStartError
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
@@ -24,7 +24,7 @@ def emulator() -> None:
 
 
 @emulator.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8089, show_default=True, type=int, help="0 picks a free port.")
 @click.option(
     "--db",
@@ -91,7 +91,13 @@ def serve(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
-    server.start()
+    except EmulatorStartError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        server.start()
+    except EmulatorStartError as exc:
+        server.stop()
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Intacct emulator listening on {server.url}")
     click.echo(f"  sender id / password : {DEMO_SENDER[0]} / {DEMO_SENDER[1]}")
     click.echo(f"  user id / password   : {DEMO_USER[0]} / {DEMO_USER[1]}")

@@ -69,6 +69,8 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         return await read_body(request, MAX_CONTROL_BYTES, body_timeout_s)
 
     async def stats(request: HttpRequest) -> Response:
+        """Requests, calls per function, and billed API transactions (in all and per
+        company as ``api_transactions.<COMPANY>``) since the last reset."""
         return JSONResponse(dict(emulator.stats))
 
     async def reseed(scale: int, seed: int) -> Response:
@@ -126,6 +128,10 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         return JSONResponse({"ms": current.base_ms, "per_row_us": current.per_row_us})
 
     async def faults(request: HttpRequest) -> Response:
+        """POST installs a rule (the spec as the body or ``?spec=``), GET lists them in
+        the order they are tried, DELETE removes them all."""
+        if request.method == "GET":
+            return JSONResponse({"faults": emulator.faults.describe()})
         if request.method == "DELETE":
             emulator.faults.clear()
             return JSONResponse({"faults": 0})
@@ -144,7 +150,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/reset", _guarded(reset), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/seed", _guarded(seed), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/companies/{{id}}", _guarded(company), methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["POST", "DELETE"]),
+        Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),
     ]

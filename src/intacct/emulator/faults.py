@@ -12,7 +12,9 @@ A rule is a comma-separated spec (``--fault`` or ``POST /_emulator/faults``):
     expire_sessions=1,times=1          forget every session once
 
 ``function`` matches any function of the request; ``times`` bounds how often a rule
-fires, ``every`` makes it fire on every n-th matching request.
+fires, ``every`` makes it fire on every n-th matching request. A rule must do something
+(status, body, delay_ms, errorno or expire_sessions): one that only matches would
+shadow every rule after it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["FaultRule", "Faults"]
 
+_NUMBERS = ("status", "times", "every", "delay_ms", "after")
+_EFFECTS = ("status", "body", "delay_ms", "errorno", "expire_sessions")
 _KEYS = {
     "status",
     "body",
@@ -46,12 +50,14 @@ class FaultRule:
     delay_ms: int = 0
     errorno: str | None = None
     expire_sessions: bool = False
+    spec: str = ""  # as given, to list the installed rules
     seen: int = field(default=0)
     fired: int = field(default=0)
 
     @classmethod
     def parse(cls, spec: str) -> FaultRule:
-        rule = cls()
+        rule = cls(spec=spec.strip())
+        given: set[str] = set()
         for part in filter(None, (p.strip() for p in spec.split(","))):
             key, _, value = part.partition("=")
             if key not in _KEYS or not value:
@@ -59,7 +65,12 @@ class FaultRule:
                     f"fault spec {spec!r}: unknown or empty part {part!r}; "
                     f"keys are {', '.join(sorted(_KEYS))}"
                 )
-            if key in ("status", "times", "every", "delay_ms", "after"):
+            given.add(key)
+            if key in _NUMBERS:
+                if not value.isdigit():
+                    raise ValueError(
+                        f"fault spec {spec!r}: {key} must be a whole number, not {value!r}"
+                    )
                 setattr(rule, key, int(value))
             elif key == "expire_sessions":
                 rule.expire_sessions = value not in ("0", "false")
@@ -67,7 +78,13 @@ class FaultRule:
                 setattr(rule, key, value)
         if rule.body not in (None, "html", "empty", "truncated", "xml"):
             raise ValueError(f"fault spec {spec!r}: body must be html, empty, truncated or xml")
+        if not given & set(_EFFECTS):
+            raise ValueError(f"fault spec {spec!r} does nothing: give one of {', '.join(_EFFECTS)}")
         return rule
+
+    def describe(self) -> dict[str, object]:
+        """The rule as ``GET /_emulator/faults`` lists it."""
+        return {"spec": self.spec, "seen": self.seen, "fired": self.fired}
 
     def fires(self, functions: list[str]) -> bool:
         if self.function and self.function not in functions:
@@ -99,6 +116,10 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
+
+    def describe(self) -> list[dict[str, object]]:
+        with self._lock:
+            return [rule.describe() for rule in self.rules]
 
     def match(self, functions: list[str]) -> FaultRule | None:
         with self._lock:

@@ -3,6 +3,7 @@ foreground for ``intacct emulator serve``."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -16,10 +17,29 @@ from intacct.emulator.faults import Faults
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Store
 
-__all__ = ["MAX_CONNECTIONS", "EmulatorServer"]
+__all__ = ["MAX_CONNECTIONS", "EmulatorServer", "EmulatorStartError"]
 
 #: [U] well under the usual 1,024 file descriptors a process may open
 MAX_CONNECTIONS = 500
+
+
+class EmulatorStartError(Exception):
+    """The emulator cannot start: a busy port, a --db it cannot create (one line)."""
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail with one line naming the address if it is taken (uvicorn would log it and
+    leave a dead thread behind). SO_REUSEADDR as uvicorn binds, so a port that only has
+    connections in TIME_WAIT is free."""
+    if not port:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise EmulatorStartError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 class EmulatorServer:
@@ -51,6 +71,9 @@ class EmulatorServer:
         max_connections: int = MAX_CONNECTIONS,
         body_timeout_s: float = BODY_TIMEOUT_S,
     ) -> None:
+        check_address(host, port)  # before seeding, which can take a while
+        if db is not None and not Path(db).parent.is_dir():
+            raise EmulatorStartError(f"cannot open --db {db}: the directory does not exist")
         fresh = store is None and (db is None or not Path(db).exists())
         self._owns_store = store is None
         self.store = store or Store(db)
@@ -94,6 +117,7 @@ class EmulatorServer:
         return f"http://{self.host}:{self.port}{GATEWAY_PATH}"
 
     def start(self) -> EmulatorServer:
+        self._check_port()
         self._thread = threading.Thread(
             target=self._server.run, name="intacct-emulator", daemon=True
         )
@@ -104,6 +128,10 @@ class EmulatorServer:
                 raise RuntimeError("the emulator did not start")
             time.sleep(0.01)
         return self
+
+    def _check_port(self) -> None:
+        config = self._server.config
+        check_address(config.host, config.port)
 
     def stop(self) -> None:
         self._server.should_exit = True
