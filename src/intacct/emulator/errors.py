@@ -20,16 +20,20 @@ __all__ = [
     "EmulatorError",
     "ErrorLine",
     "FunctionError",
+    "api_permission_denied",
     "bad_login",
+    "company_expired",
     "bad_sender",
     "duplicate",
     "invalid_session",
     "missing_required",
     "not_found",
+    "not_subscribed",
     "parse_error",
     "permission_denied",
     "sender_not_authorized",
     "unknown_field",
+    "unknown_entity",
     "unknown_function",
     "unknown_object",
     "support_id",
@@ -97,7 +101,14 @@ class EmulatorError(Exception):
 
 
 class ControlError(EmulatorError):
+    """``echo=False``: the control block carries only status and empty senderid and
+    controlid (company-level failures, as in the PL04000055 capture)."""
+
     level = "control"
+
+    def __init__(self, *lines: ErrorLine, http_status: int = 200, echo: bool = True) -> None:
+        super().__init__(*lines, http_status=http_status)
+        self.echo = echo
 
 
 class AuthError(EmulatorError):
@@ -132,7 +143,43 @@ def sender_not_authorized(sender: str, company: str) -> AuthError:
 
 
 def bad_login() -> AuthError:
+    """A wrong company id, user id or password, told apart by nothing [V]. A user
+    without Web Services access gets the same [U: a user that is not "Web Services only"
+    is reported by connectors (bill.com help) as a plain sign-in failure]."""
     return AuthError(ErrorLine("XL03000006", "", "Sign-in information is incorrect", ""))
+
+
+def company_expired() -> ControlError:
+    """sdk-php/net/js/py OnlineResponse tests: control failure, empty senderid/controlid."""
+    return ControlError(
+        ErrorLine("PL04000055", "", "This company is a demo company and has expired.", ""),
+        echo=False,
+    )
+
+
+def not_subscribed() -> ControlError:
+    """Text from the developer FAQ; no source shows the errorno, so a free-text one
+    (as Intacct uses elsewhere, e.g. "Query Failed") [U], as in our golden answer."""
+    return ControlError(
+        ErrorLine(
+            "XML Gateway not subscribed",
+            "",
+            "This company is not authorized for XML transactions. Please subscribe to the "
+            "XML Gateway.",
+            "",
+        )
+    )
+
+
+def unknown_entity(locationid: str, company: str) -> AuthError:
+    return AuthError(
+        ErrorLine(
+            "XL03000006",
+            "",
+            f"Invalid location/entity '{locationid}' for company '{company}'",  # [U] wording
+            "Check the Location ID of the entity.",
+        )
+    )
 
 
 def invalid_session(sessionid: str) -> AuthError:
@@ -201,6 +248,21 @@ def not_found(obj: str, key: str, action: str) -> FunctionError:
     else:
         text = f"Cannot find {obj.lower()} with key '{key}' to {action}."
     return FunctionError(ErrorLine("BL01001973", "", text, ""))
+
+
+def api_permission_denied(operation: str, object_type: str) -> FunctionError:
+    """A role without the object's module permission [O]: "PL04000005 | You do not have
+    permission for API operation READ_BY_QUERY on objects of type arinvoice [Support ID:
+    …]" (a connector's notes; fylein matches "You do not have permission for API")."""
+    return FunctionError(
+        ErrorLine(
+            "PL04000005",
+            "",
+            f"You do not have permission for API operation {operation} on objects of type "
+            f"{object_type.lower()}",
+            "",
+        )
+    )
 
 
 def permission_denied(what: str) -> FunctionError:

@@ -194,6 +194,13 @@ def control_block(request: Request | None, status: str) -> etree._Element:
     return control
 
 
+def _bare_control() -> etree._Element:
+    control = E("control")
+    for tag, text in (("status", "failure"), ("senderid", ""), ("controlid", "")):
+        etree.SubElement(control, tag).text = text
+    return control
+
+
 def build_response(
     request: Request | None,
     *,
@@ -202,7 +209,10 @@ def build_response(
 ) -> bytes:
     """A whole response document; pretty-printed unless includewhitespace=false."""
     root = E("response")
-    if control_error is not None:
+    if control_error is not None and not getattr(control_error, "echo", True):
+        root.append(_bare_control())
+        root.append(error_block(control_error.lines))
+    elif control_error is not None:
         root.append(control_block(request, "failure"))
         root.append(error_block(control_error.lines))
     else:

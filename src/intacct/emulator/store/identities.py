@@ -1,7 +1,10 @@
 """Who may call: senders, companies and their entities, users.
 
-They change only through ``add_*``/``configure_company``/``reset``, so lookups are cached
-(the gateway checks sender, company and user on every request).
+They change only through ``add_*``/``configure_company``/``configure_user``/``reset``, so
+lookups are cached (the gateway checks sender, company and user on every request). The
+setup mistakes ``intacct doctor`` diagnoses are flags here: a company without the Web
+Services subscription or an expired demo company, a user without Web Services access or
+without a module's permissions (``denied_modules``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class Company:
     date_format: str = "%m/%d/%Y"
     timezone: str = "America/Los_Angeles"
     session_minutes: int = 480
+    web_services: bool = True  # subscribed to Web Services (the XML gateway)
+    expired: bool = False  # a demo company past its end
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +52,28 @@ class User:
     userid: str
     recordno: int
     denied_modules: frozenset[str] = frozenset()
+    web_services: bool = True  # may sign in through Web Services
 
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT, multi_entity INTEGER,
-    date_format TEXT, timezone TEXT, session_minutes INTEGER);
+    date_format TEXT, timezone TEXT, session_minutes INTEGER, web_services INTEGER DEFAULT 1,
+    expired INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS entities (company TEXT, locationid TEXT, name TEXT, recordno INTEGER,
     PRIMARY KEY (company, locationid));
 CREATE TABLE IF NOT EXISTS users (company TEXT, userid TEXT, password TEXT, recordno INTEGER,
-    denied_modules TEXT, PRIMARY KEY (company, userid));
+    denied_modules TEXT, web_services INTEGER DEFAULT 1, PRIMARY KEY (company, userid));
 CREATE TABLE IF NOT EXISTS senders (senderid TEXT PRIMARY KEY, password TEXT, companies TEXT);
 """
 _TABLES = ("companies", "entities", "users", "senders")
+#: columns added after the first release, for databases (``--db``) made before them
+_ADDED = (
+    ("companies", "web_services", "INTEGER DEFAULT 1"),
+    ("companies", "expired", "INTEGER DEFAULT 0"),
+    ("users", "web_services", "INTEGER DEFAULT 1"),
+)
+_COMPANY_SETTINGS = ("date_format", "timezone", "session_minutes", "web_services", "expired")
+_USER_SETTINGS = ("denied_modules", "web_services")
 
 
 class Identities:
@@ -69,6 +84,10 @@ class Identities:
         self._cache: dict[tuple[str, ...], Any] = {}
         with database.write_lock:
             database.conn.executescript(_SCHEMA)
+            for table, column, kind in _ADDED:
+                have = {row[1] for row in database.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    database.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def reset(self) -> None:
         with self._db.transaction() as conn:
@@ -82,7 +101,8 @@ class Identities:
         self._cache.clear()
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO companies VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO companies (id, name, multi_entity, date_format, "
+                "timezone, session_minutes, web_services, expired) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     company.id,
                     company.name,
@@ -90,6 +110,8 @@ class Identities:
                     company.date_format,
                     company.timezone,
                     company.session_minutes,
+                    int(company.web_services),
+                    int(company.expired),
                 ),
             )
             for n, (locationid, name) in enumerate(entities, start=1):
@@ -99,16 +121,18 @@ class Identities:
                 )
 
     def configure_company(self, company_id: str, **changes: Any) -> Company:
-        """Change date format, time zone or session length of a company. Stored times are
-        wall-clock times: a new time zone applies to records written from then on, the
-        stored ones (the seed's history included) keep the times they show."""
+        """Change date format, time zone or session length of a company, or its state:
+        ``web_services`` (subscribed to the XML gateway) and ``expired`` (a demo company
+        past its end). Stored times are wall-clock times: a new time zone applies to
+        records written from then on, the stored ones (the seed's history included) keep
+        the times they show."""
         current = self.company(company_id)
         if current is None:
             raise ValueError(f"no company {company_id!r}")
-        allowed = {"date_format", "timezone", "session_minutes"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        _check_settings(changes, _COMPANY_SETTINGS)
+        for flag in ("web_services", "expired"):
+            if flag in changes:
+                changes[flag] = _flag(flag, changes[flag])
         if "date_format" in changes and changes["date_format"] not in DATE_FORMATS:
             raise ValueError(f"date_format must be one of {DATE_FORMATS}")
         if "timezone" in changes:
@@ -130,9 +154,40 @@ class Identities:
         self._cache.clear()
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO users (company, userid, password, recordno, "
+                "denied_modules) VALUES (?, ?, ?, ?, ?)",
                 (company, userid, password, recordno, ",".join(denied_modules)),
             )
+
+    def configure_user(self, company_id: str, userid: str, **changes: Any) -> User:
+        """Change what a user may do: ``web_services`` (may sign in through Web Services)
+        and ``denied_modules`` (modules its role grants no permission on, e.g. ``["AP"]``)."""
+        found = self._user_row(company_id, userid)
+        if found is None:
+            raise ValueError(f"no user {userid!r} in company {company_id!r}")
+        _check_settings(changes, _USER_SETTINGS)
+        user, _ = found
+        if "web_services" in changes:
+            changes["web_services"] = _flag("web_services", changes["web_services"])
+        if "denied_modules" in changes:
+            modules = changes["denied_modules"]
+            if isinstance(modules, str) or not all(isinstance(m, str) for m in modules):
+                raise ValueError("denied_modules must be a list of module names such as 'AP'")
+            changes["denied_modules"] = frozenset(m.upper() for m in modules)
+        updated = replace(user, **changes)
+        self._cache.clear()
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE users SET denied_modules = ?, web_services = ? "
+                "WHERE company = ? AND userid = ?",
+                (
+                    ",".join(sorted(updated.denied_modules)),
+                    int(updated.web_services),
+                    company_id,
+                    userid,
+                ),
+            )
+        return updated
 
     def add_sender(self, senderid: str, password: str, companies: Iterable[str]) -> None:
         self._cache.clear()
@@ -152,9 +207,15 @@ class Identities:
     def company(self, company_id: str) -> Company | None:
         def load() -> Company | None:
             row = self._db.conn.execute(
-                "SELECT * FROM companies WHERE id = ?", (company_id,)
+                "SELECT id, name, multi_entity, date_format, timezone, session_minutes, "
+                "web_services, expired FROM companies WHERE id = ?",
+                (company_id,),
             ).fetchone()
-            return Company(row[0], row[1], bool(row[2]), row[3], row[4], row[5]) if row else None
+            if row is None:
+                return None
+            return Company(
+                row[0], row[1], bool(row[2]), row[3], row[4], row[5], bool(row[6]), bool(row[7])
+            )
 
         result: Company | None = self._cached(("company", company_id), load)
         return result
@@ -185,14 +246,14 @@ class Identities:
     def _user_row(self, company_id: str, userid: str) -> tuple[User, str] | None:
         def load() -> tuple[User, str] | None:
             row = self._db.conn.execute(
-                "SELECT recordno, denied_modules, password FROM users WHERE company = ? "
-                "AND userid = ?",
+                "SELECT recordno, denied_modules, password, web_services FROM users "
+                "WHERE company = ? AND userid = ?",
                 (company_id, userid),
             ).fetchone()
             if row is None:
                 return None
             denied = frozenset(filter(None, row[1].split(",")))
-            return User(company_id, userid, row[0], denied), row[2]
+            return User(company_id, userid, row[0], denied, bool(row[3])), row[2]
 
         result: tuple[User, str] | None = self._cached(("user", company_id, userid), load)
         return result
@@ -213,6 +274,19 @@ class Identities:
             "SELECT userid FROM users WHERE company = ? AND recordno = ?", (company_id, recordno)
         ).fetchone()
         return self.user(company_id, row[0]) if row else None
+
+
+def _check_settings(changes: dict[str, Any], allowed: Sequence[str]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+
+
+def _flag(name: str, value: object) -> bool:
+    """A JSON boolean (the control API passes parsed JSON); anything else is a 400."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value
 
 
 def _check_zone(name: object) -> None:
