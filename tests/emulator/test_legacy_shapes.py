@@ -76,6 +76,16 @@ DTD = {
     " invoiceno ponumber totalamount totalpaid totaldue description trx_totalamount"
     " trx_totalpaid trx_totaldue basecurr currency billto shipto whenmodified state supdocid"
     " taxsolutionid invoiceitems retainagereleased",
+    # :20 (up to apadjustmentitems)
+    "apadjustment": "key vendorid datecreated dateposted datepaid batchkey adjustmentno billno"
+    " description totalamount totalpaid totaldue totalselected whenmodified state basecurr"
+    " currency trx_totalamount trx_totalpaid trx_totaldue trx_totalselected customfields"
+    " apadjustmentitems",
+    # :25
+    "aradjustment": "key customerid datecreated dateposted datepaid batchkey adjustmentno"
+    " invoiceno description totalamount totalpaid totaldue totalselected whenmodified state"
+    " basecurr currency trx_totalamount trx_totalpaid trx_totaldue trx_totalselected"
+    " aradjustmentitems",
     # intacct_response.v2.1.dtd:475
     "contact": "contactname printas taxable companyname taxgroup prefix firstname lastname"
     " initial phone1 phone2 cellphone pager fax email1 email2 url1 url2 status mailaddress"
@@ -116,6 +126,8 @@ MUST = {
     "bill": "billno",
     "invoice": "invoiceno",
     "contact": "contactname",
+    "apadjustment": "key",
+    "aradjustment": "key",
 }
 
 

@@ -35,24 +35,27 @@ class Case:
     object: str  # catalog object
     sdk: str  # "Company.Class" → ClassCreate / ClassUpdate / ClassDelete
     create: dict[str, Any]
-    update: dict[str, Any]  # {made.X} refers to the created record (key or first record)
-    delete: dict[str, Any]
+    update: dict[str, Any] | None  # {made.X}: the created record (key or first record)
+    delete: dict[str, Any] | None  # None: the SDK has no such class for the object
     where: str  # readByQuery query finding the record
     created: dict[str, str]  # fields read back after create
-    updated: dict[str, str]  # ... and after update
-    fields: list[str] = field(default_factory=list)
+    updated: dict[str, str] = field(default_factory=dict)  # ... and after update
 
     def steps(self) -> list[dict[str, Any]]:
-        names = self.fields or sorted({*self.created, *self.updated})
-        read = {"read": self.object, "fields": names, "query": self.where}
-        return [
+        read = {
+            "read": self.object,
+            "fields": sorted({*self.created, *self.updated}),
+            "query": self.where,
+        }
+        steps: list[dict[str, Any]] = [
             {"call": f"{self.sdk}Create", "set": self.create, "as": "made"},
             read,
-            {"call": f"{self.sdk}Update", "set": self.update},
-            read,
-            {"call": f"{self.sdk}Delete", "set": self.delete},
-            read,
         ]
+        if self.update is not None:
+            steps += [{"call": f"{self.sdk}Update", "set": self.update}, read]
+        if self.delete is not None:
+            steps += [{"call": f"{self.sdk}Delete", "set": self.delete}, read]
+        return steps
 
 
 def _date(day: str) -> dict[str, str]:
@@ -283,6 +286,143 @@ def cases(refs: dict[str, str]) -> list[Case]:
             {"RECORDID": "JSO-I1", "DESCRIPTION": "from the JS SDK", "CUSTOMERID": customer},
             {"DESCRIPTION": "changed by the JS SDK"},
         ),
+        Case(
+            "GLBATCH",
+            "GeneralLedger.JournalEntry",
+            {
+                "journalSymbol": refs["SYMBOL"],
+                "postingDate": _date("2026-03-05"),
+                "description": "JS journal entry",
+                "lines": [
+                    _line(
+                        "GeneralLedger.JournalEntryLineCreate",
+                        glAccountNumber=account,
+                        transactionAmount=amount,
+                        memo=memo,
+                    )
+                    for amount, memo in ((25, "debit"), (-25, "credit"))
+                ],
+            },
+            None,
+            {"recordNo": "{made.RECORDNO}"},
+            "RECORDNO = {made.RECORDNO}",
+            {"BATCH_TITLE": "JS journal entry", "JOURNAL": refs["SYMBOL"]},
+        ),
+        Case(
+            "TIMESHEET",
+            "Projects.Timesheet",
+            {
+                "employeeId": refs["EMPLOYEEID"],
+                "beginDate": _date("2026-03-02"),
+                "description": "JS week",
+                "entries": [
+                    _line(
+                        "Projects.TimesheetEntryCreate",
+                        entryDate=_date("2026-03-02"),
+                        quantity=8,
+                        description="work",
+                    )
+                ],
+            },
+            {"recordNo": "{made.RECORDNO}", "description": "JS week 2"},
+            {"recordNo": "{made.RECORDNO}"},
+            "RECORDNO = {made.RECORDNO}",
+            {"DESCRIPTION": "JS week", "EMPLOYEEID": refs["EMPLOYEEID"]},
+            {"DESCRIPTION": "JS week 2"},
+        ),
+        Case(
+            "APADJUSTMENT",
+            "AccountsPayable.ApAdjustment",
+            {
+                "vendorId": vendor,
+                "transactionDate": _date("2026-03-06"),
+                "adjustmentNumber": "JSO-APA",
+                "description": "JS AP adjustment",
+                "lines": [
+                    _line(
+                        "AccountsPayable.ApAdjustmentLineCreate",
+                        glAccountNumber=account,
+                        transactionAmount=-5,
+                    )
+                ],
+            },
+            None,
+            {"recordNo": "{made.key}"},
+            "RECORDNO = {made.key}",
+            {"RECORDID": "JSO-APA", "VENDORID": vendor},
+        ),
+        Case(
+            "ARADJUSTMENT",
+            "AccountsReceivable.ArAdjustment",
+            {
+                "customerId": customer,
+                "transactionDate": _date("2026-03-06"),
+                "adjustmentNumber": "JSO-ARA",
+                "description": "JS AR adjustment",
+                "lines": [
+                    _line(
+                        "AccountsReceivable.ArAdjustmentLineCreate",
+                        glAccountNumber=account,
+                        transactionAmount=-5,
+                    )
+                ],
+            },
+            None,
+            {"recordNo": "{made.key}"},
+            "RECORDNO = {made.key}",
+            {"RECORDID": "JSO-ARA", "CUSTOMERID": customer},
+        ),
+        Case(
+            "ALLOCATION",
+            "Company.Allocation",
+            {"allocationId": "JSO-AL", "allocationBy": "Percentage", "description": "JS"},
+            {"allocationId": "JSO-AL", "allocationBy": "Percentage", "description": "JS 2"},
+            {"allocationId": "JSO-AL"},
+            "ALLOCATIONID = 'JSO-AL'",
+            {"DESCRIPTION": "JS"},
+            {"DESCRIPTION": "JS 2"},
+        ),
+        Case(
+            "SUPDOCFOLDER",
+            "Company.AttachmentsFolder",
+            {"folderName": "JSO folder", "description": "JS"},
+            {"folderName": "JSO folder", "description": "JS 2"},
+            {"folderName": "JSO folder"},
+            "NAME = 'JSO folder'",
+            {"DESCRIPTION": "JS"},
+            {"DESCRIPTION": "JS 2"},
+        ),
+        Case(
+            "CONTRACT",
+            "ContractsRevMgmt.Contract",
+            {
+                "contractId": "JSO-K",
+                "customerId": customer,
+                "contractName": "JS contract",
+                "beginDate": _date("2026-01-01"),
+                "endDate": _date("2026-12-31"),
+            },
+            {"recordNo": "{made.RECORDNO}", "contractId": "JSO-K", "contractName": "JS 2"},
+            {"recordNo": "{made.RECORDNO}"},
+            "CONTRACTID = 'JSO-K'",
+            {"NAME": "JS contract", "CUSTOMERID": customer},
+            {"NAME": "JS 2"},
+        ),
+        Case(
+            "USERINFO",
+            "Company.User",
+            {
+                "userId": "jso_user",
+                "userName": "JS user",
+                "userType": "business user",
+                "contactName": "JSO contact",
+            },
+            {"userId": "jso_user", "userName": "JS user 2"},
+            None,
+            "LOGINID = 'jso_user'",
+            {"DESCRIPTION": "JS user"},
+            {"DESCRIPTION": "JS user 2"},
+        ),
     ]
 
 
@@ -290,32 +430,25 @@ def cases(refs: dict[str, str]) -> list[Case]:
 #: catalog object each writes; each test says whether the catalog lacks the object or the
 #: round trip is still to be written
 SDK_ONLY = {
-    "AccountsPayable.ApAdjustment": "APADJUSTMENT",
     "AccountsPayable.ApPayment": "APPYMT",
-    "AccountsReceivable.ArAdjustment": "ARADJUSTMENT",
     "AccountsReceivable.ArPayment": "ARPYMT",
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
     "CashManagement.ChargeCardTransaction": "CCTRANSACTION",
     "CashManagement.Deposit": "DEPOSIT",
     "CashManagement.OtherReceipt": "OTHERRECEIPTS",
-    "Company.Allocation": "ALLOCATION",
     "Company.Attachments": "SUPDOC",
-    "Company.AttachmentsFolder": "SUPDOCFOLDER",
-    "Company.User": "USERINFO",
-    "ContractsRevMgmt.Contract": "CONTRACT",
     "ContractsRevMgmt.ContractLine": "CONTRACTDETAIL",
     "EmployeeExpense.ExpenseAdjustment": "EXPENSEADJUSTMENTS",
     "EmployeeExpense.ExpenseReport": "EEXPENSES",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
-    "GeneralLedger.JournalEntry": "GLBATCH",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
     "InventoryControl.InventoryTransaction": "INVDOCUMENT",
     "OrderEntry.OrderEntryTransaction": "SODOCUMENT",
-    "Projects.Timesheet": "TIMESHEET",
     "Purchasing.PurchasingTransaction": "PODOCUMENT",
 }
 
 CATALOG = load_catalog()
+REFS = ("VENDORID", "CUSTOMERID", "ACCOUNTNO", "PROJECTID", "LOCATIONID", "EMPLOYEEID", "SYMBOL")
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
 #: catalog fact is wrong (reported; strict, so the mark goes once the catalog is fixed)
@@ -325,6 +458,11 @@ CATALOG_FACTS = {
     "CUSTOMER": "the catalog requires DISPLAYCONTACT.CONTACTNAME, which CustomerCreate never "
     "writes",
     "TASK": "the catalog requires TASKID, a field TaskCreate has no property for",
+    "GLBATCH": "GLENTRY requires AMOUNT, while JournalEntryLineCreate writes the amount as "
+    "TRX_AMOUNT with TR_TYPE",
+    "SUPDOCFOLDER": "the catalog names no legacy create_supdocfolder/update_supdocfolder/"
+    "delete_supdocfolder (elements supdocfoldername, supdocfolderdescription, "
+    "supdocparentfoldername) for SUPDOCFOLDER",
 }
 
 
@@ -343,6 +481,8 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "ACCOUNTNO": _first(truth, "GLACCOUNT", "ACCOUNTNO"),
         "PROJECTID": _first(truth, "PROJECT", "PROJECTID"),
         "LOCATIONID": _first(truth, "LOCATION", "LOCATIONID"),
+        "EMPLOYEEID": _first(truth, "EMPLOYEE", "EMPLOYEEID"),
+        "SYMBOL": _first(truth, "GLJOURNAL", "SYMBOL"),
     }
 
 
@@ -354,12 +494,7 @@ def round_trips(emulator: EmulatorServer, refs: dict[str, str]) -> dict[str, lis
     return dict(run_driver(node, emulator, "objects", groups=groups))
 
 
-CASE_NAMES = [
-    case.object
-    for case in cases(
-        dict.fromkeys(("VENDORID", "CUSTOMERID", "ACCOUNTNO", "PROJECTID", "LOCATIONID"), "")
-    )
-]
+CASE_NAMES = [case.object for case in cases(dict.fromkeys(REFS, ""))]
 
 
 def _show(step: dict[str, Any]) -> str:
@@ -377,14 +512,19 @@ def _show(step: dict[str, Any]) -> str:
 )
 def test_sdk_round_trip(name: str, round_trips: dict[str, list[Any]], refs: dict[str, str]) -> None:
     case = next(c for c in cases(refs) if c.object == name)
-    create, after_create, update, after_update, delete, after_delete = round_trips[name]
+    steps = iter(round_trips[name])
+    create, after_create = next(steps), next(steps)
     assert create["status"] == "success", _show(create)
     assert len(after_create["data"]) == 1, after_create
     assert {k: after_create["data"][0][k] for k in case.created} == case.created
-    assert update["status"] == "success", _show(update)
-    assert {k: after_update["data"][0][k] for k in case.updated} == case.updated
-    assert delete["status"] == "success", _show(delete)
-    assert after_delete["status"] == "success" and after_delete["data"] == []
+    if case.update is not None:
+        update, after_update = next(steps), next(steps)
+        assert update["status"] == "success", _show(update)
+        assert {k: after_update["data"][0][k] for k in case.updated} == case.updated
+    if case.delete is not None:
+        delete, after_delete = next(steps), next(steps)
+        assert delete["status"] == "success", _show(delete)
+        assert after_delete["status"] == "success" and after_delete["data"] == []
 
 
 @pytest.mark.parametrize("sdk", sorted(SDK_ONLY))

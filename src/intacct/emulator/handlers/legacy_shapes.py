@@ -170,6 +170,11 @@ _DOCUMENT_TOTALS = (
     " trx_totalamount=TRX_TOTALENTERED trx_totalpaid trx_totaldue basecurr currency"
 )
 
+_ADJUSTMENT_TOTALS = _values(
+    "totalamount=TOTALENTERED totalpaid totaldue totalselected whenmodified state basecurr"
+    " currency trx_totalamount=TRX_TOTALENTERED trx_totalpaid trx_totaldue trx_totalselected"
+)
+
 #: per 2.1 object name (the ``object`` of get_list, the record element's tag)
 SHAPES: Mapping[str, Shape] = {
     # intacct_response_objects.v2.1.dtd:43 class (key?, classid?, name?, description?,
@@ -332,6 +337,28 @@ SHAPES: Mapping[str, Shape] = {
         Node("invoiceitems", "ARINVOICEITEMS", "lines"),
         Node("updateinvoiceitems", "ARINVOICEITEMS", "lines", answered=False),
         *_values("onhold", answered=False),
+    ),
+    # :20 apadjustment (key?, vendorid?, datecreated?, dateposted?, datepaid?, batchkey?,
+    # adjustmentno?, billno?, description?, totalamount?, totalpaid?, totaldue?,
+    # totalselected?, whenmodified?, state?, basecurr?, currency?, trx_totalamount?, ...,
+    # customfields?, apadjustmentitems?)
+    "apadjustment": (
+        Node("key", "RECORDNO"),
+        *_values("vendorid"),
+        *_DOCUMENT_DATES,
+        *_values("batchkey=PRBATCHKEY adjustmentno=RECORDID billno=DOCNUMBER description"),
+        *_ADJUSTMENT_TOTALS,
+        Node("apadjustmentitems", "APADJUSTMENTITEMS", "lines"),
+    ),
+    # :25 aradjustment (key?, customerid?, datecreated?, dateposted?, datepaid?, batchkey?,
+    # adjustmentno?, invoiceno?, description?, totalamount?, ..., aradjustmentitems?)
+    "aradjustment": (
+        Node("key", "RECORDNO"),
+        *_values("customerid"),
+        *_DOCUMENT_DATES,
+        *_values("batchkey=PRBATCHKEY adjustmentno=RECORDID invoiceno=DOCNUMBER description"),
+        *_ADJUSTMENT_TOTALS,
+        Node("aradjustmentitems", "ARADJUSTMENTITEMS", "lines"),
     ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
