@@ -14,6 +14,7 @@ from lxml import etree
 from intacct.emulator.inprocess import InProcessEmulator
 
 from .conftest import envelope
+from .texts import bare
 
 Ask = Callable[..., list[etree._Element]]
 FIELDS = ["recordno", "locale", "dateformat", "gmtoffset", "clock"]
@@ -49,7 +50,7 @@ def failure(ask: Ask, body: str) -> tuple[str, str]:
     (result,) = ask(body)
     assert result.findtext("status") == "failure"
     error = result.find("errormessage/error")
-    return error.findtext("errorno") or "", error.findtext("description2") or ""
+    return error.findtext("errorno") or "", bare(error.findtext("description2"))
 
 
 def offset(text: str) -> timedelta:
