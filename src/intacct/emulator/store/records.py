@@ -6,6 +6,7 @@ and ``_entity``), a counter per object for RECORDNO, and the executed control id
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,10 @@ CREATE TABLE IF NOT EXISTS counters (company TEXT, object TEXT, next INTEGER,
 
 #: SQL aggregate of each ``query`` select element (``<count>``, ``<sum>``, ...)
 AGGREGATES = ("count", "sum", "avg", "min", "max")
+# Odd multipliers and an xor-shift (a ^ b written as (a | b) - (a & b)): each step is a
+# bijection modulo 2**31, so no two keys below 2**31 tie and a keyset on it is exact.
+_MIX = (2_654_435_761, 2_246_822_519)
+_MOD = 2**31
 
 
 def _table(obj: ObjectDef) -> str:
@@ -37,8 +42,21 @@ def _table(obj: ObjectDef) -> str:
 
 
 def order_key(obj: ObjectDef) -> str:
-    """The order of rows asked for in no order: RECORDNO (rowid without one)."""
-    return '"RECORDNO"' if obj.field("RECORDNO") else "rowid"
+    """The order of rows asked for in no order: a per-object hash of the key.
+
+    The docs say there is no default order and the results' order is undefined; yet
+    offset-paging clients work in production on data at rest, so it is stable while the
+    data does not change, and a row written between two pages shifts the later ones.
+    [U] Intacct's actual order is not public; this one is deliberately not key order,
+    so a client that needs key order has to ask for it. Objects without RECORDNO use
+    the SQLite rowid (insertion order) as the hashed key. The expression is written with
+    literals only, so the same text in the index and in ORDER BY lets SQLite use it.
+    """
+    salt = zlib.crc32(obj.name.encode()) % _MOD
+    key = '"RECORDNO"' if obj.field("RECORDNO") else "rowid"
+    mixed = f"(({key} * {_MIX[0]} + {salt}) % {_MOD})"
+    shifted = f"({mixed} >> 15)"
+    return f"(((({mixed} | {shifted}) - ({mixed} & {shifted})) * {_MIX[1]}) % {_MOD})"
 
 
 def record_url(obj: ObjectDef, recordno: int) -> str:
@@ -82,6 +100,9 @@ class Records:
         key = "ID" if obj.field("RECORDNO") is None else "RECORDNO"
         conn.execute(
             f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} (_company, {quote(key)})'
+        )
+        conn.execute(
+            f'CREATE INDEX IF NOT EXISTS "ix_{name}_order" ON {table} (_company, {order_key(obj)})'
         )
         if obj.field("WHENMODIFIED"):
             conn.execute(
@@ -234,8 +255,11 @@ class Records:
             else:
                 raise ValueError(f"unknown select function {function!r}")
         group = f"GROUP BY {', '.join(plain)}" if plain and len(plain) < len(exprs) else ""
-        if not group and not order:
-            order = f"ORDER BY {order_key(obj)}"
+        if not group:
+            # [U] ties of a given orderby break in the undefined order too, so that
+            # offset pages over data at rest stay exact
+            tail = order_key(obj)
+            order = f"{order}, {tail}" if order else f"ORDER BY {tail}"
         rows = self.select(obj, scope, exprs, where, params, order, limit, offset, group)
         return rows, self.count(obj, scope, where, params, group)
 

@@ -1,0 +1,142 @@
+"""Row order without ``orderby`` (undefined, yet stable at rest) and readMore cursors,
+through the gateway of an in-process emulator (raw XML, no client parser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import count
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from intacct.emulator.inprocess import InProcessEmulator
+from tests.emulator.conftest import envelope
+
+_names = count(1)
+
+
+@pytest.fixture
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=300) as emu:
+        yield emu
+
+
+@pytest.fixture
+def http(emulator: InProcessEmulator) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=emulator.transport()) as client:
+        yield client
+
+
+def call(http: httpx.Client, body: str, **auth: Any) -> etree._Element:
+    """The ``<result>`` of one function."""
+    answer = http.post(InProcessEmulator.url, content=envelope(body, **auth))
+    result = etree.fromstring(answer.content).find("operation/result")
+    assert result is not None, answer.text
+    return result
+
+
+def ok(result: etree._Element) -> etree._Element:
+    assert result.findtext("status") == "success", etree.tostring(result)
+    data = result.find("data")
+    assert data is not None
+    return data
+
+
+def recordnos(data: etree._Element) -> list[int]:
+    return [int(r.findtext("RECORDNO") or "0") for r in data]
+
+
+def query_page(http: httpx.Client, offset: int, pagesize: int, orderby: str = "") -> list[int]:
+    order = f"<orderby><order><field>{orderby}</field></order></orderby>" if orderby else ""
+    body = (
+        "<query><object>VENDOR</object><select><field>RECORDNO</field></select>"
+        f"{order}<pagesize>{pagesize}</pagesize><offset>{offset}</offset></query>"
+    )
+    return recordnos(ok(call(http, body)))
+
+
+def offset_pages(http: httpx.Client, pagesize: int, orderby: str = "") -> list[int]:
+    seen: list[int] = []
+    while page := query_page(http, len(seen), pagesize, orderby):
+        seen += page
+    return seen
+
+
+def create_vendor(http: httpx.Client) -> int:
+    vendorid = f"VORD-{next(_names)}"
+    body = (
+        f"<create><VENDOR><VENDORID>{vendorid}</VENDORID><NAME>{vendorid}</NAME>"
+        f"<DISPLAYCONTACT><CONTACTNAME>{vendorid}</CONTACTNAME></DISPLAYCONTACT>"
+        "</VENDOR></create>"
+    )
+    return int(ok(call(http, body)).findtext("vendor/RECORDNO") or "0")
+
+
+# -- order without orderby ----------------------------------------------------------------
+
+
+def test_without_orderby_the_order_is_not_key_order_but_stable(http: httpx.Client) -> None:
+    first = query_page(http, 0, 2000)
+    assert len(first) >= 8
+    assert first != sorted(first)
+    assert first != sorted(first, reverse=True)
+    assert query_page(http, 0, 2000) == first
+
+
+def test_offset_paging_over_data_at_rest_sees_every_row_once(http: httpx.Client) -> None:
+    everything = query_page(http, 0, 2000)
+    paged = offset_pages(http, 3)
+    assert paged == everything
+    assert len(set(paged)) == len(paged)
+
+
+def _page_then_write_before_it(http: httpx.Client) -> tuple[list[int], int]:
+    """The first half of the rows by offset, then vendors created until one of them sorts
+    into that half (the undefined order puts new rows anywhere)."""
+    total = len(query_page(http, 0, 2000))
+    half = total // 2
+    first = query_page(http, 0, half)
+    for _ in range(40):
+        created = create_vendor(http)
+        if created in query_page(http, 0, half):
+            return first, created
+    pytest.fail("no created vendor sorted into the first half in 40 tries")
+
+
+def test_a_row_written_between_offset_pages_makes_paging_repeat_a_row(
+    http: httpx.Client,
+) -> None:
+    first, created = _page_then_write_before_it(http)
+    rest: list[int] = []
+    while page := query_page(http, len(first) + len(rest), len(first)):
+        rest += page
+    seen = first + rest
+    # the new row sorted before the offset: the rows after it moved one place on, so
+    # the second page starts with the last row of the first (as production does)
+    assert created not in seen
+    assert len(seen) != len(set(seen))
+    assert rest[0] == first[-1]
+
+
+def test_orderby_recordno_paging_stays_exact_while_rows_are_written(http: httpx.Client) -> None:
+    before = sorted(query_page(http, 0, 2000))
+    half = len(before) // 2
+    first = query_page(http, 0, half, "RECORDNO")
+    created = create_vendor(http)
+    rest: list[int] = []
+    while page := query_page(http, half + len(rest), half, "RECORDNO"):
+        rest += page
+    assert first + rest == [*before, created]
+
+
+def test_readmore_continues_the_undefined_order(http: httpx.Client) -> None:
+    order = query_page(http, 0, 2000)
+    body = "<readByQuery><object>VENDOR</object><fields>RECORDNO</fields><query/>"
+    data = ok(call(http, body + "<pagesize>3</pagesize></readByQuery>"))
+    seen = recordnos(data)
+    while result_id := data.get("resultId"):
+        data = ok(call(http, f"<readMore><resultId>{result_id}</resultId></readMore>"))
+        seen += recordnos(data)
+    assert seen == order
