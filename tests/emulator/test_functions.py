@@ -248,7 +248,8 @@ def test_legacy_functions(connect: Connect) -> None:
         fn.GetList("class", maxitems=500, filter=fn.expression("classid", "=", "EMU-L1"))
     )
     assert listed.listtype is not None and listed.listtype.text == "class"
-    assert [r["classid"] for r in listed.records] == ["EMU-L1"]
+    # the 2.1 answer names the class id `key` (no classid element), as the real capture
+    assert [r["key"] for r in listed.records] == ["EMU-L1"]
     client.call(fn.LegacyUpdate("class", "key", "EMU-L1", {"name": "Legacy 2"}))
     got = client.call(fn.Get("class", "EMU-L1"))
     assert got.records[0]["name"] == "Legacy 2"
