@@ -140,3 +140,67 @@ def test_readmore_continues_the_undefined_order(http: httpx.Client) -> None:
         data = ok(call(http, f"<readMore><resultId>{result_id}</resultId></readMore>"))
         seen += recordnos(data)
     assert seen == order
+
+
+# -- cursors serve their owner only -------------------------------------------------------
+
+RESTRICTED = ("demo_restricted", "demo-user-password")  # denied the AP module
+
+
+def session(http: httpx.Client, **login: Any) -> str:
+    sessionid = ok(call(http, "<getAPISession/>", **login)).findtext("api/sessionid")
+    assert sessionid
+    return sessionid
+
+
+def open_cursor(http: httpx.Client, obj: str, **auth: Any) -> str:
+    body = f"<readByQuery><object>{obj}</object><fields>RECORDNO</fields><query/>"
+    data = ok(call(http, body + "<pagesize>1</pagesize></readByQuery>", **auth))
+    result_id = data.get("resultId")
+    assert result_id, etree.tostring(data)
+    return result_id
+
+
+def read_more(http: httpx.Client, result_id: str, **auth: Any) -> etree._Element:
+    return call(http, f"<readMore><resultId>{result_id}</resultId></readMore>", **auth)
+
+
+def unknown_cursor(result: etree._Element, result_id: str) -> bool:
+    return (
+        result.findtext("status") == "failure"
+        and result.findtext("errormessage/error/errorno") == "readMore failed"
+        and f"invalid or expired resultId: {result_id}"
+        in (result.findtext("errormessage/error/description2") or "")
+    )
+
+
+def test_an_e100_session_cannot_read_more_of_an_e200_cursor(http: httpx.Client) -> None:
+    e100 = session(http, company="DEMO-ME", locationid="E100")
+    e200 = session(http, company="DEMO-ME", locationid="E200")
+    result_id = open_cursor(http, "VENDOR", sessionid=e200)
+    assert unknown_cursor(read_more(http, result_id, sessionid=e100), result_id)
+    # nor another session of the same user and entity
+    other = session(http, company="DEMO-ME", locationid="E200")
+    assert unknown_cursor(read_more(http, result_id, sessionid=other), result_id)
+    # the owner still can
+    assert len(ok(read_more(http, result_id, sessionid=e200))) == 1
+
+
+def test_a_user_without_ap_cannot_use_an_ap_cursor(http: httpx.Client) -> None:
+    result_id = open_cursor(http, "APBILL")
+    taken = read_more(http, result_id, user=RESTRICTED[0], password=RESTRICTED[1])
+    assert unknown_cursor(taken, result_id)
+    assert len(ok(read_more(http, result_id))) == 1
+
+
+def test_the_owner_loses_the_cursor_with_the_permission(
+    http: httpx.Client, emulator: InProcessEmulator
+) -> None:
+    result_id = open_cursor(http, "APBILL")
+    assert len(ok(read_more(http, result_id))) == 1
+    user = emulator.store.user("DEMO", "demo_user")
+    assert user is not None
+    emulator.store.add_user("DEMO", "demo_user", "demo-user-password", user.recordno, ["AP"])
+    denied = read_more(http, result_id)
+    assert denied.findtext("status") == "failure"
+    assert "APBILL" in (denied.findtext("errormessage/error/description2") or "")

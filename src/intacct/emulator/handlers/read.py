@@ -178,6 +178,7 @@ def read_by_query(ctx: Ctx) -> Outcome:
     total = ctx.store.count(obj, ctx.scope, where, params)
     if limit is not None:
         total = min(total, limit)
+    sessionid = ctx.session.sessionid if ctx.session is not None else ""
     cursor = ctx.store.new_cursor(
         {
             "scope": ctx.scope,
@@ -188,22 +189,27 @@ def read_by_query(ctx: Ctx) -> Outcome:
             "pagesize": pagesize,
             "total": total,
             "remaining": total,
+            "sessionid": sessionid,
         }
     )
-    if ctx.session is not None:
-        ctx.store.cursors[f"{ctx.session.sessionid}:{obj.name}"] = cursor
+    if sessionid:
+        ctx.store.cursors[f"{sessionid}:{obj.name}"] = cursor
     return _page(ctx, cursor, _format(ctx, "returnFormat"))
 
 
 def read_more(ctx: Ctx) -> Outcome:
+    """Continue a readByQuery. A cursor serves only the session, user and entity that
+    made it: anyone else gets the answer for an unknown resultId, and the caller's
+    permission for the object is checked again on every page."""
     result_id = text_param(ctx, "resultId")
     obj_name = text_param(ctx, "object")
+    sessionid = ctx.session.sessionid if ctx.session is not None else ""
     cursor = None
     if result_id:
         cursor = ctx.store.cursor(result_id)
-    elif obj_name and ctx.session is not None:
-        cursor = ctx.store.cursors.get(f"{ctx.session.sessionid}:{obj_name.upper()}")
-    if cursor is None or cursor.remaining <= 0 or cursor.scope.company != ctx.company.id:
+    elif obj_name and sessionid:
+        cursor = ctx.store.cursors.get(f"{sessionid}:{obj_name.upper()}")
+    if cursor is None or cursor.remaining <= 0 or not cursor.owned_by(ctx.scope, sessionid):
         raise FunctionError(
             ErrorLine(
                 "readMore failed",
@@ -212,6 +218,7 @@ def read_more(ctx: Ctx) -> Outcome:
                 "",
             )
         )
+    object_def(ctx, cursor.obj.name)  # permissions may have changed since the last page
     return _page(ctx, cursor, "xml")
 
 

@@ -57,7 +57,24 @@ class Cursor:
     total: int
     remaining: int
     after: int = -1
+    #: the session that made it ('' for a login-authenticated request)
+    sessionid: str = ""
     touched: float = field(default_factory=time.monotonic)
+
+    def owned_by(self, scope: Scope, sessionid: str = "") -> bool:
+        """Whether ``scope`` (in session ``sessionid``) may continue this cursor: the
+        company, entity and user that made it, and its session when both requests ran in
+        one. [U] Intacct does not document the binding; sdk-php's QueryClient continues
+        cursors across login-authenticated requests (each a new session), so a cursor
+        made by login auth stays with its user and entity."""
+        mine = self.scope
+        if (scope.company, scope.entity, scope.user.userid) != (
+            mine.company,
+            mine.entity,
+            mine.user.userid,
+        ):
+            return False
+        return not (self.sessionid and sessionid) or self.sessionid == sessionid
 
 
 class LockedMap(Generic[K, V]):
