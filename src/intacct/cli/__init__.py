@@ -13,7 +13,7 @@ __all__ = ["main"]
 @click.group()
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
-    """Sage Intacct connector: sync, doctor, and an offline gateway emulator."""
+    """Sage Intacct connector tools; `intacct emulator serve` runs an offline gateway."""
 
 
 main.add_command(emulator)
