@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from intacct.emulator.catalog import Catalog, ObjectDef
-from intacct.emulator.errors import duplicate, missing_required, not_found
+from intacct.emulator.errors import missing_required, not_found
 from intacct.emulator.store.database import Database, quote
+from intacct.emulator.store.duplicates import duplicate_error
 from intacct.emulator.store.identities import Identities
 from intacct.emulator.store.sessions import Scope
 from intacct.emulator.values import to_db, wall_clock
@@ -421,7 +422,7 @@ class Records:
         params = [values[key]] + ([recordno] if recordno is not None else [])
         everyone = Scope(scope.company, "", scope.user, showprivate=True)
         if self.count(obj, everyone, where, params):
-            raise duplicate(obj.name, str(values[key]))
+            raise duplicate_error(obj, str(values[key]), "create" if recordno is None else "update")
 
     def _entity_fields(self, values: dict[str, Any], scope: Scope, entity: str) -> None:
         if not entity:

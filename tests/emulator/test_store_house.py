@@ -1,0 +1,112 @@
+"""What the store promises on writes: object-specific duplicate errors and an
+AUDITHISTORY row per write, through the gateway of an in-process emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from lxml import etree
+
+from intacct.emulator.inprocess import InProcessEmulator
+from tests.emulator.conftest import envelope
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    with (
+        InProcessEmulator(scale=300) as emulator,
+        httpx.Client(transport=emulator.transport()) as client,
+    ):
+        yield client
+
+
+def call(http: httpx.Client, body: str) -> etree._Element:
+    answer = http.post(InProcessEmulator.url, content=envelope(body))
+    result = etree.fromstring(answer.content).find("operation/result")
+    assert result is not None, answer.text
+    return result
+
+
+def first(http: httpx.Client, obj: str, field: str) -> str:
+    body = (
+        f"<query><object>{obj}</object><select><field>{field}</field></select>"
+        f"<orderby><order><field>RECORDNO</field></order></orderby><pagesize>1</pagesize></query>"
+    )
+    value = call(http, body).findtext(f"data/{obj}/{field}")
+    assert value
+    return value
+
+
+def errors(result: etree._Element) -> list[tuple[str, str, str, str]]:
+    """(errorno, description, description2 without its Support ID, correction) each."""
+    return [
+        (
+            e.findtext("errorno") or "",
+            e.findtext("description") or "",
+            (e.findtext("description2") or "").split(" [Support ID:")[0],
+            e.findtext("correction") or "",
+        )
+        for e in result.iterfind("errormessage/error")
+    ]
+
+
+def vendor(vendorid: str) -> str:
+    return (
+        f"<VENDOR><VENDORID>{vendorid}</VENDORID><NAME>{vendorid} Ltd</NAME>"
+        f"<DISPLAYCONTACT><CONTACTNAME>{vendorid}</CONTACTNAME></DISPLAYCONTACT></VENDOR>"
+    )
+
+
+# -- duplicates ---------------------------------------------------------------------------
+
+
+def test_a_duplicate_account_number_answers_in_gl_words(http: httpx.Client) -> None:
+    accountno = first(http, "GLACCOUNT", "ACCOUNTNO")
+    body = (
+        f"<create><GLACCOUNT><ACCOUNTNO>{accountno}</ACCOUNTNO><TITLE>Again</TITLE>"
+        "<ACCOUNTTYPE>balancesheet</ACCOUNTTYPE><NORMALBALANCE>debit</NORMALBALANCE>"
+        "</GLACCOUNT></create>"
+    )
+    result = call(http, body)
+    assert result.findtext("status") == "failure"
+    assert errors(result)[0] == (
+        "BL01001973",
+        "Duplicate account number",
+        f"The account number '{accountno}' already exists",
+        "Enter unique account number",
+    )
+
+
+def test_a_duplicate_vendor_id_names_the_vendor(http: httpx.Client) -> None:
+    vendorid = first(http, "VENDOR", "VENDORID")
+    result = call(http, f"<create>{vendor(vendorid)}</create>")
+    assert result.findtext("status") == "failure"
+    assert errors(result)[:2] == [
+        (
+            "BL34000061",
+            "",
+            f"Another Vendor with the given value(s) {vendorid}  already exists",
+            "Use a unique value instead.",
+        ),
+        ("BL01001973", "", "Could not create vendor record!", ""),
+    ]
+
+
+def test_an_update_onto_a_taken_id_is_a_duplicate_too(http: httpx.Client) -> None:
+    taken = first(http, "CUSTOMER", "CUSTOMERID")
+    created = call(
+        http,
+        "<create><CUSTOMER><CUSTOMERID>C-HOUSE-1</CUSTOMERID><NAME>House</NAME>"
+        "<DISPLAYCONTACT><CONTACTNAME>House</CONTACTNAME></DISPLAYCONTACT></CUSTOMER></create>",
+    )
+    recordno = created.findtext("data/customer/RECORDNO")
+    body = (
+        f"<update><CUSTOMER><RECORDNO>{recordno}</RECORDNO>"
+        f"<CUSTOMERID>{taken}</CUSTOMERID></CUSTOMER></update>"
+    )
+    found = errors(call(http, body))
+    assert found[0][0] == "BL34000061"
+    assert found[0][2] == f"Another Customer with the given value(s) {taken}  already exists"
+    assert found[1][2] == "Could not update customer record!"
