@@ -109,6 +109,33 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             raise ValueError(str(exc)) from None
         return JSONResponse(dataclasses.asdict(updated))
 
+    async def user(request: HttpRequest) -> Response:
+        """A user's setup: ``{"web_services": false}`` (not a Web Services user),
+        ``{"denied_modules": ["AP"]}`` (its role lacks the AP permission)."""
+        changes = json_object(await body(request))
+        company_id, userid = request.path_params["id"], request.path_params["userid"]
+        try:
+            updated = emulator.store.identities.configure_user(company_id, userid, **changes)
+        except TypeError as exc:  # an unknown setting
+            raise ValueError(str(exc)) from None
+        return JSONResponse(
+            {
+                "userid": updated.userid,
+                "web_services": updated.web_services,
+                "denied_modules": sorted(updated.denied_modules),
+            }
+        )
+
+    async def sender(request: HttpRequest) -> Response:
+        """The companies a sender is authorized for: ``{"companies": ["DEMO-ME"]}``
+        leaves DEMO answering "not authorized" to it."""
+        changes = json_object(await body(request))
+        if set(changes) != {"companies"}:
+            raise ValueError('the body must be {"companies": [company ids]}')
+        senderid = request.path_params["id"]
+        companies = emulator.store.identities.authorize_sender(senderid, changes["companies"])
+        return JSONResponse({"senderid": senderid, "companies": sorted(companies)})
+
     async def latency(request: HttpRequest) -> Response:
         """The latency model: ``{"ms": 300, "per_row_us": 500}`` (any subset) sets the
         base wait of every answer and the wait per returned record; GET shows it."""
@@ -150,6 +177,10 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/reset", _guarded(reset), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/seed", _guarded(seed), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/companies/{{id}}", _guarded(company), methods=["POST"]),
+        Route(
+            f"{CONTROL_PREFIX}/companies/{{id}}/users/{{userid}}", _guarded(user), methods=["POST"]
+        ),
+        Route(f"{CONTROL_PREFIX}/senders/{{id}}", _guarded(sender), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),

@@ -197,6 +197,21 @@ class Identities:
                 (senderid, password, ",".join(companies)),
             )
 
+    def authorize_sender(self, senderid: str, companies: Iterable[str]) -> set[str]:
+        """The companies ``senderid`` may call (Company > Web Services authorizations):
+        a company left out answers "not authorized" as Intacct does."""
+        found = self.sender(senderid)
+        if found is None:
+            raise ValueError(f"no sender {senderid!r}")
+        names = list(companies)
+        if isinstance(companies, str) or not all(isinstance(c, str) for c in names):
+            raise ValueError("companies must be a list of company ids such as 'DEMO'")
+        unknown = [c for c in names if self.company(c) is None]
+        if unknown:
+            raise ValueError(f"no company {unknown[0]!r}")
+        self.add_sender(senderid, found[0], names)
+        return set(names)
+
     # -- lookups ----------------------------------------------------------------------
 
     def _cached(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:

@@ -1,0 +1,101 @@
+"""Each setup mistake ``intacct doctor`` diagnoses, presented through the control API of a
+running emulator (as the doctor's own tests and users will), answered by the gateway with
+the error our client classifies for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from intacct.client import IntacctClient
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+from intacct.errors import (
+    AuthenticationError,
+    GatewayError,
+    PermissionDeniedError,
+    SenderError,
+)
+from intacct.protocol import functions as fn
+
+
+@pytest.fixture
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=200) as emulator:
+        yield emulator
+
+
+def _control(server: EmulatorServer, path: str, body: dict[str, Any]) -> httpx.Response:
+    base = server.url.split("/ia/")[0]
+    return httpx.post(f"{base}/_emulator/{path}", json=body, timeout=30)
+
+
+def _failure(server: EmulatorServer, obj: str = "CLASS", **overrides: Any) -> GatewayError:
+    config = {**client_config(server.url), "timeout_s": 30, **overrides}
+    with IntacctClient.from_mapping(config) as client, pytest.raises(GatewayError) as info:
+        client.call(fn.ReadByQuery(obj, pagesize=1))
+    return info.value
+
+
+def test_web_services_not_subscribed(server: EmulatorServer) -> None:
+    assert _control(server, "companies/DEMO", {"web_services": False}).status_code == 200
+    assert isinstance(_failure(server), PermissionDeniedError)
+
+
+def test_demo_company_expired(server: EmulatorServer) -> None:
+    assert _control(server, "companies/DEMO", {"expired": True}).status_code == 200
+    error = _failure(server)
+    assert isinstance(error, AuthenticationError)
+    assert "PL04000055" in str(error)
+
+
+def test_sender_not_authorized_for_the_company(server: EmulatorServer) -> None:
+    answer = _control(server, f"senders/{DEMO_SENDER[0]}", {"companies": ["DEMO-ME"]})
+    assert answer.json() == {"senderid": DEMO_SENDER[0], "companies": ["DEMO-ME"]}
+    assert isinstance(_failure(server), SenderError)
+    config = {**client_config(server.url), "timeout_s": 30, "company_id": "DEMO-ME"}
+    with IntacctClient.from_mapping(config) as client:  # still authorized there
+        assert client.call(fn.ReadByQuery("CLASS", pagesize=1)).data is not None
+
+
+def test_user_without_web_services_access(server: EmulatorServer) -> None:
+    path = f"companies/DEMO/users/{DEMO_USER[0]}"
+    assert _control(server, path, {"web_services": False}).json()["web_services"] is False
+    assert isinstance(_failure(server), AuthenticationError)
+
+
+def test_role_without_a_module_permission(server: EmulatorServer) -> None:
+    path = f"companies/DEMO/users/{DEMO_USER[0]}"
+    assert _control(server, path, {"denied_modules": ["AP"]}).json()["denied_modules"] == ["AP"]
+    assert isinstance(_failure(server, obj="APBILL"), PermissionDeniedError)
+    config = {**client_config(server.url), "timeout_s": 30}
+    with IntacctClient.from_mapping(config) as client:
+        assert client.call(fn.ReadByQuery("CLASS", pagesize=1)).data is not None
+
+
+def test_wrong_company_id_and_unknown_entity_need_no_setup(server: EmulatorServer) -> None:
+    assert isinstance(_failure(server, company_id="NO-SUCH-CO"), AuthenticationError)
+    assert isinstance(_failure(server, company_id="DEMO-ME", entity_id="E999"), AuthenticationError)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("companies/DEMO/users/nobody", {"web_services": False}),
+        (f"companies/DEMO/users/{DEMO_USER[0]}", {"web_services": "no"}),
+        (f"companies/DEMO/users/{DEMO_USER[0]}", {"shoe_size": 9}),
+        (f"senders/{DEMO_SENDER[0]}", {"companies": "DEMO"}),
+        (f"senders/{DEMO_SENDER[0]}", {"companies": ["NOPE"]}),
+        ("senders/nobody", {"companies": ["DEMO"]}),
+    ],
+)
+def test_bad_setup_requests_are_400_naming_the_problem(
+    server: EmulatorServer, path: str, body: dict[str, Any]
+) -> None:
+    answer = _control(server, path, body)
+    assert answer.status_code == 400
+    assert answer.json()["error"]
