@@ -110,3 +110,35 @@ def test_an_update_onto_a_taken_id_is_a_duplicate_too(http: httpx.Client) -> Non
     assert found[0][0] == "BL34000061"
     assert found[0][2] == f"Another Customer with the given value(s) {taken}  already exists"
     assert found[1][2] == "Could not update customer record!"
+
+
+# -- audit history ------------------------------------------------------------------------
+
+
+def audit_rows(http: httpx.Client, key: str) -> list[tuple[str, str, str]]:
+    body = (
+        "<readByQuery><object>AUDITHISTORY</object>"
+        "<fields>OBJECTTYPE,OBJECTKEY,ACCESSMODE,SOURCE</fields>"
+        f"<query>OBJECTKEY = '{key}'</query><pagesize>100</pagesize></readByQuery>"
+    )
+    data = call(http, body).find("data")
+    assert data is not None
+    return [
+        (r.findtext("OBJECTTYPE") or "", r.findtext("ACCESSMODE") or "", r.findtext("SOURCE") or "")
+        for r in data
+    ]
+
+
+def test_writes_leave_audit_rows_keyed_by_the_vendor_id(http: httpx.Client) -> None:
+    created = call(http, f"<create>{vendor('V-AUDIT-1')}</create>")
+    assert created.findtext("status") == "success"
+    assert audit_rows(http, "V-AUDIT-1") == [("vendor", "Create", "api")]
+    recordno = created.findtext("data/vendor/RECORDNO")
+    update = f"<update><VENDOR><RECORDNO>{recordno}</RECORDNO><NAME>New</NAME></VENDOR></update>"
+    assert call(http, update).findtext("status") == "success"
+    delete = f"<delete><object>VENDOR</object><keys>{recordno}</keys></delete>"
+    assert call(http, delete).findtext("status") == "success"
+    modes = sorted(mode for _, mode, _ in audit_rows(http, "V-AUDIT-1"))
+    assert modes == ["Create", "Delete", "Modify"]
+    # a bare RECORDNO is not the key of a record that has a business id
+    assert [row for row in audit_rows(http, str(recordno)) if row[0] == "vendor"] == []

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from intacct.emulator.catalog import Catalog, ObjectDef
+from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
 from intacct.emulator.errors import missing_required, not_found
 from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
@@ -432,25 +433,23 @@ class Records:
                 values.update(MEGAENTITYKEY=recordno, MEGAENTITYID=locationid, MEGAENTITYNAME=name)
 
     def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
-        """One AUDITHISTORY row per create/update/delete (``ACCESSMODE`` by catalog)."""
+        """One AUDITHISTORY row per create/update/delete: ACCESSMODE in the words the
+        records show (C Create, M Modify, D Delete) and OBJECTKEY the record's business
+        id (``catalog.audit.object_key``), as the audit-trail page describes."""
         history = self.catalog.get_object("AUDITHISTORY")
         if history is None or obj.name == "AUDITHISTORY":
             return
         code = {"create": "C", "update": "M", "delete": "D"}[mode]
-        access = history.field("ACCESSMODE")
-        mode_value = (
-            access.values[access.codes.index(code)] if access and code in access.codes else code
-        )
         recordno = self.next_recordno(scope.company, history)
         row = {
             "RECORDNO": recordno,
             "ID": str(recordno),
             "USERID": scope.user.userid,
             "ACCESSTIME": self.now(scope.company),
-            "ACCESSMODE": mode_value,
+            "ACCESSMODE": ACCESS_MODES[code],
             "SOURCE": "api",
             "OBJECTTYPE": obj.name.lower(),
-            "OBJECTKEY": str(values.get("RECORDNO", "")),
+            "OBJECTKEY": object_key(obj, values),
             "OBJECTDESC": str(values.get(obj.id_field or "RECORDNO", "")),
         }
         entity = scope.entity if obj.entity_scoped else ""
