@@ -147,7 +147,7 @@ def test_create_update_delete_with_audit(connect: Connect) -> None:
     history = client.query(
         "AUDITHISTORY",
         ["ACCESSMODE", "OBJECTKEY"],
-        filter=q.and_(q.equalto("OBJECTTYPE", "class"), q.equalto("OBJECTKEY", str(recordno))),
+        filter=q.and_(q.equalto("OBJECTTYPE", "class"), q.equalto("OBJECTKEY", "EMU-C1")),
     )
     assert sorted(r["ACCESSMODE"] for r in history.records) == ["Create", "Delete", "Modify"]
 
