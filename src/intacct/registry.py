@@ -10,8 +10,11 @@ For each object an :class:`ObjectInfo` says:
 * ``key_field`` — ``RECORDNO`` when the object has it (the key of ``read``/``delete``).
 * ``id_field`` — the business id ``readByName`` keys on (VENDORID, ACCOUNTNO, ...). The
   metadata does not name it, so it is derived: the documented ids whose names follow no
-  pattern (``_KNOWN_IDS``), else a field named ``<OBJECT>ID``, else a required
-  ``NAME`` field (terms, periods, units: their name is their id [U]), else None.
+  pattern (``_KNOWN_IDS``), else a field named ``<OBJECT>ID``, else a required ``ID``
+  field (the groups), else a required ``NAME`` field (terms, periods, units: their name
+  is their id [U]), else None. [U] the ids of objects whose names follow no pattern
+  (documents' DOCID, account labels' ACCOUNTLABEL, ...) are those the emulator's catalog
+  took from their reference pages and SDK classes.
 * ``replication_key`` — ``WHENMODIFIED`` when the object has it, else None.
 * ``queryable_fields`` — what ``query`` can select, by this rule: the object's own leaf
   fields as ``lookup`` lists them, without dotted names (``DISPLAYCONTACT.EMAIL1``,
@@ -51,6 +54,26 @@ _KNOWN_IDS: dict[str, str | None] = {
     "LOCATIONENTITY": "LOCATIONID",
     "AUDITHISTORY": "ID",
     "DEPOSIT": None,
+    # order entry, purchasing: readByName takes the document id ("Sales Order-SO0001")
+    "SODOCUMENT": "DOCID",
+    "PODOCUMENT": "DOCID",
+    "SODOCUMENTPARAMS": "DOCID",
+    "PODOCUMENTPARAMS": "DOCID",
+    "INVDOCUMENTPARAMS": "DOCID",
+    "APACCOUNTLABEL": "ACCOUNTLABEL",
+    "ARACCOUNTLABEL": "ACCOUNTLABEL",
+    "EEACCOUNTLABEL": "ACCOUNTLABEL",
+    "GLACCTALLOCATION": "ACCTALLOCATIONID",
+    "EMPLOYEEPOSITION": "POSITIONID",
+    "TAXSOLUTION": "SOLUTIONID",
+    "TAXDETAIL": "DETAILID",
+    "GCBOOK": "BOOKID",
+    "GCOWNERSHIPSTRUCTURE": "STRUCTURENAME",
+    "BINFACE": "FACEID",
+    "BINSIZE": "SIZEID",
+    "ICROW": "ROWKEY",
+    "INVENTORYWQORDER": "ICWQORDERID",
+    "FIXEDASSET": None,
 }
 
 
@@ -86,6 +109,8 @@ def _id_field(model: ObjectModel) -> str | None:
         return known if known in fields else None
     if f"{name}ID" in fields:
         return f"{name}ID"
+    if "ID" in fields and fields["ID"].required:  # groups: LOCATIONGROUP, VENDORGROUP, ...
+        return "ID"
     if "NAME" in fields and fields["NAME"].required:
         return "NAME"
     return None

@@ -83,11 +83,12 @@ def _select(ctx: Ctx, obj: ObjectDef) -> tuple[list[str], list[tuple[str, str]]]
     select = ctx.fn.body.find("select")
     if select is None or not len(select):
         raise bad_parameter("query", "Element 'select' needs at least one field.")
+    # every refused field is named at once, as the gateway's XL03000006 lists them
+    checked = check_fields(obj, [(item.text or "").strip() for item in select], query=True)
     names: list[str] = []
     items: list[tuple[str, str]] = []
-    for item in select:
+    for item, name in zip(select, checked, strict=True):
         tag = str(item.tag).lower()
-        (name,) = check_fields(obj, [(item.text or "").strip()], query=True)
         if tag == "field":
             names.append(name)
         elif tag in AGGREGATES:
