@@ -1,0 +1,271 @@
+"""Deletes as tombstones: AUDITHISTORY's Delete rows of one object, after a bookmark.
+
+Intacct keeps no deleted records; its audit trail (AUDITHISTORY, about a month of it)
+has one row per delete: OBJECTTYPE is the object's name in lower case, ACCESSMODE says
+Delete, ACCESSTIME when (in the user's time zone, like WHENMODIFIED) and OBJECTKEY which
+record, by the object's unique name field: its business id (VENDORID, ACCOUNTNO,
+LOGINID, ...) when it has one, else its RECORDNO (bills, invoices, journal entries)
+(protocol notes "AUDITHISTORY" [V]). A tombstone names the record by that same field::
+
+    {"VENDORID": "V100", "_sdc_deleted_at": "2026-11-22T23:40:05Z"}
+    {"RECORDNO": 4711, "_sdc_deleted_at": "2026-11-22T23:40:05Z"}
+
+AUDITHISTORY has neither WHENMODIFIED nor a documented RECORDNO, so it is keyset-paged
+on (ACCESSTIME, ID) — ID is its key (hotglue's tap) — and the bookmark
+(:class:`DeleteBookmark`) is the last pair read, ACCESSTIME in UTC. ``query`` compares
+ACCESSMODE by its letter (``D``), readByQuery and the rows show the word (``Delete``).
+
+**A delete, then a re-create** of the same id (vendor ids can be reused): the tombstone
+still carries the delete's time, and the re-created record has a later WHENMODIFIED.
+Order by time decides: the engine reads and emits a stream's tombstones *before* its
+changed records in each run, so the re-created record comes after the tombstone; and
+since a run's record pass can see a re-creation whose delete only the next run's
+tombstones report, a consumer applies a tombstone only to a row whose WHENMODIFIED is
+not later than ``_sdc_deleted_at`` (a later row is a new record with the old id).
+
+**When AUDITHISTORY cannot be read** — the user's role lacks permission on it
+(:class:`~intacct.errors.PermissionDeniedError`), or the gateway keeps failing with
+DL02000001 "There was an error processing the request", which it sometimes answers to
+AUDITHISTORY queries [O] (retried once per page first) — :func:`iter_tombstones` raises
+:class:`DeletesUnavailableError` after the pages it could read. The engine logs it as one
+warning per run, keeps the bookmark of the last page it got and goes on with the stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from intacct.errors import GatewayError, IntacctError, PaginationError, PermissionDeniedError
+from intacct.protocol import query as q
+from intacct.protocol.formats import UserFormatting
+from intacct.protocol.response import Record, Result
+
+if TYPE_CHECKING:
+    from intacct.client import IntacctClient
+    from intacct.registry import ObjectInfo
+
+__all__ = [
+    "AUDIT_OBJECT",
+    "DELETED_AT",
+    "DeleteBookmark",
+    "DeletesUnavailableError",
+    "TombstonePage",
+    "iter_tombstones",
+    "tombstone_key",
+]
+
+AUDIT_OBJECT = "AUDITHISTORY"
+#: the column a tombstone carries its delete time in (Singer's convention)
+DELETED_AT = "_sdc_deleted_at"
+#: ``query`` filters compare ACCESSMODE by its code letter: D is Delete [V]
+_DELETE_CODE = "D"
+#: the gateway's catch-all failure, which AUDITHISTORY queries sometimes answer [O]
+_FLAKY = "DL02000001"
+_FIELDS = ("ID", "ACCESSTIME", "OBJECTKEY")
+_ORDER = [q.Order("ACCESSTIME"), q.Order("ID")]
+#: a RECORDNO key, possibly with the ``--REC``-style suffix seen in production [O]
+_RECORDNO_KEY = re.compile(r"\s*(\d+)(?:--\w*)?\s*", re.ASCII)
+
+
+class DeletesUnavailableError(IntacctError):
+    """AUDITHISTORY cannot be read now, so this run reports no (more) deletes for
+    ``object``; ``cause`` is the gateway's error. Log it once and go on."""
+
+    def __init__(self, object: str, cause: GatewayError) -> None:
+        why = (
+            "the Web Services user may not read AUDITHISTORY (its role needs View "
+            "permission for custom reports in Company)"
+            if isinstance(cause, PermissionDeniedError)
+            else "AUDITHISTORY queries keep failing"
+        )
+        super().__init__(f"deletes of {object} are not read this run: {why}: {cause}")
+        self.object = object
+        self.cause = cause
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteBookmark:
+    """Strictly after this AUDITHISTORY row: its ACCESSTIME (aware, UTC) and ID.
+
+    ``to_dict()``/``from_dict()`` give the run state's small JSON form
+    ``{"ACCESSTIME": "<ISO-8601 UTC>", "ID": "<id>"}``.
+    """
+
+    accessed: datetime
+    id: str
+
+    def __post_init__(self) -> None:
+        if self.accessed.tzinfo is None:
+            raise ValueError("DeleteBookmark ACCESSTIME must carry its UTC offset")
+        object.__setattr__(self, "accessed", self.accessed.astimezone(UTC))
+
+    def to_dict(self) -> dict[str, str]:
+        return {"ACCESSTIME": self.accessed.isoformat(), "ID": self.id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DeleteBookmark:
+        """Read :meth:`to_dict`'s form back; ValueError naming the key that is wrong."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a delete bookmark is an object, got {type(data).__name__}")
+        raw_time, raw_id = data.get("ACCESSTIME"), data.get("ID")
+        if not isinstance(raw_time, str):
+            raise ValueError(f"ACCESSTIME must be an ISO-8601 text, got {raw_time!r}")
+        if not isinstance(raw_id, str):
+            raise ValueError(f"ID must be a text, got {raw_id!r}")
+        try:
+            accessed = datetime.fromisoformat(raw_time)
+        except ValueError:
+            raise ValueError(f"ACCESSTIME {raw_time!r} is not ISO-8601") from None
+        if accessed.tzinfo is None:
+            raise ValueError(f"ACCESSTIME {raw_time!r} has no UTC offset")
+        return cls(accessed, raw_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TombstonePage:
+    """One AUDITHISTORY page turned into tombstones, in ACCESSTIME order.
+
+    ``after`` resumes after this page (``since`` again when the page was empty);
+    ``unmapped`` holds the OBJECTKEYs that do not fit the object's key (a RECORDNO
+    object traced by a non-number) for the caller to warn about; ``requests`` is the
+    number of queries sent so far; ``last`` marks the final page.
+    """
+
+    tombstones: list[dict[str, Any]]
+    after: DeleteBookmark | None
+    requests: int
+    last: bool
+    unmapped: tuple[str, ...] = field(default=())
+
+
+def tombstone_key(info: ObjectInfo, objectkey: str) -> tuple[str, str | int] | None:
+    """The (field, value) a tombstone of ``info`` names its record by, from OBJECTKEY:
+    the object's id field with OBJECTKEY as it is, else RECORDNO as an integer (None if
+    OBJECTKEY is no number). [U] A ``--REC``-style suffix after a RECORDNO (seen in
+    production, undocumented) is dropped."""
+    if info.id_field:
+        return info.id_field, objectkey
+    match = _RECORDNO_KEY.fullmatch(objectkey)
+    return ("RECORDNO", int(match.group(1))) if match else None
+
+
+def iter_tombstones(
+    client: IntacctClient,
+    info: ObjectInfo,
+    since: DeleteBookmark | None,
+    *,
+    pagesize: int | None = None,
+    lookback: timedelta = timedelta(0),
+) -> Iterator[TombstonePage]:
+    """Every delete of ``info``'s object that AUDITHISTORY lists after ``since``, as
+    pages of tombstones (see the module docstring), lazily.
+
+    ``lookback`` also re-reads the deletes of that window before ``since`` (a tombstone
+    twice is harmless; an audit row written late is not lost); page bookmarks never go
+    back before ``since``. Raises :class:`DeletesUnavailableError` when AUDITHISTORY cannot
+    be read; other errors of the gateway propagate.
+    """
+    formatting = client.user_formatting()
+    start = since
+    if since is not None and lookback > timedelta(0):
+        start = DeleteBookmark(since.accessed - lookback, "")
+    size = pagesize or min(client.config.page_size, 2000)
+    last = start
+    requests = 0
+    while True:
+        result = _page(client, info.name, _query_filter(info, last, formatting), size)
+        requests += 1
+        tombstones: list[dict[str, Any]] = []
+        unmapped: list[str] = []
+        for record in result.records:
+            row = _bookmark(record, formatting)
+            if last is not None and (row.accessed, row.id) == (last.accessed, last.id):
+                raise PaginationError(
+                    f"AUDITHISTORY repeated row ID {row.id} for {info.name}; the server "
+                    "ignored the keyset filter"
+                )
+            last = row
+            objectkey = record.get("OBJECTKEY", "")
+            key = tombstone_key(info, objectkey)
+            if key is None:
+                unmapped.append(objectkey)
+                continue
+            tombstones.append({key[0]: key[1], DELETED_AT: _iso_utc(row.accessed)})
+        done = _exhausted(result, size)
+        yield TombstonePage(tombstones, _later(since, last), requests, done, tuple(unmapped))
+        if done:
+            return
+
+
+def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Result:
+    """One AUDITHISTORY query; DL02000001 is tried once more before giving up."""
+    for attempt in (1, 2):
+        try:
+            return client.query(
+                AUDIT_OBJECT, list(_FIELDS), filter=where, orderby=_ORDER, pagesize=size
+            )
+        except PermissionDeniedError as exc:
+            raise DeletesUnavailableError(object, exc) from exc
+        except GatewayError as exc:
+            if not any(e.errorno == _FLAKY for e in exc.errors):
+                raise
+            if attempt == 2:
+                raise DeletesUnavailableError(object, exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _query_filter(
+    info: ObjectInfo, after: DeleteBookmark | None, formatting: UserFormatting
+) -> q.Filter:
+    parts = [q.equalto("OBJECTTYPE", info.name.lower()), q.equalto("ACCESSMODE", _DELETE_CODE)]
+    if after is not None:
+        # ACCESSTIME is written in the user's zone, to the second, as filters read it
+        when = formatting.format_datetime(after.accessed)
+        parts.append(
+            q.or_(
+                q.greaterthan("ACCESSTIME", when),
+                q.and_(q.equalto("ACCESSTIME", when), q.greaterthan("ID", after.id)),
+            )
+        )
+    return q.and_(*parts)
+
+
+def _bookmark(record: Record, formatting: UserFormatting) -> DeleteBookmark:
+    raw_id, raw_time = record.get("ID", ""), record.get("ACCESSTIME", "")
+    try:
+        accessed = formatting.decode_timestamp(raw_time)
+    except ValueError as exc:
+        raise PaginationError(
+            f"AUDITHISTORY ID {raw_id}: ACCESSTIME {raw_time!r} cannot be read in the "
+            f"user's date format {formatting.pattern} ({exc})"
+        ) from None
+    if accessed is None or not raw_id:
+        raise PaginationError(
+            f"AUDITHISTORY row without ACCESSTIME or ID ({raw_id!r}, {raw_time!r}); "
+            "cannot page by keyset"
+        )
+    return DeleteBookmark(accessed, raw_id)
+
+
+def _later(since: DeleteBookmark | None, last: DeleteBookmark | None) -> DeleteBookmark | None:
+    """The page's bookmark: where it ended, but never before ``since`` (lookback).
+    [U] IDs of one second are compared as texts, as the emulator orders them."""
+    if since is None or last is None:
+        return last or since
+    return last if (last.accessed, last.id) > (since.accessed, since.id) else since
+
+
+def _exhausted(result: Result, size: int) -> bool:
+    """The last page: nothing remains, by the gateway's count or a short page."""
+    remaining = result.data.numremaining if result.data is not None else None
+    if remaining is not None:
+        return remaining == 0 or not result.records
+    return len(result.records) < size
+
+
+def _iso_utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
