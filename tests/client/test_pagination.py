@@ -100,12 +100,19 @@ def test_records_without_whenmodified_come_once_in_a_recordno_pass(
     client: IntacctClient, emulator: InProcessEmulator
 ) -> None:
     truth = _all_recordnos(client, "VENDOR")
-    blank = truth[1::4]
+    blanked = truth[1::4]
     with emulator.store.transaction() as db:
         db.executemany(
             'UPDATE "obj_VENDOR" SET "WHENMODIFIED" = NULL WHERE "RECORDNO" = ?',
-            [(n,) for n in blank],
+            [(n,) for n in blanked],
         )
+        # the demo company already has some vendors without WHENMODIFIED, as production
+        found = db.execute(
+            'SELECT "RECORDNO" FROM "obj_VENDOR" WHERE "WHENMODIFIED" IS NULL AND _company = ?',
+            ("DEMO",),
+        )
+        blank = sorted(n for (n,) in found)
+    assert set(blanked) < set(blank)
     try:
         pages = list(client.iter_pages("VENDOR", FIELDS, key="WHENMODIFIED", pagesize=5))
         rows = [r for page in pages for r in page.records]
@@ -123,7 +130,7 @@ def test_records_without_whenmodified_come_once_in_a_recordno_pass(
         with emulator.store.transaction() as db:
             db.executemany(
                 'UPDATE "obj_VENDOR" SET "WHENMODIFIED" = "WHENCREATED" WHERE "RECORDNO" = ?',
-                [(n,) for n in blank],
+                [(n,) for n in blanked],
             )
 
 

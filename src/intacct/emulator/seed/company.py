@@ -11,12 +11,14 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from intacct.emulator.catalog import load_catalog
 from intacct.emulator.seed import configuration, dimensions, inventory, ledger
 from intacct.emulator.seed.cash import bank_accounts
 from intacct.emulator.seed.clock import WEEK, WEEKS, week_times
 from intacct.emulator.seed.common import Batch, share
 from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.credits import credit_memo
+from intacct.emulator.seed.generic import Seen, fill
 from intacct.emulator.seed.journal import Journal
 from intacct.emulator.seed.model import Entity, EntityPlan, Sizes
 from intacct.emulator.seed.names import CITIES, SUFFIXES
@@ -25,6 +27,7 @@ from intacct.emulator.seed.payables import Payables
 from intacct.emulator.seed.projects import projects, timesheet
 from intacct.emulator.seed.receivables import Receivables
 from intacct.emulator.seed.sides import PAYABLES, RECEIVABLES
+from intacct.emulator.seed.unmodified import unmodified
 
 __all__ = ["COMPANIES", "ENTITIES", "ME_FLOOR", "generate"]
 
@@ -43,10 +46,17 @@ def generate(scale: int = 10_000, seed: int = 0) -> Iterator[Batch]:
     single = [EntityPlan("", "Demo Company", "USD", "United States", 1.0)]
     multi = [EntityPlan(*e) for e in ENTITIES]
     plans = (("DEMO", scale, single), ("DEMO-ME", max(scale // 10, ME_FLOOR), multi))
+    catalog = load_catalog()
     for company, volume, entities in plans:
         # each company has its own stream, so DEMO-ME does not depend on DEMO's size
         rng = random.Random(master.getrandbits(64))
-        yield from _Company(company, volume, entities, rng).rows()
+        maker = _Company(company, volume, entities, rng)
+        seen = Seen(catalog)
+        for batch in maker.rows():
+            seen.see(batch)
+            yield unmodified(batch)
+        # every other catalog object, after (and pointing at) what exists
+        yield from fill(maker.ctx, seen, volume)
 
 
 def _entity(plan: EntityPlan, key: int, sizes: Sizes, multi: bool) -> Entity:

@@ -72,7 +72,7 @@ def parties(ctx: Context, ent: Entity, kind: PartyKind, count: int) -> Iterator[
         row = kind.row(ctx, ent, NewParty(rec, pid, name, contact, contact_no, term, created))
         ctx.emit(ent, kind.obj, row | ctx.audit(created, modified, by, ADMIN if bulk else by))
         pool.add(Party(rec, pid, name, contact, term[1], term[0]), created)
-        party_history(ctx, kind.obj, rec, name, created, modified, by, bulk)
+        party_history(ctx, kind.obj, rec, pid, name, created, modified, by, bulk)
         yield from ctx.sink.spill()
 
 
