@@ -78,6 +78,7 @@ class FieldDef:
     values: tuple[str, ...] = ()  # enum values as the 3.0 functions show them
     codes: tuple[str, ...] = ()  # stored codes readByQuery compares against ('T'/'F')
     query_takes_codes: bool = False  # swapped: query compares codes, readByQuery values
+    autonumber: bool = False  # Intacct numbers it when a create leaves it out
     default: str | None = None
     ref: str | None = None  # object whose id field this field holds
     custom: bool = False
@@ -107,6 +108,7 @@ class FieldDef:
             values=tuple(data.get("values", ())),
             codes=tuple(data.get("codes", ())),
             query_takes_codes=bool(data.get("query_takes_codes", False)),
+            autonumber=bool(data.get("autonumber", False)),
             default=data.get("default"),
             ref=data.get("ref"),
             custom=data.get("custom", False),

@@ -158,7 +158,7 @@ def _line(line_obj: ObjectDef, item: etree._Element) -> etree._Element:
 
 def _target(ctx: Ctx, obj: ObjectDef, action: str) -> int:
     attr = obj.legacy.get("key_attr", "key")
-    key = ctx.fn.body.get(attr) or ctx.fn.body.get("key") or ""
+    key = ctx.fn.body.get(attr) or ctx.fn.body.get("key") or _id_element(obj, ctx.fn.body)
     field = obj.id_field or "RECORDNO"
     found = ctx.store.find(obj, ctx.scope, field, [key]) if key else []
     if not found and key.isdigit() and field != "RECORDNO":
@@ -166,6 +166,15 @@ def _target(ctx: Ctx, obj: ObjectDef, action: str) -> int:
     if not found:
         raise errors.not_found(obj.name, key, action)
     return int(found[0]["RECORDNO"])
+
+
+def _id_element(obj: ObjectDef, body: etree._Element) -> str:
+    """The id given as an element, for functions that take no key attribute
+    (update_supdocfolder names the folder by supdocfoldername)."""
+    for node in _shape(obj):
+        if node.field == obj.id_field and node.kind == "value":
+            return (body.findtext(node.tag) or "").strip()
+    return ""
 
 
 def _create(ctx: Ctx) -> Outcome:

@@ -177,6 +177,13 @@ _ADJUSTMENT_TOTALS = _values(
 
 #: per 2.1 object name (the ``object`` of get_list, the record element's tag)
 SHAPES: Mapping[str, Shape] = {
+    # intacct_pr_functions.v2.1.dtd create_supdocfolder (supdocfoldername,
+    # supdocfolderdescription?, supdocparentfoldername?); update_supdocfolder names the
+    # folder by supdocfoldername (no key attribute), as Sage's SDKs write it
+    "supdocfolder": _values(
+        "supdocfoldername=NAME supdocfolderdescription=DESCRIPTION "
+        "supdocparentfoldername=PARENTFOLDERNAME"
+    ),
     # intacct_response_objects.v2.1.dtd:43 class (key?, classid?, name?, description?,
     # parentid?, whenmodified?, status?); key holds the class id, and the real answer
     # (sdk-php ResultTest::testLegacyGetListClass) leaves classid out

@@ -48,8 +48,11 @@ def record_values(
 def _nested_fields(
     obj: ObjectDef, prefix: str, element: etree._Element, values: dict[str, Any]
 ) -> None:
-    """``<DISPLAYCONTACT><EMAIL1>…`` → field ``DISPLAYCONTACT.EMAIL1``."""
+    """``<DISPLAYCONTACT><EMAIL1>…`` → field ``DISPLAYCONTACT.EMAIL1``; an empty container
+    of a known relationship (``<LOC/>``, as WarehouseCreate sends it) sets nothing."""
     if not len(element):
+        if any(name.startswith(f"{prefix}.") for name in obj.fields_by_name):
+            return
         raise unknown_field(obj.name, str(prefix))
     for child in element:
         name = f"{prefix}.{child.tag!s}"

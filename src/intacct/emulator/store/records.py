@@ -15,6 +15,7 @@ from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
 from intacct.emulator.errors import missing_required, not_found
 from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
+from intacct.emulator.store.filled import fill_created
 from intacct.emulator.store.identities import Identities
 from intacct.emulator.store.sessions import Scope
 from intacct.emulator.values import to_db, wall_clock
@@ -349,18 +350,20 @@ class Records:
         )
 
     def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
-        """Create one record: required fields, unique id, RECORDNO and audit fields."""
-        for f in obj.fields:
-            if f.readonly or values.get(f.name) not in (None, ""):
-                continue
-            if f.default is not None:
-                values[f.name] = to_db(f, f.default)
-            elif f.required:
-                raise missing_required(obj.name, f.name)
+        """Create one record: what Intacct fills in, required fields, unique id, RECORDNO
+        and audit fields."""
         with self._db.transaction():
+            recordno = self.next_recordno(scope.company, obj)
+            fill_created(obj, values, recordno)
+            for f in obj.fields:
+                if f.readonly or values.get(f.name) not in (None, ""):
+                    continue
+                if f.default is not None:
+                    values[f.name] = to_db(f, f.default)
+                elif f.required:
+                    raise missing_required(obj.name, f.name)
             self._check_unique(obj, scope, values, None)
             now = self.now(scope.company)
-            recordno = self.next_recordno(scope.company, obj)
             values.update(
                 RECORDNO=recordno,
                 WHENCREATED=now,

@@ -1,0 +1,48 @@
+"""What Intacct fills in when a create leaves it out.
+
+Sage's own SDKs rely on it (they work against production, so the emulator must accept
+what they send): VendorCreate and CustomerCreate never write the display contact's name,
+TaskCreate has no task id, JournalEntryLineCreate writes TRX_AMOUNT with TR_TYPE and no
+AMOUNT.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intacct.emulator.catalog import ObjectDef
+
+__all__ = ["fill_created"]
+
+_CONTACT_NAME = "DISPLAYCONTACT.CONTACTNAME"
+
+
+def fill_created(obj: ObjectDef, values: dict[str, Any], recordno: int) -> None:
+    """Complete a new record of ``obj`` numbered ``recordno`` in place."""
+    fields = obj.fields_by_name
+    for f in obj.fields:
+        if f.autonumber and _empty(values.get(f.name)):
+            # [U] the company's numbering sequence; a per-object counter is what users see
+            values[f.name] = str(recordno) if f.type != "integer" else recordno
+    if _CONTACT_NAME in fields and _empty(values.get(_CONTACT_NAME)):
+        name = values.get(obj.name_field or "NAME")
+        ident = values.get(obj.id_field or "")
+        if not _empty(name):
+            # Intacct names the display contact after the party, "Name(ID)" as the demo
+            # data and production vendors show it [O]
+            values[_CONTACT_NAME] = f"{name}({ident})" if not _empty(ident) else str(name)
+    _amounts(fields, values)
+
+
+def _amounts(fields: Any, values: dict[str, Any]) -> None:
+    """A line in one currency: the base and transaction amounts are the same number
+    ([U] at an exchange rate of one, the only one the demo company books)."""
+    if "AMOUNT" in fields and "TRX_AMOUNT" in fields:
+        if _empty(values.get("AMOUNT")) and not _empty(values.get("TRX_AMOUNT")):
+            values["AMOUNT"] = values["TRX_AMOUNT"]
+        elif _empty(values.get("TRX_AMOUNT")) and not _empty(values.get("AMOUNT")):
+            values["TRX_AMOUNT"] = values["AMOUNT"]
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == ""

@@ -1,0 +1,112 @@
+"""Creates written the way Sage's SDKs write them, which production accepts: the display
+contact, task id and base amount left for Intacct to fill in, empty relationship
+containers. (tests/thirdparty drives the SDK itself; these hold the same facts without
+node.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from .conftest import envelope
+
+Post = Callable[..., tuple[httpx.Response, etree._Element | None]]
+
+
+def _create(post: Post, record: str) -> etree._Element:
+    _, root = post(envelope(f"<create>{record}</create>"))
+    assert root is not None
+    result = root.find("operation/result")
+    assert result is not None
+    return result
+
+
+def _read(post: Post, obj: str, recordno: str, fields: str) -> dict[str, Any]:
+    body = f"<read><object>{obj}</object><keys>{recordno}</keys><fields>{fields}</fields></read>"
+    _, root = post(envelope(body))
+    assert root is not None
+    record = root.find(f"operation/result/data/{obj}")
+    assert record is not None, etree.tostring(root)
+    return {child.tag: child.text or "" for child in record}
+
+
+def _made(result: etree._Element, obj: str) -> str:
+    assert result.findtext("status") == "success", etree.tostring(result)
+    return result.findtext(f"data/{obj.lower()}/RECORDNO") or ""
+
+
+def test_a_vendor_without_its_display_contact_name_gets_name_and_id(post: Post) -> None:
+    made = _made(
+        _create(post, "<VENDOR><VENDORID>SDKW-V1</VENDORID><NAME>Acme Tools</NAME></VENDOR>"),
+        "VENDOR",
+    )
+    row = _read(post, "VENDOR", made, "DISPLAYCONTACT.CONTACTNAME")
+    assert row["DISPLAYCONTACT.CONTACTNAME"] == "Acme Tools(SDKW-V1)"
+
+
+def test_a_task_without_an_id_is_numbered(post: Post) -> None:
+    _, root = post(
+        envelope(
+            "<readByQuery><object>PROJECT</object><fields>PROJECTID</fields>"
+            "<query></query><pagesize>1</pagesize></readByQuery>"
+        )
+    )
+    assert root is not None
+    project = root.findtext("operation/result/data/project/PROJECTID")
+    made = _made(
+        _create(post, f"<TASK><NAME>SDK task</NAME><PROJECTID>{project}</PROJECTID></TASK>"),
+        "TASK",
+    )
+    assert _read(post, "TASK", made, "TASKID")["TASKID"] == made
+
+
+def test_journal_lines_with_trx_amount_and_tr_type(post: Post) -> None:
+    _, root = post(
+        envelope(
+            "<readByQuery><object>GLACCOUNT</object><fields>ACCOUNTNO</fields>"
+            "<query></query><pagesize>2</pagesize></readByQuery>"
+        )
+    )
+    assert root is not None
+    first, second = (e.text for e in root.iterfind("operation/result/data/glaccount/ACCOUNTNO"))
+    _, journals = post(
+        envelope(
+            "<readByQuery><object>GLJOURNAL</object><fields>SYMBOL</fields>"
+            "<query></query><pagesize>1</pagesize></readByQuery>"
+        )
+    )
+    assert journals is not None
+    symbol = journals.findtext("operation/result/data/gljournal/SYMBOL")
+    lines = "".join(
+        f"<GLENTRY><ACCOUNTNO>{account}</ACCOUNTNO><TR_TYPE>{tr_type}</TR_TYPE>"
+        "<TRX_AMOUNT>125.50</TRX_AMOUNT></GLENTRY>"
+        for account, tr_type in ((first, 1), (second, -1))
+    )
+    batch = (
+        f"<GLBATCH><JOURNAL>{symbol}</JOURNAL><BATCH_DATE>06/30/2026</BATCH_DATE>"
+        f"<BATCH_TITLE>SDK entry</BATCH_TITLE><ENTRIES>{lines}</ENTRIES></GLBATCH>"
+    )
+    made = _made(_create(post, batch), "GLBATCH")
+    query = (
+        "<readByQuery><object>GLENTRY</object><fields>AMOUNT,TRX_AMOUNT,TR_TYPE</fields>"
+        f"<query>BATCHKEY = {made}</query><pagesize>10</pagesize></readByQuery>"
+    )
+    _, entries = post(envelope(query))
+    assert entries is not None
+    amounts = [e.findtext("AMOUNT") for e in entries.iterfind("operation/result/data/glentry")]
+    assert amounts == ["125.50", "125.50"]  # the base amount Intacct derives
+
+
+def test_an_empty_relationship_container_is_taken(post: Post) -> None:
+    result = _create(
+        post, "<WAREHOUSE><WAREHOUSEID>SDKW-W1</WAREHOUSEID><NAME>W</NAME><LOC/></WAREHOUSE>"
+    )
+    _made(result, "WAREHOUSE")
+    refused = _create(
+        post, "<WAREHOUSE><WAREHOUSEID>SDKW-W2</WAREHOUSEID><NAME>W</NAME><NOPE/></WAREHOUSE>"
+    )
+    assert refused.findtext("status") == "failure"
+    assert "NOPE" in etree.tostring(refused).decode()
