@@ -204,3 +204,21 @@ def test_the_owner_loses_the_cursor_with_the_permission(
     denied = read_more(http, result_id)
     assert denied.findtext("status") == "failure"
     assert "APBILL" in (denied.findtext("errormessage/error/description2") or "")
+
+
+def _get_list_vendors(http: httpx.Client, sorts: str = "") -> list[str]:
+    body = f'<get_list object="vendor" maxitems="2000">{sorts}</get_list>'
+    answer = http.post(InProcessEmulator.url, content=envelope(body, dtd="2.1"))
+    data = etree.fromstring(answer.content).find("operation/result/data")
+    assert data is not None, answer.text
+    return [v.findtext("vendorid") or "" for v in data]
+
+
+def test_get_list_without_sorts_is_in_the_undefined_order_and_sorts_when_asked(
+    http: httpx.Client,
+) -> None:
+    unsorted = _get_list_vendors(http)
+    assert len(unsorted) >= 8 and unsorted != sorted(unsorted)
+    assert _get_list_vendors(http) == unsorted  # stable while the data is at rest
+    descending = '<sorts><sortfield order="desc">vendorid</sortfield></sorts>'
+    assert _get_list_vendors(http, descending) == sorted(unsorted, reverse=True)

@@ -294,14 +294,7 @@ class _Render:
         line_obj = self.ctx.store.catalog[self.obj.owned[node.field]]
         if not line_obj.parent_key or row.get("RECORDNO") is None:
             return
-        found = self.ctx.store.rows(
-            line_obj,
-            self.ctx.scope,
-            line_obj.field_names,
-            f'"{line_obj.parent_key}" = ?',
-            [row["RECORDNO"]],
-            'ORDER BY "RECORDNO"',
-        )
+        found = self.ctx.store.children(line_obj, self.ctx.scope, row["RECORDNO"])
         if not found:
             return  # billitems holds lineitem+
         box = etree.SubElement(parent, node.tag)
@@ -337,7 +330,6 @@ def get_list(ctx: Ctx) -> Outcome:
     names = _top_fields(obj, shape)
     where: str = "1=1"
     params: list[object] = []
-    order = 'ORDER BY "RECORDNO"'
     try:
         flt = ctx.fn.body.find("filter")
         if flt is not None:
@@ -349,18 +341,14 @@ def get_list(ctx: Ctx) -> Outcome:
             )
     except querylang.QueryError as exc:
         raise FunctionError(ErrorLine(exc.errorno, "", exc.description2, exc.correction)) from None
-    sorts = list(ctx.fn.body.iterfind("sorts/sortfield"))
-    if sorts:
-        order = "ORDER BY " + ", ".join(
-            f'"{_catalog_name(obj, names, s.text or "")}" '
-            + ("DESC" if s.get("order", "asc").lower() == "desc" else "ASC")
-            for s in sorts
-        )
+    sorts = [
+        (_catalog_name(obj, names, s.text or ""), s.get("order", "asc").lower() == "desc")
+        for s in ctx.fn.body.iterfind("sorts/sortfield")
+    ]
     start = _int_attr(ctx, "start", 0) or 0
     maxitems = _int_attr(ctx, "maxitems", 100)
     chosen = _chosen(shape, names, ctx.fn.body.find("fields"))
-    total = ctx.store.count(obj, ctx.scope, where, params)
-    rows = ctx.store.rows(obj, ctx.scope, obj.field_names, where, params, order, maxitems, start)
+    rows, total = ctx.store.listed(obj, ctx.scope, where, params, sorts, maxitems, start)
     listtype = etree.Element(
         "listtype",
         start=str(start),

@@ -223,6 +223,18 @@ class Store:
     ) -> list[tuple[Any, ...]]:
         return self.records.page_after(obj, scope, names, where, params, after, limit)
 
+    def listed(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        where: str,
+        params: Sequence[Any],
+        sorts: Sequence[tuple[str, bool]],
+        limit: int | None,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        return self.records.listed(obj, scope, where, params, sorts, limit, offset)
+
     def children(self, line: ObjectDef, scope: Scope, recordno: Any) -> list[dict[str, Any]]:
         return self.records.children(line, scope, recordno)
 

@@ -283,6 +283,27 @@ class Records:
         where = f"({where}) AND {key} > ?"
         return self.select(obj, scope, columns, where, [*params, after], f"ORDER BY {key}", limit)
 
+    def listed(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        where: str,
+        params: Sequence[Any],
+        sorts: Sequence[tuple[str, bool]],
+        limit: int | None,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A 2.1 get_list page and the total: sorted by ``sorts`` ((field, descending)
+        pairs of catalog fields), ties and unsorted lists in the object's undefined order
+        (:func:`order_key`), as query's."""
+        terms = [
+            f"{quote(obj.fields_by_name[name].name)} {'DESC' if desc else 'ASC'}"
+            for name, desc in sorts
+        ]
+        order = "ORDER BY " + ", ".join([*terms, order_key(obj)])
+        rows = self.rows(obj, scope, obj.field_names, where, params, order, limit, offset)
+        return rows, self.count(obj, scope, where, params)
+
     def children(self, line: ObjectDef, scope: Scope, recordno: Any) -> list[dict[str, Any]]:
         """The lines a document owns, in the order they were written."""
         if not line.parent_key:
