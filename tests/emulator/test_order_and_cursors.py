@@ -203,7 +203,7 @@ def test_the_owner_loses_the_cursor_with_the_permission(
     emulator.store.add_user("DEMO", "demo_user", "demo-user-password", user.recordno, ["AP"])
     denied = read_more(http, result_id)
     assert denied.findtext("status") == "failure"
-    assert "APBILL" in (denied.findtext("errormessage/error/description2") or "")
+    assert "objects of type apbill" in (denied.findtext("errormessage/error/description2") or "")
 
 
 def _get_list_vendors(http: httpx.Client, sorts: str = "") -> list[str]:

@@ -30,7 +30,6 @@ __all__ = [
     "not_found",
     "not_subscribed",
     "parse_error",
-    "permission_denied",
     "sender_not_authorized",
     "unknown_field",
     "unknown_entity",
@@ -261,16 +260,5 @@ def api_permission_denied(operation: str, object_type: str) -> FunctionError:
             f"You do not have permission for API operation {operation} on objects of type "
             f"{object_type.lower()}",
             "",
-        )
-    )
-
-
-def permission_denied(what: str) -> FunctionError:
-    return FunctionError(
-        ErrorLine(
-            "PL04000005",
-            "",
-            f"You do not have permission for API operation on {what}.",  # [U]
-            "Ask the company administrator to grant the role this permission.",
         )
     )

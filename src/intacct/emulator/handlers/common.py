@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -71,12 +72,24 @@ def int_param(ctx: Ctx, tag: str, default: int, low: int, high: int) -> int:
     return value
 
 
+_VERBS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE", "get": "READ"}
+
+
+def _operation(function: str) -> str:
+    """The API operation a permission error names: readMore → READ_MORE, create_bill →
+    CREATE, get_list → READ ([U] beyond the READ_BY_QUERY seen in production)."""
+    verb = function.split("_", 1)[0]
+    if verb in _VERBS and "_" in function:
+        return _VERBS[verb]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", function).upper()
+
+
 def object_def(ctx: Ctx, name: str, *, write: bool = False) -> ObjectDef:
     obj = ctx.store.catalog.get_object(name)
     if obj is None:
         raise errors.unknown_object(name)
     if obj.module in ctx.scope.user.denied_modules:
-        raise errors.permission_denied(f"{obj.name} ({obj.module} module)")
+        raise errors.api_permission_denied(_operation(ctx.fn.name), obj.name)
     if write and not obj.writable:
         raise FunctionError(
             ErrorLine(
