@@ -322,10 +322,12 @@ class IntacctClient:
         pagesize: int | None = None,
         showprivate: bool = False,
         after: PageToken | str | None = None,
+        unmodified: bool = True,
     ) -> Iterator[Page]:
         """Every page of matching records, lazily, keyset-paged on ``key`` (RECORDNO, or
-        WHENMODIFIED with RECORDNO as tie-breaker, then the records without one), each
-        with the token that resumes after it (``after=``) and the requests made."""
+        WHENMODIFIED with RECORDNO as tie-breaker, then the records without one unless
+        ``unmodified`` is False), each with the token that resumes after it (``after=``)
+        and the requests made."""
         formatting = self.user_formatting() if key == "WHENMODIFIED" else None
         return pagination.iter_pages(
             self.call,
@@ -336,6 +338,7 @@ class IntacctClient:
             pagesize=pagesize or min(self.config.page_size, 2000),
             showprivate=showprivate,
             after=after,
+            unmodified=unmodified,
             **({"formatting": formatting} if formatting else {}),
         )
 

@@ -122,8 +122,10 @@ class _Pager:
         pagesize: int,
         showprivate: bool,
         formatting: UserFormatting,
+        unmodified: bool = True,
     ) -> None:
         self.call, self.object, self.filter = call, object, filter
+        self.with_unmodified = unmodified
         self.key, self.pagesize, self.showprivate = key, pagesize, showprivate
         self.formatting = formatting
         needed = ("RECORDNO",) if key == "RECORDNO" else (_MODIFIED, "RECORDNO")
@@ -133,10 +135,10 @@ class _Pager:
     def passes(self) -> list[_Pass]:
         if self.key == "RECORDNO":
             return [_Pass(None, ("RECORDNO",))]
-        return [
-            _Pass(q.isnotnull(_MODIFIED), (_MODIFIED, "RECORDNO")),
-            _Pass(q.isnull(_MODIFIED), ("RECORDNO",), unmodified=True),
-        ]
+        modified = _Pass(q.isnotnull(_MODIFIED), (_MODIFIED, "RECORDNO"))
+        if not self.with_unmodified:
+            return [modified]
+        return [modified, _Pass(q.isnull(_MODIFIED), ("RECORDNO",), unmodified=True)]
 
     def run(self, after: PageToken | None) -> Iterator[Page]:
         passes = self.passes()
@@ -248,12 +250,15 @@ def iter_pages(
     showprivate: bool = False,
     after: PageToken | str | None = None,
     formatting: UserFormatting = US_FORMATTING,
+    unmodified: bool = True,
 ) -> Iterator[Page]:
     """Yield every page ``query`` answers, in key order, starting past ``after``.
 
     ``key`` is RECORDNO or WHENMODIFIED (then RECORDNO breaks ties, and records with no
-    WHENMODIFIED follow in a RECORDNO pass). Each :class:`Page` carries the token to
-    resume after it; ``call`` runs one function and raises its classified error.
+    WHENMODIFIED follow in a RECORDNO pass, unless ``unmodified`` is False: an
+    incremental reader that keeps its own place among them reads them itself). Each
+    :class:`Page` carries the token to resume after it; ``call`` runs one function and
+    raises its classified error.
     """
     if key not in KEYS:
         raise RequestBuildError("key", f"must be one of {', '.join(KEYS)}, got {key!r}")
@@ -269,6 +274,7 @@ def iter_pages(
         pagesize=pagesize,
         showprivate=showprivate,
         formatting=formatting,
+        unmodified=unmodified,
     )
     return pager.run(token)
 

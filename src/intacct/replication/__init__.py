@@ -1,6 +1,24 @@
-"""The extraction engine shared by the tap and ``intacct sync`` (the engine itself comes
-with its issue); for now, its own settings, which the client's config does not carry."""
+"""The extraction engine shared by the tap and ``intacct sync``: :class:`Replicator` reads
+each selected object (per entity) exactly once and resumably, handing pages and the
+run's state to a :class:`Sink`; deletes come from AUDITHISTORY as tombstones."""
 
+from intacct.replication.deletes import DELETED_AT, DeletesUnavailableError
+from intacct.replication.engine import Replicator, RunReport, Sink, StreamResult, StreamSpec
+from intacct.replication.records import ENTITY_ID
 from intacct.replication.settings import ReplicationSettings
+from intacct.replication.state import RunState, StateError, StreamState
 
-__all__ = ["ReplicationSettings"]
+__all__ = [
+    "DELETED_AT",
+    "ENTITY_ID",
+    "DeletesUnavailableError",
+    "ReplicationSettings",
+    "Replicator",
+    "RunReport",
+    "RunState",
+    "Sink",
+    "StateError",
+    "StreamResult",
+    "StreamSpec",
+    "StreamState",
+]

@@ -1,0 +1,127 @@
+"""The run's state: where each stream of each entity stands, as JSON.
+
+``{"version": 1, "streams": {"VENDOR": {"": {...}, "E100": {...}}}}``; a stream's entry
+holds ``token`` (the keyset pager's resume token, its timestamp in UTC, never the user's
+wall clock), ``complete`` (a full-table object finished its pass: the next run starts
+over), ``nulls`` and ``nulls_done`` (the RECORDNO pass over records without
+WHENMODIFIED: where it stands, and that it has read them all; new records always have a
+WHENMODIFIED, so it is read once) and ``deletes`` (the AUDITHISTORY bookmark). The
+engine hands a snapshot of the whole state to its sink after every page, so a consumer
+that stores it with the page's records resumes exactly there.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intacct.errors import IntacctError
+from intacct.pagination import PageToken
+from intacct.replication.deletes import DeleteBookmark
+
+__all__ = ["VERSION", "RunState", "StateError", "StreamState"]
+
+VERSION = 1
+
+
+class StateError(IntacctError):
+    """A state that cannot be resumed from; names the stream and the key."""
+
+
+@dataclass(slots=True)
+class StreamState:
+    token: str | None = None
+    complete: bool = False
+    nulls: str | None = None
+    nulls_done: bool = False
+    deletes: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("token", "nulls"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        for flag in ("complete", "nulls_done"):
+            if getattr(self, flag):
+                out[flag] = True
+        if self.deletes is not None:
+            out["deletes"] = dict(self.deletes)
+        return out
+
+    @classmethod
+    def from_dict(cls, where: str, data: object) -> StreamState:
+        if not isinstance(data, Mapping):
+            raise StateError(f"state of {where} must be an object, got {type(data).__name__}")
+        unknown = set(data) - {"token", "complete", "nulls", "nulls_done", "deletes"}
+        if unknown:
+            raise StateError(f"state of {where}: unknown key {sorted(unknown)[0]!r}")
+        for name in ("token", "nulls"):
+            if data.get(name) is not None:
+                try:
+                    PageToken.parse(data[name])
+                except (ValueError, TypeError, IntacctError) as exc:
+                    raise StateError(f"state of {where}, key {name!r}: {exc}") from None
+        deletes = data.get("deletes")
+        if deletes is not None:
+            try:
+                DeleteBookmark.from_dict(deletes)
+            except ValueError as exc:
+                raise StateError(f"state of {where}, key 'deletes': {exc}") from None
+        for flag in ("complete", "nulls_done"):
+            if not isinstance(data.get(flag, False), bool):
+                raise StateError(f"state of {where}, key {flag!r}: must be true or false")
+        return cls(
+            token=data.get("token"),
+            complete=data.get("complete", False),
+            nulls=data.get("nulls"),
+            nulls_done=data.get("nulls_done", False),
+            deletes=dict(deletes) if deletes is not None else None,
+        )
+
+
+class RunState:
+    """Every stream's :class:`StreamState`, by object and entity id ("" = top level)."""
+
+    def __init__(self, streams: dict[str, dict[str, StreamState]] | None = None) -> None:
+        self._streams = streams or {}
+
+    def get(self, object: str, entity: str) -> StreamState:
+        return self._streams.setdefault(object, {}).setdefault(entity, StreamState())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "streams": {
+                obj: {entity: s.to_dict() for entity, s in sorted(by_entity.items())}
+                for obj, by_entity in sorted(self._streams.items())
+            },
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy, safe to keep while the run goes on."""
+        return copy.deepcopy(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: object) -> RunState:
+        if data is None or data == {}:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise StateError(f"the state must be an object, got {type(data).__name__}")
+        if data.get("version") != VERSION:
+            raise StateError(
+                f"state key 'version': expected {VERSION}, got {data.get('version')!r}"
+            )
+        streams = data.get("streams", {})
+        if not isinstance(streams, Mapping):
+            raise StateError("state key 'streams' must be an object")
+        parsed: dict[str, dict[str, StreamState]] = {}
+        for obj, by_entity in streams.items():
+            if not isinstance(by_entity, Mapping):
+                raise StateError(f"state of {obj} must map entity ids to stream states")
+            parsed[obj] = {
+                entity: StreamState.from_dict(f"{obj}/{entity or 'top level'}", value)
+                for entity, value in by_entity.items()
+            }
+        return cls(parsed)

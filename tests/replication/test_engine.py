@@ -1,0 +1,229 @@
+"""The engine against the emulator, which is as unkind as Intacct: no order without
+orderby, records without WHENMODIFIED, WHENMODIFIED in the user's zone, 2 requests at a
+time per company."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from intacct import IntacctClient
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.errors import IntacctError
+from intacct.replication import (
+    DELETED_AT,
+    ENTITY_ID,
+    ReplicationSettings,
+    Replicator,
+    RunState,
+    StateError,
+    StreamSpec,
+)
+
+OBJECTS = ("VENDOR", "GLACCOUNT", "CLASS", "AUDITHISTORY")
+
+
+class ListSink:
+    """Keeps what the engine hands over; ``stop_after`` pages, it fails like a crash."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.records: list[tuple[str, str, dict[str, Any]]] = []
+        self.tombstones: list[tuple[str, dict[str, Any]]] = []
+        self.states: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+        self.stop_after = stop_after
+
+    def page(
+        self,
+        stream: str,
+        entity: str,
+        records: list[dict[str, Any]],
+        tombstones: list[dict[str, Any]],
+        state: dict[str, Any],
+    ) -> None:
+        if self.stop_after is not None and len(self.states) >= self.stop_after:
+            raise KeyboardInterrupt  # the process dies: this page is never stored
+        self.records += [(stream, entity, r) for r in records]
+        self.tombstones += [(stream, t) for t in tombstones]
+        self.states.append(state)
+
+    def warning(self, stream: str, text: str) -> None:
+        self.warnings.append(text)
+
+    def keys(self, stream: str) -> list[int]:
+        return [int(r["RECORDNO"]) for s, _, r in self.records if s == stream]
+
+
+@pytest.fixture
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=400) as emu:
+        yield emu
+
+
+def connect(emulator: InProcessEmulator, company: str = "DEMO", **extra: Any) -> IntacctClient:
+    config = {**emulator.config(company), **extra}
+    return IntacctClient.from_mapping(config, http_transport=emulator.transport())
+
+
+def truth(client: IntacctClient, obj: str) -> list[int]:
+    return sorted(int(r["RECORDNO"]) for r in client.iter_query(obj, ["RECORDNO"]))
+
+
+def run(
+    client: IntacctClient,
+    state: RunState,
+    sink: ListSink,
+    objects: tuple[str, ...] = OBJECTS,
+    page_size: int = 37,
+    **settings: Any,
+) -> Any:
+    engine = Replicator(
+        client, ReplicationSettings.from_mapping(settings), page_size=page_size, max_concurrency=2
+    )
+    return engine.run([StreamSpec(o) for o in objects], state, sink)
+
+
+def test_every_record_exactly_once_including_those_without_whenmodified(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        sink = ListSink()
+        report = run(client, RunState(), sink)
+        assert report.failed == []
+        for obj in OBJECTS:
+            assert sorted(sink.keys(obj)) == truth(client, obj), obj
+        blank = [r for s, _, r in sink.records if s == "VENDOR" and r["WHENMODIFIED"] is None]
+        assert blank  # the demo company has vendors without WHENMODIFIED, as production
+        stamp = next(r for s, _, r in sink.records if s == "VENDOR" and r["WHENMODIFIED"])
+        assert stamp["WHENMODIFIED"].endswith("Z") and stamp[ENTITY_ID] == ""
+
+
+def test_a_second_run_emits_exactly_the_changes(emulator: InProcessEmulator) -> None:
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, ("VENDOR",))
+        state = RunState.from_dict(first.states[-1])
+        vendors = [r for _, _, r in first.records]
+        changed, gone = vendors[3], vendors[5]
+        client.update("VENDOR", [{"RECORDNO": changed["RECORDNO"], "NAME": "Renamed Ltd"}])
+        client.create("VENDOR", [{"VENDORID": "ENG-NEW", "NAME": "New Ltd"}])
+        client.delete("VENDOR", [gone["RECORDNO"]])
+        second = ListSink()
+        run(client, state, second, ("VENDOR",))
+    assert sorted(r["VENDORID"] for _, _, r in second.records) == sorted(
+        [changed["VENDORID"], "ENG-NEW"]
+    )
+    assert [t for _, t in second.tombstones] == [
+        {"VENDORID": gone["VENDORID"], DELETED_AT: second.tombstones[0][1][DELETED_AT]}
+    ]
+
+
+def test_a_run_killed_after_any_page_resumes_with_nothing_lost_or_repeated(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        expected = truth(client, "GLACCOUNT")
+        for stop in (1, 4, 9):
+            sink, state = ListSink(stop_after=stop), RunState()
+            with pytest.raises(KeyboardInterrupt):
+                run(client, state, sink, ("GLACCOUNT",), page_size=5)
+            resumed = ListSink()
+            run(client, RunState.from_dict(sink.states[-1]), resumed, ("GLACCOUNT",), page_size=5)
+            seen = sink.keys("GLACCOUNT") + resumed.keys("GLACCOUNT")
+            assert sorted(seen) == expected, stop
+
+
+def test_timestamp_ties_across_a_page_boundary_survive(emulator: InProcessEmulator) -> None:
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, ("CLASS",))
+        state = RunState.from_dict(first.states[-1])
+        # one request writes them all: they share WHENMODIFIED to the second
+        client.create("CLASS", [{"CLASSID": f"TIE-{n}", "NAME": f"t{n}"} for n in range(90)])
+        second = ListSink()
+        run(client, state, second, ("CLASS",))  # 37 a page: the ties span three pages
+    ids = [r["CLASSID"] for _, _, r in second.records]
+    assert sorted(ids) == sorted(f"TIE-{n}" for n in range(90))
+
+
+def test_a_company_far_from_utc_loses_nothing_at_the_bookmark_edge(
+    emulator: InProcessEmulator,
+) -> None:
+    emulator.configure_company("DEMO", timezone="Pacific/Kiritimati")  # UTC+14
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, ("CLASS",))
+        state = RunState.from_dict(first.states[-1])
+        client.create("CLASS", [{"CLASSID": "EDGE-1", "NAME": "edge"}])
+        second = ListSink()
+        run(client, state, second, ("CLASS",))
+        third = ListSink()
+        run(client, RunState.from_dict(second.states[-1]), third, ("CLASS",))
+    assert [r["CLASSID"] for _, _, r in second.records] == ["EDGE-1"]
+    assert third.records == []
+
+
+def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator) -> None:
+    emulator.store.identities.configure_user("DEMO", "demo_user", denied_modules=["AP"])
+    with connect(emulator) as client:
+        sink = ListSink()
+        report = run(client, RunState(), sink, ("APBILL", "CLASS"))
+    (failed,) = report.failed
+    assert failed.object == "APBILL" and "permission" in str(failed.error).lower()
+    assert sorted(sink.keys("CLASS")) and any("APBILL" in w for w in sink.warnings)
+
+
+def test_entities_all_reads_each_entity_with_its_id(emulator: InProcessEmulator) -> None:
+    with connect(emulator, "DEMO-ME") as client:
+        sink = ListSink()
+        report = run(client, RunState(), sink, ("VENDOR",), entity_ids="all")
+        assert report.failed == []
+        entities = {e for _, e, _ in sink.records}
+        assert entities == {"E100", "E200"}
+        for entity in entities:
+            with client.for_entity(entity) as scoped:
+                mine = [int(r["RECORDNO"]) for s, e, r in sink.records if e == entity]
+                assert sorted(mine) == truth(scoped, "VENDOR"), entity
+        assert all(r[ENTITY_ID] == e for _, e, r in sink.records)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"version": 2},
+        {"version": 1, "streams": {"VENDOR": {"": {"token": "nope"}}}},
+        {"version": 1, "streams": {"VENDOR": {"": {"colour": 1}}}},
+        {"version": 1, "streams": {"VENDOR": {"": {"deletes": {"ID": 1}}}}},
+    ],
+)
+def test_a_broken_state_names_what_is_wrong(bad: dict[str, Any]) -> None:
+    with pytest.raises(StateError) as info:
+        RunState.from_dict(bad)
+    assert isinstance(info.value, IntacctError)
+    assert "version" in str(info.value) or "VENDOR" in str(info.value)
+
+
+def test_a_field_the_gateway_refuses_is_dropped_with_a_warning(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        sink = ListSink()
+        report = run(client, RunState(), sink, ("USERINFO",))
+        assert report.failed == []
+        assert sorted(sink.keys("USERINFO")) == truth(client, "USERINFO")
+    (warning,) = sink.warnings
+    assert "USERLOCATIONS" in warning and "left out" in warning
+    assert all("USERLOCATIONS" not in r for _, _, r in sink.records)
+
+
+def test_values_are_typed_exactly(emulator: InProcessEmulator) -> None:
+    with connect(emulator) as client:
+        sink = ListSink()
+        run(client, RunState(), sink, ("APBILL",))
+    bill = next(r for _, _, r in sink.records if r["TOTALENTERED"] is not None)
+    assert isinstance(bill["TOTALENTERED"], Decimal)
+    assert isinstance(bill["RECORDNO"], int)
+    assert len(bill["WHENDUE"]) == 10 and bill["WHENCREATED"].endswith("Z")
