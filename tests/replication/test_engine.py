@@ -227,3 +227,30 @@ def test_values_are_typed_exactly(emulator: InProcessEmulator) -> None:
     assert isinstance(bill["TOTALENTERED"], Decimal)
     assert isinstance(bill["RECORDNO"], int)
     assert len(bill["WHENDUE"]) == 10 and bill["WHENCREATED"].endswith("Z")
+
+
+def test_a_first_run_splits_big_objects_into_ranges_read_in_parallel(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        sink = ListSink()
+        engine = Replicator(client, page_size=50, max_concurrency=4)
+        report = engine.run([StreamSpec("GLENTRY")], RunState(), sink)
+        assert report.failed == []
+        assert sorted(sink.keys("GLENTRY")) == truth(client, "GLENTRY")
+    ranges = [s["streams"]["GLENTRY"][""].get("ranges") for s in sink.states]
+    assert 4 < max(len(r) for r in ranges if r) <= 8  # up to 2 x max_concurrency parts
+    final = sink.states[-1]["streams"]["GLENTRY"][""]
+    assert "ranges" not in final and final["nulls_done"] is True and "token" in final
+
+
+def test_a_second_run_with_nothing_changed_costs_two_requests_per_object(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, ("VENDOR", "GLACCOUNT"))
+        second = ListSink()
+        report = run(client, RunState.from_dict(first.states[-1]), second, ("VENDOR", "GLACCOUNT"))
+    assert second.records == [] and second.tombstones == []
+    assert [s.requests for s in report.streams] == [2, 2]  # deletes, then changes

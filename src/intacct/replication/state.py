@@ -37,12 +37,16 @@ class StreamState:
     nulls: str | None = None
     nulls_done: bool = False
     deletes: dict[str, str] | None = None
+    ranges: list[dict[str, Any]] | None = None
+    high_water: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in ("token", "nulls"):
+        for name in ("token", "nulls", "high_water"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
+        if self.ranges is not None:
+            out["ranges"] = [dict(r) for r in self.ranges]
         for flag in ("complete", "nulls_done"):
             if getattr(self, flag):
                 out[flag] = True
@@ -54,10 +58,10 @@ class StreamState:
     def from_dict(cls, where: str, data: object) -> StreamState:
         if not isinstance(data, Mapping):
             raise StateError(f"state of {where} must be an object, got {type(data).__name__}")
-        unknown = set(data) - {"token", "complete", "nulls", "nulls_done", "deletes"}
+        unknown = set(data) - {*_KEYS}
         if unknown:
             raise StateError(f"state of {where}: unknown key {sorted(unknown)[0]!r}")
-        for name in ("token", "nulls"):
+        for name in ("token", "nulls", "high_water"):
             if data.get(name) is not None:
                 try:
                     PageToken.parse(data[name])
@@ -72,13 +76,37 @@ class StreamState:
         for flag in ("complete", "nulls_done"):
             if not isinstance(data.get(flag, False), bool):
                 raise StateError(f"state of {where}, key {flag!r}: must be true or false")
+        ranges = _ranges(where, data.get("ranges"))
         return cls(
+            ranges=ranges,
+            high_water=data.get("high_water"),
             token=data.get("token"),
             complete=data.get("complete", False),
             nulls=data.get("nulls"),
             nulls_done=data.get("nulls_done", False),
             deletes=dict(deletes) if deletes is not None else None,
         )
+
+
+_KEYS = ("token", "complete", "nulls", "nulls_done", "deletes", "ranges", "high_water")
+
+
+def _ranges(where: str, value: object) -> list[dict[str, Any]] | None:
+    """``[{"lo": 1, "hi": 500 or null, "after": RECORDNO or null, "done": bool}]``."""
+    if value is None:
+        return None
+    problem = f"state of {where}, key 'ranges'"
+    if not isinstance(value, list):
+        raise StateError(f"{problem}: must be a list")
+    for item in value:
+        if not isinstance(item, Mapping) or set(item) != {"lo", "hi", "after", "done"}:
+            raise StateError(f"{problem}: each range is {{lo, hi, after, done}}, got {item!r}")
+        numbers = [item["lo"], *(v for v in (item["hi"], item["after"]) if v is not None)]
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+            raise StateError(f"{problem}: lo, hi and after are record numbers, got {item!r}")
+        if not isinstance(item["done"], bool):
+            raise StateError(f"{problem}: done must be true or false, got {item!r}")
+    return [dict(item) for item in value]
 
 
 class RunState:
