@@ -304,6 +304,11 @@ def test_get_lookup(sdk: Any, truth: IntacctClient) -> None:
         ("vendors", "VENDOR"),
         ("classes", "CLASS"),
         ("gl_detail", "GLDETAIL"),
+        ("customers", "CUSTOMER"),
+        ("bills", "APBILL"),
+        ("ar_invoices", "ARINVOICE"),
+        ("ar_invoice_items", "ARINVOICEITEM"),
+        ("journal_entries", "GLBATCH"),
     ],
 )
 def test_default_field_lists_are_queryable(
