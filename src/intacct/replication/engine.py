@@ -210,12 +210,15 @@ class _Stream:
             self.parts = [self._incremental]
 
     def _plan_ranges(self) -> None:
-        """Note the high-water mark, then split RECORDNO into ranges for the workers."""
+        """Split RECORDNO into ranges for the workers, after noting the high-water mark;
+        an incremental object that fits in a page or two is simply read from the start."""
         info = self._info()
+        top, total = self._first(None, [q.Order("RECORDNO", True)])
+        if info.replication_key and total <= 2 * self.engine.page_size:
+            return  # the incremental passes read it whole: no planning to pay for
         if info.replication_key:
-            newest = self._first(q.isnotnull(_MODIFIED), [q.Order(_MODIFIED, True)])
+            newest, _ = self._first(q.isnotnull(_MODIFIED), [q.Order(_MODIFIED, True)])
             self.current.high_water = str(self._token(newest)) if newest else None
-        top = self._first(None, [q.Order("RECORDNO", True)])
         highest = int(top["RECORDNO"]) if top else 0
         count = max(1, highest)
         parts = min(self.engine.max_concurrency * 2, math.ceil(count / self.engine.page_size))
@@ -226,14 +229,14 @@ class _Stream:
         ] or [{"lo": 1, "hi": 0, "after": None, "done": False}]
         self.current.ranges[-1]["hi"] = None  # the last range is open: records added now
 
-    def _first(self, where: q.Filter | None, orderby: list[q.Order]) -> Any:
+    def _first(self, where: q.Filter | None, orderby: list[q.Order]) -> tuple[Any, int]:
+        """The first record in ``orderby`` order and how many match."""
         info = self._info()
         select = ["RECORDNO", _MODIFIED] if info.replication_key else ["RECORDNO"]
-        records = self.client.query(
-            info.name, select, filter=where, orderby=orderby, pagesize=1
-        ).records
+        result = self.client.query(info.name, select, filter=where, orderby=orderby, pagesize=1)
         self.result.requests += 1
-        return records[0] if records else None
+        total = result.data.totalcount if result.data and result.data.totalcount else 0
+        return (result.records[0] if result.records else None), total
 
     def _token(self, record: Any) -> PageToken:
         modified = self.formatting.decode_timestamp(record[_MODIFIED])
