@@ -110,3 +110,65 @@ def test_an_empty_relationship_container_is_taken(post: Post) -> None:
     )
     assert refused.findtext("status") == "failure"
     assert "NOPE" in etree.tostring(refused).decode()
+
+
+def _first(post: Post, obj: str, field: str) -> str:
+    query = (
+        f"<readByQuery><object>{obj}</object><fields>{field}</fields>"
+        "<query></query><pagesize>1</pagesize></readByQuery>"
+    )
+    _, root = post(envelope(query))
+    assert root is not None
+    return root.findtext(f"operation/result/data/{obj.lower()}/{field}") or ""
+
+
+def _lines(
+    post: Post, obj: str, parent_key: str, recordno: str, fields: str
+) -> list[dict[str, str]]:
+    query = (
+        f"<readByQuery><object>{obj}</object><fields>{fields}</fields>"
+        f"<query>{parent_key} = {recordno}</query><pagesize>10</pagesize></readByQuery>"
+    )
+    _, root = post(envelope(query))
+    assert root is not None
+    return [
+        {child.tag: child.text or "" for child in row}
+        for row in root.iterfind(f"operation/result/data/{obj.lower()}")
+    ]
+
+
+def _legacy_key(result: etree._Element) -> str:
+    assert result.findtext("status") == "success", etree.tostring(result)
+    return result.findtext("key") or ""
+
+
+def _day(tag: str, day: str) -> str:
+    year, month, dd = day.split("-")
+    return f"<{tag}><year>{year}</year><month>{month}</month><day>{dd}</day></{tag}>"
+
+
+def test_record_otherreceipt_as_other_receipt_create_writes_it(post: Post) -> None:
+    bank, account = (
+        _first(post, "CHECKINGACCOUNT", "BANKACCOUNTID"),
+        _first(post, "GLACCOUNT", "ACCOUNTNO"),
+    )
+    body = (
+        f"<record_otherreceipt>{_day('paymentdate', '2026-03-09')}<payee>SDK payer</payee>"
+        f"{_day('receiveddate', '2026-03-08')}<paymentmethod>Cash</paymentmethod>"
+        f"<bankaccountid>{bank}</bankaccountid>{_day('depositdate', '2026-03-10')}"
+        "<refid>R-1</refid><description>SDK receipt</description><receiptitems><lineitem>"
+        f"<glaccountno>{account}</glaccountno><amount>42</amount><memo>one</memo>"
+        "</lineitem></receiptitems></record_otherreceipt>"
+    )
+    _, root = post(envelope(body))
+    assert root is not None
+    key = _legacy_key(root.find("operation/result"))  # type: ignore[arg-type]
+    row = _read(post, "OTHERRECEIPTS", key, "PAYER,FINANCIALENTITY,RECEIPTDATE,DOCNUMBER")
+    assert row == {
+        "PAYER": "SDK payer",
+        "FINANCIALENTITY": bank,
+        "RECEIPTDATE": "03/08/2026",
+        "DOCNUMBER": "R-1",
+    }
+    lines = _lines(post, "OTHERRECEIPTSENTRY", "RECORDKEY", key, "ACCOUNTNO,AMOUNT")
+    assert lines == [{"ACCOUNTNO": account, "AMOUNT": "42"}]

@@ -61,8 +61,9 @@ def _split_date(element: etree._Element) -> str:
 
 
 def _shape(obj: ObjectDef) -> Shape:
-    """The DTD's shape of the object, else every catalog field under its lower-case name."""
-    shape = SHAPES.get(obj.legacy.get("get_list", ""))
+    """The DTD's shape of the object, else every catalog field under its lower-case name;
+    an object 2.1 only writes (no get_list) has its shape under its create function."""
+    shape = SHAPES.get(obj.legacy.get("get_list") or obj.legacy.get("create", ""))
     return shape if shape is not None else tuple(Node(n.lower(), n) for n in obj.field_names)
 
 
@@ -201,7 +202,13 @@ def _delete(ctx: Ctx) -> Outcome:
     return Outcome()
 
 
-_ACTIONS: dict[str, Handler] = {"create": _create, "update": _update, "delete": _delete}
+#: record_otherreceipt, record_cctransaction, record_deposit create as create_* do
+_ACTIONS: dict[str, Handler] = {
+    "create": _create,
+    "record": _create,
+    "update": _update,
+    "delete": _delete,
+}
 
 
 def resolve(name: str) -> Handler | None:

@@ -367,6 +367,22 @@ SHAPES: Mapping[str, Shape] = {
         *_ADJUSTMENT_TOTALS,
         Node("aradjustmentitems", "ARADJUSTMENTITEMS", "lines"),
     ),
+    # intacct_cm_functions.v2.1.dtd:20 record_otherreceipt (paymentdate, payee,
+    # receiveddate, paymentmethod, (undepglaccountno | (bankaccountid, depositdate?)),
+    # refid?, description?, supdocid?, (currency, ((exchratedate?, exchratetype) |
+    # exchrate))?, customfields?, inclusivetax?, taxsolutionid?, receiptitems); [U] the
+    # payment date is the receipt's WHENPAID, refid its DOCNUMBER (the nearest catalog
+    # fields; no public source maps them)
+    "record_otherreceipt": (
+        Node("paymentdate", "WHENPAID"),
+        *_values(
+            "payee=PAYER receiveddate=RECEIPTDATE paymentmethod"
+            " undepglaccountno=UNDEPOSITEDACCOUNTNO bankaccountid=FINANCIALENTITY depositdate"
+            " refid=DOCNUMBER description supdocid currency exchratedate=EXCH_RATE_DATE"
+            " exchratetype=EXCH_RATE_TYPE_ID exchrate=EXCHANGE_RATE inclusivetax taxsolutionid"
+        ),
+        Node("receiptitems", "OTHERRECEIPTSENTRIES", "lines"),
+    ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
 }
