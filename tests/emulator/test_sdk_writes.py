@@ -172,3 +172,45 @@ def test_record_otherreceipt_as_other_receipt_create_writes_it(post: Post) -> No
     }
     lines = _lines(post, "OTHERRECEIPTSENTRY", "RECORDKEY", key, "ACCOUNTNO,AMOUNT")
     assert lines == [{"ACCOUNTNO": account, "AMOUNT": "42"}]
+
+
+def _legacy(post: Post, body: str) -> etree._Element:
+    _, root = post(envelope(body))
+    assert root is not None
+    result = root.find("operation/result")
+    assert result is not None
+    assert result.findtext("status") == "success", etree.tostring(result)
+    return result
+
+
+def _folder(post: Post, name: str) -> etree._Element | None:
+    listed = _legacy(
+        post,
+        '<get_list object="supdocfolder"><filter><expression><field>name</field>'
+        f"<operator>=</operator><value>{name}</value></expression></filter></get_list>",
+    )
+    return listed.find("data/supdocfolder")
+
+
+def test_supdocfolder_through_the_2_1_functions_sage_sdks_send(post: Post) -> None:
+    # AttachmentsFolderCreate/Update/Delete: elements per intacct_co_functions.v2.1.dtd:306
+    _legacy(
+        post,
+        "<create_supdocfolder><supdocfoldername>SDKW folder</supdocfoldername>"
+        "<supdocfolderdescription>first</supdocfolderdescription></create_supdocfolder>",
+    )
+    folder = _folder(post, "SDKW folder")
+    assert folder is not None
+    # answered as intacct_response_objects.v2.1.dtd:132 supdocfolder, not the request's names
+    assert [str(c.tag) for c in folder][:2] == ["name", "description"]
+    assert folder.findtext("description") == "first"
+    assert folder.find("supdocfoldername") is None
+    _legacy(
+        post,
+        "<update_supdocfolder><supdocfoldername>SDKW folder</supdocfoldername>"
+        "<supdocfolderdescription>second</supdocfolderdescription></update_supdocfolder>",
+    )
+    folder = _folder(post, "SDKW folder")
+    assert folder is not None and folder.findtext("description") == "second"
+    _legacy(post, '<delete_supdocfolder key="SDKW folder"/>')
+    assert _folder(post, "SDKW folder") is None

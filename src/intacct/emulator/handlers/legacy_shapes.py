@@ -16,7 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-__all__ = ["DATE_ELEMENTS", "CONTACT", "LINEITEM", "MAILADDRESS", "SHAPES", "Node", "Shape", "walk"]
+__all__ = [
+    "CONTACT",
+    "DATE_ELEMENTS",
+    "LINEITEM",
+    "LINE_SHAPES",
+    "MAILADDRESS",
+    "SHAPES",
+    "Node",
+    "Shape",
+    "walk",
+]
 
 
 #: elements declared ``%DATE;`` (year, month, day) in intacct_response.v2.1.dtd:451-1442;
@@ -158,6 +168,20 @@ LINEITEM: Shape = (
     ),
 )
 
+# intacct_cm_functions.v2.1.dtd:19 ccpayitem ((glaccountno | accountlabel), description?,
+# paymentamount, departmentid?, locationid?, customerid?, vendorid?, employeeid?,
+# (projectid, (taskid, costtypeid?)?)?, itemid?, classid?, contractid?, warehouseid?,
+# customfields?, totaltrxamount?, taxentries?, billable?); updateccpayitem (:68) the same
+CCPAYITEM: Shape = _values(
+    "glaccountno=ACCOUNTNO accountlabel description=ENTRYDESCRIPTION paymentamount=AMOUNT"
+    " departmentid locationid customerid vendorid employeeid projectid taskid costtypeid itemid"
+    " classid contractid warehouseid totaltrxamount billable",
+    answered=False,
+)
+
+#: a line element's shape by its tag (``lineitem`` unless named here)
+LINE_SHAPES: Mapping[str, Shape] = {"ccpayitem": CCPAYITEM, "updateccpayitem": CCPAYITEM}
+
 # [U] create_bill/create_invoice require datecreated and make dateposted optional
 # (intacct_pr_functions.v2.1.dtd:66, :186): the document date is the posting date unless
 # dateposted (which comes after it) says otherwise; the catalog's WHENCREATED is read-only
@@ -177,12 +201,23 @@ _ADJUSTMENT_TOTALS = _values(
 
 #: per 2.1 object name (the ``object`` of get_list, the record element's tag)
 SHAPES: Mapping[str, Shape] = {
-    # intacct_pr_functions.v2.1.dtd create_supdocfolder (supdocfoldername,
+    # intacct_co_functions.v2.1.dtd:306 create_supdocfolder (supdocfoldername,
     # supdocfolderdescription?, supdocparentfoldername?); update_supdocfolder names the
-    # folder by supdocfoldername (no key attribute), as Sage's SDKs write it
-    "supdocfolder": _values(
-        "supdocfoldername=NAME supdocfolderdescription=DESCRIPTION "
-        "supdocparentfoldername=PARENTFOLDERNAME"
+    # folder by supdocfoldername (no key attribute), as Sage's SDKs write it. Answers
+    # follow intacct_response_objects.v2.1.dtd:132 supdocfolder (name, description,
+    # parentfolder, creationdate, createdby, lastmodified, lastmodifiedby, status); the
+    # catalog keeps no folder status, so status is left out; [U] createdby/lastmodifiedby
+    # carry the user's RECORDNO as CREATEDBY does (no public answer shows them)
+    "supdocfolder": (
+        *_values(
+            "supdocfoldername=NAME supdocfolderdescription=DESCRIPTION"
+            " supdocparentfoldername=PARENTFOLDERNAME",
+            answered=False,
+        ),
+        *_values(
+            "name description parentfolder=PARENTFOLDERNAME creationdate=WHENCREATED"
+            " createdby lastmodified=WHENMODIFIED lastmodifiedby=MODIFIEDBY"
+        ),
     ),
     # intacct_response_objects.v2.1.dtd:43 class (key?, classid?, name?, description?,
     # parentid?, whenmodified?, status?); key holds the class id, and the real answer
@@ -382,6 +417,20 @@ SHAPES: Mapping[str, Shape] = {
             " exchratetype=EXCH_RATE_TYPE_ID exchrate=EXCHANGE_RATE inclusivetax taxsolutionid"
         ),
         Node("receiptitems", "OTHERRECEIPTSENTRIES", "lines"),
+    ),
+    # intacct_cm_functions.v2.1.dtd:17 record_cctransaction (chargecardid, paymentdate,
+    # referenceno?, payee?, description?, supdocid?, (currency, ((exchratedate?,
+    # exchratetype) | exchrate))?, customfields?, inclusivetax?, taxsolutionid?,
+    # ccpayitems); update_cctransaction (:58) the same optional, updateccpayitems for lines
+    "record_cctransaction": (
+        Node("chargecardid", "FINANCIALENTITY"),
+        Node("paymentdate", "WHENPAID"),
+        *_values(
+            "referenceno payee description supdocid currency exchratedate=EXCH_RATE_DATE"
+            " exchratetype=EXCH_RATE_TYPE_ID exchrate=EXCHANGE_RATE inclusivetax taxsolutionid"
+        ),
+        Node("ccpayitems", "CCTRANSACTIONENTRIES", "lines"),
+        Node("updateccpayitems", "CCTRANSACTIONENTRIES", "lines", answered=False),
     ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
