@@ -214,3 +214,26 @@ def test_supdocfolder_through_the_2_1_functions_sage_sdks_send(post: Post) -> No
     assert folder is not None and folder.findtext("description") == "second"
     _legacy(post, '<delete_supdocfolder key="SDKW folder"/>')
     assert _folder(post, "SDKW folder") is None
+
+
+def test_record_cctransaction_lines_are_ccpayitems(post: Post) -> None:
+    card, account = _first(post, "CREDITCARD", "CARDID"), _first(post, "GLACCOUNT", "ACCOUNTNO")
+    body = (
+        f"<record_cctransaction><chargecardid>{card}</chargecardid>"
+        f"{_day('paymentdate', '2026-03-11')}<referenceno>CC-1</referenceno>"
+        "<payee>Diner</payee><ccpayitems><ccpayitem>"
+        f"<glaccountno>{account}</glaccountno><description>lunch</description>"
+        "<paymentamount>18.25</paymentamount></ccpayitem></ccpayitems></record_cctransaction>"
+    )
+    _, root = post(envelope(body))
+    assert root is not None
+    key = _legacy_key(root.find("operation/result"))  # type: ignore[arg-type]
+    row = _read(post, "CCTRANSACTION", key, "FINANCIALENTITY,REFERENCENO,PAYEE")
+    assert row == {"FINANCIALENTITY": card, "REFERENCENO": "CC-1", "PAYEE": "Diner"}
+    lines = _lines(post, "CCTRANSACTIONENTRY", "RECORDKEY", key, "AMOUNT,ENTRYDESCRIPTION")
+    assert lines == [{"AMOUNT": "18.25", "ENTRYDESCRIPTION": "lunch"}]
+    update = f'<update_cctransaction key="{key}"><payee>Cafe</payee></update_cctransaction>'
+    _, root = post(envelope(update))
+    assert root is not None
+    assert root.findtext("operation/result/status") == "success", etree.tostring(root)
+    assert _read(post, "CCTRANSACTION", key, "PAYEE") == {"PAYEE": "Cafe"}

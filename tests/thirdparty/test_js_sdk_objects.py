@@ -449,6 +449,35 @@ def cases(refs: dict[str, str]) -> list[Case]:
                 "FINANCIALENTITY": refs["BANKACCOUNTID"],
             },
         ),
+        Case(
+            "CCTRANSACTION",
+            "CashManagement.ChargeCardTransaction",
+            {
+                "chargeCardId": refs["CARDID"],
+                "transactionDate": _date("2026-03-11"),
+                "referenceNumber": "JSO-CC1",
+                "payee": "JS diner",
+                "description": "JS card charge",
+                "lines": [
+                    _line(
+                        "CashManagement.ChargeCardTransactionLineCreate",
+                        glAccountNumber=account,
+                        transactionAmount=18.25,
+                        memo="lunch",
+                    )
+                ],
+            },
+            {"recordNo": "{made.key}", "description": "JS card charge 2"},
+            None,  # ChargeCardTransactionReverse, no delete class
+            "RECORDNO = {made.key}",
+            {
+                "REFERENCENO": "JSO-CC1",
+                "PAYEE": "JS diner",
+                "DESCRIPTION": "JS card charge",
+                "FINANCIALENTITY": refs["CARDID"],
+            },
+            {"DESCRIPTION": "JS card charge 2"},
+        ),
     ]
 
 
@@ -459,7 +488,6 @@ SDK_ONLY = {
     "AccountsPayable.ApPayment": "APPYMT",
     "AccountsReceivable.ArPayment": "ARPYMT",
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
-    "CashManagement.ChargeCardTransaction": "CCTRANSACTION",
     "CashManagement.Deposit": "DEPOSIT",
     "Company.Attachments": "SUPDOC",
     "ContractsRevMgmt.ContractLine": "CONTRACTDETAIL",
@@ -482,6 +510,7 @@ REFS = (
     "EMPLOYEEID",
     "SYMBOL",
     "BANKACCOUNTID",
+    "CARDID",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -509,6 +538,7 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "EMPLOYEEID": _first(truth, "EMPLOYEE", "EMPLOYEEID"),
         "SYMBOL": _first(truth, "GLJOURNAL", "SYMBOL"),
         "BANKACCOUNTID": _first(truth, "CHECKINGACCOUNT", "BANKACCOUNTID"),
+        "CARDID": _first(truth, "CREDITCARD", "CARDID"),
     }
 
 

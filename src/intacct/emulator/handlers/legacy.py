@@ -21,6 +21,7 @@ from intacct.emulator.handlers.common import object_def
 from intacct.emulator.handlers.legacy_shapes import (
     CONTACT,
     DATE_ELEMENTS,
+    LINE_SHAPES,
     LINEITEM,
     MAILADDRESS,
     SHAPES,
@@ -144,10 +145,12 @@ def _read(
 
 
 def _line(line_obj: ObjectDef, item: etree._Element) -> etree._Element:
-    """A 2.1 ``lineitem`` as a record element of the line object's catalog fields."""
+    """A 2.1 ``lineitem`` (``ccpayitem``, …) as a record element of the line object's
+    catalog fields."""
     record = etree.Element(line_obj.name)
+    shape = LINE_SHAPES.get(str(item.tag), LINEITEM)
     for child in _elements(item):
-        node = next((n for n in LINEITEM if n.tag == child.tag), None)
+        node = next((n for n in shape if n.tag == child.tag), None)
         name = node.field if node else str(child.tag).upper()
         field = line_obj.field(name)
         if field is None or name == "RECORDNO":
