@@ -47,7 +47,7 @@ def test_a_vendor_without_its_display_contact_name_gets_name_and_id(post: Post) 
     assert row["DISPLAYCONTACT.CONTACTNAME"] == "Acme Tools(SDKW-V1)"
 
 
-def test_a_task_without_an_id_is_numbered(post: Post) -> None:
+def _project(post: Post) -> str:
     _, root = post(
         envelope(
             "<readByQuery><object>PROJECT</object><fields>PROJECTID</fields>"
@@ -55,12 +55,27 @@ def test_a_task_without_an_id_is_numbered(post: Post) -> None:
         )
     )
     assert root is not None
-    project = root.findtext("operation/result/data/project/PROJECTID")
-    made = _made(
-        _create(post, f"<TASK><NAME>SDK task</NAME><PROJECTID>{project}</PROJECTID></TASK>"),
-        "TASK",
-    )
+    return root.findtext("operation/result/data/project/PROJECTID") or ""
+
+
+def _task(post: Post, project: str, taskid: str = "") -> str:
+    given = f"<TASKID>{taskid}</TASKID>" if taskid else ""
+    record = f"<TASK>{given}<NAME>SDK task</NAME><PROJECTID>{project}</PROJECTID></TASK>"
+    return _made(_create(post, record), "TASK")
+
+
+def test_a_task_without_an_id_is_numbered(post: Post) -> None:
+    made = _task(post, _project(post))
     assert _read(post, "TASK", made, "TASKID")["TASKID"] == made
+
+
+def test_task_numbering_skips_an_id_typed_by_hand(post: Post) -> None:
+    project = _project(post)
+    first = int(_task(post, project))
+    _task(post, project, str(first + 2))  # the number the next unnamed task would get
+    third = _task(post, project)
+    assert int(third) == first + 2
+    assert _read(post, "TASK", third, "TASKID")["TASKID"] == str(first + 3)
 
 
 def test_journal_lines_with_trx_amount_and_tr_type(post: Post) -> None:

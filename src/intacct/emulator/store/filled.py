@@ -2,7 +2,8 @@
 
 Sage's own SDKs rely on it (they work against production, so the emulator must accept
 what they send): VendorCreate and CustomerCreate never write the display contact's name,
-TaskCreate has no task id, JournalEntryLineCreate writes TRX_AMOUNT with TR_TYPE and no
+TaskCreate has no task id (numbered in ``Records.insert``, which sees the numbers taken),
+JournalEntryLineCreate writes TRX_AMOUNT with TR_TYPE and no
 AMOUNT.
 """
 
@@ -17,13 +18,9 @@ __all__ = ["fill_created"]
 _CONTACT_NAME = "DISPLAYCONTACT.CONTACTNAME"
 
 
-def fill_created(obj: ObjectDef, values: dict[str, Any], recordno: int) -> None:
-    """Complete a new record of ``obj`` numbered ``recordno`` in place."""
+def fill_created(obj: ObjectDef, values: dict[str, Any]) -> None:
+    """Complete a new record of ``obj`` in place (autonumbered ids: Records.insert)."""
     fields = obj.fields_by_name
-    for f in obj.fields:
-        if f.autonumber and _empty(values.get(f.name)):
-            # [U] the company's numbering sequence; a per-object counter is what users see
-            values[f.name] = str(recordno) if f.type != "integer" else recordno
     if _CONTACT_NAME in fields and _empty(values.get(_CONTACT_NAME)):
         name = values.get(obj.name_field or "NAME")
         ident = values.get(obj.id_field or "")

@@ -375,7 +375,8 @@ class Records:
         and audit fields."""
         with self._db.transaction():
             recordno = self.next_recordno(scope.company, obj)
-            fill_created(obj, values, recordno)
+            fill_created(obj, values)
+            self._autonumber(obj, scope, values, recordno)
             for f in obj.fields:
                 if f.readonly or values.get(f.name) not in (None, ""):
                     continue
@@ -436,6 +437,22 @@ class Records:
                         (scope.company, recordno),
                     )
             self.audit(scope, obj, current[0], "delete")
+
+    def _autonumber(
+        self, obj: ObjectDef, scope: Scope, values: dict[str, Any], recordno: int
+    ) -> None:
+        """Number the autonumbered ids a create leaves out (TASKID: TaskCreate has no
+        property for it). [U] Intacct's auto-numbering sequence is per company and object
+        and is not published; the record's own number is what users see, and a number a
+        record already holds (an id typed by hand) is skipped, as the id stays unique."""
+        everyone = Scope(scope.company, "", scope.user, showprivate=True)
+        for f in obj.fields:
+            if not f.autonumber or values.get(f.name) not in (None, ""):
+                continue
+            number = recordno
+            while self.count(obj, everyone, f"{quote(f.name)} = ?", [str(number)]):
+                number += 1
+            values[f.name] = number if f.type == "integer" else str(number)
 
     def _check_unique(
         self, obj: ObjectDef, scope: Scope, values: Mapping[str, Any], recordno: int | None
