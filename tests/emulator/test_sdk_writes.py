@@ -252,3 +252,21 @@ def test_record_cctransaction_lines_are_ccpayitems(post: Post) -> None:
     assert root is not None
     assert root.findtext("operation/result/status") == "success", etree.tostring(root)
     assert _read(post, "CCTRANSACTION", key, "PAYEE") == {"PAYEE": "Cafe"}
+
+
+def test_record_deposit_takes_its_receipt_keys(post: Post) -> None:
+    bank, receipt = (
+        _first(post, "CHECKINGACCOUNT", "BANKACCOUNTID"),
+        _first(post, "OTHERRECEIPTS", "RECORDNO"),
+    )
+    body = (
+        f"<record_deposit><bankaccountid>{bank}</bankaccountid>"
+        f"{_day('depositdate', '2026-03-12')}<depositid>DS-1</depositid>"
+        f"<receiptkeys><receiptkey>{receipt}</receiptkey></receiptkeys>"
+        "<description>SDK deposit</description></record_deposit>"
+    )
+    _, root = post(envelope(body))
+    assert root is not None
+    key = _legacy_key(root.find("operation/result"))  # type: ignore[arg-type]
+    row = _read(post, "DEPOSIT", key, "BANKACCOUNTID,DEPOSITDATE,DEPOSITID")
+    assert row == {"BANKACCOUNTID": bank, "DEPOSITDATE": "03/12/2026", "DEPOSITID": "DS-1"}

@@ -478,6 +478,25 @@ def cases(refs: dict[str, str]) -> list[Case]:
             },
             {"DESCRIPTION": "JS card charge 2"},
         ),
+        Case(
+            "DEPOSIT",
+            "CashManagement.Deposit",
+            {
+                "bankAccountId": refs["BANKACCOUNTID"],
+                "depositDate": _date("2026-03-12"),
+                "depositSlipId": "JSO-DS1",
+                "transactionKeysToDeposit": [refs["RECEIPTKEY"]],
+                "description": "JS deposit",
+            },
+            None,  # the SDK has DepositCreate only
+            None,
+            "RECORDNO = {made.key}",
+            {
+                "DEPOSITID": "JSO-DS1",
+                "DESCRIPTION": "JS deposit",
+                "BANKACCOUNTID": refs["BANKACCOUNTID"],
+            },
+        ),
     ]
 
 
@@ -488,7 +507,6 @@ SDK_ONLY = {
     "AccountsPayable.ApPayment": "APPYMT",
     "AccountsReceivable.ArPayment": "ARPYMT",
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
-    "CashManagement.Deposit": "DEPOSIT",
     "Company.Attachments": "SUPDOC",
     "ContractsRevMgmt.ContractLine": "CONTRACTDETAIL",
     "EmployeeExpense.ExpenseAdjustment": "EXPENSEADJUSTMENTS",
@@ -511,6 +529,7 @@ REFS = (
     "SYMBOL",
     "BANKACCOUNTID",
     "CARDID",
+    "RECEIPTKEY",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -539,6 +558,7 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "SYMBOL": _first(truth, "GLJOURNAL", "SYMBOL"),
         "BANKACCOUNTID": _first(truth, "CHECKINGACCOUNT", "BANKACCOUNTID"),
         "CARDID": _first(truth, "CREDITCARD", "CARDID"),
+        "RECEIPTKEY": _first(truth, "OTHERRECEIPTS", "RECORDNO"),
     }
 
 

@@ -432,6 +432,15 @@ SHAPES: Mapping[str, Shape] = {
         Node("ccpayitems", "CCTRANSACTIONENTRIES", "lines"),
         Node("updateccpayitems", "CCTRANSACTIONENTRIES", "lines", answered=False),
     ),
+    # intacct_cm_functions.v2.1.dtd:31 record_deposit (bankaccountid, depositdate,
+    # depositid, (receipts | receiptkeys), description?, supdocid?, customfields?); [U] the
+    # receipts deposited (receiptkeys/receiptkey+) are taken and not linked: the catalog
+    # keeps no deposit's receipts
+    "record_deposit": (
+        *_values("bankaccountid depositdate depositid"),
+        *_values("receipts receiptkeys", answered=False),
+        *_values("description supdocid"),
+    ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
 }
