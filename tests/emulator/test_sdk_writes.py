@@ -270,3 +270,30 @@ def test_record_deposit_takes_its_receipt_keys(post: Post) -> None:
     key = _legacy_key(root.find("operation/result"))  # type: ignore[arg-type]
     row = _read(post, "DEPOSIT", key, "BANKACCOUNTID,DEPOSITDATE,DEPOSITID")
     assert row == {"BANKACCOUNTID": bank, "DEPOSITDATE": "03/12/2026", "DEPOSITID": "DS-1"}
+
+
+def test_the_display_contact_intacct_names_is_a_contact_of_its_own(post: Post) -> None:
+    record = (
+        "<CUSTOMER><CUSTOMERID>SDKW-C1</CUSTOMERID><NAME>Birch Bakery</NAME>"
+        "<DISPLAYCONTACT><EMAIL1>hi@birch.example</EMAIL1>"
+        "<MAILADDRESS><CITY>Tulsa</CITY></MAILADDRESS></DISPLAYCONTACT></CUSTOMER>"
+    )
+    made = _made(_create(post, record), "CUSTOMER")
+    shown = _read(
+        post,
+        "CUSTOMER",
+        made,
+        "DISPLAYCONTACT.CONTACTNAME,DISPLAYCONTACT.PRINTAS,DISPLAYCONTACT.COMPANYNAME,"
+        "DISPLAYCONTACTKEY",
+    )
+    assert shown["DISPLAYCONTACT.CONTACTNAME"] == "Birch Bakery(SDKW-C1)"
+    assert shown["DISPLAYCONTACT.PRINTAS"] == shown["DISPLAYCONTACT.COMPANYNAME"] == "Birch Bakery"
+    contact = _read(
+        post, "CONTACT", shown["DISPLAYCONTACTKEY"], "CONTACTNAME,PRINTAS,EMAIL1,MAILADDRESS.CITY"
+    )
+    assert contact == {
+        "CONTACTNAME": "Birch Bakery(SDKW-C1)",
+        "PRINTAS": "Birch Bakery",
+        "EMAIL1": "hi@birch.example",
+        "MAILADDRESS.CITY": "Tulsa",
+    }

@@ -13,9 +13,11 @@ from typing import Any
 
 from intacct.emulator.catalog import ObjectDef
 
-__all__ = ["fill_created"]
+__all__ = ["DISPLAY_CONTACT", "fill_created"]
 
-_CONTACT_NAME = "DISPLAYCONTACT.CONTACTNAME"
+#: the contact a vendor or customer shows, a CONTACT record of its own in Intacct
+DISPLAY_CONTACT = "DISPLAYCONTACT"
+_CONTACT_NAME = f"{DISPLAY_CONTACT}.CONTACTNAME"
 
 
 def fill_created(obj: ObjectDef, values: dict[str, Any]) -> None:
@@ -28,7 +30,22 @@ def fill_created(obj: ObjectDef, values: dict[str, Any]) -> None:
             # Intacct names the display contact after the party, "Name(ID)" as the demo
             # data and production vendors show it [O]
             values[_CONTACT_NAME] = f"{name}({ident})" if not _empty(ident) else str(name)
+    _party_names(obj, values)
     _amounts(fields, values)
+
+
+def _party_names(obj: ObjectDef, values: dict[str, Any]) -> None:
+    """A left-out company name and print-as of the display contact are the party's name:
+    "If a field is left blank, it will auto-populate with NAME" (company name, vendor
+    import), and Print As "will default to the Vendor name" [O] (public Intacct how-tos;
+    the seed's contacts show the same)."""
+    name = values.get(obj.name_field or "NAME")
+    if _CONTACT_NAME not in obj.fields_by_name or _empty(name):
+        return
+    for part in ("COMPANYNAME", "PRINTAS"):
+        field = f"DISPLAYCONTACT.{part}"
+        if field in obj.fields_by_name and _empty(values.get(field)):
+            values[field] = name
 
 
 def _amounts(fields: Any, values: dict[str, Any]) -> None:

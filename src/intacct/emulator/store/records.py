@@ -15,7 +15,7 @@ from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
 from intacct.emulator.errors import missing_required, not_found
 from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
-from intacct.emulator.store.filled import fill_created
+from intacct.emulator.store.filled import DISPLAY_CONTACT, fill_created
 from intacct.emulator.store.identities import Identities
 from intacct.emulator.store.sessions import Scope
 from intacct.emulator.values import to_db, wall_clock
@@ -385,6 +385,7 @@ class Records:
                 elif f.required:
                     raise missing_required(obj.name, f.name)
             self._check_unique(obj, scope, values, None)
+            self._display_contact(obj, scope, values)
             now = self.now(scope.company)
             values.update(
                 RECORDNO=recordno,
@@ -437,6 +438,30 @@ class Records:
                         (scope.company, recordno),
                     )
             self.audit(scope, obj, current[0], "delete")
+
+    def _display_contact(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> None:
+        """A new vendor's or customer's display contact is a CONTACT record of its own
+        ("Contact records ... almost never exist in Sage Intacct alone"; the suggested
+        contact name "acts as a unique contact ID across Sage Intacct" [O], Intacct's
+        contacts help page), written from the DISPLAYCONTACT.* values, as the seed writes
+        each party's. [U] A contact of that name that exists already is the one the party
+        shows, left as it is."""
+        key = f"{DISPLAY_CONTACT}KEY"
+        name = values.get(f"{DISPLAY_CONTACT}.CONTACTNAME")
+        contact = self.catalog.get("CONTACT")
+        if contact is None or name in (None, "") or not obj.field(key):
+            return
+        everyone = Scope(scope.company, "", scope.user, showprivate=True)
+        found = self.find(contact, everyone, "CONTACTNAME", [name])
+        if not found:
+            prefix = f"{DISPLAY_CONTACT}."
+            fields = {
+                n[len(prefix) :]: v
+                for n, v in values.items()
+                if n.startswith(prefix) and contact.field(n[len(prefix) :])
+            }
+            found = [self.insert(contact, scope, fields)]
+        values[key] = found[0]["RECORDNO"]
 
     def _autonumber(
         self, obj: ObjectDef, scope: Scope, values: dict[str, Any], recordno: int
