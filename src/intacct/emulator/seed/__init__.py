@@ -34,7 +34,10 @@ The modules, one job each:
 * ``journal``: balanced journal entries and the GL detail view;
 * ``sides``, ``subledger``, ``payables``, ``receivables``, ``credits``: accounts payable
   and receivable as one implementation, told apart by data and a few policies;
-* ``audit``: the AUDITHISTORY trail.
+* ``audit``: the AUDITHISTORY trail;
+* ``generic``: rows for every other catalog object, built from its definition and
+  ``seed`` hints after the hand-written data (the objects it fills are learnt from the
+  stream, so a hand-written module for one simply takes over).
 """
 
 from __future__ import annotations

@@ -3,20 +3,23 @@
 The hand-written modules model what needs bookkeeping (balanced journals, documents paid
 later); the catalog has about two hundred more objects, and each needs rows so that a
 client's ``query`` of it returns data. They come from the object's definition: field
-types, enum display values, ``ref`` fields resolved to ids that exist in the company (and
-that the record's entity can see), line objects under parents that exist. The object's
-``seed`` hints give the count: ``rows`` (default :data:`DEFAULT_ROWS`, split over the
-entities of an entity-scoped object), ``per_scale`` (transactional objects grow with the
-company's volume) and, for line objects, ``lines`` per parent.
+types, enum display values, ``ref`` fields resolved to records that exist in the company
+(and that the record's entity can see), dotted related fields (``VENDOR.NAME``) copied
+from the record their relationship points at, line objects under parents that exist.
+The object's ``seed`` hints give the count: ``rows`` (default :data:`DEFAULT_ROWS`, split
+over the entities of an entity-scoped object; ``0`` keeps an object empty), ``per_scale``
+(transactional objects grow with the company's volume) and, for line objects, ``lines``
+per parent.
 
-Runs after everything else, drawing from the company's own random stream, so the rows
-the hand-written modules make are unchanged by it.
+Which objects need rows is learnt from the stream itself (:class:`Seen` watches every
+batch), never from a list. Runs after everything else, drawing from the company's own
+random stream, so the rows the hand-written modules make are unchanged by it.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -29,27 +32,57 @@ from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.model import Entity
 from intacct.emulator.seed.names import USERS
 
-__all__ = ["DEFAULT_ROWS", "Seen", "fill"]
+__all__ = ["DEFAULT_LINES", "DEFAULT_ROWS", "Seen", "fill"]
 
 DEFAULT_ROWS = 5
-#: ids and parent keys kept per (object, entity): enough variety, bounded memory
+DEFAULT_LINES = (1, 3)
+#: records kept per (object, entity) for references to point at: variety, bounded memory
 KEEP = 200
 _AUDIT = frozenset(f["name"] for f in AUDIT_FIELDS)
+_STEM_SUFFIXES = ("KEY", "ID", "NO", "NAME")
 _WORDS = words(
     "North,South,Central,Prime,Atlas,Harbor,Summit,Cedar,Maple,River,Granite,Beacon,Orchard,"
     "Meridian,Pioneer,Coastal,Union,Liberty,Sterling,Horizon"
 )
 
+#: a kept record: its id, RECORDNO and the fields dotted related fields copy from it
+Kept = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Link:
+    """How one field of a generic row gets its value from a related record: the
+    relationship (``group``, one record per row and group), the object it points at, and
+    what the field holds of that record."""
+
+    group: str
+    target: str
+    take: str  # a field name of the target, or "" for its id (or RECORDNO for *KEY)
+
 
 @dataclass
 class Seen:
-    """What a company's stream has written so far: which objects have rows, the ids a
-    reference can point at, and the records a line can belong to."""
+    """What a company's stream has written so far: which objects have rows, the records
+    a reference can point at, and every record a generic line can belong to."""
 
     catalog: Catalog
     counts: dict[str, int] = field(default_factory=dict)
-    ids: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
-    parents: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    kept: dict[tuple[str, str], list[Kept]] = field(default_factory=dict)
+    #: RECORDNOs of the generic phase's headers, all of them (their lines follow)
+    parents: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    generic: bool = False
+    _needs: dict[str, frozenset[str]] = field(default_factory=dict)
+    _links: dict[str, dict[str, _Link]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        needs: dict[str, set[str]] = {}
+        for obj in self.catalog.values():
+            links = _links(obj, self.catalog)
+            self._links[obj.name] = links
+            for link in links.values():
+                if link.take:
+                    needs.setdefault(link.target, set()).add(link.take)
+        self._needs = {name: frozenset(fields) for name, fields in needs.items()}
 
     def see(self, batch: Batch) -> None:
         _, entity, name, rows = batch
@@ -57,22 +90,68 @@ class Seen:
         obj = self.catalog.get(name)
         if obj is None:
             return
-        if obj.id_field:
-            kept = self.ids.setdefault((name, entity), [])
-            kept.extend(r[obj.id_field] for r in rows[: KEEP - len(kept)] if r.get(obj.id_field))
-        if "RECORDNO" in obj.fields_by_name:
-            keys = self.parents.setdefault((name, entity), [])
-            keys.extend(int(r["RECORDNO"]) for r in rows[: KEEP - len(keys)])
+        keep = (obj.id_field or "RECORDNO", "RECORDNO", *self._needs.get(name, ()))
+        kept = self.kept.setdefault((name, entity), [])
+        kept.extend({k: r.get(k) for k in keep} for r in rows[: KEEP - len(kept)])
+        if self.generic and "RECORDNO" in obj.fields_by_name:
+            self.parents.setdefault((name, entity), []).extend(int(r["RECORDNO"]) for r in rows)
+
+    def links(self, obj: ObjectDef) -> dict[str, _Link]:
+        return self._links[obj.name]
+
+
+def _links(obj: ObjectDef, catalog: Catalog) -> dict[str, _Link]:
+    """The fields of ``obj`` filled from a related record: ``ref`` fields (grouped by
+    relationship, ``DOCPARID`` and ``DOCPARKEY`` name one record) and dotted fields whose
+    first part names a relationship (``VENDOR.NAME`` next to ``VENDORID``, or a dotted
+    field that itself has a ``ref``). Other dotted fields stay empty."""
+    groups: dict[str, str] = {}  # relationship -> target
+    for f in obj.fields:
+        if f.ref and f.ref in catalog:
+            groups.setdefault(_stem(f.name), f.ref)
+    by_target: dict[str, list[str]] = {}
+    for group, target in groups.items():
+        by_target.setdefault(target, []).append(group)
+    links: dict[str, _Link] = {}
+    for f in obj.fields:
+        if f.name == obj.id_field or f.name in _AUDIT:
+            continue
+        stem = _stem(f.name)
+        if "." not in f.name:
+            if f.ref and f.ref in catalog:
+                # a second relationship to another object under the same stem is its own
+                links[f.name] = _Link(stem if groups[stem] == f.ref else f.name, f.ref, "")
+            continue
+        take = f.name.split(".", 1)[1]
+        if stem not in groups and len(by_target.get(stem, ())) == 1:
+            stem = by_target[stem][0]  # VENDOR.NAME rides on the one VENDOR ref
+        related = groups.get(stem)
+        if related is not None and take in catalog[related].fields_by_name:
+            links[f.name] = _Link(stem, related, take)
+    return links
+
+
+def _stem(name: str) -> str:
+    """The relationship a field belongs to: a dotted field's first part, else its name
+    without a KEY/ID/NO/NAME ending."""
+    if "." in name:
+        return name.split(".", 1)[0]
+    for suffix in _STEM_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def fill(ctx: Context, seen: Seen, volume: int) -> Iterator[Batch]:
     """Generic rows for the objects ``seen`` has none of, parents and referenced objects
-    first; the rows are yielded in batches like every other module's."""
+    first; yielded in batches like every other module's (never more than a flush)."""
+    seen.generic = True
     for obj in _order([o for o in seen.catalog.values() if _wanted(o, ctx, seen)]):
-        if obj.parent:
-            _lines(ctx, obj, seen)
-        else:
-            _headers(ctx, obj, seen, _count(obj, volume))
+        rows = _lines(ctx, obj, seen) if obj.parent else _headers(ctx, obj, seen, volume)
+        for _ in rows:
+            for batch in ctx.sink.spill():
+                seen.see(batch)
+                yield batch
         for batch in ctx.sink.flush():
             seen.see(batch)
             yield batch
@@ -104,27 +183,28 @@ def _order(objects: list[ObjectDef]) -> list[ObjectDef]:
     return list(done.values())
 
 
-def _count(obj: ObjectDef, volume: int) -> int:
+def rows_for(obj: ObjectDef, volume: int) -> int:
+    """Header rows per company: ``seed.rows`` or ``seed.per_scale`` times the volume."""
     per_scale = float(obj.seed.get("per_scale", 0))
     return max(int(obj.seed.get("rows", DEFAULT_ROWS)), int(per_scale * volume))
 
 
-def _headers(ctx: Context, obj: ObjectDef, seen: Seen, count: int) -> None:
+def _headers(ctx: Context, obj: ObjectDef, seen: Seen, volume: int) -> Iterator[None]:
     owners: list[Entity | None] = list(ctx.entities) if obj.entity_scoped and ctx.multi else [None]
-    for n in range(count):
+    for n in range(rows_for(obj, volume)):
         owner = owners[n % len(owners)]
         ctx.emit(owner, obj.name, _row(ctx, obj, seen, owner))
+        yield None
 
 
-def _lines(ctx: Context, obj: ObjectDef, seen: Seen) -> None:
-    """``seed.lines`` lines under each kept parent record, in the parent's entity; at
-    least one line in all, so the object has rows."""
-    low, high = (int(v) for v in obj.seed.get("lines", (1, 3)))
+def _lines(ctx: Context, obj: ObjectDef, seen: Seen) -> Iterator[None]:
+    """``seed.lines`` lines under each parent record, in the parent's entity: every
+    header the generic phase wrote, or the kept ones of a hand-written parent; at least
+    one line in all, so the object has rows."""
+    low, high = (int(v) for v in obj.seed.get("lines", DEFAULT_LINES))
     entities = {e.id: e for e in ctx.entities} if ctx.multi else {}
     written = 0
-    for (parent, entity), keys in list(seen.parents.items()):
-        if parent != obj.parent:
-            continue
+    for entity, keys in _parent_keys(seen, obj.parent or ""):
         owner = entities.get(entity)
         for key in keys:
             count = low + int(ctx.rnd() * (high - low + 1))
@@ -134,15 +214,35 @@ def _lines(ctx: Context, obj: ObjectDef, seen: Seen) -> None:
                     row[obj.parent_key] = key
                 ctx.emit(owner, obj.name, row)
                 written += 1
+                yield None
+
+
+def _parent_keys(seen: Seen, parent: str) -> list[tuple[str, list[int]]]:
+    found = [(e, keys) for (name, e), keys in seen.parents.items() if name == parent]
+    if found:
+        return found
+    return [
+        (e, [int(k["RECORDNO"]) for k in kept if k.get("RECORDNO") is not None])
+        for (name, e), kept in seen.kept.items()
+        if name == parent
+    ]
 
 
 def _row(ctx: Context, obj: ObjectDef, seen: Seen, owner: Entity | None) -> Row:
     recordno = ctx.recordno(obj.name)
+    links = seen.links(obj)
+    chosen: dict[str, Kept | None] = {}
     row: Row = {}
     for f in obj.fields:
         if f.name in _AUDIT:
             continue
-        row[f.name] = _value(ctx, obj, f, recordno, seen, owner)
+        link = links.get(f.name)
+        if link is None:
+            row[f.name] = None if "." in f.name else _value(ctx, obj, f, recordno)
+            continue
+        if link.group not in chosen:
+            chosen[link.group] = _reference(ctx, seen, link.target, owner)
+        row[f.name] = _related(seen.catalog, f, link, chosen[link.group])
     if "RECORDNO" in obj.fields_by_name:
         row["RECORDNO"] = recordno
     if "WHENCREATED" in obj.fields_by_name:
@@ -152,41 +252,42 @@ def _row(ctx: Context, obj: ObjectDef, seen: Seen, owner: Entity | None) -> Row:
     return row
 
 
-def _value(
-    ctx: Context, obj: ObjectDef, f: FieldDef, n: int, seen: Seen, owner: Entity | None
-) -> object:
+def _value(ctx: Context, obj: ObjectDef, f: FieldDef, n: int) -> object:
     if f.name == obj.id_field:
         return n if f.type == "integer" else _id(obj, f, n)
-    if f.ref:
-        # an integer field pointing at an object with a text id holds its RECORDNO (*KEY)
-        keys = f.type == "integer" and not _integer_id(seen.catalog, f.ref)
-        return _reference(ctx, f.ref, seen.parents if keys else seen.ids, owner)
     if not f.required and ctx.rnd() < 0.25:
         return None  # real records leave many optional fields empty
     return _typed(ctx, obj, f, n)
+
+
+def _related(catalog: Catalog, f: FieldDef, link: _Link, record: Kept | None) -> object:
+    """What ``f`` holds of the related ``record``: a copied field, or its id; an integer
+    field pointing at an object with a text id holds the RECORDNO (``*KEY``)."""
+    if record is None:
+        return None
+    if link.take:
+        return record.get(link.take)
+    target = catalog[link.target]
+    id_field = target.field(target.id_field) if target.id_field else None
+    if f.type == "integer" and (id_field is None or id_field.type != "integer"):
+        return record.get("RECORDNO")
+    return record.get(target.id_field) if target.id_field else None
+
+
+def _reference(ctx: Context, seen: Seen, target: str, owner: Entity | None) -> Kept | None:
+    """A kept record of ``target`` the owner can see: its own entity's or the top
+    level's; a top-level record may point at any entity's."""
+    kept = seen.kept
+    visible = [*kept.get((target, owner.id if owner else ""), []), *kept.get((target, ""), [])]
+    if not visible and owner is None:
+        visible = [r for (name, _), rows in kept.items() if name == target for r in rows]
+    return pick(visible, ctx.rnd()) if visible else None
 
 
 def _id(obj: ObjectDef, f: FieldDef, n: int) -> str:
     prefix = "".join(c for c in obj.name if c in string.ascii_uppercase)[:3]
     text = f"{prefix}-{n:04d}"
     return text if f.maxlength is None or len(text) <= f.maxlength else str(n)
-
-
-def _integer_id(catalog: Catalog, target: str) -> bool:
-    found = catalog.get(target)
-    id_field = found.field(found.id_field) if found and found.id_field else None
-    return id_field is not None and id_field.type == "integer"
-
-
-def _reference(
-    ctx: Context, target: str, kept: Mapping[tuple[str, str], list[Any]], owner: Entity | None
-) -> object:
-    """A kept id (or key) of ``target`` the owner can see: its own entity's or the top
-    level's; the top level sees every entity's."""
-    visible = [*kept.get((target, owner.id if owner else ""), []), *kept.get((target, ""), [])]
-    if not visible and owner is None:
-        visible = [i for (name, _), ids in kept.items() if name == target for i in ids]
-    return pick(visible, ctx.rnd()) if visible else None
 
 
 def _typed(ctx: Context, obj: ObjectDef, f: FieldDef, n: int) -> object:
@@ -216,8 +317,15 @@ def _moment(draw: float) -> datetime:
 
 
 def _text(obj: ObjectDef, f: FieldDef, n: int, draw: float) -> str:
-    if f.name == obj.name_field or f.name.endswith("NAME"):
-        text = f"{pick(_WORDS, draw)} {obj.label or obj.name.title()} {n}"
+    word = pick(_WORDS, draw)
+    if "EMAIL" in f.name:
+        text = f"{word.lower()}{n}@example.com"
+    elif "PHONE" in f.name or f.name.endswith("FAX"):
+        text = f"555-01{n % 100:02d}"
+    elif "URL" in f.name:
+        text = f"https://{word.lower()}.example.com"
+    elif f.name == obj.name_field or f.name.endswith("NAME"):
+        text = f"{word} {obj.label or obj.name.title()} {n}"
     else:
-        text = f"{pick(_WORDS, draw)} {n}"
+        text = f"{word} {n}"
     return text[: f.maxlength] if f.maxlength else text
