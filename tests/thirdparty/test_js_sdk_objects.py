@@ -497,6 +497,52 @@ def cases(refs: dict[str, str]) -> list[Case]:
                 "BANKACCOUNTID": refs["BANKACCOUNTID"],
             },
         ),
+        Case(
+            "EEXPENSES",
+            "EmployeeExpense.ExpenseReport",
+            {
+                "employeeId": refs["EMPLOYEEID"],
+                "transactionDate": _date("2026-03-13"),
+                "expenseReportNumber": "JSO-ER1",
+                "reasonForExpense": "JS trip",
+                "lines": [
+                    _line(
+                        "EmployeeExpense.ExpenseReportLineCreate",
+                        glAccountNumber=account,
+                        reimbursementAmount=31.5,
+                        expenseDate=_date("2026-03-12"),
+                        paidTo="JS taxi",
+                    )
+                ],
+            },
+            None,  # ExpenseReportCreate/Delete/Reverse, no update class
+            {"recordNo": "{made.key}"},
+            "RECORDNO = {made.key}",
+            {"RECORDID": "JSO-ER1", "DESCRIPTION": "JS trip", "EMPLOYEEID": refs["EMPLOYEEID"]},
+        ),
+        Case(
+            "EXPENSEADJUSTMENTS",
+            "EmployeeExpense.ExpenseAdjustment",
+            {
+                "employeeId": refs["EMPLOYEEID"],
+                "transactionDate": _date("2026-03-14"),
+                "expenseAdjustmentNumber": "JSO-EA1",
+                "description": "JS expense adjustment",
+                "lines": [
+                    _line(
+                        "EmployeeExpense.ExpenseAdjustmentLineCreate",
+                        glAccountNumber=account,
+                        reimbursementAmount=-4,
+                        expenseDate=_date("2026-03-14"),
+                        memo="refund",
+                    )
+                ],
+            },
+            None,  # ExpenseAdjustmentCreate/Delete, no update class
+            {"recordNo": "{made.key}"},
+            "RECORDNO = {made.key}",
+            {"RECORDID": "JSO-EA1", "DESCRIPTION": "JS expense adjustment"},
+        ),
     ]
 
 
@@ -509,8 +555,6 @@ SDK_ONLY = {
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
     "Company.Attachments": "SUPDOC",
     "ContractsRevMgmt.ContractLine": "CONTRACTDETAIL",
-    "EmployeeExpense.ExpenseAdjustment": "EXPENSEADJUSTMENTS",
-    "EmployeeExpense.ExpenseReport": "EEXPENSES",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
     "InventoryControl.InventoryTransaction": "INVDOCUMENT",

@@ -179,8 +179,29 @@ CCPAYITEM: Shape = _values(
     answered=False,
 )
 
+# intacct_pr_functions.v2.1.dtd expense / expenseadjustment ((expensetype | glaccountno),
+# amount, currency?, trx_amount?, (exchratedate?, (exchratetype | exchrate))?,
+# expensedate?, memo?, form1099?, paidfor?, locationid?, departmentid?, customfields?,
+# projectid?, ..., billable?, exppmttype?, quantity?, rate?): the expense type is the
+# line's account label, memo its "paid to" DESCRIPTION, paidfor its DESCRIPTION2
+EXPENSE: Shape = _values(
+    "expensetype=ACCOUNTLABEL glaccountno=ACCOUNTNO amount currency trx_amount"
+    " exchratedate=EXCH_RATE_DATE exchratetype=EXCH_RATE_TYPE_ID exchrate=EXCHANGE_RATE"
+    " expensedate=ENTRY_DATE memo=DESCRIPTION form1099 paidfor=DESCRIPTION2 locationid"
+    " departmentid projectid taskid customerid vendorid employeeid itemid classid contractid"
+    " warehouseid billable exppmttype=PAYMENTTYPE quantity rate=UNITRATE",
+    answered=False,
+)
+
 #: a line element's shape by its tag (``lineitem`` unless named here)
-LINE_SHAPES: Mapping[str, Shape] = {"ccpayitem": CCPAYITEM, "updateccpayitem": CCPAYITEM}
+LINE_SHAPES: Mapping[str, Shape] = {
+    "ccpayitem": CCPAYITEM,
+    "updateccpayitem": CCPAYITEM,
+    "expense": EXPENSE,
+    "updateexpense": EXPENSE,
+    "expenseadjustment": EXPENSE,
+    "updateexpenseadjustment": EXPENSE,
+}
 
 # [U] create_bill/create_invoice require datecreated and make dateposted optional
 # (intacct_pr_functions.v2.1.dtd:66, :186): the document date is the posting date unless
@@ -440,6 +461,33 @@ SHAPES: Mapping[str, Shape] = {
         *_values("bankaccountid depositdate depositid"),
         *_values("receipts receiptkeys", answered=False),
         *_values("description supdocid"),
+    ),
+    # intacct_pr_functions.v2.1.dtd:295 create_expensereport (employeeid, datecreated,
+    # dateposted?, state?, batchkey?, expensereportno?, description?, memo?, externalid?,
+    # basecurr?, currency?, customfields?, expenses, supdocid?, inclusivetax?,
+    # taxsolutionid?); update_expensereport (:297) with updateexpenses
+    "create_expensereport": (
+        *_values("employeeid"),
+        *_DOCUMENT_DATES[:2],
+        *_values(
+            "state batchkey=PRBATCHKEY expensereportno=RECORDID description memo externalid"
+            " basecurr currency supdocid inclusivetax taxsolutionid"
+        ),
+        Node("expenses", "EEXPENSESITEMS", "lines"),
+        Node("updateexpenses", "EEXPENSESITEMS", "lines", answered=False),
+    ),
+    # :321 create_expenseadjustmentreport (employeeid, datecreated, dateposted?, batchkey?,
+    # adjustmentno?, docnumber?, description?, basecurr?, currency?, expenseadjustments,
+    # supdocid?, inclusivetax?, taxsolutionid?); update_… (:324) with updateexpenseadjustments
+    "create_expenseadjustmentreport": (
+        *_values("employeeid"),
+        *_DOCUMENT_DATES[:2],
+        *_values(
+            "batchkey=PRBATCHKEY adjustmentno=RECORDID docnumber description basecurr currency"
+            " supdocid inclusivetax taxsolutionid"
+        ),
+        Node("expenseadjustments", "EXPENSEADJUSTMENTSITEMS", "lines"),
+        Node("updateexpenseadjustments", "EXPENSEADJUSTMENTSITEMS", "lines", answered=False),
     ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,

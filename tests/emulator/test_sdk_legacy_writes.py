@@ -1,0 +1,68 @@
+"""Legacy (2.1) document functions written the way Sage's JS SDK writes them, which
+production accepts (tests/thirdparty drives the SDK itself; these hold the same facts
+without node)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .conftest import envelope
+from .test_sdk_writes import Post, _day, _first, _legacy_key, _lines, _read
+
+
+def _call(post: Post, body: str) -> etree._Element:
+    _, root = post(envelope(body))
+    assert root is not None
+    result = root.find("operation/result")
+    assert result is not None
+    return result
+
+
+def test_an_expense_report_and_its_expense_lines(post: Post) -> None:
+    employee, account = (
+        _first(post, "EMPLOYEE", "EMPLOYEEID"),
+        _first(post, "GLACCOUNT", "ACCOUNTNO"),
+    )
+    body = (
+        f"<create_expensereport><employeeid>{employee}</employeeid>"
+        f"{_day('datecreated', '2026-03-13')}<expensereportno>ER-1</expensereportno>"
+        "<description>trip</description><expenses><expense>"
+        f"<glaccountno>{account}</glaccountno><amount>31.50</amount>"
+        f"{_day('expensedate', '2026-03-12')}<memo>taxi</memo><paidfor>ride</paidfor>"
+        "</expense></expenses></create_expensereport>"
+    )
+    key = _legacy_key(_call(post, body))
+    row = _read(post, "EEXPENSES", key, "RECORDID,EMPLOYEEID,WHENPOSTED")
+    assert row == {"RECORDID": "ER-1", "EMPLOYEEID": employee, "WHENPOSTED": "03/13/2026"}
+    lines = _lines(
+        post, "EEXPENSESITEM", "RECORDKEY", key, "ENTRY_DATE,AMOUNT,DESCRIPTION,DESCRIPTION2"
+    )
+    assert lines == [
+        {
+            "ENTRY_DATE": "03/12/2026",
+            "AMOUNT": "31.50",
+            "DESCRIPTION": "taxi",
+            "DESCRIPTION2": "ride",
+        }
+    ]
+    deleted = _call(post, f'<delete_expensereport key="{key}"/>')
+    assert deleted.findtext("status") == "success", etree.tostring(deleted)
+
+
+def test_an_expense_adjustment_and_its_lines(post: Post) -> None:
+    employee, account = (
+        _first(post, "EMPLOYEE", "EMPLOYEEID"),
+        _first(post, "GLACCOUNT", "ACCOUNTNO"),
+    )
+    body = (
+        f"<create_expenseadjustmentreport><employeeid>{employee}</employeeid>"
+        f"{_day('datecreated', '2026-03-14')}<adjustmentno>EA-1</adjustmentno>"
+        "<expenseadjustments><expenseadjustment>"
+        f"<glaccountno>{account}</glaccountno><amount>-4</amount>"
+        f"{_day('expensedate', '2026-03-14')}<memo>refund</memo>"
+        "</expenseadjustment></expenseadjustments></create_expenseadjustmentreport>"
+    )
+    key = _legacy_key(_call(post, body))
+    assert _read(post, "EXPENSEADJUSTMENTS", key, "RECORDID") == {"RECORDID": "EA-1"}
+    lines = _lines(post, "EXPENSEADJUSTMENTSITEM", "RECORDKEY", key, "AMOUNT,DESCRIPTION")
+    assert lines == [{"AMOUNT": "-4", "DESCRIPTION": "refund"}]
