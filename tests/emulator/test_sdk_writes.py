@@ -9,7 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from lxml import etree
+
+from intacct.emulator.store import RESTRICTED_USER
 
 from .conftest import envelope
 
@@ -297,3 +300,28 @@ def test_the_display_contact_intacct_names_is_a_contact_of_its_own(post: Post) -
         "EMAIL1": "hi@birch.example",
         "MAILADDRESS.CITY": "Tulsa",
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "operation", "obj"),
+    [
+        ('<get_list object="bill" maxitems="1"/>', "READ", "apbill"),
+        ('<get object="vendor" key="V10001"/>', "READ", "vendor"),
+        ('<delete_vendor vendorid="V10001"/>', "DELETE", "vendor"),
+    ],
+)
+def test_2_1_functions_refused_in_the_permission_error_s_words(
+    post: Post, body: str, operation: str, obj: str
+) -> None:
+    """The restricted demo user has no AP permission: PL04000005 names the operation."""
+    restricted = {"user": RESTRICTED_USER[0], "password": RESTRICTED_USER[1]}
+    _, root = post(envelope(body, **restricted))
+    assert root is not None
+    result = root.find("operation/result")
+    assert result is not None
+    assert result.findtext("status") == "failure", etree.tostring(result)
+    assert result.findtext("errormessage/error/errorno") == "PL04000005"
+    text = result.findtext("errormessage/error/description2") or ""
+    assert text.startswith(
+        f"You do not have permission for API operation {operation} on objects of type {obj}"
+    ), text
