@@ -47,7 +47,7 @@ def test_a_vendor_without_its_display_contact_name_gets_name_and_id(post: Post) 
         "VENDOR",
     )
     row = _read(post, "VENDOR", made, "DISPLAYCONTACT.CONTACTNAME")
-    assert row["DISPLAYCONTACT.CONTACTNAME"] == "Acme Tools(SDKW-V1)"
+    assert row["DISPLAYCONTACT.CONTACTNAME"] == "Acme Tools(VSDKW-V1)"  # [NAME](V[VENDORID])
 
 
 def _project(post: Post) -> str:
@@ -289,13 +289,13 @@ def test_the_display_contact_intacct_names_is_a_contact_of_its_own(post: Post) -
         "DISPLAYCONTACT.CONTACTNAME,DISPLAYCONTACT.PRINTAS,DISPLAYCONTACT.COMPANYNAME,"
         "DISPLAYCONTACTKEY",
     )
-    assert shown["DISPLAYCONTACT.CONTACTNAME"] == "Birch Bakery(SDKW-C1)"
+    assert shown["DISPLAYCONTACT.CONTACTNAME"] == "Birch Bakery(CSDKW-C1)"  # (C[CUSTOMERID])
     assert shown["DISPLAYCONTACT.PRINTAS"] == shown["DISPLAYCONTACT.COMPANYNAME"] == "Birch Bakery"
     contact = _read(
         post, "CONTACT", shown["DISPLAYCONTACTKEY"], "CONTACTNAME,PRINTAS,EMAIL1,MAILADDRESS.CITY"
     )
     assert contact == {
-        "CONTACTNAME": "Birch Bakery(SDKW-C1)",
+        "CONTACTNAME": "Birch Bakery(CSDKW-C1)",
         "PRINTAS": "Birch Bakery",
         "EMAIL1": "hi@birch.example",
         "MAILADDRESS.CITY": "Tulsa",

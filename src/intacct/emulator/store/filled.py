@@ -18,6 +18,8 @@ __all__ = ["DISPLAY_CONTACT", "fill_created"]
 #: the contact a vendor or customer shows, a CONTACT record of its own in Intacct
 DISPLAY_CONTACT = "DISPLAYCONTACT"
 _CONTACT_NAME = f"{DISPLAY_CONTACT}.CONTACTNAME"
+#: the letter before the id in a display contact's name Intacct makes
+_CONTACT_TAGS = {"VENDOR": "V", "CUSTOMER": "C"}
 
 
 def fill_created(obj: ObjectDef, values: dict[str, Any]) -> None:
@@ -27,18 +29,35 @@ def fill_created(obj: ObjectDef, values: dict[str, Any]) -> None:
         name = values.get(obj.name_field or "NAME")
         ident = values.get(obj.id_field or "")
         if not _empty(name):
-            # Intacct names the display contact after the party, "Name(ID)" as the demo
-            # data and production vendors show it [O]
-            values[_CONTACT_NAME] = f"{name}({ident})" if not _empty(ident) else str(name)
+            # "If left blank, system will create the name as [NAME](V[VENDORID])" (and
+            # [NAME](C[CUSTOMERID])) [V]: the vendor and customer API pages on
+            # developer.intacct.com; Sage's VendorCreate/CustomerCreate say the same
+            tag = _CONTACT_TAGS.get(obj.name, "")
+            values[_CONTACT_NAME] = f"{name}({tag}{ident})" if not _empty(ident) else str(name)
     _party_names(obj, values)
+    _document_id(fields, values)
     _amounts(fields, values)
+
+
+def _document_id(fields: Any, values: dict[str, Any]) -> None:
+    """An order entry, purchasing or inventory document is known by its transaction
+    definition and number, "Sales Order-SO0042": create_sotransaction answers that key
+    and update_/delete_sotransaction name the document by it [O] (Sage's SDKs: the
+    update's transactionId, the delete's documentId). [U] a document given no number is
+    numbered by its definition's sequence, which is not published: it keeps no id here."""
+    if "DOCID" not in fields or "DOCPARID" not in fields or not _empty(values.get("DOCID")):
+        return
+    if not _empty(values.get("DOCNO")) and not _empty(values.get("DOCPARID")):
+        values["DOCID"] = f"{values['DOCPARID']}-{values['DOCNO']}"
 
 
 def _party_names(obj: ObjectDef, values: dict[str, Any]) -> None:
     """A left-out company name and print-as of the display contact are the party's name:
     "If a field is left blank, it will auto-populate with NAME" (company name, vendor
     import), and Print As "will default to the Vendor name" [O] (public Intacct how-tos;
-    the seed's contacts show the same)."""
+    the seed's contacts show the same). [U] The API pages list DISPLAYCONTACT.PRINTAS as
+    required on create, but Sage's SDKs always send it (the name when no print-as is
+    given), so whether a create without it is refused is not seen; it gets the name."""
     name = values.get(obj.name_field or "NAME")
     if _CONTACT_NAME not in obj.fields_by_name or _empty(name):
         return
