@@ -18,6 +18,15 @@ Guarantees the store and the tests rely on:
 * no batch holds more than :data:`MAX_BATCH_ROWS` rows, and memory stays bounded: only
   master data and the documents still waiting for payment are kept between batches.
 
+Habits of production data the rows copy on purpose:
+
+* **records without WHENMODIFIED**: some VENDOR, CUSTOMER, GLACCOUNT, APBILL and
+  ARINVOICE records (every 25th never edited one, see ``unmodified``) have WHENMODIFIED
+  empty and WHENCREATED set, as records imported or converted long ago have in real
+  companies (intacct-protocol.md "Empty WHENMODIFIED" [O]). These are the objects a
+  replication reads first; a reader that filters or orders on WHENMODIFIED alone misses
+  them, and the demo company should show it.
+
 Volume: ``DEMO`` holds about ``scale`` rows in all, ``DEMO-ME`` about ``scale / 10``
 (at least :data:`ME_FLOOR`). Journal lines and the GL detail view dominate, as in real
 companies: every posted bill, invoice, payment and deposit writes a journal entry.
@@ -34,7 +43,7 @@ The modules, one job each:
 * ``journal``: balanced journal entries and the GL detail view;
 * ``sides``, ``subledger``, ``payables``, ``receivables``, ``credits``: accounts payable
   and receivable as one implementation, told apart by data and a few policies;
-* ``audit``: the AUDITHISTORY trail;
+* ``audit``: the AUDITHISTORY trail; ``unmodified``: records without WHENMODIFIED;
 * ``generic``: rows for every other catalog object, built from its definition and
   ``seed`` hints after the hand-written data (the objects it fills are learnt from the
   stream, so a hand-written module for one simply takes over).

@@ -27,7 +27,7 @@ from intacct.emulator.seed.payables import Payables
 from intacct.emulator.seed.projects import projects, timesheet
 from intacct.emulator.seed.receivables import Receivables
 from intacct.emulator.seed.sides import PAYABLES, RECEIVABLES
-from intacct.emulator.seed.unmodified import unmodified
+from intacct.emulator.seed.unmodified import Unmodified
 
 __all__ = ["COMPANIES", "ENTITIES", "ME_FLOOR", "generate"]
 
@@ -52,11 +52,13 @@ def generate(scale: int = 10_000, seed: int = 0) -> Iterator[Batch]:
         rng = random.Random(master.getrandbits(64))
         maker = _Company(company, volume, entities, rng)
         seen = Seen(catalog)
+        unmodified = Unmodified()
         for batch in maker.rows():
             seen.see(batch)
             yield unmodified(batch)
         # every other catalog object, after (and pointing at) what exists
-        yield from fill(maker.ctx, seen, volume)
+        for batch in fill(maker.ctx, seen, volume):
+            yield unmodified(batch)
 
 
 def _entity(plan: EntityPlan, key: int, sizes: Sizes, multi: bool) -> Entity:

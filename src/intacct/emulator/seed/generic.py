@@ -248,7 +248,12 @@ def _row(ctx: Context, obj: ObjectDef, seen: Seen, owner: Entity | None) -> Row:
     if "WHENCREATED" in obj.fields_by_name:
         created = int(ctx.rnd() * SPAN)
         by = 1 + int(ctx.rnd() * len(USERS))
-        row |= ctx.audit(created, ctx.modified_after(created, 0.2), by)
+        stamps = ctx.audit(created, ctx.modified_after(created, 0.2), by)
+        for name, value in stamps.items():
+            f = obj.fields_by_name.get(name)
+            if f is not None:
+                # an order-entry document's WHENCREATED is its date
+                row[name] = value.date() if f.type == "date" else value
     return row
 
 
