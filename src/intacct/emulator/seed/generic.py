@@ -250,10 +250,10 @@ def _row(ctx: Context, obj: ObjectDef, seen: Seen, owner: Entity | None) -> Row:
         by = 1 + int(ctx.rnd() * len(USERS))
         stamps = ctx.audit(created, ctx.modified_after(created, 0.2), by)
         for name, value in stamps.items():
-            f = obj.fields_by_name.get(name)
-            if f is not None:
+            stamped = obj.fields_by_name.get(name)
+            if stamped is not None:
                 # an order-entry document's WHENCREATED is its date
-                row[name] = value.date() if f.type == "date" else value
+                row[name] = value.date() if stamped.type == "date" else value
     return row
 
 
