@@ -66,3 +66,40 @@ def test_an_expense_adjustment_and_its_lines(post: Post) -> None:
     assert _read(post, "EXPENSEADJUSTMENTS", key, "RECORDID") == {"RECORDID": "EA-1"}
     lines = _lines(post, "EXPENSEADJUSTMENTSITEM", "RECORDKEY", key, "AMOUNT,DESCRIPTION")
     assert lines == [{"AMOUNT": "-4", "DESCRIPTION": "refund"}]
+
+
+def test_an_order_entry_transaction_is_known_by_definition_and_number(post: Post) -> None:
+    definition, customer = (
+        _first(post, "SODOCUMENTPARAMS", "DOCID"),
+        _first(post, "CUSTOMER", "CUSTOMERID"),
+    )
+    item = _first(post, "ITEM", "ITEMID")
+    body = (
+        f"<create_sotransaction><transactiontype>{definition}</transactiontype>"
+        f"{_day('datecreated', '2026-03-16')}<customerid>{customer}</customerid>"
+        "<documentno>SO-9</documentno><referenceno>PO-77</referenceno>"
+        "<shipto><contactname>Dock</contactname></shipto><sotransitems><sotransitem>"
+        f"<itemid>{item}</itemid><quantity>3</quantity><price>9.5</price><memo>three</memo>"
+        "</sotransitem></sotransitems></create_sotransaction>"
+    )
+    key = _legacy_key(_call(post, body))
+    assert key == f"{definition}-SO-9"
+    query = (
+        "<readByQuery><object>SODOCUMENT</object><fields>RECORDNO,PONUMBER,"
+        f"SHIPTO.CONTACTNAME</fields><query>DOCID = '{key}'</query></readByQuery>"
+    )
+    _, root = post(envelope(query))
+    assert root is not None
+    record = root.find("operation/result/data/sodocument")
+    assert record is not None, etree.tostring(root)
+    row = {child.tag: child.text or "" for child in record}
+    assert row["PONUMBER"] == "PO-77"
+    assert row["SHIPTO.CONTACTNAME"] == "Dock"
+    lines = _lines(post, "SODOCUMENTENTRY", "DOCHDRNO", row["RECORDNO"], "ITEMID,QUANTITY,MEMO")
+    assert lines == [{"ITEMID": item, "QUANTITY": "3", "MEMO": "three"}]
+    updated = _call(
+        post, f'<update_sotransaction key="{key}"><message>later</message></update_sotransaction>'
+    )
+    assert updated.findtext("status") == "success", etree.tostring(updated)
+    deleted = _call(post, f'<delete_sotransaction key="{key}"/>')
+    assert deleted.findtext("status") == "success", etree.tostring(deleted)

@@ -543,6 +543,37 @@ def cases(refs: dict[str, str]) -> list[Case]:
             "RECORDNO = {made.key}",
             {"RECORDID": "JSO-EA1", "DESCRIPTION": "JS expense adjustment"},
         ),
+        Case(
+            "SODOCUMENT",
+            "OrderEntry.OrderEntryTransaction",
+            {
+                "transactionDefinition": refs["SODOCPARID"],
+                "transactionDate": _date("2026-03-16"),
+                "customerId": customer,
+                "documentNumber": "JSO-SO1",
+                "referenceNumber": "PO-77",
+                "message": "JS order",
+                "lines": [
+                    _line(
+                        "OrderEntry.OrderEntryTransactionLineCreate",
+                        itemId=refs["ITEMID"],
+                        quantity=3,
+                        price=9.5,
+                        memo="three",
+                    )
+                ],
+            },
+            {"transactionId": "{made.key}", "message": "JS order 2"},
+            {"documentId": "{made.key}"},
+            "DOCID = '{made.key}'",
+            {
+                "DOCNO": "JSO-SO1",
+                "PONUMBER": "PO-77",
+                "MESSAGE": "JS order",
+                "CUSTVENDID": customer,
+            },
+            {"MESSAGE": "JS order 2"},
+        ),
     ]
 
 
@@ -558,7 +589,6 @@ SDK_ONLY = {
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
     "InventoryControl.InventoryTransaction": "INVDOCUMENT",
-    "OrderEntry.OrderEntryTransaction": "SODOCUMENT",
     "Purchasing.PurchasingTransaction": "PODOCUMENT",
 }
 
@@ -574,6 +604,8 @@ REFS = (
     "BANKACCOUNTID",
     "CARDID",
     "RECEIPTKEY",
+    "ITEMID",
+    "SODOCPARID",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -603,6 +635,8 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "BANKACCOUNTID": _first(truth, "CHECKINGACCOUNT", "BANKACCOUNTID"),
         "CARDID": _first(truth, "CREDITCARD", "CARDID"),
         "RECEIPTKEY": _first(truth, "OTHERRECEIPTS", "RECORDNO"),
+        "ITEMID": _first(truth, "ITEM", "ITEMID"),
+        "SODOCPARID": _first(truth, "SODOCUMENTPARAMS", "DOCID"),
     }
 
 

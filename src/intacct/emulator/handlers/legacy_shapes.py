@@ -193,8 +193,28 @@ EXPENSE: Shape = _values(
     answered=False,
 )
 
+# intacct_request_objects.v2.1.dtd:45 sotransitem (bundlenumber?, itemid, itemaliasid?,
+# itemdesc?, taxable?, warehouseid?, quantity, unit?, ..., discountpercent?, price?, ...,
+# locationid?, departmentid?, memo?, itemdetails?, customfields?, revrectemplate?, ...,
+# taskno?, billingtemplate?, ...), :43 potransitem, :31 ictransitem alike: the elements
+# are the line's catalog fields by their upper-case names, but for these
+TRANSITEM: Shape = _values(
+    "taskno=TASKID itemdetails fulfillmentstatus itemaliasid sourcelinekey", answered=False
+)
+# INVDOCUMENTENTRY names its location and department LOCATION, DEPARTMENT
+ICTRANSITEM: Shape = (
+    *TRANSITEM,
+    *_values("locationid=LOCATION departmentid=DEPARTMENT", answered=False),
+)
+
 #: a line element's shape by its tag (``lineitem`` unless named here)
 LINE_SHAPES: Mapping[str, Shape] = {
+    "sotransitem": TRANSITEM,
+    "updatesotransitem": TRANSITEM,
+    "potransitem": TRANSITEM,
+    "updatepotransitem": TRANSITEM,
+    "ictransitem": ICTRANSITEM,
+    "updateictransitem": ICTRANSITEM,
     "ccpayitem": CCPAYITEM,
     "updateccpayitem": CCPAYITEM,
     "expense": EXPENSE,
@@ -213,6 +233,23 @@ _DOCUMENT_DATES = (
 _DOCUMENT_TOTALS = (
     "totalamount=TOTALENTERED totalpaid totaldue onhold description"
     " trx_totalamount=TRX_TOTALENTERED trx_totalpaid trx_totaldue basecurr currency"
+)
+
+# the order entry / purchasing / inventory transactions' shared elements
+# (intacct_icoe_functions.v2.1.dtd:17-67); referenceno is the document's PONUMBER. [U] The
+# transaction date (datecreated) is taken and not kept: Intacct keeps it as the document's
+# WHENCREATED, which the emulator's store reserves for the time of the create
+_TRANSACTION_HEAD = (
+    Node("transactiontype", "DOCPARID"),
+    *_values("datecreated dateposted createdfrom"),
+)
+_TRANSACTION_TERMS = _values(
+    "referenceno=PONUMBER termname=TERM.NAME datedue=WHENDUE message shippingmethod=SHIPVIA"
+)
+_TRANSACTION_TAIL = _values(
+    "supdocid externalid basecurr currency exchratedate exchratetype=EXCHRATETYPES.NAME exchrate"
+    " state projectid=PROJECT changelognumber needbydate cancelafterdate donotshipbeforedate"
+    " donotshipafterdate customerponumber taxsolutionid subtotals updatesubtotals"
 )
 
 _ADJUSTMENT_TOTALS = _values(
@@ -488,6 +525,24 @@ SHAPES: Mapping[str, Shape] = {
         ),
         Node("expenseadjustments", "EXPENSEADJUSTMENTSITEMS", "lines"),
         Node("updateexpenseadjustments", "EXPENSEADJUSTMENTSITEMS", "lines", answered=False),
+    ),
+    # intacct_icoe_functions.v2.1.dtd:23 create_sotransaction (transactiontype,
+    # datecreated, dateposted?, createdfrom?, customerid, documentno?, origdocdate?,
+    # referenceno?, termname?, datedue?, message?, shippingmethod?, shipto?, billto?,
+    # supdocid?, externalid?, (basecurr?, currency, ...)?, vsoepricelist?, customfields?,
+    # state?, projectid?, ..., sotransitems, subtotals?); update_sotransaction (:57) the
+    # same optional, updatesotransitems; [U] subtotals are taken and not kept
+    "create_sotransaction": (
+        *_TRANSACTION_HEAD,
+        Node("customerid", "CUSTVENDID"),
+        *_values("documentno=DOCNO origdocdate"),
+        *_TRANSACTION_TERMS,
+        _contact("shipto", "SHIPTO"),
+        _contact("billto", "BILLTO"),
+        *_TRANSACTION_TAIL,
+        *_values("vsoepricelist servicedeliverydate trackingnumber shippeddate shipbydate"),
+        Node("sotransitems", "SODOCUMENTENTRIES", "lines"),
+        Node("updatesotransitems", "SODOCUMENTENTRIES", "lines", answered=False),
     ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
