@@ -46,7 +46,16 @@ def test_a_vendor_without_its_display_contact_name_gets_name_and_id(post: Post) 
         _create(post, "<VENDOR><VENDORID>SDKW-V1</VENDORID><NAME>Acme Tools</NAME></VENDOR>"),
         "VENDOR",
     )
-    row = _read(post, "VENDOR", made, "DISPLAYCONTACT.CONTACTNAME")
+    row = _read(
+        post,
+        "VENDOR",
+        made,
+        "DISPLAYCONTACT.CONTACTNAME,CONTACTINFO.CONTACTNAME,PAYTO.CONTACTNAME,RETURNTO.CONTACTNAME",
+    )
+    # "If blank system will use DISPLAYCONTACT" for the primary, pay-to and return-to
+    assert {row[f"{r}.CONTACTNAME"] for r in ("CONTACTINFO", "PAYTO", "RETURNTO")} == {
+        "Acme Tools(VSDKW-V1)"
+    }
     assert row["DISPLAYCONTACT.CONTACTNAME"] == "Acme Tools(VSDKW-V1)"  # [NAME](V[VENDORID])
 
 

@@ -34,6 +34,7 @@ def fill_created(obj: ObjectDef, values: dict[str, Any]) -> None:
             # developer.intacct.com; Sage's VendorCreate/CustomerCreate say the same
             tag = _CONTACT_TAGS.get(obj.name, "")
             values[_CONTACT_NAME] = f"{name}({tag}{ident})" if not _empty(ident) else str(name)
+    _contact_roles(fields, values)
     _party_names(obj, values)
     _document_id(fields, values)
     _amounts(fields, values)
@@ -49,6 +50,19 @@ def _document_id(fields: Any, values: dict[str, Any]) -> None:
         return
     if not _empty(values.get("DOCNO")) and not _empty(values.get("DOCPARID")):
         values["DOCID"] = f"{values['DOCPARID']}-{values['DOCNO']}"
+
+
+def _contact_roles(fields: Any, values: dict[str, Any]) -> None:
+    """A vendor's primary, pay-to and return-to contacts (a customer's primary, bill-to
+    and ship-to): "If blank system will use DISPLAYCONTACT" [V] (the vendor and customer
+    API pages); [U] that reads show the display contact's name there, as the seed has it."""
+    shown = values.get(_CONTACT_NAME)
+    if _empty(shown):
+        return
+    for role in ("CONTACTINFO", "PAYTO", "RETURNTO", "BILLTO", "SHIPTO"):
+        field = f"{role}.CONTACTNAME"
+        if field in fields and _empty(values.get(field)):
+            values[field] = shown
 
 
 def _party_names(obj: ObjectDef, values: dict[str, Any]) -> None:
