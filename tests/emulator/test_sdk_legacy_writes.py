@@ -103,3 +103,36 @@ def test_an_order_entry_transaction_is_known_by_definition_and_number(post: Post
     assert updated.findtext("status") == "success", etree.tostring(updated)
     deleted = _call(post, f'<delete_sotransaction key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
+
+
+def test_a_purchasing_transaction_with_its_pay_to_and_return_to(post: Post) -> None:
+    definition, vendor = (
+        _first(post, "PODOCUMENTPARAMS", "DOCID"),
+        _first(post, "VENDOR", "VENDORID"),
+    )
+    item, contact = _first(post, "ITEM", "ITEMID"), _first(post, "CONTACT", "CONTACTNAME")
+    body = (
+        f"<create_potransaction><transactiontype>{definition}</transactiontype>"
+        f"{_day('datecreated', '2026-03-17')}<vendorid>{vendor}</vendorid>"
+        "<documentno>PO-9</documentno><vendordocno>INV-88</vendordocno>"
+        f"<returnto><contactname>{contact}</contactname></returnto>"
+        f"<payto><contactname>{contact}</contactname></payto><potransitems><potransitem>"
+        f"<itemid>{item}</itemid><quantity>2</quantity><memo>two</memo>"
+        "</potransitem></potransitems></create_potransaction>"
+    )
+    key = _legacy_key(_call(post, body))
+    assert key == f"{definition}-PO-9"
+    query = (
+        "<readByQuery><object>PODOCUMENT</object><fields>RECORDNO,VENDORDOCNO,"
+        f"PAYTO.CONTACTNAME</fields><query>DOCID = '{key}'</query></readByQuery>"
+    )
+    _, root = post(envelope(query))
+    assert root is not None
+    record = root.find("operation/result/data/podocument")
+    assert record is not None, etree.tostring(root)
+    row = {child.tag: child.text or "" for child in record}
+    assert (row["VENDORDOCNO"], row["PAYTO.CONTACTNAME"]) == ("INV-88", contact)
+    lines = _lines(post, "PODOCUMENTENTRY", "DOCHDRNO", row["RECORDNO"], "ITEMID,MEMO")
+    assert lines == [{"ITEMID": item, "MEMO": "two"}]
+    deleted = _call(post, f'<delete_potransaction key="{key}"/>')
+    assert deleted.findtext("status") == "success", etree.tostring(deleted)

@@ -574,6 +574,40 @@ def cases(refs: dict[str, str]) -> list[Case]:
             },
             {"MESSAGE": "JS order 2"},
         ),
+        Case(
+            "PODOCUMENT",
+            "Purchasing.PurchasingTransaction",
+            {
+                "transactionDefinition": refs["PODOCPARID"],
+                "transactionDate": _date("2026-03-17"),
+                "vendorId": vendor,
+                "documentNumber": "JSO-PO1",
+                "vendorDocNumber": "INV-88",
+                "returnToContactName": refs["CONTACTNAME"],
+                "payToContactName": refs["CONTACTNAME"],
+                "message": "JS purchase",
+                "lines": [
+                    _line(
+                        "Purchasing.PurchasingTransactionLineCreate",
+                        itemId=refs["ITEMID"],
+                        quantity=2,
+                        price=12,
+                        memo="two",
+                    )
+                ],
+            },
+            {"documentNumber": "{made.key}", "message": "JS purchase 2"},
+            {"documentId": "{made.key}"},
+            "DOCID = '{made.key}'",
+            {
+                "DOCNO": "JSO-PO1",
+                "VENDORDOCNO": "INV-88",
+                "MESSAGE": "JS purchase",
+                "CUSTVENDID": vendor,
+                "PAYTO.CONTACTNAME": refs["CONTACTNAME"],
+            },
+            {"MESSAGE": "JS purchase 2"},
+        ),
     ]
 
 
@@ -589,7 +623,6 @@ SDK_ONLY = {
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
     "InventoryControl.InventoryTransaction": "INVDOCUMENT",
-    "Purchasing.PurchasingTransaction": "PODOCUMENT",
 }
 
 CATALOG = load_catalog()
@@ -606,6 +639,8 @@ REFS = (
     "RECEIPTKEY",
     "ITEMID",
     "SODOCPARID",
+    "PODOCPARID",
+    "CONTACTNAME",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -637,6 +672,8 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "RECEIPTKEY": _first(truth, "OTHERRECEIPTS", "RECORDNO"),
         "ITEMID": _first(truth, "ITEM", "ITEMID"),
         "SODOCPARID": _first(truth, "SODOCUMENTPARAMS", "DOCID"),
+        "PODOCPARID": _first(truth, "PODOCUMENTPARAMS", "DOCID"),
+        "CONTACTNAME": _first(truth, "CONTACT", "CONTACTNAME"),
     }
 
 

@@ -544,6 +544,23 @@ SHAPES: Mapping[str, Shape] = {
         Node("sotransitems", "SODOCUMENTENTRIES", "lines"),
         Node("updatesotransitems", "SODOCUMENTENTRIES", "lines", answered=False),
     ),
+    # intacct_icoe_functions.v2.1.dtd:18 create_potransaction (transactiontype,
+    # datecreated, dateposted?, createdfrom?, vendorid, documentno?, referenceno?,
+    # vendordocno?, termname?, datedue?, message?, shippingmethod?, returnto, payto,
+    # deliverto?, supdocid?, externalid?, ..., potransitems, subtotals?); update (:67)
+    "create_potransaction": (
+        *_TRANSACTION_HEAD,
+        Node("vendorid", "CUSTVENDID"),
+        *_values("documentno=DOCNO vendordocno"),
+        *_TRANSACTION_TERMS,
+        _contact("returnto", "RETURNTO"),
+        _contact("payto", "PAYTO"),
+        _contact("deliverto", "DELIVERTO"),
+        *_TRANSACTION_TAIL,
+        *_values("promiseddate contractstartdate contractenddate"),
+        Node("potransitems", "PODOCUMENTENTRIES", "lines"),
+        Node("updatepotransitems", "PODOCUMENTENTRIES", "lines", answered=False),
+    ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
 }
