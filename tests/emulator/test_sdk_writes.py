@@ -309,6 +309,16 @@ def test_the_display_contact_intacct_names_is_a_contact_of_its_own(post: Post) -
         "EMAIL1": "hi@birch.example",
         "MAILADDRESS.CITY": "Tulsa",
     }
+    # "if you update an address in a vendor record, the address will update everywhere"
+    _, root = post(
+        envelope(
+            f"<update><CUSTOMER><RECORDNO>{made}</RECORDNO><DISPLAYCONTACT><MAILADDRESS>"
+            "<CITY>Omaha</CITY></MAILADDRESS></DISPLAYCONTACT></CUSTOMER></update>"
+        )
+    )
+    assert root is not None and root.findtext("operation/result/status") == "success"
+    moved = _read(post, "CONTACT", shown["DISPLAYCONTACTKEY"], "MAILADDRESS.CITY")
+    assert moved == {"MAILADDRESS.CITY": "Omaha"}
 
 
 @pytest.mark.parametrize(

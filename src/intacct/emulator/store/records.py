@@ -62,6 +62,16 @@ def order_key(obj: ObjectDef) -> str:
     return f"(((({mixed} | {shifted}) - ({mixed} & {shifted})) * {_MIX[1]}) % {_MOD})"
 
 
+def _contact_values(contact: ObjectDef, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A party's ``DISPLAYCONTACT.*`` values as the CONTACT record's own fields."""
+    prefix = f"{DISPLAY_CONTACT}."
+    return {
+        n[len(prefix) :]: v
+        for n, v in values.items()
+        if n.startswith(prefix) and contact.field(n[len(prefix) :])
+    }
+
+
 def record_url(obj: ObjectDef, recordno: int) -> str:
     """A stable link like the gateway's RECORD_URL (its exact format is opaque)."""
     return f"https://www.intacct.com/ia/acct/ur.phtml?.r={obj.name.lower()}.{recordno}"
@@ -418,6 +428,7 @@ class Records:
             )
             merged = {**current[0], **values}
             self.audit(scope, obj, merged, "update")
+            self._update_display_contact(scope, current[0], values)
         return merged
 
     def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
@@ -454,14 +465,25 @@ class Records:
         everyone = Scope(scope.company, "", scope.user, showprivate=True)
         found = self.find(contact, everyone, "CONTACTNAME", [name])
         if not found:
-            prefix = f"{DISPLAY_CONTACT}."
-            fields = {
-                n[len(prefix) :]: v
-                for n, v in values.items()
-                if n.startswith(prefix) and contact.field(n[len(prefix) :])
-            }
-            found = [self.insert(contact, scope, fields)]
+            found = [self.insert(contact, scope, _contact_values(contact, values))]
         values[key] = found[0]["RECORDNO"]
+
+    def _update_display_contact(
+        self, scope: Scope, current: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> None:
+        """An update of a party's DISPLAYCONTACT.* changes its CONTACT record too: "if you
+        update an address in a vendor record, the address will update everywhere" [V]
+        (Intacct's contacts help page). The contact's name is its id and stays ("it
+        cannot be edited after it's created")."""
+        contact = self.catalog.get("CONTACT")
+        recordno = current.get(f"{DISPLAY_CONTACT}KEY")
+        if contact is None or recordno in (None, ""):
+            return
+        changed = _contact_values(contact, values)
+        changed.pop("CONTACTNAME", None)
+        everyone = Scope(scope.company, "", scope.user, showprivate=True)
+        if changed and self.find(contact, everyone, "RECORDNO", [recordno]):
+            self.update(contact, everyone, int(recordno), changed)
 
     def _autonumber(
         self, obj: ObjectDef, scope: Scope, values: dict[str, Any], recordno: int
