@@ -135,6 +135,8 @@ def cases(refs: dict[str, str]) -> list[Case]:
             "VENDORID = 'JSO-V'",
             {
                 "NAME": "JS vendor",
+                # VendorCreate: "CONTACTNAME is auto created as '[VendorName](V[VendorID])'"
+                "DISPLAYCONTACT.CONTACTNAME": "JS vendor(VJSO-V)",
                 "DISPLAYCONTACT.EMAIL1": "ap@jso.example",
                 "DISPLAYCONTACT.MAILADDRESS.CITY": "Reno",
             },
@@ -147,7 +149,11 @@ def cases(refs: dict[str, str]) -> list[Case]:
             {"customerId": "JSO-C", "customerName": "JS customer 2"},
             {"customerId": "JSO-C"},
             "CUSTOMERID = 'JSO-C'",
-            {"NAME": "JS customer", "DISPLAYCONTACT.PHONE1": "555-0101"},
+            {
+                "NAME": "JS customer",
+                "DISPLAYCONTACT.CONTACTNAME": "JS customer(CJSO-C)",
+                "DISPLAYCONTACT.PHONE1": "555-0101",
+            },
             {"NAME": "JS customer 2"},
         ),
         Case(
@@ -608,6 +614,29 @@ def cases(refs: dict[str, str]) -> list[Case]:
             },
             {"MESSAGE": "JS purchase 2"},
         ),
+        Case(
+            "INVDOCUMENT",
+            "InventoryControl.InventoryTransaction",
+            {
+                "transactionDefinition": refs["INVDOCPARID"],
+                "transactionDate": _date("2026-03-18"),
+                "documentNumber": "JSO-IC1",
+                "message": "JS stock",
+                "lines": [
+                    _line(
+                        "InventoryControl.InventoryTransactionLineCreate",
+                        itemId=refs["ITEMID"],
+                        warehouseId=refs["WAREHOUSEID"],
+                        quantity=5,
+                        cost=2.5,
+                    )
+                ],
+            },
+            None,  # InventoryTransactionCreate/Delete, no update class
+            {"documentId": "{made.key}"},
+            "DOCID = '{made.key}'",
+            {"DOCNO": "JSO-IC1", "MESSAGE": "JS stock", "DOCPARID": refs["INVDOCPARID"]},
+        ),
     ]
 
 
@@ -622,7 +651,6 @@ SDK_ONLY = {
     "ContractsRevMgmt.ContractLine": "CONTRACTDETAIL",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
-    "InventoryControl.InventoryTransaction": "INVDOCUMENT",
 }
 
 CATALOG = load_catalog()
@@ -641,6 +669,8 @@ REFS = (
     "SODOCPARID",
     "PODOCPARID",
     "CONTACTNAME",
+    "INVDOCPARID",
+    "WAREHOUSEID",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -674,6 +704,8 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "SODOCPARID": _first(truth, "SODOCUMENTPARAMS", "DOCID"),
         "PODOCPARID": _first(truth, "PODOCUMENTPARAMS", "DOCID"),
         "CONTACTNAME": _first(truth, "CONTACT", "CONTACTNAME"),
+        "INVDOCPARID": _first(truth, "INVDOCUMENTPARAMS", "DOCID"),
+        "WAREHOUSEID": _first(truth, "WAREHOUSE", "WAREHOUSEID"),
     }
 
 
