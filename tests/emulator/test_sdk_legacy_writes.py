@@ -136,3 +136,29 @@ def test_a_purchasing_transaction_with_its_pay_to_and_return_to(post: Post) -> N
     assert lines == [{"ITEMID": item, "MEMO": "two"}]
     deleted = _call(post, f'<delete_potransaction key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
+
+
+def test_an_inventory_transaction_keeps_its_document_number(post: Post) -> None:
+    definition, item = _first(post, "INVDOCUMENTPARAMS", "DOCID"), _first(post, "ITEM", "ITEMID")
+    warehouse = _first(post, "WAREHOUSE", "WAREHOUSEID")
+    body = (
+        f"<create_ictransaction><transactiontype>{definition}</transactiontype>"
+        f"{_day('datecreated', '2026-03-18')}<documentno>IC-9</documentno>"
+        "<ictransitems><ictransitem>"
+        f"<itemid>{item}</itemid><warehouseid>{warehouse}</warehouseid><quantity>5</quantity>"
+        "<locationid></locationid></ictransitem></ictransitems></create_ictransaction>"
+    )
+    key = _legacy_key(_call(post, body))
+    assert key == f"{definition}-IC-9"
+    query = (
+        "<readByQuery><object>INVDOCUMENT</object><fields>RECORDNO,DOCNO</fields>"
+        f"<query>DOCID = '{key}'</query></readByQuery>"
+    )
+    _, root = post(envelope(query))
+    assert root is not None
+    assert root.findtext("operation/result/data/invdocument/DOCNO") == "IC-9"
+    recordno = root.findtext("operation/result/data/invdocument/RECORDNO") or ""
+    lines = _lines(post, "INVDOCUMENTENTRY", "DOCHDRNO", recordno, "ITEMID,WAREHOUSEID,QUANTITY")
+    assert lines == [{"ITEMID": item, "WAREHOUSEID": warehouse, "QUANTITY": "5"}]
+    deleted = _call(post, f'<delete_ictransaction key="{key}"/>')
+    assert deleted.findtext("status") == "success", etree.tostring(deleted)

@@ -561,6 +561,16 @@ SHAPES: Mapping[str, Shape] = {
         Node("potransitems", "PODOCUMENTENTRIES", "lines"),
         Node("updatepotransitems", "PODOCUMENTENTRIES", "lines", answered=False),
     ),
+    # intacct_icoe_functions.v2.1.dtd:17 create_ictransaction (transactiontype,
+    # datecreated, createdfrom?, documentno?, referenceno?, message?, externalid?,
+    # basecurr?, customfields?, state?, ictransitems, subtotals?); update (:51)
+    "create_ictransaction": (
+        *_TRANSACTION_HEAD,
+        *_values("documentno=DOCNO referenceno=PONUMBER message externalid basecurr state"),
+        *_values("subtotals updatesubtotals"),
+        Node("ictransitems", "ENTRIES", "lines"),
+        Node("updateictransitems", "ENTRIES", "lines", answered=False),
+    ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
 }
