@@ -83,3 +83,46 @@ def test_records_without_whenmodified_were_never_edited(query: Query) -> None:
     ids = {r["VENDORID"] for r in empty}
     assert ids and ids <= created
     assert not ids & modified
+
+
+# --------------------------------------------------------------------- AUDITHISTORY
+
+
+def _trail(query: Query, objecttype: str) -> list[Record]:
+    return query(
+        "AUDITHISTORY",
+        ["OBJECTKEY", "ACCESSMODE", "ACCESSTIME"],
+        f"<equalto><field>OBJECTTYPE</field><value>{objecttype}</value></equalto>",
+    )
+
+
+@pytest.mark.parametrize(("obj", "id_field"), [("VENDOR", "VENDORID"), ("CUSTOMER", "CUSTOMERID")])
+def test_audit_keys_are_business_ids_with_deletes(query: Query, obj: str, id_field: str) -> None:
+    """OBJECTKEY of a party is its id, never a bare RECORDNO; some name deleted parties."""
+    existing = {r[id_field] for r in query(obj, [id_field])}
+    trail = _trail(query, obj.lower())
+    deleted = {r["OBJECTKEY"] for r in trail if r["ACCESSMODE"] == "Delete"}
+    assert deleted and not deleted & existing
+    for row in trail:
+        assert row["OBJECTKEY"] in existing | deleted, row
+        assert not row["OBJECTKEY"].isdigit(), row
+    # a deleted record was created first, and its delete comes later
+    for key in deleted:
+        times = {r["ACCESSMODE"]: r["ACCESSTIME"] for r in trail if r["OBJECTKEY"] == key}
+        assert set(times) == {"Create", "Delete"}, key
+    assert {r["ACCESSMODE"] for r in trail} >= {"Create", "Modify", "Access", "Delete"}
+
+
+@pytest.mark.parametrize("obj", ["APBILL", "ARINVOICE"])
+def test_documents_are_keyed_by_recordno_and_some_were_deleted(query: Query, obj: str) -> None:
+    existing = {r["RECORDNO"] for r in query(obj, ["RECORDNO"])}
+    trail = _trail(query, obj.lower())
+    deleted = {r["OBJECTKEY"] for r in trail if r["ACCESSMODE"] == "Delete"}
+    assert deleted and not deleted & existing
+    assert {r["OBJECTKEY"] for r in trail} == existing | deleted
+
+
+def test_invoices_have_activity_rows(query: Query) -> None:
+    modes = [r["ACCESSMODE"] for r in _trail(query, "arinvoice")]
+    assert 0 < modes.count("Activity") < modes.count("Create")
+    assert "Activity" not in {r["ACCESSMODE"] for r in _trail(query, "apbill")}

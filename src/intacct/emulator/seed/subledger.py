@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import ClassVar
 
-from intacct.emulator.seed.audit import history
+from intacct.emulator.seed.audit import document_history, history
 from intacct.emulator.seed.cash import deposit
 from intacct.emulator.seed.clock import dt, week_of
 from intacct.emulator.seed.common import ONE, ZERO, Batch, Row, money, pick
@@ -116,7 +116,8 @@ class Subledger(ABC):
         )
         for row, _ in lines:
             ctx.emit(ent, side.line, row)
-        history(ctx, side.document, rec, f"{side.label} {party.name}", created, by)
+        desc = f"{side.label} {party.name}"
+        document_history(ctx, side.document, rec, desc, created, by, sent=not side.payables)
         if posted:
             self.post_document(ent, rec, party, lines, created, by)
         if paid:
