@@ -344,3 +344,23 @@ def test_2_1_functions_refused_in_the_permission_error_s_words(
     assert text.startswith(
         f"You do not have permission for API operation {operation} on objects of type {obj}"
     ), text
+
+
+def test_a_contract_line_names_its_contract_by_id(post: Post) -> None:
+    contract, item = _first(post, "CONTRACT", "CONTRACTID"), _first(post, "ITEM", "ITEMID")
+    _, root = post(
+        envelope(
+            "<readByQuery><object>CONTRACT</object><fields>RECORDNO</fields>"
+            f"<query>CONTRACTID = '{contract}'</query></readByQuery>"
+        )
+    )
+    assert root is not None
+    owner = root.findtext("operation/result/data/contract/RECORDNO")
+    line = (
+        f"<CONTRACTDETAIL><CONTRACTID>{contract}</CONTRACTID><ITEMID>{item}</ITEMID>"
+        "<BILLINGMETHOD>Fixed price</BILLINGMETHOD></CONTRACTDETAIL>"
+    )
+    made = _made(_create(post, line), "CONTRACTDETAIL")
+    assert _read(post, "CONTRACTDETAIL", made, "CONTRACTKEY") == {"CONTRACTKEY": owner}
+    nowhere = line.replace(f">{contract}<", ">NO-SUCH-CONTRACT<")
+    assert _create(post, nowhere).findtext("status") == "failure"

@@ -637,6 +637,25 @@ def cases(refs: dict[str, str]) -> list[Case]:
             "DOCID = '{made.key}'",
             {"DOCNO": "JSO-IC1", "MESSAGE": "JS stock", "DOCPARID": refs["INVDOCPARID"]},
         ),
+        Case(
+            "CONTRACTDETAIL",
+            "ContractsRevMgmt.ContractLine",
+            {
+                "contractId": refs["CONTRACTID"],
+                "itemId": refs["ITEMID"],
+                "beginDate": _date("2026-01-01"),
+                "endDate": _date("2026-12-31"),
+                "itemDescription": "JS line",
+                "billingMethod": "Fixed price",
+                "fixedPriceQuantity": 1,
+                "fixedPriceRate": 100,
+            },
+            {"recordNo": "{made.RECORDNO}", "itemDescription": "JS line 2"},
+            {"recordNo": "{made.RECORDNO}"},
+            "RECORDNO = {made.RECORDNO}",
+            {"ITEMDESC": "JS line", "CONTRACTID": refs["CONTRACTID"], "BEGINDATE": "01/01/2026"},
+            {"ITEMDESC": "JS line 2"},
+        ),
     ]
 
 
@@ -648,7 +667,6 @@ SDK_ONLY = {
     "AccountsReceivable.ArPayment": "ARPYMT",
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
     "Company.Attachments": "SUPDOC",
-    "ContractsRevMgmt.ContractLine": "CONTRACTDETAIL",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
 }
@@ -671,6 +689,7 @@ REFS = (
     "CONTACTNAME",
     "INVDOCPARID",
     "WAREHOUSEID",
+    "CONTRACTID",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -706,6 +725,7 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "CONTACTNAME": _first(truth, "CONTACT", "CONTACTNAME"),
         "INVDOCPARID": _first(truth, "INVDOCUMENTPARAMS", "DOCID"),
         "WAREHOUSEID": _first(truth, "WAREHOUSE", "WAREHOUSEID"),
+        "CONTRACTID": _first(truth, "CONTRACT", "CONTRACTID"),
     }
 
 

@@ -117,10 +117,27 @@ def _write_each(ctx: Ctx, write: Any) -> Outcome:
     return Outcome(data=data)
 
 
+def _owner_key(ctx: Ctx, obj: ObjectDef, values: dict[str, Any]) -> None:
+    """A line created on its own may name its document by id alone (ContractLineCreate
+    writes CONTRACTDETAIL's CONTRACTID, never CONTRACTKEY, and production takes it):
+    the owner's RECORDNO is looked up. [U] an id that names no document leaves the key
+    out, so the create fails on the missing key."""
+    if not obj.parent or not obj.parent_key or values.get(obj.parent_key) not in (None, ""):
+        return
+    owner = ctx.store.catalog[obj.parent]
+    ident = owner.id_field
+    if ident is None or values.get(ident) in (None, ""):
+        return
+    found = ctx.store.find(owner, ctx.scope, ident, [values[ident]])
+    if found:
+        values[obj.parent_key] = int(found[0]["RECORDNO"])
+
+
 def create(ctx: Ctx) -> Outcome:
     def one(obj: ObjectDef, element: etree._Element) -> dict[str, Any]:
         values, lines = record_values(obj, element)
         values.pop("RECORDNO", None)
+        _owner_key(ctx, obj, values)
         created = ctx.store.insert(obj, ctx.scope, values)
         write_lines(ctx, obj, int(created["RECORDNO"]), lines, replace=False)
         return created
