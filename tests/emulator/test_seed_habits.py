@@ -5,12 +5,15 @@ accesses in the trail, audit fields in server time beside WHENCREATED in company
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from lxml import etree
 
 from intacct.emulator.inprocess import InProcessEmulator
+from intacct.emulator.seed.servertime import ZONE
 from intacct.emulator.seed.unmodified import NEVER_MODIFIED
 
 from .conftest import envelope
@@ -20,13 +23,16 @@ Query = Callable[..., list[Record]]
 
 
 @pytest.fixture(scope="module")
-def query() -> Iterator[Query]:
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=3_000, seed=2) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def query(emulator: InProcessEmulator) -> Iterator[Query]:
     """``query`` of ``fields`` of ``obj`` (optional ``<filter>`` body) in DEMO: records
     as {FIELD: text}, every page."""
-    with (
-        InProcessEmulator(scale=3_000, seed=2) as emulator,
-        httpx.Client(transport=emulator.transport()) as http,
-    ):
+    with httpx.Client(transport=emulator.transport()) as http:
 
         def run(obj: str, fields: list[str], condition: str = "") -> list[Record]:
             select = "".join(f"<field>{f}</field>" for f in fields)
@@ -126,3 +132,33 @@ def test_invoices_have_activity_rows(query: Query) -> None:
     modes = [r["ACCESSMODE"] for r in _trail(query, "arinvoice")]
     assert 0 < modes.count("Activity") < modes.count("Create")
     assert "Activity" not in {r["ACCESSMODE"] for r in _trail(query, "apbill")}
+
+
+# --------------------------------------------------------------------- time zones
+
+
+def _moment(text: str) -> datetime:
+    return datetime.strptime(text, "%m/%d/%Y %H:%M:%S")  # noqa: DTZ007 - naive on the wire
+
+
+def test_the_seed_writes_the_demo_companies_zone(emulator: InProcessEmulator) -> None:
+    for company in ("DEMO", "DEMO-ME"):
+        found = emulator.store.company(company)
+        assert found is not None and found.timezone == ZONE
+
+
+@pytest.mark.parametrize("obj", ["APBILL", "ARPYMT", "CCTRANSACTION"])
+def test_auwhencreated_is_server_time_beside_company_time(query: Query, obj: str) -> None:
+    """WHENCREATED in the company's wall-clock time, AUWHENCREATED the same moment in
+    UTC: seven or eight hours later in Pacific time, by the date's daylight saving."""
+    zone = ZoneInfo(ZONE)
+    records = query(obj, ["RECORDNO", "WHENCREATED", "AUWHENCREATED"])
+    assert records
+    offsets = set()
+    for record in records:
+        local = _moment(record["WHENCREATED"])
+        server = _moment(record["AUWHENCREATED"])
+        expected = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+        assert server == expected, record
+        offsets.add((server - local).total_seconds() / 3_600)
+    assert offsets <= {7.0, 8.0}

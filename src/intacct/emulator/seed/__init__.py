@@ -4,8 +4,9 @@
 owning entity's location id (``E100``/``E200`` in ``DEMO-ME``) or ``""`` for top-level and
 single-entity records. Each row maps catalog field names to Python values: ``int``,
 ``decimal.Decimal`` (two places), ``str``, ``bool``, ``datetime.date`` and naive
-``datetime.datetime`` in company time. Enum fields carry the display value (one of the
-catalog's ``values``, e.g. ``"active"``), never the readByQuery code.
+``datetime.datetime`` in company time (server-time stamps in UTC). Enum fields carry the
+display value (one of the catalog's ``values``, e.g. ``"active"``), never the readByQuery
+code.
 
 Guarantees the store and the tests rely on:
 
@@ -26,6 +27,9 @@ Habits of production data the rows copy on purpose:
   companies (intacct-protocol.md "Empty WHENMODIFIED" [O]). These are the objects a
   replication reads first; a reader that filters or orders on WHENMODIFIED alone misses
   them, and the demo company should show it.
+* **two clocks on one record**: WHENCREATED and WHENMODIFIED are the company's
+  wall-clock time (the demo companies' zone, ``servertime.ZONE``), AUWHENCREATED the
+  same moment in server time, UTC (intacct-protocol.md "Time zones" [O]).
 
 Volume: ``DEMO`` holds about ``scale`` rows in all, ``DEMO-ME`` about ``scale / 10``
 (at least :data:`ME_FLOOR`). Journal lines and the GL detail view dominate, as in real
@@ -44,6 +48,7 @@ The modules, one job each:
 * ``sides``, ``subledger``, ``payables``, ``receivables``, ``credits``: accounts payable
   and receivable as one implementation, told apart by data and a few policies;
 * ``audit``: the AUDITHISTORY trail; ``unmodified``: records without WHENMODIFIED;
+  ``servertime``: the audit stamps written in server time;
 * ``generic``: rows for every other catalog object, built from its definition and
   ``seed`` hints after the hand-written data (the objects it fills are learnt from the
   stream, so a hand-written module for one simply takes over).

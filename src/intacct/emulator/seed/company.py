@@ -26,6 +26,7 @@ from intacct.emulator.seed.parties import CUSTOMERS, VENDORS, parties
 from intacct.emulator.seed.payables import Payables
 from intacct.emulator.seed.projects import projects, timesheet
 from intacct.emulator.seed.receivables import Receivables
+from intacct.emulator.seed.servertime import ServerTime
 from intacct.emulator.seed.sides import PAYABLES, RECEIVABLES
 from intacct.emulator.seed.unmodified import Unmodified
 
@@ -47,6 +48,7 @@ def generate(scale: int = 10_000, seed: int = 0) -> Iterator[Batch]:
     multi = [EntityPlan(*e) for e in ENTITIES]
     plans = (("DEMO", scale, single), ("DEMO-ME", max(scale // 10, ME_FLOOR), multi))
     catalog = load_catalog()
+    server = ServerTime(catalog)
     for company, volume, entities in plans:
         # each company has its own stream, so DEMO-ME does not depend on DEMO's size
         rng = random.Random(master.getrandbits(64))
@@ -55,10 +57,10 @@ def generate(scale: int = 10_000, seed: int = 0) -> Iterator[Batch]:
         unmodified = Unmodified()
         for batch in maker.rows():
             seen.see(batch)
-            yield unmodified(batch)
+            yield server(unmodified(batch))
         # every other catalog object, after (and pointing at) what exists
         for batch in fill(maker.ctx, seen, volume):
-            yield unmodified(batch)
+            yield server(unmodified(batch))
 
 
 def _entity(plan: EntityPlan, key: int, sizes: Sizes, multi: bool) -> Entity:

@@ -31,6 +31,7 @@ from intacct.emulator.seed.common import Batch, Row, money, pick, words
 from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.model import Entity
 from intacct.emulator.seed.names import USERS
+from intacct.emulator.seed.servertime import SERVER_STAMPS, server_time
 
 __all__ = ["DEFAULT_LINES", "DEFAULT_ROWS", "Seen", "fill"]
 
@@ -254,6 +255,9 @@ def _row(ctx: Context, obj: ObjectDef, seen: Seen, owner: Entity | None) -> Row:
             if stamped is not None:
                 # an order-entry document's WHENCREATED is its date
                 row[name] = value.date() if stamped.type == "date" else value
+        for stamp, source in SERVER_STAMPS.items():
+            if stamp in obj.fields_by_name:
+                row[stamp] = server_time(stamps[source])
     return row
 
 
