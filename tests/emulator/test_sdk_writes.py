@@ -19,12 +19,17 @@ from .conftest import envelope
 Post = Callable[..., tuple[httpx.Response, etree._Element | None]]
 
 
-def _create(post: Post, record: str) -> etree._Element:
-    _, root = post(envelope(f"<create>{record}</create>"))
+def _result(post: Post, body: str, **auth: str) -> etree._Element:
+    """The one function's result element."""
+    _, root = post(envelope(body, **auth))
     assert root is not None
     result = root.find("operation/result")
-    assert result is not None
+    assert result is not None, etree.tostring(root)
     return result
+
+
+def _create(post: Post, record: str) -> etree._Element:
+    return _result(post, f"<create>{record}</create>")
 
 
 def _read(post: Post, obj: str, recordno: str, fields: str) -> dict[str, Any]:
@@ -202,10 +207,7 @@ def test_record_otherreceipt_as_other_receipt_create_writes_it(post: Post) -> No
 
 
 def _legacy(post: Post, body: str) -> etree._Element:
-    _, root = post(envelope(body))
-    assert root is not None
-    result = root.find("operation/result")
-    assert result is not None
+    result = _result(post, body)
     assert result.findtext("status") == "success", etree.tostring(result)
     return result
 
@@ -333,11 +335,7 @@ def test_2_1_functions_refused_in_the_permission_error_s_words(
     post: Post, body: str, operation: str, obj: str
 ) -> None:
     """The restricted demo user has no AP permission: PL04000005 names the operation."""
-    restricted = {"user": RESTRICTED_USER[0], "password": RESTRICTED_USER[1]}
-    _, root = post(envelope(body, **restricted))
-    assert root is not None
-    result = root.find("operation/result")
-    assert result is not None
+    result = _result(post, body, user=RESTRICTED_USER[0], password=RESTRICTED_USER[1])
     assert result.findtext("status") == "failure", etree.tostring(result)
     assert result.findtext("errormessage/error/errorno") == "PL04000005"
     text = result.findtext("errormessage/error/description2") or ""
