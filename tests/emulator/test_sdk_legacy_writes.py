@@ -162,3 +162,37 @@ def test_an_inventory_transaction_keeps_its_document_number(post: Post) -> None:
     assert lines == [{"ITEMID": item, "WAREHOUSEID": warehouse, "QUANTITY": "5"}]
     deleted = _call(post, f'<delete_ictransaction key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
+
+
+def test_an_ar_payment_applies_each_arpaymentitem(post: Post) -> None:
+    customer, bank = (
+        _first(post, "CUSTOMER", "CUSTOMERID"),
+        _first(post, "CHECKINGACCOUNT", "BANKACCOUNTID"),
+    )
+    invoice = _first(post, "ARINVOICE", "RECORDNO")
+    items = "".join(
+        f"<arpaymentitem><invoicekey>{invoice}</invoicekey><amount>{amount}</amount>"
+        "</arpaymentitem>"
+        for amount in ("1.00", "2.00")
+    )
+    body = (
+        f"<create_arpayment><customerid>{customer}</customerid><paymentamount>3</paymentamount>"
+        f"<bankaccountid>{bank}</bankaccountid><refid>RC-9</refid>"
+        f"{_day('datereceived', '2026-03-20')}<paymentmethod>Printed Check</paymentmethod>"
+        f"{items}</create_arpayment>"
+    )
+    key = _legacy_key(_call(post, body))
+    row = _read(post, "ARPYMT", key, "DOCNUMBER,FINANCIALENTITY,RECEIPTDATE")
+    assert row == {"DOCNUMBER": "RC-9", "FINANCIALENTITY": bank, "RECEIPTDATE": "03/20/2026"}
+    lines = _lines(post, "ARPYMTDETAIL", "PAYMENTKEY", key, "RECORDKEY,TRX_PAYMENTAMOUNT")
+    assert sorted(lines, key=lambda line: line["TRX_PAYMENTAMOUNT"]) == [
+        {"RECORDKEY": invoice, "TRX_PAYMENTAMOUNT": amount} for amount in ("1.00", "2.00")
+    ]
+
+
+def test_get_list_of_ar_payments_still_answers_their_fields(post: Post) -> None:
+    _, root = post(envelope('<get_list object="arpayment" maxitems="1"/>', dtd="2.1"))
+    assert root is not None
+    record = root.find("operation/result/data/arpayment")
+    assert record is not None, etree.tostring(root)
+    assert record.findtext("customerid")

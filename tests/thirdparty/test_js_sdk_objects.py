@@ -693,6 +693,34 @@ def cases(refs: dict[str, str]) -> list[Case]:
             {"DESCRIPTION": "JS payment", "DOCNUMBER": "JSO-CHK1", "VENDORID": refs["BILLVENDOR"]},
             {"DESCRIPTION": "JS payment 2"},
         ),
+        Case(
+            "ARPYMT",
+            "AccountsReceivable.ArPayment",
+            {
+                "customerId": refs["INVOICECUSTOMER"],
+                "transactionPaymentAmount": 1,
+                "bankAccountId": refs["BANKACCOUNTID"],
+                "referenceNumber": "JSO-RC1",
+                "receivedDate": _date("2026-03-20"),
+                "paymentMethod": "Printed Check",
+                "applyToTransactions": [
+                    _line(
+                        "AccountsReceivable.ArPaymentItem",
+                        applyToRecordId=refs["INVOICEKEY"],
+                        amountToApply=1,
+                    )
+                ],
+            },
+            None,  # ArPaymentCreate/Apply/Reverse, no update or delete class
+            None,
+            "RECORDNO = {made.key}",
+            {
+                "DOCNUMBER": "JSO-RC1",
+                "CUSTOMERID": refs["INVOICECUSTOMER"],
+                "FINANCIALENTITY": refs["BANKACCOUNTID"],
+                "RECEIPTDATE": "03/20/2026",
+            },
+        ),
     ]
 
 
@@ -700,7 +728,6 @@ def cases(refs: dict[str, str]) -> list[Case]:
 #: catalog object each writes; each test says whether the catalog lacks the object or the
 #: round trip is still to be written
 SDK_ONLY = {
-    "AccountsReceivable.ArPayment": "ARPYMT",
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
     "Company.Attachments": "SUPDOC",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
@@ -728,6 +755,8 @@ REFS = (
     "CONTRACTID",
     "BILLKEY",
     "BILLVENDOR",
+    "INVOICEKEY",
+    "INVOICECUSTOMER",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -765,6 +794,7 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "WAREHOUSEID": _first(truth, "WAREHOUSE", "WAREHOUSEID"),
         "CONTRACTID": _first(truth, "CONTRACT", "CONTRACTID"),
         **_open_bill(truth),
+        **_open_invoice(truth),
     }
 
 
@@ -775,6 +805,15 @@ def _open_bill(client: IntacctClient) -> dict[str, str]:
         if row["TOTALDUE"] and float(row["TOTALDUE"]) > 1:
             return {"BILLKEY": str(row["RECORDNO"]), "BILLVENDOR": str(row["VENDORID"])}
     raise AssertionError("the demo company has no open bill to pay")
+
+
+def _open_invoice(client: IntacctClient) -> dict[str, str]:
+    """An invoice with something left to pay, and its customer."""
+    fields = ["RECORDNO", "CUSTOMERID", "TOTALDUE"]
+    for row in client.iter_read_by_query("ARINVOICE", fields=fields):
+        if row["TOTALDUE"] and float(row["TOTALDUE"]) > 1:
+            return {"INVOICEKEY": str(row["RECORDNO"]), "INVOICECUSTOMER": str(row["CUSTOMERID"])}
+    raise AssertionError("the demo company has no open invoice to be paid")
 
 
 @pytest.fixture(scope="module")

@@ -61,10 +61,14 @@ def _split_date(element: etree._Element) -> str:
     return day.strftime("%m/%d/%Y")
 
 
-def _shape(obj: ObjectDef) -> Shape:
+def _shape(obj: ObjectDef, *, write: bool = False) -> Shape:
     """The DTD's shape of the object, else every catalog field under its lower-case name;
-    an object 2.1 only writes (no get_list) has its shape under its create function."""
-    shape = SHAPES.get(obj.legacy.get("get_list") or obj.legacy.get("create", ""))
+    a create function whose elements differ from get_list's answer (create_arpayment) or
+    that of an object 2.1 only writes has its shape under the function's name."""
+    created = SHAPES.get(obj.legacy.get("create", ""))
+    listed = SHAPES.get(obj.legacy.get("get_list", ""))
+    answered = listed if "get_list" in obj.legacy else created
+    shape = (created or listed) if write else answered
     return shape if shape is not None else tuple(Node(n.lower(), n) for n in obj.field_names)
 
 
@@ -84,7 +88,7 @@ def _values(
 ) -> tuple[dict[str, Any], dict[str, list[etree._Element]]]:
     values: dict[str, Any] = {}
     lines: dict[str, list[etree._Element]] = {}
-    shape = _shape(obj)
+    shape = _shape(obj, write=True)
     for child in _elements(element):
         tag = str(child.tag)
         if tag == "customfields":
@@ -96,6 +100,9 @@ def _values(
         if node.kind == "lines":
             line_obj = ctx.store.catalog[obj.owned[node.field]]
             lines[node.field] = [_line(line_obj, item) for item in _elements(child)]
+        elif node.kind == "line":  # one line per element, no container (arpaymentitem*)
+            line_obj = ctx.store.catalog[obj.owned[node.field]]
+            lines.setdefault(node.field, []).append(_line(line_obj, child))
         elif node.kind == "owned":
             lines[node.field] = list(_elements(child))
         else:

@@ -108,7 +108,8 @@ class Node:
     """One element: ``value`` holds catalog field ``field``; ``contact``/``address`` hold
     the fields under the dotted prefix ``field`` (``DISPLAYCONTACT`` → ``…​.EMAIL1``);
     ``lines`` holds the document's owned collection ``field`` as ``lineitem`` children
-    shaped by :data:`LINEITEM`. ``answered`` is False for request-only elements
+    shaped by :data:`LINEITEM` (``line``: one line of it per element, no container).
+    ``answered`` is False for request-only elements
     (``taskname`` of create_task, ``updatebillitems`` of update_bill); ``written`` names
     the field a request's value goes to when it is not ``field``."""
 
@@ -207,8 +208,12 @@ ICTRANSITEM: Shape = (
     *_values("locationid=LOCATION departmentid=DEPARTMENT", answered=False),
 )
 
+# intacct_pr_functions.v2.1.dtd arpaymentitem (invoicekey, amount): the invoice paid
+ARPAYMENTITEM: Shape = _values("invoicekey=RECORDKEY amount=TRX_PAYMENTAMOUNT", answered=False)
+
 #: a line element's shape by its tag (``lineitem`` unless named here)
 LINE_SHAPES: Mapping[str, Shape] = {
+    "arpaymentitem": ARPAYMENTITEM,
     "sotransitem": TRANSITEM,
     "updatesotransitem": TRANSITEM,
     "potransitem": TRANSITEM,
@@ -570,6 +575,22 @@ SHAPES: Mapping[str, Shape] = {
         *_values("subtotals updatesubtotals"),
         Node("ictransitems", "ENTRIES", "lines"),
         Node("updateictransitems", "ENTRIES", "lines", answered=False),
+    ),
+    # intacct_pr_functions.v2.1.dtd:286 create_arpayment (customerid, paymentamount,
+    # translatedamount?, (batchkey | bankaccountid | undepfundsacct)?, refid?,
+    # overpaylocid?, overpaydeptid?, datereceived?, paymentmethod?, (basecurr?, currency,
+    # ...)?, cctype?, authcode?, arpaymentitem*, (onlinecardpayment | onlineachpayment)*);
+    # [U] the amounts are taken and not kept: the payment's totals are read-only here
+    "create_arpayment": (
+        *_values(
+            "customerid paymentamount=TOTALENTERED translatedamount batchkey=PRBATCHKEY"
+            " bankaccountid=FINANCIALENTITY undepfundsacct=UNDEPOSITEDACCOUNTNO refid=DOCNUMBER"
+            " overpaylocid overpaydeptid datereceived=RECEIPTDATE paymentmethod basecurr currency"
+            " exchratedate=EXCH_RATE_DATE exchratetype=EXCH_RATE_TYPE_ID exchrate=EXCHANGE_RATE"
+            " cctype authcode onlinecardpayment onlineachpayment",
+            answered=False,
+        ),
+        Node("arpaymentitem", "ARPYMTDETAILS", "line", answered=False),
     ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
