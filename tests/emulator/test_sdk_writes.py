@@ -137,6 +137,13 @@ def test_an_empty_relationship_container_is_taken(post: Post) -> None:
         post, "<WAREHOUSE><WAREHOUSEID>SDKW-W1</WAREHOUSEID><NAME>W</NAME><LOC/></WAREHOUSE>"
     )
     _made(result, "WAREHOUSE")
+    commented = "<LOC><!-- none --></LOC><CONTACTINFO><!-- x --><PRINTAS>W</PRINTAS>"
+    result = _create(
+        post,
+        f"<WAREHOUSE><WAREHOUSEID>SDKW-W3</WAREHOUSEID><NAME>W</NAME>{commented}"
+        "</CONTACTINFO></WAREHOUSE>",
+    )
+    _made(result, "WAREHOUSE")
     refused = _create(
         post, "<WAREHOUSE><WAREHOUSEID>SDKW-W2</WAREHOUSEID><NAME>W</NAME><NOPE/></WAREHOUSE>"
     )

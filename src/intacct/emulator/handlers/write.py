@@ -50,11 +50,12 @@ def _nested_fields(
 ) -> None:
     """``<DISPLAYCONTACT><EMAIL1>…`` → field ``DISPLAYCONTACT.EMAIL1``; an empty container
     of a known relationship (``<LOC/>``, as WarehouseCreate sends it) sets nothing."""
-    if not len(element):
+    children = [c for c in element if isinstance(c.tag, str)]  # not comments
+    if not children:
         if any(name.startswith(f"{prefix}.") for name in obj.fields_by_name):
             return
         raise unknown_field(obj.name, str(prefix))
-    for child in element:
+    for child in children:
         name = f"{prefix}.{child.tag!s}"
         field = obj.field(name)
         if field is None:
