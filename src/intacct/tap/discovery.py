@@ -1,0 +1,85 @@
+"""Discovery: the company's objects as Singer streams, with one API session.
+
+One ``inspect`` of ``*`` lists the objects (standard ones, custom objects, user-defined
+dimensions: whatever the company has), then a ``lookup`` per object runs on
+``max_concurrency`` threads of the same client (the client's concurrency limit is the
+company's). An object the user may not look up is left out with a warning, so one
+missing permission does not cost the whole catalog.
+
+A stream's schema is the object's queryable fields (what the engine selects) with:
+
+* DECIMAL/CURRENCY/PERCENT as JSON **numbers**: the engine hands them over as
+  :class:`~decimal.Decimal` and both singer-sdk writers print a Decimal's digits as they
+  are (simplejson ``use_decimal``, msgspec ``decimal_format="number"``), so no amount is
+  rounded through a float on the way out. A consumer that parses JSON numbers as floats
+  rounds them itself; that is its choice, the message is exact;
+* dates ``format: date``, timestamps ``format: date-time`` (ISO-8601 UTC with ``Z``),
+  booleans, multi-picks as arrays of strings (as :meth:`FieldModel.json_schema` says);
+* ``_entity_id`` (the entity session that read the record, "" for the top level) and
+  ``_sdc_deleted_at`` (set on tombstones, null on records).
+
+Key properties are the object's business id (``id_field``) when it has one, else
+RECORDNO, plus ``_entity_id`` (the same record read through two entities is two rows);
+the replication key is WHENMODIFIED where the object has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from intacct.errors import IntacctError
+from intacct.registry import ObjectInfo, ObjectRegistry
+from intacct.replication import DELETED_AT, ENTITY_ID
+
+__all__ = ["discover", "key_properties", "stream_schema"]
+
+
+def discover(
+    registry: ObjectRegistry,
+    max_concurrency: int,
+    warn: Callable[[str], None],
+) -> list[ObjectInfo]:
+    """Every object the user can look up, in the gateway's order."""
+    names = registry.objects()
+
+    def describe(name: str) -> ObjectInfo | None:
+        try:
+            return registry.get(name)
+        except IntacctError as exc:
+            warn(f"{name} is left out of the catalog: {exc}")
+            return None
+
+    with ThreadPoolExecutor(max(1, max_concurrency), thread_name_prefix="intacct-lookup") as pool:
+        infos = list(pool.map(describe, names))
+    return [info for info in infos if info is not None]
+
+
+def stream_schema(info: ObjectInfo) -> dict[str, Any]:
+    """The Singer schema of the object's records (rules in the module docstring)."""
+    queryable = set(info.queryable_fields)
+    properties: dict[str, Any] = {}
+    for field in info.model.fields:
+        if field.name not in queryable:
+            continue
+        schema = field.json_schema()
+        if field.type == "decimal":
+            schema["type"] = ["number", "null"]
+            schema.pop("format", None)
+        properties[field.name] = schema
+    properties[ENTITY_ID] = {
+        "type": ["string"],
+        "description": "Location ID of the entity session that read it; empty: top level",
+    }
+    properties[DELETED_AT] = {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "when the record was deleted (AUDITHISTORY); null for live records",
+    }
+    return {"type": "object", "properties": properties}
+
+
+def key_properties(info: ObjectInfo) -> list[str]:
+    key = info.id_field or info.key_field
+    return [key, ENTITY_ID] if key else []  # [U] no object without either is known

@@ -1,0 +1,90 @@
+"""The tap's settings: its JSON Schema (``--about``) and reading a config into the
+client's :class:`~intacct.config.ClientConfig` and the engine's
+:class:`~intacct.replication.ReplicationSettings`.
+
+Key names are the public contract (ARCHITECTURE.md, "Config keys"); the first six are
+hotglue's, so its configs keep working. A key neither the client, the engine nor
+singer-sdk knows is a :class:`~intacct.errors.ConfigError` naming it (and its near miss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from singer_sdk import typing as th
+
+from intacct.config import DEFAULT_API_URL, ClientConfig
+from intacct.replication import ReplicationSettings
+
+__all__ = ["CONFIG_SCHEMA", "DEFAULT_PAGE_SIZE", "TapSettings"]
+
+#: Intacct's largest page, used unless ``page_size`` is set: fewest requests per record
+DEFAULT_PAGE_SIZE = 2000
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
+    th.Property("sender_password", th.StringType, required=True, secret=True),
+    th.Property("user_id", th.StringType, required=True, title="Web Services user ID"),
+    th.Property("user_password", th.StringType, required=True, secret=True),
+    th.Property("company_id", th.StringType, required=True),
+    th.Property(
+        "entity_id",
+        th.StringType,
+        description="Location ID of the entity to log in to; empty = top level",
+    ),
+    th.Property("api_url", th.StringType, default=DEFAULT_API_URL),
+    th.Property("auth_type", th.StringType, allowed_values=["session", "login"]),
+    th.Property("dtd_version", th.StringType, allowed_values=["3.0", "2.1"]),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        description="accepted as hotglue names it; a first run reads every record regardless",
+    ),
+    th.Property(
+        "page_size", th.IntegerType, description=f"records per page (default {DEFAULT_PAGE_SIZE})"
+    ),
+    th.Property(
+        "max_concurrency",
+        th.IntegerType,
+        description="requests in flight for the whole run (default 2, Intacct's base tier)",
+    ),
+    th.Property(
+        "lookback_minutes",
+        th.IntegerType,
+        description="re-read this window behind each bookmark (late writes)",
+    ),
+    th.Property("timeout_s", th.NumberType, description="seconds per request"),
+    th.Property("max_retries", th.IntegerType),
+    th.Property(
+        "entity_ids",
+        th.CustomType(
+            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        ),
+        description="entities to read, each in its own session: a list, or 'all'",
+    ),
+    th.Property("unified_schema", th.BooleanType, description="emit hotglue's unified tables"),
+).to_dict()
+
+
+@dataclass(frozen=True, slots=True)
+class TapSettings:
+    """A tap config read once: connection, engine settings and the page size."""
+
+    client: ClientConfig
+    replication: ReplicationSettings
+    page_size: int
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any], sdk_keys: Collection[str]) -> TapSettings:
+        """``sdk_keys`` are singer-sdk's own settings (stream maps, flattening, ...),
+        accepted as they are."""
+        allow = ReplicationSettings.KEYS | frozenset(sdk_keys)
+        client = ClientConfig.from_mapping(config, allow=allow)
+        explicit = config.get("page_size") not in (None, "")
+        return cls(
+            client=client,
+            replication=ReplicationSettings.from_mapping(config),
+            page_size=client.page_size if explicit else DEFAULT_PAGE_SIZE,
+        )
