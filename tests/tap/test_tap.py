@@ -1,0 +1,178 @@
+"""tap-sage-intacct against the emulator: its CLI, discovery with one login, STATE after
+every page, a restart from any STATE, incremental changes, a failing stream."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from intacct.client import IntacctClient
+from intacct.emulator.server import EmulatorServer
+from intacct.errors import ConfigError
+from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.tap import StreamsFailedError, TapSageIntacct
+from tests.tap.conftest import catalog, messages, run_tap, tap_config
+
+TAP = [sys.executable, "-c", "from intacct.tap import main; main()"]
+
+
+def records(msgs: list[dict[str, Any]], stream: str | None = None) -> list[dict[str, Any]]:
+    return [
+        m["record"]
+        for m in msgs
+        if m["type"] == "RECORD" and (stream is None or m["stream"] == stream)
+    ]
+
+
+def truth(server: EmulatorServer, obj: str, company: str = "DEMO") -> list[int]:
+    with IntacctClient.from_mapping(tap_config(server, company_id=company)) as client:
+        return sorted(int(r["RECORDNO"]) for r in client.iter_query(obj, ["RECORDNO"]))
+
+
+def test_about_names_the_tap_and_hides_the_secrets() -> None:
+    out = subprocess.run([*TAP, "--about", "--format", "json"], capture_output=True, check=True)
+    about = json.loads(out.stdout)
+    assert about["name"] == "tap-sage-intacct"
+    settings = about["settings"]["properties"]
+    for key in ("sender_id", "user_id", "company_id", "entity_id", "api_url", "entity_ids"):
+        assert key in settings
+    assert settings["sender_password"]["secret"] is True
+    assert settings["user_password"]["secret"] is True
+    assert "secret" not in settings["sender_id"]
+
+
+def test_discover_makes_one_login_and_looks_objects_up_once(
+    emulator: EmulatorServer, tmp_path: Any
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config(emulator)))
+    before = dict(emulator.emulator.stats)
+    out = subprocess.run([*TAP, "--config", str(config), "--discover"], capture_output=True)
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    after = emulator.emulator.stats
+    streams = {s["tap_stream_id"]: s for s in json.loads(out.stdout)["streams"]}
+    assert after["getAPISession"] - before.get("getAPISession", 0) == 1
+    assert after["inspect"] - before.get("inspect", 0) == 1
+    assert after["lookup"] - before.get("lookup", 0) == len(streams)
+
+    vendor = streams["VENDOR"]
+    assert vendor["key_properties"] == ["VENDORID", ENTITY_ID]
+    assert vendor["replication_key"] == "WHENMODIFIED"
+    props = vendor["schema"]["properties"]
+    assert props["TOTALDUE"]["type"] == ["number", "null"]  # CURRENCY: a number, exact
+    assert props["WHENMODIFIED"] == {**props["WHENMODIFIED"], "format": "date-time"}
+    assert props["ONHOLD"]["type"] == ["boolean", "null"]
+    assert props[DELETED_AT]["format"] == "date-time"
+    assert props[ENTITY_ID]["type"] == ["string"]
+    assert streams["APBILL"]["key_properties"] == ["RECORDNO", ENTITY_ID]
+    assert not any("." in name for s in streams.values() for name in s["schema"]["properties"])
+
+
+def test_a_bad_config_names_the_key(emulator: EmulatorServer) -> None:
+    config = tap_config(emulator, sender_idd="x")
+    with pytest.raises(ConfigError, match="sender_idd"):
+        TapSageIntacct(config=config)
+    with pytest.raises(ConfigError, match="lookback_minutes"):
+        TapSageIntacct(
+            config=tap_config(emulator, lookback_minutes=-5), catalog=catalog(emulator)
+        ).sync_all()
+
+
+def test_every_record_once_with_a_state_after_every_page(emulator: EmulatorServer) -> None:
+    page = 7
+    tap = TapSageIntacct(config=tap_config(emulator, page_size=page), catalog=catalog(emulator))
+    msgs = run_tap(tap)
+    for stream in ("VENDOR", "CLASS", "GLACCOUNT", "APBILL"):
+        assert sorted(r["RECORDNO"] for r in records(msgs, stream)) == truth(emulator, stream)
+    # between two STATE messages lies at most one page: one stream, at most page_size
+    assert msgs[-1]["type"] == "STATE"
+    segments: list[list[dict[str, Any]]] = [[]]
+    for m in msgs:
+        if m["type"] == "STATE":
+            segments.append([])
+        elif m["type"] == "RECORD":
+            segments[-1].append(m)
+    filled = [s for s in segments if s]
+    assert all(len(s) <= page and len({m["stream"] for m in s}) == 1 for s in filled)
+    assert len(filled) >= sum(math.ceil(len(truth(emulator, s)) / page) for s in ("GLACCOUNT",))
+    final = msgs[-1]["value"]["bookmarks"]
+    assert set(final) >= {"VENDOR", "CLASS", "GLACCOUNT", "APBILL"}
+    assert final["VENDOR"]["version"] == 1 and "" in final["VENDOR"]["entities"]
+
+
+def test_exact_decimals_in_the_messages(emulator: EmulatorServer) -> None:
+    tap = TapSageIntacct(config=tap_config(emulator), catalog=catalog(emulator, ("APBILL",)))
+    bills = {r["RECORDNO"]: r for r in records(run_tap(tap), "APBILL")}
+    with IntacctClient.from_mapping(tap_config(emulator)) as client:
+        sent = {
+            int(r["RECORDNO"]): r["TOTALENTERED"]
+            for r in client.iter_query("APBILL", ["RECORDNO", "TOTALENTERED"])
+        }
+    assert bills and all(isinstance(b["TOTALENTERED"], Decimal) for b in bills.values())
+    assert {n: str(b["TOTALENTERED"]) for n, b in bills.items()} == sent
+
+
+def test_a_restart_from_any_state_emits_the_rest(emulator: EmulatorServer) -> None:
+    config = tap_config(emulator, page_size=5)
+    full = run_tap(TapSageIntacct(config=config, catalog=catalog(emulator)))
+    everything = sorted(
+        (m["stream"], m["record"]["RECORDNO"]) for m in full if m["type"] == "RECORD"
+    )
+    states = [i for i, m in enumerate(full) if m["type"] == "STATE"]
+    for cut in (states[1], states[len(states) // 2], states[-2]):
+        # what a tap killed right after this STATE had written
+        before = full[: cut + 1]
+        tap = TapSageIntacct(config=config, catalog=catalog(emulator), state=full[cut]["value"])
+        after = run_tap(tap)
+        seen = [
+            (m["stream"], m["record"]["RECORDNO"]) for m in before + after if m["type"] == "RECORD"
+        ]
+        assert sorted(seen) == everything, cut  # nothing lost, nothing twice
+
+
+def test_an_incremental_run_emits_exactly_the_changes(emulator: EmulatorServer) -> None:
+    # DEMO-ME's top level: the other tests read DEMO and must not see these writes
+    config = tap_config(emulator, company_id="DEMO-ME")
+    first = run_tap(TapSageIntacct(config=config, catalog=catalog(emulator, ("CLASS",))))
+    classes = records(first, "CLASS")
+    changed, gone = classes[1], classes[2]
+    with IntacctClient.from_mapping(config) as client:
+        client.update("CLASS", [{"RECORDNO": changed["RECORDNO"], "NAME": "Renamed"}])
+        client.create("CLASS", [{"CLASSID": "TAP-NEW", "NAME": "New"}])
+        client.delete("CLASS", [gone["RECORDNO"]])
+    state = first[-1]["value"]
+    second = run_tap(
+        TapSageIntacct(config=config, catalog=catalog(emulator, ("CLASS",)), state=state)
+    )
+    rows = records(second, "CLASS")
+    tombstones = [r for r in rows if r.get(DELETED_AT)]
+    live = [r for r in rows if not r.get(DELETED_AT)]
+    assert sorted(r["CLASSID"] for r in live) == sorted([changed["CLASSID"], "TAP-NEW"])
+    assert [(t["CLASSID"], t[ENTITY_ID]) for t in tombstones] == [(gone["CLASSID"], "")]
+    assert rows.index(tombstones[0]) == 0  # deletes come first
+    third = run_tap(
+        TapSageIntacct(
+            config=config, catalog=catalog(emulator, ("CLASS",)), state=second[-1]["value"]
+        )
+    )
+    assert records(third) == []
+
+
+def test_a_failing_stream_fails_alone(emulator: EmulatorServer) -> None:
+    cat = catalog(emulator, ("CLASS",))
+    bogus = json.loads(json.dumps(cat["streams"][0]))
+    bogus["tap_stream_id"] = bogus["stream"] = "NOSUCHOBJECT"
+    cat["streams"].append(bogus)
+    tap = TapSageIntacct(config=tap_config(emulator), catalog=cat)
+    with pytest.raises(StreamsFailedError, match="NOSUCHOBJECT") as failed:
+        run_tap(tap)
+    assert [r.object for r in failed.value.report.failed] == ["NOSUCHOBJECT"]
+    msgs = messages(run_tap.last_lines)  # type: ignore[attr-defined]
+    assert sorted(r["RECORDNO"] for r in records(msgs, "CLASS")) == truth(emulator, "CLASS")
+    assert "CLASS" in [m for m in msgs if m["type"] == "STATE"][-1]["value"]["bookmarks"]
