@@ -176,3 +176,14 @@ def test_a_failing_stream_fails_alone(emulator: EmulatorServer) -> None:
     msgs = messages(run_tap.last_lines)  # type: ignore[attr-defined]
     assert sorted(r["RECORDNO"] for r in records(msgs, "CLASS")) == truth(emulator, "CLASS")
     assert "CLASS" in [m for m in msgs if m["type"] == "STATE"][-1]["value"]["bookmarks"]
+
+
+def test_the_cli_ends_a_bad_config_with_the_key_and_exit_code_1(
+    emulator: EmulatorServer, tmp_path: Any
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config(emulator, max_concurency=4)))
+    out = subprocess.run([*TAP, "--config", str(config), "--discover"], capture_output=True)
+    assert out.returncode == 1
+    assert out.stdout == b""
+    assert "'max_concurency': unknown key; did you mean 'max_concurrency'?" in out.stderr.decode()

@@ -14,6 +14,7 @@ ends with :class:`StreamsFailedError` (a non-zero exit code).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 
 from singer_sdk import Tap
@@ -21,6 +22,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
 
 from intacct.client import IntacctClient
+from intacct.errors import IntacctError
 from intacct.registry import ObjectRegistry
 from intacct.replication import Replicator, RunReport
 from intacct.tap.discovery import discover, key_properties, stream_schema
@@ -138,7 +140,12 @@ class TapSageIntacct(Tap):
 
 
 def main() -> None:
-    """The ``tap-sage-intacct`` executable; a line per HTTP request is httpx's debug
-    detail, not the tap's log."""
+    """The ``tap-sage-intacct`` executable. A bad config or state, or failed streams,
+    end it with their message and exit code 1 (no traceback: the message names the key
+    or the streams); a line per HTTP request is httpx's detail, not the tap's log."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    TapSageIntacct.cli()
+    try:
+        TapSageIntacct.cli()
+    except (IntacctError, StreamsFailedError) as exc:
+        print(f"tap-sage-intacct: {exc}", file=sys.stderr)
+        sys.exit(1)
