@@ -187,3 +187,20 @@ def test_the_cli_ends_a_bad_config_with_the_key_and_exit_code_1(
     assert out.returncode == 1
     assert out.stdout == b""
     assert "'max_concurency': unknown key; did you mean 'max_concurrency'?" in out.stderr.decode()
+
+
+def test_each_entity_is_read_in_its_own_session_and_keyed_by_it(emulator: EmulatorServer) -> None:
+    config = tap_config(emulator, company_id="DEMO-ME", entity_ids=["E100", "E200"])
+    msgs = run_tap(TapSageIntacct(config=config, catalog=catalog(emulator, ("VENDOR",))))
+    rows = records(msgs, "VENDOR")
+    with IntacctClient.from_mapping(tap_config(emulator, company_id="DEMO-ME")) as client:
+        for entity in ("E100", "E200"):
+            expected = sorted(
+                r["VENDORID"] for r in client.for_entity(entity).iter_query("VENDOR", ["VENDORID"])
+            )
+            got = sorted(r["VENDORID"] for r in rows if r[ENTITY_ID] == entity)
+            assert got == expected and got, entity
+    keys = [(r["VENDORID"], r[ENTITY_ID]) for r in rows]
+    assert len(keys) == len(set(keys))
+    entities = msgs[-1]["value"]["bookmarks"]["VENDOR"]["entities"]
+    assert set(entities) == {"E100", "E200"}
