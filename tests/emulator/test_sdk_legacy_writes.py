@@ -196,3 +196,25 @@ def test_get_list_of_ar_payments_still_answers_their_fields(post: Post) -> None:
     record = root.find("operation/result/data/arpayment")
     assert record is not None, etree.tostring(root)
     assert record.findtext("customerid")
+
+
+def test_an_attachment_is_created_updated_by_its_id_and_deleted(post: Post) -> None:
+    folder = _first(post, "SUPDOCFOLDER", "NAME")
+    body = (
+        "<create_supdoc><supdocid>AT-9</supdocid><supdocname>Receipts</supdocname>"
+        f"<supdocfoldername>{folder}</supdocfoldername><supdocdescription>one</supdocdescription>"
+        "<attachments><attachment><attachmentname>r1</attachmentname>"
+        "<attachmenttype>pdf</attachmenttype><attachmentdata>JVBERi0=</attachmentdata>"
+        "</attachment></attachments></create_supdoc>"
+    )
+    assert _legacy_key(_call(post, body)) == "AT-9"
+    update = "<update_supdoc><supdocid>AT-9</supdocid><supdocdescription>two</supdocdescription>"
+    assert _call(post, update + "</update_supdoc>").findtext("status") == "success"
+    _, root = post(envelope('<get_list object="supdoc" maxitems="100"/>', dtd="2.1"))
+    assert root is not None
+    found = [
+        r for r in root.iterfind("operation/result/data/supdoc") if r.findtext("supdocid") == "AT-9"
+    ]
+    assert [(r.findtext("folder"), r.findtext("description")) for r in found] == [(folder, "two")]
+    deleted = _call(post, '<delete_supdoc key="AT-9"/>')
+    assert deleted.findtext("status") == "success", etree.tostring(deleted)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -721,6 +722,29 @@ def cases(refs: dict[str, str]) -> list[Case]:
                 "RECEIPTDATE": "03/20/2026",
             },
         ),
+        Case(
+            "SUPDOC",
+            "Company.Attachments",
+            {
+                "attachmentsId": "JSO-AT1",
+                "attachmentsName": "JS attachment",
+                "attachmentFolderName": refs["FOLDERNAME"],
+                "description": "JS",
+                "files": [
+                    _line(
+                        "Company.AttachmentFile",
+                        filePath=str(JS_PACKAGE),
+                        fileName="package",
+                        extension="json",
+                    )
+                ],
+            },
+            {"attachmentsId": "JSO-AT1", "description": "JS 2"},
+            {"attachmentsId": "JSO-AT1"},
+            "SUPDOCID = 'JSO-AT1'",
+            {"SUPDOCNAME": "JS attachment", "DESCRIPTION": "JS", "FOLDER": refs["FOLDERNAME"]},
+            {"DESCRIPTION": "JS 2"},
+        ),
     ]
 
 
@@ -729,12 +753,13 @@ def cases(refs: dict[str, str]) -> list[Case]:
 #: round trip is still to be written
 SDK_ONLY = {
     "CashManagement.BankFeeds": "BANKACCTTXNFEED",
-    "Company.Attachments": "SUPDOC",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
 }
 
 CATALOG = load_catalog()
+#: a file on disk for AttachmentFile to read and send
+JS_PACKAGE = Path(__file__).resolve().parent / "js" / "package.json"
 REFS = (
     "VENDORID",
     "CUSTOMERID",
@@ -757,6 +782,7 @@ REFS = (
     "BILLVENDOR",
     "INVOICEKEY",
     "INVOICECUSTOMER",
+    "FOLDERNAME",
 )
 
 #: round trips the emulator refuses where Intacct, by Sage's own SDK, accepts them: a
@@ -795,6 +821,7 @@ def refs(truth: IntacctClient) -> dict[str, str]:
         "CONTRACTID": _first(truth, "CONTRACT", "CONTRACTID"),
         **_open_bill(truth),
         **_open_invoice(truth),
+        "FOLDERNAME": _first(truth, "SUPDOCFOLDER", "NAME"),
     }
 
 

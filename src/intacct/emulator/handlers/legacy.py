@@ -63,12 +63,10 @@ def _split_date(element: etree._Element) -> str:
 
 def _shape(obj: ObjectDef, *, write: bool = False) -> Shape:
     """The DTD's shape of the object, else every catalog field under its lower-case name;
-    a create function whose elements differ from get_list's answer (create_arpayment) or
-    that of an object 2.1 only writes has its shape under the function's name."""
-    created = SHAPES.get(obj.legacy.get("create", ""))
+    a create function whose elements differ from get_list's answer (create_arpayment,
+    create_supdoc) has its own shape under the function's name, for writes."""
     listed = SHAPES.get(obj.legacy.get("get_list", ""))
-    answered = listed if "get_list" in obj.legacy else created
-    shape = (created or listed) if write else answered
+    shape = (SHAPES.get(obj.legacy.get("create", "")) or listed) if write else listed
     return shape if shape is not None else tuple(Node(n.lower(), n) for n in obj.field_names)
 
 
@@ -182,7 +180,7 @@ def _target(ctx: Ctx, obj: ObjectDef, action: str) -> int:
 def _id_element(obj: ObjectDef, body: etree._Element) -> str:
     """The id given as an element, for functions that take no key attribute
     (update_supdocfolder names the folder by supdocfoldername)."""
-    for node in _shape(obj):
+    for node in _shape(obj, write=True):
         if node.field == obj.id_field and node.kind == "value":
             return (body.findtext(node.tag) or "").strip()
     return ""

@@ -592,6 +592,14 @@ SHAPES: Mapping[str, Shape] = {
         ),
         Node("arpaymentitem", "ARPYMTDETAILS", "line", answered=False),
     ),
+    # intacct_pr_functions.v2.1.dtd:299 create_supdoc (supdocid, supdocname?,
+    # supdocfoldername?, supdocdescription?, attachments?); update_supdoc (:300) names the
+    # attachment by supdocid. [U] the files (attachments/attachment: attachmentname,
+    # attachmenttype, attachmentdata) are taken and not kept: the catalog holds no files
+    "create_supdoc": _values(
+        "supdocid supdocname supdocfoldername=FOLDER supdocdescription=DESCRIPTION attachments",
+        answered=False,
+    ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
 }
