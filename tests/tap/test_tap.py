@@ -204,3 +204,19 @@ def test_each_entity_is_read_in_its_own_session_and_keyed_by_it(emulator: Emulat
     assert len(keys) == len(set(keys))
     entities = msgs[-1]["value"]["bookmarks"]["VENDOR"]["entities"]
     assert set(entities) == {"E100", "E200"}
+
+
+def test_only_the_selected_fields_are_queried_and_emitted(emulator: EmulatorServer) -> None:
+    cat = catalog(emulator, ("VENDOR",))
+    wanted = {"VENDORID", "NAME"}
+    for item in cat["streams"][0]["metadata"]:
+        crumb = item["breadcrumb"]
+        if crumb and crumb[1] not in wanted | {ENTITY_ID, DELETED_AT}:
+            item["metadata"]["selected"] = False
+    tap = TapSageIntacct(config=tap_config(emulator), catalog=cat)
+    # the pager's keys are read even when not selected
+    assert set(tap.streams["VENDOR"].spec().fields or ()) == wanted | {"RECORDNO", "WHENMODIFIED"}
+    rows = records(run_tap(tap), "VENDOR")
+    assert rows and all(
+        set(r) <= wanted | {"RECORDNO", "WHENMODIFIED", ENTITY_ID, DELETED_AT} for r in rows
+    )
