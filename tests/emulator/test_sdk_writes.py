@@ -369,3 +369,20 @@ def test_a_contract_line_names_its_contract_by_id(post: Post) -> None:
     assert _read(post, "CONTRACTDETAIL", made, "CONTRACTKEY") == {"CONTRACTKEY": owner}
     nowhere = line.replace(f">{contract}<", ">NO-SUCH-CONTRACT<")
     assert _create(post, nowhere).findtext("status") == "failure"
+
+
+def test_a_bank_feed_with_split_dates_in_a_generic_create(post: Post) -> None:
+    bank = _first(post, "CHECKINGACCOUNT", "BANKACCOUNTID")
+    feed = (
+        f"<BANKACCTTXNFEED><FINANCIALENTITY>{bank}</FINANCIALENTITY>"
+        f"{_day('FEEDDATE', '2026-03-21')}<FEEDTYPE>xml</FEEDTYPE><BANKACCTTXNRECORDS>"
+        f"<BANKACCTTXNRECORD>{_day('POSTINGDATE', '2026-03-20')}"
+        "<TRANSACTIONTYPE>deposit</TRANSACTIONTYPE><PAYEE>Payer</PAYEE><AMOUNT>75</AMOUNT>"
+        "</BANKACCTTXNRECORD></BANKACCTTXNRECORDS></BANKACCTTXNFEED>"
+    )
+    made = _made(_create(post, feed), "BANKACCTTXNFEED")
+    assert _read(post, "BANKACCTTXNFEED", made, "FEEDDATE") == {"FEEDDATE": "03/21/2026"}
+    lines = _lines(post, "BANKACCTTXNRECORD", "FEEDKEY", made, "POSTINGDATE,PAYEE")
+    assert lines == [{"POSTINGDATE": "03/20/2026", "PAYEE": "Payer"}]
+    bad = feed.replace("<day>21</day>", "<day>32</day>")
+    assert "BL03000018" in etree.tostring(_create(post, bad)).decode()

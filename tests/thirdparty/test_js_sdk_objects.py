@@ -745,6 +745,32 @@ def cases(refs: dict[str, str]) -> list[Case]:
             {"SUPDOCNAME": "JS attachment", "DESCRIPTION": "JS", "FOLDER": refs["FOLDERNAME"]},
             {"DESCRIPTION": "JS 2"},
         ),
+        Case(
+            "BANKACCTTXNFEED",
+            "CashManagement.BankFeeds",
+            {
+                "financialEntity": refs["BANKACCOUNTID"],
+                "feedDate": _date("2026-03-21"),
+                "feedType": "xml",
+                "bankAccountTxnRecords": [
+                    _line(
+                        "CashManagement.BankAccountTransactionRecord",
+                        transactionId="JSO-T1",
+                        postingDate=_date("2026-03-20"),
+                        transactionType="deposit",
+                        docType="deposit",
+                        docNo="JSO-D1",
+                        payee="JS payer",
+                        amount=75,
+                        description="JS feed line",
+                    )
+                ],
+            },
+            None,  # BankFeedsCreate/Delete, no update class
+            {"recordNo": "{made.RECORDNO}"},
+            "RECORDNO = {made.RECORDNO}",
+            {"FINANCIALENTITY": refs["BANKACCOUNTID"], "FEEDDATE": "03/21/2026"},
+        ),
     ]
 
 
@@ -752,7 +778,6 @@ def cases(refs: dict[str, str]) -> list[Case]:
 #: catalog object each writes; each test says whether the catalog lacks the object or the
 #: round trip is still to be written
 SDK_ONLY = {
-    "CashManagement.BankFeeds": "BANKACCTTXNFEED",
     "EmployeeExpense.ReimbursementRequest": "EPPAYMENTREQUEST",
     "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
 }

@@ -29,7 +29,7 @@ from intacct.emulator.handlers.legacy_shapes import (
     Shape,
     walk,
 )
-from intacct.emulator.handlers.write import write_lines
+from intacct.emulator.handlers.write import split_date, write_lines
 from intacct.emulator.values import from_wire, to_wire
 
 __all__ = ["HANDLERS", "resolve"]
@@ -40,25 +40,6 @@ def _legacy_object(ctx: Ctx, action: str, name: str) -> ObjectDef:
         if obj.legacy.get(action) == name:
             return object_def(ctx, obj.name, write=True)
     raise errors.unknown_function(name)
-
-
-def _split_date(element: etree._Element) -> str:
-    try:
-        day = date(
-            int(element.findtext("year") or 0),
-            int(element.findtext("month") or 0),
-            int(element.findtext("day") or 0),
-        )
-    except ValueError:
-        raise FunctionError(
-            ErrorLine(
-                "BL03000018",
-                "",
-                f"Illegal date in {element.tag!s}: year/month/day do not form a date.",
-                "",
-            )
-        ) from None
-    return day.strftime("%m/%d/%Y")
 
 
 def _shape(obj: ObjectDef, *, write: bool = False) -> Shape:
@@ -135,7 +116,7 @@ def _read(
         field = obj.field(f"{prefix}.{target}" if prefix else target)
         # [U] a DTD element the catalog has no field for is accepted and not kept
         if field is not None and not field.readonly:
-            text = _split_date(element) if len(element) else (element.text or "")
+            text = split_date(element) if len(element) else (element.text or "")
             values[field.name] = from_wire(obj.name, field, text)
     elif node.kind == "address":
         for child in _elements(element):
@@ -160,7 +141,7 @@ def _line(line_obj: ObjectDef, item: etree._Element) -> etree._Element:
         field = line_obj.field(name)
         if field is None or name == "RECORDNO":
             continue  # [U] DTD elements with no catalog field (allocationid, taskid, ...)
-        text = _split_date(child) if len(child) else (child.text or "")
+        text = split_date(child) if len(child) else (child.text or "")
         etree.SubElement(record, field.name).text = text
     return record
 

@@ -7,6 +7,7 @@ listtype="objects">``, the records it did write (as the captures show).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from lxml import etree
@@ -17,9 +18,37 @@ from intacct.emulator.errors import EmulatorError, ErrorLine, FunctionError, unk
 from intacct.emulator.handlers.common import bad_parameter, object_def, text_param
 from intacct.emulator.values import from_wire
 
-__all__ = ["HANDLERS", "record_values", "write_lines"]
+__all__ = ["HANDLERS", "record_values", "split_date", "write_lines"]
 
 MAX_RECORDS = 100
+
+
+def split_date(element: etree._Element) -> str:
+    """A date given as year/month/day children (2.1's %DATE;), as MM/DD/YYYY."""
+    try:
+        day = date(
+            int(element.findtext("year") or 0),
+            int(element.findtext("month") or 0),
+            int(element.findtext("day") or 0),
+        )
+    except ValueError:
+        raise FunctionError(
+            ErrorLine(
+                "BL03000018",
+                "",
+                f"Illegal date in {element.tag!s}: year/month/day do not form a date.",
+                "",
+            )
+        ) from None
+    return day.strftime("%m/%d/%Y")
+
+
+def _text(field: Any, element: etree._Element) -> str:
+    """A field's text; a date may come split, as BankFeedsCreate writes FEEDDATE and
+    POSTINGDATE inside a 3.0 create (the SDK's, so production takes it)."""
+    if field.type == "date" and element.find("year") is not None:
+        return split_date(element)
+    return element.text or ""
 
 
 def record_values(
@@ -41,7 +70,7 @@ def record_values(
             continue
         if field.readonly and field.name != "RECORDNO":
             continue  # [U] the gateway ignores read-only fields on write
-        values[field.name] = from_wire(obj.name, field, child.text or "")
+        values[field.name] = from_wire(obj.name, field, _text(field, child))
     return values, lines
 
 
