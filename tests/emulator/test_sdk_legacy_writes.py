@@ -218,3 +218,23 @@ def test_an_attachment_is_created_updated_by_its_id_and_deleted(post: Post) -> N
     assert [(r.findtext("folder"), r.findtext("description")) for r in found] == [(folder, "two")]
     deleted = _call(post, '<delete_supdoc key="AT-9"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
+
+
+def test_a_reimbursement_request_as_the_sdk_writes_it(post: Post) -> None:
+    bank, employee = (
+        _first(post, "CHECKINGACCOUNT", "BANKACCOUNTID"),
+        _first(post, "EMPLOYEE", "EMPLOYEEID"),
+    )
+    report = _first(post, "EEXPENSES", "RECORDNO")
+    body = (
+        f"<create_reimbursementrequest><bankaccountid>{bank}</bankaccountid>"
+        f"<employeeid>{employee}</employeeid><memo>m</memo>"
+        f"<paymentmethod>Printed Check</paymentmethod>{_day('paymentdate', '2026-03-22')}"
+        f"<eppaymentrequestitems><eppaymentrequestitem><key>{report}</key>"
+        "<paymentamount>1</paymentamount></eppaymentrequestitem></eppaymentrequestitems>"
+        "<documentnumber>RR-9</documentnumber><paymentdescription>m</paymentdescription>"
+        "</create_reimbursementrequest>"
+    )
+    key = _legacy_key(_call(post, body))
+    row = _read(post, "EPPAYMENTREQUEST", key, "RECORDID,FINANCIALENTITY,PAYMENTDATE")
+    assert row == {"RECORDID": "RR-9", "FINANCIALENTITY": bank, "PAYMENTDATE": "03/22/2026"}

@@ -600,6 +600,17 @@ SHAPES: Mapping[str, Shape] = {
         "supdocid supdocname supdocfoldername=FOLDER supdocdescription=DESCRIPTION attachments",
         answered=False,
     ),
+    # create_reimbursementrequest (developer.intacct.com employee-expenses/reimbursements;
+    # no 2.1 DTD declares it): bankaccountid, employeeid, memo?, paymentmethod,
+    # paymentdate, paymentoption?, eppaymentrequestitems (eppaymentrequestitem: key,
+    # paymentamount, credittoapply?), documentnumber?, paymentdescription?,
+    # paymentcontact?. [U] the reports paid (the items) are taken and not kept: the
+    # catalog has no line object for them
+    "create_reimbursementrequest": _values(
+        "bankaccountid=FINANCIALENTITY employeeid memo paymentmethod paymentdate paymentoption"
+        " eppaymentrequestitems documentnumber=RECORDID paymentdescription paymentcontact",
+        answered=False,
+    ),
     # intacct_response.v2.1.dtd:475 contact, the object's own fields (no prefix)
     "contact": CONTACT,
 }
