@@ -4,9 +4,8 @@ create → readByQuery → update → readByQuery → delete → readByQuery, th
 classes. All objects run in one node process (``objects`` scenario of js/driver.mjs),
 each on its own steps, so that one failing object cannot hide another.
 
-Objects whose catalog entry the emulator lacks are listed in :data:`SDK_ONLY` and skipped
-with the missing object's name; the list is checked against the catalog at run time, so
-an object that arrives in the catalog without a scenario here fails loudly.
+SDK objects without a round trip are listed in :data:`SDK_ONLY` and skipped, with the
+reason in :data:`GAPS` (or the missing catalog object's name).
 """
 
 from __future__ import annotations
@@ -806,7 +805,18 @@ def cases(refs: dict[str, str]) -> list[Case]:
 #: catalog object each writes; each test says whether the catalog lacks the object or the
 #: round trip is still to be written
 SDK_ONLY = {
-    "GeneralLedger.StatisticalJournalEntry": "STATGLBATCH",
+    "GeneralLedger.StatisticalJournalEntry": "GLBATCH",
+}
+
+#: why an SDK object of :data:`SDK_ONLY` has no round trip yet
+GAPS = {
+    "GeneralLedger.StatisticalJournalEntry": (
+        "StatisticalJournalEntryCreate writes a GLBATCH (as developer.intacct.com's"
+        " stat-journal-entries page says: lookup and query object GLBATCH) into a statistical"
+        " journal, its GLENTRY lines on STATACCOUNT numbers with TR_TYPE 1/-1; the emulator's"
+        " catalog has no statistical journal (GLJOURNAL only) and GLENTRY.ACCOUNTNO refers to"
+        " GLACCOUNT, so the entry would land in a GL journal: not written until it has them"
+    ),
 }
 
 CATALOG = load_catalog()
@@ -941,6 +951,8 @@ def test_sdk_round_trip(name: str, round_trips: dict[str, list[Any]], refs: dict
 @pytest.mark.parametrize("sdk", sorted(SDK_ONLY))
 def test_sdk_objects_without_a_scenario(sdk: str) -> None:
     obj = SDK_ONLY[sdk]
+    if sdk in GAPS:
+        pytest.skip(f"known gap: {GAPS[sdk]}")
     if obj not in CATALOG:
         pytest.skip(f"known gap: the emulator's catalog has no {obj} (JS SDK {sdk}Create)")
     pytest.skip(f"not written yet: a round trip for {obj} through the JS SDK's {sdk}")
