@@ -51,7 +51,13 @@ MODULE_LEVEL = {
     "intacct.protocol.formats": "US_FORMATTING and parse_gmt_offset support UserFormatting",
 }
 #: packages with a public surface of their own (documented separately)
-OWN_SURFACE = ("intacct.emulator", "intacct.cli", "intacct.protocol", "intacct.replication")
+OWN_SURFACE = (
+    "intacct.emulator",
+    "intacct.cli",
+    "intacct.protocol",
+    "intacct.replication",
+    "intacct.tap",
+)
 
 
 def test_exports() -> None:

@@ -115,12 +115,14 @@ def test_an_update_onto_a_taken_id_is_a_duplicate_too(http: httpx.Client) -> Non
 # -- audit history ------------------------------------------------------------------------
 
 
-def audit_rows(http: httpx.Client, key: str) -> list[tuple[str, str, str]]:
+def audit_rows(http: httpx.Client, key: str, obj: str = "vendor") -> list[tuple[str, str, str]]:
     body = (
         "<readByQuery><object>AUDITHISTORY</object>"
         "<fields>OBJECTTYPE,OBJECTKEY,ACCESSMODE,SOURCE</fields>"
-        f"<query>OBJECTKEY = '{key}'</query><pagesize>100</pagesize></readByQuery>"
+        f"<query>OBJECTKEY = '{key}' AND OBJECTTYPE = '{obj}'</query>"
+        "<pagesize>100</pagesize></readByQuery>"
     )
+    # (a new vendor's display contact is a CONTACT record with an audit row of its own)
     data = call(http, body).find("data")
     assert data is not None
     return [
