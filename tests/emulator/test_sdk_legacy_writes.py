@@ -7,15 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .conftest import envelope
-from .test_sdk_writes import Post, _day, _first, _legacy_key, _lines, _read
-
-
-def _call(post: Post, body: str) -> etree._Element:
-    _, root = post(envelope(body))
-    assert root is not None
-    result = root.find("operation/result")
-    assert result is not None
-    return result
+from .test_sdk_writes import Post, _day, _first, _legacy_key, _lines, _read, _result
 
 
 def test_an_expense_report_and_its_expense_lines(post: Post) -> None:
@@ -31,7 +23,7 @@ def test_an_expense_report_and_its_expense_lines(post: Post) -> None:
         f"{_day('expensedate', '2026-03-12')}<memo>taxi</memo><paidfor>ride</paidfor>"
         "</expense></expenses></create_expensereport>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     row = _read(post, "EEXPENSES", key, "RECORDID,EMPLOYEEID,WHENPOSTED")
     assert row == {"RECORDID": "ER-1", "EMPLOYEEID": employee, "WHENPOSTED": "03/13/2026"}
     lines = _lines(
@@ -45,7 +37,7 @@ def test_an_expense_report_and_its_expense_lines(post: Post) -> None:
             "DESCRIPTION2": "ride",
         }
     ]
-    deleted = _call(post, f'<delete_expensereport key="{key}"/>')
+    deleted = _result(post, f'<delete_expensereport key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
 
 
@@ -62,7 +54,7 @@ def test_an_expense_adjustment_and_its_lines(post: Post) -> None:
         f"{_day('expensedate', '2026-03-14')}<memo>refund</memo>"
         "</expenseadjustment></expenseadjustments></create_expenseadjustmentreport>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     assert _read(post, "EXPENSEADJUSTMENTS", key, "RECORDID") == {"RECORDID": "EA-1"}
     lines = _lines(post, "EXPENSEADJUSTMENTSITEM", "RECORDKEY", key, "AMOUNT,DESCRIPTION")
     assert lines == [{"AMOUNT": "-4", "DESCRIPTION": "refund"}]
@@ -82,7 +74,7 @@ def test_an_order_entry_transaction_is_known_by_definition_and_number(post: Post
         f"<itemid>{item}</itemid><quantity>3</quantity><price>9.5</price><memo>three</memo>"
         "</sotransitem></sotransitems></create_sotransaction>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     assert key == f"{definition}-SO-9"
     query = (
         "<readByQuery><object>SODOCUMENT</object><fields>RECORDNO,PONUMBER,"
@@ -97,11 +89,11 @@ def test_an_order_entry_transaction_is_known_by_definition_and_number(post: Post
     assert row["SHIPTO.CONTACTNAME"] == "Dock"
     lines = _lines(post, "SODOCUMENTENTRY", "DOCHDRNO", row["RECORDNO"], "ITEMID,QUANTITY,MEMO")
     assert lines == [{"ITEMID": item, "QUANTITY": "3", "MEMO": "three"}]
-    updated = _call(
+    updated = _result(
         post, f'<update_sotransaction key="{key}"><message>later</message></update_sotransaction>'
     )
     assert updated.findtext("status") == "success", etree.tostring(updated)
-    deleted = _call(post, f'<delete_sotransaction key="{key}"/>')
+    deleted = _result(post, f'<delete_sotransaction key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
 
 
@@ -120,7 +112,7 @@ def test_a_purchasing_transaction_with_its_pay_to_and_return_to(post: Post) -> N
         f"<itemid>{item}</itemid><quantity>2</quantity><memo>two</memo>"
         "</potransitem></potransitems></create_potransaction>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     assert key == f"{definition}-PO-9"
     query = (
         "<readByQuery><object>PODOCUMENT</object><fields>RECORDNO,VENDORDOCNO,"
@@ -134,7 +126,7 @@ def test_a_purchasing_transaction_with_its_pay_to_and_return_to(post: Post) -> N
     assert (row["VENDORDOCNO"], row["PAYTO.CONTACTNAME"]) == ("INV-88", contact)
     lines = _lines(post, "PODOCUMENTENTRY", "DOCHDRNO", row["RECORDNO"], "ITEMID,MEMO")
     assert lines == [{"ITEMID": item, "MEMO": "two"}]
-    deleted = _call(post, f'<delete_potransaction key="{key}"/>')
+    deleted = _result(post, f'<delete_potransaction key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
 
 
@@ -148,7 +140,7 @@ def test_an_inventory_transaction_keeps_its_document_number(post: Post) -> None:
         f"<itemid>{item}</itemid><warehouseid>{warehouse}</warehouseid><quantity>5</quantity>"
         "<locationid></locationid></ictransitem></ictransitems></create_ictransaction>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     assert key == f"{definition}-IC-9"
     query = (
         "<readByQuery><object>INVDOCUMENT</object><fields>RECORDNO,DOCNO</fields>"
@@ -160,7 +152,7 @@ def test_an_inventory_transaction_keeps_its_document_number(post: Post) -> None:
     recordno = root.findtext("operation/result/data/invdocument/RECORDNO") or ""
     lines = _lines(post, "INVDOCUMENTENTRY", "DOCHDRNO", recordno, "ITEMID,WAREHOUSEID,QUANTITY")
     assert lines == [{"ITEMID": item, "WAREHOUSEID": warehouse, "QUANTITY": "5"}]
-    deleted = _call(post, f'<delete_ictransaction key="{key}"/>')
+    deleted = _result(post, f'<delete_ictransaction key="{key}"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
 
 
@@ -181,7 +173,7 @@ def test_an_ar_payment_applies_each_arpaymentitem(post: Post) -> None:
         f"{_day('datereceived', '2026-03-20')}<paymentmethod>Printed Check</paymentmethod>"
         f"{items}</create_arpayment>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     row = _read(post, "ARPYMT", key, "DOCNUMBER,FINANCIALENTITY,RECEIPTDATE")
     assert row == {"DOCNUMBER": "RC-9", "FINANCIALENTITY": bank, "RECEIPTDATE": "03/20/2026"}
     lines = _lines(post, "ARPYMTDETAIL", "PAYMENTKEY", key, "RECORDKEY,TRX_PAYMENTAMOUNT")
@@ -207,16 +199,16 @@ def test_an_attachment_is_created_updated_by_its_id_and_deleted(post: Post) -> N
         "<attachmenttype>pdf</attachmenttype><attachmentdata>JVBERi0=</attachmentdata>"
         "</attachment></attachments></create_supdoc>"
     )
-    assert _legacy_key(_call(post, body)) == "AT-9"
+    assert _legacy_key(_result(post, body)) == "AT-9"
     update = "<update_supdoc><supdocid>AT-9</supdocid><supdocdescription>two</supdocdescription>"
-    assert _call(post, update + "</update_supdoc>").findtext("status") == "success"
+    assert _result(post, update + "</update_supdoc>").findtext("status") == "success"
     _, root = post(envelope('<get_list object="supdoc" maxitems="100"/>', dtd="2.1"))
     assert root is not None
     found = [
         r for r in root.iterfind("operation/result/data/supdoc") if r.findtext("supdocid") == "AT-9"
     ]
     assert [(r.findtext("folder"), r.findtext("description")) for r in found] == [(folder, "two")]
-    deleted = _call(post, '<delete_supdoc key="AT-9"/>')
+    deleted = _result(post, '<delete_supdoc key="AT-9"/>')
     assert deleted.findtext("status") == "success", etree.tostring(deleted)
 
 
@@ -235,6 +227,6 @@ def test_a_reimbursement_request_as_the_sdk_writes_it(post: Post) -> None:
         "<documentnumber>RR-9</documentnumber><paymentdescription>m</paymentdescription>"
         "</create_reimbursementrequest>"
     )
-    key = _legacy_key(_call(post, body))
+    key = _legacy_key(_result(post, body))
     row = _read(post, "EPPAYMENTREQUEST", key, "RECORDID,FINANCIALENTITY,PAYMENTDATE")
     assert row == {"RECORDID": "RR-9", "FINANCIALENTITY": bank, "PAYMENTDATE": "03/22/2026"}

@@ -318,22 +318,15 @@ def _call(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) -> Ou
 
 #: API operation names in the permission error ([O] READ_BY_QUERY; the others by
 #: analogy [U]); functions without one are left to the handlers' own checks
-_OPERATIONS = {
-    "readByQuery": "READ_BY_QUERY",
-    "query": "READ_BY_QUERY",
-    "read": "READ",
-    "readByName": "READ",
-    "create": "CREATE",
-    "update": "UPDATE",
-    "delete": "DELETE",
-}
+#: the 3.0 functions the gateway checks against the role before they run
+_CHECKED = frozenset({"readByQuery", "query", "read", "readByName", "create", "update", "delete"})
 
 
 def _check_permission(ctx: Ctx) -> None:
     """A role without the module's permission fails the function before it runs."""
-    operation = _OPERATIONS.get(ctx.fn.name)
-    if operation is None or not ctx.scope.user.denied_modules:
+    if ctx.fn.name not in _CHECKED or not ctx.scope.user.denied_modules:
         return
+    operation = errors.api_operation(ctx.fn.name)
     if ctx.fn.name in ("create", "update"):
         names = [str(c.tag) for c in ctx.fn.body if isinstance(c.tag, str)]
     else:

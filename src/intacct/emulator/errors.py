@@ -20,6 +20,7 @@ __all__ = [
     "EmulatorError",
     "ErrorLine",
     "FunctionError",
+    "api_operation",
     "api_permission_denied",
     "bad_login",
     "company_expired",
@@ -247,6 +248,21 @@ def not_found(obj: str, key: str, action: str) -> FunctionError:
     else:
         text = f"Cannot find {obj.lower()} with key '{key}' to {action}."
     return FunctionError(ErrorLine("BL01001973", "", text, ""))
+
+
+#: 2.1 verbs (create_bill, get_list) and the 3.0 functions named after the operation they
+#: share; any other function's operation is its name in upper snake case (readMore →
+#: READ_MORE) [U beyond the READ_BY_QUERY seen in production]
+_LEGACY_VERBS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE", "get": "READ"}
+_SHARED_OPERATIONS = {"query": "READ_BY_QUERY", "readByName": "READ"}
+
+
+def api_operation(function: str) -> str:
+    """The API operation a permission error names for ``function``."""
+    verb = function.split("_", 1)[0]
+    if verb in _LEGACY_VERBS and ("_" in function or verb == "get"):
+        return _LEGACY_VERBS[verb]
+    return _SHARED_OPERATIONS.get(function) or re.sub(r"(?<!^)(?=[A-Z])", "_", function).upper()
 
 
 def api_permission_denied(operation: str, object_type: str) -> FunctionError:

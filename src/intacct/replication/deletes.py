@@ -43,6 +43,7 @@ from intacct.errors import GatewayError, IntacctError, PaginationError, Permissi
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
+from intacct.replication.records import iso_utc
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -194,7 +195,7 @@ def iter_tombstones(
             if key is None:
                 unmapped.append(objectkey)
                 continue
-            tombstones.append({key[0]: key[1], DELETED_AT: _iso_utc(row.accessed)})
+            tombstones.append({key[0]: key[1], DELETED_AT: iso_utc(row.accessed)})
         done = _exhausted(result, size)
         yield TombstonePage(tombstones, _later(since, last), requests, done, tuple(unmapped))
         if done:
@@ -265,7 +266,3 @@ def _exhausted(result: Result, size: int) -> bool:
     if remaining is not None:
         return remaining == 0 or not result.records
     return len(result.records) < size
-
-
-def _iso_utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

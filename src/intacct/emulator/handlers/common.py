@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -72,27 +71,12 @@ def int_param(ctx: Ctx, tag: str, default: int, low: int, high: int) -> int:
     return value
 
 
-_VERBS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE", "get": "READ"}
-#: 3.0 functions named after the operation they share (as the gateway's own check,
-#: dispatch._check_permission, names them)
-_SHARED = {"query": "READ_BY_QUERY", "readByName": "READ"}
-
-
-def _operation(function: str) -> str:
-    """The API operation a permission error names: readMore → READ_MORE, create_bill →
-    CREATE, get_list and 2.1 get → READ ([U] beyond the READ_BY_QUERY seen in production)."""
-    verb = function.split("_", 1)[0]
-    if verb in _VERBS and ("_" in function or verb == "get"):
-        return _VERBS[verb]
-    return _SHARED.get(function) or re.sub(r"(?<!^)(?=[A-Z])", "_", function).upper()
-
-
 def object_def(ctx: Ctx, name: str, *, write: bool = False) -> ObjectDef:
     obj = ctx.store.catalog.get_object(name)
     if obj is None:
         raise errors.unknown_object(name)
     if obj.module in ctx.scope.user.denied_modules:
-        raise errors.api_permission_denied(_operation(ctx.fn.name), obj.name)
+        raise errors.api_permission_denied(errors.api_operation(ctx.fn.name), obj.name)
     if write and not obj.writable:
         raise FunctionError(
             ErrorLine(
