@@ -13,6 +13,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import IntacctError
+from intacct.pagination import PageToken
 from intacct.replication import (
     DELETED_AT,
     ENTITY_ID,
@@ -163,7 +164,23 @@ def test_a_company_far_from_utc_loses_nothing_at_the_bookmark_edge(
         third = ListSink()
         run(client, RunState.from_dict(second.states[-1]), third, ("CLASS",))
     assert [r["CLASSID"] for _, _, r in second.records] == ["EDGE-1"]
-    assert third.records == []
+    # nothing new; the bookmark's second is recent, so it is read again (no loss)
+    assert [r["CLASSID"] for _, _, r in third.records] in ([], ["EDGE-1"])
+
+
+def test_a_recent_bookmark_keeps_only_its_second(emulator: InProcessEmulator) -> None:
+    """A record written later in the bookmark's second with a smaller RECORDNO sorts
+    before a (second, RECORDNO) bookmark: a recent bookmark must not exclude it."""
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, ("CLASS",))
+        client.create("CLASS", [{"CLASSID": "NOW-1", "NAME": "now"}])
+        second = ListSink()
+        run(client, RunState.from_dict(first.states[-1]), second, ("CLASS",))
+        old = RunState.from_dict(first.states[-1]).get("CLASS", "").token
+    recent = PageToken.parse(second.states[-1]["streams"]["CLASS"][""]["token"])
+    assert recent.recordno == 0 and recent.modified is not None
+    assert PageToken.parse(old or "").recordno > 0  # the seed's history is settled
 
 
 def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator) -> None:

@@ -51,7 +51,8 @@ __all__ = ["Progress", "Replicator", "RunReport", "Sink", "StreamResult", "Strea
 #: "The following fields cannot be queried: [ apbill: [A, B] ]" (XL03000006 [O])
 _REFUSED = re.compile(r"cannot be queried: \[\s*\w+:\s*\[([^\]]*)\]")
 #: [U] the server and this machine may disagree on the time: the first run's delete
-#: bookmark starts this far before the run
+#: bookmark starts this far before the run, and a bookmark this recent is settled to
+#: the start of its second (:func:`_settled`)
 CLOCK_MARGIN = timedelta(minutes=5)
 _MODIFIED = "WHENMODIFIED"
 _NO_MODIFIED = q.isnull(_MODIFIED)
@@ -218,7 +219,7 @@ class _Stream:
             return  # the incremental passes read it whole: no planning to pay for
         if info.replication_key:
             newest, _ = self._first(q.isnotnull(_MODIFIED), [q.Order(_MODIFIED, True)])
-            self.current.high_water = str(self._token(newest)) if newest else None
+            self.current.high_water = str(_settled(self._token(newest))) if newest else None
         highest = int(top["RECORDNO"]) if top else 0
         count = max(1, highest)
         parts = min(self.engine.max_concurrency * 2, math.ceil(count / self.engine.page_size))
@@ -290,7 +291,7 @@ class _Stream:
 
         def save_modified(page: Page) -> None:
             if page.after is not None:
-                current.token = str(page.after)
+                current.token = str(_settled(page.after))
 
         self._pass(_MODIFIED, self._start(current.token), None, save_modified)
         if not current.nulls_done:  # records without WHENMODIFIED: once, by RECORDNO
@@ -428,6 +429,17 @@ class _Stream:
     def _info(self) -> ObjectInfo:
         assert self.info is not None
         return self.info
+
+
+def _settled(token: PageToken) -> PageToken:
+    """The bookmark to keep after ``token``. WHENMODIFIED has whole seconds: while the
+    gateway may still be writing records in the bookmark's second, one written there
+    with a smaller RECORDNO would sort before the bookmark and never be read. So a
+    recent bookmark (within :data:`CLOCK_MARGIN` of now) keeps only its second: the next
+    run reads that second again (its records may come twice, none is lost)."""
+    if token.modified is None or token.modified < datetime.now(UTC) - CLOCK_MARGIN:
+        return token
+    return PageToken(token.key, 0, token.modified)
 
 
 def _refused(exc: GatewayError) -> set[str]:
