@@ -14,6 +14,7 @@ __all__ = [
     "EXPENSE_ACCOUNTS",
     "JE_TEMPLATES",
     "JOURNALS",
+    "STAT_JOURNALS",
     "JOURNAL_MODULE",
     "REVENUE_ACCOUNTS",
     "UNDEPOSITED",
@@ -139,6 +140,8 @@ JOURNALS = (
     ("PYJ", "Payroll Journal", False),
     ("ADJ", "Adjustments Journal", True),
 )
+#: statistical journals (STATJOURNAL): entries in them count STATACCOUNT units, not money
+STAT_JOURNALS = (("SHC", "Statistical Headcount"), ("SSF", "Statistical Square Footage"))
 #: which subledger a journal posts from (GLDETAIL.MODULEKEY)
 JOURNAL_MODULE = {"APJ": "3.AP", "CDJ": "3.AP", "ARJ": "4.AR", "CRJ": "4.AR"}
 

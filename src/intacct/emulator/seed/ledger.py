@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from intacct.emulator.seed.chart import ACCOUNTS, AP_ACCOUNT, AR_ACCOUNT, JOURNALS
+from intacct.emulator.seed.chart import ACCOUNTS, AP_ACCOUNT, AR_ACCOUNT, JOURNALS, STAT_JOURNALS
 from intacct.emulator.seed.clock import AS_OF, IMPORT_AT, START, month_end
 from intacct.emulator.seed.common import money
 from intacct.emulator.seed.context import Context
@@ -70,6 +70,8 @@ def journals(ctx: Context) -> None:
         for symbol, title, adj in JOURNALS
     )
     ctx.table("GLJOURNAL", IMPORT_AT["GLACCOUNT"] + 300, ADMIN, rows)
+    stat = ({"SYMBOL": s, "TITLE": title, "STATUS": "active"} for s, title in STAT_JOURNALS)
+    ctx.table("STATJOURNAL", IMPORT_AT["GLACCOUNT"] + 320, ADMIN, stat)
 
 
 def stat_accounts(ctx: Context) -> None:
