@@ -9,6 +9,7 @@ slow requests never block other clients.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 from starlette.applications import Starlette
@@ -97,9 +98,10 @@ def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) ->
             return response
         except ClientGone:
             return Response(status_code=400)  # logged; the socket is gone, nobody reads it
+        started = time.perf_counter()
         prepared = emulator.prepare(body, request.headers.get("content-type", ""))
         if isinstance(prepared, Reply):
-            await _wait(emulator.delay(prepared))
+            await _wait(emulator.delay(prepared, started))
             return _response(prepared)
         parsed, rule = prepared
         company = emulator.admit(parsed)
@@ -111,7 +113,7 @@ def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) ->
             else:
                 reply = await run_in_threadpool(emulator.run, parsed, rule, _endpoint(request))
             # the slot stays taken while the answer waits: Intacct counts it in flight
-            await _wait(emulator.delay(reply))
+            await _wait(emulator.delay(reply, started))
         finally:
             emulator.release(company)
         return _response(reply)

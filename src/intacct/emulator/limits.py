@@ -41,8 +41,9 @@ class ConcurrencyLimit:
 @dataclass(slots=True)
 class Latency:
     """The real gateway's answer time, modelled as a page costing a base plus a cost per
-    returned record. Applied as waiting after the answer is computed (never as CPU), so
-    concurrent requests overlap as they do in Intacct."""
+    returned record: the answer leaves that long after the request arrived, the time
+    spent computing it included. The rest is waiting (never CPU), so concurrent requests
+    overlap as they do in Intacct."""
 
     base_ms: int = 0
     per_row_us: int = 0

@@ -67,9 +67,10 @@ class Emulator:
     def handle(self, body: bytes, content_type: str, endpoint: str) -> Reply:
         """One gateway request, synchronously, start to end (the in-process transport);
         the latency is slept in the calling thread."""
+        started = time.perf_counter()
         prepared = self.prepare(body, content_type)
         if isinstance(prepared, Reply):
-            time.sleep(self.delay(prepared))
+            time.sleep(self.delay(prepared, started))
             return prepared
         request, rule = prepared
         company = self.admit(request)
@@ -77,7 +78,7 @@ class Emulator:
             return throttled_reply()
         try:
             reply = self.run(request, rule, endpoint)
-            time.sleep(self.delay(reply))
+            time.sleep(self.delay(reply, started))
             return reply
         finally:
             self.release(company)
@@ -100,11 +101,14 @@ class Emulator:
     def release(self, company: str) -> None:
         self.limit.release(company)
 
-    def delay(self, reply: Reply) -> float:
-        """Seconds the answer waits before it leaves, per the latency model."""
+    def delay(self, reply: Reply, started: float) -> float:
+        """Seconds the answer waits before it leaves: the latency model's time for it,
+        less what computing it took since ``started`` (``time.perf_counter()``), so an
+        answer takes the model's time, not the model's plus this machine's."""
         if not self.latency:
             return 0.0
-        return self.latency.seconds(returned_records(reply.media_type, reply.body))
+        model = self.latency.seconds(returned_records(reply.media_type, reply.body))
+        return max(0.0, model - (time.perf_counter() - started))
 
     def prepare(self, body: bytes, content_type: str) -> Reply | tuple[Request, FaultRule | None]:
         """Parse and count a request and pick its fault; a Reply if it cannot be parsed."""
