@@ -396,21 +396,11 @@ class IntacctClient:
 
     def lookup(self, object: str) -> ObjectModel:
         """The object's fields and relationships (``lookup``)."""
-        return ObjectModel.from_record(self._type_record(fn.Lookup(object), object))
+        return ObjectModel.from_result(self.call(fn.Lookup(object)), object)
 
     def inspect(self, object: str) -> ObjectModel:
         """The object's fields with lengths and flags (``inspect detail="1"``)."""
-        return ObjectModel.from_record(self._type_record(fn.Inspect(object, detail=True), object))
-
-    def _type_record(self, function: fn.Function, object: str) -> Record:
-        record = next((r for r in self.call(function).records if r.tag == "Type"), None)
-        if record is None:
-            raise GatewayError(
-                [ErrorDetail(None, description2=f"no <Type> in the answer for {object}")],
-                level="result",
-                function=function.name,
-            )
-        return record
+        return ObjectModel.from_result(self.call(fn.Inspect(object, detail=True)), object)
 
     def get_dimensions(self) -> list[Record]:
         return self._nested(fn.GetDimensions(), "dimension")

@@ -44,9 +44,9 @@ from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
-from intacct.errors import ResponseFormatError
+from intacct.errors import ErrorDetail, GatewayError, ResponseFormatError
 from intacct.protocol.formats import US_FORMATTING, UserFormatting
-from intacct.protocol.response import Record
+from intacct.protocol.response import Record, Result
 from intacct.protocol.values import decode_bool, decode_decimal, decode_multipick
 
 __all__ = ["FieldModel", "ObjectModel", "Relationship"]
@@ -266,6 +266,18 @@ class ObjectModel:
             plural_label=attributes.get("PluralName", "") if attributes else "",
             document_type=type_record.attributes.get("DocumentType", ""),
         )
+
+    @classmethod
+    def from_result(cls, result: Result, object: str) -> ObjectModel:
+        """Build from a lookup or inspect result; its error if it failed."""
+        record = next((r for r in result.raise_for_error().records if r.tag == "Type"), None)
+        if record is None:
+            raise GatewayError(
+                [ErrorDetail(None, description2=f"no <Type> in the answer for {object}")],
+                level="result",
+                function=result.function,
+            )
+        return cls.from_record(record)
 
     def field(self, name: str) -> FieldModel:
         return self._by_name[name]

@@ -26,10 +26,12 @@ For each object an :class:`ObjectInfo` says:
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from intacct.errors import ResponseFormatError
+from intacct.client import MAX_FUNCTIONS
+from intacct.errors import IntacctError, ResponseFormatError
 from intacct.metadata import ObjectModel
 from intacct.protocol import functions as fn
 from intacct.protocol.response import Record
@@ -45,6 +47,7 @@ _KNOWN_IDS: dict[str, str | None] = {
     "GLACCOUNT": "ACCOUNTNO",
     "STATACCOUNT": "ACCOUNTNO",
     "GLJOURNAL": "SYMBOL",
+    "STATJOURNAL": "SYMBOL",
     "GLBUDGETHEADER": "BUDGETID",
     "CHECKINGACCOUNT": "BANKACCOUNTID",
     "SAVINGSACCOUNT": "BANKACCOUNTID",
@@ -166,6 +169,26 @@ class ObjectRegistry:
                 with self._lock:
                     self._infos[name] = info
         return info
+
+    def load(self, names: Sequence[str]) -> dict[str, IntacctError]:
+        """Look up every object of ``names`` not yet known, up to 100 ``lookup`` functions
+        per request (one request instead of one each); the others are cached for
+        :meth:`get`. Returns the objects whose lookup failed, with their errors."""
+        with self._lock:
+            missing = [n for n in dict.fromkeys(names) if n not in self._infos]
+        failed: dict[str, IntacctError] = {}
+        for start in range(0, len(missing), MAX_FUNCTIONS):
+            chunk = missing[start : start + MAX_FUNCTIONS]
+            results = self._client.execute([fn.Lookup(name) for name in chunk])
+            for name, result in zip(chunk, results, strict=True):
+                try:
+                    info = ObjectInfo.from_model(ObjectModel.from_result(result, name))
+                except IntacctError as exc:
+                    failed[name] = exc
+                    continue
+                with self._lock:
+                    self._infos.setdefault(name, info)
+        return failed
 
     def model(self, name: str) -> ObjectModel:
         """The object's field model (as :meth:`get`)."""

@@ -4,6 +4,8 @@ time per company."""
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -246,19 +248,35 @@ def test_values_are_typed_exactly(emulator: InProcessEmulator) -> None:
     assert len(bill["WHENDUE"]) == 10 and bill["WHENCREATED"].endswith("Z")
 
 
-def test_a_first_run_splits_big_objects_into_ranges_read_in_parallel(
+def test_a_first_run_splits_big_objects_into_ranges_of_full_pages(
     emulator: InProcessEmulator,
 ) -> None:
-    with connect(emulator) as client:
+    with connect(emulator, max_concurrency=4) as client:
         sink = ListSink()
-        engine = Replicator(client, page_size=50, max_concurrency=4)
+        engine = Replicator(client, page_size=50)
         report = engine.run([StreamSpec("GLENTRY")], RunState(), sink)
         assert report.failed == []
         assert sorted(sink.keys("GLENTRY")) == truth(client, "GLENTRY")
     ranges = [s["streams"]["GLENTRY"][""].get("ranges") for s in sink.states]
-    assert 4 < max(len(r) for r in ranges if r) <= 8  # up to 2 x max_concurrency parts
+    assert 4 < max(len(r) for r in ranges if r) <= 8  # about 2 per worker
+    # the ranges start at boundaries found by offset: no page is split between two
+    pages = [s for s in sink.states if "ranges" in s["streams"]["GLENTRY"][""]]
+    assert len(pages) == math.ceil(len(sink.keys("GLENTRY")) / 50)
     final = sink.states[-1]["streams"]["GLENTRY"][""]
     assert "ranges" not in final and final["nulls_done"] is True and "token" in final
+
+
+def test_planning_asks_for_every_object_in_one_request(emulator: InProcessEmulator) -> None:
+    objects = ("GLENTRY", "VENDOR", "GLACCOUNT", "APBILL", "CLASS")
+    before = dict(emulator.emulator.stats)
+    with connect(emulator) as client:
+        sink = ListSink()
+        report = run(client, RunState(), sink, objects, page_size=2000)
+    assert report.failed == []
+    asked = {k: emulator.emulator.stats[k] - before.get(k, 0) for k in ("requests", "lookup")}
+    # a session, the lookups (one request), the user's formatting, one planning request
+    # (none needs splitting: no boundaries to ask for) and one page per object
+    assert asked == {"requests": 4 + len(objects), "lookup": len(objects)}
 
 
 def test_a_second_run_with_nothing_changed_costs_two_requests_per_object(

@@ -6,8 +6,10 @@ that page, one page at a time, so a consumer that stores both together resumes e
 where it stopped, with nothing lost or repeated:
 
 * the first run of an object with WHENMODIFIED notes its newest (WHENMODIFIED, RECORDNO)
-  and splits RECORDNO into ranges read in parallel (so one big object uses every
-  worker); once every range is read, the stream goes on from that high-water mark;
+  and splits RECORDNO into ranges of whole pages read in parallel (so one big object
+  uses every worker; :mod:`.planning` asks every object's planning questions in one or
+  two batched requests); once every range is read, the stream goes on from that
+  high-water mark;
 * later runs read in (WHENMODIFIED, RECORDNO) order strictly after the bookmark, so rows
   sharing a timestamp across a page boundary are neither lost nor repeated;
   ``lookback_minutes`` re-reads a window behind it. Records without WHENMODIFIED (real
@@ -19,27 +21,40 @@ where it stopped, with nothing lost or repeated:
   named in a warning, and the stream goes on;
 * a stream that fails (permission, unknown object) fails alone: its error is in the
   :class:`RunReport`, the others finish and keep their state;
-* all streams, ranges and entities share ``max_concurrency`` workers (the client's
-  limit is shared by its entity clients too); a throttled answer is retried by the client.
+* all streams, ranges and entities share the client's ``max_concurrency`` request slots
+  (its entity clients too), biggest parts first; pages are typed and handed to the sink
+  on one delivery thread, so the next requests leave meanwhile; a throttled answer is
+  retried by the client.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct.errors import GatewayError, IntacctError, ValidationError
 from intacct.pagination import Page, PageToken
+from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.replication.deletes import DeleteBookmark, DeletesUnavailableError, iter_tombstones
-from intacct.replication.records import to_output
+from intacct.replication.planning import (
+    Answer,
+    boundary_offsets,
+    boundary_query,
+    ranges_between,
+    run_batched,
+)
+from intacct.replication.records import Typer
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state import RunState, StreamState
 
@@ -56,6 +71,10 @@ _REFUSED = re.compile(r"cannot be queried: \[\s*\w+:\s*\[([^\]]*)\]")
 CLOCK_MARGIN = timedelta(minutes=5)
 _MODIFIED = "WHENMODIFIED"
 _NO_MODIFIED = q.isnull(_MODIFIED)
+_MODIFIED_SET = q.isnotnull(_MODIFIED)
+#: ranges per worker when a run's first reads are split: enough that the last ones to
+#: finish are short, few enough that the state stays small
+RANGES_PER_WORKER = 2
 #: the bookmark of an object none of whose records had a WHENMODIFIED yet
 _BEFORE_ANY = PageToken(_MODIFIED, 0, datetime(1970, 1, 1, tzinfo=UTC))
 
@@ -112,20 +131,31 @@ class Replicator:
         client: IntacctClient,
         settings: ReplicationSettings | None = None,
         *,
-        max_concurrency: int = 2,
+        max_concurrency: int | None = None,
         page_size: int = 2000,
         progress: Progress | None = None,
         registry: ObjectRegistry | None = None,
     ) -> None:
         self.client = client
         self.settings = settings or ReplicationSettings()
-        self.max_concurrency = max(1, max_concurrency)
+        slots = client.config.max_concurrency  # the client never has more in flight
+        self.max_concurrency = max(1, min(max_concurrency or slots, slots))
+        # a worker parsing an answer holds no request slot: where the client's slots are
+        # the limit, twice as many workers keep them busy meanwhile
+        self.workers = (
+            2 * self.max_concurrency if self.max_concurrency == slots else (self.max_concurrency)
+        )
         self.page_size = page_size
         self.progress = progress
         self.registry = registry or ObjectRegistry(client)
         self.lock = threading.Lock()  # one page at a time reaches the sink and the state
         self._clients: dict[str, IntacctClient] = {"": client}
         self.warned: set[str] = set()
+        #: pages go to the sink on one delivery thread, so the workers' next requests
+        #: leave while a page is typed and stored; at most this many wait for it
+        self._room = threading.BoundedSemaphore(2 * self.max_concurrency)
+        self._deliveries: ThreadPoolExecutor | None = None
+        self.fatal: BaseException | None = None  # a sink's failure ends the run
 
     def entities(self) -> list[str]:
         """The entity ids to read: ``entity_ids`` as configured, every entity of the
@@ -143,19 +173,90 @@ class Replicator:
             return self._clients[entity]
 
     def run(self, streams: Sequence[StreamSpec], state: RunState, sink: Sink) -> RunReport:
-        """Plan every (object, entity) stream, then read all their parts on the shared
-        workers; each stream's failure is its own."""
+        """Look the objects up, read deletes, plan, then read every stream's parts on the
+        shared workers, biggest first; each stream's failure is its own."""
         jobs = [(spec, entity) for entity in self.entities() for spec in streams]
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intacct-rep") as pool:
-            plans = list(pool.map(lambda job: _Stream(self, job[0], job[1], state, sink), jobs))
-            for plan in plans:
-                plan.prepare()
-            parts = [(plan, part) for plan in plans for part in plan.parts]
-            for future in [pool.submit(plan.attempt, part) for plan, part in parts]:
-                future.result()
+        self.fatal = None
+        self._room = threading.BoundedSemaphore(2 * self.max_concurrency)
+        self._deliveries = ThreadPoolExecutor(1, thread_name_prefix="intacct-delivery")
+        try:
+            plans = self._read(jobs, state, sink)
+        except BaseException as exc:  # Ctrl-C, a bug: the workers stop at their next page
+            self.fatal = self.fatal or exc
+            raise
+        finally:
+            self._deliveries.shutdown(wait=True, cancel_futures=self.fatal is not None)
+        if self.fatal is not None:
+            raise self.fatal
         for plan in plans:
             plan.finish()
         return RunReport([plan.result for plan in plans])
+
+    def _read(
+        self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink
+    ) -> list[_Stream]:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="intacct-rep") as pool:
+            self._warm(pool, list(dict.fromkeys(s.object for s, _ in jobs)), {e for _, e in jobs})
+            plans = [_Stream(self, spec, entity, state, sink) for spec, entity in jobs]
+            list(pool.map(_Stream.prepare, plans))
+            self._plan(pool, [plan for plan in plans if plan.planning])
+            parts = sorted(
+                ((plan, part, size) for plan in plans for part, size in plan.parts),
+                key=lambda item: -item[2],
+            )
+            futures = [pool.submit(plan.attempt, part) for plan, part, _ in parts]
+            try:
+                for future in futures:
+                    future.result()
+            finally:
+                for future in futures:
+                    future.cancel()  # those not started yet, when stopping early
+        return plans
+
+    def deliver(self, job: Callable[[], None]) -> None:
+        """Queue ``job`` (a page for the sink) on the delivery thread; waits while
+        2 x max_concurrency pages are queued, so memory stays bounded."""
+        assert self._deliveries is not None
+        self._room.acquire()
+
+        def run() -> None:
+            try:
+                if self.fatal is None:
+                    job()
+            except BaseException as exc:  # noqa: BLE001 (the sink's own failure ends the run)
+                self.fatal = self.fatal or exc
+            finally:
+                self._room.release()
+
+        self._deliveries.submit(run)
+
+    def _warm(self, pool: Executor, objects: list[str], entities: set[str]) -> None:
+        """Every object looked up (100 per request) while each entity's session opens
+        and the user's formatting is read; a failure is met again, per stream, later."""
+        asks: list[Future[object]] = [pool.submit(self.registry.load, objects)]
+        asks += [pool.submit(self._formatting, entity) for entity in entities]
+        for ask in asks:
+            with contextlib.suppress(IntacctError):  # each stream asks again, fails alone
+                ask.result()
+
+    def _formatting(self, entity: str) -> object:
+        return self.client_for(entity).user_formatting()
+
+    def _plan(self, pool: Executor, plans: list[_Stream]) -> None:
+        """Two batched rounds: each object's highest RECORDNO, count and newest
+        (WHENMODIFIED, RECORDNO); then the RECORDNO where each of its ranges starts."""
+        answers = run_batched(pool, [(p.client, p.plan_calls()) for p in plans])
+        for plan, replies in zip(plans, answers, strict=True):
+            plan.attempt(functools.partial(plan.plan, replies))
+        plans = [p for p in plans if p.result.error is None]
+        pages = sum(math.ceil(p.total / self.page_size) for p in plans)
+        per_range = math.ceil(pages / (RANGES_PER_WORKER * self.max_concurrency))
+        asks = [(p.client, p.boundary_calls(per_range)) for p in plans]
+        answers = run_batched(pool, [ask for ask in asks if ask[1]])
+        replies_of = iter(answers)
+        for plan, (_, calls) in zip(plans, asks, strict=True):
+            replies = next(replies_of) if calls else []
+            plan.attempt(functools.partial(plan.split, replies))
 
 
 class _Stream:
@@ -172,7 +273,10 @@ class _Stream:
             sink,
         )
         self.result = StreamResult(spec.object, entity)
-        self.parts: list[Callable[[], None]] = []
+        self.parts: list[tuple[Callable[[], None], float]] = []  # (part, records guessed)
+        self.planning = False  # a first or full-table read: the engine plans it
+        self.typer: Typer | None = None
+        self.total = 0  # records counted when planned
         self.info: ObjectInfo | None = None
         self.fields: list[str] = []
         self.current = StreamState()  # the state's own entry, from prepare() on
@@ -186,8 +290,8 @@ class _Stream:
     # -- planning ------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Deletes, then the record parts: ranges on a first (or full-table) read, else
-        the incremental passes."""
+        """Deletes, then what the records need: planning for a first (or full-table)
+        read, else the incremental passes."""
         if self.info is None or self.result.error is not None:
             return
         info = self.info
@@ -196,48 +300,55 @@ class _Stream:
         self.fields = list(self.spec.fields or info.queryable_fields)
         try:
             self._deletes()
-            if not info.replication_key and self.current.complete:
-                self.current.token, self.current.complete, self.current.ranges = None, False, None
-            if info.key_field and self.current.ranges is None and self.current.token is None:
-                self._plan_ranges()
         except IntacctError as exc:
             self.fail(exc)
             return
+        if not info.replication_key and self.current.complete:
+            self.current.token, self.current.complete, self.current.ranges = None, False, None
         if info.key_field is None:
-            self.parts = [self._whole]  # no key to page or range on
-        elif self.current.ranges is not None:
-            self.parts = [self._range(i) for i in range(len(self.current.ranges))]
+            self.parts = [(self._whole, 0)]  # no key to page or range on
+        elif self.current.ranges is not None:  # a read stopped halfway: go on with it
+            self.parts = [(self._range(i), 0) for i in range(len(self.current.ranges))]
+        elif self.current.token is None:
+            self.planning = True
         else:
-            self.parts = [self._incremental]
+            self.parts = [(self._incremental, 0)]
 
-    def _plan_ranges(self) -> None:
-        """Split RECORDNO into ranges for the workers, after noting the high-water mark;
-        an incremental object that fits in a page or two is simply read from the start."""
+    def plan_calls(self) -> list[fn.Function]:
+        """The highest RECORDNO (and the count), and the newest (WHENMODIFIED, RECORDNO)."""
         info = self._info()
-        top, total = self._first(None, [q.Order("RECORDNO", True)])
-        if info.replication_key and total <= 2 * self.engine.page_size:
-            return  # the incremental passes read it whole: no planning to pay for
+        calls: list[fn.Function] = [
+            fn.Query(info.name, ["RECORDNO"], orderby=[q.Order("RECORDNO", True)], pagesize=1)
+        ]
         if info.replication_key:
-            newest, _ = self._first(q.isnotnull(_MODIFIED), [q.Order(_MODIFIED, True)])
-            self.current.high_water = str(_settled(self._token(newest))) if newest else None
-        highest = int(top["RECORDNO"]) if top else 0
-        count = max(1, highest)
-        parts = min(self.engine.max_concurrency * 2, math.ceil(count / self.engine.page_size))
-        size = math.ceil(count / max(1, parts))
-        self.current.ranges = [
-            {"lo": lo, "hi": min(lo + size - 1, highest), "after": None, "done": False}
-            for lo in range(1, highest + 1, size)
-        ] or [{"lo": 1, "hi": 0, "after": None, "done": False}]
-        self.current.ranges[-1]["hi"] = None  # the last range is open: records added now
+            newest = [q.Order(_MODIFIED, True), q.Order("RECORDNO", True)]
+            select = ["RECORDNO", _MODIFIED]
+            calls.append(
+                fn.Query(info.name, select, filter=_MODIFIED_SET, orderby=newest, pagesize=1)
+            )
+        return calls
 
-    def _first(self, where: q.Filter | None, orderby: list[q.Order]) -> tuple[Any, int]:
-        """The first record in ``orderby`` order and how many match."""
-        info = self._info()
-        select = ["RECORDNO", _MODIFIED] if info.replication_key else ["RECORDNO"]
-        result = self.client.query(info.name, select, filter=where, orderby=orderby, pagesize=1)
-        self.result.requests += 1
-        total = result.data.totalcount if result.data and result.data.totalcount else 0
-        return (result.records[0] if result.records else None), total
+    def plan(self, replies: list[Answer]) -> None:
+        top = _answer(replies[0])
+        self.total = (top.data.totalcount if top.data else None) or len(top.records)
+        if self.info and self.info.replication_key:
+            newest = _answer(replies[1]).records
+            self.current.high_water = str(_settled(self._token(newest[0]))) if newest else None
+
+    def boundary_calls(self, per_range: int) -> list[fn.Function]:
+        offsets = boundary_offsets(self.total, self.engine.page_size, per_range)
+        return [boundary_query(self._info().name, offset) for offset in offsets]
+
+    def split(self, replies: list[Answer]) -> None:
+        """Ranges starting at the boundaries (records written since planning shift them
+        a little; the ranges still cover every RECORDNO); none for an empty object."""
+        if self.total == 0:
+            self.current.ranges = []
+            return
+        starts = [int(r["RECORDNO"]) for reply in replies for r in _answer(reply).records]
+        self.current.ranges = ranges_between(starts)
+        size = self.total / len(self.current.ranges)
+        self.parts = [(self._range(i), size) for i in range(len(self.current.ranges))]
 
     def _token(self, record: Any) -> PageToken:
         modified = self.formatting.decode_timestamp(record[_MODIFIED])
@@ -246,7 +357,7 @@ class _Stream:
     # -- parts ---------------------------------------------------------------------------
 
     def attempt(self, part: Callable[[], None]) -> None:
-        if self.result.error is not None:
+        if self.result.error is not None or self.engine.fatal is not None:
             return
         try:
             part()
@@ -277,7 +388,7 @@ class _Stream:
         ([U] no such object is known to be large)."""
         info = self._info()
         rows = self.client.iter_read_by_query(info.name, fields=self.fields)
-        out = [to_output(info, r, self.formatting, self.entity) for r in rows]
+        out = [self._typer()(r) for r in rows]
         with self.engine.lock:
             self.result.records += len(out)
             self.result.requests += 1 + len(out) // self.engine.page_size
@@ -347,14 +458,29 @@ class _Stream:
             unmodified=False,
         )
         for page in pages:
-            out = [to_output(info, r, self.formatting, self.entity) for r in page.records]
-            with self.engine.lock:
-                save(page)
-                self.result.records += len(out)
-                self.result.requests += 1
-                self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
-            if self.engine.progress:
-                self.engine.progress(info.name, self.entity, len(out), self.result.requests)
+            if self.result.error is not None or self.engine.fatal is not None:
+                return
+            self.engine.deliver(functools.partial(self._deliver, page, save))
+
+    def _deliver(self, page: Page, save: Callable[[Page], None]) -> None:
+        """Type a page's records and hand them to the sink with the state after them (on
+        the delivery thread, in the order the pages came)."""
+        if self.result.error is not None:
+            return  # the stream failed: what it read after that is not its state
+        info = self._info()
+        try:
+            typer = self._typer()
+            out = [typer(r) for r in page.records]
+        except IntacctError as exc:
+            self.fail(exc)
+            return
+        with self.engine.lock:
+            save(page)
+            self.result.records += len(out)
+            self.result.requests += 1
+            self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
+        if self.engine.progress:
+            self.engine.progress(info.name, self.entity, len(out), self.result.requests)
 
     def _drop_refused(self, exc: ValidationError) -> None:
         refused = _refused(exc)
@@ -429,6 +555,17 @@ class _Stream:
     def _info(self) -> ObjectInfo:
         assert self.info is not None
         return self.info
+
+    def _typer(self) -> Typer:
+        if self.typer is None:  # only the delivery thread and _whole ask: no race
+            self.typer = Typer(self._info(), self.formatting, self.entity)
+        return self.typer
+
+
+def _answer(reply: Answer) -> Result:
+    if isinstance(reply, IntacctError):
+        raise reply
+    return reply.raise_for_error()
 
 
 def _settled(token: PageToken) -> PageToken:
