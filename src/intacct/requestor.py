@@ -33,6 +33,7 @@ from intacct.errors import (
     UnavailableError,
 )
 from intacct.logging import HistoryHook
+from intacct.pacing import Pacer
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_response, error_for_result
 from intacct.protocol.envelope import (
@@ -69,10 +70,12 @@ class Gateway:
     ) -> None:
         self.transport = transport
         self.slots = threading.BoundedSemaphore(max_concurrency)
+        self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
         self.retry = retry
         self.history = history
 
     def post(self, url: str, body: bytes, secrets: tuple[str, ...]) -> HttpAnswer:
+        self.pacer.wait()
         started = time.monotonic()
         with self.slots:
             answer = self.transport.post(url, body)
@@ -152,17 +155,21 @@ class Requestor:
             try:
                 answer = self.gateway.post(url, body, self.config.secrets)
                 outcome = self._interpret(answer, send, sessionid)
-                if not isinstance(outcome, Response):
-                    return outcome
-                transient = self._transient(outcome, send)
+                transient = (
+                    self._transient(outcome, send) if isinstance(outcome, Response) else None
+                )
                 if transient is None:
+                    self.gateway.pacer.answered()
                     return outcome
                 error: TransportError | GatewayError = transient
+                assert isinstance(outcome, Response)  # transient answers are XML
                 kept, retry_after = outcome, answer.retry_after
             except GatewayError as exc:
                 error, retry_after = exc, exc.retry_after
             except TransportError as exc:
                 error, retry_after = exc, None
+            if isinstance(error, ThrottledError):
+                self.gateway.pacer.throttled(retry_after)
             attempt = Attempt(number, error, send.idempotent, retry_after)
             if not policy.should_retry(attempt):
                 if kept is not None:  # function failures are returned, not raised
