@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from types import TracebackType
 from typing import Any
 
@@ -401,6 +402,14 @@ class IntacctClient:
     def inspect(self, object: str) -> ObjectModel:
         """The object's fields with lengths and flags (``inspect detail="1"``)."""
         return ObjectModel.from_result(self.call(fn.Inspect(object, detail=True)), object)
+
+    def get_trialbalance(
+        self, start: date, end: date, *, showzerobalances: bool = False
+    ) -> list[Record]:
+        """``get_trialbalance`` for ``start``..``end``: one row per account
+        (glaccountno, startbalance, debits, credits, endbalance)."""
+        function = fn.GetTrialBalance(start, end, showzerobalances=showzerobalances)
+        return self._nested(function, "trialbalance")
 
     def get_dimensions(self) -> list[Record]:
         return self._nested(fn.GetDimensions(), "dimension")

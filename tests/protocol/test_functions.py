@@ -161,6 +161,9 @@ CASES: dict[str, Callable[[], fn.Function]] = {
         "VENDOR", "VENDORID", "V&1", {"NAME": 'Acme "West"', "ONETIME": True}
     ),
     "legacy-delete-class": lambda: fn.LegacyDelete("class", "key", "C1"),
+    "get-trialbalance-dates": lambda: fn.GetTrialBalance(
+        date(2026, 1, 1), date(2026, 1, 31), showzerobalances=True
+    ),
     "legacy-delete-vendor": lambda: fn.LegacyDelete("VENDOR", "vendorid", "V1"),
     "get-list-filter-sorts": lambda: fn.GetList(
         "CLASS",

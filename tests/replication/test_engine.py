@@ -5,7 +5,6 @@ time per company."""
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any

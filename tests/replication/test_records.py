@@ -64,7 +64,8 @@ def test_odd_values_are_typed_as_the_reference_types_them(
     client: IntacctClient, field: str, text: str
 ) -> None:
     info = ObjectRegistry(client).get("APBILL")
-    for formatting in (client.user_formatting(), UserFormatting("/dmY", ZoneInfo("America/New_York"), clock=12)):
+    far = UserFormatting("/dmY", ZoneInfo("America/New_York"), clock=12)
+    for formatting in (client.user_formatting(), far):
         record = {"RECORDNO": "5", field: text}
         expected = to_output(info, record, formatting, "")
         assert Typer(info, formatting, "")(record) == expected

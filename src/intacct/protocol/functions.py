@@ -39,6 +39,7 @@ from intacct.protocol._payload import write_fields
 from intacct.protocol.legacy import (
     Get,
     GetList,
+    GetTrialBalance,
     LegacyCreate,
     LegacyDelete,
     LegacyExpression,
@@ -79,6 +80,7 @@ __all__ = [
     "logical",
     "GetList",
     "Get",
+    "GetTrialBalance",
     "MAX_KEYS",
     "MAX_RECORDS",
 ]

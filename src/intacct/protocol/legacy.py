@@ -7,6 +7,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -24,7 +25,7 @@ from intacct.protocol._checks import (
 )
 from intacct.protocol._payload import write_fields
 from intacct.protocol.query import check_field_name
-from intacct.protocol.values import encode_value
+from intacct.protocol.values import encode_value, split_date
 from intacct.protocol.xml import element, leaf, sub
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "logical",
     "GetList",
     "Get",
+    "GetTrialBalance",
 ]
 
 _LEGACY_OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "like", "not like", "is null")
@@ -259,4 +261,46 @@ class Get(Function):
     def to_xml(self) -> etree._Element:
         el = element(self.name, {"object": self.object.lower(), "key": self.key})
         _write_field_list(el, tuple(self.fields))
+        return el
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GetTrialBalance(Function):
+    """``get_trialbalance`` over ``start``..``end`` (or a named reporting period): one
+    ``trialbalance`` row per account (glaccountno, startbalance, debits, credits,
+    endbalance[, departmentid, locationid]) [V: intacct_gl_functions.v2.1.dtd, api.xsd].
+    Not one of the DTD 3.0 generic functions, but accepted in both DTDs."""
+
+    name: ClassVar[str] = "get_trialbalance"
+    start: date | None = None
+    end: date | None = None
+    reportingperiodname: str | None = None
+    showzerobalances: bool = False
+
+    def __post_init__(self) -> None:
+        if self.reportingperiodname is not None:
+            if self.start is not None or self.end is not None:
+                raise RequestBuildError(
+                    "get_trialbalance", "give start and end, or reportingperiodname, not both"
+                )
+            non_empty_text(self.reportingperiodname, "reportingperiodname")
+        elif not isinstance(self.start, date) or not isinstance(self.end, date):
+            raise RequestBuildError("get_trialbalance", "give start and end dates")
+        elif self.start > self.end:
+            raise RequestBuildError("get_trialbalance", f"start {self.start} is after {self.end}")
+        boolean(self.showzerobalances, "showzerobalances")
+
+    def to_xml(self) -> etree._Element:
+        el = element(self.name)
+        if self.reportingperiodname is not None:
+            leaf(el, "reportingperiodname", self.reportingperiodname)
+        else:
+            assert self.start is not None and self.end is not None
+            split_date(el, "startdate", self.start)
+            split_date(el, "enddate", self.end)
+        if self.showzerobalances:
+            leaf(el, "showzerobalances", "true")
         return el

@@ -57,6 +57,7 @@ from intacct.replication.planning import (
 from intacct.replication.records import Typer
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state import RunState, StreamState
+from intacct.replication.trialbalance import TRIAL_BALANCE, TrialBalanceStream
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -194,12 +195,15 @@ class Replicator:
 
     def _read(
         self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink
-    ) -> list[_Stream]:
+    ) -> list[_Stream | TrialBalanceStream]:
         with ThreadPoolExecutor(self.workers, thread_name_prefix="intacct-rep") as pool:
-            self._warm(pool, list(dict.fromkeys(s.object for s, _ in jobs)), {e for _, e in jobs})
-            plans = [_Stream(self, spec, entity, state, sink) for spec, entity in jobs]
-            list(pool.map(_Stream.prepare, plans))
-            self._plan(pool, [plan for plan in plans if plan.planning])
+            objects = [s.object for s, _ in jobs if s.object != TRIAL_BALANCE]
+            self._warm(pool, list(dict.fromkeys(objects)), {e for _, e in jobs})
+            plans = [self._stream(spec, entity, state, sink) for spec, entity in jobs]
+            list(pool.map(lambda plan: plan.prepare(), plans))
+            self._plan(
+                pool, [plan for plan in plans if isinstance(plan, _Stream) and plan.planning]
+            )
             parts = sorted(
                 ((plan, part, size) for plan in plans for part, size in plan.parts),
                 key=lambda item: -item[2],
@@ -212,6 +216,14 @@ class Replicator:
                 for future in futures:
                     future.cancel()  # those not started yet, when stopping early
         return plans
+
+    def _stream(
+        self, spec: StreamSpec, entity: str, state: RunState, sink: Sink
+    ) -> _Stream | TrialBalanceStream:
+        if spec.object != TRIAL_BALANCE:
+            return _Stream(self, spec, entity, state, sink)
+        result = StreamResult(TRIAL_BALANCE, entity)
+        return TrialBalanceStream(self, entity, state, sink, result)
 
     def deliver(self, job: Callable[[], None]) -> None:
         """Queue ``job`` (a page for the sink) on the delivery thread; waits while

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from intacct.errors import IntacctError
@@ -39,10 +40,11 @@ class StreamState:
     deletes: dict[str, str] | None = None
     ranges: list[dict[str, Any]] | None = None
     high_water: str | None = None
+    month: str | None = None  # TRIALBALANCE: the first month the next run reads
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in ("token", "nulls", "high_water"):
+        for name in ("token", "nulls", "high_water", "month"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.ranges is not None:
@@ -77,7 +79,14 @@ class StreamState:
             if not isinstance(data.get(flag, False), bool):
                 raise StateError(f"state of {where}, key {flag!r}: must be true or false")
         ranges = _ranges(where, data.get("ranges"))
+        month = data.get("month")
+        if month is not None:
+            try:
+                date.fromisoformat(month)
+            except (TypeError, ValueError):
+                raise StateError(f"state of {where}, key 'month': not a date: {month!r}") from None
         return cls(
+            month=month,
             ranges=ranges,
             high_water=data.get("high_water"),
             token=data.get("token"),
@@ -88,7 +97,9 @@ class StreamState:
         )
 
 
-_KEYS = ("token", "complete", "nulls", "nulls_done", "deletes", "ranges", "high_water")
+_KEYS = (
+    "token", "complete", "nulls", "nulls_done", "deletes", "ranges", "high_water", "month",
+)  # fmt: skip
 
 
 def _ranges(where: str, value: object) -> list[dict[str, Any]] | None:

@@ -1,0 +1,106 @@
+"""The TRIALBALANCE stream: get_trialbalance month by month, exact amounts, resumable,
+and a later run re-reads only the last months."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from intacct import IntacctClient
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
+from intacct.replication.trialbalance import (
+    REREAD_MONTHS,
+    TRIAL_BALANCE,
+    first_month,
+    months,
+    resume_month,
+)
+
+from .test_engine import ListSink
+
+START = "2025-09-15T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[IntacctClient]:
+    with InProcessEmulator(scale=300, seed=2) as emu:
+        config = {**emu.config(), "timeout_s": 30}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            yield client
+
+
+def run(client: IntacctClient, state: RunState, sink: ListSink) -> Any:
+    settings = ReplicationSettings.from_mapping({"start_date": START})
+    return Replicator(client, settings).run([StreamSpec(TRIAL_BALANCE)], state, sink)
+
+
+def this_month() -> date:
+    return datetime.now(UTC).date().replace(day=1)
+
+
+def test_months_run_from_the_first_to_today_with_their_last_days() -> None:
+    got = list(months(date(2024, 11, 20), date(2025, 2, 3)))
+    assert got == [
+        (date(2024, 11, 1), date(2024, 11, 30)),
+        (date(2024, 12, 1), date(2024, 12, 31)),
+        (date(2025, 1, 1), date(2025, 1, 31)),
+        (date(2025, 2, 1), date(2025, 2, 28)),
+    ]
+    assert resume_month(date(2025, 2, 1), date(2024, 11, 1)) == "2024-12-01"
+    assert resume_month(date(2024, 12, 1), date(2024, 11, 1)) == "2024-11-01"  # not before
+    assert first_month(None, None, date(2026, 5, 2)) == date(2024, 1, 1)
+    assert first_month(None, "2025-03-01", date(2026, 5, 2)) == date(2025, 3, 1)
+
+
+def test_one_record_per_month_and_account_with_the_gateways_amounts(
+    client: IntacctClient,
+) -> None:
+    sink = ListSink()
+    report = run(client, RunState(), sink)
+    assert report.failed == []
+    rows = [r for s, _, r in sink.records if s == TRIAL_BALANCE]
+    wanted = list(months(date(2025, 9, 1), datetime.now(UTC).date()))
+    assert sorted({r["PERIODSTART"] for r in rows}) == [m.isoformat() for m, _ in wanted]
+    keys = [(r["PERIODSTART"], r["GLACCOUNTNO"], r["_entity_id"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    first, last = wanted[0]
+    gateway = client.get_trialbalance(first, last)
+    mine = {r["GLACCOUNTNO"]: r for r in rows if r["PERIODSTART"] == first.isoformat()}
+    assert len(mine) == len(gateway) > 0
+    for row in gateway:
+        record = mine[row["glaccountno"]]
+        assert record["ENDBALANCE"] == Decimal(row["endbalance"])
+        assert isinstance(record["DEBITS"], Decimal)
+        assert record["PERIODEND"] == last.isoformat()
+    state = sink.states[-1]["streams"][TRIAL_BALANCE][""]
+    month = this_month()
+    for _ in range(REREAD_MONTHS):
+        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    assert state == {"month": month.isoformat()}
+
+
+def test_a_later_run_reads_the_last_months_again_and_nothing_older(
+    client: IntacctClient,
+) -> None:
+    first = ListSink()
+    run(client, RunState(), first)
+    second = ListSink()
+    report = run(client, RunState.from_dict(first.states[-1]), second)
+    assert [s.requests for s in report.streams] == [REREAD_MONTHS + 1]
+    periods = {r["PERIODSTART"] for _, _, r in second.records}
+    assert max(periods) == this_month().isoformat() and len(periods) <= REREAD_MONTHS + 1
+
+
+def test_a_stopped_run_resumes_with_the_next_month(client: IntacctClient) -> None:
+    stopped = ListSink(stop_after=2)
+    with pytest.raises(KeyboardInterrupt):
+        run(client, RunState(), stopped)
+    assert {r["PERIODSTART"] for _, _, r in stopped.records} == {"2025-09-01", "2025-10-01"}
+    rest = ListSink()
+    run(client, RunState.from_dict(stopped.states[-1]), rest)
+    assert min(r["PERIODSTART"] for _, _, r in rest.records) == "2025-11-01"
