@@ -288,3 +288,26 @@ def test_a_second_run_with_nothing_changed_costs_two_requests_per_object(
         report = run(client, RunState.from_dict(first.states[-1]), second, ("VENDOR", "GLACCOUNT"))
     assert second.records == [] and second.tombstones == []
     assert [s.requests for s in report.streams] == [2, 2]  # deletes, then changes
+
+
+def test_a_first_run_with_start_date_reads_what_changed_since_then(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        formatting = client.user_formatting()
+        rows = list(client.iter_query("APBILL", ["RECORDNO", "WHENMODIFIED"]))
+        stamps = sorted(
+            formatting.decode_timestamp(r["WHENMODIFIED"]) for r in rows if r["WHENMODIFIED"]
+        )
+        start = stamps[len(stamps) // 2]
+        sink = ListSink()
+        report = run(client, RunState(), sink, ("APBILL",), start_date=start.isoformat())
+    assert report.failed == []
+    got = sink.keys("APBILL")
+    assert len(got) == len(set(got))
+    changed = {
+        int(r["RECORDNO"])
+        for r in rows
+        if not r["WHENMODIFIED"] or formatting.decode_timestamp(r["WHENMODIFIED"]) >= start
+    }
+    assert set(got) == changed and len(changed) < len(rows)

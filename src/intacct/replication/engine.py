@@ -321,10 +321,19 @@ class _Stream:
             self.parts = [(self._whole, 0)]  # no key to page or range on
         elif self.current.ranges is not None:  # a read stopped halfway: go on with it
             self.parts = [(self._range(i), 0) for i in range(len(self.current.ranges))]
-        elif self.current.token is None:
+        elif self.current.token is None and not self._from_start_date():
             self.planning = True
         else:
             self.parts = [(self._incremental, 0)]
+
+    def _from_start_date(self) -> bool:
+        """A first run with ``start_date`` reads what changed since then, in order
+        (records without WHENMODIFIED too: when they changed is unknown)."""
+        start = self.engine.settings.start_date
+        if start is None or not self._info().replication_key:
+            return False
+        self.current.token = str(PageToken(_MODIFIED, 0, start))
+        return True
 
     def plan_calls(self) -> list[fn.Function]:
         """The highest RECORDNO (and the count), and the newest (WHENMODIFIED, RECORDNO)."""
