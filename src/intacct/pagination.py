@@ -99,6 +99,7 @@ class Page:
     after: PageToken | None
     requests: int
     last: bool
+    bytes: int = 0  # of the answer that carried it
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,8 @@ class _Pager:
                 last = token
             done = _exhausted(result, self.pagesize)
             resume = handoff if done and handoff is not None else last
-            yield Page(list(result.records), resume, self.requests, done and handoff is None)
+            final = done and handoff is None
+            yield Page(list(result.records), resume, self.requests, final, result.size)
             if done:
                 return
 

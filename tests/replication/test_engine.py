@@ -311,3 +311,17 @@ def test_a_first_run_with_start_date_reads_what_changed_since_then(
         if not r["WHENMODIFIED"] or formatting.decode_timestamp(r["WHENMODIFIED"]) >= start
     }
     assert set(got) == changed and len(changed) < len(rows)
+
+
+def test_progress_tells_every_pages_records_requests_and_bytes(
+    emulator: InProcessEmulator,
+) -> None:
+    calls: list[tuple[str, str, int, int, int]] = []
+    with connect(emulator) as client:
+        sink = ListSink()
+        engine = Replicator(client, page_size=3, progress=lambda *a: calls.append(a))
+        engine.run([StreamSpec("VENDOR")], RunState(), sink)
+    assert sum(c[2] for c in calls) == len(sink.keys("VENDOR")) > 3
+    assert all(stream == "VENDOR" and size > 100 * records for stream, _, records, _, size in calls
+               if records)  # fmt: skip
+    assert [c[3] for c in calls] == list(range(1, len(calls) + 1))

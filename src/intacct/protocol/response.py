@@ -196,6 +196,8 @@ class Result:
     key: str | None = None
     data: Data | None = None
     errors: list[ErrorDetail] = field(default_factory=list)
+    #: bytes of the answer that carried it (an answer's results share its size)
+    size: int = 0
 
     @property
     def ok(self) -> bool:
@@ -320,7 +322,7 @@ class _Reader:
             attributes={str(k): str(v) for k, v in el.attrib.items()}, records=self.records(el)
         )
 
-    def result(self, el: etree._Element) -> Result:
+    def result(self, el: etree._Element, size: int = 0) -> Result:
         listtype = el.find("listtype")
         data = el.find("data")
         return Result(
@@ -340,6 +342,7 @@ class _Reader:
             key=_child_text(el, "key"),
             data=self.data(data) if data is not None else None,
             errors=_errors(el),
+            size=size,
         )
 
 
@@ -415,7 +418,7 @@ def parse_response(body: bytes, *, http_status: int = 200) -> Response:
         operation = Operation(
             authentication=_authentication(operation_el.find("authentication")),
             errors=_errors(operation_el),
-            results=[reader.result(r) for r in results],
+            results=[reader.result(r, len(body) // len(results)) for r in results],
         )
     return Response(
         control=_control(control_el),

@@ -79,7 +79,9 @@ RANGES_PER_WORKER = 2
 #: the bookmark of an object none of whose records had a WHENMODIFIED yet
 _BEFORE_ANY = PageToken(_MODIFIED, 0, datetime(1970, 1, 1, tzinfo=UTC))
 
-Progress = Callable[[str, str, int, int], None]  # stream, entity, records, requests
+#: after every page: stream, entity, the page's records, the stream's requests so far,
+#: the page's bytes as received
+Progress = Callable[[str, str, int, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +503,7 @@ class _Stream:
             self.result.requests += 1
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
-            self.engine.progress(info.name, self.entity, len(out), self.result.requests)
+            self.engine.progress(info.name, self.entity, len(out), self.result.requests, page.bytes)
 
     def _drop_refused(self, exc: ValidationError) -> None:
         refused = _refused(exc)

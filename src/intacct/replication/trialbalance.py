@@ -139,6 +139,7 @@ class TrialBalanceStream:
             if self.engine.fatal is not None:
                 return
             rows = self.client.get_trialbalance(start, end)
+            size = sum(len(value) for row in rows for value in row.values())
             out = [typed_row(dict(row.items()), start, end, self.entity) for row in rows]
             last = end >= today
             with self.engine.lock:
@@ -149,7 +150,8 @@ class TrialBalanceStream:
                 self.result.requests += 1
                 self.sink.page(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot())
             if self.engine.progress:
-                self.engine.progress(TRIAL_BALANCE, self.entity, len(out), self.result.requests)
+                requests = self.result.requests
+                self.engine.progress(TRIAL_BALANCE, self.entity, len(out), requests, size)
 
     def finish(self) -> None:
         """Nothing is left open between runs."""

@@ -134,9 +134,16 @@ class TapSageIntacct(Tap):
             raise StreamsFailedError(report)
         return report
 
-    def _progress(self, stream: str, entity: str, records: int, requests: int) -> None:
+    def _progress(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
         where = f" (entity {entity})" if entity else ""
-        self.logger.info("%s%s: page of %d records (%d requests)", stream, where, records, requests)
+        self.logger.info(
+            "%s%s: page of %d records, %d bytes (%d requests)",
+            stream,
+            where,
+            records,
+            size,
+            requests,
+        )
 
 
 def main() -> None:
