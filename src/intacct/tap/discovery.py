@@ -1,9 +1,9 @@
 """Discovery: the company's objects as Singer streams, with one API session.
 
 One ``inspect`` of ``*`` lists the objects (standard ones, custom objects, user-defined
-dimensions: whatever the company has), then a ``lookup`` per object runs on
-``max_concurrency`` threads of the same client (the client's concurrency limit is the
-company's). An object the user may not look up is left out with a warning, so one
+dimensions: whatever the company has), then their ``lookup``s go 100 to a request, the
+requests on ``max_concurrency`` threads of the same client (the client's concurrency
+limit is the company's). An object the user may not look up is left out with a warning, so one
 missing permission does not cost the whole catalog.
 
 A stream's schema is the object's queryable fields (what the engine selects) with:
@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from intacct.client import MAX_FUNCTIONS
 from intacct.errors import IntacctError
 from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.replication import DELETED_AT, ENTITY_ID
@@ -41,19 +42,17 @@ def discover(
     max_concurrency: int,
     warn: Callable[[str], None],
 ) -> list[ObjectInfo]:
-    """Every object the user can look up, in the gateway's order."""
+    """Every object the user can look up, in the gateway's order: 100 lookups per
+    request, the requests on ``max_concurrency`` threads."""
     names = registry.objects()
-
-    def describe(name: str) -> ObjectInfo | None:
-        try:
-            return registry.get(name)
-        except IntacctError as exc:
-            warn(f"{name} is left out of the catalog: {exc}")
-            return None
-
+    chunks = [names[start : start + MAX_FUNCTIONS] for start in range(0, len(names), MAX_FUNCTIONS)]
+    failed: dict[str, IntacctError] = {}
     with ThreadPoolExecutor(max(1, max_concurrency), thread_name_prefix="intacct-lookup") as pool:
-        infos = list(pool.map(describe, names))
-    return [info for info in infos if info is not None]
+        for failures in pool.map(registry.load, chunks):
+            failed.update(failures)
+    for name, exc in failed.items():
+        warn(f"{name} is left out of the catalog: {exc}")
+    return [registry.get(name) for name in names if name not in failed]
 
 
 def stream_schema(info: ObjectInfo) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from singer_sdk.exceptions import FatalSyncError
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.registry import ObjectRegistry
-from intacct.replication import Replicator, RunReport
+from intacct.replication import DELETED_AT, Replicator, RunReport, trialbalance
 from intacct.tap.discovery import discover, key_properties, stream_schema
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
 from intacct.tap.sink import SingerSink, read_state
@@ -85,12 +85,16 @@ class TapSageIntacct(Tap):
         with self.connect() as client:
             registry = ObjectRegistry(client)
             infos = discover(registry, self.settings.client.max_concurrency, self.logger.warning)
-        return [
+        streams = [
             IntacctStream(
                 self, info.name, stream_schema(info), key_properties(info), info.replication_key
             )
             for info in infos
         ]
+        balances = trialbalance.schema()
+        balances["properties"][DELETED_AT] = {"type": ["null"], "description": "never set"}
+        keys = trialbalance.KEY_PROPERTIES
+        return [*streams, IntacctStream(self, trialbalance.TRIAL_BALANCE, balances, keys, None)]
 
     # -- sync ----------------------------------------------------------------------------
 
