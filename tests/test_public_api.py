@@ -44,6 +44,7 @@ MODULE_LEVEL = {
     "intacct.logging": "Exchange is the record type of HistoryHook",
     "intacct.metadata": "Relationship is a part of ObjectModel",
     "intacct.pagination": "the iterator functions back IntacctClient.iter_*",
+    "intacct.pacing": "the requestor's brake after throttles, and its tunables",
     "intacct.requestor": "the request path under the facade, for alternative facades",
     "intacct.retry": "retry building blocks (checkers, backoff) for custom policies",
     "intacct.session": "session state, reached through IntacctClient.session",
@@ -57,6 +58,9 @@ OWN_SURFACE = (
     "intacct.protocol",
     "intacct.replication",
     "intacct.tap",
+    "intacct.target",
+    "intacct.sync",
+    "intacct.mappings",
 )
 
 
