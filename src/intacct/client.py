@@ -184,6 +184,12 @@ class IntacctClient:
         return f"IntacctClient(company_id={c.company_id!r}, entity_id={c.entity_id!r})"
 
     @property
+    def requests_sent(self) -> int:
+        """HTTP requests this client and its entity clients have posted so far
+        (logins and retries included)."""
+        return self._requestor.gateway.sent
+
+    @property
     def session(self) -> Session | None:
         """The current API session, if one is open (its ``repr`` hides the id)."""
         return self._requestor.sessions.current

@@ -71,11 +71,15 @@ class Gateway:
         self.transport = transport
         self.slots = threading.BoundedSemaphore(max_concurrency)
         self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
+        self.sent = 0  # requests posted (retries and logins included), by every thread
+        self._count = threading.Lock()
         self.retry = retry
         self.history = history
 
     def post(self, url: str, body: bytes, secrets: tuple[str, ...]) -> HttpAnswer:
         self.pacer.wait()
+        with self._count:
+            self.sent += 1
         started = time.monotonic()
         with self.slots:
             answer = self.transport.post(url, body)

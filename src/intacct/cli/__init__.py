@@ -6,6 +6,7 @@ import click
 
 from intacct._version import __version__
 from intacct.cli.emulator import emulator
+from intacct.cli.sync import sync
 
 __all__ = ["main"]
 
@@ -13,7 +14,9 @@ __all__ = ["main"]
 @click.group()
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
-    """Sage Intacct connector tools; `intacct emulator serve` runs an offline gateway."""
+    """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
+    `intacct emulator serve` runs an offline gateway."""
 
 
 main.add_command(emulator)
+main.add_command(sync)

@@ -113,7 +113,9 @@ class StreamResult:
     entity: str
     records: int = 0
     tombstones: int = 0
-    requests: int = 0
+    requests: int = 0  # its own requests (the planning ones are shared by all streams)
+    #: the functions Intacct bills for it: one per page, and its planning queries
+    transactions: int = 0
     error: IntacctError | None = None
 
 
@@ -352,6 +354,7 @@ class _Stream:
         return calls
 
     def plan(self, replies: list[Answer]) -> None:
+        self.result.transactions += len(replies)
         top = _answer(replies[0])
         self.total = (top.data.totalcount if top.data else None) or len(top.records)
         if self.info and self.info.replication_key:
@@ -365,6 +368,7 @@ class _Stream:
     def split(self, replies: list[Answer]) -> None:
         """Ranges starting at the boundaries (records written since planning shift them
         a little; the ranges still cover every RECORDNO); none for an empty object."""
+        self.result.transactions += len(replies)
         if self.total == 0:
             self.current.ranges = []
             return
@@ -415,6 +419,7 @@ class _Stream:
         with self.engine.lock:
             self.result.records += len(out)
             self.result.requests += 1 + len(out) // self.engine.page_size
+            self.result.transactions += 1 + len(out) // self.engine.page_size
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
 
     def _incremental(self) -> None:
@@ -501,6 +506,7 @@ class _Stream:
             save(page)
             self.result.records += len(out)
             self.result.requests += 1
+            self.result.transactions += 1
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
             self.engine.progress(info.name, self.entity, len(out), self.result.requests, page.bytes)
@@ -538,6 +544,7 @@ class _Stream:
                         current.deletes = page.after.to_dict()
                     self.result.tombstones += len(page.tombstones)
                     self.result.requests += 1
+                    self.result.transactions += 1
                     self.sink.page(
                         info.name, self.entity, [], page.tombstones, self.state.snapshot()
                     )

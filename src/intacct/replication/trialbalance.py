@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from intacct.replication.engine import Replicator, Sink, StreamResult
 
 __all__ = [
+    "AMOUNTS",
     "KEY_PROPERTIES",
     "TrialBalanceStream",
     "REREAD_MONTHS",
@@ -40,7 +41,7 @@ __all__ = [
 TRIAL_BALANCE = "TRIALBALANCE"
 REREAD_MONTHS = 2
 KEY_PROPERTIES = ("PERIODSTART", "GLACCOUNTNO", "_entity_id")
-_AMOUNTS = ("STARTBALANCE", "DEBITS", "CREDITS", "ENDBALANCE")
+AMOUNTS = ("STARTBALANCE", "DEBITS", "CREDITS", "ENDBALANCE")
 _TEXTS = ("GLACCOUNTNO", "DEPARTMENTID", "LOCATIONID")
 
 
@@ -78,7 +79,7 @@ def typed_row(row: dict[str, str], start: date, end: date, entity: str) -> dict[
         value = row.get(name.lower())
         if value is not None or name == "GLACCOUNTNO":
             out[name] = value or None
-    for name in _AMOUNTS:
+    for name in AMOUNTS:
         out[name] = decode_decimal(row.get(name.lower(), ""))
     out["_entity_id"] = entity
     return out
@@ -90,7 +91,7 @@ def schema() -> dict[str, Any]:
         "PERIODSTART": {"type": ["string"], "format": "date"},
         "PERIODEND": {"type": ["string"], "format": "date"},
         **{name: {"type": ["string", "null"]} for name in _TEXTS},
-        **{name: {"type": ["number", "null"]} for name in _AMOUNTS},
+        **{name: {"type": ["number", "null"]} for name in AMOUNTS},
         "_entity_id": {"type": ["string"]},
     }
     properties["GLACCOUNTNO"] = {"type": ["string"]}
@@ -148,6 +149,7 @@ class TrialBalanceStream:
                 self.current.month = resume_month(start, origin) if last else following
                 self.result.records += len(out)
                 self.result.requests += 1
+                self.result.transactions += 1
                 self.sink.page(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot())
             if self.engine.progress:
                 requests = self.result.requests

@@ -1,0 +1,217 @@
+"""Named connections (profiles) in ``profiles.toml`` in the user's config directory.
+
+One Web Services user per environment under one Sender ID is how Intacct is set up
+(sandbox, implementation, production), so each is a profile::
+
+    default = "sandbox"
+
+    [profiles.sandbox]
+    api_url = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+    sender_id = "acme_sender"
+    sender_password_env = "ACME_SENDER_PASSWORD"   # the secret from this variable
+    company_id = "ACME-sandbox"
+    user_id = "ws_user"
+    # user_password: from the OS keyring ("intacct-connector", "sandbox:user_password")
+
+A secret comes from, in order: the environment variable the profile names
+(``<key>_env``), the OS keyring where one works, or the file itself, which is then
+written with mode 0600 (and refused if others can read it).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from intacct.errors import ConfigError
+
+__all__ = [
+    "SECRETS",
+    "KEYRING_SERVICE",
+    "ProfileStore",
+    "profiles_path",
+]
+
+SECRETS = ("sender_password", "user_password")
+KEYRING_SERVICE = "intacct-connector"
+#: the keys a profile may hold besides the secrets and their ``<secret>_env`` names
+KEYS = (
+    "api_url", "sender_id", "company_id", "user_id", "entity_id", "auth_type",
+    "dtd_version", "page_size", "max_concurrency", "timeout_s", "entity_ids",
+    "lookback_minutes", "start_date",
+)  # fmt: skip
+
+
+def profiles_path() -> Path:
+    return Path(platformdirs.user_config_dir("intacct-connector")) / "profiles.toml"
+
+
+class ProfileStore:
+    """Read and write ``profiles.toml`` (see the module docstring)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or profiles_path()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def load(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"profiles": {}}
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("profiles", f"{self.path} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError("profiles", f"cannot read {self.path}: {exc.strerror}") from None
+        profiles = data.get("profiles", {})
+        if not isinstance(profiles, dict) or not all(
+            isinstance(p, dict) for p in profiles.values()
+        ):
+            raise ConfigError("profiles", f"{self.path}: [profiles.NAME] tables expected")
+        return data
+
+    def names(self) -> list[str]:
+        return sorted(self.load()["profiles"])
+
+    def default(self) -> str | None:
+        value = self.load().get("default")
+        return value if isinstance(value, str) and value else None
+
+    def raw(self, name: str) -> dict[str, Any]:
+        profiles = self.load()["profiles"]
+        if name not in profiles:
+            known = ", ".join(sorted(profiles)) or "none yet (intacct profiles add NAME)"
+            raise ConfigError("profile", f"no profile {name!r} in {self.path}; profiles: {known}")
+        return dict(profiles[name])
+
+    def config(self, name: str) -> dict[str, Any]:
+        """The profile as a client config, its secrets resolved."""
+        profile = self.raw(name)
+        config = {k: v for k, v in profile.items() if k in KEYS}
+        for secret in SECRETS:
+            value, _ = self._secret(name, profile, secret)
+            if value is not None:
+                config[secret] = value
+        return config
+
+    def source_of(self, name: str, secret: str) -> str:
+        """Where the profile's secret comes from, said without the secret."""
+        _, source = self._secret(name, self.raw(name), secret)
+        return source
+
+    def _secret(self, name: str, profile: Mapping[str, Any], secret: str) -> tuple[str | None, str]:
+        variable = profile.get(f"{secret}_env")
+        if variable:
+            value = os.environ.get(str(variable))
+            if value is None:
+                raise ConfigError(
+                    secret, f"profile {name!r} takes it from ${variable}, which is not set"
+                )
+            return value, f"environment variable {variable}"
+        stored = _keyring_get(f"{name}:{secret}")
+        if stored is not None:
+            return stored, "OS keyring"
+        if secret in profile:
+            self._check_private()
+            return str(profile[secret]), f"{self.path} (mode 0600)"
+        return None, "not set"
+
+    def _check_private(self) -> None:
+        mode = self.path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(
+                "profiles",
+                f"{self.path} holds passwords and others can read it: chmod 600 {self.path}",
+            )
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add(self, name: str, values: Mapping[str, Any], *, default: bool = False) -> str:
+        """Add or replace a profile; secrets go to the keyring when one works, else into
+        the file (mode 0600). Returns where the secrets went."""
+        data = self.load()
+        profile = {k: v for k, v in values.items() if v not in (None, "") and k not in SECRETS}
+        where = "none given"
+        for secret in SECRETS:
+            value = values.get(secret)
+            if not value:
+                continue
+            if _keyring_set(f"{name}:{secret}", str(value)):
+                where = "the OS keyring"
+            else:
+                profile[secret] = str(value)
+                where = f"{self.path} (mode 0600)"
+        data["profiles"][name] = profile
+        if default or not data.get("default"):
+            data["default"] = name
+        self._write(data)
+        return where
+
+    def remove(self, name: str) -> None:
+        data = self.load()
+        if name not in data["profiles"]:
+            raise ConfigError("profile", f"no profile {name!r} in {self.path}")
+        del data["profiles"][name]
+        if data.get("default") == name:
+            data.pop("default")
+        for secret in SECRETS:
+            _keyring_delete(f"{name}:{secret}")
+        self._write(data)
+
+    def _write(self, data: Mapping[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = tomli_w.dumps(dict(data))
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(self.path, 0o600)
+
+
+def _keyring() -> Any:
+    """The OS keyring if one works here, else None (headless machines have none)."""
+    try:
+        import keyring
+        from keyring.backends.fail import Keyring as NoKeyring
+    except ImportError:  # pragma: no cover - keyring is a dependency
+        return None
+    backend = keyring.get_keyring()
+    return None if isinstance(backend, NoKeyring) else keyring
+
+
+def _keyring_get(user: str) -> str | None:
+    ring = _keyring()
+    if ring is None:
+        return None
+    try:
+        value = ring.get_password(KEYRING_SERVICE, user)
+    except Exception:  # noqa: BLE001 - a broken keyring backend must not stop a run
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _keyring_set(user: str, value: str) -> bool:
+    ring = _keyring()
+    if ring is None:
+        return False
+    try:
+        ring.set_password(KEYRING_SERVICE, user, value)
+    except Exception:  # noqa: BLE001 - fall back to the 0600 file
+        return False
+    return True
+
+
+def _keyring_delete(user: str) -> None:
+    ring = _keyring()
+    if ring is None:
+        return
+    try:
+        ring.delete_password(KEYRING_SERVICE, user)
+    except Exception:  # noqa: BLE001 - nothing stored there
+        return

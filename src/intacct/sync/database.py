@@ -1,0 +1,258 @@
+"""The DuckDB file ``intacct sync`` writes: a table per object, the run state, the runs.
+
+Every page the engine hands over is written in **one transaction** with the run state
+after it (``_intacct_state``), so a run that dies at any point leaves the rows of whole
+pages and the state that says where they end: the next run goes on from there and
+counts nothing twice. Rows go in through DuckDB's appender into a staging table, then
+one ``INSERT … ON CONFLICT DO UPDATE`` per page (never row by row).
+
+A tombstone sets ``_sdc_deleted_at`` on its row and keeps it; it applies only to a row
+whose WHENMODIFIED is not later than the delete (a later row is a new record that
+reuses the id). A tombstone for a row never synced is kept as a row of its key alone.
+"""
+
+# ruff: noqa: S608 - SQL here names tables and columns, quoted by q(); values are parameters
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.sync.columns import Table
+
+__all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError"]
+
+STATE_TABLE = "_intacct_state"
+RUNS_TABLE = "_intacct_runs"
+
+
+class SyncDatabaseError(Exception):
+    """The DuckDB file cannot be opened or written; says which file and why. Not an
+    :class:`~intacct.errors.IntacctError`: the gateway did nothing wrong, and the engine
+    stops the whole run for it instead of failing one stream."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+def q(name: str) -> str:
+    """A quoted identifier (object and field names are Intacct's: letters, digits, _)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SyncDatabase:
+    """One DuckDB file opened for a run (see the module docstring)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:
+            raise SyncDatabaseError(_open_problem(self.path, exc)) from None
+        self.tables: dict[str, Table] = {}
+        self._run(
+            f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
+        self._run(
+            f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (started TIMESTAMP, finished TIMESTAMP, "
+            "status VARCHAR, summary VARCHAR)"
+        )
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def prepare(self, table: Table) -> list[str]:
+        """Create the object's table, or add the columns it lacks (a new custom field is a
+        new column, never a failure); returns the columns added."""
+        existing = self._columns(table.name)
+        added: list[str] = []
+        if not existing:
+            columns = ", ".join(f"{q(c.name)} {c.type}" for c in table.columns)
+            key = f", PRIMARY KEY ({', '.join(q(k) for k in table.key)})" if table.key else ""
+            self._run(f"CREATE TABLE {q(table.name)} ({columns}{key})")
+        else:
+            for column in table.columns:
+                if column.name not in existing:
+                    self._run(
+                        f"ALTER TABLE {q(table.name)} ADD COLUMN {q(column.name)} {column.type}"
+                    )
+                    added.append(column.name)
+        stage = q(_stage(table.name))
+        self._run(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {_list(table.names)} "
+                  f"FROM {q(table.name)} LIMIT 0")  # fmt: skip
+        self.tables[table.name] = table
+        return added
+
+    def _columns(self, name: str) -> set[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = 'main'",
+            [name],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    # -- state ----------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any] | None:
+        row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = 'run'").fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_state(self, state: Mapping[str, Any]) -> None:
+        self._transaction(lambda: self._put_state(state))
+
+    def _put_state(self, state: Mapping[str, Any]) -> None:
+        self.con.execute(
+            f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES ('run', ?)", [json.dumps(state)]
+        )
+
+    def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
+        self._transaction(
+            lambda: self.con.execute(
+                f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?)",
+                [started, finished, status, json.dumps(summary)],
+            )
+        )
+
+    # -- pages ----------------------------------------------------------------------------
+
+    def write_page(
+        self,
+        name: str,
+        records: Sequence[Mapping[str, Any]],
+        tombstones: Sequence[Mapping[str, Any]],
+        entity: str,
+        state: Mapping[str, Any],
+    ) -> PageCounts:
+        """The page's rows, its tombstones and the state after it, in one transaction."""
+        table = self.tables[name]
+        counts: list[PageCounts] = []
+
+        def write() -> None:
+            deleted = self._tombstones(table, tombstones, entity) if tombstones else 0
+            inserted, updated = self._rows(table, records, entity) if records else (0, 0)
+            self._put_state(state)
+            counts.append(PageCounts(inserted, updated, deleted))
+
+        self._transaction(write)
+        return counts[0]
+
+    def _rows(
+        self, table: Table, records: Sequence[Mapping[str, Any]], entity: str
+    ) -> tuple[int, int]:
+        names, stage, target = table.names, q(_stage(table.name)), q(table.name)
+        with self.con.appender(_stage(table.name)) as appender:
+            appender.append_rows([[r.get(n) for n in names] for r in records])
+        if not table.key:  # no key to upsert on: the engine reads such objects whole
+            self.con.execute(f"DELETE FROM {target} WHERE {q(ENTITY_ID)} = ?", [entity])
+            self.con.execute(f"INSERT INTO {target} ({_list(names)}) SELECT * FROM {stage}")
+            self.con.execute(f"DELETE FROM {stage}")
+            return len(records), 0
+        keys = _list(table.key)
+        match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
+        row = self.con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage}) s "
+            f"WHERE EXISTS (SELECT 1 FROM {target} t WHERE {match})"
+        ).fetchone()
+        updated = int(row[0]) if row else 0
+        changes = ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in names if n not in table.key)
+        conflict = f"DO UPDATE SET {changes}" if changes else "DO NOTHING"
+        # the last of a key's rows in the page wins (a record read twice in one page)
+        self.con.execute(
+            f"INSERT INTO {target} ({_list(names)}) SELECT * FROM {stage} "
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY rowid DESC) = 1 "
+            f"ON CONFLICT {conflict}"
+        )
+        total = self.con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage})"
+        ).fetchone()
+        self.con.execute(f"DELETE FROM {stage}")
+        return (int(total[0]) if total else 0) - updated, updated
+
+    def _tombstones(
+        self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str
+    ) -> int:
+        if not table.key:
+            return 0
+        key = table.key[0]
+        target = q(table.name)
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _tombstones (k VARCHAR, deleted TIMESTAMP)")
+        with self.con.appender("_tombstones") as appender:
+            appender.append_rows([[str(t[key]), t[DELETED_AT]] for t in tombstones if key in t])
+        same = f"CAST(t.{q(key)} AS VARCHAR) = s.k AND t.{q(ENTITY_ID)} = ?"
+        newer = (
+            " AND (t.WHENMODIFIED IS NULL OR t.WHENMODIFIED <= s.deleted)"
+            if "WHENMODIFIED" in table.names
+            else ""
+        )
+        done = self.con.execute(
+            f"UPDATE {target} t SET {q(DELETED_AT)} = s.deleted FROM _tombstones s "
+            f"WHERE {same}{newer} RETURNING 1",
+            [entity],
+        ).fetchall()
+        kind = next(c.type for c in table.columns if c.name == key)
+        self.con.execute(
+            f"INSERT INTO {target} ({q(key)}, {q(ENTITY_ID)}, {q(DELETED_AT)}) "
+            f"SELECT CAST(s.k AS {kind}), ?, s.deleted FROM _tombstones s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {target} t WHERE {same})",
+            [entity, entity],
+        )
+        return len(done)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _transaction(self, work: Any) -> None:
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                work()
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise SyncDatabaseError(
+                f"could not write {self.path}: {_first_line(exc)}; the page was not stored "
+                "(the database holds every page before it)"
+            ) from None
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.con.execute(sql)
+        except duckdb.Error as exc:
+            raise SyncDatabaseError(f"could not write {self.path}: {_first_line(exc)}") from None
+
+
+def _stage(name: str) -> str:
+    return f"_stage_{name}"
+
+
+def _list(names: Sequence[str]) -> str:
+    return ", ".join(q(n) for n in names)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _open_problem(path: Path, exc: BaseException) -> str:
+    text = _first_line(exc)
+    if "lock" in text.lower():
+        return (
+            f"the database {path} is in use by another program ({text}); close it "
+            "(the duckdb shell, another intacct sync) and run again"
+        )
+    if not path.parent.exists():
+        return f"cannot create the database {path}: the directory {path.parent} does not exist"
+    return f"cannot open the database {path}: {text}"

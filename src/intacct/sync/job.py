@@ -1,0 +1,211 @@
+"""``intacct sync``: the replication engine's pages into a DuckDB file.
+
+The engine (:mod:`intacct.replication`) does the reading, exactly as it does for the tap;
+this module only chooses the objects, prepares their tables and stores each page with
+the run state in one transaction (:class:`~intacct.sync.database.SyncDatabase`). A
+second run goes on from that state: with nothing changed it costs two requests per
+object (the deletes since the last run, and the changes).
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from intacct.errors import ConfigError, IntacctError
+from intacct.registry import ObjectRegistry
+from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
+from intacct.sync.columns import Table, table_for, trial_balance_table
+from intacct.sync.database import PageCounts, SyncDatabase
+
+if TYPE_CHECKING:
+    from intacct.client import IntacctClient
+
+__all__ = ["DEFAULT_OBJECTS", "ObjectSummary", "Reporter", "SyncReport", "run_sync"]
+
+#: what a plain ``intacct sync`` reads: hotglue's unified tables (accounts, classes, bank
+#: accounts, vendors, projects, departments, locations), customers, the AP/AR documents
+#: with their lines, journal entries and the trial balance
+DEFAULT_OBJECTS = (
+    "GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT", "LOCATION",
+    "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM", "GLBATCH", "GLENTRY",
+    trialbalance.TRIAL_BALANCE,
+)  # fmt: skip
+
+
+class Reporter(Protocol):
+    """What a run tells the person watching it (``intacct.sync.display``)."""
+
+    def start(self, objects: Sequence[str]) -> None: ...
+    def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None: ...
+    def stored(self, stream: str, counts: PageCounts) -> None: ...
+    def warning(self, stream: str, text: str) -> None: ...
+
+
+@dataclass(slots=True)
+class ObjectSummary:
+    object: str
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    requests: int = 0
+    transactions: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class SyncReport:
+    objects: list[ObjectSummary] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+    columns_added: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[ObjectSummary]:
+        return [o for o in self.objects if o.error is not None]
+
+
+class _Sink:
+    """The engine's sink: each page into the database with the state after it."""
+
+    def __init__(self, database: SyncDatabase, report: SyncReport, reporter: Reporter) -> None:
+        self.database, self.reporter = database, reporter
+        self.by_object = {o.object: o for o in report.objects}
+        self.started = time.monotonic()
+
+    def page(
+        self,
+        stream: str,
+        entity: str,
+        records: list[dict[str, Any]],
+        tombstones: list[dict[str, Any]],
+        state: dict[str, Any],
+    ) -> None:
+        counts = self.database.write_page(stream, records, tombstones, entity, state)
+        summary = self.by_object[stream]
+        summary.inserted += counts.inserted
+        summary.updated += counts.updated
+        summary.deleted += counts.deleted
+        summary.seconds = time.monotonic() - self.started
+        self.reporter.stored(stream, counts)
+
+    def warning(self, stream: str, text: str) -> None:
+        self.reporter.warning(stream, text)
+
+
+def run_sync(
+    client: IntacctClient,
+    db_path: str | Path,
+    reporter: Reporter,
+    *,
+    objects: Sequence[str] | None = None,
+    full_refresh: bool = False,
+    settings: Mapping[str, Any] | None = None,
+    page_size: int = 2000,
+) -> SyncReport:
+    """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
+    company has, and the trial balance) into the DuckDB file at ``db_path``."""
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    registry = ObjectRegistry(client)
+    names = _objects(registry, objects)
+    report = SyncReport([ObjectSummary(name) for name in names])
+    failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
+    database = SyncDatabase(db_path)
+    try:
+        tables = _prepare(database, registry, names, failed, report)
+        state = _state(database, tables, full_refresh)
+        reporter.start(list(tables))
+        engine = Replicator(
+            client,
+            ReplicationSettings.from_mapping(settings or {}),
+            page_size=page_size,
+            progress=reporter.page,
+            registry=registry,
+        )
+        result = engine.run(
+            [StreamSpec(n) for n in tables], state, _Sink(database, report, reporter)
+        )
+        _merge(report, result.streams)
+        report.requests = client.requests_sent
+        report.seconds = time.monotonic() - clock
+        status = "failed" if report.failed else "ok"
+        rows = [vars_of(o) for o in report.objects]
+        database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
+    finally:
+        database.close()
+    return report
+
+
+def vars_of(summary: ObjectSummary) -> dict[str, Any]:
+    return {name: getattr(summary, name) for name in summary.__slots__}
+
+
+def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str]:
+    """The objects to read; an unknown name is a ConfigError with the near misses."""
+    if not wanted:
+        known = set(registry.objects())
+        return [n for n in DEFAULT_OBJECTS if n in known or n == trialbalance.TRIAL_BALANCE]
+    if [w.lower() for w in wanted] == ["all"]:
+        return [*registry.objects(), trialbalance.TRIAL_BALANCE]
+    known_names = [*registry.objects(), trialbalance.TRIAL_BALANCE]
+    by_upper = {n.upper(): n for n in known_names}
+    out = []
+    for name in wanted:
+        if name.upper() not in by_upper:
+            near = difflib.get_close_matches(name.upper(), list(by_upper), n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise ConfigError("objects", f"the company has no object {name!r}{hint}")
+        out.append(by_upper[name.upper()])
+    return list(dict.fromkeys(out))
+
+
+def _prepare(
+    database: SyncDatabase,
+    registry: ObjectRegistry,
+    names: list[str],
+    failed: Mapping[str, IntacctError],
+    report: SyncReport,
+) -> dict[str, Table]:
+    tables: dict[str, Table] = {}
+    for summary in report.objects:
+        name = summary.object
+        if name in failed:
+            summary.error = str(failed[name])
+            continue
+        table = (
+            trial_balance_table()
+            if name == trialbalance.TRIAL_BALANCE
+            else table_for(registry.get(name))
+        )
+        added = database.prepare(table)
+        if added:
+            report.columns_added[name] = added
+        tables[name] = table
+    return tables
+
+
+def _state(database: SyncDatabase, tables: Mapping[str, Table], full_refresh: bool) -> RunState:
+    saved = database.state()
+    if saved is None:
+        return RunState()
+    if full_refresh:
+        saved = {**saved, "streams": {k: v for k, v in saved["streams"].items() if k not in tables}}
+    return RunState.from_dict(saved)
+
+
+def _merge(report: SyncReport, streams: Sequence[Any]) -> None:
+    by_object = {o.object: o for o in report.objects}
+    for result in streams:
+        summary = by_object[result.object]
+        summary.requests += result.requests
+        summary.transactions += result.transactions
+        if result.error is not None:
+            where = f" (entity {result.entity})" if result.entity else ""
+            summary.error = f"{where.strip()} {result.error}".strip()

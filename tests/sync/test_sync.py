@@ -1,0 +1,195 @@
+"""intacct sync's library: the engine's records in DuckDB, typed, exactly once, with the
+state in the same transactions; incremental runs; crashes; schema changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from intacct import IntacctClient
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.errors import ConfigError
+from intacct.registry import ObjectRegistry
+from intacct.sync import SyncDatabase, SyncDatabaseError, run_sync
+from intacct.sync.columns import Table, table_for
+from intacct.sync.database import PageCounts
+
+OBJECTS = ["VENDOR", "GLACCOUNT", "APBILL", "CLASS", "TRIALBALANCE"]
+
+
+class Quiet:
+    """A reporter that remembers; ``stop_after`` stored pages, it is Ctrl-C."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.pages = 0
+        self.rows = 0
+        self.warnings: list[str] = []
+        self.stop_after = stop_after
+
+    def start(self, objects: Sequence[str]) -> None:
+        self.objects = list(objects)
+
+    def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
+        """Pages are counted when stored."""
+
+    def stored(self, stream: str, counts: PageCounts) -> None:
+        self.pages += 1
+        self.rows += counts.inserted
+        if self.stop_after is not None and self.pages >= self.stop_after:
+            raise KeyboardInterrupt
+
+    def warning(self, stream: str, text: str) -> None:
+        self.warnings.append(text)
+
+
+@pytest.fixture
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=300, seed=4) as emu:
+        yield emu
+
+
+def connect(emulator: InProcessEmulator, **extra: Any) -> IntacctClient:
+    config = {**emulator.config(), "timeout_s": 30, **extra}
+    return IntacctClient.from_mapping(config, http_transport=emulator.transport())
+
+
+def sync(emulator: InProcessEmulator, db: Path, **options: Any) -> Any:
+    with connect(emulator) as client:
+        return run_sync(client, db, options.pop("reporter", Quiet()), page_size=25, **options)
+
+
+def keys(db: Path, table: str, key: str = "RECORDNO") -> list[Any]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        sql = f'SELECT "{key}" FROM "{table}" ORDER BY 1'  # noqa: S608 - test tables
+        return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def truth(emulator: InProcessEmulator, table: str) -> list[int]:
+    with connect(emulator) as client:
+        return sorted(int(r["RECORDNO"]) for r in client.iter_query(table, ["RECORDNO"]))
+
+
+def test_a_first_run_stores_every_record_once_in_typed_tables(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.duckdb"
+    report = sync(emulator, db, objects=OBJECTS)
+    assert report.failed == []
+    for table in ("VENDOR", "GLACCOUNT", "APBILL", "CLASS"):
+        assert keys(db, table) == truth(emulator, table)
+    with duckdb.connect(str(db), read_only=True) as con:
+        types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 'APBILL'"
+            ).fetchall()
+        )
+        amount = con.execute('SELECT "TOTALENTERED" FROM "APBILL" LIMIT 1').fetchone()
+        state = con.execute("SELECT count(*) FROM _intacct_state").fetchone()
+        months = con.execute('SELECT count(DISTINCT "PERIODSTART") FROM "TRIALBALANCE"').fetchone()
+    assert types["TOTALENTERED"].startswith("DECIMAL") and types["WHENDUE"] == "DATE"
+    assert types["WHENMODIFIED"] == "TIMESTAMP" and types["ONHOLD"] == "BOOLEAN"
+    assert types["RECORDNO"] == "BIGINT" and types["_entity_id"] == "VARCHAR"
+    assert amount is not None and isinstance(amount[0], Decimal)
+    assert state == (1,) and months is not None and months[0] > 12
+    inserted = {o.object: o.inserted for o in report.objects}
+    assert inserted["VENDOR"] == len(truth(emulator, "VENDOR"))
+
+
+def test_a_second_run_with_nothing_changed_costs_two_requests_per_object(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.duckdb"
+    sync(emulator, db, objects=OBJECTS)
+    report = sync(emulator, db, objects=OBJECTS)
+    for row in report.objects:
+        if row.object != "TRIALBALANCE":  # re-reads its last months, one request each
+            assert (row.requests, row.inserted, row.updated, row.deleted) == (2, 0, 0, 0)
+
+
+def test_changes_made_through_the_client_come_out_as_inserts_updates_and_tombstones(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.duckdb"
+    sync(emulator, db, objects=["CLASS"])
+    with connect(emulator) as client:
+        client.create("CLASS", [{"CLASSID": "SYNC-NEW", "NAME": "New"}])
+        client.update("CLASS", [{"CLASSID": "SYNC-NEW", "NAME": "Renamed"}])
+        victim = next(r for r in client.iter_query("CLASS", ["RECORDNO", "CLASSID"])
+                      if r["CLASSID"] != "SYNC-NEW")  # fmt: skip
+        client.delete("CLASS", [int(victim["RECORDNO"])])
+    report = sync(emulator, db, objects=["CLASS"])
+    (row,) = report.objects
+    assert (row.inserted, row.deleted) == (1, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        name = con.execute("SELECT NAME FROM CLASS WHERE CLASSID = 'SYNC-NEW'").fetchone()
+        gone = con.execute(
+            "SELECT _sdc_deleted_at IS NOT NULL FROM CLASS WHERE CLASSID = ?",
+            [victim["CLASSID"]],
+        ).fetchone()
+    assert name == ("Renamed",) and gone == (True,)
+
+
+def test_an_interrupted_run_keeps_whole_pages_and_the_next_one_goes_on(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.duckdb"
+    stopped = Quiet(stop_after=3)
+    with pytest.raises(KeyboardInterrupt):
+        sync(emulator, db, objects=["APBILL", "VENDOR"], reporter=stopped)
+    stored = keys(db, "APBILL") + keys(db, "VENDOR")
+    assert 0 < len(stored) == stopped.rows  # the pages stored, whole, and nothing else
+    sync(emulator, db, objects=["APBILL", "VENDOR"])
+    assert keys(db, "APBILL") == truth(emulator, "APBILL")
+    assert keys(db, "VENDOR") == truth(emulator, "VENDOR")
+
+
+def test_a_field_new_since_the_last_run_becomes_a_column(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.duckdb"
+    with connect(emulator) as client:  # a table made when the company lacked the field
+        table = table_for(ObjectRegistry(client).get("VENDOR"))
+    older = Table(table.name, tuple(c for c in table.columns if c.name != "VENDOR_TIER"), table.key)
+    database = SyncDatabase(db)
+    database.prepare(older)
+    database.close()
+    report = sync(emulator, db, objects=["VENDOR"])
+    assert report.failed == [] and report.columns_added == {"VENDOR": ["VENDOR_TIER"]}
+    with duckdb.connect(str(db), read_only=True) as con:
+        filled = con.execute('SELECT count("VENDOR_TIER") FROM "VENDOR"').fetchone()
+    assert filled is not None and filled[0] > 0
+
+
+def test_an_unknown_object_names_the_near_miss(emulator: InProcessEmulator, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="VENDOR"):
+        sync(emulator, tmp_path / "x.duckdb", objects=["VENDORS"])
+
+
+def test_a_database_in_use_by_another_process_is_said_so(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "x.duckdb"
+    duckdb.connect(str(db)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
+         "print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(SyncDatabaseError, match="in use by another program"):
+            sync(emulator, db, objects=["CLASS"])
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
