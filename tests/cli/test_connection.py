@@ -1,0 +1,150 @@
+"""Where ``intacct`` commands get their connection: profile > env > default > emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intacct.cli.connection import embedded_db_path, open_connection
+from intacct.cli.profiles import ProfileStore
+from intacct.client import IntacctClient
+from intacct.errors import ConfigError
+
+ENV = {
+    "INTACCT_SENDER_ID": "env_sender",
+    "INTACCT_SENDER_PASSWORD": "env-sender-pw",
+    "INTACCT_COMPANY_ID": "ENVCO",
+    "INTACCT_USER_ID": "env_user",
+    "INTACCT_USER_PASSWORD": "env-user-pw",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh config and cache directory and no INTACCT_* variables from the caller."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("INTACCT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def _profile(name: str, company: str, *, default: bool = False) -> None:
+    ProfileStore().add(
+        name,
+        {
+            "sender_id": f"{name}_sender",
+            "sender_password": "sp",
+            "company_id": company,
+            "user_id": "u",
+            "user_password": "up",
+        },
+        default=default,
+    )
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, **overrides: str | None) -> None:
+    for name, value in {**ENV, **overrides}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+def test_profile_beats_environment_and_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    _profile("prod", "PRODCO")
+    _profile("sandbox", "SANDCO", default=True)
+    _env(monkeypatch)
+    with open_connection("prod") as connection:
+        assert connection.config["company_id"] == "PRODCO"
+        assert connection.config["user_password"] == "up"
+        assert connection.source == "profile 'prod'"
+        assert not connection.embedded
+
+
+def test_environment_beats_default_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    _profile("sandbox", "SANDCO", default=True)
+    _env(monkeypatch, INTACCT_ENTITY_ID="E100", INTACCT_API_URL="http://localhost:1/x")
+    with open_connection(None) as connection:
+        assert connection.source == "environment (INTACCT_*)"
+        assert connection.config == {
+            "sender_id": "env_sender",
+            "sender_password": "env-sender-pw",
+            "company_id": "ENVCO",
+            "user_id": "env_user",
+            "user_password": "env-user-pw",
+            "entity_id": "E100",
+            "api_url": "http://localhost:1/x",
+        }
+
+
+def test_default_profile_beats_emulator() -> None:
+    _profile("sandbox", "SANDCO")  # the first profile added becomes the default
+    announced: list[str] = []
+    with open_connection(None, announce=announced.append) as connection:
+        assert connection.source == "default profile 'sandbox'"
+        assert connection.config["company_id"] == "SANDCO"
+    assert announced == []
+    assert not embedded_db_path().exists()
+
+
+def test_missing_profile_is_an_error_naming_file_and_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _profile("sandbox", "SANDCO")
+    _env(monkeypatch)  # never a fall-through to the environment
+    with pytest.raises(ConfigError) as caught, open_connection("prod"):
+        pass
+    assert "'prod'" in str(caught.value)
+    assert str(ProfileStore().path) in str(caught.value)
+    assert "sandbox" in str(caught.value)
+
+
+def test_broken_profiles_file_names_file_and_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = ProfileStore().path
+    path.parent.mkdir(parents=True)
+    path.write_text('[profiles.prod]\nsender_id = "x"\ncompany_id = \n')
+    with pytest.raises(ConfigError) as caught, open_connection("prod"):
+        pass
+    assert str(path) in str(caught.value)
+    assert "line 3" in str(caught.value)
+
+
+def test_partial_environment_names_the_missing_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _profile("sandbox", "SANDCO")  # a default profile does not hide the mistake
+    _env(monkeypatch, INTACCT_USER_PASSWORD=None, INTACCT_SENDER_PASSWORD=None)
+    with pytest.raises(ConfigError) as caught, open_connection(None):
+        pass
+    message = str(caught.value)
+    assert "INTACCT_SENDER_PASSWORD" in message
+    assert "INTACCT_USER_PASSWORD" in message
+    assert "INTACCT_COMPANY_ID" not in message
+
+
+def test_api_url_alone_does_not_configure_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    _profile("sandbox", "SANDCO")
+    monkeypatch.setenv("INTACCT_API_URL", "http://localhost:1/x")
+    with open_connection(None) as connection:
+        assert connection.source == "default profile 'sandbox'"
+
+
+def test_nothing_configured_runs_the_embedded_emulator_and_keeps_its_data() -> None:
+    announced: list[str] = []
+    with open_connection(None, announce=announced.append) as connection:
+        assert connection.embedded
+        assert connection.source == "embedded emulator (demo company DEMO)"
+        assert any("embedded emulator" in line and connection.config["api_url"] in line
+                   for line in announced)  # fmt: skip
+        with IntacctClient.from_mapping(connection.config) as client:
+            client.create("CLASS", [{"CLASSID": "CLI-KEEP", "NAME": "Kept between runs"}])
+    assert embedded_db_path().exists()
+    with open_connection(None) as again:
+        assert again.embedded
+        with IntacctClient.from_mapping(again.config) as client:
+            records = client.read_by_name("CLASS", ["CLI-KEEP"])
+    assert [r.get("NAME") for r in records] == ["Kept between runs"]
