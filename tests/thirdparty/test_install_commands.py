@@ -15,13 +15,26 @@ REPO = Path(__file__).resolve().parents[2]
 DEV_INSTALL = "-m pip install -e '.[dev]'"
 
 
-def readme_test_command() -> str:
-    """The one command in the README's Quick start block."""
+def quick_start_commands() -> list[str]:
+    """The one-line commands of the README's Quick start section, in order."""
     quick_start = (REPO / "README.md").read_text().split("## Quick start", 1)[1]
-    block = re.search(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
-    assert block is not None
-    (command,) = block.group(1).splitlines()
+    quick_start = quick_start.split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
+    assert all(len(b.splitlines()) == 1 for b in blocks)
+    return blocks
+
+
+def readme_test_command() -> str:
+    """The Quick start's command that installs and runs the whole test suite."""
+    (command,) = [c for c in quick_start_commands() if c.endswith("pytest")]
     return command
+
+
+def test_the_quick_start_installs_and_runs_the_main_job_then_the_tests() -> None:
+    first, *_, last = quick_start_commands()
+    assert first.startswith("python3 -m venv .venv && .venv/bin/pip install . ")
+    assert first.endswith("&& .venv/bin/intacct sync")
+    assert last == readme_test_command()
 
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:

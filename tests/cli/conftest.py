@@ -1,0 +1,43 @@
+"""A clean environment for the ``intacct`` command: no INTACCT_* variables, config and
+cache directories of the test's own, and a demo emulator on a real socket."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from intacct.emulator.server import EmulatorServer
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in list(os.environ):
+        if name.startswith("INTACCT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=300, seed=6) as emulator:
+        yield emulator
+
+
+def use_env(monkeypatch: pytest.MonkeyPatch, url: str, company: str = "DEMO") -> None:
+    values = {
+        "INTACCT_API_URL": url,
+        "INTACCT_SENDER_ID": "demo_sender",
+        "INTACCT_SENDER_PASSWORD": "demo-sender-password",
+        "INTACCT_COMPANY_ID": company,
+        "INTACCT_USER_ID": "demo_user",
+        "INTACCT_USER_PASSWORD": "demo-user-password",
+        "INTACCT_TIMEOUT_S": "30",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
