@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from intacct.cli.connection import embedded_db_path, open_connection
-from intacct.cli.profiles import ProfileStore
+from intacct.cli.profile_store import ProfileStore
 from intacct.client import IntacctClient
 from intacct.errors import ConfigError
 
@@ -18,18 +16,6 @@ ENV = {
     "INTACCT_USER_ID": "env_user",
     "INTACCT_USER_PASSWORD": "env-user-pw",
 }
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A fresh config and cache directory and no INTACCT_* variables from the caller."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("INTACCT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def _profile(name: str, company: str, *, default: bool = False) -> None:

@@ -6,6 +6,7 @@ import click
 
 from intacct._version import __version__
 from intacct.cli.emulator import emulator
+from intacct.cli.profiles import profiles
 from intacct.cli.sync import sync
 
 __all__ = ["main"]
@@ -20,3 +21,4 @@ def main() -> None:
 
 main.add_command(emulator)
 main.add_command(sync)
+main.add_command(profiles)

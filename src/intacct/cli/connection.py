@@ -20,12 +20,18 @@ from typing import Any, TypeVar
 import click
 import platformdirs
 
-from intacct.cli.profiles import ProfileStore
+from intacct.cli.profile_store import ProfileStore
 from intacct.config import ClientConfig
-from intacct.errors import ConfigError
+from intacct.errors import ConfigError, IntacctError
 from intacct.replication import ReplicationSettings
 
-__all__ = ["Connection", "embedded_db_path", "open_connection", "profile_option"]
+__all__ = [
+    "Connection",
+    "cli_errors",
+    "embedded_db_path",
+    "open_connection",
+    "profile_option",
+]
 
 #: variables that say "this environment configures a connection"
 _TRIGGERS = ("INTACCT_SENDER_ID", "INTACCT_COMPANY_ID", "INTACCT_USER_ID")
@@ -37,7 +43,7 @@ _REQUIRED = (
     "INTACCT_USER_PASSWORD",
 )
 #: the embedded demo company's size: every object, a few thousand transactions
-EMBEDDED_SCALE = 2_000
+EMBEDDED_SCALE = 10_000
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +63,16 @@ def profile_option(function: F) -> F:
         help="A named connection (intacct profiles list); default: INTACCT_* variables, "
         "the default profile, or the embedded demo emulator.",
     )(function)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """The connector's errors become one line on stderr and exit status 1 (their texts
+    never hold a secret)."""
+    try:
+        yield
+    except IntacctError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def embedded_db_path() -> Path:
@@ -110,7 +126,7 @@ def _embedded(announce: Callable[[str], None] | None) -> Iterator[Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = not path.exists()
     if announce is not None and fresh:
-        announce(f"Seeding the demo company into {path} (once; about a minute)...")
+        announce(f"Seeding the demo company into {path} (once)...")
     server = EmulatorServer(port=0, db=path, scale=EMBEDDED_SCALE, seed=0).start()
     try:
         if announce is not None:

@@ -20,17 +20,21 @@ written with mode 0600 (and refused if others can read it).
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import tomllib
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 import tomli_w
 
+from intacct.config import ClientConfig
 from intacct.errors import ConfigError
+from intacct.replication import ReplicationSettings
 
 __all__ = [
     "SECRETS",
@@ -42,11 +46,9 @@ __all__ = [
 SECRETS = ("sender_password", "user_password")
 KEYRING_SERVICE = "intacct-connector"
 #: the keys a profile may hold besides the secrets and their ``<secret>_env`` names
-KEYS = (
-    "api_url", "sender_id", "company_id", "user_id", "entity_id", "auth_type",
-    "dtd_version", "page_size", "max_concurrency", "timeout_s", "entity_ids",
-    "lookback_minutes", "start_date",
-)  # fmt: skip
+KEYS = tuple(
+    sorted({f.name for f in fields(ClientConfig)} - set(SECRETS) | ReplicationSettings.KEYS)
+)
 
 
 def profiles_path() -> Path:
@@ -94,12 +96,21 @@ class ProfileStore:
     def config(self, name: str) -> dict[str, Any]:
         """The profile as a client config, its secrets resolved."""
         profile = self.raw(name)
+        self._check_keys(name, profile)
         config = {k: v for k, v in profile.items() if k in KEYS}
         for secret in SECRETS:
             value, _ = self._secret(name, profile, secret)
             if value is not None:
                 config[secret] = value
         return config
+
+    def _check_keys(self, name: str, profile: Mapping[str, Any]) -> None:
+        known = {*KEYS, *SECRETS, *(f"{s}_env" for s in SECRETS)}
+        for key in profile:
+            if key not in known:
+                near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                raise ConfigError(key, f"unknown key in profile {name!r} of {self.path}{hint}")
 
     def source_of(self, name: str, secret: str) -> str:
         """Where the profile's secret comes from, said without the secret."""
