@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from intacct._version import __version__
+from intacct.cli.doctor import doctor
 from intacct.cli.emulator import emulator
 from intacct.cli.profiles import profiles
 from intacct.cli.sync import sync
@@ -22,3 +23,4 @@ def main() -> None:
 main.add_command(emulator)
 main.add_command(sync)
 main.add_command(profiles)
+main.add_command(doctor)

@@ -1,0 +1,198 @@
+"""The checks behind ``intacct doctor``, in the order Intacct's setup goes.
+
+One sign-in (``getAPISession``) at the top level answers the first five questions at once;
+which of them failed is read from the error the client raises (``intacct.errors`` class,
+level and errorno: the gateway's texts are in ``intacct.emulator.errors``), and the checks
+before it passed. The entity gets a sign-in of its own, so that a wrong Location ID is not
+taken for a wrong password; each object a one-record ``readByQuery``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from intacct.client import IntacctClient
+from intacct.errors import (
+    AuthenticationError,
+    GatewayError,
+    IntacctError,
+    NotFoundError,
+    PermissionDeniedError,
+    SenderError,
+    TransportError,
+    ValidationError,
+)
+from intacct.protocol import functions as fn
+
+__all__ = ["DEFAULT_OBJECTS", "Check", "run_checks"]
+
+#: the objects behind hotglue's unified tables (accounts, classes, bank accounts,
+#: vendors, projects, departments, locations)
+DEFAULT_OBJECTS = (
+    "GLACCOUNT",
+    "CLASS",
+    "CHECKINGACCOUNT",
+    "VENDOR",
+    "PROJECT",
+    "DEPARTMENT",
+    "LOCATION",
+)
+OK, FAIL, SKIPPED = "ok", "FAIL", "skipped"
+#: sign-in steps, in the order the gateway checks them
+GATEWAY, SENDER, COMPANY, AUTHORIZED, USER = range(5)
+#: the company's setup flags (PL04000055: a demo company past its end)
+EXPIRED = "PL04000055"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: str  # ok | FAIL | skipped
+    detail: str
+
+
+def run_checks(config: Mapping[str, Any], objects: Sequence[str]) -> Iterator[Check]:
+    """Every check's verdict, as it is made (a slow gateway shows progress)."""
+    # one attempt each: a doctor reports what happens, it does not wait out backoffs
+    config = {**config, "max_retries": 0, "auth_type": "session"}
+    entity = str(config.get("entity_id") or "")
+    names = _sign_in_names(config)
+    failed = yield from _sign_in({**config, "entity_id": ""}, names)
+    if failed:
+        yield Check(_entity_name(entity), SKIPPED, "needs a signed-in user")
+        for name in objects:
+            yield Check(f"read access to {name}", SKIPPED, "needs a signed-in user")
+        return
+    with IntacctClient.from_mapping(config) as client:
+        if entity:
+            check = _entity(client, entity, config)
+        else:
+            check = Check(_entity_name(entity), SKIPPED, "no entity_id: the top level is read")
+        yield check
+        entity_ok = check.verdict != FAIL
+        for name in objects:
+            if entity_ok:
+                yield _read_access(client, name, config)
+            else:
+                yield Check(f"read access to {name}", SKIPPED, f"needs entity {entity}")
+
+
+def _sign_in_names(config: Mapping[str, Any]) -> list[str]:
+    sender, company = config.get("sender_id"), config.get("company_id")
+    return [
+        f"gateway reachable ({config.get('api_url') or 'https://api.intacct.com'})",
+        f"sender credentials (Sender ID {sender})",
+        f"company {company} subscribed to Web Services",
+        f"Sender ID {sender} authorized for company {company}",
+        f"user login ({config.get('user_id')} at company {company})",
+    ]
+
+
+def _sign_in(config: Mapping[str, Any], names: list[str]) -> Generator[Check, None, bool]:
+    """The five sign-in checks; returns whether one failed (``yield from`` value)."""
+    try:
+        with IntacctClient.from_mapping(config) as client:
+            client.sign_in()
+    except IntacctError as exc:
+        step, detail = _classify_sign_in(exc, config)
+        for index, name in enumerate(names):
+            if index < step:
+                yield Check(name, OK, "")
+            elif index == step:
+                yield Check(name, FAIL, detail)
+            else:
+                yield Check(name, SKIPPED, "needs the step above")
+        return True
+    for index, name in enumerate(names):
+        yield Check(name, OK, "signed in" if index == USER else "")
+    return False
+
+
+def _classify_sign_in(exc: IntacctError, config: Mapping[str, Any]) -> tuple[int, str]:
+    sender, company = config.get("sender_id"), config.get("company_id")
+    said = _said(exc)
+    if isinstance(exc, TransportError):
+        return GATEWAY, (
+            f"{said}. Fix: check api_url (Intacct's gateway is "
+            "https://api.intacct.com/ia/xml/xmlgw.phtml), the network and any proxy"
+        )
+    if not isinstance(exc, GatewayError):
+        return GATEWAY, said
+    if isinstance(exc, SenderError) and exc.level == "control":
+        return SENDER, (
+            f"{said}. Fix: sender_id and sender_password are the Web Services developer "
+            "credentials Sage issued with your Sender ID (not a user's login)"
+        )
+    if exc.errorno == EXPIRED:
+        return COMPANY, f"{said}. Fix: the company has expired; use a current company"
+    if isinstance(exc, PermissionDeniedError) and exc.level == "control":
+        return COMPANY, (
+            f"{said}. Fix: subscribe the company to Web Services under "
+            "Company > Admin > Subscriptions: Web Services"
+        )
+    if isinstance(exc, SenderError):
+        return AUTHORIZED, (
+            f"{said}. Fix: Company > Setup > Company > Security > "
+            f"Web Services authorizations: add sender {sender}"
+        )
+    if isinstance(exc, AuthenticationError):
+        return USER, (
+            f"{said}. Fix: company_id as shown in Company > Setup > Company information "
+            f"({company!r} given); user_id and user_password of a user whose type is "
+            "'Web Services user' (Company > Admin > Users), with Web Services access"
+        )
+    return GATEWAY, f"the gateway answered with an error: {said}"
+
+
+def _entity_name(entity: str) -> str:
+    return f"entity {entity} (Location ID)" if entity else "entity"
+
+
+def _entity(client: IntacctClient, entity: str, config: Mapping[str, Any]) -> Check:
+    try:
+        client.sign_in()
+    except IntacctError as exc:
+        return Check(
+            _entity_name(entity),
+            FAIL,
+            f"{_said(exc)}. Fix: entity_id is the Location ID of an entity of company "
+            f"{config.get('company_id')} (Company > Setup > Entities); the user needs "
+            "access to it (Company > Admin > Users > the user's entity restrictions)",
+        )
+    return Check(_entity_name(entity), OK, "signed in to the entity")
+
+
+def _read_access(client: IntacctClient, name: str, config: Mapping[str, Any]) -> Check:
+    check = f"read access to {name}"
+    try:
+        result = client.call(fn.ReadByQuery(name, pagesize=1))
+    except PermissionDeniedError as exc:
+        return Check(
+            check,
+            FAIL,
+            f"{_said(exc)}. Fix: Company > Roles: give the role of user "
+            f"{config.get('user_id')} Read/List permission in the application of {name} "
+            "(or the user's own permissions under Company > Admin > Users); the "
+            "application must be subscribed (Company > Admin > Subscriptions)",
+        )
+    except (ValidationError, NotFoundError) as exc:
+        return Check(
+            check,
+            FAIL,
+            f"{_said(exc)}. Fix: check the object name (intacct objects lists the "
+            "company's) and that its application is subscribed (Company > Admin > "
+            "Subscriptions)",
+        )
+    except IntacctError as exc:
+        return Check(check, FAIL, _said(exc))
+    total = result.data.totalcount if result.data is not None else None
+    return Check(check, OK, f"{total} records" if total is not None else "readable")
+
+
+def _said(exc: IntacctError) -> str:
+    """What Intacct (or the network) said: the first error's number and text."""
+    if isinstance(exc, GatewayError) and exc.errors:
+        return str(exc.errors[0]) or str(exc)
+    return str(exc)

@@ -1,0 +1,180 @@
+"""``intacct doctor`` end to end: each setup mistake, presented by an emulator through its
+control API, gives its verdict line, the place to fix it, and exit status 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from intacct.cli import main
+from intacct.emulator.server import EmulatorServer
+
+from .conftest import use_env
+
+PASSWORDS = ("demo-sender-password", "demo-user-password")
+
+
+@pytest.fixture
+def fresh() -> Iterator[EmulatorServer]:
+    """An emulator of this test's own: its setup is changed."""
+    with EmulatorServer(port=0, scale=100, seed=1) as emulator:
+        yield emulator
+
+
+def _control(server: EmulatorServer, path: str, body: dict[str, Any]) -> None:
+    base = server.url.split("/ia/")[0]
+    httpx.post(f"{base}/_emulator/{path}", json=body, timeout=30).raise_for_status()
+
+
+def _doctor(*args: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["doctor", *args])
+    for secret in PASSWORDS:
+        assert secret not in result.output
+    return result.exit_code, result.output.splitlines()
+
+
+def _line(lines: list[str], start: str) -> str:
+    found = [line for line in lines if line.startswith(start)]
+    assert len(found) == 1, lines
+    return found[0]
+
+
+def test_a_good_connection_passes_every_check(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, server.url)
+    code, lines = _doctor("--objects", "CLASS,VENDOR")
+    assert code == 0, lines
+    assert lines[0] == "Connection: environment (INTACCT_*)"
+    verdicts = [line.split()[0] for line in lines[1:-1]]
+    assert verdicts == ["ok"] * 5 + ["skipped"] + ["ok"] * 2
+    assert _line(lines, "ok      read access to CLASS").endswith("records")
+    assert lines[-1] == "All checks passed."
+
+
+def test_unreachable_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_env(monkeypatch, "http://127.0.0.1:9/ia/xml/xmlgw.phtml")
+    code, lines = _doctor()
+    assert code == 1
+    line = _line(lines, "FAIL    gateway reachable (http://127.0.0.1:9/")
+    assert "Fix: check api_url" in line
+    assert _line(lines, "skipped sender credentials")
+    assert _line(lines, "skipped read access to VENDOR")
+
+
+def test_wrong_sender_password(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "not-the-password")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 1
+    assert _line(lines, "ok      gateway reachable")
+    line = _line(lines, "FAIL    sender credentials (Sender ID demo_sender)")
+    assert "Incorrect Intacct XML Partner ID or password" in line
+    assert "not-the-password" not in "\n".join(lines)
+    assert _line(lines, "skipped company DEMO subscribed")
+
+
+@pytest.mark.parametrize(
+    ("setting", "said", "fix"),
+    [
+        ({"web_services": False}, "not authorized for XML", "Company > Admin > Subscriptions"),
+        ({"expired": True}, "PL04000055", "the company has expired"),
+    ],
+)
+def test_company_not_subscribed_or_expired(
+    fresh: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: dict[str, Any],
+    said: str,
+    fix: str,
+) -> None:
+    _control(fresh, "companies/DEMO", setting)
+    use_env(monkeypatch, fresh.url)
+    code, lines = _doctor()
+    assert code == 1
+    assert _line(lines, "ok      sender credentials")
+    line = _line(lines, "FAIL    company DEMO subscribed to Web Services")
+    assert said in line and fix in line
+    assert _line(lines, "skipped user login")
+
+
+def test_sender_not_authorized(fresh: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    _control(fresh, "senders/demo_sender", {"companies": ["DEMO-ME"]})
+    use_env(monkeypatch, fresh.url)
+    code, lines = _doctor()
+    assert code == 1
+    assert _line(lines, "ok      company DEMO subscribed")
+    line = _line(lines, "FAIL    Sender ID demo_sender authorized for company DEMO")
+    assert "Web Services authorizations: add sender demo_sender" in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("INTACCT_COMPANY_ID", "NO-SUCH-CO"), ("INTACCT_USER_PASSWORD", "wrong-user-pw")],
+)
+def test_wrong_company_id_or_user_password(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv(variable, value)
+    code, lines = _doctor()
+    assert code == 1
+    assert _line(lines, "ok      Sender ID demo_sender authorized")
+    line = _line(lines, "FAIL    user login (demo_user at company")
+    assert "Sign-in information is incorrect" in line
+    assert "Company > Setup > Company information" in line
+    assert "'Web Services user' (Company > Admin > Users)" in line
+    assert "wrong-user-pw" not in "\n".join(lines)
+
+
+def test_user_without_web_services(fresh: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    _control(fresh, "companies/DEMO/users/demo_user", {"web_services": False})
+    use_env(monkeypatch, fresh.url)
+    code, lines = _doctor()
+    assert code == 1
+    assert "Web Services user" in _line(lines, "FAIL    user login")
+
+
+def test_role_without_the_module(fresh: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    _control(fresh, "companies/DEMO/users/demo_user", {"denied_modules": ["AP"]})
+    use_env(monkeypatch, fresh.url)
+    code, lines = _doctor("--objects", "CLASS,VENDOR")
+    assert code == 1
+    assert _line(lines, "ok      user login")
+    assert _line(lines, "ok      read access to CLASS")
+    line = _line(lines, "FAIL    read access to VENDOR")
+    assert "PL04000005" in line and "Company > Roles" in line
+    assert lines[-1] == "1 check(s) failed."
+
+
+def test_entities(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_env(monkeypatch, server.url, company="DEMO-ME")
+    monkeypatch.setenv("INTACCT_ENTITY_ID", "E100")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 0, lines
+    assert _line(lines, "ok      entity E100 (Location ID)")
+    monkeypatch.setenv("INTACCT_ENTITY_ID", "E999")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 1
+    assert _line(lines, "ok      user login")
+    line = _line(lines, "FAIL    entity E999 (Location ID)")
+    assert "Invalid location/entity 'E999'" in line and "Company > Setup > Entities" in line
+    assert _line(lines, "skipped read access to CLASS")
+
+
+def test_unknown_object(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_env(monkeypatch, server.url)
+    code, lines = _doctor("--objects", "CLASS,NOSUCHTHING")
+    assert code == 1
+    assert "intacct objects" in _line(lines, "FAIL    read access to NOSUCHTHING")
+
+
+def test_runs_against_the_embedded_emulator_with_nothing_configured() -> None:
+    result = CliRunner().invoke(main, ["doctor", "--objects", "VENDOR"])
+    assert result.exit_code == 0, result.output
+    assert "Connection: embedded emulator (demo company DEMO)" in result.output
+    assert "ok      read access to VENDOR" in result.output
