@@ -7,6 +7,7 @@ import click
 from intacct._version import __version__
 from intacct.cli.doctor import doctor
 from intacct.cli.emulator import emulator
+from intacct.cli.explore import describe, objects, query
 from intacct.cli.profiles import profiles
 from intacct.cli.sync import sync
 
@@ -24,3 +25,6 @@ main.add_command(emulator)
 main.add_command(sync)
 main.add_command(profiles)
 main.add_command(doctor)
+main.add_command(objects)
+main.add_command(describe)
+main.add_command(query)

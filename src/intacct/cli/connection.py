@@ -22,7 +22,7 @@ import platformdirs
 
 from intacct.cli.profile_store import ProfileStore
 from intacct.config import ClientConfig
-from intacct.errors import ConfigError, IntacctError
+from intacct.errors import ConfigError, GatewayError, IntacctError
 from intacct.replication import ReplicationSettings
 
 __all__ = [
@@ -71,6 +71,10 @@ def cli_errors() -> Iterator[None]:
     never hold a secret)."""
     try:
         yield
+    except GatewayError as exc:
+        said = "; ".join(str(e) for e in exc.errors) or str(exc)
+        where = f" ({exc.function})" if exc.function else ""
+        raise click.ClickException(f"Intacct refused the request{where}: {said}") from None
     except IntacctError as exc:
         raise click.ClickException(str(exc)) from None
 
