@@ -193,6 +193,5 @@ def _read_access(client: IntacctClient, name: str, config: Mapping[str, Any]) ->
 
 def _said(exc: IntacctError) -> str:
     """What Intacct (or the network) said: the first error's number and text."""
-    if isinstance(exc, GatewayError) and exc.errors:
-        return str(exc.errors[0]) or str(exc)
-    return str(exc)
+    said = str(exc.errors[0]) if isinstance(exc, GatewayError) and exc.errors else ""
+    return (said or str(exc)).rstrip(". ")
