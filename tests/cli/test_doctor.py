@@ -178,3 +178,17 @@ def test_runs_against_the_embedded_emulator_with_nothing_configured() -> None:
     assert result.exit_code == 0, result.output
     assert "Connection: embedded emulator (demo company DEMO)" in result.output
     assert "ok      read access to VENDOR" in result.output
+
+
+def test_profile_from_intacct_profile_variable(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add = ["profiles", "add", "emu", "--api-url", server.url, "--sender-id", "demo_sender",
+           "--company-id", "DEMO", "--user-id", "demo_user"]  # fmt: skip
+    typed = "demo-sender-password\ndemo-user-password\n"
+    assert CliRunner().invoke(main, add, input=typed).exit_code == 0
+    use_env(monkeypatch, "http://127.0.0.1:9/ia/xml/xmlgw.phtml")  # the profile wins
+    monkeypatch.setenv("INTACCT_PROFILE", "emu")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 0, lines
+    assert lines[0] == "Connection: profile 'emu'"

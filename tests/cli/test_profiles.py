@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import keyring
 import keyring.backend
+import keyring.errors
 import pytest
 from click.testing import CliRunner
 from keyring.backends.fail import Keyring as FailKeyring
@@ -103,6 +104,22 @@ def test_secrets_go_to_a_working_keyring_not_the_file(memory_keyring: MemoryKeyr
         assert connection.config["user_password"] == "up-1"
     assert _run("profiles", "remove", "prod")[0] == 0
     assert memory_keyring.entries == {}
+
+
+class BrokenKeyring(MemoryKeyring):
+    """A backend that is there but cannot store (a locked or headless secret service)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("locked")
+
+
+def test_a_keyring_that_cannot_store_falls_back_to_the_private_file(no_keyring: None) -> None:
+    keyring.set_keyring(BrokenKeyring())
+    code, output = _run(*ADD, "--sender-password", "sp", "--user-password", "up")
+    assert code == 0, output
+    assert f"passwords: {ProfileStore().path} (mode 0600)" in output
+    with open_connection("prod") as connection:
+        assert connection.config["user_password"] == "up"
 
 
 def test_a_readable_file_with_secrets_is_refused_with_the_chmod_line() -> None:
