@@ -143,3 +143,17 @@ def test_objects_work_with_nothing_configured() -> None:
     assert result.exit_code == 0, result.output
     assert "embedded emulator" in result.stderr
     assert len(result.stdout.splitlines()) == 3
+
+
+def test_query_every_field_as_csv_and_nothing_as_json(env: EmulatorServer) -> None:
+    result = _run("query", "CLASS", "--limit", "2", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    direct = _direct(env, "CLASS", ["*"])[:2]
+    assert rows[0] == list(direct[0])
+    assert [dict(zip(rows[0], row, strict=True))["CLASSID"] for row in rows[1:]] == [
+        d["CLASSID"] for d in direct
+    ]
+    result = _run("query", "CLASS", "--where", "CLASSID = 'NO-SUCH'", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []

@@ -119,15 +119,18 @@ def query(
         )
         if limit:
             records = itertools.islice(records, limit)
-        rows = [model.decode(record, formatting) for record in records]
-    columns = chosen or list(dict.fromkeys(k for row in rows for k in row))
-    if output == "json":
-        click.echo(_json(rows))
-    elif output == "csv":
-        _csv(columns, rows)
-    else:
-        _table(columns, [[_text(row.get(c)) for c in columns] for row in rows])
-        _note(f"{len(rows)} records")
+        rows = (model.decode(record, formatting) for record in records)
+        # json and csv are written as the pages come (an export of every record need not
+        # fit in memory); a table needs every row to size its columns
+        if output == "json":
+            _json(rows)
+        elif output == "csv":
+            _csv(chosen, rows)
+        else:
+            kept = list(rows)
+            columns = chosen or list(dict.fromkeys(k for row in kept for k in row))
+            _table(columns, [[_text(row.get(c)) for c in columns] for row in kept])
+            _note(f"{len(kept)} records")
 
 
 # -- output -------------------------------------------------------------------------------
@@ -147,10 +150,14 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     console.print(table, soft_wrap=not terminal)
 
 
-def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+def _csv(chosen: Sequence[str], rows: Iterator[Mapping[str, Any]]) -> None:
+    """A header row (the chosen fields, else the first record's: readByQuery of '*'
+    answers the same fields for every record), then a row per record."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
+    first = next(rows, None)
+    columns = list(chosen) or (list(first) if first is not None else [])
     writer.writerow(columns)
-    for row in rows:
+    for row in itertools.chain([first] if first is not None else [], rows):
         writer.writerow([_text(row.get(c)) for c in columns])
 
 
@@ -164,10 +171,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _json(rows: Sequence[Mapping[str, Any]]) -> str:
-    """One JSON array; Decimals written as the exact numbers they are (``json`` would go
-    through float)."""
-    return "[" + ",\n".join(_json_value(row) for row in rows) + "]"
+def _json(rows: Iterator[Mapping[str, Any]]) -> None:
+    """One JSON array, a record a line; Decimals written as the exact numbers they are
+    (``json`` would go through float)."""
+    out = sys.stdout
+    out.write("[")
+    for index, row in enumerate(rows):
+        out.write((",\n" if index else "") + _json_value(row))
+    out.write("]\n")
 
 
 def _json_value(value: Any) -> str:
