@@ -4,7 +4,8 @@ Discovery describes every object with one API session (:mod:`.discovery`); a syn
 the engine (:class:`~intacct.replication.Replicator`) once for all selected streams, so
 they share its ``max_concurrency`` workers and its one session, and writes a STATE
 message after every page (:mod:`.sink`). With ``--catalog`` the streams are those of the
-catalog and nothing is discovered again.
+catalog and nothing is discovered again. With ``unified_schema: true`` the streams are
+hotglue's unified tables instead (:mod:`.unified`).
 
 A stream that fails (permission, unknown object) fails alone: the others finish and keep
 their state, the failures are logged with Intacct's error and correction, and the run
@@ -24,11 +25,21 @@ from singer_sdk.exceptions import FatalSyncError
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.registry import ObjectRegistry
-from intacct.replication import DELETED_AT, Replicator, RunReport, trialbalance
+from intacct.replication import (
+    DELETED_AT,
+    Replicator,
+    RunReport,
+    RunState,
+    Sink,
+    StreamSpec,
+    trialbalance,
+)
 from intacct.tap.discovery import discover, key_properties, stream_schema
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
 from intacct.tap.sink import SingerSink, read_state
 from intacct.tap.streams import IntacctStream
+from intacct.tap.unified import UnifiedStream, unified_streams
+from intacct.tap.unified import replicate as replicate_unified
 
 __all__ = ["StreamsFailedError", "TapSageIntacct"]
 
@@ -69,7 +80,14 @@ class TapSageIntacct(Tap):
 
     # -- discovery -----------------------------------------------------------------------
 
+    @property
+    def unified(self) -> bool:
+        """Config ``unified_schema``: hotglue's unified tables (:mod:`.unified`)."""
+        return bool(self.config.get("unified_schema"))
+
     def discover_streams(self) -> Sequence[IntacctStream]:
+        if self.unified:
+            return unified_streams(self)
         catalog = self.input_catalog
         if catalog is not None:
             return [
@@ -111,9 +129,16 @@ class TapSageIntacct(Tap):
 
     def replicate(self, streams: Sequence[IntacctStream]) -> RunReport:
         """Run the engine over ``streams``: RECORD messages, then STATE, per page."""
-        settings = self.settings
+        if self.unified:
+            return replicate_unified(self, [s for s in streams if isinstance(s, UnifiedStream)])
         sink = SingerSink({s.name: s for s in streams}, self.state, self.state_writer, self.logger)
-        state = read_state(self.state)
+        report = self.run_engine([s.spec() for s in streams], read_state(self.state), sink)
+        self.check_report(report)
+        return report
+
+    def run_engine(self, specs: Sequence[StreamSpec], state: RunState, sink: Sink) -> RunReport:
+        """One engine run with this tap's client and settings; every stream's result logged."""
+        settings = self.settings
         with self.connect() as client:
             engine = Replicator(
                 client,
@@ -122,7 +147,7 @@ class TapSageIntacct(Tap):
                 page_size=settings.page_size,
                 progress=self._progress,
             )
-            report = engine.run([s.spec() for s in streams], state, sink)
+            report = engine.run(specs, state, sink)
         for result in report.streams:
             self.logger.info(
                 "%s%s: %d records, %d deletes, %d requests",
@@ -132,11 +157,14 @@ class TapSageIntacct(Tap):
                 result.tombstones,
                 result.requests,
             )
+        return report
+
+    def check_report(self, report: RunReport) -> None:
+        """Failed streams are logged, then end the run with :class:`StreamsFailedError`."""
         if report.failed:
             for result in report.failed:
                 self.logger.error("%s failed: %s", result.object, result.error)
             raise StreamsFailedError(report)
-        return report
 
     def _progress(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
         where = f" (entity {entity})" if entity else ""
