@@ -6,6 +6,8 @@
   business key, fields, line object); ``Suppliers`` is another name of ``Vendors``.
 * :func:`to_unified` / :func:`from_unified` / :func:`written_view` /
   :func:`unified_schema`.
+* :func:`objects_for` (the objects to read for a stream) and :class:`DocumentAssembler`
+  (header and line records read apart -> whole documents), for readers of Intacct.
 * :class:`References`: the lookups a write needs (accounts, vendors, customers,
   departments, locations, classes, projects, items, bank accounts, bills, invoices), by
   record number, id or name, answered by the caller; :class:`CachedReferences` is one.
@@ -22,6 +24,7 @@ from intacct.mappings.convert import (
     unified_schema,
     written_view,
 )
+from intacct.mappings.documents import DocumentAssembler, objects_for, stream_for_object
 from intacct.mappings.references import (
     REFERENCE_KINDS,
     CachedReferences,
@@ -43,6 +46,7 @@ __all__ = [
     "STREAM_ALIASES",
     "UNIFIED_STREAMS",
     "CachedReferences",
+    "DocumentAssembler",
     "IntacctWrite",
     "Lines",
     "ReferenceKind",
@@ -53,6 +57,8 @@ __all__ = [
     "UnifiedRecordError",
     "from_unified",
     "mapping_for",
+    "objects_for",
+    "stream_for_object",
     "to_unified",
     "unified_schema",
     "written_view",

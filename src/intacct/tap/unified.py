@@ -32,7 +32,15 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from intacct.mappings import UNIFIED_STREAMS, StreamMapping, mapping_for, to_unified, unified_schema
+from intacct.mappings import (
+    UNIFIED_STREAMS,
+    DocumentAssembler,
+    StreamMapping,
+    mapping_for,
+    objects_for,
+    to_unified,
+    unified_schema,
+)
 from intacct.replication import DELETED_AT, ENTITY_ID, RunReport, RunState, StreamSpec
 from intacct.tap.sink import read_state, write_bookmarks
 from intacct.tap.streams import IntacctStream
@@ -61,10 +69,7 @@ class UnifiedStream(IntacctStream):
 
     def specs(self) -> list[StreamSpec]:
         """The engine streams behind this table: its header object(s), then its lines."""
-        objects = list(self.mapping.objects)
-        if self.mapping.lines is not None:
-            objects.append(self.mapping.lines.object)
-        return [StreamSpec(obj) for obj in objects]
+        return [StreamSpec(obj) for obj in objects_for(self.name)]
 
 
 def stream_schema(name: str) -> dict[str, Any]:
@@ -129,9 +134,8 @@ class UnifiedSink:
         self.state: RunState = read_state(
             {"bookmarks": {k: v for k, v in bookmarks.items() if k not in self.documents}}
         )
-        self.headers: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        self.assemblers = {o: DocumentAssembler(t.name) for o, t in self.documents.items()}
         self.tombstones: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        self.lines: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
         self.snapshot: dict[str, Any] | None = None
 
     def page(
@@ -143,16 +147,14 @@ class UnifiedSink:
         state: dict[str, Any],
     ) -> None:
         self.snapshot = state
+        table = self.tables.get(stream)
         if stream in self.documents:  # lines: grouped under their header, tombstones moot
-            lines = self.documents[stream].mapping.lines
-            assert lines is not None
-            for record in records:
-                self.lines[(stream, entity, int(record[lines.parent_key]))].append(record)
-        elif self.tables[stream].mapping.lines is not None:  # headers: held for their lines
-            self.headers[stream].extend((entity, r) for r in records)
+            self.assemblers[stream].add_lines(entity, records)
+        elif table is not None and table.mapping.lines is not None:  # held for their lines
+            assert table.mapping.lines.object in self.assemblers
+            self.assemblers[table.mapping.lines.object].add_headers(entity, records)
             self.tombstones[stream].extend((entity, t) for t in tombstones)
-        else:
-            table = self.tables[stream]
+        elif table is not None:
             for tombstone in tombstones:
                 table.write_record(_unified(table, entity, tombstone, None, tombstone[DELETED_AT]))
             for record in records:
@@ -175,11 +177,9 @@ class UnifiedSink:
                 continue
             for entity, tombstone in self.tombstones.pop(header, []):
                 table.write_record(_unified(table, entity, tombstone, [], tombstone[DELETED_AT]))
-            for entity, record in self.headers.pop(header, []):
-                lines = self.lines.get((line_object, entity, int(record["RECORDNO"])), [])
-                table.write_record(_unified(table, entity, record, lines, None))
+            for entity, document in self.assemblers[line_object].documents():
+                table.write_record({**document, ENTITY_ID: entity, DELETED_AT: None})
             done.add(header)
-        self.lines.clear()
         if self.snapshot is not None:
             self._write_state(self.snapshot, done)
 
