@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from intacct.cli.profile_store import ProfileStore
 
 from intacct.cli import main
+from intacct.cli.profile_store import ProfileStore
 from intacct.emulator.server import EmulatorServer
 
 from .conftest import use_env
@@ -104,3 +104,22 @@ def test_a_failing_object_fails_alone_and_the_exit_code_says_so(
     with duckdb.connect(str(tmp_path / "r.duckdb"), read_only=True) as con:
         classes = con.execute("SELECT count(*) FROM CLASS").fetchone()
     assert classes is not None and classes[0] > 0
+
+
+def test_a_file_that_is_no_duckdb_database_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, server.url)
+    (tmp_path / "notes.duckdb").write_text("my shopping list\n" * 100)
+    code, _, err = run("--objects", "CLASS", "--db", "notes.duckdb")
+    assert code == 1 and "cannot open the database" in err and "notes.duckdb" in err
+    assert "Traceback" not in err
+    assert (tmp_path / "notes.duckdb").read_text().startswith("my shopping list")
+
+
+def test_a_db_path_in_a_missing_directory_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer
+) -> None:
+    use_env(monkeypatch, server.url)
+    code, _, err = run("--objects", "CLASS", "--db", "no/such/dir/x.duckdb")
+    assert code == 1 and "does not exist" in err
