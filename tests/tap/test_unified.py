@@ -22,8 +22,8 @@ from intacct.mappings import (
     written_view,
 )
 from intacct.replication import DELETED_AT, ENTITY_ID
-from intacct.tap import TapSageIntacct
-from tests.tap.conftest import run_tap, tap_config
+from intacct.tap import StreamsFailedError, TapSageIntacct
+from tests.tap.conftest import messages, run_tap, tap_config
 
 #: document tables, their header and line objects, and the line's parent key
 DOCUMENTS = {
@@ -189,3 +189,19 @@ def test_read_unified_write_back_read_again_lands_unchanged(
             assert written_view(table, read[new_id]) == written_view(table, record), table
             compared[table] += 1
     assert set(compared) == set(UNIFIED_STREAMS)
+
+
+def test_documents_of_a_failed_object_are_not_written_and_their_bookmark_stays(
+    emulator: EmulatorServer,
+) -> None:
+    """A user without AP: APBILL and APBILLITEM fail, the others finish."""
+    config = tap_config(emulator, unified_schema=True, user_id="demo_restricted")
+    cat = unified_catalog(emulator, {"Bills", "Accounts", "Invoices"})
+    with pytest.raises(StreamsFailedError) as failed:
+        run_tap(TapSageIntacct(config=config, catalog=cat))
+    assert {r.object for r in failed.value.report.failed} == {"APBILL", "APBILLITEM"}
+    msgs = messages(run_tap.last_lines)  # type: ignore[attr-defined]
+    assert records(msgs, "Bills") == []
+    assert len(records(msgs, "Invoices")) == len(intacct_rows(emulator, "ARINVOICE", []))
+    bookmarks = last_state(msgs)["bookmarks"]
+    assert "APBILL" not in bookmarks and {"ARINVOICE", "GLACCOUNT"} <= set(bookmarks)
