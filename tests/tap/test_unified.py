@@ -205,3 +205,22 @@ def test_documents_of_a_failed_object_are_not_written_and_their_bookmark_stays(
     assert len(records(msgs, "Invoices")) == len(intacct_rows(emulator, "ARINVOICE", []))
     bookmarks = last_state(msgs)["bookmarks"]
     assert "APBILL" not in bookmarks and {"ARINVOICE", "GLACCOUNT"} <= set(bookmarks)
+
+
+def test_each_entitys_documents_get_that_entitys_lines(emulator: EmulatorServer) -> None:
+    config = tap_config(emulator, unified_schema=True, company_id="DEMO-ME")
+    config["entity_ids"] = ["E100", "E200"]
+    msgs = run_tap(TapSageIntacct(config=config, catalog=unified_catalog(emulator, {"Bills"})))
+    bills = records(msgs, "Bills")
+    with IntacctClient.from_mapping(tap_config(emulator, company_id="DEMO-ME")) as client:
+        for entity in ("E100", "E200"):
+            reader = client.for_entity(entity)
+            expected: dict[str, set[str]] = defaultdict(set)
+            for bill in reader.iter_query("APBILL", ["RECORDNO"]):
+                expected[str(bill["RECORDNO"])] = set()
+            for line in reader.iter_query("APBILLITEM", ["RECORDNO", "RECORDKEY"]):
+                expected[str(line["RECORDKEY"])].add(str(line["RECORDNO"]))
+            got = {
+                b["id"]: {x["id"] for x in b["lineItems"]} for b in bills if b[ENTITY_ID] == entity
+            }
+            assert got == expected and got, entity
