@@ -5,6 +5,7 @@ again: what was written comes back unchanged)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -224,3 +225,15 @@ def test_each_entitys_documents_get_that_entitys_lines(emulator: EmulatorServer)
                 b["id"]: {x["id"] for x in b["lineItems"]} for b in bills if b[ENTITY_ID] == entity
             }
             assert got == expected and got, entity
+
+
+def test_suppliers_is_the_vendors_table_under_hotglues_other_name(emulator: EmulatorServer) -> None:
+    cat = unified_catalog(emulator, {"Vendors"})
+    suppliers = json.loads(json.dumps(cat["streams"][0]))
+    suppliers["tap_stream_id"] = suppliers["stream"] = "Suppliers"
+    cat["streams"].append(suppliers)
+    config = tap_config(emulator, unified_schema=True)
+    msgs = run_tap(TapSageIntacct(config=config, catalog=cat))
+    vendors = records(msgs, "Vendors")
+    assert vendors and records(msgs, "Suppliers") == vendors
+    assert len(vendors) == len(intacct_rows(emulator, "VENDOR", []))

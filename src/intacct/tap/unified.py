@@ -61,8 +61,8 @@ class UnifiedStream(IntacctStream):
         self.mapping: StreamMapping = mapping_for(name)
         super().__init__(
             tap,
-            self.mapping.name,
-            schema or stream_schema(self.mapping.name),
+            name,  # as the catalog names it (Suppliers stays Suppliers)
+            schema or stream_schema(name),
             [*self.mapping.key_properties(), ENTITY_ID],
             "updatedAt",
         )
@@ -99,7 +99,8 @@ def unified_streams(tap: TapSageIntacct) -> list[UnifiedStream]:
 def replicate(tap: TapSageIntacct, streams: Sequence[UnifiedStream]) -> RunReport:
     """One engine run for the unified ``streams`` (see the module docstring)."""
     sink = UnifiedSink(streams, tap.state, tap.state_writer, tap.logger)
-    report = tap.run_engine([s for stream in streams for s in stream.specs()], sink.state, sink)
+    specs = {s.object: s for stream in streams for s in stream.specs()}  # Vendors + Suppliers
+    report = tap.run_engine(list(specs.values()), sink.state, sink)
     sink.finish(report)
     tap.check_report(report)
     return report
@@ -118,11 +119,11 @@ class UnifiedSink:
         self.tap_state = tap_state
         self.state_writer = state_writer
         self.logger = logger
-        self.tables: dict[str, UnifiedStream] = {}  # header object -> its table
+        self.tables: dict[str, list[UnifiedStream]] = defaultdict(list)  # header object ->
         self.documents: dict[str, UnifiedStream] = {}  # line object -> its table
         for stream in streams:
             for obj in stream.mapping.objects:
-                self.tables[obj] = stream
+                self.tables[obj].append(stream)
             if stream.mapping.lines is not None:
                 self.documents[stream.mapping.lines.object] = stream
         headers = {s.mapping.object for s in self.documents.values()}
@@ -147,18 +148,19 @@ class UnifiedSink:
         state: dict[str, Any],
     ) -> None:
         self.snapshot = state
-        table = self.tables.get(stream)
+        tables = self.tables.get(stream, [])
         if stream in self.documents:  # lines: grouped under their header, tombstones moot
             self.assemblers[stream].add_lines(entity, records)
-        elif table is not None and table.mapping.lines is not None:  # held for their lines
-            assert table.mapping.lines.object in self.assemblers
-            self.assemblers[table.mapping.lines.object].add_headers(entity, records)
+        elif tables and tables[0].mapping.lines is not None:  # headers: held for their lines
+            self.assemblers[tables[0].mapping.lines.object].add_headers(entity, records)
             self.tombstones[stream].extend((entity, t) for t in tombstones)
-        elif table is not None:
-            for tombstone in tombstones:
-                table.write_record(_unified(table, entity, tombstone, None, tombstone[DELETED_AT]))
-            for record in records:
-                table.write_record(_unified(table, entity, record, None, None))
+        else:
+            for table in tables:
+                for tombstone in tombstones:
+                    deleted = tombstone[DELETED_AT]
+                    table.write_record(_unified(table, entity, tombstone, None, deleted))
+                for record in records:
+                    table.write_record(_unified(table, entity, record, None, None))
         self._write_state(state, set())
 
     def warning(self, stream: str, text: str) -> None:
