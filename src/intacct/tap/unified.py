@@ -23,6 +23,11 @@ Documents with lines (``Bills``, ``Invoices``, ``JournalEntries``, ``BillPayment
 Objects without lines (``Accounts``, ``Vendors``...) are written page by page with a
 STATE after each, as in the object streams. A tombstone carries the key Intacct's audit
 trail gives: ``id`` for documents, the business number (``vendorNumber``...) otherwise.
+
+The engine reads an object's own fields (``intacct.registry``: ``query`` refuses some
+dotted names), so the contact properties of ``Vendors`` and ``Customers`` (``email``,
+``phoneNumbers``, ``addresses``... from ``DISPLAYCONTACT.*``) are null here; the target
+writes them.
 """
 
 from __future__ import annotations
