@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -241,3 +242,17 @@ def test_suppliers_is_the_vendors_table_under_hotglues_other_name(emulator: Emul
     vendors = records(msgs, "Vendors")
     assert vendors and records(msgs, "Suppliers") == vendors
     assert len(vendors) == len(intacct_rows(emulator, "VENDOR", []))
+
+
+def test_with_start_date_a_changed_document_still_has_its_older_lines(
+    emulator: EmulatorServer, first_run: list[dict[str, Any]]
+) -> None:
+    bill = next(b for b in records(first_run, "Bills") if len(b["lineItems"]) > 1)
+    with IntacctClient.from_mapping(client_config(emulator.url)) as client:
+        client.update("APBILL", [{"RECORDNO": int(bill["id"]), "DESCRIPTION": "since start"}])
+    since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = tap_config(emulator, unified_schema=True, start_date=since)
+    msgs = run_tap(TapSageIntacct(config=config, catalog=unified_catalog(emulator, {"Bills"})))
+    (again,) = [b for b in records(msgs, "Bills") if b["id"] == bill["id"]]
+    assert again["description"] == "since start"
+    assert again["lineItems"] == bill["lineItems"]  # lines last changed before start_date

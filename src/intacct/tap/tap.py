@@ -27,6 +27,7 @@ from intacct.errors import IntacctError
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
+    ReplicationSettings,
     Replicator,
     RunReport,
     RunState,
@@ -83,7 +84,7 @@ class TapSageIntacct(Tap):
     @property
     def unified(self) -> bool:
         """Config ``unified_schema``: hotglue's unified tables (:mod:`.unified`)."""
-        return bool(self.config.get("unified_schema"))
+        return self.settings.replication.unified_schema
 
     def discover_streams(self) -> Sequence[IntacctStream]:
         if self.unified:
@@ -136,13 +137,20 @@ class TapSageIntacct(Tap):
         self.check_report(report)
         return report
 
-    def run_engine(self, specs: Sequence[StreamSpec], state: RunState, sink: Sink) -> RunReport:
-        """One engine run with this tap's client and settings; every stream's result logged."""
+    def run_engine(
+        self,
+        specs: Sequence[StreamSpec],
+        state: RunState,
+        sink: Sink,
+        replication: ReplicationSettings | None = None,
+    ) -> RunReport:
+        """One engine run with this tap's client and settings (``replication`` replaces
+        the config's engine settings); every stream's result logged."""
         settings = self.settings
         with self.connect() as client:
             engine = Replicator(
                 client,
-                settings.replication,
+                replication or settings.replication,
                 max_concurrency=settings.client.max_concurrency,
                 page_size=settings.page_size,
                 progress=self._progress,

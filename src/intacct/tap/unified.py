@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from intacct.mappings import (
@@ -102,10 +103,20 @@ def unified_streams(tap: TapSageIntacct) -> list[UnifiedStream]:
 
 
 def replicate(tap: TapSageIntacct, streams: Sequence[UnifiedStream]) -> RunReport:
-    """One engine run for the unified ``streams`` (see the module docstring)."""
+    """One engine run for the unified ``streams`` (see the module docstring); with a
+    ``start_date``, a second one for the line objects, which are read whole: a document
+    changed since then keeps its lines written before."""
     sink = UnifiedSink(streams, tap.state, tap.state_writer, tap.logger)
     specs = {s.object: s for stream in streams for s in stream.specs()}  # Vendors + Suppliers
-    report = tap.run_engine(list(specs.values()), sink.state, sink)
+    settings = tap.settings.replication
+    if settings.start_date is None:
+        report = tap.run_engine(list(specs.values()), sink.state, sink)
+    else:
+        heads = [spec for obj, spec in specs.items() if obj not in sink.documents]
+        lines = [spec for obj, spec in specs.items() if obj in sink.documents]
+        report = tap.run_engine(heads, sink.state, sink)
+        whole = replace(settings, start_date=None)
+        report.streams += tap.run_engine(lines, RunState(), sink, whole).streams
     sink.finish(report)
     tap.check_report(report)
     return report
@@ -152,7 +163,7 @@ class UnifiedSink:
         tombstones: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None:
-        self.snapshot = state
+        self.snapshot = _merged(self.snapshot, state)
         tables = self.tables.get(stream, [])
         if stream in self.documents:  # lines: grouped under their header, tombstones moot
             self.assemblers[stream].add_lines(entity, records)
@@ -166,7 +177,7 @@ class UnifiedSink:
                     table.write_record(_unified(table, entity, tombstone, None, deleted))
                 for record in records:
                     table.write_record(_unified(table, entity, record, None, None))
-        self._write_state(state, set())
+        self._write_state(self.snapshot, set())
 
     def warning(self, stream: str, text: str) -> None:
         self.logger.warning("%s: %s", stream, text)
@@ -215,3 +226,11 @@ def _unified(
         ENTITY_ID: entity,
         DELETED_AT: deleted_at,
     }
+
+
+def _merged(before: dict[str, Any] | None, state: dict[str, Any]) -> dict[str, Any]:
+    """The run's state so far: a second engine run (the line objects) reports only its
+    own streams, so the first run's stay."""
+    if before is None:
+        return state
+    return {**state, "streams": {**before["streams"], **state["streams"]}}
