@@ -10,8 +10,9 @@ Documents with lines (``Bills``, ``Invoices``, ``JournalEntries``, ``BillPayment
 ``InvoicePayments``) are emitted whole, each header with all its lines:
 
 * the header object is read incrementally like any object; its line object is read in
-  full on every run (its own bookmark is never kept), so a header that changed without
-  its lines still comes with every line;
+  full on every run (its own bookmark is never kept; with a ``start_date``, in a second
+  engine run without it), so a header that changed without its lines still comes with
+  every line;
 * lines are grouped under their header by the line's parent key (RECORDKEY, BATCHKEY,
   PAYMENTKEY) and entity; the documents are written when the run has read both objects,
   then the STATE that covers them. Until then the STATE messages keep the header
@@ -135,7 +136,8 @@ class UnifiedSink:
         self.tap_state = tap_state
         self.state_writer = state_writer
         self.logger = logger
-        self.tables: dict[str, list[UnifiedStream]] = defaultdict(list)  # header object ->
+        #: header object -> its tables (Vendors and Suppliers share VENDOR)
+        self.tables: dict[str, list[UnifiedStream]] = defaultdict(list)
         self.documents: dict[str, UnifiedStream] = {}  # line object -> its table
         for stream in streams:
             for obj in stream.mapping.objects:
