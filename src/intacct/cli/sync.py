@@ -13,7 +13,7 @@ from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncDatabaseError, SyncReport, run_sync
-from intacct.sync.display import reporter_for, summary_table
+from intacct.sync.display import RichReporter, reporter_for, summary_table
 
 __all__ = ["sync"]
 
@@ -52,6 +52,8 @@ def sync(
             settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
             reporter = reporter_for(sys.stderr)
             with IntacctClient.from_mapping(config) as client:
+                if isinstance(reporter, RichReporter):
+                    reporter.requests_sent = lambda: client.requests_sent
                 try:
                     report = run_sync(
                         client,

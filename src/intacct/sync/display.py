@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO
 
 from rich.console import Console
@@ -76,10 +76,13 @@ class RichReporter:
         self.tasks: dict[str, TaskID] = {}
         self.started = time.monotonic()
         self.requests = 0
+        #: the client's count of requests sent (logins, lookups, planning included)
+        self.requests_sent: Callable[[], int] | None = None
         self._lock = threading.Lock()
 
     def start(self, objects: Sequence[str]) -> None:
-        self.overall = self.progress.add_task("requests", records=0, pages=0, rate=0.0)
+        # the overall line: requests sent (in the records column) and pages, elapsed
+        self.overall = self.progress.add_task("all: requests", records=0, pages=0, rate=0.0)
         for name in objects:
             self.tasks[name] = self.progress.add_task(name, records=0, pages=0, rate=0.0)
         self.progress.start()
@@ -96,7 +99,8 @@ class RichReporter:
                 task, records=total, pages=current["pages"] + 1, rate=total / elapsed
             )
             self.requests += 1
-            self.progress.update(self.overall, pages=self.requests)
+            sent = self.requests_sent() if self.requests_sent else self.requests
+            self.progress.update(self.overall, records=sent, pages=self.requests)
 
     def stored(self, stream: str, counts: PageCounts) -> None:
         """The live lines count records read; the summary tells what was stored."""
