@@ -35,12 +35,18 @@ __all__ = ["sync"]
 )
 @click.option("--full-refresh", is_flag=True, help="Read the objects whole again.")
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")
+@click.option(
+    "--unified",
+    is_flag=True,
+    help="Also hotglue's unified tables (Accounts, Vendors, Bills...), built from the objects.",
+)
 def sync(
     profile: str | None,
     objects: str | None,
     db_path: Path,
     full_refresh: bool,
     entities: str | None,
+    unified: bool,
 ) -> None:
     """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
     err = Console(stderr=True)
@@ -64,6 +70,7 @@ def sync(
                         else None,
                         full_refresh=full_refresh,
                         settings=settings,
+                        unified=unified,
                     )
                 finally:
                     reporter.stop()
@@ -83,6 +90,9 @@ def _finish(report: SyncReport, db_path: Path) -> None:
     if not out.is_terminal:
         out = Console(width=160)  # a pipe or a log: no wrapping of the table
     out.print(summary_table(report))
+    if report.unified:
+        tables = ", ".join(f"{name} ({rows:,})" for name, rows in report.unified.items())
+        click.echo(f"Unified tables: {tables}", err=True)
     if report.columns_added:
         added = "; ".join(f"{o}: {', '.join(c)}" for o, c in report.columns_added.items())
         click.echo(f"New columns: {added}", err=True)

@@ -210,6 +210,25 @@ class SyncDatabase:
         )
         return len(done)
 
+    def replace_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> int:
+        """The table's rows replaced by ``records``, in one transaction (a table derived
+        from others, rebuilt whole)."""
+        names = table.names
+
+        def write() -> None:
+            self.con.execute(f"DELETE FROM {q(table.name)}")
+            if records:
+                with self.con.appender(_stage(table.name)) as appender:
+                    appender.append_rows([[r.get(n) for n in names] for r in records])
+                stage = q(_stage(table.name))
+                self.con.execute(
+                    f"INSERT INTO {q(table.name)} ({_list(names)}) SELECT * FROM {stage}"
+                )
+                self.con.execute(f"DELETE FROM {stage}")
+
+        self._transaction(write)
+        return len(records)
+
     # -- plumbing -------------------------------------------------------------------------
 
     def _transaction(self, work: Any) -> None:

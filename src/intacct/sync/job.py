@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct.errors import ConfigError, IntacctError
+from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
 from intacct.sync.columns import Table, table_for, trial_balance_table
 from intacct.sync.database import PageCounts, SyncDatabase
+from intacct.sync.unified import rebuild, unified_objects
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -65,6 +67,7 @@ class SyncReport:
     requests: int = 0
     seconds: float = 0.0
     columns_added: dict[str, list[str]] = field(default_factory=dict)
+    unified: dict[str, int] = field(default_factory=dict)  # unified table -> rows
 
     @property
     def failed(self) -> list[ObjectSummary]:
@@ -108,13 +111,19 @@ def run_sync(
     full_refresh: bool = False,
     settings: Mapping[str, Any] | None = None,
     page_size: int = 2000,
+    unified: bool = False,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
-    company has, and the trial balance) into the DuckDB file at ``db_path``."""
+    company has, and the trial balance) into the DuckDB file at ``db_path``; with
+    ``unified``, also the objects behind hotglue's unified tables, and those tables
+    rebuilt from them (:mod:`intacct.sync.unified`)."""
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
     names = _objects(registry, objects)
+    if unified:
+        known = set(registry.objects())
+        names += [o for o in unified_objects() if o in known and o not in names]
     report = SyncReport([ObjectSummary(name) for name in names])
     failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
     database = SyncDatabase(db_path)
@@ -133,6 +142,13 @@ def run_sync(
             [StreamSpec(n) for n in tables], state, _Sink(database, report, reporter)
         )
         _merge(report, result.streams)
+        if unified:
+            failed_objects = {o.object for o in report.failed}
+            streams = [
+                s for s in UNIFIED_STREAMS
+                if not set(objects_for(s)) & failed_objects and set(objects_for(s)) <= set(tables)
+            ]  # fmt: skip
+            report.unified = rebuild(database, streams)
         report.requests = client.requests_sent
         report.seconds = time.monotonic() - clock
         status = "failed" if report.failed else "ok"
