@@ -76,6 +76,10 @@ _MODIFIED_SET = q.isnotnull(_MODIFIED)
 #: ranges per worker when a run's first reads are split: enough that the last ones to
 #: finish are short, few enough that the state stays small
 RANGES_PER_WORKER = 2
+#: pages read and waiting for the delivery thread: a few smooth out bursts; more would
+#: only hold memory (a page of 2,000 records is several MB once parsed), since the
+#: workers are faster than typing and storing
+PAGES_WAITING = 4
 #: the bookmark of an object none of whose records had a WHENMODIFIED yet
 _BEFORE_ANY = PageToken(_MODIFIED, 0, datetime(1970, 1, 1, tzinfo=UTC))
 
@@ -157,8 +161,8 @@ class Replicator:
         self._clients: dict[str, IntacctClient] = {"": client}
         self.warned: set[str] = set()
         #: pages go to the sink on one delivery thread, so the workers' next requests
-        #: leave while a page is typed and stored; at most this many wait for it
-        self._room = threading.BoundedSemaphore(2 * self.max_concurrency)
+        #: leave while a page is typed and stored; at most PAGES_WAITING wait for it
+        self._room = threading.BoundedSemaphore(PAGES_WAITING)
         self._deliveries: ThreadPoolExecutor | None = None
         self.fatal: BaseException | None = None  # a sink's failure ends the run
 
@@ -182,7 +186,7 @@ class Replicator:
         shared workers, biggest first; each stream's failure is its own."""
         jobs = [(spec, entity) for entity in self.entities() for spec in streams]
         self.fatal = None
-        self._room = threading.BoundedSemaphore(2 * self.max_concurrency)
+        self._room = threading.BoundedSemaphore(PAGES_WAITING)
         self._deliveries = ThreadPoolExecutor(1, thread_name_prefix="intacct-delivery")
         try:
             plans = self._read(jobs, state, sink)
@@ -231,7 +235,7 @@ class Replicator:
 
     def deliver(self, job: Callable[[], None]) -> None:
         """Queue ``job`` (a page for the sink) on the delivery thread; waits while
-        2 x max_concurrency pages are queued, so memory stays bounded."""
+        :data:`PAGES_WAITING` pages are queued, so memory stays bounded."""
         assert self._deliveries is not None
         self._room.acquire()
 
