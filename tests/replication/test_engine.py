@@ -278,16 +278,32 @@ def test_planning_asks_for_every_object_in_one_request(emulator: InProcessEmulat
     assert asked == {"requests": 4 + len(objects), "lookup": len(objects)}
 
 
-def test_a_second_run_with_nothing_changed_costs_two_requests_per_object(
+def test_a_second_run_with_nothing_changed_asks_once_for_every_object(
     emulator: InProcessEmulator,
 ) -> None:
+    objects = ("VENDOR", "GLACCOUNT", "CLASS")
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("VENDOR", "GLACCOUNT"))
+        run(client, RunState(), first, objects)
+        before = dict(emulator.emulator.stats)
         second = ListSink()
-        report = run(client, RunState.from_dict(first.states[-1]), second, ("VENDOR", "GLACCOUNT"))
+        report = run(client, RunState.from_dict(first.states[-1]), second, objects)
     assert second.records == [] and second.tombstones == []
-    assert [s.requests for s in report.streams] == [2, 2]  # deletes, then changes
+    assert [s.requests for s in report.streams] == [0, 0, 0]
+    assert [s.transactions for s in report.streams] == [2, 2, 2]  # changed? deleted?
+    asked = emulator.emulator.stats["requests"] - before["requests"]
+    assert asked == 2  # the lookups (a new registry) and one probe: the client has the rest
+
+
+def test_a_second_run_reads_only_the_objects_that_changed(emulator: InProcessEmulator) -> None:
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, ("VENDOR", "CLASS"))
+        client.create("CLASS", [{"CLASSID": "PROBE-1", "NAME": "Probed"}])
+        second = ListSink()
+        report = run(client, RunState.from_dict(first.states[-1]), second, ("VENDOR", "CLASS"))
+    assert [r["CLASSID"] for s, _, r in second.records if s == "CLASS"] == ["PROBE-1"]
+    assert {s.object: s.requests for s in report.streams} == {"VENDOR": 0, "CLASS": 2}
 
 
 def test_a_first_run_with_start_date_reads_what_changed_since_then(

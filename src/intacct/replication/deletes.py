@@ -54,6 +54,7 @@ __all__ = [
     "DELETED_AT",
     "DeleteBookmark",
     "DeletesUnavailableError",
+    "deletes_filter",
     "TombstonePage",
     "iter_tombstones",
     "tombstone_key",
@@ -178,7 +179,7 @@ def iter_tombstones(
     last = start
     requests = 0
     while True:
-        result = _page(client, info.name, _query_filter(info, last, formatting), size)
+        result = _page(client, info.name, deletes_filter(info, last, formatting), size)
         requests += 1
         tombstones: list[dict[str, Any]] = []
         unmapped: list[str] = []
@@ -219,9 +220,10 @@ def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Res
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _query_filter(
+def deletes_filter(
     info: ObjectInfo, after: DeleteBookmark | None, formatting: UserFormatting
 ) -> q.Filter:
+    """AUDITHISTORY's delete rows of ``info``'s object strictly after ``after``."""
     parts = [q.equalto("OBJECTTYPE", info.name.lower()), q.equalto("ACCESSMODE", _DELETE_CODE)]
     if after is not None:
         # ACCESSTIME is written in the user's zone, to the second, as filters read it

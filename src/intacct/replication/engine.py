@@ -46,7 +46,13 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo, ObjectRegistry
-from intacct.replication.deletes import DeleteBookmark, DeletesUnavailableError, iter_tombstones
+from intacct.replication.deletes import (
+    AUDIT_OBJECT,
+    DeleteBookmark,
+    DeletesUnavailableError,
+    deletes_filter,
+    iter_tombstones,
+)
 from intacct.replication.planning import (
     Answer,
     boundary_offsets,
@@ -209,9 +215,9 @@ class Replicator:
             self._warm(pool, list(dict.fromkeys(objects)), {e for _, e in jobs})
             plans = [self._stream(spec, entity, state, sink) for spec, entity in jobs]
             list(pool.map(lambda plan: plan.prepare(), plans))
-            self._plan(
-                pool, [plan for plan in plans if isinstance(plan, _Stream) and plan.planning]
-            )
+            streams = [plan for plan in plans if isinstance(plan, _Stream)]
+            self._plan(pool, [plan for plan in streams if plan.planning])
+            self._probe(pool, [plan for plan in streams if plan.probing()])
             parts = sorted(
                 ((plan, part, size) for plan in plans for part, size in plan.parts),
                 key=lambda item: -item[2],
@@ -258,6 +264,13 @@ class Replicator:
         for ask in asks:
             with contextlib.suppress(IntacctError):  # each stream asks again, fails alone
                 ask.result()
+
+    def _probe(self, pool: Executor, plans: list[_Stream]) -> None:
+        """Later runs: every stream's "anything changed or deleted?" in one batched
+        request, so a stream with nothing new costs no request of its own."""
+        answers = run_batched(pool, [(p.client, p.probe_calls()) for p in plans])
+        for plan, replies in zip(plans, answers, strict=True):
+            plan.probed(replies)
 
     def _formatting(self, entity: str) -> object:
         return self.client_for(entity).user_formatting()
@@ -318,13 +331,16 @@ class _Stream:
         with self.engine.lock:
             self.current = self.state.get(info.name, self.entity)
         self.fields = list(self.spec.fields or info.queryable_fields)
+        if not info.replication_key and self.current.complete:
+            self.current.token, self.current.complete, self.current.ranges = None, False, None
+        if info.key_field and self.current.ranges is None and self.current.token is not None:
+            self.parts = [(self._changes, 0)]  # a later run: first probed (Replicator._probe)
+            return
         try:
             self._deletes()
         except IntacctError as exc:
             self.fail(exc)
             return
-        if not info.replication_key and self.current.complete:
-            self.current.token, self.current.complete, self.current.ranges = None, False, None
         if info.key_field is None:
             self.parts = [(self._whole, 0)]  # no key to page or range on
         elif self.current.ranges is not None:  # a read stopped halfway: go on with it
@@ -333,6 +349,54 @@ class _Stream:
             self.planning = True
         else:
             self.parts = [(self._incremental, 0)]
+
+    def _changes(self) -> None:
+        """A later run's part: the deletes since the last run, then the changes."""
+        self._deletes()
+        self._incremental()
+
+    def probing(self) -> bool:
+        """Whether one batched question can tell this later run has nothing to read:
+        only the changes and deletes after exact bookmarks (no look-back window, no
+        records without WHENMODIFIED still to read, deletes readable)."""
+        current = self.current
+        return (
+            self.parts == [(self._changes, 0)]
+            and current.nulls_done
+            and current.deletes is not None
+            and not self.engine.settings.lookback_minutes
+            and "deletes" not in self.engine.warned
+        )
+
+    def probe_calls(self) -> list[fn.Function]:
+        """How many records changed after the bookmark, and how many were deleted."""
+        info, token = self._info(), PageToken.parse(self.current.token or "")
+        changed: q.Filter = q.greaterthan("RECORDNO", token.recordno)
+        if token.modified is not None:
+            when = self.formatting.format_datetime(token.modified)
+            changed = q.or_(
+                q.greaterthan(_MODIFIED, when),
+                q.and_(q.equalto(_MODIFIED, when), q.greaterthan("RECORDNO", token.recordno)),
+            )
+        deleted = deletes_filter(
+            info, DeleteBookmark.from_dict(self.current.deletes or {}), self.formatting
+        )
+        return [
+            fn.Query(info.name, ["RECORDNO"], filter=changed, pagesize=1),
+            fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1),
+        ]
+
+    def probed(self, replies: list[Answer]) -> None:
+        """Nothing changed and nothing deleted: the run has nothing to read here. Any
+        doubt (a failed question) leaves the part to find out."""
+        counts = []
+        for reply in replies:
+            if isinstance(reply, IntacctError) or not reply.ok:
+                return
+            counts.append(reply.data.totalcount if reply.data else None)
+        self.result.transactions += len(replies)
+        if counts == [0, 0]:
+            self.parts = []
 
     def _from_start_date(self) -> bool:
         """A first run with ``start_date`` reads what changed since then, in order
