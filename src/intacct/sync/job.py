@@ -3,8 +3,8 @@
 The engine (:mod:`intacct.replication`) does the reading, exactly as it does for the tap;
 this module only chooses the objects, prepares their tables and stores each page with
 the run state in one transaction (:class:`~intacct.sync.database.SyncDatabase`). A
-second run goes on from that state: with nothing changed it costs two requests per
-object (the deletes since the last run, and the changes).
+second run goes on from that state: one batched request asks every object whether
+anything changed or was deleted, and only those that did are read.
 """
 
 from __future__ import annotations
