@@ -9,8 +9,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from intacct import IntacctClient
 from intacct.cli import main
 from intacct.cli.profile_store import ProfileStore
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
 from .conftest import use_env
@@ -123,3 +125,32 @@ def test_a_db_path_in_a_missing_directory_is_one_line(
     use_env(monkeypatch, server.url)
     code, _, err = run("--objects", "CLASS", "--db", "no/such/dir/x.duckdb")
     assert code == 1 and "does not exist" in err
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_whole_pages_kept(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    """A file size limit (RLIMIT_FSIZE) makes the disk "full" under the database."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def full_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    use_env(monkeypatch, server.url)
+    objects = "GLACCOUNT,VENDOR,APBILL,APBILLITEM,GLBATCH,GLENTRY"
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", objects]
+    done = subprocess.run(command, preexec_fn=full_disk, capture_output=True, text=True)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "could not write" in errors[0] and "not stored" in errors[0]
+    code, _, err = run("--objects", objects)  # room again: the run goes on
+    assert code == 0, err
+    with duckdb.connect(str(tmp_path / "intacct.duckdb"), read_only=True) as con:
+        entries = con.execute("SELECT count(*), count(DISTINCT RECORDNO) FROM GLENTRY").fetchone()
+    with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
+        truth = sum(1 for _ in client.iter_query("GLENTRY", ["RECORDNO"]))
+    assert entries == (truth, truth)
