@@ -3,6 +3,7 @@ is configured, INTACCT_* and profiles, entities, and one clear line for each mis
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -154,3 +155,14 @@ def test_a_full_disk_stops_the_run_with_one_line_and_whole_pages_kept(
     with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
         truth = sum(1 for _ in client.iter_query("GLENTRY", ["RECORDNO"]))
     assert entries == (truth, truth)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files; needs a user")
+def test_a_read_only_database_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, server.url)
+    assert run("--objects", "CLASS")[0] == 0
+    (tmp_path / "intacct.duckdb").chmod(0o444)
+    code, _, err = run("--objects", "CLASS,VENDOR")
+    assert code == 1 and "intacct.duckdb" in err and "Traceback" not in err
