@@ -6,7 +6,7 @@ WHENMODIFIED from the user's zone), booleans ``BOOLEAN``, integers ``BIGINT``,
 multi-picks ``VARCHAR[]``, the rest ``VARCHAR``. Every table also has ``_entity_id``
 (the entity session that read the row, "" for the top level) and ``_sdc_deleted_at``
 (set by a tombstone; the row is kept). The primary key is the object's business id,
-else its RECORDNO, with ``_entity_id``: the same key the tap and the tombstones use.
+else its RECORDNO, with ``_entity_id``: :mod:`intacct.replication.catalog`, shared with the tap.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intacct.registry import ObjectInfo
-from intacct.replication import DELETED_AT, ENTITY_ID, trialbalance
+from intacct.replication import DELETED_AT, ENTITY_ID, catalog, trialbalance
 
 __all__ = ["Column", "Table", "table_for", "trial_balance_table"]
 
@@ -50,15 +50,9 @@ class Table:
 
 def table_for(info: ObjectInfo) -> Table:
     """The object's table: its queryable fields, then ``_entity_id``, ``_sdc_deleted_at``."""
-    queryable = set(info.queryable_fields)
-    columns = [
-        Column(f.name, _TYPES.get(f.type, "VARCHAR"))
-        for f in info.model.fields
-        if f.name in queryable
-    ]
+    columns = [Column(f.name, _TYPES.get(f.type, "VARCHAR")) for f in catalog.columns(info)]
     columns += [Column(ENTITY_ID, "VARCHAR"), Column(DELETED_AT, "TIMESTAMP")]
-    key_field = info.id_field or info.key_field
-    return Table(info.name, tuple(columns), (key_field, ENTITY_ID) if key_field else ())
+    return Table(info.name, tuple(columns), tuple(catalog.key_properties(info)))
 
 
 def trial_balance_table() -> Table:

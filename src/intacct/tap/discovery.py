@@ -21,47 +21,26 @@ A stream's schema is the object's queryable fields (what the engine selects) wit
 Key properties are the object's business id (``id_field``) when it has one, else
 RECORDNO, plus ``_entity_id`` (the same record read through two entities is two rows);
 the replication key is WHENMODIFIED where the object has it.
+
+Objects, their columns and key come from :mod:`intacct.replication.catalog` (``intacct
+sync`` reads the same catalog).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from intacct.client import MAX_FUNCTIONS
-from intacct.errors import IntacctError
-from intacct.registry import ObjectInfo, ObjectRegistry
+from intacct.registry import ObjectInfo
 from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.replication.catalog import columns, discover, key_properties
 
 __all__ = ["discover", "key_properties", "stream_schema"]
 
 
-def discover(
-    registry: ObjectRegistry,
-    max_concurrency: int,
-    warn: Callable[[str], None],
-) -> list[ObjectInfo]:
-    """Every object the user can look up, in the gateway's order: 100 lookups per
-    request, the requests on ``max_concurrency`` threads."""
-    names = registry.objects()
-    chunks = [names[start : start + MAX_FUNCTIONS] for start in range(0, len(names), MAX_FUNCTIONS)]
-    failed: dict[str, IntacctError] = {}
-    with ThreadPoolExecutor(max(1, max_concurrency), thread_name_prefix="intacct-lookup") as pool:
-        for failures in pool.map(registry.load, chunks):
-            failed.update(failures)
-    for name, exc in failed.items():
-        warn(f"{name} is left out of the catalog: {exc}")
-    return [registry.get(name) for name in names if name not in failed]
-
-
 def stream_schema(info: ObjectInfo) -> dict[str, Any]:
     """The Singer schema of the object's records (rules in the module docstring)."""
-    queryable = set(info.queryable_fields)
     properties: dict[str, Any] = {}
-    for field in info.model.fields:
-        if field.name not in queryable:
-            continue
+    for field in columns(info):
         schema = field.json_schema()
         if field.type == "decimal":
             schema["type"] = ["number", "null"]
@@ -77,8 +56,3 @@ def stream_schema(info: ObjectInfo) -> dict[str, Any]:
         "description": "when the record was deleted (AUDITHISTORY); null for live records",
     }
     return {"type": "object", "properties": properties}
-
-
-def key_properties(info: ObjectInfo) -> list[str]:
-    key = info.id_field or info.key_field
-    return [key, ENTITY_ID] if key else []  # [U] no object without either is known
