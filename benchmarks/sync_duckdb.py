@@ -10,7 +10,8 @@ queryable field), and a second one with nothing changed. Reported: wall time aga
 rows/s into DuckDB, what loading adds to extraction, peak RSS, and the second run's
 requests and seconds.
 
-Usage: ``python benchmarks/sync_duckdb.py [--scale 500000]``
+Usage: ``python benchmarks/sync_duckdb.py [--scale 500000] [--no-write]`` (``--no-write``:
+print the section without writing BENCHMARKS.md, for the smoke test).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=500_000)
     parser.add_argument("--extract-only", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     if args.extract_only:
         extract_only()
@@ -125,9 +127,9 @@ def main() -> None:
         f"requests for {len(NAMES)} objects, {second:.1f} s (process start-up included).\n\n"
         "Aims (issue 9): <= 1.2 x T* at concurrency 2; loading under 10% of extraction."
     )
-    write_section(
-        "intacct sync into DuckDB", f"python benchmarks/sync_duckdb.py --scale {args.scale}", body
-    )
+    if not args.no_write:
+        command = f"python benchmarks/sync_duckdb.py --scale {args.scale}"
+        write_section("intacct sync into DuckDB", command, body)
     print(body)
 
 
