@@ -113,6 +113,21 @@ def test_a_second_run_with_nothing_changed_costs_no_request_of_its_own_per_objec
     assert report.requests <= 8  # session, lookups, formatting, one probe, three months
 
 
+def test_records_read_again_unchanged_are_neither_inserted_nor_updated(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "x.duckdb"
+    sync(emulator, db, objects=["VENDOR", "TRIALBALANCE"])
+    again = sync(emulator, db, objects=["VENDOR", "TRIALBALANCE"], full_refresh=True)
+    read = {o.object: (o.requests > 0, o.inserted, o.updated) for o in again.objects}
+    assert read == {"VENDOR": (True, 0, 0), "TRIALBALANCE": (True, 0, 0)}
+    with connect(emulator) as client:
+        vendor = next(client.iter_query("VENDOR", ["VENDORID"]))["VENDORID"]
+        client.update("VENDOR", [{"VENDORID": vendor, "NAME": "Renamed Vendor"}])
+    changed = sync(emulator, db, objects=["VENDOR"], full_refresh=True)
+    assert [(o.inserted, o.updated) for o in changed.objects] == [(0, 1)]
+
+
 def test_changes_made_through_the_client_come_out_as_inserts_updates_and_tombstones(
     emulator: InProcessEmulator, tmp_path: Path
 ) -> None:

@@ -161,11 +161,21 @@ class SyncDatabase:
             return len(records), 0
         keys = _list(table.key)
         match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
+        # a row read again unchanged (a month of balances read again, a look-back) is
+        # neither inserted nor updated
+        values = [n for n in names if n not in table.key]
+        differs = (
+            f" AND ROW({', '.join(f't.{q(n)}' for n in values)}) IS DISTINCT FROM "
+            f"ROW({', '.join(f's.{q(n)}' for n in values)})"
+            if values
+            else " AND false"
+        )
         row = self.con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage}) s "
+            f"SELECT count(DISTINCT ({keys})), count(DISTINCT ({keys})) FILTER (WHERE EXISTS "
+            f"(SELECT 1 FROM {target} t WHERE {match}{differs})) FROM {stage} s "
             f"WHERE EXISTS (SELECT 1 FROM {target} t WHERE {match})"
         ).fetchone()
-        updated = int(row[0]) if row else 0
+        existing, updated = (int(row[0]), int(row[1])) if row else (0, 0)
         changes = ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in names if n not in table.key)
         conflict = f"DO UPDATE SET {changes}" if changes else "DO NOTHING"
         # the last of a key's rows in the page wins (a record read twice in one page)
@@ -178,7 +188,7 @@ class SyncDatabase:
             f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage})"
         ).fetchone()
         self.con.execute(f"DELETE FROM {stage}")
-        return (int(total[0]) if total else 0) - updated, updated
+        return (int(total[0]) if total else 0) - existing, updated
 
     def _tombstones(
         self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str
