@@ -1,0 +1,145 @@
+"""The target's settings: its JSON Schema (``--about``) and reading a config into the
+client's :class:`~intacct.config.ClientConfig` plus the write options.
+
+Connection keys are the public contract (ARCHITECTURE.md, "Config keys"); the write
+options are ``batch_size`` (functions per request, 1..100), ``transaction`` (a request's
+functions all apply or none), ``upsert`` (match records on their id field or RECORDNO
+before writing) and ``report_path`` (the JSONL report of every record). A key nobody
+knows is a :class:`~intacct.errors.ConfigError` naming it and its near miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from singer_sdk import typing as th
+
+from intacct.client import MAX_FUNCTIONS
+from intacct.config import DEFAULT_API_URL, ClientConfig
+from intacct.errors import ConfigError
+
+__all__ = ["CONFIG_SCHEMA", "DEFAULT_REPORT_PATH", "TargetSettings", "WriteOptions"]
+
+DEFAULT_REPORT_PATH = "target-report.jsonl"
+
+#: the tap's extraction keys: a shared config file may carry them; the target ignores them
+_EXTRACTION_KEYS = frozenset({"start_date", "lookback_minutes", "entity_ids", "unified_schema"})
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
+    th.Property("sender_password", th.StringType, required=True, secret=True),
+    th.Property("user_id", th.StringType, required=True, title="Web Services user ID"),
+    th.Property("user_password", th.StringType, required=True, secret=True),
+    th.Property("company_id", th.StringType, required=True),
+    th.Property(
+        "entity_id",
+        th.StringType,
+        description="Location ID of the entity to write into; empty = top level",
+    ),
+    th.Property("api_url", th.StringType, default=DEFAULT_API_URL),
+    th.Property("auth_type", th.StringType, allowed_values=["session", "login"]),
+    th.Property(
+        "dtd_version",
+        th.StringType,
+        allowed_values=["3.0", "2.1"],
+        description="2.1 writes with the legacy create_<object>/update_/delete_ functions",
+    ),
+    th.Property("max_concurrency", th.IntegerType),
+    th.Property("timeout_s", th.NumberType, description="seconds per request"),
+    th.Property("max_retries", th.IntegerType),
+    th.Property(
+        "batch_size",
+        th.IntegerType,
+        description=f"records per request, 1..{MAX_FUNCTIONS} (default {MAX_FUNCTIONS})",
+    ),
+    th.Property(
+        "transaction",
+        th.BooleanType,
+        description="each request all or nothing: one failed record rolls back its batch",
+    ),
+    th.Property(
+        "upsert",
+        th.BooleanType,
+        description="update records whose id field or RECORDNO exists, create the others "
+        "(default true)",
+    ),
+    th.Property(
+        "report_path",
+        th.StringType,
+        description=f"JSONL report, one line per record (default ./{DEFAULT_REPORT_PATH})",
+    ),
+    *(th.Property(key, th.AnyType) for key in sorted(_EXTRACTION_KEYS)),
+).to_dict()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """How records are written (the module docstring says what each option means)."""
+
+    batch_size: int = MAX_FUNCTIONS
+    transaction: bool = False
+    upsert: bool = True
+    report_path: str = DEFAULT_REPORT_PATH
+
+    KEYS = frozenset({"batch_size", "transaction", "upsert", "report_path"})
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> WriteOptions:
+        options = cls()
+        size = config.get("batch_size")
+        if size not in (None, ""):
+            if isinstance(size, bool) or not isinstance(size, int | str) or not str(size).isdigit():
+                raise ConfigError("batch_size", f"must be an integer, got {size!r}")
+            if not 1 <= int(size) <= MAX_FUNCTIONS:
+                raise ConfigError(
+                    "batch_size", f"must be between 1 and {MAX_FUNCTIONS}, got {size}"
+                )
+            options = _with(options, batch_size=int(size))
+        for key in ("transaction", "upsert"):
+            if config.get(key) not in (None, ""):
+                options = _with(options, **{key: _flag(key, config[key])})
+        path = config.get("report_path")
+        if path not in (None, ""):
+            if not isinstance(path, str):
+                raise ConfigError("report_path", f"must be a path, got {type(path).__name__}")
+            options = _with(options, report_path=path)
+        return options
+
+
+def _with(options: WriteOptions, **changes: Any) -> WriteOptions:
+    values = {
+        k: getattr(options, k) for k in ("batch_size", "transaction", "upsert", "report_path")
+    }
+    return WriteOptions(**{**values, **changes})
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ConfigError(key, f"must be true or false, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSettings:
+    """A target config read once: the connection and the write options."""
+
+    client: ClientConfig
+    write: WriteOptions
+
+    @classmethod
+    def from_mapping(
+        cls, config: Mapping[str, Any], sdk_keys: Collection[str] = ()
+    ) -> TargetSettings:
+        """``sdk_keys`` are singer-sdk's own settings (stream maps, batch_size_rows, ...),
+        accepted as they are."""
+        allow = WriteOptions.KEYS | _EXTRACTION_KEYS | frozenset(sdk_keys)
+        return cls(
+            ClientConfig.from_mapping(config, allow=allow), WriteOptions.from_mapping(config)
+        )

@@ -1,0 +1,105 @@
+"""``target-sage-intacct``: the Singer target, on singer-sdk, over the client's batched,
+idempotent writes.
+
+A stream is an Intacct object (``VENDOR``, ``APBILL``, ``GLBATCH``...) and its records
+carry Intacct field names; the writer (:mod:`.writer`) checks, upserts, deletes and
+sends them up to 100 per request. Every record gets a line in the JSONL report
+(:mod:`.report`); the run ends with a summary on stderr and, when any record was not
+written, :class:`RecordsFailedError` (exit code 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+from typing import Any
+
+from singer_sdk import Target
+from singer_sdk.contrib.msgspec import MsgSpecReader
+from singer_sdk.exceptions import FatalSyncError
+
+from intacct.client import IntacctClient
+from intacct.errors import IntacctError
+from intacct.target.report import Report
+from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
+from intacct.target.sinks import ObjectSink
+from intacct.target.writer import ObjectWriter
+
+__all__ = ["RecordsFailedError", "TargetSageIntacct", "main"]
+
+
+class RecordsFailedError(FatalSyncError):
+    """Some records were not written; the report has a line for each."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(
+            f"{report.failed} of {report.total} records not written; see {report.path}"
+        )
+
+
+class TargetSageIntacct(Target):
+    """Singer streams into Sage Intacct objects (stream names are object names)."""
+
+    name = "target-sage-intacct"
+    package_name = "intacct-connector"
+    config_jsonschema = CONFIG_SCHEMA
+    default_sink_class = ObjectSink
+    message_reader_class = MsgSpecReader
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_parallelism = 1  # the writer runs max_concurrency requests itself
+        self._settings: TargetSettings | None = None
+        self._writer: ObjectWriter | None = None
+        self._clients: list[IntacctClient] = []
+        _ = self.settings  # a bad config fails now, naming its key
+
+    @property
+    def settings(self) -> TargetSettings:
+        if self._settings is None:
+            sdk_keys = set(type(self).config_jsonschema.get("properties", {}))
+            self._settings = TargetSettings.from_mapping(self.config, sdk_keys)
+        return self._settings
+
+    @property
+    def writer(self) -> ObjectWriter:
+        """The run's writer: its client(s), caches and report, made on first use."""
+        if self._writer is None:
+            config = self.settings.client
+            client = IntacctClient(config)
+            self._clients.append(client)
+            reader = None
+            if config.dtd_version == "2.1":  # lookup and query exist in DTD 3.0 only
+                reader = IntacctClient(replace(config, dtd_version="3.0"))
+                self._clients.append(reader)
+            report = Report(self.settings.write.report_path)
+            self._writer = ObjectWriter(client, self.settings.write, report, reader=reader)
+        return self._writer
+
+    def process_endofpipe(self) -> None:
+        """Drain every sink, then close, summarize and fail if any record failed."""
+        try:
+            super().process_endofpipe()
+        finally:
+            for client in self._clients:
+                client.close()
+        if self._writer is None:
+            return
+        report = self._writer.report
+        report.close()
+        print(report.summary(), file=sys.stderr)
+        if report.failed:
+            raise RecordsFailedError(report)
+
+
+def main() -> None:
+    """The ``target-sage-intacct`` executable. A bad config or failed records end it with
+    their message and exit code 1 (no traceback); the report says which records."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        TargetSageIntacct.cli()
+    except (IntacctError, RecordsFailedError) as exc:
+        print(f"target-sage-intacct: {exc}", file=sys.stderr)
+        sys.exit(1)
