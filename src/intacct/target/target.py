@@ -17,7 +17,7 @@ from typing import Any
 
 from singer_sdk import Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
-from singer_sdk.exceptions import FatalSyncError
+from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
@@ -102,4 +102,7 @@ def main() -> None:
         TargetSageIntacct.cli()
     except (IntacctError, RecordsFailedError) as exc:
         print(f"target-sage-intacct: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except ConfigValidationError as exc:  # singer-sdk's check of the config's types
+        print(f"target-sage-intacct: {exc}: {'; '.join(exc.errors)}", file=sys.stderr)
         sys.exit(1)
