@@ -414,8 +414,21 @@ class IntacctClient:
     ) -> list[Record]:
         """``get_trialbalance`` for ``start``..``end``: one row per account
         (glaccountno, startbalance, debits, credits, endbalance)."""
-        function = fn.GetTrialBalance(start, end, showzerobalances=showzerobalances)
-        return self._nested(function, "trialbalance")
+        return self.get_trialbalances([(start, end)], showzerobalances=showzerobalances)[0]
+
+    def get_trialbalances(
+        self, periods: Sequence[tuple[date, date]], *, showzerobalances: bool = False
+    ) -> list[list[Record]]:
+        """:meth:`get_trialbalance` for each of up to 100 periods, in one request; the
+        first period that failed raises its error."""
+        functions = [
+            fn.GetTrialBalance(start, end, showzerobalances=showzerobalances)
+            for start, end in periods
+        ]
+        return [
+            _nested_records(result.raise_for_error(), "trialbalance")
+            for result in self.execute(functions)
+        ]
 
     def get_dimensions(self) -> list[Record]:
         return self._nested(fn.GetDimensions(), "dimension")
@@ -427,10 +440,7 @@ class IntacctClient:
         return self.call(fn.ReadUserFormatting(user_id=self.config.user_id)).records
 
     def _nested(self, function: fn.Function, tag: str) -> list[Record]:
-        out: list[Record] = []
-        for record in self.call(function).records:
-            out += [record] if record.tag == tag else record.nested(tag)
-        return out
+        return _nested_records(self.call(function), tag)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -502,6 +512,15 @@ class IntacctClient:
         if failures:
             raise WriteError(object, action, results, failures)
         return results
+
+
+def _nested_records(result: Result, tag: str) -> list[Record]:
+    """The ``tag`` records of a result, whether the answer lists them at the top or
+    inside a wrapper."""
+    out: list[Record] = []
+    for record in result.records:
+        out += [record] if record.tag == tag else record.nested(tag)
+    return out
 
 
 def _new_controlid(function: fn.Function) -> str:
