@@ -1,0 +1,75 @@
+"""The ``target-sage-intacct`` executable: exit code 0 when every record was written,
+1 with the summary on stderr when one was not, and one line for a bad config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from intacct.emulator.server import EmulatorServer
+
+from .conftest import record, schema, target_config
+
+EXECUTABLE = str(Path(sys.executable).with_name("target-sage-intacct"))
+
+
+def _run(
+    config: dict[str, object], messages: list[dict[str, object]], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "input.jsonl").write_text("\n".join(json.dumps(m) for m in messages) + "\n")
+    return subprocess.run(
+        [
+            EXECUTABLE,
+            "--config",
+            str(tmp_path / "config.json"),
+            "--input",
+            str(tmp_path / "input.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_exit_codes_summary_and_report(emulator: EmulatorServer, tmp_path: Path) -> None:
+    config = target_config(emulator, tmp_path)
+    ok = _run(
+        config, [schema("CLASS"), record("CLASS", {"CLASSID": "CLI-1", "NAME": "ok"})], tmp_path
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "CLASS create: 1 applied" in ok.stderr
+    bad = [
+        schema("CLASS"),
+        record("CLASS", {"CLASSID": "CLI-2", "NAME": "ok"}),
+        record("CLASS", {"CLASSID": "CLI-3"}),
+    ]
+    failed = _run(config, bad, tmp_path)
+    assert failed.returncode == 1
+    assert "CLASS create: 1 applied, 1 invalid" in failed.stderr
+    assert "target-sage-intacct: 1 of 2 records not written; see " in failed.stderr
+    assert "Traceback" not in failed.stderr
+    lines = [json.loads(x) for x in Path(config["report_path"]).read_text().splitlines()]
+    assert sorted(line["status"] for line in lines) == ["applied", "invalid"]
+
+
+def test_a_bad_config_is_one_line(emulator: EmulatorServer, tmp_path: Path) -> None:
+    done = _run(target_config(emulator, tmp_path, batch_size=0), [schema("CLASS")], tmp_path)
+    assert done.returncode == 1
+    assert "config key 'batch_size': must be between 1 and 100, got 0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_about_lists_the_write_options() -> None:
+    done = subprocess.run(
+        [EXECUTABLE, "--about", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    settings = json.loads(done.stdout)["settings"]["properties"]
+    assert {"batch_size", "transaction", "upsert", "report_path", "dtd_version"} <= set(settings)
