@@ -20,7 +20,7 @@ from intacct.target.writer import ObjectWriter
 if TYPE_CHECKING:
     from intacct.target.target import TargetSageIntacct
 
-__all__ = ["ObjectSink"]
+__all__ = ["ObjectSink", "UnifiedSink"]
 
 #: requests' worth of records gathered per drain (more lets requests run side by side)
 _REQUESTS_PER_DRAIN = 10
@@ -70,3 +70,11 @@ class ObjectSink(Sink):
     @property
     def writer(self) -> ObjectWriter:
         return self.intacct_target.writer
+
+
+class UnifiedSink(ObjectSink):
+    """A unified stream (``Vendors``, ``Bills``...), written through the mappings."""
+
+    def process_batch(self, context: dict[str, Any]) -> None:
+        batch, self._batch = self._batch, []
+        self.writer.write_unified(self.stream_name, batch)

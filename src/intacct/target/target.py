@@ -2,10 +2,11 @@
 idempotent writes.
 
 A stream is an Intacct object (``VENDOR``, ``APBILL``, ``GLBATCH``...) and its records
-carry Intacct field names; the writer (:mod:`.writer`) checks, upserts, deletes and
-sends them up to 100 per request. Every record gets a line in the JSONL report
-(:mod:`.report`); the run ends with a summary on stderr and, when any record was not
-written, :class:`RecordsFailedError` (exit code 1).
+carry Intacct field names, or one of hotglue's unified streams (``Vendors``, ``Bills``...,
+:mod:`.unified`), mapped to Intacct objects through :mod:`intacct.mappings`; the writer
+(:mod:`.writer`) checks, upserts, deletes and sends them up to 100 per request. Every
+record gets a line in the JSONL report (:mod:`.report`); the run ends with a summary on
+stderr and, when any record was not written, :class:`RecordsFailedError` (exit code 1).
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from singer_sdk import Target
+from singer_sdk import Sink, Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
+from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
 from intacct.target.report import Report
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
-from intacct.target.sinks import ObjectSink
+from intacct.target.sinks import ObjectSink, UnifiedSink
 from intacct.target.writer import ObjectWriter
 
 __all__ = ["RecordsFailedError", "TargetSageIntacct", "main"]
@@ -77,6 +79,13 @@ class TargetSageIntacct(Target):
             report = Report(self.settings.write.report_path)
             self._writer = ObjectWriter(client, self.settings.write, report, reader=reader)
         return self._writer
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        """hotglue's unified streams go through the mappings; any other stream is an
+        Intacct object."""
+        if stream_name in UNIFIED_STREAMS or stream_name in STREAM_ALIASES:
+            return UnifiedSink
+        return ObjectSink
 
     def process_endofpipe(self) -> None:
         """Drain every sink, then close, summarize and fail if any record failed."""

@@ -44,6 +44,7 @@ from intacct.errors import (
     TransactionAbortedError,
     TransportError,
 )
+from intacct.mappings import UnifiedRecordError, from_unified, mapping_for
 from intacct.metadata import ObjectModel
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
@@ -53,6 +54,7 @@ from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.target.checks import LINES, RecordCheckError, missing_required, prepare
 from intacct.target.report import Outcome, Report
 from intacct.target.settings import WriteOptions
+from intacct.target.unified import LookupReferences
 
 __all__ = ["BATCH_ID", "DELETED_AT", "LEGACY_NAMES", "REPLAYS", "Item", "ObjectWriter"]
 
@@ -92,6 +94,7 @@ class Item:
     action: str = "create"
     controlid: str = ""
     outcome: Outcome | None = field(default=None)
+    unified: bool = False  # checked by the mapping, not against the object's lookup
 
     @property
     def key(self) -> str:
@@ -135,6 +138,7 @@ class ObjectWriter:
         self.report = report
         self.registry = ObjectRegistry(self.reader)
         self.legacy = client.config.dtd_version == "2.1"
+        self.references = LookupReferences(self.reader)
         self._recordnos: dict[tuple[str, str], int | None] = {}  # (object, id) -> RECORDNO
         self._seen: Counter[str] = Counter()  # content digests of keyless creates
 
@@ -151,6 +155,47 @@ class ObjectWriter:
             return
         items = [self._item(stream, info, line_info, index, record) for index, record in records]
         self.send(items, info)
+
+    def write_unified(self, stream: str, records: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+        """As :meth:`write`, for a unified stream (:mod:`.unified`): each record mapped
+        to the Intacct object it stands for, then written by object."""
+        by_object: dict[str, list[Item]] = {}
+        for index, record in records:
+            item = self._unified_item(stream, index, record)
+            by_object.setdefault(item.object, []).append(item)
+        for obj, items in by_object.items():
+            try:
+                info = self.registry.get(obj)
+            except IntacctError as exc:
+                for item in items:
+                    self.report.add(_unknown_object(stream, item.index, {}, exc))
+                continue
+            self.send(items, info)
+            self.references.forget(obj)
+
+    def _unified_item(self, stream: str, index: int, record: Mapping[str, Any]) -> Item:
+        mapping = mapping_for(stream)
+        item = Item(
+            stream,
+            index,
+            mapping.object,
+            {},
+            deleted=record.get(DELETED_AT) not in (None, ""),
+            batch_id=str(record.get(BATCH_ID) or ""),
+            unified=True,
+        )
+        item.action = "delete" if item.deleted else "create"
+        data = {k: v for k, v in record.items() if k != BATCH_ID}
+        try:
+            write = from_unified(stream, data, self.references)
+        except UnifiedRecordError as problem:
+            item.outcome = item.result("invalid", field=problem.field, description=problem.problem)
+            return item
+        item.object, item.fields, item.recordno = write.object, write.fields, write.recordno
+        item.ignored = write.ignored
+        if write.key is not None:
+            item.id_field, item.id_value = write.key
+        return item
 
     def send(self, items: list[Item], info: ObjectInfo) -> None:
         """Resolve (upsert lookups), then send the items not yet decided, in waves
@@ -201,7 +246,11 @@ class ObjectWriter:
 
     def _resolve(self, items: list[Item], info: ObjectInfo) -> None:
         pending = [i for i in items if i.outcome is None]
-        by_id = [i for i in pending if i.id_value and (self.options.upsert or i.deleted)]
+        by_id = [
+            i
+            for i in pending
+            if i.id_value and i.id_field == info.id_field and (self.options.upsert or i.deleted)
+        ]
         by_no = [
             i
             for i in pending
@@ -245,7 +294,7 @@ class ObjectWriter:
             item.action, item.recordno = "update", existing
         else:
             item.action, item.recordno = "create", None
-            if not self.legacy:
+            if not (self.legacy or item.unified):
                 line_model = self._line_model(info.name)
                 problem = missing_required(info.model, item.fields, line_model)
                 if problem:
