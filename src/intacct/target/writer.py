@@ -5,7 +5,8 @@ For a batch of records of one stream (:meth:`ObjectWriter.write`):
 1. Each record is checked locally (:mod:`.checks`); a bad one gets an ``invalid`` line.
 2. Upsert lookups: the ids of the batch's records (the object's id field, or RECORDNO
    for objects without one) are looked up with one ``query`` per 100 ids
-   (``ID in (...)``) and cached for the run; a found record is updated, the others are
+   (``ID in (...)``), the batch's queries in one request, and cached for the run; a
+   found record is updated, the others are
    created. Records with ``_sdc_deleted_at`` are deleted by RECORDNO (looked up the same
    way when only the id is given); one that is not there is ``already_applied``.
 3. Up to ``batch_size`` functions go in one request, ``max_concurrency`` requests at a
@@ -35,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from intacct.client import IntacctClient
+from intacct.client import MAX_FUNCTIONS, IntacctClient
 from intacct.errors import (
     AlreadyAppliedError,
     GatewayError,
@@ -63,6 +64,8 @@ DELETED_AT = "_sdc_deleted_at"
 BATCH_ID = "_batch_id"
 #: replays of a request whose answer was lost, with the same control ids
 REPLAYS = 3
+#: rows per upsert lookup query: 100 ids match 100 records unless an id repeats
+_LOOKUP_PAGE = 2000
 #: DTD 2.1 function names that are not the 3.0 object's (create_bill writes APBILL)
 LEGACY_NAMES = {
     "APBILL": "BILL",
@@ -262,21 +265,29 @@ class ObjectWriter:
             self._decide(item, info)
 
     def _look_up(self, info: ObjectInfo, field: str | None, values: Iterable[str]) -> None:
-        """RECORDNO of each value not cached yet: one query per 100 values."""
+        """RECORDNO of each value not cached yet: one ``query`` per 100 values
+        (``field in (...)``), up to 100 such queries in one request."""
         if field is None:
             return
-        wanted = [
-            v for v in dict.fromkeys(values) if (info.name, f"{field}={v}") not in self._recordnos
-        ]
-        for start in range(0, len(wanted), fn.MAX_KEYS):
-            chunk = wanted[start : start + fn.MAX_KEYS]
-            found: dict[str, int] = {}
-            for row in self.reader.iter_query(
-                info.name, sorted({"RECORDNO", field}), filter=q.in_(field, chunk)
-            ):
-                found[str(row.get(field, ""))] = int(row["RECORDNO"])
-            for value in chunk:
-                self._recordnos[(info.name, f"{field}={value}")] = found.get(value)
+        cached = self._recordnos
+        wanted = [v for v in dict.fromkeys(values) if (info.name, f"{field}={v}") not in cached]
+        chunks = [wanted[i : i + fn.MAX_KEYS] for i in range(0, len(wanted), fn.MAX_KEYS)]
+        select = sorted({"RECORDNO", field})
+        for start in range(0, len(chunks), MAX_FUNCTIONS):
+            group = chunks[start : start + MAX_FUNCTIONS]
+            queries = [
+                fn.Query(info.name, select, filter=q.in_(field, chunk), pagesize=_LOOKUP_PAGE)
+                for chunk in group
+            ]
+            for chunk, result in zip(group, self.reader.execute(queries), strict=True):
+                rows = result.raise_for_error().records
+                if result.data is not None and result.data.numremaining:  # ids not unique
+                    rows = list(
+                        self.reader.iter_query(info.name, select, filter=q.in_(field, chunk))
+                    )
+                found = {str(row.get(field, "")): int(row["RECORDNO"]) for row in rows}
+                for value in chunk:
+                    cached[(info.name, f"{field}={value}")] = found.get(value)
 
     def _cached(self, info: ObjectInfo, item: Item) -> int | None:
         if item.id_value and info.id_field:
