@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _report import write_section
-
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.target import TargetSageIntacct
+
+from _report import write_section
 
 SENDER = ("demo_sender", "demo-sender-password")
 USER = ("demo_user", "demo-user-password")
