@@ -81,11 +81,14 @@ def test_a_batch_with_invalid_records_reports_exactly_those(
         {"CLASSID": "IV-type", "NAME": "x", "STATUS": "active", "PARENTID": ["a"]},
     ]
     vendor = {"VENDORID": "IV-V", "NAME": "v", "CREDITLIMIT": "lots"}
+    read_only = {"RECORDNO": 3, "WHENCREATED": "2026-01-01T00:00:00Z", "RECORD_URL": "x"}
     messages = [
         schema("CLASS"),
         *(record("CLASS", r) for r in [good[0], bad[0], good[1], bad[1], good[2], bad[2], good[3]]),
         schema("VENDOR"),
         record("VENDOR", vendor),
+        schema("GLDETAIL"),
+        record("GLDETAIL", read_only),  # a report object: every field read-only
     ]
     run = run_target(target_config(emulator, tmp_path), messages)
     assert isinstance(run.error, RecordsFailedError)
@@ -99,13 +102,18 @@ def test_a_batch_with_invalid_records_reports_exactly_those(
         "CLASSID=IV-unknown",
         "CLASSID=IV-type",
         "VENDORID=IV-V",
+        "RECORDNO=3",
     }
     assert invalid["CLASSID=IV-missing"][0] == "NAME"
     assert invalid["CLASSID=IV-unknown"] == ("COLOUR", "CLASS has no such field")
     assert invalid["CLASSID=IV-type"][0] == "PARENTID"
     assert invalid["VENDORID=IV-V"][0] == "CREDITLIMIT"
+    assert invalid["RECORDNO=3"] == (
+        "WHENCREATED, RECORD_URL",
+        "nothing to write: no writable GLDETAIL field",
+    )
     assert sorted(run.statuses()["applied"]) == [f"CLASSID=IV-{n}" for n in range(4)]
-    assert len(run.lines) == 8  # one line per record, nothing dropped
+    assert len(run.lines) == 9  # one line per record, nothing dropped
     written = rows(emulator, "CLASS", ["CLASSID"])
     assert {r["CLASSID"] for r in written} >= {f"IV-{n}" for n in range(4)}
     assert not {r["CLASSID"] for r in written} & {"IV-missing", "IV-unknown", "IV-type"}

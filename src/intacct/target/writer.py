@@ -42,6 +42,7 @@ from intacct.errors import (
     GatewayError,
     IntacctError,
     NotFoundError,
+    RequestBuildError,
     TransactionAbortedError,
     TransportError,
 )
@@ -98,6 +99,7 @@ class Item:
     controlid: str = ""
     outcome: Outcome | None = field(default=None)
     unified: bool = False  # checked by the mapping, not against the object's lookup
+    function: fn.Function | None = None
 
     @property
     def key(self) -> str:
@@ -240,6 +242,11 @@ class ObjectWriter:
             if not (self.legacy or item.deleted):
                 line_model = line_info.model if line_info else None
                 fields, ignored = prepare(info.model, data, line_model)
+                if not fields:
+                    raise RecordCheckError(
+                        ", ".join(ignored) or stream,
+                        f"nothing to write: no writable {stream} field",
+                    )
                 item.fields, item.ignored = fields, tuple(ignored)
         except RecordCheckError as problem:
             item.outcome = _invalid(item, problem)
@@ -263,6 +270,11 @@ class ObjectWriter:
         self._look_up(info, "RECORDNO", [str(i.recordno) for i in by_no])
         for item in pending:
             self._decide(item, info)
+            if item.outcome is None:
+                try:  # every value is put on the wire now: a bad one is this record's
+                    item.function = self._function(item)
+                except RequestBuildError as exc:
+                    item.outcome = item.result("invalid", field=exc.field, description=exc.problem)
 
     def _look_up(self, info: ObjectInfo, field: str | None, values: Iterable[str]) -> None:
         """RECORDNO of each value not cached yet: one ``query`` per 100 values
@@ -379,7 +391,7 @@ class ObjectWriter:
                 return
         if not ready:
             return
-        calls = [(i.controlid, self._function(i)) for i in ready]
+        calls = [(i.controlid, i.function) for i in ready if i.function is not None]
         results = self._execute(ready, calls)
         for item, result in zip(ready, results or [], strict=False):
             self.report.add(self._outcome(item, result))
