@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
+from intacct import IntacctClient
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
 from intacct.target import RecordsFailedError, TargetSageIntacct
@@ -293,3 +295,21 @@ def test_dtd_21_writes_with_legacy_functions(emulator: EmulatorServer, tmp_path:
     )
     assert [(x["action"], x["status"]) for x in run.lines] == [("update", "applied")]
     assert rows(emulator, "CLASS", ["NAME"], CLASSID="LEG-1") == [{"NAME": "Legacy 2"}]
+
+
+def test_upserts_at_the_top_level_find_the_entities_records(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """DEMO-ME's vendors belong to its entities (private to them): a top-level write must
+    find them (showprivate) and update them, not try to create them again."""
+    owned = rows(emulator, "VENDOR", ["VENDORID"], company="DEMO-ME")  # top level: none
+    assert owned == []
+    config = target_config(emulator, tmp_path, "DEMO-ME")
+    run = run_target(
+        config,
+        [schema("VENDOR"), record("VENDOR", {"VENDORID": "V10001", "NAME": "Renamed at the top"})],
+    )
+    assert [(x["action"], x["status"]) for x in run.lines] == [("update", "applied")], run.lines
+    with IntacctClient.from_mapping(client_config(emulator.url, "DEMO-ME", "E100")) as e100:
+        (vendor,) = e100.read_by_name("VENDOR", ["V10001"], ["NAME"])
+    assert vendor["NAME"] == "Renamed at the top"  # written in E100, which owns it

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -67,6 +68,8 @@ BATCH_ID = "_batch_id"
 REPLAYS = 3
 #: rows per upsert lookup query: 100 ids match 100 records unless an id repeats
 _LOOKUP_PAGE = 2000
+#: the field naming the entity a record belongs to (multi-entity companies)
+_OWNER = "MEGAENTITYID"
 #: DTD 2.1 function names that are not the 3.0 object's (create_bill writes APBILL)
 LEGACY_NAMES = {
     "APBILL": "BILL",
@@ -100,6 +103,7 @@ class Item:
     outcome: Outcome | None = field(default=None)
     unified: bool = False  # checked by the mapping, not against the object's lookup
     function: fn.Function | None = None
+    entity: str = ""  # the entity owning the record, when not the client's own
 
     @property
     def key(self) -> str:
@@ -145,6 +149,9 @@ class ObjectWriter:
         self.legacy = client.config.dtd_version == "2.1"
         self.references = LookupReferences(self.reader)
         self._recordnos: dict[tuple[str, str], int | None] = {}  # (object, id) -> RECORDNO
+        self._owners: dict[tuple[str, str], str] = {}  # (object, id) -> owning entity
+        self._entity_clients: dict[str, IntacctClient] = {"": client}
+        self._entity_lock = threading.Lock()
         self._seen: Counter[str] = Counter()  # content digests of keyless creates
 
     # -- the stream's records ---------------------------------------------------------
@@ -284,29 +291,48 @@ class ObjectWriter:
         cached = self._recordnos
         wanted = [v for v in dict.fromkeys(values) if (info.name, f"{field}={v}") not in cached]
         chunks = [wanted[i : i + fn.MAX_KEYS] for i in range(0, len(wanted), fn.MAX_KEYS)]
-        select = sorted({"RECORDNO", field})
+        select = sorted({"RECORDNO", field} | ({_OWNER} & {f.name for f in info.model.fields}))
         for start in range(0, len(chunks), MAX_FUNCTIONS):
             group = chunks[start : start + MAX_FUNCTIONS]
             queries = [
-                fn.Query(info.name, select, filter=q.in_(field, chunk), pagesize=_LOOKUP_PAGE)
+                fn.Query(
+                    info.name,
+                    select,
+                    filter=q.in_(field, chunk),
+                    pagesize=_LOOKUP_PAGE,
+                    showprivate=True,  # entities' own records, seen from the top level
+                )
                 for chunk in group
             ]
             for chunk, result in zip(group, self.reader.execute(queries), strict=True):
                 rows = result.raise_for_error().records
                 if result.data is not None and result.data.numremaining:  # ids not unique
                     rows = list(
-                        self.reader.iter_query(info.name, select, filter=q.in_(field, chunk))
+                        self.reader.iter_query(
+                            info.name, select, filter=q.in_(field, chunk), showprivate=True
+                        )
                     )
-                found = {str(row.get(field, "")): int(row["RECORDNO"]) for row in rows}
+                found = {str(row.get(field, "")): row for row in rows}
                 for value in chunk:
-                    cached[(info.name, f"{field}={value}")] = found.get(value)
+                    row = found.get(value)
+                    key = (info.name, f"{field}={value}")
+                    cached[key] = int(row["RECORDNO"]) if row else None
+                    if row and row.get(_OWNER):
+                        self._owners[key] = row[_OWNER]
 
     def _cached(self, info: ObjectInfo, item: Item) -> int | None:
+        """The record's RECORDNO as looked up (None: not there); notes on ``item`` the
+        entity that owns it when the client works at the top level: Intacct changes an
+        entity's own record only in that entity."""
         if item.id_value and info.id_field:
-            return self._recordnos.get((info.name, f"{info.id_field}={item.id_value}"))
-        if item.recordno is not None:
-            return self._recordnos.get((info.name, f"RECORDNO={item.recordno}"))
-        return None
+            key = (info.name, f"{info.id_field}={item.id_value}")
+        elif item.recordno is not None:
+            key = (info.name, f"RECORDNO={item.recordno}")
+        else:
+            return None
+        if not self.client.config.entity_id:
+            item.entity = self._owners.get(key, "")
+        return self._recordnos.get(key)
 
     def _decide(self, item: Item, info: ObjectInfo) -> None:
         if item.deleted:
@@ -359,14 +385,15 @@ class ObjectWriter:
 
     def _dispatch(self, items: list[Item]) -> None:
         size = self.options.batch_size
-        if self.options.transaction:  # a batch is a request: all of it or nothing
-            chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        else:
+        if not self.options.transaction:  # in a transaction, the request reports them
             for item in items:
                 if item.outcome is not None:
                     self.report.add(item.outcome)
-            ready = [i for i in items if i.outcome is None]
-            chunks = [ready[i : i + size] for i in range(0, len(ready), size)]
+            items = [i for i in items if i.outcome is None]
+        chunks = []
+        for entity in dict.fromkeys(i.entity for i in items):  # one entity per request
+            same = [i for i in items if i.entity == entity]
+            chunks += [same[i : i + size] for i in range(0, len(same), size)]
         workers = max(1, min(self.client.config.max_concurrency, len(chunks)))
         if workers == 1:
             for chunk in chunks:
@@ -392,12 +419,18 @@ class ObjectWriter:
         if not ready:
             return
         calls = [(i.controlid, i.function) for i in ready if i.function is not None]
-        results = self._execute(ready, calls)
+        results = self._execute(self._client_for(ready[0].entity), ready, calls)
         for item, result in zip(ready, results or [], strict=False):
             self.report.add(self._outcome(item, result))
 
+    def _client_for(self, entity: str) -> IntacctClient:
+        with self._entity_lock:
+            if entity not in self._entity_clients:
+                self._entity_clients[entity] = self.client.for_entity(entity)
+            return self._entity_clients[entity]
+
     def _execute(
-        self, items: list[Item], calls: list[tuple[str, fn.Function]]
+        self, client: IntacctClient, items: list[Item], calls: list[tuple[str, fn.Function]]
     ) -> list[Result] | None:
         """The request's results; replays (same control ids) when its answer was lost;
         None when every item was reported failed."""
@@ -405,7 +438,7 @@ class ObjectWriter:
         error: IntacctError | None = None
         for _ in range(1 + REPLAYS):
             try:
-                return self.client.execute(calls, transaction=transaction)
+                return client.execute(calls, transaction=transaction)
             except TransportError as exc:  # lost or unreadable answer: replay, same ids
                 error = exc
             except IntacctError as exc:  # refused as a whole (sign-in, permission, ...)
