@@ -24,8 +24,9 @@ __all__ = ["LookupReferences"]
 class LookupReferences:
     """:class:`~intacct.mappings.References` read from Intacct: a kind's records
     (RECORDNO, id, name) are read once, with one paged query per object, the first time
-    a record refers to that kind, and kept for the run. :meth:`forget` drops a kind
-    after the run wrote one of its objects (a bill may name a vendor created earlier)."""
+    a record refers to that kind (entities' own records included), and kept for the run.
+    :meth:`forget` drops a kind after the run wrote one of its objects (a bill may name a
+    vendor created earlier)."""
 
     def __init__(self, client: IntacctClient) -> None:
         self._client = client
@@ -53,7 +54,7 @@ class LookupReferences:
                 found = [
                     dict(row)
                     for obj in spec.objects
-                    for row in self._client.iter_query(obj, select)
+                    for row in self._client.iter_query(obj, select, showprivate=True)
                 ]
                 cached = self._cache[kind] = CachedReferences({kind: found})
             return cached
