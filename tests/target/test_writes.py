@@ -83,12 +83,14 @@ def test_a_batch_with_invalid_records_reports_exactly_those(
         {"CLASSID": "IV-type", "NAME": "x", "STATUS": "active", "PARENTID": ["a"]},
     ]
     vendor = {"VENDORID": "IV-V", "NAME": "v", "CREDITLIMIT": "lots"}
+    tier = {"VENDORID": "IV-T", "NAME": "t", "VENDOR_TIER": "Gold"}
     read_only = {"RECORDNO": 3, "WHENCREATED": "2026-01-01T00:00:00Z", "RECORD_URL": "x"}
     messages = [
         schema("CLASS"),
         *(record("CLASS", r) for r in [good[0], bad[0], good[1], bad[1], good[2], bad[2], good[3]]),
         schema("VENDOR"),
         record("VENDOR", vendor),
+        record("VENDOR", tier),
         schema("GLDETAIL"),
         record("GLDETAIL", read_only),  # a report object: every field read-only
     ]
@@ -104,6 +106,7 @@ def test_a_batch_with_invalid_records_reports_exactly_those(
         "CLASSID=IV-unknown",
         "CLASSID=IV-type",
         "VENDORID=IV-V",
+        "VENDORID=IV-T",
         "RECORDNO=3",
     }
     assert invalid["CLASSID=IV-missing"][0] == "NAME"
@@ -115,7 +118,11 @@ def test_a_batch_with_invalid_records_reports_exactly_those(
         "nothing to write: no writable GLDETAIL field",
     )
     assert sorted(run.statuses()["applied"]) == [f"CLASSID=IV-{n}" for n in range(4)]
-    assert len(run.lines) == 9  # one line per record, nothing dropped
+    assert invalid["VENDORID=IV-T"] == (
+        "VENDOR_TIER",
+        "'Gold' is not one of its values (Strategic, Preferred, Approved, Probation)",
+    )
+    assert len(run.lines) == 10  # one line per record, nothing dropped
     written = rows(emulator, "CLASS", ["CLASSID"])
     assert {r["CLASSID"] for r in written} >= {f"IV-{n}" for n in range(4)}
     assert not {r["CLASSID"] for r in written} & {"IV-missing", "IV-unknown", "IV-type"}
@@ -313,3 +320,25 @@ def test_upserts_at_the_top_level_find_the_entities_records(
     with IntacctClient.from_mapping(client_config(emulator.url, "DEMO-ME", "E100")) as e100:
         (vendor,) = e100.read_by_name("VENDOR", ["V10001"], ["NAME"])
     assert vendor["NAME"] == "Renamed at the top"  # written in E100, which owns it
+
+
+def test_custom_fields_and_dimensions_pass_through(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    vendor = {"VENDORID": "CF-V1", "NAME": "Custom", "VENDOR_TIER": "Preferred"}
+    batch = _batch("dimensions")
+    batch["ENTRIES"][0]["GLDIMFUND"] = "F-100"
+    messages = [
+        schema("VENDOR"),
+        record("VENDOR", vendor),
+        schema("GLBATCH"),
+        record("GLBATCH", batch),
+    ]
+    run = run_target(target_config(emulator, tmp_path), messages)
+    assert run.error is None, run.lines
+    assert rows(emulator, "VENDOR", ["VENDOR_TIER"], VENDORID="CF-V1") == [
+        {"VENDOR_TIER": "Preferred"}
+    ]
+    recordno = next(x["recordno"] for x in run.lines if x["stream"] == "GLBATCH")
+    funds = rows(emulator, "GLENTRY", ["GLDIMFUND"], BATCHKEY=recordno)
+    assert sorted(f["GLDIMFUND"] or "" for f in funds) == ["", "F-100"]

@@ -9,7 +9,8 @@ or raises :class:`RecordCheckError` naming the field and the reason:
 
 * an unknown field (not in the object's ``lookup``; ``GLDIM…`` user-defined dimensions
   pass through, custom fields are in the lookup);
-* a value of the wrong type (integer, decimal, boolean, date, multi-pick);
+* a value of the wrong type (integer, decimal, boolean, date, multi-pick), or not one
+  of a pick list's values;
 * on a create, a required field that is missing (:func:`missing_required`).
 
 ``null`` means "not given" and is not sent; send ``""`` to clear a field on an update.
@@ -179,9 +180,14 @@ def _plain(value: Any, where: str) -> Any:
 
 def _coerce(field: FieldModel, value: Any, where: str) -> Any:
     try:
-        return _COERCE.get(field.type, _string)(value)
+        typed = _COERCE.get(field.type, _string)(value)
     except (ValueError, TypeError, InvalidOperation):
         raise RecordCheckError(where, f"expected {_EXPECTED[field.type]}, got {value!r}") from None
+    picked = typed if isinstance(typed, list) else [typed]
+    if field.valid_values and typed != "" and any(v not in field.valid_values for v in picked):
+        allowed = ", ".join(field.valid_values)
+        raise RecordCheckError(where, f"{value!r} is not one of its values ({allowed})")
+    return typed
 
 
 def _integer(value: Any) -> int | Decimal:
