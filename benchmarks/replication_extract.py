@@ -165,13 +165,19 @@ def bound(counts: dict[str, int], concurrency: int) -> float:
     return total / concurrency
 
 
-def run_one(name: str, scale: int, concurrency: int) -> dict[str, Any]:
+def run_one(name: str, scale: int, concurrency: int, repeat: int = 1) -> dict[str, Any]:
+    """``repeat`` runs of a reader against one emulator (reads change nothing): the run
+    with the median time, with every run's seconds in ``runs``."""
     proc, url = start(scale, concurrency)
     try:
-        return measure(name, url, concurrency, proc.pid)
+        results = [measure(name, url, concurrency, proc.pid) for _ in range(repeat)]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    results.sort(key=lambda r: r["seconds"])
+    median = results[len(results) // 2]
+    median["runs"] = [r["seconds"] for r in results]
+    return median
 
 
 def row(name: str, concurrency: int, r: dict[str, Any]) -> str:
@@ -179,8 +185,9 @@ def row(name: str, concurrency: int, r: dict[str, Any]) -> str:
     t_star = bound(r["counts"], concurrency)
     cpu = r["cpu"] + r["emulator_cpu"]
     floor = max(t_star, cpu / (os.cpu_count() or 1))
+    spread = " to ".join(f"{t:.1f}" for t in (min(r["runs"]), max(r["runs"])))
     return (
-        f"| {name} | {concurrency} | {records:,} | {r['seconds']:.1f} | "
+        f"| {name} | {concurrency} | {records:,} | {r['seconds']:.1f} ({spread}) | "
         f"{records / r['seconds']:,.0f} | {r['requests']:,} | {r['transactions']:,} | "
         f"{t_star:.1f} | {r['seconds'] / t_star:.2f} | {r['cpu']:.1f} + "
         f"{r['emulator_cpu']:.1f} | {floor:.1f} | {r['seconds'] / floor:.2f} | "
@@ -192,6 +199,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=500_000)
     parser.add_argument("--rss-scales", default="120000,1200000")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per reader (median)")
     parser.add_argument("--reader")
     parser.add_argument("--url")
     parser.add_argument("--c", type=int, default=2)
@@ -202,7 +210,8 @@ def main() -> None:
     rows = []
     for name, concurrency in (("fylein get_all", 2), ("ours", 2), ("ours", 8)):
         reader = "fylein" if name.startswith("fylein") else "ours"
-        rows.append(row(name, concurrency, run_one(reader, args.scale, concurrency)))
+        result = run_one(reader, args.scale, concurrency, args.repeat)
+        rows.append(row(name, concurrency, result))
         print(rows[-1], flush=True)
     sizes = []
     for scale in (int(s) for s in args.rss_scales.split(",") if s):
@@ -221,6 +230,8 @@ def main() -> None:
         "(its bound is the C = 1 sum, twice the T* shown). CPU s: the reader's and the "
         "emulator's CPU seconds; both share this machine's cores, so no reader can finish "
         "before floor = max(T*, their sum / cores).\n\n"
+        f"Each reader runs {args.repeat} times against its emulator; seconds is the "
+        "median run (min to max), the other columns are that run's.\n\n"
         "| reader | C | records | seconds | records/s | requests | API transactions | "
         "T* s | time / T* | CPU s (reader + emulator) | floor s | time / floor | "
         "peak RSS MB |\n"
@@ -237,7 +248,7 @@ def main() -> None:
     write_section(
         "Full extraction against fylein's get_all",
         f"python benchmarks/replication_extract.py --scale {args.scale} "
-        f"--rss-scales {args.rss_scales}",
+        f"--rss-scales {args.rss_scales} --repeat {args.repeat}",
         body,
     )
 
