@@ -18,7 +18,14 @@ from intacct.mappings.fields import Field
 from intacct.mappings.references import References
 from intacct.mappings.streams import Lines, StreamMapping, mapping_for
 
-__all__ = ["IntacctWrite", "from_unified", "to_unified", "unified_schema", "written_view"]
+__all__ = [
+    "IntacctWrite",
+    "from_unified",
+    "nest",
+    "to_unified",
+    "unified_schema",
+    "written_view",
+]
 
 #: properties a Singer record may carry that are no data of the stream
 _META_PREFIXES = ("_sdc_", "_entity_id")
@@ -82,7 +89,7 @@ def from_unified(stream: str, unified: Mapping[str, Any], refs: References) -> I
     flat: dict[str, Any] = {}
     for item in mapping.fields:
         item.write(unified, flat, refs, path, partial)
-    fields = _nest(flat)
+    fields = nest(flat)
     if mapping.lines is not None:
         lines = _write_lines(mapping, unified, refs, path, partial)
         if lines:
@@ -150,7 +157,7 @@ def _flatten(record: Mapping[str, Any], skip: str | None, prefix: str = "") -> d
     return flat
 
 
-def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     """``{"A.B": 1}`` -> ``{"A": {"B": 1}}``: nested elements, as the gateway reads them."""
     nested: dict[str, Any] = {}
     for key, value in flat.items():
@@ -226,7 +233,7 @@ def _write_lines(
         flat: dict[str, Any] = {}
         for item in mapping.lines.fields:
             item.write(row, flat, refs, where, False)
-        written.append(_nest(flat))
+        written.append(nest(flat))
     return written
 
 

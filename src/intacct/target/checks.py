@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from intacct.mappings import UNIFIED_STREAMS
+from intacct.mappings.convert import nest
 from intacct.metadata import FieldModel, ObjectModel
 
 __all__ = ["LINES", "LineSpec", "RecordCheckError", "missing_required", "nest", "prepare"]
@@ -68,18 +69,6 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
-
-
-def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"A.B": 1}`` -> ``{"A": {"B": 1}}``: nested elements, as the gateway reads them."""
-    nested: dict[str, Any] = {}
-    for key, value in flat.items():
-        *parents, leaf = key.split(".")
-        node = nested
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = value
-    return nested
 
 
 def prepare(
