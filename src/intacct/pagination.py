@@ -159,20 +159,32 @@ class _Pager:
         while True:
             result = self.call(self._query(current, last))
             self.requests += 1
-            for record in result.records:
-                token = self._token(record, current)
-                if last is not None and _order(token) <= _order(last):
-                    raise PaginationError(
-                        f"{self.object} page went backwards or repeated at {token} after "
-                        f"{last}; the server ignored the keyset filter or order"
-                    )
-                last = token
+            last = self._advance(result.records, current, last)
             done = _exhausted(result, self.pagesize)
             resume = handoff if done and handoff is not None else last
             final = done and handoff is None
-            yield Page(list(result.records), resume, self.requests, final, result.size)
+            page = Page(list(result.records), resume, self.requests, final, result.size)
+            # the next request takes a whole round trip: this frame must not hold the
+            # page meanwhile (one page per reader kept alive for nothing)
+            del result
+            yield page
+            del page
             if done:
                 return
+
+    def _advance(
+        self, records: list[Record], current: _Pass, last: PageToken | None
+    ) -> PageToken | None:
+        """The token of a page's last record, checking the page moves strictly forward."""
+        for record in records:
+            token = self._token(record, current)
+            if last is not None and _order(token) <= _order(last):
+                raise PaginationError(
+                    f"{self.object} page went backwards or repeated at {token} after "
+                    f"{last}; the server ignored the keyset filter or order"
+                )
+            last = token
+        return last
 
     def _query(self, current: _Pass, last: PageToken | None) -> fn.Query:
         parts = [f for f in (self.filter, current.extra) if f is not None]

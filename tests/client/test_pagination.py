@@ -3,9 +3,11 @@ misbehaving servers (a gateway that ignores the keyset filter, a stuck cursor)."
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from intacct import IntacctClient
@@ -13,6 +15,7 @@ from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import NotFoundError, PaginationError, RequestBuildError
 from intacct.pagination import PageToken
 from intacct.protocol.formats import UserFormatting
+from intacct.protocol.response import Record
 
 from .conftest import BASE_CONFIG
 from .fakegw import E, FakeGateway, record
@@ -94,6 +97,38 @@ def test_page_tokens_resume_exactly_where_a_run_stopped(client: IntacctClient) -
     assert rest[-1].last and rest[-1].after is not None
     got = [n for page in first + rest for n in _numbers(page.records)]
     assert got == truth
+
+
+class _CountingRecords(httpx.BaseTransport):
+    """The emulator's transport, noting how many parsed records are alive whenever a
+    request leaves."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner, self.alive = inner, list[int]()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        gc.collect()
+        self.alive.append(sum(1 for o in gc.get_objects() if type(o) is Record))
+        return self.inner.handle_request(request)
+
+
+@pytest.mark.parametrize("key", ["RECORDNO", "WHENMODIFIED"])
+def test_a_page_is_not_held_while_the_next_one_is_asked_for(
+    emulator: InProcessEmulator, key: str
+) -> None:
+    """A reader that has let go of a page holds nothing during the next round trip
+    (a keyset pager must not keep its last page alive: with many readers in parallel
+    that is a page each, for the whole run)."""
+    watch = _CountingRecords(emulator.transport())
+    with IntacctClient.from_mapping(emulator.config(), http_transport=watch) as client:
+        client.user_formatting()
+        pages = client.iter_pages(OBJECT, FIELDS, key=key, pagesize=40)
+        sizes = []
+        for page in pages:
+            sizes.append(len(page.records))
+            del page  # let go before the next one is asked for
+    assert len(sizes) > 3 and sum(sizes) > 120
+    assert watch.alive[-len(sizes) :] == [0] * len(sizes)
 
 
 def test_records_without_whenmodified_come_once_in_a_recordno_pass(

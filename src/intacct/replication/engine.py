@@ -53,6 +53,7 @@ from intacct.replication.deletes import (
     deletes_filter,
     iter_tombstones,
 )
+from intacct.replication.memory import tune_allocator
 from intacct.replication.planning import (
     Answer,
     boundary_offsets,
@@ -190,6 +191,7 @@ class Replicator:
     def run(self, streams: Sequence[StreamSpec], state: RunState, sink: Sink) -> RunReport:
         """Look the objects up, read deletes, plan, then read every stream's parts on the
         shared workers, biggest first; each stream's failure is its own."""
+        tune_allocator()  # before the workers start: their heaps are made then
         jobs = [(spec, entity) for entity in self.entities() for spec in streams]
         self.fatal = None
         self._room = threading.BoundedSemaphore(PAGES_WAITING)
@@ -557,6 +559,7 @@ class _Stream:
             if self.result.error is not None or self.engine.fatal is not None:
                 return
             self.engine.deliver(functools.partial(self._deliver, page, save))
+            del page  # not held here while the next page is asked for
 
     def _deliver(self, page: Page, save: Callable[[Page], None]) -> None:
         """Type a page's records and hand them to the sink with the state after them (on
