@@ -131,6 +131,13 @@ def _integer(key: str, value: Any) -> int:
         raise ConfigError(key, f"must be an integer, got {value!r}") from None
 
 
+def parse_integer(key: str, value: Any, low: int, high: int) -> int:
+    """An integer (or its digits as text) within [low, high] (ConfigError naming ``key``)."""
+    number = _integer(key, value)
+    _check_range(key, number, low, high)
+    return number
+
+
 def _number(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, f"must be a number, got {type(value).__name__}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from intacct.config import parse_timestamp
+from intacct.config import parse_integer, parse_timestamp
 from intacct.errors import ConfigError
 
 __all__ = ["ReplicationSettings"]
@@ -45,24 +45,12 @@ class ReplicationSettings:
                 if "start_date" in given
                 else None
             ),
-            lookback_minutes=_minutes(given.get("lookback_minutes", 0)),
+            lookback_minutes=parse_integer(
+                "lookback_minutes", given.get("lookback_minutes", 0), 0, MAX_LOOKBACK_MINUTES
+            ),
             entity_ids=_entities(given.get("entity_ids", ())),
             unified_schema=_flag("unified_schema", given.get("unified_schema", False)),
         )
-
-
-def _minutes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ConfigError("lookback_minutes", f"must be an integer, got {type(value).__name__}")
-    try:
-        minutes = int(value)
-    except ValueError:
-        raise ConfigError("lookback_minutes", f"must be an integer, got {value!r}") from None
-    if not 0 <= minutes <= MAX_LOOKBACK_MINUTES:
-        raise ConfigError(
-            "lookback_minutes", f"must be between 0 and {MAX_LOOKBACK_MINUTES}, got {minutes}"
-        )
-    return minutes
 
 
 def _entities(value: Any) -> tuple[str, ...]:

@@ -11,13 +11,13 @@ knows is a :class:`~intacct.errors.ConfigError` naming it and its near miss.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from singer_sdk import typing as th
 
 from intacct.client import MAX_FUNCTIONS
-from intacct.config import DEFAULT_API_URL, ClientConfig
+from intacct.config import DEFAULT_API_URL, ClientConfig, parse_integer
 from intacct.errors import ConfigError
 
 __all__ = ["CONFIG_SCHEMA", "DEFAULT_REPORT_PATH", "TargetSettings", "WriteOptions"]
@@ -87,32 +87,20 @@ class WriteOptions:
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> WriteOptions:
-        options = cls()
-        size = config.get("batch_size")
-        if size not in (None, ""):
-            if isinstance(size, bool) or not isinstance(size, int | str) or not str(size).isdigit():
-                raise ConfigError("batch_size", f"must be an integer, got {size!r}")
-            if not 1 <= int(size) <= MAX_FUNCTIONS:
-                raise ConfigError(
-                    "batch_size", f"must be between 1 and {MAX_FUNCTIONS}, got {size}"
-                )
-            options = _with(options, batch_size=int(size))
-        for key in ("transaction", "upsert"):
-            if config.get(key) not in (None, ""):
-                options = _with(options, **{key: _flag(key, config[key])})
-        path = config.get("report_path")
-        if path not in (None, ""):
+        given = {k: v for k, v in config.items() if k in cls.KEYS and v not in (None, "")}
+        changes: dict[str, Any] = {
+            k: _flag(k, given[k]) for k in ("transaction", "upsert") if k in given
+        }
+        if "batch_size" in given:
+            changes["batch_size"] = parse_integer(
+                "batch_size", given["batch_size"], 1, MAX_FUNCTIONS
+            )
+        path = given.get("report_path")
+        if path is not None:
             if not isinstance(path, str):
                 raise ConfigError("report_path", f"must be a path, got {type(path).__name__}")
-            options = _with(options, report_path=path)
-        return options
-
-
-def _with(options: WriteOptions, **changes: Any) -> WriteOptions:
-    values = {
-        k: getattr(options, k) for k in ("batch_size", "transaction", "upsert", "report_path")
-    }
-    return WriteOptions(**{**values, **changes})
+            changes["report_path"] = path
+        return replace(cls(), **changes)
 
 
 def _flag(key: str, value: Any) -> bool:
