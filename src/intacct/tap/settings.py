@@ -40,7 +40,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "start_date",
         th.DateTimeType,
-        description="accepted as hotglue names it; a first run reads every record regardless",
+        description="a first run reads what changed since then (records without WHENMODIFIED too)",
     ),
     th.Property(
         "page_size", th.IntegerType, description=f"records per page (default {DEFAULT_PAGE_SIZE})"
