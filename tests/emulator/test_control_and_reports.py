@@ -79,6 +79,29 @@ def test_company_date_format_and_timezone(own_server: EmulatorServer) -> None:
     assert httpx.post(control(own_server, "companies/NOPE"), json={}).status_code == 400
 
 
+def test_the_clock_moves_stamps_gmtoffset_and_session_times(own_server: EmulatorServer) -> None:
+    """Moved into the summer: WHENMODIFIED of a write and gmtoffset follow the clock, which
+    runs on from there; DELETE puts it back on the real time."""
+    moved = httpx.post(control(own_server, "clock"), json={"now": "2027-07-01T19:00:00Z"})
+    assert moved.status_code == 200 and moved.json()["moved"] is True
+    with _client(own_server) as client:
+        (prefs,) = client.call(fn.ReadUserFormatting()).records
+        assert prefs["gmtoffset"] == "-07:00"  # Pacific daylight time
+        client.create("CLASS", [{"CLASSID": "CLOCK-1", "NAME": "summer"}])
+        (row,) = client.read_by_name("CLASS", ["CLOCK-1"])
+        assert row["WHENMODIFIED"].startswith("07/01/2027 12:00:")
+    later = httpx.post(control(own_server, "clock"), json={"advance_s": 86_400 * 180})
+    assert later.json()["now"].startswith("2027-12-28")
+    with _client(own_server) as client:
+        (prefs,) = client.call(fn.ReadUserFormatting()).records
+        assert prefs["gmtoffset"] == "-08:00"
+    for bad in ({"now": "2027-07-01T19:00:00"}, {"now": "soon"}, {"advance_s": "1"}, {}):
+        answer = httpx.post(control(own_server, "clock"), json=bad)
+        assert answer.status_code == 400 and "now" in answer.json()["error"], bad
+    back = httpx.delete(control(own_server, "clock")).json()
+    assert back["moved"] is False and back["now"].startswith(str(datetime.now().year))  # noqa: DTZ005
+
+
 def test_trial_balance_balances(connect: Connect) -> None:
     client = connect()
     start = {"year": "2024", "month": "01", "day": "01"}

@@ -1,4 +1,4 @@
-"""The ``/_emulator/`` control API: stats, reset, seed, company settings, faults."""
+"""The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from intacct.emulator.clock import move_clock
 from intacct.emulator.demo import install_demo
 from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.limits import Latency
@@ -169,6 +170,17 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         emulator.faults.add(spec)
         return JSONResponse({"faults": len(emulator.faults.rules)})
 
+    async def clock(request: HttpRequest) -> Response:
+        """The emulator's clock: POST ``{"now": "2027-11-07T08:30:00Z"}`` moves it there
+        (it runs on from there), ``{"advance_s": 3600}`` moves it on; DELETE puts it back
+        on the real time; GET shows it."""
+        now = emulator.store.clock
+        if request.method == "POST":
+            move_clock(now, json_object(await body(request)))
+        elif request.method == "DELETE":
+            now.reset()
+        return JSONResponse({"now": now.now().isoformat(), "moved": now.moved})
+
     async def health(request: HttpRequest) -> Response:
         return JSONResponse({"ok": True})
 
@@ -183,5 +195,6 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/senders/{{id}}", _guarded(sender), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),
     ]

@@ -97,7 +97,8 @@ def execute(
         operation.append(_failed_auth_block(request))
         operation.append(error_block(exc.lines))
         return Reply(build_response(request, operation=operation))
-    operation.append(_auth_block(request, user, company, "success", locationid, session))
+    now = store.clock.now()
+    operation.append(_auth_block(request, now, user, company, "success", locationid, session))
     scope = Scope(company.id, locationid, user)
     ctxs = [Ctx(store, request, company, scope, endpoint, fn, session) for fn in request.functions]
     results = _run_all(ctxs, handlers, resolve)
@@ -112,7 +113,7 @@ def execute(
 def unavailable_reply(request: Request, errorno: str) -> Reply:
     """A 200 answer whose every result says "try again later" (nothing ran)."""
     operation = E("operation")
-    operation.append(_auth_block(request, None, None, "success"))
+    operation.append(_auth_block(request, datetime.now(UTC), None, None, "success"))
     line = ErrorLine(errorno, "", "The Service is temporarily off-line. Please try again later.")
     for fn in request.functions:
         operation.append(result_element(fn, "failure", None, [line]))
@@ -210,6 +211,7 @@ def _failed_auth_block(request: Request) -> etree._Element:
 
 def _auth_block(
     request: Request,
+    now: datetime,
     user: User | None,
     company: Company | None,
     status: str,
@@ -221,7 +223,7 @@ def _auth_block(
     etree.SubElement(auth, "userid").text = user.userid if user else ""
     etree.SubElement(auth, "companyid").text = company.id if company else ""
     etree.SubElement(auth, "locationid").text = locationid
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = now.replace(microsecond=0)
     etree.SubElement(auth, "sessiontimestamp").text = now.isoformat()
     if session is not None:
         expires = datetime.fromtimestamp(session.expires, UTC).replace(microsecond=0)

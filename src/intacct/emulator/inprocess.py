@@ -8,6 +8,7 @@ thread.
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 import httpx
@@ -95,6 +96,13 @@ class InProcessEmulator:
     def configure_company(self, company: str, **changes: object) -> Company:
         """As ``POST /_emulator/companies/{id}``: date_format, timezone, session_minutes."""
         return self.store.configure_company(company, **changes)
+
+    def set_clock(self, moment: datetime) -> datetime:
+        """As ``POST /_emulator/clock``: the emulator's now is ``moment`` and runs on."""
+        return self.store.clock.set(moment)
+
+    def advance_clock(self, seconds: float) -> datetime:
+        return self.store.clock.advance(seconds)
 
     def add_fault(self, spec: str) -> None:
         """As ``POST /_emulator/faults``, e.g. ``status=503,times=2``."""

@@ -57,9 +57,9 @@ def company_zone(name: str) -> tzinfo:
         return UTC
 
 
-def wall_clock(zone_name: str) -> datetime:
-    """Now, in the company's time zone."""
-    return datetime.now(company_zone(zone_name))
+def wall_clock(zone_name: str, moment: datetime) -> datetime:
+    """``moment`` (the emulator's clock, aware) in the company's time zone."""
+    return moment.astimezone(company_zone(zone_name))
 
 
 def gmt_offset(moment: datetime) -> str:

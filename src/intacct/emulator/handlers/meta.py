@@ -193,7 +193,7 @@ def read_user_formatting(ctx: Ctx) -> Outcome:
     _leaf(box, "recordno", user.recordno)
     _leaf(box, "locale", "en_US")
     _leaf(box, "dateformat", date_format_code(ctx.company.date_format))
-    _leaf(box, "gmtoffset", gmt_offset(wall_clock(ctx.company.timezone)))
+    _leaf(box, "gmtoffset", gmt_offset(wall_clock(ctx.company.timezone, ctx.store.clock.now())))
     _leaf(box, "clock", "24")
     return Outcome(data=data)
 

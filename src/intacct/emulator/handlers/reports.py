@@ -7,7 +7,7 @@ requests, intacct_response_objects.v2.1.dtd for the rows). The period is either 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -63,7 +63,7 @@ def _period(ctx: Ctx) -> tuple[date, date]:
     """``(reportingperiodname | (startdate, enddate))``."""
     name = (ctx.fn.body.findtext("reportingperiodname") or "").strip()
     if not name:
-        return _date(ctx, "startdate", None), _date(ctx, "enddate", datetime.now(UTC).date())
+        return _date(ctx, "startdate", None), _date(ctx, "enddate", ctx.store.clock.now().date())
     periods = object_def(ctx, "REPORTINGPERIOD")
     found = ctx.store.find(periods, ctx.scope, "NAME", [name])
     if not found or not found[0].get("START_DATE") or not found[0].get("END_DATE"):

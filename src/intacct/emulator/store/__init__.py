@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
+from intacct.emulator.clock import Clock
 from intacct.emulator.store.database import Database
 from intacct.emulator.store.identities import (
     DATE_FORMATS,
@@ -54,7 +55,8 @@ class Store:
         self.write_lock = self._database.write_lock
         self.identities = Identities(self._database)
         self.live = SessionState(self.identities.company)
-        self.records = Records(self._database, self.catalog, self.identities)
+        self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
+        self.records = Records(self._database, self.catalog, self.identities, self.clock)
 
     # -- connections ------------------------------------------------------------------
 
@@ -71,11 +73,13 @@ class Store:
         self._database.close()
 
     def reset(self) -> None:
-        """Drop every row (companies included), every session and cursor."""
+        """Drop every row (companies included), every session and cursor; the clock
+        runs on the real time again."""
         with self._database.transaction():
             self.records.reset()
             self.identities.reset()
         self.live.clear()
+        self.clock.reset()
 
     # -- identities -------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from intacct.emulator.catalog import Catalog, ObjectDef
 from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
+from intacct.emulator.clock import Clock
 from intacct.emulator.errors import missing_required, not_found
 from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
@@ -86,9 +87,12 @@ def _seeded(obj: ObjectDef, name: str, row: Mapping[str, Any]) -> Any:
 class Records:
     """Reads and writes of catalog records, scoped by company and entity."""
 
-    def __init__(self, database: Database, catalog: Catalog, identities: Identities) -> None:
+    def __init__(
+        self, database: Database, catalog: Catalog, identities: Identities, clock: Clock
+    ) -> None:
         self._db = database
         self.catalog = catalog
+        self.clock = clock
         self._identities = identities
         self._create_schema()
 
@@ -357,7 +361,7 @@ class Records:
         the user's time zone (protocol notes, "Time zones" [O]) and the seed's times are
         company time too, so stored text order stays time order within one zone."""
         company = self._identities.company(company_id)
-        stamp = wall_clock(company.timezone if company else "UTC")
+        stamp = wall_clock(company.timezone if company else "UTC", self.clock.now())
         return stamp.strftime("%Y-%m-%d %H:%M:%S")
 
     def next_recordno(self, company: str, obj: ObjectDef) -> int:
