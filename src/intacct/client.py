@@ -386,7 +386,8 @@ class IntacctClient:
 
     def user_formatting(self) -> UserFormatting:
         """The Web Services user's date format, GMT offset and clock, as given to the
-        client or read once with ``readUserFormatting``."""
+        client or read once with ``readUserFormatting``; its zone is the configured
+        ``timezone`` when there is one, else the fixed ``gmtoffset``."""
         cache = self._formatting
         with cache.lock:
             if cache.value is None:
@@ -398,7 +399,7 @@ class IntacctClient:
                         level="result",
                         function="readUserFormatting",
                     )
-                cache.value = UserFormatting.from_record(record)
+                cache.value = UserFormatting.from_record(record, self.config.zone())
             return cache.value
 
     def lookup(self, object: str) -> ObjectModel:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.errors import ConfigError
 
@@ -41,6 +42,9 @@ class ClientConfig:
     max_concurrency: int = 2
     timeout_s: float = 300.0
     max_retries: int = 5
+    #: the Web Services user's IANA time zone (its preference in Intacct), so stamps
+    #: decode right on both sides of daylight saving time; "" = only ``gmtoffset``
+    timezone: str = ""
 
     @classmethod
     def from_mapping(
@@ -98,6 +102,21 @@ class ClientConfig:
         _check_range("max_retries", self.max_retries, 0, 20)
         if not 0 < self.timeout_s <= 3600:
             raise ConfigError("timeout_s", f"must be in (0, 3600] seconds, got {self.timeout_s}")
+        if self.timezone:
+            self.zone()  # raises naming the key
+
+    def zone(self) -> ZoneInfo | None:
+        """``timezone`` as a zone (None when not given); ConfigError naming the key."""
+        if not self.timezone:
+            return None
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                "timezone",
+                f"{self.timezone!r} is not an IANA time zone name such as "
+                "'America/Los_Angeles' (the Web Services user's time zone in Intacct)",
+            ) from None
 
 
 def _check_keys(values: Mapping[str, Any], known: set[str], allowed: set[str]) -> None:

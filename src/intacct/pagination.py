@@ -5,10 +5,13 @@ rows when data changes between pages. We page by *keyset* instead: a stable ``or
 on the key and a filter "key > last key seen", so inserts and deletes elsewhere cannot
 shift what comes next, and a :class:`PageToken` after any page resumes exactly there.
 
-WHENMODIFIED is written in the user's date format and time zone, so keys are decoded
-with the user's :class:`~intacct.protocol.formats.UserFormatting` into UTC, and filter
-values are written in the format the gateway reads (MM/DD/YYYY, see that module) in the
-user's zone. Records with no WHENMODIFIED (real Intacct has them)
+WHENMODIFIED is written in the user's date format and time zone, with no offset. A token
+keeps the wall-clock time Intacct stamped (and, for people, that time in UTC), and the
+next filter sends that wall-clock time back as it was, in the format the gateway reads
+(MM/DD/YYYY, see :mod:`~intacct.protocol.formats`): an offset that changed in between
+(daylight saving time) cannot move it. Where the autumn change repeats an hour, a pager
+resumes from before that hour (:func:`resume_token`). Records with no WHENMODIFIED (real
+Intacct has them)
 cannot be ordered by it: a second pass reads them by RECORDNO, so every record comes
 exactly once.
 
@@ -30,7 +33,15 @@ from intacct.protocol import query as q
 from intacct.protocol.formats import US_FORMATTING, UserFormatting
 from intacct.protocol.response import Record, Result
 
-__all__ = ["KEYS", "Page", "PageToken", "iter_pages", "iter_query", "iter_read_by_query"]
+__all__ = [
+    "KEYS",
+    "Page",
+    "PageToken",
+    "iter_pages",
+    "iter_query",
+    "iter_read_by_query",
+    "resume_token",
+]
 
 log = logging.getLogger("intacct.pagination")
 
@@ -45,8 +56,11 @@ _MODIFIED = "WHENMODIFIED"
 class PageToken:
     """Where a keyset pager stands: strictly after this key.
 
-    ``modified`` is UTC (never the user's wall clock, so a token outlives a change of
-    the user's preferences); ``unmodified`` marks the pass over records without
+    ``wall`` is WHENMODIFIED as Intacct stamped it, the user's wall-clock time (naive),
+    which the next filter sends back unchanged; ``modified`` is that time in UTC as the
+    user's zone gave it (for people and logs). A token with ``modified`` alone (made from
+    an instant, or kept by an earlier version) is read from a little earlier
+    (:func:`resume_token`). ``unmodified`` marks the pass over records without
     WHENMODIFIED. ``str(token)`` is a compact JSON text that :meth:`parse` reads back.
     """
 
@@ -54,11 +68,14 @@ class PageToken:
     recordno: int
     modified: datetime | None = None
     unmodified: bool = False
+    wall: datetime | None = None
 
     def __str__(self) -> str:
         data: dict[str, object] = {"key": self.key, "RECORDNO": self.recordno}
         if self.modified is not None:
             data[_MODIFIED] = self.modified.astimezone(UTC).isoformat()
+        if self.wall is not None:
+            data["wall"] = self.wall.isoformat()
         if self.unmodified:
             data["unmodified"] = True
         return json.dumps(data, separators=(",", ":"))
@@ -67,12 +84,13 @@ class PageToken:
     def parse(cls, text: str) -> PageToken:
         try:
             data = json.loads(text)
-            modified = data.get(_MODIFIED)
+            modified, wall = data.get(_MODIFIED), data.get("wall")
             token = cls(
                 key=data["key"],
                 recordno=int(data["RECORDNO"]),
                 modified=datetime.fromisoformat(modified) if modified else None,
                 unmodified=bool(data.get("unmodified", False)),
+                wall=datetime.fromisoformat(wall) if wall else None,
             )
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise PaginationError(f"not a page token: {text[:200]!r} ({exc})") from None
@@ -87,6 +105,10 @@ class PageToken:
             raise PaginationError("a WHENMODIFIED token needs its WHENMODIFIED value")
         if self.modified is not None and self.modified.tzinfo is None:
             raise PaginationError("a token's WHENMODIFIED must carry its UTC offset")
+        if self.wall is not None and (self.wall.tzinfo is not None or self.modified is None):
+            raise PaginationError(
+                "a token's wall time is the user's clock without an offset, beside WHENMODIFIED"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +165,8 @@ class _Pager:
 
     def run(self, after: PageToken | None) -> Iterator[Page]:
         passes = self.passes()
+        if after is not None:
+            after = resume_token(after, self.formatting)
         if after is not None and after.unmodified:
             passes = passes[-1:]  # the WHENMODIFIED pass is done
         for index, current in enumerate(passes):
@@ -201,11 +225,11 @@ class _Pager:
         )
 
     def _after(self, last: PageToken, current: _Pass) -> q.Filter:
-        """Strictly after ``last``; timestamps in the gateway's input format, user's zone."""
+        """Strictly after ``last``; its wall-clock time in the gateway's input format."""
         if current.columns == ("RECORDNO",):
             return q.greaterthan("RECORDNO", last.recordno)
-        assert last.modified is not None
-        modified = self.formatting.format_datetime(last.modified)
+        assert last.wall is not None  # resume_token and _token give every one its wall
+        modified = self.formatting.format_datetime(last.wall)
         return q.or_(
             q.greaterthan(_MODIFIED, modified),
             q.and_(q.equalto(_MODIFIED, modified), q.greaterthan("RECORDNO", last.recordno)),
@@ -221,12 +245,13 @@ class _Pager:
             ) from None
         if current.columns == ("RECORDNO",):
             return PageToken(self.key, recordno, unmodified=current.unmodified)
-        return PageToken(self.key, recordno, self._modified(record, recordno))
+        wall = self._wall(record, recordno)
+        return PageToken(self.key, recordno, self.formatting.to_utc(wall), wall=wall)
 
-    def _modified(self, record: Record, recordno: int) -> datetime:
+    def _wall(self, record: Record, recordno: int) -> datetime:
         raw = record.get(_MODIFIED, "")
         try:
-            modified = self.formatting.decode_timestamp(raw)
+            modified = self.formatting.decode_datetime(raw)
         except ValueError as exc:
             raise PaginationError(
                 f"{self.object} RECORDNO {recordno}: WHENMODIFIED {raw!r} cannot be read in "
@@ -242,8 +267,21 @@ class _Pager:
 
 
 def _order(token: PageToken) -> tuple[datetime, int]:
-    floor = datetime.min.replace(tzinfo=UTC)
-    return (token.modified or floor, token.recordno)
+    """Keys compare as the gateway orders them: wall-clock WHENMODIFIED, then RECORDNO."""
+    return (token.wall or datetime.min, token.recordno)  # noqa: DTZ901 - wall clock, naive
+
+
+def resume_token(token: PageToken, formatting: UserFormatting) -> PageToken:
+    """Where a WHENMODIFIED pager reads from after ``token`` so that no later change is
+    skipped: the token itself, or, when its wall time falls in an hour the autumn change
+    repeats, a time before that hour; a token without its wall time a little earlier
+    (:meth:`UserFormatting.resume_wall`)."""
+    if token.key != _MODIFIED or token.unmodified or token.modified is None:
+        return token
+    start = formatting.resume_wall(token.wall, token.modified)
+    if start == token.wall:
+        return token
+    return PageToken(token.key, 0, formatting.to_utc(start), wall=start)
 
 
 def _exhausted(result: Result, pagesize: int) -> bool:

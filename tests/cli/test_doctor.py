@@ -51,7 +51,9 @@ def test_a_good_connection_passes_every_check(
     assert code == 0, lines
     assert lines[0] == "Connection: environment (INTACCT_*)"
     verdicts = [line.split()[0] for line in lines[1:-1]]
-    assert verdicts == ["ok"] * 5 + ["skipped"] + ["ok"] * 2
+    assert verdicts == ["ok"] * 5 + ["skipped", "note"] + ["ok"] * 2
+    note = _line(lines, "note    time zone of the Web Services user")
+    assert "gmtoffset -0" in note and "America/Los_Angeles" in note
     assert _line(lines, "ok      read access to CLASS").endswith("records")
     assert lines[-1] == "All checks passed."
 
@@ -164,6 +166,25 @@ def test_entities(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> No
     line = _line(lines, "FAIL    entity E999 (Location ID)")
     assert "Invalid location/entity 'E999'" in line and "Company > Setup > Entities" in line
     assert _line(lines, "skipped read access to CLASS")
+
+
+def test_time_zone(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo user is in America/Los_Angeles: that timezone agrees with the gmtoffset
+    Intacct reports, another zone does not, and a misspelt one is a config error."""
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_TIMEZONE", "America/Los_Angeles")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 0, lines
+    assert "America/Los_Angeles, at -0" in _line(lines, "ok      time zone")
+    monkeypatch.setenv("INTACCT_TIMEZONE", "America/New_York")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 1
+    line = _line(lines, "FAIL    time zone")
+    assert "America/New_York is at -0" in line and "Fix: set timezone" in line
+    monkeypatch.setenv("INTACCT_TIMEZONE", "America/Los_Angelos")
+    code, lines = _doctor("--objects", "CLASS")
+    assert code != 0
+    assert any("timezone" in line and "IANA" in line for line in lines), lines
 
 
 def test_unknown_object(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from intacct.client import IntacctClient
@@ -25,6 +26,7 @@ from intacct.errors import (
     ValidationError,
 )
 from intacct.protocol import functions as fn
+from intacct.protocol.wallclock import daylight_saving_zones
 
 __all__ = ["DEFAULT_OBJECTS", "Check", "run_checks"]
 
@@ -39,9 +41,10 @@ DEFAULT_OBJECTS = (
     "DEPARTMENT",
     "LOCATION",
 )
-OK, FAIL, SKIPPED = "ok", "FAIL", "skipped"
+OK, FAIL, SKIPPED, NOTE = "ok", "FAIL", "skipped", "note"
 #: sign-in steps, in the order the gateway checks them
 GATEWAY, SENDER, COMPANY, AUTHORIZED, USER = range(5)
+TIME_ZONE = "time zone of the Web Services user"
 #: the company's setup flags (PL04000055: a demo company past its end)
 EXPIRED = "PL04000055"
 
@@ -49,7 +52,7 @@ EXPIRED = "PL04000055"
 @dataclass(frozen=True)
 class Check:
     name: str
-    verdict: str  # ok | FAIL | skipped
+    verdict: str  # ok | FAIL | skipped | note (not a failure: something to consider)
     detail: str
 
 
@@ -62,6 +65,7 @@ def run_checks(config: Mapping[str, Any], objects: Sequence[str]) -> Iterator[Ch
     failed = yield from _sign_in({**config, "entity_id": ""}, names)
     if failed:
         yield Check(_entity_name(entity), SKIPPED, "needs a signed-in user")
+        yield Check(TIME_ZONE, SKIPPED, "needs a signed-in user")
         for name in objects:
             yield Check(f"read access to {name}", SKIPPED, "needs a signed-in user")
         return
@@ -71,6 +75,7 @@ def run_checks(config: Mapping[str, Any], objects: Sequence[str]) -> Iterator[Ch
         else:
             check = Check(_entity_name(entity), SKIPPED, "no entity_id: the top level is read")
         yield check
+        yield _time_zone(client)
         entity_ok = check.verdict != FAIL
         for name in objects:
             if entity_ok:
@@ -162,6 +167,46 @@ def _entity(client: IntacctClient, entity: str, config: Mapping[str, Any]) -> Ch
             "access to it (Company > Admin > Users > the user's entity restrictions)",
         )
     return Check(_entity_name(entity), OK, "signed in to the entity")
+
+
+def _time_zone(client: IntacctClient) -> Check:
+    """The user's time zone: ``timezone``, when given, must have the offset Intacct
+    reports now; without it, a ``gmtoffset`` that zones with daylight saving time share
+    is worth a note (timestamps decode an hour off in the other season; bookmarks are
+    safe either way)."""
+    try:
+        formatting = client.user_formatting()
+    except IntacctError as exc:
+        return Check(TIME_ZONE, FAIL, f"readUserFormatting: {_said(exc)}")
+    offset = formatting.gmtoffset or timedelta(0)
+    said, now, zone = _offset(offset), datetime.now(UTC), formatting.named_zone
+    if zone is not None:
+        here = now.astimezone(zone).utcoffset() or timedelta(0)
+        if here != offset:
+            return Check(
+                TIME_ZONE,
+                FAIL,
+                f"timezone {zone.key} is at {_offset(here)} now, but Intacct reports the "
+                f"Web Services user's offset as {said}. Fix: set timezone to the time zone "
+                "of that user's preferences in Intacct",
+            )
+        return Check(TIME_ZONE, OK, f"{zone.key}, at {said} now as Intacct reports")
+    shifting = daylight_saving_zones(offset, now)
+    if not shifting:
+        return Check(TIME_ZONE, OK, f"gmtoffset {said}; no zone at it changes for DST")
+    return Check(
+        TIME_ZONE,
+        NOTE,
+        f"gmtoffset {said} is the offset now; zones at it with daylight saving time "
+        f"include {', '.join(shifting[:3])}. If the user's zone is one, set timezone "
+        f"(e.g. {shifting[0]}) so timestamps decode right all year; incremental reads "
+        "lose nothing either way",
+    )
+
+
+def _offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _read_access(client: IntacctClient, name: str, config: Mapping[str, Any]) -> Check:

@@ -49,6 +49,12 @@ def list_profiles() -> None:
 @click.option("--user-password", help="Prompted (hidden) when neither it nor -env is given.")
 @click.option("--user-password-env", help="Take the user password from this variable.")
 @click.option("--entity-id", default="", help="An entity's Location ID; empty: top level.")
+@click.option(
+    "--timezone",
+    default="",
+    help="The Web Services user's IANA time zone (America/Los_Angeles): needed where it "
+    "has daylight saving time, so timestamps decode right all year.",
+)
 @click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
 def add(name: str, make_default: bool, **values: Any) -> None:
     """Add (or replace) the profile NAME. Passwords go to the OS keyring when one works,

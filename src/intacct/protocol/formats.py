@@ -4,7 +4,10 @@ The gateway writes record dates in the *Web Services user's* preferences, which
 ``readUserFormatting`` reports: ``dateformat`` as a four-character code (a separator,
 then the order of ``m``, ``d`` and ``y``/``Y``: ``/mdY`` is MM/DD/YYYY, ``-Ymd`` is
 YYYY-MM-DD, ``.dmy`` is DD.MM.YY), ``gmtoffset`` such as ``-08:00`` (the zone of
-WHENMODIFIED/WHENCREATED, which carry none) and ``clock`` 12 or 24.
+WHENMODIFIED/WHENCREATED, which carry none) and ``clock`` 12 or 24. ``gmtoffset`` is
+the offset in force *now*: a zone with daylight saving time has two, so where the user's
+zone is known (the ``timezone`` setting) it is used instead, and incremental bookmarks
+stay on the wall clock (:mod:`intacct.protocol.wallclock`).
 
 [U] Which format the gateway *reads* is not documented per user. The docs give
 MM/DD/YYYY (and ``MM/DD/YYYY HH:MM:SS``) for generic functions, and Sage's official SDKs
@@ -18,11 +21,13 @@ values otherwise would be caught as a page that went backwards.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from intacct.errors import ResponseFormatError
+from intacct.protocol.wallclock import MAX_DST_SHIFT, resume_wall
 
 if TYPE_CHECKING:
     from intacct.protocol.response import Record
@@ -66,7 +71,8 @@ class UserFormatting:
     """A user's date format code, time zone and clock; decodes and formats record dates.
 
     ``zone`` is the zone naive timestamps are in: a fixed offset from ``gmtoffset`` or,
-    when given, a named zone (``ZoneInfo("Europe/London")``) that also knows DST.
+    when given, a named zone (``ZoneInfo("Europe/London")``) that also knows DST;
+    ``gmtoffset`` is the offset the gateway reported (None if not asked).
     """
 
     date_format: str = "/mdY"
@@ -74,6 +80,8 @@ class UserFormatting:
     clock: int = 24
     locale: str = "en_US"
     input_format: str = "/mdY"
+    #: as reported; decoding goes by ``zone``, so it is left out of equality
+    gmtoffset: timedelta | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _check_code(self.date_format)
@@ -82,17 +90,25 @@ class UserFormatting:
             raise ValueError(f"clock must be 12 or 24, got {self.clock!r}")
 
     @classmethod
-    def from_record(cls, record: Record) -> UserFormatting:
-        """From the ``<userformatting>`` record of a ``readUserFormatting`` answer."""
+    def from_record(cls, record: Record, zone: ZoneInfo | None = None) -> UserFormatting:
+        """From the ``<userformatting>`` record of a ``readUserFormatting`` answer;
+        ``zone`` is the user's named zone when the configuration gives it."""
         try:
+            offset = parse_gmt_offset(record.get("gmtoffset", "") or "+00:00")
             return cls(
                 date_format=record.get("dateformat", "") or "/mdY",
-                zone=parse_gmt_offset(record.get("gmtoffset", "") or "+00:00"),
+                zone=zone or offset,
                 clock=int(record.get("clock", "") or 24),
                 locale=record.get("locale", "") or "en_US",
+                gmtoffset=offset.utcoffset(None),
             )
         except ValueError as exc:
             raise ResponseFormatError(f"readUserFormatting answer not understood: {exc}") from None
+
+    @property
+    def named_zone(self) -> ZoneInfo | None:
+        """The user's zone when it is known by name (it knows DST), else None."""
+        return self.zone if isinstance(self.zone, ZoneInfo) else None
 
     # -- reading --------------------------------------------------------------------
 
@@ -162,6 +178,32 @@ class UserFormatting:
         """A record timestamp → aware UTC datetime; ``""`` → None."""
         wall = self.decode_datetime(text)
         return None if wall is None else self.to_utc(wall)
+
+    # -- bookmarks ------------------------------------------------------------------
+
+    def to_wall(self, instant: datetime) -> datetime:
+        """An aware time on the user's wall clock (naive), in :attr:`zone`: exact in a
+        named zone, and with ``gmtoffset`` for times near now."""
+        return instant.astimezone(self.zone).replace(tzinfo=None)
+
+    def earliest_wall(self, instant: datetime) -> datetime:
+        """The earliest wall-clock time the user's clock may have shown at ``instant``
+        (aware): exact in a named zone; with only ``gmtoffset`` (the offset now, maybe
+        not then) :data:`~intacct.protocol.wallclock.MAX_DST_SHIFT` earlier."""
+        wall = self.to_wall(instant)
+        return wall if self.named_zone else wall - MAX_DST_SHIFT
+
+    def resume_wall(self, wall: datetime | None, instant: datetime) -> datetime:
+        """Where to read from after a bookmark so that no later change is skipped: its
+        wall-clock time ``wall``, stepped back before a repeated hour it falls in
+        (:func:`intacct.protocol.wallclock.resume_wall`); a bookmark without one
+        (an earlier version's) is its ``instant`` placed on the user's clock
+        :data:`~intacct.protocol.wallclock.MAX_DST_SHIFT` early, since the offset it
+        was made with is not known."""
+        if wall is None:
+            wall = self.to_wall(instant) - MAX_DST_SHIFT
+        offset = self.zone.utcoffset(None) if self.gmtoffset is None else self.gmtoffset
+        return resume_wall(wall, self.named_zone, offset)
 
     # -- writing --------------------------------------------------------------------
 

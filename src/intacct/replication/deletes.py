@@ -12,7 +12,9 @@ LOGINID, ...) when it has one, else its RECORDNO (bills, invoices, journal entri
 
 AUDITHISTORY has neither WHENMODIFIED nor a documented RECORDNO, so it is keyset-paged
 on (ACCESSTIME, ID) — ID is its key (hotglue's tap) — and the bookmark
-(:class:`DeleteBookmark`) is the last pair read, ACCESSTIME in UTC. ``query`` compares
+(:class:`DeleteBookmark`) is the last pair read, ACCESSTIME as the user's wall clock shows
+it (sent back unchanged, as WHENMODIFIED bookmarks are: :mod:`intacct.pagination`) and
+in UTC. ``query`` compares
 ACCESSMODE by its letter (``D``), readByQuery and the rows show the word (``Delete``).
 
 **A delete, then a re-create** of the same id (vendor ids can be reused): the tombstone
@@ -91,22 +93,42 @@ class DeletesUnavailableError(IntacctError):
 
 @dataclass(frozen=True, slots=True)
 class DeleteBookmark:
-    """Strictly after this AUDITHISTORY row: its ACCESSTIME (aware, UTC) and ID.
+    """Strictly after this AUDITHISTORY row: its ACCESSTIME (aware, UTC), ID, and
+    ACCESSTIME on the user's wall clock as Intacct wrote it (naive; None in a bookmark
+    an earlier version kept, which is then read from a little earlier).
 
     ``to_dict()``/``from_dict()`` give the run state's small JSON form
-    ``{"ACCESSTIME": "<ISO-8601 UTC>", "ID": "<id>"}``.
+    ``{"ACCESSTIME": "<ISO-8601 UTC>", "ID": "<id>", "wall": "<ISO-8601, no offset>"}``.
     """
 
     accessed: datetime
     id: str
+    wall: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.accessed.tzinfo is None:
             raise ValueError("DeleteBookmark ACCESSTIME must carry its UTC offset")
+        if self.wall is not None and self.wall.tzinfo is not None:
+            raise ValueError("DeleteBookmark wall is the user's clock, without an offset")
         object.__setattr__(self, "accessed", self.accessed.astimezone(UTC))
 
     def to_dict(self) -> dict[str, str]:
-        return {"ACCESSTIME": self.accessed.isoformat(), "ID": self.id}
+        out = {"ACCESSTIME": self.accessed.isoformat(), "ID": self.id}
+        if self.wall is not None:
+            out["wall"] = self.wall.isoformat()
+        return out
+
+    def resumed(self, formatting: UserFormatting) -> DeleteBookmark:
+        """Where to read from after this bookmark so that no later delete is skipped
+        (the rule of :func:`intacct.pagination.resume_token`)."""
+        start = formatting.resume_wall(self.wall, self.accessed)
+        if start == self.wall:
+            return self
+        return DeleteBookmark(formatting.to_utc(start), "", start)
+
+    def key(self) -> tuple[datetime, str]:
+        """How bookmarks compare: by the wall clock where both have it."""
+        return (self.wall or self.accessed.replace(tzinfo=None), self.id)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeleteBookmark:
@@ -118,13 +140,19 @@ class DeleteBookmark:
             raise ValueError(f"ACCESSTIME must be an ISO-8601 text, got {raw_time!r}")
         if not isinstance(raw_id, str):
             raise ValueError(f"ID must be a text, got {raw_id!r}")
+        raw_wall = data.get("wall")
         try:
             accessed = datetime.fromisoformat(raw_time)
+            wall = datetime.fromisoformat(raw_wall) if isinstance(raw_wall, str) else None
         except ValueError:
-            raise ValueError(f"ACCESSTIME {raw_time!r} is not ISO-8601") from None
+            raise ValueError(
+                f"ACCESSTIME {raw_time!r} or wall {raw_wall!r} is not ISO-8601"
+            ) from None
         if accessed.tzinfo is None:
             raise ValueError(f"ACCESSTIME {raw_time!r} has no UTC offset")
-        return cls(accessed, raw_id)
+        if raw_wall is not None and (wall is None or wall.tzinfo is not None):
+            raise ValueError(f"wall must be an ISO-8601 time without an offset, got {raw_wall!r}")
+        return cls(accessed, raw_id, wall)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +200,10 @@ def iter_tombstones(
     be read; other errors of the gateway propagate.
     """
     formatting = client.user_formatting()
-    start = since
-    if since is not None and lookback > timedelta(0):
-        start = DeleteBookmark(since.accessed - lookback, "")
+    start = since.resumed(formatting) if since is not None else None
+    if start is not None and lookback > timedelta(0):
+        wall = start.key()[0] - lookback
+        start = DeleteBookmark(formatting.to_utc(wall), "", wall)
     size = pagesize or min(client.config.page_size, 2000)
     last = start
     requests = 0
@@ -185,7 +214,7 @@ def iter_tombstones(
         unmapped: list[str] = []
         for record in result.records:
             row = _bookmark(record, formatting)
-            if last is not None and (row.accessed, row.id) == (last.accessed, last.id):
+            if last is not None and row.key() == last.key():
                 raise PaginationError(
                     f"AUDITHISTORY repeated row ID {row.id} for {info.name}; the server "
                     "ignored the keyset filter"
@@ -227,7 +256,7 @@ def deletes_filter(
     parts = [q.equalto("OBJECTTYPE", info.name.lower()), q.equalto("ACCESSMODE", _DELETE_CODE)]
     if after is not None:
         # ACCESSTIME is written in the user's zone, to the second, as filters read it
-        when = formatting.format_datetime(after.accessed)
+        when = formatting.format_datetime(after.key()[0])
         parts.append(
             q.or_(
                 q.greaterthan("ACCESSTIME", when),
@@ -240,18 +269,18 @@ def deletes_filter(
 def _bookmark(record: Record, formatting: UserFormatting) -> DeleteBookmark:
     raw_id, raw_time = record.get("ID", ""), record.get("ACCESSTIME", "")
     try:
-        accessed = formatting.decode_timestamp(raw_time)
+        wall = formatting.decode_datetime(raw_time)
     except ValueError as exc:
         raise PaginationError(
             f"AUDITHISTORY ID {raw_id}: ACCESSTIME {raw_time!r} cannot be read in the "
             f"user's date format {formatting.pattern} ({exc})"
         ) from None
-    if accessed is None or not raw_id:
+    if wall is None or not raw_id:
         raise PaginationError(
             f"AUDITHISTORY row without ACCESSTIME or ID ({raw_id!r}, {raw_time!r}); "
             "cannot page by keyset"
         )
-    return DeleteBookmark(accessed, raw_id)
+    return DeleteBookmark(formatting.to_utc(wall), raw_id, wall)
 
 
 def _later(since: DeleteBookmark | None, last: DeleteBookmark | None) -> DeleteBookmark | None:
@@ -259,7 +288,9 @@ def _later(since: DeleteBookmark | None, last: DeleteBookmark | None) -> DeleteB
     [U] IDs of one second are compared as texts, as the emulator orders them."""
     if since is None or last is None:
         return last or since
-    return last if (last.accessed, last.id) > (since.accessed, since.id) else since
+    if since.wall is None:  # an earlier version's bookmark: rows read now supersede it
+        return last
+    return last if last.key() > since.key() else since
 
 
 def _exhausted(result: Result, size: int) -> bool:

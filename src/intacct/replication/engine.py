@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct.errors import GatewayError, IntacctError, ValidationError
-from intacct.pagination import Page, PageToken
+from intacct.pagination import Page, PageToken, resume_token
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
@@ -88,7 +88,12 @@ RANGES_PER_WORKER = 2
 #: workers are faster than typing and storing
 PAGES_WAITING = 4
 #: the bookmark of an object none of whose records had a WHENMODIFIED yet
-_BEFORE_ANY = PageToken(_MODIFIED, 0, datetime(1970, 1, 1, tzinfo=UTC))
+_BEFORE_ANY = PageToken(
+    _MODIFIED,
+    0,
+    datetime(1970, 1, 1, tzinfo=UTC),
+    wall=datetime(1970, 1, 1),  # noqa: DTZ001 - the user's wall clock, naive by contract
+)
 
 #: after every page: stream, entity, the page's records, the stream's requests so far,
 #: the page's bytes as received
@@ -372,17 +377,17 @@ class _Stream:
 
     def probe_calls(self) -> list[fn.Function]:
         """How many records changed after the bookmark, and how many were deleted."""
-        info, token = self._info(), PageToken.parse(self.current.token or "")
+        info = self._info()
+        token = resume_token(PageToken.parse(self.current.token or ""), self.formatting)
         changed: q.Filter = q.greaterthan("RECORDNO", token.recordno)
-        if token.modified is not None:
-            when = self.formatting.format_datetime(token.modified)
+        if token.wall is not None:  # resume_token gives every timestamp token its wall
+            when = self.formatting.format_datetime(token.wall)
             changed = q.or_(
                 q.greaterthan(_MODIFIED, when),
                 q.and_(q.equalto(_MODIFIED, when), q.greaterthan("RECORDNO", token.recordno)),
             )
-        deleted = deletes_filter(
-            info, DeleteBookmark.from_dict(self.current.deletes or {}), self.formatting
-        )
+        since = DeleteBookmark.from_dict(self.current.deletes or {})
+        deleted = deletes_filter(info, since.resumed(self.formatting), self.formatting)
         return [
             fn.Query(info.name, ["RECORDNO"], filter=changed, pagesize=1),
             fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1),
@@ -406,7 +411,8 @@ class _Stream:
         start = self.engine.settings.start_date
         if start is None or not self._info().replication_key:
             return False
-        self.current.token = str(PageToken(_MODIFIED, 0, start))
+        wall = self.formatting.earliest_wall(start)
+        self.current.token = str(PageToken(_MODIFIED, 0, start, wall=wall))
         return True
 
     def plan_calls(self) -> list[fn.Function]:
@@ -448,8 +454,10 @@ class _Stream:
         self.parts = [(self._range(i), size) for i in range(len(self.current.ranges))]
 
     def _token(self, record: Any) -> PageToken:
-        modified = self.formatting.decode_timestamp(record[_MODIFIED])
-        return PageToken(_MODIFIED, int(record["RECORDNO"]), modified)
+        wall = self.formatting.decode_datetime(record[_MODIFIED])
+        assert wall is not None  # the query asked for records with a WHENMODIFIED
+        modified = self.formatting.to_utc(wall)
+        return PageToken(_MODIFIED, int(record["RECORDNO"]), modified, wall=wall)
 
     # -- parts ---------------------------------------------------------------------------
 
@@ -513,14 +521,16 @@ class _Stream:
             self._pass("RECORDNO", current.nulls, _NO_MODIFIED, save_nulls)
 
     def _start(self, token: str | None) -> PageToken | None:
-        """Where to resume: the token, ``lookback_minutes`` earlier for timestamps."""
+        """Where to resume: the token (before a repeated hour it falls in:
+        :func:`resume_token`), ``lookback_minutes`` of the user's wall clock earlier."""
         if token is None:
             return None
-        parsed = PageToken.parse(token)
+        parsed = resume_token(PageToken.parse(token), self.formatting)
         minutes = self.engine.settings.lookback_minutes
-        if not minutes or parsed.modified is None:
+        if not minutes or parsed.wall is None:
             return parsed
-        return PageToken(parsed.key, 0, parsed.modified - timedelta(minutes=minutes))
+        wall = parsed.wall - timedelta(minutes=minutes)
+        return PageToken(parsed.key, 0, self.formatting.to_utc(wall), wall=wall)
 
     def _pass(
         self,
@@ -602,8 +612,9 @@ class _Stream:
         """Tombstones since the last run; the first run only sets the bookmark."""
         info, current = self._info(), self.current
         if current.deletes is None:
-            started = datetime.now(UTC) - CLOCK_MARGIN
-            current.deletes = DeleteBookmark(started, "").to_dict()
+            started = datetime.now(UTC) - CLOCK_MARGIN  # gmtoffset is the offset now
+            wall = self.formatting.to_wall(started)
+            current.deletes = DeleteBookmark(started, "", wall).to_dict()
             return
         if "deletes" in self.engine.warned:
             return
@@ -677,7 +688,7 @@ def _settled(token: PageToken) -> PageToken:
     run reads that second again (its records may come twice, none is lost)."""
     if token.modified is None or token.modified < datetime.now(UTC) - CLOCK_MARGIN:
         return token
-    return PageToken(token.key, 0, token.modified)
+    return PageToken(token.key, 0, token.modified, wall=token.wall)
 
 
 def _refused(exc: GatewayError) -> set[str]:

@@ -1,9 +1,9 @@
 """The run's state: where each stream of each entity stands, as JSON.
 
 ``{"version": 1, "streams": {"VENDOR": {"": {...}, "E100": {...}}}}``; a stream's entry
-holds ``token`` (the keyset pager's resume token, its timestamp in UTC, never the user's
-wall clock), ``complete`` (a full-table object finished its pass: the next run starts
-over), ``nulls`` and ``nulls_done`` (the RECORDNO pass over records without
+holds ``token`` (the keyset pager's resume token: WHENMODIFIED on the user's wall clock
+as Intacct stamped it, and in UTC), ``complete`` (a full-table object finished its pass:
+the next run starts over), ``nulls`` and ``nulls_done`` (the RECORDNO pass over records without
 WHENMODIFIED: where it stands, and that it has read them all; new records always have a
 WHENMODIFIED, so it is read once) and ``deletes`` (the AUDITHISTORY bookmark). The
 engine hands a snapshot of the whole state to its sink after every page, so a consumer

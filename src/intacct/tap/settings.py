@@ -56,6 +56,12 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="re-read this window behind each bookmark (late writes)",
     ),
     th.Property("timeout_s", th.NumberType, description="seconds per request"),
+    th.Property(
+        "timezone",
+        th.StringType,
+        description="the Web Services user's IANA time zone, e.g. America/Los_Angeles "
+        "(where it has daylight saving time: timestamps decode right all year)",
+    ),
     th.Property("max_retries", th.IntegerType),
     th.Property(
         "entity_ids",

@@ -48,6 +48,12 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property("max_concurrency", th.IntegerType),
     th.Property("timeout_s", th.NumberType, description="seconds per request"),
+    th.Property(
+        "timezone",
+        th.StringType,
+        description="the Web Services user's IANA time zone, e.g. America/Los_Angeles "
+        "(where it has daylight saving time: timestamps decode right all year)",
+    ),
     th.Property("max_retries", th.IntegerType),
     th.Property(
         "batch_size",
