@@ -108,3 +108,10 @@ def test_delete_bookmarks_keep_their_wall_time_too() -> None:
     assert old.wall is None and old.resumed(fmt).wall == wall("2027-06-01T03:00:00")
     with pytest.raises(ValueError, match="wall"):
         DeleteBookmark.from_dict({"ACCESSTIME": "2027-06-01T12:00:00+00:00", "ID": "5", "wall": 3})
+
+
+def test_a_time_shown_twice_decodes_to_its_first_pass_or_with_latest_its_second() -> None:
+    fmt = formatting("America/Los_Angeles")
+    twice = wall("2027-11-07T01:30:00")
+    assert fmt.to_utc(twice) == datetime(2027, 11, 7, 8, 30, tzinfo=UTC)
+    assert fmt.to_utc(twice, latest=True) == datetime(2027, 11, 7, 9, 30, tzinfo=UTC)

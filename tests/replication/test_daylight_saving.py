@@ -83,6 +83,7 @@ class Company:
         )  # fmt: skip
         self.store.configure_company("DEMO", timezone=zone)
         self.made: list[str] = []
+        self.deleted: set[str] = set()
 
     def client(self, **extra: Any) -> IntacctClient:
         if isinstance(self.emulator, InProcessEmulator):
@@ -94,18 +95,24 @@ class Company:
         self.store.clock.set(moment)
 
     def change(self, label: str) -> None:
-        """A new class, and the one before it renamed: a create and an update."""
+        """A new class, the one before it renamed, the one before that deleted: a
+        create, an update and a delete."""
         with self.client() as client:
             new = f"DST-{len(self.made)}"
             client.create("CLASS", [{"CLASSID": new, "NAME": f"made {label}"}])
             if self.made:
                 client.update("CLASS", [{"CLASSID": self.made[-1], "NAME": f"renamed {label}"}])
+            if len(self.made) >= 2:
+                (victim,) = client.read_by_name("CLASS", [self.made[-2]])
+                client.delete("CLASS", [int(victim["RECORDNO"])])
+                self.deleted.add(self.made[-2])
             self.made.append(new)
 
-    def truth(self) -> dict[int, str]:
+    def truth(self) -> dict[str, str]:
         with self.client() as client:
-            rows = client.iter_query("CLASS", ["RECORDNO", "NAME"])
-            return {int(r["RECORDNO"]): r["NAME"] for r in rows}
+            return {
+                r["CLASSID"]: r["NAME"] for r in client.iter_query("CLASS", ["CLASSID", "NAME"])
+            }
 
 
 class Counting(Quiet):
@@ -149,10 +156,14 @@ def test_sync_keeps_every_change_across_the_switch(
 
     walk(company, change_of(zone, kind), run)
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute('SELECT "RECORDNO", "NAME" FROM "CLASS"').fetchall()
-    stored = dict(rows)
-    assert len(rows) == len(stored)  # each record once
+        rows = con.execute('SELECT "CLASSID", "NAME" FROM "CLASS"').fetchall()
+        live = con.execute('SELECT "CLASSID", "NAME" FROM "CLASS" WHERE "_sdc_deleted_at" IS NULL')
+        stored = dict(live.fetchall())
+        gone = con.execute('SELECT "CLASSID" FROM "CLASS" WHERE "_sdc_deleted_at" IS NOT NULL')
+        tombstones = {row[0] for row in gone.fetchall()}
+    assert len(rows) == len({key for key, _ in rows})  # each record once
     assert stored == company.truth()
+    assert tombstones == company.deleted and len(company.deleted) == 3
     assert len(company.made) == sum(1 for _, what in TIMELINE if what == "change")
 
 
@@ -163,7 +174,8 @@ def test_the_taps_state_carries_a_reader_across_the_switch(kind: str) -> None:
     with EmulatorServer(port=0, scale=100, seed=2) as server:
         company = Company(server, zone)
         state: dict[str, Any] = {}
-        emitted: dict[int, str] = {}
+        emitted: dict[str, str] = {}
+        tombstones: set[str] = set()
 
         def run() -> None:
             tap = TapSageIntacct(
@@ -171,13 +183,20 @@ def test_the_taps_state_carries_a_reader_across_the_switch(kind: str) -> None:
             )
             messages = run_tap(tap)
             for message in messages:
-                if message["type"] == "RECORD":
-                    emitted[int(message["record"]["RECORDNO"])] = message["record"]["NAME"]
+                if message["type"] != "RECORD":
+                    continue
+                record = message["record"]
+                if record.get("_sdc_deleted_at"):
+                    tombstones.add(record["CLASSID"])
+                    emitted.pop(record["CLASSID"], None)
+                else:
+                    emitted[record["CLASSID"]] = record["NAME"]
             state.clear()
             state.update(next(m for m in reversed(messages) if m["type"] == "STATE")["value"])
 
         walk(company, change_of(zone, kind), run)
         assert emitted == company.truth()
+        assert tombstones == company.deleted
 
 
 @pytest.mark.parametrize("configured", [True, False], ids=["timezone", "gmtoffset-only"])

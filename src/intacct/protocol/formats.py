@@ -169,9 +169,11 @@ class UserFormatting:
         except ValueError as exc:
             raise ValueError(f"{text!r} is not a valid time ({exc})") from None
 
-    def to_utc(self, wall: datetime) -> datetime:
-        """A naive wall-clock time in the user's zone → an aware UTC datetime."""
-        aware = wall if wall.tzinfo else wall.replace(tzinfo=self.zone)
+    def to_utc(self, wall: datetime, *, latest: bool = False) -> datetime:
+        """A naive wall-clock time in the user's zone → an aware UTC datetime. A time
+        the autumn change shows twice is taken in its first pass, or with ``latest`` in
+        its second."""
+        aware = wall if wall.tzinfo else wall.replace(tzinfo=self.zone, fold=int(latest))
         return aware.astimezone(UTC)
 
     def decode_timestamp(self, text: str) -> datetime | None:

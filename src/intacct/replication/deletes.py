@@ -280,7 +280,9 @@ def _bookmark(record: Record, formatting: UserFormatting) -> DeleteBookmark:
             f"AUDITHISTORY row without ACCESSTIME or ID ({raw_id!r}, {raw_time!r}); "
             "cannot page by keyset"
         )
-    return DeleteBookmark(formatting.to_utc(wall), raw_id, wall)
+    # a delete stamped in an hour the autumn change repeats is taken in its later pass:
+    # a change of the record in the first pass must not outlive its tombstone
+    return DeleteBookmark(formatting.to_utc(wall, latest=True), raw_id, wall)
 
 
 def _later(since: DeleteBookmark | None, last: DeleteBookmark | None) -> DeleteBookmark | None:
