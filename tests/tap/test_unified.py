@@ -86,7 +86,7 @@ def test_catalog_is_hotglues_unified_tables(emulator: EmulatorServer) -> None:
     entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
     assert set(entries) == set(UNIFIED_STREAMS)
     bills = entries["Bills"]
-    assert bills["key_properties"] == ["id", ENTITY_ID]
+    assert bills["key_properties"] == ["id"]
     properties = bills["schema"]["properties"]
     assert {"vendorNumber", "issueDate", "lineItems", ENTITY_ID, DELETED_AT} <= set(properties)
     assert "accountNumber" in properties["lineItems"]["items"]["properties"]

@@ -11,12 +11,21 @@ records, so what they agree on lives here, below both:
   object's order, each with its type (``integer``, ``decimal``, ``boolean``, ``date``,
   ``datetime``, ``multipick``, ``string``);
 * :func:`key_properties`: the object's business id (``id_field``) when it has one, else
-  RECORDNO, plus ``_entity_id`` (the same record read through two entities is two rows).
+  RECORDNO, plus ``_entity_id`` where records come from several entity sessions (the same
+  record read through two entities is two rows): :func:`entity_key`.
+
+``_entity_id`` is the Location ID of the entity session that read a record. A key column
+is never empty: loaders such as pipelinewise's target-postgres/-duckdb turn "" into NULL
+and refuse it in a key. So a Singer stream read in one session (the top level, or the one
+``entity_id``) is keyed by the object's own key and carries ``_entity_id`` as a plain
+column (null at the top level); a read of several entities (``entity_ids``) adds it to the
+key, where it is always an entity's id. ``intacct sync``'s tables always key on it, with
+"" for the top level: one database file keeps every entity its runs have read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from intacct.client import MAX_FUNCTIONS
@@ -25,7 +34,7 @@ from intacct.metadata import FieldModel
 from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.replication.records import ENTITY_ID
 
-__all__ = ["columns", "discover", "key_properties"]
+__all__ = ["columns", "discover", "entity_key", "key_properties"]
 
 
 def discover(
@@ -52,7 +61,14 @@ def columns(info: ObjectInfo) -> list[FieldModel]:
     return [f for f in info.model.fields if f.name in queryable]
 
 
-def key_properties(info: ObjectInfo) -> list[str]:
-    """Business id (else RECORDNO) and ``_entity_id``."""
+def key_properties(info: ObjectInfo, *, several_entities: bool = True) -> list[str]:
+    """Business id (else RECORDNO), with ``_entity_id`` where ``several_entities``."""
     key = info.id_field or info.key_field
-    return [key, ENTITY_ID] if key else []  # [U] no object without either is known
+    return entity_key([key] if key else [], several_entities)  # [U] none without either
+
+
+def entity_key(keys: Iterable[str], several_entities: bool) -> list[str]:
+    """A stream's own key, and ``_entity_id`` last where records come from several
+    entity sessions (the rule in the module docstring)."""
+    own = [k for k in keys if k != ENTITY_ID]
+    return [*own, ENTITY_ID] if several_entities and own else own

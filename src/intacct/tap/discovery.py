@@ -15,12 +15,13 @@ A stream's schema is the object's queryable fields (what the engine selects) wit
   rounds them itself; that is its choice, the message is exact;
 * dates ``format: date``, timestamps ``format: date-time`` (ISO-8601 UTC with ``Z``),
   booleans, multi-picks as arrays of strings (as :meth:`FieldModel.json_schema` says);
-* ``_entity_id`` (the entity session that read the record, "" for the top level) and
-  ``_sdc_deleted_at`` (set on tombstones, null on records).
+* ``_entity_id`` (the entity session that read the record, null for the top level; the
+  stream adds it) and ``_sdc_deleted_at`` (set on tombstones, null on records).
 
 Key properties are the object's business id (``id_field``) when it has one, else
-RECORDNO, plus ``_entity_id`` (the same record read through two entities is two rows);
-the replication key is WHENMODIFIED where the object has it.
+RECORDNO, plus ``_entity_id`` when several entities are read (``entity_ids``; the rule
+is :mod:`intacct.replication.catalog`'s); the replication key is WHENMODIFIED where the
+object has it.
 
 Objects, their columns and key come from :mod:`intacct.replication.catalog` (``intacct
 sync`` reads the same catalog).
@@ -31,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from intacct.registry import ObjectInfo
-from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.replication import DELETED_AT
 from intacct.replication.catalog import columns, discover, key_properties
 
 __all__ = ["discover", "key_properties", "stream_schema"]
@@ -46,10 +47,6 @@ def stream_schema(info: ObjectInfo) -> dict[str, Any]:
             schema["type"] = ["number", "null"]
             schema.pop("format", None)
         properties[field.name] = schema
-    properties[ENTITY_ID] = {
-        "type": ["string"],
-        "description": "Location ID of the entity session that read it; empty: top level",
-    }
     properties[DELETED_AT] = {
         "type": ["string", "null"],
         "format": "date-time",

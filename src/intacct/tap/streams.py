@@ -10,12 +10,18 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamSpec
+from intacct.replication.catalog import entity_key
 
 if TYPE_CHECKING:
     from intacct.tap.tap import TapSageIntacct
 
 __all__ = ["IntacctStream"]
 
+#: ``_entity_id`` in every stream's schema (see :mod:`intacct.replication.catalog`)
+ENTITY_PROPERTY = {
+    "type": ["string", "null"],
+    "description": "Location ID of the entity session that read it; null at the top level",
+}
 #: the keyset pager orders by these; the engine needs them even when not selected
 _PAGING_FIELDS = ("RECORDNO", "WHENMODIFIED")
 
@@ -34,9 +40,11 @@ class IntacctStream(Stream):
         key_properties: Iterable[str] | None,
         replication_key: str | None,
     ) -> None:
-        super().__init__(tap, schema=schema, name=name)
+        properties = {**schema.get("properties", {}), ENTITY_ID: ENTITY_PROPERTY}
+        super().__init__(tap, schema={**schema, "properties": properties}, name=name)
         self.intacct_tap = tap
-        self.primary_keys = list(key_properties or [])
+        # the key follows the config, whatever catalog it was discovered with
+        self.primary_keys = entity_key(key_properties or [], tap.several_entities)
         self.replication_key = replication_key
 
     def spec(self) -> StreamSpec:
@@ -52,8 +60,9 @@ class IntacctStream(Stream):
 
     def write_record(self, record: Mapping[str, Any]) -> None:
         """One RECORD message through singer-sdk's own path (field selection, stream
-        maps); [U] a private method of singer-sdk 0.54, pinned below 0.55."""
-        self._write_record_message(dict(record))
+        maps), ``_entity_id`` null at the top level (never ""); [U] a private method of
+        singer-sdk 0.54, pinned below 0.55."""
+        self._write_record_message({**record, ENTITY_ID: record.get(ENTITY_ID) or None})
 
     def get_records(self, context: Mapping[str, Any] | None) -> Iterator[dict[str, Any]]:
         """singer-sdk's per-stream path (``Stream.sync``, its dry runs and tests): the

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
+from singer_sdk.singerlib import StreamMetadata
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
@@ -35,6 +36,7 @@ from intacct.replication import (
     StreamSpec,
     trialbalance,
 )
+from intacct.replication.catalog import entity_key
 from intacct.tap.discovery import discover, key_properties, stream_schema
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
 from intacct.tap.sink import SingerSink, read_state
@@ -74,6 +76,23 @@ class TapSageIntacct(Tap):
             sdk_keys = set(type(self).config_jsonschema.get("properties", {}))
             self._settings = TapSettings.from_mapping(self.config, sdk_keys)
         return self._settings
+
+    @property
+    def several_entities(self) -> bool:
+        """Whether records come from several entity sessions (``entity_ids``): then
+        ``_entity_id`` is part of every stream's key."""
+        return bool(self.settings.replication.entity_ids)
+
+    def setup_mapper(self) -> None:
+        """The catalog's keys with ``_entity_id`` as the config's entities say (a catalog
+        discovered with another config keeps working), before stream maps build on them."""
+        for entry in self.catalog.streams:
+            keys = entity_key(entry.key_properties or [], self.several_entities)
+            entry.key_properties = keys
+            root = entry.metadata.get(())
+            if isinstance(root, StreamMetadata):
+                root.table_key_properties = keys
+        super().setup_mapper()
 
     def connect(self) -> IntacctClient:
         """A client for one discovery or one sync: one API session, closed after."""

@@ -81,10 +81,6 @@ class UnifiedStream(IntacctStream):
 
 def stream_schema(name: str) -> dict[str, Any]:
     schema = unified_schema(name)
-    schema["properties"][ENTITY_ID] = {
-        "type": ["string"],
-        "description": "Location ID of the entity session that read it; empty: top level",
-    }
     schema["properties"][DELETED_AT] = {
         "type": ["string", "null"],
         "format": "date-time",
