@@ -175,7 +175,7 @@ class Requestor:
             if isinstance(error, ThrottledError):
                 self.gateway.pacer.throttled(retry_after)
             attempt = Attempt(number, error, send.idempotent, retry_after)
-            if not policy.should_retry(attempt):
+            if self.gateway.transport.closed or not policy.should_retry(attempt):
                 if kept is not None:  # function failures are returned, not raised
                     return kept
                 raise self._final(error, send) from error

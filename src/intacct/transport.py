@@ -84,6 +84,8 @@ class Transport:
         )
 
     def post(self, url: str, body: bytes) -> HttpAnswer:
+        if self.closed:
+            raise errors.TransportError(f"not sent to {url}: the client was closed")
         try:
             with self._client.stream("POST", url, content=body) as response:
                 content = _read_body(response, url, self.max_response_bytes)
@@ -95,6 +97,12 @@ class Transport:
             # Dropped connection, protocol error: the request may have applied.
             raise errors.TransportError(f"connection to {url} failed: {exc}") from exc
         return HttpAnswer(response.status_code, response.headers, content)
+
+    @property
+    def closed(self) -> bool:
+        """Closed: nothing more is sent, and a request that was in flight (a run that
+        stopped left it) fails instead of being retried."""
+        return self._client.is_closed
 
     def close(self) -> None:
         self._client.close()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
 
 from intacct.cli.connection import open_connection, profile_option
+from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.replication import ReplicationSettings
-from intacct.sync import SyncDatabaseError, SyncReport, run_sync
+from intacct.sync import SyncDatabaseError, SyncInterrupted, SyncReport, run_sync
 from intacct.sync.display import RichReporter, reporter_for, summary_table
 
 __all__ = ["sync"]
@@ -39,6 +41,10 @@ __all__ = ["sync"]
     "--unified",
     is_flag=True,
     help="Also hotglue's unified tables (Accounts, Vendors, Bills...), built from the objects.",
+)
+@stop_on_signals(
+    "Stopped at once: the database keeps every page stored before (a page being written "
+    "was not committed). Run intacct sync again to go on from there."
 )
 def sync(
     profile: str | None,
@@ -76,13 +82,28 @@ def sync(
                     reporter.stop()
     except (IntacctError, SyncDatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        err.print(
-            f"Interrupted: {db_path} holds every page stored so far; "
-            "run intacct sync again to go on from there."
-        )
-        sys.exit(130)
+    except SyncInterrupted as exc:
+        _interrupted(exc, db_path, _kept(exc.report))
+    except KeyboardInterrupt as exc:  # before the run began: nothing was stored
+        _interrupted(exc, db_path, "no page yet")
     _finish(report, db_path)
+
+
+def _kept(report: SyncReport) -> str:
+    stored = sum(o.inserted + o.updated + o.deleted for o in report.objects)
+    objects = sum(1 for o in report.objects if o.inserted + o.updated + o.deleted)
+    return f"{stored:,} records of {objects} object(s), in whole pages" if stored else "no page yet"
+
+
+def _interrupted(exc: KeyboardInterrupt, db_path: Path, kept: str) -> NoReturn:
+    """One line on stderr, exit 130 (Ctrl-C) or 143 (SIGTERM); no summary."""
+    click.echo(
+        f"Interrupted ({signal_of(exc).name}): {db_path} keeps what was stored before "
+        f"({kept}); the run is recorded as interrupted in _intacct_runs. Run intacct sync "
+        "again to go on from there.",
+        err=True,
+    )
+    sys.exit(exit_status(exc))
 
 
 def _finish(report: SyncReport, db_path: Path) -> None:

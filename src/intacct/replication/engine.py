@@ -35,7 +35,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -65,6 +65,7 @@ from intacct.replication.records import Typer
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state import RunState, StreamState
 from intacct.replication.trialbalance import TRIAL_BALANCE, TrialBalanceStream
+from intacct.replication.workers import Workers
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -175,7 +176,7 @@ class Replicator:
         #: pages go to the sink on one delivery thread, so the workers' next requests
         #: leave while a page is typed and stored; at most PAGES_WAITING wait for it
         self._room = threading.BoundedSemaphore(PAGES_WAITING)
-        self._deliveries: ThreadPoolExecutor | None = None
+        self._deliveries: Workers | None = None
         self.fatal: BaseException | None = None  # a sink's failure ends the run
 
     def entities(self) -> list[str]:
@@ -195,29 +196,45 @@ class Replicator:
 
     def run(self, streams: Sequence[StreamSpec], state: RunState, sink: Sink) -> RunReport:
         """Look the objects up, read deletes, plan, then read every stream's parts on the
-        shared workers, biggest first; each stream's failure is its own."""
+        shared workers, biggest first; each stream's failure is its own.
+
+        Stopped (Ctrl-C, or any exception in the calling thread), it returns at once:
+        the page being stored is finished, nothing reaches ``sink`` after it, and
+        requests still in flight are left to their workers (their pages were not
+        stored, so the state after the last stored page is exact)."""
         tune_allocator()  # before the workers start: their heaps are made then
         jobs = [(spec, entity) for entity in self.entities() for spec in streams]
         self.fatal = None
         self._room = threading.BoundedSemaphore(PAGES_WAITING)
-        self._deliveries = ThreadPoolExecutor(1, thread_name_prefix="intacct-delivery")
+        self._deliveries = Workers(1, "intacct-delivery")
+        guarded = _ClosableSink(sink)
         try:
-            plans = self._read(jobs, state, sink)
-        except BaseException as exc:  # Ctrl-C, a bug: the workers stop at their next page
-            self.fatal = self.fatal or exc
+            plans = self._read(jobs, state, guarded)
+        except BaseException as exc:
+            self._halt(exc, guarded)
             raise
-        finally:
-            self._deliveries.shutdown(wait=True, cancel_futures=self.fatal is not None)
-        if self.fatal is not None:
+        self._deliveries.shutdown(wait=self.fatal is None)  # the pages still queued
+        if self.fatal is not None:  # the sink failed
+            self._halt(self.fatal, guarded)
             raise self.fatal
         for plan in plans:
             plan.finish()
         return RunReport([plan.result for plan in plans])
 
+    def _halt(self, exc: BaseException, sink: _ClosableSink) -> None:
+        """Stop every thread at its next step; once the page being stored (if any) is
+        done, ``sink`` takes nothing more."""
+        self.fatal = self.fatal or exc
+        assert self._deliveries is not None
+        self._deliveries.shutdown(wait=False, cancel_futures=True)
+        with self.lock:  # every page reaches the sink under this lock
+            sink.close()
+
     def _read(
         self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink
     ) -> list[_Stream | TrialBalanceStream]:
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="intacct-rep") as pool:
+        pool = Workers(self.workers, "intacct-rep")
+        try:
             objects = [s.object for s, _ in jobs if s.object != TRIAL_BALANCE]
             self._warm(pool, list(dict.fromkeys(objects)), {e for _, e in jobs})
             plans = [self._stream(spec, entity, state, sink) for spec, entity in jobs]
@@ -230,12 +247,12 @@ class Replicator:
                 key=lambda item: -item[2],
             )
             futures = [pool.submit(plan.attempt, part) for plan, part, _ in parts]
-            try:
-                for future in futures:
-                    future.result()
-            finally:
-                for future in futures:
-                    future.cancel()  # those not started yet, when stopping early
+            for future in futures:
+                future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # requests in flight are left
+            raise
+        pool.shutdown(wait=True)
         return plans
 
     def _stream(
@@ -250,7 +267,9 @@ class Replicator:
         """Queue ``job`` (a page for the sink) on the delivery thread; waits while
         :data:`PAGES_WAITING` pages are queued, so memory stays bounded."""
         assert self._deliveries is not None
-        self._room.acquire()
+        while not self._room.acquire(timeout=0.1):
+            if self.fatal is not None:  # stopped: the queue will not drain
+                return
 
         def run() -> None:
             try:
@@ -261,7 +280,10 @@ class Replicator:
             finally:
                 self._room.release()
 
-        self._deliveries.submit(run)
+        try:
+            self._deliveries.submit(run)
+        except RuntimeError:  # stopped meanwhile: the page is not stored
+            self._room.release()
 
     def _warm(self, pool: Executor, objects: list[str], entities: set[str]) -> None:
         """Every object looked up (100 per request) while each entity's session opens
@@ -297,6 +319,26 @@ class Replicator:
         for plan, (_, calls) in zip(plans, asks, strict=True):
             replies = next(replies_of) if calls else []
             plan.attempt(functools.partial(plan.split, replies))
+
+
+class _ClosableSink:
+    """The run's sink until the run stops, then nothing: a worker that comes back with
+    a page after that (its request was in flight) stores nothing. Called, like the sink,
+    under the engine's lock."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.inner: Sink | None = sink
+
+    def page(self, *page: Any) -> None:  # stream, entity, records, tombstones, state
+        if self.inner is not None:
+            self.inner.page(*page)
+
+    def warning(self, stream: str, text: str) -> None:
+        if self.inner is not None:
+            self.inner.warning(stream, text)
+
+    def close(self) -> None:
+        self.inner = None  # the workers left behind hold no reference to it
 
 
 class _Stream:
@@ -621,6 +663,8 @@ class _Stream:
         since = DeleteBookmark.from_dict(current.deletes)
         try:
             for page in iter_tombstones(self.client, info, since, pagesize=self.engine.page_size):
+                if self.engine.fatal is not None:
+                    return
                 with self.engine.lock:
                     if page.after is not None:
                         current.deletes = page.after.to_dict()

@@ -131,6 +131,8 @@ class TrialBalanceStream:
         self.parts = [(self._read, 0.0)]
 
     def attempt(self, part: Callable[[], None]) -> None:
+        if self.engine.fatal is not None:
+            return
         try:
             part()
         except IntacctError as exc:

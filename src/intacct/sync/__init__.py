@@ -2,13 +2,14 @@
 per object, with the run state in the same transactions (see :mod:`.job`)."""
 
 from intacct.sync.database import SyncDatabase, SyncDatabaseError
-from intacct.sync.job import DEFAULT_OBJECTS, ObjectSummary, SyncReport, run_sync
+from intacct.sync.job import DEFAULT_OBJECTS, ObjectSummary, SyncInterrupted, SyncReport, run_sync
 
 __all__ = [
     "DEFAULT_OBJECTS",
     "ObjectSummary",
     "SyncDatabase",
     "SyncDatabaseError",
+    "SyncInterrupted",
     "SyncReport",
     "run_sync",
 ]

@@ -69,7 +69,10 @@ class SyncDatabase:
         )
 
     def close(self) -> None:
+        """Closed and let go of: a traceback that keeps this object (a run stopped by
+        Ctrl-C) must not keep DuckDB's connection alive until the interpreter exits."""
         self.con.close()
+        del self.con
 
     # -- schema ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ anything changed or was deleted, and only those that did are read.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import time
 from collections.abc import Mapping, Sequence
@@ -22,13 +23,20 @@ from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
 from intacct.sync.columns import Table, table_for, trial_balance_table
-from intacct.sync.database import PageCounts, SyncDatabase
+from intacct.sync.database import PageCounts, SyncDatabase, SyncDatabaseError
 from intacct.sync.unified import rebuild, unified_objects
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
 
-__all__ = ["DEFAULT_OBJECTS", "ObjectSummary", "Reporter", "SyncReport", "run_sync"]
+__all__ = [
+    "DEFAULT_OBJECTS",
+    "ObjectSummary",
+    "Reporter",
+    "SyncInterrupted",
+    "SyncReport",
+    "run_sync",
+]
 
 #: what a plain ``intacct sync`` reads: hotglue's unified tables (accounts, classes, bank
 #: accounts, vendors, projects, departments, locations), customers, the AP/AR documents
@@ -72,6 +80,16 @@ class SyncReport:
     @property
     def failed(self) -> list[ObjectSummary]:
         return [o for o in self.objects if o.error is not None]
+
+
+class SyncInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM (its ``__cause__``): ``report`` counts what
+    was stored, whole pages only; ``_intacct_runs`` has a row with status
+    ``interrupted``, and the next run goes on from the stored state."""
+
+    def __init__(self, report: SyncReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
 
 
 class _Sink:
@@ -151,12 +169,22 @@ def run_sync(
             report.unified = rebuild(database, streams)
         report.requests = client.requests_sent
         report.seconds = time.monotonic() - clock
-        status = "failed" if report.failed else "ok"
-        rows = [vars_of(o) for o in report.objects]
-        database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
+        _record(database, started, "failed" if report.failed else "ok", report)
+    except KeyboardInterrupt as exc:
+        report.requests = client.requests_sent
+        report.seconds = time.monotonic() - clock
+        with contextlib.suppress(SyncDatabaseError):  # a full disk keeps the last state
+            _record(database, started, "interrupted", report)
+        raise SyncInterrupted(report) from exc
     finally:
         database.close()
     return report
+
+
+def _record(database: SyncDatabase, started: datetime, status: str, report: SyncReport) -> None:
+    """The run's row in ``_intacct_runs``: status (ok, failed, interrupted) and counts."""
+    rows = [vars_of(o) for o in report.objects]
+    database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
 
 
 def vars_of(summary: ObjectSummary) -> dict[str, Any]:

@@ -1,0 +1,110 @@
+"""Ctrl-C and SIGTERM on a real ``intacct sync`` process: it stops within about a second
+while requests are still in flight, says what it kept, records the run as interrupted,
+exits 130 / 143, and the next run stores every record once. A second Ctrl-C leaves at
+once without a traceback or DuckDB's "leaked" dump."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from intacct import IntacctClient
+from intacct.cli import main
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+
+from .conftest import use_env
+
+OBJECTS = "GLENTRY,CLASS,VENDOR,TRIALBALANCE"
+#: every trial balance request takes this long: a run stopped meanwhile must not wait
+SLOW_MS = 4000
+
+
+@pytest.fixture
+def slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    faults = [f"delay_ms={SLOW_MS},function=get_trialbalance"]
+    with EmulatorServer(port=0, scale=300, seed=6, faults=faults) as server:
+        use_env(monkeypatch, server.url)
+        yield server
+
+
+def _start_and_stop(signals: list[tuple[float, signal.Signals]]) -> tuple[int, str, str, float]:
+    """``intacct sync`` until its first stored page, then ``signals`` (delay, signal):
+    exit status, stdout, stderr, seconds from the first signal to the exit."""
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    told = []
+    while not any("page of" in line for line in told):  # a page is stored
+        line = proc.stderr.readline()
+        assert line, told
+        told.append(line)
+    started = time.monotonic()
+    for delay, signum in signals:
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, "".join(told) + err, time.monotonic() - started
+
+
+def _runs(path: Path) -> list[tuple[str, list[dict[str, object]]]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute("SELECT status, summary FROM _intacct_runs ORDER BY started").fetchall()
+    return [(status, json.loads(summary)) for status, summary in rows]
+
+
+def _next_run_is_exact(server: EmulatorServer, tmp_path: Path) -> None:
+    """Without the slow answers, a second run goes on and every entry is stored once."""
+    httpx.delete(server.url.split("/ia/")[0] + "/_emulator/faults", timeout=30)
+    result = CliRunner().invoke(main, ["sync", "--objects", OBJECTS])
+    assert result.exit_code == 0, result.output
+    with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
+        truth = sum(1 for _ in client.iter_query("GLENTRY", ["RECORDNO"]))
+    with duckdb.connect(str(tmp_path / "intacct.duckdb"), read_only=True) as con:
+        entries = con.execute("SELECT count(*), count(DISTINCT RECORDNO) FROM GLENTRY").fetchone()
+    assert entries == (truth, truth)
+    assert _runs(tmp_path / "intacct.duckdb")[-1][0] == "ok"
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_the_run_at_once_and_the_next_run_goes_on(
+    slow: EmulatorServer, tmp_path: Path, signum: signal.Signals, status: int
+) -> None:
+    code, out, err, seconds = _start_and_stop([(0.0, signum)])
+    assert code == status, err
+    assert seconds < 1.5, f"{seconds:.1f} s to stop (a trial balance request takes 4 s)"
+    said = [line for line in err.splitlines() if line.startswith("Interrupted")]
+    assert len(said) == 1, err
+    assert f"({signum.name})" in said[0] and "intacct.duckdb keeps" in said[0]
+    assert "in whole pages" in said[0] and "_intacct_runs" in said[0]
+    assert "Traceback" not in err and "leaked" not in err and "retrying" not in err
+    assert out == ""  # no summary of a run that did not finish
+    runs = _runs(tmp_path / "intacct.duckdb")
+    assert [status for status, _ in runs] == ["interrupted"]
+    stored = sum(int(o["inserted"]) for o in runs[0][1])  # type: ignore[call-overload]
+    assert stored > 0 and f"{stored:,} records" in said[0]
+    _next_run_is_exact(slow, tmp_path)
+
+
+@pytest.mark.parametrize("gap", [0.02, 0.3])
+def test_a_second_ctrl_c_leaves_at_once_without_a_dump(
+    slow: EmulatorServer, tmp_path: Path, gap: float
+) -> None:
+    code, _, err, seconds = _start_and_stop([(0.0, signal.SIGINT), (gap, signal.SIGINT)])
+    # 130 from the command; -SIGINT if the second came as the interpreter was ending
+    assert code in (130, -signal.SIGINT), err
+    assert seconds < 1.5
+    assert "Traceback" not in err and "leaked" not in err and "nanobind" not in err
+    assert any(line.startswith(("Interrupted", "Stopped at once")) for line in err.splitlines())
+    _next_run_is_exact(slow, tmp_path)
