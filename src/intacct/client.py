@@ -42,7 +42,7 @@ from intacct.protocol.response import Data, Record, Result
 from intacct.requestor import Gateway, Requestor, Send
 from intacct.retry import RetryPolicy
 from intacct.session import Session
-from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, Transport
+from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
 
 __all__ = ["MAX_FUNCTIONS", "IntacctClient", "is_applied"]
 
@@ -102,6 +102,10 @@ class IntacctClient:
     Use it as a context manager. Thread-safe: one session is shared by the threads using
     a client, and at most ``config.max_concurrency`` requests are in flight for the whole
     company, whichever of its entity clients (:meth:`for_entity`) sends them.
+
+    ``config.timeout_s`` is each request's deadline; ``in_flight``
+    (:class:`~intacct.transport.InFlight`, optional) tracks the requests being waited
+    for, e.g. to show a person how long the gateway has been silent.
     """
 
     def __init__(
@@ -114,11 +118,13 @@ class IntacctClient:
         idempotent_writes: bool = True,
         formatting: UserFormatting | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        in_flight: InFlight | None = None,
     ) -> None:
         transport = Transport(
             timeout_s=config.timeout_s,
             http_transport=http_transport,
             max_response_bytes=max_response_bytes,
+            in_flight=in_flight,
         )
         gateway = Gateway(
             transport,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.errors import ConfigError
 
-__all__ = ["DEFAULT_API_URL", "ClientConfig", "parse_timestamp"]
+__all__ = ["DEFAULT_API_URL", "ClientConfig", "check_variable_names", "parse_timestamp"]
 
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 REQUIRED = ("sender_id", "sender_password", "user_id", "user_password", "company_id")
@@ -74,13 +74,7 @@ class ClientConfig:
     ) -> ClientConfig:
         """Build from ``INTACCT_<KEY>`` variables (upper-case key names)."""
         env = os.environ if environ is None else environ
-        names = {prefix + f.name.upper() for f in fields(cls)}
-        for variable in env:
-            # unrelated INTACCT_* variables are fine; one a letter or two off is a typo
-            if variable.startswith(prefix) and variable not in names:
-                near = difflib.get_close_matches(variable, sorted(names), n=1, cutoff=0.85)
-                if near:
-                    raise ConfigError(variable, f"unknown variable; did you mean {near[0]}?")
+        check_variable_names(env, prefix)
         values = {f.name: env.get(prefix + f.name.upper()) for f in fields(cls)}
         return cls.from_mapping(values)
 
@@ -117,6 +111,19 @@ class ClientConfig:
                 f"{self.timezone!r} is not an IANA time zone name such as "
                 "'America/Los_Angeles' (the Web Services user's time zone in Intacct)",
             ) from None
+
+
+def check_variable_names(
+    environ: Mapping[str, str], prefix: str = "INTACCT_", extra: Collection[str] = ()
+) -> None:
+    """A ``prefix`` variable a letter or two off a config key (or one of ``extra``) is a
+    ConfigError naming the near miss; unrelated ``INTACCT_*`` variables are fine."""
+    names = {prefix + key.upper() for key in [*(f.name for f in fields(ClientConfig)), *extra]}
+    for variable in environ:
+        if variable.startswith(prefix) and variable not in names:
+            near = difflib.get_close_matches(variable, sorted(names), n=1, cutoff=0.85)
+            if near:
+                raise ConfigError(variable, f"unknown variable; did you mean {near[0]}?")
 
 
 def _check_keys(values: Mapping[str, Any], known: set[str], allowed: set[str]) -> None:

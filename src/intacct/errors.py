@@ -146,7 +146,20 @@ class RequestTimeoutError(TransportError):
 
 class ResponseFormatError(TransportError):
     """The answer cannot be read: not an Intacct XML document (HTML error page, empty,
-    truncated or oversized body), or a value in it that does not fit its declared type."""
+    truncated or oversized body), or a value in it that does not fit its declared type.
+    ``html_title`` is set for an HTML page (a web server, proxy or CDN answering instead
+    of the gateway): its title, "" if it has none."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        excerpt: str | None = None,
+        html_title: str | None = None,
+    ) -> None:
+        super().__init__(message, http_status=http_status, excerpt=excerpt)
+        self.html_title = html_title
 
 
 class ResponseTooLargeError(ResponseFormatError):

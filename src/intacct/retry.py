@@ -41,6 +41,7 @@ __all__ = [
     "ambiguous_failures",
     "connect_failures",
     "default_checkers",
+    "dropped_connections",
     "retryable_status",
     "server_unavailable",
     "throttled",
@@ -130,15 +131,22 @@ def ambiguous(error: Exception) -> bool:
 
 def ambiguous_failures(attempt: Attempt) -> bool:
     """Timeouts and dropped connections after the request went out: idempotent only."""
-    error = attempt.error
-    lost = isinstance(error, RequestTimeoutError) or (
-        type(error) is TransportError and error.http_status is None
+    return dropped_connections(attempt) or (
+        isinstance(attempt.error, RequestTimeoutError) and attempt.idempotent
     )
-    return lost and attempt.idempotent
 
 
-def default_checkers() -> tuple[Checker, ...]:
-    return (connect_failures, throttled, server_unavailable, ambiguous_failures)
+def dropped_connections(attempt: Attempt) -> bool:
+    """A connection lost after the request went out (not a timeout): idempotent only."""
+    error = attempt.error
+    return type(error) is TransportError and error.http_status is None and attempt.idempotent
+
+
+def default_checkers(*, timeouts: bool = True) -> tuple[Checker, ...]:
+    """Every checker above; without ``timeouts`` a request that got no answer within its
+    deadline is not sent again (a person waiting at a terminal has waited long enough)."""
+    lost = ambiguous_failures if timeouts else dropped_connections
+    return (connect_failures, throttled, server_unavailable, lost)
 
 
 @dataclass(frozen=True, slots=True)

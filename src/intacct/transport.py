@@ -12,8 +12,11 @@ compresses: httpx would inflate a whole gzip body with no limit.
 from __future__ import annotations
 
 import io
+import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -22,13 +25,24 @@ from intacct import errors
 from intacct._version import __version__
 from intacct.protocol.redact import excerpt
 
-__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "HttpAnswer", "Transport", "USER_AGENT"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "HttpAnswer",
+    "InFlight",
+    "Transport",
+    "USER_AGENT",
+]
 
 USER_AGENT = f"intacct-connector/{__version__}"
 
 #: The largest decoded answer read (256 MiB): far above a 2000-record page of wide
 #: records, far below what would exhaust a small machine.
 DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+#: The longest wait for a connection (or ``timeout_s`` if shorter): the gateway answers a
+#: connection in well under a second, so a longer wait means a wrong host or a firewall.
+CONNECT_TIMEOUT_S = 10.0
 
 # Most bytes one inflate step may produce: the memory beyond the cap a bomb can cost.
 _PIECE = 1 << 20
@@ -52,8 +66,43 @@ class HttpAnswer:
             return None
 
 
+class InFlight:
+    """The requests being waited for, shared by the clients of one program: how long
+    the oldest has waited (a command shows it while a person waits), and a hook called
+    when the last one is answered."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since: dict[int, float] = {}
+        self._next = 0
+        self.on_answer: Callable[[], None] | None = None
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        with self._lock:
+            key, self._next = self._next, self._next + 1
+            self._since[key] = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._since[key]
+                idle = not self._since
+            if idle and self.on_answer is not None:
+                self.on_answer()
+
+    def waited(self) -> float:
+        """Seconds the oldest request in flight has waited; 0.0 when none is."""
+        with self._lock:
+            oldest = min(self._since.values(), default=None)
+        return 0.0 if oldest is None else time.monotonic() - oldest
+
+
 class Transport:
-    """POST XML documents; ``timeout_s`` bounds every read, connect is capped at 30 s.
+    """POST XML documents; ``timeout_s`` is each request's deadline (no answer, or not
+    all of it, in that time is a :class:`~intacct.errors.RequestTimeoutError`), and a
+    connection is waited for at most :data:`CONNECT_TIMEOUT_S`. ``in_flight`` (optional)
+    tracks the requests being waited for.
 
     ``max_response_bytes`` caps an answer's decoded body (default 256 MiB): a longer
     one raises :class:`~intacct.errors.ResponseFormatError` once the cap is passed,
@@ -67,13 +116,17 @@ class Transport:
         timeout_s: float = 300.0,
         http_transport: httpx.BaseTransport | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        in_flight: InFlight | None = None,
     ) -> None:
         if max_response_bytes < 1:
             raise ValueError(f"max_response_bytes must be positive, not {max_response_bytes}")
         self.max_response_bytes = max_response_bytes
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = min(timeout_s, CONNECT_TIMEOUT_S)
+        self.in_flight = in_flight or InFlight()
         self._client = httpx.Client(
             transport=http_transport,
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 30.0)),
+            timeout=httpx.Timeout(timeout_s, connect=self.connect_timeout_s),
             headers={
                 "User-Agent": USER_AGENT,
                 "Content-Type": "application/xml",
@@ -86,13 +139,20 @@ class Transport:
     def post(self, url: str, body: bytes) -> HttpAnswer:
         if self.closed:
             raise errors.TransportError(f"not sent to {url}: the client was closed")
+        deadline = time.monotonic() + self.timeout_s
         try:
-            with self._client.stream("POST", url, content=body) as response:
-                content = _read_body(response, url, self.max_response_bytes)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            with self.in_flight.track(), self._client.stream("POST", url, content=body) as response:
+                content = _read_body(response, url, self.max_response_bytes, deadline)
+        except httpx.ConnectTimeout as exc:
+            raise errors.ConnectError(
+                f"cannot connect to {url}: no connection within {self.connect_timeout_s:g} s"
+            ) from exc
+        except (httpx.ConnectError, httpx.PoolTimeout) as exc:
             raise errors.ConnectError(f"cannot connect to {url}: {exc}") from exc
-        except httpx.TimeoutException as exc:
-            raise errors.RequestTimeoutError(f"no answer from {url} in time: {exc}") from exc
+        except (httpx.TimeoutException, _DeadlinePassedError) as exc:
+            raise errors.RequestTimeoutError(
+                f"no answer from {url} within {self.timeout_s:g} s (timeout_s)"
+            ) from exc
         except httpx.HTTPError as exc:
             # Dropped connection, protocol error: the request may have applied.
             raise errors.TransportError(f"connection to {url} failed: {exc}") from exc
@@ -108,8 +168,13 @@ class Transport:
         self._client.close()
 
 
-def _read_body(response: httpx.Response, url: str, limit: int) -> bytes:
-    """The decoded body, read chunk by chunk and refused as soon as it passes ``limit``."""
+class _DeadlinePassedError(Exception):
+    """An answer still coming when its request's deadline passed."""
+
+
+def _read_body(response: httpx.Response, url: str, limit: int, deadline: float) -> bytes:
+    """The decoded body, read chunk by chunk and refused as soon as it passes ``limit``
+    or the ``deadline`` (a body trickling in never trips a read timeout)."""
     status = response.status_code
     try:
         # A response made from bytes in memory (httpx.MockTransport, the in-process
@@ -128,6 +193,8 @@ def _read_body(response: httpx.Response, url: str, limit: int) -> bytes:
     out = io.BytesIO()  # grows in place; getvalue() hands over its buffer uncopied
     try:
         for chunk in response.iter_raw():
+            if time.monotonic() > deadline:
+                raise _DeadlinePassedError
             for piece in gunzip.feed(chunk) if gunzip is not None else (chunk,):
                 if out.tell() + len(piece) > limit:
                     raise _too_large(status, limit, out.getbuffer()[:800].tobytes())

@@ -106,17 +106,44 @@ def test_partial_environment_names_the_missing_variables(
     _env(monkeypatch, INTACCT_USER_PASSWORD=None, INTACCT_SENDER_PASSWORD=None)
     with pytest.raises(ConfigError) as caught, open_connection(None):
         pass
-    message = str(caught.value)
-    assert "INTACCT_SENDER_PASSWORD" in message
-    assert "INTACCT_USER_PASSWORD" in message
-    assert "INTACCT_COMPANY_ID" not in message
+    given, missing = str(caught.value).split(" but ")
+    assert "INTACCT_COMPANY_ID" in given and "INTACCT_SENDER_ID" in given
+    assert "INTACCT_SENDER_PASSWORD" in missing
+    assert "INTACCT_USER_PASSWORD" in missing
+    assert "INTACCT_COMPANY_ID" not in missing
 
 
-def test_api_url_alone_does_not_configure_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "alone", [{"INTACCT_API_URL": "http://localhost:1/x"}, {"INTACCT_ENTITY_ID": "E100"},
+              {"INTACCT_TIMEZONE": "Europe/Paris", "INTACCT_AUTH_TYPE": "login"}],
+)  # fmt: skip
+def test_a_connection_variable_without_the_others_is_an_error_naming_them(
+    monkeypatch: pytest.MonkeyPatch, alone: dict[str, str]
+) -> None:
+    """Neither the default profile nor the demo emulator is used in its place: a lone
+    INTACCT_API_URL would else send the profile's credentials elsewhere, or read the
+    demo company while the user thinks it is theirs."""
     _profile("sandbox", "SANDCO")
-    monkeypatch.setenv("INTACCT_API_URL", "http://localhost:1/x")
+    for name, value in alone.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught, open_connection(None):
+        pass
+    given, missing = str(caught.value).split(" but ")
+    assert all(name in given for name in alone)
+    assert all(name in missing for name in ENV)
+
+
+def test_other_settings_apply_on_top_of_any_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    _profile("sandbox", "SANDCO")
+    monkeypatch.setenv("INTACCT_TIMEOUT_S", "12")
+    monkeypatch.setenv("INTACCT_LOOKBACK_MINUTES", "5")
     with open_connection(None) as connection:
         assert connection.source == "default profile 'sandbox'"
+        assert connection.config["timeout_s"] == "12"
+        assert connection.config["lookback_minutes"] == "5"
+    monkeypatch.setenv("INTACCT_TIMEOUT_SS", "12")  # a typo is never ignored
+    with pytest.raises(ConfigError, match="did you mean INTACCT_TIMEOUT_S"), open_connection(None):
+        pass
 
 
 def test_nothing_configured_runs_the_embedded_emulator_and_keeps_its_data() -> None:

@@ -3,6 +3,8 @@ control API, gives its verdict line, the place to fix it, and exit status 1."""
 
 from __future__ import annotations
 
+import http.server
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +18,23 @@ from intacct.emulator.server import EmulatorServer
 from .conftest import use_env
 
 PASSWORDS = ("demo-sender-password", "demo-user-password")
+
+
+@pytest.fixture
+def html_server() -> Iterator[str]:
+    """A web server that is no gateway: Python's http.server answers POST with its HTML
+    "501 Unsupported method" page."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            """Not on the command's stderr."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/ia/xml/xmlgw.phtml"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -125,7 +144,12 @@ def test_wrong_company_id_or_user_password(
     monkeypatch.setenv(variable, value)
     code, lines = _doctor()
     assert code == 1
-    assert _line(lines, "ok      Sender ID demo_sender authorized")
+    assert _line(lines, "ok      sender credentials")
+    # Intacct's answer is the same for both mistakes: the company's steps were not told
+    company = _line(lines, "unknown company")
+    assert "Intacct answers a company id it does not know" in company
+    assert _line(lines, "unknown Sender ID demo_sender authorized")
+    assert not [line for line in lines if line.startswith("ok") and "company" in line]
     line = _line(lines, "FAIL    user login (demo_user at company")
     assert "Sign-in information is incorrect" in line
     assert "Company > Setup > Company information" in line
@@ -139,6 +163,24 @@ def test_user_without_web_services(fresh: EmulatorServer, monkeypatch: pytest.Mo
     code, lines = _doctor()
     assert code == 1
     assert "Web Services user" in _line(lines, "FAIL    user login")
+    assert _line(lines, "unknown company DEMO subscribed")  # the answer cannot tell
+
+
+def test_a_server_answering_html_is_not_an_intacct_gateway(
+    html_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, html_server)
+    code, lines = _doctor("--objects", "CLASS")
+    assert code == 1
+    line = _line(lines, "FAIL    gateway reachable")
+    assert 'not an Intacct gateway (HTTP 501, HTML page "Error response")' in line
+    assert "Fix: api_url" in line
+    assert "not XML" not in line and "tag mismatch" not in line and "<" not in line
+    result = CliRunner().invoke(main, ["objects"])  # every command says it alike
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        'Error: not an Intacct gateway (HTTP 501, HTML page "Error response"); check api_url'
+    )
 
 
 def test_role_without_the_module(fresh: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,6 +104,10 @@ def test_a_failing_object_fails_alone_and_the_exit_code_says_so(
     monkeypatch.setenv("INTACCT_USER_ID", "demo_restricted")  # its role lacks AP
     code, _, err = run("--objects", "APBILL,CLASS", "--db", "r.duckdb")
     assert code == 1 and "1 object(s) failed: APBILL" in err
+    hint = next(line for line in err.splitlines() if line.startswith("Permission:"))
+    assert "user demo_restricted may not read APBILL" in hint
+    assert "List and View permission on APBILL (Company > Roles" in hint
+    assert "`intacct doctor --objects APBILL`" in hint
     with duckdb.connect(str(tmp_path / "r.duckdb"), read_only=True) as con:
         classes = con.execute("SELECT count(*) FROM CLASS").fetchone()
     assert classes is not None and classes[0] > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import threading
+import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ import httpx
 import pytest
 
 from intacct import errors
-from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, Transport
+from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
 
 URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 ANSWER = b'<?xml version="1.0"?><response><control><status>success</status></control></response>'
@@ -307,3 +308,52 @@ def test_httpx_errors_while_reading_the_body_become_ours(
         _transport(_streamed(body, Content_Encoding="gzip")).post(URL, b"")
     assert type(info.value) is expected
     assert info.value.http_status is None
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+class _Trickle(httpx.SyncByteStream):
+    """A body that comes a byte at a time, each well within any read timeout."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for byte in ANSWER:
+            time.sleep(0.05)
+            yield bytes([byte])
+
+
+def test_timeout_s_is_the_whole_answers_deadline_not_each_reads() -> None:
+    transport = Transport(
+        http_transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=_Trickle())),
+        timeout_s=0.5,
+    )
+    started = time.monotonic()
+    with pytest.raises(errors.RequestTimeoutError) as info:
+        transport.post(URL, b"")
+    assert time.monotonic() - started < 1.5  # the whole body would take 4 s
+    assert str(info.value) == f"no answer from {URL} within 0.5 s (timeout_s)"
+
+
+def test_a_connection_is_waited_for_at_most_ten_seconds() -> None:
+    assert Transport(timeout_s=300).connect_timeout_s == 10
+    assert Transport(timeout_s=2).connect_timeout_s == 2
+
+
+def test_in_flight_tells_how_long_the_oldest_request_waits() -> None:
+    in_flight = InFlight()
+    answered: list[float] = []
+    in_flight.on_answer = lambda: answered.append(in_flight.waited())
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.3)
+        return httpx.Response(200, content=ANSWER)
+
+    transport = Transport(http_transport=httpx.MockTransport(slow), in_flight=in_flight)
+    seen: list[float] = []
+    sender = threading.Thread(target=transport.post, args=(URL, b""))
+    sender.start()
+    time.sleep(0.2)
+    seen.append(in_flight.waited())
+    sender.join()
+    assert 0.15 < seen[0] < 0.3
+    assert answered == [0.0] and in_flight.waited() == 0.0

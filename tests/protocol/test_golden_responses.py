@@ -543,3 +543,24 @@ def test_lists_are_always_lists_at_every_level() -> None:
 
     one_record = parse_response(_read("read-single-record-nested.xml")).results[0]
     assert isinstance(one_record.records, list) and len(one_record.records) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("cloudflare-html-502", "api.intacct.com | 502: Bad gateway"),
+     ("html-without-doctype-503", "503 Service Temporarily Unavailable")],
+)  # fmt: skip
+def test_an_html_page_is_told_as_one_by_its_title(name: str, title: str) -> None:
+    """Not the parser's complaint about HTML: what answered, by its title."""
+    body, status = NOT_XML[name]
+    with pytest.raises(ResponseFormatError) as info:
+        parse_response(body, http_status=status)
+    assert info.value.html_title == title
+    assert str(info.value).startswith(
+        f"HTTP {status}: an HTML page ({title}), not an Intacct gateway's XML: '"
+    )
+    for other, (body, status) in NOT_XML.items():
+        if other not in ("cloudflare-html-502", "html-without-doctype-503"):
+            with pytest.raises(ResponseFormatError) as info:
+                parse_response(body, http_status=status)
+            assert info.value.html_title is None, other

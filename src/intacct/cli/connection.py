@@ -1,17 +1,25 @@
 """Where an ``intacct`` command gets its connection; first match wins:
 
 1. ``--profile NAME`` (a missing or broken profile is an error, never a fall-through);
-2. the ``INTACCT_*`` environment variables, once any of ``INTACCT_SENDER_ID``,
-   ``INTACCT_COMPANY_ID`` or ``INTACCT_USER_ID`` is set (then the required ones must be);
+2. the ``INTACCT_*`` environment variables, once any connection variable
+   (:data:`CONNECTION_KEYS`: ``INTACCT_API_URL``, ``INTACCT_SENDER_ID``,
+   ``INTACCT_ENTITY_ID``, ``INTACCT_TIMEZONE``...) is set; then the required ones must
+   be, or the error names those missing (a lone ``INTACCT_API_URL`` never falls back to
+   a profile or the demo company);
 3. the default profile;
 4. nothing configured: the embedded emulator with the demo company, its SQLite file kept
    in the user's cache directory so that a second run sees the same data.
+
+The other settings (``INTACCT_TIMEOUT_S``, ``INTACCT_MAX_CONCURRENCY``,
+``INTACCT_PAGE_SIZE``, ``INTACCT_MAX_RETRIES``, ``INTACCT_START_DATE``,
+``INTACCT_LOOKBACK_MINUTES``, ``INTACCT_ENTITY_IDS``...) apply on top of whichever
+connection is used.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -21,20 +29,42 @@ import click
 import platformdirs
 
 from intacct.cli.profile_store import ProfileStore
-from intacct.config import ClientConfig
-from intacct.errors import ConfigError, GatewayError, IntacctError
+from intacct.cli.waiting import wait_notice
+from intacct.client import IntacctClient
+from intacct.config import ClientConfig, check_variable_names
+from intacct.errors import ConfigError, GatewayError, IntacctError, ResponseFormatError
 from intacct.replication import ReplicationSettings
+from intacct.retry import RetryPolicy, default_checkers, retryable_status
+from intacct.transport import InFlight
 
 __all__ = [
+    "CONNECTION_KEYS",
+    "INTERACTIVE_TIMEOUT_S",
     "Connection",
     "cli_errors",
     "embedded_db_path",
+    "html_answer",
+    "interactive_client",
+    "interactive_config",
+    "one_line",
     "open_connection",
     "profile_option",
 ]
 
-#: variables that say "this environment configures a connection"
-_TRIGGERS = ("INTACCT_SENDER_ID", "INTACCT_COMPANY_ID", "INTACCT_USER_ID")
+#: the keys that make a connection (whose company, as whom, where); any of them set as
+#: INTACCT_* says "this environment configures the connection"
+CONNECTION_KEYS = (
+    "api_url",
+    "sender_id",
+    "sender_password",
+    "company_id",
+    "user_id",
+    "user_password",
+    "entity_id",
+    "auth_type",
+    "dtd_version",
+    "timezone",
+)
 _REQUIRED = (
     "INTACCT_SENDER_ID",
     "INTACCT_SENDER_PASSWORD",
@@ -44,6 +74,10 @@ _REQUIRED = (
 )
 #: the embedded demo company's size: every object, a few thousand transactions
 EMBEDDED_SCALE = 10_000
+#: a command a person waits for (doctor, objects, describe, query) gives up on a request
+#: after this many seconds unless ``timeout_s`` is set; ``intacct sync`` keeps the
+#: client's 300 s (a page of a wide object can take minutes to come)
+INTERACTIVE_TIMEOUT_S = 60.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +110,60 @@ def cli_errors() -> Iterator[None]:
         where = f" ({exc.function})" if exc.function else ""
         raise click.ClickException(f"Intacct refused the request{where}: {said}") from None
     except IntacctError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(one_line(exc)) from None
+
+
+def one_line(exc: IntacctError) -> str:
+    """What to tell a person: the error's text, or for an HTML page where the gateway's
+    XML should be, what answered (:func:`html_answer`) and what to check."""
+    said = html_answer(exc)
+    if said is None:
+        return str(exc)
+    return f"{said}; check api_url" if said.startswith("not an") else said
+
+
+def html_answer(exc: IntacctError) -> str | None:
+    """For an HTML page in place of the gateway's XML: ``not an Intacct gateway (HTTP
+    501, HTML page "...")``, or for a 5xx a proxy or CDN gives, that the gateway is
+    unavailable; None for any other error."""
+    if not isinstance(exc, ResponseFormatError) or exc.html_title is None:
+        return None
+    page = f'HTML page "{exc.html_title}"' if exc.html_title else "HTML"
+    if retryable_status(exc.http_status) and exc.http_status != 429:
+        return (
+            f"the gateway is unavailable (HTTP {exc.http_status}, {page}): a proxy or CDN "
+            "in front of it answered; try again later"
+        )
+    return f"not an Intacct gateway (HTTP {exc.http_status}, {page})"
+
+
+def interactive_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The client's keys of ``config``, with :data:`INTERACTIVE_TIMEOUT_S` as the
+    deadline unless ``timeout_s`` is set."""
+    out = {k: v for k, v in config.items() if k not in ReplicationSettings.KEYS}
+    out.setdefault("timeout_s", INTERACTIVE_TIMEOUT_S)
+    return out
+
+
+@contextmanager
+def interactive_client(
+    profile: str | None, *, announce: Callable[[str], None] | None = None
+) -> Iterator[IntacctClient]:
+    """The connection's client for a command a person waits for: each request gives up
+    after ``timeout_s`` (default :data:`INTERACTIVE_TIMEOUT_S`) and is not sent again
+    after that, and a line on stderr tells while the gateway is silent. The
+    connector's errors are one line (:func:`cli_errors`)."""
+    with cli_errors(), open_connection(profile, announce=announce) as connection:
+        config = ClientConfig.from_mapping(interactive_config(connection.config))
+        retry = RetryPolicy(
+            max_attempts=config.max_retries + 1, checkers=default_checkers(timeouts=False)
+        )
+        in_flight = InFlight()
+        with (
+            wait_notice(in_flight, config.timeout_s),
+            IntacctClient(config, retry=retry, in_flight=in_flight) as client,
+        ):
+            yield client
 
 
 def embedded_db_path() -> Path:
@@ -89,36 +176,57 @@ def open_connection(
 ) -> Iterator[Connection]:
     """The connection by the precedence of the module docstring; the embedded emulator,
     when it is the one, runs until the block ends."""
+    check_variable_names(os.environ, extra=ReplicationSettings.KEYS)
+    settings = _variables(k for k in _KEYS if k not in CONNECTION_KEYS)
     store = ProfileStore()
     if profile:
-        yield Connection(store.config(profile), f"profile {profile!r}", False)
+        yield Connection({**store.config(profile), **settings}, f"profile {profile!r}", False)
         return
     environment = _from_environment()
     if environment is not None:
-        yield Connection(environment, "environment (INTACCT_*)", False)
+        yield Connection({**environment, **settings}, "environment (INTACCT_*)", False)
         return
     default = store.default()
     if default is not None:
-        yield Connection(store.config(default), f"default profile {default!r}", False)
+        config = {**store.config(default), **settings}
+        yield Connection(config, f"default profile {default!r}", False)
         return
     with _embedded(announce) as connection:
-        yield connection
+        yield Connection({**connection.config, **settings}, connection.source, True)
+
+
+#: every key an INTACCT_* variable may set
+_KEYS = [f.name for f in fields(ClientConfig)] + sorted(ReplicationSettings.KEYS)
+
+
+def _variables(keys: Iterable[str]) -> dict[str, str]:
+    values = {key: os.environ.get(f"INTACCT_{key.upper()}") for key in keys}
+    return {key: value for key, value in values.items() if value}
 
 
 def _from_environment() -> dict[str, Any] | None:
-    if not any(os.environ.get(name) for name in _TRIGGERS):
+    """The connection the INTACCT_* variables make, None if none of its variables is
+    set; some set and a required one not is an error naming both."""
+    connection = _variables(CONNECTION_KEYS)
+    if not connection:
         return None
     missing = [name for name in _REQUIRED if not os.environ.get(name)]
     if missing:
+        given = [f"INTACCT_{key.upper()}" for key in connection]
+        one_given, one_missing = len(given) == 1, len(missing) == 1
         raise ConfigError(
             "environment",
-            f"INTACCT_* variables configure a connection but {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} not set",
+            f"{_names(given)} {'is' if one_given else 'are'} set, so the INTACCT_* "
+            f"variables configure the connection, but {_names(missing)} "
+            f"{'is' if one_missing else 'are'} not; set {'it' if one_missing else 'them'} "
+            f"too, or unset {'it' if one_given else 'those'} to use a profile "
+            "(intacct profiles list) or the embedded demo emulator",
         )
-    ClientConfig.from_env()  # a typo in a variable name is an error naming it
-    keys = [f.name for f in fields(ClientConfig)] + sorted(ReplicationSettings.KEYS)
-    values = {key: os.environ.get(f"INTACCT_{key.upper()}") for key in keys}
-    return {key: value for key, value in values.items() if value}
+    return connection
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 
 
 @contextmanager

@@ -6,8 +6,11 @@ import sys
 
 import click
 
-from intacct.cli.connection import cli_errors, open_connection, profile_option
+from intacct.cli.connection import cli_errors, interactive_config, open_connection, profile_option
 from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, Check, run_checks
+from intacct.cli.waiting import wait_notice
+from intacct.config import ClientConfig
+from intacct.transport import InFlight
 
 __all__ = ["doctor"]
 
@@ -23,11 +26,14 @@ def doctor(profile: str | None, objects: str | None) -> None:
     user, entity, and read access; every failure says where to fix it in Intacct."""
     names = [o.strip().upper() for o in objects.split(",") if o.strip()] if objects else []
     failures = 0
+    in_flight = InFlight()
     with cli_errors(), open_connection(profile, announce=_note) as connection:
         click.echo(f"Connection: {connection.source}")
-        for check in run_checks(connection.config, names or DEFAULT_OBJECTS):
-            click.echo(_line(check))
-            failures += check.verdict == FAIL
+        config = interactive_config(connection.config)
+        with wait_notice(in_flight, ClientConfig.from_mapping(config).timeout_s):
+            for check in run_checks(config, names or DEFAULT_OBJECTS, in_flight=in_flight):
+                click.echo(_line(check))
+                failures += check.verdict == FAIL
     if failures:
         click.echo(f"{failures} check(s) failed.", err=True)
         sys.exit(1)

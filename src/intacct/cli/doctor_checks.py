@@ -3,7 +3,10 @@
 One sign-in (``getAPISession``) at the top level answers the first five questions at once;
 which of them failed is read from the error the client raises (``intacct.errors`` class,
 level and errorno: the gateway's texts are in ``intacct.emulator.errors``), and the checks
-before it passed. The entity gets a sign-in of its own, so that a wrong Location ID is not
+before it passed, except where the answer cannot tell: Intacct says "Sign-in information
+is incorrect" alike for a company id it does not know and for a wrong user id or
+password, so after it the company's subscription and the Sender ID's authorization are
+``unknown``, not ok. The entity gets a sign-in of its own, so that a wrong Location ID is not
 taken for a wrong password; each object a one-record ``readByQuery``.
 """
 
@@ -14,19 +17,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from intacct.cli.connection import html_answer
 from intacct.client import IntacctClient
+from intacct.config import DEFAULT_API_URL
 from intacct.errors import (
     AuthenticationError,
     GatewayError,
     IntacctError,
     NotFoundError,
     PermissionDeniedError,
+    ResponseFormatError,
     SenderError,
     TransportError,
     ValidationError,
 )
 from intacct.protocol import functions as fn
 from intacct.protocol.wallclock import daylight_saving_zones
+from intacct.transport import InFlight
 
 __all__ = ["DEFAULT_OBJECTS", "Check", "run_checks"]
 
@@ -41,7 +48,7 @@ DEFAULT_OBJECTS = (
     "DEPARTMENT",
     "LOCATION",
 )
-OK, FAIL, SKIPPED, NOTE = "ok", "FAIL", "skipped", "note"
+OK, FAIL, SKIPPED, NOTE, UNKNOWN = "ok", "FAIL", "skipped", "note", "unknown"
 #: sign-in steps, in the order the gateway checks them
 GATEWAY, SENDER, COMPANY, AUTHORIZED, USER = range(5)
 TIME_ZONE = "time zone of the Web Services user"
@@ -52,24 +59,29 @@ EXPIRED = "PL04000055"
 @dataclass(frozen=True)
 class Check:
     name: str
-    verdict: str  # ok | FAIL | skipped | note (not a failure: something to consider)
+    #: ok | FAIL | skipped | note (not a failure: something to consider) | unknown (the
+    #: gateway's answer cannot tell)
+    verdict: str
     detail: str
 
 
-def run_checks(config: Mapping[str, Any], objects: Sequence[str]) -> Iterator[Check]:
-    """Every check's verdict, as it is made (a slow gateway shows progress)."""
+def run_checks(
+    config: Mapping[str, Any], objects: Sequence[str], *, in_flight: InFlight | None = None
+) -> Iterator[Check]:
+    """Every check's verdict, as it is made (a slow gateway shows progress);
+    ``in_flight`` tracks the requests being waited for."""
     # one attempt each: a doctor reports what happens, it does not wait out backoffs
     config = {**config, "max_retries": 0, "auth_type": "session"}
     entity = str(config.get("entity_id") or "")
     names = _sign_in_names(config)
-    failed = yield from _sign_in({**config, "entity_id": ""}, names)
+    failed = yield from _sign_in({**config, "entity_id": ""}, names, in_flight)
     if failed:
         yield Check(_entity_name(entity), SKIPPED, "needs a signed-in user")
         yield Check(TIME_ZONE, SKIPPED, "needs a signed-in user")
         for name in objects:
             yield Check(f"read access to {name}", SKIPPED, "needs a signed-in user")
         return
-    with IntacctClient.from_mapping(config) as client:
+    with IntacctClient.from_mapping(config, in_flight=in_flight) as client:
         if entity:
             check = _entity(client, entity, config)
         else:
@@ -95,15 +107,21 @@ def _sign_in_names(config: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _sign_in(config: Mapping[str, Any], names: list[str]) -> Generator[Check, None, bool]:
+def _sign_in(
+    config: Mapping[str, Any], names: list[str], in_flight: InFlight | None
+) -> Generator[Check, None, bool]:
     """The five sign-in checks; returns whether one failed (``yield from`` value)."""
     try:
-        with IntacctClient.from_mapping(config) as client:
+        with IntacctClient.from_mapping(config, in_flight=in_flight) as client:
             client.sign_in()
     except IntacctError as exc:
         step, detail = _classify_sign_in(exc, config)
         for index, name in enumerate(names):
-            if index < step:
+            if step == USER and index == COMPANY:
+                yield Check(name, UNKNOWN, _NOT_TOLD.format(company=config.get("company_id")))
+            elif step == USER and index == AUTHORIZED:
+                yield Check(name, UNKNOWN, "not known, as above")
+            elif index < step:
                 yield Check(name, OK, "")
             elif index == step:
                 yield Check(name, FAIL, detail)
@@ -115,9 +133,18 @@ def _sign_in(config: Mapping[str, Any], names: list[str]) -> Generator[Check, No
     return False
 
 
+#: why a sign-in refused at the user step leaves the company's steps unknown
+_NOT_TOLD = (
+    "not known: Intacct answers a company id it does not know ({company!r} given) as it "
+    "answers a wrong user id or password, so this step and the next could not be checked"
+)
+
+
 def _classify_sign_in(exc: IntacctError, config: Mapping[str, Any]) -> tuple[int, str]:
     sender, company = config.get("sender_id"), config.get("company_id")
     said = _said(exc)
+    if isinstance(exc, ResponseFormatError) and exc.html_title is not None:
+        return GATEWAY, f"{said}. Fix: api_url must be Intacct's gateway, {DEFAULT_API_URL}"
     if isinstance(exc, TransportError):
         return GATEWAY, (
             f"{said}. Fix: check api_url (Intacct's gateway is "
@@ -239,4 +266,4 @@ def _read_access(client: IntacctClient, name: str, config: Mapping[str, Any]) ->
 def _said(exc: IntacctError) -> str:
     """What Intacct (or the network) said: the first error's number and text."""
     said = str(exc.errors[0]) if isinstance(exc, GatewayError) and exc.errors else ""
-    return (said or str(exc)).rstrip(". ")
+    return (said or html_answer(exc) or str(exc)).rstrip(". ")

@@ -18,7 +18,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from intacct.cli.connection import cli_errors, open_connection, profile_option
+from intacct.cli.connection import interactive_client, profile_option
 from intacct.client import IntacctClient
 from intacct.metadata import ObjectModel
 from intacct.protocol import functions as fn
@@ -28,11 +28,7 @@ __all__ = ["describe", "objects", "query"]
 
 @contextmanager
 def _client(profile: str | None) -> Iterator[IntacctClient]:
-    with (
-        cli_errors(),
-        open_connection(profile, announce=_note) as connection,
-        IntacctClient.from_mapping(connection.config) as client,
-    ):
+    with interactive_client(profile, announce=_note) as client:
         yield client
 
 

@@ -9,15 +9,21 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
-from intacct.cli.connection import open_connection, profile_option
+from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
+from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncDatabaseError, SyncInterrupted, SyncReport, run_sync
 from intacct.sync.display import RichReporter, reporter_for, summary_table
+from intacct.transport import InFlight
 
 __all__ = ["sync"]
+
+#: a request of a run waits this long before a log is told (pages of wide objects take
+#: several seconds; a silent gateway must not look like a hung job)
+NOTICE_S = 10.0
 
 
 @click.command()
@@ -63,7 +69,12 @@ def sync(
                 config["entity_ids"] = entities
             settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
             reporter = reporter_for(sys.stderr)
-            with IntacctClient.from_mapping(config) as client:
+            in_flight = InFlight()
+            with (
+                IntacctClient.from_mapping(config, in_flight=in_flight) as client,
+                # a live display on a terminal shows the run is alive; a log gets a line
+                wait_notice(in_flight, client.config.timeout_s, after_s=NOTICE_S, live=False),
+            ):
                 if isinstance(reporter, RichReporter):
                     reporter.requests_sent = lambda: client.requests_sent
                 try:
@@ -80,13 +91,15 @@ def sync(
                     )
                 finally:
                     reporter.stop()
-    except (IntacctError, SyncDatabaseError) as exc:
+    except IntacctError as exc:
+        raise click.ClickException(one_line(exc)) from None
+    except SyncDatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     except SyncInterrupted as exc:
         _interrupted(exc, db_path, _kept(exc.report))
     except KeyboardInterrupt as exc:  # before the run began: nothing was stored
         _interrupted(exc, db_path, "no page yet")
-    _finish(report, db_path)
+    _finish(report, db_path, str(config.get("user_id")), profile)
 
 
 def _kept(report: SyncReport) -> str:
@@ -106,7 +119,17 @@ def _interrupted(exc: KeyboardInterrupt, db_path: Path, kept: str) -> NoReturn:
     sys.exit(exit_status(exc))
 
 
-def _finish(report: SyncReport, db_path: Path) -> None:
+def _permission_hint(denied: list[str], user: str, profile: str | None) -> str:
+    names = ",".join(denied)
+    doctor = f"intacct doctor{f' --profile {profile}' if profile else ''} --objects {names}"
+    return (
+        f"Permission: the Web Services user {user} may not read {', '.join(denied)}. Give "
+        f"its role List and View permission on {', '.join(denied)} (Company > Roles, in "
+        f"the application each belongs to); `{doctor}` checks every setup step."
+    )
+
+
+def _finish(report: SyncReport, db_path: Path, user: str, profile: str | None) -> None:
     out = Console()
     if not out.is_terminal:
         out = Console(width=160)  # a pipe or a log: no wrapping of the table
@@ -120,5 +143,8 @@ def _finish(report: SyncReport, db_path: Path) -> None:
     if report.failed:
         names = ", ".join(o.object for o in report.failed)
         click.echo(f"{len(report.failed)} object(s) failed: {names}", err=True)
+        denied = [o.object for o in report.failed if o.denied]
+        if denied:
+            click.echo(_permission_hint(denied, user, profile), err=True)
         sys.exit(1)
     click.echo(f"Done: {db_path}", err=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -381,7 +382,26 @@ def _authentication(el: etree._Element | None) -> Authentication:
 
 
 def _not_xml(body: bytes, http_status: int, why: str) -> ResponseFormatError:
-    return ResponseFormatError(why, http_status=http_status, excerpt=excerpt(body))
+    page = html_page_title(body)
+    if page is not None:  # the parser's complaint about HTML says nothing useful
+        why = f"an HTML page{f' ({page})' if page else ''}, not an Intacct gateway's XML"
+    return ResponseFormatError(why, http_status=http_status, excerpt=excerpt(body), html_title=page)
+
+
+_HTML_START = re.compile(
+    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
+)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def html_page_title(body: bytes) -> str | None:
+    """For an HTML page (a web server, proxy or CDN answering instead of the gateway):
+    its ``<title>`` (redacted, one line, "" if none); None for anything else."""
+    head = body[:4096]
+    if not _HTML_START.match(head):
+        return None
+    found = _TITLE.search(head)
+    return excerpt(found.group(1), 80) if found else ""
 
 
 def parse_response(body: bytes, *, http_status: int = 200) -> Response:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from intacct.errors import ConfigError, IntacctError
+from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
@@ -67,6 +67,8 @@ class ObjectSummary:
     transactions: int = 0
     seconds: float = 0.0
     error: str | None = None
+    #: the error is Intacct refusing the user permission on the object
+    denied: bool = False
 
 
 @dataclass(slots=True)
@@ -222,6 +224,7 @@ def _prepare(
         name = summary.object
         if name in failed:
             summary.error = str(failed[name])
+            summary.denied = isinstance(failed[name], PermissionDeniedError)
             continue
         table = (
             trial_balance_table()
@@ -253,3 +256,4 @@ def _merge(report: SyncReport, streams: Sequence[Any]) -> None:
         if result.error is not None:
             where = f" (entity {result.entity})" if result.entity else ""
             summary.error = f"{where.strip()} {result.error}".strip()
+            summary.denied = isinstance(result.error, PermissionDeniedError)

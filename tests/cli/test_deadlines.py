@@ -1,0 +1,121 @@
+"""Deadlines on a gateway that accepts the connection and never answers: interactive
+commands give up after ``timeout_s`` (60 s unless set) without sending again, and a line
+says they are waiting and for how long; ``intacct sync`` keeps its 300 s per request and
+tells a log that it waits."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from click.testing import CliRunner
+
+from intacct.cli import main
+
+from .conftest import use_env
+
+
+@dataclass
+class Silent:
+    """A server that takes connections and requests and never answers."""
+
+    url: str
+    connections: list[socket.socket] = field(default_factory=list)
+
+
+@pytest.fixture
+def silent() -> Iterator[Silent]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    server = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}/ia/xml/xmlgw.phtml")
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            server.connections.append(connection)  # read nothing, answer nothing
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server
+    stop.set()
+    thread.join()
+    for connection in server.connections:
+        connection.close()
+    listener.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["objects"], ["describe", "VENDOR"], ["query", "VENDOR"], ["doctor", "--objects", "CLASS"]],
+)
+def test_interactive_commands_give_up_after_timeout_s_without_sending_again(
+    silent: Silent, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    use_env(monkeypatch, silent.url)
+    monkeypatch.setenv("INTACCT_TIMEOUT_S", "2")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, command)
+    seconds = time.monotonic() - started
+    assert result.exit_code == 1
+    assert seconds < 4.5, f"{seconds:.1f} s"  # not one more wait for a timed-out request
+    assert len(silent.connections) == 1
+    said = f"no answer from {silent.url} within 2 s (timeout_s)"
+    assert said in result.output
+    assert "Traceback" not in result.output
+
+
+def _told(command: list[str], limit_s: float, *, terminal: bool = False) -> str:
+    """What ``intacct COMMAND`` writes to stderr (a terminal, or a pipe) until it names
+    ``timeout_s``, for at most ``limit_s``; then it is stopped."""
+    reader, writer = pty.openpty() if terminal else os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "intacct.cli", *command], stdout=subprocess.DEVNULL, stderr=writer
+    )
+    os.close(writer)
+    seen = b""
+    deadline = time.monotonic() + limit_s
+    try:
+        while b"timeout_s" not in seen and time.monotonic() < deadline:
+            if select.select([reader], [], [], 0.2)[0]:
+                chunk = os.read(reader, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        os.close(reader)
+    return seen.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_line_tells_that_the_gateway_is_silent_and_the_default_deadline(
+    silent: Silent, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    use_env(monkeypatch, silent.url)
+    monkeypatch.delenv("INTACCT_TIMEOUT_S")
+    told = _told(["query", "VENDOR"], 15, terminal=terminal)
+    assert "waiting for the gateway: 3 s so far (a request gives up after 60 s" in told
+    assert ("\x1b[K" in told) is terminal
+
+
+def test_sync_keeps_a_longer_deadline_and_tells_a_log(
+    silent: Silent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, silent.url)
+    monkeypatch.delenv("INTACCT_TIMEOUT_S")
+    told = _told(["sync", "--objects", "CLASS"], 20)
+    assert "waiting for the gateway: 10 s so far (a request gives up after 300 s" in told
