@@ -119,9 +119,29 @@ def test_a_file_that_is_no_duckdb_database_is_one_line(
     use_env(monkeypatch, server.url)
     (tmp_path / "notes.duckdb").write_text("my shopping list\n" * 100)
     code, _, err = run("--objects", "CLASS", "--db", "notes.duckdb")
-    assert code == 1 and "cannot open the database" in err and "notes.duckdb" in err
+    assert code == 1 and "notes.duckdb: it is not a DuckDB database" in err
     assert "Traceback" not in err
     assert (tmp_path / "notes.duckdb").read_text().startswith("my shopping list")
+
+
+def test_a_sqlite_file_is_refused_before_duckdb_fetches_a_reader_for_it(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    """DuckDB would take it for a database to attach and download its sqlite extension
+    (or fail to, offline) before saying anything useful."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "emulator.sqlite") as lite:
+        lite.execute("CREATE TABLE kept (x)")
+    before = (tmp_path / "emulator.sqlite").read_bytes()
+    use_env(monkeypatch, server.url)
+    code, _, err = run("--objects", "CLASS", "--db", "emulator.sqlite")
+    assert code == 1
+    assert err.strip() == (
+        "Error: will not open emulator.sqlite: it is a SQLite database; give --db the path "
+        "of a DuckDB database, or of a file that does not exist yet"
+    )
+    assert (tmp_path / "emulator.sqlite").read_bytes() == before
 
 
 def test_a_db_path_in_a_missing_directory_is_one_line(

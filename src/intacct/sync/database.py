@@ -55,8 +55,13 @@ class SyncDatabase:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        _check_kind(self.path)
         try:
-            self.con = duckdb.connect(str(self.path))
+            # never an extension from the network: a file DuckDB takes for another
+            # format would make it download a reader for that format
+            self.con = duckdb.connect(
+                str(self.path), config={"autoinstall_known_extensions": False}
+            )
         except duckdb.Error as exc:
             raise SyncDatabaseError(_open_problem(self.path, exc)) from None
         self.tables: dict[str, Table] = {}
@@ -276,6 +281,37 @@ def _list(names: Sequence[str]) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+#: where a DuckDB file says what it is (its 8-byte checksum comes first)
+_MAGIC = (8, b"DUCK")
+#: what other files given as --db are, by their first bytes
+_KINDS = (
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a ZIP file (an Excel workbook?)"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+
+
+def _check_kind(path: Path) -> None:
+    """A file that exists and is not a DuckDB database is refused before DuckDB opens it
+    (it would take a SQLite file for an attached database and fetch a reader for it, or
+    fail on anything else with a message about its storage format)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(64)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return  # DuckDB creates it or says why it cannot
+    start, magic = _MAGIC
+    if head[start : start + len(magic)] == magic:
+        return
+    kind = next((name for prefix, name in _KINDS if head.startswith(prefix)), None)
+    said = f"it is {kind}" if kind else "it is empty" if not head else "it is not a DuckDB database"
+    raise SyncDatabaseError(
+        f"will not open {path}: {said}; give --db the path of a DuckDB database, or of a "
+        "file that does not exist yet"
+    )
 
 
 def _open_problem(path: Path, exc: BaseException) -> str:
