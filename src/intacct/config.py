@@ -8,17 +8,26 @@ naming the key; secrets never appear in ``repr`` or in error messages.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.errors import ConfigError
 
-__all__ = ["DEFAULT_API_URL", "ClientConfig", "check_variable_names", "parse_timestamp"]
+__all__ = [
+    "DEFAULT_API_URL",
+    "ClientConfig",
+    "check_variable_names",
+    "parse_json_object",
+    "parse_timestamp",
+    "read_json_object",
+]
 
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 REQUIRED = ("sender_id", "sender_password", "user_id", "user_password", "company_id")
@@ -111,6 +120,35 @@ class ClientConfig:
                 f"{self.timezone!r} is not an IANA time zone name such as "
                 "'America/Los_Angeles' (the Web Services user's time zone in Intacct)",
             ) from None
+
+
+def read_json_object(path: str | os.PathLike[str], option: str) -> dict[str, Any]:
+    """The JSON object in the file at ``path``, given as ``option`` (``--config``,
+    ``--state``...); a ConfigError naming the option, the file and what is wrong with
+    it otherwise (missing, unreadable, not JSON, not an object)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(option, f"{os.fspath(path)}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(option, f"{os.fspath(path)}: is a directory, not a file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(option, f"{os.fspath(path)}: {problem}") from None
+    return parse_json_object(text, option, os.fspath(path))
+
+
+def parse_json_object(text: str, option: str, name: str) -> dict[str, Any]:
+    """``text``, the content of the file ``name`` given as ``option``, as a JSON object;
+    a ConfigError naming them otherwise."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(option, f"{name}: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else type(value).__name__
+        raise ConfigError(option, f"{name}: must hold a JSON object, not {kind}")
+    return value
 
 
 def check_variable_names(

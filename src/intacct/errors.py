@@ -95,10 +95,13 @@ class IntacctError(Exception):
 
 
 class ConfigError(IntacctError, ValueError):
-    """Configuration is invalid; ``key`` names the offending setting."""
+    """Configuration is invalid; ``key`` names the offending setting (or the command
+    line option, ``--config``, that gave a file)."""
 
     def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"config key {key!r}: {problem}")
+        super().__init__(
+            f"{key}: {problem}" if key.startswith("--") else f"config key {key!r}: {problem}"
+        )
         self.key = key
         self.problem = problem
 

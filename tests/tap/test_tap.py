@@ -195,6 +195,23 @@ def test_the_cli_ends_a_bad_config_with_the_key_and_exit_code_1(
     assert "'max_concurency': unknown key; did you mean 'max_concurrency'?" in out.stderr.decode()
 
 
+@pytest.mark.parametrize("option", ["--catalog", "--state"])
+def test_a_catalog_or_state_file_that_is_no_json_object_is_one_line(
+    emulator: EmulatorServer, tmp_path: Any, option: str
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config(emulator)))
+    given = tmp_path / "given.json"
+    for content, said in [("{", "not JSON (Expecting"), ('"x"', "a JSON object, not str")]:
+        given.write_text(content)
+        out = subprocess.run(
+            [*TAP, "--config", str(config), option, str(given)], capture_output=True, text=True
+        )
+        assert out.returncode == 1
+        assert out.stderr.startswith(f"tap-sage-intacct: {option}: {given}: ")
+        assert said in out.stderr and len(out.stderr.splitlines()) == 1
+
+
 def test_each_entity_is_read_in_its_own_session_and_keyed_by_it(emulator: EmulatorServer) -> None:
     config = tap_config(emulator, company_id="DEMO-ME", entity_ids=["E100", "E200"])
     msgs = run_tap(TapSageIntacct(config=config, catalog=catalog(emulator, ("VENDOR",))))

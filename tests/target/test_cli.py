@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from intacct.emulator.server import EmulatorServer
 
 from .conftest import record, schema, target_config
@@ -73,3 +75,44 @@ def test_about_lists_the_write_options() -> None:
     )
     settings = json.loads(done.stdout)["settings"]["properties"]
     assert {"batch_size", "transaction", "upsert", "report_path", "dtd_version"} <= set(settings)
+
+
+def test_the_report_is_always_this_runs(emulator: EmulatorServer, tmp_path: Path) -> None:
+    """A run that writes nothing leaves an empty report, not the last run's lines."""
+    config = target_config(emulator, tmp_path)
+    first = [schema("CLASS"), record("CLASS", {"CLASSID": "CLI-9", "NAME": "first"})]
+    assert _run(config, first, tmp_path).returncode == 0
+    report = Path(str(config["report_path"]))
+    assert len(report.read_text().splitlines()) == 1
+    second = _run(config, [schema("CLASS")], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert report.read_text() == ""
+    assert f"0 records, 0 not written; report: {report}" in second.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "no such file"),
+        ("{not json", "not JSON (Expecting property name enclosed in double quotes"),
+        ("[1, 2]", "must hold a JSON object, not a list"),
+    ],
+)
+def test_a_config_file_that_is_missing_or_no_json_object_is_one_line(
+    tmp_path: Path, content: str | None, said: str
+) -> None:
+    path = tmp_path / "config.json"
+    if content is not None:
+        path.write_text(content)
+    for executable in (EXECUTABLE, str(Path(sys.executable).with_name("tap-sage-intacct"))):
+        done = subprocess.run(
+            [executable, "--config", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 1
+        assert done.stderr.startswith(f"{Path(executable).name}: --config: {path}: {said}")
+        assert len(done.stderr.splitlines()) == 1

@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
@@ -37,6 +39,7 @@ from intacct.replication import (
     trialbalance,
 )
 from intacct.replication.catalog import entity_key
+from intacct.singer_files import check_config_files, json_object_option
 from intacct.tap.discovery import discover, key_properties, stream_schema
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
 from intacct.tap.sink import SingerSink, read_state
@@ -68,6 +71,21 @@ class TapSageIntacct(Tap):
     message_writer_class = MsgSpecWriter
 
     _settings: TapSettings | None = None
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """Each ``--config`` file a JSON object, else one line naming it."""
+        check_config_files(value)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """``--catalog`` and ``--state`` files checked like ``--config``."""
+        command = super().get_singer_command()
+        for param in command.params:
+            if param.name in ("catalog", "state"):
+                param.callback = json_object_option
+        return command
 
     @property
     def settings(self) -> TapSettings:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import click
 from singer_sdk import Sink, Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
@@ -23,6 +25,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
+from intacct.singer_files import check_config_files
 from intacct.target.report import Report
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
 from intacct.target.sinks import ObjectSink, UnifiedSink
@@ -50,13 +53,21 @@ class TargetSageIntacct(Target):
     default_sink_class = ObjectSink
     message_reader_class = MsgSpecReader
 
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """Each ``--config`` file a JSON object, else one line naming it."""
+        check_config_files(value)
+        return super().cb_config(ctx, param, value)
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_parallelism = 1  # the writer runs max_concurrency requests itself
         self._settings: TargetSettings | None = None
         self._writer: ObjectWriter | None = None
         self._clients: list[IntacctClient] = []
-        _ = self.settings  # a bad config fails now, naming its key
+        # a bad config fails now, naming its key; then an earlier run's report goes, so
+        # the one at report_path is always this run's (empty when no record came)
+        Path(self.settings.write.report_path).unlink(missing_ok=True)
 
     @property
     def settings(self) -> TargetSettings:
@@ -94,9 +105,7 @@ class TargetSageIntacct(Target):
         finally:
             for client in self._clients:
                 client.close()
-        if self._writer is None:
-            return
-        report = self._writer.report
+        report = self._writer.report if self._writer else Report(self.settings.write.report_path)
         report.close()
         print(report.summary(), file=sys.stderr)
         if report.failed:
