@@ -10,6 +10,7 @@ from types import FrameType
 
 import click
 
+from intacct.cli.emulator_control import clock, fault, latency, misconfigure, stats
 from intacct.emulator.demo import DEMO_COMPANIES
 from intacct.emulator.server import EmulatorServer, EmulatorStartError
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
@@ -23,7 +24,27 @@ def emulator() -> None:
     """The Intacct XML gateway emulator (SQLite-backed, offline)."""
 
 
-@emulator.command()
+_SERVE_EPILOG = """Setup mistakes, as intacct doctor diagnoses them, in the running emulator (from
+another shell; --undo puts each right again):
+
+\b
+  intacct emulator misconfigure not-subscribed         company not subscribed to Web Services
+  intacct emulator misconfigure expired                demo company past its end
+  intacct emulator misconfigure sender-not-authorized  Sender ID not authorized for the company
+  intacct emulator misconfigure not-web-services-user  user is not a Web Services user
+  intacct emulator misconfigure role-without-module --module AP   role lacks a module
+  (a wrong company id, user, password or entity needs no setup: give the wrong value)
+
+\b
+Time, speed and failures:
+  intacct emulator clock --set 2027-11-07T08:50:00Z | --advance 3600 | --real
+  intacct emulator latency --ms 300 --per-row-us 500
+  intacct emulator fault 'status=503,times=2' | --clear
+  intacct emulator stats
+"""
+
+
+@emulator.command(epilog=_SERVE_EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8089, show_default=True, type=int, help="0 picks a free port.")
 @click.option(
@@ -115,3 +136,7 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     stop.wait()
     server.stop()
+
+
+for _command in (misconfigure, clock, latency, fault, stats):
+    emulator.add_command(_command)

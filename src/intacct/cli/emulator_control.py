@@ -1,0 +1,190 @@
+"""``intacct emulator misconfigure|clock|latency|fault|stats``: the control API of a
+running emulator (``/_emulator/``) from the shell, to try ``intacct doctor``, a sync or
+any client against each setup mistake, another time of day, a slow or failing gateway."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import httpx
+
+from intacct.emulator.demo import DEMO_COMPANIES
+from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+
+__all__ = ["MISTAKES", "clock", "fault", "latency", "misconfigure", "stats"]
+
+DEFAULT_URL = "http://127.0.0.1:8089"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A setup mistake: what doctor then says, and the control request making or
+    undoing it (path and body, from the command's options)."""
+
+    says: str  # the doctor step that fails
+    path: str
+    body: dict[str, Any]
+    undo: dict[str, Any]
+
+
+def _mistakes(company: str, user: str, sender: str, module: str) -> dict[str, Mistake]:
+    others = [c for c in DEMO_COMPANIES if c != company]
+    return {
+        "not-subscribed": Mistake(
+            f"company {company} subscribed to Web Services",
+            f"companies/{company}",
+            {"web_services": False},
+            {"web_services": True},
+        ),
+        "expired": Mistake(
+            f"company {company} subscribed to Web Services (expired)",
+            f"companies/{company}",
+            {"expired": True},
+            {"expired": False},
+        ),
+        "sender-not-authorized": Mistake(
+            f"Sender ID {sender} authorized for company {company}",
+            f"senders/{sender}",
+            {"companies": others},
+            {"companies": list(DEMO_COMPANIES)},
+        ),
+        "not-web-services-user": Mistake(
+            f"user login ({user} at company {company})",
+            f"companies/{company}/users/{user}",
+            {"web_services": False},
+            {"web_services": True},
+        ),
+        "role-without-module": Mistake(
+            f"read access to the {module} objects",
+            f"companies/{company}/users/{user}",
+            {"denied_modules": [module]},
+            {"denied_modules": []},
+        ),
+    }
+
+
+#: the setup mistakes ``intacct doctor`` diagnoses that need the emulator changed (a
+#: wrong company id, user, password or entity needs none: give the wrong value)
+MISTAKES = tuple(_mistakes("DEMO", DEMO_USER[0], DEMO_SENDER[0], "AP"))
+
+url_option = click.option(
+    "--url",
+    default=DEFAULT_URL,
+    show_default=True,
+    help="The emulator: its address or the gateway URL `intacct emulator serve` printed.",
+)
+
+
+@click.command()
+@click.argument("mistake", type=click.Choice(MISTAKES))
+@url_option
+@click.option("--company", default="DEMO", show_default=True)
+@click.option("--user", default=DEMO_USER[0], show_default=True, help="For the user's mistakes.")
+@click.option("--sender", default=DEMO_SENDER[0], show_default=True)
+@click.option(
+    "--module", default="AP", show_default=True, help="For role-without-module: AP, AR, GL..."
+)
+@click.option("--undo", is_flag=True, help="Put that part of the setup right again.")
+def misconfigure(
+    mistake: str, url: str, company: str, user: str, sender: str, module: str, undo: bool
+) -> None:
+    """Make (or --undo) one setup mistake in a running emulator, as a real
+    company can have it: not-subscribed (no Web Services subscription), expired (a demo
+    company past its end), sender-not-authorized (the Sender ID is not in the company's
+    Web Services authorizations), not-web-services-user (the user's type is not Web
+    Services user), role-without-module (the user's role lacks a module's permissions).
+    A wrong company id, user id, password or entity id needs no setup: give it."""
+    chosen = _mistakes(company, user, sender, module.upper())[mistake]
+    _post(url, chosen.path, chosen.undo if undo else chosen.body)
+    if undo:
+        click.echo(f"Undone: {mistake} ({chosen.path})")
+    else:
+        where = "" if url == DEFAULT_URL else f" --url {url}"
+        click.echo(
+            f"Made: {mistake} ({chosen.path}); intacct doctor now fails at '{chosen.says}'. "
+            f"Undo: intacct emulator misconfigure {mistake}{where} --undo"
+        )
+
+
+@click.command()
+@url_option
+@click.option("--set", "at", metavar="ISO-TIME", help="Move it there, e.g. 2027-11-07T08:50:00Z.")
+@click.option("--advance", type=float, metavar="SECONDS", help="Move it on by this much.")
+@click.option("--real", is_flag=True, help="Back to the real time.")
+def clock(url: str, at: str | None, advance: float | None, real: bool) -> None:
+    """Show or move the emulator's clock. Every stamp, gmtoffset and session timestamp
+    read it; it runs on from where it is set."""
+    if sum(x is not None and x is not False for x in (at, advance, real or None)) > 1:
+        raise click.UsageError("give one of --set, --advance, --real")
+    if at is not None:
+        answer = _post(url, "clock", {"now": at})
+    elif advance is not None:
+        answer = _post(url, "clock", {"advance_s": advance})
+    else:
+        answer = _call(url, "DELETE" if real else "GET", "clock")
+    click.echo(f"{answer['now']}{' (moved)' if answer.get('moved') else ''}")
+
+
+@click.command()
+@url_option
+@click.option("--ms", type=click.IntRange(min=0), help="Base wait of every answer.")
+@click.option("--per-row-us", type=click.IntRange(min=0), help="Extra wait per record.")
+def latency(url: str, ms: int | None, per_row_us: int | None) -> None:
+    """Show or set how long the emulator's answers take."""
+    changes = {k: v for k, v in (("ms", ms), ("per_row_us", per_row_us)) if v is not None}
+    answer = _post(url, "latency", changes) if changes else _call(url, "GET", "latency")
+    click.echo(f"{answer['ms']} ms per answer, {answer['per_row_us']} us per record")
+
+
+@click.command()
+@click.argument("spec", required=False)
+@url_option
+@click.option("--clear", is_flag=True, help="Remove every fault rule.")
+def fault(spec: str | None, url: str, clear: bool) -> None:
+    """Add a fault rule, remove them all (--clear), or list them. SPEC as for serve
+    --fault, e.g. 'status=503,times=2' or 'delay_ms=800,function=readByQuery'."""
+    if clear:
+        _call(url, "DELETE", "faults")
+    elif spec:
+        _call(url, "POST", "faults", content=spec.encode())
+    rules = _call(url, "GET", "faults")["faults"]
+    for rule in rules:
+        click.echo(f"{rule['spec']}  (seen {rule['seen']}, fired {rule['fired']})")
+    if not rules:
+        click.echo("no fault rules")
+
+
+@click.command()
+@url_option
+def stats(url: str) -> None:
+    """Requests and API transactions billed (per function, per company), as JSON."""
+    click.echo(json.dumps(_call(url, "GET", "stats"), indent=2, sort_keys=True))
+
+
+def _post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    return _call(url, "POST", path, content=json.dumps(body).encode())
+
+
+def _call(url: str, method: str, path: str, content: bytes | None = None) -> dict[str, Any]:
+    """One control request; a missing emulator or a refused request is one line."""
+    base = url.split("/ia/")[0].split("/_emulator")[0].rstrip("/")
+    try:
+        answer = httpx.request(method, f"{base}/_emulator/{path}", content=content, timeout=30)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(
+            f"no emulator at {base} ({exc}); start one with intacct emulator serve, or give --url"
+        ) from None
+    try:
+        said: dict[str, Any] = answer.json()
+    except ValueError:
+        said = {}
+    if answer.status_code >= 400 or not isinstance(said, dict):
+        why = said.get("error") if isinstance(said, dict) else None
+        raise click.ClickException(
+            f"{base} refused {method} /_emulator/{path}: HTTP {answer.status_code}: "
+            f"{why or 'is it an intacct emulator?'}"
+        )
+    return said
