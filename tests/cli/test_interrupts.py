@@ -108,3 +108,12 @@ def test_a_second_ctrl_c_leaves_at_once_without_a_dump(
     assert "Traceback" not in err and "leaked" not in err and "nanobind" not in err
     assert any(line.startswith(("Interrupted", "Stopped at once")) for line in err.splitlines())
     _next_run_is_exact(slow, tmp_path)
+
+
+def test_the_exit_statuses_are_documented_and_a_usage_mistake_is_2() -> None:
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    documented = help_text.split("Exit status:")[1]
+    starts = [line.split()[0] for line in documented.splitlines() if line.strip()]
+    assert {"0", "1", "2", "130"} <= set(starts), documented
+    assert "(SIGINT); 143: by SIGTERM" in " ".join(documented.split())
+    assert CliRunner().invoke(main, ["sync", "--no-such-option"]).exit_code == 2

@@ -14,7 +14,19 @@ from intacct.cli.sync import sync
 __all__ = ["main"]
 
 
-@click.group()
+_EXIT_STATUS = """\b
+Exit status:
+  0    done
+  1    failed: one line on stderr says why (for sync: an object failed, the
+       others are stored)
+  2    usage: an unknown option or a bad value
+  130  stopped by Ctrl-C (SIGINT); 143: by SIGTERM. intacct sync keeps the
+       pages stored before, records the run as interrupted and goes on from
+       there next time
+"""
+
+
+@click.group(epilog=_EXIT_STATUS)
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
     """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
