@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
+from intacct.cli import main
 from intacct.cli.connection import embedded_db_path, open_connection
 from intacct.cli.profile_store import ProfileStore
 from intacct.client import IntacctClient
@@ -161,3 +163,18 @@ def test_nothing_configured_runs_the_embedded_emulator_and_keeps_its_data() -> N
         with IntacctClient.from_mapping(again.config) as client:
             records = client.read_by_name("CLASS", ["CLI-KEEP"])
     assert [r.get("NAME") for r in records] == ["Kept between runs"]
+
+
+@pytest.mark.parametrize("command", [["sync"], ["objects"], ["doctor"]])
+def test_commands_refuse_a_lone_connection_variable_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """Not the default profile's company with another URL, not the demo company."""
+    _profile("sandbox", "SANDCO")
+    monkeypatch.setenv("INTACCT_API_URL", "http://127.0.0.1:9/ia/xml/xmlgw.phtml")
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: config key 'environment': INTACCT_API_URL is set")
+    assert "INTACCT_SENDER_ID" in result.stderr and "INTACCT_USER_PASSWORD" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "No connection configured" not in result.output and "SANDCO" not in result.output

@@ -6,6 +6,7 @@ once without a traceback or DuckDB's "leaked" dump."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -94,6 +95,8 @@ def test_a_signal_stops_the_run_at_once_and_the_next_run_goes_on(
     assert [status for status, _ in runs] == ["interrupted"]
     stored = sum(int(o["inserted"]) for o in runs[0][1])  # type: ignore[call-overload]
     assert stored > 0 and f"{stored:,} records" in said[0]
+    told = re.findall(r": page of (\d+) records", err)  # every page told was stored
+    assert sum(int(n) for n in told) == stored
     _next_run_is_exact(slow, tmp_path)
 
 

@@ -626,6 +626,8 @@ class _Stream:
             self.fail(exc)
             return
         with self.engine.lock:
+            if self.engine.fatal is not None:
+                return  # stopped: neither stored nor told
             save(page)
             self.result.records += len(out)
             self.result.requests += 1

@@ -157,6 +157,8 @@ class TrialBalanceStream:
         size = sum(len(value) for row in rows for value in row.values())
         out = [typed_row(dict(row.items()), start, end, self.entity) for row in rows]
         with self.engine.lock:
+            if self.engine.fatal is not None:
+                return  # the run stopped: neither stored nor told
             # a stopped run goes on with the next month; a whole one re-reads the last
             following = _next_month(start).isoformat()
             self.current.month = resume_month(start, origin) if end >= today else following

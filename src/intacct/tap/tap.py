@@ -25,6 +25,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
 from singer_sdk.singerlib import StreamMetadata
 
+from intacct._singer_files import check_config_files, json_object_option
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.registry import ObjectRegistry
@@ -39,7 +40,6 @@ from intacct.replication import (
     trialbalance,
 )
 from intacct.replication.catalog import entity_key
-from intacct.singer_files import check_config_files, json_object_option
 from intacct.tap.discovery import discover, key_properties, stream_schema
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
 from intacct.tap.sink import SingerSink, read_state

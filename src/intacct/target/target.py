@@ -22,10 +22,10 @@ from singer_sdk import Sink, Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
 
+from intacct._singer_files import check_config_files
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
-from intacct.singer_files import check_config_files
 from intacct.target.report import Report
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
 from intacct.target.sinks import ObjectSink, UnifiedSink
