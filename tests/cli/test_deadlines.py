@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -119,3 +120,18 @@ def test_sync_keeps_a_longer_deadline_and_tells_a_log(
     monkeypatch.delenv("INTACCT_TIMEOUT_S")
     told = _told(["sync", "--objects", "CLASS"], 20)
     assert "waiting for the gateway: 10 s so far (a request gives up after 300 s" in told
+
+
+def test_ctrl_c_while_waiting_is_exit_status_130(
+    silent: Silent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, silent.url)
+    command = [sys.executable, "-m", "intacct.cli", "describe", "VENDOR"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not silent.connections and time.monotonic() < deadline:  # the request is out
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip() == "Interrupted."

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from intacct._version import __version__
 from intacct.cli.doctor import doctor
 from intacct.cli.emulator import emulator
 from intacct.cli.explore import describe, objects, query
+from intacct.cli.interrupts import exit_status
 from intacct.cli.profiles import profiles
 from intacct.cli.sync import sync
 
@@ -26,7 +29,19 @@ Exit status:
 """
 
 
-@click.group(epilog=_EXIT_STATUS)
+class _Intacct(click.Group):
+    """Ctrl-C in any command is exit status 130 and one line, not click's "Aborted!"
+    and 1 (intacct sync says more, itself)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(exit_status(exc)) from None
+
+
+@click.group(cls=_Intacct, epilog=_EXIT_STATUS)
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
     """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
