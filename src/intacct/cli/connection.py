@@ -50,7 +50,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Connection:
-    config: dict[str, Any]  # the client's config keys (ARCHITECTURE.md)
+    config: dict[str, Any]  # the client's config keys (docs/ARCHITECTURE.md)
     source: str  # where it came from, for people
     embedded: bool
 

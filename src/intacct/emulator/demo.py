@@ -1,4 +1,4 @@
-"""The demo tenant every emulator starts with (ARCHITECTURE.md, "The emulator's demo
+"""The demo tenant every emulator starts with (docs/ARCHITECTURE.md, "The emulator's demo
 tenant"): sender, companies DEMO and DEMO-ME (entities E100, E200), users, seed data."""
 
 from __future__ import annotations

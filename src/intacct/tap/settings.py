@@ -2,7 +2,7 @@
 client's :class:`~intacct.config.ClientConfig` and the engine's
 :class:`~intacct.replication.ReplicationSettings`.
 
-Key names are the public contract (ARCHITECTURE.md, "Config keys"); the first six are
+Key names are the public contract (docs/ARCHITECTURE.md, "Config keys"); the first six are
 hotglue's, so its configs keep working. A key neither the client, the engine nor
 singer-sdk knows is a :class:`~intacct.errors.ConfigError` naming it (and its near miss).
 """

@@ -1,7 +1,7 @@
 """The target's settings: its JSON Schema (``--about``) and reading a config into the
 client's :class:`~intacct.config.ClientConfig` plus the write options.
 
-Connection keys are the public contract (ARCHITECTURE.md, "Config keys"); the write
+Connection keys are the public contract (docs/ARCHITECTURE.md, "Config keys"); the write
 options are ``batch_size`` (functions per request, 1..100), ``transaction`` (a request's
 functions all apply or none), ``upsert`` (match records on their id field or RECORDNO
 before writing) and ``report_path`` (the JSONL report of every record). A key nobody
