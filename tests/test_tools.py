@@ -48,13 +48,19 @@ def test_without_the_index_the_test_skips_with_the_install_command(
     monkeypatch.setenv("PIP_RETRIES", "1")
     for name in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(tools, "_OFFLINE", [])  # what this test learns stays in it
     with pytest.raises(pytest.skip.Exception) as skipped:
         tools.tool_venv("offline-tool", [NEW])
     command = tools.install_command("offline-tool", [NEW])
     assert str(skipped.value).endswith(f"install it with: {command}")
     venv = cache / "offline-tool"
     assert command == f"python3 -m venv {venv} && {venv}/bin/pip install {NEW}"
-    assert not (cache / "offline-tool").exists()
+    assert not venv.exists()
+    # the next tool of the run skips at once, naming its own command
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        tools.tool_venv("other-tool", [OLD])
+    assert str(skipped.value).endswith(tools.install_command("other-tool", [OLD]))
+    assert not (cache / "other-tool").exists()
 
 
 def test_a_pin_that_does_not_exist_fails_the_test(cache: Path) -> None:

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 ENV_VAR = "INTACCT_TEST_TOOLS"
 #: what pip prints when the index cannot be reached (DNS, refused, offline, proxy): its
 #: retry warnings, which its default of 5 retries always prints
-_OFFLINE = (
+_OFFLINE_MARKERS = (
     "after connection broken by",
     "Could not fetch URL",
     "NewConnectionError",
@@ -47,6 +47,8 @@ _OFFLINE = (
     "ConnectTimeoutError",
     "ReadTimeoutError",
 )
+#: the tools pip could not reach the index for, in this run
+_OFFLINE: list[str] = []
 #: run inside the tool's venv: does it hold this Python and exactly these pins?
 _CHECK = """
 import sys, importlib.metadata as md
@@ -96,6 +98,8 @@ def tool_venv(name: str, requirements: Sequence[str]) -> ToolVenv:
     venv = ToolVenv(tools_dir() / name)
     with _locked(venv.path):
         if not _current(venv, pins):
+            if _OFFLINE:  # pip's retries take seconds: one tool finds out for the run
+                pytest.skip(_offline_reason(name, requirements))
             _install(name, venv, requirements)
     return venv
 
@@ -128,12 +132,17 @@ def _install(name: str, venv: ToolVenv, requirements: Sequence[str]) -> None:
         return
     shutil.rmtree(venv.path, ignore_errors=True)  # no half-installed tool is reused
     output = done.stdout + done.stderr
-    if any(marker in output for marker in _OFFLINE):
-        pytest.skip(
-            f"needs {name} ({' '.join(requirements)}) and pip cannot reach the package "
-            f"index; install it with: {install_command(name, requirements)}"
-        )
+    if any(marker in output for marker in _OFFLINE_MARKERS):
+        _OFFLINE.append(name)
+        pytest.skip(_offline_reason(name, requirements))
     pytest.fail(f"installing {name} ({' '.join(requirements)}) failed:\n{output[-3000:]}")
+
+
+def _offline_reason(name: str, requirements: Sequence[str]) -> str:
+    return (
+        f"needs {name} ({' '.join(requirements)}) and pip cannot reach the package "
+        f"index; install it with: {install_command(name, requirements)}"
+    )
 
 
 @contextmanager
