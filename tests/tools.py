@@ -36,12 +36,8 @@ def tool_venv(name: str, requirements: list[str], timeout: float = 600) -> Path:
     if marker.is_file() and marker.read_text() == wanted:
         return venv
     shutil.rmtree(venv, ignore_errors=True)
-    pip = [sys.executable, "-m", "pip"]
     package = re.split(r"[<>=!~\[; ]", requirements[0], maxsplit=1)[0]
-    probe = subprocess.run(
-        [*pip, "index", "versions", package], capture_output=True, text=True, timeout=timeout
-    )
-    if probe.returncode != 0:
+    if not index_reachable(package):
         pytest.skip(
             f"cannot reach the package index for {package}; "
             f"install it with: {install_command(name, requirements)}"
@@ -57,3 +53,14 @@ def tool_venv(name: str, requirements: list[str], timeout: float = 600) -> Path:
             pytest.fail(f"{shlex.join(step)} failed:\n{done.stderr[-3000:]}")
     marker.write_text(wanted)
     return venv
+
+
+def index_reachable(package: str, timeout: float = 120) -> bool:
+    """Whether pip (as configured here) can list ``package``'s versions."""
+    probe = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", package],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return probe.returncode == 0
