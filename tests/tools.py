@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-__all__ = ["REPO", "ToolVenv", "install_command", "tool_venv", "tools_dir"]
+__all__ = ["REPO", "ToolVenv", "index_reachable", "install_command", "tool_venv", "tools_dir"]
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_VAR = "INTACCT_TEST_TOOLS"
@@ -102,6 +102,14 @@ def tool_venv(name: str, requirements: Sequence[str]) -> ToolVenv:
                 pytest.skip(_offline_reason(name, requirements))
             _install(name, venv, requirements)
     return venv
+
+
+def index_reachable(package: str, timeout: float = 120) -> bool:
+    """Whether pip (as configured here) can list ``package``'s versions: tells a failed
+    install of a tool's own plugins (Meltano's) that could not reach the index apart
+    from one that did and failed."""
+    probe = [sys.executable, "-m", "pip", "index", "versions", package]
+    return subprocess.run(probe, capture_output=True, timeout=timeout, check=False).returncode == 0
 
 
 def _pin(spec: str) -> str:

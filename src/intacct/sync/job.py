@@ -21,6 +21,7 @@ from intacct.errors import ConfigError, IntacctError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
+from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync.columns import Table, table_for, trial_balance_table
 from intacct.sync.database import PageCounts, SyncDatabase
 from intacct.sync.unified import rebuild, unified_objects
@@ -29,15 +30,6 @@ if TYPE_CHECKING:
     from intacct.client import IntacctClient
 
 __all__ = ["DEFAULT_OBJECTS", "ObjectSummary", "Reporter", "SyncReport", "run_sync"]
-
-#: what a plain ``intacct sync`` reads: hotglue's unified tables (accounts, classes, bank
-#: accounts, vendors, projects, departments, locations), customers, the AP/AR documents
-#: with their lines, journal entries and the trial balance
-DEFAULT_OBJECTS = (
-    "GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT", "LOCATION",
-    "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM", "GLBATCH", "GLENTRY",
-    trialbalance.TRIAL_BALANCE,
-)  # fmt: skip
 
 
 class Reporter(Protocol):

@@ -17,10 +17,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from typing import ClassVar
 
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
+from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
 from singer_sdk.singerlib import StreamMetadata
 
 from intacct.client import IntacctClient
@@ -66,6 +68,14 @@ class TapSageIntacct(Tap):
     package_name = "intacct-connector"  # the distribution --about takes the version from
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
+    #: singer-sdk's, less BATCH and ACTIVATE_VERSION: the engine writes RECORD messages
+    #: itself (``sync_all``), so ``batch_config`` would be ignored without a word; without
+    #: the capability it is an unknown key
+    capabilities: ClassVar[list[CapabilitiesEnum]] = [
+        c
+        for c in Tap.capabilities
+        if c not in (PluginCapabilities.BATCH, TapCapabilities.ACTIVATE_VERSION)
+    ]
 
     _settings: TapSettings | None = None
 

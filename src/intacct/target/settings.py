@@ -26,6 +26,8 @@ DEFAULT_REPORT_PATH = "target-report.jsonl"
 
 #: the tap's extraction keys: a shared config file may carry them; the target ignores them
 _EXTRACTION_KEYS = frozenset({"start_date", "lookback_minutes", "entity_ids", "unified_schema"})
+#: how ``--about`` tells those keys apart (meltano.yml declares every other one)
+_IGNORED_KEY_DESCRIPTION = "ignored: the tap's key, accepted so that one config serves both"
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
@@ -76,7 +78,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         description=f"JSONL report, one line per record (default ./{DEFAULT_REPORT_PATH})",
     ),
-    *(th.Property(key, th.AnyType) for key in sorted(_EXTRACTION_KEYS)),
+    *(
+        th.Property(key, th.AnyType, description=_IGNORED_KEY_DESCRIPTION)
+        for key in sorted(_EXTRACTION_KEYS)
+    ),
 ).to_dict()
 
 
