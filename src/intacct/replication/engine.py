@@ -46,6 +46,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo, ObjectRegistry
+from intacct.replication.cost import billed, metered
 from intacct.replication.deletes import (
     AUDIT_OBJECT,
     DeleteBookmark,
@@ -130,7 +131,8 @@ class StreamResult:
     records: int = 0
     tombstones: int = 0
     requests: int = 0  # its own requests (the planning ones are shared by all streams)
-    #: the functions Intacct bills for it: one per page, and its planning queries
+    #: the API transactions Intacct bills for it (:mod:`intacct.protocol.billing`): its
+    #: pages, deletes and planning questions, failed ones included
     transactions: int = 0
     error: IntacctError | None = None
 
@@ -275,8 +277,10 @@ class Replicator:
     def _probe(self, pool: Executor, plans: list[_Stream]) -> None:
         """Later runs: every stream's "anything changed or deleted?" in one batched
         request, so a stream with nothing new costs no request of its own."""
-        answers = run_batched(pool, [(p.client, p.probe_calls()) for p in plans])
-        for plan, replies in zip(plans, answers, strict=True):
+        asks = [(p.client, p.probe_calls()) for p in plans]
+        answers = run_batched(pool, asks)
+        for plan, (_, calls), replies in zip(plans, asks, answers, strict=True):
+            plan.result.transactions += billed(calls, replies)
             plan.probed(replies)
 
     def _formatting(self, entity: str) -> object:
@@ -285,8 +289,10 @@ class Replicator:
     def _plan(self, pool: Executor, plans: list[_Stream]) -> None:
         """Two batched rounds: each object's highest RECORDNO, count and newest
         (WHENMODIFIED, RECORDNO); then the RECORDNO where each of its ranges starts."""
-        answers = run_batched(pool, [(p.client, p.plan_calls()) for p in plans])
-        for plan, replies in zip(plans, answers, strict=True):
+        questions = [(p.client, p.plan_calls()) for p in plans]
+        answers = run_batched(pool, questions)
+        for plan, (_, calls), replies in zip(plans, questions, answers, strict=True):
+            plan.result.transactions += billed(calls, replies)
             plan.attempt(functools.partial(plan.plan, replies))
         plans = [p for p in plans if p.result.error is None]
         pages = sum(math.ceil(p.total / self.page_size) for p in plans)
@@ -296,6 +302,7 @@ class Replicator:
         replies_of = iter(answers)
         for plan, (_, calls) in zip(plans, asks, strict=True):
             replies = next(replies_of) if calls else []
+            plan.result.transactions += billed(calls, replies)
             plan.attempt(functools.partial(plan.split, replies))
 
 
@@ -344,7 +351,7 @@ class _Stream:
             self.parts = [(self._changes, 0)]  # a later run: first probed (Replicator._probe)
             return
         try:
-            self._deletes()
+            metered(self.client, self.result, self.engine.lock, self._deletes)
         except IntacctError as exc:
             self.fail(exc)
             return
@@ -401,7 +408,6 @@ class _Stream:
             if isinstance(reply, IntacctError) or not reply.ok:
                 return
             counts.append(reply.data.totalcount if reply.data else None)
-        self.result.transactions += len(replies)
         if counts == [0, 0]:
             self.parts = []
 
@@ -430,7 +436,6 @@ class _Stream:
         return calls
 
     def plan(self, replies: list[Answer]) -> None:
-        self.result.transactions += len(replies)
         top = _answer(replies[0])
         self.total = (top.data.totalcount if top.data else None) or len(top.records)
         if self.info and self.info.replication_key:
@@ -444,7 +449,6 @@ class _Stream:
     def split(self, replies: list[Answer]) -> None:
         """Ranges starting at the boundaries (records written since planning shift them
         a little; the ranges still cover every RECORDNO); none for an empty object."""
-        self.result.transactions += len(replies)
         if self.total == 0:
             self.current.ranges = []
             return
@@ -465,7 +469,7 @@ class _Stream:
         if self.result.error is not None or self.engine.fatal is not None:
             return
         try:
-            part()
+            metered(self.client, self.result, self.engine.lock, part)
         except IntacctError as exc:
             self.fail(exc)
 
@@ -497,7 +501,6 @@ class _Stream:
         with self.engine.lock:
             self.result.records += len(out)
             self.result.requests += 1 + len(out) // self.engine.page_size
-            self.result.transactions += 1 + len(out) // self.engine.page_size
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
 
     def _incremental(self) -> None:
@@ -587,7 +590,6 @@ class _Stream:
             save(page)
             self.result.records += len(out)
             self.result.requests += 1
-            self.result.transactions += 1
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
             self.engine.progress(info.name, self.entity, len(out), self.result.requests, page.bytes)
@@ -626,7 +628,6 @@ class _Stream:
                         current.deletes = page.after.to_dict()
                     self.result.tombstones += len(page.tombstones)
                     self.result.requests += 1
-                    self.result.transactions += 1
                     self.sink.page(
                         info.name, self.entity, [], page.tombstones, self.state.snapshot()
                     )

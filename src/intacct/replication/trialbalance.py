@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.errors import IntacctError
 from intacct.protocol.values import decode_decimal
+from intacct.replication.cost import metered
 from intacct.replication.state import RunState, StreamState
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ class TrialBalanceStream:
 
     def attempt(self, part: Callable[[], None]) -> None:
         try:
-            part()
+            metered(self.client, self.result, self.engine.lock, part)
         except IntacctError as exc:
             self.fail(exc)
 
@@ -159,7 +160,6 @@ class TrialBalanceStream:
             following = _next_month(start).isoformat()
             self.current.month = resume_month(start, origin) if end >= today else following
             self.result.records += len(out)
-            self.result.transactions += 1
             self.sink.page(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
             requests = self.result.requests

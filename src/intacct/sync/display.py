@@ -142,7 +142,7 @@ def summary_table(report: SyncReport) -> Table:
         "all",
         *(f"{n:,}" for n in totals),
         f"{report.requests:,}",
-        f"{sum(r.transactions for r in report.objects):,}",
+        f"{report.transactions:,}",
         f"{report.seconds:.1f}",
         f"{len(report.failed)} failed" if report.failed else "",
         style="bold",

@@ -65,6 +65,9 @@ class ObjectSummary:
 class SyncReport:
     objects: list[ObjectSummary] = field(default_factory=list)
     requests: int = 0
+    #: every API transaction the run cost, as Intacct bills them (the client's count:
+    #: the objects' own, and any the run made for no one object)
+    transactions: int = 0
     seconds: float = 0.0
     columns_added: dict[str, list[str]] = field(default_factory=dict)
     unified: dict[str, int] = field(default_factory=dict)  # unified table -> rows
@@ -150,6 +153,7 @@ def run_sync(
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
         report.requests = client.requests_sent
+        report.transactions = client.api_transactions
         report.seconds = time.monotonic() - clock
         status = "failed" if report.failed else "ok"
         rows = [vars_of(o) for o in report.objects]
