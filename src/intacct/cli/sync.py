@@ -11,7 +11,7 @@ from rich.console import Console
 from intacct.cli.connection import open_connection, profile_option
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
-from intacct.replication import ReplicationSettings
+from intacct.replication import ReplicationSettings, extraction_page_size
 from intacct.sync import SyncDatabaseError, SyncReport, run_sync
 from intacct.sync.display import RichReporter, reporter_for, summary_table
 
@@ -56,6 +56,7 @@ def sync(
             if entities:
                 config["entity_ids"] = entities
             settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
+            unified = unified or ReplicationSettings.from_mapping(settings).unified_schema
             reporter = reporter_for(sys.stderr)
             with IntacctClient.from_mapping(config) as client:
                 if isinstance(reporter, RichReporter):
@@ -70,6 +71,7 @@ def sync(
                         else None,
                         full_refresh=full_refresh,
                         settings=settings,
+                        page_size=extraction_page_size(config, client.config),
                         unified=unified,
                     )
                 finally:

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from intacct.errors import ConfigError, IntacctError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
-from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
+from intacct.replication import (
+    DEFAULT_PAGE_SIZE,
+    ReplicationSettings,
+    Replicator,
+    RunState,
+    StreamSpec,
+    trialbalance,
+)
 from intacct.sync.columns import Table, table_for, trial_balance_table
 from intacct.sync.database import PageCounts, SyncDatabase
 from intacct.sync.unified import rebuild, unified_objects
@@ -113,7 +120,7 @@ def run_sync(
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
     settings: Mapping[str, Any] | None = None,
-    page_size: int = 2000,
+    page_size: int = DEFAULT_PAGE_SIZE,
     unified: bool = False,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
