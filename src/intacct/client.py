@@ -32,7 +32,7 @@ from intacct.errors import (
     RequestBuildError,
     WriteError,
 )
-from intacct.logging import HistoryHook
+from intacct.logging import HistoryHook, register_secrets
 from intacct.metadata import ObjectModel
 from intacct.pagination import Page, PageToken
 from intacct.protocol import functions as fn
@@ -139,6 +139,7 @@ class IntacctClient:
         owner: bool,
     ) -> None:
         self.config = config
+        register_secrets(config.secrets)  # blanked out of every log line from now on
         self._requestor = Requestor(config, gateway)
         self._idempotent_writes = idempotent_writes
         self._formatting = formatting

@@ -17,7 +17,7 @@ from intacct.cli.profile_store import KEYS, SECRETS
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
-from .test_sync_cost import summary
+from .tables import table
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +68,7 @@ def test_connection_keys_are_kept_and_sync_reads_pages_of_the_profiles_size(
     with IntacctClient.from_mapping(client_config(server.url)) as client:
         data = client.query("VENDOR", ["RECORDNO"], pagesize=1).data
     assert data is not None and data.totalcount is not None and data.totalcount > 3
-    assert summary(out)["VENDOR"]["requests"] == str(math.ceil(data.totalcount / 3))
+    assert table(out)["VENDOR"]["requests"] == str(math.ceil(data.totalcount / 3))
 
 
 def test_a_bad_value_is_refused_before_anything_is_saved(server: EmulatorServer) -> None:

@@ -15,6 +15,7 @@ from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
 from .conftest import use_env
+from .tables import table
 
 
 @pytest.fixture
@@ -28,21 +29,10 @@ def billed(server: EmulatorServer) -> int:
     return int(httpx.get(url).json().get("api_transactions.DEMO", 0))
 
 
-def summary(out: str) -> dict[str, dict[str, str]]:
-    """The summary table as {object: {heading: cell}}."""
-    lines = [line for line in out.splitlines() if line.startswith(("┃", "│"))]
-    headings = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
-    rows = {}
-    for line in lines[1:]:
-        cells = [cell.strip() for cell in line.strip("│").split("│")]
-        rows[cells[0]] = dict(zip(headings, cells, strict=True))
-    return rows
-
-
 def sync(*args: str) -> dict[str, dict[str, str]]:
     result = CliRunner().invoke(main, ["sync", *args])
     assert result.exit_code == 0, result.stderr
-    return summary(result.stdout)
+    return table(result.stdout)
 
 
 def test_the_summary_counts_what_intacct_bills_first_and_second_run(

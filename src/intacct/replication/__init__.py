@@ -4,6 +4,7 @@ run's state to a :class:`Sink`; deletes come from AUDITHISTORY as tombstones."""
 
 from intacct.replication.deletes import DELETED_AT, DeletesUnavailableError
 from intacct.replication.engine import Replicator, RunReport, Sink, StreamResult, StreamSpec
+from intacct.replication.estimate import Estimate
 from intacct.replication.records import ENTITY_ID
 from intacct.replication.settings import (
     DEFAULT_PAGE_SIZE,
@@ -17,6 +18,7 @@ __all__ = [
     "DELETED_AT",
     "ENTITY_ID",
     "DeletesUnavailableError",
+    "Estimate",
     "ReplicationSettings",
     "Replicator",
     "RunReport",

@@ -126,7 +126,7 @@ class TrialBalanceStream:
         self.current = StreamState()
         self.client = engine.client_for(entity)
 
-    def prepare(self) -> None:
+    def prepare(self, dry: bool = False) -> None:
         with self.engine.lock:
             self.current = self.state.get(TRIAL_BALANCE, self.entity)
         self.parts = [(self._read, 0.0)]
@@ -137,11 +137,15 @@ class TrialBalanceStream:
         except IntacctError as exc:
             self.fail(exc)
 
+    def months_to_read(self, today: date) -> list[tuple[date, date]]:
+        """The months this run asks for (the state's first month to this one)."""
+        first = first_month(self.engine.settings.start_date, self.current.month, today)
+        return list(months(first, today))
+
     def _read(self) -> None:
         today = datetime.now(UTC).date()
         origin = first_month(self.engine.settings.start_date, None, today)
-        first = first_month(self.engine.settings.start_date, self.current.month, today)
-        spans = list(months(first, today))
+        spans = self.months_to_read(today)
         for at in range(0, len(spans), MONTHS_PER_REQUEST):
             if self.engine.fatal is not None:
                 return

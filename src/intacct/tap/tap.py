@@ -18,12 +18,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
+from intacct.logging import log_options, say
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
@@ -64,6 +66,12 @@ class TapSageIntacct(Tap):
     package_name = "intacct-connector"  # the distribution --about takes the version from
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, with ``-h``, ``-v``/``-q`` and ``--log-format json``
+        (:func:`intacct.logging.log_options`, over singer-sdk's console handler)."""
+        return log_options(super().get_singer_command(), default=logging.INFO)
 
     _settings: TapSettings | None = None
 
@@ -194,5 +202,5 @@ def main() -> None:
     try:
         TapSageIntacct.cli()
     except (IntacctError, StreamsFailedError) as exc:
-        print(f"tap-sage-intacct: {exc}", file=sys.stderr)
+        say(f"tap-sage-intacct: {exc}", logging.ERROR, "tap-sage-intacct")
         sys.exit(1)
