@@ -27,7 +27,7 @@ OBJECTS = "VENDOR,CLASS,APBILL,APBILLITEM,GLENTRY,TRIALBALANCE"
 
 @pytest.fixture
 def own_server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, scale=2000, seed=9) as emulator:
+    with EmulatorServer(port=0, scale=1000, seed=9) as emulator:
         yield emulator
 
 
@@ -103,6 +103,17 @@ def test_a_later_run_costs_what_the_dry_run_said(
         assert plan["APBILL"]["API transactions"] == "2"
     done, _ = sync()
     assert done["CLASS"]["inserted"] == "3" and done["VENDOR"]["deleted"] == "1"
+    for name in [*OBJECTS.split(","), "all"]:
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+
+
+def test_every_entity_costs_what_the_dry_run_said(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer
+) -> None:
+    use_env(monkeypatch, own_server.url, company="DEMO-ME")
+    plan, _ = sync("--entities", "all", "--dry-run")
+    assert "to list the entities" in plan["all"]["read"]
+    done, _ = sync("--entities", "all")
     for name in [*OBJECTS.split(","), "all"]:
         assert plan[name]["API transactions"] == done[name]["API transactions"], name
 

@@ -42,8 +42,9 @@ def estimate_table(estimate: SyncEstimate) -> Table:
     known = [o.records for o in estimate.objects if o.error is None]
     records = None if None in known else sum(r for r in known if r is not None)
     deletes = sum(o.deletes or 0 for o in estimate.objects)
+    shared = f"with {estimate.shared:,} to list the entities" if estimate.shared else ""
     table.add_row(
-        "all", _number(records), f"{deletes:,}", f"{estimate.transactions:,}", "", style="bold"
+        "all", _number(records), f"{deletes:,}", f"{estimate.transactions:,}", shared, style="bold"
     )
     return table
 

@@ -224,8 +224,12 @@ class Replicator:
     def estimate(self, streams: Sequence[StreamSpec], state: RunState) -> list[Estimate]:
         """What :meth:`run` would read and cost per stream, from one batched request of
         the counts a run asks first (:mod:`.estimate`); nothing is read or written and
-        ``state`` is not moved."""
-        jobs = [(spec, entity) for entity in self.entities() for spec in streams]
+        ``state`` is not moved. With ``entity_ids: all`` a first estimate, of object "",
+        is the entity list's cost, which the run pays again."""
+        with self.client.meter() as listing:
+            entities = self.entities()
+        listed = Estimate("", "", "the entity list", None, None, listing.transactions)
+        jobs = [(spec, entity) for entity in entities for spec in streams]
         state = RunState.from_dict(state.snapshot())  # a copy: preparing moves bookmarks
         with ThreadPoolExecutor(self.workers, thread_name_prefix="intacct-rep") as pool:
             objects = [s.object for s, _ in jobs if s.object != TRIAL_BALANCE]
@@ -239,7 +243,8 @@ class Replicator:
             answers = iter(run_batched(pool, [ask for ask in asks if ask[1]]))
             replies = [next(answers) if calls else [] for _, calls in asks]
         slots = RANGES_PER_WORKER * self.max_concurrency
-        return assess(plans, replies, self.page_size, slots)
+        estimates = assess(plans, replies, self.page_size, slots)
+        return [listed, *estimates] if listed.transactions else estimates
 
     def _read(
         self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink

@@ -46,10 +46,12 @@ class SyncEstimate:
     objects: list[ObjectEstimate] = field(default_factory=list)
     #: what asking cost (the counts; lookups and sessions are free): a run asks again
     cost: int = 0
+    #: what the run costs for no one object (listing the entities for ``all``)
+    shared: int = 0
 
     @property
     def transactions(self) -> int:
-        return sum(o.transactions for o in self.objects)
+        return sum(o.transactions for o in self.objects) + self.shared
 
 
 def estimate_sync(
@@ -80,7 +82,10 @@ def estimate_sync(
     for name, error in failed.items():
         by_object[name].error = str(error)
     for estimate in estimates:
-        _add(by_object[estimate.object], estimate)
+        if estimate.object:
+            _add(by_object[estimate.object], estimate)
+        else:
+            out.shared += estimate.transactions
     return out
 
 
