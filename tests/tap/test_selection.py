@@ -88,8 +88,9 @@ def test_the_discovered_catalog_as_it_is_reads_the_default_streams_only(
         emulator, "--config", str(files["config"]), "--catalog", str(files["catalog"])
     )
     assert read == set(DEFAULT_OBJECTS)
-    # each object read costs a transaction or more: far fewer than the catalog's streams
-    assert 0 < cost < streams / 4
+    # each object read costs a transaction or more, the trial balance one per month read:
+    # far fewer than the catalog's streams (a read of all of them costs ~3 per stream)
+    assert 0 < cost < streams / 2
 
 
 def test_no_catalog_reads_the_default_streams_only(

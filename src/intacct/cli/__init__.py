@@ -10,15 +10,17 @@ from intacct.cli.emulator import emulator
 from intacct.cli.explore import describe, objects, query
 from intacct.cli.profiles import profiles
 from intacct.cli.sync import sync
+from intacct.logging import configure
 
 __all__ = ["main"]
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
     """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
     `intacct emulator serve` runs an offline gateway."""
+    configure()  # warnings and errors, redacted; sync and doctor take -v/-q/--log-format
 
 
 main.add_command(emulator)

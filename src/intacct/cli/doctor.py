@@ -8,6 +8,7 @@ import click
 
 from intacct.cli.connection import cli_errors, open_connection, profile_option
 from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, Check, run_checks
+from intacct.logging import log_options, say
 
 __all__ = ["doctor"]
 
@@ -34,10 +35,13 @@ def doctor(profile: str | None, objects: str | None) -> None:
     click.echo("All checks passed.")
 
 
+log_options(doctor)
+
+
 def _line(check: Check) -> str:
     detail = f": {check.detail}" if check.detail else ""
     return f"{check.verdict:<7} {check.name}{detail}"
 
 
 def _note(text: str) -> None:
-    click.echo(text, err=True)
+    say(text)  # -q silences it, --log-format json makes it a record

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 
 from intacct.cli.connection import open_connection, profile_option
+from intacct.cli.dryrun import show_estimate
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
-from intacct.replication import ReplicationSettings
+from intacct.logging import PROGRESS, log_choice, log_options, say
+from intacct.replication import ReplicationSettings, extraction_page_size
 from intacct.sync import SyncDatabaseError, SyncReport, run_sync
-from intacct.sync.display import RichReporter, reporter_for, summary_table
+from intacct.sync.display import (
+    LogReporter,
+    PlainReporter,
+    QuietReporter,
+    RichReporter,
+    reporter_for,
+    summary_table,
+)
+from intacct.sync.dryrun import estimate_sync
+from intacct.sync.job import vars_of
 
 __all__ = ["sync"]
 
@@ -40,64 +53,106 @@ __all__ = ["sync"]
     is_flag=True,
     help="Also hotglue's unified tables (Accounts, Vendors, Bills...), built from the objects.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Tell, per object, the records and API transactions the run would take (one "
+    "batched count request); read nothing, write nothing.",
+)
+@click.pass_context
 def sync(
+    ctx: click.Context,
     profile: str | None,
     objects: str | None,
     db_path: Path,
     full_refresh: bool,
     entities: str | None,
     unified: bool,
+    dry_run: bool,
 ) -> None:
     """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
-    err = Console(stderr=True)
+    verbosity, log_format = log_choice(ctx)
     try:
-        with open_connection(profile, announce=lambda text: err.print(text)) as connection:
+        with open_connection(profile, announce=say) as connection:
             config = dict(connection.config)
             if entities:
                 config["entity_ids"] = entities
             settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
-            reporter = reporter_for(sys.stderr)
+            unified = unified or ReplicationSettings.from_mapping(settings).unified_schema
             with IntacctClient.from_mapping(config) as client:
-                if isinstance(reporter, RichReporter):
-                    reporter.requests_sent = lambda: client.requests_sent
-                try:
-                    report = run_sync(
-                        client,
-                        db_path,
-                        reporter,
-                        objects=[o.strip() for o in objects.split(",") if o.strip()]
-                        if objects
-                        else None,
-                        full_refresh=full_refresh,
-                        settings=settings,
-                        unified=unified,
-                    )
-                finally:
-                    reporter.stop()
+                options: dict[str, Any] = {
+                    "objects": [o.strip() for o in objects.split(",") if o.strip()]
+                    if objects
+                    else None,
+                    "full_refresh": full_refresh,
+                    "settings": settings,
+                    "page_size": extraction_page_size(config, client.config),
+                    "unified": unified,
+                }
+                if dry_run:
+                    show_estimate(estimate_sync(client, db_path, **options), db_path)
+                    return
+                report = _run(client, db_path, verbosity, log_format, options)
     except (IntacctError, SyncDatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
-        err.print(
+        Console(stderr=True).print(
             f"Interrupted: {db_path} holds every page stored so far; "
             "run intacct sync again to go on from there."
         )
         sys.exit(130)
-    _finish(report, db_path)
+    _finish(report, db_path, log_format)
 
 
-def _finish(report: SyncReport, db_path: Path) -> None:
+log_options(sync)
+
+
+def _run(
+    client: IntacctClient,
+    db_path: Path,
+    verbosity: int,
+    log_format: str,
+    options: dict[str, Any],
+) -> SyncReport:
+    reporter: PlainReporter | RichReporter | LogReporter
+    if verbosity < 0:
+        reporter = QuietReporter()
+    elif log_format == "json":
+        reporter = LogReporter()
+    else:
+        reporter = reporter_for(sys.stderr)
+    if isinstance(reporter, RichReporter):
+        reporter.requests_sent = lambda: client.requests_sent
+    try:
+        return run_sync(client, db_path, reporter, **options)
+    finally:
+        reporter.stop()
+
+
+def _finish(report: SyncReport, db_path: Path, fmt: str) -> None:
     out = Console()
     if not out.is_terminal:
         out = Console(width=160)  # a pipe or a log: no wrapping of the table
     out.print(summary_table(report))
+    if fmt == "json":
+        logging.getLogger(PROGRESS).info(
+            "sync finished",
+            extra={"fields": {
+                "requests": report.requests, "transactions": report.transactions,
+                "seconds": round(report.seconds, 3),
+                "objects": [vars_of(o) for o in report.objects],
+            }},
+        )  # fmt: skip
     if report.unified:
         tables = ", ".join(f"{name} ({rows:,})" for name, rows in report.unified.items())
-        click.echo(f"Unified tables: {tables}", err=True)
+        say(f"Unified tables: {tables}")
     if report.columns_added:
         added = "; ".join(f"{o}: {', '.join(c)}" for o, c in report.columns_added.items())
-        click.echo(f"New columns: {added}", err=True)
+        say(f"New columns: {added}")
     if report.failed:
+        for failed in report.failed:
+            say(f"{failed.object} failed: {failed.error}", logging.ERROR)
         names = ", ".join(o.object for o in report.failed)
-        click.echo(f"{len(report.failed)} object(s) failed: {names}", err=True)
+        say(f"{len(report.failed)} object(s) failed: {names}", logging.ERROR)
         sys.exit(1)
-    click.echo(f"Done: {db_path}", err=True)
+    say(f"Done: {db_path}")

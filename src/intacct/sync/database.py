@@ -26,7 +26,7 @@ import duckdb
 from intacct.replication import DELETED_AT, ENTITY_ID
 from intacct.sync.columns import Table
 
-__all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError"]
+__all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError", "saved_state"]
 
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
@@ -48,6 +48,27 @@ class PageCounts:
 def q(name: str) -> str:
     """A quoted identifier (object and field names are Intacct's: letters, digits, _)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def saved_state(path: str | Path) -> dict[str, Any] | None:
+    """The run state in the file at ``path``, opened read-only (a dry run writes
+    nothing, not even a new file); None when there is none yet."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                "AND table_schema = 'main'",
+                [STATE_TABLE],
+            ).fetchone()
+            if not tables or not tables[0]:
+                return None
+            row = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = 'run'").fetchone()
+    except duckdb.Error as exc:
+        raise SyncDatabaseError(_open_problem(path, exc)) from None
+    return json.loads(row[0]) if row else None
 
 
 class SyncDatabase:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from intacct.errors import ConfigError, IntacctError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
-from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
+from intacct.replication import (
+    DEFAULT_PAGE_SIZE,
+    ReplicationSettings,
+    Replicator,
+    RunState,
+    StreamResult,
+    StreamSpec,
+    trialbalance,
+)
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync.columns import Table, table_for, trial_balance_table
 from intacct.sync.database import PageCounts, SyncDatabase
@@ -38,12 +46,14 @@ class Reporter(Protocol):
     def start(self, objects: Sequence[str]) -> None: ...
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None: ...
     def stored(self, stream: str, counts: PageCounts) -> None: ...
+    def done(self, stream: str, summary: ObjectSummary) -> None: ...
     def warning(self, stream: str, text: str) -> None: ...
 
 
 @dataclass(slots=True)
 class ObjectSummary:
     object: str
+    read: int = 0  # records read from Intacct (deletes are ``deleted``)
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
@@ -57,6 +67,9 @@ class ObjectSummary:
 class SyncReport:
     objects: list[ObjectSummary] = field(default_factory=list)
     requests: int = 0
+    #: every API transaction the run cost, as Intacct bills them (the client's count:
+    #: the objects' own, and any the run made for no one object)
+    transactions: int = 0
     seconds: float = 0.0
     columns_added: dict[str, list[str]] = field(default_factory=dict)
     unified: dict[str, int] = field(default_factory=dict)  # unified table -> rows
@@ -93,6 +106,13 @@ class _Sink:
     def warning(self, stream: str, text: str) -> None:
         self.reporter.warning(stream, text)
 
+    def done(self, stream: str, results: Sequence[StreamResult]) -> None:
+        """An object's streams have all finished: its summary is final but the run's
+        requests, which the end adds."""
+        summary = self.by_object[stream]
+        _merge(summary, results)
+        self.reporter.done(stream, summary)
+
 
 def run_sync(
     client: IntacctClient,
@@ -102,7 +122,7 @@ def run_sync(
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
     settings: Mapping[str, Any] | None = None,
-    page_size: int = 2000,
+    page_size: int = DEFAULT_PAGE_SIZE,
     unified: bool = False,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
@@ -112,28 +132,24 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
-    names = _objects(registry, objects)
-    if unified:
-        known = set(registry.objects())
-        names += [o for o in unified_objects() if o in known and o not in names]
+    names = select_objects(registry, objects, unified)
     report = SyncReport([ObjectSummary(name) for name in names])
     failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
     database = SyncDatabase(db_path)
     try:
         tables = _prepare(database, registry, names, failed, report)
-        state = _state(database, tables, full_refresh)
+        state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
+        sink = _Sink(database, report, reporter)
         engine = Replicator(
             client,
             ReplicationSettings.from_mapping(settings or {}),
             page_size=page_size,
             progress=reporter.page,
             registry=registry,
+            done=sink.done,
         )
-        result = engine.run(
-            [StreamSpec(n) for n in tables], state, _Sink(database, report, reporter)
-        )
-        _merge(report, result.streams)
+        engine.run([StreamSpec(n) for n in tables], state, sink)
         if unified:
             failed_objects = {o.object for o in report.failed}
             streams = [
@@ -142,6 +158,7 @@ def run_sync(
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
         report.requests = client.requests_sent
+        report.transactions = client.api_transactions
         report.seconds = time.monotonic() - clock
         status = "failed" if report.failed else "ok"
         rows = [vars_of(o) for o in report.objects]
@@ -153,6 +170,18 @@ def run_sync(
 
 def vars_of(summary: ObjectSummary) -> dict[str, Any]:
     return {name: getattr(summary, name) for name in summary.__slots__}
+
+
+def select_objects(
+    registry: ObjectRegistry, wanted: Sequence[str] | None, unified: bool
+) -> list[str]:
+    """The objects a run reads: ``wanted`` (see :func:`run_sync`), and with ``unified``
+    those behind hotglue's unified tables."""
+    names = _objects(registry, wanted)
+    if unified:
+        known = set(registry.objects())
+        names += [o for o in unified_objects() if o in known and o not in names]
+    return names
 
 
 def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str]:
@@ -199,19 +228,21 @@ def _prepare(
     return tables
 
 
-def _state(database: SyncDatabase, tables: Mapping[str, Table], full_refresh: bool) -> RunState:
-    saved = database.state()
+def resume_state(
+    saved: Mapping[str, Any] | None, objects: Collection[str], full_refresh: bool
+) -> RunState:
+    """The state a run goes on from (``full_refresh``: none for ``objects``)."""
     if saved is None:
         return RunState()
     if full_refresh:
-        saved = {**saved, "streams": {k: v for k, v in saved["streams"].items() if k not in tables}}
-    return RunState.from_dict(saved)
+        streams = {k: v for k, v in saved["streams"].items() if k not in objects}
+        saved = {**saved, "streams": streams}
+    return RunState.from_dict(dict(saved))
 
 
-def _merge(report: SyncReport, streams: Sequence[Any]) -> None:
-    by_object = {o.object: o for o in report.objects}
+def _merge(summary: ObjectSummary, streams: Sequence[StreamResult]) -> None:
     for result in streams:
-        summary = by_object[result.object]
+        summary.read += result.records
         summary.requests += result.requests
         summary.transactions += result.transactions
         if result.error is not None:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import ClassVar
 
+import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
@@ -27,6 +28,7 @@ from singer_sdk.singerlib import StreamMetadata
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
+from intacct.logging import log_options, say
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
@@ -76,6 +78,12 @@ class TapSageIntacct(Tap):
         for c in Tap.capabilities
         if c not in (PluginCapabilities.BATCH, TapCapabilities.ACTIVATE_VERSION)
     ]
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, with ``-h``, ``-v``/``-q`` and ``--log-format json``
+        (:func:`intacct.logging.log_options`, over singer-sdk's console handler)."""
+        return log_options(super().get_singer_command(), default=logging.INFO)
 
     _settings: TapSettings | None = None
 
@@ -223,5 +231,5 @@ def main() -> None:
     try:
         TapSageIntacct.cli()
     except (IntacctError, StreamsFailedError) as exc:
-        print(f"tap-sage-intacct: {exc}", file=sys.stderr)
+        say(f"tap-sage-intacct: {exc}", logging.ERROR, "tap-sage-intacct")
         sys.exit(1)

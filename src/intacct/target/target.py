@@ -16,12 +16,14 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+import click
 from singer_sdk import Sink, Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
+from intacct.logging import log_options, say
 from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
 from intacct.target.report import Report
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
@@ -49,6 +51,12 @@ class TargetSageIntacct(Target):
     config_jsonschema = CONFIG_SCHEMA
     default_sink_class = ObjectSink
     message_reader_class = MsgSpecReader
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, with ``-h``, ``-v``/``-q`` and ``--log-format json``
+        (:func:`intacct.logging.log_options`, over singer-sdk's console handler)."""
+        return log_options(super().get_singer_command(), default=logging.INFO)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -98,7 +106,7 @@ class TargetSageIntacct(Target):
             return
         report = self._writer.report
         report.close()
-        print(report.summary(), file=sys.stderr)
+        say(report.summary(), logging.INFO, self.name)
         if report.failed:
             raise RecordsFailedError(report)
 
@@ -110,8 +118,12 @@ def main() -> None:
     try:
         TargetSageIntacct.cli()
     except (IntacctError, RecordsFailedError) as exc:
-        print(f"target-sage-intacct: {exc}", file=sys.stderr)
+        say(f"target-sage-intacct: {exc}", logging.ERROR, "target-sage-intacct")
         sys.exit(1)
     except ConfigValidationError as exc:  # singer-sdk's check of the config's types
-        print(f"target-sage-intacct: {exc}: {'; '.join(exc.errors)}", file=sys.stderr)
+        say(
+            f"target-sage-intacct: {exc}: {'; '.join(exc.errors)}",
+            logging.ERROR,
+            "target-sage-intacct",
+        )
         sys.exit(1)
