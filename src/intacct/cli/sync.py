@@ -14,6 +14,7 @@ from intacct.errors import IntacctError
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncDatabaseError, SyncReport, run_sync
 from intacct.sync.display import RichReporter, reporter_for, summary_table
+from intacct.sync.fivetran import LAYOUTS, SCHEMA
 
 __all__ = ["sync"]
 
@@ -40,6 +41,13 @@ __all__ = ["sync"]
     is_flag=True,
     help="Also hotglue's unified tables (Accounts, Vendors, Bills...), built from the objects.",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS, case_sensitive=False),
+    help="'fivetran': also the tables Fivetran's connector writes (gl_detail, ap_bill...) as "
+    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package; remembered by "
+    "the database for later runs. 'none': drop them.",
+)
 def sync(
     profile: str | None,
     objects: str | None,
@@ -47,6 +55,7 @@ def sync(
     full_refresh: bool,
     entities: str | None,
     unified: bool,
+    layout: str | None,
 ) -> None:
     """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
     err = Console(stderr=True)
@@ -71,6 +80,7 @@ def sync(
                         full_refresh=full_refresh,
                         settings=settings,
                         unified=unified,
+                        layout=layout.lower() if layout else None,
                     )
                 finally:
                     reporter.stop()
@@ -93,6 +103,10 @@ def _finish(report: SyncReport, db_path: Path) -> None:
     if report.unified:
         tables = ", ".join(f"{name} ({rows:,})" for name, rows in report.unified.items())
         click.echo(f"Unified tables: {tables}", err=True)
+    if report.layout is not None:
+        _say_layout(report)
+    if report.layout_dropped:
+        click.echo(f"Fivetran layout dropped: {', '.join(report.layout_dropped)}", err=True)
     if report.columns_added:
         added = "; ".join(f"{o}: {', '.join(c)}" for o, c in report.columns_added.items())
         click.echo(f"New columns: {added}", err=True)
@@ -101,3 +115,12 @@ def _finish(report: SyncReport, db_path: Path) -> None:
         click.echo(f"{len(report.failed)} object(s) failed: {names}", err=True)
         sys.exit(1)
     click.echo(f"Done: {db_path}", err=True)
+
+
+def _say_layout(report: SyncReport) -> None:
+    layout = report.layout
+    assert layout is not None
+    views = ", ".join(f"{name} ({rows:,})" for name, rows in layout.views.items())
+    click.echo(f"Fivetran layout, schema {SCHEMA}: {views}", err=True)
+    for name, why in layout.missing.items():
+        click.echo(f"  no {SCHEMA}.{name}: {why}", err=True)

@@ -96,12 +96,16 @@ class SyncDatabase:
         return added
 
     def _columns(self, name: str) -> set[str]:
+        return set(self.table_columns(name))
+
+    def table_columns(self, name: str) -> dict[str, str]:
+        """A table's columns in order, each with its type; empty if there is no table."""
         rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_schema = 'main'",
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = 'main' ORDER BY ordinal_position",
             [name],
         ).fetchall()
-        return {r[0] for r in rows}
+        return {r[0]: r[1] for r in rows}
 
     # -- state ----------------------------------------------------------------------------
 
@@ -109,8 +113,27 @@ class SyncDatabase:
         row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = 'run'").fetchone()
         return json.loads(row[0]) if row else None
 
+    def setting(self, name: str) -> Any:
+        """A choice the database remembers between runs (``layout``), or None."""
+        row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_setting(self, name: str, value: Any) -> None:
+        """Remember ``value`` (None forgets it); ``run`` is the run state's own name."""
+        if name == "run":
+            raise ValueError("the run state is saved with save_state")
+
+        def write() -> None:
+            self.con.execute(f"DELETE FROM {STATE_TABLE} WHERE name = ?", [name])
+            if value is not None:
+                self.con.execute(
+                    f"INSERT INTO {STATE_TABLE} VALUES (?, ?)", [name, json.dumps(value)]
+                )
+
+        self.transaction(write, "nothing was changed")
+
     def save_state(self, state: Mapping[str, Any]) -> None:
-        self._transaction(lambda: self._put_state(state))
+        self.transaction(lambda: self._put_state(state))
 
     def _put_state(self, state: Mapping[str, Any]) -> None:
         self.con.execute(
@@ -118,7 +141,7 @@ class SyncDatabase:
         )
 
     def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
-        self._transaction(
+        self.transaction(
             lambda: self.con.execute(
                 f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?)",
                 [started, finished, status, json.dumps(summary)],
@@ -145,7 +168,7 @@ class SyncDatabase:
             self._put_state(state)
             counts.append(PageCounts(inserted, updated, deleted))
 
-        self._transaction(write)
+        self.transaction(write)
         return counts[0]
 
     def _rows(
@@ -236,12 +259,18 @@ class SyncDatabase:
                 )
                 self.con.execute(f"DELETE FROM {stage}")
 
-        self._transaction(write)
+        self.transaction(write)
         return len(records)
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _transaction(self, work: Any) -> None:
+    def transaction(
+        self,
+        work: Any,
+        undone: str = "the page was not stored (the database holds every page before it)",
+    ) -> None:
+        """``work()`` in one transaction: all of it is stored, or none (the error says
+        ``undone``)."""
         try:
             self.con.execute("BEGIN TRANSACTION")
             try:
@@ -252,8 +281,7 @@ class SyncDatabase:
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             raise SyncDatabaseError(
-                f"could not write {self.path}: {_first_line(exc)}; the page was not stored "
-                "(the database holds every page before it)"
+                f"could not write {self.path}: {_first_line(exc)}; {undone}"
             ) from None
 
     def _run(self, sql: str) -> None:
