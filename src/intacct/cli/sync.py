@@ -26,6 +26,7 @@ from intacct.sync.display import (
     summary_table,
 )
 from intacct.sync.dryrun import estimate_sync
+from intacct.sync.fivetran import LAYOUTS, SCHEMA
 from intacct.sync.job import vars_of
 
 __all__ = ["sync"]
@@ -54,6 +55,13 @@ __all__ = ["sync"]
     help="Also hotglue's unified tables (Accounts, Vendors, Bills...), built from the objects.",
 )
 @click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS, case_sensitive=False),
+    help="'fivetran': also the tables Fivetran's connector writes (gl_detail, ap_bill...) as "
+    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package; remembered by "
+    "the database for later runs. 'none': drop them.",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Tell, per object, the records and API transactions the run would take (one "
@@ -68,6 +76,7 @@ def sync(
     full_refresh: bool,
     entities: str | None,
     unified: bool,
+    layout: str | None,
     dry_run: bool,
 ) -> None:
     """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
@@ -88,6 +97,7 @@ def sync(
                     "settings": settings,
                     "page_size": extraction_page_size(config, client.config),
                     "unified": unified,
+                    "layout": layout.lower() if layout else None,
                 }
                 if dry_run:
                     show_estimate(estimate_sync(client, db_path, **options), db_path)
@@ -146,6 +156,10 @@ def _finish(report: SyncReport, db_path: Path, fmt: str) -> None:
     if report.unified:
         tables = ", ".join(f"{name} ({rows:,})" for name, rows in report.unified.items())
         say(f"Unified tables: {tables}")
+    if report.layout is not None:
+        _say_layout(report)
+    if report.layout_dropped:
+        say(f"Fivetran layout dropped: {', '.join(report.layout_dropped)}")
     if report.columns_added:
         added = "; ".join(f"{o}: {', '.join(c)}" for o, c in report.columns_added.items())
         say(f"New columns: {added}")
@@ -156,3 +170,12 @@ def _finish(report: SyncReport, db_path: Path, fmt: str) -> None:
         say(f"{len(report.failed)} object(s) failed: {names}", logging.ERROR)
         sys.exit(1)
     say(f"Done: {db_path}")
+
+
+def _say_layout(report: SyncReport) -> None:
+    layout = report.layout
+    assert layout is not None
+    views = ", ".join(f"{name} ({rows:,})" for name, rows in layout.views.items())
+    say(f"Fivetran layout, schema {SCHEMA}: {views}")
+    for name, why in layout.missing.items():
+        say(f"  no {SCHEMA}.{name}: {why}")

@@ -63,10 +63,11 @@ def estimate_sync(
     settings: Mapping[str, Any] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     unified: bool = False,
+    layout: str | None = None,
 ) -> SyncEstimate:
     """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
     registry = ObjectRegistry(client)
-    names = select_objects(registry, objects, unified)
+    names = select_objects(registry, objects, unified, layout or saved_state(db_path, "layout"))
     failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
     readable = [n for n in names if n not in failed]
     state = resume_state(saved_state(db_path), readable, full_refresh)

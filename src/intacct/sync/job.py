@@ -30,6 +30,7 @@ from intacct.replication import (
     trialbalance,
 )
 from intacct.replication.catalog import DEFAULT_OBJECTS
+from intacct.sync import fivetran
 from intacct.sync.columns import Table, table_for, trial_balance_table
 from intacct.sync.database import PageCounts, SyncDatabase
 from intacct.sync.unified import rebuild, unified_objects
@@ -73,6 +74,8 @@ class SyncReport:
     seconds: float = 0.0
     columns_added: dict[str, list[str]] = field(default_factory=dict)
     unified: dict[str, int] = field(default_factory=dict)  # unified table -> rows
+    layout: fivetran.LayoutReport | None = None  # the Fivetran layout's views, when built
+    layout_dropped: list[str] = field(default_factory=list)  # views --layout none dropped
 
     @property
     def failed(self) -> list[ObjectSummary]:
@@ -124,19 +127,23 @@ def run_sync(
     settings: Mapping[str, Any] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     unified: bool = False,
+    layout: str | None = None,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
     company has, and the trial balance) into the DuckDB file at ``db_path``; with
     ``unified``, also the objects behind hotglue's unified tables, and those tables
-    rebuilt from them (:mod:`intacct.sync.unified`)."""
+    rebuilt from them (:mod:`intacct.sync.unified`); with ``layout`` "fivetran" (or
+    remembered from an earlier run; "none" forgets it), also the objects behind
+    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`)."""
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
-    names = select_objects(registry, objects, unified)
-    report = SyncReport([ObjectSummary(name) for name in names])
-    failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
     database = SyncDatabase(db_path)
     try:
+        layout = _layout(database.setting("layout"), layout)
+        names = select_objects(registry, objects, unified, layout)
+        report = SyncReport([ObjectSummary(name) for name in names])
+        failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
         tables = _prepare(database, registry, names, failed, report)
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
@@ -157,6 +164,11 @@ def run_sync(
                 if not set(objects_for(s)) & failed_objects and set(objects_for(s)) <= set(tables)
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
+        if layout == "fivetran":
+            report.layout = _rebuild_layout(database, report, started)
+        elif layout == "none":
+            report.layout_dropped = fivetran.drop(database)
+            database.save_setting("layout", None)
         report.requests = client.requests_sent
         report.transactions = client.api_transactions
         report.seconds = time.monotonic() - clock
@@ -173,15 +185,47 @@ def vars_of(summary: ObjectSummary) -> dict[str, Any]:
 
 
 def select_objects(
-    registry: ObjectRegistry, wanted: Sequence[str] | None, unified: bool
+    registry: ObjectRegistry,
+    wanted: Sequence[str] | None,
+    unified: bool,
+    layout: str | None = None,
 ) -> list[str]:
-    """The objects a run reads: ``wanted`` (see :func:`run_sync`), and with ``unified``
-    those behind hotglue's unified tables."""
+    """The objects a run reads: ``wanted`` (see :func:`run_sync`), with ``unified``
+    those behind hotglue's unified tables, with the ``fivetran`` layout those its views
+    show."""
     names = _objects(registry, wanted)
     if unified:
-        known = set(registry.objects())
-        names += [o for o in unified_objects() if o in known and o not in names]
+        names += _also(registry, unified_objects(), names)
+    if layout == "fivetran":
+        names += _also(registry, fivetran.layout_objects(), names)
     return names
+
+
+def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The ``wanted`` objects the company has that ``names`` lacks."""
+    known = set(registry.objects())
+    return [o for o in wanted if o in known and o not in names]
+
+
+def _layout(remembered: str | None, chosen: str | None) -> str | None:
+    """The run's layout: the one chosen, else the one the database remembers."""
+    if chosen is not None and chosen not in fivetran.LAYOUTS:
+        raise ConfigError("layout", f"no layout {chosen!r}; choose {' or '.join(fivetran.LAYOUTS)}")
+    return chosen if chosen is not None else remembered
+
+
+def _rebuild_layout(
+    database: SyncDatabase, report: SyncReport, started: datetime
+) -> fivetran.LayoutReport:
+    """The Fivetran layout's views rebuilt, the objects this run brought up to date
+    stamped, and the layout remembered."""
+    by_object = {o.object: o for o in report.objects}
+    wanted = fivetran.layout_objects()
+    read = [o for o in wanted if o in by_object and by_object[o].error is None]
+    absent = [o for o in wanted if o not in by_object]
+    built = fivetran.rebuild(database, read, started.replace(tzinfo=None), absent)
+    database.save_setting("layout", "fivetran")
+    return built
 
 
 def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str]:
