@@ -60,6 +60,9 @@ class Counting:
     def stored(self, stream: str, counts: Any) -> None:
         pass
 
+    def done(self, stream: str, summary: Any) -> None:
+        pass
+
     def warning(self, stream: str, text: str) -> None:
         pass
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date
 from types import TracebackType
@@ -31,7 +32,7 @@ from intacct.errors import (
     RequestBuildError,
     WriteError,
 )
-from intacct.logging import HistoryHook
+from intacct.logging import HistoryHook, register_secrets
 from intacct.metadata import ObjectModel
 from intacct.pagination import Page, PageToken
 from intacct.protocol import functions as fn
@@ -39,7 +40,7 @@ from intacct.protocol.classify import error_for_result
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.query import Filter, Order
 from intacct.protocol.response import Data, Record, Result
-from intacct.requestor import Gateway, Requestor, Send
+from intacct.requestor import Gateway, Meter, Requestor, Send
 from intacct.retry import RetryPolicy
 from intacct.session import Session
 from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
@@ -144,6 +145,7 @@ class IntacctClient:
         owner: bool,
     ) -> None:
         self.config = config
+        register_secrets(config.secrets)  # blanked out of every log line from now on
         self._requestor = Requestor(config, gateway)
         self._idempotent_writes = idempotent_writes
         self._formatting = formatting
@@ -194,6 +196,18 @@ class IntacctClient:
         """HTTP requests this client and its entity clients have posted so far
         (logins and retries included)."""
         return self._requestor.gateway.sent
+
+    @property
+    def api_transactions(self) -> int:
+        """API transactions Intacct bills for what this client and its entity clients
+        have sent so far (:mod:`intacct.protocol.billing`: one per query page, one per
+        record written; sessions and metadata free)."""
+        return self._requestor.gateway.billed
+
+    def meter(self) -> AbstractContextManager[Meter]:
+        """``with client.meter() as m:`` ... ``m.transactions``: what the calls this
+        thread makes in the block cost (any of the company's entity clients)."""
+        return self._requestor.gateway.meter()
 
     @property
     def session(self) -> Session | None:

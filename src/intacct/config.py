@@ -1,6 +1,6 @@
 """Connection settings, validated once at the edge into a frozen object.
 
-Key names are the public contract (ARCHITECTURE.md): the first six match hotglue's tap so
+Key names are the public contract (docs/ARCHITECTURE.md): the first six match hotglue's tap so
 existing configs keep working. Every problem raises :class:`~intacct.errors.ConfigError`
 naming the key; secrets never appear in ``repr`` or in error messages.
 """

@@ -1,21 +1,66 @@
-"""Logging that cannot leak secrets, and an opt-in history of recent exchanges.
+"""Logging that cannot leak secrets, one setup for every executable, and an opt-in
+history of recent exchanges.
 
 :class:`RedactingFormatter` runs every formatted line (message, arguments, traceback)
-through :func:`~intacct.protocol.redact.redact`. :class:`HistoryHook` keeps the last N
-request/response pairs, already redacted, for debugging a failed run after the fact.
+through :func:`~intacct.protocol.redact.redact`, with the secrets passed to it and every
+client's passwords (:func:`register_secrets`). :func:`configure` is the one setup that
+``intacct sync``/``doctor`` and the Singer executables share (:func:`log_options`:
+``-v``/``-q``/``--log-format text|json``): a handler on standard error, text lines or
+JSON lines with ``time``, ``level``, ``logger``, ``message`` (and a record's ``fields``).
+Progress goes to the ``intacct.progress`` logger, shown unless ``-q``. :class:`HistoryHook`
+keeps the last N request/response pairs, already redacted, for debugging a failed run
+after the fact.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO, Any
+
+import click
 
 from intacct.protocol.redact import redact
 
-__all__ = ["Exchange", "HistoryHook", "RedactingFormatter"]
+__all__ = [
+    "PROGRESS",
+    "Exchange",
+    "HistoryHook",
+    "JsonFormatter",
+    "RedactingFormatter",
+    "configure",
+    "log_choice",
+    "log_options",
+    "plain_text",
+    "register_secrets",
+    "say",
+]
+
+#: the logger progress goes to (a page read, an object done): shown unless ``-q``
+PROGRESS = "intacct.progress"
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+#: what the last :func:`configure` chose, for :func:`say`
+_chosen = {"format": "text", "quiet": False}
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Values every formatter of this module blanks out from now on (each client's
+    passwords register themselves)."""
+    with _secrets_lock:
+        _secrets.update(v for v in values if v)
+
+
+def _known(extra: tuple[str, ...]) -> tuple[str, ...]:
+    with _secrets_lock:
+        return (*extra, *_secrets)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -31,7 +76,149 @@ class RedactingFormatter(logging.Formatter):
         self.secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record), self.secrets)
+        return redact(super().format(record), _known(self.secrets))
+
+
+class JsonFormatter(RedactingFormatter):
+    """One JSON object a line: time (UTC), level, logger, message, the record's
+    ``fields`` (``extra={"fields": {...}}``) and its exception; redacted as a whole."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            out.update({k: v for k, v in fields.items() if k not in out})
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(out, default=str), _known(self.secrets))
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Standard error as it is when a line is written (rich's live display and test
+    runners replace ``sys.stderr``)."""
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        """The stream is always the current standard error."""
+
+
+def configure(verbosity: int = 0, log_format: str = "text", default: int = logging.WARNING) -> None:
+    """Log to standard error at ``default`` level (``verbosity`` 0), one level more per
+    ``-v``; ``-q`` (-1): errors only and no progress. A handler already on standard
+    error (singer-sdk's console handler) keeps its text format, redacted; with none, one
+    is added. Safe to call again (click calls it once per option)."""
+    level = logging.ERROR if verbosity < 0 else max(logging.DEBUG, default - 10 * verbosity)
+    _chosen.update(format=log_format, quiet=verbosity < 0)
+    root = logging.getLogger()
+    handlers = [h for h in root.handlers if _on_stderr(h)]
+    if not handlers:
+        handlers = [_Stderr()]
+        handlers[0].setFormatter(RedactingFormatter(TEXT_FORMAT))
+        root.addHandler(handlers[0])
+    for handler in handlers:
+        text = getattr(handler, "_intacct_text", None)
+        if text is None:
+            text = _Redacted(handler.formatter or logging.Formatter(TEXT_FORMAT))
+            handler._intacct_text = text  # type: ignore[attr-defined]
+        handler.setFormatter(JsonFormatter() if log_format == "json" else text)
+    root.setLevel(level)
+    logging.getLogger(PROGRESS).setLevel(logging.ERROR if verbosity < 0 else logging.INFO)
+    # a line per request and per socket event: only past the most detailed level
+    wire = logging.DEBUG if default - 10 * verbosity < logging.DEBUG else logging.WARNING
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(wire)
+
+
+def plain_text() -> bool:
+    """Whether people read standard error as text with progress (neither ``-q`` nor
+    ``--log-format json``): a line may then be redrawn in place on a terminal."""
+    return _chosen["format"] == "text" and not _chosen["quiet"]
+
+
+def say(text: str, level: int = logging.INFO, logger: str = PROGRESS) -> None:
+    """A line for people on standard error: as it is, or a record of ``logger`` with
+    ``--log-format json``; ``-q`` keeps only errors."""
+    if _chosen["quiet"] and level < logging.ERROR:
+        return
+    if _chosen["format"] == "json":
+        logging.getLogger(logger).log(level, text)
+    else:
+        print(redact(text, _known(())), file=sys.stderr, flush=True)
+
+
+def _on_stderr(handler: logging.Handler) -> bool:
+    return isinstance(handler, _Stderr) or getattr(handler, "stream", None) is sys.stderr
+
+
+class _Redacted(logging.Formatter):
+    """Another formatter's lines, redacted."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record), _known(()))
+
+
+_META = "intacct.log."
+
+
+def log_choice(ctx: click.Context) -> tuple[int, str]:
+    """(verbosity, format) as :func:`log_options` read them: -1 for ``-q``."""
+    quiet = ctx.meta.get(f"{_META}quiet", False)
+    verbosity = -1 if quiet else int(ctx.meta.get(f"{_META}verbose", 0))
+    return verbosity, str(ctx.meta.get(f"{_META}log_format", "text"))
+
+
+def log_options(command: click.Command, default: int = logging.WARNING) -> click.Command:
+    """``-v/--verbose`` (repeatable), ``-q/--quiet``, ``--log-format text|json`` and
+    ``-h`` on ``command``, applied before anything else runs (eager options)."""
+
+    def apply(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[f"{_META}{param.name}"] = value
+        configure(*log_choice(ctx), default)
+        return value
+
+    command.params += [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            is_eager=True,
+            expose_value=False,
+            callback=apply,
+            help="More detail on standard error (-vv: every request).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            is_eager=True,
+            expose_value=False,
+            callback=apply,
+            help="Errors only: no progress, no notes.",
+        ),
+        click.Option(
+            ["--log-format"],
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            is_eager=True,
+            expose_value=False,
+            callback=apply,
+            help="json: one object a line (time, level, logger, message).",
+        ),
+    ]
+    command.context_settings["help_option_names"] = ["-h", "--help"]
+    return command
 
 
 @dataclass(frozen=True, slots=True)

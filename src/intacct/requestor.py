@@ -18,8 +18,11 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from lxml import etree
 
 from intacct.config import ClientConfig
 from intacct.errors import (
@@ -34,6 +37,7 @@ from intacct.errors import (
 )
 from intacct.logging import HistoryHook
 from intacct.pacing import Pacer
+from intacct.protocol import billing
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_response, error_for_result
 from intacct.protocol.envelope import (
@@ -48,7 +52,7 @@ from intacct.retry import Attempt, RetryPolicy, ambiguous
 from intacct.session import Session, SessionState, session_from_response
 from intacct.transport import HttpAnswer, Transport
 
-__all__ = ["Gateway", "Requestor", "Send"]
+__all__ = ["Gateway", "Meter", "Requestor", "Send"]
 
 log = logging.getLogger("intacct.client")
 
@@ -57,8 +61,17 @@ Answer = Response | list[Record]
 _XML_START = re.compile(rb"\s*<")
 
 
+@dataclass(slots=True)
+class Meter:
+    """API transactions billed for the calls one thread made inside
+    :meth:`Gateway.meter` (the engine's cost per stream)."""
+
+    transactions: int = 0
+
+
 class Gateway:
-    """The company-wide parts: transport, concurrency limit, retry policy, history."""
+    """The company-wide parts: transport, concurrency limit, retry policy, history, and
+    the API transactions billed so far (:mod:`intacct.protocol.billing`)."""
 
     def __init__(
         self,
@@ -72,7 +85,9 @@ class Gateway:
         self.slots = threading.BoundedSemaphore(max_concurrency)
         self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
         self.sent = 0  # requests posted (retries and logins included), by every thread
+        self.billed = 0  # API transactions of the functions answered, by every thread
         self._count = threading.Lock()
+        self._meters = threading.local()
         self.retry = retry
         self.history = history
 
@@ -90,6 +105,26 @@ class Gateway:
             self.history.record(body, answer.content, answer.status, secrets)
         return answer
 
+    def bill(self, transactions: int) -> None:
+        """Count what an answered request cost, company-wide and on this thread's meters."""
+        if not transactions:
+            return
+        with self._count:
+            self.billed += transactions
+        for meter in getattr(self._meters, "active", ()):
+            meter.transactions += transactions
+
+    @contextmanager
+    def meter(self) -> Iterator[Meter]:
+        """The transactions billed for this thread's calls until the block ends."""
+        active: list[Meter] = self._meters.__dict__.setdefault("active", [])
+        meter = Meter()
+        active.append(meter)
+        try:
+            yield meter
+        finally:
+            active.remove(meter)
+
 
 @dataclass(frozen=True, slots=True)
 class Send:
@@ -105,6 +140,19 @@ class Send:
     idempotent: bool = True
     writes: bool = False
     return_format: str | None = None
+
+
+def _billed(elements: Sequence[tuple[str, etree._Element]], answer: Answer) -> int:
+    """The functions that ran: every one with a result, except those the gateway turned
+    away (throttled, unavailable: rejections are not billed); a json/csv answer is its
+    one function's."""
+    if not isinstance(answer, Response):
+        return sum(billing.api_transactions(element) for _, element in elements)
+    return sum(
+        billing.api_transactions(element)
+        for (_, element), result in zip(elements, answer.results, strict=False)
+        if not isinstance(error_for_result(result), ThrottledError | UnavailableError)
+    )
 
 
 def _control_block(config: ClientConfig, uniqueid: bool) -> ControlBlock:
@@ -141,7 +189,7 @@ class Requestor:
                 transaction=send.transaction,
             )
             try:
-                return self._with_retries(url, body, send, sessionid)
+                answer = self._with_retries(url, body, send, sessionid)
             except InvalidSessionError:
                 # Authentication failed, so no function ran: replaying the whole request
                 # (reads and writes alike) under a new session cannot apply anything twice.
@@ -149,6 +197,9 @@ class Requestor:
                     raise
                 log.info("session expired or invalid; signing in again")
                 self.sessions.invalidate(sessionid)
+                continue
+            self.gateway.bill(_billed(elements, answer))
+            return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _with_retries(self, url: str, body: bytes, send: Send, sessionid: str | None) -> Answer:

@@ -3,6 +3,7 @@ cache directories of the test's own, and a demo emulator on a real socket."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,3 +42,15 @@ def use_env(monkeypatch: pytest.MonkeyPatch, url: str, company: str = "DEMO") ->
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """A command configures logging for its process; here every test is a process."""
+    loggers = [logging.getLogger(n) for n in ("", "intacct.progress", "httpx", "httpcore")]
+    levels = [logger.level for logger in loggers]
+    handlers = list(loggers[0].handlers)
+    yield
+    loggers[0].handlers[:] = handlers
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)

@@ -178,3 +178,17 @@ def test_commands_refuse_a_lone_connection_variable_in_one_line(
     assert "INTACCT_SENDER_ID" in result.stderr and "INTACCT_USER_PASSWORD" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "No connection configured" not in result.output and "SANDCO" not in result.output
+
+
+def test_demo_data_seeded_by_another_version_is_seeded_again() -> None:
+    with open_connection(None) as connection, IntacctClient.from_mapping(connection.config) as c:
+        c.create("CLASS", [{"CLASSID": "CLI-OLD", "NAME": "From another version"}])
+    # as a cache left by a version whose catalog or seed differed (or that kept no stamp)
+    stamp = embedded_db_path().with_name(embedded_db_path().name + ".version")
+    stamp.write_text("0123456789abcdef\n")
+    announced: list[str] = []
+    with open_connection(None, announce=announced.append) as connection:
+        assert any("again: it was seeded by another version" in line for line in announced)
+        with IntacctClient.from_mapping(connection.config) as client:
+            assert client.read_by_name("CLASS", ["CLI-OLD"]) == []
+    assert stamp.read_text().strip() != "0123456789abcdef"

@@ -206,8 +206,9 @@ def test_db_file_keeps_data_between_runs(tmp_path: Path) -> None:
 
 
 def test_api_transactions_are_billed_as_intacct_bills_them(own_server: EmulatorServer) -> None:
-    """One per query/readByQuery/readMore call, one per record written whatever the
-    batching, a bill with lines is one, metadata and sessions are free; per company."""
+    """One per query/readByQuery/readMore/read call, one per record written whatever the
+    batching, a bill with lines is one, a failed function too (it ran), metadata and
+    sessions are free; per company (intacct.protocol.billing)."""
 
     def post(*functions: str, company: str = "DEMO") -> etree._Element:
         answer = httpx.post(own_server.url, content=envelope(*functions, company=company))
@@ -248,7 +249,9 @@ def test_api_transactions_are_billed_as_intacct_bills_them(own_server: EmulatorS
     assert billed()["api_transactions.DEMO"] == 3 + 3 + 2 + 2
     failed = post("<create><CLASS><NAME>no id</NAME></CLASS></create>")
     assert failed.findtext(".//result/status") == "failure"
-    assert billed()["api_transactions.DEMO"] == 10  # nothing written, nothing billed
+    assert billed()["api_transactions.DEMO"] == 11  # unsuccessful, still counted
+    post(f"<read><object>CLASS</object><keys>{keys[2]}</keys><fields>*</fields></read>")
+    assert billed()["api_transactions.DEMO"] == 12
     vendor = post(
         "<query><select><field>VENDORID</field></select><object>VENDOR</object>"
         "<pagesize>1</pagesize></query>",
@@ -263,14 +266,14 @@ def test_api_transactions_are_billed_as_intacct_bills_them(own_server: EmulatorS
         f"<APBILLITEMS>{line * 3}</APBILLITEMS></APBILL></create>"
     )
     assert bill.findtext(".//result/status") == "success"
-    assert billed()["api_transactions.DEMO"] == 10 + 2 + 1  # two queries, one bill
+    assert billed()["api_transactions.DEMO"] == 12 + 2 + 1  # two queries, one bill
     post(
         "<query><select><field>RECORDNO</field></select><object>CLASS</object></query>",
         company="DEMO-ME",
     )
     assert billed() == {
-        "api_transactions": 14,
-        "api_transactions.DEMO": 13,
+        "api_transactions": 16,
+        "api_transactions.DEMO": 15,
         "api_transactions.DEMO-ME": 1,
     }
     stats = httpx.get(control(own_server, "stats")).json()

@@ -294,12 +294,43 @@ def test_gl_detail_mirrors_posted_entries(demo: Generated) -> None:
     assert len(posted) < len(entries)  # a few draft entries never reach the view
     for detail in details:
         entry = entries[detail["ENTRYKEY"]]
-        assert (detail["ACCOUNTNO"], detail["AMOUNT"], detail["TR_TYPE"]) == (
+        assert (detail["ACCOUNTNO"], detail["TR_TYPE"], detail["ENTRY_STATE"]) == (
             entry["ACCOUNTNO"],
-            entry["AMOUNT"],
             entry["TR_TYPE"],
+            "P",
         )
+        # the view's amounts are signed, debits positive; GLENTRY's are not
+        assert detail["AMOUNT"] == detail["TRX_AMOUNT"] == entry["AMOUNT"] * entry["TR_TYPE"]
         assert detail["DEBITAMOUNT"] + detail["CREDITAMOUNT"] == entry["AMOUNT"]
+        assert detail["DEBITAMOUNT"] - detail["CREDITAMOUNT"] == detail["AMOUNT"]
+    # every posted journal entry balances, so the view sums to nothing
+    assert sum(d["AMOUNT"] for d in details) == 0
+
+
+def test_balance_sheet_accounts_stay_on_their_normal_side_from_the_opening_balances(
+    demo: Generated,
+) -> None:
+    for company in ("DEMO", "DEMO-ME"):
+        accounts = {r["ACCOUNTNO"]: r for r in demo.rows[company, "GLACCOUNT"]}
+        openings = [
+            b for b in demo.rows[company, "GLBATCH"] if b["BATCH_TITLE"] == "Opening balances"
+        ]
+        # one per entity, dated the first day, entered after everything else
+        assert len(openings) == (2 if company == "DEMO-ME" else 1)
+        last = max(b["RECORDNO"] for b in demo.rows[company, "GLBATCH"])
+        for opening in openings:
+            assert opening["BATCH_DATE"] == START.date() and opening["RECORDNO"] > last - 2
+        months: dict[tuple[str, str], Counter[date]] = defaultdict(Counter)
+        for _, entity, obj, row in demo.iter(company):
+            if obj == "GLDETAIL":
+                month = row["BATCH_DATE"].replace(day=1)
+                months[entity, row["ACCOUNTNO"]][month] += row["AMOUNT"]
+        for (entity, account), moves in months.items():
+            if accounts[account]["ACCOUNTTYPE"] != "balancesheet" or account.startswith("3"):
+                continue
+            side = 1 if accounts[account]["NORMALBALANCE"] == "debit" else -1
+            balances = itertools.accumulate(moves[m] for m in sorted(moves))
+            assert min(side * b for b in balances) >= 0, (company, entity, account)
 
 
 @pytest.mark.parametrize(
@@ -362,7 +393,9 @@ def test_chart_of_accounts_is_realistic(demo: Generated) -> None:
     assert accounts["2000"]["NORMALBALANCE"] == "credit"
     assert accounts["1100"]["ALTERNATIVEACCOUNT"] == "Receivables account"
     categories = {r["CATEGORY"] for r in accounts.values()}
-    assert {"Cash", "Accounts Receivable", "Accounts Payable", "Revenue"} <= categories
+    # Intacct's QuickStart account categories, as Intacct names them
+    assert {"Cash and Cash Equivalents", "Accounts Receivable", "Accounts Payable"} <= categories
+    assert {"Retained Earnings", "Revenue - Services", "Payroll Expense"} <= categories
 
 
 # --------------------------------------------------------------------------- tenants

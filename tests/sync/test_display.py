@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from intacct.sync import ObjectSummary, SyncReport
@@ -21,7 +22,11 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_a_terminal_gets_live_progress_and_a_pipe_plain_lines() -> None:
+def test_a_terminal_gets_live_progress_and_a_pipe_plain_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     assert isinstance(reporter_for(Terminal()), RichReporter)
     assert isinstance(reporter_for(Pipe()), PlainReporter)
 
@@ -55,14 +60,14 @@ def test_plain_lines_say_each_page_and_warning() -> None:
 
 
 def test_the_summary_has_a_row_per_object_and_the_totals() -> None:
+    vendor = ObjectSummary("VENDOR", read=12, inserted=10, updated=2, deleted=1, requests=2)
     report = SyncReport(
-        [ObjectSummary("VENDOR", 10, 2, 1, 2, 2, 0.5), ObjectSummary("APBILL", error="denied")],
-        requests=9,
-        seconds=1.5,
+        [vendor, ObjectSummary("APBILL", error="denied")], requests=9, transactions=7, seconds=1.5
     )
     screen = io.StringIO()
     Console(file=screen, width=160).print(summary_table(report))
     text = screen.getvalue()
     assert "VENDOR" in text and "denied" in text and "1 failed" in text
-    total = next(line for line in text.splitlines() if line.startswith("│ all"))
-    assert [c.strip() for c in total.split("│")[2:6]] == ["10", "2", "1", "9"]
+    total = next(line for line in text.splitlines() if line.startswith("all "))
+    assert total.split()[1:8] == ["12", "10", "2", "1", "9", "7", "1"]
+    assert "9 requests, 7 API transactions in 1.5 s" in text

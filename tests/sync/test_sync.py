@@ -15,7 +15,7 @@ from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ConfigError
 from intacct.registry import ObjectRegistry
-from intacct.sync import SyncDatabase, SyncDatabaseError, run_sync
+from intacct.sync import ObjectSummary, SyncDatabase, SyncDatabaseError, run_sync
 from intacct.sync.columns import Table, table_for
 from intacct.sync.database import PageCounts
 
@@ -29,6 +29,7 @@ class Quiet:
         self.pages = 0
         self.rows = 0
         self.warnings: list[str] = []
+        self.finished: dict[str, tuple[int, int]] = {}  # object: (read, inserted) when done
         self.stop_after = stop_after
 
     def start(self, objects: Sequence[str]) -> None:
@@ -42,6 +43,10 @@ class Quiet:
         self.rows += counts.inserted
         if self.stop_after is not None and self.pages >= self.stop_after:
             raise KeyboardInterrupt
+
+    def done(self, stream: str, summary: ObjectSummary) -> None:
+        assert stream not in self.finished
+        self.finished[stream] = (summary.read, summary.inserted)
 
     def warning(self, stream: str, text: str) -> None:
         self.warnings.append(text)
@@ -99,6 +104,15 @@ def test_a_first_run_stores_every_record_once_in_typed_tables(
     assert state == (1,) and months is not None and months[0] > 12
     inserted = {o.object: o.inserted for o in report.objects}
     assert inserted["VENDOR"] == len(truth(emulator, "VENDOR"))
+
+
+def test_each_object_is_done_once_with_every_page_stored(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    reporter = Quiet()
+    report = sync(emulator, tmp_path / "done.duckdb", objects=OBJECTS, reporter=reporter)
+    assert reporter.finished == {o.object: (o.inserted, o.inserted) for o in report.objects}
+    assert all(read > 0 for read, _ in reporter.finished.values())
 
 
 def test_a_second_run_with_nothing_changed_costs_no_request_of_its_own_per_object(

@@ -245,3 +245,23 @@ def test_only_the_selected_fields_are_queried_and_emitted(emulator: EmulatorServ
     assert rows and all(
         set(r) <= wanted | {"RECORDNO", "WHENMODIFIED", ENTITY_ID, DELETED_AT} for r in rows
     )
+
+
+def test_batch_config_is_refused_not_ignored(emulator: EmulatorServer, tmp_path: Any) -> None:
+    """The engine writes RECORD messages itself: no BATCH capability, so a batch_config
+    is an unknown key rather than a setting that silently does nothing."""
+    about = json.loads(
+        subprocess.run(
+            [*TAP, "--about", "--format", "json"], capture_output=True, check=True
+        ).stdout
+    )
+    assert "batch" not in about["capabilities"]
+    assert "batch_config" not in about["settings"]["properties"]
+    config = tmp_path / "config.json"
+    batch = {"encoding": {"format": "jsonl"}, "storage": {"root": f"file://{tmp_path}"}}
+    config.write_text(json.dumps(tap_config(emulator, batch_config=batch)))
+    out = subprocess.run(
+        [*TAP, "--config", str(config), "--discover"], capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    assert "batch_config" in out.stderr.splitlines()[-1]

@@ -88,7 +88,7 @@ def js_sdk_missing() -> str | None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Repeat why SDK tests were skipped: ``pytest -q`` alone hides skip reasons."""
+    """Repeat why SDK and target tests were skipped: ``pytest -q`` alone hides skip reasons."""
     reasons = {
         str(report.longrepr[2]).removeprefix("Skipped: ")
         for report in terminalreporter.stats.get("skipped", [])
@@ -96,7 +96,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         and (terminalreporter.config.rootpath / report.fspath).parent == HERE
     }
     if reasons:
-        terminalreporter.write_sep("-", "third-party SDK tests skipped")
+        terminalreporter.write_sep("-", "third-party SDK and Singer target tests skipped")
         for reason in sorted(reasons):
             terminalreporter.write_line(reason)
 

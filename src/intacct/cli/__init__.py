@@ -13,6 +13,7 @@ from intacct.cli.explore import describe, objects, query
 from intacct.cli.interrupts import exit_status
 from intacct.cli.profiles import profiles
 from intacct.cli.sync import sync
+from intacct.logging import configure
 
 __all__ = ["main"]
 
@@ -41,11 +42,14 @@ class _Intacct(click.Group):
             raise click.exceptions.Exit(exit_status(exc)) from None
 
 
-@click.group(cls=_Intacct, epilog=_EXIT_STATUS)
+@click.group(
+    cls=_Intacct, epilog=_EXIT_STATUS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
     """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
     `intacct emulator serve` runs an offline gateway."""
+    configure()  # warnings and errors, redacted; sync and doctor take -v/-q/--log-format
 
 
 main.add_command(emulator)

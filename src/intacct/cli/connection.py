@@ -84,7 +84,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Connection:
-    config: dict[str, Any]  # the client's config keys (ARCHITECTURE.md)
+    config: dict[str, Any]  # the client's config keys (docs/ARCHITECTURE.md)
     source: str  # where it came from, for people
     embedded: bool
 
@@ -231,15 +231,21 @@ def _names(names: Sequence[str]) -> str:
 
 @contextmanager
 def _embedded(announce: Callable[[str], None] | None) -> Iterator[Connection]:
-    from intacct.emulator.demo import client_config
+    from intacct.emulator.demo import client_config, data_fingerprint
     from intacct.emulator.server import EmulatorServer
 
     path = embedded_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = not path.exists()
-    if announce is not None and fresh:
-        announce(f"Seeding the demo company into {path} (once)...")
+    stamp, fingerprint = path.with_name(path.name + ".version"), data_fingerprint()
+    stale = path.exists() and _read(stamp) != fingerprint
+    if stale:  # seeded by another version: other fields, other values
+        for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            old.unlink(missing_ok=True)
+    if announce is not None and not path.exists():
+        again = " again: it was seeded by another version" if stale else " (once)"
+        announce(f"Seeding the demo company into {path}{again}...")
     server = EmulatorServer(port=0, db=path, scale=EMBEDDED_SCALE, seed=0).start()
+    stamp.write_text(fingerprint + "\n", encoding="utf-8")
     try:
         if announce is not None:
             announce(
@@ -250,3 +256,10 @@ def _embedded(announce: Callable[[str], None] | None) -> Iterator[Connection]:
         yield Connection(client_config(server.url), "embedded emulator (demo company DEMO)", True)
     finally:
         server.stop()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None

@@ -10,6 +10,7 @@ from intacct.cli.connection import cli_errors, interactive_config, open_connecti
 from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, Check, run_checks
 from intacct.cli.waiting import wait_notice
 from intacct.config import ClientConfig
+from intacct.logging import log_options, say
 from intacct.transport import InFlight
 
 __all__ = ["doctor"]
@@ -40,10 +41,13 @@ def doctor(profile: str | None, objects: str | None) -> None:
     click.echo("All checks passed.")
 
 
+log_options(doctor)
+
+
 def _line(check: Check) -> str:
     detail = f": {check.detail}" if check.detail else ""
     return f"{check.verdict:<7} {check.name}{detail}"
 
 
 def _note(text: str) -> None:
-    click.echo(text, err=True)
+    say(text)  # -q silences it, --log-format json makes it a record

@@ -7,23 +7,28 @@ import csv
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from intacct.cli.connection import interactive_client, profile_option
+from intacct.cli.fields import MAX_WIDTH, candidates, fitting
+from intacct.cli.where import for_read_by_query
 from intacct.client import IntacctClient
 from intacct.metadata import ObjectModel
 from intacct.protocol import functions as fn
 
 __all__ = ["describe", "objects", "query"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
@@ -32,9 +37,21 @@ def _client(profile: str | None) -> Iterator[IntacctClient]:
         yield client
 
 
+def _format_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="table for people; json for programs (one document on standard output).",
+    )
+
+
 @click.command()
 @profile_option
-def objects(profile: str | None) -> None:
+@_format_option("table", "json")
+def objects(profile: str | None, output: str) -> None:
     """The company's objects: name and label (one `inspect` of '*')."""
     with _client(profile) as client:
         found = []
@@ -42,18 +59,49 @@ def objects(profile: str | None) -> None:
             name = record.attributes.get("typename", "")
             if record.tag == "type" and name:
                 found.append((name, (record.text or "").strip()))
-    _table(["Object", "Label"], sorted(found))
+    found.sort()
+    if output == "json":
+        click.echo(json.dumps([{"object": name, "label": label} for name, label in found]))
+        return
+    _table(["Object", "Label"], found)
     _note(f"{len(found)} objects")
 
 
 @click.command()
 @profile_option
 @click.argument("object_name", metavar="OBJECT")
-def describe(profile: str | None, object_name: str) -> None:
+@_format_option("table", "json")
+def describe(profile: str | None, object_name: str, output: str) -> None:
     """OBJECT's fields (type, required, read-only, valid values) and relationships."""
     with _client(profile) as client:
         model = client.lookup(object_name.upper())
+    if output == "json":
+        click.echo(json.dumps(_model_json(model), indent=2))
+        return
     _describe(model)
+
+
+def _model_json(model: ObjectModel) -> dict[str, Any]:
+    """Everything lookup said: fields with their Intacct type and the JSON Schema
+    type they are read as, relationships."""
+    return {
+        "object": model.name,
+        "label": model.label,
+        "fields": [
+            {
+                "name": f.name, "label": f.label, "data_type": f.data_type, "type": f.type,
+                "required": f.required, "read_only": f.read_only, "custom": f.custom,
+                "max_length": f.max_length, "valid_values": list(f.valid_values),
+                "description": f.description,
+            }
+            for f in model.fields
+        ],
+        "relationships": [
+            {"path": r.path, "object": r.object_name, "label": r.label, "type": r.type,
+             "related_by": r.related_by}
+            for r in model.relationships
+        ],
+    }  # fmt: skip
 
 
 def _describe(model: ObjectModel) -> None:
@@ -80,7 +128,12 @@ def _describe(model: ObjectModel) -> None:
 @profile_option
 @click.argument("object_name", metavar="OBJECT")
 @click.option("--fields", help="Comma-separated fields; default: every field ('*').")
-@click.option("--where", default="", help="A readByQuery condition, e.g. \"STATUS = 'T'\".")
+@click.option(
+    "--where",
+    default="",
+    help="A readByQuery condition, e.g. \"STATUS = 'active'\" (sent as the stored code, "
+    "'T') or \"TOTALDUE > 100\".",
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=0),
@@ -88,12 +141,11 @@ def _describe(model: ObjectModel) -> None:
     show_default=True,
     help="At most this many records (0: every record); no page beyond it is read.",
 )
+@_format_option("table", "json", "csv")
 @click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
+    "--vertical",
+    is_flag=True,
+    help="Each record as 'FIELD  value' lines (every field unless --fields).",
 )
 def query(
     profile: str | None,
@@ -102,16 +154,23 @@ def query(
     where: str,
     limit: int,
     output: str,
+    vertical: bool,
 ) -> None:
-    """OBJECT's records (readByQuery, then readMore while more are wanted)."""
+    """OBJECT's records (readByQuery, then readMore while more are wanted). On a
+    terminal without --fields, the fields that tell most, as many as fit its width."""
     name = object_name.upper()
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else []
+    screen = output == "table" and not vertical and not chosen and Console().is_terminal
     with _client(profile) as client:
         model = client.lookup(name)
+        condition = for_read_by_query(where, model)
+        for text in condition.notes:
+            _note(text)
         formatting = client.user_formatting()
         pagesize = min(limit, 1000) if limit else None
+        asked = candidates(model) if screen else chosen
         records: Iterable[Mapping[str, str]] = client.iter_read_by_query(
-            name, where, chosen or "*", pagesize=pagesize
+            name, condition.condition, asked or "*", pagesize=pagesize
         )
         if limit:
             records = itertools.islice(records, limit)
@@ -119,17 +178,27 @@ def query(
         # json and csv are written as the pages come (an export of every record need not
         # fit in memory); a table needs every row to size its columns
         if output == "json":
-            _json(rows)
+            count = _json(rows)
         elif output == "csv":
-            _csv(chosen, rows)
+            count = _csv(chosen, rows)
         else:
-            kept = list(rows)
-            columns = chosen or list(dict.fromkeys(k for row in kept for k in row))
-            _table(columns, [[_text(row.get(c)) for c in columns] for row in kept])
-            _note(f"{len(kept)} records")
+            count = _show(rows, asked, vertical, screen, len(model.fields))
+    if not count and condition.display_values:
+        _note(_display_value_hint(name, condition.display_values))
 
 
 # -- output -------------------------------------------------------------------------------
+
+
+def _cut_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
+    """A record a line, long values cut with …, no edges: what a terminal shows."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for column in columns:
+        width = max(MAX_WIDTH, len(column))
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=width)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
@@ -146,15 +215,68 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     console.print(table, soft_wrap=not terminal)
 
 
-def _csv(chosen: Sequence[str], rows: Iterator[Mapping[str, Any]]) -> None:
+def _show(
+    rows: Iterator[Mapping[str, Any]],
+    chosen: Sequence[str],
+    vertical: bool,
+    screen: bool,
+    fields: int,
+) -> int:
+    """A table (on a terminal without --fields: the columns that fit) or, vertical,
+    a block per record; the count on standard error. Returns the records shown."""
+    kept = [{k: _text(v) for k, v in row.items()} for row in rows]
+    columns = list(chosen) or list(dict.fromkeys(k for row in kept for k in row))
+    if vertical:
+        _vertical(columns, kept)
+    elif screen:
+        console = Console()
+
+        def measure(names: Sequence[str]) -> int:
+            table = _cut_table(names, [[row.get(c, "") for c in names] for row in kept])
+            wide = console.options.update(max_width=100_000)  # its own width, not the screen's
+            return Measurement.get(console, wide, table).maximum
+
+        shown = fitting(columns, kept, console.width, measure)
+        console.print(_cut_table(shown, [[row.get(c, "") for c in shown] for row in kept]))
+        _note(
+            f"{len(kept)} records; {len(shown)} of {fields} fields shown "
+            "(--fields to choose, --vertical for all)"
+        )
+        return len(kept)
+    else:
+        _table(columns, [[row.get(c, "") for c in columns] for row in kept])
+    _note(f"{len(kept)} records")
+    return len(kept)
+
+
+def _vertical(columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> None:
+    width = max(map(len, columns), default=0)
+    for index, row in enumerate(rows, 1):
+        click.echo(f"-[ record {index} ]" + "-" * max(0, width - 8))
+        for column in columns:
+            click.echo(f"{column:<{width}}  {row.get(column, '')}")
+
+
+def _display_value_hint(name: str, compared: Sequence[str]) -> str:
+    return (
+        f"No record matched {'; '.join(compared)}: readByQuery compares stored codes "
+        f"(STATUS = 'T'), not the values records show; use the code (Intacct's "
+        f"documentation of {name} lists them), or filter after reading with --format csv."
+    )
+
+
+def _csv(chosen: Sequence[str], rows: Iterator[Mapping[str, Any]]) -> int:
     """A header row (the chosen fields, else the first record's: readByQuery of '*'
     answers the same fields for every record), then a row per record."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     first = next(rows, None)
     columns = list(chosen) or (list(first) if first is not None else [])
     writer.writerow(columns)
+    count = 0
     for row in itertools.chain([first] if first is not None else [], rows):
         writer.writerow([_text(row.get(c)) for c in columns])
+        count += 1
+    return count
 
 
 def _text(value: Any) -> str:
@@ -167,14 +289,16 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _json(rows: Iterator[Mapping[str, Any]]) -> None:
+def _json(rows: Iterator[Mapping[str, Any]]) -> int:
     """One JSON array, a record a line; Decimals written as the exact numbers they are
     (``json`` would go through float)."""
     out = sys.stdout
     out.write("[")
-    for index, row in enumerate(rows):
-        out.write((",\n" if index else "") + _json_value(row))
+    count = 0
+    for count, row in enumerate(rows, 1):
+        out.write((",\n" if count > 1 else "") + _json_value(row))
     out.write("]\n")
+    return count
 
 
 def _json_value(value: Any) -> str:

@@ -55,6 +55,24 @@ def list_profiles() -> None:
     help="The Web Services user's IANA time zone (America/Los_Angeles): needed where it "
     "has daylight saving time, so timestamps decode right all year.",
 )
+@click.option("--auth-type", type=click.Choice(["session", "login"]), help="Default: session.")
+@click.option("--dtd-version", type=click.Choice(["3.0", "2.1"]), help="Default: 3.0.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 2000),
+    help="Records per page; intacct sync reads 2000 (query's largest) unless set.",
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(1, 64),
+    help="Requests in flight for the company (default 2: Intacct's base tier).",
+)
+@click.option("--timeout-s", type=click.FloatRange(0, 3600, min_open=True), help="Per request.")
+@click.option("--max-retries", type=click.IntRange(0, 20), help="Default 5.")
+@click.option("--start-date", help="A first sync reads what changed since then (ISO 8601).")
+@click.option("--lookback-minutes", type=click.IntRange(min=0), help="Re-read this window.")
+@click.option("--entity-ids", help="Entities to read, each in its own session: E100,E200 or all.")
+@click.option("--unified-schema", type=bool, help="Also hotglue's unified tables (true/false).")
 @click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
 def add(name: str, make_default: bool, **values: Any) -> None:
     """Add (or replace) the profile NAME. Passwords go to the OS keyring when one works,
@@ -111,3 +129,4 @@ def _validate(values: dict[str, Any]) -> None:
     for secret in SECRETS:
         trial[secret] = trial.get(secret) or "set-later"
     ClientConfig.from_mapping(trial, allow=ReplicationSettings.KEYS)
+    ReplicationSettings.from_mapping(trial)

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 
 from intacct.cli.connection import one_line, open_connection, profile_option
+from intacct.cli.dryrun import show_estimate
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
-from intacct.replication import ReplicationSettings
+from intacct.logging import PROGRESS, log_choice, log_options, say
+from intacct.replication import ReplicationSettings, extraction_page_size
 from intacct.sync import SyncDatabaseError, SyncInterrupted, SyncReport, run_sync
-from intacct.sync.display import RichReporter, reporter_for, summary_table
+from intacct.sync.display import (
+    LogReporter,
+    PlainReporter,
+    QuietReporter,
+    RichReporter,
+    reporter_for,
+    summary_table,
+)
+from intacct.sync.dryrun import estimate_sync
+from intacct.sync.fivetran import LAYOUTS, SCHEMA
+from intacct.sync.job import vars_of
 from intacct.transport import InFlight
 
 __all__ = ["sync"]
@@ -48,49 +61,64 @@ NOTICE_S = 10.0
     is_flag=True,
     help="Also hotglue's unified tables (Accounts, Vendors, Bills...), built from the objects.",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS, case_sensitive=False),
+    help="'fivetran': also the tables Fivetran's connector writes (gl_detail, ap_bill...) as "
+    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package; remembered by "
+    "the database for later runs. 'none': drop them.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Tell, per object, the records and API transactions the run would take (one "
+    "batched count request); read nothing, write nothing.",
+)
+@click.pass_context
 @stop_on_signals(
     "Stopped at once: the database keeps every page stored before (a page being written "
     "was not committed). Run intacct sync again to go on from there."
 )
 def sync(
+    ctx: click.Context,
     profile: str | None,
     objects: str | None,
     db_path: Path,
     full_refresh: bool,
     entities: str | None,
     unified: bool,
+    layout: str | None,
+    dry_run: bool,
 ) -> None:
     """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
-    err = Console(stderr=True)
+    verbosity, log_format = log_choice(ctx)
     try:
-        with open_connection(profile, announce=lambda text: err.print(text)) as connection:
+        with open_connection(profile, announce=say) as connection:
             config = dict(connection.config)
             if entities:
                 config["entity_ids"] = entities
             settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
-            reporter = reporter_for(sys.stderr)
+            unified = unified or ReplicationSettings.from_mapping(settings).unified_schema
             in_flight = InFlight()
             with (
                 IntacctClient.from_mapping(config, in_flight=in_flight) as client,
                 # a live display on a terminal shows the run is alive; a log gets a line
                 wait_notice(in_flight, client.config.timeout_s, after_s=NOTICE_S, live=False),
             ):
-                if isinstance(reporter, RichReporter):
-                    reporter.requests_sent = lambda: client.requests_sent
-                try:
-                    report = run_sync(
-                        client,
-                        db_path,
-                        reporter,
-                        objects=[o.strip() for o in objects.split(",") if o.strip()]
-                        if objects
-                        else None,
-                        full_refresh=full_refresh,
-                        settings=settings,
-                        unified=unified,
-                    )
-                finally:
-                    reporter.stop()
+                options: dict[str, Any] = {
+                    "objects": [o.strip() for o in objects.split(",") if o.strip()]
+                    if objects
+                    else None,
+                    "full_refresh": full_refresh,
+                    "settings": settings,
+                    "page_size": extraction_page_size(config, client.config),
+                    "unified": unified,
+                    "layout": layout.lower() if layout else None,
+                }
+                if dry_run:
+                    show_estimate(estimate_sync(client, db_path, **options), db_path)
+                    return
+                report = _run(client, db_path, verbosity, log_format, options)
     except IntacctError as exc:
         raise click.ClickException(one_line(exc)) from None
     except SyncDatabaseError as exc:
@@ -99,7 +127,32 @@ def sync(
         _interrupted(exc, db_path, _kept(exc.report))
     except KeyboardInterrupt as exc:  # before the run began: nothing was stored
         _interrupted(exc, db_path, "no page yet")
-    _finish(report, db_path, str(config.get("user_id")), profile)
+    _finish(report, db_path, log_format, str(config.get("user_id")), profile)
+
+
+log_options(sync)
+
+
+def _run(
+    client: IntacctClient,
+    db_path: Path,
+    verbosity: int,
+    log_format: str,
+    options: dict[str, Any],
+) -> SyncReport:
+    reporter: PlainReporter | RichReporter | LogReporter
+    if verbosity < 0:
+        reporter = QuietReporter()
+    elif log_format == "json":
+        reporter = LogReporter()
+    else:
+        reporter = reporter_for(sys.stderr)
+    if isinstance(reporter, RichReporter):
+        reporter.requests_sent = lambda: client.requests_sent
+    try:
+        return run_sync(client, db_path, reporter, **options)
+    finally:
+        reporter.stop()
 
 
 def _kept(report: SyncReport) -> str:
@@ -110,11 +163,11 @@ def _kept(report: SyncReport) -> str:
 
 def _interrupted(exc: KeyboardInterrupt, db_path: Path, kept: str) -> NoReturn:
     """One line on stderr, exit 130 (Ctrl-C) or 143 (SIGTERM); no summary."""
-    click.echo(
+    say(
         f"Interrupted ({signal_of(exc).name}): {db_path} keeps what was stored before "
         f"({kept}); the run is recorded as interrupted in _intacct_runs. Run intacct sync "
         "again to go on from there.",
-        err=True,
+        logging.WARNING,
     )
     sys.exit(exit_status(exc))
 
@@ -129,22 +182,46 @@ def _permission_hint(denied: list[str], user: str, profile: str | None) -> str:
     )
 
 
-def _finish(report: SyncReport, db_path: Path, user: str, profile: str | None) -> None:
+def _finish(report: SyncReport, db_path: Path, fmt: str, user: str, profile: str | None) -> None:
     out = Console()
     if not out.is_terminal:
         out = Console(width=160)  # a pipe or a log: no wrapping of the table
     out.print(summary_table(report))
+    if fmt == "json":
+        logging.getLogger(PROGRESS).info(
+            "sync finished",
+            extra={"fields": {
+                "requests": report.requests, "transactions": report.transactions,
+                "seconds": round(report.seconds, 3),
+                "objects": [vars_of(o) for o in report.objects],
+            }},
+        )  # fmt: skip
     if report.unified:
         tables = ", ".join(f"{name} ({rows:,})" for name, rows in report.unified.items())
-        click.echo(f"Unified tables: {tables}", err=True)
+        say(f"Unified tables: {tables}")
+    if report.layout is not None:
+        _say_layout(report)
+    if report.layout_dropped:
+        say(f"Fivetran layout dropped: {', '.join(report.layout_dropped)}")
     if report.columns_added:
         added = "; ".join(f"{o}: {', '.join(c)}" for o, c in report.columns_added.items())
-        click.echo(f"New columns: {added}", err=True)
+        say(f"New columns: {added}")
     if report.failed:
+        for failed in report.failed:
+            say(f"{failed.object} failed: {failed.error}", logging.ERROR)
         names = ", ".join(o.object for o in report.failed)
-        click.echo(f"{len(report.failed)} object(s) failed: {names}", err=True)
+        say(f"{len(report.failed)} object(s) failed: {names}", logging.ERROR)
         denied = [o.object for o in report.failed if o.denied]
         if denied:
-            click.echo(_permission_hint(denied, user, profile), err=True)
+            say(_permission_hint(denied, user, profile), logging.ERROR)
         sys.exit(1)
-    click.echo(f"Done: {db_path}", err=True)
+    say(f"Done: {db_path}")
+
+
+def _say_layout(report: SyncReport) -> None:
+    layout = report.layout
+    assert layout is not None
+    views = ", ".join(f"{name} ({rows:,})" for name, rows in layout.views.items())
+    say(f"Fivetran layout, schema {SCHEMA}: {views}")
+    for name, why in layout.missing.items():
+        say(f"  no {SCHEMA}.{name}: {why}")

@@ -2,18 +2,21 @@
 
 On a terminal, once a request has waited ``after_s`` a line on stderr counts the seconds
 and names the deadline (``timeout_s``); it is erased the moment the answer comes.
-Elsewhere (a pipe, a log) a plain line is written when a wait passes ``after_s`` and
-again every ``every_s`` while it lasts.
+Elsewhere (a pipe, a log, ``--log-format json``) a line is said
+(:func:`intacct.logging.say`, a warning) when a wait passes ``after_s`` and again every
+``every_s`` while it lasts; ``-q`` silences it.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
+from intacct.logging import plain_text, say
 from intacct.transport import InFlight
 
 __all__ = ["wait_notice"]
@@ -26,16 +29,15 @@ def wait_notice(
     in_flight: InFlight,
     deadline_s: float,
     *,
-    stream: IO[str] | None = None,
     after_s: float = 3.0,
     every_s: float = 30.0,
     live: bool = True,
 ) -> Iterator[None]:
-    """Within the block, tell ``stream`` (default stderr) about long waits for the
-    requests ``in_flight`` tracks; ``live=False`` writes no terminal line (a live
-    display owns the terminal), only the plain lines for logs."""
-    out = stream or sys.stderr
-    terminal = out.isatty()
+    """Within the block, tell stderr about long waits for the requests ``in_flight``
+    tracks; ``live=False``: the command's own live display owns the terminal (it shows
+    the command is alive), so only logs are told."""
+    out = sys.stderr
+    terminal = out.isatty() and plain_text()
     if terminal and not live:
         yield
         return
@@ -82,13 +84,11 @@ class _Notice:
             with self.lock:
                 if self.terminal:
                     self.out.write(f"{_ERASE}{text}...")
+                    self.out.flush()
                     self.shown = True
                 elif not self.told or waited - self.told >= self.every_s:
-                    self.out.write(text + "\n")
+                    say(text, logging.WARNING)
                     self.told = waited
-                else:
-                    continue
-                self.out.flush()
 
     def erase(self) -> None:
         with self.lock:

@@ -1,14 +1,23 @@
-"""The demo tenant every emulator starts with (ARCHITECTURE.md, "The emulator's demo
+"""The demo tenant every emulator starts with (docs/ARCHITECTURE.md, "The emulator's demo
 tenant"): sender, companies DEMO and DEMO-ME (entities E100, E200), users, seed data."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from importlib import resources
 
 from intacct.emulator import seed
+from intacct.emulator.catalog import catalog_files
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER, RESTRICTED_USER, Company, Store
 
-__all__ = ["DEMO_COMPANIES", "UNAUTHORIZED_SENDER", "client_config", "install_demo"]
+__all__ = [
+    "DEMO_COMPANIES",
+    "UNAUTHORIZED_SENDER",
+    "client_config",
+    "data_fingerprint",
+    "install_demo",
+]
 
 DEMO_COMPANIES = ("DEMO", "DEMO-ME")
 #: a sender that exists but is not authorized for the demo companies (doctor, tests)
@@ -44,6 +53,17 @@ def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict
     for company, entity, obj, rows in seed.generate(scale=scale, seed=seed_value):
         counts[obj] = counts.get(obj, 0) + store.bulk_insert(company, entity, obj, rows)
     return counts
+
+
+def data_fingerprint() -> str:
+    """A digest of what the demo data is made of (the object catalog and the seeders): a
+    database seeded by another version of them holds other fields and values."""
+    digest = hashlib.sha256()
+    seeders = resources.files(seed.__name__)
+    sources = sorted((f for f in seeders.iterdir() if f.name.endswith(".py")), key=lambda f: f.name)
+    for file in [*catalog_files(), *sources]:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def timed_install(store: Store, scale: int, seed_value: int) -> tuple[dict[str, int], float]:

@@ -3,6 +3,10 @@
 The Singer tap (JSON schemas) and ``intacct sync`` (DuckDB tables) describe the same
 records, so what they agree on lives here, below both:
 
+* :data:`DEFAULT_OBJECTS`: what is read unless the user asks for more (a plain ``intacct
+  sync``, the tap's streams selected by default); every other object stays discoverable
+  and selectable, since reading all of a company's 200-odd objects costs a transaction
+  or more per object on every run;
 * :func:`discover`: every object the user can look up (one ``inspect`` of ``*``, then
   ``lookup``s 100 to a request on ``max_concurrency`` threads of the same client); an
   object the user may not look up is left out with a warning, so one missing permission
@@ -33,8 +37,18 @@ from intacct.errors import IntacctError
 from intacct.metadata import FieldModel
 from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.replication.records import ENTITY_ID
+from intacct.replication.trialbalance import TRIAL_BALANCE
 
-__all__ = ["columns", "discover", "entity_key", "key_properties"]
+__all__ = ["DEFAULT_OBJECTS", "columns", "discover", "entity_key", "key_properties"]
+
+#: the accounting lists behind hotglue's unified tables (accounts, classes, bank accounts,
+#: vendors, projects, departments, locations), customers, the AP/AR documents with their
+#: lines, journal entries and the trial balance
+DEFAULT_OBJECTS = (
+    "GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT", "LOCATION",
+    "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM", "GLBATCH", "GLENTRY",
+    TRIAL_BALANCE,
+)  # fmt: skip
 
 
 def discover(

@@ -46,6 +46,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo, ObjectRegistry
+from intacct.replication.cost import billed, metered
 from intacct.replication.deletes import (
     AUDIT_OBJECT,
     DeleteBookmark,
@@ -53,6 +54,7 @@ from intacct.replication.deletes import (
     deletes_filter,
     iter_tombstones,
 )
+from intacct.replication.estimate import Estimate, assess, questions
 from intacct.replication.memory import tune_allocator
 from intacct.replication.planning import (
     Answer,
@@ -131,7 +133,8 @@ class StreamResult:
     records: int = 0
     tombstones: int = 0
     requests: int = 0  # its own requests (the planning ones are shared by all streams)
-    #: the functions Intacct bills for it: one per page, and its planning queries
+    #: the API transactions Intacct bills for it (:mod:`intacct.protocol.billing`): its
+    #: pages, deletes and planning questions, failed ones included
     transactions: int = 0
     error: IntacctError | None = None
 
@@ -157,6 +160,7 @@ class Replicator:
         page_size: int = 2000,
         progress: Progress | None = None,
         registry: ObjectRegistry | None = None,
+        done: Callable[[str, list[StreamResult]], None] | None = None,
     ) -> None:
         self.client = client
         self.settings = settings or ReplicationSettings()
@@ -169,6 +173,9 @@ class Replicator:
         )
         self.page_size = page_size
         self.progress = progress
+        #: called once per object with its streams' results (one per entity), after their
+        #: last pages reached the sink (or they failed)
+        self.done = done
         self.registry = registry or ObjectRegistry(client)
         self.lock = threading.Lock()  # one page at a time reaches the sink and the state
         self._clients: dict[str, IntacctClient] = {"": client}
@@ -230,6 +237,31 @@ class Replicator:
         with self.lock:  # every page reaches the sink under this lock
             sink.close()
 
+    def estimate(self, streams: Sequence[StreamSpec], state: RunState) -> list[Estimate]:
+        """What :meth:`run` would read and cost per stream, from one batched request of
+        the counts a run asks first (:mod:`.estimate`); nothing is read or written and
+        ``state`` is not moved. With ``entity_ids: all`` a first estimate, of object "",
+        is the entity list's cost, which the run pays again."""
+        with self.client.meter() as listing:
+            entities = self.entities()
+        listed = Estimate("", "", "the entity list", None, None, listing.transactions)
+        jobs = [(spec, entity) for entity in entities for spec in streams]
+        state = RunState.from_dict(state.snapshot())  # a copy: preparing moves bookmarks
+        with Workers(self.workers, "intacct-rep") as pool:
+            objects = [s.object for s, _ in jobs if s.object != TRIAL_BALANCE]
+            self._warm(pool, list(dict.fromkeys(objects)), {e for _, e in jobs})
+            plans = [self._stream(spec, entity, state, _DRY_SINK) for spec, entity in jobs]
+            list(pool.map(lambda plan: plan.prepare(dry=True), plans))
+            asks = [
+                (plan.client, questions(plan)) if isinstance(plan, _Stream) else (self.client, [])
+                for plan in plans
+            ]
+            answers = iter(run_batched(pool, [ask for ask in asks if ask[1]]))
+            replies = [next(answers) if calls else [] for _, calls in asks]
+        slots = RANGES_PER_WORKER * self.max_concurrency
+        estimates = assess(plans, replies, self.page_size, slots)
+        return [listed, *estimates] if listed.transactions else estimates
+
     def _read(
         self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink
     ) -> list[_Stream | TrialBalanceStream]:
@@ -246,7 +278,8 @@ class Replicator:
                 ((plan, part, size) for plan in plans for part, size in plan.parts),
                 key=lambda item: -item[2],
             )
-            futures = [pool.submit(plan.attempt, part) for plan, part, _ in parts]
+            completion = _Completion(self, plans)
+            futures = [pool.submit(completion.run, plan, part) for plan, part, _ in parts]
             for future in futures:
                 future.result()
         except BaseException:
@@ -297,8 +330,10 @@ class Replicator:
     def _probe(self, pool: Executor, plans: list[_Stream]) -> None:
         """Later runs: every stream's "anything changed or deleted?" in one batched
         request, so a stream with nothing new costs no request of its own."""
-        answers = run_batched(pool, [(p.client, p.probe_calls()) for p in plans])
-        for plan, replies in zip(plans, answers, strict=True):
+        asks = [(p.client, p.probe_calls()) for p in plans]
+        answers = run_batched(pool, asks)
+        for plan, (_, calls), replies in zip(plans, asks, answers, strict=True):
+            plan.result.transactions += billed(calls, replies)
             plan.probed(replies)
 
     def _formatting(self, entity: str) -> object:
@@ -307,8 +342,10 @@ class Replicator:
     def _plan(self, pool: Executor, plans: list[_Stream]) -> None:
         """Two batched rounds: each object's highest RECORDNO, count and newest
         (WHENMODIFIED, RECORDNO); then the RECORDNO where each of its ranges starts."""
-        answers = run_batched(pool, [(p.client, p.plan_calls()) for p in plans])
-        for plan, replies in zip(plans, answers, strict=True):
+        questions = [(p.client, p.plan_calls()) for p in plans]
+        answers = run_batched(pool, questions)
+        for plan, (_, calls), replies in zip(plans, questions, answers, strict=True):
+            plan.result.transactions += billed(calls, replies)
             plan.attempt(functools.partial(plan.plan, replies))
         plans = [p for p in plans if p.result.error is None]
         pages = sum(math.ceil(p.total / self.page_size) for p in plans)
@@ -318,6 +355,7 @@ class Replicator:
         replies_of = iter(answers)
         for plan, (_, calls) in zip(plans, asks, strict=True):
             replies = next(replies_of) if calls else []
+            plan.result.transactions += billed(calls, replies)
             plan.attempt(functools.partial(plan.split, replies))
 
 
@@ -341,6 +379,49 @@ class _ClosableSink:
         self.inner = None  # the workers left behind hold no reference to it
 
 
+class _DrySink:
+    """An estimate's sink: no page reaches it, and a failure is on the stream's result."""
+
+    def page(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an estimate never writes")  # pragma: no cover
+
+    def warning(self, stream: str, text: str) -> None:
+        """Failures are on the stream's result."""
+
+
+_DRY_SINK = _DrySink()
+
+
+class _Completion:
+    """Tells the engine's ``done`` when all of an object's streams (one per entity) have
+    run their parts, on the delivery thread: after the pages they queued for the sink."""
+
+    def __init__(self, engine: Replicator, plans: Sequence[_Stream | TrialBalanceStream]) -> None:
+        self.engine = engine
+        self.parts_left = {id(plan): len(plan.parts) for plan in plans}
+        self.by_object: dict[str, list[_Stream | TrialBalanceStream]] = {}
+        for plan in plans:
+            self.by_object.setdefault(plan.result.object, []).append(plan)
+        self.streams_left = {name: len(group) for name, group in self.by_object.items()}
+        for plan in plans:
+            if not plan.parts:  # nothing to read (or failed already)
+                engine.deliver(functools.partial(self._finished, plan))
+
+    def run(self, plan: _Stream | TrialBalanceStream, part: Callable[[], None]) -> None:
+        plan.attempt(part)
+        with self.engine.lock:
+            self.parts_left[id(plan)] -= 1
+            last = not self.parts_left[id(plan)]
+        if last:
+            self.engine.deliver(functools.partial(self._finished, plan))
+
+    def _finished(self, plan: _Stream | TrialBalanceStream) -> None:
+        name = plan.result.object
+        self.streams_left[name] -= 1
+        if not self.streams_left[name] and self.engine.done is not None:
+            self.engine.done(name, [p.result for p in self.by_object[name]])
+
+
 class _Stream:
     """One (object, entity) stream: its plan, its parts, its state and its result."""
 
@@ -357,6 +438,7 @@ class _Stream:
         self.result = StreamResult(spec.object, entity)
         self.parts: list[tuple[Callable[[], None], float]] = []  # (part, records guessed)
         self.planning = False  # a first or full-table read: the engine plans it
+        self.kind = ""  # prepare() tells: first, incremental, resume, whole
         self.typer: Typer | None = None
         self.total = 0  # records counted when planned
         self.info: ObjectInfo | None = None
@@ -371,9 +453,10 @@ class _Stream:
 
     # -- planning ------------------------------------------------------------------------
 
-    def prepare(self) -> None:
+    def prepare(self, dry: bool = False) -> None:
         """Deletes, then what the records need: planning for a first (or full-table)
-        read, else the incremental passes."""
+        read, else the incremental passes; ``dry`` (an estimate) reads nothing. ``kind``
+        says which: first, incremental, resume (a read stopped halfway) or whole."""
         if self.info is None or self.result.error is not None:
             return
         info = self.info
@@ -384,20 +467,23 @@ class _Stream:
             self.current.token, self.current.complete, self.current.ranges = None, False, None
         if info.key_field and self.current.ranges is None and self.current.token is not None:
             self.parts = [(self._changes, 0)]  # a later run: first probed (Replicator._probe)
+            self.kind = "incremental"
             return
         try:
-            self._deletes()
+            if not dry:
+                metered(self.client, self.result, self.engine.lock, self._deletes)
         except IntacctError as exc:
             self.fail(exc)
             return
         if info.key_field is None:
-            self.parts = [(self._whole, 0)]  # no key to page or range on
+            self.parts, self.kind = [(self._whole, 0)], "whole"  # no key to page or range on
         elif self.current.ranges is not None:  # a read stopped halfway: go on with it
             self.parts = [(self._range(i), 0) for i in range(len(self.current.ranges))]
+            self.kind = "resume"
         elif self.current.token is None and not self._from_start_date():
-            self.planning = True
+            self.planning, self.kind = True, "first"
         else:
-            self.parts = [(self._incremental, 0)]
+            self.parts, self.kind = [(self._incremental, 0)], "incremental"
 
     def _changes(self) -> None:
         """A later run's part: the deletes since the last run, then the changes."""
@@ -419,8 +505,11 @@ class _Stream:
 
     def probe_calls(self) -> list[fn.Function]:
         """How many records changed after the bookmark, and how many were deleted."""
-        info = self._info()
         token = resume_token(PageToken.parse(self.current.token or ""), self.formatting)
+        return [self.count_changed(token), self.count_deleted()]
+
+    def count_changed(self, token: PageToken) -> fn.Query:
+        """How many records the WHENMODIFIED pass reads after ``token``."""
         changed: q.Filter = q.greaterthan("RECORDNO", token.recordno)
         if token.wall is not None:  # resume_token gives every timestamp token its wall
             when = self.formatting.format_datetime(token.wall)
@@ -428,12 +517,13 @@ class _Stream:
                 q.greaterthan(_MODIFIED, when),
                 q.and_(q.equalto(_MODIFIED, when), q.greaterthan("RECORDNO", token.recordno)),
             )
+        return fn.Query(self._info().name, ["RECORDNO"], filter=changed, pagesize=1)
+
+    def count_deleted(self) -> fn.Query:
+        """How many deletes AUDITHISTORY has after the delete bookmark."""
         since = DeleteBookmark.from_dict(self.current.deletes or {})
-        deleted = deletes_filter(info, since.resumed(self.formatting), self.formatting)
-        return [
-            fn.Query(info.name, ["RECORDNO"], filter=changed, pagesize=1),
-            fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1),
-        ]
+        deleted = deletes_filter(self._info(), since.resumed(self.formatting), self.formatting)
+        return fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1)
 
     def probed(self, replies: list[Answer]) -> None:
         """Nothing changed and nothing deleted: the run has nothing to read here. Any
@@ -443,7 +533,6 @@ class _Stream:
             if isinstance(reply, IntacctError) or not reply.ok:
                 return
             counts.append(reply.data.totalcount if reply.data else None)
-        self.result.transactions += len(replies)
         if counts == [0, 0]:
             self.parts = []
 
@@ -472,7 +561,6 @@ class _Stream:
         return calls
 
     def plan(self, replies: list[Answer]) -> None:
-        self.result.transactions += len(replies)
         top = _answer(replies[0])
         self.total = (top.data.totalcount if top.data else None) or len(top.records)
         if self.info and self.info.replication_key:
@@ -486,7 +574,6 @@ class _Stream:
     def split(self, replies: list[Answer]) -> None:
         """Ranges starting at the boundaries (records written since planning shift them
         a little; the ranges still cover every RECORDNO); none for an empty object."""
-        self.result.transactions += len(replies)
         if self.total == 0:
             self.current.ranges = []
             return
@@ -507,7 +594,7 @@ class _Stream:
         if self.result.error is not None or self.engine.fatal is not None:
             return
         try:
-            part()
+            metered(self.client, self.result, self.engine.lock, part)
         except IntacctError as exc:
             self.fail(exc)
 
@@ -539,7 +626,6 @@ class _Stream:
         with self.engine.lock:
             self.result.records += len(out)
             self.result.requests += 1 + len(out) // self.engine.page_size
-            self.result.transactions += 1 + len(out) // self.engine.page_size
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
 
     def _incremental(self) -> None:
@@ -561,6 +647,10 @@ class _Stream:
                 current.nulls_done = page.last
 
             self._pass("RECORDNO", current.nulls, _NO_MODIFIED, save_nulls)
+
+    def start_token(self) -> PageToken | None:
+        """Where this run's WHENMODIFIED pass starts (see :meth:`_start`)."""
+        return self._start(self.current.token)
 
     def _start(self, token: str | None) -> PageToken | None:
         """Where to resume: the token (before a repeated hour it falls in:
@@ -631,7 +721,6 @@ class _Stream:
             save(page)
             self.result.records += len(out)
             self.result.requests += 1
-            self.result.transactions += 1
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
             self.engine.progress(info.name, self.entity, len(out), self.result.requests, page.bytes)
@@ -672,7 +761,6 @@ class _Stream:
                         current.deletes = page.after.to_dict()
                     self.result.tombstones += len(page.tombstones)
                     self.result.requests += 1
-                    self.result.transactions += 1
                     self.sink.page(
                         info.name, self.entity, [], page.tombstones, self.state.snapshot()
                     )

@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from intacct.config import parse_integer, parse_timestamp
+from intacct.config import ClientConfig, parse_integer, parse_timestamp
 from intacct.errors import ConfigError
 
-__all__ = ["ReplicationSettings"]
+__all__ = ["DEFAULT_PAGE_SIZE", "ReplicationSettings", "extraction_page_size"]
+
+#: Intacct's largest query page, used to extract unless ``page_size`` is set: fewest
+#: requests and API transactions per record
+DEFAULT_PAGE_SIZE = 2000
 
 #: Intacct keeps audit history for about a month; a longer look-back is a mistake
 MAX_LOOKBACK_MINUTES = 60 * 24 * 31
@@ -51,6 +55,13 @@ class ReplicationSettings:
             entity_ids=_entities(given.get("entity_ids", ())),
             unified_schema=_flag("unified_schema", given.get("unified_schema", False)),
         )
+
+
+def extraction_page_size(values: Mapping[str, Any], client: ClientConfig) -> int:
+    """The page size to extract with: ``page_size`` when the config sets it (``client``
+    has checked it), else :data:`DEFAULT_PAGE_SIZE` (the client's own default, 1000, is
+    readByQuery's largest page, not query's)."""
+    return client.page_size if values.get("page_size") not in (None, "") else DEFAULT_PAGE_SIZE
 
 
 def _entities(value: Any) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.errors import IntacctError
 from intacct.protocol.values import decode_decimal
+from intacct.replication.cost import metered
 from intacct.replication.state import RunState, StreamState
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class TrialBalanceStream:
         self.current = StreamState()
         self.client = engine.client_for(entity)
 
-    def prepare(self) -> None:
+    def prepare(self, dry: bool = False) -> None:
         with self.engine.lock:
             self.current = self.state.get(TRIAL_BALANCE, self.entity)
         self.parts = [(self._read, 0.0)]
@@ -134,15 +135,19 @@ class TrialBalanceStream:
         if self.engine.fatal is not None:
             return
         try:
-            part()
+            metered(self.client, self.result, self.engine.lock, part)
         except IntacctError as exc:
             self.fail(exc)
+
+    def months_to_read(self, today: date) -> list[tuple[date, date]]:
+        """The months this run asks for (the state's first month to this one)."""
+        first = first_month(self.engine.settings.start_date, self.current.month, today)
+        return list(months(first, today))
 
     def _read(self) -> None:
         today = datetime.now(UTC).date()
         origin = first_month(self.engine.settings.start_date, None, today)
-        first = first_month(self.engine.settings.start_date, self.current.month, today)
-        spans = list(months(first, today))
+        spans = self.months_to_read(today)
         for at in range(0, len(spans), MONTHS_PER_REQUEST):
             if self.engine.fatal is not None:
                 return
@@ -163,7 +168,6 @@ class TrialBalanceStream:
             following = _next_month(start).isoformat()
             self.current.month = resume_month(start, origin) if end >= today else following
             self.result.records += len(out)
-            self.result.transactions += 1
             self.sink.page(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
             requests = self.result.requests

@@ -26,7 +26,7 @@ import duckdb
 from intacct.replication import DELETED_AT, ENTITY_ID
 from intacct.sync.columns import Table
 
-__all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError"]
+__all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError", "saved_state"]
 
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
@@ -48,6 +48,28 @@ class PageCounts:
 def q(name: str) -> str:
     """A quoted identifier (object and field names are Intacct's: letters, digits, _)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def saved_state(path: str | Path, name: str = "run") -> Any:
+    """The run state (or the setting ``name``, e.g. ``layout``) in the file at ``path``,
+    opened read-only (a dry run writes nothing, not even a new file); None when there
+    is none yet."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                "AND table_schema = 'main'",
+                [STATE_TABLE],
+            ).fetchone()
+            if not tables or not tables[0]:
+                return None
+            row = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
+    except duckdb.Error as exc:
+        raise SyncDatabaseError(_open_problem(path, exc)) from None
+    return json.loads(row[0]) if row else None
 
 
 class SyncDatabase:
@@ -104,12 +126,16 @@ class SyncDatabase:
         return added
 
     def _columns(self, name: str) -> set[str]:
+        return set(self.table_columns(name))
+
+    def table_columns(self, name: str) -> dict[str, str]:
+        """A table's columns in order, each with its type; empty if there is no table."""
         rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_schema = 'main'",
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = 'main' ORDER BY ordinal_position",
             [name],
         ).fetchall()
-        return {r[0] for r in rows}
+        return {r[0]: r[1] for r in rows}
 
     # -- state ----------------------------------------------------------------------------
 
@@ -117,8 +143,27 @@ class SyncDatabase:
         row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = 'run'").fetchone()
         return json.loads(row[0]) if row else None
 
+    def setting(self, name: str) -> Any:
+        """A choice the database remembers between runs (``layout``), or None."""
+        row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_setting(self, name: str, value: Any) -> None:
+        """Remember ``value`` (None forgets it); ``run`` is the run state's own name."""
+        if name == "run":
+            raise ValueError("the run state is saved with save_state")
+
+        def write() -> None:
+            self.con.execute(f"DELETE FROM {STATE_TABLE} WHERE name = ?", [name])
+            if value is not None:
+                self.con.execute(
+                    f"INSERT INTO {STATE_TABLE} VALUES (?, ?)", [name, json.dumps(value)]
+                )
+
+        self.transaction(write, "nothing was changed")
+
     def save_state(self, state: Mapping[str, Any]) -> None:
-        self._transaction(lambda: self._put_state(state))
+        self.transaction(lambda: self._put_state(state))
 
     def _put_state(self, state: Mapping[str, Any]) -> None:
         self.con.execute(
@@ -126,7 +171,7 @@ class SyncDatabase:
         )
 
     def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
-        self._transaction(
+        self.transaction(
             lambda: self.con.execute(
                 f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?)",
                 [started, finished, status, json.dumps(summary)],
@@ -153,7 +198,7 @@ class SyncDatabase:
             self._put_state(state)
             counts.append(PageCounts(inserted, updated, deleted))
 
-        self._transaction(write)
+        self.transaction(write)
         return counts[0]
 
     def _rows(
@@ -244,12 +289,18 @@ class SyncDatabase:
                 )
                 self.con.execute(f"DELETE FROM {stage}")
 
-        self._transaction(write)
+        self.transaction(write)
         return len(records)
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _transaction(self, work: Any) -> None:
+    def transaction(
+        self,
+        work: Any,
+        undone: str = "the page was not stored (the database holds every page before it)",
+    ) -> None:
+        """``work()`` in one transaction: all of it is stored, or none (the error says
+        ``undone``)."""
         try:
             self.con.execute("BEGIN TRANSACTION")
             try:
@@ -260,8 +311,7 @@ class SyncDatabase:
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             raise SyncDatabaseError(
-                f"could not write {self.path}: {_first_line(exc)}; the page was not stored "
-                "(the database holds every page before it)"
+                f"could not write {self.path}: {_first_line(exc)}; {undone}"
             ) from None
 
     def _run(self, sql: str) -> None:

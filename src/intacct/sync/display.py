@@ -1,29 +1,51 @@
 """What ``intacct sync`` shows: live progress on a terminal (rich), plain lines when not
-on one (CI, a pipe, a log file), and the summary table at the end.
+on one (CI, a pipe, a log file), log records with ``--log-format json``, nothing with
+``-q``; and the summary table at the end. Objects are always named in full.
 
-Progress and warnings go to standard error; the summary goes to standard output.
+Progress and notes go to standard error; the summary goes to standard output.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import IO
+from typing import IO, Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
+from intacct.logging import PROGRESS
 from intacct.sync.database import PageCounts
-from intacct.sync.job import SyncReport
+from intacct.sync.job import ObjectSummary, SyncReport, vars_of
 
-__all__ = ["PlainReporter", "RichReporter", "reporter_for", "summary_table"]
+__all__ = [
+    "LogReporter",
+    "PlainReporter",
+    "QuietReporter",
+    "RichReporter",
+    "object_table",
+    "reporter_for",
+    "summary_table",
+]
+
+
+def _outcome(summary: ObjectSummary) -> str:
+    if summary.error is not None:
+        return f"failed: {summary.error}"
+    return (
+        f"done, {summary.read:,} records read ({summary.inserted:,} inserted, "
+        f"{summary.updated:,} updated, {summary.deleted:,} deleted), "
+        f"{summary.transactions:,} API transactions"
+    )
 
 
 class PlainReporter:
-    """One line per page and per warning, for logs."""
+    """One line per page, per warning and per object done, for logs."""
 
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.out = stream or sys.stderr
@@ -46,6 +68,9 @@ class PlainReporter:
     def stored(self, stream: str, counts: PageCounts) -> None:
         """Stored pages are already told by :meth:`page`."""
 
+    def done(self, stream: str, summary: ObjectSummary) -> None:
+        self._line(f"{stream}: {_outcome(summary)}")
+
     def warning(self, stream: str, text: str) -> None:
         self._line(f"warning: {text}")
 
@@ -57,34 +82,92 @@ class PlainReporter:
         print(f"[{elapsed:7.1f}s] {text}", file=self.out, flush=True)
 
 
-class RichReporter:
-    """A live line per object (records, pages, rate) and an overall line (requests,
-    elapsed), on standard error."""
+class LogReporter:
+    """Progress as log records on :data:`~intacct.logging.PROGRESS` (``--log-format
+    json``: one JSON line each, with the numbers as fields)."""
 
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
-        self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description:<16}"),
-            TextColumn("{task.fields[records]:>10,} records"),
-            TextColumn("{task.fields[pages]:>6} pages"),
-            TextColumn("{task.fields[rate]:>8,.0f} rec/s"),
-            TimeElapsedColumn(),
-            console=self.console,
-            transient=False,
-        )
-        self.tasks: dict[str, TaskID] = {}
-        self.started = time.monotonic()
-        self.requests = 0
-        #: the client's count of requests sent (logins, lookups, planning included)
-        self.requests_sent: Callable[[], int] | None = None
+    def __init__(self) -> None:
+        self.log = logging.getLogger(PROGRESS)
+        self.records: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def start(self, objects: Sequence[str]) -> None:
-        # the overall line: requests sent (in the records column) and pages, elapsed
-        self.overall = self.progress.add_task("all: requests", records=0, pages=0, rate=0.0)
+        self._info(f"syncing {len(objects)} objects", objects=list(objects))
+
+    def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
+        with self._lock:
+            total = self.records[stream] = self.records.get(stream, 0) + records
+        self._info(
+            f"{stream}: page of {records} records",
+            object=stream, entity=entity, records=records, read=total, requests=requests,
+            bytes=size,
+        )  # fmt: skip
+
+    def stored(self, stream: str, counts: PageCounts) -> None:
+        """Stored pages are already told by :meth:`page`."""
+
+    def done(self, stream: str, summary: ObjectSummary) -> None:
+        level = logging.ERROR if summary.error is not None else logging.INFO
+        fields = {"object": stream, "status": "failed" if summary.error else "done"}
+        fields |= {k: v for k, v in vars_of(summary).items() if k != "object"}
+        self.log.log(level, f"{stream}: {_outcome(summary)}", extra={"fields": fields})
+
+    def warning(self, stream: str, text: str) -> None:
+        self.log.warning(text, extra={"fields": {"object": stream}})
+
+    def stop(self) -> None:
+        """Nothing to clean up."""
+
+    def _info(self, message: str, **fields: Any) -> None:
+        self.log.info(message, extra={"fields": fields})
+
+
+class QuietReporter(PlainReporter):
+    """``-q``: shows nothing (the command reports errors)."""
+
+    def _line(self, text: str) -> None:
+        """Nothing is shown."""
+
+
+class RichReporter:
+    """A live line per object (records read, pages, rate, done) and an overall one (all
+    records and pages, the requests sent), on standard error; names in full."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.tasks: dict[str, TaskID] = {}
+        self.started = time.monotonic()
+        self.requests = 0  # pages, in fact: one request each
+        self.records = 0
+        #: the client's count of requests sent (logins, lookups, planning included)
+        self.requests_sent: Callable[[], int] | None = None
+        self._lock = threading.Lock()
+        self.progress = self._progress(16)
+
+    def _progress(self, name_width: int) -> Progress:
+        return Progress(
+            SpinnerColumn(finished_text="[green]✓[/green]"),
+            TextColumn(
+                "[bold]{task.description}", table_column=Column(no_wrap=True, min_width=name_width)
+            ),
+            TextColumn("{task.fields[records]:>10,} read"),
+            TextColumn("{task.fields[pages]:>6} pages"),
+            TextColumn("{task.fields[rate]:>8,.0f} rec/s"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=self.console,
+            transient=False,
+        )
+
+    def start(self, objects: Sequence[str]) -> None:
+        self.progress = self._progress(max([len("all"), *map(len, objects)]))
         for name in objects:
-            self.tasks[name] = self.progress.add_task(name, records=0, pages=0, rate=0.0)
+            self.tasks[name] = self.progress.add_task(
+                name, records=0, pages=0, rate=0.0, status="", total=1
+            )
+        self.overall = self.progress.add_task(
+            "all", records=0, pages=0, rate=0.0, status="0 requests", total=None
+        )
         self.progress.start()
 
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
@@ -99,52 +182,86 @@ class RichReporter:
                 task, records=total, pages=current["pages"] + 1, rate=total / elapsed
             )
             self.requests += 1
+            self.records += records
             sent = self.requests_sent() if self.requests_sent else self.requests
-            self.progress.update(self.overall, records=sent, pages=self.requests)
+            self.progress.update(
+                self.overall,
+                records=self.records,
+                pages=self.requests,
+                rate=self.records / elapsed,
+                status=f"{sent:,} requests",
+            )
 
     def stored(self, stream: str, counts: PageCounts) -> None:
         """The live lines count records read; the summary tells what was stored."""
+
+    def done(self, stream: str, summary: ObjectSummary) -> None:
+        with self._lock:
+            task = self.tasks.get(stream)
+            if task is None:
+                return
+            status = "[red]failed[/red]" if summary.error is not None else "[green]done[/green]"
+            self.progress.update(task, completed=1, status=status)
 
     def warning(self, stream: str, text: str) -> None:
         self.progress.console.print(f"[yellow]warning:[/yellow] {text}")
 
     def stop(self) -> None:
+        if self.tasks:
+            self.progress.update(self.overall, total=1, completed=1)
         self.progress.stop()
 
 
 def reporter_for(stream: IO[str]) -> PlainReporter | RichReporter:
-    """Live progress on a terminal, plain lines otherwise."""
-    return RichReporter() if stream.isatty() else PlainReporter(stream)
+    """Live progress on a terminal (as rich sees it: ``TTY_COMPATIBLE=1`` makes one),
+    plain lines otherwise."""
+    console = Console(file=stream)
+    return RichReporter(console) if console.is_terminal else PlainReporter(stream)
+
+
+def object_table(title: str, caption: str, objects: Sequence[str]) -> Table:
+    """A table with a line per object, its name whole (the column is as wide as the
+    longest), no vertical rules: 80 columns hold it."""
+    table = Table(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    width = max([len("object"), *map(len, objects)])
+    table.add_column("object", no_wrap=True, min_width=width)
+    return table
+
+
+_COUNTS = ("read", "inserted", "updated", "deleted", "requests", "transactions")
+_HEADINGS = {"transactions": "API transactions"}
 
 
 def summary_table(report: SyncReport) -> Table:
-    """object, inserted, updated, deleted, requests, API transactions, seconds; the total."""
-    table = Table(title="intacct sync")
-    for heading in ("object", "inserted", "updated", "deleted", "requests", "API transactions"):
-        table.add_column(heading, justify="left" if heading == "object" else "right")
-    table.add_column("seconds", justify="right")
-    table.add_column("error")
+    """object, records read, inserted, updated, deleted, requests, API transactions (an
+    error column when an object failed); the totals, and the run's time in the caption.
+    Fits 80 columns with the longest object names whole."""
+    failed = bool(report.failed)
+    caption = (
+        f"{report.requests:,} requests, {report.transactions:,} API transactions "
+        f"in {report.seconds:.1f} s"
+    )
+    table = object_table("intacct sync", caption, [o.object for o in report.objects])
+    for name in _COUNTS:
+        table.add_column(_HEADINGS.get(name, name), justify="right", no_wrap=True)
+    if failed:
+        table.add_column("error", overflow="fold")
     for row in report.objects:
-        table.add_row(
-            row.object,
-            f"{row.inserted:,}",
-            f"{row.updated:,}",
-            f"{row.deleted:,}",
-            f"{row.requests:,}",
-            f"{row.transactions:,}",
-            f"{row.seconds:.1f}",
-            row.error or "",
-        )
-    totals = [
-        sum(getattr(r, k) for r in report.objects) for k in ("inserted", "updated", "deleted")
-    ]
+        cells = [f"{getattr(row, name):,}" for name in _COUNTS]
+        table.add_row(row.object, *cells, *([row.error or ""] if failed else []))
+    totals = {name: sum(getattr(o, name) for o in report.objects) for name in _COUNTS}
+    totals |= {"requests": report.requests, "transactions": report.transactions}
     table.add_row(
         "all",
-        *(f"{n:,}" for n in totals),
-        f"{report.requests:,}",
-        f"{sum(r.transactions for r in report.objects):,}",
-        f"{report.seconds:.1f}",
-        f"{len(report.failed)} failed" if report.failed else "",
+        *(f"{totals[name]:,}" for name in _COUNTS),
+        *([f"{len(report.failed)} failed"] if failed else []),
         style="bold",
     )
     return table

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
-from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec, trialbalance
+from intacct.replication import (
+    DEFAULT_PAGE_SIZE,
+    ReplicationSettings,
+    Replicator,
+    RunState,
+    StreamResult,
+    StreamSpec,
+    trialbalance,
+)
+from intacct.replication.catalog import DEFAULT_OBJECTS
+from intacct.sync import fivetran
 from intacct.sync.columns import Table, table_for, trial_balance_table
 from intacct.sync.database import PageCounts, SyncDatabase, SyncDatabaseError
 from intacct.sync.unified import rebuild, unified_objects
@@ -38,15 +48,6 @@ __all__ = [
     "run_sync",
 ]
 
-#: what a plain ``intacct sync`` reads: hotglue's unified tables (accounts, classes, bank
-#: accounts, vendors, projects, departments, locations), customers, the AP/AR documents
-#: with their lines, journal entries and the trial balance
-DEFAULT_OBJECTS = (
-    "GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT", "LOCATION",
-    "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM", "GLBATCH", "GLENTRY",
-    trialbalance.TRIAL_BALANCE,
-)  # fmt: skip
-
 
 class Reporter(Protocol):
     """What a run tells the person watching it (``intacct.sync.display``)."""
@@ -54,12 +55,14 @@ class Reporter(Protocol):
     def start(self, objects: Sequence[str]) -> None: ...
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None: ...
     def stored(self, stream: str, counts: PageCounts) -> None: ...
+    def done(self, stream: str, summary: ObjectSummary) -> None: ...
     def warning(self, stream: str, text: str) -> None: ...
 
 
 @dataclass(slots=True)
 class ObjectSummary:
     object: str
+    read: int = 0  # records read from Intacct (deletes are ``deleted``)
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
@@ -75,9 +78,14 @@ class ObjectSummary:
 class SyncReport:
     objects: list[ObjectSummary] = field(default_factory=list)
     requests: int = 0
+    #: every API transaction the run cost, as Intacct bills them (the client's count:
+    #: the objects' own, and any the run made for no one object)
+    transactions: int = 0
     seconds: float = 0.0
     columns_added: dict[str, list[str]] = field(default_factory=dict)
     unified: dict[str, int] = field(default_factory=dict)  # unified table -> rows
+    layout: fivetran.LayoutReport | None = None  # the Fivetran layout's views, when built
+    layout_dropped: list[str] = field(default_factory=list)  # views --layout none dropped
 
     @property
     def failed(self) -> list[ObjectSummary]:
@@ -121,6 +129,13 @@ class _Sink:
     def warning(self, stream: str, text: str) -> None:
         self.reporter.warning(stream, text)
 
+    def done(self, stream: str, results: Sequence[StreamResult]) -> None:
+        """An object's streams have all finished: its summary is final but the run's
+        requests, which the end adds."""
+        summary = self.by_object[stream]
+        _merge(summary, results)
+        self.reporter.done(stream, summary)
+
 
 def run_sync(
     client: IntacctClient,
@@ -130,38 +145,39 @@ def run_sync(
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
     settings: Mapping[str, Any] | None = None,
-    page_size: int = 2000,
+    page_size: int = DEFAULT_PAGE_SIZE,
     unified: bool = False,
+    layout: str | None = None,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
     company has, and the trial balance) into the DuckDB file at ``db_path``; with
     ``unified``, also the objects behind hotglue's unified tables, and those tables
-    rebuilt from them (:mod:`intacct.sync.unified`)."""
+    rebuilt from them (:mod:`intacct.sync.unified`); with ``layout`` "fivetran" (or
+    remembered from an earlier run; "none" forgets it), also the objects behind
+    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`)."""
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
-    names = _objects(registry, objects)
-    if unified:
-        known = set(registry.objects())
-        names += [o for o in unified_objects() if o in known and o not in names]
-    report = SyncReport([ObjectSummary(name) for name in names])
-    failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
     database = SyncDatabase(db_path)
+    report = SyncReport()  # the objects' summaries once they are chosen
     try:
+        layout = _layout(database.setting("layout"), layout)
+        names = select_objects(registry, objects, unified, layout)
+        report = SyncReport([ObjectSummary(name) for name in names])
+        failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
         tables = _prepare(database, registry, names, failed, report)
-        state = _state(database, tables, full_refresh)
+        state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
+        sink = _Sink(database, report, reporter)
         engine = Replicator(
             client,
             ReplicationSettings.from_mapping(settings or {}),
             page_size=page_size,
             progress=reporter.page,
             registry=registry,
+            done=sink.done,
         )
-        result = engine.run(
-            [StreamSpec(n) for n in tables], state, _Sink(database, report, reporter)
-        )
-        _merge(report, result.streams)
+        engine.run([StreamSpec(n) for n in tables], state, sink)
         if unified:
             failed_objects = {o.object for o in report.failed}
             streams = [
@@ -169,7 +185,13 @@ def run_sync(
                 if not set(objects_for(s)) & failed_objects and set(objects_for(s)) <= set(tables)
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
+        if layout == "fivetran":
+            report.layout = _rebuild_layout(database, report, started)
+        elif layout == "none":
+            report.layout_dropped = fivetran.drop(database)
+            database.save_setting("layout", None)
         report.requests = client.requests_sent
+        report.transactions = client.api_transactions
         report.seconds = time.monotonic() - clock
         _record(database, started, "failed" if report.failed else "ok", report)
     except KeyboardInterrupt as exc:
@@ -191,6 +213,50 @@ def _record(database: SyncDatabase, started: datetime, status: str, report: Sync
 
 def vars_of(summary: ObjectSummary) -> dict[str, Any]:
     return {name: getattr(summary, name) for name in summary.__slots__}
+
+
+def select_objects(
+    registry: ObjectRegistry,
+    wanted: Sequence[str] | None,
+    unified: bool,
+    layout: str | None = None,
+) -> list[str]:
+    """The objects a run reads: ``wanted`` (see :func:`run_sync`), with ``unified``
+    those behind hotglue's unified tables, with the ``fivetran`` layout those its views
+    show."""
+    names = _objects(registry, wanted)
+    if unified:
+        names += _also(registry, unified_objects(), names)
+    if layout == "fivetran":
+        names += _also(registry, fivetran.layout_objects(), names)
+    return names
+
+
+def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The ``wanted`` objects the company has that ``names`` lacks."""
+    known = set(registry.objects())
+    return [o for o in wanted if o in known and o not in names]
+
+
+def _layout(remembered: str | None, chosen: str | None) -> str | None:
+    """The run's layout: the one chosen, else the one the database remembers."""
+    if chosen is not None and chosen not in fivetran.LAYOUTS:
+        raise ConfigError("layout", f"no layout {chosen!r}; choose {' or '.join(fivetran.LAYOUTS)}")
+    return chosen if chosen is not None else remembered
+
+
+def _rebuild_layout(
+    database: SyncDatabase, report: SyncReport, started: datetime
+) -> fivetran.LayoutReport:
+    """The Fivetran layout's views rebuilt, the objects this run brought up to date
+    stamped, and the layout remembered."""
+    by_object = {o.object: o for o in report.objects}
+    wanted = fivetran.layout_objects()
+    read = [o for o in wanted if o in by_object and by_object[o].error is None]
+    absent = [o for o in wanted if o not in by_object]
+    built = fivetran.rebuild(database, read, started.replace(tzinfo=None), absent)
+    database.save_setting("layout", "fivetran")
+    return built
 
 
 def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str]:
@@ -238,19 +304,21 @@ def _prepare(
     return tables
 
 
-def _state(database: SyncDatabase, tables: Mapping[str, Table], full_refresh: bool) -> RunState:
-    saved = database.state()
+def resume_state(
+    saved: Mapping[str, Any] | None, objects: Collection[str], full_refresh: bool
+) -> RunState:
+    """The state a run goes on from (``full_refresh``: none for ``objects``)."""
     if saved is None:
         return RunState()
     if full_refresh:
-        saved = {**saved, "streams": {k: v for k, v in saved["streams"].items() if k not in tables}}
-    return RunState.from_dict(saved)
+        streams = {k: v for k, v in saved["streams"].items() if k not in objects}
+        saved = {**saved, "streams": streams}
+    return RunState.from_dict(dict(saved))
 
 
-def _merge(report: SyncReport, streams: Sequence[Any]) -> None:
-    by_object = {o.object: o for o in report.objects}
+def _merge(summary: ObjectSummary, streams: Sequence[StreamResult]) -> None:
     for result in streams:
-        summary = by_object[result.object]
+        summary.read += result.records
         summary.requests += result.requests
         summary.transactions += result.transactions
         if result.error is not None:

@@ -2,7 +2,7 @@
 client's :class:`~intacct.config.ClientConfig` and the engine's
 :class:`~intacct.replication.ReplicationSettings`.
 
-Key names are the public contract (ARCHITECTURE.md, "Config keys"); the first six are
+Key names are the public contract (docs/ARCHITECTURE.md, "Config keys"); the first six are
 hotglue's, so its configs keep working. A key neither the client, the engine nor
 singer-sdk knows is a :class:`~intacct.errors.ConfigError` naming it (and its near miss).
 """
@@ -16,12 +16,9 @@ from typing import Any
 from singer_sdk import typing as th
 
 from intacct.config import DEFAULT_API_URL, ClientConfig
-from intacct.replication import ReplicationSettings
+from intacct.replication import DEFAULT_PAGE_SIZE, ReplicationSettings, extraction_page_size
 
 __all__ = ["CONFIG_SCHEMA", "DEFAULT_PAGE_SIZE", "TapSettings"]
-
-#: Intacct's largest page, used unless ``page_size`` is set: fewest requests per record
-DEFAULT_PAGE_SIZE = 2000
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
@@ -88,9 +85,8 @@ class TapSettings:
         accepted as they are."""
         allow = ReplicationSettings.KEYS | frozenset(sdk_keys)
         client = ClientConfig.from_mapping(config, allow=allow)
-        explicit = config.get("page_size") not in (None, "")
         return cls(
             client=client,
             replication=ReplicationSettings.from_mapping(config),
-            page_size=client.page_size if explicit else DEFAULT_PAGE_SIZE,
+            page_size=extraction_page_size(config, client),
         )

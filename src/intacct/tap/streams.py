@@ -10,7 +10,7 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamSpec
-from intacct.replication.catalog import entity_key
+from intacct.replication.catalog import DEFAULT_OBJECTS, entity_key
 
 if TYPE_CHECKING:
     from intacct.tap.tap import TapSageIntacct
@@ -41,6 +41,9 @@ class IntacctStream(Stream):
         replication_key: str | None,
     ) -> None:
         properties = {**schema.get("properties", {}), ENTITY_ID: ENTITY_PROPERTY}
+        # discovery marks what ``intacct sync`` reads by default; any other is one
+        # ``selected: true`` (or Meltano ``select:`` pattern) away
+        self.selected_by_default = name in DEFAULT_OBJECTS
         super().__init__(tap, schema={**schema, "properties": properties}, name=name)
         self.intacct_tap = tap
         # the key follows the config, whatever catalog it was discovered with

@@ -17,17 +17,19 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import FatalSyncError
+from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
 from singer_sdk.singerlib import StreamMetadata
 
 from intacct._singer_files import check_config_files, json_object_option
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
+from intacct.logging import log_options, say
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
@@ -69,6 +71,25 @@ class TapSageIntacct(Tap):
     package_name = "intacct-connector"  # the distribution --about takes the version from
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
+    #: singer-sdk's, less BATCH and ACTIVATE_VERSION: the engine writes RECORD messages
+    #: itself (``sync_all``), so ``batch_config`` would be ignored without a word; without
+    #: the capability it is an unknown key
+    capabilities: ClassVar[list[CapabilitiesEnum]] = [
+        c
+        for c in Tap.capabilities
+        if c not in (PluginCapabilities.BATCH, TapCapabilities.ACTIVATE_VERSION)
+    ]
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, with ``-h``, ``-v``/``-q`` and ``--log-format json``
+        (:func:`intacct.logging.log_options`, over singer-sdk's console handler), and
+        ``--catalog`` and ``--state`` files checked like ``--config``."""
+        command = log_options(super().get_singer_command(), default=logging.INFO)
+        for param in command.params:
+            if param.name in ("catalog", "state"):
+                param.callback = json_object_option
+        return command
 
     _settings: TapSettings | None = None
 
@@ -77,15 +98,6 @@ class TapSageIntacct(Tap):
         """Each ``--config`` file a JSON object, else one line naming it."""
         check_config_files(value)
         return super().cb_config(ctx, param, value)
-
-    @classmethod
-    def get_singer_command(cls) -> click.Command:
-        """``--catalog`` and ``--state`` files checked like ``--config``."""
-        command = super().get_singer_command()
-        for param in command.params:
-            if param.name in ("catalog", "state"):
-                param.callback = json_object_option
-        return command
 
     @property
     def settings(self) -> TapSettings:
@@ -231,5 +243,5 @@ def main() -> None:
     try:
         TapSageIntacct.cli()
     except (IntacctError, StreamsFailedError) as exc:
-        print(f"tap-sage-intacct: {exc}", file=sys.stderr)
+        say(f"tap-sage-intacct: {exc}", logging.ERROR, "tap-sage-intacct")
         sys.exit(1)

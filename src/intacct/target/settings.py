@@ -1,7 +1,7 @@
 """The target's settings: its JSON Schema (``--about``) and reading a config into the
 client's :class:`~intacct.config.ClientConfig` plus the write options.
 
-Connection keys are the public contract (ARCHITECTURE.md, "Config keys"); the write
+Connection keys are the public contract (docs/ARCHITECTURE.md, "Config keys"); the write
 options are ``batch_size`` (functions per request, 1..100), ``transaction`` (a request's
 functions all apply or none), ``upsert`` (match records on their id field or RECORDNO
 before writing) and ``report_path`` (the JSONL report of every record). A key nobody
@@ -26,6 +26,8 @@ DEFAULT_REPORT_PATH = "target-report.jsonl"
 
 #: the tap's extraction keys: a shared config file may carry them; the target ignores them
 _EXTRACTION_KEYS = frozenset({"start_date", "lookback_minutes", "entity_ids", "unified_schema"})
+#: how ``--about`` tells those keys apart (meltano.yml declares every other one)
+_IGNORED_KEY_DESCRIPTION = "ignored: the tap's key, accepted so that one config serves both"
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
@@ -76,7 +78,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         description=f"JSONL report, one line per record (default ./{DEFAULT_REPORT_PATH})",
     ),
-    *(th.Property(key, th.AnyType) for key in sorted(_EXTRACTION_KEYS)),
+    *(
+        th.Property(key, th.AnyType, description=_IGNORED_KEY_DESCRIPTION)
+        for key in sorted(_EXTRACTION_KEYS)
+    ),
 ).to_dict()
 
 

@@ -25,6 +25,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
 from intacct._singer_files import check_config_files
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
+from intacct.logging import log_options, say
 from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
 from intacct.target.report import Report
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
@@ -58,6 +59,12 @@ class TargetSageIntacct(Target):
         """Each ``--config`` file a JSON object, else one line naming it."""
         check_config_files(value)
         return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, with ``-h``, ``-v``/``-q`` and ``--log-format json``
+        (:func:`intacct.logging.log_options`, over singer-sdk's console handler)."""
+        return log_options(super().get_singer_command(), default=logging.INFO)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -107,7 +114,7 @@ class TargetSageIntacct(Target):
                 client.close()
         report = self._writer.report if self._writer else Report(self.settings.write.report_path)
         report.close()
-        print(report.summary(), file=sys.stderr)
+        say(report.summary(), logging.INFO, self.name)
         if report.failed:
             raise RecordsFailedError(report)
 
@@ -119,8 +126,12 @@ def main() -> None:
     try:
         TargetSageIntacct.cli()
     except (IntacctError, RecordsFailedError) as exc:
-        print(f"target-sage-intacct: {exc}", file=sys.stderr)
+        say(f"target-sage-intacct: {exc}", logging.ERROR, "target-sage-intacct")
         sys.exit(1)
     except ConfigValidationError as exc:  # singer-sdk's check of the config's types
-        print(f"target-sage-intacct: {exc}: {'; '.join(exc.errors)}", file=sys.stderr)
+        say(
+            f"target-sage-intacct: {exc}: {'; '.join(exc.errors)}",
+            logging.ERROR,
+            "target-sage-intacct",
+        )
         sys.exit(1)

@@ -22,6 +22,7 @@ from intacct.emulator.seed.generic import Seen, fill
 from intacct.emulator.seed.journal import Journal
 from intacct.emulator.seed.model import Entity, EntityPlan, Sizes
 from intacct.emulator.seed.names import CITIES, SUFFIXES
+from intacct.emulator.seed.opening import opening_balances
 from intacct.emulator.seed.parties import CUSTOMERS, VENDORS, parties
 from intacct.emulator.seed.payables import Payables
 from intacct.emulator.seed.projects import projects, timesheet
@@ -110,6 +111,8 @@ class _Company:
         for week in range(WEEKS):
             for ent in ctx.entities:
                 yield from self.week(ent, week)
+        for ent in ctx.entities:
+            opening_balances(self.journal, ent)
         yield from ctx.sink.flush()
 
     def setup(self) -> None:

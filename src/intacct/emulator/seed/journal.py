@@ -7,6 +7,7 @@ why journal lines and GL detail dominate the data, as in a real company.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import date
 
 from intacct.emulator.seed.audit import history
@@ -48,6 +49,9 @@ class Journal:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.batch_numbers: dict[str, int] = {}
+        #: (entity, account) -> posted cents per month (debits positive), for the
+        #: opening balances (:mod:`~intacct.emulator.seed.opening`)
+        self.movements: defaultdict[tuple[str, str], Counter[date]] = defaultdict(Counter)
 
     def manual_entry(self, ent: Entity, created: int) -> None:
         """A manual entry from a template: weighted debit lines against credit lines."""
@@ -86,8 +90,10 @@ class Journal:
         *,
         state: str = "Posted",
         module: str | None = None,
+        day: date | None = None,
     ) -> int:
-        """Write one balanced GLBATCH with its GLENTRY lines and (if posted) GLDETAIL rows."""
+        """Write one balanced GLBATCH with its GLENTRY lines and (if posted) GLDETAIL rows,
+        posted on ``day`` (default: the day it is ``created``)."""
         debit = sum(c for _, t, c, _ in entries if t == 1)
         if debit != sum(c for _, t, c, _ in entries if t == -1):
             raise AssertionError(f"unbalanced {journal} entry {title!r}")
@@ -95,7 +101,11 @@ class Journal:
         rec = self.ctx.recordno("GLBATCH")
         number = self.batch_numbers[journal] = self.batch_numbers.get(journal, 0) + 1
         when = dt(created)
-        day = when.date()
+        day = day or when.date()
+        if state == "Posted":
+            month = day.replace(day=1)
+            for acct, tr_type, cents, _ in entries:
+                self.movements[ent.id, acct][month] += tr_type * cents
         # one audit stamp for the batch and all its lines: they are saved together
         audit = {"WHENCREATED": when, "WHENMODIFIED": when, "CREATEDBY": by, "MODIFIEDBY": by}
         self.ctx.emit(
@@ -207,6 +217,9 @@ class Journal:
         )
         if state != "Posted":
             return  # the GL detail view only shows posted entries
+        # the view's amounts are signed, debits positive (GLENTRY's are not)
+        signed = amount * tr_type
+        debit, credit = (amount, ZERO) if tr_type == 1 else (ZERO, amount)
         ctx.emit(
             ent,
             "GLDETAIL",
@@ -224,10 +237,12 @@ class Journal:
                 "ACCOUNTTITLE": account_title,
                 "ACCOUNTTYPE": "balancesheet" if balance_sheet else "incomestatement",
                 "TR_TYPE": tr_type,
-                "AMOUNT": amount,
-                "DEBITAMOUNT": amount if tr_type == 1 else ZERO,
-                "CREDITAMOUNT": ZERO if tr_type == 1 else amount,
-                "TRX_AMOUNT": amount,
+                "AMOUNT": signed,
+                "DEBITAMOUNT": debit,
+                "CREDITAMOUNT": credit,
+                "TRX_AMOUNT": signed,
+                "TRX_DEBITAMOUNT": debit,
+                "TRX_CREDITAMOUNT": credit,
                 "CURRENCY": ent.currency,
                 "BASECURR": ent.currency,
                 "DESCRIPTION": title,
@@ -241,6 +256,7 @@ class Journal:
                 "MODULEKEY": module,
                 "BOOKID": "ACCRUAL",
                 "STATE": state,
+                "ENTRY_STATE": "P",
             }
             | audit,
         )

@@ -1,0 +1,200 @@
+"""A dry run: what a run would read and what it would cost, before reading anything.
+
+:meth:`Replicator.estimate <intacct.replication.Replicator.estimate>` prepares every
+stream as a run would (nothing is read, no state moves) and asks, in one batched request,
+the questions a run asks first anyway: a first read's count and newest change
+(:meth:`plan_calls`), a later run's "how many changed, how many deleted" (the probe);
+a read stopped halfway counts what its ranges have left. From the answers and the page
+size it tells, per stream, the records and deletes to read and the API transactions the
+run will take (:mod:`intacct.protocol.billing`): the planning questions, the range
+boundaries, one per page, deletes' pages. A page is at least one request, an empty
+answer included. Objects read whole (no RECORDNO) and the trial balance have no count
+to ask: their records are unknown, their cost the least a read takes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from intacct.errors import IntacctError
+from intacct.pagination import PageToken
+from intacct.protocol import functions as fn
+from intacct.protocol import query as q
+from intacct.replication.planning import Answer, boundary_offsets
+from intacct.replication.trialbalance import TrialBalanceStream
+
+if TYPE_CHECKING:
+    from intacct.replication.engine import _Stream
+
+__all__ = ["Estimate", "assess", "questions"]
+
+_MODIFIED = "WHENMODIFIED"
+
+
+@dataclass(slots=True)
+class Estimate:
+    """One (object, entity) stream's next run: ``records`` and ``deletes`` to read
+    (None: not known before reading), the ``transactions`` it will cost, and ``what``
+    kind of read it is, for people."""
+
+    object: str
+    entity: str
+    what: str
+    records: int | None = None
+    deletes: int | None = None
+    transactions: int = 0
+    error: IntacctError | None = None
+
+
+def pages(records: int, page_size: int) -> int:
+    """Requests to read ``records`` in pages: an empty answer is one too."""
+    return max(1, math.ceil(records / page_size))
+
+
+def questions(stream: _Stream) -> list[fn.Function]:
+    """The count questions for ``stream`` (prepared ``dry``), in :func:`assess`'s order:
+    its kind's, then the deletes' when it reads deletes (every run after the first)."""
+    if stream.result.error is not None:
+        return []
+    calls: list[fn.Function] = []
+    if stream.kind == "first":
+        calls = stream.plan_calls()
+    elif stream.kind == "resume":
+        calls = [_count_range(stream, bounds) for bounds in _open_ranges(stream)]
+    elif stream.kind == "incremental":
+        start = stream.start_token()
+        assert start is not None  # an incremental read starts from a bookmark or start_date
+        calls = [stream.count_changed(start)]
+        if not stream.current.nulls_done:
+            calls.append(_count_nulls(stream))
+    if _reads_deletes(stream):
+        calls.append(stream.count_deleted())
+    return calls
+
+
+def assess(
+    streams: Sequence[_Stream | TrialBalanceStream],
+    answers: Sequence[list[Answer]],
+    page_size: int,
+    workers: int,
+) -> list[Estimate]:
+    """Each stream's estimate from its questions' answers (``workers``: the engine's
+    request slots, which decide how first reads are split)."""
+    totals = [_first_total(s, a) for s, a in zip(streams, answers, strict=True)]
+    first_pages = sum(math.ceil(t / page_size) for t in totals if t is not None)
+    per_range = math.ceil(first_pages / workers) if workers else 1
+    out = []
+    for stream, replies, total in zip(streams, answers, totals, strict=True):
+        try:
+            out.append(_estimate(stream, replies, total, page_size, per_range))
+        except IntacctError as exc:
+            out.append(Estimate(stream.result.object, stream.entity, "", error=exc))
+    return out
+
+
+def _estimate(
+    stream: _Stream | TrialBalanceStream,
+    replies: list[Answer],
+    total: int | None,
+    page_size: int,
+    per_range: int,
+) -> Estimate:
+    name, entity = stream.result.object, stream.entity
+    if stream.result.error is not None:
+        return Estimate(name, entity, "", error=stream.result.error)
+    if isinstance(stream, TrialBalanceStream):
+        count = len(stream.months_to_read(datetime.now(UTC).date()))
+        return Estimate(name, entity, f"{count} months, a function each", None, None, count)
+    counts = [_count(reply) for reply in replies]
+    deletes = counts.pop() if _reads_deletes(stream) else None
+    if stream.kind == "incremental":
+        return _incremental(stream, counts, deletes, page_size)
+    if stream.kind == "whole":
+        estimate = Estimate(name, entity, "read whole (no count to ask)", None, None, 1)
+    elif stream.kind == "first":
+        assert total is not None
+        estimate = _first(stream, total, len(replies), page_size, per_range)
+    else:
+        cost = sum(pages(n, page_size) for n in counts)
+        estimate = Estimate(name, entity, "resumes a stopped read", sum(counts), None, cost)
+    if deletes is not None:  # read before the records, from the bookmark
+        estimate.deletes = deletes
+        estimate.transactions += pages(deletes, page_size)
+    return estimate
+
+
+def _first(stream: _Stream, total: int, planned: int, page_size: int, per_range: int) -> Estimate:
+    """Planning questions, range boundaries, then every range's pages."""
+    name, entity = stream.result.object, stream.entity
+    if total == 0:
+        return Estimate(name, entity, "first read: empty", 0, None, planned)
+    starts = boundary_offsets(total, page_size, per_range)
+    sizes = [b - a for a, b in zip([0, *starts], [*starts, total], strict=True)]
+    cost = planned + len(starts) + sum(pages(n, page_size) for n in sizes)
+    what = f"first read, {len(sizes)} range{'s' if len(sizes) > 1 else ''}"
+    return Estimate(name, entity, what, total, None, cost)
+
+
+def _incremental(
+    stream: _Stream, counts: list[int], deletes: int | None, page_size: int
+) -> Estimate:
+    """A later run (or a first one from ``start_date``): deletes, changes, records
+    without WHENMODIFIED; a probed stream with nothing new costs its question only."""
+    name, entity = stream.result.object, stream.entity
+    changed = counts[0]
+    nulls = counts[1] if not stream.current.nulls_done else 0
+    if stream.probing():
+        asked = 2  # the probe: changed? deleted?
+        if not changed and not deletes:
+            return Estimate(name, entity, "nothing changed", 0, 0, asked)
+        cost = asked + pages(deletes or 0, page_size) + pages(changed, page_size)
+        return Estimate(name, entity, "changes since the last run", changed, deletes, cost)
+    cost = pages(changed, page_size)
+    cost += pages(deletes, page_size) if deletes is not None else 0
+    cost += pages(nulls, page_size) if not stream.current.nulls_done else 0
+    what = "changes since the last run" if stream.current.token else "changes since start_date"
+    return Estimate(name, entity, what, changed + nulls, deletes, cost)
+
+
+def _first_total(stream: _Stream | TrialBalanceStream, replies: list[Answer]) -> int | None:
+    if getattr(stream, "kind", "") != "first" or not replies:
+        return None
+    try:
+        return _count(replies[0])
+    except IntacctError:
+        return None
+
+
+def _count(reply: Answer) -> int:
+    if isinstance(reply, IntacctError):
+        raise reply
+    data = reply.raise_for_error().data
+    return (data.totalcount if data else None) or 0
+
+
+def _reads_deletes(stream: _Stream) -> bool:
+    return stream.current.deletes is not None and "deletes" not in stream.engine.warned
+
+
+def _count_nulls(stream: _Stream) -> fn.Query:
+    after = PageToken.parse(stream.current.nulls).recordno if stream.current.nulls else 0
+    where = q.and_(q.isnull(_MODIFIED), q.greaterthan("RECORDNO", after))
+    return fn.Query(stream.result.object, ["RECORDNO"], filter=where, pagesize=1)
+
+
+def _open_ranges(stream: _Stream) -> list[dict[str, int | None]]:
+    return [r for r in stream.current.ranges or [] if not r["done"]]
+
+
+def _count_range(stream: _Stream, bounds: dict[str, int | None]) -> fn.Query:
+    parts = [q.greaterthanorequalto("RECORDNO", bounds["lo"] or 0)]
+    if bounds["hi"] is not None:
+        parts.append(q.lessthanorequalto("RECORDNO", bounds["hi"]))
+    if bounds["after"]:
+        parts.append(q.greaterthan("RECORDNO", bounds["after"]))
+    where = q.and_(*parts) if len(parts) > 1 else parts[0]
+    return fn.Query(stream.result.object, ["RECORDNO"], filter=where, pagesize=1)

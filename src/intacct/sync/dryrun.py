@@ -1,0 +1,105 @@
+"""``intacct sync --dry-run``: per object, the records and deletes the next run would
+read and the API transactions it would take, from the engine's estimate
+(:meth:`~intacct.replication.Replicator.estimate`: one batched request of counts). The
+database is only read (its state, opened read-only): no table, no state, no new file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from intacct.registry import ObjectRegistry
+from intacct.replication import (
+    DEFAULT_PAGE_SIZE,
+    Estimate,
+    ReplicationSettings,
+    Replicator,
+    StreamSpec,
+    trialbalance,
+)
+from intacct.sync.database import saved_state
+from intacct.sync.job import resume_state, select_objects
+
+if TYPE_CHECKING:
+    from intacct.client import IntacctClient
+
+__all__ = ["ObjectEstimate", "SyncEstimate", "estimate_sync"]
+
+
+@dataclass(slots=True)
+class ObjectEstimate:
+    """One object's next run, its entities together."""
+
+    object: str
+    what: str = ""
+    records: int | None = 0  # None: not known before reading
+    deletes: int | None = None
+    transactions: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class SyncEstimate:
+    objects: list[ObjectEstimate] = field(default_factory=list)
+    #: what asking cost (the counts; lookups and sessions are free): a run asks again
+    cost: int = 0
+    #: what the run costs for no one object (listing the entities for ``all``)
+    shared: int = 0
+
+    @property
+    def transactions(self) -> int:
+        return sum(o.transactions for o in self.objects) + self.shared
+
+
+def estimate_sync(
+    client: IntacctClient,
+    db_path: str | Path,
+    *,
+    objects: Sequence[str] | None = None,
+    full_refresh: bool = False,
+    settings: Mapping[str, Any] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    unified: bool = False,
+    layout: str | None = None,
+) -> SyncEstimate:
+    """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
+    registry = ObjectRegistry(client)
+    names = select_objects(registry, objects, unified, layout or saved_state(db_path, "layout"))
+    failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
+    readable = [n for n in names if n not in failed]
+    state = resume_state(saved_state(db_path), readable, full_refresh)
+    engine = Replicator(
+        client,
+        ReplicationSettings.from_mapping(settings or {}),
+        page_size=page_size,
+        registry=registry,
+    )
+    estimates = engine.estimate([StreamSpec(n) for n in readable], state)
+    out = SyncEstimate([ObjectEstimate(n) for n in names], cost=client.api_transactions)
+    by_object = {o.object: o for o in out.objects}
+    for name, error in failed.items():
+        by_object[name].error = str(error)
+    for estimate in estimates:
+        if estimate.object:
+            _add(by_object[estimate.object], estimate)
+        else:
+            out.shared += estimate.transactions
+    return out
+
+
+def _add(total: ObjectEstimate, part: Estimate) -> None:
+    """An entity's stream into its object's line."""
+    if part.error is not None:
+        where = f"(entity {part.entity}) " if part.entity else ""
+        total.error = f"{where}{part.error}"
+        return
+    total.what = total.what or part.what
+    total.transactions += part.transactions
+    total.records = (
+        None if part.records is None or total.records is None else (total.records + part.records)
+    )
+    if part.deletes is not None:
+        total.deletes = (total.deletes or 0) + part.deletes

@@ -1,0 +1,145 @@
+"""``intacct sync --dry-run``: the records and API transactions the next run will take,
+per object, equal to what that run then reads and costs; nothing is written."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from intacct import IntacctClient
+from intacct.cli import main
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+from intacct.sync import run_sync
+from intacct.sync.display import QuietReporter
+
+from .conftest import use_env
+from .tables import table
+
+OBJECTS = "VENDOR,CLASS,APBILL,APBILLITEM,GLENTRY,TRIALBALANCE"
+
+
+@pytest.fixture
+def own_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=1000, seed=9) as emulator:
+        yield emulator
+
+
+def billed(server: EmulatorServer) -> int:
+    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    return int(httpx.get(url).json().get("api_transactions.DEMO", 0))
+
+
+def sync(*args: str) -> tuple[dict[str, dict[str, str]], str]:
+    result = CliRunner().invoke(main, ["sync", "--objects", OBJECTS, *args])
+    assert result.exit_code == 0, result.stderr
+    return table(result.stdout), result.stderr
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_first_run_costs_what_the_dry_run_said_and_the_dry_run_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, own_server.url)
+    monkeypatch.setenv("INTACCT_PAGE_SIZE", "100")  # several pages and ranges
+    before = billed(own_server)
+    plan, err = sync("--dry-run")
+    asked = billed(own_server) - before
+    assert not (tmp_path / "intacct.duckdb").exists()
+    assert re.search(rf"Dry run: {asked} API transactions to ask the counts", err)
+    with IntacctClient.from_mapping(client_config(own_server.url)) as client:
+        for name in ("VENDOR", "GLENTRY"):
+            data = client.query(name, ["RECORDNO"], pagesize=1).data
+            assert data is not None and plan[name]["records"] == f"{data.totalcount:,}"
+    assert "range" in plan["GLENTRY"]["read"] and plan["TRIALBALANCE"]["records"] == "?"
+    done, _ = sync()
+    for name in OBJECTS.split(","):
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+        if name != "TRIALBALANCE":
+            assert plan[name]["records"] == done[name]["read"], name
+    assert plan["all"]["API transactions"] == done["all"]["API transactions"]
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {},
+        {"INTACCT_LOOKBACK_MINUTES": "600"},  # no probe: the window is read again
+        {"INTACCT_START_DATE": "2020-01-01T00:00:00Z", "INTACCT_PAGE_SIZE": "150"},
+    ],
+)
+def test_a_later_run_costs_what_the_dry_run_said(
+    monkeypatch: pytest.MonkeyPatch,
+    own_server: EmulatorServer,
+    tmp_path: Path,
+    setting: dict[str, str],
+) -> None:
+    use_env(monkeypatch, own_server.url)
+    for name, value in setting.items():
+        monkeypatch.setenv(name, value)
+    first, _ = sync("--dry-run")
+    done, _ = sync()
+    assert first["all"]["API transactions"] == done["all"]["API transactions"]
+    with IntacctClient.from_mapping(client_config(own_server.url)) as client:
+        client.create("CLASS", [{"CLASSID": f"DRY-{n}", "NAME": "new"} for n in range(3)])
+        recordno = client.query("VENDOR", ["RECORDNO"], pagesize=1).records[0]["RECORDNO"]
+        client.delete("VENDOR", [recordno])
+    db = tmp_path / "intacct.duckdb"
+    kept = digest(db)
+    plan, _ = sync("--dry-run")
+    assert digest(db) == kept
+    assert plan["VENDOR"]["deletes"] == "1"
+    if not setting:
+        assert plan["CLASS"]["records"] == "3" and plan["APBILL"]["read"] == "nothing changed"
+        assert plan["APBILL"]["API transactions"] == "2"
+    done, _ = sync()
+    assert done["CLASS"]["inserted"] == "3" and done["VENDOR"]["deleted"] == "1"
+    for name in [*OBJECTS.split(","), "all"]:
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+
+
+def test_every_entity_costs_what_the_dry_run_said(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer
+) -> None:
+    use_env(monkeypatch, own_server.url, company="DEMO-ME")
+    plan, _ = sync("--entities", "all", "--dry-run")
+    assert "to list the entities" in plan["all"]["read"]
+    done, _ = sync("--entities", "all")
+    for name in [*OBJECTS.split(","), "all"]:
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+
+
+def test_a_stopped_read_is_estimated_from_what_its_ranges_have_left(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, own_server.url)
+    monkeypatch.setenv("INTACCT_PAGE_SIZE", "50")
+
+    class Stop(QuietReporter):
+        pages = 0
+
+        def stored(self, stream: str, counts: object) -> None:
+            self.pages += 1
+            if self.pages == 6:
+                raise KeyboardInterrupt
+
+    with (
+        IntacctClient.from_mapping(client_config(own_server.url)) as client,
+        pytest.raises(KeyboardInterrupt),
+    ):
+        run_sync(client, tmp_path / "intacct.duckdb", Stop(), objects=["GLENTRY"], page_size=50)
+    result = CliRunner().invoke(main, ["sync", "--objects", "GLENTRY", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    plan = table(result.stdout)["GLENTRY"]
+    assert plan["read"] == "resumes a stopped read"
+    done = table(CliRunner().invoke(main, ["sync", "--objects", "GLENTRY"]).stdout)["GLENTRY"]
+    assert (plan["records"], plan["API transactions"]) == (done["read"], done["API transactions"])
