@@ -86,6 +86,9 @@ def meltano(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) 
         "MELTANO_PROJECT_ROOT": str(PROJECT),
         "MELTANO_DATABASE_URI": f"sqlite:///{state}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # Meltano installs plugins with uv, which reads neither pip's config nor its
+        # certificate: the system's trust store is what pip trusts here too
+        "UV_NATIVE_TLS": os.environ.get("UV_NATIVE_TLS", "true"),
         "TAP_SAGE_INTACCT_API_URL": emulator.url,
         "TARGET_SAGE_INTACCT_API_URL": emulator.url,
         # numbers through the environment arrive as text unless declared with a kind
