@@ -8,7 +8,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import keyring
 import pytest
+from keyring.backends.fail import Keyring as FailKeyring
 
 from intacct.emulator.server import EmulatorServer
 
@@ -54,3 +57,20 @@ def restore_logging() -> Iterator[None]:
     loggers[0].handlers[:] = handlers
     for logger, level in zip(loggers, levels, strict=True):
         logger.setLevel(level)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No OS keyring (as on a server), whatever this machine has."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+def billed(server: EmulatorServer, company: str = "DEMO") -> int:
+    """API transactions the emulator has billed ``company`` so far."""
+    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    return int(httpx.get(url, timeout=30).json().get(f"api_transactions.{company}", 0))

@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
-import keyring
 import pytest
 from click.testing import CliRunner
-from keyring.backends.fail import Keyring as FailKeyring
 
 from intacct import IntacctClient
 from intacct.cli import main
@@ -19,15 +16,7 @@ from intacct.emulator.server import EmulatorServer
 
 from .tables import table
 
-
-@pytest.fixture(autouse=True)
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
+pytestmark = pytest.mark.usefixtures("no_keyring")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

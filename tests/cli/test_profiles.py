@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Iterator
 
 import keyring
 import keyring.backend
 import keyring.errors
 import pytest
 from click.testing import CliRunner
-from keyring.backends.fail import Keyring as FailKeyring
 
 from intacct.cli import main
 from intacct.cli.connection import open_connection
@@ -43,15 +41,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         self.entries.pop((service, username), None)
 
 
-@pytest.fixture(autouse=True)
-def no_keyring() -> Iterator[None]:
-    """No OS keyring (as on a server), whatever this machine has."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
+pytestmark = pytest.mark.usefixtures("no_keyring")
 
 
 @pytest.fixture

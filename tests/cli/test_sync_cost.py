@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -14,7 +13,7 @@ from intacct.cli import main
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
-from .conftest import use_env
+from .conftest import billed, use_env
 from .tables import table
 
 
@@ -23,10 +22,6 @@ def own_server() -> Iterator[EmulatorServer]:
     with EmulatorServer(port=0, scale=300, seed=8) as emulator:
         yield emulator
 
-
-def billed(server: EmulatorServer) -> int:
-    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
-    return int(httpx.get(url).json().get("api_transactions.DEMO", 0))
 
 
 def sync(*args: str) -> dict[str, dict[str, str]]:

@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -19,7 +18,7 @@ from intacct.emulator.server import EmulatorServer
 from intacct.sync import run_sync
 from intacct.sync.display import QuietReporter
 
-from .conftest import use_env
+from .conftest import billed, use_env
 from .tables import table
 
 OBJECTS = "VENDOR,CLASS,APBILL,APBILLITEM,GLENTRY,TRIALBALANCE"
@@ -30,10 +29,6 @@ def own_server() -> Iterator[EmulatorServer]:
     with EmulatorServer(port=0, scale=1000, seed=9) as emulator:
         yield emulator
 
-
-def billed(server: EmulatorServer) -> int:
-    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
-    return int(httpx.get(url).json().get("api_transactions.DEMO", 0))
 
 
 def sync(*args: str) -> tuple[dict[str, dict[str, str]], str]:
