@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from intacct.errors import PaginationError, RequestBuildError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.protocol.columns import Columns, ascending_recordnos
 from intacct.protocol.formats import US_FORMATTING, UserFormatting
 from intacct.protocol.response import Record, Result
 
@@ -115,13 +116,26 @@ class PageToken:
 class Page:
     """One answer of a pager: its records in key order, the token that resumes after
     them (``None`` only if nothing has been read yet), the requests this pager has made
-    so far, and whether it is the last page."""
+    so far, and whether it is the last page. ``rows`` are the records, or their columns
+    when the fast reader read them (:mod:`intacct.protocol.columns`)."""
 
-    records: list[Record]
+    rows: list[Record] | Columns
     after: PageToken | None
     requests: int
     last: bool
     bytes: int = 0  # of the answer that carried it
+
+    @property
+    def records(self) -> list[Record]:
+        """The records (read from the columns' bytes by the hardened parser if need be)."""
+        return self.rows if isinstance(self.rows, list) else self.rows.records()
+
+    @property
+    def columns(self) -> Columns | None:
+        return None if isinstance(self.rows, list) else self.rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,23 +197,36 @@ class _Pager:
         while True:
             result = self.call(self._query(current, last))
             self.requests += 1
-            last = self._advance(result.records, current, last)
-            done = _exhausted(result, self.pagesize)
+            columns = result.data.columns if result.data is not None else None
+            rows: list[Record] | Columns = list(result.records) if columns is None else columns
+            last = self._advance(rows, current, last)
+            done = _exhausted(result, len(rows), self.pagesize)
             resume = handoff if done and handoff is not None else last
             final = done and handoff is None
-            page = Page(list(result.records), resume, self.requests, final, result.size)
+            page = Page(rows, resume, self.requests, final, result.size)
             # the next request takes a whole round trip: this frame must not hold the
             # page meanwhile (one page per reader kept alive for nothing)
-            del result
+            del result, rows, columns
             yield page
             del page
             if done:
                 return
 
     def _advance(
-        self, records: list[Record], current: _Pass, last: PageToken | None
+        self, rows: list[Record] | Columns, current: _Pass, last: PageToken | None
     ) -> PageToken | None:
         """The token of a page's last record, checking the page moves strictly forward."""
+        if isinstance(rows, list):
+            return self._advance_records(rows, current, last)
+        if current.columns == ("RECORDNO",) and (last is None or last.wall is None):
+            numbers = ascending_recordnos(rows, last.recordno if last is not None else None)
+            if numbers is not None:  # else the records say what is wrong
+                return PageToken(self.key, numbers, unmodified=current.unmodified)
+        return self._advance_records(rows.records(), current, last)
+
+    def _advance_records(
+        self, records: list[Record], current: _Pass, last: PageToken | None
+    ) -> PageToken | None:
         for record in records:
             token = self._token(record, current)
             if last is not None and _order(token) <= _order(last):
@@ -284,11 +311,11 @@ def resume_token(token: PageToken, formatting: UserFormatting) -> PageToken:
     return PageToken(token.key, 0, formatting.to_utc(start), wall=start)
 
 
-def _exhausted(result: Result, pagesize: int) -> bool:
+def _exhausted(result: Result, count: int, pagesize: int) -> bool:
     data = result.data
-    if not result.records or (data is not None and data.numremaining == 0):
+    if not count or (data is not None and data.numremaining == 0):
         return True
-    return len(result.records) < pagesize and (data is None or data.numremaining is None)
+    return count < pagesize and (data is None or data.numremaining is None)
 
 
 def iter_pages(

@@ -40,6 +40,7 @@ from intacct.pacing import Pacer
 from intacct.protocol import billing
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_response, error_for_result
+from intacct.protocol.columns import read_columns
 from intacct.protocol.envelope import (
     Authentication,
     ControlBlock,
@@ -140,6 +141,9 @@ class Send:
     idempotent: bool = True
     writes: bool = False
     return_format: str | None = None
+    #: read the one ``query``'s records as columns where the fast reader can
+    #: (:mod:`intacct.protocol.columns`)
+    columnar: bool = False
 
 
 def _billed(elements: Sequence[tuple[str, etree._Element]], answer: Answer) -> int:
@@ -246,7 +250,9 @@ class Requestor:
         if send.return_format and answer.status < 400 and not _XML_START.match(content):
             return parse_records_body(content, send.return_format, http_status=answer.status)
         try:
-            response = parse_response(content, http_status=answer.status)
+            response = self._columns(content, send, answer.status) or parse_response(
+                content, http_status=answer.status
+            )
         except ResponseFormatError:
             if answer.status == 429:  # a CDN throttle page instead of the gateway's XML
                 raise ThrottledError(
@@ -260,6 +266,19 @@ class Requestor:
             self.sessions.slide(sessionid, response.operation.authentication)
         self._check_count(response, len(send.calls))
         return response
+
+    @staticmethod
+    def _columns(content: bytes, send: Send, status: int) -> Response | None:
+        """A successful page of one query's records, read as columns (None: read it the
+        hardened way)."""
+        if not send.columnar or len(send.calls) != 1 or status >= 400:
+            return None
+        function = send.calls[0][1]
+        if not isinstance(function, fn.Query) or not all(
+            isinstance(f, str) for f in function.select
+        ):
+            return None
+        return read_columns(content, [str(f) for f in function.select], http_status=status)
 
     @staticmethod
     def _check_count(response: Response, expected: int) -> None:

@@ -22,6 +22,7 @@ from lxml import etree
 
 from intacct.errors import ErrorDetail, GatewayError, ResponseFormatError
 from intacct.protocol import xml
+from intacct.protocol.columns import Columns
 from intacct.protocol.redact import excerpt
 
 __all__ = [
@@ -157,10 +158,13 @@ def _int(value: str | None) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Data:
-    """A result's ``<data>``: its attributes as sent and its child records in order."""
+    """A result's ``<data>``: its attributes as sent and its child records in order;
+    read by the fast reader (:mod:`.columns`), the records are ``columns`` (read them
+    through :attr:`Result.records`, which reads them from the columns' bytes)."""
 
     attributes: dict[str, str]
     records: list[Record]
+    columns: Columns | None = None
 
     @property
     def listtype(self) -> str | None:
@@ -207,7 +211,11 @@ class Result:
     @property
     def records(self) -> list[Record]:
         """The records of ``<data>`` (also present on some failures); ``[]`` if none."""
-        return self.data.records if self.data is not None else []
+        if self.data is None:
+            return []
+        if self.data.columns is not None:
+            return self.data.columns.records()
+        return self.data.records
 
     @property
     def error(self) -> GatewayError | None:

@@ -44,8 +44,10 @@ from intacct.errors import GatewayError, IntacctError, ValidationError
 from intacct.pagination import Page, PageToken, resume_token
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.protocol.columns import Columns
 from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo, ObjectRegistry
+from intacct.replication.columnar import ColumnTyper, Records
 from intacct.replication.cost import billed, metered
 from intacct.replication.deletes import (
     AUDIT_OBJECT,
@@ -112,13 +114,15 @@ class StreamSpec:
 
 
 class Sink(Protocol):
-    """Where pages go; called one page at a time, never concurrently."""
+    """Where pages go; called one page at a time, never concurrently. ``records`` is a
+    list of dicts, or :class:`~.columnar.Records` (a sequence of the same dicts that also
+    has them as an Arrow table) when the engine reads columns."""
 
     def page(
         self,
         stream: str,
         entity: str,
-        records: list[dict[str, Any]],
+        records: Sequence[dict[str, Any]],
         tombstones: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None: ...
@@ -161,8 +165,12 @@ class Replicator:
         progress: Progress | None = None,
         registry: ObjectRegistry | None = None,
         done: Callable[[str, list[StreamResult]], None] | None = None,
+        columnar: bool = False,
     ) -> None:
         self.client = client
+        #: pages read as columns and typed in bulk where the fast path can
+        #: (:mod:`.columnar`); the sink gets :class:`~.columnar.Records`
+        self.columnar = columnar
         self.settings = settings or ReplicationSettings()
         slots = client.config.max_concurrency  # the client never has more in flight
         self.max_concurrency = max(1, min(max_concurrency or slots, slots))
@@ -440,6 +448,7 @@ class _Stream:
         self.planning = False  # a first or full-table read: the engine plans it
         self.kind = ""  # prepare() tells: first, incremental, resume, whole
         self.typer: Typer | None = None
+        self.column_typer: ColumnTyper | None = None
         self.total = 0  # records counted when planned
         self.info: ObjectInfo | None = None
         self.fields: list[str] = []
@@ -613,7 +622,8 @@ class _Stream:
                     bounds["after"] = page.after.recordno
                 bounds["done"] = page.last
 
-            self._pass("RECORDNO", after, q.and_(*parts) if len(parts) > 1 else parts[0], save)
+            where = q.and_(*parts) if len(parts) > 1 else parts[0]
+            self._pass("RECORDNO", after, where, save, first_read=True)
 
         return read
 
@@ -670,12 +680,15 @@ class _Stream:
         after: PageToken | str | None,
         where: q.Filter | None,
         save: Callable[[Page], None],
+        *,
+        first_read: bool = False,
     ) -> None:
         """One keyset pass; refused fields are dropped with a warning and the pass goes
-        on from where it stood."""
+        on from where it stood. ``first_read``: a first run's range, whose records the
+        sink most likely has not stored (:class:`~.columnar.Records`)."""
         while True:
             try:
-                self._pages(key, after, where, save)
+                self._pages(key, after, where, save, first_read)
                 return
             except ValidationError as exc:
                 self._drop_refused(exc)
@@ -686,6 +699,7 @@ class _Stream:
         after: PageToken | str | None,
         where: q.Filter | None,
         save: Callable[[Page], None],
+        first_read: bool,
     ) -> None:
         info = self._info()
         pages = self.client.iter_pages(
@@ -696,22 +710,23 @@ class _Stream:
             pagesize=self.engine.page_size,
             after=after,
             unmodified=False,
+            columnar=self.engine.columnar,
         )
         for page in pages:
             if self.result.error is not None or self.engine.fatal is not None:
                 return
-            self.engine.deliver(functools.partial(self._deliver, page, save))
-            del page  # not held here while the next page is asked for
+            deliver = functools.partial(self._deliver, page, save, first_read=first_read)
+            self.engine.deliver(deliver)
+            del page, deliver  # not held here while the next page is asked for
 
-    def _deliver(self, page: Page, save: Callable[[Page], None]) -> None:
+    def _deliver(self, page: Page, save: Callable[[Page], None], *, first_read: bool) -> None:
         """Type a page's records and hand them to the sink with the state after them (on
         the delivery thread, in the order the pages came)."""
         if self.result.error is not None:
             return  # the stream failed: what it read after that is not its state
         info = self._info()
         try:
-            typer = self._typer()
-            out = [typer(r) for r in page.records]
+            out = self._typed(page, first_read)
         except IntacctError as exc:
             self.fail(exc)
             return
@@ -724,6 +739,20 @@ class _Stream:
             self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
         if self.engine.progress:
             self.engine.progress(info.name, self.entity, len(out), self.result.requests, page.bytes)
+
+    def _typed(self, page: Page, first_read: bool) -> list[dict[str, Any]] | Records:
+        """The page's records typed: in bulk where the fast path vouches for every
+        value (:mod:`.columnar`), else record by record."""
+        typer = self._typer()
+        columns = page.columns
+        if columns is not None:
+            if self.column_typer is None:
+                self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
+            table = self.column_typer(columns)
+            if table is not None:
+                rows = functools.partial(_typed_rows, typer, columns)
+                return Records(table, rows, first_read=first_read)
+        return [typer(r) for r in page.records]
 
     def _drop_refused(self, exc: ValidationError) -> None:
         refused = _refused(exc)
@@ -806,6 +835,10 @@ class _Stream:
         if self.typer is None:  # only the delivery thread and _whole ask: no race
             self.typer = Typer(self._info(), self.formatting, self.entity)
         return self.typer
+
+
+def _typed_rows(typer: Typer, columns: Columns) -> list[dict[str, Any]]:
+    return [typer(r) for r in columns.records()]
 
 
 def _answer(reply: Answer) -> Result:

@@ -188,8 +188,15 @@ class SyncDatabase:
         entity: str,
         state: Mapping[str, Any],
     ) -> PageCounts:
-        """The page's rows, its tombstones and the state after it, in one transaction."""
+        """The page's rows, its tombstones and the state after it, in one transaction.
+        Typed as an Arrow table (:class:`~intacct.replication.columnar.Records`), a first
+        read's page goes in with one plain INSERT; should any of its keys be stored
+        already, that transaction is undone and the page upserted like any other."""
         table = self.tables[name]
+        arrow = getattr(records, "table", None)
+        first = arrow is not None and getattr(records, "first_read", False) and not tombstones
+        if first and table.key and self._append(table, arrow, state):
+            return PageCounts(inserted=len(records))
         counts: list[PageCounts] = []
 
         def write() -> None:
@@ -201,12 +208,56 @@ class SyncDatabase:
         self.transaction(write)
         return counts[0]
 
+    def _append(self, table: Table, arrow: Any, state: Mapping[str, Any]) -> bool:
+        """A first read's page and the state after it in one transaction of one INSERT;
+        False (nothing stored) when a key is taken: the caller upserts it."""
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.con.register(_ARROW_PAGE, _naive_timestamps(arrow))
+                columns = _arrow_columns(table, arrow.column_names)
+                self.con.execute(
+                    f"INSERT INTO {q(table.name)} ({_list(table.names)}) "
+                    f"SELECT {columns} FROM {_ARROW_PAGE}"
+                )
+                self._put_state(state)
+            except duckdb.ConstraintException:
+                self.con.execute("ROLLBACK")
+                return False
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            finally:
+                self.con.unregister(_ARROW_PAGE)
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise SyncDatabaseError(
+                f"could not write {self.path}: {_first_line(exc)}; the page was not stored "
+                "(the database holds every page before it)"
+            ) from None
+        return True
+
+    def _stage_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> None:
+        """The page's rows into the object's staging table, in the table's column order."""
+        arrow = getattr(records, "table", None)
+        if arrow is None:
+            with self.con.appender(_stage(table.name)) as appender:
+                appender.append_rows([[r.get(n) for n in table.names] for r in records])
+            return
+        self.con.register(_ARROW_PAGE, _naive_timestamps(arrow))
+        try:
+            columns = _arrow_columns(table, arrow.column_names)
+            self.con.execute(
+                f"INSERT INTO {q(_stage(table.name))} SELECT {columns} FROM {_ARROW_PAGE}"
+            )
+        finally:
+            self.con.unregister(_ARROW_PAGE)
+
     def _rows(
         self, table: Table, records: Sequence[Mapping[str, Any]], entity: str
     ) -> tuple[int, int]:
         names, stage, target = table.names, q(_stage(table.name)), q(table.name)
-        with self.con.appender(_stage(table.name)) as appender:
-            appender.append_rows([[r.get(n) for n in names] for r in records])
+        self._stage_rows(table, records)
         if not table.key:  # no key to upsert on: the engine reads such objects whole
             self.con.execute(f"DELETE FROM {target} WHERE {q(ENTITY_ID)} = ?", [entity])
             self.con.execute(f"INSERT INTO {target} ({_list(names)}) SELECT * FROM {stage}")
@@ -323,6 +374,29 @@ class SyncDatabase:
 
 def _stage(name: str) -> str:
     return f"_stage_{name}"
+
+
+#: the name an Arrow page is scanned under (one page at a time: the engine's rule)
+_ARROW_PAGE = "_intacct_arrow_page"
+
+
+def _arrow_columns(table: Table, present: Sequence[str]) -> str:
+    """The table's columns from an Arrow page, NULL for those it has not (a tombstone's
+    time: a record read again is alive)."""
+    have = set(present)
+    return ", ".join(q(n) if n in have else f"NULL AS {q(n)}" for n in table.names)
+
+
+def _naive_timestamps(arrow: Any) -> Any:
+    """Timestamps in UTC without their zone: the tables' TIMESTAMP columns hold UTC, and
+    DuckDB would otherwise convert through its session's time zone."""
+    import pyarrow as pa
+
+    for index, column in enumerate(arrow.schema):
+        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            naive = arrow.column(index).cast(pa.timestamp(column.type.unit))
+            arrow = arrow.set_column(index, column.name, naive)
+    return arrow
 
 
 def _list(names: Sequence[str]) -> str:

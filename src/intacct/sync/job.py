@@ -114,7 +114,7 @@ class _Sink:
         self,
         stream: str,
         entity: str,
-        records: list[dict[str, Any]],
+        records: Sequence[dict[str, Any]],
         tombstones: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None:
@@ -148,13 +148,15 @@ def run_sync(
     page_size: int = DEFAULT_PAGE_SIZE,
     unified: bool = False,
     layout: str | None = None,
+    columnar: bool = True,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
     company has, and the trial balance) into the DuckDB file at ``db_path``; with
     ``unified``, also the objects behind hotglue's unified tables, and those tables
     rebuilt from them (:mod:`intacct.sync.unified`); with ``layout`` "fivetran" (or
     remembered from an earlier run; "none" forgets it), also the objects behind
-    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`)."""
+    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``columnar``:
+    pages read and typed as columns where the fast path can (False: record by record)."""
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
@@ -176,6 +178,7 @@ def run_sync(
             progress=reporter.page,
             registry=registry,
             done=sink.done,
+            columnar=columnar,
         )
         engine.run([StreamSpec(n) for n in tables], state, sink)
         if unified:

@@ -17,7 +17,7 @@ are left alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from intacct.replication import DELETED_AT, ENTITY_ID, RunState, StateError
@@ -79,7 +79,7 @@ class SingerSink:
         self,
         stream: str,
         entity: str,
-        records: list[dict[str, Any]],
+        records: Sequence[dict[str, Any]],
         tombstones: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None:

@@ -157,7 +157,7 @@ class UnifiedSink:
         self,
         stream: str,
         entity: str,
-        records: list[dict[str, Any]],
+        records: Sequence[dict[str, Any]],
         tombstones: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None:

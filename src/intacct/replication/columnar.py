@@ -1,0 +1,222 @@
+"""A page's columns typed in bulk: the fast path of :class:`~.records.Typer`.
+
+The fast reader (:mod:`intacct.protocol.columns`) hands a page over as one column of text
+per field; here each column is typed at once with Arrow's compute functions, into the
+same values :func:`~.records.to_output` gives record by record:
+
+========== ================================ ===========================================
+kind        Arrow type                       taken in bulk when every value is
+========== ================================ ===========================================
+string      utf8                             anything (an empty element is null)
+integer     int64                            1 to 18 ASCII digits, maybe after a -
+decimal     decimal128(38, 12)               [-]digits[.digits], <= 26 and <= 12 digits
+boolean     bool                             ``true`` or ``false`` in any case
+date        date32                           the user's format with a 4-digit year
+datetime    timestamp[s, UTC]                that date, a space, ``HH:MM:SS`` (24 h), a
+                                             time the user's zone has (DST: the first
+                                             pass of a repeated hour, as :meth:`to_utc`)
+multipick   list<utf8>                       anything (split on ``#~#``)
+========== ================================ ===========================================
+
+A field the metadata does not know is kept as sent (``""`` for an empty element). Any
+value outside those forms (a sign, spaces, ``T``/``1``/``yes``, a two-digit year, an
+AM/PM time, a time skipped by the spring change, a type without a fast path) sends the
+whole page the record way, which types it or names it in its error: the fast path never
+decides a value differently, it only declines.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta, timezone
+from typing import TYPE_CHECKING, Any, overload
+
+from intacct.protocol.columns import Columns
+from intacct.protocol.formats import UserFormatting
+from intacct.registry import ObjectInfo
+from intacct.replication.records import ENTITY_ID
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["ColumnTyper", "Records"]
+
+_DIGITS = {"m": "[0-9]{2}", "d": "[0-9]{2}", "Y": "[1-9][0-9]{3}"}  # date() has no year 0
+_STRPTIME = {"m": "%m", "d": "%d", "Y": "%Y"}
+_DECIMAL = r"^-?[0-9]{1,26}(\.[0-9]{1,12})?$"
+
+
+class Records(Sequence[dict[str, Any]]):
+    """A page's typed records as the engine hands them to a sink: ``table`` (Arrow, one
+    typed column per field and ``_entity_id``) when the fast path typed them, and always
+    the records as dicts (for a sink that wants them, typed the record way, from the
+    same bytes, on first use). ``first_read``: the page comes from a stream's first
+    read, whose records a sink has most likely not stored yet."""
+
+    def __init__(
+        self,
+        table: pa.Table,
+        rows: Callable[[], list[dict[str, Any]]],
+        *,
+        first_read: bool = False,
+    ) -> None:
+        self.table = table
+        self.first_read = first_read
+        self._make = rows
+        self._rows: list[dict[str, Any]] | None = None
+
+    def _all(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = self._make()
+        return self._rows
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._all())
+
+
+class ColumnTyper:
+    """Types a page's columns for one object, formatting and entity; ``None`` when the
+    page must go the record way (see the module docstring)."""
+
+    def __init__(self, info: ObjectInfo, formatting: UserFormatting, entity_id: str) -> None:
+        self.entity_id = entity_id
+        self.kinds = {f.name: f.type for f in info.model.fields}
+        self.formatting = formatting
+
+    def __call__(self, columns: Columns) -> pa.Table | None:
+        import pyarrow as pa
+
+        table = columns.table
+        arrays = []
+        for name in table.column_names:
+            typed = self._column(name, table.column(name))
+            if typed is None:
+                return None
+            arrays.append(typed)
+        entity = pa.array([self.entity_id] * table.num_rows, pa.string())
+        return pa.table([*arrays, entity], names=[*table.column_names, ENTITY_ID])
+
+    def _column(self, name: str, text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+        import pyarrow as pa
+
+        kind = self.kinds.get(name)
+        if kind is None:
+            return text.fill_null("")  # not in the metadata: as sent
+        if kind == "string":
+            return text
+        try:
+            return _TYPERS[kind](text, self.formatting) if kind in _TYPERS else None
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None  # a value Arrow refuses: the record way names it
+
+
+def _all_match(text: pa.ChunkedArray, pattern: str) -> bool:
+    import pyarrow.compute as pc
+
+    matched = pc.match_substring_regex(text, pattern)
+    found: int = pc.sum(matched.cast("int64")).as_py() or 0
+    return bool(found == len(text) - text.null_count)
+
+
+def _integer(text: pa.ChunkedArray, _: UserFormatting) -> pa.ChunkedArray | None:
+    import pyarrow as pa
+
+    return text.cast(pa.int64()) if _all_match(text, r"^-?[0-9]{1,18}$") else None
+
+
+def _decimal(text: pa.ChunkedArray, _: UserFormatting) -> pa.ChunkedArray | None:
+    import pyarrow as pa
+
+    return text.cast(pa.decimal128(38, 12)) if _all_match(text, _DECIMAL) else None
+
+
+def _boolean(text: pa.ChunkedArray, _: UserFormatting) -> pa.ChunkedArray | None:
+    import pyarrow.compute as pc
+
+    if not _all_match(text, "^(?i:true|false)$"):
+        return None
+    return pc.equal(pc.utf8_lower(text), "true")
+
+
+def _multipick(text: pa.ChunkedArray, _: UserFormatting) -> pa.ChunkedArray:
+    import pyarrow.compute as pc
+
+    return pc.split_pattern(text, "#~#")
+
+
+def _date(text: pa.ChunkedArray, fmt: UserFormatting) -> pa.ChunkedArray | None:
+    import pyarrow as pa
+
+    wall = _wall(text, fmt, with_time=False)
+    return None if wall is None else wall.cast(pa.date32())
+
+
+def _datetime(text: pa.ChunkedArray, fmt: UserFormatting) -> pa.ChunkedArray | None:
+    import pyarrow.compute as pc
+
+    wall = _wall(text, fmt, with_time=True)
+    if wall is None:
+        return None
+    import pyarrow as pa
+
+    zone = fmt.named_zone
+    if zone is not None:  # DST: a repeated hour's first pass; a skipped time refuses
+        aware = pc.assume_timezone(wall, zone.key, ambiguous="earliest", nonexistent="raise")
+    elif isinstance(fmt.zone, timezone):
+        aware = pc.assume_timezone(wall, _offset_name(fmt.zone.utcoffset(None)))
+    else:
+        return None
+    return aware.cast(pa.timestamp("s", tz="UTC"))
+
+
+def _wall(text: pa.ChunkedArray, fmt: UserFormatting, *, with_time: bool) -> Any:
+    """The user's wall-clock dates (and times) as naive timestamps, or None."""
+    import pyarrow.compute as pc
+
+    shape = _shape(fmt.date_format, with_time)
+    if shape is None or not _all_match(text, shape[0]):
+        return None
+    return pc.strptime(text, format=shape[1], unit="s")
+
+
+@functools.cache
+def _shape(code: str, with_time: bool) -> tuple[str, str] | None:
+    """The regular expression and strptime format of a date format code (4-digit years
+    only: a 2-digit year's century is the record way's rule, not strptime's)."""
+    separator, order = code[0], code[1:]
+    if "y" in order:
+        return None
+    escaped = "\\" + separator if separator in ".-/" else separator
+    pattern = escaped.join(_DIGITS[ch] for ch in order)
+    strptime = separator.join(_STRPTIME[ch] for ch in order)
+    if with_time:
+        pattern += " [0-9]{2}:[0-9]{2}:[0-9]{2}"
+        strptime += " %H:%M:%S"
+    return f"^{pattern}$", strptime
+
+
+def _offset_name(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_TYPERS: dict[str, Callable[[Any, UserFormatting], Any]] = {
+    "integer": _integer,
+    "decimal": _decimal,
+    "boolean": _boolean,
+    "date": _date,
+    "datetime": _datetime,
+    "multipick": _multipick,
+}
