@@ -9,7 +9,7 @@ xml2arrow is more lenient than libxml2: it accepts DOCTYPEs, comments inside val
 control characters, ``]]>`` and malformed attributes, keeps ``\\r`` that XML turns into
 ``\\n``, and skips elements it was not told about (nested ones, other fields, records of
 another tag). So it reads only a data section it provably reads as the hardened parser
-does: one ``<data>`` of one result, no ``<!``, ``<?``, ``\\r``, ``&#`` or control bytes,
+does: one ``<data>`` of one result, no ``<!``, ``]]>``, ``\\r``, ``&#`` or control bytes,
 and exactly one element per selected field in every record (counted from the bytes).
 Anything else returns None and the caller parses the answer the hardened way; a page's
 records are always there too (:meth:`Columns.records`), read by that parser from the
@@ -40,9 +40,11 @@ _DATA_START = b"<data"
 _DATA_END = b"</data>"
 #: bytes XML 1.0 forbids (tab, LF and CR aside) and CR, which XML reads as LF
 _REFUSED = bytes([*range(0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20)])
-#: what a data section must not hold: markup other than elements, character references
-#: (they may name characters XML forbids), and CDATA's end outside a CDATA section
-_MARKUP = (b"<!", b"<?", b"&#", b"]]>")
+#: bytes that start what a data section must not hold besides those: comments, CDATA and
+#: DOCTYPEs (``<!``), CDATA's end outside CDATA (``]]>``); character references (``&#``:
+#: they may name characters XML forbids) are looked for separately. A processing
+#: instruction needs no check: both readers drop it, and it fails the element count.
+_SUSPECT = _REFUSED + b"!]"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _FIRST_TAG = re.compile(rb"\s*<([A-Za-z_][A-Za-z0-9_.\-]*)>")
 _OPEN_TAG = re.compile(rb"<([^/!?>\s][^>\s/]*)")
@@ -138,8 +140,8 @@ def ascending_recordnos(columns: Columns, after: int | None) -> int | None:
 
 def _data_section(body: bytes) -> tuple[int, int] | None:
     """Where the one ``<data …>`` element's content starts and ends."""
-    opened = body.find(_DATA_START)
-    if opened < 0 or body.find(_DATA_START, opened + 1) >= 0:
+    opened = body.find(_DATA_START)  # another <data> inside fails the element count
+    if opened < 0:
         return None
     start = body.find(b">", opened) + 1
     end = body.rfind(_DATA_END)
@@ -163,11 +165,16 @@ def _first_fields(body: bytes, start: int, tag: str) -> set[str]:
 
 
 def _plain(body: bytes, start: int, end: int) -> bool:
-    """No markup but elements, no character the two readers read differently."""
+    """No markup but elements, no character the two readers read differently. One pass
+    deletes the bytes that could start trouble; only if it finds some are they looked
+    at closely (``!`` and ``]`` are rare in values, ``&`` is not)."""
     section = body[start:end]
-    if len(section.translate(None, _REFUSED)) != len(section):
-        return False
-    return not any(mark in section for mark in _MARKUP)
+    if len(section.translate(None, _SUSPECT)) != len(section):
+        if len(section.translate(None, _REFUSED)) != len(section):
+            return False
+        if b"<!" in section or b"]]>" in section:
+            return False
+    return b"&" not in section or b"&#" not in section
 
 
 def _counted(body: bytes, start: int, end: int, rows: int, fields: int) -> bool:

@@ -28,6 +28,10 @@ from intacct.sync.columns import Table
 
 __all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError", "saved_state"]
 
+#: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
+#: time and what does not fit spills to a temporary file next to the database, so a
+#: run's memory stays flat whatever the company's size (BENCHMARKS.md, throughput)
+MEMORY_LIMIT = "128MB"
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
 
@@ -82,7 +86,8 @@ class SyncDatabase:
             # never an extension from the network: a file DuckDB takes for another
             # format would make it download a reader for that format
             self.con = duckdb.connect(
-                str(self.path), config={"autoinstall_known_extensions": False}
+                str(self.path),
+                config={"autoinstall_known_extensions": False, "memory_limit": MEMORY_LIMIT},
             )
         except duckdb.Error as exc:
             raise SyncDatabaseError(_open_problem(self.path, exc)) from None
