@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
 
 from intacct.protocol.columns import Columns
@@ -49,10 +50,10 @@ _DECIMAL = r"^-?[0-9]{1,26}(\.[0-9]{1,12})?$"
 
 class Records(Sequence[dict[str, Any]]):
     """A page's typed records as the engine hands them to a sink: ``table`` (Arrow, one
-    typed column per field and ``_entity_id``) when the fast path typed them, and always
-    the records as dicts (for a sink that wants them, typed the record way, from the
-    same bytes, on first use). ``first_read``: the page comes from a stream's first
-    read, whose records a sink has most likely not stored yet."""
+    typed column per field and ``_entity_id``), and the same records as the dicts
+    :class:`~.records.Typer` makes (built from the columns on first use, for a sink that
+    wants them). ``first_read``: the page comes from a stream's first read, whose
+    records a sink has most likely not stored yet."""
 
     def __init__(
         self,
@@ -106,6 +107,28 @@ class ColumnTyper:
             arrays.append(typed)
         entity = pa.array([self.entity_id] * table.num_rows, pa.string())
         return pa.table([*arrays, entity], names=[*table.column_names, ENTITY_ID])
+
+    def rows(self, columns: Columns, table: pa.Table) -> list[dict[str, Any]]:
+        """``table`` (this typer's answer for ``columns``) as the record way's dicts:
+        dates and timestamps as ISO text (``Z``), decimals with the digits Intacct
+        sent (``12.50``, which a decimal column does not keep)."""
+        names = table.column_names
+        values = [self._values(name, columns, table.column(name)) for name in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+    def _values(self, name: str, columns: Columns, typed: pa.ChunkedArray) -> list[Any]:
+        import pyarrow.compute as pc
+
+        kind = self.kinds.get(name)
+        if kind == "decimal":
+            text = columns.table.column(name).to_pylist()
+            return [None if t is None else Decimal(t) for t in text]
+        if kind == "date":
+            return typed.cast("string").to_pylist()  # type: ignore[no-any-return]
+        if kind == "datetime":
+            iso = pc.strftime(typed, format="%Y-%m-%dT%H:%M:%SZ")
+            return iso.to_pylist()  # type: ignore[no-any-return]
+        return typed.to_pylist()  # type: ignore[no-any-return]
 
     def _column(self, name: str, text: pa.ChunkedArray) -> pa.ChunkedArray | None:
         import pyarrow as pa

@@ -44,7 +44,6 @@ from intacct.errors import GatewayError, IntacctError, ValidationError
 from intacct.pagination import Page, PageToken, resume_token
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
-from intacct.protocol.columns import Columns
 from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.replication.columnar import ColumnTyper, Records
@@ -753,7 +752,7 @@ class _Stream:
                 self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
             table = self.column_typer(columns)
             if table is not None:
-                rows = functools.partial(_typed_rows, typer, columns)
+                rows = functools.partial(self.column_typer.rows, columns, table)
                 return Records(table, rows, first_read=first_read)
         return [typer(r) for r in page.records]
 
@@ -838,10 +837,6 @@ class _Stream:
         if self.typer is None:  # only the delivery thread and _whole ask: no race
             self.typer = Typer(self._info(), self.formatting, self.entity)
         return self.typer
-
-
-def _typed_rows(typer: Typer, columns: Columns) -> list[dict[str, Any]]:
-    return [typer(r) for r in columns.records()]
 
 
 def _answer(reply: Answer) -> Result:

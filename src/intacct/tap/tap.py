@@ -203,6 +203,7 @@ class TapSageIntacct(Tap):
                 max_concurrency=settings.client.max_concurrency,
                 page_size=settings.page_size,
                 progress=self._progress,
+                columnar=True,  # the same records, from columns where the fast path can
             )
             report = engine.run(specs, state, sink)
         for result in report.streams:
