@@ -6,14 +6,18 @@ around them (control, authentication, result status, the ``<data>`` attributes) 
 goes through the hardened parser (:func:`~intacct.protocol.response.parse_response`).
 
 xml2arrow is more lenient than libxml2: it accepts DOCTYPEs, comments inside values,
-control characters, ``]]>`` and malformed attributes, keeps ``\\r`` that XML turns into
-``\\n``, and skips elements it was not told about (nested ones, other fields, records of
-another tag). So it reads only a data section it provably reads as the hardened parser
-does: one ``<data>`` of one result, no ``<!``, ``]]>``, ``\\r``, ``&#`` or control bytes,
-and exactly one element per selected field in every record (counted from the bytes).
-Anything else returns None and the caller parses the answer the hardened way; a page's
-records are always there too (:meth:`Columns.records`), read by that parser from the
-same bytes.
+control characters, U+FFFE, ``]]>`` and malformed attributes (unquoted, duplicated,
+without a value, holding ``<``), keeps ``\\r`` that XML turns into ``\\n``, reads every
+text as UTF-8 whatever the declaration says, drops namespace prefixes, takes an empty
+element followed by a second one with a value, and skips elements it was not told about
+(nested ones, other fields, records of another tag). So it reads only a data section it
+provably reads as the hardened parser does: a UTF-8 answer with one ``<data>`` of one
+result whose content matches, byte for byte, records of one tag holding each selected
+field once, in the first record's order, as ``<F>text</F>`` or ``<F/>`` with no
+attribute, only spaces, tabs and newlines between them, and text of characters XML
+allows with no markup but the five predefined entities. Anything else returns None and
+the caller parses the answer the hardened way; a page's records are always there too
+(:meth:`Columns.records`), read by that parser from the same bytes.
 """
 
 from __future__ import annotations
@@ -38,15 +42,20 @@ __all__ = ["Columns", "ascending_recordnos", "available", "read_columns"]
 
 _DATA_START = b"<data"
 _DATA_END = b"</data>"
-#: bytes XML 1.0 forbids (tab, LF and CR aside) and CR, which XML reads as LF
-_REFUSED = bytes([*range(0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20)])
-#: bytes that start what a data section must not hold besides those: comments, CDATA and
-#: DOCTYPEs (``<!``), CDATA's end outside CDATA (``]]>``); character references (``&#``:
-#: they may name characters XML forbids) are looked for separately. A processing
-#: instruction needs no check: both readers drop it, and it fails the element count.
-_SUSPECT = _REFUSED + b"!]"
+#: what text must not hold though the section's pattern lets it through: CDATA's end
+#: outside a CDATA section
+_CDATA_END = b"]]>"
+#: U+FFF0 to U+FFFF in UTF-8, among them U+FFFE and U+FFFF, which XML forbids
+_SPECIALS, _NOT_CHARS = b"\xef\xbf", (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+#: XML's spaces but CR (XML reads it as LF, xml2arrow keeps it)
+_SPACE = rb"[ \t\n]*"
+#: a value: characters XML allows but markup, CR and control characters, and entities
+#: only the five predefined ones (``&#`` may name characters XML forbids)
+_CHARS = rb"[^<&\x00-\x08\x0b-\x1f]*"
+_TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos);" + _CHARS + rb")*"
+_DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)[\"']")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_FIRST_TAG = re.compile(rb"\s*<([A-Za-z_][A-Za-z0-9_.\-]*)>")
+_FIRST_TAG = re.compile(rb"[ \t\n]*<([A-Za-z_][A-Za-z0-9_.\-]*)>")
 _OPEN_TAG = re.compile(rb"<([^/!?>\s][^>\s/]*)")
 
 
@@ -91,19 +100,19 @@ def read_columns(body: bytes, fields: Sequence[str], *, http_status: int = 200) 
     """The answer to one ``query`` of ``fields``, its result's records as columns
     (``result.data.columns``); None when the fast reader cannot vouch for reading it as
     the hardened parser does (the caller then parses it with :func:`parse_response`)."""
-    bounds = _data_section(body) if available() else None
-    if bounds is None or not all(_NAME.fullmatch(f) for f in fields):
+    named = all(_NAME.fullmatch(f) for f in fields) and len(set(fields)) == len(fields)
+    bounds = _data_section(body) if available() and named and _utf8(body) else None
+    if bounds is None:
         return None
     start, end = bounds
     tag = _record_tag(body, start, end)
-    if (
-        tag is None
-        or not _plain(body, start, end)
-        or _first_fields(body, start, tag) != set(fields)
-    ):
+    order = _first_fields(body, start, tag) if tag is not None else ()
+    if tag is None or set(order) != set(fields) or len(order) != len(fields):
+        return None
+    if not _plain(body, start, end, tag, order):
         return None
     table = _parse(body, tag, tuple(fields))
-    if table is None or not _counted(body, start, end, table.num_rows, len(fields)):
+    if table is None or not _counted(body, start, end, tag, table.num_rows):
         return None
     response = _envelope(body, start, end, http_status)
     if response is None or response.operation is None:
@@ -125,6 +134,9 @@ def ascending_recordnos(columns: Columns, after: int | None) -> int | None:
     if "RECORDNO" not in columns.table.column_names or not len(columns):
         return None
     text = columns.table.column("RECORDNO")
+    # what int() reads as Arrow does: Arrow also reads "0x1F", int() refuses it
+    if text.null_count or not pc.all(pc.match_substring_regex(text, "^[0-9]{1,18}$")).as_py():
+        return None
     try:
         numbers = pc.cast(text, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -140,7 +152,7 @@ def ascending_recordnos(columns: Columns, after: int | None) -> int | None:
 
 def _data_section(body: bytes) -> tuple[int, int] | None:
     """Where the one ``<data …>`` element's content starts and ends."""
-    opened = body.find(_DATA_START)  # another <data> inside fails the element count
+    opened = body.find(_DATA_START)  # another <data> fails the section's pattern
     if opened < 0:
         return None
     start = body.find(b">", opened) + 1
@@ -156,35 +168,52 @@ def _record_tag(body: bytes, start: int, end: int) -> str | None:
     return found.group(1).decode("ascii") if found else None
 
 
-def _first_fields(body: bytes, start: int, tag: str) -> set[str]:
-    """The field elements of the first record, named exactly as the answer spells them
-    (xml2arrow matches names as given: a field answered in another case would read as
-    empty)."""
+def _utf8(body: bytes) -> bool:
+    """Whether the answer is UTF-8, as xml2arrow reads every answer (libxml2 reads the
+    encoding its declaration names)."""
+    declared = _DECLARED.match(body)
+    return declared is None or declared.group(1).lower() == b"utf-8"
+
+
+def _first_fields(body: bytes, start: int, tag: str) -> tuple[str, ...]:
+    """The field elements of the first record in order, named exactly as the answer
+    spells them (xml2arrow matches names as given: a field answered in another case
+    would read as empty)."""
     end = body.find(f"</{tag}>".encode(), start)
-    return {m.decode("ascii", "replace") for m in _OPEN_TAG.findall(body, start, end)} - {tag}
+    names = _OPEN_TAG.findall(body, start, end)[1:]  # the first is the record's own
+    return tuple(m.decode("ascii", "replace") for m in names)
 
 
-def _plain(body: bytes, start: int, end: int) -> bool:
-    """No markup but elements, no character the two readers read differently. One pass
-    deletes the bytes that could start trouble; only if it finds some are they looked
-    at closely (``!`` and ``]`` are rare in values, ``&`` is not)."""
-    section = body[start:end]
-    if len(section.translate(None, _SUSPECT)) != len(section):
-        if len(section.translate(None, _REFUSED)) != len(section):
-            return False
-        if b"<!" in section or b"]]>" in section:
-            return False
-    return b"&" not in section or b"&#" not in section
+def _plain(body: bytes, start: int, end: int, tag: str, order: tuple[str, ...]) -> bool:
+    """The data section holds records as :func:`_section` spells them and nothing else."""
+    if body.find(_CDATA_END, start, end) >= 0:
+        return False
+    if body.find(_SPECIALS, start, end) >= 0 and any(
+        body.find(c, start, end) >= 0 for c in _NOT_CHARS
+    ):
+        return False
+    return _section(tag, order).fullmatch(body, start, end) is not None
 
 
-def _counted(body: bytes, start: int, end: int, rows: int, fields: int) -> bool:
-    """Exactly ``fields`` child elements in each of ``rows`` records and nothing else: a
-    nested element, an unselected field or a record of another tag would be skipped by
-    xml2arrow. Each element has one start (or empty) tag and at most one end tag, and
-    ``<`` appears nowhere else (it is escaped in text; comments are refused)."""
-    opened = body.count(b"<", start, end)
-    closed = body.count(b"</", start, end)
-    return rows > 0 and opened - closed == rows * (1 + fields)
+@functools.lru_cache(maxsize=64)  # objects x field lists of a run
+def _section(tag: str, order: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Records ``tag`` holding each field of ``order`` once, in that order: nothing
+    xml2arrow could skip (other elements, nested ones), take twice or read otherwise
+    than libxml2 (attributes, namespace prefixes, comments, CDATA, references)."""
+
+    def field(name: str) -> bytes:
+        quoted = re.escape(name).encode("ascii")
+        return rb"<%s>%s</%s>|<%s/>" % (quoted, _TEXT, quoted, quoted)
+
+    quoted = re.escape(tag).encode("ascii")
+    fields = b"".join(rb"%s(?:%s)" % (_SPACE, field(name)) for name in order)
+    record = rb"<%s>%s%s</%s>" % (quoted, fields, _SPACE, quoted)
+    return re.compile(rb"(?:%s%s)++%s" % (_SPACE, record, _SPACE))
+
+
+def _counted(body: bytes, start: int, end: int, tag: str, rows: int) -> bool:
+    """Whether xml2arrow read every record of the section (it matched :func:`_section`)."""
+    return rows > 0 and body.count(f"<{tag}>".encode(), start, end) == rows
 
 
 def _envelope(body: bytes, start: int, end: int, http_status: int) -> Response | None:
