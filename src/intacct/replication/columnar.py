@@ -15,23 +15,27 @@ date        date32                           the user's format with a 4-digit ye
 datetime    timestamp[s, UTC]                that date, a space, ``HH:MM:SS`` (24 h), a
                                              time the user's zone has (DST: the first
                                              pass of a repeated hour, as :meth:`to_utc`)
+                                             in a year Arrow places in that zone as
+                                             zoneinfo does
 multipick   list<utf8>                       anything (split on ``#~#``)
 ========== ================================ ===========================================
 
 A field the metadata does not know is kept as sent (``""`` for an empty element). Any
 value outside those forms (a sign, spaces, ``T``/``1``/``yes``, a two-digit year, an
-AM/PM time, a time skipped by the spring change, a type without a fast path) sends the
-whole page the record way, which types it or names it in its error: the fast path never
-decides a value differently, it only declines.
+AM/PM time, a time skipped by the spring change, a date that does not exist such as
+02/30, a type without a fast path) sends the whole page the record way, which types it
+or names it in its error: the fast path never decides a value differently, it only
+declines.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
+from zoneinfo import ZoneInfo
 
 from intacct.protocol.columns import Columns
 from intacct.protocol.formats import UserFormatting
@@ -43,7 +47,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ColumnTyper", "Records"]
 
-_DIGITS = {"m": "[0-9]{2}", "d": "[0-9]{2}", "Y": "[1-9][0-9]{3}"}  # date() has no year 0
+#: months 01-12, days 01-31, years from 1000 (date() has no year 0): strptime takes no
+#: other, and rolls a day the month lacks into the next month (:func:`_wall` checks)
+_DIGITS = {"m": "(?:0[1-9]|1[0-2])", "d": "(?:0[1-9]|[12][0-9]|3[01])", "Y": "[1-9][0-9]{3}"}
+_WIDTH = {"m": 2, "d": 2, "Y": 4}
+#: hours 00-23, minutes and seconds 00-59: strptime rolls a 60th second into the next minute
+_CLOCK = " (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 _STRPTIME = {"m": "%m", "d": "%d", "Y": "%Y"}
 _DECIMAL = r"^-?[0-9]{1,26}(\.[0-9]{1,12})?$"
 
@@ -147,9 +156,14 @@ class ColumnTyper:
 def _all_match(text: pa.ChunkedArray, pattern: str) -> bool:
     import pyarrow.compute as pc
 
-    matched = pc.match_substring_regex(text, pattern)
-    found: int = pc.sum(matched.cast("int64")).as_py() or 0
-    return bool(found == len(text) - text.null_count)
+    return _all_true(pc.match_substring_regex(text, pattern))
+
+
+def _all_true(checks: pa.ChunkedArray) -> bool:
+    """Whether every check of the non-null values holds."""
+    import pyarrow.compute as pc
+
+    return pc.all(checks).as_py() is not False
 
 
 def _integer(text: pa.ChunkedArray, _: UserFormatting) -> pa.ChunkedArray | None:
@@ -195,6 +209,10 @@ def _datetime(text: pa.ChunkedArray, fmt: UserFormatting) -> pa.ChunkedArray | N
 
     zone = fmt.named_zone
     if zone is not None:  # DST: a repeated hour's first pass; a skipped time refuses
+        first, last = _agreed_years(zone)
+        years = pc.min_max(pc.year(wall)).as_py()
+        if years["min"] is not None and not first <= years["min"] <= years["max"] <= last:
+            return None
         aware = pc.assume_timezone(wall, zone.key, ambiguous="earliest", nonexistent="raise")
     elif isinstance(fmt.zone, timezone):
         aware = pc.assume_timezone(wall, _offset_name(fmt.zone.utcoffset(None)))
@@ -205,28 +223,71 @@ def _datetime(text: pa.ChunkedArray, fmt: UserFormatting) -> pa.ChunkedArray | N
 
 def _wall(text: pa.ChunkedArray, fmt: UserFormatting, *, with_time: bool) -> Any:
     """The user's wall-clock dates (and times) as naive timestamps, or None."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     shape = _shape(fmt.date_format, with_time)
     if shape is None or not _all_match(text, shape[0]):
         return None
-    return pc.strptime(text, format=shape[1], unit="s")
+    _, strptime, day = shape
+    wall = pc.strptime(text, format=strptime, unit="s")
+    # 02/30 is read as 03/01 where the record way refuses it: the day must be as written
+    written = pc.cast(pc.utf8_slice_codeunits(text, day, day + 2), pa.int64())
+    return wall if _all_true(pc.equal(pc.day(wall), written)) else None
 
 
 @functools.cache
-def _shape(code: str, with_time: bool) -> tuple[str, str] | None:
-    """The regular expression and strptime format of a date format code (4-digit years
-    only: a 2-digit year's century is the record way's rule, not strptime's)."""
+def _shape(code: str, with_time: bool) -> tuple[str, str, int] | None:
+    """The regular expression and strptime format of a date format code, and where the
+    day is written (4-digit years only: a 2-digit year's century is the record way's
+    rule, not strptime's)."""
     separator, order = code[0], code[1:]
     if "y" in order:
         return None
     escaped = "\\" + separator if separator in ".-/" else separator
     pattern = escaped.join(_DIGITS[ch] for ch in order)
     strptime = separator.join(_STRPTIME[ch] for ch in order)
+    day = sum(_WIDTH[ch] + 1 for ch in order[: order.index("d")])
     if with_time:
-        pattern += " [0-9]{2}:[0-9]{2}:[0-9]{2}"
+        pattern += _CLOCK
         strptime += " %H:%M:%S"
-    return f"^{pattern}$", strptime
+    return f"^{pattern}$", strptime, day
+
+
+@functools.cache
+def _agreed_years(zone: ZoneInfo) -> tuple[int, int]:
+    """The years around this one in which Arrow places the wall-clock times of ``zone``
+    where Python's zoneinfo (:meth:`UserFormatting.to_utc`) does, asked at noon on the
+    15th of each month of :data:`_PROBED`; ``(1, 0)`` if none. Arrow's time zone library
+    reads a zone file's transitions, not the rule after them: past the last one (2037
+    in the files here, earlier in "slim" ones) it keeps that offset where zoneinfo goes
+    on with DST (07/01/2040 12:00 in Los Angeles: 20:00 UTC, not 19:00)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    walls = [datetime(y, m, 15, 12) for y in _PROBED for m in range(1, 13)]  # noqa: DTZ001
+    try:
+        placed = pc.assume_timezone(pa.array(walls, pa.timestamp("s")), zone.key)
+        arrow = placed.cast(pa.timestamp("s", tz="UTC")).to_pylist()
+    except pa.ArrowException:  # no time zone database Arrow can read
+        return 1, 0
+    agreed = dict.fromkeys(_PROBED, True)
+    for wall, theirs in zip(walls, arrow, strict=True):
+        if wall.replace(tzinfo=zone).astimezone(UTC) != theirs:
+            agreed[wall.year] = False
+    now = datetime.now(UTC).year
+    if not agreed.get(now):
+        return 1, 0
+    first = last = now
+    while agreed.get(first - 1):
+        first -= 1
+    while agreed.get(last + 1):
+        last += 1
+    return first, last
+
+
+#: the years :func:`_agreed_years` asks about
+_PROBED = range(1800, 2201)
 
 
 def _offset_name(offset: timedelta) -> str:
