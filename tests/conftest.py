@@ -28,3 +28,10 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     url = create_database(postgres_server)
     yield url
     drop_database(url)
+
+
+@pytest.fixture(params=[True, False], ids=["columnar", "records"])
+def columnar(request: pytest.FixtureRequest) -> bool:
+    """Pages read and typed as columns where the fast path can (``intacct sync``'s way),
+    or record by record (the tap's): a test that takes it holds on both."""
+    return bool(request.param)

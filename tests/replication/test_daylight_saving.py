@@ -143,7 +143,12 @@ def emulator() -> Iterator[InProcessEmulator]:
 @pytest.mark.parametrize("kind", ["spring", "autumn"])
 @pytest.mark.parametrize("zone", ZONES)
 def test_sync_keeps_every_change_across_the_switch(
-    emulator: InProcessEmulator, tmp_path: Path, zone: str, kind: str, configured: bool
+    emulator: InProcessEmulator,
+    tmp_path: Path,
+    zone: str,
+    kind: str,
+    configured: bool,
+    columnar: bool,
 ) -> None:
     company = Company(emulator, zone)
     db = tmp_path / "dst.duckdb"
@@ -151,7 +156,9 @@ def test_sync_keeps_every_change_across_the_switch(
 
     def run() -> None:
         with company.client(**extra) as client:
-            report = run_sync(client, db, Quiet(), objects=["CLASS"], page_size=25)
+            report = run_sync(
+                client, db, Quiet(), objects=["CLASS"], page_size=25, columnar=columnar
+            )
         assert report.failed == []
 
     walk(company, change_of(zone, kind), run)
@@ -201,7 +208,7 @@ def test_the_taps_state_carries_a_reader_across_the_switch(kind: str) -> None:
 
 @pytest.mark.parametrize("configured", [True, False], ids=["timezone", "gmtoffset-only"])
 def test_a_bookmark_in_a_repeated_hour_costs_an_hour_of_re_reads(
-    emulator: InProcessEmulator, tmp_path: Path, configured: bool
+    emulator: InProcessEmulator, tmp_path: Path, configured: bool, columnar: bool
 ) -> None:
     """What the rule costs: while the bookmark is in the hour the autumn change repeats,
     a run reads again what changed from an hour before the bookmark on, not more."""
@@ -214,7 +221,7 @@ def test_a_bookmark_in_a_repeated_hour_costs_an_hour_of_re_reads(
     def run() -> None:
         counting = Counting()
         with company.client(**({"timezone": zone} if configured else {})) as client:
-            run_sync(client, db, counting, objects=["CLASS"], page_size=25)
+            run_sync(client, db, counting, objects=["CLASS"], page_size=25, columnar=columnar)
         reads.append(counting.read)
 
     def create(minutes: int) -> None:

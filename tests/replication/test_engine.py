@@ -80,20 +80,26 @@ def run(
     sink: ListSink,
     objects: tuple[str, ...] = OBJECTS,
     page_size: int = 37,
+    columnar: bool = False,
     **settings: Any,
 ) -> Any:
     engine = Replicator(
-        client, ReplicationSettings.from_mapping(settings), page_size=page_size, max_concurrency=2
+        client,
+        ReplicationSettings.from_mapping(settings),
+        page_size=page_size,
+        max_concurrency=2,
+        columnar=columnar,
     )
     return engine.run([StreamSpec(o) for o in objects], state, sink)
 
 
 def test_every_record_exactly_once_including_those_without_whenmodified(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     with connect(emulator) as client:
         sink = ListSink()
-        report = run(client, RunState(), sink)
+        report = run(client, RunState(), sink, columnar=columnar)
         assert report.failed == []
         for obj in OBJECTS:
             assert sorted(sink.keys(obj)) == truth(client, obj), obj
@@ -103,10 +109,12 @@ def test_every_record_exactly_once_including_those_without_whenmodified(
         assert stamp["WHENMODIFIED"].endswith("Z") and stamp[ENTITY_ID] == ""
 
 
-def test_a_second_run_emits_exactly_the_changes(emulator: InProcessEmulator) -> None:
+def test_a_second_run_emits_exactly_the_changes(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("VENDOR",))
+        run(client, RunState(), first, ("VENDOR",), columnar=columnar)
         state = RunState.from_dict(first.states[-1])
         vendors = [r for _, _, r in first.records]
         changed, gone = vendors[3], vendors[5]
@@ -114,7 +122,7 @@ def test_a_second_run_emits_exactly_the_changes(emulator: InProcessEmulator) -> 
         client.create("VENDOR", [{"VENDORID": "ENG-NEW", "NAME": "New Ltd"}])
         client.delete("VENDOR", [gone["RECORDNO"]])
         second = ListSink()
-        run(client, state, second, ("VENDOR",))
+        run(client, state, second, ("VENDOR",), columnar=columnar)
     assert sorted(r["VENDORID"] for _, _, r in second.records) == sorted(
         [changed["VENDORID"], "ENG-NEW"]
     )
@@ -125,79 +133,95 @@ def test_a_second_run_emits_exactly_the_changes(emulator: InProcessEmulator) -> 
 
 def test_a_run_killed_after_any_page_resumes_with_nothing_lost_or_repeated(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     with connect(emulator) as client:
         expected = truth(client, "GLACCOUNT")
         for stop in (1, 4, 9):
             sink, state = ListSink(stop_after=stop), RunState()
             with pytest.raises(KeyboardInterrupt):
-                run(client, state, sink, ("GLACCOUNT",), page_size=5)
+                run(client, state, sink, ("GLACCOUNT",), page_size=5, columnar=columnar)
             resumed = ListSink()
-            run(client, RunState.from_dict(sink.states[-1]), resumed, ("GLACCOUNT",), page_size=5)
+            run(
+                client,
+                RunState.from_dict(sink.states[-1]),
+                resumed,
+                ("GLACCOUNT",),
+                page_size=5,
+                columnar=columnar,
+            )
             seen = sink.keys("GLACCOUNT") + resumed.keys("GLACCOUNT")
             assert sorted(seen) == expected, stop
 
 
-def test_timestamp_ties_across_a_page_boundary_survive(emulator: InProcessEmulator) -> None:
+def test_timestamp_ties_across_a_page_boundary_survive(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("CLASS",))
+        run(client, RunState(), first, ("CLASS",), columnar=columnar)
         state = RunState.from_dict(first.states[-1])
         # one request writes them all: they share WHENMODIFIED to the second
         client.create("CLASS", [{"CLASSID": f"TIE-{n}", "NAME": f"t{n}"} for n in range(90)])
         second = ListSink()
-        run(client, state, second, ("CLASS",))  # 37 a page: the ties span three pages
+        # 37 a page: the ties span three pages
+        run(client, state, second, ("CLASS",), columnar=columnar)
     ids = [r["CLASSID"] for _, _, r in second.records]
     assert sorted(ids) == sorted(f"TIE-{n}" for n in range(90))
 
 
 def test_a_company_far_from_utc_loses_nothing_at_the_bookmark_edge(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     emulator.configure_company("DEMO", timezone="Pacific/Kiritimati")  # UTC+14
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("CLASS",))
+        run(client, RunState(), first, ("CLASS",), columnar=columnar)
         state = RunState.from_dict(first.states[-1])
         client.create("CLASS", [{"CLASSID": "EDGE-1", "NAME": "edge"}])
         second = ListSink()
-        run(client, state, second, ("CLASS",))
+        run(client, state, second, ("CLASS",), columnar=columnar)
         third = ListSink()
-        run(client, RunState.from_dict(second.states[-1]), third, ("CLASS",))
+        run(client, RunState.from_dict(second.states[-1]), third, ("CLASS",), columnar=columnar)
     assert [r["CLASSID"] for _, _, r in second.records] == ["EDGE-1"]
     # nothing new; the bookmark's second is recent, so it is read again (no loss)
     assert [r["CLASSID"] for _, _, r in third.records] in ([], ["EDGE-1"])
 
 
-def test_a_recent_bookmark_keeps_only_its_second(emulator: InProcessEmulator) -> None:
+def test_a_recent_bookmark_keeps_only_its_second(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
     """A record written later in the bookmark's second with a smaller RECORDNO sorts
     before a (second, RECORDNO) bookmark: a recent bookmark must not exclude it."""
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("CLASS",))
+        run(client, RunState(), first, ("CLASS",), columnar=columnar)
         client.create("CLASS", [{"CLASSID": "NOW-1", "NAME": "now"}])
         second = ListSink()
-        run(client, RunState.from_dict(first.states[-1]), second, ("CLASS",))
+        run(client, RunState.from_dict(first.states[-1]), second, ("CLASS",), columnar=columnar)
         old = RunState.from_dict(first.states[-1]).get("CLASS", "").token
     recent = PageToken.parse(second.states[-1]["streams"]["CLASS"][""]["token"])
     assert recent.recordno == 0 and recent.modified is not None
     assert PageToken.parse(old or "").recordno > 0  # the seed's history is settled
 
 
-def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator) -> None:
+def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator, columnar: bool) -> None:
     emulator.store.identities.configure_user("DEMO", "demo_user", denied_modules=["AP"])
     with connect(emulator) as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, ("APBILL", "CLASS"))
+        report = run(client, RunState(), sink, ("APBILL", "CLASS"), columnar=columnar)
     (failed,) = report.failed
     assert failed.object == "APBILL" and "permission" in str(failed.error).lower()
     assert sorted(sink.keys("CLASS")) and any("APBILL" in w for w in sink.warnings)
 
 
-def test_entities_all_reads_each_entity_with_its_id(emulator: InProcessEmulator) -> None:
+def test_entities_all_reads_each_entity_with_its_id(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
     with connect(emulator, "DEMO-ME") as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, ("VENDOR",), entity_ids="all")
+        report = run(client, RunState(), sink, ("VENDOR",), entity_ids="all", columnar=columnar)
         assert report.failed == []
         entities = {e for _, e, _ in sink.records}
         assert entities == {"E100", "E200"}
@@ -226,10 +250,11 @@ def test_a_broken_state_names_what_is_wrong(bad: dict[str, Any]) -> None:
 
 def test_a_field_the_gateway_refuses_is_dropped_with_a_warning(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     with connect(emulator) as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, ("USERINFO",))
+        report = run(client, RunState(), sink, ("USERINFO",), columnar=columnar)
         assert report.failed == []
         assert sorted(sink.keys("USERINFO")) == truth(client, "USERINFO")
     (warning,) = sink.warnings
@@ -237,10 +262,10 @@ def test_a_field_the_gateway_refuses_is_dropped_with_a_warning(
     assert all("USERLOCATIONS" not in r for _, _, r in sink.records)
 
 
-def test_values_are_typed_exactly(emulator: InProcessEmulator) -> None:
+def test_values_are_typed_exactly(emulator: InProcessEmulator, columnar: bool) -> None:
     with connect(emulator) as client:
         sink = ListSink()
-        run(client, RunState(), sink, ("APBILL",))
+        run(client, RunState(), sink, ("APBILL",), columnar=columnar)
     bill = next(r for _, _, r in sink.records if r["TOTALENTERED"] is not None)
     assert isinstance(bill["TOTALENTERED"], Decimal)
     assert isinstance(bill["RECORDNO"], int)
@@ -249,10 +274,11 @@ def test_values_are_typed_exactly(emulator: InProcessEmulator) -> None:
 
 def test_a_first_run_splits_big_objects_into_ranges_of_full_pages(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     with connect(emulator, max_concurrency=4) as client:
         sink = ListSink()
-        engine = Replicator(client, page_size=50)
+        engine = Replicator(client, page_size=50, columnar=columnar)
         report = engine.run([StreamSpec("GLENTRY")], RunState(), sink)
         assert report.failed == []
         assert sorted(sink.keys("GLENTRY")) == truth(client, "GLENTRY")
@@ -265,12 +291,14 @@ def test_a_first_run_splits_big_objects_into_ranges_of_full_pages(
     assert "ranges" not in final and final["nulls_done"] is True and "token" in final
 
 
-def test_planning_asks_for_every_object_in_one_request(emulator: InProcessEmulator) -> None:
+def test_planning_asks_for_every_object_in_one_request(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
     objects = ("GLENTRY", "VENDOR", "GLACCOUNT", "APBILL", "CLASS")
     before = dict(emulator.emulator.stats)
     with connect(emulator) as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, objects, page_size=2000)
+        report = run(client, RunState(), sink, objects, page_size=2000, columnar=columnar)
     assert report.failed == []
     asked = {k: emulator.emulator.stats[k] - before.get(k, 0) for k in ("requests", "lookup")}
     # a session, the lookups (one request), the user's formatting, one planning request
@@ -280,14 +308,17 @@ def test_planning_asks_for_every_object_in_one_request(emulator: InProcessEmulat
 
 def test_a_second_run_with_nothing_changed_asks_once_for_every_object(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     objects = ("VENDOR", "GLACCOUNT", "CLASS")
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, objects)
+        run(client, RunState(), first, objects, columnar=columnar)
         before = dict(emulator.emulator.stats)
         second = ListSink()
-        report = run(client, RunState.from_dict(first.states[-1]), second, objects)
+        report = run(
+            client, RunState.from_dict(first.states[-1]), second, objects, columnar=columnar
+        )
     assert second.records == [] and second.tombstones == []
     assert [s.requests for s in report.streams] == [0, 0, 0]
     assert [s.transactions for s in report.streams] == [2, 2, 2]  # changed? deleted?
@@ -295,19 +326,28 @@ def test_a_second_run_with_nothing_changed_asks_once_for_every_object(
     assert asked == 2  # the lookups (a new registry) and one probe: the client has the rest
 
 
-def test_a_second_run_reads_only_the_objects_that_changed(emulator: InProcessEmulator) -> None:
+def test_a_second_run_reads_only_the_objects_that_changed(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("VENDOR", "CLASS"))
+        run(client, RunState(), first, ("VENDOR", "CLASS"), columnar=columnar)
         client.create("CLASS", [{"CLASSID": "PROBE-1", "NAME": "Probed"}])
         second = ListSink()
-        report = run(client, RunState.from_dict(first.states[-1]), second, ("VENDOR", "CLASS"))
+        report = run(
+            client,
+            RunState.from_dict(first.states[-1]),
+            second,
+            ("VENDOR", "CLASS"),
+            columnar=columnar,
+        )
     assert [r["CLASSID"] for s, _, r in second.records if s == "CLASS"] == ["PROBE-1"]
     assert {s.object: s.requests for s in report.streams} == {"VENDOR": 0, "CLASS": 2}
 
 
 def test_a_first_run_with_start_date_reads_what_changed_since_then(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     with connect(emulator) as client:
         formatting = client.user_formatting()
@@ -317,7 +357,9 @@ def test_a_first_run_with_start_date_reads_what_changed_since_then(
         )
         start = stamps[len(stamps) // 2]
         sink = ListSink()
-        report = run(client, RunState(), sink, ("APBILL",), start_date=start.isoformat())
+        report = run(
+            client, RunState(), sink, ("APBILL",), start_date=start.isoformat(), columnar=columnar
+        )
     assert report.failed == []
     got = sink.keys("APBILL")
     assert len(got) == len(set(got))
@@ -331,11 +373,14 @@ def test_a_first_run_with_start_date_reads_what_changed_since_then(
 
 def test_progress_tells_every_pages_records_requests_and_bytes(
     emulator: InProcessEmulator,
+    columnar: bool,
 ) -> None:
     calls: list[tuple[str, str, int, int, int]] = []
     with connect(emulator) as client:
         sink = ListSink()
-        engine = Replicator(client, page_size=3, progress=lambda *a: calls.append(a))
+        engine = Replicator(
+            client, page_size=3, progress=lambda *a: calls.append(a), columnar=columnar
+        )
         engine.run([StreamSpec("VENDOR")], RunState(), sink)
     assert sum(c[2] for c in calls) == len(sink.keys("VENDOR")) > 3
     assert all(stream == "VENDOR" and size > 100 * records for stream, _, records, _, size in calls

@@ -38,7 +38,7 @@ def emulator() -> Iterator[InProcessEmulator]:
 
 @pytest.mark.parametrize(("company", "entities"), [("DEMO", ""), ("DEMO-ME", "all")])
 def test_every_record_of_every_object_exactly_once(
-    emulator: InProcessEmulator, company: str, entities: str
+    emulator: InProcessEmulator, company: str, entities: str, columnar: bool
 ) -> None:
     config = {**emulator.config(company), "timeout_s": 30}
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
@@ -46,7 +46,7 @@ def test_every_record_of_every_object_exactly_once(
         names = registry.objects()
         settings = ReplicationSettings.from_mapping({"entity_ids": entities})
         keep = Keep()
-        report = Replicator(client, settings, page_size=50).run(
+        report = Replicator(client, settings, page_size=50, columnar=columnar).run(
             [StreamSpec(name) for name in names], RunState(), keep
         )
         assert report.failed == []

@@ -80,10 +80,10 @@ def truth(emulator: InProcessEmulator, table: str) -> list[int]:
 
 
 def test_a_first_run_stores_every_record_once_in_typed_tables(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     db = tmp_path / "x.duckdb"
-    report = sync(emulator, db, objects=OBJECTS)
+    report = sync(emulator, db, objects=OBJECTS, columnar=columnar)
     assert report.failed == []
     for table in ("VENDOR", "GLACCOUNT", "APBILL", "CLASS"):
         assert keys(db, table) == truth(emulator, table)
@@ -107,20 +107,22 @@ def test_a_first_run_stores_every_record_once_in_typed_tables(
 
 
 def test_each_object_is_done_once_with_every_page_stored(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     reporter = Quiet()
-    report = sync(emulator, tmp_path / "done.duckdb", objects=OBJECTS, reporter=reporter)
+    report = sync(
+        emulator, tmp_path / "done.duckdb", objects=OBJECTS, reporter=reporter, columnar=columnar
+    )
     assert reporter.finished == {o.object: (o.inserted, o.inserted) for o in report.objects}
     assert all(read > 0 for read, _ in reporter.finished.values())
 
 
 def test_a_second_run_with_nothing_changed_costs_no_request_of_its_own_per_object(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     db = tmp_path / "x.duckdb"
-    sync(emulator, db, objects=OBJECTS)
-    report = sync(emulator, db, objects=OBJECTS)
+    sync(emulator, db, objects=OBJECTS, columnar=columnar)
+    report = sync(emulator, db, objects=OBJECTS, columnar=columnar)
     for row in report.objects:
         if row.object != "TRIALBALANCE":  # re-reads its last months, one request each
             assert (row.requests, row.inserted, row.updated, row.deleted) == (0, 0, 0, 0)
@@ -128,32 +130,34 @@ def test_a_second_run_with_nothing_changed_costs_no_request_of_its_own_per_objec
 
 
 def test_records_read_again_unchanged_are_neither_inserted_nor_updated(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     db = tmp_path / "x.duckdb"
-    sync(emulator, db, objects=["VENDOR", "TRIALBALANCE"])
-    again = sync(emulator, db, objects=["VENDOR", "TRIALBALANCE"], full_refresh=True)
+    sync(emulator, db, objects=["VENDOR", "TRIALBALANCE"], columnar=columnar)
+    again = sync(
+        emulator, db, objects=["VENDOR", "TRIALBALANCE"], full_refresh=True, columnar=columnar
+    )
     read = {o.object: (o.requests > 0, o.inserted, o.updated) for o in again.objects}
     assert read == {"VENDOR": (True, 0, 0), "TRIALBALANCE": (True, 0, 0)}
     with connect(emulator) as client:
         vendor = next(client.iter_query("VENDOR", ["VENDORID"]))["VENDORID"]
         client.update("VENDOR", [{"VENDORID": vendor, "NAME": "Renamed Vendor"}])
-    changed = sync(emulator, db, objects=["VENDOR"], full_refresh=True)
+    changed = sync(emulator, db, objects=["VENDOR"], full_refresh=True, columnar=columnar)
     assert [(o.inserted, o.updated) for o in changed.objects] == [(0, 1)]
 
 
 def test_changes_made_through_the_client_come_out_as_inserts_updates_and_tombstones(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     db = tmp_path / "x.duckdb"
-    sync(emulator, db, objects=["CLASS"])
+    sync(emulator, db, objects=["CLASS"], columnar=columnar)
     with connect(emulator) as client:
         client.create("CLASS", [{"CLASSID": "SYNC-NEW", "NAME": "New"}])
         client.update("CLASS", [{"CLASSID": "SYNC-NEW", "NAME": "Renamed"}])
         victim = next(r for r in client.iter_query("CLASS", ["RECORDNO", "CLASSID"])
                       if r["CLASSID"] != "SYNC-NEW")  # fmt: skip
         client.delete("CLASS", [int(victim["RECORDNO"])])
-    report = sync(emulator, db, objects=["CLASS"])
+    report = sync(emulator, db, objects=["CLASS"], columnar=columnar)
     (row,) = report.objects
     assert (row.inserted, row.deleted) == (1, 1)
     with duckdb.connect(str(db), read_only=True) as con:
@@ -166,21 +170,21 @@ def test_changes_made_through_the_client_come_out_as_inserts_updates_and_tombsto
 
 
 def test_an_interrupted_run_keeps_whole_pages_and_the_next_one_goes_on(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     db = tmp_path / "x.duckdb"
     stopped = Quiet(stop_after=3)
     with pytest.raises(KeyboardInterrupt):
-        sync(emulator, db, objects=["APBILL", "VENDOR"], reporter=stopped)
+        sync(emulator, db, objects=["APBILL", "VENDOR"], reporter=stopped, columnar=columnar)
     stored = keys(db, "APBILL") + keys(db, "VENDOR")
     assert 0 < len(stored) == stopped.rows  # the pages stored, whole, and nothing else
-    sync(emulator, db, objects=["APBILL", "VENDOR"])
+    sync(emulator, db, objects=["APBILL", "VENDOR"], columnar=columnar)
     assert keys(db, "APBILL") == truth(emulator, "APBILL")
     assert keys(db, "VENDOR") == truth(emulator, "VENDOR")
 
 
 def test_a_field_new_since_the_last_run_becomes_a_column(
-    emulator: InProcessEmulator, tmp_path: Path
+    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
 ) -> None:
     db = tmp_path / "x.duckdb"
     with connect(emulator) as client:  # a table made when the company lacked the field
@@ -189,7 +193,7 @@ def test_a_field_new_since_the_last_run_becomes_a_column(
     database = SyncDatabase(db)
     database.prepare(older)
     database.close()
-    report = sync(emulator, db, objects=["VENDOR"])
+    report = sync(emulator, db, objects=["VENDOR"], columnar=columnar)
     assert report.failed == [] and report.columns_added == {"VENDOR": ["VENDOR_TIER"]}
     with duckdb.connect(str(db), read_only=True) as con:
         filled = con.execute('SELECT count("VENDOR_TIER") FROM "VENDOR"').fetchone()

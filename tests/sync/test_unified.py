@@ -22,13 +22,24 @@ from intacct.sync import run_sync
 from .test_sync import Quiet
 
 
+@pytest.fixture(scope="module", params=[True, False], ids=["columnar", "records"])
+def columnar(request: pytest.FixtureRequest) -> bool:
+    """The objects behind the unified tables read and typed as columns, or record by
+    record: the unified tables are the same."""
+    return bool(request.param)
+
+
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IntacctClient, Path]]:
+def synced(
+    tmp_path_factory: pytest.TempPathFactory, columnar: bool
+) -> Iterator[tuple[IntacctClient, Path]]:
     db = tmp_path_factory.mktemp("unified") / "u.duckdb"
     with InProcessEmulator(scale=300, seed=8) as emu:
         config = {**emu.config(), "timeout_s": 30}
         with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
-            report = run_sync(client, db, Quiet(), objects=["CLASS"], unified=True)
+            report = run_sync(
+                client, db, Quiet(), objects=["CLASS"], unified=True, columnar=columnar
+            )
             assert report.failed == []
             assert set(report.unified) == set(UNIFIED_STREAMS)
             yield client, db
@@ -74,8 +85,10 @@ def test_bills_carry_every_line_with_exact_amounts(synced: tuple[IntacctClient, 
         assert all(Decimal(i["amount"]) == Decimal(i["amount"]).normalize() for i in items)
 
 
-def test_a_second_run_rebuilds_the_same_tables(synced: tuple[IntacctClient, Path]) -> None:
+def test_a_second_run_rebuilds_the_same_tables(
+    synced: tuple[IntacctClient, Path], columnar: bool
+) -> None:
     client, db = synced
     before = {name: rows(db, name) for name in ("Accounts", "JournalEntries")}
-    run_sync(client, db, Quiet(), objects=["CLASS"], unified=True)
+    run_sync(client, db, Quiet(), objects=["CLASS"], unified=True, columnar=columnar)
     assert {name: rows(db, name) for name in before} == before

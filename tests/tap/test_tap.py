@@ -15,7 +15,9 @@ import pytest
 from intacct.client import IntacctClient
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
+from intacct.registry import ObjectRegistry
 from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.replication.records import to_output
 from intacct.tap import StreamsFailedError, TapSageIntacct
 from tests.tap.conftest import catalog, messages, run_tap, tap_config
 
@@ -265,3 +267,32 @@ def test_batch_config_is_refused_not_ignored(emulator: EmulatorServer, tmp_path:
     )
     assert out.returncode == 1
     assert "batch_config" in out.stderr.splitlines()[-1]
+
+
+def test_every_record_is_what_the_record_path_makes_of_the_gateways(
+    emulator: EmulatorServer,
+) -> None:
+    """The tap reads record by record (the engine's default; ``intacct sync`` reads
+    columns): each RECORD holds what :func:`to_output` types the gateway's record into,
+    every field, value and type (decimals exact)."""
+    streams = ("VENDOR", "APBILL", "GLACCOUNT")
+    tap = TapSageIntacct(config=tap_config(emulator), catalog=catalog(emulator, streams))
+    msgs = run_tap(tap)
+    with IntacctClient.from_mapping(tap_config(emulator)) as client:
+        registry, formatting = ObjectRegistry(client), client.user_formatting()
+        for stream in streams:
+            info = registry.get(stream)
+            expected = {
+                int(r["RECORDNO"]): {
+                    **to_output(info, r, formatting, ""),
+                    ENTITY_ID: None,
+                    DELETED_AT: None,
+                }
+                for r in client.iter_query(stream, list(info.queryable_fields))
+            }
+            got = {r["RECORDNO"]: r for r in records(msgs, stream)}
+            assert got.keys() == expected.keys() and got
+            for key, record in got.items():
+                assert {k: (type(v), v) for k, v in record.items()} == {
+                    k: (type(v), v) for k, v in expected[key].items()
+                }, (stream, key)
