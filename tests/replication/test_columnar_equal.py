@@ -39,6 +39,7 @@ from intacct.replication import Replicator, RunState, StreamSpec
 from intacct.replication.columnar import ColumnTyper, Records
 from intacct.replication.records import Typer, iso_utc
 
+from ..protocol.test_columns_hostile import Page, Spoiling
 from ..shared_fixtures import shared_fixtures_dir
 
 # --------------------------------------------------------------------------- the rule
@@ -528,3 +529,31 @@ def test_the_shared_samples_are_typed_as_the_record_path_types_them(
         info = registry.get(tag) if tag in registry.objects() else info_with("string")
     for fmt in (US, LOS_ANGELES):
         both_paths(body, info, fmt)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"), [("WHENDUE", b"02/30/2024"), ("ONHOLD", b"maybe"), ("RECORDNO", b"7x")]
+)
+def test_a_value_the_record_path_refuses_fails_the_stream_with_its_error(
+    emulator: InProcessEmulator, field: str, text: bytes
+) -> None:
+    """A bill's value spoilt in the gateway's answer: columnar or not, the stream fails
+    with the record path's error, naming the record, the field and the value."""
+
+    def spoil(body: bytes) -> bytes:
+        page = Page(("RECORDNO", field), body, tag="APBILL")
+        return page.with_value(1, field, text) if len(page.records()) > 2 else body
+
+    errors = []
+    for columnar in (True, False):
+        transport = Spoiling(emulator.transport(), spoil)
+        config = {**emulator.config(), "timeout_s": 30}
+        with IntacctClient.from_mapping(config, http_transport=transport) as client:
+            sink = Compare()
+            report = Replicator(client, page_size=50, columnar=columnar).run(
+                [StreamSpec("APBILL")], RunState(), sink
+            )
+        (failed,) = report.failed
+        errors.append(str(failed.error))
+    assert errors[0] == errors[1]
+    assert text.decode() in errors[0] and field in errors[0]
