@@ -309,7 +309,9 @@ CASES: dict[str, Case] = {
     ),
     "spaces-tabs-newlines-kept": Case(name(b"  padded\n\tline  ", 1), "read"),
     "whitespace-only-value": Case(name(b"   ", 2), "read"),
-    "very-long-value": Case(lambda p: p.with_value(1, "NAME", b"x" * 1_000_000), "read"),
+    "very-long-value": Case(name(b"x" * 1_000_000, 1), "read"),
+    "value-near-what-libxml2-takes": Case(name(b"x" * 2_000_000, 1), "declined"),
+    "value-longer-than-libxml2-takes": Case(name(b"x" * 10_000_001, 2), "refused"),
     # -- markup the hardened parser reads otherwise
     "comment-in-value": Case(name(b"ab<!-- c -->cd"), "declined"),
     "comment-hiding-an-element": Case(name(b"a<!-- </NAME><NAME>b -->"), "declined"),
@@ -491,6 +493,21 @@ def test_pages_of_one_record_none_and_a_failure(
     fields = [str(f) for f in query.select]
     assert same_or_declined(body, fields) == (expect == "read")
     parse_response(body)
+
+
+@pytest.mark.parametrize(("length", "expect"), [(300, "declined"), (60_000, "refused")])
+def test_a_field_name_libxml2_may_refuse_is_left_to_it(
+    vendors: Page, length: int, expect: str
+) -> None:
+    long = b"N" * length
+    body = re.sub(rb"<(/?)NAME(/?)>", rb"<\1" + long + rb"\2>", vendors.body)
+    fields = [long.decode() if f == "NAME" else f for f in vendors.fields]
+    assert not same_or_declined(body, fields)
+    if expect == "refused":
+        with pytest.raises(ResponseFormatError):
+            parse_response(body)
+    else:
+        assert len(parse_response(body).results[0].records) == 3
 
 
 @pytest.fixture(scope="module")

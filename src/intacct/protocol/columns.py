@@ -54,8 +54,13 @@ _SPACE = rb"[ \t\n]*"
 _CHARS = rb"[^<&\x00-\x08\x0b-\x1f]*"
 _TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos);" + _CHARS + rb")*"
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)[\"']")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_FIRST_TAG = re.compile(rb"[ \t\n]*<([A-Za-z_][A-Za-z0-9_.\-]*)>")
+#: names of up to 200 characters (libxml2 refuses names over 50,000)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,199}")
+_FIRST_TAG = re.compile(rb"[ \t\n]*<([A-Za-z_][A-Za-z0-9_.\-]{0,199})>")
+#: libxml2 refuses a text node of more than 10,000,000 bytes (XML_MAX_TEXT_LENGTH: the
+#: hardened parser does not lift it), xml2arrow does not: values anywhere near that
+#: are left to the hardened parser
+_LONGEST_VALUE = 1_000_000
 _OPEN_TAG = re.compile(rb"<([^/!?>\s][^>\s/]*)")
 
 
@@ -113,6 +118,8 @@ def read_columns(body: bytes, fields: Sequence[str], *, http_status: int = 200) 
         return None
     table = _parse(body, tag, tuple(fields))
     if table is None or not _counted(body, start, end, tag, table.num_rows):
+        return None
+    if not _short(table):
         return None
     response = _envelope(body, start, end, http_status)
     if response is None or response.operation is None:
@@ -214,6 +221,18 @@ def _section(tag: str, order: tuple[str, ...]) -> re.Pattern[bytes]:
 def _counted(body: bytes, start: int, end: int, tag: str, rows: int) -> bool:
     """Whether xml2arrow read every record of the section (it matched :func:`_section`)."""
     return rows > 0 and body.count(f"<{tag}>".encode(), start, end) == rows
+
+
+def _short(table: pa.Table) -> bool:
+    """No value longer than :data:`_LONGEST_VALUE` bytes (a column holding fewer bytes
+    in all has none)."""
+    import pyarrow.compute as pc
+
+    return all(
+        (pc.max(pc.binary_length(column)).as_py() or 0) <= _LONGEST_VALUE
+        for column in table.columns
+        if column.nbytes > _LONGEST_VALUE
+    )
 
 
 def _envelope(body: bytes, start: int, end: int, http_status: int) -> Response | None:
