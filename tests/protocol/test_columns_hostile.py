@@ -312,6 +312,12 @@ CASES: dict[str, Case] = {
     "very-long-value": Case(name(b"x" * 1_000_000, 1), "read"),
     "value-near-what-libxml2-takes": Case(name(b"x" * 2_000_000, 1), "declined"),
     "value-longer-than-libxml2-takes": Case(name(b"x" * 10_000_001, 2), "refused"),
+    "spaces-between-fields-libxml2-takes": Case(
+        lambda p: p.after(1, "NAME", b" " * 5000), "declined"
+    ),
+    "spaces-between-fields-longer-than-libxml2-takes": Case(
+        lambda p: p.after(1, "NAME", b"\n" * 10_000_001), "refused"
+    ),
     # -- markup the hardened parser reads otherwise
     "comment-in-value": Case(name(b"ab<!-- c -->cd"), "declined"),
     "comment-hiding-an-element": Case(name(b"a<!-- </NAME><NAME>b -->"), "declined"),

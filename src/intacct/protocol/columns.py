@@ -47,8 +47,9 @@ _DATA_END = b"</data>"
 _CDATA_END = b"]]>"
 #: U+FFF0 to U+FFFF in UTF-8, among them U+FFFE and U+FFFF, which XML forbids
 _SPECIALS, _NOT_CHARS = b"\xef\xbf", (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
-#: XML's spaces but CR (XML reads it as LF, xml2arrow keeps it)
-_SPACE = rb"[ \t\n]*"
+#: XML's spaces but CR (XML reads it as LF, xml2arrow keeps it), as many as indenting
+#: takes (libxml2 refuses more than 10,000,000 between two elements: :data:`_LONGEST_VALUE`)
+_SPACE = rb"[ \t\n]{0,1000}"
 #: a value: characters XML allows but markup, CR and control characters, and entities
 #: only the five predefined ones (``&#`` may name characters XML forbids)
 _CHARS = rb"[^<&\x00-\x08\x0b-\x1f]*"
@@ -56,7 +57,7 @@ _TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos);" + _CHARS + rb")*"
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)[\"']")
 #: names of up to 200 characters (libxml2 refuses names over 50,000)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,199}")
-_FIRST_TAG = re.compile(rb"[ \t\n]*<([A-Za-z_][A-Za-z0-9_.\-]{0,199})>")
+_FIRST_TAG = re.compile(rb"[ \t\n]{0,1000}<([A-Za-z_][A-Za-z0-9_.\-]{0,199})>")
 #: libxml2 refuses a text node of more than 10,000,000 bytes (XML_MAX_TEXT_LENGTH: the
 #: hardened parser does not lift it), xml2arrow does not: values anywhere near that
 #: are left to the hardened parser
