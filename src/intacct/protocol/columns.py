@@ -42,18 +42,16 @@ __all__ = ["Columns", "ascending_recordnos", "available", "read_columns"]
 
 _DATA_START = b"<data"
 _DATA_END = b"</data>"
-#: what text must not hold though the section's pattern lets it through: CDATA's end
-#: outside a CDATA section
-_CDATA_END = b"]]>"
-#: U+FFF0 to U+FFFF in UTF-8, among them U+FFFE and U+FFFF, which XML forbids
-_SPECIALS, _NOT_CHARS = b"\xef\xbf", (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 #: XML's spaces but CR (XML reads it as LF, xml2arrow keeps it), as many as indenting
 #: takes (libxml2 refuses more than 10,000,000 between two elements: :data:`_LONGEST_VALUE`)
-_SPACE = rb"[ \t\n]{0,1000}"
-#: a value: characters XML allows but markup, CR and control characters, and entities
-#: only the five predefined ones (``&#`` may name characters XML forbids)
-_CHARS = rb"[^<&\x00-\x08\x0b-\x1f]*"
-_TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos);" + _CHARS + rb")*"
+_SPACE = rb"[ \t\n]{0,1000}+"
+#: a value: characters XML allows but markup, CR and control characters; entities only
+#: the five predefined ones (``&#`` may name characters XML forbids); no ``]]>`` (CDATA's
+#: end, refused outside CDATA) and no U+FFFE or U+FFFF (``\xef\xbf\xbe``/``\xbf``, which
+#: XML forbids): ``&``, ``]`` and ``\xef`` are rare, each is looked at where it is
+_CHARS = rb"[^<&\]\xef\x00-\x08\x0b-\x1f]*+"
+_RARE = rb"&(?:amp|lt|gt|quot|apos);|\](?!\]>)|\xef(?!\xbf[\xbe\xbf])"
+_TEXT = rb"%s(?:(?:%s)%s)*+" % (_CHARS, _RARE, _CHARS)
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)[\"']")
 #: names of up to 200 characters (libxml2 refuses names over 50,000)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,199}")
@@ -194,12 +192,6 @@ def _first_fields(body: bytes, start: int, tag: str) -> tuple[str, ...]:
 
 def _plain(body: bytes, start: int, end: int, tag: str, order: tuple[str, ...]) -> bool:
     """The data section holds records as :func:`_section` spells them and nothing else."""
-    if body.find(_CDATA_END, start, end) >= 0:
-        return False
-    if body.find(_SPECIALS, start, end) >= 0 and any(
-        body.find(c, start, end) >= 0 for c in _NOT_CHARS
-    ):
-        return False
     return _section(tag, order).fullmatch(body, start, end) is not None
 
 
@@ -207,14 +199,15 @@ def _plain(body: bytes, start: int, end: int, tag: str, order: tuple[str, ...]) 
 def _section(tag: str, order: tuple[str, ...]) -> re.Pattern[bytes]:
     """Records ``tag`` holding each field of ``order`` once, in that order: nothing
     xml2arrow could skip (other elements, nested ones), take twice or read otherwise
-    than libxml2 (attributes, namespace prefixes, comments, CDATA, references)."""
+    than libxml2 (attributes, namespace prefixes, comments, CDATA, references).
+    Possessive throughout: nothing is tried twice, a page is read in one pass."""
 
     def field(name: str) -> bytes:
         quoted = re.escape(name).encode("ascii")
-        return rb"<%s>%s</%s>|<%s/>" % (quoted, _TEXT, quoted, quoted)
+        return rb"<%s(?:>%s</%s>|/>)" % (quoted, _TEXT, quoted)
 
     quoted = re.escape(tag).encode("ascii")
-    fields = b"".join(rb"%s(?:%s)" % (_SPACE, field(name)) for name in order)
+    fields = b"".join(_SPACE + field(name) for name in order)
     record = rb"<%s>%s%s</%s>" % (quoted, fields, _SPACE, quoted)
     return re.compile(rb"(?:%s%s)++%s" % (_SPACE, record, _SPACE))
 
