@@ -427,6 +427,8 @@ REFUSED = [  # the record path raises: the fast path must not type them
     ("date", ["02/30/2024", "02/29/2023", "13/01/2024", "00/10/2024", "01/01/0000"], US),
     ("datetime", ["02/30/2024 10:00:00", "01/01/2024 23:59:60", "01/01/2024 24:00:00"], US),
     ("datetime", ["01/01/2024 13:00:00 PM"], US),
+    ("datetime", ["12/31/9999 23:59:59"], UserFormatting(zone=timezone(timedelta(hours=-8)))),
+    ("datetime", ["01/01/0001 00:00:00"], UserFormatting(zone=timezone(timedelta(hours=1)))),
 ]  # fmt: skip
 
 

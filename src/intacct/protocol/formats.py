@@ -177,9 +177,15 @@ class UserFormatting:
         return aware.astimezone(UTC)
 
     def decode_timestamp(self, text: str) -> datetime | None:
-        """A record timestamp → aware UTC datetime; ``""`` → None."""
+        """A record timestamp → aware UTC datetime; ``""`` → None; ValueError for one in
+        years 1 to 9999 on the user's clock but not in UTC (a datetime holds no other)."""
         wall = self.decode_datetime(text)
-        return None if wall is None else self.to_utc(wall)
+        if wall is None:
+            return None
+        try:
+            return self.to_utc(wall)
+        except OverflowError:
+            raise ValueError(f"{text!r} is out of range in UTC (years 1 to 9999)") from None
 
     # -- bookmarks ------------------------------------------------------------------
 

@@ -207,10 +207,12 @@ def _datetime(text: pa.ChunkedArray, fmt: UserFormatting) -> pa.ChunkedArray | N
         return None
     import pyarrow as pa
 
+    years = pc.min_max(pc.year(wall)).as_py()
+    if years["max"] == _LAST_YEAR:  # may be past 9999 in UTC, where the record way refuses
+        return None
     zone = fmt.named_zone
     if zone is not None:  # DST: a repeated hour's first pass; a skipped time refuses
         first, last = _agreed_years(zone)
-        years = pc.min_max(pc.year(wall)).as_py()
         if years["min"] is not None and not first <= years["min"] <= years["max"] <= last:
             return None
         aware = pc.assume_timezone(wall, zone.key, ambiguous="earliest", nonexistent="raise")
@@ -288,6 +290,8 @@ def _agreed_years(zone: ZoneInfo) -> tuple[int, int]:
 
 #: the years :func:`_agreed_years` asks about
 _PROBED = range(1800, 2201)
+#: the last year of Python's datetime
+_LAST_YEAR = 9999
 
 
 def _offset_name(offset: timedelta) -> str:
