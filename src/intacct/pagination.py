@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -222,10 +222,11 @@ class _Pager:
             numbers = ascending_recordnos(rows, last.recordno if last is not None else None)
             if numbers is not None:  # else the records say what is wrong
                 return PageToken(self.key, numbers, unmodified=current.unmodified)
-        return self._advance_records(rows.records(), current, last)
+        keys = rows.texts(current.columns)  # as the records hold them: no second parse
+        return self._advance_records(keys, current, last)
 
     def _advance_records(
-        self, records: list[Record], current: _Pass, last: PageToken | None
+        self, records: Sequence[Mapping[str, str]], current: _Pass, last: PageToken | None
     ) -> PageToken | None:
         for record in records:
             token = self._token(record, current)
@@ -262,7 +263,7 @@ class _Pager:
             q.and_(q.equalto(_MODIFIED, modified), q.greaterthan("RECORDNO", last.recordno)),
         )
 
-    def _token(self, record: Record, current: _Pass) -> PageToken:
+    def _token(self, record: Mapping[str, str], current: _Pass) -> PageToken:
         try:
             recordno = int(record["RECORDNO"])
         except (KeyError, ValueError):
@@ -275,7 +276,7 @@ class _Pager:
         wall = self._wall(record, recordno)
         return PageToken(self.key, recordno, self.formatting.to_utc(wall), wall=wall)
 
-    def _wall(self, record: Record, recordno: int) -> datetime:
+    def _wall(self, record: Mapping[str, str], recordno: int) -> datetime:
         raw = record.get(_MODIFIED, "")
         try:
             modified = self.formatting.decode_datetime(raw)

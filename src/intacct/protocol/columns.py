@@ -79,6 +79,14 @@ class Columns:
     def __len__(self) -> int:
         return int(self.table.num_rows)
 
+    def texts(self, fields: Sequence[str]) -> list[dict[str, str]]:
+        """``fields`` of every record as the records hold them (an empty element is
+        ``""``: the fast reader took only pages where every record has every field)."""
+        values = [
+            ["" if v is None else v for v in self.table.column(name).to_pylist()] for name in fields
+        ]
+        return [dict(zip(fields, row, strict=True)) for row in zip(*values, strict=True)]
+
     def records(self) -> list[Record]:
         """The page's records as :func:`parse_response` reads them (read once)."""
         if not self._records:
@@ -256,10 +264,11 @@ _TABLE = "records"
 def _parse(body: bytes, tag: str, fields: tuple[str, ...]) -> pa.Table | None:
     import pyarrow as pa
 
-    parser = _parser(tag, fields)
     try:
-        batch = parser.parse(body)[_TABLE]
-    except Exception:  # noqa: BLE001 - any complaint of its own: the hardened parser decides
+        # a parser that cannot be built (no writable temporary directory for its
+        # configuration) or any complaint of its own: the hardened parser decides
+        batch = _parser(tag, fields).parse(body)[_TABLE]
+    except Exception:  # noqa: BLE001
         return None
     return pa.Table.from_batches([batch])
 
