@@ -1,0 +1,153 @@
+"""Where a sync's CPU goes: the captured pages replayed in this process, step by step.
+
+Each step repeats the one before it and adds its own work, over every page of the
+capture (the answers that carry the objects' records); ``intacct sync as run`` is the
+whole command through a :class:`~_pages.ReplayTransport` (its setup requests and
+planning included). CPU is ``time.process_time()`` of this process: every thread,
+DuckDB's among them. Answers are given uncompressed, so no step pays for gzip.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from _pages import Capture, Page, ReplayTransport
+from lxml import etree
+from parse_response import baseline
+
+from intacct import IntacctClient
+from intacct.emulator.demo import client_config
+from intacct.protocol.response import parse_response
+from intacct.registry import ObjectRegistry
+from intacct.replication.records import Typer
+from intacct.sync.columns import table_for
+from intacct.sync.database import SyncDatabase
+from intacct.sync.display import QuietReporter
+from intacct.sync.job import run_sync
+
+#: a pass over every page (or the whole run): the CPU seconds it took
+Step = Callable[[], None]
+BARE = "bare `lxml.etree.fromstring` of every page"
+
+
+def client(capture: Capture, concurrency: int) -> IntacctClient:
+    config: dict[str, Any] = client_config("https://replay.invalid/ia/xml/xmlgw.phtml")
+    config |= {"max_concurrency": concurrency, "timeout_s": 120}
+    return IntacctClient.from_mapping(config, http_transport=ReplayTransport(capture))
+
+
+def columnar_available() -> bool:
+    return "columnar" in inspect.signature(run_sync).parameters
+
+
+class Pipeline:
+    """The record-at-a-time path, one stage on top of the other."""
+
+    def __init__(self, capture: Capture, objects: list[str], concurrency: int) -> None:
+        with client(capture, concurrency) as setup:
+            registry = ObjectRegistry(setup)
+            registry.load(objects)  # the run's own lookup request, replayed
+            self.infos = {name: registry.get(name) for name in objects}
+            self.formatting = setup.user_formatting()
+        self.typers = {n: Typer(i, self.formatting, "") for n, i in self.infos.items()}
+        self.database: SyncDatabase | None = None
+
+    def records(self, page: Page) -> list[Any]:
+        return list(parse_response(page.body).results[0].records)
+
+    def typed(self, page: Page) -> list[dict[str, Any]]:
+        typer = self.typers[page.object]
+        return [typer(record) for record in self.records(page)]
+
+    def written(self, page: Page) -> None:
+        assert self.database is not None
+        state = {"streams": {page.object: {"token": None}}}
+        self.database.write_page(page.object, self.typed(page), [], "", state)
+
+    @contextmanager
+    def database_at(self, path: Path) -> Iterator[None]:
+        path.unlink(missing_ok=True)
+        self.database = SyncDatabase(path)
+        for info in self.infos.values():
+            self.database.prepare(table_for(info))
+        try:
+            yield
+        finally:
+            self.database.close()
+            self.database = None
+
+
+def steps(capture: Capture, objects: list[str], concurrency: int, work: Path) -> dict[str, Step]:
+    pages, line = capture.pages(), Pipeline(capture, objects, concurrency)
+
+    def each(stage: Callable[[Page], object]) -> Step:
+        def run() -> None:
+            for page in pages:  # one page's records at a time, as the engine holds them
+                stage(page)
+
+        return run
+
+    def write_all() -> None:
+        with line.database_at(work / "pages.duckdb"):
+            each(line.written)()
+
+    out: dict[str, Step] = {
+        BARE: each(lambda page: etree.fromstring(page.body)),
+        "+ a dict of text values per record": each(lambda page: baseline(page.body)),
+        "the client's `parse_response`": each(line.records),
+        "+ the engine's `Typer`": each(line.typed),
+        "+ the DuckDB write (`SyncDatabase.write_page`)": write_all,
+        "`intacct sync` as run, today (columnar=False)": synced(
+            capture, objects, concurrency, work
+        ),
+    }
+    if columnar_available():
+        out["`intacct sync` as run, new (columnar=True)"] = synced(
+            capture, objects, concurrency, work, columnar=True
+        )
+    return out
+
+
+def synced(
+    capture: Capture, objects: list[str], concurrency: int, work: Path, **switch: Any
+) -> Step:
+    def run() -> None:
+        path = work / "run.duckdb"
+        path.unlink(missing_ok=True)
+        with client(capture, concurrency) as replayed:
+            reporter = QuietReporter(io.StringIO())
+            report = run_sync(replayed, path, reporter, objects=objects, **switch)
+        if report.failed:
+            raise SystemExit(f"replayed sync failed: {[o.error for o in report.failed]}")
+        read = sum(o.read for o in report.objects)
+        assert read == capture.records, (read, capture.records)
+
+    return run
+
+
+def measure(where: Path, objects: list[str], concurrency: int, repeat: int) -> dict[str, Any]:
+    """CPU seconds of every step, ``repeat`` times (the steps alternate)."""
+    capture = Capture.load(where)
+    pages = capture.pages()
+    with tempfile.TemporaryDirectory() as work:
+        todo = steps(capture, objects, concurrency, Path(work))
+        seconds: dict[str, list[float]] = {name: [] for name in todo}
+        for _ in range(repeat):
+            for name, step in todo.items():
+                began = time.process_time()
+                step()
+                seconds[name].append(time.process_time() - began)
+    return {
+        "seconds": seconds,
+        "bare": sorted(seconds[BARE])[repeat // 2],
+        "records": sum(p.records for p in pages),
+        "pages": len(pages),
+        "megabytes": sum(len(p.body) for p in pages) / 1e6,
+    }
