@@ -24,8 +24,10 @@ from parse_response import baseline
 
 from intacct import IntacctClient
 from intacct.emulator.demo import client_config
+from intacct.protocol.columns import Columns, read_columns
 from intacct.protocol.response import parse_response
 from intacct.registry import ObjectRegistry
+from intacct.replication.columnar import ColumnTyper, Records
 from intacct.replication.records import Typer
 from intacct.sync.columns import table_for
 from intacct.sync.database import SyncDatabase
@@ -57,6 +59,7 @@ class Pipeline:
             self.infos = {name: registry.get(name) for name in objects}
             self.formatting = setup.user_formatting()
         self.typers = {n: Typer(i, self.formatting, "") for n, i in self.infos.items()}
+        self.column_typers = {n: ColumnTyper(i, self.formatting, "") for n, i in self.infos.items()}
         self.database: SyncDatabase | None = None
 
     def records(self, page: Page) -> list[Any]:
@@ -70,6 +73,28 @@ class Pipeline:
         assert self.database is not None
         state = {"streams": {page.object: {"token": None}}}
         self.database.write_page(page.object, self.typed(page), [], "", state)
+
+    # -- the columnar path ------------------------------------------------------------
+
+    def columns(self, page: Page) -> Columns:
+        fields = self.infos[page.object].queryable_fields
+        response = read_columns(page.body, fields)
+        assert response is not None, f"the fast reader declined a page of {page.object}"
+        data = response.results[0].data
+        assert data is not None and data.columns is not None
+        return data.columns
+
+    def typed_columns(self, page: Page) -> Any:
+        typer = self.column_typers[page.object]
+        table = typer(self.columns(page))
+        assert table is not None, f"a page of {page.object} went the record way"
+        return table
+
+    def written_columns(self, page: Page) -> None:
+        assert self.database is not None
+        state = {"streams": {page.object: {"token": None}}}
+        records = Records(self.typed_columns(page), list, first_read=True)
+        self.database.write_page(page.object, records, [], "", state)
 
     @contextmanager
     def database_at(self, path: Path) -> Iterator[None]:
@@ -98,6 +123,10 @@ def steps(capture: Capture, objects: list[str], concurrency: int, work: Path) ->
         with line.database_at(work / "pages.duckdb"):
             each(line.written)()
 
+    def write_all_columns() -> None:
+        with line.database_at(work / "pages.duckdb"):
+            each(line.written_columns)()
+
     out: dict[str, Step] = {
         BARE: each(lambda page: etree.fromstring(page.body)),
         "+ a dict of text values per record": each(lambda page: baseline(page.body)),
@@ -109,9 +138,14 @@ def steps(capture: Capture, objects: list[str], concurrency: int, work: Path) ->
         ),
     }
     if columnar_available():
-        out["`intacct sync` as run, new (columnar=True)"] = synced(
-            capture, objects, concurrency, work, columnar=True
-        )
+        out |= {
+            "new: the fast reader (`read_columns`, xml2arrow)": each(line.columns),
+            "new: + bulk typing (`ColumnTyper`)": each(line.typed_columns),
+            "new: + the DuckDB write (one INSERT of the Arrow page)": write_all_columns,
+            "`intacct sync` as run, new (columnar=True)": synced(
+                capture, objects, concurrency, work, columnar=True
+            ),
+        }
     return out
 
 
