@@ -49,6 +49,11 @@ def columnar_available() -> bool:
     return "columnar" in inspect.signature(run_sync).parameters
 
 
+def today() -> dict[str, Any]:
+    """run_sync's switch to the record-at-a-time path (its default is columnar)."""
+    return {"columnar": False} if columnar_available() else {}
+
+
 class Pipeline:
     """The record-at-a-time path, one stage on top of the other."""
 
@@ -134,7 +139,7 @@ def steps(capture: Capture, objects: list[str], concurrency: int, work: Path) ->
         "+ the engine's `Typer`": each(line.typed),
         "+ the DuckDB write (`SyncDatabase.write_page`)": write_all,
         "`intacct sync` as run, today (columnar=False)": synced(
-            capture, objects, concurrency, work
+            capture, objects, concurrency, work, **today()
         ),
     }
     if columnar_available():
