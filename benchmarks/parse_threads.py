@@ -111,7 +111,7 @@ def main() -> None:
             "",
             "The fast reader runs on both cores from threads (xml2arrow parses without the "
             "GIL), so `intacct sync` reads pages on its worker threads and no second process "
-            "is used; the hardened parser gains little from a second thread (its records are "
+            "is used; the hardened parser gains nothing from a second thread (its records are "
             "Python objects, built under the GIL).",
         ]
     )
