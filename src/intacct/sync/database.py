@@ -15,6 +15,7 @@ reuses the id). A tombstone for a row never synced is kept as a row of its key a
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ __all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError", "saved_state"]
 MEMORY_LIMIT = "128MB"
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
+
+
+class _KeyTakenError(Exception):
+    """A first read's plain INSERT met a stored key (the page is upserted instead)."""
 
 
 class SyncDatabaseError(Exception):
@@ -216,30 +221,18 @@ class SyncDatabase:
     def _append(self, table: Table, arrow: Any, state: Mapping[str, Any]) -> bool:
         """A first read's page and the state after it in one transaction of one INSERT;
         False (nothing stored) when a key is taken: the caller upserts it."""
-        try:
-            self.con.execute("BEGIN TRANSACTION")
+
+        def write() -> None:
             try:
-                self.con.register(_ARROW_PAGE, _naive_timestamps(arrow))
-                columns = _arrow_columns(table, arrow.column_names)
-                self.con.execute(
-                    f"INSERT INTO {q(table.name)} ({_list(table.names)}) "
-                    f"SELECT {columns} FROM {_ARROW_PAGE}"
-                )
-                self._put_state(state)
+                self._insert_arrow(q(table.name), table, arrow, f" ({_list(table.names)})")
             except duckdb.ConstraintException:
-                self.con.execute("ROLLBACK")
-                return False
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-            finally:
-                self.con.unregister(_ARROW_PAGE)
-            self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            raise SyncDatabaseError(
-                f"could not write {self.path}: {_first_line(exc)}; the page was not stored "
-                "(the database holds every page before it)"
-            ) from None
+                raise _KeyTakenError from None
+            self._put_state(state)
+
+        try:
+            self.transaction(write)
+        except _KeyTakenError:  # rolled back by transaction()
+            return False
         return True
 
     def _stage_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> None:
@@ -249,14 +242,19 @@ class SyncDatabase:
             with self.con.appender(_stage(table.name)) as appender:
                 appender.append_rows([[r.get(n) for n in table.names] for r in records])
             return
+        self._insert_arrow(q(_stage(table.name)), table, arrow)
+
+    def _insert_arrow(self, target: str, table: Table, arrow: Any, names: str = "") -> None:
+        """An Arrow page into ``target`` (the table or its staging table), one statement."""
         self.con.register(_ARROW_PAGE, _naive_timestamps(arrow))
         try:
             columns = _arrow_columns(table, arrow.column_names)
-            self.con.execute(
-                f"INSERT INTO {q(_stage(table.name))} SELECT {columns} FROM {_ARROW_PAGE}"
-            )
+            self.con.execute(f"INSERT INTO {target}{names} SELECT {columns} FROM {_ARROW_PAGE}")
         finally:
-            self.con.unregister(_ARROW_PAGE)
+            # a failed INSERT aborts the transaction, and DuckDB refuses this until the
+            # rollback; the next page's register replaces the view anyway
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister(_ARROW_PAGE)
 
     def _rows(
         self, table: Table, records: Sequence[Mapping[str, Any]], entity: str
