@@ -23,14 +23,14 @@ from lxml import etree
 from parse_response import baseline
 
 from intacct import IntacctClient
+from intacct.destinations.duckdb import DuckDBDestination
+from intacct.destinations.tables import table_for
 from intacct.emulator.demo import client_config
 from intacct.protocol.columns import Columns, read_columns
 from intacct.protocol.response import parse_response
 from intacct.registry import ObjectRegistry
 from intacct.replication.columnar import ColumnTyper, Records
 from intacct.replication.records import Typer
-from intacct.sync.columns import table_for
-from intacct.sync.database import SyncDatabase
 from intacct.sync.display import QuietReporter
 from intacct.sync.job import run_sync
 
@@ -65,7 +65,7 @@ class Pipeline:
             self.formatting = setup.user_formatting()
         self.typers = {n: Typer(i, self.formatting, "") for n, i in self.infos.items()}
         self.column_typers = {n: ColumnTyper(i, self.formatting, "") for n, i in self.infos.items()}
-        self.database: SyncDatabase | None = None
+        self.database: DuckDBDestination | None = None
 
     def records(self, page: Page) -> list[Any]:
         return list(parse_response(page.body).results[0].records)
@@ -104,7 +104,7 @@ class Pipeline:
     @contextmanager
     def database_at(self, path: Path) -> Iterator[None]:
         path.unlink(missing_ok=True)
-        self.database = SyncDatabase(path)
+        self.database = DuckDBDestination(path)
         for info in self.infos.values():
             self.database.prepare(table_for(info))
         try:
@@ -137,7 +137,7 @@ def steps(capture: Capture, objects: list[str], concurrency: int, work: Path) ->
         "+ a dict of text values per record": each(lambda page: baseline(page.body)),
         "the client's `parse_response`": each(line.records),
         "+ the engine's `Typer`": each(line.typed),
-        "+ the DuckDB write (`SyncDatabase.write_page`)": write_all,
+        "+ the DuckDB write (`DuckDBDestination.write_page`)": write_all,
         "`intacct sync` as run, today (columnar=False)": synced(
             capture, objects, concurrency, work, **today()
         ),

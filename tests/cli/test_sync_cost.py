@@ -23,7 +23,6 @@ def own_server() -> Iterator[EmulatorServer]:
         yield emulator
 
 
-
 def sync(*args: str) -> dict[str, dict[str, str]]:
     result = CliRunner().invoke(main, ["sync", *args])
     assert result.exit_code == 0, result.stderr

@@ -30,7 +30,6 @@ def own_server() -> Iterator[EmulatorServer]:
         yield emulator
 
 
-
 def sync(*args: str) -> tuple[dict[str, dict[str, str]], str]:
     result = CliRunner().invoke(main, ["sync", "--objects", OBJECTS, *args])
     assert result.exit_code == 0, result.stderr

@@ -7,8 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
+from intacct.destinations import PageCounts
 from intacct.sync import ObjectSummary, SyncReport
-from intacct.sync.database import PageCounts
 from intacct.sync.display import PlainReporter, RichReporter, reporter_for, summary_table
 
 

@@ -12,12 +12,12 @@ import duckdb
 import pytest
 
 from intacct import IntacctClient
+from intacct.destinations import PageCounts
+from intacct.destinations.tables import Table, table_for
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ConfigError
 from intacct.registry import ObjectRegistry
-from intacct.sync import ObjectSummary, SyncDatabase, SyncDatabaseError, run_sync
-from intacct.sync.columns import Table, table_for
-from intacct.sync.database import PageCounts
+from intacct.sync import DestinationError, DuckDBDestination, ObjectSummary, run_sync
 
 OBJECTS = ["VENDOR", "GLACCOUNT", "APBILL", "CLASS", "TRIALBALANCE"]
 
@@ -190,7 +190,7 @@ def test_a_field_new_since_the_last_run_becomes_a_column(
     with connect(emulator) as client:  # a table made when the company lacked the field
         table = table_for(ObjectRegistry(client).get("VENDOR"))
     older = Table(table.name, tuple(c for c in table.columns if c.name != "VENDOR_TIER"), table.key)
-    database = SyncDatabase(db)
+    database = DuckDBDestination(db)
     database.prepare(older)
     database.close()
     report = sync(emulator, db, objects=["VENDOR"], columnar=columnar)
@@ -220,7 +220,7 @@ def test_a_database_in_use_by_another_process_is_said_so(
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(SyncDatabaseError, match="in use by another program"):
+        with pytest.raises(DestinationError, match="in use by another program"):
             sync(emulator, db, objects=["CLASS"])
     finally:
         holder.kill()

@@ -18,7 +18,7 @@ from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
 from intacct.replication import ReplicationSettings, extraction_page_size
-from intacct.sync import SyncDatabaseError, SyncInterrupted, SyncReport, run_sync
+from intacct.sync import DestinationError, SyncInterrupted, SyncReport, run_sync
 from intacct.sync.display import (
     LogReporter,
     PlainReporter,
@@ -121,7 +121,7 @@ def sync(
                 report = _run(client, db_path, verbosity, log_format, options)
     except IntacctError as exc:
         raise click.ClickException(one_line(exc)) from None
-    except SyncDatabaseError as exc:
+    except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
     except SyncInterrupted as exc:
         _interrupted(exc, db_path, _kept(exc.report))

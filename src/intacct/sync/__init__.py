@@ -1,14 +1,14 @@
 """``intacct sync``: the replication engine's records into a DuckDB file, a typed table
 per object, with the run state in the same transactions (see :mod:`.job`)."""
 
-from intacct.sync.database import SyncDatabase, SyncDatabaseError
+from intacct.destinations import DestinationError, DuckDBDestination
 from intacct.sync.job import DEFAULT_OBJECTS, ObjectSummary, SyncInterrupted, SyncReport, run_sync
 
 __all__ = [
     "DEFAULT_OBJECTS",
     "ObjectSummary",
-    "SyncDatabase",
-    "SyncDatabaseError",
+    "DuckDBDestination",
+    "DestinationError",
     "SyncInterrupted",
     "SyncReport",
     "run_sync",

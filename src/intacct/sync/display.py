@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from intacct.destinations import PageCounts
 from intacct.logging import PROGRESS
-from intacct.sync.database import PageCounts
 from intacct.sync.job import ObjectSummary, SyncReport, vars_of
 
 __all__ = [

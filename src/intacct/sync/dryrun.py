@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intacct.destinations.duckdb import saved_state
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DEFAULT_PAGE_SIZE,
@@ -20,7 +21,6 @@ from intacct.replication import (
     StreamSpec,
     trialbalance,
 )
-from intacct.sync.database import saved_state
 from intacct.sync.job import resume_state, select_objects
 
 if TYPE_CHECKING:

@@ -39,8 +39,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from intacct.destinations.duckdb import DuckDBDestination, q
 from intacct.replication import DELETED_AT, ENTITY_ID
-from intacct.sync.database import SyncDatabase, q
 
 __all__ = [
     "LAYOUTS",
@@ -160,7 +160,7 @@ class LayoutReport:
 
 
 def rebuild(
-    database: SyncDatabase, read: Sequence[str], started: datetime, absent: Sequence[str] = ()
+    database: DuckDBDestination, read: Sequence[str], started: datetime, absent: Sequence[str] = ()
 ) -> LayoutReport:
     """Record that the ``read`` objects were brought up to date by the run that
     ``started`` (naive UTC), then (re)create every view whose object has a table, in one
@@ -193,7 +193,7 @@ def rebuild(
     return report
 
 
-def drop(database: SyncDatabase) -> list[str]:
+def drop(database: DuckDBDestination) -> list[str]:
     """Drop the views (and the schema, if nothing else is in it); the views dropped."""
     dropped: list[str] = []
 

@@ -2,7 +2,7 @@
 
 The engine (:mod:`intacct.replication`) does the reading, exactly as it does for the tap;
 this module only chooses the objects, prepares their tables and stores each page with
-the run state in one transaction (:class:`~intacct.sync.database.SyncDatabase`). A
+the run state in one transaction (:class:`~intacct.destinations.duckdb.DuckDBDestination`). A
 second run goes on from that state: one batched request asks every object whether
 anything changed or was deleted, and only those that did are read.
 """
@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from intacct.destinations import DestinationError, DuckDBDestination, PageCounts
+from intacct.destinations.tables import Table, table_for, trial_balance_table
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
@@ -32,8 +34,6 @@ from intacct.replication import (
 )
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync import fivetran
-from intacct.sync.columns import Table, table_for, trial_balance_table
-from intacct.sync.database import PageCounts, SyncDatabase, SyncDatabaseError
 from intacct.sync.unified import rebuild, unified_objects
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class SyncInterrupted(KeyboardInterrupt):
 class _Sink:
     """The engine's sink: each page into the database with the state after it."""
 
-    def __init__(self, database: SyncDatabase, report: SyncReport, reporter: Reporter) -> None:
+    def __init__(self, database: DuckDBDestination, report: SyncReport, reporter: Reporter) -> None:
         self.database, self.reporter = database, reporter
         self.by_object = {o.object: o for o in report.objects}
         self.started = time.monotonic()
@@ -160,7 +160,7 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
-    database = SyncDatabase(db_path)
+    database = DuckDBDestination(db_path)
     report = SyncReport()  # the objects' summaries once they are chosen
     try:
         layout = _layout(database.setting("layout"), layout)
@@ -200,7 +200,7 @@ def run_sync(
     except KeyboardInterrupt as exc:
         report.requests = client.requests_sent
         report.seconds = time.monotonic() - clock
-        with contextlib.suppress(SyncDatabaseError):  # a full disk keeps the last state
+        with contextlib.suppress(DestinationError):  # a full disk keeps the last state
             _record(database, started, "interrupted", report)
         raise SyncInterrupted(report) from exc
     finally:
@@ -208,7 +208,9 @@ def run_sync(
     return report
 
 
-def _record(database: SyncDatabase, started: datetime, status: str, report: SyncReport) -> None:
+def _record(
+    database: DuckDBDestination, started: datetime, status: str, report: SyncReport
+) -> None:
     """The run's row in ``_intacct_runs``: status (ok, failed, interrupted) and counts."""
     rows = [vars_of(o) for o in report.objects]
     database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
@@ -249,7 +251,7 @@ def _layout(remembered: str | None, chosen: str | None) -> str | None:
 
 
 def _rebuild_layout(
-    database: SyncDatabase, report: SyncReport, started: datetime
+    database: DuckDBDestination, report: SyncReport, started: datetime
 ) -> fivetran.LayoutReport:
     """The Fivetran layout's views rebuilt, the objects this run brought up to date
     stamped, and the layout remembered."""
@@ -282,7 +284,7 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
 
 
 def _prepare(
-    database: SyncDatabase,
+    database: DuckDBDestination,
     registry: ObjectRegistry,
     names: list[str],
     failed: Mapping[str, IntacctError],

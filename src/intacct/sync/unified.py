@@ -25,12 +25,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from intacct.destinations.duckdb import DuckDBDestination, q
+from intacct.destinations.tables import Column, Table
 from intacct.mappings import UNIFIED_STREAMS, DocumentAssembler, mapping_for, to_unified
 from intacct.mappings import unified_schema as schema_of
 from intacct.replication import DELETED_AT, ENTITY_ID
 from intacct.replication.records import iso_utc
-from intacct.sync.columns import Column, Table
-from intacct.sync.database import SyncDatabase, q
 
 __all__ = ["rebuild", "unified_objects", "unified_table"]
 
@@ -53,7 +53,7 @@ def unified_table(stream: str) -> Table:
     return Table(stream, tuple(columns), ("id", ENTITY_ID))
 
 
-def rebuild(database: SyncDatabase, streams: Sequence[str]) -> dict[str, int]:
+def rebuild(database: DuckDBDestination, streams: Sequence[str]) -> dict[str, int]:
     """Rebuild each unified table from the object tables; rows written per stream."""
     written: dict[str, int] = {}
     for stream in streams:
@@ -64,7 +64,7 @@ def rebuild(database: SyncDatabase, streams: Sequence[str]) -> dict[str, int]:
     return written
 
 
-def _records(database: SyncDatabase, stream: str) -> Iterator[dict[str, Any]]:
+def _records(database: DuckDBDestination, stream: str) -> Iterator[dict[str, Any]]:
     mapping = mapping_for(stream)
     headers = [(obj, row) for obj in mapping.objects for row in _rows(database, obj)]
     if mapping.lines is None:
@@ -103,7 +103,7 @@ def _finish(record: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rows(database: SyncDatabase, table: str) -> list[dict[str, Any]]:
+def _rows(database: DuckDBDestination, table: str) -> list[dict[str, Any]]:
     """A stored object's rows as the engine emitted them (ISO texts, Decimals, lists)."""
     if table not in database.tables:
         return []

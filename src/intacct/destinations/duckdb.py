@@ -18,16 +18,16 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from intacct.destinations.base import DestinationError, PageCounts
+from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
-from intacct.sync.columns import Table
 
-__all__ = ["PageCounts", "SyncDatabase", "SyncDatabaseError", "saved_state"]
+__all__ = ["DuckDBDestination", "saved_state"]
 
 #: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
 #: time and what does not fit spills to a temporary file next to the database, so a
@@ -39,19 +39,6 @@ RUNS_TABLE = "_intacct_runs"
 
 class _KeyTakenError(Exception):
     """A first read's plain INSERT met a stored key (the page is upserted instead)."""
-
-
-class SyncDatabaseError(Exception):
-    """The DuckDB file cannot be opened or written; says which file and why. Not an
-    :class:`~intacct.errors.IntacctError`: the gateway did nothing wrong, and the engine
-    stops the whole run for it instead of failing one stream."""
-
-
-@dataclass(frozen=True, slots=True)
-class PageCounts:
-    inserted: int = 0
-    updated: int = 0
-    deleted: int = 0
 
 
 def q(name: str) -> str:
@@ -77,11 +64,11 @@ def saved_state(path: str | Path, name: str = "run") -> Any:
                 return None
             row = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
     except duckdb.Error as exc:
-        raise SyncDatabaseError(_open_problem(path, exc)) from None
+        raise DestinationError(_open_problem(path, exc)) from None
     return json.loads(row[0]) if row else None
 
 
-class SyncDatabase:
+class DuckDBDestination:
     """One DuckDB file opened for a run (see the module docstring)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -95,7 +82,7 @@ class SyncDatabase:
                 config={"autoinstall_known_extensions": False, "memory_limit": MEMORY_LIMIT},
             )
         except duckdb.Error as exc:
-            raise SyncDatabaseError(_open_problem(self.path, exc)) from None
+            raise DestinationError(_open_problem(self.path, exc)) from None
         self.tables: dict[str, Table] = {}
         self._run(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
@@ -364,7 +351,7 @@ class SyncDatabase:
                 raise
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
-            raise SyncDatabaseError(
+            raise DestinationError(
                 f"could not write {self.path}: {_first_line(exc)}; {undone}"
             ) from None
 
@@ -372,7 +359,7 @@ class SyncDatabase:
         try:
             self.con.execute(sql)
         except duckdb.Error as exc:
-            raise SyncDatabaseError(f"could not write {self.path}: {_first_line(exc)}") from None
+            raise DestinationError(f"could not write {self.path}: {_first_line(exc)}") from None
 
 
 def _stage(name: str) -> str:
@@ -435,7 +422,7 @@ def _check_kind(path: Path) -> None:
         return
     kind = next((name for prefix, name in _KINDS if head.startswith(prefix)), None)
     said = f"it is {kind}" if kind else "it is empty" if not head else "it is not a DuckDB database"
-    raise SyncDatabaseError(
+    raise DestinationError(
         f"will not open {path}: {said}; give --db the path of a DuckDB database, or of a "
         "file that does not exist yet"
     )
