@@ -12,6 +12,7 @@ from intacct.cli.emulator import emulator
 from intacct.cli.explore import describe, objects, query
 from intacct.cli.interrupts import exit_status
 from intacct.cli.profiles import profiles
+from intacct.cli.state import state
 from intacct.cli.sync import sync
 from intacct.logging import configure
 
@@ -59,3 +60,4 @@ main.add_command(doctor)
 main.add_command(objects)
 main.add_command(describe)
 main.add_command(query)
+main.add_command(state)

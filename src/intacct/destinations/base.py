@@ -48,6 +48,10 @@ class Destination(Protocol):
 
     def save_setting(self, name: str, value: Any) -> None: ...
 
+    def save_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the run state alone (``intacct state reset``)."""
+        ...
+
     def write_page(
         self,
         name: str,

@@ -315,10 +315,13 @@ def resume_state(
     """The state a run goes on from (``full_refresh``: none for ``objects``)."""
     if saved is None:
         return RunState()
-    if full_refresh:
-        streams = {k: v for k, v in saved["streams"].items() if k not in objects}
-        saved = {**saved, "streams": streams}
-    return RunState.from_dict(dict(saved))
+    return RunState.from_dict(forget_objects(saved, objects) if full_refresh else dict(saved))
+
+
+def forget_objects(saved: Mapping[str, Any], objects: Collection[str]) -> dict[str, Any]:
+    """``saved`` without the state of ``objects``: the next run reads them whole."""
+    streams = {k: v for k, v in saved["streams"].items() if k not in objects}
+    return {**saved, "streams": streams}
 
 
 def _merge(summary: ObjectSummary, streams: Sequence[StreamResult]) -> None:
