@@ -215,7 +215,7 @@ def test_lost_answers_create_no_duplicates(
         schema("CLASS"),
         *(record("CLASS", {"CLASSID": f"LOST-{spec[:10]}-{n}", "NAME": "n"}) for n in range(3)),
     ]
-    run = run_target(target_config(emulator, tmp_path, max_retries=0), messages)
+    run = run_target(target_config(emulator, tmp_path, max_retries=2), messages)
     assert run.error is None, run.lines
     assert faults.describe()[0]["fired"] >= 1
     # the lost answers' writes were applied: their replays are refused as replays
@@ -223,6 +223,35 @@ def test_lost_answers_create_no_duplicates(
     assert _count(emulator, "GLBATCH", "BATCH_TITLE", title) == 1
     for n in range(3):
         assert _count(emulator, "CLASS", "CLASSID", f"LOST-{spec[:10]}-{n}") == 1
+
+
+def test_one_owner_decides_replays_and_then_the_records_are_reported(
+    emulator: EmulatorServer, tmp_path: Path, faults: Any
+) -> None:
+    """The client's retry policy alone replays a lost answer (max_retries + 1 posts in
+    all, never a second loop on top); then every record of the request is reported
+    failed with its control id, and running the same input again posts nothing twice."""
+    title = "never answered"
+    faults.add("status=524,function=create")
+    messages = [
+        schema("GLBATCH"),
+        record("GLBATCH", _batch(title)),
+        schema("CLASS"),
+        record("CLASS", {"CLASSID": "NOANSWER-1", "NAME": "n"}),
+    ]
+    config = target_config(emulator, tmp_path, max_retries=2)
+    run = run_target(config, messages)
+    assert faults.describe()[0]["fired"] == 2 * 3  # two requests, 1 + max_retries posts each
+    assert isinstance(run.error, RecordsFailedError)
+    failed = [line for line in run.lines if line["status"] == "failed"]
+    assert len(failed) == 2 and all(line["controlid"] for line in failed)
+    assert all("no answer after 3 attempt(s) under the same control ids" in line["description"]
+               for line in failed)  # fmt: skip
+    faults.clear()
+    again = run_target(config, messages)
+    assert again.error is None, again.lines
+    assert _count(emulator, "GLBATCH", "BATCH_TITLE", title) == 1
+    assert _count(emulator, "CLASS", "CLASSID", "NOANSWER-1") == 1
 
 
 def test_deletes_by_id_and_a_second_delete_is_already_applied(
