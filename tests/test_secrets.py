@@ -122,9 +122,9 @@ def test_no_surface_shows_a_secret(
     assert done.returncode == 0, done.stderr
 
     wrong = {**env, "INTACCT_USER_PASSWORD": USER[1] + "x"}
-    captured_wrong = _run(captured, "sync wrong password", [*intacct, "sync", "-vv", "--db",
-                                                            str(tmp_path / "w.duckdb")], wrong)  # fmt: skip
-    assert captured_wrong.returncode == 1
+    other = str(tmp_path / "w.duckdb")
+    done = _run(captured, "sync wrong password", [*intacct, "sync", "-vv", "--db", other], wrong)
+    assert done.returncode == 1
     done = _run(captured, "doctor -vv", [*intacct, "doctor", "-vv"], env)
     assert done.returncode == 0, done.stderr
     done = _run(captured, "doctor wrong", [*intacct, "doctor", "-vv", "--log-format", "json"],
