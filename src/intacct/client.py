@@ -105,6 +105,9 @@ class IntacctClient:
     a client, and at most ``config.max_concurrency`` requests are in flight for the whole
     company, whichever of its entity clients (:meth:`for_entity`) sends them.
 
+    ``budget`` (optional) caps the API transactions the company's requests may bill in
+    all: a request that would go beyond it is not sent (``BudgetExhaustedError``).
+
     ``config.timeout_s`` is each request's deadline; ``in_flight``
     (:class:`~intacct.transport.InFlight`, optional) tracks the requests being waited
     for, e.g. to show a person how long the gateway has been silent.
@@ -121,6 +124,7 @@ class IntacctClient:
         formatting: UserFormatting | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         in_flight: InFlight | None = None,
+        budget: int | None = None,
     ) -> None:
         transport = Transport(
             timeout_s=config.timeout_s,
@@ -133,6 +137,7 @@ class IntacctClient:
             max_concurrency=config.max_concurrency,
             retry=retry or RetryPolicy(max_attempts=config.max_retries + 1),
             history=history,
+            budget=budget,
         )
         self._setup(config, gateway, idempotent_writes, _Formatting(formatting), owner=True)
 
@@ -204,6 +209,12 @@ class IntacctClient:
         have sent so far (:mod:`intacct.protocol.billing`: one per query page, one per
         record written; sessions and metadata free)."""
         return self._requestor.gateway.billed
+
+    @property
+    def budget_left(self) -> int | None:
+        """API transactions the budget has left (None: no budget)."""
+        gateway = self._requestor.gateway
+        return None if gateway.budget is None else max(0, gateway.budget - gateway.billed)
 
     def meter(self) -> AbstractContextManager[Meter]:
         """``with client.meter() as m:`` ... ``m.transactions``: what the calls this

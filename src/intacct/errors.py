@@ -4,6 +4,8 @@
     ├── ConfigError                  a config key is missing or invalid (names the key)
     ├── RequestBuildError            a value cannot be put on the wire (names the field)
     ├── PaginationError              a pager cannot go on safely (loop, bad key, bad token)
+    ├── BudgetExhaustedError         the next request would bill more API transactions than
+    │                                the client's budget has left: not sent
     ├── WriteError                   some records of create/update/delete were not applied;
     │                                ``results`` has every record's outcome
     ├── TransportError               no usable answer: connect/read failure, timeout,
@@ -43,6 +45,7 @@ __all__ = [
     "AlreadyAppliedError",
     "AmbiguousWriteError",
     "AuthenticationError",
+    "BudgetExhaustedError",
     "ConfigError",
     "ConnectError",
     "DuplicateError",
@@ -118,6 +121,20 @@ class RequestBuildError(IntacctError, ValueError):
 class PaginationError(IntacctError):
     """A pager cannot go on safely: a loop, a key that went backwards or cannot be read,
     or a resume token that does not fit the query."""
+
+
+class BudgetExhaustedError(IntacctError):
+    """The request would bill more API transactions than the budget has left, so it was
+    not sent: nothing of it ran, and whatever was stored before stays (a sync goes on
+    from there when the budget allows)."""
+
+    def __init__(self, budget: int, spent: int, cost: int) -> None:
+        self.budget, self.spent, self.cost = budget, spent, cost
+        super().__init__(
+            f"API transaction budget reached: {spent} of {budget} spent or in flight, and "
+            f"the next request costs {cost}; stopped before sending it (raise the budget, "
+            "or run again when it allows)"
+        )
 
 
 class TransportError(IntacctError):

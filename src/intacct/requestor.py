@@ -27,6 +27,7 @@ from lxml import etree
 from intacct.config import ClientConfig
 from intacct.errors import (
     AmbiguousWriteError,
+    BudgetExhaustedError,
     ErrorDetail,
     GatewayError,
     InvalidSessionError,
@@ -81,8 +82,12 @@ class Gateway:
         max_concurrency: int,
         retry: RetryPolicy,
         history: HistoryHook | None = None,
+        budget: int | None = None,
     ) -> None:
         self.transport = transport
+        #: API transactions the company's requests may bill in all (None: no limit)
+        self.budget = budget
+        self._reserved = 0  # the cost of the requests in flight under the budget
         self.slots = threading.BoundedSemaphore(max_concurrency)
         self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
         self.sent = 0  # requests posted (retries and logins included), by every thread
@@ -105,6 +110,24 @@ class Gateway:
         if self.history is not None:
             self.history.record(body, answer.content, answer.status, secrets)
         return answer
+
+    @contextmanager
+    def reserve(self, cost: int) -> Iterator[None]:
+        """Hold ``cost`` of the budget while a request is in flight, so requests sent at
+        once can never bill more than the budget together; refused before sending."""
+        if self.budget is None or not cost:
+            yield
+            return
+        with self._count:
+            spent = self.billed + self._reserved
+            if spent + cost > self.budget:
+                raise BudgetExhaustedError(self.budget, spent, cost)
+            self._reserved += cost
+        try:
+            yield
+        finally:
+            with self._count:
+                self._reserved -= cost
 
     def bill(self, transactions: int) -> None:
         """Count what an answered request cost, company-wide and on this thread's meters."""
@@ -184,6 +207,11 @@ class Requestor:
     def send(self, send: Send) -> Answer:
         """Send once (with safe retries); sign in again once if the session is invalid."""
         elements = [(cid, f.to_xml()) for cid, f in send.calls]  # built once per send
+        cost = sum(billing.api_transactions(element) for _, element in elements)
+        with self.gateway.reserve(cost):
+            return self._send(send, elements)
+
+    def _send(self, send: Send, elements: list[tuple[str, etree._Element]]) -> Answer:
         for relogin in (False, True):
             auth, url, sessionid = self._authentication()
             body = build_request(

@@ -69,6 +69,13 @@ NOTICE_S = 10.0
     "the database for later runs. 'none': drop them.",
 )
 @click.option(
+    "--budget",
+    type=click.IntRange(min=0),
+    help="At most this many API transactions (as Intacct bills them) for the run: the "
+    "request that would go beyond is not sent; every page stored before stays and the next "
+    "run goes on from there.",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Tell, per object, the records and API transactions the run would take (one "
@@ -88,6 +95,7 @@ def sync(
     entities: str | None,
     unified: bool,
     layout: str | None,
+    budget: int | None,
     dry_run: bool,
 ) -> None:
     """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
@@ -101,7 +109,7 @@ def sync(
             unified = unified or ReplicationSettings.from_mapping(settings).unified_schema
             in_flight = InFlight()
             with (
-                IntacctClient.from_mapping(config, in_flight=in_flight) as client,
+                IntacctClient.from_mapping(config, in_flight=in_flight, budget=budget) as client,
                 # a live display on a terminal shows the run is alive; a log gets a line
                 wait_notice(in_flight, client.config.timeout_s, after_s=NOTICE_S, live=False),
             ):
