@@ -19,6 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from intacct.emulator.control import control_routes
 from intacct.emulator.costs import CostModel
@@ -56,7 +57,25 @@ def reply_headers(reply: Reply) -> dict[str, str]:
 
 
 def _response(reply: Reply) -> Response:
+    if reply.reset:
+        return _reset(reply)
     return Response(reply.body, reply.http_status, headers=reply_headers(reply))
+
+
+class _ResetResponse(Response):
+    """Headers (with the whole body's length) and half the body, then the app returns
+    without finishing: the server drops the connection, and the client reads an answer
+    that breaks off, as after a network reset (one error line in the server's log)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})  # fmt: skip
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2],
+                    "more_body": True})  # fmt: skip
+
+
+def _reset(reply: Reply) -> Response:
+    return _ResetResponse(reply.body, reply.http_status, headers=reply_headers(reply))
 
 
 def _endpoint(request: HttpRequest) -> str:

@@ -36,6 +36,8 @@ class Reply:
     body: bytes
     media_type: str = XML_MEDIA_TYPE
     http_status: int = 200
+    #: the connection is reset after half of ``body`` has gone out (a fault)
+    reset: bool = False
 
 
 @dataclass(slots=True)

@@ -11,48 +11,76 @@ A rule is a comma-separated spec (``--fault`` or ``POST /_emulator/faults``):
     delay_ms=800,function=readByQuery  slow answers
     expire_sessions=1,times=1          forget every session once
 
-``function`` matches any function of the request; ``times`` bounds how often a rule
-fires, ``every`` makes it fire on every n-th matching request. A rule must do something
-(status, body, delay_ms, errorno or expire_sessions): one that only matches would
-shadow every rule after it.
+    body=reset,function=query          the connection reset half-way through the answer
+    expire_cursor=1,function=readMore  the resultId expired before this readMore
+    status=504,function=query,object=GLDETAIL   a query of a large object times out
+    status=503,p=0.2,company=DEMO,from_s=5,until_s=20   a storm: 1 in 5, for 15 s
+
+Matching: ``function`` any function of the request, ``object`` any object it names,
+``company`` the company it runs for; ``from_s``/``until_s`` a window in seconds after
+the rule was installed; ``p`` the chance that a matching request is hit, drawn from a
+generator seeded with the emulator's fault seed and the rule's spec, so a schedule
+replays the same decisions for the same sequence of requests. ``times`` bounds how
+often a rule fires, ``every`` makes it fire on every n-th matching request, ``after``
+lets the first n through. A rule must do something (status, body, delay_ms, errorno,
+expire_sessions or expire_cursor): one that only matches would shadow every rule
+after it.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["FaultRule", "Faults"]
 
 _NUMBERS = ("status", "times", "every", "delay_ms", "after")
-_EFFECTS = ("status", "body", "delay_ms", "errorno", "expire_sessions")
+_FRACTIONS = ("p", "from_s", "until_s")
+_FLAGS = ("expire_sessions", "expire_cursor")
+_EFFECTS = ("status", "body", "delay_ms", "errorno", *_FLAGS)
+_BODIES = ("html", "empty", "truncated", "xml", "reset")
 _KEYS = {
     "status",
     "body",
     "function",
+    "object",
+    "company",
     "times",
     "every",
     "delay_ms",
     "errorno",
-    "expire_sessions",
     "after",
+    *_FRACTIONS,
+    *_FLAGS,
 }
 
 
 @dataclass(slots=True)
 class FaultRule:
     status: int | None = None
-    body: str | None = None  # html | empty | truncated | xml
+    body: str | None = None  # html | empty | truncated | xml | reset
     function: str | None = None
+    object: str | None = None
+    company: str | None = None
+    p: float = 1.0
+    from_s: float = 0.0
+    until_s: float | None = None
     times: int | None = None
     every: int | None = None
     after: int = 0  # let the first n matching requests through
     delay_ms: int = 0
     errorno: str | None = None
     expire_sessions: bool = False
+    expire_cursor: bool = False
     spec: str = ""  # as given, to list the installed rules
     seen: int = field(default=0)
     fired: int = field(default=0)
+    installed: float = field(default_factory=time.monotonic)
+    chance: random.Random = field(default_factory=random.Random)
 
     @classmethod
     def parse(cls, spec: str) -> FaultRule:
@@ -72,22 +100,40 @@ class FaultRule:
                         f"fault spec {spec!r}: {key} must be a whole number, not {value!r}"
                     )
                 setattr(rule, key, int(value))
-            elif key == "expire_sessions":
-                rule.expire_sessions = value not in ("0", "false")
+            elif key in _FRACTIONS:
+                setattr(rule, key, _fraction(spec, key, value))
+            elif key in _FLAGS:
+                setattr(rule, key, value not in ("0", "false"))
             else:
                 setattr(rule, key, value)
-        if rule.body not in (None, "html", "empty", "truncated", "xml"):
-            raise ValueError(f"fault spec {spec!r}: body must be html, empty, truncated or xml")
+        if rule.body not in (None, *_BODIES):
+            raise ValueError(f"fault spec {spec!r}: body must be {', '.join(_BODIES)}")
+        if not 0.0 <= rule.p <= 1.0:
+            raise ValueError(f"fault spec {spec!r}: p is a chance from 0 to 1, not {rule.p}")
         if not given & set(_EFFECTS):
             raise ValueError(f"fault spec {spec!r} does nothing: give one of {', '.join(_EFFECTS)}")
         return rule
 
-    def describe(self) -> dict[str, object]:
+    def describe(self) -> dict[str, Any]:
         """The rule as ``GET /_emulator/faults`` lists it."""
         return {"spec": self.spec, "seen": self.seen, "fired": self.fired}
 
-    def fires(self, functions: list[str]) -> bool:
+    def matches(self, functions: Sequence[str], objects: Sequence[str], company: str) -> bool:
         if self.function and self.function not in functions:
+            return False
+        if self.object and self.object.upper() not in {o.upper() for o in objects}:
+            return False
+        if self.company and self.company.upper() != company.upper():
+            return False
+        age = time.monotonic() - self.installed
+        return self.from_s <= age and (self.until_s is None or age < self.until_s)
+
+    def fires(
+        self, functions: Sequence[str], objects: Sequence[str] = (), company: str = ""
+    ) -> bool:
+        if not self.matches(functions, objects, company):
+            return False
+        if self.p < 1.0 and self.chance.random() >= self.p:
             return False
         self.seen += 1
         if self.seen <= self.after:
@@ -101,14 +147,18 @@ class FaultRule:
 
 
 class Faults:
-    """The active rules; thread-safe."""
+    """The active rules; thread-safe. ``seed`` makes every rule's chances reproducible."""
 
-    def __init__(self, specs: list[str] | None = None) -> None:
+    def __init__(self, specs: list[str] | None = None, *, seed: int = 0) -> None:
         self._lock = threading.Lock()
-        self.rules = [FaultRule.parse(s) for s in specs or []]
+        self.seed = seed
+        self.rules: list[FaultRule] = []
+        for spec in specs or []:
+            self.add(spec)
 
     def add(self, spec: str) -> FaultRule:
         rule = FaultRule.parse(spec)
+        rule.chance = random.Random(f"{self.seed}:{rule.spec}")
         with self._lock:
             self.rules.append(rule)
         return rule
@@ -121,6 +171,18 @@ class Faults:
         with self._lock:
             return [rule.describe() for rule in self.rules]
 
-    def match(self, functions: list[str]) -> FaultRule | None:
+    def match(
+        self, functions: Sequence[str], objects: Sequence[str] = (), company: str = ""
+    ) -> FaultRule | None:
         with self._lock:
-            return next((r for r in self.rules if r.fires(functions)), None)
+            return next((r for r in self.rules if r.fires(functions, objects, company)), None)
+
+
+def _fraction(spec: str, key: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0:
+        raise ValueError(f"fault spec {spec!r}: {key} must be a number >= 0, not {value!r}")
+    return number

@@ -54,6 +54,10 @@ class EmulatorTransport(httpx.BaseTransport):
             )
         endpoint = f"{request.url.scheme}://{request.url.netloc.decode()}{GATEWAY_PATH}"
         reply = self.emulator.handle(body, request.headers.get("content-type", ""), endpoint)
+        if reply.reset:  # what httpx says when a server drops the connection mid-body
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body", request=request
+            )
         return httpx.Response(
             reply.http_status, headers=reply_headers(reply), content=reply.body, request=request
         )
@@ -78,7 +82,7 @@ class InProcessEmulator:
         install_demo(self.store, scale, seed)
         self.emulator = Emulator(
             self.store,
-            faults=Faults(faults),
+            faults=Faults(faults, seed=seed),
             max_concurrency=max_concurrency,
             latency_ms=latency_ms,
             latency_per_row_us=latency_per_row_us,

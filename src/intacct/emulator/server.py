@@ -81,7 +81,7 @@ class EmulatorServer:
             install_demo(self.store, scale, seed)
         self.emulator = Emulator(
             self.store,
-            faults=Faults(faults),
+            faults=Faults(faults, seed=seed),
             max_concurrency=max_concurrency,
             latency_ms=latency_ms,
             latency_per_row_us=latency_per_row_us,

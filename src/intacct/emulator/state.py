@@ -119,7 +119,7 @@ class Emulator:
             return Reply(build_response(None, control_error=exc))
         names = [f.name for f in request.functions]
         self.count(names)
-        return request, self.faults.match(names)
+        return request, self.faults.match(names, _objects(request), self.company_of(request))
 
     def run(self, request: Request, rule: FaultRule | None, endpoint: str) -> Reply:
         """Execute a prepared, admitted request, timing it for :class:`CostModel`."""
@@ -157,14 +157,18 @@ class Emulator:
             time.sleep(rule.delay_ms / 1000)
         if rule.expire_sessions:
             self.store.sessions.clear()
+        if rule.expire_cursor:  # every readMore resultId of the emulator is gone
+            self.store.cursors.clear()
         if rule.status == 429:
             return throttled_reply()
         if rule.errorno:
             return unavailable_reply(request, rule.errorno)
-        applied = rule.status in (524, None) or rule.body == "truncated"
+        applied = rule.status in (524, None) or rule.body in ("truncated", "reset")
         reply = self._execute(request, endpoint) if applied else None
         if rule.body == "truncated" and reply is not None:
             return Reply(reply.body[: len(reply.body) // 2], http_status=rule.status or 200)
+        if rule.body == "reset" and reply is not None:
+            return Reply(reply.body, reply.media_type, reply.http_status, reset=True)
         if rule.status is None:
             return reply or self._execute(request, endpoint)
         if rule.body == "xml":
@@ -176,6 +180,19 @@ class Emulator:
         if rule.body == "empty":
             return Reply(b"", "text/plain", rule.status)
         return Reply(_CDN_PAGE.format(status=rule.status).encode(), "text/html", rule.status)
+
+
+def _objects(request: Request) -> list[str]:
+    """The objects a request names: ``<object>`` of reads, the record element of
+    create/update (``<create><CLASS>``), for fault rules that match on the object."""
+    found = []
+    for function in request.functions:
+        named = function.body.findtext("object")
+        if named:
+            found.append(named.strip())
+        elif function.name in ("create", "update"):
+            found += [c.tag for c in function.body if isinstance(c.tag, str)]
+    return found
 
 
 def throttled_reply() -> Reply:
