@@ -181,6 +181,18 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             now.reset()
         return JSONResponse({"now": now.now().isoformat(), "moved": now.moved})
 
+    async def lag(request: HttpRequest) -> Response:
+        """A company's visibility lag: POST ``{"company": "DEMO", "seconds": 30}`` makes
+        its queries read what was committed 30 s before (0: none); GET lists the lags."""
+        lags = emulator.store.records.lag
+        if request.method == "POST":
+            given = json_object(await body(request))
+            company, seconds = given.get("company"), given.get("seconds")
+            if not isinstance(company, str) or not isinstance(seconds, int | float):
+                raise ValueError('give {"company": "DEMO", "seconds": 30}')
+            lags.set(company, float(seconds))
+        return JSONResponse(lags.as_dict())
+
     async def health(request: HttpRequest) -> Response:
         return JSONResponse({"ok": True})
 
@@ -196,5 +208,6 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
+        Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),
     ]

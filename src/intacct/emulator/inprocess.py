@@ -108,6 +108,11 @@ class InProcessEmulator:
     def advance_clock(self, seconds: float) -> datetime:
         return self.store.clock.advance(seconds)
 
+    def set_visibility_lag(self, company: str, seconds: float) -> None:
+        """Each later write of ``company`` reaches its queries 0..``seconds`` after its
+        WHENMODIFIED (:mod:`.store.replica`); 0 ends the lag."""
+        self.emulator.store.records.lag.set(company, seconds)
+
     def add_fault(self, spec: str) -> None:
         """As ``POST /_emulator/faults``, e.g. ``status=503,times=2``."""
         self.emulator.faults.add(spec)

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from lxml import etree
@@ -128,7 +129,7 @@ def query(ctx: Ctx) -> Outcome:
         raise _query_error(exc) from None
     pagesize = int_param(ctx, "pagesize", 100, 1, 2000)
     offset = int_param(ctx, "offset", 0, 0, 2**31)
-    scope = Scope(ctx.scope.company, ctx.scope.entity, ctx.scope.user, showprivate)
+    scope = Scope(ctx.scope.company, ctx.scope.entity, ctx.scope.user, showprivate, replica=True)
     rows, total = ctx.store.query(obj, scope, items, where, params, order, pagesize, offset)
     records = [
         *record_elements(
@@ -176,13 +177,14 @@ def read_by_query(ctx: Ctx) -> Outcome:
     translated = _rbq_where(ctx, obj)
     where, params, limit = translated.sql, translated.params, translated.limit
     pagesize = int_param(ctx, "pagesize", 100, 1, 1000)
-    total = ctx.store.count(obj, ctx.scope, where, params)
+    scope = replace(ctx.scope, replica=True)  # a query: it reads the replica
+    total = ctx.store.count(obj, scope, where, params)
     if limit is not None:
         total = min(total, limit)
     sessionid = ctx.session.sessionid if ctx.session is not None else ""
     cursor = ctx.store.new_cursor(
         {
-            "scope": ctx.scope,
+            "scope": scope,
             "obj": obj,
             "fields": fields,
             "where": where,

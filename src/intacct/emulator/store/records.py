@@ -18,6 +18,8 @@ from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
 from intacct.emulator.store.filled import DISPLAY_CONTACT, fill_created
 from intacct.emulator.store.identities import Identities
+from intacct.emulator.store.replica import SCHEMA as VERSIONS_SCHEMA
+from intacct.emulator.store.replica import VisibilityLag
 from intacct.emulator.store.sessions import Scope
 from intacct.emulator.values import to_db, wall_clock
 
@@ -94,6 +96,8 @@ class Records:
         self.catalog = catalog
         self.clock = clock
         self._identities = identities
+        #: per company, how far behind its writes its queries read (:mod:`.replica`)
+        self.lag = VisibilityLag()
         self._create_schema()
 
     # -- schema -----------------------------------------------------------------------
@@ -101,7 +105,7 @@ class Records:
     def _create_schema(self) -> None:
         with self._db.write_lock:
             conn = self._db.conn
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + VERSIONS_SCHEMA)
             for obj in self.catalog.values():
                 columns = ", ".join(
                     f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields
@@ -140,10 +144,11 @@ class Records:
     def reset(self) -> None:
         """Drop every record, counter and executed control id."""
         with self._db.transaction() as conn:
-            for table in ("executed", "counters"):
+            for table in ("executed", "counters", "_versions", *self.lag.shadow_tables()):
                 conn.execute(f"DELETE FROM {table}")
             for obj in self.catalog.values():
                 conn.execute(f"DELETE FROM {_table(obj)}")
+        self.lag.clear()
 
     def bulk_insert(
         self, company: str, entity: str, obj_name: str, rows: Iterable[Mapping[str, Any]]
@@ -204,14 +209,22 @@ class Records:
         group: str = "",
     ) -> list[tuple[Any, ...]]:
         seen, seen_params = self.visibility(obj, scope)
+        source, source_params = self._source(obj, scope)
         sql = (
-            f"SELECT {', '.join(columns)} FROM {_table(obj)} WHERE {seen} AND ({where}) "
-            f"{group} {order}"
+            f"SELECT {', '.join(columns)} FROM {source} WHERE {seen} AND ({where}) {group} {order}"
         )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params = [*params, limit, offset]
-        return self._db.conn.execute(sql, [*seen_params, *params]).fetchall()
+        return self._db.conn.execute(sql, [*source_params, *seen_params, *params]).fetchall()
+
+    def _source(self, obj: ObjectDef, scope: Scope) -> tuple[str, list[Any]]:
+        """The table a read reads: a query of a lagging company reads the writes that
+        have become visible (:mod:`.replica`)."""
+        lag = self.lag.of(scope.company) if scope.replica else 0.0
+        if not lag or not self.lag.versioned(obj):
+            return _table(obj), []
+        return self.lag.source(_table(obj), obj, self.clock.now().timestamp())
 
     def count(
         self,
@@ -222,9 +235,10 @@ class Records:
         group: str = "",
     ) -> int:
         seen, seen_params = self.visibility(obj, scope)
-        inner = f"SELECT 1 FROM {_table(obj)} WHERE {seen} AND ({where}) {group}"
+        source, source_params = self._source(obj, scope)
+        inner = f"SELECT 1 FROM {source} WHERE {seen} AND ({where}) {group}"
         sql = f"SELECT count(*) FROM ({inner})"
-        row = self._db.conn.execute(sql, [*seen_params, *params]).fetchone()
+        row = self._db.conn.execute(sql, [*source_params, *seen_params, *params]).fetchone()
         return int(row[0])
 
     def rows(
@@ -412,6 +426,7 @@ class Records:
             entity = scope.entity if obj.entity_scoped else ""
             self._entity_fields(values, scope, entity)
             self._insert_row(obj, scope.company, entity, values)
+            self._versioned(obj, scope.company, [recordno], replaced=False)
             self.audit(scope, obj, values, "create")
         return values
 
@@ -424,6 +439,7 @@ class Records:
                 raise not_found(obj.name, str(recordno), "update")
             self._check_unique(obj, scope, values, recordno)
             values.update(WHENMODIFIED=self.now(scope.company), MODIFIEDBY=scope.user.recordno)
+            self._versioned(obj, scope.company, [recordno], replaced=True)
             names = [n for n in values if obj.field(n) and n != "RECORDNO"]
             conn.execute(
                 f"UPDATE {_table(obj)} SET {', '.join(f'{quote(n)} = ?' for n in names)} "
@@ -440,6 +456,7 @@ class Records:
             current = self.find(obj, scope, "RECORDNO", [recordno])
             if not current:
                 raise not_found(obj.name, str(recordno), "delete")
+            self._versioned(obj, scope.company, [recordno], replaced=True)
             conn.execute(
                 f'DELETE FROM {_table(obj)} WHERE _company = ? AND "RECORDNO" = ?',
                 (scope.company, recordno),
@@ -447,12 +464,33 @@ class Records:
             for line_obj_name in obj.owned.values():
                 line = self.catalog[line_obj_name]
                 if line.parent_key:
+                    self._versioned_lines(line, scope.company, recordno)
                     conn.execute(
                         f"DELETE FROM {_table(line)} WHERE _company = ? AND "
                         f"{quote(line.parent_key)} = ?",
                         (scope.company, recordno),
                     )
             self.audit(scope, obj, current[0], "delete")
+
+    def _versioned(
+        self, obj: ObjectDef, company: str, recordnos: Sequence[int], *, replaced: bool
+    ) -> None:
+        """Under a visibility lag, the rows' versions before a write changes them."""
+        if self.lag.of(company) and self.lag.versioned(obj) and recordnos:
+            now = self.clock.now().timestamp()
+            self.lag.written(
+                self._db.conn, _table(obj), obj, company, recordnos, now, replaced=replaced
+            )
+
+    def _versioned_lines(self, line: ObjectDef, company: str, parent: int) -> None:
+        if not (self.lag.of(company) and self.lag.versioned(line) and line.parent_key):
+            return
+        rows = self._db.conn.execute(
+            f'SELECT "RECORDNO" FROM {_table(line)} WHERE _company = ? AND '
+            f"{quote(line.parent_key)} = ?",
+            (company, parent),
+        ).fetchall()
+        self._versioned(line, company, [int(r[0]) for r in rows], replaced=True)
 
     def _display_contact(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> None:
         """A new vendor's or customer's display contact is a CONTACT record of its own

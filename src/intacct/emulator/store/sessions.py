@@ -40,6 +40,9 @@ class Scope:
     entity: str
     user: User
     showprivate: bool = False
+    #: a query (``query``, ``readByQuery``/``readMore``): it reads the company's replica,
+    #: which may lag behind its writes (:mod:`.replica`)
+    replica: bool = False
 
 
 @dataclass(slots=True)
