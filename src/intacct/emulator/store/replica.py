@@ -117,31 +117,19 @@ class VisibilityLag:
         visible; then the write is given the moment queries see it."""
         visible = now + self.delay(company)
         self._ensure_shadow(conn, table, obj)
-        if replaced:
-            self._shadow_rows(conn, table, obj, company, recordnos, visible)
+        if replaced:  # the versions they replace stay visible until then
+            columns = ", ".join(["_company", "_entity", *(quote(n) for n in obj.field_names)])
+            marks = ", ".join("?" * len(recordnos))
+            conn.execute(
+                f"INSERT INTO {_shadow(obj)} ({columns}, _visible_at, _superseded_at) "
+                f"SELECT {columns}, coalesce((SELECT visible_at FROM _versions v WHERE "
+                f'v.company = t._company AND v.object = ? AND v.recordno = t."RECORDNO"), 0), ? '
+                f'FROM {table} t WHERE _company = ? AND "RECORDNO" IN ({marks})',
+                [obj.name, visible, company, *recordnos],
+            )
         conn.executemany(
             "INSERT OR REPLACE INTO _versions VALUES (?, ?, ?, ?)",
             [(company, obj.name, int(n), visible) for n in recordnos],
-        )
-
-    def _shadow_rows(
-        self,
-        conn: sqlite3.Connection,
-        table: str,
-        obj: ObjectDef,
-        company: str,
-        recordnos: Sequence[int],
-        until: float,
-    ) -> None:
-        shadow = _shadow(obj)
-        columns = ", ".join(["_company", "_entity", *(quote(n) for n in obj.field_names)])
-        marks = ", ".join("?" * len(recordnos))
-        conn.execute(
-            f"INSERT INTO {shadow} ({columns}, _visible_at, _superseded_at) "
-            f"SELECT {columns}, coalesce((SELECT visible_at FROM _versions v WHERE "
-            f'v.company = t._company AND v.object = ? AND v.recordno = t."RECORDNO"), 0), ? '
-            f'FROM {table} t WHERE _company = ? AND "RECORDNO" IN ({marks})',
-            [obj.name, until, company, *recordnos],
         )
 
     def _ensure_shadow(self, conn: sqlite3.Connection, table: str, obj: ObjectDef) -> None:
