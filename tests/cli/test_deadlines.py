@@ -1,7 +1,8 @@
 """Deadlines on a gateway that accepts the connection and never answers: interactive
 commands give up after ``timeout_s`` (60 s unless set) without sending again, and a line
 says they are waiting and for how long; ``intacct sync`` keeps its 300 s per request and
-tells a log that it waits."""
+tells a log that it waits, and ends within (max_retries + 1) requests and their backoff
+on a gateway that never answers or never recovers."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from intacct.cli import main
+from intacct.emulator.server import EmulatorServer
 
 from .conftest import use_env
 
@@ -135,3 +137,34 @@ def test_ctrl_c_while_waiting_is_exit_status_130(
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert err.strip() == "Interrupted."
+
+
+def test_sync_on_a_gateway_that_never_answers_ends_within_its_bound(
+    silent: Silent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented bound: (max_retries + 1) requests of timeout_s each, plus the
+    backoff between them (at most 0.5, 1, 2... s); then a typed error and exit 1."""
+    use_env(monkeypatch, silent.url)
+    monkeypatch.setenv("INTACCT_TIMEOUT_S", "1")
+    monkeypatch.setenv("INTACCT_MAX_RETRIES", "2")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["sync", "--objects", "CLASS"])
+    seconds = time.monotonic() - started
+    assert result.exit_code == 1
+    assert len(silent.connections) == 3  # the first try and two retries, no more
+    assert seconds < 3 * 1 + 0.5 + 1 + 3, f"{seconds:.1f} s"
+    assert f"no answer from {silent.url} within 1 s (timeout_s)" in result.output
+
+
+def test_sync_on_a_gateway_that_never_recovers_ends_within_its_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with EmulatorServer(port=0, scale=50, seed=1, faults=["status=503"]) as server:
+        use_env(monkeypatch, server.url)
+        monkeypatch.setenv("INTACCT_MAX_RETRIES", "3")
+        started = time.monotonic()
+        result = CliRunner().invoke(main, ["sync", "--objects", "CLASS"])
+        seconds = time.monotonic() - started
+    assert result.exit_code == 1
+    assert seconds < 0.5 + 1 + 2 + 5, f"{seconds:.1f} s"  # three backoffs at most
+    assert "503" in result.output and "Traceback" not in result.output
