@@ -150,7 +150,8 @@ def main() -> None:
         "| --- | --- | ---: | ---: | ---: | ---: |\n" + "\n".join(rows) + f"\n\n{verdict}.\n"
     )
     write_section(
-        "Eventual consistency: the lookback that loses nothing", "python benchmarks/lookback.py",
+        "Eventual consistency: the lookback that loses nothing",
+        "python benchmarks/lookback.py",
         body,
     )
 
