@@ -1,0 +1,264 @@
+"""Chaos: ``intacct sync`` under a storm of faults, writes meanwhile and SIGKILLs, ends
+with exactly the emulator's data, compared row by row.
+
+One emulator (real HTTP) with a seeded mixed fault schedule (503s, 429s, truncated and
+reset answers, 524s after the write applied, "try again later", CDN pages, slow answers:
+more than a quarter of all requests), a writer creating, renaming and deleting records the
+whole time, and ``intacct sync`` run again and again as a subprocess, some runs killed
+with SIGKILL at a random moment. Then the faults stop, the writer stops, one last sync
+runs, and every table is compared with a fresh sync of the emulator into another file:
+each live row equal (every column), no row twice, every deleted record a tombstone or
+absent. Everything random comes from ``--seed``.
+
+Usage: ``python benchmarks/chaos.py --seed 1 --minutes 5 [--report]`` (exit 1 if anything
+was lost or duplicated; ``--report`` writes BENCHMARKS.md's section).
+"""
+
+# ruff: noqa: S608 - SQL here names our own tables and columns, read from DuckDB's catalog
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from intacct import IntacctClient
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+from intacct.errors import IntacctError
+
+from _report import write_section
+
+#: rules in order, the first that fires wins: about 28% of requests are hit
+SCHEDULE = (
+    "status=503,p=0.08",
+    "status=429,p=0.05",
+    "body=truncated,p=0.03",
+    "body=reset,p=0.03",
+    "status=524,p=0.02",
+    "errorno=XL03000011,p=0.02",
+    "status=502,body=html,p=0.02",
+    "delay_ms=400,p=0.03",
+)
+OBJECTS = ("VENDOR", "CUSTOMER", "CLASS", "APBILL", "APBILLITEM", "GLBATCH", "GLENTRY")
+#: where a table has no primary key (each of these has its business id or RECORDNO)
+KEYS = ("RECORDNO", "_entity_id")
+
+
+@dataclass
+class Tally:
+    runs: dict[str, int] = field(default_factory=lambda: {"ok": 0, "failed": 0, "killed": 0})
+    writes: int = 0
+    write_failures: int = 0
+    requests: int = 0
+    faulted: int = 0
+    checked: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    wrong_tombstones: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _control(server: EmulatorServer, path: str) -> str:
+    return server.url.replace("/ia/xml/xmlgw.phtml", f"/_emulator/{path}")
+
+
+class Writer(threading.Thread):
+    """Creates, renames and deletes CLASS and VENDOR records until stopped."""
+
+    def __init__(self, server: EmulatorServer, rng: random.Random, tally: Tally) -> None:
+        super().__init__(daemon=True)
+        self.server, self.rng, self.tally = server, rng, tally
+        self.stop = threading.Event()
+        self.made: list[str] = []
+
+    def run(self) -> None:
+        config = {**client_config(self.server.url), "max_retries": 5, "timeout_s": 10}
+        with IntacctClient.from_mapping(config) as client:
+            n = 0
+            while not self.stop.wait(self.rng.uniform(0.1, 0.4)):
+                n += 1
+                try:
+                    self._one(client, n)
+                    self.tally.writes += 1
+                except IntacctError:
+                    self.tally.write_failures += 1  # the emulator's state is the truth
+
+    def _one(self, client: IntacctClient, n: int) -> None:
+        roll = self.rng.random()
+        if roll < 0.4 or not self.made:
+            classid = f"CH-{n}"
+            client.create("CLASS", [{"CLASSID": classid, "NAME": f"chaos {n}"}])
+            self.made.append(classid)
+        elif roll < 0.7:
+            client.update("CLASS", [{"CLASSID": self.rng.choice(self.made), "NAME": f"re {n}"}])
+        elif roll < 0.85:
+            vendor = self.rng.choice([r["VENDORID"] for r in client.query(
+                "VENDOR", ["VENDORID"], pagesize=50).records])  # fmt: skip
+            client.update("VENDOR", [{"VENDORID": vendor, "NAME": f"vendor {n}"}])
+        else:
+            classid = self.made.pop(self.rng.randrange(len(self.made)))
+            found = client.read_by_name("CLASS", [classid])
+            if found:
+                client.delete("CLASS", [int(found[0]["RECORDNO"])])
+
+
+def _env(server: EmulatorServer, home: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INTACCT_")}
+    config = client_config(server.url)
+    return {
+        **base,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        **{f"INTACCT_{k.upper()}": str(v) for k, v in config.items()},
+        "INTACCT_MAX_RETRIES": "3",
+        "INTACCT_TIMEOUT_S": "15",
+        "INTACCT_PAGE_SIZE": "50",
+    }
+
+
+def _sync(env: dict[str, str], db: Path, kill_after: float | None) -> str:
+    command = [sys.executable, "-m", "intacct.cli", "sync", "-q", "--objects", ",".join(OBJECTS),
+               "--db", str(db)]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        if kill_after is not None:
+            try:
+                proc.wait(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=60)
+                return "killed"
+        proc.wait(timeout=600)
+    finally:
+        if proc.stderr is not None:
+            proc.stderr.close()
+    return "ok" if proc.returncode == 0 else "failed"
+
+
+def _compare(chaos: Path, truth: Path, tally: Tally) -> None:
+    with duckdb.connect(str(chaos), read_only=True) as con:
+        con.execute(f"ATTACH '{truth}' AS truth (READ_ONLY)")
+        for table in OBJECTS:
+            columns = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
+                "'truth' AND table_name = ? AND column_name <> '_sdc_deleted_at' "
+                "ORDER BY ordinal_position", [table]).fetchall()]  # fmt: skip
+            cols = ", ".join(f'"{c}"' for c in columns)
+            found = con.execute(
+                "SELECT constraint_column_names FROM duckdb_constraints() WHERE "
+                "database_name = 'truth' AND table_name = ? AND constraint_type = 'PRIMARY KEY'",
+                [table],
+            ).fetchone()
+            key = ", ".join(f'"{k}"' for k in (found[0] if found else KEYS))
+            live = f'SELECT {cols} FROM main."{table}" WHERE "_sdc_deleted_at" IS NULL'
+            want = f'SELECT {cols} FROM truth."{table}"'
+            missing = con.execute(f"SELECT count(*) FROM ({want} EXCEPT ALL {live})").fetchone()
+            extra = con.execute(f"SELECT count(*) FROM ({live} EXCEPT ALL {want})").fetchone()
+            twice = con.execute(
+                f'SELECT count(*) - count(DISTINCT ({key})) FROM main."{table}"'
+            ).fetchone()
+            tombstoned = con.execute(
+                f'SELECT count(*) FROM main."{table}" m JOIN truth."{table}" t USING ({key}) '
+                'WHERE m."_sdc_deleted_at" IS NOT NULL'
+            ).fetchone()
+            rows = con.execute(f"SELECT count(*) FROM ({want})").fetchone()
+            assert missing and extra and twice and tombstoned and rows
+            tally.checked += rows[0]
+            tally.lost += missing[0]
+            tally.duplicated += extra[0] + twice[0]
+            tally.wrong_tombstones += tombstoned[0]
+            if missing[0] or extra[0] or twice[0] or tombstoned[0]:
+                tally.problems.append(
+                    f"{table}: {missing[0]} missing or different, {extra[0]} extra, "
+                    f"{twice[0]} twice, {tombstoned[0]} live rows tombstoned"
+                )
+
+
+def run(seed: int, minutes: float, kill_share: float) -> Tally:
+    rng, tally = random.Random(seed), Tally()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmulatorServer(port=0, scale=300, seed=seed, faults=list(SCHEDULE)) as server,
+    ):
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # set by its start
+        folder = Path(tmp)
+        env = _env(server, folder / "home")
+        chaos_db, truth_db = folder / "chaos.duckdb", folder / "truth.duckdb"
+        writer = Writer(server, random.Random(seed + 1), tally)
+        writer.start()
+        deadline = time.monotonic() + minutes * 60
+        while time.monotonic() < deadline:
+            kill = rng.uniform(0.3, 4.0) if rng.random() < kill_share else None
+            tally.runs[_sync(env, chaos_db, kill)] += 1
+        writer.stop.set()
+        writer.join()
+        stats = httpx.get(_control(server, "stats")).json()
+        faults = httpx.get(_control(server, "faults")).json()["faults"]
+        tally.requests = int(stats["requests"])
+        tally.faulted = sum(int(rule["fired"]) for rule in faults)
+        httpx.delete(_control(server, "faults"))
+        if _sync(env, chaos_db, None) != "ok":
+            tally.problems.append("the last sync, without faults, failed")
+        if _sync(env, truth_db, None) != "ok":
+            raise SystemExit("the fresh sync of the emulator failed")
+        _compare(chaos_db, truth_db, tally)
+    return tally
+
+
+def _summary(seed: int, minutes: float, tally: Tally) -> str:
+    rate = tally.faulted / tally.requests if tally.requests else 0.0
+    return (
+        f"seed {seed}, {minutes:g} min: {tally.requests:,} requests, {tally.faulted:,} faulted "
+        f"({rate:.0%}); syncs {tally.runs['ok']} ok, {tally.runs['failed']} failed, "
+        f"{tally.runs['killed']} killed (SIGKILL); {tally.writes} writes meanwhile "
+        f"({tally.write_failures} refused); {tally.checked:,} rows checked: lost "
+        f"{tally.lost}, duplicated {tally.duplicated}, live rows tombstoned "
+        f"{tally.wrong_tombstones}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--kills", type=float, default=0.4, help="share of runs killed")
+    parser.add_argument("--report", action="store_true", help="write BENCHMARKS.md's section")
+    args = parser.parse_args(argv)
+    # the writer's retries and the server's dropped answers are the point, not news
+    for name in ("intacct", "uvicorn.error"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    tally = run(args.seed, args.minutes, args.kills)
+    line = _summary(args.seed, args.minutes, tally)
+    print(line)
+    for problem in tally.problems:
+        print(f"  {problem}")
+    if args.report:
+        body = (
+            f"`intacct sync` of {', '.join(OBJECTS)} (pages of 50) against the emulator with "
+            f"the fault schedule `{' ; '.join(SCHEDULE)}`, writes meanwhile, {args.kills:.0%} "
+            "of the runs killed with SIGKILL at a random moment; then one sync without "
+            "faults, compared row by row with a fresh sync.\n\n" + line + ".\n"
+        )
+        write_section(
+            "Chaos: faults, writes and kills", f"python benchmarks/chaos.py --seed "
+            f"{args.seed} --minutes {args.minutes:g} --report", body
+        )  # fmt: skip
+    return 1 if tally.lost or tally.duplicated or tally.wrong_tombstones or tally.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The chaos benchmark on a short seeded schedule: intacct sync under ~25% faulted
+requests, writes meanwhile and SIGKILLs ends with exactly the emulator's data
+(``benchmarks/chaos.py --seed S --minutes M`` runs the long one)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "chaos.py"
+
+
+def test_a_short_storm_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--seed", "3", "--minutes", "0.6", "--kills", "0.5"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    summary = done.stdout.strip().splitlines()[0] if done.stdout.strip() else done.stderr[-2000:]
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    faulted = re.search(r"(\d+) faulted \((\d+)%\)", summary)
+    assert faulted is not None and int(faulted[2]) >= 20, summary
+    killed = re.search(r"(\d+) killed", summary)
+    assert killed is not None and int(killed[1]) >= 1, summary
+    assert "lost 0, duplicated 0, live rows tombstoned 0" in summary
+    assert re.search(r"[1-9][\d,]* rows checked", summary), summary
