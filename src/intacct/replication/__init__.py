@@ -10,6 +10,7 @@ from intacct.replication.settings import (
     DEFAULT_PAGE_SIZE,
     ReplicationSettings,
     extraction_page_size,
+    settle,
 )
 from intacct.replication.state import RunState, StateError, StreamState
 
@@ -29,4 +30,5 @@ __all__ = [
     "StreamSpec",
     "StreamState",
     "extraction_page_size",
+    "settle",
 ]

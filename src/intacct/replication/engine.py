@@ -163,25 +163,29 @@ class Replicator:
         settings: ReplicationSettings | None = None,
         *,
         max_concurrency: int | None = None,
-        page_size: int = 2000,
+        page_size: int | None = None,
         progress: Progress | None = None,
         registry: ObjectRegistry | None = None,
         done: Callable[[str, list[StreamResult]], None] | None = None,
-        columnar: bool = False,
+        columnar: bool | None = None,
     ) -> None:
+        """``settings`` say what and how to read; ``max_concurrency``, ``page_size`` and
+        ``columnar``, when given, override theirs."""
         self.client = client
+        self.settings = (settings or ReplicationSettings()).with_overrides(
+            max_concurrency=max_concurrency, page_size=page_size, columnar=columnar
+        )
         #: pages read as columns and typed in bulk where the fast path can
         #: (:mod:`.columnar`); the sink gets :class:`~.columnar.Records`
-        self.columnar = columnar
-        self.settings = settings or ReplicationSettings()
+        self.columnar = self.settings.columnar
         slots = client.config.max_concurrency  # the client never has more in flight
-        self.max_concurrency = max(1, min(max_concurrency or slots, slots))
+        self.max_concurrency = max(1, min(self.settings.max_concurrency or slots, slots))
         # a worker parsing an answer holds no request slot: where the client's slots are
         # the limit, twice as many workers keep them busy meanwhile
         self.workers = (
             2 * self.max_concurrency if self.max_concurrency == slots else (self.max_concurrency)
         )
-        self.page_size = page_size
+        self.page_size = self.settings.page_size
         self.progress = progress
         #: called once per object with its streams' results (one per entity), after their
         #: last pages reached the sink (or they failed)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from intacct.destinations.duckdb import saved_state
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
-    DEFAULT_PAGE_SIZE,
     Estimate,
     ReplicationSettings,
     Replicator,
     StreamSpec,
+    settle,
     trialbalance,
 )
 from intacct.sync.job import resume_state, select_objects
@@ -60,8 +60,8 @@ def estimate_sync(
     *,
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
-    settings: Mapping[str, Any] | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    settings: ReplicationSettings | Mapping[str, Any] | None = None,
+    page_size: int | None = None,
     unified: bool = False,
     layout: str | None = None,
 ) -> SyncEstimate:
@@ -73,8 +73,7 @@ def estimate_sync(
     state = resume_state(saved_state(db_path), readable, full_refresh)
     engine = Replicator(
         client,
-        ReplicationSettings.from_mapping(settings or {}),
-        page_size=page_size,
+        settle(settings, page_size=page_size),
         registry=registry,
     )
     estimates = engine.estimate([StreamSpec(n) for n in readable], state)

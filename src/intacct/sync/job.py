@@ -24,12 +24,12 @@ from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
-    DEFAULT_PAGE_SIZE,
     ReplicationSettings,
     Replicator,
     RunState,
     StreamResult,
     StreamSpec,
+    settle,
     trialbalance,
 )
 from intacct.replication.catalog import DEFAULT_OBJECTS
@@ -144,19 +144,22 @@ def run_sync(
     *,
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
-    settings: Mapping[str, Any] | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    settings: ReplicationSettings | Mapping[str, Any] | None = None,
+    page_size: int | None = None,
     unified: bool = False,
     layout: str | None = None,
-    columnar: bool = True,
+    columnar: bool | None = None,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
     company has, and the trial balance) into the DuckDB file at ``db_path``; with
     ``unified``, also the objects behind hotglue's unified tables, and those tables
     rebuilt from them (:mod:`intacct.sync.unified`); with ``layout`` "fivetran" (or
     remembered from an earlier run; "none" forgets it), also the objects behind
-    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``columnar``:
-    pages read and typed as columns where the fast path can (False: record by record)."""
+    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``settings``
+    are the engine's, settled at the edge (:class:`~intacct.replication.ReplicationSettings`,
+    page size and columnar reading included; a mapping is read as the engine's keys);
+    ``page_size`` and ``columnar``, when given, override theirs."""
+    run_settings = settle(settings, page_size=page_size, columnar=columnar)
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
@@ -173,12 +176,10 @@ def run_sync(
         sink = _Sink(database, report, reporter)
         engine = Replicator(
             client,
-            ReplicationSettings.from_mapping(settings or {}),
-            page_size=page_size,
+            run_settings,
             progress=reporter.page,
             registry=registry,
             done=sink.done,
-            columnar=columnar,
         )
         engine.run([StreamSpec(n) for n in tables], state, sink)
         if unified:

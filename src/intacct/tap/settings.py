@@ -16,7 +16,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from intacct.config import DEFAULT_API_URL, ClientConfig
-from intacct.replication import DEFAULT_PAGE_SIZE, ReplicationSettings, extraction_page_size
+from intacct.replication import DEFAULT_PAGE_SIZE, ReplicationSettings
 
 __all__ = ["CONFIG_SCHEMA", "DEFAULT_PAGE_SIZE", "TapSettings"]
 
@@ -73,11 +73,10 @@ CONFIG_SCHEMA = th.PropertiesList(
 
 @dataclass(frozen=True, slots=True)
 class TapSettings:
-    """A tap config read once: connection, engine settings and the page size."""
+    """A tap config read once: connection and engine settings (page size included)."""
 
     client: ClientConfig
     replication: ReplicationSettings
-    page_size: int
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any], sdk_keys: Collection[str]) -> TapSettings:
@@ -87,6 +86,5 @@ class TapSettings:
         client = ClientConfig.from_mapping(config, allow=allow)
         return cls(
             client=client,
-            replication=ReplicationSettings.from_mapping(config),
-            page_size=extraction_page_size(config, client),
+            replication=ReplicationSettings.from_mapping(config, client),
         )

@@ -198,12 +198,7 @@ class TapSageIntacct(Tap):
         settings = self.settings
         with self.connect() as client:
             engine = Replicator(
-                client,
-                replication or settings.replication,
-                max_concurrency=settings.client.max_concurrency,
-                page_size=settings.page_size,
-                progress=self._progress,
-                columnar=True,  # the same records, from columns where the fast path can
+                client, replication or settings.replication, progress=self._progress
             )
             report = engine.run(specs, state, sink)
         for result in report.streams:
