@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
@@ -40,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from intacct.errors import GatewayError, IntacctError, ValidationError
+from intacct.errors import FieldsRefusedError, IntacctError
 from intacct.pagination import Page, PageToken, resume_token
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
@@ -75,8 +74,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Progress", "Replicator", "RunReport", "Sink", "StreamResult", "StreamSpec"]
 
-#: "The following fields cannot be queried: [ apbill: [A, B] ]" (XL03000006 [O])
-_REFUSED = re.compile(r"cannot be queried: \[\s*\w+:\s*\[([^\]]*)\]")
 #: [U] the server and this machine may disagree on the time: the first run's delete
 #: bookmark starts this far before the run, and a bookmark this recent is settled to
 #: the start of its second (:func:`_settled`)
@@ -696,7 +693,7 @@ class _Stream:
             try:
                 self._pages(key, after, where, save, first_read)
                 return
-            except ValidationError as exc:
+            except FieldsRefusedError as exc:
                 self._drop_refused(exc)
 
     def _pages(
@@ -760,8 +757,8 @@ class _Stream:
                 return Records(table, rows, first_read=first_read)
         return [typer(r) for r in page.records]
 
-    def _drop_refused(self, exc: ValidationError) -> None:
-        refused = _refused(exc)
+    def _drop_refused(self, exc: FieldsRefusedError) -> None:
+        refused = exc.fields
         with self.engine.lock:
             kept = [f for f in self.fields if f not in refused]
             if not refused or not kept:
@@ -858,10 +855,3 @@ def _settled(token: PageToken) -> PageToken:
     if token.modified is None or token.modified < datetime.now(UTC) - CLOCK_MARGIN:
         return token
     return PageToken(token.key, 0, token.modified, wall=token.wall)
-
-
-def _refused(exc: GatewayError) -> set[str]:
-    match = _REFUSED.search(str(exc))
-    if match is None:
-        return set()
-    return {name.strip() for name in match.group(1).split(",") if name.strip()}
