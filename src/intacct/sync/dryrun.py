@@ -18,8 +18,8 @@ from intacct.replication import (
     ReplicationSettings,
     Replicator,
     StreamSpec,
+    objects_among,
     settle,
-    trialbalance,
 )
 from intacct.sync.job import resume_state, select_objects
 
@@ -68,7 +68,7 @@ def estimate_sync(
     """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
     registry = ObjectRegistry(client)
     names = select_objects(registry, objects, unified, layout or saved_state(db_path, "layout"))
-    failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
+    failed = registry.load(objects_among(names))
     readable = [n for n in names if n not in failed]
     state = resume_state(saved_state(db_path), readable, full_refresh)
     engine = Replicator(
