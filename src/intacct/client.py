@@ -264,6 +264,11 @@ class IntacctClient:
             return [Result("success", function.name, cid, data=Data({}, answer))]
         return answer.results
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The policy every request of this client (and its entity clients) retries by."""
+        return self._requestor.gateway.retry
+
     def call(
         self, function: fn.Function, *, controlid: str | None = None, columnar: bool = False
     ) -> Result:

@@ -22,6 +22,7 @@
         │   └── InvalidSessionError  the session expired or is unknown: log in again
         ├── PermissionDeniedError    the user's role or the subscription lacks this
         ├── ValidationError          the request is wrong: fields, query, values
+        │   └── FieldsRefusedError   "fields cannot be queried": .fields names them
         ├── NotFoundError            the record (or resultId) does not exist
         ├── DuplicateError           a record with that id already exists
         │   └── AlreadyAppliedError  a replayed write was refused: its controlid already ran
@@ -50,6 +51,7 @@ __all__ = [
     "ConnectError",
     "DuplicateError",
     "ErrorDetail",
+    "FieldsRefusedError",
     "GatewayError",
     "IntacctError",
     "InvalidSessionError",
@@ -269,6 +271,13 @@ class PermissionDeniedError(GatewayError):
 
 class ValidationError(GatewayError):
     """The request is wrong: unknown object/field, bad query, bad or missing value."""
+
+
+class FieldsRefusedError(ValidationError):
+    """XL03000006 "The following fields cannot be queried": ``fields`` names them (the
+    error table reads them from the gateway's text); a reader may go on without them."""
+
+    fields: frozenset[str] = frozenset()
 
 
 class NotFoundError(GatewayError):

@@ -17,7 +17,7 @@ import logging
 import random as _random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from intacct.errors import (
@@ -38,10 +38,13 @@ __all__ = [
     "ExponentialBackoff",
     "RetryPolicy",
     "ambiguous",
+    "PROCESSING_ERRORNO",
     "ambiguous_failures",
     "connect_failures",
     "default_checkers",
     "dropped_connections",
+    "flaky_reads",
+    "processing_failures",
     "retryable_status",
     "server_unavailable",
     "throttled",
@@ -149,6 +152,22 @@ def default_checkers(*, timeouts: bool = True) -> tuple[Checker, ...]:
     return (connect_failures, throttled, server_unavailable, lost)
 
 
+#: the gateway's catch-all "There was an error processing the request": final in general
+#: (production answers it to a bad query too), yet some reads, AUDITHISTORY's, fail with
+#: it now and then and pass on the next try [O]
+PROCESSING_ERRORNO = "DL02000001"
+
+
+def processing_failures(attempt: Attempt) -> bool:
+    """A read that failed with :data:`PROCESSING_ERRORNO` (only for :func:`flaky_reads`)."""
+    error = attempt.error
+    return (
+        attempt.idempotent
+        and isinstance(error, GatewayError)
+        and any(e.errorno == PROCESSING_ERRORNO for e in error.errors)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ExponentialBackoff:
     """Capped exponential backoff with full jitter; a server's ``Retry-After`` is a floor
@@ -215,3 +234,10 @@ class RetryPolicy:
                     raise
                 self.pause(attempt)
                 number += 1
+
+
+def flaky_reads(policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` (its backoff, sleep and log) for a read the gateway sometimes fails
+    with :data:`PROCESSING_ERRORNO`: tried once more, on top of the request's own
+    retries, which have run by then (:meth:`RetryPolicy.call` around the read)."""
+    return replace(policy, max_attempts=2, checkers=(processing_failures,))

@@ -9,7 +9,7 @@ import pytest
 
 from intacct.config import ClientConfig
 from intacct.errors import ConfigError
-from intacct.replication import ReplicationSettings
+from intacct.replication import ReplicationSettings, settle
 
 CLIENT = {
     "sender_id": "s",
@@ -67,3 +67,34 @@ def test_invalid_values_name_the_key(key: str, value: Any, problem: str) -> None
     with pytest.raises(ConfigError) as info:
         ReplicationSettings.from_mapping({key: value})
     assert info.value.key == key and problem in str(info.value)
+
+
+def test_the_client_config_settles_page_size_and_concurrency_once() -> None:
+    config = {**CLIENT, "page_size": "3", "max_concurrency": 4, "lookback_minutes": 5}
+    client = ClientConfig.from_mapping(config, allow=ReplicationSettings.KEYS)
+    settings = ReplicationSettings.from_mapping(config, client)
+    assert (settings.page_size, settings.max_concurrency, settings.lookback_minutes) == (3, 4, 5)
+    unset = ReplicationSettings.from_mapping(CLIENT, ClientConfig.from_mapping(CLIENT))
+    # query's largest page, not the client's own default (readByQuery's 1000)
+    assert (unset.page_size, unset.max_concurrency) == (2000, 2)
+
+
+def test_settle_reads_a_mapping_and_takes_only_the_overrides_given() -> None:
+    settled = settle({"entity_ids": "E1"}, page_size=7, columnar=None)
+    assert (settled.entity_ids, settled.page_size, settled.columnar) == (("E1",), 7, True)
+    frozen = ReplicationSettings(page_size=9, columnar=False)
+    assert settle(frozen) is frozen
+    assert settle(None) == ReplicationSettings()
+
+
+def test_a_singer_config_is_settled_into_the_same_settings() -> None:
+    from intacct.tap.settings import TapSettings
+
+    config = {**CLIENT, "page_size": 11, "entity_ids": ["E1"], "start_date": "2024-01-31"}
+    settings = TapSettings.from_mapping(config, ()).replication
+    assert settings == ReplicationSettings(
+        start_date=datetime(2024, 1, 31, tzinfo=UTC),
+        entity_ids=("E1",),
+        page_size=11,
+        max_concurrency=2,
+    )

@@ -17,7 +17,7 @@ from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
-from intacct.replication import ReplicationSettings, extraction_page_size
+from intacct.replication import ReplicationSettings
 from intacct.sync import DestinationError, SyncInterrupted, SyncReport, run_sync
 from intacct.sync.display import (
     LogReporter,
@@ -105,8 +105,8 @@ def sync(
             config = dict(connection.config)
             if entities:
                 config["entity_ids"] = entities
-            settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
-            unified = unified or ReplicationSettings.from_mapping(settings).unified_schema
+            engine_keys = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
+            unified = unified or ReplicationSettings.from_mapping(engine_keys).unified_schema
             in_flight = InFlight()
             with (
                 IntacctClient.from_mapping(config, in_flight=in_flight, budget=budget) as client,
@@ -118,8 +118,10 @@ def sync(
                     if objects
                     else None,
                     "full_refresh": full_refresh,
-                    "settings": settings,
-                    "page_size": extraction_page_size(config, client.config),
+                    # settled here, once: the profile's page size and concurrency too
+                    "settings": ReplicationSettings.from_mapping(
+                        {**config, **engine_keys}, client.config
+                    ),
                     "unified": unified,
                     "layout": layout.lower() if layout else None,
                 }

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intacct.registry import ObjectInfo
-from intacct.replication import DELETED_AT, ENTITY_ID, catalog, trialbalance
+from intacct.registry import ObjectInfo, ObjectRegistry
+from intacct.replication import DELETED_AT, ENTITY_ID, StreamKind, catalog, declared, trialbalance
 
-__all__ = ["Column", "Table", "table_for", "trial_balance_table"]
+__all__ = ["Column", "Table", "declared_table", "table_for", "table_of", "trial_balance_table"]
 
 _TYPES = {
     "integer": "BIGINT",
@@ -55,13 +55,35 @@ def table_for(info: ObjectInfo) -> Table:
     return Table(info.name, tuple(columns), tuple(catalog.key_properties(info)))
 
 
-def trial_balance_table() -> Table:
-    """TRIALBALANCE: a month's balances per account and entity."""
-    kinds = {"PERIODSTART": "DATE", "PERIODEND": "DATE"}
-    names = [n for n in trialbalance.schema()["properties"] if n != ENTITY_ID]
+def table_of(name: str, registry: ObjectRegistry) -> Table:
+    """The table of any stream: a declared one's (:func:`declared_table`), else the
+    object's (looked up in ``registry``)."""
+    kind = declared(name)
+    return declared_table(kind) if kind is not None else table_for(registry.get(name))
+
+
+def declared_table(kind: StreamKind) -> Table:
+    """A declared stream's table, from its JSON Schema: dates ``DATE``, numbers exact
+    ``DECIMAL``, the rest ``VARCHAR``; then ``_entity_id``, ``_sdc_deleted_at``."""
+    properties = kind.schema()["properties"]
     columns = [
-        Column(n, kinds.get(n, _TYPES["decimal"] if n in trialbalance.AMOUNTS else "VARCHAR"))
-        for n in names
+        Column(name, _json_type(spec)) for name, spec in properties.items() if name != ENTITY_ID
     ]
     columns += [Column(ENTITY_ID, "VARCHAR"), Column(DELETED_AT, "TIMESTAMP")]
-    return Table(trialbalance.TRIAL_BALANCE, tuple(columns), trialbalance.KEY_PROPERTIES)
+    return Table(kind.name, tuple(columns), kind.key_properties)
+
+
+def trial_balance_table() -> Table:
+    """TRIALBALANCE: a month's balances per account and entity."""
+    kind = declared(trialbalance.TRIAL_BALANCE)
+    assert kind is not None
+    return declared_table(kind)
+
+
+def _json_type(spec: dict[str, object]) -> str:
+    types = spec.get("type")
+    if spec.get("format") == "date":
+        return _TYPES["date"]
+    if isinstance(types, list) and "number" in types:
+        return _TYPES["decimal"]
+    return "VARCHAR"

@@ -19,6 +19,7 @@ from intacct.errors import (
     AuthenticationError,
     DuplicateError,
     ErrorDetail,
+    FieldsRefusedError,
     GatewayError,
     InvalidSessionError,
     NotFoundError,
@@ -31,9 +32,19 @@ from intacct.errors import (
 )
 from intacct.protocol.response import Response, Result
 
-__all__ = ["RULES", "Rule", "classify", "error_for_response", "error_for_result"]
+__all__ = [
+    "RULES",
+    "Rule",
+    "classify",
+    "error_for_response",
+    "error_for_result",
+    "refused_fields",
+]
 
 ROLLED_BACK = "XL03000009"
+#: "The following fields cannot be queried: [ apbill: [A, B] ]" (XL03000006 [O]): the
+#: names inside the object's brackets
+_REFUSED = re.compile(r"cannot be queried: \[\s*\w+:\s*\[([^\]]*)\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,12 @@ RULES: tuple[Rule, ...] = (
         text=_re(r"permission|not authorized|access denied|not subscribed"),
     ),
     Rule(
+        FieldsRefusedError,
+        "result-fields-refused.xml",
+        _RESULT,
+        text=_REFUSED,
+    ),
+    Rule(
         ValidationError,
         "result-unknown-object.xml",
         _RESULT,
@@ -217,13 +234,25 @@ def error_for_result(result: Result, *, http_status: int = 200) -> GatewayError 
         cls = TransactionAbortedError
     else:
         cls = GatewayError
-    return cls(
+    error = cls(
         result.errors,
         level="result",
         http_status=http_status,
         function=result.function,
         control_id=result.controlid,
     )
+    if isinstance(error, FieldsRefusedError):
+        error.fields = refused_fields(own)
+    return error
+
+
+def refused_fields(errors: Sequence[ErrorDetail]) -> frozenset[str]:
+    """The field names an XL03000006 "cannot be queried" error lists."""
+    names: set[str] = set()
+    for error in errors:
+        for match in _REFUSED.finditer(str(error)):
+            names.update(n.strip() for n in match.group(1).split(",") if n.strip())
+    return frozenset(names)
 
 
 def error_for_response(

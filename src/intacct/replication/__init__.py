@@ -1,17 +1,38 @@
-"""The extraction engine shared by the tap and ``intacct sync``: :class:`Replicator` reads
-each selected object (per entity) exactly once and resumably, handing pages and the
-run's state to a :class:`Sink`; deletes come from AUDITHISTORY as tombstones."""
+"""The extraction engine shared by the tap and ``intacct sync``: :func:`replicate` (the
+one entry point; :class:`Replicator` is the object behind it) reads each selected
+stream (per entity) exactly once and resumably, handing pages and the run's state to a
+:class:`Sink`; deletes come from AUDITHISTORY as tombstones. docs/engine.md is the
+contract."""
 
+from intacct.replication.context import RunContext
+from intacct.replication.contract import (
+    Progress,
+    RunReport,
+    Sink,
+    StateStore,
+    StreamResult,
+    StreamSpec,
+)
 from intacct.replication.deletes import DELETED_AT, DeletesUnavailableError
-from intacct.replication.engine import Replicator, RunReport, Sink, StreamResult, StreamSpec
+from intacct.replication.engine import Replicator, replicate
 from intacct.replication.estimate import Estimate
+from intacct.replication.kinds import (
+    Stream,
+    StreamKind,
+    declared,
+    declared_kinds,
+    objects_among,
+    stream_names,
+)
 from intacct.replication.records import ENTITY_ID
 from intacct.replication.settings import (
     DEFAULT_PAGE_SIZE,
     ReplicationSettings,
     extraction_page_size,
+    settle,
 )
 from intacct.replication.state import RunState, StateError, StreamState
+from intacct.replication.statefile import StateFile
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -19,14 +40,26 @@ __all__ = [
     "ENTITY_ID",
     "DeletesUnavailableError",
     "Estimate",
+    "Progress",
     "ReplicationSettings",
     "Replicator",
+    "RunContext",
     "RunReport",
     "RunState",
     "Sink",
     "StateError",
+    "StateFile",
+    "StateStore",
+    "Stream",
+    "StreamKind",
     "StreamResult",
     "StreamSpec",
     "StreamState",
+    "declared",
+    "declared_kinds",
     "extraction_page_size",
+    "objects_among",
+    "replicate",
+    "settle",
+    "stream_names",
 ]

@@ -46,6 +46,7 @@ from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
 from intacct.replication.records import iso_utc
+from intacct.retry import Attempt, flaky_reads, processing_failures
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -67,8 +68,6 @@ AUDIT_OBJECT = "AUDITHISTORY"
 DELETED_AT = "_sdc_deleted_at"
 #: ``query`` filters compare ACCESSMODE by its code letter: D is Delete [V]
 _DELETE_CODE = "D"
-#: the gateway's catch-all failure, which AUDITHISTORY queries sometimes answer [O]
-_FLAKY = "DL02000001"
 _FIELDS = ("ID", "ACCESSTIME", "OBJECTKEY")
 _ORDER = [q.Order("ACCESSTIME"), q.Order("ID")]
 #: a RECORDNO key, possibly with the ``--REC``-style suffix seen in production [O]
@@ -233,20 +232,22 @@ def iter_tombstones(
 
 
 def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Result:
-    """One AUDITHISTORY query; DL02000001 is tried once more before giving up."""
-    for attempt in (1, 2):
-        try:
-            return client.query(
-                AUDIT_OBJECT, list(_FIELDS), filter=where, orderby=_ORDER, pagesize=size
-            )
-        except PermissionDeniedError as exc:
-            raise DeletesUnavailableError(object, exc) from exc
-        except GatewayError as exc:
-            if not any(e.errorno == _FLAKY for e in exc.errors):
-                raise
-            if attempt == 2:
-                raise DeletesUnavailableError(object, exc) from exc
-    raise AssertionError("unreachable")  # pragma: no cover
+    """One AUDITHISTORY query; DL02000001 is tried once more (:func:`flaky_reads`, the
+    one retry policy) before giving up."""
+
+    def read() -> Result:
+        return client.query(
+            AUDIT_OBJECT, list(_FIELDS), filter=where, orderby=_ORDER, pagesize=size
+        )
+
+    try:
+        return flaky_reads(client.retry_policy).call(read, idempotent=True)
+    except PermissionDeniedError as exc:
+        raise DeletesUnavailableError(object, exc) from exc
+    except GatewayError as exc:
+        if not processing_failures(Attempt(1, exc, idempotent=True)):
+            raise
+        raise DeletesUnavailableError(object, exc) from exc
 
 
 def deletes_filter(

@@ -24,11 +24,12 @@ from intacct.errors import IntacctError
 from intacct.pagination import PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.replication.objects import ObjectStream as _Stream
 from intacct.replication.planning import Answer, boundary_offsets
 from intacct.replication.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
-    from intacct.replication.engine import _Stream
+    from intacct.replication.kinds import Stream
 
 __all__ = ["Estimate", "assess", "questions"]
 
@@ -77,7 +78,7 @@ def questions(stream: _Stream) -> list[fn.Function]:
 
 
 def assess(
-    streams: Sequence[_Stream | TrialBalanceStream],
+    streams: Sequence[Stream],
     answers: Sequence[list[Answer]],
     page_size: int,
     workers: int,
@@ -97,7 +98,7 @@ def assess(
 
 
 def _estimate(
-    stream: _Stream | TrialBalanceStream,
+    stream: Stream,
     replies: list[Answer],
     total: int | None,
     page_size: int,
@@ -109,6 +110,7 @@ def _estimate(
     if isinstance(stream, TrialBalanceStream):
         count = len(stream.months_to_read(datetime.now(UTC).date()))
         return Estimate(name, entity, f"{count} months, a function each", None, None, count)
+    assert isinstance(stream, _Stream)  # the engine's other kind
     counts = [_count(reply) for reply in replies]
     deletes = counts.pop() if _reads_deletes(stream) else None
     if stream.kind == "incremental":
@@ -160,7 +162,7 @@ def _incremental(
     return Estimate(name, entity, what, changed + nulls, deletes, cost)
 
 
-def _first_total(stream: _Stream | TrialBalanceStream, replies: list[Answer]) -> int | None:
+def _first_total(stream: Stream, replies: list[Answer]) -> int | None:
     if getattr(stream, "kind", "") != "first" or not replies:
         return None
     try:
@@ -177,7 +179,7 @@ def _count(reply: Answer) -> int:
 
 
 def _reads_deletes(stream: _Stream) -> bool:
-    return stream.current.deletes is not None and "deletes" not in stream.engine.warned
+    return stream.current.deletes is not None and "deletes" not in stream.context.warned
 
 
 def _count_nulls(stream: _Stream) -> fn.Query:

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.errors import IntacctError
 from intacct.protocol.values import decode_decimal
+from intacct.replication.contract import StreamResult
 from intacct.replication.cost import metered
 from intacct.replication.state import RunState, StreamState
 
 if TYPE_CHECKING:
-    from intacct.replication.engine import Replicator, Sink, StreamResult
+    from intacct.replication.context import RunContext
+    from intacct.replication.contract import Sink, StreamSpec
 
 __all__ = [
     "AMOUNTS",
@@ -118,38 +120,38 @@ class TrialBalanceStream:
     planning = False  # no RECORDNO ranges to plan
 
     def __init__(
-        self, engine: Replicator, entity: str, state: RunState, sink: Sink, result: StreamResult
+        self, context: RunContext, spec: StreamSpec, entity: str, state: RunState, sink: Sink
     ) -> None:
-        self.engine, self.entity, self.state, self.sink = engine, entity, state, sink
-        self.result = result
+        self.context, self.entity, self.state, self.sink = context, entity, state, sink
+        self.result = StreamResult(TRIAL_BALANCE, entity)
         self.parts: list[tuple[Callable[[], None], float]] = []
         self.current = StreamState()
-        self.client = engine.client_for(entity)
+        self.client = context.client_for(entity)
 
     def prepare(self, dry: bool = False) -> None:
-        with self.engine.lock:
+        with self.context.lock:
             self.current = self.state.get(TRIAL_BALANCE, self.entity)
         self.parts = [(self._read, 0.0)]
 
     def attempt(self, part: Callable[[], None]) -> None:
-        if self.engine.fatal is not None:
+        if self.context.stopped:
             return
         try:
-            metered(self.client, self.result, self.engine.lock, part)
+            metered(self.client, self.result, self.context.lock, part)
         except IntacctError as exc:
             self.fail(exc)
 
     def months_to_read(self, today: date) -> list[tuple[date, date]]:
         """The months this run asks for (the state's first month to this one)."""
-        first = first_month(self.engine.settings.start_date, self.current.month, today)
+        first = first_month(self.context.settings.start_date, self.current.month, today)
         return list(months(first, today))
 
     def _read(self) -> None:
         today = datetime.now(UTC).date()
-        origin = first_month(self.engine.settings.start_date, None, today)
+        origin = first_month(self.context.settings.start_date, None, today)
         spans = self.months_to_read(today)
         for at in range(0, len(spans), MONTHS_PER_REQUEST):
-            if self.engine.fatal is not None:
+            if self.context.stopped:
                 return
             chunk = spans[at : at + MONTHS_PER_REQUEST]
             answers = self.client.get_trialbalances(chunk)
@@ -161,23 +163,23 @@ class TrialBalanceStream:
         """A month's rows as a page, with the state after it."""
         size = sum(len(value) for row in rows for value in row.values())
         out = [typed_row(dict(row.items()), start, end, self.entity) for row in rows]
-        with self.engine.lock:
-            if self.engine.fatal is not None:
+        with self.context.lock:
+            if self.context.stopped:
                 return  # the run stopped: neither stored nor told
             # a stopped run goes on with the next month; a whole one re-reads the last
             following = _next_month(start).isoformat()
             self.current.month = resume_month(start, origin) if end >= today else following
             self.result.records += len(out)
             self.sink.page(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot())
-        if self.engine.progress:
+        if self.context.progress:
             requests = self.result.requests
-            self.engine.progress(TRIAL_BALANCE, self.entity, len(out), requests, size)
+            self.context.progress(TRIAL_BALANCE, self.entity, len(out), requests, size)
 
     def finish(self) -> None:
         """Nothing is left open between runs."""
 
     def fail(self, exc: IntacctError) -> None:
-        with self.engine.lock:
+        with self.context.lock:
             if self.result.error is None:
                 self.result.error = exc
                 where = f" (entity {self.entity})" if self.entity else ""

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from intacct.destinations.duckdb import saved_state
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
-    DEFAULT_PAGE_SIZE,
     Estimate,
     ReplicationSettings,
     Replicator,
     StreamSpec,
-    trialbalance,
+    objects_among,
+    settle,
 )
 from intacct.sync.job import resume_state, select_objects
 
@@ -60,21 +60,20 @@ def estimate_sync(
     *,
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
-    settings: Mapping[str, Any] | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    settings: ReplicationSettings | Mapping[str, Any] | None = None,
+    page_size: int | None = None,
     unified: bool = False,
     layout: str | None = None,
 ) -> SyncEstimate:
     """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
     registry = ObjectRegistry(client)
     names = select_objects(registry, objects, unified, layout or saved_state(db_path, "layout"))
-    failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
+    failed = registry.load(objects_among(names))
     readable = [n for n in names if n not in failed]
     state = resume_state(saved_state(db_path), readable, full_refresh)
     engine = Replicator(
         client,
-        ReplicationSettings.from_mapping(settings or {}),
-        page_size=page_size,
+        settle(settings, page_size=page_size),
         registry=registry,
     )
     estimates = engine.estimate([StreamSpec(n) for n in readable], state)

@@ -19,18 +19,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct.destinations import DestinationError, DuckDBDestination, PageCounts
-from intacct.destinations.tables import Table, table_for, trial_balance_table
+from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
-    DEFAULT_PAGE_SIZE,
     ReplicationSettings,
-    Replicator,
     RunState,
     StreamResult,
     StreamSpec,
-    trialbalance,
+    declared,
+    objects_among,
+    replicate,
+    settle,
+    stream_names,
 )
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync import fivetran
@@ -144,19 +146,22 @@ def run_sync(
     *,
     objects: Sequence[str] | None = None,
     full_refresh: bool = False,
-    settings: Mapping[str, Any] | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    settings: ReplicationSettings | Mapping[str, Any] | None = None,
+    page_size: int | None = None,
     unified: bool = False,
     layout: str | None = None,
-    columnar: bool = True,
+    columnar: bool | None = None,
 ) -> SyncReport:
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
     company has, and the trial balance) into the DuckDB file at ``db_path``; with
     ``unified``, also the objects behind hotglue's unified tables, and those tables
     rebuilt from them (:mod:`intacct.sync.unified`); with ``layout`` "fivetran" (or
     remembered from an earlier run; "none" forgets it), also the objects behind
-    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``columnar``:
-    pages read and typed as columns where the fast path can (False: record by record)."""
+    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``settings``
+    are the engine's, settled at the edge (:class:`~intacct.replication.ReplicationSettings`,
+    page size and columnar reading included; a mapping is read as the engine's keys);
+    ``page_size`` and ``columnar``, when given, override theirs."""
+    run_settings = settle(settings, page_size=page_size, columnar=columnar)
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
@@ -166,21 +171,22 @@ def run_sync(
         layout = _layout(database.setting("layout"), layout)
         names = select_objects(registry, objects, unified, layout)
         report = SyncReport([ObjectSummary(name) for name in names])
-        failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
+        failed = registry.load(objects_among(names))
         tables = _prepare(database, registry, names, failed, report)
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
         sink = _Sink(database, report, reporter)
-        engine = Replicator(
+        # the database is its own state store: each page commits with the state after it
+        replicate(
             client,
-            ReplicationSettings.from_mapping(settings or {}),
-            page_size=page_size,
+            [StreamSpec(n) for n in tables],
+            sink=sink,
+            state=state,
+            settings=run_settings,
             progress=reporter.page,
             registry=registry,
             done=sink.done,
-            columnar=columnar,
         )
-        engine.run([StreamSpec(n) for n in tables], state, sink)
         if unified:
             failed_objects = {o.object for o in report.failed}
             streams = [
@@ -268,10 +274,10 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
     """The objects to read; an unknown name is a ConfigError with the near misses."""
     if not wanted:
         known = set(registry.objects())
-        return [n for n in DEFAULT_OBJECTS if n in known or n == trialbalance.TRIAL_BALANCE]
+        return [n for n in DEFAULT_OBJECTS if n in known or declared(n)]
     if [w.lower() for w in wanted] == ["all"]:
-        return [*registry.objects(), trialbalance.TRIAL_BALANCE]
-    known_names = [*registry.objects(), trialbalance.TRIAL_BALANCE]
+        return stream_names(registry.objects())
+    known_names = stream_names(registry.objects())
     by_upper = {n.upper(): n for n in known_names}
     out = []
     for name in wanted:
@@ -297,11 +303,7 @@ def _prepare(
             summary.error = str(failed[name])
             summary.denied = isinstance(failed[name], PermissionDeniedError)
             continue
-        table = (
-            trial_balance_table()
-            if name == trialbalance.TRIAL_BALANCE
-            else table_for(registry.get(name))
-        )
+        table = table_of(name, registry)
         added = database.prepare(table)
         if added:
             report.columns_added[name] = added

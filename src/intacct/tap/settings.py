@@ -15,25 +15,14 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from intacct.config import DEFAULT_API_URL, ClientConfig
-from intacct.replication import DEFAULT_PAGE_SIZE, ReplicationSettings, extraction_page_size
+from intacct._singer_config import connection_properties, request_properties
+from intacct.config import ClientConfig
+from intacct.replication import DEFAULT_PAGE_SIZE, ReplicationSettings
 
 __all__ = ["CONFIG_SCHEMA", "DEFAULT_PAGE_SIZE", "TapSettings"]
 
 CONFIG_SCHEMA = th.PropertiesList(
-    th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
-    th.Property("sender_password", th.StringType, required=True, secret=True),
-    th.Property("user_id", th.StringType, required=True, title="Web Services user ID"),
-    th.Property("user_password", th.StringType, required=True, secret=True),
-    th.Property("company_id", th.StringType, required=True),
-    th.Property(
-        "entity_id",
-        th.StringType,
-        description="Location ID of the entity to log in to; empty = top level",
-    ),
-    th.Property("api_url", th.StringType, default=DEFAULT_API_URL),
-    th.Property("auth_type", th.StringType, allowed_values=["session", "login"]),
-    th.Property("dtd_version", th.StringType, allowed_values=["3.0", "2.1"]),
+    *connection_properties("log in to"),
     th.Property(
         "start_date",
         th.DateTimeType,
@@ -52,14 +41,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.IntegerType,
         description="re-read this window behind each bookmark (late writes)",
     ),
-    th.Property("timeout_s", th.NumberType, description="seconds per request"),
-    th.Property(
-        "timezone",
-        th.StringType,
-        description="the Web Services user's IANA time zone, e.g. America/Los_Angeles "
-        "(where it has daylight saving time: timestamps decode right all year)",
-    ),
-    th.Property("max_retries", th.IntegerType),
+    *request_properties(),
     th.Property(
         "entity_ids",
         th.CustomType(
@@ -73,11 +55,10 @@ CONFIG_SCHEMA = th.PropertiesList(
 
 @dataclass(frozen=True, slots=True)
 class TapSettings:
-    """A tap config read once: connection, engine settings and the page size."""
+    """A tap config read once: connection and engine settings (page size included)."""
 
     client: ClientConfig
     replication: ReplicationSettings
-    page_size: int
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any], sdk_keys: Collection[str]) -> TapSettings:
@@ -87,6 +68,5 @@ class TapSettings:
         client = ClientConfig.from_mapping(config, allow=allow)
         return cls(
             client=client,
-            replication=ReplicationSettings.from_mapping(config),
-            page_size=extraction_page_size(config, client),
+            replication=ReplicationSettings.from_mapping(config, client),
         )

@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import FatalSyncError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
 from singer_sdk.singerlib import StreamMetadata
 
@@ -33,35 +32,17 @@ from intacct.logging import log_options, say
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
-    ReplicationSettings,
-    Replicator,
     RunReport,
-    RunState,
-    Sink,
-    StreamSpec,
-    trialbalance,
+    declared_kinds,
 )
 from intacct.replication.catalog import entity_key
 from intacct.tap.discovery import discover, key_properties, stream_schema
+from intacct.tap.runner import StreamsFailedError, TapRun, replicate
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
-from intacct.tap.sink import SingerSink, read_state
 from intacct.tap.streams import IntacctStream
-from intacct.tap.unified import UnifiedStream, unified_streams
-from intacct.tap.unified import replicate as replicate_unified
+from intacct.tap.unified import unified_streams
 
 __all__ = ["StreamsFailedError", "TapSageIntacct"]
-
-
-class StreamsFailedError(FatalSyncError):
-    """Some streams failed; the others finished and their state was written."""
-
-    def __init__(self, report: RunReport) -> None:
-        self.report = report
-        failed = "; ".join(
-            f"{s.object}{f' (entity {s.entity})' if s.entity else ''}: {s.error}"
-            for s in report.failed
-        )
-        super().__init__(f"{len(report.failed)} stream(s) failed: {failed}")
 
 
 class TapSageIntacct(Tap):
@@ -159,10 +140,11 @@ class TapSageIntacct(Tap):
             )
             for info in infos
         ]
-        balances = trialbalance.schema()
-        balances["properties"][DELETED_AT] = {"type": ["null"], "description": "never set"}
-        keys = trialbalance.KEY_PROPERTIES
-        return [*streams, IntacctStream(self, trialbalance.TRIAL_BALANCE, balances, keys, None)]
+        for kind in declared_kinds():  # streams that are no object: the trial balance
+            schema = kind.schema()
+            schema["properties"][DELETED_AT] = {"type": ["null"], "description": "never set"}
+            streams.append(IntacctStream(self, kind.name, schema, kind.key_properties, None))
+        return streams
 
     # -- sync ----------------------------------------------------------------------------
 
@@ -178,62 +160,9 @@ class TapSageIntacct(Tap):
         self.replicate(selected)
 
     def replicate(self, streams: Sequence[IntacctStream]) -> RunReport:
-        """Run the engine over ``streams``: RECORD messages, then STATE, per page."""
-        if self.unified:
-            return replicate_unified(self, [s for s in streams if isinstance(s, UnifiedStream)])
-        sink = SingerSink({s.name: s for s in streams}, self.state, self.state_writer, self.logger)
-        report = self.run_engine([s.spec() for s in streams], read_state(self.state), sink)
-        self.check_report(report)
-        return report
-
-    def run_engine(
-        self,
-        specs: Sequence[StreamSpec],
-        state: RunState,
-        sink: Sink,
-        replication: ReplicationSettings | None = None,
-    ) -> RunReport:
-        """One engine run with this tap's client and settings (``replication`` replaces
-        the config's engine settings); every stream's result logged."""
-        settings = self.settings
-        with self.connect() as client:
-            engine = Replicator(
-                client,
-                replication or settings.replication,
-                max_concurrency=settings.client.max_concurrency,
-                page_size=settings.page_size,
-                progress=self._progress,
-                columnar=True,  # the same records, from columns where the fast path can
-            )
-            report = engine.run(specs, state, sink)
-        for result in report.streams:
-            self.logger.info(
-                "%s%s: %d records, %d deletes, %d requests",
-                result.object,
-                f" (entity {result.entity})" if result.entity else "",
-                result.records,
-                result.tombstones,
-                result.requests,
-            )
-        return report
-
-    def check_report(self, report: RunReport) -> None:
-        """Failed streams are logged, then end the run with :class:`StreamsFailedError`."""
-        if report.failed:
-            for result in report.failed:
-                self.logger.error("%s failed: %s", result.object, result.error)
-            raise StreamsFailedError(report)
-
-    def _progress(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
-        where = f" (entity {entity})" if entity else ""
-        self.logger.info(
-            "%s%s: page of %d records, %d bytes (%d requests)",
-            stream,
-            where,
-            records,
-            size,
-            requests,
-        )
+        """Run the engine over ``streams`` (:mod:`.runner`): RECORD messages, then STATE,
+        per page."""
+        return replicate(TapRun(self.settings, self.state, self.state_writer, self.logger), streams)
 
 
 def main() -> None:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from intacct.mappings import (
@@ -58,7 +57,7 @@ if TYPE_CHECKING:
 
     from intacct.tap.tap import TapSageIntacct
 
-__all__ = ["UnifiedSink", "UnifiedStream", "replicate", "unified_streams"]
+__all__ = ["UnifiedSink", "UnifiedStream", "unified_streams"]
 
 
 class UnifiedStream(IntacctStream):
@@ -97,26 +96,6 @@ def unified_streams(tap: TapSageIntacct) -> list[UnifiedStream]:
             for entry in tap.input_catalog.streams
         ]
     return [UnifiedStream(tap, name) for name in UNIFIED_STREAMS]
-
-
-def replicate(tap: TapSageIntacct, streams: Sequence[UnifiedStream]) -> RunReport:
-    """One engine run for the unified ``streams`` (see the module docstring); with a
-    ``start_date``, a second one for the line objects, which are read whole: a document
-    changed since then keeps its lines written before."""
-    sink = UnifiedSink(streams, tap.state, tap.state_writer, tap.logger)
-    specs = {s.object: s for stream in streams for s in stream.specs()}  # Vendors + Suppliers
-    settings = tap.settings.replication
-    if settings.start_date is None:
-        report = tap.run_engine(list(specs.values()), sink.state, sink)
-    else:
-        heads = [spec for obj, spec in specs.items() if obj not in sink.documents]
-        lines = [spec for obj, spec in specs.items() if obj in sink.documents]
-        report = tap.run_engine(heads, sink.state, sink)
-        whole = replace(settings, start_date=None)
-        report.streams += tap.run_engine(lines, RunState(), sink, whole).streams
-    sink.finish(report)
-    tap.check_report(report)
-    return report
 
 
 class UnifiedSink:

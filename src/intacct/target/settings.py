@@ -16,47 +16,27 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from intacct._singer_config import connection_properties, request_properties
 from intacct.client import MAX_FUNCTIONS
-from intacct.config import DEFAULT_API_URL, ClientConfig, parse_integer
+from intacct.config import ClientConfig, parse_integer
 from intacct.errors import ConfigError
+from intacct.replication import ReplicationSettings
 
 __all__ = ["CONFIG_SCHEMA", "DEFAULT_REPORT_PATH", "TargetSettings", "WriteOptions"]
 
 DEFAULT_REPORT_PATH = "target-report.jsonl"
 
 #: the tap's extraction keys: a shared config file may carry them; the target ignores them
-_EXTRACTION_KEYS = frozenset({"start_date", "lookback_minutes", "entity_ids", "unified_schema"})
+_EXTRACTION_KEYS = ReplicationSettings.KEYS
 #: how ``--about`` tells those keys apart (meltano.yml declares every other one)
 _IGNORED_KEY_DESCRIPTION = "ignored: the tap's key, accepted so that one config serves both"
 
 CONFIG_SCHEMA = th.PropertiesList(
-    th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
-    th.Property("sender_password", th.StringType, required=True, secret=True),
-    th.Property("user_id", th.StringType, required=True, title="Web Services user ID"),
-    th.Property("user_password", th.StringType, required=True, secret=True),
-    th.Property("company_id", th.StringType, required=True),
-    th.Property(
-        "entity_id",
-        th.StringType,
-        description="Location ID of the entity to write into; empty = top level",
-    ),
-    th.Property("api_url", th.StringType, default=DEFAULT_API_URL),
-    th.Property("auth_type", th.StringType, allowed_values=["session", "login"]),
-    th.Property(
-        "dtd_version",
-        th.StringType,
-        allowed_values=["3.0", "2.1"],
-        description="2.1 writes with the legacy create_<object>/update_/delete_ functions",
+    *connection_properties(
+        "write into", "2.1 writes with the legacy create_<object>/update_/delete_ functions"
     ),
     th.Property("max_concurrency", th.IntegerType),
-    th.Property("timeout_s", th.NumberType, description="seconds per request"),
-    th.Property(
-        "timezone",
-        th.StringType,
-        description="the Web Services user's IANA time zone, e.g. America/Los_Angeles "
-        "(where it has daylight saving time: timestamps decode right all year)",
-    ),
-    th.Property("max_retries", th.IntegerType),
+    *request_properties(),
     th.Property(
         "batch_size",
         th.IntegerType,

@@ -1,0 +1,71 @@
+"""What a stream is handed by the run (:class:`RunContext`): the client of each entity,
+the settings, the one lock under which pages reach the sink and the state moves, the
+delivery thread, the stop flag, the warnings said once per run and the progress hook.
+Streams see this, never the engine that runs them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from intacct.registry import ObjectRegistry
+from intacct.replication.contract import Progress
+from intacct.replication.settings import ReplicationSettings
+
+if TYPE_CHECKING:
+    from intacct.client import IntacctClient
+
+__all__ = ["RunContext"]
+
+#: a page for the sink, queued on the run's delivery thread
+Delivery = Callable[[Callable[[], None]], None]
+
+
+class RunContext:
+    """One run's shared parts (see the module docstring); ``deliver`` is set by the run
+    that uses it (:class:`~.engine.Replicator`)."""
+
+    def __init__(
+        self,
+        client: IntacctClient,
+        settings: ReplicationSettings,
+        registry: ObjectRegistry,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.client, self.settings, self.registry = client, settings, registry
+        self.progress = progress
+        self.stop = stop
+        self.lock = threading.Lock()  # one page at a time reaches the sink and the state
+        self._clients: dict[str, IntacctClient] = {"": client}
+        #: what was said once for the whole run ("deletes": AUDITHISTORY unreadable)
+        self.warned: set[str] = set()
+        self.fatal: BaseException | None = None  # a sink's failure ends the run
+        self.deliver: Delivery = _unset
+
+    @property
+    def stopped(self) -> bool:
+        """Whether streams stop at their next step: the run failed or was stopped."""
+        return self.fatal is not None or (self.stop is not None and self.stop.is_set())
+
+    def client_for(self, entity: str) -> IntacctClient:
+        """The client of ``entity``'s session ("" = the run's own), opened once."""
+        with self.lock:
+            if entity not in self._clients:
+                self._clients[entity] = self.client.for_entity(entity)
+            return self._clients[entity]
+
+    def entities(self) -> list[str]:
+        """The entity ids to read: ``entity_ids`` as configured, every entity of the
+        company for ``all``, or the client's own entity ("" = as configured)."""
+        wanted = self.settings.entity_ids
+        if wanted == ("all",):
+            rows = self.client.iter_query("LOCATIONENTITY", ["LOCATIONID"])
+            return sorted({r["LOCATIONID"] for r in rows if r.get("LOCATIONID")})
+        return list(wanted) or [""]
+
+
+def _unset(job: Callable[[], None]) -> None:
+    raise RuntimeError("no run is delivering pages")  # pragma: no cover

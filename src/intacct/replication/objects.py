@@ -1,0 +1,486 @@
+"""An Intacct object's stream: every record of one (object, entity) exactly once,
+resumable (the rules are in :mod:`.engine`'s docstring).
+
+:class:`ObjectStream` plans a first read (RECORDNO ranges, :mod:`.planning`), reads a
+later run's deletes (:mod:`.deletes`) and changes after its bookmark, reads objects
+without WHENMODIFIED whole, and hands each page, typed, to the sink with the state
+after it, on the run's delivery thread (:class:`~.context.RunContext`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from intacct.errors import FieldsRefusedError, IntacctError
+from intacct.pagination import Page, PageToken, resume_token
+from intacct.protocol import functions as fn
+from intacct.protocol import query as q
+from intacct.protocol.response import Result
+from intacct.registry import ObjectInfo
+from intacct.replication.columnar import ColumnTyper, Records
+from intacct.replication.context import RunContext
+from intacct.replication.contract import Sink, StreamResult, StreamSpec
+from intacct.replication.cost import metered
+from intacct.replication.deletes import (
+    AUDIT_OBJECT,
+    DeleteBookmark,
+    DeletesUnavailableError,
+    deletes_filter,
+    iter_tombstones,
+)
+from intacct.replication.planning import (
+    Answer,
+    boundary_offsets,
+    boundary_query,
+    ranges_between,
+)
+from intacct.replication.records import Typer
+from intacct.replication.state import RunState, StreamState
+
+__all__ = ["CLOCK_MARGIN", "ObjectStream"]
+
+#: [U] the server and this machine may disagree on the time: the first run's delete
+#: bookmark starts this far before the run, and a bookmark this recent is settled to
+#: the start of its second (:func:`_settled`)
+CLOCK_MARGIN = timedelta(minutes=5)
+_MODIFIED = "WHENMODIFIED"
+_NO_MODIFIED = q.isnull(_MODIFIED)
+_MODIFIED_SET = q.isnotnull(_MODIFIED)
+#: the bookmark of an object none of whose records had a WHENMODIFIED yet
+_BEFORE_ANY = PageToken(
+    _MODIFIED,
+    0,
+    datetime(1970, 1, 1, tzinfo=UTC),
+    wall=datetime(1970, 1, 1),  # noqa: DTZ001 - the user's wall clock, naive by contract
+)
+
+
+class ObjectStream:
+    """One (object, entity) stream: its plan, its parts, its state and its result."""
+
+    def __init__(
+        self, context: RunContext, spec: StreamSpec, entity: str, state: RunState, sink: Sink
+    ) -> None:
+        self.context, self.spec, self.entity, self.state, self.sink = (
+            context,
+            spec,
+            entity,
+            state,
+            sink,
+        )
+        self.result = StreamResult(spec.object, entity)
+        self.parts: list[tuple[Callable[[], None], float]] = []  # (part, records guessed)
+        self.planning = False  # a first or full-table read: the engine plans it
+        self.kind = ""  # prepare() tells: first, incremental, resume, whole
+        self.typer: Typer | None = None
+        self.column_typer: ColumnTyper | None = None
+        self.total = 0  # records counted when planned
+        self.info: ObjectInfo | None = None
+        self.fields: list[str] = []
+        self.current = StreamState()  # the state's own entry, from prepare() on
+        try:
+            self.client = context.client_for(entity)
+            self.info = context.registry.get(spec.object)
+            self.formatting = self.client.user_formatting()
+        except IntacctError as exc:
+            self.fail(exc)
+
+    # -- planning ------------------------------------------------------------------------
+
+    def prepare(self, dry: bool = False) -> None:
+        """Deletes, then what the records need: planning for a first (or full-table)
+        read, else the incremental passes; ``dry`` (an estimate) reads nothing. ``kind``
+        says which: first, incremental, resume (a read stopped halfway) or whole."""
+        if self.info is None or self.result.error is not None:
+            return
+        info = self.info
+        with self.context.lock:
+            self.current = self.state.get(info.name, self.entity)
+        self.fields = list(self.spec.fields or info.queryable_fields)
+        if not info.replication_key and self.current.complete:
+            self.current.token, self.current.complete, self.current.ranges = None, False, None
+        if info.key_field and self.current.ranges is None and self.current.token is not None:
+            self.parts = [(self._changes, 0)]  # a later run: first probed (the engine probes it)
+            self.kind = "incremental"
+            return
+        try:
+            if not dry:
+                metered(self.client, self.result, self.context.lock, self._deletes)
+        except IntacctError as exc:
+            self.fail(exc)
+            return
+        if info.key_field is None:
+            self.parts, self.kind = [(self._whole, 0)], "whole"  # no key to page or range on
+        elif self.current.ranges is not None:  # a read stopped halfway: go on with it
+            self.parts = [(self._range(i), 0) for i in range(len(self.current.ranges))]
+            self.kind = "resume"
+        elif self.current.token is None and not self._from_start_date():
+            self.planning, self.kind = True, "first"
+        else:
+            self.parts, self.kind = [(self._incremental, 0)], "incremental"
+
+    def _changes(self) -> None:
+        """A later run's part: the deletes since the last run, then the changes."""
+        self._deletes()
+        self._incremental()
+
+    def probing(self) -> bool:
+        """Whether one batched question can tell this later run has nothing to read:
+        only the changes and deletes after exact bookmarks (no look-back window, no
+        records without WHENMODIFIED still to read, deletes readable)."""
+        current = self.current
+        return (
+            self.parts == [(self._changes, 0)]
+            and current.nulls_done
+            and current.deletes is not None
+            and not self.context.settings.lookback_minutes
+            and "deletes" not in self.context.warned
+        )
+
+    def probe_calls(self) -> list[fn.Function]:
+        """How many records changed after the bookmark, and how many were deleted."""
+        token = resume_token(PageToken.parse(self.current.token or ""), self.formatting)
+        return [self.count_changed(token), self.count_deleted()]
+
+    def count_changed(self, token: PageToken) -> fn.Query:
+        """How many records the WHENMODIFIED pass reads after ``token``."""
+        changed: q.Filter = q.greaterthan("RECORDNO", token.recordno)
+        if token.wall is not None:  # resume_token gives every timestamp token its wall
+            when = self.formatting.format_datetime(token.wall)
+            changed = q.or_(
+                q.greaterthan(_MODIFIED, when),
+                q.and_(q.equalto(_MODIFIED, when), q.greaterthan("RECORDNO", token.recordno)),
+            )
+        return fn.Query(self._info().name, ["RECORDNO"], filter=changed, pagesize=1)
+
+    def count_deleted(self) -> fn.Query:
+        """How many deletes AUDITHISTORY has after the delete bookmark."""
+        since = DeleteBookmark.from_dict(self.current.deletes or {})
+        deleted = deletes_filter(self._info(), since.resumed(self.formatting), self.formatting)
+        return fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1)
+
+    def probed(self, replies: list[Answer]) -> None:
+        """Nothing changed and nothing deleted: the run has nothing to read here. Any
+        doubt (a failed question) leaves the part to find out."""
+        counts = []
+        for reply in replies:
+            if isinstance(reply, IntacctError) or not reply.ok:
+                return
+            counts.append(reply.data.totalcount if reply.data else None)
+        if counts == [0, 0]:
+            self.parts = []
+
+    def _from_start_date(self) -> bool:
+        """A first run with ``start_date`` reads what changed since then, in order
+        (records without WHENMODIFIED too: when they changed is unknown)."""
+        start = self.context.settings.start_date
+        if start is None or not self._info().replication_key:
+            return False
+        wall = self.formatting.earliest_wall(start)
+        self.current.token = str(PageToken(_MODIFIED, 0, start, wall=wall))
+        return True
+
+    def plan_calls(self) -> list[fn.Function]:
+        """The highest RECORDNO (and the count), and the newest (WHENMODIFIED, RECORDNO)."""
+        info = self._info()
+        calls: list[fn.Function] = [
+            fn.Query(info.name, ["RECORDNO"], orderby=[q.Order("RECORDNO", True)], pagesize=1)
+        ]
+        if info.replication_key:
+            newest = [q.Order(_MODIFIED, True), q.Order("RECORDNO", True)]
+            select = ["RECORDNO", _MODIFIED]
+            calls.append(
+                fn.Query(info.name, select, filter=_MODIFIED_SET, orderby=newest, pagesize=1)
+            )
+        return calls
+
+    def plan(self, replies: list[Answer]) -> None:
+        top = _answer(replies[0])
+        self.total = (top.data.totalcount if top.data else None) or len(top.records)
+        if self.info and self.info.replication_key:
+            newest = _answer(replies[1]).records
+            self.current.high_water = str(_settled(self._token(newest[0]))) if newest else None
+
+    def boundary_calls(self, per_range: int) -> list[fn.Function]:
+        offsets = boundary_offsets(self.total, self.context.settings.page_size, per_range)
+        return [boundary_query(self._info().name, offset) for offset in offsets]
+
+    def split(self, replies: list[Answer]) -> None:
+        """Ranges starting at the boundaries (records written since planning shift them
+        a little; the ranges still cover every RECORDNO); none for an empty object."""
+        if self.total == 0:
+            self.current.ranges = []
+            return
+        starts = [int(r["RECORDNO"]) for reply in replies for r in _answer(reply).records]
+        self.current.ranges = ranges_between(starts)
+        size = self.total / len(self.current.ranges)
+        self.parts = [(self._range(i), size) for i in range(len(self.current.ranges))]
+
+    def _token(self, record: Any) -> PageToken:
+        wall = self.formatting.decode_datetime(record[_MODIFIED])
+        assert wall is not None  # the query asked for records with a WHENMODIFIED
+        modified = self.formatting.to_utc(wall)
+        return PageToken(_MODIFIED, int(record["RECORDNO"]), modified, wall=wall)
+
+    # -- parts ---------------------------------------------------------------------------
+
+    def attempt(self, part: Callable[[], None]) -> None:
+        if self.result.error is not None or self.context.stopped:
+            return
+        try:
+            metered(self.client, self.result, self.context.lock, part)
+        except IntacctError as exc:
+            self.fail(exc)
+
+    def _range(self, index: int) -> Callable[[], None]:
+        def read() -> None:
+            bounds = self.current.ranges[index] if self.current.ranges else None
+            if bounds is None or bounds["done"]:
+                return
+            parts = [q.greaterthanorequalto("RECORDNO", bounds["lo"])]
+            if bounds["hi"] is not None:
+                parts.append(q.lessthanorequalto("RECORDNO", bounds["hi"]))
+            after = PageToken("RECORDNO", bounds["after"]) if bounds["after"] else None
+
+            def save(page: Page) -> None:
+                if page.after is not None:
+                    bounds["after"] = page.after.recordno
+                bounds["done"] = page.last
+
+            where = q.and_(*parts) if len(parts) > 1 else parts[0]
+            self._pass("RECORDNO", after, where, save, first_read=True)
+
+        return read
+
+    def _whole(self) -> None:
+        """An object without RECORDNO, read whole through readByQuery/readMore every run
+        ([U] no such object is known to be large)."""
+        info = self._info()
+        rows = self.client.iter_read_by_query(info.name, fields=self.fields)
+        out = [self._typer()(r) for r in rows]
+        with self.context.lock:
+            self.result.records += len(out)
+            self.result.requests += 1 + len(out) // self.context.settings.page_size
+            self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
+
+    def _incremental(self) -> None:
+        info = self._info()
+        if not info.replication_key:
+            return
+        current = self.current
+
+        def save_modified(page: Page) -> None:
+            if page.after is not None:
+                current.token = str(_settled(page.after))
+
+        self._pass(_MODIFIED, self._start(current.token), None, save_modified)
+        if not current.nulls_done:  # records without WHENMODIFIED: once, by RECORDNO
+
+            def save_nulls(page: Page) -> None:
+                if page.after is not None:
+                    current.nulls = str(page.after)
+                current.nulls_done = page.last
+
+            self._pass("RECORDNO", current.nulls, _NO_MODIFIED, save_nulls)
+
+    def start_token(self) -> PageToken | None:
+        """Where this run's WHENMODIFIED pass starts (see :meth:`_start`)."""
+        return self._start(self.current.token)
+
+    def _start(self, token: str | None) -> PageToken | None:
+        """Where to resume: the token (before a repeated hour it falls in:
+        :func:`resume_token`), ``lookback_minutes`` of the user's wall clock earlier."""
+        if token is None:
+            return None
+        parsed = resume_token(PageToken.parse(token), self.formatting)
+        minutes = self.context.settings.lookback_minutes
+        if not minutes or parsed.wall is None:
+            return parsed
+        wall = parsed.wall - timedelta(minutes=minutes)
+        return PageToken(parsed.key, 0, self.formatting.to_utc(wall), wall=wall)
+
+    def _pass(
+        self,
+        key: str,
+        after: PageToken | str | None,
+        where: q.Filter | None,
+        save: Callable[[Page], None],
+        *,
+        first_read: bool = False,
+    ) -> None:
+        """One keyset pass; refused fields are dropped with a warning and the pass goes
+        on from where it stood. ``first_read``: a first run's range, whose records the
+        sink most likely has not stored (:class:`~.columnar.Records`)."""
+        while True:
+            try:
+                self._pages(key, after, where, save, first_read)
+                return
+            except FieldsRefusedError as exc:
+                self._drop_refused(exc)
+
+    def _pages(
+        self,
+        key: str,
+        after: PageToken | str | None,
+        where: q.Filter | None,
+        save: Callable[[Page], None],
+        first_read: bool,
+    ) -> None:
+        info = self._info()
+        pages = self.client.iter_pages(
+            info.name,
+            self.fields,
+            key=key,
+            filter=where,
+            pagesize=self.context.settings.page_size,
+            after=after,
+            unmodified=False,
+            columnar=self.context.settings.columnar,
+        )
+        for page in pages:
+            if self.result.error is not None or self.context.stopped:
+                return
+            deliver = functools.partial(self._deliver, page, save, first_read=first_read)
+            self.context.deliver(deliver)
+            del page, deliver  # not held here while the next page is asked for
+
+    def _deliver(self, page: Page, save: Callable[[Page], None], *, first_read: bool) -> None:
+        """Type a page's records and hand them to the sink with the state after them (on
+        the delivery thread, in the order the pages came)."""
+        if self.result.error is not None:
+            return  # the stream failed: what it read after that is not its state
+        info = self._info()
+        try:
+            out = self._typed(page, first_read)
+        except IntacctError as exc:
+            self.fail(exc)
+            return
+        with self.context.lock:
+            if self.context.stopped:
+                return  # stopped: neither stored nor told
+            save(page)
+            self.result.records += len(out)
+            self.result.requests += 1
+            self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
+        if self.context.progress:
+            self.context.progress(
+                info.name, self.entity, len(out), self.result.requests, page.bytes
+            )
+
+    def _typed(self, page: Page, first_read: bool) -> list[dict[str, Any]] | Records:
+        """The page's records typed: in bulk where the fast path vouches for every
+        value (:mod:`.columnar`), else record by record."""
+        typer = self._typer()
+        columns = page.columns
+        if columns is not None:
+            if self.column_typer is None:
+                self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
+            table = self.column_typer(columns)
+            if table is not None:
+                rows = functools.partial(self.column_typer.rows, columns, table)
+                return Records(table, rows, first_read=first_read)
+        return [typer(r) for r in page.records]
+
+    def _drop_refused(self, exc: FieldsRefusedError) -> None:
+        refused = exc.fields
+        with self.context.lock:
+            kept = [f for f in self.fields if f not in refused]
+            if not refused or not kept:
+                raise exc
+            if len(kept) < len(self.fields):
+                self.fields[:] = kept
+                self.sink.warning(
+                    self._info().name,
+                    f"{self._info().name}: the gateway refuses to query "
+                    f"{', '.join(sorted(refused))}; those fields are left out",
+                )
+
+    # -- deletes -------------------------------------------------------------------------
+
+    def _deletes(self) -> None:
+        """Tombstones since the last run; the first run only sets the bookmark."""
+        info, current = self._info(), self.current
+        if current.deletes is None:
+            started = datetime.now(UTC) - CLOCK_MARGIN  # gmtoffset is the offset now
+            wall = self.formatting.to_wall(started)
+            current.deletes = DeleteBookmark(started, "", wall).to_dict()
+            return
+        if "deletes" in self.context.warned:
+            return
+        since = DeleteBookmark.from_dict(current.deletes)
+        try:
+            for page in iter_tombstones(
+                self.client, info, since, pagesize=self.context.settings.page_size
+            ):
+                if self.context.stopped:
+                    return
+                with self.context.lock:
+                    if page.after is not None:
+                        current.deletes = page.after.to_dict()
+                    self.result.tombstones += len(page.tombstones)
+                    self.result.requests += 1
+                    self.sink.page(
+                        info.name, self.entity, [], page.tombstones, self.state.snapshot()
+                    )
+        except DeletesUnavailableError as exc:
+            with self.context.lock:
+                if "deletes" not in self.context.warned:
+                    self.context.warned.add("deletes")
+                    self.sink.warning(info.name, f"deletes are not read in this run: {exc}")
+
+    # -- end -----------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Once every range is read, the stream continues from its high-water mark (the
+        ranges read the records without WHENMODIFIED too); a full-table object is
+        complete. The state that says so reaches the sink."""
+        if self.info is None or self.result.error is not None:
+            return
+        current = self.current
+        if current.ranges is None or not all(r["done"] for r in current.ranges):
+            return
+        with self.context.lock:
+            if self.info.replication_key:
+                # every record so far is read, those without WHENMODIFIED included
+                current.token = current.high_water or str(_BEFORE_ANY)
+                current.nulls_done = True
+            else:
+                current.complete = True
+            current.ranges, current.high_water = None, None
+            self.sink.page(self.info.name, self.entity, [], [], self.state.snapshot())
+
+    def fail(self, exc: IntacctError) -> None:
+        with self.context.lock:
+            if self.result.error is None:
+                self.result.error = exc
+                where = f" (entity {self.entity})" if self.entity else ""
+                self.sink.warning(self.spec.object, f"{self.spec.object}{where} failed: {exc}")
+
+    def _info(self) -> ObjectInfo:
+        assert self.info is not None
+        return self.info
+
+    def _typer(self) -> Typer:
+        if self.typer is None:  # only the delivery thread and _whole ask: no race
+            self.typer = Typer(self._info(), self.formatting, self.entity)
+        return self.typer
+
+
+def _answer(reply: Answer) -> Result:
+    if isinstance(reply, IntacctError):
+        raise reply
+    return reply.raise_for_error()
+
+
+def _settled(token: PageToken) -> PageToken:
+    """The bookmark to keep after ``token``. WHENMODIFIED has whole seconds: while the
+    gateway may still be writing records in the bookmark's second, one written there
+    with a smaller RECORDNO would sort before the bookmark and never be read. So a
+    recent bookmark (within :data:`CLOCK_MARGIN` of now) keeps only its second: the next
+    run reads that second again (its records may come twice, none is lost)."""
+    if token.modified is None or token.modified < datetime.now(UTC) - CLOCK_MARGIN:
+        return token
+    return PageToken(token.key, 0, token.modified, wall=token.wall)
