@@ -38,8 +38,13 @@ def test_a_budget_stops_the_run_and_the_next_goes_on_exactly(
     before = billed(server)
     code, said = _sync("--db", "budget.duckdb", "--budget", "30")
     assert code == 1
-    assert "API transaction budget reached" in said and "stopped before sending it" in said
+    assert said.count("API transaction budget reached") == 1  # the run stops, once
+    assert "Stopped: API transaction budget reached: " in said
+    assert "failed" not in said  # no object failed: the run stopped before a request
     assert 0 < billed(server) - before <= 30
+    with duckdb.connect(str(tmp_path / "budget.duckdb"), read_only=True) as con:
+        status = con.execute("SELECT status FROM _intacct_runs").fetchall()
+    assert status == [("budget",)]
     partial = _tables(tmp_path / "budget.duckdb")
     assert any(partial.values())  # some pages were stored before the budget ran out
     code, said = _sync("--db", "budget.duckdb")

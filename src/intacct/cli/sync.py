@@ -216,6 +216,12 @@ def _finish(report: SyncReport, db_path: Path, fmt: str, user: str, profile: str
     if report.columns_added:
         added = "; ".join(f"{o}: {', '.join(c)}" for o, c in report.columns_added.items())
         say(f"New columns: {added}")
+    if report.budget:
+        say(
+            f"Stopped: {report.budget}. Every page stored before stays; intacct sync goes "
+            "on from there next time.",
+            logging.ERROR,
+        )
     if report.failed:
         for failed in report.failed:
             say(f"{failed.object} failed: {failed.error}", logging.ERROR)
@@ -224,6 +230,7 @@ def _finish(report: SyncReport, db_path: Path, fmt: str, user: str, profile: str
         denied = [o.object for o in report.failed if o.denied]
         if denied:
             say(_permission_hint(denied, user, profile), logging.ERROR)
+    if report.failed or report.budget:
         sys.exit(1)
     say(f"Done: {db_path}")
 

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from intacct.errors import BudgetExhaustedError, IntacctError
 from intacct.registry import ObjectRegistry
 from intacct.replication.contract import Progress
 from intacct.replication.settings import ReplicationSettings
@@ -43,12 +44,28 @@ class RunContext:
         #: what was said once for the whole run ("deletes": AUDITHISTORY unreadable)
         self.warned: set[str] = set()
         self.fatal: BaseException | None = None  # a sink's failure ends the run
+        #: the client's API transaction budget ran out: every stream stops, none fails
+        self.budget: BudgetExhaustedError | None = None
         self.deliver: Delivery = _unset
 
     @property
     def stopped(self) -> bool:
         """Whether streams stop at their next step: the run failed or was stopped."""
-        return self.fatal is not None or (self.stop is not None and self.stop.is_set())
+        return (
+            self.fatal is not None
+            or self.budget is not None
+            or (self.stop is not None and self.stop.is_set())
+        )
+
+    def out_of_budget(self, exc: IntacctError) -> bool:
+        """Whether ``exc`` is the budget running out: then the whole run stops, cleanly
+        (the refused request was never sent; every page stored before stays), and the
+        stream that met it does not fail."""
+        if not isinstance(exc, BudgetExhaustedError):
+            return False
+        with self.lock:
+            self.budget = self.budget or exc
+        return True
 
     def client_for(self, entity: str) -> IntacctClient:
         """The client of ``entity``'s session ("" = the run's own), opened once."""

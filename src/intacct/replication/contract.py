@@ -79,6 +79,8 @@ class RunReport:
     #: the caller's ``stop`` ended the run early: what was stored is exact, the rest
     #: is read by the next run
     stopped: bool = False
+    #: the client's API transaction budget stopped the run (``stopped`` is set too)
+    budget: IntacctError | None = None
 
     @property
     def failed(self) -> list[StreamResult]:

@@ -207,7 +207,7 @@ class Replicator:
         tune_allocator()  # before the workers start: their heaps are made then
         context = self.context
         jobs = [(spec, entity) for entity in context.entities() for spec in streams]
-        context.fatal, context.stop = None, stop
+        context.fatal, context.stop, context.budget = None, stop, None
         self._room = threading.BoundedSemaphore(PAGES_WAITING)
         self._deliveries = Workers(1, "intacct-delivery")
         guarded = _ClosableSink(sink)
@@ -224,7 +224,8 @@ class Replicator:
         if not stopped:
             for plan in plans:
                 plan.finish()
-        return RunReport([plan.result for plan in plans], stopped=stopped)
+        results = [plan.result for plan in plans]
+        return RunReport(results, stopped=stopped, budget=context.budget)
 
     def _halt(self, exc: BaseException, sink: _ClosableSink) -> None:
         """Stop every thread at its next step; once the page being stored (if any) is

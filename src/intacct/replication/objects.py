@@ -453,6 +453,8 @@ class ObjectStream:
             self.sink.page(self.info.name, self.entity, [], [], self.state.snapshot())
 
     def fail(self, exc: IntacctError) -> None:
+        if self.context.out_of_budget(exc):
+            return
         with self.context.lock:
             if self.result.error is None:
                 self.result.error = exc

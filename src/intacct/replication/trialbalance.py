@@ -179,6 +179,8 @@ class TrialBalanceStream:
         """Nothing is left open between runs."""
 
     def fail(self, exc: IntacctError) -> None:
+        if self.context.out_of_budget(exc):
+            return
         with self.context.lock:
             if self.result.error is None:
                 self.result.error = exc

@@ -88,6 +88,8 @@ class SyncReport:
     unified: dict[str, int] = field(default_factory=dict)  # unified table -> rows
     layout: fivetran.LayoutReport | None = None  # the Fivetran layout's views, when built
     layout_dropped: list[str] = field(default_factory=list)  # views --layout none dropped
+    #: the API transaction budget stopped the run: why (every page before it is stored)
+    budget: str | None = None
 
     @property
     def failed(self) -> list[ObjectSummary]:
@@ -177,7 +179,7 @@ def run_sync(
         reporter.start(list(tables))
         sink = _Sink(database, report, reporter)
         # the database is its own state store: each page commits with the state after it
-        replicate(
+        run = replicate(
             client,
             [StreamSpec(n) for n in tables],
             sink=sink,
@@ -187,6 +189,7 @@ def run_sync(
             registry=registry,
             done=sink.done,
         )
+        report.budget = str(run.budget) if run.budget is not None else None
         if unified:
             failed_objects = {o.object for o in report.failed}
             streams = [
@@ -202,7 +205,8 @@ def run_sync(
         report.requests = client.requests_sent
         report.transactions = client.api_transactions
         report.seconds = time.monotonic() - clock
-        _record(database, started, "failed" if report.failed else "ok", report)
+        status = "failed" if report.failed else "budget" if report.budget else "ok"
+        _record(database, started, status, report)
     except KeyboardInterrupt as exc:
         report.requests = client.requests_sent
         report.seconds = time.monotonic() - clock
