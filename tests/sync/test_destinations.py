@@ -232,11 +232,13 @@ def test_two_runs_of_one_company_at_once_the_second_is_refused(
     server: EmulatorServer, destination: Store
 ) -> None:
     first, _ = _start(destination.where)
+    first.send_signal(signal.SIGSTOP)  # mid-run, holding its database, however slow the machine
     try:
         began = time.monotonic()
         second = _run(destination.where)
         refused_in = time.monotonic() - began
     finally:
+        first.send_signal(signal.SIGCONT)
         first.send_signal(signal.SIGINT)
         first.communicate(timeout=60)
     assert second.returncode == 1 and refused_in < 10, second.stderr

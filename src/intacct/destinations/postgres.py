@@ -11,9 +11,12 @@ Every page goes in **one transaction** with the run state after it: its rows are
 into a temporary table, then one ``INSERT … ON CONFLICT … DO UPDATE`` stores them,
 counting inserts (``xmax = 0``) and updates exactly (a row read again unchanged is
 neither); a first read's page is COPYed straight into its table, and upserted instead if
-one of its keys is taken. An Arrow page goes in as CSV that Arrow writes in C++ (no
-Python per value: ``benchmarks/postgres_load.py``, BENCHMARKS.md). Tombstones follow
-:mod:`intacct.destinations.duckdb` to the letter.
+one of its keys is taken. An Arrow page goes in as CSV that Arrow writes in C++, no
+Python per value: a page of 2,000 rows and 48 typed columns took 72 ms this way against
+458 ms by binary COPY's ``write_row`` over ``to_pylist`` and 495 ms by text COPY's (most
+of it ``to_pylist``); a page read record by record (no Arrow) goes by ``write_row`` in
+COPY's text format, which takes the engine's ISO texts for dates as they are. Tombstones
+follow :mod:`intacct.destinations.duckdb` to the letter.
 
 Types: ``bigint``, ``numeric(38,12)`` (exact, as DuckDB's DECIMAL(38,12)), ``boolean``,
 ``date``, ``text``, ``text[]``, and ``timestamp`` **without** time zone holding UTC: the
