@@ -13,6 +13,7 @@ from rich.console import Console
 from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
+from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.destinations import describe
@@ -35,6 +36,8 @@ from intacct.transport import InFlight
 
 __all__ = ["sync"]
 
+#: the DuckDB file a run writes when neither --db nor the profile says where
+DEFAULT_DB = "intacct.duckdb"
 #: a request of a run waits this long before a log is told (pages of wide objects take
 #: several seconds; a silent gateway must not look like a hung job)
 NOTICE_S = 10.0
@@ -50,11 +53,10 @@ NOTICE_S = 10.0
 @click.option(
     "--db",
     "db_path",
-    default="intacct.duckdb",
-    show_default=True,
     help="The DuckDB file (created if missing), or a Postgres database: "
     "postgresql://USER@HOST:PORT/DB[?schema=NAME] (schema intacct by default; the password "
-    "from PGPASSWORD or ~/.pgpass).",
+    "from PGPASSWORD or ~/.pgpass). Default: the profile's destination, else "
+    f"{DEFAULT_DB}.",
 )
 @click.option("--full-refresh", is_flag=True, help="Read the objects whole again.")
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")
@@ -85,7 +87,7 @@ def sync(
     ctx: click.Context,
     profile: str | None,
     objects: str | None,
-    db_path: str,
+    db_path: str | None,
     full_refresh: bool,
     entities: str | None,
     unified: bool,
@@ -95,9 +97,13 @@ def sync(
     """Extract Intacct objects into a DuckDB database or a Postgres schema, incrementally
     (the main job)."""
     verbosity, log_format = log_choice(ctx)
+    given, db_path = db_path, db_path or DEFAULT_DB
     try:
         with open_connection(profile, announce=say) as connection:
             config = dict(connection.config)
+            # --db wins over the profile's (or INTACCT_DESTINATION's) destination
+            db_path = given or config.pop(DESTINATION, None) or DEFAULT_DB
+            config.pop(DESTINATION, None)
             if entities:
                 config["entity_ids"] = entities
             settings = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
