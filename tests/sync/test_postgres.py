@@ -4,6 +4,7 @@ DuckDB, and the Fivetran layout refused (its views are DuckDB's)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from intacct.cli import main
+from intacct.destinations import DestinationError, open_destination
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
@@ -109,3 +111,23 @@ def test_the_fivetran_layout_is_refused_naming_the_flag(postgres_url: str) -> No
         ConfigError, match="--layout fivetran"
     ):
         sync(emulator, postgres_url, objects=["CLASS"], layout="fivetran")
+
+
+def test_a_user_who_may_not_create_the_schema_is_told_what_to_grant(postgres_url: str) -> None:
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    database = urlsplit(postgres_url).path.lstrip("/")
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        con.execute(f"CREATE ROLE {role} LOGIN")
+        con.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC')
+    try:
+        parts = urlsplit(postgres_url)
+        weak = urlunsplit(parts._replace(netloc=f"{role}:{PASSWORD}@{parts.hostname}:{parts.port}"))
+        with pytest.raises(DestinationError) as refused:
+            open_destination(weak, company="DEMO")
+        said = str(refused.value)
+        assert "GRANT CREATE ON DATABASE" in said and "permission denied" in said
+        assert PASSWORD not in said and f"postgresql://{role}@" in said
+        open_destination(postgres_url, company="DEMO").close()  # the lock was let go of
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as con:
+            con.execute(f"DROP ROLE {role}")

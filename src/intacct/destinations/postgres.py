@@ -135,7 +135,7 @@ def saved_state(url: str, name: str = "run") -> Any:
                 if not found or found[0] is None:
                     return None
                 row = con.execute(
-                    f"SELECT value FROM {q(schema)}.{STATE_TABLE} WHERE name = %s", [name]
+                    f"SELECT value FROM {q(schema)}.{q(STATE_TABLE)} WHERE name = %s", [name]
                 ).fetchone()
         except psycopg.Error as exc:
             raise DestinationError(
@@ -157,15 +157,22 @@ class PostgresDestination:
         self._locked: str | None = None
         if company is not None:
             self._lock(company)
-        self._run(f"CREATE SCHEMA IF NOT EXISTS {q(self.schema)}")
-        self._run(
-            f"CREATE TABLE IF NOT EXISTS {self._name(STATE_TABLE)} "
-            "(name text PRIMARY KEY, value text)"
-        )
-        self._run(
-            f"CREATE TABLE IF NOT EXISTS {self._name(RUNS_TABLE)} (started timestamp, "
-            "finished timestamp, status text, summary text)"
-        )
+        try:
+            self._run(f"CREATE SCHEMA IF NOT EXISTS {q(self.schema)}")
+            self._run(
+                f"CREATE TABLE IF NOT EXISTS {self._name(STATE_TABLE)} "
+                "(name text PRIMARY KEY, value text)"
+            )
+            self._run(
+                f"CREATE TABLE IF NOT EXISTS {self._name(RUNS_TABLE)} (started timestamp, "
+                "finished timestamp, status text, summary text)"
+            )
+        except DestinationError as exc:  # no right to create them: the lock goes at once
+            self.close()
+            raise DestinationError(
+                f"{exc}; the user must be allowed to create the schema {self.schema} and its "
+                "tables (GRANT CREATE ON DATABASE), or own a schema made for it (?schema=)"
+            ) from None
 
     def _lock(self, company: str) -> None:
         """The company's advisory lock, or a DestinationError at once if it is held."""
