@@ -69,8 +69,8 @@ NOTICE_S = 10.0
     "--layout",
     type=click.Choice(LAYOUTS, case_sensitive=False),
     help="'fivetran': also the tables Fivetran's connector writes (gl_detail, ap_bill...) as "
-    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package; remembered by "
-    "the database for later runs. 'none': drop them.",
+    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package (DuckDB only); "
+    "remembered by the database for later runs. 'none': drop them.",
 )
 @click.option(
     "--dry-run",
