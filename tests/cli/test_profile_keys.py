@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -67,3 +70,27 @@ def test_a_bad_value_is_refused_before_anything_is_saved(server: EmulatorServer)
     assert code == 1 and "start_date" in err
     code, out, _ = invoke("profiles", "list")
     assert out.startswith("No profiles")
+
+
+def test_a_profiles_destination_is_where_sync_writes_unless_db_says(
+    server: EmulatorServer, postgres_url: str, tmp_path: Path
+) -> None:
+    parts = urlsplit(postgres_url)
+    secret = "pw-In-The-Profile-7"
+    host = parts.netloc.split("@")[1]
+    url = urlunsplit(parts._replace(netloc=f"{parts.username}:{secret}@{host}"))
+    code, _, err = add(server, "warehouse", "--destination", f"{url}?schema=books")
+    assert code == 0, err
+    code, out, _ = invoke("profiles", "show", "warehouse")
+    assert "destination = postgresql://postgres@" in out and secret not in out
+    code, out, err = invoke("sync", "--profile", "warehouse", "--objects", "CLASS")
+    assert code == 0, err
+    assert "(schema books)" in err and secret not in out + err
+    with psycopg.connect(postgres_url) as con:
+        (stored,) = con.execute('SELECT count(*) FROM books."CLASS"').fetchall()
+    assert stored[0] > 0
+    db = tmp_path / "here.duckdb"
+    code, _, err = invoke("sync", "--profile", "warehouse", "--objects", "CLASS", "--db", str(db))
+    assert code == 0 and db.exists(), err  # --db wins
+    code, _, err = invoke("doctor", "--profile", "warehouse")  # a key no client takes: ignored
+    assert "destination" not in err, err

@@ -99,3 +99,21 @@ def test_a_missing_database_is_not_created(tmp_path: Path) -> None:
     code, _, err = run("state", "show", "--db", "none.duckdb")
     assert code == 1 and "none.duckdb has no sync state yet" in err
     assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_show_and_reset_on_postgres(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, postgres_url: str
+) -> None:
+    use_env(monkeypatch, server.url)
+    code, _, err = run("sync", "--objects", "VENDOR,CLASS", "--db", postgres_url)
+    assert code == 0, err
+    code, out, err = run("state", "show", "--db", postgres_url)
+    assert code == 0, err
+    assert {"CLASS", "VENDOR"} <= set(out.split())
+    code, out, err = run("state", "reset", "--db", postgres_url, "--objects", "VENDOR", "--yes")
+    assert code == 0, err
+    code, out, err = run("state", "show", "--db", postgres_url, "--format", "json")
+    assert code == 0, err
+    assert set(json.loads(out)["streams"]) == {"CLASS"}
+    password = postgres_url.split("@")[0].rsplit(":", 1)[-1]
+    assert password not in out + err

@@ -12,8 +12,8 @@
 
 The other settings (``INTACCT_TIMEOUT_S``, ``INTACCT_MAX_CONCURRENCY``,
 ``INTACCT_PAGE_SIZE``, ``INTACCT_MAX_RETRIES``, ``INTACCT_START_DATE``,
-``INTACCT_LOOKBACK_MINUTES``, ``INTACCT_ENTITY_IDS``...) apply on top of whichever
-connection is used.
+``INTACCT_LOOKBACK_MINUTES``, ``INTACCT_ENTITY_IDS``, ``INTACCT_DESTINATION``...) apply
+on top of whichever connection is used.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import click
 import platformdirs
 
-from intacct.cli.profile_store import ProfileStore
+from intacct.cli.profile_store import DESTINATION, ProfileStore
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.config import ClientConfig, check_variable_names
@@ -80,6 +80,8 @@ EMBEDDED_SCALE = 10_000
 INTERACTIVE_TIMEOUT_S = 60.0
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: a connection's keys the client does not take: the engine's and ``intacct sync``'s
+_NOT_CLIENT = ReplicationSettings.KEYS | {DESTINATION}
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def html_answer(exc: IntacctError) -> str | None:
 def interactive_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The client's keys of ``config``, with :data:`INTERACTIVE_TIMEOUT_S` as the
     deadline unless ``timeout_s`` is set."""
-    out = {k: v for k, v in config.items() if k not in ReplicationSettings.KEYS}
+    out = {k: v for k, v in config.items() if k not in _NOT_CLIENT}
     out.setdefault("timeout_s", INTERACTIVE_TIMEOUT_S)
     return out
 
@@ -176,7 +178,7 @@ def open_connection(
 ) -> Iterator[Connection]:
     """The connection by the precedence of the module docstring; the embedded emulator,
     when it is the one, runs until the block ends."""
-    check_variable_names(os.environ, extra=ReplicationSettings.KEYS)
+    check_variable_names(os.environ, extra=_NOT_CLIENT)
     settings = _variables(k for k in _KEYS if k not in CONNECTION_KEYS)
     store = ProfileStore()
     if profile:
@@ -196,7 +198,7 @@ def open_connection(
 
 
 #: every key an INTACCT_* variable may set
-_KEYS = [f.name for f in fields(ClientConfig)] + sorted(ReplicationSettings.KEYS)
+_KEYS = [f.name for f in fields(ClientConfig)] + sorted(_NOT_CLIENT)
 
 
 def _variables(keys: Iterable[str]) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -49,7 +48,7 @@ def estimate_table(estimate: SyncEstimate) -> Table:
     return table
 
 
-def show_estimate(estimate: SyncEstimate, db_path: Path) -> None:
+def show_estimate(estimate: SyncEstimate, db_path: str) -> None:
     """The table on standard output; the estimate's own cost as a note; exit 1 when an
     object cannot be read (the run would fail there too)."""
     out = Console()

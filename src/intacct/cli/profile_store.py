@@ -38,6 +38,7 @@ from intacct.replication import ReplicationSettings
 
 __all__ = [
     "SECRETS",
+    "DESTINATION",
     "KEYRING_SERVICE",
     "ProfileStore",
     "profiles_path",
@@ -45,9 +46,16 @@ __all__ = [
 
 SECRETS = ("sender_password", "user_password")
 KEYRING_SERVICE = "intacct-connector"
+#: where ``intacct sync`` writes when ``--db`` is not given (a DuckDB path or a
+#: ``postgresql://`` URL); neither the client's nor the engine's
+DESTINATION = "destination"
 #: the keys a profile may hold besides the secrets and their ``<secret>_env`` names
 KEYS = tuple(
-    sorted({f.name for f in fields(ClientConfig)} - set(SECRETS) | ReplicationSettings.KEYS)
+    sorted(
+        {f.name for f in fields(ClientConfig)} - set(SECRETS)
+        | ReplicationSettings.KEYS
+        | {DESTINATION}
+    )
 )
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from intacct.cli.connection import cli_errors
-from intacct.cli.profile_store import SECRETS, ProfileStore
+from intacct.cli.profile_store import DESTINATION, SECRETS, ProfileStore
 from intacct.config import DEFAULT_API_URL, ClientConfig
+from intacct.destinations import describe
 from intacct.errors import ConfigError
 from intacct.replication import ReplicationSettings
 
@@ -73,6 +74,11 @@ def list_profiles() -> None:
 @click.option("--lookback-minutes", type=click.IntRange(min=0), help="Re-read this window.")
 @click.option("--entity-ids", help="Entities to read, each in its own session: E100,E200 or all.")
 @click.option("--unified-schema", type=bool, help="Also hotglue's unified tables (true/false).")
+@click.option(
+    "--destination",
+    help="Where intacct sync writes unless --db is given: a DuckDB path or "
+    "postgresql://USER@HOST/DB[?schema=NAME] (the password from PGPASSWORD or ~/.pgpass).",
+)
 @click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
 def add(name: str, make_default: bool, **values: Any) -> None:
     """Add (or replace) the profile NAME. Passwords go to the OS keyring when one works,
@@ -100,7 +106,7 @@ def show(name: str) -> None:
         click.echo(f"{name}{' (default)' if store.default() == name else ''} in {store.path}")
         for key, value in sorted(profile.items()):
             if key not in SECRETS and not key.endswith("_env"):
-                click.echo(f"  {key} = {value}")
+                click.echo(f"  {key} = {describe(value) if key == DESTINATION else value}")
         for secret in SECRETS:
             click.echo(f"  {secret}: {_secret_source(store, name, secret)}")
 
@@ -128,5 +134,5 @@ def _validate(values: dict[str, Any]) -> None:
     trial = {k: v for k, v in values.items() if not k.endswith("_env")}
     for secret in SECRETS:
         trial[secret] = trial.get(secret) or "set-later"
-    ClientConfig.from_mapping(trial, allow=ReplicationSettings.KEYS)
+    ClientConfig.from_mapping(trial, allow=ReplicationSettings.KEYS | {DESTINATION})
     ReplicationSettings.from_mapping(trial)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from intacct.destinations import DestinationError, DuckDBDestination
-from intacct.destinations.duckdb import saved_state
+from intacct.destinations import DestinationError, describe, open_destination, saved_state
 from intacct.errors import IntacctError
 from intacct.pagination import PageToken
 from intacct.replication import RunState
@@ -31,8 +29,7 @@ _DB = click.option(
     "db_path",
     default="intacct.duckdb",
     show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The database intacct sync writes.",
+    help="The DuckDB file or postgresql:// URL intacct sync writes.",
 )
 _OBJECTS = click.option("--objects", help="Comma-separated objects (VENDOR,APBILL,...).")
 
@@ -46,7 +43,7 @@ def state() -> None:
 @_DB
 @_OBJECTS
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def show(db_path: Path, objects: str | None, fmt: str) -> None:
+def show(db_path: str, objects: str | None, fmt: str) -> None:
     """Per object and entity: read up to which change, first read's progress, deletes."""
     saved = _saved(db_path)
     streams = _selected(saved, objects)
@@ -68,7 +65,7 @@ def show(db_path: Path, objects: str | None, fmt: str) -> None:
 @_OBJECTS
 @click.option("--all", "everything", is_flag=True, help="Forget every object's state.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def reset(db_path: Path, objects: str | None, everything: bool, yes: bool) -> None:
+def reset(db_path: str, objects: str | None, everything: bool, yes: bool) -> None:
     """Forget the state of --objects (or --all): the next run reads them whole again;
     the rows stored stay and are upserted, never duplicated."""
     if bool(objects) == everything:
@@ -77,12 +74,12 @@ def reset(db_path: Path, objects: str | None, everything: bool, yes: bool) -> No
     names = sorted(saved["streams"]) if everything else sorted(_selected(saved, objects))
     if not yes:
         click.confirm(
-            f"Forget the state of {', '.join(names)} in {db_path}? The next intacct sync "
+            f"Forget the state of {', '.join(names)} in {describe(db_path)}? The next intacct sync "
             "reads them whole again (API transactions)",
             abort=True,
         )
     try:
-        database = DuckDBDestination(db_path)
+        database = open_destination(db_path)
         try:
             database.save_state(forget_objects(saved, names))
         finally:
@@ -92,7 +89,7 @@ def reset(db_path: Path, objects: str | None, everything: bool, yes: bool) -> No
     click.echo(f"Forgot the state of {len(names)} object(s): {', '.join(names)}.")
 
 
-def _saved(db_path: Path) -> dict[str, Any]:
+def _saved(db_path: str) -> dict[str, Any]:
     """The stored state, checked; a clear error when there is none."""
     try:
         saved = saved_state(db_path)
@@ -100,7 +97,9 @@ def _saved(db_path: Path) -> dict[str, Any]:
     except (DestinationError, IntacctError) as exc:
         raise click.ClickException(str(exc)) from None
     if not saved or not saved.get("streams"):
-        raise click.ClickException(f"{db_path} has no sync state yet (run intacct sync first)")
+        raise click.ClickException(
+            f"{describe(db_path)} has no sync state yet (run intacct sync first)"
+        )
     return dict(saved)
 
 

@@ -1,10 +1,10 @@
-"""``intacct sync``: every selected object into a DuckDB file, incrementally."""
+"""``intacct sync``: every selected object into a DuckDB file (or a Postgres schema),
+incrementally."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -13,8 +13,10 @@ from rich.console import Console
 from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
+from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
+from intacct.destinations import describe
 from intacct.errors import IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
 from intacct.replication import ReplicationSettings
@@ -34,6 +36,8 @@ from intacct.transport import InFlight
 
 __all__ = ["sync"]
 
+#: the DuckDB file a run writes when neither --db nor the profile says where
+DEFAULT_DB = "intacct.duckdb"
 #: a request of a run waits this long before a log is told (pages of wide objects take
 #: several seconds; a silent gateway must not look like a hung job)
 NOTICE_S = 10.0
@@ -49,10 +53,10 @@ NOTICE_S = 10.0
 @click.option(
     "--db",
     "db_path",
-    default="intacct.duckdb",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The DuckDB file (created if missing).",
+    help="The DuckDB file (created if missing), or a Postgres database: "
+    "postgresql://USER@HOST:PORT/DB[?schema=NAME] (schema intacct by default; the password "
+    "from PGPASSWORD or ~/.pgpass). Default: the profile's destination, else "
+    f"{DEFAULT_DB}.",
 )
 @click.option("--full-refresh", is_flag=True, help="Read the objects whole again.")
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")
@@ -65,8 +69,8 @@ NOTICE_S = 10.0
     "--layout",
     type=click.Choice(LAYOUTS, case_sensitive=False),
     help="'fivetran': also the tables Fivetran's connector writes (gl_detail, ap_bill...) as "
-    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package; remembered by "
-    "the database for later runs. 'none': drop them.",
+    "views in schema sage_intacct, for Fivetran's dbt_sage_intacct package (DuckDB only); "
+    "remembered by the database for later runs. 'none': drop them.",
 )
 @click.option(
     "--budget",
@@ -90,7 +94,7 @@ def sync(
     ctx: click.Context,
     profile: str | None,
     objects: str | None,
-    db_path: Path,
+    db_path: str | None,
     full_refresh: bool,
     entities: str | None,
     unified: bool,
@@ -98,11 +102,16 @@ def sync(
     budget: int | None,
     dry_run: bool,
 ) -> None:
-    """Extract Intacct objects into a DuckDB database, incrementally (the main job)."""
+    """Extract Intacct objects into a DuckDB database or a Postgres schema, incrementally
+    (the main job)."""
     verbosity, log_format = log_choice(ctx)
+    given, db_path = db_path, db_path or DEFAULT_DB
     try:
         with open_connection(profile, announce=say) as connection:
             config = dict(connection.config)
+            # --db wins over the profile's (or INTACCT_DESTINATION's) destination
+            db_path = given or config.pop(DESTINATION, None) or DEFAULT_DB
+            config.pop(DESTINATION, None)
             if entities:
                 config["entity_ids"] = entities
             engine_keys = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
@@ -126,7 +135,7 @@ def sync(
                     "layout": layout.lower() if layout else None,
                 }
                 if dry_run:
-                    show_estimate(estimate_sync(client, db_path, **options), db_path)
+                    show_estimate(estimate_sync(client, db_path, **options), describe(db_path))
                     return
                 report = _run(client, db_path, verbosity, log_format, options)
     except IntacctError as exc:
@@ -134,10 +143,10 @@ def sync(
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
     except SyncInterrupted as exc:
-        _interrupted(exc, db_path, _kept(exc.report))
+        _interrupted(exc, describe(db_path), _kept(exc.report))
     except KeyboardInterrupt as exc:  # before the run began: nothing was stored
-        _interrupted(exc, db_path, "no page yet")
-    _finish(report, db_path, log_format, str(config.get("user_id")), profile)
+        _interrupted(exc, describe(db_path), "no page yet")
+    _finish(report, describe(db_path), log_format, str(config.get("user_id")), profile)
 
 
 log_options(sync)
@@ -145,7 +154,7 @@ log_options(sync)
 
 def _run(
     client: IntacctClient,
-    db_path: Path,
+    db_path: str,
     verbosity: int,
     log_format: str,
     options: dict[str, Any],
@@ -171,7 +180,7 @@ def _kept(report: SyncReport) -> str:
     return f"{stored:,} records of {objects} object(s), in whole pages" if stored else "no page yet"
 
 
-def _interrupted(exc: KeyboardInterrupt, db_path: Path, kept: str) -> NoReturn:
+def _interrupted(exc: KeyboardInterrupt, db_path: str, kept: str) -> NoReturn:
     """One line on stderr, exit 130 (Ctrl-C) or 143 (SIGTERM); no summary."""
     say(
         f"Interrupted ({signal_of(exc).name}): {db_path} keeps what was stored before "
@@ -192,7 +201,7 @@ def _permission_hint(denied: list[str], user: str, profile: str | None) -> str:
     )
 
 
-def _finish(report: SyncReport, db_path: Path, fmt: str, user: str, profile: str | None) -> None:
+def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str | None) -> None:
     out = Console()
     if not out.is_terminal:
         out = Console(width=160)  # a pipe or a log: no wrapping of the table

@@ -1,7 +1,47 @@
 """Where ``intacct sync`` stores what the engine reads: a :class:`Destination` per store
-(DuckDB embedded by default), each page with the run state after it."""
+(DuckDB embedded by default, or a Postgres schema), each page with the run state after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from intacct.destinations.base import Destination, DestinationError, PageCounts
 from intacct.destinations.duckdb import DuckDBDestination
+from intacct.destinations.duckdb import saved_state as _duckdb_state
+from intacct.destinations.postgres import PostgresDestination, display_url, is_postgres
+from intacct.destinations.postgres import saved_state as _postgres_state
 
-__all__ = ["Destination", "DestinationError", "DuckDBDestination", "PageCounts"]
+__all__ = [
+    "Destination",
+    "DestinationError",
+    "DuckDBDestination",
+    "PageCounts",
+    "PostgresDestination",
+    "describe",
+    "open_destination",
+    "saved_state",
+]
+
+
+def open_destination(
+    where: str | Path, *, company: str | None = None
+) -> DuckDBDestination | PostgresDestination:
+    """The store at ``where``: a ``postgresql://`` (or ``postgres://``) URL is a Postgres
+    schema, whose run holds ``company``'s lock; anything else is the path of a DuckDB
+    file (one writer at a time by DuckDB's own file lock)."""
+    if is_postgres(where):
+        return PostgresDestination(str(where), company=company)
+    return DuckDBDestination(where)
+
+
+def saved_state(where: str | Path, name: str = "run") -> Any:
+    """The run state (or setting ``name``) at ``where``, only read (a dry run)."""
+    if is_postgres(where):
+        return _postgres_state(str(where), name)
+    return _duckdb_state(where, name)
+
+
+def describe(where: str | Path) -> str:
+    """``where`` as messages show it: a URL without its password."""
+    return display_url(str(where)) if is_postgres(where) else str(where)

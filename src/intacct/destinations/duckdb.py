@@ -314,6 +314,14 @@ class DuckDBDestination:
         )
         return len(done)
 
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        """A table prepared this run, its rows as Python values (empty if not prepared)."""
+        if name not in self.tables:
+            return []
+        cursor = self.con.execute(f"SELECT * FROM {q(name)}")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def replace_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> int:
         """The table's rows replaced by ``records``, in one transaction (a table derived
         from others, rebuilt whole)."""

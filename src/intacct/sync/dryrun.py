@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intacct.destinations.duckdb import saved_state
+from intacct.destinations import saved_state
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     Estimate,

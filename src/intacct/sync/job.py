@@ -1,8 +1,8 @@
-"""``intacct sync``: the replication engine's pages into a DuckDB file.
+"""``intacct sync``: the replication engine's pages into a DuckDB file or a Postgres schema.
 
 The engine (:mod:`intacct.replication`) does the reading, exactly as it does for the tap;
 this module only chooses the objects, prepares their tables and stores each page with
-the run state in one transaction (:class:`~intacct.destinations.duckdb.DuckDBDestination`). A
+the run state in one transaction (a :class:`~intacct.destinations.Destination`). A
 second run goes on from that state: one batched request asks every object whether
 anything changed or was deleted, and only those that did are read.
 """
@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from intacct.destinations import DestinationError, DuckDBDestination, PageCounts
+from intacct.destinations import (
+    Destination,
+    DestinationError,
+    DuckDBDestination,
+    PageCounts,
+    open_destination,
+)
 from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
@@ -109,7 +115,7 @@ class SyncInterrupted(KeyboardInterrupt):
 class _Sink:
     """The engine's sink: each page into the database with the state after it."""
 
-    def __init__(self, database: DuckDBDestination, report: SyncReport, reporter: Reporter) -> None:
+    def __init__(self, database: Destination, report: SyncReport, reporter: Reporter) -> None:
         self.database, self.reporter = database, reporter
         self.by_object = {o.object: o for o in report.objects}
         self.started = time.monotonic()
@@ -167,10 +173,10 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
-    database = DuckDBDestination(db_path)
+    database = open_destination(db_path, company=client.config.company_id)
     report = SyncReport()  # the objects' summaries once they are chosen
     try:
-        layout = _layout(database.setting("layout"), layout)
+        layout = _layout(database, layout)
         names = select_objects(registry, objects, unified, layout)
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names))
@@ -197,10 +203,11 @@ def run_sync(
                 if not set(objects_for(s)) & failed_objects and set(objects_for(s)) <= set(tables)
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
-        if layout == "fivetran":
+        if layout == "fivetran" and isinstance(database, DuckDBDestination):
             report.layout = _rebuild_layout(database, report, started)
         elif layout == "none":
-            report.layout_dropped = fivetran.drop(database)
+            if isinstance(database, DuckDBDestination):
+                report.layout_dropped = fivetran.drop(database)
             database.save_setting("layout", None)
         report.requests = client.requests_sent
         report.transactions = client.api_transactions
@@ -218,9 +225,7 @@ def run_sync(
     return report
 
 
-def _record(
-    database: DuckDBDestination, started: datetime, status: str, report: SyncReport
-) -> None:
+def _record(database: Destination, started: datetime, status: str, report: SyncReport) -> None:
     """The run's row in ``_intacct_runs``: status (ok, failed, interrupted) and counts."""
     rows = [vars_of(o) for o in report.objects]
     database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
@@ -253,11 +258,17 @@ def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str])
     return [o for o in wanted if o in known and o not in names]
 
 
-def _layout(remembered: str | None, chosen: str | None) -> str | None:
-    """The run's layout: the one chosen, else the one the database remembers."""
+def _layout(database: Destination, chosen: str | None) -> str | None:
+    """The run's layout: the one chosen, else the one the database remembers. The
+    Fivetran layout's views are DuckDB's only."""
     if chosen is not None and chosen not in fivetran.LAYOUTS:
         raise ConfigError("layout", f"no layout {chosen!r}; choose {' or '.join(fivetran.LAYOUTS)}")
-    return chosen if chosen is not None else remembered
+    if chosen == "fivetran" and not isinstance(database, DuckDBDestination):
+        raise ConfigError(
+            "layout", "--layout fivetran builds its views in a DuckDB file only; give --db a "
+            "DuckDB path for it, or leave --layout out for Postgres",
+        )  # fmt: skip
+    return chosen if chosen is not None else database.setting("layout")
 
 
 def _rebuild_layout(
@@ -294,7 +305,7 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
 
 
 def _prepare(
-    database: DuckDBDestination,
+    database: Destination,
     registry: ObjectRegistry,
     names: list[str],
     failed: Mapping[str, IntacctError],

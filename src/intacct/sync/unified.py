@@ -15,8 +15,6 @@ key is ``id`` and ``_entity_id``; ``_sdc_deleted_at`` comes from the header's ro
 tombstone of a record never synced has no ``id`` and no unified row.
 """
 
-# ruff: noqa: S608 - SQL here names tables and columns, quoted by q(); values are parameters
-
 from __future__ import annotations
 
 import json
@@ -25,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from intacct.destinations.duckdb import DuckDBDestination, q
+from intacct.destinations import Destination
 from intacct.destinations.tables import Column, Table
 from intacct.mappings import UNIFIED_STREAMS, DocumentAssembler, mapping_for, to_unified
 from intacct.mappings import unified_schema as schema_of
@@ -53,7 +51,7 @@ def unified_table(stream: str) -> Table:
     return Table(stream, tuple(columns), ("id", ENTITY_ID))
 
 
-def rebuild(database: DuckDBDestination, streams: Sequence[str]) -> dict[str, int]:
+def rebuild(database: Destination, streams: Sequence[str]) -> dict[str, int]:
     """Rebuild each unified table from the object tables; rows written per stream."""
     written: dict[str, int] = {}
     for stream in streams:
@@ -64,7 +62,7 @@ def rebuild(database: DuckDBDestination, streams: Sequence[str]) -> dict[str, in
     return written
 
 
-def _records(database: DuckDBDestination, stream: str) -> Iterator[dict[str, Any]]:
+def _records(database: Destination, stream: str) -> Iterator[dict[str, Any]]:
     mapping = mapping_for(stream)
     headers = [(obj, row) for obj in mapping.objects for row in _rows(database, obj)]
     if mapping.lines is None:
@@ -103,16 +101,9 @@ def _finish(record: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rows(database: DuckDBDestination, table: str) -> list[dict[str, Any]]:
+def _rows(database: Destination, table: str) -> list[dict[str, Any]]:
     """A stored object's rows as the engine emitted them (ISO texts, Decimals, lists)."""
-    if table not in database.tables:
-        return []
-    cursor = database.con.execute(f"SELECT * FROM {q(table)}")
-    names = [d[0] for d in cursor.description]
-    return [
-        {n: _engine_value(n, v) for n, v in zip(names, row, strict=True)}
-        for row in cursor.fetchall()
-    ]
+    return [{n: _engine_value(n, v) for n, v in row.items()} for row in database.rows(table)]
 
 
 def _engine_value(name: str, value: Any) -> Any:

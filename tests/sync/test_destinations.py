@@ -1,0 +1,248 @@
+"""One suite for every destination of ``intacct sync`` (DuckDB, Postgres): the demo
+company exactly, a second run that changes nothing, deletes as tombstones, a run killed
+with SIGKILL while writing and the next one exact, two runs of one company at once
+refused, a new field a new column. Postgres runs on a real server the tests start."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intacct import IntacctClient
+from intacct.destinations import open_destination
+from intacct.destinations.tables import Table, table_for
+from intacct.emulator.demo import client_config
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.emulator.server import EmulatorServer
+from intacct.registry import ObjectRegistry
+from intacct.sync import DEFAULT_OBJECTS, run_sync
+from tests.sync.stores import Store, duckdb_store
+from tests.sync.test_sync import Quiet
+
+#: the default objects but the trial balance (balances, not records with a RECORDNO)
+RECORDS = [o for o in DEFAULT_OBJECTS if o != "TRIALBALANCE"]
+
+
+@pytest.fixture
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=150, seed=11) as emu:
+        yield emu
+
+
+def connect(emulator: InProcessEmulator) -> IntacctClient:
+    config = {**emulator.config(), "timeout_s": 30}
+    return IntacctClient.from_mapping(config, http_transport=emulator.transport())
+
+
+def sync(emulator: InProcessEmulator, where: str, **options: Any) -> Any:
+    with connect(emulator) as client:
+        return run_sync(client, where, options.pop("reporter", Quiet()), page_size=25, **options)
+
+
+def truth(client: IntacctClient, name: str) -> list[int]:
+    return sorted(int(r["RECORDNO"]) for r in client.iter_query(name, ["RECORDNO"]))
+
+
+def test_the_demo_company_is_stored_exactly_once_in_typed_tables(
+    emulator: InProcessEmulator, destination: Store
+) -> None:
+    report = sync(emulator, destination.where)
+    assert report.failed == []
+    with connect(emulator) as client:
+        expected = {name: truth(client, name) for name in RECORDS}
+    assert sum(len(keys) for keys in expected.values()) > 500
+    for name, keys in expected.items():
+        assert destination.keys(name) == keys, name
+    inserted = {o.object: o.inserted for o in report.objects}
+    assert {n: inserted[n] for n in RECORDS} == {n: len(k) for n, k in expected.items()}
+    types = destination.columns("APBILL")
+    assert types["TOTALENTERED"] == "DECIMAL(38,12)" and types["WHENDUE"] == "DATE"
+    assert types["WHENMODIFIED"] == "TIMESTAMP" and types["ONHOLD"] == "BOOLEAN"
+    assert types["RECORDNO"] == "BIGINT" and types["_entity_id"] == "VARCHAR"
+    (amount,) = destination.query('SELECT "TOTALENTERED" FROM "APBILL" LIMIT 1')
+    assert isinstance(amount[0], Decimal)
+    assert set(destination.state()["streams"]) == set(DEFAULT_OBJECTS)
+    assert [status for status, _ in destination.runs()] == ["ok"]
+
+
+def test_postgres_holds_the_very_rows_duckdb_holds(
+    emulator: InProcessEmulator, postgres_url: str, tmp_path: Path, columnar: bool
+) -> None:
+    """Value by value, every column of every default object, the records' way and the
+    columnar way, after a first run and after creates, updates and deletes."""
+    stores = [duckdb_store(tmp_path), Store("postgres", postgres_url)]
+    for step in ("first", "changed"):
+        if step == "changed":
+            _change(emulator)
+        for store in stores:
+            assert sync(emulator, store.where, columnar=columnar).failed == []
+        duck, pg = stores
+        assert duck.tables() == pg.tables() and len(duck.tables()) >= 12
+        for name in duck.tables():
+            assert pg.columns(name) == duck.columns(name), name
+            assert pg.rows(name) == duck.rows(name), name
+
+
+def test_a_second_run_changes_nothing(emulator: InProcessEmulator, destination: Store) -> None:
+    sync(emulator, destination.where)
+    before = {name: destination.rows(name) for name in destination.tables()}
+    report = sync(emulator, destination.where)
+    for row in report.objects:
+        if row.object != "TRIALBALANCE":  # re-reads its last months, one request each
+            assert (row.requests, row.inserted, row.updated, row.deleted) == (0, 0, 0, 0)
+    assert {name: destination.rows(name) for name in destination.tables()} == before
+    again = sync(emulator, destination.where, objects=["VENDOR"], full_refresh=True)
+    assert [(o.inserted, o.updated) for o in again.objects] == [(0, 0)]
+
+
+def _change(emulator: InProcessEmulator) -> tuple[str, str]:
+    """A class created then renamed, one deleted, a vendor renamed: (new, deleted)."""
+    with connect(emulator) as client:
+        client.create("CLASS", [{"CLASSID": "SYNC-NEW", "NAME": "New ½"}])
+        client.update("CLASS", [{"CLASSID": "SYNC-NEW", "NAME": "Renamed & <so>"}])
+        classes = list(client.iter_query("CLASS", ["RECORDNO", "CLASSID"]))
+        victim = next(r for r in classes if r["CLASSID"] != "SYNC-NEW")
+        client.delete("CLASS", [int(victim["RECORDNO"])])
+        vendor = next(client.iter_query("VENDOR", ["VENDORID"]))["VENDORID"]
+        client.update("VENDOR", [{"VENDORID": vendor, "NAME": "Müller GmbH"}])
+    return "SYNC-NEW", str(victim["CLASSID"])
+
+
+def test_changes_come_out_as_inserts_updates_and_tombstones(
+    emulator: InProcessEmulator, destination: Store
+) -> None:
+    sync(emulator, destination.where, objects=["CLASS", "VENDOR"])
+    new, deleted = _change(emulator)
+    report = sync(emulator, destination.where, objects=["CLASS", "VENDOR"])
+    counts = {o.object: (o.inserted, o.updated, o.deleted) for o in report.objects}
+    assert counts == {"CLASS": (1, 0, 1), "VENDOR": (0, 1, 0)}
+    names = destination.query('SELECT "NAME" FROM "CLASS" WHERE "CLASSID" = ?', [new])
+    gone = destination.query(
+        'SELECT "_sdc_deleted_at" IS NOT NULL, "NAME" IS NOT NULL FROM "CLASS" '
+        'WHERE "CLASSID" = ?',
+        [deleted],
+    )
+    assert names == [("Renamed & <so>",)] and gone == [(True, True)]  # the row is kept
+
+
+def test_a_tombstone_of_a_record_never_synced_is_a_row_of_its_key(
+    emulator: InProcessEmulator, destination: Store
+) -> None:
+    with connect(emulator) as client:
+        client.create("CLASS", [{"CLASSID": "SHORT-LIVED", "NAME": "Gone soon"}])
+    sync(emulator, destination.where, objects=["CLASS"])
+    with connect(emulator) as client:
+        client.create("CLASS", [{"CLASSID": "NEVER-SEEN", "NAME": "Gone before a run"}])
+        rows = client.iter_query("CLASS", ["RECORDNO", "CLASSID"])
+        recordno = int(next(r for r in rows if r["CLASSID"] == "NEVER-SEEN")["RECORDNO"])
+        client.delete("CLASS", [recordno])
+    report = sync(emulator, destination.where, objects=["CLASS"])
+    (summary,) = report.objects
+    assert summary.deleted == 0  # no stored row was deleted
+    kept = destination.query(
+        'SELECT "NAME", "_sdc_deleted_at" IS NOT NULL FROM "CLASS" '
+        "WHERE \"CLASSID\" = 'NEVER-SEEN' OR \"RECORDNO\" = ?",
+        [recordno],
+    )
+    assert kept == [(None, True)]
+
+
+def test_a_field_new_since_the_last_run_becomes_a_column(
+    emulator: InProcessEmulator, destination: Store
+) -> None:
+    with connect(emulator) as client:  # a table made when the company lacked the field
+        table = table_for(ObjectRegistry(client).get("VENDOR"))
+    older = Table(table.name, tuple(c for c in table.columns if c.name != "VENDOR_TIER"), table.key)
+    store = open_destination(destination.where)
+    store.prepare(older)
+    store.close()
+    report = sync(emulator, destination.where, objects=["VENDOR"])
+    assert report.failed == [] and report.columns_added == {"VENDOR": ["VENDOR_TIER"]}
+    assert destination.columns("VENDOR")["VENDOR_TIER"] == "VARCHAR"
+    (filled,) = destination.query('SELECT count("VENDOR_TIER") FROM "VENDOR"')
+    assert filled[0] > 0
+    with connect(emulator) as client:
+        assert destination.keys("VENDOR") == truth(client, "VENDOR")
+
+
+# -- a real `intacct sync` process ---------------------------------------------------------
+
+OBJECTS = "GLENTRY,APBILL,VENDOR"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[EmulatorServer]:
+    """An emulator whose answers take a while (a run is caught while it writes), and an
+    environment that points ``intacct sync`` at it."""
+    with EmulatorServer(port=0, scale=300, seed=6, faults=["delay_ms=400"]) as emulator:
+        settings = {"timeout_s": "30", "page_size": "25"}  # many pages, each a while apart
+        for name, value in {**client_config(emulator.url), **settings}.items():
+            monkeypatch.setenv(f"INTACCT_{name.upper()}", str(value))
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        yield emulator
+
+
+def _start(where: str, pages: int = 1) -> tuple[subprocess.Popen[str], list[str]]:
+    """``intacct sync`` running until it has told ``pages`` pages (told as it stores
+    them); what it said until then."""
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS, "--db", where]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    told: list[str] = []
+    while sum("page of" in line for line in told) < pages:
+        line = proc.stderr.readline()
+        assert line, "".join(told)
+        told.append(line)
+    return proc, told
+
+
+def _run(where: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS, "--db", where]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_a_run_killed_while_writing_resumes_exactly(
+    server: EmulatorServer, destination: Store
+) -> None:
+    proc, _ = _start(destination.where, pages=2)
+    proc.send_signal(signal.SIGKILL)  # as it stores the second page (or just after)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    stored = destination.keys("GLENTRY")
+    assert len(stored) == len(set(stored)) and stored  # whole pages, once
+    done = _run(destination.where)
+    assert done.returncode == 0, done.stderr
+    config = {**client_config(server.url), "timeout_s": 30}
+    with IntacctClient.from_mapping(config) as client:
+        for name in OBJECTS.split(","):
+            assert destination.keys(name) == truth(client, name), name
+    assert [status for status, _ in destination.runs()] == ["ok"]  # the killed one wrote none
+
+
+def test_two_runs_of_one_company_at_once_the_second_is_refused(
+    server: EmulatorServer, destination: Store
+) -> None:
+    first, _ = _start(destination.where)
+    first.send_signal(signal.SIGSTOP)  # mid-run, holding its database, however slow the machine
+    try:
+        began = time.monotonic()
+        second = _run(destination.where)
+        refused_in = time.monotonic() - began
+    finally:
+        first.send_signal(signal.SIGCONT)
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    assert second.returncode == 1 and refused_in < 10, second.stderr
+    said = second.stderr.strip().splitlines()[-1]
+    assert "another" in said and ("intacct sync" in said or "in use" in said), said
+    if destination.kind == "postgres":
+        assert "company DEMO" in said
