@@ -1,7 +1,21 @@
 """Where ``intacct sync`` stores what the engine reads: a :class:`Destination` per store
 (DuckDB embedded by default), each page with the run state after it."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 from intacct.destinations.base import Destination, DestinationError, PageCounts
 from intacct.destinations.duckdb import DuckDBDestination
 
-__all__ = ["Destination", "DestinationError", "DuckDBDestination", "PageCounts"]
+__all__ = ["Destination", "DestinationError", "DuckDBDestination", "PageCounts", "open_destination"]
+
+
+def open_destination(where: str | Path) -> Destination:
+    """The store ``--db`` names: ``dlt:<destination>[?…]`` a warehouse through dlt
+    (:mod:`intacct.destinations.dlt`, imported only then), else a DuckDB file."""
+    if str(where).startswith("dlt:"):
+        from intacct.destinations.dlt import open_dlt
+
+        return open_dlt(str(where))
+    return DuckDBDestination(where)

@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from intacct.destinations import DestinationError, DuckDBDestination, PageCounts
+from intacct.destinations import (
+    Destination,
+    DestinationError,
+    DuckDBDestination,
+    PageCounts,
+    open_destination,
+)
 from intacct.destinations.tables import Table, table_for, trial_balance_table
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
@@ -105,7 +111,7 @@ class SyncInterrupted(KeyboardInterrupt):
 class _Sink:
     """The engine's sink: each page into the database with the state after it."""
 
-    def __init__(self, database: DuckDBDestination, report: SyncReport, reporter: Reporter) -> None:
+    def __init__(self, database: Destination, report: SyncReport, reporter: Reporter) -> None:
         self.database, self.reporter = database, reporter
         self.by_object = {o.object: o for o in report.objects}
         self.started = time.monotonic()
@@ -160,10 +166,11 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
-    database = DuckDBDestination(db_path)
+    database = open_destination(db_path)
     report = SyncReport()  # the objects' summaries once they are chosen
     try:
         layout = _layout(database.setting("layout"), layout)
+        _duckdb_only(database, db_path, unified, layout)
         names = select_objects(registry, objects, unified, layout)
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
@@ -187,10 +194,10 @@ def run_sync(
                 s for s in UNIFIED_STREAMS
                 if not set(objects_for(s)) & failed_objects and set(objects_for(s)) <= set(tables)
             ]  # fmt: skip
-            report.unified = rebuild(database, streams)
+            report.unified = rebuild(_duckdb(database), streams)
         if layout == "fivetran":
-            report.layout = _rebuild_layout(database, report, started)
-        elif layout == "none":
+            report.layout = _rebuild_layout(_duckdb(database), report, started)
+        elif layout == "none" and isinstance(database, DuckDBDestination):
             report.layout_dropped = fivetran.drop(database)
             database.save_setting("layout", None)
         report.requests = client.requests_sent
@@ -208,9 +215,23 @@ def run_sync(
     return report
 
 
-def _record(
-    database: DuckDBDestination, started: datetime, status: str, report: SyncReport
+def _duckdb_only(
+    database: Destination, where: str | Path, unified: bool, layout: str | None
 ) -> None:
+    """The unified tables and the Fivetran layout are DuckDB's own (views and tables
+    built by SQL in the file); another destination refuses them before reading."""
+    if isinstance(database, DuckDBDestination) or not (unified or layout == "fivetran"):
+        return
+    wanted = "--unified (or unified_schema)" if unified else "--layout fivetran"
+    raise ConfigError("--db", f"{wanted} needs a DuckDB file; {where} is not one")
+
+
+def _duckdb(database: Destination) -> DuckDBDestination:
+    assert isinstance(database, DuckDBDestination)  # _duckdb_only refused the others
+    return database
+
+
+def _record(database: Destination, started: datetime, status: str, report: SyncReport) -> None:
     """The run's row in ``_intacct_runs``: status (ok, failed, interrupted) and counts."""
     rows = [vars_of(o) for o in report.objects]
     database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
@@ -284,7 +305,7 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
 
 
 def _prepare(
-    database: DuckDBDestination,
+    database: Destination,
     registry: ObjectRegistry,
     names: list[str],
     failed: Mapping[str, IntacctError],
