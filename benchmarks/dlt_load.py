@@ -49,6 +49,7 @@ def runs(args: argparse.Namespace) -> dict[str, list[float]]:
                     **env,
                     "XDG_CACHE_HOME": str(Path(work) / "cache"),
                     "DESTINATION__DUCKDB__CREDENTIALS": str(Path(work) / "dlt.duckdb"),
+                    "RUNTIME__DLTHUB_TELEMETRY": "false",
                 }
                 through, _, _ = timed([*sync, "--db", "dlt:duckdb"], dlt_env)
             seconds["native"].append(native)

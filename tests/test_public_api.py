@@ -60,6 +60,7 @@ OWN_SURFACE = (
     "intacct.tap",
     "intacct.target",
     "intacct.sync",
+    "intacct.destinations",
     "intacct.mappings",
 )
 

@@ -29,6 +29,7 @@ from intacct.destinations import DestinationError
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
+from intacct.sync.dryrun import estimate_sync
 from tests.sync.test_sync import connect, sync
 
 pytest.importorskip("dlt", reason="pip install -e '.[dev]' (dlt is in the dev extra)")
@@ -47,6 +48,7 @@ class Warehouse:
         self.file = tmp_path / "warehouse.duckdb"
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
         monkeypatch.chdir(tmp_path)  # no .dlt/ config of the machine's
+        monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")  # dlt's, on by default
         if kind == "duckdb":
             monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(self.file))
 
@@ -290,3 +292,27 @@ def test_a_bad_dlt_address_is_one_clear_line(where: str) -> None:
 
     with pytest.raises(DestinationError, match=r"--db dlt:"):
         open_destination(where)
+
+
+def test_a_dry_run_reads_the_state_the_destination_holds(
+    emulator: InProcessEmulator, warehouse: Warehouse
+) -> None:
+    with connect(emulator) as client:
+        before = estimate_sync(client, warehouse.where(), objects=["VENDOR", "APBILL"])
+    sync(emulator, warehouse.where(), objects=["VENDOR", "APBILL"])
+    with connect(emulator) as client:
+        after = estimate_sync(client, warehouse.where(), objects=["VENDOR", "APBILL"])
+    assert all(o.records for o in before.objects)
+    assert [o.records for o in after.objects] == [0, 0]
+
+
+def test_a_second_run_into_the_same_dataset_at_once_is_refused(warehouse: Warehouse) -> None:
+    from intacct.destinations import open_destination
+
+    first = open_destination(warehouse.where())
+    try:
+        with pytest.raises(DestinationError, match="another intacct sync is writing"):
+            open_destination(warehouse.where())
+    finally:
+        first.close()
+    open_destination(warehouse.where()).close()  # let go of: the next run may

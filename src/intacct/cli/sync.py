@@ -52,7 +52,8 @@ NOTICE_S = 10.0
     default="intacct.duckdb",
     show_default=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The DuckDB file (created if missing).",
+    help="The DuckDB file (created if missing), or dlt:<destination>[?dataset=NAME&"
+    "pages_per_load=N] for a warehouse through dlt (pip install 'intacct-connector[dlt]').",
 )
 @click.option("--full-refresh", is_flag=True, help="Read the objects whole again.")
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")

@@ -4,11 +4,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from intacct.destinations.base import Destination, DestinationError, PageCounts
 from intacct.destinations.duckdb import DuckDBDestination
 
-__all__ = ["Destination", "DestinationError", "DuckDBDestination", "PageCounts", "open_destination"]
+__all__ = [
+    "Destination",
+    "DestinationError",
+    "DuckDBDestination",
+    "PageCounts",
+    "open_destination",
+    "stored_state",
+]
 
 
 def open_destination(where: str | Path) -> Destination:
@@ -19,3 +27,19 @@ def open_destination(where: str | Path) -> Destination:
 
         return open_dlt(str(where))
     return DuckDBDestination(where)
+
+
+def stored_state(where: str | Path, name: str = "run") -> Any:
+    """The run state (or the setting ``name``) the store ``--db`` names holds, None if
+    none; nothing is written (a dry run)."""
+    if str(where).startswith("dlt:"):
+        from intacct.destinations.dlt import open_dlt
+
+        store = open_dlt(str(where))
+        try:
+            return store.state() if name == "run" else store.setting(name)
+        finally:
+            store.close()
+    from intacct.destinations.duckdb import saved_state
+
+    return saved_state(where, name)

@@ -15,9 +15,10 @@ key with ``_entity_id``), typed by column hints from its :class:`~.tables.Table`
 and loaded every ``pages_per_load`` pages (and at the end of the run), each load with
 the run state after its last page in dlt's own state table. dlt counts a state only once
 its load completed (``_dlt_loads.status = 0``), so the state in the destination is never
-ahead of its data. A run that dies reads again at most ``pages_per_load`` pages per
-stream it was reading (re-spending their API transactions); what the merge receives twice
-is stored once.
+ahead of its data. A run that dies (killed, a failed load) reads again the pages it had
+not loaded: at most ``pages_per_load`` of them, with the one in flight (re-spending their
+API transactions); what the merge receives twice is stored once. Ctrl-C and SIGTERM load
+what is kept before the run stops.
 
 **dlt's working directory is not kept.** It holds state ahead of the data after a load
 that failed (dlt 1.31 then keeps that state and never restores the destination's), and the
@@ -40,7 +41,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from intacct.destinations.base import DestinationError, PageCounts
@@ -54,8 +55,8 @@ __all__ = ["DEFAULT_DATASET", "PAGES_PER_LOAD", "PREFIX", "DltDestination", "ope
 
 PREFIX = "dlt:"
 DEFAULT_DATASET = "intacct"
-#: pages kept before a load: a crash reads at most this many again per stream, and a
-#: load costs a warehouse seconds whatever its size (BENCHMARKS.md, Destinations)
+#: pages kept before a load: a crash reads at most this many again, and a load costs a
+#: warehouse seconds whatever its size (BENCHMARKS.md, Destinations)
 PAGES_PER_LOAD = 20
 INSTALL = "pip install 'intacct-connector[dlt]'"
 #: dlt's source name: the run state is its source state
@@ -100,6 +101,26 @@ def open_dlt(where: str) -> DltDestination:
     return DltDestination(name, options.get("dataset") or DEFAULT_DATASET, int(pages))
 
 
+def _lock(path: Path, where: str, dataset: str) -> IO[bytes]:
+    """The dataset's lock on this machine, held for the run: a second run would wipe the
+    first one's working directory and merge the same pages twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    held = path.open("wb")
+    try:
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # no fcntl (Windows): no lock
+        pass
+    except OSError:
+        held.close()
+        raise DestinationError(
+            f"{where}: another intacct sync is writing the dataset {dataset} from this "
+            f"machine (it holds {path}); wait for it to finish"
+        ) from None
+    return held
+
+
 def pipelines_dir() -> Path:
     """Where dlt's working directories go (wiped at every open; see the docstring)."""
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -129,6 +150,7 @@ class DltDestination:
         self.buffer = _Buffer()
         self._failed = False
         name = f"intacct_{dataset}"
+        self._lock = _lock(pipelines_dir() / f"{name}.lock", self.where, dataset)
         # the working directory of an earlier run holds nothing the destination lacks
         # that it should keep: a killed run's packages, a failed load's state
         shutil.rmtree(pipelines_dir() / name, ignore_errors=True)
@@ -141,6 +163,7 @@ class DltDestination:
             )
             self.pipeline.sync_destination()
         except (DltException, OSError) as exc:
+            self._lock.close()
             raise DestinationError(f"cannot open {self.where}: {_first_line(exc)}") from None
         saved = self.pipeline.state.get("sources", {}).get(SOURCE, {})
         self._state: dict[str, Any] | None = saved.get("run")
@@ -187,12 +210,17 @@ class DltDestination:
             {"started": started, "finished": finished, "status": status,
              "summary": json.dumps(summary)}
         )  # fmt: skip
-        self.flush()
+        if not self._failed:  # its pages are read again; the row would be all it loads
+            self.flush()
 
     def close(self) -> None:
-        """Pages still kept are loaded (their state with them) unless a load failed."""
-        if not self._failed and (self.buffer.pages or self.buffer.runs):
-            self.flush()
+        """Pages still kept are loaded (their state with them) unless a load failed; the
+        dataset is let go of."""
+        try:
+            if not self._failed and (self.buffer.pages or self.buffer.runs):
+                self.flush()
+        finally:
+            self._lock.close()
 
     # -- pages ----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intacct.destinations.duckdb import saved_state
+from intacct.destinations import stored_state
 from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DEFAULT_PAGE_SIZE,
@@ -67,10 +67,10 @@ def estimate_sync(
 ) -> SyncEstimate:
     """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
     registry = ObjectRegistry(client)
-    names = select_objects(registry, objects, unified, layout or saved_state(db_path, "layout"))
+    names = select_objects(registry, objects, unified, layout or stored_state(db_path, "layout"))
     failed = registry.load([n for n in names if n != trialbalance.TRIAL_BALANCE])
     readable = [n for n in names if n not in failed]
-    state = resume_state(saved_state(db_path), readable, full_refresh)
+    state = resume_state(stored_state(db_path), readable, full_refresh)
     engine = Replicator(
         client,
         ReplicationSettings.from_mapping(settings or {}),
