@@ -5,7 +5,9 @@
 dlt has, configured (credentials, bucket, file format) as dlt documents it: environment
 variables (``DESTINATION__SNOWFLAKE__CREDENTIALS=…``) or ``.dlt/secrets.toml`` in the
 working directory. Options after a ``?``: ``dataset`` (the schema/dataset the tables go
-in, default ``intacct``) and ``pages_per_load`` (default :data:`PAGES_PER_LOAD`).
+in, default ``intacct``), ``pages_per_load`` (default :data:`PAGES_PER_LOAD`) and, for
+``dlt:filesystem``, ``table_format`` (``delta`` or ``iceberg``: dlt merges files only in
+those formats; plain Parquet/JSONL files are appended to).
 
 Each object is a dlt resource with ``write_disposition="merge"`` on its primary key (the
 key with ``_entity_id``), typed by column hints from its :class:`~.tables.Table`
@@ -74,7 +76,9 @@ _HINTS: dict[str, dict[str, Any]] = {
     "VARCHAR[]": {"data_type": "json"},
     "VARCHAR": {"data_type": "text"},
 }
-_OPTIONS = ("dataset", "pages_per_load")
+_OPTIONS = ("dataset", "pages_per_load", "table_format")
+#: dlt's table formats: dlt:filesystem merges (upserts, tombstones) only into these
+_TABLE_FORMATS = ("delta", "iceberg")
 
 
 def open_dlt(where: str) -> DltDestination:
@@ -98,7 +102,11 @@ def open_dlt(where: str) -> DltDestination:
             f"--db {where} writes through dlt, which is not installed: {INSTALL} "
             f"(and the destination's own extra, e.g. pip install 'dlt[{name}]')"
         ) from None
-    return DltDestination(name, options.get("dataset") or DEFAULT_DATASET, int(pages))
+    table_format = options.get("table_format") or None
+    if table_format is not None and table_format not in _TABLE_FORMATS:
+        raise DestinationError(f"--db {where}: table_format must be delta or iceberg")
+    dataset = options.get("dataset") or DEFAULT_DATASET
+    return DltDestination(name, dataset, int(pages), table_format)
 
 
 def _lock(path: Path, where: str, dataset: str) -> IO[bytes]:
@@ -140,12 +148,15 @@ class _Buffer:
 class DltDestination:
     """A dlt pipeline opened for a run (see the module docstring)."""
 
-    def __init__(self, destination: str, dataset: str, pages_per_load: int) -> None:
+    def __init__(
+        self, destination: str, dataset: str, pages_per_load: int, table_format: str | None = None
+    ) -> None:
         import dlt
         from dlt.common.exceptions import DltException
 
         self.where = f"{PREFIX}{destination}"
         self.pages_per_load = pages_per_load
+        self.table_format: Any = table_format  # dlt's Literal
         self.tables: dict[str, Table] = {}
         self.buffer = _Buffer()
         self._failed = False
@@ -266,6 +277,7 @@ class DltDestination:
                 write_disposition="merge" if self.tables[name].key else "append",
                 primary_key=list(self.tables[name].key),
                 columns=_hints(self.tables[name]),
+                table_format=self.table_format,
             )
             for name, chunks in buffer.chunks.items()
             if chunks
@@ -305,7 +317,11 @@ class DltDestination:
     def _file_format(self) -> Any:
         """Parquet where the destination loads it, else dlt's choice for Arrow (never
         insert_values where another exists: its SQL text takes gigabytes)."""
-        formats = self.pipeline.destination.capabilities().supported_loader_file_formats
+        caps = self.pipeline.destination.capabilities()
+        staged = self.pipeline.staging is not None  # Redshift, Snowflake… through a bucket
+        formats = (
+            caps.supported_staging_file_formats if staged else caps.supported_loader_file_formats
+        )
         return next((f for f in ("parquet", "csv", "jsonl") if f in formats), None)
 
     # -- tombstones -----------------------------------------------------------------------
