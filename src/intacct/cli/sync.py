@@ -53,10 +53,11 @@ NOTICE_S = 10.0
 @click.option(
     "--db",
     "db_path",
-    help="The DuckDB file (created if missing), or a Postgres database: "
+    help="The DuckDB file (created if missing); a Postgres database: "
     "postgresql://USER@HOST:PORT/DB[?schema=NAME] (schema intacct by default; the password "
-    "from PGPASSWORD or ~/.pgpass). Default: the profile's destination, else "
-    f"{DEFAULT_DB}.",
+    "from PGPASSWORD or ~/.pgpass); or dlt:<destination>[?dataset=NAME&pages_per_load=N] "
+    "for a warehouse through dlt (pip install 'intacct-connector[dlt]'). Default: the "
+    f"profile's destination, else {DEFAULT_DB}.",
 )
 @click.option("--full-refresh", is_flag=True, help="Read the objects whole again.")
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")

@@ -1,5 +1,6 @@
 """Where ``intacct sync`` stores what the engine reads: a :class:`Destination` per store
-(DuckDB embedded by default, or a Postgres schema), each page with the run state after it."""
+(DuckDB embedded by default, a Postgres schema, or a warehouse through dlt), each page with
+the run state after it."""
 
 from __future__ import annotations
 
@@ -24,21 +25,35 @@ __all__ = [
 ]
 
 
-def open_destination(
-    where: str | Path, *, company: str | None = None
-) -> DuckDBDestination | PostgresDestination:
+def _is_dlt(where: str | Path) -> bool:
+    return str(where).startswith("dlt:")
+
+
+def open_destination(where: str | Path, *, company: str | None = None) -> Destination:
     """The store at ``where``: a ``postgresql://`` (or ``postgres://``) URL is a Postgres
-    schema, whose run holds ``company``'s lock; anything else is the path of a DuckDB
-    file (one writer at a time by DuckDB's own file lock)."""
+    schema, whose run holds ``company``'s lock; ``dlt:<destination>[?…]`` a warehouse
+    through dlt (:mod:`intacct.destinations.dlt`, imported only then); anything else is
+    the path of a DuckDB file (one writer at a time by DuckDB's own file lock)."""
     if is_postgres(where):
         return PostgresDestination(str(where), company=company)
+    if _is_dlt(where):
+        from intacct.destinations.dlt import open_dlt
+
+        return open_dlt(str(where))
     return DuckDBDestination(where)
 
 
 def saved_state(where: str | Path, name: str = "run") -> Any:
-    """The run state (or setting ``name``) at ``where``, only read (a dry run)."""
+    """The run state (or setting ``name``) at ``where``, None if none; nothing is
+    written (a dry run)."""
     if is_postgres(where):
         return _postgres_state(str(where), name)
+    if _is_dlt(where):
+        store = open_destination(where)
+        try:
+            return store.state() if name == "run" else store.setting(name)
+        finally:
+            store.close()
     return _duckdb_state(where, name)
 
 

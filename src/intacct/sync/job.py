@@ -177,6 +177,11 @@ def run_sync(
     report = SyncReport()  # the objects' summaries once they are chosen
     try:
         layout = _layout(database, layout)
+        if unified and str(db_path).startswith("dlt:"):
+            raise ConfigError(
+                "--db", "--unified (or unified_schema) builds its tables in a DuckDB file or a "
+                "Postgres schema; a dlt destination does not take it",
+            )  # fmt: skip
         names = select_objects(registry, objects, unified, layout)
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names))

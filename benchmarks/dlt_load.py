@@ -1,0 +1,126 @@
+"""``intacct sync`` into DuckDB natively and through dlt (its duckdb destination), side by
+side, against the emulator with a real gateway's latency.
+
+One emulator (``--latency-ms 300 --latency-per-row-us 500 --max-concurrency 2``, the
+setting of ``sync_duckdb.py``) serves, ``--repeat`` times each and in processes of their
+own: the engine alone with a sink that stores nothing (the extraction time), a first
+``intacct sync --db FILE`` and a first ``intacct sync --db dlt:duckdb`` (every queryable
+field of the default benchmark objects, each into a new database). Reported: the median
+of each, and what loading adds to the extraction.
+
+Usage: ``python benchmarks/dlt_load.py [--scale 500000] [--repeat 3] [--no-write]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sync_duckdb import CONCURRENCY, NAMES, environment, start, timed
+
+from _report import REPORT, machine
+
+EXTRACT = Path(__file__).with_name("sync_duckdb.py")
+SECTION, SUBSECTION = "## Destinations", "### Through dlt (duckdb destination)"
+
+
+def runs(args: argparse.Namespace) -> dict[str, list[float]]:
+    """Seconds of every run, by kind; and the rows read."""
+    proc, url = start(args.scale, CONCURRENCY)
+    env = environment(url)
+    sync = [sys.executable, "-m", "intacct.cli", "sync", "--objects", ",".join(NAMES)]
+    seconds: dict[str, list[float]] = {"extract": [], "native": [], "dlt": []}
+    rows = 0
+    try:
+        for _ in range(args.repeat):
+            _, _, out = timed([sys.executable, str(EXTRACT), "--extract-only"], env)
+            extraction = json.loads(out.strip().splitlines()[-1])
+            seconds["extract"].append(extraction["seconds"])
+            rows = sum(extraction["counts"].values())
+            with tempfile.TemporaryDirectory() as work:
+                native, _, _ = timed([*sync, "--db", str(Path(work) / "native.duckdb")], env)
+                dlt_env = {
+                    **env,
+                    "XDG_CACHE_HOME": str(Path(work) / "cache"),
+                    "DESTINATION__DUCKDB__CREDENTIALS": str(Path(work) / "dlt.duckdb"),
+                    "RUNTIME__DLTHUB_TELEMETRY": "false",
+                }
+                through, _, _ = timed([*sync, "--db", "dlt:duckdb"], dlt_env)
+            seconds["native"].append(native)
+            seconds["dlt"].append(through)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    seconds["rows"] = [float(rows)]
+    return seconds
+
+
+def body(args: argparse.Namespace, seconds: dict[str, list[float]]) -> str:
+    rows = int(seconds["rows"][0])
+    extract = statistics.median(seconds["extract"])
+
+    def line(name: str, kind: str) -> str:
+        median = statistics.median(seconds[kind])
+        every = ", ".join(f"{s:.1f}" for s in seconds[kind])
+        added = f"{(median - extract) / extract:+.1%}" if kind != "extract" else ""
+        return f"| {name} | {rows:,} | {median:.1f} | {every} | {rows / median:,.0f} | {added} |"
+
+    return "\n".join([
+        f"Emulator `intacct emulator serve --scale {args.scale} --latency-ms 300 "
+        f"--latency-per-row-us 500 --max-concurrency {CONCURRENCY}`; objects "
+        f"{', '.join(NAMES)} with every queryable field; medians of {args.repeat} runs, each "
+        "in its own process (start-up included) into a new database. dlt 1.31, parquet "
+        "load files, merge on the primary key, a load every 20 pages (`pages_per_load`).",
+        "",
+        "| run | rows | median s | runs s | rows/s | added to extraction |",
+        "| --- | ---: | ---: | --- | ---: | ---: |",
+        line("engine alone, nothing stored", "extract"),
+        line("intacct sync --db FILE (DuckDB, native)", "native"),
+        line("intacct sync --db dlt:duckdb", "dlt"),
+    ])  # fmt: skip
+
+
+def write(command: str, text: str) -> None:
+    """The subsection under "Destinations" (made if missing), replacing an older run;
+    other subsections of Destinations (Postgres) are kept."""
+    report = REPORT.read_text()
+    stamp = datetime.now(UTC)
+    part = (
+        f"{SUBSECTION}\n\nCommand: `{command}`  \nMachine: {machine()}  \n"
+        f"Run: {stamp:%Y-%m-%d %H:%M} UTC\n\n{text}\n"
+    )
+    if SECTION + "\n" not in report:
+        report = report.rstrip("\n") + f"\n\n{SECTION}\n\n"
+    pattern = re.compile(rf"{re.escape(SUBSECTION)}\n.*?(?=\n### |\n## |\Z)", re.S)
+    if pattern.search(report):
+        report = pattern.sub(lambda _: part.rstrip("\n") + "\n", report)
+    else:
+        start = report.index(SECTION + "\n") + len(SECTION) + 1
+        following = report.find("\n## ", start)
+        at = len(report) if following < 0 else following + 1
+        report = (
+            report[:at].rstrip("\n") + "\n\n" + part + ("\n" + report[at:] if report[at:] else "")
+        )
+    REPORT.write_text(report.rstrip("\n") + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=int, default=500_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    text = body(args, runs(args))
+    if not args.no_write:
+        write(f"python benchmarks/dlt_load.py --scale {args.scale} --repeat {args.repeat}", text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

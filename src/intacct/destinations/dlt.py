@@ -1,0 +1,548 @@
+"""Every other warehouse through dlt: ``intacct sync --db dlt:<destination>``.
+
+``dlt:snowflake``, ``dlt:bigquery``, ``dlt:redshift``, ``dlt:databricks``,
+``dlt:motherduck``, ``dlt:filesystem``, ``dlt:postgres``, ``dlt:duckdb``…: any destination
+dlt has, configured (credentials, bucket, file format) as dlt documents it: environment
+variables (``DESTINATION__SNOWFLAKE__CREDENTIALS=…``) or ``.dlt/secrets.toml`` in the
+working directory. Options after a ``?``: ``dataset`` (the schema/dataset the tables go
+in, default ``intacct``), ``pages_per_load`` (default :data:`PAGES_PER_LOAD`) and, for
+``dlt:filesystem``, ``table_format`` (``delta`` or ``iceberg``: dlt merges files only in
+those formats; plain Parquet/JSONL files are appended to).
+
+Each object is a dlt resource with ``write_disposition="merge"`` on its primary key (the
+key with ``_entity_id``), typed by column hints from its :class:`~.tables.Table`
+(decimals exact, timestamps in UTC, multi-picks as JSON); pages go to dlt as Arrow tables.
+
+**Loads, not pages.** dlt commits a load package, not a page: pages are kept in memory
+and loaded every ``pages_per_load`` pages (and at the end of the run), each load with
+the run state after its last page in dlt's own state table. dlt counts a state only once
+its load completed (``_dlt_loads.status = 0``), so the state in the destination is never
+ahead of its data. A run that dies (killed, a failed load) reads again the pages it had
+not loaded: at most ``pages_per_load`` of them, with the one in flight (re-spending their
+API transactions); what the merge receives twice is stored once. Ctrl-C and SIGTERM load
+what is kept before the run stops.
+
+**dlt's working directory is not kept.** It holds state ahead of the data after a load
+that failed (dlt 1.31 then keeps that state and never restores the destination's), and the
+packages of a killed run: every open wipes it and restores state and schemas from the
+destination, which alone is the truth.
+
+**Tombstones** are whole rows: a key-only row would blank every other column under
+dlt's merge. A tombstone takes the row as last stored (the buffered page's, else read back
+from the destination) with ``_sdc_deleted_at`` set, under the same rule as DuckDB (only a
+row whose WHENMODIFIED is not later than the delete); a tombstone for a row never stored
+is a row of its key alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from intacct.destinations.base import DestinationError, PageCounts
+from intacct.destinations.tables import Table
+from intacct.replication import DELETED_AT, ENTITY_ID
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["DEFAULT_DATASET", "PAGES_PER_LOAD", "PREFIX", "DltDestination", "open_dlt"]
+
+PREFIX = "dlt:"
+DEFAULT_DATASET = "intacct"
+#: pages kept before a load: a crash reads at most this many again, and a load costs a
+#: warehouse seconds whatever its size (BENCHMARKS.md, Destinations)
+PAGES_PER_LOAD = 20
+INSTALL = "pip install 'intacct-connector[dlt]'"
+#: dlt's source name: the run state is its source state
+SOURCE = "intacct"
+RUNS_TABLE = "_intacct_runs"
+#: dlt's naming convention for tables and columns: lower case, nothing else changed
+NAMING = "sql_ci_v1"
+
+_HINTS: dict[str, dict[str, Any]] = {
+    "BIGINT": {"data_type": "bigint"},
+    "DECIMAL(38,12)": {"data_type": "decimal", "precision": 38, "scale": 12},
+    "BOOLEAN": {"data_type": "bool"},
+    "DATE": {"data_type": "date"},
+    "TIMESTAMP": {"data_type": "timestamp", "timezone": True},
+    "VARCHAR[]": {"data_type": "json"},
+    "VARCHAR": {"data_type": "text"},
+}
+_OPTIONS = ("dataset", "pages_per_load", "table_format")
+#: dlt's table formats: dlt:filesystem merges (upserts, tombstones) only into these
+_TABLE_FORMATS = ("delta", "iceberg")
+
+
+def open_dlt(where: str) -> DltDestination:
+    """The destination ``dlt:<destination>[?dataset=…&pages_per_load=…]`` names."""
+    name, _, query = where.removeprefix(PREFIX).partition("?")
+    options = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if not name or unknown:
+        said = f"unknown option {unknown[0]!r}" if unknown else "no destination named"
+        raise DestinationError(
+            f"--db {where}: {said}; write dlt:<destination>[?dataset=NAME&pages_per_load=N] "
+            "(dlt:snowflake, dlt:bigquery, dlt:postgres, dlt:duckdb, dlt:filesystem, …)"
+        )
+    pages = options.get("pages_per_load", str(PAGES_PER_LOAD))
+    if not pages.isdigit() or int(pages) < 1:
+        raise DestinationError(f"--db {where}: pages_per_load must be a whole number >= 1")
+    try:
+        import dlt  # noqa: F401 - only to say what to install
+    except ImportError:
+        raise DestinationError(
+            f"--db {where} writes through dlt, which is not installed: {INSTALL} "
+            f"(and the destination's own extra, e.g. pip install 'dlt[{name}]')"
+        ) from None
+    table_format = options.get("table_format") or None
+    if table_format is not None and table_format not in _TABLE_FORMATS:
+        raise DestinationError(f"--db {where}: table_format must be delta or iceberg")
+    dataset = options.get("dataset") or DEFAULT_DATASET
+    return DltDestination(name, dataset, int(pages), table_format)
+
+
+def _lock(path: Path, where: str, dataset: str) -> IO[bytes]:
+    """The dataset's lock on this machine, held for the run: a second run would wipe the
+    first one's working directory and merge the same pages twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    held = path.open("wb")
+    try:
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # no fcntl (Windows): no lock
+        pass
+    except OSError:
+        held.close()
+        raise DestinationError(
+            f"{where}: another intacct sync is writing the dataset {dataset} from this "
+            f"machine (it holds {path}); wait for it to finish"
+        ) from None
+    return held
+
+
+def pipelines_dir() -> Path:
+    """Where dlt's working directories go (wiped at every open; see the docstring)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "intacct-connector" / "dlt"
+
+
+@dataclass(slots=True)
+class _Buffer:
+    """The pages kept for the next load: Arrow chunks per object, the state after them."""
+
+    chunks: dict[str, list[pa.Table]] = field(default_factory=dict)
+    pages: int = 0
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    state: Mapping[str, Any] | None = None
+
+
+class DltDestination:
+    """A dlt pipeline opened for a run (see the module docstring)."""
+
+    def __init__(
+        self, destination: str, dataset: str, pages_per_load: int, table_format: str | None = None
+    ) -> None:
+        import dlt
+        from dlt.common.exceptions import DltException
+
+        self.where = f"{PREFIX}{destination}"
+        self.pages_per_load = pages_per_load
+        self.table_format: Any = table_format  # dlt's Literal
+        self.tables: dict[str, Table] = {}
+        self.buffer = _Buffer()
+        self._failed = False
+        name = f"intacct_{dataset}"
+        self._lock = _lock(pipelines_dir() / f"{name}.lock", self.where, dataset)
+        # the working directory of an earlier run holds nothing the destination lacks
+        # that it should keep: a killed run's packages, a failed load's state
+        shutil.rmtree(pipelines_dir() / name, ignore_errors=True)
+        try:
+            self.pipeline = dlt.pipeline(
+                pipeline_name=name,
+                pipelines_dir=str(pipelines_dir()),
+                destination=destination,
+                dataset_name=dataset,
+            )
+            self.pipeline.sync_destination()
+        except (DltException, OSError) as exc:
+            self._lock.close()
+            raise DestinationError(f"cannot open {self.where}: {_first_line(exc)}") from None
+        saved = self.pipeline.state.get("sources", {}).get(SOURCE, {})
+        self._state: dict[str, Any] | None = saved.get("run")
+        self._settings: dict[str, Any] = dict(saved.get("settings", {}))
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def prepare(self, table: Table) -> list[str]:
+        """Remember the object's table; returns the columns the destination's table lacks
+        (dlt adds them with the next load), none for a new table."""
+        self.tables[table.name] = table
+        stored = self._stored_columns(table.name)
+        if not stored:
+            return []
+        naming = self.pipeline.default_schema.naming
+        return [c.name for c in table.columns if naming.normalize_identifier(c.name) not in stored]
+
+    def _stored_columns(self, name: str) -> set[str]:
+        """The columns dlt's stored schema has for the object's table (empty: none)."""
+        if not self.pipeline.default_schema_name:
+            return set()
+        schema = self.pipeline.default_schema
+        table = schema.tables.get(schema.naming.normalize_table_identifier(name), {})
+        return set(table.get("columns", {}))
+
+    # -- state ----------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any] | None:
+        return self._state
+
+    def setting(self, name: str) -> Any:
+        return self._settings.get(name)
+
+    def save_setting(self, name: str, value: Any) -> None:
+        """Remember ``value`` (None forgets it), stored with the next load."""
+        if value is None:
+            self._settings.pop(name, None)
+        else:
+            self._settings[name] = value
+
+    def save_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the run state alone (``intacct state reset``): one load of it."""
+        self.buffer.state = dict(state)
+        self.flush()
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        raise DestinationError(
+            f"{self.where} cannot be read back for the unified tables: give --db a DuckDB "
+            "file or a Postgres database for --unified"
+        )
+
+    def replace_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> int:
+        return len(self.rows(table.name))  # refused, as rows() says
+
+    def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
+        """The run's row in ``_intacct_runs``, loaded now with every page still kept."""
+        self.buffer.runs.append(
+            {"started": started, "finished": finished, "status": status,
+             "summary": json.dumps(summary)}
+        )  # fmt: skip
+        if not self._failed:  # its pages are read again; the row would be all it loads
+            self.flush()
+
+    def close(self) -> None:
+        """Pages still kept are loaded (their state with them) unless a load failed; the
+        dataset is let go of."""
+        try:
+            if not self._failed and (self.buffer.pages or self.buffer.runs):
+                self.flush()
+        finally:
+            self._lock.close()
+
+    # -- pages ----------------------------------------------------------------------------
+
+    def write_page(
+        self,
+        name: str,
+        records: Sequence[Mapping[str, Any]],
+        tombstones: Sequence[Mapping[str, Any]],
+        entity: str,
+        state: Mapping[str, Any],
+    ) -> PageCounts:
+        """The page kept for the next load with the state after it (loaded now when it
+        is the ``pages_per_load``-th). dlt's merge does not tell new rows from changed
+        ones: every row sent counts as inserted."""
+        table = self.tables[name]
+        chunks = self.buffer.chunks.setdefault(name, [])
+        deleted = 0
+        if tombstones and table.key:
+            rows = self._tombstone_rows(table, tombstones, entity)
+            chunks.append(rows)
+            deleted = rows.num_rows
+        if records:
+            chunks.append(_arrow(table, records))
+        self.buffer.pages += 1
+        self.buffer.state = state
+        if self.buffer.pages >= self.pages_per_load:
+            self.flush()
+        return PageCounts(inserted=len(records), deleted=deleted)
+
+    def flush(self) -> None:
+        """One load: every kept page, and the state after the last of them."""
+        import dlt
+        from dlt.common.exceptions import DltException
+
+        buffer, self.buffer = self.buffer, _Buffer()
+        if buffer.state is not None:
+            self._state = dict(buffer.state)
+        resources = [
+            dlt.resource(
+                _latest(self.tables[name], chunks),
+                name=name.lower(),
+                table_name=name,
+                write_disposition="merge" if self.tables[name].key else "append",
+                primary_key=list(self.tables[name].key),
+                columns=_hints(self.tables[name]),
+                table_format=self.table_format,
+            )
+            for name, chunks in buffer.chunks.items()
+            if chunks
+        ]
+        if buffer.runs:
+            resources.append(dlt.resource(buffer.runs, name=RUNS_TABLE, write_disposition="append"))
+        resources.append(dlt.resource(self._carry_state(), name="_intacct_state"))
+        # Intacct's names lower-cased as they are (dlt's default snake_case would make
+        # FORM1099TYPE form1099_type)
+        schema = dlt.Schema(SOURCE, normalizers={"names": NAMING})
+        source = dlt.source(lambda: resources, schema=schema, max_table_nesting=0)()
+        try:
+            info = self.pipeline.run(source, loader_file_format=self._file_format())
+            # a job failing "transiently" ends the run without an error, its package kept
+            # pending: the next run() would load that package instead of the new pages
+            problem = _unfinished(info) if self.pipeline.has_pending_data else None
+        except (DltException, OSError) as exc:
+            problem = _first_line(exc)
+        if problem is not None:
+            self._failed = True
+            raise DestinationError(
+                f"could not load into {self.where}: {problem}; the pages since the last load "
+                "were not stored (the next run reads them again)"
+            )
+
+    def _carry_state(self) -> Iterator[Any]:
+        """A resource of no rows that puts the run state in dlt's source state, which dlt
+        loads with the package (extracted in it, so it goes with this load only)."""
+        import dlt
+
+        saved = dlt.current.source_state()
+        if self._state is not None:
+            saved["run"] = self._state
+        saved["settings"] = dict(self._settings)
+        yield from ()
+
+    def _file_format(self) -> Any:
+        """Parquet where the destination loads it, else dlt's choice for Arrow (never
+        insert_values where another exists: its SQL text takes gigabytes)."""
+        caps = self.pipeline.destination.capabilities()
+        staged = self.pipeline.staging is not None  # Redshift, Snowflake… through a bucket
+        formats = (
+            caps.supported_staging_file_formats if staged else caps.supported_loader_file_formats
+        )
+        return next((f for f in ("parquet", "csv", "jsonl") if f in formats), None)
+
+    # -- tombstones -----------------------------------------------------------------------
+
+    def _tombstone_rows(
+        self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str
+    ) -> pa.Table:
+        """The tombstones as whole rows: each the row as last stored with the delete time,
+        or its key alone for a row never stored; none for a row modified after it."""
+        key = table.key[0]
+        wanted = {_key(t[key]) for t in tombstones if key in t}
+        known = self._stored_rows(table, wanted, entity)
+        known.update(_buffered_rows(table, self.buffer.chunks.get(table.name, []), wanted, entity))
+        rows = []
+        for tombstone in tombstones:
+            if key not in tombstone:
+                continue
+            deleted = _utc(tombstone[DELETED_AT])
+            row = known.get(_key(tombstone[key]))
+            if row is None:
+                row = {key: tombstone[key], ENTITY_ID: entity}
+            elif (modified := row.get("WHENMODIFIED")) is not None and _utc(modified) > deleted:
+                continue  # a later record reusing the id: not this delete's
+            rows.append({**row, DELETED_AT: deleted})
+        return _arrow(table, rows)
+
+    def _stored_rows(self, table: Table, keys: set[Any], entity: str) -> dict[Any, dict[str, Any]]:
+        """The stored rows of ``keys`` in ``entity``, by key, named as ``table`` names."""
+        from dlt.common.exceptions import DltException
+
+        stored = self._stored_columns(table.name)
+        if not stored or not keys:
+            return {}
+        naming = self.pipeline.default_schema.naming
+        names = {naming.normalize_identifier(n): n for n in table.names}
+        columns = [c for c in names if c in stored]
+        key, entity_column = (naming.normalize_identifier(n) for n in (table.key[0], ENTITY_ID))
+        try:
+            with self.pipeline.sql_client() as client:
+                where = client.make_qualified_table_name(
+                    naming.normalize_table_identifier(table.name)
+                )
+                marks = ", ".join(["%s"] * len(keys))
+                select = ", ".join(client.escape_column_name(c) for c in columns)
+                sql = (
+                    f"SELECT {select} FROM {where} WHERE {client.escape_column_name(key)} "  # noqa: S608
+                    f"IN ({marks}) AND {client.escape_column_name(entity_column)} = %s"
+                )
+                found = client.execute_sql(sql, *_typed(table, keys), entity) or []
+        except (DltException, OSError) as exc:
+            raise DestinationError(
+                f"could not read {table.name} back from {self.where} for its tombstones: "
+                f"{_first_line(exc)}"
+            ) from None
+        rows = [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
+        return {_key(r[table.key[0]]): r for r in rows}
+
+
+def _arrow(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """A page as an Arrow table of exactly ``table``'s columns, typed (see _HINTS)."""
+    import pyarrow as pa
+
+    schema = _schema(table)
+    page = getattr(rows, "table", None)
+    if page is None:
+        kinds = _types(table)
+        return pa.Table.from_arrays(
+            [_column([_cell(r.get(c.name), kinds[c.name]) for r in rows], c.type) for c in schema],
+            schema=schema,
+        )
+    arrays = []
+    for column in schema:
+        if column.name not in page.column_names:
+            arrays.append(pa.nulls(page.num_rows, column.type))
+            continue
+        values = page.column(column.name)
+        if pa.types.is_list(values.type):
+            values = pa.array([_cell(v, "VARCHAR[]") for v in values.to_pylist()], pa.string())
+        arrays.append(values.cast(column.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _column(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """Values as an Arrow column; text (a trial balance's dates) cast by Arrow."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, kind)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in values], pa.string()).cast(kind)
+
+
+def _schema(table: Table) -> pa.Schema:
+    import pyarrow as pa
+
+    arrow = {
+        "BIGINT": pa.int64(),
+        "DECIMAL(38,12)": pa.decimal128(38, 12),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+    }
+    return pa.schema(
+        [  # a key is never null (dlt's primary key hint says so too)
+            pa.field(c.name, arrow.get(c.type, pa.string()), nullable=c.name not in table.key)
+            for c in table.columns
+        ]
+    )
+
+
+def _types(table: Table) -> dict[str, str]:
+    return {c.name: c.type for c in table.columns}
+
+
+def _cell(value: Any, kind: str) -> Any:
+    """A value as its Arrow column takes it: a multi-pick as JSON text, a timestamp as
+    a UTC datetime."""
+    if value is None:
+        return None
+    if kind == "VARCHAR[]":
+        return value if isinstance(value, str) else json.dumps(list(value))
+    if kind == "TIMESTAMP":
+        return _utc(value)
+    return value
+
+
+def _hints(table: Table) -> dict[str, dict[str, Any]]:
+    return {
+        c.name: {"name": c.name, **_HINTS.get(c.type, _HINTS["VARCHAR"])} for c in table.columns
+    }
+
+
+def _latest(table: Table, chunks: list[pa.Table]) -> pa.Table:
+    """The kept pages of an object as one table, the last row of each key only (dlt's
+    merge keeps an arbitrary one of a package's duplicates; here the last page wins)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = pa.concat_tables(chunks)
+    if not table.key or whole.num_rows < 2:
+        return whole
+    order = pa.array(range(whole.num_rows), pa.int64())
+    last = whole.select(list(table.key)).append_column("_order", order)
+    keep = last.group_by(list(table.key), use_threads=False).aggregate([("_order", "max")])
+    rows = keep.column("_order_max")
+    return whole.take(pc.take(rows, pc.sort_indices(rows)))
+
+
+def _buffered_rows(
+    table: Table, chunks: list[pa.Table], keys: set[Any], entity: str
+) -> dict[Any, dict[str, Any]]:
+    """The kept rows of ``keys`` in ``entity``, the last of each key winning."""
+    import pyarrow.compute as pc
+
+    key = table.key[0]
+    found: dict[Any, dict[str, Any]] = {}
+    for chunk in chunks:
+        hit = pc.and_(
+            pc.is_in(pc.cast(chunk.column(key), "string"), value_set=_strings(keys)),
+            pc.equal(chunk.column(ENTITY_ID), entity),
+        )
+        for row in chunk.filter(hit).to_pylist():
+            found[_key(row[key])] = row
+    return found
+
+
+def _strings(keys: set[Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(sorted(str(k) for k in keys), pa.string())
+
+
+def _typed(table: Table, keys: set[Any]) -> list[Any]:
+    """The keys as the key column's type (RECORDNO is a number, ids are text)."""
+    kind = _types(table)[table.key[0]]
+    return [int(k) if kind == "BIGINT" else str(k) for k in sorted(keys)]
+
+
+def _key(value: Any) -> str:
+    return str(value)
+
+
+def _json(value: Any) -> Any:
+    """A stored multi-pick comes back as JSON text or as a list, by destination."""
+    return json.dumps(value) if isinstance(value, list) else value
+
+
+def _utc(value: Any) -> datetime:
+    """A time as an aware UTC datetime (tombstones carry ISO text, stores datetimes)."""
+    when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _unfinished(info: Any) -> str:
+    """Why a load dlt ended without an error left its package pending."""
+    for package in getattr(info, "load_packages", []):
+        for kind in ("failed_jobs", "retry_jobs"):
+            for job in package.jobs.get(kind, []):
+                if job.failed_message:
+                    return f"a load job failed ({job.failed_message.strip().splitlines()[-1]})"
+    return "the load did not complete"
+
+
+def _first_line(exc: BaseException) -> str:
+    """The cause's first line (dlt wraps it in a PipelineStepFailed saying the step)."""
+    inner = getattr(exc, "exception", None)
+    if isinstance(inner, BaseException):
+        return _first_line(inner)
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
