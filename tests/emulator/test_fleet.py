@@ -4,6 +4,8 @@ counters, and checksums of its data a replication can be compared with."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -216,3 +218,66 @@ def test_fleet_login_answers_like_any_company(fleet: EmulatorServer) -> None:
     root = etree.fromstring(answer.content)
     assert root.findtext("operation/authentication/status") == "failure"
     assert root.findtext(".//errorno") == "XL03000006"
+
+
+def _session(server: EmulatorServer, company: str) -> str | None:
+    answer = httpx.post(
+        server.url,
+        content=envelope("<getAPISession/>", company=company),
+        headers={"Content-Type": "application/xml"},
+    )
+    return etree.fromstring(answer.content).findtext("operation/result/status")
+
+
+def test_revoking_one_company_from_the_sender_keeps_the_fleet(fleet: EmulatorServer) -> None:
+    url = _control(fleet, "senders/demo_sender")
+    try:
+        revoked = httpx.post(url, json={"revoke": ["FLEET0002"]})
+        assert revoked.status_code == 200 and "FLEET0002" not in revoked.json()["companies"]
+        assert _session(fleet, "FLEET0002") is None  # refused at the sender check
+        assert _session(fleet, "FLEET0001") == _session(fleet, "DEMO") == "success"
+        bad = httpx.post(url, json={"grant": ["NOPE"]})
+        assert bad.status_code == 400 and "NOPE" in bad.json()["error"]
+    finally:
+        granted = httpx.post(url, json={"grant": ["FLEET0002"]})
+    assert granted.status_code == 200 and _session(fleet, "FLEET0002") == "success"
+
+
+def test_serve_starts_a_fleet_and_names_it() -> None:
+    command = [sys.executable, "-m", "intacct.cli", "emulator", "serve", "--port", "0"]
+    fleet_args = ["--scale", "0", "--companies", "12", "--company-limits", "4,8"]
+    with subprocess.Popen([*command, *fleet_args], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip().rsplit(" ", 1)[1]
+            banner = "".join(proc.stdout.readline() for _ in range(4))
+            assert "FLEET0001 ... FLEET0012 (12, same users)" in banner
+            base = url.split("/ia/")[0]
+            listed = httpx.get(f"{base}/_emulator/companies", timeout=10).json()["companies"]
+            limits = {c["id"]: c["max_concurrency"] for c in listed}
+            assert (limits["FLEET0011"], limits["FLEET0012"], limits["DEMO"]) == (4, 8, 2)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+    refused = subprocess.run(
+        [*command, "--companies", "2", "--company-limits", "2,0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 2 and "--company-limits" in refused.stderr
+    assert "each company limit must be a whole number >= 1" in refused.stderr
+
+
+def test_reset_and_seed_bring_the_fleet_back() -> None:
+    with EmulatorServer(port=0, scale=0, seed=1, companies=2, company_limits=[3]) as server:
+        first = _sums(server, "FLEET0002", object="VENDOR")["VENDOR"]["sha256"]
+        httpx.post(_control(server, "companies/FLEET0002"), json={"max_concurrency": 7})
+        assert httpx.post(_control(server, "reset"), timeout=120).status_code == 200
+        listed = httpx.get(_control(server, "companies")).json()["companies"]
+        fleet = {c["id"]: c for c in listed if c["fleet"]}
+        assert [(c["max_concurrency"], c["seeded"]) for c in fleet.values()] == [(3, False)] * 2
+        assert _sums(server, "FLEET0002", object="VENDOR")["VENDOR"]["sha256"] == first
+        assert httpx.post(_control(server, "seed?seed=2"), timeout=120).status_code == 200
+        assert _sums(server, "FLEET0002", object="VENDOR")["VENDOR"]["sha256"] != first

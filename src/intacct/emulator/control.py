@@ -96,6 +96,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             emulator.faults.clear()
             emulator.scale, emulator.seed = scale, seed
             emulator.fleet.seed = seed
+            emulator.limit.clear_peaks(emulator.fleet.limits_by_company())
             counts = install_demo(emulator.store, scale, seed)
             emulator.fleet.install(emulator.store, DEMO_COMPANIES)
             return counts
@@ -178,12 +179,23 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
 
     async def sender(request: HttpRequest) -> Response:
         """The companies a sender is authorized for: ``{"companies": ["DEMO-ME"]}``
-        leaves DEMO answering "not authorized" to it."""
+        leaves DEMO answering "not authorized" to it; ``{"revoke": ["DEMO"]}`` and
+        ``{"grant": ["DEMO"]}`` change only the companies named (a fleet keeps the rest)."""
         changes = json_object(await body(request))
-        if set(changes) != {"companies"}:
-            raise ValueError('the body must be {"companies": [company ids]}')
+        if len(changes) != 1 or not set(changes) <= {"companies", "grant", "revoke"}:
+            raise ValueError('the body must be {"companies"|"grant"|"revoke": [company ids]}')
         senderid = request.path_params["id"]
-        companies = emulator.store.identities.authorize_sender(senderid, changes["companies"])
+        ((how, named),) = changes.items()
+        found = emulator.store.identities.sender(senderid)
+        if found is None:
+            raise ValueError(f"no sender {senderid!r}")
+        if how != "companies" and (isinstance(named, str) or not isinstance(named, list)):
+            raise ValueError("companies must be a list of company ids such as 'DEMO'")
+        if how == "grant":
+            named = sorted(found[1] | set(named))
+        elif how == "revoke":
+            named = sorted(found[1] - set(named))
+        companies = emulator.store.identities.authorize_sender(senderid, named)
         return JSONResponse({"senderid": senderid, "companies": sorted(companies)})
 
     async def latency(request: HttpRequest) -> Response:

@@ -54,9 +54,12 @@ class ConcurrencyLimit:
             if self._busy[key] <= 0:
                 del self._busy[key]
 
-    def clear_peaks(self) -> None:
+    def clear_peaks(self, limits: Mapping[str, int] | None = None) -> None:
+        """Forget the peaks (and, given ``limits``, every key's own limit for these)."""
         with self._lock:
             self.peaks.clear()
+            if limits is not None:
+                self._limits = dict(limits)
 
 
 @dataclass(slots=True)
