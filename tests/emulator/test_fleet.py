@@ -281,3 +281,12 @@ def test_reset_and_seed_bring_the_fleet_back() -> None:
         assert _sums(server, "FLEET0002", object="VENDOR")["VENDOR"]["sha256"] == first
         assert httpx.post(_control(server, "seed?seed=2"), timeout=120).status_code == 200
         assert _sums(server, "FLEET0002", object="VENDOR")["VENDOR"]["sha256"] != first
+
+
+def test_company_scale_sizes_every_fleet_company() -> None:
+    with (
+        InProcessEmulator(scale=0, companies=1) as small,
+        InProcessEmulator(scale=0, companies=1, company_scale=8_000) as large,
+    ):
+        bills = [e.checksums("FLEET0001", ["APBILL"])["APBILL"]["count"] for e in (small, large)]
+    assert bills[1] > 3 * bills[0] > 0

@@ -100,7 +100,14 @@ def misconfigure(
     if undo:
         click.echo(f"Undone: {mistake} ({chosen.path})")
     else:
-        where = "" if url == DEFAULT_URL else f" --url {url}"
+        given = [
+            ("--url", url, DEFAULT_URL),
+            ("--company", company, "DEMO"),
+            ("--user", user, DEMO_USER[0]),
+            ("--sender", sender, DEMO_SENDER[0]),
+            ("--module", module, "AP"),
+        ]
+        where = "".join(f" {name} {value}" for name, value, default in given if value != default)
         click.echo(
             f"Made: {mistake} ({chosen.path}); intacct doctor now fails at '{chosen.says}'. "
             f"Undo: intacct emulator misconfigure {mistake}{where} --undo"
