@@ -90,3 +90,21 @@ def test_without_an_emulator_it_is_one_line() -> None:
     assert code == 1
     assert out.startswith("Error: no emulator at http://127.0.0.1:9")
     assert len(out.strip().splitlines()) == 1
+
+
+def test_a_fleet_company_is_misconfigured_and_undone_by_the_line_printed() -> None:
+    """The undo line names the company, and undoing one company's sender authorization
+    gives back that company alone, leaving the rest of the fleet as it was."""
+    with EmulatorServer(port=0, scale=0, companies=3) as server:
+        made = ["emulator", "misconfigure", "sender-not-authorized", "--url", server.url]
+        code, out = _intacct(*made, "--company", "FLEET0002")
+        assert code == 0, out
+        undo = out.rsplit("Undo: intacct ", 1)[1].split()
+        assert undo[-3:] == ["--company", "FLEET0002", "--undo"]
+        senders = server.store.sender("demo_sender")
+        assert senders is not None and "FLEET0002" not in senders[1]
+        code, out = _intacct(*undo)
+        assert code == 0, out
+        senders = server.store.sender("demo_sender")
+        assert senders is not None
+        assert {"DEMO", "DEMO-ME", "FLEET0001", "FLEET0002", "FLEET0003"} <= senders[1]

@@ -11,8 +11,11 @@ from types import FrameType
 import click
 
 from intacct.cli.emulator_control import clock, fault, latency, misconfigure, stats
+from intacct.emulator.app import BODY_TIMEOUT_S
+from intacct.emulator.connections import HEAD_TIMEOUT_S
 from intacct.emulator.demo import DEMO_COMPANIES
-from intacct.emulator.server import EmulatorServer, EmulatorStartError
+from intacct.emulator.fleet import MAX_FLEET, Fleet, parse_limits
+from intacct.emulator.server import MAX_CONNECTIONS, EmulatorServer, EmulatorStartError
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
@@ -86,6 +89,41 @@ Time, speed and failures:
     type=click.IntRange(min=0),
     help="Requests in flight per company before HTTP 429 / GW-0010 (0: no limit).",
 )
+@click.option(
+    "--companies",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, MAX_FLEET),
+    help="More companies besides the demo tenant: FLEET0001 ... (same sender and users).",
+)
+@click.option(
+    "--company-limits",
+    default="",
+    metavar="N,N,...",
+    help="Requests in flight per fleet company, cycled over them (e.g. 2,4,8); "
+    "default --max-concurrency.",
+)
+@click.option(
+    "--company-scale",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="About how many records per fleet company (0: the smallest, ~2,500).",
+)
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0.1),
+    help=f"Seconds a request head may take to arrive, and then its body (default "
+    f"{HEAD_TIMEOUT_S:g} and {BODY_TIMEOUT_S:g}): a slower client is dropped, so stalled "
+    "connections cannot lock others out.",
+)
+@click.option(
+    "--max-connections",
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Open connections served (HTTP 503 beyond; idle ones are closed first).",
+)
 def serve(
     host: str,
     port: int,
@@ -96,8 +134,18 @@ def serve(
     latency_per_row_us: int,
     faults: tuple[str, ...],
     max_concurrency: int,
+    companies: int,
+    company_limits: str,
+    company_scale: int,
+    read_timeout: float | None,
+    max_connections: int,
 ) -> None:
     """Serve the gateway until SIGINT/SIGTERM."""
+    try:
+        limits = parse_limits(company_limits)
+        Fleet(companies, limits, company_scale)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--company-limits") from None
     try:
         server = EmulatorServer(
             host=host,
@@ -109,6 +157,12 @@ def serve(
             max_concurrency=max_concurrency,
             latency_ms=latency_ms,
             latency_per_row_us=latency_per_row_us,
+            companies=companies,
+            company_limits=limits,
+            company_scale=company_scale,
+            head_timeout_s=read_timeout or HEAD_TIMEOUT_S,
+            body_timeout_s=read_timeout or BODY_TIMEOUT_S,
+            max_connections=max_connections,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
@@ -125,6 +179,9 @@ def serve(
     click.echo(
         f"  company ids          : {', '.join(DEMO_COMPANIES)} (DEMO-ME entities: E100, E200)"
     )
+    if companies:
+        fleet = server.emulator.fleet.ids
+        click.echo(f"  fleet companies      : {fleet[0]} ... {fleet[-1]} ({companies}, same users)")
     click.echo(f"  control API          : {server.url.split('/ia/')[0]}/_emulator/stats")
     sys.stdout.flush()
     stop = threading.Event()

@@ -11,7 +11,6 @@ from typing import Any
 import click
 import httpx
 
-from intacct.emulator.demo import DEMO_COMPANIES
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
 __all__ = ["MISTAKES", "clock", "fault", "latency", "misconfigure", "stats"]
@@ -31,7 +30,6 @@ class Mistake:
 
 
 def _mistakes(company: str, user: str, sender: str, module: str) -> dict[str, Mistake]:
-    others = [c for c in DEMO_COMPANIES if c != company]
     return {
         "not-subscribed": Mistake(
             f"company {company} subscribed to Web Services",
@@ -48,8 +46,8 @@ def _mistakes(company: str, user: str, sender: str, module: str) -> dict[str, Mi
         "sender-not-authorized": Mistake(
             f"Sender ID {sender} authorized for company {company}",
             f"senders/{sender}",
-            {"companies": others},
-            {"companies": list(DEMO_COMPANIES)},
+            {"revoke": [company]},
+            {"grant": [company]},
         ),
         "not-web-services-user": Mistake(
             f"user login ({user} at company {company})",
@@ -102,7 +100,14 @@ def misconfigure(
     if undo:
         click.echo(f"Undone: {mistake} ({chosen.path})")
     else:
-        where = "" if url == DEFAULT_URL else f" --url {url}"
+        given = [
+            ("--url", url, DEFAULT_URL),
+            ("--company", company, "DEMO"),
+            ("--user", user, DEMO_USER[0]),
+            ("--sender", sender, DEMO_SENDER[0]),
+            ("--module", module, "AP"),
+        ]
+        where = "".join(f" {name} {value}" for name, value, default in given if value != default)
         click.echo(
             f"Made: {mistake} ({chosen.path}); intacct doctor now fails at '{chosen.says}'. "
             f"Undo: intacct emulator misconfigure {mistake}{where} --undo"

@@ -111,9 +111,11 @@ def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) ->
             if request.headers.get("content-encoding", "").lower() == "gzip":
                 body = inflate(body, MAX_REQUEST_BYTES)
         except BodyError as exc:
-            # close the connection too: what is left of the body is never read
             response = _response(refused_reply(exc))
-            response.headers["Connection"] = "close"
+            if exc.http_status == 408:  # the client stalled: drop it
+                response.headers["Connection"] = "close"
+            # otherwise uvicorn reads and drops the rest of the body, so the client
+            # reads this answer rather than a reset (within the head timeout)
             return response
         except ClientGone:
             return Response(status_code=400)  # logged; the socket is gone, nobody reads it
@@ -127,7 +129,7 @@ def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) ->
         if company is None:
             return _response(throttled_reply())
         try:
-            if rule is None and emulator.costs.cheap(parsed):
+            if rule is None and emulator.costs.cheap(parsed) and emulator.ready(company):
                 reply = emulator.run(parsed, rule, _endpoint(request))
             else:
                 reply = await run_in_threadpool(emulator.run, parsed, rule, _endpoint(request))

@@ -13,11 +13,13 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from intacct.emulator.checksum import company_checksums
 from intacct.emulator.clock import move_clock
-from intacct.emulator.demo import install_demo
+from intacct.emulator.demo import DEMO_COMPANIES, install_demo
 from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.limits import Latency
 from intacct.emulator.state import Emulator
+from intacct.emulator.store import Company
 
 __all__ = ["CONTROL_PREFIX", "control_routes", "json_object"]
 
@@ -55,8 +57,9 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
     async def guarded(request: HttpRequest) -> Response:
         try:
             return await endpoint(request)
-        except BodyError as exc:  # the rest of the body is never read: close
-            return JSONResponse({"error": exc.text}, exc.http_status, {"Connection": "close"})
+        except BodyError as exc:  # a stalled client is dropped; the rest of a big body
+            close = {"Connection": "close"} if exc.http_status == 408 else {}  # is drained
+            return JSONResponse({"error": exc.text}, exc.http_status, close)
         except ClientGone:
             return Response(status_code=400)  # logged; nobody is left to read it
         except ValueError as exc:
@@ -65,22 +68,38 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
+def _company_json(emulator: Emulator, company: Company) -> dict[str, Any]:
+    return {
+        **dataclasses.asdict(company),
+        "max_concurrency": emulator.limit.limit_of(company.id),
+        "fleet": company.id in emulator.fleet,
+        "seeded": emulator.fleet.ready(company.id),
+    }
+
+
 def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Route]:
     async def body(request: HttpRequest) -> bytes:
         return await read_body(request, MAX_CONTROL_BYTES, body_timeout_s)
 
     async def stats(request: HttpRequest) -> Response:
         """Requests, calls per function, and billed API transactions (in all and per
-        company as ``api_transactions.<COMPANY>``) since the last reset."""
-        return JSONResponse(dict(emulator.stats))
+        company as ``api_transactions.<COMPANY>``) since the last reset; every counter
+        also per company (``requests.<COMPANY>``, ``readByQuery.<COMPANY>``,
+        ``throttled.<COMPANY>``) and ``max_in_flight.<COMPANY>``, the most requests of
+        the company in flight at once."""
+        return JSONResponse(emulator.snapshot())
 
     async def reseed(scale: int, seed: int) -> Response:
         def work() -> dict[str, int]:
             emulator.store.reset()
-            emulator.stats.clear()
+            emulator.clear_stats()
             emulator.faults.clear()
             emulator.scale, emulator.seed = scale, seed
-            return install_demo(emulator.store, scale, seed)
+            emulator.fleet.seed = seed
+            emulator.limit.clear_peaks(emulator.fleet.limits_by_company())
+            counts = install_demo(emulator.store, scale, seed)
+            emulator.fleet.install(emulator.store, DEMO_COMPANIES)
+            return counts
 
         counts = await run_in_threadpool(work)
         return JSONResponse({"scale": scale, "seed": seed, "rows": sum(counts.values())})
@@ -102,13 +121,44 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
 
     async def company(request: HttpRequest) -> Response:
         """Company settings: ``{"date_format": "%d/%m/%Y", "timezone": "Europe/London",
-        "session_minutes": 30}`` (any subset)."""
+        "session_minutes": 30, "max_concurrency": 4}`` (any subset; the limit applies
+        from the next request, 0 for none)."""
         changes = json_object(await body(request))
+        company_id = request.path_params["id"]
+        limit = changes.pop("max_concurrency", None)
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise ValueError(f"max_concurrency must be a whole number >= 0, not {limit!r}")
         try:
-            updated = emulator.store.configure_company(request.path_params["id"], **changes)
+            updated = emulator.store.configure_company(company_id, **changes)
         except TypeError as exc:  # an unknown setting
             raise ValueError(str(exc)) from None
-        return JSONResponse(dataclasses.asdict(updated))
+        if limit is not None:
+            emulator.limit.set(company_id, limit)
+        return JSONResponse(_company_json(emulator, updated))
+
+    async def companies(request: HttpRequest) -> Response:
+        """Every company: id, name, settings, ``max_concurrency`` (0: none), whether it
+        is a fleet company and whether its data is seeded yet."""
+        listed = emulator.store.identities.companies()
+        return JSONResponse({"companies": [_company_json(emulator, c) for c in listed]})
+
+    async def checksum(request: HttpRequest) -> Response:
+        """``?company=FLEET0001[&object=VENDOR,APBILL][&fields=RECORDNO,NAME]``: count
+        and SHA-256 per object of the company's data (:mod:`.checksum`); a fleet
+        company not used yet is seeded first."""
+        query = request.query_params
+        company_id = query.get("company", "")
+        if emulator.store.company(company_id) is None:
+            raise ValueError(f"no company {company_id!r}; GET /_emulator/companies lists them")
+        objects = [o for o in query.get("object", "").split(",") if o]
+        fields = [f for f in query.get("fields", "").split(",") if f]
+
+        def work() -> dict[str, Any]:
+            emulator.fleet.ensure(emulator.store, company_id)
+            return company_checksums(emulator.store, company_id, objects, fields)
+
+        sums = await run_in_threadpool(work)
+        return JSONResponse({"company": company_id, "objects": sums})
 
     async def user(request: HttpRequest) -> Response:
         """A user's setup: ``{"web_services": false}`` (not a Web Services user),
@@ -129,12 +179,23 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
 
     async def sender(request: HttpRequest) -> Response:
         """The companies a sender is authorized for: ``{"companies": ["DEMO-ME"]}``
-        leaves DEMO answering "not authorized" to it."""
+        leaves DEMO answering "not authorized" to it; ``{"revoke": ["DEMO"]}`` and
+        ``{"grant": ["DEMO"]}`` change only the companies named (a fleet keeps the rest)."""
         changes = json_object(await body(request))
-        if set(changes) != {"companies"}:
-            raise ValueError('the body must be {"companies": [company ids]}')
+        if len(changes) != 1 or not set(changes) <= {"companies", "grant", "revoke"}:
+            raise ValueError('the body must be {"companies"|"grant"|"revoke": [company ids]}')
         senderid = request.path_params["id"]
-        companies = emulator.store.identities.authorize_sender(senderid, changes["companies"])
+        ((how, named),) = changes.items()
+        found = emulator.store.identities.sender(senderid)
+        if found is None:
+            raise ValueError(f"no sender {senderid!r}")
+        if how != "companies" and (isinstance(named, str) or not isinstance(named, list)):
+            raise ValueError("companies must be a list of company ids such as 'DEMO'")
+        if how == "grant":
+            named = sorted(found[1] | set(named))
+        elif how == "revoke":
+            named = sorted(found[1] - set(named))
+        companies = emulator.store.identities.authorize_sender(senderid, named)
         return JSONResponse({"senderid": senderid, "companies": sorted(companies)})
 
     async def latency(request: HttpRequest) -> Response:
@@ -200,7 +261,9 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/stats", _guarded(stats), methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/reset", _guarded(reset), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/seed", _guarded(seed), methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/companies", _guarded(companies), methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/companies/{{id}}", _guarded(company), methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/checksum", _guarded(checksum), methods=["GET"]),
         Route(
             f"{CONTROL_PREFIX}/companies/{{id}}/users/{{userid}}", _guarded(user), methods=["POST"]
         ),

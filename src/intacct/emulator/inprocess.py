@@ -8,14 +8,18 @@ thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 from intacct.emulator.app import GATEWAY_PATH, Emulator, refused_reply, reply_headers
-from intacct.emulator.demo import client_config, install_demo
+from intacct.emulator.checksum import company_checksums
+from intacct.emulator.demo import DEMO_COMPANIES, client_config, install_demo
 from intacct.emulator.faults import Faults
+from intacct.emulator.fleet import Fleet
 from intacct.emulator.intake import BodyError, inflate, too_large
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Company, Store
@@ -64,7 +68,8 @@ class EmulatorTransport(httpx.BaseTransport):
 
 
 class InProcessEmulator:
-    """A seeded demo tenant in memory, reached through :meth:`transport`."""
+    """A seeded demo tenant in memory, reached through :meth:`transport`; with
+    ``companies`` (``FLEET0001`` …) as :class:`~intacct.emulator.server.EmulatorServer`."""
 
     url = f"https://emulator.invalid{GATEWAY_PATH}"
 
@@ -77,9 +82,14 @@ class InProcessEmulator:
         max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
         latency_ms: int = 0,
         latency_per_row_us: int = 0,
+        companies: int = 0,
+        company_limits: Sequence[int] = (),
+        company_scale: int = 0,
     ) -> None:
+        fleet = Fleet(companies, company_limits, company_scale, seed)
         self.store = Store()
         install_demo(self.store, scale, seed)
+        fleet.install(self.store, DEMO_COMPANIES)
         self.emulator = Emulator(
             self.store,
             faults=Faults(faults, seed=seed),
@@ -88,6 +98,7 @@ class InProcessEmulator:
             latency_per_row_us=latency_per_row_us,
             scale=scale,
             seed=seed,
+            fleet=fleet,
         )
 
     def transport(self) -> EmulatorTransport:
@@ -112,6 +123,19 @@ class InProcessEmulator:
         """Each later write of ``company`` reaches its queries 0..``seconds`` after its
         WHENMODIFIED (:mod:`.store.replica`); 0 ends the lag."""
         self.emulator.store.records.lag.set(company, seconds)
+
+    def companies(self) -> list[str]:
+        """Every company id, the demo tenant's and the fleet's."""
+        return [c.id for c in self.store.identities.companies()]
+
+    def checksums(
+        self, company: str, objects: Sequence[str] = (), fields: Sequence[str] = ()
+    ) -> dict[str, dict[str, Any]]:
+        """As ``GET /_emulator/checksum``: count and SHA-256 per object."""
+        if self.store.company(company) is None:
+            raise ValueError(f"no company {company!r}")
+        self.emulator.fleet.ensure(self.store, company)
+        return company_checksums(self.store, company, objects, fields)
 
     def add_fault(self, spec: str) -> None:
         """As ``POST /_emulator/faults``, e.g. ``status=503,times=2``."""

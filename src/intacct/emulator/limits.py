@@ -6,36 +6,60 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = ["ConcurrencyLimit", "Latency", "returned_records"]
 
 
 class ConcurrencyLimit:
-    """At most ``limit`` requests in flight per key (0 or None: no limit); thread-safe,
-    never blocks, so the event loop and worker threads can both ask."""
+    """At most ``limit`` requests in flight per key (0 or None: no limit), or the key's
+    own limit (:meth:`set`); thread-safe, never blocks, so the event loop and worker
+    threads can both ask. Remembers the most requests each key had in flight at once
+    (:attr:`peaks`): what was admitted, never more than the key's limit."""
 
-    def __init__(self, limit: int | None) -> None:
+    def __init__(self, limit: int | None, limits: Mapping[str, int] | None = None) -> None:
         self.limit = limit or 0
+        self._limits = dict(limits or {})
         self._busy: Counter[str] = Counter()
+        self.peaks: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def acquire(self, key: str) -> bool:
-        if not self.limit:
-            return True
+    def limit_of(self, key: str) -> int:
+        """``key``'s limit; 0 for none."""
+        return self._limits.get(key, self.limit)
+
+    def set(self, key: str, limit: int) -> None:
+        """Give ``key`` its own limit (0: none), from the next request on; requests
+        already in flight finish."""
+        if type(limit) is not int or limit < 0:
+            raise ValueError(f"max_concurrency must be a whole number >= 0, not {limit!r}")
         with self._lock:
-            if self._busy[key] >= self.limit:
+            self._limits[key] = limit
+
+    def acquire(self, key: str) -> bool:
+        with self._lock:
+            limit = self._limits.get(key, self.limit)
+            busy = self._busy[key]
+            if limit and busy >= limit:
                 return False
-            self._busy[key] += 1
+            self._busy[key] = busy + 1
+            if busy + 1 > self.peaks[key]:
+                self.peaks[key] = busy + 1
             return True
 
     def release(self, key: str) -> None:
-        if not self.limit:
-            return
         with self._lock:
             self._busy[key] -= 1
             if self._busy[key] <= 0:
                 del self._busy[key]
+
+    def clear_peaks(self, limits: Mapping[str, int] | None = None) -> None:
+        """Forget the peaks (and, given ``limits``, every key's own limit for these)."""
+        with self._lock:
+            self.peaks.clear()
+            if limits is not None:
+                self._limits = dict(limits)
 
 
 @dataclass(slots=True)

@@ -6,14 +6,17 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
 
 from intacct.emulator.app import BODY_TIMEOUT_S, GATEWAY_PATH, Emulator, create_app
-from intacct.emulator.demo import install_demo
+from intacct.emulator.connections import HEAD_TIMEOUT_S, guarded_protocol, http_protocol
+from intacct.emulator.demo import DEMO_COMPANIES, install_demo
 from intacct.emulator.faults import Faults
+from intacct.emulator.fleet import Fleet
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Store
 
@@ -46,10 +49,15 @@ class EmulatorServer:
     """An emulator on a real socket. ``port=0`` picks a free port (see :attr:`url`).
 
     ``max_concurrency`` requests per company may be in flight (default 2, as Intacct's
-    Performance Tier 1; 0 or None for no limit); every answer waits ``latency_ms`` plus
+    Performance Tier 1; 0 or None for no limit). ``companies`` more companies,
+    ``FLEET0001`` …, join the demo tenant (:mod:`intacct.emulator.fleet`), with
+    ``company_limits`` cycled over them (default ``max_concurrency``) and about
+    ``company_scale`` records each (0: the smallest company). Every answer waits ``latency_ms`` plus
     ``latency_per_row_us`` per returned record. At most ``max_connections`` connections
-    are served (HTTP 503 beyond) and a request body must arrive within
-    ``body_timeout_s`` (HTTP 408 after).
+    are served (HTTP 503 beyond; the oldest connections still without a request head
+    are closed first), a request head must arrive within ``head_timeout_s`` (the
+    connection is closed after) and a body within ``body_timeout_s`` (HTTP 408 after):
+    see :mod:`intacct.emulator.connections`.
 
     Binding is left to uvicorn (not a pre-made socket) so TCP_NODELAY is set on
     connections; otherwise keep-alive clients stall ~40 ms per request (Nagle).
@@ -70,7 +78,12 @@ class EmulatorServer:
         latency_per_row_us: int = 0,
         max_connections: int = MAX_CONNECTIONS,
         body_timeout_s: float = BODY_TIMEOUT_S,
+        head_timeout_s: float = HEAD_TIMEOUT_S,
+        companies: int = 0,
+        company_limits: Sequence[int] = (),
+        company_scale: int = 0,
     ) -> None:
+        fleet = Fleet(companies, company_limits, company_scale, seed)
         check_address(host, port)  # before seeding, which can take a while
         if db is not None and not Path(db).parent.is_dir():
             raise EmulatorStartError(f"cannot open --db {db}: the directory does not exist")
@@ -79,6 +92,7 @@ class EmulatorServer:
         self.store = store or Store(db)
         if fresh:
             install_demo(self.store, scale, seed)
+        fleet.install(self.store, DEMO_COMPANIES)
         self.emulator = Emulator(
             self.store,
             faults=Faults(faults, seed=seed),
@@ -87,13 +101,15 @@ class EmulatorServer:
             latency_per_row_us=latency_per_row_us,
             scale=scale,
             seed=seed,
+            fleet=fleet,
         )
         config = uvicorn.Config(
             create_app(self.emulator, body_timeout_s=body_timeout_s),
             host=host,
             port=port,
-            # beyond this many open connections uvicorn answers 503 and closes at once,
-            # so stalled clients cannot use up the process's file descriptors
+            http=guarded_protocol(http_protocol(), head_timeout_s, max_connections),
+            # beyond this many open connections uvicorn answers 503 and closes at once;
+            # the guard closes connections without a request head to make room
             limit_concurrency=max_connections,
             timeout_keep_alive=5,
             log_level="warning",

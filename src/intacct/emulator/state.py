@@ -14,6 +14,7 @@ from intacct.emulator.costs import CostModel
 from intacct.emulator.dispatch import Reply, execute, unavailable_reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
 from intacct.emulator.faults import FaultRule, Faults
+from intacct.emulator.fleet import Fleet
 from intacct.emulator.handlers import HANDLERS, resolve_legacy
 from intacct.emulator.limits import ConcurrencyLimit, Latency, returned_records
 from intacct.emulator.store import Store
@@ -47,22 +48,43 @@ class Emulator:
         latency_per_row_us: int = 0,
         scale: int = 0,
         seed: int = 0,
+        fleet: Fleet | None = None,
     ) -> None:
         self.store = store
+        self.fleet = fleet or Fleet()
         self.faults = faults or Faults()
         self.latency = Latency(latency_ms, latency_per_row_us)
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
-        self.limit = ConcurrencyLimit(max_concurrency)
+        self.limit = ConcurrencyLimit(max_concurrency, self.fleet.limits_by_company())
         self.costs = CostModel()
         self.scale, self.seed = scale, seed
 
-    def count(self, names: list[str]) -> None:
-        """Requests and functions asked for; billed API transactions are counted as
-        ``api_transactions`` and, per company, ``api_transactions.<COMPANY>``."""
+    def count(self, names: list[str], company: str = "") -> None:
+        """Requests and functions asked for, in all and per company as
+        ``requests.<COMPANY>`` and ``<function>.<COMPANY>``; billed API transactions are
+        counted as ``api_transactions`` and ``api_transactions.<COMPANY>``, refusals
+        beyond the limit as ``throttled`` and ``throttled.<COMPANY>``."""
         with self._stats_lock:
             self.stats["requests"] += 1
             self.stats.update(names)
+            if company:
+                self.stats[f"requests.{company}"] += 1
+                self.stats.update(f"{name}.{company}" for name in names)
+
+    def snapshot(self) -> dict[str, int]:
+        """The counters, with ``max_in_flight.<COMPANY>``: the most requests of the
+        company the limit admitted at once since the last reset."""
+        with self._stats_lock:
+            counts = dict(self.stats)
+        peaks = dict(self.limit.peaks)
+        counts.update({f"max_in_flight.{c}": n for c, n in peaks.items() if c})
+        return counts
+
+    def clear_stats(self) -> None:
+        with self._stats_lock:
+            self.stats.clear()
+        self.limit.clear_peaks()
 
     def handle(self, body: bytes, content_type: str, endpoint: str) -> Reply:
         """One gateway request, synchronously, start to end (the in-process transport);
@@ -96,7 +118,13 @@ class Emulator:
         """Take one of the request's company slots: its company, or None if all are busy
         (then answer :func:`throttled_reply`); give it back with :meth:`release`."""
         company = self.company_of(request)
-        return company if self.limit.acquire(company) else None
+        if self.limit.acquire(company):
+            return company
+        with self._stats_lock:
+            self.stats["throttled"] += 1
+            if company:
+                self.stats[f"throttled.{company}"] += 1
+        return None
 
     def release(self, company: str) -> None:
         self.limit.release(company)
@@ -118,8 +146,9 @@ class Emulator:
             self.count([])
             return Reply(build_response(None, control_error=exc))
         names = [f.name for f in request.functions]
-        self.count(names)
-        return request, self.faults.match(names, _objects(request), self.company_of(request))
+        company = self.company_of(request)
+        self.count(names, company)
+        return request, self.faults.match(names, _objects(request), company)
 
     def run(self, request: Request, rule: FaultRule | None, endpoint: str) -> Reply:
         """Execute a prepared, admitted request, timing it for :class:`CostModel`."""
@@ -142,7 +171,12 @@ class Emulator:
         finally:
             self.costs.record(request, time.perf_counter() - started)
 
+    def ready(self, company: str) -> bool:
+        """False while ``company`` still has to be seeded (work for a worker thread)."""
+        return self.fleet.ready(company)
+
     def _execute(self, request: Request, endpoint: str) -> Reply:
+        self.fleet.ensure(self.store, self.company_of(request))
         reply = execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
         billed = api_transactions(request, reply)
         if billed:

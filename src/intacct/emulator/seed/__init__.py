@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from intacct.emulator.seed.clock import AS_OF, START
 from intacct.emulator.seed.common import Batch, Row
-from intacct.emulator.seed.company import COMPANIES, ENTITIES, ME_FLOOR, generate
+from intacct.emulator.seed.company import COMPANIES, ENTITIES, ME_FLOOR, generate, generate_company
 from intacct.emulator.seed.context import MAX_BATCH_ROWS
 from intacct.emulator.seed.names import USERS
 
@@ -73,4 +73,5 @@ __all__ = [
     "Batch",
     "Row",
     "generate",
+    "generate_company",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from intacct.emulator.catalog import load_catalog
+from intacct.emulator.catalog import Catalog, load_catalog
 from intacct.emulator.seed import configuration, dimensions, inventory, ledger
 from intacct.emulator.seed.cash import bank_accounts
 from intacct.emulator.seed.clock import WEEK, WEEKS, week_times
@@ -31,7 +31,7 @@ from intacct.emulator.seed.servertime import ServerTime
 from intacct.emulator.seed.sides import PAYABLES, RECEIVABLES
 from intacct.emulator.seed.unmodified import Unmodified
 
-__all__ = ["COMPANIES", "ENTITIES", "ME_FLOOR", "generate"]
+__all__ = ["COMPANIES", "ENTITIES", "ME_FLOOR", "generate", "generate_company"]
 
 COMPANIES = ("DEMO", "DEMO-ME")
 #: multi-entity company: (location id, name, currency, country, share of the volume)
@@ -49,19 +49,32 @@ def generate(scale: int = 10_000, seed: int = 0) -> Iterator[Batch]:
     multi = [EntityPlan(*e) for e in ENTITIES]
     plans = (("DEMO", scale, single), ("DEMO-ME", max(scale // 10, ME_FLOOR), multi))
     catalog = load_catalog()
-    server = ServerTime(catalog)
     for company, volume, entities in plans:
         # each company has its own stream, so DEMO-ME does not depend on DEMO's size
         rng = random.Random(master.getrandbits(64))
-        maker = _Company(company, volume, entities, rng)
-        seen = Seen(catalog)
-        unmodified = Unmodified()
-        for batch in maker.rows():
-            seen.see(batch)
-            yield server(unmodified(batch))
-        # every other catalog object, after (and pointing at) what exists
-        for batch in fill(maker.ctx, seen, volume):
-            yield server(unmodified(batch))
+        yield from _stream(company, volume, entities, rng, catalog)
+
+
+def generate_company(company: str, name: str, volume: int, seed: str) -> Iterator[Batch]:
+    """Stream one single-entity company's rows (~``volume``, at least the smallest
+    company the generator makes), from its own random stream ``seed``."""
+    plan = [EntityPlan("", name, "USD", "United States", 1.0)]
+    yield from _stream(company, volume, plan, random.Random(seed), load_catalog())
+
+
+def _stream(
+    company: str, volume: int, entities: list[EntityPlan], rng: random.Random, catalog: Catalog
+) -> Iterator[Batch]:
+    server = ServerTime(catalog)
+    maker = _Company(company, volume, entities, rng)
+    seen = Seen(catalog)
+    unmodified = Unmodified()
+    for batch in maker.rows():
+        seen.see(batch)
+        yield server(unmodified(batch))
+    # every other catalog object, after (and pointing at) what exists
+    for batch in fill(maker.ctx, seen, volume):
+        yield server(unmodified(batch))
 
 
 def _entity(plan: EntityPlan, key: int, sizes: Sizes, multi: bool) -> Entity:

@@ -235,6 +235,10 @@ class Identities:
         result: Company | None = self._cached(("company", company_id), load)
         return result
 
+    def companies(self) -> list[Company]:
+        ids = [r[0] for r in self._db.conn.execute("SELECT id FROM companies ORDER BY id")]
+        return [c for c in map(self.company, ids) if c is not None]
+
     def entities(self, company_id: str) -> list[tuple[str, str, int]]:
         return self._db.conn.execute(
             "SELECT locationid, name, recordno FROM entities WHERE company = ? ORDER BY recordno",

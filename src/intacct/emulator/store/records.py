@@ -178,6 +178,19 @@ class Records:
                 )
         return len(batch)
 
+    def holds(self, company: str) -> bool:
+        """Whether ``company`` has had any record (seeded or written)."""
+        row = self._db.conn.execute(
+            "SELECT 1 FROM counters WHERE company = ? LIMIT 1", (company,)
+        ).fetchone()
+        return row is not None
+
+    def stored(self, obj: ObjectDef, company: str, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Every row of ``obj`` in ``company`` (all entities), ``names`` as stored."""
+        columns = ", ".join(quote(n) for n in names)
+        sql = f"SELECT {columns} FROM {_table(obj)} WHERE _company = ?"
+        return self._db.conn.execute(sql, (company,)).fetchall()
+
     def remember_controlid(self, company: str, controlid: str) -> bool:
         """Record an executed function control id; False if it had already run."""
         with self._db.transaction() as conn:
