@@ -61,6 +61,7 @@ OWN_SURFACE = (
     "intacct.target",
     "intacct.sync",
     "intacct.mappings",
+    "intacct.integrations",
 )
 
 
