@@ -62,7 +62,7 @@ OWN_SURFACE = (
     "intacct.sync",
     "intacct.destinations",
     "intacct.mappings",
-    "intacct.destinations",
+    "intacct.integrations",
 )
 
 
