@@ -43,7 +43,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
 from intacct.destinations.base import DestinationError, PageCounts
@@ -290,7 +290,7 @@ class DltDestination:
                 table_name=name,
                 write_disposition="merge" if self.tables[name].key else "append",
                 primary_key=list(self.tables[name].key),
-                columns=_hints(self.tables[name]),
+                columns=cast(Any, _hints(self.tables[name])),  # dlt's TypedDict of hints
                 table_format=self.table_format,
             )
             for name, chunks in buffer.chunks.items()
