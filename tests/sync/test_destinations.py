@@ -245,4 +245,4 @@ def test_two_runs_of_one_company_at_once_the_second_is_refused(
     said = second.stderr.strip().splitlines()[-1]
     assert "another" in said and ("intacct sync" in said or "in use" in said), said
     if destination.kind == "postgres":
-        assert "company DEMO" in said
+        assert "company DEMO" in said and "pg_terminate_backend(" in said

@@ -183,10 +183,29 @@ class PostgresDestination:
         if row and row[0]:
             self._locked = key
             return
+        said = self._holder(key)
         self.close()
         raise DestinationError(
-            f"another intacct sync of company {company} is writing to {self.where} (it "
-            "holds the company's lock); wait for it to finish, or give another ?schema="
+            f"another intacct sync of company {company} is writing to {self.where}: {said}"
+        )
+
+    def _holder(self, key: str) -> str:
+        """Who holds the lock, and how to end its session should its run be dead (a
+        machine gone without closing its connection keeps the lock until the server
+        notices)."""
+        row = self.con.execute(
+            "SELECT l.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') "
+            "FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = "
+            "'advisory' AND l.granted AND l.objsubid = 1 AND "
+            "((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(%s, 0)",
+            [key],
+        ).fetchone()
+        if not row:  # gone meanwhile
+            return "it held the company's lock a moment ago; run again"
+        pid, since = row
+        return (
+            f"session {pid} (since {since} UTC) holds the company's lock; wait for it to "
+            f"finish (if no run is going on, end it: SELECT pg_terminate_backend({pid}))"
         )
 
     def close(self) -> None:
