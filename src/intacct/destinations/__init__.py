@@ -10,6 +10,7 @@ from typing import Any
 from intacct.destinations.base import Destination, DestinationError, PageCounts
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.duckdb import saved_state as _duckdb_state
+from intacct.destinations.pgstate import PostgresStateStore
 from intacct.destinations.postgres import PostgresDestination, display_url, is_postgres
 from intacct.destinations.postgres import saved_state as _postgres_state
 
@@ -19,6 +20,7 @@ __all__ = [
     "DuckDBDestination",
     "PageCounts",
     "PostgresDestination",
+    "PostgresStateStore",
     "describe",
     "open_destination",
     "saved_state",
