@@ -1,0 +1,1 @@
+"""Intacct in other people's orchestrators (one subpackage each, each an extra)."""

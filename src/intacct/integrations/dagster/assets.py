@@ -1,0 +1,179 @@
+"""The fleet's assets: one per Intacct object, partitioned by company.
+
+A run materializes one company (a partition): the engine reads the selected objects into
+the company's destination and each object's asset gets its numbers as metadata. A
+company that cannot run (a missing variable, a wrong password, its destination held by
+another run) raises a :class:`dagster.Failure` with the classified error and a hint.
+"""
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from intacct.config import SECRETS
+from intacct.destinations import DestinationError, PageCounts
+from intacct.errors import IntacctError, PermissionDeniedError
+from intacct.integrations.dagster.hints import hint
+from intacct.integrations.dagster.run import sync_company
+from intacct.integrations.dagster.tenants import Tenant, load_tenants
+from intacct.protocol.redact import redact
+from intacct.sync import ObjectSummary, SyncReport
+
+__all__ = ["COMPANY_TAG", "GROUP", "asset_key", "fleet_assets"]
+
+GROUP = "intacct"
+#: the run tag naming the company (also in ``dagster/partition``)
+COMPANY_TAG = "intacct/company"
+
+
+def asset_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["intacct", name.lower()])
+
+
+class _Reporter:
+    """The engine's progress into the run's log, and each object's bytes read."""
+
+    def __init__(self, log: Any, company: str) -> None:
+        self.log, self.company = log, company
+        self.bytes: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def start(self, objects: Sequence[str]) -> None:
+        self.log.info(f"{self.company}: syncing {', '.join(objects)}")
+
+    def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
+        with self._lock:
+            self.bytes[stream] = self.bytes.get(stream, 0) + size
+
+    def stored(self, stream: str, counts: PageCounts) -> None:
+        """Counted in the object's summary."""
+
+    def done(self, stream: str, summary: ObjectSummary) -> None:
+        said = summary.error or f"{summary.read} read, {summary.inserted} inserted"
+        self.log.info(f"{self.company} {stream}: {said}")
+
+    def warning(self, stream: str, text: str) -> None:
+        self.log.warning(f"{self.company} {stream}: {text}")
+
+
+def fleet_assets(
+    partitions: dg.DynamicPartitionsDefinition,
+    tenants_file: str | Path,
+    folder: str | Path,
+    objects: Sequence[str],
+    pool: str | None,
+) -> dg.AssetsDefinition:
+    """The multi-asset: ``objects`` of each company in ``tenants_file``, into
+    ``folder`` unless the tenant names its own destination; ``pool``: the fleet-wide
+    Dagster pool (its limit in dagster.yaml caps the companies syncing at once)."""
+    specs = [
+        dg.AssetSpec(
+            asset_key(name),
+            group_name=GROUP,
+            skippable=True,  # a tenant may read only some of the fleet's objects
+            description=f"Intacct {name}, one partition per company",
+            kinds={"duckdb"},
+        )
+        for name in objects
+    ]
+
+    @dg.multi_asset(
+        name="intacct_sync",
+        specs=specs,
+        partitions_def=partitions,
+        can_subset=True,
+        pool=pool,
+    )
+    def intacct_sync(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult[Any]]:
+        company = context.partition_key
+        wanted = [n for n in objects if asset_key(n) in context.selected_asset_keys]
+        yield from materialize_company(context.log, company, tenants_file, folder, wanted)
+
+    return intacct_sync
+
+
+def materialize_company(
+    log: Any, company: str, tenants_file: str | Path, folder: str | Path, wanted: Sequence[str]
+) -> Iterator[dg.MaterializeResult[Any]]:
+    """Sync ``company`` and yield a result per object stored; a Failure after the results
+    of the objects that did succeed when some did not."""
+    secrets: tuple[str, ...] = ()
+    try:
+        tenant = _tenant(load_tenants(tenants_file), company)
+        connection = tenant.connection()
+        secrets = tuple(str(connection[k]) for k in SECRETS if k in connection)
+        chosen = [n for n in wanted if not tenant.objects or n in tenant.objects]
+        reporter = _Reporter(log, company)
+        report = sync_company(tenant, connection, folder, chosen, reporter)
+    except (IntacctError, DestinationError) as exc:
+        raise _failure(company, exc, secrets) from None
+    path = str(tenant.destination_path(folder))
+    for summary in report.objects:
+        if summary.error is None:
+            yield dg.MaterializeResult(
+                asset_key=asset_key(summary.object),
+                metadata=_metadata(summary, reporter.bytes.get(summary.object, 0), path),
+            )
+    if report.failed:
+        raise _objects_failure(company, report, secrets)
+
+
+def _tenant(tenants: dict[str, Tenant], company: str) -> Tenant:
+    if company not in tenants:
+        raise IntacctError(f"company {company} is not in the tenant list (removed from it?)")
+    return tenants[company]
+
+
+def _metadata(summary: ObjectSummary, size: int, path: str) -> dict[str, Any]:
+    return {
+        "records": summary.read,
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "deleted": summary.deleted,
+        "requests": summary.requests,
+        "api_transactions": summary.transactions,
+        "bytes": size,
+        "seconds": round(summary.seconds, 3),
+        "destination": dg.MetadataValue.path(path),
+    }
+
+
+def _failure(company: str, exc: BaseException, secrets: tuple[str, ...]) -> dg.Failure:
+    line = redact(_one_line(exc), secrets)
+    return dg.Failure(
+        description=f"company {company}: {line}",
+        metadata={
+            "company": company,
+            "error_type": type(exc).__name__,
+            "error": line,
+            "hint": hint(type(exc), company, str(exc)),
+        },
+        allow_retries=False,
+    )
+
+
+def _objects_failure(company: str, report: SyncReport, secrets: tuple[str, ...]) -> dg.Failure:
+    failed = report.failed
+    first = failed[0]
+    kind = PermissionDeniedError if first.denied else IntacctError
+    line = redact(f"{first.object}: {_one_line(first.error or '')}", secrets)
+    return dg.Failure(
+        description=f"company {company}: {len(failed)} object(s) failed; {line}",
+        metadata={
+            "company": company,
+            "error_type": kind.__name__,
+            "error": line,
+            "failed_objects": ", ".join(o.object for o in failed),
+            "hint": hint(kind, company),
+        },
+        allow_retries=False,
+    )
+
+
+def _one_line(error: BaseException | str) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,94 @@
+"""The fleet's Dagster definitions: the assets, their job, the sensor that adds tenants
+and the schedule that syncs every company."""
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dagster as dg
+from dagster import ScheduleEvaluationContext, SensorEvaluationContext
+
+from intacct.integrations.dagster.assets import COMPANY_TAG, fleet_assets
+from intacct.integrations.dagster.once import once_job
+from intacct.integrations.dagster.tenants import load_tenants
+from intacct.replication.catalog import DEFAULT_OBJECTS
+
+if TYPE_CHECKING:  # dagster exports the class only as define_asset_job's return
+    from dagster._core.definitions.unresolved_asset_job_definition import (
+        UnresolvedAssetJobDefinition,
+    )
+
+__all__ = ["PARTITIONS", "fleet_definitions"]
+
+#: the dynamic partitions' name: one key per company id
+PARTITIONS = "intacct_companies"
+JOB = "intacct_fleet"
+
+
+def fleet_definitions(
+    tenants_file: str | Path,
+    folder: str | Path,
+    *,
+    objects: Sequence[str] = DEFAULT_OBJECTS,
+    cron_schedule: str = "0 * * * *",
+    pool: str | None = "intacct",
+    sensor_interval_s: int = 60,
+) -> dg.Definitions:
+    """Definitions for the companies of ``tenants_file``: an asset per object of
+    ``objects`` partitioned by company, each company's DuckDB file under ``folder``
+    (unless its tenant names one); a sensor adding the file's new tenants as partitions
+    and starting their first run; a schedule syncing every company on ``cron_schedule``;
+    and ``intacct_fleet_once``, every company in one run (:mod:`.once`).
+    ``pool``: the Dagster pool the syncs take a slot of (dagster.yaml sets its limit)."""
+    # absolute: runs start in processes of their own, wherever Dagster puts them
+    tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
+    partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
+    names = [o.upper() for o in objects]
+    assets = fleet_assets(partitions, tenants_file, folder, names, pool)
+    job = dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(assets))
+    return dg.Definitions(
+        assets=[assets],
+        jobs=[job, once_job(PARTITIONS, tenants_file, folder, names, pool)],
+        sensors=[tenants_sensor(tenants_file, job, sensor_interval_s)],
+        schedules=[fleet_schedule(job, cron_schedule)],
+    )
+
+
+def run_request(company: str, key: str | None = None) -> dg.RunRequest:
+    return dg.RunRequest(run_key=key, partition_key=company, tags={COMPANY_TAG: company})
+
+
+def tenants_sensor(
+    tenants_file: str | Path, job: "UnresolvedAssetJobDefinition", interval_s: int
+) -> dg.SensorDefinition:
+    """Adds each tenant the file has and the partitions lack, and requests its first run.
+    A tenant removed from the file keeps its partition (and its data): removing a
+    company is a person's decision."""
+
+    @dg.sensor(name="intacct_new_tenants", job=job, minimum_interval_seconds=interval_s,
+               default_status=dg.DefaultSensorStatus.RUNNING)  # fmt: skip
+    def intacct_new_tenants(context: SensorEvaluationContext) -> dg.SensorResult:
+        known = set(context.instance.get_dynamic_partitions(PARTITIONS))
+        new = [c for c in load_tenants(tenants_file) if c not in known]
+        if not new:
+            return dg.SensorResult(skip_reason="no new tenants")
+        context.log.info(f"new tenants: {', '.join(new)}")
+        return dg.SensorResult(
+            run_requests=[run_request(c, f"first:{c}") for c in new],
+            dynamic_partitions_requests=[dg.AddDynamicPartitionsRequest(PARTITIONS, new)],
+        )
+
+    return intacct_new_tenants
+
+
+def fleet_schedule(job: "UnresolvedAssetJobDefinition", cron: str) -> dg.ScheduleDefinition:
+    """A run per company on ``cron``; the run queue's tag limits keep one run per
+    company at a time, so a company whose last run is still going waits."""
+
+    @dg.schedule(name="intacct_fleet_schedule", job=job, cron_schedule=cron)
+    def intacct_fleet_schedule(context: ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
+        stamp = context.scheduled_execution_time.isoformat()
+        for company in context.instance.get_dynamic_partitions(PARTITIONS):
+            yield run_request(company, f"{company}:{stamp}")
+
+    return intacct_fleet_schedule

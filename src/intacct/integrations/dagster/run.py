@@ -1,0 +1,37 @@
+"""The glue between a tenant and the engine, in one place: one company's sync into its
+own destination, with its state there, at its own concurrency limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from intacct.client import IntacctClient
+from intacct.errors import ConfigError
+from intacct.integrations.dagster.tenants import Tenant
+from intacct.sync import SyncReport, run_sync
+from intacct.sync.job import Reporter
+
+__all__ = ["sync_company"]
+
+
+def sync_company(
+    tenant: Tenant,
+    connection: Mapping[str, Any],
+    folder: str | Path,
+    objects: Sequence[str],
+    reporter: Reporter,
+) -> SyncReport:
+    """``objects`` of the tenant's company (``connection``: :meth:`Tenant.connection`)
+    into its destination (a DuckDB file, default ``<folder>/<company_id>.duckdb``, which
+    also keeps the state: the next run goes on from there). The client's company-wide
+    semaphore holds the requests in flight to the tenant's limit; DuckDB's lock on the
+    file refuses a second run of the company."""
+    path = tenant.destination_path(folder)
+    if "://" in str(tenant.destination):
+        raise ConfigError("destination", f"tenant {tenant.company_id}: only DuckDB files for now")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = {"entity_ids": list(tenant.entity_ids)} if tenant.entity_ids else {}
+    with IntacctClient.from_mapping(connection) as client:
+        return run_sync(client, path, reporter, objects=objects, settings=settings)

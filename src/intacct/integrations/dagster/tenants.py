@@ -1,0 +1,182 @@
+"""The tenant list: the companies of a fleet, read from a YAML or TOML file.
+
+Each tenant names its company, its entities, its concurrency limit, its objects and its
+destination; credentials are **references** only: ``{env: NAME}`` (an environment
+variable) or ``{keyring: {service: S, username: U}}`` (the OS secret store). A password
+written into the file is refused, so the file can live in version control. ``defaults``
+gives every tenant the keys it does not set (the sender, the API URL).
+
+    defaults:
+      api_url: https://api.intacct.com/ia/xml/xmlgw.phtml
+      sender_id: acme_sender
+      sender_password: {env: INTACCT_SENDER_PASSWORD}
+    tenants:
+      - company_id: CLIENT-1
+        user_id: ws_user
+        user_password: {env: CLIENT_1_PASSWORD}
+        entity_ids: [E100, E200]
+        concurrency: 2
+        objects: [VENDOR, GLACCOUNT]
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from intacct.config import SECRETS, ClientConfig
+from intacct.errors import ConfigError, IntacctError
+
+__all__ = ["Tenant", "TenantError", "load_tenants"]
+
+#: the keys of a tenant besides the connection's (ClientConfig's)
+_OWN = {"entity_ids", "concurrency", "objects", "destination"}
+_FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
+_CONNECTION = {"sender_id", "sender_password", "user_id", "user_password", "company_id",
+               "api_url", "timeout_s", "max_retries", "page_size", "timezone"}  # fmt: skip
+
+
+class TenantError(ConfigError):
+    """A tenant the file cannot give a connection: names the tenant and the key."""
+
+    def __init__(self, tenant: str, key: str, problem: str) -> None:
+        IntacctError.__init__(self, f"tenant {tenant}: {key}: {problem}")
+        self.key, self.problem, self.tenant = key, problem, tenant
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One company of the fleet, as the file says; secrets still as references."""
+
+    company_id: str
+    settings: Mapping[str, Any]  # connection keys, references unresolved
+    entity_ids: tuple[str, ...] = ()
+    concurrency: int = 2
+    objects: tuple[str, ...] = ()  # empty: every object of the fleet's assets
+    destination: str = ""  # empty: <folder>/<company_id>.duckdb
+
+    def connection(self) -> dict[str, Any]:
+        """The client's config with every reference resolved (a TenantError names the
+        tenant and the missing variable or secret); max_concurrency is the tenant's
+        limit, so the engine never has more requests in flight for the company."""
+        values = {k: _resolve(self.company_id, k, v) for k, v in self.settings.items()}
+        values["company_id"] = self.company_id
+        values["max_concurrency"] = self.concurrency
+        try:
+            ClientConfig.from_mapping(values)
+        except ConfigError as exc:
+            raise TenantError(self.company_id, exc.key, exc.problem) from None
+        return values
+
+    def destination_path(self, folder: str | Path) -> Path:
+        return (
+            Path(self.destination)
+            if self.destination
+            else Path(folder) / f"{self.company_id}.duckdb"
+        )
+
+
+def load_tenants(path: str | Path) -> dict[str, Tenant]:
+    """The tenants of the file at ``path`` (``.toml``, else YAML), by company id."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            "tenants", f"cannot read the tenant list {path}: {exc.strerror}"
+        ) from None
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError("tenants", f"{path} is not valid {_kind(path)}: {first}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("tenants"), list):
+        raise ConfigError("tenants", f"{path}: expected a 'tenants' list of companies")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError("defaults", f"{path}: 'defaults' must be a mapping")
+    tenants: dict[str, Tenant] = {}
+    for index, entry in enumerate(data["tenants"], 1):
+        tenant = _tenant(index, {**defaults, **entry} if isinstance(entry, dict) else entry)
+        if tenant.company_id in tenants:
+            raise TenantError(tenant.company_id, "company_id", "listed twice")
+        tenants[tenant.company_id] = tenant
+    return tenants
+
+
+def _kind(path: Path) -> str:
+    return "TOML" if path.suffix == ".toml" else "YAML"
+
+
+def _tenant(index: int, entry: Any) -> Tenant:
+    if not isinstance(entry, dict) or not entry.get("company_id"):
+        raise ConfigError("company_id", f"tenant #{index} has no company_id")
+    name = str(entry["company_id"])
+    unknown = sorted(set(entry) - _OWN - _CONNECTION)
+    if unknown:
+        raise TenantError(name, unknown[0], f"unknown key {unknown[0]!r}")
+    for key in SECRETS:
+        if key in entry and not _is_reference(entry[key]):
+            raise TenantError(name, key, f"must be a reference ({_FORMS}), never the secret itself")
+    concurrency = entry.get("concurrency", 2)
+    if not isinstance(concurrency, int) or not 1 <= concurrency <= 64:
+        raise TenantError(name, "concurrency", f"must be a whole number 1-64, got {concurrency!r}")
+    return Tenant(
+        company_id=name,
+        settings={k: v for k, v in entry.items() if k in _CONNECTION and k != "company_id"},
+        entity_ids=_names(name, "entity_ids", entry.get("entity_ids")),
+        concurrency=concurrency,
+        objects=tuple(o.upper() for o in _names(name, "objects", entry.get("objects"))),
+        destination=str(entry.get("destination") or ""),
+    )
+
+
+def _names(tenant: str, key: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TenantError(tenant, key, "must be a list of names")
+    return tuple(value)
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and ("env" in value or "keyring" in value)
+
+
+def _resolve(tenant: str, key: str, value: Any) -> Any:
+    """A value, or what its reference points at."""
+    if not isinstance(value, dict):
+        return value
+    if not _is_reference(value):
+        raise TenantError(tenant, key, f"a reference is {_FORMS}")
+    if "env" in value:
+        found = os.environ.get(str(value["env"]))
+        if not found:
+            raise TenantError(tenant, key, f"environment variable {value['env']} is not set")
+        return found
+    return _keyring(tenant, key, value["keyring"])
+
+
+def _keyring(tenant: str, key: str, where: Any) -> str:
+    if not isinstance(where, dict) or not {"service", "username"} <= set(where):
+        raise TenantError(tenant, key, "keyring needs service and username")
+    import keyring  # the OS secret store; imported only by tenants that use it
+    from keyring.errors import KeyringError
+
+    try:
+        found = keyring.get_password(str(where["service"]), str(where["username"]))
+    except KeyringError as exc:
+        raise TenantError(tenant, key, f"the secret store failed: {exc}") from None
+    if not found:
+        raise TenantError(
+            tenant, key, f"no secret {where['username']!r} in service {where['service']!r}"
+        )
+    return found
