@@ -19,7 +19,7 @@ from intacct.destinations import DestinationError, PageCounts
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
 from intacct.integrations.dagster.run import sync_company
-from intacct.integrations.dagster.tenants import Tenant, load_tenants
+from intacct.integrations.dagster.tenants import Tenant, TenantError, load_tenants
 from intacct.protocol.redact import redact
 from intacct.sync import ObjectSummary, SyncReport
 
@@ -143,7 +143,8 @@ def _metadata(summary: ObjectSummary, size: int, path: str) -> dict[str, Any]:
 
 
 def _failure(company: str, exc: BaseException, secrets: tuple[str, ...]) -> dg.Failure:
-    line = redact(_one_line(exc), secrets)
+    # the tenant list's own errors name keys ("user_password: ...") and never hold a value
+    line = _one_line(exc) if isinstance(exc, TenantError) else redact(_one_line(exc), secrets)
     return dg.Failure(
         description=f"company {company}: {line}",
         metadata={

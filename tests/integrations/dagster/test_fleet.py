@@ -1,0 +1,240 @@
+"""The fleet's assets through Dagster's Python API: two companies materialized with
+exact counts and their metadata, the sensor adding a tenant, the schedule, a second run
+of one company refused, and failures that say what and why without a password."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+
+from intacct import IntacctClient
+from intacct.emulator.server import EmulatorServer
+from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, asset_key
+from intacct.replication.records import ENTITY_ID
+
+from .conftest import OBJECTS, SENDER_PASSWORD, USER_PASSWORD, definitions, tenant_list
+
+pytestmark = pytest.mark.usefixtures("secrets")
+DEMO = {"company_id": "DEMO"}
+#: max_retries 0: a request beyond the emulator's limit of 2 would fail the run
+DEMO_ME = {"company_id": "DEMO-ME", "entity_ids": ["E100", "E200"], "concurrency": 2,
+           "max_retries": 0}  # fmt: skip
+
+
+def truth(server: EmulatorServer, company: str, name: str, entity: str = "") -> int:
+    config = {**tenant_list(server)["defaults"], "company_id": company, "entity_id": entity}
+    config |= {"sender_password": SENDER_PASSWORD, "user_password": USER_PASSWORD}
+    with IntacctClient.from_mapping(config) as client:
+        return sum(1 for _ in client.iter_query(name, ["RECORDNO"]))
+
+
+def rows(db: Path, table: str, entity: str | None = None) -> int:
+    where, args = (f' WHERE "{ENTITY_ID}" = ?', [entity]) if entity else ("", [])
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute(f'SELECT count(*) FROM "{table}"{where}', args).fetchone()  # noqa: S608
+    assert found is not None
+    return int(found[0])
+
+
+def run(defs: dg.Definitions, instance: dg.DagsterInstance, company: str) -> Any:
+    job = defs.resolve_job_def("intacct_fleet")
+    return job.execute_in_process(instance=instance, partition_key=company, raise_on_error=False)
+
+
+def metadata(result: Any) -> dict[str, dict[str, Any]]:
+    return {
+        m.asset_key.path[-1].upper(): {k: v.value for k, v in m.metadata.items()}
+        for m in result.asset_materializations_for_node("intacct_sync")
+    }
+
+
+def failure(result: Any) -> dict[str, Any]:
+    (event,) = result.get_step_failure_events()
+    data = event.step_failure_data.user_failure_data
+    assert data is not None, event.step_failure_data.error
+    return {k: v.value for k, v in data.metadata.items()} | {"description": data.description}
+
+
+def test_two_companies_materialized_exactly(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    defs = definitions(write_tenants(DEMO, DEMO_ME), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO", "DEMO-ME"])
+    demo, multi = run(defs, instance, "DEMO"), run(defs, instance, "DEMO-ME")
+    assert demo.success and multi.success
+    for name, found in metadata(demo).items():
+        expected = truth(emulator, "DEMO", name)
+        assert expected > 0 and rows(tmp_path / "data/DEMO.duckdb", name) == expected
+        assert found["records"] == found["inserted"] == expected, name
+        assert found["requests"] >= 1 and found["api_transactions"] >= 1 and found["bytes"] > 0
+        assert found["seconds"] > 0 and found["destination"].endswith("DEMO.duckdb")
+    assert set(metadata(demo)) == set(OBJECTS)
+    for name, found in metadata(multi).items():
+        expected = {e: truth(emulator, "DEMO-ME", name, e) for e in ("E100", "E200")}
+        db = tmp_path / "data/DEMO-ME.duckdb"
+        assert {e: rows(db, name, e) for e in expected} == expected, name
+        assert found["records"] == sum(expected.values())
+    # the materializations are the partitions' own
+    event = instance.get_latest_materialization_event(asset_key("VENDOR"))
+    assert event is not None and event.asset_materialization is not None
+    assert event.asset_materialization.partition == "DEMO-ME"
+
+
+def test_second_run_goes_on_from_the_state(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    defs = definitions(write_tenants(DEMO), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    first = metadata(run(defs, instance, "DEMO"))
+    again = metadata(run(defs, instance, "DEMO"))
+    assert first["VENDOR"]["inserted"] > 0
+    assert all(m["inserted"] == m["updated"] == 0 for m in again.values())
+
+
+def test_tenant_objects_subset(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    defs = definitions(write_tenants({**DEMO, "objects": ["vendor"]}), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    result = run(defs, instance, "DEMO")
+    assert result.success and set(metadata(result)) == {"VENDOR"}
+
+
+def test_sensor_adds_new_tenants_and_requests_their_first_run(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    tenants = write_tenants(DEMO)
+    sensor = definitions(tenants, tmp_path).resolve_sensor_def("intacct_new_tenants")
+
+    def tick() -> dg.SensorResult:
+        result = sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(result, dg.SensorResult)
+        for request in result.dynamic_partitions_requests or []:  # as the daemon does
+            assert isinstance(request, dg.AddDynamicPartitionsRequest)
+            instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+        return result
+
+    first = tick()
+    assert [(r.partition_key, r.tags[COMPANY_TAG]) for r in first.run_requests or []] == [
+        ("DEMO", "DEMO")
+    ]
+    assert instance.get_dynamic_partitions(PARTITIONS) == ["DEMO"]
+    assert not tick().run_requests  # nothing new: nothing asked
+    write_tenants(DEMO, DEMO_ME)
+    third = tick()
+    assert [r.partition_key for r in third.run_requests or []] == ["DEMO-ME"]
+    assert instance.get_dynamic_partitions(PARTITIONS) == ["DEMO", "DEMO-ME"]
+
+
+def test_schedule_asks_a_run_per_company(write_tenants: Callable[..., Path], tmp_path: Path):
+    schedule = definitions(write_tenants(DEMO, DEMO_ME), tmp_path).resolve_schedule_def(
+        "intacct_fleet_schedule"
+    )
+    assert schedule.cron_schedule == "0 * * * *"
+    at = datetime(2026, 11, 23, 20, tzinfo=UTC)
+    # persistent (SQLite in a temporary folder): a schedule's context refuses an ephemeral one
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(PARTITIONS, ["DEMO", "DEMO-ME"])
+        context = dg.build_schedule_context(instance, scheduled_execution_time=at)
+        requests = list(schedule(context))
+    assert [(r.partition_key, r.tags[COMPANY_TAG], r.run_key) for r in requests] == [
+        ("DEMO", "DEMO", "DEMO:2026-11-23T20:00:00+00:00"),
+        ("DEMO-ME", "DEMO-ME", "DEMO-ME:2026-11-23T20:00:00+00:00"),
+    ]
+
+
+HOLD = """
+import sys
+from intacct.destinations import DuckDBDestination
+destination = DuckDBDestination(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_second_run_of_a_company_is_refused(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    """Another process has company DEMO's destination open (a run of it elsewhere):
+    this run is refused by the destination's lock, and says so."""
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "data/DEMO.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        defs = definitions(write_tenants(DEMO), tmp_path / "data")
+        instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+        result = run(defs, instance, "DEMO")
+    finally:
+        holder.communicate("")
+    assert not result.success
+    failed = failure(result)
+    assert failed["error_type"] == "DestinationError"
+    assert "in use by another program" in failed["error"]
+    assert failed["hint"] == "another run holds company DEMO's destination; this one was refused"
+
+
+def test_wrong_password_fails_with_classified_error_and_no_password(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+):  # fmt: skip
+    wrong = "Wr0ng-P@ss<&>-fleet"
+    monkeypatch.setenv("FLEET_DEMO_PASSWORD", wrong)
+    defs = definitions(write_tenants(DEMO), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    result = run(defs, instance, "DEMO")
+    assert not result.success
+    failed = failure(result)
+    assert failed["error_type"] == "AuthenticationError"
+    assert failed["description"].startswith("company DEMO: ")
+    assert "user_id and password references" in failed["hint"]
+    assert "intacct doctor" in failed["hint"]
+    logs = "\n".join(dg.serialize_value(record) for record in instance.all_logs(result.run_id))
+    out, err = capfd.readouterr()
+    for text in (logs, out, err, json.dumps(failed)):
+        assert wrong not in text and SENDER_PASSWORD not in text
+
+
+def test_missing_variable_fails_naming_tenant_and_variable(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+):  # fmt: skip
+    monkeypatch.delenv("FLEET_DEMO_PASSWORD")
+    defs = definitions(write_tenants(DEMO), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    failed = failure(run(defs, instance, "DEMO"))
+    assert failed["error_type"] == "TenantError"
+    assert failed["error"] == (
+        "tenant DEMO: user_password: environment variable FLEET_DEMO_PASSWORD is not set"
+    )
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_fleet_once_registers_and_syncs_every_tenant(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    defs = definitions(write_tenants(DEMO, DEMO_ME), tmp_path / "data")
+    result = defs.resolve_job_def("intacct_fleet_once").execute_in_process(instance=instance)
+    assert result.success
+    assert instance.get_dynamic_partitions(PARTITIONS) == ["DEMO", "DEMO-ME"]
+    for company in ("DEMO", "DEMO-ME"):
+        event = instance.get_latest_materialization_event(asset_key("CLASS"))
+        assert event is not None
+        assert rows(tmp_path / f"data/{company}.duckdb", "CLASS") > 0
+    materialized = instance.get_materialized_partitions(asset_key("GLACCOUNT"))
+    assert materialized == {"DEMO", "DEMO-ME"}
+    assert rows(tmp_path / "data/DEMO.duckdb", "GLACCOUNT") == truth(emulator, "DEMO", "GLACCOUNT")

@@ -1,0 +1,109 @@
+"""The tenant list: references resolved, secrets never taken from the file, and every
+mistake one line naming the tenant and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intacct.errors import ConfigError
+from intacct.integrations.dagster import TenantError, load_tenants
+
+
+def write(tmp_path: Path, text: str, name: str = "tenants.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+YAML = """
+defaults:
+  sender_id: s
+  sender_password: {env: T_SENDER}
+  api_url: http://127.0.0.1:9/ia/xml/xmlgw.phtml
+tenants:
+  - company_id: ACME
+    user_id: u
+    user_password: {env: T_ACME}
+    entity_ids: [E1, E2]
+    concurrency: 4
+    objects: [vendor, glaccount]
+"""
+
+
+def test_yaml_tenant_resolves_its_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("T_SENDER", "sender-secret")
+    monkeypatch.setenv("T_ACME", "acme-secret")
+    (tenant,) = load_tenants(write(tmp_path, YAML)).values()
+    assert tenant.entity_ids == ("E1", "E2") and tenant.objects == ("VENDOR", "GLACCOUNT")
+    connection = tenant.connection()
+    assert connection["user_password"] == "acme-secret"
+    assert connection["sender_password"] == "sender-secret"
+    # the engine's company-wide semaphore is the client's: the tenant's limit
+    assert connection["max_concurrency"] == 4
+    assert tenant.destination_path(tmp_path) == tmp_path / "ACME.duckdb"
+
+
+def test_toml_tenant_list(tmp_path: Path):
+    text = """
+[[tenants]]
+company_id = "ACME"
+sender_id = "s"
+sender_password = {env = "T_SENDER"}
+user_id = "u"
+user_password = {keyring = {service = "intacct", username = "acme"}}
+destination = "/data/acme.duckdb"
+"""
+    tenant = load_tenants(write(tmp_path, text, "tenants.toml"))["ACME"]
+    assert tenant.settings["user_password"] == {
+        "keyring": {"service": "intacct", "username": "acme"}
+    }
+    assert tenant.destination_path(tmp_path) == Path("/data/acme.duckdb")
+
+
+def test_missing_variable_names_tenant_and_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("T_SENDER", "sender-secret")
+    monkeypatch.delenv("T_ACME", raising=False)
+    (tenant,) = load_tenants(write(tmp_path, YAML)).values()
+    with pytest.raises(TenantError) as caught:
+        tenant.connection()
+    assert str(caught.value) == (
+        "tenant ACME: user_password: environment variable T_ACME is not set"
+    )
+
+
+def test_password_in_the_file_is_refused(tmp_path: Path):
+    text = YAML.replace("{env: T_ACME}", "hunter2-in-the-file")
+    with pytest.raises(TenantError) as caught:
+        load_tenants(write(tmp_path, text))
+    assert "tenant ACME: user_password: must be a reference" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("tenants: [{user_id: u}]", "tenant #1 has no company_id"),
+        ("tenants: [{company_id: A, usr_id: u}]", "tenant A: usr_id: unknown key 'usr_id'"),
+        ("tenants: [{company_id: A, concurrency: 0}]", "tenant A: concurrency: must be"),
+        ("tenants: [{company_id: A}, {company_id: A}]", "tenant A: company_id: listed twice"),
+        ("companies: []", "expected a 'tenants' list"),
+        ("tenants: [", "is not valid YAML"),
+    ],
+)
+def test_mistakes_are_one_line(tmp_path: Path, text: str, said: str):
+    with pytest.raises(ConfigError) as caught:
+        load_tenants(write(tmp_path, text))
+    assert said in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_bad_connection_key_names_tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("T_SENDER", "x")
+    monkeypatch.setenv("T_ACME", "y")
+    text = YAML.replace("http://127.0.0.1:9/ia/xml/xmlgw.phtml", "ftp://nowhere")
+    (tenant,) = load_tenants(write(tmp_path, text)).values()
+    with pytest.raises(TenantError, match=r"^tenant ACME: api_url: must be an http\(s\) URL"):
+        tenant.connection()
