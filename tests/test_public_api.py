@@ -63,6 +63,7 @@ OWN_SURFACE = (
     "intacct.destinations",
     "intacct.mappings",
     "intacct.destinations",
+    "intacct.integrations",
 )
 
 

@@ -238,3 +238,45 @@ def test_fleet_once_registers_and_syncs_every_tenant(
     materialized = instance.get_materialized_partitions(asset_key("GLACCOUNT"))
     assert materialized == {"DEMO", "DEMO-ME"}
     assert rows(tmp_path / "data/DEMO.duckdb", "GLACCOUNT") == truth(emulator, "DEMO", "GLACCOUNT")
+
+
+def test_denied_objects_fail_the_run_after_the_others_are_stored(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    identities = emulator.store.identities
+    identities.configure_user("DEMO", "demo_user", denied_modules=["AP"])
+    try:
+        defs = definitions(write_tenants(DEMO), tmp_path / "data")
+        instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+        result = run(defs, instance, "DEMO")
+    finally:
+        identities.configure_user("DEMO", "demo_user", denied_modules=[])
+    assert not result.success
+    failed = failure(result)
+    assert "APBILL" in failed["failed_objects"].split(", ")
+    assert failed["error_type"] == "PermissionDeniedError"
+    assert "List and View permission" in failed["hint"]
+    stored = set(metadata(result))
+    assert {"GLACCOUNT", "CLASS"} <= stored and "APBILL" not in stored
+
+
+def test_tenant_object_outside_the_fleet_is_an_error(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    defs = definitions(write_tenants({**DEMO, "objects": ["VENDOR", "ARINVOICE"]}), tmp_path)
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    failed = failure(run(defs, instance, "DEMO"))
+    assert failed["error"] == (
+        "tenant DEMO: objects: ARINVOICE not among the fleet's assets "
+        "(VENDOR, GLACCOUNT, APBILL, CLASS); add them to fleet_definitions' objects"
+    )
+
+
+def test_partition_of_a_removed_tenant_fails_saying_so(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    defs = definitions(write_tenants(DEMO), tmp_path)
+    instance.add_dynamic_partitions(PARTITIONS, ["GONE"])
+    failed = failure(run(defs, instance, "GONE"))
+    assert failed["error"] == "company GONE is not in the tenant list (removed from it?)"

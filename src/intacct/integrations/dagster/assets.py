@@ -91,22 +91,31 @@ def fleet_assets(
     def intacct_sync(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult[Any]]:
         company = context.partition_key
         wanted = [n for n in objects if asset_key(n) in context.selected_asset_keys]
-        yield from materialize_company(context.log, company, tenants_file, folder, wanted)
+        yield from materialize_company(context.log, company, tenants_file, folder, wanted, objects)
 
     return intacct_sync
 
 
 def materialize_company(
-    log: Any, company: str, tenants_file: str | Path, folder: str | Path, wanted: Sequence[str]
+    log: Any,
+    company: str,
+    tenants_file: str | Path,
+    folder: str | Path,
+    wanted: Sequence[str],
+    fleet: Sequence[str],
 ) -> Iterator[dg.MaterializeResult[Any]]:
-    """Sync ``company`` and yield a result per object stored; a Failure after the results
-    of the objects that did succeed when some did not."""
+    """Sync ``wanted`` (of the ``fleet``'s objects) of ``company`` and yield a result per
+    object stored; a Failure after the results of the objects that did succeed when some
+    did not."""
     secrets: tuple[str, ...] = ()
     try:
-        tenant = _tenant(load_tenants(tenants_file), company)
+        tenant = _tenant(load_tenants(tenants_file), company, fleet)
         connection = tenant.connection()
         secrets = tuple(str(connection[k]) for k in SECRETS if k in connection)
         chosen = [n for n in wanted if not tenant.objects or n in tenant.objects]
+        if not chosen:
+            log.info(f"{company}: none of the selected objects is the tenant's")
+            return
         reporter = _Reporter(log, company)
         report = sync_company(tenant, connection, folder, chosen, reporter)
     except (IntacctError, DestinationError) as exc:
@@ -122,10 +131,17 @@ def materialize_company(
         raise _objects_failure(company, report, secrets)
 
 
-def _tenant(tenants: dict[str, Tenant], company: str) -> Tenant:
+def _tenant(tenants: dict[str, Tenant], company: str, fleet: Sequence[str]) -> Tenant:
     if company not in tenants:
         raise IntacctError(f"company {company} is not in the tenant list (removed from it?)")
-    return tenants[company]
+    tenant = tenants[company]
+    unknown = [o for o in tenant.objects if o not in fleet]
+    if unknown:
+        raise TenantError(
+            company, "objects", f"{', '.join(unknown)} not among the fleet's assets "
+            f"({', '.join(fleet)}); add them to fleet_definitions' objects",
+        )  # fmt: skip
+    return tenant
 
 
 def _metadata(summary: ObjectSummary, size: int, path: str) -> dict[str, Any]:

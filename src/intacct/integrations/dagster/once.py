@@ -38,7 +38,8 @@ def once_job(
 
     @dg.op(name="intacct_company", pool=pool)
     def intacct_company(context: OpExecutionContext, company: str) -> None:
-        for result in materialize_company(context.log, company, tenants_file, folder, objects):
+        results = materialize_company(context.log, company, tenants_file, folder, objects, objects)
+        for result in results:
             assert result.asset_key is not None
             context.log_event(
                 dg.AssetMaterialization(
