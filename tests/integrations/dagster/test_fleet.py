@@ -280,3 +280,14 @@ def test_partition_of_a_removed_tenant_fails_saying_so(
     instance.add_dynamic_partitions(PARTITIONS, ["GONE"])
     failed = failure(run(defs, instance, "GONE"))
     assert failed["error"] == "company GONE is not in the tenant list (removed from it?)"
+
+
+def test_unwritable_data_folder_fails_with_a_hint(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    (tmp_path / "file").write_text("not a folder")
+    defs = definitions(write_tenants(DEMO), tmp_path / "file" / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    failed = failure(run(defs, instance, "DEMO"))
+    assert failed["error_type"] in {"FileExistsError", "NotADirectoryError"}
+    assert failed["hint"] == "check the destination: its folder must be creatable and writable"

@@ -118,7 +118,7 @@ def materialize_company(
             return
         reporter = _Reporter(log, company)
         report = sync_company(tenant, connection, folder, chosen, reporter)
-    except (IntacctError, DestinationError) as exc:
+    except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
     path = str(tenant.destination_path(folder))
     for summary in report.objects:

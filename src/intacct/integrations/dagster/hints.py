@@ -24,10 +24,10 @@ def hint(kind: type[BaseException], company: str, said: str = "") -> str:
     security = "Company > Setup > Company > Security > Web Services authorizations"
     if issubclass(kind, ConfigError):
         return "fix the tenant list (or the variables it names) and run again"
-    if issubclass(kind, DestinationError):
-        if "in use" in said:
-            return f"another run holds company {company}'s destination; this one was refused"
-        return "check the destination folder: it must exist and be writable"
+    if issubclass(kind, DestinationError) and "in use" in said:
+        return f"another run holds company {company}'s destination; this one was refused"
+    if issubclass(kind, (DestinationError, OSError)):
+        return "check the destination: its folder must be creatable and writable"
     if issubclass(kind, SenderError):
         return f"authorize the Sender ID for company {company} ({security}); {doctor}"
     if issubclass(kind, AuthenticationError):
