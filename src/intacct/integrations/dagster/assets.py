@@ -16,6 +16,7 @@ from dagster import AssetExecutionContext
 
 from intacct.config import SECRETS
 from intacct.destinations import DestinationError, PageCounts
+from intacct.destinations.postgres import display_url
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
 from intacct.integrations.dagster.run import sync_company
@@ -120,7 +121,8 @@ def materialize_company(
         report = sync_company(tenant, connection, folder, chosen, reporter)
     except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
-    path = str(tenant.destination_path(folder))
+    where = tenant.destination_at(folder)
+    path = display_url(where) if isinstance(where, str) else str(where)
     for summary in report.objects:
         if summary.error is None:
             yield dg.MaterializeResult(
@@ -154,7 +156,7 @@ def _metadata(summary: ObjectSummary, size: int, path: str) -> dict[str, Any]:
         "api_transactions": summary.transactions,
         "bytes": size,
         "seconds": round(summary.seconds, 3),
-        "destination": dg.MetadataValue.path(path),
+        "destination": path,
     }
 
 
