@@ -309,3 +309,19 @@ def test_company_into_postgres(
     with psycopg.connect(postgres_url) as con:
         row = con.execute('SELECT count(*) FROM demo."VENDOR"').fetchone()
     assert row is not None and row[0] == found["records"] == truth(emulator, "DEMO", "VENDOR")
+
+
+def test_budget_stops_the_company_cleanly(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    """A tenant's per-run budget of API transactions: the run stops before the request
+    that would exceed it, keeps what it stored, and fails saying so."""
+    defs = definitions(write_tenants({**DEMO, "budget": 4}), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    result = run(defs, instance, "DEMO")
+    assert not result.success
+    failed = failure(result)
+    assert failed["error_type"] == "BudgetStop" and failed["budget"] == 4
+    assert failed["error"].startswith("API transaction budget reached: 0 of 4 spent")
+    assert failed["api_transactions"] == 0
+    assert metadata(result) == {}  # nothing was read: nothing is materialized

@@ -90,6 +90,7 @@ def test_password_in_the_file_is_refused(tmp_path: Path):
         ("tenants: [{company_id: A, usr_id: u}]", "tenant A: usr_id: unknown key 'usr_id'"),
         ("tenants: [{company_id: A, concurrency: 0}]", "tenant A: concurrency: must be"),
         ("tenants: [{company_id: A}, {company_id: A}]", "tenant A: company_id: listed twice"),
+        ("tenants: [{company_id: A, budget: 0}]", "tenant A: budget: must be a whole number"),
         ("companies: []", "expected a 'tenants' list"),
         ("tenants: [", "is not valid YAML"),
     ],

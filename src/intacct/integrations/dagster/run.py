@@ -32,5 +32,5 @@ def sync_company(
     if isinstance(where, Path):
         where.parent.mkdir(parents=True, exist_ok=True)
     settings = {"entity_ids": list(tenant.entity_ids)} if tenant.entity_ids else {}
-    with IntacctClient.from_mapping(connection) as client:
+    with IntacctClient.from_mapping(connection, budget=tenant.budget) as client:
         return run_sync(client, where, reporter, objects=objects, settings=settings)

@@ -18,6 +18,7 @@ gives every tenant the keys it does not set (the sender, the API URL).
         concurrency: 2
         objects: [VENDOR, GLACCOUNT]
         destination: {env: CLIENT_1_DB_URL}   # default: <folder>/CLIENT-1.duckdb
+        budget: 5000                          # API transactions per run (optional)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from intacct.errors import ConfigError, IntacctError
 __all__ = ["Tenant", "TenantError", "load_tenants"]
 
 #: the keys of a tenant besides the connection's (ClientConfig's)
-_OWN = {"entity_ids", "concurrency", "objects", "destination"}
+_OWN = {"entity_ids", "concurrency", "objects", "destination", "budget"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
 _CONNECTION = {"sender_id", "sender_password", "user_id", "user_password", "company_id",
                "api_url", "timeout_s", "max_retries", "page_size", "timezone"}  # fmt: skip
@@ -65,6 +66,9 @@ class Tenant:
     #: a DuckDB path, a Postgres URL (with a password: only as a reference), or a
     #: reference; empty: <folder>/<company_id>.duckdb
     destination: Any = ""
+    #: API transactions one run may bill the company (None: no cap); the run stops
+    #: before the request that would exceed it, its pages and state kept
+    budget: int | None = None
 
     def connection(self) -> dict[str, Any]:
         """The client's config with every reference resolved (a TenantError names the
@@ -140,7 +144,16 @@ def _tenant(index: int, entry: Any) -> Tenant:
         concurrency=concurrency,
         objects=tuple(o.upper() for o in _names(name, "objects", entry.get("objects"))),
         destination=_destination(name, entry.get("destination") or ""),
+        budget=_budget(name, entry.get("budget")),
     )
+
+
+def _budget(tenant: str, value: Any) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise TenantError(
+            tenant, "budget", f"must be a whole number of API transactions, got {value!r}"
+        )
+    return value
 
 
 def _destination(tenant: str, value: Any) -> Any:
