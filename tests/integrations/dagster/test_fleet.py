@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import psycopg
 import pytest
 
 from intacct import IntacctClient
@@ -291,3 +292,36 @@ def test_unwritable_data_folder_fails_with_a_hint(
     failed = failure(run(defs, instance, "DEMO"))
     assert failed["error_type"] in {"FileExistsError", "NotADirectoryError"}
     assert failed["hint"] == "check the destination: its folder must be creatable and writable"
+
+
+def test_company_into_postgres(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer, postgres_url: str, monkeypatch: pytest.MonkeyPatch,
+):  # fmt: skip
+    """A tenant whose destination is a Postgres schema, its URL by reference."""
+    monkeypatch.setenv("FLEET_DEMO_DB", f"{postgres_url}?schema=demo")
+    defs = definitions(write_tenants({**DEMO, "destination": {"env": "FLEET_DEMO_DB"}}), tmp_path)
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    result = run(defs, instance, "DEMO")
+    assert result.success
+    found = metadata(result)["VENDOR"]
+    assert found["destination"] == f"{postgres_url} (schema demo)"  # shown without a password
+    with psycopg.connect(postgres_url) as con:
+        row = con.execute('SELECT count(*) FROM demo."VENDOR"').fetchone()
+    assert row is not None and row[0] == found["records"] == truth(emulator, "DEMO", "VENDOR")
+
+
+def test_budget_stops_the_company_cleanly(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance
+):
+    """A tenant's per-run budget of API transactions: the run stops before the request
+    that would exceed it, keeps what it stored, and fails saying so."""
+    defs = definitions(write_tenants({**DEMO, "budget": 4}), tmp_path / "data")
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    result = run(defs, instance, "DEMO")
+    assert not result.success
+    failed = failure(result)
+    assert failed["error_type"] == "BudgetStop" and failed["budget"] == 4
+    assert failed["error"].startswith("API transaction budget reached: 0 of 4 spent")
+    assert failed["api_transactions"] == 0
+    assert metadata(result) == {}  # nothing was read: nothing is materialized

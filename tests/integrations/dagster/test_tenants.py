@@ -42,7 +42,7 @@ def test_yaml_tenant_resolves_its_references(tmp_path: Path, monkeypatch: pytest
     assert connection["sender_password"] == "sender-secret"
     # the engine's company-wide semaphore is the client's: the tenant's limit
     assert connection["max_concurrency"] == 4
-    assert tenant.destination_path(tmp_path) == tmp_path / "ACME.duckdb"
+    assert tenant.destination_at(tmp_path) == tmp_path / "ACME.duckdb"
 
 
 def test_toml_tenant_list(tmp_path: Path):
@@ -59,7 +59,7 @@ destination = "/data/acme.duckdb"
     assert tenant.settings["user_password"] == {
         "keyring": {"service": "intacct", "username": "acme"}
     }
-    assert tenant.destination_path(tmp_path) == Path("/data/acme.duckdb")
+    assert tenant.destination_at(tmp_path) == Path("/data/acme.duckdb")
 
 
 def test_missing_variable_names_tenant_and_variable(
@@ -90,6 +90,7 @@ def test_password_in_the_file_is_refused(tmp_path: Path):
         ("tenants: [{company_id: A, usr_id: u}]", "tenant A: usr_id: unknown key 'usr_id'"),
         ("tenants: [{company_id: A, concurrency: 0}]", "tenant A: concurrency: must be"),
         ("tenants: [{company_id: A}, {company_id: A}]", "tenant A: company_id: listed twice"),
+        ("tenants: [{company_id: A, budget: 0}]", "tenant A: budget: must be a whole number"),
         ("companies: []", "expected a 'tenants' list"),
         ("tenants: [", "is not valid YAML"),
     ],
@@ -107,3 +108,18 @@ def test_bad_connection_key_names_tenant(tmp_path: Path, monkeypatch: pytest.Mon
     (tenant,) = load_tenants(write(tmp_path, text)).values()
     with pytest.raises(TenantError, match=r"^tenant ACME: api_url: must be an http\(s\) URL"):
         tenant.connection()
+
+
+def test_destination_url_with_a_password_only_by_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    url = "postgresql://fleet:s3cret@db.example:5432/intacct?schema=acme"
+    with pytest.raises(TenantError) as caught:
+        load_tenants(write(tmp_path, YAML + f"    destination: {url}\n"))
+    assert "tenant ACME: destination: a URL with a password must be a reference" in str(
+        caught.value
+    )
+    assert "s3cret" not in str(caught.value)
+    monkeypatch.setenv("ACME_DB", url)
+    (tenant,) = load_tenants(write(tmp_path, YAML + "    destination: {env: ACME_DB}\n")).values()
+    assert tenant.destination_at(tmp_path) == url

@@ -16,6 +16,7 @@ from dagster import AssetExecutionContext
 
 from intacct.config import SECRETS
 from intacct.destinations import DestinationError, PageCounts
+from intacct.destinations.postgres import display_url
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
 from intacct.integrations.dagster.run import sync_company
@@ -120,8 +121,12 @@ def materialize_company(
         report = sync_company(tenant, connection, folder, chosen, reporter)
     except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
-    path = str(tenant.destination_path(folder))
+    where = tenant.destination_at(folder)
+    path = display_url(where) if isinstance(where, str) else str(where)
     for summary in report.objects:
+        touched = summary.requests + summary.inserted + summary.updated + summary.deleted
+        if report.budget and not touched:
+            continue  # the budget stopped the run before this object was read
         if summary.error is None:
             yield dg.MaterializeResult(
                 asset_key=asset_key(summary.object),
@@ -129,6 +134,8 @@ def materialize_company(
             )
     if report.failed:
         raise _objects_failure(company, report, secrets)
+    if report.budget:
+        raise _budget_failure(company, report, tenant)
 
 
 def _tenant(tenants: dict[str, Tenant], company: str, fleet: Sequence[str]) -> Tenant:
@@ -154,7 +161,7 @@ def _metadata(summary: ObjectSummary, size: int, path: str) -> dict[str, Any]:
         "api_transactions": summary.transactions,
         "bytes": size,
         "seconds": round(summary.seconds, 3),
-        "destination": dg.MetadataValue.path(path),
+        "destination": path,
     }
 
 
@@ -186,6 +193,22 @@ def _objects_failure(company: str, report: SyncReport, secrets: tuple[str, ...])
             "error": line,
             "failed_objects": ", ".join(o.object for o in failed),
             "hint": hint(kind, company),
+        },
+        allow_retries=False,
+    )
+
+
+def _budget_failure(company: str, report: SyncReport, tenant: Tenant) -> dg.Failure:
+    return dg.Failure(
+        description=f"company {company}: stopped by its budget: {report.budget}",
+        metadata={
+            "company": company,
+            "error_type": "BudgetStop",
+            "error": str(report.budget),
+            "budget": tenant.budget,
+            "api_transactions": report.transactions,
+            "hint": "every page before the stop is stored with its state; the next run "
+            "goes on from there (raise the tenant's budget to read more per run)",
         },
         allow_retries=False,
     )

@@ -24,7 +24,7 @@ def hint(kind: type[BaseException], company: str, said: str = "") -> str:
     security = "Company > Setup > Company > Security > Web Services authorizations"
     if issubclass(kind, ConfigError):
         return "fix the tenant list (or the variables it names) and run again"
-    if issubclass(kind, DestinationError) and "in use" in said:
+    if issubclass(kind, DestinationError) and ("in use" in said or "lock" in said):
         return f"another run holds company {company}'s destination; this one was refused"
     if issubclass(kind, (DestinationError, OSError)):
         return "check the destination: its folder must be creatable and writable"

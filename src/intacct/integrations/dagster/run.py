@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from intacct.client import IntacctClient
-from intacct.errors import ConfigError
 from intacct.integrations.dagster.tenants import Tenant
 from intacct.sync import SyncReport, run_sync
 from intacct.sync.job import Reporter
@@ -24,14 +23,14 @@ def sync_company(
     reporter: Reporter,
 ) -> SyncReport:
     """``objects`` of the tenant's company (``connection``: :meth:`Tenant.connection`)
-    into its destination (a DuckDB file, default ``<folder>/<company_id>.duckdb``, which
-    also keeps the state: the next run goes on from there). The client's company-wide
-    semaphore holds the requests in flight to the tenant's limit; DuckDB's lock on the
-    file refuses a second run of the company."""
-    path = tenant.destination_path(folder)
-    if "://" in str(tenant.destination):
-        raise ConfigError("destination", f"tenant {tenant.company_id}: only DuckDB files for now")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    into its destination (a DuckDB file, default ``<folder>/<company_id>.duckdb``, or a
+    Postgres schema), which also keeps the state: the next run goes on from there. The
+    client's company-wide semaphore holds the requests in flight to the tenant's limit;
+    the destination's lock (DuckDB's on its file, Postgres's advisory lock per company)
+    refuses a second run of the company."""
+    where = tenant.destination_at(folder)
+    if isinstance(where, Path):
+        where.parent.mkdir(parents=True, exist_ok=True)
     settings = {"entity_ids": list(tenant.entity_ids)} if tenant.entity_ids else {}
-    with IntacctClient.from_mapping(connection) as client:
-        return run_sync(client, path, reporter, objects=objects, settings=settings)
+    with IntacctClient.from_mapping(connection, budget=tenant.budget) as client:
+        return run_sync(client, where, reporter, objects=objects, settings=settings)

@@ -17,6 +17,8 @@ gives every tenant the keys it does not set (the sender, the API URL).
         entity_ids: [E100, E200]
         concurrency: 2
         objects: [VENDOR, GLACCOUNT]
+        destination: {env: CLIENT_1_DB_URL}   # default: <folder>/CLIENT-1.duckdb
+        budget: 5000                          # API transactions per run (optional)
 """
 
 from __future__ import annotations
@@ -27,16 +29,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from intacct.config import SECRETS, ClientConfig
+from intacct.destinations.postgres import is_postgres
 from intacct.errors import ConfigError, IntacctError
 
 __all__ = ["Tenant", "TenantError", "load_tenants"]
 
 #: the keys of a tenant besides the connection's (ClientConfig's)
-_OWN = {"entity_ids", "concurrency", "objects", "destination"}
+_OWN = {"entity_ids", "concurrency", "objects", "destination", "budget"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
 _CONNECTION = {"sender_id", "sender_password", "user_id", "user_password", "company_id",
                "api_url", "timeout_s", "max_retries", "page_size", "timezone"}  # fmt: skip
@@ -59,7 +63,12 @@ class Tenant:
     entity_ids: tuple[str, ...] = ()
     concurrency: int = 2
     objects: tuple[str, ...] = ()  # empty: every object of the fleet's assets
-    destination: str = ""  # empty: <folder>/<company_id>.duckdb
+    #: a DuckDB path, a Postgres URL (with a password: only as a reference), or a
+    #: reference; empty: <folder>/<company_id>.duckdb
+    destination: Any = ""
+    #: API transactions one run may bill the company (None: no cap); the run stops
+    #: before the request that would exceed it, its pages and state kept
+    budget: int | None = None
 
     def connection(self) -> dict[str, Any]:
         """The client's config with every reference resolved (a TenantError names the
@@ -74,12 +83,13 @@ class Tenant:
             raise TenantError(self.company_id, exc.key, exc.problem) from None
         return values
 
-    def destination_path(self, folder: str | Path) -> Path:
-        return (
-            Path(self.destination)
-            if self.destination
-            else Path(folder) / f"{self.company_id}.duckdb"
-        )
+    def destination_at(self, folder: str | Path) -> str | Path:
+        """Where the company's data and state go: a DuckDB file or a Postgres URL, with
+        a reference resolved."""
+        if not self.destination:
+            return Path(folder) / f"{self.company_id}.duckdb"
+        where = str(_resolve(self.company_id, "destination", self.destination))
+        return where if is_postgres(where) else Path(where)
 
 
 def load_tenants(path: str | Path) -> dict[str, Tenant]:
@@ -133,8 +143,28 @@ def _tenant(index: int, entry: Any) -> Tenant:
         entity_ids=_names(name, "entity_ids", entry.get("entity_ids")),
         concurrency=concurrency,
         objects=tuple(o.upper() for o in _names(name, "objects", entry.get("objects"))),
-        destination=str(entry.get("destination") or ""),
+        destination=_destination(name, entry.get("destination") or ""),
+        budget=_budget(name, entry.get("budget")),
     )
+
+
+def _budget(tenant: str, value: Any) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise TenantError(
+            tenant, "budget", f"must be a whole number of API transactions, got {value!r}"
+        )
+    return value
+
+
+def _destination(tenant: str, value: Any) -> Any:
+    """A path, a URL without a password, or a reference."""
+    if isinstance(value, dict):  # checked when resolved, as the connection's are
+        return value
+    if is_postgres(str(value)) and urlsplit(str(value)).password:
+        raise TenantError(
+            tenant, "destination", f"a URL with a password must be a reference ({_FORMS})"
+        )
+    return str(value)
 
 
 def _names(tenant: str, key: str, value: Any) -> tuple[str, ...]:
