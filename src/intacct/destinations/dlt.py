@@ -266,6 +266,11 @@ class DltDestination:
         import dlt
         from dlt.common.exceptions import DltException
 
+        if self._failed:  # dlt would load the failed package instead of these pages
+            raise DestinationError(
+                f"could not load into {self.where}: an earlier load of this run failed; the "
+                "pages since the last load were not stored (the next run reads them again)"
+            )
         buffer, self.buffer = self.buffer, _Buffer()
         if buffer.state is not None:
             self._state = dict(buffer.state)
