@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sync_duckdb import CONCURRENCY, NAMES, environment, start, timed
 
-from _report import REPORT, machine
+from _report import write_section
 
 #: the engine alone (``--columnar``: typing pages as intacct sync does)
 EXTRACT = Path(__file__).with_name("sync_duckdb.py")
-SECTION, SUBSECTION = "## Destinations", "### Through dlt (duckdb destination)"
+#: a section of its own next to "Destinations" (Postgres), which its command rewrites whole
+TITLE = "Destinations through dlt (duckdb destination)"
 
 
 def runs(args: argparse.Namespace) -> dict[str, list[float]]:
@@ -94,30 +93,6 @@ def body(args: argparse.Namespace, seconds: dict[str, list[float]]) -> str:
     ])  # fmt: skip
 
 
-def write(command: str, text: str) -> None:
-    """The subsection under "Destinations" (made if missing), replacing an older run;
-    other subsections of Destinations (Postgres) are kept."""
-    report = REPORT.read_text()
-    stamp = datetime.now(UTC)
-    part = (
-        f"{SUBSECTION}\n\nCommand: `{command}`  \nMachine: {machine()}  \n"
-        f"Run: {stamp:%Y-%m-%d %H:%M} UTC\n\n{text}\n"
-    )
-    if SECTION + "\n" not in report:
-        report = report.rstrip("\n") + f"\n\n{SECTION}\n\n"
-    pattern = re.compile(rf"{re.escape(SUBSECTION)}\n.*?(?=\n### |\n## |\Z)", re.S)
-    if pattern.search(report):
-        report = pattern.sub(lambda _: part.rstrip("\n") + "\n", report)
-    else:
-        start = report.index(SECTION + "\n") + len(SECTION) + 1
-        following = report.find("\n## ", start)
-        at = len(report) if following < 0 else following + 1
-        report = (
-            report[:at].rstrip("\n") + "\n\n" + part + ("\n" + report[at:] if report[at:] else "")
-        )
-    REPORT.write_text(report.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=500_000)
@@ -126,7 +101,8 @@ def main() -> None:
     args = parser.parse_args()
     text = body(args, runs(args))
     if not args.no_write:
-        write(f"python benchmarks/dlt_load.py --scale {args.scale} --repeat {args.repeat}", text)
+        command = f"python benchmarks/dlt_load.py --scale {args.scale} --repeat {args.repeat}"
+        write_section(TITLE, command, text)
     print(text)
 
 

@@ -58,7 +58,7 @@ __all__ = ["DEFAULT_DATASET", "PAGES_PER_LOAD", "PREFIX", "DltDestination", "ope
 PREFIX = "dlt:"
 DEFAULT_DATASET = "intacct"
 #: pages kept before a load: a crash reads at most this many again, and a load costs a
-#: warehouse seconds whatever its size (BENCHMARKS.md, Destinations)
+#: warehouse seconds whatever its size (BENCHMARKS.md, Destinations through dlt)
 PAGES_PER_LOAD = 20
 INSTALL = "pip install 'intacct-connector[dlt]'"
 #: dlt's source name: the run state is its source state
