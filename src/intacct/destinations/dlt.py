@@ -58,7 +58,7 @@ __all__ = ["DEFAULT_DATASET", "PAGES_PER_LOAD", "PREFIX", "DltDestination", "ope
 PREFIX = "dlt:"
 DEFAULT_DATASET = "intacct"
 #: pages kept before a load: a crash reads at most this many again, and a load costs a
-#: warehouse seconds whatever its size (BENCHMARKS.md, Destinations)
+#: warehouse seconds whatever its size (BENCHMARKS.md, Destinations through dlt)
 PAGES_PER_LOAD = 20
 INSTALL = "pip install 'intacct-connector[dlt]'"
 #: dlt's source name: the run state is its source state
@@ -280,6 +280,11 @@ class DltDestination:
         import dlt
         from dlt.common.exceptions import DltException
 
+        if self._failed:  # dlt would load the failed package instead of these pages
+            raise DestinationError(
+                f"could not load into {self.where}: an earlier load of this run failed; the "
+                "pages since the last load were not stored (the next run reads them again)"
+            )
         buffer, self.buffer = self.buffer, _Buffer()
         if buffer.state is not None:
             self._state = dict(buffer.state)
