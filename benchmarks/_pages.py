@@ -162,8 +162,10 @@ def not_captured(request: bytes) -> str:
 class ReplayTransport(httpx.BaseTransport):
     """Answers each request with its captured answer, in this process."""
 
-    def __init__(self, capture: Capture) -> None:
-        self.answers = Answers(capture, lambda answer: answer)
+    def __init__(self, capture: Capture, answers: Answers[bytes] | None = None) -> None:
+        """``answers``: prepared once for several runs (indexing 600 MB of answers is
+        the replay's work, not the run's)."""
+        self.answers = answers or Answers(capture, lambda answer: answer)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()

@@ -31,8 +31,17 @@ __all__ = ["DuckDBDestination", "saved_state"]
 
 #: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
 #: time and what does not fit spills to a temporary file next to the database, so a
-#: run's memory stays flat whatever the company's size (BENCHMARKS.md, throughput)
+#: run's memory stays flat whatever the company's size (BENCHMARKS.md, throughput).
+#: Not lower: at 64 MB, 5M rows of every field of GLDETAIL went in, but a re-read page
+#: of 20,000 rows into them ran out of memory (benchmarks/duckdb_memory.py)
 MEMORY_LIMIT = "128MB"
+#: the write-ahead log's size at which DuckDB folds it into the file (its default is
+#: 16 MB). Each such checkpoint rewrites the tables' unfinished row groups: at 16 MB a
+#: first sync checkpointed every ~20 pages, which took most of the write's CPU and held
+#: up to the whole memory limit meanwhile; at 256 MB 400k rows of GLDETAIL went in in a
+#: third of the time with a lower peak. Pages not yet folded in are in the log on disk
+#: (a crash loses nothing) and in DuckDB's buffers, which spill under the limit.
+CHECKPOINT_THRESHOLD = "256MB"
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
 
@@ -79,7 +88,11 @@ class DuckDBDestination:
             # format would make it download a reader for that format
             self.con = duckdb.connect(
                 str(self.path),
-                config={"autoinstall_known_extensions": False, "memory_limit": MEMORY_LIMIT},
+                config={
+                    "autoinstall_known_extensions": False,
+                    "memory_limit": MEMORY_LIMIT,
+                    "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+                },
             )
         except duckdb.Error as exc:
             raise DestinationError(_open_problem(self.path, exc)) from None
@@ -163,9 +176,14 @@ class DuckDBDestination:
         self.transaction(lambda: self._put_state(state))
 
     def _put_state(self, state: Mapping[str, Any]) -> None:
-        self.con.execute(
-            f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES ('run', ?)", [json.dumps(state)]
-        )
+        # once a page: an UPDATE of the stored row costs a fifth of an INSERT OR REPLACE
+        # (0.4 against 2 ms of CPU), which deletes and inserts through the key's index
+        value = json.dumps(state)
+        updated = self.con.execute(
+            f"UPDATE {STATE_TABLE} SET value = ? WHERE name = 'run'", [value]
+        ).fetchone()
+        if not updated or not updated[0]:
+            self.con.execute(f"INSERT INTO {STATE_TABLE} VALUES ('run', ?)", [value])
 
     def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
         self.transaction(
