@@ -16,12 +16,11 @@ Usage: ``python benchmarks/lookback.py``
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
+from dst_rereads import Counting
 
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
@@ -34,28 +33,6 @@ LOOKBACKS_MIN = (0, 2, 5, 10, 15, 30, 60)
 WRITE_EVERY = timedelta(minutes=2)
 SYNC_EVERY = timedelta(minutes=15)
 HOURS = 6
-
-
-class Counting:
-    """A sync reporter that counts the records read."""
-
-    def __init__(self) -> None:
-        self.read = 0
-
-    def start(self, objects: Sequence[str]) -> None:
-        pass
-
-    def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
-        self.read += records
-
-    def stored(self, stream: str, counts: Any) -> None:
-        pass
-
-    def done(self, stream: str, summary: Any) -> None:
-        pass
-
-    def warning(self, stream: str, text: str) -> None:
-        pass
 
 
 class Company:

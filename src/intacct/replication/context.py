@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from intacct.errors import BudgetExhaustedError, IntacctError
 from intacct.registry import ObjectRegistry
-from intacct.replication.contract import Progress
+from intacct.replication.contract import Progress, Sink, StreamResult
 from intacct.replication.settings import ReplicationSettings
 
 if TYPE_CHECKING:
@@ -56,6 +56,17 @@ class RunContext:
             or self.budget is not None
             or (self.stop is not None and self.stop.is_set())
         )
+
+    def fail(self, result: StreamResult, sink: Sink, name: str, exc: IntacctError) -> None:
+        """A stream's failure: kept on its result and told once (the budget running out
+        is the run's end, not the stream's failure)."""
+        if self.out_of_budget(exc):
+            return
+        with self.lock:
+            if result.error is None:
+                result.error = exc
+                where = f" (entity {result.entity})" if result.entity else ""
+                sink.warning(name, f"{name}{where} failed: {exc}")
 
     def out_of_budget(self, exc: IntacctError) -> bool:
         """Whether ``exc`` is the budget running out: then the whole run stops, cleanly

@@ -453,13 +453,7 @@ class ObjectStream:
             self.sink.page(self.info.name, self.entity, [], [], self.state.snapshot())
 
     def fail(self, exc: IntacctError) -> None:
-        if self.context.out_of_budget(exc):
-            return
-        with self.context.lock:
-            if self.result.error is None:
-                self.result.error = exc
-                where = f" (entity {self.entity})" if self.entity else ""
-                self.sink.warning(self.spec.object, f"{self.spec.object}{where} failed: {exc}")
+        self.context.fail(self.result, self.sink, self.spec.object, exc)
 
     def _info(self) -> ObjectInfo:
         assert self.info is not None

@@ -179,10 +179,4 @@ class TrialBalanceStream:
         """Nothing is left open between runs."""
 
     def fail(self, exc: IntacctError) -> None:
-        if self.context.out_of_budget(exc):
-            return
-        with self.context.lock:
-            if self.result.error is None:
-                self.result.error = exc
-                where = f" (entity {self.entity})" if self.entity else ""
-                self.sink.warning(TRIAL_BALANCE, f"{TRIAL_BALANCE}{where} failed: {exc}")
+        self.context.fail(self.result, self.sink, TRIAL_BALANCE, exc)
