@@ -14,6 +14,7 @@ from intacct.cli.profile_store import KEYS, SECRETS
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
+from .conftest import use_env
 from .tables import table
 
 pytestmark = pytest.mark.usefixtures("no_keyring")
@@ -67,3 +68,16 @@ def test_a_bad_value_is_refused_before_anything_is_saved(server: EmulatorServer)
     assert code == 1 and "start_date" in err
     code, out, _ = invoke("profiles", "list")
     assert out.startswith("No profiles")
+
+
+def test_sync_reads_pages_of_the_environments_size(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_PAGE_SIZE", "4")
+    code, out, err = invoke("sync", "--objects", "VENDOR")
+    assert code == 0, err
+    with IntacctClient.from_mapping(client_config(server.url)) as client:
+        data = client.query("VENDOR", ["RECORDNO"], pagesize=1).data
+    assert data is not None and data.totalcount is not None and data.totalcount > 4
+    assert table(out)["VENDOR"]["requests"] == str(math.ceil(data.totalcount / 4))
