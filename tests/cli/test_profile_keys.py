@@ -17,6 +17,7 @@ from intacct.cli.profile_store import KEYS, SECRETS
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
+from .conftest import use_env
 from .tables import table
 
 pytestmark = pytest.mark.usefixtures("no_keyring")
@@ -94,3 +95,16 @@ def test_a_profiles_destination_is_where_sync_writes_unless_db_says(
     assert code == 0 and db.exists(), err  # --db wins
     code, _, err = invoke("doctor", "--profile", "warehouse")  # a key no client takes: ignored
     assert "destination" not in err, err
+
+
+def test_sync_reads_pages_of_the_environments_size(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_PAGE_SIZE", "4")
+    code, out, err = invoke("sync", "--objects", "VENDOR")
+    assert code == 0, err
+    with IntacctClient.from_mapping(client_config(server.url)) as client:
+        data = client.query("VENDOR", ["RECORDNO"], pagesize=1).data
+    assert data is not None and data.totalcount is not None and data.totalcount > 4
+    assert table(out)["VENDOR"]["requests"] == str(math.ceil(data.totalcount / 4))
