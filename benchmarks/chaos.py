@@ -28,11 +28,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
+import psycopg
 
 from intacct import IntacctClient
 from intacct.emulator.demo import client_config
@@ -130,7 +133,7 @@ def _env(server: EmulatorServer, home: Path) -> dict[str, str]:
     }
 
 
-def _sync(env: dict[str, str], db: Path, kill_after: float | None) -> str:
+def _sync(env: dict[str, str], db: str | Path, kill_after: float | None) -> str:
     command = [sys.executable, "-m", "intacct.cli", "sync", "-q", "--objects", ",".join(OBJECTS),
                "--db", str(db)]  # fmt: skip
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -149,46 +152,63 @@ def _sync(env: dict[str, str], db: Path, kill_after: float | None) -> str:
     return "ok" if proc.returncode == 0 else "failed"
 
 
-def _compare(chaos: Path, truth: Path, tally: Tally) -> None:
-    with duckdb.connect(str(chaos), read_only=True) as con:
-        con.execute(f"ATTACH '{truth}' AS truth (READ_ONLY)")
+def _rows(where: str, sql: str) -> list[tuple[Any, ...]]:
+    """A query's rows from a DuckDB file or a Postgres URL (its ``?schema=``, else
+    intacct), lists made tuples so rows can be counted."""
+    if where.startswith(("postgresql://", "postgres://")):
+        url, _, query = where.partition("?")
+        given = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+        schema = given.get("schema", "intacct")
+        with psycopg.connect(url) as con:
+            con.execute(f'SET search_path = "{schema}"')
+            found = con.execute(sql.replace("?", "%s")).fetchall()  # type: ignore[arg-type]
+    else:
+        with duckdb.connect(where, read_only=True) as con:
+            found = con.execute(sql).fetchall()
+    return [tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in found]
+
+
+def _compare(chaos: str, truth: Path, tally: Tally) -> None:
+    """Every live row of ``chaos`` (a DuckDB file or a Postgres URL) equal to the fresh
+    sync's, column by column; no key twice; no row of the truth tombstoned."""
+    with duckdb.connect(str(truth), read_only=True) as con:
+        shapes = {}
         for table in OBJECTS:
             columns = [r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
-                "'truth' AND table_name = ? AND column_name <> '_sdc_deleted_at' "
-                "ORDER BY ordinal_position", [table]).fetchall()]  # fmt: skip
-            cols = ", ".join(f'"{c}"' for c in columns)
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "AND column_name <> '_sdc_deleted_at' ORDER BY ordinal_position",
+                [table]).fetchall()]  # fmt: skip
             found = con.execute(
                 "SELECT constraint_column_names FROM duckdb_constraints() WHERE "
-                "database_name = 'truth' AND table_name = ? AND constraint_type = 'PRIMARY KEY'",
-                [table],
-            ).fetchone()
-            key = ", ".join(f'"{k}"' for k in (found[0] if found else KEYS))
-            live = f'SELECT {cols} FROM main."{table}" WHERE "_sdc_deleted_at" IS NULL'
-            want = f'SELECT {cols} FROM truth."{table}"'
-            missing = con.execute(f"SELECT count(*) FROM ({want} EXCEPT ALL {live})").fetchone()
-            extra = con.execute(f"SELECT count(*) FROM ({live} EXCEPT ALL {want})").fetchone()
-            twice = con.execute(
-                f'SELECT count(*) - count(DISTINCT ({key})) FROM main."{table}"'
-            ).fetchone()
-            tombstoned = con.execute(
-                f'SELECT count(*) FROM main."{table}" m JOIN truth."{table}" t USING ({key}) '
-                'WHERE m."_sdc_deleted_at" IS NOT NULL'
-            ).fetchone()
-            rows = con.execute(f"SELECT count(*) FROM ({want})").fetchone()
-            assert missing and extra and twice and tombstoned and rows
-            tally.checked += rows[0]
-            tally.lost += missing[0]
-            tally.duplicated += extra[0] + twice[0]
-            tally.wrong_tombstones += tombstoned[0]
-            if missing[0] or extra[0] or twice[0] or tombstoned[0]:
-                tally.problems.append(
-                    f"{table}: {missing[0]} missing or different, {extra[0]} extra, "
-                    f"{twice[0]} twice, {tombstoned[0]} live rows tombstoned"
-                )
+                "table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]
+            ).fetchone()  # fmt: skip
+            shapes[table] = (columns, list(found[0]) if found else list(KEYS))
+    for table, (columns, key) in shapes.items():
+        cols = ", ".join(f'"{c}"' for c in columns)
+        want = Counter(_rows(str(truth), f'SELECT {cols} FROM "{table}"'))
+        stored = _rows(chaos, f'SELECT {cols}, "_sdc_deleted_at" FROM "{table}"')
+        live = Counter(row[:-1] for row in stored if row[-1] is None)
+        at = [columns.index(k) for k in key]
+        keys = [tuple(row[i] for i in at) for row in stored]
+        wanted_keys = {tuple(row[i] for i in at) for row in want}
+        missing = sum((want - live).values())
+        extra = sum((live - want).values())
+        twice = len(keys) - len(set(keys))
+        tombstoned = sum(1 for k, row in zip(keys, stored, strict=True)
+                         if row[-1] is not None and k in wanted_keys)  # fmt: skip
+        tally.checked += sum(want.values())
+        tally.lost += missing
+        tally.duplicated += extra + twice
+        tally.wrong_tombstones += tombstoned
+        if missing or extra or twice or tombstoned:
+            tally.problems.append(
+                f"{table}: {missing} missing or different, {extra} extra, {twice} twice, "
+                f"{tombstoned} live rows tombstoned"
+            )
 
 
-def run(seed: int, minutes: float, kill_share: float) -> Tally:
+def run(seed: int, minutes: float, kill_share: float, db: str | None = None) -> Tally:
+    """The storm into ``db`` (a Postgres URL; a DuckDB file of its own when None)."""
     rng, tally = random.Random(seed), Tally()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -197,7 +217,7 @@ def run(seed: int, minutes: float, kill_share: float) -> Tally:
         logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # set by its start
         folder = Path(tmp)
         env = _env(server, folder / "home")
-        chaos_db, truth_db = folder / "chaos.duckdb", folder / "truth.duckdb"
+        chaos_db, truth_db = db or str(folder / "chaos.duckdb"), folder / "truth.duckdb"
         writer = Writer(server, random.Random(seed + 1), tally)
         writer.start()
         deadline = time.monotonic() + minutes * 60
@@ -237,11 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--kills", type=float, default=0.4, help="share of runs killed")
     parser.add_argument("--report", action="store_true", help="write BENCHMARKS.md's section")
+    parser.add_argument("--db", help="a postgresql:// URL to sync into (default: a DuckDB file)")
     args = parser.parse_args(argv)
     # the writer's retries and the server's dropped answers are the point, not news
     for name in ("intacct", "uvicorn.error"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    tally = run(args.seed, args.minutes, args.kills)
+    tally = run(args.seed, args.minutes, args.kills, args.db)
     line = _summary(args.seed, args.minutes, tally)
     print(line)
     for problem in tally.problems:

@@ -1,6 +1,6 @@
-"""The chaos benchmark on a short seeded schedule: intacct sync under ~25% faulted
-requests, writes meanwhile and SIGKILLs ends with exactly the emulator's data
-(``benchmarks/chaos.py --seed S --minutes M`` runs the long one)."""
+"""The chaos benchmark on a short seeded schedule, into DuckDB and into Postgres: intacct
+sync under ~25% faulted requests, writes meanwhile and SIGKILLs ends with exactly the
+emulator's data (``benchmarks/chaos.py --seed S --minutes M [--db URL]`` runs the long one)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "chaos.py"
 
 
-def test_a_short_storm_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", ["duckdb", "postgres"])
+def test_a_short_storm_loses_and_duplicates_nothing(
+    tmp_path: Path, request: pytest.FixtureRequest, store: str
+) -> None:
+    command = [sys.executable, str(BENCHMARK), "--seed", "3", "--minutes", "0.5", "--kills", "0.5"]
+    if store == "postgres":
+        command += ["--db", request.getfixturevalue("postgres_url")]
     done = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--seed", "3", "--minutes", "0.6", "--kills", "0.5"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False,
-    )  # fmt: skip
+        command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False
+    )
     summary = done.stdout.strip().splitlines()[0] if done.stdout.strip() else done.stderr[-2000:]
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     faulted = re.search(r"(\d+) faulted \((\d+)%\)", summary)
