@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import psycopg
 
-from intacct.destinations.postgres import DEFAULT_SCHEMA
+from intacct.destinations.locations import DEFAULT_SCHEMA
 
 #: the types a column has in each store, by the same name
 KINDS = {

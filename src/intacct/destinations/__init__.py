@@ -5,14 +5,16 @@ the run state after it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct.destinations.base import Destination, DestinationError, PageCounts
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.duckdb import saved_state as _duckdb_state
-from intacct.destinations.pgstate import PostgresStateStore
-from intacct.destinations.postgres import PostgresDestination, display_url, is_postgres
-from intacct.destinations.postgres import saved_state as _postgres_state
+from intacct.destinations.locations import display_url, is_postgres
+
+if TYPE_CHECKING:
+    from intacct.destinations.pgstate import PostgresStateStore
+    from intacct.destinations.postgres import PostgresDestination
 
 __all__ = [
     "Destination",
@@ -37,6 +39,8 @@ def open_destination(where: str | Path, *, company: str | None = None) -> Destin
     through dlt (:mod:`intacct.destinations.dlt`, imported only then); anything else is
     the path of a DuckDB file (one writer at a time by DuckDB's own file lock)."""
     if is_postgres(where):
+        from intacct.destinations.postgres import PostgresDestination
+
         return PostgresDestination(str(where), company=company)
     if _is_dlt(where):
         from intacct.destinations.dlt import open_dlt
@@ -49,7 +53,9 @@ def saved_state(where: str | Path, name: str = "run") -> Any:
     """The run state (or setting ``name``) at ``where``, None if none; nothing is
     written (a dry run)."""
     if is_postgres(where):
-        return _postgres_state(str(where), name)
+        from intacct.destinations.postgres import saved_state as postgres_state
+
+        return postgres_state(str(where), name)
     if _is_dlt(where):
         store = open_destination(where)
         try:
@@ -62,3 +68,16 @@ def saved_state(where: str | Path, name: str = "run") -> Any:
 def describe(where: str | Path) -> str:
     """``where`` as messages show it: a URL without its password."""
     return display_url(str(where)) if is_postgres(where) else str(where)
+
+
+def __getattr__(name: str) -> Any:
+    """The Postgres classes, imported (with psycopg) on first use only."""
+    if name == "PostgresDestination":
+        from intacct.destinations.postgres import PostgresDestination
+
+        return PostgresDestination
+    if name == "PostgresStateStore":
+        from intacct.destinations.pgstate import PostgresStateStore
+
+        return PostgresStateStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,8 @@ from typing import Any
 import psycopg
 
 from intacct.destinations.base import DestinationError
-from intacct.destinations.postgres import _connect, _first_line, _split, display_url, q
+from intacct.destinations.locations import display_url, split_url
+from intacct.destinations.postgres import _connect, _first_line, q
 from intacct.replication import RunState, StateError
 
 __all__ = ["STATES_TABLE", "PostgresStateStore"]
@@ -37,9 +38,9 @@ class PostgresStateStore:
     def __init__(self, url: str, company: str) -> None:
         self.url, self.company = url, company
         self.where = display_url(url)
-        self.table = f"{q(_split(url)[1])}.{q(STATES_TABLE)}"
+        self.table = f"{q(split_url(url)[1])}.{q(STATES_TABLE)}"
         self.con = _connect(url)
-        self._key = f"intacct state:{_split(url)[1]}:{company}"
+        self._key = f"intacct state:{split_url(url)[1]}:{company}"
         try:
             row = self.con.execute(
                 "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [self._key]
@@ -49,7 +50,7 @@ class PostgresStateStore:
                     f"another run of company {company} holds its state in {self.where}; "
                     "wait for it to finish"
                 )
-            self._run(f"CREATE SCHEMA IF NOT EXISTS {q(_split(url)[1])}")
+            self._run(f"CREATE SCHEMA IF NOT EXISTS {q(split_url(url)[1])}")
             self._run(
                 f"CREATE TABLE IF NOT EXISTS {self.table} (company text PRIMARY KEY, "
                 "state jsonb NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())"

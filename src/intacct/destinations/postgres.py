@@ -38,20 +38,19 @@ import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 
 from intacct.destinations.base import DestinationError, PageCounts
+from intacct.destinations.locations import display_url, split_url
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
-__all__ = ["DEFAULT_SCHEMA", "PostgresDestination", "display_url", "is_postgres", "saved_state"]
+__all__ = ["PostgresDestination", "saved_state"]
 
-DEFAULT_SCHEMA = "intacct"
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
-_SCHEMES = ("postgresql://", "postgres://")
 #: DuckDB's type names (tables.py, unified.py) in Postgres
 _TYPES = {
     "BIGINT": "bigint",
@@ -69,33 +68,8 @@ class _KeyTakenError(Exception):
     """A first read's plain COPY met a stored key (the page is upserted instead)."""
 
 
-def is_postgres(where: object) -> bool:
-    return isinstance(where, str) and where.lower().startswith(_SCHEMES)
-
-
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def display_url(url: str) -> str:
-    """The URL without its password (and without the query): what errors may show."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = (f"{parts.username}@" if parts.username else "") + host
-    netloc += f":{parts.port}" if parts.port else ""
-    schema = _split(url)[1]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", "")) + f" (schema {schema})"
-
-
-def _split(url: str) -> tuple[str, str]:
-    """libpq's URL (``schema`` taken out) and the schema."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = next((v for k, v in query if k == "schema"), "") or DEFAULT_SCHEMA
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit(parts._replace(query=rest)), schema
 
 
 def _scrub(text: str, url: str) -> str:
@@ -111,7 +85,7 @@ def _first_line(exc: BaseException, url: str) -> str:
 
 
 def _connect(url: str, *, read_only: bool = False) -> psycopg.Connection[Any]:
-    libpq, _ = _split(url)
+    libpq, _ = split_url(url)
     try:
         con = psycopg.connect(libpq, autocommit=True, application_name="intacct sync")
     except (psycopg.Error, ValueError) as exc:
@@ -125,7 +99,7 @@ def _connect(url: str, *, read_only: bool = False) -> psycopg.Connection[Any]:
 def saved_state(url: str, name: str = "run") -> Any:
     """The run state (or the setting ``name``) in the schema, read in a read-only
     transaction (a dry run creates nothing); None when there is none yet."""
-    _, schema = _split(url)
+    _, schema = split_url(url)
     with _connect(url, read_only=True) as con:
         try:
             with con.transaction():
@@ -151,7 +125,7 @@ class PostgresDestination:
     def __init__(self, url: str, *, company: str | None = None) -> None:
         self.url = url
         self.where = display_url(url)
-        self.schema = _split(url)[1]
+        self.schema = split_url(url)[1]
         self.con = _connect(url)
         self.tables: dict[str, Table] = {}
         self._locked: str | None = None

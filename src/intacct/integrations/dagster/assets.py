@@ -16,7 +16,7 @@ from dagster import AssetExecutionContext
 
 from intacct.config import SECRETS
 from intacct.destinations import DestinationError, PageCounts
-from intacct.destinations.postgres import display_url
+from intacct.destinations.locations import display_url
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
 from intacct.integrations.dagster.run import sync_company

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from intacct.config import SECRETS, ClientConfig
-from intacct.destinations.postgres import is_postgres
+from intacct.destinations.locations import is_postgres
 from intacct.errors import ConfigError, IntacctError
 
 __all__ = ["Tenant", "TenantError", "load_tenants"]
