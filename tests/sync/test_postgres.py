@@ -19,7 +19,7 @@ from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
-from tests.sync.stores import Store, duckdb_store
+from tests.sync.stores import duckdb_store, postgres_store
 from tests.sync.test_destinations import sync
 
 PASSWORD = "pw-Never-Shown-42"
@@ -93,7 +93,7 @@ def test_a_dry_run_reads_the_state_and_creates_nothing(
 def test_unified_tables_are_the_same_as_in_duckdb(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    stores = [duckdb_store(tmp_path), Store("postgres", postgres_url)]
+    stores = [duckdb_store(tmp_path), postgres_store(postgres_url)]
     with InProcessEmulator(scale=150, seed=11) as emulator:
         for store in stores:
             report = sync(emulator, store.where, objects=["VENDOR"], unified=True)

@@ -264,9 +264,8 @@ class DltDestination:
         chunks = self.buffer.chunks.setdefault(name, [])
         deleted = 0
         if tombstones and table.key:
-            rows = self._tombstone_rows(table, tombstones, entity)
+            rows, deleted = self._tombstone_rows(table, tombstones, entity)
             chunks.append(rows)
-            deleted = rows.num_rows
         if records:
             chunks.append(_arrow(table, records))
         self.buffer.pages += 1
@@ -347,25 +346,28 @@ class DltDestination:
 
     def _tombstone_rows(
         self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str
-    ) -> pa.Table:
+    ) -> tuple[pa.Table, int]:
         """The tombstones as whole rows: each the row as last stored with the delete time,
-        or its key alone for a row never stored; none for a row modified after it."""
+        or its key alone for a row never stored; none for a row modified after it. With
+        how many stored rows they delete (a row never stored is not one, as in DuckDB)."""
         key = table.key[0]
         wanted = {_key(t[key]) for t in tombstones if key in t}
         known = self._stored_rows(table, wanted, entity)
         known.update(_buffered_rows(table, self.buffer.chunks.get(table.name, []), wanted, entity))
-        rows = []
+        rows, deleted = [], 0
         for tombstone in tombstones:
             if key not in tombstone:
                 continue
-            deleted = _utc(tombstone[DELETED_AT])
+            when = _utc(tombstone[DELETED_AT])
             row = known.get(_key(tombstone[key]))
             if row is None:
                 row = {key: tombstone[key], ENTITY_ID: entity}
-            elif (modified := row.get("WHENMODIFIED")) is not None and _utc(modified) > deleted:
+            elif (modified := row.get("WHENMODIFIED")) is not None and _utc(modified) > when:
                 continue  # a later record reusing the id: not this delete's
-            rows.append({**row, DELETED_AT: deleted})
-        return _arrow(table, rows)
+            else:
+                deleted += 1
+            rows.append({**row, DELETED_AT: when})
+        return _arrow(table, rows), deleted
 
     def _stored_rows(self, table: Table, keys: set[Any], entity: str) -> dict[Any, dict[str, Any]]:
         """The stored rows of ``keys`` in ``entity``, by key, named as ``table`` names."""
