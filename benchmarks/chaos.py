@@ -19,6 +19,7 @@ was lost or duplicated; ``--report`` writes BENCHMARKS.md's section).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -30,9 +31,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import chaos_tap
 import duckdb
 import httpx
 import psycopg
@@ -56,6 +59,7 @@ SCHEDULE = (
     "delay_ms=400,p=0.03",
 )
 OBJECTS = ("VENDOR", "CUSTOMER", "CLASS", "APBILL", "APBILLITEM", "GLBATCH", "GLENTRY")
+DLT = "dlt:"
 #: where a table has no primary key (each of these has its business id or RECORDNO)
 KEYS = ("RECORDNO", "_entity_id")
 
@@ -120,6 +124,7 @@ class Writer(threading.Thread):
 
 def _env(server: EmulatorServer, home: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("INTACCT_")}
+    home.mkdir(parents=True, exist_ok=True)
     config = client_config(server.url)
     return {
         **base,
@@ -136,7 +141,10 @@ def _env(server: EmulatorServer, home: Path) -> dict[str, str]:
 def _sync(env: dict[str, str], db: str | Path, kill_after: float | None) -> str:
     command = [sys.executable, "-m", "intacct.cli", "sync", "-q", "--objects", ",".join(OBJECTS),
                "--db", str(db)]  # fmt: skip
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # in the run's home: no .dlt/ config of the caller's
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=env["HOME"]
+    )
     try:
         if kill_after is not None:
             try:
@@ -153,9 +161,16 @@ def _sync(env: dict[str, str], db: str | Path, kill_after: float | None) -> str:
 
 
 def _rows(where: str, sql: str) -> list[tuple[Any, ...]]:
-    """A query's rows from a DuckDB file or a Postgres URL (its ``?schema=``, else
-    intacct), lists made tuples so rows can be counted."""
-    if where.startswith(("postgresql://", "postgres://")):
+    """A query's rows from a DuckDB file, a Postgres URL (its ``?schema=``, else intacct)
+    or dlt's duckdb destination (``dlt:FILE?dataset=``: DuckDB matches the lower-cased
+    names case-insensitively), lists made tuples and times naive UTC as DuckDB holds
+    them, so rows can be counted."""
+    if where.startswith(DLT):
+        path, _, dataset = where.removeprefix(DLT).partition("?dataset=")
+        with duckdb.connect(path, read_only=True) as con:
+            con.execute(f"SET search_path = '{dataset}'")
+            found = con.execute(sql).fetchall()
+    elif where.startswith(("postgresql://", "postgres://")):
         url, _, query = where.partition("?")
         given = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
         schema = given.get("schema", "intacct")
@@ -165,7 +180,28 @@ def _rows(where: str, sql: str) -> list[tuple[Any, ...]]:
     else:
         with duckdb.connect(where, read_only=True) as con:
             found = con.execute(sql).fetchall()
-    return [tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in found]
+    return [tuple(_plain(v) for v in row) for row in found]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:  # dlt's timestamps
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _through_dlt(db: str, folder: Path, env: dict[str, str]) -> str:
+    """``dlt:duckdb[?…]`` configured as a user would (dlt's variables, a file of the
+    run's own); where _rows reads it back."""
+    name, _, query = db.removeprefix(DLT).partition("?")
+    if name != "duckdb":
+        raise SystemExit(f"--db {db}: the chaos run reads dlt's duckdb destination only")
+    given = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+    path = folder / "dlt.duckdb"
+    env["DESTINATION__DUCKDB__CREDENTIALS"] = str(path)
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    return f"{DLT}{path}?dataset={given.get('dataset', 'intacct')}"
 
 
 def _compare(chaos: str, truth: Path, tally: Tally) -> None:
@@ -208,7 +244,8 @@ def _compare(chaos: str, truth: Path, tally: Tally) -> None:
 
 
 def run(seed: int, minutes: float, kill_share: float, db: str | None = None) -> Tally:
-    """The storm into ``db`` (a Postgres URL; a DuckDB file of its own when None)."""
+    """The storm into ``db`` (a Postgres URL, ``dlt:duckdb[?pages_per_load=N]``; a DuckDB
+    file of its own when None)."""
     rng, tally = random.Random(seed), Tally()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -218,6 +255,7 @@ def run(seed: int, minutes: float, kill_share: float, db: str | None = None) -> 
         folder = Path(tmp)
         env = _env(server, folder / "home")
         chaos_db, truth_db = db or str(folder / "chaos.duckdb"), folder / "truth.duckdb"
+        stored = _through_dlt(chaos_db, folder, env) if chaos_db.startswith(DLT) else chaos_db
         writer = Writer(server, random.Random(seed + 1), tally)
         writer.start()
         deadline = time.monotonic() + minutes * 60
@@ -226,24 +264,67 @@ def run(seed: int, minutes: float, kill_share: float, db: str | None = None) -> 
             tally.runs[_sync(env, chaos_db, kill)] += 1
         writer.stop.set()
         writer.join()
-        stats = httpx.get(_control(server, "stats")).json()
-        faults = httpx.get(_control(server, "faults")).json()["faults"]
-        tally.requests = int(stats["requests"])
-        tally.faulted = sum(int(rule["fired"]) for rule in faults)
-        httpx.delete(_control(server, "faults"))
+        _count_faults(server, tally)
         if _sync(env, chaos_db, None) != "ok":
             tally.problems.append("the last sync, without faults, failed")
         if _sync(env, truth_db, None) != "ok":
             raise SystemExit("the fresh sync of the emulator failed")
-        _compare(chaos_db, truth_db, tally)
+        _compare(stored, truth_db, tally)
     return tally
 
 
-def _summary(seed: int, minutes: float, tally: Tally) -> str:
+def run_tap(seed: int, minutes: float, kill_share: float) -> Tally:
+    """The storm on ``tap-sage-intacct``, each run from the last STATE it emitted, its
+    records kept by key; then a run without faults and the store compared with a fresh
+    run's records."""
+    rng, tally = random.Random(seed), Tally()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmulatorServer(port=0, scale=300, seed=seed, faults=list(SCHEDULE)) as server,
+    ):
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+        folder = Path(tmp)
+        config = folder / "config.json"
+        settings = {"max_retries": 3, "timeout_s": 15, "page_size": 50}
+        config.write_text(json.dumps({**client_config(server.url), **settings}))
+        catalog = folder / "catalog.json"
+        found = chaos_tap.discover(config, folder)
+        catalog.write_text(json.dumps(chaos_tap.select(found, OBJECTS)))
+        store = chaos_tap.SingerStore()
+        writer = Writer(server, random.Random(seed + 1), tally)
+        writer.start()
+        deadline = time.monotonic() + minutes * 60
+        while time.monotonic() < deadline:
+            kill = rng.uniform(0.3, 4.0) if rng.random() < kill_share else None
+            tally.runs[chaos_tap.run_tap(config, catalog, store, folder, kill)] += 1
+        writer.stop.set()
+        writer.join()
+        _count_faults(server, tally)
+        if chaos_tap.run_tap(config, catalog, store, folder, None) != "ok":
+            tally.problems.append("the last tap run, without faults, failed")
+        truth = chaos_tap.SingerStore()
+        if chaos_tap.run_tap(config, catalog, truth, folder, None) != "ok":
+            raise SystemExit("the fresh tap run failed")
+    found = chaos_tap.compare(store, truth)
+    tally.checked, tally.lost, tally.duplicated = found.checked, found.lost, found.wrong
+    tally.problems += found.problems
+    return tally
+
+
+def _count_faults(server: EmulatorServer, tally: Tally) -> None:
+    """The requests the emulator saw and the faults it fired; then the faults stop."""
+    stats = httpx.get(_control(server, "stats")).json()
+    faults = httpx.get(_control(server, "faults")).json()["faults"]
+    tally.requests = int(stats["requests"])
+    tally.faulted = sum(int(rule["fired"]) for rule in faults)
+    httpx.delete(_control(server, "faults"))
+
+
+def _summary(seed: int, minutes: float, tally: Tally, runs: str = "syncs") -> str:
     rate = tally.faulted / tally.requests if tally.requests else 0.0
     return (
         f"seed {seed}, {minutes:g} min: {tally.requests:,} requests, {tally.faulted:,} faulted "
-        f"({rate:.0%}); syncs {tally.runs['ok']} ok, {tally.runs['failed']} failed, "
+        f"({rate:.0%}); {runs} {tally.runs['ok']} ok, {tally.runs['failed']} failed, "
         f"{tally.runs['killed']} killed (SIGKILL); {tally.writes} writes meanwhile "
         f"({tally.write_failures} refused); {tally.checked:,} rows checked: lost "
         f"{tally.lost}, duplicated {tally.duplicated}, live rows tombstoned "
@@ -257,13 +338,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--kills", type=float, default=0.4, help="share of runs killed")
     parser.add_argument("--report", action="store_true", help="write BENCHMARKS.md's section")
-    parser.add_argument("--db", help="a postgresql:// URL to sync into (default: a DuckDB file)")
+    parser.add_argument(
+        "--db", help="a postgresql:// URL or dlt:duckdb[?pages_per_load=N] to sync into "
+        "(default: a DuckDB file)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--tap", action="store_true",
+        help="run tap-sage-intacct from its last STATE instead of intacct sync",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     # the writer's retries and the server's dropped answers are the point, not news
     for name in ("intacct", "uvicorn.error"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    tally = run(args.seed, args.minutes, args.kills, args.db)
-    line = _summary(args.seed, args.minutes, tally)
+    if args.tap:
+        tally = run_tap(args.seed, args.minutes, args.kills)
+    else:
+        tally = run(args.seed, args.minutes, args.kills, args.db)
+    line = _summary(args.seed, args.minutes, tally, "tap runs" if args.tap else "syncs")
     print(line)
     for problem in tally.problems:
         print(f"  {problem}")

@@ -1,6 +1,9 @@
-"""The chaos benchmark on a short seeded schedule, into DuckDB and into Postgres: intacct
-sync under ~25% faulted requests, writes meanwhile and SIGKILLs ends with exactly the
-emulator's data (``benchmarks/chaos.py --seed S --minutes M [--db URL]`` runs the long one)."""
+"""The chaos benchmark on a short seeded schedule, into DuckDB, Postgres and dlt's duckdb
+destination, and on the Singer tap run from its last STATE: under ~25% faulted requests,
+writes meanwhile and SIGKILLs, the end holds exactly the emulator's data
+(``benchmarks/chaos.py --seed S --minutes M [--db URL | --tap]`` runs the long one). For
+the tap "duplicated" counts records whose last version is not the source's (Singer lets a
+tap emit a record again)."""
 
 from __future__ import annotations
 
@@ -12,15 +15,23 @@ from pathlib import Path
 import pytest
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "chaos.py"
+#: what each run adds to the command; dlt loads every 3 pages so kills fall between loads
+TARGETS = {
+    "duckdb": [],
+    "postgres": ["--db"],  # the test's database
+    "dlt-duckdb": ["--db", "dlt:duckdb?pages_per_load=3"],
+    "tap": ["--tap"],
+}
 
 
-@pytest.mark.parametrize("store", ["duckdb", "postgres"])
+@pytest.mark.parametrize("target", list(TARGETS))
 def test_a_short_storm_loses_and_duplicates_nothing(
-    tmp_path: Path, request: pytest.FixtureRequest, store: str
+    tmp_path: Path, request: pytest.FixtureRequest, target: str
 ) -> None:
     command = [sys.executable, str(BENCHMARK), "--seed", "3", "--minutes", "0.5", "--kills", "0.5"]
-    if store == "postgres":
-        command += ["--db", request.getfixturevalue("postgres_url")]
+    command += TARGETS[target]
+    if target == "postgres":
+        command.append(request.getfixturevalue("postgres_url"))
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False
     )
