@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import httpx
 import psycopg
 import pytest
 
@@ -325,3 +326,62 @@ def test_budget_stops_the_company_cleanly(
     assert failed["error"].startswith("API transaction budget reached: 0 of 4 spent")
     assert failed["api_transactions"] == 0
     assert metadata(result) == {}  # nothing was read: nothing is materialized
+
+
+def _billed(server: EmulatorServer, company: str) -> int:
+    stats = httpx.get(server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats"), timeout=30)
+    return int(stats.json().get(f"api_transactions.{company}", 0))
+
+
+def _month_spent(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        summaries = con.execute("SELECT summary FROM _intacct_runs").fetchall()
+    return sum(o["transactions"] for (s,) in summaries for o in json.loads(s))
+
+
+def test_monthly_entitlement_stops_the_second_run_on_what_is_left(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    """entitlement x share less what the month's runs billed: the first run fits; the
+    second (a full read again) stops on what is left (one transaction short of a run)
+    with a BudgetStop naming the month; the third on what the second left; never beyond
+    the share."""
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    before = _billed(emulator, "DEMO")
+    full = run(definitions(write_tenants(DEMO), tmp_path / "whole"), instance, "DEMO")
+    whole = _billed(emulator, "DEMO") - before
+    assert full.success and whole > 0
+    left = whole - 1  # a second full read does not fit
+    allowed = whole + left
+    tenant = {**DEMO, "entitlement": allowed * 4, "share": 0.25}
+    defs = definitions(write_tenants(tenant), tmp_path / "data")
+    assert run(defs, instance, "DEMO").success
+    # the tables gone but the month's runs kept: the second run reads everything again
+    (tmp_path / "data/DEMO.duckdb").rename(tmp_path / "first.duckdb")
+    _copy_runs(tmp_path / "first.duckdb", tmp_path / "data/DEMO.duckdb")
+
+    before = _billed(emulator, "DEMO")
+    second = run(defs, instance, "DEMO")
+    assert not second.success
+    failed = failure(second)
+    assert failed["error_type"] == "BudgetStop" and failed["entitlement"] == allowed * 4
+    assert failed["share"] == 0.25 and failed["spent_before_run"] == whole
+    assert failed["left_before_run"] == left and failed["month"] == f"{datetime.now(UTC):%Y-%m}"
+    assert f"{left} left" in failed["description"]
+    spent = _billed(emulator, "DEMO") - before
+    assert 0 < spent <= left and failed["api_transactions"] == spent
+    assert _month_spent(tmp_path / "data/DEMO.duckdb") == whole + spent <= allowed
+
+    before = _billed(emulator, "DEMO")
+    third = failure(run(defs, instance, "DEMO"))
+    assert third["error_type"] == "BudgetStop" and third["left_before_run"] == left - spent
+    assert _billed(emulator, "DEMO") - before <= left - spent
+    assert _month_spent(tmp_path / "data/DEMO.duckdb") <= allowed
+
+
+def _copy_runs(source: Path, target: Path) -> None:
+    """A new destination holding only ``source``'s recorded runs (its month so far)."""
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"ATTACH '{source}' AS old (READ_ONLY)")
+        con.execute("CREATE TABLE _intacct_runs AS SELECT * FROM old._intacct_runs")
