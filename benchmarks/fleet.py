@@ -168,6 +168,7 @@ def run_fleet(
     steps: int,
     at_once: int,
     minutes: float = 0,
+    per_step: int = 1,
 ) -> Runs:
     """The ``planned`` runs, ``at_once`` side by side; with ``minutes``, no run starts
     after that many minutes (the companies of the runs left out are not counted)."""
@@ -187,7 +188,7 @@ def run_fleet(
         if minutes and time.perf_counter() - started > minutes * 60:
             return None, 0.0, None
         command = [sys.executable, __file__, "_run", str(run.tenants), str(home / "data"),
-                   start_method, str(steps), run.company]  # fmt: skip
+                   start_method, str(steps), run.company, str(per_step)]  # fmt: skip
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -218,7 +219,9 @@ def run_fleet(
 # -- one run, in its own process --------------------------------------------------------------
 
 
-def _run(tenants: str, folder: str, start_method: str, steps: str, company: str) -> int:
+def _run(
+    tenants: str, folder: str, start_method: str, steps: str, company: str, per_step: str = "1"
+) -> int:
     """One Dagster run: the once job over the shard ``tenants``, or the partitioned
     job for ``company``; exit 0 when it succeeded. The forkserver is stopped and reaped
     before exiting, so its steps' CPU reaches this process's parent."""
@@ -227,6 +230,7 @@ def _run(tenants: str, folder: str, start_method: str, steps: str, company: str)
     from intacct.integrations.dagster import PARTITIONS
 
     os.environ["FLEET_TENANTS"], os.environ["FLEET_DATA"] = tenants, folder
+    os.environ["FLEET_PER_STEP"] = per_step
     executor: dict[str, Any] = {"max_concurrent": int(steps)}
     if start_method == "forkserver":
         preload = ["dagster", "intacct.integrations.dagster", "intacct.sync", "duckdb"]
@@ -254,7 +258,11 @@ def _definitions() -> Any:
     from intacct.integrations.dagster import fleet_definitions
 
     return fleet_definitions(
-        os.environ["FLEET_TENANTS"], os.environ["FLEET_DATA"], objects=OBJECTS, pool=None
+        os.environ["FLEET_TENANTS"],
+        os.environ["FLEET_DATA"],
+        objects=OBJECTS,
+        pool=None,
+        companies_per_step=int(os.environ.get("FLEET_PER_STEP", "1")),
     )
 
 
@@ -386,7 +394,7 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 path = write_tenants(work / f"shard{n:04d}.yaml", emu.url, shard)
                 planned.append(Run(path, tuple(c[0] for c in shard)))
         runs = run_fleet(work / "dagster", planned, args.start_method, args.steps, args.runs,
-                         args.minutes)  # fmt: skip
+                         args.minutes, args.per_step)  # fmt: skip
         emulator_cpu = emu.cpu_s() - cpu_before
         load_after = os.getloadavg()
         seen = {c: found for c, found in traffic(emu).items() if c in set(runs.synced)}
@@ -403,6 +411,7 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "start_method": args.start_method,
         "mode": "run per company" if args.per_company else f"shards of {args.shard}",
         "runs": runs.runs, "runs_at_once": args.runs, "steps_at_once": args.steps,
+        "companies_per_step": 1 if args.per_company else args.per_step,
         "wall_s": round(runs.wall_s, 1),
         "companies_per_hour": round(n / runs.wall_s * 3600),
         "dagster_cpu_s_per_company": round(runs.cpu_s / n, 3),
@@ -437,6 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--start-method", choices=["forkserver", "spawn"], default="forkserver")
     parser.add_argument("--shard", type=int, default=0, help="companies per run (0: all)")
     parser.add_argument("--per-company", action="store_true", help="a run per company")
+    parser.add_argument(
+        "--per-step",
+        type=int,
+        default=1,
+        help="companies a step syncs in turn (the once job's shards)",
+    )
     parser.add_argument("--runs", type=int, default=1, help="runs at once")
     parser.add_argument("--steps", type=int, default=2, help="steps at once in a run")
     parser.add_argument("--fault", action="append", help="an emulator fault rule (repeatable)")
@@ -477,5 +492,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_run"]:
-        sys.exit(_run(*sys.argv[2:7]))
+        sys.exit(_run(*sys.argv[2:8]))
     sys.exit(main())

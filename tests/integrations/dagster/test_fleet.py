@@ -20,7 +20,7 @@ import pytest
 
 from intacct import IntacctClient
 from intacct.emulator.server import EmulatorServer
-from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, asset_key
+from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, asset_key, fleet_definitions
 from intacct.replication.records import ENTITY_ID
 
 from .conftest import OBJECTS, SENDER_PASSWORD, USER_PASSWORD, definitions, tenant_list
@@ -385,3 +385,28 @@ def _copy_runs(source: Path, target: Path) -> None:
     with duckdb.connect(str(target)) as con:
         con.execute(f"ATTACH '{source}' AS old (READ_ONLY)")
         con.execute("CREATE TABLE _intacct_runs AS SELECT * FROM old._intacct_runs")
+
+
+def test_fleet_once_with_companies_per_step(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    """Three companies, two to a step: two steps; the company whose password variable is
+    missing fails its step after the other company of the step is stored."""
+    broken = {"company_id": "DEMO-X", "user_password": {"env": "FLEET_NOT_SET"}}
+    tenants = write_tenants(DEMO, broken, DEMO_ME)
+    defs = fleet_definitions(tenants, tmp_path / "data", objects=OBJECTS, companies_per_step=2)
+    result = defs.resolve_job_def("intacct_fleet_once").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    steps = {e.step_key for e in result.all_events if e.is_step_success or e.is_step_failure}
+    assert steps == {"intacct_tenants", "intacct_company[DEMO]", "intacct_company[DEMO_ME]"}
+    (event,) = result.get_step_failure_events()
+    data = event.step_failure_data.user_failure_data
+    assert data is not None and data.metadata["failed_companies"].value == "DEMO-X"
+    assert "1 of 2 companies failed: company DEMO-X: tenant DEMO-X: user_password" in str(
+        data.description
+    )
+    assert instance.get_materialized_partitions(asset_key("VENDOR")) == {"DEMO", "DEMO-ME"}
+    assert rows(tmp_path / "data/DEMO.duckdb", "VENDOR") == truth(emulator, "DEMO", "VENDOR")
