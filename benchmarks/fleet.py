@@ -398,6 +398,8 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         emulator_cpu = emu.cpu_s() - cpu_before
         load_after = os.getloadavg()
         seen = {c: found for c, found in traffic(emu).items() if c in set(runs.synced)}
+        faulted = sum(int(rule["fired"]) for rule in emu.get("faults")["faults"])
+        total = int(emu.get("stats").get("requests", 0))
         problems = [f"run failed: {f}" for f in runs.failures] + limit_problems(seen)
         checked = time.perf_counter()
         problems += verify(emu, work / "dagster" / "data", runs.synced)
@@ -419,6 +421,8 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "requests_per_company": round(sum(c["requests"] for c in seen.values()) / n, 1),
         "transactions_per_company": round(sum(c["transactions"] for c in seen.values()) / n, 1),
         "max_in_flight_by_limit": _peaks(seen),
+        "requests_faulted": faulted,
+        "faulted_share": round(faulted / total, 3) if total else 0.0,
         "companies_checked": n, "tables_checked": n * len(OBJECTS),
         "verify_s": round(verify_s, 1),
         "load_average_before": round(load_before[0], 2),
