@@ -17,10 +17,11 @@ from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.destinations import describe
-from intacct.errors import IntacctError
+from intacct.errors import ConfigError, IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
 from intacct.replication import ReplicationSettings
 from intacct.sync import DestinationError, SyncInterrupted, SyncReport, run_sync
+from intacct.sync.budget import Entitlement, monthly_budget, run_budget
 from intacct.sync.display import (
     LogReporter,
     PlainReporter,
@@ -81,6 +82,18 @@ NOTICE_S = 10.0
     "run goes on from there.",
 )
 @click.option(
+    "--entitlement",
+    type=click.IntRange(min=0),
+    help="The company's API transactions a month (its Intacct entitlement): with --share, "
+    "the run may bill at most entitlement x share less what this connector's runs recorded "
+    "in the destination billed this month (UTC).",
+)
+@click.option(
+    "--share",
+    type=click.FloatRange(0, 1),
+    help="This connector's share of --entitlement (0-1; default 1).",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Tell, per object, the records and API transactions the run would take (one "
@@ -101,6 +114,8 @@ def sync(
     unified: bool,
     layout: str | None,
     budget: int | None,
+    entitlement: int | None,
+    share: float | None,
     dry_run: bool,
 ) -> None:
     """Extract Intacct objects into a DuckDB database or a Postgres schema, incrementally
@@ -118,6 +133,12 @@ def sync(
             engine_keys = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
             unified = unified or ReplicationSettings.from_mapping(engine_keys).unified_schema
             in_flight = InFlight()
+            if share is not None and entitlement is None:
+                raise ConfigError("share", "--share is a share of --entitlement; give both")
+            if entitlement is not None and not dry_run:
+                monthly = monthly_budget(db_path, Entitlement(entitlement, share or 1.0))
+                say(f"Budget: {monthly.describe()}.")
+                budget = run_budget(budget, monthly)
             with (
                 IntacctClient.from_mapping(config, in_flight=in_flight, budget=budget) as client,
                 # a live display on a terminal shows the run is alive; a log gets a line

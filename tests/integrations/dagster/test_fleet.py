@@ -14,12 +14,13 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import httpx
 import psycopg
 import pytest
 
 from intacct import IntacctClient
 from intacct.emulator.server import EmulatorServer
-from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, asset_key
+from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, asset_key, fleet_definitions
 from intacct.replication.records import ENTITY_ID
 
 from .conftest import OBJECTS, SENDER_PASSWORD, USER_PASSWORD, definitions, tenant_list
@@ -325,3 +326,87 @@ def test_budget_stops_the_company_cleanly(
     assert failed["error"].startswith("API transaction budget reached: 0 of 4 spent")
     assert failed["api_transactions"] == 0
     assert metadata(result) == {}  # nothing was read: nothing is materialized
+
+
+def _billed(server: EmulatorServer, company: str) -> int:
+    stats = httpx.get(server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats"), timeout=30)
+    return int(stats.json().get(f"api_transactions.{company}", 0))
+
+
+def _month_spent(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        summaries = con.execute("SELECT summary FROM _intacct_runs").fetchall()
+    return sum(o["transactions"] for (s,) in summaries for o in json.loads(s))
+
+
+def test_monthly_entitlement_stops_the_second_run_on_what_is_left(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    """entitlement x share less what the month's runs billed: the first run fits; the
+    second (a full read again) stops on what is left (one transaction short of a run)
+    with a BudgetStop naming the month; the third on what the second left; never beyond
+    the share."""
+    instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    before = _billed(emulator, "DEMO")
+    full = run(definitions(write_tenants(DEMO), tmp_path / "whole"), instance, "DEMO")
+    whole = _billed(emulator, "DEMO") - before
+    assert full.success and whole > 0
+    left = whole - 1  # a second full read does not fit
+    allowed = whole + left
+    tenant = {**DEMO, "entitlement": allowed * 4, "share": 0.25}
+    defs = definitions(write_tenants(tenant), tmp_path / "data")
+    assert run(defs, instance, "DEMO").success
+    # the tables gone but the month's runs kept: the second run reads everything again
+    (tmp_path / "data/DEMO.duckdb").rename(tmp_path / "first.duckdb")
+    _copy_runs(tmp_path / "first.duckdb", tmp_path / "data/DEMO.duckdb")
+
+    before = _billed(emulator, "DEMO")
+    second = run(defs, instance, "DEMO")
+    assert not second.success
+    failed = failure(second)
+    assert failed["error_type"] == "BudgetStop" and failed["entitlement"] == allowed * 4
+    assert failed["share"] == 0.25 and failed["spent_before_run"] == whole
+    assert failed["left_before_run"] == left and failed["month"] == f"{datetime.now(UTC):%Y-%m}"
+    assert f"{left} left" in failed["description"]
+    spent = _billed(emulator, "DEMO") - before
+    assert 0 < spent <= left and failed["api_transactions"] == spent
+    assert _month_spent(tmp_path / "data/DEMO.duckdb") == whole + spent <= allowed
+
+    before = _billed(emulator, "DEMO")
+    third = failure(run(defs, instance, "DEMO"))
+    assert third["error_type"] == "BudgetStop" and third["left_before_run"] == left - spent
+    assert _billed(emulator, "DEMO") - before <= left - spent
+    assert _month_spent(tmp_path / "data/DEMO.duckdb") <= allowed
+
+
+def _copy_runs(source: Path, target: Path) -> None:
+    """A new destination holding only ``source``'s recorded runs (its month so far)."""
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"ATTACH '{source}' AS old (READ_ONLY)")
+        con.execute("CREATE TABLE _intacct_runs AS SELECT * FROM old._intacct_runs")
+
+
+def test_fleet_once_with_companies_per_step(
+    write_tenants: Callable[..., Path], tmp_path: Path, instance: dg.DagsterInstance,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    """Three companies, two to a step: two steps; the company whose password variable is
+    missing fails its step after the other company of the step is stored."""
+    broken = {"company_id": "DEMO-X", "user_password": {"env": "FLEET_NOT_SET"}}
+    tenants = write_tenants(DEMO, broken, DEMO_ME)
+    defs = fleet_definitions(tenants, tmp_path / "data", objects=OBJECTS, companies_per_step=2)
+    result = defs.resolve_job_def("intacct_fleet_once").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    steps = {e.step_key for e in result.all_events if e.is_step_success or e.is_step_failure}
+    assert steps == {"intacct_tenants", "intacct_company[DEMO]", "intacct_company[DEMO_ME]"}
+    (event,) = result.get_step_failure_events()
+    data = event.step_failure_data.user_failure_data
+    assert data is not None and data.metadata["failed_companies"].value == "DEMO-X"
+    assert "1 of 2 companies failed: company DEMO-X: tenant DEMO-X: user_password" in str(
+        data.description
+    )
+    assert instance.get_materialized_partitions(asset_key("VENDOR")) == {"DEMO", "DEMO-ME"}
+    assert rows(tmp_path / "data/DEMO.duckdb", "VENDOR") == truth(emulator, "DEMO", "VENDOR")

@@ -91,6 +91,10 @@ def test_password_in_the_file_is_refused(tmp_path: Path):
         ("tenants: [{company_id: A, concurrency: 0}]", "tenant A: concurrency: must be"),
         ("tenants: [{company_id: A}, {company_id: A}]", "tenant A: company_id: listed twice"),
         ("tenants: [{company_id: A, budget: 0}]", "tenant A: budget: must be a whole number"),
+        ("tenants: [{company_id: A, share: 0.2}]", "tenant A: share: is a share of entitlement"),
+        ("tenants: [{company_id: A, entitlement: 1e5}]", "tenant A: entitlement: must be a whole"),
+        ("tenants: [{company_id: A, entitlement: 10, share: 2}]", "tenant A: share: must be a num"),
+        ("tenants: [{company_id: A, entitlement: 10, share: x}]", "tenant A: share: must be a num"),
         ("companies: []", "expected a 'tenants' list"),
         ("tenants: [", "is not valid YAML"),
     ],
@@ -123,3 +127,11 @@ def test_destination_url_with_a_password_only_by_reference(
     monkeypatch.setenv("ACME_DB", url)
     (tenant,) = load_tenants(write(tmp_path, YAML + "    destination: {env: ACME_DB}\n")).values()
     assert tenant.destination_at(tmp_path) == url
+
+
+def test_entitlement_and_share(tmp_path: Path):
+    text = "tenants: [{company_id: A, entitlement: 100000, share: 0.2}, {company_id: B}]"
+    tenants = load_tenants(write(tmp_path, text))
+    entitlement = tenants["A"].entitlement
+    assert entitlement is not None and entitlement.allowed == 20000
+    assert tenants["B"].entitlement is None

@@ -19,10 +19,11 @@ from intacct.destinations import DestinationError, PageCounts
 from intacct.destinations.locations import display_url
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
-from intacct.integrations.dagster.run import sync_company
+from intacct.integrations.dagster.run import month_of, sync_company
 from intacct.integrations.dagster.tenants import Tenant, TenantError, load_tenants
 from intacct.protocol.redact import redact
 from intacct.sync import ObjectSummary, SyncReport
+from intacct.sync.budget import MonthlyBudget
 
 __all__ = ["COMPANY_TAG", "GROUP", "asset_key", "fleet_assets"]
 
@@ -118,7 +119,10 @@ def materialize_company(
             log.info(f"{company}: none of the selected objects is the tenant's")
             return
         reporter = _Reporter(log, company)
-        report = sync_company(tenant, connection, folder, chosen, reporter)
+        monthly = month_of(tenant, folder)
+        if monthly is not None:
+            log.info(f"{company}: {monthly.describe()}")
+        report = sync_company(tenant, connection, folder, chosen, reporter, monthly)
     except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
     where = tenant.destination_at(folder)
@@ -135,7 +139,7 @@ def materialize_company(
     if report.failed:
         raise _objects_failure(company, report, secrets)
     if report.budget:
-        raise _budget_failure(company, report, tenant)
+        raise _budget_failure(company, report, tenant, monthly)
 
 
 def _tenant(tenants: dict[str, Tenant], company: str, fleet: Sequence[str]) -> Tenant:
@@ -198,14 +202,23 @@ def _objects_failure(company: str, report: SyncReport, secrets: tuple[str, ...])
     )
 
 
-def _budget_failure(company: str, report: SyncReport, tenant: Tenant) -> dg.Failure:
+def _budget_failure(
+    company: str, report: SyncReport, tenant: Tenant, monthly: MonthlyBudget | None
+) -> dg.Failure:
+    month: dict[str, Any] = {}
+    if monthly is not None:
+        month = {"entitlement": monthly.entitlement.transactions,
+                 "share": monthly.entitlement.share, "month": monthly.month,
+                 "spent_before_run": monthly.spent, "left_before_run": monthly.left}  # fmt: skip
+    said = f"; {monthly.describe()} before the run" if monthly is not None else ""
     return dg.Failure(
-        description=f"company {company}: stopped by its budget: {report.budget}",
+        description=f"company {company}: stopped by its budget: {report.budget}{said}",
         metadata={
             "company": company,
             "error_type": "BudgetStop",
             "error": str(report.budget),
             "budget": tenant.budget,
+            **month,
             "api_transactions": report.transactions,
             "hint": "every page before the stop is stored with its state; the next run "
             "goes on from there (raise the tenant's budget to read more per run)",

@@ -33,13 +33,16 @@ def fleet_definitions(
     cron_schedule: str = "0 * * * *",
     pool: str | None = "intacct",
     sensor_interval_s: int = 60,
+    companies_per_step: int = 1,
 ) -> dg.Definitions:
     """Definitions for the companies of ``tenants_file``: an asset per object of
     ``objects`` partitioned by company, each company's DuckDB file under ``folder``
     (unless its tenant names one); a sensor adding the file's new tenants as partitions
     and starting their first run; a schedule syncing every company on ``cron_schedule``;
     and ``intacct_fleet_once``, every company in one run (:mod:`.once`).
-    ``pool``: the Dagster pool the syncs take a slot of (dagster.yaml sets its limit)."""
+    ``pool``: the Dagster pool the syncs take a slot of (dagster.yaml sets its limit);
+    ``companies_per_step``: how many companies a step of ``intacct_fleet_once`` syncs in
+    turn (more: fewer step processes to start, see docs/fleet.md)."""
     # absolute: runs start in processes of their own, wherever Dagster puts them
     tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
     partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
@@ -48,7 +51,7 @@ def fleet_definitions(
     job = dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(assets))
     return dg.Definitions(
         assets=[assets],
-        jobs=[job, once_job(PARTITIONS, tenants_file, folder, names, pool)],
+        jobs=[job, once_job(PARTITIONS, tenants_file, folder, names, pool, companies_per_step)],
         sensors=[tenants_sensor(tenants_file, job, sensor_interval_s)],
         schedules=[fleet_schedule(job, cron_schedule)],
     )

@@ -5,7 +5,11 @@ as partitions first, so a fresh Dagster instance needs nothing else, then syncs 
 company in a step of its own (the multiprocess executor runs them side by side, each
 taking a slot of the fleet's pool) and records the same materializations, per object
 and company, as the partitioned assets do. One run for many companies also saves the
-launch of a run per company."""
+launch of a run per company. With ``companies_per_step`` > 1 a step syncs that many
+companies one after the other (its process started once for them: a step costs about
+1.2 s of CPU besides its sync, measured in BENCHMARKS.md "Fleet on Dagster"); a company
+that fails does not stop the others of its step, and the step fails after them naming
+every company that failed."""
 
 import re
 from collections.abc import Iterator, Sequence
@@ -23,28 +27,44 @@ ONCE = "intacct_fleet_once"
 
 
 def once_job(
-    partitions: str, tenants_file: Path, folder: Path, objects: Sequence[str], pool: str | None
+    partitions: str,
+    tenants_file: Path,
+    folder: Path,
+    objects: Sequence[str],
+    pool: str | None,
+    companies_per_step: int = 1,
 ) -> dg.JobDefinition:
-    @dg.op(name="intacct_tenants", out=dg.DynamicOut(str))
-    def intacct_tenants(context: OpExecutionContext) -> Iterator[dg.DynamicOutput[str]]:
+    @dg.op(name="intacct_tenants", out=dg.DynamicOut(list))
+    def intacct_tenants(context: OpExecutionContext) -> Iterator[dg.DynamicOutput[list[str]]]:
         companies = list(load_tenants(tenants_file))
         known = set(context.instance.get_dynamic_partitions(partitions))
         new = [c for c in companies if c not in known]
         if new:
             context.instance.add_dynamic_partitions(partitions, new)
             context.log.info(f"added tenants: {', '.join(new)}")
-        for key, company in _mapping_keys(companies):
-            yield dg.DynamicOutput(company, mapping_key=key)
+        step = max(1, companies_per_step)
+        groups = [companies[i : i + step] for i in range(0, len(companies), step)]
+        # a step is named by its first company
+        for (key, _), group in zip(_mapping_keys([g[0] for g in groups]), groups, strict=True):
+            yield dg.DynamicOutput(group, mapping_key=key)
 
     @dg.op(name="intacct_company", pool=pool)
-    def intacct_company(context: OpExecutionContext, company: str) -> None:
-        results = materialize_company(context.log, company, tenants_file, folder, objects, objects)
-        for result in results:
-            assert result.asset_key is not None
-            context.log_event(
-                dg.AssetMaterialization(
-                    result.asset_key, partition=company, metadata=result.metadata
-                )
+    def intacct_company(context: OpExecutionContext, companies: list[str]) -> None:
+        failed: list[tuple[str, dg.Failure]] = []
+        for company in companies:
+            try:
+                _materialize(context, company, tenants_file, folder, objects)
+            except dg.Failure as exc:
+                if len(companies) == 1:
+                    raise
+                context.log.error(exc.description or company)
+                failed.append((company, exc))
+        if failed:
+            raise dg.Failure(
+                description=f"{len(failed)} of {len(companies)} companies failed: "
+                + "; ".join(exc.description or c for c, exc in failed),
+                metadata={"failed_companies": ", ".join(c for c, _ in failed)},
+                allow_retries=False,
             )
 
     @dg.job(name=ONCE, description="Every company of the tenant list, once")
@@ -52,6 +72,16 @@ def once_job(
         intacct_tenants().map(intacct_company)
 
     return intacct_fleet_once
+
+
+def _materialize(
+    context: OpExecutionContext, company: str, tenants: Path, folder: Path, objects: Sequence[str]
+) -> None:
+    for result in materialize_company(context.log, company, tenants, folder, objects, objects):
+        assert result.asset_key is not None
+        context.log_event(
+            dg.AssetMaterialization(result.asset_key, partition=company, metadata=result.metadata)
+        )
 
 
 def _mapping_keys(companies: Sequence[str]) -> Iterator[tuple[str, str]]:

@@ -10,9 +10,10 @@ from typing import Any
 from intacct.client import IntacctClient
 from intacct.integrations.dagster.tenants import Tenant
 from intacct.sync import SyncReport, run_sync
+from intacct.sync.budget import MonthlyBudget, monthly_budget, run_budget
 from intacct.sync.job import Reporter
 
-__all__ = ["sync_company"]
+__all__ = ["month_of", "sync_company"]
 
 
 def sync_company(
@@ -21,16 +22,26 @@ def sync_company(
     folder: str | Path,
     objects: Sequence[str],
     reporter: Reporter,
+    monthly: MonthlyBudget | None = None,
 ) -> SyncReport:
     """``objects`` of the tenant's company (``connection``: :meth:`Tenant.connection`)
     into its destination (a DuckDB file, default ``<folder>/<company_id>.duckdb``, or a
     Postgres schema), which also keeps the state: the next run goes on from there. The
     client's company-wide semaphore holds the requests in flight to the tenant's limit;
     the destination's lock (DuckDB's on its file, Postgres's advisory lock per company)
-    refuses a second run of the company."""
+    refuses a second run of the company. The run bills at most the tenant's budget and
+    what ``monthly`` (:func:`month_of`) has left."""
     where = tenant.destination_at(folder)
     if isinstance(where, Path):
         where.parent.mkdir(parents=True, exist_ok=True)
     settings = {"entity_ids": list(tenant.entity_ids)} if tenant.entity_ids else {}
-    with IntacctClient.from_mapping(connection, budget=tenant.budget) as client:
+    budget = run_budget(tenant.budget, monthly)
+    with IntacctClient.from_mapping(connection, budget=budget) as client:
         return run_sync(client, where, reporter, objects=objects, settings=settings)
+
+
+def month_of(tenant: Tenant, folder: str | Path) -> MonthlyBudget | None:
+    """What the tenant's monthly entitlement leaves this month (None: it declares none)."""
+    if tenant.entitlement is None:
+        return None
+    return monthly_budget(tenant.destination_at(folder), tenant.entitlement)

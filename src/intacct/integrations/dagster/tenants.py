@@ -19,6 +19,8 @@ gives every tenant the keys it does not set (the sender, the API URL).
         objects: [VENDOR, GLACCOUNT]
         destination: {env: CLIENT_1_DB_URL}   # default: <folder>/CLIENT-1.duckdb
         budget: 5000                          # API transactions per run (optional)
+        entitlement: 100000                   # the company's API transactions a month
+        share: 0.2                            # this connector's share of them
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ import yaml
 from intacct.config import SECRETS, ClientConfig
 from intacct.destinations.locations import is_postgres
 from intacct.errors import ConfigError, IntacctError
+from intacct.sync.budget import Entitlement
 
 __all__ = ["Tenant", "TenantError", "load_tenants"]
 
 #: the keys of a tenant besides the connection's (ClientConfig's)
-_OWN = {"entity_ids", "concurrency", "objects", "destination", "budget"}
+_OWN = {"entity_ids", "concurrency", "objects", "destination", "budget", "entitlement", "share"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
 _CONNECTION = {"sender_id", "sender_password", "user_id", "user_password", "company_id",
                "api_url", "timeout_s", "max_retries", "page_size", "timezone"}  # fmt: skip
@@ -69,6 +72,9 @@ class Tenant:
     #: API transactions one run may bill the company (None: no cap); the run stops
     #: before the request that would exceed it, its pages and state kept
     budget: int | None = None
+    #: the company's monthly entitlement and this connector's share: a run may bill at
+    #: most entitlement x share less what the month's recorded runs billed (sync.budget)
+    entitlement: Entitlement | None = None
 
     def connection(self) -> dict[str, Any]:
         """The client's config with every reference resolved (a TenantError names the
@@ -145,6 +151,7 @@ def _tenant(index: int, entry: Any) -> Tenant:
         objects=tuple(o.upper() for o in _names(name, "objects", entry.get("objects"))),
         destination=_destination(name, entry.get("destination") or ""),
         budget=_budget(name, entry.get("budget")),
+        entitlement=_entitlement(name, entry.get("entitlement"), entry.get("share")),
     )
 
 
@@ -154,6 +161,17 @@ def _budget(tenant: str, value: Any) -> int | None:
             tenant, "budget", f"must be a whole number of API transactions, got {value!r}"
         )
     return value
+
+
+def _entitlement(tenant: str, transactions: Any, share: Any) -> Entitlement | None:
+    if transactions is None:
+        if share is not None:
+            raise TenantError(tenant, "share", "is a share of entitlement; give both")
+        return None
+    try:
+        return Entitlement(transactions, 1.0 if share is None else share)
+    except ConfigError as exc:
+        raise TenantError(tenant, exc.key, exc.problem) from None
 
 
 def _destination(tenant: str, value: Any) -> Any:

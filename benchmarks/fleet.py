@@ -1,0 +1,500 @@
+"""The fleet on Dagster: N companies of one emulator synced by Dagster's multiprocess
+executor on this machine, each at its own concurrency limit, every company's data
+checked exact against the emulator.
+
+One emulator runs as a subprocess (``intacct emulator serve --companies N
+--company-limits 2,4,8``); a tenant list names its fleet companies (each tenant's
+``concurrency`` is its company's limit); Dagster syncs them in runs of ``--shard``
+companies (``intacct_fleet_once`` on the shard's tenant list: one run, a step per company),
+or, with ``--per-company``, one run of the partitioned asset job per company, as a
+schedule would start them. Each run is a fresh Python process, as Dagster's run launcher
+starts one, ``--runs`` of them at once; inside a run the multiprocess executor runs
+``--steps`` steps at once, its processes started by ``--start-method`` (forkserver with
+the modules preloaded, or spawn).
+
+Measured: wall time, companies per hour, CPU seconds per company of the Dagster
+processes (every run's process with its step processes and forkserver, from ``wait4``)
+and of the emulator (its process, seeding included) separately, requests and billed API
+transactions per company and the most requests the emulator saw in flight for each
+company (from GET /_emulator/companies and /_emulator/stats). Then every company's
+tables are compared with the emulator: the row count and the SHA-256 of every column of
+every catalog object (GET /_emulator/checksum with the table's columns, against
+:func:`intacct.emulator.checksum.rows_checksum` of the DuckDB rows).
+
+Fails (exit 1, each reason a line) if any run fails, any company had more requests in
+flight than its limit or was refused one for being at its limit, or any table differs.
+
+Usage: ``python benchmarks/fleet.py --companies 1000 [--start-method forkserver|spawn]
+[--shard 1000 | --per-company] [--runs 1] [--steps 2] [--json out.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import httpx
+import yaml
+
+#: the catalog objects of a plain ``intacct sync`` (its default objects without the trial
+#: balance, which the engine derives and the emulator has no table of to compare with)
+OBJECTS = ("GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT",
+           "LOCATION", "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM",
+           "GLBATCH", "GLENTRY")  # fmt: skip
+SENDER, SENDER_PASSWORD = "demo_sender", "demo-sender-password"
+USER, USER_PASSWORD = "demo_user", "demo-user-password"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- the emulator ---------------------------------------------------------------------------
+
+
+@dataclass
+class Emulator:
+    process: subprocess.Popen[str]
+    url: str
+
+    @property
+    def base(self) -> str:
+        return self.url.split("/ia/")[0]
+
+    def get(self, path: str, **params: Any) -> Any:
+        answer = httpx.get(f"{self.base}/_emulator/{path}", params=params, timeout=300)
+        answer.raise_for_status()
+        return answer.json()
+
+    def cpu_s(self) -> float:
+        """The emulator's CPU seconds so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+@contextmanager
+def emulator(companies: int, limits: str, faults: Sequence[str] = ()) -> Iterator[Emulator]:
+    port = _free_port()
+    command = ["intacct", "emulator", "serve", "--port", str(port), "--scale", "0",
+               "--companies", str(companies), "--company-limits", limits]  # fmt: skip
+    for rule in faults:
+        command += ["--fault", rule]
+    intacct = Path(sys.executable).with_name("intacct")
+    command[0] = str(intacct) if intacct.exists() else "intacct"
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        if "listening on" not in first:
+            raise RuntimeError(f"the emulator did not start: {first}{process.stdout.read()}")
+        yield Emulator(process, first.split("listening on ")[1].strip())
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- tenants and runs -----------------------------------------------------------------------
+
+
+def write_tenants(
+    path: Path, url: str, companies: Sequence[tuple[str, int, str]], **extra: Any
+) -> Path:
+    """A tenant list of ``companies`` (id, limit, time zone); passwords by reference only.
+    The zone named (as a user who knows it would), the sync reads timestamps DST-aware."""
+    document = {
+        "defaults": {
+            "api_url": url,
+            "sender_id": SENDER,
+            "user_id": USER,
+            "timeout_s": 120,
+            "sender_password": {"env": "FLEET_SENDER_PASSWORD"},
+            "user_password": {"env": "FLEET_USER_PASSWORD"},
+        },
+        "tenants": [
+            {"company_id": c, "concurrency": n, "timezone": zone, **extra}
+            for c, n, zone in companies
+        ],
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Run:
+    """One Dagster run: a shard's tenant list (the once job), or the tenant list and one
+    company (the partitioned job, ``company`` set)."""
+
+    tenants: Path
+    companies: tuple[str, ...]
+    company: str = ""
+
+
+@dataclass
+class Runs:
+    """The Dagster runs' outcome: failures by run, their CPU (run processes and all they
+    started), wall time, the companies synced, the load average seen (every 15 s)."""
+
+    failures: list[str] = field(default_factory=list)
+    cpu_s: float = 0.0
+    wall_s: float = 0.0
+    runs: int = 0
+    synced: list[str] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
+
+
+def run_fleet(
+    home: Path,
+    planned: Sequence[Run],
+    start_method: str,
+    steps: int,
+    at_once: int,
+    minutes: float = 0,
+    per_step: int = 1,
+) -> Runs:
+    """The ``planned`` runs, ``at_once`` side by side; with ``minutes``, no run starts
+    after that many minutes (the companies of the runs left out are not counted)."""
+    env = {**os.environ, "DAGSTER_HOME": str(home), "FLEET_SENDER_PASSWORD": SENDER_PASSWORD,
+           "FLEET_USER_PASSWORD": USER_PASSWORD}  # fmt: skip
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    outcome = Runs()
+    started = time.perf_counter()
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(15):
+            outcome.loads.append(os.getloadavg()[0])
+
+    def one(run: Run) -> tuple[str | None, float, Run | None]:
+        if minutes and time.perf_counter() - started > minutes * 60:
+            return None, 0.0, None
+        command = [sys.executable, __file__, "_run", str(run.tenants), str(home / "data"),
+                   start_method, str(steps), run.company, str(per_step)]  # fmt: skip
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert process.stdout is not None
+        out = process.stdout.read()
+        # wait4, not wait: the run's CPU with its children's (steps, the forkserver)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        cpu = float(usage.ru_utime + usage.ru_stime)
+        said = f"{run.tenants.name} {run.company}: {out[-1500:]}"
+        return (None if process.returncode == 0 else said), cpu, run
+
+    threading.Thread(target=sample, daemon=True).start()
+    with ThreadPoolExecutor(at_once) as pool:
+        for failed, cpu, ran in pool.map(one, planned):
+            if ran is None:
+                continue
+            outcome.runs += 1
+            outcome.synced += ran.companies
+            outcome.cpu_s += cpu
+            if failed:
+                outcome.failures.append(failed)
+    outcome.wall_s = time.perf_counter() - started
+    stop.set()
+    return outcome
+
+
+# -- one run, in its own process --------------------------------------------------------------
+
+
+def _run(
+    tenants: str, folder: str, start_method: str, steps: str, company: str, per_step: str = "1"
+) -> int:
+    """One Dagster run: the once job over the shard ``tenants``, or the partitioned
+    job for ``company``; exit 0 when it succeeded. The forkserver is stopped and reaped
+    before exiting, so its steps' CPU reaches this process's parent."""
+    import dagster as dg
+
+    from intacct.integrations.dagster import PARTITIONS
+
+    os.environ["FLEET_TENANTS"], os.environ["FLEET_DATA"] = tenants, folder
+    os.environ["FLEET_PER_STEP"] = per_step
+    executor: dict[str, Any] = {"max_concurrent": int(steps)}
+    if start_method == "forkserver":
+        preload = ["dagster", "intacct.integrations.dagster", "intacct.sync", "duckdb"]
+        executor["start_method"] = {"forkserver": {"preload_modules": preload}}
+    else:
+        executor["start_method"] = {"spawn": {}}
+    config = {"execution": {"config": {"multiprocess": executor}}}
+    name = "intacct_fleet" if company else "intacct_fleet_once"
+    job = dg.reconstructable(_once_job if not company else _partitioned_job)
+    with dg.DagsterInstance.get() as instance:
+        if company:
+            instance.add_dynamic_partitions(PARTITIONS, [company])
+        tags = {"dagster/partition": company} if company else None
+        with dg.execute_job(job, instance, run_config=config, tags=tags) as result:
+            ok = result.success
+            if not ok:
+                for event in result.all_events:
+                    if event.is_step_failure and event.step_failure_data is not None:
+                        print(name, event.step_key, event.step_failure_data.error, flush=True)
+    _stop_forkserver()
+    return 0 if ok else 1
+
+
+def _definitions() -> Any:
+    from intacct.integrations.dagster import fleet_definitions
+
+    return fleet_definitions(
+        os.environ["FLEET_TENANTS"],
+        os.environ["FLEET_DATA"],
+        objects=OBJECTS,
+        pool=None,
+        companies_per_step=int(os.environ.get("FLEET_PER_STEP", "1")),
+    )
+
+
+def _once_job() -> Any:
+    return _definitions().resolve_job_def("intacct_fleet_once")
+
+
+def _partitioned_job() -> Any:
+    return _definitions().resolve_job_def("intacct_fleet")
+
+
+def _stop_forkserver() -> None:
+    from multiprocessing import forkserver
+
+    server: Any = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid:
+        os.close(server._forkserver_alive_fd)
+        os.waitpid(pid, 0)
+
+
+# -- limits and exactness -------------------------------------------------------------------
+
+
+def traffic(emu: Emulator) -> dict[str, dict[str, int]]:
+    """Per fleet company: limit, requests, API transactions, most in flight, refusals
+    beyond the limit."""
+    stats = emu.get("stats")
+    stats = stats.get("stats", stats)
+    found = {}
+    for company in emu.get("companies")["companies"]:
+        name = company["id"]
+        if not company["fleet"]:
+            continue
+        found[name] = {
+            "limit": int(company["max_concurrency"]),
+            "requests": int(stats.get(f"requests.{name}", 0)),
+            "transactions": int(stats.get(f"api_transactions.{name}", 0)),
+            "max_in_flight": int(stats.get(f"max_in_flight.{name}", 0)),
+            "throttled": int(stats.get(f"throttled.{name}", 0)),
+        }
+    return found
+
+
+def limit_problems(seen: dict[str, dict[str, int]]) -> list[str]:
+    problems = []
+    for company, c in seen.items():
+        if c["limit"] and c["max_in_flight"] > c["limit"]:
+            problems.append(f"{company}: {c['max_in_flight']} in flight, limit {c['limit']}")
+        if c["throttled"]:
+            problems.append(f"{company}: {c['throttled']} request(s) refused at its limit")
+    return problems
+
+
+def verify(emu: Emulator, folder: Path, companies: Sequence[str], threads: int = 4) -> list[str]:
+    """Every company's tables against the emulator's checksums: the problems, each a line
+    (no file, a table missing, a count or checksum that differs)."""
+    from intacct.emulator.catalog import load_catalog
+
+    catalog = load_catalog()
+    zones = {c["id"]: ZoneInfo(c["timezone"]) for c in emu.get("companies")["companies"]}
+
+    def company_problems(company: str) -> list[str]:
+        path = folder / f"{company}.duckdb"
+        if not path.exists():
+            return [f"{company}: no database {path}"]
+        problems = []
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables")
+                      .fetchall()}  # fmt: skip
+            for name in OBJECTS:
+                if name not in tables:
+                    problems.append(f"{company} {name}: no table")
+                    continue
+                problems += _table_problems(emu, con, catalog[name], company, zones[company])
+        return problems
+
+    with ThreadPoolExecutor(threads) as pool:
+        return [p for found in pool.map(company_problems, companies) for p in found]
+
+
+def _wall_clock(kinds: Sequence[str], rows: list[Any], zone: ZoneInfo) -> Iterator[list[Any]]:
+    """The rows with their timestamps as the company's wall clock, as the emulator keeps
+    them (the sync stores UTC)."""
+    at = [i for i, kind in enumerate(kinds) if kind == "timestamp"]
+    for row in rows:
+        values = list(row)
+        for i in at:
+            if values[i] is not None:
+                values[i] = values[i].replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+        yield values
+
+
+def _table_problems(emu: Emulator, con: Any, obj: Any, company: str, zone: ZoneInfo) -> list[str]:
+    from intacct.emulator.checksum import rows_checksum
+
+    columns = [c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [obj.name]).fetchall()]  # fmt: skip
+    fields = [c for c in columns if obj.field(c) is not None]
+    kinds = [obj.field(f).type for f in fields]
+    quoted = ", ".join(f'"{f}"' for f in fields)
+    rows = con.execute(f'SELECT {quoted} FROM "{obj.name}"').fetchall()  # noqa: S608
+    mine = rows_checksum(kinds, _wall_clock(kinds, rows, zone))
+    said = emu.get("checksum", company=company, object=obj.name, fields=",".join(fields))
+    theirs = said["objects"][obj.name]
+    if (theirs["count"], theirs["sha256"]) != mine:
+        return [f"{company} {obj.name}: {mine[0]} rows, emulator {theirs['count']}; "
+                f"checksum {mine[1][:12]} against {theirs['sha256'][:12]}"]  # fmt: skip
+    return []
+
+
+# -- the whole simulation -------------------------------------------------------------------
+
+
+def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    load_before = os.getloadavg()
+    with emulator(args.companies, args.limits, args.fault or ()) as emu:
+        fleet = [(c["id"], args.overcommit or c["max_concurrency"], c["timezone"])
+                 for c in emu.get("companies")["companies"] if c["fleet"]]  # fmt: skip
+        cpu_before = emu.cpu_s()
+        planned: list[Run] = []
+        if args.per_company:
+            path = write_tenants(work / "tenants.yaml", emu.url, fleet)
+            planned = [Run(path, (c[0],), c[0]) for c in fleet]
+        else:
+            for n, start in enumerate(range(0, len(fleet), args.shard)):
+                shard = fleet[start : start + args.shard]
+                path = write_tenants(work / f"shard{n:04d}.yaml", emu.url, shard)
+                planned.append(Run(path, tuple(c[0] for c in shard)))
+        runs = run_fleet(work / "dagster", planned, args.start_method, args.steps, args.runs,
+                         args.minutes, args.per_step)  # fmt: skip
+        emulator_cpu = emu.cpu_s() - cpu_before
+        load_after = os.getloadavg()
+        seen = {c: found for c, found in traffic(emu).items() if c in set(runs.synced)}
+        faulted = sum(int(rule["fired"]) for rule in emu.get("faults")["faults"])
+        total = int(emu.get("stats").get("requests", 0))
+        problems = [f"run failed: {f}" for f in runs.failures] + limit_problems(seen)
+        checked = time.perf_counter()
+        problems += verify(emu, work / "dagster" / "data", runs.synced)
+        verify_s = time.perf_counter() - checked
+    n = len(runs.synced)
+    if n < args.companies:
+        print(f"stopped short at --minutes {args.minutes:g}: {n} of {args.companies} companies "
+              "synced (those counted and checked)", file=sys.stderr)  # fmt: skip
+    return {
+        "companies": n, "companies_planned": args.companies, "limits": args.limits,
+        "start_method": args.start_method,
+        "mode": "run per company" if args.per_company else f"shards of {args.shard}",
+        "runs": runs.runs, "runs_at_once": args.runs, "steps_at_once": args.steps,
+        "companies_per_step": 1 if args.per_company else args.per_step,
+        "wall_s": round(runs.wall_s, 1),
+        "companies_per_hour": round(n / runs.wall_s * 3600),
+        "dagster_cpu_s_per_company": round(runs.cpu_s / n, 3),
+        "emulator_cpu_s_per_company": round(emulator_cpu / n, 3),
+        "requests_per_company": round(sum(c["requests"] for c in seen.values()) / n, 1),
+        "transactions_per_company": round(sum(c["transactions"] for c in seen.values()) / n, 1),
+        "max_in_flight_by_limit": _peaks(seen),
+        "requests_faulted": faulted,
+        "faulted_share": round(faulted / total, 3) if total else 0.0,
+        "companies_checked": n, "tables_checked": n * len(OBJECTS),
+        "verify_s": round(verify_s, 1),
+        "load_average_before": round(load_before[0], 2),
+        "load_average_during_mean_max": [
+            round(sum(runs.loads) / len(runs.loads), 2) if runs.loads else None,
+            max(runs.loads, default=None)],
+        "load_average_after_1_5_15min": [round(x, 2) for x in load_after],
+        "problems": problems,
+    }  # fmt: skip
+
+
+def _peaks(seen: dict[str, dict[str, int]]) -> dict[str, int]:
+    """The most in flight the emulator saw for any company, per limit."""
+    peaks: dict[str, int] = {}
+    for c in seen.values():
+        key = str(c["limit"])
+        peaks[key] = max(peaks.get(key, 0), c["max_in_flight"])
+    return peaks
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--companies", type=int, default=1000)
+    parser.add_argument("--limits", default="2,4,8", help="concurrency limits, cycled")
+    parser.add_argument("--start-method", choices=["forkserver", "spawn"], default="forkserver")
+    parser.add_argument("--shard", type=int, default=0, help="companies per run (0: all)")
+    parser.add_argument("--per-company", action="store_true", help="a run per company")
+    parser.add_argument(
+        "--per-step",
+        type=int,
+        default=1,
+        help="companies a step syncs in turn (the once job's shards)",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="runs at once")
+    parser.add_argument("--steps", type=int, default=2, help="steps at once in a run")
+    parser.add_argument("--fault", action="append", help="an emulator fault rule (repeatable)")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=0,
+        help="start no run after this many minutes (0: no limit)",
+    )
+    parser.add_argument(
+        "--overcommit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="give every tenant concurrency N whatever its company's limit "
+        "(to see the benchmark catch a fleet that goes beyond)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--keep", type=Path, help="work here (kept) instead of a temp folder")
+    args = parser.parse_args(argv)
+    args.shard = args.shard or args.companies
+    with tempfile.TemporaryDirectory(prefix="fleet-") as temp:
+        work = args.keep or Path(temp)
+        work.mkdir(parents=True, exist_ok=True)
+        figures = simulate(args, work)
+    problems = figures.pop("problems")
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps({**figures, "problems": problems}, indent=1) + "\n")
+    for line in problems[:50]:
+        print(f"FAIL {line}", file=sys.stderr)
+    if problems:
+        print(f"FAILED: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"OK: {figures['companies']} companies exact, no limit exceeded")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["_run"]:
+        sys.exit(_run(*sys.argv[2:8]))
+    sys.exit(main())
