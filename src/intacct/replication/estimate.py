@@ -154,7 +154,9 @@ def _incremental(
         asked = 2 + window  # the probe: changed? deleted? (the window's first page)
         if not changed and not deletes:
             return Estimate(name, entity, "nothing changed", 0, 0, asked)
-        cost = asked + pages(deletes or 0, page_size) + pages(changed, page_size)
+        # a pass the probe counts empty is not read
+        cost = asked + (pages(deletes, page_size) if deletes else 0)
+        cost += pages(changed, page_size) if changed else 0
         return Estimate(name, entity, "changes since the last run", changed, deletes, cost)
     cost = pages(changed, page_size) + window
     cost += pages(deletes, page_size) if deletes is not None else 0
