@@ -2,9 +2,10 @@
 resumable (the rules are in :mod:`.engine`'s docstring).
 
 :class:`ObjectStream` plans a first read (RECORDNO ranges, :mod:`.planning`), reads a
-later run's deletes (:mod:`.deletes`) and changes after its bookmark, reads objects
-without WHENMODIFIED whole, and hands each page, typed, to the sink with the state
-after it, on the run's delivery thread (:class:`~.context.RunContext`).
+later run's deletes (:mod:`.deletes`), its lookback window's stale records and the
+changes after its bookmark (the probe and the window: :mod:`.changes`, :mod:`.window`),
+reads objects without WHENMODIFIED whole, and hands each page, typed, to the sink with
+the state after it, on the run's delivery thread (:class:`~.context.RunContext`).
 """
 
 from __future__ import annotations
