@@ -40,7 +40,8 @@ def test_with_nothing_configured_it_syncs_the_embedded_demo_company(tmp_path: Pa
     assert [vendor[h] for h in ("read", "inserted", "updated", "deleted", "requests")] == [
         "0", "0", "0", "0", "0",
     ]  # fmt: skip
-    assert vendor["API transactions"] == "2"  # the batched "changed? deleted?" only
+    # the batched "changed? deleted?" and the default lookback window's first page only
+    assert vendor["API transactions"] == "3"
 
 
 def test_intacct_variables_and_entities(

@@ -83,6 +83,9 @@ def run(
     columnar: bool = False,
     **settings: Any,
 ) -> Any:
+    # exact bookmarks: no window (ListSink cannot tell what it stores, so a lookback
+    # would re-read it in full); the lookback has its own tests (test_lookback_digest.py)
+    settings.setdefault("lookback_minutes", 0)
     engine = Replicator(
         client,
         ReplicationSettings.from_mapping(settings),
@@ -342,7 +345,8 @@ def test_a_second_run_reads_only_the_objects_that_changed(
             columnar=columnar,
         )
     assert [r["CLASSID"] for s, _, r in second.records if s == "CLASS"] == ["PROBE-1"]
-    assert {s.object: s.requests for s in report.streams} == {"VENDOR": 0, "CLASS": 2}
+    # CLASS: its page of changes; the deletes the probe counted none of are not read
+    assert {s.object: s.requests for s in report.streams} == {"VENDOR": 0, "CLASS": 1}
 
 
 def test_a_first_run_with_start_date_reads_what_changed_since_then(

@@ -34,8 +34,11 @@ def _read(emulator: InProcessEmulator, store: PostgresStateStore, company: str) 
     config = {**emulator.config(company), "timeout_s": 30}
     sink = Pages()
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        # no lookback: these pages cannot say what they store, so a window is re-read
         settings = ReplicationSettings.from_mapping(
-            {"entity_ids": "all"} if company == "DEMO-ME" else {}
+            {"entity_ids": "all", "lookback_minutes": 0}
+            if company == "DEMO-ME"
+            else {"lookback_minutes": 0}
         )
         report = replicate(client, [StreamSpec("VENDOR"), StreamSpec("CLASS")], sink=sink,
                            state=store, settings=settings)  # fmt: skip

@@ -54,7 +54,9 @@ def unified_catalog(server: EmulatorServer, streams: set[str] | None = None) -> 
 def run(
     server: EmulatorServer, streams: set[str] | None = None, state: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    config = tap_config(server, unified_schema=True)
+    # no lookback window: it would be emitted again (the tap cannot know what the
+    # target stores)
+    config = tap_config(server, unified_schema=True, lookback_minutes=0)
     return run_tap(
         TapSageIntacct(config=config, catalog=unified_catalog(server, streams), state=state)
     )

@@ -50,7 +50,11 @@ class Scenario:
     entities: tuple[str, ...] = ()
 
     def config(self, url: str) -> dict[str, Any]:
-        config: dict[str, Any] = {**client_config(url, self.company), "timeout_s": 30}
+        # the story's second run is exactly the changes: no lookback window (the tap
+        # would emit it again, not knowing what the target stores)
+        config: dict[str, Any] = {
+            **client_config(url, self.company), "timeout_s": 30, "lookback_minutes": 0,
+        }  # fmt: skip
         if self.entities:
             config["entity_ids"] = list(self.entities)
         return config

@@ -71,7 +71,7 @@ def list_profiles() -> None:
 @click.option("--timeout-s", type=click.FloatRange(0, 3600, min_open=True), help="Per request.")
 @click.option("--max-retries", type=click.IntRange(0, 20), help="Default 5.")
 @click.option("--start-date", help="A first sync reads what changed since then (ISO 8601).")
-@click.option("--lookback-minutes", type=click.IntRange(min=0), help="Re-read this window.")
+@click.option("--lookback-minutes", type=click.IntRange(min=0), help="Late writes: default 120.")
 @click.option("--entity-ids", help="Entities to read, each in its own session: E100,E200 or all.")
 @click.option("--unified-schema", type=bool, help="Also hotglue's unified tables (true/false).")
 @click.option(

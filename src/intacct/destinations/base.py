@@ -9,13 +9,26 @@ to the next run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from intacct.destinations.tables import Table
+from intacct.replication.records import iso_utc
 
-__all__ = ["Destination", "DestinationError", "PageCounts"]
+__all__ = [
+    "MODIFIED",
+    "RECORDNO",
+    "Destination",
+    "DestinationError",
+    "PageCounts",
+    "recordnos_as",
+    "versioned",
+    "versions",
+]
+
+RECORDNO, MODIFIED = "RECORDNO", "WHENMODIFIED"
 
 
 class DestinationError(Exception):
@@ -63,6 +76,14 @@ class Destination(Protocol):
         """The page's rows and tombstones and the state after it, as one unit."""
         ...
 
+    def stored_versions(
+        self, name: str, entity: str, recordnos: Sequence[int]
+    ) -> dict[int, str | None] | None:
+        """The stored WHENMODIFIED of each of ``recordnos`` the table has in ``entity``
+        (tombstoned rows too), for the lookback window's digest
+        (:class:`~intacct.replication.contract.StoredVersions`); None if it cannot tell."""
+        ...
+
     def record_run(self, started: str, finished: str, status: str, summary: object) -> None: ...
 
     def rows(self, name: str) -> list[dict[str, Any]]:
@@ -74,3 +95,31 @@ class Destination(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def versions(rows: Iterable[tuple[Any, Any]]) -> dict[int, str | None]:
+    """(RECORDNO, WHENMODIFIED) rows as the engine compares them: WHENMODIFIED as ISO UTC
+    text (a naive stored time is UTC, as the engine wrote it); the last row of a RECORDNO
+    wins."""
+    out: dict[int, str | None] = {}
+    for recordno, modified in rows:
+        if isinstance(modified, str):
+            modified = datetime.fromisoformat(modified.replace("Z", "+00:00"))
+        if isinstance(modified, datetime) and modified.tzinfo is None:
+            modified = modified.replace(tzinfo=UTC)
+        out[int(recordno)] = iso_utc(modified) if modified is not None else None
+    return out
+
+
+def recordnos_as(table: Table, recordnos: Sequence[int]) -> list[Any]:
+    """RECORDNOs as the table's column types them (a number; text where the object's
+    metadata says so)."""
+    kinds = {c.name: c.type for c in table.columns}
+    return list(recordnos) if kinds.get(RECORDNO) == "BIGINT" else [str(r) for r in recordnos]
+
+
+def versioned(tables: Mapping[str, Table], name: str) -> Table | None:
+    """The table prepared this run for ``name`` if it has RECORDNO and WHENMODIFIED (a
+    destination tells the versions of those only)."""
+    table = tables.get(name)
+    return table if table is not None and {RECORDNO, MODIFIED} <= set(table.names) else None

@@ -46,7 +46,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
-from intacct.destinations.base import DestinationError, PageCounts
+from intacct.destinations.base import (
+    MODIFIED,
+    RECORDNO,
+    DestinationError,
+    PageCounts,
+    versioned,
+    versions,
+)
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
@@ -371,34 +378,73 @@ class DltDestination:
 
     def _stored_rows(self, table: Table, keys: set[Any], entity: str) -> dict[Any, dict[str, Any]]:
         """The stored rows of ``keys`` in ``entity``, by key, named as ``table`` names."""
+        key = table.key[0]
+        rows = self._select(table, key, keys, entity, table.names, "its tombstones")
+        return {_key(r[key]): r for r in rows}
+
+    # -- the lookback window's digest -------------------------------------------------------
+
+    def stored_versions(
+        self, name: str, entity: str, recordnos: Sequence[int]
+    ) -> dict[int, str | None] | None:
+        """The stored WHENMODIFIED of ``recordnos`` in ``entity``, kept pages included
+        (the last one winning); None where dlt has no SQL client for the destination
+        (the window is then read in full)."""
+        from dlt.common.destination.exceptions import SqlClientNotAvailable
+
+        table = versioned(self.tables, name)
+        if table is None:
+            return None
+        try:
+            self.pipeline.sql_client()
+        except SqlClientNotAvailable:
+            return None
+        if not recordnos:
+            return {}
+        wanted = set(recordnos)
+        rows = self._select(table, RECORDNO, wanted, entity, [RECORDNO, MODIFIED], "the lookback")
+        chunks = self.buffer.chunks.get(name, [])
+        rows += _buffered_rows(table, chunks, wanted, entity, by=RECORDNO).values()
+        return versions((r[RECORDNO], r[MODIFIED]) for r in rows)
+
+    def _select(
+        self,
+        table: Table,
+        by: str,
+        values: set[Any],
+        entity: str,
+        wanted: Sequence[str],
+        purpose: str,
+    ) -> list[dict[str, Any]]:
+        """The stored rows of ``entity`` whose ``by`` is one of ``values``: their
+        ``wanted`` columns the destination has, named as ``table`` names them."""
         from dlt.common.exceptions import DltException
 
         stored = self._stored_columns(table.name)
-        if not stored or not keys:
-            return {}
+        if not stored or not values:
+            return []
         naming = self.pipeline.default_schema.naming
-        names = {naming.normalize_identifier(n): n for n in table.names}
+        names = {naming.normalize_identifier(n): n for n in wanted}
         columns = [c for c in names if c in stored]
-        key, entity_column = (naming.normalize_identifier(n) for n in (table.key[0], ENTITY_ID))
+        by_column, entity_column = (naming.normalize_identifier(n) for n in (by, ENTITY_ID))
         try:
             with self.pipeline.sql_client() as client:
                 where = client.make_qualified_table_name(
                     naming.normalize_table_identifier(table.name)
                 )
-                marks = ", ".join(["%s"] * len(keys))
+                marks = ", ".join(["%s"] * len(values))
                 select = ", ".join(client.escape_column_name(c) for c in columns)
                 sql = (
-                    f"SELECT {select} FROM {where} WHERE {client.escape_column_name(key)} "  # noqa: S608
+                    f"SELECT {select} FROM {where} WHERE {client.escape_column_name(by_column)} "  # noqa: S608
                     f"IN ({marks}) AND {client.escape_column_name(entity_column)} = %s"
                 )
-                found = client.execute_sql(sql, *_typed(table, keys), entity) or []
+                found = client.execute_sql(sql, *_typed(table, by, values), entity) or []
         except (DltException, OSError) as exc:
             raise DestinationError(
-                f"could not read {table.name} back from {self.where} for its tombstones: "
+                f"could not read {table.name} back from {self.where} for {purpose}: "
                 f"{_first_line(exc)}"
             ) from None
-        rows = [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
-        return {_key(r[table.key[0]]): r for r in rows}
+        return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
 
 
 def _arrow(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -492,12 +538,13 @@ def _latest(table: Table, chunks: list[pa.Table]) -> pa.Table:
 
 
 def _buffered_rows(
-    table: Table, chunks: list[pa.Table], keys: set[Any], entity: str
+    table: Table, chunks: list[pa.Table], keys: set[Any], entity: str, by: str | None = None
 ) -> dict[Any, dict[str, Any]]:
-    """The kept rows of ``keys`` in ``entity``, the last of each key winning."""
+    """The kept rows of ``keys`` (of the column ``by``, the table's key by default) in
+    ``entity``, the last of each winning."""
     import pyarrow.compute as pc
 
-    key = table.key[0]
+    key = by or table.key[0]
     found: dict[Any, dict[str, Any]] = {}
     for chunk in chunks:
         hit = pc.and_(
@@ -515,9 +562,9 @@ def _strings(keys: set[Any]) -> Any:
     return pa.array(sorted(str(k) for k in keys), pa.string())
 
 
-def _typed(table: Table, keys: set[Any]) -> list[Any]:
-    """The keys as the key column's type (RECORDNO is a number, ids are text)."""
-    kind = _types(table)[table.key[0]]
+def _typed(table: Table, column: str, keys: set[Any]) -> list[Any]:
+    """The keys as ``column``'s type (RECORDNO is a number, ids are text)."""
+    kind = _types(table)[column]
     return [int(k) if kind == "BIGINT" else str(k) for k in sorted(keys)]
 
 

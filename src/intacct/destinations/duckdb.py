@@ -23,7 +23,15 @@ from typing import Any
 
 import duckdb
 
-from intacct.destinations.base import DestinationError, PageCounts
+from intacct.destinations.base import (
+    MODIFIED,
+    RECORDNO,
+    DestinationError,
+    PageCounts,
+    recordnos_as,
+    versioned,
+    versions,
+)
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
@@ -331,6 +339,26 @@ class DuckDBDestination:
             [entity, entity],
         )
         return len(done)
+
+    def stored_versions(
+        self, name: str, entity: str, recordnos: Sequence[int]
+    ) -> dict[int, str | None] | None:
+        """The stored WHENMODIFIED of ``recordnos`` in ``entity`` (the lookback window's
+        digest); None for a table not prepared or without the two columns."""
+        table = versioned(self.tables, name)
+        if table is None or not recordnos:
+            return None if table is None else {}
+        try:
+            cursor = self.con.execute(
+                f"SELECT {q(RECORDNO)}, {q(MODIFIED)} FROM {q(name)} WHERE {q(ENTITY_ID)} = ? "
+                f"AND {q(RECORDNO)} IN (SELECT UNNEST(?))",
+                [entity, recordnos_as(table, recordnos)],
+            )
+            return versions(cursor.fetchall())
+        except duckdb.Error as exc:
+            raise DestinationError(
+                f"could not read {name} back from {self.path} for the lookback: {_first_line(exc)}"
+            ) from None
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         """A table prepared this run, its rows as Python values (empty if not prepared)."""

@@ -42,7 +42,15 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from intacct.destinations.base import DestinationError, PageCounts
+from intacct.destinations.base import (
+    MODIFIED,
+    RECORDNO,
+    DestinationError,
+    PageCounts,
+    recordnos_as,
+    versioned,
+    versions,
+)
 from intacct.destinations.locations import display_url, split_url
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
@@ -394,6 +402,31 @@ class PostgresDestination:
         )
         self.con.execute("TRUNCATE _tombstones")
         return len(done)
+
+    # -- the lookback window's digest -------------------------------------------------------
+
+    def stored_versions(
+        self, name: str, entity: str, recordnos: Sequence[int]
+    ) -> dict[int, str | None] | None:
+        """The stored WHENMODIFIED of ``recordnos`` in ``entity`` (the lookback window's
+        digest); None for a table not prepared or without the two columns."""
+        table = versioned(self.tables, name)
+        if table is None or not recordnos:
+            return None if table is None else {}
+        keys = recordnos_as(table, recordnos)
+        array = "bigint[]" if isinstance(keys[0], int) else "text[]"
+        try:
+            cursor = self.con.execute(
+                f"SELECT {q(RECORDNO)}, {q(MODIFIED)} FROM {self._name(name)} "
+                f"WHERE {q(ENTITY_ID)} = %s AND {q(RECORDNO)} = ANY(%s::{array})",
+                [entity, keys],
+            )
+            return versions(cursor.fetchall())
+        except psycopg.Error as exc:
+            raise DestinationError(
+                f"could not read {name} back from {self.where} for the lookback: "
+                f"{_first_line(exc, self.url)}"
+            ) from None
 
     # -- tables derived from others (--unified) ---------------------------------------------
 

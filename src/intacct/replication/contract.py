@@ -6,14 +6,23 @@ reports at the end (:class:`RunReport`). docs/engine.md describes the whole cont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from intacct.errors import IntacctError
 from intacct.replication.state import RunState
 
-__all__ = ["Progress", "RunReport", "Sink", "StateStore", "StreamResult", "StreamSpec"]
+__all__ = [
+    "Progress",
+    "RunReport",
+    "Sink",
+    "StateStore",
+    "StoredVersions",
+    "StreamResult",
+    "StreamSpec",
+    "stored_versions",
+]
 
 #: after every page: stream, entity, the page's records, the stream's requests so far,
 #: the page's bytes as received
@@ -48,6 +57,35 @@ class Sink(Protocol):
     def warning(self, stream: str, text: str) -> None: ...
 
 
+@runtime_checkable
+class StoredVersions(Protocol):
+    """A sink that can also say which version of a record it stores: with a lookback,
+    the engine then reads in full only the records of the window the sink lacks or
+    stores with another WHENMODIFIED (:mod:`.window`). A sink without it (a Singer
+    tap's: what the target stores is not the tap's to know), or one answering None,
+    has the window re-read in full."""
+
+    def stored_versions(
+        self, stream: str, entity: str, recordnos: Sequence[int]
+    ) -> Mapping[int, str | None] | None:
+        """The stored WHENMODIFIED (ISO UTC text as the engine emits it:
+        :func:`~.records.iso_utc`; None where stored empty) of each of ``recordnos`` it
+        has in ``entity``, tombstoned ones included; None if it cannot tell. Called
+        under the engine's lock, like :meth:`Sink.page`; an empty ``recordnos`` asks
+        only whether it can tell ({} if so)."""
+        ...
+
+
+def stored_versions(
+    sink: Sink, stream: str, entity: str, recordnos: Sequence[int]
+) -> Mapping[int, str | None] | None:
+    """What ``sink`` stores of ``recordnos`` (:class:`StoredVersions`); None if it
+    cannot tell."""
+    if not isinstance(sink, StoredVersions):
+        return None
+    return sink.stored_versions(stream, entity, recordnos)
+
+
 class StateStore(Protocol):
     """Where the run's state lives between runs. A destination that commits the state
     with each page (DuckDB, Postgres) is its own store and saves nothing here; a
@@ -70,6 +108,8 @@ class StreamResult:
     #: the API transactions Intacct bills for it (:mod:`intacct.protocol.billing`): its
     #: pages, deletes and planning questions, failed ones included
     transactions: int = 0
+    #: rows of the lookback window's digest listed (RECORDNO, WHENMODIFIED: :mod:`.window`)
+    listed: int = 0
     error: IntacctError | None = None
 
 

@@ -12,7 +12,8 @@ where it stopped, with nothing lost or repeated:
   high-water mark;
 * later runs read in (WHENMODIFIED, RECORDNO) order strictly after the bookmark, so rows
   sharing a timestamp across a page boundary are neither lost nor repeated;
-  ``lookback_minutes`` re-reads a window behind it. Records without WHENMODIFIED (real
+  ``lookback_minutes`` re-reads a window behind it, in full only the records the sink
+  lacks or stores in another version (:mod:`.window`). Records without WHENMODIFIED (real
   Intacct has them) are read by RECORDNO, once;
 * objects without WHENMODIFIED are read whole, in ranges, every run (resumable within it);
 * deletes come first, as tombstones from AUDITHISTORY (:mod:`.deletes`), from the second
@@ -38,7 +39,7 @@ import contextlib
 import functools
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,7 @@ from intacct.replication.contract import (
     StateStore,
     StreamResult,
     StreamSpec,
+    stored_versions,
 )
 from intacct.replication.cost import billed
 from intacct.replication.estimate import Estimate, assess, questions
@@ -138,6 +140,11 @@ class _Saving:
 
     def warning(self, stream: str, text: str) -> None:
         self.sink.warning(stream, text)
+
+    def stored_versions(
+        self, stream: str, entity: str, recordnos: Sequence[int]
+    ) -> Mapping[int, str | None] | None:
+        return stored_versions(self.sink, stream, entity, recordnos)
 
 
 class Replicator:
@@ -372,6 +379,13 @@ class _ClosableSink:
     def warning(self, stream: str, text: str) -> None:
         if self.inner is not None:
             self.inner.warning(stream, text)
+
+    def stored_versions(
+        self, stream: str, entity: str, recordnos: Sequence[int]
+    ) -> Mapping[int, str | None] | None:
+        if self.inner is None:
+            return None
+        return stored_versions(self.inner, stream, entity, recordnos)
 
     def close(self) -> None:
         self.inner = None  # the workers left behind hold no reference to it

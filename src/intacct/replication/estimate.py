@@ -149,13 +149,16 @@ def _incremental(
     name, entity = stream.result.object, stream.entity
     changed = counts[0]
     nulls = counts[1] if not stream.current.nulls_done else 0
+    window = 1 if stream.window is not None else 0  # the digest's first page (at least)
     if stream.probing():
-        asked = 2  # the probe: changed? deleted?
+        asked = 2 + window  # the probe: changed? deleted? (the window's first page)
         if not changed and not deletes:
             return Estimate(name, entity, "nothing changed", 0, 0, asked)
-        cost = asked + pages(deletes or 0, page_size) + pages(changed, page_size)
+        # a pass the probe counts empty is not read
+        cost = asked + (pages(deletes, page_size) if deletes else 0)
+        cost += pages(changed, page_size) if changed else 0
         return Estimate(name, entity, "changes since the last run", changed, deletes, cost)
-    cost = pages(changed, page_size)
+    cost = pages(changed, page_size) + window
     cost += pages(deletes, page_size) if deletes is not None else 0
     cost += pages(nulls, page_size) if not stream.current.nulls_done else 0
     what = "changes since the last run" if stream.current.token else "changes since start_date"

@@ -2,9 +2,10 @@
 resumable (the rules are in :mod:`.engine`'s docstring).
 
 :class:`ObjectStream` plans a first read (RECORDNO ranges, :mod:`.planning`), reads a
-later run's deletes (:mod:`.deletes`) and changes after its bookmark, reads objects
-without WHENMODIFIED whole, and hands each page, typed, to the sink with the state
-after it, on the run's delivery thread (:class:`~.context.RunContext`).
+later run's deletes (:mod:`.deletes`), its lookback window's stale records and the
+changes after its bookmark (the probe and the window: :mod:`.changes`, :mod:`.window`),
+reads objects without WHENMODIFIED whole, and hands each page, typed, to the sink with
+the state after it, on the run's delivery thread (:class:`~.context.RunContext`).
 """
 
 from __future__ import annotations
@@ -20,17 +21,12 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
 from intacct.registry import ObjectInfo
+from intacct.replication.changes import ChangeQuestions
 from intacct.replication.columnar import ColumnTyper, Records
 from intacct.replication.context import RunContext
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
 from intacct.replication.cost import metered
-from intacct.replication.deletes import (
-    AUDIT_OBJECT,
-    DeleteBookmark,
-    DeletesUnavailableError,
-    deletes_filter,
-    iter_tombstones,
-)
+from intacct.replication.deletes import DeleteBookmark, DeletesUnavailableError, iter_tombstones
 from intacct.replication.planning import (
     Answer,
     boundary_offsets,
@@ -58,7 +54,7 @@ _BEFORE_ANY = PageToken(
 )
 
 
-class ObjectStream:
+class ObjectStream(ChangeQuestions):
     """One (object, entity) stream: its plan, its parts, its state and its result."""
 
     def __init__(
@@ -105,6 +101,7 @@ class ObjectStream:
         if info.key_field and self.current.ranges is None and self.current.token is not None:
             self.parts = [(self._changes, 0)]  # a later run: first probed (the engine probes it)
             self.kind = "incremental"
+            self.open_window(dry)
             return
         try:
             if not dry:
@@ -123,55 +120,12 @@ class ObjectStream:
             self.parts, self.kind = [(self._incremental, 0)], "incremental"
 
     def _changes(self) -> None:
-        """A later run's part: the deletes since the last run, then the changes."""
-        self._deletes()
+        """A later run's part: the deletes since the last run, the lookback window's
+        stale records (:mod:`.window`), then the changes."""
+        if self.reads_deletes():
+            self._deletes()
+        self.digest()
         self._incremental()
-
-    def probing(self) -> bool:
-        """Whether one batched question can tell this later run has nothing to read:
-        only the changes and deletes after exact bookmarks (no look-back window, no
-        records without WHENMODIFIED still to read, deletes readable)."""
-        current = self.current
-        return (
-            self.parts == [(self._changes, 0)]
-            and current.nulls_done
-            and current.deletes is not None
-            and not self.context.settings.lookback_minutes
-            and "deletes" not in self.context.warned
-        )
-
-    def probe_calls(self) -> list[fn.Function]:
-        """How many records changed after the bookmark, and how many were deleted."""
-        token = resume_token(PageToken.parse(self.current.token or ""), self.formatting)
-        return [self.count_changed(token), self.count_deleted()]
-
-    def count_changed(self, token: PageToken) -> fn.Query:
-        """How many records the WHENMODIFIED pass reads after ``token``."""
-        changed: q.Filter = q.greaterthan("RECORDNO", token.recordno)
-        if token.wall is not None:  # resume_token gives every timestamp token its wall
-            when = self.formatting.format_datetime(token.wall)
-            changed = q.or_(
-                q.greaterthan(_MODIFIED, when),
-                q.and_(q.equalto(_MODIFIED, when), q.greaterthan("RECORDNO", token.recordno)),
-            )
-        return fn.Query(self._info().name, ["RECORDNO"], filter=changed, pagesize=1)
-
-    def count_deleted(self) -> fn.Query:
-        """How many deletes AUDITHISTORY has after the delete bookmark."""
-        since = DeleteBookmark.from_dict(self.current.deletes or {})
-        deleted = deletes_filter(self._info(), since.resumed(self.formatting), self.formatting)
-        return fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1)
-
-    def probed(self, replies: list[Answer]) -> None:
-        """Nothing changed and nothing deleted: the run has nothing to read here. Any
-        doubt (a failed question) leaves the part to find out."""
-        counts = []
-        for reply in replies:
-            if isinstance(reply, IntacctError) or not reply.ok:
-                return
-            counts.append(reply.data.totalcount if reply.data else None)
-        if counts == [0, 0]:
-            self.parts = []
 
     def _from_start_date(self) -> bool:
         """A first run with ``start_date`` reads what changed since then, in order
@@ -276,7 +230,8 @@ class ObjectStream:
             if page.after is not None:
                 current.token = str(_settled(page.after))
 
-        self._pass(_MODIFIED, self._start(current.token), None, save_modified)
+        if self.reads_changes():
+            self._pass(_MODIFIED, self.start_token(), None, save_modified)
         if not current.nulls_done:  # records without WHENMODIFIED: once, by RECORDNO
 
             def save_nulls(page: Page) -> None:
@@ -285,10 +240,6 @@ class ObjectStream:
                 current.nulls_done = page.last
 
             self._pass("RECORDNO", current.nulls, _NO_MODIFIED, save_nulls)
-
-    def start_token(self) -> PageToken | None:
-        """Where this run's WHENMODIFIED pass starts (see :meth:`_start`)."""
-        return self._start(self.current.token)
 
     def _start(self, token: str | None) -> PageToken | None:
         """Where to resume: the token (before a repeated hour it falls in:

@@ -76,6 +76,8 @@ class ObjectSummary:
     deleted: int = 0
     requests: int = 0
     transactions: int = 0
+    #: rows the lookback window's digest listed (RECORDNO, WHENMODIFIED)
+    listed: int = 0
     seconds: float = 0.0
     error: str | None = None
     #: the error is Intacct refusing the user permission on the object
@@ -138,6 +140,12 @@ class _Sink:
 
     def warning(self, stream: str, text: str) -> None:
         self.reporter.warning(stream, text)
+
+    def stored_versions(
+        self, stream: str, entity: str, recordnos: Sequence[int]
+    ) -> Mapping[int, str | None] | None:
+        """What the database stores of ``recordnos`` (the lookback window's digest)."""
+        return self.database.stored_versions(stream, entity, recordnos)
 
     def done(self, stream: str, results: Sequence[StreamResult]) -> None:
         """An object's streams have all finished: its summary is final but the run's
@@ -351,6 +359,7 @@ def _merge(summary: ObjectSummary, streams: Sequence[StreamResult]) -> None:
         summary.read += result.records
         summary.requests += result.requests
         summary.transactions += result.transactions
+        summary.listed += result.listed
         if result.error is not None:
             where = f" (entity {result.entity})" if result.entity else ""
             summary.error = f"{where.strip()} {result.error}".strip()

@@ -39,7 +39,10 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "lookback_minutes",
         th.IntegerType,
-        description="re-read this window behind each bookmark (late writes)",
+        description=(
+            "re-read this window behind each bookmark, for writes Intacct makes visible "
+            "late (default 120; the tap emits the window's records again; 0: off)"
+        ),
     ),
     *request_properties(),
     th.Property(
