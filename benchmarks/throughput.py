@@ -298,11 +298,25 @@ def wall_rows(args: argparse.Namespace, pages: dict[int, Path], bare: float) -> 
     return rows
 
 
-def sizes(scales: list[int]) -> list[Sized]:
-    out = [(scale, on_emulator(scale, 8, 1)) for scale in scales]
-    for scale, r in out:
-        print(f"scale {scale:,}: {r['rows']:,} rows, peak RSS {r['peak']} MB", flush=True)
+def sizes(scales: list[int], repeat: int = 1) -> list[Sized]:
+    """Peak RSS at C = 8 by scale: the median of ``repeat`` runs by peak."""
+    out = []
+    for scale in scales:
+        proc, url = start(scale, 8)
+        runs = [own_peak(run) for run in _each(proc, lambda: sync(url, 8), repeat)]
+        runs.sort(key=lambda r: r["peak_mb"])
+        out.append((scale, runs[len(runs) // 2] | {"peaks": [r["peak_mb"] for r in runs]}))
+        peaks = ", ".join(f"{p:.0f}" for p in out[-1][1]["peaks"])
+        print(f"scale {scale:,}: {out[-1][1]['rows']:,} rows, peak RSS MB {peaks}", flush=True)
     return out
+
+
+def _each(proc: subprocess.Popen[str], run: Callable[[], Run], repeat: int) -> list[Run]:
+    try:
+        return [run() for _ in range(repeat)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -312,6 +326,9 @@ def main() -> None:
         return
     if args.cpu_table:
         cpu_main(Path(args.cpu_table), args.c, args.repeat)
+        return
+    if args.rss_only:
+        print("\n".join(rss_table(sizes(args.rss_scales, args.repeat))))
         return
     began = time.monotonic()
     pages = {c: captured(args.cache, args.scale, c, args.recapture) for c in (2, 8)}
@@ -334,6 +351,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--recapture", action="store_true", help="capture again")
     parser.add_argument("--quick", action="store_true", help="small, once, not written")
+    parser.add_argument("--rss-only", action="store_true",
+                        help="only the peak RSS step (--rss-scales, median of --repeat)")  # fmt: skip
     parser.add_argument("--capture-to", help=argparse.SUPPRESS)
     parser.add_argument("--cpu-table", help=argparse.SUPPRESS)
     parser.add_argument("--c", type=int, default=8, help=argparse.SUPPRESS)
