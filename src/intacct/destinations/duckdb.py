@@ -31,10 +31,11 @@ __all__ = ["DuckDBDestination", "saved_state"]
 
 #: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
 #: time and what does not fit spills to a temporary file next to the database, so a
-#: run's memory stays flat whatever the company's size (BENCHMARKS.md, throughput).
-#: Not lower: at 64 MB, 5M rows of every field of GLDETAIL went in, but a re-read page
-#: of 20,000 rows into them ran out of memory (benchmarks/duckdb_memory.py)
-MEMORY_LIMIT = "128MB"
+#: run's memory stays flat whatever the company's size (BENCHMARKS.md, issue 18). At
+#: 64 MB 5M rows of every field of GLDETAIL go in and pages of 2,000 rows (the largest
+#: query page) are read again into them (benchmarks/duckdb_memory.py); a re-read page of
+#: 20,000 rows would not fit (it did at 128 MB, which cost a run ~60 MB more)
+MEMORY_LIMIT = "64MB"
 #: the write-ahead log's size at which DuckDB folds it into the file (its default is
 #: 16 MB). Each such checkpoint rewrites the tables' unfinished row groups: at 16 MB a
 #: first sync checkpointed every ~20 pages, which took most of the write's CPU and held
@@ -282,10 +283,14 @@ class DuckDBDestination:
             if values
             else " AND false"
         )
+        # an inner join, not EXISTS (mark joins over the whole table: O(table), and out
+        # of memory under a 64 MB limit): DuckDB builds on the page's rows and scans only
+        # the table's row groups their keys fall in (2,000 keys into 2M rows: 17 ms, 308
+        # with EXISTS)
+        staged = ", ".join(f"s.{q(k)}" for k in table.key)
         row = self.con.execute(
-            f"SELECT count(DISTINCT ({keys})), count(DISTINCT ({keys})) FILTER (WHERE EXISTS "
-            f"(SELECT 1 FROM {target} t WHERE {match}{differs})) FROM {stage} s "
-            f"WHERE EXISTS (SELECT 1 FROM {target} t WHERE {match})"
+            f"SELECT count(DISTINCT ({staged})), count(DISTINCT ({staged})) FILTER "
+            f"(WHERE true{differs}) FROM {stage} s JOIN {target} t ON {match}"
         ).fetchone()
         existing, updated = (int(row[0]), int(row[1])) if row else (0, 0)
         changes = ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in names if n not in table.key)
