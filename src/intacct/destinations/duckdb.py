@@ -36,6 +36,11 @@ __all__ = ["DuckDBDestination", "saved_state"]
 #: query page) are read again into them (benchmarks/duckdb_memory.py); a re-read page of
 #: 20,000 rows would not fit (it did at 128 MB, which cost a run ~60 MB more)
 MEMORY_LIMIT = "64MB"
+#: the limit once a page is staged and upserted (re-reads, the record way, tombstones,
+#: tables rebuilt whole): each object's staging table and change count need more than
+#: a first read's plain INSERT (at 64 MB the record way ran out of memory on a
+#: multi-entity company of many objects, in the tests)
+UPSERT_MEMORY_LIMIT = "128MB"
 #: the write-ahead log's size at which DuckDB folds it into the file (its default is
 #: 16 MB). Each such checkpoint rewrites the tables' unfinished row groups: at 16 MB a
 #: first sync checkpointed every ~20 pages, which took most of the write's CPU and held
@@ -98,6 +103,7 @@ class DuckDBDestination:
         except duckdb.Error as exc:
             raise DestinationError(_open_problem(self.path, exc)) from None
         self.tables: dict[str, Table] = {}
+        self._widened = False
         self._run(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
         )
@@ -213,6 +219,8 @@ class DuckDBDestination:
         first = arrow is not None and getattr(records, "first_read", False) and not tombstones
         if first and table.key and self._append(table, arrow, state):
             return PageCounts(inserted=len(records))
+        if records or tombstones:  # not a page of state alone (a stream's end)
+            self._widen()
         counts: list[PageCounts] = []
 
         def write() -> None:
@@ -349,6 +357,7 @@ class DuckDBDestination:
         """The table's rows replaced by ``records``, in one transaction (a table derived
         from others, rebuilt whole)."""
         names = table.names
+        self._widen()
 
         def write() -> None:
             self.con.execute(f"DELETE FROM {q(table.name)}")
@@ -365,6 +374,12 @@ class DuckDBDestination:
         return len(records)
 
     # -- plumbing -------------------------------------------------------------------------
+
+    def _widen(self) -> None:
+        """The upsert's memory limit, from the first page that is not a plain INSERT on."""
+        if not self._widened:
+            self.con.execute(f"SET memory_limit = '{UPSERT_MEMORY_LIMIT}'")
+            self._widened = True
 
     def transaction(
         self,
