@@ -31,10 +31,10 @@ __all__ = ["DuckDBDestination", "saved_state"]
 
 #: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
 #: time and what does not fit spills to a temporary file next to the database, so a
-#: run's memory stays flat whatever the company's size (BENCHMARKS.md, issue 18). At
-#: 64 MB 5M rows of every field of GLDETAIL go in and pages of 2,000 rows (the largest
-#: query page) are read again into them (benchmarks/duckdb_memory.py); a re-read page of
-#: 20,000 rows would not fit (it did at 128 MB, which cost a run ~60 MB more)
+#: run's memory stays flat whatever the company's size (BENCHMARKS.md, issue 18). This
+#: limit holds while pages go in by plain INSERT (first reads: 5M rows of every field of
+#: GLDETAIL, benchmarks/duckdb_memory.py; ~60 MB less than 128 MB at 500k records);
+#: upserts get :data:`UPSERT_MEMORY_LIMIT`
 MEMORY_LIMIT = "64MB"
 #: the limit once a page is staged and upserted (re-reads, the record way, tombstones,
 #: tables rebuilt whole): each object's staging table and change count need more than
