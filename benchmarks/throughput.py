@@ -17,13 +17,15 @@ the demo company at ``--scale``; the latency model 300 ms + 0.5 ms per record.
 4. Peak RSS at C = 8 at two sizes (``--rss-scales``).
 
 Usage: ``python benchmarks/throughput.py [--scale 500000] [--rss-scales 72000,720000]
-[--repeat 3] [--cache DIR] [--recapture] [--quick]`` (``--quick``: scale 3,000, one
-repeat, small sizes, the section printed and BENCHMARKS.md left alone).
+[--repeat 3] [--cache DIR] [--recapture] [--quick] [--only rss|replay]`` (``--quick``:
+scale 3,000, one repeat, small sizes, the section printed and BENCHMARKS.md left alone;
+``--only``: step 4 alone, or step 3's C = 8 against the replay gateway alone, printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -298,11 +300,25 @@ def wall_rows(args: argparse.Namespace, pages: dict[int, Path], bare: float) -> 
     return rows
 
 
-def sizes(scales: list[int]) -> list[Sized]:
-    out = [(scale, on_emulator(scale, 8, 1)) for scale in scales]
-    for scale, r in out:
-        print(f"scale {scale:,}: {r['rows']:,} rows, peak RSS {r['peak']} MB", flush=True)
+def sizes(scales: list[int], repeat: int = 1) -> list[Sized]:
+    """Peak RSS at C = 8 by scale: the median of ``repeat`` runs by peak."""
+    out = []
+    for scale in scales:
+        proc, url = start(scale, 8)
+        runs = [own_peak(run) for run in _each(proc, functools.partial(sync, url, 8), repeat)]
+        runs.sort(key=lambda r: r["peak_mb"])
+        out.append((scale, runs[len(runs) // 2] | {"peaks": [r["peak_mb"] for r in runs]}))
+        peaks = ", ".join(f"{p:.0f}" for p in out[-1][1]["peaks"])
+        print(f"scale {scale:,}: {out[-1][1]['rows']:,} rows, peak RSS MB {peaks}", flush=True)
     return out
+
+
+def _each(proc: subprocess.Popen[str], run: Callable[[], Run], repeat: int) -> list[Run]:
+    try:
+        return [run() for _ in range(repeat)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -312,6 +328,15 @@ def main() -> None:
         return
     if args.cpu_table:
         cpu_main(Path(args.cpu_table), args.c, args.repeat)
+        return
+    if args.only == "rss":
+        print("\n".join(rss_table(sizes(args.rss_scales, args.repeat))))
+        return
+    if args.only == "replay":  # C = 8 against the replay gateway, the captured pages
+        where = captured(args.cache, args.scale, 8, args.recapture)
+        counts = Capture.counts_at(where)
+        print("\n".join([*WALL_HEAD, wall_row("replay gateway", "intacct sync", 8,
+                         on_replay(where, 8, args.repeat), counts, None)]))  # fmt: skip
         return
     began = time.monotonic()
     pages = {c: captured(args.cache, args.scale, c, args.recapture) for c in (2, 8)}
@@ -334,6 +359,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--recapture", action="store_true", help="capture again")
     parser.add_argument("--quick", action="store_true", help="small, once, not written")
+    parser.add_argument("--only", choices=["rss", "replay"],
+                        help="one step: peak RSS (--rss-scales) or C = 8 against the replay "
+                             "gateway (--scale), median of --repeat")  # fmt: skip
     parser.add_argument("--capture-to", help=argparse.SUPPRESS)
     parser.add_argument("--cpu-table", help=argparse.SUPPRESS)
     parser.add_argument("--c", type=int, default=8, help=argparse.SUPPRESS)

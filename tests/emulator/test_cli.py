@@ -136,7 +136,7 @@ def test_intacct_help_names_only_commands_that_exist() -> None:
         timeout=60,
         check=True,
     )
-    commands = set(main.commands)
+    commands = set(main.list_commands(click.Context(main)))
     named = {
         word
         for word in ("sync", "doctor", "objects", "describe", "query", "profiles")

@@ -39,10 +39,16 @@ __all__ = ["DuckDBDestination", "saved_state"]
 
 #: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
 #: time and what does not fit spills to a temporary file next to the database, so a
-#: run's memory stays flat whatever the company's size (BENCHMARKS.md, throughput).
-#: Not lower: at 64 MB, 5M rows of every field of GLDETAIL went in, but a re-read page
-#: of 20,000 rows into them ran out of memory (benchmarks/duckdb_memory.py)
-MEMORY_LIMIT = "128MB"
+#: run's memory stays flat whatever the company's size (BENCHMARKS.md, issue 18). This
+#: limit holds while pages go in by plain INSERT (first reads: 5M rows of every field of
+#: GLDETAIL, benchmarks/duckdb_memory.py; ~60 MB less than 128 MB at 500k records);
+#: upserts get :data:`UPSERT_MEMORY_LIMIT`
+MEMORY_LIMIT = "64MB"
+#: the limit once a page is staged and upserted (re-reads, the record way, tombstones,
+#: tables rebuilt whole): each object's staging table and change count need more than
+#: a first read's plain INSERT (at 64 MB the record way ran out of memory on a
+#: multi-entity company of many objects, in the tests)
+UPSERT_MEMORY_LIMIT = "128MB"
 #: the write-ahead log's size at which DuckDB folds it into the file (its default is
 #: 16 MB). Each such checkpoint rewrites the tables' unfinished row groups: at 16 MB a
 #: first sync checkpointed every ~20 pages, which took most of the write's CPU and held
@@ -105,6 +111,7 @@ class DuckDBDestination:
         except duckdb.Error as exc:
             raise DestinationError(_open_problem(self.path, exc)) from None
         self.tables: dict[str, Table] = {}
+        self._widened = False
         self._run(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
         )
@@ -220,6 +227,8 @@ class DuckDBDestination:
         first = arrow is not None and getattr(records, "first_read", False) and not tombstones
         if first and table.key and self._append(table, arrow, state):
             return PageCounts(inserted=len(records))
+        if records or tombstones:  # not a page of state alone (a stream's end)
+            self._widen()
         counts: list[PageCounts] = []
 
         def write() -> None:
@@ -290,10 +299,14 @@ class DuckDBDestination:
             if values
             else " AND false"
         )
+        # an inner join, not EXISTS (mark joins over the whole table: O(table), and out
+        # of memory under a 64 MB limit): DuckDB builds on the page's rows and scans only
+        # the table's row groups their keys fall in (2,000 keys into 2M rows: 17 ms, 308
+        # with EXISTS)
+        staged = ", ".join(f"s.{q(k)}" for k in table.key)
         row = self.con.execute(
-            f"SELECT count(DISTINCT ({keys})), count(DISTINCT ({keys})) FILTER (WHERE EXISTS "
-            f"(SELECT 1 FROM {target} t WHERE {match}{differs})) FROM {stage} s "
-            f"WHERE EXISTS (SELECT 1 FROM {target} t WHERE {match})"
+            f"SELECT count(DISTINCT ({staged})), count(DISTINCT ({staged})) FILTER "
+            f"(WHERE true{differs}) FROM {stage} s JOIN {target} t ON {match}"
         ).fetchone()
         existing, updated = (int(row[0]), int(row[1])) if row else (0, 0)
         changes = ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in names if n not in table.key)
@@ -372,6 +385,7 @@ class DuckDBDestination:
         """The table's rows replaced by ``records``, in one transaction (a table derived
         from others, rebuilt whole)."""
         names = table.names
+        self._widen()
 
         def write() -> None:
             self.con.execute(f"DELETE FROM {q(table.name)}")
@@ -388,6 +402,12 @@ class DuckDBDestination:
         return len(records)
 
     # -- plumbing -------------------------------------------------------------------------
+
+    def _widen(self) -> None:
+        """The upsert's memory limit, from the first page that is not a plain INSERT on."""
+        if not self._widened:
+            self.con.execute(f"SET memory_limit = '{UPSERT_MEMORY_LIMIT}'")
+            self._widened = True
 
     def transaction(
         self,

@@ -117,21 +117,32 @@ class ColumnTyper:
         entity = pa.array([self.entity_id] * table.num_rows, pa.string())
         return pa.table([*arrays, entity], names=[*table.column_names, ENTITY_ID])
 
+    def records(self, columns: Columns, table: pa.Table, *, first_read: bool = False) -> Records:
+        """``table`` (this typer's answer for ``columns``) as the engine hands it over.
+        It keeps of ``columns`` only the text of its decimals (:meth:`rows` needs their
+        digits): not the answer's bytes, which a page waiting for the sink would hold."""
+        text = columns.table
+        decimals = text.select([n for n in text.column_names if self.kinds.get(n) == "decimal"])
+        return Records(table, functools.partial(self._rows, decimals, table), first_read=first_read)
+
     def rows(self, columns: Columns, table: pa.Table) -> list[dict[str, Any]]:
         """``table`` (this typer's answer for ``columns``) as the record way's dicts:
         dates and timestamps as ISO text (``Z``), decimals with the digits Intacct
         sent (``12.50``, which a decimal column does not keep)."""
+        return self._rows(columns.table, table)
+
+    def _rows(self, text: pa.Table, table: pa.Table) -> list[dict[str, Any]]:
         names = table.column_names
-        values = [self._values(name, columns, table.column(name)) for name in names]
+        values = [self._values(name, text, table.column(name)) for name in names]
         return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
-    def _values(self, name: str, columns: Columns, typed: pa.ChunkedArray) -> list[Any]:
+    def _values(self, name: str, text: pa.Table, typed: pa.ChunkedArray) -> list[Any]:
         import pyarrow.compute as pc
 
         kind = self.kinds.get(name)
         if kind == "decimal":
-            text = columns.table.column(name).to_pylist()
-            return [None if t is None else Decimal(t) for t in text]
+            digits = text.column(name).to_pylist()
+            return [None if t is None else Decimal(t) for t in digits]
         if kind == "date":
             return typed.cast("string").to_pylist()  # type: ignore[no-any-return]
         if kind == "datetime":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -294,20 +295,31 @@ class ObjectStream(ChangeQuestions):
         for page in pages:
             if self.result.error is not None or self.context.stopped:
                 return
-            deliver = functools.partial(self._deliver, page, save, first_read=first_read)
+            # typed here, before waiting for the delivery thread: a waiting page holds
+            # its typed records, not the answer they were read from (~5 MB)
+            try:
+                out: list[dict[str, Any]] | Records | IntacctError = self._typed(page, first_read)
+            except IntacctError as exc:
+                out = exc  # the stream fails once the pages before this one are stored
+            deliver = functools.partial(self._deliver, replace(page, rows=[]), out, save)
             self.context.deliver(deliver)
-            del page, deliver  # not held here while the next page is asked for
+            if isinstance(out, IntacctError):
+                return
+            del page, out, deliver  # not held here while the next page is asked for
 
-    def _deliver(self, page: Page, save: Callable[[Page], None], *, first_read: bool) -> None:
-        """Type a page's records and hand them to the sink with the state after them (on
-        the delivery thread, in the order the pages came)."""
+    def _deliver(
+        self,
+        page: Page,
+        out: list[dict[str, Any]] | Records | IntacctError,
+        save: Callable[[Page], None],
+    ) -> None:
+        """Hand a page's typed records to the sink with the state after them (on the
+        delivery thread, in the order the pages came); ``page`` keeps its token."""
         if self.result.error is not None:
             return  # the stream failed: what it read after that is not its state
         info = self._info()
-        try:
-            out = self._typed(page, first_read)
-        except IntacctError as exc:
-            self.fail(exc)
+        if isinstance(out, IntacctError):
+            self.fail(out)
             return
         with self.context.lock:
             if self.context.stopped:
@@ -331,8 +343,7 @@ class ObjectStream(ChangeQuestions):
                 self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
             table = self.column_typer(columns)
             if table is not None:
-                rows = functools.partial(self.column_typer.rows, columns, table)
-                return Records(table, rows, first_read=first_read)
+                return self.column_typer.records(columns, table, first_read=first_read)
         return [typer(r) for r in page.records]
 
     def _drop_refused(self, exc: FieldsRefusedError) -> None:
@@ -411,7 +422,7 @@ class ObjectStream(ChangeQuestions):
         return self.info
 
     def _typer(self) -> Typer:
-        if self.typer is None:  # only the delivery thread and _whole ask: no race
+        if self.typer is None:  # the workers ask: a second one made in a race is the same
             self.typer = Typer(self._info(), self.formatting, self.entity)
         return self.typer
 
