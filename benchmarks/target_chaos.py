@@ -1,7 +1,8 @@
 """The target under chaos: every record exactly once in Intacct, and every record reported.
 
 ``target-sage-intacct`` writes CLASS records (upserted by CLASSID), journal entries
-(GLBATCH, each with two lines) and AP bills (APBILL, each with two lines) to an emulator
+(GLBATCH, each with two lines) and AP bills (APBILL, each with two lines), 10 to a
+request, to an emulator
 whose seeded schedule faults more than a fifth of all requests: 524s after the write was
 applied, answers cut short, connections reset in the middle of the answer, 503s. Each
 run's report must name every record it was given (applied, already applied or failed);
@@ -35,10 +36,10 @@ from intacct.target import TargetSageIntacct
 
 #: rules in order, the first that fires wins: about a quarter of all requests are hit
 SCHEDULE = (
-    "status=524,p=0.08",
-    "body=truncated,p=0.05",
-    "body=reset,p=0.05",
-    "status=503,p=0.05",
+    "status=524,p=0.10",
+    "body=truncated,p=0.06",
+    "body=reset,p=0.06",
+    "status=503,p=0.06",
     "status=502,body=html,p=0.02",
 )
 ACCOUNTS = ("6000", "1110")
@@ -183,7 +184,7 @@ def _check_stored(server: EmulatorServer, tag: str, count: int, outcome: Outcome
             outcome.problems.append(f"record {n} (kind {kind}) stored {found} times")
 
 
-def run(seed: int, count: int) -> Outcome:
+def run(seed: int, count: int, batch_size: int = 10) -> Outcome:
     rng, outcome, tag = random.Random(seed), Outcome(records=count), f"s{seed}"
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -194,6 +195,8 @@ def run(seed: int, count: int) -> Outcome:
             **client_config(server.url),
             "timeout_s": 15,
             "max_retries": 2,
+            "batch_size": batch_size,
+            "max_concurrency": 1,  # requests in a fixed order: a seed replays its faults
             "report_path": str(Path(tmp) / "report.jsonl"),
         }
         pending = _records(rng, count, tag)
@@ -225,10 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--records", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=10, help="records per request")
     args = parser.parse_args(argv)
     for name in ("intacct", "uvicorn.error", "target-sage-intacct", "singer_sdk"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    outcome = run(args.seed, args.records)
+    outcome = run(args.seed, args.records, args.batch_size)
     print(summary(args.seed, outcome))
     for problem in outcome.problems[:20]:
         print(f"  {problem}")
