@@ -5,7 +5,7 @@ else the run passes; each restart ends with exactly the emulator's data.
 A census run counts every point of a first sync and of a later one (``_killpoint.py``: the
 interpreter's profiler, no hook in the product). Then, per kill: half the points come from
 the store's write path (the destination's module, its driver's execute/commit/copy calls),
-half from every point the run passes; the Nth call of the point (N drawn from the census)
+half from every call the run makes; the Nth call of the point (N drawn from the census)
 is where the process SIGKILLs itself, as the call starts or a few microseconds into it. A
 third of the kills hit a first sync of an empty store (its restart resumes the ranges of a
 read stopped halfway), the rest a later sync while a writer creates, renames and deletes
@@ -169,11 +169,15 @@ def _census(env: dict[str, str], store: Store, folder: Path) -> tuple[Census, Ce
 
 def _pick(rng: random.Random, census: Census) -> tuple[str, int, int]:
     """A point, the call of it to kill at, and how far into the call (µs): half the time
-    any point of the store's write path, else a call drawn from all the run makes."""
+    a point of the store's write path (a kind first — commit, state, page, begin, the
+    rest — so each is hit), else a call drawn from all the run makes."""
     counts = census.counts
-    writes = sorted(p for p in counts if census.kind(p) != "elsewhere")
-    if writes and rng.random() < 0.5:
-        point = rng.choice(writes)
+    kinds: dict[str, list[str]] = {}
+    for point in sorted(counts):
+        kinds.setdefault(census.kind(point), []).append(point)
+    kinds.pop("elsewhere", None)
+    if kinds and rng.random() < 0.5:
+        point = rng.choice(kinds[rng.choice(sorted(kinds))])
     else:
         points = sorted(counts)
         point = rng.choices(points, weights=[counts[p] for p in points])[0]
