@@ -75,6 +75,8 @@ class Tally:
     lost: int = 0
     duplicated: int = 0
     wrong_tombstones: int = 0
+    limit_changes: int = 0
+    throttled: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -243,9 +245,29 @@ def _compare(chaos: str, truth: Path, tally: Tally) -> None:
             )
 
 
-def run(seed: int, minutes: float, kill_share: float, db: str | None = None) -> Tally:
+class Limiter(threading.Thread):
+    """Changes the company's concurrency limit every few seconds (4, 2 or 1) while the
+    syncs run with 4 requests in flight: a tier change, or Intacct shrinking the limit
+    under load. The emulator answers the requests beyond it as Intacct does (throttled)."""
+
+    def __init__(self, server: EmulatorServer, rng: random.Random, tally: Tally) -> None:
+        super().__init__(daemon=True)
+        self.server, self.rng, self.tally = server, rng, tally
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        url = _control(self.server, "companies/DEMO")
+        while not self.stop.wait(self.rng.uniform(1.0, 4.0)):
+            httpx.post(url, json={"max_concurrency": self.rng.choice((4, 2, 1))})
+            self.tally.limit_changes += 1
+        httpx.post(url, json={"max_concurrency": 4})
+
+
+def run(
+    seed: int, minutes: float, kill_share: float, db: str | None = None, shrink: bool = False
+) -> Tally:
     """The storm into ``db`` (a Postgres URL, ``dlt:duckdb[?pages_per_load=N]``; a DuckDB
-    file of its own when None)."""
+    file of its own when None); ``shrink``: the company's limit changes meanwhile."""
     rng, tally = random.Random(seed), Tally()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -258,12 +280,19 @@ def run(seed: int, minutes: float, kill_share: float, db: str | None = None) -> 
         stored = _through_dlt(chaos_db, folder, env) if chaos_db.startswith(DLT) else chaos_db
         writer = Writer(server, random.Random(seed + 1), tally)
         writer.start()
+        limiter = Limiter(server, random.Random(seed + 2), tally)
+        if shrink:
+            env["INTACCT_MAX_CONCURRENCY"] = "4"
+            limiter.start()
         deadline = time.monotonic() + minutes * 60
         while time.monotonic() < deadline:
             kill = rng.uniform(0.3, 4.0) if rng.random() < kill_share else None
             tally.runs[_sync(env, chaos_db, kill)] += 1
         writer.stop.set()
         writer.join()
+        if shrink:
+            limiter.stop.set()
+            limiter.join()
         _count_faults(server, tally)
         if _sync(env, chaos_db, None) != "ok":
             tally.problems.append("the last sync, without faults, failed")
@@ -317,18 +346,21 @@ def _count_faults(server: EmulatorServer, tally: Tally) -> None:
     faults = httpx.get(_control(server, "faults")).json()["faults"]
     tally.requests = int(stats["requests"])
     tally.faulted = sum(int(rule["fired"]) for rule in faults)
+    tally.throttled = int(stats.get("throttled", 0))
     httpx.delete(_control(server, "faults"))
 
 
 def _summary(seed: int, minutes: float, tally: Tally, runs: str = "syncs") -> str:
     rate = tally.faulted / tally.requests if tally.requests else 0.0
+    limits = (f"; the limit changed {tally.limit_changes} times, {tally.throttled} requests "
+              "throttled beyond it" if tally.limit_changes else "")  # fmt: skip
     return (
         f"seed {seed}, {minutes:g} min: {tally.requests:,} requests, {tally.faulted:,} faulted "
         f"({rate:.0%}); {runs} {tally.runs['ok']} ok, {tally.runs['failed']} failed, "
         f"{tally.runs['killed']} killed (SIGKILL); {tally.writes} writes meanwhile "
         f"({tally.write_failures} refused); {tally.checked:,} rows checked: lost "
         f"{tally.lost}, duplicated {tally.duplicated}, live rows tombstoned "
-        f"{tally.wrong_tombstones}"
+        f"{tally.wrong_tombstones}{limits}"
     )
 
 
@@ -343,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         "(default: a DuckDB file)"
     )  # fmt: skip
     parser.add_argument(
+        "--shrink-limit", action="store_true",
+        help="change the company's concurrency limit (4, 2, 1) every few seconds",
+    )  # fmt: skip
+    parser.add_argument(
         "--tap", action="store_true",
         help="run tap-sage-intacct from its last STATE instead of intacct sync",
     )  # fmt: skip
@@ -353,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tap:
         tally = run_tap(args.seed, args.minutes, args.kills)
     else:
-        tally = run(args.seed, args.minutes, args.kills, args.db)
+        tally = run(args.seed, args.minutes, args.kills, args.db, args.shrink_limit)
     line = _summary(args.seed, args.minutes, tally, "tap runs" if args.tap else "syncs")
     print(line)
     for problem in tally.problems:

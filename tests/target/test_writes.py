@@ -371,3 +371,22 @@ def test_custom_fields_and_dimensions_pass_through(
     recordno = next(x["recordno"] for x in run.lines if x["stream"] == "GLBATCH")
     funds = rows(emulator, "GLENTRY", ["GLDIMFUND"], BATCHKEY=recordno)
     assert sorted(f["GLDIMFUND"] or "" for f in funds) == ["", "F-100"]
+
+
+def test_records_whose_lookup_gets_no_answer_are_reported_failed(
+    emulator: EmulatorServer, tmp_path: Path, faults: Any
+) -> None:
+    """An upsert's lookup that never answers sends nothing of the wave, and reports each
+    of its records failed (before: the run ended with no line for any of them)."""
+    faults.add("status=503,function=query")
+    messages = [schema("CLASS"), *(record("CLASS", {"CLASSID": f"NOLOOK-{n}", "NAME": "n"})
+                                   for n in range(3))]  # fmt: skip
+    config = target_config(emulator, tmp_path, max_retries=1)
+    run = run_target(config, messages)
+    assert isinstance(run.error, RecordsFailedError), run.error
+    assert run.statuses() == {"failed": [f"CLASSID=NOLOOK-{n}" for n in range(3)]}
+    assert all("not sent: looking up" in line["description"] for line in run.lines)
+    faults.clear()
+    assert _count(emulator, "CLASS", "CLASSID", "NOLOOK-0") == 0
+    again = run_target(config, messages)
+    assert again.statuses() == {"applied": [f"CLASSID=NOLOOK-{n}" for n in range(3)]}

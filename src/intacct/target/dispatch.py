@@ -132,6 +132,16 @@ class Dispatcher:
             "to finish",
         )
 
+    def unsent(self, item: Item, error: IntacctError) -> Outcome:
+        """``item`` was not sent: what it needed first (its upsert lookup) failed."""
+        if isinstance(error, GatewayError):
+            return Outcome.from_error(item.result("failed"), error)
+        return item.result(
+            "failed",
+            description=f"not sent: looking up whether it exists got no answer ({error}); "
+            "nothing of it was applied: run the same input again to finish",
+        )
+
     def _client_for(self, entity: str) -> IntacctClient:
         with self._entity_lock:
             if entity not in self._entity_clients:

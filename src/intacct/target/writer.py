@@ -109,7 +109,12 @@ class ObjectWriter:
     def send(self, items: list[Item], info: ObjectInfo) -> None:
         """Resolve, build and send the items not yet decided, wave by wave."""
         for wave in waves(items):
-            self.resolver.resolve(wave, info)
+            try:
+                self.resolver.resolve(wave, info)
+            except IntacctError as exc:  # no answer to the lookups: the wave is not sent
+                for item in wave:
+                    if item.outcome is None:
+                        item.outcome = self.dispatcher.unsent(item, exc)
             self.dispatcher.build(wave)
             self.dispatcher.dispatch(wave)
 
