@@ -122,25 +122,18 @@ class Dispatcher:
             self.report.add(self._outcome(item, result))
 
     def _failed(self, item: Item, error: IntacctError) -> Outcome:
-        if isinstance(error, GatewayError):
-            return Outcome.from_error(item.result("failed"), error)
         tries = self.client.config.max_retries + 1
-        return item.result(
-            "failed",
-            description=f"no answer after {tries} attempt(s) under the same control ids "
-            f"({error}); nothing can have been applied twice: run the same input again "
-            "to finish",
-        )
+        return _failure(
+            item, error, f"no answer after {tries} attempt(s) under the same control ids "
+            f"({error}); nothing can have been applied twice: run the same input again to finish",
+        )  # fmt: skip
 
     def unsent(self, item: Item, error: IntacctError) -> Outcome:
         """``item`` was not sent: what it needed first (its upsert lookup) failed."""
-        if isinstance(error, GatewayError):
-            return Outcome.from_error(item.result("failed"), error)
-        return item.result(
-            "failed",
-            description=f"not sent: looking up whether it exists got no answer ({error}); "
+        return _failure(
+            item, error, f"not sent: looking up whether it exists got no answer ({error}); "
             "nothing of it was applied: run the same input again to finish",
-        )
+        )  # fmt: skip
 
     def _client_for(self, entity: str) -> IntacctClient:
         with self._entity_lock:
@@ -180,6 +173,13 @@ class Dispatcher:
         if isinstance(error, TransactionAbortedError):
             return Outcome.from_error(item.result("rolled_back"), error, "rolled_back")
         return Outcome.from_error(item.result("failed"), error)
+
+
+def _failure(item: Item, error: IntacctError, no_answer: str) -> Outcome:
+    """``item`` failed: the gateway's own error where it answered, else ``no_answer``."""
+    if isinstance(error, GatewayError):
+        return Outcome.from_error(item.result("failed"), error)
+    return item.result("failed", description=no_answer)
 
 
 def _created_recordno(result: Result, item: Item) -> int | None:
