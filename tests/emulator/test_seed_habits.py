@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.emulator.seed.servertime import ZONE
+from intacct.emulator.seed.clock import DAY, START, ZONE, dt
 from intacct.emulator.seed.unmodified import NEVER_MODIFIED
 
 from .conftest import envelope
@@ -162,3 +162,30 @@ def test_auwhencreated_is_server_time_beside_company_time(query: Query, obj: str
         assert server == expected, record
         offsets.add((server - local).total_seconds() / 3_600)
     assert offsets <= {7.0, 8.0}
+
+
+def _exists(moment: datetime, zone: ZoneInfo) -> bool:
+    """Whether the zone's clock ever shows ``moment`` (not in the hour skipped in spring)."""
+    shown = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return shown.replace(tzinfo=None) == moment
+
+
+def test_seeded_times_never_fall_in_the_skipped_spring_hour() -> None:
+    """A draw anywhere in the skipped hour is shown as the hour's end, and times drawn in
+    order stay in order (a fleet company once held GLACCOUNT WHENMODIFIED 03/08/2026
+    02:24:50, which no Pacific clock shows and no reader can turn into an instant)."""
+    zone = ZoneInfo(ZONE)
+    day = (datetime(2026, 3, 8) - START).days * DAY  # noqa: DTZ001 - company time
+    shown = [dt(day + second) for second in range(0, 5 * 3_600, 30)]
+    assert all(_exists(moment, zone) for moment in shown)
+    assert shown == sorted(shown)
+    assert dt(day + 2 * 3_600 + 1_490) == datetime(2026, 3, 8, 3, 0)  # noqa: DTZ001
+
+
+@pytest.mark.parametrize("obj", ["GLACCOUNT", "VENDOR", "CUSTOMER", "APBILL", "GLBATCH"])
+def test_every_served_stamp_exists_in_the_company_zone(query: Query, obj: str) -> None:
+    zone = ZoneInfo(ZONE)
+    for record in query(obj, ["RECORDNO", "WHENCREATED", "WHENMODIFIED"]):
+        for field in ("WHENCREATED", "WHENMODIFIED"):
+            if record[field]:
+                assert _exists(_moment(record[field]), zone), record

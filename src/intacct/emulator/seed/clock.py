@@ -7,8 +7,10 @@ the same data.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "AS_OF",
@@ -20,6 +22,7 @@ __all__ = [
     "START",
     "WEEK",
     "WEEKS",
+    "ZONE",
     "Draw",
     "creation_times",
     "dt",
@@ -59,9 +62,46 @@ IMPORT_AT = {
 }
 
 
+#: the demo companies' time zone (the store's default for a company), whose clocks skip
+#: an hour each spring
+ZONE = "America/Los_Angeles"
+
+
 def dt(seconds: int) -> datetime:
-    """Seconds since :data:`START` as a naive company-time datetime."""
+    """Seconds since :data:`START` as a naive company-time datetime that the company's
+    clock shows: a draw that lands in the hour skipped in spring becomes the hour's end
+    (a tie, so that times drawn in order stay in order).
+
+    Intacct keeps instants and renders them in the user's zone [U], so no stamp reads
+    02:30 on a spring-forward day; a seeded one would be unrepresentable as an instant,
+    and a reader converting it would disagree with the emulator's own view of it.
+    """
+    for start, end in _skipped():
+        if start <= seconds < end:
+            seconds = end
+            break
     return START + timedelta(seconds=seconds)
+
+
+@functools.cache
+def _skipped() -> tuple[tuple[int, int], ...]:
+    """The wall-clock spans (seconds since START) that do not exist in the zone."""
+    zone = ZoneInfo(ZONE)
+    found = []
+    for day in range(HISTORY_DAYS + 1):
+        midnight = START + timedelta(days=day)
+        before = midnight.replace(tzinfo=zone).utcoffset()
+        after = (midnight + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
+        if before is None or after is None or after <= before:
+            continue
+        for hour in range(24):  # the clocks go forward on this day: find the hour
+            wall = midnight + timedelta(hours=hour)
+            shown = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+            if shown.replace(tzinfo=None) != wall:
+                start = day * DAY + hour * 3_600
+                found.append((start, start + int((after - before).total_seconds())))
+                break
+    return tuple(found)
 
 
 def month_end(year: int, month: int) -> date:

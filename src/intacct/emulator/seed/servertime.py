@@ -13,13 +13,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from intacct.emulator.catalog import Catalog
+from intacct.emulator.seed.clock import ZONE
 from intacct.emulator.seed.common import Batch
 from intacct.emulator.values import company_zone
 
 __all__ = ["SERVER_STAMPS", "ZONE", "ServerTime", "server_time"]
 
-#: the demo companies' time zone: the store's default for a company
-ZONE = "America/Los_Angeles"
 #: fields stamped in server time, with the company-time field they restate
 SERVER_STAMPS = {"AUWHENCREATED": "WHENCREATED"}
 _ZONE = company_zone(ZONE)
