@@ -30,6 +30,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,40 +87,48 @@ def _control(server: EmulatorServer, path: str) -> str:
 
 
 class Writer(threading.Thread):
-    """Creates, renames and deletes CLASS and VENDOR records until stopped."""
+    """Creates, renames and deletes CLASS and VENDOR records until stopped, each write in
+    one of ``configs``' companies, drawn at random."""
 
-    def __init__(self, server: EmulatorServer, rng: random.Random, tally: Tally) -> None:
+    def __init__(
+        self, configs: Sequence[Mapping[str, Any]], rng: random.Random, tally: Tally
+    ) -> None:
         super().__init__(daemon=True)
-        self.server, self.rng, self.tally = server, rng, tally
+        self.configs, self.rng, self.tally = configs, rng, tally
         self.stop = threading.Event()
-        self.made: list[str] = []
+        self.made: dict[int, list[str]] = {}
 
     def run(self) -> None:
-        config = {**client_config(self.server.url), "max_retries": 5, "timeout_s": 10}
-        with IntacctClient.from_mapping(config) as client:
+        with ExitStack() as stack:
+            clients = [
+                stack.enter_context(IntacctClient.from_mapping(
+                    {**config, "max_retries": 5, "timeout_s": 10}))
+                for config in self.configs
+            ]  # fmt: skip
             n = 0
             while not self.stop.wait(self.rng.uniform(0.1, 0.4)):
                 n += 1
+                which = self.rng.randrange(len(clients))
                 try:
-                    self._one(client, n)
+                    self._one(clients[which], self.made.setdefault(which, []), n)
                     self.tally.writes += 1
                 except IntacctError:
                     self.tally.write_failures += 1  # the emulator's state is the truth
 
-    def _one(self, client: IntacctClient, n: int) -> None:
+    def _one(self, client: IntacctClient, made: list[str], n: int) -> None:
         roll = self.rng.random()
-        if roll < 0.4 or not self.made:
+        if roll < 0.4 or not made:
             classid = f"CH-{n}"
             client.create("CLASS", [{"CLASSID": classid, "NAME": f"chaos {n}"}])
-            self.made.append(classid)
+            made.append(classid)
         elif roll < 0.7:
-            client.update("CLASS", [{"CLASSID": self.rng.choice(self.made), "NAME": f"re {n}"}])
+            client.update("CLASS", [{"CLASSID": self.rng.choice(made), "NAME": f"re {n}"}])
         elif roll < 0.85:
             vendor = self.rng.choice([r["VENDORID"] for r in client.query(
                 "VENDOR", ["VENDORID"], pagesize=50).records])  # fmt: skip
             client.update("VENDOR", [{"VENDORID": vendor, "NAME": f"vendor {n}"}])
         else:
-            classid = self.made.pop(self.rng.randrange(len(self.made)))
+            classid = made.pop(self.rng.randrange(len(made)))
             found = client.read_by_name("CLASS", [classid])
             if found:
                 client.delete("CLASS", [int(found[0]["RECORDNO"])])
@@ -278,7 +288,7 @@ def run(
         env = _env(server, folder / "home")
         chaos_db, truth_db = db or str(folder / "chaos.duckdb"), folder / "truth.duckdb"
         stored = _through_dlt(chaos_db, folder, env) if chaos_db.startswith(DLT) else chaos_db
-        writer = Writer(server, random.Random(seed + 1), tally)
+        writer = Writer([client_config(server.url)], random.Random(seed + 1), tally)
         writer.start()
         limiter = Limiter(server, random.Random(seed + 2), tally)
         if shrink:
@@ -320,7 +330,7 @@ def run_tap(seed: int, minutes: float, kill_share: float) -> Tally:
         found = chaos_tap.discover(config, folder)
         catalog.write_text(json.dumps(chaos_tap.select(found, OBJECTS)))
         store = chaos_tap.SingerStore()
-        writer = Writer(server, random.Random(seed + 1), tally)
+        writer = Writer([client_config(server.url)], random.Random(seed + 1), tally)
         writer.start()
         deadline = time.monotonic() + minutes * 60
         while time.monotonic() < deadline:

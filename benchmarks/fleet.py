@@ -24,8 +24,20 @@ every catalog object (GET /_emulator/checksum with the table's columns, against
 Fails (exit 1, each reason a line) if any run fails, any company had more requests in
 flight than its limit or was refused one for being at its limit, or any table differs.
 
+Chaos (issue 21): ``--chaos`` installs the mixed fault schedule of ``benchmarks/chaos.py``
+(about 28% of requests hit: 503s, 429s, truncated and reset answers, 524s after a write
+applied, "try again later", CDN pages, slow answers) and ``--writes`` runs a writer that
+creates, renames and deletes CLASS and VENDOR records in random fleet companies the whole
+time; both reproduce from ``--seed``. Then the runs of that storm may fail (counted, not
+failures: a company that fails is synced again), so once they are done the writer stops,
+the faults are cleared and every company is synced once more (the catch-up pass, which
+must succeed) before the tables are compared. The writer shares each company's limit, as
+other integrations do, so a sync may be refused at the limit and retry: with ``--writes``
+refusals are counted, not failures; more in flight than the limit still fails.
+
 Usage: ``python benchmarks/fleet.py --companies 1000 [--start-method forkserver|spawn]
-[--shard 1000 | --per-company] [--runs 1] [--steps 2] [--json out.json]``
+[--shard 1000 | --per-company] [--runs 1] [--steps 2] [--chaos] [--writes] [--seed S]
+[--json out.json]``
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -45,12 +58,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import httpx
 import yaml
+
+if TYPE_CHECKING:
+    from chaos import Writer
 
 #: the catalog objects of a plain ``intacct sync`` (its default objects without the trial
 #: balance, which the engine derives and the emulator has no table of to compare with)
@@ -86,10 +102,13 @@ class Emulator:
 
 
 @contextmanager
-def emulator(companies: int, limits: str, faults: Sequence[str] = ()) -> Iterator[Emulator]:
+def emulator(
+    companies: int, limits: str, faults: Sequence[str] = (), seed: int = 0
+) -> Iterator[Emulator]:
     port = _free_port()
     command = ["intacct", "emulator", "serve", "--port", str(port), "--scale", "0",
-               "--companies", str(companies), "--company-limits", limits]  # fmt: skip
+               "--companies", str(companies), "--company-limits", limits,
+               "--seed", str(seed)]  # fmt: skip
     for rule in faults:
         command += ["--fault", rule]
     intacct = Path(sys.executable).with_name("intacct")
@@ -307,12 +326,14 @@ def traffic(emu: Emulator) -> dict[str, dict[str, int]]:
     return found
 
 
-def limit_problems(seen: dict[str, dict[str, int]]) -> list[str]:
+def limit_problems(seen: dict[str, dict[str, int]], shared: bool = False) -> list[str]:
+    """More in flight than a company's limit; refusals at the limit too, unless the limit
+    is ``shared`` with another client (the chaos writer)."""
     problems = []
     for company, c in seen.items():
         if c["limit"] and c["max_in_flight"] > c["limit"]:
             problems.append(f"{company}: {c['max_in_flight']} in flight, limit {c['limit']}")
-        if c["throttled"]:
+        if c["throttled"] and not shared:
             problems.append(f"{company}: {c['throttled']} request(s) refused at its limit")
     return problems
 
@@ -365,7 +386,8 @@ def _table_problems(emu: Emulator, con: Any, obj: Any, company: str, zone: ZoneI
     fields = [c for c in columns if obj.field(c) is not None]
     kinds = [obj.field(f).type for f in fields]
     quoted = ", ".join(f'"{f}"' for f in fields)
-    rows = con.execute(f'SELECT {quoted} FROM "{obj.name}"').fetchall()  # noqa: S608
+    live = ' WHERE "_sdc_deleted_at" IS NULL' if "_sdc_deleted_at" in columns else ""
+    rows = con.execute(f'SELECT {quoted} FROM "{obj.name}"{live}').fetchall()  # noqa: S608
     mine = rows_checksum(kinds, _wall_clock(kinds, rows, zone))
     said = emu.get("checksum", company=company, object=obj.name, fields=",".join(fields))
     theirs = said["objects"][obj.name]
@@ -379,28 +401,37 @@ def _table_problems(emu: Emulator, con: Any, obj: Any, company: str, zone: ZoneI
 
 
 def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    from chaos import SCHEDULE  # not at the top: every run and step process imports this file
+
     load_before = os.getloadavg()
-    with emulator(args.companies, args.limits, args.fault or ()) as emu:
+    faults = [*(args.fault or ()), *(SCHEDULE if args.chaos else ())]
+    storm = bool(args.chaos or args.writes)
+    with emulator(args.companies, args.limits, faults, args.seed) as emu:
         fleet = [(c["id"], args.overcommit or c["max_concurrency"], c["timezone"])
                  for c in emu.get("companies")["companies"] if c["fleet"]]  # fmt: skip
         cpu_before = emu.cpu_s()
-        planned: list[Run] = []
-        if args.per_company:
-            path = write_tenants(work / "tenants.yaml", emu.url, fleet)
-            planned = [Run(path, (c[0],), c[0]) for c in fleet]
-        else:
-            for n, start in enumerate(range(0, len(fleet), args.shard)):
-                shard = fleet[start : start + args.shard]
-                path = write_tenants(work / f"shard{n:04d}.yaml", emu.url, shard)
-                planned.append(Run(path, tuple(c[0] for c in shard)))
+        planned = _plan(args, work, emu.url, fleet)
+        writer = _writer(emu, fleet, args.seed) if args.writes else None
         runs = run_fleet(work / "dagster", planned, args.start_method, args.steps, args.runs,
                          args.minutes, args.per_step)  # fmt: skip
         emulator_cpu = emu.cpu_s() - cpu_before
         load_after = os.getloadavg()
-        seen = {c: found for c, found in traffic(emu).items() if c in set(runs.synced)}
+        if writer is not None:
+            writer.stop.set()
+            writer.join()
         faulted = sum(int(rule["fired"]) for rule in emu.get("faults")["faults"])
         total = int(emu.get("stats").get("requests", 0))
-        problems = [f"run failed: {f}" for f in runs.failures] + limit_problems(seen)
+        problems = [] if storm else [f"run failed: {f}" for f in runs.failures]
+        catch_up = Runs()
+        if storm and not args.no_catch_up:  # faults and writes stop; every company once more
+            httpx.delete(f"{emu.base}/_emulator/faults", timeout=60).raise_for_status()
+            done = set(runs.synced)
+            again = [run for run in planned if set(run.companies) <= done]
+            catch_up = run_fleet(work / "dagster", again, args.start_method, args.steps,
+                                 args.runs, 0, args.per_step)  # fmt: skip
+            problems += [f"catch-up run failed: {f}" for f in catch_up.failures]
+        seen = {c: found for c, found in traffic(emu).items() if c in set(runs.synced)}
+        problems += limit_problems(seen, shared=writer is not None)
         checked = time.perf_counter()
         problems += verify(emu, work / "dagster" / "data", runs.synced)
         verify_s = time.perf_counter() - checked
@@ -408,7 +439,7 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     if n < args.companies:
         print(f"stopped short at --minutes {args.minutes:g}: {n} of {args.companies} companies "
               "synced (those counted and checked)", file=sys.stderr)  # fmt: skip
-    return {
+    figures = {
         "companies": n, "companies_planned": args.companies, "limits": args.limits,
         "start_method": args.start_method,
         "mode": "run per company" if args.per_company else f"shards of {args.shard}",
@@ -431,6 +462,56 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             max(runs.loads, default=None)],
         "load_average_after_1_5_15min": [round(x, 2) for x in load_after],
         "problems": problems,
+    }  # fmt: skip
+    if storm:
+        figures |= _storm_figures(args, runs, catch_up, writer, seen)
+    return figures
+
+
+def _plan(
+    args: argparse.Namespace, work: Path, url: str, fleet: Sequence[tuple[str, int, str]]
+) -> list[Run]:
+    """A run per company (``--per-company``) or per shard, each with its tenant list."""
+    if args.per_company:
+        path = write_tenants(work / "tenants.yaml", url, fleet)
+        return [Run(path, (c[0],), c[0]) for c in fleet]
+    planned = []
+    for n, start in enumerate(range(0, len(fleet), args.shard)):
+        shard = fleet[start : start + args.shard]
+        path = write_tenants(work / f"shard{n:04d}.yaml", url, shard)
+        planned.append(Run(path, tuple(c[0] for c in shard)))
+    return planned
+
+
+def _writer(emu: Emulator, fleet: Sequence[tuple[str, int, str]], seed: int) -> Writer:
+    """The chaos writer over every fleet company, started."""
+    from chaos import Tally, Writer
+
+    from intacct.emulator.demo import client_config
+
+    configs = [client_config(emu.url, company) for company, _, _ in fleet]
+    writer = Writer(configs, random.Random(seed + 1), Tally())
+    writer.start()
+    return writer
+
+
+def _storm_figures(
+    args: argparse.Namespace,
+    runs: Runs,
+    catch_up: Runs,
+    writer: Writer | None,
+    seen: dict[str, dict[str, int]],
+) -> dict[str, Any]:
+    from chaos import Tally
+
+    tally = writer.tally if writer is not None else Tally()
+    return {
+        "seed": args.seed, "chaos": bool(args.chaos),
+        "runs_failed_in_storm": len(runs.failures),
+        "storm_failures_first": [line[-300:] for line in runs.failures[:3]],
+        "writes": tally.writes, "write_failures": tally.write_failures,
+        "refused_at_limit": sum(c["throttled"] for c in seen.values()),
+        "catch_up_runs": catch_up.runs, "catch_up_wall_s": round(catch_up.wall_s, 1),
     }  # fmt: skip
 
 
@@ -459,6 +540,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="runs at once")
     parser.add_argument("--steps", type=int, default=2, help="steps at once in a run")
     parser.add_argument("--fault", action="append", help="an emulator fault rule (repeatable)")
+    parser.add_argument("--chaos", action="store_true", help="the mixed fault schedule")
+    parser.add_argument("--writes", action="store_true", help="a writer meanwhile")
+    parser.add_argument("--seed", type=int, default=0, help="the data's, faults' and writer's")
+    parser.add_argument(
+        "--no-catch-up",
+        action="store_true",
+        help="compare right after the storm (to see the check catch the writes it missed)",
+    )
     parser.add_argument(
         "--minutes",
         type=float,

@@ -43,3 +43,24 @@ def test_a_fleet_beyond_its_limits_fails_the_benchmark(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr[-3000:]
     assert "request(s) refused at its limit" in done.stderr
     assert any("refused at its limit" in p for p in figures["problems"]), figures["problems"]
+
+
+def test_six_companies_under_faults_and_writes_end_exact(tmp_path: Path) -> None:
+    """Issue 21's storm on the fleet: the mixed fault schedule (over 20% of requests hit)
+    and a writer creating, renaming and deleting records meanwhile; after the catch-up
+    pass every table equals the emulator's, deletes included."""
+    done, figures = _fleet(tmp_path, "--companies", "6", "--shard", "3", "--chaos",
+                           "--writes", "--seed", "1")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert figures["problems"] == [] and figures["companies_checked"] == 6
+    assert figures["faulted_share"] >= 0.2 and figures["writes"] >= 10
+    assert figures["catch_up_runs"] == 2
+
+
+def test_without_the_catch_up_the_check_sees_the_missed_writes(tmp_path: Path) -> None:
+    """The same storm compared right after it: writes made after a company's last sync are
+    not in its tables, and the checksums say which."""
+    done, figures = _fleet(tmp_path, "--companies", "6", "--shard", "3", "--chaos",
+                           "--writes", "--seed", "1", "--no-catch-up")  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert any(" CLASS: " in p or " VENDOR: " in p for p in figures["problems"]), figures
