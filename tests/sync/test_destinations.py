@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,39 @@ def test_changes_come_out_as_inserts_updates_and_tombstones(
     assert gone["_sdc_deleted_at"] is not None  # the row is kept, every field as it was
     assert {**gone, "_sdc_deleted_at": None} == before[deleted]
     assert sum(r["_sdc_deleted_at"] is not None for r in after.values()) == 1
+
+
+def test_a_deleted_records_earlier_version_seen_late_does_not_bring_it_back(
+    emulator: InProcessEmulator, destination: Store
+) -> None:
+    """Under a visibility lag a query can still show a record's update after AUDITHISTORY
+    shows its delete: the tombstone is stored first, then the older version is read
+    (by the WHENMODIFIED pass or the lookback). It must not undo the delete, which no
+    later run would read again (the delete bookmark has passed it)."""
+    start = datetime(2027, 3, 1, 8, tzinfo=UTC)
+    emulator.set_clock(start)
+    ids = [f"LATE-{n:02d}" for n in range(12)]
+    with connect(emulator) as client:
+        client.create("CLASS", [{"CLASSID": i, "NAME": "new"} for i in ids])
+    emulator.set_clock(start + timedelta(minutes=1))
+    sync(emulator, destination.where, objects=["CLASS"])
+    emulator.set_visibility_lag("DEMO", 30 * 60)
+    moment = start + timedelta(minutes=2)
+    with connect(emulator) as client:
+        for classid in ids:  # each renamed, then deleted 20 s later
+            moment += timedelta(seconds=20)
+            emulator.set_clock(moment)
+            client.update("CLASS", [{"CLASSID": classid, "NAME": "renamed"}])
+            moment += timedelta(seconds=20)
+            emulator.set_clock(moment)
+            (found,) = client.read_by_name("CLASS", [classid])
+            client.delete("CLASS", [int(found["RECORDNO"])])
+    for minutes in (5, 10, 15, 20, 25, 31, 62):  # the last when every write is visible
+        emulator.set_clock(moment + timedelta(minutes=minutes))
+        assert sync(emulator, destination.where, objects=["CLASS"]).failed == []
+    live = [r["CLASSID"] for r in destination.records("CLASS") if r["_sdc_deleted_at"] is None]
+    assert not set(ids) & set(live)
+    assert {r["CLASSID"] for r in destination.records("CLASS")} >= set(ids)
 
 
 def test_a_tombstone_of_a_record_never_synced_is_a_row_of_its_key(

@@ -269,17 +269,21 @@ class DltDestination:
         ones: every row sent counts as inserted."""
         table = self.tables[name]
         chunks = self.buffer.chunks.setdefault(name, [])
-        deleted = 0
+        deleted = sent = 0
         if tombstones and table.key:
             rows, deleted = self._tombstone_rows(table, tombstones, entity)
             chunks.append(rows)
         if records:
-            chunks.append(_arrow(table, records))
+            page = _arrow(table, records)
+            if not getattr(records, "first_read", False):  # a first read meets no deletes
+                page = self._not_superseded(table, page, entity)
+            chunks.append(page)
+            sent = page.num_rows
         self.buffer.pages += 1
         self.buffer.state = state
         if self.buffer.pages >= self.pages_per_load:
             self.flush()
-        return PageCounts(inserted=len(records), deleted=deleted)
+        return PageCounts(inserted=sent, deleted=deleted)
 
     def flush(self) -> None:
         """One load: every kept page, and the state after the last of them."""
@@ -375,6 +379,27 @@ class DltDestination:
                 deleted += 1
             rows.append({**row, DELETED_AT: when})
         return _arrow(table, rows), deleted
+
+    def _not_superseded(self, table: Table, page: pa.Table, entity: str) -> pa.Table:
+        """The page without the rows whose record is stored (or kept) deleted no earlier
+        than the row's WHENMODIFIED: a query can show a deleted record's earlier version
+        after AUDITHISTORY showed the delete (as in DuckDB)."""
+        if not table.key or MODIFIED not in table.names or not page.num_rows:
+            return page
+        key = table.key[0]
+        wanted = {_key(k) for k in page.column(key).to_pylist()}
+        known = {_key(r[key]): r for r in self._select(
+            table, key, wanted, entity, [key, DELETED_AT], "its deletes")}  # fmt: skip
+        known.update(_buffered_rows(table, self.buffer.chunks.get(table.name, []), wanted, entity))
+        deleted = {k: _utc(r[DELETED_AT]) for k, r in known.items() if r.get(DELETED_AT)}
+        if not deleted:
+            return page
+        keep = [
+            (when := deleted.get(_key(k))) is None or (m is not None and _utc(m) > when)
+            for k, m in zip(page.column(key).to_pylist(), page.column(MODIFIED).to_pylist(),
+                            strict=True)
+        ]  # fmt: skip
+        return page.filter(keep)
 
     def _stored_rows(self, table: Table, keys: set[Any], entity: str) -> dict[Any, dict[str, Any]]:
         """The stored rows of ``keys`` in ``entity``, by key, named as ``table`` names."""

@@ -9,6 +9,9 @@ one ``INSERT … ON CONFLICT DO UPDATE`` per page (never row by row).
 A tombstone sets ``_sdc_deleted_at`` on its row and keeps it; it applies only to a row
 whose WHENMODIFIED is not later than the delete (a later row is a new record that
 reuses the id). A tombstone for a row never synced is kept as a row of its key alone.
+The converse holds too: a row read again that is not later than its stored tombstone
+does not bring the record back (a query can show a deleted record's earlier version
+after AUDITHISTORY has shown the delete: Intacct is eventually consistent).
 """
 
 # ruff: noqa: S608 - SQL here names tables and columns, quoted by q(); values are parameters
@@ -290,6 +293,10 @@ class DuckDBDestination:
             return len(records), 0
         keys = _list(table.key)
         match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
+        if MODIFIED in names:  # a version older than its stored delete stays deleted
+            self.con.execute(
+                f"DELETE FROM {stage} s USING {target} t WHERE {match} AND {_superseded('s', 't')}"
+            )
         # a row read again unchanged (a month of balances read again, a look-back) is
         # neither inserted nor updated
         values = [n for n in names if n not in table.key]
@@ -449,6 +456,13 @@ def _arrow_columns(table: Table, present: Sequence[str]) -> str:
     time: a record read again is alive)."""
     have = set(present)
     return ", ".join(q(n) if n in have else f"NULL AS {q(n)}" for n in table.names)
+
+
+def _superseded(row: str, stored: str) -> str:
+    """SQL: ``row`` is a version of a record ``stored`` as deleted later (or as late)."""
+    deleted = f"{stored}.{q(DELETED_AT)}"
+    modified = f"{row}.{q(MODIFIED)}"
+    return f"{deleted} IS NOT NULL AND ({modified} IS NULL OR {modified} <= {deleted})"
 
 
 def _naive_timestamps(arrow: Any) -> Any:

@@ -352,6 +352,10 @@ class PostgresDestination:
             changes = ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in values)
             differs = (f"ROW({', '.join(f't.{q(n)}' for n in values)}) IS DISTINCT FROM "
                        f"ROW({', '.join(f'EXCLUDED.{q(n)}' for n in values)})")  # fmt: skip
+            if MODIFIED in names:  # a version older than its stored delete stays deleted
+                deleted, modified = f"t.{q(DELETED_AT)}", f"EXCLUDED.{q(MODIFIED)}"
+                differs += (f" AND NOT ({deleted} IS NOT NULL AND "
+                            f"({modified} IS NULL OR {modified} <= {deleted}))")  # fmt: skip
             conflict = f"DO UPDATE SET {changes} WHERE {differs}"
         else:
             conflict = "DO NOTHING"
