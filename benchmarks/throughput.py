@@ -209,8 +209,8 @@ WALL_HEAD = [
 
 def rss_table(sizes: list[Sized]) -> list[str]:
     lines = ["| --scale | records | seconds | peak RSS MB |", "| ---: | ---: | ---: | ---: |"]
-    lines += [f"| {s:,} | {r['rows']:,} | {r['seconds']:.1f} | {r['peak']} |"
-              for s, r in sizes]  # fmt: skip
+    lines += [f"| {s:,} | {r['rows']:,} | {r['seconds']:.1f} | {r['peak']} "
+              f"({', '.join(f'{p:.0f}' for p in r['peaks'])}) |" for s, r in sizes]  # fmt: skip
     if len(sizes) > 1:
         ratio = sizes[-1][1]["peak_mb"] / sizes[0][1]["peak_mb"]
         lines.append(f"\nLargest / smallest: {ratio:.2f}x.")
@@ -238,7 +238,7 @@ WALL_TEXT = (
 )
 RSS_TEXT = (
     "**Peak RSS** of `intacct sync` at C = 8 against the emulator (the same latency model), "
-    "by the company's size:"
+    "by the company's size, the median of the runs (each run's peak in brackets):"
 )
 AIMS = (
     "Aims (issue 18): sync CPU per record <= 3x the bare parse; C = 8 <= 1.15 x T* against "
@@ -342,7 +342,7 @@ def main() -> None:
     pages = {c: captured(args.cache, args.scale, c, args.recapture) for c in (2, 8)}
     cpu = in_process(pages[8], 8, args.repeat)
     wall = wall_rows(args, pages, cpu["bare"] / cpu["records"])
-    body = report(args, cpu, wall, sizes(args.rss_scales))
+    body = report(args, cpu, wall, sizes(args.rss_scales, args.repeat))
     body += f"\n\nThe whole command took {(time.monotonic() - began) / 60:.1f} minutes."
     if not args.quick:
         command = (f"python benchmarks/throughput.py --scale {args.scale} --rss-scales "

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
@@ -60,7 +59,7 @@ from intacct.replication.estimate import Estimate, assess, questions
 from intacct.replication.kinds import Stream, objects_among, open_stream
 from intacct.replication.memory import tune_allocator
 from intacct.replication.objects import ObjectStream
-from intacct.replication.planning import run_batched
+from intacct.replication.planning import range_offsets, run_batched
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state import RunState
 from intacct.replication.workers import Workers
@@ -78,12 +77,6 @@ __all__ = [
     "replicate",
 ]
 
-#: ranges per request slot when a run's first reads are split: enough that the last ones
-#: to finish are short (the longest range, not the pages, bounds a run at 8 slots: with 2
-#: per slot a first sync of 10 objects ends ~1.10 T*, with 4 ~1.05 T*), few enough that
-#: the state stays small; each range past an object's first costs one batched question
-#: (an API transaction), once per first run
-RANGES_PER_WORKER = 4
 #: pages read and waiting for the delivery thread: a few smooth out bursts; more would
 #: only hold memory (a page of 2,000 records is several MB once parsed), since the
 #: workers are faster than typing and storing
@@ -270,8 +263,7 @@ class Replicator:
             ]
             answers = iter(run_batched(pool, [ask for ask in asks if ask[1]]))
             replies = [next(answers) if calls else [] for _, calls in asks]
-        slots = RANGES_PER_WORKER * self.max_concurrency
-        estimates = assess(plans, replies, self.page_size, slots)
+        estimates = assess(plans, replies, self.page_size, self.max_concurrency)
         return [listed, *estimates] if listed.transactions else estimates
 
     def _read(
@@ -353,9 +345,9 @@ class Replicator:
             plan.result.transactions += billed(calls, replies)
             plan.attempt(functools.partial(plan.plan, replies))
         plans = [p for p in plans if p.result.error is None]
-        pages = sum(math.ceil(p.total / self.page_size) for p in plans)
-        per_range = math.ceil(pages / (RANGES_PER_WORKER * self.max_concurrency))
-        asks = [(p.client, p.boundary_calls(per_range)) for p in plans]
+        totals = [p.total for p in plans]
+        offsets = range_offsets(totals, self.page_size, self.max_concurrency)
+        asks = [(p.client, p.boundary_calls(o)) for p, o in zip(plans, offsets, strict=True)]
         answers = run_batched(pool, [ask for ask in asks if ask[1]])
         replies_of = iter(answers)
         for plan, (_, calls) in zip(plans, asks, strict=True):

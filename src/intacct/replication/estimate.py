@@ -25,7 +25,7 @@ from intacct.pagination import PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.replication.objects import ObjectStream as _Stream
-from intacct.replication.planning import Answer, boundary_offsets
+from intacct.replication.planning import Answer, range_offsets
 from intacct.replication.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
@@ -81,17 +81,18 @@ def assess(
     streams: Sequence[Stream],
     answers: Sequence[list[Answer]],
     page_size: int,
-    workers: int,
+    slots: int,
 ) -> list[Estimate]:
-    """Each stream's estimate from its questions' answers (``workers``: the engine's
-    request slots, which decide how first reads are split)."""
+    """Each stream's estimate from its questions' answers (``slots``: the engine's
+    requests in flight, which decide how first reads are split, as the run splits them)."""
     totals = [_first_total(s, a) for s, a in zip(streams, answers, strict=True)]
-    first_pages = sum(math.ceil(t / page_size) for t in totals if t is not None)
-    per_range = math.ceil(first_pages / workers) if workers else 1
+    firsts = [t for t in totals if t is not None]
+    planned = iter(range_offsets(firsts, page_size, slots))
     out = []
     for stream, replies, total in zip(streams, answers, totals, strict=True):
+        starts = next(planned) if total is not None else []
         try:
-            out.append(_estimate(stream, replies, total, page_size, per_range))
+            out.append(_estimate(stream, replies, total, page_size, starts))
         except IntacctError as exc:
             out.append(Estimate(stream.result.object, stream.entity, "", error=exc))
     return out
@@ -102,7 +103,7 @@ def _estimate(
     replies: list[Answer],
     total: int | None,
     page_size: int,
-    per_range: int,
+    starts: list[int],
 ) -> Estimate:
     name, entity = stream.result.object, stream.entity
     if stream.result.error is not None:
@@ -119,7 +120,7 @@ def _estimate(
         estimate = Estimate(name, entity, "read whole (no count to ask)", None, None, 1)
     elif stream.kind == "first":
         assert total is not None
-        estimate = _first(stream, total, len(replies), page_size, per_range)
+        estimate = _first(stream, total, len(replies), page_size, starts)
     else:
         cost = sum(pages(n, page_size) for n in counts)
         estimate = Estimate(name, entity, "resumes a stopped read", sum(counts), None, cost)
@@ -129,12 +130,13 @@ def _estimate(
     return estimate
 
 
-def _first(stream: _Stream, total: int, planned: int, page_size: int, per_range: int) -> Estimate:
+def _first(
+    stream: _Stream, total: int, planned: int, page_size: int, starts: list[int]
+) -> Estimate:
     """Planning questions, range boundaries, then every range's pages."""
     name, entity = stream.result.object, stream.entity
     if total == 0:
         return Estimate(name, entity, "first read: empty", 0, None, planned)
-    starts = boundary_offsets(total, page_size, per_range)
     sizes = [b - a for a, b in zip([0, *starts], [*starts, total], strict=True)]
     cost = planned + len(starts) + sum(pages(n, page_size) for n in sizes)
     what = f"first read, {len(sizes)} range{'s' if len(sizes) > 1 else ''}"

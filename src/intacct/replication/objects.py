@@ -11,6 +11,7 @@ the state after it, on the run's delivery thread (:class:`~.context.RunContext`)
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,6 @@ from intacct.replication.cost import metered
 from intacct.replication.deletes import DeleteBookmark, DeletesUnavailableError, iter_tombstones
 from intacct.replication.planning import (
     Answer,
-    boundary_offsets,
     boundary_query,
     ranges_between,
 )
@@ -70,6 +70,7 @@ class ObjectStream(ChangeQuestions):
         )
         self.result = StreamResult(spec.object, entity)
         self.parts: list[tuple[Callable[[], None], float]] = []  # (part, records guessed)
+        self._offsets: list[int] = []  # where the planned ranges after the first start
         self.planning = False  # a first or full-table read: the engine plans it
         self.kind = ""  # prepare() tells: first, incremental, resume, whole
         self.typer: Typer | None = None
@@ -159,8 +160,9 @@ class ObjectStream(ChangeQuestions):
             newest = _answer(replies[1]).records
             self.current.high_water = str(_settled(self._token(newest[0]))) if newest else None
 
-    def boundary_calls(self, per_range: int) -> list[fn.Function]:
-        offsets = boundary_offsets(self.total, self.context.settings.page_size, per_range)
+    def boundary_calls(self, offsets: list[int]) -> list[fn.Function]:
+        """The questions for the RECORDNO at each of ``offsets`` (:func:`range_offsets`)."""
+        self._offsets = offsets
         return [boundary_query(self._info().name, offset) for offset in offsets]
 
     def split(self, replies: list[Answer]) -> None:
@@ -171,8 +173,12 @@ class ObjectStream(ChangeQuestions):
             return
         starts = [int(r["RECORDNO"]) for reply in replies for r in _answer(reply).records]
         self.current.ranges = ranges_between(starts)
-        size = self.total / len(self.current.ranges)
-        self.parts = [(self._range(i), size) for i in range(len(self.current.ranges))]
+        count = len(self.current.ranges)
+        bounds = [0, *self._offsets, self.total]
+        sizes = [float(b - a) for a, b in itertools.pairwise(bounds)]
+        if len(sizes) != count:  # records deleted since planning merged two boundaries
+            sizes = [self.total / count] * count
+        self.parts = [(self._range(i), size) for i, size in enumerate(sizes)]
 
     def _token(self, record: Any) -> PageToken:
         wall = self.formatting.decode_datetime(record[_MODIFIED])

@@ -5,9 +5,13 @@ The gateway answers up to 100 functions in one request and a request's fixed cos
 most of a small answer's, so the engine asks every stream's planning questions together
 (:func:`run_batched`): one request for all the objects' highest RECORDNO, count and
 newest (WHENMODIFIED, RECORDNO), one more for the range boundaries. A boundary is the
-RECORDNO at a multiple of the range size in RECORDNO order (``offset`` with
-``pagesize`` 1), so every range but the last holds a whole number of full pages and
+RECORDNO at a multiple of the page size in RECORDNO order (``offset`` with ``pagesize``
+1), so every range but an object's last holds a whole number of full pages and
 splitting an object costs no page the unsplit read would not have paid for.
+
+The ranges of all the objects are planned together and shrink as the plan goes on
+(:func:`range_offsets`), so the biggest-first schedule ends with one-page ranges on
+every request slot rather than one slot reading a long range alone.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from intacct.protocol.response import Result
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
 
-__all__ = ["MAX_RANGES", "Answer", "boundary_offsets", "ranges_between", "run_batched"]
+__all__ = ["MAX_RANGES", "Answer", "range_offsets", "ranges_between", "run_batched"]
 
 #: a stream's ranges live in its state, written after every page: keep it small
 MAX_RANGES = 64
@@ -61,13 +65,53 @@ def _send(chunk: tuple[IntacctClient, list[tuple[int, fn.Function]]]) -> list[An
         return [exc] * len(calls)
 
 
-def boundary_offsets(total: int, page_size: int, per_range: int) -> list[int]:
-    """Offsets (in RECORDNO order) where ranges after the first start: ranges of
-    ``per_range`` full pages (more when that would make over :data:`MAX_RANGES`)."""
-    pages = math.ceil(total / page_size)
-    per_range = max(per_range, math.ceil(pages / MAX_RANGES), 1)
-    step = per_range * page_size
-    return list(range(step, total, step))
+def range_offsets(totals: Sequence[int], page_size: int, slots: int) -> list[list[int]]:
+    """For each object of ``totals`` records, the offsets (in RECORDNO order) where its
+    ranges after the first start, planned for ``slots`` requests in flight.
+
+    Guided self-scheduling: the pages of all the objects are cut into ranges of about
+    1/(2 x slots) of the pages still unplanned, so the ranges shrink to one page; the
+    biggest objects take the big ranges. A range that does not fit what is left of its
+    object goes on in the next. Read biggest first, every slot ends on short ranges, so
+    none reads on alone for long at the end (ranges all of one size, as before, left a
+    last round of long ones on some slots: ~1.1 x the ideal time at 8 slots, against
+    ~1.01 now, for ~15 more boundary questions on 179 pages). An object is cut in
+    :data:`MAX_RANGES` at most: the smallest range grows until it is.
+    """
+    pages = [math.ceil(total / page_size) for total in totals]
+    least = 1
+    while True:
+        sizes = _shrinking(sum(pages), 2 * max(slots, 1), least)
+        cuts = _carve(pages, sizes)
+        if all(len(starts) < MAX_RANGES for starts in cuts):
+            return [[start * page_size for start in starts] for starts in cuts]
+        least *= 2
+
+
+def _shrinking(pages: int, divisor: int, least: int) -> list[int]:
+    """Range sizes in pages: each ``1/divisor`` of the pages left, at least ``least``."""
+    sizes = []
+    while pages > 0:
+        size = min(pages, max(least, math.ceil(pages / divisor)))
+        sizes.append(size)
+        pages -= size
+    return sizes
+
+
+def _carve(pages: Sequence[int], sizes: Sequence[int]) -> list[list[int]]:
+    """Each object's range starts (in pages), the sizes handed out biggest object first."""
+    cuts: list[list[int]] = [[] for _ in pages]
+    queue = iter(sizes)
+    carried = 0
+    for index in sorted(range(len(pages)), key=lambda i: -pages[i]):
+        used = 0
+        while used < pages[index]:
+            size = carried or next(queue)
+            taken = min(size, pages[index] - used)
+            carried, used = size - taken, used + taken
+            if used < pages[index]:
+                cuts[index].append(used)
+    return cuts
 
 
 def boundary_query(object: str, offset: int) -> fn.Query:
