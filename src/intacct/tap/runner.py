@@ -64,7 +64,9 @@ def replicate(run: TapRun, streams: Sequence[IntacctStream]) -> RunReport:
     streams end the run with :class:`StreamsFailedError` after the others finished."""
     if run.settings.replication.unified_schema:
         return _replicate_unified(run, [s for s in streams if isinstance(s, UnifiedStream)])
-    sink = SingerSink({s.name: s for s in streams}, run.tap_state, run.state_writer, run.logger)
+    lookback = run.settings.replication.lookback_minutes
+    named = {s.name: s for s in streams}
+    sink = SingerSink(named, run.tap_state, run.state_writer, run.logger, lookback)
     report = run_engine(run, [s.spec() for s in streams], read_state(run.tap_state), sink)
     check_report(run, report)
     return report
@@ -74,9 +76,11 @@ def _replicate_unified(run: TapRun, streams: Sequence[UnifiedStream]) -> RunRepo
     """One engine run for the unified ``streams`` (:mod:`.unified`); with a
     ``start_date``, a second one for the line objects, which are read whole: a document
     changed since then keeps its lines written before."""
-    sink = UnifiedSink(streams, run.tap_state, run.state_writer, run.logger)
-    specs = {s.object: s for stream in streams for s in stream.specs()}  # Vendors + Suppliers
     settings = run.settings.replication
+    sink = UnifiedSink(
+        streams, run.tap_state, run.state_writer, run.logger, settings.lookback_minutes
+    )
+    specs = {s.object: s for stream in streams for s in stream.specs()}  # Vendors + Suppliers
     if settings.start_date is None:
         report = run_engine(run, list(specs.values()), sink.state, sink)
     else:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.replication import DELETED_AT, ENTITY_ID, RunState, StateError
 from intacct.replication.state import VERSION
+from intacct.tap.recent import RecentDeletes
 
 if TYPE_CHECKING:
     from singer_sdk.helpers._state import StateWriter
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from intacct.tap.streams import IntacctStream
 
-__all__ = ["SingerSink", "read_state", "write_bookmarks"]
+__all__ = ["SingerSink", "admitted", "read_state", "write_bookmarks"]
 
 
 def read_state(tap_state: Mapping[str, Any]) -> RunState:
@@ -68,12 +69,14 @@ class SingerSink:
         tap_state: TapState,
         state_writer: StateWriter,
         logger: logging.Logger,
+        lookback_minutes: int,
     ) -> None:
         self.streams = streams
         self.tap_state = tap_state
         self.state_writer = state_writer
         self.logger = logger
         self.pages = 0
+        self.recent = RecentDeletes(tap_state, lookback_minutes)
 
     def page(
         self,
@@ -86,7 +89,7 @@ class SingerSink:
         target = self.streams[stream]
         for tombstone in tombstones:
             target.write_record({**tombstone, ENTITY_ID: entity})
-        for record in records:
+        for record in admitted(self.recent, self.logger, stream, entity, records, tombstones):
             record.setdefault(DELETED_AT, None)
             target.write_record(record)
         write_bookmarks(self.tap_state, state)
@@ -95,3 +98,21 @@ class SingerSink:
 
     def warning(self, stream: str, text: str) -> None:
         self.logger.warning("%s: %s", stream, text)
+
+
+def admitted(
+    recent: RecentDeletes,
+    logger: logging.Logger,
+    stream: str,
+    entity: str,
+    records: Sequence[dict[str, Any]],
+    tombstones: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The page's records less the older versions of records deleted (logged)."""
+    kept = recent.admit(stream, entity, records, tombstones)
+    if len(kept) < len(records):
+        logger.info(
+            "%s: %d record(s) read again not later than their delete, left out",
+            stream, len(records) - len(kept),
+        )  # fmt: skip
+    return kept

@@ -48,7 +48,8 @@ from intacct.mappings import (
     unified_schema,
 )
 from intacct.replication import DELETED_AT, ENTITY_ID, RunReport, RunState, StreamSpec
-from intacct.tap.sink import read_state, write_bookmarks
+from intacct.tap.recent import RecentDeletes
+from intacct.tap.sink import admitted, read_state, write_bookmarks
 from intacct.tap.streams import IntacctStream
 
 if TYPE_CHECKING:
@@ -107,10 +108,12 @@ class UnifiedSink:
         tap_state: TapState,
         state_writer: StateWriter,
         logger: logging.Logger,
+        lookback_minutes: int,
     ) -> None:
         self.tap_state = tap_state
         self.state_writer = state_writer
         self.logger = logger
+        self.recent = RecentDeletes(tap_state, lookback_minutes)
         #: header object -> its tables (Vendors and Suppliers share VENDOR)
         self.tables: dict[str, list[UnifiedStream]] = defaultdict(list)
         self.documents: dict[str, UnifiedStream] = {}  # line object -> its table
@@ -144,7 +147,10 @@ class UnifiedSink:
         tables = self.tables.get(stream, [])
         if stream in self.documents:  # lines: grouped under their header, tombstones moot
             self.assemblers[stream].add_lines(entity, records)
-        elif tables and tables[0].mapping.lines is not None:  # headers: held for their lines
+            self._write_state(self.snapshot, set())
+            return
+        records = admitted(self.recent, self.logger, stream, entity, records, tombstones)
+        if tables and tables[0].mapping.lines is not None:  # headers: held for their lines
             self.assemblers[tables[0].mapping.lines.object].add_headers(entity, records)
             self.tombstones[stream].extend((entity, t) for t in tombstones)
         else:
