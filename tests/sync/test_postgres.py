@@ -90,9 +90,7 @@ def test_a_dry_run_reads_the_state_and_creates_nothing(
     assert line.split()[1] in ("0", "-"), again.output  # nothing to read: it saw the state
 
 
-def test_unified_tables_are_the_same_as_in_duckdb(
-    postgres_url: str, tmp_path: Path
-) -> None:
+def test_unified_tables_are_the_same_as_in_duckdb(postgres_url: str, tmp_path: Path) -> None:
     stores = [duckdb_store(tmp_path), postgres_store(postgres_url)]
     with InProcessEmulator(scale=150, seed=11) as emulator:
         for store in stores:
@@ -107,8 +105,9 @@ def test_unified_tables_are_the_same_as_in_duckdb(
 
 
 def test_the_fivetran_layout_is_refused_naming_the_flag(postgres_url: str) -> None:
-    with InProcessEmulator(scale=50, seed=1) as emulator, pytest.raises(
-        ConfigError, match="--layout fivetran"
+    with (
+        InProcessEmulator(scale=50, seed=1) as emulator,
+        pytest.raises(ConfigError, match="--layout fivetran"),
     ):
         sync(emulator, postgres_url, objects=["CLASS"], layout="fivetran")
 
