@@ -155,7 +155,10 @@ def _server_user() -> str | None:
     try:
         pwd.getpwnam(SERVER_USER)
     except KeyError:
-        add = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
+        # root's PATH may lack the sbin folders (env -i, cron): look there too
+        where = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+        useradd = shutil.which("useradd", path=where) or "useradd"
+        add = [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
         subprocess.run([*add, SERVER_USER], check=True, capture_output=True)
     return SERVER_USER
 
