@@ -452,7 +452,7 @@ def simulate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "requests_per_company": round(sum(c["requests"] for c in seen.values()) / n, 1),
         "transactions_per_company": round(sum(c["transactions"] for c in seen.values()) / n, 1),
         "max_in_flight_by_limit": _peaks(seen),
-        "requests_faulted": faulted,
+        "requests_in_storm": total, "requests_faulted": faulted,
         "faulted_share": round(faulted / total, 3) if total else 0.0,
         "companies_checked": n, "tables_checked": n * len(OBJECTS),
         "verify_s": round(verify_s, 1),
