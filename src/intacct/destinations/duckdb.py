@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,17 +42,19 @@ from intacct.replication import DELETED_AT, ENTITY_ID
 
 __all__ = ["DuckDBDestination", "saved_state"]
 
+log = logging.getLogger("intacct.destinations")
+
 #: DuckDB's buffers (its default is 80% of the machine's memory): pages go in one at a
 #: time and what does not fit spills to a temporary file next to the database, so a
 #: run's memory stays flat whatever the company's size (BENCHMARKS.md, issue 18). This
 #: limit holds while pages go in by plain INSERT (first reads: 5M rows of every field of
 #: GLDETAIL, benchmarks/duckdb_memory.py; ~60 MB less than 128 MB at 500k records);
-#: upserts get :data:`UPSERT_MEMORY_LIMIT`
+#: upserts get :data:`UPSERT_MEMORY_LIMIT`. Width is held by :data:`PINNED_SHARE`, and
+#: a page that still runs out is retried with more room (:meth:`DuckDBDestination.transaction`).
 MEMORY_LIMIT = "64MB"
 #: the limit once a page is staged and upserted (re-reads, the record way, tombstones,
 #: tables rebuilt whole): each object's staging table and change count need more than
-#: a first read's plain INSERT (at 64 MB the record way ran out of memory on a
-#: multi-entity company of many objects, in the tests)
+#: a first read's plain INSERT
 UPSERT_MEMORY_LIMIT = "128MB"
 #: the write-ahead log's size at which DuckDB folds it into the file (its default is
 #: 16 MB). A checkpoint holds up the page being committed while it writes every row
@@ -61,6 +65,15 @@ UPSERT_MEMORY_LIMIT = "128MB"
 #: Pages not yet folded in are in the log on disk (a crash loses nothing) and in
 #: DuckDB's buffers, which spill under the limit.
 CHECKPOINT_THRESHOLD = "32MB"
+#: the share of the limit that memory DuckDB cannot spill may take before a checkpoint
+#: writes it out. A table's primary-key index (ART) stays in memory until a checkpoint
+#: writes it, ~0.5-0.8 MB for every table a run touches however few its rows: 223
+#: tables of the demo company's ``--objects all`` pinned 163 MB of index for 12,800
+#: rows and ran out of 64 MB after 46 objects, with the log far from 32 MB. Checked
+#: after each page (0.5 ms); each checkpoint took ~40 ms there.
+PINNED_SHARE = 0.5
+#: what DuckDB cannot spill (the tags of ``duckdb_memory()``)
+_PINNED_TAGS = ("ART_INDEX", "IN_MEMORY_TABLE")
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
 
@@ -99,24 +112,19 @@ def saved_state(path: str | Path, name: str = "run") -> Any:
 class DuckDBDestination:
     """One DuckDB file opened for a run (see the module docstring)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
+        """``memory_limit``: DuckDB's buffers to start with (see :data:`MEMORY_LIMIT`)."""
         self.path = Path(path)
         _check_kind(self.path)
-        try:
-            # never an extension from the network: a file DuckDB takes for another
-            # format would make it download a reader for that format
-            self.con = duckdb.connect(
-                str(self.path),
-                config={
-                    "autoinstall_known_extensions": False,
-                    "memory_limit": MEMORY_LIMIT,
-                    "checkpoint_threshold": CHECKPOINT_THRESHOLD,
-                },
-            )
-        except duckdb.Error as exc:
-            raise DestinationError(_open_problem(self.path, exc)) from None
+        #: the file is made here, and nothing is stored in it yet: see remove_if_unused
+        self.created, self.stored = not self.path.exists(), False
+        self._limit = _bytes(memory_limit)
+        self.con = self._connect()
         self.tables: dict[str, Table] = {}
         self._widened = False
+        #: tables that held rows when this run prepared them: a first read's page goes
+        #: straight to the upsert there (see write_page)
+        self._filled: set[str] = set()
         self._run(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
         )
@@ -125,11 +133,37 @@ class DuckDBDestination:
             "status VARCHAR, summary VARCHAR)"
         )
 
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            # never an extension from the network: a file DuckDB takes for another
+            # format would make it download a reader for that format
+            return duckdb.connect(
+                str(self.path),
+                config={
+                    "autoinstall_known_extensions": False,
+                    "memory_limit": f"{self._limit}B",
+                    "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+                },
+            )
+        except duckdb.Error as exc:
+            raise DestinationError(_open_problem(self.path, exc)) from None
+
     def close(self) -> None:
         """Closed and let go of: a traceback that keeps this object (a run stopped by
         Ctrl-C) must not keep DuckDB's connection alive until the interpreter exits."""
         self.con.close()
         del self.con
+
+    def remove_if_unused(self) -> bool:
+        """After :meth:`close`: the file removed if it was made here and nothing was
+        stored in it (a run that failed before its first page leaves no empty database
+        behind; a file that was there before is never touched). True if it was."""
+        if not self.created or self.stored:
+            return False
+        with contextlib.suppress(OSError):  # never in the way of the run's own error
+            for made in (self.path, self.path.with_name(self.path.name + ".wal")):
+                made.unlink(missing_ok=True)
+        return not self.path.exists()
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -149,9 +183,8 @@ class DuckDBDestination:
                         f"ALTER TABLE {q(table.name)} ADD COLUMN {q(column.name)} {column.type}"
                     )
                     added.append(column.name)
-        stage = q(_stage(table.name))
-        self._run(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {_list(table.names)} "
-                  f"FROM {q(table.name)} LIMIT 0")  # fmt: skip
+            if self.con.execute(f"SELECT 1 FROM {q(table.name)} LIMIT 1").fetchone():
+                self._filled.add(table.name)
         self.tables[table.name] = table
         return added
 
@@ -184,6 +217,7 @@ class DuckDBDestination:
             raise ValueError("the run state is saved with save_state")
 
         def write() -> None:
+            self.stored = True
             self.con.execute(f"DELETE FROM {STATE_TABLE} WHERE name = ?", [name])
             if value is not None:
                 self.con.execute(
@@ -198,6 +232,7 @@ class DuckDBDestination:
     def _put_state(self, state: Mapping[str, Any]) -> None:
         # once a page: an UPDATE of the stored row costs a fifth of an INSERT OR REPLACE
         # (0.4 against 2 ms of CPU), which deletes and inserts through the key's index
+        self.stored = True  # every page is stored with its state
         value = json.dumps(state)
         updated = self.con.execute(
             f"UPDATE {STATE_TABLE} SET value = ? WHERE name = 'run'", [value]
@@ -229,9 +264,20 @@ class DuckDBDestination:
         already, that transaction is undone and the page upserted like any other."""
         table = self.tables[name]
         arrow = getattr(records, "table", None)
-        first = arrow is not None and getattr(records, "first_read", False) and not tombstones
-        if first and table.key and self._append(table, arrow, state):
-            return PageCounts(inserted=len(records))
+        # a table that held rows before the run (--full-refresh, a state reset, a first
+        # read resumed) is upserted: a plain INSERT that meets a stored key is undone,
+        # and the undone insert leaves the table's index in memory DuckDB cannot spill
+        # and a checkpoint does not write out (223 tables: 113 MB)
+        first = (
+            arrow is not None
+            and getattr(records, "first_read", False)
+            and not tombstones
+            and name not in self._filled
+        )
+        if first and table.key:
+            if self._append(table, arrow, state):
+                return PageCounts(inserted=len(records))
+            self._filled.add(name)  # once undone, never again this run
         if records or tombstones:  # not a page of state alone (a stream's end)
             self._widen()
         counts: list[PageCounts] = []
@@ -240,7 +286,7 @@ class DuckDBDestination:
             deleted = self._tombstones(table, tombstones, entity) if tombstones else 0
             inserted, updated = self._rows(table, records, entity) if records else (0, 0)
             self._put_state(state)
-            counts.append(PageCounts(inserted, updated, deleted))
+            counts[:] = [PageCounts(inserted, updated, deleted)]  # the attempt that stored it
 
         self.transaction(write)
         return counts[0]
@@ -262,14 +308,24 @@ class DuckDBDestination:
             return False
         return True
 
-    def _stage_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> None:
-        """The page's rows into the object's staging table, in the table's column order."""
+    def _stage_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> str:
+        """The page's rows in a staging table of its own, in the table's column order;
+        returns its quoted name. Made and dropped within the page's transaction: a
+        staging table kept between pages holds its blocks after its rows are deleted
+        (5 MB for one of 150 columns, in memory DuckDB cannot spill), and 0.7 ms a page
+        buys a run whose width costs nothing here."""
+        stage = q(_stage(table.name))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {_list(table.names)} "
+            f"FROM {q(table.name)} LIMIT 0"
+        )
         arrow = getattr(records, "table", None)
         if arrow is None:
             with self.con.appender(_stage(table.name)) as appender:
                 appender.append_rows([[r.get(n) for n in table.names] for r in records])
-            return
-        self._insert_arrow(q(_stage(table.name)), table, arrow)
+        else:
+            self._insert_arrow(stage, table, arrow)
+        return stage
 
     def _insert_arrow(self, target: str, table: Table, arrow: Any, names: str = "") -> None:
         """An Arrow page into ``target`` (the table or its staging table), one statement."""
@@ -286,12 +342,12 @@ class DuckDBDestination:
     def _rows(
         self, table: Table, records: Sequence[Mapping[str, Any]], entity: str
     ) -> tuple[int, int]:
-        names, stage, target = table.names, q(_stage(table.name)), q(table.name)
-        self._stage_rows(table, records)
+        names, target = table.names, q(table.name)
+        stage = self._stage_rows(table, records)
         if not table.key:  # no key to upsert on: the engine reads such objects whole
             self.con.execute(f"DELETE FROM {target} WHERE {q(ENTITY_ID)} = ?", [entity])
             self.con.execute(f"INSERT INTO {target} ({_list(names)}) SELECT * FROM {stage}")
-            self.con.execute(f"DELETE FROM {stage}")
+            self.con.execute(f"DROP TABLE {stage}")
             return len(records), 0
         keys = _list(table.key)
         match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
@@ -329,7 +385,7 @@ class DuckDBDestination:
         total = self.con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage})"
         ).fetchone()
-        self.con.execute(f"DELETE FROM {stage}")
+        self.con.execute(f"DROP TABLE {stage}")
         return (int(total[0]) if total else 0) - existing, updated
 
     def _tombstones(
@@ -360,6 +416,7 @@ class DuckDBDestination:
             f"(SELECT 1 FROM {target} t WHERE {same})",
             [entity, entity],
         )
+        self.con.execute("DROP TABLE _tombstones")
         return len(done)
 
     def stored_versions(
@@ -397,15 +454,14 @@ class DuckDBDestination:
         self._widen()
 
         def write() -> None:
+            self.stored = True
             self.con.execute(f"DELETE FROM {q(table.name)}")
             if records:
-                with self.con.appender(_stage(table.name)) as appender:
-                    appender.append_rows([[r.get(n) for n in names] for r in records])
-                stage = q(_stage(table.name))
+                stage = self._stage_rows(table, records)
                 self.con.execute(
                     f"INSERT INTO {q(table.name)} ({_list(names)}) SELECT * FROM {stage}"
                 )
-                self.con.execute(f"DELETE FROM {stage}")
+                self.con.execute(f"DROP TABLE {stage}")
 
         self.transaction(write)
         return len(records)
@@ -415,8 +471,12 @@ class DuckDBDestination:
     def _widen(self) -> None:
         """The upsert's memory limit, from the first page that is not a plain INSERT on."""
         if not self._widened:
-            self.con.execute(f"SET memory_limit = '{UPSERT_MEMORY_LIMIT}'")
+            self._set_limit(max(self._limit, _bytes(UPSERT_MEMORY_LIMIT)))
             self._widened = True
+
+    def _set_limit(self, limit: int) -> None:
+        self._limit = limit
+        self.con.execute(f"SET memory_limit = '{limit}B'")
 
     def transaction(
         self,
@@ -424,25 +484,84 @@ class DuckDBDestination:
         undone: str = "the page was not stored (the database holds every page before it)",
     ) -> None:
         """``work()`` in one transaction: all of it is stored, or none (the error says
-        ``undone``)."""
-        try:
-            self.con.execute("BEGIN TRANSACTION")
+        ``undone``). Should DuckDB run out of memory, nothing of it is stored and it is
+        done again with twice the room, up to what the machine has: a limit is there to
+        keep a run's memory flat, never to stop a run that more memory would finish."""
+        while True:
             try:
-                work()
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
+                self._once(work)
+            except duckdb.Error as exc:
+                if not _out_of_memory(exc) or self._limit >= _ceiling():
+                    raise DestinationError(self._failure(exc, undone)) from None
+                self._make_room(exc)
+                continue
+            self._relieve()
+            return
+
+    def _once(self, work: Any) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            work()
             self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            raise DestinationError(
-                f"could not write {self.path}: {_first_line(exc)}; {undone}"
-            ) from None
+        except BaseException:
+            # a failed COMMIT has ended the transaction already; an invalidated
+            # database refuses everything until it is opened again
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
+            raise
+
+    def _make_room(self, exc: duckdb.Error) -> None:
+        """Twice the limit, and what DuckDB cannot spill written out by a checkpoint.
+        Running out during a COMMIT invalidates the database (a FatalException from then
+        on, whatever the COMMIT raised): it is opened again (every page committed before
+        is in the file or its log; the tables' schema is in the file)."""
+        more = min(self._limit * 2, _ceiling())
+        log.warning(
+            "DuckDB ran out of its %s MB for %s (%s); nothing of it was stored, trying "
+            "again with %s MB",
+            self._limit >> 20,
+            self.path,
+            _first_line(exc),
+            more >> 20,
+        )
+        try:
+            self._set_limit(more)
+        except duckdb.Error:  # invalidated (the COMMIT's own error does not say so)
+            with contextlib.suppress(duckdb.Error):
+                self.con.close()
+            self._limit = more
+            self.con = self._connect()
+        with contextlib.suppress(duckdb.Error):  # the next attempt tells if it mattered
+            self.con.execute("CHECKPOINT")
+
+    def _relieve(self) -> None:
+        """Once what DuckDB cannot spill passes :data:`PINNED_SHARE` of the limit, the
+        database closed (a checkpoint writes it out) and opened again: a connection also
+        keeps ~8 KB a column of every table written through it, outside its limit and
+        through checkpoints (223 tables of 80 columns: ~100 MB of RSS; ~35 MB after)."""
+        tags = ", ".join(f"'{t}'" for t in _PINNED_TAGS)
+        try:
+            row = self.con.execute(
+                f"SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag IN ({tags})"
+            ).fetchone()
+        except duckdb.Error:  # the next page's transaction tells what is wrong
+            return
+        if row and row[0] and row[0] > self._limit * PINNED_SHARE:
+            with contextlib.suppress(duckdb.Error):  # opened again whatever the close said
+                self.con.close()
+            self.con = self._connect()
+
+    def _failure(self, exc: duckdb.Error, undone: str) -> str:
+        text = f"could not write {self.path}: {_first_line(exc)}; {undone}"
+        if _out_of_memory(exc):
+            text += (
+                f" (DuckDB had {self._limit >> 20} MB, the most this machine allows it: "
+                "free memory, or sync fewer objects at a time with --objects)"
+            )
+        return text
 
     def _run(self, sql: str) -> None:
-        try:
-            self.con.execute(sql)
-        except duckdb.Error as exc:
-            raise DestinationError(f"could not write {self.path}: {_first_line(exc)}") from None
+        self.transaction(lambda: self.con.execute(sql), "nothing was changed")
 
 
 def _stage(name: str) -> str:
@@ -481,6 +600,33 @@ def _naive_timestamps(arrow: Any) -> Any:
 
 def _list(names: Sequence[str]) -> str:
     return ", ".join(q(n) for n in names)
+
+
+def _bytes(size: str) -> int:
+    """``64MB`` as bytes (DuckDB's units: 1 MB = 2**20 bytes in its memory_limit)."""
+    units = {"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
+    return int(size[:-2]) * units[size[-2:].upper()]
+
+
+def _ceiling() -> int:
+    """The most a run lets DuckDB take: its own default, 80% of the machine's memory
+    (4 GB where the machine does not tell)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 4 << 30
+    return int(total * 0.8)
+
+
+#: how DuckDB words running out of its buffers where the error is not an
+#: OutOfMemoryException (a COMMIT's TransactionException, a FatalException after it)
+_OUT_OF_MEMORY = ("could not allocate", "failed to allocate", "failed to pin block")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """DuckDB ran out of its buffers."""
+    text = str(exc)
+    return isinstance(exc, duckdb.OutOfMemoryException) or any(s in text for s in _OUT_OF_MEMORY)
 
 
 def _first_line(exc: BaseException) -> str:
