@@ -130,3 +130,39 @@ def test_a_user_who_may_not_create_the_schema_is_told_what_to_grant(postgres_url
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as con:
             con.execute(f"DROP ROLE {role}")
+
+
+def test_the_last_line_shows_how_to_name_a_table_and_it_works(
+    server: EmulatorServer, postgres_url: str
+) -> None:
+    """Tables keep Intacct's upper-case names: unquoted, Postgres folds them to lower
+    case and finds nothing, so the run's last line says how to write them."""
+    done = CliRunner().invoke(
+        main, ["sync", "--objects", "GLENTRY", "--db", postgres_url + "?schema=books"]
+    )
+    assert done.exit_code == 0, done.output
+    example = done.output.rsplit("quoted: ", 1)[1].strip()
+    assert example == 'SELECT count(*) FROM books."GLENTRY"'
+    with psycopg.connect(postgres_url) as con:
+        assert con.execute(example).fetchone()[0] > 0  # type: ignore[index]
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            con.execute("SELECT count(*) FROM books.GLENTRY")
+
+
+def test_a_url_without_a_host_reaches_the_local_socket(
+    server: EmulatorServer, postgres_url: str
+) -> None:
+    """``postgresql:///db`` is libpq's local socket: the URL keeps its ``//`` (it was
+    passed on as ``postgresql:/db``, which libpq refuses). The tests' server's socket is
+    in a folder of its own, given as libpq takes it (``host=``)."""
+    parts = urlsplit(postgres_url)
+    with psycopg.connect(postgres_url) as con:
+        row = con.execute("SHOW unix_socket_directories").fetchone()
+    assert row is not None
+    folder, database = row[0].split(",")[0], parts.path.lstrip("/")
+    where = (
+        f"postgresql:///{database}?host={folder}&port={parts.port}&user={parts.username}&schema=s"
+    )
+    done = CliRunner().invoke(main, ["sync", "--objects", "CLASS", "--db", where])
+    assert done.exit_code == 0, done.output
+    assert f"Done: postgresql:///{database} (schema s)" in done.output

@@ -72,8 +72,15 @@ CHECKPOINT_THRESHOLD = "32MB"
 #: rows and ran out of 64 MB after 46 objects, with the log far from 32 MB. Checked
 #: after each page (0.5 ms); each checkpoint took ~40 ms there.
 PINNED_SHARE = 0.5
-#: what DuckDB cannot spill (the tags of ``duckdb_memory()``)
-_PINNED_TAGS = ("ART_INDEX", "IN_MEMORY_TABLE")
+#: how many tables a connection writes before it is closed and opened again: it keeps
+#: ~0.5 MB of every table written through it (~8 KB a column: statistics, row-group
+#: state), outside its limit and through checkpoints, and lets go of it only when closed
+#: (223 tables of the demo company: ~100 MB of RSS). Each reopen is a checkpoint.
+TABLES_PER_CONNECTION = 48
+#: what DuckDB cannot spill (the tags of ``duckdb_memory()``): not IN_MEMORY_TABLE,
+#: the row groups not yet in the file, which spill (counted, a deep load of one table
+#: checkpointed every few pages: 1M rows of GLDETAIL took 30 s against 20)
+_PINNED_TAGS = ("ART_INDEX",)
 STATE_TABLE = "_intacct_state"
 RUNS_TABLE = "_intacct_runs"
 
@@ -125,6 +132,8 @@ class DuckDBDestination:
         #: tables that held rows when this run prepared them: a first read's page goes
         #: straight to the upsert there (see write_page)
         self._filled: set[str] = set()
+        #: tables written through this connection (see :data:`TABLES_PER_CONNECTION`)
+        self._written: set[str] = set()
         self._run(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
         )
@@ -263,6 +272,7 @@ class DuckDBDestination:
         read's page goes in with one plain INSERT; should any of its keys be stored
         already, that transaction is undone and the page upserted like any other."""
         table = self.tables[name]
+        self._written.add(name)
         arrow = getattr(records, "table", None)
         # a table that held rows before the run (--full-refresh, a state reset, a first
         # read resumed) is upserted: a plain INSERT that meets a stored key is undone,
@@ -451,6 +461,7 @@ class DuckDBDestination:
         """The table's rows replaced by ``records``, in one transaction (a table derived
         from others, rebuilt whole)."""
         names = table.names
+        self._written.add(table.name)
         self._widen()
 
         def write() -> None:
@@ -535,10 +546,9 @@ class DuckDBDestination:
             self.con.execute("CHECKPOINT")
 
     def _relieve(self) -> None:
-        """Once what DuckDB cannot spill passes :data:`PINNED_SHARE` of the limit, the
-        database closed (a checkpoint writes it out) and opened again: a connection also
-        keeps ~8 KB a column of every table written through it, outside its limit and
-        through checkpoints (223 tables of 80 columns: ~100 MB of RSS; ~35 MB after)."""
+        """The database closed (a checkpoint writes everything out) and opened again
+        once what DuckDB cannot spill passes :data:`PINNED_SHARE` of the limit, or the
+        connection wrote :data:`TABLES_PER_CONNECTION` tables (see both)."""
         tags = ", ".join(f"'{t}'" for t in _PINNED_TAGS)
         try:
             row = self.con.execute(
@@ -546,10 +556,12 @@ class DuckDBDestination:
             ).fetchone()
         except duckdb.Error:  # the next page's transaction tells what is wrong
             return
-        if row and row[0] and row[0] > self._limit * PINNED_SHARE:
+        pinned = bool(row and row[0] and row[0] > self._limit * PINNED_SHARE)
+        if pinned or len(self._written) >= TABLES_PER_CONNECTION:
             with contextlib.suppress(duckdb.Error):  # opened again whatever the close said
                 self.con.close()
             self.con = self._connect()
+            self._written.clear()
 
     def _failure(self, exc: duckdb.Error, undone: str) -> str:
         text = f"could not write {self.path}: {_first_line(exc)}; {undone}"

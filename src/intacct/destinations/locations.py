@@ -4,7 +4,7 @@ DuckDB run ~13 MB, so only a Postgres run does)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = ["DEFAULT_SCHEMA", "display_url", "is_postgres", "split_url"]
 
@@ -25,7 +25,7 @@ def display_url(url: str) -> str:
     netloc = (f"{parts.username}@" if parts.username else "") + host
     netloc += f":{parts.port}" if parts.port else ""
     schema = split_url(url)[1]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", "")) + f" (schema {schema})"
+    return _unsplit(parts._replace(netloc=netloc, query="", fragment="")) + f" (schema {schema})"
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -34,4 +34,14 @@ def split_url(url: str) -> tuple[str, str]:
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema"), "") or DEFAULT_SCHEMA
     rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit(parts._replace(query=rest)), schema
+    return _unsplit(parts._replace(query=rest)), schema
+
+
+def _unsplit(parts: SplitResult) -> str:
+    """``urlunsplit`` keeping ``//`` before an empty host: libpq reads
+    ``postgresql:///intacct`` as the local socket's database ``intacct``, and
+    ``postgresql:/intacct`` not at all."""
+    url = urlunsplit(parts)
+    if not parts.netloc:
+        url = url.replace(f"{parts.scheme}:", f"{parts.scheme}://", 1)
+    return url
