@@ -56,12 +56,14 @@ def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict
 
 
 def data_fingerprint() -> str:
-    """A digest of what the demo data is made of (the object catalog and the seeders): a
-    database seeded by another version of them holds other fields and values."""
+    """A digest of what the demo data is made of (the object catalog, the seeders and the
+    posting rule they write GL detail by): a database seeded by another version of them
+    holds other fields and values."""
     digest = hashlib.sha256()
     seeders = resources.files(seed.__name__)
     sources = sorted((f for f in seeders.iterdir() if f.name.endswith(".py")), key=lambda f: f.name)
-    for file in [*catalog_files(), *sources]:
+    rules = resources.files("intacct.emulator").joinpath("posting.py")
+    for file in [*catalog_files(), *sources, rules]:
         digest.update(file.name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -2,8 +2,19 @@
 get_accountbalances, shaped as the 2.1 DTD says (intacct_gl_functions.v2.1.dtd for the
 requests, intacct_response_objects.v2.1.dtd for the rows). The period is either a
 ``reportingperiodname`` or ``startdate``/``enddate`` split into year/month/day.
-[U] Amounts are signed debit-positive sums of posted GLENTRY; department/location detail
-(showdeptdetail, showlocdetail) is not broken out."""
+
+Balances come from the posted lines alone, the GL detail view (``Store.gl_balances``): a
+draft entry moves nothing until it posts. Per account, STARTBALANCE is the sum of the
+posted lines dated before the period's start, DEBITS and CREDITS those within it, and
+ENDBALANCE = STARTBALANCE + DEBITS - CREDITS, the sum of the posted lines through the
+period's end; amounts are signed, debits positive.
+[U] Income-statement accounts follow the same rule: their balances run from the first
+posting, with no closing into retained earnings at a fiscal year's end. Intacct's
+reports close them to the account's CLOSINGACCOUNTNO (3200 in the demo chart) when
+they show a new fiscal year, but no public source says how get_trialbalance shows that
+(the 2.1 DTD gives the element names only), so the emulator keeps one rule for every
+account, under which the whole ledger's ENDBALANCEs sum to zero for any period.
+Department/location detail (showdeptdetail, showlocdetail) is not broken out."""
 
 from __future__ import annotations
 
@@ -37,8 +48,8 @@ def _date(ctx: Ctx, tag: str, default: date | None) -> date:
         raise FunctionError(ErrorLine("BL03000018", "", f"Illegal date in {tag}.", "")) from None
 
 
-def _money(value: float | None) -> str:
-    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+def _money(cents: int) -> str:
+    return str(Decimal(cents).scaleb(-2))
 
 
 #: intacct_response_objects.v2.1.dtd:149 trialbalance (glaccountno, startbalance, debits,
@@ -78,15 +89,15 @@ def _balances(ctx: Ctx, row_tag: str, columns: tuple[str, ...]) -> Outcome:
     start, end = _period(ctx)
     if end < start:
         raise FunctionError(ErrorLine("BL03000018", "", "enddate is before startdate.", ""))
-    entries = object_def(ctx, "GLENTRY")
+    object_def(ctx, "GLDETAIL")  # the user may read the general ledger
     account = (ctx.fn.body.findtext("glaccountno") or "").strip() or None
-    rows = ctx.store.gl_balances(entries, ctx.scope, start.isoformat(), end.isoformat(), account)
+    rows = ctx.store.gl_balances(ctx.scope, start.isoformat(), end.isoformat(), account)
     data = etree.Element("data")
     for accountno, opening, debits, credits in rows:
         row = etree.SubElement(data, row_tag)
-        ending = (opening or 0) + (debits or 0) - (credits or 0)
+        ending = opening + debits - credits
         texts = {
-            "glaccountno": str(accountno),
+            "glaccountno": accountno,
             "startbalance": _money(opening),
             "debits": _money(debits),
             "credits": _money(credits),

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
+from intacct.emulator.posting import detail_row, line_state, posts
 from intacct.emulator.seed.audit import history
 from intacct.emulator.seed.chart import JE_TEMPLATES, JOURNAL_MODULE
 from intacct.emulator.seed.clock import dt
-from intacct.emulator.seed.common import ONE, ZERO, Row, money, pick, split
+from intacct.emulator.seed.common import ONE, Row, money, pick, split
 from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.model import Entity
 from intacct.emulator.seed.names import GL_CREATORS
@@ -102,71 +103,44 @@ class Journal:
         number = self.batch_numbers[journal] = self.batch_numbers.get(journal, 0) + 1
         when = dt(created)
         day = day or when.date()
-        if state == "Posted":
+        if posts(state):
             month = day.replace(day=1)
             for acct, tr_type, cents, _ in entries:
                 self.movements[ent.id, acct][month] += tr_type * cents
         # one audit stamp for the batch and all its lines: they are saved together
         audit = {"WHENCREATED": when, "WHENMODIFIED": when, "CREATEDBY": by, "MODIFIEDBY": by}
-        self.ctx.emit(
-            ent,
-            "GLBATCH",
-            {
-                "RECORDNO": rec,
-                "BATCHNO": number,
-                "JOURNAL": journal,
-                "BATCH_DATE": day,
-                "REVERSEDATE": None,
-                "BATCH_TITLE": title,
-                "MODULE": module,
-                "REFERENCENO": reference,
-                "SUPDOCID": None,
-                "STATE": state,
-                "REVERSEDKEY": None,
-                "REVERSEDFROM": None,
-                "BASELOCATION_NO": None,
-                "TAXIMPLICATIONS": False,
-                "USERKEY": by,
-                "CREATEDATE": when,
-            }
-            | audit,
-        )
+        batch = {
+            "RECORDNO": rec,
+            "BATCHNO": number,
+            "JOURNAL": journal,
+            "BATCH_DATE": day,
+            "REVERSEDATE": None,
+            "BATCH_TITLE": title,
+            "MODULE": module,
+            "REFERENCENO": reference,
+            "SUPDOCID": None,
+            "STATE": state,
+            "REVERSEDKEY": None,
+            "REVERSEDFROM": None,
+            "BASELOCATION_NO": None,
+            "TAXIMPLICATIONS": False,
+            "USERKEY": by,
+            "CREATEDATE": when,
+        }
+        self.ctx.emit(ent, "GLBATCH", batch | audit)
         for n, (acct, tr_type, cents, dims) in enumerate(entries):
-            self._line(
-                ent,
-                rec,
-                number,
-                title,
-                journal,
-                module,
-                day,
-                n + 1,
-                acct,
-                tr_type,
-                cents,
-                dims,
-                state,
-                reference,
-                audit,
-            )
+            self._line(ent, batch, n + 1, acct, tr_type, cents, dims, audit)
         return rec
 
     def _line(
         self,
         ent: Entity,
-        batch: int,
-        number: int,
-        title: str,
-        journal: str,
-        module: str,
-        day: date,
+        batch: Row,
         line: int,
         acct: str,
         tr_type: int,
         cents: int,
         dims: Dims,
-        state: str,
-        reference: str | None,
         audit: Row,
     ) -> None:
         """One GLENTRY and, once posted, the GLDETAIL row that shows it."""
@@ -174,89 +148,45 @@ class Journal:
         account_no, account_title, balance_sheet = ctx.accounts[acct]
         amount = money(cents)
         dept, loc, project, customer, vendor, employee, item, cls, fund = dims
-        # the dimension ids both rows carry, in the same place of each
-        tags = {
+        entry = {
+            "RECORDNO": ctx.recordno("GLENTRY"),
+            "BATCHKEY": batch["RECORDNO"],
+            "BATCHNO": batch["BATCHNO"],
+            "BATCH_TITLE": batch["BATCH_TITLE"],
+            "LINE_NO": line,
+            "ENTRY_DATE": batch["BATCH_DATE"],
+            "TR_TYPE": tr_type,
+            "ACCOUNTNO": acct,
+            "ACCOUNTKEY": account_no,
+            "ACCOUNTTITLE": account_title,
+            "AMOUNT": amount,
+            "TRX_AMOUNT": amount,
+            "CURRENCY": ent.currency,
+            "BASECURR": ent.currency,
+            "EXCHANGE_RATE": ONE,
+            "DESCRIPTION": batch["BATCH_TITLE"],
+            "DEPARTMENT": dept,
+            "LOCATION": loc,
             "PROJECTID": project,
             "CUSTOMERID": customer,
             "VENDORID": vendor,
             "EMPLOYEEID": employee,
             "ITEMID": item,
             "CLASSID": cls,
+            "STATE": line_state(batch["STATE"]),
+            "CLEARED": "Uncleared",
+            "RECON_DATE": None,
+            "BILLABLE": False,
+            "GLDIMFUND": fund,
         }
-        rec = ctx.recordno("GLENTRY")
-        ctx.emit(
-            ent,
-            "GLENTRY",
-            {
-                "RECORDNO": rec,
-                "BATCHKEY": batch,
-                "BATCHNO": number,
-                "BATCH_TITLE": title,
-                "LINE_NO": line,
-                "ENTRY_DATE": day,
-                "TR_TYPE": tr_type,
-                "ACCOUNTNO": acct,
-                "ACCOUNTKEY": account_no,
-                "ACCOUNTTITLE": account_title,
-                "AMOUNT": amount,
-                "TRX_AMOUNT": amount,
-                "CURRENCY": ent.currency,
-                "BASECURR": ent.currency,
-                "EXCHANGE_RATE": ONE,
-                "DESCRIPTION": title,
-                "DEPARTMENT": dept,
-                "LOCATION": loc,
-                **tags,
-                "STATE": state,
-                "CLEARED": "Uncleared",
-                "RECON_DATE": None,
-                "BILLABLE": False,
-                "GLDIMFUND": fund,
-            }
-            | audit,
-        )
-        if state != "Posted":
+        ctx.emit(ent, "GLENTRY", entry | audit)
+        if not posts(batch["STATE"]):
             return  # the GL detail view only shows posted entries
-        # the view's amounts are signed, debits positive (GLENTRY's are not)
-        signed = amount * tr_type
-        debit, credit = (amount, ZERO) if tr_type == 1 else (ZERO, amount)
-        ctx.emit(
-            ent,
-            "GLDETAIL",
-            {
-                "RECORDNO": ctx.recordno("GLDETAIL"),
-                "BATCHKEY": batch,
-                "BATCHNO": number,
-                "BATCH_DATE": day,
-                "BATCH_TITLE": title,
-                "JOURNAL": journal,
-                "ENTRYKEY": rec,
-                "LINE_NO": line,
-                "ENTRY_DATE": day,
-                "ACCOUNTNO": acct,
-                "ACCOUNTTITLE": account_title,
-                "ACCOUNTTYPE": "balancesheet" if balance_sheet else "incomestatement",
-                "TR_TYPE": tr_type,
-                "AMOUNT": signed,
-                "DEBITAMOUNT": debit,
-                "CREDITAMOUNT": credit,
-                "TRX_AMOUNT": signed,
-                "TRX_DEBITAMOUNT": debit,
-                "TRX_CREDITAMOUNT": credit,
-                "CURRENCY": ent.currency,
-                "BASECURR": ent.currency,
-                "DESCRIPTION": title,
-                "DOCNUMBER": reference,
-                "DEPARTMENTID": dept,
-                "DEPARTMENTTITLE": ctx.dept_titles.get(dept) if dept else None,
-                "LOCATIONID": loc,
-                "LOCATIONNAME": ctx.loc_names.get(loc) if loc else None,
-                **tags,
-                "GLDIMFUND": fund,
-                "MODULEKEY": module,
-                "BOOKID": "ACCRUAL",
-                "STATE": state,
-                "ENTRY_STATE": "P",
-            }
-            | audit,
+        detail = detail_row(
+            batch,
+            entry,
+            balance_sheet=balance_sheet,
+            department_title=ctx.dept_titles.get(dept) if dept else None,
+            location_name=ctx.loc_names.get(loc) if loc else None,
         )
+        ctx.emit(ent, "GLDETAIL", {"RECORDNO": ctx.recordno("GLDETAIL"), **detail} | audit)

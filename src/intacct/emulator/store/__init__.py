@@ -3,7 +3,9 @@
 - :mod:`.database` — SQLite connections, one writer at a time;
 - :mod:`.identities` — senders, companies, entities, users;
 - :mod:`.sessions` — live sessions and readMore cursors (in memory, locked);
-- :mod:`.records` — catalog records, the only place with record SQL.
+- :mod:`.records` — catalog records, the only place with record SQL;
+- :mod:`.ledger` — what a journal-entry write implies: its lines' fields, the GL detail
+  view of posted lines, and the balances summed from it.
 
 Handlers never write SQL; they call the :class:`Store` methods.
 """
@@ -28,6 +30,7 @@ from intacct.emulator.store.identities import (
     Identities,
     User,
 )
+from intacct.emulator.store.ledger import Ledger
 from intacct.emulator.store.records import Records, record_url
 from intacct.emulator.store.sessions import Cursor, LockedMap, Scope, Session, SessionState
 
@@ -57,6 +60,7 @@ class Store:
         self.live = SessionState(self.identities.company)
         self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
         self.records = Records(self._database, self.catalog, self.identities, self.clock)
+        self.ledger = Ledger(self.records, self.catalog)
 
     # -- connections ------------------------------------------------------------------
 
@@ -248,9 +252,11 @@ class Store:
         return self.records.find(obj, scope, field_name, keys)
 
     def gl_balances(
-        self, entries: ObjectDef, scope: Scope, start: str, end: str, account: str | None
-    ) -> list[tuple[Any, ...]]:
-        return self.records.gl_balances(entries, scope, start, end, account)
+        self, scope: Scope, start: str, end: str, account: str | None
+    ) -> list[tuple[str, int, int, int]]:
+        """Per account, in cents: balance before ``start``, debits and credits from
+        ``start`` to ``end``, of posted lines only (:meth:`.Ledger.balances`)."""
+        return self.ledger.balances(scope, start, end, account)
 
     def now(self, company_id: str) -> str:
         return self.records.now(company_id)
@@ -258,16 +264,27 @@ class Store:
     def next_recordno(self, company: str, obj: ObjectDef) -> int:
         return self.records.next_recordno(company, obj)
 
+    # a write and what it implies for the ledger are one transaction
+
     def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
-        return self.records.insert(obj, scope, values)
+        with self.transaction():
+            self.ledger.completing(obj, scope, values)
+            created = self.records.insert(obj, scope, values)
+            self.ledger.written(obj, scope, created, new=True)
+        return created
 
     def update(
         self, obj: ObjectDef, scope: Scope, recordno: int, values: dict[str, Any]
     ) -> dict[str, Any]:
-        return self.records.update(obj, scope, recordno, values)
+        with self.transaction():
+            updated = self.records.update(obj, scope, recordno, values)
+            self.ledger.written(obj, scope, updated, new=False)
+        return updated
 
     def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
-        self.records.delete(obj, scope, recordno)
+        with self.transaction():
+            deleted = self.records.delete(obj, scope, recordno)
+            self.ledger.deleted(obj, scope, deleted)
 
     def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
         self.records.audit(scope, obj, values, mode)

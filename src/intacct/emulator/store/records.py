@@ -363,23 +363,29 @@ class Records:
         return [by_key[str(k)] for k in keys if str(k) in by_key]
 
     def gl_balances(
-        self, entries: ObjectDef, scope: Scope, start: str, end: str, account: str | None
-    ) -> list[tuple[Any, ...]]:
-        """Per account: balance before ``start`` (debits positive), debits and credits
-        from ``start`` to ``end`` (ISO dates, inclusive)."""
-        amount = 'CAST("AMOUNT" AS REAL)'
+        self, details: ObjectDef, scope: Scope, start: str, end: str, account: str | None
+    ) -> list[tuple[str, int, int, int]]:
+        """Per account of the posted lines ``details`` (GLDETAIL, signed amounts): the
+        balance before ``start`` (debits positive), the debits and the credits from
+        ``start`` to ``end`` (ISO dates, inclusive), all in cents: whole numbers, so the
+        sums are exact."""
+        cents = 'CAST(round(CAST("AMOUNT" AS REAL) * 100) AS INTEGER)'
         within = '"ENTRY_DATE" BETWEEN ? AND ?'
-        seen, seen_params = self.visibility(entries, scope)
+        seen, seen_params = self.visibility(details, scope)
         where = f'{seen} AND "ENTRY_DATE" <= ?' + (' AND "ACCOUNTNO" = ?' if account else "")
         sql = (
             'SELECT "ACCOUNTNO", '
-            f'sum(CASE WHEN "ENTRY_DATE" < ? THEN "TR_TYPE" * {amount} ELSE 0 END), '
-            f'sum(CASE WHEN {within} AND "TR_TYPE" = 1 THEN {amount} ELSE 0 END), '
-            f'sum(CASE WHEN {within} AND "TR_TYPE" = -1 THEN {amount} ELSE 0 END) '
-            f'FROM {_table(entries)} WHERE {where} GROUP BY "ACCOUNTNO" ORDER BY "ACCOUNTNO"'
+            f'sum(CASE WHEN "ENTRY_DATE" < ? THEN {cents} ELSE 0 END), '
+            f'sum(CASE WHEN {within} AND "TR_TYPE" = 1 THEN {cents} ELSE 0 END), '
+            f'sum(CASE WHEN {within} AND "TR_TYPE" = -1 THEN -{cents} ELSE 0 END) '
+            f'FROM {_table(details)} WHERE {where} GROUP BY "ACCOUNTNO" ORDER BY "ACCOUNTNO"'
         )
         params = [start, start, end, start, end, *seen_params, end, *([account] if account else [])]
-        return self._db.conn.execute(sql, params).fetchall()
+        rows = self._db.conn.execute(sql, params).fetchall()
+        return [
+            (str(no), int(opening), int(debits), int(credits))
+            for no, opening, debits, credits in rows
+        ]
 
     # -- writes -----------------------------------------------------------------------
 
@@ -411,9 +417,12 @@ class Records:
             [company, entity, *(row[n] for n in names)],
         )
 
-    def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+    def insert(
+        self, obj: ObjectDef, scope: Scope, values: dict[str, Any], *, audited: bool = True
+    ) -> dict[str, Any]:
         """Create one record: what Intacct fills in, required fields, unique id, RECORDNO
-        and audit fields."""
+        and audit fields (``audited=False``: no AUDITHISTORY row, for the records a write
+        derives, such as a posted line's GLDETAIL row)."""
         with self._db.transaction():
             recordno = self.next_recordno(scope.company, obj)
             fill_created(obj, values)
@@ -440,11 +449,18 @@ class Records:
             self._entity_fields(values, scope, entity)
             self._insert_row(obj, scope.company, entity, values)
             self._versioned(obj, scope.company, [recordno], replaced=False)
-            self.audit(scope, obj, values, "create")
+            if audited:
+                self.audit(scope, obj, values, "create")
         return values
 
     def update(
-        self, obj: ObjectDef, scope: Scope, recordno: int, values: dict[str, Any]
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        recordno: int,
+        values: dict[str, Any],
+        *,
+        audited: bool = True,
     ) -> dict[str, Any]:
         with self._db.transaction() as conn:
             current = self.find(obj, scope, "RECORDNO", [recordno])
@@ -460,11 +476,15 @@ class Records:
                 [*(values[n] for n in names), scope.company, recordno],
             )
             merged = {**current[0], **values}
-            self.audit(scope, obj, merged, "update")
+            if audited:
+                self.audit(scope, obj, merged, "update")
             self._update_display_contact(scope, current[0], values)
         return merged
 
-    def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
+    def delete(
+        self, obj: ObjectDef, scope: Scope, recordno: int, *, audited: bool = True
+    ) -> dict[str, Any]:
+        """Delete one record and the lines it owns; returns the record as it was."""
         with self._db.transaction() as conn:
             current = self.find(obj, scope, "RECORDNO", [recordno])
             if not current:
@@ -483,7 +503,9 @@ class Records:
                         f"{quote(line.parent_key)} = ?",
                         (scope.company, recordno),
                     )
-            self.audit(scope, obj, current[0], "delete")
+            if audited:
+                self.audit(scope, obj, current[0], "delete")
+        return current[0]
 
     def _versioned(
         self, obj: ObjectDef, company: str, recordnos: Sequence[int], *, replaced: bool
