@@ -49,6 +49,8 @@ def test_missing_required_key(missing: str) -> None:
         ("page_size", True, "integer"),
         ("max_concurrency", 0, "between 1 and 64"),
         ("timeout_s", -1, "(0, 3600]"),
+        ("first_byte_timeout_s", 0, "(0, 3600]"),
+        ("first_byte_timeout_s", "soon", "number"),
         ("user_id", 42, "string"),
     ],
 )
@@ -66,9 +68,11 @@ def test_from_env_and_type_conversion() -> None:
         INTACCT_PAGE_SIZE="500",
         INTACCT_DTD_VERSION="2.1",
         INTACCT_TIMEOUT_S="30",
+        INTACCT_FIRST_BYTE_TIMEOUT_S="7.5",
     )
     config = ClientConfig.from_env(env)
     assert config.page_size == 500 and config.timeout_s == 30.0
+    assert config.first_byte_timeout_s == 7.5
     assert config.dtd_version == "2.1"
 
 

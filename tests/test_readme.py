@@ -1,4 +1,4 @@
-"""The README's client examples run as written, against the emulator."""
+"""The README's client examples (docs/library.md) run as written, against the emulator."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ import pytest
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+#: where the README's library examples live now (README links to it)
+LIBRARY = ROOT / "docs" / "library.md"
 
 
 def _python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    text = README.read_text() + LIBRARY.read_text()
+    return re.findall(r"```python\n(.*?)```", text, re.S)
 
 
 def test_readme_examples_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,8 +85,18 @@ def env(server: EmulatorServer, tmp_path: Path) -> dict[str, str]:
 def _run(
     captured: Captured, what: str, args: list[str], env: dict[str, str], stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
+    """``args`` run as a user would, but never at a terminal: in a session of its own it
+    has none to open, so a prompt reads ``stdin`` (getpass reads /dev/tty whenever there
+    is one, and the suite would wait for a person)."""
     done = subprocess.run(
-        args, env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
+        args,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        start_new_session=True,
     )
     captured.add(f"{what} stdout", done.stdout)
     captured.add(f"{what} stderr", done.stderr)
@@ -131,10 +141,20 @@ def test_no_surface_shows_a_secret(
                 wrong)  # fmt: skip
     assert done.returncode == 1
 
-    _run(captured, "profiles add", [*intacct, "profiles", "add", "scan", "--api-url", server.url,
-                                    "--sender-id", SENDER[0], "--company-id", "DEMO",
-                                    "--user-id", USER[0]], env)  # fmt: skip
-    _run(captured, "profiles show", [*intacct, "profiles", "show", "scan"], env)
+    # the passwords from the variables the profile names: none in the file to scan
+    done = _run(captured, "profiles add", [*intacct, "profiles", "add", "scan", "--api-url",
+                                           server.url, "--sender-id", SENDER[0],
+                                           "--company-id", "DEMO", "--user-id", USER[0],
+                                           "--sender-password-env", "INTACCT_SENDER_PASSWORD",
+                                           "--user-password-env", "INTACCT_USER_PASSWORD"],
+                env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = _run(captured, "profiles show", [*intacct, "profiles", "show", "scan"], env)
+    assert done.returncode == 0 and "environment variable" in done.stdout, done.stderr
+    done = _run(captured, "sync profile", [*intacct, "sync", "-vv", "--profile", "scan",
+                                           "--objects", "CLASS", "--db", other], env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    _duckdb(captured, Path(other))
 
     config = tmp_path / "config.json"
     config.write_text(json.dumps({

@@ -40,6 +40,12 @@ def request_properties() -> list[th.Property[Any]]:
     return [
         th.Property("timeout_s", th.NumberType, description="seconds per request"),
         th.Property(
+            "first_byte_timeout_s",
+            th.NumberType,
+            description="seconds a request's tries together wait for a silent gateway's "
+            "first byte (default 60)",
+        ),
+        th.Property(
             "timezone",
             th.StringType,
             description="the Web Services user's IANA time zone, e.g. America/Los_Angeles "

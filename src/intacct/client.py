@@ -108,7 +108,8 @@ class IntacctClient:
     ``budget`` (optional) caps the API transactions the company's requests may bill in
     all: a request that would go beyond it is not sent (``BudgetExhaustedError``).
 
-    ``config.timeout_s`` is each request's deadline; ``in_flight``
+    ``config.timeout_s`` is each try's deadline and ``config.first_byte_timeout_s`` the
+    wait for an answer's first byte, a request's tries together; ``in_flight``
     (:class:`~intacct.transport.InFlight`, optional) tracks the requests being waited
     for, e.g. to show a person how long the gateway has been silent.
     """
@@ -128,6 +129,7 @@ class IntacctClient:
     ) -> None:
         transport = Transport(
             timeout_s=config.timeout_s,
+            first_byte_timeout_s=config.first_byte_timeout_s,
             http_transport=http_transport,
             max_response_bytes=max_response_bytes,
             in_flight=in_flight,

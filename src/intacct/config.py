@@ -49,7 +49,13 @@ class ClientConfig:
     dtd_version: str = "3.0"
     page_size: int = 1000
     max_concurrency: int = 2
+    #: each try's whole deadline, for an answer that has begun (a wide page streams
+    #: for minutes)
     timeout_s: float = 300.0
+    #: the longest a request waits for the first byte of an answer (connect included),
+    #: its tries together: a gateway that takes connections and says nothing is given
+    #: up on after this, not after every try's ``timeout_s``
+    first_byte_timeout_s: float = 60.0
     max_retries: int = 5
     #: the Web Services user's IANA time zone (its preference in Intacct), so stamps
     #: decode right on both sides of daylight saving time; "" = only ``gmtoffset``
@@ -103,8 +109,10 @@ class ClientConfig:
         _check_range("page_size", self.page_size, 1, 2000)
         _check_range("max_concurrency", self.max_concurrency, 1, 64)
         _check_range("max_retries", self.max_retries, 0, 20)
-        if not 0 < self.timeout_s <= 3600:
-            raise ConfigError("timeout_s", f"must be in (0, 3600] seconds, got {self.timeout_s}")
+        for key in ("timeout_s", "first_byte_timeout_s"):
+            seconds = getattr(self, key)
+            if not 0 < seconds <= 3600:
+                raise ConfigError(key, f"must be in (0, 3600] seconds, got {seconds}")
         if self.timezone:
             self.zone()  # raises naming the key
 
@@ -234,5 +242,6 @@ _CONVERT: dict[str, Callable[[str, Any], Any]] = {
     "max_concurrency": _integer,
     "max_retries": _integer,
     "timeout_s": _number,
+    "first_byte_timeout_s": _number,
     "dtd_version": _version,
 }

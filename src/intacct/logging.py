@@ -36,6 +36,7 @@ __all__ = [
     "RedactingFormatter",
     "configure",
     "log_choice",
+    "log_format",
     "log_options",
     "plain_text",
     "register_secrets",
@@ -113,11 +114,15 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 
 def configure(verbosity: int = 0, log_format: str = "text", default: int = logging.WARNING) -> None:
     """Log to standard error at ``default`` level (``verbosity`` 0), one level more per
-    ``-v``; ``-q`` (-1): errors only and no progress. A handler already on standard
-    error (singer-sdk's console handler) keeps its text format, redacted; with none, one
-    is added. Safe to call again (click calls it once per option)."""
+    ``-v``; ``-q`` (-1): errors only and no progress. Other libraries' debug lines
+    (keyring's backends, httpx's requests) only past the most detailed level. A handler
+    already on standard error (singer-sdk's console handler) keeps its text format,
+    redacted; with none, one is added. Safe to call again (click calls it once per
+    option)."""
     level = logging.ERROR if verbosity < 0 else max(logging.DEBUG, default - 10 * verbosity)
     _chosen.update(format=log_format, quiet=verbosity < 0)
+    # past the most detailed level (-vvv for intacct sync): every library's debug too
+    wired = default - 10 * verbosity < logging.DEBUG
     root = logging.getLogger()
     handlers = [h for h in root.handlers if _on_stderr(h)]
     if not handlers:
@@ -130,12 +135,39 @@ def configure(verbosity: int = 0, log_format: str = "text", default: int = loggi
             text = _Redacted(handler.formatter or logging.Formatter(TEXT_FORMAT))
             handler._intacct_text = text  # type: ignore[attr-defined]
         handler.setFormatter(JsonFormatter() if log_format == "json" else text)
+        _others_from(handler, logging.DEBUG if wired else logging.INFO)
     root.setLevel(level)
     logging.getLogger(PROGRESS).setLevel(logging.ERROR if verbosity < 0 else logging.INFO)
-    # a line per request and per socket event: only past the most detailed level
-    wire = logging.DEBUG if default - 10 * verbosity < logging.DEBUG else logging.WARNING
+    # a line per request and per socket event, at INFO: only past the most detailed level
     for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(wire)
+        logging.getLogger(name).setLevel(logging.DEBUG if wired else logging.WARNING)
+
+
+class _Others(logging.Filter):
+    """Lets other libraries' records through from ``level`` up; ours always (the
+    loggers' levels decide for those)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name == "intacct" or record.name.startswith("intacct.")
+        return ours or record.levelno >= self.level
+
+
+def _others_from(handler: logging.Handler, level: int) -> None:
+    """``handler`` shows other libraries' records from ``level`` up (one filter each)."""
+    for existing in handler.filters:
+        if isinstance(existing, _Others):
+            existing.level = level
+            return
+    handler.addFilter(_Others(level))
+
+
+def log_format() -> str:
+    """The format standard error has (``text`` or ``json``), as configured last."""
+    return str(_chosen["format"])
 
 
 def plain_text() -> bool:

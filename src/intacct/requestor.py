@@ -52,7 +52,7 @@ from intacct.protocol.envelope import (
 from intacct.protocol.response import Record, Response, parse_records_body, parse_response
 from intacct.retry import Attempt, RetryPolicy, ambiguous
 from intacct.session import Session, SessionState, session_from_response
-from intacct.transport import HttpAnswer, Transport
+from intacct.transport import FirstByteBudget, HttpAnswer, Transport
 
 __all__ = ["Gateway", "Meter", "Requestor", "Send"]
 
@@ -97,13 +97,15 @@ class Gateway:
         self.retry = retry
         self.history = history
 
-    def post(self, url: str, body: bytes, secrets: tuple[str, ...]) -> HttpAnswer:
+    def post(
+        self, url: str, body: bytes, secrets: tuple[str, ...], budget: FirstByteBudget
+    ) -> HttpAnswer:
         self.pacer.wait()
         with self._count:
             self.sent += 1
         started = time.monotonic()
         with self.slots:
-            answer = self.transport.post(url, body)
+            answer = self.transport.post(url, body, budget)
         log.debug(
             "POST %s -> HTTP %d in %.0f ms", url, answer.status, (time.monotonic() - started) * 1000
         )
@@ -236,11 +238,12 @@ class Requestor:
 
     def _with_retries(self, url: str, body: bytes, send: Send, sessionid: str | None) -> Answer:
         policy = self.gateway.retry
+        budget = self.gateway.transport.budget()  # one wait for a first byte, all tries
         number = 1
         while True:
             kept: Response | None = None
             try:
-                answer = self.gateway.post(url, body, self.config.secrets)
+                answer = self.gateway.post(url, body, self.config.secrets, budget)
                 outcome = self._interpret(answer, send, sessionid)
                 transient = (
                     self._transient(outcome, send) if isinstance(outcome, Response) else None
@@ -257,7 +260,7 @@ class Requestor:
                 error, retry_after = exc, None
             if isinstance(error, ThrottledError):
                 self.gateway.pacer.throttled(retry_after)
-            attempt = Attempt(number, error, send.idempotent, retry_after)
+            attempt = Attempt(number, error, send.idempotent, retry_after, budget.left)
             if self.gateway.transport.closed or not policy.should_retry(attempt):
                 if kept is not None:  # function failures are returned, not raised
                     return kept

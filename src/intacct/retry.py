@@ -72,12 +72,15 @@ def retryable_status(status: int | None) -> bool:
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """What a checker sees: the attempt number (1-based), the error, whether the request
-    may safely be applied twice, and the server's ``Retry-After`` seconds if it sent one."""
+    may safely be applied twice, the server's ``Retry-After`` seconds if it sent one,
+    and the seconds the request's tries may still wait for a first byte (None: no
+    limit; :class:`~intacct.transport.FirstByteBudget`)."""
 
     number: int
     error: Exception
     idempotent: bool
     retry_after: float | None = None
+    silence_left: float | None = None
 
 
 class Checker(Protocol):
@@ -188,7 +191,9 @@ class ExponentialBackoff:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """``max_attempts`` counts the first try; ``sleep`` is injectable for tests.
+    """``max_attempts`` counts the first try; ``sleep`` is injectable for tests. A request
+    whose tries have used up its wait for a first byte (``Attempt.silence_left``) is not
+    tried again.
 
     Every retry is logged at WARNING on ``intacct.retry`` with the attempt, the cause and
     the delay, then ``on_retry`` (if given) is called.
@@ -203,6 +208,8 @@ class RetryPolicy:
     def should_retry(self, attempt: Attempt) -> bool:
         if attempt.number >= self.max_attempts:
             return False
+        if attempt.silence_left is not None and attempt.silence_left <= 0:
+            return False  # a silent gateway was waited for as long as a request may
         return any(check(attempt) for check in self.checkers)
 
     def pause(self, attempt: Attempt, what: str = "request") -> None:

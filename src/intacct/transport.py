@@ -4,6 +4,11 @@ The transport knows nothing of XML or sessions: it POSTs bytes to a URL and retu
 status, headers and body, or raises a :class:`~intacct.errors.TransportError` subclass
 that says whether the request could have reached the gateway.
 
+Two deadlines: a gateway that takes the connection and sends nothing is given up on
+after ``first_byte_timeout_s`` (connect included), shared by a request's tries through a
+:class:`FirstByteBudget`, so a silent server costs that once, not once per try; an
+answer that has begun (a wide page streaming for minutes) has until ``timeout_s``.
+
 Bodies are read as a stream and gzip is inflated here, in bounded pieces, so an answer
 never costs more memory than ``max_response_bytes`` (plus one piece), however well it
 compresses: httpx would inflate a whole gzip body with no limit.
@@ -12,12 +17,14 @@ compresses: httpx would inflate a whole gzip body with no limit.
 from __future__ import annotations
 
 import io
+import math
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -28,8 +35,10 @@ from intacct.protocol.redact import excerpt
 __all__ = [
     "CONNECT_TIMEOUT_S",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "FirstByteBudget",
     "HttpAnswer",
     "InFlight",
+    "Silence",
     "Transport",
     "USER_AGENT",
 ]
@@ -40,8 +49,9 @@ USER_AGENT = f"intacct-connector/{__version__}"
 #: records, far below what would exhaust a small machine.
 DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
-#: The longest wait for a connection (or ``timeout_s`` if shorter): the gateway answers a
-#: connection in well under a second, so a longer wait means a wrong host or a firewall.
+#: The longest wait for a connection (or the first-byte limit if shorter): the gateway
+#: answers a connection in well under a second, so a longer wait means a wrong host or a
+#: firewall.
 CONNECT_TIMEOUT_S = 10.0
 
 # Most bytes one inflate step may produce: the memory beyond the cap a bomb can cost.
@@ -66,43 +76,84 @@ class HttpAnswer:
             return None
 
 
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """The request in flight that has waited longest with nothing received: how long,
+    when it gives up, and the setting that says so."""
+
+    waited_s: float
+    gives_up_s: float
+    setting: str
+
+
 class InFlight:
-    """The requests being waited for, shared by the clients of one program: how long
-    the oldest has waited (a command shows it while a person waits), and a hook called
-    when the last one is answered."""
+    """The requests waiting for the gateway's first byte, shared by the clients of one
+    program: how long the oldest has waited (a command shows it while a person waits),
+    and a hook called when none waits any more (the answer is coming, or the try ended).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._since: dict[int, float] = {}
+        self._silent: dict[int, tuple[float, float, str]] = {}  # since, gives up, setting
         self._next = 0
         self.on_answer: Callable[[], None] | None = None
 
     @contextmanager
-    def track(self) -> Iterator[None]:
+    def track(
+        self, gives_up_s: float = math.inf, setting: str = "timeout_s"
+    ) -> Iterator[Callable[[], None]]:
+        """A request waits within the block; call what it gives once the first byte of
+        the answer came (a page streaming in is no silence)."""
         with self._lock:
             key, self._next = self._next, self._next + 1
-            self._since[key] = time.monotonic()
-        try:
-            yield
-        finally:
+            self._silent[key] = (time.monotonic(), gives_up_s, setting)
+
+        def heard() -> None:
             with self._lock:
-                del self._since[key]
-                idle = not self._since
+                if self._silent.pop(key, None) is None:
+                    return
+                idle = not self._silent
             if idle and self.on_answer is not None:
                 self.on_answer()
 
+        try:
+            yield heard
+        finally:
+            heard()
+
     def waited(self) -> float:
-        """Seconds the oldest request in flight has waited; 0.0 when none is."""
+        """Seconds the oldest silent request has waited; 0.0 when none is."""
+        silence = self.silence()
+        return 0.0 if silence is None else silence.waited_s
+
+    def silence(self) -> Silence | None:
+        """The oldest silent request's wait, None when none is silent."""
         with self._lock:
-            oldest = min(self._since.values(), default=None)
-        return 0.0 if oldest is None else time.monotonic() - oldest
+            oldest = min(self._silent.values(), default=None)
+        if oldest is None:
+            return None
+        since, gives_up_s, setting = oldest
+        return Silence(time.monotonic() - since, gives_up_s, setting)
+
+
+class FirstByteBudget:
+    """What is left of ``first_byte_timeout_s`` for one request's tries: a try that ends
+    with no byte of an answer (refused, silent, cut) spends the time it took, so a
+    gateway that never answers is waited for once in all, not once per try."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def spend(self, seconds: float) -> None:
+        self.left = max(0.0, self.left - seconds)
 
 
 class Transport:
-    """POST XML documents; ``timeout_s`` is each request's deadline (no answer, or not
-    all of it, in that time is a :class:`~intacct.errors.RequestTimeoutError`), and a
-    connection is waited for at most :data:`CONNECT_TIMEOUT_S`. ``in_flight`` (optional)
-    tracks the requests being waited for.
+    """POST XML documents. A try gets the answer's first byte (connect included) within
+    what is left of its request's :class:`FirstByteBudget` (``first_byte_timeout_s``)
+    and the whole answer within ``timeout_s`` (whichever ends first); otherwise
+    :class:`~intacct.errors.RequestTimeoutError`. A connection is waited for at most
+    :data:`CONNECT_TIMEOUT_S`. ``in_flight`` (optional) tracks the silent requests.
 
     ``max_response_bytes`` caps an answer's decoded body (default 256 MiB): a longer
     one raises :class:`~intacct.errors.ResponseFormatError` once the cap is passed,
@@ -114,6 +165,7 @@ class Transport:
         self,
         *,
         timeout_s: float = 300.0,
+        first_byte_timeout_s: float = 60.0,
         http_transport: httpx.BaseTransport | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         in_flight: InFlight | None = None,
@@ -122,7 +174,8 @@ class Transport:
             raise ValueError(f"max_response_bytes must be positive, not {max_response_bytes}")
         self.max_response_bytes = max_response_bytes
         self.timeout_s = timeout_s
-        self.connect_timeout_s = min(timeout_s, CONNECT_TIMEOUT_S)
+        self.first_byte_timeout_s = first_byte_timeout_s
+        self.connect_timeout_s = min(timeout_s, first_byte_timeout_s, CONNECT_TIMEOUT_S)
         self.in_flight = in_flight or InFlight()
         self._client = httpx.Client(
             transport=http_transport,
@@ -136,26 +189,46 @@ class Transport:
             follow_redirects=False,
         )
 
-    def post(self, url: str, body: bytes) -> HttpAnswer:
+    def budget(self) -> FirstByteBudget:
+        """A new request's ``first_byte_timeout_s``, for all its tries."""
+        return FirstByteBudget(self.first_byte_timeout_s)
+
+    def post(self, url: str, body: bytes, budget: FirstByteBudget | None = None) -> HttpAnswer:
+        """One try; ``budget`` (default: a new one) bounds the wait for the first byte and
+        is spent by a try that got none."""
         if self.closed:
             raise errors.TransportError(f"not sent to {url}: the client was closed")
-        deadline = time.monotonic() + self.timeout_s
+        budget = budget or self.budget()
+        clock = _Deadlines(self.timeout_s, budget.left, self.connect_timeout_s)
         try:
-            with self.in_flight.track(), self._client.stream("POST", url, content=body) as response:
-                content = _read_body(response, url, self.max_response_bytes, deadline)
+            request = self._client.build_request(
+                "POST", url, content=body, extensions=clock.extensions()
+            )
+            with self.in_flight.track(clock.first_byte_s, clock.setting) as answered:
+                response = self._client.send(request, stream=True)
+                answered()
+                clock.answering()
+                try:
+                    content = _read_body(response, url, self.max_response_bytes, clock.whole_by)
+                finally:
+                    response.close()
         except httpx.ConnectTimeout as exc:
             raise errors.ConnectError(
-                f"cannot connect to {url}: no connection within {self.connect_timeout_s:g} s"
+                f"cannot connect to {url}: no connection within {clock.connect_s:g} s"
             ) from exc
         except (httpx.ConnectError, httpx.PoolTimeout) as exc:
             raise errors.ConnectError(f"cannot connect to {url}: {exc}") from exc
         except (httpx.TimeoutException, _DeadlinePassedError) as exc:
+            waited, name = clock.limit()
             raise errors.RequestTimeoutError(
-                f"no answer from {url} within {self.timeout_s:g} s (timeout_s)"
+                f"no answer from {url} within {waited:g} s ({name})"
             ) from exc
         except httpx.HTTPError as exc:
             # Dropped connection, protocol error: the request may have applied.
             raise errors.TransportError(f"connection to {url} failed: {exc}") from exc
+        finally:
+            if not clock.heard:
+                budget.spend(time.monotonic() - clock.started)
         return HttpAnswer(response.status_code, response.headers, content)
 
     @property
@@ -166,6 +239,51 @@ class Transport:
 
     def close(self) -> None:
         self._client.close()
+
+
+class _Deadlines:
+    """One try's timeouts as httpcore reads them (its ``timeout`` extension, looked up
+    as each step begins), moved on as the try goes: until the answer's first byte, each
+    step gets what is left of the first-byte limit (httpcore's ``trace`` extension
+    says when a step begins); once it came, the body gets what is left of
+    ``timeout_s``."""
+
+    def __init__(self, timeout_s: float, first_byte_left: float, connect_s: float) -> None:
+        self.started = time.monotonic()
+        self.timeout_s = timeout_s
+        self.first_byte_s = min(timeout_s, first_byte_left)
+        # the setting that ends the wait for a first byte: people are told which
+        self.setting = "timeout_s" if timeout_s <= first_byte_left else "first_byte_timeout_s"
+        self.first_byte_by = self.started + self.first_byte_s
+        self.whole_by = self.started + timeout_s
+        self.connect_s = min(connect_s, self.first_byte_s)
+        self.heard = False
+        self.timeouts: dict[str, float] = {
+            "connect": self.connect_s,
+            "read": self.first_byte_s,
+            "write": self.first_byte_s,
+            "pool": self.first_byte_s,
+        }
+
+    def extensions(self) -> dict[str, Any]:
+        return {"timeout": self.timeouts, "trace": self._step}
+
+    def _step(self, event: str, info: Any) -> None:
+        if not self.heard and event.endswith(".started"):
+            left = _left(self.first_byte_by)
+            self.timeouts["read"] = self.timeouts["write"] = left
+
+    def answering(self) -> None:
+        self.heard = True
+        self.timeouts["read"] = _left(self.whole_by)
+
+    def limit(self) -> tuple[float, str]:
+        """The limit that ran out, and the setting that set it."""
+        return (self.timeout_s, "timeout_s") if self.heard else (self.first_byte_s, self.setting)
+
+
+def _left(deadline: float) -> float:
+    return max(deadline - time.monotonic(), 0.001)
 
 
 class _DeadlinePassedError(Exception):

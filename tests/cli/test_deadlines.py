@@ -1,8 +1,8 @@
 """Deadlines on a gateway that accepts the connection and never answers: interactive
 commands give up after ``timeout_s`` (60 s unless set) without sending again, and a line
-says they are waiting and for how long; ``intacct sync`` keeps its 300 s per request and
-tells a log that it waits, and ends within (max_retries + 1) requests and their backoff
-on a gateway that never answers or never recovers."""
+says they are waiting and when they give up; ``intacct sync`` gives a silent gateway
+``first_byte_timeout_s`` (60 s) in all, its tries included, tells a log so, and ends
+within (max_retries + 1) requests and their backoff on a gateway that never recovers."""
 
 from __future__ import annotations
 
@@ -10,54 +10,26 @@ import os
 import pty
 import select
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from click.testing import CliRunner
 
 from intacct.cli import main
 from intacct.emulator.server import EmulatorServer
+from tests.sockets import Server, serving
 
 from .conftest import use_env
 
 
-@dataclass
-class Silent:
-    """A server that takes connections and requests and never answers."""
-
-    url: str
-    connections: list[socket.socket] = field(default_factory=list)
-
-
 @pytest.fixture
-def silent() -> Iterator[Silent]:
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    server = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}/ia/xml/xmlgw.phtml")
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            server.connections.append(connection)  # read nothing, answer nothing
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server
-    stop.set()
-    thread.join()
-    for connection in server.connections:
-        connection.close()
-    listener.close()
+def silent() -> Iterator[Server]:
+    """A server that takes connections and requests and never answers."""
+    with serving() as server:
+        yield server
 
 
 @pytest.mark.parametrize(
@@ -65,7 +37,7 @@ def silent() -> Iterator[Silent]:
     [["objects"], ["describe", "VENDOR"], ["query", "VENDOR"], ["doctor", "--objects", "CLASS"]],
 )
 def test_interactive_commands_give_up_after_timeout_s_without_sending_again(
-    silent: Silent, monkeypatch: pytest.MonkeyPatch, command: list[str]
+    silent: Server, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     use_env(monkeypatch, silent.url)
     monkeypatch.setenv("INTACCT_TIMEOUT_S", "2")
@@ -106,26 +78,51 @@ def _told(command: list[str], limit_s: float, *, terminal: bool = False) -> str:
 
 @pytest.mark.parametrize("terminal", [False, True])
 def test_a_line_tells_that_the_gateway_is_silent_and_the_default_deadline(
-    silent: Silent, monkeypatch: pytest.MonkeyPatch, terminal: bool
+    silent: Server, monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
     use_env(monkeypatch, silent.url)
     monkeypatch.delenv("INTACCT_TIMEOUT_S")
     told = _told(["query", "VENDOR"], 15, terminal=terminal)
-    assert "waiting for the gateway: 3 s so far (a request gives up after 60 s" in told
+    said = "waiting for the gateway: 3 s so far with nothing received (the request fails at 60 s"
+    assert said in told and "timeout_s sets it" in told
     assert ("\x1b[K" in told) is terminal
 
 
-def test_sync_keeps_a_longer_deadline_and_tells_a_log(
-    silent: Silent, monkeypatch: pytest.MonkeyPatch
+def test_sync_tells_a_log_when_it_gives_up_on_a_silent_gateway(
+    silent: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Not "gives up after 300 s" (timeout_s, per try, six tries: 30 minutes in all)."""
     use_env(monkeypatch, silent.url)
     monkeypatch.delenv("INTACCT_TIMEOUT_S")
     told = _told(["sync", "--objects", "CLASS"], 20)
-    assert "waiting for the gateway: 10 s so far (a request gives up after 300 s" in told
+    assert (
+        "waiting for the gateway: 10 s so far with nothing received (the request fails at "
+        "60 s if nothing comes; first_byte_timeout_s sets it)"
+    ) in told
+
+
+@pytest.mark.parametrize("first_byte_s", [1, 2])
+def test_sync_gives_up_on_a_silent_gateway_after_first_byte_timeout_s_in_all(
+    silent: Server, monkeypatch: pytest.MonkeyPatch, first_byte_s: int
+) -> None:
+    """With the default timeout_s (300 s a try) and max_retries (5): one wait of
+    first_byte_timeout_s, not six tries of timeout_s; exit 1 with the cause."""
+    use_env(monkeypatch, silent.url)
+    monkeypatch.delenv("INTACCT_TIMEOUT_S")
+    monkeypatch.setenv("INTACCT_FIRST_BYTE_TIMEOUT_S", str(first_byte_s))
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", "CLASS"]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    seconds = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert len(silent.connections) == 1
+    assert first_byte_s <= seconds < first_byte_s + 5, f"{seconds:.1f} s"  # start-up: ~2 s
+    said = f"no answer from {silent.url} within {first_byte_s} s (first_byte_timeout_s)"
+    assert said in done.stderr
 
 
 def test_ctrl_c_while_waiting_is_exit_status_130(
-    silent: Silent, monkeypatch: pytest.MonkeyPatch
+    silent: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_env(monkeypatch, silent.url)
     command = [sys.executable, "-m", "intacct.cli", "describe", "VENDOR"]
@@ -140,7 +137,7 @@ def test_ctrl_c_while_waiting_is_exit_status_130(
 
 
 def test_sync_on_a_gateway_that_never_answers_ends_within_its_bound(
-    silent: Silent, monkeypatch: pytest.MonkeyPatch
+    silent: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The documented bound: (max_retries + 1) requests of timeout_s each, plus the
     backoff between them (at most 0.5, 1, 2... s); then a typed error and exit 1."""

@@ -4,6 +4,7 @@ control API, gives its verdict line, the place to fix it, and exit status 1."""
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -208,6 +209,46 @@ def test_entities(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> No
     line = _line(lines, "FAIL    entity E999 (Location ID)")
     assert "Invalid location/entity 'E999'" in line and "Company > Setup > Entities" in line
     assert _line(lines, "skipped read access to CLASS")
+    # one mistake, one failure: the time zone is read through the entity's session too
+    assert _line(lines, "skipped time zone of the Web Services user").endswith("needs entity E999")
+    assert [line.split()[0] for line in lines].count("FAIL") == 1
+    assert lines[-1] == "1 check(s) failed."
+
+
+def test_quiet_shows_only_the_problems_and_the_verdict(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, server.url, company="DEMO-ME")
+    code, lines = _doctor("-q", "--objects", "CLASS")
+    assert (code, lines) == (0, ["All checks passed."])
+    monkeypatch.setenv("INTACCT_ENTITY_ID", "E999")
+    code, lines = _doctor("-q", "--objects", "CLASS")
+    assert code == 1
+    assert len(lines) == 2 and lines[0].startswith("FAIL    entity E999"), lines
+    assert lines[1] == "1 check(s) failed."
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "wrong")
+    code, lines = _doctor("-q", "--objects", "CLASS")
+    verdicts = [line.split()[0] for line in lines[:-1]]
+    assert code == 1 and verdicts == ["unknown", "unknown", "FAIL"], lines
+
+
+def test_json_prints_every_check_as_an_object_and_logs_json_only(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "wrong")
+    result = CliRunner().invoke(main, ["doctor", "-v", "--log-format", "json"])
+    assert result.exit_code == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0] == {"connection": "environment (INTACCT_*)"}
+    checks = [o for o in out if "check" in o]
+    assert len(checks) == len(out) - 2
+    assert all(set(o) == {"check", "verdict", "detail"} for o in checks)
+    failed = [o for o in checks if o["verdict"] == "FAIL"]
+    assert len(failed) == 1 and "Sign-in information is incorrect" in failed[0]["detail"]
+    assert out[-1] == {"summary": "1 check(s) failed.", "failed": 1}
+    logged = [json.loads(line) for line in result.stderr.splitlines()]
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in logged)
 
 
 def test_time_zone(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,6 +284,7 @@ def test_runs_against_the_embedded_emulator_with_nothing_configured() -> None:
     assert "ok      read access to VENDOR" in result.output
 
 
+@pytest.mark.usefixtures("no_keyring")  # the profile's passwords never reach a real keyring
 def test_profile_from_intacct_profile_variable(
     server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

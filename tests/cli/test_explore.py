@@ -124,9 +124,9 @@ def test_query_table_off_a_terminal(env: EmulatorServer) -> None:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["query", "VENDOR", "--fields", "VENDORID,NOSUCHFIELD"], "NOSUCHFIELD"),
-        (["query", "VENDOR", "--where", "STATUS = = 'T'"], "Invalid query"),
-        (["describe", "NOSUCHOBJECT"], "NOSUCHOBJECT"),
+        (["query", "VENDOR", "--fields", "VENDORID,NOSUCHFIELD"], "VENDOR has no field NOSUCH"),
+        (["query", "VENDOR", "--where", "STATUS = = 'T'"], "Intacct refused the request"),
+        (["describe", "NOSUCHOBJECT"], "The company has no object NOSUCHOBJECT."),
     ],
 )
 def test_gateway_errors_are_one_line(env: EmulatorServer, args: list[str], said: str) -> None:
@@ -134,8 +134,29 @@ def test_gateway_errors_are_one_line(env: EmulatorServer, args: list[str], said:
     assert result.exit_code == 1
     assert result.stdout == ""
     errors = result.stderr.strip().splitlines()
-    assert len(errors) == 1 and errors[0].startswith("Error: Intacct refused the request")
-    assert said in errors[0]
+    assert len(errors) == 1 and errors[0].startswith(f"Error: {said}")
+
+
+@pytest.mark.parametrize("command", ["describe", "query"])
+def test_a_misspelt_object_names_the_near_miss(env: EmulatorServer, command: str) -> None:
+    result = _run(command, "vendr")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: The company has no object VENDR; did you mean VENDOR")
+    assert "`intacct objects` lists its objects" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--fields", "VENDORID,NAMEX"], ["--fields", "VENDORID", "--where", "NAMEX > 'A'"]],
+)
+def test_a_misspelt_field_points_at_describe(env: EmulatorServer, args: list[str]) -> None:
+    """Not at Intacct's lookup function, which its own error text names."""
+    result = _run("query", "VENDOR", *args)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: VENDOR has no field NAMEX (did you mean NAME?): `intacct describe VENDOR` "
+        "lists its fields."
+    )
 
 
 def test_objects_work_with_nothing_configured() -> None:

@@ -93,5 +93,11 @@ def test_a_display_value_without_a_known_code_is_explained(env: EmulatorServer) 
     assert code == 0
     assert "0 records" in err
     assert "No record matched ACCOUNTTYPE = 'balancesheet'" in err and "stored codes" in err
+    # the hint names what describe shows, not a code describe does not show
+    described = json.loads(run("describe", "GLACCOUNT", "--format", "json")[1])
+    shown = next(f for f in described["fields"] if f["name"] == "ACCOUNTTYPE")["valid_values"]
+    listed = f"(ACCOUNTTYPE: {', '.join(shown)})"
+    assert f"`intacct describe GLACCOUNT` lists the values records show {listed}" in err
+    assert "'T'" not in err
     code, _, err = run("query", "GLACCOUNT", "--where", "ACCOUNTTYPE = 'N'", "--limit", "3")
     assert code == 0 and "3 records" in err and "No record matched" not in err

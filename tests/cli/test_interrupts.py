@@ -6,6 +6,7 @@ once without a traceback or DuckDB's "leaked" dump."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from intacct.emulator.server import EmulatorServer
 from .conftest import use_env
 
 OBJECTS = "GLENTRY,CLASS,VENDOR,TRIALBALANCE"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: every trial balance request takes this long: a run stopped meanwhile must not wait
 SLOW_MS = 4000
 
@@ -111,6 +113,65 @@ def test_a_second_ctrl_c_leaves_at_once_without_a_dump(
     assert "Traceback" not in err and "leaked" not in err and "nanobind" not in err
     assert any(line.startswith(("Interrupted", "Stopped at once")) for line in err.splitlines())
     _next_run_is_exact(slow, tmp_path)
+
+
+#: ``intacct`` in a process whose interpreter shutdown takes a second (an exit handler
+#: that waits, as when large native libraries unload)
+SLOW_SHUTDOWN = """
+import atexit, time
+atexit.register(time.sleep, 1)
+from intacct.cli import main
+main()
+"""
+
+
+def test_once_the_first_ctrl_c_is_told_the_process_has_ended(
+    slow: EmulatorServer, tmp_path: Path
+) -> None:
+    """The usual double Ctrl-C came while the interpreter was shutting down, after the
+    line that says what was kept: a second message, or (once Python's signal handlers
+    were gone) a silent kill, status -2. Now the process ends with that line."""
+    command = [sys.executable, "-c", SLOW_SHUTDOWN, "sync", "--objects", OBJECTS]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    told: list[str] = []
+    for wanted, wait in [("page of", 0.0), ("Interrupted", 0.5)]:
+        while not any(wanted in line for line in told):
+            line = proc.stderr.readline()
+            assert line, told
+            told.append(line)
+        time.sleep(wait)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(told) + err
+    assert err == ""  # nothing after the line that says what was kept
+
+
+def test_on_a_terminal_an_interrupted_run_is_shown_interrupted_not_done(
+    slow: EmulatorServer, tmp_path: Path
+) -> None:
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "COLUMNS": "80", "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stderr is not None
+    told = []
+    while not any("✓ CLASS" in _ANSI.sub("", line) for line in told):  # the rest going
+        line = proc.stderr.readline()
+        assert line, told
+        told.append(line)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    screen = _ANSI.sub("", "".join(told) + err).splitlines()
+    names = ("CLASS", "TRIALBALANCE", "all")
+    last = {n: next(x for x in reversed(screen) if re.match(rf". {n} ", x)) for n in names}
+    assert last["CLASS"].startswith("✓ CLASS")
+    for name in ("TRIALBALANCE", "all"):  # a trial balance request takes 4 s
+        assert last[name].startswith(f"■ {name}"), last[name]
+        assert last[name].rstrip().endswith("interrupted"), last[name]
 
 
 def test_the_exit_statuses_are_documented_and_a_usage_mistake_is_2() -> None:

@@ -143,6 +143,30 @@ def test_bad_toml_is_one_line_with_file_and_line() -> None:
     assert str(path) in output and "line 3" in output
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig", "utf-8"])
+def test_a_file_saved_as_utf16_or_with_a_bom_is_read(encoding: str) -> None:
+    """What Windows editors write: UTF-16 with a byte order mark, UTF-8 with one."""
+    _run(*ADD, "--sender-password", "sp", "--user-password", "up")
+    path = ProfileStore().path
+    text = path.read_text(encoding="utf-8") + "# café\n"
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # utf-16 and utf-8-sig write one
+    path.write_bytes((bom + text).encode(encoding))
+    code, output = _run("profiles", "list")
+    assert (code, output) == (0, "* prod  ws_user@ACME\n")
+    assert _run("profiles", "show", "prod")[0] == 0
+
+
+def test_a_file_in_another_encoding_is_one_line_with_the_fix() -> None:
+    path = ProfileStore().path
+    path.parent.mkdir(parents=True)
+    path.write_bytes('# Zürich office\ndefault = "prod"\n'.encode("latin-1"))
+    for command in (["profiles", "list"], ["sync", "--objects", "CLASS"]):
+        code, output = _run(*command)
+        assert code == 1 and "Traceback" not in output
+        assert len(output.strip().splitlines()) == 1, output
+        assert f"{path} is not UTF-8 text" in output and "save it as UTF-8" in output
+
+
 def test_unknown_key_in_a_profile_is_named() -> None:
     _run(*ADD, "--sender-password", "sp", "--user-password", "up")
     path = ProfileStore().path

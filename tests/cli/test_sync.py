@@ -4,6 +4,8 @@ is configured, INTACCT_* and profiles, entities, and one clear line for each mis
 from __future__ import annotations
 
 import os
+import re
+import socket
 from pathlib import Path
 
 import duckdb
@@ -29,6 +31,8 @@ def test_with_nothing_configured_it_syncs_the_embedded_demo_company(tmp_path: Pa
     code, out, err = run("--objects", "VENDOR,CLASS")
     assert code == 0, err
     assert "No connection configured: using the embedded emulator" in err
+    # the seeding takes seconds: said, with how long it took
+    assert re.search(r"Seeding the demo companies into .*\nSeeded in \d+\.\d s\.\n", err)
     assert "VENDOR" in out and "API transactions" in out
     with duckdb.connect(str(tmp_path / "intacct.duckdb"), read_only=True) as con:
         vendors = con.execute("SELECT count(*) FROM VENDOR").fetchone()
@@ -94,6 +98,88 @@ def test_an_unreachable_gateway_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     assert code == 1 and "Error:" in err and "Traceback" not in err
 
 
+@pytest.fixture
+def refused_url() -> str:
+    """A loopback port nothing listens on: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/ia/xml/xmlgw.phtml"
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_a_wrong_password_says_the_fix_and_the_doctor_command(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer
+) -> None:
+    ProfileStore().add(
+        "demo",
+        {"api_url": server.url, "sender_id": "demo_sender", "company_id": "DEMO",
+         "user_id": "demo_user", "sender_password": "demo-sender-password",
+         "user_password": "not-the-password-42"},
+    )  # fmt: skip
+    code, _, err = run("--profile", "demo", "--objects", "CLASS")
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "XL03000006 Sign-in information is incorrect. Fix: check company_id ('DEMO'" in err
+    assert "user_id ('demo_user') and user_password" in err
+    assert "`intacct doctor --profile demo` checks every setup step" in err
+    assert "not-the-password-42" not in err
+
+
+def test_a_refused_connection_says_the_fix_and_the_doctor_command(
+    monkeypatch: pytest.MonkeyPatch, refused_url: str
+) -> None:
+    use_env(monkeypatch, refused_url)
+    monkeypatch.setenv("INTACCT_MAX_RETRIES", "0")
+    code, _, err = run("--objects", "CLASS")
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert f"cannot connect to {refused_url}" in err
+    assert f"Fix: check api_url ({refused_url}; Intacct's gateway is https://api." in err
+    assert "the network and any proxy; `intacct doctor` checks every setup step." in err
+
+
+@pytest.mark.parametrize(
+    ("mistake", "variable", "value", "objects"),
+    [
+        ("a misspelt object", None, None, "VENDORS"),
+        ("a wrong password", "INTACCT_USER_PASSWORD", "wrong", "CLASS"),
+        ("a refused connection", "INTACCT_API_URL", None, "CLASS"),
+        ("no permission to read", "INTACCT_USER_ID", "demo_restricted", "APBILL"),
+    ],
+)
+def test_a_run_that_stores_nothing_leaves_no_database_behind(
+    monkeypatch: pytest.MonkeyPatch,
+    server: EmulatorServer,
+    refused_url: str,
+    tmp_path: Path,
+    mistake: str,
+    variable: str | None,
+    value: str | None,
+    objects: str,
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_MAX_RETRIES", "0")
+    if variable is not None:
+        monkeypatch.setenv(variable, value or refused_url)
+    code, _, err = run("--objects", objects, "--db", "new.duckdb")
+    assert code == 1, err
+    assert sorted(p.name for p in tmp_path.glob("new.duckdb*")) == [], mistake
+
+
+def test_a_failed_run_never_removes_a_database_it_did_not_make(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, server.url)
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()  # made by someone else, empty
+    assert run("--objects", "CLASS", "--db", "full.duckdb")[0] == 0
+    for name in ("empty.duckdb", "full.duckdb"):
+        code, _, err = run("--objects", "VENDORS", "--db", name)
+        assert code == 1 and "did you mean VENDOR" in err
+        assert (tmp_path / name).exists(), name
+    with duckdb.connect(str(tmp_path / "full.duckdb"), read_only=True) as con:
+        classes = con.execute("SELECT count(*) FROM CLASS").fetchone()
+    assert classes is not None and classes[0] > 0
+
+
 def test_an_unknown_object_names_the_near_miss(
     monkeypatch: pytest.MonkeyPatch, server: EmulatorServer
 ) -> None:
@@ -107,8 +193,12 @@ def test_a_failing_object_fails_alone_and_the_exit_code_says_so(
 ) -> None:
     use_env(monkeypatch, server.url)
     monkeypatch.setenv("INTACCT_USER_ID", "demo_restricted")  # its role lacks AP
-    code, _, err = run("--objects", "APBILL,CLASS", "--db", "r.duckdb")
+    code, out, err = run("--objects", "APBILL,CLASS", "--db", "r.duckdb")
     assert code == 1 and "1 object(s) failed: APBILL" in err
+    # the table says which failed and stays 80 columns wide in a pipe; the error follows
+    assert all(len(line) <= 80 for line in out.splitlines()), out
+    assert "failed: APBILL" in out and set(table(out)) == {"APBILL", "CLASS", "all"}
+    assert "APBILL failed: " in err
     hint = next(line for line in err.splitlines() if line.startswith("Permission:"))
     assert "user demo_restricted may not read APBILL" in hint
     assert "List and View permission on APBILL (Company > Roles" in hint

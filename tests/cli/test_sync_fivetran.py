@@ -273,11 +273,32 @@ def test_rows_are_stamped_with_the_run_that_read_them(
             tzinfo=None
         )
     # a later run without --layout keeps the layout: it reads the objects and moves the stamp
-    code, out, err = run("--objects", "CLASS", "--db", str(db))
+    code, out, err = run("--db", str(db))
     assert code == 0, err
     assert "GLDETAIL" in out and "Fivetran layout, schema sage_intacct" in err
     (later,) = query(db, "SELECT DISTINCT _fivetran_synced FROM sage_intacct.gl_detail")
     assert later[0] > stamps[0]
+
+
+def test_objects_named_are_read_as_given_and_the_layout_says_what_was_not(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A remembered layout does not widen an --objects list (it billed 24 API
+    transactions for CLASS's 3): the views are rebuilt over the stored tables, whose
+    stamps stay those of the run that last read them, and the run names what it left."""
+    db = tmp_path / "narrow.duckdb"
+    layout_run(monkeypatch, server, db)
+    (stamp,) = query(db, "SELECT DISTINCT _fivetran_synced FROM sage_intacct.gl_detail")
+    code, out, err = run("--objects", "CLASS", "--db", str(db))
+    assert code == 0, err
+    assert "GLDETAIL" not in out and "3 API transactions" in out
+    said = (
+        "not read this run (--objects named others; a run without --objects reads them): "
+        "GLDETAIL, GLACCOUNT, GLBATCH, APBILL, APBILLITEM, ARINVOICE, ARINVOICEITEM"
+    )
+    assert said in " ".join(err.split())
+    assert query(db, "SELECT DISTINCT _fivetran_synced FROM sage_intacct.gl_detail") == [stamp]
+    assert query(db, "SELECT count(*) FROM sage_intacct.gl_detail")[0][0] > 0
 
 
 def test_deleted_documents_are_flagged_and_their_lines_left_out(
@@ -292,7 +313,7 @@ def test_deleted_documents_are_flagged_and_their_lines_left_out(
     assert lines > 0
     with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
         client.delete("APBILL", [int(bill)])
-    code, _, err = run("--objects", "CLASS", "--db", str(db))
+    code, _, err = run("--objects", ",".join(LAYOUT_OBJECTS), "--db", str(db))
     assert code == 0, err
     assert query(
         db, "SELECT _fivetran_deleted FROM sage_intacct.ap_bill WHERE recordno = ?", bill

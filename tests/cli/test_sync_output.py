@@ -4,6 +4,7 @@ names objects in full and marks them done, -q, and --log-format json without sec
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -104,6 +105,58 @@ def test_json_logs_are_one_object_a_line_without_secrets(
     code, _, err = invoke("doctor", "-v", "--log-format", "json")
     assert code == 0, err
     assert err and all(json.loads(line)["level"] for line in err.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "said"),
+    [
+        (["--objects", "CLASS"], 1, "Sign-in information is incorrect"),
+        (["--budget", "many"], 2, "'many' is not a valid integer"),
+    ],
+)
+def test_json_makes_the_last_line_of_a_failure_a_record_too(
+    monkeypatch: pytest.MonkeyPatch,
+    server: EmulatorServer,
+    args: list[str],
+    status: int,
+    said: str,
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "not-the-password-42")
+    code, _, err = invoke("sync", "--log-format", "json", *args, "--db", "e.duckdb")
+    assert code == status
+    records = [json.loads(line) for line in err.splitlines()]  # every line
+    last = records[-1]
+    assert last["level"] == "ERROR" and said in last["message"]
+    assert last["exit_status"] == status and "not-the-password-42" not in err
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_dash_vv_shows_our_debug_lines_not_other_libraries(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    """keyring lists its backends at DEBUG when a profile's password is looked up: -vv
+    is the client's requests, not that (-vvv shows every library's)."""
+    code, _, err = invoke(
+        "profiles", "add", "emu", "--api-url", server.url, "--sender-id", "demo_sender",
+        "--sender-password", "demo-sender-password", "--company-id", "DEMO",
+        "--user-id", "demo_user", "--user-password", "demo-user-password",
+    )  # fmt: skip
+    assert code == 0, err
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    # no session bus: no desktop keyring is asked (nor could it prompt)
+    env |= {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent", "DISPLAY": ""}
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--profile", "emu", "--objects",
+               "CLASS", "--db", str(tmp_path / "v.duckdb"), "--log-format", "json"]  # fmt: skip
+    loggers = {}
+    for verbose in ("-vv", "-vvv"):
+        done = subprocess.run([*command, verbose], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        records = [json.loads(line) for line in done.stderr.splitlines()]
+        loggers[verbose] = {r["logger"] for r in records if r["level"] == "DEBUG"}
+    assert "intacct.client" in loggers["-vv"]
+    assert all(name.startswith("intacct.") for name in loggers["-vv"]), loggers["-vv"]
+    assert any(name.startswith("keyring") for name in loggers["-vvv"]), loggers["-vvv"]
 
 
 def test_the_tap_logs_json_or_nothing(server: EmulatorServer, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ from .conftest import envelope
 
 
 def test_serve_prints_the_listening_line_first_and_stops_on_sigterm() -> None:
+    """Standard output's first line is the listening line; the seeding before it is
+    told on standard error, with how long it took."""
     command = [
         sys.executable,
         "-m",
@@ -31,7 +34,9 @@ def test_serve_prints_the_listening_line_first_and_stops_on_sigterm() -> None:
         "--scale",
         "500",
     ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
         try:
             assert proc.stdout is not None
             first = proc.stdout.readline().strip()
@@ -50,6 +55,10 @@ def test_serve_prints_the_listening_line_first_and_stops_on_sigterm() -> None:
             assert root.findtext("operation/result/status") == "success"
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=15) == 0
+            assert proc.stderr is not None
+            told = proc.stderr.read().splitlines()
+            assert told[0] == "Seeding the demo companies DEMO, DEMO-ME (about 500 records)..."
+            assert re.fullmatch(r"Seeded in \d+\.\d s\.", told[1]), told
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
+import time
 
 import pytest
 from rich.console import Console
 
 from intacct.destinations import PageCounts
-from intacct.sync import ObjectSummary, SyncReport
+from intacct.sync import DEFAULT_OBJECTS, ObjectSummary, SyncReport
 from intacct.sync.display import PlainReporter, RichReporter, reporter_for, summary_table
 
 
@@ -45,6 +47,50 @@ def test_live_progress_counts_records_and_pages_per_object() -> None:
     assert "APBILL failed: no permission" in screen.getvalue()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _last_frame(screen: io.StringIO, names: list[str]) -> dict[str, str]:
+    """Each name's line as the live display left it."""
+    lines = _ANSI.sub("", screen.getvalue()).splitlines()
+    return {n: next(x for x in reversed(lines) if re.match(rf". {n} ", x)) for n in names}
+
+
+def test_at_80_columns_a_big_run_shows_every_column_whole() -> None:
+    screen = io.StringIO()
+    reporter = RichReporter(Console(file=screen, force_terminal=True, width=80))
+    reporter.requests_sent = lambda: 1_234
+    reporter.start(DEFAULT_OBJECTS)
+    reporter.started = time.monotonic() - 600  # ten minutes in: a real rate
+    for _ in range(1000):
+        reporter.page("GLENTRY", "", 2000, 1, 1_000_000)
+    for name in DEFAULT_OBJECTS:
+        reporter.done(name, ObjectSummary(name))
+    reporter.stop()
+    shown = _last_frame(screen, [*DEFAULT_OBJECTS, "all"])
+    assert re.search(r"2,000,000 read +1,000 pages +3,333 rec/s", shown["GLENTRY"])
+    for line in shown.values():
+        assert len(line.rstrip()) <= 80 and "…" not in line, line
+        assert re.search(r" \d+:\d\d:\d\d ", line), line  # the elapsed time, whole
+    assert shown["all"].startswith("✓ all") and shown["all"].rstrip().endswith("1,234 requests")
+
+
+def test_an_interrupted_or_failed_line_is_not_marked_done() -> None:
+    screen = io.StringIO()
+    reporter = RichReporter(Console(file=screen, force_terminal=True, width=80))
+    reporter.start(["VENDOR", "APBILL", "GLENTRY"])
+    reporter.page("GLENTRY", "", 2000, 1, 1_000_000)
+    reporter.done("VENDOR", ObjectSummary("VENDOR"))
+    reporter.done("APBILL", ObjectSummary("APBILL", error="denied"))
+    reporter.stop("interrupted")
+    frame = _last_frame(screen, ["VENDOR", "APBILL", "GLENTRY", "all"])
+    shown = {name: line.rstrip() for name, line in frame.items()}
+    assert shown["VENDOR"].startswith("✓ VENDOR") and shown["VENDOR"].endswith(" done")
+    assert shown["APBILL"].startswith("✗ APBILL") and shown["APBILL"].endswith(" failed")
+    for name in ("GLENTRY", "all"):  # still going when Ctrl-C came
+        assert shown[name].startswith(f"■ {name}") and shown[name].endswith(" interrupted")
+
+
 def test_plain_lines_say_each_page_and_warning() -> None:
     out = Pipe()
     reporter = PlainReporter(out)
@@ -65,9 +111,11 @@ def test_the_summary_has_a_row_per_object_and_the_totals() -> None:
         [vendor, ObjectSummary("APBILL", error="denied")], requests=9, transactions=7, seconds=1.5
     )
     screen = io.StringIO()
-    Console(file=screen, width=160).print(summary_table(report))
+    Console(file=screen, width=80).print(summary_table(report))
     text = screen.getvalue()
-    assert "VENDOR" in text and "denied" in text and "1 failed" in text
+    assert "VENDOR" in text and "APBILL" in text
+    assert "denied" not in text  # the error is a line of its own, after the table
     total = next(line for line in text.splitlines() if line.startswith("all "))
-    assert total.split()[1:8] == ["12", "10", "2", "1", "9", "7", "1"]
-    assert "9 requests, 7 API transactions in 1.5 s" in text
+    assert total.split()[1:] == ["12", "10", "2", "1", "9", "7"]
+    assert "9 requests, 7 API transactions in 1.5 s; failed: APBILL" in text
+    assert all(len(line) <= 80 for line in text.splitlines())

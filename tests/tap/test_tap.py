@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
 from intacct.registry import ObjectRegistry
@@ -112,6 +115,17 @@ def test_every_record_once_with_a_state_after_every_page(emulator: EmulatorServe
     assert final["VENDOR"]["version"] == 1 and "" in final["VENDOR"]["entities"]
 
 
+def test_all_entities_of_a_company_without_entities_is_its_top_level(
+    emulator: EmulatorServer,
+) -> None:
+    """``entity_ids: all`` where LOCATIONENTITY is empty reads the company itself (it
+    read nothing, and the run ended as if done)."""
+    config = tap_config(emulator, entity_ids="all")
+    msgs = run_tap(TapSageIntacct(config=config, catalog=catalog(emulator, ("CLASS",))))
+    assert sorted(r["RECORDNO"] for r in records(msgs, "CLASS")) == truth(emulator, "CLASS")
+    assert {r["_entity_id"] for r in records(msgs, "CLASS")} == {None}
+
+
 def test_exact_decimals_in_the_messages(emulator: EmulatorServer) -> None:
     tap = TapSageIntacct(config=tap_config(emulator), catalog=catalog(emulator, ("APBILL",)))
     bills = {r["RECORDNO"]: r for r in records(run_tap(tap), "APBILL")}
@@ -197,6 +211,40 @@ def test_the_cli_ends_a_bad_config_with_the_key_and_exit_code_1(
     assert out.returncode == 1
     assert out.stdout == b""
     assert "'max_concurency': unknown key; did you mean 'max_concurrency'?" in out.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("flattening_enabled", "yes", "'yes' is not of type 'boolean', 'null'"),
+        ("entity_ids", 5, "5 is not of type 'array', 'string', 'null'"),
+    ],
+)
+def test_discover_says_which_key_is_wrong_and_why(
+    emulator: EmulatorServer, tmp_path: Any, key: str, value: object, said: str
+) -> None:
+    """Not a bare "Config validation failed" (nor a traceback, for entity_ids)."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config(emulator, **{key: value})))
+    out = subprocess.run(
+        [*TAP, "--config", str(config), "--discover"], capture_output=True, text=True
+    )
+    assert out.returncode == 1 and out.stdout == ""
+    assert f"{said} in config['{key}']" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_singer_sdk_notes_of_every_run_are_left_out(
+    emulator: EmulatorServer, tmp_path: Any
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config(emulator)))
+    out = subprocess.run(
+        [*TAP, "--config", str(config), "--discover"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "API session opened" in out.stderr  # the tap's own INFO lines stay
+    assert "Skipping parse of env var settings" not in out.stderr
 
 
 @pytest.mark.parametrize("option", ["--catalog", "--state"])
@@ -298,3 +346,20 @@ def test_every_record_is_what_the_record_path_makes_of_the_gateways(
                 assert {k: repr(v) for k, v in record.items()} == {
                     k: repr(v) for k, v in expected[key].items()
                 }, (stream, key)
+
+
+def test_a_silent_gateway_is_given_up_on_after_first_byte_timeout_s(tmp_path: Any) -> None:
+    """The tap takes the client's first_byte_timeout_s (a server that takes the
+    connection and never answers: the kernel completes it, nobody reads it)."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/ia/xml/xmlgw.phtml"
+        config = tmp_path / "config.json"
+        settings = {**client_config(url), "timeout_s": 300, "first_byte_timeout_s": 2}
+        config.write_text(json.dumps(settings))
+        began = time.monotonic()
+        out = subprocess.run(
+            [*TAP, "--config", str(config), "--discover"], capture_output=True, timeout=120
+        )
+    assert out.returncode == 1, out.stderr.decode()
+    assert time.monotonic() - began < 30
+    assert "within 2 s (first_byte_timeout_s)" in out.stderr.decode()

@@ -65,6 +65,20 @@ def test_a_bad_config_is_one_line(emulator: EmulatorServer, tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
 
 
+def test_a_record_before_its_schema_is_one_line_naming_the_stream(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    config = target_config(emulator, tmp_path)
+    done = _run(config, [record("CLASS", {"CLASSID": "CLI-0", "NAME": "early"})], tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert (
+        "target-sage-intacct: a RECORD message of stream 'CLASS' came before its SCHEMA "
+        "message: a stream's SCHEMA message must come first"
+    ) in done.stderr
+    assert "Skipping parse of env var settings" not in done.stderr
+
+
 def test_about_lists_the_write_options() -> None:
     done = subprocess.run(
         [EXECUTABLE, "--about", "--format", "json"],

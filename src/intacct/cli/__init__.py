@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 import click
 
 from intacct._version import __version__
 from intacct.cli.interrupts import exit_status
-from intacct.logging import configure
+from intacct.logging import configure, log_format, say
 
 __all__ = ["main"]
 
@@ -61,8 +62,22 @@ class _Intacct(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
-            click.echo("Interrupted.", err=True)
+            say("Interrupted.", logging.ERROR)
             raise click.exceptions.Exit(exit_status(exc)) from None
+        except click.ClickException as exc:
+            if log_format() != "json":
+                raise  # click's "Error: ..." (and usage) lines
+            _json_error(exc)
+            raise click.exceptions.Exit(exc.exit_code) from None
+
+
+def _json_error(exc: click.ClickException) -> None:
+    """With ``--log-format json``, the line that ends a failed command is a record too."""
+    text = exc.format_message()
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        text += f" ({exc.ctx.command_path} -h for help)"
+    fields = {"exit_status": exc.exit_code}
+    logging.getLogger("intacct.cli").error(text, extra={"fields": fields})
 
 
 @click.group(

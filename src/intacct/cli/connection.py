@@ -19,6 +19,7 @@ on top of whichever connection is used.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -162,7 +163,7 @@ def interactive_client(
         )
         in_flight = InFlight()
         with (
-            wait_notice(in_flight, config.timeout_s),
+            wait_notice(in_flight),
             IntacctClient(config, retry=retry, in_flight=in_flight) as client,
         ):
             yield client
@@ -243,10 +244,14 @@ def _embedded(announce: Callable[[str], None] | None) -> Iterator[Connection]:
     if stale:  # seeded by another version: other fields, other values
         for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             old.unlink(missing_ok=True)
-    if announce is not None and not path.exists():
+    seeding = not path.exists()
+    if announce is not None and seeding:
         again = " again: it was seeded by another version" if stale else " (once)"
-        announce(f"Seeding the demo company into {path}{again}...")
+        announce(f"Seeding the demo companies into {path}{again}...")
+    started = time.monotonic()
     server = EmulatorServer(port=0, db=path, scale=EMBEDDED_SCALE, seed=0).start()
+    if announce is not None and seeding:
+        announce(f"Seeded in {time.monotonic() - started:.1f} s.")
     stamp.write_text(fingerprint + "\n", encoding="utf-8")
     try:
         if announce is not None:

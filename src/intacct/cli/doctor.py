@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping
 
 import click
 
 from intacct.cli.connection import cli_errors, interactive_config, open_connection, profile_option
-from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, Check, run_checks
+from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, UNKNOWN, Check, run_checks
 from intacct.cli.waiting import wait_notice
-from intacct.config import ClientConfig
-from intacct.logging import log_options, say
+from intacct.logging import log_choice, log_options, say
 from intacct.transport import InFlight
 
 __all__ = ["doctor"]
+
+#: the verdicts ``-q`` shows: what is wrong, and what it leaves unknown
+PROBLEMS = (FAIL, UNKNOWN)
 
 
 @click.command()
@@ -22,31 +26,57 @@ __all__ = ["doctor"]
     "--objects",
     help=f"Comma-separated objects to test read access to; default: {','.join(DEFAULT_OBJECTS)}.",
 )
-def doctor(profile: str | None, objects: str | None) -> None:
+@click.pass_context
+def doctor(ctx: click.Context, profile: str | None, objects: str | None) -> None:
     """Check a connection step by step: gateway, Sender ID, subscription, authorization,
     user, entity, and read access; every failure says where to fix it in Intacct."""
+    verbosity, log_format = log_choice(ctx)
+    show = _Lines(quiet=verbosity < 0, as_json=log_format == "json")
     names = [o.strip().upper() for o in objects.split(",") if o.strip()] if objects else []
     failures = 0
     in_flight = InFlight()
     with cli_errors(), open_connection(profile, announce=_note) as connection:
-        click.echo(f"Connection: {connection.source}")
+        show.connection(connection.source)
         config = interactive_config(connection.config)
-        with wait_notice(in_flight, ClientConfig.from_mapping(config).timeout_s):
+        with wait_notice(in_flight):
             for check in run_checks(config, names or DEFAULT_OBJECTS, in_flight=in_flight):
-                click.echo(_line(check))
+                show.check(check)
                 failures += check.verdict == FAIL
+    show.verdict(failures)
     if failures:
-        click.echo(f"{failures} check(s) failed.", err=True)
         sys.exit(1)
-    click.echo("All checks passed.")
 
 
 log_options(doctor)
 
 
-def _line(check: Check) -> str:
-    detail = f": {check.detail}" if check.detail else ""
-    return f"{check.verdict:<7} {check.name}{detail}"
+class _Lines:
+    """Doctor's output: a line per check on stdout (``-q``: problems only), or one JSON
+    object each with ``--log-format json``; the verdict last."""
+
+    def __init__(self, *, quiet: bool, as_json: bool) -> None:
+        self.quiet, self.as_json = quiet, as_json
+
+    def connection(self, source: str) -> None:
+        if not self.quiet:
+            self._out({"connection": source}, f"Connection: {source}")
+
+    def check(self, check: Check) -> None:
+        if self.quiet and check.verdict not in PROBLEMS:
+            return
+        detail = f": {check.detail}" if check.detail else ""
+        fields = {"check": check.name, "verdict": check.verdict, "detail": check.detail}
+        self._out(fields, f"{check.verdict:<7} {check.name}{detail}")
+
+    def verdict(self, failures: int) -> None:
+        said = f"{failures} check(s) failed." if failures else "All checks passed."
+        if self.as_json:
+            self._out({"summary": said, "failed": failures}, said)
+        else:
+            click.echo(said, err=bool(failures))
+
+    def _out(self, fields: Mapping[str, object], text: str) -> None:
+        click.echo(json.dumps(fields) if self.as_json else text)
 
 
 def _note(text: str) -> None:

@@ -87,13 +87,14 @@ def run_checks(
         else:
             check = Check(_entity_name(entity), SKIPPED, "no entity_id: the top level is read")
         yield check
-        yield _time_zone(client)
-        entity_ok = check.verdict != FAIL
-        for name in objects:
-            if entity_ok:
-                yield _read_access(client, name, config)
-            else:
+        if check.verdict == FAIL:  # the steps below sign in to it: one failure, not three
+            yield Check(TIME_ZONE, SKIPPED, f"needs entity {entity}")
+            for name in objects:
                 yield Check(f"read access to {name}", SKIPPED, f"needs entity {entity}")
+            return
+        yield _time_zone(client)
+        for name in objects:
+            yield _read_access(client, name, config)
 
 
 def _sign_in_names(config: Mapping[str, Any]) -> list[str]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -14,8 +17,14 @@ from intacct.cli.emulator_control import clock, fault, latency, misconfigure, st
 from intacct.emulator.app import BODY_TIMEOUT_S
 from intacct.emulator.connections import HEAD_TIMEOUT_S
 from intacct.emulator.demo import DEMO_COMPANIES
+from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import MAX_FLEET, Fleet, parse_limits
-from intacct.emulator.server import MAX_CONNECTIONS, EmulatorServer, EmulatorStartError
+from intacct.emulator.server import (
+    MAX_CONNECTIONS,
+    EmulatorServer,
+    EmulatorStartError,
+    check_address,
+)
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
@@ -147,23 +156,29 @@ def serve(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--company-limits") from None
     try:
-        server = EmulatorServer(
-            host=host,
-            port=port,
-            db=db,
-            scale=scale,
-            seed=seed,
-            faults=list(faults),
-            max_concurrency=max_concurrency,
-            latency_ms=latency_ms,
-            latency_per_row_us=latency_per_row_us,
-            companies=companies,
-            company_limits=limits,
-            company_scale=company_scale,
-            head_timeout_s=read_timeout or HEAD_TIMEOUT_S,
-            body_timeout_s=read_timeout or BODY_TIMEOUT_S,
-            max_connections=max_connections,
-        )
+        Faults(list(faults), seed=seed)  # a bad spec is said before seeding, not after
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault") from None
+    try:
+        check_address(host, port)  # a busy port is said before seeding, not after
+        with _seeding(db, scale):
+            server = EmulatorServer(
+                host=host,
+                port=port,
+                db=db,
+                scale=scale,
+                seed=seed,
+                faults=list(faults),
+                max_concurrency=max_concurrency,
+                latency_ms=latency_ms,
+                latency_per_row_us=latency_per_row_us,
+                companies=companies,
+                company_limits=limits,
+                company_scale=company_scale,
+                head_timeout_s=read_timeout or HEAD_TIMEOUT_S,
+                body_timeout_s=read_timeout or BODY_TIMEOUT_S,
+                max_connections=max_connections,
+            )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
     except EmulatorStartError as exc:
@@ -193,6 +208,25 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     stop.wait()
     server.stop()
+
+
+@contextmanager
+def _seeding(db: Path | None, scale: int) -> Iterator[None]:
+    """Lines on standard error while the demo companies are seeded (seconds, at the
+    default scale), so a silent start does not look hung; standard output's first line
+    stays the listening line."""
+    if db is not None and (db.exists() or not db.parent.is_dir()):  # nothing to seed
+        yield
+        return
+    into = f" into {db}" if db is not None else ""
+    click.echo(
+        f"Seeding the demo companies {', '.join(DEMO_COMPANIES)} (about {scale:,} "
+        f"records){into}...",
+        err=True,
+    )
+    started = time.monotonic()
+    yield
+    click.echo(f"Seeded in {time.monotonic() - started:.1f} s.", err=True)
 
 
 for _command in (misconfigure, clock, latency, fault, stats):

@@ -4,6 +4,7 @@ at a company from the shell, through the same connection as every command."""
 from __future__ import annotations
 
 import csv
+import difflib
 import itertools
 import json
 import sys
@@ -21,10 +22,12 @@ from rich.table import Table
 
 from intacct.cli.connection import interactive_client, profile_option
 from intacct.cli.fields import MAX_WIDTH, candidates, fitting
-from intacct.cli.where import for_read_by_query
+from intacct.cli.where import for_read_by_query, named_fields
 from intacct.client import IntacctClient
-from intacct.metadata import ObjectModel
+from intacct.errors import ValidationError
+from intacct.metadata import FieldModel, ObjectModel
 from intacct.protocol import functions as fn
+from intacct.registry import ObjectRegistry
 
 __all__ = ["describe", "objects", "query"]
 
@@ -74,7 +77,7 @@ def objects(profile: str | None, output: str) -> None:
 def describe(profile: str | None, object_name: str, output: str) -> None:
     """OBJECT's fields (type, required, read-only, valid values) and relationships."""
     with _client(profile) as client:
-        model = client.lookup(object_name.upper())
+        model = _lookup(client, object_name.upper())
     if output == "json":
         click.echo(json.dumps(_model_json(model), indent=2))
         return
@@ -162,7 +165,7 @@ def query(
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else []
     screen = output == "table" and not vertical and not chosen and Console().is_terminal
     with _client(profile) as client:
-        model = client.lookup(name)
+        model = _lookup(client, name)
         condition = for_read_by_query(where, model)
         for text in condition.notes:
             _note(text)
@@ -175,19 +178,71 @@ def query(
         if limit:
             records = itertools.islice(records, limit)
         rows = (model.decode(record, formatting) for record in records)
-        # json and csv are written as the pages come (an export of every record need not
-        # fit in memory); a table needs every row to size its columns
-        if output == "json":
-            count = _json(rows)
-        elif output == "csv":
-            count = _csv(chosen, rows)
-        else:
-            count = _show(rows, asked, vertical, screen, len(model.fields))
+        try:
+            count = _output(output, rows, chosen, asked, vertical, screen, len(model.fields))
+        except ValidationError:
+            unknown = _unknown_fields(model, [*asked, *named_fields(where)])
+            if unknown is None:
+                raise
+            raise click.ClickException(unknown) from None
     if not count and condition.display_values:
         _note(_display_value_hint(name, condition.display_values))
 
 
+def _lookup(client: IntacctClient, name: str) -> ObjectModel:
+    """OBJECT's model; an object the company does not have is one line with its near
+    misses (the object list is asked for only then)."""
+    try:
+        return client.lookup(name)
+    except ValidationError:
+        known = ObjectRegistry(client).objects()
+        if name in known:
+            raise
+        near = difflib.get_close_matches(name, known, n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else "."
+        said = f"The company has no object {name}{hint} `intacct objects` lists its objects."
+        raise click.ClickException(said) from None
+
+
+def _unknown_fields(model: ObjectModel, names: Sequence[str]) -> str | None:
+    """What to say of the names ``model`` has no field for (with near misses), pointing
+    at ``intacct describe`` (Intacct's own text names its lookup function); None if
+    every name is a field."""
+    known = {f.name.upper(): f.name for f in model.fields}
+    missing = [n for n in dict.fromkeys(names) if n.upper() not in known]
+    if not missing:
+        return None
+    said = []
+    for name in missing:
+        near = difflib.get_close_matches(name.upper(), list(known), n=1)
+        said.append(f"{name} (did you mean {known[near[0]]}?)" if near else name)
+    fields = "field" if len(said) == 1 else "fields"
+    return (
+        f"{model.name} has no {fields} {', '.join(said)}: `intacct describe {model.name}` "
+        "lists its fields."
+    )
+
+
 # -- output -------------------------------------------------------------------------------
+
+
+def _output(
+    output: str,
+    rows: Iterator[Mapping[str, Any]],
+    chosen: Sequence[str],
+    asked: Sequence[str],
+    vertical: bool,
+    screen: bool,
+    fields: int,
+) -> int:
+    """The records in ``output``'s format; returns how many. json and csv are written
+    as the pages come (an export of every record need not fit in memory); a table needs
+    every row to size its columns."""
+    if output == "json":
+        return _json(rows)
+    if output == "csv":
+        return _csv(chosen, rows)
+    return _show(rows, asked, vertical, screen, fields)
 
 
 def _cut_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
@@ -257,11 +312,17 @@ def _vertical(columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> None
             click.echo(f"{column:<{width}}  {row.get(column, '')}")
 
 
-def _display_value_hint(name: str, compared: Sequence[str]) -> str:
+def _display_value_hint(name: str, compared: Sequence[tuple[FieldModel, str]]) -> str:
+    """Why nothing matched: the values ``describe`` lists (lookup's) are not the codes
+    readByQuery compares, which lookup does not give."""
+    matched = "; ".join(f"{spec.name} = '{value}'" for spec, value in compared)
+    fields = list(dict.fromkeys(spec for spec, _ in compared))
+    shown = "; ".join(f"{f.name}: {', '.join(f.valid_values)}" for f in fields)
     return (
-        f"No record matched {'; '.join(compared)}: readByQuery compares stored codes "
-        f"(STATUS = 'T'), not the values records show; use the code (Intacct's "
-        f"documentation of {name} lists them), or filter after reading with --format csv."
+        f"No record matched {matched}: readByQuery compares "
+        f"{', '.join(f.name for f in fields)} by stored codes, and `intacct describe "
+        f"{name}` lists the values records show ({shown}), not the codes; use the code "
+        f"from Intacct's documentation of {name}, or filter after reading with --format csv."
     )
 
 

@@ -5,7 +5,10 @@ main thread, so the command stops where it is, finishes the page it is storing a
 what it kept. A second signal while it does leaves at once with ``os._exit``: running
 the interpreter's shutdown then would wait for threads still writing and dump the
 state of native libraries (DuckDB's "leaked" lines); a page cut off there was not
-committed, and the database keeps every page before it.
+committed, and the database keeps every page before it. Once the command has said what
+it kept, the process ends there too (``os._exit``): in the 0.1 s the interpreter's
+shutdown would take, the usual double Ctrl-C said "stopped at once" after that line or,
+once Python's signal handlers were gone, killed the process without a word.
 
 Exit statuses follow the shell's convention: 128 + the signal (130 for SIGINT, 143 for
 SIGTERM).
@@ -18,8 +21,9 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
+from typing import NoReturn
 
 __all__ = ["Interrupted", "exit_status", "signal_of", "stop_on_signals"]
 
@@ -54,7 +58,8 @@ def exit_status(exc: BaseException) -> int:
 def stop_on_signals(at_once: str) -> Iterator[None]:
     """Within the block (or the function it decorates), the first SIGINT/SIGTERM raises
     :class:`Interrupted`; a second one writes ``at_once`` to stderr and exits with 128 +
-    the signal. Outside the main thread (no signals there) the block runs as it is."""
+    the signal. The block's ``sys.exit`` after a signal ends the process at once. Outside
+    the main thread (no signals there) the block runs as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -63,16 +68,26 @@ def stop_on_signals(at_once: str) -> Iterator[None]:
     def handle(signum: int, frame: FrameType | None) -> None:
         if got:
             sys.stderr.write(at_once + "\n")
-            sys.stderr.flush()
-            sys.stdout.flush()
-            os._exit(128 + signum)
+            _leave(128 + signum)
         got.append(signum)
         raise Interrupted(signum)
 
     previous = {s: signal.signal(s, handle) for s in _SIGNALS}
     try:
         yield
+    except SystemExit as exc:
+        if got:  # stopped on a signal, and said so: nothing is left to do
+            _leave(exc.code if isinstance(exc.code, int) else 1)
+        raise
     finally:
         if not got:  # once stopping, a second signal until the very end leaves at once
             for s, handler in previous.items():
                 signal.signal(s, handler)
+
+
+def _leave(status: int) -> NoReturn:
+    """End the process now, what is buffered written out first."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # a closed or broken pipe
+            stream.flush()
+    os._exit(status)

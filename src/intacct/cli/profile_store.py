@@ -20,6 +20,7 @@ written with mode 0600 (and refused if others can read it).
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
 import stat
@@ -75,7 +76,7 @@ class ProfileStore:
         if not self.path.exists():
             return {"profiles": {}}
         try:
-            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            data = tomllib.loads(_text(self.path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError("profiles", f"{self.path} is not valid TOML: {exc}") from None
         except OSError as exc:
@@ -191,6 +192,32 @@ class ProfileStore:
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             out.write(text)
         os.chmod(self.path, 0o600)
+
+
+#: byte order marks Windows editors write, longest first (UTF-32's starts as UTF-16's)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _text(path: Path) -> str:
+    """The file's text: UTF-8, or UTF-8/16/32 with a byte order mark (Notepad's "UTF-16
+    LE" and "UTF-8 with BOM"); anything else is a ConfigError that says how to fix it."""
+    data = path.read_bytes()
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "profiles",
+            f"{path} is not UTF-8 text (byte {exc.start} of it cannot be read as "
+            f"{encoding}); save it as UTF-8 (in Notepad: Save as, Encoding UTF-8), or "
+            "remove it and add the profiles again with intacct profiles add",
+        ) from None
 
 
 def _keyring() -> Any:

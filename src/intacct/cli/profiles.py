@@ -68,7 +68,16 @@ def list_profiles() -> None:
     type=click.IntRange(1, 64),
     help="Requests in flight for the company (default 2: Intacct's base tier).",
 )
-@click.option("--timeout-s", type=click.FloatRange(0, 3600, min_open=True), help="Per request.")
+@click.option(
+    "--timeout-s",
+    type=click.FloatRange(0, 3600, min_open=True),
+    help="Each try's whole answer (default 300: a wide page streams for minutes).",
+)
+@click.option(
+    "--first-byte-timeout-s",
+    type=click.FloatRange(0, 3600, min_open=True),
+    help="A silent gateway, every try of a request together (default 60).",
+)
 @click.option("--max-retries", type=click.IntRange(0, 20), help="Default 5.")
 @click.option("--start-date", help="A first sync reads what changed since then (ISO 8601).")
 @click.option("--lookback-minutes", type=click.IntRange(min=0), help="Late writes: default 120.")

@@ -12,11 +12,13 @@ from rich.console import Console
 
 from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
+from intacct.cli.hints import failure_hint, permission_hint
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
 from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.destinations import describe
+from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
 from intacct.replication import ReplicationSettings
@@ -122,6 +124,7 @@ def sync(
     (the main job)."""
     verbosity, log_format = log_choice(ctx)
     given, db_path = db_path, db_path or DEFAULT_DB
+    config: dict[str, Any] = {}
     try:
         with open_connection(profile, announce=say) as connection:
             config = dict(connection.config)
@@ -142,7 +145,7 @@ def sync(
             with (
                 IntacctClient.from_mapping(config, in_flight=in_flight, budget=budget) as client,
                 # a live display on a terminal shows the run is alive; a log gets a line
-                wait_notice(in_flight, client.config.timeout_s, after_s=NOTICE_S, live=False),
+                wait_notice(in_flight, after_s=NOTICE_S, live=False),
             ):
                 options: dict[str, Any] = {
                     "objects": [o.strip() for o in objects.split(",") if o.strip()]
@@ -161,14 +164,16 @@ def sync(
                     return
                 report = _run(client, db_path, verbosity, log_format, options)
     except IntacctError as exc:
-        raise click.ClickException(one_line(exc)) from None
+        said, hint = one_line(exc), failure_hint(exc, config, profile)
+        raise click.ClickException(f"{said.rstrip('.')}. {hint}" if hint else said) from None
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
     except SyncInterrupted as exc:
-        _interrupted(exc, describe(db_path), _kept(exc.report))
+        _interrupted(exc, describe(db_path), None if exc.report.removed else _kept(exc.report))
     except KeyboardInterrupt as exc:  # before the run began: nothing was stored
-        _interrupted(exc, describe(db_path), "no page yet")
-    _finish(report, describe(db_path), log_format, str(config.get("user_id")), profile)
+        _interrupted(exc, describe(db_path), None)
+    where = describe(db_path) + _quoting(db_path)
+    _finish(report, where, log_format, str(config.get("user_id")), profile)
 
 
 log_options(sync)
@@ -191,9 +196,15 @@ def _run(
     if isinstance(reporter, RichReporter):
         reporter.requests_sent = lambda: client.requests_sent
     try:
-        return run_sync(client, db_path, reporter, **options)
-    finally:
-        reporter.stop()
+        report = run_sync(client, db_path, reporter, **options)
+    except KeyboardInterrupt:  # SyncInterrupted too: the live lines must not say done
+        reporter.stop("interrupted")
+        raise
+    except BaseException:
+        reporter.stop("failed")
+        raise
+    reporter.stop()
+    return report
 
 
 def _kept(report: SyncReport) -> str:
@@ -202,31 +213,36 @@ def _kept(report: SyncReport) -> str:
     return f"{stored:,} records of {objects} object(s), in whole pages" if stored else "no page yet"
 
 
-def _interrupted(exc: KeyboardInterrupt, db_path: str, kept: str) -> NoReturn:
-    """One line on stderr, exit 130 (Ctrl-C) or 143 (SIGTERM); no summary."""
-    say(
-        f"Interrupted ({signal_of(exc).name}): {db_path} keeps what was stored before "
-        f"({kept}); the run is recorded as interrupted in _intacct_runs. Run intacct sync "
-        "again to go on from there.",
-        logging.WARNING,
-    )
+def _interrupted(exc: KeyboardInterrupt, db_path: str, kept: str | None) -> NoReturn:
+    """One line on stderr, exit 130 (Ctrl-C) or 143 (SIGTERM); no summary. ``kept``
+    None: the run wrote nothing (it stopped before its first page)."""
+    name = signal_of(exc).name
+    if kept is None:
+        said = f"Interrupted ({name}) before a page was stored: nothing was written to {db_path}."
+    else:
+        said = (
+            f"Interrupted ({name}): {db_path} keeps what was stored before ({kept}); the run "
+            "is recorded as interrupted in _intacct_runs. Run intacct sync again to go on "
+            "from there."
+        )
+    say(said, logging.WARNING)
     sys.exit(exit_status(exc))
 
 
-def _permission_hint(denied: list[str], user: str, profile: str | None) -> str:
-    names = ",".join(denied)
-    doctor = f"intacct doctor{f' --profile {profile}' if profile else ''} --objects {names}"
-    return (
-        f"Permission: the Web Services user {user} may not read {', '.join(denied)}. Give "
-        f"its role List and View permission on {', '.join(denied)} (Company > Roles, in "
-        f"the application each belongs to); `{doctor}` checks every setup step."
-    )
+def _quoting(db_path: str) -> str:
+    """How to name a Postgres table in SQL: Intacct's upper-case names, quoted (unquoted,
+    Postgres folds ``intacct.GLENTRY`` to ``intacct.glentry``, which does not exist)."""
+    if not is_postgres(db_path):
+        return ""
+    schema = split_url(db_path)[1]
+    example = f'SELECT count(*) FROM {schema}."GLENTRY"'  # noqa: S608 (a line to read)
+    return f"; tables keep Intacct's upper-case names, quoted: {example}"
 
 
 def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str | None) -> None:
     out = Console()
-    if not out.is_terminal:
-        out = Console(width=160)  # a pipe or a log: no wrapping of the table
+    if not out.is_terminal:  # a pipe or a log: never cut, as wide as its longest names
+        out = Console(width=160)
     out.print(summary_table(report))
     if fmt == "json":
         logging.getLogger(PROGRESS).info(
@@ -260,7 +276,7 @@ def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str 
         say(f"{len(report.failed)} object(s) failed: {names}", logging.ERROR)
         denied = [o.object for o in report.failed if o.denied]
         if denied:
-            say(_permission_hint(denied, user, profile), logging.ERROR)
+            say(permission_hint(denied, user, profile), logging.ERROR)
     if report.failed or report.budget:
         sys.exit(1)
     say(f"Done: {db_path}")
@@ -273,3 +289,8 @@ def _say_layout(report: SyncReport) -> None:
     say(f"Fivetran layout, schema {SCHEMA}: {views}")
     for name, why in layout.missing.items():
         say(f"  no {SCHEMA}.{name}: {why}")
+    if layout.not_read:
+        say(
+            f"  not read this run (--objects named others; a run without --objects reads "
+            f"them): {', '.join(layout.not_read)}"
+        )

@@ -1,7 +1,9 @@
 """A visible line while the gateway is silent, so that no command seems to hang.
 
-On a terminal, once a request has waited ``after_s`` a line on stderr counts the seconds
-and names the deadline (``timeout_s``); it is erased the moment the answer comes.
+On a terminal, once a request has waited ``after_s`` with nothing received, a line on
+stderr counts the seconds and says when the request gives up and which setting says so
+(``first_byte_timeout_s``, or a shorter ``timeout_s``); it is erased the moment the
+answer begins.
 Elsewhere (a pipe, a log, ``--log-format json``) a line is said
 (:func:`intacct.logging.say`, a warning) when a wait passes ``after_s`` and again every
 ``every_s`` while it lasts; ``-q`` silences it.
@@ -17,7 +19,7 @@ from contextlib import contextmanager
 from typing import IO
 
 from intacct.logging import plain_text, say
-from intacct.transport import InFlight
+from intacct.transport import InFlight, Silence
 
 __all__ = ["wait_notice"]
 
@@ -27,7 +29,6 @@ _ERASE = "\r\x1b[K"
 @contextmanager
 def wait_notice(
     in_flight: InFlight,
-    deadline_s: float,
     *,
     after_s: float = 3.0,
     every_s: float = 30.0,
@@ -41,7 +42,7 @@ def wait_notice(
     if terminal and not live:
         yield
         return
-    notice = _Notice(in_flight, deadline_s, out, terminal, after_s, every_s)
+    notice = _Notice(in_flight, out, terminal, after_s, every_s)
     in_flight.on_answer = notice.erase
     worker = threading.Thread(target=notice.watch, name="intacct-wait-notice", daemon=True)
     worker.start()
@@ -58,13 +59,12 @@ class _Notice:
     def __init__(
         self,
         in_flight: InFlight,
-        deadline_s: float,
         out: IO[str],
         terminal: bool,
         after_s: float,
         every_s: float,
     ) -> None:
-        self.in_flight, self.deadline_s, self.out = in_flight, deadline_s, out
+        self.in_flight, self.out = in_flight, out
         self.terminal, self.after_s, self.every_s = terminal, after_s, every_s
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -73,14 +73,12 @@ class _Notice:
 
     def watch(self) -> None:
         while not self.stop.wait(0.25):
-            waited = self.in_flight.waited()
-            if waited < self.after_s:
+            silence = self.in_flight.silence()
+            waited = silence.waited_s if silence is not None else 0.0
+            if silence is None or waited < self.after_s:
                 self.told = 0.0
                 continue
-            text = (
-                f"waiting for the gateway: {waited:.0f} s so far "
-                f"(a request gives up after {self.deadline_s:g} s; timeout_s sets it)"
-            )
+            text = _told(silence)
             with self.lock:
                 if self.terminal:
                     self.out.write(f"{_ERASE}{text}...")
@@ -96,3 +94,11 @@ class _Notice:
                 self.out.write(_ERASE)
                 self.out.flush()
                 self.shown = False
+
+
+def _told(silence: Silence) -> str:
+    return (
+        f"waiting for the gateway: {silence.waited_s:.0f} s so far with nothing received "
+        f"(the request fails at {silence.gives_up_s:g} s if nothing comes; "
+        f"{silence.setting} sets it)"
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from intacct.metadata import FieldModel, ObjectModel
 
-__all__ = ["Where", "for_read_by_query"]
+__all__ = ["Where", "for_read_by_query", "named_fields"]
 
 # a quoted literal ('' escapes a quote), or FIELD op literal / FIELD [NOT] IN (...)
 _LITERAL = r"'(?:[^']|'')*'"
@@ -22,6 +22,10 @@ _TOKEN = re.compile(
     rf"(?P<value>{_LITERAL}|\((?:[^()']|{_LITERAL})*\))",
     re.IGNORECASE,
 )
+# a quoted literal (skipped), or a name that is not the tail of a number or a path
+_NAME = re.compile(rf"{_LITERAL}|(?<![\w.])([A-Za-z_][\w.]*)")
+#: readByQuery's words, not field names
+_KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "LIKE", "IS", "NULL"})
 #: display values whose stored codes are documented: STATUS = 'T' (vendors' query
 #: fields), booleans T/F
 _STATUS_CODES = {"active": "T", "inactive": "F"}
@@ -32,8 +36,8 @@ _BOOLEAN_CODES = {"true": "T", "false": "F"}
 class Where:
     condition: str  # what readByQuery gets
     notes: list[str] = field(default_factory=list)  # translations made
-    #: display values left as they are: said when nothing matches
-    display_values: list[str] = field(default_factory=list)
+    #: display values left as they are, with their field: said when nothing matches
+    display_values: list[tuple[FieldModel, str]] = field(default_factory=list)
 
 
 def for_read_by_query(condition: str, model: ObjectModel) -> Where:
@@ -41,6 +45,12 @@ def for_read_by_query(condition: str, model: ObjectModel) -> Where:
     out = Where(condition)
     out.condition = _TOKEN.sub(lambda m: _literal(m, model, out), condition)
     return out
+
+
+def named_fields(condition: str) -> list[str]:
+    """The field names ``condition`` mentions (outside its quoted literals), as written."""
+    names = (m.group(1) for m in _NAME.finditer(condition) if m.group(1))
+    return list(dict.fromkeys(n for n in names if n.upper() not in _KEYWORDS))
 
 
 def _literal(match: re.Match[str], model: ObjectModel, out: Where) -> str:
@@ -70,7 +80,7 @@ def _code(literal: str, spec: FieldModel, codes: dict[str, str], out: Where) -> 
         return f"'{code}'"
     shown = {v.lower() for v in spec.valid_values}
     if text.lower() in shown:
-        out.display_values.append(f"{spec.name} = '{text}'")
+        out.display_values.append((spec, text))
     return literal
 
 

@@ -6,6 +6,7 @@ Streams see this, never the engine that runs them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -14,6 +15,8 @@ from intacct.errors import BudgetExhaustedError, IntacctError
 from intacct.registry import ObjectRegistry
 from intacct.replication.contract import Progress, Sink, StreamResult
 from intacct.replication.settings import ReplicationSettings
+
+log = logging.getLogger("intacct.replication")
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -87,11 +90,16 @@ class RunContext:
 
     def entities(self) -> list[str]:
         """The entity ids to read: ``entity_ids`` as configured, every entity of the
-        company for ``all``, or the client's own entity ("" = as configured)."""
+        company for ``all`` (a company without entities is read at its top level: it
+        was read not at all, and the run said it was done), or the client's own entity
+        ("" = as configured)."""
         wanted = self.settings.entity_ids
         if wanted == ("all",):
             rows = self.client.iter_query("LOCATIONENTITY", ["LOCATIONID"])
-            return sorted({r["LOCATIONID"] for r in rows if r.get("LOCATIONID")})
+            found = sorted({r["LOCATIONID"] for r in rows if r.get("LOCATIONID")})
+            if not found:
+                log.info("entity_ids all: the company has no entities; read at its top level")
+            return found or [""]
         return list(wanted) or [""]
 
 

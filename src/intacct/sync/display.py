@@ -15,9 +15,17 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from rich import box
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.console import Console, RenderableType
+from rich.progress import (
+    Progress,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Column, Table
+from rich.text import Text
 
 from intacct.destinations import PageCounts
 from intacct.logging import PROGRESS
@@ -74,8 +82,8 @@ class PlainReporter:
     def warning(self, stream: str, text: str) -> None:
         self._line(f"warning: {text}")
 
-    def stop(self) -> None:
-        """Nothing is left on screen to clean up."""
+    def stop(self, outcome: str = "done") -> None:
+        """Nothing is left on screen to clean up (the command says how the run ended)."""
 
     def _line(self, text: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -115,8 +123,8 @@ class LogReporter:
     def warning(self, stream: str, text: str) -> None:
         self.log.warning(text, extra={"fields": {"object": stream}})
 
-    def stop(self) -> None:
-        """Nothing to clean up."""
+    def stop(self, outcome: str = "done") -> None:
+        """Nothing to clean up (the command says how the run ended)."""
 
     def _info(self, message: str, **fields: Any) -> None:
         self.log.info(message, extra={"fields": fields})
@@ -129,9 +137,30 @@ class QuietReporter(PlainReporter):
         """Nothing is shown."""
 
 
+#: a line's mark once it is no longer going (a done line gets the spinner's ✓)
+_MARKS = {"failed": "[red]✗[/red]", "interrupted": "[yellow]■[/yellow]"}
+_STATUS = {"failed": "[red]failed[/red]", "interrupted": "[yellow]interrupted[/yellow]"}
+
+
+class _Mark(SpinnerColumn):
+    """The spinner while a line is going, ✓ when done, or its ``mark`` field (failed,
+    interrupted): never ✓ for a line that did not finish."""
+
+    def render(self, task: Task) -> RenderableType:
+        mark = task.fields.get("mark")
+        return Text.from_markup(mark) if mark else super().render(task)
+
+
+def _number(template: str) -> TextColumn:
+    """A count, right-aligned, as wide as it is now: fixed widths for the largest
+    numbers would not leave the elapsed time room at 80 columns."""
+    return TextColumn(template, justify="right", table_column=Column(justify="right", no_wrap=True))
+
+
 class RichReporter:
     """A live line per object (records read, pages, rate, done) and an overall one (all
-    records and pages, the requests sent), on standard error; names in full."""
+    records and pages, the requests sent), on standard error; names in full. At 80
+    columns every column shows whole; the status (last) is the one to give way."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
@@ -146,14 +175,14 @@ class RichReporter:
 
     def _progress(self, name_width: int) -> Progress:
         return Progress(
-            SpinnerColumn(finished_text="[green]✓[/green]"),
+            _Mark(finished_text="[green]✓[/green]"),
             TextColumn(
                 "[bold]{task.description}", table_column=Column(no_wrap=True, min_width=name_width)
             ),
-            TextColumn("{task.fields[records]:>10,} read"),
-            TextColumn("{task.fields[pages]:>6} pages"),
-            TextColumn("{task.fields[rate]:>8,.0f} rec/s"),
-            TimeElapsedColumn(),
+            _number("{task.fields[records]:,} read"),
+            _number("{task.fields[pages]:,} pages"),
+            _number("{task.fields[rate]:,.0f} rec/s"),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
             TextColumn("{task.fields[status]}"),
             console=self.console,
             transient=False,
@@ -200,16 +229,28 @@ class RichReporter:
             task = self.tasks.get(stream)
             if task is None:
                 return
-            status = "[red]failed[/red]" if summary.error is not None else "[green]done[/green]"
-            self.progress.update(task, completed=1, status=status)
+            if summary.error is not None:
+                self._end(task, "failed")
+            else:
+                self.progress.update(task, completed=1, status="[green]done[/green]")
 
     def warning(self, stream: str, text: str) -> None:
         self.progress.console.print(f"[yellow]warning:[/yellow] {text}")
 
-    def stop(self) -> None:
-        if self.tasks:
+    def stop(self, outcome: str = "done") -> None:
+        """The last frame: with ``outcome`` "done" the overall line is done; otherwise
+        ("interrupted", "failed") it, and every object line still going, says so."""
+        if self.tasks and outcome == "done":
             self.progress.update(self.overall, total=1, completed=1)
+        elif self.tasks:
+            for task in [*self.tasks.values(), self.overall]:
+                line = self.progress.tasks[task]
+                if not line.finished and "mark" not in line.fields:
+                    self._end(task, outcome)
         self.progress.stop()
+
+    def _end(self, task: TaskID, outcome: str) -> None:
+        self.progress.update(task, mark=_MARKS[outcome], status=_STATUS[outcome])
 
 
 def reporter_for(stream: IO[str]) -> PlainReporter | RichReporter:
@@ -240,28 +281,24 @@ _HEADINGS = {"transactions": "API transactions"}
 
 
 def summary_table(report: SyncReport) -> Table:
-    """object, records read, inserted, updated, deleted, requests, API transactions (an
-    error column when an object failed); the totals, and the run's time in the caption.
+    """object, records read, inserted, updated, deleted, requests, API transactions; the
+    totals, and the run's time in the caption, with the objects that failed (their rows
+    red; each error is a line of its own after the table, on standard error: an error
+    column would be a few characters wide at 80 columns, or 160 wide in a log).
     Fits 80 columns with the longest object names whole."""
-    failed = bool(report.failed)
     caption = (
         f"{report.requests:,} requests, {report.transactions:,} API transactions "
         f"in {report.seconds:.1f} s"
     )
+    if report.failed:
+        caption += f"; failed: {', '.join(o.object for o in report.failed)}"
     table = object_table("intacct sync", caption, [o.object for o in report.objects])
     for name in _COUNTS:
         table.add_column(_HEADINGS.get(name, name), justify="right", no_wrap=True)
-    if failed:
-        table.add_column("error", overflow="fold")
     for row in report.objects:
         cells = [f"{getattr(row, name):,}" for name in _COUNTS]
-        table.add_row(row.object, *cells, *([row.error or ""] if failed else []))
+        table.add_row(row.object, *cells, style="red" if row.error is not None else None)
     totals = {name: sum(getattr(o, name) for o in report.objects) for name in _COUNTS}
     totals |= {"requests": report.requests, "transactions": report.transactions}
-    table.add_row(
-        "all",
-        *(f"{totals[name]:,}" for name in _COUNTS),
-        *([f"{len(report.failed)} failed"] if failed else []),
-        style="bold",
-    )
+    table.add_row("all", *(f"{totals[name]:,}" for name in _COUNTS), style="bold")
     return table

@@ -157,6 +157,8 @@ def layout_objects() -> tuple[str, ...]:
 class LayoutReport:
     views: dict[str, int] = field(default_factory=dict)  # view -> rows
     missing: dict[str, str] = field(default_factory=dict)  # view -> why it is not built
+    #: the views' objects this run did not read (``--objects`` named others)
+    not_read: list[str] = field(default_factory=list)
 
 
 def rebuild(

@@ -98,6 +98,8 @@ class SyncReport:
     layout_dropped: list[str] = field(default_factory=list)  # views --layout none dropped
     #: the API transaction budget stopped the run: why (every page before it is stored)
     budget: str | None = None
+    #: the DuckDB file this run made was removed: nothing was stored in it
+    removed: bool = False
 
     @property
     def failed(self) -> list[ObjectSummary]:
@@ -184,13 +186,13 @@ def run_sync(
     database = open_destination(db_path, company=client.config.company_id)
     report = SyncReport()  # the objects' summaries once they are chosen
     try:
-        layout = _layout(database, layout)
+        chosen, layout = layout, _layout(database, layout)
         if unified and str(db_path).startswith("dlt:"):
             raise ConfigError(
                 "--db", "--unified (or unified_schema) builds its tables in a DuckDB file or a "
                 "Postgres schema; a dlt destination does not take it",
             )  # fmt: skip
-        names = select_objects(registry, objects, unified, layout)
+        names = select_objects(registry, objects, unified, layout, chosen)
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names))
         tables = _prepare(database, registry, names, failed, report)
@@ -217,7 +219,7 @@ def run_sync(
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
         if layout == "fivetran" and isinstance(database, DuckDBDestination):
-            report.layout = _rebuild_layout(database, report, started)
+            report.layout = _rebuild_layout(database, report, started, set(registry.objects()))
         elif layout == "none":
             if isinstance(database, DuckDBDestination):
                 report.layout_dropped = fivetran.drop(database)
@@ -234,8 +236,15 @@ def run_sync(
             _record(database, started, "interrupted", report)
         raise SyncInterrupted(report) from exc
     finally:
-        database.close()
+        report.removed = _close(database)
     return report
+
+
+def _close(database: Destination) -> bool:
+    """Close ``database``; a DuckDB file this run made and stored nothing in (it failed
+    before its first page) is removed. True if it was."""
+    database.close()
+    return isinstance(database, DuckDBDestination) and database.remove_if_unused()
 
 
 def _record(database: Destination, started: datetime, status: str, report: SyncReport) -> None:
@@ -253,14 +262,17 @@ def select_objects(
     wanted: Sequence[str] | None,
     unified: bool,
     layout: str | None = None,
+    chosen: str | None = None,
 ) -> list[str]:
     """The objects a run reads: ``wanted`` (see :func:`run_sync`), with ``unified``
     those behind hotglue's unified tables, with the ``fivetran`` layout those its views
-    show."""
+    show: when ``--layout fivetran`` is ``chosen``, or when the database remembers it and
+    no ``wanted`` list narrows the run (a list is read as given; the views are rebuilt
+    over the stored tables, each object stamped when a run last brought it up to date)."""
     names = _objects(registry, wanted)
     if unified:
         names += _also(registry, unified_objects(), names)
-    if layout == "fivetran":
+    if layout == "fivetran" and (chosen == "fivetran" or not wanted):
         names += _also(registry, fivetran.layout_objects(), names)
     return names
 
@@ -285,15 +297,16 @@ def _layout(database: Destination, chosen: str | None) -> str | None:
 
 
 def _rebuild_layout(
-    database: DuckDBDestination, report: SyncReport, started: datetime
+    database: DuckDBDestination, report: SyncReport, started: datetime, known: set[str]
 ) -> fivetran.LayoutReport:
     """The Fivetran layout's views rebuilt, the objects this run brought up to date
-    stamped, and the layout remembered."""
+    stamped, and the layout remembered; ``known``: the company's objects."""
     by_object = {o.object: o for o in report.objects}
     wanted = fivetran.layout_objects()
     read = [o for o in wanted if o in by_object and by_object[o].error is None]
-    absent = [o for o in wanted if o not in by_object]
+    absent = [o for o in wanted if o not in known]
     built = fivetran.rebuild(database, read, started.replace(tzinfo=None), absent)
+    built.not_read = [o for o in wanted if o not in by_object and o not in absent]
     database.save_setting("layout", "fivetran")
     return built
 

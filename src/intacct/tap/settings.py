@@ -47,9 +47,9 @@ CONFIG_SCHEMA = th.PropertiesList(
     *request_properties(),
     th.Property(
         "entity_ids",
-        th.CustomType(
-            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
-        ),
+        # a type list, not anyOf: singer-sdk adds "null" to anyOf as a bare string, an
+        # invalid schema that fails with a traceback on a value of neither type
+        th.CustomType({"type": ["array", "string"], "items": {"type": "string"}}),
         description="entities to read, each in its own session: a list, or 'all'",
     ),
     th.Property("unified_schema", th.BooleanType, description="emit hotglue's unified tables"),

@@ -26,6 +26,7 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.singerlib import StreamMetadata
 
 from intacct._singer_files import check_config_files, json_object_option
+from intacct._singer_log import quiet_sdk_notes
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.logging import log_options, say
@@ -51,6 +52,10 @@ class TapSageIntacct(Tap):
     name = "tap-sage-intacct"
     package_name = "intacct-connector"  # the distribution --about takes the version from
     config_jsonschema = CONFIG_SCHEMA
+    #: the catalog is the company's objects, read with the config's connection: so
+    #: --discover checks the config too, and a wrong key is said with why (singer-sdk
+    #: otherwise warns "Config validation failed" and goes on)
+    dynamic_catalog = True
     message_writer_class = MsgSpecWriter
     #: singer-sdk's, less BATCH and ACTIVATE_VERSION: the engine writes RECORD messages
     #: itself (``sync_all``), so ``batch_config`` would be ignored without a word; without
@@ -67,6 +72,7 @@ class TapSageIntacct(Tap):
         (:func:`intacct.logging.log_options`, over singer-sdk's console handler), and
         ``--catalog`` and ``--state`` files checked like ``--config``."""
         command = log_options(super().get_singer_command(), default=logging.INFO)
+        quiet_sdk_notes(cls.logger)
         for param in command.params:
             if param.name in ("catalog", "state"):
                 param.callback = json_object_option

@@ -12,6 +12,7 @@ stderr and, when any record was not written, :class:`RecordsFailedError` (exit c
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,9 +21,14 @@ from typing import Any
 import click
 from singer_sdk import Sink, Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
-from singer_sdk.exceptions import ConfigValidationError, FatalSyncError
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    FatalSyncError,
+    RecordsWithoutSchemaException,
+)
 
 from intacct._singer_files import check_config_files
+from intacct._singer_log import quiet_sdk_notes
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
 from intacct.logging import log_options, say
@@ -64,6 +70,7 @@ class TargetSageIntacct(Target):
     def get_singer_command(cls) -> click.Command:
         """singer-sdk's command, with ``-h``, ``-v``/``-q`` and ``--log-format json``
         (:func:`intacct.logging.log_options`, over singer-sdk's console handler)."""
+        quiet_sdk_notes(cls.logger)
         return log_options(super().get_singer_command(), default=logging.INFO)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -128,6 +135,9 @@ def main() -> None:
     except (IntacctError, RecordsFailedError) as exc:
         say(f"target-sage-intacct: {exc}", logging.ERROR, "target-sage-intacct")
         sys.exit(1)
+    except RecordsWithoutSchemaException as exc:
+        say(f"target-sage-intacct: {_schema_first(exc)}", logging.ERROR, "target-sage-intacct")
+        sys.exit(1)
     except ConfigValidationError as exc:  # singer-sdk's check of the config's types
         say(
             f"target-sage-intacct: {exc}: {'; '.join(exc.errors)}",
@@ -135,3 +145,16 @@ def main() -> None:
             "target-sage-intacct",
         )
         sys.exit(1)
+
+
+def _schema_first(exc: RecordsWithoutSchemaException) -> str:
+    """What was wrong with the input: a stream's RECORD before its SCHEMA (singer-sdk's
+    text names the stream, quoted, and nothing else does)."""
+    named = re.search(r"stream '([^']*)'", str(exc))
+    if named is None:
+        return str(exc)
+    return (
+        f"a RECORD message of stream {named[1]!r} came before its SCHEMA message: a "
+        "stream's SCHEMA message must come first (the Singer spec; check the tap or file "
+        "that feeds this target)"
+    )

@@ -135,3 +135,12 @@ def test_entitlement_and_share(tmp_path: Path):
     entitlement = tenants["A"].entitlement
     assert entitlement is not None and entitlement.allowed == 20000
     assert tenants["B"].entitlement is None
+
+
+def test_a_tenant_takes_every_request_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("T_SENDER", "x")
+    monkeypatch.setenv("T_ACME", "y")
+    text = YAML.replace("  api_url:", "  first_byte_timeout_s: 20\n  timeout_s: 600\n  api_url:")
+    (tenant,) = load_tenants(write(tmp_path, text)).values()
+    connection = tenant.connection()
+    assert (connection["first_byte_timeout_s"], connection["timeout_s"]) == (20, 600)

@@ -46,7 +46,8 @@ __all__ = ["Tenant", "TenantError", "load_tenants"]
 _OWN = {"entity_ids", "concurrency", "objects", "destination", "budget", "entitlement", "share"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
 _CONNECTION = {"sender_id", "sender_password", "user_id", "user_password", "company_id",
-               "api_url", "timeout_s", "max_retries", "page_size", "timezone"}  # fmt: skip
+               "api_url", "timeout_s", "first_byte_timeout_s", "max_retries", "page_size",
+               "timezone"}  # fmt: skip
 
 
 class TenantError(ConfigError):
