@@ -56,7 +56,6 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -76,6 +75,7 @@ OBJECTS = ("GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPART
 SENDER, SENDER_PASSWORD = "demo_sender", "demo-sender-password"
 USER, USER_PASSWORD = "demo_user", "demo-user-password"
 TICKS = os.sysconf("SC_CLK_TCK")
+REPO = Path(__file__).resolve().parents[1]
 
 
 # -- the emulator ---------------------------------------------------------------------------
@@ -116,10 +116,13 @@ def emulator(
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()
-        if "listening on" not in first:
-            raise RuntimeError(f"the emulator did not start: {first}{process.stdout.read()}")
-        yield Emulator(process, first.split("listening on ")[1].strip())
+        # stderr is merged in: the seeding notes come before standard output's first line
+        said = []
+        while not said or ("listening on" not in said[-1] and said[-1] and len(said) < 20):
+            said.append(process.stdout.readline())
+        if "listening on" not in said[-1]:
+            raise RuntimeError(f"the emulator did not start: {''.join(said)}")
+        yield Emulator(process, said[-1].split("listening on ")[1].strip())
     finally:
         process.terminate()
         process.wait(30)
@@ -365,36 +368,22 @@ def verify(emu: Emulator, folder: Path, companies: Sequence[str], threads: int =
         return [p for found in pool.map(company_problems, companies) for p in found]
 
 
-def _wall_clock(kinds: Sequence[str], rows: list[Any], zone: ZoneInfo) -> Iterator[list[Any]]:
-    """The rows with their timestamps as the company's wall clock, as the emulator keeps
-    them (the sync stores UTC)."""
-    at = [i for i, kind in enumerate(kinds) if kind == "timestamp"]
-    for row in rows:
-        values = list(row)
-        for i in at:
-            if values[i] is not None:
-                values[i] = values[i].replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-        yield values
-
-
 def _table_problems(emu: Emulator, con: Any, obj: Any, company: str, zone: ZoneInfo) -> list[str]:
-    from intacct.emulator.checksum import rows_checksum
+    """The table of ``obj`` against the emulator's checksum of its columns: the tests'
+    comparison (tests/checksums.py), which the documented-paths matrix makes too."""
+    sys.path.insert(0, str(REPO))
+    from tests.checksums import table_problems
 
-    columns = [c for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position", [obj.name]).fetchall()]  # fmt: skip
-    fields = [c for c in columns if obj.field(c) is not None]
-    kinds = [obj.field(f).type for f in fields]
-    quoted = ", ".join(f'"{f}"' for f in fields)
-    live = ' WHERE "_sdc_deleted_at" IS NULL' if "_sdc_deleted_at" in columns else ""
-    rows = con.execute(f'SELECT {quoted} FROM "{obj.name}"{live}').fetchall()  # noqa: S608
-    mine = rows_checksum(kinds, _wall_clock(kinds, rows, zone))
-    said = emu.get("checksum", company=company, object=obj.name, fields=",".join(fields))
-    theirs = said["objects"][obj.name]
-    if (theirs["count"], theirs["sha256"]) != mine:
-        return [f"{company} {obj.name}: {mine[0]} rows, emulator {theirs['count']}; "
-                f"checksum {mine[1][:12]} against {theirs['sha256'][:12]}"]  # fmt: skip
-    return []
+    cursor = con.execute(f'SELECT * FROM "{obj.name}"')  # noqa: S608
+    columns = [d[0] for d in cursor.description]
+    records = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def expected(fields: Sequence[str]) -> tuple[int, str]:
+        said = emu.get("checksum", company=company, object=obj.name, fields=",".join(fields))
+        theirs = said["objects"][obj.name]
+        return int(theirs["count"]), str(theirs["sha256"])
+
+    return table_problems(f"{company} {obj.name}", obj, columns, records, expected, zone)
 
 
 # -- the whole simulation -------------------------------------------------------------------

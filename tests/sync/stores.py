@@ -13,7 +13,9 @@ Intacct's names, DuckDB's type names, naive UTC timestamps, multi-picks as lists
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,8 @@ class Store:
     url: str
     schema: str = DEFAULT_SCHEMA
     through_dlt: bool = False
+    #: an open connection reads go through (:meth:`connected`), else one each
+    connection: Any = field(default=None, compare=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -89,8 +93,29 @@ class Store:
 
     # -- reading back ----------------------------------------------------------------------
 
+    @contextmanager
+    def connected(self) -> Iterator[Store]:
+        """This store reading through one connection (DuckDB's read-only) while in the
+        block: many tables read at the cost of one connection, not one each."""
+        if self.engine == "duckdb":
+            con: Any = duckdb.connect(self.url, read_only=True)
+            if self.schema != "main":
+                con.execute(f"SET search_path = '{self.schema}'")
+        else:
+            con = psycopg.connect(self.url.split("?")[0], autocommit=True)
+            con.execute(f"SET search_path = {self.schema}")
+        try:
+            yield replace(self, connection=con)
+        finally:
+            con.close()
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Rows of a query, tables named as the store names them, bare (in ``schema``)."""
+        if self.connection is not None:
+            if self.engine != "duckdb":
+                sql = sql.replace("%", "%%").replace("?", "%s")
+            rows: list[tuple[Any, ...]] = self.connection.execute(sql, params or []).fetchall()
+            return rows
         if self.engine == "duckdb":
             with duckdb.connect(self.url, read_only=True) as con:
                 if self.schema != "main":

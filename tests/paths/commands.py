@@ -1,0 +1,71 @@
+"""The documented commands run as a user runs them: the installed executables
+(``intacct``, ``tap-sage-intacct``, beside this Python), a fresh empty HOME, nothing of
+the tests' environment (no ``INTACCT_*``, ``XDG_*``, ``DESTINATION__*``, ``PG*``),
+default settings; the connection only where the README says to give one (the
+``INTACCT_*`` variables, a tap config file)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from intacct.emulator.demo import client_config
+
+__all__ = ["INTACCT", "TAP", "Ran", "connection", "run", "user_env"]
+
+BIN = Path(sys.executable).parent
+INTACCT = BIN / "intacct"
+TAP = BIN / "tap-sage-intacct"
+#: what a user's shell has that the commands may look at; nothing else is passed on
+_KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A finished command: what was run, where, its exit status and output."""
+
+    argv: tuple[str, ...]
+    cwd: Path
+    code: int
+    out: str
+    err: str
+    seconds: float
+
+    def said(self, tail: int = 3000) -> str:
+        """The command and the end of its output, for a failure message."""
+        shown = " ".join([Path(self.argv[0]).name, *self.argv[1:]])
+        return f"$ {shown}  (exit {self.code})\n{(self.out + self.err)[-tail:]}"
+
+
+def user_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A fresh machine's environment: an empty HOME (made here), the shell's PATH and
+    locale, and ``extra``. dlt's anonymous telemetry is turned off, as its README line
+    says users may (it would reach for the network in CI)."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {name: os.environ[name] for name in _KEPT if name in os.environ}
+    env |= {"HOME": str(home), "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    return env | dict(extra or {})
+
+
+def connection(url: str, company: str) -> dict[str, str]:
+    """The ``INTACCT_*`` variables that point ``intacct`` at ``company`` of the emulator
+    at ``url`` (the demo credentials it prints)."""
+    config = client_config(url, company)
+    return {f"INTACCT_{key.upper()}": value for key, value in config.items() if value}
+
+
+def run(argv: Sequence[str | Path], cwd: Path, env: Mapping[str, str], timeout: float = 900) -> Ran:
+    """Run a command to its end (stdin closed, as in CI)."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    args = tuple(str(a) for a in argv)
+    began = time.monotonic()
+    done = subprocess.run(
+        args, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    return Ran(args, cwd, done.returncode, done.stdout, done.stderr, time.monotonic() - began)

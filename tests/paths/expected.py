@@ -1,0 +1,427 @@
+"""What the documented commands wrote, against what the emulator's data implies. Each
+function returns the problems it found, one line each (none: the same).
+
+* An object's table (or the tap's stream of it): every field of every live row, by
+  count and checksum, per entity session the run read (:mod:`tests.checksums`).
+* ``TRIALBALANCE`` (no object: ``get_trialbalance`` month by month): every row, by count
+  and checksum, against the emulator's own answers for every month from January of the
+  year before last to this one, asked with a request written here (not the client's).
+* hotglue's unified tables (``--unified``, the tap's ``unified_schema``): one record per
+  live header record (the ids are the headers' RECORDNOs, by checksum, for one-object
+  streams); a document's lines are the line object's records under their header (the
+  pairs of line and header RECORDNO, by checksum); and ``intacct sync``'s tables hold
+  the very records the tap emits (README: "the same records the tap emits").
+* Fivetran's views (``--layout fivetran``): one row per record of the object, every
+  column the object's field (by count and checksum against the emulator), a column the
+  package's type changes (a timestamp shown as a date...) equal to the object table's
+  value in that type, the package's columns the company lacks NULL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import duckdb
+import httpx
+from lxml import etree
+
+from intacct.emulator.catalog import load_catalog
+from intacct.emulator.checksum import canonical, rows_checksum
+from intacct.emulator.demo import client_config
+from intacct.mappings import mapping_for, unified_schema
+from intacct.sync.fivetran import SCHEMA as FIVETRAN_SCHEMA
+from intacct.sync.fivetran import VIEWS
+from tests.checksums import EmulatorData, table_problems
+
+__all__ = [
+    "DEFAULT_OBJECTS",
+    "DELETED_AT",
+    "ENTITY_ID",
+    "TRIAL_BALANCE",
+    "UNIFIED_TABLES",
+    "fivetran_problems",
+    "left_out",
+    "object_problems",
+    "parse_singer",
+    "trial_balance_problems",
+    "unified_problems",
+    "unified_same",
+]
+
+DELETED_AT = "_sdc_deleted_at"
+ENTITY_ID = "_entity_id"
+TRIAL_BALANCE = "TRIALBALANCE"
+#: what ``intacct sync`` reads without ``--objects`` and the tap selects by default
+#: (README, "The Singer tap": "Which streams")
+DEFAULT_OBJECTS = (
+    "GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT", "LOCATION",
+    "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM", "GLBATCH", "GLENTRY",
+    TRIAL_BALANCE,
+)  # fmt: skip
+#: hotglue's unified tables (README, "Unified accounting tables"; ``Suppliers`` is
+#: another name of ``Vendors``)
+UNIFIED_TABLES = (
+    "Accounts", "BankAccounts", "Classes", "Departments", "Locations", "Projects", "Vendors",
+    "Customers", "Items", "Invoices", "Bills", "JournalEntries", "BillPayments",
+    "InvoicePayments",
+)  # fmt: skip
+#: Fivetran's tables, views in schema ``sage_intacct`` (README, "--layout fivetran")
+FIVETRAN_VIEWS = ("gl_detail", "gl_account", "gl_batch", "ap_bill", "ap_bill_item",
+                  "ar_invoice", "ar_invoice_item")  # fmt: skip
+#: what a run says of fields the gateway refused (README: "left out", with a warning)
+_REFUSED = re.compile(
+    r"(\w+): the gateway refuses to query ([\w.]+(?:, [\w.]+)*); those fields are left out"
+)
+
+
+def left_out(output: str) -> dict[str, set[str]]:
+    """The fields a run said it left out, per object."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for name, fields in _REFUSED.findall(output):
+        found[name] |= set(fields.split(", "))
+    return found
+
+
+def _by_entity(records: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Rows by the entity session that read them ('' for the top level: the sync's
+    ``''``, the tap's null)."""
+    grouped: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for record in records:
+        grouped[record.get(ENTITY_ID) or ""].append(record)
+    return grouped
+
+
+def _entity_label(label: str, entity: str) -> str:
+    return f"{label} (entity {entity})" if entity else label
+
+
+# -- object tables ----------------------------------------------------------------------
+
+
+def object_problems(
+    label: str,
+    name: str,
+    columns: Sequence[str],
+    records: Sequence[Mapping[str, Any]],
+    data: EmulatorData,
+    company: str,
+    entities: Sequence[str],
+    left: Iterable[str] = (),
+) -> list[str]:
+    """An object's rows (``columns``: none if there is no table) against the emulator,
+    per entity session read (``entities``: ``[""]`` for the top level)."""
+    obj = load_catalog()[name]
+    grouped = _by_entity(records)
+    problems = [
+        f"{label}: rows read through entity {e!r}, which the run was not to read"
+        for e in sorted(set(grouped) - set(entities))
+    ]
+    for entity in entities:
+        problems += table_problems(
+            _entity_label(label, entity), obj, columns, grouped.get(entity, []),
+            data.expected(company, obj, entity), data.zone(company), set(left),
+        )  # fmt: skip
+    return problems
+
+
+# -- the trial balance --------------------------------------------------------------------
+
+#: its fields and their kinds, as :func:`rows_checksum` takes them
+_TB_FIELDS = ("PERIODSTART", "PERIODEND", "GLACCOUNTNO", "DEPARTMENTID", "LOCATIONID",
+              "STARTBALANCE", "DEBITS", "CREDITS", "ENDBALANCE")  # fmt: skip
+_TB_KINDS = ("date", "date", "text", "text", "text", "decimal", "decimal", "decimal", "decimal")
+
+
+def trial_balance_problems(
+    label: str,
+    records: Sequence[Mapping[str, Any]],
+    url: str,
+    company: str,
+    entities: Sequence[str],
+) -> list[str]:
+    """The trial balance's rows against the emulator's answers, per entity."""
+    grouped = _by_entity(records)
+    problems = [
+        f"{label}: rows read through entity {e!r}, which the run was not to read"
+        for e in sorted(set(grouped) - set(entities))
+    ]
+    for entity in entities:
+        mine = [[r.get(f) for f in _TB_FIELDS] for r in grouped.get(entity, [])]
+        theirs = emulator_trial_balance(url, company, entity)
+        if rows_checksum(_TB_KINDS, mine) != rows_checksum(_TB_KINDS, theirs):
+            lines = {_tb_line(r) for r in mine}, {_tb_line(r) for r in theirs}
+            problems.append(
+                f"{_entity_label(label, entity)}: {len(mine)} rows, emulator {len(theirs)}; "
+                f"only here: {sorted(lines[0] - lines[1])[:3]}, only in the emulator: "
+                f"{sorted(lines[1] - lines[0])[:3]}"
+            )
+    return problems
+
+
+def _tb_line(row: Sequence[Any]) -> str:
+    return json.dumps([canonical(k, v) for k, v in zip(_TB_KINDS, row, strict=True)])
+
+
+def _months(today: date) -> list[tuple[date, date]]:
+    """Every month from January of the year before last to ``today``'s (the stream's
+    default ``start_date``)."""
+    spans, current = [], date(today.year - 2, 1, 1)
+    while current <= today:
+        following = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        spans.append((current, date.fromordinal(following.toordinal() - 1)))
+        current = following
+    return spans
+
+
+def _day(tag: str, day: date) -> str:
+    parts = f"<year>{day.year}</year><month>{day.month:02}</month><day>{day.day:02}</day>"
+    return f"<{tag}>{parts}</{tag}>"
+
+
+def emulator_trial_balance(url: str, company: str, entity: str) -> list[list[Any]]:
+    """The emulator's trial balance of every month the stream reads, asked in one
+    request of one ``get_trialbalance`` per month (``showzerobalances`` left out, as the
+    stream asks), signed in to ``entity`` ("" the top level)."""
+    config = client_config(url, company, entity)
+    spans = _months(datetime.now(UTC).date())
+    functions = "".join(
+        f'<function controlid="m{i}"><get_trialbalance>{_day("startdate", start)}'
+        f"{_day('enddate', end)}</get_trialbalance></function>"
+        for i, (start, end) in enumerate(spans)
+    )
+    location = f"<locationid>{escape(entity)}</locationid>" if entity else ""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><request><control>'
+        f"<senderid>{escape(config['sender_id'])}</senderid>"
+        f"<password>{escape(config['sender_password'])}</password>"
+        "<controlid>paths</controlid><uniqueid>false</uniqueid><dtdversion>3.0</dtdversion>"
+        "<includewhitespace>false</includewhitespace></control><operation><authentication>"
+        f"<login><userid>{escape(config['user_id'])}</userid><companyid>{escape(company)}"
+        f"</companyid><password>{escape(config['user_password'])}</password>{location}"
+        f"</login></authentication><content>{functions}</content></operation></request>"
+    )
+    answer = httpx.post(url, content=body.encode(), timeout=120,
+                        headers={"Content-Type": "application/xml"})  # fmt: skip
+    answer.raise_for_status()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.fromstring(answer.content, parser)
+    rows: list[list[Any]] = []
+    results = root.findall("operation/result")
+    assert len(results) == len(spans), answer.text[:2000]
+    for (start, end), result in zip(spans, results, strict=True):
+        assert result.findtext("status") == "success", etree.tostring(result)[:2000]
+        for item in result.iterfind("data/trialbalance"):
+            values = {str(child.tag).upper(): child.text for child in item}
+            rows.append([start, end, *(values.get(f) for f in _TB_FIELDS[2:])])
+    return rows
+
+
+# -- hotglue's unified tables --------------------------------------------------------------
+
+
+def _normal(value: Any, spec: Mapping[str, Any]) -> Any:
+    """A unified value as both sides agree on it, whatever stored it: JSON text or a
+    list for an array, exact numbers, date-times as naive UTC, dates as text."""
+    if value is None:
+        return None
+    kinds = spec.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if "array" in kinds:
+        items = json.loads(value) if isinstance(value, str) else value
+        return [_normal(item, spec.get("items", {})) for item in items]
+    if "object" in kinds:
+        return {k: _normal(value.get(k), s) for k, s in spec.get("properties", {}).items()}
+    if "number" in kinds or "integer" in kinds:
+        return canonical("decimal", value)
+    if spec.get("format") == "date-time":
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.isoformat(sep=" ")
+    if spec.get("format") == "date":
+        return str(value)[:10]
+    if "boolean" in kinds:
+        return bool(value)
+    return str(value)
+
+
+def _unified(stream: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    properties = unified_schema(stream)["properties"]
+    out = {k: _normal(record.get(k), s) for k, s in properties.items() if k != ENTITY_ID}
+    return out | {ENTITY_ID: record.get(ENTITY_ID) or ""}
+
+
+def unified_problems(
+    label: str,
+    stream: str,
+    records: Sequence[Mapping[str, Any]],
+    data: EmulatorData,
+    company: str,
+    entity: str = "",
+) -> list[str]:
+    """A unified stream's records (the tap's, or a sync's table) against the emulator:
+    one per live header record, ids and lines by checksum."""
+    mapping = mapping_for(stream)
+    live = [_unified(stream, r) for r in records if r.get(DELETED_AT) is None]
+    headers = sum(data.live_count(company, name, entity) for name in mapping.objects)
+    problems = []
+    if len(live) != headers:
+        problems.append(f"{label}: {len(live)} records, {'+'.join(mapping.objects)} {headers}")
+    catalog = load_catalog()
+    if len(mapping.objects) == 1 and mapping.id_from == "RECORDNO":
+        ids = rows_checksum(["integer"], [[r["id"]] for r in live])
+        header = catalog[mapping.objects[0]]
+        if ids != data.checksum(company, header, ["RECORDNO"], entity):
+            problems.append(f"{label}: ids are not {header.name}'s RECORDNOs")
+    if mapping.lines is not None:
+        lines = mapping.lines
+        pairs = [[line.get("id"), r["id"]] for r in live for line in r.get(lines.unified) or []]
+        said = data.checksum(company, catalog[lines.object], ["RECORDNO", lines.parent_key], entity)
+        if rows_checksum(["integer", "integer"], pairs) != said:
+            problems.append(
+                f"{label}: {len(pairs)} {lines.unified} under their records, {lines.object} "
+                f"{said[0]} (or not each under its {lines.parent_key})"
+            )
+    return problems
+
+
+def unified_same(
+    label: str,
+    stream: str,
+    stored: Sequence[Mapping[str, Any]],
+    emitted: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """A sync's unified table holds the very records the tap emits, every property."""
+    mine = {(r["id"], r[ENTITY_ID]): r for r in (_unified(stream, x) for x in stored)}
+    theirs = {(r["id"], r[ENTITY_ID]): r for r in (_unified(stream, x) for x in emitted)}
+    problems = []
+    if mine.keys() != theirs.keys():
+        problems.append(
+            f"{label}: {len(mine)} rows, the tap {len(theirs)}; only here "
+            f"{sorted(mine.keys() - theirs.keys())[:3]}, only the tap's "
+            f"{sorted(theirs.keys() - mine.keys())[:3]}"
+        )
+    differ = [k for k in sorted(mine.keys() & theirs.keys()) if mine[k] != theirs[k]]
+    if differ:
+        one, other = mine[differ[0]], theirs[differ[0]]
+        fields = sorted(k for k in one if one[k] != other.get(k))
+        problems.append(f"{label}: {len(differ)} rows differ from the tap's, e.g. id "
+                        f"{differ[0][0]} in {fields}")  # fmt: skip
+    return problems
+
+
+# -- Fivetran's views -----------------------------------------------------------------------
+
+#: DuckDB types the views give columns, by the catalog kinds whose canonical text they keep
+_KEEPS = {
+    "VARCHAR": {"text", "enum", "integer", "decimal", "boolean", "date", "timestamp"},
+    "INTEGER": {"integer"},
+    "DECIMAL(38,12)": {"decimal", "integer"},
+    "DATE": {"date"},
+    "TIMESTAMP": {"timestamp"},
+    "BOOLEAN": {"boolean"},
+}
+_FIVETRAN_COLUMNS = ("_fivetran_deleted", "_fivetran_synced")
+
+
+def fivetran_problems(db: Path, data: EmulatorData, company: str) -> list[str]:
+    """Each view of ``--layout fivetran`` (a top-level read) against the emulator."""
+    catalog, problems = load_catalog(), []
+    with duckdb.connect(str(db), read_only=True) as con:
+        views = con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE schema_name = ?", [FIVETRAN_SCHEMA]
+        ).fetchall()
+        if sorted(v for (v,) in views) != sorted(FIVETRAN_VIEWS):
+            problems.append(f"views in {FIVETRAN_SCHEMA}: {sorted(views)}, not {FIVETRAN_VIEWS}")
+        for view in VIEWS:
+            label, obj = f"view {FIVETRAN_SCHEMA}.{view.name}", catalog[view.object]
+            where = f'{FIVETRAN_SCHEMA}."{view.name}"'
+            try:
+                cursor = con.execute(f"SELECT * FROM {where}")  # noqa: S608 - the views' names
+            except duckdb.CatalogException:
+                problems.append(f"{label}: no such view")
+                continue
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            field = {name.lower(): name for name in obj.field_names}
+            lacking = [n for n in names if n not in field and n not in _FIVETRAN_COLUMNS]
+            problems += [
+                f"{label}: {n} is no field of {obj.name} nor a NULL column of the package's"
+                for n in lacking
+                if n not in view.types or any(r[n] is not None for r in rows)
+            ]
+            if any(r["_fivetran_synced"] is None for r in rows):
+                problems.append(f"{label}: rows without _fivetran_synced")
+            recast = [
+                n for n in names
+                if n in field and n in view.types
+                and obj.field(field[n]).type not in _KEEPS[view.types[n]]  # type: ignore[union-attr]
+            ]  # fmt: skip
+            for n in recast:  # the package's type: as the object table's value in it
+                sql = (
+                    f'SELECT count(*) FROM {where} v JOIN main."{view.object}" t '  # noqa: S608
+                    f'ON CAST(v.recordno AS BIGINT) = t."RECORDNO" '
+                    f'WHERE v."{n}" IS DISTINCT FROM TRY_CAST(t."{field[n]}" AS {view.types[n]})'
+                )
+                differ = con.execute(sql).fetchone()
+                if differ is None or differ[0]:
+                    problems.append(f"{label}: {n} is not {field[n]} as {view.types[n]}")
+            live = [
+                {field[n]: v for n, v in r.items() if n in field}
+                for r in rows
+                if not r.get("_fivetran_deleted")
+            ]
+            columns = [field[n] for n in names if n in field]
+            problems += table_problems(
+                label, obj, columns, live, data.expected(company, obj, ""), data.zone(company),
+                elsewhere=[field[n] for n in recast],
+            )  # fmt: skip
+    return problems
+
+
+# -- the tap's output -------------------------------------------------------------------------
+
+
+def parse_singer(
+    out: str,
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]], list[Any]]:
+    """A tap's stdout: SCHEMA messages and RECORDs by stream, and the STATE values.
+    Numbers are read exact, as the tap writes them."""
+    schemas: dict[str, dict[str, Any]] = {}
+    records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    states: list[Any] = []
+    for line in out.splitlines():
+        message = json.loads(line, parse_float=Decimal)
+        if message["type"] == "SCHEMA":
+            schemas[message["stream"]] = message
+        elif message["type"] == "RECORD":
+            records[message["stream"]].append(message["record"])
+        elif message["type"] == "STATE":
+            states.append(message["value"])
+    return schemas, records, states
+
+
+def singer_rows(name: str, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The tap's records of an object as a copy's rows: timestamps (ISO text, UTC) as
+    naive UTC datetimes, so they go back to the wall clock like a table's."""
+    obj = load_catalog()[name]
+    stamps = [f.name for f in obj.fields if f.type == "timestamp"]
+    rows = []
+    for record in records:
+        row = dict(record)
+        for field in stamps:
+            if isinstance(row.get(field), str):
+                moment = datetime.fromisoformat(row[field])
+                row[field] = (
+                    moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+                )
+        rows.append(row)
+    return rows

@@ -1,0 +1,112 @@
+"""The commands the README runs with nothing configured, on a fresh machine (an empty
+HOME, an empty folder, no ``INTACCT_*``): ``intacct sync`` starts the embedded emulator
+with the demo company and extracts it into ``intacct.duckdb``; the quick start's look at
+the result; ``intacct sync --layout fivetran`` after it (the dbt section's first
+command, on the same file); and ``intacct sync --objects all --db x.duckdb``, which a
+user ran on a fresh machine and saw fail (issue 33: DuckDB out of memory after 46 of 223
+objects). Each file is compared, every table, with a fresh emulator seeded as the
+embedded one is (same scale, same seed)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from intacct.cli.connection import EMBEDDED_SCALE
+from intacct.emulator.catalog import load_catalog
+from intacct.emulator.server import EmulatorServer
+from intacct.sync.fivetran import layout_objects
+from tests.checksums import EmulatorData
+from tests.paths.commands import INTACCT, Ran, run, user_env
+from tests.paths.expected import (
+    DEFAULT_OBJECTS,
+    TRIAL_BALANCE,
+    fivetran_problems,
+    left_out,
+    object_problems,
+    trial_balance_problems,
+)
+from tests.sync.stores import Store
+
+pytestmark = pytest.mark.paths
+
+LOOK = (
+    "import duckdb; print(duckdb.connect('intacct.duckdb')"
+    ".sql('SELECT VENDORID, NAME, WHENMODIFIED FROM VENDOR LIMIT 5'))"
+)
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[EmulatorServer]:
+    """A fresh emulator with the embedded one's demo data."""
+    with EmulatorServer(port=0, scale=EMBEDDED_SCALE, seed=0, max_concurrency=0) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def truth(embedded: EmulatorServer) -> Iterator[EmulatorData]:
+    found = EmulatorData.of(embedded)
+    yield found
+    found.close()
+
+
+def problems(
+    db: Path, ran: Ran, objects: set[str], embedded: EmulatorServer, truth: EmulatorData
+) -> list[str]:
+    """Every table of the DuckDB file at ``db`` against the demo company."""
+    store = Store("duckdb", str(db), str(db), schema="main")
+    found: list[str] = []
+    left = left_out(ran.err)
+    with store.connected() as con:
+        tables = set(con.tables())
+        if tables - objects:
+            found.append(f"tables the run was not to write: {sorted(tables - objects)}")
+        for name in sorted(objects):
+            records = con.records(name)
+            if name == TRIAL_BALANCE:
+                found += trial_balance_problems(name, records, embedded.url, "DEMO", [""])
+            else:
+                found += object_problems(name, name, list(con.columns(name)), records, truth,
+                                         "DEMO", [""], left.get(name, ()))  # fmt: skip
+        runs = con.runs()
+    if not runs or runs[-1][0] != "ok":
+        found.append(f"_intacct_runs does not end with an ok run: {runs[-1:]}")
+    return found
+
+
+def test_quick_start_then_the_fivetran_layout(
+    embedded: EmulatorServer, truth: EmulatorData, tmp_path: Path
+) -> None:
+    folder, env = tmp_path / "work", user_env(tmp_path / "home")
+    ran = run((INTACCT, "sync"), folder, env)
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    assert "embedded emulator" in ran.err, ran.said()  # said on stderr (README)
+    found = problems(folder / "intacct.duckdb", ran, set(DEFAULT_OBJECTS), embedded, truth)
+    assert found == [], "\n".join(found)
+
+    look = run((sys.executable, "-c", LOOK), folder, env)
+    assert look.code == 0, look.said()
+    shown = [line for line in look.out.splitlines() if line.startswith("│ V1")]
+    assert "VENDORID" in look.out and len(shown) == 5, look.said()
+
+    ran = run((INTACCT, "sync", "--layout", "fivetran"), folder, env)
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    objects = {*DEFAULT_OBJECTS, *layout_objects()}
+    found = problems(folder / "intacct.duckdb", ran, objects, embedded, truth)
+    found += fivetran_problems(folder / "intacct.duckdb", truth, "DEMO")
+    assert found == [], "\n".join(found)
+
+
+def test_every_object_on_a_fresh_machine(
+    embedded: EmulatorServer, truth: EmulatorData, tmp_path: Path
+) -> None:
+    """The command of issue 33's report, as the user ran it."""
+    folder, env = tmp_path / "work", user_env(tmp_path / "home")
+    ran = run((INTACCT, "sync", "--objects", "all", "--db", "x.duckdb"), folder, env)
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    objects = {*load_catalog(), TRIAL_BALANCE}
+    found = problems(folder / "x.duckdb", ran, objects, embedded, truth)
+    assert found == [], "\n".join(found)

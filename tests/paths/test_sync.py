@@ -1,0 +1,410 @@
+"""Every ``intacct sync`` form the README documents, on DEMO and DEMO-ME, on each
+destination where the README says the form works (and the documented refusal where it
+says it does not), each run compared with the emulator's data.
+
+Forms (README, "intacct sync"): the default objects; a second run after a first (with a
+record created, one changed and one deleted in between: it reads only those and keeps
+the deleted one as a tombstone); ``--full-refresh`` after those (it reads every object
+whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entities all``.
+Destinations: the DuckDB file (``--db`` left out: ``./intacct.duckdb``), Postgres
+(``--db postgresql://…?schema=intacct``), dlt into DuckDB (``--db dlt:duckdb``: dlt's
+default ``./intacct_intacct.duckdb``) and into Postgres (``--db dlt:postgres``, its
+credentials in ``DESTINATION__POSTGRES__CREDENTIALS``, as dlt documents). Refused:
+``--layout fivetran`` off DuckDB, ``--unified`` through dlt.
+
+A test is one cell (company, form, destination). The cells of a form run their commands
+side by side, one per destination (the first cell of the form asked runs them, for the
+cells selected), then each is compared: every table the run wrote, against what the
+emulator holds (:mod:`tests.paths.expected`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from intacct import IntacctClient
+from intacct.emulator.catalog import load_catalog
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+from intacct.sync.fivetran import layout_objects
+from intacct.sync.unified import unified_objects
+from tests.checksums import EmulatorData
+from tests.paths.commands import INTACCT, TAP, Ran, connection, run, user_env
+from tests.paths.expected import (
+    DEFAULT_OBJECTS,
+    DELETED_AT,
+    TRIAL_BALANCE,
+    UNIFIED_TABLES,
+    fivetran_problems,
+    left_out,
+    object_problems,
+    parse_singer,
+    trial_balance_problems,
+    unified_problems,
+    unified_same,
+)
+from tests.postgres import create_database, drop_database
+from tests.sync.stores import Store
+
+pytestmark = pytest.mark.paths
+
+COMPANIES = ("DEMO", "DEMO-ME")
+DESTINATIONS = ("duckdb", "postgres", "dlt-duckdb", "dlt-postgres")
+#: a form's command line, beyond ``intacct sync [--db …]``
+FORMS: dict[str, tuple[str, ...]] = {
+    "default": (),
+    "second-run": (),
+    "full-refresh": ("--full-refresh",),
+    "objects-all": ("--objects", "all"),
+    "unified": ("--unified",),
+    "fivetran": ("--layout", "fivetran"),
+    "entities-all": ("--entities", "all"),
+}
+#: forms that run one after the other on the same destination; the others alone
+CHAIN = ("default", "second-run", "full-refresh")
+#: the combinations the README refuses, with what the refusal must name
+REFUSED = {
+    ("unified", "dlt-duckdb"): ("--unified", "dlt"),
+    ("unified", "dlt-postgres"): ("--unified", "dlt"),
+    ("fivetran", "postgres"): ("--layout fivetran", "DuckDB"),
+    ("fivetran", "dlt-duckdb"): ("--layout fivetran", "DuckDB"),
+    ("fivetran", "dlt-postgres"): ("--layout fivetran", "DuckDB"),
+}
+
+
+def _cells() -> list[Any]:
+    return [
+        pytest.param(company, form, destination, id=f"{company}-{form}-{destination}")
+        for company in COMPANIES
+        for form in FORMS
+        for destination in DESTINATIONS
+    ]
+
+
+@dataclass
+class Target:
+    """One destination of a form's run: where the command runs, with what, and where
+    its tables are read back."""
+
+    destination: str
+    cwd: Path
+    env: dict[str, str]
+    db: tuple[str, ...]  # ``--db …`` (none: the default DuckDB file)
+    store: Store
+
+    def stored(self) -> list[str]:
+        """What the destination holds: the DuckDB file (README: a new one a run stored
+        nothing in is removed), else the schema's (dataset's) tables that are not
+        bookkeeping, and ``_intacct_runs`` if it records a run."""
+        path = Path(self.store.url)
+        if self.destination == "duckdb":
+            return [path.name] if path.exists() else []
+        if self.store.engine == "duckdb" and not path.exists():
+            return []
+        anywhere = replace(self.store, schema="main" if self.store.engine == "duckdb" else "public")
+        tables = [
+            name for (name,) in anywhere.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                [self.store.schema],
+            )
+        ]  # fmt: skip
+        held = [name for name in tables if not name.startswith("_")]
+        if (
+            "_intacct_runs" in tables
+            and self.store.query("SELECT count(*) FROM _intacct_runs")[0][0]
+        ):
+            held.append("_intacct_runs")
+        return held
+
+
+@dataclass
+class Cell:
+    """What a cell's command did and what the comparison found."""
+
+    ran: Ran | None = None
+    problems: list[str] = field(default_factory=list)
+    skipped: str = ""
+
+
+class Matrix:
+    """Runs the forms on demand, a form's destinations side by side, and keeps each
+    cell's outcome for its test."""
+
+    def __init__(
+        self,
+        server: EmulatorServer,
+        data: EmulatorData,
+        folder: Path,
+        postgres: Callable[[], str],
+        wanted: set[tuple[str, str, str]],
+    ) -> None:
+        self.server, self.data, self.folder = server, data, folder
+        self._postgres, self.wanted = postgres, wanted
+        self.cells: dict[tuple[str, str, str], Cell] = {}
+        self.databases: list[str] = []
+        self._unified: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+    def cell(self, company: str, form: str, destination: str) -> Cell:
+        if (company, form, destination) not in self.cells:
+            forms = CHAIN if form in CHAIN else (form,)
+            try:
+                self._run(company, forms)
+            except Exception:  # noqa: BLE001 - its cells fail with it, the others go on
+                failed = Cell(problems=[f"the form did not run:\n{traceback.format_exc()}"])
+                for each in forms:
+                    for where in DESTINATIONS:
+                        self.cells.setdefault((company, each, where), failed)
+        return self.cells[(company, form, destination)]
+
+    # -- running -------------------------------------------------------------------------
+
+    def _run(self, company: str, forms: tuple[str, ...]) -> None:
+        targets: dict[str, Target] = {}
+        for destination in DESTINATIONS:
+            if not any((company, f, destination) in self.wanted for f in forms):
+                continue
+            try:
+                targets[destination] = self._target(company, forms[0], destination)
+            except pytest.skip.Exception as exc:  # no Postgres here, or no dlt
+                for form in forms:
+                    self.cells[(company, form, destination)] = Cell(skipped=str(exc))
+        deleted: list[int] = []
+        for form in forms:
+            if form == "second-run":
+                deleted = self._change(company)
+            if form == "unified":
+                self._tap_unified(company)
+            commands = [
+                ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, t.env) for t in targets.values()
+            ]
+            with ThreadPoolExecutor(max(1, len(targets))) as pool:
+                ran = dict(zip(targets, pool.map(lambda c: run(*c), commands), strict=True))
+            for destination, target in targets.items():
+                cell = Cell(ran[destination])
+                try:
+                    cell.problems = self._check(company, form, target, ran[destination], deleted)
+                except Exception:  # noqa: BLE001 - the cell fails with it, the others go on
+                    cell.problems = [f"comparing failed:\n{traceback.format_exc()}"]
+                self.cells[(company, form, destination)] = cell
+
+    def _target(self, company: str, form: str, destination: str) -> Target:
+        where = self.folder / f"{company}-{form}-{destination}"
+        cwd, env = where / "work", user_env(where / "home", connection(self.server.url, company))
+        cwd.mkdir(parents=True)
+        if destination == "duckdb":
+            path = str(cwd / "intacct.duckdb")
+            return Target(destination, cwd, env, (), Store("duckdb", path, path, schema="main"))
+        if destination.startswith("dlt") and importlib.util.find_spec("dlt") is None:
+            pytest.skip("dlt is not installed: pip install -e '.[dev]'")
+        if destination == "dlt-duckdb":
+            path = str(cwd / "intacct_intacct.duckdb")  # dlt's default without credentials
+            store = Store(destination, "dlt:duckdb", path, schema="intacct", through_dlt=True)
+            return Target(destination, cwd, env, ("--db", "dlt:duckdb"), store)
+        url = create_database(self._postgres())
+        self.databases.append(url)
+        if destination == "postgres":
+            given = f"{url}?schema=intacct"
+            return Target(destination, cwd, env, ("--db", given), Store(destination, given, url))
+        parts = urlsplit(url)  # dlt wants a password; the tests' server trusts any
+        netloc = f"{parts.username}:unused@{parts.hostname}:{parts.port}"
+        env["DESTINATION__POSTGRES__CREDENTIALS"] = urlunsplit(parts._replace(netloc=netloc))
+        store = Store(destination, "dlt:postgres", url, schema="intacct", through_dlt=True)
+        return Target(destination, cwd, env, ("--db", "dlt:postgres"), store)
+
+    def _change(self, company: str) -> list[int]:
+        """Between the first run and the second, as another user would: a class created,
+        one renamed, one deleted (at the top level, which the runs read). The deleted
+        one's RECORDNO."""
+        config = client_config(self.server.url, company)
+        with IntacctClient.from_mapping(config) as client:
+            classes = sorted(int(r["RECORDNO"]) for r in client.iter_query("CLASS", ["RECORDNO"]))
+            kept, gone = classes[0], classes[1]
+            client.create("CLASS", [{"CLASSID": f"PATHS-{company}", "NAME": "Added by issue 33"}])
+            client.update("CLASS", [{"RECORDNO": kept, "NAME": "Renamed by issue 33"}])
+            client.delete("CLASS", [gone])
+        return [gone]
+
+    def _tap_unified(self, company: str) -> None:
+        """The tap's unified records of ``company`` (every stream selected), which the
+        README says ``--unified`` stores."""
+        where = self.folder / f"{company}-tap-unified"
+        env = user_env(where / "home")
+        config = {**client_config(self.server.url, company), "unified_schema": True}
+        config.pop("entity_id")
+        (where / "config.json").write_text(json.dumps(config))
+        found = run((TAP, "--config", "config.json", "--discover"), where, env)
+        assert found.code == 0, found.said()
+        catalog = json.loads(found.out)
+        for stream in catalog["streams"]:
+            for item in stream["metadata"]:
+                if item["breadcrumb"] == []:
+                    item["metadata"]["selected"] = True
+        (where / "catalog.json").write_text(json.dumps(catalog))
+        done = run((TAP, "--config", "config.json", "--catalog", "catalog.json"), where, env)
+        assert done.code == 0, done.said()
+        self._unified[company] = parse_singer(done.out)[1]
+
+    # -- comparing -----------------------------------------------------------------------
+
+    def _check(
+        self, company: str, form: str, target: Target, ran: Ran, deleted: list[int]
+    ) -> list[str]:
+        refusal = REFUSED.get((form, target.destination))
+        if refusal is not None:
+            return _refusal_problems(target, ran, refusal)
+        if ran.code != 0 or "Traceback" in ran.err:
+            return [f"the run failed:\n{ran.said()}"]
+        if not target.stored():
+            return [f"nothing was stored:\n{ran.said()}"]
+        # --entities all reads each entity of DEMO-ME, and DEMO (which has none) at its top level
+        entities = ("E100", "E200") if (form, company) == ("entities-all", "DEMO-ME") else ("",)
+        objects = set(DEFAULT_OBJECTS)
+        if form == "objects-all":
+            objects |= set(load_catalog())
+        if form == "unified":
+            objects |= set(unified_objects())
+        if form == "fivetran":
+            objects |= set(layout_objects())
+        problems: list[str] = []
+        with target.store.connected() as store:
+            tables = set(store.tables())
+            expected_tables = objects | (set(UNIFIED_TABLES) if form == "unified" else set())
+            extra = tables - expected_tables
+            if extra:
+                problems.append(f"tables no form of the run writes: {sorted(extra)}")
+            problems += self._tables(company, store, sorted(objects), entities, left_out(ran.err))
+            if form == "unified":
+                for stream in UNIFIED_TABLES:
+                    rows = store.records(stream)
+                    problems += unified_problems(stream, stream, rows, self.data, company)
+                    tap = self._unified[company].get(stream, [])
+                    problems += unified_same(stream, stream, rows, tap)
+            runs = store.runs()
+        if not runs or runs[-1][0] != "ok":
+            problems.append(f"_intacct_runs does not end with an ok run: {runs[-1:]}")
+        if form == "fivetran":
+            problems += fivetran_problems(Path(target.store.url), self.data, company)
+        if form == "second-run":
+            problems += _second_run_problems(target.store, runs[-1][1], deleted)
+        if form == "full-refresh":
+            problems += self._full_refresh_problems(company, target.store, runs[-1][1], deleted)
+        return problems
+
+    def _tables(
+        self,
+        company: str,
+        store: Store,
+        objects: list[str],
+        entities: tuple[str, ...],
+        left: dict[str, set[str]],
+    ) -> list[str]:
+        problems: list[str] = []
+        for name in objects:
+            records = store.records(name)
+            if name == TRIAL_BALANCE:
+                problems += trial_balance_problems(
+                    name, records, self.server.url, company, entities
+                )
+                continue
+            columns = list(store.columns(name))
+            problems += object_problems(
+                name, name, columns, records, self.data, company, entities, left.get(name, ())
+            )
+        return problems
+
+    def _full_refresh_problems(
+        self, company: str, store: Store, summary: list[dict[str, Any]], deleted: list[int]
+    ) -> list[str]:
+        """A full refresh reads every object whole again (rows upserted: the tombstone
+        stays)."""
+        problems = _tombstone_problems(store, deleted)
+        for entry in summary:
+            if entry["object"] == TRIAL_BALANCE:
+                continue
+            live = self.data.live_count(company, entry["object"], "")
+            if entry["read"] != live:
+                problems.append(
+                    f"--full-refresh read {entry['read']} {entry['object']}, not {live}"
+                )
+        return problems
+
+
+def _refusal_problems(target: Target, ran: Ran, names: tuple[str, ...]) -> list[str]:
+    """Refused as documented: exit 1 or 2, one error naming the option and where it
+    works, nothing written."""
+    problems = []
+    if ran.code not in (1, 2):
+        problems.append(f"not refused (exit {ran.code})")
+    if not all(name in ran.err for name in names) or "Traceback" in ran.err:
+        problems.append(f"the refusal does not say {' and '.join(names)}")
+    stored = target.stored()
+    if stored:
+        problems.append(f"the refused run stored {stored}")
+    return [f"{p}:\n{ran.said()}" for p in problems]
+
+
+def _tombstone_problems(store: Store, deleted: list[int]) -> list[str]:
+    rows = {r["RECORDNO"]: r for r in store.records("CLASS")}
+    return [
+        f"CLASS {recordno}, deleted in Intacct, is not a row with {DELETED_AT} set"
+        for recordno in deleted
+        if rows.get(recordno, {}).get(DELETED_AT) is None
+    ]
+
+
+def _second_run_problems(
+    store: Store, summary: list[dict[str, Any]], deleted: list[int]
+) -> list[str]:
+    """The second run read what changed alone: the created and the renamed class, the
+    deleted one as a tombstone; nothing of the other objects (the trial balance aside:
+    it reads its last three months again)."""
+    problems = _tombstone_problems(store, deleted)
+    for entry in summary:
+        want = {"CLASS": (2, 1)}.get(entry["object"], (0, 0))
+        if entry["object"] != TRIAL_BALANCE and (entry["read"], entry["deleted"]) != want:
+            problems.append(
+                f"the second run read {entry['read']} and deleted {entry['deleted']} of "
+                f"{entry['object']}, not {want[0]} and {want[1]}"
+            )
+    return problems
+
+
+@pytest.fixture(scope="module")
+def matrix(
+    request: pytest.FixtureRequest,
+    emulator: EmulatorServer,
+    data: EmulatorData,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Matrix]:
+    params = [
+        item.callspec.params
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.module is request.module
+        and hasattr(item, "callspec")
+    ]  # fmt: skip
+    wanted = {(str(p["company"]), str(p["form"]), str(p["destination"])) for p in params}
+
+    def postgres() -> str:
+        return str(request.getfixturevalue("postgres_server"))
+
+    found = Matrix(emulator, data, tmp_path_factory.mktemp("paths"), postgres, wanted)
+    yield found
+    for url in found.databases:
+        drop_database(url)
+
+
+@pytest.mark.parametrize(("company", "form", "destination"), _cells())
+def test_documented_form(matrix: Matrix, company: str, form: str, destination: str) -> None:
+    cell = matrix.cell(company, form, destination)
+    if cell.skipped:
+        pytest.skip(cell.skipped)
+    assert cell.problems == [], "\n".join(cell.problems)
