@@ -101,6 +101,19 @@ class Target:
     db: tuple[str, ...]  # ``--db …`` (none: the default DuckDB file)
     store: Store
 
+    def created(self) -> list[str]:
+        """Anything at all a run made: the database file, or the schema (a refused run
+        makes nothing: it is refused before the destination is opened)."""
+        if self.store.engine == "duckdb":
+            path = Path(self.store.url)
+            return [path.name] if path.exists() else []
+        public = replace(self.store, schema="public")
+        found = public.query(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name = ?",
+            [self.store.schema],
+        )
+        return [f"schema {self.store.schema}"] if found else []
+
     def stored(self) -> list[str]:
         """What the destination holds: the DuckDB file (README: a new one a run stored
         nothing in is removed), else the schema's (dataset's) tables that are not
@@ -346,9 +359,9 @@ def _refusal_problems(target: Target, ran: Ran, names: tuple[str, ...]) -> list[
         problems.append(f"not refused (exit {ran.code})")
     if not all(name in ran.err for name in names) or "Traceback" in ran.err:
         problems.append(f"the refusal does not say {' and '.join(names)}")
-    stored = target.stored()
-    if stored:
-        problems.append(f"the refused run stored {stored}")
+    made = target.created()
+    if made:
+        problems.append(f"the refused run left {', '.join(made)} behind")
     return [f"{p}:\n{ran.said()}" for p in problems]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 
 import pytest
@@ -119,3 +120,36 @@ def test_the_summary_has_a_row_per_object_and_the_totals() -> None:
     assert total.split()[1:] == ["12", "10", "2", "1", "9", "7"]
     assert "9 requests, 7 API transactions in 1.5 s; failed: APBILL" in text
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_each_plain_line_is_one_write_whoever_writes_it() -> None:
+    """Page lines (the delivery thread) and warnings (the workers) never share a line:
+    each is written whole, in one call (print wrote the newline apart, and another
+    thread's line came in between)."""
+
+    class Writes(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.calls.append(text)
+            return super().write(text)
+
+    out = Writes()
+    reporter = PlainReporter(out)
+
+    def pages() -> None:
+        for _ in range(200):
+            reporter.page("VENDOR", "", 2, 1, 100)
+
+    def warnings() -> None:
+        for _ in range(200):
+            reporter.warning("USERINFO", "the gateway refuses to query X")
+
+    threads = [threading.Thread(target=pages), threading.Thread(target=warnings)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(out.calls) == 400 and all(c.endswith("\n") and c.count("\n") == 1 for c in out.calls)

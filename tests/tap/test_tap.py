@@ -363,3 +363,14 @@ def test_a_silent_gateway_is_given_up_on_after_first_byte_timeout_s(tmp_path: An
     assert out.returncode == 1, out.stderr.decode()
     assert time.monotonic() - began < 30
     assert "within 2 s (first_byte_timeout_s)" in out.stderr.decode()
+
+
+def test_a_warning_names_its_object_once(
+    emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The engine's warnings say what they are of; the tap adds nothing (it said
+    ``USERINFO: USERINFO: the gateway refuses…``)."""
+    caplog.set_level("WARNING")
+    run_tap(TapSageIntacct(config=tap_config(emulator), catalog=catalog(emulator, ("USERINFO",))))
+    said = [r.getMessage() for r in caplog.records if "refuses to query" in r.getMessage()]
+    assert said and all(s.startswith("USERINFO: the gateway refuses") for s in said), said

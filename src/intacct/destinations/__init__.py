@@ -24,12 +24,15 @@ __all__ = [
     "PostgresDestination",
     "PostgresStateStore",
     "describe",
+    "is_dlt",
+    "is_postgres",
     "open_destination",
     "saved_state",
 ]
 
 
-def _is_dlt(where: str | Path) -> bool:
+def is_dlt(where: str | Path) -> bool:
+    """``where`` names a warehouse through dlt (``dlt:<destination>[?…]``)."""
     return str(where).startswith("dlt:")
 
 
@@ -42,7 +45,7 @@ def open_destination(where: str | Path, *, company: str | None = None) -> Destin
         from intacct.destinations.postgres import PostgresDestination
 
         return PostgresDestination(str(where), company=company)
-    if _is_dlt(where):
+    if is_dlt(where):
         from intacct.destinations.dlt import open_dlt
 
         return open_dlt(str(where))
@@ -56,7 +59,7 @@ def saved_state(where: str | Path, name: str = "run") -> Any:
         from intacct.destinations.postgres import saved_state as postgres_state
 
         return postgres_state(str(where), name)
-    if _is_dlt(where):
+    if is_dlt(where):
         store = open_destination(where)
         try:
             return store.state() if name == "run" else store.setting(name)

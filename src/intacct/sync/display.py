@@ -60,6 +60,7 @@ class PlainReporter:
         self.started = time.monotonic()
         self.records: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
 
     def start(self, objects: Sequence[str]) -> None:
         self._line(f"syncing {len(objects)} objects: {', '.join(objects)}")
@@ -87,7 +88,11 @@ class PlainReporter:
 
     def _line(self, text: str) -> None:
         elapsed = time.monotonic() - self.started
-        print(f"[{elapsed:7.1f}s] {text}", file=self.out, flush=True)
+        # one write a line, one writer at a time: a worker's warning and the delivery
+        # thread's page line came out as one line (print writes the newline apart)
+        with self._writing:
+            self.out.write(f"[{elapsed:7.1f}s] {text}\n")
+            self.out.flush()
 
 
 class LogReporter:

@@ -23,6 +23,8 @@ from intacct.destinations import (
     DestinationError,
     DuckDBDestination,
     PageCounts,
+    is_dlt,
+    is_postgres,
     open_destination,
 )
 from intacct.destinations.tables import Table, table_of
@@ -183,15 +185,11 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
+    _refuse(db_path, layout, unified)
     database = open_destination(db_path, company=client.config.company_id)
     report = SyncReport()  # the objects' summaries once they are chosen
     try:
         chosen, layout = layout, _layout(database, layout)
-        if unified and str(db_path).startswith("dlt:"):
-            raise ConfigError(
-                "--db", "--unified (or unified_schema) builds its tables in a DuckDB file or a "
-                "Postgres schema; a dlt destination does not take it",
-            )  # fmt: skip
         names = select_objects(registry, objects, unified, layout, chosen)
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names))
@@ -283,16 +281,26 @@ def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str])
     return [o for o in wanted if o in known and o not in names]
 
 
-def _layout(database: Destination, chosen: str | None) -> str | None:
-    """The run's layout: the one chosen, else the one the database remembers. The
-    Fivetran layout's views are DuckDB's only."""
-    if chosen is not None and chosen not in fivetran.LAYOUTS:
-        raise ConfigError("layout", f"no layout {chosen!r}; choose {' or '.join(fivetran.LAYOUTS)}")
-    if chosen == "fivetran" and not isinstance(database, DuckDBDestination):
+def _refuse(where: str | Path, layout: str | None, unified: bool) -> None:
+    """What a destination does not take, refused before it is opened: a refused run
+    leaves no file, schema or dlt folder behind. The Fivetran layout's views are
+    DuckDB's only; dlt takes no unified tables."""
+    if layout is not None and layout not in fivetran.LAYOUTS:
+        raise ConfigError("layout", f"no layout {layout!r}; choose {' or '.join(fivetran.LAYOUTS)}")
+    if layout == "fivetran" and (is_postgres(where) or is_dlt(where)):
         raise ConfigError(
             "layout", "--layout fivetran builds its views in a DuckDB file only; give --db a "
-            "DuckDB path for it, or leave --layout out for Postgres",
+            "DuckDB path for it, or leave --layout out",
         )  # fmt: skip
+    if unified and is_dlt(where):
+        raise ConfigError(
+            "--db", "--unified (or unified_schema) builds its tables in a DuckDB file or a "
+            "Postgres schema; a dlt destination does not take it",
+        )  # fmt: skip
+
+
+def _layout(database: Destination, chosen: str | None) -> str | None:
+    """The run's layout: the one chosen, else the one the database remembers."""
     return chosen if chosen is not None else database.setting("layout")
 
 

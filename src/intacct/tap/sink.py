@@ -97,7 +97,7 @@ class SingerSink:
         self.pages += 1
 
     def warning(self, stream: str, text: str) -> None:
-        self.logger.warning("%s: %s", stream, text)
+        self.logger.warning(text)  # the engine's text says what it is of
 
 
 def admitted(

@@ -73,6 +73,9 @@ class UnifiedStream(IntacctStream):
             [*self.mapping.key_properties(), ENTITY_ID],
             "updatedAt",
         )
+        # every unified table, as hotglue's tap emits them: with none selected (objects'
+        # default rule: none of these names is an object) the tap read nothing at all
+        self.selected_by_default = True
 
     def specs(self) -> list[StreamSpec]:
         """The engine streams behind this table: its header object(s), then its lines."""
@@ -163,7 +166,7 @@ class UnifiedSink:
         self._write_state(self.snapshot, set())
 
     def warning(self, stream: str, text: str) -> None:
-        self.logger.warning("%s: %s", stream, text)
+        self.logger.warning(text)  # the engine's text says what it is of
 
     def finish(self, report: RunReport) -> None:
         """Write every document whose header and line objects were read, then STATE."""
