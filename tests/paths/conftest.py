@@ -28,8 +28,13 @@ def emulator() -> Iterator[EmulatorServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def data(emulator: EmulatorServer) -> Iterator[EmulatorData]:
-    found = EmulatorData.of(emulator)
+def data_of(server: EmulatorServer) -> Iterator[EmulatorData]:
+    """A module fixture's body: what ``server`` holds, read until the module ends."""
+    found = EmulatorData.of(server)
     yield found
     found.close()
+
+
+@pytest.fixture(scope="module")
+def data(emulator: EmulatorServer) -> Iterator[EmulatorData]:
+    yield from data_of(emulator)

@@ -21,6 +21,7 @@ from intacct.emulator.server import EmulatorServer
 from intacct.sync.fivetran import layout_objects
 from tests.checksums import EmulatorData
 from tests.paths.commands import INTACCT, Ran, run, user_env
+from tests.paths.conftest import data_of
 from tests.paths.expected import (
     DEFAULT_OBJECTS,
     TRIAL_BALANCE,
@@ -48,9 +49,7 @@ def embedded() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="module")
 def truth(embedded: EmulatorServer) -> Iterator[EmulatorData]:
-    found = EmulatorData.of(embedded)
-    yield found
-    found.close()
+    yield from data_of(embedded)
 
 
 def problems(
