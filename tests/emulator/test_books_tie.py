@@ -8,8 +8,9 @@ move balances.
   The emulator closes no account at a fiscal year's end (handlers/reports.py, [U]), so
   income-statement accounts follow the same rule as balance-sheet ones and the
   ENDBALANCEs of a period sum to zero;
-* each bill, invoice and payment agrees with its posting, and the AR and AP control
-  accounts hold, party by party, what the documents leave due;
+* each bill, invoice, credit memo and payment agrees with its posting, payments settle
+  documents in money and applied credits, and the AR and AP control accounts hold,
+  party by party, what the documents leave due, never on the wrong side;
 * writes through the gateway keep all of it: an entry moves the balances when it
   posts, not before, and a deleted one leaves them.
 
@@ -223,15 +224,19 @@ def check_trial_balance(
         assert got == expected_balances(lines, first, last), (company, entity, first)
         # every posted entry balances, so the ledger's balances sum to nothing
         assert sum(end for *_, end in got.values()) == 0
+        # a credit memo never takes a control account past its documents
+        for side, sign in ((RECEIVABLES, 1), (PAYABLES, -1)):
+            _, _, _, end = got.get(side.control, (Decimal(0),) * 4)
+            assert sign * end >= 0, (company, entity, last, side.control, end)
 
 
 def check_subledgers(books: Books, company: str, entity: str, lines: list[dict[str, Any]]) -> None:
     """The emulator's posting rule (seed/subledger.py): a bill or invoice that is not a
     draft posts its total to the control account (AP credit, AR debit) in its journal,
-    referenced by its RECORDNO; its payment clears it, referenced by the payment's
-    RECORDID. (Credit memos are kept off the ledger, seed/credits.py.) So each document
-    agrees with its posting and, party by party, the control account holds what the
-    documents leave due."""
+    referenced by its RECORDNO; a credit memo posts the other way, referenced by its
+    RECORDID; a payment clears what it pays in money, referenced by its RECORDID. So each
+    document agrees with its posting and, party by party, the control account holds what
+    the documents and memos leave due."""
     for side in (PAYABLES, RECEIVABLES):
         sign = -1 if side.payables else 1  # the side the control account's balance is on
         posted: defaultdict[tuple[str, str], list[Decimal]] = defaultdict(list)
@@ -248,10 +253,44 @@ def check_subledgers(books: Books, company: str, entity: str, lines: list[dict[s
             assert posted.get((side.journal, str(doc["RECORDNO"])), []) == want, doc
             if want:
                 due[doc[side.party_id]] += sign * Decimal(doc["TOTALDUE"])
+        for memo in books.rows(company, entity, side.adjustment):
+            want = [] if memo["STATE"] == "Draft" else [-sign * Decimal(memo["TOTALENTERED"])]
+            assert posted.get((side.journal, memo["RECORDID"]), []) == want, memo
+            if want:
+                due[memo[side.party_id]] -= sign * Decimal(memo["TOTALDUE"])
         for payment in books.rows(company, entity, side.payment):
             want = [-sign * Decimal(payment["TOTALENTERED"])]
             assert posted.get((side.payment_journal, payment["RECORDID"])) == want, payment
         assert _nonzero(ledger) == _nonzero(due), (company, entity, side.control)
+        check_settlements(books, company, entity, side)
+
+
+def check_settlements(books: Books, company: str, entity: str, side: Any) -> None:
+    """Payment details settle each document's lines in money and applied credit memos:
+    a paid document's details add up to its total, a payment's money to its amount, and
+    an applied memo's credits to its amount, all on the payment's day."""
+    money: defaultdict[Any, Decimal] = defaultdict(Decimal)
+    settled: defaultdict[Any, Decimal] = defaultdict(Decimal)
+    credited: defaultdict[Any, Decimal] = defaultdict(Decimal)
+    for detail in books.rows(company, entity, side.payment_detail):
+        paid = Decimal(detail["PAYMENTAMOUNT"])
+        credit = Decimal(detail["ADJUSTMENTAMOUNT"] or 0)
+        assert (paid == 0) != (credit == 0), detail  # a piece is money or a credit
+        money[detail["PAYMENTKEY"]] += paid
+        settled[detail["RECORDKEY"]] += paid + credit
+        if credit:
+            credited[detail["ADJUSTMENTKEY"]] += credit
+    for doc in books.rows(company, entity, side.document):
+        want = Decimal(doc["TOTALPAID"])
+        assert settled.get(doc["RECORDNO"], Decimal(0)) == want, doc
+    for payment in books.rows(company, entity, side.payment):
+        assert money[payment["RECORDNO"]] == Decimal(payment["TOTALENTERED"]) > 0, payment
+    for memo in books.rows(company, entity, side.adjustment):
+        paid = Decimal(memo["TOTALPAID"])
+        assert credited.get(memo["RECORDNO"], Decimal(0)) == paid, memo
+        assert paid + Decimal(memo["TOTALDUE"]) == Decimal(memo["TOTALENTERED"]), memo
+        # the seed applies every memo it posts (seed/credits.py)
+        assert memo["STATE"] == ("Paid" if paid else "Draft"), memo
 
 
 def _nonzero(amounts: dict[Any, Decimal]) -> dict[Any, Decimal]:

@@ -89,7 +89,7 @@ def deposit(
     """One DEPOSIT of the week's receipts (already written, each naming ``deposit_no``)."""
     deposit_at = max(d.paid_at for d in due) + 60
     deposit_day = dt(deposit_at).date()
-    total = sum(d.total for d in due)
+    total = sum(d.cash for d in due)
     amount = money(total)
     ctx.emit(
         ent,

@@ -17,7 +17,6 @@ from intacct.emulator.seed.cash import bank_accounts
 from intacct.emulator.seed.clock import WEEK, WEEKS, week_times
 from intacct.emulator.seed.common import Batch, share
 from intacct.emulator.seed.context import Context
-from intacct.emulator.seed.credits import credit_memo
 from intacct.emulator.seed.generic import Seen, fill
 from intacct.emulator.seed.journal import Journal
 from intacct.emulator.seed.model import Entity, EntityPlan, Sizes
@@ -28,7 +27,6 @@ from intacct.emulator.seed.payables import Payables
 from intacct.emulator.seed.projects import projects, timesheet
 from intacct.emulator.seed.receivables import Receivables
 from intacct.emulator.seed.servertime import ServerTime
-from intacct.emulator.seed.sides import PAYABLES, RECEIVABLES
 from intacct.emulator.seed.unmodified import Unmodified
 
 __all__ = ["COMPANIES", "ENTITIES", "ME_FLOOR", "generate", "generate_company"]
@@ -174,9 +172,12 @@ class _Company:
             for created in week_times(rnd, share(count, week, WEEKS), start):
                 write(ent, created)
                 yield from ctx.sink.spill()
-        for count, side in ((sizes.ap_adjustments, PAYABLES), (sizes.ar_adjustments, RECEIVABLES)):
+        for count, subledger in (
+            (sizes.ap_adjustments, self.payables),
+            (sizes.ar_adjustments, self.receivables),
+        ):
             for created in week_times(rnd, share(count, week, WEEKS), start):
-                credit_memo(ctx, side, ent, created)
+                subledger.credit_memo(ent, created)
         yield from self.payables.settle(ent, week)
         yield from self.receivables.settle(ent, week)
         for _ in range(share(sizes.timesheets, week, WEEKS)):

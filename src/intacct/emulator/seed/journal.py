@@ -30,16 +30,17 @@ Entry = tuple[str, int, int, Dims]
 
 
 def line_dims(row: Row, vendor: str | None = None, customer: str | None = None) -> Dims:
-    """The dimensions a subledger document line posts with."""
+    """The dimensions a subledger document line posts with (a credit memo's line has
+    only a department and a location)."""
     return (
         row["DEPARTMENTID"],
         row["LOCATIONID"],
-        row["PROJECTID"],
+        row.get("PROJECTID"),
         customer,
         vendor,
-        row["EMPLOYEEID"],
-        row["ITEMID"],
-        row["CLASSID"],
+        row.get("EMPLOYEEID"),
+        row.get("ITEMID"),
+        row.get("CLASSID"),
         None,
     )
 

@@ -66,6 +66,13 @@ class OpenDoc:
     total: int
     paid_at: int
     location: str
+    #: credit memos applied to it, as (memo RECORDNO, cents): its payment settles them
+    credits: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def cash(self) -> int:
+        """What its payment pays in money: the total less the credits applied."""
+        return self.total - sum(cents for _, cents in self.credits)
 
 
 def open_doc(rec: int, party: Party, lines: Sequence[tuple[Row, int]], paid_at: int) -> OpenDoc:

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import date
 from itertools import accumulate
 
-from intacct.emulator.seed.chart import ACCOUNTS
+from intacct.emulator.seed.chart import ACCOUNTS, AP_ACCOUNT, AR_ACCOUNT
 from intacct.emulator.seed.clock import DAY, SPAN, START
 from intacct.emulator.seed.journal import Dims, Entry, Journal
 from intacct.emulator.seed.model import Entity
@@ -26,6 +26,8 @@ __all__ = ["opening_balances"]
 
 #: the owners' capital account the difference is booked to
 CAPITAL = "3000"
+#: the subledgers' control accounts
+CONTROLS = (AP_ACCOUNT, AR_ACCOUNT)
 #: booked on the last day of the history, at noon
 BOOKED = SPAN - DAY + 12 * 3_600
 
@@ -35,7 +37,9 @@ def opening_balances(journal: Journal, ent: Entity) -> None:
     dims: Dims = (None, ent.locations[0][0] if ent.locations else None, *(None,) * 7)
     needed: dict[str, tuple[int, int]] = {}  # account -> (TR_TYPE, cents)
     for account, _, balance_sheet, normal_debit, _ in ACCOUNTS:
-        if balance_sheet and not account.startswith("3"):  # equity takes the difference
+        # equity takes the difference; the AR and AP control accounts hold only what
+        # their documents post (a party's opening balance would be an open document)
+        if balance_sheet and not account.startswith("3") and account not in CONTROLS:
             side = 1 if normal_debit else -1
             short = -min(0, _lowest(journal, ent, account, side))
             if short:

@@ -1,5 +1,5 @@
 """One implementation of both subledgers: documents and their lines, their journal
-entries, and the payments that settle them (credit memos are in ``credits``).
+entries, the payments that settle them, and credit memos (their rows are in ``credits``).
 
 Payables and receivables differ in names, accounts and ratios (:class:`Side`) and in a few
 policies (when a document gets paid, how it is numbered, a handful of extra fields), which
@@ -19,6 +19,7 @@ from intacct.emulator.seed.cash import deposit
 from intacct.emulator.seed.clock import dt, week_of
 from intacct.emulator.seed.common import ONE, ZERO, Batch, Row, money, pick
 from intacct.emulator.seed.context import Context
+from intacct.emulator.seed.credits import draw_memo, memo_id, write_memo
 from intacct.emulator.seed.journal import Entry, Journal, line_dims
 from intacct.emulator.seed.model import Entity, OpenDoc, Party, Project, open_doc
 from intacct.emulator.seed.reference import CLASSES
@@ -38,6 +39,8 @@ class Subledger(ABC):
         #: (entity, week) -> the documents a payment settles that week; the only
         #: transactions kept in memory between batches
         self.open: dict[tuple[str, int], list[OpenDoc]] = {}
+        #: entity -> the same documents, where a credit memo finds the one it is for
+        self.unpaid: dict[str, list[OpenDoc]] = {}
 
     # ----------------------------------------------------------------- policies
     # Hooks that draw random numbers are called exactly where their fields stand in the
@@ -119,10 +122,12 @@ class Subledger(ABC):
         desc = f"{side.label} {party.name}"
         document_history(ctx, side.document, rec, desc, created, by, sent=not side.payables)
         if posted:
-            self.post_document(ent, rec, party, lines, created, by)
+            title = f"{side.posting} {party.name}"
+            self.post_document(ent, party, lines, created, by, title, str(rec))
         if paid:
-            docs = self.open.setdefault((ent.id, week_of(paid_at)), [])
-            docs.append(open_doc(rec, party, lines, paid_at))
+            doc = open_doc(rec, party, lines, paid_at)
+            self.open.setdefault((ent.id, week_of(paid_at)), []).append(doc)
+            self.unpaid.setdefault(ent.id, []).append(doc)
 
     def lines(
         self,
@@ -181,16 +186,19 @@ class Subledger(ABC):
     def post_document(
         self,
         ent: Entity,
-        rec: int,
         party: Party,
         lines: Sequence[tuple[Row, int]],
         created: int,
         by: int,
+        title: str,
+        reference: str,
+        *,
+        credit: bool = False,
     ) -> None:
         """Journal a bill (expense lines debit, AP credit) or an invoice (AR debit,
-        revenue lines credit)."""
+        revenue lines credit); a ``credit`` memo the other way round."""
         side = self.side
-        sign = 1 if side.payables else -1
+        sign = (1 if side.payables else -1) * (-1 if credit else 1)
         vendor, customer = side.vendor_customer(party.id)
         location = lines[0][0]["LOCATIONID"]
         control = (None, location, None, customer, vendor, None, None, None, None)
@@ -200,8 +208,29 @@ class Subledger(ABC):
             (row["ACCOUNTNO"], sign, cents, line_dims(row, vendor, customer))
             for row, cents in lines
         ]
-        title = f"{side.posting} {party.name}"
-        self.journal.post(ent, side.journal, created, by, title, str(rec), entries)
+        self.journal.post(ent, side.journal, created, by, title, reference, entries)
+
+    # ----------------------------------------------------------------- credit memos
+
+    def credit_memo(self, ent: Entity, created: int) -> None:
+        """A credit memo for one of the party's documents that a later payment settles and
+        that it does not cover (so that payment still pays money): posted, and applied by
+        that payment. With no such document it stays a draft, posting nothing."""
+        ctx, side = self.ctx, self.side
+        rnd = ctx.rnd
+        cents = [int(10 ** (3 + 2 * rnd())) for _ in range(1 + int(rnd() * 2))]
+        total = sum(cents)
+        later = [d for d in self.unpaid.get(ent.id, ()) if d.paid_at > created and d.cash > total]
+        chance = rnd()
+        doc = later[int(chance * len(later))] if later else None
+        party = doc.party if doc else ent.parties[side.party].pick(chance, created)
+        memo = draw_memo(ctx, side, ent, created, party, cents)
+        write_memo(ctx, side, ent, memo, created, doc)
+        if doc:
+            rec, _, by, lines = memo
+            doc.credits.append((rec, total))
+            title = f"{side.posting} credit {party.name}"
+            self.post_document(ent, party, lines, created, by, title, memo_id(rec), credit=True)
 
     # ----------------------------------------------------------------- payments
 
@@ -214,6 +243,8 @@ class Subledger(ABC):
         # receipts arrive through the week; a payment run pays at one second, in bill order
         due.sort(key=lambda d: (d.paid_at, d.recordno))
         deposit_no = self.ctx.recordno("DEPOSIT") if self.side.deposits else 0
+        paying = {id(doc) for doc in due}
+        self.unpaid[ent.id] = [d for d in self.unpaid[ent.id] if id(d) not in paying]
         for doc in due:
             self.payment(ent, doc, week, deposit_no)
             yield from self.ctx.sink.spill()
@@ -223,7 +254,7 @@ class Subledger(ABC):
     def payment(self, ent: Entity, doc: OpenDoc, week: int, deposit_no: int) -> None:
         ctx, side = self.ctx, self.side
         rec = ctx.recordno(side.payment)
-        at, day, amount = doc.paid_at, dt(doc.paid_at).date(), money(doc.total)
+        at, day, amount = doc.paid_at, dt(doc.paid_at).date(), money(doc.cash)
         reference = f"{side.payment_prefix}-{rec:07d}"
         first_date, second_date = side.payment_dates
         ctx.emit(
@@ -250,8 +281,8 @@ class Subledger(ABC):
             }
             | ctx.audit(at, at, side.clerk),
         )
-        for line_no, cents in doc.lines:
-            line_amount = money(cents)
+        for line_no, memo, cents in _pieces(doc):
+            paid, credited = (ZERO, money(cents)) if memo else (money(cents), None)
             ctx.emit(
                 ent,
                 side.payment_detail,
@@ -261,9 +292,12 @@ class Subledger(ABC):
                     "RECORDKEY": doc.recordno,
                     "ENTRYKEY": line_no,
                     "POSADJKEY": None,
-                    "PAYMENTAMOUNT": line_amount,
-                    "TRX_PAYMENTAMOUNT": line_amount,
+                    "PAYMENTAMOUNT": paid,
+                    "TRX_PAYMENTAMOUNT": paid,
                     "DISCOUNTAMOUNT": ZERO,
+                    "ADJUSTMENTKEY": memo,
+                    "ADJUSTMENTAMOUNT": credited,
+                    "TRX_ADJUSTMENTAMOUNT": credited,
                     "CURRENCY": ent.currency,
                     "PAYMENTDATE": day,
                 }
@@ -282,5 +316,21 @@ class Subledger(ABC):
             side.clerk,
             f"{side.payment_posting} {doc.party.name}",
             reference,
-            [(debit, 1, doc.total, dims), (credit, -1, doc.total, dims)],
+            [(debit, 1, doc.cash, dims), (credit, -1, doc.cash, dims)],
         )
+
+
+def _pieces(doc: OpenDoc) -> Iterator[tuple[int, int | None, int]]:
+    """How a payment settles a document's lines, as (line RECORDNO, credit memo RECORDNO or
+    None for money, cents): the credits applied first, line by line, then money."""
+    credits = [[memo, cents] for memo, cents in doc.credits]
+    for line_no, due in doc.lines:
+        while due and credits:
+            memo, left = credits[0]
+            used = min(due, left)
+            yield line_no, memo, used
+            due, credits[0][1] = due - used, left - used
+            if not credits[0][1]:
+                credits.pop(0)
+        if due:
+            yield line_no, None, due
