@@ -390,3 +390,67 @@ def test_progress_tells_every_pages_records_requests_and_bytes(
     assert all(stream == "VENDOR" and size > 100 * records for stream, _, records, _, size in calls
                if records)  # fmt: skip
     assert [c[3] for c in calls] == list(range(1, len(calls) + 1))
+
+
+class LinesSink(ListSink):
+    """A sink that can name the lines it holds (as a database can): the records it kept,
+    less those tombstoned."""
+
+    def stored_lines(
+        self, stream: str, entity: str, field: str, documents: list[int]
+    ) -> dict[int, list[Any]]:
+        gone = {t["RECORDNO"] for s, t in self.tombstones if s == stream}
+        held: dict[int, list[Any]] = {}
+        for s, e, r in self.records:
+            if s == stream and e == entity and r[field] in documents and r["RECORDNO"] not in gone:
+                held.setdefault(r[field], []).append(r["RECORDNO"])
+        return held
+
+
+LINES = ("APBILL", "APBILLITEM", "GLBATCH", "GLENTRY", "GLDETAIL")
+
+
+def _delete_a_bill_and_an_entry(client: IntacctClient) -> tuple[int, int]:
+    bill = next(client.iter_query("APBILL", ["RECORDNO"]))["RECORDNO"]
+    batch = next(client.iter_query("GLDETAIL", ["BATCHKEY"]))["BATCHKEY"]
+    client.delete("APBILL", [bill])
+    client.delete("GLBATCH", [batch])
+    return int(bill), int(batch)
+
+
+def test_a_deleted_documents_lines_are_tombstoned_with_it(emulator: InProcessEmulator) -> None:
+    """AUDITHISTORY names a deleted bill or journal entry alone, not its lines (nor the
+    entry's GLDETAIL rows): the engine reads the document's deletes with the lines' and
+    tombstones the lines the sink holds, at the document's delete time."""
+    with connect(emulator) as client:
+        sink = LinesSink()
+        run(client, RunState(), sink, LINES)
+        bill, batch = _delete_a_bill_and_an_entry(client)
+        run(client, RunState.from_dict(sink.states[-1]), sink, LINES)
+        gone = {s: {t["RECORDNO"] for u, t in sink.tombstones if u == s} for s in LINES}
+        for stream in LINES:  # what the sink holds live is what Intacct has
+            live = set(sink.keys(stream)) - {int(k) for k in gone[stream]}
+            assert sorted(live) == truth(client, stream), stream
+    lines = {
+        stream: {r["RECORDNO"] for s, _, r in sink.records if s == stream and r[field] == key}
+        for stream, field, key in (
+            ("APBILLITEM", "RECORDKEY", bill),
+            ("GLENTRY", "BATCHKEY", batch),
+            ("GLDETAIL", "BATCHKEY", batch),
+        )
+    }
+    for stream, keys in lines.items():
+        assert keys and gone[stream] == keys, stream
+    bill_deleted = next(t[DELETED_AT] for s, t in sink.tombstones if s == "APBILL")
+    assert {t[DELETED_AT] for s, t in sink.tombstones if s == "APBILLITEM"} == {bill_deleted}
+
+
+def test_a_sink_that_cannot_name_its_lines_is_told_so_once(emulator: InProcessEmulator) -> None:
+    with connect(emulator) as client:
+        sink = ListSink()
+        run(client, RunState(), sink, LINES)
+        _delete_a_bill_and_an_entry(client)
+        run(client, RunState.from_dict(sink.states[-1]), sink, LINES)
+    said = sorted(w.split(":")[0] for w in sink.warnings if "lines of deleted" in w)
+    assert said == ["APBILLITEM", "GLDETAIL", "GLENTRY"], sink.warnings
+    assert {s for s, _ in sink.tombstones} == {"APBILL", "GLBATCH"}

@@ -295,3 +295,28 @@ def test_two_runs_of_one_company_at_once_the_second_is_refused(
     assert "another" in said and ("intacct sync" in said or "in use" in said), said
     if destination.kind == "postgres":
         assert "company DEMO" in said and "pg_terminate_backend(" in said
+
+
+def test_a_deleted_document_takes_its_lines_and_ledger_rows_with_it(
+    emulator: InProcessEmulator, destination: Store
+) -> None:
+    """A bill deleted takes its lines, a journal entry its lines and GLDETAIL rows: each
+    table's live rows are Intacct's after the next run (AUDITHISTORY names the document
+    alone; the destination names the lines it holds)."""
+    objects = ["APBILL", "APBILLITEM", "GLBATCH", "GLENTRY", "GLDETAIL"]
+    sync(emulator, destination.where, objects=objects)
+    with connect(emulator) as client:
+        bill = int(next(client.iter_query("APBILL", ["RECORDNO"]))["RECORDNO"])
+        batch = int(next(client.iter_query("GLDETAIL", ["BATCHKEY"]))["BATCHKEY"])
+        client.delete("APBILL", [bill])
+        client.delete("GLBATCH", [batch])
+    report = sync(emulator, destination.where, objects=objects)
+    assert report.failed == []
+    deleted = {o.object: o.deleted for o in report.objects}
+    assert deleted["APBILL"] == deleted["GLBATCH"] == 1
+    assert min(deleted.values()) >= 1, deleted
+    with connect(emulator) as client:
+        for name in objects:
+            rows = destination.records(name)
+            live = [int(r["RECORDNO"]) for r in rows if r["_sdc_deleted_at"] is None]
+            assert sorted(live) == truth(client, name), name

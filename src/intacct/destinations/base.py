@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from intacct.destinations.tables import Table
+from intacct.replication import DELETED_AT
 from intacct.replication.records import iso_utc
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "Destination",
     "DestinationError",
     "PageCounts",
+    "lines_of",
+    "lines_table",
     "recordnos_as",
     "versioned",
     "versions",
@@ -84,6 +87,14 @@ class Destination(Protocol):
         (:class:`~intacct.replication.contract.StoredVersions`); None if it cannot tell."""
         ...
 
+    def stored_lines(
+        self, name: str, entity: str, field: str, documents: Sequence[int]
+    ) -> dict[int, list[Any]] | None:
+        """Per document RECORDNO in ``documents``, the keys of the live rows (not
+        tombstoned) whose ``field`` names it, in ``entity`` (a deleted document's lines:
+        :class:`~intacct.replication.contract.StoredLines`); None if it cannot tell."""
+        ...
+
     def record_run(self, started: str, finished: str, status: str, summary: object) -> None: ...
 
     def rows(self, name: str) -> list[dict[str, Any]]:
@@ -111,11 +122,28 @@ def versions(rows: Iterable[tuple[Any, Any]]) -> dict[int, str | None]:
     return out
 
 
-def recordnos_as(table: Table, recordnos: Sequence[int]) -> list[Any]:
-    """RECORDNOs as the table's column types them (a number; text where the object's
+def recordnos_as(table: Table, recordnos: Sequence[int], column: str = RECORDNO) -> list[Any]:
+    """RECORDNOs as the table's ``column`` types them (a number; text where the object's
     metadata says so)."""
     kinds = {c.name: c.type for c in table.columns}
-    return list(recordnos) if kinds.get(RECORDNO) == "BIGINT" else [str(r) for r in recordnos]
+    return list(recordnos) if kinds.get(column) == "BIGINT" else [str(r) for r in recordnos]
+
+
+def lines_table(tables: Mapping[str, Table], name: str, field: str) -> Table | None:
+    """The table prepared this run for ``name`` if it can tell its lines of a document:
+    it has ``field``, ``_sdc_deleted_at`` and a key of its own."""
+    table = tables.get(name)
+    if table is None or not table.key or not {field, DELETED_AT} <= set(table.names):
+        return None
+    return table
+
+
+def lines_of(rows: Iterable[tuple[Any, Any]]) -> dict[int, list[Any]]:
+    """(document, line key) rows grouped by document RECORDNO."""
+    out: dict[int, list[Any]] = {}
+    for document, key in rows:
+        out.setdefault(int(document), []).append(key)
+    return out
 
 
 def versioned(tables: Mapping[str, Table], name: str) -> Table | None:

@@ -51,6 +51,7 @@ from intacct.destinations.base import (
     RECORDNO,
     DestinationError,
     PageCounts,
+    lines_table,
     versioned,
     versions,
 )
@@ -415,14 +416,8 @@ class DltDestination:
         """The stored WHENMODIFIED of ``recordnos`` in ``entity``, kept pages included
         (the last one winning); None where dlt has no SQL client for the destination
         (the window is then read in full)."""
-        from dlt.common.destination.exceptions import SqlClientNotAvailable
-
         table = versioned(self.tables, name)
-        if table is None:
-            return None
-        try:
-            self.pipeline.sql_client()
-        except SqlClientNotAvailable:
+        if table is None or not self._reads_back():
             return None
         if not recordnos:
             return {}
@@ -431,6 +426,38 @@ class DltDestination:
         chunks = self.buffer.chunks.get(name, [])
         rows += _buffered_rows(table, chunks, wanted, entity, by=RECORDNO).values()
         return versions((r[RECORDNO], r[MODIFIED]) for r in rows)
+
+    def stored_lines(
+        self, name: str, entity: str, field: str, documents: Sequence[int]
+    ) -> dict[int, list[Any]] | None:
+        """The live lines of ``documents``, kept pages included (the last version of a
+        line winning); None where dlt has no SQL client for the destination."""
+        table = lines_table(self.tables, name, field)
+        if table is None or not self._reads_back():
+            return None
+        if not documents:
+            return {}
+        key, wanted = table.key[0], set(documents)
+        why = "the lines of deleted documents"
+        rows = self._select(table, field, wanted, entity, [key, field, DELETED_AT], why)
+        latest = {_key(r[key]): r for r in rows}
+        chunks = self.buffer.chunks.get(name, [])
+        latest |= _buffered_rows(table, chunks, wanted, entity, by=field, index=key)
+        out: dict[int, list[Any]] = {}
+        for line in latest.values():
+            if line.get(DELETED_AT) is None:
+                out.setdefault(int(line[field]), []).append(line[key])
+        return out
+
+    def _reads_back(self) -> bool:
+        """Whether dlt has a SQL client for the destination (to read stored rows with)."""
+        from dlt.common.destination.exceptions import SqlClientNotAvailable
+
+        try:
+            self.pipeline.sql_client()
+        except SqlClientNotAvailable:
+            return False
+        return True
 
     def _select(
         self,
@@ -563,10 +590,15 @@ def _latest(table: Table, chunks: list[pa.Table]) -> pa.Table:
 
 
 def _buffered_rows(
-    table: Table, chunks: list[pa.Table], keys: set[Any], entity: str, by: str | None = None
+    table: Table,
+    chunks: list[pa.Table],
+    keys: set[Any],
+    entity: str,
+    by: str | None = None,
+    index: str | None = None,
 ) -> dict[Any, dict[str, Any]]:
     """The kept rows of ``keys`` (of the column ``by``, the table's key by default) in
-    ``entity``, the last of each winning."""
+    ``entity`` by their ``index`` column (``by`` by default), the last of each winning."""
     import pyarrow.compute as pc
 
     key = by or table.key[0]
@@ -577,7 +609,7 @@ def _buffered_rows(
             pc.equal(chunk.column(ENTITY_ID), entity),
         )
         for row in chunk.filter(hit).to_pylist():
-            found[_key(row[key])] = row
+            found[_key(row[index or key])] = row
     return found
 
 

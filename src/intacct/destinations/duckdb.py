@@ -33,6 +33,8 @@ from intacct.destinations.base import (
     RECORDNO,
     DestinationError,
     PageCounts,
+    lines_of,
+    lines_table,
     recordnos_as,
     versioned,
     versions,
@@ -447,6 +449,25 @@ class DuckDBDestination:
         except duckdb.Error as exc:
             raise DestinationError(
                 f"could not read {name} back from {self.path} for the lookback: {_first_line(exc)}"
+            ) from None
+
+    def stored_lines(
+        self, name: str, entity: str, field: str, documents: Sequence[int]
+    ) -> dict[int, list[Any]] | None:
+        """The live lines of ``documents`` (deleted documents' lines become tombstones)."""
+        table = lines_table(self.tables, name, field)
+        if table is None or not documents:
+            return None if table is None else {}
+        try:
+            cursor = self.con.execute(
+                f"SELECT {q(field)}, {q(table.key[0])} FROM {q(name)} WHERE {q(ENTITY_ID)} = ? "
+                f"AND {q(DELETED_AT)} IS NULL AND {q(field)} IN (SELECT UNNEST(?))",
+                [entity, recordnos_as(table, documents, field)],
+            )
+            return lines_of(cursor.fetchall())
+        except duckdb.Error as exc:
+            raise DestinationError(
+                f"could not read {name} back from {self.path}: {_first_line(exc)}"
             ) from None
 
     def rows(self, name: str) -> list[dict[str, Any]]:

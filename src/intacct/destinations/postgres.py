@@ -47,6 +47,8 @@ from intacct.destinations.base import (
     RECORDNO,
     DestinationError,
     PageCounts,
+    lines_of,
+    lines_table,
     recordnos_as,
     versioned,
     versions,
@@ -433,6 +435,28 @@ class PostgresDestination:
             ) from None
 
     # -- tables derived from others (--unified) ---------------------------------------------
+
+    def stored_lines(
+        self, name: str, entity: str, field: str, documents: Sequence[int]
+    ) -> dict[int, list[Any]] | None:
+        """The live lines of ``documents`` (deleted documents' lines become tombstones)."""
+        table = lines_table(self.tables, name, field)
+        if table is None or not documents:
+            return None if table is None else {}
+        keys = recordnos_as(table, documents, field)
+        array = "bigint[]" if isinstance(keys[0], int) else "text[]"
+        try:
+            cursor = self.con.execute(
+                f"SELECT {q(field)}, {q(table.key[0])} FROM {self._name(name)} "
+                f"WHERE {q(ENTITY_ID)} = %s AND {q(DELETED_AT)} IS NULL "
+                f"AND {q(field)} = ANY(%s::{array})",
+                [entity, keys],
+            )
+            return lines_of(cursor.fetchall())
+        except psycopg.Error as exc:
+            raise DestinationError(
+                f"could not read {name} back from {self.where}: {_first_line(exc, self.url)}"
+            ) from None
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         """A prepared table's rows as Python values (empty if not prepared this run)."""

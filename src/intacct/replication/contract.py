@@ -18,9 +18,11 @@ __all__ = [
     "RunReport",
     "Sink",
     "StateStore",
+    "StoredLines",
     "StoredVersions",
     "StreamResult",
     "StreamSpec",
+    "stored_lines",
     "stored_versions",
 ]
 
@@ -84,6 +86,32 @@ def stored_versions(
     if not isinstance(sink, StoredVersions):
         return None
     return sink.stored_versions(stream, entity, recordnos)
+
+
+@runtime_checkable
+class StoredLines(Protocol):
+    """A sink that can also name the lines it holds of documents (the rows whose
+    ``field`` holds one of ``documents``' RECORDNOs, not yet tombstoned): a deleted
+    document's lines then become tombstones, for AUDITHISTORY names only the document
+    (:data:`~.deletes.DOCUMENT_OF`). A sink without it (a Singer tap's) is told once a run
+    per line stream that those lines are not marked deleted."""
+
+    def stored_lines(
+        self, stream: str, entity: str, field: str, documents: Sequence[int]
+    ) -> Mapping[int, Sequence[Any]] | None:
+        """Per document RECORDNO, the keys (the table's key column) of its live lines in
+        ``entity``; None if it cannot tell. Called under the engine's lock."""
+        ...
+
+
+def stored_lines(
+    sink: Sink, stream: str, entity: str, field: str, documents: Sequence[int]
+) -> Mapping[int, Sequence[Any]] | None:
+    """The lines ``sink`` holds of ``documents`` (:class:`StoredLines`); None if it cannot
+    tell."""
+    if not isinstance(sink, StoredLines):
+        return None
+    return sink.stored_lines(stream, entity, field, documents)
 
 
 class StateStore(Protocol):

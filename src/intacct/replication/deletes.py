@@ -25,6 +25,16 @@ since a run's record pass can see a re-creation whose delete only the next run's
 tombstones report, a consumer applies a tombstone only to a row whose WHENMODIFIED is
 not later than ``_sdc_deleted_at`` (a later row is a new record with the old id).
 
+**Lines go with their document.** Deleting a bill deletes its lines, a journal entry its
+lines and their GLDETAIL rows, and AUDITHISTORY's Delete row names the document alone
+([U]: whether Intacct also writes one per line is not documented; the emulator writes
+none). So a line object's deletes are read together with its document's
+(:data:`DOCUMENT_OF`, one query, one bookmark), and a document's delete comes back as
+``page.documents``; the sink, which alone knows which lines it holds, names them
+(:func:`~intacct.replication.contract.stored_lines`) and they become tombstones with the
+document's delete time. Lines are never re-created under a deleted document (RECORDNOs
+are not reused), so the rule above holds for them as for any row.
+
 **When AUDITHISTORY cannot be read** — the user's role lacks permission on it
 (:class:`~intacct.errors.PermissionDeniedError`), or the gateway keeps failing with
 DL02000001 "There was an error processing the request", which it sometimes answers to
@@ -55,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AUDIT_OBJECT",
     "DELETED_AT",
+    "DOCUMENT_OF",
     "DeleteBookmark",
     "DeletesUnavailableError",
     "deletes_filter",
@@ -68,8 +79,38 @@ AUDIT_OBJECT = "AUDITHISTORY"
 DELETED_AT = "_sdc_deleted_at"
 #: ``query`` filters compare ACCESSMODE by its code letter: D is Delete [V]
 _DELETE_CODE = "D"
-_FIELDS = ("ID", "ACCESSTIME", "OBJECTKEY")
+_FIELDS = ("ID", "ACCESSTIME", "OBJECTKEY", "OBJECTTYPE")
 _ORDER = [q.Order("ACCESSTIME"), q.Order("ID")]
+#: line object -> (its document, the line's field holding the document's RECORDNO): the
+#: owned lines of documents AUDITHISTORY names by RECORDNO (no business id), as the
+#: objects' reference pages list them (the emulator's catalog: ``owned``, ``parent_key``),
+#: and GLDETAIL, which shows the posted lines of a GLBATCH
+DOCUMENT_OF: dict[str, tuple[str, str]] = {
+    "APBILLITEM": ("APBILL", "RECORDKEY"),
+    "APADJUSTMENTITEM": ("APADJUSTMENT", "RECORDKEY"),
+    "APADVANCEITEM": ("APADVANCE", "RECORDKEY"),
+    "APPAYMENTITEM": ("APPAYMENT", "RECORDKEY"),
+    "APPYMTDETAIL": ("APPYMT", "PAYMENTKEY"),
+    "APRECURBILLENTRY": ("APRECURBILL", "RECORDKEY"),
+    "ARINVOICEITEM": ("ARINVOICE", "RECORDKEY"),
+    "ARADJUSTMENTITEM": ("ARADJUSTMENT", "RECORDKEY"),
+    "ARADVANCEITEM": ("ARADVANCE", "RECORDKEY"),
+    "ARPAYMENTITEM": ("ARPAYMENT", "RECORDKEY"),
+    "ARPYMTDETAIL": ("ARPYMT", "PAYMENTKEY"),
+    "ARRECURINVOICEENTRY": ("ARRECURINVOICE", "RECORDKEY"),
+    "CUSTOMERREFUNDDETAIL": ("CUSTOMERREFUND", "PAYMENTKEY"),
+    "CCTRANSACTIONENTRY": ("CCTRANSACTION", "RECORDKEY"),
+    "CHARGEPAYOFFENTRY": ("CHARGEPAYOFF", "RECORDKEY"),
+    "FUNDSTRANSFERENTRY": ("FUNDSTRANSFER", "RECORDKEY"),
+    "OTHERRECEIPTSENTRY": ("OTHERRECEIPTS", "RECORDKEY"),
+    "BANKFEEENTRY": ("BANKFEE", "RECORDKEY"),
+    "CREDITCARDFEEENTRY": ("CREDITCARDFEE", "RECORDKEY"),
+    "EEXPENSESITEM": ("EEXPENSES", "RECORDKEY"),
+    "EXPENSEADJUSTMENTSITEM": ("EXPENSEADJUSTMENTS", "RECORDKEY"),
+    "GLENTRY": ("GLBATCH", "BATCHKEY"),
+    "GLDETAIL": ("GLBATCH", "BATCHKEY"),
+    "TIMESHEETENTRY": ("TIMESHEET", "TIMESHEETKEY"),
+}
 #: a RECORDNO key, possibly with the ``--REC``-style suffix seen in production [O]
 _RECORDNO_KEY = re.compile(r"\s*(\d+)(?:--\w*)?\s*", re.ASCII)
 
@@ -161,7 +202,9 @@ class TombstonePage:
     ``after`` resumes after this page (``since`` again when the page was empty);
     ``unmapped`` holds the OBJECTKEYs that do not fit the object's key (a RECORDNO
     object traced by a non-number) for the caller to warn about; ``requests`` is the
-    number of queries sent so far; ``last`` marks the final page.
+    number of queries sent so far; ``last`` marks the final page. ``documents`` are the
+    deletes of a line object's document (:data:`DOCUMENT_OF`) as (RECORDNO, delete time
+    as ``_sdc_deleted_at`` text), whose lines the sink names.
     """
 
     tombstones: list[dict[str, Any]]
@@ -169,6 +212,7 @@ class TombstonePage:
     requests: int
     last: bool
     unmapped: tuple[str, ...] = field(default=())
+    documents: tuple[tuple[int, str], ...] = field(default=())
 
 
 def tombstone_key(info: ObjectInfo, objectkey: str) -> tuple[str, str | int] | None:
@@ -211,6 +255,7 @@ def iter_tombstones(
         requests += 1
         tombstones: list[dict[str, Any]] = []
         unmapped: list[str] = []
+        documents: list[tuple[int, str]] = []
         for record in result.records:
             row = _bookmark(record, formatting)
             if last is not None and row.key() == last.key():
@@ -219,14 +264,23 @@ def iter_tombstones(
                     "ignored the keyset filter"
                 )
             last = row
-            objectkey = record.get("OBJECTKEY", "")
+            objectkey, when = record.get("OBJECTKEY", ""), iso_utc(row.accessed)
+            if str(record.get("OBJECTTYPE", "")).upper() != info.name:  # its document's
+                match = _RECORDNO_KEY.fullmatch(objectkey)
+                if match is None:
+                    unmapped.append(objectkey)
+                else:
+                    documents.append((int(match.group(1)), when))
+                continue
             key = tombstone_key(info, objectkey)
             if key is None:
                 unmapped.append(objectkey)
                 continue
-            tombstones.append({key[0]: key[1], DELETED_AT: iso_utc(row.accessed)})
+            tombstones.append({key[0]: key[1], DELETED_AT: when})
         done = _exhausted(result, size)
-        yield TombstonePage(tombstones, _later(since, last), requests, done, tuple(unmapped))
+        yield TombstonePage(
+            tombstones, _later(since, last), requests, done, tuple(unmapped), tuple(documents)
+        )
         if done:
             return
 
@@ -253,8 +307,11 @@ def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Res
 def deletes_filter(
     info: ObjectInfo, after: DeleteBookmark | None, formatting: UserFormatting
 ) -> q.Filter:
-    """AUDITHISTORY's delete rows of ``info``'s object strictly after ``after``."""
-    parts = [q.equalto("OBJECTTYPE", info.name.lower()), q.equalto("ACCESSMODE", _DELETE_CODE)]
+    """AUDITHISTORY's delete rows of ``info``'s object (and of its document:
+    :data:`DOCUMENT_OF`) strictly after ``after``."""
+    types = [info.name, *(DOCUMENT_OF[info.name][:1] if info.name in DOCUMENT_OF else ())]
+    kinds = [q.equalto("OBJECTTYPE", name.lower()) for name in types]
+    parts = [kinds[0] if len(kinds) == 1 else q.or_(*kinds), q.equalto("ACCESSMODE", _DELETE_CODE)]
     if after is not None:
         # ACCESSTIME is written in the user's zone, to the second, as filters read it
         when = formatting.format_datetime(after.key()[0])

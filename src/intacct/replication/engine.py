@@ -52,6 +52,7 @@ from intacct.replication.contract import (
     StateStore,
     StreamResult,
     StreamSpec,
+    stored_lines,
     stored_versions,
 )
 from intacct.replication.cost import billed
@@ -138,6 +139,11 @@ class _Saving:
         self, stream: str, entity: str, recordnos: Sequence[int]
     ) -> Mapping[int, str | None] | None:
         return stored_versions(self.sink, stream, entity, recordnos)
+
+    def stored_lines(
+        self, stream: str, entity: str, field: str, documents: Sequence[int]
+    ) -> Mapping[int, Sequence[Any]] | None:
+        return stored_lines(self.sink, stream, entity, field, documents)
 
 
 class Replicator:
@@ -378,6 +384,13 @@ class _ClosableSink:
         if self.inner is None:
             return None
         return stored_versions(self.inner, stream, entity, recordnos)
+
+    def stored_lines(
+        self, stream: str, entity: str, field: str, documents: Sequence[int]
+    ) -> Mapping[int, Sequence[Any]] | None:
+        if self.inner is None:
+            return None
+        return stored_lines(self.inner, stream, entity, field, documents)
 
     def close(self) -> None:
         self.inner = None  # the workers left behind hold no reference to it

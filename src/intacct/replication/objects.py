@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,9 +26,15 @@ from intacct.registry import ObjectInfo
 from intacct.replication.changes import ChangeQuestions
 from intacct.replication.columnar import ColumnTyper, Records
 from intacct.replication.context import RunContext
-from intacct.replication.contract import Sink, StreamResult, StreamSpec
+from intacct.replication.contract import Sink, StreamResult, StreamSpec, stored_lines
 from intacct.replication.cost import metered
-from intacct.replication.deletes import DeleteBookmark, DeletesUnavailableError, iter_tombstones
+from intacct.replication.deletes import (
+    DELETED_AT,
+    DOCUMENT_OF,
+    DeleteBookmark,
+    DeletesUnavailableError,
+    iter_tombstones,
+)
 from intacct.replication.planning import (
     Answer,
     boundary_query,
@@ -388,16 +394,43 @@ class ObjectStream(ChangeQuestions):
                 with self.context.lock:
                     if page.after is not None:
                         current.deletes = page.after.to_dict()
-                    self.result.tombstones += len(page.tombstones)
+                    tombstones = page.tombstones + self._lines_of(page.documents)
+                    self.result.tombstones += len(tombstones)
                     self.result.requests += 1
-                    self.sink.page(
-                        info.name, self.entity, [], page.tombstones, self.state.snapshot()
-                    )
+                    self.sink.page(info.name, self.entity, [], tombstones, self.state.snapshot())
         except DeletesUnavailableError as exc:
             with self.context.lock:
                 if "deletes" not in self.context.warned:
                     self.context.warned.add("deletes")
                     self.sink.warning(info.name, f"deletes are not read in this run: {exc}")
+
+    def _lines_of(self, documents: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+        """Tombstones of the lines the sink holds of deleted ``documents`` (a line object's
+        document: :data:`~.deletes.DOCUMENT_OF`), each with its document's delete time.
+        Called under the lock."""
+        if not documents:
+            return []
+        info = self._info()
+        document, field = DOCUMENT_OF[info.name]
+        deleted = dict(documents)
+        held = stored_lines(self.sink, info.name, self.entity, field, list(deleted))
+        if held is None:
+            if f"lines:{info.name}" not in self.context.warned:  # once a run
+                self.context.warned.add(f"lines:{info.name}")
+                self.sink.warning(
+                    info.name,
+                    f"{info.name}: the lines of deleted {document} records are not marked "
+                    "deleted: AUDITHISTORY names the document alone and this destination "
+                    f"cannot say which lines it holds (join {info.name}.{field} to "
+                    f"{document} to leave them out)",
+                )
+            return []
+        key = info.id_field or "RECORDNO"
+        return [
+            {key: line, DELETED_AT: deleted[number]}
+            for number, lines in held.items()
+            for line in lines
+        ]
 
     # -- end -----------------------------------------------------------------------------
 

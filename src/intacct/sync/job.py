@@ -151,6 +151,12 @@ class _Sink:
         """What the database stores of ``recordnos`` (the lookback window's digest)."""
         return self.database.stored_versions(stream, entity, recordnos)
 
+    def stored_lines(
+        self, stream: str, entity: str, field: str, documents: Sequence[int]
+    ) -> Mapping[int, Sequence[Any]] | None:
+        """The lines the database holds of deleted ``documents``."""
+        return self.database.stored_lines(stream, entity, field, documents)
+
     def done(self, stream: str, results: Sequence[StreamResult]) -> None:
         """An object's streams have all finished: its summary is final but the run's
         requests, which the end adds."""
