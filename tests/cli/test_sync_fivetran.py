@@ -382,3 +382,29 @@ def test_objects_the_user_may_not_read_are_named(
     assert code == 1
     assert "no sage_intacct.ap_bill: nothing read yet of APBILL" in err
     assert "gl_detail (" in err  # the others are built
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (("--layout", "fivetran", "--db", "postgresql://nobody@127.0.0.1:1/none"), "--layout"),
+        (("--layout", "fivetran", "--db", "dlt:duckdb"), "--layout"),
+        (("--unified", "--db", "dlt:duckdb"), "--db"),
+        (("--layout", "star"), "--layout"),
+    ],
+)
+def test_options_that_cannot_go_together_are_a_usage_mistake(
+    server: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    options: tuple[str, ...],
+    named: str,
+) -> None:
+    """Exit status 2, as the README's "Exit status" says of usage mistakes, naming the
+    option; refused before any destination is opened."""
+    use_env(monkeypatch, server.url)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("--objects", "CLASS", *options)
+    assert code == 2, err
+    assert named in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -25,3 +25,26 @@ def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     again = re.search(r"nothing changed: (\d+) requests for (\d+) objects", done.stdout)
     assert again and int(again[1]) <= 2 * int(again[2])
     assert (report.read_text() if report.exists() else None) == before
+
+
+def test_the_sync_memory_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+    """Each documented form it measures, wide and deep, first and --full-refresh: every
+    run ends, stores what it read and reports a peak and the limit it ended with."""
+    script = BENCHMARK.parent / "sync_memory.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--wide-scale", "600", "--deep-scale", "600",
+         "--repeat", "1", "--no-write"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = re.findall(
+        r"^\| (wide|deep) \| (DEMO|DEMO-ME) \| 600 \| `([^`]+)` \| ([\d,]+) \| [\d.]+ \| "
+        r"([\d.]+) \([\d, ]+\) \| (\d+)",
+        done.stdout,
+        re.M,
+    )
+    # three loads, each a first run and a --full-refresh, in the printed lines and table
+    assert len(rows) == 12, done.stdout
+    for load, _, form, records, peak, limit in rows:
+        assert int(records.replace(",", "")) > 0 and float(peak) > 0, (load, form)
+        assert int(limit) == (128 if "--full-refresh" in form else 64), (load, form)

@@ -44,6 +44,9 @@ DEFAULT_DB = "intacct.duckdb"
 #: a request of a run waits this long before a log is told (pages of wide objects take
 #: several seconds; a silent gateway must not look like a hung job)
 NOTICE_S = 10.0
+#: the refusals (ConfigError's key) of options given together that cannot go together:
+#: a usage mistake, exit status 2, named by the option
+_OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share"}
 
 
 @click.command()
@@ -164,6 +167,8 @@ def sync(
                     return
                 report = _run(client, db_path, verbosity, log_format, options)
     except IntacctError as exc:
+        if isinstance(exc, ConfigError) and exc.key in _OPTIONS:  # options that cannot go
+            raise click.UsageError(f"{_OPTIONS[exc.key]}: {exc.problem}") from None
         said, hint = one_line(exc), failure_hint(exc, config, profile)
         raise click.ClickException(f"{said.rstrip('.')}. {hint}" if hint else said) from None
     except DestinationError as exc:
