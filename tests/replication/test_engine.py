@@ -454,3 +454,25 @@ def test_a_sink_that_cannot_name_its_lines_is_told_so_once(emulator: InProcessEm
     said = sorted(w.split(":")[0] for w in sink.warnings if "lines of deleted" in w)
     assert said == ["APBILLITEM", "GLDETAIL", "GLENTRY"], sink.warnings
     assert {s for s, _ in sink.tombstones} == {"APBILL", "GLBATCH"}
+
+
+def test_an_entrys_replaced_lines_leave_gldetail(emulator: InProcessEmulator) -> None:
+    """An update of a posted journal entry replaces its lines: the old GLENTRY lines are
+    deleted (and audited as such) and their GLDETAIL rows leave the view unaudited; the
+    engine tombstones those rows by their line (GLDETAIL's ENTRYKEY)."""
+    streams = ("GLBATCH", "GLENTRY", "GLDETAIL")
+    with connect(emulator) as client:
+        sink = LinesSink()
+        run(client, RunState(), sink, streams)
+        batch = next(client.iter_query("GLDETAIL", ["BATCHKEY"]))["BATCHKEY"]
+        lines = [
+            {"ACCOUNTNO": account, "TR_TYPE": tr_type, "TRX_AMOUNT": "12.34"}
+            for account, tr_type in (("6620", 1), ("1010", -1))
+        ]
+        entry = {"RECORDNO": batch, "STATE": "Posted", "ENTRIES": {"GLENTRY": lines}}
+        client.update("GLBATCH", [entry])
+        run(client, RunState.from_dict(sink.states[-1]), sink, streams)
+        for stream in streams:
+            gone = {int(t["RECORDNO"]) for s, t in sink.tombstones if s == stream}
+            live = {k for k in sink.keys(stream) if k not in gone}
+            assert sorted(live) == truth(client, stream), stream

@@ -93,7 +93,7 @@ class StoredLines(Protocol):
     """A sink that can also name the lines it holds of documents (the rows whose
     ``field`` holds one of ``documents``' RECORDNOs, not yet tombstoned): a deleted
     document's lines then become tombstones, for AUDITHISTORY names only the document
-    (:data:`~.deletes.DOCUMENT_OF`). A sink without it (a Singer tap's) is told once a run
+    (:data:`~.deletes.OWNERS`). A sink without it (a Singer tap's) is told once a run
     per line stream that those lines are not marked deleted."""
 
     def stored_lines(

@@ -29,11 +29,13 @@ not later than ``_sdc_deleted_at`` (a later row is a new record with the old id)
 lines and their GLDETAIL rows, and AUDITHISTORY's Delete row names the document alone
 ([U]: whether Intacct also writes one per line is not documented; the emulator writes
 none). So a line object's deletes are read together with its document's
-(:data:`DOCUMENT_OF`, one query, one bookmark), and a document's delete comes back as
+(:data:`OWNERS`, one query, one bookmark), and a document's delete comes back as
 ``page.documents``; the sink, which alone knows which lines it holds, names them
 (:func:`~intacct.replication.contract.stored_lines`) and they become tombstones with the
 document's delete time. Lines are never re-created under a deleted document (RECORDNOs
-are not reused), so the rule above holds for them as for any row.
+are not reused), so the rule above holds for them as for any row. GLDETAIL, the view of
+posted journal-entry lines, goes with its GLBATCH and with its GLENTRY line (a line an
+update of the entry replaced is deleted, and audited, as a GLENTRY).
 
 **When AUDITHISTORY cannot be read** — the user's role lacks permission on it
 (:class:`~intacct.errors.PermissionDeniedError`), or the gateway keeps failing with
@@ -65,7 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AUDIT_OBJECT",
     "DELETED_AT",
-    "DOCUMENT_OF",
+    "OWNERS",
     "DeleteBookmark",
     "DeletesUnavailableError",
     "deletes_filter",
@@ -81,35 +83,35 @@ DELETED_AT = "_sdc_deleted_at"
 _DELETE_CODE = "D"
 _FIELDS = ("ID", "ACCESSTIME", "OBJECTKEY", "OBJECTTYPE")
 _ORDER = [q.Order("ACCESSTIME"), q.Order("ID")]
-#: line object -> (its document, the line's field holding the document's RECORDNO): the
-#: owned lines of documents AUDITHISTORY names by RECORDNO (no business id), as the
-#: objects' reference pages list them (the emulator's catalog: ``owned``, ``parent_key``),
-#: and GLDETAIL, which shows the posted lines of a GLBATCH
-DOCUMENT_OF: dict[str, tuple[str, str]] = {
-    "APBILLITEM": ("APBILL", "RECORDKEY"),
-    "APADJUSTMENTITEM": ("APADJUSTMENT", "RECORDKEY"),
-    "APADVANCEITEM": ("APADVANCE", "RECORDKEY"),
-    "APPAYMENTITEM": ("APPAYMENT", "RECORDKEY"),
-    "APPYMTDETAIL": ("APPYMT", "PAYMENTKEY"),
-    "APRECURBILLENTRY": ("APRECURBILL", "RECORDKEY"),
-    "ARINVOICEITEM": ("ARINVOICE", "RECORDKEY"),
-    "ARADJUSTMENTITEM": ("ARADJUSTMENT", "RECORDKEY"),
-    "ARADVANCEITEM": ("ARADVANCE", "RECORDKEY"),
-    "ARPAYMENTITEM": ("ARPAYMENT", "RECORDKEY"),
-    "ARPYMTDETAIL": ("ARPYMT", "PAYMENTKEY"),
-    "ARRECURINVOICEENTRY": ("ARRECURINVOICE", "RECORDKEY"),
-    "CUSTOMERREFUNDDETAIL": ("CUSTOMERREFUND", "PAYMENTKEY"),
-    "CCTRANSACTIONENTRY": ("CCTRANSACTION", "RECORDKEY"),
-    "CHARGEPAYOFFENTRY": ("CHARGEPAYOFF", "RECORDKEY"),
-    "FUNDSTRANSFERENTRY": ("FUNDSTRANSFER", "RECORDKEY"),
-    "OTHERRECEIPTSENTRY": ("OTHERRECEIPTS", "RECORDKEY"),
-    "BANKFEEENTRY": ("BANKFEE", "RECORDKEY"),
-    "CREDITCARDFEEENTRY": ("CREDITCARDFEE", "RECORDKEY"),
-    "EEXPENSESITEM": ("EEXPENSES", "RECORDKEY"),
-    "EXPENSEADJUSTMENTSITEM": ("EXPENSEADJUSTMENTS", "RECORDKEY"),
-    "GLENTRY": ("GLBATCH", "BATCHKEY"),
-    "GLDETAIL": ("GLBATCH", "BATCHKEY"),
-    "TIMESHEETENTRY": ("TIMESHEET", "TIMESHEETKEY"),
+#: line object -> {owner: the line's field holding the owner's RECORDNO}: the owned lines
+#: of documents AUDITHISTORY names by RECORDNO (no business id), as the objects' reference
+#: pages list them (the emulator's catalog: ``owned``, ``parent_key``), and GLDETAIL, which
+#: shows the posted lines of a GLBATCH, one row per GLENTRY line
+OWNERS: dict[str, dict[str, str]] = {
+    "APBILLITEM": {"APBILL": "RECORDKEY"},
+    "APADJUSTMENTITEM": {"APADJUSTMENT": "RECORDKEY"},
+    "APADVANCEITEM": {"APADVANCE": "RECORDKEY"},
+    "APPAYMENTITEM": {"APPAYMENT": "RECORDKEY"},
+    "APPYMTDETAIL": {"APPYMT": "PAYMENTKEY"},
+    "APRECURBILLENTRY": {"APRECURBILL": "RECORDKEY"},
+    "ARINVOICEITEM": {"ARINVOICE": "RECORDKEY"},
+    "ARADJUSTMENTITEM": {"ARADJUSTMENT": "RECORDKEY"},
+    "ARADVANCEITEM": {"ARADVANCE": "RECORDKEY"},
+    "ARPAYMENTITEM": {"ARPAYMENT": "RECORDKEY"},
+    "ARPYMTDETAIL": {"ARPYMT": "PAYMENTKEY"},
+    "ARRECURINVOICEENTRY": {"ARRECURINVOICE": "RECORDKEY"},
+    "CUSTOMERREFUNDDETAIL": {"CUSTOMERREFUND": "PAYMENTKEY"},
+    "CCTRANSACTIONENTRY": {"CCTRANSACTION": "RECORDKEY"},
+    "CHARGEPAYOFFENTRY": {"CHARGEPAYOFF": "RECORDKEY"},
+    "FUNDSTRANSFERENTRY": {"FUNDSTRANSFER": "RECORDKEY"},
+    "OTHERRECEIPTSENTRY": {"OTHERRECEIPTS": "RECORDKEY"},
+    "BANKFEEENTRY": {"BANKFEE": "RECORDKEY"},
+    "CREDITCARDFEEENTRY": {"CREDITCARDFEE": "RECORDKEY"},
+    "EEXPENSESITEM": {"EEXPENSES": "RECORDKEY"},
+    "EXPENSEADJUSTMENTSITEM": {"EXPENSEADJUSTMENTS": "RECORDKEY"},
+    "GLENTRY": {"GLBATCH": "BATCHKEY"},
+    "GLDETAIL": {"GLBATCH": "BATCHKEY", "GLENTRY": "ENTRYKEY"},
+    "TIMESHEETENTRY": {"TIMESHEET": "TIMESHEETKEY"},
 }
 #: a RECORDNO key, possibly with the ``--REC``-style suffix seen in production [O]
 _RECORDNO_KEY = re.compile(r"\s*(\d+)(?:--\w*)?\s*", re.ASCII)
@@ -203,7 +205,7 @@ class TombstonePage:
     ``unmapped`` holds the OBJECTKEYs that do not fit the object's key (a RECORDNO
     object traced by a non-number) for the caller to warn about; ``requests`` is the
     number of queries sent so far; ``last`` marks the final page. ``documents`` are the
-    deletes of a line object's document (:data:`DOCUMENT_OF`) as (RECORDNO, delete time
+    deletes of a line object's owners (:data:`OWNERS`) as (owner, RECORDNO, delete time
     as ``_sdc_deleted_at`` text), whose lines the sink names.
     """
 
@@ -212,7 +214,7 @@ class TombstonePage:
     requests: int
     last: bool
     unmapped: tuple[str, ...] = field(default=())
-    documents: tuple[tuple[int, str], ...] = field(default=())
+    documents: tuple[tuple[str, int, str], ...] = field(default=())
 
 
 def tombstone_key(info: ObjectInfo, objectkey: str) -> tuple[str, str | int] | None:
@@ -255,7 +257,7 @@ def iter_tombstones(
         requests += 1
         tombstones: list[dict[str, Any]] = []
         unmapped: list[str] = []
-        documents: list[tuple[int, str]] = []
+        documents: list[tuple[str, int, str]] = []
         for record in result.records:
             row = _bookmark(record, formatting)
             if last is not None and row.key() == last.key():
@@ -265,12 +267,13 @@ def iter_tombstones(
                 )
             last = row
             objectkey, when = record.get("OBJECTKEY", ""), iso_utc(row.accessed)
-            if str(record.get("OBJECTTYPE", "")).upper() != info.name:  # its document's
+            owner = str(record.get("OBJECTTYPE", "")).upper()
+            if owner != info.name:  # an owner's delete
                 match = _RECORDNO_KEY.fullmatch(objectkey)
                 if match is None:
                     unmapped.append(objectkey)
                 else:
-                    documents.append((int(match.group(1)), when))
+                    documents.append((owner, int(match.group(1)), when))
                 continue
             key = tombstone_key(info, objectkey)
             if key is None:
@@ -307,9 +310,9 @@ def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Res
 def deletes_filter(
     info: ObjectInfo, after: DeleteBookmark | None, formatting: UserFormatting
 ) -> q.Filter:
-    """AUDITHISTORY's delete rows of ``info``'s object (and of its document:
-    :data:`DOCUMENT_OF`) strictly after ``after``."""
-    types = [info.name, *(DOCUMENT_OF[info.name][:1] if info.name in DOCUMENT_OF else ())]
+    """AUDITHISTORY's delete rows of ``info``'s object (and of its owners:
+    :data:`OWNERS`) strictly after ``after``."""
+    types = [info.name, *OWNERS.get(info.name, ())]
     kinds = [q.equalto("OBJECTTYPE", name.lower()) for name in types]
     parts = [kinds[0] if len(kinds) == 1 else q.or_(*kinds), q.equalto("ACCESSMODE", _DELETE_CODE)]
     if after is not None:

@@ -30,7 +30,7 @@ from intacct.replication.contract import Sink, StreamResult, StreamSpec, stored_
 from intacct.replication.cost import metered
 from intacct.replication.deletes import (
     DELETED_AT,
-    DOCUMENT_OF,
+    OWNERS,
     DeleteBookmark,
     DeletesUnavailableError,
     iter_tombstones,
@@ -404,33 +404,36 @@ class ObjectStream(ChangeQuestions):
                     self.context.warned.add("deletes")
                     self.sink.warning(info.name, f"deletes are not read in this run: {exc}")
 
-    def _lines_of(self, documents: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    def _lines_of(self, documents: Sequence[tuple[str, int, str]]) -> list[dict[str, Any]]:
         """Tombstones of the lines the sink holds of deleted ``documents`` (a line object's
-        document: :data:`~.deletes.DOCUMENT_OF`), each with its document's delete time.
-        Called under the lock."""
-        if not documents:
-            return []
-        info = self._info()
-        document, field = DOCUMENT_OF[info.name]
-        deleted = dict(documents)
-        held = stored_lines(self.sink, info.name, self.entity, field, list(deleted))
-        if held is None:
-            if f"lines:{info.name}" not in self.context.warned:  # once a run
-                self.context.warned.add(f"lines:{info.name}")
-                self.sink.warning(
-                    info.name,
-                    f"{info.name}: the lines of deleted {document} records are not marked "
-                    "deleted: AUDITHISTORY names the document alone and this destination "
-                    f"cannot say which lines it holds (join {info.name}.{field} to "
-                    f"{document} to leave them out)",
-                )
-            return []
+        owners: :data:`~.deletes.OWNERS`), each with its owner's delete time. Called under
+        the lock."""
+        info, out = self._info(), []
         key = info.id_field or "RECORDNO"
-        return [
-            {key: line, DELETED_AT: deleted[number]}
-            for number, lines in held.items()
-            for line in lines
-        ]
+        for owner, field in OWNERS.get(info.name, {}).items():
+            deleted = {number: when for kind, number, when in documents if kind == owner}
+            if not deleted:
+                continue
+            held = stored_lines(self.sink, info.name, self.entity, field, list(deleted))
+            if held is None:
+                self._cannot_name_lines(owner, field)
+                continue
+            out += [
+                {key: line, DELETED_AT: deleted[n]} for n, lines in held.items() for line in lines
+            ]
+        return out
+
+    def _cannot_name_lines(self, owner: str, field: str) -> None:
+        name = self._info().name
+        if f"lines:{name}" in self.context.warned:  # once a run
+            return
+        self.context.warned.add(f"lines:{name}")
+        self.sink.warning(
+            name,
+            f"{name}: the lines of deleted {owner} records are not marked deleted: "
+            "AUDITHISTORY names the document alone and this destination cannot say which "
+            f"lines it holds (join {name}.{field} to {owner} to leave them out)",
+        )
 
     # -- end -----------------------------------------------------------------------------
 
