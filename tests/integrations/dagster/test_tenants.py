@@ -144,3 +144,67 @@ def test_a_tenant_takes_every_request_setting(tmp_path: Path, monkeypatch: pytes
     (tenant,) = load_tenants(write(tmp_path, text)).values()
     connection = tenant.connection()
     assert (connection["first_byte_timeout_s"], connection["timeout_s"]) == (20, 600)
+
+
+FLEET = """
+defaults:
+  sender_id: s
+  sender_password: {env: T_SENDER}
+  user_id: u
+  user_password: {env: T_USER}
+  destination: %s
+tenants:
+  - company_id: ACME
+  - company_id: BETA CO
+"""
+
+
+def test_a_destination_template_gives_each_company_its_own(tmp_path: Path) -> None:
+    url = "postgresql://etl@db.example:5433/warehouse?schema=intacct_{company_id}"
+    tenants = load_tenants(write(tmp_path, FLEET % url))
+    assert tenants["ACME"].destination_at(tmp_path) == (
+        "postgresql://etl@db.example:5433/warehouse?schema=intacct_ACME"
+    )
+    assert tenants["BETA CO"].destination_at(tmp_path) == (
+        "postgresql://etl@db.example:5433/warehouse?schema=intacct_BETA%20CO"
+    )
+    files = load_tenants(write(tmp_path, FLEET % f"{tmp_path}/{{company_id}}.duckdb"))
+    assert files["ACME"].destination_at(tmp_path) == tmp_path / "ACME.duckdb"
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [
+        "postgresql://etl@db.example/warehouse",  # both in the default schema
+        "postgresql://etl@db.example/warehouse?schema=intacct",
+        "dlt:postgres",
+        "/data/all.duckdb",
+    ],
+)
+def test_two_tenants_in_one_destination_are_refused(tmp_path: Path, shared: str) -> None:
+    with pytest.raises(TenantError) as refused:
+        load_tenants(write(tmp_path, FLEET % shared))
+    said = str(refused.value)
+    assert said.startswith("tenant BETA CO: destination:") and "tenant ACME's" in said
+    assert "{company_id}" in said
+
+
+def test_two_references_to_one_destination_are_refused_where_they_resolve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = """
+tenants:
+  - company_id: ACME
+    destination: {env: T_ACME_DB}
+  - company_id: BETA
+    destination: {env: T_BETA_DB}
+"""
+    path = write(tmp_path, text)
+    assert set(load_tenants(path)) == {"ACME", "BETA"}  # not set here: compared where set
+    monkeypatch.setenv("T_ACME_DB", "postgresql://etl:secret@db/wh?schema=one")
+    monkeypatch.setenv("T_BETA_DB", "postgresql://other:pw2@DB:5432/wh?schema=one")
+    with pytest.raises(TenantError) as refused:
+        load_tenants(path)
+    assert "secret" not in str(refused.value) and "pw2" not in str(refused.value)
+    monkeypatch.setenv("T_BETA_DB", "postgresql://etl:secret@db/wh?schema=two")
+    assert set(load_tenants(path)) == {"ACME", "BETA"}

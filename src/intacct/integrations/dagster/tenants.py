@@ -21,6 +21,13 @@ gives every tenant the keys it does not set (the sender, the API URL).
         budget: 5000                          # API transactions per run (optional)
         entitlement: 100000                   # the company's API transactions a month
         share: 0.2                            # this connector's share of them
+
+A destination may name its company with ``{company_id}``, so one line in ``defaults``
+gives each tenant its own: ``postgresql://etl@db/warehouse?schema=intacct_{company_id}``
+or ``/data/{company_id}.duckdb``. Two tenants that resolve to one destination are
+refused when the file is read (their state, runs and rows would mix): a destination
+holds one company. A reference that does not resolve where the file is read (a keyring,
+a variable set only on the run workers) is compared where it does.
 """
 
 from __future__ import annotations
@@ -31,17 +38,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import yaml
 
 from intacct.config import SECRETS, ClientConfig
-from intacct.destinations.locations import is_postgres
+from intacct.destinations import is_dlt
+from intacct.destinations.locations import display_url, is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
 from intacct.sync.budget import Entitlement
 
 __all__ = ["Tenant", "TenantError", "load_tenants"]
 
+#: how a destination names its tenant's company (see the module docstring)
+COMPANY_FIELD = "{company_id}"
 #: the keys of a tenant besides the connection's (ClientConfig's)
 _OWN = {"entity_ids", "concurrency", "objects", "destination", "budget", "entitlement", "share"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
@@ -95,8 +105,36 @@ class Tenant:
         a reference resolved."""
         if not self.destination:
             return Path(folder) / f"{self.company_id}.duckdb"
-        where = str(_resolve(self.company_id, "destination", self.destination))
+        where = self._filled(str(_resolve(self.company_id, "destination", self.destination)))
         return where if is_postgres(where) else Path(where)
+
+    def _filled(self, where: str) -> str:
+        """``where`` with its ``{company_id}`` (URL-quoted in a URL)."""
+        url = is_postgres(where) or is_dlt(where)
+        return where.replace(
+            COMPANY_FIELD, quote(self.company_id, safe="") if url else self.company_id
+        )
+
+    def place(self) -> tuple[tuple[str, ...], str] | None:
+        """What identifies the destination (Postgres: host, port, database, schema; a
+        DuckDB file: its absolute path) and how to show it; None for the default file of
+        its own or a reference that does not resolve here (a keyring's is not read)."""
+        value = self.destination
+        if isinstance(value, dict):
+            value = os.environ.get(str(value.get("env", ""))) or None
+        if not value:
+            return None
+        where = self._filled(str(value))
+        if is_postgres(where):
+            url, schema = split_url(where)
+            parts = urlsplit(url)
+            database = parts.path.lstrip("/")
+            host = (parts.hostname or "").lower()
+            return ("postgres", host, str(parts.port or 5432), database, schema), display_url(where)
+        if is_dlt(where):
+            return ("dlt", where), where
+        path = str(Path(where).expanduser().resolve())
+        return ("duckdb", path), path
 
 
 def load_tenants(path: str | Path) -> dict[str, Tenant]:
@@ -124,7 +162,27 @@ def load_tenants(path: str | Path) -> dict[str, Tenant]:
         if tenant.company_id in tenants:
             raise TenantError(tenant.company_id, "company_id", "listed twice")
         tenants[tenant.company_id] = tenant
+    _one_company_each(tenants)
     return tenants
+
+
+def _one_company_each(tenants: Mapping[str, Tenant]) -> None:
+    """Refuse two tenants whose destinations resolve to one place."""
+    seen: dict[tuple[str, ...], str] = {}
+    for tenant in tenants.values():
+        found = tenant.place()
+        if found is None:
+            continue
+        place, shown = found
+        if place in seen:
+            raise TenantError(
+                tenant.company_id,
+                "destination",
+                f"{shown} is tenant {seen[place]}'s destination too; a destination holds one "
+                "company (their state, runs and rows would mix): give each its own, e.g. "
+                f"?schema=intacct_{COMPANY_FIELD} or /data/{COMPANY_FIELD}.duckdb",
+            )
+        seen[place] = tenant.company_id
 
 
 def _kind(path: Path) -> str:
