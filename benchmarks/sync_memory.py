@@ -9,8 +9,8 @@ own with default settings but ``INTACCT_MAX_CONCURRENCY`` (8, as ``throughput.py
 peak-RSS aim), into a new DuckDB file, against the emulator with the latency model
 300 ms + 0.5 ms a record. Reported per run: records, seconds, peak RSS (``wait4``: that
 process alone; median of ``--repeat``, each shown) and the DuckDB limit the run ended
-with (64 MB for first reads, 128 MB once pages are upserted; more if a page ran out and
-was stored with more room, which the run's warnings say).
+with (``MEMORY_LIMIT`` for first reads, ``UPSERT_MEMORY_LIMIT`` once pages are upserted;
+more if a page ran out and was stored with more room, which the run's warnings say).
 
 Usage: ``python benchmarks/sync_memory.py [--wide-scale 30000] [--deep-scale 72000]
 [--repeat 3] [--no-write]`` (``--no-write``: print the section, leave BENCHMARKS.md).
@@ -32,6 +32,8 @@ import duckdb
 from replication_extract import start
 from sync_duckdb import environment
 from throughput import NAMES, own_peak
+
+from intacct.destinations.duckdb import MEMORY_LIMIT, UPSERT_MEMORY_LIMIT
 
 from _report import write_section
 
@@ -60,13 +62,19 @@ def sync(url: str, company: str, db: Path, args: list[str]) -> Run:
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"intacct sync {' '.join(args)} failed:\n{text[-3000:]}")
     raised = [int(m) for m in RAISED.findall(text)]
-    limit = max(raised) if raised else (128 if "--full-refresh" in args else 64)
+    first, upsert = (_mb(x) for x in (MEMORY_LIMIT, UPSERT_MEMORY_LIMIT))
+    limit = max(raised) if raised else (upsert if "--full-refresh" in args else first)
     return {
         "seconds": seconds,
         "peak_mb": usage.ru_maxrss / 1024,
         "records": records(db),
         "limit": f"{limit}{' (raised)' if raised else ''}",
     }
+
+
+def _mb(limit: str) -> int:
+    """``"64MB"`` as 64."""
+    return int(limit.removesuffix("MB"))
 
 
 def records(db: Path) -> int:

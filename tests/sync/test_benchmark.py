@@ -47,4 +47,5 @@ def test_the_sync_memory_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None
     assert len(rows) == 12, done.stdout
     for load, _, form, records, peak, limit in rows:
         assert int(records.replace(",", "")) > 0 and float(peak) > 0, (load, form)
-        assert int(limit) == (128 if "--full-refresh" in form else 64), (load, form)
+        # never raised: the destination's own limits
+        assert int(limit) == (96 if "--full-refresh" in form else 64), (load, form)

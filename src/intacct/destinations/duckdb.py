@@ -56,8 +56,11 @@ log = logging.getLogger("intacct.destinations")
 MEMORY_LIMIT = "64MB"
 #: the limit once a page is staged and upserted (re-reads, the record way, tombstones,
 #: tables rebuilt whole): each object's staging table and change count need more than
-#: a first read's plain INSERT
-UPSERT_MEMORY_LIMIT = "128MB"
+#: a first read's plain INSERT. At 64 MB a 20,000-row page re-read into 1M rows of
+#: GLDETAIL ran out (and was done again with 128); at 128 MB a big company re-read whole
+#: peaked over issue 18's 250 MB (215k records over 223 tables 252-256 MB, 514k records of
+#: every field 256-261); 96 MB holds both (BENCHMARKS.md "DuckDB's limit for upserts")
+UPSERT_MEMORY_LIMIT = "96MB"
 #: the write-ahead log's size at which DuckDB folds it into the file (its default is
 #: 16 MB). A checkpoint holds up the page being committed while it writes every row
 #: group not yet in the file, and meanwhile the workers' parsed pages pile up behind it:
