@@ -41,7 +41,7 @@ from intacct.protocol.classify import error_for_result
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.query import Filter, Order
 from intacct.protocol.response import Data, Record, Result
-from intacct.requestor import Gateway, Meter, Requestor, Send
+from intacct.requestor import Gateway, Ledger, Meter, Requestor, Send
 from intacct.retry import RetryPolicy
 from intacct.session import Session
 from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
@@ -213,10 +213,27 @@ class IntacctClient:
         return self._requestor.gateway.billed
 
     @property
+    def api_transactions_sent(self) -> int:
+        """:attr:`api_transactions` and what the requests still in flight may bill: a
+        run stopped while some are out owes Intacct those too."""
+        return self._requestor.gateway.owed
+
+    @property
     def budget_left(self) -> int | None:
         """API transactions the budget has left (None: no budget)."""
         gateway = self._requestor.gateway
         return None if gateway.budget is None else max(0, gateway.budget - gateway.billed)
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """Where the company's spend is recorded before each billed request is sent, by
+        every entity client (None: nowhere); a ledger that cannot record refuses the
+        request."""
+        return self._requestor.gateway.ledger
+
+    @ledger.setter
+    def ledger(self, ledger: Ledger | None) -> None:
+        self._requestor.gateway.ledger = ledger
 
     def meter(self) -> AbstractContextManager[Meter]:
         """``with client.meter() as m:`` ... ``m.transactions``: what the calls this

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from lxml import etree
 
@@ -54,7 +55,7 @@ from intacct.retry import Attempt, RetryPolicy, ambiguous
 from intacct.session import Session, SessionState, session_from_response
 from intacct.transport import FirstByteBudget, HttpAnswer, Transport
 
-__all__ = ["Gateway", "Meter", "Requestor", "Send"]
+__all__ = ["Gateway", "Ledger", "Meter", "Requestor", "Send"]
 
 log = logging.getLogger("intacct.client")
 
@@ -69,6 +70,15 @@ class Meter:
     :meth:`Gateway.meter` (the engine's cost per stream)."""
 
     transactions: int = 0
+
+
+class Ledger(Protocol):
+    """Where a run's spend is kept durably (a destination's ``_intacct_runs`` row)."""
+
+    def cover(self, transactions: int) -> None:
+        """Record, before it is sent, that the run may have billed up to
+        ``transactions`` (called with a higher figure each time, possibly from several
+        threads; figures may arrive out of order); raise to refuse the request."""
 
 
 class Gateway:
@@ -87,7 +97,9 @@ class Gateway:
         self.transport = transport
         #: API transactions the company's requests may bill in all (None: no limit)
         self.budget = budget
-        self._reserved = 0  # the cost of the requests in flight under the budget
+        #: where the spend is recorded before each billed request (None: nowhere)
+        self.ledger: Ledger | None = None
+        self._reserved = 0  # the cost of the requests in flight
         self.slots = threading.BoundedSemaphore(max_concurrency)
         self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
         self.sent = 0  # requests posted (retries and logins included), by every thread
@@ -115,21 +127,32 @@ class Gateway:
 
     @contextmanager
     def reserve(self, cost: int) -> Iterator[None]:
-        """Hold ``cost`` of the budget while a request is in flight, so requests sent at
-        once can never bill more than the budget together; refused before sending."""
-        if self.budget is None or not cost:
+        """Hold ``cost`` while a request is in flight: requests sent at once can never
+        bill more than the budget together (refused before sending), and the ledger
+        has recorded what they may bill before any of them is sent, so a run killed
+        at any moment has every billed request in its ledger."""
+        if not cost:
             yield
             return
         with self._count:
             spent = self.billed + self._reserved
-            if spent + cost > self.budget:
+            if self.budget is not None and spent + cost > self.budget:
                 raise BudgetExhaustedError(self.budget, spent, cost)
             self._reserved += cost
+            covered = spent + cost
         try:
+            if self.ledger is not None:
+                self.ledger.cover(covered)
             yield
         finally:
             with self._count:
                 self._reserved -= cost
+
+    @property
+    def owed(self) -> int:
+        """What the requests answered and those in flight may bill."""
+        with self._count:
+            return self.billed + self._reserved
 
     def bill(self, transactions: int) -> None:
         """Count what an answered request cost, company-wide and on this thread's meters."""

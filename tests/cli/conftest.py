@@ -7,12 +7,16 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import httpx
 import keyring
+import psycopg
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 
+from intacct.destinations.locations import split_url
 from intacct.emulator.server import EmulatorServer
 
 
@@ -74,3 +78,14 @@ def billed(server: EmulatorServer, company: str = "DEMO") -> int:
     """API transactions the emulator has billed ``company`` so far."""
     url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
     return int(httpx.get(url, timeout=30).json().get(f"api_transactions.{company}", 0))
+
+
+def run_rows(where: str, columns: str) -> list[tuple[Any, ...]]:
+    """``columns`` of each run a DuckDB file or Postgres schema recorded, oldest first."""
+    sql = f"SELECT {columns} FROM {{}} ORDER BY started"  # noqa: S608
+    if where.startswith("postgresql"):
+        libpq, schema = split_url(where)
+        with psycopg.connect(libpq) as con:
+            return con.execute(sql.format(f'"{schema}"._intacct_runs')).fetchall()
+    with duckdb.connect(where, read_only=True) as con:
+        return con.execute(sql.format("_intacct_runs")).fetchall()

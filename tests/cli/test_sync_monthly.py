@@ -10,28 +10,18 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import psycopg
 import pytest
 
-from intacct.destinations.locations import split_url
 from intacct.emulator.server import EmulatorServer
 from intacct.sync.budget import Entitlement, monthly_budget
 
-from .conftest import billed, use_env
+from .conftest import billed, run_rows, use_env
 from .test_sync_budget import _sync, _tables
 
 
 def _runs(where: str) -> list[tuple[str, int]]:
     """(status, API transactions) of each run the destination recorded."""
-    sql = "SELECT status, summary FROM {} ORDER BY started"
-    if where.startswith("postgresql"):
-        libpq, schema = split_url(where)
-        with psycopg.connect(libpq) as con:
-            rows = con.execute(sql.format(f'"{schema}"._intacct_runs')).fetchall()
-    else:
-        with duckdb.connect(where, read_only=True) as con:
-            rows = con.execute(sql.format("_intacct_runs")).fetchall()
+    rows = run_rows(where, "status, summary")
     return [(s, sum(o["transactions"] for o in json.loads(summary))) for s, summary in rows]
 
 

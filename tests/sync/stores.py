@@ -201,7 +201,7 @@ class Store:
 
     def runs(self) -> list[tuple[str, list[dict[str, Any]]]]:
         rows = self.query("SELECT status, summary FROM _intacct_runs ORDER BY started")
-        return [(status, json.loads(summary)) for status, summary in rows]
+        return [(status, json.loads(summary or "null")) for status, summary in rows]
 
 
 def _plain(value: Any, kind: str) -> Any:

@@ -239,10 +239,12 @@ def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Emulator
         yield emulator
 
 
-def _start(where: str, pages: int = 1) -> tuple[subprocess.Popen[str], list[str]]:
+def _start(
+    where: str, pages: int = 1, objects: str = OBJECTS
+) -> tuple[subprocess.Popen[str], list[str]]:
     """``intacct sync`` running until it has told ``pages`` pages (told as it stores
     them); what it said until then."""
-    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS, "--db", where]
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", objects, "--db", where]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     told: list[str] = []
@@ -274,7 +276,9 @@ def test_a_run_killed_while_writing_resumes_exactly(
     with IntacctClient.from_mapping(config) as client:
         for name in OBJECTS.split(","):
             assert store.keys(name) == truth(client, name), name
-    assert [status for status, _ in store.runs()] == ["ok"]  # the killed one wrote none
+    # the killed run's row is kept from its first billed request (dlt: at a run's end)
+    killed = [] if store.through_dlt else ["running"]
+    assert [status for status, _ in store.runs()] == [*killed, "ok"]
 
 
 def test_two_runs_of_one_company_at_once_the_second_is_refused(

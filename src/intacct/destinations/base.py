@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT
 from intacct.replication.records import iso_utc
+from intacct.requestor import Ledger
 
 __all__ = [
     "MODIFIED",
@@ -95,7 +96,16 @@ class Destination(Protocol):
         :class:`~intacct.replication.contract.StoredLines`); None if it cannot tell."""
         ...
 
-    def record_run(self, started: str, finished: str, status: str, summary: object) -> None: ...
+    def ledger(self, started: str, company: str | None) -> Ledger | None:
+        """The run's row in ``_intacct_runs``, to be kept ahead of its spend by the
+        client (:mod:`intacct.destinations.runs`); None: the store records the run at its
+        end only (:meth:`record_run`). Called once, before the run's first request."""
+        ...
+
+    def record_run(self, finished: str, status: str, summary: object, transactions: int) -> None:
+        """The run's final row: its status, its objects' ``summary`` and the API
+        ``transactions`` it may have billed."""
+        ...
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         """A table prepared this run, its rows as Python values (a derived table's input)."""

@@ -55,6 +55,7 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
+from intacct.destinations.runs import RUNS_TABLE, RunRecord
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
@@ -71,7 +72,6 @@ PAGES_PER_LOAD = 20
 INSTALL = "pip install 'intacct-connector[dlt]'"
 #: dlt's source name: the run state is its source state
 SOURCE = "intacct"
-RUNS_TABLE = "_intacct_runs"
 #: dlt's naming convention for tables and columns: lower case, nothing else changed
 NAMING = "sql_ci_v1"
 
@@ -168,6 +168,7 @@ class DltDestination:
         self.tables: dict[str, Table] = {}
         self.buffer = _Buffer()
         self._failed = False
+        self._run = RunRecord("", None, "running", None, 0)  # ledger() sets the run's
         name = f"intacct_{dataset}"
         self._lock = _lock(pipelines_dir() / f"{name}.lock", self.where, dataset)
         # the working directory of an earlier run holds nothing the destination lacks
@@ -237,11 +238,18 @@ class DltDestination:
     def replace_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> int:
         return len(self.rows(table.name))  # refused, as rows() says
 
-    def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
+    def ledger(self, started: str, company: str | None) -> None:
+        """None: a warehouse keeps the run's row from its end only (a killed run's
+        spend is not recorded; a monthly entitlement is refused here for that)."""
+        self._run = RunRecord(started, None, "running", None, 0, company)
+
+    def record_run(self, finished: str, status: str, summary: object, transactions: int) -> None:
         """The run's row in ``_intacct_runs``, loaded now with every page still kept."""
+        r = self._run
         self.buffer.runs.append(
-            {"started": started, "finished": finished, "status": status,
-             "summary": json.dumps(summary)}
+            {"started": r.started, "finished": finished, "status": status,
+             "summary": json.dumps(summary), "run_id": r.run_id, "company": r.company,
+             "transactions": transactions}
         )  # fmt: skip
         if not self._failed:  # its pages are read again; the row would be all it loads
             self.flush()

@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
+from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
@@ -87,7 +89,6 @@ TABLES_PER_CONNECTION = 48
 #: checkpointed every few pages: 1M rows of GLDETAIL took 30 s against 20)
 _PINNED_TAGS = ("ART_INDEX",)
 STATE_TABLE = "_intacct_state"
-RUNS_TABLE = "_intacct_runs"
 
 
 class _KeyTakenError(Exception):
@@ -139,6 +140,11 @@ class DuckDBDestination:
         self._filled: set[str] = set()
         #: tables written through this connection (see :data:`TABLES_PER_CONNECTION`)
         self._written: set[str] = set()
+        #: the run's row, kept from worker threads through a connection of its own,
+        #: which a reopening closes first (see _reopen)
+        self._ledger: RunLedger | None = None
+        self._ledger_con: duckdb.DuckDBPyConnection | None = None
+        self._ledger_lock = threading.RLock()
         self._run(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
         )
@@ -146,6 +152,8 @@ class DuckDBDestination:
             f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (started TIMESTAMP, finished TIMESTAMP, "
             "status VARCHAR, summary VARCHAR)"
         )
+        for column, kind in RUN_COLUMNS:
+            self._run(f"ALTER TABLE {RUNS_TABLE} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -165,8 +173,10 @@ class DuckDBDestination:
     def close(self) -> None:
         """Closed and let go of: a traceback that keeps this object (a run stopped by
         Ctrl-C) must not keep DuckDB's connection alive until the interpreter exits."""
-        self.con.close()
-        del self.con
+        with self._ledger_lock:
+            self._close_ledger()
+            self.con.close()
+            del self.con
 
     def remove_if_unused(self) -> bool:
         """After :meth:`close`: the file removed if it was made here and nothing was
@@ -254,13 +264,38 @@ class DuckDBDestination:
         if not updated or not updated[0]:
             self.con.execute(f"INSERT INTO {STATE_TABLE} VALUES ('run', ?)", [value])
 
-    def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
-        self.transaction(
-            lambda: self.con.execute(
-                f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?)",
-                [started, finished, status, json.dumps(summary)],
-            )
-        )
+    def ledger(self, started: str, company: str | None) -> RunLedger:
+        """The run's row, kept ahead of its spend from any thread (:mod:`.runs`)."""
+        self._ledger = RunLedger(self._keep, RUNS_TABLE, "?", started, company)
+        self._ledger_con = self.con.cursor()  # made here, not in a worker thread
+        return self._ledger
+
+    def _keep(self, sql: str, params: list[Any]) -> None:
+        with self._ledger_lock:
+            if self._ledger_con is None:
+                raise DestinationError(f"{self.path}: the run's record is closed")
+            try:
+                self._ledger_con.execute(sql, params)
+            except duckdb.Error as exc:
+                raise DestinationError(
+                    f"could not record the run's API transactions in {self.path}: "
+                    f"{_first_line(exc)}; the request was not sent"
+                ) from None
+
+    def _close_ledger(self) -> None:
+        if self._ledger_con is not None:
+            with contextlib.suppress(duckdb.Error):
+                self._ledger_con.close()
+            self._ledger_con = None
+
+    def record_run(self, finished: str, status: str, summary: object, transactions: int) -> None:
+        """The run's final row (see :meth:`ledger`, called first)."""
+        assert self._ledger is not None, "ledger() before record_run()"
+        ledger = self._ledger
+        with self._ledger_lock:
+            sql, params = ledger.finish(finished, status, summary, transactions)
+            self._close_ledger()  # its last write is committed: no conflict with this one
+            self.transaction(lambda: self.con.execute(sql, params))
 
     # -- pages ----------------------------------------------------------------------------
 
@@ -562,10 +597,8 @@ class DuckDBDestination:
         try:
             self._set_limit(more)
         except duckdb.Error:  # invalidated (the COMMIT's own error does not say so)
-            with contextlib.suppress(duckdb.Error):
-                self.con.close()
             self._limit = more
-            self.con = self._connect()
+            self._reopen()
         with contextlib.suppress(duckdb.Error):  # the next attempt tells if it mattered
             self.con.execute("CHECKPOINT")
 
@@ -582,10 +615,19 @@ class DuckDBDestination:
             return
         pinned = bool(row and row[0] and row[0] > self._limit * PINNED_SHARE)
         if pinned or len(self._written) >= TABLES_PER_CONNECTION:
+            self._reopen()
+            self._written.clear()
+
+    def _reopen(self) -> None:
+        """Closed and opened again, the ledger's connection with it (one left open keeps
+        the database, and all it holds in memory, alive)."""
+        with self._ledger_lock:
+            self._close_ledger()
             with contextlib.suppress(duckdb.Error):  # opened again whatever the close said
                 self.con.close()
             self.con = self._connect()
-            self._written.clear()
+            if self._ledger is not None and not self._ledger.finished:
+                self._ledger_con = self.con.cursor()
 
     def _failure(self, exc: duckdb.Error, undone: str) -> str:
         text = f"could not write {self.path}: {_first_line(exc)}; {undone}"

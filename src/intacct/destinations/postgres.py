@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,13 +55,13 @@ from intacct.destinations.base import (
     versions,
 )
 from intacct.destinations.locations import display_url, split_url
+from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
 __all__ = ["PostgresDestination", "saved_state"]
 
 STATE_TABLE = "_intacct_state"
-RUNS_TABLE = "_intacct_runs"
 #: DuckDB's type names (tables.py, unified.py) in Postgres
 _TYPES = {
     "BIGINT": "bigint",
@@ -139,6 +140,10 @@ class PostgresDestination:
         self.con = _connect(url)
         self.tables: dict[str, Table] = {}
         self._locked: str | None = None
+        #: the run's row, kept from worker threads through a connection of its own
+        self._ledger: RunLedger | None = None
+        self._ledger_con: psycopg.Connection[Any] | None = None
+        self._ledger_lock = threading.Lock()
         if company is not None:
             self._lock(company)
         try:
@@ -151,6 +156,10 @@ class PostgresDestination:
                 f"CREATE TABLE IF NOT EXISTS {self._name(RUNS_TABLE)} (started timestamp, "
                 "finished timestamp, status text, summary text)"
             )
+            for column, kind in RUN_COLUMNS:
+                self._run(
+                    f"ALTER TABLE {self._name(RUNS_TABLE)} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                )
         except DestinationError as exc:  # no right to create them: the lock goes at once
             self.close()
             raise DestinationError(
@@ -200,6 +209,9 @@ class PostgresDestination:
                 self.con.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
                                  [self._locked])  # fmt: skip
         self.con.close()
+        with self._ledger_lock:
+            if self._ledger_con is not None:
+                self._ledger_con.close()
 
     def _name(self, table: str) -> str:
         return f"{q(self.schema)}.{q(table)}"
@@ -271,13 +283,30 @@ class PostgresDestination:
             [name, json.dumps(value)],
         )
 
-    def record_run(self, started: str, finished: str, status: str, summary: object) -> None:
-        self.transaction(
-            lambda: self.con.execute(
-                f"INSERT INTO {self._name(RUNS_TABLE)} VALUES (%s, %s, %s, %s)",
-                [started, finished, status, json.dumps(summary)],
-            )
-        )
+    def ledger(self, started: str, company: str | None) -> RunLedger:
+        """The run's row, kept ahead of its spend from any thread (:mod:`.runs`), on a
+        connection of its own: each figure commits at once, whatever page is being
+        written meanwhile."""
+        self._ledger = RunLedger(self._keep, self._name(RUNS_TABLE), "%s", started, company)
+        return self._ledger
+
+    def _keep(self, sql: str, params: list[Any]) -> None:
+        with self._ledger_lock:
+            try:
+                if self._ledger_con is None:
+                    self._ledger_con = _connect(self.url)
+                self._ledger_con.execute(sql, params)
+            except (psycopg.Error, DestinationError) as exc:
+                raise DestinationError(
+                    f"could not record the run's API transactions in {self.where}: "
+                    f"{_first_line(exc, self.url)}; the request was not sent"
+                ) from None
+
+    def record_run(self, finished: str, status: str, summary: object, transactions: int) -> None:
+        """The run's final row (see :meth:`ledger`, called first)."""
+        assert self._ledger is not None, "ledger() before record_run()"
+        sql, params = self._ledger.finish(finished, status, summary, transactions)
+        self.transaction(lambda: self.con.execute(sql, params))
 
     # -- pages ----------------------------------------------------------------------------
 

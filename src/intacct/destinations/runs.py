@@ -1,11 +1,25 @@
-"""What the runs recorded in a destination's ``_intacct_runs`` billed: each run's row
-keeps its objects' API transactions (the billing rule of the sync summary), so the
-connector knows what it spent of a company's entitlement since a date. Read only; a
-destination with no runs yet (no file, no table) has spent nothing."""
+"""A destination's ``_intacct_runs``: a row per run, its API transactions kept from the
+run's first billed request on, so the connector knows what it spent of a company's
+entitlement since a date, even of runs killed midway.
+
+The row is written before the run's first billed request is sent and advanced before
+each next one (:class:`RunLedger`, the client's :class:`~intacct.requestor.Ledger`): a
+request is never sent unrecorded, so a run killed at any moment (SIGKILL, a lost host)
+has counted every request Intacct may have billed it; its row stays ``running``. The end
+of the run sets its status and the figure Intacct billed (:class:`RunRecord`).
+:func:`billed_since` reads them; a destination with no runs yet (no file, no table) has
+spent nothing. Rows of older versions keep their figure in ``summary`` alone.
+"""
+
+# ruff: noqa: S608 - SQL here names the runs table; values are parameters
 
 from __future__ import annotations
 
 import json
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +27,89 @@ from typing import Any
 from intacct.destinations.base import DestinationError
 from intacct.destinations.locations import display_url, is_postgres, split_url
 
-__all__ = ["billed_since"]
+__all__ = ["RUN_COLUMNS", "RunLedger", "RunRecord", "billed_since"]
 
 RUNS_TABLE = "_intacct_runs"
+#: the columns later versions added to the first four (started, finished, status,
+#: summary); SQL types both DuckDB and Postgres take
+RUN_COLUMNS = (("run_id", "VARCHAR"), ("company", "VARCHAR"), ("transactions", "BIGINT"))
+#: a statement and its parameters, written with the destination's placeholder
+Statement = tuple[str, list[Any]]
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """A run's row: ``transactions``, what the run may have billed (answered and in
+    flight); ``summary``, its objects' figures."""
+
+    started: str
+    finished: str | None
+    status: str
+    summary: object
+    transactions: int
+    company: str | None = None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class RunLedger:
+    """A run's row kept ahead of its spend (see the module docstring). ``execute`` runs
+    one statement in a transaction of its own, from any thread; ``mark`` is the
+    destination's placeholder (``?`` or ``%s``). Once :meth:`finish` has built the final
+    row, a request still asking to be covered is refused: the run is over."""
+
+    def __init__(
+        self,
+        execute: Callable[[str, list[Any]], None],
+        table: str,
+        mark: str,
+        started: str,
+        company: str | None,
+    ) -> None:
+        self._execute, self._table, self._mark = execute, table, mark
+        self.record = RunRecord(started, None, "running", None, 0, company)
+        self._written = False
+        self.finished = False
+        self._lock = threading.Lock()
+
+    def cover(self, transactions: int) -> None:
+        with self._lock:
+            if self.finished:
+                raise DestinationError("the run is recorded as over; nothing more is sent")
+            if transactions <= self.record.transactions and self._written:
+                return
+            before = self.record.transactions
+            self.record.transactions = max(transactions, before)
+            try:
+                self._execute(*self._statement())
+            except BaseException:
+                self.record.transactions = before  # not recorded: the request is not sent
+                raise
+            self._written = True
+
+    def finish(self, finished: str, status: str, summary: object, transactions: int) -> Statement:
+        """The run's final row (an update of the row kept so far, or its insert); the
+        figure never drops below what was covered: those requests were sent."""
+        with self._lock:
+            self.finished = True
+            r = self.record
+            r.finished, r.status, r.summary = finished, status, summary
+            r.transactions = max(r.transactions, transactions)
+            return self._statement()
+
+    def _statement(self) -> Statement:
+        r, m = self.record, self._mark
+        summary = None if r.summary is None else json.dumps(r.summary)
+        if self._written:
+            return (
+                f"UPDATE {self._table} SET finished = {m}, status = {m}, summary = {m}, "
+                f"transactions = {m} WHERE run_id = {m}",
+                [r.finished, r.status, summary, r.transactions, r.run_id],
+            )
+        return (
+            f"INSERT INTO {self._table} (started, finished, status, summary, run_id, company, "
+            f"transactions) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m})",
+            [r.started, r.finished, r.status, summary, r.run_id, r.company, r.transactions],
+        )
 
 
 def billed_since(where: str | Path, since: datetime) -> int:
@@ -27,16 +121,20 @@ def billed_since(where: str | Path, since: datetime) -> int:
             "a monthly entitlement reads the runs this connector recorded, in a DuckDB file "
             "or a Postgres schema; a dlt destination keeps them in the warehouse, not here"
         )
-    summaries = _postgres(str(where), since) if is_postgres(where) else _duckdb(Path(where), since)
-    return sum(_transactions(s) for s in summaries)
+    rows = _postgres(str(where), since) if is_postgres(where) else _duckdb(Path(where), since)
+    return sum(_transactions(row) for row in rows)
 
 
-def _transactions(summary: str | None) -> int:
+def _transactions(row: dict[str, Any]) -> int:
+    """The row's figure; an older version's row has only its objects' sum."""
+    if row.get("transactions") is not None:
+        return int(row["transactions"])
+    summary = row.get("summary")
     objects: Any = json.loads(summary) if summary else []
     return sum(int(o.get("transactions") or 0) for o in objects if isinstance(o, dict))
 
 
-def _duckdb(path: Path, since: datetime) -> list[str]:
+def _duckdb(path: Path, since: datetime) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     import duckdb
@@ -47,17 +145,17 @@ def _duckdb(path: Path, since: datetime) -> list[str]:
                 "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [RUNS_TABLE]
             ).fetchall():
                 return []
-            rows = con.execute(
-                f"SELECT summary FROM {RUNS_TABLE} WHERE started >= ?",  # noqa: S608
+            cursor = con.execute(
+                f"SELECT * FROM {RUNS_TABLE} WHERE started >= ?",
                 [since],
-            ).fetchall()
+            )
+            return _as_dicts(cursor.description, cursor.fetchall())
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise DestinationError(f"cannot read the runs of {path}: {first}") from None
-    return [r[0] for r in rows]
 
 
-def _postgres(url: str, since: datetime) -> list[str]:
+def _postgres(url: str, since: datetime) -> list[dict[str, Any]]:
     import psycopg
 
     from intacct.destinations.postgres import _connect, _first_line, q
@@ -68,12 +166,19 @@ def _postgres(url: str, since: datetime) -> list[str]:
             found = con.execute("SELECT to_regclass(%s)", [table]).fetchone()
             if not found or found[0] is None:
                 return []
-            rows = con.execute(
-                f"SELECT summary FROM {table} WHERE started >= %s",  # noqa: S608
+            cursor = con.execute(
+                f"SELECT * FROM {table} WHERE started >= %s",
                 [since],
-            ).fetchall()
+            )
+            return _as_dicts(cursor.description, cursor.fetchall())
         except psycopg.Error as exc:
             raise DestinationError(
                 f"cannot read the runs of {display_url(url)}: {_first_line(exc, url)}"
             ) from None
-    return [r[0] for r in rows]
+
+
+def _as_dicts(
+    description: Sequence[Any] | None, rows: Sequence[Sequence[Any]]
+) -> list[dict[str, Any]]:
+    names = [d[0] for d in description or ()]
+    return [dict(zip(names, row, strict=True)) for row in rows]

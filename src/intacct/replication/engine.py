@@ -215,6 +215,7 @@ class Replicator:
         requests still in flight are left to their workers (their pages were not
         stored, so the state after the last stored page is exact). ``stop`` set does
         the same, and the report says ``stopped``."""
+        state.claim(self.client.config.company_id)  # before anything is read or stored
         tune_allocator()  # before the workers start: their heaps are made then
         context = self.context
         jobs = [(spec, entity) for entity in context.entities() for spec in streams]
@@ -252,11 +253,12 @@ class Replicator:
         the counts a run asks first (:mod:`.estimate`); nothing is read or written and
         ``state`` is not moved. With ``entity_ids: all`` a first estimate, of object "",
         is the entity list's cost, which the run pays again."""
+        state = RunState.from_dict(state.snapshot())  # a copy: preparing moves bookmarks
+        state.claim(self.client.config.company_id)
         with self.client.meter() as listing:
             entities = self.entities()
         listed = Estimate("", "", "the entity list", None, None, listing.transactions)
         jobs = [(spec, entity) for entity in entities for spec in streams]
-        state = RunState.from_dict(state.snapshot())  # a copy: preparing moves bookmarks
         with Workers(self.workers, "intacct-rep") as pool:
             self._warm(pool, jobs)
             plans = [open_stream(self.context, s, e, state, _DRY_SINK) for s, e in jobs]

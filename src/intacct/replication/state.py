@@ -120,17 +120,35 @@ def _ranges(where: str, value: object) -> list[dict[str, Any]] | None:
 
 
 class RunState:
-    """Every stream's :class:`StreamState`, by object and entity id ("" = top level)."""
+    """Every stream's :class:`StreamState`, by object and entity id ("" = top level),
+    and the company whose state it is (None until a run claims it)."""
 
-    def __init__(self, streams: dict[str, dict[str, StreamState]] | None = None) -> None:
+    def __init__(
+        self, streams: dict[str, dict[str, StreamState]] | None = None, company: str | None = None
+    ) -> None:
         self._streams = streams or {}
+        self.company = company
 
     def get(self, object: str, entity: str) -> StreamState:
         return self._streams.setdefault(object, {}).setdefault(entity, StreamState())
 
+    def claim(self, company: str) -> None:
+        """This state is ``company``'s from now on; another company's is refused: its
+        bookmarks would skip records of this company, and its rows and tombstones sit
+        in the same store (company ids compare as Intacct does, case aside)."""
+        if self.company is not None and self.company.upper() != company.upper():
+            raise StateError(
+                f"the state is company {self.company}'s, not {company}'s: a run of "
+                f"{company} from it would skip records and mix both companies' rows; "
+                f"give {company} a destination (or state file) of its own"
+            )
+        self.company = company
+
     def to_dict(self) -> dict[str, Any]:
+        company = {"company": self.company} if self.company is not None else {}
         return {
             "version": VERSION,
+            **company,
             "streams": {
                 obj: {entity: s.to_dict() for entity, s in sorted(by_entity.items())}
                 for obj, by_entity in sorted(self._streams.items())
@@ -156,6 +174,9 @@ class RunState:
         streams = data.get("streams", {})
         if not isinstance(streams, Mapping):
             raise StateError("state key 'streams' must be an object")
+        company = data.get("company")
+        if company is not None and not isinstance(company, str):
+            raise StateError(f"state key 'company' must be a company id, got {company!r}")
         parsed: dict[str, dict[str, StreamState]] = {}
         for obj, by_entity in streams.items():
             if not isinstance(by_entity, Mapping):
@@ -164,4 +185,4 @@ class RunState:
                 entity: StreamState.from_dict(f"{obj}/{entity or 'top level'}", value)
                 for entity, value in by_entity.items()
             }
-        return cls(parsed)
+        return cls(parsed, company)

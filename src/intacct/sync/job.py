@@ -192,8 +192,11 @@ def run_sync(
     clock = time.monotonic()
     registry = ObjectRegistry(client)
     _refuse(db_path, layout, unified)
-    database = open_destination(db_path, company=client.config.company_id)
+    company = client.config.company_id
+    database = open_destination(db_path, company=company)
     report = SyncReport()  # the objects' summaries once they are chosen
+    # the run's row in _intacct_runs is kept ahead of every billed request
+    client.ledger = database.ledger(started.isoformat(), company)
     try:
         chosen, layout = layout, _layout(database, layout)
         names = select_objects(registry, objects, unified, layout, chosen)
@@ -232,14 +235,15 @@ def run_sync(
         report.transactions = client.api_transactions
         report.seconds = time.monotonic() - clock
         status = "failed" if report.failed else "budget" if report.budget else "ok"
-        _record(database, started, status, report)
+        _record(database, client, status, report)
     except KeyboardInterrupt as exc:
         report.requests = client.requests_sent
         report.seconds = time.monotonic() - clock
         with contextlib.suppress(DestinationError):  # a full disk keeps the last state
-            _record(database, started, "interrupted", report)
+            _record(database, client, "interrupted", report)
         raise SyncInterrupted(report) from exc
     finally:
+        client.ledger = None
         report.removed = _close(database)
     return report
 
@@ -251,10 +255,12 @@ def _close(database: Destination) -> bool:
     return isinstance(database, DuckDBDestination) and database.remove_if_unused()
 
 
-def _record(database: Destination, started: datetime, status: str, report: SyncReport) -> None:
-    """The run's row in ``_intacct_runs``: status (ok, failed, interrupted) and counts."""
+def _record(database: Destination, client: IntacctClient, status: str, report: SyncReport) -> None:
+    """The run's row in ``_intacct_runs``: status (ok, failed, budget, interrupted),
+    counts, and what the run may have billed (requests still out included)."""
     rows = [vars_of(o) for o in report.objects]
-    database.record_run(started.isoformat(), datetime.now(UTC).isoformat(), status, rows)
+    finished = datetime.now(UTC).isoformat()
+    database.record_run(finished, status, rows, client.api_transactions_sent)
 
 
 def vars_of(summary: ObjectSummary) -> dict[str, Any]:

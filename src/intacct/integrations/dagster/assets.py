@@ -21,6 +21,7 @@ from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
 from intacct.integrations.dagster.run import month_of, sync_company
 from intacct.integrations.dagster.tenants import Tenant, TenantError, load_tenants
+from intacct.integrations.dagster.writer import company_slot
 from intacct.protocol.redact import redact
 from intacct.sync import ObjectSummary, SyncReport
 from intacct.sync.budget import MonthlyBudget
@@ -93,13 +94,13 @@ def fleet_assets(
     def intacct_sync(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult[Any]]:
         company = context.partition_key
         wanted = [n for n in objects if asset_key(n) in context.selected_asset_keys]
-        yield from materialize_company(context.log, company, tenants_file, folder, wanted, objects)
+        yield from materialize_company(context, company, tenants_file, folder, wanted, objects)
 
     return intacct_sync
 
 
 def materialize_company(
-    log: Any,
+    context: Any,
     company: str,
     tenants_file: str | Path,
     folder: str | Path,
@@ -108,7 +109,9 @@ def materialize_company(
 ) -> Iterator[dg.MaterializeResult[Any]]:
     """Sync ``wanted`` (of the ``fleet``'s objects) of ``company`` and yield a result per
     object stored; a Failure after the results of the objects that did succeed when some
-    did not."""
+    did not. ``context``: the step's (its log, and the instance holding the company's
+    slot while it syncs: :mod:`.writer`)."""
+    log = context.log
     secrets: tuple[str, ...] = ()
     try:
         tenant = _tenant(load_tenants(tenants_file), company, fleet)
@@ -119,10 +122,11 @@ def materialize_company(
             log.info(f"{company}: none of the selected objects is the tenant's")
             return
         reporter = _Reporter(log, company)
-        monthly = month_of(tenant, folder)
-        if monthly is not None:
-            log.info(f"{company}: {monthly.describe()}")
-        report = sync_company(tenant, connection, folder, chosen, reporter, monthly)
+        with company_slot(context, company):  # the month is read by the one writer
+            monthly = month_of(tenant, folder)
+            if monthly is not None:
+                log.info(f"{company}: {monthly.describe()}")
+            report = sync_company(tenant, connection, folder, chosen, reporter, monthly)
     except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
     where = tenant.destination_at(folder)

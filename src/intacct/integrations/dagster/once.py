@@ -77,7 +77,7 @@ def once_job(
 def _materialize(
     context: OpExecutionContext, company: str, tenants: Path, folder: Path, objects: Sequence[str]
 ) -> None:
-    for result in materialize_company(context.log, company, tenants, folder, objects, objects):
+    for result in materialize_company(context, company, tenants, folder, objects, objects):
         assert result.asset_key is not None
         context.log_event(
             dg.AssetMaterialization(result.asset_key, partition=company, metadata=result.metadata)

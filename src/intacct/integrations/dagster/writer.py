@@ -1,0 +1,55 @@
+"""One company, one writer, fleet-wide: the company's slot in the Dagster instance.
+
+Every sync of a company (a partitioned run, ``intacct_fleet_once`` or a shard of it, a
+backfill, a sensor's run), on whichever host runs it, first claims the one slot of the
+company's pool ``intacct/company/<company id>`` in the instance's storage (Postgres in a
+deployment, so every host sees the same slots) and holds it while it syncs. A second
+sync of the company waits for it, whatever launched it; run tags could not do this, as
+a shard run syncs many companies under one set of tags. A run that dies holding the slot
+(SIGKILL, a lost host) has it freed once run monitoring has failed the run and
+``free_slots_after_run_end_seconds`` have passed (the deployment's dagster.yaml). The
+destination's own lock stays the last guard.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["COMPANY_POOL", "company_slot"]
+
+#: the pool of one company: one slot
+COMPANY_POOL = "intacct/company/{company}"
+#: how often a waiting sync asks for the slot again
+POLL_S = 1.0
+
+
+@contextmanager
+def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator[None]:
+    """Hold ``company``'s slot while the block runs (``context``: the step's Dagster
+    context: its instance, run id and log); waits while another run holds it."""
+    storage = context.instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:  # an instance without pools
+        context.log.warning(f"{company}: this Dagster instance keeps no pools; nothing "
+                            "but the destination's lock keeps two runs of it apart")  # fmt: skip
+        yield
+        return
+    key = COMPANY_POOL.format(company=company.upper())
+    if storage.get_concurrency_info(key).slot_count != 1:
+        storage.set_concurrency_slots(key, 1)
+    claim = f"intacct:{company}:{uuid.uuid4().hex[:12]}"  # one claim per sync
+    waited = 0.0
+    try:
+        while not storage.claim_concurrency_slot(key, context.run_id, claim).is_claimed:
+            if not waited:
+                context.log.info(f"{company}: another run is syncing it; waiting for it")
+            time.sleep(poll_s)
+            waited += poll_s
+        if waited:
+            context.log.info(f"{company}: its slot is free after {waited:.0f} s")
+        yield
+    finally:
+        storage.free_concurrency_slot_for_step(context.run_id, claim)
