@@ -1,0 +1,55 @@
+"""A Dagster instance kept in Postgres, as a deployment on many hosts keeps it, works with
+what ``pip install 'intacct-connector[dagster]'`` installs: dagster-postgres's storage,
+configured the way Dagster documents (``postgres_db`` parameters; SQLAlchemy 2.1 would
+reach it through psycopg 3, which we install, and every event write failed on
+``NOTIFY run_events, $1``), runs the fleet's once job exactly, and the company's slot
+lives in that instance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dagster as dg
+import pytest
+import yaml
+
+from intacct.emulator.server import EmulatorServer
+from intacct.integrations.dagster.writer import COMPANY_POOL
+
+from .conftest import OBJECTS, definitions
+from .test_fleet import DEMO, rows, truth
+
+pytestmark = pytest.mark.usefixtures("secrets")
+
+
+def _postgres_home(home: Path, url: str) -> Path:
+    parts = urlsplit(url)
+    db = {"username": parts.username, "password": parts.password, "hostname": parts.hostname,
+          "port": parts.port, "db_name": parts.path.lstrip("/")}  # fmt: skip
+    storage = {"postgres_db": {k: v for k, v in db.items() if v is not None}}
+    config = {"storage": {"postgres": storage}, "telemetry": {"enabled": False}}
+    home.mkdir()
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return home
+
+
+def test_the_fleet_runs_on_a_postgres_instance(
+    postgres_url: str, write_tenants: Callable[..., Path], tmp_path: Path,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    home = _postgres_home(tmp_path / "home", postgres_url)
+    defs = definitions(write_tenants(DEMO), tmp_path / "data")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        job = defs.resolve_job_def("intacct_fleet_once")
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        key = COMPANY_POOL.format(company="DEMO")
+        info = instance.event_log_storage.get_concurrency_info(key)
+        assert info.slot_count == 1 and not info.claimed_slots
+        run = instance.get_run_by_id(result.run_id)
+        assert run is not None and run.is_success
+    for name in OBJECTS:
+        assert rows(tmp_path / "data" / "DEMO.duckdb", name) == truth(emulator, "DEMO", name)
