@@ -214,8 +214,8 @@ class IntacctClient:
 
     @property
     def api_transactions_sent(self) -> int:
-        """:attr:`api_transactions` and what the requests still in flight may bill: a
-        run stopped while some are out owes Intacct those too."""
+        """:attr:`api_transactions` and what the requests sent and not yet answered may
+        bill: a run stopped while some are out owes Intacct those too."""
         return self._requestor.gateway.owed
 
     @property

@@ -99,7 +99,9 @@ class Gateway:
         self.budget = budget
         #: where the spend is recorded before each billed request (None: nowhere)
         self.ledger: Ledger | None = None
-        self._reserved = 0  # the cost of the requests in flight
+        self._reserved = 0  # the cost of the requests in flight (or waiting for a slot)
+        self._out = 0  # the cost of those sent and not yet answered
+        self._send = threading.local()  # this thread's send: its cost pending, or out
         self.slots = threading.BoundedSemaphore(max_concurrency)
         self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
         self.sent = 0  # requests posted (retries and logins included), by every thread
@@ -117,6 +119,7 @@ class Gateway:
             self.sent += 1
         started = time.monotonic()
         with self.slots:
+            self._cover()
             answer = self.transport.post(url, body, budget)
         log.debug(
             "POST %s -> HTTP %d in %.0f ms", url, answer.status, (time.monotonic() - started) * 1000
@@ -125,12 +128,25 @@ class Gateway:
             self.history.record(body, answer.content, answer.status, secrets)
         return answer
 
+    def _cover(self) -> None:
+        """This thread's send goes on the wire: the ledger records what every request
+        answered or on the wire may bill, this one's included, before it is sent (a
+        request still waiting for a slot is not counted: killed then, it never went)."""
+        cost = getattr(self._send, "pending", 0)
+        if not cost:  # not a billed send, or counted at its first try
+            return
+        with self._count:
+            self._out += cost
+            figure = self.billed + self._out
+        self._send.pending, self._send.out = 0, cost
+        if self.ledger is not None:
+            self.ledger.cover(figure)  # raises to refuse: the send's exit undoes _out
+
     @contextmanager
     def reserve(self, cost: int) -> Iterator[None]:
         """Hold ``cost`` while a request is in flight: requests sent at once can never
-        bill more than the budget together (refused before sending), and the ledger
-        has recorded what they may bill before any of them is sent, so a run killed
-        at any moment has every billed request in its ledger."""
+        bill more than the budget together (refused before sending); the ledger is
+        told when it goes on the wire (:meth:`_cover`)."""
         if not cost:
             yield
             return
@@ -139,27 +155,28 @@ class Gateway:
             if self.budget is not None and spent + cost > self.budget:
                 raise BudgetExhaustedError(self.budget, spent, cost)
             self._reserved += cost
-            covered = spent + cost
+        self._send.pending, self._send.out = cost, 0
         try:
-            if self.ledger is not None:
-                self.ledger.cover(covered)
             yield
         finally:
             with self._count:
                 self._reserved -= cost
+                self._out -= self._send.out
+            self._send.pending, self._send.out = 0, 0
 
     @property
     def owed(self) -> int:
-        """What the requests answered and those in flight may bill."""
+        """What the requests answered and those sent and not yet answered may bill."""
         with self._count:
-            return self.billed + self._reserved
+            return self.billed + self._out
 
     def bill(self, transactions: int) -> None:
-        """Count what an answered request cost, company-wide and on this thread's meters."""
-        if not transactions:
-            return
+        """Count what an answered request cost, company-wide and on this thread's meters;
+        its cost is no longer out (it is billed)."""
         with self._count:
             self.billed += transactions
+            self._out -= getattr(self._send, "out", 0)
+        self._send.out = 0
         for meter in getattr(self._meters, "active", ()):
             meter.transactions += transactions
 

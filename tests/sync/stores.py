@@ -103,7 +103,7 @@ class Store:
                 con.execute(f"SET search_path = '{self.schema}'")
         else:
             con = psycopg.connect(self.url.split("?")[0], autocommit=True)
-            con.execute(f"SET search_path = {self.schema}")
+            con.execute(f'SET search_path = "{self.schema}"')
         try:
             yield replace(self, connection=con)
         finally:
@@ -122,7 +122,7 @@ class Store:
                     con.execute(f"SET search_path = '{self.schema}'")
                 return con.execute(sql, params or []).fetchall()
         with psycopg.connect(self.url.split("?")[0]) as con:
-            con.execute(f"SET search_path = {self.schema}")
+            con.execute(f'SET search_path = "{self.schema}"')
             pg_sql = sql.replace("%", "%%").replace("?", "%s")
             return con.execute(pg_sql, params or []).fetchall()  # type: ignore[arg-type]
 

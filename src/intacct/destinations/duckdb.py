@@ -270,8 +270,11 @@ class DuckDBDestination:
         # the table's columns written out first: updates of a row of a table altered
         # since the last checkpoint cost more each time (1 ms, then 35, then 50 after
         # 250 and 500 of them, measured), a checkpoint keeps them at ~1 ms
-        with contextlib.suppress(duckdb.Error):  # a slower ledger, never a failed run
+        try:
             self.con.execute("CHECKPOINT")
+        except duckdb.Error as exc:  # a full disk: the database is invalidated
+            undone = "the run stopped before its first page: its pages were not stored"
+            raise DestinationError(self._failure(exc, undone)) from None
         self._ledger_con = self.con.cursor()  # made here, not in a worker thread
         return self._ledger
 

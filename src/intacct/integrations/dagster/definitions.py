@@ -1,6 +1,7 @@
 """The fleet's Dagster definitions: the assets, their job, the sensor that adds tenants
 and the schedule that syncs every company."""
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ import dagster as dg
 from dagster import ScheduleEvaluationContext, SensorEvaluationContext
 
 from intacct.integrations.dagster.assets import COMPANY_TAG, fleet_assets
-from intacct.integrations.dagster.once import once_job
+from intacct.integrations.dagster.once import ONCE, SHARD_TAG, in_shard, once_job
 from intacct.integrations.dagster.tenants import load_tenants
 from intacct.replication.catalog import DEFAULT_OBJECTS
 
@@ -34,6 +35,7 @@ def fleet_definitions(
     pool: str | None = "intacct",
     sensor_interval_s: int = 60,
     companies_per_step: int = 1,
+    shards: int = 0,
 ) -> dg.Definitions:
     """Definitions for the companies of ``tenants_file``: an asset per object of
     ``objects`` partitioned by company, each company's DuckDB file under ``folder``
@@ -42,33 +44,57 @@ def fleet_definitions(
     and ``intacct_fleet_once``, every company in one run (:mod:`.once`).
     ``pool``: the Dagster pool the syncs take a slot of (dagster.yaml sets its limit);
     ``companies_per_step``: how many companies a step of ``intacct_fleet_once`` syncs in
-    turn (more: fewer step processes to start, see docs/fleet.md)."""
+    turn (more: fewer step processes to start, see docs/fleet.md); ``shards`` > 0: a
+    second schedule, ``intacct_fleet_shards_schedule`` (on ``cron_schedule``, running from
+    the start), syncs every company in that many runs of ``intacct_fleet_once``, a shard
+    each (tagged ``intacct/shard``), instead of a run per company: far less to launch."""
     # absolute: runs start in processes of their own, wherever Dagster puts them
     tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
     partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
     names = [o.upper() for o in objects]
     assets = fleet_assets(partitions, tenants_file, folder, names, pool)
     job = dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(assets))
+    once = once_job(PARTITIONS, tenants_file, folder, names, pool, companies_per_step)
+    schedules = [fleet_schedule(job, cron_schedule)]
+    if shards > 0:
+        schedules.append(shards_schedule(once, cron_schedule, shards))
     return dg.Definitions(
         assets=[assets],
-        jobs=[job, once_job(PARTITIONS, tenants_file, folder, names, pool, companies_per_step)],
-        sensors=[tenants_sensor(tenants_file, job, sensor_interval_s)],
-        schedules=[fleet_schedule(job, cron_schedule)],
+        jobs=[job, once],
+        sensors=[tenants_sensor(tenants_file, job, sensor_interval_s, once, shards)],
+        schedules=schedules,
     )
 
 
 def run_request(company: str, key: str | None = None) -> dg.RunRequest:
-    return dg.RunRequest(run_key=key, partition_key=company, tags={COMPANY_TAG: company})
+    return dg.RunRequest(
+        run_key=key, job_name=JOB, partition_key=company, tags={COMPANY_TAG: company}
+    )
+
+
+def shard_request(shard: str, key: str) -> dg.RunRequest:
+    """A run of ``intacct_fleet_once`` over ``shard`` ("i/n")."""
+    return dg.RunRequest(
+        run_key=key,
+        job_name=ONCE,
+        run_config={"ops": {"intacct_tenants": {"config": {"shard": shard}}}},
+        tags={SHARD_TAG: shard},
+    )
 
 
 def tenants_sensor(
-    tenants_file: str | Path, job: "UnresolvedAssetJobDefinition", interval_s: int
+    tenants_file: str | Path,
+    job: "UnresolvedAssetJobDefinition",
+    interval_s: int,
+    once: dg.JobDefinition,
+    shards: int = 0,
 ) -> dg.SensorDefinition:
-    """Adds each tenant the file has and the partitions lack, and requests its first run.
-    A tenant removed from the file keeps its partition (and its data): removing a
-    company is a person's decision."""
+    """Adds each tenant the file has and the partitions lack, and requests its first run:
+    a run of its own, or with ``shards``, a run of each shard that has new tenants (its
+    other companies' runs are incremental). A tenant removed from the file keeps its
+    partition (and its data): removing a company is a person's decision."""
 
-    @dg.sensor(name="intacct_new_tenants", job=job, minimum_interval_seconds=interval_s,
+    @dg.sensor(name="intacct_new_tenants", jobs=[job, once], minimum_interval_seconds=interval_s,
                default_status=dg.DefaultSensorStatus.RUNNING)  # fmt: skip
     def intacct_new_tenants(context: SensorEvaluationContext) -> dg.SensorResult:
         known = set(context.instance.get_dynamic_partitions(PARTITIONS))
@@ -77,11 +103,24 @@ def tenants_sensor(
             return dg.SensorResult(skip_reason="no new tenants")
         context.log.info(f"new tenants: {', '.join(new)}")
         return dg.SensorResult(
-            run_requests=[run_request(c, f"first:{c}") for c in new],
+            run_requests=_first_runs(new, shards),
             dynamic_partitions_requests=[dg.AddDynamicPartitionsRequest(PARTITIONS, new)],
         )
 
     return intacct_new_tenants
+
+
+def _first_runs(new: Sequence[str], shards: int) -> list[dg.RunRequest]:
+    if not shards:
+        return [run_request(c, f"first:{c}") for c in new]
+    requests = []
+    for index in range(1, shards + 1):
+        shard = f"{index}/{shards}"
+        mine = in_shard(new, shard)
+        if mine:  # the key names its new tenants: a later newcomer asks again
+            digest = hashlib.sha256(",".join(sorted(mine)).encode()).hexdigest()[:16]
+            requests.append(shard_request(shard, f"first:{shard}:{digest}"))
+    return requests
 
 
 def fleet_schedule(job: "UnresolvedAssetJobDefinition", cron: str) -> dg.ScheduleDefinition:
@@ -95,3 +134,20 @@ def fleet_schedule(job: "UnresolvedAssetJobDefinition", cron: str) -> dg.Schedul
             yield run_request(company, f"{company}:{stamp}")
 
     return intacct_fleet_schedule
+
+
+def shards_schedule(once: dg.JobDefinition, cron: str, shards: int) -> dg.ScheduleDefinition:
+    """The fleet in ``shards`` runs on ``cron``, each syncing its shard of the tenant list
+    (the queue's limit on ``intacct/shard`` keeps a shard's runs from piling up)."""
+
+    @dg.schedule(name="intacct_fleet_shards_schedule", job=once, cron_schedule=cron,
+                 default_status=dg.DefaultScheduleStatus.RUNNING)  # fmt: skip
+    def intacct_fleet_shards_schedule(
+        context: ScheduleEvaluationContext,
+    ) -> Iterator[dg.RunRequest]:
+        stamp = context.scheduled_execution_time.isoformat()
+        for index in range(1, shards + 1):
+            shard = f"{index}/{shards}"
+            yield shard_request(shard, f"shard {shard}:{stamp}")
+
+    return intacct_fleet_shards_schedule

@@ -12,6 +12,7 @@ that fails does not stop the others of its step, and the step fails after them n
 every company that failed."""
 
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,9 +22,13 @@ from dagster import OpExecutionContext
 from intacct.integrations.dagster.assets import materialize_company
 from intacct.integrations.dagster.tenants import load_tenants
 
-__all__ = ["ONCE", "once_job"]
+__all__ = ["ONCE", "SHARD_TAG", "in_shard", "once_job"]
 
 ONCE = "intacct_fleet_once"
+#: the run tag of a shard's run ("i/n")
+SHARD_TAG = "intacct/shard"
+SHARD_DOC = ("the shard of the tenant list this run syncs, i/n (the i-th of n, by a stable "
+             "hash of the company id); empty: every company")  # fmt: skip
 
 
 def once_job(
@@ -34,9 +39,15 @@ def once_job(
     pool: str | None,
     companies_per_step: int = 1,
 ) -> dg.JobDefinition:
-    @dg.op(name="intacct_tenants", out=dg.DynamicOut(list))
+    @dg.op(
+        name="intacct_tenants",
+        out=dg.DynamicOut(list),
+        config_schema={"shard": dg.Field(str, default_value="", description=SHARD_DOC)},
+    )
     def intacct_tenants(context: OpExecutionContext) -> Iterator[dg.DynamicOutput[list[str]]]:
-        companies = list(load_tenants(tenants_file))
+        every = list(load_tenants(tenants_file))
+        companies = in_shard(every, context.op_config["shard"])
+        context.log.info(f"{len(companies)} of {len(every)} companies in this run")
         known = set(context.instance.get_dynamic_partitions(partitions))
         new = [c for c in companies if c not in known]
         if new:
@@ -82,6 +93,26 @@ def _materialize(
         context.log_event(
             dg.AssetMaterialization(result.asset_key, partition=company, metadata=result.metadata)
         )
+
+
+def in_shard(companies: Sequence[str], shard: str) -> list[str]:
+    """The ``companies`` of ``shard`` ("i/n": the i-th of n, from 1; "": all of them),
+    by a stable hash of the company id: a company stays in its shard from run to run
+    and host to host, whatever the order of the tenant list."""
+    if not shard:
+        return list(companies)
+    index, count = _shard(shard)
+    return [c for c in companies if zlib.crc32(c.upper().encode()) % count == index - 1]
+
+
+def _shard(shard: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+    except ValueError:
+        index = count = 0
+    if not 1 <= index <= count:
+        raise dg.Failure(f"shard {shard!r}: give it as i/n, the i-th of n shards (1 <= i <= n)")
+    return index, count
 
 
 def _mapping_keys(companies: Sequence[str]) -> Iterator[tuple[str, str]]:

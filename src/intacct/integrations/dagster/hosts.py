@@ -1,0 +1,188 @@
+"""``HostRunLauncher``: Dagster runs started on run worker hosts, with their health.
+
+A deployment on many hosts launches each run away from the daemon: Dagster's
+``K8sRunLauncher`` as a pod, its ``DockerRunLauncher`` as a container. This launcher does
+the same with hosts that run :mod:`.worker` (``python -m
+intacct.integrations.dagster.worker``), which is what the repository's deployment
+example and its CI run use to stand in for them on one machine. In ``dagster.yaml``::
+
+    run_launcher:
+      module: intacct.integrations.dagster.hosts
+      class: HostRunLauncher
+      config:
+        hosts: [http://worker1:7101, http://worker2:7101]
+        token: {env: INTACCT_WORKER_TOKEN}
+
+A run goes to the reachable host with the fewest runs going (tagged
+``intacct/host``). The run worker is Dagster's own ``dagster api execute_run``, which
+loads the instance from the host's ``DAGSTER_HOME``. The launcher reports each run
+worker's health, so run monitoring (``run_monitoring: enabled``) fails a run whose
+process died (SIGKILL, an OOM kill, a lost host) and, with
+``free_slots_after_run_end_seconds``, frees the pool slots it held, the company's
+included (:mod:`.writer`): the company's next run proceeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+from dagster import Array, Field, StringSource
+from dagster._core.errors import DagsterLaunchFailedError
+from dagster._core.launcher.base import (
+    CheckRunHealthResult,
+    LaunchRunContext,
+    RunLauncher,
+    WorkerStatus,
+)
+from dagster._core.storage.dagster_run import DagsterRun
+from dagster._grpc.types import ExecuteRunArgs
+from dagster._serdes import ConfigurableClass, ConfigurableClassData
+
+__all__ = ["HOST_TAG", "HostRunLauncher"]
+
+#: the run tag naming the host its worker runs on
+HOST_TAG = "intacct/host"
+#: a host that does not answer in this long is passed over (launch) or unknown (health)
+TIMEOUT_S = 10.0
+
+
+class HostRunLauncher(RunLauncher, ConfigurableClass):
+    """Runs on the hosts of ``hosts`` (their worker's base URLs), ``token`` their secret."""
+
+    def __init__(
+        self, hosts: Sequence[str], token: str, inst_data: ConfigurableClassData | None = None
+    ) -> None:
+        if not hosts:
+            raise ValueError("HostRunLauncher: hosts is empty; name each worker's URL")
+        self.hosts = [h.rstrip("/") for h in hosts]
+        self._token = token
+        self._inst_data = inst_data
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    @property
+    def inst_data(self) -> ConfigurableClassData | None:
+        return self._inst_data
+
+    @classmethod
+    def config_type(cls) -> dict[str, Field]:
+        return {
+            "hosts": Field(Array(str), description="each run worker host's base URL"),
+            "token": Field(StringSource, description="the workers' secret ({env: NAME})"),
+        }
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]
+    ) -> HostRunLauncher:
+        return cls(config_value["hosts"], config_value["token"], inst_data=inst_data)
+
+    # -- launching ------------------------------------------------------------------------
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        run = context.dagster_run
+        args = ExecuteRunArgs(
+            job_origin=context.job_code_origin,  # type: ignore[arg-type]  # set on launch
+            run_id=run.run_id,
+            instance_ref=None,  # the host's own DAGSTER_HOME: the shared instance
+            set_exit_code_on_failure=True,
+        )
+        from dagster._serdes import serialize_value
+
+        body = {"run_id": run.run_id, "args": serialize_value(args)}
+        problems: list[str] = []
+        for host in self._by_load(problems):
+            try:
+                said = self._call("POST", host, "/runs", body)
+            except _HostError as exc:
+                problems.append(str(exc))
+                continue
+            self._instance.add_run_tags(run.run_id, {HOST_TAG: host})
+            self._instance.report_engine_event(
+                f"Started on run worker host {host} as process {said.get('pid')}",
+                run, cls=self.__class__,
+            )  # fmt: skip
+            return
+        raise DagsterLaunchFailedError(  # type: ignore[no-untyped-call]
+            f"no run worker host took run {run.run_id}: " + "; ".join(problems)
+        )
+
+    def _by_load(self, problems: list[str]) -> list[str]:
+        """The reachable hosts, fewest runs going first (a host that does not answer is
+        left out, its reason kept in ``problems``)."""
+        loads: list[tuple[int, int, str]] = []
+        for order, host in enumerate(self.hosts):
+            try:
+                loads.append((int(self._call("GET", host, "/runs")["running"]), order, host))
+            except (_HostError, KeyError, ValueError) as exc:
+                problems.append(str(exc))
+        return [host for _, _, host in sorted(loads)]
+
+    def terminate(self, run_id: str) -> bool:
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or run.is_finished or HOST_TAG not in run.tags:
+            return False
+        self._instance.report_run_canceling(run)
+        try:
+            said = self._call("POST", run.tags[HOST_TAG], f"/runs/{run_id}/terminate")
+        except _HostError as exc:
+            self._instance.report_engine_event(str(exc), run, cls=self.__class__)
+            return False
+        return bool(said.get("signalled"))
+
+    # -- health ---------------------------------------------------------------------------
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        host = run.tags.get(HOST_TAG)
+        if host is None:
+            return CheckRunHealthResult(WorkerStatus.UNKNOWN, "the run names no host")
+        try:
+            said = self._call("GET", host, f"/runs/{run.run_id}")
+        except _HostError as exc:
+            if exc.status == 404:
+                return CheckRunHealthResult(
+                    WorkerStatus.NOT_FOUND, f"host {host} knows no such run (restarted?)"
+                )
+            return CheckRunHealthResult(WorkerStatus.UNKNOWN, str(exc), transient=True)
+        if said.get("state") == "running":
+            return CheckRunHealthResult(WorkerStatus.RUNNING, run_worker_id=str(said.get("pid")))
+        code = said.get("returncode")
+        if code == 0:
+            return CheckRunHealthResult(WorkerStatus.SUCCESS)
+        how = f"signal {-code}" if isinstance(code, int) and code < 0 else f"exit status {code}"
+        tail = said.get("tail") or ""
+        return CheckRunHealthResult(
+            WorkerStatus.FAILED, f"the run's process on {host} ended by {how}\n{tail}".strip()
+        )
+
+    # -- the workers' API -----------------------------------------------------------------
+
+    def _call(
+        self, method: str, host: str, path: str, body: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            answer = httpx.request(
+                method, host + path, json=body, headers=headers, timeout=TIMEOUT_S
+            )
+        except httpx.HTTPError as exc:
+            raise _HostError(f"host {host}: {type(exc).__name__}: {exc}") from None
+        try:
+            said = answer.json()
+        except ValueError:
+            said = {}
+        if answer.status_code >= 300:
+            error = said.get("error") if isinstance(said, dict) else None
+            raise _HostError(f"host {host}: HTTP {answer.status_code}: {error}", answer.status_code)
+        return said if isinstance(said, dict) else {}
+
+
+class _HostError(Exception):
+    def __init__(self, text: str, status: int | None = None) -> None:
+        super().__init__(text)
+        self.status = status
