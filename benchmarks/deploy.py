@@ -5,7 +5,7 @@ embedded Postgres, ``dagster-daemon`` (run queue, sensor, run monitoring), two r
 worker hosts (``python -m intacct.integrations.dagster.worker``), and ``intacct emulator
 serve --companies N`` with the latency model (300 ms + 0.5 ms a record, at most 2
 requests in flight per company), every company's data in a Postgres schema of its own.
-Two phases, as the example runs them (2 shards, 10 companies to a step):
+Two phases, as the example runs them (2 shards, 25 companies to a step by default):
 
 1. first reads: the sensor adds the N tenants and queues one run per shard;
 2. the hourly fleet, nothing changed: each shard's run as the schedule requests it
@@ -208,20 +208,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=100)
     parser.add_argument("--sample", type=int, default=10, help="companies to time the sync of")
+    parser.add_argument("--shards", type=int, default=2)
+    parser.add_argument("--per-step", type=int, default=25, help="companies to a step")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
-        result = measure(args.companies, args.sample, Path(work))
+        result = measure(args.companies, args.sample, Path(work), args.shards, args.per_step)
     print(json.dumps(result, indent=2))
     if not args.no_write:
         write_section("Fleet deployed: orchestration against the work",
-                      f"python benchmarks/deploy.py --companies {args.companies}",
+                      f"python benchmarks/deploy.py --companies {args.companies} --shards "
+                      f"{args.shards} --per-step {args.per_step}",
                       report(result))  # fmt: skip
     ok = not result["verify"]["table_problems"] and not result["verify"]["ledgers_off"]
     return 0 if ok and result["verify"]["max_in_flight"] <= 2 else 1
 
 
-def measure(count: int, sample: int, work: Path) -> dict[str, Any]:
+def measure(count: int, sample: int, work: Path, shards: int, per_step: int) -> dict[str, Any]:
     import dagster as dg
     from tests.deployment import Deployment
     from tests.postgres import PostgresServer, create_database, server_binaries
@@ -230,7 +233,8 @@ def measure(count: int, sample: int, work: Path) -> dict[str, Any]:
     with PostgresServer(server_binaries()) as server, emulator(count) as (emu, url):
         instance_url, warehouse = create_database(server.url), create_database(server.url)
         template = f"{warehouse}?schema=intacct_{{company_id}}"
-        deployment = Deployment(work, instance_url, template, url, companies)
+        layout = {"INTACCT_FLEET_SHARDS": str(shards), "INTACCT_COMPANIES_PER_STEP": str(per_step)}
+        deployment = Deployment(work, instance_url, template, url, companies, layout, fast=False)
         shared = ("DAGSTER_PG_URL", "INTACCT_WORKER_TOKEN", "INTACCT_SENDER_PASSWORD",
                   "FLEET_USER_PASSWORD")  # fmt: skip
         for name in shared:  # this process reads the instance and syncs a sample too
@@ -244,12 +248,12 @@ def measure(count: int, sample: int, work: Path) -> dict[str, Any]:
         sampler = Sampler(roots)
         try:
             with dg.DagsterInstance.from_config(home) as instance:
-                run_phase(instance, 2, 3600)
+                run_phase(instance, _filled(companies, shards), 3600)  # the sensor's
                 first = {"seconds": time.monotonic() - clock, "cpu": sampler.totals()}
                 clock = time.monotonic()
-                for shard in ("1/2", "2/2"):
-                    deployment.launch(shard)
-                run_phase(instance, 4, 3600)
+                for index in range(1, shards + 1):
+                    deployment.launch(f"{index}/{shards}")
+                run_phase(instance, _filled(companies, shards) + shards, 3600)
                 spent = _minus(sampler.totals(), first["cpu"])
                 again = {"seconds": time.monotonic() - clock, "cpu": spent}
         finally:
@@ -258,7 +262,15 @@ def measure(count: int, sample: int, work: Path) -> dict[str, Any]:
         checked = verify(url.split("/ia/")[0], companies, template)
         scratch = f"{create_database(server.url)}?schema=scratch_{{company_id}}"
         own = sync_cpu(deployment.project, companies[:sample], scratch)
-    return {"companies": count, "first": first, "again": again, "sync_cpu": own, "verify": checked}
+    return {"companies": count, "shards": shards, "per_step": per_step, "first": first,
+            "again": again, "sync_cpu": own, "verify": checked}  # fmt: skip
+
+
+def _filled(companies: Sequence[str], shards: int) -> int:
+    """The shards that have companies: the sensor starts a run of each."""
+    from intacct.integrations.dagster.once import in_shard
+
+    return sum(1 for i in range(1, shards + 1) if in_shard(companies, f"{i}/{shards}"))
 
 
 def _postmaster(data: Path) -> int:
@@ -286,7 +298,8 @@ def report(r: dict[str, Any]) -> str:
         )
     v = r["verify"]
     return "\n".join([
-        f"{n} companies, 2 shards, 10 companies to a step, 2 worker hosts.",
+        f"{n} companies, {r['shards']} shards, {r['per_step']} companies to a step, 2 worker "
+        "hosts; the example's sensor (60 s) and run monitoring (10 s).",
         "",
         "| phase | wall | companies/h | daemon CPU s | workers CPU s | emulator CPU s | "
         "Postgres CPU s | sync CPU s/company | Dagster CPU s/company |",

@@ -44,23 +44,27 @@ class Deployment:
         emulator: str,
         companies: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        fast: bool = True,
     ) -> None:
         """``companies``: the tenant list's (default: the example's); ``env``: more
-        variables for every process (``INTACCT_FLEET_CRON``...)."""
+        variables for every process (``INTACCT_FLEET_SHARDS``...); ``fast``: the sensor
+        and run monitoring every 2 s (a test's pace), else the example's."""
         self.root, self.project = root, root / "project"
         shutil.copytree(EXAMPLE, self.project)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.ports = [free_port(), free_port()]
         self.env = {**os.environ, "DAGSTER_PG_URL": instance_url, "INTACCT_WORKER_TOKEN": TOKEN,
-                    "INTACCT_DESTINATION": destination, "INTACCT_SENSOR_INTERVAL_S": "2",
+                    "INTACCT_DESTINATION": destination,
                     "INTACCT_SENDER_PASSWORD": "demo-sender-password",
                     "FLEET_USER_PASSWORD": "demo-user-password", **(env or {})}  # fmt: skip
         config = yaml.safe_load((EXAMPLE / "dagster.yaml").read_text(encoding="utf-8"))
         config["run_launcher"]["config"]["hosts"] = [f"http://127.0.0.1:{p}" for p in self.ports]
-        config["run_monitoring"] |= {
-            "poll_interval_seconds": 2,
-            "free_slots_after_run_end_seconds": 2,
-        }
+        if fast:
+            self.env["INTACCT_SENSOR_INTERVAL_S"] = "2"
+            config["run_monitoring"] |= {
+                "poll_interval_seconds": 2,
+                "free_slots_after_run_end_seconds": 2,
+            }
         self.config = yaml.safe_dump(config)
         tenants = yaml.safe_load((EXAMPLE / "tenants.yaml").read_text(encoding="utf-8"))
         tenants["defaults"]["api_url"] = emulator

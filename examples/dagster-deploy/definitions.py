@@ -17,8 +17,8 @@ defs = fleet_definitions(
     objects=["GLACCOUNT", "VENDOR", "CUSTOMER", "APBILL", "ARINVOICE", "GLENTRY"],
     sensor_interval_s=int(os.environ.get("INTACCT_SENSOR_INTERVAL_S", "60")),
     cron_schedule=os.environ.get("INTACCT_FLEET_CRON", "0 * * * *"),
-    # hourly, the fleet in 2 runs of intacct_fleet_once (a shard each, 10 companies to a
+    # hourly, the fleet in 2 runs of intacct_fleet_once (a shard each, 25 companies to a
     # step): a run per company costs more to launch than its sync (docs/fleet.md)
-    shards=2,
-    companies_per_step=10,
+    shards=int(os.environ.get("INTACCT_FLEET_SHARDS", "2")),
+    companies_per_step=int(os.environ.get("INTACCT_COMPANIES_PER_STEP", "25")),
 )

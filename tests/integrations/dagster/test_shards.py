@@ -33,16 +33,15 @@ def test_every_company_is_in_one_shard_whatever_the_order(count: int) -> None:
     assert in_shard(COMPANIES, "") == COMPANIES
 
 
-def test_the_schedule_asks_a_run_per_shard(tmp_path: Path) -> None:
+def test_the_schedule_asks_a_run_per_shard(tmp_path: Path, instance: dg.DagsterInstance) -> None:
     tenants = tmp_path / "tenants.yaml"
     tenants.write_text("tenants: []\n", encoding="utf-8")
     defs = fleet_definitions(tenants, tmp_path, objects=OBJECTS, shards=3)
     schedule = defs.resolve_schedule_def("intacct_fleet_shards_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    with dg.DagsterInstance.ephemeral() as instance:
-        when = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
-        requests = list(schedule.evaluate_tick(context).run_requests or [])
+    when = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+    requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [(r.tags[SHARD_TAG], r.run_config) for r in requests] == [
         (f"{i}/3", {"ops": {"intacct_tenants": {"config": {"shard": f"{i}/3"}}}})
         for i in (1, 2, 3)

@@ -6,8 +6,9 @@ company that cannot run (a missing variable, a wrong password, its destination h
 another run) raises a :class:`dagster.Failure` with the classified error and a hint.
 """
 
+import functools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,10 @@ def asset_key(name: str) -> dg.AssetKey:
 
 
 class _Reporter:
-    """The engine's progress into the run's log, and each object's bytes read."""
+    """The engine's progress into the run's log, and each object's bytes read. One line a
+    company, not one an object: each line is an event the instance stores, and a fleet
+    syncs thousands of companies an hour (the objects' figures are in their
+    materializations); an object that failed has a line of its own."""
 
     def __init__(self, log: Any, company: str) -> None:
         self.log, self.company = log, company
@@ -46,7 +50,7 @@ class _Reporter:
         self._lock = threading.Lock()
 
     def start(self, objects: Sequence[str]) -> None:
-        self.log.info(f"{self.company}: syncing {', '.join(objects)}")
+        """Told in :meth:`summary` with the figures."""
 
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
         with self._lock:
@@ -56,11 +60,20 @@ class _Reporter:
         """Counted in the object's summary."""
 
     def done(self, stream: str, summary: ObjectSummary) -> None:
-        said = summary.error or f"{summary.read} read, {summary.inserted} inserted"
-        self.log.info(f"{self.company} {stream}: {said}")
+        if summary.error:
+            self.log.warning(f"{self.company} {stream}: {summary.error}")
 
     def warning(self, stream: str, text: str) -> None:
         self.log.warning(f"{self.company} {stream}: {text}")
+
+    def summary(self, report: SyncReport) -> None:
+        objects = report.objects
+        read = sum(o.read for o in objects)
+        changed = sum(o.inserted + o.updated + o.deleted for o in objects)
+        self.log.info(
+            f"{self.company}: {len(objects)} objects synced, {read:,} records read, "
+            f"{changed:,} stored, {report.transactions:,} API transactions"
+        )
 
 
 def fleet_assets(
@@ -94,7 +107,8 @@ def fleet_assets(
     def intacct_sync(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult[Any]]:
         company = context.partition_key
         wanted = [n for n in objects if asset_key(n) in context.selected_asset_keys]
-        yield from materialize_company(context, company, tenants_file, folder, wanted, objects)
+        tenants = functools.partial(load_tenants, tenants_file)
+        yield from materialize_company(context, company, tenants, folder, wanted, objects)
 
     return intacct_sync
 
@@ -102,7 +116,7 @@ def fleet_assets(
 def materialize_company(
     context: Any,
     company: str,
-    tenants_file: str | Path,
+    tenants: Callable[[], Mapping[str, Tenant]],
     folder: str | Path,
     wanted: Sequence[str],
     fleet: Sequence[str],
@@ -110,11 +124,12 @@ def materialize_company(
     """Sync ``wanted`` (of the ``fleet``'s objects) of ``company`` and yield a result per
     object stored; a Failure after the results of the objects that did succeed when some
     did not. ``context``: the step's (its log, and the instance holding the company's
-    slot while it syncs: :mod:`.writer`)."""
+    slot while it syncs: :mod:`.writer`); ``tenants``: reads the tenant list (its
+    errors are the company's failure)."""
     log = context.log
     secrets: tuple[str, ...] = ()
     try:
-        tenant = _tenant(load_tenants(tenants_file), company, fleet)
+        tenant = _tenant(tenants(), company, fleet)
         connection = tenant.connection()
         secrets = tuple(str(connection[k]) for k in SECRETS if k in connection)
         chosen = [n for n in wanted if not tenant.objects or n in tenant.objects]
@@ -127,6 +142,7 @@ def materialize_company(
             if monthly is not None:
                 log.info(f"{company}: {monthly.describe()}")
             report = sync_company(tenant, connection, folder, chosen, reporter, monthly)
+        reporter.summary(report)
     except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
     where = tenant.destination_at(folder)
@@ -146,7 +162,7 @@ def materialize_company(
         raise _budget_failure(company, report, tenant, monthly)
 
 
-def _tenant(tenants: dict[str, Tenant], company: str, fleet: Sequence[str]) -> Tenant:
+def _tenant(tenants: Mapping[str, Tenant], company: str, fleet: Sequence[str]) -> Tenant:
     if company not in tenants:
         raise IntacctError(f"company {company} is not in the tenant list (removed from it?)")
     tenant = tenants[company]

@@ -25,6 +25,8 @@ __all__ = ["COMPANY_POOL", "company_slot"]
 COMPANY_POOL = "intacct/company/{company}"
 #: how often a waiting sync asks for the slot again
 POLL_S = 1.0
+#: the runs told that their instance keeps no pools
+_TOLD: set[str] = set()
 
 
 @contextmanager
@@ -33,8 +35,10 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
     context: its instance, run id and log); waits while another run holds it."""
     storage = context.instance.event_log_storage
     if not storage.supports_global_concurrency_limits:  # an instance without pools
-        context.log.warning(f"{company}: this Dagster instance keeps no pools; nothing "
-                            "but the destination's lock keeps two runs of it apart")  # fmt: skip
+        if context.run.run_id not in _TOLD:  # once a run, not once a company
+            _TOLD.add(context.run.run_id)
+            context.log.warning("this Dagster instance keeps no pools: nothing but each "
+                                "destination's lock keeps two runs of a company apart")  # fmt: skip
         yield
         return
     key = COMPANY_POOL.format(company=company.upper())
@@ -43,7 +47,7 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
     claim = f"intacct:{company}:{uuid.uuid4().hex[:12]}"  # one claim per sync
     waited = 0.0
     try:
-        while not storage.claim_concurrency_slot(key, context.run_id, claim).is_claimed:
+        while not storage.claim_concurrency_slot(key, context.run.run_id, claim).is_claimed:
             if not waited:
                 context.log.info(f"{company}: another run is syncing it; waiting for it")
             time.sleep(poll_s)
@@ -52,4 +56,4 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
             context.log.info(f"{company}: its slot is free after {waited:.0f} s")
         yield
     finally:
-        storage.free_concurrency_slot_for_step(context.run_id, claim)
+        storage.free_concurrency_slot_for_step(context.run.run_id, claim)
