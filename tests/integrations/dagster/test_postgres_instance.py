@@ -12,14 +12,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dagster as dg
+import psycopg
 import pytest
 import yaml
 
 from intacct.emulator.server import EmulatorServer
+from intacct.integrations.dagster import fleet_definitions
 from intacct.integrations.dagster.writer import COMPANY_POOL
 
 from .conftest import OBJECTS, definitions
-from .test_fleet import DEMO, rows, truth
+from .test_fleet import DEMO, DEMO_ME, rows, truth
 
 pytestmark = pytest.mark.usefixtures("secrets")
 
@@ -53,3 +55,40 @@ def test_the_fleet_runs_on_a_postgres_instance(
         assert run is not None and run.is_success
     for name in OBJECTS:
         assert rows(tmp_path / "data" / "DEMO.duckdb", name) == truth(emulator, "DEMO", name)
+
+
+def _sessions(url: str) -> int:
+    """Connections opened to the database so far (PostgreSQL's own count)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_step_keeps_its_connections_to_the_instance(
+    postgres_url: str, write_tenants: Callable[..., Path], tmp_path: Path,
+    emulator: EmulatorServer,
+):  # fmt: skip
+    """Dagster's Postgres storage opens a connection per operation: each company's slot,
+    log line and materializations were some twenty connections (a Postgres backend
+    each; measured 22). A step keeps a few open for its companies, whatever their
+    number: a second company in the step opens none."""
+    home = _postgres_home(tmp_path / "home", postgres_url)
+
+    def run(*tenants: dict[str, object]) -> int:
+        """Connections the once job's run opens (its companies in one step)."""
+        defs = fleet_definitions(write_tenants(*tenants), tmp_path / "data", objects=OBJECTS,
+                                 companies_per_step=len(tenants))  # fmt: skip
+        with dg.DagsterInstance.from_config(str(home)) as instance:  # as a run's process
+            before = _sessions(postgres_url)
+            job = defs.resolve_job_def("intacct_fleet_once")
+            assert job.execute_in_process(instance=instance).success
+            return _sessions(postgres_url) - before - 1  # - _sessions' own
+
+    run(DEMO, DEMO_ME)  # first reads, Dagster's tables and the partitions made
+    per_company = run(DEMO, DEMO_ME) - run(DEMO)
+    assert per_company <= 2

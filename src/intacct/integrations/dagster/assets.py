@@ -20,6 +20,7 @@ from intacct.destinations import DestinationError, PageCounts
 from intacct.destinations.locations import display_url
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
+from intacct.integrations.dagster.instance import hold_connections
 from intacct.integrations.dagster.run import month_of, sync_company
 from intacct.integrations.dagster.tenants import Tenant, TenantError, load_tenants
 from intacct.integrations.dagster.writer import company_slot
@@ -127,6 +128,7 @@ def materialize_company(
     slot while it syncs: :mod:`.writer`); ``tenants``: reads the tenant list (its
     errors are the company's failure)."""
     log = context.log
+    hold_connections(context.instance)
     secrets: tuple[str, ...] = ()
     try:
         tenant = _tenant(tenants(), company, fleet)
