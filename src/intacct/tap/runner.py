@@ -31,8 +31,9 @@ from intacct.tap.streams import IntacctStream
 from intacct.tap.unified import UnifiedSink, UnifiedStream
 
 if TYPE_CHECKING:
-    from singer_sdk.helpers._state import StateWriter
     from singer_sdk.helpers.types import TapState
+
+    from intacct.tap.sink import StateWriter
 
 __all__ = ["StreamsFailedError", "TapRun", "replicate", "run_engine"]
 

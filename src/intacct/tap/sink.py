@@ -18,19 +18,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct.replication import DELETED_AT, ENTITY_ID, RunState, StateError
 from intacct.replication.state import VERSION
 from intacct.tap.recent import RecentDeletes
 
 if TYPE_CHECKING:
-    from singer_sdk.helpers._state import StateWriter
     from singer_sdk.helpers.types import TapState
 
     from intacct.tap.streams import IntacctStream
 
-__all__ = ["SingerSink", "admitted", "read_state", "write_bookmarks"]
+__all__ = ["SingerSink", "StateWriter", "admitted", "read_state", "write_bookmarks"]
+
+
+class StateWriter(Protocol):
+    """What writes the STATE messages: the tap's ``state_writer`` (singer-sdk's, which
+    leaves out a state equal to the last one written; its class is singer-sdk's private
+    one, so it is named here by what the tap uses of it)."""
+
+    def write_state(self, state: TapState) -> None: ...
 
 
 def read_state(tap_state: Mapping[str, Any]) -> RunState:

@@ -53,9 +53,9 @@ from intacct.tap.sink import admitted, read_state, write_bookmarks
 from intacct.tap.streams import IntacctStream
 
 if TYPE_CHECKING:
-    from singer_sdk.helpers._state import StateWriter
     from singer_sdk.helpers.types import TapState
 
+    from intacct.tap.sink import StateWriter
     from intacct.tap.tap import TapSageIntacct
 
 __all__ = ["UnifiedSink", "UnifiedStream", "unified_streams"]

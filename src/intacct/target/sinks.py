@@ -1,12 +1,14 @@
 """The target's sinks: records of a stream gathered and handed to the writer in batches.
 
-singer-sdk validates records against the stream's SCHEMA, parses its dates and drops
-``_sdc_*`` properties; a sink here does none of that, because the writer checks each
-record against the Intacct object's own field model and reports what is wrong with it
-(one bad record must not stop the others), and ``_sdc_deleted_at`` marks a delete.
-Those steps are singer-sdk internals (``_validate_and_parse``,
-``_singer_validate_message``), overridden here and pinned by the singer-sdk range in
-pyproject.toml.
+singer-sdk validates records against the stream's SCHEMA, parses the strings it calls
+dates into datetimes (a bad one ends the run), requires the stream's key properties and
+drops ``_sdc_*`` properties; a sink here has none of that, because the writer checks
+each record against the Intacct object's own field model and reports what is wrong with
+it (one bad record must not stop the others), and ``_sdc_deleted_at`` marks a delete.
+All through singer-sdk's public hooks: no validator (``get_validator``), a schema with
+no string formats for singer-sdk to parse by (the sink's ``schema``), the metadata
+properties kept (``include_sdc_metadata_properties``), and no key properties required
+(the target's ``get_sink``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class ObjectSink(Sink):
         key_properties: list[str] | None,
     ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
+        # singer-sdk parses a record's values by the sink's schema (its ``format``s); the
+        # writer takes them as sent, and a field the SCHEMA does not name is its to report
+        self.schema = _as_sent(self.schema)
         self.intacct_target = target
         self._seen = 0  # the records of this stream read so far: their report index
         self._batch: list[tuple[int, dict[str, Any]]] = []
@@ -52,12 +57,6 @@ class ObjectSink(Sink):
 
     def get_validator(self) -> None:
         return None  # the writer checks records against the object's field model
-
-    def _validate_and_parse(self, record: dict[str, Any]) -> dict[str, Any]:
-        return record  # no date parsing: a bad date is reported for its record, not raised
-
-    def _singer_validate_message(self, record: dict[str, Any]) -> None:
-        return None  # a record without its key is written (created) or reported, not fatal
 
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         self._batch.append((self._seen, record))
@@ -78,3 +77,24 @@ class UnifiedSink(ObjectSink):
     def process_batch(self, context: dict[str, Any]) -> None:
         batch, self._batch = self._batch, []
         self.writer.write_unified(self.stream_name, batch)
+
+
+def _as_sent(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with no string ``format`` at any depth and any other property allowed:
+    singer-sdk then leaves every value as it came (no datetime parsed, no warning of a
+    field the schema does not name)."""
+    return {**_no_formats(schema), "additionalProperties": True}
+
+
+def _no_formats(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_no_formats(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kept: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):  # names, not keywords
+            kept[key] = {name: _no_formats(sub) for name, sub in value.items()}
+        elif key != "format":
+            kept[key] = _no_formats(value)
+    return kept

@@ -11,9 +11,11 @@ stderr and, when any record was not written, :class:`RecordsFailedError` (exit c
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -86,9 +88,17 @@ class TargetSageIntacct(Target):
     @property
     def settings(self) -> TargetSettings:
         if self._settings is None:
-            sdk_keys = set(type(self).config_jsonschema.get("properties", {}))
-            self._settings = TargetSettings.from_mapping(self.config, sdk_keys)
+            self._settings = TargetSettings.from_mapping(self.config, self.sdk_setting_keys())
         return self._settings
+
+    @classmethod
+    def sdk_setting_keys(cls) -> set[str]:
+        """singer-sdk's own settings (``batch_size_rows``, ``load_method``, stream maps,
+        ...): ``config_jsonschema`` with singer-sdk's built-in settings, which 0.55 no
+        longer adds to the class attribute itself (and fills in the config's defaults)."""
+        schema = copy.deepcopy(cls.config_jsonschema)
+        cls.append_builtin_config(schema)
+        return set(schema.get("properties", {}))
 
     @property
     def writer(self) -> ObjectWriter:
@@ -104,6 +114,21 @@ class TargetSageIntacct(Target):
             report = Report(self.settings.write.report_path)
             self._writer = ObjectWriter(client, self.settings.write, report, reader=reader)
         return self._writer
+
+    def get_sink(
+        self,
+        stream_name: str,
+        *,
+        record: dict[str, Any] | None = None,
+        schema: dict[str, Any] | None = None,
+        key_properties: Sequence[str] | None = None,
+    ) -> Sink:
+        """singer-sdk's sink for the stream, made to require no key property: a sink
+        ends the run on a record without its stream's keys, and here such a record is
+        written (a create: hotglue's unified creates carry no ``id``) or reported. The
+        writer finds records by the object's own id field or RECORDNO, never by the
+        stream's keys."""
+        return super().get_sink(stream_name, record=record, schema=schema, key_properties=[])
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """hotglue's unified streams go through the mappings; any other stream is an
