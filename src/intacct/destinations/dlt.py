@@ -62,7 +62,18 @@ from intacct.replication import DELETED_AT, ENTITY_ID
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["DEFAULT_DATASET", "PAGES_PER_LOAD", "PREFIX", "DltDestination", "open_dlt"]
+__all__ = [
+    "DEFAULT_DATASET",
+    "NAMING",
+    "PAGES_PER_LOAD",
+    "PREFIX",
+    "SOURCE",
+    "DltDestination",
+    "arrow_page",
+    "column_hints",
+    "open_dlt",
+    "select_stored",
+]
 
 PREFIX = "dlt:"
 DEFAULT_DATASET = "intacct"
@@ -203,11 +214,11 @@ class DltDestination:
 
     def _stored_columns(self, name: str) -> set[str]:
         """The columns dlt's stored schema has for the object's table (empty: none)."""
-        if not self.pipeline.default_schema_name:
-            return set()
-        schema = self.pipeline.default_schema
-        table = schema.tables.get(schema.naming.normalize_table_identifier(name), {})
-        return set(table.get("columns", {}))
+        return _columns_of(self._schema(), name)
+
+    def _schema(self) -> Any:
+        """dlt's stored schema of the tables (None before the first load)."""
+        return self.pipeline.default_schema if self.pipeline.default_schema_name else None
 
     # -- state ----------------------------------------------------------------------------
 
@@ -283,7 +294,7 @@ class DltDestination:
             rows, deleted = self._tombstone_rows(table, tombstones, entity)
             chunks.append(rows)
         if records:
-            page = _arrow(table, records)
+            page = arrow_page(table, records)
             if not getattr(records, "first_read", False):  # a first read meets no deletes
                 page = self._not_superseded(table, page, entity)
             chunks.append(page)
@@ -314,7 +325,7 @@ class DltDestination:
                 table_name=name,
                 write_disposition="merge" if self.tables[name].key else "append",
                 primary_key=list(self.tables[name].key),
-                columns=cast(Any, _hints(self.tables[name])),  # dlt's TypedDict of hints
+                columns=cast(Any, column_hints(self.tables[name])),  # dlt's TypedDict of hints
                 table_format=self.table_format,
             )
             for name, chunks in buffer.chunks.items()
@@ -387,7 +398,7 @@ class DltDestination:
             else:
                 deleted += 1
             rows.append({**row, DELETED_AT: when})
-        return _arrow(table, rows), deleted
+        return arrow_page(table, rows), deleted
 
     def _not_superseded(self, table: Table, page: pa.Table, entity: str) -> pa.Table:
         """The page without the rows whose record is stored (or kept) deleted no earlier
@@ -476,38 +487,60 @@ class DltDestination:
         wanted: Sequence[str],
         purpose: str,
     ) -> list[dict[str, Any]]:
-        """The stored rows of ``entity`` whose ``by`` is one of ``values``: their
-        ``wanted`` columns the destination has, named as ``table`` names them."""
+        """The stored rows of ``entity`` whose ``by`` is one of ``values`` (see
+        :func:`select_stored`)."""
         from dlt.common.exceptions import DltException
 
-        stored = self._stored_columns(table.name)
-        if not stored or not values:
-            return []
-        naming = self.pipeline.default_schema.naming
-        names = {naming.normalize_identifier(n): n for n in wanted}
-        columns = [c for c in names if c in stored]
-        by_column, entity_column = (naming.normalize_identifier(n) for n in (by, ENTITY_ID))
         try:
-            with self.pipeline.sql_client() as client:
-                where = client.make_qualified_table_name(
-                    naming.normalize_table_identifier(table.name)
-                )
-                marks = ", ".join(["%s"] * len(values))
-                select = ", ".join(client.escape_column_name(c) for c in columns)
-                sql = (
-                    f"SELECT {select} FROM {where} WHERE {client.escape_column_name(by_column)} "  # noqa: S608
-                    f"IN ({marks}) AND {client.escape_column_name(entity_column)} = %s"
-                )
-                found = client.execute_sql(sql, *_typed(table, by, values), entity) or []
+            return select_stored(self.pipeline, self._schema(), table, by, values, entity, wanted)
         except (DltException, OSError) as exc:
             raise DestinationError(
                 f"could not read {table.name} back from {self.where} for {purpose}: "
                 f"{_first_line(exc)}"
             ) from None
-        return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
 
 
-def _arrow(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+def _columns_of(schema: Any, name: str) -> set[str]:
+    """The columns dlt's ``schema`` has for the object's table (empty: none, or no schema)."""
+    if schema is None:
+        return set()
+    table = schema.tables.get(schema.naming.normalize_table_identifier(name), {})
+    return set(table.get("columns", {}))
+
+
+def select_stored(
+    pipeline: Any,
+    schema: Any,
+    table: Table,
+    by: str,
+    values: set[Any],
+    entity: str,
+    wanted: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The rows of ``entity`` that ``pipeline``'s destination stores in ``table`` (named
+    as dlt's ``schema`` names it) whose ``by`` is one of ``values``: their ``wanted``
+    columns the stored table has, named as ``table`` names them. dlt's errors are the
+    caller's to say (the dlt source reads back through this too)."""
+    stored = _columns_of(schema, table.name)
+    if not stored or not values:
+        return []
+    naming = schema.naming
+    names = {naming.normalize_identifier(n): n for n in wanted}
+    columns = [c for c in names if c in stored]
+    by_column, entity_column = (naming.normalize_identifier(n) for n in (by, ENTITY_ID))
+    with pipeline.sql_client(schema.name) as client:
+        where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
+        marks = ", ".join(["%s"] * len(values))
+        select = ", ".join(client.escape_column_name(c) for c in columns)
+        sql = (
+            f"SELECT {select} FROM {where} WHERE {client.escape_column_name(by_column)} "  # noqa: S608
+            f"IN ({marks}) AND {client.escape_column_name(entity_column)} = %s"
+        )
+        found = client.execute_sql(sql, *_typed(table, by, values), entity) or []
+    return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
+
+
+def arrow_page(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """A page as an Arrow table of exactly ``table``'s columns, typed (see _HINTS)."""
     import pyarrow as pa
 
@@ -575,7 +608,9 @@ def _cell(value: Any, kind: str) -> Any:
     return value
 
 
-def _hints(table: Table) -> dict[str, dict[str, Any]]:
+def column_hints(table: Table) -> dict[str, dict[str, Any]]:
+    """dlt's column hints of the table's columns (a new dict each call: the dlt source
+    adds its own)."""
     return {
         c.name: {"name": c.name, **_HINTS.get(c.type, _HINTS["VARCHAR"])} for c in table.columns
     }

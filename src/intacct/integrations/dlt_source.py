@@ -1,0 +1,483 @@
+"""Intacct as a dlt source: ``pipeline.run(intacct_source(credentials))`` (extra ``[dlt]``).
+
+``intacct_source`` is a ``@dlt.source`` with one resource per object (by default the
+objects ``intacct sync`` reads: :data:`~intacct.replication.catalog.DEFAULT_OBJECTS`),
+each named after its object in lower case, written to the table of the object's name
+(lower case under dlt's ``sql_ci_v1`` naming, as ``intacct sync --db dlt:…`` writes
+it), typed as that destination types it, merged on the object's key with ``_entity_id``.
+``credentials`` holds the keys a profile or the Singer tap takes (connection, page size,
+``entity_ids``, ``start_date``, ``lookback_minutes``…), passed in (a profile's:
+``ProfileStore().config(NAME)`` of :mod:`intacct.cli.profile_store`) or taken from dlt's
+secrets (``[sources.intacct.credentials]`` in ``.dlt/secrets.toml``).
+
+**Our engine underneath.** Each resource runs :func:`~intacct.replication.replicate`
+for its object, on a thread of its own, with a sink that hands each page (tombstones,
+then records) to the resource's generator as Arrow tables, with the engine's state
+after it. All resources share one client: one API session, one company-wide limit of
+requests in flight.
+
+**State kept by dlt.** The engine's state after a page goes into the resource's state
+(``dlt.current.resource_state()``) once dlt took that page's rows, so it is never ahead
+of them; dlt saves resource state only when the whole extract succeeded and loads it in
+the same package as the rows, so the destination never holds a state its rows do not
+reach. A run whose extract fails keeps no state: the next one reads the same again (the
+merge on the key stores twice-read rows once). A load that fails leaves its package
+pending, loaded first by the next run (dlt's way); to give it up, drop dlt's working
+directory (``pipeline.drop()``: dlt then restores the destination's state), never the
+package alone (its state is already the working directory's, and its rows would be
+skipped). The next ``pipeline.run`` goes on from the state, as ``intacct sync`` does from
+its stored one; dlt's ``refresh="drop_resources"`` forgets it (a full refresh).
+
+**Deletes are hard deletes.** A tombstone is a row of the key with ``_sdc_deleted_at``
+set, a ``hard_delete`` column: the merge removes the stored row. As the engine requires
+(:mod:`intacct.replication.deletes`), a delete removes only a version not modified after
+it: a tombstone carries the delete time as WHENMODIFIED (dlt's ``dedup_sort``, so a
+record re-created later under the same id wins within a load), a record read after a
+tombstone of its key and not modified since is left out (in that run or a later one:
+:class:`_Deletes`), and a tombstone of a stored row modified after the delete is not
+sent. Reading the destination back (where dlt has a
+SQL client) also names the lines of deleted documents and spares the lookback window's
+records already stored, as ``intacct sync --db dlt:…`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import dlt
+import pyarrow as pa
+from dlt.common.exceptions import DltException
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.extract import DltResource
+
+from intacct.client import IntacctClient
+from intacct.config import ClientConfig
+from intacct.destinations.base import (
+    MODIFIED,
+    RECORDNO,
+    DestinationError,
+    lines_of,
+    lines_table,
+    versioned,
+    versions,
+)
+from intacct.destinations.dlt import NAMING, SOURCE, arrow_page, column_hints, select_stored
+from intacct.destinations.tables import Table, table_of
+from intacct.errors import ConfigError, IntacctError
+from intacct.pagination import PageToken
+from intacct.registry import ObjectRegistry
+from intacct.replication import (
+    DELETED_AT,
+    ENTITY_ID,
+    ReplicationSettings,
+    RunReport,
+    RunState,
+    StreamSpec,
+    objects_among,
+    replicate,
+)
+from intacct.sync.job import select_objects
+
+__all__ = ["STATE_KEY", "intacct_source"]
+
+log = logging.getLogger("intacct.integrations.dlt")
+
+#: where a resource's state keeps the engine's run state, and the deletes a later read
+#: may still contradict (:class:`_Deletes`)
+STATE_KEY, DELETES_KEY = "engine", "deletes"
+#: a profile's keys for ``intacct sync`` alone, taken and not used (a pipeline's
+#: destination is dlt's to say)
+_SYNC_ONLY = frozenset({"destination"})
+
+
+@dlt.source(
+    section="intacct",
+    max_table_nesting=0,  # multi-picks are JSON text, never child tables
+    # Intacct's names lower-cased as they are, as intacct sync --db dlt:… names them
+    schema=dlt.Schema(SOURCE, normalizers={"names": NAMING}),
+)
+def intacct_source(
+    credentials: Mapping[str, Any] = dlt.secrets.value,
+    objects: Sequence[str] | str | None = None,
+) -> list[DltResource]:
+    """A resource per object of ``objects`` (default: the objects ``intacct sync``
+    reads; ``["all"]``: every object of the company and the trial balance), read with
+    ``credentials``: the keys a profile or the tap takes. Credentials and objects are
+    checked now (a :class:`~intacct.errors.ConfigError` names the key or the object),
+    and the objects looked up for their columns."""
+    config, settings = _settle(credentials)
+    company = _Company(config)
+    with company.session() as (_, registry):
+        names = select_objects(registry, _names(objects), unified=False)
+        failed = registry.load(objects_among(names))
+        tables = {n: table_of(n, registry) for n in names if n not in failed}
+    company.names = names
+    return [
+        _resource(company, settings, tables[name])
+        if name in tables
+        else _failing(name, failed[name])
+        for name in names
+    ]
+
+
+def _settle(credentials: Any) -> tuple[ClientConfig, ReplicationSettings]:
+    """The client's config and the engine's settings, from one mapping as the tap reads
+    its config (a key neither knows is an error naming it)."""
+    if not isinstance(credentials, Mapping):
+        raise ConfigError("credentials", "must be a mapping of connection keys (sender_id, ...)")
+    config = ClientConfig.from_mapping(credentials, allow=ReplicationSettings.KEYS | _SYNC_ONLY)
+    settings = ReplicationSettings.from_mapping(credentials, config)
+    if settings.unified_schema:
+        raise ConfigError(
+            "unified_schema", "hotglue's unified tables are built by intacct sync into DuckDB "
+            "or Postgres; the dlt source reads the objects only",
+        )  # fmt: skip
+    return config, settings
+
+
+def _names(objects: Sequence[str] | str | None) -> list[str] | None:
+    """Objects as a list (a comma list too, as dlt's config gives one)."""
+    if isinstance(objects, str):
+        return [o.strip() for o in objects.split(",") if o.strip()]
+    return list(objects) if objects else None
+
+
+class _Company:
+    """The source's one client (one API session, one limit of requests in flight for
+    every resource), opened by the first user and closed by the last."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.names: list[str] = []  # looked up in one request when the client opens
+        self._lock = threading.Lock()
+        self._users = 0
+        self._client: IntacctClient | None = None
+        self._registry: ObjectRegistry | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[tuple[IntacctClient, ObjectRegistry]]:
+        with self._lock:
+            self._users += 1
+            try:
+                opened = self._open()
+            except BaseException:
+                self._release()
+                raise
+        try:
+            yield opened
+        finally:
+            with self._lock:
+                self._release()
+
+    def _open(self) -> tuple[IntacctClient, ObjectRegistry]:
+        if self._client is None or self._registry is None:
+            self._client = IntacctClient(self.config)
+            self._registry = ObjectRegistry(self._client)
+            self._registry.load(objects_among(self.names))  # failures: the streams'
+        return self._client, self._registry
+
+    def _release(self) -> None:
+        self._users -= 1
+        if self._users == 0 and self._client is not None:
+            self._client.close()
+            self._client = self._registry = None
+
+
+def _resource(company: _Company, settings: ReplicationSettings, table: Table) -> DltResource:
+    """The object's resource: the engine's pages, typed and keyed as its table."""
+    hints = column_hints(table)
+    hints[DELETED_AT]["hard_delete"] = True
+    if MODIFIED in table.names:  # the latest version of a key wins within a load
+        hints[MODIFIED]["dedup_sort"] = "desc"
+
+    def pages() -> Iterator[pa.Table]:
+        yield from _read(company, settings, table)
+
+    return dlt.resource(
+        pages,
+        name=table.name.lower(),
+        table_name=table.name,
+        write_disposition="merge" if table.key else "append",
+        primary_key=list(table.key),
+        columns=cast(Any, hints),  # dlt's TypedDict of hints
+    )()
+
+
+def _failing(name: str, error: IntacctError) -> DltResource:
+    """The resource of an object that could not be looked up: it fails when run (leave
+    it out with ``source.with_resources(...)``)."""
+
+    def pages() -> Iterator[pa.Table]:
+        raise IntacctError(f"{name} cannot be read: {error}") from error
+        yield  # a generator, for dlt
+
+    return dlt.resource(pages, name=name.lower(), table_name=name)()
+
+
+def _read(company: _Company, settings: ReplicationSettings, table: Table) -> Iterator[pa.Table]:
+    """The engine's run of ``table``'s object, page by page; its state saved in the
+    resource's state after dlt took each page's rows."""
+    saved = dlt.current.resource_state()
+    start = RunState.from_dict(saved.get(STATE_KEY))  # one that cannot resume: an error now
+    deletes = _Deletes(table.name, saved.get(DELETES_KEY), settings.lookback_minutes)
+    sink = _Sink(table, _Stored.of(dlt.current.pipeline(), table), deletes)
+    stop = threading.Event()
+    with company.session() as (client, registry):
+        engine = threading.Thread(
+            target=_engine, args=(client, registry, settings, start, sink, stop),
+            name=f"intacct-dlt-{table.name}",
+        )  # fmt: skip
+        engine.start()
+        try:
+            while isinstance(item := sink.handoff.take(), _Page):
+                yield from item.tables
+                # after the yields, so never ahead of the rows dlt took; and dlt keeps
+                # resource state only from a whole extract, loaded in the same package as
+                # these rows: the destination never holds a state its rows fall short of
+                saved[STATE_KEY], saved[DELETES_KEY] = item.state, item.deletes
+        finally:  # the generator closed early: the engine stops at its next page
+            stop.set()
+            sink.handoff.close()
+            engine.join()
+    _check(table.name, item)
+
+
+def _engine(
+    client: IntacctClient,
+    registry: ObjectRegistry,
+    settings: ReplicationSettings,
+    start: RunState,
+    sink: _Sink,
+    stop: threading.Event,
+) -> None:
+    """The engine's run of the sink's object (on its own thread: the engine pushes pages,
+    dlt pulls them); its end, the report or the exception, handed over last."""
+    outcome: RunReport | BaseException
+    try:
+        outcome = replicate(
+            client, [StreamSpec(sink.table.name)], sink=sink, state=start,
+            settings=settings, registry=registry, stop=stop,
+        )  # fmt: skip
+    except _ClosedError:
+        return
+    except BaseException as exc:  # noqa: BLE001 - raised again on dlt's side
+        outcome = exc
+    with contextlib.suppress(_ClosedError):
+        sink.handoff.give(outcome)
+
+
+def _check(name: str, outcome: Any) -> None:
+    """The engine's end: its error raised, a failed stream's too (dlt then keeps none of
+    this run: the next run reads it again)."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    failed = outcome.failed if isinstance(outcome, RunReport) else []
+    if failed:
+        where = f" (entity {failed[0].entity})" if failed[0].entity else ""
+        raise IntacctError(f"{name}{where} failed: {failed[0].error}") from failed[0].error
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A page for dlt: its Arrow tables (tombstones, records) and the state after it."""
+
+    tables: list[pa.Table]
+    state: dict[str, Any]
+    deletes: list[list[Any]]  # _Deletes.kept()
+
+
+class _ClosedError(Exception):
+    """The resource's generator was closed: the engine stops at this page."""
+
+
+class _Handoff:
+    """The engine's delivery thread hands the resource's generator one item at a time:
+    a page, then the run's end (its report, or the exception it raised)."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._item: Any = None
+        self._closed = False
+
+    def give(self, item: Any) -> None:
+        """Wait until the last item was taken, then hand ``item`` over; :class:`_ClosedError`
+        once the generator is gone."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._item is None or self._closed)
+            if self._closed:
+                raise _ClosedError
+            self._item = item
+            self._ready.notify_all()
+
+    def take(self) -> Any:
+        with self._ready:
+            self._ready.wait_for(lambda: self._item is not None)
+            item, self._item = self._item, None
+            self._ready.notify_all()
+            return item
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed, self._item = True, None
+            self._ready.notify_all()
+
+
+class _Sink:
+    """The engine's sink for one resource: each page as Arrow tables (see the module
+    docstring for how deletes are kept exact), read back where the destination can."""
+
+    def __init__(self, table: Table, stored: _Stored | None, deletes: _Deletes) -> None:
+        self.table, self.stored, self.deleted = table, stored, deletes
+        self.handoff = _Handoff()
+
+    def page(
+        self,
+        stream: str,
+        entity: str,
+        records: Sequence[dict[str, Any]],
+        tombstones: list[dict[str, Any]],
+        state: dict[str, Any],
+    ) -> None:
+        tables = []
+        if tombstones and self.table.key:
+            tables.append(self._tombstones(tombstones, entity))
+        if records:
+            tables.append(self._records(records))
+        kept = self.deleted.kept(state)
+        self.handoff.give(_Page([t for t in tables if t.num_rows], state, kept))
+
+    def warning(self, stream: str, text: str) -> None:
+        log.warning("%s", text)
+
+    def _tombstones(self, tombstones: list[dict[str, Any]], entity: str) -> pa.Table:
+        """Rows of the key, the delete time also as WHENMODIFIED (``dedup_sort``), none
+        for a stored row modified after the delete."""
+        key = self.table.key[0]
+        stamp = MODIFIED in self.table.names
+        rows = [
+            {key: t[key], ENTITY_ID: entity, DELETED_AT: t[DELETED_AT]}
+            | ({MODIFIED: t[DELETED_AT]} if stamp else {})
+            for t in tombstones
+            if key in t
+        ]
+        page = arrow_page(self.table, rows)
+        keys = page.column(key).to_pylist()
+        when = dict(zip(keys, page.column(DELETED_AT).to_pylist(), strict=True))
+        later = self._modified(set(keys), entity)
+        keep = [(m := later.get(k)) is None or m <= when[k] for k in keys]
+        self.deleted.add(entity, when)
+        return page.filter(pa.array(keep, pa.bool_()))
+
+    def _modified(self, keys: set[Any], entity: str) -> dict[Any, datetime | None]:
+        """The stored WHENMODIFIED of ``keys`` (none where nothing can be read back)."""
+        if self.stored is None or MODIFIED not in self.table.names:
+            return {}
+        key = self.table.key[0]
+        rows = self.stored.rows(key, keys, entity, [key, ENTITY_ID, MODIFIED], "its deletes")
+        typed = arrow_page(self.table, rows)  # stored times as the page's, aware UTC
+        found = zip(typed.column(key).to_pylist(), typed.column(MODIFIED).to_pylist(), strict=True)
+        return dict(found)
+
+    def _records(self, records: Sequence[dict[str, Any]]) -> pa.Table:
+        """The page typed as the table, without the versions a delete read before
+        supersedes (:class:`_Deletes`)."""
+        page = arrow_page(self.table, records)
+        if not self.deleted.when or not self.table.key or MODIFIED not in self.table.names:
+            return page
+        columns = (page.column(c).to_pylist() for c in (ENTITY_ID, self.table.key[0], MODIFIED))
+        keep = [not self.deleted.supersede(*row) for row in zip(*columns, strict=True)]
+        return page.filter(pa.array(keep, pa.bool_()))
+
+    def stored_versions(
+        self, stream: str, entity: str, recordnos: Sequence[int]
+    ) -> Mapping[int, str | None] | None:
+        """What the destination stores of ``recordnos`` (the lookback window's digest)."""
+        if self.stored is None or versioned({stream: self.table}, stream) is None:
+            return None
+        wanted = set(recordnos)
+        rows = self.stored.rows(RECORDNO, wanted, entity, [RECORDNO, MODIFIED], "the lookback")
+        return versions((r[RECORDNO], r[MODIFIED]) for r in rows)
+
+    def stored_lines(
+        self, stream: str, entity: str, field: str, documents: Sequence[int]
+    ) -> Mapping[int, Sequence[Any]] | None:
+        """The lines the destination holds of deleted ``documents``."""
+        if self.stored is None or lines_table({stream: self.table}, stream, field) is None:
+            return None
+        key, why = self.table.key[0], "the lines of deleted documents"
+        rows = self.stored.rows(field, set(documents), entity, [key, field, DELETED_AT], why)
+        return lines_of((r[field], r[key]) for r in rows if r.get(DELETED_AT) is None)
+
+
+class _Deletes:
+    """The deletes a later read may still contradict, by (entity, key): a query can show
+    a deleted record's earlier version after AUDITHISTORY showed its delete (Intacct makes
+    writes visible late), in this run or a later one, and a hard-deleted row leaves the
+    destination nothing to tell it by. Kept in the resource's state until the stream's
+    bookmark less the lookback passed them: no later read returns a version that old."""
+
+    def __init__(self, name: str, saved: Any, lookback_minutes: int) -> None:
+        self.name, self.lookback = name, timedelta(minutes=lookback_minutes)
+        self.when = {(e, k): datetime.fromisoformat(t) for e, k, t in saved or []}
+
+    def add(self, entity: str, deleted: Mapping[Any, datetime]) -> None:
+        self.when.update({(entity, key): when for key, when in deleted.items()})
+
+    def supersede(self, entity: str, key: Any, modified: datetime | None) -> bool:
+        """Whether a delete read before leaves out this version of the record (one
+        modified after it is a record re-created under the same id)."""
+        gone = self.when.get((entity, key))
+        return gone is not None and (modified is None or modified <= gone)
+
+    def kept(self, state: dict[str, Any]) -> list[list[Any]]:
+        """Those still to keep after the engine's ``state``, as JSON for dlt's state."""
+        if not self.when:
+            return []
+        run = RunState.from_dict(state)
+        out = []
+        for (entity, key), when in self.when.items():
+            token = run.get(self.name, entity).token
+            since = PageToken.parse(token).modified if token else None
+            if since is None or when >= since - self.lookback:
+                out.append([entity, key, when.isoformat()])
+        return out
+
+
+class _Stored:
+    """The pipeline's destination read back, as ``intacct sync --db dlt:…`` reads it."""
+
+    def __init__(self, pipeline: Any, table: Table) -> None:
+        self.pipeline, self.table = pipeline, table
+
+    @classmethod
+    def of(cls, pipeline: Any, table: Table) -> _Stored | None:
+        """None where dlt has no SQL client for the destination (or no destination):
+        deleted documents' lines are then said once, the lookback read in full."""
+        try:
+            pipeline.sql_client(SOURCE)
+        except DltException:
+            return None
+        return cls(pipeline, table)
+
+    def rows(
+        self, by: str, values: set[Any], entity: str, wanted: Sequence[str], purpose: str
+    ) -> list[dict[str, Any]]:
+        """The stored rows of ``entity`` whose ``by`` is one of ``values``; none before
+        the table's first load."""
+        schema = self.pipeline.schemas.get(SOURCE)
+        try:
+            return select_stored(self.pipeline, schema, self.table, by, values, entity, wanted)
+        except DatabaseUndefinedRelation:
+            return []  # in dlt's schema, not loaded yet (the load that would have failed)
+        except (DltException, OSError) as exc:
+            raise DestinationError(
+                f"could not read {self.table.name} back from the pipeline's destination "
+                f"for {purpose}: {str(exc).strip().splitlines()[0]}"
+            ) from None
