@@ -1,13 +1,24 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and the test tiers.
+
+The tiers (README, "Tests"): ``pytest`` alone runs the inner loop, about two minutes on
+two cores; the long proofs (storms, kills, fleet and deployment runs, benchmarks run as
+subprocesses), the third-party tools' runs and the documented-paths matrix are tiers of
+their own, named in :data:`TIERS` and nowhere else. ``pytest --tier all`` runs every
+tier (the README's test command and CI); ``--tier long`` (or ``thirdparty``, ``paths``)
+one of them; a test file or node named on the command line runs whatever its tier."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
+from intacct.emulator.demo import SEED_CACHE
 from tests.postgres import (
     ENV_VAR,
     REQUIREMENTS,
@@ -17,6 +28,98 @@ from tests.postgres import (
     server_binaries,
 )
 from tests.tools import install_command
+
+#: the tests outside the inner loop, by file or folder under tests/ (the rest is "inner")
+TIERS: dict[str, tuple[str, ...]] = {
+    # storms, kills, fleet and deployment runs, benchmarks run whole at a small scale,
+    # and the tests that wait out timeouts or interrupts
+    "long": (
+        "reliability/",
+        "sync/test_chaos.py",
+        "sync/test_benchmark.py",
+        "sync/test_throughput_benchmark.py",
+        "integrations/dagster/test_fleet_benchmark.py",
+        "integrations/dagster/test_deploy_benchmark.py",
+        "integrations/dagster/test_deploy.py",
+        "integrations/dagster/test_backfill.py",
+        "integrations/dagster/test_one_writer.py",
+        "integrations/dagster/test_fleet.py",
+        "cli/test_deadlines.py",
+        "cli/test_interrupts.py",
+        "test_tiers.py",
+    ),
+    # every object of the demo companies through the engine and into every destination
+    # (DuckDB, Postgres, dlt's), compared with the emulator row by row
+    "exact": (
+        "sync/test_destinations.py",
+        "sync/test_dlt.py",
+        "sync/test_columnar_tables.py",
+        "integrations/test_dlt_source.py",
+        "replication/test_every_object.py",
+        "replication/test_columnar_equal.py",
+        "replication/test_daylight_saving.py",
+    ),
+    # other people's tools driving ours: Meltano, dbt, Singer targets, Sage's JS SDK,
+    # fylein's SDK (they share installs and projects, so one after another)
+    "thirdparty": ("thirdparty/", "meltano/"),
+    # the documented-paths matrix: every documented command as a user runs it
+    "paths": ("paths/", "integrations/dagster/test_example.py"),
+}
+CHOICES = ("inner", *TIERS, "all")
+_SEEDS = pytest.StashKey[str]()
+_ROOT = Path(__file__).parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--tier", choices=CHOICES, default="inner",
+        help="which tests to run: inner (default, the quick loop), "
+        + ", ".join(TIERS) + ", or all; files named on the command line run whatever it says",
+    )  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for tier in ("inner", *TIERS):
+        config.addinivalue_line("markers", f"{tier}: a test of the {tier} tier (tests/conftest.py)")
+    if not os.environ.get(SEED_CACHE):  # xdist's workers inherit the controller's
+        # every emulator of the run (in tests and the processes they start) seeds a
+        # scale and seed once and copies it after that
+        os.environ[SEED_CACHE] = tempfile.mkdtemp(prefix="intacct-seeds-")
+        config.stash[_SEEDS] = os.environ[SEED_CACHE]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SEEDS in config.stash:
+        shutil.rmtree(config.stash[_SEEDS], ignore_errors=True)
+
+
+def tier_of(path: Path) -> str:
+    """The tier of a test file (:data:`TIERS`)."""
+    where = path.resolve().relative_to(_ROOT).as_posix()
+    for tier, prefixes in TIERS.items():
+        if any(where == p or (p.endswith("/") and where.startswith(p)) for p in prefixes):
+            return tier
+    return "inner"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item.path)
+        item.add_marker(tier)
+        if tier != "inner":  # one worker runs a tier's tests one after another
+            item.add_marker(pytest.mark.xdist_group(tier))
+    chosen = config.getoption("tier")
+    if chosen == "all" or _named(config.args):
+        return
+    keep = [i for i in items if tier_of(i.path) == chosen]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if tier_of(i.path) != chosen])
+        items[:] = keep
+
+
+def _named(args: Sequence[str]) -> bool:
+    """Files or tests named on the command line (not the whole tests folder)."""
+    return any(Path(a.split("::")[0]).resolve() != _ROOT for a in args)
 
 
 @pytest.fixture(scope="session")

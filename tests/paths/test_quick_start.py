@@ -32,8 +32,6 @@ from tests.paths.expected import (
 )
 from tests.sync.stores import Store
 
-pytestmark = pytest.mark.paths
-
 LOOK = (
     "import duckdb; print(duckdb.connect('intacct.duckdb')"
     ".sql('SELECT VENDORID, NAME, WHENMODIFIED FROM VENDOR LIMIT 5'))"

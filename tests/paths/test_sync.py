@@ -55,8 +55,6 @@ from tests.paths.expected import (
 from tests.postgres import create_database, drop_database
 from tests.sync.stores import Store
 
-pytestmark = pytest.mark.paths
-
 COMPANIES = ("DEMO", "DEMO-ME")
 DESTINATIONS = ("duckdb", "postgres", "dlt-duckdb", "dlt-postgres")
 #: a form's command line, beyond ``intacct sync [--db …]``

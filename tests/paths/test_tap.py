@@ -40,8 +40,6 @@ from tests.paths.expected import (
     unified_problems,
 )
 
-pytestmark = pytest.mark.paths
-
 Records = dict[str, list[dict[str, Any]]]
 
 

@@ -9,6 +9,7 @@ import tempfile
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import pytest
 from singer_sdk.testing import get_target_test_class
 from singer_sdk.testing.suites import SingerTestSuite
 from singer_sdk.testing.target_tests import (
@@ -20,6 +21,11 @@ from singer_sdk.testing.templates import TargetFileTestTemplate
 
 from intacct.target import TargetSageIntacct
 from tests.target.conftest import demo_server, target_config
+
+#: singer-sdk's suite runs the target once for its class and its checks read that run: the
+#: class's tests stay on one worker, in order (pytest-xdist's loadgroup)
+pytestmark = pytest.mark.xdist_group("target-standard")
+
 
 _SERVER = demo_server()
 _REPORTS = Path(tempfile.mkdtemp(prefix="target-standard-"))

@@ -25,8 +25,9 @@ def quick_start_commands() -> list[str]:
 
 
 def readme_test_command() -> str:
-    """The Quick start's command that installs and runs the whole test suite."""
-    (command,) = [c for c in quick_start_commands() if c.endswith("pytest")]
+    """The Quick start's command that installs and runs the whole test suite (every tier:
+    tests/conftest.py)."""
+    (command,) = [c for c in quick_start_commands() if c.endswith("pytest --tier all")]
     return command
 
 

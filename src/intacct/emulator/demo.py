@@ -3,9 +3,12 @@ tenant"): sender, companies DEMO and DEMO-ME (entities E100, E200), users, seed 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import time
 from importlib import resources
+from pathlib import Path
 
 from intacct.emulator import seed
 from intacct.emulator.catalog import catalog_files
@@ -16,12 +19,17 @@ __all__ = [
     "UNAUTHORIZED_SENDER",
     "client_config",
     "data_fingerprint",
+    "demo_store",
     "install_demo",
 ]
 
 DEMO_COMPANIES = ("DEMO", "DEMO-ME")
 #: a sender that exists but is not authorized for the demo companies (doctor, tests)
 UNAUTHORIZED_SENDER = ("unauthorized_sender", "unauthorized-sender-password")
+#: a folder of seeded demo databases that new emulators copy instead of seeding again, one
+#: per scale, seed and :func:`data_fingerprint` (the tests set it for their run: seeding
+#: takes up to seconds, a copy milliseconds); unset: every emulator seeds its own
+SEED_CACHE = "INTACCT_EMULATOR_SEED_CACHE"
 
 
 def client_config(url: str, company: str = "DEMO", entity_id: str = "") -> dict[str, str]:
@@ -55,6 +63,38 @@ def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict
     return counts
 
 
+def demo_store(scale: int, seed_value: int) -> Store:
+    """A new in-memory store with the demo tenant and its data (:func:`install_demo`)."""
+    folder = os.environ.get(SEED_CACHE)
+    if not folder:
+        store = Store()
+        install_demo(store, scale, seed_value)
+        return store
+    return Store(template=_seeded(Path(folder), scale, seed_value))
+
+
+def _seeded(folder: Path, scale: int, seed_value: int) -> Path:
+    """The demo database of ``scale`` and ``seed_value`` in ``folder``, seeded once."""
+    import fcntl  # here: POSIX only, and needed only where SEED_CACHE is set
+
+    path = folder / f"demo-{scale}-{seed_value}-{data_fingerprint()}.sqlite"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f".{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be seeding the same one
+        if not path.exists():
+            partial = path.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            store = Store(partial)
+            try:
+                install_demo(store, scale, seed_value)
+                store.db.execute("PRAGMA journal_mode=DELETE")  # one file, readable alone
+            finally:
+                store.close()
+            partial.replace(path)
+    return path
+
+
+@functools.cache
 def data_fingerprint() -> str:
     """A digest of what the demo data is made of (the object catalog, the seeders and the
     posting rule they write GL detail by): a database seeded by another version of them

@@ -17,12 +17,12 @@ import httpx
 
 from intacct.emulator.app import GATEWAY_PATH, Emulator, refused_reply, reply_headers
 from intacct.emulator.checksum import company_checksums
-from intacct.emulator.demo import DEMO_COMPANIES, client_config, install_demo
+from intacct.emulator.demo import DEMO_COMPANIES, client_config, demo_store
 from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import Fleet
 from intacct.emulator.intake import BodyError, inflate, too_large
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
-from intacct.emulator.store import Company, Store
+from intacct.emulator.store import Company
 from intacct.emulator.wire import MAX_REQUEST_BYTES
 
 __all__ = ["EmulatorTransport", "InProcessEmulator"]
@@ -87,8 +87,7 @@ class InProcessEmulator:
         company_scale: int = 0,
     ) -> None:
         fleet = Fleet(companies, company_limits, company_scale, seed)
-        self.store = Store()
-        install_demo(self.store, scale, seed)
+        self.store = demo_store(scale, seed)
         fleet.install(self.store, DEMO_COMPANIES)
         self.emulator = Emulator(
             self.store,

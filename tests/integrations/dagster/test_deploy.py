@@ -37,7 +37,6 @@ from tests.deployment import TOKEN, Deployment, table_problems, wait
 from tests.postgres import create_database
 
 #: the documented-paths matrix runs it too: it is examples/dagster-deploy as documented
-pytestmark = pytest.mark.paths
 COMPANIES = ["FLEET0001", "FLEET0002", "FLEET0003", "FLEET0004"]
 #: the example's definitions.py objects
 OBJECTS = ["GLACCOUNT", "VENDOR", "CUSTOMER", "APBILL", "ARINVOICE", "GLENTRY"]

@@ -33,8 +33,6 @@ from tests.paths.expected import TRIAL_BALANCE, left_out, object_problems, trial
 from tests.sync.stores import Store
 from tests.tools import REPO, tools_dir
 
-pytestmark = pytest.mark.paths
-
 EXAMPLE = REPO / "examples" / "dagster"
 BASH = shutil.which("bash") or "/bin/bash"
 #: what pip prints when it cannot reach the index (tests/tools.py's list)

@@ -50,11 +50,17 @@ __all__ = [
 
 
 class Store:
-    """The emulated gateway's data. ``path=None`` keeps everything in memory."""
+    """The emulated gateway's data. ``path=None`` keeps everything in memory; ``template``
+    (a store's database file) is what it starts with."""
 
-    def __init__(self, path: str | Path | None = None, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        catalog: Catalog | None = None,
+        template: Path | None = None,
+    ) -> None:
         self.catalog = catalog or load_catalog()
-        self._database = Database(path)
+        self._database = Database(path, template)
         self.write_lock = self._database.write_lock
         self.identities = Identities(self._database)
         self.live = SessionState(self.identities.company)

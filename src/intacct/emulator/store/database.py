@@ -22,9 +22,10 @@ def quote(name: str) -> str:
 
 
 class Database:
-    """Connections to one SQLite database. ``path=None`` keeps it in memory."""
+    """Connections to one SQLite database. ``path=None`` keeps it in memory; ``template``
+    (a database file) is copied into it first."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, template: Path | None = None) -> None:
         if path is None:
             self._uri = f"file:intacct-emulator-{uuid.uuid4().hex}?mode=memory&cache=shared"
         else:
@@ -32,6 +33,12 @@ class Database:
         self._local = threading.local()
         self.write_lock = threading.RLock()
         self._anchor = self._connect()  # keeps a memory database alive
+        if template is not None:
+            source = sqlite3.connect(f"{template.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                source.backup(self._anchor)
+            finally:
+                source.close()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
