@@ -56,6 +56,9 @@ def test_two_runs_of_one_company_take_turns(slow: EmulatorServer, tmp_path: Path
     code = DEFINITIONS.format(tenants=str(tenants), data=str(data), objects=OBJECTS)
     (tmp_path / "defs.py").write_text(code, encoding="utf-8")
 
+    # the instance's tables made first, as a deployment's are: two processes making them
+    # at once race ("table runs already exists") when the first is slow to start
+    dg.DagsterInstance.from_config(str(home)).dispose()
     first = _execute(tmp_path, home)
     time.sleep(0.5)
     second = _execute(tmp_path, home)
