@@ -27,7 +27,7 @@ def quick_start_commands() -> list[str]:
 def readme_test_command() -> str:
     """The Quick start's command that installs and runs the whole test suite (every tier:
     tests/conftest.py)."""
-    (command,) = [c for c in quick_start_commands() if c.endswith("pytest --tier all")]
+    (command,) = [c for c in quick_start_commands() if c.endswith("--tier all")]
     return command
 
 
