@@ -23,14 +23,14 @@ from lxml import etree
 from parse_response import baseline
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.tables import table_for
 from intacct.emulator.demo import client_config
 from intacct.protocol.columns import Columns, read_columns
 from intacct.protocol.response import parse_response
-from intacct.registry import ObjectRegistry
-from intacct.replication.columnar import ColumnTyper, Records
-from intacct.replication.records import Typer
+from intacct.replication.records.columnar import ColumnTyper, Records
+from intacct.replication.records.typed import Typer
 from intacct.sync.display import QuietReporter
 from intacct.sync.job import run_sync
 

@@ -29,8 +29,8 @@ from throughput import NAMES
 from intacct.destinations.duckdb import MEMORY_LIMIT, DuckDBDestination
 from intacct.destinations.tables import Table, table_for
 from intacct.replication import ENTITY_ID
-from intacct.replication.columnar import Records
-from intacct.replication.memory import tune_allocator
+from intacct.replication.records.columnar import Records
+from intacct.replication.run.memory import tune_allocator
 
 CAPTURE = Path(__file__).resolve().parents[1] / ".cache" / "bench-pages" / "500000" / "c8"
 

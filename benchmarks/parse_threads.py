@@ -23,11 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.protocol import functions as fn
 from intacct.protocol.columns import read_columns
 from intacct.protocol.response import parse_response
-from intacct.registry import ObjectRegistry
 
 from _report import write_section
 

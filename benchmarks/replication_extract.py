@@ -50,7 +50,7 @@ NOTE = (
     "it. Peak RSS is the reader's high-water mark: the engine lets go of each page once "
     "it is delivered (no reader holds its last page during the next round trip) and sets "
     "glibc's allocator to two heaps and a fixed mapping threshold "
-    "(src/intacct/replication/memory.py), so memory does not grow with the company."
+    "(src/intacct/replication/run/memory.py), so memory does not grow with the company."
 )
 
 

@@ -39,16 +39,17 @@ EXPORTED = [
 #: module -> why its public names stay in the module (imported from there on purpose)
 MODULE_LEVEL = {
     "intacct.client": "MAX_FUNCTIONS/MAX_CONTROLID are limits, read as intacct.client.*",
+    "intacct.client.gateway": "the facade's module; its names are re-exported by intacct.client",
     "intacct.config": "DEFAULT_API_URL is a constant of the config module",
     "intacct.errors": "the error tree is used as intacct.errors.<Name>",
     "intacct.logging": "Exchange is the record type of HistoryHook",
-    "intacct.metadata": "Relationship is a part of ObjectModel",
-    "intacct.pagination": "the iterator functions back IntacctClient.iter_*",
-    "intacct.pacing": "the requestor's brake after throttles, and its tunables",
-    "intacct.requestor": "the request path under the facade, for alternative facades",
-    "intacct.retry": "retry building blocks (checkers, backoff) for custom policies",
-    "intacct.session": "session state, reached through IntacctClient.session",
-    "intacct.transport": "the HTTP layer under the requestor",
+    "intacct.client.metadata": "Relationship is a part of ObjectModel",
+    "intacct.client.pagination": "the iterator functions back IntacctClient.iter_*",
+    "intacct.client.pacing": "the requestor's brake after throttles, and its tunables",
+    "intacct.client.requestor": "the request path under the facade, for alternative facades",
+    "intacct.client.retry": "retry building blocks (checkers, backoff) for custom policies",
+    "intacct.client.session": "session state, reached through IntacctClient.session",
+    "intacct.client.transport": "the HTTP layer under the requestor",
     "intacct.protocol.formats": "US_FORMATTING and parse_gmt_offset support UserFormatting",
 }
 #: packages with a public surface of their own (documented separately)

@@ -7,16 +7,16 @@ orderby, readByQuery query strings) and ``intacct.fn`` the function builders.
 from intacct import errors
 from intacct._version import __version__
 from intacct.client import IntacctClient, is_applied
+from intacct.client.metadata import FieldModel, ObjectModel
+from intacct.client.pagination import Page, PageToken
+from intacct.client.registry import ObjectInfo, ObjectRegistry
+from intacct.client.retry import RetryPolicy
 from intacct.config import ClientConfig
 from intacct.logging import HistoryHook, RedactingFormatter
-from intacct.metadata import FieldModel, ObjectModel
-from intacct.pagination import Page, PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
-from intacct.registry import ObjectInfo, ObjectRegistry
-from intacct.retry import RetryPolicy
 
 __all__ = [
     "ClientConfig",

@@ -30,7 +30,7 @@
         ├── ThrottledError           rate limited: wait and retry
         └── UnavailableError         the gateway is down or busy: retry later
 
-Retry policies match on these classes (``intacct.retry``), never on message texts.
+Retry policies match on these classes (``intacct.client.retry``), never on message texts.
 Messages never contain secrets: they are built from Intacct's error texts, which echo
 ids but not passwords, and the client redacts the excerpts it attaches.
 """

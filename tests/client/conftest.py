@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.retry import ExponentialBackoff, RetryPolicy
 from intacct.config import ClientConfig
-from intacct.retry import ExponentialBackoff, RetryPolicy
 
 from .fakegw import SENDER, USER, FakeGateway
 

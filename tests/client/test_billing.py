@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.retry import ExponentialBackoff, RetryPolicy
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import WriteError
-from intacct.retry import ExponentialBackoff, RetryPolicy
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intacct import IntacctClient, UserFormatting
+from intacct.client.metadata import FieldModel, ObjectModel
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ResponseFormatError
-from intacct.metadata import FieldModel, ObjectModel
 from intacct.protocol.formats import US_FORMATTING
 from intacct.protocol.response import Record
 

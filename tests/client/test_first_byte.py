@@ -14,9 +14,9 @@ import pytest
 
 from intacct import errors
 from intacct.client import IntacctClient
+from intacct.client.retry import RetryPolicy
+from intacct.client.transport import HttpAnswer, Transport
 from intacct.config import ClientConfig
-from intacct.retry import RetryPolicy
-from intacct.transport import HttpAnswer, Transport
 from tests.sockets import Behaviour, Server, serving
 
 from .conftest import BASE_CONFIG

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.metadata import ObjectModel
 from intacct.errors import GatewayError
-from intacct.metadata import ObjectModel
 from intacct.protocol.response import parse_response
 
 from ..shared_fixtures import shared_fixtures_dir

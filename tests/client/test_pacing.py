@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.pacing import CALM_ANSWERS, PAUSE_S, Pacer
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.pacing import CALM_ANSWERS, PAUSE_S, Pacer
 from intacct.replication import Replicator, RunState, StreamSpec
 
 

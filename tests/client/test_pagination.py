@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.pagination import PageToken
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import NotFoundError, PaginationError, RequestBuildError
-from intacct.pagination import PageToken
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.metadata import ObjectModel
+from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.emulator.catalog import load_catalog
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ValidationError
-from intacct.metadata import ObjectModel
-from intacct.registry import ObjectInfo, ObjectRegistry
 
 CATALOG = load_catalog()
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from intacct.client import IntacctClient, is_applied
+from intacct.client.retry import Attempt, ExponentialBackoff, RetryPolicy
 from intacct.errors import (
     AmbiguousWriteError,
     ConnectError,
@@ -19,7 +20,6 @@ from intacct.errors import (
     UnavailableError,
 )
 from intacct.protocol import functions as fn
-from intacct.retry import Attempt, ExponentialBackoff, RetryPolicy
 
 from .conftest import Sleeps
 from .fakegw import E, FakeGateway, once, raise_once, record, xml_response

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.session import REFRESH_MARGIN, Session, SessionState
 from intacct.protocol.response import Authentication
-from intacct.session import REFRESH_MARGIN, Session, SessionState
 
 from .fakegw import E, FakeGateway, record
 

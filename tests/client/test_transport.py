@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from intacct import errors
-from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
+from intacct.client.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
 
 URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 ANSWER = b'<?xml version="1.0"?><response><control><status>success</status></control></response>'

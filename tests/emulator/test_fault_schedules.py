@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.retry import ExponentialBackoff, RetryPolicy
 from intacct.emulator.demo import client_config
 from intacct.emulator.faults import FaultRule, Faults
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import NotFoundError, TransportError
-from intacct.retry import ExponentialBackoff, RetryPolicy
 
 
 def _fired(rules: list[bool]) -> str:

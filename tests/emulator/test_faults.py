@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from intacct import IntacctClient, is_applied
+from intacct.client.retry import ExponentialBackoff, RetryPolicy
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import (
@@ -18,7 +19,6 @@ from intacct.errors import (
     ThrottledError,
     UnavailableError,
 )
-from intacct.retry import ExponentialBackoff, RetryPolicy
 
 from .conftest import envelope
 

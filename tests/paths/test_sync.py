@@ -36,7 +36,7 @@ from intacct.emulator.catalog import load_catalog
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.sync.fivetran import layout_objects
-from intacct.sync.unified import unified_objects
+from intacct.sync.unified_tables import unified_objects
 from tests.checksums import EmulatorData
 from tests.paths.commands import INTACCT, TAP, Ran, connection, run, user_env
 from tests.paths.expected import (

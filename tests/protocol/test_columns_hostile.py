@@ -34,13 +34,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import IntacctError, PaginationError, ResponseFormatError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.columns import read_columns
 from intacct.protocol.response import Record, Response, parse_response
-from intacct.registry import ObjectRegistry
 
 from ..shared_fixtures import shared_fixtures_dir
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from intacct.client.pagination import PageToken, resume_token
 from intacct.errors import PaginationError
-from intacct.pagination import PageToken, resume_token
 from intacct.protocol.formats import UserFormatting, parse_gmt_offset
 from intacct.protocol.wallclock import daylight_saving_zones, resume_wall
-from intacct.replication.deletes import DeleteBookmark
+from intacct.replication.streams.deletes import DeleteBookmark
 
 HOUR = timedelta(hours=1)
 PST, PDT = timedelta(hours=-8), timedelta(hours=-7)

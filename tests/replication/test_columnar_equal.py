@@ -1,8 +1,9 @@
 """The typed fast path equals the record path.
 
-A page read as columns and typed in bulk (:class:`~intacct.replication.columnar.ColumnTyper`)
-holds, value for value, what the record path (:class:`~intacct.replication.records.Typer`,
-and :func:`~intacct.replication.records.to_output` behind it) makes of the same bytes:
+A page read as columns and typed in bulk
+(:class:`~intacct.replication.records.columnar.ColumnTyper`)
+holds, value for value, what the record path (:class:`~intacct.replication.records.typed.Typer`,
+and :func:`~intacct.replication.records.typed.to_output` behind it) makes of the same bytes:
 decimals equal as numbers, dates and timestamps as the instants the record path writes
 (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SSZ``), everything else equal and of the same type.
 Where the record path raises, the fast path declines (None), so the engine types the
@@ -29,16 +30,16 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from intacct import IntacctClient
+from intacct.client.metadata import FieldModel, ObjectModel
+from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ResponseFormatError
-from intacct.metadata import FieldModel, ObjectModel
 from intacct.protocol.columns import read_columns
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import parse_response
-from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.replication import Replicator, RunState, StreamSpec
-from intacct.replication.columnar import ColumnTyper, Records
-from intacct.replication.records import Typer, iso_utc
+from intacct.replication.records.columnar import ColumnTyper, Records
+from intacct.replication.records.typed import Typer, iso_utc
 
 from ..protocol.test_columns_hostile import Page, Spoiling
 from ..shared_fixtures import shared_fixtures_dir

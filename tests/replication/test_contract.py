@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations.tables import Column, declared_table, table_of
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.registry import ObjectRegistry
 from intacct.replication import (
     ReplicationSettings,
     RunState,
@@ -27,7 +27,7 @@ from intacct.replication import (
     replicate,
     stream_names,
 )
-from intacct.replication.trialbalance import TRIAL_BALANCE
+from intacct.replication.streams.trialbalance import TRIAL_BALANCE
 
 from .test_engine import ListSink
 

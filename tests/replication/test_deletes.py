@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.store import RESTRICTED_USER
 from intacct.errors import PermissionDeniedError, UnavailableError
 from intacct.protocol import query as q
-from intacct.registry import ObjectInfo, ObjectRegistry
-from intacct.replication.deletes import (
+from intacct.replication.streams.deletes import (
     DELETED_AT,
     DeleteBookmark,
     DeletesUnavailableError,

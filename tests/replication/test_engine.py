@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.pagination import PageToken
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import IntacctError
-from intacct.pagination import PageToken
 from intacct.replication import (
     DELETED_AT,
     ENTITY_ID,

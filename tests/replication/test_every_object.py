@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.registry import ObjectRegistry
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
 
 

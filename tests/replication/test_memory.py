@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-_ASK = "from intacct.replication.memory import tune_allocator as t; print(t(), t())"
+_ASK = "from intacct.replication.run.memory import tune_allocator as t; print(t(), t())"
 
 glibc_only = pytest.mark.skipif(
     not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",

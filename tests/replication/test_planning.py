@@ -11,7 +11,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intacct.replication.planning import MAX_RANGES, range_offsets
+from intacct.replication.streams.planning import MAX_RANGES, range_offsets
 
 
 def _ranges(totals: list[int], page_size: int, slots: int) -> list[int]:

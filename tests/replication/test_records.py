@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ResponseFormatError
 from intacct.protocol.formats import UserFormatting
-from intacct.registry import ObjectRegistry
-from intacct.replication.records import Typer, to_output
+from intacct.replication.records.typed import Typer, to_output
 
 #: dates, timestamps, decimals, booleans, multi-picks, integers, custom fields
 OBJECTS = ("GLDETAIL", "APBILL", "ARINVOICEITEM", "VENDOR", "CUSTOMER", "GLACCOUNT",

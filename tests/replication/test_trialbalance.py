@@ -14,7 +14,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
-from intacct.replication.trialbalance import (
+from intacct.replication.streams.trialbalance import (
     MONTHS_PER_REQUEST,
     REREAD_MONTHS,
     TRIAL_BALANCE,

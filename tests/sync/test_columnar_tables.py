@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.registry import ObjectRegistry
-from intacct.replication.columnar import ColumnTyper
+from intacct.replication.records.columnar import ColumnTyper
 from intacct.sync import DEFAULT_OBJECTS, run_sync
 from tests.sync.test_sync import Quiet
 

@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations import open_destination
 from intacct.destinations.tables import Table, table_for
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
-from intacct.registry import ObjectRegistry
 from intacct.replication import DELETED_AT
-from intacct.replication.state import RunState
+from intacct.replication.state.runstate import RunState
 from intacct.sync import DEFAULT_OBJECTS, run_sync
 from tests.sync.stores import Store, duckdb_store
 from tests.sync.test_sync import Quiet

@@ -16,7 +16,7 @@ import pytest
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.tables import Column, Table
 from intacct.replication import ENTITY_ID
-from intacct.replication.columnar import Records
+from intacct.replication.records.columnar import Records
 
 FIELDS = [f"F{i}" for i in range(60)]
 

@@ -17,11 +17,11 @@ import pytest
 from lxml import etree
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations import open_destination
 from intacct.destinations.tables import table_for
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.registry import ObjectRegistry
-from intacct.replication.records import iso_utc
+from intacct.replication.records.typed import iso_utc
 from intacct.replication.settings import DEFAULT_LOOKBACK_MINUTES
 from intacct.sync import SyncReport, run_sync
 from intacct.sync.display import QuietReporter

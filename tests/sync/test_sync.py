@@ -12,11 +12,11 @@ import duckdb
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations import PageCounts
 from intacct.destinations.tables import Table, table_for
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ConfigError
-from intacct.registry import ObjectRegistry
 from intacct.sync import DestinationError, DuckDBDestination, ObjectSummary, run_sync
 
 OBJECTS = ["VENDOR", "GLACCOUNT", "APBILL", "CLASS", "TRIALBALANCE"]

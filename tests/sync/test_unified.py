@@ -13,10 +13,10 @@ import duckdb
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.mappings import UNIFIED_STREAMS, to_unified
-from intacct.registry import ObjectRegistry
-from intacct.replication.records import Typer
+from intacct.replication.records.typed import Typer
 from intacct.sync import run_sync
 
 from .test_sync import Quiet

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
-from intacct.registry import ObjectRegistry
 from intacct.replication import DELETED_AT, ENTITY_ID
-from intacct.replication.records import to_output
+from intacct.replication.records.typed import to_output
 from intacct.tap import StreamsFailedError, TapSageIntacct
 from tests.tap.conftest import catalog, messages, run_tap, tap_config
 

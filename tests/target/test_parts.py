@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from intacct.registry import ObjectRegistry
 from intacct.target.items import Item, item_for, waves
 from intacct.target.upserts import Resolver
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from intacct.registry import ObjectRegistry
 from intacct.tap import TapSageIntacct
 from tests.tap.conftest import catalog, run_tap
 

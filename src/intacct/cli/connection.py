@@ -32,11 +32,11 @@ import platformdirs
 from intacct.cli.profile_store import DESTINATION, ProfileStore
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
+from intacct.client.retry import RetryPolicy, default_checkers, retryable_status
+from intacct.client.transport import InFlight
 from intacct.config import ClientConfig, check_variable_names
 from intacct.errors import ConfigError, GatewayError, IntacctError, ResponseFormatError
 from intacct.replication import ReplicationSettings
-from intacct.retry import RetryPolicy, default_checkers, retryable_status
-from intacct.transport import InFlight
 
 __all__ = [
     "CONNECTION_KEYS",

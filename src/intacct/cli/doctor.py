@@ -11,8 +11,8 @@ import click
 from intacct.cli.connection import cli_errors, interactive_config, open_connection, profile_option
 from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, UNKNOWN, Check, run_checks
 from intacct.cli.waiting import wait_notice
+from intacct.client.transport import InFlight
 from intacct.logging import log_choice, log_options, say
-from intacct.transport import InFlight
 
 __all__ = ["doctor"]
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from intacct.cli.connection import html_answer
 from intacct.client import IntacctClient
+from intacct.client.transport import InFlight
 from intacct.config import DEFAULT_API_URL
 from intacct.errors import (
     AuthenticationError,
@@ -33,7 +34,6 @@ from intacct.errors import (
 )
 from intacct.protocol import functions as fn
 from intacct.protocol.wallclock import daylight_saving_zones
-from intacct.transport import InFlight
 
 __all__ = ["DEFAULT_OBJECTS", "Check", "run_checks"]
 

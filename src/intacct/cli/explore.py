@@ -24,10 +24,10 @@ from intacct.cli.connection import interactive_client, profile_option
 from intacct.cli.fields import MAX_WIDTH, candidates, fitting
 from intacct.cli.where import for_read_by_query, named_fields
 from intacct.client import IntacctClient
+from intacct.client.metadata import FieldModel, ObjectModel
+from intacct.client.registry import ObjectRegistry
 from intacct.errors import ValidationError
-from intacct.metadata import FieldModel, ObjectModel
 from intacct.protocol import functions as fn
-from intacct.registry import ObjectRegistry
 
 __all__ = ["describe", "objects", "query"]
 

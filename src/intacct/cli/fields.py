@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from intacct.metadata import ObjectModel
-from intacct.registry import ObjectInfo
+from intacct.client.metadata import ObjectModel
+from intacct.client.registry import ObjectInfo
 
 __all__ = ["MAX_WIDTH", "candidates", "fitting"]
 

@@ -16,9 +16,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from intacct.client.pagination import PageToken
 from intacct.destinations import DestinationError, describe, open_destination, saved_state
 from intacct.errors import IntacctError
-from intacct.pagination import PageToken
 from intacct.replication import RunState
 from intacct.sync.job import forget_objects
 

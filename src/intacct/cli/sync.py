@@ -17,6 +17,7 @@ from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
 from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
+from intacct.client.transport import InFlight
 from intacct.destinations import describe
 from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
@@ -35,7 +36,6 @@ from intacct.sync.display import (
 from intacct.sync.dryrun import estimate_sync
 from intacct.sync.fivetran import LAYOUTS, SCHEMA
 from intacct.sync.job import vars_of
-from intacct.transport import InFlight
 
 __all__ = ["sync"]
 

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
+from intacct.client.transport import InFlight, Silence
 from intacct.logging import plain_text, say
-from intacct.transport import InFlight, Silence
 
 __all__ = ["wait_notice"]
 

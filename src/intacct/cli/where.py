@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from intacct.metadata import FieldModel, ObjectModel
+from intacct.client.metadata import FieldModel, ObjectModel
 
 __all__ = ["Where", "for_read_by_query", "named_fields"]
 

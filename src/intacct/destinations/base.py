@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from intacct.client.requestor import Ledger
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT
-from intacct.replication.records import iso_utc
-from intacct.requestor import Ledger
+from intacct.replication.records.typed import iso_utc
 
 __all__ = [
     "MODIFIED",

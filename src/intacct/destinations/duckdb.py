@@ -316,7 +316,7 @@ class DuckDBDestination:
         state: Mapping[str, Any],
     ) -> PageCounts:
         """The page's rows, its tombstones and the state after it, in one transaction.
-        Typed as an Arrow table (:class:`~intacct.replication.columnar.Records`), a first
+        Typed as an Arrow table (:class:`~intacct.replication.records.columnar.Records`), a first
         read's page goes in with one plain INSERT; should any of its keys be stored
         already, that transaction is undone and the page upserted like any other."""
         table = self.tables[name]

@@ -3,7 +3,7 @@ run's first billed request on, so the connector knows what it spent of a company
 entitlement since a date, even of runs killed midway.
 
 The row is written before the run's first billed request is sent and advanced before
-each next one (:class:`RunLedger`, the client's :class:`~intacct.requestor.Ledger`): a
+each next one (:class:`RunLedger`, the client's :class:`~intacct.client.requestor.Ledger`): a
 request is never sent unrecorded, so a run killed at any moment (SIGKILL, a lost host)
 has counted every request Intacct may have billed it; its row stays ``running``. The end
 of the run sets its status and the figure Intacct billed (:class:`RunRecord`).

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intacct.registry import ObjectInfo, ObjectRegistry
-from intacct.replication import DELETED_AT, ENTITY_ID, StreamKind, catalog, declared, trialbalance
+from intacct.client.registry import ObjectInfo, ObjectRegistry
+from intacct.replication import DELETED_AT, ENTITY_ID, StreamKind, catalog, declared
+from intacct.replication.streams import trialbalance
 
 __all__ = ["Column", "Table", "declared_table", "table_for", "table_of", "trial_balance_table"]
 

@@ -30,7 +30,7 @@ its stored one; dlt's ``refresh="drop_resources"`` forgets it (a full refresh).
 
 **Deletes are hard deletes.** A tombstone is a row of the key with ``_sdc_deleted_at``
 set, a ``hard_delete`` column: the merge removes the stored row. As the engine requires
-(:mod:`intacct.replication.deletes`), a delete removes only a version not modified after
+(:mod:`intacct.replication.streams.deletes`), a delete removes only a version not modified after
 it: a tombstone carries the delete time as WHENMODIFIED (dlt's ``dedup_sort``, so a
 record re-created later under the same id wins within a load), a record read after a
 tombstone of its key and not modified since is left out (in that run or a later one:
@@ -58,6 +58,8 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract import DltResource
 
 from intacct.client import IntacctClient
+from intacct.client.pagination import PageToken
+from intacct.client.registry import ObjectRegistry
 from intacct.config import ClientConfig
 from intacct.destinations.base import (
     MODIFIED,
@@ -71,8 +73,6 @@ from intacct.destinations.base import (
 from intacct.destinations.dlt import NAMING, SOURCE, arrow_page, column_hints, select_stored
 from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError
-from intacct.pagination import PageToken
-from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
     ENTITY_ID,

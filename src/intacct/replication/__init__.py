@@ -4,7 +4,6 @@ stream (per entity) exactly once and resumably, handing pages and the run's stat
 :class:`Sink`; deletes come from AUDITHISTORY as tombstones. docs/engine.md is the
 contract."""
 
-from intacct.replication.context import RunContext
 from intacct.replication.contract import (
     Progress,
     RunReport,
@@ -13,10 +12,20 @@ from intacct.replication.contract import (
     StreamResult,
     StreamSpec,
 )
-from intacct.replication.deletes import DELETED_AT, DeletesUnavailableError
-from intacct.replication.engine import Replicator, replicate
-from intacct.replication.estimate import Estimate
-from intacct.replication.kinds import (
+from intacct.replication.records.typed import ENTITY_ID
+from intacct.replication.run.context import RunContext
+from intacct.replication.run.engine import Replicator, replicate
+from intacct.replication.run.estimate import Estimate
+from intacct.replication.settings import (
+    DEFAULT_PAGE_SIZE,
+    ReplicationSettings,
+    extraction_page_size,
+    settle,
+)
+from intacct.replication.state.runstate import RunState, StateError, StreamState
+from intacct.replication.state.statefile import StateFile
+from intacct.replication.streams.deletes import DELETED_AT, DeletesUnavailableError
+from intacct.replication.streams.kinds import (
     Stream,
     StreamKind,
     declared,
@@ -24,15 +33,6 @@ from intacct.replication.kinds import (
     objects_among,
     stream_names,
 )
-from intacct.replication.records import ENTITY_ID
-from intacct.replication.settings import (
-    DEFAULT_PAGE_SIZE,
-    ReplicationSettings,
-    extraction_page_size,
-    settle,
-)
-from intacct.replication.state import RunState, StateError, StreamState
-from intacct.replication.statefile import StateFile
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",

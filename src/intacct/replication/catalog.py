@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from intacct.client import MAX_FUNCTIONS
+from intacct.client.metadata import FieldModel
+from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.errors import IntacctError
-from intacct.metadata import FieldModel
-from intacct.registry import ObjectInfo, ObjectRegistry
-from intacct.replication.records import ENTITY_ID
-from intacct.replication.trialbalance import TRIAL_BALANCE
+from intacct.replication.records.typed import ENTITY_ID
+from intacct.replication.streams.trialbalance import TRIAL_BALANCE
 
 __all__ = ["DEFAULT_OBJECTS", "columns", "discover", "entity_key", "key_properties"]
 

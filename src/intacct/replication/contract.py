@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from intacct.errors import IntacctError
-from intacct.replication.state import RunState
+from intacct.replication.state.runstate import RunState
 
 __all__ = [
     "Progress",

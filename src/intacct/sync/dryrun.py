@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations import saved_state
-from intacct.registry import ObjectRegistry
 from intacct.replication import (
     Estimate,
     ReplicationSettings,

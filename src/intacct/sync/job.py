@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from intacct.client.registry import ObjectRegistry
 from intacct.destinations import (
     Destination,
     DestinationError,
@@ -30,7 +31,6 @@ from intacct.destinations import (
 from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
-from intacct.registry import ObjectRegistry
 from intacct.replication import (
     ReplicationSettings,
     RunState,
@@ -44,7 +44,7 @@ from intacct.replication import (
 )
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync import fivetran
-from intacct.sync.unified import rebuild, unified_objects
+from intacct.sync.unified_tables import rebuild, unified_objects
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -181,7 +181,7 @@ def run_sync(
     """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
     company has, and the trial balance) into the DuckDB file at ``db_path``; with
     ``unified``, also the objects behind hotglue's unified tables, and those tables
-    rebuilt from them (:mod:`intacct.sync.unified`); with ``layout`` "fivetran" (or
+    rebuilt from them (:mod:`intacct.sync.unified_tables`); with ``layout`` "fivetran" (or
     remembered from an earlier run; "none" forgets it), also the objects behind
     Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``settings``
     are the engine's, settled at the edge (:class:`~intacct.replication.ReplicationSettings`,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from intacct.registry import ObjectInfo
+from intacct.client.registry import ObjectInfo
 from intacct.replication import DELETED_AT
 from intacct.replication.catalog import columns, discover, key_properties
 

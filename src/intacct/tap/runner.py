@@ -28,7 +28,7 @@ from intacct.replication import (
 from intacct.tap.settings import TapSettings
 from intacct.tap.sink import SingerSink, read_state
 from intacct.tap.streams import IntacctStream
-from intacct.tap.unified import UnifiedSink, UnifiedStream
+from intacct.tap.unified_streams import UnifiedSink, UnifiedStream
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import TapState

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct.replication import DELETED_AT, ENTITY_ID, RunState, StateError
-from intacct.replication.state import VERSION
+from intacct.replication.state.runstate import VERSION
 from intacct.tap.recent import RecentDeletes
 
 if TYPE_CHECKING:

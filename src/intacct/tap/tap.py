@@ -29,9 +29,9 @@ from singer_sdk.singerlib import StreamMetadata
 from intacct._singer_files import check_config_files, json_object_option
 from intacct._singer_log import quiet_sdk_notes
 from intacct.client import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.errors import IntacctError
 from intacct.logging import log_options, say
-from intacct.registry import ObjectRegistry
 from intacct.replication import (
     DELETED_AT,
     RunReport,
@@ -42,7 +42,7 @@ from intacct.tap.discovery import discover, key_properties, stream_schema
 from intacct.tap.runner import StreamsFailedError, TapRun, replicate
 from intacct.tap.settings import CONFIG_SCHEMA, TapSettings
 from intacct.tap.streams import IntacctStream
-from intacct.tap.unified import unified_streams
+from intacct.tap.unified_streams import unified_streams
 
 __all__ = ["StreamsFailedError", "TapSageIntacct"]
 

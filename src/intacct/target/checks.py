@@ -25,9 +25,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from intacct.client.metadata import FieldModel, ObjectModel
 from intacct.mappings import UNIFIED_STREAMS
 from intacct.mappings.convert import nest
-from intacct.metadata import FieldModel, ObjectModel
 
 __all__ = ["LINES", "LineSpec", "RecordCheckError", "missing_required", "nest", "prepare"]
 

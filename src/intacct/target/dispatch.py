@@ -4,7 +4,7 @@ item's outcome.
 
 Every request carries ``uniqueid=true`` and the control ids :mod:`.upserts` chose, so
 the gateway refuses a replay instead of applying it twice. Replaying is the client's
-retry policy's decision alone (:mod:`intacct.retry`: a lost answer — a timeout, a 524,
+retry policy's decision alone (:mod:`intacct.client.retry`: a lost answer — a timeout, a 524,
 a dropped connection or a truncated body — is sent again with the very same control ids,
 up to ``max_retries`` times); when it gives up, the request's records are reported
 ``failed`` with their control ids, and running the same input again stays safe.

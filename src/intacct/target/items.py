@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from intacct.client.registry import ObjectInfo
 from intacct.errors import GatewayError, IntacctError
 from intacct.mappings import UnifiedRecordError, from_unified, mapping_for
 from intacct.protocol import functions as fn
-from intacct.registry import ObjectInfo
 from intacct.target.checks import RecordCheckError, prepare
 from intacct.target.report import Outcome
-from intacct.target.unified import LookupReferences
+from intacct.target.unified_writes import LookupReferences
 
 __all__ = ["BATCH_ID", "DELETED_AT", "Item", "item_for", "unified_item", "unknown_object", "waves"]
 

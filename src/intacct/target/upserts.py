@@ -23,10 +23,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from intacct.client import MAX_FUNCTIONS, IntacctClient
-from intacct.metadata import ObjectModel
+from intacct.client.metadata import ObjectModel
+from intacct.client.registry import ObjectInfo
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
-from intacct.registry import ObjectInfo
 from intacct.target.checks import missing_required
 from intacct.target.items import Item
 

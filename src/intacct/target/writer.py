@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from intacct.client import IntacctClient
+from intacct.client.metadata import ObjectModel
+from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.errors import IntacctError
-from intacct.metadata import ObjectModel
-from intacct.registry import ObjectInfo, ObjectRegistry
 from intacct.target.checks import LINES
 from intacct.target.dispatch import LEGACY_NAMES, Dispatcher
 from intacct.target.items import (
@@ -38,7 +38,7 @@ from intacct.target.items import (
 )
 from intacct.target.report import Report
 from intacct.target.settings import WriteOptions
-from intacct.target.unified import LookupReferences
+from intacct.target.unified_writes import LookupReferences
 from intacct.target.upserts import Resolver
 
 __all__ = ["BATCH_ID", "DELETED_AT", "LEGACY_NAMES", "Item", "ObjectWriter"]

@@ -21,7 +21,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.emulator.server import EmulatorServer
 from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, asset_key, fleet_definitions
-from intacct.replication.records import ENTITY_ID
+from intacct.replication.records.typed import ENTITY_ID
 
 from .conftest import OBJECTS, SENDER_PASSWORD, USER_PASSWORD, definitions, tenant_list
 

@@ -43,8 +43,7 @@ def test_the_schedule_asks_a_run_per_shard(tmp_path: Path, instance: dg.DagsterI
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
     requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [(r.tags[SHARD_TAG], r.run_config) for r in requests] == [
-        (f"{i}/3", {"ops": {"intacct_tenants": {"config": {"shard": f"{i}/3"}}}})
-        for i in (1, 2, 3)
+        (f"{i}/3", {"ops": {"intacct_tenants": {"config": {"shard": f"{i}/3"}}}}) for i in (1, 2, 3)
     ]
     assert len({r.run_key for r in requests}) == 3
     unsharded = fleet_definitions(tenants, tmp_path, objects=OBJECTS)

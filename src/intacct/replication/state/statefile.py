@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from intacct.replication.state import RunState, StateError
+from intacct.replication.state.runstate import RunState, StateError
 
 __all__ = ["StateFile"]
 

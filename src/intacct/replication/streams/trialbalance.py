@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 from intacct.errors import IntacctError
 from intacct.protocol.values import decode_decimal
 from intacct.replication.contract import StreamResult
-from intacct.replication.cost import metered
-from intacct.replication.state import RunState, StreamState
+from intacct.replication.run.cost import metered
+from intacct.replication.state.runstate import RunState, StreamState
 
 if TYPE_CHECKING:
-    from intacct.replication.context import RunContext
     from intacct.replication.contract import Sink, StreamSpec
+    from intacct.replication.run.context import RunContext
 
 __all__ = [
     "AMOUNTS",

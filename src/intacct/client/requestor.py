@@ -25,6 +25,10 @@ from typing import Protocol
 
 from lxml import etree
 
+from intacct.client.pacing import Pacer
+from intacct.client.retry import Attempt, RetryPolicy, ambiguous
+from intacct.client.session import Session, SessionState, session_from_response
+from intacct.client.transport import FirstByteBudget, HttpAnswer, Transport
 from intacct.config import ClientConfig
 from intacct.errors import (
     AmbiguousWriteError,
@@ -38,7 +42,6 @@ from intacct.errors import (
     UnavailableError,
 )
 from intacct.logging import HistoryHook
-from intacct.pacing import Pacer
 from intacct.protocol import billing
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_response, error_for_result
@@ -51,9 +54,6 @@ from intacct.protocol.envelope import (
     build_request,
 )
 from intacct.protocol.response import Record, Response, parse_records_body, parse_response
-from intacct.retry import Attempt, RetryPolicy, ambiguous
-from intacct.session import Session, SessionState, session_from_response
-from intacct.transport import FirstByteBudget, HttpAnswer, Transport
 
 __all__ = ["Gateway", "Ledger", "Meter", "Requestor", "Send"]
 

@@ -25,7 +25,7 @@ Objects without lines (``Accounts``, ``Vendors``...) are written page by page wi
 STATE after each, as in the object streams. A tombstone carries the key Intacct's audit
 trail gives: ``id`` for documents, the business number (``vendorNumber``...) otherwise.
 
-The engine reads an object's own fields (``intacct.registry``: ``query`` refuses some
+The engine reads an object's own fields (``intacct.client.registry``: ``query`` refuses some
 dotted names), so the contact properties of ``Vendors`` and ``Customers`` (``email``,
 ``phoneNumbers``, ``addresses``... from ``DISPLAYCONTACT.*``) are null here; the target
 writes them.

@@ -17,31 +17,31 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from intacct.client.pagination import Page, PageToken, resume_token
+from intacct.client.registry import ObjectInfo
 from intacct.errors import FieldsRefusedError, IntacctError
-from intacct.pagination import Page, PageToken, resume_token
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
-from intacct.registry import ObjectInfo
-from intacct.replication.changes import ChangeQuestions
-from intacct.replication.columnar import ColumnTyper, Records
-from intacct.replication.context import RunContext
 from intacct.replication.contract import Sink, StreamResult, StreamSpec, stored_lines
-from intacct.replication.cost import metered
-from intacct.replication.deletes import (
+from intacct.replication.records.columnar import ColumnTyper, Records
+from intacct.replication.records.typed import Typer
+from intacct.replication.run.context import RunContext
+from intacct.replication.run.cost import metered
+from intacct.replication.state.runstate import RunState, StreamState
+from intacct.replication.streams.changes import ChangeQuestions
+from intacct.replication.streams.deletes import (
     DELETED_AT,
     OWNERS,
     DeleteBookmark,
     DeletesUnavailableError,
     iter_tombstones,
 )
-from intacct.replication.planning import (
+from intacct.replication.streams.planning import (
     Answer,
     boundary_query,
     ranges_between,
 )
-from intacct.replication.records import Typer
-from intacct.replication.state import RunState, StreamState
 
 __all__ = ["CLOCK_MARGIN", "ObjectStream"]
 

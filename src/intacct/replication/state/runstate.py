@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from intacct.client.pagination import PageToken
 from intacct.errors import IntacctError
-from intacct.pagination import PageToken
-from intacct.replication.deletes import DeleteBookmark
+from intacct.replication.streams.deletes import DeleteBookmark
 
 __all__ = ["VERSION", "RunState", "StateError", "StreamState"]
 

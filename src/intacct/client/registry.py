@@ -30,14 +30,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from intacct.client import MAX_FUNCTIONS
+from intacct.client.gateway import MAX_FUNCTIONS
+from intacct.client.metadata import ObjectModel
 from intacct.errors import IntacctError, ResponseFormatError
-from intacct.metadata import ObjectModel
 from intacct.protocol import functions as fn
 from intacct.protocol.response import Record
 
 if TYPE_CHECKING:
-    from intacct.client import IntacctClient
+    from intacct.client.gateway import IntacctClient
 
 __all__ = ["ObjectInfo", "ObjectRegistry"]
 

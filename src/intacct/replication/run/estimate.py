@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from intacct.client.pagination import PageToken
 from intacct.errors import IntacctError
-from intacct.pagination import PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
-from intacct.replication.objects import ObjectStream as _Stream
-from intacct.replication.planning import Answer, range_offsets
-from intacct.replication.trialbalance import TrialBalanceStream
+from intacct.replication.streams.objects import ObjectStream as _Stream
+from intacct.replication.streams.planning import Answer, range_offsets
+from intacct.replication.streams.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
-    from intacct.replication.kinds import Stream
+    from intacct.replication.streams.kinds import Stream
 
 __all__ = ["Estimate", "assess", "questions"]
 

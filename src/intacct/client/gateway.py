@@ -24,7 +24,13 @@ from typing import Any
 
 import httpx
 
-from intacct import pagination
+from intacct.client import pagination
+from intacct.client.metadata import ObjectModel
+from intacct.client.pagination import Page, PageToken
+from intacct.client.requestor import Gateway, Ledger, Meter, Requestor, Send
+from intacct.client.retry import RetryPolicy
+from intacct.client.session import Session
+from intacct.client.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
 from intacct.config import ClientConfig
 from intacct.errors import (
     AlreadyAppliedError,
@@ -34,17 +40,11 @@ from intacct.errors import (
     WriteError,
 )
 from intacct.logging import HistoryHook, register_secrets
-from intacct.metadata import ObjectModel
-from intacct.pagination import Page, PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_result
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.query import Filter, Order
 from intacct.protocol.response import Data, Record, Result
-from intacct.requestor import Gateway, Ledger, Meter, Requestor, Send
-from intacct.retry import RetryPolicy
-from intacct.session import Session
-from intacct.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
 
 __all__ = ["MAX_FUNCTIONS", "IntacctClient", "is_applied"]
 
@@ -110,7 +110,7 @@ class IntacctClient:
 
     ``config.timeout_s`` is each try's deadline and ``config.first_byte_timeout_s`` the
     wait for an answer's first byte, a request's tries together; ``in_flight``
-    (:class:`~intacct.transport.InFlight`, optional) tracks the requests being waited
+    (:class:`~intacct.client.transport.InFlight`, optional) tracks the requests being waited
     for, e.g. to show a person how long the gateway has been silent.
     """
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from intacct.errors import IntacctError
-from intacct.replication import trialbalance
-from intacct.replication.context import RunContext
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
-from intacct.replication.objects import ObjectStream
-from intacct.replication.state import RunState
+from intacct.replication.run.context import RunContext
+from intacct.replication.state.runstate import RunState
+from intacct.replication.streams import trialbalance
+from intacct.replication.streams.objects import ObjectStream
 
 __all__ = [
     "DECLARED",

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from intacct.client.registry import ObjectRegistry
 from intacct.errors import BudgetExhaustedError, IntacctError
-from intacct.registry import ObjectRegistry
 from intacct.replication.contract import Progress, Sink, StreamResult
 from intacct.replication.settings import ReplicationSettings
 

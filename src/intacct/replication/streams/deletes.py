@@ -13,7 +13,7 @@ LOGINID, ...) when it has one, else its RECORDNO (bills, invoices, journal entri
 AUDITHISTORY has neither WHENMODIFIED nor a documented RECORDNO, so it is keyset-paged
 on (ACCESSTIME, ID) — ID is its key (hotglue's tap) — and the bookmark
 (:class:`DeleteBookmark`) is the last pair read, ACCESSTIME as the user's wall clock shows
-it (sent back unchanged, as WHENMODIFIED bookmarks are: :mod:`intacct.pagination`) and
+it (sent back unchanged, as WHENMODIFIED bookmarks are: :mod:`intacct.client.pagination`) and
 in UTC. ``query`` compares
 ACCESSMODE by its letter (``D``), readByQuery and the rows show the word (``Delete``).
 
@@ -53,16 +53,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from intacct.client.retry import Attempt, flaky_reads, processing_failures
 from intacct.errors import GatewayError, IntacctError, PaginationError, PermissionDeniedError
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
-from intacct.replication.records import iso_utc
-from intacct.retry import Attempt, flaky_reads, processing_failures
+from intacct.replication.records.typed import iso_utc
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
-    from intacct.registry import ObjectInfo
+    from intacct.client.registry import ObjectInfo
 
 __all__ = [
     "AUDIT_OBJECT",
@@ -162,7 +162,7 @@ class DeleteBookmark:
 
     def resumed(self, formatting: UserFormatting) -> DeleteBookmark:
         """Where to read from after this bookmark so that no later delete is skipped
-        (the rule of :func:`intacct.pagination.resume_token`)."""
+        (the rule of :func:`intacct.client.pagination.resume_token`)."""
         start = formatting.resume_wall(self.wall, self.accessed)
         if start == self.wall:
             return self

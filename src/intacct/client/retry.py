@@ -74,7 +74,7 @@ class Attempt:
     """What a checker sees: the attempt number (1-based), the error, whether the request
     may safely be applied twice, the server's ``Retry-After`` seconds if it sent one,
     and the seconds the request's tries may still wait for a first byte (None: no
-    limit; :class:`~intacct.transport.FirstByteBudget`)."""
+    limit; :class:`~intacct.client.transport.FirstByteBudget`)."""
 
     number: int
     error: Exception
@@ -195,7 +195,7 @@ class RetryPolicy:
     whose tries have used up its wait for a first byte (``Attempt.silence_left``) is not
     tried again.
 
-    Every retry is logged at WARNING on ``intacct.retry`` with the attempt, the cause and
+    Every retry is logged at WARNING on ``intacct.client.retry`` with the attempt, the cause and
     the delay, then ``on_retry`` (if given) is called.
     """
 

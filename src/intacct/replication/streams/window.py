@@ -9,7 +9,7 @@ narrow pages, each one API transaction), asks the sink which version of each it 
 stores with another WHENMODIFIED.
 
 The window is (start, end]: ``end`` is where the changes pass starts (the bookmark, or
-before the hour the autumn change repeats: :func:`~intacct.pagination.resume_token`),
+before the hour the autumn change repeats: :func:`~intacct.client.pagination.resume_token`),
 so the two passes cover every WHENMODIFIED from ``start`` on, once. The listing's first
 page travels in the probe's batch (one more API transaction per stream, no request):
 a quiet run whose window the sink holds sends that batch alone, as without a lookback.
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from intacct.pagination import PageToken
+from intacct.client.pagination import PageToken
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
-from intacct.replication.records import iso_utc
+from intacct.replication.records.typed import iso_utc
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient

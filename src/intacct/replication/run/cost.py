@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from intacct.errors import IntacctError
 from intacct.protocol import functions as fn
 from intacct.protocol.billing import api_transactions
-from intacct.replication.planning import Answer
+from intacct.replication.streams.planning import Answer
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from intacct.client.registry import ObjectInfo
 from intacct.errors import ResponseFormatError
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.values import decode_bool, decode_decimal, decode_multipick
-from intacct.registry import ObjectInfo
 
 __all__ = ["ENTITY_ID", "Typer", "iso_utc", "to_output"]
 

@@ -37,10 +37,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
+from intacct.client.registry import ObjectInfo
 from intacct.protocol.columns import Columns
 from intacct.protocol.formats import UserFormatting
-from intacct.registry import ObjectInfo
-from intacct.replication.records import ENTITY_ID
+from intacct.replication.records.typed import ENTITY_ID
 
 if TYPE_CHECKING:
     import pyarrow as pa

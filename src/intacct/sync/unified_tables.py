@@ -28,7 +28,7 @@ from intacct.destinations.tables import Column, Table
 from intacct.mappings import UNIFIED_STREAMS, DocumentAssembler, mapping_for, to_unified
 from intacct.mappings import unified_schema as schema_of
 from intacct.replication import DELETED_AT, ENTITY_ID
-from intacct.replication.records import iso_utc
+from intacct.replication.records.typed import iso_utc
 
 __all__ = ["rebuild", "unified_objects", "unified_table"]
 

@@ -42,9 +42,8 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any
 
+from intacct.client.registry import ObjectRegistry
 from intacct.errors import IntacctError
-from intacct.registry import ObjectRegistry
-from intacct.replication.context import RunContext
 from intacct.replication.contract import (
     Progress,
     RunReport,
@@ -55,15 +54,16 @@ from intacct.replication.contract import (
     stored_lines,
     stored_versions,
 )
-from intacct.replication.cost import billed
-from intacct.replication.estimate import Estimate, assess, questions
-from intacct.replication.kinds import Stream, objects_among, open_stream
-from intacct.replication.memory import tune_allocator
-from intacct.replication.objects import ObjectStream
-from intacct.replication.planning import range_offsets, run_batched
+from intacct.replication.run.context import RunContext
+from intacct.replication.run.cost import billed
+from intacct.replication.run.estimate import Estimate, assess, questions
+from intacct.replication.run.memory import tune_allocator
+from intacct.replication.run.workers import Workers
 from intacct.replication.settings import ReplicationSettings
-from intacct.replication.state import RunState
-from intacct.replication.workers import Workers
+from intacct.replication.state.runstate import RunState
+from intacct.replication.streams.kinds import Stream, objects_among, open_stream
+from intacct.replication.streams.objects import ObjectStream
+from intacct.replication.streams.planning import range_offsets, run_batched
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient

@@ -15,19 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from intacct.client.pagination import Page, PageToken, resume_token
+from intacct.client.registry import ObjectInfo
 from intacct.errors import IntacctError
-from intacct.pagination import Page, PageToken, resume_token
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record
-from intacct.registry import ObjectInfo
-from intacct.replication.context import RunContext
 from intacct.replication.contract import Sink, StreamResult, stored_versions
-from intacct.replication.deletes import AUDIT_OBJECT, DeleteBookmark, deletes_filter
-from intacct.replication.planning import Answer
-from intacct.replication.state import StreamState
-from intacct.replication.window import Window
+from intacct.replication.run.context import RunContext
+from intacct.replication.state.runstate import StreamState
+from intacct.replication.streams.deletes import AUDIT_OBJECT, DeleteBookmark, deletes_filter
+from intacct.replication.streams.planning import Answer
+from intacct.replication.streams.window import Window
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
