@@ -1,4 +1,5 @@
-"""HTTP routing (starlette): the gateway endpoint and the ``/_emulator/`` control API.
+"""HTTP routing (starlette): the gateway endpoint, the REST API (:mod:`.rest`) and the
+``/_emulator/`` control API.
 
 Routing only: the state and the synchronous request path live in :mod:`.state`, the
 control API in :mod:`.control`, limits and latency in :mod:`.limits`. Requests go to
@@ -26,6 +27,7 @@ from intacct.emulator.costs import CostModel
 from intacct.emulator.dispatch import Reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
 from intacct.emulator.intake import BodyError, ClientGone, inflate, read_body
+from intacct.emulator.rest.routes import rest_routes
 from intacct.emulator.state import Emulator, throttled_reply
 from intacct.emulator.wire import MAX_REQUEST_BYTES, build_response
 
@@ -151,6 +153,7 @@ def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) ->
         routes=[
             Route(GATEWAY_PATH, gateway, methods=["POST"]),
             Route(GATEWAY_PATH, not_post, methods=["GET", "PUT", "DELETE"]),
+            *rest_routes(emulator, body_timeout_s),  # REST (/ia/api/v1): OAuth 2 so far
             *control_routes(emulator, body_timeout_s),
         ],
         # level 1: on loopback, time spent compressing a 1 MB page costs more than it saves

@@ -1,4 +1,5 @@
-"""The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock."""
+"""The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock,
+the REST API's registered OAuth apps."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from intacct.emulator.demo import DEMO_COMPANIES, install_demo
 from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.limits import Latency
 from intacct.emulator.state import Emulator
-from intacct.emulator.store import Company
+from intacct.emulator.store import Company, OAuthApp
 
 __all__ = ["CONTROL_PREFIX", "control_routes", "json_object"]
 
@@ -74,6 +75,39 @@ def _company_json(emulator: Emulator, company: Company) -> dict[str, Any]:
         "max_concurrency": emulator.limit.limit_of(company.id),
         "fleet": company.id in emulator.fleet,
         "seeded": emulator.fleet.ready(company.id),
+    }
+
+
+def _oauth_app(given: dict[str, Any]) -> OAuthApp:
+    """An app from a control request; ValueError (HTTP 400) naming what is wrong."""
+    allowed = {"client_id", "client_secret", "redirect_uris", "sender_id", "name"}
+    if set(given) - allowed or not {"client_id", "client_secret", "sender_id"} <= set(given):
+        raise ValueError(
+            'give {"client_id": "...", "client_secret": "...", "redirect_uris": '
+            '["http://127.0.0.1/callback"], "sender_id": "demo_sender"} (and "name")'
+        )
+    for key in ("client_id", "client_secret", "sender_id"):
+        if not isinstance(given[key], str) or not given[key].strip():
+            raise ValueError(f"{key} must be a non-empty string")
+    uris = given.get("redirect_uris", [])
+    if not isinstance(uris, list) or not all(
+        isinstance(u, str) and u.startswith(("http://", "https://")) and "\n" not in u for u in uris
+    ):
+        raise ValueError("redirect_uris must be a list of absolute http(s) URIs")
+    name = given.get("name", "")
+    if not isinstance(name, str):
+        raise ValueError("name must be a string")
+    return OAuthApp(
+        given["client_id"], given["client_secret"], tuple(uris), given["sender_id"], name
+    )
+
+
+def _app_json(app: OAuthApp) -> dict[str, Any]:
+    return {
+        "client_id": app.client_id,
+        "redirect_uris": list(app.redirect_uris),
+        "sender_id": app.senderid,
+        "name": app.name,
     }
 
 
@@ -254,6 +288,23 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             lags.set(company, float(seconds))
         return JSONResponse(lags.as_dict())
 
+    async def oauth_apps(request: HttpRequest) -> Response:
+        """The REST API's registered OAuth apps: GET lists them (client ids, redirect
+        URIs, senders; secrets are not shown), POST ``{"client_id": "...",
+        "client_secret": "...", "redirect_uris": ["http://127.0.0.1/callback"],
+        "sender_id": "demo_sender", "name": "..."}`` registers one (or replaces it)."""
+        identities = emulator.store.identities
+        if request.method == "POST":
+            identities.add_app(_oauth_app(json_object(await body(request))))
+        return JSONResponse({"apps": [_app_json(a) for a in identities.apps()]})
+
+    async def oauth_app(request: HttpRequest) -> Response:
+        """DELETE unregisters an app: its tokens are refused from then on."""
+        client_id = request.path_params["client_id"]
+        if not emulator.store.identities.remove_app(client_id):
+            raise ValueError(f"no OAuth app {client_id!r}")
+        return JSONResponse({"removed": client_id})
+
     async def health(request: HttpRequest) -> Response:
         return JSONResponse({"ok": True})
 
@@ -272,5 +323,9 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/oauth/apps", _guarded(oauth_apps), methods=["GET", "POST"]),
+        Route(
+            f"{CONTROL_PREFIX}/oauth/apps/{{client_id}}", _guarded(oauth_app), methods=["DELETE"]
+        ),
         Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),
     ]

@@ -1,5 +1,6 @@
 """The demo tenant every emulator starts with (docs/ARCHITECTURE.md, "The emulator's demo
-tenant"): sender, companies DEMO and DEMO-ME (entities E100, E200), users, seed data."""
+tenant"): sender, companies DEMO and DEMO-ME (entities E100, E200), users, the demo OAuth
+app of the REST API, seed data."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from pathlib import Path
 
 from intacct.emulator import seed
 from intacct.emulator.catalog import catalog_files
-from intacct.emulator.store import DEMO_SENDER, DEMO_USER, RESTRICTED_USER, Company, Store
+from intacct.emulator.store import (
+    DEMO_APP,
+    DEMO_SENDER,
+    DEMO_USER,
+    RESTRICTED_USER,
+    Company,
+    Store,
+)
 
 __all__ = [
     "DEMO_COMPANIES",
@@ -57,6 +65,7 @@ def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict
     for company in DEMO_COMPANIES:
         store.add_user(company, *DEMO_USER, recordno=1)
         store.add_user(company, *RESTRICTED_USER, recordno=2, denied_modules=["AP"])
+    store.identities.add_app(DEMO_APP)  # belongs to demo_sender, so DEMO and DEMO-ME let it in
     counts: dict[str, int] = {}
     for company, entity, obj, rows in seed.generate(scale=scale, seed=seed_value):
         counts[obj] = counts.get(obj, 0) + store.bulk_insert(company, entity, obj, rows)
@@ -96,14 +105,15 @@ def _seeded(folder: Path, scale: int, seed_value: int) -> Path:
 
 @functools.cache
 def data_fingerprint() -> str:
-    """A digest of what the demo data is made of (the object catalog, the seeders and the
-    posting rule they write GL detail by): a database seeded by another version of them
-    holds other fields and values."""
+    """A digest of what the demo data is made of (the object catalog, the seeders, the
+    posting rule they write GL detail by and this module's tenant: senders, users, OAuth
+    apps): a database seeded by another version of them holds other fields and values."""
     digest = hashlib.sha256()
     seeders = resources.files(seed.__name__)
     sources = sorted((f for f in seeders.iterdir() if f.name.endswith(".py")), key=lambda f: f.name)
-    rules = resources.files("intacct.emulator").joinpath("posting.py")
-    for file in [*catalog_files(), *sources, rules]:
+    package = resources.files("intacct.emulator")
+    rules, tenant = package.joinpath("posting.py"), package.joinpath("demo.py")
+    for file in [*catalog_files(), *sources, rules, tenant]:
         digest.update(file.name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:16]
 

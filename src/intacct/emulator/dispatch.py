@@ -195,8 +195,7 @@ def _check_company(company: Company) -> None:
 
 
 def _check_sender_for(store: Store, senderid: str, company: str) -> None:
-    sender = store.sender(senderid)
-    if sender is None or ("*" not in sender[1] and company not in sender[1]):
+    if not store.identities.authorizes(senderid, company):  # OAuth apps obey it too
         raise errors.sender_not_authorized(senderid, company)
 
 

@@ -1,8 +1,9 @@
 """All emulator state and business rules, behind one facade.
 
 - :mod:`.database` — SQLite connections, one writer at a time;
-- :mod:`.identities` — senders, companies, entities, users;
+- :mod:`.identities` — senders, companies, entities, users, registered OAuth apps;
 - :mod:`.sessions` — live sessions and readMore cursors (in memory, locked);
+- :mod:`.grants` — the REST API's OAuth codes and refresh tokens (in memory, locked);
 - :mod:`.records` — catalog records, the only place with record SQL;
 - :mod:`.ledger` — what a journal-entry write implies: its lines' fields, the GL detail
   view of posted lines, and the balances summed from it.
@@ -21,13 +22,16 @@ from typing import Any
 from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
 from intacct.emulator.clock import Clock
 from intacct.emulator.store.database import Database
+from intacct.emulator.store.grants import Grants
 from intacct.emulator.store.identities import (
     DATE_FORMATS,
+    DEMO_APP,
     DEMO_SENDER,
     DEMO_USER,
     RESTRICTED_USER,
     Company,
     Identities,
+    OAuthApp,
     User,
 )
 from intacct.emulator.store.ledger import Ledger
@@ -36,11 +40,13 @@ from intacct.emulator.store.sessions import Cursor, LockedMap, Scope, Session, S
 
 __all__ = [
     "DATE_FORMATS",
+    "DEMO_APP",
     "DEMO_SENDER",
     "DEMO_USER",
     "RESTRICTED_USER",
     "Company",
     "Cursor",
+    "OAuthApp",
     "Scope",
     "Session",
     "Store",
@@ -64,6 +70,7 @@ class Store:
         self.write_lock = self._database.write_lock
         self.identities = Identities(self._database)
         self.live = SessionState(self.identities.company)
+        self.grants = Grants()  # the REST API's OAuth codes and refresh tokens
         self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
         self.records = Records(self._database, self.catalog, self.identities, self.clock)
         self.ledger = Ledger(self.records, self.catalog)
@@ -83,12 +90,14 @@ class Store:
         self._database.close()
 
     def reset(self) -> None:
-        """Drop every row (companies included), every session and cursor; the clock
-        runs on the real time again."""
+        """Drop every row (companies and OAuth apps included), every session, cursor and
+        OAuth grant (tokens issued before are refused); the clock runs on the real time
+        again."""
         with self._database.transaction():
             self.records.reset()
             self.identities.reset()
         self.live.clear()
+        self.grants.clear()
         self.clock.reset()
 
     # -- identities -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Who may call: senders, companies and their entities, users.
+"""Who may call: senders, companies and their entities, users, registered OAuth apps.
 
 They change only through ``add_*``/``configure_company``/``configure_user``/``reset``, so
 lookups are cached (the gateway checks sender, company and user on every request). The
@@ -19,11 +19,13 @@ from intacct.emulator.store.database import Database
 
 __all__ = [
     "DATE_FORMATS",
+    "DEMO_APP",
     "DEMO_SENDER",
     "DEMO_USER",
     "RESTRICTED_USER",
     "Company",
     "Identities",
+    "OAuthApp",
     "User",
 ]
 
@@ -32,6 +34,28 @@ DEMO_SENDER = ("demo_sender", "demo-sender-password")
 DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d")
 DEMO_USER = ("demo_user", "demo-user-password")
 RESTRICTED_USER = ("demo_restricted", "demo-user-password")
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthApp:
+    """An app registered for Intacct's REST API (Sage's app registry): its client id and
+    secret, the redirect URIs the authorization code flow may return to, and the Web
+    Services sender ID it belongs to; a company lets it in by authorizing that sender."""
+
+    client_id: str
+    client_secret: str
+    redirect_uris: tuple[str, ...]
+    senderid: str
+    name: str = ""
+
+
+DEMO_APP = OAuthApp(
+    "demo_client_id",
+    "demo-client-secret",
+    ("http://127.0.0.1/callback",),  # any port: a loopback redirect (RFC 8252 7.3)
+    DEMO_SENDER[0],
+    "Demo app",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +88,10 @@ CREATE TABLE IF NOT EXISTS entities (company TEXT, locationid TEXT, name TEXT, r
 CREATE TABLE IF NOT EXISTS users (company TEXT, userid TEXT, password TEXT, recordno INTEGER,
     denied_modules TEXT, web_services INTEGER DEFAULT 1, PRIMARY KEY (company, userid));
 CREATE TABLE IF NOT EXISTS senders (senderid TEXT PRIMARY KEY, password TEXT, companies TEXT);
+CREATE TABLE IF NOT EXISTS oauth_apps (client_id TEXT PRIMARY KEY, client_secret TEXT,
+    redirect_uris TEXT, senderid TEXT, name TEXT);
 """
-_TABLES = ("companies", "entities", "users", "senders")
+_TABLES = ("companies", "entities", "users", "senders", "oauth_apps")
 #: columns added after the first release, for databases (``--db``) made before them
 _ADDED = (
     ("companies", "web_services", "INTEGER DEFAULT 1"),
@@ -212,6 +238,29 @@ class Identities:
         self.add_sender(senderid, found[0], names)
         return set(names)
 
+    def add_app(self, app: OAuthApp) -> None:
+        """Register (or replace) an OAuth app; its sender must exist."""
+        if self.sender(app.senderid) is None:
+            raise ValueError(f"no sender {app.senderid!r}")
+        self._cache.clear()
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO oauth_apps VALUES (?, ?, ?, ?, ?)",
+                (
+                    app.client_id,
+                    app.client_secret,
+                    "\n".join(app.redirect_uris),  # a URI holds no line break
+                    app.senderid,
+                    app.name,
+                ),
+            )
+
+    def remove_app(self, client_id: str) -> bool:
+        self._cache.clear()
+        with self._db.transaction() as conn:
+            gone = conn.execute("DELETE FROM oauth_apps WHERE client_id = ?", (client_id,))
+        return gone.rowcount > 0
+
     # -- lookups ----------------------------------------------------------------------
 
     def _cached(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
@@ -261,6 +310,30 @@ class Identities:
 
         result: tuple[str, set[str]] | None = self._cached(("sender", senderid), load)
         return result
+
+    def authorizes(self, senderid: str, company: str) -> bool:
+        """Whether ``company`` authorized ``senderid`` (Company > Security > Web Services
+        authorizations): the one rule for the XML gateway and for OAuth apps."""
+        sender = self.sender(senderid)
+        return sender is not None and ("*" in sender[1] or company in sender[1])
+
+    def app(self, client_id: str) -> OAuthApp | None:
+        def load() -> OAuthApp | None:
+            row = self._db.conn.execute(
+                "SELECT client_id, client_secret, redirect_uris, senderid, name "
+                "FROM oauth_apps WHERE client_id = ?",
+                (client_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            return OAuthApp(row[0], row[1], tuple(filter(None, row[2].split("\n"))), row[3], row[4])
+
+        result: OAuthApp | None = self._cached(("app", client_id), load)
+        return result
+
+    def apps(self) -> list[OAuthApp]:
+        ids = [r[0] for r in self._db.conn.execute("SELECT client_id FROM oauth_apps ORDER BY 1")]
+        return [a for a in map(self.app, ids) if a is not None]
 
     def _user_row(self, company_id: str, userid: str) -> tuple[User, str] | None:
         def load() -> tuple[User, str] | None:
