@@ -9,7 +9,7 @@ DuckDB's among them. Answers are given uncompressed, so no step pays for gzip.
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 import io
 import tempfile
 import time
@@ -29,8 +29,10 @@ from intacct.destinations.tables import table_for
 from intacct.emulator.demo import client_config
 from intacct.protocol.columns import Columns, read_columns
 from intacct.protocol.response import parse_response
+from intacct.replication import ReplicationSettings, StreamPage
 from intacct.replication.records.columnar import ColumnTyper, Records
 from intacct.replication.records.typed import Typer
+from intacct.sync import SyncSettings
 from intacct.sync.display import QuietReporter
 from intacct.sync.job import run_sync
 
@@ -49,11 +51,11 @@ def client(
 
 
 def columnar_available() -> bool:
-    return "columnar" in inspect.signature(run_sync).parameters
+    return "columnar" in {f.name for f in dataclasses.fields(ReplicationSettings)}
 
 
 def today() -> dict[str, Any]:
-    """run_sync's switch to the record-at-a-time path (its default is columnar)."""
+    """The engine's switch to the record-at-a-time path (its default is columnar)."""
     return {"columnar": False} if columnar_available() else {}
 
 
@@ -80,7 +82,7 @@ class Pipeline:
     def written(self, page: Page) -> None:
         assert self.database is not None
         state = {"streams": {page.object: {"token": None}}}
-        self.database.write_page(page.object, self.typed(page), [], "", state)
+        self.database.write_page(StreamPage(page.object, "", self.typed(page), [], state))
 
     # -- the columnar path ------------------------------------------------------------
 
@@ -101,8 +103,10 @@ class Pipeline:
     def written_columns(self, page: Page) -> None:
         assert self.database is not None
         state = {"streams": {page.object: {"token": None}}}
-        records = Records(self.typed_columns(page), list, first_read=True)
-        self.database.write_page(page.object, records, [], "", state)
+        table = self.typed_columns(page)
+        records = Records(table, list)
+        first = StreamPage(page.object, "", records, [], state, table=table, first_read=True)
+        self.database.write_page(first)
 
     @contextmanager
     def database_at(self, path: Path) -> Iterator[None]:
@@ -169,7 +173,8 @@ def synced(
         path.unlink(missing_ok=True)
         with client(capture, concurrency, answers) as replayed:
             reporter = QuietReporter(io.StringIO())
-            report = run_sync(replayed, path, reporter, objects=objects, **switch)
+            settings = SyncSettings(tuple(objects), replication=ReplicationSettings(**switch))
+            report = run_sync(replayed, path, reporter, settings)
         if report.failed:
             raise SystemExit(f"replayed sync failed: {[o.error for o in report.failed]}")
         read = sum(o.read for o in report.objects)

@@ -31,7 +31,8 @@ import duckdb
 
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.sync import run_sync
+from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings, run_sync
 
 from _report import write_section
 
@@ -109,7 +110,8 @@ class Day:
         zone = {k: v for k, v in settings.items() if k == "timezone"}
         db = self.folder / f"{list(STRATEGIES).index(name)}.duckdb"
         with self.client(**zone) as client:
-            run_sync(client, db, counting, objects=["CLASS"], settings=options, page_size=2000)
+            engine = ReplicationSettings.from_mapping(options)  # query's largest page, 2000
+            run_sync(client, db, counting, SyncSettings(("CLASS",), replication=engine))
         if count:
             self.read[name] += counting.read
             self.reread[name] += counting.read - len(self.changed[name])

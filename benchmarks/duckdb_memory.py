@@ -28,7 +28,7 @@ from throughput import NAMES
 
 from intacct.destinations.duckdb import MEMORY_LIMIT, DuckDBDestination
 from intacct.destinations.tables import Table, table_for
-from intacct.replication import ENTITY_ID
+from intacct.replication import ENTITY_ID, StreamPage
 from intacct.replication.records.columnar import Records
 from intacct.replication.run.memory import tune_allocator
 
@@ -96,10 +96,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         began, stored = time.perf_counter(), 0
         while stored < args.rows:
             state = {"streams": {args.object: {"token": stored}}}
-            counts = db.write_page(
-                args.object, Records(keyed(page, table, stored), list, first_read=True),
-                [], "", state,
-            )  # fmt: skip
+            typed = keyed(page, table, stored)
+            counts = db.write_page(StreamPage(
+                args.object, "", Records(typed, list), [], state, table=typed, first_read=True
+            ))  # fmt: skip
             if counts.inserted != size:
                 raise SystemExit(f"page at {stored}: {counts}")
             stored += size

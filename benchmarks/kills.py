@@ -48,7 +48,7 @@ from _report import write_section
 
 RUNNER = Path(__file__).resolve().with_name("_killpoint.py")
 #: calls on the store's write path (matched against the callee and the caller)
-WRITE_PATH = ("Destination.", "StateStore.", "Connection.commit", "Copy.", "Transaction.",
+WRITE_PATH = ("Destination.", "Connection.commit", "Copy.", "Transaction.",
               "Cursor.execute", "Pipeline.")  # fmt: skip
 #: what a kill on the write path interrupted, told by its caller's source line
 KINDS = (("commit", ("commit", "transaction()")), ("state", ("state",)),

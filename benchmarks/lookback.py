@@ -38,7 +38,8 @@ from dst_rereads import Counting
 
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.sync import run_sync
+from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings, run_sync
 from intacct.sync.job import _Sink
 
 from _report import write_section
@@ -105,9 +106,9 @@ class Company:
         counting = Counting()
         lookback, mode = reader
         with self.client() as client, reading(mode):
+            engine = ReplicationSettings(lookback_minutes=lookback, page_size=2000)
             report = run_sync(client, self.folder / f"{lookback}-{mode}.duckdb", counting,
-                              objects=["CLASS"], settings={"lookback_minutes": lookback},
-                              page_size=2000)  # fmt: skip
+                              SyncSettings(("CLASS",), replication=engine))  # fmt: skip
         if count:
             self.read[reader] += counting.read
             self.reread[reader] += max(0, counting.read - len(self.changed[reader]))
@@ -157,18 +158,18 @@ def run_cost(lookback: int, mode: str, busy: bool) -> tuple[int, int, int, int]:
     with InProcessEmulator(scale=100, seed=5) as emu, tempfile.TemporaryDirectory() as tmp:
         company, db = Company(emu, Path(tmp)), Path(tmp) / "cost.duckdb"
         emu.set_clock(start)
-        settings = {"lookback_minutes": lookback}
+        settings = SyncSettings(replication=ReplicationSettings(lookback_minutes=lookback))
         with company.client() as client, reading(mode):
-            run_sync(client, db, Counting(), settings=settings)
+            run_sync(client, db, Counting(), settings)
             for minute in range(20 if busy else 0):  # 10 a minute for 20 minutes
                 emu.set_clock(start + timedelta(minutes=minute + 1))
                 client.create("CLASS", [{"CLASSID": f"B{minute:02d}{n}", "NAME": "busy"}
                                         for n in range(10)])  # fmt: skip
             emu.set_clock(start + timedelta(hours=1))
-            run_sync(client, db, Counting(), settings=settings)  # reads the busy hour
+            run_sync(client, db, Counting(), settings)  # reads the busy hour
             emu.set_clock(start + timedelta(hours=1, minutes=15))
             counting = Counting()
-            report = run_sync(client, db, counting, settings=settings)
+            report = run_sync(client, db, counting, settings)
         listed = sum(o.listed for o in report.objects)
         return report.requests, report.transactions, counting.read, listed
 

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,8 @@ from intacct.destinations import PageCounts
 from intacct.destinations.tables import Table
 from intacct.emulator.demo import client_config
 from intacct.emulator.limits import Latency, returned_records
-from intacct.sync import job
+from intacct.replication import StreamPage
+from intacct.sync import SyncSettings, job
 from intacct.sync.display import QuietReporter
 
 from _report import write_section
@@ -67,16 +68,9 @@ class Dropped:
 
     def save_setting(self, name: str, value: Any) -> None: ...
 
-    def write_page(
-        self,
-        name: str,
-        records: Sequence[Mapping[str, Any]],
-        tombstones: Sequence[Mapping[str, Any]],
-        entity: str,
-        state: Mapping[str, Any],
-    ) -> PageCounts:
-        self.saved = state
-        return PageCounts(inserted=len(records))
+    def write_page(self, page: StreamPage) -> PageCounts:
+        self.saved = page.state
+        return PageCounts(inserted=len(page.records))
 
     def ledger(self, started: str, company: str | None) -> None: ...
 
@@ -114,7 +108,9 @@ def run(capture: Capture, where: str, *, latency: bool, drop: bool = False) -> f
     try:
         with replayed(capture, latency) as gateway:
             began = time.perf_counter()
-            report = job.run_sync(gateway, where, QuietReporter(io.StringIO()), objects=NAMES)
+            report = job.run_sync(
+                gateway, where, QuietReporter(io.StringIO()), SyncSettings(tuple(NAMES))
+            )
             seconds = time.perf_counter() - began
     finally:
         job.open_destination = opened

@@ -86,7 +86,7 @@ def fields() -> dict[str, list[str]]:
 
 def ours(url: str, concurrency: int) -> dict[str, Any]:
     from intacct import IntacctClient
-    from intacct.replication import Replicator, RunState, StreamSpec
+    from intacct.replication import Replicator, RunState, StreamPage, StreamSpec
 
     config = {
         "sender_id": SENDER[0], "sender_password": SENDER[1], "user_id": USER[0],
@@ -96,8 +96,8 @@ def ours(url: str, concurrency: int) -> dict[str, Any]:
     counts: dict[str, int] = {}
 
     class Count:
-        def page(self, stream: str, entity: str, records: list[Any], *_: Any) -> None:
-            counts[stream] = counts.get(stream, 0) + len(records)
+        def page(self, page: StreamPage) -> None:
+            counts[page.stream] = counts.get(page.stream, 0) + len(page.records)
 
         def warning(self, stream: str, text: str) -> None:
             print(f"warning: {text}", file=sys.stderr)

@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from replication_extract import OBJECTS, bound, start, stats
 
@@ -53,13 +52,13 @@ def extract_only(columnar: bool = False) -> None:
     """The engine with a sink that counts and stores nothing (run in a subprocess);
     ``columnar``: pages typed as columns, as intacct sync reads them."""
     from intacct import IntacctClient
-    from intacct.replication import Replicator, RunState, StreamSpec
+    from intacct.replication import Replicator, RunState, StreamPage, StreamSpec
 
     counts: dict[str, int] = {}
 
     class Count:
-        def page(self, stream: str, _e: str, records: list[Any], *_: Any) -> None:
-            counts[stream] = counts.get(stream, 0) + len(records)
+        def page(self, page: StreamPage) -> None:
+            counts[page.stream] = counts.get(page.stream, 0) + len(page.records)
 
         def warning(self, stream: str, text: str) -> None:
             print(f"warning: {text}", file=sys.stderr)

@@ -72,6 +72,7 @@ def captured(cache: Path, scale: int, concurrency: int, again: bool) -> Path:
 def capture_main(where: Path, scale: int, concurrency: int) -> None:
     from intacct import IntacctClient
     from intacct.emulator.inprocess import InProcessEmulator
+    from intacct.sync import SyncSettings
     from intacct.sync.display import QuietReporter
     from intacct.sync.job import run_sync
 
@@ -83,7 +84,7 @@ def capture_main(where: Path, scale: int, concurrency: int) -> None:
             IntacctClient.from_mapping(config, http_transport=recorder) as client,
         ):
             report = run_sync(client, Path(work) / "c.duckdb", QuietReporter(io.StringIO()),
-                              objects=NAMES)  # fmt: skip
+                              SyncSettings(tuple(NAMES)))  # fmt: skip
     if report.failed or recorder.refused:
         raise SystemExit(f"capture failed: {[o.error for o in report.failed]}, "
                          f"{recorder.refused} answers refused")  # fmt: skip

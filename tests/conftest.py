@@ -27,6 +27,7 @@ from tests.postgres import (
     drop_database,
     server_binaries,
 )
+from tests.properties import FULL
 from tests.tools import install_command
 
 #: the tests outside the inner loop, by file or folder under tests/ (the rest is "inner")
@@ -46,12 +47,21 @@ TIERS: dict[str, tuple[str, ...]] = {
         "integrations/dagster/test_fleet.py",
         "cli/test_deadlines.py",
         "cli/test_interrupts.py",
+        "cli/test_sync_ledger.py",
+        "client/test_first_byte.py",
+        "client/test_pacing.py",
+        "emulator/test_boundaries.py",
+        "emulator/test_fleet.py",
+        "emulator/test_latency_limits.py",
         "test_tiers.py",
     ),
     # every object of the demo companies through the engine and into every destination
-    # (DuckDB, Postgres, dlt's), compared with the emulator row by row
+    # (DuckDB, Postgres, dlt's), compared with the emulator row by row; the books' tie
+    # over seeds and scales
     "exact": (
+        "emulator/test_books_tie.py",
         "sync/test_destinations.py",
+        "sync/test_destination_rules.py",
         "sync/test_dlt.py",
         "sync/test_columnar_tables.py",
         "integrations/test_dlt_source.py",
@@ -81,6 +91,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for tier in ("inner", *TIERS):
         config.addinivalue_line("markers", f"{tier}: a test of the {tier} tier (tests/conftest.py)")
+    if config.getoption("tier") == "all" or _named(config.args):
+        os.environ[FULL] = "1"  # property tests draw every example (tests/properties.py)
     if not os.environ.get(SEED_CACHE):  # xdist's workers inherit the controller's
         # every emulator of the run (in tests and the processes they start) seeds a
         # scale and seed once and copies it after that

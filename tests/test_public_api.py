@@ -40,7 +40,12 @@ EXPORTED = [
 MODULE_LEVEL = {
     "intacct.client": "MAX_FUNCTIONS/MAX_CONTROLID are limits, read as intacct.client.*",
     "intacct.client.gateway": "the facade's module; its names are re-exported by intacct.client",
-    "intacct.config": "DEFAULT_API_URL is a constant of the config module",
+    "intacct.config": "the settings table's views and constants (DEFAULT_API_URL...)",
+    "intacct.config.client": "ClientConfig's module; re-exported by intacct.config",
+    "intacct.config.files": "the JSON files of --config/--state; re-exported by intacct.config",
+    "intacct.config.keys": "the table of every settings key, read as intacct.config.*",
+    "intacct.config.parsers": "how a key's value is read; the surfaces show their bounds",
+    "intacct.config.reading": "the table as each surface sees it; re-exported by intacct.config",
     "intacct.errors": "the error tree is used as intacct.errors.<Name>",
     "intacct.logging": "Exchange is the record type of HistoryHook",
     "intacct.client.metadata": "Relationship is a part of ObjectModel",

@@ -1,55 +1,63 @@
-"""The connection settings of a Singer executable's config, in JSON Schema (``--about``):
-one list for the tap and the target, which share one config file and one contract
-(docs/ARCHITECTURE.md, "Config keys")."""
+"""A Singer executable's config in JSON Schema (``--about``), built from the table of
+keys (:mod:`intacct.config.keys`): the tap and the target share one config file and one
+contract (docs/ARCHITECTURE.md, "Config keys")."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from singer_sdk import typing as th
 
-from intacct.config import DEFAULT_API_URL
+from intacct.config import Key, Owner, Surface, keys_on
+from intacct.config.parsers import (
+    Choice,
+    Entities,
+    Flag,
+    Integer,
+    Parser,
+    Seconds,
+    Timestamp,
+)
 
-__all__ = ["connection_properties", "request_properties"]
+__all__ = ["config_schema"]
 
-
-def connection_properties(entity: str, dtd_version: str | None = None) -> list[th.Property[Any]]:
-    """Who signs in where: ``entity`` says what the entity is for (log in to, write
-    into), ``dtd_version`` what choosing 2.1 means to the executable."""
-    return [
-        th.Property("sender_id", th.StringType, required=True, title="Web Services sender ID"),
-        th.Property("sender_password", th.StringType, required=True, secret=True),
-        th.Property("user_id", th.StringType, required=True, title="Web Services user ID"),
-        th.Property("user_password", th.StringType, required=True, secret=True),
-        th.Property("company_id", th.StringType, required=True),
-        th.Property(
-            "entity_id",
-            th.StringType,
-            description=f"Location ID of the entity to {entity}; empty = top level",
-        ),
-        th.Property("api_url", th.StringType, default=DEFAULT_API_URL),
-        th.Property("auth_type", th.StringType, allowed_values=["session", "login"]),
-        th.Property(
-            "dtd_version", th.StringType, allowed_values=["3.0", "2.1"], description=dtd_version
-        ),
-    ]
+# a type list, not anyOf: singer-sdk adds "null" to anyOf as a bare string, an invalid
+# schema that fails with a traceback on a value of neither type
+_LIST_OR_TEXT = th.CustomType({"type": ["array", "string"], "items": {"type": "string"}})
+_TYPES: dict[type[Parser], Any] = {
+    Integer: th.IntegerType,
+    Seconds: th.NumberType,
+    Flag: th.BooleanType,
+    Timestamp: th.DateTimeType,
+    Entities: _LIST_OR_TEXT,
+}
 
 
-def request_properties() -> list[th.Property[Any]]:
-    """How each request is sent: its deadline, the user's time zone, retries."""
-    return [
-        th.Property("timeout_s", th.NumberType, description="seconds per request"),
-        th.Property(
-            "first_byte_timeout_s",
-            th.NumberType,
-            description="seconds a request's tries together wait for a silent gateway's "
-            "first byte (default 60)",
-        ),
-        th.Property(
-            "timezone",
-            th.StringType,
-            description="the Web Services user's IANA time zone, e.g. America/Los_Angeles "
-            "(where it has daylight saving time: timestamps decode right all year)",
-        ),
-        th.Property("max_retries", th.IntegerType),
-    ]
+def config_schema(
+    surface: Surface, reads: Collection[Owner], ignored: str | None = None
+) -> dict[str, Any]:
+    """The keys on ``surface``, typed; those of an owner the executable does not
+    ``reads`` come last, by name, described as ``ignored`` (accepted so that one config
+    serves the tap and the target)."""
+    keys = keys_on(surface)
+    used = [_property(k, surface) for k in keys if k.owner in reads]
+    unused = sorted(k.name for k in keys if k.owner not in reads)
+    return th.PropertiesList(
+        *used, *(th.Property(name, th.AnyType, description=ignored) for name in unused)
+    ).to_dict()
+
+
+def _property(key: Key, surface: Surface) -> th.Property[Any]:
+    parser = key.parser
+    choices = list(parser.choices) if isinstance(parser, Choice) else None
+    return th.Property(
+        key.name,
+        _TYPES.get(type(parser), th.StringType),
+        required=key.required,
+        default=key.offered,
+        description=key.about_on(surface),
+        secret=key.secret,
+        allowed_values=choices,
+        title=key.title,
+    )

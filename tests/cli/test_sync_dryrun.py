@@ -15,7 +15,8 @@ from intacct import IntacctClient
 from intacct.cli import main
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from intacct.sync import run_sync
+from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings, run_sync
 from intacct.sync.display import QuietReporter
 
 from .conftest import billed, use_env
@@ -127,11 +128,12 @@ def test_a_stopped_read_is_estimated_from_what_its_ranges_have_left(
             if self.pages == 6:
                 raise KeyboardInterrupt
 
+    settings = SyncSettings(("GLENTRY",), replication=ReplicationSettings(page_size=50))
     with (
         IntacctClient.from_mapping(client_config(own_server.url)) as client,
         pytest.raises(KeyboardInterrupt),
     ):
-        run_sync(client, tmp_path / "intacct.duckdb", Stop(), objects=["GLENTRY"], page_size=50)
+        run_sync(client, tmp_path / "intacct.duckdb", Stop(), settings)
     result = CliRunner().invoke(main, ["sync", "--objects", "GLENTRY", "--dry-run"])
     assert result.exit_code == 0, result.stderr
     plan = table(result.stdout)["GLENTRY"]

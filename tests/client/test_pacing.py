@@ -12,7 +12,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.client.pacing import CALM_ANSWERS, PAUSE_S, Pacer
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.replication import Replicator, RunState, StreamSpec
+from intacct.replication import Replicator, RunState, StreamPage, StreamSpec
 
 
 class Clock:
@@ -81,8 +81,8 @@ def test_a_run_asking_more_than_the_company_allows_finishes_complete(
             seen: dict[str, set[int]] = {}
 
             class Keep:
-                def page(self, stream: str, _e: str, records: list, *_: object) -> None:
-                    seen.setdefault(stream, set()).update(r["RECORDNO"] for r in records)
+                def page(self, page: StreamPage) -> None:
+                    seen.setdefault(page.stream, set()).update(r["RECORDNO"] for r in page.records)
 
                 def warning(self, stream: str, text: str) -> None:
                     raise AssertionError(text)

@@ -38,6 +38,7 @@ from intacct.emulator.querylang import (
 from intacct.protocol import query as q
 from intacct.protocol import xml as pxml
 from intacct.protocol.values import encode_value
+from tests.properties import examples
 
 # --- the table ---------------------------------------------------------------------------
 
@@ -1043,7 +1044,7 @@ HOSTILE = st.text(
 )
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=examples(200), deadline=None, database=None)
 @given(value=HOSTILE, tag=st.sampled_from(["equalto", "like", "in", "notlike"]), ci=st.booleans())
 def test_filter_values_never_reach_sql_text(value: str, tag: str, ci: bool) -> None:
     el = etree.Element("filter")
@@ -1055,7 +1056,7 @@ def test_filter_values_never_reach_sql_text(value: str, tag: str, ci: bool) -> N
     run(_CONN, sql, params)
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=examples(200), deadline=None, database=None)
 @given(value=HOSTILE, form=st.sampled_from(["{f} = {v}", "{f} LIKE {v}", "{f} NOT IN ({v}, {v})"]))
 def test_readbyquery_values_never_reach_sql_text(value: str, form: str) -> None:
     text = form.format(f="VENDORNAME", v=q.quote(value))
@@ -1075,7 +1076,7 @@ def test_hostile_values_in_every_field_type() -> None:
             assert "DROP" not in sql
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=examples(200), deadline=None, database=None)
 @given(name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,20}", fullmatch=True))
 def test_unknown_field_names_never_reach_sql(name: str) -> None:
     known = {k.upper() for k in FIELDS} | {"ROWNUM"}
@@ -1414,7 +1415,10 @@ def _rbq_model_spec(spec: Spec) -> Spec:
 
 
 DIFF = settings(
-    max_examples=600, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(600),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 

@@ -15,6 +15,7 @@ from lxml import etree
 from intacct.emulator.app import Emulator
 from intacct.emulator.demo import install_demo
 from intacct.emulator.store import Store
+from tests.properties import examples
 
 from .conftest import envelope
 
@@ -73,7 +74,7 @@ def _answer_is_xml(emulator: Emulator, body: bytes) -> None:
 
 
 @settings(
-    max_examples=300,
+    max_examples=examples(300),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -83,7 +84,7 @@ def test_random_bytes(emulator: Emulator, body: bytes) -> None:
 
 
 @settings(
-    max_examples=400,
+    max_examples=examples(400),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -95,7 +96,7 @@ def test_mutated_requests(emulator: Emulator, body: bytes, at: int, cut: int, ju
 
 
 @settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -16,7 +16,8 @@ from intacct import IntacctClient
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
-from intacct.sync import run_sync
+from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings, run_sync
 from intacct.sync.display import QuietReporter
 
 LAG_S = 600
@@ -67,8 +68,9 @@ def test_queries_see_writes_late_and_writers_at_once(server: EmulatorServer) -> 
 def _sync(emulator: InProcessEmulator, db: Path, lookback: int) -> None:
     config = {**emulator.config(), "timeout_s": 30}
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
-        report = run_sync(client, db, QuietReporter(), objects=["VENDOR"],
-                          settings={"lookback_minutes": lookback})  # fmt: skip
+        engine = ReplicationSettings(lookback_minutes=lookback)
+        settings = SyncSettings(("VENDOR",), replication=engine)
+        report = run_sync(client, db, QuietReporter(), settings)
     assert not report.failed
 
 

@@ -27,6 +27,7 @@ from intacct.mappings import (
     written_view,
 )
 from intacct.mappings.fields import Address, Field, Phones, Ref, Value
+from tests.properties import examples
 
 #: three known records per kind: RECORDNO 101.., ids and names distinct
 POOL = {
@@ -115,7 +116,7 @@ def _flat(fields: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("stream", sorted(UNIFIED_STREAMS))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_read_then_write_lands_unchanged(stream: str, data: st.DataObject) -> None:
     mapping = UNIFIED_STREAMS[stream]

@@ -41,6 +41,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.columns import read_columns
 from intacct.protocol.response import Record, Response, parse_response
+from tests.properties import examples
 
 from ..shared_fixtures import shared_fixtures_dir
 
@@ -604,7 +605,7 @@ HOSTILE = [
 ]  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_hostile_bytes_spliced_in_anywhere(vendors: Page, data: st.DataObject) -> None:
     body = vendors.body

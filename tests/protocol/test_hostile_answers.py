@@ -35,6 +35,7 @@ from intacct.errors import (
 from intacct.protocol import xml
 from intacct.protocol.classify import error_for_response, error_for_result
 from intacct.protocol.response import Control, Record, Response, parse_response
+from tests.properties import examples
 
 from ..shared_fixtures import shared_fixtures_dir
 
@@ -338,7 +339,7 @@ def answers(draw: st.DrawFn) -> bytes:
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

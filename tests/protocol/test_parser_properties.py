@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from intacct.errors import ResponseFormatError
 from intacct.protocol.classify import error_for_response, error_for_result
 from intacct.protocol.response import Response, parse_response
+from tests.properties import examples
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "responses"
 SEEDS = [
@@ -33,9 +34,9 @@ SEEDS = [
     )
 ]
 
-FAST = settings(max_examples=300, deadline=None, database=None)
+FAST = settings(max_examples=examples(300), deadline=None, database=None)
 SLOW = settings(
-    max_examples=120,
+    max_examples=examples(120),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from intacct.errors import ResponseFormatError
 from intacct.protocol.response import Record, parse_records_body
+from tests.properties import examples
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "responses"
 SEEDS = {
@@ -32,9 +33,9 @@ SEEDS = {
 FORMATS = st.sampled_from(["json", "csv"])
 STATUSES = st.sampled_from([200, 400, 500, 502])
 
-FAST = settings(max_examples=400, deadline=None, database=None)
+FAST = settings(max_examples=examples(400), deadline=None, database=None)
 SLOW = settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intacct.protocol.redact import REDACTED, SENSITIVE_ELEMENTS, excerpt, redact
+from tests.properties import examples
 
 REQUEST = (
     '<?xml version="1.0" encoding="UTF-8"?><request><control><senderid>acme_partner</senderid>'
@@ -232,7 +233,7 @@ ATTRIBUTES = st.lists(
 ).map(lambda pairs: "".join(f' {k}="{v}"' for k, v in pairs))
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=examples(300), deadline=None, database=None)
 @given(
     name=st.sampled_from(SENSITIVE_ELEMENTS),
     upper=st.lists(st.booleans(), min_size=30, max_size=30),

@@ -13,7 +13,8 @@ import pytest
 
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.sync import run_sync
+from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings, run_sync
 from intacct.sync.display import QuietReporter
 
 STEP_BACK = timedelta(minutes=10)
@@ -26,8 +27,9 @@ def _client(emulator: InProcessEmulator) -> IntacctClient:
 
 def _sync(emulator: InProcessEmulator, db: Path, lookback: int, full: bool = False) -> None:
     with _client(emulator) as client:
-        report = run_sync(client, db, QuietReporter(), objects=["VENDOR"], full_refresh=full,
-                          settings={"lookback_minutes": lookback})  # fmt: skip
+        engine = ReplicationSettings(lookback_minutes=lookback)
+        settings = SyncSettings(("VENDOR",), full_refresh=full, replication=engine)
+        report = run_sync(client, db, QuietReporter(), settings)
     assert not report.failed
 
 

@@ -37,9 +37,10 @@ from intacct.errors import ResponseFormatError
 from intacct.protocol.columns import read_columns
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import parse_response
-from intacct.replication import Replicator, RunState, StreamSpec
-from intacct.replication.records.columnar import ColumnTyper, Records
+from intacct.replication import Replicator, RunState, StreamPage, StreamSpec
+from intacct.replication.records.columnar import ColumnTyper
 from intacct.replication.records.typed import Typer, iso_utc
+from tests.properties import examples
 
 from ..protocol.test_columns_hostile import Page, Spoiling
 from ..shared_fixtures import shared_fixtures_dir
@@ -367,7 +368,7 @@ def pages(draw: st.DrawFn) -> tuple[bytes, UserFormatting]:
 OUTCOMES: dict[str, int] = {}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pages())
 def test_generated_pages_are_typed_as_the_record_path_types_them(
     generated: tuple[bytes, UserFormatting],
@@ -460,7 +461,7 @@ def test_values_the_record_path_refuses_are_never_typed(
 
 
 class Keep:
-    """A sink keeping every record of each stream: with :class:`Records`, each dict it
+    """A sink keeping every record of each stream: with a page's Arrow table, each dict it
     hands over (what the tap writes) with its row of the typed table (what ``intacct
     sync`` stores)."""
 
@@ -469,13 +470,13 @@ class Keep:
         self.pages = {"typed": 0, "record by record": 0}
         self.warnings: list[str] = []
 
-    def page(self, stream: str, entity: str, records: Any, *_: Any) -> None:
-        kept = self.rows.setdefault((stream, entity), [])
-        if isinstance(records, Records):
-            kept += zip(records, records.table.to_pylist(), strict=True)
+    def page(self, page: StreamPage) -> None:
+        kept = self.rows.setdefault((page.stream, page.entity), [])
+        if page.table is not None:
+            kept += zip(page.records, page.table.to_pylist(), strict=True)
             self.pages["typed"] += 1
-        elif records:
-            kept += ((record, None) for record in records)
+        elif page.records:
+            kept += ((record, None) for record in page.records)
             self.pages["record by record"] += 1
 
     def warning(self, stream: str, text: str) -> None:

@@ -1,14 +1,11 @@
-"""The engine's public contract (docs/engine.md): one entry point, a state store apart
-from the data, a stop flag, and declared streams described without the registry."""
+"""The engine's public contract (docs/engine.md): one entry point, the pages a sink is
+handed, a stop flag, and declared streams described without the registry."""
 
 from __future__ import annotations
 
-import json
-import os
+import dataclasses
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,8 +16,7 @@ from intacct.emulator.inprocess import InProcessEmulator
 from intacct.replication import (
     ReplicationSettings,
     RunState,
-    StateError,
-    StateFile,
+    StreamPage,
     StreamSpec,
     declared,
     objects_among,
@@ -43,58 +39,42 @@ def client() -> Iterator[IntacctClient]:
         yield c
 
 
-def test_a_state_file_is_saved_after_every_page_and_resumes_exactly(
-    client: IntacctClient, tmp_path: Path
-) -> None:
-    store = StateFile(tmp_path / "state" / "run.json")
-    assert store.load().to_dict() == RunState().to_dict()  # no file yet: a first run
-    crashed = ListSink(stop_after=3)
-    with pytest.raises(KeyboardInterrupt):
-        replicate(client, [StreamSpec("GLACCOUNT")], sink=crashed, state=store, settings=SETTINGS)
-    # the file holds the state after the last page the sink took, and nothing later
-    assert json.loads(store.path.read_text()) == crashed.states[-1]
-    rest = ListSink()
-    report = replicate(client, [StreamSpec("GLACCOUNT")], sink=rest, state=store, settings=SETTINGS)
-    assert not report.failed and not report.stopped
-    every = [int(r["RECORDNO"]) for r in client.iter_query("GLACCOUNT", ["RECORDNO"])]
-    got = crashed.keys("GLACCOUNT") + rest.keys("GLACCOUNT")
-    assert sorted(got) == sorted(every) and len(got) == len(set(got))
-    assert json.loads(store.path.read_text()) == rest.states[-1]
+def test_a_sink_is_handed_frozen_stream_pages(client: IntacctClient) -> None:
+    """A first run's pages carry their records as dicts and, typed in bulk, as Arrow, and
+    say they are a first read; a later run's changes do not; every page has its state."""
 
+    class Pages(ListSink):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pages: list[StreamPage] = []
 
-def test_a_state_file_is_replaced_whole_or_not_at_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = StateFile(tmp_path / "run.json")
-    first = {"version": 1, "streams": {"VENDOR": {"": {"token": "WHENMODIFIED|1|x"}}}}
-    store.save(first)
+        def page(self, page: StreamPage) -> None:
+            super().page(page)
+            self.pages.append(page)
 
-    def crash(src: Any, dst: Any) -> None:
-        raise OSError("disk gone")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk gone"):
-        store.save({"version": 1, "streams": {}})
-    assert json.loads(store.path.read_text()) == first  # the old state, whole
-    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temporary left
-
-
-def test_a_broken_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
-    path = tmp_path / "run.json"
-    path.write_text("{not json")
-    with pytest.raises(StateError, match=r"run\.json is not JSON"):
-        StateFile(path).load()
-    path.write_text(json.dumps({"version": 9}))
-    with pytest.raises(StateError, match=r"run\.json: state key 'version'"):
-        StateFile(path).load()
+    first, state = Pages(), RunState()
+    replicate(client, [StreamSpec("CLASS")], sink=first, state=state, settings=SETTINGS)
+    read = [p for p in first.pages if p.records]
+    assert read and all(p.first_read and p.stream == "CLASS" and p.entity == "" for p in read)
+    assert all(p.table is not None and p.table.to_pylist()[0]["RECORDNO"] == p.records[0][
+        "RECORDNO"] for p in read)  # fmt: skip
+    assert [p.state for p in first.pages] == first.states
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read[0].first_read = False  # type: ignore[misc]
+    client.create("CLASS", [{"CLASSID": "PAGE-NEW", "NAME": "new"}])
+    later = Pages()
+    resumed = RunState.from_dict(first.states[-1])
+    replicate(client, [StreamSpec("CLASS")], sink=later, state=resumed, settings=SETTINGS)
+    (changed,) = [p for p in later.pages if p.records]
+    assert not changed.first_read and "PAGE-NEW" in [r["CLASSID"] for r in changed.records]
 
 
 def test_stop_ends_the_run_at_a_page_and_the_next_run_goes_on(client: IntacctClient) -> None:
     stop = threading.Event()
 
     class Stopping(ListSink):
-        def page(self, *args: Any) -> None:
-            super().page(*args)
+        def page(self, page: StreamPage) -> None:
+            super().page(page)
             if len(self.states) == 2:
                 stop.set()
 

@@ -24,7 +24,7 @@ from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
 from intacct.sync import run_sync
 from intacct.tap import TapSageIntacct
-from tests.sync.test_sync import Quiet
+from tests.sync.test_sync import Quiet, settings_of
 from tests.tap.conftest import catalog, run_tap, tap_config
 
 #: after the emulator's seeded history (it ends in November 2026), so new stamps sort last
@@ -157,7 +157,7 @@ def test_sync_keeps_every_change_across_the_switch(
     def run() -> None:
         with company.client(**extra) as client:
             report = run_sync(
-                client, db, Quiet(), objects=["CLASS"], page_size=25, columnar=columnar
+                client, db, Quiet(), settings_of(["CLASS"], page_size=25, columnar=columnar)
             )
         assert report.failed == []
 
@@ -223,8 +223,8 @@ def test_a_bookmark_in_a_repeated_hour_costs_an_hour_of_re_reads(
         with company.client(**({"timezone": zone} if configured else {})) as client:
             # the rule's cost alone: no lookback window (gmtoffset only, the digest would
             # also re-read once what the new offset stamps at another UTC time)
-            run_sync(client, db, counting, objects=["CLASS"], page_size=25, columnar=columnar,
-                     settings={"lookback_minutes": 0})  # fmt: skip
+            settings = settings_of(["CLASS"], page_size=25, columnar=columnar, lookback_minutes=0)
+            run_sync(client, db, counting, settings)
         reads.append(counting.read)
 
     def create(minutes: int) -> None:

@@ -22,6 +22,7 @@ from intacct.replication import (
     Replicator,
     RunState,
     StateError,
+    StreamPage,
     StreamSpec,
 )
 
@@ -38,19 +39,12 @@ class ListSink:
         self.warnings: list[str] = []
         self.stop_after = stop_after
 
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: list[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
+    def page(self, page: StreamPage) -> None:
         if self.stop_after is not None and len(self.states) >= self.stop_after:
             raise KeyboardInterrupt  # the process dies: this page is never stored
-        self.records += [(stream, entity, r) for r in records]
-        self.tombstones += [(stream, t) for t in tombstones]
-        self.states.append(state)
+        self.records += [(page.stream, page.entity, r) for r in page.records]
+        self.tombstones += [(page.stream, t) for t in page.tombstones]
+        self.states.append(page.state)
 
     def warning(self, stream: str, text: str) -> None:
         self.warnings.append(text)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from intacct import IntacctClient
 from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
+from intacct.replication import ReplicationSettings, Replicator, RunState, StreamPage, StreamSpec
 
 
 class Keep:
@@ -21,10 +20,10 @@ class Keep:
         self.counts: Counter[tuple[str, str]] = Counter()
         self.warnings: list[str] = []
 
-    def page(self, stream: str, entity: str, records: list[dict[str, Any]], *_: Any) -> None:
-        self.counts[stream, entity] += len(records)
-        keys = self.keys.setdefault((stream, entity), Counter())
-        keys.update(r["RECORDNO"] for r in records if "RECORDNO" in r)
+    def page(self, page: StreamPage) -> None:
+        self.counts[page.stream, page.entity] += len(page.records)
+        keys = self.keys.setdefault((page.stream, page.entity), Counter())
+        keys.update(r["RECORDNO"] for r in page.records if "RECORDNO" in r)
 
     def warning(self, stream: str, text: str) -> None:
         self.warnings.append(text)

@@ -9,7 +9,7 @@ import pytest
 
 from intacct.config import ClientConfig
 from intacct.errors import ConfigError
-from intacct.replication import ReplicationSettings, settle
+from intacct.replication import ReplicationSettings
 
 CLIENT = {
     "sender_id": "s",
@@ -79,12 +79,10 @@ def test_the_client_config_settles_page_size_and_concurrency_once() -> None:
     assert (unset.page_size, unset.max_concurrency) == (2000, 2)
 
 
-def test_settle_reads_a_mapping_and_takes_only_the_overrides_given() -> None:
-    settled = settle({"entity_ids": "E1"}, page_size=7, columnar=None)
-    assert (settled.entity_ids, settled.page_size, settled.columnar) == (("E1",), 7, True)
+def test_overrides_take_only_the_values_given() -> None:
     frozen = ReplicationSettings(page_size=9, columnar=False)
-    assert settle(frozen) is frozen
-    assert settle(None) == ReplicationSettings()
+    assert frozen.with_overrides(page_size=None, columnar=None) is frozen
+    assert frozen.with_overrides(page_size=7) == ReplicationSettings(page_size=7, columnar=False)
 
 
 def test_a_singer_config_is_settled_into_the_same_settings() -> None:

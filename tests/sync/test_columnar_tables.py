@@ -16,8 +16,9 @@ import pytest
 from intacct import IntacctClient
 from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
+from intacct.replication import ReplicationSettings
 from intacct.replication.records.columnar import ColumnTyper
-from intacct.sync import DEFAULT_OBJECTS, run_sync
+from intacct.sync import DEFAULT_OBJECTS, SyncSettings, run_sync
 from tests.sync.test_sync import Quiet
 
 SCENARIOS = {
@@ -103,9 +104,9 @@ def test_the_columnar_and_the_record_way_write_the_same_tables(
     def sync() -> dict[bool, Any]:
         with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
             for columnar, db in dbs.items():
-                report = run_sync(
-                    client, db, Quiet(), settings=settings, page_size=25, columnar=columnar
-                )
+                engine = ReplicationSettings.from_mapping(settings)
+                chosen = engine.with_overrides(page_size=25, columnar=columnar)
+                report = run_sync(client, db, Quiet(), SyncSettings(replication=chosen))
                 assert report.failed == []
         return {columnar: tables(db) for columnar, db in dbs.items()}
 

@@ -26,11 +26,11 @@ from intacct.destinations.tables import Table, table_for
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
-from intacct.replication import DELETED_AT
+from intacct.replication import DELETED_AT, StreamPage
 from intacct.replication.state.runstate import RunState
 from intacct.sync import DEFAULT_OBJECTS, run_sync
 from tests.sync.stores import Store, duckdb_store
-from tests.sync.test_sync import Quiet
+from tests.sync.test_sync import Quiet, settings_of
 
 #: the default objects but the trial balance (balances, not records with a RECORDNO)
 RECORDS = [o for o in DEFAULT_OBJECTS if o != "TRIALBALANCE"]
@@ -49,7 +49,8 @@ def connect(emulator: InProcessEmulator) -> IntacctClient:
 
 def sync(emulator: InProcessEmulator, where: str, **options: Any) -> Any:
     with connect(emulator) as client:
-        return run_sync(client, where, options.pop("reporter", Quiet()), page_size=25, **options)
+        reporter = options.pop("reporter", Quiet())
+        return run_sync(client, where, reporter, settings_of(page_size=25, **options))
 
 
 def truth(client: IntacctClient, name: str) -> list[int]:
@@ -209,7 +210,7 @@ def test_a_field_new_since_the_last_run_becomes_a_column(
     store = open_destination(destination.where)
     store.prepare(older)  # a tombstone of a vendor never seen: dlt makes a table of rows
     gone = {"RECORDNO": 10**9, DELETED_AT: "2020-01-02T03:04:05Z"}
-    store.write_page("VENDOR", [], [gone], "", RunState().to_dict())
+    store.write_page(StreamPage("VENDOR", "", [], [gone], RunState().to_dict()))
     store.close()
     assert "VENDOR_TIER" not in destination.columns("VENDOR")
     report = sync(emulator, destination.where, objects=["VENDOR"])

@@ -24,6 +24,7 @@ from intacct.destinations import DestinationError
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
+from intacct.sync import SyncSettings
 from intacct.sync.dryrun import estimate_sync
 from tests.sync.stores import DATASET, Store, dlt_store, duckdb_store
 from tests.sync.test_sync import connect, sync
@@ -171,9 +172,9 @@ def test_a_dry_run_reads_the_state_the_destination_holds(
     emulator: InProcessEmulator, warehouse: Store
 ) -> None:
     with connect(emulator) as client:
-        before = estimate_sync(client, warehouse.where, objects=["VENDOR", "APBILL"])
+        before = estimate_sync(client, warehouse.where, SyncSettings(("VENDOR", "APBILL")))
     sync(emulator, warehouse.where, objects=["VENDOR", "APBILL"])
     with connect(emulator) as client:
-        after = estimate_sync(client, warehouse.where, objects=["VENDOR", "APBILL"])
+        after = estimate_sync(client, warehouse.where, SyncSettings(("VENDOR", "APBILL")))
     assert all(o.records for o in before.objects)
     assert [o.records for o in after.objects] == [0, 0]

@@ -15,8 +15,7 @@ import pytest
 
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.tables import Column, Table
-from intacct.replication import ENTITY_ID
-from intacct.replication.records.columnar import Records
+from intacct.replication import ENTITY_ID, StreamPage
 
 FIELDS = [f"F{i}" for i in range(60)]
 
@@ -34,9 +33,10 @@ def rows(count: int, start: int = 0, tag: str = "a") -> list[dict[str, object]]:
     ]
 
 
-def first_read(records: list[dict[str, object]]) -> Records:
+def first_read(name: str, records: list[dict[str, object]], state: dict[str, int]) -> StreamPage:
+    """A first read's page, typed as Arrow."""
     table = pa.Table.from_pylist(records)
-    return Records(table, lambda: records, first_read=True)
+    return StreamPage(name, "", records, [], state, table=table, first_read=True)
 
 
 @pytest.fixture
@@ -56,8 +56,8 @@ def test_a_page_bigger_than_the_limit_is_stored_with_more_room(
     caplog.set_level(logging.WARNING, "intacct.destinations")
     database = DuckDBDestination(path, memory_limit="2MB")
     database.prepare(wide("GLDETAIL"))
-    first = database.write_page("GLDETAIL", first_read(rows(6000)), [], "", {"n": 1})
-    again = database.write_page("GLDETAIL", rows(6000, 3000, "b"), [], "", {"n": 2})
+    first = database.write_page(first_read("GLDETAIL", rows(6000), {"n": 1}))
+    again = database.write_page(StreamPage("GLDETAIL", "", rows(6000, 3000, "b"), [], {"n": 2}))
     database.close()
     assert (first.inserted, again.inserted, again.updated) == (6000, 3000, 3000)
     kept = stored(path, "GLDETAIL")
@@ -75,7 +75,7 @@ def test_many_tables_fit_a_small_limit(path: Path) -> None:
     for i in range(150):
         name = f"T{i}"
         database.prepare(wide(name))
-        database.write_page(name, first_read(rows(40)), [], "", {"page": i})
+        database.write_page(first_read(name, rows(40), {"page": i}))
     database.close()
     for i in (0, 75, 149):
         assert len(stored(path, f"T{i}")) == 40
@@ -94,7 +94,7 @@ def test_a_commit_that_runs_out_is_done_again_in_a_database_opened_again(
     database = DuckDBDestination(path, memory_limit="4MB")
     for i in range(8):
         database.prepare(wide(f"T{i}"))
-        database.write_page(f"T{i}", first_read(rows(40, 100 * i)), [], "", {"page": i})
+        database.write_page(first_read(f"T{i}", rows(40, 100 * i), {"page": i}))
     database.close()
     for i in range(8):
         kept = stored(path, f"T{i}")

@@ -26,6 +26,7 @@ from intacct.replication.settings import DEFAULT_LOOKBACK_MINUTES
 from intacct.sync import SyncReport, run_sync
 from intacct.sync.display import QuietReporter
 from tests.sync.stores import Store
+from tests.sync.test_sync import settings_of
 
 NARROW = {"RECORDNO", "WHENMODIFIED", "ID"}  # the probe's, the digest's and the deletes'
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -64,8 +65,7 @@ def _sync(emulator: InProcessEmulator, where: str, wire: httpx.BaseTransport | N
           objects: tuple[str, ...] = ("CLASS",), **settings: Any) -> SyncReport:  # fmt: skip
     config = {**emulator.config(), "timeout_s": 30}
     with IntacctClient.from_mapping(config, http_transport=wire or emulator.transport()) as client:
-        report = run_sync(client, where, QuietReporter(), objects=list(objects),
-                          settings=settings)  # fmt: skip
+        report = run_sync(client, where, QuietReporter(), settings_of(objects, **settings))
     assert not report.failed
     return report
 

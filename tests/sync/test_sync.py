@@ -17,7 +17,8 @@ from intacct.destinations import PageCounts
 from intacct.destinations.tables import Table, table_for
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ConfigError
-from intacct.sync import DestinationError, DuckDBDestination, ObjectSummary, run_sync
+from intacct.replication import ReplicationSettings
+from intacct.sync import DestinationError, DuckDBDestination, ObjectSummary, SyncSettings, run_sync
 
 OBJECTS = ["VENDOR", "GLACCOUNT", "APBILL", "CLASS", "TRIALBALANCE"]
 
@@ -63,9 +64,24 @@ def connect(emulator: InProcessEmulator, **extra: Any) -> IntacctClient:
     return IntacctClient.from_mapping(config, http_transport=emulator.transport())
 
 
+def settings_of(
+    objects: Sequence[str] | None = None,
+    full_refresh: bool = False,
+    unified: bool = False,
+    layout: str | None = None,
+    **engine: Any,
+) -> SyncSettings:
+    """A run's settings, the engine's (page_size, columnar, lookback_minutes...) among
+    them as keywords (None: the default)."""
+    replication = ReplicationSettings().with_overrides(**engine)
+    chosen = tuple(objects) if objects else None
+    return SyncSettings(chosen, full_refresh, replication, unified, layout)
+
+
 def sync(emulator: InProcessEmulator, db: Path, **options: Any) -> Any:
     with connect(emulator) as client:
-        return run_sync(client, db, options.pop("reporter", Quiet()), page_size=25, **options)
+        reporter = options.pop("reporter", Quiet())
+        return run_sync(client, db, reporter, settings_of(page_size=25, **options))
 
 
 def keys(db: Path, table: str, key: str = "RECORDNO") -> list[Any]:

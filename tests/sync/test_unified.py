@@ -19,7 +19,7 @@ from intacct.mappings import UNIFIED_STREAMS, to_unified
 from intacct.replication.records.typed import Typer
 from intacct.sync import run_sync
 
-from .test_sync import Quiet
+from .test_sync import Quiet, settings_of
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["columnar", "records"])
@@ -38,7 +38,7 @@ def synced(
         config = {**emu.config(), "timeout_s": 30}
         with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
             report = run_sync(
-                client, db, Quiet(), objects=["CLASS"], unified=True, columnar=columnar
+                client, db, Quiet(), settings_of(["CLASS"], unified=True, columnar=columnar)
             )
             assert report.failed == []
             assert set(report.unified) == set(UNIFIED_STREAMS)
@@ -90,5 +90,5 @@ def test_a_second_run_rebuilds_the_same_tables(
 ) -> None:
     client, db = synced
     before = {name: rows(db, name) for name in ("Accounts", "JournalEntries")}
-    run_sync(client, db, Quiet(), objects=["CLASS"], unified=True, columnar=columnar)
+    run_sync(client, db, Quiet(), settings_of(["CLASS"], unified=True, columnar=columnar))
     assert {name: rows(db, name) for name in before} == before

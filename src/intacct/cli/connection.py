@@ -22,21 +22,20 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 import platformdirs
 
-from intacct.cli.profile_store import DESTINATION, ProfileStore
+from intacct.cli.profile_store import ProfileStore
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.client.retry import RetryPolicy, default_checkers, retryable_status
 from intacct.client.transport import InFlight
-from intacct.config import ClientConfig, check_variable_names
+from intacct.config import ClientConfig, Key, Owner, Surface, check_variable_names, keys_on
 from intacct.errors import ConfigError, GatewayError, IntacctError, ResponseFormatError
-from intacct.replication import ReplicationSettings
 
 __all__ = [
     "CONNECTION_KEYS",
@@ -52,27 +51,13 @@ __all__ = [
     "profile_option",
 ]
 
+#: every key an INTACCT_* variable may set (the table's: intacct.config.keys)
+_ENV = keys_on(Surface.ENV)
 #: the keys that make a connection (whose company, as whom, where); any of them set as
 #: INTACCT_* says "this environment configures the connection"
-CONNECTION_KEYS = (
-    "api_url",
-    "sender_id",
-    "sender_password",
-    "company_id",
-    "user_id",
-    "user_password",
-    "entity_id",
-    "auth_type",
-    "dtd_version",
-    "timezone",
-)
-_REQUIRED = (
-    "INTACCT_SENDER_ID",
-    "INTACCT_SENDER_PASSWORD",
-    "INTACCT_COMPANY_ID",
-    "INTACCT_USER_ID",
-    "INTACCT_USER_PASSWORD",
-)
+_CONNECTION = tuple(k for k in _ENV if k.owner is Owner.CONNECTION)
+CONNECTION_KEYS = tuple(k.name for k in _CONNECTION)
+_REQUIRED = tuple(k.variable for k in _ENV if k.required)
 #: the embedded demo company's size: every object, a few thousand transactions
 EMBEDDED_SCALE = 10_000
 #: a command a person waits for (doctor, objects, describe, query) gives up on a request
@@ -82,7 +67,7 @@ INTERACTIVE_TIMEOUT_S = 60.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: a connection's keys the client does not take: the engine's and ``intacct sync``'s
-_NOT_CLIENT = ReplicationSettings.KEYS | {DESTINATION}
+_NOT_CLIENT = frozenset(k.name for k in _ENV if not k.client)
 
 
 @dataclass(frozen=True)
@@ -179,8 +164,8 @@ def open_connection(
 ) -> Iterator[Connection]:
     """The connection by the precedence of the module docstring; the embedded emulator,
     when it is the one, runs until the block ends."""
-    check_variable_names(os.environ, extra=_NOT_CLIENT)
-    settings = _variables(k for k in _KEYS if k not in CONNECTION_KEYS)
+    check_variable_names(os.environ)
+    settings = _variables(k for k in _ENV if k not in _CONNECTION)
     store = ProfileStore()
     if profile:
         yield Connection({**store.config(profile), **settings}, f"profile {profile!r}", False)
@@ -198,24 +183,20 @@ def open_connection(
         yield Connection({**connection.config, **settings}, connection.source, True)
 
 
-#: every key an INTACCT_* variable may set
-_KEYS = [f.name for f in fields(ClientConfig)] + sorted(_NOT_CLIENT)
-
-
-def _variables(keys: Iterable[str]) -> dict[str, str]:
-    values = {key: os.environ.get(f"INTACCT_{key.upper()}") for key in keys}
-    return {key: value for key, value in values.items() if value}
+def _variables(keys: Iterable[Key]) -> dict[str, str]:
+    values = {key.name: os.environ.get(key.variable) for key in keys}
+    return {name: value for name, value in values.items() if value}
 
 
 def _from_environment() -> dict[str, Any] | None:
     """The connection the INTACCT_* variables make, None if none of its variables is
     set; some set and a required one not is an error naming both."""
-    connection = _variables(CONNECTION_KEYS)
+    connection = _variables(_CONNECTION)
     if not connection:
         return None
     missing = [name for name in _REQUIRED if not os.environ.get(name)]
     if missing:
-        given = [f"INTACCT_{key.upper()}" for key in connection]
+        given = [k.variable for k in _CONNECTION if k.name in connection]
         one_given, one_missing = len(given) == 1, len(missing) == 1
         raise ConfigError(
             "environment",

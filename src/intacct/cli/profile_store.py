@@ -26,16 +26,14 @@ import os
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 import tomli_w
 
-from intacct.config import ClientConfig
+from intacct.config import SECRETS, Surface, names_on
 from intacct.errors import ConfigError
-from intacct.replication import ReplicationSettings
 
 __all__ = [
     "SECRETS",
@@ -45,19 +43,13 @@ __all__ = [
     "profiles_path",
 ]
 
-SECRETS = ("sender_password", "user_password")
 KEYRING_SERVICE = "intacct-connector"
 #: where ``intacct sync`` writes when ``--db`` is not given (a DuckDB path or a
 #: ``postgresql://`` URL); neither the client's nor the engine's
 DESTINATION = "destination"
 #: the keys a profile may hold besides the secrets and their ``<secret>_env`` names
-KEYS = tuple(
-    sorted(
-        {f.name for f in fields(ClientConfig)} - set(SECRETS)
-        | ReplicationSettings.KEYS
-        | {DESTINATION}
-    )
-)
+#: (the table's, intacct.config.keys: Surface.PROFILE)
+KEYS = tuple(sorted(names_on(Surface.PROFILE) - set(SECRETS)))
 
 
 def profiles_path() -> Path:

@@ -3,18 +3,51 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from intacct.cli.connection import cli_errors
 from intacct.cli.profile_store import DESTINATION, SECRETS, ProfileStore
-from intacct.config import DEFAULT_API_URL, ClientConfig
+from intacct.config import ClientConfig, Key, Surface, keys_on, names_on
+from intacct.config.parsers import Choice, Flag, Integer, Seconds
 from intacct.destinations import describe
 from intacct.errors import ConfigError
 from intacct.replication import ReplicationSettings
 
 __all__ = ["profiles"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _key_options(command: F) -> F:
+    """An option per profile key, in the table's order (intacct.config.keys): its doc
+    line as help, its parser's choices or bounds as its type; a required key is prompted
+    for, and a secret also takes the variable to read it from (``--<key>-env``)."""
+    for key in reversed(keys_on(Surface.PROFILE)):
+        flag = "--" + key.name.replace("_", "-")
+        if key.secret:
+            said = f"Take the {key.name.replace('_', ' ')} from this variable."
+            command = click.option(f"{flag}-env", help=said)(command)
+        command = click.option(flag, **_option(key))(command)
+    return command
+
+
+def _option(key: Key) -> dict[str, Any]:
+    parser = key.parser
+    option: dict[str, Any] = {"help": key.doc, "prompt": key.required and not key.secret}
+    if isinstance(parser, Choice):
+        option["type"] = click.Choice(parser.choices)
+    elif isinstance(parser, Integer):
+        option["type"] = click.IntRange(parser.low, parser.high)
+    elif isinstance(parser, Seconds):
+        option["type"] = click.FloatRange(0, parser.high, min_open=True)
+    elif isinstance(parser, Flag):
+        option["type"] = bool
+    if key.offered is not None:
+        option.update(default=key.offered, show_default=True)
+    return option
 
 
 @click.group()
@@ -41,53 +74,7 @@ def list_profiles() -> None:
 
 @profiles.command("add")
 @click.argument("name")
-@click.option("--api-url", default=DEFAULT_API_URL, show_default=True)
-@click.option("--sender-id", prompt=True, help="The Web Services Sender ID.")
-@click.option("--sender-password", help="Prompted (hidden) when neither it nor -env is given.")
-@click.option("--sender-password-env", help="Take the sender password from this variable.")
-@click.option("--company-id", prompt=True, help="As in Company > Setup > Company information.")
-@click.option("--user-id", prompt=True, help="A Web Services user of the company.")
-@click.option("--user-password", help="Prompted (hidden) when neither it nor -env is given.")
-@click.option("--user-password-env", help="Take the user password from this variable.")
-@click.option("--entity-id", default="", help="An entity's Location ID; empty: top level.")
-@click.option(
-    "--timezone",
-    default="",
-    help="The Web Services user's IANA time zone (America/Los_Angeles): needed where it "
-    "has daylight saving time, so timestamps decode right all year.",
-)
-@click.option("--auth-type", type=click.Choice(["session", "login"]), help="Default: session.")
-@click.option("--dtd-version", type=click.Choice(["3.0", "2.1"]), help="Default: 3.0.")
-@click.option(
-    "--page-size",
-    type=click.IntRange(1, 2000),
-    help="Records per page; intacct sync reads 2000 (query's largest) unless set.",
-)
-@click.option(
-    "--max-concurrency",
-    type=click.IntRange(1, 64),
-    help="Requests in flight for the company (default 2: Intacct's base tier).",
-)
-@click.option(
-    "--timeout-s",
-    type=click.FloatRange(0, 3600, min_open=True),
-    help="Each try's whole answer (default 300: a wide page streams for minutes).",
-)
-@click.option(
-    "--first-byte-timeout-s",
-    type=click.FloatRange(0, 3600, min_open=True),
-    help="A silent gateway, every try of a request together (default 60).",
-)
-@click.option("--max-retries", type=click.IntRange(0, 20), help="Default 5.")
-@click.option("--start-date", help="A first sync reads what changed since then (ISO 8601).")
-@click.option("--lookback-minutes", type=click.IntRange(min=0), help="Late writes: default 120.")
-@click.option("--entity-ids", help="Entities to read, each in its own session: E100,E200 or all.")
-@click.option("--unified-schema", type=bool, help="Also hotglue's unified tables (true/false).")
-@click.option(
-    "--destination",
-    help="Where intacct sync writes unless --db is given: a DuckDB path or "
-    "postgresql://USER@HOST/DB[?schema=NAME] (the password from PGPASSWORD or ~/.pgpass).",
-)
+@_key_options
 @click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
 def add(name: str, make_default: bool, **values: Any) -> None:
     """Add (or replace) the profile NAME. Passwords go to the OS keyring when one works,
@@ -143,5 +130,5 @@ def _validate(values: dict[str, Any]) -> None:
     trial = {k: v for k, v in values.items() if not k.endswith("_env")}
     for secret in SECRETS:
         trial[secret] = trial.get(secret) or "set-later"
-    ClientConfig.from_mapping(trial, allow=ReplicationSettings.KEYS | {DESTINATION})
+    ClientConfig.from_mapping(trial, allow=names_on(Surface.PROFILE))
     ReplicationSettings.from_mapping(trial)

@@ -18,12 +18,13 @@ from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
 from intacct.client.transport import InFlight
+from intacct.config import ClientConfig
 from intacct.destinations import describe
 from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
 from intacct.replication import ReplicationSettings
-from intacct.sync import DestinationError, SyncInterrupted, SyncReport, run_sync
+from intacct.sync import DestinationError, SyncInterrupted, SyncReport, SyncSettings, run_sync
 from intacct.sync.budget import Entitlement, monthly_budget, run_budget
 from intacct.sync.display import (
     LogReporter,
@@ -136,8 +137,12 @@ def sync(
             config.pop(DESTINATION, None)
             if entities:
                 config["entity_ids"] = entities
-            engine_keys = {k: config.pop(k) for k in list(config) if k in ReplicationSettings.KEYS}
-            unified = unified or ReplicationSettings.from_mapping(engine_keys).unified_schema
+            # settled here, once: the profile's page size and concurrency too
+            client_config = ClientConfig.from_mapping(config, allow=ReplicationSettings.KEYS)
+            settings = SyncSettings.from_mapping(
+                config, client_config, objects=_names(objects), full_refresh=full_refresh,
+                unified=unified, layout=layout,
+            )  # fmt: skip
             in_flight = InFlight()
             if share is not None and entitlement is None:
                 raise ConfigError("share", "--share is a share of --entitlement; give both")
@@ -146,26 +151,14 @@ def sync(
                 say(f"Budget: {monthly.describe()}.")
                 budget = run_budget(budget, monthly)
             with (
-                IntacctClient.from_mapping(config, in_flight=in_flight, budget=budget) as client,
+                IntacctClient(client_config, in_flight=in_flight, budget=budget) as client,
                 # a live display on a terminal shows the run is alive; a log gets a line
                 wait_notice(in_flight, after_s=NOTICE_S, live=False),
             ):
-                options: dict[str, Any] = {
-                    "objects": [o.strip() for o in objects.split(",") if o.strip()]
-                    if objects
-                    else None,
-                    "full_refresh": full_refresh,
-                    # settled here, once: the profile's page size and concurrency too
-                    "settings": ReplicationSettings.from_mapping(
-                        {**config, **engine_keys}, client.config
-                    ),
-                    "unified": unified,
-                    "layout": layout.lower() if layout else None,
-                }
                 if dry_run:
-                    show_estimate(estimate_sync(client, db_path, **options), describe(db_path))
+                    show_estimate(estimate_sync(client, db_path, settings), describe(db_path))
                     return
-                report = _run(client, db_path, verbosity, log_format, options)
+                report = _run(client, db_path, verbosity, log_format, settings)
     except IntacctError as exc:
         if isinstance(exc, ConfigError) and exc.key in _OPTIONS:  # options that cannot go
             raise click.UsageError(f"{_OPTIONS[exc.key]}: {exc.problem}") from None
@@ -184,12 +177,17 @@ def sync(
 log_options(sync)
 
 
+def _names(objects: str | None) -> list[str] | None:
+    """``--objects``' comma list."""
+    return [o.strip() for o in objects.split(",") if o.strip()] if objects else None
+
+
 def _run(
     client: IntacctClient,
     db_path: str,
     verbosity: int,
     log_format: str,
-    options: dict[str, Any],
+    settings: SyncSettings,
 ) -> SyncReport:
     reporter: PlainReporter | RichReporter | LogReporter
     if verbosity < 0:
@@ -201,7 +199,7 @@ def _run(
     if isinstance(reporter, RichReporter):
         reporter.requests_sent = lambda: client.requests_sent
     try:
-        report = run_sync(client, db_path, reporter, **options)
+        report = run_sync(client, db_path, reporter, settings)
     except KeyboardInterrupt:  # SyncInterrupted too: the live lines must not say done
         reporter.stop("interrupted")
         raise

@@ -31,7 +31,7 @@ from intacct.client.requestor import Gateway, Ledger, Meter, Requestor, Send
 from intacct.client.retry import RetryPolicy
 from intacct.client.session import Session
 from intacct.client.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
-from intacct.config import ClientConfig
+from intacct.config import MAX_FUNCTIONS, ClientConfig
 from intacct.errors import (
     AlreadyAppliedError,
     ErrorDetail,
@@ -48,9 +48,6 @@ from intacct.protocol.response import Data, Record, Result
 
 __all__ = ["MAX_FUNCTIONS", "IntacctClient", "is_applied"]
 
-#: functions per request; Intacct documents 100 records/keys per function and no
-#: request limit [U], so 100 keeps a request's size and blast radius bounded.
-MAX_FUNCTIONS = 100
 #: the gateway's limit on a control id's length [V: SDKs enforce 1..256]
 MAX_CONTROLID = 256
 

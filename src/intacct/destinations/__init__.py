@@ -1,86 +1,114 @@
 """Where ``intacct sync`` stores what the engine reads: a :class:`Destination` per store
 (DuckDB embedded by default, a Postgres schema, or a warehouse through dlt), each page with
-the run state after it."""
+the run state after it. What ``--db`` names is read once, into a
+:class:`~.locations.Location`; what a store can do beyond the protocol, :func:`offers`
+tells before it is opened."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intacct.destinations.base import Destination, DestinationError, PageCounts
+from intacct.destinations.base import (
+    Destination,
+    DestinationError,
+    FivetranViews,
+    PageCounts,
+    ReadBack,
+    RemovableWhenUnused,
+)
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.duckdb import saved_state as _duckdb_state
-from intacct.destinations.locations import display_url, is_postgres
+from intacct.destinations.locations import DLT, POSTGRES, Location, is_dlt, is_postgres
 
 if TYPE_CHECKING:
-    from intacct.destinations.pgstate import PostgresStateStore
     from intacct.destinations.postgres import PostgresDestination
 
 __all__ = [
     "Destination",
     "DestinationError",
     "DuckDBDestination",
+    "FivetranViews",
+    "Location",
     "PageCounts",
     "PostgresDestination",
-    "PostgresStateStore",
+    "ReadBack",
+    "RemovableWhenUnused",
     "describe",
     "is_dlt",
     "is_postgres",
+    "offers",
     "open_destination",
     "saved_state",
 ]
 
-
-def is_dlt(where: str | Path) -> bool:
-    """``where`` names a warehouse through dlt (``dlt:<destination>[?…]``)."""
-    return str(where).startswith("dlt:")
+Where = str | Path | Location
 
 
-def open_destination(where: str | Path, *, company: str | None = None) -> Destination:
+def destination_class(where: Where) -> type:
+    """The class of the store at ``where``, its driver's module imported only now (psycopg
+    for a Postgres URL; dlt itself waits until the store is opened)."""
+    kind = Location.parse(where).kind
+    if kind == POSTGRES:
+        from intacct.destinations.postgres import PostgresDestination
+
+        return PostgresDestination
+    if kind == DLT:
+        from intacct.destinations.dlt import DltDestination
+
+        return DltDestination
+    return DuckDBDestination
+
+
+def offers(where: Where, capability: type) -> bool:
+    """Whether the store at ``where`` has ``capability`` (:class:`ReadBack`,
+    :class:`FivetranViews`, …), told before anything is opened or created."""
+    return issubclass(destination_class(where), capability)
+
+
+def open_destination(where: Where, *, company: str | None = None) -> Destination:
     """The store at ``where``: a ``postgresql://`` (or ``postgres://``) URL is a Postgres
     schema, whose run holds ``company``'s lock; ``dlt:<destination>[?…]`` a warehouse
     through dlt (:mod:`intacct.destinations.dlt`, imported only then); anything else is
     the path of a DuckDB file (one writer at a time by DuckDB's own file lock)."""
-    if is_postgres(where):
+    location = Location.parse(where)
+    if location.kind == POSTGRES:
         from intacct.destinations.postgres import PostgresDestination
 
-        return PostgresDestination(str(where), company=company)
-    if is_dlt(where):
+        return PostgresDestination(location.where, company=company)
+    if location.kind == DLT:
         from intacct.destinations.dlt import open_dlt
 
-        return open_dlt(str(where))
-    return DuckDBDestination(where)
+        return open_dlt(location.where)
+    return DuckDBDestination(location)
 
 
-def saved_state(where: str | Path, name: str = "run") -> Any:
+def saved_state(where: Where, name: str = "run") -> Any:
     """The run state (or setting ``name``) at ``where``, None if none; nothing is
     written (a dry run)."""
-    if is_postgres(where):
+    location = Location.parse(where)
+    if location.kind == POSTGRES:
         from intacct.destinations.postgres import saved_state as postgres_state
 
-        return postgres_state(str(where), name)
-    if is_dlt(where):
-        store = open_destination(where)
+        return postgres_state(location.where, name)
+    if location.kind == DLT:
+        store = open_destination(location)
         try:
             return store.state() if name == "run" else store.setting(name)
         finally:
             store.close()
-    return _duckdb_state(where, name)
+    return _duckdb_state(location.path, name)
 
 
-def describe(where: str | Path) -> str:
+def describe(where: Where) -> str:
     """``where`` as messages show it: a URL without its password."""
-    return display_url(str(where)) if is_postgres(where) else str(where)
+    return Location.parse(where).shown
 
 
 def __getattr__(name: str) -> Any:
-    """The Postgres classes, imported (with psycopg) on first use only."""
+    """The Postgres class, imported (with psycopg) on first use only."""
     if name == "PostgresDestination":
         from intacct.destinations.postgres import PostgresDestination
 
         return PostgresDestination
-    if name == "PostgresStateStore":
-        from intacct.destinations.pgstate import PostgresStateStore
-
-        return PostgresStateStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,19 +4,21 @@ state after each of them, so a run that dies anywhere resumes exactly.
 A :class:`Destination` is the sync's side of the engine contract: it prepares a table per
 object (new fields become new columns), stores each page — rows, tombstones and the
 state — as one unit (one transaction where the store has them), and gives the state back
-to the next run.
+to the next run. What only some stores can do is an optional capability, asked for with
+``isinstance`` by what needs it: :class:`ReadBack` (tables derived from others),
+:class:`FivetranViews`, :class:`RemovableWhenUnused`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from intacct.client.requestor import Ledger
 from intacct.destinations.tables import Table
-from intacct.replication import DELETED_AT
+from intacct.replication import DELETED_AT, StreamPage
 from intacct.replication.records.typed import iso_utc
 
 __all__ = [
@@ -24,7 +26,11 @@ __all__ = [
     "RECORDNO",
     "Destination",
     "DestinationError",
+    "Execute",
+    "FivetranViews",
     "PageCounts",
+    "ReadBack",
+    "RemovableWhenUnused",
     "lines_of",
     "lines_table",
     "recordnos_as",
@@ -69,14 +75,7 @@ class Destination(Protocol):
         """Replace the run state alone (``intacct state reset``)."""
         ...
 
-    def write_page(
-        self,
-        name: str,
-        records: Sequence[Mapping[str, Any]],
-        tombstones: Sequence[Mapping[str, Any]],
-        entity: str,
-        state: Mapping[str, Any],
-    ) -> PageCounts:
+    def write_page(self, page: StreamPage) -> PageCounts:
         """The page's rows and tombstones and the state after it, as one unit."""
         ...
 
@@ -107,6 +106,16 @@ class Destination(Protocol):
         ``transactions`` it may have billed."""
         ...
 
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReadBack(Protocol):
+    """A store whose tables can be read back and rebuilt (the unified tables are derived
+    from the objects' tables): DuckDB, Postgres; not a warehouse through dlt."""
+
+    def prepare(self, table: Table) -> list[str]: ...
+
     def rows(self, name: str) -> list[dict[str, Any]]:
         """A table prepared this run, its rows as Python values (a derived table's input)."""
         ...
@@ -115,7 +124,35 @@ class Destination(Protocol):
         """A derived table's rows replaced whole, in one transaction; rows written."""
         ...
 
-    def close(self) -> None: ...
+
+#: a statement and its parameters run, its rows returned
+Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+
+
+@runtime_checkable
+class FivetranViews(Protocol):
+    """A store the Fivetran layout's views can be built in (:mod:`intacct.sync.fivetran`
+    writes them in DuckDB's SQL, in a schema of the same database): DuckDB."""
+
+    def table_columns(self, name: str) -> dict[str, str]:
+        """A table's columns in order with their types; empty if there is no table."""
+        ...
+
+    def views(self, work: Callable[[Execute], None], undone: str) -> None:
+        """``work(execute)`` in one transaction: all of it is stored, or none (the error
+        says ``undone``)."""
+        ...
+
+
+@runtime_checkable
+class RemovableWhenUnused(Protocol):
+    """A store a run creates and may leave empty (a DuckDB file)."""
+
+    def remove_if_unused(self) -> bool:
+        """After ``close``: the store removed if this run made it and stored nothing in
+        it (a run that failed before its first page leaves nothing behind). True if it
+        was."""
+        ...
 
 
 def versions(rows: Iterable[tuple[Any, Any]]) -> dict[int, str | None]:

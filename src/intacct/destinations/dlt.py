@@ -29,9 +29,11 @@ destination, which alone is the truth.
 
 **Tombstones** are whole rows: a key-only row would blank every other column under
 dlt's merge. A tombstone takes the row as last stored (the buffered page's, else read back
-from the destination) with ``_sdc_deleted_at`` set, under the same rule as DuckDB (only a
-row whose WHENMODIFIED is not later than the delete); a tombstone for a row never stored
-is a row of its key alone.
+from the destination) with ``_sdc_deleted_at`` set, under the rules of the SQL stores
+(:mod:`.sql`), decided in Python by :func:`~intacct.replication.superseded`: only a row
+whose WHENMODIFIED is not later than the delete, and a row read again not later than
+its stored delete stays out; a tombstone for a row never stored is a row of its key
+alone.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast, overload
 from urllib.parse import parse_qs
 
 from intacct.destinations.base import (
@@ -51,13 +53,15 @@ from intacct.destinations.base import (
     RECORDNO,
     DestinationError,
     PageCounts,
+    lines_of,
     lines_table,
     versioned,
     versions,
 )
+from intacct.destinations.locations import DLT_PREFIX
 from intacct.destinations.runs import RUNS_TABLE, RunRecord
 from intacct.destinations.tables import Table
-from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage, superseded
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -75,7 +79,7 @@ __all__ = [
     "select_stored",
 ]
 
-PREFIX = "dlt:"
+PREFIX = DLT_PREFIX
 DEFAULT_DATASET = "intacct"
 #: pages kept before a load: a crash reads at most this many again, and a load costs a
 #: warehouse seconds whatever its size (BENCHMARKS.md, Destinations through dlt)
@@ -240,15 +244,6 @@ class DltDestination:
         self.buffer.state = dict(state)
         self.flush()
 
-    def rows(self, name: str) -> list[dict[str, Any]]:
-        raise DestinationError(
-            f"{self.where} cannot be read back for the unified tables: give --db a DuckDB "
-            "file or a Postgres database for --unified"
-        )
-
-    def replace_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> int:
-        return len(self.rows(table.name))  # refused, as rows() says
-
     def ledger(self, started: str, company: str | None) -> None:
         """None: a warehouse keeps the run's row from its end only (a killed run's
         spend is not recorded; a monthly entitlement is refused here for that)."""
@@ -276,31 +271,24 @@ class DltDestination:
 
     # -- pages ----------------------------------------------------------------------------
 
-    def write_page(
-        self,
-        name: str,
-        records: Sequence[Mapping[str, Any]],
-        tombstones: Sequence[Mapping[str, Any]],
-        entity: str,
-        state: Mapping[str, Any],
-    ) -> PageCounts:
+    def write_page(self, page: StreamPage) -> PageCounts:
         """The page kept for the next load with the state after it (loaded now when it
         is the ``pages_per_load``-th). dlt's merge does not tell new rows from changed
         ones: every row sent counts as inserted."""
-        table = self.tables[name]
-        chunks = self.buffer.chunks.setdefault(name, [])
+        table, entity = self.tables[page.stream], page.entity
+        chunks = self.buffer.chunks.setdefault(page.stream, [])
         deleted = sent = 0
-        if tombstones and table.key:
-            rows, deleted = self._tombstone_rows(table, tombstones, entity)
+        if page.tombstones and table.key:
+            rows, deleted = self._tombstone_rows(table, page.tombstones, entity)
             chunks.append(rows)
-        if records:
-            page = arrow_page(table, records)
-            if not getattr(records, "first_read", False):  # a first read meets no deletes
-                page = self._not_superseded(table, page, entity)
-            chunks.append(page)
-            sent = page.num_rows
+        if page.records:
+            typed = arrow_page(table, page.records, page.table)
+            if not page.first_read:  # a first read meets no deletes
+                typed = self._not_superseded(table, typed, entity)
+            chunks.append(typed)
+            sent = typed.num_rows
         self.buffer.pages += 1
-        self.buffer.state = state
+        self.buffer.state = page.state
         if self.buffer.pages >= self.pages_per_load:
             self.flush()
         return PageCounts(inserted=sent, deleted=deleted)
@@ -393,7 +381,7 @@ class DltDestination:
             row = known.get(_key(tombstone[key]))
             if row is None:
                 row = {key: tombstone[key], ENTITY_ID: entity}
-            elif (modified := row.get("WHENMODIFIED")) is not None and _utc(modified) > when:
+            elif not superseded(_utc(row.get(MODIFIED)), when):
                 continue  # a later record reusing the id: not this delete's
             else:
                 deleted += 1
@@ -414,12 +402,8 @@ class DltDestination:
         deleted = {k: _utc(r[DELETED_AT]) for k, r in known.items() if r.get(DELETED_AT)}
         if not deleted:
             return page
-        keep = [
-            (when := deleted.get(_key(k))) is None or (m is not None and _utc(m) > when)
-            for k, m in zip(page.column(key).to_pylist(), page.column(MODIFIED).to_pylist(),
-                            strict=True)
-        ]  # fmt: skip
-        return page.filter(keep)
+        rows = zip(*(page.column(c).to_pylist() for c in (key, MODIFIED)), strict=True)
+        return page.filter([not superseded(_utc(m), deleted.get(_key(k))) for k, m in rows])
 
     def _stored_rows(self, table: Table, keys: set[Any], entity: str) -> dict[Any, dict[str, Any]]:
         """The stored rows of ``keys`` in ``entity``, by key, named as ``table`` names."""
@@ -462,11 +446,7 @@ class DltDestination:
         latest = {_key(r[key]): r for r in rows}
         chunks = self.buffer.chunks.get(name, [])
         latest |= _buffered_rows(table, chunks, wanted, entity, by=field, index=key)
-        out: dict[int, list[Any]] = {}
-        for line in latest.values():
-            if line.get(DELETED_AT) is None:
-                out.setdefault(int(line[field]), []).append(line[key])
-        return out
+        return lines_of((r[field], r[key]) for r in latest.values() if r.get(DELETED_AT) is None)
 
     def _reads_back(self) -> bool:
         """Whether dlt has a SQL client for the destination (to read stored rows with)."""
@@ -540,12 +520,14 @@ def select_stored(
     return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
 
 
-def arrow_page(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """A page as an Arrow table of exactly ``table``'s columns, typed (see _HINTS)."""
+def arrow_page(
+    table: Table, rows: Sequence[Mapping[str, Any]], page: pa.Table | None = None
+) -> pa.Table:
+    """A page as an Arrow table of exactly ``table``'s columns, typed (see _HINTS): its
+    ``rows``, or the same rows typed as Arrow already (``page``)."""
     import pyarrow as pa
 
     schema = _schema(table)
-    page = getattr(rows, "table", None)
     if page is None:
         kinds = _types(table)
         return pa.Table.from_arrays(
@@ -677,8 +659,14 @@ def _json(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, list) else value
 
 
-def _utc(value: Any) -> datetime:
+@overload
+def _utc(value: None) -> None: ...
+@overload
+def _utc(value: str | datetime) -> datetime: ...
+def _utc(value: Any) -> datetime | None:
     """A time as an aware UTC datetime (tombstones carry ISO text, stores datetimes)."""
+    if value is None:
+        return None
     when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 

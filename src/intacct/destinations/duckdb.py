@@ -1,17 +1,9 @@
 """The DuckDB file ``intacct sync`` writes: a table per object, the run state, the runs.
 
-Every page the engine hands over is written in **one transaction** with the run state
-after it (``_intacct_state``), so a run that dies at any point leaves the rows of whole
-pages and the state that says where they end: the next run goes on from there and
-counts nothing twice. Rows go in through DuckDB's appender into a staging table, then
-one ``INSERT … ON CONFLICT DO UPDATE`` per page (never row by row).
-
-A tombstone sets ``_sdc_deleted_at`` on its row and keeps it; it applies only to a row
-whose WHENMODIFIED is not later than the delete (a later row is a new record that
-reuses the id). A tombstone for a row never synced is kept as a row of its key alone.
-The converse holds too: a row read again that is not later than its stored tombstone
-does not bring the record back (a query can show a deleted record's earlier version
-after AUDITHISTORY has shown the delete: Intacct is eventually consistent).
+The write algorithm and its rules are :mod:`.sql`'s; this dialect stages a page through
+DuckDB's appender (records) or a scan of its Arrow table, counts the upsert's inserts
+and updates with one join, and keeps a run's memory flat (its limits below: a page that
+runs out is done again with more room).
 """
 
 # ruff: noqa: S608 - SQL here names tables and columns, quoted by q(); values are parameters
@@ -23,26 +15,29 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from intacct.destinations.base import (
-    MODIFIED,
-    RECORDNO,
-    DestinationError,
-    PageCounts,
-    lines_of,
-    lines_table,
-    recordnos_as,
-    versioned,
-    versions,
+from intacct.destinations.base import DestinationError, Execute
+from intacct.destinations.locations import Location
+from intacct.destinations.runs import RUNS_TABLE, RunLedger
+from intacct.destinations.sql import (
+    STATE_TABLE,
+    UNDONE,
+    KeyTakenError,
+    SqlDestination,
+    differs,
+    q,
+    quoted,
 )
-from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
 from intacct.destinations.tables import Table
-from intacct.replication import DELETED_AT, ENTITY_ID
+from intacct.replication import StreamPage
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["DuckDBDestination", "saved_state"]
 
@@ -88,16 +83,6 @@ TABLES_PER_CONNECTION = 48
 #: the row groups not yet in the file, which spill (counted, a deep load of one table
 #: checkpointed every few pages: 1M rows of GLDETAIL took 30 s against 20)
 _PINNED_TAGS = ("ART_INDEX",)
-STATE_TABLE = "_intacct_state"
-
-
-class _KeyTakenError(Exception):
-    """A first read's plain INSERT met a stored key (the page is upserted instead)."""
-
-
-def q(name: str) -> str:
-    """A quoted identifier (object and field names are Intacct's: letters, digits, _)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def saved_state(path: str | Path, name: str = "run") -> Any:
@@ -122,22 +107,21 @@ def saved_state(path: str | Path, name: str = "run") -> Any:
     return json.loads(row[0]) if row else None
 
 
-class DuckDBDestination:
+class DuckDBDestination(SqlDestination):
     """One DuckDB file opened for a run (see the module docstring)."""
 
-    def __init__(self, path: str | Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
+    ERRORS = (duckdb.Error,)
+
+    def __init__(self, path: str | Path | Location, *, memory_limit: str = MEMORY_LIMIT) -> None:
         """``memory_limit``: DuckDB's buffers to start with (see :data:`MEMORY_LIMIT`)."""
-        self.path = Path(path)
+        self.path = Location.parse(path).path
+        self.where = str(self.path)
         _check_kind(self.path)
         #: the file is made here, and nothing is stored in it yet: see remove_if_unused
-        self.created, self.stored = not self.path.exists(), False
+        self.created = not self.path.exists()
         self._limit = _bytes(memory_limit)
         self.con = self._connect()
-        self.tables: dict[str, Table] = {}
         self._widened = False
-        #: tables that held rows when this run prepared them: a first read's page goes
-        #: straight to the upsert there (see write_page)
-        self._filled: set[str] = set()
         #: tables written through this connection (see :data:`TABLES_PER_CONNECTION`)
         self._written: set[str] = set()
         #: the run's row, kept from worker threads through a connection of its own,
@@ -145,15 +129,7 @@ class DuckDBDestination:
         self._ledger: RunLedger | None = None
         self._ledger_con: duckdb.DuckDBPyConnection | None = None
         self._ledger_lock = threading.RLock()
-        self._run(
-            f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR)"
-        )
-        self._run(
-            f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (started TIMESTAMP, finished TIMESTAMP, "
-            "status VARCHAR, summary VARCHAR)"
-        )
-        for column, kind in RUN_COLUMNS:
-            self._run(f"ALTER TABLE {RUNS_TABLE} ADD COLUMN IF NOT EXISTS {column} {kind}")
+        self._start()
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -189,34 +165,7 @@ class DuckDBDestination:
                 made.unlink(missing_ok=True)
         return not self.path.exists()
 
-    # -- schema ---------------------------------------------------------------------------
-
-    def prepare(self, table: Table) -> list[str]:
-        """Create the object's table, or add the columns it lacks (a new custom field is a
-        new column, never a failure); returns the columns added."""
-        existing = self._columns(table.name)
-        added: list[str] = []
-        if not existing:
-            columns = ", ".join(f"{q(c.name)} {c.type}" for c in table.columns)
-            key = f", PRIMARY KEY ({', '.join(q(k) for k in table.key)})" if table.key else ""
-            self._run(f"CREATE TABLE {q(table.name)} ({columns}{key})")
-        else:
-            for column in table.columns:
-                if column.name not in existing:
-                    self._run(
-                        f"ALTER TABLE {q(table.name)} ADD COLUMN {q(column.name)} {column.type}"
-                    )
-                    added.append(column.name)
-            if self.con.execute(f"SELECT 1 FROM {q(table.name)} LIMIT 1").fetchone():
-                self._filled.add(table.name)
-        self.tables[table.name] = table
-        return added
-
-    def _columns(self, name: str) -> set[str]:
-        return set(self.table_columns(name))
-
     def table_columns(self, name: str) -> dict[str, str]:
-        """A table's columns in order, each with its type; empty if there is no table."""
         rows = self.con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
             "AND table_schema = 'main' ORDER BY ordinal_position",
@@ -224,45 +173,15 @@ class DuckDBDestination:
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
-    # -- state ----------------------------------------------------------------------------
+    def views(self, work: Callable[[Execute], None], undone: str) -> None:
+        """``work(execute)`` in one transaction (the Fivetran layout's views)."""
 
-    def state(self) -> dict[str, Any] | None:
-        row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = 'run'").fetchone()
-        return json.loads(row[0]) if row else None
+        def execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+            return list(self.con.execute(sql, params).fetchall())
 
-    def setting(self, name: str) -> Any:
-        """A choice the database remembers between runs (``layout``), or None."""
-        row = self.con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
-        return json.loads(row[0]) if row else None
+        self.transaction(lambda: work(execute), undone)
 
-    def save_setting(self, name: str, value: Any) -> None:
-        """Remember ``value`` (None forgets it); ``run`` is the run state's own name."""
-        if name == "run":
-            raise ValueError("the run state is saved with save_state")
-
-        def write() -> None:
-            self.stored = True
-            self.con.execute(f"DELETE FROM {STATE_TABLE} WHERE name = ?", [name])
-            if value is not None:
-                self.con.execute(
-                    f"INSERT INTO {STATE_TABLE} VALUES (?, ?)", [name, json.dumps(value)]
-                )
-
-        self.transaction(write, "nothing was changed")
-
-    def save_state(self, state: Mapping[str, Any]) -> None:
-        self.transaction(lambda: self._put_state(state))
-
-    def _put_state(self, state: Mapping[str, Any]) -> None:
-        # once a page: an UPDATE of the stored row costs a fifth of an INSERT OR REPLACE
-        # (0.4 against 2 ms of CPU), which deletes and inserts through the key's index
-        self.stored = True  # every page is stored with its state
-        value = json.dumps(state)
-        updated = self.con.execute(
-            f"UPDATE {STATE_TABLE} SET value = ? WHERE name = 'run'", [value]
-        ).fetchone()
-        if not updated or not updated[0]:
-            self.con.execute(f"INSERT INTO {STATE_TABLE} VALUES ('run', ?)", [value])
+    # -- the run's row ----------------------------------------------------------------------
 
     def ledger(self, started: str, company: str | None) -> RunLedger:
         """The run's row, kept ahead of its spend from any thread (:mod:`.runs`)."""
@@ -305,85 +224,82 @@ class DuckDBDestination:
             self._close_ledger()  # its last write is committed: no conflict with this one
             self.transaction(lambda: self.con.execute(sql, params))
 
-    # -- pages ----------------------------------------------------------------------------
+    # -- the dialect ------------------------------------------------------------------------
 
-    def write_page(
-        self,
-        name: str,
-        records: Sequence[Mapping[str, Any]],
-        tombstones: Sequence[Mapping[str, Any]],
-        entity: str,
-        state: Mapping[str, Any],
-    ) -> PageCounts:
-        """The page's rows, its tombstones and the state after it, in one transaction.
-        Typed as an Arrow table (:class:`~intacct.replication.records.columnar.Records`), a first
-        read's page goes in with one plain INSERT; should any of its keys be stored
-        already, that transaction is undone and the page upserted like any other."""
-        table = self.tables[name]
-        self._written.add(name)
-        arrow = getattr(records, "table", None)
+    def _prepared(self, table: Table, existed: bool) -> None:
         # a table that held rows before the run (--full-refresh, a state reset, a first
         # read resumed) is upserted: a plain INSERT that meets a stored key is undone,
         # and the undone insert leaves the table's index in memory DuckDB cannot spill
         # and a checkpoint does not write out (223 tables: 113 MB)
-        first = (
-            arrow is not None
-            and getattr(records, "first_read", False)
-            and not tombstones
-            and name not in self._filled
-        )
-        if first and table.key:
-            if self._append(table, arrow, state):
-                return PageCounts(inserted=len(records))
-            self._filled.add(name)  # once undone, never again this run
-        if records or tombstones:  # not a page of state alone (a stream's end)
+        if existed and self.con.execute(f"SELECT 1 FROM {q(table.name)} LIMIT 1").fetchone():
+            self._filled.add(table.name)
+
+    def _writing(self, name: str, upsert: bool) -> None:
+        self._written.add(name)
+        if upsert:
             self._widen()
-        counts: list[PageCounts] = []
 
-        def write() -> None:
-            deleted = self._tombstones(table, tombstones, entity) if tombstones else 0
-            inserted, updated = self._rows(table, records, entity) if records else (0, 0)
-            self._put_state(state)
-            counts[:] = [PageCounts(inserted, updated, deleted)]  # the attempt that stored it
-
-        self.transaction(write)
-        return counts[0]
-
-    def _append(self, table: Table, arrow: Any, state: Mapping[str, Any]) -> bool:
-        """A first read's page and the state after it in one transaction of one INSERT;
-        False (nothing stored) when a key is taken: the caller upserts it."""
-
-        def write() -> None:
-            try:
-                self._insert_arrow(q(table.name), table, arrow, f" ({_list(table.names)})")
-            except duckdb.ConstraintException:
-                raise _KeyTakenError from None
-            self._put_state(state)
-
+    def _append(self, table: Table, page: StreamPage) -> None:
         try:
-            self.transaction(write)
-        except _KeyTakenError:  # rolled back by transaction()
-            return False
-        return True
+            self._insert_arrow(q(table.name), table, page.table, f" ({quoted(table.names)})")
+        except duckdb.ConstraintException:
+            raise KeyTakenError from None
 
-    def _stage_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> str:
-        """The page's rows in a staging table of its own, in the table's column order;
-        returns its quoted name. Made and dropped within the page's transaction: a
-        staging table kept between pages holds its blocks after its rows are deleted
-        (5 MB for one of 150 columns, in memory DuckDB cannot spill), and 0.7 ms a page
-        buys a run whose width costs nothing here."""
+    def _stage(
+        self, table: Table, records: Sequence[Mapping[str, Any]], arrow: pa.Table | None
+    ) -> str:
+        """Made and dropped within the page's transaction: a staging table kept between
+        pages holds its blocks after its rows are deleted (5 MB for one of 150 columns,
+        in memory DuckDB cannot spill), and 0.7 ms a page buys a run whose width costs
+        nothing here."""
         stage = q(_stage(table.name))
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {_list(table.names)} "
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {quoted(table.names)} "
             f"FROM {q(table.name)} LIMIT 0"
         )
-        arrow = getattr(records, "table", None)
         if arrow is None:
             with self.con.appender(_stage(table.name)) as appender:
                 appender.append_rows([[r.get(n) for n in table.names] for r in records])
         else:
             self._insert_arrow(stage, table, arrow)
         return stage
+
+    def _stage_tombstones(self, rows: list[list[Any]]) -> str:
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _tombstones (k VARCHAR, deleted TIMESTAMP)")
+        with self.con.appender("_tombstones") as appender:
+            appender.append_rows(rows)
+        return "_tombstones"
+
+    def _unstage(self, stage: str) -> None:
+        self.con.execute(f"DROP TABLE {stage}")
+
+    def _upsert(self, table: Table, stage: str, statement: str) -> tuple[int, int]:
+        """Counted before: an inner join, not EXISTS (mark joins over the whole table:
+        O(table), and out of memory under a 64 MB limit): DuckDB builds on the page's
+        rows and scans only the table's row groups their keys fall in (2,000 keys into
+        2M rows: 17 ms, 308 with EXISTS)."""
+        values = [n for n in table.names if n not in table.key]
+        changed = f" AND {differs('t', 's', values)}" if values else " AND false"
+        match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
+        staged = ", ".join(f"s.{q(k)}" for k in table.key)
+        row = self.con.execute(
+            f"SELECT count(DISTINCT ({staged})), count(DISTINCT ({staged})) FILTER "
+            f"(WHERE true{changed}) FROM {stage} s JOIN {q(table.name)} t ON {match}"
+        ).fetchone()
+        existing, updated = (int(row[0]), int(row[1])) if row else (0, 0)
+        self.con.execute(statement)
+        total = self.con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {quoted(table.key)} FROM {stage})"
+        ).fetchone()
+        return (int(total[0]) if total else 0) - existing, updated
+
+    def _among(self, column: str, values: list[Any]) -> tuple[str, Any]:
+        return f"{column} IN (SELECT UNNEST(?))", values
+
+    def _changed(self, cursor: Any) -> int:
+        # its count, not RETURNING: that one's buffer runs a small limit out at once
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
     def _insert_arrow(self, target: str, table: Table, arrow: Any, names: str = "") -> None:
         """An Arrow page into ``target`` (the table or its staging table), one statement."""
@@ -397,152 +313,8 @@ class DuckDBDestination:
             with contextlib.suppress(duckdb.Error):
                 self.con.unregister(_ARROW_PAGE)
 
-    def _rows(
-        self, table: Table, records: Sequence[Mapping[str, Any]], entity: str
-    ) -> tuple[int, int]:
-        names, target = table.names, q(table.name)
-        stage = self._stage_rows(table, records)
-        if not table.key:  # no key to upsert on: the engine reads such objects whole
-            self.con.execute(f"DELETE FROM {target} WHERE {q(ENTITY_ID)} = ?", [entity])
-            self.con.execute(f"INSERT INTO {target} ({_list(names)}) SELECT * FROM {stage}")
-            self.con.execute(f"DROP TABLE {stage}")
-            return len(records), 0
-        keys = _list(table.key)
-        match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
-        if MODIFIED in names:  # a version older than its stored delete stays deleted
-            self.con.execute(
-                f"DELETE FROM {stage} s USING {target} t WHERE {match} AND {_superseded('s', 't')}"
-            )
-        # a row read again unchanged (a month of balances read again, a look-back) is
-        # neither inserted nor updated
-        values = [n for n in names if n not in table.key]
-        differs = (
-            f" AND ROW({', '.join(f't.{q(n)}' for n in values)}) IS DISTINCT FROM "
-            f"ROW({', '.join(f's.{q(n)}' for n in values)})"
-            if values
-            else " AND false"
-        )
-        # an inner join, not EXISTS (mark joins over the whole table: O(table), and out
-        # of memory under a 64 MB limit): DuckDB builds on the page's rows and scans only
-        # the table's row groups their keys fall in (2,000 keys into 2M rows: 17 ms, 308
-        # with EXISTS)
-        staged = ", ".join(f"s.{q(k)}" for k in table.key)
-        row = self.con.execute(
-            f"SELECT count(DISTINCT ({staged})), count(DISTINCT ({staged})) FILTER "
-            f"(WHERE true{differs}) FROM {stage} s JOIN {target} t ON {match}"
-        ).fetchone()
-        existing, updated = (int(row[0]), int(row[1])) if row else (0, 0)
-        changes = ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in names if n not in table.key)
-        conflict = f"DO UPDATE SET {changes}" if changes else "DO NOTHING"
-        # the last of a key's rows in the page wins (a record read twice in one page)
-        self.con.execute(
-            f"INSERT INTO {target} ({_list(names)}) SELECT * FROM {stage} "
-            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY rowid DESC) = 1 "
-            f"ON CONFLICT {conflict}"
-        )
-        total = self.con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage})"
-        ).fetchone()
-        self.con.execute(f"DROP TABLE {stage}")
-        return (int(total[0]) if total else 0) - existing, updated
-
-    def _tombstones(
-        self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str
-    ) -> int:
-        if not table.key:
-            return 0
-        key = table.key[0]
-        target = q(table.name)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _tombstones (k VARCHAR, deleted TIMESTAMP)")
-        with self.con.appender("_tombstones") as appender:
-            appender.append_rows([[str(t[key]), t[DELETED_AT]] for t in tombstones if key in t])
-        same = f"CAST(t.{q(key)} AS VARCHAR) = s.k AND t.{q(ENTITY_ID)} = ?"
-        newer = (
-            " AND (t.WHENMODIFIED IS NULL OR t.WHENMODIFIED <= s.deleted)"
-            if "WHENMODIFIED" in table.names
-            else ""
-        )
-        done = self.con.execute(
-            f"UPDATE {target} t SET {q(DELETED_AT)} = s.deleted FROM _tombstones s "
-            f"WHERE {same}{newer} RETURNING 1",
-            [entity],
-        ).fetchall()
-        kind = next(c.type for c in table.columns if c.name == key)
-        self.con.execute(
-            f"INSERT INTO {target} ({q(key)}, {q(ENTITY_ID)}, {q(DELETED_AT)}) "
-            f"SELECT CAST(s.k AS {kind}), ?, s.deleted FROM _tombstones s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {target} t WHERE {same})",
-            [entity, entity],
-        )
-        self.con.execute("DROP TABLE _tombstones")
-        return len(done)
-
-    def stored_versions(
-        self, name: str, entity: str, recordnos: Sequence[int]
-    ) -> dict[int, str | None] | None:
-        """The stored WHENMODIFIED of ``recordnos`` in ``entity`` (the lookback window's
-        digest); None for a table not prepared or without the two columns."""
-        table = versioned(self.tables, name)
-        if table is None or not recordnos:
-            return None if table is None else {}
-        try:
-            cursor = self.con.execute(
-                f"SELECT {q(RECORDNO)}, {q(MODIFIED)} FROM {q(name)} WHERE {q(ENTITY_ID)} = ? "
-                f"AND {q(RECORDNO)} IN (SELECT UNNEST(?))",
-                [entity, recordnos_as(table, recordnos)],
-            )
-            return versions(cursor.fetchall())
-        except duckdb.Error as exc:
-            raise DestinationError(
-                f"could not read {name} back from {self.path} for the lookback: {_first_line(exc)}"
-            ) from None
-
-    def stored_lines(
-        self, name: str, entity: str, field: str, documents: Sequence[int]
-    ) -> dict[int, list[Any]] | None:
-        """The live lines of ``documents`` (deleted documents' lines become tombstones)."""
-        table = lines_table(self.tables, name, field)
-        if table is None or not documents:
-            return None if table is None else {}
-        try:
-            cursor = self.con.execute(
-                f"SELECT {q(field)}, {q(table.key[0])} FROM {q(name)} WHERE {q(ENTITY_ID)} = ? "
-                f"AND {q(DELETED_AT)} IS NULL AND {q(field)} IN (SELECT UNNEST(?))",
-                [entity, recordnos_as(table, documents, field)],
-            )
-            return lines_of(cursor.fetchall())
-        except duckdb.Error as exc:
-            raise DestinationError(
-                f"could not read {name} back from {self.path}: {_first_line(exc)}"
-            ) from None
-
-    def rows(self, name: str) -> list[dict[str, Any]]:
-        """A table prepared this run, its rows as Python values (empty if not prepared)."""
-        if name not in self.tables:
-            return []
-        cursor = self.con.execute(f"SELECT * FROM {q(name)}")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def replace_rows(self, table: Table, records: Sequence[Mapping[str, Any]]) -> int:
-        """The table's rows replaced by ``records``, in one transaction (a table derived
-        from others, rebuilt whole)."""
-        names = table.names
-        self._written.add(table.name)
-        self._widen()
-
-        def write() -> None:
-            self.stored = True
-            self.con.execute(f"DELETE FROM {q(table.name)}")
-            if records:
-                stage = self._stage_rows(table, records)
-                self.con.execute(
-                    f"INSERT INTO {q(table.name)} ({_list(names)}) SELECT * FROM {stage}"
-                )
-                self.con.execute(f"DROP TABLE {stage}")
-
-        self.transaction(write)
-        return len(records)
+    def _said(self, exc: BaseException) -> str:
+        return _first_line(exc)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -556,11 +328,7 @@ class DuckDBDestination:
         self._limit = limit
         self.con.execute(f"SET memory_limit = '{limit}B'")
 
-    def transaction(
-        self,
-        work: Any,
-        undone: str = "the page was not stored (the database holds every page before it)",
-    ) -> None:
+    def transaction(self, work: Callable[[], Any], undone: str = UNDONE) -> None:
         """``work()`` in one transaction: all of it is stored, or none (the error says
         ``undone``). Should DuckDB run out of memory, nothing of it is stored and it is
         done again with twice the room, up to what the machine has: a limit is there to
@@ -576,7 +344,7 @@ class DuckDBDestination:
             self._relieve()
             return
 
-    def _once(self, work: Any) -> None:
+    def _once(self, work: Callable[[], Any]) -> None:
         self.con.execute("BEGIN TRANSACTION")
         try:
             work()
@@ -665,13 +433,6 @@ def _arrow_columns(table: Table, present: Sequence[str]) -> str:
     return ", ".join(q(n) if n in have else f"NULL AS {q(n)}" for n in table.names)
 
 
-def _superseded(row: str, stored: str) -> str:
-    """SQL: ``row`` is a version of a record ``stored`` as deleted later (or as late)."""
-    deleted = f"{stored}.{q(DELETED_AT)}"
-    modified = f"{row}.{q(MODIFIED)}"
-    return f"{deleted} IS NOT NULL AND ({modified} IS NULL OR {modified} <= {deleted})"
-
-
 def _naive_timestamps(arrow: Any) -> Any:
     """Timestamps in UTC without their zone: the tables' TIMESTAMP columns hold UTC, and
     DuckDB would otherwise convert through its session's time zone."""
@@ -682,10 +443,6 @@ def _naive_timestamps(arrow: Any) -> Any:
             naive = arrow.column(index).cast(pa.timestamp(column.type.unit))
             arrow = arrow.set_column(index, column.name, naive)
     return arrow
-
-
-def _list(names: Sequence[str]) -> str:
-    return ", ".join(q(n) for n in names)
 
 
 def _bytes(size: str) -> int:

@@ -1,19 +1,73 @@
-"""What ``--db`` names, read without the drivers: a Postgres URL told from a DuckDB path,
-shown without its password, its ``?schema=`` taken apart (importing psycopg costs every
-DuckDB run ~13 MB, so only a Postgres run does)."""
+"""What ``--db`` names, read once and without the drivers: a :class:`Location` says which
+store (a DuckDB file, a Postgres schema, a warehouse through dlt), shows it without its
+password and takes a Postgres URL's ``?schema=`` apart (importing psycopg costs every
+DuckDB run ~13 MB, so only a Postgres run does). Nothing else reads ``--db``'s text."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["DEFAULT_SCHEMA", "display_url", "is_postgres", "split_url"]
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "DLT",
+    "DLT_PREFIX",
+    "DUCKDB",
+    "POSTGRES",
+    "Location",
+    "display_url",
+    "is_dlt",
+    "is_postgres",
+    "split_url",
+]
 
 DEFAULT_SCHEMA = "intacct"
+DUCKDB, POSTGRES, DLT = "duckdb", "postgres", "dlt"
 _SCHEMES = ("postgresql://", "postgres://")
+#: ``dlt:<destination>[?…]``
+DLT_PREFIX = "dlt:"
 
 
-def is_postgres(where: object) -> bool:
-    return isinstance(where, str) and where.lower().startswith(_SCHEMES)
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A store as ``--db`` names it: ``kind`` (:data:`DUCKDB`, :data:`POSTGRES` or
+    :data:`DLT`) and ``where``, the text as given."""
+
+    kind: str
+    where: str
+
+    @classmethod
+    def parse(cls, where: str | Path | Location) -> Location:
+        """A ``postgresql://`` (or ``postgres://``) URL, ``dlt:<destination>[?…]``, or
+        else the path of a DuckDB file."""
+        if isinstance(where, Location):
+            return where
+        text = str(where)
+        if isinstance(where, str) and text.lower().startswith(_SCHEMES):
+            return cls(POSTGRES, text)
+        if text.startswith(DLT_PREFIX):
+            return cls(DLT, text)
+        return cls(DUCKDB, text)
+
+    @property
+    def shown(self) -> str:
+        """As messages show it: a URL without its password."""
+        return display_url(self.where) if self.kind == POSTGRES else self.where
+
+    @property
+    def path(self) -> Path:
+        """A DuckDB file's path."""
+        return Path(self.where)
+
+
+def is_postgres(where: str | Path | Location) -> bool:
+    return Location.parse(where).kind == POSTGRES
+
+
+def is_dlt(where: str | Path | Location) -> bool:
+    """``where`` names a warehouse through dlt (``dlt:<destination>[?…]``)."""
+    return Location.parse(where).kind == DLT
 
 
 def display_url(url: str) -> str:

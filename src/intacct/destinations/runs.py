@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from intacct.destinations.base import DestinationError
-from intacct.destinations.locations import display_url, is_postgres, split_url
+from intacct.destinations.locations import DLT, POSTGRES, Location, display_url, split_url
 
 __all__ = ["RUN_COLUMNS", "RunLedger", "RunRecord", "billed_since"]
 
@@ -112,16 +112,20 @@ class RunLedger:
         )
 
 
-def billed_since(where: str | Path, since: datetime) -> int:
+def billed_since(where: str | Path | Location, since: datetime) -> int:
     """API transactions billed by the runs recorded in ``where`` (a DuckDB file or a
     Postgres URL) that started at or after ``since`` (UTC, naive as the table keeps it);
     runs that failed, were interrupted or stopped by a budget count too."""
-    if str(where).startswith("dlt:"):
+    location = Location.parse(where)
+    if location.kind == DLT:
         raise DestinationError(
             "a monthly entitlement reads the runs this connector recorded, in a DuckDB file "
             "or a Postgres schema; a dlt destination keeps them in the warehouse, not here"
         )
-    rows = _postgres(str(where), since) if is_postgres(where) else _duckdb(Path(where), since)
+    if location.kind == POSTGRES:
+        rows = _postgres(location.where, since)
+    else:
+        rows = _duckdb(location.path, since)
     return sum(_transactions(row) for row in rows)
 
 
@@ -158,7 +162,8 @@ def _duckdb(path: Path, since: datetime) -> list[dict[str, Any]]:
 def _postgres(url: str, since: datetime) -> list[dict[str, Any]]:
     import psycopg
 
-    from intacct.destinations.postgres import _connect, _first_line, q
+    from intacct.destinations.postgres import _connect, _first_line
+    from intacct.destinations.sql import q
 
     table = f"{q(split_url(url)[1])}.{q(RUNS_TABLE)}"
     with _connect(url, read_only=True) as con:

@@ -29,9 +29,9 @@ skipped). The next ``pipeline.run`` goes on from the state, as ``intacct sync`` 
 its stored one; dlt's ``refresh="drop_resources"`` forgets it (a full refresh).
 
 **Deletes are hard deletes.** A tombstone is a row of the key with ``_sdc_deleted_at``
-set, a ``hard_delete`` column: the merge removes the stored row. As the engine requires
-(:mod:`intacct.replication.streams.deletes`), a delete removes only a version not modified after
-it: a tombstone carries the delete time as WHENMODIFIED (dlt's ``dedup_sort``, so a
+set, a ``hard_delete`` column: the merge removes the stored row. As every store decides
+(:func:`~intacct.replication.superseded`), a delete removes only a version not modified
+after it: a tombstone carries the delete time as WHENMODIFIED (dlt's ``dedup_sort``, so a
 record re-created later under the same id wins within a load), a record read after a
 tombstone of its key and not modified since is left out (in that run or a later one:
 :class:`_Deletes`), and a tombstone of a stored row modified after the delete is not
@@ -60,7 +60,7 @@ from dlt.extract import DltResource
 from intacct.client import IntacctClient
 from intacct.client.pagination import PageToken
 from intacct.client.registry import ObjectRegistry
-from intacct.config import ClientConfig
+from intacct.config import ClientConfig, Surface, names_on
 from intacct.destinations.base import (
     MODIFIED,
     RECORDNO,
@@ -79,9 +79,11 @@ from intacct.replication import (
     ReplicationSettings,
     RunReport,
     RunState,
+    StreamPage,
     StreamSpec,
     objects_among,
     replicate,
+    superseded,
 )
 from intacct.sync.job import select_objects
 
@@ -92,9 +94,6 @@ log = logging.getLogger("intacct.integrations.dlt")
 #: where a resource's state keeps the engine's run state, and the deletes a later read
 #: may still contradict (:class:`_Deletes`)
 STATE_KEY, DELETES_KEY = "engine", "deletes"
-#: a profile's keys for ``intacct sync`` alone, taken and not used (a pipeline's
-#: destination is dlt's to say)
-_SYNC_ONLY = frozenset({"destination"})
 
 
 @dlt.source(
@@ -132,7 +131,8 @@ def _settle(credentials: Any) -> tuple[ClientConfig, ReplicationSettings]:
     its config (a key neither knows is an error naming it)."""
     if not isinstance(credentials, Mapping):
         raise ConfigError("credentials", "must be a mapping of connection keys (sender_id, ...)")
-    config = ClientConfig.from_mapping(credentials, allow=ReplicationSettings.KEYS | _SYNC_ONLY)
+    # a profile's keys (its destination taken and not used: a pipeline's is dlt's to say)
+    config = ClientConfig.from_mapping(credentials, allow=names_on(Surface.PROFILE))
     settings = ReplicationSettings.from_mapping(credentials, config)
     if settings.unified_schema:
         raise ConfigError(
@@ -337,26 +337,19 @@ class _Sink:
         self.table, self.stored, self.deleted = table, stored, deletes
         self.handoff = _Handoff()
 
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: Sequence[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
+    def page(self, page: StreamPage) -> None:
         tables = []
-        if tombstones and self.table.key:
-            tables.append(self._tombstones(tombstones, entity))
-        if records:
-            tables.append(self._records(records))
-        kept = self.deleted.kept(state)
-        self.handoff.give(_Page([t for t in tables if t.num_rows], state, kept))
+        if page.tombstones and self.table.key:
+            tables.append(self._tombstones(page.tombstones, page.entity))
+        if page.records:
+            tables.append(self._records(page))
+        kept = self.deleted.kept(page.state)
+        self.handoff.give(_Page([t for t in tables if t.num_rows], page.state, kept))
 
     def warning(self, stream: str, text: str) -> None:
         log.warning("%s", text)
 
-    def _tombstones(self, tombstones: list[dict[str, Any]], entity: str) -> pa.Table:
+    def _tombstones(self, tombstones: Sequence[dict[str, Any]], entity: str) -> pa.Table:
         """Rows of the key, the delete time also as WHENMODIFIED (``dedup_sort``), none
         for a stored row modified after the delete."""
         key = self.table.key[0]
@@ -371,7 +364,7 @@ class _Sink:
         keys = page.column(key).to_pylist()
         when = dict(zip(keys, page.column(DELETED_AT).to_pylist(), strict=True))
         later = self._modified(set(keys), entity)
-        keep = [(m := later.get(k)) is None or m <= when[k] for k in keys]
+        keep = [superseded(later.get(k), when[k]) for k in keys]
         self.deleted.add(entity, when)
         return page.filter(pa.array(keep, pa.bool_()))
 
@@ -385,15 +378,15 @@ class _Sink:
         found = zip(typed.column(key).to_pylist(), typed.column(MODIFIED).to_pylist(), strict=True)
         return dict(found)
 
-    def _records(self, records: Sequence[dict[str, Any]]) -> pa.Table:
+    def _records(self, page: StreamPage) -> pa.Table:
         """The page typed as the table, without the versions a delete read before
         supersedes (:class:`_Deletes`)."""
-        page = arrow_page(self.table, records)
+        typed = arrow_page(self.table, page.records, page.table)
         if not self.deleted.when or not self.table.key or MODIFIED not in self.table.names:
-            return page
-        columns = (page.column(c).to_pylist() for c in (ENTITY_ID, self.table.key[0], MODIFIED))
+            return typed
+        columns = (typed.column(c).to_pylist() for c in (ENTITY_ID, self.table.key[0], MODIFIED))
         keep = [not self.deleted.supersede(*row) for row in zip(*columns, strict=True)]
-        return page.filter(pa.array(keep, pa.bool_()))
+        return typed.filter(pa.array(keep, pa.bool_()))
 
     def stored_versions(
         self, stream: str, entity: str, recordnos: Sequence[int]
@@ -433,8 +426,7 @@ class _Deletes:
     def supersede(self, entity: str, key: Any, modified: datetime | None) -> bool:
         """Whether a delete read before leaves out this version of the record (one
         modified after it is a record re-created under the same id)."""
-        gone = self.when.get((entity, key))
-        return gone is not None and (modified is None or modified <= gone)
+        return superseded(modified, self.when.get((entity, key)))
 
     def kept(self, state: dict[str, Any]) -> list[list[Any]]:
         """Those still to keep after the engine's ``state``, as JSON for dlt's state."""

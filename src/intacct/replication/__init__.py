@@ -8,7 +8,7 @@ from intacct.replication.contract import (
     Progress,
     RunReport,
     Sink,
-    StateStore,
+    StreamPage,
     StreamResult,
     StreamSpec,
 )
@@ -20,11 +20,9 @@ from intacct.replication.settings import (
     DEFAULT_PAGE_SIZE,
     ReplicationSettings,
     extraction_page_size,
-    settle,
 )
 from intacct.replication.state.runstate import RunState, StateError, StreamState
-from intacct.replication.state.statefile import StateFile
-from intacct.replication.streams.deletes import DELETED_AT, DeletesUnavailableError
+from intacct.replication.streams.deletes import DELETED_AT, DeletesUnavailableError, superseded
 from intacct.replication.streams.kinds import (
     Stream,
     StreamKind,
@@ -48,10 +46,9 @@ __all__ = [
     "RunState",
     "Sink",
     "StateError",
-    "StateFile",
-    "StateStore",
     "Stream",
     "StreamKind",
+    "StreamPage",
     "StreamResult",
     "StreamSpec",
     "StreamState",
@@ -60,6 +57,6 @@ __all__ = [
     "extraction_page_size",
     "objects_among",
     "replicate",
-    "settle",
     "stream_names",
+    "superseded",
 ]

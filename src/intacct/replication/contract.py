@@ -1,25 +1,27 @@
-"""The engine's contract with whoever runs it: what to read (:class:`StreamSpec`), where
-pages go (:class:`Sink`), where the run's state is kept between runs
-(:class:`StateStore`), what a run tells while it goes (:data:`Progress`) and what it
-reports at the end (:class:`RunReport`). docs/engine.md describes the whole contract.
+"""The engine's contract with whoever runs it: what to read (:class:`StreamSpec`), what a
+page is (:class:`StreamPage`) and where pages go (:class:`Sink`), what a run tells while it
+goes (:data:`Progress`) and what it reports at the end (:class:`RunReport`).
+docs/engine.md describes the whole contract.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from intacct.errors import IntacctError
-from intacct.replication.state.runstate import RunState
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "Progress",
     "RunReport",
     "Sink",
-    "StateStore",
     "StoredLines",
     "StoredVersions",
+    "StreamPage",
     "StreamResult",
     "StreamSpec",
     "stored_lines",
@@ -40,21 +42,35 @@ class StreamSpec:
     fields: Sequence[str] | None = None
 
 
-class Sink(Protocol):
-    """Where pages go; called one page at a time, never concurrently. ``records`` is a
-    list of dicts, or :class:`~.columnar.Records` (a sequence of the same dicts that also
-    has them as an Arrow table) when the engine reads columns; ``tombstones`` name
-    deleted records; ``state`` is the whole run's state after this page
-    (:meth:`RunState.snapshot`): a sink that stores it with the page resumes exactly."""
+@dataclass(frozen=True, slots=True)
+class StreamPage:
+    """One page the engine hands a sink: what ``stream`` (an object, or a declared stream
+    such as the trial balance) read in ``entity`` ("" the top level), and the whole run's
+    ``state`` after it (:meth:`RunState.snapshot`): a sink that stores the page and its
+    state together resumes exactly.
 
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: Sequence[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None: ...
+    ``records`` are dicts as :class:`~.records.typed.Typer` types them. A page typed in
+    bulk also has them as ``table`` (Arrow: one typed column per field and
+    ``_entity_id``), and its dicts are built from it only if a sink asks for them.
+    ``tombstones`` name deleted records: ``{key field: value, "_sdc_deleted_at": ISO
+    UTC}``. ``first_read``: a first run's range, whose records the sink most likely has
+    not stored yet (a store may append them without looking for their keys)."""
+
+    stream: str
+    entity: str
+    records: Sequence[dict[str, Any]]
+    tombstones: Sequence[dict[str, Any]]
+    state: dict[str, Any]
+    table: pa.Table | None = field(default=None, repr=False)
+    first_read: bool = False
+
+
+class Sink(Protocol):
+    """Where pages go: :meth:`page` is called one page at a time, never concurrently, on
+    the engine's delivery thread; :meth:`warning` is told what the run says once (its
+    text says what it is of)."""
+
+    def page(self, page: StreamPage) -> None: ...
 
     def warning(self, stream: str, text: str) -> None: ...
 
@@ -112,18 +128,6 @@ def stored_lines(
     if not isinstance(sink, StoredLines):
         return None
     return sink.stored_lines(stream, entity, field, documents)
-
-
-class StateStore(Protocol):
-    """Where the run's state lives between runs. A destination that commits the state
-    with each page (DuckDB, Postgres) is its own store and saves nothing here; a
-    separate store (a file, :class:`~.statefile.StateFile`) is saved right after the
-    destination committed the page: a crash between the two reads that page again,
-    which the destination's upsert makes harmless."""
-
-    def load(self) -> RunState: ...
-
-    def save(self, state: dict[str, Any]) -> None: ...
 
 
 @dataclass(slots=True)

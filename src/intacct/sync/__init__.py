@@ -3,6 +3,7 @@ per object, with the run state in the same transactions (see :mod:`.job`)."""
 
 from intacct.destinations import DestinationError, DuckDBDestination
 from intacct.sync.job import DEFAULT_OBJECTS, ObjectSummary, SyncInterrupted, SyncReport, run_sync
+from intacct.sync.settings import SyncSettings
 
 __all__ = [
     "DEFAULT_OBJECTS",
@@ -11,5 +12,6 @@ __all__ = [
     "DestinationError",
     "SyncInterrupted",
     "SyncReport",
+    "SyncSettings",
     "run_sync",
 ]

@@ -6,22 +6,15 @@ database is only read (its state, opened read-only): no table, no state, no new 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from intacct.client.registry import ObjectRegistry
 from intacct.destinations import saved_state
-from intacct.replication import (
-    Estimate,
-    ReplicationSettings,
-    Replicator,
-    StreamSpec,
-    objects_among,
-    settle,
-)
+from intacct.replication import Estimate, Replicator, StreamSpec, objects_among
 from intacct.sync.job import resume_state, select_objects
+from intacct.sync.settings import SyncSettings
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -57,25 +50,17 @@ class SyncEstimate:
 def estimate_sync(
     client: IntacctClient,
     db_path: str | Path,
-    *,
-    objects: Sequence[str] | None = None,
-    full_refresh: bool = False,
-    settings: ReplicationSettings | Mapping[str, Any] | None = None,
-    page_size: int | None = None,
-    unified: bool = False,
-    layout: str | None = None,
+    settings: SyncSettings | None = None,
 ) -> SyncEstimate:
     """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
+    settings = settings or SyncSettings()
     registry = ObjectRegistry(client)
-    names = select_objects(registry, objects, unified, layout or saved_state(db_path, "layout"))
+    layout = settings.layout or saved_state(db_path, "layout")
+    names = select_objects(registry, settings.objects, settings.unified, layout)
     failed = registry.load(objects_among(names))
     readable = [n for n in names if n not in failed]
-    state = resume_state(saved_state(db_path), readable, full_refresh)
-    engine = Replicator(
-        client,
-        settle(settings, page_size=page_size),
-        registry=registry,
-    )
+    state = resume_state(saved_state(db_path), readable, settings.full_refresh)
+    engine = Replicator(client, settings.replication, registry=registry)
     estimates = engine.estimate([StreamSpec(n) for n in readable], state)
     out = SyncEstimate([ObjectEstimate(n) for n in names], cost=client.api_transactions)
     by_object = {o.object: o for o in out.objects}

@@ -39,7 +39,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from intacct.destinations.duckdb import DuckDBDestination, q
+from intacct.destinations import FivetranViews
+from intacct.destinations.base import Execute
+from intacct.destinations.sql import q
 from intacct.replication import DELETED_AT, ENTITY_ID
 
 __all__ = [
@@ -162,60 +164,59 @@ class LayoutReport:
 
 
 def rebuild(
-    database: DuckDBDestination, read: Sequence[str], started: datetime, absent: Sequence[str] = ()
+    database: FivetranViews, read: Sequence[str], started: datetime, absent: Sequence[str] = ()
 ) -> LayoutReport:
     """Record that the ``read`` objects were brought up to date by the run that
     ``started`` (naive UTC), then (re)create every view whose object has a table, in one
     transaction; ``absent`` are layout objects the company does not have."""
     report = LayoutReport()
 
-    def work() -> None:
-        con = database.con
-        con.execute(
+    def work(execute: Execute) -> None:
+        execute(
             f"CREATE TABLE IF NOT EXISTS {SYNCED_TABLE} "
-            "(object VARCHAR PRIMARY KEY, synced_at TIMESTAMP)"
+            "(object VARCHAR PRIMARY KEY, synced_at TIMESTAMP)",
+            [],
         )
         for name in read:
-            con.execute(f"INSERT OR REPLACE INTO {SYNCED_TABLE} VALUES (?, ?)", [name, started])
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            execute(f"INSERT OR REPLACE INTO {SYNCED_TABLE} VALUES (?, ?)", [name, started])
+        execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}", [])
         for view in VIEWS:
             columns = database.table_columns(view.object)
             if _KEY not in columns:
-                con.execute(f"DROP VIEW IF EXISTS {SCHEMA}.{q(view.name)}")
+                execute(f"DROP VIEW IF EXISTS {SCHEMA}.{q(view.name)}", [])
                 why = "the company has no" if view.object in absent else "nothing read yet of"
                 report.missing[view.name] = f"{why} {view.object}"
                 continue
-            con.execute(
-                f"CREATE OR REPLACE VIEW {SCHEMA}.{q(view.name)} AS {_select(view, columns)}"
-            )
-            row = con.execute(f"SELECT count(*) FROM {SCHEMA}.{q(view.name)}").fetchone()
-            report.views[view.name] = int(row[0]) if row else 0
+            qualified = f"{SCHEMA}.{q(view.name)}"
+            execute(f"CREATE OR REPLACE VIEW {qualified} AS {_select(view, columns)}", [])
+            rows = execute(f"SELECT count(*) FROM {qualified}", [])
+            report.views[view.name] = int(rows[0][0]) if rows else 0
 
-    database.transaction(work, "the views were not changed")
+    database.views(work, "the views were not changed")
     return report
 
 
-def drop(database: DuckDBDestination) -> list[str]:
+def drop(database: FivetranViews) -> list[str]:
     """Drop the views (and the schema, if nothing else is in it); the views dropped."""
     dropped: list[str] = []
 
-    def work() -> None:
-        con = database.con
+    def work(execute: Execute) -> None:
+        dropped.clear()  # a work done again starts over
         for view in VIEWS:
-            if con.execute(
+            if execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = ? "
                 "AND table_name = ? AND table_type = 'VIEW'",
                 [SCHEMA, view.name],
-            ).fetchone():
-                con.execute(f"DROP VIEW {SCHEMA}.{q(view.name)}")
+            ):
+                execute(f"DROP VIEW {SCHEMA}.{q(view.name)}", [])
                 dropped.append(view.name)
-        left = con.execute(
+        left = execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]
-        ).fetchone()
-        if left is not None and left[0] == 0:
-            con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA}")
+        )
+        if left and left[0][0] == 0:
+            execute(f"DROP SCHEMA IF EXISTS {SCHEMA}", [])
 
-    database.transaction(work, "the views were not changed")
+    database.views(work, "the views were not changed")
     return dropped
 
 

@@ -22,28 +22,29 @@ from intacct.client.registry import ObjectRegistry
 from intacct.destinations import (
     Destination,
     DestinationError,
-    DuckDBDestination,
+    FivetranViews,
     PageCounts,
-    is_dlt,
-    is_postgres,
+    ReadBack,
+    RemovableWhenUnused,
+    offers,
     open_destination,
 )
 from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
 from intacct.replication import (
-    ReplicationSettings,
     RunState,
+    StreamPage,
     StreamResult,
     StreamSpec,
     declared,
     objects_among,
     replicate,
-    settle,
     stream_names,
 )
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync import fivetran
+from intacct.sync.settings import SyncSettings
 from intacct.sync.unified_tables import rebuild, unified_objects
 
 if TYPE_CHECKING:
@@ -126,15 +127,9 @@ class _Sink:
         self.by_object = {o.object: o for o in report.objects}
         self.started = time.monotonic()
 
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: Sequence[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
-        counts = self.database.write_page(stream, records, tombstones, entity, state)
+    def page(self, page: StreamPage) -> None:
+        stream = page.stream
+        counts = self.database.write_page(page)
         summary = self.by_object[stream]
         summary.inserted += counts.inserted
         summary.updated += counts.updated
@@ -169,25 +164,19 @@ def run_sync(
     client: IntacctClient,
     db_path: str | Path,
     reporter: Reporter,
-    *,
-    objects: Sequence[str] | None = None,
-    full_refresh: bool = False,
-    settings: ReplicationSettings | Mapping[str, Any] | None = None,
-    page_size: int | None = None,
-    unified: bool = False,
-    layout: str | None = None,
-    columnar: bool | None = None,
+    settings: SyncSettings | None = None,
 ) -> SyncReport:
-    """Read ``objects`` (default :data:`DEFAULT_OBJECTS`; ``["all"]``: every object the
-    company has, and the trial balance) into the DuckDB file at ``db_path``; with
-    ``unified``, also the objects behind hotglue's unified tables, and those tables
-    rebuilt from them (:mod:`intacct.sync.unified_tables`); with ``layout`` "fivetran" (or
-    remembered from an earlier run; "none" forgets it), also the objects behind
-    Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). ``settings``
-    are the engine's, settled at the edge (:class:`~intacct.replication.ReplicationSettings`,
-    page size and columnar reading included; a mapping is read as the engine's keys);
-    ``page_size`` and ``columnar``, when given, override theirs."""
-    run_settings = settle(settings, page_size=page_size, columnar=columnar)
+    """Read the ``settings``' objects (default :data:`DEFAULT_OBJECTS`; ``["all"]``:
+    every object the company has, and the trial balance) into the DuckDB file at
+    ``db_path``; with ``unified``, also the objects behind hotglue's unified tables, and
+    those tables rebuilt from them (:mod:`intacct.sync.unified_tables`); with ``layout``
+    "fivetran" (or remembered from an earlier run; "none" forgets it), also the objects
+    behind Fivetran's tables, and their views (:mod:`intacct.sync.fivetran`). The
+    settings were settled at the edge (:class:`~intacct.sync.settings.SyncSettings`;
+    None: the defaults)."""
+    settings = settings or SyncSettings()
+    objects, full_refresh = settings.objects, settings.full_refresh
+    unified, layout, run_settings = settings.unified, settings.layout, settings.replication
     started = datetime.now(UTC)
     clock = time.monotonic()
     registry = ObjectRegistry(client)
@@ -218,17 +207,18 @@ def run_sync(
             done=sink.done,
         )
         report.budget = str(run.budget) if run.budget is not None else None
-        if unified:
+        if unified and isinstance(database, ReadBack):
             failed_objects = {o.object for o in report.failed}
             streams = [
                 s for s in UNIFIED_STREAMS
                 if not set(objects_for(s)) & failed_objects and set(objects_for(s)) <= set(tables)
             ]  # fmt: skip
             report.unified = rebuild(database, streams)
-        if layout == "fivetran" and isinstance(database, DuckDBDestination):
+        if layout == "fivetran" and isinstance(database, FivetranViews):
             report.layout = _rebuild_layout(database, report, started, set(registry.objects()))
+            database.save_setting("layout", "fivetran")
         elif layout == "none":
-            if isinstance(database, DuckDBDestination):
+            if isinstance(database, FivetranViews):
                 report.layout_dropped = fivetran.drop(database)
             database.save_setting("layout", None)
         report.requests = client.requests_sent
@@ -249,10 +239,10 @@ def run_sync(
 
 
 def _close(database: Destination) -> bool:
-    """Close ``database``; a DuckDB file this run made and stored nothing in (it failed
-    before its first page) is removed. True if it was."""
+    """Close ``database``; a store this run made and stored nothing in (it failed before
+    its first page: a DuckDB file) is removed. True if it was."""
     database.close()
-    return isinstance(database, DuckDBDestination) and database.remove_if_unused()
+    return isinstance(database, RemovableWhenUnused) and database.remove_if_unused()
 
 
 def _record(database: Destination, client: IntacctClient, status: str, report: SyncReport) -> None:
@@ -296,15 +286,15 @@ def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str])
 def _refuse(where: str | Path, layout: str | None, unified: bool) -> None:
     """What a destination does not take, refused before it is opened: a refused run
     leaves no file, schema or dlt folder behind. The Fivetran layout's views are
-    DuckDB's only; dlt takes no unified tables."""
+    DuckDB's only (:class:`FivetranViews`); dlt takes no unified tables (:class:`ReadBack`)."""
     if layout is not None and layout not in fivetran.LAYOUTS:
         raise ConfigError("layout", f"no layout {layout!r}; choose {' or '.join(fivetran.LAYOUTS)}")
-    if layout == "fivetran" and (is_postgres(where) or is_dlt(where)):
+    if layout == "fivetran" and not offers(where, FivetranViews):
         raise ConfigError(
             "layout", "--layout fivetran builds its views in a DuckDB file only; give --db a "
             "DuckDB path for it, or leave --layout out",
         )  # fmt: skip
-    if unified and is_dlt(where):
+    if unified and not offers(where, ReadBack):
         raise ConfigError(
             "--db", "--unified (or unified_schema) builds its tables in a DuckDB file or a "
             "Postgres schema; a dlt destination does not take it",
@@ -317,17 +307,16 @@ def _layout(database: Destination, chosen: str | None) -> str | None:
 
 
 def _rebuild_layout(
-    database: DuckDBDestination, report: SyncReport, started: datetime, known: set[str]
+    database: FivetranViews, report: SyncReport, started: datetime, known: set[str]
 ) -> fivetran.LayoutReport:
-    """The Fivetran layout's views rebuilt, the objects this run brought up to date
-    stamped, and the layout remembered; ``known``: the company's objects."""
+    """The Fivetran layout's views rebuilt and the objects this run brought up to date
+    stamped; ``known``: the company's objects."""
     by_object = {o.object: o for o in report.objects}
     wanted = fivetran.layout_objects()
     read = [o for o in wanted if o in by_object and by_object[o].error is None]
     absent = [o for o in wanted if o not in known]
     built = fivetran.rebuild(database, read, started.replace(tzinfo=None), absent)
     built.not_read = [o for o in wanted if o not in by_object and o not in absent]
-    database.save_setting("layout", "fivetran")
     return built
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from intacct.destinations import Destination
+from intacct.destinations import ReadBack
 from intacct.destinations.tables import Column, Table
 from intacct.mappings import UNIFIED_STREAMS, DocumentAssembler, mapping_for, to_unified
 from intacct.mappings import unified_schema as schema_of
@@ -51,7 +51,7 @@ def unified_table(stream: str) -> Table:
     return Table(stream, tuple(columns), ("id", ENTITY_ID))
 
 
-def rebuild(database: Destination, streams: Sequence[str]) -> dict[str, int]:
+def rebuild(database: ReadBack, streams: Sequence[str]) -> dict[str, int]:
     """Rebuild each unified table from the object tables; rows written per stream."""
     written: dict[str, int] = {}
     for stream in streams:
@@ -62,7 +62,7 @@ def rebuild(database: Destination, streams: Sequence[str]) -> dict[str, int]:
     return written
 
 
-def _records(database: Destination, stream: str) -> Iterator[dict[str, Any]]:
+def _records(database: ReadBack, stream: str) -> Iterator[dict[str, Any]]:
     mapping = mapping_for(stream)
     headers = [(obj, row) for obj in mapping.objects for row in _rows(database, obj)]
     if mapping.lines is None:
@@ -101,7 +101,7 @@ def _finish(record: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rows(database: Destination, table: str) -> list[dict[str, Any]]:
+def _rows(database: ReadBack, table: str) -> list[dict[str, Any]]:
     """A stored object's rows as the engine emitted them (ISO texts, Decimals, lists)."""
     return [{n: _engine_value(n, v) for n, v in row.items()} for row in database.rows(table)]
 

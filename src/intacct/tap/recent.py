@@ -12,9 +12,10 @@ bookmark, per entity) for as long as the window can read an older version again:
 whose delete is older than the stream's newest WHENMODIFIED less the lookback is
 forgotten, since the window starts after it.
 
-The rule is the destinations': a version whose WHENMODIFIED is not later than the delete
-(or that has none) is left out; a later one is a new record with the old key (vendor ids
-can be reused), emitted, and the tombstone forgotten.
+The rule is the destinations' (:func:`~intacct.replication.superseded`): a version
+whose WHENMODIFIED is not later than the delete (or that has none) is left out; a later
+one is a new record with the old key (vendor ids can be reused), emitted, and the
+tombstone forgotten.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from intacct.replication import DELETED_AT
+from intacct.replication import DELETED_AT, superseded
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import TapState
@@ -72,8 +73,7 @@ def _superseded(keys: dict[str, dict[str, str]], record: Mapping[str, Any]) -> b
         value = str(record.get(field))
         if value not in deletes:
             continue
-        modified = _instant(record.get(MODIFIED))
-        if modified is None or modified <= _at(deletes[value]):
+        if superseded(_instant(record.get(MODIFIED)), _at(deletes[value])):
             return True
         del deletes[value]  # a new record with the old key
     return False

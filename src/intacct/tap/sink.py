@@ -17,10 +17,10 @@ are left alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from intacct.replication import DELETED_AT, ENTITY_ID, RunState, StateError
+from intacct.replication import DELETED_AT, ENTITY_ID, RunState, StateError, StreamPage
 from intacct.replication.state.runstate import VERSION
 from intacct.tap.recent import RecentDeletes
 
@@ -85,21 +85,14 @@ class SingerSink:
         self.pages = 0
         self.recent = RecentDeletes(tap_state, lookback_minutes)
 
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: Sequence[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
-        target = self.streams[stream]
-        for tombstone in tombstones:
-            target.write_record({**tombstone, ENTITY_ID: entity})
-        for record in admitted(self.recent, self.logger, stream, entity, records, tombstones):
+    def page(self, page: StreamPage) -> None:
+        target = self.streams[page.stream]
+        for tombstone in page.tombstones:
+            target.write_record({**tombstone, ENTITY_ID: page.entity})
+        for record in admitted(self.recent, self.logger, page):
             record.setdefault(DELETED_AT, None)
             target.write_record(record)
-        write_bookmarks(self.tap_state, state)
+        write_bookmarks(self.tap_state, page.state)
         self.state_writer.write_state(self.tap_state)
         self.pages += 1
 
@@ -108,18 +101,14 @@ class SingerSink:
 
 
 def admitted(
-    recent: RecentDeletes,
-    logger: logging.Logger,
-    stream: str,
-    entity: str,
-    records: Sequence[dict[str, Any]],
-    tombstones: list[dict[str, Any]],
+    recent: RecentDeletes, logger: logging.Logger, page: StreamPage
 ) -> list[dict[str, Any]]:
     """The page's records less the older versions of records deleted (logged)."""
-    kept = recent.admit(stream, entity, records, tombstones)
+    records = page.records
+    kept = recent.admit(page.stream, page.entity, records, page.tombstones)
     if len(kept) < len(records):
         logger.info(
             "%s: %d record(s) read again not later than their delete, left out",
-            stream, len(records) - len(kept),
+            page.stream, len(records) - len(kept),
         )  # fmt: skip
     return kept

@@ -55,7 +55,9 @@ class TapSageIntacct(Tap):
 
     name = "tap-sage-intacct"
     package_name = "intacct-connector"  # the distribution --about takes the version from
-    config_jsonschema = CONFIG_SCHEMA
+    # a copy: singer-sdk adds its own settings (stream_maps...) to the class's schema in
+    # place, and CONFIG_SCHEMA stays what the key table declares
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
     #: the catalog is the company's objects, read with the config's connection: so
     #: --discover checks the config too, and a wrong key is said with why (singer-sdk
     #: otherwise warns "Config validation failed" and goes on)

@@ -47,7 +47,14 @@ from intacct.mappings import (
     to_unified,
     unified_schema,
 )
-from intacct.replication import DELETED_AT, ENTITY_ID, RunReport, RunState, StreamSpec
+from intacct.replication import (
+    DELETED_AT,
+    ENTITY_ID,
+    RunReport,
+    RunState,
+    StreamPage,
+    StreamSpec,
+)
 from intacct.tap.recent import RecentDeletes
 from intacct.tap.sink import admitted, read_state, write_bookmarks
 from intacct.tap.streams import IntacctStream
@@ -138,21 +145,15 @@ class UnifiedSink:
         self.tombstones: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         self.snapshot: dict[str, Any] | None = None
 
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: Sequence[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
-        self.snapshot = _merged(self.snapshot, state)
+    def page(self, page: StreamPage) -> None:
+        stream, entity, tombstones = page.stream, page.entity, page.tombstones
+        self.snapshot = _merged(self.snapshot, page.state)
         tables = self.tables.get(stream, [])
         if stream in self.documents:  # lines: grouped under their header, tombstones moot
-            self.assemblers[stream].add_lines(entity, records)
+            self.assemblers[stream].add_lines(entity, page.records)
             self._write_state(self.snapshot, set())
             return
-        records = admitted(self.recent, self.logger, stream, entity, records, tombstones)
+        records = admitted(self.recent, self.logger, page)
         if tables and tables[0].mapping.lines is not None:  # headers: held for their lines
             self.assemblers[tables[0].mapping.lines.object].add_headers(entity, records)
             self.tombstones[stream].extend((entity, t) for t in tombstones)

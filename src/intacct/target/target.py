@@ -58,7 +58,9 @@ class TargetSageIntacct(Target):
 
     name = "target-sage-intacct"
     package_name = "intacct-connector"
-    config_jsonschema = CONFIG_SCHEMA
+    # a copy: singer-sdk adds its own settings (stream_maps...) to the class's schema in
+    # place, and CONFIG_SCHEMA stays what the key table declares
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
     default_sink_class = ObjectSink
     message_reader_class = MsgSpecReader
 

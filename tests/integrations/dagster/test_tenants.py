@@ -38,10 +38,10 @@ def test_yaml_tenant_resolves_its_references(tmp_path: Path, monkeypatch: pytest
     (tenant,) = load_tenants(write(tmp_path, YAML)).values()
     assert tenant.entity_ids == ("E1", "E2") and tenant.objects == ("VENDOR", "GLACCOUNT")
     connection = tenant.connection()
-    assert connection["user_password"] == "acme-secret"
-    assert connection["sender_password"] == "sender-secret"
+    assert connection.user_password == "acme-secret"
+    assert connection.sender_password == "sender-secret"
     # the engine's company-wide semaphore is the client's: the tenant's limit
-    assert connection["max_concurrency"] == 4
+    assert connection.max_concurrency == 4
     assert tenant.destination_at(tmp_path) == tmp_path / "ACME.duckdb"
 
 
@@ -143,7 +143,7 @@ def test_a_tenant_takes_every_request_setting(tmp_path: Path, monkeypatch: pytes
     text = YAML.replace("  api_url:", "  first_byte_timeout_s: 20\n  timeout_s: 600\n  api_url:")
     (tenant,) = load_tenants(write(tmp_path, text)).values()
     connection = tenant.connection()
-    assert (connection["first_byte_timeout_s"], connection["timeout_s"]) == (20, 600)
+    assert (connection.first_byte_timeout_s, connection.timeout_s) == (20, 600)
 
 
 FLEET = """

@@ -15,7 +15,6 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from intacct.config import SECRETS
 from intacct.destinations import DestinationError, PageCounts
 from intacct.destinations.locations import display_url
 from intacct.errors import IntacctError, PermissionDeniedError
@@ -133,7 +132,7 @@ def materialize_company(
     try:
         tenant = _tenant(tenants(), company, fleet)
         connection = tenant.connection()
-        secrets = tuple(str(connection[k]) for k in SECRETS if k in connection)
+        secrets = connection.secrets
         chosen = [n for n in wanted if not tenant.objects or n in tenant.objects]
         if not chosen:
             log.info(f"{company}: none of the selected objects is the tenant's")

@@ -3,11 +3,11 @@ own destination, with its state there, at its own concurrency limit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from intacct.client import IntacctClient
+from intacct.config import ClientConfig
 from intacct.integrations.dagster.tenants import Tenant
 from intacct.sync import SyncReport, run_sync
 from intacct.sync.budget import MonthlyBudget, monthly_budget, run_budget
@@ -18,7 +18,7 @@ __all__ = ["month_of", "sync_company"]
 
 def sync_company(
     tenant: Tenant,
-    connection: Mapping[str, Any],
+    connection: ClientConfig,
     folder: str | Path,
     objects: Sequence[str],
     reporter: Reporter,
@@ -34,10 +34,10 @@ def sync_company(
     where = tenant.destination_at(folder)
     if isinstance(where, Path):
         where.parent.mkdir(parents=True, exist_ok=True)
-    settings = {"entity_ids": list(tenant.entity_ids)} if tenant.entity_ids else {}
+    settings = tenant.sync_settings(connection, objects)
     budget = run_budget(tenant.budget, monthly)
-    with IntacctClient.from_mapping(connection, budget=budget) as client:
-        return run_sync(client, where, reporter, objects=objects, settings=settings)
+    with IntacctClient(connection, budget=budget) as client:
+        return run_sync(client, where, reporter, settings)
 
 
 def month_of(tenant: Tenant, folder: str | Path) -> MonthlyBudget | None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,22 +42,24 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
-from intacct.config import SECRETS, ClientConfig
+from intacct.config import SECRETS, ClientConfig, Surface, keys_on
 from intacct.destinations import is_dlt
 from intacct.destinations.locations import display_url, is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
+from intacct.sync import SyncSettings
 from intacct.sync.budget import Entitlement
 
 __all__ = ["Tenant", "TenantError", "load_tenants"]
 
 #: how a destination names its tenant's company (see the module docstring)
 COMPANY_FIELD = "{company_id}"
-#: the keys of a tenant besides the connection's (ClientConfig's)
-_OWN = {"entity_ids", "concurrency", "objects", "destination", "budget", "entitlement", "share"}
+#: the table's keys a tenant takes (intacct.config.keys: Surface.TENANT), the client's
+#: read as its connection, the others (entity_ids, destination) by the rules below
+_TABLE = {k.name for k in keys_on(Surface.TENANT)}
+_CONNECTION = {k.name for k in keys_on(Surface.TENANT) if k.client}
+#: a tenant's own keys, not the table's
+_OWN = {"concurrency", "objects", "budget", "entitlement", "share"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
-_CONNECTION = {"sender_id", "sender_password", "user_id", "user_password", "company_id",
-               "api_url", "timeout_s", "first_byte_timeout_s", "max_retries", "page_size",
-               "timezone"}  # fmt: skip
 
 
 class TenantError(ConfigError):
@@ -87,18 +89,23 @@ class Tenant:
     #: most entitlement x share less what the month's recorded runs billed (sync.budget)
     entitlement: Entitlement | None = None
 
-    def connection(self) -> dict[str, Any]:
+    def connection(self) -> ClientConfig:
         """The client's config with every reference resolved (a TenantError names the
-        tenant and the missing variable or secret); max_concurrency is the tenant's
-        limit, so the engine never has more requests in flight for the company."""
+        tenant and the key, or the missing variable or secret); max_concurrency is the
+        tenant's limit, so the engine never has more requests in flight for the company."""
         values = {k: _resolve(self.company_id, k, v) for k, v in self.settings.items()}
         values["company_id"] = self.company_id
         values["max_concurrency"] = self.concurrency
         try:
-            ClientConfig.from_mapping(values)
+            return ClientConfig.from_mapping(values)
         except ConfigError as exc:
             raise TenantError(self.company_id, exc.key, exc.problem) from None
-        return values
+
+    def sync_settings(self, config: ClientConfig, objects: Sequence[str]) -> SyncSettings:
+        """What a run of ``objects`` reads: the tenant's entities, at the page size its
+        connection (``config``) gives."""
+        values = {**self.settings, "entity_ids": list(self.entity_ids)}
+        return SyncSettings.from_mapping(values, config, objects=objects)
 
     def destination_at(self, folder: str | Path) -> str | Path:
         """Where the company's data and state go: a DuckDB file or a Postgres URL, with
@@ -193,7 +200,7 @@ def _tenant(index: int, entry: Any) -> Tenant:
     if not isinstance(entry, dict) or not entry.get("company_id"):
         raise ConfigError("company_id", f"tenant #{index} has no company_id")
     name = str(entry["company_id"])
-    unknown = sorted(set(entry) - _OWN - _CONNECTION)
+    unknown = sorted(set(entry) - _OWN - _TABLE)
     if unknown:
         raise TenantError(name, unknown[0], f"unknown key {unknown[0]!r}")
     for key in SECRETS:

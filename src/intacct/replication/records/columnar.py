@@ -58,21 +58,13 @@ _DECIMAL = r"^-?[0-9]{1,26}(\.[0-9]{1,12})?$"
 
 
 class Records(Sequence[dict[str, Any]]):
-    """A page's typed records as the engine hands them to a sink: ``table`` (Arrow, one
-    typed column per field and ``_entity_id``), and the same records as the dicts
-    :class:`~.records.Typer` makes (built from the columns on first use, for a sink that
-    wants them). ``first_read``: the page comes from a stream's first read, whose
-    records a sink has most likely not stored yet."""
+    """A page's records typed in bulk: ``table`` (Arrow, one typed column per field and
+    ``_entity_id``), and the same records as the dicts :class:`~.records.Typer` makes,
+    built from the columns on first use, for a sink that wants them (the engine hands
+    both over in a :class:`~intacct.replication.contract.StreamPage`)."""
 
-    def __init__(
-        self,
-        table: pa.Table,
-        rows: Callable[[], list[dict[str, Any]]],
-        *,
-        first_read: bool = False,
-    ) -> None:
+    def __init__(self, table: pa.Table, rows: Callable[[], list[dict[str, Any]]]) -> None:
         self.table = table
-        self.first_read = first_read
         self._make = rows
         self._rows: list[dict[str, Any]] | None = None
 
@@ -117,13 +109,13 @@ class ColumnTyper:
         entity = pa.array([self.entity_id] * table.num_rows, pa.string())
         return pa.table([*arrays, entity], names=[*table.column_names, ENTITY_ID])
 
-    def records(self, columns: Columns, table: pa.Table, *, first_read: bool = False) -> Records:
+    def records(self, columns: Columns, table: pa.Table) -> Records:
         """``table`` (this typer's answer for ``columns``) as the engine hands it over.
         It keeps of ``columns`` only the text of its decimals (:meth:`rows` needs their
         digits): not the answer's bytes, which a page waiting for the sink would hold."""
         text = columns.table
         decimals = text.select([n for n in text.column_names if self.kinds.get(n) == "decimal"])
-        return Records(table, functools.partial(self._rows, decimals, table), first_read=first_read)
+        return Records(table, functools.partial(self._rows, decimals, table))
 
     def rows(self, columns: Columns, table: pa.Table) -> list[dict[str, Any]]:
         """``table`` (this typer's answer for ``columns``) as the record way's dicts:

@@ -48,7 +48,7 @@ from intacct.replication.contract import (
     Progress,
     RunReport,
     Sink,
-    StateStore,
+    StreamPage,
     StreamResult,
     StreamSpec,
     stored_lines,
@@ -73,6 +73,7 @@ __all__ = [
     "Replicator",
     "RunReport",
     "Sink",
+    "StreamPage",
     "StreamResult",
     "StreamSpec",
     "replicate",
@@ -91,7 +92,7 @@ def replicate(
     streams: Sequence[StreamSpec],
     *,
     sink: Sink,
-    state: RunState | StateStore,
+    state: RunState,
     settings: ReplicationSettings,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
@@ -102,48 +103,13 @@ def replicate(
     its entity clients for ``settings.entity_ids``) and hand every page to ``sink``
     with the run's state after it.
 
-    ``state`` is where the run starts: a :class:`RunState`, or a
-    :class:`~.contract.StateStore`, which is loaded now and saved after every page the
-    sink took (after the sink committed it). ``progress`` is told every page;
+    ``state`` is where the run starts; the sink is handed the state after each page
+    (stored with it, a run resumes exactly). ``progress`` is told every page;
     ``stop`` set ends the run at the next page (the report says ``stopped``; the
     state is exact); ``registry`` shares object lookups the caller made; ``done`` is
     told each object's results once its last page reached the sink."""
-    start = state if isinstance(state, RunState) else state.load()
-    if not isinstance(state, RunState):
-        sink = _Saving(sink, state)
     engine = Replicator(client, settings, progress=progress, registry=registry, done=done)
-    return engine.run(streams, start, sink, stop=stop)
-
-
-class _Saving:
-    """A sink whose pages are followed by saving the state to a separate store."""
-
-    def __init__(self, sink: Sink, store: StateStore) -> None:
-        self.sink, self.store = sink, store
-
-    def page(
-        self,
-        stream: str,
-        entity: str,
-        records: Sequence[dict[str, Any]],
-        tombstones: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
-        self.sink.page(stream, entity, records, tombstones, state)
-        self.store.save(state)  # after the page is committed: a crash re-reads one page
-
-    def warning(self, stream: str, text: str) -> None:
-        self.sink.warning(stream, text)
-
-    def stored_versions(
-        self, stream: str, entity: str, recordnos: Sequence[int]
-    ) -> Mapping[int, str | None] | None:
-        return stored_versions(self.sink, stream, entity, recordnos)
-
-    def stored_lines(
-        self, stream: str, entity: str, field: str, documents: Sequence[int]
-    ) -> Mapping[int, Sequence[Any]] | None:
-        return stored_lines(self.sink, stream, entity, field, documents)
+    return engine.run(streams, state, sink, stop=stop)
 
 
 class Replicator:
@@ -372,9 +338,9 @@ class _ClosableSink:
     def __init__(self, sink: Sink) -> None:
         self.inner: Sink | None = sink
 
-    def page(self, *page: Any) -> None:  # stream, entity, records, tombstones, state
+    def page(self, page: StreamPage) -> None:
         if self.inner is not None:
-            self.inner.page(*page)
+            self.inner.page(page)
 
     def warning(self, stream: str, text: str) -> None:
         if self.inner is not None:
@@ -401,7 +367,7 @@ class _ClosableSink:
 class _DrySink:
     """An estimate's sink: no page reaches it, and a failure is on the stream's result."""
 
-    def page(self, *args: Any, **kwargs: Any) -> None:
+    def page(self, page: StreamPage) -> None:
         raise AssertionError("an estimate never writes")  # pragma: no cover
 
     def warning(self, stream: str, text: str) -> None:

@@ -1,4 +1,3 @@
-"""Where each stream of each entity stands (runstate.py) and a JSON file that keeps it
-between runs (statefile.py)."""
+"""Where each stream of each entity stands (runstate.py)."""
 
 __all__: list[str] = []

@@ -73,6 +73,7 @@ __all__ = [
     "deletes_filter",
     "TombstonePage",
     "iter_tombstones",
+    "superseded",
     "tombstone_key",
 ]
 
@@ -115,6 +116,16 @@ OWNERS: dict[str, dict[str, str]] = {
 }
 #: a RECORDNO key, possibly with the ``--REC``-style suffix seen in production [O]
 _RECORDNO_KEY = re.compile(r"\s*(\d+)(?:--\w*)?\s*", re.ASCII)
+
+
+def superseded(modified: datetime | None, deleted: datetime | None) -> bool:
+    """The rule above, for every consumer that decides it in Python (the tap, dlt): a
+    version of a record modified at ``modified`` is gone if a delete at ``deleted`` is
+    not earlier (a version of unknown time too). So a tombstone deletes only such a
+    version, and such a version read after the tombstone does not bring the record back;
+    a later one is a new record under the old id. SQL stores write the same rule as SQL
+    (:mod:`intacct.destinations.sql`)."""
+    return deleted is not None and (modified is None or modified <= deleted)
 
 
 class DeletesUnavailableError(IntacctError):

@@ -23,7 +23,13 @@ from intacct.errors import FieldsRefusedError, IntacctError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.response import Result
-from intacct.replication.contract import Sink, StreamResult, StreamSpec, stored_lines
+from intacct.replication.contract import (
+    Sink,
+    StreamPage,
+    StreamResult,
+    StreamSpec,
+    stored_lines,
+)
 from intacct.replication.records.columnar import ColumnTyper, Records
 from intacct.replication.records.typed import Typer
 from intacct.replication.run.context import RunContext
@@ -231,7 +237,7 @@ class ObjectStream(ChangeQuestions):
         with self.context.lock:
             self.result.records += len(out)
             self.result.requests += 1 + len(out) // self.context.settings.page_size
-            self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
+            self.sink.page(StreamPage(info.name, self.entity, out, [], self.state.snapshot()))
 
     def _incremental(self) -> None:
         info = self._info()
@@ -277,7 +283,7 @@ class ObjectStream(ChangeQuestions):
     ) -> None:
         """One keyset pass; refused fields are dropped with a warning and the pass goes
         on from where it stood. ``first_read``: a first run's range, whose records the
-        sink most likely has not stored (:class:`~.columnar.Records`)."""
+        sink most likely has not stored (:class:`~.contract.StreamPage`)."""
         while True:
             try:
                 self._pages(key, after, where, save, first_read)
@@ -310,10 +316,12 @@ class ObjectStream(ChangeQuestions):
             # typed here, before waiting for the delivery thread: a waiting page holds
             # its typed records, not the answer they were read from (~5 MB)
             try:
-                out: list[dict[str, Any]] | Records | IntacctError = self._typed(page, first_read)
+                out: list[dict[str, Any]] | Records | IntacctError = self._typed(page)
             except IntacctError as exc:
                 out = exc  # the stream fails once the pages before this one are stored
-            deliver = functools.partial(self._deliver, replace(page, rows=[]), out, save)
+            deliver = functools.partial(
+                self._deliver, replace(page, rows=[]), out, save, first_read
+            )
             self.context.deliver(deliver)
             if isinstance(out, IntacctError):
                 return
@@ -324,6 +332,7 @@ class ObjectStream(ChangeQuestions):
         page: Page,
         out: list[dict[str, Any]] | Records | IntacctError,
         save: Callable[[Page], None],
+        first_read: bool,
     ) -> None:
         """Hand a page's typed records to the sink with the state after them (on the
         delivery thread, in the order the pages came); ``page`` keeps its token."""
@@ -339,13 +348,15 @@ class ObjectStream(ChangeQuestions):
             save(page)
             self.result.records += len(out)
             self.result.requests += 1
-            self.sink.page(info.name, self.entity, out, [], self.state.snapshot())
+            table = out.table if isinstance(out, Records) else None
+            snapshot = self.state.snapshot()
+            self.sink.page(StreamPage(info.name, self.entity, out, [], snapshot, table, first_read))
         if self.context.progress:
             self.context.progress(
                 info.name, self.entity, len(out), self.result.requests, page.bytes
             )
 
-    def _typed(self, page: Page, first_read: bool) -> list[dict[str, Any]] | Records:
+    def _typed(self, page: Page) -> list[dict[str, Any]] | Records:
         """The page's records typed: in bulk where the fast path vouches for every
         value (:mod:`.columnar`), else record by record."""
         typer = self._typer()
@@ -355,7 +366,7 @@ class ObjectStream(ChangeQuestions):
                 self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
             table = self.column_typer(columns)
             if table is not None:
-                return self.column_typer.records(columns, table, first_read=first_read)
+                return self.column_typer.records(columns, table)
         return [typer(r) for r in page.records]
 
     def _drop_refused(self, exc: FieldsRefusedError) -> None:
@@ -397,7 +408,8 @@ class ObjectStream(ChangeQuestions):
                     tombstones = page.tombstones + self._lines_of(page.documents)
                     self.result.tombstones += len(tombstones)
                     self.result.requests += 1
-                    self.sink.page(info.name, self.entity, [], tombstones, self.state.snapshot())
+                    snapshot = self.state.snapshot()
+                    self.sink.page(StreamPage(info.name, self.entity, [], tombstones, snapshot))
         except DeletesUnavailableError as exc:
             with self.context.lock:
                 if "deletes" not in self.context.warned:
@@ -454,7 +466,7 @@ class ObjectStream(ChangeQuestions):
             else:
                 current.complete = True
             current.ranges, current.high_water = None, None
-            self.sink.page(self.info.name, self.entity, [], [], self.state.snapshot())
+            self.sink.page(StreamPage(self.info.name, self.entity, [], [], self.state.snapshot()))
 
     def fail(self, exc: IntacctError) -> None:
         self.context.fail(self.result, self.sink, self.spec.object, exc)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.errors import IntacctError
 from intacct.protocol.values import decode_decimal
-from intacct.replication.contract import StreamResult
+from intacct.replication.contract import StreamPage, StreamResult
 from intacct.replication.run.cost import metered
 from intacct.replication.state.runstate import RunState, StreamState
 
@@ -170,7 +170,7 @@ class TrialBalanceStream:
             following = _next_month(start).isoformat()
             self.current.month = resume_month(start, origin) if end >= today else following
             self.result.records += len(out)
-            self.sink.page(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot())
+            self.sink.page(StreamPage(TRIAL_BALANCE, self.entity, out, [], self.state.snapshot()))
         if self.context.progress:
             requests = self.result.requests
             self.context.progress(TRIAL_BALANCE, self.entity, len(out), requests, size)

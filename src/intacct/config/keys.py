@@ -1,0 +1,217 @@
+"""Every setting a user can give, declared once (docs/ARCHITECTURE.md, "Config keys").
+
+Each :class:`Key` says who reads it (its :class:`Owner`: the settings object it lands
+in), how its value is read (its parser), its default, whether it is a secret, a line
+for people, and where users may give it (its :class:`Surface` set). Everything else is
+built from :data:`KEYS`: what :class:`~intacct.config.ClientConfig`,
+``ReplicationSettings`` and the target's ``WriteOptions`` read, the tap's and the
+target's ``--about`` schemas, the profile keys and ``intacct profiles add``'s options,
+the ``INTACCT_*`` variables and the tenant file's keys (``tests/test_settings_keys.py``
+holds every surface to it).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intacct.config.parsers import (
+    Choice,
+    Entities,
+    FilePath,
+    Flag,
+    Integer,
+    Parser,
+    Seconds,
+    Text,
+    Timestamp,
+    Url,
+    Zone,
+)
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_LOOKBACK_MINUTES",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_REPORT_PATH",
+    "ENV_PREFIX",
+    "KEYS",
+    "MAX_FUNCTIONS",
+    "MAX_LOOKBACK_MINUTES",
+    "Key",
+    "Owner",
+    "Surface",
+]
+
+DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+#: Intacct's largest query page, used to extract unless ``page_size`` is set: fewest
+#: requests and API transactions per record (the client's own default, 1000, is
+#: readByQuery's largest page)
+DEFAULT_PAGE_SIZE = 2000
+#: [U] how late a write of Intacct can become visible is undocumented; Estuary re-reads
+#: two hours behind in production, and a lookback at least as long as the lag loses
+#: nothing (BENCHMARKS.md). Through the window's digest a run re-reads in full only what
+#: the destination lacks: a quiet run costs one API transaction more per object, no
+#: request more (RELIABILITY.md, the lookback)
+DEFAULT_LOOKBACK_MINUTES = 120
+#: Intacct keeps audit history for about a month; a longer look-back is a mistake
+MAX_LOOKBACK_MINUTES = 60 * 24 * 31
+#: functions per request; Intacct documents 100 records/keys per function and no
+#: request limit [U], so 100 keeps a request's size and blast radius bounded.
+MAX_FUNCTIONS = 100
+DEFAULT_REPORT_PATH = "target-report.jsonl"
+ENV_PREFIX = "INTACCT_"
+
+
+class Owner(enum.Enum):
+    """Who reads a key: the settings object its value lands in."""
+
+    CONNECTION = "client connection"  # ClientConfig: whose company, as whom, where
+    TUNING = "client tuning"  # ClientConfig: how requests are sent
+    REPLICATION = "replication"  # ReplicationSettings: what the engine reads, from when
+    WRITES = "target writes"  # the target's WriteOptions
+    SYNC = "sync"  # intacct sync itself (the CLI)
+
+
+class Surface(enum.Enum):
+    """Where a user may give a key."""
+
+    TAP = "tap"  # tap-sage-intacct's config (--about)
+    TARGET = "target"  # target-sage-intacct's config (--about)
+    PROFILE = "profile"  # profiles.toml and intacct profiles add
+    ENV = "env"  # INTACCT_<KEY> for intacct commands
+    TENANT = "tenant"  # a Dagster fleet's tenant file
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One setting: the columns of the table (the module docstring says what each is for)."""
+
+    name: str
+    owner: Owner
+    parser: Parser
+    default: Any
+    #: one line for people: ``intacct profiles add --help`` shows it
+    doc: str
+    on: frozenset[Surface]
+    #: never shown, logged nor stripped; a profile takes it from a variable or a keyring
+    secret: bool = False
+    required: bool = False
+    #: the Singer schemas' title and description (a mapping: per executable)
+    title: str | None = None
+    about: str | Mapping[Surface, str] | None = None
+
+    @property
+    def variable(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def client(self) -> bool:
+        """Read by the client (:class:`~intacct.config.ClientConfig`)."""
+        return self.owner in (Owner.CONNECTION, Owner.TUNING)
+
+    @property
+    def offered(self) -> str | None:
+        """The default a person is offered (the schemas', the profile option's): a
+        text's; a number's default is said in its doc line."""
+        return self.default if isinstance(self.parser, Text | Url) and self.default else None
+
+    def parse(self, value: Any) -> Any:
+        return self.parser(self.name, value)
+
+    def about_on(self, surface: Surface) -> str | None:
+        if isinstance(self.about, Mapping):
+            return self.about.get(surface)
+        return self.about
+
+
+_TAP, _TARGET, _PROFILE, _ENV, _TENANT = Surface
+_SINGER = frozenset({_TAP, _TARGET})
+_USER = frozenset({_PROFILE, _ENV})  # what intacct commands take
+_EVERYWHERE = _SINGER | _USER | {_TENANT}
+_PROMPTED = "Prompted (hidden) when neither it nor -env is given."
+_CONNECTION, _TUNING, _REPLICATION, _WRITES, _SYNC = Owner
+
+# A new setting is one entry here: Key(name, owner, parser, default, doc, surfaces,
+# secret=, required=, title=, about=), and the field it lands in on its owner's settings
+# object (tests/test_settings_keys.py checks every surface against this table). The
+# order is the --about order, so meltano.yml's, and the profiles add options'.
+KEYS: tuple[Key, ...] = (
+    # the first six are hotglue's tap's names, so its configs keep working
+    Key("sender_id", _CONNECTION, Text(), None, "The Web Services Sender ID.",
+        _EVERYWHERE, required=True, title="Web Services sender ID"),
+    Key("sender_password", _CONNECTION, Text(strip=False), None, _PROMPTED,
+        _EVERYWHERE, secret=True, required=True),
+    Key("user_id", _CONNECTION, Text(), None, "A Web Services user of the company.",
+        _EVERYWHERE, required=True, title="Web Services user ID"),
+    Key("user_password", _CONNECTION, Text(strip=False), None, _PROMPTED,
+        _EVERYWHERE, secret=True, required=True),
+    Key("company_id", _CONNECTION, Text(), None, "As in Company > Setup > Company information.",
+        _EVERYWHERE, required=True),
+    Key("entity_id", _CONNECTION, Text(), "", "An entity's Location ID; empty: top level.",
+        _SINGER | _USER, about={
+            _TAP: "Location ID of the entity to log in to; empty = top level",
+            _TARGET: "Location ID of the entity to write into; empty = top level",
+        }),
+    Key("api_url", _CONNECTION, Url(), DEFAULT_API_URL, "The gateway's URL.", _EVERYWHERE),
+    Key("auth_type", _CONNECTION, Choice(("session", "login")), "session",
+        "Default: session.", _SINGER | _USER),
+    Key("dtd_version", _CONNECTION, Choice(("3.0", "2.1")), "3.0", "Default: 3.0.",
+        _SINGER | _USER,
+        about={_TARGET: "2.1 writes with the legacy create_<object>/update_/delete_ functions"}),
+    Key("start_date", _REPLICATION, Timestamp(), None,
+        "A first sync reads what changed since then (ISO 8601).", _SINGER | _USER,
+        about="a first run reads what changed since then (records without WHENMODIFIED too)"),
+    Key("page_size", _TUNING, Integer(1, 2000), 1000,
+        f"Records per page; intacct sync reads {DEFAULT_PAGE_SIZE} (query's largest) unless set.",
+        _USER | {_TAP, _TENANT},
+        about=f"records per page (default {DEFAULT_PAGE_SIZE})"),
+    Key("max_concurrency", _TUNING, Integer(1, 64), 2,
+        "Requests in flight for the company (default 2: Intacct's base tier).", _SINGER | _USER,
+        about={_TAP: "requests in flight for the whole run (default 2, Intacct's base tier)"}),
+    Key("lookback_minutes", _REPLICATION, Integer(0, MAX_LOOKBACK_MINUTES),
+        DEFAULT_LOOKBACK_MINUTES, f"Late writes: default {DEFAULT_LOOKBACK_MINUTES}.",
+        _SINGER | _USER,
+        about="re-read this window behind each bookmark, for writes Intacct makes visible "
+        f"late (default {DEFAULT_LOOKBACK_MINUTES}; the tap emits the window's records again; "
+        "0: off)"),
+    Key("timeout_s", _TUNING, Seconds(3600), 300.0,
+        "Each try's whole answer (default 300: a wide page streams for minutes).",
+        _EVERYWHERE, about="seconds per request"),
+    Key("first_byte_timeout_s", _TUNING, Seconds(3600), 60.0,
+        "A silent gateway, every try of a request together (default 60).", _EVERYWHERE,
+        about="seconds a request's tries together wait for a silent gateway's first byte "
+        "(default 60)"),
+    Key("timezone", _CONNECTION, Zone(), "",
+        "The Web Services user's IANA time zone (America/Los_Angeles): needed where it has "
+        "daylight saving time, so timestamps decode right all year.", _EVERYWHERE,
+        about="the Web Services user's IANA time zone, e.g. America/Los_Angeles (where it "
+        "has daylight saving time: timestamps decode right all year)"),
+    Key("max_retries", _TUNING, Integer(0, 20), 5, "Default 5.", _EVERYWHERE),
+    Key("entity_ids", _REPLICATION, Entities(), (),
+        "Entities to read, each in its own session: E100,E200 or all.",
+        _EVERYWHERE,
+        about="entities to read, each in its own session: a list, or 'all'"),
+    Key("unified_schema", _REPLICATION, Flag(), False,
+        "Also hotglue's unified tables (true/false).", _SINGER | _USER,
+        about="emit hotglue's unified tables"),
+    Key("batch_size", _WRITES, Integer(1, MAX_FUNCTIONS), MAX_FUNCTIONS,
+        "Records per request.", frozenset({_TARGET}),
+        about=f"records per request, 1..{MAX_FUNCTIONS} (default {MAX_FUNCTIONS})"),
+    Key("transaction", _WRITES, Flag(), False, "Each request all or nothing.",
+        frozenset({_TARGET}),
+        about="each request all or nothing: one failed record rolls back its batch"),
+    Key("upsert", _WRITES, Flag(), True,
+        "Match records on their id field or RECORDNO before writing.", frozenset({_TARGET}),
+        about="update records whose id field or RECORDNO exists, create the others "
+        "(default true)"),
+    Key("report_path", _WRITES, FilePath(), DEFAULT_REPORT_PATH,
+        "The JSONL report of every record.", frozenset({_TARGET}),
+        about=f"JSONL report, one line per record (default ./{DEFAULT_REPORT_PATH})"),
+    Key("destination", _SYNC, Text(), None,
+        "Where intacct sync writes unless --db is given: a DuckDB path or "
+        "postgresql://USER@HOST/DB[?schema=NAME] (the password from PGPASSWORD or ~/.pgpass).",
+        _USER | {_TENANT}),
+)  # fmt: skip
