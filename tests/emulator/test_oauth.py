@@ -22,6 +22,8 @@ from lxml import etree
 from intacct.emulator.app import GATEWAY_PATH
 from intacct.emulator.server import EmulatorServer
 from intacct.emulator.store import DEMO_USER
+from intacct.protocol.classify import error_for_rest
+from intacct.protocol.rest import parse_rest
 
 from .conftest import envelope
 
@@ -462,3 +464,27 @@ def test_no_secret_reaches_the_logs(http: httpx.Client, caplog: pytest.LogCaptur
     ]
     for value in secret_values:
         assert value not in logged
+
+
+def test_its_answers_read_as_the_golden_ones_do(http: httpx.Client, restore: None) -> None:
+    """The emulator's answers and tests/golden/responses/rest/ are read and classified
+    alike by the client's one table (tests/protocol/test_golden_rest.py)."""
+
+    def classified(answer: httpx.Response) -> str | None:
+        error = error_for_rest(parse_rest(answer.content, http_status=answer.status_code))
+        return None if error is None else type(error).__name__
+
+    form = {"grant_type": "client_credentials", "username": "demo_user@DEMO"}
+    assert classified(http.post(TOKEN, data=form, auth=(CLIENT[0], "nope"))) == "SenderError"
+    wrong_grant = {**form, "grant_type": "password"}
+    assert classified(http.post(TOKEN, data=wrong_grant, auth=CLIENT)) == "ValidationError"
+    code = code_for(http, scope="offline_access")
+    first = exchange(http, code)
+    assert classified(first) is None
+    refresh = {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]}
+    assert classified(http.post(TOKEN, data=refresh, auth=CLIENT)) is None
+    assert classified(http.post(TOKEN, data=refresh, auth=CLIENT)) == "AuthenticationError"
+    token = client_credentials(http, "demo_user@DEMO").json()["access_token"]
+    assert classified(session_answer(http, token)) is None
+    http.post("/_emulator/clock", json={"advance_s": 43200})
+    assert classified(session_answer(http, token)) == "InvalidSessionError"

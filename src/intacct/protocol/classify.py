@@ -31,12 +31,14 @@ from intacct.errors import (
     ValidationError,
 )
 from intacct.protocol.response import Response, Result
+from intacct.protocol.rest import RestAnswer
 
 __all__ = [
     "RULES",
     "Rule",
     "classify",
     "error_for_response",
+    "error_for_rest",
     "error_for_result",
     "refused_fields",
 ]
@@ -72,7 +74,10 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_ANY = frozenset({"http", "control", "authentication", "result"})
+#: "rest": an answer of the REST API (:mod:`.rest`); "oauth": of its token endpoint
+_ANY = frozenset({"http", "control", "authentication", "result", "rest", "oauth"})
+_REST = frozenset({"rest"})
+_OAUTH = frozenset({"oauth"})
 _CONTROL = frozenset({"http", "control"})
 _AUTH = frozenset({"authentication"})
 _RESULT = frozenset({"result"})
@@ -149,6 +154,35 @@ RULES: tuple[Rule, ...] = (
         text=_re(r"not (authorized|permitted) .*(entity|location)|permission"),
     ),
     Rule(AuthenticationError, "auth-login-failure.xml", _AUTH),
+    # The REST API: the token endpoint's RFC 6749 errors, then the HTTP status of an
+    # ia::error (Sage's guides/error-handling; golden answers in tests/golden/responses/rest/).
+    Rule(
+        SenderError,
+        "rest/oauth-invalid-client.json",
+        _OAUTH,
+        errorno=_re(r"^(invalid_client|unauthorized_client)$"),
+    ),
+    Rule(
+        ValidationError,
+        "rest/oauth-unsupported-grant.json",
+        _OAUTH,
+        errorno=_re(r"^(invalid_request|unsupported_grant_type|invalid_scope)$"),
+    ),
+    # invalid_grant (a spent, revoked or expired code or refresh token), access_denied:
+    # nothing a retry mends; the user must authorize the app again
+    Rule(AuthenticationError, "rest/oauth-invalid-grant.json", _OAUTH),
+    # an access token expired or refused: refreshed once, as an XML session is renewed
+    Rule(
+        InvalidSessionError, "rest/http401-token-expired.json", _REST, http_status=frozenset({401})
+    ),
+    Rule(
+        PermissionDeniedError, "rest/http403-permission.json", _REST, http_status=frozenset({403})
+    ),
+    Rule(NotFoundError, "rest/http404-not-found.json", _REST, http_status=frozenset({404})),
+    Rule(DuplicateError, "rest/http409-conflict.json", _REST, http_status=frozenset({409})),
+    Rule(
+        ValidationError, "rest/http422-business-rule.json", _REST, http_status=frozenset({400, 422})
+    ),
     # Result level.
     Rule(
         TransactionAbortedError,
@@ -286,3 +320,14 @@ def _auth_failed(response: Response) -> bool:
     assert response.operation is not None
     auth = response.operation.authentication
     return not auth.ok and not (auth.status is None and response.results)
+
+
+def error_for_rest(answer: RestAnswer, *, retry_after: float | None = None) -> GatewayError | None:
+    """The error of a REST answer (level ``oauth`` for the token endpoint's, else
+    ``rest``), or ``None`` for a success. A batch's failed records are errors of the
+    answer only when its status says it failed; a 207's records carry their own."""
+    if answer.ok or (answer.http_status < 400 and not answer.oauth):
+        return None
+    level = "oauth" if answer.oauth else "rest"
+    cls = classify(level, answer.http_status, answer.errors)
+    return cls(answer.errors, level=level, http_status=answer.http_status, retry_after=retry_after)
