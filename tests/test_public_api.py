@@ -50,6 +50,7 @@ MODULE_LEVEL = {
     "intacct.logging": "Exchange is the record type of HistoryHook",
     "intacct.client.metadata": "Relationship is a part of ObjectModel",
     "intacct.client.pagination": "the iterator functions back IntacctClient.iter_*",
+    "intacct.client.oauth": "the REST API's OAuth 2: apps, grants, token stores",
     "intacct.client.pacing": "the requestor's brake after throttles, and its tunables",
     "intacct.client.requestor": "the request path under the facade, for alternative facades",
     "intacct.client.retry": "retry building blocks (checkers, backoff) for custom policies",

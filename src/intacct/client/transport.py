@@ -21,7 +21,7 @@ import math
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 USER_AGENT = f"intacct-connector/{__version__}"
+
+#: what an XML request says it sends and takes
+_XML = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml"}
 
 #: The largest decoded answer read (256 MiB): far above a 2000-record page of wide
 #: records, far below what would exhaust a small machine.
@@ -180,12 +183,7 @@ class Transport:
         self._client = httpx.Client(
             transport=http_transport,
             timeout=httpx.Timeout(timeout_s, connect=self.connect_timeout_s),
-            headers={
-                "User-Agent": USER_AGENT,
-                "Content-Type": "application/xml",
-                "Accept-Encoding": "gzip",
-                "Accept": "application/xml, text/xml",
-            },
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
             follow_redirects=False,
         )
 
@@ -194,15 +192,27 @@ class Transport:
         return FirstByteBudget(self.first_byte_timeout_s)
 
     def post(self, url: str, body: bytes, budget: FirstByteBudget | None = None) -> HttpAnswer:
-        """One try; ``budget`` (default: a new one) bounds the wait for the first byte and
-        is spent by a try that got none."""
+        """One try of an XML request; ``budget`` (default: a new one) bounds the wait for
+        the first byte and is spent by a try that got none."""
+        return self.send("POST", url, body, _XML, budget)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        budget: FirstByteBudget | None = None,
+    ) -> HttpAnswer:
+        """One try of any request (the REST API's: JSON, a token endpoint's form), with
+        the same deadlines, size cap and errors as :meth:`post`."""
         if self.closed:
             raise errors.TransportError(f"not sent to {url}: the client was closed")
         budget = budget or self.budget()
         clock = _Deadlines(self.timeout_s, budget.left, self.connect_timeout_s)
         try:
             request = self._client.build_request(
-                "POST", url, content=body, extensions=clock.extensions()
+                method, url, content=body, headers=dict(headers), extensions=clock.extensions()
             )
             with self.in_flight.track(clock.first_byte_s, clock.setting) as answered:
                 response = self._client.send(request, stream=True)
