@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -246,7 +246,7 @@ class TokenSource:
         with self._lock:
             current = self._tokens or self.store.load()
             if current is not None and current.access_token == access_token:
-                self._tokens = Tokens(current.access_token, 0.0, current.refresh_token)
+                self._tokens = replace(current, expires_at=0.0)  # due now
 
     def begin(self, grant: Grant) -> Tokens:
         """The first tokens, from ``grant`` (a code from consent, or a user's

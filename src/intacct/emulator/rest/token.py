@@ -29,7 +29,7 @@ import string
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
 from starlette.responses import JSONResponse
@@ -211,20 +211,8 @@ def _authorization_code(
             raise _Refused(400, "invalid_grant", "The code_verifier does not match the challenge.")
     elif verifier is not None:  # OAuth 2.1 4.1.3: a verifier for a code asked without one
         raise _Refused(400, "invalid_grant", "The authorization request had no code_challenge.")
-    _recheck(store, app, found.company, found.userid, found.entity, web_services=False)
-    return _answer(
-        store,
-        request,
-        app,
-        company=found.company,
-        userid=found.userid,
-        entity=found.entity,
-        scope=found.scope,
-        grant_type="authorization_code",
-        family=found.family,
-        public=not authenticated,
-        refresh="offline_access" in found.scope.split(),
-    )
+    offline = "offline_access" in found.scope.split()
+    return _reissued(store, request, app, found, "authorization_code", not authenticated, offline)
 
 
 def _refresh(
@@ -254,20 +242,7 @@ def _refresh(
     wanted = request.form.get("scope")
     if wanted is not None and not set(wanted.split()) <= set(found.scope.split()):
         raise _Refused(400, "invalid_scope", "The scope exceeds the one originally granted.")
-    _recheck(store, app, found.company, found.userid, found.entity, web_services=False)
-    return _answer(
-        store,
-        request,
-        app,
-        company=found.company,
-        userid=found.userid,
-        entity=found.entity,
-        scope=found.scope,
-        grant_type="refresh_token",
-        family=found.family,
-        public=found.public,
-        refresh=True,
-    )
+    return _reissued(store, request, app, found, "refresh_token", found.public, True)
 
 
 def _client_credentials(store: Store, request: TokenRequest, app: OAuthApp) -> dict[str, Any]:
@@ -293,6 +268,43 @@ def _client_credentials(store: Store, request: TokenRequest, app: OAuthApp) -> d
         family="",
         public=False,
         refresh=False,  # [U] RFC 6749 4.4.3: no refresh token; the client asks again
+    )
+
+
+class _Granted(Protocol):
+    """What a code or a refresh token was granted for."""
+
+    company: str
+    userid: str
+    entity: str
+    scope: str
+    family: str
+
+
+def _reissued(
+    store: Store,
+    request: TokenRequest,
+    app: OAuthApp,
+    found: _Granted,
+    grant_type: str,
+    public: bool,
+    refresh: bool,
+) -> dict[str, Any]:
+    """Tokens for what an earlier consent granted, once the company, sender, user and
+    entity still allow it."""
+    _recheck(store, app, found.company, found.userid, found.entity, web_services=False)
+    return _answer(
+        store,
+        request,
+        app,
+        company=found.company,
+        userid=found.userid,
+        entity=found.entity,
+        scope=found.scope,
+        grant_type=grant_type,
+        family=found.family,
+        public=public,
+        refresh=refresh,
     )
 
 

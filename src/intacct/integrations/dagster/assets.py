@@ -15,8 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from intacct.destinations import DestinationError, PageCounts
-from intacct.destinations.locations import display_url
+from intacct.destinations import DestinationError, PageCounts, describe
 from intacct.errors import IntacctError, PermissionDeniedError
 from intacct.integrations.dagster.hints import hint
 from intacct.integrations.dagster.instance import hold_connections
@@ -147,7 +146,7 @@ def materialize_company(
     except (IntacctError, DestinationError, OSError) as exc:  # OSError: the data folder
         raise _failure(company, exc, secrets) from None
     where = tenant.destination_at(folder)
-    path = display_url(where) if isinstance(where, str) else str(where)
+    path = describe(where)  # a URL without its password
     for summary in report.objects:
         touched = summary.requests + summary.inserted + summary.updated + summary.deleted
         if report.budget and not touched:
