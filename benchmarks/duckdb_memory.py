@@ -131,9 +131,11 @@ def reread(
     for n in range(args.rereads):
         fresh = args.reread_rows // 10
         start = stored - (args.reread_rows - fresh) + n * 7  # shifted: some rows differ
-        records = Records(keyed(pages, table, start), list)
+        typed = keyed(pages, table, start)
         began = time.perf_counter()
-        counts = db.write_page(args.object, records, [], "", {"reread": n})
+        counts = db.write_page(
+            StreamPage(args.object, "", Records(typed, list), [], {"reread": n}, table=typed)
+        )
         seconds.append(time.perf_counter() - began)
         peak.sample()
         added = stored + new
