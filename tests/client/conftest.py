@@ -6,8 +6,12 @@ from typing import Any
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.oauth import OAuthApp
 from intacct.client.retry import ExponentialBackoff, RetryPolicy
+from intacct.client.transport import Transport
 from intacct.config import ClientConfig
+from intacct.emulator.app import GATEWAY_PATH
+from intacct.emulator.server import EmulatorServer
 
 from .fakegw import SENDER, USER, FakeGateway
 
@@ -59,3 +63,22 @@ def make_client(gateway: FakeGateway, sleeps: Sleeps) -> Iterator[Callable[..., 
 @pytest.fixture
 def client(make_client: Callable[..., IntacctClient]) -> IntacctClient:
     return make_client()
+
+
+#: the emulator's demo OAuth app (its redirect takes any port of 127.0.0.1)
+OAUTH_SECRET = "demo-client-secret"
+OAUTH_REDIRECT = "http://127.0.0.1:8765/callback"
+
+
+@pytest.fixture
+def app(server: EmulatorServer) -> OAuthApp:
+    """The demo app at the REST API of the module's ``server`` fixture."""
+    base = server.url.removesuffix(GATEWAY_PATH) + "/ia/api/v1"
+    return OAuthApp("demo_client_id", OAUTH_SECRET, base, OAUTH_REDIRECT)
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    transport = Transport(timeout_s=30, first_byte_timeout_s=30)
+    yield transport
+    transport.close()

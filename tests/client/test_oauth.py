@@ -28,13 +28,12 @@ from intacct.client.oauth import (
 )
 from intacct.client.retry import RetryPolicy
 from intacct.client.transport import Transport
-from intacct.emulator.app import GATEWAY_PATH
 from intacct.emulator.server import EmulatorServer
 from intacct.emulator.store import DEMO_USER
 from intacct.errors import AuthenticationError, SenderError
+from tests.client.conftest import OAUTH_REDIRECT as REDIRECT
+from tests.client.conftest import OAUTH_SECRET as SECRET
 
-SECRET = "demo-client-secret"
-REDIRECT = "http://127.0.0.1:8765/callback"
 _HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
@@ -42,19 +41,6 @@ _HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 def server() -> Iterator[EmulatorServer]:
     with EmulatorServer(port=0, scale=300, seed=3) as emulator:
         yield emulator
-
-
-@pytest.fixture
-def app(server: EmulatorServer) -> OAuthApp:
-    base = server.url.removesuffix(GATEWAY_PATH) + "/ia/api/v1"
-    return OAuthApp("demo_client_id", SECRET, base, REDIRECT)
-
-
-@pytest.fixture
-def transport() -> Iterator[Transport]:
-    transport = Transport(timeout_s=30, first_byte_timeout_s=30)
-    yield transport
-    transport.close()
 
 
 class Clock:

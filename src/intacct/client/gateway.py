@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from types import TracebackType
 from typing import Any
@@ -26,14 +26,17 @@ import httpx
 
 from intacct.client import pagination
 from intacct.client.metadata import ObjectModel
+from intacct.client.oauth import Grant, OAuthApp, TokenSource, TokenStore
 from intacct.client.pagination import Page, PageToken
 from intacct.client.requestor import Gateway, Ledger, Meter, Requestor, Send
+from intacct.client.rest import RestApi, RestRequestor
 from intacct.client.retry import RetryPolicy
 from intacct.client.session import Session
 from intacct.client.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
 from intacct.config import MAX_FUNCTIONS, ClientConfig
 from intacct.errors import (
     AlreadyAppliedError,
+    ConfigError,
     ErrorDetail,
     GatewayError,
     RequestBuildError,
@@ -46,7 +49,7 @@ from intacct.protocol.formats import UserFormatting
 from intacct.protocol.query import Filter, Order
 from intacct.protocol.response import Data, Record, Result
 
-__all__ = ["MAX_FUNCTIONS", "IntacctClient", "is_applied"]
+__all__ = ["MAX_FUNCTIONS", "IntacctClient", "OAuth", "is_applied"]
 
 #: the gateway's limit on a control id's length [V: SDKs enforce 1..256]
 MAX_CONTROLID = 256
@@ -72,6 +75,17 @@ _DTD30_ONLY = frozenset(
 )
 
 Call = fn.Function | tuple[str, fn.Function]
+
+
+@dataclass(frozen=True, slots=True)
+class OAuth:
+    """What the REST API signs in with: the app, where its tokens are kept, and the
+    grant new tokens are asked for with when there is no refresh token (client
+    credentials; None: only what the store holds, e.g. from a person's consent)."""
+
+    app: OAuthApp
+    store: TokenStore
+    grant: Grant | None = None
 
 
 def is_applied(result: Result) -> bool:
@@ -105,6 +119,10 @@ class IntacctClient:
     ``budget`` (optional) caps the API transactions the company's requests may bill in
     all: a request that would go beyond it is not sent (``BudgetExhaustedError``).
 
+    ``oauth`` (optional: an app, where its tokens are kept, and the grant to ask for
+    new ones with) opens the REST API (:attr:`rest`) over the same company limits,
+    budget and retry policy.
+
     ``config.timeout_s`` is each try's deadline and ``config.first_byte_timeout_s`` the
     wait for an answer's first byte, a request's tries together; ``in_flight``
     (:class:`~intacct.client.transport.InFlight`, optional) tracks the requests being waited
@@ -123,6 +141,7 @@ class IntacctClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         in_flight: InFlight | None = None,
         budget: int | None = None,
+        oauth: OAuth | None = None,
     ) -> None:
         transport = Transport(
             timeout_s=config.timeout_s,
@@ -138,6 +157,12 @@ class IntacctClient:
             history=history,
             budget=budget,
         )
+        tokens = None
+        if oauth is not None:
+            tokens = TokenSource(
+                oauth.app, oauth.store, transport, gateway.retry, grant=oauth.grant
+            )
+        self._tokens = tokens
         self._setup(config, gateway, idempotent_writes, _Formatting(formatting), owner=True)
 
     def _setup(
@@ -152,6 +177,11 @@ class IntacctClient:
         self.config = config
         register_secrets(config.secrets)  # blanked out of every log line from now on
         self._requestor = Requestor(config, gateway)
+        self._rest: RestApi | None = None
+        if self._tokens is not None:
+            base = self._tokens.app.base_url
+            requestor = RestRequestor(base, config.entity_id, gateway, self._tokens, config.secrets)
+            self._rest = RestApi(requestor)
         self._idempotent_writes = idempotent_writes
         self._formatting = formatting
         self._owner = owner
@@ -174,6 +204,7 @@ class IntacctClient:
         other = object.__new__(IntacctClient)
         config = replace(self.config, entity_id=entity_id)
         gateway = self._requestor.gateway
+        other._tokens = self._tokens  # one token serves every entity (by its header)
         other._setup(config, gateway, self._idempotent_writes, self._formatting, owner=False)
         return other
 
@@ -195,6 +226,15 @@ class IntacctClient:
     def __repr__(self) -> str:
         c = self.config
         return f"IntacctClient(company_id={c.company_id!r}, entity_id={c.entity_id!r})"
+
+    @property
+    def rest(self) -> RestApi:
+        """The REST API of this company and entity (the client was given ``oauth``)."""
+        if self._rest is None:
+            raise ConfigError(
+                "oauth", "the REST API needs an OAuth app: IntacctClient(..., oauth=)"
+            )
+        return self._rest
 
     @property
     def requests_sent(self) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import secrets
 import tempfile
@@ -37,10 +38,12 @@ from urllib.parse import urlencode
 
 from intacct.client.retry import RetryPolicy
 from intacct.client.transport import Transport
-from intacct.errors import AuthenticationError, ErrorDetail, ResponseFormatError
+from intacct.errors import AuthenticationError, ErrorDetail, ResponseFormatError, SenderError
 from intacct.logging import register_secrets
 from intacct.protocol.classify import error_for_rest
 from intacct.protocol.rest import parse_rest
+
+log = logging.getLogger("intacct.client")
 
 __all__ = [
     "LEEWAY_S",
@@ -258,7 +261,21 @@ class TokenSource:
     def _renew(self, tokens: Tokens | None) -> Tokens:
         if tokens is not None and tokens.refresh_token:
             form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
-            return self._ask(form, repeatable=False)
+            try:
+                return self._ask(form, repeatable=False)
+            except SenderError:  # the app itself was refused: no grant of its can help
+                raise
+            except AuthenticationError as exc:
+                # Spent or revoked: a run stopped after Intacct rotated the pair and
+                # before the new one was saved, or the consent was withdrawn. A
+                # repeatable grant starts afresh; else only a person can.
+                if self.grant is None or not self.grant.repeatable:
+                    raise AuthenticationError(
+                        [*exc.errors, ErrorDetail(None, _REFUSED, None, _CONSENT)],
+                        level="oauth",
+                        http_status=exc.http_status,
+                    ) from None
+                log.warning("the refresh token was refused (%s); asking the app's grant", exc)
         if self.grant is not None and self.grant.repeatable:
             return self._ask(self.grant.form(), repeatable=True)
         raise AuthenticationError(
@@ -307,6 +324,10 @@ class TokenSource:
 
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+_REFUSED = (
+    "the saved refresh token was refused: spent (a run stopped between a refresh and saving "
+    "its answer) or revoked"
+)
 _CONSENT = (
     "ask for new tokens: a person's consent (intacct profiles add) or the app's client credentials"
 )

@@ -6,42 +6,33 @@ endpoint the session names, retries what is safe to retry, signs in again once i
 session is invalid, and raises control- and authentication-level failures as classified
 errors. Function failures stay on the results.
 
-:class:`Gateway` is what every entity of one company shares: the HTTP transport, one
-concurrency limit (Intacct limits concurrent requests per company, not per entity) and
-the retry policy.
+What every entity of one company shares, the REST API's requests too (transport,
+concurrency limit, retry loop, budget), is its :class:`~intacct.client.company.Gateway`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from lxml import etree
 
-from intacct.client.pacing import Pacer
-from intacct.client.retry import Attempt, RetryPolicy, ambiguous
+from intacct.client.company import Gateway, Ledger, Meter, Tried
 from intacct.client.session import Session, SessionState, session_from_response
-from intacct.client.transport import FirstByteBudget, HttpAnswer, Transport
+from intacct.client.transport import FirstByteBudget, HttpAnswer
 from intacct.config import ClientConfig
 from intacct.errors import (
-    AmbiguousWriteError,
-    BudgetExhaustedError,
     ErrorDetail,
     GatewayError,
     InvalidSessionError,
     ResponseFormatError,
     ThrottledError,
-    TransportError,
     UnavailableError,
 )
-from intacct.logging import HistoryHook
 from intacct.protocol import billing
 from intacct.protocol import functions as fn
 from intacct.protocol.classify import error_for_response, error_for_result
@@ -62,134 +53,6 @@ log = logging.getLogger("intacct.client")
 Answer = Response | list[Record]
 #: a json/csv answer to a returnformat request can still be an XML failure
 _XML_START = re.compile(rb"\s*<")
-
-
-@dataclass(slots=True)
-class Meter:
-    """API transactions billed for the calls one thread made inside
-    :meth:`Gateway.meter` (the engine's cost per stream)."""
-
-    transactions: int = 0
-
-
-class Ledger(Protocol):
-    """Where a run's spend is kept durably (a destination's ``_intacct_runs`` row)."""
-
-    def cover(self, transactions: int) -> None:
-        """Record, before it is sent, that the run may have billed up to
-        ``transactions`` (called with a higher figure each time, possibly from several
-        threads; figures may arrive out of order); raise to refuse the request."""
-
-
-class Gateway:
-    """The company-wide parts: transport, concurrency limit, retry policy, history, and
-    the API transactions billed so far (:mod:`intacct.protocol.billing`)."""
-
-    def __init__(
-        self,
-        transport: Transport,
-        *,
-        max_concurrency: int,
-        retry: RetryPolicy,
-        history: HistoryHook | None = None,
-        budget: int | None = None,
-    ) -> None:
-        self.transport = transport
-        #: API transactions the company's requests may bill in all (None: no limit)
-        self.budget = budget
-        #: where the spend is recorded before each billed request (None: nowhere)
-        self.ledger: Ledger | None = None
-        self._reserved = 0  # the cost of the requests in flight (or waiting for a slot)
-        self._out = 0  # the cost of those sent and not yet answered
-        self._send = threading.local()  # this thread's send: its cost pending, or out
-        self.slots = threading.BoundedSemaphore(max_concurrency)
-        self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
-        self.sent = 0  # requests posted (retries and logins included), by every thread
-        self.billed = 0  # API transactions of the functions answered, by every thread
-        self._count = threading.Lock()
-        self._meters = threading.local()
-        self.retry = retry
-        self.history = history
-
-    def post(
-        self, url: str, body: bytes, secrets: tuple[str, ...], budget: FirstByteBudget
-    ) -> HttpAnswer:
-        self.pacer.wait()
-        with self._count:
-            self.sent += 1
-        started = time.monotonic()
-        with self.slots:
-            self._cover()
-            answer = self.transport.post(url, body, budget)
-        log.debug(
-            "POST %s -> HTTP %d in %.0f ms", url, answer.status, (time.monotonic() - started) * 1000
-        )
-        if self.history is not None:
-            self.history.record(body, answer.content, answer.status, secrets)
-        return answer
-
-    def _cover(self) -> None:
-        """This thread's send goes on the wire: the ledger records what every request
-        answered or on the wire may bill, this one's included, before it is sent (a
-        request still waiting for a slot is not counted: killed then, it never went)."""
-        cost = getattr(self._send, "pending", 0)
-        if not cost:  # not a billed send, or counted at its first try
-            return
-        with self._count:
-            self._out += cost
-            figure = self.billed + self._out
-        self._send.pending, self._send.out = 0, cost
-        if self.ledger is not None:
-            self.ledger.cover(figure)  # raises to refuse: the send's exit undoes _out
-
-    @contextmanager
-    def reserve(self, cost: int) -> Iterator[None]:
-        """Hold ``cost`` while a request is in flight: requests sent at once can never
-        bill more than the budget together (refused before sending); the ledger is
-        told when it goes on the wire (:meth:`_cover`)."""
-        if not cost:
-            yield
-            return
-        with self._count:
-            spent = self.billed + self._reserved
-            if self.budget is not None and spent + cost > self.budget:
-                raise BudgetExhaustedError(self.budget, spent, cost)
-            self._reserved += cost
-        self._send.pending, self._send.out = cost, 0
-        try:
-            yield
-        finally:
-            with self._count:
-                self._reserved -= cost
-                self._out -= self._send.out
-            self._send.pending, self._send.out = 0, 0
-
-    @property
-    def owed(self) -> int:
-        """What the requests answered and those sent and not yet answered may bill."""
-        with self._count:
-            return self.billed + self._out
-
-    def bill(self, transactions: int) -> None:
-        """Count what an answered request cost, company-wide and on this thread's meters;
-        its cost is no longer out (it is billed)."""
-        with self._count:
-            self.billed += transactions
-            self._out -= getattr(self._send, "out", 0)
-        self._send.out = 0
-        for meter in getattr(self._meters, "active", ()):
-            meter.transactions += transactions
-
-    @contextmanager
-    def meter(self) -> Iterator[Meter]:
-        """The transactions billed for this thread's calls until the block ends."""
-        active: list[Meter] = self._meters.__dict__.setdefault("active", [])
-        meter = Meter()
-        active.append(meter)
-        try:
-            yield meter
-        finally:
-            active.remove(meter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,44 +140,18 @@ class Requestor:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _with_retries(self, url: str, body: bytes, send: Send, sessionid: str | None) -> Answer:
-        policy = self.gateway.retry
-        budget = self.gateway.transport.budget()  # one wait for a first byte, all tries
-        number = 1
-        while True:
-            kept: Response | None = None
-            try:
-                answer = self.gateway.post(url, body, self.config.secrets, budget)
-                outcome = self._interpret(answer, send, sessionid)
-                transient = (
-                    self._transient(outcome, send) if isinstance(outcome, Response) else None
-                )
-                if transient is None:
-                    self.gateway.pacer.answered()
-                    return outcome
-                error: TransportError | GatewayError = transient
-                assert isinstance(outcome, Response)  # transient answers are XML
-                kept, retry_after = outcome, answer.retry_after
-            except GatewayError as exc:
-                error, retry_after = exc, exc.retry_after
-            except TransportError as exc:
-                error, retry_after = exc, None
-            if isinstance(error, ThrottledError):
-                self.gateway.pacer.throttled(retry_after)
-            attempt = Attempt(number, error, send.idempotent, retry_after, budget.left)
-            if self.gateway.transport.closed or not policy.should_retry(attempt):
-                if kept is not None:  # function failures are returned, not raised
-                    return kept
-                raise self._final(error, send) from error
-            policy.pause(attempt, what=", ".join(sorted({f.name for _, f in send.calls})))
-            number += 1
+        def once(budget: FirstByteBudget) -> Tried[Answer]:
+            answer = self.gateway.send("POST", url, body, self.config.secrets, budget)
+            outcome = self._interpret(answer, send, sessionid)
+            if not isinstance(outcome, Response):
+                return Tried(outcome)
+            # function failures are returned, not raised, once retries end
+            return Tried(outcome, self._transient(outcome, send), answer.retry_after)
 
-    @staticmethod
-    def _final(error: TransportError | GatewayError, send: Send) -> Exception:
-        """The error to raise when retries end: a lost answer to a write says so."""
-        truncated = isinstance(error, ResponseFormatError) and (error.http_status or 200) < 400
-        if send.writes and (ambiguous(error) or truncated):
-            return AmbiguousWriteError(error)
-        return error
+        what = ", ".join(sorted({f.name for _, f in send.calls}))
+        return self.gateway.exchange(
+            once, idempotent=send.idempotent, writes=send.writes, what=what
+        )
 
     def _interpret(self, answer: HttpAnswer, send: Send, sessionid: str | None) -> Answer:
         content = answer.content

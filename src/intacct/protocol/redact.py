@@ -45,10 +45,15 @@ _ENCODED_ELEMENT = re.compile(
     r"(?P<value>(?:%3C%21%5BCDATA%5B(?:(?!%5D%5D%3E)[^&])*(?:%5D%5D%3E|$)|(?!%3C)[^&])*)",
     re.IGNORECASE,
 )
+#: form and JSON fields that carry OAuth secrets (RFC 6749 token requests and answers)
+_FIELDS = "|".join(
+    ("sender_password", "user_password", "client_secret", "access_token", "refresh_token")
+    + ("code_verifier", "id_token")
+)
 # xmlrequest=…&password=… style form fields, JSON "password": "…" and XML attributes
 # password="…"; a quoted value is redacted up to its closing quote.
 _PAIR = re.compile(
-    rf"""(?P<key>(?P<q>["']?)(?:{_NAMES}|sender_password|user_password)(?P=q)\s*[:=]\s*)"""
+    rf"""(?P<key>(?P<q>["']?)(?:{_NAMES}|{_FIELDS})(?P=q)\s*[:=]\s*)"""
     r"""(?:(?P<quote>["'])(?:\\.|(?!(?P=quote)).)*(?:(?P=quote)|$)|[^"'&,\s}<]+)""",
     re.IGNORECASE | re.DOTALL,
 )
