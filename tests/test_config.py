@@ -42,7 +42,7 @@ def test_missing_required_key(missing: str) -> None:
     ("key", "value", "problem"),
     [
         ("api_url", "ftp://x", "http(s) URL"),
-        ("auth_type", "oauth", "'session' or 'login'"),
+        ("auth_type", "token", "'session', 'login' or 'oauth'"),
         ("dtd_version", "4.0", "'3.0' or '2.1'"),
         ("page_size", 0, "between 1 and 2000"),
         ("page_size", "ten", "integer"),

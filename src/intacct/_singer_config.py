@@ -54,7 +54,7 @@ def _property(key: Key, surface: Surface) -> th.Property[Any]:
     return th.Property(
         key.name,
         _TYPES.get(type(parser), th.StringType),
-        required=key.required,
+        required=key.always_required,
         default=key.offered,
         description=key.about_on(surface),
         secret=key.secret,

@@ -57,7 +57,6 @@ _ENV = keys_on(Surface.ENV)
 #: INTACCT_* says "this environment configures the connection"
 _CONNECTION = tuple(k for k in _ENV if k.owner is Owner.CONNECTION)
 CONNECTION_KEYS = tuple(k.name for k in _CONNECTION)
-_REQUIRED = tuple(k.variable for k in _ENV if k.required)
 #: the embedded demo company's size: every object, a few thousand transactions
 EMBEDDED_SCALE = 10_000
 #: a command a person waits for (doctor, objects, describe, query) gives up on a request
@@ -194,7 +193,7 @@ def _from_environment() -> dict[str, Any] | None:
     connection = _variables(_CONNECTION)
     if not connection:
         return None
-    missing = [name for name in _REQUIRED if not os.environ.get(name)]
+    missing = [k.variable for k in _ENV if k.needed(connection) and not connection.get(k.name)]
     if missing:
         given = [k.variable for k in _CONNECTION if k.name in connection]
         one_given, one_missing = len(given) == 1, len(missing) == 1

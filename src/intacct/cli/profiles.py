@@ -10,7 +10,7 @@ import click
 
 from intacct.cli.connection import cli_errors
 from intacct.cli.profile_store import DESTINATION, SECRETS, ProfileStore
-from intacct.config import ClientConfig, Key, Surface, keys_on, names_on
+from intacct.config import ClientConfig, Key, Surface, key_named, keys_on, names_on
 from intacct.config.parsers import Choice, Flag, Integer, Seconds
 from intacct.destinations import describe
 from intacct.errors import ConfigError
@@ -36,7 +36,8 @@ def _key_options(command: F) -> F:
 
 def _option(key: Key) -> dict[str, Any]:
     parser = key.parser
-    option: dict[str, Any] = {"help": key.doc, "prompt": key.required and not key.secret}
+    prompt = key.always_required and not key.secret
+    option: dict[str, Any] = {"help": key.doc, "prompt": prompt}
     if isinstance(parser, Choice):
         option["type"] = click.Choice(parser.choices)
     elif isinstance(parser, Integer):
@@ -80,7 +81,8 @@ def add(name: str, make_default: bool, **values: Any) -> None:
     """Add (or replace) the profile NAME. Passwords go to the OS keyring when one works,
     else into the file, readable only by you."""
     for secret in SECRETS:
-        if not values.get(secret) and not values.get(f"{secret}_env"):
+        needed = key_named(secret).needed(values)
+        if needed and not values.get(secret) and not values.get(f"{secret}_env"):
             label = secret.replace("_", " ").capitalize()
             values[secret] = click.prompt(label, hide_input=True)
     store = ProfileStore()

@@ -26,7 +26,14 @@ import httpx
 
 from intacct.client import pagination
 from intacct.client.metadata import ObjectModel
-from intacct.client.oauth import Grant, OAuthApp, TokenSource, TokenStore
+from intacct.client.oauth import (
+    ClientCredentials,
+    Grant,
+    MemoryTokens,
+    OAuthApp,
+    TokenSource,
+    TokenStore,
+)
 from intacct.client.pagination import Page, PageToken
 from intacct.client.requestor import Gateway, Ledger, Meter, Requestor, Send
 from intacct.client.rest import RestApi, RestRequestor
@@ -157,6 +164,10 @@ class IntacctClient:
             history=history,
             budget=budget,
         )
+        if oauth is None and config.auth_type == "oauth":
+            app = OAuthApp(config.client_id, config.client_secret, config.rest_url)
+            # client credentials can always be asked again: a token lives for the run
+            oauth = OAuth(app, MemoryTokens(), ClientCredentials(config.oauth_username))
         tokens = None
         if oauth is not None:
             tokens = TokenSource(
@@ -176,12 +187,13 @@ class IntacctClient:
     ) -> None:
         self.config = config
         register_secrets(config.secrets)  # blanked out of every log line from now on
-        self._requestor = Requestor(config, gateway)
         self._rest: RestApi | None = None
         if self._tokens is not None:
             base = self._tokens.app.base_url
             requestor = RestRequestor(base, config.entity_id, gateway, self._tokens, config.secrets)
             self._rest = RestApi(requestor)
+        bridge = self._rest.session_id if config.auth_type == "oauth" and self._rest else None
+        self._requestor = Requestor(config, gateway, bridge)
         self._idempotent_writes = idempotent_writes
         self._formatting = formatting
         self._owner = owner

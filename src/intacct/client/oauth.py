@@ -48,6 +48,7 @@ log = logging.getLogger("intacct.client")
 __all__ = [
     "LEEWAY_S",
     "AuthorizationCode",
+    "MemoryTokens",
     "ClientCredentials",
     "Grant",
     "OAuthApp",
@@ -115,6 +116,19 @@ class TokenStore(Protocol):
     def save(self, tokens: Tokens) -> None: ...
 
 
+class MemoryTokens:
+    """Tokens kept for one process only (client credentials, asked again each run)."""
+
+    def __init__(self) -> None:
+        self._tokens: Tokens | None = None
+
+    def load(self) -> Tokens | None:
+        return self._tokens
+
+    def save(self, tokens: Tokens) -> None:
+        self._tokens = tokens
+
+
 class TokenFile:
     """Tokens in a JSON file only its owner may read, replaced whole: written to a
     temporary file beside it, flushed to disk, then renamed over it (a crash leaves the
@@ -161,7 +175,8 @@ def _sync_folder(folder: Path) -> None:
 class Grant(Protocol):
     """What a first token is asked for with; ``repeatable``: asking twice is harmless."""
 
-    repeatable: bool
+    @property
+    def repeatable(self) -> bool: ...
 
     def form(self) -> dict[str, str]: ...
 

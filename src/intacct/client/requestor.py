@@ -16,8 +16,9 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
@@ -51,6 +52,8 @@ __all__ = ["Gateway", "Ledger", "Meter", "Requestor", "Send"]
 log = logging.getLogger("intacct.client")
 
 Answer = Response | list[Record]
+#: an XML API session id and its lifetime in seconds, from elsewhere than a login
+Bridge = Callable[[], tuple[str, int]]
 #: a json/csv answer to a returnformat request can still be an XML failure
 _XML_START = re.compile(rb"\s*<")
 
@@ -102,10 +105,14 @@ class Requestor:
     """Sends requests for one company and entity (``config.entity_id``) with its own
     session, over a :class:`Gateway` it may share with the company's other entities."""
 
-    def __init__(self, config: ClientConfig, gateway: Gateway) -> None:
+    def __init__(
+        self, config: ClientConfig, gateway: Gateway, bridge: Bridge | None = None
+    ) -> None:
         self.config = config
         self.gateway = gateway
         self.sessions = SessionState()
+        #: where sessions come from instead of getAPISession (the REST API's bridge)
+        self.bridge = bridge
 
     # -- sending ------------------------------------------------------------------------
 
@@ -243,7 +250,7 @@ class Requestor:
             session = self.sessions.usable()
             if session is not None:  # another thread opened it while we waited
                 return session
-            session = self._get_api_session()
+            session = self._bridged() if self.bridge else self._get_api_session()
             self.sessions.set(session)
             log.info(
                 "API session opened (entity %r, endpoint %s)",
@@ -251,6 +258,14 @@ class Requestor:
                 session.endpoint,
             )
             return session
+
+    def _bridged(self) -> Session:
+        """A session the REST API opened for the OAuth token's user and this entity."""
+        assert self.bridge is not None
+        sessionid, lifetime = self.bridge()
+        c = self.config
+        expires = datetime.now(UTC) + timedelta(seconds=lifetime)
+        return Session(sessionid, c.api_url, c.entity_id, c.user_id, c.company_id, expires)
 
     def _get_api_session(self) -> Session:
         body = build_request(

@@ -11,6 +11,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from intacct.config.keys import ENV_PREFIX, Owner
@@ -36,6 +37,9 @@ class ClientConfig:
     entity_id: str
     api_url: str
     auth_type: str
+    #: the OAuth 2 app (auth_type "oauth": client credentials, the REST API)
+    client_id: str
+    client_secret: str = field(repr=False)
     dtd_version: str
     page_size: int
     max_concurrency: int
@@ -61,8 +65,9 @@ class ClientConfig:
         strings count as missing."""
         check_keys(values, {k.name for k in _KEYS} | set(allow))
         for key in _KEYS:
-            if key.required and values.get(key.name) in (None, ""):
-                raise ConfigError(key.name, "is required")
+            if values.get(key.name) in (None, "") and key.needed(values):
+                said = f" with {key.when[0]} {key.when[1]}" if key.when else ""
+                raise ConfigError(key.name, f"is required{said}")
         return cls(**read(values, Owner.CONNECTION, Owner.TUNING))
 
     @classmethod
@@ -78,6 +83,18 @@ class ClientConfig:
     def secrets(self) -> tuple[str, ...]:
         """Values a log redactor must blank out wherever they appear."""
         return tuple(getattr(self, key) for key in SECRETS)
+
+    @property
+    def rest_url(self) -> str:
+        """The REST API's base beside the gateway (``/ia/api/v1`` on its host)."""
+        parts = urlsplit(self.api_url)
+        return f"{parts.scheme}://{parts.netloc}/ia/api/v1"
+
+    @property
+    def oauth_username(self) -> str:
+        """Who client credentials sign in: ``user@company`` or ``user@company|entity``."""
+        login = f"{self.user_id}@{self.company_id}"
+        return f"{login}|{self.entity_id}" if self.entity_id else login
 
     def zone(self) -> ZoneInfo | None:
         """``timezone`` as a zone (None when not given); ConfigError naming the key."""

@@ -99,9 +99,29 @@ class Key:
     #: never shown, logged nor stripped; a profile takes it from a variable or a keyring
     secret: bool = False
     required: bool = False
+    #: (key, value): not required when that key has that value (a user password is
+    #: not needed when OAuth signs in)
+    unless: tuple[str, str] | None = None
+    #: (key, value): required only when that key has that value (the OAuth app)
+    when: tuple[str, str] | None = None
     #: the Singer schemas' title and description (a mapping: per executable)
     title: str | None = None
     about: str | Mapping[Surface, str] | None = None
+
+    @property
+    def always_required(self) -> bool:
+        """Required whatever else is given (what the schemas demand)."""
+        return self.required and self.unless is None and self.when is None
+
+    def needed(self, values: Mapping[str, Any]) -> bool:
+        """Required, given the other keys of ``values`` (a key not given: its default)."""
+        condition = self.when or self.unless
+        if condition is None:
+            return self.required
+        name, value = condition
+        given = values.get(name)
+        holds = (given if given not in (None, "") else _DEFAULTS.get(name)) == value
+        return holds if self.when else self.required and not holds
 
     @property
     def variable(self) -> str:
@@ -133,6 +153,7 @@ _USER = frozenset({_PROFILE, _ENV})  # what intacct commands take
 _EVERYWHERE = _SINGER | _USER | {_TENANT}
 _PROMPTED = "Prompted (hidden) when neither it nor -env is given."
 _CONNECTION, _TUNING, _REPLICATION, _WRITES, _SYNC = Owner
+_OAUTH = ("auth_type", "oauth")
 
 # A new setting is one entry here: Key(name, owner, parser, default, doc, surfaces,
 # secret=, required=, title=, about=), and the field it lands in on its owner's settings
@@ -147,7 +168,7 @@ KEYS: tuple[Key, ...] = (
     Key("user_id", _CONNECTION, Text(), None, "A Web Services user of the company.",
         _EVERYWHERE, required=True, title="Web Services user ID"),
     Key("user_password", _CONNECTION, Text(strip=False), None, _PROMPTED,
-        _EVERYWHERE, secret=True, required=True),
+        _EVERYWHERE, secret=True, required=True, unless=_OAUTH),
     Key("company_id", _CONNECTION, Text(), None, "As in Company > Setup > Company information.",
         _EVERYWHERE, required=True),
     Key("entity_id", _CONNECTION, Text(), "", "An entity's Location ID; empty: top level.",
@@ -156,8 +177,16 @@ KEYS: tuple[Key, ...] = (
             _TARGET: "Location ID of the entity to write into; empty = top level",
         }),
     Key("api_url", _CONNECTION, Url(), DEFAULT_API_URL, "The gateway's URL.", _EVERYWHERE),
-    Key("auth_type", _CONNECTION, Choice(("session", "login")), "session",
-        "Default: session.", _SINGER | _USER),
+    Key("auth_type", _CONNECTION, Choice(("session", "login", "oauth")), "session",
+        "Default: session; oauth: the OAuth app's client credentials sign user_id in "
+        "(no user password), for the REST API and XML sessions alike.", _SINGER | _USER,
+        about="session (default), login, or oauth: the OAuth app (client_id, client_secret) "
+        "signs user_id in by client credentials, for the REST API and XML sessions alike"),
+    Key("client_id", _CONNECTION, Text(), "", "The OAuth 2 app's client ID (auth_type oauth).",
+        _EVERYWHERE, when=_OAUTH, about="OAuth 2 app's client ID (auth_type oauth)"),
+    Key("client_secret", _CONNECTION, Text(strip=False), "", _PROMPTED + " (auth_type oauth)",
+        _EVERYWHERE, secret=True, when=_OAUTH,
+        about="OAuth 2 app's client secret (auth_type oauth)"),
     Key("dtd_version", _CONNECTION, Choice(("3.0", "2.1")), "3.0", "Default: 3.0.",
         _SINGER | _USER,
         about={_TARGET: "2.1 writes with the legacy create_<object>/update_/delete_ functions"}),
@@ -215,3 +244,5 @@ KEYS: tuple[Key, ...] = (
         "postgresql://USER@HOST/DB[?schema=NAME] (the password from PGPASSWORD or ~/.pgpass).",
         _USER | {_TENANT}),
 )  # fmt: skip
+
+_DEFAULTS = {k.name: k.default for k in KEYS}

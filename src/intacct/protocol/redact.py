@@ -47,8 +47,10 @@ _ENCODED_ELEMENT = re.compile(
 )
 #: form and JSON fields that carry OAuth secrets (RFC 6749 token requests and answers)
 _FIELDS = "|".join(
-    ("sender_password", "user_password", "client_secret", "access_token", "refresh_token")
-    + ("code_verifier", "id_token")
+    (
+        *("sender_password", "user_password", "client_secret"),
+        *("access_token", "refresh_token", "code_verifier", "id_token"),
+    )
 )
 # xmlrequest=…&password=… style form fields, JSON "password": "…" and XML attributes
 # password="…"; a quoted value is redacted up to its closing quote.
