@@ -12,8 +12,9 @@ twice. Errors come from the one table (:func:`intacct.protocol.classify.error_fo
 model, and the bridge to an XML API session.
 
 Billing [U]: one call is one API transaction, a query however many records it answers
-(3p: one query is one transaction), sessions and models free as in XML; answers the API
-refused before doing any work (401, 429, 5xx) are not billed, other failures are.
+(3p: one query is one transaction), sessions and models free as in XML; of the failures
+only a 404 is billed (the lookup ran), as the emulator counts: a refused token, payload,
+permission or throttle did no work.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ __all__ = ["ENTITY_HEADER", "RestApi", "RestCall", "RestRequestor"]
 
 #: narrows a call to one entity (portal: api-essentials; fylein's SDK sends it)
 ENTITY_HEADER = "X-IA-API-Param-Entity"
-#: statuses of calls the API turned away before doing any work: not billed [U]
-_UNBILLED = frozenset({401, 429})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +100,7 @@ class RestRequestor:
         def once(budget: FirstByteBudget) -> Tried[RestAnswer]:
             answer = self.gateway.send(call.method, url, body, secrets, budget, headers)
             read = _read(answer)
-            if read.http_status not in _UNBILLED and read.http_status < 500:
+            if read.http_status < 400 or read.http_status == 404:
                 self.gateway.bill(call.cost)
             error = error_for_rest(read, retry_after=answer.retry_after)
             if error is not None:

@@ -118,13 +118,26 @@ class Emulator:
         """Take one of the request's company slots: its company, or None if all are busy
         (then answer :func:`throttled_reply`); give it back with :meth:`release`."""
         company = self.company_of(request)
+        return company if self.admit_company(company) else None
+
+    def admit_company(self, company: str) -> bool:
+        """Take one of ``company``'s slots, shared by XML and REST requests; False (and
+        counted as ``throttled``) when all are busy."""
         if self.limit.acquire(company):
-            return company
+            return True
         with self._stats_lock:
             self.stats["throttled"] += 1
             if company:
                 self.stats[f"throttled.{company}"] += 1
-        return None
+        return False
+
+    def bill(self, company: str, transactions: int) -> None:
+        """Count billed API transactions, in all and for ``company`` (one ledger for
+        both APIs)."""
+        if transactions:
+            with self._stats_lock:
+                self.stats["api_transactions"] += transactions
+                self.stats[f"api_transactions.{company}"] += transactions
 
     def release(self, company: str) -> None:
         self.limit.release(company)
@@ -178,12 +191,7 @@ class Emulator:
     def _execute(self, request: Request, endpoint: str) -> Reply:
         self.fleet.ensure(self.store, self.company_of(request))
         reply = execute(self.store, request, endpoint, HANDLERS, resolve_legacy)
-        billed = api_transactions(request, reply)
-        if billed:
-            company = self.company_of(request)
-            with self._stats_lock:
-                self.stats["api_transactions"] += billed
-                self.stats[f"api_transactions.{company}"] += billed
+        self.bill(self.company_of(request), api_transactions(request, reply))
         return reply
 
     def _faulty(self, rule: FaultRule, request: Request, endpoint: str) -> Reply:

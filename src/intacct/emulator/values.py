@@ -26,10 +26,12 @@ from intacct.emulator.errors import ErrorLine, FunctionError
 __all__ = [
     "company_zone",
     "date_format_code",
+    "from_company_time",
     "from_wire",
     "gmt_offset",
     "to_db",
     "to_wire",
+    "utc_text",
     "wall_clock",
     "wire_converter",
 ]
@@ -60,6 +62,26 @@ def company_zone(name: str) -> tzinfo:
 def wall_clock(zone_name: str, moment: datetime) -> datetime:
     """``moment`` (the emulator's clock, aware) in the company's time zone."""
     return moment.astimezone(company_zone(zone_name))
+
+
+def from_company_time(stored: str, zone_name: str) -> datetime:
+    """A stored timestamp (the company's wall-clock time, ``YYYY-MM-DD HH:MM:SS``) as an
+    aware UTC time. [U] A time the autumn change repeats is read as its first occurrence
+    (``fold=0``): the store keeps no offset to tell them apart, and reading every stored
+    time the same way keeps stored text order and UTC order the same."""
+    naive = datetime.fromisoformat(stored)
+    return naive.replace(tzinfo=company_zone(zone_name), fold=0).astimezone(UTC)
+
+
+def utc_text(stored: str | None, zone_name: str) -> str | None:
+    """:func:`from_company_time` in storage form (``YYYY-MM-DD HH:MM:SS``, UTC): SQLite's
+    ``ia_utc(column, zone)`` (:mod:`.store.database`), so filters compare instants."""
+    if stored is None or stored == "":
+        return None
+    try:
+        return from_company_time(str(stored), zone_name).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
 
 
 def gmt_offset(moment: datetime) -> str:

@@ -4,12 +4,12 @@ and the OAuth 2 error of the token endpoint."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.responses import JSONResponse
 
-__all__ = ["NO_STORE", "ia_error", "ia_result", "oauth_error"]
+__all__ = ["NO_STORE", "ia_error", "ia_page", "ia_result", "oauth_error"]
 
 #: token answers are never cached (RFC 6749 5.1)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -21,14 +21,42 @@ def ia_result(result: Mapping[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse({"ia::result": dict(result), "ia::meta": meta}, status)
 
 
+def ia_page(
+    records: Sequence[Mapping[str, Any]], total: int, start: int, size: int
+) -> JSONResponse:
+    """A page of a list or query (portal: core OpenAPI ``metadata-pages``): ``next`` and
+    ``previous`` the first member of the pages around it, null at the ends."""
+    after = start + size
+    meta = {
+        "totalCount": total,
+        "start": start,
+        "pageSize": size,
+        "next": after if after <= total else None,
+        "previous": max(1, start - size) if start > 1 else None,
+    }
+    return JSONResponse({"ia::result": [dict(r) for r in records], "ia::meta": meta})
+
+
 def ia_error(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    error_id: str | None = None,
+    details: Sequence[Mapping[str, str]] = (),
 ) -> JSONResponse:
     """An error in REST's envelope: ``ia::result.ia::error`` {code, message, supportId}
     and ``ia::meta`` counting one error (the portal's error examples; docs/rest-catalog.md).
-    [U] no ``errorId``/``additionalInfo``: the REST-nnnn numbers and message ids of
-    authentication failures are not in what was read, and a made-up one would look real."""
-    error = {"code": code, "message": message, "supportId": _support_id()}
+    [U] an ``errorId`` only where the portal documents the number (core OpenAPI's error
+    schema: REST-1064 "Payload contains errors" with REST-1043 "... is not a valid
+    field" details): a made-up one would look real. ``details`` each {code, message,
+    target[, errorId]}."""
+    error: dict[str, Any] = {"code": code, "message": message, "supportId": _support_id()}
+    if error_id:
+        error["errorId"] = error_id
+    if details:
+        error["details"] = [dict(d) for d in details]
     meta = {"totalCount": 1, "totalSuccess": 0, "totalError": 1}
     body = {"ia::result": {"ia::error": error}, "ia::meta": meta}
     return JSONResponse(body, status, headers=dict(headers or {}))

@@ -1,6 +1,7 @@
 """The REST API's routes under ``/ia/api/v1`` (the same port and companies as the XML
-gateway): OAuth 2 (``oauth2/authorize``, ``oauth2/token``) and the bridge to the XML API
-(``services/core/session/id``). HTTP in, the synchronous work (SQLite) in a worker thread."""
+gateway): OAuth 2 (``oauth2/authorize``, ``oauth2/token``), the bridge to the XML API
+(``services/core/session/id``), the query and model services and the objects
+(:mod:`.data_routes`). HTTP in, the synchronous work (SQLite) in a worker thread."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from intacct.emulator.rest.answers import ia_result, oauth_error
 from intacct.emulator.rest.authorize import AUTHORIZE_PATH, authorize
 from intacct.emulator.rest.bearer import Caller, authenticate
 from intacct.emulator.rest.common import MAX_FORM_BYTES, REST_PREFIX, parse_form
+from intacct.emulator.rest.data_routes import data_routes
 from intacct.emulator.rest.token import TokenRequest, token
 from intacct.emulator.state import Emulator
 
@@ -98,4 +100,5 @@ def rest_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Route]
         Route(AUTHORIZE_PATH, authorize_endpoint, methods=["GET", "POST"]),
         Route(f"{REST_PREFIX}/oauth2/token", token_endpoint, methods=["POST"]),
         Route(f"{REST_PREFIX}/services/core/session/id", session_id, methods=["GET"]),
+        *data_routes(emulator, body_timeout_s),
     ]

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from intacct.emulator.values import utc_text
+
 __all__ = ["Database", "quote"]
 
 
@@ -47,6 +49,8 @@ class Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA read_uncommitted=1")
+        # stored timestamps are company time; REST filters compare them as UTC instants
+        conn.create_function("ia_utc", 2, utc_text, deterministic=True)
         return conn
 
     @property

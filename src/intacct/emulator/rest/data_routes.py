@@ -1,0 +1,104 @@
+"""The REST data routes: ``POST services/core/query``, ``GET services/core/model``,
+``GET objects/<module>/<object>[/<key>]``. Each goes through :func:`.service.serve`
+(bearer check first, the company's slot, faults, bill, latency)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request as HttpRequest
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from intacct.emulator.intake import BodyError, ClientGone, read_body
+from intacct.emulator.querylang.rest_values import RestQueryError
+from intacct.emulator.rest.answers import ia_error, ia_result
+from intacct.emulator.rest.bearer import Caller
+from intacct.emulator.rest.catalog import rest_catalog
+from intacct.emulator.rest.common import REST_PREFIX
+from intacct.emulator.rest.model import model_answer
+from intacct.emulator.rest.objects import get_record, list_records, rest_object
+from intacct.emulator.rest.query import bad_payload, run_query
+from intacct.emulator.rest.service import Outcome, serve
+from intacct.emulator.state import Emulator
+
+__all__ = ["data_routes"]
+
+#: a query is a few hundred bytes; [U] Sage's own limit is unpublished
+MAX_QUERY_BYTES = 1024 * 1024
+
+
+def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
+    store = emulator.store
+
+    async def query(request: HttpRequest) -> Response:
+        try:
+            body = await read_body(request, MAX_QUERY_BYTES, body_timeout_s)
+        except BodyError as exc:
+            return ia_error(exc.http_status, "invalidRequest", exc.text)
+        except ClientGone:
+            return Response(status_code=400)
+        try:
+            asked = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            asked = _UNREADABLE
+        path = asked.get("object") if isinstance(asked, dict) else None
+        xml = _xml_of(path)
+
+        def work(caller: Caller) -> Outcome:
+            if asked is _UNREADABLE:
+                return bad_payload(RestQueryError("The body is not JSON.", ""))
+            return run_query(store, caller, asked)
+
+        return await serve(emulator, request, "query", [p for p in (path, xml) if p], work)
+
+    async def model(request: HttpRequest) -> Response:
+        def work(caller: Caller) -> Outcome:
+            answer = model_answer(dict(request.query_params))
+            if isinstance(answer, Outcome):
+                return answer
+            if isinstance(answer, list):
+                return Outcome(_listed(answer))
+            return Outcome(ia_result(answer))  # metadata: free, as lookup is [U]
+
+        return await serve(emulator, request, "model", [], work)
+
+    async def objects(request: HttpRequest) -> Response:
+        params = request.path_params
+        path = f"{params['module']}/{params['name']}"
+        key = params.get("key")
+
+        def work(caller: Caller) -> Outcome:
+            obj = rest_object(path)
+            if isinstance(obj, Outcome):
+                return obj
+            if key is None:
+                return list_records(store, caller, obj)
+            return get_record(store, caller, obj, key)
+
+        operation = "list" if key is None else "get"
+        return await serve(
+            emulator, request, operation, [p for p in (path, _xml_of(path)) if p], work
+        )
+
+    base = f"{REST_PREFIX}/objects/{{module}}/{{name}}"
+    return [
+        Route(f"{REST_PREFIX}/services/core/query", query, methods=["POST"]),
+        Route(f"{REST_PREFIX}/services/core/model", model, methods=["GET"]),
+        Route(base, objects, methods=["GET"]),
+        Route(f"{base}/{{key}}", objects, methods=["GET"]),
+    ]
+
+
+_UNREADABLE = object()
+
+
+def _xml_of(path: object) -> str | None:
+    obj = rest_catalog().get(path) if isinstance(path, str) else None
+    return obj.module_object if obj else None
+
+
+def _listed(models: list[dict[str, Any]]) -> Response:
+    meta = {"totalCount": len(models), "totalSuccess": len(models), "totalError": 0}
+    return JSONResponse({"ia::result": models, "ia::meta": meta})

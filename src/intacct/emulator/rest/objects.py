@@ -1,0 +1,100 @@
+"""``GET /objects/<module>/<object>`` and ``GET /objects/<module>/<object>/<key>``.
+
+The list answers references (key, id, href), "up to 100" a page (portal object pages,
+e.g. contracts: "Returns up to 100 object references"), with ``ia::meta``
+{totalCount, start, pageSize, next, previous}; the portal documents no paging
+parameters for it, so [U] none are read (it is "mostly for use in testing"; the query
+service pages). A record is the whole object, nested as Sage nests it: groups
+(``audit``), references with their ``href``, a document's lines as an array."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intacct.emulator.querylang.core import TRUE_SQL, Sql
+from intacct.emulator.rest.access import denied, scope_for, zone_of
+from intacct.emulator.rest.answers import ia_page, ia_result
+from intacct.emulator.rest.bearer import Caller
+from intacct.emulator.rest.catalog import RestObject, rest_catalog
+from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
+from intacct.emulator.rest.service import Outcome, refused
+from intacct.emulator.rest.source import View, open_view
+from intacct.emulator.store import Scope, Store
+
+__all__ = ["LIST_SIZE", "get_record", "list_records", "rest_object"]
+
+LIST_SIZE = 100
+
+
+def rest_object(path: str) -> RestObject | Outcome:
+    obj = rest_catalog().get(path)
+    if obj is None:
+        return refused(404, "notFound", f"Object {path} does not exist.")
+    return obj
+
+
+def list_records(store: Store, caller: Caller, obj: RestObject) -> Outcome:
+    refusal = denied(store, caller, obj)
+    if refusal is not None:
+        return refusal
+    view = open_view(
+        store, obj, scope_for(store, caller, replica=True), zone_of(store, caller.company)
+    )
+    names = [obj.key, obj.id, HREF]
+    rows, total = view.page(columns_for(view, names), TRUE_SQL, "", LIST_SIZE, 0)
+    records = [render(view, names, row) for row in rows]
+    return Outcome(ia_page(records, total, 1, LIST_SIZE), len(records), billed=1)
+
+
+def get_record(store: Store, caller: Caller, obj: RestObject, key: str) -> Outcome:
+    refusal = denied(store, caller, obj)
+    if refusal is not None:
+        return refusal
+    scope = scope_for(store, caller)
+    zone = zone_of(store, caller.company)
+    view = open_view(store, obj, scope, zone)
+    record = _one(view, obj.key, key)
+    if record is None:
+        message = f"{obj.label} with key {key} does not exist"
+        return Outcome(refused(404, "notFound", message).response, billed=1)
+    count = 1
+    for field in obj.fields.values():
+        if field.type == "array":
+            record[field.name] = []
+    if obj.lines:
+        lines = _lines(store, scope, zone, obj, record[obj.key])
+        record[obj.lines["field"]] = lines
+        count += len(lines)
+    return Outcome(ia_result(record), count, billed=1)
+
+
+def _one(view: View, field: str, key: str) -> dict[str, Any] | None:
+    column = view.column(field, "a key")
+    if column.column is None:
+        return None
+    wanted: object = key
+    if column.stored.type == "integer":
+        if not key.isdigit():
+            return None
+        wanted = int(key)
+    names = whole_names(view)
+    where = Sql(f"{column.sql.text} = ?", (wanted,))
+    rows, _ = view.page(columns_for(view, names), where, "", 1, 0)
+    return render(view, names, rows[0]) if rows else None
+
+
+def _lines(
+    store: Store, scope: Scope, zone: str, obj: RestObject, key: str
+) -> list[dict[str, Any]]:
+    """The lines a document owns, whole, in the order they were written."""
+    line_obj = rest_catalog()[obj.lines["path"]]
+    view = open_view(store, line_obj, scope, zone)
+    owner = view.column(f"{line_obj.owner['field']}.key", "lines")
+    own_key = view.column(line_obj.key, "lines")
+    if owner.column is None or own_key.column is None:
+        return []
+    wanted: object = int(key) if owner.stored.type == "integer" else key
+    names = whole_names(view)
+    where = Sql(f"{owner.sql.text} = ?", (wanted,))
+    rows, _ = view.page(columns_for(view, names), where, f"ORDER BY {own_key.sql.text}", 10**6, 0)
+    return [render(view, names, row) for row in rows]

@@ -1,0 +1,52 @@
+"""Rows computed for a REST-only object (``vendor-total``), queried like a table: they
+go into a private in-memory SQLite table so the REST filters, order and pages run as the
+same SQL as over the store's own tables. Nothing here is stored; XML never sees it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from intacct.emulator.catalog import FieldDef
+from intacct.emulator.store.database import quote
+from intacct.emulator.values import utc_text
+
+__all__ = ["Scratch"]
+
+_SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER"}
+
+
+class Scratch:
+    """``rows`` (name -> storage value) of ``fields``, in the order given: the order
+    a query without orderBy sees."""
+
+    def __init__(self, fields: Sequence[FieldDef], rows: Sequence[Mapping[str, Any]]) -> None:
+        self._conn = sqlite3.connect(":memory:")
+        self._conn.create_function("ia_utc", 2, utc_text, deterministic=True)
+        names = [f.name for f in fields]
+        columns = ", ".join(f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in fields)
+        self._conn.execute(f"CREATE TABLE t ({columns})")
+        marks = ", ".join("?" * len(names))
+        self._conn.executemany(
+            f"INSERT INTO t VALUES ({marks})", [[row.get(n) for n in names] for row in rows]
+        )
+
+    def page(
+        self,
+        names: Sequence[str],
+        where: str,
+        params: Sequence[Any],
+        order: str,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        order = f"{order}, rowid" if order else "ORDER BY rowid"
+        columns = ", ".join(quote(n) for n in names) or "1"
+        sql = f"SELECT {columns} FROM t WHERE {where} {order} LIMIT ? OFFSET ?"
+        rows = self._conn.execute(sql, [*params, limit, offset]).fetchall()
+        total = self._conn.execute(f"SELECT count(*) FROM t WHERE {where}", list(params))
+        return [dict(zip(names, r, strict=True)) for r in rows], int(total.fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()

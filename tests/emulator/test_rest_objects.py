@@ -1,0 +1,136 @@
+"""REST objects (``GET /ia/api/v1/objects/<path>[/<key>]``) and the model service over
+the XML gateway's records: references a page, whole records nested as Sage nests them
+with their lines, the same values XML shows, 404s, faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from intacct.emulator.rest.catalog import rest_catalog
+from intacct.emulator.server import EmulatorServer
+from intacct.protocol.classify import error_for_rest
+from intacct.protocol.rest import parse_rest
+
+from .rest_support import MODEL, OBJECTS, create_vendor, ok, rest_client, token, xml
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=300, seed=7) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
+    with rest_client(emulator) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def auth(http: httpx.Client) -> dict[str, str]:
+    return token(http)
+
+
+@pytest.mark.parametrize("path", sorted(rest_catalog()))
+def test_list_and_get_every_object(http: httpx.Client, auth: dict[str, str], path: str) -> None:
+    listed = ok(http.get(f"{OBJECTS}/{path}", headers=auth))
+    meta = listed["ia::meta"]
+    assert meta["start"] == 1 and meta["pageSize"] == 100 and meta["previous"] is None
+    assert meta["next"] == (101 if meta["totalCount"] > 100 else None)
+    for ref in listed["ia::result"][:3]:
+        assert set(ref) == {"key", "id", "href"} and ref["href"] == f"/objects/{path}/{ref['key']}"
+        record = ok(http.get(f"{OBJECTS}/{path}/{ref['key']}", headers=auth))["ia::result"]
+        assert record["key"] == ref["key"] and record["href"] == ref["href"]
+        obj = rest_catalog()[path]
+        if obj.lines:
+            lines = record[obj.lines["field"]]
+            assert lines and all(
+                line["href"].startswith(f"/objects/{obj.lines['path']}/") for line in lines
+            )
+            owner = obj.lines["owner_field"]
+            assert {line[owner]["key"] for line in lines} == {record["key"]}
+
+
+def test_a_record_shows_what_xml_shows(http: httpx.Client, auth: dict[str, str]) -> None:
+    key = create_vendor(http, "SAME-1")
+    record = ok(http.get(f"{OBJECTS}/accounts-payable/vendor/{key}", headers=auth))["ia::result"]
+    shown = xml(http, f"<read><object>VENDOR</object><keys>{key}</keys><fields>*</fields></read>")
+    assert record["id"] == shown.findtext(".//VENDORID") == "SAME-1"
+    assert record["name"] == shown.findtext(".//NAME")
+    assert record["status"] == shown.findtext(".//STATUS") == "active"
+    assert record["audit"]["modifiedDateTime"].endswith("Z")
+    assert record["contacts"]["default"]["id"] == "SAME-1"
+    assert record["contacts"]["default"]["href"].startswith("/objects/company-config/contact/")
+    assert isinstance(record["isOnHold"], bool) and record["restrictedLocations"] == []
+
+
+def test_missing_key_and_object_are_404(http: httpx.Client, auth: dict[str, str]) -> None:
+    for url in (
+        f"{OBJECTS}/accounts-payable/vendor/99999",
+        f"{OBJECTS}/accounts-payable/vendor/x1",
+        f"{OBJECTS}/accounts-payable/nothing",
+    ):
+        answer = http.get(url, headers=auth)
+        assert answer.status_code == 404, url
+        assert (
+            type(error_for_rest(parse_rest(answer.content, http_status=404))).__name__
+            == "NotFoundError"
+        )
+    assert (
+        "Vendor with key 99999 does not exist"
+        in http.get(f"{OBJECTS}/accounts-payable/vendor/99999", headers=auth).text
+    )
+    assert http.get(f"{OBJECTS}/accounts-payable/vendor").status_code == 401
+
+
+def test_faults_apply_to_rest_requests(http: httpx.Client, auth: dict[str, str]) -> None:
+    installed = http.post("/_emulator/faults", content=b"status=503,times=1,function=rest:get")
+    assert installed.status_code == 200, installed.text
+    try:
+        answer = http.get(f"{OBJECTS}/accounts-payable/vendor/1", headers=auth)
+        assert answer.status_code == 503
+        assert (
+            type(error_for_rest(parse_rest(answer.content, http_status=503))).__name__
+            == "UnavailableError"
+        )
+        assert http.get(f"{OBJECTS}/accounts-payable/vendor/1", headers=auth).status_code == 200
+    finally:
+        http.delete("/_emulator/faults")
+
+
+def test_model_of_an_object(http: httpx.Client, auth: dict[str, str]) -> None:
+    model = ok(http.get(MODEL, params={"name": "company-config/department"}, headers=auth))[
+        "ia::result"
+    ]
+    status = model["fields"]["status"]
+    assert (
+        status["enum"] == ["active", "activeNonPosting", "inactive"] and status["required"] is False
+    )
+    assert set(status) >= {"type", "readOnly", "writeOnly", "required", "nullable", "mutable"}
+    assert model["refs"]["parent"]["apiObject"] == "company-config/department"
+    assert model["groups"]["audit"]["fields"]["modifiedDateTime"]["format"] == "date-time"
+    assert model["httpMethods"] == "OPTIONS,GET,POST,DELETE,PATCH" and model["lists"] == []
+    bill = ok(http.get(MODEL, params={"name": "accounts-payable/bill"}, headers=auth))["ia::result"]
+    assert bill["lists"]["lines"]["apiObject"] == "accounts-payable/bill-line"
+    line = ok(http.get(MODEL, params={"name": "general-ledger/journal-entry-line"}, headers=auth))[
+        "ia::result"
+    ]
+    assert line["type"] == "ownedObject" and line["httpMethods"] == "OPTIONS,GET"
+    listed = ok(http.get(MODEL, headers=auth))["ia::result"]
+    assert {m["apiObject"] for m in listed} == {f"objects/{p}" for p in rest_catalog()}
+    assert http.get(MODEL, params={"name": "nope/nothing"}, headers=auth).status_code == 404
+    assert (
+        http.get(
+            MODEL, params={"name": "company-config/department", "version": "v9"}, headers=auth
+        ).status_code
+        == 400
+    )
+
+
+def test_every_model_builds(http: httpx.Client, auth: dict[str, str]) -> None:
+    for path in rest_catalog():
+        model = ok(http.get(MODEL, params={"name": path}, headers=auth))["ia::result"]
+        assert model["apiObject"] == f"objects/{path}" and model["fields"]
