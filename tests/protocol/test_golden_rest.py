@@ -93,3 +93,12 @@ def test_a_failure_status_without_an_error_is_still_a_failure() -> None:
     error = error_for_rest(answer)
     assert error is not None and type(error).__name__ == "UnavailableError"
     assert parse_rest(b"", http_status=204).ok
+
+
+def test_nesting_is_refused_one_level_past_the_cap() -> None:
+    def nested(levels: int) -> bytes:  # ``levels`` objects, one inside the other
+        return b'{"a":' * (levels - 1) + b"{}" + b"}" * (levels - 1)
+
+    assert parse_rest(nested(64), http_status=200).ok
+    with pytest.raises(ResponseFormatError, match="nests deeper"):
+        parse_rest(nested(65), http_status=200)
