@@ -19,6 +19,7 @@ __all__ = [
     "ControlError",
     "EmulatorError",
     "ErrorLine",
+    "FieldError",
     "FunctionError",
     "api_operation",
     "api_permission_denied",
@@ -26,6 +27,7 @@ __all__ = [
     "company_expired",
     "bad_sender",
     "duplicate",
+    "in_use",
     "invalid_session",
     "missing_required",
     "not_found",
@@ -119,6 +121,15 @@ class FunctionError(EmulatorError):
     level = "result"
 
 
+class FieldError(FunctionError):
+    """A function error about one field of the record written (``field``: its XML
+    name), so the REST API can name the field its error is about."""
+
+    def __init__(self, field: str, *lines: ErrorLine) -> None:
+        super().__init__(*lines)
+        self.field = field
+
+
 def parse_error(detail: str) -> ControlError:
     return ControlError(ErrorLine("XL03000003", "", f"XML Parse schema error: {detail}", ""))
 
@@ -205,19 +216,21 @@ def unknown_function(name: str) -> FunctionError:
 
 
 def unknown_field(obj: str, field: str) -> FunctionError:
-    return FunctionError(
+    return FieldError(
+        field,
         ErrorLine(
             "DL02000001",
             "",
             f"Invalid field '{field}' for object {obj}",  # [U] wording
             "Use lookup to list the fields of the object.",
-        )
+        ),
     )
 
 
 def missing_required(obj: str, field: str) -> FunctionError:
     label = obj.capitalize()
-    return FunctionError(
+    return FieldError(
+        field,
         ErrorLine(
             "BL01001973",
             "",
@@ -248,6 +261,21 @@ def not_found(obj: str, key: str, action: str) -> FunctionError:
     else:
         text = f"Cannot find {obj.lower()} with key '{key}' to {action}."
     return FunctionError(ErrorLine("BL01001973", "", text, ""))
+
+
+def in_use(obj: str, key: str, used_by: str) -> FunctionError:
+    """A delete of a record others still name: an account with journal-entry lines
+    ("accounts with activity cannot be deleted, only made inactive" is how Intacct's
+    chart of accounts behaves). [U] errorno and wording: no capture; the delete
+    wrapper of :func:`not_found`."""
+    return FunctionError(
+        ErrorLine(
+            "BL01001973",
+            "",
+            f"Cannot delete {obj.lower()} '{key}': it is used by {used_by} records.",
+            "Make the record inactive instead.",
+        )
+    )
 
 
 #: 2.1 verbs (create_bill, get_list) and the 3.0 functions named after the operation they

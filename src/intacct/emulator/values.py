@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.emulator.catalog import FieldDef
-from intacct.emulator.errors import ErrorLine, FunctionError
+from intacct.emulator.errors import ErrorLine, FieldError, FunctionError
 
 __all__ = [
     "company_zone",
@@ -149,13 +149,14 @@ def wire_converter(field: FieldDef | None, date_format: str = _WIRE_DATE) -> Cal
 
 
 def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:
-    return FunctionError(
+    return FieldError(
+        field.name,
         ErrorLine(
             "BL03000018",
             "",
             f"Illegal format for {obj}.{field.name}: {value!r} {why}",
             f"Send {field.name} as {why.removeprefix('is not ')}.",
-        )
+        ),
     )
 
 

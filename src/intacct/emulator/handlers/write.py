@@ -102,16 +102,13 @@ def write_lines(
     replace: bool,
 ) -> None:
     """Create the owned lines of a document (an update replaces them all)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
     for container, elements in lines.items():
         line_obj = ctx.store.catalog[obj.owned[container]]
-        if replace:
-            for row in ctx.store.children(line_obj, ctx.scope, recordno):
-                ctx.store.delete(line_obj, ctx.scope, int(row["RECORDNO"]))
-        for element in elements:
-            values, _ = record_values(line_obj, element, lower=ctx.legacy)
-            if line_obj.parent_key:
-                values[line_obj.parent_key] = recordno
-            ctx.store.insert(line_obj, ctx.scope, values)
+        rows[container] = [
+            record_values(line_obj, element, lower=ctx.legacy)[0] for element in elements
+        ]
+    ctx.store.write_lines(obj, ctx.scope, recordno, rows, replace=replace)
 
 
 def _created(obj: ObjectDef, values: dict[str, Any]) -> etree._Element:

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-__all__ = ["NO_STORE", "ia_error", "ia_page", "ia_result", "oauth_error"]
+__all__ = ["NO_STORE", "error_item", "ia_error", "ia_page", "ia_result", "oauth_error"]
 
 #: token answers are never cached (RFC 6749 5.1)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -52,14 +52,26 @@ def ia_error(
     schema: REST-1064 "Payload contains errors" with REST-1043 "... is not a valid
     field" details): a made-up one would look real. ``details`` each {code, message,
     target[, errorId]}."""
+    meta = {"totalCount": 1, "totalSuccess": 0, "totalError": 1}
+    body = {"ia::result": error_item(code, message, error_id=error_id, details=details)}
+    return JSONResponse({**body, "ia::meta": meta}, status, headers=dict(headers or {}))
+
+
+def error_item(
+    code: str,
+    message: str,
+    *,
+    error_id: str | None = None,
+    details: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
+    """``{"ia::error": ...}``: an error answer's result, or a failed record's place in a
+    batch's list (the golden 207 answer)."""
     error: dict[str, Any] = {"code": code, "message": message, "supportId": _support_id()}
     if error_id:
         error["errorId"] = error_id
     if details:
         error["details"] = [dict(d) for d in details]
-    meta = {"totalCount": 1, "totalSuccess": 0, "totalError": 1}
-    body = {"ia::result": {"ia::error": error}, "ia::meta": meta}
-    return JSONResponse(body, status, headers=dict(headers or {}))
+    return {"ia::error": error}
 
 
 def oauth_error(

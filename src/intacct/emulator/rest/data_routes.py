@@ -1,6 +1,7 @@
 """The REST data routes: ``POST services/core/query``, ``GET services/core/model``,
-``GET objects/<module>/<object>[/<key>]``. Each goes through :func:`.service.serve`
-(bearer check first, the company's slot, faults, bill, latency)."""
+``GET objects/<module>/<object>[/<key>]`` and the writes (``POST``, ``PATCH``,
+``DELETE``: :mod:`.writes`). Each goes through :func:`.service.serve` (bearer check
+first, the company's slot, faults, bill, latency)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.routing import Route
 
 from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.querylang.rest_values import RestQueryError
+from intacct.emulator.rest import writes
 from intacct.emulator.rest.answers import ia_error, ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.catalog import rest_catalog
@@ -27,6 +29,9 @@ __all__ = ["data_routes"]
 
 #: a query is a few hundred bytes; [U] Sage's own limit is unpublished
 MAX_QUERY_BYTES = 1024 * 1024
+#: [U] a batch of 500 documents with their lines; Sage's own limit is unpublished
+MAX_WRITE_BYTES = 32 * 1024 * 1024
+_OPERATIONS = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 
 
 def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
@@ -82,13 +87,51 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
             emulator, request, operation, [p for p in (path, _xml_of(path)) if p], work
         )
 
+    async def write(request: HttpRequest) -> Response:
+        params = request.path_params
+        path = f"{params['module']}/{params['name']}"
+        operation = _OPERATIONS[request.method]
+        body: Any = None
+        if operation != "delete":
+            try:
+                raw = await read_body(request, MAX_WRITE_BYTES, body_timeout_s)
+            except BodyError as exc:
+                return ia_error(exc.http_status, "invalidRequest", exc.text)
+            except ClientGone:
+                return Response(status_code=400)
+            body = _json(raw)
+        idempotency_key = request.headers.get("idempotency-key", "")
+
+        def work(caller: Caller) -> Outcome:
+            obj = rest_object(path)
+            if isinstance(obj, Outcome):
+                return obj
+            if operation == "create":
+                return writes.create(store, caller, obj, body, idempotency_key)
+            if operation == "update":
+                return writes.update(store, caller, obj, params.get("key"), body)
+            return writes.delete(store, caller, obj, str(params.get("key", "")))
+
+        objs = [p for p in (path, _xml_of(path)) if p]
+        return await serve(emulator, request, operation, objs, work)
+
     base = f"{REST_PREFIX}/objects/{{module}}/{{name}}"
     return [
         Route(f"{REST_PREFIX}/services/core/query", query, methods=["POST"]),
         Route(f"{REST_PREFIX}/services/core/model", model, methods=["GET"]),
         Route(base, objects, methods=["GET"]),
+        Route(base, write, methods=["POST", "PATCH"]),
         Route(f"{base}/{{key}}", objects, methods=["GET"]),
+        Route(f"{base}/{{key}}", write, methods=["PATCH", "DELETE"]),
     ]
+
+
+def _json(raw: bytes) -> Any:
+    """The body's JSON; what is not JSON reads as no record (400 once admitted)."""
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        return _UNREADABLE
 
 
 _UNREADABLE = object()

@@ -4,7 +4,8 @@ REST: 429 in REST's envelope beyond it), injected faults, the work in a worker t
 the bill (one ledger with the XML side), the latency model, the slot given back.
 
 Faults match ``function`` as ``rest:<operation>`` (``rest:query``, ``rest:list``,
-``rest:get``, ``rest:model``) and ``object`` as the XML object or the REST path."""
+``rest:get``, ``rest:model``, ``rest:create``, ``rest:update``, ``rest:delete``) and
+``object`` as the XML object or the REST path."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@
 - :mod:`.identities` — senders, companies, entities, users, registered OAuth apps;
 - :mod:`.sessions` — live sessions and readMore cursors (in memory, locked);
 - :mod:`.grants` — the REST API's OAuth codes and refresh tokens (in memory, locked);
+- :mod:`.idempotency` — the REST API's idempotency keys (in memory, locked);
 - :mod:`.records` — catalog records, the only place with record SQL;
 - :mod:`.ledger` — what a journal-entry write implies: its lines' fields, the GL detail
   view of posted lines, and the balances summed from it.
@@ -23,6 +24,7 @@ from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
 from intacct.emulator.clock import Clock
 from intacct.emulator.store.database import Database
 from intacct.emulator.store.grants import Grants
+from intacct.emulator.store.idempotency import IdempotencyKeys
 from intacct.emulator.store.identities import (
     DATE_FORMATS,
     DEMO_APP,
@@ -71,6 +73,7 @@ class Store:
         self.identities = Identities(self._database)
         self.live = SessionState(self.identities.company)
         self.grants = Grants()  # the REST API's OAuth codes and refresh tokens
+        self.idempotency = IdempotencyKeys()  # the REST API's Idempotency-Key headers
         self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
         self.records = Records(self._database, self.catalog, self.identities, self.clock)
         self.ledger = Ledger(self.records, self.catalog)
@@ -98,6 +101,7 @@ class Store:
             self.identities.reset()
         self.live.clear()
         self.grants.clear()
+        self.idempotency.clear()
         self.clock.reset()
 
     # -- identities -------------------------------------------------------------------
@@ -298,8 +302,32 @@ class Store:
 
     def delete(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
         with self.transaction():
+            self.ledger.deleting(obj, scope, recordno)
             deleted = self.records.delete(obj, scope, recordno)
             self.ledger.deleted(obj, scope, deleted)
+
+    def write_lines(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        recordno: int,
+        lines: Mapping[str, Sequence[dict[str, Any]]],
+        *,
+        replace: bool,
+    ) -> None:
+        """Create the lines document ``recordno`` owns (``lines``: values in storage form
+        by owned container, ``ENTRIES``); an update's replace them all. Both APIs'
+        writes come here."""
+        with self.transaction():
+            for container, rows in lines.items():
+                line_obj = self.catalog[obj.owned[container]]
+                if replace:
+                    for row in self.children(line_obj, scope, recordno):
+                        self.delete(line_obj, scope, int(row["RECORDNO"]))
+                for values in rows:
+                    if line_obj.parent_key:
+                        values[line_obj.parent_key] = recordno
+                    self.insert(line_obj, scope, values)
 
     def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
         self.records.audit(scope, obj, values, mode)

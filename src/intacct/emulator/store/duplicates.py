@@ -14,9 +14,9 @@ are not published; they follow the create wrappers above.
 from __future__ import annotations
 
 from intacct.emulator.catalog import ObjectDef
-from intacct.emulator.errors import ErrorLine, FunctionError
+from intacct.emulator.errors import ErrorLine, FieldError, FunctionError
 
-__all__ = ["duplicate_error"]
+__all__ = ["DuplicateIdError", "duplicate_error"]
 
 
 def _own_words(obj: ObjectDef, value: str) -> ErrorLine:
@@ -36,7 +36,11 @@ def _own_words(obj: ObjectDef, value: str) -> ErrorLine:
     )
 
 
+class DuplicateIdError(FieldError):
+    """A write whose id field (``field``) repeats another record's."""
+
+
 def duplicate_error(obj: ObjectDef, value: str, action: str = "create") -> FunctionError:
     """``obj``'s answer to a ``create``/``update`` whose id ``value`` is taken."""
     wrapper = ErrorLine("BL01001973", "", f"Could not {action} {obj.name.lower()} record!", "")
-    return FunctionError(_own_words(obj, value), wrapper)
+    return DuplicateIdError(obj.id_field or "", _own_words(obj, value), wrapper)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from intacct.emulator.catalog import Catalog, ObjectDef
+from intacct.emulator.errors import in_use
 from intacct.emulator.posting import detail_row, line_state, posts
 from intacct.emulator.store.records import Records
 from intacct.emulator.store.sessions import Scope
@@ -57,6 +58,18 @@ class Ledger:
             self._settle(scope, int(row["RECORDNO"]))
         elif obj is self.entries and row.get("BATCHKEY") is not None:
             self._settle(scope, int(row["BATCHKEY"]), only=[int(row["RECORDNO"])])
+
+    def deleting(self, obj: ObjectDef, scope: Scope, recordno: int) -> None:
+        """Before a delete: an account that journal-entry lines post to stays (the
+        ledger would lose the account its balances are in)."""
+        if obj is not self.accounts:
+            return
+        account = self._one(scope, self.accounts, "RECORDNO", recordno)
+        number = account.get("ACCOUNTNO") if account else None
+        if number not in (None, "") and self.records.count(
+            self.entries, _everyone(scope), '"ACCOUNTNO" = ?', [number]
+        ):
+            raise in_use(obj.name, str(number), self.entries.name)
 
     def deleted(self, obj: ObjectDef, scope: Scope, row: Mapping[str, Any]) -> None:
         """After a delete: a deleted entry's lines (deleted with it) leave the view."""
