@@ -24,6 +24,7 @@ from intacct.errors import (
     AuthenticationError,
     BudgetExhaustedError,
     ConfigError,
+    DuplicateError,
     NotFoundError,
     ValidationError,
 )
@@ -202,3 +203,18 @@ def test_the_client_counts_what_the_emulator_bills(
         with pytest.raises(ValidationError):
             rest_client.rest.query("general-ledger/account", ["no-such-field"])
         assert rest_client.api_transactions == billed() - before == 2
+
+
+def test_a_create_sent_again_with_its_key_cannot_create_twice(
+    client: Callable[..., IntacctClient],
+) -> None:
+    with client() as rest_client:
+        values = {"id": "V-REST-ONCE", "name": "Once"}
+        made = rest_client.rest.create("accounts-payable/vendor", values, key="k-once")
+        assert made.http_status == 201 and made.result["id"] == "V-REST-ONCE"
+        with pytest.raises(DuplicateError):  # the lost answer's retry: nothing written
+            rest_client.rest.create("accounts-payable/vendor", values, key="k-once")
+        found = rest_client.rest.query(
+            "accounts-payable/vendor", ["key"], filters=[{"$eq": {"id": "V-REST-ONCE"}}]
+        )
+        assert len(found.result) == 1
