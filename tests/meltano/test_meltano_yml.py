@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from intacct.config import KEYS
 from intacct.sync import DEFAULT_OBJECTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,9 +91,13 @@ def test_every_setting_is_declared_with_its_kind(executable: str) -> None:
 def test_required_settings_and_capabilities_match_about(executable: str) -> None:
     described = about(executable)
     declared = plugin(executable)
-    # a group is a set to Meltano (singer-sdk 0.55 sorts --about's required list)
+    # a group is a set to Meltano (singer-sdk 0.55 sorts --about's required list); one
+    # group per way to sign in: a user's password, or (auth_type oauth) the OAuth app
+    required = set(described["settings"]["required"])
+    password = required | {k.name for k in KEYS if k.unless}
+    oauth = required | {k.name for k in KEYS if k.when} | {k.when[0] for k in KEYS if k.when}
     groups = [sorted(group) for group in declared["settings_group_validation"]]
-    assert groups == [sorted(described["settings"]["required"])]
+    assert groups == [sorted(password), sorted(oauth)]
     assert declared["capabilities"] == [
         c for c in described["capabilities"] if c not in NOT_MELTANO_CAPABILITIES
     ]
