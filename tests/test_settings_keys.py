@@ -118,7 +118,9 @@ def on_profile_options(_: pytest.MonkeyPatch, __: Path) -> set[str]:
     """``intacct profiles add``'s options (a secret's ``--<key>-env`` aside)."""
     said = CliRunner().invoke(main, ["profiles", "add", "--help"]).stdout
     options = {o.replace("-", "_") for o in re.findall(r"^\s+--([a-z-]+)", said, re.M)}
-    return {o for o in options if not o.endswith("_env")} - {"default", "help"}
+    # the command's own options (a person's consent, a check), not keys
+    own = {"default", "help", "consent", "paste", "redirect_uri", "check"}
+    return {o for o in options if not o.endswith("_env")} - own
 
 
 def on_env(monkeypatch: pytest.MonkeyPatch, _: Path) -> set[str]:

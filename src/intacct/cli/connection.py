@@ -30,8 +30,11 @@ import click
 import platformdirs
 
 from intacct.cli.profile_store import ProfileStore
+from intacct.cli.profile_tokens import profile_oauth
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
+from intacct.client.gateway import OAuth
+from intacct.client.oauth import TokenStore
 from intacct.client.retry import RetryPolicy, default_checkers, retryable_status
 from intacct.client.transport import InFlight
 from intacct.config import ClientConfig, Key, Owner, Surface, check_variable_names, keys_on
@@ -74,6 +77,14 @@ class Connection:
     config: dict[str, Any]  # the client's config keys (docs/ARCHITECTURE.md)
     source: str  # where it came from, for people
     embedded: bool
+    #: a profile's OAuth tokens (saved consent: used, and rotated ones saved)
+    tokens: TokenStore | None = None
+    profile: str | None = None  # the profile's name, when it is one
+
+    def oauth(self, config: ClientConfig) -> OAuth | None:
+        """What the client for ``config`` signs in to the REST API with (None: the
+        client's own default, the app's client credentials for the command)."""
+        return profile_oauth(config, self.tokens)
 
 
 def profile_option(function: F) -> F:
@@ -146,9 +157,10 @@ def interactive_client(
             max_attempts=config.max_retries + 1, checkers=default_checkers(timeouts=False)
         )
         in_flight = InFlight()
+        oauth = connection.oauth(config)
         with (
             wait_notice(in_flight),
-            IntacctClient(config, retry=retry, in_flight=in_flight) as client,
+            IntacctClient(config, retry=retry, in_flight=in_flight, oauth=oauth) as client,
         ):
             yield client
 
@@ -167,7 +179,8 @@ def open_connection(
     settings = _variables(k for k in _ENV if k not in _CONNECTION)
     store = ProfileStore()
     if profile:
-        yield Connection({**store.config(profile), **settings}, f"profile {profile!r}", False)
+        config = {**store.config(profile), **settings}
+        yield Connection(config, f"profile {profile!r}", False, store.tokens(profile), profile)
         return
     environment = _from_environment()
     if environment is not None:
@@ -176,7 +189,8 @@ def open_connection(
     default = store.default()
     if default is not None:
         config = {**store.config(default), **settings}
-        yield Connection(config, f"default profile {default!r}", False)
+        source = f"default profile {default!r}"
+        yield Connection(config, source, False, store.tokens(default), default)
         return
     with _embedded(announce) as connection:
         yield Connection({**connection.config, **settings}, connection.source, True)

@@ -10,6 +10,7 @@ import click
 
 from intacct.cli.connection import cli_errors, interactive_config, open_connection, profile_option
 from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, UNKNOWN, Check, run_checks
+from intacct.cli.doctor_rest import oauth_checks
 from intacct.cli.waiting import wait_notice
 from intacct.client.transport import InFlight
 from intacct.logging import log_choice, log_options, say
@@ -29,7 +30,9 @@ PROBLEMS = (FAIL, UNKNOWN)
 @click.pass_context
 def doctor(ctx: click.Context, profile: str | None, objects: str | None) -> None:
     """Check a connection step by step: gateway, Sender ID, subscription, authorization,
-    user, entity, and read access; every failure says where to fix it in Intacct."""
+    user, entity, and read access (auth_type oauth: the REST API, the app, its
+    authorization, the grant, the XML session through REST); every failure says where
+    to fix it in Intacct."""
     verbosity, log_format = log_choice(ctx)
     show = _Lines(quiet=verbosity < 0, as_json=log_format == "json")
     names = [o.strip().upper() for o in objects.split(",") if o.strip()] if objects else []
@@ -38,8 +41,15 @@ def doctor(ctx: click.Context, profile: str | None, objects: str | None) -> None
     with cli_errors(), open_connection(profile, announce=_note) as connection:
         show.connection(connection.source)
         config = interactive_config(connection.config)
+        chosen = names or DEFAULT_OBJECTS
+        checks = (
+            oauth_checks(config, chosen, tokens=connection.tokens,
+                         profile=connection.profile, in_flight=in_flight)
+            if config.get("auth_type") == "oauth"
+            else run_checks(config, chosen, in_flight=in_flight)
+        )  # fmt: skip
         with wait_notice(in_flight):
-            for check in run_checks(config, names or DEFAULT_OBJECTS, in_flight=in_flight):
+            for check in checks:
                 show.check(check)
                 failures += check.verdict == FAIL
     show.verdict(failures)

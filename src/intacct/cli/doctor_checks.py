@@ -71,7 +71,8 @@ def run_checks(
     """Every check's verdict, as it is made (a slow gateway shows progress);
     ``in_flight`` tracks the requests being waited for."""
     # one attempt each: a doctor reports what happens, it does not wait out backoffs
-    # an OAuth app signs in through the REST API's session bridge [its own checks: to do]
+    # an OAuth app signs in through the REST API's session bridge (intacct doctor runs
+    # doctor_rest.oauth_checks for it, which tell its own steps apart)
     auth_type = "oauth" if config.get("auth_type") == "oauth" else "session"
     config = {**config, "max_retries": 0, "auth_type": auth_type}
     entity = str(config.get("entity_id") or "")

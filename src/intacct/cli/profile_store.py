@@ -15,7 +15,8 @@ One Web Services user per environment under one Sender ID is how Intacct is set 
 
 A secret comes from, in order: the environment variable the profile names
 (``<key>_env``), the OS keyring where one works, or the file itself, which is then
-written with mode 0600 (and refused if others can read it).
+written with mode 0600 (and refused if others can read it). OAuth tokens a person's
+consent gave are kept apart: :mod:`intacct.cli.profile_tokens`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from intacct.cli.os_keyring import KEYRING_SERVICE, keyring_delete, keyring_get, keyring_set
+from intacct.cli.profile_tokens import ProfileTokens
 from intacct.config import SECRETS, Surface, names_on
 from intacct.errors import ConfigError
 
@@ -43,7 +46,6 @@ __all__ = [
     "profiles_path",
 ]
 
-KEYRING_SERVICE = "intacct-connector"
 #: where ``intacct sync`` writes when ``--db`` is not given (a DuckDB path or a
 #: ``postgresql://`` URL); neither the client's nor the engine's
 DESTINATION = "destination"
@@ -127,7 +129,7 @@ class ProfileStore:
                     secret, f"profile {name!r} takes it from ${variable}, which is not set"
                 )
             return value, f"environment variable {variable}"
-        stored = _keyring_get(f"{name}:{secret}")
+        stored = keyring_get(f"{name}:{secret}")
         if stored is not None:
             return stored, "OS keyring"
         if secret in profile:
@@ -155,12 +157,13 @@ class ProfileStore:
             value = values.get(secret)
             if not value:
                 continue
-            if _keyring_set(f"{name}:{secret}", str(value)):
+            if keyring_set(f"{name}:{secret}", str(value)):
                 where = "the OS keyring"
             else:
                 profile[secret] = str(value)
                 where = f"{self.path} (mode 0600)"
         data["profiles"][name] = profile
+        self.tokens(name).remove()  # another app or user must not sign in with them
         if default or not data.get("default"):
             data["default"] = name
         self._write(data)
@@ -174,8 +177,13 @@ class ProfileStore:
         if data.get("default") == name:
             data.pop("default")
         for secret in SECRETS:
-            _keyring_delete(f"{name}:{secret}")
+            keyring_delete(f"{name}:{secret}")
+        self.tokens(name).remove()
         self._write(data)
+
+    def tokens(self, name: str) -> ProfileTokens:
+        """Where the profile's OAuth tokens are kept (:mod:`intacct.cli.profile_tokens`)."""
+        return ProfileTokens(self.path, name)
 
     def _write(self, data: Mapping[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,46 +218,3 @@ def _text(path: Path) -> str:
             f"{encoding}); save it as UTF-8 (in Notepad: Save as, Encoding UTF-8), or "
             "remove it and add the profiles again with intacct profiles add",
         ) from None
-
-
-def _keyring() -> Any:
-    """The OS keyring if one works here, else None (headless machines have none)."""
-    try:
-        import keyring
-        from keyring.backends.fail import Keyring as NoKeyring
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        return None
-    backend = keyring.get_keyring()
-    return None if isinstance(backend, NoKeyring) else keyring
-
-
-def _keyring_get(user: str) -> str | None:
-    ring = _keyring()
-    if ring is None:
-        return None
-    try:
-        value = ring.get_password(KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - a broken keyring backend must not stop a run
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _keyring_set(user: str, value: str) -> bool:
-    ring = _keyring()
-    if ring is None:
-        return False
-    try:
-        ring.set_password(KEYRING_SERVICE, user, value)
-    except Exception:  # noqa: BLE001 - fall back to the 0600 file
-        return False
-    return True
-
-
-def _keyring_delete(user: str) -> None:
-    ring = _keyring()
-    if ring is None:
-        return
-    try:
-        ring.delete_password(KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - nothing stored there
-        return

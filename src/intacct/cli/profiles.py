@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
-from intacct.cli.connection import cli_errors
+from intacct.cli.connection import cli_errors, interactive_client, interactive_config
+from intacct.cli.consent import DEFAULT_REDIRECT_URI, consent
 from intacct.cli.profile_store import DESTINATION, SECRETS, ProfileStore
-from intacct.config import ClientConfig, Key, Surface, key_named, keys_on, names_on
+from intacct.config import ClientConfig, Key, Surface, keys_on, names_on
 from intacct.config.parsers import Choice, Flag, Integer, Seconds
 from intacct.destinations import describe
 from intacct.errors import ConfigError
@@ -36,8 +38,7 @@ def _key_options(command: F) -> F:
 
 def _option(key: Key) -> dict[str, Any]:
     parser = key.parser
-    prompt = key.always_required and not key.secret
-    option: dict[str, Any] = {"help": key.doc, "prompt": prompt}
+    option: dict[str, Any] = {"help": key.doc}  # prompted in add: an existing profile's kept
     if isinstance(parser, Choice):
         option["type"] = click.Choice(parser.choices)
     elif isinstance(parser, Integer):
@@ -77,21 +78,100 @@ def list_profiles() -> None:
 @click.argument("name")
 @_key_options
 @click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
-def add(name: str, make_default: bool, **values: Any) -> None:
+@click.option(
+    "--consent",
+    is_flag=True,
+    help="auth_type oauth: a person signs in and allows the app; its tokens are saved for "
+    "the profile (only NAME given: consent again for an existing profile).",
+)
+@click.option(
+    "--paste",
+    is_flag=True,
+    help="With --consent: no browser or listener here; paste the address the browser was sent to.",
+)
+@click.option(
+    "--redirect-uri",
+    default=DEFAULT_REDIRECT_URI,
+    show_default=True,
+    help="With --consent: the app's registered redirect URI (a loopback one is listened "
+    "on, on a free port when it names none).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Sign in once now (auth_type oauth: the app's client credentials give a token).",
+)
+@click.pass_context
+def add(
+    ctx: click.Context,
+    /,
+    name: str,
+    make_default: bool,
+    consent: bool,
+    paste: bool,
+    redirect_uri: str,
+    check: bool,
+    **values: Any,
+) -> None:
     """Add (or replace) the profile NAME. Passwords go to the OS keyring when one works,
-    else into the file, readable only by you."""
-    for secret in SECRETS:
-        needed = key_named(secret).needed(values)
-        if needed and not values.get(secret) and not values.get(f"{secret}_env"):
-            label = secret.replace("_", " ").capitalize()
-            values[secret] = click.prompt(label, hide_input=True)
+    else into the file, readable only by you; so do the tokens --consent saves."""
+    if paste and not consent:
+        raise click.UsageError("--paste goes with --consent")
     store = ProfileStore()
     with cli_errors():
-        _validate(values)
-        where = store.add(name, values, default=make_default)
-        default = store.default() == name
-    suffix = " (the default)" if default else ""
-    click.echo(f"Saved profile {name!r}{suffix} in {store.path}; passwords: {where}.")
+        again = consent and not _given(ctx, values) and name in store.names()
+    if not again:
+        _prompt(values)
+        if consent and values.get("auth_type") != "oauth":
+            raise click.UsageError("--consent is for an OAuth app: add --auth-type oauth")
+        with cli_errors():
+            _validate(values)
+            where = store.add(name, values, default=make_default)
+            default = store.default() == name
+        suffix = " (the default)" if default else ""
+        click.echo(f"Saved profile {name!r}{suffix} in {store.path}; passwords: {where}.")
+    if consent:
+        _consent(store, name, paste, redirect_uri)
+    elif check:
+        _check(name)
+
+
+def _given(ctx: click.Context, values: dict[str, Any]) -> bool:
+    """Whether any key's option was given (not its default)."""
+    unset = (None, ParameterSource.DEFAULT)
+    return any(ctx.get_parameter_source(option) not in unset for option in values)
+
+
+def _prompt(values: dict[str, Any]) -> None:
+    """Ask for what the profile needs and was not given (secrets hidden)."""
+    for key in keys_on(Surface.PROFILE):
+        if values.get(key.name) or not key.needed(values):
+            continue
+        label = key.name.replace("_", " ").capitalize()
+        if not key.secret:
+            values[key.name] = click.prompt(label)
+        elif not values.get(f"{key.name}_env"):
+            values[key.name] = click.prompt(label, hide_input=True)
+
+
+def _consent(store: ProfileStore, name: str, paste: bool, redirect_uri: str) -> None:
+    tokens = store.tokens(name)
+    with cli_errors():
+        config = ClientConfig.from_mapping(interactive_config(store.config(name)))
+        if config.auth_type != "oauth":
+            raise click.UsageError(f"profile {name!r} has no OAuth app (auth_type oauth)")
+        consent(config, tokens, paste=paste, redirect_uri=redirect_uri)
+    click.echo(f"Consent given: profile {name!r} signs in with it; tokens: {tokens.where()}.")
+
+
+def _check(name: str) -> None:
+    try:
+        with interactive_client(name) as client:
+            client.sign_in()
+    except click.ClickException as exc:
+        said = f"{exc.message} (the profile is saved; intacct doctor --profile {name} tells why)"
+        raise click.ClickException(said) from None
+    click.echo(f"Checked: profile {name!r} signs in.")
 
 
 @profiles.command("show")
@@ -107,12 +187,13 @@ def show(name: str) -> None:
                 click.echo(f"  {key} = {describe(value) if key == DESTINATION else value}")
         for secret in SECRETS:
             click.echo(f"  {secret}: {_secret_source(store, name, secret)}")
+        click.echo(f"  OAuth tokens: {store.tokens(name).where()}")
 
 
 @profiles.command("remove")
 @click.argument("name")
 def remove(name: str) -> None:
-    """Remove the profile NAME and its keyring entries."""
+    """Remove the profile NAME, its keyring entries and its saved tokens."""
     store = ProfileStore()
     with cli_errors():
         store.remove(name)

@@ -150,8 +150,11 @@ def sync(
                 monthly = monthly_budget(db_path, Entitlement(entitlement, share or 1.0))
                 say(f"Budget: {monthly.describe()}.")
                 budget = run_budget(budget, monthly)
+            oauth = connection.oauth(client_config)
             with (
-                IntacctClient(client_config, in_flight=in_flight, budget=budget) as client,
+                IntacctClient(
+                    client_config, in_flight=in_flight, budget=budget, oauth=oauth
+                ) as client,
                 # a live display on a terminal shows the run is alive; a log gets a line
                 wait_notice(in_flight, after_s=NOTICE_S, live=False),
             ):

@@ -179,7 +179,8 @@ KEYS: tuple[Key, ...] = (
     Key("api_url", _CONNECTION, Url(), DEFAULT_API_URL, "The gateway's URL.", _EVERYWHERE),
     Key("auth_type", _CONNECTION, Choice(("session", "login", "oauth")), "session",
         "Default: session; oauth: the OAuth app's client credentials sign user_id in "
-        "(no user password), for the REST API and XML sessions alike.", _SINGER | _USER,
+        "(no user password), or a person's consent (--consent), for the REST API and XML "
+        "sessions alike.", _EVERYWHERE,
         about="session (default), login, or oauth: the OAuth app (client_id, client_secret) "
         "signs user_id in by client credentials, for the REST API and XML sessions alike"),
     Key("client_id", _CONNECTION, Text(), "", "The OAuth 2 app's client ID (auth_type oauth).",

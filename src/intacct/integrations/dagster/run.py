@@ -36,7 +36,8 @@ def sync_company(
         where.parent.mkdir(parents=True, exist_ok=True)
     settings = tenant.sync_settings(connection, objects)
     budget = run_budget(tenant.budget, monthly)
-    with IntacctClient(connection, budget=budget) as client:
+    oauth = tenant.oauth(connection, folder)
+    with IntacctClient(connection, budget=budget, oauth=oauth) as client:
         return run_sync(client, where, reporter, settings)
 
 

@@ -22,6 +22,11 @@ gives every tenant the keys it does not set (the sender, the API URL).
         entitlement: 100000                   # the company's API transactions a month
         share: 0.2                            # this connector's share of them
 
+A tenant with ``auth_type: oauth`` names its app instead of a user password
+(``client_id``, ``client_secret: {env: ...}``): its client credentials sign ``user_id`` in,
+for the REST API and the XML sessions alike, and the access token is kept between runs
+under the data folder (:meth:`Tenant.oauth`).
+
 A destination may name its company with ``{company_id}``, so one line in ``defaults``
 gives each tenant its own: ``postgresql://etl@db/warehouse?schema=intacct_{company_id}``
 or ``/data/{company_id}.duckdb``. Two tenants that resolve to one destination are
@@ -32,6 +37,7 @@ a variable set only on the run workers) is compared where it does.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -42,6 +48,8 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from intacct.client.gateway import OAuth
+from intacct.client.oauth import ClientCredentials, OAuthApp, TokenFile
 from intacct.config import SECRETS, ClientConfig, Surface, keys_on
 from intacct.destinations import is_dlt
 from intacct.destinations.locations import display_url, is_postgres, split_url
@@ -51,6 +59,8 @@ from intacct.sync.budget import Entitlement
 
 __all__ = ["Tenant", "TenantError", "load_tenants"]
 
+#: under the fleet's data folder: the OAuth access tokens of tenants with auth_type oauth
+TOKENS_FOLDER = ".tokens"
 #: how a destination names its tenant's company (see the module docstring)
 COMPANY_FIELD = "{company_id}"
 #: the table's keys a tenant takes (intacct.config.keys: Surface.TENANT), the client's
@@ -100,6 +110,19 @@ class Tenant:
             return ClientConfig.from_mapping(values)
         except ConfigError as exc:
             raise TenantError(self.company_id, exc.key, exc.problem) from None
+
+    def oauth(self, config: ClientConfig, folder: str | Path) -> OAuth | None:
+        """``auth_type`` oauth: the app's client credentials sign ``user_id`` in, the
+        access token kept between runs in ``<folder>/.tokens/`` (mode 0600, written
+        whole), one file per company, app and user, so a changed tenant never signs in
+        with another's token; never in the destination, the state or the logs."""
+        if config.auth_type != "oauth":
+            return None
+        app = OAuthApp(config.client_id, config.client_secret, config.rest_url)
+        who = hashlib.sha256(f"{app.client_id}\n{config.oauth_username}".encode()).hexdigest()
+        name = f"{quote(self.company_id, safe='')}.{who[:16]}.json"
+        store = TokenFile(Path(folder) / TOKENS_FOLDER / name)
+        return OAuth(app, store, ClientCredentials(config.oauth_username))
 
     def sync_settings(self, config: ClientConfig, objects: Sequence[str]) -> SyncSettings:
         """What a run of ``objects`` reads: the tenant's entities, at the page size its
