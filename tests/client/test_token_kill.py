@@ -1,5 +1,7 @@
-"""Refresh-token rotation under SIGKILL: a run killed after Intacct rotated the pair and
-before the new one was saved must not leave the company locked out silently.
+"""Refresh-token rotation under SIGKILL and under two runs at once: a run killed after
+Intacct rotated the pair and before the new one was saved must not leave the company
+locked out silently, and two runs due at the same moment must not spend one refresh
+token twice (the second would revoke the family).
 
 The emulator revokes a refresh token's whole family when a spent one comes back (the
 unkind reading of RFC 9700 4.14.2 [U: Sage does not say]); the token endpoint's answer
@@ -49,6 +51,8 @@ _RUN = textwrap.dedent(
 
     class Stopping(TokenFile):
         def save(self, tokens):
+            if when == "slow-save":  # the other run's refresh comes meanwhile
+                time.sleep(2)
             if when == "before-save":
                 print("rotated", flush=True)
                 time.sleep(120)
@@ -59,7 +63,7 @@ _RUN = textwrap.dedent(
 
     app = OAuthApp("demo_client_id", "demo-client-secret", base)
     source = TokenSource(app, Stopping(path), Transport(timeout_s=30), RetryPolicy())
-    source.token()
+    print(source.token()[-12:], flush=True)
     """
 )
 
@@ -141,3 +145,27 @@ def test_killed_between_rotation_and_save_a_consent_only_app_says_what_to_do(
     assert "intacct profiles add" in message
     assert due.refresh_token is not None and due.refresh_token not in message
     assert TokenFile(path).load() == due  # nothing saved over the evidence
+
+
+def test_two_runs_due_at_once_spend_the_refresh_token_once(
+    app: OAuthApp, tmp_path: Path, transport: Transport
+) -> None:
+    path = tmp_path / "tokens.json"
+    due = consented(app, path, transport)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", _RUN, app.base_url, str(path), "slow-save"]
+    runs = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    answers = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in answers]
+    saved = TokenFile(path).load()
+    assert saved is not None and saved.refresh_token != due.refresh_token
+    # one refresh: both runs use its access token, and the saved pair still works
+    assert {out.strip() for out, _ in answers} == {saved.access_token[-12:]}
+    source = TokenSource(app, TokenFile(path), transport, RetryPolicy())
+    source.refused(saved.access_token)
+    assert source.token() != saved.access_token  # the rotated refresh token renews

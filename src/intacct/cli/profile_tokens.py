@@ -13,6 +13,7 @@ credentials, asked again by each command.
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,6 +38,11 @@ class ProfileTokens:
         # both hold a pair only after the keyring refused a save: the later one is newer
         found = [t for t in (self._from_keyring(), self._from_file()) if t is not None]
         return max(found, key=lambda t: t.expires_at, default=None)
+
+    def locked(self) -> AbstractContextManager[None]:
+        """One command renews the profile's tokens at a time (the file's lock, also
+        when they live in the keyring)."""
+        return self.file.locked()
 
     def save(self, tokens: Tokens) -> None:
         if keyring_set(self._entry, json.dumps(tokens.to_json())):

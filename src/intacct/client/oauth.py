@@ -30,7 +30,8 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +52,7 @@ __all__ = [
     "MemoryTokens",
     "ClientCredentials",
     "Grant",
+    "LockingTokenStore",
     "OAuthApp",
     "TokenFile",
     "TokenSource",
@@ -129,6 +131,13 @@ class MemoryTokens:
         self._tokens = tokens
 
 
+class LockingTokenStore(TokenStore, Protocol):
+    """A store other processes share: renewing holds its lock, so a refresh token is
+    spent once however many commands or workers are due at the same moment."""
+
+    def locked(self) -> AbstractContextManager[None]: ...
+
+
 class TokenFile:
     """Tokens in a JSON file only its owner may read, replaced whole: written to a
     temporary file beside it, flushed to disk, then renamed over it (a crash leaves the
@@ -146,6 +155,24 @@ class TokenFile:
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{self.path} holds no tokens this connector wrote: {exc}") from None
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Held by one process at a time (a lock file beside the tokens; POSIX: elsewhere
+        a no-op), so two commands never spend one refresh token."""
+        if os.name != "posix":
+            yield
+            return
+        import fcntl  # POSIX only
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
+
     def save(self, tokens: Tokens) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)
@@ -159,6 +186,12 @@ class TokenFile:
             Path(temporary).unlink(missing_ok=True)
             raise
         _sync_folder(self.path.parent)
+
+
+def _held(store: TokenStore) -> AbstractContextManager[None]:
+    """The store's lock where it has one (:class:`LockingTokenStore`)."""
+    locked = getattr(store, "locked", None)
+    return locked() if callable(locked) else nullcontext()
 
 
 def _sync_folder(folder: Path) -> None:
@@ -253,10 +286,23 @@ class TokenSource:
         """The access token to send: the stored one while it is good, else a new one."""
         with self._lock:
             tokens = self._tokens or self.store.load()
-            if tokens is None or tokens.expires_at - LEEWAY_S <= self._clock():
-                tokens = self._renew(tokens)
+            if self._due(tokens):
+                with _held(self.store):
+                    # another process may have renewed them while this one waited: a
+                    # refresh token it spent is refused now, its new pair is good
+                    saved = self.store.load()
+                    if saved is not None and (
+                        tokens is None or saved.access_token != tokens.access_token
+                    ):
+                        tokens = saved
+                    if self._due(tokens):
+                        tokens = self._renew(tokens)
+            assert tokens is not None  # _renew returns tokens or raises
             self._tokens = tokens
             return tokens.access_token
+
+    def _due(self, tokens: Tokens | None) -> bool:
+        return tokens is None or tokens.expires_at - LEEWAY_S <= self._clock()
 
     def refused(self, access_token: str) -> None:
         """The API answered 401 to ``access_token``: the next :meth:`token` gets a new one
@@ -344,5 +390,6 @@ _REFUSED = (
     "its answer) or revoked"
 )
 _CONSENT = (
-    "ask for new tokens: a person's consent (intacct profiles add) or the app's client credentials"
+    "ask for new tokens: a person's consent (intacct profiles add NAME --consent) or the app's "
+    "client credentials"
 )
