@@ -1,0 +1,84 @@
+"""The REST client held to the golden REST requests (tests/golden/requests/rest/): what
+it sends for a keyset read, the pass without modified times, a create and a model is
+recorded on the wire, against the emulator, and must be those requests exactly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from intacct.client import IntacctClient, OAuth
+from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
+from intacct.client.rest_pages import KEY, MODIFIED, iter_rest_pages, value_at
+from intacct.config import ClientConfig
+from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+from tests.rest_golden import filled, golden_requests
+
+VENDOR = "accounts-payable/vendor"
+
+
+class Recording(httpx.BaseTransport):
+    """The real transport, each REST call (not the token's) recorded as sent."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.calls: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/oauth2/token"):
+            request.read()
+            self.calls.append(request)
+        return self.inner.handle_request(request)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=300, seed=11) as emulator:
+        yield emulator
+
+
+def test_the_client_sends_exactly_the_golden_requests(
+    server: EmulatorServer, app: OAuthApp
+) -> None:
+    wire = Recording()
+    config = ClientConfig.from_mapping(
+        {
+            "sender_id": DEMO_SENDER[0],
+            "sender_password": DEMO_SENDER[1],
+            "user_id": DEMO_USER[0],
+            "user_password": DEMO_USER[1],
+            "company_id": "DEMO",
+            "api_url": server.url,
+        }
+    )
+    oauth = OAuth(app, MemoryTokens(), ClientCredentials(f"{DEMO_USER[0]}@DEMO"))
+    with IntacctClient(config, oauth=oauth, http_transport=wire) as client:
+        pages = iter_rest_pages(client.rest, VENDOR, ["id", "name"], size=2)
+        first = next(pages)
+        next(pages)
+        next(iter_rest_pages(client.rest, VENDOR, ["id", "name"], size=2, unmodified=True))
+        client.rest.create(VENDOR, {"id": "V-GOLDEN", "name": "Golden vendor"}, key="k-golden")
+        client.rest.model(VENDOR)
+    last = first.records[-1]
+    values = {
+        "modified": str(value_at(last, MODIFIED)),
+        "key": str(value_at(last, KEY)),
+        "idempotency-key": "k-golden",
+    }
+    golden = golden_requests()
+    order = ["query-keyset-first", "query-keyset-after", "query-unmodified"]
+    order += ["create-vendor", "model-vendor"]
+    assert len(wire.calls) == len(order) and set(order) == set(golden)
+    for name, sent in zip(order, wire.calls, strict=True):
+        expected: dict[str, Any] = filled(golden[name], values)
+        assert sent.method == expected["method"], name
+        assert sent.url.raw_path.decode() == expected["path"], name
+        body = json.loads(sent.content) if sent.content else None
+        assert body == expected["body"], name
+        for header, value in expected.get("headers", {}).items():
+            assert sent.headers[header] == value, name
