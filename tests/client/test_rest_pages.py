@@ -14,11 +14,12 @@ import pytest
 
 from intacct.client import IntacctClient, OAuth
 from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
+from intacct.client.rest_model import query_fields
 from intacct.client.rest_pages import MODIFIED, RestToken, iter_rest_pages, value_at
 from intacct.config import ClientConfig
 from intacct.emulator.server import EmulatorServer
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
-from intacct.errors import PaginationError
+from intacct.errors import PaginationError, ResponseFormatError
 from intacct.protocol import query as q
 
 VENDOR = "accounts-payable/vendor"
@@ -112,3 +113,17 @@ def iter_rest_pages_token(client: IntacctClient, count: int) -> RestToken:
 def test_a_token_from_elsewhere_is_refused_by_name() -> None:
     with pytest.raises(PaginationError, match="not a REST page token"):
         RestToken.parse('{"RECORDNO": 3}')
+
+
+def test_every_field_the_model_names_is_queryable(client: IntacctClient) -> None:
+    for path in (VENDOR, "general-ledger/account", "accounts-payable/bill"):
+        fields = query_fields(client.rest.model(path).result, path)
+        assert "audit.modifiedDateTime" in fields and "key" in fields
+        assert any("." in f and not f.startswith("audit.") for f in fields), fields
+        page = next(iter_rest_pages(client.rest, path, fields, size=50))
+        assert page.records and all(value_at(r, "key") for r in page.records)
+
+
+def test_a_model_without_fields_is_named() -> None:
+    with pytest.raises(ResponseFormatError, match="no fields for accounts-payable/vendor"):
+        query_fields({"refs": {}}, VENDOR)
