@@ -9,6 +9,7 @@ one of them; a test file or node named on the command line runs whatever its tie
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -105,6 +106,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(config.stash[_SEEDS], ignore_errors=True)
 
 
+@functools.cache
 def tier_of(path: Path) -> str:
     """The tier of a test file (:data:`TIERS`)."""
     where = path.resolve().relative_to(_ROOT).as_posix()
@@ -112,6 +114,23 @@ def tier_of(path: Path) -> str:
         if any(where == p or (p.endswith("/") and where.startswith(p)) for p in prefixes):
             return tier
     return "inner"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A run of one tier does not import the other tiers' files (the quick loop would
+    spend seconds a worker on modules it then deselects)."""
+    if config.getoption("tier") == "all" or _named(config.args):
+        return None
+    if not collection_path.resolve().is_relative_to(_ROOT):
+        return None
+    if collection_path.is_dir():
+        where = f"{collection_path.resolve().relative_to(_ROOT).as_posix()}/"
+        # a folder that is all one tier (its conftest.py too) is skipped whole
+        whole = [t for t, prefixes in TIERS.items() if where in prefixes]
+        return True if whole and whole[0] != config.getoption("tier") else None
+    if collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        return True if tier_of(collection_path) != config.getoption("tier") else None
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

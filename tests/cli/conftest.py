@@ -17,13 +17,16 @@ import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 
 from intacct.destinations.locations import split_url
+from intacct.emulator.demo import SEED_CACHE
 from intacct.emulator.server import EmulatorServer
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in list(os.environ):
-        if name.startswith("INTACCT_"):
+        # the run's seed cache stays (tests/conftest.py): no setting, it only spares the
+        # emulators started here seeding what another one seeded already
+        if name.startswith("INTACCT_") and name != SEED_CACHE:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

@@ -1,22 +1,28 @@
 """A real Meltano (from PyPI, in its own cached virtualenv: tests/tools.py) running the
 repository's meltano.yml against an emulator started here.
 
-The Meltano project is a copy of meltano.yml in ``.cache/test-tools/meltano-project``,
-so the checkout's file is never rewritten, while ``.meltano/`` there (the plugins'
-virtualenvs) is kept between runs: Meltano reinstalls a plugin only when its pip_url
-changes, and the copy is dropped when pyproject.toml changes (an editable install does
-not follow new dependencies). Meltano runs from the repository's root, where meltano.yml's
-``pip_url: -e .`` points; each pipeline runs in its own directory (what the demo writes
-goes to ``output/`` there), and a test session has its own state database.
+The plugins are installed once, in ``.cache/test-tools/meltano-project`` (a copy of
+meltano.yml, so the checkout's file is never rewritten): its ``.meltano/`` plugin
+virtualenvs are kept between runs (Meltano reinstalls a plugin only when its pip_url
+changes) and dropped when pyproject.toml changes (an editable install does not follow new
+dependencies). Every test runs Meltano on a project of its own (meltano.yml, a state
+database and ``.meltano/run``, where Meltano writes the discovered catalog, linked to
+those installed plugins): two runs on one project at once, another pytest's or another
+worker's, rewrite each other's catalog while it is read ("Invalid catalog"). A file lock
+keeps an install from running while another pytest runs Meltano on the plugins. Meltano
+runs from the repository's root, where meltano.yml's ``pip_url: -e .`` points; each
+pipeline runs in its own directory (what the demo writes goes to ``output/`` there).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,12 +79,21 @@ def _fresh_project() -> None:
     shutil.copyfile(ROOT / "meltano.yml", PROJECT / "meltano.yml")
 
 
+@contextmanager
+def _plugins_locked(how: int) -> Iterator[None]:
+    """The installed plugins, for an install (``LOCK_EX``) or for runs (``LOCK_SH``):
+    another pytest on this checkout shares them."""
+    PROJECT.parent.mkdir(parents=True, exist_ok=True)
+    with open(PROJECT.parent / f".{PROJECT.name}.lock", "w") as lock:
+        fcntl.flock(lock, how)
+        yield
+
+
 @pytest.fixture(scope="session")
-def meltano(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -> Meltano:
-    """Meltano on a copy of meltano.yml, its plugins installed (``meltano install``),
+def installed(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -> Meltano:
+    """Meltano on the cached project, its plugins installed (``meltano install``),
     pointed at the emulator through the plugins' environment variables."""
     venv = tool_venv("meltano", MELTANO)
-    _fresh_project()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(_PREFIXES)}
     state = tmp_path_factory.mktemp("meltano-state") / "meltano.db"
     env = {
@@ -96,14 +111,35 @@ def meltano(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) 
         "TARGET_SAGE_INTACCT_TIMEOUT_S": "60",
     }
     runner = Meltano(venv.bin("meltano"), PROJECT, env)
-    try:
-        runner("install")
-    except AssertionError:
-        if index_reachable("target-jsonl"):
-            raise
-        pytest.skip(
-            "cannot reach the package index for the Meltano project's plugins; install "
-            f"them with: MELTANO_PROJECT_ROOT={PROJECT.relative_to(ROOT)} "
-            f"{venv.bin('meltano')} install"
-        )
+    with _plugins_locked(fcntl.LOCK_EX):
+        _fresh_project()
+        try:
+            runner("install")
+        except AssertionError:
+            if index_reachable("target-jsonl"):
+                raise
+            pytest.skip(
+                "cannot reach the package index for the Meltano project's plugins; install "
+                f"them with: MELTANO_PROJECT_ROOT={PROJECT.relative_to(ROOT)} "
+                f"{venv.bin('meltano')} install"
+            )
     return runner
+
+
+@pytest.fixture
+def meltano(installed: Meltano, tmp_path: Path) -> Iterator[Meltano]:
+    """Meltano on a project of this test's own: meltano.yml, its state database and
+    ``.meltano/run`` (the discovered catalog), with the installed plugins linked in."""
+    project = tmp_path / "meltano-project"
+    (project / ".meltano").mkdir(parents=True)
+    shutil.copyfile(ROOT / "meltano.yml", project / "meltano.yml")
+    for kind in (installed.project / ".meltano").iterdir():  # extractors, loaders, ...
+        if kind.is_dir() and kind.name not in ("run", "logs"):
+            (project / ".meltano" / kind.name).symlink_to(kind, target_is_directory=True)
+    env = {
+        **installed.env,
+        "MELTANO_PROJECT_ROOT": str(project),
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+    }
+    with _plugins_locked(fcntl.LOCK_SH):
+        yield Meltano(installed.executable, project, env)

@@ -44,12 +44,13 @@ def ids(server: EmulatorServer, obj: str, field: str, company: str) -> set[str]:
         return {r[field] for r in client.iter_query(obj, ["RECORDNO", field])}
 
 
-def test_install_leaves_meltano_yml_as_committed(meltano: Meltano) -> None:
+def test_install_leaves_meltano_yml_as_committed(installed: Meltano, meltano: Meltano) -> None:
     """Meltano rewrites meltano.yml whenever it sets a value (a missing project_id is
     one); the committed file is already in the form it writes, comments included."""
     for name in ("tap-sage-intacct", "target-sage-intacct", "target-jsonl"):
         meltano("config", "list", name)
-    assert (meltano.project / "meltano.yml").read_text() == (ROOT / "meltano.yml").read_text()
+    for project in (installed.project, meltano.project):  # after install, after config
+        assert (project / "meltano.yml").read_text() == (ROOT / "meltano.yml").read_text()
 
 
 def test_tap_to_jsonl_reads_the_default_streams_then_only_changes(

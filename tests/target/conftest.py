@@ -3,7 +3,6 @@ in-process on Singer messages and read its report, and to make an empty company.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 from collections.abc import Iterator, Sequence
@@ -20,18 +19,10 @@ from intacct.emulator.store import DEMO_SENDER, DEMO_USER, Company
 from intacct.target import TargetSageIntacct
 
 
-@functools.cache
-def demo_server() -> EmulatorServer:
-    """Started on first use: singer-sdk's standard test class needs its URL when the
-    test module is collected, before any fixture runs."""
-    return EmulatorServer(port=0, scale=200, seed=7).start()
-
-
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorServer]:
-    server = demo_server()
-    yield server
-    server.stop()
+    with EmulatorServer(port=0, scale=200, seed=7) as server:
+        yield server
 
 
 @pytest.fixture

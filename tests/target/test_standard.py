@@ -5,9 +5,8 @@ which are no Intacct objects), plus Singer files of Intacct objects run the same
 from __future__ import annotations
 
 import importlib.resources
-import tempfile
 from importlib.resources.abc import Traversable
-from pathlib import Path
+from typing import Any
 
 import pytest
 from singer_sdk.testing import get_target_test_class
@@ -19,16 +18,23 @@ from singer_sdk.testing.target_tests import (
 )
 from singer_sdk.testing.templates import TargetFileTestTemplate
 
+from intacct.emulator.server import EmulatorServer
 from intacct.target import TargetSageIntacct
-from tests.target.conftest import demo_server, target_config
+from tests.target.conftest import target_config
 
 #: singer-sdk's suite runs the target once for its class and its checks read that run: the
 #: class's tests stay on one worker, in order (pytest-xdist's loadgroup)
 pytestmark = pytest.mark.xdist_group("target-standard")
 
 
-_SERVER = demo_server()
-_REPORTS = Path(tempfile.mkdtemp(prefix="target-standard-"))
+#: singer-sdk's target runner reads the config when a test runs, not when the class is
+#: made: it is filled in then, so collecting this module starts no emulator
+_CONFIG: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _config(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+    _CONFIG.update(target_config(emulator, tmp_path_factory.mktemp("target-standard")))
 
 
 class _IntacctFileTest(TargetFileTestTemplate):
@@ -51,7 +57,7 @@ class TargetDeletes(_IntacctFileTest):
 
 TestTargetSageIntacct = get_target_test_class(
     TargetSageIntacct,
-    config=target_config(_SERVER, _REPORTS),
+    config=_CONFIG,
     include_target_tests=False,
     custom_suites=[
         SingerTestSuite(

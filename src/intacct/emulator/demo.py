@@ -72,14 +72,15 @@ def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict
     return counts
 
 
-def demo_store(scale: int, seed_value: int) -> Store:
-    """A new in-memory store with the demo tenant and its data (:func:`install_demo`)."""
+def demo_store(scale: int, seed_value: int, path: str | Path | None = None) -> Store:
+    """A new store with the demo tenant and its data (:func:`install_demo`), in memory or
+    in the database file ``path`` (that does not exist yet)."""
     folder = os.environ.get(SEED_CACHE)
     if not folder:
-        store = Store()
+        store = Store(path)
         install_demo(store, scale, seed_value)
         return store
-    return Store(template=_seeded(Path(folder), scale, seed_value))
+    return Store(path, template=_seeded(Path(folder), scale, seed_value))
 
 
 def _seeded(folder: Path, scale: int, seed_value: int) -> Path:

@@ -14,7 +14,7 @@ import uvicorn
 
 from intacct.emulator.app import BODY_TIMEOUT_S, GATEWAY_PATH, Emulator, create_app
 from intacct.emulator.connections import HEAD_TIMEOUT_S, guarded_protocol, http_protocol
-from intacct.emulator.demo import DEMO_COMPANIES, demo_store, install_demo
+from intacct.emulator.demo import DEMO_COMPANIES, demo_store
 from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import Fleet
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
@@ -89,12 +89,12 @@ class EmulatorServer:
             raise EmulatorStartError(f"cannot open --db {db}: the directory does not exist")
         fresh = store is None and (db is None or not Path(db).exists())
         self._owns_store = store is None
-        if store is None and db is None:
-            self.store = demo_store(scale, seed)
+        if store is not None:
+            self.store = store
+        elif fresh:
+            self.store = demo_store(scale, seed, db)
         else:
-            self.store = store or Store(db)
-            if fresh:
-                install_demo(self.store, scale, seed)
+            self.store = Store(db)
         fleet.install(self.store, DEMO_COMPANIES)
         self.emulator = Emulator(
             self.store,

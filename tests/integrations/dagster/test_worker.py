@@ -22,7 +22,8 @@ TOKEN = "a-worker-token-for-tests"
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[str]:
     server = serve("127.0.0.1", 0, tmp_path, TOKEN)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # polled every 50 ms (not 0.5 s): shutting it down after each test waits one poll
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
