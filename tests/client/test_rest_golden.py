@@ -35,6 +35,9 @@ class Recording(httpx.BaseTransport):
             self.calls.append(request)
         return self.inner.handle_request(request)
 
+    def close(self) -> None:
+        self.inner.close()
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorServer]:

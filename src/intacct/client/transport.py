@@ -16,8 +16,10 @@ compresses: httpx would inflate a whole gzip body with no limit.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import ssl
 import threading
 import time
 import zlib
@@ -151,6 +153,15 @@ class FirstByteBudget:
         self.left = max(0.0, self.left - seconds)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for the process, as httpx would make it (certifi's CA bundle,
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``): httpx makes one per client otherwise, reading
+    the CA bundle each time (~20 ms), and a fleet or a test run opens thousands of
+    clients. A context is safe to share between clients and threads."""
+    return httpx.create_ssl_context()
+
+
 class Transport:
     """POST XML documents. A try gets the answer's first byte (connect included) within
     what is left of its request's :class:`FirstByteBudget` (``first_byte_timeout_s``)
@@ -182,6 +193,7 @@ class Transport:
         self.in_flight = in_flight or InFlight()
         self._client = httpx.Client(
             transport=http_transport,
+            verify=_tls(),
             timeout=httpx.Timeout(timeout_s, connect=self.connect_timeout_s),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
             follow_redirects=False,
