@@ -196,7 +196,7 @@ def main() -> None:
         f"at scale {args.scale:,}, the latency model {LATENCY_MS} ms + "
         f"{PER_ROW_US / 1000:g} ms per record, the emulator in its own process; medians of "
         f"{args.repeat} runs, XML and REST side by side in each.\n\n{table(results)}\n\n"
-        "Both APIs read the same records of each object (the counts are compared per run). "
+        "Both APIs read the same number of records (compared in every run). "
         "REST needs fewer requests and API transactions because its pages hold 4,000 records "
         "to XML's 2,000 (objects under 2,000 records cost the same: one page and the pass "
         "without modified times); its model calls are free, as XML's lookups. Bound: latency "
