@@ -185,7 +185,9 @@ KEYS: tuple[Key, ...] = (
         "signs user_id in by client credentials, for the REST API and XML sessions alike"),
     Key("client_id", _CONNECTION, Text(), "", "The OAuth 2 app's client ID (auth_type oauth).",
         _EVERYWHERE, when=_OAUTH, about="OAuth 2 app's client ID (auth_type oauth)"),
-    Key("client_secret", _CONNECTION, Text(strip=False), "", _PROMPTED + " (auth_type oauth)",
+    Key("client_secret", _CONNECTION, Text(strip=False), "",
+        "The OAuth 2 app's client secret (auth_type oauth); prompted (hidden) when neither it "
+        "nor -env is given.",
         _EVERYWHERE, secret=True, when=_OAUTH,
         about="OAuth 2 app's client secret (auth_type oauth)"),
     Key("dtd_version", _CONNECTION, Choice(("3.0", "2.1")), "3.0", "Default: 3.0.",
