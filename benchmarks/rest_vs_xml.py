@@ -18,7 +18,8 @@ requests, API transactions (the client's count), wall time, CPU of the reading p
 and per 1,000 records, peak RSS of a process that read with one API alone. Medians of
 ``--repeat`` runs, the two APIs side by side in each run.
 
-Usage: ``python benchmarks/rest_vs_xml.py [--scale 20000] [--repeat 3]``
+Usage: ``python benchmarks/rest_vs_xml.py [--scale 100000] [--repeat 3] [--no-write]``
+(``--no-write``: print the table, leave BENCHMARKS.md alone)
 """
 
 from __future__ import annotations
@@ -172,8 +173,9 @@ def table(results: dict[tuple[str, int], list[dict[str, float]]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=20_000)
+    parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     results: dict[tuple[str, int], list[dict[str, float]]] = {}
     for concurrency in CONCURRENCY:
@@ -208,7 +210,10 @@ def main() -> None:
         "answers only."
     )
     command = f"python benchmarks/rest_vs_xml.py --scale {args.scale} --repeat {args.repeat}"
-    write_section("REST query service vs XML query", command, body)
+    if args.no_write:
+        print(body)
+    else:
+        write_section("REST query service vs XML query", command, body)
 
 
 if __name__ == "__main__":

@@ -51,3 +51,18 @@ def test_the_sync_memory_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None
         assert int(records.replace(",", "")) > 0 and float(peak) > 0, (load, form)
         # never raised: the destination's own limits
         assert int(limit) == (96 if "--full-refresh" in form else 64), (load, form)
+
+
+def test_the_rest_and_xml_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+    """Both APIs read every object with a twin, the same number of records (the script
+    stops if not), at both concurrencies."""
+    script = BENCHMARK.parent / "rest_vs_xml.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--scale", "300", "--repeat", "1", "--no-write"],
+        capture_output=True, text=True, timeout=600, cwd=BENCHMARK.parent, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = re.findall(r"^\| (REST|XML) \| (\d) \| ([\d,]+) \|", done.stdout, re.M)
+    runs = sorted((api, c) for api, c, _ in rows)
+    assert runs == [("REST", "2"), ("REST", "8"), ("XML", "2"), ("XML", "8")]
+    assert len({n for _, _, n in rows}) == 1 and rows[0][2] != "0"
