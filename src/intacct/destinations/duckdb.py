@@ -218,9 +218,12 @@ class DuckDBDestination(SqlDestination):
     def record_run(self, finished: str, status: str, summary: object, transactions: int) -> None:
         """The run's final row (see :meth:`ledger`, called first)."""
         assert self._ledger is not None, "ledger() before record_run()"
-        ledger = self._ledger
+        # the run's record first, on its own: a worker covering a request holds it and
+        # then takes the connection's lock, so taking them the other way round (as this
+        # did) hung a run stopped mid-request for good; once it is finished no worker
+        # writes, and its connection can close
+        sql, params = self._ledger.finish(finished, status, summary, transactions)
         with self._ledger_lock:
-            sql, params = ledger.finish(finished, status, summary, transactions)
             self._close_ledger()  # its last write is committed: no conflict with this one
             self.transaction(lambda: self.con.execute(sql, params))
 
