@@ -42,8 +42,8 @@ from intacct.client.registry import ObjectRegistry
 from intacct.client.rest_model import query_fields
 from intacct.client.rest_pages import iter_rest_pages
 from intacct.config import ClientConfig
-from intacct.emulator.rest.catalog import rest_catalog
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+from intacct.protocol.rest_catalog import rest_catalog
 
 from _report import write_section
 

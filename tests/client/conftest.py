@@ -5,13 +5,14 @@ from typing import Any
 
 import pytest
 
-from intacct.client import IntacctClient
-from intacct.client.oauth import OAuthApp
+from intacct.client import IntacctClient, OAuth
+from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
 from intacct.client.retry import ExponentialBackoff, RetryPolicy
 from intacct.client.transport import Transport
 from intacct.config import ClientConfig
 from intacct.emulator.app import GATEWAY_PATH
 from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 
 from .fakegw import SENDER, USER, FakeGateway
 
@@ -75,6 +76,29 @@ def app(server: EmulatorServer) -> OAuthApp:
     """The demo app at the REST API of the module's ``server`` fixture."""
     base = server.url.removesuffix(GATEWAY_PATH) + "/ia/api/v1"
     return OAuthApp("demo_client_id", OAUTH_SECRET, base, OAUTH_REDIRECT)
+
+
+@pytest.fixture
+def oauth_client(server: EmulatorServer, app: OAuthApp) -> Callable[..., IntacctClient]:
+    """A client of the demo company at the module's ``server`` whose REST calls carry the
+    demo app's tokens (the demo user's client credentials, tokens kept in memory);
+    keywords go to :class:`IntacctClient` (``http_transport``, …). The caller closes it."""
+
+    def make(**kwargs: Any) -> IntacctClient:
+        config = ClientConfig.from_mapping(
+            {
+                "sender_id": DEMO_SENDER[0],
+                "sender_password": DEMO_SENDER[1],
+                "user_id": DEMO_USER[0],
+                "user_password": DEMO_USER[1],
+                "company_id": "DEMO",
+                "api_url": server.url,
+            }
+        )
+        oauth = OAuth(app, MemoryTokens(), ClientCredentials(f"{DEMO_USER[0]}@DEMO"))
+        return IntacctClient(config, oauth=oauth, **kwargs)
+
+    return make
 
 
 @pytest.fixture

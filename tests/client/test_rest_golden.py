@@ -5,18 +5,15 @@ recorded on the wire, against the emulator, and must be those requests exactly."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from intacct.client import IntacctClient, OAuth
-from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
+from intacct.client import IntacctClient
 from intacct.client.rest_pages import KEY, MODIFIED, iter_rest_pages, value_at
-from intacct.config import ClientConfig
 from intacct.emulator.server import EmulatorServer
-from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 from tests.rest_golden import filled, golden_requests
 
 VENDOR = "accounts-payable/vendor"
@@ -46,21 +43,10 @@ def server() -> Iterator[EmulatorServer]:
 
 
 def test_the_client_sends_exactly_the_golden_requests(
-    server: EmulatorServer, app: OAuthApp
+    oauth_client: Callable[..., IntacctClient],
 ) -> None:
     wire = Recording()
-    config = ClientConfig.from_mapping(
-        {
-            "sender_id": DEMO_SENDER[0],
-            "sender_password": DEMO_SENDER[1],
-            "user_id": DEMO_USER[0],
-            "user_password": DEMO_USER[1],
-            "company_id": "DEMO",
-            "api_url": server.url,
-        }
-    )
-    oauth = OAuth(app, MemoryTokens(), ClientCredentials(f"{DEMO_USER[0]}@DEMO"))
-    with IntacctClient(config, oauth=oauth, http_transport=wire) as client:
+    with oauth_client(http_transport=wire) as client:
         pages = iter_rest_pages(client.rest, VENDOR, ["id", "name"], size=2)
         first = next(pages)
         next(pages)

@@ -6,19 +6,15 @@ exactly there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from intacct.client import IntacctClient, OAuth
-from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
+from intacct.client import IntacctClient
 from intacct.client.rest_model import query_fields
 from intacct.client.rest_pages import MODIFIED, RestToken, iter_rest_pages, value_at
-from intacct.config import ClientConfig
 from intacct.emulator.server import EmulatorServer
-from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 from intacct.errors import PaginationError, ResponseFormatError
 from intacct.protocol import query as q
 
@@ -32,19 +28,8 @@ def server() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def client(server: EmulatorServer, app: OAuthApp, tmp_path: Path) -> Iterator[IntacctClient]:
-    config = ClientConfig.from_mapping(
-        {
-            "sender_id": DEMO_SENDER[0],
-            "sender_password": DEMO_SENDER[1],
-            "user_id": DEMO_USER[0],
-            "user_password": DEMO_USER[1],
-            "company_id": "DEMO",
-            "api_url": server.url,
-        }
-    )
-    oauth = OAuth(app, MemoryTokens(), ClientCredentials(f"{DEMO_USER[0]}@DEMO"))
-    with IntacctClient(config, oauth=oauth) as made:
+def client(oauth_client: Callable[..., IntacctClient]) -> Iterator[IntacctClient]:
+    with oauth_client() as made:
         yield made
 
 

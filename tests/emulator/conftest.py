@@ -1,4 +1,6 @@
-"""A seeded emulator on a real socket for the whole session, plus raw-XML helpers."""
+"""A seeded emulator on a real socket for the whole session, plus raw-XML helpers; for
+the REST data tests, a seeded emulator of the module's own with a REST client and a token
+(``emulator``, ``http``, ``auth``)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,36 @@ _TLS = ssl.create_default_context()
 def server() -> Iterator[EmulatorServer]:
     with EmulatorServer(port=0, scale=3000, seed=7) as emulator:
         yield emulator
+
+
+@pytest.fixture(scope="module")
+def emulator_options() -> dict[str, Any]:
+    """How the module's ``emulator`` is seeded; a module needing other data overrides it."""
+    return {"scale": 300, "seed": 7}
+
+
+@pytest.fixture(scope="module")
+def emulator(emulator_options: dict[str, Any]) -> Iterator[EmulatorServer]:
+    """An emulator of the module's own (its tests may write to it)."""
+    with EmulatorServer(port=0, **emulator_options) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
+    """A client of ``emulator``'s REST API (and of its gateway, at GATEWAY_PATH)."""
+    from .rest_support import rest_client  # not at the top: rest_support imports conftest
+
+    with rest_client(emulator) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def auth(http: httpx.Client) -> dict[str, str]:
+    """The demo user's Authorization headers, through the real OAuth flow."""
+    from .rest_support import token  # not at the top: rest_support imports conftest
+
+    return token(http)
 
 
 @pytest.fixture

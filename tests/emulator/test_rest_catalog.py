@@ -1,5 +1,5 @@
-"""The REST side of the emulator's catalog (``catalog/rest/*.json``) is well formed and
-agrees with the XML catalog it sits beside (``catalog/objects/*.json``).
+"""The REST catalog (``intacct/protocol/rest_objects/*.json``) is well formed and agrees
+with the emulator's XML catalog (``catalog/objects/*.json``).
 
 docs/rest-catalog.md describes the shape; these checks hold it to that description.
 """
@@ -48,7 +48,7 @@ DEFAULT_XML_OBJECTS = objects_among(DEFAULT_OBJECTS)
 
 
 def _rest_files() -> list[Any]:
-    folder = resources.files("intacct.emulator.catalog").joinpath("rest")
+    folder = resources.files("intacct.protocol.rest_objects")
     return sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
 
 

@@ -6,35 +6,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from intacct.emulator.server import EmulatorServer
 from intacct.protocol.rest import parse_rest
 from tests.rest_golden import filled, golden_requests
 
-from .rest_support import rest_client, token
+from .rest_support import token
 
 GOLDEN = golden_requests()
 PAGE = json.loads(
     (Path(__file__).resolve().parents[1] / "golden/responses/rest/query-page.json").read_text()
 )
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, scale=300, seed=7) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
-    with rest_client(emulator) as client:
-        yield client
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))

@@ -4,34 +4,14 @@ with their lines, the same values XML shows, 404s, faults."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from intacct.emulator.rest.catalog import rest_catalog
-from intacct.emulator.server import EmulatorServer
 from intacct.protocol.classify import error_for_rest
 from intacct.protocol.rest import parse_rest
+from intacct.protocol.rest_catalog import rest_catalog
 
-from .rest_support import MODEL, OBJECTS, create_vendor, ok, rest_client, token, xml
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, scale=300, seed=7) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
-    with rest_client(emulator) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def auth(http: httpx.Client) -> dict[str, str]:
-    return token(http)
+from .rest_support import MODEL, OBJECTS, create_vendor, ok, xml
 
 
 @pytest.mark.parametrize("path", sorted(rest_catalog()))

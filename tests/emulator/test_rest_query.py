@@ -6,16 +6,15 @@ their field, the one ledger and the one concurrency limit of both APIs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from intacct.emulator.rest.catalog import rest_catalog
 from intacct.emulator.server import EmulatorServer
 from intacct.protocol.classify import error_for_rest
 from intacct.protocol.rest import parse_rest
+from intacct.protocol.rest_catalog import rest_catalog
 
 from .conftest import envelope
 from .rest_support import (
@@ -27,29 +26,11 @@ from .rest_support import (
     every,
     ok,
     query,
-    rest_client,
     token,
     xml,
 )
 
 VENDOR = "accounts-payable/vendor"
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, scale=300, seed=7) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
-    with rest_client(emulator) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def auth(http: httpx.Client) -> dict[str, str]:
-    return token(http)
 
 
 def _fields(path: str) -> list[str]:

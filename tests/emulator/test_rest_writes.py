@@ -6,7 +6,6 @@ billing, permissions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,7 @@ from intacct.protocol.classify import error_for_rest
 from intacct.protocol.rest import parse_rest
 
 from .conftest import envelope
-from .rest_support import OBJECTS, create_vendor, ok, query, rest_client, token, xml
+from .rest_support import OBJECTS, create_vendor, ok, query, token, xml
 
 VENDORS = f"{OBJECTS}/accounts-payable/vendor"
 ACCOUNTS = f"{OBJECTS}/general-ledger/account"
@@ -30,20 +29,9 @@ DAY = date(2024, 3, 5)
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, scale=100, seed=11) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
-    with rest_client(emulator) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def auth(http: httpx.Client) -> dict[str, str]:
-    return token(http)
+def emulator_options() -> dict[str, Any]:
+    """A company of its own, smaller and of another seed than the other REST modules'."""
+    return {"scale": 100, "seed": 11}
 
 
 @pytest.fixture(scope="module")

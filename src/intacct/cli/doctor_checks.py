@@ -120,21 +120,32 @@ def _sign_in(
             client.sign_in()
     except IntacctError as exc:
         step, detail = _classify_sign_in(exc, config)
-        for index, name in enumerate(names):
-            if step == USER and index == COMPANY:
-                yield Check(name, UNKNOWN, _NOT_TOLD.format(company=config.get("company_id")))
-            elif step == USER and index == AUTHORIZED:
-                yield Check(name, UNKNOWN, "not known, as above")
-            elif index < step:
-                yield Check(name, OK, "")
-            elif index == step:
-                yield Check(name, FAIL, detail)
-            else:
-                yield Check(name, SKIPPED, "needs the step above")
+        untold = {
+            COMPANY: _NOT_TOLD.format(company=config.get("company_id")),
+            AUTHORIZED: "not known, as above",
+        }
+        yield from _step_verdicts(names, step, detail, untold if step == USER else {})
         return True
     for index, name in enumerate(names):
         yield Check(name, OK, "signed in" if index == USER else "")
     return False
+
+
+def _step_verdicts(
+    names: Sequence[str], step: int, detail: str, untold: Mapping[int, str]
+) -> Iterator[Check]:
+    """Each step's verdict when step number ``step`` failed (``detail``): the steps before
+    it ok, those after it skipped; ``untold``: the steps the failure leaves unknown (their
+    index, and why)."""
+    for index, name in enumerate(names):
+        if index in untold:
+            yield Check(name, UNKNOWN, untold[index])
+        elif index < step:
+            yield Check(name, OK, "")
+        elif index == step:
+            yield Check(name, FAIL, detail)
+        else:
+            yield Check(name, SKIPPED, "needs the step above")
 
 
 #: why a sign-in refused at the user step leaves the company's steps unknown

@@ -22,12 +22,12 @@ from intacct.cli.doctor_checks import (
     OK,
     SKIPPED,
     TIME_ZONE,
-    UNKNOWN,
     Check,
     _entity,
     _entity_name,
     _read_access,
     _said,
+    _step_verdicts,
     _time_zone,
 )
 from intacct.cli.profile_tokens import profile_oauth
@@ -204,8 +204,10 @@ def _sign_in(client: IntacctClient, advice: _Advice) -> Generator[Check, None, b
         _token(client, advice.consented)
     except IntacctError as exc:
         step, detail = advice.token_failure(exc)
-        for index, name in enumerate(names):
-            yield _verdict(index, step, name, detail)
+        # the endpoint checks the company before its authorization and refuses an
+        # unknown one as it refuses a wrong user: it cannot tell
+        untold = {AUTHORIZED: "not known: the grant was refused first"} if step == GRANT else {}
+        yield from _step_verdicts(names, step, detail, untold)
         return True
     for name in names[:BRIDGE]:
         yield Check(name, OK, "")
@@ -217,18 +219,6 @@ def _sign_in(client: IntacctClient, advice: _Advice) -> Generator[Check, None, b
         return True
     yield Check(names[BRIDGE], OK, "signed in")
     return False
-
-
-def _verdict(index: int, step: int, name: str, detail: str) -> Check:
-    if step == GRANT and index == AUTHORIZED:
-        # the endpoint checks the company before its authorization and refuses an
-        # unknown one as it refuses a wrong user: it cannot tell
-        return Check(name, UNKNOWN, "not known: the grant was refused first")
-    if index < step:
-        return Check(name, OK, "")
-    if index == step:
-        return Check(name, FAIL, detail)
-    return Check(name, SKIPPED, "needs the step above")
 
 
 def _token(client: IntacctClient, consented: bool) -> None:

@@ -287,19 +287,20 @@ class TokenSource:
         with self._lock:
             tokens = self._tokens or self.store.load()
             if self._due(tokens):
-                with _held(self.store):
-                    # another process may have renewed them while this one waited: a
-                    # refresh token it spent is refused now, its new pair is good
-                    saved = self.store.load()
-                    if saved is not None and (
-                        tokens is None or saved.access_token != tokens.access_token
-                    ):
-                        tokens = saved
-                    if self._due(tokens):
-                        tokens = self._renew(tokens)
+                tokens = self._renew_held(tokens)
             assert tokens is not None  # _renew returns tokens or raises
             self._tokens = tokens
             return tokens.access_token
+
+    def _renew_held(self, tokens: Tokens | None) -> Tokens | None:
+        """``tokens`` renewed under the store's lock, unless another process renewed them
+        while this one waited: a refresh token it spent is refused now, its new pair is
+        good."""
+        with _held(self.store):
+            saved = self.store.load()
+            if saved is not None and (tokens is None or saved.access_token != tokens.access_token):
+                tokens = saved
+            return self._renew(tokens) if self._due(tokens) else tokens
 
     def _due(self, tokens: Tokens | None) -> bool:
         return tokens is None or tokens.expires_at - LEEWAY_S <= self._clock()

@@ -15,7 +15,7 @@ from typing import Any
 
 from intacct.emulator.catalog import FieldDef
 from intacct.emulator.querylang.core import Sql
-from intacct.emulator.rest.catalog import RestField
+from intacct.protocol.rest_catalog import RestField
 
 __all__ = ["Column", "RestQueryError", "Settings", "comparable", "date_range", "literal"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from intacct.emulator.rest.bearer import Caller
-from intacct.emulator.rest.catalog import RestObject
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.values import wall_clock
+from intacct.protocol.rest_catalog import RestObject
 
 __all__ = ["denied", "scope_for", "today_of", "zone_of"]
 

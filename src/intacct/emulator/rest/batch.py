@@ -26,8 +26,8 @@ from starlette.responses import JSONResponse, Response
 
 from intacct.emulator.rest.answers import error_item, ia_error
 from intacct.emulator.rest.body import Problem
-from intacct.emulator.rest.catalog import RestObject
 from intacct.emulator.rest.service import Outcome
+from intacct.protocol.rest_catalog import RestObject
 
 __all__ = ["MAX_BATCH", "Result", "answer"]
 

@@ -25,10 +25,10 @@ from typing import Any
 
 from intacct.emulator.catalog import ObjectDef
 from intacct.emulator.errors import FieldError, FunctionError
-from intacct.emulator.rest.catalog import RestField, RestObject, rest_catalog
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.duplicates import DuplicateIdError
 from intacct.emulator.values import from_wire
+from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
 
 __all__ = ["Problem", "RecordRefusedError", "Written", "field_problem", "rest_name", "written"]
 

@@ -17,13 +17,13 @@ from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
 from intacct.emulator.rest.answers import ia_error, ia_result
 from intacct.emulator.rest.bearer import Caller
-from intacct.emulator.rest.catalog import rest_catalog
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.model import model_answer
 from intacct.emulator.rest.objects import get_record, list_records, rest_object
 from intacct.emulator.rest.query import bad_payload, run_query
 from intacct.emulator.rest.service import Outcome, serve
 from intacct.emulator.state import Emulator
+from intacct.protocol.rest_catalog import rest_catalog
 
 __all__ = ["data_routes"]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from intacct.emulator.rest.catalog import RestField, RestObject, rest_catalog
 from intacct.emulator.rest.service import Outcome, refused
+from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
 
 __all__ = ["model_answer"]
 

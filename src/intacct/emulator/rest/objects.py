@@ -15,11 +15,11 @@ from intacct.emulator.querylang.core import TRUE_SQL, Sql
 from intacct.emulator.rest.access import denied, scope_for, zone_of
 from intacct.emulator.rest.answers import ia_page, ia_result
 from intacct.emulator.rest.bearer import Caller
-from intacct.emulator.rest.catalog import RestObject, rest_catalog
 from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Scope, Store
+from intacct.protocol.rest_catalog import RestObject, rest_catalog
 
 __all__ = ["LIST_SIZE", "get_record", "list_records", "rest_object"]
 

@@ -16,11 +16,11 @@ from intacct.emulator.querylang.rest_values import RestQueryError, Settings
 from intacct.emulator.rest.access import denied, scope_for, today_of, zone_of
 from intacct.emulator.rest.answers import ia_page
 from intacct.emulator.rest.bearer import Caller
-from intacct.emulator.rest.catalog import rest_catalog
 from intacct.emulator.rest.records import HREF, columns_for, render
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Store
+from intacct.protocol.rest_catalog import rest_catalog
 
 __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "bad_payload", "run_query"]
 

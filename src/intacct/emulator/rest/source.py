@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.querylang.core import Sql
 from intacct.emulator.querylang.rest_values import Column, RestQueryError
-from intacct.emulator.rest.catalog import RestField, RestObject
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.records import order_key
-from intacct.emulator.store.scratch import Scratch
+from intacct.emulator.store.scratch import Scratch, Source
 from intacct.emulator.values import to_db
+from intacct.protocol.rest_catalog import RestField, RestObject
 
 __all__ = ["View", "open_view"]
 
@@ -33,20 +33,8 @@ _STORAGE = {
 }
 
 
-class Source(Protocol):
-    def page(
-        self,
-        names: Sequence[str],
-        where: str,
-        params: Sequence[Any],
-        order: str,
-        limit: int,
-        offset: int,
-    ) -> tuple[list[dict[str, Any]], int]: ...
-
-
 @dataclass(frozen=True, slots=True)
-class _Records:
+class _Records(Source):
     """An XML object's records as one scope sees them."""
 
     store: Store
@@ -54,17 +42,11 @@ class _Records:
     scope: Scope
 
     def page(
-        self,
-        names: Sequence[str],
-        where: str,
-        params: Sequence[Any],
-        order: str,
-        limit: int,
-        offset: int,
+        self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
         select = [("field", n) for n in names] or [("field", "RECORDNO")]
         rows, total = self.store.query(
-            self.obj, self.scope, select, where, params, order, limit, offset
+            self.obj, self.scope, select, where.text, where.params, order, limit, offset
         )
         return [dict(zip(names, row, strict=False)) for row in rows], total
 
@@ -89,7 +71,7 @@ class View:
     def page(
         self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        return self.source.page(names, where.text, where.params, order, limit, offset)
+        return self.source.page(names, where, order, limit, offset)
 
 
 def _synthetic(field: RestField, name: str | None = None) -> FieldDef:

@@ -22,10 +22,10 @@ from intacct.emulator.rest.access import denied, scope_for
 from intacct.emulator.rest.batch import MAX_BATCH, Result, answer
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.body import Problem, RecordRefusedError, field_problem, written
-from intacct.emulator.rest.catalog import RestObject
 from intacct.emulator.rest.records import href_of
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.store import Scope, Store
+from intacct.protocol.rest_catalog import RestObject
 
 __all__ = ["create", "delete", "update"]
 

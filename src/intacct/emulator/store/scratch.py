@@ -6,18 +6,31 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from intacct.emulator.catalog import FieldDef
+from intacct.emulator.querylang.core import Sql
 from intacct.emulator.store.database import quote
 from intacct.emulator.values import utc_text
 
-__all__ = ["Scratch"]
+__all__ = ["Scratch", "Source"]
 
 _SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER"}
 
 
-class Scratch:
+class Source(Protocol):
+    """Where a REST object's rows come from: a page of fields ``names`` of the rows
+    ``where`` holds for, in ``order`` (an ``ORDER BY`` clause, or empty), and how many
+    rows it holds for in all."""
+
+    __slots__ = ()  # a slotted implementation (``_Records``) stays slotted
+
+    def page(
+        self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
+
+class Scratch(Source):
     """``rows`` (name -> storage value) of ``fields``, in the order given: the order
     a query without orderBy sees."""
 
@@ -33,19 +46,13 @@ class Scratch:
         )
 
     def page(
-        self,
-        names: Sequence[str],
-        where: str,
-        params: Sequence[Any],
-        order: str,
-        limit: int,
-        offset: int,
+        self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
         order = f"{order}, rowid" if order else "ORDER BY rowid"
         columns = ", ".join(quote(n) for n in names) or "1"
-        sql = f"SELECT {columns} FROM t WHERE {where} {order} LIMIT ? OFFSET ?"
-        rows = self._conn.execute(sql, [*params, limit, offset]).fetchall()
-        total = self._conn.execute(f"SELECT count(*) FROM t WHERE {where}", list(params))
+        sql = f"SELECT {columns} FROM t WHERE {where.text} {order} LIMIT ? OFFSET ?"
+        rows = self._conn.execute(sql, [*where.params, limit, offset]).fetchall()
+        total = self._conn.execute(f"SELECT count(*) FROM t WHERE {where.text}", where.params)
         return [dict(zip(names, r, strict=True)) for r in rows], int(total.fetchone()[0])
 
     def close(self) -> None:

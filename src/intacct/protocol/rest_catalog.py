@@ -1,7 +1,10 @@
-"""The REST objects as data (``catalog/rest/<module>.json``, docs/rest-catalog.md), read
-once into :class:`RestObject` and :class:`RestField` for the query, object and model
-services. Nothing here knows one object from another: paths, XML names, types, enums,
-references and lines all come from the files."""
+"""Sage Intacct's REST objects as data (``rest_objects/<module>.json``,
+docs/rest-catalog.md), read once into :class:`RestObject` and :class:`RestField`: each
+object's fields, types, enums, references and lines, and the XML object and column each
+field shares. Facts about Intacct, so both sides read them: the engine types a record
+read through REST into the XML columns (:mod:`intacct.replication.streams.rest`), the
+emulator serves its query, object and model services from them. Nothing here knows one
+object from another: it all comes from the files."""
 
 from __future__ import annotations
 
@@ -145,7 +148,7 @@ class RestCatalog(Mapping[str, RestObject]):
 @cache
 def rest_catalog() -> RestCatalog:
     """The packaged REST catalog (immutable, read once)."""
-    folder = resources.files("intacct.emulator.catalog").joinpath("rest")
+    folder = resources.files("intacct.protocol.rest_objects")
     objects: list[RestObject] = []
     for file in sorted(folder.iterdir(), key=lambda f: f.name):
         if file.name.endswith(".json"):
