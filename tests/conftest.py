@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,6 +186,21 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     url = create_database(postgres_server)
     yield url
     drop_database(url)
+
+
+#: the emulator's demo OAuth app (config keys): a client given it can read through REST
+DEMO_APP = {"client_id": "demo_client_id", "client_secret": "demo-client-secret"}
+#: how the engine reads records: the settings a test's run takes (``**reading``)
+Reading = dict[str, Any]
+
+
+@pytest.fixture(params=["columnar", "records", "rest"])
+def reading(request: pytest.FixtureRequest) -> Reading:
+    """XML pages typed as columns (``intacct sync``'s way) or record by record (the
+    tap's), or the records read through the REST API (api rest; the client needs the
+    demo OAuth app, :data:`DEMO_APP`): a test that takes it holds on all three."""
+    kind = str(request.param)
+    return {"columnar": kind == "columnar", "api": "rest" if kind == "rest" else "xml"}
 
 
 @pytest.fixture(params=[True, False], ids=["columnar", "records"])

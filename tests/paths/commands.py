@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from intacct.emulator.demo import client_config
+from intacct.emulator.demo import app_config, client_config
 
 __all__ = ["INTACCT", "TAP", "Ran", "connection", "run", "user_env"]
 
@@ -55,7 +55,7 @@ def user_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, st
 def connection(url: str, company: str) -> dict[str, str]:
     """The ``INTACCT_*`` variables that point ``intacct`` at ``company`` of the emulator
     at ``url`` (the demo credentials it prints)."""
-    config = client_config(url, company)
+    config = client_config(url, company) | app_config()  # the demo OAuth app: --api rest
     return {f"INTACCT_{key.upper()}": value for key, value in config.items() if value}
 
 

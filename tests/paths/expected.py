@@ -49,6 +49,7 @@ __all__ = [
     "UNIFIED_TABLES",
     "fivetran_problems",
     "left_out",
+    "through_rest",
     "object_problems",
     "parse_singer",
     "trial_balance_problems",
@@ -77,8 +78,11 @@ UNIFIED_TABLES = (
 FIVETRAN_VIEWS = ("gl_detail", "gl_account", "gl_batch", "ap_bill", "ap_bill_item",
                   "ar_invoice", "ar_invoice_item")  # fmt: skip
 #: what a run says of fields the gateway refused (README: "left out", with a warning)
+#: what a run says it leaves out: fields the gateway refuses, and (``--api rest``) the
+#: XML fields the REST API has no equivalent of
 _REFUSED = re.compile(
-    r"(\w+): the gateway refuses to query ([\w.]+(?:, [\w.]+)*); those fields are left out"
+    r"(\w+): (?:the gateway refuses to query|read through the REST API, which has no "
+    r"equivalent of) ([\w.]+(?:, [\w.]+)*); those fields are left (?:out|empty)"
 )
 
 
@@ -88,6 +92,15 @@ def left_out(output: str) -> dict[str, set[str]]:
     for name, fields in _REFUSED.findall(output):
         found[name] |= set(fields.split(", "))
     return found
+
+
+_THROUGH_REST = re.compile(r"(\w+): read through the REST API")
+
+
+def through_rest(output: str) -> set[str]:
+    """The objects a run said it read through the REST API (whose timestamps are UTC as
+    Intacct holds them: no offset of today's applied to the whole year)."""
+    return set(_THROUGH_REST.findall(output))
 
 
 def _by_entity(records: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -115,9 +128,11 @@ def object_problems(
     company: str,
     entities: Sequence[str],
     left: Iterable[str] = (),
+    utc: bool = False,
 ) -> list[str]:
     """An object's rows (``columns``: none if there is no table) against the emulator,
-    per entity session read (``entities``: ``[""]`` for the top level)."""
+    per entity session read (``entities``: ``[""]`` for the top level); ``utc``: read
+    with its timestamps' true offsets (REST's; XML's with ``timezone`` set)."""
     obj = load_catalog()[name]
     grouped = _by_entity(records)
     problems = [
@@ -127,7 +142,7 @@ def object_problems(
     for entity in entities:
         problems += table_problems(
             _entity_label(label, entity), obj, columns, grouped.get(entity, []),
-            data.expected(company, obj, entity), data.zone(company), set(left),
+            data.expected(company, obj, entity), data.zone(company, utc), set(left),
         )  # fmt: skip
     return problems
 

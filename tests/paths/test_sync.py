@@ -5,7 +5,9 @@ says it does not), each run compared with the emulator's data.
 Forms (README, "intacct sync"): the default objects; a second run after a first (with a
 record created, one changed and one deleted in between: it reads only those and keeps
 the deleted one as a tombstone); ``--full-refresh`` after those (it reads every object
-whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entities all``.
+whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entities all``;
+``--api rest`` (the fields REST has no equivalent of, which the run names, are empty) and
+``--api auto``.
 Destinations: the DuckDB file (``--db`` left out: ``./intacct.duckdb``), Postgres
 (``--db postgresql://…?schema=intacct``), dlt into DuckDB (``--db dlt:duckdb``: dlt's
 default ``./intacct_intacct.duckdb``) and into Postgres (``--db dlt:postgres``, its
@@ -22,7 +24,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +50,7 @@ from tests.paths.expected import (
     left_out,
     object_problems,
     parse_singer,
+    through_rest,
     trial_balance_problems,
     unified_problems,
     unified_same,
@@ -66,6 +69,8 @@ FORMS: dict[str, tuple[str, ...]] = {
     "unified": ("--unified",),
     "fivetran": ("--layout", "fivetran"),
     "entities-all": ("--entities", "all"),
+    "api-rest": ("--api", "rest"),
+    "api-auto": ("--api", "auto"),
 }
 #: forms that run one after the other on the same destination; the others alone
 CHAIN = ("default", "second-run", "full-refresh")
@@ -292,7 +297,9 @@ class Matrix:
             extra = tables - expected_tables
             if extra:
                 problems.append(f"tables no form of the run writes: {sorted(extra)}")
-            problems += self._tables(company, store, sorted(objects), entities, left_out(ran.err))
+            problems += self._tables(
+                company, store, sorted(objects), entities, left_out(ran.err), through_rest(ran.err)
+            )
             if form == "unified":
                 for stream in UNIFIED_TABLES:
                     rows = store.records(stream)
@@ -317,6 +324,7 @@ class Matrix:
         objects: list[str],
         entities: tuple[str, ...],
         left: dict[str, set[str]],
+        rest: Collection[str] = (),  # objects read through REST
     ) -> list[str]:
         problems: list[str] = []
         for name in objects:
@@ -328,8 +336,9 @@ class Matrix:
                 continue
             columns = list(store.columns(name))
             problems += object_problems(
-                name, name, columns, records, self.data, company, entities, left.get(name, ())
-            )
+                name, name, columns, records, self.data, company, entities, left.get(name, ()),
+                utc=name in rest,
+            )  # fmt: skip
         return problems
 
     def _full_refresh_problems(

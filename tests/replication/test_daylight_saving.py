@@ -24,6 +24,7 @@ from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
 from intacct.sync import run_sync
 from intacct.tap import TapSageIntacct
+from tests.conftest import DEMO_APP, Reading
 from tests.sync.test_sync import Quiet, settings_of
 from tests.tap.conftest import catalog, run_tap, tap_config
 
@@ -148,17 +149,15 @@ def test_sync_keeps_every_change_across_the_switch(
     zone: str,
     kind: str,
     configured: bool,
-    columnar: bool,
+    reading: Reading,
 ) -> None:
     company = Company(emulator, zone)
     db = tmp_path / "dst.duckdb"
     extra = {"timezone": zone} if configured else {}
 
     def run() -> None:
-        with company.client(**extra) as client:
-            report = run_sync(
-                client, db, Quiet(), settings_of(["CLASS"], page_size=25, columnar=columnar)
-            )
+        with company.client(**DEMO_APP, **extra) as client:
+            report = run_sync(client, db, Quiet(), settings_of(["CLASS"], page_size=25, **reading))
         assert report.failed == []
 
     walk(company, change_of(zone, kind), run)

@@ -25,6 +25,7 @@ from intacct.replication import (
     StreamPage,
     StreamSpec,
 )
+from tests.conftest import DEMO_APP, Reading
 
 OBJECTS = ("VENDOR", "GLACCOUNT", "CLASS", "AUDITHISTORY")
 
@@ -60,7 +61,8 @@ def emulator() -> Iterator[InProcessEmulator]:
 
 
 def connect(emulator: InProcessEmulator, company: str = "DEMO", **extra: Any) -> IntacctClient:
-    config = {**emulator.config(company), **extra}
+    # with the demo's OAuth app: a run with api rest reads records through REST
+    config = {**emulator.config(company), **DEMO_APP, **extra}
     return IntacctClient.from_mapping(config, http_transport=emulator.transport())
 
 
@@ -92,11 +94,11 @@ def run(
 
 def test_every_record_exactly_once_including_those_without_whenmodified(
     emulator: InProcessEmulator,
-    columnar: bool,
+    reading: Reading,
 ) -> None:
     with connect(emulator) as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, columnar=columnar)
+        report = run(client, RunState(), sink, **reading)
         assert report.failed == []
         for obj in OBJECTS:
             assert sorted(sink.keys(obj)) == truth(client, obj), obj
@@ -107,11 +109,11 @@ def test_every_record_exactly_once_including_those_without_whenmodified(
 
 
 def test_a_second_run_emits_exactly_the_changes(
-    emulator: InProcessEmulator, columnar: bool
+    emulator: InProcessEmulator, reading: Reading
 ) -> None:
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("VENDOR",), columnar=columnar)
+        run(client, RunState(), first, ("VENDOR",), **reading)
         state = RunState.from_dict(first.states[-1])
         vendors = [r for _, _, r in first.records]
         changed, gone = vendors[3], vendors[5]
@@ -119,7 +121,7 @@ def test_a_second_run_emits_exactly_the_changes(
         client.create("VENDOR", [{"VENDORID": "ENG-NEW", "NAME": "New Ltd"}])
         client.delete("VENDOR", [gone["RECORDNO"]])
         second = ListSink()
-        run(client, state, second, ("VENDOR",), columnar=columnar)
+        run(client, state, second, ("VENDOR",), **reading)
     assert sorted(r["VENDORID"] for _, _, r in second.records) == sorted(
         [changed["VENDORID"], "ENG-NEW"]
     )
@@ -130,14 +132,14 @@ def test_a_second_run_emits_exactly_the_changes(
 
 def test_a_run_killed_after_any_page_resumes_with_nothing_lost_or_repeated(
     emulator: InProcessEmulator,
-    columnar: bool,
+    reading: Reading,
 ) -> None:
     with connect(emulator) as client:
         expected = truth(client, "GLACCOUNT")
         for stop in (1, 4, 9):
             sink, state = ListSink(stop_after=stop), RunState()
             with pytest.raises(KeyboardInterrupt):
-                run(client, state, sink, ("GLACCOUNT",), page_size=5, columnar=columnar)
+                run(client, state, sink, ("GLACCOUNT",), page_size=5, **reading)
             resumed = ListSink()
             run(
                 client,
@@ -145,80 +147,80 @@ def test_a_run_killed_after_any_page_resumes_with_nothing_lost_or_repeated(
                 resumed,
                 ("GLACCOUNT",),
                 page_size=5,
-                columnar=columnar,
+                **reading,
             )
             seen = sink.keys("GLACCOUNT") + resumed.keys("GLACCOUNT")
             assert sorted(seen) == expected, stop
 
 
 def test_timestamp_ties_across_a_page_boundary_survive(
-    emulator: InProcessEmulator, columnar: bool
+    emulator: InProcessEmulator, reading: Reading
 ) -> None:
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("CLASS",), columnar=columnar)
+        run(client, RunState(), first, ("CLASS",), **reading)
         state = RunState.from_dict(first.states[-1])
         # one request writes them all: they share WHENMODIFIED to the second
         client.create("CLASS", [{"CLASSID": f"TIE-{n}", "NAME": f"t{n}"} for n in range(90)])
         second = ListSink()
         # 37 a page: the ties span three pages
-        run(client, state, second, ("CLASS",), columnar=columnar)
+        run(client, state, second, ("CLASS",), **reading)
     ids = [r["CLASSID"] for _, _, r in second.records]
     assert sorted(ids) == sorted(f"TIE-{n}" for n in range(90))
 
 
 def test_a_company_far_from_utc_loses_nothing_at_the_bookmark_edge(
     emulator: InProcessEmulator,
-    columnar: bool,
+    reading: Reading,
 ) -> None:
     emulator.configure_company("DEMO", timezone="Pacific/Kiritimati")  # UTC+14
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("CLASS",), columnar=columnar)
+        run(client, RunState(), first, ("CLASS",), **reading)
         state = RunState.from_dict(first.states[-1])
         client.create("CLASS", [{"CLASSID": "EDGE-1", "NAME": "edge"}])
         second = ListSink()
-        run(client, state, second, ("CLASS",), columnar=columnar)
+        run(client, state, second, ("CLASS",), **reading)
         third = ListSink()
-        run(client, RunState.from_dict(second.states[-1]), third, ("CLASS",), columnar=columnar)
+        run(client, RunState.from_dict(second.states[-1]), third, ("CLASS",), **reading)
     assert [r["CLASSID"] for _, _, r in second.records] == ["EDGE-1"]
     # nothing new; the bookmark's second is recent, so it is read again (no loss)
     assert [r["CLASSID"] for _, _, r in third.records] in ([], ["EDGE-1"])
 
 
 def test_a_recent_bookmark_keeps_only_its_second(
-    emulator: InProcessEmulator, columnar: bool
+    emulator: InProcessEmulator, reading: Reading
 ) -> None:
     """A record written later in the bookmark's second with a smaller RECORDNO sorts
     before a (second, RECORDNO) bookmark: a recent bookmark must not exclude it."""
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("CLASS",), columnar=columnar)
+        run(client, RunState(), first, ("CLASS",), **reading)
         client.create("CLASS", [{"CLASSID": "NOW-1", "NAME": "now"}])
         second = ListSink()
-        run(client, RunState.from_dict(first.states[-1]), second, ("CLASS",), columnar=columnar)
+        run(client, RunState.from_dict(first.states[-1]), second, ("CLASS",), **reading)
         old = RunState.from_dict(first.states[-1]).get("CLASS", "").token
     recent = PageToken.parse(second.states[-1]["streams"]["CLASS"][""]["token"])
     assert recent.recordno == 0 and recent.modified is not None
     assert PageToken.parse(old or "").recordno > 0  # the seed's history is settled
 
 
-def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator, columnar: bool) -> None:
+def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator, reading: Reading) -> None:
     emulator.store.identities.configure_user("DEMO", "demo_user", denied_modules=["AP"])
     with connect(emulator) as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, ("APBILL", "CLASS"), columnar=columnar)
+        report = run(client, RunState(), sink, ("APBILL", "CLASS"), **reading)
     (failed,) = report.failed
     assert failed.object == "APBILL" and "permission" in str(failed.error).lower()
     assert sorted(sink.keys("CLASS")) and any("APBILL" in w for w in sink.warnings)
 
 
 def test_entities_all_reads_each_entity_with_its_id(
-    emulator: InProcessEmulator, columnar: bool
+    emulator: InProcessEmulator, reading: Reading
 ) -> None:
     with connect(emulator, "DEMO-ME") as client:
         sink = ListSink()
-        report = run(client, RunState(), sink, ("VENDOR",), entity_ids="all", columnar=columnar)
+        report = run(client, RunState(), sink, ("VENDOR",), entity_ids="all", **reading)
         assert report.failed == []
         entities = {e for _, e, _ in sink.records}
         assert entities == {"E100", "E200"}
@@ -324,11 +326,11 @@ def test_a_second_run_with_nothing_changed_asks_once_for_every_object(
 
 
 def test_a_second_run_reads_only_the_objects_that_changed(
-    emulator: InProcessEmulator, columnar: bool
+    emulator: InProcessEmulator, reading: Reading
 ) -> None:
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, ("VENDOR", "CLASS"), columnar=columnar)
+        run(client, RunState(), first, ("VENDOR", "CLASS"), **reading)
         client.create("CLASS", [{"CLASSID": "PROBE-1", "NAME": "Probed"}])
         second = ListSink()
         report = run(
@@ -336,7 +338,7 @@ def test_a_second_run_reads_only_the_objects_that_changed(
             RunState.from_dict(first.states[-1]),
             second,
             ("VENDOR", "CLASS"),
-            columnar=columnar,
+            **reading,
         )
     assert [r["CLASSID"] for s, _, r in second.records if s == "CLASS"] == ["PROBE-1"]
     # CLASS: its page of changes; the deletes the probe counted none of are not read
@@ -345,7 +347,7 @@ def test_a_second_run_reads_only_the_objects_that_changed(
 
 def test_a_first_run_with_start_date_reads_what_changed_since_then(
     emulator: InProcessEmulator,
-    columnar: bool,
+    reading: Reading,
 ) -> None:
     with connect(emulator) as client:
         formatting = client.user_formatting()
@@ -355,9 +357,7 @@ def test_a_first_run_with_start_date_reads_what_changed_since_then(
         )
         start = stamps[len(stamps) // 2]
         sink = ListSink()
-        report = run(
-            client, RunState(), sink, ("APBILL",), start_date=start.isoformat(), columnar=columnar
-        )
+        report = run(client, RunState(), sink, ("APBILL",), start_date=start.isoformat(), **reading)
     assert report.failed == []
     got = sink.keys("APBILL")
     assert len(got) == len(set(got))

@@ -228,7 +228,7 @@ def _names(names: Sequence[str]) -> str:
 
 @contextmanager
 def _embedded(announce: Callable[[str], None] | None) -> Iterator[Connection]:
-    from intacct.emulator.demo import client_config, data_fingerprint
+    from intacct.emulator.demo import app_config, client_config, data_fingerprint
     from intacct.emulator.server import EmulatorServer
 
     path = embedded_db_path()
@@ -254,7 +254,9 @@ def _embedded(announce: Callable[[str], None] | None) -> Iterator[Connection]:
                 f"company DEMO at {server.url} (set INTACCT_* variables or run "
                 "`intacct profiles add NAME` to use your own company)"
             )
-        yield Connection(client_config(server.url), "embedded emulator (demo company DEMO)", True)
+        # with the demo OAuth app: --api rest and auto work on the demo as on a company
+        config = {**client_config(server.url), **app_config()}
+        yield Connection(config, "embedded emulator (demo company DEMO)", True)
     finally:
         server.stop()
 

@@ -67,6 +67,13 @@ _OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share"}
     f"profile's destination, else {DEFAULT_DB}.",
 )
 @click.option("--full-refresh", is_flag=True, help="Read the objects whole again.")
+@click.option(
+    "--api",
+    type=click.Choice(["xml", "rest", "auto"]),
+    help="Which API reads the records: xml (default), rest (needs the OAuth app: client_id, "
+    "client_secret; fields REST lacks stay empty), auto (REST where it serves every field "
+    "read). One state for both: switching goes on where the last run stopped.",
+)
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")
 @click.option(
     "--unified",
@@ -116,6 +123,7 @@ def sync(
     objects: str | None,
     db_path: str | None,
     full_refresh: bool,
+    api: str | None,
     entities: str | None,
     unified: bool,
     layout: str | None,
@@ -137,6 +145,8 @@ def sync(
             config.pop(DESTINATION, None)
             if entities:
                 config["entity_ids"] = entities
+            if api:
+                config["api"] = api
             # settled here, once: the profile's page size and concurrency too
             client_config = ClientConfig.from_mapping(config, allow=ReplicationSettings.KEYS)
             settings = SyncSettings.from_mapping(

@@ -164,9 +164,10 @@ class IntacctClient:
             history=history,
             budget=budget,
         )
-        if oauth is None and config.auth_type == "oauth":
+        if oauth is None and (config.auth_type == "oauth" or config.client_id):
             app = OAuthApp(config.client_id, config.client_secret, config.rest_url)
-            # client credentials can always be asked again: a token lives for the run
+            # client credentials can always be asked again: a token lives for the run;
+            # an app beside a password opens REST for the same user
             oauth = OAuth(app, MemoryTokens(), ClientCredentials(config.oauth_username))
         tokens = None
         if oauth is not None:
@@ -238,6 +239,11 @@ class IntacctClient:
     def __repr__(self) -> str:
         c = self.config
         return f"IntacctClient(company_id={c.company_id!r}, entity_id={c.entity_id!r})"
+
+    @property
+    def speaks_rest(self) -> bool:
+        """Whether this client can use the REST API (it has an OAuth app)."""
+        return self._rest is not None
 
     @property
     def rest(self) -> RestApi:

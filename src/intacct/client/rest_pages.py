@@ -85,20 +85,24 @@ def iter_rest_pages(
     size: int,
     after: RestToken | None = None,
     unmodified: bool = False,
+    by_key: bool = False,
     filters: Sequence[Mapping[str, Any]] = (),
 ) -> Iterator[RestPage]:
     """Every record of ``object`` after ``after``, one keyset page at a time: those
     with an ``audit.modifiedDateTime`` in (time, key) order, or with ``unmodified``
-    those without one, by key. ``filters`` narrow it further (and-ed)."""
-    asked = list(dict.fromkeys([*fields, KEY, *(() if unmodified else (MODIFIED,))]))
-    order = [{KEY: "asc"}] if unmodified else [{MODIFIED: "asc"}, {KEY: "asc"}]
+    those without one, by key, or with ``by_key`` every record by key. ``filters``
+    narrow it further (and-ed)."""
+    keyed = unmodified or by_key
+    asked = list(dict.fromkeys([*fields, KEY, *(() if keyed else (MODIFIED,))]))
+    order = [{KEY: "asc"}] if keyed else [{MODIFIED: "asc"}, {KEY: "asc"}]
+    narrowing = [*filters, *([{"$eq": {MODIFIED: None}}] if unmodified else [])]
     while True:
-        given, expression = _after(after, unmodified, filters)
+        given, expression = _after(after, keyed, narrowing)
         answer = api.query(
             object, asked, filters=given, filter_expression=expression, order_by=order, size=size
         )
         records = _records(answer.result, object)
-        token = _token(records[-1], object, unmodified) if records else None
+        token = _token(records[-1], object, keyed) if records else None
         _check_order(after, token, object)
         last = len(records) < size
         yield RestPage(records, token, last)
@@ -108,12 +112,11 @@ def iter_rest_pages(
 
 
 def _after(
-    after: RestToken | None, unmodified: bool, narrowing: Sequence[Mapping[str, Any]]
+    after: RestToken | None, keyed: bool, narrowing: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Mapping[str, Any]], str | None]:
     """The filters (and their expression) for the records after ``after``."""
     given: list[Mapping[str, Any]] = [dict(f) for f in narrowing]
-    if unmodified:
-        given.append({"$eq": {MODIFIED: None}})
+    if keyed:
         if after is not None:
             given.append({"$gt": {KEY: str(after.key)}})
         return given, None
@@ -141,12 +144,12 @@ def _records(result: Any, object: str) -> list[Mapping[str, Any]]:
     return list(result)
 
 
-def _token(record: Mapping[str, Any], object: str, unmodified: bool) -> RestToken:
+def _token(record: Mapping[str, Any], object: str, keyed: bool) -> RestToken:
     try:
         key = int(str(value_at(record, KEY)))
     except ValueError:
         raise ResponseFormatError(f"a {object} record has no whole-number key") from None
-    if unmodified:
+    if keyed:
         return RestToken(key)
     when = value_at(record, MODIFIED)
     try:

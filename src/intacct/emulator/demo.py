@@ -53,6 +53,11 @@ def client_config(url: str, company: str = "DEMO", entity_id: str = "") -> dict[
     }
 
 
+def app_config() -> dict[str, str]:
+    """The demo OAuth app as config keys: a client given them reads through REST too."""
+    return {"client_id": DEMO_APP.client_id, "client_secret": DEMO_APP.client_secret}
+
+
 def install_demo(store: Store, scale: int = 10_000, seed_value: int = 0) -> dict[str, int]:
     """Create the demo tenant and its data; returns rows loaded per object."""
     store.add_sender(*DEMO_SENDER, companies=DEMO_COMPANIES)

@@ -3,7 +3,9 @@
 Client tests pass ``InProcessEmulator().transport()`` as ``http_transport`` and exercise
 the real gateway logic (sessions, query engine, faults, the per-company concurrency limit)
 with no port, no thread and no event loop. Latency, if asked for, is slept in the calling
-thread.
+thread. The REST API (``/ia/api/v1``, over the same companies) is asynchronous: its
+requests go to the server's own ASGI app on an event loop of its own
+(:mod:`.asgi_bridge`, no socket).
 """
 
 from __future__ import annotations
@@ -15,12 +17,20 @@ from typing import Any
 
 import httpx
 
-from intacct.emulator.app import GATEWAY_PATH, Emulator, refused_reply, reply_headers
+from intacct.emulator.app import (
+    GATEWAY_PATH,
+    Emulator,
+    create_app,
+    refused_reply,
+    reply_headers,
+)
+from intacct.emulator.asgi_bridge import AsgiBridge
 from intacct.emulator.checksum import company_checksums
 from intacct.emulator.demo import DEMO_COMPANIES, client_config, demo_store
 from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import Fleet
 from intacct.emulator.intake import BodyError, inflate, too_large
+from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Company
 from intacct.emulator.wire import MAX_REQUEST_BYTES
@@ -34,8 +44,11 @@ class EmulatorTransport(httpx.BaseTransport):
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        self._asgi: AsgiBridge | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith(REST_PREFIX + "/"):
+            return self._rest(request)
         if request.url.path != GATEWAY_PATH:
             return httpx.Response(404, text="Not Found", request=request)
         if request.method != "POST":
@@ -65,6 +78,15 @@ class EmulatorTransport(httpx.BaseTransport):
         return httpx.Response(
             reply.http_status, headers=reply_headers(reply), content=reply.body, request=request
         )
+
+    def _rest(self, request: httpx.Request) -> httpx.Response:
+        if self._asgi is None:  # a race makes two: either serves
+            self._asgi = AsgiBridge(create_app(self.emulator))
+        return self._asgi(request)
+
+    def close(self) -> None:
+        if self._asgi is not None:
+            self._asgi.close()
 
 
 class InProcessEmulator:

@@ -39,8 +39,9 @@ class ReplicationSettings:
     """``start_date`` (aware UTC), ``lookback_minutes``, ``entity_ids`` (``("all",)`` or
     ids; empty = the configured entity), ``unified_schema``; how the engine reads:
     ``page_size`` (records per query page), ``max_concurrency`` (requests in flight for
-    the run, never more than the client's; None = the client's) and ``columnar`` (pages
-    typed as columns where the fast path can; the records are the same)."""
+    the run, never more than the client's; None = the client's), ``columnar`` (pages
+    typed as columns where the fast path can; the records are the same) and ``api``
+    (which API reads records: :mod:`~.streams.rest`)."""
 
     KEYS: ClassVar[frozenset[str]] = frozenset(k.name for k in owned_by(Owner.REPLICATION))
 
@@ -51,6 +52,7 @@ class ReplicationSettings:
     page_size: int = DEFAULT_PAGE_SIZE
     max_concurrency: int | None = None
     columnar: bool = True
+    api: str = "xml"
 
     @classmethod
     def from_mapping(

@@ -26,6 +26,7 @@ from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
 from intacct.replication.streams import trialbalance
 from intacct.replication.streams.objects import ObjectStream
+from intacct.replication.streams.rest import RestObjectStream, rest_object
 
 __all__ = [
     "DECLARED",
@@ -110,4 +111,6 @@ def open_stream(
     """The stream of ``spec`` for ``entity``: its declared kind's, else an object's."""
     kind = DECLARED.get(spec.object)
     opener: Opener = kind.open if kind is not None else ObjectStream
+    if kind is None and context.settings.api != "xml" and rest_object(spec.object):
+        opener = RestObjectStream  # it decides when prepared (``auto``: every field)
     return opener(context, spec, entity, state, sink)

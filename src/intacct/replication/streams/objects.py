@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,7 +49,10 @@ from intacct.replication.streams.planning import (
     ranges_between,
 )
 
-__all__ = ["CLOCK_MARGIN", "ObjectStream"]
+__all__ = ["CLOCK_MARGIN", "ObjectStream", "Typed"]
+
+#: a page's records as the engine types them (or the error typing them met)
+Typed = list[dict[str, Any]] | Records | IntacctError
 
 #: [U] the server and this machine may disagree on the time: the first run's delete
 #: bookmark starts this far before the run, and a bookmark this recent is settled to
@@ -299,9 +302,22 @@ class ObjectStream(ChangeQuestions):
         save: Callable[[Page], None],
         first_read: bool,
     ) -> None:
-        info = self._info()
+        """Each page of the pass, typed, handed to the delivery thread in order."""
+        for page, out in self._read(key, after, where):
+            deliver = functools.partial(self._deliver, page, out, save, first_read)
+            self.context.deliver(deliver)
+            if isinstance(out, IntacctError):
+                return
+            del page, out, deliver  # not held here while the next page is asked for
+
+    def _read(
+        self, key: str, after: PageToken | str | None, where: q.Filter | None
+    ) -> Iterator[tuple[Page, Typed]]:
+        """The pass's pages (their tokens; the records gone) with their typed records,
+        or the error typing them met (the stream fails once the pages before it are
+        stored); none once the stream failed or the run stopped."""
         pages = self.client.iter_pages(
-            info.name,
+            self._info().name,
             self.fields,
             key=key,
             filter=where,
@@ -316,21 +332,18 @@ class ObjectStream(ChangeQuestions):
             # typed here, before waiting for the delivery thread: a waiting page holds
             # its typed records, not the answer they were read from (~5 MB)
             try:
-                out: list[dict[str, Any]] | Records | IntacctError = self._typed(page)
+                out: Typed = self._typed(page)
             except IntacctError as exc:
-                out = exc  # the stream fails once the pages before this one are stored
-            deliver = functools.partial(
-                self._deliver, replace(page, rows=[]), out, save, first_read
-            )
-            self.context.deliver(deliver)
-            if isinstance(out, IntacctError):
-                return
-            del page, out, deliver  # not held here while the next page is asked for
+                out = exc
+            done = replace(page, rows=[])
+            del page
+            yield done, out
+            del done, out
 
     def _deliver(
         self,
         page: Page,
-        out: list[dict[str, Any]] | Records | IntacctError,
+        out: Typed,
         save: Callable[[Page], None],
         first_read: bool,
     ) -> None:

@@ -1,0 +1,203 @@
+"""An object's records read through Sage Intacct's REST API, into the same typed columns
+and the same state as the XML read (``api``: ``rest``, or ``auto`` where REST serves
+every field the stream reads).
+
+:class:`RestObjectStream` is an :class:`~.objects.ObjectStream` whose keyset passes go
+through the query service (:func:`~intacct.client.rest_pages.iter_rest_pages`): a first
+run's RECORDNO ranges, the changes after the bookmark, the records without a modified
+time, and the lookback window's stale records. What has no REST equivalent, or is
+cheaper as XML, stays XML: the deletes (AUDITHISTORY), and the questions the engine
+batches for every stream in one request (a first run's plan, a later run's probe and
+the window's listing). So both APIs move one state: the bookmark is the same
+(WHENMODIFIED, RECORDNO) token, its UTC instant what REST filters on and its wall time
+(the user's clock, :meth:`~intacct.protocol.formats.UserFormatting.to_wall`) what XML
+sends back, and a stream switched from one API to the other goes on where it stood.
+
+A REST record is given the XML names its fields share (the catalog's pairing,
+:mod:`intacct.protocol.rest_catalog`) and typed by the XML metadata
+(:mod:`~.records.rest_typed`). XML fields REST has no equivalent of stay empty through
+``rest`` (the run warns once, naming them); ``auto`` reads such an object through XML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from intacct.client.pagination import Page, PageToken
+from intacct.client.registry import ObjectInfo
+from intacct.client.rest_pages import RestPage, RestToken, iter_rest_pages
+from intacct.errors import ConfigError, IntacctError, RequestBuildError
+from intacct.protocol import query as q
+from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.replication.contract import Sink, StreamSpec
+from intacct.replication.records.rest_typed import RestTyper, fits
+from intacct.replication.run.context import RunContext
+from intacct.replication.state.runstate import RunState
+from intacct.replication.streams.objects import ObjectStream, Typed
+
+__all__ = ["RestObjectStream", "rest_fields", "rest_object"]
+
+_MODIFIED = "WHENMODIFIED"
+_OPERATORS = {
+    "equalto": "$eq",
+    "notequalto": "$ne",
+    "lessthan": "$lt",
+    "lessthanorequalto": "$lte",
+    "greaterthan": "$gt",
+    "greaterthanorequalto": "$gte",
+}
+
+
+@cache
+def _by_xml_name() -> dict[str, RestObject]:
+    return {o.xml_object: o for o in rest_catalog().values() if o.xml_object}
+
+
+def rest_object(xml_object: str) -> RestObject | None:
+    """The REST object that holds ``xml_object``'s records (None: REST has none)."""
+    return _by_xml_name().get(xml_object)
+
+
+def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
+    """XML field of ``info`` -> the REST field that holds all of it (the first the
+    catalog pairs with it: ``key`` rather than ``id`` for RECORDNO; :func:`fits`)."""
+    models = {f.name: f for f in info.model.fields}
+    paired: dict[str, RestField] = {}
+    for rest in target.fields.values():
+        if rest.xml and not rest.write_only and fits(models.get(rest.xml), rest):
+            paired.setdefault(rest.xml, rest)
+    return paired
+
+
+class RestObjectStream(ObjectStream):
+    """An (object, entity) stream whose records come through the REST API."""
+
+    def __init__(
+        self, context: RunContext, spec: StreamSpec, entity: str, state: RunState, sink: Sink
+    ) -> None:
+        super().__init__(context, spec, entity, state, sink)
+        self.target: RestObject | None = None  # None: read through XML after all
+        self.pairing: dict[str, RestField] = {}  # every XML field REST holds
+        self.paired: dict[str, RestField] = {}  # ... of those this stream reads
+        self.rest_typer: RestTyper | None = None
+
+    def prepare(self, dry: bool = False) -> None:
+        super().prepare(dry)
+        if self.info is None or self.result.error is not None:
+            return
+        try:
+            self.target = self._route()
+        except ConfigError as exc:
+            self.fail(exc)
+
+    def _route(self) -> RestObject | None:
+        """REST for this stream (``rest``: whenever it holds the object; ``auto``: when
+        it serves every field read), else None."""
+        target = rest_object(self._info().name)
+        forced = self.context.settings.api == "rest"
+        if target is None:
+            return None
+        if not self.client.speaks_rest:
+            if forced:
+                raise ConfigError("api", "rest needs the OAuth app's client_id and client_secret")
+            return None
+        self.pairing = rest_fields(target, self._info())
+        missing = [f for f in self.fields if f not in self.pairing]
+        if missing and not forced:
+            return None
+        if missing:
+            self._say_missing(missing)
+        self.paired = {f: self.pairing[f] for f in self.fields if f in self.pairing}
+        return target
+
+    def _say_missing(self, missing: Sequence[str]) -> None:
+        name = self._info().name
+        with self.context.lock:
+            if f"rest:{name}" in self.context.warned:
+                return
+            self.context.warned.add(f"rest:{name}")
+            self.sink.warning(
+                name,
+                f"{name}: read through the REST API, which has no equivalent of "
+                f"{', '.join(missing)}; those fields are left empty (api xml or auto reads "
+                "them)",
+            )
+
+    def _read(
+        self, key: str, after: PageToken | str | None, where: q.Filter | None
+    ) -> Iterator[tuple[Page, Typed]]:
+        """The pass through the query service, each page typed into the XML columns and
+        given the token the state keeps (XML's, before it is chosen: :meth:`prepare`)."""
+        target = self.target
+        if target is None:
+            yield from super()._read(key, after, where)
+            return
+        token = PageToken.parse(after) if isinstance(after, str) else after
+        pages = iter_rest_pages(
+            self.client.rest,
+            target.path,
+            [field.name for field in self.paired.values()],
+            size=self.context.settings.page_size,
+            after=_rest_token(token, key),
+            by_key=key != _MODIFIED,
+            filters=_filters(where, self.pairing),
+        )
+        for number, page in enumerate(pages, 1):
+            if self.result.error is not None or self.context.stopped:
+                return
+            try:
+                out: Typed = self._rest_typed(page.records)
+            except IntacctError as exc:
+                out = exc
+            done = Page([], self._page_token(page, key), number, page.last)
+            del page  # the answer is not held while the page waits for delivery
+            yield done, out
+
+    def _rest_typed(self, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        if self.rest_typer is None:
+            self.rest_typer = RestTyper(self._info(), self.paired, self.fields, self.entity)
+        typer = self.rest_typer
+        return [typer(record) for record in records]
+
+    def _page_token(self, page: RestPage, key: str) -> PageToken | None:
+        """The page's REST token as the state keeps it (with the user's wall time, which
+        an XML read of the same stream sends back)."""
+        after = page.after
+        if after is None:
+            return None
+        if key != _MODIFIED or after.modified is None:
+            return PageToken(key, after.key)
+        wall = self.formatting.to_wall(after.modified)
+        return PageToken(_MODIFIED, after.key, after.modified, wall=wall)
+
+
+def _rest_token(token: PageToken | None, key: str) -> RestToken | None:
+    if token is None:
+        return None
+    if key == _MODIFIED and not token.unmodified:
+        return RestToken(token.recordno, token.modified)
+    return RestToken(token.recordno)
+
+
+def _filters(where: q.Filter | None, paired: Mapping[str, RestField]) -> list[dict[str, Any]]:
+    """An XML filter of the engine's passes as the query service's filters (and-ed):
+    comparisons, ``in`` and nulls of paired fields, joined by ``and``."""
+    if where is None:
+        return []
+    if isinstance(where, q.Logical) and where.op == "and":
+        return [f for child in where.children for f in _filters(child, paired)]
+    if isinstance(where, q.Compare) and where.op in _OPERATORS:
+        return [{_OPERATORS[where.op]: {_path(where.field, paired): where.value}}]
+    if isinstance(where, q.In) and not where.negate:
+        return [{"$in": {_path(where.field, paired): list(where.values)}}]
+    if isinstance(where, q.Null):
+        return [{"$ne" if where.negate else "$eq": {_path(where.field, paired): None}}]
+    raise RequestBuildError("filter", f"the query service has no filter for {where!r}")
+
+
+def _path(xml: str, paired: Mapping[str, RestField]) -> str:
+    if xml not in paired:
+        raise RequestBuildError(xml, "the REST API has no equivalent of it to filter on")
+    return paired[xml].name
