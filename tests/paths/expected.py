@@ -33,10 +33,13 @@ import duckdb
 import httpx
 from lxml import etree
 
+from intacct.emulator.app import GATEWAY_PATH
 from intacct.emulator.catalog import load_catalog
 from intacct.emulator.checksum import canonical, rows_checksum
-from intacct.emulator.demo import client_config
+from intacct.emulator.demo import app_config, client_config
 from intacct.mappings import mapping_for, unified_schema
+from intacct.protocol.rest_catalog import rest_catalog
+from intacct.replication.streams.rest_only import rest_only_objects, schema_of, stream_name
 from intacct.sync.fivetran import SCHEMA as FIVETRAN_SCHEMA
 from intacct.sync.fivetran import VIEWS
 from tests.checksums import EmulatorData, table_problems
@@ -49,6 +52,8 @@ __all__ = [
     "UNIFIED_TABLES",
     "fivetran_problems",
     "left_out",
+    "rest_only_problems",
+    "rest_only_tables",
     "through_rest",
     "object_problems",
     "parse_singer",
@@ -145,6 +150,74 @@ def object_problems(
             data.expected(company, obj, entity), data.zone(company, utc), set(left),
         )  # fmt: skip
     return problems
+
+
+# -- objects only the REST API has ---------------------------------------------------------
+
+
+def rest_only_tables() -> dict[str, str]:
+    """The tables ``--objects all`` writes of REST's own objects (the OAuth app given):
+    table -> REST path."""
+    return {stream_name(o.path): o.path for o in rest_only_objects()}
+
+
+def rest_only_problems(
+    label: str, records: Sequence[Mapping[str, Any]], url: str, company: str
+) -> list[str]:
+    """A REST-only object's rows against the emulator's own REST answer (read here with
+    plain HTTP: the demo app's token, the query service page by page)."""
+    path = rest_only_tables()[label]
+    with httpx.Client(base_url=url.removesuffix(GATEWAY_PATH), timeout=30) as http:
+        form = {"grant_type": "client_credentials", "username": f"demo_user@{company}"}
+        app = tuple(app_config().values())
+        granted = http.post("/ia/api/v1/oauth2/token", data=form, auth=app).json()
+        headers = {"Authorization": f"Bearer {granted['access_token']}"}
+        fields = list(schema_of(rest_catalog()[path])["properties"])[:-1]  # not _entity_id
+        theirs: list[dict[str, Any]] = []
+        start: int | None = 1
+        while start is not None:
+            body = {"object": path, "fields": fields, "start": start, "size": 4000}
+            page = http.post("/ia/api/v1/services/core/query", json=body, headers=headers).json()
+            theirs += page["ia::result"]
+            start = page["ia::meta"]["next"]
+    want = {str(r["key"]): [_flat(r, f) for f in fields] for r in theirs}
+    # by name without case or punctuation: dlt's naming makes vendor.id vendor__id
+    held = [{_bare(k): v for k, v in r.items()} for r in records]
+    have = {str(r[_bare("key")]): [_plain(r.get(_bare(f))) for f in fields] for r in held}
+    if want == have:
+        return []
+    differing = sorted(k for k in want.keys() | have.keys() if want.get(k) != have.get(k))
+    first = differing[0]
+    return [
+        f"{label}: {len(have)} rows, REST answers {len(want)}; differing keys {differing[:5]}; "
+        f"{first}: {dict(zip(fields, have.get(first, []), strict=False))} against "
+        f"{dict(zip(fields, want.get(first, []), strict=False))}"
+    ]
+
+
+def _bare(name: str) -> str:
+    """``vendor.id``, ``vendor__id`` -> ``vendorid``; ``_entity_id`` keeps its ``_``."""
+    name = name.lower()
+    return name[:1].replace("_", "-") + re.sub(r"[^a-z0-9]", "", name[1:])
+
+
+def _flat(record: Mapping[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    """Numbers compared as exact decimals, the rest as text (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return Decimal(str(value)).normalize()
+    try:
+        return Decimal(value).normalize() if isinstance(value, str) and value else value
+    except ArithmeticError:
+        return value
 
 
 # -- the trial balance --------------------------------------------------------------------

@@ -5,9 +5,13 @@ under one and resumed under the other, loses and repeats nothing."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from intacct import IntacctClient
@@ -17,8 +21,12 @@ from intacct.logging import HistoryHook
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.replication.streams.rest import rest_fields, rest_object
+from intacct.sync import run_sync
+from intacct.sync.display import QuietReporter
+from intacct.sync.job import select_objects
 from tests.conftest import DEMO_APP
 from tests.replication.test_engine import ListSink, connect, run, truth
+from tests.sync.test_sync import settings_of
 
 OBJECTS = tuple(o for o in DEFAULT_OBJECTS if rest_object(o))
 #: the user's zone as the company's: XML's timestamps decoded right the year round
@@ -145,3 +153,67 @@ def test_a_first_run_killed_under_one_api_resumes_under_the_other(
             run(client, state, resumed, ("GLACCOUNT",), page_size=5, api=apis[1])
             seen = sink.keys("GLACCOUNT") + resumed.keys("GLACCOUNT")
             assert sorted(seen) == expected, (apis, stop)
+
+
+# -- objects only REST has ------------------------------------------------------------
+
+TOTALS = "accounts_payable_vendor_total"
+
+
+def _vendor_totals(client: IntacctClient) -> dict[str, Decimal]:
+    """Each vendor's bills' TOTALDUE summed, read through XML."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for bill in client.iter_query("APBILL", ["VENDORID", "TOTALDUE"]):
+        totals[bill["VENDORID"]] += Decimal(bill["TOTALDUE"] or 0)
+    return totals
+
+
+def test_a_rest_only_object_syncs_whole_and_agrees_with_xml(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "rest-only.duckdb"
+    with connect(emulator) as client:
+        report = run_sync(client, db, QuietReporter(), settings_of([TOTALS, "VENDOR"], api="xml"))
+        assert report.failed == []
+        vendors = {r["VENDORID"] for r in client.iter_query("VENDOR", ["VENDORID"])}
+        totals = _vendor_totals(client)
+        again = run_sync(client, db, QuietReporter(), settings_of([TOTALS]))  # whole again
+    with duckdb.connect(str(db), read_only=True) as con:
+        query = 'SELECT "id", "totalDue", "vendor.id" FROM "accounts_payable_vendor_total"'
+        rows = con.execute(query).fetchall()
+    # one row per vendor (REST's object, read whatever api says), its total the sum of its
+    # bills as XML reads them: both APIs over the same records
+    assert {row[0] for row in rows} == vendors and len(rows) == len(vendors)
+    assert all(total == totals.get(vendor, Decimal(0)) for vendor, total, _ in rows)
+    assert all(vendor == ref for vendor, _, ref in rows)
+    assert again.objects[0].read == len(vendors)
+
+
+def test_a_rest_only_object_stopped_halfway_goes_on_after_its_last_key(
+    emulator: InProcessEmulator,
+) -> None:
+    with connect(emulator) as client:
+        everything = ListSink()
+        run(client, RunState(), everything, (TOTALS,), page_size=7)
+        keys = [r["key"] for _, _, r in everything.records]
+        stopped = ListSink(stop_after=2)
+        with pytest.raises(KeyboardInterrupt):
+            run(client, RunState(), stopped, (TOTALS,), page_size=7)
+        rest = ListSink()
+        run(client, RunState.from_dict(stopped.states[-1]), rest, (TOTALS,), page_size=7)
+    seen = [r["key"] for _, _, r in stopped.records + rest.records]
+    assert seen == keys and len(set(keys)) == len(keys) > 14
+
+
+def test_rest_only_objects_are_listed_where_rest_is_open(emulator: InProcessEmulator) -> None:
+    with connect(emulator) as client:
+        with_app = select_objects(ObjectRegistry(client), ["all"], False, None, None)
+    transport = emulator.transport()
+    with IntacctClient.from_mapping(emulator.config(), http_transport=transport) as client:
+        registry = ObjectRegistry(client)
+        without = select_objects(registry, ["all"], False, None, None)
+        named = select_objects(registry, [TOTALS], False, None, None)
+        sink = ListSink()
+        (failed,) = run(client, RunState(), sink, (TOTALS,)).failed
+    assert TOTALS in with_app and TOTALS not in without
+    assert named == [TOTALS] and "client_id" in str(failed.error)

@@ -146,6 +146,11 @@ class ObjectRegistry:
         self._infos: dict[str, ObjectInfo] = {}
         self._loading: dict[str, threading.Lock] = {}
 
+    @property
+    def client(self) -> IntacctClient:
+        """The client the lookups go through."""
+        return self._client
+
     def objects(self) -> list[str]:
         """Every object's name, in the gateway's order (one ``inspect`` of ``*``)."""
         with self._names_lock:

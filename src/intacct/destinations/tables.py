@@ -64,8 +64,9 @@ def table_of(name: str, registry: ObjectRegistry) -> Table:
 
 
 def declared_table(kind: StreamKind) -> Table:
-    """A declared stream's table, from its JSON Schema: dates ``DATE``, numbers exact
-    ``DECIMAL``, the rest ``VARCHAR``; then ``_entity_id``, ``_sdc_deleted_at``."""
+    """A declared stream's table, from its JSON Schema: dates ``DATE``, timestamps
+    ``TIMESTAMP``, numbers exact ``DECIMAL``, integers, booleans, the rest ``VARCHAR``;
+    then ``_entity_id``, ``_sdc_deleted_at``."""
     properties = kind.schema()["properties"]
     columns = [
         Column(name, _json_type(spec)) for name, spec in properties.items() if name != ENTITY_ID
@@ -83,8 +84,9 @@ def trial_balance_table() -> Table:
 
 def _json_type(spec: dict[str, object]) -> str:
     types = spec.get("type")
-    if spec.get("format") == "date":
-        return _TYPES["date"]
-    if isinstance(types, list) and "number" in types:
-        return _TYPES["decimal"]
+    if spec.get("format") in ("date", "date-time"):
+        return _TYPES["datetime" if spec["format"] == "date-time" else "date"]
+    for kind, name in (("number", "decimal"), ("integer", "integer"), ("boolean", "boolean")):
+        if isinstance(types, list) and kind in types:
+            return _TYPES[name]
     return "VARCHAR"

@@ -325,9 +325,9 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
     if not wanted:
         known = set(registry.objects())
         return [n for n in DEFAULT_OBJECTS if n in known or declared(n)]
-    if [w.lower() for w in wanted] == ["all"]:
-        return stream_names(registry.objects())
-    known_names = stream_names(registry.objects())
+    if [w.lower() for w in wanted] == ["all"]:  # REST-only objects where REST is open
+        return stream_names(registry.objects(), rest=registry.client.speaks_rest)
+    known_names = stream_names(registry.objects(), rest=True)  # named: told if it cannot
     by_upper = {n.upper(): n for n in known_names}
     out = []
     for name in wanted:

@@ -155,13 +155,15 @@ class TapSageIntacct(Tap):
         with self.connect() as client:
             registry = ObjectRegistry(client)
             infos = discover(registry, self.settings.client.max_concurrency, self.logger.warning)
+            rest = client.speaks_rest
         streams = [
             IntacctStream(
                 self, info.name, stream_schema(info), key_properties(info), info.replication_key
             )
             for info in infos
         ]
-        for kind in declared_kinds():  # streams that are no object: the trial balance
+        # streams that are no XML object: the trial balance, REST's own objects
+        for kind in declared_kinds(rest):
             schema = kind.schema()
             schema["properties"][DELETED_AT] = {"type": ["null"], "description": "never set"}
             streams.append(IntacctStream(self, kind.name, schema, kind.key_properties, None))

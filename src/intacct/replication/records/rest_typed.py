@@ -24,7 +24,7 @@ from intacct.protocol.rest_catalog import RestField
 from intacct.protocol.values import decode_bool, decode_decimal, decode_multipick
 from intacct.replication.records.typed import ENTITY_ID, iso_utc
 
-__all__ = ["RestTyper", "fits"]
+__all__ = ["RestTyper", "engine_type", "fits", "rest_record"]
 
 Convert = Callable[[Any], Any]
 
@@ -72,6 +72,35 @@ def _at(record: Mapping[str, Any], path: list[str]) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def engine_type(field: RestField) -> str:
+    """The engine's type of a REST field an XML column does not type (a REST-only
+    object's): amounts and numbers exact, the others as REST types them."""
+    if field.type == "number" or field.format.startswith("decimal"):
+        return "decimal"
+    return {"integer": "integer", "boolean": "boolean", "date": "date"}.get(
+        field.type, "datetime" if field.type == "date-time" else "string"
+    )
+
+
+def rest_record(
+    record: Mapping[str, Any], fields: Sequence[RestField], entity_id: str
+) -> dict[str, Any]:
+    """A REST-only object's record typed by its own fields (:func:`engine_type`)."""
+    out: dict[str, Any] = {}
+    for field in fields:
+        value = _at(record, field.name.split("."))
+        try:
+            convert = _CONVERT[engine_type(field)]
+            out[field.name] = None if value is None or value == "" else convert(value)
+        except (ValueError, TypeError, ResponseFormatError):
+            raise ResponseFormatError(
+                f"{record.get('key')}: the REST API's {field.name} is {value!r}, which is "
+                f"not a {_kind(convert)}"
+            ) from None
+    out[ENTITY_ID] = entity_id
+    return out
 
 
 def fits(model: FieldModel | None, field: RestField) -> bool:

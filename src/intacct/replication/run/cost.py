@@ -14,8 +14,10 @@ from intacct.replication.streams.planning import Answer
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
+    from intacct.replication.contract import StreamResult
+    from intacct.replication.run.context import RunContext
 
-__all__ = ["billed", "metered"]
+__all__ = ["billed", "metered", "run_part"]
 
 
 class _Costed(Protocol):
@@ -33,6 +35,27 @@ def metered(
         finally:
             with lock:
                 result.transactions += meter.transactions
+
+
+class _Part(Protocol):
+    """What a stream has that running one of its parts needs."""
+
+    client: IntacctClient
+    result: StreamResult
+    context: RunContext
+
+    def fail(self, exc: IntacctError) -> None: ...
+
+
+def run_part(stream: _Part, part: Callable[[], None]) -> None:
+    """One part of ``stream``, metered; an error fails the stream alone (the others go
+    on), and a failed stream or a stopped run runs nothing more."""
+    if stream.result.error is not None or stream.context.stopped:
+        return
+    try:
+        metered(stream.client, stream.result, stream.context.lock, part)
+    except IntacctError as exc:
+        stream.fail(exc)
 
 
 def billed(calls: Sequence[fn.Function], replies: Sequence[Answer]) -> int:

@@ -5,9 +5,10 @@ one factory (:func:`open_stream`), so no runner tests for a particular stream.
   (WHENMODIFIED, RECORDNO) with deletes as tombstones, a first run split into RECORDNO
   ranges; an object without WHENMODIFIED read whole, in ranges, every run; one without
   RECORDNO read whole through readByQuery;
-* a **declared** stream, which is no object (:data:`DECLARED`): today the trial balance
-  (:mod:`.trialbalance`). Its :class:`StreamKind` carries what a runner needs without
-  the registry: the JSON Schema, the key and how to read it.
+* a **declared** stream, which is no XML object (:data:`DECLARED`): the trial balance
+  (:mod:`.trialbalance`) and the objects only the REST API has (:mod:`.rest_only`). Its
+  :class:`StreamKind` carries what a runner needs without the registry: the JSON
+  Schema, the key and how to read it.
 
 A runner lists the streams a company has with :func:`stream_names`, looks up only
 :func:`objects_among` them in the registry, and describes a declared one by its kind
@@ -16,15 +17,17 @@ A runner lists the streams a company has with :func:`stream_names`, looks up onl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from intacct.errors import IntacctError
+from intacct.protocol.rest_catalog import RestObject
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
-from intacct.replication.streams import trialbalance
+from intacct.replication.streams import rest_only, trialbalance
 from intacct.replication.streams.objects import ObjectStream
 from intacct.replication.streams.rest import RestObjectStream, rest_object
 
@@ -72,6 +75,19 @@ class StreamKind:
     schema: Callable[[], dict[str, Any]]
     key_properties: tuple[str, ...]
     open: Opener
+    #: read through the REST API only (:mod:`.rest_only`): listed where the client has
+    #: the OAuth app
+    rest_only: bool = False
+
+
+def _rest_only_kind(target: RestObject) -> StreamKind:
+    return StreamKind(
+        rest_only.stream_name(target.path),
+        functools.partial(rest_only.schema_of, target),
+        rest_only.KEY_PROPERTIES,
+        functools.partial(rest_only.RestOnlyStream, target=target),
+        rest_only=True,
+    )
 
 
 DECLARED: dict[str, StreamKind] = {
@@ -81,6 +97,7 @@ DECLARED: dict[str, StreamKind] = {
         trialbalance.KEY_PROPERTIES,
         trialbalance.TrialBalanceStream,
     ),
+    **{kind.name: kind for kind in map(_rest_only_kind, rest_only.rest_only_objects())},
 }
 
 
@@ -89,9 +106,10 @@ def declared(name: str) -> StreamKind | None:
     return DECLARED.get(name)
 
 
-def declared_kinds() -> list[StreamKind]:
-    """Every declared stream, in order."""
-    return list(DECLARED.values())
+def declared_kinds(rest: bool = False) -> list[StreamKind]:
+    """Every declared stream, in order; the REST-only ones where ``rest`` (the client
+    has the OAuth app)."""
+    return [kind for kind in DECLARED.values() if rest or not kind.rest_only]
 
 
 def objects_among(names: Iterable[str]) -> list[str]:
@@ -99,10 +117,10 @@ def objects_among(names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in DECLARED]
 
 
-def stream_names(objects: Sequence[str]) -> list[str]:
+def stream_names(objects: Sequence[str], rest: bool = False) -> list[str]:
     """Every stream of a company whose objects are ``objects``: those, then the
-    declared streams."""
-    return [*objects, *DECLARED]
+    declared streams (the REST-only ones where ``rest``)."""
+    return [*objects, *(kind.name for kind in declared_kinds(rest))]
 
 
 def open_stream(

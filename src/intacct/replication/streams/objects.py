@@ -33,7 +33,7 @@ from intacct.replication.contract import (
 from intacct.replication.records.columnar import ColumnTyper, Records
 from intacct.replication.records.typed import Typer
 from intacct.replication.run.context import RunContext
-from intacct.replication.run.cost import metered
+from intacct.replication.run.cost import metered, run_part
 from intacct.replication.state.runstate import RunState, StreamState
 from intacct.replication.streams.changes import ChangeQuestions
 from intacct.replication.streams.deletes import (
@@ -204,12 +204,7 @@ class ObjectStream(ChangeQuestions):
     # -- parts ---------------------------------------------------------------------------
 
     def attempt(self, part: Callable[[], None]) -> None:
-        if self.result.error is not None or self.context.stopped:
-            return
-        try:
-            metered(self.client, self.result, self.context.lock, part)
-        except IntacctError as exc:
-            self.fail(exc)
+        run_part(self, part)
 
     def _range(self, index: int) -> Callable[[], None]:
         def read() -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from intacct.errors import IntacctError
 from intacct.protocol.values import decode_decimal
 from intacct.replication.contract import StreamPage, StreamResult
-from intacct.replication.run.cost import metered
+from intacct.replication.run.cost import run_part
 from intacct.replication.state.runstate import RunState, StreamState
 
 if TYPE_CHECKING:
@@ -134,12 +134,7 @@ class TrialBalanceStream:
         self.parts = [(self._read, 0.0)]
 
     def attempt(self, part: Callable[[], None]) -> None:
-        if self.context.stopped:
-            return
-        try:
-            metered(self.client, self.result, self.context.lock, part)
-        except IntacctError as exc:
-            self.fail(exc)
+        run_part(self, part)
 
     def months_to_read(self, today: date) -> list[tuple[date, date]]:
         """The months this run asks for (the state's first month to this one)."""
