@@ -30,5 +30,11 @@ def json_object_option(
     if value is None:
         return None
     text = value.read()
-    parse_json_object(text, f"--{param.name}", str(getattr(value, "name", "?")))
+    try:
+        parse_json_object(text, f"--{param.name}", str(getattr(value, "name", "?")))
+    except Exception:
+        # the run ends while its arguments are parsed, before click would close the
+        # files it opened for them
+        ctx.close()
+        raise
     return io.StringIO(text)

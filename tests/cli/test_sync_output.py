@@ -13,16 +13,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from intacct import tap, target
 from intacct.cli import main
 from intacct.emulator.server import EmulatorServer
+from tests.singer_cli import run_main
 
 from .conftest import use_env
 from .tables import table
 
 LONG_NAMES = "APBILLITEM,ARINVOICEITEM,CHECKINGACCOUNT"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-TAP = [sys.executable, "-c", "from intacct.tap import main; main()"]
-TARGET = [sys.executable, "-c", "from intacct.target import main; main()"]
+#: the Singer executables' mains, run in-process (:mod:`tests.singer_cli`; tests/tap and
+#: tests/target start them as processes too)
+SINGER = {"tap-sage-intacct": tap.main, "target-sage-intacct": target.main}
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -39,9 +42,9 @@ def test_dash_h_is_help(command: list[str]) -> None:
     assert code == 0 and "Usage:" in out and "-h, --help" in out
 
 
-@pytest.mark.parametrize("executable", [TAP, TARGET])
-def test_dash_h_is_help_for_the_singer_executables(executable: list[str]) -> None:
-    done = subprocess.run([*executable, "-h"], capture_output=True, text=True, check=False)
+@pytest.mark.parametrize("executable", list(SINGER))
+def test_dash_h_is_help_for_the_singer_executables(executable: str) -> None:
+    done = run_main(SINGER[executable], executable, "-h")
     assert done.returncode == 0, done.stderr
     for option in ("-h, --help", "-v, --verbose", "-q, --quiet", "--log-format"):
         assert option in done.stdout
@@ -168,13 +171,13 @@ def test_the_tap_logs_json_or_nothing(server: EmulatorServer, tmp_path: Path) ->
             "user_password": "demo-user-password", "company_id": "DEMO",
         })
     )  # fmt: skip
-    args = [*TAP, "--config", str(config), "--discover"]
-    loud = subprocess.run([*args, "-v", "--log-format", "json"], capture_output=True, text=True)
+    args = ["--config", str(config), "--discover"]
+    loud = run_main(tap.main, "tap-sage-intacct", *args, "-v", "--log-format", "json")
     assert loud.returncode == 0, loud.stderr[-2000:]
     lines = loud.stderr.splitlines()
     assert lines and all(json.loads(line)["logger"] for line in lines)
     assert any(json.loads(line)["level"] == "DEBUG" for line in lines)
     assert "demo-user-password" not in loud.stderr
-    quiet = subprocess.run([*args, "-q"], capture_output=True, text=True)
+    quiet = run_main(tap.main, "tap-sage-intacct", *args, "-q")
     assert quiet.returncode == 0 and quiet.stderr == ""
     assert json.loads(quiet.stdout)["streams"]

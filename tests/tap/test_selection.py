@@ -2,14 +2,13 @@
 reads by default (the accounting lists, documents with their lines, journals, the trial
 balance) selected, so the discovered catalog used as it is costs a few API transactions
 instead of one or more for each of the company's 200-odd objects; every other stream is
-in the catalog, one ``selected: true`` away. Through the Singer executable, with the
-transactions counted on the emulator's ``/_emulator/stats``."""
+in the catalog, one ``selected: true`` away. Through the Singer executable's ``main``
+(in-process, :mod:`tests.singer_cli`), with the transactions counted on the emulator's
+``/_emulator/stats``."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ import pytest
 
 from intacct.emulator.server import EmulatorServer
 from intacct.sync import DEFAULT_OBJECTS
+from intacct.tap import main
+from tests.singer_cli import run_main
 from tests.tap.conftest import tap_config
-
-TAP = [sys.executable, "-c", "from intacct.tap import main; main()"]
 
 
 def stats(server: EmulatorServer) -> dict[str, int]:
@@ -30,7 +29,7 @@ def stats(server: EmulatorServer) -> dict[str, int]:
 
 
 def tap(*args: str) -> str:
-    done = subprocess.run([*TAP, *args], capture_output=True, text=True, timeout=300)
+    done = run_main(main, "tap-sage-intacct", *args)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 

@@ -21,10 +21,16 @@ from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
 from intacct.replication import DELETED_AT, ENTITY_ID
 from intacct.replication.records.typed import to_output
-from intacct.tap import StreamsFailedError, TapSageIntacct
+from intacct.tap import StreamsFailedError, TapSageIntacct, main
+from tests.singer_cli import Done, run_main
 from tests.tap.conftest import catalog, messages, run_tap, tap_config
 
 TAP = [sys.executable, "-c", "from intacct.tap import main; main()"]
+
+
+def tap(*args: str) -> Done:
+    """The executable in-process (:mod:`tests.singer_cli`); a test below starts it."""
+    return run_main(main, "tap-sage-intacct", *args)
 
 
 def records(msgs: list[dict[str, Any]], stream: str | None = None) -> list[dict[str, Any]]:
@@ -41,7 +47,8 @@ def truth(server: EmulatorServer, obj: str, company: str = "DEMO") -> list[int]:
 
 
 def test_about_names_the_tap_and_hides_the_secrets() -> None:
-    out = subprocess.run([*TAP, "--about", "--format", "json"], capture_output=True, check=True)
+    out = tap("--about", "--format", "json")
+    assert out.returncode == 0, out.stderr
     about = json.loads(out.stdout)
     assert about["name"] == "tap-sage-intacct"
     settings = about["settings"]["properties"]
@@ -58,8 +65,8 @@ def test_discover_makes_one_login_and_looks_objects_up_once(
     config = tmp_path / "config.json"
     config.write_text(json.dumps(tap_config(emulator)))
     before = dict(emulator.emulator.stats)
-    out = subprocess.run([*TAP, "--config", str(config), "--discover"], capture_output=True)
-    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    out = tap("--config", str(config), "--discover")
+    assert out.returncode == 0, out.stderr[-2000:]
     after = emulator.emulator.stats
     streams = {s["tap_stream_id"]: s for s in json.loads(out.stdout)["streams"]}
     assert after["getAPISession"] - before.get("getAPISession", 0) == 1
@@ -226,9 +233,7 @@ def test_discover_says_which_key_is_wrong_and_why(
     """Not a bare "Config validation failed" (nor a traceback, for entity_ids)."""
     config = tmp_path / "config.json"
     config.write_text(json.dumps(tap_config(emulator, **{key: value})))
-    out = subprocess.run(
-        [*TAP, "--config", str(config), "--discover"], capture_output=True, text=True
-    )
+    out = tap("--config", str(config), "--discover")
     assert out.returncode == 1 and out.stdout == ""
     assert f"{said} in config['{key}']" in out.stderr
     assert "Traceback" not in out.stderr
@@ -239,9 +244,7 @@ def test_singer_sdk_notes_of_every_run_are_left_out(
 ) -> None:
     config = tmp_path / "config.json"
     config.write_text(json.dumps(tap_config(emulator)))
-    out = subprocess.run(
-        [*TAP, "--config", str(config), "--discover"], capture_output=True, text=True
-    )
+    out = tap("--config", str(config), "--discover")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "API session opened" in out.stderr  # the tap's own INFO lines stay
     assert "Skipping parse of env var settings" not in out.stderr
@@ -256,9 +259,7 @@ def test_a_catalog_or_state_file_that_is_no_json_object_is_one_line(
     given = tmp_path / "given.json"
     for content, said in [("{", "not JSON (Expecting"), ('"x"', "a JSON object, not str")]:
         given.write_text(content)
-        out = subprocess.run(
-            [*TAP, "--config", str(config), option, str(given)], capture_output=True, text=True
-        )
+        out = tap("--config", str(config), option, str(given))
         assert out.returncode == 1
         assert out.stderr.startswith(f"tap-sage-intacct: {option}: {given}: ")
         assert said in out.stderr and len(out.stderr.splitlines()) == 1
@@ -302,19 +303,15 @@ def test_only_the_selected_fields_are_queried_and_emitted(emulator: EmulatorServ
 def test_batch_config_is_refused_not_ignored(emulator: EmulatorServer, tmp_path: Any) -> None:
     """The engine writes RECORD messages itself: no BATCH capability, so a batch_config
     is an unknown key rather than a setting that silently does nothing."""
-    about = json.loads(
-        subprocess.run(
-            [*TAP, "--about", "--format", "json"], capture_output=True, check=True
-        ).stdout
-    )
+    asked = tap("--about", "--format", "json")
+    assert asked.returncode == 0, asked.stderr
+    about = json.loads(asked.stdout)
     assert "batch" not in about["capabilities"]
     assert "batch_config" not in about["settings"]["properties"]
     config = tmp_path / "config.json"
     batch = {"encoding": {"format": "jsonl"}, "storage": {"root": f"file://{tmp_path}"}}
     config.write_text(json.dumps(tap_config(emulator, batch_config=batch)))
-    out = subprocess.run(
-        [*TAP, "--config", str(config), "--discover"], capture_output=True, text=True
-    )
+    out = tap("--config", str(config), "--discover")
     assert out.returncode == 1
     assert "batch_config" in out.stderr.splitlines()[-1]
 
@@ -357,12 +354,10 @@ def test_a_silent_gateway_is_given_up_on_after_first_byte_timeout_s(tmp_path: An
         settings = {**client_config(url), "timeout_s": 300, "first_byte_timeout_s": 2}
         config.write_text(json.dumps(settings))
         began = time.monotonic()
-        out = subprocess.run(
-            [*TAP, "--config", str(config), "--discover"], capture_output=True, timeout=120
-        )
-    assert out.returncode == 1, out.stderr.decode()
+        out = tap("--config", str(config), "--discover")
+    assert out.returncode == 1, out.stderr
     assert time.monotonic() - began < 30
-    assert "within 2 s (first_byte_timeout_s)" in out.stderr.decode()
+    assert "within 2 s (first_byte_timeout_s)" in out.stderr
 
 
 def test_a_warning_names_its_object_once(

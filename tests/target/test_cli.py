@@ -1,5 +1,7 @@
 """The ``target-sage-intacct`` executable: exit code 0 when every record was written,
-1 with the summary on stderr when one was not, and one line for a bad config."""
+1 with the summary on stderr when one was not, and one line for a bad config. The first
+test starts it as a user does; the others run its ``main`` in-process
+(:mod:`tests.singer_cli`)."""
 
 from __future__ import annotations
 
@@ -10,26 +12,33 @@ from pathlib import Path
 
 import pytest
 
+from intacct import tap, target
 from intacct.emulator.server import EmulatorServer
+from tests.singer_cli import Done, run_main
 
 from .conftest import record, schema, target_config
 
 EXECUTABLE = str(Path(sys.executable).with_name("target-sage-intacct"))
 
 
-def _run(
+def _args(
     config: dict[str, object], messages: list[dict[str, object]], tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
+) -> list[str]:
     (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "input.jsonl").write_text("\n".join(json.dumps(m) for m in messages) + "\n")
+    return ["--config", str(tmp_path / "config.json"), "--input", str(tmp_path / "input.jsonl")]
+
+
+def _run(config: dict[str, object], messages: list[dict[str, object]], tmp_path: Path) -> Done:
+    return run_main(target.main, "target-sage-intacct", *_args(config, messages, tmp_path))
+
+
+def _process(
+    config: dict[str, object], messages: list[dict[str, object]], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """The executable started as a user starts it."""
     return subprocess.run(
-        [
-            EXECUTABLE,
-            "--config",
-            str(tmp_path / "config.json"),
-            "--input",
-            str(tmp_path / "input.jsonl"),
-        ],
+        [EXECUTABLE, *_args(config, messages, tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -39,7 +48,7 @@ def _run(
 
 def test_exit_codes_summary_and_report(emulator: EmulatorServer, tmp_path: Path) -> None:
     config = target_config(emulator, tmp_path)
-    ok = _run(
+    ok = _process(
         config, [schema("CLASS"), record("CLASS", {"CLASSID": "CLI-1", "NAME": "ok"})], tmp_path
     )
     assert ok.returncode == 0, ok.stderr
@@ -49,7 +58,7 @@ def test_exit_codes_summary_and_report(emulator: EmulatorServer, tmp_path: Path)
         record("CLASS", {"CLASSID": "CLI-2", "NAME": "ok"}),
         record("CLASS", {"CLASSID": "CLI-3"}),
     ]
-    failed = _run(config, bad, tmp_path)
+    failed = _process(config, bad, tmp_path)
     assert failed.returncode == 1
     assert "CLASS create: 1 applied, 1 invalid" in failed.stderr
     assert "target-sage-intacct: 1 of 2 records not written; see " in failed.stderr
@@ -80,13 +89,8 @@ def test_a_record_before_its_schema_is_one_line_naming_the_stream(
 
 
 def test_about_lists_the_write_options() -> None:
-    done = subprocess.run(
-        [EXECUTABLE, "--about", "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_main(target.main, "target-sage-intacct", "--about", "--format", "json")
+    assert done.returncode == 0, done.stderr
     settings = json.loads(done.stdout)["settings"]["properties"]
     assert {"batch_size", "transaction", "upsert", "report_path", "dtd_version"} <= set(settings)
 
@@ -118,15 +122,8 @@ def test_a_config_file_that_is_missing_or_no_json_object_is_one_line(
     path = tmp_path / "config.json"
     if content is not None:
         path.write_text(content)
-    for executable in (EXECUTABLE, str(Path(sys.executable).with_name("tap-sage-intacct"))):
-        done = subprocess.run(
-            [executable, "--config", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+    for name, main in (("target-sage-intacct", target.main), ("tap-sage-intacct", tap.main)):
+        done = run_main(main, name, "--config", str(path))
         assert done.returncode == 1
-        assert done.stderr.startswith(f"{Path(executable).name}: --config: {path}: {said}")
+        assert done.stderr.startswith(f"{name}: --config: {path}: {said}")
         assert len(done.stderr.splitlines()) == 1

@@ -94,7 +94,8 @@ class Gateway:
         self._out = 0  # the cost of those sent and not yet answered
         self._send = threading.local()  # this thread's send: its cost pending, or out
         self.slots = threading.BoundedSemaphore(max_concurrency)
-        self.pacer = Pacer(self.slots, max_concurrency)  # a throttle slows every thread
+        # a throttle slows every thread; its pauses are waited with the policy's sleep
+        self.pacer = Pacer(self.slots, max_concurrency, sleep=retry.sleep)
         self.sent = 0  # requests posted (retries and logins included), by every thread
         self.billed = 0  # API transactions of the functions answered, by every thread
         self._count = threading.Lock()

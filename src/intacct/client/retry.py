@@ -191,9 +191,9 @@ class ExponentialBackoff:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """``max_attempts`` counts the first try; ``sleep`` is injectable for tests. A request
-    whose tries have used up its wait for a first byte (``Attempt.silence_left``) is not
-    tried again.
+    """``max_attempts`` counts the first try; ``sleep`` is injectable for tests (the
+    client's pacer waits out a throttle's pause with it too). A request whose tries have
+    used up its wait for a first byte (``Attempt.silence_left``) is not tried again.
 
     Every retry is logged at WARNING on ``intacct.client.retry`` with the attempt, the cause and
     the delay, then ``on_retry`` (if given) is called.
