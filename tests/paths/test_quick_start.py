@@ -28,6 +28,8 @@ from tests.paths.expected import (
     fivetran_problems,
     left_out,
     object_problems,
+    rest_only_problems,
+    rest_only_tables,
     trial_balance_problems,
 )
 from tests.sync.stores import Store
@@ -65,6 +67,8 @@ def problems(
             records = con.records(name)
             if name == TRIAL_BALANCE:
                 found += trial_balance_problems(name, records, embedded.url, "DEMO", [""])
+            elif name in rest_only_tables():
+                found += rest_only_problems(name, records, embedded.url, "DEMO")
             else:
                 found += object_problems(name, name, list(con.columns(name)), records, truth,
                                          "DEMO", [""], left.get(name, ()))  # fmt: skip
@@ -104,6 +108,7 @@ def test_every_object_on_a_fresh_machine(
     folder, env = tmp_path / "work", user_env(tmp_path / "home")
     ran = run((INTACCT, "sync", "--objects", "all", "--db", "x.duckdb"), folder, env)
     assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
-    objects = {*load_catalog(), TRIAL_BALANCE}
+    # and REST's own objects: the embedded demo has the OAuth app
+    objects = {*load_catalog(), TRIAL_BALANCE, *rest_only_tables()}
     found = problems(folder / "x.duckdb", ran, objects, embedded, truth)
     assert found == [], "\n".join(found)
