@@ -66,3 +66,20 @@ def test_the_rest_and_xml_benchmark_runs_at_a_small_scale(tmp_path: Path) -> Non
     runs = sorted((api, c) for api, c, _ in rows)
     assert runs == [("REST", "2"), ("REST", "8"), ("XML", "2"), ("XML", "8")]
     assert len({n for _, _, n in rows}) == 1 and rows[0][2] != "0"
+
+
+def test_the_engine_apis_benchmark_runs_at_a_small_scale() -> None:
+    """The engine reads the objects REST holds three ways at both concurrencies; the two
+    that read the same fields make the same records (the script stops if not)."""
+    script = BENCHMARK.parent / "engine_apis.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--scale", "300", "--repeat", "1", "--no-write"],
+        capture_output=True, text=True, timeout=600, cwd=BENCHMARK.parent, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = re.findall(r"^\| (xml|xml-paired|rest) \| (\d) \| ([\d,]+) \|", done.stdout, re.M)
+    assert sorted((way, c) for way, c, _ in rows) == sorted(
+        (way, c) for way in ("xml", "xml-paired", "rest") for c in ("2", "8")
+    )
+    paired = {n for way, _, n in rows if way != "xml"}
+    assert len(paired) == 1 and paired != {"0"}

@@ -226,12 +226,12 @@ KEYS: tuple[Key, ...] = (
         "Entities to read, each in its own session: E100,E200 or all.",
         _EVERYWHERE,
         about="entities to read, each in its own session: a list, or 'all'"),
-    Key("api", _REPLICATION, Choice(("xml", "rest", "auto")), "xml",
-        "Which API reads records: xml (default), rest (needs client_id), or auto.",
+    Key("api", _REPLICATION, Choice(("auto", "xml", "rest")), "auto",
+        "Which API reads records: auto (default: XML where both serve), xml, or rest.",
         _SINGER - {_TARGET} | _USER | {_TENANT},
-        about="which API reads each object's records: xml (default); rest (the OAuth app's "
-        "client_id and client_secret; fields REST lacks stay empty); auto (REST where it "
-        "serves every field read)"),
+        about="which API reads the objects both APIs serve: auto (default: XML, measured "
+        "cheaper), xml, or rest (the OAuth app's client_id and client_secret; fields REST "
+        "lacks stay empty); objects only REST has are read through REST"),
     Key("unified_schema", _REPLICATION, Flag(), False,
         "Also hotglue's unified tables (true/false).", _SINGER | _USER,
         about="emit hotglue's unified tables"),

@@ -52,7 +52,7 @@ class ReplicationSettings:
     page_size: int = DEFAULT_PAGE_SIZE
     max_concurrency: int | None = None
     columnar: bool = True
-    api: str = "xml"
+    api: str = "auto"
 
     @classmethod
     def from_mapping(

@@ -129,6 +129,6 @@ def open_stream(
     """The stream of ``spec`` for ``entity``: its declared kind's, else an object's."""
     kind = DECLARED.get(spec.object)
     opener: Opener = kind.open if kind is not None else ObjectStream
-    if kind is None and context.settings.api != "xml" and rest_object(spec.object):
-        opener = RestObjectStream  # it decides when prepared (``auto``: every field)
+    if kind is None and context.settings.api == "rest" and rest_object(spec.object):
+        opener = RestObjectStream  # auto reads XML where both serve (:mod:`.rest`)
     return opener(context, spec, entity, state, sink)

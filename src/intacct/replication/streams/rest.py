@@ -1,6 +1,11 @@
 """An object's records read through Sage Intacct's REST API, into the same typed columns
-and the same state as the XML read (``api``: ``rest``, or ``auto`` where REST serves
-every field the stream reads).
+and the same state as the XML read (``api: rest``).
+
+``auto`` (the default) reads through XML every object both APIs serve, by the figures in
+BENCHMARKS.md ("The engine's typed reads"): on the same records and columns, XML's
+columnar typing costs a third of REST's CPU at the same wall time and API transactions,
+and XML reads every field where REST leaves some out. What only REST has is read
+through REST whatever ``api`` says (:mod:`.rest_only`).
 
 :class:`RestObjectStream` is an :class:`~.objects.ObjectStream` whose keyset passes go
 through the query service (:func:`~intacct.client.rest_pages.iter_rest_pages`): a first
@@ -15,8 +20,8 @@ sends back, and a stream switched from one API to the other goes on where it sto
 
 A REST record is given the XML names its fields share (the catalog's pairing,
 :mod:`intacct.protocol.rest_catalog`) and typed by the XML metadata
-(:mod:`~.records.rest_typed`). XML fields REST has no equivalent of stay empty through
-``rest`` (the run warns once, naming them); ``auto`` reads such an object through XML.
+(:mod:`~.records.rest_typed`). XML fields REST has no equivalent of stay empty (the run
+warns once, naming them).
 """
 
 from __future__ import annotations
@@ -93,20 +98,14 @@ class RestObjectStream(ObjectStream):
             self.fail(exc)
 
     def _route(self) -> RestObject | None:
-        """REST for this stream (``rest``: whenever it holds the object; ``auto``: when
-        it serves every field read), else None."""
+        """The REST object this stream reads (None: REST has none)."""
         target = rest_object(self._info().name)
-        forced = self.context.settings.api == "rest"
         if target is None:
             return None
         if not self.client.speaks_rest:
-            if forced:
-                raise ConfigError("api", "rest needs the OAuth app's client_id and client_secret")
-            return None
+            raise ConfigError("api", "rest needs the OAuth app's client_id and client_secret")
         self.pairing = rest_fields(target, self._info())
         missing = [f for f in self.fields if f not in self.pairing]
-        if missing and not forced:
-            return None
         if missing:
             self._say_missing(missing)
         self.paired = {f: self.pairing[f] for f in self.fields if f in self.pairing}
@@ -121,7 +120,7 @@ class RestObjectStream(ObjectStream):
             self.sink.warning(
                 name,
                 f"{name}: read through the REST API, which has no equivalent of "
-                f"{', '.join(missing)}; those fields are left empty (api xml or auto reads "
+                f"{', '.join(missing)}; those fields are left empty (api auto or xml reads "
                 "them)",
             )
 
