@@ -24,16 +24,12 @@ Usage: ``python benchmarks/engine_apis.py [--scale 100000] [--repeat 3] [--no-wr
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
 import signal
-import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
+from _ways import measured, report_child, table
 from rest_vs_xml import CONCURRENCY, LATENCY_MS, PER_ROW_US, serve
 
 from intacct.client import IntacctClient
@@ -100,40 +96,6 @@ def one(way: str, url: str, concurrency: int) -> dict[str, float]:
         }
 
 
-def child(way: str, url: str, concurrency: int) -> None:
-    figures = one(way, url, concurrency)
-    figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(figures))
-
-
-def measured(way: str, url: str, concurrency: int) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child", way, url, str(concurrency)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"{way} at C={concurrency} failed:\n{done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def table(results: dict[tuple[str, int], list[dict[str, float]]]) -> str:
-    def median(runs: list[dict[str, float]], key: str) -> float:
-        return statistics.median(r[key] for r in runs)
-
-    lines = [
-        "| way | C | records | requests | API transactions | wall s | CPU s | "
-        "CPU ms / 1k records | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for (way, c), runs in sorted(results.items(), key=lambda kv: (kv[0][1], WAYS.index(kv[0][0]))):
-        records, cpu = median(runs, "records"), median(runs, "cpu")
-        lines.append(
-            f"| {way} | {c} | {records:,.0f} | {median(runs, 'requests'):,.0f} | "
-            f"{median(runs, 'transactions'):,.0f} | {median(runs, 'seconds'):.1f} | {cpu:.2f} | "
-            f"{1e6 * cpu / max(records, 1):.0f} | {median(runs, 'rss_mb'):.0f} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100_000)
@@ -147,7 +109,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 same: set[float] = set()
                 for way in WAYS:  # side by side in each run
-                    figures = measured(way, url, concurrency)
+                    figures = measured(__file__, way, url, concurrency)
                     results.setdefault((way, concurrency), []).append(figures)
                     if way != "xml":
                         same.add(figures["records"])
@@ -161,7 +123,7 @@ def main() -> None:
         f"A first run of the {len(OBJECTS)} default objects REST holds, the demo company at "
         f"scale {args.scale:,}, the latency model {LATENCY_MS} ms + {PER_ROW_US / 1000:g} ms "
         f"per record, the emulator in its own process; medians of {args.repeat} runs, the "
-        f"three ways side by side in each.\n\n{table(results)}\n\n"
+        f"three ways side by side in each.\n\n{table(results, 'way', WAYS)}\n\n"
         "xml-paired and rest read the same records into the same columns (compared in every "
         "run). The plan, the batched questions and the lookups are XML's in every way. Bound: "
         "latency (a first run's ranges are read C at once) and, in the reading process, the "
@@ -179,6 +141,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        report_child(one(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     else:
         main()

@@ -25,16 +25,14 @@ Usage: ``python benchmarks/rest_vs_xml.py [--scale 100000] [--repeat 3] [--no-wr
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from _ways import measured, report_child, table
 
 from intacct.client import IntacctClient, OAuth
 from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
@@ -136,41 +134,6 @@ def one(api: str, url: str, concurrency: int) -> dict[str, float]:
         }
 
 
-def child(api: str, url: str, concurrency: int) -> None:
-    figures = one(api, url, concurrency)
-    figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(figures))
-
-
-def measured(api: str, url: str, concurrency: int) -> dict[str, float]:
-    """A fresh process reads with ``api`` alone (so its peak RSS is that API's)."""
-    command = [sys.executable, __file__, "--child", api, url, str(concurrency)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def median(runs: list[dict[str, float]], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def table(results: dict[tuple[str, int], list[dict[str, float]]]) -> str:
-    lines = [
-        "| API | C | records | requests | API transactions | wall s | CPU s | CPU ms / 1k records"
-        " | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for (api, c), runs in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        records = median(runs, "records")
-        cpu = median(runs, "cpu")
-        lines.append(
-            f"| {api.upper()} | {c} | {records:,.0f} | {median(runs, 'requests'):,.0f} | "
-            f"{median(runs, 'transactions'):,.0f} | {median(runs, 'seconds'):.1f} | {cpu:.2f} | "
-            f"{1e6 * cpu / max(records, 1):.0f} | {median(runs, 'rss_mb'):.0f} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100_000)
@@ -184,7 +147,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 counts = set()
                 for api in ("xml", "rest"):  # side by side in each run
-                    figures = measured(api, url, concurrency)
+                    figures = measured(__file__, api, url, concurrency)
                     results.setdefault((api, concurrency), []).append(figures)
                     counts.add(figures["records"])
                     print(api, concurrency, figures, flush=True)
@@ -193,11 +156,12 @@ def main() -> None:
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(60)
+    shown = table(results, "API", ("rest", "xml"), str.upper)
     body = (
         f"Every object of the REST catalog with an XML twin ({len(pairs())}), the demo company "
         f"at scale {args.scale:,}, the latency model {LATENCY_MS} ms + "
         f"{PER_ROW_US / 1000:g} ms per record, the emulator in its own process; medians of "
-        f"{args.repeat} runs, XML and REST side by side in each.\n\n{table(results)}\n\n"
+        f"{args.repeat} runs, XML and REST side by side in each.\n\n{shown}\n\n"
         "Both APIs read the same number of records (compared in every run). "
         "REST needs fewer requests and API transactions because its pages hold 4,000 records "
         "to XML's 2,000 (objects under 2,000 records cost the same: one page and the pass "
@@ -218,6 +182,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        report_child(one(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     else:
         main()

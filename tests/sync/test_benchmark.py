@@ -53,15 +53,21 @@ def test_the_sync_memory_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None
         assert int(limit) == (96 if "--full-refresh" in form else 64), (load, form)
 
 
-def test_the_rest_and_xml_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
-    """Both APIs read every object with a twin, the same number of records (the script
-    stops if not), at both concurrencies."""
-    script = BENCHMARK.parent / "rest_vs_xml.py"
+def _small_run(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` at scale 300, one run, printing its table; it must end well."""
     done = subprocess.run(
-        [sys.executable, str(script), "--scale", "300", "--repeat", "1", "--no-write"],
+        [sys.executable, str(BENCHMARK.parent / script), "--scale", "300", "--repeat", "1",
+         "--no-write"],
         capture_output=True, text=True, timeout=600, cwd=BENCHMARK.parent, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_the_rest_and_xml_benchmark_runs_at_a_small_scale() -> None:
+    """Both APIs read every object with a twin, the same number of records (the script
+    stops if not), at both concurrencies."""
+    done = _small_run("rest_vs_xml.py")
     rows = re.findall(r"^\| (REST|XML) \| (\d) \| ([\d,]+) \|", done.stdout, re.M)
     runs = sorted((api, c) for api, c, _ in rows)
     assert runs == [("REST", "2"), ("REST", "8"), ("XML", "2"), ("XML", "8")]
@@ -71,12 +77,7 @@ def test_the_rest_and_xml_benchmark_runs_at_a_small_scale(tmp_path: Path) -> Non
 def test_the_engine_apis_benchmark_runs_at_a_small_scale() -> None:
     """The engine reads the objects REST holds three ways at both concurrencies; the two
     that read the same fields make the same records (the script stops if not)."""
-    script = BENCHMARK.parent / "engine_apis.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--scale", "300", "--repeat", "1", "--no-write"],
-        capture_output=True, text=True, timeout=600, cwd=BENCHMARK.parent, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _small_run("engine_apis.py")
     rows = re.findall(r"^\| (xml|xml-paired|rest) \| (\d) \| ([\d,]+) \|", done.stdout, re.M)
     assert sorted((way, c) for way, c, _ in rows) == sorted(
         (way, c) for way in ("xml", "xml-paired", "rest") for c in ("2", "8")

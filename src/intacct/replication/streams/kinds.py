@@ -129,6 +129,7 @@ def open_stream(
     """The stream of ``spec`` for ``entity``: its declared kind's, else an object's."""
     kind = DECLARED.get(spec.object)
     opener: Opener = kind.open if kind is not None else ObjectStream
-    if kind is None and context.settings.api == "rest" and rest_object(spec.object):
-        opener = RestObjectStream  # auto reads XML where both serve (:mod:`.rest`)
+    target = rest_object(spec.object) if context.settings.api == "rest" else None
+    if kind is None and target is not None:  # auto reads XML where both serve (.rest)
+        opener = functools.partial(RestObjectStream, target=target)
     return opener(context, spec, entity, state, sink)

@@ -80,36 +80,33 @@ class RestObjectStream(ObjectStream):
     """An (object, entity) stream whose records come through the REST API."""
 
     def __init__(
-        self, context: RunContext, spec: StreamSpec, entity: str, state: RunState, sink: Sink
+        self,
+        context: RunContext,
+        spec: StreamSpec,
+        entity: str,
+        state: RunState,
+        sink: Sink,
+        *,
+        target: RestObject,
     ) -> None:
         super().__init__(context, spec, entity, state, sink)
-        self.target: RestObject | None = None  # None: read through XML after all
+        self.target = target
         self.pairing: dict[str, RestField] = {}  # every XML field REST holds
         self.paired: dict[str, RestField] = {}  # ... of those this stream reads
         self.rest_typer: RestTyper | None = None
 
     def prepare(self, dry: bool = False) -> None:
+        if self.info is not None and not self.client.speaks_rest:
+            needs = "rest needs the OAuth app's client_id and client_secret"
+            self.fail(ConfigError("api", needs))
         super().prepare(dry)
         if self.info is None or self.result.error is not None:
             return
-        try:
-            self.target = self._route()
-        except ConfigError as exc:
-            self.fail(exc)
-
-    def _route(self) -> RestObject | None:
-        """The REST object this stream reads (None: REST has none)."""
-        target = rest_object(self._info().name)
-        if target is None:
-            return None
-        if not self.client.speaks_rest:
-            raise ConfigError("api", "rest needs the OAuth app's client_id and client_secret")
-        self.pairing = rest_fields(target, self._info())
+        self.pairing = rest_fields(self.target, self.info)
         missing = [f for f in self.fields if f not in self.pairing]
         if missing:
             self._say_missing(missing)
         self.paired = {f: self.pairing[f] for f in self.fields if f in self.pairing}
-        return target
 
     def _say_missing(self, missing: Sequence[str]) -> None:
         name = self._info().name
@@ -128,15 +125,11 @@ class RestObjectStream(ObjectStream):
         self, key: str, after: PageToken | str | None, where: q.Filter | None
     ) -> Iterator[tuple[Page, Typed]]:
         """The pass through the query service, each page typed into the XML columns and
-        given the token the state keeps (XML's, before it is chosen: :meth:`prepare`)."""
-        target = self.target
-        if target is None:
-            yield from super()._read(key, after, where)
-            return
+        given the token the state keeps (XML's)."""
         token = PageToken.parse(after) if isinstance(after, str) else after
         pages = iter_rest_pages(
             self.client.rest,
-            target.path,
+            self.target.path,
             [field.name for field in self.paired.values()],
             size=self.context.settings.page_size,
             after=_rest_token(token, key),
