@@ -60,6 +60,14 @@ def auth(http: httpx.Client) -> dict[str, str]:
     return token(http)
 
 
+@pytest.fixture(scope="module")
+def accounts(http: httpx.Client, auth: dict[str, str]) -> list[str]:
+    """Two accounts journal entries post to."""
+    from .rest_support import journal_accounts  # not at the top: it imports conftest
+
+    return journal_accounts(http, auth)
+
+
 @pytest.fixture
 def connect(server: EmulatorServer) -> Iterator[Callable[..., IntacctClient]]:
     clients: list[IntacctClient] = []

@@ -1,8 +1,14 @@
 """What the REST data tests share: a token through the real OAuth flow (client
-credentials of the demo app), REST calls, XML calls against the same emulator."""
+credentials of the demo app), REST calls, XML calls against the same emulator, the books
+(trial balance, GL detail) a journal entry moves, bulk jobs."""
 
 from __future__ import annotations
 
+import calendar
+import json
+import time
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -18,6 +24,8 @@ QUERY = "/ia/api/v1/services/core/query"
 MODEL = "/ia/api/v1/services/core/model"
 OBJECTS = "/ia/api/v1/objects"
 ENTITY = "X-IA-API-Param-Entity"
+BULK_CREATE = "/ia/api/v1/services/bulk/job/create"
+BULK_STATUS = "/ia/api/v1/services/bulk/job/status"
 
 
 def rest_client(server: EmulatorServer) -> httpx.Client:
@@ -90,3 +98,128 @@ def control(http: httpx.Client, path: str, payload: dict[str, Any]) -> Any:
     answer = http.post(f"/_emulator/{path}", json=payload)
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def journal_accounts(http: httpx.Client, headers: dict[str, str]) -> list[str]:
+    """Two accounts journal entries post to."""
+    obj, fields = "general-ledger/journal-entry-line", ["glAccount.id"]
+    page = ok(query(http, headers, object=obj, fields=fields, size=50))
+    found = list(dict.fromkeys(line["glAccount"]["id"] for line in page["ia::result"]))
+    return found[:2]
+
+
+def trial_balance(
+    http: httpx.Client, accounts: list[str], day: date
+) -> dict[str, tuple[Decimal, ...]]:
+    """``accounts``' start balance, debits, credits and end balance in ``day``'s month."""
+    first = day.replace(day=1)
+    last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    root = xml(
+        http,
+        f"<get_trialbalance>{_day('startdate', first)}{_day('enddate', last)}</get_trialbalance>",
+    )
+    return {
+        row.findtext("glaccountno") or "": tuple(
+            Decimal(row.findtext(t) or "0")
+            for t in ("startbalance", "debits", "credits", "endbalance")
+        )
+        for row in root.iterfind(".//data/trialbalance")
+        if row.findtext("glaccountno") in accounts
+    }
+
+
+def _day(tag: str, day: date) -> str:
+    return f"<{tag}><year>{day.year}</year><month>{day.month}</month><day>{day.day}</day></{tag}>"
+
+
+def moved(
+    before: dict[str, tuple[Decimal, ...]], after: dict[str, tuple[Decimal, ...]]
+) -> dict[str, tuple[Decimal, ...]]:
+    """What the trial balance moved by from ``before`` to ``after``."""
+    zero = (Decimal(0),) * 4
+    return {
+        n: tuple(a - b for a, b in zip(after.get(n, zero), before.get(n, zero), strict=True))
+        for n in set(before) | set(after)
+    }
+
+
+_DERIVED = {
+    "RECORDNO",
+    "BATCHKEY",
+    "ENTRYKEY",
+    "BATCHNO",
+    "BATCH_TITLE",
+    "WHENCREATED",
+    "WHENMODIFIED",
+    "RECORD_URL",
+    "CREATEDBY",
+    "MODIFIEDBY",
+}
+
+
+def gl_details(http: httpx.Client, batchkey: str) -> list[dict[str, str]]:
+    """A journal entry's GLDETAIL rows, less what differs between two twins."""
+    root = xml(
+        http,
+        "<readByQuery><object>GLDETAIL</object><fields>*</fields>"
+        f"<query>BATCHKEY = {batchkey}</query><pagesize>100</pagesize></readByQuery>",
+    )
+    rows = [
+        {c.tag: c.text or "" for c in row if c.tag not in _DERIVED}
+        for row in root.iterfind(".//gldetail")
+    ]
+    return sorted(rows, key=lambda r: r["LINE_NO"])
+
+
+# -- bulk jobs -------------------------------------------------------------------------
+
+
+def bulk_create(
+    http: httpx.Client,
+    headers: dict[str, str],
+    records: Any,
+    *,
+    file_part: str = "file",
+    raw_file: bytes | None = None,
+    **request_body: Any,
+) -> httpx.Response:
+    """``POST services/bulk/job/create`` as the portal's curl sends it: ``ia::requestBody``
+    (``request_body`` over create defaults; a member given as None is left out) and the
+    file part ``file_part`` holding ``records`` as JSON (or ``raw_file``)."""
+    asked = {"operation": "create", "jobFile": "file", "fileContentType": "json"}
+    asked = {k: v for k, v in {**asked, **request_body}.items() if v is not None}
+    data = json.dumps(records).encode() if raw_file is None else raw_file
+    files = {
+        "ia::requestBody": (None, json.dumps(asked), "application/json"),
+        file_part: ("records.json", data, "application/json"),
+    }
+    return http.post(BULK_CREATE, files=files, headers=headers)
+
+
+def bulk_status(
+    http: httpx.Client, headers: dict[str, str], job_id: str, **params: str
+) -> httpx.Response:
+    return http.get(BULK_STATUS, params={"jobId": job_id, **params}, headers=headers)
+
+
+def bulk_finished(
+    http: httpx.Client, headers: dict[str, str], job_id: str, timeout_s: float = 30
+) -> dict[str, Any]:
+    """The job's status answer once it is no longer queued or in progress."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        answer: dict[str, Any] = ok(bulk_status(http, headers, job_id))
+        if answer["ia::result"]["status"] not in ("queued", "inProgress"):
+            return answer
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.02)
+
+
+def bulk_job(
+    http: httpx.Client, headers: dict[str, str], records: Any, **request_body: Any
+) -> list[Any]:
+    """A job run to its end: its results file."""
+    job_id = ok(bulk_create(http, headers, records, **request_body))["ia::result"]["jobId"]
+    assert bulk_finished(http, headers, job_id)["ia::result"]["status"] == "completed"
+    results: list[Any] = ok(bulk_status(http, headers, job_id, download="true"))
+    return results

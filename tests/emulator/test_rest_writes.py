@@ -19,7 +19,17 @@ from intacct.protocol.classify import error_for_rest
 from intacct.protocol.rest import parse_rest
 
 from .conftest import envelope
-from .rest_support import OBJECTS, create_vendor, ok, query, token, xml
+from .rest_support import (
+    OBJECTS,
+    create_vendor,
+    gl_details,
+    moved,
+    ok,
+    query,
+    token,
+    trial_balance,
+    xml,
+)
 
 VENDORS = f"{OBJECTS}/accounts-payable/vendor"
 ACCOUNTS = f"{OBJECTS}/general-ledger/account"
@@ -32,15 +42,6 @@ DAY = date(2024, 3, 5)
 def emulator_options() -> dict[str, Any]:
     """A company of its own, smaller and of another seed than the other REST modules'."""
     return {"scale": 100, "seed": 11}
-
-
-@pytest.fixture(scope="module")
-def accounts(http: httpx.Client, auth: dict[str, str]) -> list[str]:
-    """Two accounts journal entries post to."""
-    obj, fields = "general-ledger/journal-entry-line", ["glAccount.id"]
-    page = ok(query(http, auth, object=obj, fields=fields, size=50))
-    found = list(dict.fromkeys(line["glAccount"]["id"] for line in page["ia::result"]))
-    return found[:2]
 
 
 def error_class(answer: httpx.Response) -> str:
@@ -183,68 +184,11 @@ def test_an_account_with_postings_is_not_deleted(
 # -- journal entries: the books move as when XML writes ------------------------------
 
 
-def _trial_balance(http: httpx.Client, accounts: list[str]) -> dict[str, tuple[Decimal, ...]]:
-    first, last = DAY.replace(day=1), DAY.replace(day=31)
-    root = xml(
-        http,
-        f"<get_trialbalance>{_day('startdate', first)}{_day('enddate', last)}</get_trialbalance>",
-    )
-    return {
-        row.findtext("glaccountno") or "": tuple(
-            Decimal(row.findtext(t) or "0")
-            for t in ("startbalance", "debits", "credits", "endbalance")
-        )
-        for row in root.iterfind(".//data/trialbalance")
-        if row.findtext("glaccountno") in accounts
-    }
-
-
-def _day(tag: str, day: date) -> str:
-    return f"<{tag}><year>{day.year}</year><month>{day.month}</month><day>{day.day}</day></{tag}>"
-
-
-def _moved(
-    before: dict[str, tuple[Decimal, ...]], after: dict[str, tuple[Decimal, ...]]
-) -> dict[str, tuple[Decimal, ...]]:
-    zero = (Decimal(0),) * 4
-    return {
-        n: tuple(a - b for a, b in zip(after.get(n, zero), before.get(n, zero), strict=True))
-        for n in set(before) | set(after)
-    }
-
-
-_DERIVED = {
-    "RECORDNO",
-    "BATCHKEY",
-    "ENTRYKEY",
-    "BATCHNO",
-    "BATCH_TITLE",
-    "WHENCREATED",
-    "WHENMODIFIED",
-    "RECORD_URL",
-    "CREATEDBY",
-    "MODIFIEDBY",
-}
-
-
-def _details(http: httpx.Client, batchkey: str) -> list[dict[str, str]]:
-    root = xml(
-        http,
-        "<readByQuery><object>GLDETAIL</object><fields>*</fields>"
-        f"<query>BATCHKEY = {batchkey}</query><pagesize>100</pagesize></readByQuery>",
-    )
-    rows = [
-        {c.tag: c.text or "" for c in row if c.tag not in _DERIVED}
-        for row in root.iterfind(".//gldetail")
-    ]
-    return sorted(rows, key=lambda r: r["LINE_NO"])
-
-
 def test_journal_entry_posts_as_its_xml_twin(
     http: httpx.Client, auth: dict[str, str], accounts: list[str]
 ) -> None:
     debit, credit = accounts
-    start = _trial_balance(http, accounts)
+    start = trial_balance(http, accounts, DAY)
     twin = xml(
         http,
         "<create><GLBATCH><JOURNAL>GJ</JOURNAL><BATCH_DATE>03/05/2024</BATCH_DATE>"
@@ -255,7 +199,7 @@ def test_journal_entry_posts_as_its_xml_twin(
         "<TRX_AMOUNT>125.50</TRX_AMOUNT><DESCRIPTION>c</DESCRIPTION></GLENTRY>"
         "</ENTRIES></GLBATCH></create>",
     ).findtext(".//glbatch/RECORDNO")
-    after_xml = _trial_balance(http, accounts)
+    after_xml = trial_balance(http, accounts, DAY)
     entry = {
         "glJournal": {"id": "GJ"},
         "description": "rest twin",
@@ -276,10 +220,10 @@ def test_journal_entry_posts_as_its_xml_twin(
         ],
     }
     ref = created(http.post(ENTRIES, json=entry, headers=auth))
-    after_rest = _trial_balance(http, accounts)
-    assert _moved(start, after_xml) == _moved(after_xml, after_rest)
-    assert _moved(start, after_xml)[debit][1] == Decimal("125.50")
-    assert twin and _details(http, ref["key"]) == _details(http, twin)
+    after_rest = trial_balance(http, accounts, DAY)
+    assert moved(start, after_xml) == moved(after_xml, after_rest)
+    assert moved(start, after_xml)[debit][1] == Decimal("125.50")
+    assert twin and gl_details(http, ref["key"]) == gl_details(http, twin)
     whole = ok(http.get(f"{ENTRIES}/{ref['key']}", headers=auth))["ia::result"]
     assert whole["state"] == "posted" and [ln["txnType"] for ln in whole["lines"]] == [
         "debit",
@@ -293,9 +237,9 @@ def test_journal_entry_posts_as_its_xml_twin(
         ]
     }
     assert http.patch(f"{ENTRIES}/{ref['key']}", json=patch, headers=auth).status_code == 200
-    assert _moved(after_xml, _trial_balance(http, accounts))[debit][1] == Decimal("10.00")
+    assert moved(after_xml, trial_balance(http, accounts, DAY))[debit][1] == Decimal("10.00")
     assert http.delete(f"{ENTRIES}/{ref['key']}", headers=auth).status_code == 204
-    assert _trial_balance(http, accounts) == after_xml and _details(http, ref["key"]) == []
+    assert trial_balance(http, accounts, DAY) == after_xml and gl_details(http, ref["key"]) == []
 
 
 def test_journal_entry_lines_are_checked(
@@ -434,7 +378,8 @@ def test_an_idempotency_key_writes_once(http: httpx.Client, auth: dict[str, str]
     first = created(http.post(VENDORS, json={"id": "IDEM-1", "name": "i"}, headers=headers))
     before = billed(http)
     again = http.post(VENDORS, json={"id": "IDEM-1", "name": "i"}, headers=headers)
-    assert again.status_code == 409 and error_class(again) == "DuplicateError"
+    # a replay is no duplicate: the client reads it as already applied (classify.py)
+    assert again.status_code == 409 and error_class(again) == "AlreadyAppliedError"
     assert first["href"] in again.json()["ia::result"]["ia::error"]["details"][0]["message"]
     assert billed(http) == before  # nothing ran again
     # a request refused whole keeps no key: the corrected retry goes through

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from intacct.errors import ResponseFormatError
-from intacct.protocol.classify import RULES, error_for_rest
+from intacct.protocol.classify import RULES, error_for_rest, error_for_rest_record
 from intacct.protocol.rest import parse_rest
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "responses" / "rest"
@@ -60,6 +60,10 @@ def test_golden_rest_answer_facts(entry: dict[str, Any]) -> None:
         assert len(answer.result) == expect["result_count"]
     if "meta" in expect:
         assert dict(answer.meta) == expect["meta"]
+    if "record_classes" in expect:
+        classes = [error_for_rest_record(item) for item in answer.result]
+        names = [None if e is None else type(e).__name__ for e in classes]
+        assert names == expect["record_classes"]
 
 
 @pytest.mark.parametrize("rule", REST_RULES, ids=lambda r: f"{r.error.__name__}-{r.fixture}")
@@ -67,6 +71,10 @@ def test_every_rest_rule_has_a_fixture_that_classifies_to_it(rule: Any) -> None:
     entry = BY_FILE.get(rule.fixture)
     assert entry is not None, f"{rule.fixture} is not in rest/MANIFEST.json"
     answer = parse_rest(_read(entry), http_status=entry["http_status"])
+    if rule.levels == {"rest-record"}:  # one record of a batch, classified alone
+        errors = [error_for_rest_record(item) for item in answer.result]
+        assert any(type(e) is rule.error and rule.matches(e.level, 207, e.errors) for e in errors)
+        return
     error = error_for_rest(answer)
     assert type(error) is rule.error and entry["expect"]["error_class"] == rule.error.__name__
     assert rule.matches(error.level, entry["http_status"], error.errors)

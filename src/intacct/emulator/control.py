@@ -1,5 +1,5 @@
 """The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock,
-the REST API's registered OAuth apps."""
+the REST API's registered OAuth apps and the pace of its bulk jobs."""
 
 from __future__ import annotations
 
@@ -288,6 +288,25 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             lags.set(company, float(seconds))
         return JSONResponse(lags.as_dict())
 
+    async def bulk(request: HttpRequest) -> Response:
+        """The bulk job worker's pace (:mod:`.worker`): POST ``{"record_ms": 50}`` waits
+        before each record, ``{"paused": true}`` writes none (jobs stay queued or in
+        progress), ``{"step": 2}`` lets two more through while paused, ``{"paused":
+        false}`` goes on; GET shows it (``steps``: those left)."""
+        changes: dict[str, Any] = {}
+        if request.method == "POST":
+            changes = json_object(await body(request))
+            for key, value in changes.items():
+                if key == "paused" and type(value) is bool:
+                    continue
+                if key in ("record_ms", "step") and type(value) is int and value >= 0:
+                    continue
+                raise ValueError(
+                    f"{key}={value!r}: give record_ms and step as whole numbers >= 0, "
+                    "paused as true or false"
+                )
+        return JSONResponse(emulator.bulk.pace(**changes))
+
     async def oauth_apps(request: HttpRequest) -> Response:
         """The REST API's registered OAuth apps: GET lists them (client ids, redirect
         URIs, senders; secrets are not shown), POST ``{"client_id": "...",
@@ -323,6 +342,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/bulk", _guarded(bulk), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/oauth/apps", _guarded(oauth_apps), methods=["GET", "POST"]),
         Route(
             f"{CONTROL_PREFIX}/oauth/apps/{{client_id}}", _guarded(oauth_app), methods=["DELETE"]

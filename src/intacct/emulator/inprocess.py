@@ -162,7 +162,14 @@ class InProcessEmulator:
         """As ``POST /_emulator/faults``, e.g. ``status=503,times=2``."""
         self.emulator.faults.add(spec)
 
+    def pace_bulk(
+        self, *, record_ms: int | None = None, paused: bool | None = None, step: int | None = None
+    ) -> dict[str, Any]:
+        """As ``POST /_emulator/bulk``: the bulk job worker's pace (:mod:`.worker`)."""
+        return self.emulator.bulk.pace(record_ms=record_ms, paused=paused, step=step)
+
     def close(self) -> None:
+        self.emulator.close()
         self.store.close()
 
     def __enter__(self) -> InProcessEmulator:

@@ -156,6 +156,7 @@ class EmulatorServer:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.emulator.close()
         if self._owns_store:
             self.store.close()
 

@@ -19,6 +19,7 @@ from intacct.emulator.handlers import HANDLERS, resolve_legacy
 from intacct.emulator.limits import ConcurrencyLimit, Latency, returned_records
 from intacct.emulator.store import Store
 from intacct.emulator.wire import Request, build_response, decode_body, parse_request
+from intacct.emulator.worker import JobWorker
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "Emulator", "throttled_reply"]
 
@@ -59,6 +60,11 @@ class Emulator:
         self.limit = ConcurrencyLimit(max_concurrency, self.fleet.limits_by_company())
         self.costs = CostModel()
         self.scale, self.seed = scale, seed
+        self.bulk = JobWorker(store.jobs)  # the REST API's bulk jobs, run in the background
+
+    def close(self) -> None:
+        """Stop what runs in the background (the bulk job worker); the store stays open."""
+        self.bulk.close()
 
     def count(self, names: list[str], company: str = "") -> None:
         """Requests and functions asked for, in all and per company as

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from intacct.errors import (
     AlreadyAppliedError,
@@ -31,7 +32,7 @@ from intacct.errors import (
     ValidationError,
 )
 from intacct.protocol.response import Response, Result
-from intacct.protocol.rest import RestAnswer
+from intacct.protocol.rest import RestAnswer, errors_in
 
 __all__ = [
     "RULES",
@@ -39,6 +40,7 @@ __all__ = [
     "classify",
     "error_for_response",
     "error_for_rest",
+    "error_for_rest_record",
     "error_for_result",
     "refused_fields",
 ]
@@ -77,6 +79,8 @@ def _re(pattern: str) -> re.Pattern[str]:
 #: "rest": an answer of the REST API (:mod:`.rest`); "oauth": of its token endpoint
 _ANY = frozenset({"http", "control", "authentication", "result", "rest", "oauth"})
 _REST = frozenset({"rest"})
+#: one record's ia::error inside a batch answer (a 207): no HTTP status of its own
+_RECORD = frozenset({"rest-record"})
 _OAUTH = frozenset({"oauth"})
 _CONTROL = frozenset({"http", "control"})
 _AUTH = frozenset({"authentication"})
@@ -179,10 +183,23 @@ RULES: tuple[Rule, ...] = (
         PermissionDeniedError, "rest/http403-permission.json", _REST, http_status=frozenset({403})
     ),
     Rule(NotFoundError, "rest/http404-not-found.json", _REST, http_status=frozenset({404})),
+    # [U] a write sent again under the key of a request already processed: nothing is
+    # written again (the emulator answers so; Sage documents only "the same idempotency key")
+    Rule(
+        AlreadyAppliedError,
+        "rest/http409-idempotency-processed.json",
+        _REST,
+        http_status=frozenset({409}),
+        text=_re(r"idempotency key\b.*\bwas already processed"),
+    ),
     Rule(DuplicateError, "rest/http409-conflict.json", _REST, http_status=frozenset({409})),
     Rule(
         ValidationError, "rest/http422-business-rule.json", _REST, http_status=frozenset({400, 422})
     ),
+    # One record of a REST batch, by its code (the single-record answers' 404 and 409).
+    Rule(NotFoundError, "rest/bulk-207-record-errors.json", _RECORD, errorno=_re(r"^notFound$")),
+    Rule(DuplicateError, "rest/bulk-207-partial.json", _RECORD, errorno=_re(r"^duplicateValue$")),
+    Rule(ValidationError, "rest/bulk-207-record-errors.json", _RECORD, errorno=_re(r"^invalid")),
     # Result level.
     Rule(
         TransactionAbortedError,
@@ -331,3 +348,13 @@ def error_for_rest(answer: RestAnswer, *, retry_after: float | None = None) -> G
     level = "oauth" if answer.oauth else "rest"
     cls = classify(level, answer.http_status, answer.errors)
     return cls(answer.errors, level=level, http_status=answer.http_status, retry_after=retry_after)
+
+
+def error_for_rest_record(item: Any) -> GatewayError | None:
+    """The error of one record of a REST batch answer (an ``ia::result`` item): ``None``
+    for a written record (its reference), else its ``ia::error`` classified alone."""
+    errors = errors_in(item)
+    if not errors:
+        return None
+    cls = classify("rest-record", 207, errors)
+    return cls(errors, level="rest-record", http_status=207)

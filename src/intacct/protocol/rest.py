@@ -26,7 +26,7 @@ from typing import Any
 from intacct.errors import ErrorDetail, ResponseFormatError
 from intacct.protocol.redact import excerpt
 
-__all__ = ["RestAnswer", "parse_rest"]
+__all__ = ["RestAnswer", "errors_in", "parse_rest"]
 
 #: how deep a REST answer may nest before it is refused (a record's groups and
 #: references nest a few levels; thousands are an attack on the parser)
@@ -51,24 +51,27 @@ class RestAnswer:
         return self.http_status < 400 and not self.errors
 
 
-def parse_rest(content: bytes, *, http_status: int) -> RestAnswer:
+def parse_rest(content: bytes, *, http_status: int, file: bool = False) -> RestAnswer:
     """The answer in ``content`` served with ``http_status``; a 204's empty body is an
-    empty success."""
+    empty success. ``file``: a success may be a JSON array (a bulk job's results file),
+    which becomes the answer's ``result``."""
     if not content.strip() and http_status == 204:
         return RestAnswer(http_status, None)
-    body = _json(content, http_status)
+    body = _json(content, http_status, lists=file and http_status < 400)
+    if isinstance(body, list):
+        return RestAnswer(http_status, body)
     if "error" in body and "ia::result" not in body:
         return RestAnswer(http_status, body, errors=[_oauth_error(body)], oauth=True)
     result = body.get("ia::result", body)
     meta = body.get("ia::meta")
     meta = meta if isinstance(meta, Mapping) else {}
-    errors = _errors(result)
+    errors = errors_in(result)
     if http_status >= 400 and not errors:  # a failure must never read as a success
         errors = [ErrorDetail(None, f"HTTP {http_status} without an ia::error")]
     return RestAnswer(http_status, result, meta, errors)
 
 
-def _json(content: bytes, http_status: int) -> dict[str, Any]:
+def _json(content: bytes, http_status: int, *, lists: bool = False) -> Any:
     try:
         body = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -77,7 +80,7 @@ def _json(content: bytes, http_status: int) -> dict[str, Any]:
         raise _unreadable(content, http_status, f"is not JSON ({exc.msg})") from None
     except RecursionError:
         raise _unreadable(content, http_status, "nests too deep") from None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) and not (lists and isinstance(body, list)):
         raise _unreadable(content, http_status, f"is a JSON {type(body).__name__}, no object")
     if _depth(body) > _MAX_DEPTH:
         raise _unreadable(content, http_status, f"nests deeper than {_MAX_DEPTH} levels")
@@ -111,9 +114,9 @@ def _unreadable(content: bytes, http_status: int, why: str) -> ResponseFormatErr
     )
 
 
-def _errors(result: Any) -> list[ErrorDetail]:
-    """The failure an ``ia::result`` holds: its ``ia::error``, or for a batch the
-    ``ia::error`` of each failed record, in order."""
+def errors_in(result: Any) -> list[ErrorDetail]:
+    """The failure an ``ia::result`` (or one record of a batch's) holds: its
+    ``ia::error``, or for a batch the ``ia::error`` of each failed record, in order."""
     if isinstance(result, Mapping) and isinstance(result.get("ia::error"), Mapping):
         return [_ia_error(result["ia::error"])]
     if isinstance(result, list):

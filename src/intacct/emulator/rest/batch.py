@@ -29,7 +29,7 @@ from intacct.emulator.rest.body import Problem
 from intacct.emulator.rest.service import Outcome
 from intacct.protocol.rest_catalog import RestObject
 
-__all__ = ["MAX_BATCH", "Result", "answer"]
+__all__ = ["MAX_BATCH", "Result", "answer", "item"]
 
 #: "You can include at most 500 records in a batch request" (portal: bulk-requests)
 MAX_BATCH = 500
@@ -55,12 +55,18 @@ def answer(obj: RestObject, operation: str, results: Sequence[Result], *, single
     meta = {"totalCount": len(results), "totalSuccess": len(results) - failed, "totalError": failed}
     if not failed and operation == "delete":
         return Outcome(Response(status_code=204), billed, billed)
-    items = [r.ref if r.ref is not None else _failure(obj, operation, r) for r in results]
+    items = [item(obj, operation, r) for r in results]
     status = 207 if failed else _OK[operation]
     return Outcome(JSONResponse({"ia::result": items, "ia::meta": meta}, status), billed, billed)
 
 
 _OK = {"create": 201, "update": 200, "delete": 204}
+
+
+def item(obj: RestObject, operation: str, result: Result) -> dict[str, Any]:
+    """A record's place in a batch's list (and a bulk job's results file): its reference
+    ``{key, id, href}``, or ``{"ia::error": ...}`` with its problems as ``details``."""
+    return result.ref if result.ref is not None else _failure(obj, operation, result)
 
 
 def _one(obj: RestObject, operation: str, result: Result) -> Response:

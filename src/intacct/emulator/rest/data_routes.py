@@ -12,16 +12,15 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
-from intacct.emulator.rest.answers import ia_error, ia_result
+from intacct.emulator.rest.answers import ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.model import model_answer
 from intacct.emulator.rest.objects import get_record, list_records, rest_object
 from intacct.emulator.rest.query import bad_payload, run_query
-from intacct.emulator.rest.service import Outcome, serve
+from intacct.emulator.rest.service import Outcome, read_rest_body, serve
 from intacct.emulator.state import Emulator
 from intacct.protocol.rest_catalog import rest_catalog
 
@@ -38,12 +37,9 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
     store = emulator.store
 
     async def query(request: HttpRequest) -> Response:
-        try:
-            body = await read_body(request, MAX_QUERY_BYTES, body_timeout_s)
-        except BodyError as exc:
-            return ia_error(exc.http_status, "invalidRequest", exc.text)
-        except ClientGone:
-            return Response(status_code=400)
+        body = await read_rest_body(request, MAX_QUERY_BYTES, body_timeout_s)
+        if isinstance(body, Response):
+            return body
         try:
             asked = json.loads(body)
         except (UnicodeDecodeError, ValueError):
@@ -93,12 +89,9 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
         operation = _OPERATIONS[request.method]
         body: Any = None
         if operation != "delete":
-            try:
-                raw = await read_body(request, MAX_WRITE_BYTES, body_timeout_s)
-            except BodyError as exc:
-                return ia_error(exc.http_status, "invalidRequest", exc.text)
-            except ClientGone:
-                return Response(status_code=400)
+            raw = await read_rest_body(request, MAX_WRITE_BYTES, body_timeout_s)
+            if isinstance(raw, Response):
+                return raw
             body = _json(raw)
         idempotency_key = request.headers.get("idempotency-key", "")
 

@@ -4,8 +4,9 @@ REST: 429 in REST's envelope beyond it), injected faults, the work in a worker t
 the bill (one ledger with the XML side), the latency model, the slot given back.
 
 Faults match ``function`` as ``rest:<operation>`` (``rest:query``, ``rest:list``,
-``rest:get``, ``rest:model``, ``rest:create``, ``rest:update``, ``rest:delete``) and
-``object`` as the XML object or the REST path."""
+``rest:get``, ``rest:model``, ``rest:create``, ``rest:update``, ``rest:delete``,
+``rest:bulk.job.create``, ``rest:bulk.job.status``) and ``object`` as the XML object or
+the REST path."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 
 from intacct.emulator.faults import FaultRule
+from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.rest.answers import ia_error
 from intacct.emulator.rest.bearer import Caller, authenticate
 from intacct.emulator.state import Emulator
 
-__all__ = ["Outcome", "refused", "serve"]
+__all__ = ["Outcome", "read_rest_body", "refused", "serve"]
 
 _CDN_PAGE = (
     "<!DOCTYPE html><html><head><title>{status} | api.intacct.com</title></head><body>"
@@ -45,6 +47,17 @@ class Outcome:
 def refused(status: int, code: str, message: str, **extra: object) -> Outcome:
     """An answer that read no data: not billed [U], as a refused XML request is not."""
     return Outcome(ia_error(status, code, message, **extra))  # type: ignore[arg-type]
+
+
+async def read_rest_body(request: HttpRequest, limit: int, timeout_s: float) -> bytes | Response:
+    """The body of a data request, or the answer to one the API will not read: over
+    ``limit`` bytes 413, too slow 408 (REST's envelope); a client gone, a 400 nobody reads."""
+    try:
+        return await read_body(request, limit, timeout_s)
+    except BodyError as exc:
+        return ia_error(exc.http_status, "invalidRequest", exc.text)
+    except ClientGone:
+        return Response(status_code=400)
 
 
 def throttled() -> JSONResponse:

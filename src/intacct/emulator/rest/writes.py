@@ -27,7 +27,7 @@ from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.store import Scope, Store
 from intacct.protocol.rest_catalog import RestObject
 
-__all__ = ["create", "delete", "update"]
+__all__ = ["allowed", "create", "delete", "replayed", "update", "write_record"]
 
 _METHODS = {"create": "POST", "update": "PATCH", "delete": "DELETE"}
 
@@ -42,10 +42,10 @@ def create(store: Store, caller: Caller, obj: RestObject, body: Any, key: str) -
     if key:
         used = store.idempotency.claim(caller.company, caller.userid, key, _now(store))
         if used is not None:
-            return _replayed(key, used.written)
+            return replayed(key, used.written)
     results: list[Result] = []
     try:
-        results = [_create_one(store, scope, obj, record) for record in records]
+        results = [write_record(store, scope, obj, "create", record) for record in records]
     finally:
         if key:
             hrefs = tuple(str(r.ref["href"]) for r in results if r.ref is not None)
@@ -60,9 +60,7 @@ def update(store: Store, caller: Caller, obj: RestObject, key: str | None, body:
     if isinstance(records, Outcome):
         return records
     scope = scope_for(store, caller)
-    results = [
-        _update_one(store, scope, obj, key or _body_key(record), record) for record in records
-    ]
+    results = [write_record(store, scope, obj, "update", record, key) for record in records]
     return answer(obj, "update", results, single=isinstance(body, dict))
 
 
@@ -73,7 +71,7 @@ def delete(store: Store, caller: Caller, obj: RestObject, keys: str) -> Outcome:
     if isinstance(checked, Outcome):
         return checked
     scope = scope_for(store, caller)
-    results = [_delete_one(store, scope, obj, name) for name in names]
+    results = [write_record(store, scope, obj, "delete", None, name) for name in names]
     return answer(obj, "delete", results, single=len(names) == 1)
 
 
@@ -81,10 +79,7 @@ def _records(
     store: Store, caller: Caller, obj: RestObject, operation: str, body: Any
 ) -> list[Any] | Outcome:
     """The records of a body, or the refusal of the whole request (not billed)."""
-    if operation not in obj.operations or obj.xml_object is None:
-        method = _METHODS[operation]
-        return refused(405, "methodNotAllowed", f"{method} is not allowed on {obj.path}.")
-    refusal = denied(store, caller, obj, operation)
+    refusal = allowed(store, caller, obj, operation)
     if refusal is not None:
         return refusal
     records = body if isinstance(body, list) else [body]
@@ -97,6 +92,30 @@ def _records(
             f"{len(records)} records: a batch request holds at most {MAX_BATCH}.",
         )
     return records
+
+
+def allowed(store: Store, caller: Caller, obj: RestObject, operation: str) -> Outcome | None:
+    """The refusal of ``operation`` on ``obj`` for the caller (not billed), or None: 405
+    when the catalog's ``operations`` lack it, 403 when the caller's role is denied it."""
+    if operation not in obj.operations or obj.xml_object is None:
+        method = _METHODS[operation]
+        return refused(405, "methodNotAllowed", f"{method} is not allowed on {obj.path}.")
+    return denied(store, caller, obj, operation)
+
+
+def write_record(
+    store: Store, scope: Scope, obj: RestObject, operation: str, record: Any, key: str | None = None
+) -> Result:
+    """One record of a write, a batch's or a bulk job's (one code path for both), in a
+    transaction of its own: ``create`` the JSON ``record``; ``update`` the record ``key``
+    names (None: the ``key`` in the record's body) with the fields ``record`` gives;
+    ``delete`` the record ``key`` names (None: the record's ``key``)."""
+    if operation == "create":
+        return _create_one(store, scope, obj, record)
+    named = _body_key(record) if key is None else key
+    if operation == "update":
+        return _update_one(store, scope, obj, named, record)
+    return _delete_one(store, scope, obj, named)
 
 
 def _create_one(store: Store, scope: Scope, obj: RestObject, record: Any) -> Result:
@@ -190,11 +209,13 @@ def _now(store: Store) -> float:
     return store.clock.now().timestamp()
 
 
-def _replayed(key: str, hrefs: tuple[str, ...]) -> Outcome:
+def replayed(key: str, hrefs: tuple[str, ...]) -> Outcome:
     """409 for a key used before (portal: guides/error-handling, "Two requests from the
     same user have the same idempotency key"): [U] nothing is written again, nothing is
     billed, and the details name what the first request wrote, so a client whose
-    answer was lost finds its records."""
+    answer was lost finds its records: one detail ``{"code": "conflict", "message":
+    "written: <href>", "target": "Idempotency-Key"}`` per href (a bulk job's is its
+    ``statusURL``, :mod:`.bulk`)."""
     message = (
         f"A request with idempotency key '{key}' was already processed"
         if hrefs

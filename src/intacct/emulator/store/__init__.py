@@ -5,6 +5,7 @@
 - :mod:`.sessions` — live sessions and readMore cursors (in memory, locked);
 - :mod:`.grants` — the REST API's OAuth codes and refresh tokens (in memory, locked);
 - :mod:`.idempotency` — the REST API's idempotency keys (in memory, locked);
+- :mod:`.jobs` — the REST API's bulk jobs (in memory, locked);
 - :mod:`.records` — catalog records, the only place with record SQL;
 - :mod:`.ledger` — what a journal-entry write implies: its lines' fields, the GL detail
   view of posted lines, and the balances summed from it.
@@ -36,6 +37,7 @@ from intacct.emulator.store.identities import (
     OAuthApp,
     User,
 )
+from intacct.emulator.store.jobs import BulkJobs
 from intacct.emulator.store.ledger import Ledger
 from intacct.emulator.store.records import Records, record_url
 from intacct.emulator.store.sessions import Cursor, LockedMap, Scope, Session, SessionState
@@ -74,6 +76,7 @@ class Store:
         self.live = SessionState(self.identities.company)
         self.grants = Grants()  # the REST API's OAuth codes and refresh tokens
         self.idempotency = IdempotencyKeys()  # the REST API's Idempotency-Key headers
+        self.jobs = BulkJobs()  # the REST API's bulk jobs
         self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
         self.records = Records(self._database, self.catalog, self.identities, self.clock)
         self.ledger = Ledger(self.records, self.catalog)
@@ -93,15 +96,16 @@ class Store:
         self._database.close()
 
     def reset(self) -> None:
-        """Drop every row (companies and OAuth apps included), every session, cursor and
-        OAuth grant (tokens issued before are refused); the clock runs on the real time
-        again."""
+        """Drop every row (companies and OAuth apps included), every session, cursor,
+        OAuth grant (tokens issued before are refused) and bulk job; the clock runs on the
+        real time again."""
         with self._database.transaction():
             self.records.reset()
             self.identities.reset()
         self.live.clear()
         self.grants.clear()
         self.idempotency.clear()
+        self.jobs.clear()
         self.clock.reset()
 
     # -- identities -------------------------------------------------------------------
