@@ -9,7 +9,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from intacct.config import Key, Owner, Surface, keys_on
+from intacct.config import Key, Owner, Surface, keys_on, owned_by
 from intacct.config.parsers import (
     Choice,
     Entities,
@@ -41,8 +41,9 @@ def config_schema(
     ``reads`` come last, by name, described as ``ignored`` (accepted so that one config
     serves the tap and the target)."""
     keys = keys_on(surface)
-    used = [_property(k, surface) for k in keys if k.owner in reads]
-    unused = sorted(k.name for k in keys if k.owner not in reads)
+    read = {k.name for k in owned_by(*reads)}
+    used = [_property(k, surface) for k in keys if k.name in read]
+    unused = sorted(k.name for k in keys if k.name not in read)
     return th.PropertiesList(
         *used, *(th.Property(name, th.AnyType, description=ignored) for name in unused)
     ).to_dict()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 import threading
 import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import httpx
 from click.testing import CliRunner
@@ -42,6 +44,10 @@ class Browser(webbrowser.BaseBrowser):
     def __init__(self) -> None:
         super().__init__("intacct-test-browser")
         self.decision, self.active = "allow", True
+        #: open a connection to the listener and send nothing on it first, as browsers
+        #: open spare connections (preconnect)
+        self.spare = False
+        self.spares: list[socket.socket] = []
         self.opened: list[str] = []
         self.errors: list[BaseException] = []
         self._threads: list[threading.Thread] = []
@@ -57,7 +63,11 @@ class Browser(webbrowser.BaseBrowser):
 
     def _consent(self, url: str) -> None:
         try:
-            httpx.get(sign_in_and_allow(url, self.decision), timeout=30)
+            back = sign_in_and_allow(url, self.decision)
+            if self.spare:
+                where = urlsplit(back)
+                self.spares.append(socket.create_connection((where.hostname, where.port)))
+            httpx.get(back, timeout=30)
         except BaseException as exc:  # noqa: BLE001 - the test reads it
             self.errors.append(exc)
 
@@ -65,6 +75,8 @@ class Browser(webbrowser.BaseBrowser):
         self.active = False  # registered for the process: dormant from now on
         for thread in self._threads:
             thread.join(30)
+        for spare in self.spares:
+            spare.close()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,21 @@ def test_consent_keeps_rotating_tokens_in_the_keyring(server: EmulatorServer) ->
     assert "OAuth tokens: OS keyring" in invoke("profiles", "show", "emu")[1]
     invoke("profiles", "remove", "emu")
     assert entry not in ring.entries
+
+
+def test_a_spare_connection_the_browser_opened_does_not_hold_up_its_answer(
+    server: EmulatorServer,
+) -> None:
+    """Browsers open a connection ahead and send nothing on it: the listener gives it up
+    after a few seconds and takes the request that carries the answer."""
+    keyring.set_keyring(MemoryKeyring())
+    with browser() as person:
+        person.spare = True
+        began = time.monotonic()
+        code, out = add(server, "emu", "--consent")
+    assert code == 0 and "Consent given" in out, out
+    assert len(person.spares) == 1
+    assert time.monotonic() - began < 30  # one spare's timeout (5 s), not the deadline's
 
 
 def test_without_a_keyring_a_private_file_and_a_later_command_rotates_them(

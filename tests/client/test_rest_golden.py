@@ -1,6 +1,7 @@
 """The REST client held to the golden REST requests (tests/golden/requests/rest/): what
 it sends for a keyset read, the pass without modified times, a create and a model is
-recorded on the wire, against the emulator, and must be those requests exactly."""
+recorded on the wire, against the emulator, and must be those requests exactly; so are
+a batch create and a batch update (the target's REST writes)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import pytest
 
 from intacct.client import IntacctClient
 from intacct.client.rest_pages import KEY, MODIFIED, iter_rest_pages, value_at
+from intacct.client.rest_writes import send_batch
 from intacct.emulator.server import EmulatorServer
 from tests.rest_golden import filled, golden_requests
 
 VENDOR = "accounts-payable/vendor"
+CLASS = "company-config/class"
 
 
 class Recording(httpx.BaseTransport):
@@ -53,18 +56,31 @@ def test_the_client_sends_exactly_the_golden_requests(
         next(iter_rest_pages(client.rest, VENDOR, ["id", "name"], size=2, unmodified=True))
         client.rest.create(VENDOR, {"id": "V-GOLDEN", "name": "Golden vendor"}, key="k-golden")
         client.rest.model(VENDOR)
+        classes = [
+            {"id": "CLS-GOLDEN-1", "name": "Golden class 1"},
+            {"id": "CLS-GOLDEN-2", "name": "Golden class 2", "status": "inactive"},
+        ]
+        made = send_batch(client.rest, CLASS, "create", classes, key="k-batch")
+        update = [{"key": made[0].key, "description": "Golden update"}]
+        assert [r.error for r in send_batch(client.rest, CLASS, "update", update, key="k-2")] == [
+            None
+        ]
     last = first.records[-1]
     values = {
         "modified": str(value_at(last, MODIFIED)),
         "key": str(value_at(last, KEY)),
         "idempotency-key": "k-golden",
     }
+    batches = {
+        "batch-create-class": {**values, "idempotency-key": "k-batch"},
+        "batch-update-class": {**values, "key": str(made[0].key), "idempotency-key": "k-2"},
+    }
     golden = golden_requests()
     order = ["query-keyset-first", "query-keyset-after", "query-unmodified"]
-    order += ["create-vendor", "model-vendor"]
+    order += ["create-vendor", "model-vendor", "batch-create-class", "batch-update-class"]
     assert len(wire.calls) == len(order) and set(order) == set(golden)
     for name, sent in zip(order, wire.calls, strict=True):
-        expected: dict[str, Any] = filled(golden[name], values)
+        expected: dict[str, Any] = filled(golden[name], batches.get(name, values))
         assert sent.method == expected["method"], name
         assert sent.url.raw_path.decode() == expected["path"], name
         body = json.loads(sent.content) if sent.content else None

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import redirect_stdout
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,19 @@ def schema(stream: str, keys: Sequence[str] = ()) -> dict[str, Any]:
     }
 
 
+#: two accounts of the demo companies: an expense and a cash account
+ACCOUNTS = ("6000", "1110")
+
+
+def journal_entry(title: str, amount: str = "125.50") -> dict[str, Any]:
+    """A GLBATCH record: a balanced entry of two lines (a keyless document)."""
+    lines = [
+        {"ACCOUNTNO": account, "TR_TYPE": tr_type, "TRX_AMOUNT": amount}
+        for account, tr_type in zip(ACCOUNTS, (1, -1), strict=True)
+    ]
+    return {"JOURNAL": "GJ", "BATCH_DATE": "2026-06-30", "BATCH_TITLE": title, "ENTRIES": lines}
+
+
 def record(stream: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": "RECORD", "stream": stream, "record": data}
 
@@ -90,7 +104,7 @@ class Run:
 def run_target(config: dict[str, Any], messages: Sequence[dict[str, Any]]) -> Run:
     """The target in-process on ``messages`` (as its CLI reads them)."""
     target = TargetSageIntacct(config=config)
-    text = "\n".join(json.dumps(m) for m in messages) + "\n"
+    text = "\n".join(json.dumps(m, default=_number) for m in messages) + "\n"
     out = io.StringIO()
     error: Exception | None = None
     try:
@@ -102,6 +116,14 @@ def run_target(config: dict[str, Any], messages: Sequence[dict[str, Any]]) -> Ru
     path = Path(config["report_path"])
     lines = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
     return Run(lines, error, out.getvalue(), requests)
+
+
+def _number(value: Any) -> Any:
+    """A Decimal the tap's messages were read into (tests.tap.conftest.messages), as the
+    JSON number it was: a float where that is exact, else its text."""
+    if isinstance(value, Decimal):
+        return float(value) if Decimal(repr(float(value))) == value else str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def client(server: EmulatorServer, company: str = "DEMO") -> IntacctClient:

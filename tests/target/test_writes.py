@@ -16,9 +16,7 @@ from intacct.emulator.server import EmulatorServer
 from intacct.errors import ConfigError
 from intacct.target import RecordsFailedError, TargetSageIntacct
 
-from .conftest import record, rows, run_target, schema, target_config
-
-ACCOUNTS = ("6000", "1110")
+from .conftest import ACCOUNTS, journal_entry, record, rows, run_target, schema, target_config
 
 
 def _bill(vendor: str, title: str, amounts: tuple[str, ...] = ("10.00", "5.50")) -> dict[str, Any]:
@@ -30,14 +28,6 @@ def _bill(vendor: str, title: str, amounts: tuple[str, ...] = ("10.00", "5.50"))
         "DESCRIPTION": title,
         "APBILLITEMS": {"APBILLITEM": lines},
     }
-
-
-def _batch(title: str, amount: str = "125.50") -> dict[str, Any]:
-    lines = [
-        {"ACCOUNTNO": account, "TR_TYPE": tr_type, "TRX_AMOUNT": amount}
-        for account, tr_type in zip(ACCOUNTS, (1, -1), strict=True)
-    ]
-    return {"JOURNAL": "GJ", "BATCH_DATE": "2026-06-30", "BATCH_TITLE": title, "ENTRIES": lines}
 
 
 def test_a_bad_config_names_its_key(emulator: EmulatorServer, tmp_path: Path) -> None:
@@ -153,7 +143,7 @@ def test_documents_are_written_with_their_lines(emulator: EmulatorServer, tmp_pa
         schema("APBILL"),
         record("APBILL", bill),
         schema("GLBATCH"),
-        record("GLBATCH", _batch("lines")),
+        record("GLBATCH", journal_entry("lines")),
     ]
     run = run_target(target_config(emulator, tmp_path), messages)
     assert run.error is None, run.lines
@@ -173,8 +163,8 @@ def test_the_same_input_twice_creates_nothing_new(emulator: EmulatorServer, tmp_
         schema("CLASS"),
         record("CLASS", {"CLASSID": "TW-1", "NAME": "Twice"}),
         schema("GLBATCH"),
-        record("GLBATCH", _batch("twice")),
-        record("GLBATCH", _batch("twice")),  # a second identical entry in the same input
+        record("GLBATCH", journal_entry("twice")),
+        record("GLBATCH", journal_entry("twice")),  # a second identical entry in the same input
         schema("APBILL"),
         record("APBILL", {**_bill("V10001", "twice"), "_batch_id": "input-7"}),
     ]
@@ -211,7 +201,7 @@ def test_lost_answers_create_no_duplicates(
     faults.add(spec)
     messages = [
         schema("GLBATCH"),
-        record("GLBATCH", _batch(title)),
+        record("GLBATCH", journal_entry(title)),
         schema("CLASS"),
         *(record("CLASS", {"CLASSID": f"LOST-{spec[:10]}-{n}", "NAME": "n"}) for n in range(3)),
     ]
@@ -235,7 +225,7 @@ def test_one_owner_decides_replays_and_then_the_records_are_reported(
     faults.add("status=524,function=create")
     messages = [
         schema("GLBATCH"),
-        record("GLBATCH", _batch(title)),
+        record("GLBATCH", journal_entry(title)),
         schema("CLASS"),
         record("CLASS", {"CLASSID": "NOANSWER-1", "NAME": "n"}),
     ]
@@ -355,7 +345,7 @@ def test_custom_fields_and_dimensions_pass_through(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     vendor = {"VENDORID": "CF-V1", "NAME": "Custom", "VENDOR_TIER": "Preferred"}
-    batch = _batch("dimensions")
+    batch = journal_entry("dimensions")
     batch["ENTRIES"][0]["GLDIMFUND"] = "F-100"
     messages = [
         schema("VENDOR"),

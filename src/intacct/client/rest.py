@@ -54,10 +54,38 @@ class RestCall:
     #: API transactions it bills [U]: 1; sessions and models free, as the XML
     #: gateway's getAPISession and lookup are
     cost: int = 1
+    #: the answer is a file: a JSON array rather than the ia::result envelope
+    file: bool = False
 
     @property
     def idempotent(self) -> bool:
         return not self.writes or bool(self.idempotency_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A multipart/form-data body (RFC 7578): named parts, each with its content type
+    and an optional file name; the boundary is random, so no part can contain it."""
+
+    parts: tuple[tuple[str, str, bytes, str], ...]  # (name, content type, data, file name)
+    boundary: str = field(default_factory=lambda: f"intacct-{uuid.uuid4().hex}")
+
+    @property
+    def content_type(self) -> str:
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    @property
+    def encoded(self) -> bytes:
+        out = bytearray()
+        for name, content_type, data, filename in self.parts:
+            disposition = f'form-data; name="{name}"'
+            if filename:
+                disposition += f'; filename="{filename}"'
+            out += f"--{self.boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+            out += f"Content-Type: {content_type}\r\n\r\n".encode()
+            out += data + b"\r\n"
+        out += f"--{self.boundary}--\r\n".encode()
+        return bytes(out)
 
 
 class RestRequestor:
@@ -93,13 +121,17 @@ class RestRequestor:
 
     def _exchange(self, call: RestCall, token: str) -> RestAnswer:
         url = self._url(call)
-        body = None if call.body is None else json.dumps(call.body).encode("utf-8")
         headers = self._headers(call, token)
+        if isinstance(call.body, Form):
+            body: bytes | None = call.body.encoded
+            headers["Content-Type"] = call.body.content_type
+        else:
+            body = None if call.body is None else json.dumps(call.body).encode("utf-8")
         secrets = (*self._secrets, token)
 
         def once(budget: FirstByteBudget) -> Tried[RestAnswer]:
             answer = self.gateway.send(call.method, url, body, secrets, budget, headers)
-            read = _read(answer)
+            read = _read(answer, file=call.file)
             if read.http_status < 400 or read.http_status == 404:
                 self.gateway.bill(call.cost)
             error = error_for_rest(read, retry_after=answer.retry_after)
@@ -127,9 +159,9 @@ class RestRequestor:
         return headers
 
 
-def _read(answer: HttpAnswer) -> RestAnswer:
+def _read(answer: HttpAnswer, *, file: bool = False) -> RestAnswer:
     try:
-        return parse_rest(answer.content, http_status=answer.status)
+        return parse_rest(answer.content, http_status=answer.status, file=file)
     except ResponseFormatError:
         if answer.status == 429:  # a CDN's throttle page instead of the API's JSON
             raise ThrottledError(

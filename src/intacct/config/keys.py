@@ -107,6 +107,9 @@ class Key:
     #: the Singer schemas' title and description (a mapping: per executable)
     title: str | None = None
     about: str | Mapping[Surface, str] | None = None
+    #: other owners that read it too (``api`` routes the tap's reads and the target's
+    #: writes: one setting, one meaning)
+    also: frozenset[Owner] = frozenset()
 
     @property
     def always_required(self) -> bool:
@@ -227,11 +230,18 @@ KEYS: tuple[Key, ...] = (
         _EVERYWHERE,
         about="entities to read, each in its own session: a list, or 'all'"),
     Key("api", _REPLICATION, Choice(("auto", "xml", "rest")), "auto",
-        "Which API reads records: auto (default: XML where both serve), xml, or rest.",
-        _SINGER - {_TARGET} | _USER | {_TENANT},
-        about="which API reads the objects both APIs serve: auto (default: XML, measured "
-        "cheaper), xml, or rest (the OAuth app's client_id and client_secret; fields REST "
-        "lacks stay empty); objects only REST has are read through REST"),
+        "Which API reads and writes records: auto (default: XML where both serve), xml, "
+        "or rest.",
+        _SINGER | _USER | {_TENANT}, also=frozenset({_WRITES}),
+        about={
+            _TAP: "which API reads the objects both APIs serve: auto (default: XML, "
+            "measured cheaper), xml, or rest (the OAuth app's client_id and client_secret; "
+            "fields REST lacks stay empty); objects only REST has are read through REST",
+            _TARGET: "which API writes records: auto (default: XML, whose control ids "
+            "refuse a replay), xml, or rest (batches of 500 under an idempotency key, "
+            "bulk jobs from bulk_from records; the OAuth app's client_id and "
+            "client_secret; a field REST cannot write makes its record invalid)",
+        }),
     Key("unified_schema", _REPLICATION, Flag(), False,
         "Also hotglue's unified tables (true/false).", _SINGER | _USER,
         about="emit hotglue's unified tables"),
@@ -245,6 +255,12 @@ KEYS: tuple[Key, ...] = (
         "Match records on their id field or RECORDNO before writing.", frozenset({_TARGET}),
         about="update records whose id field or RECORDNO exists, create the others "
         "(default true)"),
+    Key("bulk_from", _WRITES, Integer(0, 10_000_000), 0,
+        "With api rest, records of one action at which a batch goes as one bulk job "
+        "(0: never).", frozenset({_TARGET}),
+        about="with api rest: records of one action and entity, gathered in one drain, "
+        "from which they go as one asynchronous bulk job instead of batches of 500 "
+        "(default 0: never; Sage's bulk service is in open beta)"),
     Key("report_path", _WRITES, FilePath(), DEFAULT_REPORT_PATH,
         "The JSONL report of every record.", frozenset({_TARGET}),
         about=f"JSONL report, one line per record (default ./{DEFAULT_REPORT_PATH})"),

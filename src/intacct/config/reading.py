@@ -40,7 +40,8 @@ def names_on(surface: Surface) -> frozenset[str]:
 
 
 def owned_by(*owners: Owner) -> tuple[Key, ...]:
-    return tuple(k for k in KEYS if k.owner in owners)
+    """The keys ``owners`` read: their own and those they read too (:attr:`Key.also`)."""
+    return tuple(k for k in KEYS if k.owner in owners or k.also.intersection(owners))
 
 
 def read(values: Mapping[str, Any], *owners: Owner) -> dict[str, Any]:

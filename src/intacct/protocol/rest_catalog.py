@@ -134,6 +134,12 @@ class RestCatalog(Mapping[str, RestObject]):
 
     def __init__(self, objects: list[RestObject]) -> None:
         self._objects = {o.path: o for o in objects}
+        self._by_xml = {o.xml_object: o for o in reversed(objects) if o.xml_object}
+
+    def holding(self, xml_object: str) -> RestObject | None:
+        """The REST object that holds ``xml_object``'s records (None: REST has none;
+        the first the catalog lists where several share it)."""
+        return self._by_xml.get(xml_object)
 
     def __getitem__(self, path: str) -> RestObject:
         return self._objects[path]

@@ -75,19 +75,24 @@ def prepare(
     model: ObjectModel,
     record: Mapping[str, Any],
     line_model: ObjectModel | None = None,
+    writable: Callable[[str, str], bool] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The fields to send (typed, nested, read-only ones left out) and the names left out."""
+    """The fields to send (typed, nested, read-only ones left out) and the names left out.
+    ``writable(object, field)`` overrides the model's read-only flags (the REST API
+    writes some fields the XML gateway does not, such as a bill's WHENCREATED)."""
     spec = LINES.get(model.name)
     body = dict(record)
     lines = body.pop(spec.container, None) if spec else None
-    fields, ignored = _typed(model, flatten(body), "")
+    fields, ignored = _typed(model, flatten(body), "", writable=writable)
     out = nest(fields)
     if spec is not None and lines is not None:
         rows = _line_rows(lines, spec)
         checked = []
         for index, row in enumerate(rows):
             where = f"{spec.container}[{index}]."
-            typed, dropped = _typed(line_model or model, flatten(row), where, skip=spec.parent_key)
+            typed, dropped = _typed(
+                line_model or model, flatten(row), where, skip=spec.parent_key, writable=writable
+            )
             checked.append(nest(typed))
             ignored += dropped
         out[spec.container] = {spec.object: checked}
@@ -136,7 +141,11 @@ def _line_rows(lines: Any, spec: LineSpec) -> list[Mapping[str, Any]]:
 
 
 def _typed(
-    model: ObjectModel, flat: Mapping[str, Any], where: str, skip: str = ""
+    model: ObjectModel,
+    flat: Mapping[str, Any],
+    where: str,
+    skip: str = "",
+    writable: Callable[[str, str], bool] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     known = {f.name: f for f in model.fields}
     out: dict[str, Any] = {}
@@ -152,7 +161,8 @@ def _typed(
             near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
             hint = f"; did you mean {near[0]}?" if near else ""
             raise RecordCheckError(f"{where}{name}", f"{model.name} has no such field{hint}")
-        if field.read_only:
+        read_only = field.read_only if writable is None else not writable(model.name, name)
+        if read_only:
             ignored.append(f"{where}{name}")
             continue
         out[name] = _coerce(field, value, f"{where}{name}")

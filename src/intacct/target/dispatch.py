@@ -32,7 +32,7 @@ from intacct.target.items import Item
 from intacct.target.report import Outcome, Report
 from intacct.target.settings import WriteOptions
 
-__all__ = ["LEGACY_NAMES", "Dispatcher"]
+__all__ = ["LEGACY_NAMES", "Dispatcher", "outcome_of"]
 
 #: DTD 2.1 function names that are not the 3.0 object's (create_bill writes APBILL)
 LEGACY_NAMES = {
@@ -75,16 +75,12 @@ class Dispatcher:
                     item.outcome = item.result("invalid", field=exc.field, description=exc.problem)
 
     def dispatch(self, items: list[Item]) -> None:
-        size = self.options.batch_size
         if not self.options.transaction:  # in a transaction, the request reports them
             for item in items:
                 if item.outcome is not None:
                     self.report.add(item.outcome)
             items = [i for i in items if i.outcome is None]
-        chunks = []
-        for entity in dict.fromkeys(i.entity for i in items):  # one entity per request
-            same = [i for i in items if i.entity == entity]
-            chunks += [same[i : i + size] for i in range(0, len(same), size)]
+        chunks = self._chunks(items)
         workers = max(1, min(self.client.config.max_concurrency, len(chunks)))
         if workers == 1:
             for chunk in chunks:
@@ -92,6 +88,14 @@ class Dispatcher:
             return
         with ThreadPoolExecutor(workers, thread_name_prefix="target-send") as pool:
             list(pool.map(self._send_chunk, chunks))
+
+    def _chunks(self, items: list[Item]) -> list[list[Item]]:
+        """Requests' worth of items: one entity per request, ``batch_size`` at the most."""
+        size, chunks = self.options.batch_size, []
+        for entity in dict.fromkeys(i.entity for i in items):
+            same = [i for i in items if i.entity == entity]
+            chunks += [same[i : i + size] for i in range(0, len(same), size)]
+        return chunks
 
     def _send_chunk(self, chunk: list[Item]) -> None:
         """Send the undecided items of ``chunk`` in one request; in a transaction, also
@@ -121,11 +125,15 @@ class Dispatcher:
         for item, result in zip(ready, results, strict=False):
             self.report.add(self._outcome(item, result))
 
+    #: what makes a resend safe, for the report
+    _REPLAY_GUARD = "control ids"
+
     def _failed(self, item: Item, error: IntacctError) -> Outcome:
         tries = self.client.config.max_retries + 1
         return _failure(
-            item, error, f"no answer after {tries} attempt(s) under the same control ids "
-            f"({error}); nothing can have been applied twice: run the same input again to finish",
+            item, error, f"no answer after {tries} attempt(s) under the same "
+            f"{self._REPLAY_GUARD} ({error}); nothing can have been applied twice: run the "
+            "same input again to finish",
         )  # fmt: skip
 
     def unsent(self, item: Item, error: IntacctError) -> Outcome:
@@ -166,13 +174,19 @@ class Dispatcher:
             recordno = _created_recordno(result, item)
             self.applied(item, recordno)
             return item.result("applied", recordno=recordno)
-        if isinstance(error, AlreadyAppliedError):
-            return Outcome.from_error(item.result("already_applied"), error, "already_applied")
-        if isinstance(error, NotFoundError) and item.action == "delete":
-            return Outcome.from_error(item.result("already_applied"), error, "already_applied")
-        if isinstance(error, TransactionAbortedError):
-            return Outcome.from_error(item.result("rolled_back"), error, "rolled_back")
-        return Outcome.from_error(item.result("failed"), error)
+        return outcome_of(item, error)
+
+
+def outcome_of(item: Item, error: GatewayError) -> Outcome:
+    """What ``error`` makes of ``item``'s write, whichever API answered: a replay
+    refused or a delete of nothing is ``already_applied``, a rollback ``rolled_back``."""
+    if isinstance(error, AlreadyAppliedError):
+        return Outcome.from_error(item.result("already_applied"), error, "already_applied")
+    if isinstance(error, NotFoundError) and item.action == "delete":
+        return Outcome.from_error(item.result("already_applied"), error, "already_applied")
+    if isinstance(error, TransactionAbortedError):
+        return Outcome.from_error(item.result("rolled_back"), error, "rolled_back")
+    return Outcome.from_error(item.result("failed"), error)
 
 
 def _failure(item: Item, error: IntacctError, no_answer: str) -> Outcome:

@@ -4,7 +4,7 @@ checked locally (:mod:`.checks`), before any request; a bad record gets its outc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +42,7 @@ class Item:
     outcome: Outcome | None = field(default=None)
     unified: bool = False  # checked by the mapping, not against the object's lookup
     function: fn.Function | None = None  # what writes it, once decided
+    body: dict[str, Any] | None = None  # what writes it through the REST API, once decided
     entity: str = ""  # the entity owning the record, when not the client's own
 
     @property
@@ -72,9 +73,11 @@ def item_for(
     record: Mapping[str, Any],
     *,
     legacy: bool,
+    writable: Callable[[str, str], bool] | None = None,
 ) -> Item:
     """The item of a record of an object stream, its fields checked against the
-    object's model (DTD 2.1 writes are checked by the gateway only)."""
+    object's model (DTD 2.1 writes are checked by the gateway only); ``writable``:
+    which fields the API that writes it can write, where not the model's."""
     stream = info.name
     data = {k: v for k, v in record.items() if not k.startswith("_")}
     item = Item(
@@ -92,7 +95,7 @@ def item_for(
         item.id_value = _id_value(data, info.id_field, legacy)
         if not (legacy or item.deleted):
             line_model = line_info.model if line_info else None
-            fields, ignored = prepare(info.model, data, line_model)
+            fields, ignored = prepare(info.model, data, line_model, writable)
             if not fields:
                 raise RecordCheckError(
                     ", ".join(ignored) or stream, f"nothing to write: no writable {stream} field"

@@ -4,9 +4,11 @@ client's :class:`~intacct.config.ClientConfig` plus the write options.
 Its keys, how each is read and their defaults are the table's (:mod:`intacct.config.keys`,
 ``Surface.TARGET``): the connection's, and the write options ``batch_size`` (functions
 per request, 1..100), ``transaction`` (a request's functions all apply or none),
-``upsert`` (match records on their id field or RECORDNO before writing) and
-``report_path`` (the JSONL report of every record). A key nobody knows is a
-:class:`~intacct.errors.ConfigError` naming it and its near miss.
+``upsert`` (match records on their id field or RECORDNO before writing),
+``report_path`` (the JSONL report of every record), ``api`` (which API writes: ``auto``
+and ``xml`` the XML gateway, ``rest`` the REST API) and ``bulk_from`` (with ``rest``,
+how many records of one action make a bulk job). A key nobody knows, or keys that
+contradict each other, is a :class:`~intacct.errors.ConfigError` naming it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from intacct.config import (
     owned_by,
     read,
 )
+from intacct.errors import ConfigError
 
 __all__ = ["CONFIG_SCHEMA", "DEFAULT_REPORT_PATH", "TargetSettings", "WriteOptions"]
 
@@ -48,10 +51,18 @@ class WriteOptions:
     transaction: bool = False
     upsert: bool = True
     report_path: str = DEFAULT_REPORT_PATH
+    api: str = "auto"
+    bulk_from: int = 0
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> WriteOptions:
         return cls(**read(config, Owner.WRITES))
+
+    @property
+    def rest(self) -> bool:
+        """Records go through the REST API (``auto`` writes through XML: its control
+        ids refuse a replay record by record, and no object only REST has is writable)."""
+        return self.api == "rest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,27 @@ class TargetSettings:
         """``sdk_keys`` are singer-sdk's own settings (stream maps, batch_size_rows, ...),
         accepted as they are."""
         allow = names_on(Surface.TARGET) | frozenset(sdk_keys)
-        return cls(
+        settings = cls(
             ClientConfig.from_mapping(config, allow=allow), WriteOptions.from_mapping(config)
         )
+        settings._check_rest()
+        return settings
+
+    def _check_rest(self) -> None:
+        """What ``api: rest`` cannot do, said before any record is read."""
+        if not self.write.rest:
+            return
+        if not self.client.client_id:
+            raise ConfigError(
+                "client_id", "api rest writes through the REST API: give the OAuth app's "
+                "client_id and client_secret",
+            )  # fmt: skip
+        if self.write.transaction:
+            raise ConfigError(
+                "transaction", "the REST API writes each record on its own: transaction "
+                "needs api xml",
+            )  # fmt: skip
+        if self.client.dtd_version == "2.1":
+            raise ConfigError(
+                "dtd_version", "dtd_version 2.1 is the XML gateway's: it needs api xml",
+            )  # fmt: skip

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import Sink
 
+from intacct.client.rest_writes import MAX_BATCH
 from intacct.target.writer import ObjectWriter
 
 if TYPE_CHECKING:
@@ -52,8 +53,13 @@ class ObjectSink(Sink):
 
     @property
     def max_size(self) -> int:
+        """Records per drain: enough for requests to run side by side, and for a bulk
+        job of ``bulk_from`` records to gather."""
         options = self.intacct_target.settings
-        return options.write.batch_size * options.client.max_concurrency * _REQUESTS_PER_DRAIN
+        write = options.write
+        per_request = MAX_BATCH if write.rest else write.batch_size
+        drain = per_request * options.client.max_concurrency * _REQUESTS_PER_DRAIN
+        return max(drain, write.bulk_from if write.rest else 0)
 
     def get_validator(self) -> None:
         return None  # the writer checks records against the object's field model

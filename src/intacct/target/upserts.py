@@ -43,7 +43,9 @@ class Resolver:
 
     ``reader`` looks records up; ``line_model`` gives a document's line model (None for
     other objects); ``top_level``: the writes go to the company's top level, where an
-    entity's own record must be changed in that entity."""
+    entity's own record must be changed in that entity; ``xml_checked``: whether an
+    object's creates must carry the XML model's required fields (not when the REST API
+    writes it: its fields, and what it requires, are its own)."""
 
     def __init__(
         self,
@@ -53,8 +55,10 @@ class Resolver:
         legacy: bool,
         top_level: bool,
         line_model: Callable[[str], ObjectModel | None],
+        xml_checked: Callable[[str], bool] = lambda name: True,
     ) -> None:
         self.reader = reader
+        self.xml_checked = xml_checked
         self.upsert, self.legacy, self.top_level = upsert, legacy, top_level
         self.line_model = line_model
         self._recordnos: dict[tuple[str, str], int | None] = {}  # (object, id) -> RECORDNO
@@ -144,7 +148,7 @@ class Resolver:
             item.action, item.recordno = "update", existing
         else:
             item.action, item.recordno = "create", None
-            if not (self.legacy or item.unified):
+            if not (self.legacy or item.unified) and self.xml_checked(info.name):
                 problem = missing_required(info.model, item.fields, self.line_model(info.name))
                 if problem:
                     item.outcome = item.result(

@@ -10,7 +10,9 @@ readable and testable alone:
    the same input refused instead of applied twice.
 3. :mod:`.dispatch`: the decided items go out up to ``batch_size`` functions per
    request, ``max_concurrency`` requests at a time, with ``uniqueid=true``; the
-   client's retry policy alone decides replays of a lost answer.
+   client's retry policy alone decides replays of a lost answer. With ``api: rest``,
+   :mod:`.rest_dispatch` sends the objects the REST API writes instead (batches of 500
+   or bulk jobs under idempotency keys); the others still go through XML.
 
 Records go in waves without a repeated key, so the second of two records of one id sees
 what the first did.
@@ -37,6 +39,7 @@ from intacct.target.items import (
     waves,
 )
 from intacct.target.report import Report
+from intacct.target.rest_dispatch import RestDispatcher, rest_fields_writable, rest_writable
 from intacct.target.settings import WriteOptions
 from intacct.target.unified_writes import LookupReferences
 from intacct.target.upserts import Resolver
@@ -72,8 +75,12 @@ class ObjectWriter:
             legacy=self.legacy,
             top_level=not client.config.entity_id,
             line_model=self._line_model,
+            xml_checked=lambda name: not (options.rest and rest_writable(name)),
         )
         self.dispatcher = Dispatcher(client, options, report, self.resolver.applied)
+        self.rest_dispatcher = (
+            RestDispatcher(client, options, report, self.resolver.applied) if options.rest else None
+        )
 
     def write(self, stream: str, records: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
         """Check, resolve and send ``(index, record)`` pairs of ``stream`` (an object)."""
@@ -84,8 +91,14 @@ class ObjectWriter:
             for index, record in records:
                 self.report.add(unknown_object(stream, index, record, exc))
             return
+        writable = (
+            rest_fields_writable if self._dispatcher_for(stream) is not self.dispatcher else None
+        )
         self.send(
-            [item_for(info, line_info, i, record, legacy=self.legacy) for i, record in records],
+            [
+                item_for(info, line_info, i, record, legacy=self.legacy, writable=writable)
+                for i, record in records
+            ],
             info,
         )
 
@@ -108,15 +121,22 @@ class ObjectWriter:
 
     def send(self, items: list[Item], info: ObjectInfo) -> None:
         """Resolve, build and send the items not yet decided, wave by wave."""
+        dispatcher = self._dispatcher_for(info.name)
         for wave in waves(items):
             try:
                 self.resolver.resolve(wave, info)
             except IntacctError as exc:  # no answer to the lookups: the wave is not sent
                 for item in wave:
                     if item.outcome is None:
-                        item.outcome = self.dispatcher.unsent(item, exc)
-            self.dispatcher.build(wave)
-            self.dispatcher.dispatch(wave)
+                        item.outcome = dispatcher.unsent(item, exc)
+            dispatcher.build(wave)
+            dispatcher.dispatch(wave)
+
+    def _dispatcher_for(self, obj: str) -> Dispatcher:
+        """REST's where ``api: rest`` and REST writes ``obj``; else the XML gateway's."""
+        if self.rest_dispatcher is not None and rest_writable(obj) is not None:
+            return self.rest_dispatcher
+        return self.dispatcher
 
     def _line_info(self, stream: str) -> ObjectInfo | None:
         spec = LINES.get(stream)

@@ -27,7 +27,6 @@ warns once, naming them).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
 from typing import Any
 
 from intacct.client.pagination import Page, PageToken
@@ -55,14 +54,9 @@ _OPERATORS = {
 }
 
 
-@cache
-def _by_xml_name() -> dict[str, RestObject]:
-    return {o.xml_object: o for o in rest_catalog().values() if o.xml_object}
-
-
 def rest_object(xml_object: str) -> RestObject | None:
     """The REST object that holds ``xml_object``'s records (None: REST has none)."""
-    return _by_xml_name().get(xml_object)
+    return rest_catalog().holding(xml_object)
 
 
 def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
