@@ -164,8 +164,9 @@ def rest_only_tables() -> dict[str, str]:
 def rest_only_problems(
     label: str, records: Sequence[Mapping[str, Any]], url: str, company: str
 ) -> list[str]:
-    """A REST-only object's rows against the emulator's own REST answer (read here with
-    plain HTTP: the demo app's token, the query service page by page)."""
+    """A REST-only object's live rows against the emulator's own REST answer (read here
+    with plain HTTP: the demo app's token, the query service page by page); a row
+    tombstoned (a record deleted since an earlier run read it) is no longer in it."""
     path = rest_only_tables()[label]
     with httpx.Client(base_url=url.removesuffix(GATEWAY_PATH), timeout=30) as http:
         form = {"grant_type": "client_credentials", "username": f"demo_user@{company}"}
@@ -182,7 +183,8 @@ def rest_only_problems(
             start = page["ia::meta"]["next"]
     want = {str(r["key"]): [_flat(r, f) for f in fields] for r in theirs}
     # by name without case or punctuation: dlt's naming makes vendor.id vendor__id
-    held = [{_bare(k): v for k, v in r.items()} for r in records]
+    live = [r for r in records if r.get(DELETED_AT) is None]
+    held = [{_bare(k): v for k, v in r.items()} for r in live]
     have = {str(r[_bare("key")]): [_plain(r.get(_bare(f))) for f in fields] for r in held}
     if want == have:
         return []

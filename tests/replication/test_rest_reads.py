@@ -96,7 +96,10 @@ def test_auto_reads_through_xml_what_both_serve_and_through_rest_what_only_rest_
         assert settings.api == "auto"
         specs = [StreamSpec("CLASS", fields=paired), StreamSpec("VENDOR"), StreamSpec(TOTALS)]
         report = Replicator(client, settings, page_size=500).run(specs, RunState(), sink)
-        assert report.failed == [] and sink.warnings == []
+        assert report.failed == []
+        # said only of REST's own object: a ListSink cannot name the keys it holds, so
+        # its deletes are not marked (tests/sync/test_rest_only_deletes.py)
+        assert [w.split(":")[0] for w in sink.warnings] == [TOTALS]
         assert _rest_objects(history) == {"accounts-payable/vendor-total"}
         for obj in ("CLASS", "VENDOR"):
             assert sorted(_by_key(sink, obj)) == truth(client, obj), obj

@@ -7,6 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from intacct import IntacctClient
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.tap import TapSageIntacct
 from tests.conftest import DEMO_APP
@@ -38,3 +42,29 @@ def test_rest_only_streams_are_discovered_with_the_app_and_emitted(
     assert records and {m["stream"] for m in msgs if m["type"] == "RECORD"} == {TOTALS}
     assert all(r["key"] and r["vendor.id"] == r["id"] for r in records)
     assert msgs[-1]["type"] == "STATE" and TOTALS in json.dumps(msgs[-1]["value"])
+
+
+def test_the_tap_cannot_tell_what_its_target_holds_so_it_warns_once_and_tombstones_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A REST-only object's deletes are found by comparing a whole read with the keys the
+    destination holds; a Singer tap cannot ask its target, so a vendor's total gone in
+    Intacct is said once per stream and run, never guessed as a tombstone."""
+    server = EmulatorServer(port=0, scale=3000, seed=4).start()  # its vendors are deleted
+    try:
+        config = tap_config(server, **DEMO_APP, page_size=5)
+        catalog = _selected(TapSageIntacct(config=config).catalog_dict, TOTALS)
+        caplog.set_level("WARNING")
+        first = run_tap(TapSageIntacct(config=config, catalog=catalog))
+        with IntacctClient.from_mapping(client_config(server.url)) as client:
+            client.delete("VENDOR", ["1", "10", "22"])
+        caplog.clear()
+        state = [m for m in first if m["type"] == "STATE"][-1]["value"]
+        second = run_tap(TapSageIntacct(config=config, catalog=catalog, state=state))
+    finally:
+        server.stop()
+    records = [m["record"] for m in second if m["type"] == "RECORD"]
+    assert sorted(int(r["key"]) for r in records) == [k for k in range(2, 22) if k != 10]
+    assert not [r for r in records if r.get("_sdc_deleted_at")]
+    said = [r.getMessage() for r in caplog.records if "not marked deleted" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"{TOTALS}: "), said

@@ -18,6 +18,7 @@ by it: :func:`iter_rest_pages` reads them in a second kind of pass, by ``key`` a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,10 +29,11 @@ from intacct.errors import PaginationError, ResponseFormatError
 if TYPE_CHECKING:
     from intacct.client.rest import RestApi
 
-__all__ = ["KEY", "MODIFIED", "RestPage", "RestToken", "iter_rest_pages", "value_at"]
+__all__ = ["KEY", "MODIFIED", "RestPage", "RestToken", "iter_rest_pages", "key_number", "value_at"]
 
 MODIFIED = "audit.modifiedDateTime"
 KEY = "key"
+_WHOLE = re.compile(r"-?[0-9]+", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,19 @@ def value_at(record: Mapping[str, Any], path: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def key_number(value: Any) -> int:
+    """A record's ``key`` as the query service orders and compares it: a whole number
+    (the key is a RECORDNO sent as text; ``orderBy`` key and ``$gt`` on it compare
+    numbers, so ``"10"`` comes after ``"9"``). The one rule of key order: a store asked
+    for its keys in a range (:func:`~intacct.replication.contract.stored_keys`) compares
+    them the same way (SQL's ``CAST(key AS BIGINT)``). ValueError for a key that is no
+    whole number in plain digits."""
+    text = str(value)
+    if _WHOLE.fullmatch(text) is None:
+        raise ValueError(f"not a whole-number key: {text!r}")
+    return int(text)
 
 
 def iter_rest_pages(
@@ -146,7 +161,7 @@ def _records(result: Any, object: str) -> list[Mapping[str, Any]]:
 
 def _token(record: Mapping[str, Any], object: str, keyed: bool) -> RestToken:
     try:
-        key = int(str(value_at(record, KEY)))
+        key = key_number(value_at(record, KEY))
     except ValueError:
         raise ResponseFormatError(f"a {object} record has no whole-number key") from None
     if keyed:

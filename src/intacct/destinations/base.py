@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from intacct.client.requestor import Ledger
+from intacct.client.rest_pages import key_number
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, StreamPage
 from intacct.replication.records.typed import iso_utc
@@ -31,6 +32,9 @@ __all__ = [
     "PageCounts",
     "ReadBack",
     "RemovableWhenUnused",
+    "in_key_range",
+    "key_range_sql",
+    "keyed_table",
     "lines_of",
     "lines_table",
     "recordnos_as",
@@ -93,6 +97,15 @@ class Destination(Protocol):
         """Per document RECORDNO in ``documents``, the keys of the live rows (not
         tombstoned) whose ``field`` names it, in ``entity`` (a deleted document's lines:
         :class:`~intacct.replication.contract.StoredLines`); None if it cannot tell."""
+        ...
+
+    def stored_keys(
+        self, name: str, entity: str, after: int | None, upto: int | None
+    ) -> list[str] | None:
+        """The keys of the live rows (not tombstoned) in ``entity`` whose key, as a whole
+        number, is in (``after``, ``upto``] (None: no bound), for an object read whole by
+        key (its deletes: :class:`~intacct.replication.contract.StoredKeys`); None if it
+        cannot tell."""
         ...
 
     def ledger(self, started: str, company: str | None) -> Ledger | None:
@@ -198,3 +211,37 @@ def versioned(tables: Mapping[str, Table], name: str) -> Table | None:
     destination tells the versions of those only)."""
     table = tables.get(name)
     return table if table is not None and {RECORDNO, MODIFIED} <= set(table.names) else None
+
+
+def keyed_table(tables: Mapping[str, Table], name: str) -> Table | None:
+    """The table prepared this run for ``name`` if it can name its live keys in a range
+    (:meth:`Destination.stored_keys`, by its first key column): it has a key and
+    ``_sdc_deleted_at``."""
+    table = tables.get(name)
+    if table is None or not table.key or DELETED_AT not in table.names:
+        return None
+    return table
+
+
+def key_range_sql(
+    column: str, mark: str, after: int | None, upto: int | None
+) -> tuple[str, list[int]]:
+    """SQL: ``column`` (a key stored as text) in (``after``, ``upto``], compared as a whole
+    number as the REST read orders keys (:func:`intacct.client.rest_pages.key_number`,
+    the one rule: ``"10"`` after ``"9"``), with its parameters (``mark`` the driver's
+    placeholder); always true with no bound. :func:`in_key_range` in Python."""
+    number = f"CAST({column} AS BIGINT)"
+    parts, params = [], []
+    if after is not None:
+        parts.append(f"{number} > {mark}")
+        params.append(after)
+    if upto is not None:
+        parts.append(f"{number} <= {mark}")
+        params.append(upto)
+    return " AND ".join(parts) or "1 = 1", params
+
+
+def in_key_range(key: Any, after: int | None, upto: int | None) -> bool:
+    """``key`` in (``after``, ``upto``] as :func:`key_range_sql` says it in SQL."""
+    number = key_number(key)
+    return (after is None or number > after) and (upto is None or number <= upto)

@@ -41,7 +41,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +54,9 @@ from intacct.destinations.base import (
     RECORDNO,
     DestinationError,
     PageCounts,
+    in_key_range,
+    key_range_sql,
+    keyed_table,
     lines_of,
     lines_table,
     versioned,
@@ -76,6 +80,7 @@ __all__ = [
     "arrow_page",
     "column_hints",
     "open_dlt",
+    "select_key_range",
     "select_stored",
 ]
 
@@ -448,6 +453,30 @@ class DltDestination:
         latest |= _buffered_rows(table, chunks, wanted, entity, by=field, index=key)
         return lines_of((r[field], r[key]) for r in latest.values() if r.get(DELETED_AT) is None)
 
+    def stored_keys(
+        self, name: str, entity: str, after: int | None, upto: int | None
+    ) -> list[str] | None:
+        """The live keys in (``after``, ``upto``] of an object read whole by key, kept
+        pages included (the last version of a key winning); None where dlt has no SQL
+        client for the destination."""
+        table = keyed_table(self.tables, name)
+        if table is None or not self._reads_back():
+            return None
+        key, wanted = table.key[0], [table.key[0], DELETED_AT]
+        with self._reading(table, "its deletes"):
+            rows = select_key_range(
+                self.pipeline, self._schema(), table, (after, upto), entity, wanted
+            )
+        latest = {_key(r[key]): r for r in rows}
+        for chunk in self.buffer.chunks.get(name, []):
+            kept = chunk.select([key, ENTITY_ID, DELETED_AT]).to_pylist()
+            latest |= {
+                _key(r[key]): r
+                for r in kept
+                if r[ENTITY_ID] == entity and in_key_range(r[key], after, upto)
+            }
+        return [k for k, r in latest.items() if r.get(DELETED_AT) is None]
+
     def _reads_back(self) -> bool:
         """Whether dlt has a SQL client for the destination (to read stored rows with)."""
         from dlt.common.destination.exceptions import SqlClientNotAvailable
@@ -469,10 +498,16 @@ class DltDestination:
     ) -> list[dict[str, Any]]:
         """The stored rows of ``entity`` whose ``by`` is one of ``values`` (see
         :func:`select_stored`)."""
+        with self._reading(table, purpose):
+            return select_stored(self.pipeline, self._schema(), table, by, values, entity, wanted)
+
+    @contextmanager
+    def _reading(self, table: Table, purpose: str) -> Iterator[None]:
+        """dlt's errors reading ``table`` back as the destination's, saying ``purpose``."""
         from dlt.common.exceptions import DltException
 
         try:
-            return select_stored(self.pipeline, self._schema(), table, by, values, entity, wanted)
+            yield
         except (DltException, OSError) as exc:
             raise DestinationError(
                 f"could not read {table.name} back from {self.where} for {purpose}: "
@@ -501,8 +536,46 @@ def select_stored(
     as dlt's ``schema`` names it) whose ``by`` is one of ``values``: their ``wanted``
     columns the stored table has, named as ``table`` names them. dlt's errors are the
     caller's to say (the dlt source reads back through this too)."""
+    if not values:
+        return []
+
+    def among(column: str) -> tuple[str, list[Any]]:
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", _typed(table, by, values)
+
+    return _select_where(pipeline, schema, table, by, among, entity, wanted)
+
+
+def select_key_range(
+    pipeline: Any,
+    schema: Any,
+    table: Table,
+    within: tuple[int | None, int | None],
+    entity: str,
+    wanted: Sequence[str],
+) -> list[dict[str, Any]]:
+    """As :func:`select_stored`, the rows whose key (``table``'s first key column) is in
+    the range ``within`` (after, upto], compared as whole numbers
+    (:func:`~.base.key_range_sql`)."""
+
+    def in_range(column: str) -> tuple[str, list[Any]]:
+        return key_range_sql(column, "%s", *within)
+
+    return _select_where(pipeline, schema, table, table.key[0], in_range, entity, wanted)
+
+
+def _select_where(
+    pipeline: Any,
+    schema: Any,
+    table: Table,
+    by: str,
+    condition: Callable[[str], tuple[str, list[Any]]],
+    entity: str,
+    wanted: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The stored rows of ``entity`` for which ``condition`` of the column ``by`` (its
+    name as SQL writes it) holds: its SQL and parameters."""
     stored = _columns_of(schema, table.name)
-    if not stored or not values:
+    if not stored:
         return []
     naming = schema.naming
     names = {naming.normalize_identifier(n): n for n in wanted}
@@ -510,13 +583,13 @@ def select_stored(
     by_column, entity_column = (naming.normalize_identifier(n) for n in (by, ENTITY_ID))
     with pipeline.sql_client(schema.name) as client:
         where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
-        marks = ", ".join(["%s"] * len(values))
+        test, params = condition(client.escape_column_name(by_column))
         select = ", ".join(client.escape_column_name(c) for c in columns)
         sql = (
-            f"SELECT {select} FROM {where} WHERE {client.escape_column_name(by_column)} "  # noqa: S608
-            f"IN ({marks}) AND {client.escape_column_name(entity_column)} = %s"
+            f"SELECT {select} FROM {where} WHERE {test} "  # noqa: S608
+            f"AND {client.escape_column_name(entity_column)} = %s"
         )
-        found = client.execute_sql(sql, *_typed(table, by, values), entity) or []
+        found = client.execute_sql(sql, *params, entity) or []
     return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
 
 

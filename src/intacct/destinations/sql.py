@@ -20,7 +20,9 @@ same in Python, for dlt and the tap):
    WHENMODIFIED is not later than the delete (a later row is a new record that reuses
    the id); a tombstone for a row never stored is a row of its key alone;
 4. a deleted document's lines go too: the engine asks :meth:`SqlDestination.stored_lines`
-   which lines of it are stored, and they come back as tombstones under rule 3;
+   which lines of it are stored, and they come back as tombstones under rule 3; so do
+   the keys of an object read whole by key that a read no longer returns (the engine
+   asks :meth:`SqlDestination.stored_keys` which keys of a page's range are stored);
 5. a row read again unchanged is neither inserted nor updated.
 """
 
@@ -37,6 +39,8 @@ from intacct.destinations.base import (
     RECORDNO,
     DestinationError,
     PageCounts,
+    key_range_sql,
+    keyed_table,
     lines_of,
     lines_table,
     recordnos_as,
@@ -379,6 +383,19 @@ class SqlDestination:
         values = recordnos_as(table, documents, field)
         return lines_of(self._read_back(table, (field, table.key[0]), entity, values, live=True))
 
+    def stored_keys(
+        self, name: str, entity: str, after: int | None, upto: int | None
+    ) -> list[str] | None:
+        """The live keys in (``after``, ``upto``] of an object read whole by key (rule 4),
+        compared as whole numbers (:func:`~.base.key_range_sql`)."""
+        table = keyed_table(self.tables, name)
+        if table is None:
+            return None
+        key = table.key[0]
+        within, params = key_range_sql(q(key), self.MARK, after, upto)
+        rows = self._select(table, (key,), entity, within, params, "for its deletes", live=True)
+        return [str(k) for (k,) in rows]
+
     def _read_back(
         self, table: Table, columns: tuple[str, str], entity: str, values: list[Any],
         why: str = "", *, live: bool = False,
@@ -386,11 +403,19 @@ class SqlDestination:
         """``columns`` of ``table``'s rows in ``entity`` whose first column is one of
         ``values`` (``live``: not tombstoned)."""
         among, param = self._among(q(columns[0]), values)
+        return self._select(table, columns, entity, among, [param], why, live=live)
+
+    def _select(
+        self, table: Table, columns: tuple[str, ...], entity: str, where: str,
+        params: list[Any], why: str, *, live: bool,
+    ) -> list[tuple[Any, ...]]:  # fmt: skip
+        """``columns`` of ``table``'s rows in ``entity`` for which ``where`` (with its
+        ``params``) holds (``live``: not tombstoned)."""
         alive = f" AND {q(DELETED_AT)} IS NULL" if live else ""
         try:
             return list(self.con.execute(
                 f"SELECT {quoted(columns)} FROM {self._name(table.name)} "
-                f"WHERE {q(ENTITY_ID)} = {self.MARK}{alive} AND {among}", [entity, param]
+                f"WHERE {q(ENTITY_ID)} = {self.MARK}{alive} AND {where}", [entity, *params]
             ).fetchall())  # fmt: skip
         except self.ERRORS as exc:
             said = " ".join(["could not read", table.name, "back from", self.where, why])

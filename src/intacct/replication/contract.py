@@ -19,11 +19,13 @@ __all__ = [
     "Progress",
     "RunReport",
     "Sink",
+    "StoredKeys",
     "StoredLines",
     "StoredVersions",
     "StreamPage",
     "StreamResult",
     "StreamSpec",
+    "stored_keys",
     "stored_lines",
     "stored_versions",
 ]
@@ -128,6 +130,36 @@ def stored_lines(
     if not isinstance(sink, StoredLines):
         return None
     return sink.stored_lines(stream, entity, field, documents)
+
+
+@runtime_checkable
+class StoredKeys(Protocol):
+    """A sink that can also name the keys it holds of an object read whole by key (an
+    object only the REST API has, :mod:`.streams.rest_only`): the stored live keys in the
+    range a page covered that the page did not return are deleted in Intacct, and become
+    tombstones on that page. A sink without it (a Singer tap's) is told once a run per
+    stream that deletes are not marked."""
+
+    def stored_keys(
+        self, stream: str, entity: str, after: int | None, upto: int | None
+    ) -> Sequence[str] | None:
+        """The keys (as stored: text) of the live rows (not tombstoned) of ``stream`` in
+        ``entity`` whose key, as a whole number, is greater than ``after`` and not
+        greater than ``upto`` (None: no bound), in any order; None if it cannot tell.
+        Keys compare as numbers, the order the read pages in
+        (:func:`~intacct.client.rest_pages.key_number`). Called under the engine's lock,
+        like :meth:`Sink.page`, with every page before stored."""
+        ...
+
+
+def stored_keys(
+    sink: Sink, stream: str, entity: str, after: int | None, upto: int | None
+) -> Sequence[str] | None:
+    """The live keys ``sink`` holds of ``stream`` in (``after``, ``upto``]
+    (:class:`StoredKeys`); None if it cannot tell."""
+    if not isinstance(sink, StoredKeys):
+        return None
+    return sink.stored_keys(stream, entity, after, upto)
 
 
 @dataclass(slots=True)

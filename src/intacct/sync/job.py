@@ -152,6 +152,13 @@ class _Sink:
         """The lines the database holds of deleted ``documents``."""
         return self.database.stored_lines(stream, entity, field, documents)
 
+    def stored_keys(
+        self, stream: str, entity: str, after: int | None, upto: int | None
+    ) -> Sequence[str] | None:
+        """The live keys the database holds of an object read whole by key, in a range
+        (its deletes: the stored keys a whole read no longer returns)."""
+        return self.database.stored_keys(stream, entity, after, upto)
+
     def done(self, stream: str, results: Sequence[StreamResult]) -> None:
         """An object's streams have all finished: its summary is final but the run's
         requests, which the end adds."""

@@ -51,6 +51,7 @@ from intacct.replication.contract import (
     StreamPage,
     StreamResult,
     StreamSpec,
+    stored_keys,
     stored_lines,
     stored_versions,
 )
@@ -359,6 +360,13 @@ class _ClosableSink:
         if self.inner is None:
             return None
         return stored_lines(self.inner, stream, entity, field, documents)
+
+    def stored_keys(
+        self, stream: str, entity: str, after: int | None, upto: int | None
+    ) -> Sequence[str] | None:
+        if self.inner is None:
+            return None
+        return stored_keys(self.inner, stream, entity, after, upto)
 
     def close(self) -> None:
         self.inner = None  # the workers left behind hold no reference to it

@@ -8,23 +8,41 @@ table name and a Singer stream name as they are); its columns are the object's c
 fields (dot paths, ``vendor.id``) typed as REST types them, keyed by ``key`` and
 ``_entity_id``. None of them has a modified time, so each run reads the object whole, by
 key (a stopped run goes on after the last key stored; a finished one starts over next
-time). Deletes have no feed: a record deleted in Intacct stays in the table, as for an
-XML object read whole.
+time).
+
+**Deletes, by key reconciliation.** Nothing lists their deletes (no AUDITHISTORY row, no
+modified time), but a whole read in key order says what is gone: a page covers the keys
+after the previous page's last key up to and including its own last key (the last page:
+every key after the previous one), and a key the sink stores live in that range that
+the page did not return was deleted in Intacct. Those become tombstones on that same
+page (``{"key": …, "_sdc_deleted_at": the time of the read}``), stored by the stores'
+one tombstone rule. The range needs no memory of earlier pages, so a run stopped and
+resumed after its last key is as exact; an empty object tombstones every stored key.
+Keys compare as whole numbers, as the query service orders them
+(:func:`~intacct.client.rest_pages.key_number`), in the read and in the store alike.
+The sink names what it stores through the optional
+:class:`~intacct.replication.contract.StoredKeys` (DuckDB, Postgres, dlt where it can
+read back); a sink without it (a Singer tap's) is told once a run per stream that the
+deletes are not marked, and no tombstone is guessed. A key deleted and then seen again
+(keys are RECORDNOs: not reused) is a live row again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from intacct.client.pagination import PageToken
-from intacct.client.rest_pages import KEY, RestToken, iter_rest_pages
-from intacct.errors import ConfigError, IntacctError
+from intacct.client.rest_pages import KEY, RestToken, iter_rest_pages, key_number
+from intacct.errors import ConfigError, IntacctError, ResponseFormatError
 from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
-from intacct.replication.contract import StreamPage, StreamResult
+from intacct.replication.contract import StreamPage, StreamResult, stored_keys
 from intacct.replication.records.rest_typed import engine_type, rest_record
+from intacct.replication.records.typed import iso_utc
 from intacct.replication.run.cost import run_part
 from intacct.replication.state.runstate import StreamState
+from intacct.replication.streams.deletes import DELETED_AT
 
 if TYPE_CHECKING:
     from intacct.replication.contract import Sink, StreamSpec
@@ -108,7 +126,7 @@ class RestOnlyStream:
         run_part(self, part)
 
     def _read(self) -> None:
-        after = None
+        after = None  # the last key stored: each page covers the keys after it
         if self.current.token is not None:
             after = PageToken.parse(self.current.token).recordno
         pages = iter_rest_pages(
@@ -123,17 +141,53 @@ class RestOnlyStream:
             if self.result.error is not None or self.context.stopped:
                 return
             out = [rest_record(r, self.fields, self.entity) for r in page.records]
+            read = self._keys(out)
+            upto = None if page.last or page.after is None else page.after.key
             with self.context.lock:
                 if self.context.stopped:
                     return  # neither stored nor told
+                gone = self._deleted(read, after, upto)
                 if page.after is not None:
                     self.current.token = str(PageToken(KEY, page.after.key))
                 self.current.complete = page.last
                 self.result.records += len(out)
+                self.result.tombstones += len(gone)
                 self.result.requests += 1
-                self.sink.page(StreamPage(self.name, self.entity, out, [], self.state.snapshot()))
+                snapshot = self.state.snapshot()
+                self.sink.page(StreamPage(self.name, self.entity, out, gone, snapshot))
+            after = upto
             if self.context.progress:
                 self.context.progress(self.name, self.entity, len(out), self.result.requests, 0)
+
+    def _keys(self, records: Sequence[Mapping[str, Any]]) -> set[int]:
+        """The page's keys as the read orders them (:func:`key_number`)."""
+        try:
+            return {key_number(r[KEY]) for r in records}
+        except ValueError:
+            said = f"a {self.target.path} record has no whole-number key"
+            raise ResponseFormatError(said) from None
+
+    def _deleted(self, read: set[int], after: int | None, upto: int | None) -> list[dict[str, Any]]:
+        """Tombstones of the keys the sink stores live in (``after``, ``upto``] that the
+        page did not ``read`` (see the module docstring). Called under the lock."""
+        stored = stored_keys(self.sink, self.name, self.entity, after, upto)
+        if stored is None:
+            self._cannot_reconcile()
+            return []
+        when = iso_utc(datetime.now(UTC))
+        gone = sorted((key_number(k), k) for k in stored if key_number(k) not in read)
+        return [{KEY: key, DELETED_AT: when} for _, key in gone]
+
+    def _cannot_reconcile(self) -> None:
+        if f"keys:{self.name}" in self.context.warned:  # once a run
+            return
+        self.context.warned.add(f"keys:{self.name}")
+        self.sink.warning(
+            self.name,
+            f"{self.name}: records deleted in Intacct are not marked deleted: nothing "
+            "lists this object's deletes, and this destination cannot say which keys it "
+            "holds to compare with a whole read",
+        )
 
     def finish(self) -> None:
         """Nothing is left open between runs."""
