@@ -1,14 +1,20 @@
 """What the REST data tests share: a token through the real OAuth flow (client
 credentials of the demo app), REST calls, XML calls against the same emulator, the books
-(trial balance, GL detail) a journal entry moves, bulk jobs."""
+(trial balance, GL detail) a journal entry moves, bulk jobs, and a webhook receiver
+with the change notice controls."""
 
 from __future__ import annotations
 
 import calendar
 import json
+import socket
+import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -223,3 +229,96 @@ def bulk_job(
     assert bulk_finished(http, headers, job_id)["ia::result"]["status"] == "completed"
     results: list[Any] = ok(bulk_status(http, headers, job_id, download="true"))
     return results
+
+
+# -- change notices --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request a :class:`Receiver` got: its path, headers, exact body and when."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.monotonic()
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A small real HTTP server (a thread, port 0) recording every POST it gets;
+    ``answers`` are the statuses of the first requests (then 200)."""
+
+    def __init__(self, answers: Sequence[int] = ()) -> None:
+        self.got: list[Received] = []
+        self.answers = list(answers)
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver._lock:
+                    receiver.got.append(
+                        Received(self.path, dict(self.headers), body, time.monotonic())
+                    )
+                    status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/intacct"
+
+    def wait(self, count: int, timeout_s: float = 15) -> list[Received]:
+        """The first ``count`` requests, once they came."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                if len(self.got) >= count:
+                    return self.got[:count]
+            assert time.monotonic() < deadline, f"{len(self.got)} of {count} requests came"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> Receiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def closed_url() -> str:
+    """The URL of a port nothing listens on: a receiver that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hooks/intacct"
+
+
+def subscribe(http: httpx.Client, **given: Any) -> dict[str, Any]:
+    """``POST /_emulator/webhooks`` (company DEMO, the demo app, every event unless told)."""
+    asked = {
+        "company": "DEMO",
+        "events": ["create", "update", "delete"],
+        "client_id": CLIENT[0],
+        **given,
+    }
+    found: dict[str, Any] = control(http, "webhooks", asked)
+    return found
+
+
+def stats(http: httpx.Client) -> dict[str, int]:
+    found: dict[str, int] = http.get("/_emulator/stats").json()
+    return found

@@ -1,5 +1,6 @@
 """The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock,
-the REST API's registered OAuth apps and the pace of its bulk jobs."""
+the REST API's registered OAuth apps, the pace of its bulk jobs, and change notices
+(webhook and event queue subscriptions, the sender's pace and faults)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from intacct.emulator.checksum import company_checksums
 from intacct.emulator.clock import move_clock
 from intacct.emulator.demo import DEMO_COMPANIES, install_demo
+from intacct.emulator.faults import Faults
 from intacct.emulator.intake import BodyError, ClientGone, read_body
 from intacct.emulator.limits import Latency
 from intacct.emulator.state import Emulator
@@ -128,6 +130,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             emulator.store.reset()
             emulator.clear_stats()
             emulator.faults.clear()
+            emulator.webhooks.clear()
             emulator.scale, emulator.seed = scale, seed
             emulator.fleet.seed = seed
             emulator.limit.clear_peaks(emulator.fleet.limits_by_company())
@@ -253,17 +256,20 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
     async def faults(request: HttpRequest) -> Response:
         """POST installs a rule (the spec as the body or ``?spec=``), GET lists them in
         the order they are tried, DELETE removes them all."""
+        return await _fault_rules(request, emulator.faults)
+
+    async def _fault_rules(request: HttpRequest, rules: Faults) -> Response:
         if request.method == "GET":
-            return JSONResponse({"faults": emulator.faults.describe()})
+            return JSONResponse({"faults": rules.describe()})
         if request.method == "DELETE":
-            emulator.faults.clear()
+            rules.clear()
             return JSONResponse({"faults": 0})
         try:
             spec = (await body(request)).decode() or request.query_params.get("spec", "")
         except UnicodeDecodeError as exc:
             raise ValueError(f"the fault spec is not UTF-8 (byte {exc.start})") from None
-        emulator.faults.add(spec)
-        return JSONResponse({"faults": len(emulator.faults.rules)})
+        rules.add(spec)
+        return JSONResponse({"faults": len(rules.rules)})
 
     async def clock(request: HttpRequest) -> Response:
         """The emulator's clock: POST ``{"now": "2027-11-07T08:30:00Z"}`` moves it there
@@ -324,6 +330,42 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             raise ValueError(f"no OAuth app {client_id!r}")
         return JSONResponse({"removed": client_id})
 
+    async def webhooks(request: HttpRequest) -> Response:
+        """Change notice subscriptions (:mod:`.store.triggers`): GET lists them, POST
+        ``{"company": "DEMO", "object": "VENDOR", "events": ["create", "update",
+        "delete"], "url": "https://...", "client_id": "demo_client_id", "mode":
+        "webhook"|"queue"}`` adds one and answers it with its ``id``."""
+        triggers = emulator.store.triggers
+        if request.method == "POST":
+            added = triggers.add(json_object(await body(request)))
+            return JSONResponse(added.as_json())
+        return JSONResponse({"webhooks": [s.as_json() for s in triggers.listed()]})
+
+    async def webhook(request: HttpRequest) -> Response:
+        """DELETE removes a subscription: its pending deliveries are dropped."""
+        subscription_id = request.path_params["id"]
+        if not emulator.store.triggers.remove(subscription_id):
+            return JSONResponse({"error": f"no subscription {subscription_id!r}"}, 404)
+        return JSONResponse({"removed": subscription_id})
+
+    async def webhook_pace(request: HttpRequest) -> Response:
+        """The sender's retry delays: POST ``{"retry_scale": 0.01}`` scales Intacct's 10,
+        30 and 90 s (1 is the real schedule); GET shows it."""
+        scale: float | None = None
+        if request.method == "POST":
+            changes = json_object(await body(request))
+            given: Any = changes.get("retry_scale")
+            if set(changes) != {"retry_scale"} or type(given) not in (int, float) or given < 0:
+                raise ValueError('give {"retry_scale": a number >= 0}, such as 0.01')
+            scale = float(given)
+        return JSONResponse(emulator.webhooks.pace(retry_scale=scale))
+
+    async def webhook_faults(request: HttpRequest) -> Response:
+        """Delivery faults (:mod:`.delivery`): POST a spec such as ``lose=1,p=0.3``,
+        ``duplicate=1``, ``reorder=1,times=1``, ``delay_ms=500`` (as the body or
+        ``?spec=``), GET lists them, DELETE removes them all."""
+        return await _fault_rules(request, emulator.webhooks.faults)
+
     async def health(request: HttpRequest) -> Response:
         return JSONResponse({"ok": True})
 
@@ -347,5 +389,13 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(
             f"{CONTROL_PREFIX}/oauth/apps/{{client_id}}", _guarded(oauth_app), methods=["DELETE"]
         ),
+        Route(f"{CONTROL_PREFIX}/webhooks", _guarded(webhooks), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/webhooks/pace", _guarded(webhook_pace), methods=["GET", "POST"]),
+        Route(
+            f"{CONTROL_PREFIX}/webhooks/faults",
+            _guarded(webhook_faults),
+            methods=["GET", "POST", "DELETE"],
+        ),
+        Route(f"{CONTROL_PREFIX}/webhooks/{{id}}", _guarded(webhook), methods=["DELETE"]),
         Route(f"{CONTROL_PREFIX}/health", _guarded(health), methods=["GET"]),
     ]

@@ -362,11 +362,12 @@ def _run_one(ctx: Ctx, handlers: dict[str, Handler], resolve: LegacyResolver) ->
     try:
         if writes(ctx.fn.name):  # all of a failed write is undone
             with ctx.store.transaction():
-                outcome = _call(ctx, handlers, resolve)
+                try:
+                    outcome = _call(ctx, handlers, resolve)
+                except PartialFailureError as exc:  # what a partial one wrote is kept
+                    return _result(ctx, "failure", Outcome(data=exc.data), exc.lines), None
         else:  # reads take no write lock, so they run side by side
             outcome = _call(ctx, handlers, resolve)
-    except PartialFailureError as exc:
-        return _result(ctx, "failure", Outcome(data=exc.data), exc.lines), None
     except EmulatorError as exc:
         return _result(ctx, "failure", None, exc.lines), None
     return _result(ctx, "success", outcome), outcome

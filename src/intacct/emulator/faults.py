@@ -34,33 +34,29 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
-__all__ = ["FaultRule", "Faults"]
+__all__ = ["SCHEDULE_KEYS", "FaultRule", "Faults"]
 
 _NUMBERS = ("status", "times", "every", "delay_ms", "after")
 _FRACTIONS = ("p", "from_s", "until_s")
 _FLAGS = ("expire_sessions", "expire_cursor")
 _EFFECTS = ("status", "body", "delay_ms", "errorno", *_FLAGS)
 _BODIES = ("html", "empty", "truncated", "xml", "reset")
-_KEYS = {
-    "status",
-    "body",
-    "function",
-    "object",
-    "company",
-    "times",
-    "every",
-    "delay_ms",
-    "errorno",
-    "after",
-    *_FRACTIONS,
-    *_FLAGS,
-}
+#: what every kind of rule matches and counts with
+SCHEDULE_KEYS = ("company", "object", "times", "every", "after", *_FRACTIONS)
+_KEYS = frozenset({"status", "body", "function", "delay_ms", "errorno", *SCHEDULE_KEYS, *_FLAGS})
 
 
 @dataclass(slots=True)
 class FaultRule:
+    """A request fault; a kind of rule of its own (:mod:`.delivery`'s) subclasses it
+    with other keys, flags and effects."""
+
+    KEYS: ClassVar[frozenset[str]] = _KEYS
+    FLAGS: ClassVar[tuple[str, ...]] = _FLAGS
+    EFFECTS: ClassVar[tuple[str, ...]] = _EFFECTS
+
     status: int | None = None
     body: str | None = None  # html | empty | truncated | xml | reset
     function: str | None = None
@@ -83,15 +79,15 @@ class FaultRule:
     chance: random.Random = field(default_factory=random.Random)
 
     @classmethod
-    def parse(cls, spec: str) -> FaultRule:
+    def parse(cls, spec: str) -> Self:
         rule = cls(spec=spec.strip())
         given: set[str] = set()
         for part in filter(None, (p.strip() for p in spec.split(","))):
             key, _, value = part.partition("=")
-            if key not in _KEYS or not value:
+            if key not in cls.KEYS or not value:
                 raise ValueError(
                     f"fault spec {spec!r}: unknown or empty part {part!r}; "
-                    f"keys are {', '.join(sorted(_KEYS))}"
+                    f"keys are {', '.join(sorted(cls.KEYS))}"
                 )
             given.add(key)
             if key in _NUMBERS:
@@ -102,7 +98,7 @@ class FaultRule:
                 setattr(rule, key, int(value))
             elif key in _FRACTIONS:
                 setattr(rule, key, _fraction(spec, key, value))
-            elif key in _FLAGS:
+            elif key in cls.FLAGS:
                 setattr(rule, key, value not in ("0", "false"))
             else:
                 setattr(rule, key, value)
@@ -110,8 +106,10 @@ class FaultRule:
             raise ValueError(f"fault spec {spec!r}: body must be {', '.join(_BODIES)}")
         if not 0.0 <= rule.p <= 1.0:
             raise ValueError(f"fault spec {spec!r}: p is a chance from 0 to 1, not {rule.p}")
-        if not given & set(_EFFECTS):
-            raise ValueError(f"fault spec {spec!r} does nothing: give one of {', '.join(_EFFECTS)}")
+        if not given & set(cls.EFFECTS):
+            raise ValueError(
+                f"fault spec {spec!r} does nothing: give one of {', '.join(cls.EFFECTS)}"
+            )
         return rule
 
     def describe(self) -> dict[str, Any]:
@@ -149,6 +147,8 @@ class FaultRule:
 class Faults:
     """The active rules; thread-safe. ``seed`` makes every rule's chances reproducible."""
 
+    rule_type: ClassVar[type[FaultRule]] = FaultRule
+
     def __init__(self, specs: list[str] | None = None, *, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self.seed = seed
@@ -157,7 +157,7 @@ class Faults:
             self.add(spec)
 
     def add(self, spec: str) -> FaultRule:
-        rule = FaultRule.parse(spec)
+        rule = self.rule_type.parse(spec)
         rule.chance = random.Random(f"{self.seed}:{rule.spec}")
         with self._lock:
             self.rules.append(rule)

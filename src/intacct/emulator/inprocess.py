@@ -30,6 +30,7 @@ from intacct.emulator.demo import DEMO_COMPANIES, client_config, demo_store
 from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import Fleet
 from intacct.emulator.intake import BodyError, inflate, too_large
+from intacct.emulator.notice_controls import NoticeControls
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Company
@@ -89,9 +90,11 @@ class EmulatorTransport(httpx.BaseTransport):
             self._asgi.close()
 
 
-class InProcessEmulator:
+class InProcessEmulator(NoticeControls):
     """A seeded demo tenant in memory, reached through :meth:`transport`; with
-    ``companies`` (``FLEET0001`` …) as :class:`~intacct.emulator.server.EmulatorServer`."""
+    ``companies`` (``FLEET0001`` …) as :class:`~intacct.emulator.server.EmulatorServer`.
+    Its webhooks are real HTTP posts (:meth:`subscribe`), their tokens' ``iss`` the REST
+    base URL of :attr:`url`."""
 
     url = f"https://emulator.invalid{GATEWAY_PATH}"
 
@@ -121,6 +124,7 @@ class InProcessEmulator:
             seed=seed,
             fleet=fleet,
         )
+        self.emulator.webhooks.issuer = lambda: self.url.removesuffix(GATEWAY_PATH) + REST_PREFIX
 
     def transport(self) -> EmulatorTransport:
         return EmulatorTransport(self.emulator)

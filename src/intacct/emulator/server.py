@@ -17,6 +17,8 @@ from intacct.emulator.connections import HEAD_TIMEOUT_S, guarded_protocol, http_
 from intacct.emulator.demo import DEMO_COMPANIES, demo_store
 from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import Fleet
+from intacct.emulator.notice_controls import NoticeControls
+from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
 from intacct.emulator.store import Store
 
@@ -45,7 +47,7 @@ def check_address(host: str, port: int) -> None:
             raise EmulatorStartError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
-class EmulatorServer:
+class EmulatorServer(NoticeControls):
     """An emulator on a real socket. ``port=0`` picks a free port (see :attr:`url`).
 
     ``max_concurrency`` requests per company may be in flight (default 2, as Intacct's
@@ -61,6 +63,9 @@ class EmulatorServer:
 
     Binding is left to uvicorn (not a pre-made socket) so TCP_NODELAY is set on
     connections; otherwise keep-alive clients stall ~40 ms per request (Nagle).
+
+    Change notices: :meth:`subscribe` and the other methods of
+    :class:`~.notice_controls.NoticeControls` (as ``/_emulator/webhooks``).
     """
 
     def __init__(
@@ -106,6 +111,7 @@ class EmulatorServer:
             seed=seed,
             fleet=fleet,
         )
+        self.emulator.webhooks.issuer = self.rest_url
         config = uvicorn.Config(
             create_app(self.emulator, body_timeout_s=body_timeout_s),
             host=host,
@@ -134,6 +140,11 @@ class EmulatorServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}{GATEWAY_PATH}"
+
+    def rest_url(self) -> str:
+        """The REST API's base URL, as its access tokens' ``iss`` names it."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{REST_PREFIX}"
 
     def start(self) -> EmulatorServer:
         self._check_port()

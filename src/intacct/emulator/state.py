@@ -11,6 +11,7 @@ from collections import Counter
 
 from intacct.emulator.billing import api_transactions
 from intacct.emulator.costs import CostModel
+from intacct.emulator.delivery import WebhookSender
 from intacct.emulator.dispatch import Reply, execute, unavailable_reply
 from intacct.emulator.errors import EmulatorError, ErrorLine
 from intacct.emulator.faults import FaultRule, Faults
@@ -61,10 +62,16 @@ class Emulator:
         self.costs = CostModel()
         self.scale, self.seed = scale, seed
         self.bulk = JobWorker(store.jobs)  # the REST API's bulk jobs, run in the background
+        # the webhook deliveries of the store's subscriptions, sent in the background
+        self.webhooks = WebhookSender(store, self.tally, seed=seed)
+        store.triggers.attach(self.webhooks.send, self.tally)
 
     def close(self) -> None:
-        """Stop what runs in the background (the bulk job worker); the store stays open."""
+        """Stop what runs in the background (the bulk job worker, the webhook sender);
+        the store stays open."""
+        self.store.triggers.detach(self.webhooks.send)
         self.bulk.close()
+        self.webhooks.close()
 
     def count(self, names: list[str], company: str = "") -> None:
         """Requests and functions asked for, in all and per company as
@@ -77,6 +84,13 @@ class Emulator:
             if company:
                 self.stats[f"requests.{company}"] += 1
                 self.stats.update(f"{name}.{company}" for name in names)
+
+    def tally(self, name: str, company: str = "") -> None:
+        """One more ``name``, in all and as ``<name>.<COMPANY>``."""
+        with self._stats_lock:
+            self.stats[name] += 1
+            if company:
+                self.stats[f"{name}.{company}"] += 1
 
     def snapshot(self) -> dict[str, int]:
         """The counters, with ``max_in_flight.<COMPANY>``: the most requests of the
@@ -131,10 +145,7 @@ class Emulator:
         counted as ``throttled``) when all are busy."""
         if self.limit.acquire(company):
             return True
-        with self._stats_lock:
-            self.stats["throttled"] += 1
-            if company:
-                self.stats[f"throttled.{company}"] += 1
+        self.tally("throttled", company)
         return False
 
     def bill(self, company: str, transactions: int) -> None:

@@ -19,19 +19,54 @@ from typing import Any
 
 from intacct.emulator.store.jobs import COMPLETED, FAILED, BulkJobs, Job
 
-__all__ = ["JobWorker"]
+__all__ = ["Background", "JobWorker"]
 
 log = logging.getLogger("intacct.emulator")
 
 
-class JobWorker:
-    """Runs the jobs of ``jobs``; every setting and wait goes through one condition."""
+class Background:
+    """One daemon thread named ``name`` running :meth:`_run`, started by the first
+    :meth:`_wake` and stopped by :meth:`close`; every setting and wait of a subclass goes
+    through one condition, ``_cond``, and ends once ``_closed``."""
 
-    def __init__(self, jobs: BulkJobs) -> None:
-        self._jobs = jobs
+    def __init__(self, name: str, join_timeout_s: float = 30) -> None:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._name = name
+        self._join_timeout_s = join_timeout_s
+
+    def _wake(self) -> bool:
+        """Start the thread if it is not running and tell it there is work (with
+        ``_cond`` held); False once closed."""
+        if self._closed:
+            return False
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+        self._cond.notify_all()
+        return True
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the thread after the step under way (it waits at most the join timeout)."""
+        with self._cond:
+            self._closed = True
+            thread = self._thread
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join(timeout=self._join_timeout_s)
+
+
+class JobWorker(Background):
+    """Runs the jobs of ``jobs``; every setting and wait goes through one condition.
+    :meth:`close` stops after the record being written (queued jobs stay queued)."""
+
+    def __init__(self, jobs: BulkJobs) -> None:
+        super().__init__("emulator-bulk-jobs")
+        self._jobs = jobs
         self._record_ms = 0
         self._paused = False
         self._steps = 0
@@ -39,14 +74,7 @@ class JobWorker:
     def wake(self) -> None:
         """A job was queued: start the thread if it is not running, and tell it."""
         with self._cond:
-            if self._closed:
-                return
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="emulator-bulk-jobs", daemon=True
-                )
-                self._thread.start()
-            self._cond.notify_all()
+            self._wake()
 
     def pace(
         self, *, record_ms: int | None = None, paused: bool | None = None, step: int | None = None
@@ -62,15 +90,6 @@ class JobWorker:
                 self._steps += step
             self._cond.notify_all()
             return {"record_ms": self._record_ms, "paused": self._paused, "steps": self._steps}
-
-    def close(self) -> None:
-        """Stop after the record being written (queued jobs stay queued)."""
-        with self._cond:
-            self._closed = True
-            thread = self._thread
-            self._cond.notify_all()
-        if thread is not None:
-            thread.join(timeout=30)
 
     def _run(self) -> None:
         while (job := self._next()) is not None:

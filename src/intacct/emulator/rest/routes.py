@@ -1,7 +1,8 @@
 """The REST API's routes under ``/ia/api/v1`` (the same port and companies as the XML
 gateway): OAuth 2 (``oauth2/authorize``, ``oauth2/token``), the bridge to the XML API
 (``services/core/session/id``), the query and model services and the objects
-(:mod:`.data_routes`), the bulk job service (:mod:`.bulk`). HTTP in, the synchronous
+(:mod:`.data_routes`), the bulk job service (:mod:`.bulk`), the trigger event queue
+(:mod:`.events`). HTTP in, the synchronous
 work (SQLite) in a worker thread."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from intacct.emulator.rest.bearer import Caller, authenticate
 from intacct.emulator.rest.bulk import bulk_routes
 from intacct.emulator.rest.common import MAX_FORM_BYTES, REST_PREFIX, parse_form
 from intacct.emulator.rest.data_routes import data_routes
+from intacct.emulator.rest.events import event_routes
 from intacct.emulator.rest.token import TokenRequest, token
 from intacct.emulator.state import Emulator
 
@@ -104,4 +106,5 @@ def rest_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Route]
         Route(f"{REST_PREFIX}/services/core/session/id", session_id, methods=["GET"]),
         *data_routes(emulator, body_timeout_s),
         *bulk_routes(emulator, body_timeout_s),
+        *event_routes(emulator, body_timeout_s),
     ]

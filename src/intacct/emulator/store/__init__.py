@@ -6,6 +6,8 @@
 - :mod:`.grants` — the REST API's OAuth codes and refresh tokens (in memory, locked);
 - :mod:`.idempotency` — the REST API's idempotency keys (in memory, locked);
 - :mod:`.jobs` — the REST API's bulk jobs (in memory, locked);
+- :mod:`.triggers` — change notices: subscriptions, the notices committed writes make
+  (in memory, locked); :mod:`.events` the event queue's events;
 - :mod:`.records` — catalog records, the only place with record SQL;
 - :mod:`.ledger` — what a journal-entry write implies: its lines' fields, the GL detail
   view of posted lines, and the balances summed from it.
@@ -24,6 +26,7 @@ from typing import Any
 from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
 from intacct.emulator.clock import Clock
 from intacct.emulator.store.database import Database
+from intacct.emulator.store.events import EventQueue
 from intacct.emulator.store.grants import Grants
 from intacct.emulator.store.idempotency import IdempotencyKeys
 from intacct.emulator.store.identities import (
@@ -41,6 +44,7 @@ from intacct.emulator.store.jobs import BulkJobs
 from intacct.emulator.store.ledger import Ledger
 from intacct.emulator.store.records import Records, record_url
 from intacct.emulator.store.sessions import Cursor, LockedMap, Scope, Session, SessionState
+from intacct.emulator.store.triggers import Notice, Subscription, Triggers
 
 __all__ = [
     "DATE_FORMATS",
@@ -50,10 +54,12 @@ __all__ = [
     "RESTRICTED_USER",
     "Company",
     "Cursor",
+    "Notice",
     "OAuthApp",
     "Scope",
     "Session",
     "Store",
+    "Subscription",
     "User",
     "record_url",
 ]
@@ -78,7 +84,11 @@ class Store:
         self.idempotency = IdempotencyKeys()  # the REST API's Idempotency-Key headers
         self.jobs = BulkJobs()  # the REST API's bulk jobs
         self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
-        self.records = Records(self._database, self.catalog, self.identities, self.clock)
+        # change notices: subscriptions, and the event queue of the queue ones
+        self.triggers = Triggers(self.identities, self.catalog, EventQueue())
+        self.records = Records(
+            self._database, self.catalog, self.identities, self.clock, self.triggers
+        )
         self.ledger = Ledger(self.records, self.catalog)
 
     # -- connections ------------------------------------------------------------------
@@ -97,8 +107,8 @@ class Store:
 
     def reset(self) -> None:
         """Drop every row (companies and OAuth apps included), every session, cursor,
-        OAuth grant (tokens issued before are refused) and bulk job; the clock runs on the
-        real time again."""
+        OAuth grant (tokens issued before are refused), bulk job, subscription and queued
+        event; the clock runs on the real time again."""
         with self._database.transaction():
             self.records.reset()
             self.identities.reset()
@@ -106,6 +116,7 @@ class Store:
         self.grants.clear()
         self.idempotency.clear()
         self.jobs.clear()
+        self.triggers.clear()
         self.clock.reset()
 
     # -- identities -------------------------------------------------------------------

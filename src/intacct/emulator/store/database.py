@@ -1,21 +1,26 @@
 """The emulator's SQLite connections: one per thread, one writer at a time.
 
 Writes are serialized by one lock (SQLite has one writer); reads run concurrently on
-per-thread connections (WAL for files, shared cache for memory).
+per-thread connections (WAL for files, shared cache for memory). What must happen only
+once a write is kept (a change notice, :mod:`.triggers`) waits for its outermost
+transaction to commit (:meth:`Database.after_commit`), in commit order.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from intacct.emulator.values import utc_text
 
 __all__ = ["Database", "quote"]
+
+log = logging.getLogger("intacct.emulator")
 
 
 def quote(name: str) -> str:
@@ -69,6 +74,10 @@ class Database:
             depth: int = getattr(self._local, "depth", 0)
             name = f"sp{depth}"
             conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+            if depth == 0:
+                self._local.pending = []
+            pending: list[Callable[[], None]] = self._local.pending
+            mark = len(pending)
             self._local.depth = depth + 1
             try:
                 yield conn
@@ -76,14 +85,37 @@ class Database:
                 conn.execute("ROLLBACK" if depth == 0 else f"ROLLBACK TO {name}")
                 if depth:
                     conn.execute(f"RELEASE {name}")
+                del pending[mark:]  # what the undone part of the write asked for
                 raise
             else:
                 conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+                if depth == 0:
+                    self._local.pending = []
+                    _run(pending)  # still under the write lock: commit order
             finally:
                 self._local.depth = depth
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this thread's outermost transaction commits (at once
+        outside one); never if that transaction, or the savepoint it was asked for in,
+        rolls back. Callbacks run in the order asked, under the write lock, so they see
+        commits in commit order; they must be quick and must not write."""
+        if getattr(self._local, "depth", 0) == 0:
+            _run([callback])
+        else:
+            self._local.pending.append(callback)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
         self._anchor.close()
+
+
+def _run(callbacks: list[Callable[[], None]]) -> None:
+    """What waited for a commit; one that fails is logged, never undoes the write."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("a callback after a commit failed")

@@ -21,6 +21,7 @@ from intacct.emulator.store.identities import Identities
 from intacct.emulator.store.replica import SCHEMA as VERSIONS_SCHEMA
 from intacct.emulator.store.replica import VisibilityLag
 from intacct.emulator.store.sessions import Scope
+from intacct.emulator.store.triggers import Notice, Triggers
 from intacct.emulator.values import to_db, wall_clock
 
 __all__ = ["Records", "record_url"]
@@ -90,12 +91,18 @@ class Records:
     """Reads and writes of catalog records, scoped by company and entity."""
 
     def __init__(
-        self, database: Database, catalog: Catalog, identities: Identities, clock: Clock
+        self,
+        database: Database,
+        catalog: Catalog,
+        identities: Identities,
+        clock: Clock,
+        triggers: Triggers,
     ) -> None:
         self._db = database
         self.catalog = catalog
         self.clock = clock
         self._identities = identities
+        self._triggers = triggers
         #: per company, how far behind its writes its queries read (:mod:`.replica`)
         self.lag = VisibilityLag()
         self._create_schema()
@@ -600,7 +607,9 @@ class Records:
     def audit(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
         """One AUDITHISTORY row per create/update/delete: ACCESSMODE in the words the
         records show (C Create, M Modify, D Delete) and OBJECTKEY the record's business
-        id (``catalog.audit.object_key``), as the audit-trail page describes."""
+        id (``catalog.audit.object_key``), as the audit-trail page describes. A company
+        watching the object (:mod:`.triggers`) gets its notice once the write commits."""
+        self._notify(scope, obj, values, mode)
         history = self.catalog.get_object("AUDITHISTORY")
         if history is None or obj.name == "AUDITHISTORY":
             return
@@ -619,3 +628,19 @@ class Records:
         }
         entity = scope.entity if obj.entity_scoped else ""
         self._insert_row(history, scope.company, entity, row)
+
+    def _notify(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
+        if not self._triggers.watched(scope.company, obj.name):
+            return
+        ident = values.get(obj.id_field) if obj.id_field else None
+        notice = Notice(
+            company=scope.company,
+            entity=scope.entity,
+            userid=scope.user.userid,
+            object=obj.name,
+            event=mode,
+            key=str(values.get("RECORDNO", "")),
+            id=None if ident in (None, "") else str(ident),
+            at=self.clock.now(),
+        )
+        self._db.after_commit(lambda: self._triggers.publish(notice))
