@@ -55,6 +55,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "emulator/test_boundaries.py",
         "emulator/test_fleet.py",
         "emulator/test_latency_limits.py",
+        "notices/test_receiver_kill.py",
+        "notices/test_end_to_end.py",
         "test_tiers.py",
     ),
     # every object of the demo companies through the engine and into every destination

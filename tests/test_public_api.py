@@ -70,6 +70,7 @@ OWN_SURFACE = (
     "intacct.destinations",
     "intacct.mappings",
     "intacct.integrations",
+    "intacct.notices",
 )
 
 

@@ -39,6 +39,7 @@ COMMANDS = {
     "describe": "intacct.cli.explore",
     "query": "intacct.cli.explore",
     "state": "intacct.cli.state",
+    "notices": "intacct.cli.notices",
 }
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -14,6 +17,7 @@ from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
 from intacct.cli.hints import failure_hint, permission_hint
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
+from intacct.cli.notices import notices_option, queue_path
 from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
@@ -23,8 +27,16 @@ from intacct.destinations import describe
 from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
 from intacct.logging import PROGRESS, log_choice, log_options, say
+from intacct.notices import NoticeQueue
 from intacct.replication import ReplicationSettings
-from intacct.sync import DestinationError, SyncInterrupted, SyncReport, SyncSettings, run_sync
+from intacct.sync import (
+    DEFAULT_OBJECTS,
+    DestinationError,
+    SyncInterrupted,
+    SyncReport,
+    SyncSettings,
+    run_sync,
+)
 from intacct.sync.budget import Entitlement, monthly_budget, run_budget
 from intacct.sync.display import (
     LogReporter,
@@ -36,6 +48,7 @@ from intacct.sync.display import (
 )
 from intacct.sync.dryrun import estimate_sync
 from intacct.sync.fivetran import LAYOUTS, SCHEMA
+from intacct.sync.follow import Follower, FollowSettings
 from intacct.sync.job import vars_of
 
 __all__ = ["sync"]
@@ -112,6 +125,21 @@ _OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share"}
     help="Tell, per object, the records and API transactions the run would take (one "
     "batched count request); read nothing, write nothing.",
 )
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="After the run, follow the company's change notices (intacct notices serve "
+    "receives them): each burst is read incrementally within seconds, every object again "
+    "every --safety-minutes. Ctrl-C stops.",
+)
+@notices_option
+@click.option(
+    "--safety-minutes",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="With --follow: the whole incremental read this often, whatever the notices said.",
+)
 @click.pass_context
 @stop_on_signals(
     "Stopped at once: the database keeps every page stored before (a page being written "
@@ -131,6 +159,9 @@ def sync(
     entitlement: int | None,
     share: float | None,
     dry_run: bool,
+    follow: bool,
+    notices_path: str | None,
+    safety_minutes: float,
 ) -> None:
     """Extract Intacct objects into a DuckDB database or a Postgres schema, incrementally
     (the main job)."""
@@ -172,6 +203,13 @@ def sync(
                     show_estimate(estimate_sync(client, db_path, settings), describe(db_path))
                     return
                 report = _run(client, db_path, verbosity, log_format, settings)
+                if follow:
+                    _finish(
+                        report, describe(db_path), log_format, str(config.get("user_id")), profile
+                    )
+                    following = Following(db_path, queue_path(notices_path), safety_minutes * 60)
+                    _follow(client, settings, str(config.get("company_id")), following)
+                    return
     except IntacctError as exc:
         if isinstance(exc, ConfigError) and exc.key in _OPTIONS:  # options that cannot go
             raise click.UsageError(f"{_OPTIONS[exc.key]}: {exc.problem}") from None
@@ -221,6 +259,44 @@ def _run(
         raise
     reporter.stop()
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class Following:
+    """Where ``--follow`` writes, which queue it reads, how often it reads everything."""
+
+    db_path: str
+    queue: Path
+    safety_s: float
+
+
+def _follow(
+    client: IntacctClient, settings: SyncSettings, company: str, where: Following
+) -> NoReturn:
+    """Read what the notices announce until Ctrl-C or SIGTERM (exit 130 or 143)."""
+    stop = threading.Event()
+
+    def run(objects: tuple[str, ...] | None) -> SyncReport:
+        chosen = settings if objects is None else replace(settings, objects=objects)
+        return run_sync(client, where.db_path, QuietReporter(), chosen)
+
+    selected = None if settings.objects == ("all",) else settings.objects or DEFAULT_OBJECTS
+    with NoticeQueue(where.queue) as queue:
+        say(f"Following {company}'s notices in {where.queue} (Ctrl-C stops).")
+        follower = Follower(
+            queue, company, selected, run, FollowSettings(safety_every_s=where.safety_s),
+            stop=stop, said=say,
+        )  # fmt: skip
+        try:
+            follower.follow()
+        except KeyboardInterrupt as exc:
+            say(
+                f"Stopped following after {follower.runs} run(s): every run's pages are "
+                f"stored in {describe(where.db_path)}; notices not yet read stay queued.",
+                logging.WARNING,
+            )
+            sys.exit(exit_status(exc))
+    raise AssertionError("follow() returns only when stopped")  # pragma: no cover
 
 
 def _kept(report: SyncReport) -> str:
