@@ -47,6 +47,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "integrations/dagster/test_backfill.py",
         "integrations/dagster/test_one_writer.py",
         "integrations/dagster/test_fleet.py",
+        "integrations/dagster/test_notices_run.py",
         "cli/test_deadlines.py",
         "cli/test_interrupts.py",
         "cli/test_sync_ledger.py",

@@ -3,7 +3,9 @@
 ``fleet_definitions("tenants.yaml", "data/")`` gives a Dagster project an asset per
 Intacct object, partitioned by company (dynamic partitions from the tenant list), the
 job that syncs one company into its own DuckDB file, a sensor that adds new tenants and
-starts their first run, and an hourly schedule. See examples/dagster/.
+starts their first run, and an hourly schedule; with ``notices=`` (the queue ``intacct
+notices serve`` keeps), a sensor whose runs read what Intacct's change notices announce
+(:mod:`.notices`). See examples/dagster/.
 """
 
 from intacct.integrations.dagster.assets import COMPANY_TAG, asset_key

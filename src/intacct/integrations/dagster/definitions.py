@@ -1,5 +1,6 @@
-"""The fleet's Dagster definitions: the assets, their job, the sensor that adds tenants
-and the schedule that syncs every company."""
+"""The fleet's Dagster definitions: the assets, their job, the sensor that adds tenants,
+the schedule that syncs every company and, given a queue of change notices, the sensor
+whose runs read what they announce (:mod:`.notices`)."""
 
 import hashlib
 from collections.abc import Iterator, Sequence
@@ -10,9 +11,11 @@ import dagster as dg
 from dagster import ScheduleEvaluationContext, SensorEvaluationContext
 
 from intacct.integrations.dagster.assets import COMPANY_TAG, fleet_assets
+from intacct.integrations.dagster.notices import notices_sensor
 from intacct.integrations.dagster.once import ONCE, SHARD_TAG, in_shard, once_job
 from intacct.integrations.dagster.tenants import load_tenants
 from intacct.replication.catalog import DEFAULT_OBJECTS
+from intacct.sync.follow import FollowSettings
 
 if TYPE_CHECKING:  # dagster exports the class only as define_asset_job's return
     from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -36,6 +39,9 @@ def fleet_definitions(
     sensor_interval_s: int = 60,
     companies_per_step: int = 1,
     shards: int = 0,
+    notices: str | Path | None = None,
+    notices_interval_s: int = 5,
+    follow: FollowSettings | None = None,
 ) -> dg.Definitions:
     """Definitions for the companies of ``tenants_file``: an asset per object of
     ``objects`` partitioned by company, each company's DuckDB file under ``folder``
@@ -47,7 +53,12 @@ def fleet_definitions(
     turn (more: fewer step processes to start, see docs/fleet.md); ``shards`` > 0: a
     second schedule, ``intacct_fleet_shards_schedule`` (on ``cron_schedule``, running from
     the start), syncs every company in that many runs of ``intacct_fleet_once``, a shard
-    each (tagged ``intacct/shard``), instead of a run per company: far less to launch."""
+    each (tagged ``intacct/shard``), instead of a run per company: far less to launch.
+    ``notices``: the queue file ``intacct notices serve`` records Intacct's change
+    notices in; the sensor ``intacct_notices`` (running from the start) looks at it every
+    ``notices_interval_s`` and, once a company's burst has settled (``follow``: its
+    ``coalesce_s`` and ``max_wait_s``), requests a run of that company reading only what
+    they announce (:mod:`.notices`); the schedule stays the safety net."""
     # absolute: runs start in processes of their own, wherever Dagster puts them
     tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
     partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
@@ -56,12 +67,18 @@ def fleet_definitions(
     job = dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(assets))
     once = once_job(PARTITIONS, tenants_file, folder, names, pool, companies_per_step)
     schedules = [fleet_schedule(job, cron_schedule)]
+    sensors = [tenants_sensor(tenants_file, job, sensor_interval_s, once, shards)]
+    if notices is not None:
+        queue = Path(notices).resolve()
+        sensors.append(
+            notices_sensor(queue, tenants_file, job, PARTITIONS, names, notices_interval_s, follow)
+        )
     if shards > 0:
         schedules.append(shards_schedule(once, cron_schedule, shards))
     return dg.Definitions(
         assets=[assets],
         jobs=[job, once],
-        sensors=[tenants_sensor(tenants_file, job, sensor_interval_s, once, shards)],
+        sensors=sensors,
         schedules=schedules,
     )
 
