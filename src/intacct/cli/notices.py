@@ -1,18 +1,24 @@
 """``intacct notices``: Intacct's change notices. ``serve`` runs the webhook receiver
-(:mod:`intacct.notices.receiver`) for the connection's OAuth app; ``status`` says what
-the queue holds. ``intacct sync --follow`` reads what they announce."""
+(:mod:`intacct.notices.receiver`) for the connection's OAuth app; ``pull`` pulls the
+trigger event queue instead (:mod:`intacct.notices.pull`); ``status`` says what the
+queue holds. ``intacct sync --follow`` reads what they announce."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import click
 import platformdirs
 
 from intacct.cli.connection import one_line, open_connection, profile_option
+from intacct.client import IntacctClient
+from intacct.config import ClientConfig
 from intacct.errors import ConfigError, IntacctError
 from intacct.logging import say
 from intacct.notices import NoticeQueue
+from intacct.notices.pull import pull_until
+from intacct.replication import ReplicationSettings
 
 __all__ = ["notices", "notices_option", "queue_path"]
 
@@ -69,6 +75,32 @@ def serve(profile: str | None, notices_path: str | None, host: str, port: int) -
                     f"http://{host}:{port}{NOTICES_PATH}; kept in {path}. Ctrl-C stops."
                 )
                 uvicorn.run(app, host=host, port=port, log_level="warning")
+    except IntacctError as exc:
+        raise click.ClickException(one_line(exc)) from None
+
+
+@notices.command()
+@profile_option
+@notices_option
+@click.option("--every-s", default=5.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds between leases when the queue is empty.")  # fmt: skip
+def pull(profile: str | None, notices_path: str | None, every_s: float) -> None:
+    """Pull the company's trigger event queue (for a company that cannot expose a webhook
+    endpoint): each event kept in the queue, then acknowledged. Ctrl-C stops."""
+    stop = threading.Event()
+    try:
+        with open_connection(profile, announce=say) as connection:
+            config = ClientConfig.from_mapping(connection.config, allow=ReplicationSettings.KEYS)
+            if not config.client_id:
+                raise ConfigError("client_id", "the event queue is the REST API's: give the "
+                                  "OAuth app's client_id and client_secret")  # fmt: skip
+            path = queue_path(notices_path)
+            with (
+                IntacctClient(config, oauth=connection.oauth(config)) as client,
+                NoticeQueue(path) as queue,
+            ):
+                say(f"Pulling {config.company_id}'s event queue into {path}. Ctrl-C stops.")
+                pull_until(client.rest, queue, config.client_id, stop, every_s)
     except IntacctError as exc:
         raise click.ClickException(one_line(exc)) from None
 

@@ -38,6 +38,7 @@ __all__ = [
     "MAX_LIFETIME_S",
     "DeliveryRefusedError",
     "Notice",
+    "notice_from",
     "read_delivery",
 ]
 
@@ -146,9 +147,15 @@ def _notice(
         raise DeliveryRefusedError(400, "the body is not JSON") from None
     if not isinstance(data, dict):
         raise DeliveryRefusedError(400, "the body is not a JSON object")
-    company = _text(data, "companyId")
-    if company != claims.get("sub") or company != context.get("companyId"):
-        raise DeliveryRefusedError(401, f"companyId {company!r} is not the token's company")
+    notice = notice_from(data, str(claims["jti"]), client_id)
+    if notice.company != claims.get("sub") or notice.company != context.get("companyId"):
+        raise DeliveryRefusedError(401, f"companyId {notice.company!r} is not the token's company")
+    return notice
+
+
+def notice_from(data: Mapping[str, Any], key: str, client_id: str) -> Notice:
+    """The notice a change's fields make (a delivery's body, an event queue's event),
+    ``key`` its idempotency key; DeliveryRefusedError (400) naming a field that is wrong."""
     event = _text(data, "event")
     if event not in EVENTS:
         raise DeliveryRefusedError(400, f"event {event!r} is none of {', '.join(EVENTS)}")
@@ -159,9 +166,9 @@ def _notice(
         raise DeliveryRefusedError(400, f"occurredAt {occurred!r} is no ISO timestamp") from None
     record_id = data.get("id")
     return Notice(
-        idempotency_key=str(claims["jti"]),
+        idempotency_key=key,
         client_id=client_id,
-        company=company,
+        company=_text(data, "companyId"),
         entity=str(data.get("entityId") or ""),
         object=_text(data, "object"),
         event=event,
