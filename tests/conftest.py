@@ -75,8 +75,9 @@ TIERS: dict[str, tuple[str, ...]] = {
         "replication/test_daylight_saving.py",
     ),
     # other people's tools driving ours: Meltano, dbt, Singer targets, Sage's JS SDK,
-    # fylein's SDK (they share installs and projects, so one after another)
-    "thirdparty": ("thirdparty/", "meltano/"),
+    # fylein's SDK (they share installs and projects, so one after another), and the
+    # tests of what installs them (pip into virtualenvs, tests/tools.py)
+    "thirdparty": ("thirdparty/", "meltano/", "test_tools.py"),
     # the documented-paths matrix: every documented command as a user runs it
     "paths": ("paths/", "integrations/dagster/test_example.py"),
 }
@@ -137,12 +138,19 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+# first: pytest-xdist's worker names each test by its xdist_group markers in this same
+# hook, and a conftest's hook would otherwise run after it, its groups never seen
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         tier = tier_of(item.path)
         item.add_marker(tier)
         if tier != "inner":  # one worker runs a tier's tests one after another
             item.add_marker(pytest.mark.xdist_group(tier))
+        elif item.get_closest_marker("xdist_group") is None and _shares_a_module_fixture(item):
+            # the file's tests on one worker: its module fixtures (an emulator, a synced
+            # database) are made once, not once on each worker
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(_ROOT).as_posix()))
     chosen = config.getoption("tier")
     if chosen == "all" or _named(config.args):
         return
@@ -150,6 +158,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(keep) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if tier_of(i.path) != chosen])
         items[:] = keep
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    """Whether ``item`` takes a fixture made once per module (or class) of tests."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(defs[-1].scope in ("module", "class") for defs in info.name2fixturedefs.values())
 
 
 def _named(args: Sequence[str]) -> bool:

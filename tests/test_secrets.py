@@ -1,8 +1,12 @@
 """Secrets across every surface: each scenario runs the public executables as a user
-would (subprocesses, -vv, JSON logs, failures on purpose) with passwords of their own,
-and everything captured is scanned: standard output and error, the DuckDB file (its
+would (-vv, JSON logs, failures on purpose) with passwords of their own, and everything
+captured is scanned: standard output and error, the DuckDB file (its
 bytes and every table's rows), the state, the target's report, Singer messages, doctor's
-output, profiles. Session ids the emulator issued during the runs are secrets too.
+output, profiles. Session ids the emulator issued during the runs are secrets too. Each
+executable runs once as a process of its own (what a process prints outside ``main``
+counts too); the other scenarios run its ``main`` in-process (:mod:`tests.singer_cli`:
+the same arguments, environment, standard streams and exit status), which spares a
+second of importing each.
 
 Surfaces of later parts (Postgres, dlt, the Dagster fleet) join this scan as they land.
 """
@@ -13,14 +17,18 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pytest
 
+from intacct.cli import main as intacct_main
 from intacct.emulator.server import EmulatorServer
 from intacct.emulator.store import DEMO_SENDER
+from intacct.tap import main as tap_main
+from tests.singer_cli import run_main
 
 SENDER = ("scan_sender", "Sndr-pw-7Qx!<&>'\"")
 USER = ("scan_user", "Usr-pw-4Zk%20&amp;")
@@ -82,22 +90,45 @@ def env(server: EmulatorServer, tmp_path: Path) -> dict[str, str]:
     }
 
 
+class Done(Protocol):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+#: each executable's ``main``, run in-process by :func:`_run`
+MAINS: dict[str, Callable[[], object]] = {"intacct": intacct_main, "tap-sage-intacct": tap_main}
+
+
 def _run(
-    captured: Captured, what: str, args: list[str], env: dict[str, str], stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    """``args`` run as a user would, but never at a terminal: in a session of its own it
-    has none to open, so a prompt reads ``stdin`` (getpass reads /dev/tty whenever there
-    is one, and the suite would wait for a person)."""
-    done = subprocess.run(
-        args,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        start_new_session=True,
-    )
+    captured: Captured,
+    what: str,
+    args: list[str],
+    env: dict[str, str],
+    stdin: str = "",
+    *,
+    process: bool = False,
+) -> Done:
+    """``args`` run as a user would, in-process (``main``, with ``env`` as the whole
+    environment), or with ``process`` as a process of its own, but never at a terminal:
+    in a session of its own it has none to open, so a prompt reads ``stdin`` (getpass
+    reads /dev/tty whenever there is one, and the suite would wait for a person)."""
+    done: Done
+    if process:
+        done = subprocess.run(
+            args,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            start_new_session=True,
+        )
+    else:
+        name = Path(args[0]).name
+        gone = {k: None for k in os.environ if k not in env}  # env is all there is
+        done = run_main(MAINS[name], name, *args[1:], stdin=stdin, env={**gone, **env})
     captured.add(f"{what} stdout", done.stdout)
     captured.add(f"{what} stderr", done.stderr)
     return done
@@ -121,7 +152,7 @@ def test_no_surface_shows_a_secret(
     objects = "VENDOR,CLASS,APBILL,TRIALBALANCE"
 
     done = _run(captured, "sync -vv", [*intacct, "sync", "-vv", "--objects", objects, "--db",
-                                       str(db)], env)  # fmt: skip
+                                       str(db)], env, process=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     done = _run(captured, "sync json", [*intacct, "sync", "-vv", "--log-format", "json",
                                         "--objects", objects, "--db", str(db)], env)  # fmt: skip
@@ -170,7 +201,8 @@ def test_no_surface_shows_a_secret(
         stream["metadata"][0]["metadata"]["selected"] = selected
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     done = _run(captured, "tap run", [tap, "--config", str(config), "--catalog",
-                                      str(tmp_path / "catalog.json")], env)  # fmt: skip
+                                      str(tmp_path / "catalog.json")], env,
+                process=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"type":"STATE"' in done.stdout.replace(" ", "")
 
@@ -185,7 +217,8 @@ def test_no_surface_shows_a_secret(
     ]
     done = _run(captured, "target", [str(BIN / "target-sage-intacct"), "--config",
                                      str(target_config)], env,
-                stdin="\n".join(json.dumps(m) for m in messages) + "\n")  # fmt: skip
+                stdin="\n".join(json.dumps(m) for m in messages) + "\n",
+                process=True)  # fmt: skip
     assert done.returncode != 0 and report.exists()  # one record is reported invalid
     captured.add("target report", report.read_text())
     cache = Path(env["XDG_CACHE_HOME"])

@@ -9,7 +9,9 @@ classify. tests/thirdparty/test_dbt_sage_intacct.py runs the package itself.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,11 +174,20 @@ def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return con.execute(sql, list(params)).fetchall()
 
 
-def layout_run(monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, db: Path) -> None:
-    """``db`` synced with the layout (and CLASS, a small object) through the command."""
-    use_env(monkeypatch, server.url)
-    code, _, err = run("--layout", "fivetran", "--objects", "CLASS", "--db", str(db))
-    assert code == 0, err
+@dataclass(frozen=True)
+class Synced:
+    """DEMO synced with the layout (and CLASS, a small object) through the command, once
+    for the module: the tests that read it read this file, those that run again a copy
+    (:meth:`copy`)."""
+
+    db: Path
+    started: datetime  # before the run began
+
+    def copy(self, monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, to: Path) -> None:
+        """The synced database at ``to``, and the command's environment set for it."""
+        use_env(monkeypatch, server.url)
+        for path in self.db.parent.glob(f"{self.db.name}*"):  # the file and any WAL
+            shutil.copy(path, to.with_name(path.name.replace(self.db.name, to.name)))
 
 
 def expected(table: str) -> dict[str, str]:
@@ -195,16 +206,22 @@ def columns(db: Path, schema: str, table: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def synced(server: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """DEMO synced with the layout, through the command."""
+def layout_synced(server: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -> Synced:
     db = tmp_path_factory.mktemp("fivetran") / "intacct.duckdb"
+    started = datetime.now(UTC).replace(tzinfo=None)
     with pytest.MonkeyPatch.context() as monkeypatch:
         use_env(monkeypatch, server.url)
-        code, out, err = run("--layout", "fivetran", "--objects", "VENDOR", "--db", str(db))
+        code, out, err = run("--layout", "fivetran", "--objects", "CLASS", "--db", str(db))
     assert code == 0, err
     assert all(name in out for name in LAYOUT_OBJECTS)  # read without being asked for
     assert "Fivetran layout, schema sage_intacct: gl_detail (" in err
-    return db
+    return Synced(db, started)
+
+
+@pytest.fixture
+def synced(layout_synced: Synced) -> Path:
+    """The layout's database, to read."""
+    return layout_synced.db
 
 
 @pytest.mark.parametrize("table", sorted(PACKAGE))
@@ -261,11 +278,11 @@ def test_the_ledger_balances_and_joins_its_accounts_and_batches(synced: Path) ->
 
 
 def test_rows_are_stamped_with_the_run_that_read_them(
-    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    server: EmulatorServer, layout_synced: Synced, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     db = tmp_path / "stamped.duckdb"
-    before = datetime.now(UTC).replace(tzinfo=None)
-    layout_run(monkeypatch, server, db)
+    before = layout_synced.started
+    layout_synced.copy(monkeypatch, server, db)
     for table in PACKAGE:
         sql = f"SELECT min(_fivetran_synced), max(_fivetran_synced) FROM sage_intacct.{table}"  # noqa: S608
         (stamps,) = query(db, sql)
@@ -281,13 +298,13 @@ def test_rows_are_stamped_with_the_run_that_read_them(
 
 
 def test_objects_named_are_read_as_given_and_the_layout_says_what_was_not(
-    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    server: EmulatorServer, layout_synced: Synced, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A remembered layout does not widen an --objects list (it billed 24 API
     transactions for CLASS's 3): the views are rebuilt over the stored tables, whose
     stamps stay those of the run that last read them, and the run names what it left."""
     db = tmp_path / "narrow.duckdb"
-    layout_run(monkeypatch, server, db)
+    layout_synced.copy(monkeypatch, server, db)
     (stamp,) = query(db, "SELECT DISTINCT _fivetran_synced FROM sage_intacct.gl_detail")
     code, out, err = run("--objects", "CLASS", "--db", str(db))
     assert code == 0, err
@@ -302,10 +319,10 @@ def test_objects_named_are_read_as_given_and_the_layout_says_what_was_not(
 
 
 def test_deleted_documents_are_flagged_and_their_lines_left_out(
-    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    server: EmulatorServer, layout_synced: Synced, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     db = tmp_path / "deletes.duckdb"
-    layout_run(monkeypatch, server, db)
+    layout_synced.copy(monkeypatch, server, db)
     (bill, lines), *_ = query(
         db,
         "SELECT recordkey, count(*) FROM sage_intacct.ap_bill_item GROUP BY 1 ORDER BY 1 LIMIT 1",
@@ -341,10 +358,10 @@ def test_our_own_tables_are_the_same_with_or_without_the_layout(
 
 
 def test_layout_none_drops_the_views_and_forgets_the_layout(
-    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    server: EmulatorServer, layout_synced: Synced, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     db = tmp_path / "none.duckdb"
-    layout_run(monkeypatch, server, db)
+    layout_synced.copy(monkeypatch, server, db)
     code, _, err = run("--layout", "none", "--objects", "CLASS", "--db", str(db))
     assert code == 0, err
     assert "Fivetran layout dropped: gl_detail, gl_account" in err

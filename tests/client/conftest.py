@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from intacct.client import IntacctClient, OAuth
-from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp
+from intacct.client.oauth import ClientCredentials, MemoryTokens, OAuthApp, TokenStore
 from intacct.client.retry import ExponentialBackoff, RetryPolicy
 from intacct.client.transport import Transport
 from intacct.config import ClientConfig
@@ -79,24 +79,33 @@ def app(server: EmulatorServer) -> OAuthApp:
 
 
 @pytest.fixture
-def oauth_client(server: EmulatorServer, app: OAuthApp) -> Callable[..., IntacctClient]:
-    """A client of the demo company at the module's ``server`` whose REST calls carry the
-    demo app's tokens (the demo user's client credentials, tokens kept in memory);
-    keywords go to :class:`IntacctClient` (``http_transport``, …). The caller closes it."""
+def demo_config(server: EmulatorServer) -> dict[str, Any]:
+    """The config keys of the demo company (its sender, its user with a password) at the
+    module's ``server``."""
+    return {
+        "sender_id": DEMO_SENDER[0],
+        "sender_password": DEMO_SENDER[1],
+        "user_id": DEMO_USER[0],
+        "user_password": DEMO_USER[1],
+        "company_id": "DEMO",
+        "api_url": server.url,
+    }
 
-    def make(**kwargs: Any) -> IntacctClient:
-        config = ClientConfig.from_mapping(
-            {
-                "sender_id": DEMO_SENDER[0],
-                "sender_password": DEMO_SENDER[1],
-                "user_id": DEMO_USER[0],
-                "user_password": DEMO_USER[1],
-                "company_id": "DEMO",
-                "api_url": server.url,
-            }
-        )
-        oauth = OAuth(app, MemoryTokens(), ClientCredentials(f"{DEMO_USER[0]}@DEMO"))
-        return IntacctClient(config, oauth=oauth, **kwargs)
+
+@pytest.fixture
+def oauth_client(demo_config: dict[str, Any], app: OAuthApp) -> Callable[..., IntacctClient]:
+    """A client of the demo company at the module's ``server`` whose REST calls carry the
+    demo app's tokens: kept in ``tokens`` (in memory unless given), granted by the demo
+    user's client credentials (none with ``grant=False``: a refused token is then the
+    user's to mend); other keywords go to :class:`IntacctClient` (``http_transport``,
+    ``retry``, …). The caller closes it."""
+
+    def make(
+        *, tokens: TokenStore | None = None, grant: bool = True, **kwargs: Any
+    ) -> IntacctClient:
+        credentials = ClientCredentials(f"{DEMO_USER[0]}@DEMO") if grant else None
+        oauth = OAuth(app, MemoryTokens() if tokens is None else tokens, credentials)
+        return IntacctClient(ClientConfig.from_mapping(demo_config), oauth=oauth, **kwargs)
 
     return make
 

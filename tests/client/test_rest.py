@@ -9,17 +9,18 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from intacct.client import IntacctClient, OAuth
-from intacct.client.oauth import ClientCredentials, OAuthApp, TokenFile, Tokens
+from intacct.client import IntacctClient
+from intacct.client.oauth import TokenFile, Tokens
 from intacct.client.retry import RetryPolicy
 from intacct.config import ClientConfig
 from intacct.emulator.app import GATEWAY_PATH
 from intacct.emulator.server import EmulatorServer
-from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+from intacct.emulator.store import DEMO_SENDER
 from intacct.errors import (
     AuthenticationError,
     BudgetExhaustedError,
@@ -33,7 +34,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol.envelope import ControlBlock, SessionAuthentication, build_request
 from intacct.protocol.response import parse_response
 
-USERNAME = f"{DEMO_USER[0]}@DEMO"
+from .conftest import OAUTH_SECRET
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +43,16 @@ def server() -> Iterator[EmulatorServer]:
         yield emulator
 
 
-def config(server: EmulatorServer, **overrides: object) -> ClientConfig:
-    values = {
-        "sender_id": DEMO_SENDER[0],
-        "sender_password": DEMO_SENDER[1],
-        "user_id": DEMO_USER[0],
-        "user_password": DEMO_USER[1],
-        "company_id": "DEMO",
-        "api_url": server.url,
-        **overrides,
-    }
-    return ClientConfig.from_mapping(values)
-
-
 @pytest.fixture
-def client(server: EmulatorServer, app: OAuthApp, tmp_path: Path) -> Callable[..., IntacctClient]:
-    """A client of the demo company with the demo app's REST API (its tokens in
-    ``tmp_path``; ``grant``: client credentials when there are none)."""
+def client(
+    oauth_client: Callable[..., IntacctClient], tmp_path: Path
+) -> Callable[..., IntacctClient]:
+    """:func:`oauth_client` with its tokens in ``tmp_path`` (``grant=False``: no client
+    credentials to get new ones) and retries that do not wait."""
 
-    def made(*, grant: bool = True, **kw: object) -> IntacctClient:
-        oauth = OAuth(
-            app, TokenFile(tmp_path / "tokens.json"), ClientCredentials(USERNAME) if grant else None
-        )
-        retry = RetryPolicy(sleep=lambda _: None)
-        return IntacctClient(config(server), oauth=oauth, retry=retry, **kw)  # type: ignore[arg-type]
+    def made(**kw: Any) -> IntacctClient:
+        tokens = TokenFile(tmp_path / "tokens.json")
+        return oauth_client(tokens=tokens, retry=RetryPolicy(sleep=lambda _: None), **kw)
 
     return made
 
@@ -145,23 +132,15 @@ def test_no_token_or_session_id_in_the_history_or_logs(
     assert saved is not None
     shown = caplog.text + "".join(e.request + e.response for e in history.exchanges)
     assert history.exchanges and "REDACTED" in shown
-    for secret in (saved.access_token, sessionid, "demo-client-secret"):
+    for secret in (saved.access_token, sessionid, OAUTH_SECRET):
         assert secret not in shown
 
 
 def test_auth_type_oauth_signs_in_both_apis_without_a_user_password(
-    server: EmulatorServer,
+    demo_config: dict[str, Any],
 ) -> None:
-    values = {
-        "sender_id": DEMO_SENDER[0],
-        "sender_password": DEMO_SENDER[1],
-        "user_id": DEMO_USER[0],
-        "company_id": "DEMO",
-        "api_url": server.url,
-        "auth_type": "oauth",
-        "client_id": "demo_client_id",
-        "client_secret": "demo-client-secret",
-    }
+    values = {k: v for k, v in demo_config.items() if k != "user_password"}
+    values.update(auth_type="oauth", client_id="demo_client_id", client_secret=OAUTH_SECRET)
     with IntacctClient.from_mapping(values) as oauth_client:
         result = oauth_client.query("GLACCOUNT", ["RECORDNO"], pagesize=3)
         assert len(result.records) == 3  # an XML session from the bridge, no getAPISession

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import logging
 import socket
+import struct
 import time
 import tracemalloc
 import zlib
@@ -61,9 +62,22 @@ def _errorno(content: bytes) -> str | None:
 
 
 def _bomb(inflated_mb: int) -> bytes:
+    """A gzip file of ``inflated_mb`` megabytes of zeros, made without compressing them
+    all: after a full flush each megabyte compresses alone, to the same bytes, so the
+    second one's are repeated; then an empty final block and the trailer (CRC and size)."""
     deflate = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    zeros = b"\0" * (1 << 20)
-    return b"".join([*(deflate.compress(zeros) for _ in range(inflated_mb)), deflate.flush()])
+    zeros = bytes(1 << 20)
+    first = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    again = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(inflated_mb):
+        crc = zlib.crc32(zeros, crc)
+    trailer = struct.pack("<II", crc, (inflated_mb << 20) & 0xFFFFFFFF)
+    return b"".join([first, again * (inflated_mb - 1), b"\x03\x00", trailer])
+
+
+def test_a_bomb_inflates_to_what_it_says() -> None:
+    assert gzip.decompress(_bomb(3)) == bytes(3 << 20)
 
 
 def test_gzip_header_on_a_plain_body_is_a_gateway_error(server: EmulatorServer) -> None:

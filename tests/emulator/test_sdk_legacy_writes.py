@@ -7,7 +7,17 @@ from __future__ import annotations
 from lxml import etree
 
 from .conftest import envelope
-from .test_sdk_writes import Post, _day, _first, _legacy_key, _lines, _read, _result
+from .test_sdk_writes import (
+    Post,
+    _day,
+    _document,
+    _first,
+    _legacy_key,
+    _lines,
+    _ok,
+    _read,
+    _result,
+)
 
 
 def test_an_expense_report_and_its_expense_lines(post: Post) -> None:
@@ -37,8 +47,7 @@ def test_an_expense_report_and_its_expense_lines(post: Post) -> None:
             "DESCRIPTION2": "ride",
         }
     ]
-    deleted = _result(post, f'<delete_expensereport key="{key}"/>')
-    assert deleted.findtext("status") == "success", etree.tostring(deleted)
+    _ok(post, f'<delete_expensereport key="{key}"/>')
 
 
 def test_an_expense_adjustment_and_its_lines(post: Post) -> None:
@@ -76,25 +85,16 @@ def test_an_order_entry_transaction_is_known_by_definition_and_number(post: Post
     )
     key = _legacy_key(_result(post, body))
     assert key == f"{definition}-SO-9"
-    query = (
-        "<readByQuery><object>SODOCUMENT</object><fields>RECORDNO,PONUMBER,"
-        f"SHIPTO.CONTACTNAME</fields><query>DOCID = '{key}'</query></readByQuery>"
-    )
-    _, root = post(envelope(query))
-    assert root is not None
-    record = root.find("operation/result/data/sodocument")
-    assert record is not None, etree.tostring(root)
-    row = {child.tag: child.text or "" for child in record}
+    row = _document(post, "SODOCUMENT", key, "RECORDNO,PONUMBER,SHIPTO.CONTACTNAME")
     assert row["PONUMBER"] == "PO-77"
     assert row["SHIPTO.CONTACTNAME"] == "Dock"
     lines = _lines(post, "SODOCUMENTENTRY", "DOCHDRNO", row["RECORDNO"], "ITEMID,QUANTITY,MEMO")
     assert lines == [{"ITEMID": item, "QUANTITY": "3", "MEMO": "three"}]
-    updated = _result(
-        post, f'<update_sotransaction key="{key}"><message>later</message></update_sotransaction>'
+    _ok(
+        post,
+        f'<update_sotransaction key="{key}"><message>later</message></update_sotransaction>',
     )
-    assert updated.findtext("status") == "success", etree.tostring(updated)
-    deleted = _result(post, f'<delete_sotransaction key="{key}"/>')
-    assert deleted.findtext("status") == "success", etree.tostring(deleted)
+    _ok(post, f'<delete_sotransaction key="{key}"/>')
 
 
 def test_a_purchasing_transaction_with_its_pay_to_and_return_to(post: Post) -> None:
@@ -114,20 +114,11 @@ def test_a_purchasing_transaction_with_its_pay_to_and_return_to(post: Post) -> N
     )
     key = _legacy_key(_result(post, body))
     assert key == f"{definition}-PO-9"
-    query = (
-        "<readByQuery><object>PODOCUMENT</object><fields>RECORDNO,VENDORDOCNO,"
-        f"PAYTO.CONTACTNAME</fields><query>DOCID = '{key}'</query></readByQuery>"
-    )
-    _, root = post(envelope(query))
-    assert root is not None
-    record = root.find("operation/result/data/podocument")
-    assert record is not None, etree.tostring(root)
-    row = {child.tag: child.text or "" for child in record}
+    row = _document(post, "PODOCUMENT", key, "RECORDNO,VENDORDOCNO,PAYTO.CONTACTNAME")
     assert (row["VENDORDOCNO"], row["PAYTO.CONTACTNAME"]) == ("INV-88", contact)
     lines = _lines(post, "PODOCUMENTENTRY", "DOCHDRNO", row["RECORDNO"], "ITEMID,MEMO")
     assert lines == [{"ITEMID": item, "MEMO": "two"}]
-    deleted = _result(post, f'<delete_potransaction key="{key}"/>')
-    assert deleted.findtext("status") == "success", etree.tostring(deleted)
+    _ok(post, f'<delete_potransaction key="{key}"/>')
 
 
 def test_an_inventory_transaction_keeps_its_document_number(post: Post) -> None:
@@ -142,18 +133,12 @@ def test_an_inventory_transaction_keeps_its_document_number(post: Post) -> None:
     )
     key = _legacy_key(_result(post, body))
     assert key == f"{definition}-IC-9"
-    query = (
-        "<readByQuery><object>INVDOCUMENT</object><fields>RECORDNO,DOCNO</fields>"
-        f"<query>DOCID = '{key}'</query></readByQuery>"
-    )
-    _, root = post(envelope(query))
-    assert root is not None
-    assert root.findtext("operation/result/data/invdocument/DOCNO") == "IC-9"
-    recordno = root.findtext("operation/result/data/invdocument/RECORDNO") or ""
+    document = _document(post, "INVDOCUMENT", key, "RECORDNO,DOCNO")
+    assert document["DOCNO"] == "IC-9"
+    recordno = document["RECORDNO"]
     lines = _lines(post, "INVDOCUMENTENTRY", "DOCHDRNO", recordno, "ITEMID,WAREHOUSEID,QUANTITY")
     assert lines == [{"ITEMID": item, "WAREHOUSEID": warehouse, "QUANTITY": "5"}]
-    deleted = _result(post, f'<delete_ictransaction key="{key}"/>')
-    assert deleted.findtext("status") == "success", etree.tostring(deleted)
+    _ok(post, f'<delete_ictransaction key="{key}"/>')
 
 
 def test_an_ar_payment_applies_each_arpaymentitem(post: Post) -> None:
@@ -201,15 +186,14 @@ def test_an_attachment_is_created_updated_by_its_id_and_deleted(post: Post) -> N
     )
     assert _legacy_key(_result(post, body)) == "AT-9"
     update = "<update_supdoc><supdocid>AT-9</supdocid><supdocdescription>two</supdocdescription>"
-    assert _result(post, update + "</update_supdoc>").findtext("status") == "success"
+    _ok(post, update + "</update_supdoc>")
     _, root = post(envelope('<get_list object="supdoc" maxitems="100"/>', dtd="2.1"))
     assert root is not None
     found = [
         r for r in root.iterfind("operation/result/data/supdoc") if r.findtext("supdocid") == "AT-9"
     ]
     assert [(r.findtext("folder"), r.findtext("description")) for r in found] == [(folder, "two")]
-    deleted = _result(post, '<delete_supdoc key="AT-9"/>')
-    assert deleted.findtext("status") == "success", etree.tostring(deleted)
+    _ok(post, '<delete_supdoc key="AT-9"/>')
 
 
 def test_a_reimbursement_request_as_the_sdk_writes_it(post: Post) -> None:

@@ -41,9 +41,19 @@ def _read(post: Post, obj: str, recordno: str, fields: str) -> dict[str, Any]:
     return {child.tag: child.text or "" for child in record}
 
 
-def _made(result: etree._Element, obj: str) -> str:
+def _succeeded(result: etree._Element) -> etree._Element:
+    """``result``, which must be a success."""
     assert result.findtext("status") == "success", etree.tostring(result)
-    return result.findtext(f"data/{obj.lower()}/RECORDNO") or ""
+    return result
+
+
+def _ok(post: Post, body: str) -> etree._Element:
+    """The one function's result, which must be a success."""
+    return _succeeded(_result(post, body))
+
+
+def _made(result: etree._Element, obj: str) -> str:
+    return _succeeded(result).findtext(f"data/{obj.lower()}/RECORDNO") or ""
 
 
 def test_a_vendor_without_its_display_contact_name_gets_name_and_id(post: Post) -> None:
@@ -151,24 +161,13 @@ def test_an_empty_relationship_container_is_taken(post: Post) -> None:
     assert "NOPE" in etree.tostring(refused).decode()
 
 
-def _first(post: Post, obj: str, field: str) -> str:
-    query = (
-        f"<readByQuery><object>{obj}</object><fields>{field}</fields>"
-        "<query></query><pagesize>1</pagesize></readByQuery>"
-    )
-    _, root = post(envelope(query))
-    assert root is not None
-    return root.findtext(f"operation/result/data/{obj.lower()}/{field}") or ""
-
-
-def _lines(
-    post: Post, obj: str, parent_key: str, recordno: str, fields: str
-) -> list[dict[str, str]]:
-    query = (
+def _query(post: Post, obj: str, fields: str, query: str, size: int) -> list[dict[str, str]]:
+    """readByQuery's records of ``obj`` (at most ``size``), each field's text."""
+    body = (
         f"<readByQuery><object>{obj}</object><fields>{fields}</fields>"
-        f"<query>{parent_key} = {recordno}</query><pagesize>10</pagesize></readByQuery>"
+        f"<query>{query}</query><pagesize>{size}</pagesize></readByQuery>"
     )
-    _, root = post(envelope(query))
+    _, root = post(envelope(body))
     assert root is not None
     return [
         {child.tag: child.text or "" for child in row}
@@ -176,9 +175,26 @@ def _lines(
     ]
 
 
+def _first(post: Post, obj: str, field: str) -> str:
+    found = _query(post, obj, field, "", 1)
+    return found[0].get(field, "") if found else ""
+
+
+def _lines(
+    post: Post, obj: str, parent_key: str, recordno: str, fields: str
+) -> list[dict[str, str]]:
+    return _query(post, obj, fields, f"{parent_key} = {recordno}", 10)
+
+
+def _document(post: Post, obj: str, docid: str, fields: str) -> dict[str, str]:
+    """The transaction document (SODOCUMENT...) known by ``docid``."""
+    found = _query(post, obj, fields, f"DOCID = '{docid}'", 10)
+    assert len(found) == 1, found
+    return found[0]
+
+
 def _legacy_key(result: etree._Element) -> str:
-    assert result.findtext("status") == "success", etree.tostring(result)
-    return result.findtext("key") or ""
+    return _succeeded(result).findtext("key") or ""
 
 
 def _day(tag: str, day: str) -> str:
@@ -213,14 +229,8 @@ def test_record_otherreceipt_as_other_receipt_create_writes_it(post: Post) -> No
     assert lines == [{"ACCOUNTNO": account, "AMOUNT": "42"}]
 
 
-def _legacy(post: Post, body: str) -> etree._Element:
-    result = _result(post, body)
-    assert result.findtext("status") == "success", etree.tostring(result)
-    return result
-
-
 def _folder(post: Post, name: str) -> etree._Element | None:
-    listed = _legacy(
+    listed = _ok(
         post,
         '<get_list object="supdocfolder"><filter><expression><field>name</field>'
         f"<operator>=</operator><value>{name}</value></expression></filter></get_list>",
@@ -230,7 +240,7 @@ def _folder(post: Post, name: str) -> etree._Element | None:
 
 def test_supdocfolder_through_the_2_1_functions_sage_sdks_send(post: Post) -> None:
     # AttachmentsFolderCreate/Update/Delete: elements per intacct_co_functions.v2.1.dtd:306
-    _legacy(
+    _ok(
         post,
         "<create_supdocfolder><supdocfoldername>SDKW folder</supdocfoldername>"
         "<supdocfolderdescription>first</supdocfolderdescription></create_supdocfolder>",
@@ -241,14 +251,14 @@ def test_supdocfolder_through_the_2_1_functions_sage_sdks_send(post: Post) -> No
     assert [str(c.tag) for c in folder][:2] == ["name", "description"]
     assert folder.findtext("description") == "first"
     assert folder.find("supdocfoldername") is None
-    _legacy(
+    _ok(
         post,
         "<update_supdocfolder><supdocfoldername>SDKW folder</supdocfoldername>"
         "<supdocfolderdescription>second</supdocfolderdescription></update_supdocfolder>",
     )
     folder = _folder(post, "SDKW folder")
     assert folder is not None and folder.findtext("description") == "second"
-    _legacy(post, '<delete_supdocfolder key="SDKW folder"/>')
+    _ok(post, '<delete_supdocfolder key="SDKW folder"/>')
     assert _folder(post, "SDKW folder") is None
 
 
@@ -269,9 +279,7 @@ def test_record_cctransaction_lines_are_ccpayitems(post: Post) -> None:
     lines = _lines(post, "CCTRANSACTIONENTRY", "RECORDKEY", key, "AMOUNT,ENTRYDESCRIPTION")
     assert lines == [{"AMOUNT": "18.25", "ENTRYDESCRIPTION": "lunch"}]
     update = f'<update_cctransaction key="{key}"><payee>Cafe</payee></update_cctransaction>'
-    _, root = post(envelope(update))
-    assert root is not None
-    assert root.findtext("operation/result/status") == "success", etree.tostring(root)
+    _ok(post, update)
     assert _read(post, "CCTRANSACTION", key, "PAYEE") == {"PAYEE": "Cafe"}
 
 
@@ -319,13 +327,11 @@ def test_the_display_contact_intacct_names_is_a_contact_of_its_own(post: Post) -
         "MAILADDRESS.CITY": "Tulsa",
     }
     # "if you update an address in a vendor record, the address will update everywhere"
-    _, root = post(
-        envelope(
-            f"<update><CUSTOMER><RECORDNO>{made}</RECORDNO><DISPLAYCONTACT><MAILADDRESS>"
-            "<CITY>Omaha</CITY></MAILADDRESS></DISPLAYCONTACT></CUSTOMER></update>"
-        )
+    _ok(
+        post,
+        f"<update><CUSTOMER><RECORDNO>{made}</RECORDNO><DISPLAYCONTACT><MAILADDRESS>"
+        "<CITY>Omaha</CITY></MAILADDRESS></DISPLAYCONTACT></CUSTOMER></update>",
     )
-    assert root is not None and root.findtext("operation/result/status") == "success"
     moved = _read(post, "CONTACT", shown["DISPLAYCONTACTKEY"], "MAILADDRESS.CITY")
     assert moved == {"MAILADDRESS.CITY": "Omaha"}
 

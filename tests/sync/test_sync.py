@@ -3,7 +3,9 @@ state in the same transactions; incremental runs; crashes; schema changes."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,39 @@ def emulator() -> Iterator[InProcessEmulator]:
         yield emu
 
 
+@pytest.fixture(scope="module", params=[True, False], ids=["columnar", "records"])
+def columnar(request: pytest.FixtureRequest) -> bool:
+    """Pages read and typed as columns or record by record (tests/conftest.py's
+    ``columnar``), once per module: :func:`first_run` is made once for each."""
+    return bool(request.param)
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """:data:`OBJECTS` synced once into a new database: the tests that read facts of a
+    first run read this one (its emulator is not changed after)."""
+
+    emulator: InProcessEmulator
+    db: Path
+    reporter: Quiet
+    report: Any
+
+    def copy(self, to: Path) -> Path:
+        """The database as the first run left it, for a test that writes to it."""
+        for path in self.db.parent.glob(f"{self.db.name}*"):  # the file and any WAL
+            shutil.copy(path, to / path.name)
+        return to / self.db.name
+
+
+@pytest.fixture(scope="module")
+def first_run(columnar: bool, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstRun]:
+    with InProcessEmulator(scale=300, seed=4) as emu:
+        db = tmp_path_factory.mktemp("first") / "x.duckdb"
+        reporter = Quiet()
+        report = sync(emu, db, objects=OBJECTS, reporter=reporter, columnar=columnar)
+        yield FirstRun(emu, db, reporter, report)
+
+
 def connect(emulator: InProcessEmulator, **extra: Any) -> IntacctClient:
     config = {**emulator.config(), "timeout_s": 30, **extra}
     return IntacctClient.from_mapping(config, http_transport=emulator.transport())
@@ -95,11 +130,8 @@ def truth(emulator: InProcessEmulator, table: str) -> list[int]:
         return sorted(int(r["RECORDNO"]) for r in client.iter_query(table, ["RECORDNO"]))
 
 
-def test_a_first_run_stores_every_record_once_in_typed_tables(
-    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
-) -> None:
-    db = tmp_path / "x.duckdb"
-    report = sync(emulator, db, objects=OBJECTS, columnar=columnar)
+def test_a_first_run_stores_every_record_once_in_typed_tables(first_run: FirstRun) -> None:
+    emulator, db, report = first_run.emulator, first_run.db, first_run.report
     assert report.failed == []
     for table in ("VENDOR", "GLACCOUNT", "APBILL", "CLASS"):
         assert keys(db, table) == truth(emulator, table)
@@ -122,23 +154,17 @@ def test_a_first_run_stores_every_record_once_in_typed_tables(
     assert inserted["VENDOR"] == len(truth(emulator, "VENDOR"))
 
 
-def test_each_object_is_done_once_with_every_page_stored(
-    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
-) -> None:
-    reporter = Quiet()
-    report = sync(
-        emulator, tmp_path / "done.duckdb", objects=OBJECTS, reporter=reporter, columnar=columnar
-    )
+def test_each_object_is_done_once_with_every_page_stored(first_run: FirstRun) -> None:
+    reporter, report = first_run.reporter, first_run.report
     assert reporter.finished == {o.object: (o.inserted, o.inserted) for o in report.objects}
     assert all(read > 0 for read, _ in reporter.finished.values())
 
 
 def test_a_second_run_with_nothing_changed_costs_no_request_of_its_own_per_object(
-    emulator: InProcessEmulator, tmp_path: Path, columnar: bool
+    first_run: FirstRun, tmp_path: Path, columnar: bool
 ) -> None:
-    db = tmp_path / "x.duckdb"
-    sync(emulator, db, objects=OBJECTS, columnar=columnar)
-    report = sync(emulator, db, objects=OBJECTS, columnar=columnar)
+    db = first_run.copy(tmp_path)
+    report = sync(first_run.emulator, db, objects=OBJECTS, columnar=columnar)
     for row in report.objects:
         if row.object != "TRIALBALANCE":  # re-reads its last months, one request each
             assert (row.requests, row.inserted, row.updated, row.deleted) == (0, 0, 0, 0)

@@ -195,14 +195,38 @@ ADDRESS_FIELDS = {
 }
 
 
-def _items(value: Any, path: str) -> Sequence[Mapping[str, Any]]:
-    if not isinstance(value, list | tuple) or not all(isinstance(i, Mapping) for i in value):
-        raise UnifiedRecordError(path, "expected a list of objects")
-    return value
+class _ObjectList(Field):
+    """A property holding a list of objects (``[{...}]``): a write takes the objects
+    :meth:`_given`; its schema is an array of objects with ``_item_properties``."""
+
+    unified: str
+
+    def _given(
+        self, unified: Mapping[str, Any], path: str
+    ) -> tuple[Sequence[Mapping[str, Any]], str]:
+        """The objects a write gives (none when it leaves the property out), and the path
+        of the property; anything but a list of objects is refused."""
+        where = f"{path}.{self.unified}"
+        value = unified.get(self.unified)
+        if value is None:
+            return (), where
+        if not isinstance(value, list | tuple) or not all(isinstance(i, Mapping) for i in value):
+            raise UnifiedRecordError(where, "expected a list of objects")
+        return value, where
+
+    def _item_properties(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def properties(self) -> dict[str, Any]:
+        item = {"type": "object", "properties": self._item_properties()}
+        return {self.unified: {"type": ["array", "null"], "items": item}}
+
+    def written(self) -> tuple[str, ...]:
+        return (self.unified,)
 
 
 @dataclass(frozen=True, slots=True)
-class Phones(Field):
+class Phones(_ObjectList):
     """``phoneNumbers: [{type, phoneNumber}]`` <-> a contact's phone fields."""
 
     contact: str
@@ -224,39 +248,30 @@ class Phones(Field):
         path: str,
         partial: bool = False,
     ) -> None:
-        value = unified.get(self.unified)
-        if value is None:
-            return
+        items, where = self._given(unified, path)
         seen: set[str] = set()
-        for index, phone in enumerate(_items(value, f"{path}.{self.unified}")):
-            where = f"{path}.{self.unified}[{index}]"
+        for index, phone in enumerate(items):
             kind = phone.get("type") or "primary"
             if kind not in PHONE_FIELDS or kind in seen:
                 problem = "is given twice" if kind in seen else "is not a known phone type"
                 raise UnifiedRecordError(
-                    f"{where}.type", f"{kind!r} {problem} (one each of {', '.join(PHONE_FIELDS)})"
+                    f"{where}[{index}].type",
+                    f"{kind!r} {problem} (one each of {', '.join(PHONE_FIELDS)})",
                 )
             seen.add(kind)
             number = phone.get("phoneNumber")
             if _present(number):
                 out[f"{self.contact}.{PHONE_FIELDS[kind]}"] = str(number)
 
-    def properties(self) -> dict[str, Any]:
-        item = {
-            "type": "object",
-            "properties": {
-                "type": {"type": ["string", "null"], "enum": [*PHONE_FIELDS, None]},
-                "phoneNumber": {"type": ["string", "null"]},
-            },
+    def _item_properties(self) -> dict[str, Any]:
+        return {
+            "type": {"type": ["string", "null"], "enum": [*PHONE_FIELDS, None]},
+            "phoneNumber": {"type": ["string", "null"]},
         }
-        return {self.unified: {"type": ["array", "null"], "items": item}}
-
-    def written(self) -> tuple[str, ...]:
-        return (self.unified,)
 
 
 @dataclass(frozen=True, slots=True)
-class Address(Field):
+class Address(_ObjectList):
     """``addresses: [{addressType, line1, ..., postalCode, country}]`` <-> the contact's
     mail address: one address, ``addressType`` ``billing`` (hotglue's mapping for Intacct).
     """
@@ -283,15 +298,12 @@ class Address(Field):
         path: str,
         partial: bool = False,
     ) -> None:
-        value = unified.get(self.unified)
-        if value is None:
-            return
-        items = _items(value, f"{path}.{self.unified}")
+        items, where = self._given(unified, path)
         for index, address in enumerate(items):
             kind = address.get("addressType") or self.address_type
             if kind != self.address_type or index > 0:
                 raise UnifiedRecordError(
-                    f"{path}.{self.unified}[{index}]",
+                    f"{where}[{index}]",
                     f"Intacct keeps one {self.address_type!r} address here; "
                     f"this one ({kind!r}) has nowhere to go",
                 )
@@ -299,13 +311,8 @@ class Address(Field):
                 if _present(address.get(key)):
                     out[f"{self.mailaddress}.{name}"] = str(address[key])
 
-    def properties(self) -> dict[str, Any]:
-        fields = {k: {"type": ["string", "null"]} for k in ("addressType", *ADDRESS_FIELDS)}
-        item = {"type": "object", "properties": fields}
-        return {self.unified: {"type": ["array", "null"], "items": item}}
-
-    def written(self) -> tuple[str, ...]:
-        return (self.unified,)
+    def _item_properties(self) -> dict[str, Any]:
+        return {k: {"type": ["string", "null"]} for k in ("addressType", *ADDRESS_FIELDS)}
 
 
 def audit_fields() -> tuple[Field, ...]:

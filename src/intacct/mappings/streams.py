@@ -222,6 +222,55 @@ _AR_METHODS = (
     "Online ACH Debit",
 )
 
+
+def _payment(
+    name: str,
+    obj: str,
+    date: str,
+    methods: tuple[str, ...],
+    *,
+    bank_required: bool,
+    party: Ref,
+    paid: tuple[str, str],
+) -> StreamMapping:
+    """An AP or AR payment (APPYMT, ARPYMT): the same fields and lines, but for the
+    field of its date, its methods, whether it needs a bank account, the vendor or
+    customer it pays, and the documents (kind, property prefix) its lines pay."""
+    kind, prefix = paid
+    return StreamMapping(
+        name,
+        obj,
+        (
+            *audit_fields(),
+            Value("paymentNumber", "DOCNUMBER", TEXT),
+            Value("paymentDate", date, DATE, required=True),
+            Value("paymentMethod", "PAYMENTMETHOD", enum(methods), required=True),
+            _bank_account(required=bank_required),
+            party,
+            Value("currency", "CURRENCY", TEXT),
+            Value("exchangeRate", "EXCHANGE_RATE", DECIMAL),
+            Value("description", "DESCRIPTION", TEXT),
+            Value("amount", "TRX_TOTALENTERED", DECIMAL, writable=False),
+            Value("status", "STATE", TEXT, writable=False),
+        ),
+        lines=Lines(
+            "lineItems", f"{obj}DETAILS", f"{obj}DETAIL", "PAYMENTKEY", _payment_line(kind, prefix)
+        ),
+        single_line=(f"{prefix}Id", f"{prefix}Number", "amount"),
+    )
+
+
+def _party_terms() -> tuple[Field, ...]:
+    """A vendor's or customer's currency, tax id, notes, balance and status."""
+    return (
+        Value("currency", "CURRENCY", TEXT),
+        Value("taxId", "TAXID", TEXT),
+        Value("notes", "COMMENTS", TEXT),
+        Value("balance", "TOTALDUE", DECIMAL, writable=False),
+        Value("isActive", "STATUS", STATUS),
+    )
+
+
 _STREAMS = (
     StreamMapping(
         "Accounts",
@@ -339,11 +388,7 @@ _STREAMS = (
             Value("vendorNumber", "VENDORID", TEXT, required=True),
             Value("vendorName", "NAME", TEXT, required=True),
             *_contact("DISPLAYCONTACT"),
-            Value("currency", "CURRENCY", TEXT),
-            Value("taxId", "TAXID", TEXT),
-            Value("notes", "COMMENTS", TEXT),
-            Value("balance", "TOTALDUE", DECIMAL, writable=False),
-            Value("isActive", "STATUS", STATUS),
+            *_party_terms(),
         ),
         id_field="VENDORID",
     ),
@@ -356,11 +401,7 @@ _STREAMS = (
             Value("customerName", "NAME", TEXT, required=True),
             *_contact("DISPLAYCONTACT"),
             _parent("customers"),
-            Value("currency", "CURRENCY", TEXT),
-            Value("taxId", "TAXID", TEXT),
-            Value("notes", "COMMENTS", TEXT),
-            Value("balance", "TOTALDUE", DECIMAL, writable=False),
-            Value("isActive", "STATUS", STATUS),
+            *_party_terms(),
         ),
         id_field="CUSTOMERID",
     ),
@@ -449,55 +490,23 @@ _STREAMS = (
             "journalLines", "ENTRIES", "GLENTRY", "BATCHKEY", _journal_line(), aliases=("lines",)
         ),
     ),
-    StreamMapping(
+    _payment(
         "BillPayments",
         "APPYMT",
-        (
-            *audit_fields(),
-            Value("paymentNumber", "DOCNUMBER", TEXT),
-            Value("paymentDate", "PAYMENTDATE", DATE, required=True),
-            Value("paymentMethod", "PAYMENTMETHOD", enum(_AP_METHODS), required=True),
-            _bank_account(required=True),
-            _ref("vendors", "vendor", "VENDORID", name="VENDORNAME", required=True),
-            Value("currency", "CURRENCY", TEXT),
-            Value("exchangeRate", "EXCHANGE_RATE", DECIMAL),
-            Value("description", "DESCRIPTION", TEXT),
-            Value("amount", "TRX_TOTALENTERED", DECIMAL, writable=False),
-            Value("status", "STATE", TEXT, writable=False),
-        ),
-        lines=Lines(
-            "lineItems",
-            "APPYMTDETAILS",
-            "APPYMTDETAIL",
-            "PAYMENTKEY",
-            _payment_line("bills", "bill"),
-        ),
-        single_line=("billId", "billNumber", "amount"),
+        "PAYMENTDATE",
+        _AP_METHODS,
+        bank_required=True,
+        party=_ref("vendors", "vendor", "VENDORID", name="VENDORNAME", required=True),
+        paid=("bills", "bill"),
     ),
-    StreamMapping(
+    _payment(
         "InvoicePayments",
         "ARPYMT",
-        (
-            *audit_fields(),
-            Value("paymentNumber", "DOCNUMBER", TEXT),
-            Value("paymentDate", "RECEIPTDATE", DATE, required=True),
-            Value("paymentMethod", "PAYMENTMETHOD", enum(_AR_METHODS), required=True),
-            _bank_account(required=False),
-            _ref("customers", "customer", "CUSTOMERID", name="CUSTOMERNAME", required=True),
-            Value("currency", "CURRENCY", TEXT),
-            Value("exchangeRate", "EXCHANGE_RATE", DECIMAL),
-            Value("description", "DESCRIPTION", TEXT),
-            Value("amount", "TRX_TOTALENTERED", DECIMAL, writable=False),
-            Value("status", "STATE", TEXT, writable=False),
-        ),
-        lines=Lines(
-            "lineItems",
-            "ARPYMTDETAILS",
-            "ARPYMTDETAIL",
-            "PAYMENTKEY",
-            _payment_line("invoices", "invoice"),
-        ),
-        single_line=("invoiceId", "invoiceNumber", "amount"),
+        "RECEIPTDATE",
+        _AR_METHODS,
+        bank_required=False,
+        party=_ref("customers", "customer", "CUSTOMERID", name="CUSTOMERNAME", required=True),
+        paid=("invoices", "invoice"),
     ),
 )
 
