@@ -82,11 +82,15 @@ class Follower:
         stop: threading.Event,
         clock: Callable[[], float] = time.time,
         said: Callable[[str], None] = log.info,
+        read: Callable[[Dirty, SyncReport], None] | None = None,
     ) -> None:
         self.queue, self.company = queue, company
         self.selected = None if selected is None else tuple(selected)
         self.run, self.settings, self.stop = run, settings, stop
         self.clock, self.said = clock, said
+        #: told of each read the notices made, once it has stored what it read
+        #: (benchmarks/freshness.py measures from it)
+        self.read = read
         self.runs = 0
         #: the changes the last safety run read beyond the records notices had named
         self.unannounced = 0
@@ -133,6 +137,8 @@ class Follower:
         report = self.run(objects)
         self._done(dirty, report)
         self.runs += 1
+        if self.read is not None:
+            self.read(dirty, report)
         self.said(
             f"{len(dirty.keys)} notice(s) of {', '.join(dirty.objects)}: read "
             f"{', '.join(objects)}, {_changed(report):,} change(s) in {self.clock() - began:.1f} s"
