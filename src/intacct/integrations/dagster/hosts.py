@@ -82,6 +82,7 @@ class HostRunLauncher(RunLauncher, ConfigurableClass):
 
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.dagster_run
+        self._make_pools(run)
         args = ExecuteRunArgs(
             job_origin=context.job_code_origin,  # type: ignore[arg-type]  # set on launch
             run_id=run.run_id,
@@ -107,6 +108,18 @@ class HostRunLauncher(RunLauncher, ConfigurableClass):
         raise DagsterLaunchFailedError(  # type: ignore[no-untyped-call]
             f"no run worker host took run {run.run_id}: " + "; ".join(problems)
         )
+
+    def _make_pools(self, run: DagsterRun) -> None:
+        """The pools the run's steps take slots of, made here if new. Dagster makes a
+        pool's row at its first claim, and two hosts' first claims at once collide (a
+        UniqueViolation failed a step); the launcher is one process, runs one at a time."""
+        storage = self._instance.event_log_storage
+        if not storage.supports_global_concurrency_limits or not run.execution_plan_snapshot_id:
+            return
+        plan = self._instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+        known = storage.get_concurrency_keys()
+        for pool in sorted({step.pool for step in plan.steps if step.pool} - known):
+            storage.initialize_concurrency_limit_to_default(pool)
 
     def _by_load(self, problems: list[str]) -> list[str]:
         """The reachable hosts, fewest runs going first (a host that does not answer is
