@@ -88,6 +88,20 @@ class RestObject:
     lines: Mapping[str, str] = field(default_factory=dict)  # {"field", "path", ...}
     owner: Mapping[str, str] = field(default_factory=dict)  # {"path", "field", ...}
     derived: Derived | None = None
+    #: XML column -> the REST field that writes it (made once: asked per record written)
+    _writers: Mapping[str, RestField] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        writers: dict[str, RestField] = {}
+        for candidate in self.fields.values():
+            if candidate.xml and not candidate.read_only:
+                writers.setdefault(candidate.xml, candidate)
+        object.__setattr__(self, "_writers", writers)
+
+    def writer(self, xml_name: str) -> RestField | None:
+        """The REST field that writes the XML column ``xml_name`` (the first writable one
+        the catalog pairs with it); None: REST cannot write it."""
+        return self._writers.get(xml_name)
 
     @property
     def label(self) -> str:

@@ -107,7 +107,7 @@ def _flat(
 def _put(
     out: RestBody, node: dict[str, Any], obj: RestObject, name: str, value: Any, where: str
 ) -> None:
-    paired = next((f for f in obj.fields.values() if f.xml == name and not f.read_only), None)
+    paired = obj.writer(name)
     if paired is None:
         out.ignored.append(f"{where}{name}")
         return

@@ -55,7 +55,7 @@ def rest_fields_writable(xml_object: str, xml_field: str) -> bool:
     target = rest_catalog().holding(xml_object)
     if target is None:
         return True
-    return any(f.xml == xml_field and not f.read_only for f in target.fields.values())
+    return target.writer(xml_field) is not None
 
 
 class RestDispatcher(Dispatcher):

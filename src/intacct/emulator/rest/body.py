@@ -74,9 +74,9 @@ class Written:
 
 def rest_name(obj: RestObject, xml_name: str) -> str:
     """The REST field an XML column shows as (the column's own name when none does)."""
-    for candidate in obj.fields.values():
-        if candidate.xml == xml_name and not candidate.read_only:
-            return candidate.name
+    writer = obj.writer(xml_name)
+    if writer is not None:
+        return writer.name
     return next((f.name for f in obj.fields.values() if f.xml == xml_name), xml_name)
 
 
