@@ -58,6 +58,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "emulator/test_latency_limits.py",
         "notices/test_receiver_kill.py",
         "notices/test_end_to_end.py",
+        "notices/test_smart_event_end_to_end.py",
         "notices/test_freshness_benchmark.py",
         "test_tiers.py",
     ),

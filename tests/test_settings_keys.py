@@ -21,6 +21,7 @@ from keyring.backends.fail import Keyring as FailKeyring
 
 from intacct.cli import main
 from intacct.cli.connection import open_connection
+from intacct.cli.notices import SMART_EVENT_TOKEN
 from intacct.cli.profile_store import DESTINATION, ProfileStore
 from intacct.config import KEYS, SECRETS, ClientConfig, Key, Owner, Surface, names_on, owned_by
 from intacct.config.parsers import (
@@ -177,6 +178,7 @@ def test_each_owner_reads_exactly_its_keys() -> None:
     assert {f.name for f in fields(ReplicationSettings)} >= ReplicationSettings.KEYS
     assert {f.name for f in fields(WriteOptions)} == owned(Owner.WRITES)
     assert owned(Owner.SYNC) == {DESTINATION}
+    assert owned(Owner.NOTICES) == {SMART_EVENT_TOKEN}
     assert len({k.name for k in KEYS}) == len(KEYS)
 
 
@@ -195,11 +197,13 @@ def test_defaults_are_the_tables() -> None:
 
 def test_secrets_are_never_shown() -> None:
     hidden = {f.name for f in fields(ClientConfig) if not f.repr}
-    assert hidden == set(SECRETS) == {k.name for k in KEYS if k.secret}
-    values = {**REQUIRED, **{name: f" {name}-secret " for name in SECRETS}}
+    assert set(SECRETS) == {k.name for k in KEYS if k.secret}
+    client = tuple(k.name for k in owned_by(Owner.CONNECTION, Owner.TUNING) if k.secret)
+    assert hidden == set(client) == set(SECRETS) - {SMART_EVENT_TOKEN}
+    values = {**REQUIRED, **{name: f" {name}-secret " for name in client}}
     config = ClientConfig.from_mapping(values)
     assert "secret" not in repr(config)
-    assert config.secrets == tuple(values[name] for name in SECRETS)  # kept as given
+    assert config.secrets == tuple(values[name] for name in client)  # kept as given
 
 
 @pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])

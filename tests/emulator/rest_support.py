@@ -322,3 +322,26 @@ def subscribe(http: httpx.Client, **given: Any) -> dict[str, Any]:
 def stats(http: httpx.Client) -> dict[str, int]:
     found: dict[str, int] = http.get("/_emulator/stats").json()
     return found
+
+
+def forget_webhooks(http: httpx.Client) -> None:
+    """No subscription and no delivery fault left on the emulator behind ``http``."""
+    for subscription in http.get("/_emulator/webhooks").json()["webhooks"]:
+        http.delete(f"/_emulator/webhooks/{subscription['id']}")
+    http.delete("/_emulator/webhooks/faults")
+
+
+def aborted_transaction(http: httpx.Client, rolled: str, taken: str) -> None:
+    """A transaction creating vendors ``rolled`` then ``taken`` (an id already used):
+    the store refuses the second, and the first is rolled back with it."""
+    vendor = "<VENDOR><VENDORID>{}</VENDORID><NAME>n</NAME></VENDOR>"
+    answer = http.post(
+        "/ia/xml/xmlgw.phtml",
+        content=envelope(
+            f"<create>{vendor.format(rolled)}</create>",
+            f"<create>{vendor.format(taken)}</create>",
+            transaction="true",
+        ),
+        headers={"Content-Type": "application/xml"},
+    )
+    assert b"aborted" in answer.content

@@ -29,9 +29,11 @@ from .rest_support import (
     CLIENT,
     OBJECTS,
     Receiver,
+    aborted_transaction,
     bulk_job,
     closed_url,
     create_vendor,
+    forget_webhooks,
     ok,
     stats,
     subscribe,
@@ -49,9 +51,7 @@ def paced(http: httpx.Client) -> Iterator[None]:
     """Fast retries; afterwards no subscription and no delivery fault is left."""
     assert http.post("/_emulator/webhooks/pace", json={"retry_scale": SCALE}).status_code == 200
     yield
-    for subscription in http.get("/_emulator/webhooks").json()["webhooks"]:
-        http.delete(f"/_emulator/webhooks/{subscription['id']}")
-    http.delete("/_emulator/webhooks/faults")
+    forget_webhooks(http)
 
 
 @pytest.fixture
@@ -326,16 +326,7 @@ def test_a_rolled_back_write_sends_nothing(http: httpx.Client, receiver: Receive
     receiver.wait(1)
     vendor = "<VENDOR><VENDORID>{}</VENDORID><NAME>n</NAME></VENDOR>"
     # a transaction whose second record the store refuses (a duplicate id): none is kept
-    answer = http.post(
-        "/ia/xml/xmlgw.phtml",
-        content=envelope(
-            f"<create>{vendor.format('WHK-ROLLED')}</create>",
-            f"<create>{vendor.format('WHK-TAKEN')}</create>",
-            transaction="true",
-        ),
-        headers={"Content-Type": "application/xml"},
-    )
-    assert b"aborted" in answer.content
+    aborted_transaction(http, "WHK-ROLLED", "WHK-TAKEN")
     # a record of a create the store refuses (no NAME), beside one it keeps
     http.post(
         "/ia/xml/xmlgw.phtml",

@@ -1,15 +1,26 @@
-"""The receiver served as Intacct reaches it: uvicorn on a socket of its own."""
+"""The receiver served as Intacct reaches it (uvicorn on a socket of its own), its queue,
+and the follower reading what it keeps."""
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
+import pytest
 import uvicorn
+
+from intacct.notices import NoticeQueue
+from intacct.sync import SyncReport
+from intacct.sync.follow import Follower, FollowSettings
 
 
 @contextmanager
@@ -32,3 +43,52 @@ def serving(app: Any) -> Iterator[httpx.Client]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> Iterator[NoticeQueue]:
+    with NoticeQueue(tmp_path / "notices.sqlite") as kept:
+        yield kept
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 60) -> float:
+    """Seconds until ``done()`` (failing past ``seconds``)."""
+    began = time.monotonic()
+    while not done():
+        assert time.monotonic() - began < seconds
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
+def vendor_names(db: Path) -> dict[str, str]:
+    """The live vendors of the DuckDB file at ``db``: VENDORID -> NAME."""
+    gc.collect()  # a run's connection let go of: another configuration may open the file
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute('SELECT VENDORID, NAME FROM "VENDOR" WHERE _sdc_deleted_at IS NULL')
+        return {row[0]: row[1] for row in rows.fetchall()}
+
+
+@dataclass
+class Following:
+    follower: Follower
+    said: list[str]
+
+
+@contextmanager
+def following(
+    queue: NoticeQueue,
+    run: Callable[[tuple[str, ...] | None], SyncReport],
+    settings: FollowSettings,
+) -> Iterator[Following]:
+    """DEMO's VENDOR followed in a thread (as ``intacct sync --follow``) until the block
+    ends; what it said is kept."""
+    said: list[str] = []
+    stop = threading.Event()
+    follower = Follower(queue, "DEMO", ("VENDOR",), run, settings, stop=stop, said=said.append)
+    thread = threading.Thread(target=follower.follow, daemon=True)
+    thread.start()
+    try:
+        yield Following(follower, said)
+    finally:
+        stop.set()
+        thread.join(60)

@@ -22,12 +22,6 @@ from .deliveries import CLIENT_ID, SECRET, Delivery
 
 
 @pytest.fixture
-def queue(tmp_path: Path) -> Iterator[NoticeQueue]:
-    with NoticeQueue(tmp_path / "notices.sqlite") as kept:
-        yield kept
-
-
-@pytest.fixture
 def http(queue: NoticeQueue) -> Iterator[httpx.Client]:
     with serving(receiver_app(queue, {CLIENT_ID: SECRET})) as client:
         yield client

@@ -1,26 +1,34 @@
-"""``intacct notices``: Intacct's change notices. ``serve`` runs the webhook receiver
-(:mod:`intacct.notices.receiver`) for the connection's OAuth app; ``pull`` pulls the
-trigger event queue instead (:mod:`intacct.notices.pull`); ``status`` says what the
-queue holds. ``intacct sync --follow`` reads what they announce."""
+"""``intacct notices``: Intacct's change notices. ``serve`` runs the receiver
+(:mod:`intacct.notices.receiver`) of webhooks for the connection's OAuth app and of
+Smart Event posts carrying its ``smart_event_token``; ``pull`` pulls the trigger event
+queue instead (:mod:`intacct.notices.pull`); ``status`` says what the queue holds.
+``intacct sync --follow`` reads what they announce."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 import platformdirs
 
-from intacct.cli.connection import one_line, open_connection, profile_option
+from intacct.cli.connection import interactive_config, one_line, open_connection, profile_option
 from intacct.client import IntacctClient
-from intacct.config import ClientConfig
+from intacct.config import ClientConfig, Owner, Surface, names_on, read
 from intacct.errors import ConfigError, IntacctError
-from intacct.logging import say
+from intacct.logging import register_secrets, say
 from intacct.notices import NoticeQueue
 from intacct.notices.pull import pull_until
-from intacct.replication import ReplicationSettings
 
-__all__ = ["notices", "notices_option", "queue_path"]
+__all__ = ["SMART_EVENT_TOKEN", "notices", "notices_option", "queue_path"]
+
+#: the receiver's key (intacct.config.keys, owner NOTICES): the token Smart Event posts
+#: carry; no client reads it
+SMART_EVENT_TOKEN = "smart_event_token"  # noqa: S105 (the key's name)
+#: every key a connection may hold (a profile's, INTACCT_*): the client takes its own
+_CONNECTION_KEYS = names_on(Surface.PROFILE) | names_on(Surface.ENV)
 
 
 def queue_path(given: str | None) -> Path:
@@ -43,7 +51,8 @@ notices_option = click.option(
 
 @click.group()
 def notices() -> None:
-    """Intacct's change notices (webhook deliveries): receive them, see what is pending."""
+    """Intacct's change notices (webhooks, Smart Event posts, the event queue): receive
+    them, see what is pending."""
 
 
 @notices.command()
@@ -52,31 +61,78 @@ def notices() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 def serve(profile: str | None, notices_path: str | None, host: str, port: int) -> None:
-    """Receive Intacct's webhook deliveries at POST /intacct/notices: each verified with
-    the OAuth app's client secret and kept in the queue before it is answered."""
+    """Receive Intacct's change notices, each kept in the queue before it is
+    answered; either kind, or both:
+
+    \b
+      POST /intacct/notices       webhooks, verified with the OAuth app's
+                                  client_id and client_secret
+      POST /intacct/smart-events  Smart Event posts, checked against your
+                                  smart_event_token (INTACCT_SMART_EVENT_TOKEN
+                                  or the profile's)
+
+    Each Smart Event (an HTTP post, on one object and event) posts this body, with
+    your token and the event it fires on (create, update or delete):
+
+    \b
+    {"token": "<your token>", "companyId": "<COMPANY>", "object": "VENDOR",
+     "event": "update", "key": "{!VENDOR.RECORDNO!}",
+     "modified": "{!VENDOR.WHENMODIFIED!}"}
+    """
     import uvicorn  # the web server, loaded only for this command
 
-    from intacct.notices.receiver import NOTICES_PATH, receiver_app
+    from intacct.notices.receiver import receiver_app
 
     try:
         with open_connection(profile, announce=say) as connection:
-            client_id = str(connection.config.get("client_id") or "")
-            secret = str(connection.config.get("client_secret") or "")
-            if not client_id or not secret:
+            secrets = _apps(connection.config)
+            token = read(connection.config, Owner.NOTICES)[SMART_EVENT_TOKEN]
+            if not secrets and not token:
                 raise ConfigError(
-                    "client_id", "deliveries are verified with the OAuth app's client_id "
-                    "and client_secret: give both (a profile, INTACCT_CLIENT_ID/_SECRET)",
+                    "client_id", "give the OAuth app's client_id and client_secret (webhooks), "
+                    "a smart_event_token (Smart Events), or both (a profile, "
+                    "INTACCT_CLIENT_ID/_SECRET, INTACCT_SMART_EVENT_TOKEN)",
                 )  # fmt: skip
+            register_secrets([token])  # blanked out of every log line of ours
+            issuer = _issuer(connection.config)
             path = queue_path(notices_path)
             with NoticeQueue(path) as queue:
-                app = receiver_app(queue, {client_id: secret})
-                say(
-                    f"Receiving Intacct's notices for app {client_id} at "
-                    f"http://{host}:{port}{NOTICES_PATH}; kept in {path}. Ctrl-C stops."
-                )
+                app = receiver_app(queue, secrets, issuer=issuer, smart_event_token=token)
+                say(_receiving(f"http://{host}:{port}", secrets, bool(token), path))
                 uvicorn.run(app, host=host, port=port, log_level="warning")
     except IntacctError as exc:
         raise click.ClickException(one_line(exc)) from None
+
+
+def _apps(config: Mapping[str, Any]) -> dict[str, str]:
+    """The OAuth app webhooks are verified with: {client_id: client_secret}, or {} when
+    neither is given; one without the other is a mistake."""
+    client_id = str(config.get("client_id") or "")
+    secret = str(config.get("client_secret") or "")
+    if bool(client_id) != bool(secret):
+        missing = "client_secret" if client_id else "client_id"
+        raise ConfigError(missing, "webhooks are verified with the OAuth app's client_id "
+                          "and client_secret: give both")  # fmt: skip
+    return {client_id: secret} if client_id else {}
+
+
+def _issuer(config: Mapping[str, Any]) -> str | None:
+    """The ``iss`` webhook tokens must name: the REST API beside the connection's
+    ``api_url`` when it gives one (the emulator's, a sandbox's); None, unchecked, with
+    Intacct's default [U: Sage does not publish the claim, so production is not refused
+    on a guess]."""
+    if not config.get("api_url"):
+        return None
+    return ClientConfig.from_mapping(interactive_config(config)).rest_url
+
+
+def _receiving(base: str, secrets: Mapping[str, str], smart_events: bool, path: Path) -> str:
+    from intacct.notices.receiver import NOTICES_PATH, SMART_EVENTS_PATH
+
+    served = [f"webhooks for app {app} at {base}{NOTICES_PATH}" for app in secrets]
+    if smart_events:
+        served.append(f"Smart Events at {base}{SMART_EVENTS_PATH}")
+    return f"Receiving Intacct's notices: {'; '.join(served)}; kept in {path}. Ctrl-C stops."
 
 
 @notices.command()
@@ -90,7 +146,7 @@ def pull(profile: str | None, notices_path: str | None, every_s: float) -> None:
     stop = threading.Event()
     try:
         with open_connection(profile, announce=say) as connection:
-            config = ClientConfig.from_mapping(connection.config, allow=ReplicationSettings.KEYS)
+            config = ClientConfig.from_mapping(connection.config, allow=_CONNECTION_KEYS)
             if not config.client_id:
                 raise ConfigError("client_id", "the event queue is the REST API's: give the "
                                   "OAuth app's client_id and client_secret")  # fmt: skip

@@ -17,7 +17,7 @@ from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
 from intacct.cli.hints import failure_hint, permission_hint
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
-from intacct.cli.notices import notices_option, queue_path
+from intacct.cli.notices import SMART_EVENT_TOKEN, notices_option, queue_path
 from intacct.cli.profile_store import DESTINATION
 from intacct.cli.waiting import wait_notice
 from intacct.client import IntacctClient
@@ -174,6 +174,7 @@ def sync(
             # --db wins over the profile's (or INTACCT_DESTINATION's) destination
             db_path = given or config.pop(DESTINATION, None) or DEFAULT_DB
             config.pop(DESTINATION, None)
+            config.pop(SMART_EVENT_TOKEN, None)  # the receiver's (intacct notices serve)
             if entities:
                 config["entity_ids"] = entities
             if api:

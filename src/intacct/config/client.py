@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from intacct.config.keys import ENV_PREFIX, Owner
 from intacct.config.parsers import zone_of
-from intacct.config.reading import SECRETS, check_keys, check_variable_names, owned_by, read
+from intacct.config.reading import check_keys, check_variable_names, owned_by, read
 from intacct.errors import ConfigError
 
 __all__ = ["ClientConfig"]
 
 _KEYS = owned_by(Owner.CONNECTION, Owner.TUNING)
+#: the client's own secrets (other owners have theirs: a Smart Event token)
+_SECRETS = tuple(k.name for k in _KEYS if k.secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ class ClientConfig:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values a log redactor must blank out wherever they appear."""
-        return tuple(getattr(self, key) for key in SECRETS)
+        return tuple(getattr(self, key) for key in _SECRETS)
 
     @property
     def rest_url(self) -> str:

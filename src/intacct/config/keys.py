@@ -73,6 +73,7 @@ class Owner(enum.Enum):
     REPLICATION = "replication"  # ReplicationSettings: what the engine reads, from when
     WRITES = "target writes"  # the target's WriteOptions
     SYNC = "sync"  # intacct sync itself (the CLI)
+    NOTICES = "notices receiver"  # intacct notices serve (the CLI)
 
 
 class Surface(enum.Enum):
@@ -155,7 +156,7 @@ _SINGER = frozenset({_TAP, _TARGET})
 _USER = frozenset({_PROFILE, _ENV})  # what intacct commands take
 _EVERYWHERE = _SINGER | _USER | {_TENANT}
 _PROMPTED = "Prompted (hidden) when neither it nor -env is given."
-_CONNECTION, _TUNING, _REPLICATION, _WRITES, _SYNC = Owner
+_CONNECTION, _TUNING, _REPLICATION, _WRITES, _SYNC, _NOTICES = Owner
 _OAUTH = ("auth_type", "oauth")
 
 # A new setting is one entry here: Key(name, owner, parser, default, doc, surfaces,
@@ -268,6 +269,12 @@ KEYS: tuple[Key, ...] = (
         "Where intacct sync writes unless --db is given: a DuckDB path or "
         "postgresql://USER@HOST/DB[?schema=NAME] (the password from PGPASSWORD or ~/.pgpass).",
         _USER | {_TENANT}),
+    # not the connection's: INTACCT_SMART_EVENT_TOKEN beside a profile must not make the
+    # environment the connection (cli/connection.py), and no client reads it
+    Key("smart_event_token", _NOTICES, Text(strip=False), "",
+        "The token your Smart Events' HTTP post bodies carry, which intacct notices serve "
+        "checks (Intacct signs no Smart Event post); long and random.",
+        _USER, secret=True),
 )  # fmt: skip
 
 _DEFAULTS = {k.name: k.default for k in KEYS}

@@ -1,6 +1,6 @@
 """The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock,
 the REST API's registered OAuth apps, the pace of its bulk jobs, and change notices
-(webhook and event queue subscriptions, the sender's pace and faults)."""
+(webhook, event queue and Smart Event subscriptions, the sender's pace and faults)."""
 
 from __future__ import annotations
 
@@ -334,7 +334,8 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         """Change notice subscriptions (:mod:`.store.triggers`): GET lists them, POST
         ``{"company": "DEMO", "object": "VENDOR", "events": ["create", "update",
         "delete"], "url": "https://...", "client_id": "demo_client_id", "mode":
-        "webhook"|"queue"}`` adds one and answers it with its ``id``."""
+        "webhook"|"queue"}`` (a Smart Event: ``"mode": "smart_event"``, ``"body"`` its
+        template, no ``client_id``) adds one and answers it with its ``id``."""
         triggers = emulator.store.triggers
         if request.method == "POST":
             added = triggers.add(json_object(await body(request)))

@@ -1,5 +1,7 @@
 """The emulator's webhook sender: what Intacct's outbound webhooks do (portal:
-guides/webhooks) with the notices of ``webhook`` subscriptions (:mod:`.store.triggers`).
+guides/webhooks) with the notices of ``webhook`` subscriptions (:mod:`.store.triggers`),
+and what its Smart Events' HTTP post action does with those of ``smart_event`` ones
+(:mod:`.smart_events`).
 
 One thread per emulator, started with its first notice and stopped by the emulator's
 close (as :mod:`.worker`'s), posts each delivery with one ``httpx.Client``:
@@ -27,6 +29,14 @@ Counters (the emulator's stats, in all and as ``<name>.<COMPANY>``):
 ``webhook.delivered`` deliveries answered 2xx, ``webhook.given_up`` deliveries that
 ended without one; the faults count ``webhook.lost``, ``webhook.duplicated`` and
 ``webhook.reordered``.
+
+A Smart Event's delivery (the same thread, queues and faults; its own [U] choices are
+:mod:`.smart_events`'): ``POST <url>``, the subscription's template rendered for the
+record (:func:`.smart_events.render`), ``Content-Type:
+application/x-www-form-urlencoded``, no signature; one attempt: a failure is
+``smart_event.failed`` and the post is lost. Counters ``smart_event.attempts``,
+``smart_event.delivered``, ``smart_event.failed``; the faults' ``smart_event.lost``,
+``smart_event.duplicated``, ``smart_event.reordered``.
 
 Faults (``/_emulator/webhooks/faults``, the request faults' spec and schedule,
 :mod:`.faults`, seeded with the emulator's seed so a schedule replays): ``delay_ms=N``
@@ -67,7 +77,9 @@ import httpx
 
 from intacct.emulator.faults import SCHEDULE_KEYS, FaultRule, Faults
 from intacct.emulator.rest import jwt
+from intacct.emulator.smart_events import CONTENT_TYPE, render
 from intacct.emulator.store import Notice, Store, Subscription
+from intacct.emulator.store.triggers import SMART_EVENT
 from intacct.emulator.worker import Background
 
 __all__ = [
@@ -137,11 +149,16 @@ class _Delivery:
     attempts: int = 0
     held: bool = False  # reorder: waits for the subscription's next delivery
 
+    @property
+    def kind(self) -> str:
+        """``webhook`` or ``smart_event``: its counters' prefix."""
+        return self.subscription.mode
+
 
 class WebhookSender(Background):
-    """Posts the webhook notices of ``store``'s subscriptions; ``count`` gets the
-    counters; ``issuer()`` is the REST base URL the tokens name. :meth:`close` stops
-    after the attempt under way; what is pending is dropped."""
+    """Posts the webhook and Smart Event notices of ``store``'s subscriptions; ``count``
+    gets the counters; ``issuer()`` is the REST base URL the tokens name. :meth:`close`
+    stops after the attempt under way; what is pending is dropped."""
 
     def __init__(self, store: Store, count: Count, *, seed: int = 0) -> None:
         super().__init__("emulator-webhooks", ATTEMPT_TIMEOUT_S + 20)
@@ -155,15 +172,15 @@ class WebhookSender(Background):
     # -- what the store hands over -----------------------------------------------------
 
     def send(self, notice: Notice, subscription: Subscription) -> None:
-        """A committed notice for a webhook subscription: queued behind the
-        subscription's earlier ones, as the faults make it."""
+        """A committed notice for a webhook or Smart Event subscription: queued behind
+        the subscription's earlier ones, as the faults make it."""
         rule = self.faults.hit(notice)
-        company = notice.company
+        company, kind = notice.company, subscription.mode
         if rule is not None and rule.lose:
-            self._count("webhook.lost", company)
-            log.info("webhook to %s lost (fault %s)", subscription.url, rule.spec)
+            self._count(f"{kind}.lost", company)
+            log.info("%s to %s lost (fault %s)", kind, subscription.url, rule.spec)
             return
-        body = json.dumps(notice.payload(), ensure_ascii=False, separators=(",", ":")).encode()
+        body = self._body(notice, subscription)
         now = time.monotonic()
         delay = rule.delay_ms / 1000 if rule is not None else 0.0
         delivery = _Delivery(subscription, notice, body, str(uuid.uuid4()), now + delay)
@@ -179,10 +196,20 @@ class WebhookSender(Background):
                 queue.append(delivery)
             if rule is not None and rule.reorder:
                 delivery.held, delivery.due = True, now + delay + REORDER_HOLD_S
-                self._count("webhook.reordered", company)
+                self._count(f"{kind}.reordered", company)
             if rule is not None and rule.duplicate:
                 queue.append(replace(delivery))  # the same key and body, sent again
-                self._count("webhook.duplicated", company)
+                self._count(f"{kind}.duplicated", company)
+
+    def _body(self, notice: Notice, subscription: Subscription) -> bytes:
+        """A webhook's JSON, or a Smart Event's template rendered for the record."""
+        if subscription.mode != SMART_EVENT:
+            payload = notice.payload()
+            return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        company = self._store.identities.company(notice.company)
+        date_format = company.date_format if company is not None else "%m/%d/%Y"
+        obj = self._store.catalog[notice.object]
+        return render(subscription.body, obj, notice.values or {}, date_format).encode()
 
     # -- controls -----------------------------------------------------------------------
 
@@ -210,8 +237,8 @@ class WebhookSender(Background):
                 try:
                     outcome = self._attempt(client, delivery)
                 except Exception:  # a bug must not end the thread: the delivery is given up
-                    log.exception("webhook delivery %s failed", delivery.key)
-                    outcome = "give_up"
+                    log.exception("%s delivery %s failed", delivery.kind, delivery.key)
+                    outcome = "lost" if delivery.kind == SMART_EVENT else "give_up"
                 self._settle(delivery, outcome)
 
     def _next(self) -> _Delivery | None:
@@ -232,33 +259,49 @@ class WebhookSender(Background):
             return None
 
     def _attempt(self, client: httpx.Client, delivery: _Delivery) -> str:
-        """One POST: ``done``, ``retry``, ``give_up`` or ``dropped``."""
+        """One POST: ``done``, ``retry``, ``give_up``, ``lost`` (a Smart Event's one
+        attempt failed) or ``dropped``."""
         subscription, notice = delivery.subscription, delivery.notice
         if self._store.triggers.get(subscription.id) is not subscription:
             return "dropped"
-        app = self._store.identities.app(subscription.client_id)
-        if app is None or not self._store.identities.authorizes(app.senderid, notice.company):
-            log.warning(
-                "webhook %s given up: client %s is gone or not authorized by %s",
-                delivery.key,
-                subscription.client_id,
-                notice.company,
-            )
+        headers = self._headers_of(delivery)
+        if headers is None:
             return "give_up"
-        headers = self._headers(delivery, app.client_secret)
-        self._count("webhook.attempts", notice.company)
+        kind, company = delivery.kind, notice.company
+        self._count(f"{kind}.attempts", company)
         try:
             answer = client.post(subscription.url, content=delivery.body, headers=headers)
         except httpx.TransportError as exc:
-            log.info("webhook %s to %s: %s", delivery.key, subscription.url, exc)
-            self._count("webhook.failed", notice.company)
-            return "retry"
-        if 200 <= answer.status_code < 300:
-            self._count("webhook.delivered", notice.company)
+            log.info("%s %s to %s: %s", kind, delivery.key, subscription.url, exc)
+            status = None
+        else:
+            status = answer.status_code
+        if status is not None and 200 <= status < 300:
+            self._count(f"{kind}.delivered", company)
             return "done"
-        self._count("webhook.failed", notice.company)
-        log.info("webhook %s to %s: HTTP %s", delivery.key, subscription.url, answer.status_code)
-        return "retry" if answer.status_code in RETRY_STATUSES else "give_up"
+        self._count(f"{kind}.failed", company)
+        if status is not None:
+            log.info("%s %s to %s: HTTP %s", kind, delivery.key, subscription.url, status)
+        if kind == SMART_EVENT:
+            return "lost"
+        return "retry" if status is None or status in RETRY_STATUSES else "give_up"
+
+    def _headers_of(self, delivery: _Delivery) -> dict[str, str] | None:
+        """A Smart Event's one header; a webhook's signed ones, None when its app is
+        gone or no longer authorized by the company (the delivery is given up)."""
+        if delivery.kind == SMART_EVENT:
+            return {"Content-Type": CONTENT_TYPE}
+        client_id, company = delivery.subscription.client_id, delivery.notice.company
+        app = self._store.identities.app(client_id)
+        if app is None or not self._store.identities.authorizes(app.senderid, company):
+            log.warning(
+                "webhook %s given up: client %s is gone or not authorized by %s",
+                delivery.key,
+                client_id,
+                company,
+            )
+            return None
+        return self._headers(delivery, app.client_secret)
 
     def _headers(self, delivery: _Delivery, secret: str) -> dict[str, str]:
         notice = delivery.notice
@@ -301,7 +344,10 @@ class WebhookSender(Background):
             queue.popleft()
             if not queue:
                 del self._queues[delivery.subscription.id]
-        if outcome in ("retry", "give_up"):
+        if outcome == "lost":
+            log.warning("smart event %s to %s lost: one attempt, not sent again",
+                        delivery.key, delivery.subscription.url)  # fmt: skip
+        elif outcome in ("retry", "give_up"):
             self._count("webhook.given_up", company)
             log.warning(
                 "webhook %s to %s given up after %d attempt(s)",

@@ -1,6 +1,6 @@
 """What :class:`~.server.EmulatorServer` and :class:`~.inprocess.InProcessEmulator`
 offer in-process for change notices, as the ``/_emulator/webhooks`` controls do
-(:mod:`.store.triggers`, :mod:`.delivery`, :mod:`.store.events`)."""
+(:mod:`.store.triggers`, :mod:`.delivery`, :mod:`.smart_events`, :mod:`.store.events`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 
 from intacct.emulator.state import Emulator
 from intacct.emulator.store import DEMO_APP
-from intacct.emulator.store.triggers import EVENTS
+from intacct.emulator.store.triggers import EVENTS, SMART_EVENT
 
 __all__ = ["NoticeControls"]
 
 
 class NoticeControls:
-    """Subscriptions, the webhook sender's pace and its faults, on ``self.emulator``."""
+    """Subscriptions (webhooks, the event queue, Smart Events), the webhook sender's pace
+    and its faults, on ``self.emulator``."""
 
     emulator: Emulator
 
@@ -26,19 +27,25 @@ class NoticeControls:
         *,
         events: Sequence[str] = EVENTS,
         url: str = "",
-        client_id: str = DEMO_APP.client_id,
+        client_id: str | None = None,
         mode: str = "webhook",
+        body: str | None = None,
     ) -> dict[str, Any]:
         """As ``POST /_emulator/webhooks``: the subscription, with its ``id``;
-        ValueError naming what is wrong."""
-        given = {
+        ValueError naming what is wrong. ``client_id`` defaults to the demo app's but
+        for a Smart Event (``mode="smart_event"``), which takes ``body``, its template,
+        and no app."""
+        given: dict[str, Any] = {
             "company": company,
             "object": object,
             "events": list(events),
             "url": url,
-            "client_id": client_id,
             "mode": mode,
         }
+        if client_id is not None or mode != SMART_EVENT:
+            given["client_id"] = DEMO_APP.client_id if client_id is None else client_id
+        if body is not None:
+            given["body"] = body
         return self.emulator.store.triggers.add(given).as_json()
 
     def unsubscribe(self, subscription_id: str) -> bool:

@@ -16,6 +16,12 @@ delete), ``key`` (its RECORDNO), ``id`` and ``occurredAt`` (ISO UTC).
 
 A replay inside the token's lifetime carries a key already recorded: the queue
 (:mod:`.queue`) drops it; one after it is expired (401).
+
+``iss`` is checked only when the receiver knows whom to expect (``issuer``: ``intacct
+notices serve`` gives the REST base URL beside the connection's ``api_url`` when it
+names one, ``http://127.0.0.1:PORT/ia/api/v1`` for the emulator, which signs that [U:
+Sage does not publish the claim]); without one any issuer is taken. A receiver that
+serves no app (Smart Events only) refuses every delivery (401).
 """
 
 from __future__ import annotations
@@ -77,12 +83,19 @@ class Notice:
 
 
 def read_delivery(
-    headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str], now: float
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: Mapping[str, str],
+    now: float,
+    issuer: str | None = None,
 ) -> Notice:
     """The notice a delivery carries, verified; ``headers`` with lower-case names,
-    ``secrets`` the client secret of each OAuth app deliveries may come for."""
+    ``secrets`` the client secret of each OAuth app deliveries may come for, ``issuer``
+    the token's expected ``iss`` (None: not checked)."""
     if len(body) > MAX_BODY_BYTES:
         raise DeliveryRefusedError(413, f"body of {len(body)} bytes, over {MAX_BODY_BYTES}")
+    if not secrets:
+        raise DeliveryRefusedError(401, "no app configured: this receiver takes Smart Events only")
     token = _bearer(headers.get("authorization", ""))
     context = _trusted_context(headers.get("x-trusted-context", ""))
     client_id = str(context.get("clientId") or "")
@@ -96,6 +109,8 @@ def read_delivery(
         raise DeliveryRefusedError(
             401, "the token's signature does not verify (HS256, the app's secret)"
         )
+    if issuer is not None and claims.get("iss") != issuer.rstrip("/"):
+        raise DeliveryRefusedError(401, f"the token's issuer is not {issuer.rstrip('/')}")
     _check_claims(claims, client_id, headers.get("idempotency-key", ""), body, now)
     return _notice(claims, context, client_id, body)
 

@@ -1,13 +1,22 @@
-"""The webhook receiver: an ASGI app (Starlette) Intacct's deliveries are posted to.
+"""The receiver: an ASGI app (Starlette) Intacct's webhook deliveries and Smart Event
+posts are sent to.
 
-``POST /intacct/notices``: each delivery is verified (:func:`.delivery.read_delivery`),
-recorded in the queue (:class:`.queue.NoticeQueue`) and only then answered 200, within
-Intacct's timeout (one SQLite insert). A redelivery of a key already recorded is
-answered 200 too (Intacct would retry anything else) and recorded no second time. A
-refused delivery is answered with its status (401 forged, tampered or replayed after
-expiry, 400 malformed, 413 oversized) and its reason logged, never a token nor a secret;
-nothing of it is recorded. A queue that cannot be written answers 503, so Intacct
-retries it. ``GET /health`` says the receiver is up.
+``POST /intacct/notices``: each webhook delivery is verified
+(:func:`.delivery.read_delivery`), recorded in the queue (:class:`.queue.NoticeQueue`)
+and only then answered 200, within Intacct's timeout (one SQLite insert). A redelivery
+of a key already recorded is answered 200 too (Intacct would retry anything else) and
+recorded no second time. ``POST /intacct/smart-events``: each Smart Event post is
+checked (:func:`.smart_event.read_smart_event`: the token its body carries) and kept in
+the same queue the same way, a copy of one already kept answered 200 and kept once.
+
+A refused post is answered with its status (401 forged, tampered, replayed after
+expiry, or without the right token; 400 malformed; 413 oversized) and its reason
+logged, never a token, a secret nor the body; nothing of it is recorded. A receiver
+given no app refuses every webhook delivery (401), one given no Smart Event token every
+Smart Event post (401): each is logged, so a misconfigured trigger shows. A queue that
+cannot be written answers 503, so Intacct retries a webhook (a Smart Event post is not
+retried: the follower's safety run finds its change). ``GET /health`` says the receiver
+is up.
 """
 
 from __future__ import annotations
@@ -24,11 +33,16 @@ from starlette.routing import Route
 
 from intacct.notices.delivery import MAX_BODY_BYTES, DeliveryRefusedError, Notice, read_delivery
 from intacct.notices.queue import NoticeQueue
+from intacct.notices.smart_event import read_smart_event
 
-__all__ = ["NOTICES_PATH", "receiver_app"]
+__all__ = ["NOTICES_PATH", "SMART_EVENTS_PATH", "receiver_app"]
 
 NOTICES_PATH = "/intacct/notices"
+SMART_EVENTS_PATH = "/intacct/smart-events"
 log = logging.getLogger("intacct.notices")
+
+#: what a post's body is read into: the notice, or DeliveryRefusedError
+Reader = Callable[[bytes], Notice]
 
 
 def receiver_app(
@@ -36,25 +50,25 @@ def receiver_app(
     secrets: Mapping[str, str],
     *,
     clock: Callable[[], float] = time.time,
+    issuer: str | None = None,
+    smart_event_token: str | None = None,
 ) -> Starlette:
-    """The receiver of deliveries for the OAuth apps of ``secrets`` (client ID -> client
-    secret), recording into ``queue``."""
+    """The receiver of webhook deliveries for the OAuth apps of ``secrets`` (client ID
+    -> client secret; their tokens' ``iss`` must be ``issuer`` when given) and of Smart
+    Event posts carrying ``smart_event_token`` (None: every one refused), recording
+    into ``queue``."""
 
     async def notices(request: Request) -> Response:
-        where = request.client.host if request.client else "?"
-        try:
-            body = await _body(request)
-            notice = read_delivery(request.headers, body, secrets, clock())
-        except DeliveryRefusedError as refused:
-            log.warning("delivery from %s refused (%d): %s", where, refused.status, refused.reason)
-            return JSONResponse({"refused": refused.reason}, refused.status)
-        try:
-            new = await run_in_threadpool(queue.record, notice)
-        except Exception:  # the notice is not kept: Intacct must send it again
-            log.exception("notice %s not recorded", notice.idempotency_key)
-            return JSONResponse({"refused": "the queue cannot be written"}, 503)
-        _said(notice, new)
-        return JSONResponse({"recorded": new, "duplicate": not new})
+        def read(body: bytes) -> Notice:
+            return read_delivery(request.headers, body, secrets, clock(), issuer)
+
+        return await _receive(request, queue, "delivery", read)
+
+    async def smart_events(request: Request) -> Response:
+        def read(body: bytes) -> Notice:
+            return read_smart_event(body, smart_event_token, clock())
+
+        return await _receive(request, queue, "smart event", read)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -62,9 +76,27 @@ def receiver_app(
     return Starlette(
         routes=[
             Route(NOTICES_PATH, notices, methods=["POST"]),
+            Route(SMART_EVENTS_PATH, smart_events, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
         ]
     )
+
+
+async def _receive(request: Request, queue: NoticeQueue, what: str, read: Reader) -> Response:
+    """A post read, kept, then answered; or refused with its reason logged."""
+    where = request.client.host if request.client else "?"
+    try:
+        notice = read(await _body(request))
+    except DeliveryRefusedError as refused:
+        log.warning("%s from %s refused (%d): %s", what, where, refused.status, refused.reason)
+        return JSONResponse({"refused": refused.reason}, refused.status)
+    try:
+        new = await run_in_threadpool(queue.record, notice)
+    except Exception:  # the notice is not kept: Intacct must send it again
+        log.exception("notice %s not recorded", notice.idempotency_key)
+        return JSONResponse({"refused": "the queue cannot be written"}, 503)
+    _said(notice, new)
+    return JSONResponse({"recorded": new, "duplicate": not new})
 
 
 async def _body(request: Request) -> bytes:

@@ -633,6 +633,9 @@ class Records:
         if not self._triggers.watched(scope.company, obj.name):
             return
         ident = values.get(obj.id_field) if obj.id_field else None
+        # a Smart Event's template injects the record's values: a copy, as committed
+        # (a delete's as they were); the other modes need none
+        templated = self._triggers.templated(scope.company, obj.name)
         notice = Notice(
             company=scope.company,
             entity=scope.entity,
@@ -642,5 +645,6 @@ class Records:
             key=str(values.get("RECORDNO", "")),
             id=None if ident in (None, "") else str(ident),
             at=self.clock.now(),
+            values=dict(values) if templated else None,
         )
         self._db.after_commit(lambda: self._triggers.publish(notice))

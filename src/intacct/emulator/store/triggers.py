@@ -1,14 +1,18 @@
 """Change notices: per-company subscriptions to an object's writes (Intacct's Platform
 Triggers of type HTTP post with "Use webhook delivery" and a client ID, portal:
-guides/webhooks; or the trigger event queue, guides/events) and the notices committed
-writes make.
+guides/webhooks; the trigger event queue, guides/events; or a Smart Event with an HTTP
+post action, Intacct's help "Automate processes with Smart events") and the notices
+committed writes make.
 
-A subscription is ``{id, company, object, events, url, client_id, mode}``: ``object`` an
-XML object name (``VENDOR``), ``events`` a subset of create, update, delete, ``url`` the
-endpoint deliveries are posted to, ``client_id`` an OAuth app (:mod:`.identities`) whose
-sender the company authorizes, ``mode`` ``webhook`` (posted by the emulator's sender,
-:mod:`..delivery`) or ``queue`` (kept for the event queue, :mod:`.events`). Held in
-memory under one lock; :meth:`Triggers.clear` (the store's reset) forgets them.
+A subscription is ``{id, company, object, events, url, client_id, mode, body}``: ``object`` an
+XML object name (``VENDOR``), ``events`` a subset of create, update, delete (Intacct's
+add and set are taken for create and update), ``url`` the endpoint deliveries are posted
+to, ``client_id`` an OAuth app (:mod:`.identities`) whose sender the company authorizes,
+``mode`` ``webhook`` (posted by the emulator's sender, :mod:`..delivery`), ``queue``
+(kept for the event queue, :mod:`.events`) or ``smart_event`` (posted once by the same
+sender, its ``body`` a template, :mod:`..smart_events`; no ``client_id``: a Smart Event
+belongs to the company, not to an OAuth app). Held in memory under one lock;
+:meth:`Triggers.clear` (the store's reset) forgets them.
 
 Every audited write (create, update, delete) of both APIs and of bulk jobs goes through
 ``Records.audit`` (:mod:`.records`), which asks for a :class:`Notice` when the company
@@ -29,6 +33,9 @@ Choices no source settles, all [U]:
   in a test has none).
 - A subscription whose app is gone, or whose sender the company no longer authorizes,
   makes no deliveries (logged) until that is mended.
+- A Smart Event's body template is at most :data:`MAX_TEMPLATE_CHARS` characters; a
+  write it watches carries the record's stored values in its notice (for the template),
+  a delete's as they were before it.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,10 +51,30 @@ from intacct.emulator.catalog import Catalog
 from intacct.emulator.store.events import EventQueue
 from intacct.emulator.store.identities import Identities
 
-__all__ = ["EVENTS", "MODES", "Notice", "Subscription", "Triggers"]
+__all__ = [
+    "EVENTS",
+    "MAX_TEMPLATE_CHARS",
+    "MODES",
+    "SMART_EVENT",
+    "Notice",
+    "Subscription",
+    "Triggers",
+]
 
 EVENTS = ("create", "update", "delete")
-MODES = ("webhook", "queue")
+SMART_EVENT = "smart_event"
+MODES = ("webhook", "queue", SMART_EVENT)
+#: Intacct's words for a Smart Event's (and a trigger's) events, as ours
+_INTACCT_EVENTS = {"add": "create", "set": "update"}
+#: [U] the longest Smart Event body template (Intacct does not say)
+MAX_TEMPLATE_CHARS = 16 * 1024
+_FIELDS = frozenset({"company", "object", "events", "url", "client_id", "mode", "body"})
+_USAGE = (
+    'give {"company": "DEMO", "object": "VENDOR", "events": ["create", "update", '
+    '"delete"], "url": "https://...", "client_id": "demo_client_id", "mode": '
+    '"webhook"|"queue"}, or for a Smart Event {"company", "object", "events", "url", '
+    '"mode": "smart_event", "body": "<template with {!VENDOR.RECORDNO!}>"}'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +86,11 @@ class Subscription:
     url: str
     client_id: str
     mode: str = "webhook"
+    #: a Smart Event's body template ('' for the other modes)
+    body: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "id": self.id,
             "company": self.company,
             "object": self.object,
@@ -70,12 +99,14 @@ class Subscription:
             "client_id": self.client_id,
             "mode": self.mode,
         }
+        return found | {"body": self.body} if self.mode == SMART_EVENT else found
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
     """One committed change of one record: who wrote it where, and when (the emulator's
-    clock, UTC)."""
+    clock, UTC); ``values`` the record's stored values when a Smart Event watches its
+    object (else None: the other modes need none)."""
 
     company: str
     entity: str
@@ -85,6 +116,7 @@ class Notice:
     key: str
     id: str | None
     at: datetime
+    values: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def payload(self) -> dict[str, Any]:
         """The body of a webhook delivery and of an event queue's event, in this order."""
@@ -120,6 +152,7 @@ class Triggers:
         self._lock = threading.Lock()
         self._subscriptions: dict[str, Subscription] = {}
         self._watched: set[tuple[str, str]] = set()
+        self._templated: set[tuple[str, str]] = set()
         self._outbox: Outbox | None = None
         self._count: Counter | None = None
 
@@ -136,9 +169,9 @@ class Triggers:
                 self._outbox, self._count = None, None
 
     def add(self, given: Mapping[str, Any]) -> Subscription:
-        """A subscription from ``{company, object, events, url, client_id, mode}``
-        (``mode`` webhook by default; ``url`` only for webhooks); ValueError naming what
-        is wrong."""
+        """A subscription from ``{company, object, events, url, client_id, mode, body}``
+        (``mode`` webhook by default; ``url`` for webhooks and Smart Events, ``body`` and
+        no ``client_id`` for a Smart Event); ValueError naming what is wrong."""
         subscription = self._checked(given)
         with self._lock:
             self._subscriptions[subscription.id] = subscription
@@ -163,6 +196,7 @@ class Triggers:
         with self._lock:
             self._subscriptions.clear()
             self._watched.clear()
+            self._templated.clear()
         self.events.clear()
 
     def watched(self, company: str, obj: str) -> bool:
@@ -170,9 +204,15 @@ class Triggers:
         write asks)."""
         return (company, obj) in self._watched
 
+    def templated(self, company: str, obj: str) -> bool:
+        """Whether a Smart Event watches ``obj`` in ``company``: its notices carry the
+        record's values."""
+        return (company, obj) in self._templated
+
     def publish(self, notice: Notice) -> None:
         """A committed change: queued once per client of the queue subscriptions that
-        match it, handed to the sender once per matching webhook subscription."""
+        match it, handed to the sender once per matching webhook or Smart Event
+        subscription."""
         with self._lock:
             matching = [
                 s
@@ -188,37 +228,47 @@ class Triggers:
                 count("event_queue.dropped", notice.company)
         if outbox is not None:
             for subscription in matching:
-                if subscription.mode == "webhook":
+                if subscription.mode != "queue":
                     outbox(notice, subscription)
 
     def _rewatch(self) -> None:
-        self._watched = {(s.company, s.object) for s in self._subscriptions.values()}
+        listed = self._subscriptions.values()
+        self._watched = {(s.company, s.object) for s in listed}
+        self._templated = {(s.company, s.object) for s in listed if s.mode == SMART_EVENT}
 
     def _checked(self, given: Mapping[str, Any]) -> Subscription:
-        allowed = {"company", "object", "events", "url", "client_id", "mode"}
-        if set(given) - allowed or not {"company", "object", "events", "client_id"} <= set(given):
-            raise ValueError(
-                'give {"company": "DEMO", "object": "VENDOR", "events": ["create", '
-                '"update", "delete"], "url": "https://...", "client_id": "demo_client_id", '
-                '"mode": "webhook"|"queue"}'
-            )
-        company, obj, client_id = given["company"], given["object"], given["client_id"]
-        mode, url, events = given.get("mode", "webhook"), given.get("url", ""), given["events"]
+        mode = given.get("mode", "webhook")
+        own = {"url", "body"} if mode == SMART_EVENT else {"client_id"}
+        if set(given) - _FIELDS or not {"company", "object", "events", *own} <= set(given):
+            raise ValueError(_USAGE)
+        company, obj = self._watching(given["company"], given["object"])
+        events = _events(given["events"])
+        if mode not in MODES:
+            raise ValueError(f"mode must be {', '.join(MODES)}, not {mode!r}")
+        url = given.get("url", "")
+        if not isinstance(url, str) or ((mode != "queue" or url) and not _absolute(url)):
+            raise ValueError(f"url must be an absolute http(s) URL, not {url!r}")
+        if mode == SMART_EVENT:
+            client_id, body = _no_app(given), _template(given["body"])
+        else:
+            client_id, body = self._app(given, company), ""
+        return Subscription(uuid.uuid4().hex, company, obj, events, url, client_id, mode, body)
+
+    def _watching(self, company: Any, obj: Any) -> tuple[str, str]:
+        """The company and the object's XML name a subscription watches."""
         if not isinstance(company, str) or self._identities.company(company) is None:
             raise ValueError(f"no company {company!r}")
         known = self._catalog.get(obj) if isinstance(obj, str) else None
         if known is None:
             raise ValueError(f"no object {obj!r}: give its XML name, such as VENDOR")
-        if (
-            not isinstance(events, list)
-            or not events
-            or not all(isinstance(e, str) and e in EVENTS for e in events)
-        ):
-            raise ValueError(f"events must be a non-empty list of {', '.join(EVENTS)}")
-        if mode not in MODES:
-            raise ValueError(f"mode must be {' or '.join(MODES)}, not {mode!r}")
-        if not isinstance(url, str) or ((mode == "webhook" or url) and not _absolute(url)):
-            raise ValueError(f"url must be an absolute http(s) URL, not {url!r}")
+        return company, known.name
+
+    def _app(self, given: Mapping[str, Any], company: str) -> str:
+        """The client ID of a webhook's or the queue's app, which the company authorizes;
+        a Smart Event takes no ``body``."""
+        if "body" in given:
+            raise ValueError("body is a Smart Event's template: give it with mode smart_event")
+        client_id = given["client_id"]
         app = self._identities.app(client_id) if isinstance(client_id, str) else None
         if app is None:
             raise ValueError(f"no OAuth app {client_id!r}; /_emulator/oauth/apps lists them")
@@ -227,8 +277,34 @@ class Triggers:
                 f"company {company} has not authorized the sender {app.senderid!r} "
                 f"of client {client_id!r}"
             )
-        ordered = tuple(e for e in EVENTS if e in events)
-        return Subscription(uuid.uuid4().hex, company, known.name, ordered, url, client_id, mode)
+        return str(client_id)
+
+
+def _events(given: Any) -> tuple[str, ...]:
+    """Our events in their order, from ours or Intacct's words (add, set)."""
+    if not isinstance(given, list) or not given or not all(isinstance(e, str) for e in given):
+        given = [None]
+    named = {_INTACCT_EVENTS.get(e, e) for e in given}
+    if not named <= set(EVENTS):
+        raise ValueError(
+            f"events must be a non-empty list of {', '.join(EVENTS)} "
+            "(or Intacct's add and set for create and update)"
+        )
+    return tuple(e for e in EVENTS if e in named)
+
+
+def _no_app(given: Mapping[str, Any]) -> str:
+    if given.get("client_id") not in (None, ""):
+        raise ValueError("client_id: a Smart Event belongs to the company, not to an OAuth app")
+    return ""
+
+
+def _template(body: Any) -> str:
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_TEMPLATE_CHARS:
+        raise ValueError(
+            f"body must be the Smart Event's template: text of 1 to {MAX_TEMPLATE_CHARS} characters"
+        )
+    return body
 
 
 def _absolute(url: str) -> bool:
