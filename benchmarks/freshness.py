@@ -18,14 +18,22 @@ hourly polling bills (one quiet incremental read of VENDOR per company an hour, 
 here on one company) and its freshness (30 min on average, 60 at worst).
 ``--faults`` adds the emulator's delivery faults (duplicates, reordering, 5% lost): a
 lost notice's write is then read by a later read of its company or the final safety
-run; such writes are counted apart. At the end every company has a safety run and its
-table must equal the emulator's (exit 1 otherwise).
+run; such writes are counted apart. ``--kill-receiver K`` runs the receiver as users do
+(``intacct notices serve``, a process of its own) and SIGKILLs it K times during the
+window, each time started again 3 s later: deliveries refused meanwhile are retried by
+Intacct's schedule (scaled 0.1 here: 1, 3, 9 s). Then every write's notice must be kept
+once (none lost, none twice) unless ``--faults`` lost it on purpose. At the end every
+company has a safety run and its table must equal the emulator's (exit 1 otherwise).
+
+Requests are counted beside API transactions: the gateway requests the followers made
+(the emulator's ``requests``) and the webhook deliveries posted to the receiver (each
+attempt), per hour, against hourly polling's requests.
 
 The figures are bound by the latency model and the follower's coalescing (2 s of quiet,
 at most 20 s), not CPU, up to the companies' runs that share the 2 cores.
 
 Usage: ``python benchmarks/freshness.py [--companies N] [--writes W] [--seconds S]
-[--latency-ms L] [--faults] [--seed S] [--json out.json]``
+[--latency-ms L] [--faults] [--kill-receiver K] [--seed S] [--json out.json]``
 """
 
 from __future__ import annotations
@@ -33,9 +41,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
+import signal
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,11 +58,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from tests.notices.conftest import serving  # noqa: E402
+from tests.paths.commands import INTACCT, user_env  # noqa: E402
 
 from intacct import IntacctClient  # noqa: E402
 from intacct.emulator.demo import client_config  # noqa: E402
@@ -66,6 +79,8 @@ SECRET = "demo-client-secret"
 CLIENT_ID = "demo_client_id"
 SETTINGS = SyncSettings(objects=("VENDOR",))
 FAULTS = ("duplicate=1,p=0.05", "reorder=1,p=0.05", "lose=1,p=0.05")
+#: how long a killed receiver stays down (within the retries' 1 + 3 + 9 s at scale 0.1)
+KILL_DOWN_S = 3.0
 
 
 class Company:
@@ -129,29 +144,127 @@ def _write(server: EmulatorServer, company: Company, n: int, when: float) -> tup
     return str(result.records[0]["RECORDNO"]), time.time()
 
 
-def _poll_cost(company: Company) -> int:
-    """API transactions of one quiet incremental read of VENDOR (hourly polling's)."""
-    return company.run(None).transactions
+def _poll_cost(server: EmulatorServer, company: Company) -> tuple[int, int]:
+    """API transactions and requests of one quiet incremental read of VENDOR (hourly
+    polling's)."""
+    before = server.emulator.snapshot().get("requests", 0)
+    transactions = company.run(None).transactions
+    return transactions, server.emulator.snapshot().get("requests", 0) - before
+
+
+class Receiver:
+    """``intacct notices serve`` in a process of its own, as a user starts it (a fresh
+    HOME, the demo app's client ID and secret and the emulator's address, whose tokens
+    it trusts, in ``INTACCT_*``), killed and started again on the same port."""
+
+    def __init__(self, folder: Path, queue_file: Path, api_url: str) -> None:
+        with serving_port() as port:
+            self.port = port
+        self.url = f"http://127.0.0.1:{self.port}{NOTICES_PATH}"
+        self.env = user_env(folder / "home", {
+            "INTACCT_COMPANY_ID": "DEMO", "INTACCT_USER_ID": "demo_user",
+            "INTACCT_SENDER_ID": "demo_sender", "INTACCT_SENDER_PASSWORD": "x",
+            "INTACCT_AUTH_TYPE": "oauth", "INTACCT_CLIENT_ID": CLIENT_ID,
+            "INTACCT_CLIENT_SECRET": SECRET, "INTACCT_API_URL": api_url,
+        })  # fmt: skip
+        self.argv = [str(INTACCT), "notices", "serve", "--port", str(self.port),
+                     "--notices", str(queue_file)]  # fmt: skip
+        self.cwd, self.kills = folder, 0
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1)
+                return process
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("intacct notices serve did not start") from None
+                time.sleep(0.05)
+
+    def kill_and_restart(self, down_s: float) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.kills += 1
+        time.sleep(down_s)
+        self.process = self._start()
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+@contextmanager
+def serving_port() -> Iterator[int]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+@contextmanager
+def _receiver(
+    args: argparse.Namespace, folder: Path, queue: NoticeQueue, api_url: str
+) -> Iterator[str]:
+    """The receiver's URL: in this process, or a process killed ``--kill-receiver`` times
+    over the window."""
+    if not args.kill_receiver:
+        with serving(receiver_app(queue, {CLIENT_ID: SECRET})) as client:
+            yield f"{client.base_url}{NOTICES_PATH}"
+        return
+    receiver = Receiver(folder, queue.path, api_url)
+    stop = threading.Event()
+
+    def killer() -> None:  # evenly over the window
+        began = time.monotonic()
+        for n in range(args.kill_receiver):
+            at = began + args.seconds * (n + 1) / (args.kill_receiver + 1)
+            if stop.wait(max(0.0, at - time.monotonic())):
+                return
+            receiver.kill_and_restart(KILL_DOWN_S)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    try:
+        thread.start()
+        yield receiver.url
+    finally:
+        stop.set()
+        thread.join(120)
+        receiver.close()
+        args.kills = receiver.kills
+
+
+def _counters(server: EmulatorServer) -> dict[str, int]:
+    stats = server.emulator.snapshot()
+    names = ("api_transactions", "requests", "webhook.attempts", "webhook.lost",
+             "webhook.given_up", "webhook.delivered")  # fmt: skip
+    return {name: stats.get(name, 0) for name in names}
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
+    args.kills = 0
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         folder = Path(tmp)
         queue_file = folder / "notices.sqlite"
         queue = stack.enter_context(NoticeQueue(queue_file))
         server, _ = stack.enter_context(_fleet(args, folder))
-        receiver = stack.enter_context(serving(receiver_app(queue, {CLIENT_ID: SECRET})))
         names = server.emulator.fleet.ids or ["DEMO"]
         companies = [Company(name, server.url, folder, queue) for name in names]
         with ThreadPoolExecutor(8) as pool:  # first runs: the baseline each follows from
             list(pool.map(lambda c: c.run(None), companies))
-        poll = _poll_cost(companies[0])
+        poll, poll_requests = _poll_cost(server, companies[0])
+        receiving = ExitStack()
+        url = receiving.enter_context(_receiver(args, folder, queue, server.url))
         for company in companies:
-            server.subscribe(company.name, "VENDOR", events=["create", "update"],
-                             url=f"{receiver.base_url}{NOTICES_PATH}")  # fmt: skip
+            server.subscribe(company.name, "VENDOR", events=["create", "update"], url=url)
             company.thread.start()
-        billed = server.emulator.snapshot().get("api_transactions", 0)
+        before = _counters(server)
         began = time.time()
         plan = [
             (company, n, began + rng.uniform(0, args.seconds))
@@ -160,25 +273,54 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         ]
         with ThreadPoolExecutor(16) as pool:
             written = list(pool.map(lambda p: (p[0], _write(server, *p)), plan))
-        deadline = time.time() + 60  # the last writes' bursts settle and are read
-        while time.time() < deadline and queue.counts()["pending"]:
-            time.sleep(0.2)
+        _settle(server, queue_file, queue, len(plan), before)
         time.sleep(3)
         window = time.time() - began
-        spent = server.emulator.snapshot().get("api_transactions", 0) - billed
+        spent = {k: v - before[k] for k, v in _counters(server).items()}
         for company in companies:
             company.close()
+        receiving.close()  # the receiver stopped: its kills counted
         result = _freshness(companies, written, _record_keys(queue_file))
         result |= _exact(server, companies)
         reads = sum(c.follower.runs for c in companies)
+        per_hour = 3600 / window
         result |= {
             "companies": len(companies), "writes": len(written), "reads": reads,
-            "window_s": round(window, 1), "transactions": spent,
-            "transactions_per_hour": round(spent * 3600 / window),
+            "window_s": round(window, 1), "transactions": spent["api_transactions"],
+            "transactions_per_hour": round(spent["api_transactions"] * per_hour),
+            "requests_per_hour": round(spent["requests"] * per_hour),
+            "deliveries_per_hour": round(spent["webhook.attempts"] * per_hour),
             "polling_transactions_per_hour": poll * len(companies),
-            "kept": queue.counts()["kept"],
+            "polling_requests_per_hour": poll_requests * len(companies),
+            "kept": _kept(queue_file), "lost_by_faults": spent["webhook.lost"],
+            "given_up": spent["webhook.given_up"], "receiver_kills": args.kills,
         }  # fmt: skip
+        result["notices_complete"] = (
+            result["kept"] + result["lost_by_faults"] == len(written) and not result["given_up"]
+        )
         return result
+
+
+def _settle(
+    server: EmulatorServer, queue_file: Path, queue: NoticeQueue, writes: int,
+    before: dict[str, int],
+) -> None:  # fmt: skip
+    """Wait (2 min at most) until every write's notice is kept or lost by a fault or
+    given up (retries under way still count), and the followers have read them all."""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        now = _counters(server)
+        ended = _kept(queue_file) + sum(
+            now[name] - before[name] for name in ("webhook.lost", "webhook.given_up")
+        )
+        if ended >= writes and not queue.counts()["pending"]:
+            return
+        time.sleep(0.2)
+
+
+def _kept(queue_file: Path) -> int:
+    with sqlite3.connect(queue_file) as db:
+        return int(db.execute("SELECT COUNT(*) FROM notices").fetchone()[0])
 
 
 def _freshness(
@@ -231,15 +373,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="the writes' window")
     parser.add_argument("--latency-ms", type=int, default=150)
     parser.add_argument("--faults", action="store_true")
+    parser.add_argument("--kill-receiver", type=int, default=0, metavar="K",
+                        help="SIGKILL the receiver (its own process) K times")  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json")
     args = parser.parse_args()
-    result = measure(args)
+    report(measure(args), args.json)
+
+
+def report(result: dict[str, Any], json_path: str | None) -> None:
+    """Print ``result`` (and write it to ``json_path``); exit 1 unless it is exact and no
+    notice was lost but by a fault."""
     print(json.dumps(result, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2))
     if not result["exact"]:
         raise SystemExit(f"tables differ from the emulator: {result['differ']}")
+    if not result["notices_complete"]:
+        raise SystemExit("a notice was lost (neither kept nor lost by a fault) or kept twice")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ incremental read: a notice only marks an object dirty, the read is the truth.
   queued run, not one every ``max_wait_s``.
 - **Budgets**: the run is the same asset as a scheduled one, so the tenant's per-run
   ``budget`` and monthly ``entitlement`` x ``share`` apply to it alike.
+- **In process**: the run's one step (the company's sync) runs in the run's process
+  (``execution: in_process``), not in a second process of its own: a notices run is
+  small and frequent, and starting processes is most of its cost.
 - **A failed run** has consumed its notices: what it did not store (its objects' state
   did not move) is read by the next notice of the object or by the hourly schedule, the
   safety net that reads everything.
@@ -65,6 +68,10 @@ NOTICES_TAG = "intacct/notices"
 PARTITION_TAG = "dagster/partition"
 #: runs that have not begun: a notice pending now is older than their read
 WAITING = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
+#: a company's run is one step (the sync of its objects): run in the run's own process,
+#: not a second one the multiprocess executor would start (measured in BENCHMARKS.md,
+#: "Through Dagster": the processes are most of a small run's CPU)
+IN_PROCESS: dict[str, Any] = {"execution": {"config": {"in_process": {}}}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +187,7 @@ def _request(job: str, asked: _Asked, objects: Sequence[str]) -> dg.RunRequest:
         partition_key=asked.company,
         tags={COMPANY_TAG: asked.company, NOTICES_TAG: asked.run_key},
         asset_selection=[asset_key(o) for o in objects],
+        run_config=IN_PROCESS,
     )
 
 
