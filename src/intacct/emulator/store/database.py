@@ -39,6 +39,12 @@ class Database:
             self._uri = Path(path).resolve().as_uri()
         self._local = threading.local()
         self.write_lock = threading.RLock()
+        # every thread's connection, closed here, never by the garbage collector: a
+        # collection can run inside another connection's step (an ia_utc call), and
+        # closing a connection of the same shared cache there waits on the mutex that
+        # step holds, for ever (a hang seen in the test suite)
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._opened_lock = threading.Lock()
         self._anchor = self._connect()  # keeps a memory database alive
         if template is not None:
             source = sqlite3.connect(f"{template.resolve().as_uri()}?mode=ro", uri=True)
@@ -64,7 +70,18 @@ class Database:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
+            self._keep(conn)
         return conn
+
+    def _keep(self, conn: sqlite3.Connection) -> None:
+        """Hold ``conn`` until :meth:`close`, closing those of threads that ended (here,
+        outside any step of this thread's)."""
+        with self._opened_lock:
+            ended = [c for thread, c in self._opened if not thread.is_alive()]
+            self._opened = [(t, c) for t, c in self._opened if t.is_alive()]
+            self._opened.append((threading.current_thread(), conn))
+        for old in ended:
+            old.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -106,8 +123,10 @@ class Database:
             self._local.pending.append(callback)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        """Close every thread's connection, then the anchor (the database, in memory)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for _, conn in opened:
             conn.close()
         self._anchor.close()
 
