@@ -70,6 +70,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "sync/test_destinations.py",
         "sync/test_destination_rules.py",
         "sync/test_dlt.py",
+        "sync/test_rest_only_deletes_dlt.py",
         "sync/test_columnar_tables.py",
         "integrations/test_dlt_source.py",
         "replication/test_every_object.py",

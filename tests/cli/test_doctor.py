@@ -31,7 +31,7 @@ def html_server() -> Iterator[str]:
             """Not on the command's stderr."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/ia/xml/xmlgw.phtml"
     server.shutdown()

@@ -199,7 +199,7 @@ class _BombHandler(BaseHTTPRequestHandler):
 def bomb_server() -> Iterator[str]:
     _BombHandler.bomb = _bomb(1024)  # 1 GiB inflated, about 1 MB on the wire
     server = ThreadingHTTPServer(("127.0.0.1", 0), _BombHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/ia/xml/xmlgw.phtml"

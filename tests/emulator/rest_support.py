@@ -273,7 +273,9 @@ class Receiver:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.01,), daemon=True
+        )  # a stop waits for the poll: 0.5 s by default
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/intacct"
 

@@ -41,7 +41,7 @@ from .rest_support import (
 )
 
 VENDORS = f"{OBJECTS}/accounts-payable/vendor"
-SCALE = 0.01  # retry delays of 0.1, 0.3 and 0.9 s
+SCALE = 0.004  # retry delays of 0.04, 0.12 and 0.36 s
 BODY_KEYS = ["companyId", "entityId", "object", "event", "key", "id", "occurredAt"]
 CLAIMS = {"iss", "aud", "sub", "iat", "exp", "jti", "body_sha256"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +17,12 @@ import pytest
 from intacct.notices import NoticeQueue
 from intacct.notices.receiver import NOTICES_PATH, receiver_app
 
-from .conftest import serving
 from .deliveries import CLIENT_ID, SECRET, Delivery
 
 
 @pytest.fixture
-def http(queue: NoticeQueue) -> Iterator[httpx.Client]:
-    with serving(receiver_app(queue, {CLIENT_ID: SECRET})) as client:
-        yield client
+def http(queue: NoticeQueue, receiving: Callable[[Any], httpx.Client]) -> httpx.Client:
+    return receiving(receiver_app(queue, {CLIENT_ID: SECRET}))
 
 
 def post(http: httpx.Client, delivery: Delivery, **sent: Any) -> Any:
@@ -124,12 +122,11 @@ def test_an_oversized_delivery_is_refused_unread(http: httpx.Client, queue: Noti
 
 
 def test_a_queue_that_cannot_be_written_asks_for_the_delivery_again(
-    queue: NoticeQueue, tmp_path: Path
+    queue: NoticeQueue, tmp_path: Path, receiving: Callable[[Any], httpx.Client]
 ) -> None:
     broken = NoticeQueue(tmp_path / "broken.sqlite")
     broken.close()  # every write now fails
-    with serving(receiver_app(broken, {CLIENT_ID: SECRET})) as client:
-        answer = post(client, Delivery())
+    answer = post(receiving(receiver_app(broken, {CLIENT_ID: SECRET})), Delivery())
     assert answer.status_code == 503  # Intacct retries a 503
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ import pytest
 from intacct.notices import NoticeQueue
 from intacct.notices.receiver import NOTICES_PATH, SMART_EVENTS_PATH, receiver_app
 
-from .conftest import serving
 from .deliveries import CLIENT_ID, SECRET, Delivery
 
 TOKEN = "the-receivers-own-token-0f9c2d"
@@ -41,9 +40,8 @@ def post_body(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def http(queue: NoticeQueue) -> Iterator[httpx.Client]:
-    with serving(receiver_app(queue, {}, smart_event_token=TOKEN)) as client:
-        yield client
+def http(queue: NoticeQueue, receiving: Callable[[Any], httpx.Client]) -> httpx.Client:
+    return receiving(receiver_app(queue, {}, smart_event_token=TOKEN))
 
 
 def send(http: httpx.Client, body: Any, content_type: str = "text/plain") -> httpx.Response:
@@ -122,11 +120,13 @@ def test_the_token_is_never_kept(http: httpx.Client, queue: NoticeQueue, tmp_pat
         assert TOKEN.encode() not in kept.read_bytes(), kept
 
 
-def test_without_a_token_every_post_is_refused(queue: NoticeQueue) -> None:
-    with serving(receiver_app(queue, {CLIENT_ID: SECRET})) as client:
-        answer = send(client, post_body())
-        delivery = Delivery()
-        webhook = client.post(NOTICES_PATH, content=delivery.content(), headers=delivery.headers())
+def test_without_a_token_every_post_is_refused(
+    queue: NoticeQueue, receiving: Callable[[Any], httpx.Client]
+) -> None:
+    client = receiving(receiver_app(queue, {CLIENT_ID: SECRET}))
+    answer = send(client, post_body())
+    delivery = Delivery()
+    webhook = client.post(NOTICES_PATH, content=delivery.content(), headers=delivery.headers())
     assert answer.status_code == 401 and "no Smart Event token" in answer.json()["refused"]
     assert webhook.status_code == 200  # the app's webhooks are received
 
@@ -153,6 +153,7 @@ ISSUER = "http://127.0.0.1:8089/ia/api/v1"
 )
 def test_the_webhook_tokens_issuer_is_checked_when_known(
     queue: NoticeQueue,
+    receiving: Callable[[Any], httpx.Client],
     caplog: pytest.LogCaptureFixture,
     issuer: str | None,
     claimed: str | None,
@@ -160,8 +161,8 @@ def test_the_webhook_tokens_issuer_is_checked_when_known(
 ) -> None:
     caplog.set_level(logging.INFO, "intacct.notices")
     delivery = Delivery(claims={"iss": claimed})
-    with serving(receiver_app(queue, {CLIENT_ID: SECRET}, issuer=issuer)) as client:
-        answer = client.post(NOTICES_PATH, content=delivery.content(), headers=delivery.headers())
+    client = receiving(receiver_app(queue, {CLIENT_ID: SECRET}, issuer=issuer))
+    answer = client.post(NOTICES_PATH, content=delivery.content(), headers=delivery.headers())
     assert answer.status_code == status
     if status == 401:
         assert answer.json()["refused"] == f"the token's issuer is not {ISSUER}"

@@ -28,7 +28,7 @@ from intacct.sync.job import SyncInterrupted
 from tests.conftest import DEMO_APP
 from tests.paths.expected import rest_only_problems
 from tests.replication.test_engine import ListSink
-from tests.sync.stores import Store, dlt_store, duckdb_store, postgres_store
+from tests.sync.stores import Store, duckdb_store, postgres_store
 from tests.sync.test_sync import Quiet, settings_of
 
 TOTALS = "accounts_payable_vendor_total"
@@ -45,15 +45,12 @@ def server() -> Iterator[EmulatorServer]:
         emulator.stop()
 
 
-@pytest.fixture(params=["duckdb", "postgres", "dlt-duckdb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    kind = str(request.param)
-    if kind == "duckdb":
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The SQL stores; through dlt: test_rest_only_deletes_dlt.py (the exact tier)."""
+    if request.param == "duckdb":
         return duckdb_store(tmp_path)
-    if kind == "postgres":
-        return postgres_store(str(request.getfixturevalue("postgres_url")))
-    # two pages a load: the keys of kept pages and of loaded ones are both asked for
-    return dlt_store("duckdb", tmp_path, monkeypatch).committing_every(2)
+    return postgres_store(str(request.getfixturevalue("postgres_url")))
 
 
 def connect(server: EmulatorServer) -> IntacctClient:
