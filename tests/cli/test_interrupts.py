@@ -61,10 +61,12 @@ def _start_and_stop(signals: list[tuple[float, signal.Signals]]) -> tuple[int, s
     return proc.returncode, out, "".join(told) + err, time.monotonic() - started
 
 
-def _runs(path: Path) -> list[tuple[str, list[dict[str, object]]]]:
+def _runs(path: Path) -> list[tuple[str, list[dict[str, object]] | None]]:
+    """The run ledger: each run's status and summary (None for a run that never got to
+    record its end: a second Ctrl-C leaves at once, whenever it comes)."""
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("SELECT status, summary FROM _intacct_runs ORDER BY started").fetchall()
-    return [(status, json.loads(summary)) for status, summary in rows]
+    return [(status, None if summary is None else json.loads(summary)) for status, summary in rows]
 
 
 def _next_run_is_exact(server: EmulatorServer, tmp_path: Path) -> None:
