@@ -180,8 +180,9 @@ def _named(args: Sequence[str]) -> bool:
 def _no_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the user's own config, cache or data directories (their
     profiles, tokens, notices): the XDG directories are the test's own, in its
-    temporary folder. tests/cli/conftest.py does so too, with more, but pytest leaves a folder's conftest out when that folder's files are named on the
-    command line around another folder's (a profile written into the real ~/.config)."""
+    temporary folder. tests/cli/conftest.py does so too, with more, but pytest leaves a
+    folder's conftest out when that folder's files are named on the command line
+    around another folder's (a profile was written into the real ~/.config)."""
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
 
