@@ -58,13 +58,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.notices.conftest import serving  # noqa: E402
-from tests.paths.commands import INTACCT, user_env  # noqa: E402
+from tests.deployment import free_port  # noqa: E402
+from tests.notices.conftest import serve_command, serving  # noqa: E402
 
 from intacct import IntacctClient  # noqa: E402
 from intacct.emulator.demo import client_config  # noqa: E402
@@ -158,33 +157,16 @@ class Receiver:
     it trusts, in ``INTACCT_*``), killed and started again on the same port."""
 
     def __init__(self, folder: Path, queue_file: Path, api_url: str) -> None:
-        with serving_port() as port:
-            self.port = port
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}{NOTICES_PATH}"
-        self.env = user_env(folder / "home", {
-            "INTACCT_COMPANY_ID": "DEMO", "INTACCT_USER_ID": "demo_user",
-            "INTACCT_SENDER_ID": "demo_sender", "INTACCT_SENDER_PASSWORD": "x",
-            "INTACCT_AUTH_TYPE": "oauth", "INTACCT_CLIENT_ID": CLIENT_ID,
-            "INTACCT_CLIENT_SECRET": SECRET, "INTACCT_API_URL": api_url,
-        })  # fmt: skip
-        self.argv = [str(INTACCT), "notices", "serve", "--port", str(self.port),
-                     "--notices", str(queue_file)]  # fmt: skip
-        self.cwd, self.kills = folder, 0
+        self.folder, self.queue_file, self.api_url = folder, queue_file, api_url
+        self.kills = 0
         self.process = self._start()
 
     def _start(self) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd,
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1)
-                return process
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("intacct notices serve did not start") from None
-                time.sleep(0.05)
+        return serve_command(
+            self.folder, self.queue_file, self.port, {"INTACCT_API_URL": self.api_url}
+        )
 
     def kill_and_restart(self, down_s: float) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
@@ -196,15 +178,6 @@ class Receiver:
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(30)
-
-
-@contextmanager
-def serving_port() -> Iterator[int]:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield int(sock.getsockname()[1])
 
 
 @contextmanager

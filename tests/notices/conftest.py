@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,35 @@ import uvicorn
 from intacct.notices import NoticeQueue
 from intacct.sync import SyncReport
 from intacct.sync.follow import Follower, FollowSettings
+
+
+def serve_command(
+    folder: Path, queue_file: Path, port: int, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``intacct notices serve`` as a user starts it (a fresh HOME in ``folder``, the demo
+    app's client ID and secret in ``INTACCT_*``, and ``extra``), once it answers."""
+    from tests.paths.commands import INTACCT, user_env
+
+    from .deliveries import CLIENT_ID, SECRET
+
+    env = user_env(folder / "home", {
+        "INTACCT_SENDER_ID": "demo_sender", "INTACCT_SENDER_PASSWORD": "x",
+        "INTACCT_COMPANY_ID": "DEMO", "INTACCT_USER_ID": "demo_user",
+        "INTACCT_AUTH_TYPE": "oauth", "INTACCT_CLIENT_ID": CLIENT_ID,
+        "INTACCT_CLIENT_SECRET": SECRET, **(extra or {}),
+    })  # fmt: skip
+    argv = [str(INTACCT), "notices", "serve", "--port", str(port), "--notices", str(queue_file)]
+    process = subprocess.Popen(argv, env=env, cwd=folder, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            return process
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("intacct notices serve did not start") from None
+            time.sleep(0.05)
 
 
 @contextmanager

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,40 +17,12 @@ import httpx
 
 from intacct.notices import NoticeQueue
 from intacct.notices.receiver import NOTICES_PATH
-from tests.paths.commands import INTACCT, user_env
+from tests.deployment import free_port
 
-from .deliveries import CLIENT_ID, SECRET, Delivery
+from .conftest import serve_command
+from .deliveries import Delivery
 
 BURST = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _receiver(tmp_path: Path, queue: Path, port: int) -> subprocess.Popen[bytes]:
-    env = user_env(
-        tmp_path / "home",
-        {
-            "INTACCT_SENDER_ID": "demo_sender", "INTACCT_SENDER_PASSWORD": "x",
-            "INTACCT_COMPANY_ID": "DEMO", "INTACCT_USER_ID": "demo_user",
-            "INTACCT_AUTH_TYPE": "oauth", "INTACCT_CLIENT_ID": CLIENT_ID,
-            "INTACCT_CLIENT_SECRET": SECRET,
-        },
-    )  # fmt: skip
-    argv = [str(INTACCT), "notices", "serve", "--port", str(port), "--notices", str(queue)]
-    process = subprocess.Popen(argv, env=env, cwd=tmp_path, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
 
 
 def _post(port: int, delivery: Delivery) -> int:
@@ -68,11 +37,11 @@ def _post(port: int, delivery: Delivery) -> int:
 
 
 def test_a_receiver_killed_mid_burst_loses_no_notice(tmp_path: Path) -> None:
-    queue, port = tmp_path / "notices.sqlite", _free_port()
+    queue, port = tmp_path / "notices.sqlite", free_port()
     deliveries = [Delivery() for _ in range(BURST)]
     for n, delivery in enumerate(deliveries):
         delivery.body["key"] = str(n)
-    process = _receiver(tmp_path, queue, port)
+    process = serve_command(tmp_path, queue, port)
     kept_so_far, lock = [0], threading.Lock()
 
     def post(delivery: Delivery) -> int:  # SIGKILL once 30 deliveries have been answered
@@ -93,7 +62,7 @@ def test_a_receiver_killed_mid_burst_loses_no_notice(tmp_path: Path) -> None:
         assert dirty is not None and acknowledged <= set(dirty.keys)
 
     # Intacct retries what was not answered 200: a new receiver keeps each once
-    process = _receiver(tmp_path, queue, port)
+    process = serve_command(tmp_path, queue, port)
     try:
         again = [d for d, status in zip(deliveries, answered, strict=True) if status != 200]
         assert {_post(port, d) for d in again} == {200}
