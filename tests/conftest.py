@@ -39,6 +39,7 @@ TIERS: dict[str, tuple[str, ...]] = {
     "long": (
         "reliability/",
         "sync/test_chaos.py",
+        "sync/test_readers.py",
         "sync/test_benchmark.py",
         "sync/test_throughput_benchmark.py",
         "integrations/dagster/test_fleet_benchmark.py",

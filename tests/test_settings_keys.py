@@ -37,6 +37,7 @@ from intacct.config.parsers import (
 from intacct.errors import ConfigError
 from intacct.integrations.dagster.tenants import load_tenants
 from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings
 from intacct.target.settings import WriteOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +178,8 @@ def test_each_owner_reads_exactly_its_keys() -> None:
     assert owned(Owner.REPLICATION) == ReplicationSettings.KEYS
     assert {f.name for f in fields(ReplicationSettings)} >= ReplicationSettings.KEYS
     assert {f.name for f in fields(WriteOptions)} == owned(Owner.WRITES)
-    assert owned(Owner.SYNC) == {DESTINATION}
+    assert owned(Owner.SYNC) == {DESTINATION, *SyncSettings.KEYS}
+    assert {f.name for f in fields(SyncSettings)} >= SyncSettings.KEYS
     assert owned(Owner.NOTICES) == {SMART_EVENT_TOKEN}
     assert len({k.name for k in KEYS}) == len(KEYS)
 
@@ -189,8 +191,11 @@ def test_defaults_are_the_tables() -> None:
         Owner.TUNING: client,
         Owner.REPLICATION: ReplicationSettings(),
         Owner.WRITES: WriteOptions(),
+        Owner.SYNC: SyncSettings(),
     }
     for key in KEYS:
+        if key.name == DESTINATION:  # --db's default: the CLI or the tenant chooses
+            continue
         if key.owner in made and not key.required and key.name not in REQUIRED:
             assert getattr(made[key.owner], key.name) == key.default, key.name
 

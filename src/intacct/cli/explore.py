@@ -26,6 +26,8 @@ from intacct.cli.where import for_read_by_query, named_fields
 from intacct.client import IntacctClient
 from intacct.client.metadata import FieldModel, ObjectModel
 from intacct.client.registry import ObjectRegistry
+from intacct.destinations import DestinationError
+from intacct.destinations.reading import stored_rows
 from intacct.errors import ValidationError
 from intacct.protocol import functions as fn
 
@@ -135,7 +137,14 @@ def _describe(model: ObjectModel) -> None:
     "--where",
     default="",
     help="A readByQuery condition, e.g. \"STATUS = 'active'\" (sent as the stored code, "
-    "'T') or \"TOTALDUE > 100\".",
+    "'T') or \"TOTALDUE > 100\"; with --db, SQL of that database.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    help="Read the table intacct sync stored there (a DuckDB file or a postgresql:// URL) "
+    "instead of Intacct: a moment's read-only connection, so a follower or a schedule "
+    "writing it goes on.",
 )
 @click.option(
     "--limit",
@@ -156,14 +165,19 @@ def query(
     fields: str | None,
     where: str,
     limit: int,
+    db_path: str | None,
     output: str,
     vertical: bool,
 ) -> None:
-    """OBJECT's records (readByQuery, then readMore while more are wanted). On a
-    terminal without --fields, the fields that tell most, as many as fit its width."""
+    """OBJECT's records (readByQuery, then readMore while more are wanted), or with --db
+    the rows intacct sync stored. On a terminal without --fields, the fields that tell
+    most, as many as fit its width."""
     name = object_name.upper()
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else []
     screen = output == "table" and not vertical and not chosen and Console().is_terminal
+    if db_path:
+        _stored(db_path, object_name, chosen, where, limit, output, vertical, screen)
+        return
     with _client(profile) as client:
         model = _lookup(client, name)
         condition = for_read_by_query(where, model)
@@ -187,6 +201,25 @@ def query(
             raise click.ClickException(unknown) from None
     if not count and condition.display_values:
         _note(_display_value_hint(name, condition.display_values))
+
+
+def _stored(
+    db_path: str,
+    name: str,
+    chosen: Sequence[str],
+    where: str,
+    limit: int,
+    output: str,
+    vertical: bool,
+    screen: bool,
+) -> None:
+    """The rows stored in ``db_path``'s table of ``name``, shown as records are."""
+    try:
+        found = stored_rows(db_path, name, fields=chosen, condition=where, limit=limit)
+    except DestinationError as exc:
+        raise click.ClickException(str(exc)) from None
+    columns = found.columns
+    _output(output, found.records(), columns, columns, vertical, screen, len(columns))
 
 
 def _lookup(client: IntacctClient, name: str) -> ObjectModel:

@@ -132,6 +132,12 @@ _OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share"}
     "receives them): each burst is read incrementally within seconds, every object again "
     "every --safety-minutes. Ctrl-C stops.",
 )
+@click.option(
+    "--snapshot",
+    help="A DuckDB file to publish a copy of --db in after each run that stored a page (one "
+    "rename: readers see the last run's data or the new one), for readers that keep a "
+    "connection open; default: the profile's snapshot, else none.",
+)
 @notices_option
 @click.option(
     "--safety-minutes",
@@ -160,6 +166,7 @@ def sync(
     share: float | None,
     dry_run: bool,
     follow: bool,
+    snapshot: str | None,
     notices_path: str | None,
     safety_minutes: float,
 ) -> None:
@@ -180,10 +187,12 @@ def sync(
             if api:
                 config["api"] = api
             # settled here, once: the profile's page size and concurrency too
-            client_config = ClientConfig.from_mapping(config, allow=ReplicationSettings.KEYS)
+            client_config = ClientConfig.from_mapping(
+                config, allow=ReplicationSettings.KEYS | SyncSettings.KEYS
+            )
             settings = SyncSettings.from_mapping(
                 config, client_config, objects=_names(objects), full_refresh=full_refresh,
-                unified=unified, layout=layout,
+                unified=unified, layout=layout, snapshot=snapshot,
             )  # fmt: skip
             in_flight = InFlight()
             if share is not None and entitlement is None:

@@ -33,6 +33,7 @@ from intacct.config.parsers import (
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_LOCK_WAIT_S",
     "DEFAULT_LOOKBACK_MINUTES",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_REPORT_PATH",
@@ -62,6 +63,10 @@ MAX_LOOKBACK_MINUTES = 60 * 24 * 31
 #: request limit [U], so 100 keeps a request's size and blast radius bounded.
 MAX_FUNCTIONS = 100
 DEFAULT_REPORT_PATH = "target-report.jsonl"
+#: how long intacct sync waits for a reader holding its destination: a dashboard's query
+#: or a person's look at the file lets go within seconds; one that holds it longer than
+#: this is not coming back soon, and a scheduled run had better say so than wait for ever
+DEFAULT_LOCK_WAIT_S = 600.0
 ENV_PREFIX = "INTACCT_"
 
 
@@ -269,6 +274,12 @@ KEYS: tuple[Key, ...] = (
         "Where intacct sync writes unless --db is given: a DuckDB path or "
         "postgresql://USER@HOST/DB[?schema=NAME] (the password from PGPASSWORD or ~/.pgpass).",
         _USER | {_TENANT}),
+    Key("lock_wait_s", _SYNC, Seconds(86400), DEFAULT_LOCK_WAIT_S,
+        "How long intacct sync waits for a reader holding its DuckDB file (or a Postgres "
+        "reader's transaction blocking a new column) before it gives up.", _USER),
+    Key("snapshot", _SYNC, FilePath(), None,
+        "A DuckDB copy intacct sync publishes after each run that stored a page, for "
+        "readers that keep a connection open.", _USER),
     # not the connection's: INTACCT_SMART_EVENT_TOKEN beside a profile must not make the
     # environment the connection (cli/connection.py), and no client reads it
     Key("smart_event_token", _NOTICES, Text(strip=False), "",

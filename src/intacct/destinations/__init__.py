@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.destinations.base import (
     Destination,
+    DestinationBusyError,
     DestinationError,
     FivetranViews,
     PageCounts,
@@ -19,13 +20,16 @@ from intacct.destinations.base import (
 )
 from intacct.destinations.duckdb import DuckDBDestination
 from intacct.destinations.duckdb import saved_state as _duckdb_state
-from intacct.destinations.locations import DLT, POSTGRES, Location, is_dlt, is_postgres
+from intacct.destinations.locations import DLT, DUCKDB, POSTGRES, Location, is_dlt, is_postgres
+from intacct.destinations.waiting import DEFAULT_LOCK_WAIT_S
+from intacct.errors import ConfigError
 
 if TYPE_CHECKING:
     from intacct.destinations.postgres import PostgresDestination
 
 __all__ = [
     "Destination",
+    "DestinationBusyError",
     "DestinationError",
     "DuckDBDestination",
     "FivetranViews",
@@ -66,24 +70,40 @@ def offers(where: Where, capability: type) -> bool:
     return issubclass(destination_class(where), capability)
 
 
-def open_destination(where: Where, *, company: str | None = None) -> Destination:
+def open_destination(
+    where: Where,
+    *,
+    company: str | None = None,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+    snapshot: str | Path | None = None,
+) -> Destination:
     """The store at ``where``: a ``postgresql://`` (or ``postgres://``) URL is a Postgres
     schema, whose run holds ``company``'s lock; ``dlt:<destination>[?…]`` a warehouse
     through dlt (:mod:`intacct.destinations.dlt`, imported only then); anything else is
-    the path of a DuckDB file (one writer at a time by DuckDB's own file lock)."""
+    the path of a DuckDB file (one writer at a time by DuckDB's own file lock). A reader
+    holding the store is waited for, up to ``lock_wait_s`` (:mod:`.waiting`); a DuckDB
+    file publishes a ``snapshot`` for readers when closed (:mod:`.snapshot`)."""
     location = Location.parse(where)
+    if snapshot is not None and location.kind != DUCKDB:
+        raise ConfigError(
+            "snapshot",
+            f"is a copy of a DuckDB file; {location.shown} is read where it is (Postgres "
+            "serves many readers while a run writes): leave it out",
+        )
     if location.kind == POSTGRES:
         from intacct.destinations.postgres import PostgresDestination
 
-        return PostgresDestination(location.where, company=company)
+        return PostgresDestination(location.where, company=company, lock_wait_s=lock_wait_s)
     if location.kind == DLT:
         from intacct.destinations.dlt import open_dlt
 
         return open_dlt(location.where)
-    return DuckDBDestination(location)
+    return DuckDBDestination(location, lock_wait_s=lock_wait_s, snapshot=snapshot)
 
 
-def saved_state(where: Where, name: str = "run") -> Any:
+def saved_state(
+    where: Where, name: str = "run", *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+) -> Any:
     """The run state (or setting ``name``) at ``where``, None if none; nothing is
     written (a dry run)."""
     location = Location.parse(where)
@@ -97,7 +117,7 @@ def saved_state(where: Where, name: str = "run") -> Any:
             return store.state() if name == "run" else store.setting(name)
         finally:
             store.close()
-    return _duckdb_state(location.path, name)
+    return _duckdb_state(location.path, name, lock_wait_s=lock_wait_s)
 
 
 def describe(where: Where) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "MODIFIED",
     "RECORDNO",
     "Destination",
+    "DestinationBusyError",
     "DestinationError",
     "Execute",
     "FivetranViews",
@@ -49,6 +50,12 @@ class DestinationError(Exception):
     """The destination cannot be opened or written; says which one and why. Not an
     :class:`~intacct.errors.IntacctError`: the gateway did nothing wrong, and the engine
     stops the whole run for it instead of failing one stream."""
+
+
+class DestinationBusyError(DestinationError):
+    """Someone else held the destination (a reader of the DuckDB file, a Postgres
+    transaction) for longer than ``lock_wait_s``: nothing of the run is lost, and the
+    same run again goes on once they let go (a follower tries again by itself)."""
 
 
 @dataclass(frozen=True, slots=True)

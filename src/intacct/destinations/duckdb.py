@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ import duckdb
 from intacct.destinations.base import DestinationError, Execute
 from intacct.destinations.locations import Location
 from intacct.destinations.runs import RUNS_TABLE, RunLedger
+from intacct.destinations.snapshot import replace_with_copy
 from intacct.destinations.sql import (
     STATE_TABLE,
     UNDONE,
@@ -34,12 +36,13 @@ from intacct.destinations.sql import (
     quoted,
 )
 from intacct.destinations.tables import Table
+from intacct.destinations.waiting import DEFAULT_LOCK_WAIT_S, wait_for
 from intacct.replication import StreamPage
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["DuckDBDestination", "saved_state"]
+__all__ = ["DuckDBDestination", "connect", "publish", "saved_state"]
 
 log = logging.getLogger("intacct.destinations")
 
@@ -85,15 +88,17 @@ TABLES_PER_CONNECTION = 48
 _PINNED_TAGS = ("ART_INDEX",)
 
 
-def saved_state(path: str | Path, name: str = "run") -> Any:
+def saved_state(
+    path: str | Path, name: str = "run", *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+) -> Any:
     """The run state (or the setting ``name``, e.g. ``layout``) in the file at ``path``,
-    opened read-only (a dry run writes nothing, not even a new file); None when there
-    is none yet."""
+    opened read-only (a dry run writes nothing, not even a new file), after a run
+    writing it lets go (:mod:`.waiting`); None when there is none yet."""
     path = Path(path)
     if not path.exists():
         return None
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
+    with connect(path, read_only=True, lock_wait_s=lock_wait_s) as con:
+        try:
             tables = con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
                 "AND table_schema = 'main'",
@@ -102,9 +107,65 @@ def saved_state(path: str | Path, name: str = "run") -> Any:
             if not tables or not tables[0]:
                 return None
             row = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
+        except duckdb.Error as exc:
+            raise DestinationError(_open_problem(path, exc)) from None
+    return json.loads(row[0]) if row else None
+
+
+def publish(path: Path, to: Path, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> None:
+    """A snapshot of the file at ``path`` published at ``to`` (:mod:`.snapshot`): its log
+    folded in first (a copy of the file alone would miss it), then copied under a
+    read-only connection, which keeps any other writer out meanwhile."""
+    log_file = path.with_name(path.name + ".wal")
+    if log_file.exists() and log_file.stat().st_size:
+        with connect(path, lock_wait_s=lock_wait_s) as con:
+            con.execute("CHECKPOINT")
+    with connect(path, read_only=True, lock_wait_s=lock_wait_s):
+        try:
+            replace_with_copy(path, to)
+        except OSError as exc:
+            raise DestinationError(
+                f"could not publish the snapshot {to} of {path}: {exc.strerror or exc}; "
+                f"{path} keeps what the run stored, and the next run publishes it again"
+            ) from None
+
+
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    settings: Mapping[str, str | bool] | None = None,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+) -> duckdb.DuckDBPyConnection:
+    """The DuckDB file at ``path``, once no other program holds it (a run writing it, a
+    reader: waited for up to ``lock_wait_s``, :mod:`.waiting`); never an extension from
+    the network (a file DuckDB takes for another format would make it download a
+    reader for that format)."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": False,
+        **(settings or {}),
+    }
+
+    def attempt() -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+
+    try:
+        return wait_for(attempt, _held_by, where=str(path), bound_s=lock_wait_s)
     except duckdb.Error as exc:
         raise DestinationError(_open_problem(path, exc)) from None
-    return json.loads(row[0]) if row else None
+
+
+#: how DuckDB names the process holding a file's lock
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _held_by(exc: Exception) -> str | None:
+    """Who holds the file, from DuckDB's refusal; None if ``exc`` is another error."""
+    text = str(exc)
+    if not isinstance(exc, duckdb.IOException) or "Could not set lock" not in text:
+        return None
+    found = _HOLDER.search(text)
+    return f"{found['program']} (PID {found['pid']})" if found else "another program"
 
 
 class DuckDBDestination(SqlDestination):
@@ -112,10 +173,21 @@ class DuckDBDestination(SqlDestination):
 
     ERRORS = (duckdb.Error,)
 
-    def __init__(self, path: str | Path | Location, *, memory_limit: str = MEMORY_LIMIT) -> None:
-        """``memory_limit``: DuckDB's buffers to start with (see :data:`MEMORY_LIMIT`)."""
+    def __init__(
+        self,
+        path: str | Path | Location,
+        *,
+        memory_limit: str = MEMORY_LIMIT,
+        lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+        snapshot: str | Path | None = None,
+    ) -> None:
+        """``memory_limit``: DuckDB's buffers to start with (see :data:`MEMORY_LIMIT`);
+        ``lock_wait_s``: how long to wait for a reader holding the file (:mod:`.waiting`);
+        ``snapshot``: where :meth:`close` publishes a copy for readers (:func:`publish`)."""
         self.path = Location.parse(path).path
         self.where = str(self.path)
+        self._lock_wait_s = lock_wait_s
+        self._snapshot = Path(snapshot) if snapshot else None
         _check_kind(self.path)
         #: the file is made here, and nothing is stored in it yet: see remove_if_unused
         self.created = not self.path.exists()
@@ -132,19 +204,8 @@ class DuckDBDestination(SqlDestination):
         self._start()
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        try:
-            # never an extension from the network: a file DuckDB takes for another
-            # format would make it download a reader for that format
-            return duckdb.connect(
-                str(self.path),
-                config={
-                    "autoinstall_known_extensions": False,
-                    "memory_limit": f"{self._limit}B",
-                    "checkpoint_threshold": CHECKPOINT_THRESHOLD,
-                },
-            )
-        except duckdb.Error as exc:
-            raise DestinationError(_open_problem(self.path, exc)) from None
+        settings = {"memory_limit": f"{self._limit}B", "checkpoint_threshold": CHECKPOINT_THRESHOLD}
+        return connect(self.path, settings=settings, lock_wait_s=self._lock_wait_s)
 
     def close(self) -> None:
         """Closed and let go of: a traceback that keeps this object (a run stopped by
@@ -153,6 +214,10 @@ class DuckDBDestination(SqlDestination):
             self._close_ledger()
             self.con.close()
             del self.con
+        if self._snapshot is not None and (
+            self.stored or (not self.created and not self._snapshot.exists())
+        ):
+            publish(self.path, self._snapshot, lock_wait_s=self._lock_wait_s)
 
     def remove_if_unused(self) -> bool:
         """After :meth:`close`: the file removed if it was made here and nothing was
@@ -512,11 +577,6 @@ def _check_kind(path: Path) -> None:
 
 def _open_problem(path: Path, exc: BaseException) -> str:
     text = _first_line(exc)
-    if "lock" in text.lower():
-        return (
-            f"the database {path} is in use by another program ({text}); close it "
-            "(the duckdb shell, another intacct sync) and run again"
-        )
     if not path.parent.exists():
         return f"cannot create the database {path}: the directory {path.parent} does not exist"
     return f"cannot open the database {path}: {text}"

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from intacct.destinations.base import DestinationError
+from intacct.destinations.base import DestinationBusyError, DestinationError
 from intacct.destinations.locations import display_url, split_url
 from intacct.destinations.runs import RUNS_TABLE, RunLedger
 from intacct.destinations.sql import (
@@ -54,6 +54,7 @@ from intacct.destinations.sql import (
     quoted,
 )
 from intacct.destinations.tables import Table
+from intacct.destinations.waiting import DEFAULT_LOCK_WAIT_S, wait_for
 from intacct.replication import StreamPage
 
 if TYPE_CHECKING:
@@ -128,8 +129,11 @@ class PostgresDestination(SqlDestination):
     ERRORS = (psycopg.Error,)
     ROW_ORDER = "ctid"
 
-    def __init__(self, url: str, *, company: str | None = None) -> None:
+    def __init__(
+        self, url: str, *, company: str | None = None, lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+    ) -> None:
         self.url = url
+        self._lock_wait_s = lock_wait_s
         self.where = display_url(url)
         self.schema = split_url(url)[1]
         self.con = _connect(url)
@@ -321,12 +325,48 @@ class PostgresDestination(SqlDestination):
             ) from None
 
     def _run(self, statement: str) -> None:
+        """A table made or altered: such a statement waits for every reader's open
+        transaction of the table, and while it waits, every new reader of the table waits
+        behind it. So it waits a moment only (``lock_timeout``), lets the readers go on,
+        and tries again, for at most ``lock_wait_s`` (:mod:`.waiting`)."""
+
+        def attempt() -> None:
+            with self.con.transaction():
+                self.con.execute(f"SET LOCAL lock_timeout = '{_DDL_LOCK_TIMEOUT}'")
+                self.con.execute(statement)
+
         try:
-            self.con.execute(statement)
+            wait_for(attempt, self._readers, where=self.where, bound_s=self._lock_wait_s)
+        except DestinationBusyError:
+            raise
         except psycopg.Error as exc:
             raise DestinationError(
                 f"could not write {self.where}: {_first_line(exc, self.url)}"
             ) from None
+
+    def _readers(self, exc: Exception) -> str | None:
+        """The sessions whose locks kept a statement waiting (``exc``, its lock timeout),
+        as people find them; None if ``exc`` is another error."""
+        if not isinstance(exc, psycopg.errors.LockNotAvailable):
+            return None
+        rows = self.con.execute(
+            "SELECT DISTINCT a.pid, a.application_name, a.usename, a.state FROM pg_locks l "
+            "JOIN pg_stat_activity a USING (pid) JOIN pg_namespace n ON n.nspname = %s "
+            "JOIN pg_class c ON c.oid = l.relation AND c.relnamespace = n.oid "
+            "WHERE l.granted AND a.pid <> pg_backend_pid() ORDER BY a.pid",
+            [self.schema],
+        ).fetchall()
+        if not rows:
+            return "a session that has let go since"
+        return ", ".join(
+            f"session {pid} ({app or 'no application name'}, user {user}, {state})"
+            for pid, app, user, state in rows
+        )
+
+
+#: how long a schema change waits for readers' locks before it lets them go on and
+#: tries again (DuckDB's tries are as far apart)
+_DDL_LOCK_TIMEOUT = "100ms"
 
 
 def arrow_csv(table: Table, arrow: Any) -> tuple[list[str], bytes]:

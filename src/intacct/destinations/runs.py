@@ -143,8 +143,10 @@ def _duckdb(path: Path, since: datetime) -> list[dict[str, Any]]:
         return []
     import duckdb
 
+    from intacct.destinations.duckdb import connect
+
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with connect(path, read_only=True) as con:
             if not con.execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [RUNS_TABLE]
             ).fetchall():

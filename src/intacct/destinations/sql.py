@@ -116,8 +116,12 @@ class SqlDestination:
         self._run(f"CREATE TABLE IF NOT EXISTS {state} (name {text} PRIMARY KEY, value {text})")
         self._run(f"CREATE TABLE IF NOT EXISTS {runs} (started {time}, finished {time}, "
                   f"status {text}, summary {text})")  # fmt: skip
+        # only those missing: an ALTER waits for every reader's transaction of the table
+        # (Postgres), even one that changes nothing
+        have = self.table_columns(RUNS_TABLE)
         for column, kind in RUN_COLUMNS:  # as written, in both (Postgres: varchar)
-            self._run(f"ALTER TABLE {runs} ADD COLUMN IF NOT EXISTS {column} {kind}")
+            if column not in have:
+                self._run(f"ALTER TABLE {runs} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
     # -- the dialect's hooks ----------------------------------------------------------------
 

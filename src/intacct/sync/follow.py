@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from intacct.destinations import DestinationBusyError
 from intacct.notices import Dirty, NoticeQueue
 from intacct.replication.streams.deletes import OWNERS
 from intacct.replication.streams.trialbalance import TRIAL_BALANCE
@@ -97,16 +98,25 @@ class Follower:
         self._next_safety = clock() + settings.safety_every_s
 
     def follow(self) -> None:
-        """Read what notices announce, and everything every ``safety_every_s``."""
+        """Read what notices announce, and everything every ``safety_every_s``. A
+        reader holding the destination past ``lock_wait_s`` does not end it: the notices
+        stay queued and the read is tried again."""
         while not self.stop.is_set():
-            if self.clock() >= self._next_safety:
-                self.safety_run()
-                continue
-            dirty = self._settled()
-            if dirty is None:
+            try:
+                self._next()
+            except DestinationBusyError as exc:
+                self.said(f"{exc}. Still following: the notices stay queued for the next try.")
                 self.stop.wait(self.settings.poll_s)
-                continue
-            self._read(dirty)
+
+    def _next(self) -> None:
+        if self.clock() >= self._next_safety:
+            self.safety_run()
+            return
+        dirty = self._settled()
+        if dirty is None:
+            self.stop.wait(self.settings.poll_s)
+            return
+        self._read(dirty)
 
     def safety_run(self) -> SyncReport:
         """The whole incremental read: what it finds changed, no notice had announced

@@ -189,7 +189,9 @@ def run_sync(
     registry = ObjectRegistry(client)
     _refuse(db_path, layout, unified)
     company = client.config.company_id
-    database = open_destination(db_path, company=company)
+    database = open_destination(
+        db_path, company=company, lock_wait_s=settings.lock_wait_s, snapshot=settings.snapshot
+    )
     report = SyncReport()  # the objects' summaries once they are chosen
     # the run's row in _intacct_runs is kept ahead of every billed request
     client.ledger = database.ledger(started.isoformat(), company)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from intacct.config import ClientConfig
+from intacct.config import ClientConfig, Owner, read
+from intacct.destinations.waiting import DEFAULT_LOCK_WAIT_S
 from intacct.replication import ReplicationSettings
 
 __all__ = ["SyncSettings"]
@@ -19,14 +20,21 @@ class SyncSettings:
     """``objects`` (None: :data:`~intacct.sync.DEFAULT_OBJECTS`; ``("all",)``: every
     object the company has, and the trial balance), ``full_refresh`` (read them whole
     again), the engine's settings (page size and columnar reading included),
-    ``unified`` (also hotglue's unified tables) and ``layout`` ("fivetran", "none", or
-    None: the one the destination remembers)."""
+    ``unified`` (also hotglue's unified tables), ``layout`` ("fivetran", "none", or
+    None: the one the destination remembers), how long to wait for a reader holding
+    the destination (``lock_wait_s``) and where to publish a DuckDB snapshot for
+    readers (``snapshot``, None: nowhere)."""
+
+    #: the sync's own keys of the table (``destination`` is chosen by the caller)
+    KEYS: ClassVar[frozenset[str]] = frozenset({"lock_wait_s", "snapshot"})
 
     objects: tuple[str, ...] | None = None
     full_refresh: bool = False
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
     unified: bool = False
     layout: str | None = None
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+    snapshot: str | None = None
 
     @classmethod
     def from_mapping(
@@ -38,16 +46,20 @@ class SyncSettings:
         full_refresh: bool = False,
         unified: bool = False,
         layout: str | None = None,
+        snapshot: str | None = None,
     ) -> SyncSettings:
         """A run's settings: the engine's keys of ``values`` (a connection's: a profile,
         the ``INTACCT_*`` environment, a tenant), with the page size and concurrency
         ``client`` (built from the same values) settled; ``unified`` also when
-        ``unified_schema`` says so."""
+        ``unified_schema`` says so; ``snapshot`` (a flag's) before the key's."""
         replication = ReplicationSettings.from_mapping(values, client)
+        own = read({k: values.get(k) for k in cls.KEYS}, Owner.SYNC)
         return cls(
             objects=tuple(objects) if objects else None,
             full_refresh=full_refresh,
             replication=replication,
             unified=unified or replication.unified_schema,
             layout=layout.lower() if layout else None,
+            lock_wait_s=own["lock_wait_s"],
+            snapshot=snapshot or own["snapshot"],
         )
