@@ -15,6 +15,7 @@ waits for them without queueing every other reader behind it.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -37,6 +38,8 @@ from tests.readers import (
     vendors,
     wait,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +218,20 @@ def test_postgres_runs_beside_readers_holding_transactions_open(
     with psycopg.connect(postgres_url) as con:
         found = con.execute(f"SELECT count(*) FROM {table} WHERE \"VENDORID\" = 'PG-HELD'")
         assert found.fetchone() == (1,)
+
+
+def test_the_readers_benchmark_runs_exact(tmp_path: Path) -> None:
+    """benchmarks/readers.py at a small scale: a follower and a schedule beside a reader
+    every 0.2 s and holds, every change kept, neither writer failing or exiting."""
+    out = tmp_path / "readers.json"
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "readers.py"), "--minutes", "0.5",
+        "--hold-s", "3", "--hold-every-min", "0.2", "--schedule-every-s", "4",
+        "--write-every-s", "2", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["ok"] and result["changes"] > 3 and result["follower_reads"] >= 1
+    assert result["scheduled_runs"] >= 3 and result["scheduled_failed"] == 0
+    assert min(result["holds"]) >= 1 and min(result["poller_opened"]) > 10
