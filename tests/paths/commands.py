@@ -7,6 +7,8 @@ default settings; the connection only where the README says to give one (the
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from intacct.emulator.demo import app_config, client_config
 
-__all__ = ["INTACCT", "TAP", "Ran", "connection", "run", "user_env"]
+__all__ = ["BIN", "INTACCT", "TAP", "Ran", "connection", "numbered_commands", "run", "user_env"]
 
 BIN = Path(sys.executable).parent
 INTACCT = BIN / "intacct"
@@ -69,3 +71,42 @@ def run(argv: Sequence[str | Path], cwd: Path, env: Mapping[str, str], timeout: 
         text=True, timeout=timeout, check=False,
     )  # fmt: skip
     return Ran(args, cwd, done.returncode, done.stdout, done.stderr, time.monotonic() - began)
+
+
+def numbered_commands(markdown: str) -> dict[int, str]:
+    """The commands of ``markdown``'s ``sh`` blocks marked ``# N.`` (after the command),
+    by N, as written: a command continued with a backslash, or over a newline inside
+    quotes, is one (its lines as they are, for ``bash -c``)."""
+    found: dict[int, str] = {}
+    for block in re.findall(r"```sh\n(.*?)```", markdown, re.S):
+        for command in _commands(block):
+            marks = re.findall(r"#\s*(\d+)\.", command)
+            if marks:
+                number = int(marks[-1])
+                assert number not in found, f"two commands are marked '# {number}.'"
+                found[number] = command
+    return found
+
+
+def _commands(block: str) -> list[str]:
+    """A block's commands: lines joined while a backslash ends one or a quote is open."""
+    commands: list[str] = []
+    lines: list[str] = []
+    for line in block.splitlines():
+        lines.append(line)
+        text = "\n".join(lines)
+        if line.endswith("\\") or not _complete(text):
+            continue
+        if text.strip() and not text.lstrip().startswith("#"):
+            commands.append(text)
+        lines = []
+    assert not lines, f"a command is not finished: {lines}"
+    return commands
+
+
+def _complete(text: str) -> bool:
+    try:
+        shlex.split(text, comments=True)
+    except ValueError:  # a quote still open
+        return False
+    return True
