@@ -9,20 +9,36 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from intacct.emulator.demo import app_config, client_config
 
-__all__ = ["BIN", "INTACCT", "TAP", "Ran", "connection", "numbered_commands", "run", "user_env"]
+__all__ = [
+    "BASH",
+    "BIN",
+    "INTACCT",
+    "TAP",
+    "Command",
+    "Ran",
+    "connection",
+    "numbered_commands",
+    "run",
+    "user_env",
+    "wait_until",
+]
 
 BIN = Path(sys.executable).parent
 INTACCT = BIN / "intacct"
 TAP = BIN / "tap-sage-intacct"
+BASH = shutil.which("bash") or "/bin/bash"
 #: what a user's shell has that the commands may look at; nothing else is passed on
 _KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
 
@@ -110,3 +126,50 @@ def _complete(text: str) -> bool:
     except ValueError:  # a quote still open
         return False
     return True
+
+
+class Command:
+    """A long-running command (an argv, or a line of shell), its output collected as it
+    comes; stopped as Ctrl-C in its terminal stops it (SIGINT to its process group)."""
+
+    def __init__(self, argv: list[str] | str, cwd: Path, env: dict[str, str]) -> None:
+        self.lines: list[str] = []
+        command = [BASH, "-c", argv] if isinstance(argv, str) else argv
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )  # fmt: skip
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        self.lines.extend(self.process.stdout)
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def line(self, text: str) -> str:
+        """The first line saying ``text``."""
+        return next(line for line in self.lines if text in line)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+        code = self.process.wait(60)
+        self._reader.join(10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return code
+
+
+def wait_until(done: Callable[[], bool], seconds: float, *commands: Command) -> float:
+    """Seconds until ``done()``; failing past ``seconds`` or when one of ``commands``
+    ends meanwhile, with the end of their output."""
+    began = time.monotonic()
+    while not done():
+        shown = "".join(line for c in commands for line in c.lines[-20:])
+        assert time.monotonic() - began < seconds, shown
+        assert all(c.process.poll() is None for c in commands), shown
+        time.sleep(0.2)
+    return time.monotonic() - began

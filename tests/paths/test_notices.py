@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,58 +22,23 @@ import pytest
 from intacct import IntacctClient
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from tests.paths.commands import BIN, INTACCT, connection, numbered_commands, run, user_env
+from tests.paths.commands import (
+    BASH,
+    BIN,
+    INTACCT,
+    Command,
+    connection,
+    numbered_commands,
+    run,
+    user_env,
+    wait_until,
+)
 
 
 def _port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-class Command:
-    """A long-running command (an argv, or a line of shell), its output collected as it
-    comes; stopped as Ctrl-C in its terminal stops it (SIGINT to its process group)."""
-
-    def __init__(self, argv: list[str] | str, cwd: Path, env: dict[str, str]) -> None:
-        self.lines: list[str] = []
-        command = [BASH, "-c", argv] if isinstance(argv, str) else argv
-        self.process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        )  # fmt: skip
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        self.lines.extend(self.process.stdout)
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in self.lines)
-
-    def line(self, text: str) -> str:
-        """The first line saying ``text``."""
-        return next(line for line in self.lines if text in line)
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-        code = self.process.wait(60)
-        self._reader.join(10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        return code
-
-
-def _wait(done: Callable[[], bool], seconds: float, *commands: Command) -> float:
-    began = time.monotonic()
-    while not done():
-        shown = "".join(line for c in commands for line in c.lines[-20:])
-        assert time.monotonic() - began < seconds, shown
-        assert all(c.process.poll() is None for c in commands), shown
-        time.sleep(0.2)
-    return time.monotonic() - began
 
 
 def _vendors(db: Path) -> set[str]:
@@ -89,7 +48,6 @@ def _vendors(db: Path) -> set[str]:
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-BASH = shutil.which("bash") or "/bin/bash"
 #: the token the receiver is given and the README's Smart Event body carries
 TOKEN = "a-long-random-token-of-yours"
 
@@ -142,13 +100,13 @@ def _receive_and_follow(
     )  # fmt: skip
     subscription: dict[str, str] = {}
     try:
-        _wait(lambda: receiver.said(f"{port}{path}"), 60, receiver)
-        _wait(lambda: follower.said("Following DEMO"), 120, follower)
+        wait_until(lambda: receiver.said(f"{port}{path}"), 60, receiver)
+        wait_until(lambda: follower.said("Following DEMO"), 120, follower)
         url = f"http://127.0.0.1:{port}{path}"
         subscription = emulator.subscribe("DEMO", "VENDOR", url=url, **subscribed)
         with IntacctClient.from_mapping(client_config(emulator.url)) as client:
             client.create("VENDOR", [{"VENDORID": vendor, "NAME": "documented"}])
-        seconds = _wait(lambda: follower.said("notice(s) of VENDOR"), 60, receiver, follower)
+        seconds = wait_until(lambda: follower.said("notice(s) of VENDOR"), 60, receiver, follower)
         assert seconds < 30
         started = receiver.line("Receiving Intacct's notices")
         assert "for environment (INTACCT_*)" in started, started
@@ -208,9 +166,9 @@ def test_try_it_offline_as_written(tmp_path: Path) -> None:
         follower = _started(commands[5], folder, env, running, "Following DEMO", 300)
         written = run((BASH, "-c", commands[6]), folder, env, timeout=120)
         assert written.code == 0, written.said()
-        _wait(lambda: receiver.said("delivery accepted: VENDOR create"), 60, *running)
+        wait_until(lambda: receiver.said("delivery accepted: VENDOR create"), 60, *running)
         assert "in DEMO" in receiver.line("delivery accepted"), receiver.lines[-3:]
-        _wait(lambda: follower.said("1 notice(s) of VENDOR: read VENDOR"), 60, *running)
+        wait_until(lambda: follower.said("1 notice(s) of VENDOR: read VENDOR"), 60, *running)
         url = "http://127.0.0.1:8089/ia/xml/xmlgw.phtml"
         with IntacctClient.from_mapping(client_config(url)) as client:
             truth = {r["VENDORID"] for r in client.iter_query("VENDOR", ["VENDORID"])}
@@ -230,7 +188,7 @@ def _started(
     """A long-running command of the block, once it says ``says``."""
     started = Command(command, folder, env)
     running.append(started)
-    _wait(lambda: started.said(says), wait, started)
+    wait_until(lambda: started.said(says), wait, started)
     return started
 
 
@@ -248,13 +206,13 @@ def test_notices_serve_checks_the_issuer_it_is_given(
     )  # fmt: skip
     subscription: dict[str, str] = {}
     try:
-        _wait(lambda: receiver.said("Receiving Intacct's notices"), 60, receiver)
+        wait_until(lambda: receiver.said("Receiving Intacct's notices"), 60, receiver)
         assert f"their tokens issued by {issuer} (--issuer)" in receiver.lines[0], receiver.lines
         url = f"http://127.0.0.1:{port}/intacct/notices"
         subscription = emulator.subscribe("DEMO", "VENDOR", url=url)
         with IntacctClient.from_mapping(client_config(emulator.url)) as client:
             client.create("VENDOR", [{"VENDORID": "PATH-ISSUER", "NAME": "refused"}])
-        _wait(lambda: receiver.said("refused (401)"), 60, receiver)
+        wait_until(lambda: receiver.said("refused (401)"), 60, receiver)
     finally:
         code = receiver.stop()
         if subscription:
