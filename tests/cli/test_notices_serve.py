@@ -1,11 +1,13 @@
 """``intacct notices serve``'s settings: webhooks need the OAuth app's client ID and
 secret, Smart Events the ``smart_event_token``; either is enough, neither (or half an
-app) is refused before anything listens; ``--help`` shows the Smart Event template.
+app) is refused before anything listens, and so is no connection at all (never the
+embedded emulator); a port in use is one line; ``--help`` shows the Smart Event template.
 And the token is the receiver's alone: ``intacct sync`` runs with it set. (Serving
 itself: tests/paths/test_notices.py.)"""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,8 @@ from .conftest import use_env
 NOWHERE = "http://127.0.0.1:9/ia/xml/xmlgw.phtml"
 
 
-def _serve(tmp_path: Path) -> tuple[int, str]:
-    args = ["notices", "serve", "--port", "0", "--notices", str(tmp_path / "q.sqlite")]
+def _serve(tmp_path: Path, port: int = 0) -> tuple[int, str]:
+    args = ["notices", "serve", "--port", str(port), "--notices", str(tmp_path / "q.sqlite")]
     result = CliRunner().invoke(main, args)
     return result.exit_code, result.output
 
@@ -61,3 +63,41 @@ def test_sync_runs_with_the_receivers_token_set(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "a-token-of-mine" not in result.output
+
+
+def test_nothing_configured_is_refused_saying_what_to_configure(tmp_path: Path) -> None:
+    """Never the embedded emulator: it would verify against an issuer on a port of its
+    own, which no delivery names (issue 46). The port is taken, so a receiver that did
+    start would fail too, not serve on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        args = ["notices", "serve", "--port", str(taken.getsockname()[1]),
+                "--notices", str(tmp_path / "q.sqlite")]  # fmt: skip
+        result = CliRunner().invoke(main, args)
+    said = result.output
+    assert result.exit_code == 1 and "no connection configured" in said, said
+    assert "--profile" in said and "INTACCT_*" in said and "Try it offline" in said
+    assert "embedded emulator" not in said
+    assert not (tmp_path / "cache" / "intacct-connector" / "emulator-demo.sqlite").exists()
+
+
+def test_a_port_in_use_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, NOWHERE)
+    monkeypatch.setenv("INTACCT_SMART_EVENT_TOKEN", "a-token-of-mine")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out = _serve(tmp_path, port)
+    lines = out.strip().splitlines()
+    assert code == 1 and len(lines) == 1, out
+    assert f"cannot listen on 127.0.0.1:{port}" in lines[0] and "--port" in lines[0], out
+    assert not (tmp_path / "q.sqlite").exists()
+
+
+def test_the_issuer_is_an_http_url() -> None:
+    result = CliRunner().invoke(main, ["notices", "serve", "--issuer", "127.0.0.1:8089"])
+    assert result.exit_code == 2 and "--issuer" in result.output, result.output

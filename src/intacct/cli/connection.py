@@ -8,7 +8,9 @@
    a profile or the demo company);
 3. the default profile;
 4. nothing configured: the embedded emulator with the demo company, its SQLite file kept
-   in the user's cache directory so that a second run sees the same data.
+   in the user's cache directory so that a second run sees the same data; except for
+   ``intacct notices serve``, which refuses (:func:`configured_connection`): no delivery
+   can be signed for an emulator of its own on a port nobody knows.
 
 The other settings (``INTACCT_TIMEOUT_S``, ``INTACCT_MAX_CONCURRENCY``,
 ``INTACCT_PAGE_SIZE``, ``INTACCT_MAX_RETRIES``, ``INTACCT_START_DATE``,
@@ -45,6 +47,7 @@ __all__ = [
     "INTERACTIVE_TIMEOUT_S",
     "Connection",
     "cli_errors",
+    "configured_connection",
     "embedded_db_path",
     "html_answer",
     "interactive_client",
@@ -169,31 +172,44 @@ def embedded_db_path() -> Path:
     return Path(platformdirs.user_cache_dir("intacct-connector")) / "emulator-demo.sqlite"
 
 
+def configured_connection(profile: str | None) -> Connection | None:
+    """The connection rules 1 to 3 of the module docstring give; None when nothing is
+    configured (a command that must not fall back to the embedded emulator says what
+    to configure)."""
+    check_variable_names(os.environ)
+    settings = _settings()
+    store = ProfileStore()
+    if profile:
+        config = {**store.config(profile), **settings}
+        return Connection(config, f"profile {profile!r}", False, store.tokens(profile), profile)
+    environment = _from_environment()
+    if environment is not None:
+        return Connection({**environment, **settings}, "environment (INTACCT_*)", False)
+    default = store.default()
+    if default is not None:
+        config = {**store.config(default), **settings}
+        return Connection(config, f"default profile {default!r}", False, store.tokens(default),
+                          default)  # fmt: skip
+    return None
+
+
 @contextmanager
 def open_connection(
     profile: str | None, *, announce: Callable[[str], None] | None = None
 ) -> Iterator[Connection]:
     """The connection by the precedence of the module docstring; the embedded emulator,
     when it is the one, runs until the block ends."""
-    check_variable_names(os.environ)
-    settings = _variables(k for k in _ENV if k not in _CONNECTION)
-    store = ProfileStore()
-    if profile:
-        config = {**store.config(profile), **settings}
-        yield Connection(config, f"profile {profile!r}", False, store.tokens(profile), profile)
-        return
-    environment = _from_environment()
-    if environment is not None:
-        yield Connection({**environment, **settings}, "environment (INTACCT_*)", False)
-        return
-    default = store.default()
-    if default is not None:
-        config = {**store.config(default), **settings}
-        source = f"default profile {default!r}"
-        yield Connection(config, source, False, store.tokens(default), default)
+    configured = configured_connection(profile)
+    if configured is not None:
+        yield configured
         return
     with _embedded(announce) as connection:
-        yield Connection({**connection.config, **settings}, connection.source, True)
+        yield Connection({**connection.config, **_settings()}, connection.source, True)
+
+
+def _settings() -> dict[str, str]:
+    """The other settings' variables, applied on top of whichever connection is used."""
+    return _variables(k for k in _ENV if k not in _CONNECTION)
 
 
 def _variables(keys: Iterable[Key]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from types import FrameType
 
 import click
 
-from intacct.cli.emulator_control import clock, fault, latency, misconfigure, stats
+from intacct.cli.emulator_control import clock, fault, latency, misconfigure, stats, webhooks
 from intacct.emulator.app import BODY_TIMEOUT_S
 from intacct.emulator.connections import HEAD_TIMEOUT_S
 from intacct.emulator.demo import DEMO_COMPANIES
@@ -53,6 +53,11 @@ Time, speed and failures:
   intacct emulator latency --ms 300 --per-row-us 500
   intacct emulator fault 'status=503,times=2' | --clear
   intacct emulator stats
+
+\b
+Change notices (Intacct's triggers), e.g. to `intacct notices serve`:
+  intacct emulator webhooks subscribe VENDOR http://127.0.0.1:8080/intacct/notices
+  intacct emulator webhooks list | remove ID
 """
 
 
@@ -229,5 +234,5 @@ def _seeding(db: Path | None, scale: int) -> Iterator[None]:
     click.echo(f"Seeded in {time.monotonic() - started:.1f} s.", err=True)
 
 
-for _command in (misconfigure, clock, latency, fault, stats):
+for _command in (misconfigure, clock, latency, fault, stats, webhooks):
     emulator.add_command(_command)

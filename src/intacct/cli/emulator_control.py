@@ -1,6 +1,7 @@
-"""``intacct emulator misconfigure|clock|latency|fault|stats``: the control API of a
-running emulator (``/_emulator/``) from the shell, to try ``intacct doctor``, a sync or
-any client against each setup mistake, another time of day, a slow or failing gateway."""
+"""``intacct emulator misconfigure|clock|latency|fault|stats|webhooks``: the control API
+of a running emulator (``/_emulator/``) from the shell, to try ``intacct doctor``, a sync
+or any client against each setup mistake, another time of day, a slow or failing
+gateway, and Intacct's change notices (its triggers' subscriptions)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 import click
 import httpx
 
-from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+from intacct.emulator.store import DEMO_APP, DEMO_SENDER, DEMO_USER
 
-__all__ = ["MISTAKES", "clock", "fault", "latency", "misconfigure", "stats"]
+__all__ = ["MISTAKES", "clock", "fault", "latency", "misconfigure", "stats", "webhooks"]
 
 DEFAULT_URL = "http://127.0.0.1:8089"
 
@@ -167,6 +168,104 @@ def fault(spec: str | None, url: str, clear: bool) -> None:
 def stats(url: str) -> None:
     """Requests and API transactions billed (per function, per company), as JSON."""
     click.echo(json.dumps(_call(url, "GET", "stats"), indent=2, sort_keys=True))
+
+
+@click.group()
+def webhooks() -> None:
+    """Change notice subscriptions (Intacct's Platform Triggers, set up here instead of
+    in its UI): each write of an object in a company is sent to an endpoint as
+    Intacct's webhook delivery (signed for the OAuth app, retried), or a Smart Event's
+    post, or kept in the company's event queue."""
+
+
+@webhooks.command("subscribe")
+@click.argument("objects")
+@click.argument("endpoint", required=False)
+@url_option
+@click.option("--company", default="DEMO", show_default=True)
+@click.option(
+    "--events",
+    default="create,update,delete",
+    show_default=True,
+    help="The writes that notify, a comma list.",
+)
+@click.option(
+    "--client-id",
+    default=DEMO_APP.client_id,
+    show_default=True,
+    help="The OAuth app a delivery is signed for (with its client secret).",
+)
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Keep the notices in the event queue (intacct notices pull): no ENDPOINT.",
+)
+@click.option(
+    "--smart-event",
+    metavar="TEMPLATE",
+    help="Post this body instead, as a Smart Event does (no signature, one attempt).",
+)
+def subscribe(
+    objects: str,
+    endpoint: str | None,
+    url: str,
+    company: str,
+    events: str,
+    client_id: str,
+    queue: bool,
+    smart_event: str | None,
+) -> None:
+    """Send each write of OBJECTS (VENDOR, or a comma list) in --company to ENDPOINT,
+    e.g. http://127.0.0.1:8080/intacct/notices (where `intacct notices serve` listens by
+    default; /intacct/smart-events for --smart-event). One subscription per object."""
+    if queue == bool(endpoint) or (queue and smart_event is not None):
+        raise click.UsageError("give an ENDPOINT, or --queue alone (the event queue has none)")
+    given: dict[str, Any] = {"company": company, "events": _listed(events), "url": endpoint or ""}
+    if smart_event is not None:
+        given |= {"mode": "smart_event", "body": smart_event}
+    else:
+        given |= {"mode": "queue" if queue else "webhook", "client_id": client_id}
+    for name in _listed(objects):
+        added = _post(url, "webhooks", {**given, "object": name.upper()})
+        click.echo(f"Subscribed {_shown(added)}. Remove: intacct emulator webhooks remove "
+                   f"{added['id']}")  # fmt: skip
+
+
+@webhooks.command("list")
+@url_option
+def list_subscriptions(url: str) -> None:
+    """The subscriptions, one a line: id, company, object, events, where they go."""
+    found = _call(url, "GET", "webhooks")["webhooks"]
+    for subscription in found:
+        click.echo(_shown(subscription))
+    if not found:
+        click.echo("no subscriptions")
+
+
+@webhooks.command()
+@click.argument("ids", nargs=-1, required=True)
+@url_option
+def remove(ids: tuple[str, ...], url: str) -> None:
+    """Remove subscriptions by id (intacct emulator webhooks list): their pending
+    deliveries are dropped."""
+    for subscription_id in ids:
+        _call(url, "DELETE", f"webhooks/{subscription_id}")
+        click.echo(f"Removed {subscription_id}")
+
+
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _shown(subscription: dict[str, Any]) -> str:
+    """``<id>: DEMO VENDOR create, update, delete -> <url> (webhook, app demo_client_id)``."""
+    mode = subscription.get("mode", "webhook")
+    where = "the event queue" if mode == "queue" else subscription.get("url", "")
+    app = f", app {subscription['client_id']}" if subscription.get("client_id") else ""
+    return (
+        f"{subscription['id']}: {subscription['company']} {subscription['object']} "
+        f"{', '.join(subscription['events'])} -> {where} ({mode}{app})"
+    )
 
 
 def _post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:

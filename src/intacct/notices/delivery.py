@@ -110,9 +110,18 @@ def read_delivery(
             401, "the token's signature does not verify (HS256, the app's secret)"
         )
     if issuer is not None and claims.get("iss") != issuer.rstrip("/"):
-        raise DeliveryRefusedError(401, f"the token's issuer is not {issuer.rstrip('/')}")
+        raise DeliveryRefusedError(401, _other_issuer(claims.get("iss"), issuer.rstrip("/")))
     _check_claims(claims, client_id, headers.get("idempotency-key", ""), body, now)
     return _notice(claims, context, client_id, body)
+
+
+def _other_issuer(named: Any, expected: str) -> str:
+    """Why a token of another issuer is refused: both named, so a receiver verifying
+    against another connection than the sender's shows (the claim is signed by the
+    app's secret: it is the sender's own)."""
+    if not isinstance(named, str) or not named:
+        return f"the token names no issuer, not {expected}"
+    return f"the token's issuer is {named[:200]}, not {expected}"
 
 
 def _bearer(header: str) -> str:

@@ -95,7 +95,7 @@ async def _receive(request: Request, queue: NoticeQueue, what: str, read: Reader
     except Exception:  # the notice is not kept: Intacct must send it again
         log.exception("notice %s not recorded", notice.idempotency_key)
         return JSONResponse({"refused": "the queue cannot be written"}, 503)
-    _said(notice, new)
+    _said(what, notice, new)
     return JSONResponse({"recorded": new, "duplicate": not new})
 
 
@@ -112,9 +112,11 @@ async def _body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _said(notice: Notice, new: bool) -> None:
-    what = "recorded" if new else "a redelivery, already recorded"
+def _said(what: str, notice: Notice, new: bool) -> None:
+    """One line per post accepted: what it announced (never a token)."""
+    kept = "kept" if new else "a copy of one kept already"
     log.info(
-        "notice %s: %s %s %s in %s: %s",
-        notice.idempotency_key, notice.object, notice.key, notice.event, notice.company, what,
+        "%s accepted: %s %s %s in %s (notice %s): %s",
+        what, notice.object, notice.event, notice.key, notice.company, notice.idempotency_key,
+        kept,
     )  # fmt: skip

@@ -9,26 +9,38 @@ emulator themselves), with an empty HOME and no DAGSTER_HOME.
 
 Then every table of each company's file (``data/<company>.duckdb``) is compared with the
 example's emulator data (``emulator.sqlite``, opened again): every field of every row by
-count and checksum, per entity the tenant reads (:mod:`tests.paths.expected`)."""
+count and checksum, per entity the tenant reads (:mod:`tests.paths.expected`).
+
+Its emulator's port is a setting, and only an emulator it identifies is used; its change
+notices as the README runs them: the profile, ``intacct notices serve``, ``dagster
+dev``, a vendor written, the notices run (issue 46)."""
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import http.server
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
+from intacct import IntacctClient
+from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
+from intacct.integrations.dagster.notices import NOTICES_TAG
 from tests.checksums import EmulatorData
-from tests.paths.commands import run, user_env
+from tests.paths.commands import Command, numbered_commands, run, user_env, wait_until
 from tests.paths.expected import TRIAL_BALANCE, left_out, object_problems, trial_balance_problems
 from tests.sync.stores import Store
 from tests.tools import REPO, tools_dir
@@ -45,10 +57,9 @@ OFFLINE = re.compile(
 
 def readme_command(number: int) -> str:
     """The README's command marked ``# <number>.``, as written."""
-    blocks = re.findall(r"```sh\n(.*?)```", (EXAMPLE / "README.md").read_text(), re.S)
-    found = [line for block in blocks for line in block.splitlines() if f"# {number}." in line]
-    assert len(found) == 1, f"examples/dagster/README.md marks no one command '# {number}.'"
-    return str(found[0]).split(f"# {number}.")[0].strip()
+    found = numbered_commands((EXAMPLE / "README.md").read_text(encoding="utf-8"))
+    assert number in found, f"examples/dagster/README.md marks no command '# {number}.'"
+    return found[number]
 
 
 def _port_taken(port: int) -> bool:
@@ -98,15 +109,28 @@ def fleet_objects(definitions: Path) -> list[str]:
     raise AssertionError(f"{definitions} gives fleet_definitions no objects")
 
 
+def checkout_of(tmp_path: Path) -> tuple[Path, Path]:
+    """A fresh copy of the example (nothing a run left), as ``examples/dagster`` of a
+    checkout: the checkout and the example's folder."""
+    checkout = tmp_path / "checkout"
+    project = checkout / "examples" / "dagster"
+    left = ("data", "storage", "history", "emulator.sqlite*", "notices.sqlite*", "__pycache__",
+            ".tmp_dagster_home_*")  # fmt: skip
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(*left))
+    return checkout, project
+
+
+def venv_env(tmp_path: Path, venv: Path) -> dict[str, str]:
+    """A fresh HOME, the virtualenv ``venv`` activated."""
+    path = f"{venv / 'bin'}:{os.environ.get('PATH', '')}"
+    return user_env(tmp_path / "home", {"PATH": path, "VIRTUAL_ENV": str(venv)})
+
+
 def test_example_in_its_two_commands(example_venv: Path, tmp_path: Path) -> None:
     if _port_taken(8089):
         pytest.skip("port 8089 is in use here: the example serves its emulator there")
-    checkout = tmp_path / "checkout"
-    project = checkout / "examples" / "dagster"
-    left = ("data", "storage", "history", "emulator.sqlite*", "__pycache__", ".tmp_dagster_home_*")
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(*left))
-    path = f"{example_venv / 'bin'}:{os.environ.get('PATH', '')}"
-    env = user_env(tmp_path / "home", {"PATH": path, "VIRTUAL_ENV": str(example_venv)})
+    checkout, project = checkout_of(tmp_path)
+    env = venv_env(tmp_path, example_venv)
     done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
     said = done.out + done.err
     assert done.code == 0, done.said()
@@ -157,3 +181,118 @@ def company_problems(
             problems += object_problems(label, name, list(con.columns(name)), records, data,
                                         company, entities, left.get(name, ()))  # fmt: skip
     return problems
+
+
+def test_the_emulator_port_is_a_setting_and_an_emulator_there_is_used(tmp_path: Path) -> None:
+    """``INTACCT_EXAMPLE_EMULATOR_PORT`` (its README): the example's second command with
+    an emulator of one's own already on that port syncs that emulator's companies, and
+    serves none of its own (no emulator.sqlite). Dagster from this virtualenv."""
+    checkout, project = checkout_of(tmp_path)
+    with EmulatorServer(port=0, scale=300, seed=46, max_concurrency=0) as emulator:
+        env = venv_env(tmp_path, Path(sys.executable).parent.parent)
+        env["INTACCT_EXAMPLE_EMULATOR_PORT"] = str(emulator.port)
+        done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
+        said = done.out + done.err
+        assert done.code == 0 and "RUN_SUCCESS" in said, done.said()
+        assert not (project / "emulator.sqlite").exists()
+        data = EmulatorData.of(emulator)
+        tenants = yaml.safe_load((project / "tenants.yaml").read_text())["tenants"]
+        problems: list[str] = []
+        for tenant in tenants:
+            company = tenant["company_id"]
+            problems += company_problems(
+                project / "data" / f"{company}.duckdb", emulator, data, company,
+                list(tenant.get("objects") or fleet_objects(project / "definitions.py")),
+                list(tenant.get("entity_ids") or [""]), left_out(said),
+            )  # fmt: skip
+        data.close()
+    assert problems == [], "\n".join(problems)
+
+
+class _NotAnEmulator(http.server.BaseHTTPRequestHandler):
+    """Something else on the port: a web server that has no /_emulator/."""
+
+    def do_GET(self) -> None:
+        self.send_error(404)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+def test_anything_else_on_the_emulator_port_is_a_clear_error(tmp_path: Path) -> None:
+    """Not a bare TCP probe: a web server on the port is not taken for the emulator (the
+    runs would fail against it, one by one); loading the definitions fails, naming the
+    port and the setting."""
+    checkout, project = checkout_of(tmp_path)
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAnEmulator) as other:
+        threading.Thread(target=other.serve_forever, daemon=True).start()
+        port = other.server_address[1]
+        env = venv_env(tmp_path, Path(sys.executable).parent.parent)
+        env["INTACCT_EXAMPLE_EMULATOR_PORT"] = str(port)
+        done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
+        other.shutdown()
+    said = done.out + done.err
+    assert done.code != 0, done.said()
+    assert f"http://127.0.0.1:{port} answers, but not as the example's intacct emulator" in said
+    assert "GET /_emulator/companies: HTTP 404" in said and "INTACCT_EXAMPLE_EMULATOR_PORT" in said
+    assert not (project / "emulator.sqlite").exists() and not (project / "data").exists()
+
+
+def test_example_notices_as_written(
+    example_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "Changes within seconds", each command as written in its terminal:
+    the profile, the receiver (its first line names the profile and the emulator's
+    issuer), ``dagster dev``; once the first runs are done, a vendor written; a run
+    tagged ``intacct/notices`` stores it in data/DEMO.duckdb and the notice is read."""
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    if any(_port_taken(port) for port in (8089, 8080, 3000)):
+        pytest.skip("port 8089, 8080 or 3000 is in use here: the example listens there")
+    checkout, project = checkout_of(tmp_path)
+    env, running = venv_env(tmp_path, example_venv), []
+    try:
+        added = run((BASH, "-c", readme_command(3)), checkout, env, timeout=120)
+        assert added.code == 0, added.said()
+        receiver = Command(readme_command(4), checkout, env)
+        running.append(receiver)
+        wait_until(lambda: receiver.said("Receiving Intacct's notices"), 60, receiver)
+        started = receiver.line("Receiving Intacct's notices")
+        assert "for profile 'emulator'" in started, started
+        assert "their tokens issued by http://127.0.0.1:8089/ia/api/v1" in started, started
+        dagster = Command(readme_command(5), checkout, env)
+        running.append(dagster)
+        wait_until(lambda: (project / "dagster.yaml").exists() and _port_taken(3000), 300, dagster)
+        monkeypatch.setenv("DAGSTER_HOME", str(project))  # the instance dagster dev runs
+        instance = DagsterInstance.get()
+
+        def succeeded(noticed: bool = False) -> set[str]:
+            """The companies with a run done (of the notices' when ``noticed``)."""
+            runs = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.SUCCESS]))
+            return {r.tags.get("dagster/partition", "") for r in runs
+                    if not noticed or NOTICES_TAG in r.tags}  # fmt: skip
+
+        wait_until(lambda: succeeded() >= {"DEMO", "DEMO-ME"}, 900, receiver, dagster)
+        written = run((BASH, "-c", readme_command(6)), checkout, env, timeout=120)
+        assert written.code == 0, written.said()
+        wait_until(lambda: receiver.said("delivery accepted: VENDOR create"), 60, receiver)
+        wait_until(lambda: "DEMO" in succeeded(noticed=True), 600, receiver, dagster)
+        status = run((BASH, "-c", readme_command(7)), checkout, env)
+        for _ in range(30):  # consumed on the sensor's next tick (every 5 s)
+            if "1 notice(s) kept, 0 pending" in status.out:
+                break
+            time.sleep(2)
+            status = run((BASH, "-c", readme_command(7)), checkout, env)
+        assert "1 notice(s) kept, 0 pending, 1 read" in status.out, status.said()
+    finally:
+        codes = [command.stop() for command in reversed(running)][::-1]
+    assert codes == [130, 0], [c.lines[-5:] for c in running]
+    assert not _port_taken(8089)  # the example's emulator went with dagster dev
+    with (
+        EmulatorServer(port=0, db=project / "emulator.sqlite") as emulator,
+        IntacctClient.from_mapping(client_config(emulator.url)) as client,
+    ):
+        truth = {r["VENDORID"] for r in client.iter_query("VENDOR", ["VENDORID"])}
+    with duckdb.connect(str(project / "data" / "DEMO.duckdb"), read_only=True) as con:
+        stored = {row[0] for row in con.execute("SELECT VENDORID FROM VENDOR").fetchall()}
+    assert "V-NEW" in stored and stored == truth
