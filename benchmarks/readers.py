@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from benchmarks._report import write_section  # noqa: E402
-from tests.paths.commands import INTACCT, connection, user_env  # noqa: E402
-from tests.readers import HOLDER, POLLER, Process, notice, reader  # noqa: E402
+from tests.paths.commands import INTACCT, Command, connection, user_env  # noqa: E402
+from tests.readers import HOLDER, POLLER, notice, reader  # noqa: E402
 
 from intacct import IntacctClient  # noqa: E402
 from intacct.emulator.demo import client_config  # noqa: E402
@@ -82,7 +82,7 @@ class Holder(threading.Thread):
         while not self.stop.wait(self.every_s / 3 if not self.holds else self.every_s):
             holding = reader(HOLDER, self.db, self.hold_s, cwd=self.db.parent)
             holding.process.wait()
-            holding.end()
+            holding.stop()
             self.holds += 1
 
 
@@ -184,7 +184,7 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         first = subprocess.run([*sync, str(schedule_db)], cwd=folder, env=env,
                                capture_output=True, text=True)  # fmt: skip
         assert first.returncode == 0, first.stderr
-        follower = Process([str(INTACCT), "sync", "--objects", "VENDOR", "--db", str(follow_db),
+        follower = Command([str(INTACCT), "sync", "--objects", "VENDOR", "--db", str(follow_db),
                             "--follow", "--notices", str(queue)], folder, env)  # fmt: skip
         while not follower.said("Following DEMO"):
             assert follower.process.poll() is None, "".join(follower.lines)
@@ -220,9 +220,9 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             p.lines[-1].split() if p.lines else ["opened", "0", "refused", "0"] for p in pollers
         ]
         for poller in pollers:
-            poller.end(signal.SIGKILL)
+            poller.stop(signal.SIGKILL)
         exited = follower.process.poll() if exited is None else exited
-        code = follower.end()
+        code = follower.stop()
         expected = truth(emulator.url)
         follow_waits = Waits()
         follow_waits.read(follower.lines)
@@ -236,8 +236,8 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "vendors": len(writer.names),
         "follower_exited_early": exited is not None,
         "follower_exit": code,
-        "follower_reads": len(follower.said("notice(s) of VENDOR")),
-        "follower_gave_up": len(follower.said("Still following")),
+        "follower_reads": len(follower.saying("notice(s) of VENDOR")),
+        "follower_gave_up": len(follower.saying("Still following")),
         "follower_waits": follow_waits.waits,
         "follower_longest_wait_s": max(follow_waits.seconds, default=0.0),
         "scheduled_runs": len(schedule.runs),

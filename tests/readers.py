@@ -3,13 +3,8 @@ refreshing, a notebook holding a connection), and what the tests of readers shar
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import threading
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -18,6 +13,7 @@ from intacct import IntacctClient
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.notices import Notice
+from tests.paths.commands import Command
 
 #: a reader process: opens ``path`` read-only every ``every`` seconds for ``hold``
 #: seconds (a dashboard refreshing), printing "opened N refused M" after each try
@@ -45,50 +41,8 @@ time.sleep(float(sys.argv[2]))
 """
 
 
-class Process:
-    """A command running beside the test, its output collected as it comes."""
-
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        self.lines.extend(self.process.stdout)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def said(self, text: str) -> list[str]:
-        return [line for line in self.lines if text in line]
-
-    def end(self, sig: signal.Signals = signal.SIGINT) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        code = self.process.wait(60)
-        self._reader.join(10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        return code
-
-
-def reader(script: str, *args: object, cwd: Path) -> Process:
-    return Process([sys.executable, "-c", script, *map(str, args)], cwd)
-
-
-def wait(done: Callable[[], object], seconds: float, *watched: Process) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        shown = "".join(line for p in watched for line in p.lines[-30:])
-        assert time.monotonic() < deadline, shown
-        assert all(p.process.poll() is None for p in watched), shown
-        time.sleep(0.1)
+def reader(script: str, *args: object, cwd: Path) -> Command:
+    return Command([sys.executable, "-c", script, *map(str, args)], cwd)
 
 
 def new_vendor(server: EmulatorServer, vendor_id: str) -> str:

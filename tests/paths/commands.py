@@ -132,7 +132,8 @@ class Command:
     """A long-running command (an argv, or a line of shell), its output collected as it
     comes; stopped as Ctrl-C in its terminal stops it (SIGINT to its process group)."""
 
-    def __init__(self, argv: list[str] | str, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str] | str, cwd: Path, env: dict[str, str] | None = None) -> None:
+        """``env`` None: this process's environment (a reader script of a test's)."""
         self.lines: list[str] = []
         command = [BASH, "-c", argv] if isinstance(argv, str) else argv
         self.process = subprocess.Popen(
@@ -149,13 +150,17 @@ class Command:
     def said(self, text: str) -> bool:
         return any(text in line for line in self.lines)
 
+    def saying(self, text: str) -> list[str]:
+        """Every line saying ``text``."""
+        return [line for line in self.lines if text in line]
+
     def line(self, text: str) -> str:
         """The first line saying ``text``."""
         return next(line for line in self.lines if text in line)
 
-    def stop(self) -> int:
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> int:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
+            os.killpg(self.process.pid, sig)
         code = self.process.wait(60)
         self._reader.join(10)
         assert self.process.stdout is not None

@@ -131,7 +131,7 @@ def _offline_block() -> dict[int, str]:
     text = README.read_text(encoding="utf-8")
     section = text[text.index("### Try it offline") :]
     commands = numbered_commands(section[: section.index("\n## ")])
-    assert sorted(commands) == [1, 2, 3, 4, 5, 6], commands
+    assert sorted(commands) == [1, 2, 3, 4, 5, 6, 7], commands
     return commands
 
 
@@ -145,7 +145,7 @@ def test_try_it_offline_as_written(tmp_path: Path) -> None:
     HOME with the installed commands first on PATH (an activated virtualenv): the
     receiver verifies against the profile the follower uses, and says so; the vendor
     written is a line of the receiver's, then of the follower's, then a row of its
-    table, which is the emulator's."""
+    table that ``intacct query --db`` shows while it follows, which is the emulator's."""
     if _taken(8089) or _taken(8080):
         pytest.skip("port 8089 or 8080 is in use here: the README's block listens there")
     commands, folder = _offline_block(), tmp_path / "work"
@@ -169,6 +169,9 @@ def test_try_it_offline_as_written(tmp_path: Path) -> None:
         wait_until(lambda: receiver.said("delivery accepted: VENDOR create"), 60, *running)
         assert "in DEMO" in receiver.line("delivery accepted"), receiver.lines[-3:]
         wait_until(lambda: follower.said("1 notice(s) of VENDOR: read VENDOR"), 60, *running)
+        looked = run((BASH, "-c", commands[7]), folder, env, timeout=120)  # it goes on
+        assert looked.code == 0 and "V-OFFLINE" in looked.out, looked.said()
+        assert "1 records" in looked.err and follower.process.poll() is None, looked.said()
         url = "http://127.0.0.1:8089/ia/xml/xmlgw.phtml"
         with IntacctClient.from_mapping(client_config(url)) as client:
             truth = {r["VENDORID"] for r in client.iter_query("VENDOR", ["VENDORID"])}

@@ -27,17 +27,8 @@ import pytest
 
 from intacct.emulator.server import EmulatorServer
 from intacct.notices import NoticeQueue
-from tests.paths.commands import INTACCT, connection, user_env
-from tests.readers import (
-    HOLDER,
-    POLLER,
-    Process,
-    new_vendor,
-    notice,
-    reader,
-    vendors,
-    wait,
-)
+from tests.paths.commands import INTACCT, Command, connection, user_env, wait_until
+from tests.readers import HOLDER, POLLER, new_vendor, notice, reader, vendors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,11 +58,11 @@ def env(emulator: EmulatorServer, tmp_path: Path) -> dict[str, str]:
     return user_env(tmp_path / "home", connection(emulator.url, "DEMO"))
 
 
-def follower(tmp_path: Path, env: dict[str, str], db: Path, queue: Path) -> Process:
+def follower(tmp_path: Path, env: dict[str, str], db: Path, queue: Path) -> Command:
     argv = [str(INTACCT), "sync", "--objects", "VENDOR", "--db", str(db), "--follow",
             "--notices", str(queue)]  # fmt: skip
-    following = Process(argv, tmp_path, env)
-    wait(lambda: following.said("Following DEMO"), 120, following)
+    following = Command(argv, tmp_path, env)
+    wait_until(lambda: following.said("Following DEMO"), 120, following)
     return following
 
 
@@ -89,10 +80,12 @@ def test_a_follower_outlives_a_reader_opening_the_file_every_200_ms(
         with NoticeQueue(queue_file) as queue:
             for vendor_id in written:
                 queue.record(notice(new_vendor(emulator, vendor_id)))
-                wait(lambda v=vendor_id: looked_up(env, tmp_path, db, v), 60, following, poller)
+                wait_until(
+                    lambda v=vendor_id: looked_up(env, tmp_path, db, v), 60, following, poller
+                )
     finally:
-        poller.end(signal.SIGKILL)
-        code = following.end()
+        poller.stop(signal.SIGKILL)
+        code = following.stop()
     assert code == 130, following.lines[-10:]
     assert following.said(f"Stopped following after {len(written)} run(s)"), following.lines
     assert set(written) <= vendors(db)
@@ -106,14 +99,14 @@ def test_a_run_waits_for_a_reader_holding_the_file_and_says_who_once(
     db = tmp_path / "intacct.duckdb"
     assert intacct(env, tmp_path, "sync", "--objects", "VENDOR", "--db", str(db)).returncode == 0
     holder = reader(HOLDER, db, 3, cwd=tmp_path)
-    wait(lambda: holder.said("holding"), 30, holder)
+    wait_until(lambda: holder.said("holding"), 30, holder)
     done = intacct(env, tmp_path, "sync", "--objects", "VENDOR", "--db", str(db))
-    assert holder.end() == 0
+    assert holder.stop() == 0
     assert done.returncode == 0, done.stderr
     waiting = [line for line in done.stderr.splitlines() if "is in use by" in line]
-    assert len(waiting) == 1 and f"(PID {holder.pid})" in waiting[0], done.stderr
+    assert len(waiting) == 1 and f"(PID {holder.process.pid})" in waiting[0], done.stderr
     assert "lock_wait_s" in waiting[0]
-    assert f"(PID {holder.pid}) let go after" in done.stderr
+    assert f"(PID {holder.process.pid}) let go after" in done.stderr
 
 
 def test_past_lock_wait_s_a_run_fails_naming_the_holder_and_a_follower_tries_again(
@@ -123,24 +116,24 @@ def test_past_lock_wait_s_a_run_fails_naming_the_holder_and_a_follower_tries_aga
     env = env | {"INTACCT_LOCK_WAIT_S": "1"}
     assert intacct(env, tmp_path, "sync", "--objects", "VENDOR", "--db", str(db)).returncode == 0
     holder = reader(HOLDER, db, 4, cwd=tmp_path)
-    wait(lambda: holder.said("holding"), 30, holder)
+    wait_until(lambda: holder.said("holding"), 30, holder)
     done = intacct(env, tmp_path, "sync", "--objects", "VENDOR", "--db", str(db))
-    holder.end(signal.SIGKILL)
+    holder.stop(signal.SIGKILL)
     assert done.returncode == 1
-    assert f"(PID {holder.pid}), which did not let go in 1 s (lock_wait_s)" in done.stderr
+    assert f"(PID {holder.process.pid}), which did not let go in 1 s (lock_wait_s)" in done.stderr
     assert "every page stored before is kept" in done.stderr
 
     following = follower(tmp_path, env, db, queue_file)
     holder = reader(HOLDER, db, 4, cwd=tmp_path)
     try:
-        wait(lambda: holder.said("holding"), 30, holder)
+        wait_until(lambda: holder.said("holding"), 30, holder)
         with NoticeQueue(queue_file) as queue:
             queue.record(notice(new_vendor(emulator, "HELD-OFF")))
-            wait(lambda: following.said("Still following"), 60, following)
-            wait(lambda: queue.pending("DEMO") is None, 60, following)
+            wait_until(lambda: following.said("Still following"), 60, following)
+            wait_until(lambda: queue.pending("DEMO") is None, 60, following)
     finally:
-        holder.end(signal.SIGKILL)
-        code = following.end()
+        holder.stop(signal.SIGKILL)
+        code = following.stop()
     assert code == 130, following.lines[-10:]
     assert "HELD-OFF" in vendors(db)
 
@@ -205,15 +198,15 @@ def test_postgres_runs_beside_readers_holding_transactions_open(
         holding.execute(f"SELECT count(*) FROM {table}").fetchone()
         holding.execute('SELECT count(*) FROM intacct."_intacct_runs"').fetchone()
         new_vendor(emulator, "PG-HELD")
-        run = Process([str(INTACCT), *sync], tmp_path, env)
-        wait(lambda: run.said("is in use by session"), 60, run)
+        run = Command([str(INTACCT), *sync], tmp_path, env)
+        wait_until(lambda: run.said("is in use by session"), 60, run)
         with psycopg.connect(postgres_url, autocommit=True) as other:  # not queued behind
             other.execute("SET statement_timeout = '5s'")
             assert other.execute(f"SELECT count(*) FROM {table}").fetchone()
         holding.rollback()
         assert run.process.wait(120) == 0, run.lines[-10:]
-        run.end()
-    assert len(run.said("is in use by session")) == 1, run.lines
+        run.stop()
+    assert len(run.saying("is in use by session")) == 1, run.lines
     assert run.said(f"New columns: VENDOR: {dropped}"), run.lines
     with psycopg.connect(postgres_url) as con:
         found = con.execute(f"SELECT count(*) FROM {table} WHERE \"VENDORID\" = 'PG-HELD'")
