@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -135,6 +136,41 @@ def test_a_refused_connection_says_the_fix_and_the_doctor_command(
     assert f"cannot connect to {refused_url}" in err
     assert f"Fix: check api_url ({refused_url}; Intacct's gateway is https://api." in err
     assert "the network and any proxy; `intacct doctor` checks every setup step." in err
+
+
+def _requests(server: EmulatorServer) -> int:
+    """Requests the emulator has answered so far."""
+    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    return int(httpx.get(url, timeout=30).json().get("requests", 0))
+
+
+def test_a_wrong_client_secret_names_client_id_and_client_secret(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_AUTH_TYPE", "oauth")
+    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
+    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "not-the-client-secret")
+    code, _, err = run("--objects", "CLASS")
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "invalid_client" in err and "Fix: check client_id and client_secret" in err
+    assert "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in err
+    assert "sender_id" not in err and "not-the-client-secret" not in err
+
+
+def test_api_rest_without_the_oauth_app_is_one_error_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, server.url)
+    before = _requests(server)
+    code, out, err = run("--api", "rest", "--db", "rest.duckdb")
+    assert code == 1 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith("Error: config key 'client_id': api rest reads through the REST API")
+    assert "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in line
+    assert "--client-id ID --client-secret-env VARIABLE" in line
+    assert _requests(server) == before
+    assert list(tmp_path.glob("rest.duckdb*")) == []
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any
 
 from intacct.client.registry import ObjectRegistry
-from intacct.errors import IntacctError
+from intacct.errors import ConfigError, IntacctError
 from intacct.replication.contract import (
     Progress,
     RunReport,
@@ -77,6 +77,7 @@ __all__ = [
     "StreamPage",
     "StreamResult",
     "StreamSpec",
+    "check_api",
     "replicate",
 ]
 
@@ -86,6 +87,16 @@ __all__ = [
 PAGES_WAITING = 4
 #: workers beyond the request slots on the columnar path (see Replicator.__init__)
 SPARE_WORKERS = 2
+
+
+def check_api(client: IntacctClient, settings: ReplicationSettings) -> None:
+    """``api: rest`` on a client without the OAuth app: refused once, before anything is
+    read (:func:`replicate` checks; a runner asking anything before it checks first)."""
+    if settings.api == "rest" and not client.speaks_rest:
+        raise ConfigError(
+            "client_id", "api rest reads through the REST API, which needs the OAuth app's "
+            "client_id and client_secret",
+        )  # fmt: skip
 
 
 def replicate(
@@ -182,6 +193,7 @@ class Replicator:
         requests still in flight are left to their workers (their pages were not
         stored, so the state after the last stored page is exact). ``stop`` set does
         the same, and the report says ``stopped``."""
+        check_api(self.client, self.settings)
         state.claim(self.client.config.company_id)  # before anything is read or stored
         tune_allocator()  # before the workers start: their heaps are made then
         context = self.context
@@ -220,6 +232,7 @@ class Replicator:
         the counts a run asks first (:mod:`.estimate`); nothing is read or written and
         ``state`` is not moved. With ``entity_ids: all`` a first estimate, of object "",
         is the entity list's cost, which the run pays again."""
+        check_api(self.client, self.settings)
         state = RunState.from_dict(state.snapshot())  # a copy: preparing moves bookmarks
         state.claim(self.client.config.company_id)
         with self.client.meter() as listing:
