@@ -170,16 +170,20 @@ def test_answer_built_in_memory_over_the_cap_is_refused() -> None:
     assert error.http_status == 200
 
 
+def _refused_at_peak(transport: Transport) -> tuple[errors.ResponseFormatError, int]:
+    """The refusal, and the most memory allocated (traced) on the way to it."""
+    tracemalloc.start()
+    try:
+        return _refused(transport), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_gzip_bomb_in_one_chunk_costs_about_the_cap() -> None:
     cap = 4 << 20
     bomb = _bomb(1024)  # 1 GiB inflated, in 1 chunk of about 1 MB
     transport = _transport(_streamed(Chunks(bomb, size=len(bomb)), Content_Encoding="gzip"), cap)
-    tracemalloc.start()
-    try:
-        error = _refused(transport)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = _refused_at_peak(transport)
     assert f"exceeded {cap:,} bytes" in str(error)
     assert peak < 4 * cap, f"peak {peak / 2**20:.0f} MiB for a {cap / 2**20:.0f} MiB cap"
 
@@ -189,12 +193,7 @@ def test_gzip_bomb_is_refused_as_it_inflates_far_below_the_cap() -> None:
     cap: with the default cap of 256 MiB it had filled that first (a peak of 257 MiB)."""
     bomb = _bomb(1024)  # 1 GiB inflated, about 1 MB on the wire
     transport = _transport(_streamed(Chunks(bomb), Content_Encoding="gzip"))
-    tracemalloc.start()
-    try:
-        error = _refused(transport)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = _refused_at_peak(transport)
     assert transport.max_response_bytes == DEFAULT_MAX_RESPONSE_BYTES
     assert isinstance(error, errors.ResponseTooLargeError)
     assert "bytes inflated from" in str(error) and "a gzip bomb" in str(error)
