@@ -52,6 +52,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "cli/test_deadlines.py",
         "cli/test_interrupts.py",
         "cli/test_sync_ledger.py",
+        "cli/test_sync_refused.py",
         "client/test_first_byte.py",
         "client/test_pacing.py",
         "emulator/test_boundaries.py",

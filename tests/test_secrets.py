@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -229,4 +230,26 @@ def test_no_surface_shows_a_secret(
                 captured.add(str(path.relative_to(tmp_path)), path.read_bytes())
 
     assert DEMO_SENDER[1] not in {SENDER[1], USER[1]}
+    assert captured.leaks() == []
+
+
+def test_a_one_character_secret_leaves_every_line_whole(
+    server: EmulatorServer, env: dict[str, str], tmp_path: Path
+) -> None:
+    """A password of one character is in every line ("e"): it is blanked where it stands
+    as a value (tests/protocol/test_redact.py), never wherever the character is, which
+    would leave no message readable. A process of its own: what it registers stays in
+    it."""
+    server.store.add_user("DEMO", "short_user", "e", recordno=78)
+    short = {**env, "INTACCT_USER_ID": "short_user", "INTACCT_USER_PASSWORD": "e"}
+    captured = Captured(server)
+    command = [str(BIN / "intacct"), "sync", "-vv", "--objects", "CLASS", "--db",
+               str(tmp_path / "short.duckdb")]  # fmt: skip
+    done = _run(captured, "sync -vv", command, short, process=True)
+    assert done.returncode == 0, done.stderr
+    assert "syncing 1 objects: CLASS" in done.stderr
+    said = re.search(r"CLASS: done, (\d+) records read \(\1 inserted, 0 updated, 0 deleted\)",
+                     done.stderr)  # fmt: skip
+    assert said is not None, done.stderr
+    assert "REDACTED" not in done.stderr  # before: every "e" of every line
     assert captured.leaks() == []

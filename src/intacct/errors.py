@@ -186,7 +186,9 @@ class ResponseFormatError(TransportError):
 
 class ResponseTooLargeError(ResponseFormatError):
     """The answer passed the client's ``max_response_bytes`` and was not read further:
-    ask for fewer records per page or fewer fields (sending it again would not help)."""
+    ask for fewer records per page or fewer fields (sending it again would not help). A
+    gzip bomb is refused so too, once it has inflated past 16 MiB (far more than any
+    Intacct answer inflates: ``intacct.client.transport.BOMB_RATIO``)."""
 
 
 class AmbiguousWriteError(TransportError):

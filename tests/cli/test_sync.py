@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -137,6 +143,41 @@ def test_a_refused_connection_says_the_fix_and_the_doctor_command(
     assert "the network and any proxy; `intacct doctor` checks every setup step." in err
 
 
+def _requests(server: EmulatorServer) -> int:
+    """Requests the emulator has answered so far."""
+    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    return int(httpx.get(url, timeout=30).json().get("requests", 0))
+
+
+def test_a_wrong_client_secret_names_client_id_and_client_secret(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer
+) -> None:
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_AUTH_TYPE", "oauth")
+    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
+    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "not-the-client-secret")
+    code, _, err = run("--objects", "CLASS")
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "invalid_client" in err and "Fix: check client_id and client_secret" in err
+    assert "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in err
+    assert "sender_id" not in err and "not-the-client-secret" not in err
+
+
+def test_api_rest_without_the_oauth_app_is_one_error_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    use_env(monkeypatch, server.url)
+    before = _requests(server)
+    code, out, err = run("--api", "rest", "--db", "rest.duckdb")
+    assert code == 1 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith("Error: config key 'client_id': api rest reads through the REST API")
+    assert "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in line
+    assert "--client-id ID --client-secret-env VARIABLE" in line
+    assert _requests(server) == before
+    assert list(tmp_path.glob("rest.duckdb*")) == []
+
+
 @pytest.mark.parametrize(
     ("mistake", "variable", "value", "objects"),
     [
@@ -252,9 +293,6 @@ def test_a_full_disk_stops_the_run_with_one_line_and_whole_pages_kept(
 ) -> None:
     """A file size limit (RLIMIT_FSIZE) makes the disk "full" under the database."""
     import resource
-    import signal
-    import subprocess
-    import sys
 
     def full_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails instead
@@ -287,34 +325,47 @@ def test_a_read_only_database_is_one_line(
     assert code == 1 and "intacct.duckdb" in err and "Traceback" not in err
 
 
-def test_ctrl_c_in_the_middle_is_one_line_and_the_next_run_goes_on(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A real SIGINT to the command once its first page is told (a slow gateway keeps the
-    rest in flight: TRIALBALANCE asks month by month): exit 130, one line, and the next
-    run stores every entry once."""
-    import signal
-    import subprocess
-    import sys
+#: what a run stopped midway is read with: TRIALBALANCE asks month by month
+MIDWAY = "GLENTRY,TRIALBALANCE"
 
-    objects = "GLENTRY,TRIALBALANCE"
+
+@contextmanager
+def first_page_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[subprocess.Popen[str], EmulatorServer]]:
+    """``intacct sync --objects`` :data:`MIDWAY` as a process of its own, once its first
+    page is told, on a slow emulator that keeps the rest in flight."""
     with EmulatorServer(port=0, scale=300, seed=6, latency_ms=100) as slow:
         use_env(monkeypatch, slow.url)
-        command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", objects]
+        command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", MIDWAY]
         proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert proc.stderr is not None
         told = [proc.stderr.readline() for _ in range(2)]  # the objects, then a page
         assert "page of" in told[1], told
+        yield proc, slow
+
+
+def goes_on_exactly(slow: EmulatorServer, db: Path) -> None:
+    """The next run ends well, and ``db`` holds every entry once."""
+    code, _, err = run("--objects", MIDWAY)
+    assert code == 0, err
+    with IntacctClient.from_mapping({**client_config(slow.url), "timeout_s": 30}) as client:
+        truth = sum(1 for _ in client.iter_query("GLENTRY", ["RECORDNO"]))
+    with duckdb.connect(str(db), read_only=True) as con:
+        entries = con.execute("SELECT count(*), count(DISTINCT RECORDNO) FROM GLENTRY").fetchone()
+    assert entries == (truth, truth)
+
+
+def test_ctrl_c_in_the_middle_is_one_line_and_the_next_run_goes_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A real SIGINT to the command once its first page is told: exit 130, one line, and
+    the next run stores every entry once."""
+    with first_page_told(monkeypatch) as (proc, slow):
         proc.send_signal(signal.SIGINT)
         out, rest = proc.communicate(timeout=60)
         assert proc.returncode == 130, rest
         lines = [line for line in rest.splitlines() if "Interrupted" in line]
         assert len(lines) == 1 and "intacct.duckdb" in lines[0] and "Traceback" not in rest
         assert out == ""  # no summary of a run that did not finish
-        code, _, err = run("--objects", objects)
-        assert code == 0, err
-        with IntacctClient.from_mapping({**client_config(slow.url), "timeout_s": 30}) as client:
-            truth = sum(1 for _ in client.iter_query("GLENTRY", ["RECORDNO"]))
-    with duckdb.connect(str(tmp_path / "intacct.duckdb"), read_only=True) as con:
-        entries = con.execute("SELECT count(*), count(DISTINCT RECORDNO) FROM GLENTRY").fetchone()
-    assert entries == (truth, truth)
+        goes_on_exactly(slow, tmp_path / "intacct.duckdb")

@@ -21,7 +21,13 @@ import httpx
 import pytest
 
 from intacct import errors
-from intacct.client.transport import DEFAULT_MAX_RESPONSE_BYTES, InFlight, Transport
+from intacct.client.transport import (
+    BOMB_FLOOR,
+    BOMB_RATIO,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    InFlight,
+    Transport,
+)
 
 URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 ANSWER = b'<?xml version="1.0"?><response><control><status>success</status></control></response>'
@@ -164,18 +170,44 @@ def test_answer_built_in_memory_over_the_cap_is_refused() -> None:
     assert error.http_status == 200
 
 
+def _refused_at_peak(transport: Transport) -> tuple[errors.ResponseFormatError, int]:
+    """The refusal, and the most memory allocated (traced) on the way to it."""
+    tracemalloc.start()
+    try:
+        return _refused(transport), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_gzip_bomb_in_one_chunk_costs_about_the_cap() -> None:
     cap = 4 << 20
     bomb = _bomb(1024)  # 1 GiB inflated, in 1 chunk of about 1 MB
     transport = _transport(_streamed(Chunks(bomb, size=len(bomb)), Content_Encoding="gzip"), cap)
-    tracemalloc.start()
-    try:
-        error = _refused(transport)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = _refused_at_peak(transport)
     assert f"exceeded {cap:,} bytes" in str(error)
     assert peak < 4 * cap, f"peak {peak / 2**20:.0f} MiB for a {cap / 2**20:.0f} MiB cap"
+
+
+def test_gzip_bomb_is_refused_as_it_inflates_far_below_the_cap() -> None:
+    """Inflating at 1000 to 1, it is refused once past BOMB_FLOOR (16 MiB), whatever the
+    cap: with the default cap of 256 MiB it had filled that first (a peak of 257 MiB)."""
+    bomb = _bomb(1024)  # 1 GiB inflated, about 1 MB on the wire
+    transport = _transport(_streamed(Chunks(bomb), Content_Encoding="gzip"))
+    error, peak = _refused_at_peak(transport)
+    assert transport.max_response_bytes == DEFAULT_MAX_RESPONSE_BYTES
+    assert isinstance(error, errors.ResponseTooLargeError)
+    assert "bytes inflated from" in str(error) and "a gzip bomb" in str(error)
+    assert peak < 2 * BOMB_FLOOR, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_compressible_answer_past_the_bomb_floor_is_read_whole() -> None:
+    """Records of empty fields inflate some 70 times: no bomb, read to the end."""
+    fields = "".join(f"<FIELD_{i}></FIELD_{i}>" for i in range(300))
+    body = "".join(f"<V><RECORDNO>{n}</RECORDNO>{fields}</V>" for n in range(4000)).encode()
+    packed = gzip.compress(body, 6)
+    assert len(body) > BOMB_FLOOR and 30 < len(body) / len(packed) < BOMB_RATIO
+    got = _transport(_streamed(Chunks(packed), Content_Encoding="gzip")).post(URL, b"")
+    assert got.content == body
 
 
 class _BombHandler(BaseHTTPRequestHandler):

@@ -45,9 +45,23 @@ def test_serve_prints_the_listening_line_first_and_stops_on_sigterm() -> None:
             first = proc.stdout.readline().strip()
             assert first.startswith("Intacct emulator listening on http://127.0.0.1:")
             assert first.endswith("/ia/xml/xmlgw.phtml")
-            banner = "".join(proc.stdout.readline() for _ in range(4))
+            banner: list[str] = []  # up to the control API's line, the last
+            while not banner or "control API" not in banner[-1]:
+                banner.append(proc.stdout.readline().rstrip())
             for text in ("demo_sender", "demo-sender-password", "demo_user", "DEMO-ME", "E100"):
-                assert text in banner
+                assert text in "".join(banner[:3])
+            # the REST API's demo OAuth app, and where that API is
+            assert banner[3] == "  OAuth app id / secret: demo_client_id / demo-client-secret"
+            rest = first.rsplit(" ", 1)[1].replace("/ia/xml/xmlgw.phtml", "/ia/api/v1")
+            assert banner[4] == f"  REST API             : {rest}"
+            assert banner[5].startswith("  control API          : http://127.0.0.1:")
+            token = httpx.post(
+                f"{rest}/oauth2/token",
+                data={"grant_type": "client_credentials", "username": "demo_user@DEMO"},
+                auth=("demo_client_id", "demo-client-secret"),
+                timeout=10,
+            )
+            assert token.status_code == 200 and token.json()["access_token"]
             answer = httpx.post(
                 first.rsplit(" ", 1)[1],
                 content=envelope("<getAPISession/>"),

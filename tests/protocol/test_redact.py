@@ -7,6 +7,7 @@ the caller names explicitly, wherever they appear.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
@@ -183,6 +184,36 @@ def test_overlapping_secrets_leave_no_fragment() -> None:
     out = redact("token=abcdef", ("abc", "abcdef"))
     assert "def" not in out
     assert out == f"token={REDACTED}"
+
+
+def test_a_short_secret_is_redacted_only_where_it_stands_as_a_value() -> None:
+    """One of a character or two is in every line: looked for anywhere, it would turn
+    the messages it protects to REDACTED; where it is a whole value, it is blanked."""
+    secrets = ("e", "7z")
+    line = "VENDOR: page of 100 records; 7zip at 08:50:17"
+    assert redact(line, secrets) == line
+    values = (
+        "<password>e</password> <userpassword>e</userpassword> user_password=e&x=1 "
+        "{'user_password': 'e', \"other\": \"7z\"} secret: 7z, key=7z"
+    )
+    assert redact(values, secrets) == (
+        f"<password>{REDACTED}</password> <userpassword>{REDACTED}</userpassword> "
+        f"user_password={REDACTED}&x=1 {{'user_password': '{REDACTED}', \"other\": "
+        f'"{REDACTED}"}} secret: {REDACTED}, key={REDACTED}'
+    )
+
+
+@pytest.mark.parametrize("secret", ["e1b4", "hunter2", "p&ss<1>"])
+def test_a_secret_of_four_characters_or_more_is_redacted_wherever_it_appears(
+    secret: str,
+) -> None:
+    text = f"said {secret}{secret}, x{secret}y, {quote(secret)} and {json_text(secret)}"
+    out = redact(text, (secret,))
+    assert secret not in out and quote(secret) not in out and REDACTED in out
+
+
+def json_text(value: str) -> str:
+    return json.dumps(value)[1:-1]
 
 
 def test_explicit_secret_is_found_in_its_xml_escaped_form() -> None:

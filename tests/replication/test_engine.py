@@ -5,7 +5,7 @@ time per company."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.client.pagination import PageToken
 from intacct.emulator.inprocess import InProcessEmulator
-from intacct.errors import IntacctError
+from intacct.errors import AuthenticationError, IntacctError, SenderError
 from intacct.replication import (
     DELETED_AT,
     ENTITY_ID,
@@ -213,6 +213,61 @@ def test_a_forbidden_object_fails_alone(emulator: InProcessEmulator, reading: Re
     (failed,) = report.failed
     assert failed.object == "APBILL" and "permission" in str(failed.error).lower()
     assert sorted(sink.keys("CLASS")) and any("APBILL" in w for w in sink.warnings)
+
+
+class _Withdrawn(ListSink):
+    """A sink during whose first page the company withdraws the connection."""
+
+    def __init__(self, withdraw: Callable[[], object]) -> None:
+        super().__init__()
+        self.withdraw = withdraw
+        self.sent_then = 0
+        self.client: IntacctClient | None = None
+
+    def page(self, page: StreamPage) -> None:
+        super().page(page)
+        if len(self.states) == 1:
+            self.withdraw()
+            assert self.client is not None
+            self.sent_then = self.client.requests_sent
+
+
+@pytest.mark.parametrize(
+    ("withdrawal", "raised"),
+    [("sender revoked", SenderError), ("user locked out", AuthenticationError)],
+)
+def test_the_company_refusing_the_connection_ends_the_run_at_once(
+    emulator: InProcessEmulator, withdrawal: str, raised: type[IntacctError]
+) -> None:
+    """Every stream would fail alike: the run stops, raising the one error; no stream
+    fails on its own, and the pages stored before stay (the next run goes on from them,
+    nothing lost or repeated)."""
+    store = emulator.store.identities
+    withdraw, undo = {
+        "sender revoked": (
+            lambda: store.authorize_sender("demo_sender", ["DEMO-ME"]),
+            lambda: store.authorize_sender("demo_sender", ["DEMO", "DEMO-ME"]),
+        ),
+        "user locked out": (
+            lambda: store.configure_user("DEMO", "demo_user", web_services=False),
+            lambda: store.configure_user("DEMO", "demo_user", web_services=True),
+        ),
+    }[withdrawal]
+    objects = ("GLACCOUNT", "VENDOR", "CLASS", "CUSTOMER", "DEPARTMENT", "LOCATION")
+    with connect(emulator) as client:
+        sink = _Withdrawn(withdraw)
+        sink.client = client
+        with pytest.raises(raised):
+            run(client, RunState(), sink, objects, page_size=5)
+        assert sink.warnings == []  # no stream failed on its own
+        # the requests in flight then, at most one more each: nothing else was asked
+        assert client.requests_sent - sink.sent_then <= 4
+        undo()
+        resumed = ListSink()
+        report = run(client, RunState.from_dict(sink.states[-1]), resumed, objects, page_size=5)
+        assert report.failed == []
+        for obj in objects:
+            assert sorted(sink.keys(obj) + resumed.keys(obj)) == truth(client, obj), obj
 
 
 def test_entities_all_reads_each_entity_with_its_id(

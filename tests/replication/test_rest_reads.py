@@ -17,6 +17,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.client.registry import ObjectRegistry
 from intacct.emulator.inprocess import InProcessEmulator
+from intacct.errors import ConfigError
 from intacct.logging import HistoryHook
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
 from intacct.replication.catalog import DEFAULT_OBJECTS
@@ -105,16 +106,19 @@ def test_auto_reads_through_xml_what_both_serve_and_through_rest_what_only_rest_
             assert sorted(_by_key(sink, obj)) == truth(client, obj), obj
 
 
-def test_without_an_oauth_app_rest_is_refused_by_name_and_auto_reads_xml(
+def test_without_an_oauth_app_rest_is_refused_once_before_any_request_and_auto_reads_xml(
     emulator: InProcessEmulator,
 ) -> None:
     with IntacctClient.from_mapping(
         emulator.config(), http_transport=emulator.transport()
     ) as client:
         refused, read = ListSink(), ListSink()
-        report = run(client, RunState(), refused, ("CLASS",), api="rest")
-        (failed,) = report.failed
-        assert "client_id" in str(failed.error) and "'api'" in str(failed.error)
+        state = RunState()
+        with pytest.raises(ConfigError) as info:
+            run(client, state, refused, ("CLASS", "VENDOR"), api="rest")
+        assert info.value.key == "client_id" and "client_secret" in str(info.value)
+        assert client.requests_sent == 0 and not refused.records and not refused.warnings
+        assert state.snapshot() == RunState().snapshot()  # not even claimed
         assert run(client, RunState(), read, ("CLASS",), api="auto").failed == []
         assert sorted(_by_key(read, "CLASS")) == truth(client, "CLASS")
 

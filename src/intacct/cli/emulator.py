@@ -26,7 +26,7 @@ from intacct.emulator.server import (
     check_address,
 )
 from intacct.emulator.state import DEFAULT_MAX_CONCURRENCY
-from intacct.emulator.store import DEMO_SENDER, DEMO_USER
+from intacct.emulator.store import DEMO_APP, DEMO_SENDER, DEMO_USER
 
 __all__ = ["emulator"]
 
@@ -202,6 +202,8 @@ def serve(
     if companies:
         fleet = server.emulator.fleet.ids
         click.echo(f"  fleet companies      : {fleet[0]} ... {fleet[-1]} ({companies}, same users)")
+    click.echo(f"  OAuth app id / secret: {DEMO_APP.client_id} / {DEMO_APP.client_secret}")
+    click.echo(f"  REST API             : {server.rest_url()}")
     click.echo(f"  control API          : {server.url.split('/ia/')[0]}/_emulator/stats")
     sys.stdout.flush()
     stop = threading.Event()

@@ -12,6 +12,8 @@ from typing import Any
 from intacct.config import DEFAULT_API_URL
 from intacct.errors import (
     AuthenticationError,
+    ConfigError,
+    GatewayError,
     IntacctError,
     InvalidSessionError,
     ResponseFormatError,
@@ -19,7 +21,14 @@ from intacct.errors import (
     TransportError,
 )
 
-__all__ = ["doctor_command", "failure_hint", "permission_hint"]
+__all__ = ["OAUTH_APP", "doctor_command", "failure_hint", "permission_hint"]
+
+#: how the OAuth app is given to a command
+OAUTH_APP = (
+    "give the OAuth app's client_id and client_secret, as Sage registered the app: "
+    "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET, or a profile's "
+    "(intacct profiles add NAME --client-id ID --client-secret-env VARIABLE)"
+)
 
 
 def doctor_command(profile: str | None, objects: Sequence[str] = ()) -> str:
@@ -44,6 +53,10 @@ def failure_hint(exc: IntacctError, config: Mapping[str, Any], profile: str | No
     command; None for other errors, whose own text says what to do."""
     doctor = f"`{doctor_command(profile)}` checks every setup step"
     company, user = config.get("company_id"), config.get("user_id")
+    if isinstance(exc, GatewayError) and exc.level == "oauth":  # the REST API's token endpoint
+        return _oauth_hint(exc, config, profile, doctor)
+    if isinstance(exc, ConfigError) and exc.key == "client_id":
+        return f"Fix: {OAUTH_APP}; {doctor}."
     if isinstance(exc, SenderError):
         return (
             f"Fix: sender_id and sender_password are the Web Services credentials Sage "
@@ -63,3 +76,24 @@ def failure_hint(exc: IntacctError, config: Mapping[str, Any], profile: str | No
             f"gateway is {DEFAULT_API_URL}), the network and any proxy; {doctor}."
         )
     return None
+
+
+def _oauth_hint(
+    exc: GatewayError, config: Mapping[str, Any], profile: str | None, doctor: str
+) -> str:
+    """The fix for a refusal of the REST API's token endpoint (RFC 6749's errors)."""
+    company, user = config.get("company_id"), config.get("user_id")
+    if exc.errorno == "invalid_client":  # the app's own credentials
+        return f"Fix: check client_id and client_secret: {OAUTH_APP}; {doctor}."
+    if isinstance(exc, SenderError):  # unauthorized_client: the company does not let it in
+        return (
+            f"Fix: the OAuth app {config.get('client_id')}'s Sender ID must be authorized "
+            f"for company {company} (Company > Setup > Company > Security > Web Services "
+            f"authorizations); {doctor}."
+        )
+    consent = f"intacct profiles add {profile or 'NAME'} --consent"
+    return (
+        f"Fix: client credentials sign in user_id@company_id ({user}@{company}): a user of "
+        f"type 'Web Services user' (Company > Admin > Users); a profile with a person's "
+        f"consent consents again (`{consent}`); {doctor}."
+    )

@@ -11,7 +11,9 @@ answer that has begun (a wide page streaming for minutes) has until ``timeout_s`
 
 Bodies are read as a stream and gzip is inflated here, in bounded pieces, so an answer
 never costs more memory than ``max_response_bytes`` (plus one piece), however well it
-compresses: httpx would inflate a whole gzip body with no limit.
+compresses: httpx would inflate a whole gzip body with no limit. A gzip bomb (an answer
+inflating far more than any Intacct answer does) is refused as it inflates, once past
+:data:`BOMB_FLOOR`, well under that cap.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from intacct._version import __version__
 from intacct.protocol.redact import excerpt
 
 __all__ = [
+    "BOMB_FLOOR",
+    "BOMB_RATIO",
     "CONNECT_TIMEOUT_S",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "FirstByteBudget",
@@ -61,6 +65,12 @@ CONNECT_TIMEOUT_S = 10.0
 
 # Most bytes one inflate step may produce: the memory beyond the cap a bomb can cost.
 _PIECE = 1 << 20
+#: A gzip answer inflating more than this many times its size on the wire is a gzip bomb
+#: (deflate's most is 1032; Intacct's pages inflate 10 to 30 times, a page of empty
+#: fields at gzip's best under 150): it is refused once it has inflated past
+#: :data:`BOMB_FLOOR`, far below ``max_response_bytes``, which it would otherwise fill.
+BOMB_RATIO = 300
+BOMB_FLOOR = 16 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib's window with a gzip header and trailer
 _GZIP_NAMES = frozenset({"gzip", "x-gzip"})
 
@@ -172,7 +182,8 @@ class Transport:
     ``max_response_bytes`` caps an answer's decoded body (default 256 MiB): a longer
     one raises :class:`~intacct.errors.ResponseFormatError` once the cap is passed,
     before the rest is read. Ask for smaller pages (``pagesize``) or fewer fields if
-    a legitimate answer is refused, or raise the cap.
+    a legitimate answer is refused, or raise the cap. A gzip answer inflating more than
+    :data:`BOMB_RATIO` times its size is refused so once past :data:`BOMB_FLOOR`.
     """
 
     def __init__(
@@ -339,6 +350,8 @@ def _read_body(response: httpx.Response, url: str, limit: int, deadline: float) 
                 if out.tell() + len(piece) > limit:
                     raise _too_large(status, limit, out.getbuffer()[:800].tobytes())
                 out.write(piece)
+                if gunzip is not None and gunzip.bomb(out.tell()):
+                    raise _bomb(status, out.tell(), gunzip.taken)
     except zlib.error as exc:
         raise _undecodable(url, status, f"corrupt gzip data ({exc})") from None
     if gunzip is not None and gunzip.unfinished:
@@ -369,6 +382,15 @@ def _too_large(status: int, limit: int, head: bytes) -> errors.ResponseTooLargeE
     )
 
 
+def _bomb(status: int, inflated: int, taken: int) -> errors.ResponseTooLargeError:
+    return errors.ResponseTooLargeError(
+        f"the answer exceeded {inflated:,} bytes inflated from {taken:,} bytes of gzip (over "
+        f"{BOMB_RATIO} to 1, as no Intacct answer compresses: a gzip bomb) and was not read "
+        "further",
+        http_status=status,
+    )
+
+
 def _undecodable(url: str, status: int, why: str) -> errors.TransportError:
     # No http_status on purpose: like a dropped connection, the answer is lost and the
     # request may have been applied (retry policies read a status-less TransportError
@@ -387,11 +409,16 @@ class _Gunzip:
     def __init__(self) -> None:
         self._inflate = zlib.decompressobj(_GZIP)
         self._fed = False
+        self.taken = 0  # bytes of gzip inflated so far
 
     @property
     def unfinished(self) -> bool:
         """True if bytes came but the last member did not end (a cut body)."""
         return self._fed and not self._inflate.eof
+
+    def bomb(self, inflated: int) -> bool:
+        """Whether ``inflated`` bytes from what was taken so far make a gzip bomb."""
+        return inflated > BOMB_FLOOR and inflated > BOMB_RATIO * self.taken
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         more = bool(data)
@@ -400,12 +427,11 @@ class _Gunzip:
                 self._inflate = zlib.decompressobj(_GZIP)
             self._fed = True
             piece = self._inflate.decompress(data, _PIECE)
+            ended = self._inflate.eof
+            left = self._inflate.unused_data if ended else self._inflate.unconsumed_tail
+            self.taken += len(data) - len(left)
             if piece:
                 yield piece
-            if self._inflate.eof:
-                data = self._inflate.unused_data
-                more = bool(data)
-            else:
-                data = self._inflate.unconsumed_tail
-                # a full piece may leave output inside zlib even with all input taken
-                more = bool(data) or len(piece) == _PIECE
+            data = left
+            # a full piece may leave output inside zlib even with all input taken
+            more = bool(data) or (not ended and len(piece) == _PIECE)

@@ -43,6 +43,7 @@ __all__ = [
     "error_for_rest_record",
     "error_for_result",
     "refused_fields",
+    "refuses_company",
 ]
 
 ROLLED_BACK = "XL03000009"
@@ -257,6 +258,20 @@ RULES: tuple[Rule, ...] = (
         ValidationError, "result-validation.xml", _RESULT, errorno=_re(r"^(XL03000003|BL03000018)$")
     ),
 )
+
+
+def refuses_company(error: BaseException) -> bool:
+    """Whether ``error`` is the company refusing this connection as a whole, so that
+    every request of it would be refused alike: a sign-in (the user, company, Sender ID
+    or its authorization, an OAuth app or its grant: an :class:`AuthenticationError`
+    other than an expired session, which the client renews) or the company's Web
+    Services subscription (a permission refused at the control level). A permission
+    refused for one object or entity is not."""
+    if isinstance(error, InvalidSessionError):
+        return False
+    if isinstance(error, AuthenticationError):
+        return True
+    return isinstance(error, PermissionDeniedError) and error.level == "control"
 
 
 def classify(level: str, http_status: int, errors: Sequence[ErrorDetail]) -> type[GatewayError]:

@@ -11,7 +11,7 @@ import json
 import re
 from urllib.parse import quote, quote_plus
 
-__all__ = ["REDACTED", "SENSITIVE_ELEMENTS", "excerpt", "redact"]
+__all__ = ["REDACTED", "SENSITIVE_ELEMENTS", "SHORT_SECRET", "excerpt", "redact"]
 
 REDACTED = "REDACTED"
 
@@ -81,17 +81,48 @@ def _spellings(secret: str) -> set[str]:
     } - {""}
 
 
+#: A secret shorter than this is no string to look for in free text: one of a character
+#: or two is in every line ("e", "10"), which it would turn to ``REDACTED`` throughout.
+#: Such a secret is redacted where it stands as a whole value: quoted, an element's
+#: text, or after ``=`` or ``:`` (and the named fields and elements above whatever they
+#: hold); a longer one wherever it appears.
+SHORT_SECRET = 4
+#: what may follow a value that ends there
+_VALUE_END = r"(?=$|[\s&,;)\]}<\"'])"
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Replace sensitive element contents (and any known secret value) with ``REDACTED``."""
+    """Replace sensitive element contents (and any known secret value) with ``REDACTED``:
+    a secret of :data:`SHORT_SECRET` characters or more wherever it appears, a shorter
+    one where it stands as a whole value."""
     text = _ELEMENT.sub(lambda m: m.group(1) + (REDACTED if m.group("value") else ""), text)
     text = _ENCODED_ELEMENT.sub(lambda m: m.group(1) + (REDACTED if m.group("value") else ""), text)
     text = _PAIR.sub(_pair, text)
-    forms = {form for secret in secrets if secret for form in _spellings(secret)}
-    if forms:
-        # one pass, longest spelling first: a secret that contains another leaves no tail
-        pattern = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        text = re.sub(pattern, REDACTED, text)
-    return text
+    pattern = _secrets_pattern(secrets)
+    return re.sub(pattern, REDACTED, text) if pattern else text
+
+
+def _secrets_pattern(secrets: tuple[str, ...]) -> str:
+    """One pattern for every spelling of ``secrets``, longest first (a secret that
+    contains another leaves no tail); short ones only as whole values."""
+    anywhere = {f for s in secrets if len(s) >= SHORT_SECRET for f in _spellings(s)}
+    short = {f for s in secrets if 0 < len(s) < SHORT_SECRET for f in _spellings(s)}
+    forms = [*map(re.escape, _longest_first(anywhere)), *map(_as_value, _longest_first(short))]
+    return "|".join(forms)
+
+
+def _longest_first(forms: set[str]) -> list[str]:
+    return sorted(forms, key=len, reverse=True)
+
+
+def _as_value(form: str) -> str:
+    """``form`` where it stands as a whole value: between quotes, as an element's text,
+    or after ``=`` or ``:`` (a space between) up to what ends a value."""
+    f = re.escape(form)
+    return (
+        rf"(?<=\"){f}(?=\")|(?<='){f}(?=')|(?<=>){f}(?=<)"
+        rf"|(?<=[=:]){f}{_VALUE_END}|(?<=[=:] ){f}{_VALUE_END}"
+    )
 
 
 def excerpt(body: bytes | str, limit: int = 200) -> str:

@@ -14,7 +14,7 @@ from intacct.replication.contract import (
 )
 from intacct.replication.records.typed import ENTITY_ID
 from intacct.replication.run.context import RunContext
-from intacct.replication.run.engine import Replicator, replicate
+from intacct.replication.run.engine import Replicator, check_api, replicate
 from intacct.replication.run.estimate import Estimate
 from intacct.replication.settings import (
     DEFAULT_PAGE_SIZE,
@@ -52,6 +52,7 @@ __all__ = [
     "StreamResult",
     "StreamSpec",
     "StreamState",
+    "check_api",
     "declared",
     "declared_kinds",
     "extraction_page_size",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from intacct.client.registry import ObjectRegistry
 from intacct.destinations import saved_state
-from intacct.replication import Estimate, Replicator, StreamSpec, objects_among
+from intacct.replication import Estimate, Replicator, StreamSpec, check_api, objects_among
 from intacct.sync.job import resume_state, select_objects
 from intacct.sync.settings import SyncSettings
 
@@ -54,6 +54,7 @@ def estimate_sync(
 ) -> SyncEstimate:
     """What :func:`~intacct.sync.run_sync` with the same arguments would read and cost."""
     settings = settings or SyncSettings()
+    check_api(client, settings.replication)
     registry = ObjectRegistry(client)
     layout = settings.layout or saved_state(db_path, "layout")
     names = select_objects(registry, settings.objects, settings.unified, layout)

@@ -37,6 +37,7 @@ from intacct.replication import (
     StreamPage,
     StreamResult,
     StreamSpec,
+    check_api,
     declared,
     objects_among,
     replicate,
@@ -186,6 +187,7 @@ def run_sync(
     unified, layout, run_settings = settings.unified, settings.layout, settings.replication
     started = datetime.now(UTC)
     clock = time.monotonic()
+    check_api(client, run_settings)  # before any request, and before the store is made
     registry = ObjectRegistry(client)
     _refuse(db_path, layout, unified)
     company = client.config.company_id

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from intacct.client.registry import ObjectRegistry
 from intacct.errors import BudgetExhaustedError, IntacctError
+from intacct.protocol.classify import refuses_company
 from intacct.replication.contract import Progress, Sink, StreamResult
 from intacct.replication.settings import ReplicationSettings
 
@@ -46,7 +47,9 @@ class RunContext:
         self._clients: dict[str, IntacctClient] = {"": client}
         #: what was said once for the whole run ("deletes": AUDITHISTORY unreadable)
         self.warned: set[str] = set()
-        self.fatal: BaseException | None = None  # a sink's failure ends the run
+        #: what ends the run at once, raised by it: the sink's failure, or the company
+        #: refusing the connection (:func:`~intacct.protocol.classify.refuses_company`)
+        self.fatal: BaseException | None = None
         #: the client's API transaction budget ran out: every stream stops, none fails
         self.budget: BudgetExhaustedError | None = None
         self.deliver: Delivery = _unset
@@ -61,15 +64,21 @@ class RunContext:
         )
 
     def fail(self, result: StreamResult, sink: Sink, name: str, exc: IntacctError) -> None:
-        """A stream's failure: kept on its result and told once (the budget running out
-        is the run's end, not the stream's failure)."""
+        """A stream's failure: kept on its result and told once. The budget running out
+        is the run's end, not the stream's failure; so is the company refusing the
+        connection (the sender, the sign-in, the OAuth app: every stream would fail
+        alike), which ends the run at once and is raised by it."""
         if self.out_of_budget(exc):
             return
         with self.lock:
-            if result.error is None:
-                result.error = exc
-                where = f" (entity {result.entity})" if result.entity else ""
-                sink.warning(name, f"{name}{where} failed: {exc}")
+            if result.error is not None:
+                return
+            result.error = exc
+            if refuses_company(exc):
+                self.fatal = self.fatal or exc  # the run's one error, not the stream's
+                return
+            where = f" (entity {result.entity})" if result.entity else ""
+            sink.warning(name, f"{name}{where} failed: {exc}")
 
     def out_of_budget(self, exc: IntacctError) -> bool:
         """Whether ``exc`` is the budget running out: then the whole run stops, cleanly

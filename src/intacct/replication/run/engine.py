@@ -21,7 +21,9 @@ where it stopped, with nothing lost or repeated:
 * fields the gateway refuses ("The following fields cannot be queried") are dropped,
   named in a warning, and the stream goes on;
 * a stream that fails (permission, unknown object) fails alone: its error is in the
-  :class:`RunReport`, the others finish and keep their state;
+  :class:`RunReport`, the others finish and keep their state; the company refusing the
+  connection (the Sender ID, the sign-in, the OAuth app: every stream would fail
+  alike) ends the run at once instead, raised, every page stored before kept;
 * all streams, ranges and entities share the client's ``max_concurrency`` request slots
   (its entity clients too), biggest parts first; pages are typed and handed to the sink
   on one delivery thread, so the next requests leave meanwhile; a throttled answer is
@@ -43,7 +45,7 @@ from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any
 
 from intacct.client.registry import ObjectRegistry
-from intacct.errors import IntacctError
+from intacct.errors import ConfigError, IntacctError
 from intacct.replication.contract import (
     Progress,
     RunReport,
@@ -77,6 +79,7 @@ __all__ = [
     "StreamPage",
     "StreamResult",
     "StreamSpec",
+    "check_api",
     "replicate",
 ]
 
@@ -86,6 +89,16 @@ __all__ = [
 PAGES_WAITING = 4
 #: workers beyond the request slots on the columnar path (see Replicator.__init__)
 SPARE_WORKERS = 2
+
+
+def check_api(client: IntacctClient, settings: ReplicationSettings) -> None:
+    """``api: rest`` on a client without the OAuth app: refused once, before anything is
+    read (:func:`replicate` checks; a runner asking anything before it checks first)."""
+    if settings.api == "rest" and not client.speaks_rest:
+        raise ConfigError(
+            "client_id", "api rest reads through the REST API, which needs the OAuth app's "
+            "client_id and client_secret",
+        )  # fmt: skip
 
 
 def replicate(
@@ -181,7 +194,10 @@ class Replicator:
         the page being stored is finished, nothing reaches ``sink`` after it, and
         requests still in flight are left to their workers (their pages were not
         stored, so the state after the last stored page is exact). ``stop`` set does
-        the same, and the report says ``stopped``."""
+        the same, and the report says ``stopped``. The sink failing, or the company
+        refusing the connection (:func:`~intacct.protocol.classify.refuses_company`),
+        ends it the same way and raises that error."""
+        check_api(self.client, self.settings)
         state.claim(self.client.config.company_id)  # before anything is read or stored
         tune_allocator()  # before the workers start: their heaps are made then
         context = self.context
@@ -196,7 +212,7 @@ class Replicator:
             self._halt(exc, guarded)
             raise
         self._deliveries.shutdown(wait=context.fatal is None)  # the pages still queued
-        if context.fatal is not None:  # the sink failed
+        if context.fatal is not None:  # the sink failed, or the company refused us
             self._halt(context.fatal, guarded)
             raise context.fatal
         stopped = context.stopped
@@ -220,8 +236,10 @@ class Replicator:
         the counts a run asks first (:mod:`.estimate`); nothing is read or written and
         ``state`` is not moved. With ``entity_ids: all`` a first estimate, of object "",
         is the entity list's cost, which the run pays again."""
+        check_api(self.client, self.settings)
         state = RunState.from_dict(state.snapshot())  # a copy: preparing moves bookmarks
         state.claim(self.client.config.company_id)
+        self.context.fatal = None
         with self.client.meter() as listing:
             entities = self.entities()
         listed = Estimate("", "", "the entity list", None, None, listing.transactions)
@@ -238,6 +256,8 @@ class Replicator:
             ]
             answers = iter(run_batched(pool, [ask for ask in asks if ask[1]]))
             replies = [next(answers) if calls else [] for _, calls in asks]
+        if self.context.fatal is not None:  # the company refused the connection
+            raise self.context.fatal
         estimates = assess(plans, replies, self.page_size, self.max_concurrency)
         return [listed, *estimates] if listed.transactions else estimates
 

@@ -32,7 +32,7 @@ from typing import Any
 from intacct.client.pagination import Page, PageToken
 from intacct.client.registry import ObjectInfo
 from intacct.client.rest_pages import RestPage, RestToken, iter_rest_pages
-from intacct.errors import ConfigError, IntacctError, RequestBuildError
+from intacct.errors import IntacctError, RequestBuildError
 from intacct.protocol import query as q
 from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
 from intacct.replication.contract import Sink, StreamSpec
@@ -90,9 +90,7 @@ class RestObjectStream(ObjectStream):
         self.rest_typer: RestTyper | None = None
 
     def prepare(self, dry: bool = False) -> None:
-        if self.info is not None and not self.client.speaks_rest:
-            needs = "rest needs the OAuth app's client_id and client_secret"
-            self.fail(ConfigError("api", needs))
+        # without the OAuth app the run refused api rest before any stream opened
         super().prepare(dry)
         if self.info is None or self.result.error is not None:
             return

@@ -1,0 +1,110 @@
+"""The README's OAuth app for the REST API ("intacct sync", "The OAuth app"), as a user
+runs it: the profile its block adds (the secrets from the variables it names), then
+``intacct sync --profile … --api rest``, whose tables are compared with the emulator's;
+the same app signing the user in by itself (``--auth-type oauth``, no user password);
+and ``--api rest`` without the app: refused before any request, naming ``client_id``
+and how to give it, nothing made."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import httpx
+
+from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import DEMO_APP, DEMO_SENDER, DEMO_USER
+from tests.checksums import EmulatorData
+from tests.paths.commands import INTACCT, Ran, connection, run, user_env
+from tests.paths.expected import left_out, object_problems, through_rest
+from tests.sync.stores import Store
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+#: the README's placeholders, as the demo company has them
+DEMO = {
+    "acme_sender": DEMO_SENDER[0],
+    "ACME": "DEMO",
+    "ws_user": DEMO_USER[0],
+    "acme_app_id": DEMO_APP.client_id,
+}
+#: what the variables the profile names hold
+SECRETS = {
+    "ACME_SENDER_PASSWORD": DEMO_SENDER[1],
+    "ACME_USER_PASSWORD": DEMO_USER[1],
+    "ACME_CLIENT_SECRET": DEMO_APP.client_secret,
+}
+
+
+def readme_commands() -> list[list[str]]:
+    """The README's block that gives a profile the OAuth app, a command a line."""
+    text = README.read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if "--client-id" in b]
+    lines = block.replace("\\\n", " ").splitlines()
+    return [[DEMO.get(word, word) for word in shlex.split(line)] for line in lines]
+
+
+def _requests(server: EmulatorServer) -> int:
+    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    return int(httpx.get(url, timeout=30).json().get("requests", 0))
+
+
+def _problems(db: Path, ran: Ran, objects: list[str], data: EmulatorData) -> list[str]:
+    """The tables of ``objects`` in ``db`` against the demo company, REST's reads too."""
+    found: list[str] = []
+    rest, left = through_rest(ran.err), left_out(ran.err)
+    store = Store("duckdb", str(db), str(db), schema="main")
+    with store.connected() as con:
+        for name in objects:
+            found += object_problems(
+                name, name, list(con.columns(name)), con.records(name), data, "DEMO", [""],
+                left.get(name, ()), utc=name in rest,
+            )  # fmt: skip
+    return found
+
+
+def test_a_profile_with_the_oauth_app_syncs_through_rest(
+    emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
+) -> None:
+    folder, env = tmp_path / "work", user_env(tmp_path / "home", SECRETS)
+    add, sync = readme_commands()
+    assert add[:3] == ["intacct", "profiles", "add"] and sync[:2] == ["intacct", "sync"]
+    ran = run((INTACCT, *add[1:], "--api-url", emulator.url), folder, env)
+    assert ran.code == 0, ran.said()
+    ran = run((INTACCT, *sync[1:], "--objects", "CLASS,VENDOR"), folder, env)
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    assert through_rest(ran.err) == {"CLASS", "VENDOR"}, ran.said()
+    found = _problems(folder / "intacct.duckdb", ran, ["CLASS", "VENDOR"], data)
+    assert found == [], "\n".join(found)
+
+
+def test_the_oauth_app_signs_the_user_in_without_a_password(
+    emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
+) -> None:
+    folder, env = tmp_path / "work", user_env(tmp_path / "home", SECRETS)
+    add, sync = readme_commands()
+    without = [w for w in add if w not in ("--user-password-env", "ACME_USER_PASSWORD")]
+    ran = run((INTACCT, *without[1:], "--auth-type", "oauth", "--api-url", emulator.url),
+              folder, env)  # fmt: skip
+    assert ran.code == 0, ran.said()
+    ran = run((INTACCT, *sync[1:], "--objects", "CLASS"), folder, env)
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    found = _problems(folder / "intacct.duckdb", ran, ["CLASS"], data)
+    assert found == [], "\n".join(found)
+
+
+def test_api_rest_without_the_app_is_refused_before_any_request(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    given = connection(emulator.url, "DEMO")
+    plain = {
+        k: v for k, v in given.items() if k not in ("INTACCT_CLIENT_ID", "INTACCT_CLIENT_SECRET")
+    }
+    folder, env = tmp_path / "work", user_env(tmp_path / "home", plain)
+    before = _requests(emulator)
+    ran = run((INTACCT, "sync", "--api", "rest"), folder, env)
+    assert ran.code == 1 and ran.out == "", ran.said()
+    (line,) = ran.err.splitlines()
+    assert "client_id" in line and "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in line
+    assert _requests(emulator) == before
+    assert list(folder.iterdir()) == []
