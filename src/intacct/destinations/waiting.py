@@ -72,7 +72,7 @@ def wait_for(
 
 def _gave_up(where: str, holder: str, waited: float) -> str:
     return (
-        f"{where} is in use by {holder}, which did not let go in {waited:.0f} s "
+        f"{where} is in use by {holder}, which did not let go in {round(waited, 1):g} s "
         "(lock_wait_s); close it or let it read a snapshot instead (--snapshot), then run "
         "again: every page stored before is kept"
     )
