@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
 
 from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
@@ -43,7 +42,9 @@ from intacct.sync.display import (
     PlainReporter,
     QuietReporter,
     RichReporter,
+    counted,
     reporter_for,
+    show_table,
     summary_table,
 )
 from intacct.sync.dryrun import estimate_sync
@@ -333,10 +334,7 @@ def _quoting(db_path: str) -> str:
 
 
 def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str | None) -> None:
-    out = Console()
-    if not out.is_terminal:  # a pipe or a log: never cut, as wide as its longest names
-        out = Console(width=160)
-    out.print(summary_table(report))
+    show_table(summary_table(report))
     if fmt == "json":
         logging.getLogger(PROGRESS).info(
             "sync finished",
@@ -366,7 +364,7 @@ def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str 
         for failed in report.failed:
             say(f"{failed.object} failed: {failed.error}", logging.ERROR)
         names = ", ".join(o.object for o in report.failed)
-        say(f"{len(report.failed)} object(s) failed: {names}", logging.ERROR)
+        say(f"{counted(len(report.failed), 'object')} failed: {names}", logging.ERROR)
         denied = [o.object for o in report.failed if o.denied]
         if denied:
             say(permission_hint(denied, user, profile), logging.ERROR)
