@@ -136,12 +136,12 @@ def test_a_refused_connection_says_the_fix_and_the_doctor_command(
 
 
 @pytest.mark.parametrize(
-    ("mistake", "variable", "value", "objects"),
+    ("mistake", "variable", "value", "objects", "status"),
     [
-        ("a misspelt object", None, None, "VENDORS"),
-        ("a wrong password", "INTACCT_USER_PASSWORD", "wrong", "CLASS"),
-        ("a refused connection", "INTACCT_API_URL", None, "CLASS"),
-        ("no permission to read", "INTACCT_USER_ID", "demo_restricted", "APBILL"),
+        ("a misspelt object", None, None, "VENDORS", 2),  # a usage mistake
+        ("a wrong password", "INTACCT_USER_PASSWORD", "wrong", "CLASS", 1),
+        ("a refused connection", "INTACCT_API_URL", None, "CLASS", 1),
+        ("no permission to read", "INTACCT_USER_ID", "demo_restricted", "APBILL", 1),
     ],
 )
 def test_a_run_that_stores_nothing_leaves_no_database_behind(
@@ -153,13 +153,14 @@ def test_a_run_that_stores_nothing_leaves_no_database_behind(
     variable: str | None,
     value: str | None,
     objects: str,
+    status: int,
 ) -> None:
     use_env(monkeypatch, server.url)
     monkeypatch.setenv("INTACCT_MAX_RETRIES", "0")
     if variable is not None:
         monkeypatch.setenv(variable, value or refused_url)
     code, _, err = run("--objects", objects, "--db", "new.duckdb")
-    assert code == 1, err
+    assert code == status, err
     assert sorted(p.name for p in tmp_path.glob("new.duckdb*")) == [], mistake
 
 
@@ -171,7 +172,7 @@ def test_a_failed_run_never_removes_a_database_it_did_not_make(
     assert run("--objects", "CLASS", "--db", "full.duckdb")[0] == 0
     for name in ("empty.duckdb", "full.duckdb"):
         code, _, err = run("--objects", "VENDORS", "--db", name)
-        assert code == 1 and "did you mean VENDOR" in err
+        assert code == 2 and "did you mean VENDOR" in err
         assert (tmp_path / name).exists(), name
     with duckdb.connect(str(tmp_path / "full.duckdb"), read_only=True) as con:
         classes = con.execute("SELECT count(*) FROM CLASS").fetchone()
@@ -183,7 +184,8 @@ def test_an_unknown_object_names_the_near_miss(
 ) -> None:
     use_env(monkeypatch, server.url)
     code, _, err = run("--objects", "VENDORS")
-    assert code == 1 and "did you mean VENDOR" in err
+    assert code == 2, err
+    assert "--objects: the company has no object 'VENDORS' (did you mean VENDOR" in err
 
 
 def test_a_failing_object_fails_alone_and_the_exit_code_says_so(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
@@ -59,9 +60,14 @@ DEFAULT_DB = "intacct.duckdb"
 #: a request of a run waits this long before a log is told (pages of wide objects take
 #: several seconds; a silent gateway must not look like a hung job)
 NOTICE_S = 10.0
-#: the refusals (ConfigError's key) of options given together that cannot go together:
-#: a usage mistake, exit status 2, named by the option
-_OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share"}
+#: the refusals (ConfigError's key) of an option's value, or of options given together
+#: that cannot go together: a usage mistake, exit status 2, named by the option
+_OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share", "objects": "--objects"}
+#: the config keys options set when given (else a profile's or a variable's, named so):
+#: the parameter of each
+_SET_BY = {"entity_ids": "entities", "api": "api"}
+#: options that only go with --follow
+_FOLLOWING = ("safety_minutes", "notices_path")
 
 
 @click.command()
@@ -167,6 +173,7 @@ def sync(
     """Extract Intacct objects into a DuckDB database or a Postgres schema, incrementally
     (the main job)."""
     verbosity, log_format = log_choice(ctx)
+    _check_options(ctx, follow, dry_run)
     given, db_path = db_path, db_path or DEFAULT_DB
     config: dict[str, Any] = {}
     try:
@@ -201,6 +208,11 @@ def sync(
                 # a live display on a terminal shows the run is alive; a log gets a line
                 wait_notice(in_flight, after_s=NOTICE_S, live=False),
             ):
+                if api == "rest" and not client.speaks_rest:  # else every object fails
+                    raise click.UsageError(
+                        "--api rest needs the OAuth app's client_id and client_secret (the "
+                        "profile's, or INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET)"
+                    )
                 if dry_run:
                     show_estimate(estimate_sync(client, db_path, settings), describe(db_path))
                     return
@@ -213,8 +225,9 @@ def sync(
                     _follow(client, settings, str(config.get("company_id")), following)
                     return
     except IntacctError as exc:
-        if isinstance(exc, ConfigError) and exc.key in _OPTIONS:  # options that cannot go
-            raise click.UsageError(f"{_OPTIONS[exc.key]}: {exc.problem}") from None
+        mistake = _usage_mistake(exc, ctx)
+        if mistake is not None:
+            raise click.UsageError(mistake) from None
         said, hint = one_line(exc), failure_hint(exc, config, profile)
         raise click.ClickException(f"{said.rstrip('.')}. {hint}" if hint else said) from None
     except DestinationError as exc:
@@ -228,6 +241,30 @@ def sync(
 
 
 log_options(sync)
+
+
+def _check_options(ctx: click.Context, follow: bool, dry_run: bool) -> None:
+    """Options that do not go with the others given are refused (exit status 2):
+    ignored, they would look applied."""
+    if follow and dry_run:
+        raise click.UsageError("--follow reads and writes; --dry-run neither: give one of them")
+    if not follow:
+        for name in _FOLLOWING:
+            if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
+                flag = next(o for p in ctx.command.params if p.name == name for o in p.opts)
+                raise click.UsageError(f"{flag} goes with --follow")
+
+
+def _usage_mistake(exc: IntacctError, ctx: click.Context) -> str | None:
+    """A ConfigError about an option, said of the option: one of :data:`_OPTIONS`, or
+    the one that gave the key its value (--entities, --api)."""
+    if not isinstance(exc, ConfigError):
+        return None
+    option = _OPTIONS.get(exc.key)
+    parameter = _SET_BY.get(exc.key)
+    if parameter and ctx.params.get(parameter):
+        option = f"--{parameter}"
+    return None if option is None else f"{option}: {exc.problem}"
 
 
 def _names(objects: str | None) -> list[str] | None:
