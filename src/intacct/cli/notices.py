@@ -15,6 +15,7 @@ import click
 import platformdirs
 
 from intacct.cli.connection import interactive_config, one_line, open_connection, profile_option
+from intacct.cli.usage import Group
 from intacct.client import IntacctClient
 from intacct.config import ClientConfig, Owner, Surface, names_on, read
 from intacct.errors import ConfigError, IntacctError
@@ -49,7 +50,7 @@ notices_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=Group)
 def notices() -> None:
     """Intacct's change notices (webhooks, Smart Event posts, the event queue): receive
     them, see what is pending."""

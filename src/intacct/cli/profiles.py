@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from intacct.cli.connection import cli_errors, interactive_client, interactive_config
 from intacct.cli.consent import DEFAULT_REDIRECT_URI, consent
 from intacct.cli.profile_store import DESTINATION, SECRETS, ProfileStore
+from intacct.cli.usage import Group
 from intacct.config import ClientConfig, Key, Surface, keys_on, names_on
 from intacct.config.parsers import Choice, Flag, Integer, Seconds
 from intacct.destinations import describe
@@ -52,7 +53,7 @@ def _option(key: Key) -> dict[str, Any]:
     return option
 
 
-@click.group()
+@click.group(cls=Group)
 def profiles() -> None:
     """Named connections (sandbox, production, ...) for every `intacct` command."""
 

@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from intacct.cli.usage import Group
 from intacct.client.pagination import PageToken
 from intacct.destinations import DestinationError, describe, open_destination, saved_state
 from intacct.errors import IntacctError
@@ -34,7 +35,7 @@ _DB = click.option(
 _OBJECTS = click.option("--objects", help="Comma-separated objects (VENDOR,APBILL,...).")
 
 
-@click.group()
+@click.group(cls=Group)
 def state() -> None:
     """Show or reset where intacct sync goes on from, per object and entity."""
 
