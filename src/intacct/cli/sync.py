@@ -339,9 +339,14 @@ def _follow(
 
 
 def _kept(report: SyncReport) -> str:
-    stored = sum(o.inserted + o.updated + o.deleted for o in report.objects)
-    objects = sum(1 for o in report.objects if o.inserted + o.updated + o.deleted)
-    return f"{stored:,} records of {objects} object(s), in whole pages" if stored else "no page yet"
+    """What this run stored: its pages, and the records in them (a full refresh's
+    unchanged ones too)."""
+    pages = sum(o.pages for o in report.objects)
+    if not pages:
+        return "no page of this run"
+    stored = counted(sum(o.stored for o in report.objects), "record")
+    objects = counted(sum(1 for o in report.objects if o.pages), "object")
+    return f"{stored} in {counted(pages, 'whole page')} of {objects}"
 
 
 def _interrupted(exc: KeyboardInterrupt, db_path: str, kept: str | None) -> NoReturn:

@@ -85,6 +85,10 @@ class ObjectSummary:
     error: str | None = None
     #: the error is Intacct refusing the user permission on the object
     denied: bool = False
+    #: pages stored, and the records and deletes in them: a full refresh's unchanged
+    #: rows too, which are neither inserted nor updated
+    pages: int = 0
+    stored: int = 0
 
 
 @dataclass(slots=True)
@@ -134,6 +138,9 @@ class _Sink:
         summary.inserted += counts.inserted
         summary.updated += counts.updated
         summary.deleted += counts.deleted
+        summary.pages += 1
+        rows = page.table.num_rows if page.table is not None else len(page.records)
+        summary.stored += rows + len(page.tombstones)
         summary.seconds = time.monotonic() - self.started
         self.reporter.stored(stream, counts)
 
