@@ -8,11 +8,10 @@ import sys
 
 from rich.table import Table
 
-from intacct.logging import say
+from intacct.logging import counted, say
 from intacct.sync.display import (
     API_TRANSACTIONS,
     ObjectName,
-    counted,
     figure_columns,
     object_table,
     show_table,

@@ -19,7 +19,7 @@ from intacct.cli.usage import Group
 from intacct.client import IntacctClient
 from intacct.config import ClientConfig, Owner, Surface, names_on, read
 from intacct.errors import ConfigError, IntacctError
-from intacct.logging import register_secrets, say
+from intacct.logging import counted, register_secrets, say
 from intacct.notices import NoticeQueue
 from intacct.notices.pull import pull_until
 
@@ -172,7 +172,7 @@ def status(notices_path: str | None) -> None:
     with NoticeQueue(path) as queue:
         counts = queue.counts()
         click.echo(
-            f"{path}: {counts['kept']:,} notice(s) kept, {counts['pending']:,} pending, "
+            f"{path}: {counted(counts['kept'], 'notice')} kept, {counts['pending']:,} pending, "
             f"{counts['consumed']:,} read"
         )
         for company in queue.companies():

@@ -26,7 +26,7 @@ from intacct.config import ClientConfig
 from intacct.destinations import describe
 from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
-from intacct.logging import PROGRESS, log_choice, log_options, say
+from intacct.logging import PROGRESS, counted, log_choice, log_options, say
 from intacct.notices import NoticeQueue
 from intacct.replication import ReplicationSettings
 from intacct.sync import (
@@ -43,7 +43,6 @@ from intacct.sync.display import (
     PlainReporter,
     QuietReporter,
     RichReporter,
-    counted,
     reporter_for,
     show_table,
     summary_table,

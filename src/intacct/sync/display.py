@@ -33,7 +33,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from intacct.destinations import PageCounts
-from intacct.logging import PROGRESS
+from intacct.logging import PROGRESS, counted
 from intacct.sync.job import ObjectSummary, SyncReport, vars_of
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "QuietReporter",
     "API_TRANSACTIONS",
     "RichReporter",
-    "counted",
     "figure_columns",
     "object_table",
     "reporter_for",
@@ -56,11 +55,6 @@ PIPE_WIDTH = 80
 #: an object name's narrowest line: past that, the table is widened (a figure is
 #: never cut)
 NAME_LEAST = 10
-
-
-def counted(number: int, noun: str) -> str:
-    """``1 request``, ``2 requests``: a count and its noun, singular for one."""
-    return f"{number:,} {noun if number == 1 else noun + 's'}"
 
 
 def _outcome(summary: ObjectSummary) -> str:
