@@ -23,48 +23,31 @@ def run(*args: str) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("options", "said"),
     [
+        # ignored, they would look applied: a dry run that followed nothing, a run that
+        # read once whatever --safety-minutes said
         (["--follow", "--dry-run"], "--follow reads and writes; --dry-run neither"),
         (["--safety-minutes", "5"], "--safety-minutes goes with --follow"),
         (["--notices", "queue.sqlite"], "--notices goes with --follow"),
         (["--dry-run", "--safety-minutes", "5"], "--safety-minutes goes with --follow"),
-    ],
-)
-def test_an_option_that_would_be_ignored_is_refused(
-    monkeypatch: pytest.MonkeyPatch,
-    server: EmulatorServer,
-    tmp_path: Path,
-    options: list[str],
-    said: str,
-) -> None:
-    """They were silently ignored: a dry run that followed nothing, a run that read
-    once whatever --safety-minutes said. Refused before anything is asked."""
-    use_env(monkeypatch, server.url)
-    before = billed(server)
-    code, err = run("--objects", "CLASS", *options)
-    assert code == 2 and said in err, err
-    assert billed(server) == before and list(tmp_path.glob("*.duckdb")) == []
-
-
-@pytest.mark.parametrize(
-    ("options", "said"),
-    [
+        # not "config key 'entity_ids'", nor every object failing on "config key 'api'"
+        # (this connection has no OAuth app)
         (["--entities", "all,E100"], "--entities: 'all' cannot be combined with entity ids"),
         (["--api", "rest"], "--api rest needs the OAuth app's client_id and client_secret"),
     ],
 )
-def test_a_mistake_in_an_options_value_names_the_option(
+def test_an_options_mistake_is_refused_naming_the_option(
     monkeypatch: pytest.MonkeyPatch,
     server: EmulatorServer,
     tmp_path: Path,
     options: list[str],
     said: str,
 ) -> None:
-    """Not "config key 'entity_ids'", nor every object failing on "config key 'api'"
-    (this connection has no OAuth app)."""
+    """Exit status 2, before anything is read or written."""
     use_env(monkeypatch, server.url)
+    before = billed(server)
     code, err = run("--objects", "CLASS,VENDOR", *options)
     assert code == 2 and said in err and "config key" not in err, err
-    assert list(tmp_path.glob("*.duckdb")) == []
+    assert billed(server) == before and list(tmp_path.glob("*.duckdb")) == []
 
 
 def test_a_profiles_setting_is_named_as_the_config_key(
