@@ -37,11 +37,11 @@ from intacct.logging import PROGRESS, counted
 from intacct.sync.job import ObjectSummary, SyncReport, vars_of
 
 __all__ = [
+    "API_TRANSACTIONS",
     "LogReporter",
     "ObjectName",
     "PlainReporter",
     "QuietReporter",
-    "API_TRANSACTIONS",
     "RichReporter",
     "figure_columns",
     "object_table",
@@ -70,7 +70,7 @@ def _outcome(summary: ObjectSummary) -> str:
 _PIECES = re.compile(r"[^_]*_+|[^_]+")
 
 
-def name_lines(name: str, width: int) -> list[str]:
+def _name_lines(name: str, width: int) -> list[str]:
     """``name`` in lines of at most ``width``: broken after an underscore where one
     is, else folded."""
     width = max(width, 1)
@@ -87,7 +87,7 @@ def name_lines(name: str, width: int) -> list[str]:
 
 class ObjectName:
     """An object's name in a column that may be narrower than it: whole, on as many
-    lines as it takes (:func:`name_lines`); a table gives it room before it wraps."""
+    lines as it takes (:func:`_name_lines`); a table gives it room before it wraps."""
 
     def __init__(self, name: str, style: str = "") -> None:
         self.name = name
@@ -98,7 +98,7 @@ class ObjectName:
         return Measurement(least, len(self.name)).with_maximum(options.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Text("\n".join(name_lines(self.name, options.max_width)), style=self.style)
+        yield Text("\n".join(_name_lines(self.name, options.max_width)), style=self.style)
 
 
 class PlainReporter:
