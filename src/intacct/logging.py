@@ -35,6 +35,7 @@ __all__ = [
     "JsonFormatter",
     "RedactingFormatter",
     "configure",
+    "counted",
     "log_choice",
     "log_format",
     "log_options",
@@ -174,6 +175,11 @@ def plain_text() -> bool:
     """Whether people read standard error as text with progress (neither ``-q`` nor
     ``--log-format json``): a line may then be redrawn in place on a terminal."""
     return _chosen["format"] == "text" and not _chosen["quiet"]
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 request``, ``2 requests``: a count for people and its noun, singular for one."""
+    return f"{number:,} {noun if number == 1 else noun + 's'}"
 
 
 def say(text: str, level: int = logging.INFO, logger: str = PROGRESS) -> None:

@@ -193,7 +193,7 @@ def test_role_without_the_module(fresh: EmulatorServer, monkeypatch: pytest.Monk
     assert _line(lines, "ok      read access to CLASS")
     line = _line(lines, "FAIL    read access to VENDOR")
     assert "PL04000005" in line and "Company > Roles" in line
-    assert lines[-1] == "1 check(s) failed."
+    assert lines[-1] == "1 check failed."
 
 
 def test_entities(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,7 +212,7 @@ def test_entities(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> No
     # one mistake, one failure: the time zone is read through the entity's session too
     assert _line(lines, "skipped time zone of the Web Services user").endswith("needs entity E999")
     assert [line.split()[0] for line in lines].count("FAIL") == 1
-    assert lines[-1] == "1 check(s) failed."
+    assert lines[-1] == "1 check failed."
 
 
 def test_quiet_shows_only_the_problems_and_the_verdict(
@@ -225,7 +225,7 @@ def test_quiet_shows_only_the_problems_and_the_verdict(
     code, lines = _doctor("-q", "--objects", "CLASS")
     assert code == 1
     assert len(lines) == 2 and lines[0].startswith("FAIL    entity E999"), lines
-    assert lines[1] == "1 check(s) failed."
+    assert lines[1] == "1 check failed."
     monkeypatch.setenv("INTACCT_USER_PASSWORD", "wrong")
     code, lines = _doctor("-q", "--objects", "CLASS")
     verdicts = [line.split()[0] for line in lines[:-1]]
@@ -246,7 +246,7 @@ def test_json_prints_every_check_as_an_object_and_logs_json_only(
     assert all(set(o) == {"check", "verdict", "detail"} for o in checks)
     failed = [o for o in checks if o["verdict"] == "FAIL"]
     assert len(failed) == 1 and "Sign-in information is incorrect" in failed[0]["detail"]
-    assert out[-1] == {"summary": "1 check(s) failed.", "failed": 1}
+    assert out[-1] == {"summary": "1 check failed.", "failed": 1}
     logged = [json.loads(line) for line in result.stderr.splitlines()]
     assert all({"time", "level", "logger", "message"} <= set(r) for r in logged)
 

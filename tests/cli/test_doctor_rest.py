@@ -131,4 +131,4 @@ def test_a_role_without_read_permission_names_it(fresh: EmulatorServer) -> None:
     assert _line(lines, "ok      read access to CLASS")
     line = _line(lines, "FAIL    read access to VENDOR")
     assert "'List, View Vendors'" in line and "Company > Roles" in line
-    assert lines[-1] == "1 check(s) failed."
+    assert lines[-1] == "1 check failed."

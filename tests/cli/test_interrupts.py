@@ -41,10 +41,13 @@ def slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
         yield server
 
 
-def _start_and_stop(signals: list[tuple[float, signal.Signals]]) -> tuple[int, str, str, float]:
-    """``intacct sync`` until its first stored page, then ``signals`` (delay, signal):
-    exit status, stdout, stderr, seconds from the first signal to the exit."""
-    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS]
+def _start_and_stop(
+    signals: list[tuple[float, signal.Signals]], *options: str
+) -> tuple[int, str, str, float]:
+    """``intacct sync`` (with ``options``) until its first stored page, then
+    ``signals`` (delay, signal): exit status, stdout, stderr, seconds from the first
+    signal to the exit."""
+    command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS, *options]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     told = []
@@ -92,16 +95,42 @@ def test_a_signal_stops_the_run_at_once_and_the_next_run_goes_on(
     said = [line for line in err.splitlines() if line.startswith("Interrupted")]
     assert len(said) == 1, err
     assert f"({signum.name})" in said[0] and "intacct.duckdb keeps" in said[0]
-    assert "in whole pages" in said[0] and "_intacct_runs" in said[0]
+    assert re.search(r" in \d+ whole pages? of \d objects?", said[0]), said[0]
+    assert "_intacct_runs" in said[0]
     assert "Traceback" not in err and "leaked" not in err and "retrying" not in err
     assert out == ""  # no summary of a run that did not finish
     runs = _runs(tmp_path / "intacct.duckdb")
     assert [status for status, _ in runs] == ["interrupted"]
     stored = sum(int(o["inserted"]) for o in runs[0][1])  # type: ignore[call-overload]
     assert stored > 0 and f"{stored:,} records" in said[0]
-    told = re.findall(r": page of (\d+) records", err)  # every page told was stored
-    assert sum(int(n) for n in told) == stored
+    assert _told(err) == stored  # every page told was stored
     _next_run_is_exact(slow, tmp_path)
+
+
+def _told(err: str) -> int:
+    """The records of the pages the plain lines told."""
+    return sum(int(n.replace(",", "")) for n in re.findall(r": page of ([\d,]+) record", err))
+
+
+def test_an_interrupted_full_refresh_counts_the_pages_it_stored(
+    slow: EmulatorServer, tmp_path: Path
+) -> None:
+    """A full refresh's pages hold rows stored already: upserted unchanged, neither
+    inserted nor updated. The line said "no page yet" of pages it had stored."""
+    control = slow.url.split("/ia/")[0] + "/_emulator/faults"
+    httpx.delete(control, timeout=30)
+    first = CliRunner().invoke(main, ["sync", "--objects", OBJECTS])
+    assert first.exit_code == 0, first.output
+    httpx.post(control, content=f"delay_ms={SLOW_MS},function=get_trialbalance", timeout=30)
+    code, _, err, _ = _start_and_stop([(0.0, signal.SIGINT)], "--full-refresh")
+    assert code == 130, err
+    (said,) = [line for line in err.splitlines() if line.startswith("Interrupted")]
+    pages = len(re.findall(r": page of ", err))
+    assert pages > 0 and "no page" not in said
+    assert f"({_told(err):,} record" in said and f" {pages} whole page" in said, err
+    runs = _runs(tmp_path / "intacct.duckdb")
+    assert [status for status, _ in runs] == ["ok", "interrupted"]
+    assert sum(int(o["inserted"]) for o in runs[1][1] or []) == 0  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("gap", [0.02, 0.3])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import stat
+import tomllib
 
 import keyring
 import keyring.backend
 import keyring.errors
 import pytest
+import tomli_w
 from click.testing import CliRunner
 
 from intacct.cli import main
@@ -83,6 +85,20 @@ def test_show_says_where_secrets_come_from_and_never_prints_them(
         assert connection.config["sender_password"] == "sender-secret"
 
 
+def test_show_says_a_secret_is_not_set_and_whether_it_is_needed() -> None:
+    """Not "from not set": a secret with no source is not set, needed or not."""
+    _run(*ADD, "--sender-password", "sp", "--user-password", "up")
+    path = ProfileStore().path
+    data = tomllib.loads(path.read_text())
+    del data["profiles"]["prod"]["user_password"]  # as a hand-edited file may be
+    path.write_text(tomli_w.dumps(data))
+    code, output = _run("profiles", "show", "prod")
+    assert code == 0, output
+    assert "user_password: not set, yet needed to sign in" in output
+    assert "client_secret: not set\n" in output  # auth_type session: no OAuth app
+    assert "from not set" not in output
+
+
 def test_secrets_go_to_a_working_keyring_not_the_file(memory_keyring: MemoryKeyring) -> None:
     code, output = _run(*ADD, "--sender-password", "sp-1", "--user-password", "up-1")
     assert code == 0, output
@@ -125,8 +141,8 @@ def test_list_marks_the_default_and_remove_forgets_it() -> None:
     _run(*ADD[:2], "sandbox", *ADD[3:], "--sender-password", "sp", "--user-password", "up",
          "--entity-id", "E100", "--default")  # fmt: skip
     code, output = _run("profiles", "list")
-    assert code == 0
-    assert output.splitlines() == ["  prod  ws_user@ACME", "* sandbox  ws_user@ACME/E100"]
+    assert code == 0  # the names in a column, as wide as the longest
+    assert output.splitlines() == ["  prod     ws_user@ACME", "* sandbox  ws_user@ACME/E100"]
     assert _run("profiles", "remove", "sandbox")[0] == 0
     assert _run("profiles", "list")[1].splitlines() == ["  prod  ws_user@ACME"]
     code, output = _run("profiles", "remove", "sandbox")

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from intacct import tap, target
 from intacct.cli import main
+from intacct.emulator.demo import app_config
 from intacct.emulator.server import EmulatorServer
 from tests.singer_cli import run_main
 
@@ -66,6 +67,39 @@ def test_live_progress_on_an_80_column_terminal_names_objects_in_full(
     rows = table(out)
     assert set(LONG_NAMES.split(",")) < set(rows)
     assert int(rows["APBILLITEM"]["read"]) > 0
+
+
+#: the longest names of ``--objects all`` of the demo company (the REST-only ones'
+#: with the demo OAuth app), beside the widest figures of its run
+LONGEST = [
+    "accounts_payable_vendor_restricted_department",
+    "accounts_payable_vendor_total",
+    "GCOWNERSHIPSTRUCTUREDETAIL",
+    "TRIALBALANCE",
+    "GLENTRY",
+]
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_longest_names_and_every_figure_are_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, terminal: bool
+) -> None:
+    """On an 80-column terminal and in a pipe (it was 109 wide there, and on the
+    terminal the totals were cut to `1…`): a long name goes on two lines."""
+    use_env(monkeypatch, server.url)
+    for key, value in app_config().items():
+        monkeypatch.setenv(f"INTACCT_{key.upper()}", value)
+    shown = {"TTY_COMPATIBLE": "1", "COLUMNS": "80", "NO_COLOR": "1"} if terminal else {}
+    code, out, err = invoke("sync", "--objects", ",".join(LONGEST), env=shown)
+    assert code == 0, err
+    # the live lines too on the terminal (in a pipe, a line per page, as long as it is)
+    for text in (_ANSI.sub("", out), _ANSI.sub("", err) if terminal else ""):
+        assert all(len(line) <= 80 for line in text.splitlines()) and "…" not in text
+    rows = table(_ANSI.sub("", out))
+    assert list(rows) == [*LONGEST, "all"]
+    figures = ["read", "inserted", "updated", "deleted", "API transactions"]
+    total = sum(int(rows[name]["read"].replace(",", "")) for name in LONGEST)
+    assert rows["all"]["read"] == f"{total:,}" and all(rows["all"][f] for f in figures)
 
 
 def test_plain_progress_says_each_object_is_done(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import threading
 import time
@@ -11,8 +12,17 @@ import pytest
 from rich.console import Console
 
 from intacct.destinations import PageCounts
+from intacct.emulator.catalog import load_catalog
+from intacct.replication.streams.kinds import stream_names
 from intacct.sync import DEFAULT_OBJECTS, ObjectSummary, SyncReport
-from intacct.sync.display import PlainReporter, RichReporter, reporter_for, summary_table
+from intacct.sync.display import (
+    PlainReporter,
+    RichReporter,
+    reporter_for,
+    show_table,
+    summary_table,
+)
+from tests.cli.tables import table
 
 
 class Pipe(io.StringIO):
@@ -55,6 +65,31 @@ def _last_frame(screen: io.StringIO, names: list[str]) -> dict[str, str]:
     """Each name's line as the live display left it."""
     lines = _ANSI.sub("", screen.getvalue()).splitlines()
     return {n: next(x for x in reversed(lines) if re.match(rf". {n} ", x)) for n in names}
+
+
+def test_at_80_columns_the_live_lines_of_every_object_show_every_figure_whole() -> None:
+    """``--objects all``: the longest names go on two lines, after an underscore."""
+    screen = io.StringIO()
+    reporter = RichReporter(Console(file=screen, force_terminal=True, width=80, height=500))
+    reporter.requests_sent = lambda: 12_345
+    reporter.start(ALL)
+    reporter.started = time.monotonic() - 3600
+    for name in ALL:
+        reporter.page(name, "", 2000, 1, 1_000_000)
+        reporter.done(name, ObjectSummary(name))
+    reporter.stop()
+    lines = _ANSI.sub("", screen.getvalue()).splitlines()
+    last = lines[len(lines) - 2 * len(ALL) :]  # the last frame (and more)
+    assert all(len(line.rstrip()) <= 80 and "…" not in line for line in last)
+    named: dict[str, str] = {}  # each name, its lines joined: its first line
+    for index, line in enumerate(last):
+        if line.startswith("✓ "):
+            more = itertools.takewhile(lambda x: x.startswith("  "), last[index + 1 :])
+            named[line.split()[1] + "".join(x.strip() for x in more)] = line.rstrip()
+    assert set(ALL) < set(named)
+    for name in ALL:
+        assert re.search(r" 2,000 read +1 page +1 rec/s +\d:\d\d:\d\d done$", named[name])
+    assert lines[-1].startswith("✓ all ") and lines[-1].rstrip().endswith(" 12,345 requests")
 
 
 def test_at_80_columns_a_big_run_shows_every_column_whole() -> None:
@@ -117,9 +152,96 @@ def test_the_summary_has_a_row_per_object_and_the_totals() -> None:
     assert "VENDOR" in text and "APBILL" in text
     assert "denied" not in text  # the error is a line of its own, after the table
     total = next(line for line in text.splitlines() if line.startswith("all "))
-    assert total.split()[1:] == ["12", "10", "2", "1", "9", "7"]
+    assert total.split()[1:] == ["12", "10", "2", "1", "7"]
     assert "9 requests, 7 API transactions in 1.5 s; failed: APBILL" in text
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+#: every object ``intacct sync --objects all`` reads of the demo company, the REST-only
+#: ones' long names (accounts_payable_vendor_restricted_department) last
+ALL = stream_names(list(load_catalog().keys()), rest=True)
+
+
+def _big_run() -> SyncReport:
+    """A first run of every object of a big company: its ledger's lines by the ten
+    million, the rest by the ten thousand."""
+    objects = [
+        ObjectSummary(name, read=12_345, inserted=9_876, updated=2_469, deleted=123,
+                      requests=7, transactions=21)
+        for name in ALL
+    ]  # fmt: skip
+    for ledger in (o for o in objects if o.object in ("GLENTRY", "GLDETAIL")):
+        ledger.read = ledger.inserted = 12_345_678
+        ledger.requests, ledger.transactions = 6_173, 18_519
+    requests = sum(o.requests for o in objects)
+    transactions = sum(o.transactions for o in objects)
+    return SyncReport(objects, requests=requests, transactions=transactions, seconds=86_400.0)
+
+
+def _rows(text: str) -> dict[str, list[str]]:
+    """The printed summary as {name: figures}, a name wrapped onto lines of its own
+    joined again (tests/cli/tables.py reads it by heading)."""
+    return {name: list(row.values())[1:] for name, row in table(text).items()}
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_summary_of_every_object_fits_80_columns_every_figure_and_name_whole(
+    terminal: bool,
+) -> None:
+    """A terminal of 80 columns, or a pipe (80 columns too, whatever the names): the
+    figures are never cut (they were: `1…`, a column blank), the longest names wrap
+    after an underscore."""
+    screen = Terminal() if terminal else Pipe()
+    report = _big_run()
+    show_table(summary_table(report), Console(file=screen, width=80))
+    text = _ANSI.sub("", screen.getvalue())
+    assert "…" not in text and max(len(line) for line in text.splitlines()) == 80
+    rows = _rows(text)
+    assert list(rows) == [*ALL, "all"]
+    assert rows["accounts_payable_vendor_restricted_department"] == [
+        "12,345", "9,876", "2,469", "123", "21"
+    ]  # fmt: skip
+    assert rows["GLDETAIL"] == ["12,345,678", "12,345,678", "2,469", "123", "18,519"]
+    figures = ("read", "inserted", "updated", "deleted", "transactions")
+    totals = [f"{sum(getattr(o, n) for o in report.objects):,}" for n in figures]
+    assert rows["all"] == totals and len(totals[0]) == len("27,456,636")
+    assert f"{report.requests:,} requests, {totals[-1]} API transactions" in text
+
+
+def test_a_table_is_widened_rather_than_cut() -> None:
+    """Figures 80 columns cannot hold beside a name: the table is wider, all whole."""
+    huge = ObjectSummary("GLENTRY", read=10**15, inserted=10**15, updated=10**15,
+                         deleted=10**15, transactions=10**12)  # fmt: skip
+    screen = Pipe()
+    show_table(summary_table(SyncReport([huge], transactions=10**12)), Console(file=screen))
+    assert _rows(screen.getvalue())["GLENTRY"][0] == "1,000,000,000,000,000"
+
+
+def test_a_count_of_one_is_singular() -> None:
+    report = SyncReport([ObjectSummary("CLASS", read=1, inserted=1, requests=1,
+                                       transactions=1)], requests=1, transactions=1)  # fmt: skip
+    screen = Pipe()
+    show_table(summary_table(report), Console(file=screen))
+    assert "1 request, 1 API transaction in 0.0 s" in screen.getvalue()
+    out = Pipe()
+    reporter = PlainReporter(out)
+    reporter.start(["CLASS"])
+    reporter.page("CLASS", "", 1, 1, 1)
+    reporter.done("CLASS", report.objects[0])
+    lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "syncing 1 object: CLASS",
+        "CLASS: page of 1 record, 1 byte; 1 record in 1 request",
+        "CLASS: done, 1 record read (1 inserted, 0 updated, 0 deleted), 1 API transaction",
+    ]
+    screen = io.StringIO()
+    live = RichReporter(Console(file=screen, force_terminal=True, width=80))
+    live.requests_sent = lambda: 1
+    live.start(["CLASS"])
+    live.page("CLASS", "", 1, 1, 1)
+    live.stop()
+    shown = _last_frame(screen, ["CLASS", "all"])
+    assert " 1 page " in shown["CLASS"] and shown["all"].rstrip().endswith(" 1 request")
 
 
 def test_each_plain_line_is_one_write_whoever_writes_it() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from intacct._version import __version__
 from intacct.cli.interrupts import exit_status
+from intacct.cli.usage import Group, asks_json, json_error
 from intacct.logging import configure, log_format, say
 
 __all__ = ["main"]
@@ -27,6 +29,8 @@ Exit status:
 """
 
 
+#: where the group keeps the command line as given (ctx.meta)
+_ARGS = "intacct.args"
 #: each command's module, imported when the command is asked for: `intacct sync`
 #: against a gateway does not load the emulator's web server (starlette, uvicorn), nor
 #: the other commands' renderers (~25 MB of memory and 0.2 s of start-up)
@@ -43,10 +47,11 @@ COMMANDS = {
 }
 
 
-class _Intacct(click.Group):
+class _Intacct(Group):
     """Ctrl-C in any command is exit status 130 and one line, not click's "Aborted!"
     and 1 (intacct sync says more, itself). Commands are loaded on first use
-    (:data:`COMMANDS`)."""
+    (:data:`COMMANDS`). With ``--log-format json`` anywhere on the command line, the
+    line that ends a failed command is a JSON record, a usage mistake's too."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -59,6 +64,14 @@ class _Intacct(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = ctx.meta[_ARGS] = list(args)  # for a usage mistake (click eats args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            _fail(exc, given)
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -66,19 +79,16 @@ class _Intacct(click.Group):
             say("Interrupted.", logging.ERROR)
             raise click.exceptions.Exit(exit_status(exc)) from None
         except click.ClickException as exc:
-            if log_format() != "json":
-                raise  # click's "Error: ..." (and usage) lines
-            _json_error(exc)
-            raise click.exceptions.Exit(exc.exit_code) from None
+            _fail(exc, ctx.meta.get(_ARGS, ()))
+            raise  # click's "Error: ..." (and usage) lines
 
 
-def _json_error(exc: click.ClickException) -> None:
-    """With ``--log-format json``, the line that ends a failed command is a record too."""
-    text = exc.format_message()
-    if isinstance(exc, click.UsageError) and exc.ctx is not None:
-        text += f" ({exc.ctx.command_path} -h for help)"
-    fields = {"exit_status": exc.exit_code}
-    logging.getLogger("intacct.cli").error(text, extra={"fields": fields})
+def _fail(exc: click.ClickException, args: Sequence[str]) -> None:
+    """With ``--log-format json`` (read or only given), the error as a JSON record
+    and the exit; else nothing (click says it as text)."""
+    if log_format() == "json" or asks_json(args):
+        json_error(exc)
+        raise click.exceptions.Exit(exc.exit_code) from None
 
 
 @click.group(

@@ -13,7 +13,7 @@ from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, UNKNOWN, Check, run
 from intacct.cli.doctor_rest import oauth_checks
 from intacct.cli.waiting import wait_notice
 from intacct.client.transport import InFlight
-from intacct.logging import log_choice, log_options, say
+from intacct.logging import counted, log_choice, log_options, say
 
 __all__ = ["doctor"]
 
@@ -79,7 +79,7 @@ class _Lines:
         self._out(fields, f"{check.verdict:<7} {check.name}{detail}")
 
     def verdict(self, failures: int) -> None:
-        said = f"{failures} check(s) failed." if failures else "All checks passed."
+        said = f"{counted(failures, 'check')} failed." if failures else "All checks passed."
         if self.as_json:
             self._out({"summary": said, "failed": failures}, said)
         else:

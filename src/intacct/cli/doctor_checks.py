@@ -32,6 +32,7 @@ from intacct.errors import (
     TransportError,
     ValidationError,
 )
+from intacct.logging import counted
 from intacct.protocol import functions as fn
 from intacct.protocol.wallclock import daylight_saving_zones
 
@@ -275,7 +276,7 @@ def _read_access(client: IntacctClient, name: str, config: Mapping[str, Any]) ->
     except IntacctError as exc:
         return Check(check, FAIL, _said(exc))
     total = result.data.totalcount if result.data is not None else None
-    return Check(check, OK, f"{total} records" if total is not None else "readable")
+    return Check(check, OK, counted(total, "record") if total is not None else "readable")
 
 
 def _said(exc: IntacctError) -> str:

@@ -45,6 +45,7 @@ from intacct.errors import (
     TransportError,
     ValidationError,
 )
+from intacct.logging import counted
 
 __all__ = ["REST_OBJECTS", "oauth_checks"]
 
@@ -246,5 +247,5 @@ def _read(client: IntacctClient, name: str, advice: _Advice) -> Check:
     except IntacctError as exc:
         return Check(check, FAIL, _said(exc))
     total = answer.meta.get("totalCount")
-    said = f"{total} records" if total is not None else "readable"
+    said = counted(total, "record") if isinstance(total, int) else "readable"
     return Check(check, OK, f"{said} (REST {path})")

@@ -6,11 +6,16 @@ from __future__ import annotations
 import logging
 import sys
 
-from rich.console import Console
 from rich.table import Table
 
-from intacct.logging import say
-from intacct.sync.display import object_table
+from intacct.logging import counted, say
+from intacct.sync.display import (
+    API_TRANSACTIONS,
+    ObjectName,
+    figure_columns,
+    object_table,
+    show_table,
+)
 from intacct.sync.dryrun import SyncEstimate
 
 __all__ = ["show_estimate"]
@@ -25,41 +30,33 @@ def estimate_table(estimate: SyncEstimate) -> Table:
     table = object_table(
         "intacct sync --dry-run",
         "records to read (?: not known before reading), API transactions as billed",
-        [o.object for o in estimate.objects],
     )
-    for heading in ("records", "deletes", "API transactions"):
-        table.add_column(heading, justify="right", no_wrap=True)
-    table.add_column("error" if failed else "read", overflow="fold")
-    for row in estimate.objects:
-        table.add_row(
-            row.object,
-            _number(row.records),
-            "" if row.deletes is None else f"{row.deletes:,}",
-            f"{row.transactions:,}",
-            row.error or row.what,
-        )
+    rows = [
+        [_number(o.records), "" if o.deletes is None else f"{o.deletes:,}", f"{o.transactions:,}"]
+        for o in estimate.objects
+    ]
     known = [o.records for o in estimate.objects if o.error is None]
     records = None if None in known else sum(r for r in known if r is not None)
     deletes = sum(o.deletes or 0 for o in estimate.objects)
+    rows.append([_number(records), f"{deletes:,}", f"{estimate.transactions:,}"])
+    figure_columns(table, ("records", "deletes", API_TRANSACTIONS), rows)
+    table.add_column("error" if failed else "read", overflow="fold")
+    for row, cells in zip(estimate.objects, rows[:-1], strict=True):
+        table.add_row(ObjectName(row.object), *cells, row.error or row.what)
     shared = f"with {estimate.shared:,} to list the entities" if estimate.shared else ""
-    table.add_row(
-        "all", _number(records), f"{deletes:,}", f"{estimate.transactions:,}", shared, style="bold"
-    )
+    table.add_row(ObjectName("all"), *rows[-1], shared, style="bold")
     return table
 
 
 def show_estimate(estimate: SyncEstimate, db_path: str) -> None:
     """The table on standard output; the estimate's own cost as a note; exit 1 when an
     object cannot be read (the run would fail there too)."""
-    out = Console()
-    if not out.is_terminal:
-        out = Console(width=160)
-    out.print(estimate_table(estimate))
+    show_table(estimate_table(estimate))
     say(
-        f"Dry run: {estimate.cost:,} API transactions to ask the counts (a run asks them "
-        f"again); nothing read, {db_path} not written."
+        f"Dry run: {counted(estimate.cost, 'API transaction')} to ask the counts (a run asks "
+        f"them again); nothing read, {db_path} not written."
     )
     failed = [o.object for o in estimate.objects if o.error]
     if failed:
-        say(f"{len(failed)} object(s) cannot be read: {', '.join(failed)}", logging.ERROR)
+        say(f"{counted(len(failed), 'object')} cannot be read: {', '.join(failed)}", logging.ERROR)
         sys.exit(1)

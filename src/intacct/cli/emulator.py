@@ -14,6 +14,7 @@ from types import FrameType
 import click
 
 from intacct.cli.emulator_control import clock, fault, latency, misconfigure, stats, webhooks
+from intacct.cli.usage import Group
 from intacct.emulator.app import BODY_TIMEOUT_S
 from intacct.emulator.connections import HEAD_TIMEOUT_S
 from intacct.emulator.demo import DEMO_COMPANIES
@@ -31,7 +32,7 @@ from intacct.emulator.store import DEMO_APP, DEMO_SENDER, DEMO_USER
 __all__ = ["emulator"]
 
 
-@click.group()
+@click.group(cls=Group)
 def emulator() -> None:
     """The Intacct XML gateway emulator (SQLite-backed, offline)."""
 
@@ -40,12 +41,12 @@ _SERVE_EPILOG = """Setup mistakes, as intacct doctor diagnoses them, in the runn
 another shell; --undo puts each right again):
 
 \b
-  intacct emulator misconfigure not-subscribed         company not subscribed to Web Services
-  intacct emulator misconfigure expired                demo company past its end
-  intacct emulator misconfigure sender-not-authorized  Sender ID not authorized for the company
-  intacct emulator misconfigure not-web-services-user  user is not a Web Services user
-  intacct emulator misconfigure role-without-module --module AP   role lacks a module
-  (a wrong company id, user, password or entity needs no setup: give the wrong value)
+  intacct emulator misconfigure not-subscribed         no Web Services
+  intacct emulator misconfigure expired                demo company ended
+  intacct emulator misconfigure sender-not-authorized  Sender ID unauthorized
+  intacct emulator misconfigure not-web-services-user  not a Web Services user
+  intacct emulator misconfigure role-without-module --module AP  role lacks AP
+  (a wrong company id, user, password or entity needs no setup: give it)
 
 \b
 Time, speed and failures:

@@ -29,6 +29,7 @@ from intacct.client.registry import ObjectRegistry
 from intacct.destinations import DestinationError
 from intacct.destinations.reading import stored_rows
 from intacct.errors import ValidationError
+from intacct.logging import counted
 from intacct.protocol import functions as fn
 
 __all__ = ["describe", "objects", "query"]
@@ -69,7 +70,7 @@ def objects(profile: str | None, output: str) -> None:
         click.echo(json.dumps([{"object": name, "label": label} for name, label in found]))
         return
     _table(["Object", "Label"], found)
-    _note(f"{len(found)} objects")
+    _note(counted(len(found), "object"))
 
 
 @click.command()
@@ -327,13 +328,13 @@ def _show(
         shown = fitting(columns, kept, console.width, measure)
         console.print(_cut_table(shown, [[row.get(c, "") for c in shown] for row in kept]))
         _note(
-            f"{len(kept)} records; {len(shown)} of {fields} fields shown "
+            f"{counted(len(kept), 'record')}; {len(shown)} of {counted(fields, 'field')} shown "
             "(--fields to choose, --vertical for all)"
         )
         return len(kept)
     else:
         _table(columns, [[row.get(c, "") for c in columns] for row in kept])
-    _note(f"{len(kept)} records")
+    _note(counted(len(kept), "record"))
     return len(kept)
 
 

@@ -25,10 +25,11 @@ from intacct.cli.connection import (
     open_connection,
     profile_option,
 )
+from intacct.cli.usage import Group
 from intacct.client import IntacctClient
 from intacct.config import ClientConfig, Owner, Surface, names_on, read
 from intacct.errors import ConfigError, IntacctError
-from intacct.logging import log_options, register_secrets, say
+from intacct.logging import counted, log_options, register_secrets, say
 from intacct.notices import NoticeQueue
 from intacct.notices.pull import pull_until
 
@@ -59,7 +60,7 @@ notices_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=Group)
 def notices() -> None:
     """Intacct's change notices (webhooks, Smart Event posts, the event queue): receive
     them, see what is pending."""
@@ -266,7 +267,7 @@ def status(notices_path: str | None) -> None:
     with NoticeQueue(path) as queue:
         counts = queue.counts()
         click.echo(
-            f"{path}: {counts['kept']:,} notice(s) kept, {counts['pending']:,} pending, "
+            f"{path}: {counted(counts['kept'], 'notice')} kept, {counts['pending']:,} pending, "
             f"{counts['consumed']:,} read"
         )
         for company in queue.companies():

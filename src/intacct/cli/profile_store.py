@@ -115,12 +115,15 @@ class ProfileStore:
                 hint = f"; did you mean {near[0]!r}?" if near else ""
                 raise ConfigError(key, f"unknown key in profile {name!r} of {self.path}{hint}")
 
-    def source_of(self, name: str, secret: str) -> str:
-        """Where the profile's secret comes from, said without the secret."""
+    def source_of(self, name: str, secret: str) -> str | None:
+        """Where the profile's secret comes from, said without the secret; None: it is
+        not set."""
         _, source = self._secret(name, self.raw(name), secret)
         return source
 
-    def _secret(self, name: str, profile: Mapping[str, Any], secret: str) -> tuple[str | None, str]:
+    def _secret(
+        self, name: str, profile: Mapping[str, Any], secret: str
+    ) -> tuple[str | None, str | None]:
         variable = profile.get(f"{secret}_env")
         if variable:
             value = os.environ.get(str(variable))
@@ -135,7 +138,7 @@ class ProfileStore:
         if secret in profile:
             self._check_private()
             return str(profile[secret]), f"{self.path} (mode 0600)"
-        return None, "not set"
+        return None, None
 
     def _check_private(self) -> None:
         mode = self.path.stat().st_mode

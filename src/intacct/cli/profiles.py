@@ -12,7 +12,8 @@ from click.core import ParameterSource
 from intacct.cli.connection import cli_errors, interactive_client, interactive_config
 from intacct.cli.consent import DEFAULT_REDIRECT_URI, consent
 from intacct.cli.profile_store import DESTINATION, SECRETS, ProfileStore
-from intacct.config import ClientConfig, Key, Surface, keys_on, names_on
+from intacct.cli.usage import Group
+from intacct.config import ClientConfig, Key, Surface, key_named, keys_on, names_on
 from intacct.config.parsers import Choice, Flag, Integer, Seconds
 from intacct.destinations import describe
 from intacct.errors import ConfigError
@@ -52,7 +53,7 @@ def _option(key: Key) -> dict[str, Any]:
     return option
 
 
-@click.group()
+@click.group(cls=Group)
 def profiles() -> None:
     """Named connections (sandbox, production, ...) for every `intacct` command."""
 
@@ -66,12 +67,14 @@ def list_profiles() -> None:
         if not names:
             click.echo(f"No profiles in {store.path}; add one with `intacct profiles add NAME`.")
             return
+        width = max(map(len, names))  # the names in a column of their own
         for name in names:
             profile = store.raw(name)
             marker = "*" if name == default else " "
             company = profile.get("company_id", "?")
             entity = f"/{profile['entity_id']}" if profile.get("entity_id") else ""
-            click.echo(f"{marker} {name}  {profile.get('user_id', '?')}@{company}{entity}")
+            who = f"{profile.get('user_id', '?')}@{company}{entity}"
+            click.echo(f"{marker} {name:<{width}}  {who}")
 
 
 @profiles.command("add")
@@ -186,7 +189,7 @@ def show(name: str) -> None:
             if key not in SECRETS and not key.endswith("_env"):
                 click.echo(f"  {key} = {describe(value) if key == DESTINATION else value}")
         for secret in SECRETS:
-            click.echo(f"  {secret}: {_secret_source(store, name, secret)}")
+            click.echo(f"  {secret}: {_secret_source(store, name, secret, profile)}")
         click.echo(f"  OAuth tokens: {store.tokens(name).where()}")
 
 
@@ -200,11 +203,18 @@ def remove(name: str) -> None:
     click.echo(f"Removed profile {name!r} from {store.path}.")
 
 
-def _secret_source(store: ProfileStore, name: str, secret: str) -> str:
+def _secret_source(store: ProfileStore, name: str, secret: str, profile: dict[str, Any]) -> str:
+    """Where the secret comes from; or that it is not set, and whether the profile
+    needs it to sign in (a user password with an OAuth app does not)."""
     try:
-        return f"from {store.source_of(name, secret)}"
+        source = store.source_of(name, secret)
     except ConfigError as exc:  # e.g. the variable it names is not set: say so
         return f"unavailable: {exc.problem}"
+    if source is not None:
+        return f"from {source}"
+    if key_named(secret).needed(profile):
+        return "not set, yet needed to sign in"
+    return "not set"
 
 
 def _validate(values: dict[str, Any]) -> None:

@@ -16,9 +16,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from intacct.cli.usage import Group
 from intacct.client.pagination import PageToken
 from intacct.destinations import DestinationError, describe, open_destination, saved_state
 from intacct.errors import IntacctError
+from intacct.logging import counted
 from intacct.replication import RunState
 from intacct.sync.job import forget_objects
 
@@ -34,7 +36,7 @@ _DB = click.option(
 _OBJECTS = click.option("--objects", help="Comma-separated objects (VENDOR,APBILL,...).")
 
 
-@click.group()
+@click.group(cls=Group)
 def state() -> None:
     """Show or reset where intacct sync goes on from, per object and entity."""
 
@@ -86,7 +88,7 @@ def reset(db_path: str, objects: str | None, everything: bool, yes: bool) -> Non
             database.close()
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Forgot the state of {len(names)} object(s): {', '.join(names)}.")
+    click.echo(f"Forgot the state of {counted(len(names), 'object')}: {', '.join(names)}.")
 
 
 def _saved(db_path: str) -> dict[str, Any]:

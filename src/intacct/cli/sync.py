@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
+from click.core import ParameterSource
 
 from intacct.cli.connection import one_line, open_connection, profile_option
 from intacct.cli.dryrun import show_estimate
@@ -26,7 +26,7 @@ from intacct.config import ClientConfig
 from intacct.destinations import describe
 from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
-from intacct.logging import PROGRESS, log_choice, log_options, say
+from intacct.logging import PROGRESS, counted, log_choice, log_options, say
 from intacct.notices import NoticeQueue
 from intacct.replication import ReplicationSettings
 from intacct.sync import (
@@ -44,6 +44,7 @@ from intacct.sync.display import (
     QuietReporter,
     RichReporter,
     reporter_for,
+    show_table,
     summary_table,
 )
 from intacct.sync.dryrun import estimate_sync
@@ -58,9 +59,14 @@ DEFAULT_DB = "intacct.duckdb"
 #: a request of a run waits this long before a log is told (pages of wide objects take
 #: several seconds; a silent gateway must not look like a hung job)
 NOTICE_S = 10.0
-#: the refusals (ConfigError's key) of options given together that cannot go together:
-#: a usage mistake, exit status 2, named by the option
-_OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share"}
+#: the refusals (ConfigError's key) of an option's value, or of options given together
+#: that cannot go together: a usage mistake, exit status 2, named by the option
+_OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share", "objects": "--objects"}
+#: the config keys options set when given (else a profile's or a variable's, named so):
+#: the parameter of each
+_SET_BY = {"entity_ids": "entities", "api": "api", "client_id": "api"}
+#: options that only go with --follow
+_FOLLOWING = ("safety_minutes", "notices_path")
 
 
 @click.command()
@@ -173,6 +179,7 @@ def sync(
     """Extract Intacct objects into a DuckDB database or a Postgres schema, incrementally
     (the main job)."""
     verbosity, log_format = log_choice(ctx)
+    _check_options(ctx, follow, dry_run)
     given, db_path = db_path, db_path or DEFAULT_DB
     config: dict[str, Any] = {}
     try:
@@ -221,9 +228,10 @@ def sync(
                     _follow(client, settings, str(config.get("company_id")), following)
                     return
     except IntacctError as exc:
-        if isinstance(exc, ConfigError) and exc.key in _OPTIONS:  # options that cannot go
-            raise click.UsageError(f"{_OPTIONS[exc.key]}: {exc.problem}") from None
-        said, hint = one_line(exc), failure_hint(exc, config, profile)
+        mistake, hint = _usage_mistake(exc, ctx), failure_hint(exc, config, profile)
+        if mistake is not None:
+            raise click.UsageError(f"{mistake.rstrip('.')}. {hint}" if hint else mistake) from None
+        said = one_line(exc)
         raise click.ClickException(f"{said.rstrip('.')}. {hint}" if hint else said) from None
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
@@ -236,6 +244,31 @@ def sync(
 
 
 log_options(sync)
+
+
+def _check_options(ctx: click.Context, follow: bool, dry_run: bool) -> None:
+    """Options that do not go with the others given are refused (exit status 2):
+    ignored, they would look applied."""
+    if follow and dry_run:
+        raise click.UsageError("--follow reads and writes; --dry-run neither: give one of them")
+    if not follow:
+        for name in _FOLLOWING:
+            if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
+                flag = next(o for p in ctx.command.params if p.name == name for o in p.opts)
+                raise click.UsageError(f"{flag} goes with --follow")
+
+
+def _usage_mistake(exc: IntacctError, ctx: click.Context) -> str | None:
+    """A ConfigError about an option, said of the option: one of :data:`_OPTIONS`, or
+    the one that gave the key its value (--entities, --api; --api rest without the
+    OAuth app's client_id)."""
+    if not isinstance(exc, ConfigError):
+        return None
+    option = _OPTIONS.get(exc.key)
+    parameter = _SET_BY.get(exc.key)
+    if parameter and ctx.params.get(parameter):
+        option = f"--{parameter}"
+    return None if option is None else f"{option}: {exc.problem}"
 
 
 def _names(objects: str | None) -> list[str] | None:
@@ -310,9 +343,14 @@ def _follow(
 
 
 def _kept(report: SyncReport) -> str:
-    stored = sum(o.inserted + o.updated + o.deleted for o in report.objects)
-    objects = sum(1 for o in report.objects if o.inserted + o.updated + o.deleted)
-    return f"{stored:,} records of {objects} object(s), in whole pages" if stored else "no page yet"
+    """What this run stored: its pages, and the records in them (a full refresh's
+    unchanged ones too)."""
+    pages = sum(o.pages for o in report.objects)
+    if not pages:
+        return "no page of this run"
+    stored = counted(sum(o.stored for o in report.objects), "record")
+    objects = counted(sum(1 for o in report.objects if o.pages), "object")
+    return f"{stored} in {counted(pages, 'whole page')} of {objects}"
 
 
 def _interrupted(exc: KeyboardInterrupt, db_path: str, kept: str | None) -> NoReturn:
@@ -342,10 +380,7 @@ def _quoting(db_path: str) -> str:
 
 
 def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str | None) -> None:
-    out = Console()
-    if not out.is_terminal:  # a pipe or a log: never cut, as wide as its longest names
-        out = Console(width=160)
-    out.print(summary_table(report))
+    show_table(summary_table(report))
     if fmt == "json":
         logging.getLogger(PROGRESS).info(
             "sync finished",
@@ -375,7 +410,7 @@ def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str 
         for failed in report.failed:
             say(f"{failed.object} failed: {failed.error}", logging.ERROR)
         names = ", ".join(o.object for o in report.failed)
-        say(f"{len(report.failed)} object(s) failed: {names}", logging.ERROR)
+        say(f"{counted(len(report.failed), 'object')} failed: {names}", logging.ERROR)
         denied = [o.object for o in report.failed if o.denied]
         if denied:
             say(permission_hint(denied, user, profile), logging.ERROR)

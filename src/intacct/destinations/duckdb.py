@@ -251,6 +251,7 @@ class DuckDBDestination(SqlDestination):
     def ledger(self, started: str, company: str | None) -> RunLedger:
         """The run's row, kept ahead of its spend from any thread (:mod:`.runs`)."""
         self._ledger = RunLedger(self._keep, RUNS_TABLE, "?", started, company)
+        self._end_abandoned(self._ledger)  # the file is this process's alone
         # the table's columns written out first: updates of a row of a table altered
         # since the last checkpoint cost more each time (1 ms, then 35, then 50 after
         # 250 and 500 of them, measured), a checkpoint keeps them at ~1 ms

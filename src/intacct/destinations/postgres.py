@@ -216,6 +216,8 @@ class PostgresDestination(SqlDestination):
         connection of its own: each figure commits at once, whatever page is being
         written meanwhile."""
         self._ledger = RunLedger(self._keep, self._name(RUNS_TABLE), "%s", started, company)
+        if self._locked is not None:  # the company's lock: no other run of it is alive
+            self._end_abandoned(self._ledger)
         return self._ledger
 
     def _keep(self, sql: str, params: list[Any]) -> None:

@@ -5,10 +5,14 @@ entitlement since a date, even of runs killed midway.
 The row is written before the run's first billed request is sent and advanced before
 each next one (:class:`RunLedger`, the client's :class:`~intacct.client.requestor.Ledger`): a
 request is never sent unrecorded, so a run killed at any moment (SIGKILL, a lost host)
-has counted every request Intacct may have billed it; its row stays ``running``. The end
-of the run sets its status and the figure Intacct billed (:class:`RunRecord`).
-:func:`billed_since` reads them; a destination with no runs yet (no file, no table) has
-spent nothing. Rows of older versions keep their figure in ``summary`` alone.
+has counted every request Intacct may have billed it; its row stays ``running`` until
+the next run of the destination, which holds the destination's lock (so no other run of
+it is alive), marks it ``killed``, finished when it last wrote its row
+(:meth:`RunLedger.abandoned`; the row keeps the host and process it ran in, and its
+figure). The end of the run sets its status and the figure Intacct billed
+(:class:`RunRecord`). :func:`billed_since` reads them, whatever their status; a
+destination with no runs yet (no file, no table) has spent nothing. Rows of older
+versions keep their figure in ``summary`` alone.
 """
 
 # ruff: noqa: S608 - SQL here names the runs table; values are parameters
@@ -16,23 +20,34 @@ spent nothing. Rows of older versions keep their figure in ``summary`` alone.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from intacct.destinations.base import DestinationError
 from intacct.destinations.locations import DLT, POSTGRES, Location, display_url, split_url
 
-__all__ = ["RUN_COLUMNS", "RunLedger", "RunRecord", "billed_since"]
+__all__ = ["KILLED", "RUN_COLUMNS", "RunLedger", "RunRecord", "billed_since"]
 
 RUNS_TABLE = "_intacct_runs"
 #: the columns later versions added to the first four (started, finished, status,
 #: summary); SQL types both DuckDB and Postgres take
-RUN_COLUMNS = (("run_id", "VARCHAR"), ("company", "VARCHAR"), ("transactions", "BIGINT"))
+RUN_COLUMNS = (
+    ("run_id", "VARCHAR"),
+    ("company", "VARCHAR"),
+    ("transactions", "BIGINT"),
+    ("host", "VARCHAR"),  # where the run ran: a killed run's row tells where to look
+    ("pid", "BIGINT"),
+    ("last_seen", "TIMESTAMP"),  # the last write of the row: a killed run's end
+)
+#: the status of a run whose process ended without recording its end
+KILLED = "killed"
 #: a statement and its parameters, written with the destination's placeholder
 Statement = tuple[str, list[Any]]
 
@@ -49,6 +64,8 @@ class RunRecord:
     transactions: int
     company: str | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
 
 
 class RunLedger:
@@ -96,20 +113,39 @@ class RunLedger:
             r.transactions = max(r.transactions, transactions)
             return self._statement()
 
+    def abandoned(self) -> Statement:
+        """Earlier runs' rows still ``running`` marked :data:`KILLED`, finished when
+        last seen: their process is gone. For a run holding the destination's lock (a
+        Postgres schema's is the company's: its rows, and those of older versions that
+        name none), before it writes its own row; rows of another run in this very
+        process are left alone (it may be alive: the lock is the process's)."""
+        r, m = self.record, self._mark
+        sql = (
+            f"UPDATE {self._table} SET status = {m}, finished = COALESCE(last_seen, started) "
+            f"WHERE status = {m} AND NOT (COALESCE(host, '') = {m} AND COALESCE(pid, -1) = {m})"
+        )
+        params: list[Any] = [KILLED, "running", r.host, r.pid]
+        if r.company is not None:
+            sql += f" AND (company = {m} OR company IS NULL)"
+            params.append(r.company)
+        return sql, params
+
     def _statement(self) -> Statement:
         r, m = self.record, self._mark
         summary = None if r.summary is None else json.dumps(r.summary)
+        seen = datetime.now(UTC).isoformat()
         if self._written:
             return (
                 f"UPDATE {self._table} SET finished = {m}, status = {m}, summary = {m}, "
-                f"transactions = {m} WHERE run_id = {m}",
-                [r.finished, r.status, summary, r.transactions, r.run_id],
+                f"transactions = {m}, last_seen = {m} WHERE run_id = {m}",
+                [r.finished, r.status, summary, r.transactions, seen, r.run_id],
             )
         return (
             f"INSERT INTO {self._table} (started, finished, status, summary, run_id, company, "
-            f"transactions) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m})",
-            [r.started, r.finished, r.status, summary, r.run_id, r.company, r.transactions],
-        )
+            f"transactions, host, pid, last_seen) VALUES ({', '.join([m] * 10)})",
+            [r.started, r.finished, r.status, summary, r.run_id, r.company, r.transactions,
+             r.host, r.pid, seen],
+        )  # fmt: skip
 
 
 def billed_since(where: str | Path | Location, since: datetime) -> int:

@@ -47,7 +47,7 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
-from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE
+from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage
 
@@ -122,6 +122,12 @@ class SqlDestination:
         for column, kind in RUN_COLUMNS:  # as written, in both (Postgres: varchar)
             if column not in have:
                 self._run(f"ALTER TABLE {runs} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+    def _end_abandoned(self, ledger: RunLedger) -> None:
+        """Earlier runs' rows still ``running`` marked killed (their process is gone:
+        :meth:`RunLedger.abandoned`); for a run that holds the destination's lock."""
+        sql, params = ledger.abandoned()
+        self.transaction(lambda: self.con.execute(sql, params), "nothing was read yet")
 
     # -- the dialect's hooks ----------------------------------------------------------------
 

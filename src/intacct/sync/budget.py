@@ -19,6 +19,7 @@ from pathlib import Path
 
 from intacct.destinations.runs import billed_since
 from intacct.errors import ConfigError
+from intacct.logging import counted
 
 __all__ = ["Entitlement", "MonthlyBudget", "monthly_budget", "run_budget"]
 
@@ -61,7 +62,8 @@ class MonthlyBudget:
     def describe(self) -> str:
         e = self.entitlement
         return (
-            f"monthly budget {e.allowed:,} API transactions ({e.transactions:,} x {e.share:g}); "
+            f"monthly budget {counted(e.allowed, 'API transaction')} ({e.transactions:,} x "
+            f"{e.share:g}); "
             f"{self.spent:,} spent in {self.month} by this connector's runs; {self.left:,} left"
         )
 

@@ -1,6 +1,8 @@
 """What ``intacct sync`` shows: live progress on a terminal (rich), plain lines when not
 on one (CI, a pipe, a log file), log records with ``--log-format json``, nothing with
-``-q``; and the summary table at the end. Objects are always named in full.
+``-q``; and the summary table at the end. Objects are always named in full, and every
+figure is shown whole: where 80 columns cannot hold a long name beside the figures
+(``accounts_payable_vendor_restricted_department``), the name goes on two lines.
 
 Progress and notes go to standard error; the summary goes to standard output.
 """
@@ -8,16 +10,19 @@ Progress and notes go to standard error; the summary goes to standard output.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from rich import box
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.progress import (
     Progress,
+    ProgressColumn,
     SpinnerColumn,
     Task,
     TaskID,
@@ -28,28 +33,72 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from intacct.destinations import PageCounts
-from intacct.logging import PROGRESS
+from intacct.logging import PROGRESS, counted
 from intacct.sync.job import ObjectSummary, SyncReport, vars_of
 
 __all__ = [
+    "API_TRANSACTIONS",
     "LogReporter",
+    "ObjectName",
     "PlainReporter",
     "QuietReporter",
     "RichReporter",
+    "figure_columns",
     "object_table",
     "reporter_for",
+    "show_table",
     "summary_table",
 ]
+
+#: how wide a table is written where there is no terminal (a pipe, a log file)
+PIPE_WIDTH = 80
+#: an object name's narrowest line: past that, the table is widened (a figure is
+#: never cut)
+NAME_LEAST = 10
 
 
 def _outcome(summary: ObjectSummary) -> str:
     if summary.error is not None:
         return f"failed: {summary.error}"
     return (
-        f"done, {summary.read:,} records read ({summary.inserted:,} inserted, "
+        f"done, {counted(summary.read, 'record')} read ({summary.inserted:,} inserted, "
         f"{summary.updated:,} updated, {summary.deleted:,} deleted), "
-        f"{summary.transactions:,} API transactions"
+        f"{counted(summary.transactions, 'API transaction')}"
     )
+
+
+_PIECES = re.compile(r"[^_]*_+|[^_]+")
+
+
+def _name_lines(name: str, width: int) -> list[str]:
+    """``name`` in lines of at most ``width``: broken after an underscore where one
+    is, else folded."""
+    width = max(width, 1)
+    lines = [""]
+    for piece in _PIECES.findall(name):
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+        while len(lines[-1]) > width:
+            lines[-1], rest = lines[-1][:width], lines[-1][width:]
+            lines.append(rest)
+    return lines
+
+
+class ObjectName:
+    """An object's name in a column that may be narrower than it: whole, on as many
+    lines as it takes (:func:`_name_lines`); a table gives it room before it wraps."""
+
+    def __init__(self, name: str, style: str = "") -> None:
+        self.name = name
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        least = min(len(self.name), NAME_LEAST)
+        return Measurement(least, len(self.name)).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("\n".join(_name_lines(self.name, options.max_width)), style=self.style)
 
 
 class PlainReporter:
@@ -63,15 +112,15 @@ class PlainReporter:
         self._writing = threading.Lock()
 
     def start(self, objects: Sequence[str]) -> None:
-        self._line(f"syncing {len(objects)} objects: {', '.join(objects)}")
+        self._line(f"syncing {counted(len(objects), 'object')}: {', '.join(objects)}")
 
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
         with self._lock:
             total = self.records[stream] = self.records.get(stream, 0) + records
         where = f" (entity {entity})" if entity else ""
         self._line(
-            f"{stream}{where}: page of {records} records, {size:,} bytes; "
-            f"{total} records in {requests} requests"
+            f"{stream}{where}: page of {counted(records, 'record')}, {counted(size, 'byte')}; "
+            f"{counted(total, 'record')} in {counted(requests, 'request')}"
         )
 
     def stored(self, stream: str, counts: PageCounts) -> None:
@@ -105,13 +154,13 @@ class LogReporter:
         self._lock = threading.Lock()
 
     def start(self, objects: Sequence[str]) -> None:
-        self._info(f"syncing {len(objects)} objects", objects=list(objects))
+        self._info(f"syncing {counted(len(objects), 'object')}", objects=list(objects))
 
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
         with self._lock:
             total = self.records[stream] = self.records.get(stream, 0) + records
         self._info(
-            f"{stream}: page of {records} records",
+            f"{stream}: page of {counted(records, 'record')}",
             object=stream, entity=entity, records=records, read=total, requests=requests,
             bytes=size,
         )  # fmt: skip
@@ -156,16 +205,30 @@ class _Mark(SpinnerColumn):
         return Text.from_markup(mark) if mark else super().render(task)
 
 
-def _number(template: str) -> TextColumn:
-    """A count, right-aligned, as wide as it is now: fixed widths for the largest
-    numbers would not leave the elapsed time room at 80 columns."""
-    return TextColumn(template, justify="right", table_column=Column(justify="right", no_wrap=True))
+class _Figure(ProgressColumn):
+    """A figure of the line, right-aligned, as wide as it is now: fixed widths for the
+    largest numbers would not leave the elapsed time room at 80 columns."""
+
+    def __init__(self, said: Callable[[Mapping[str, Any]], str]) -> None:
+        super().__init__(table_column=Column(justify="right", no_wrap=True))
+        self.said = said
+
+    def render(self, task: Task) -> RenderableType:
+        return Text(self.said(task.fields), justify="right")
+
+
+class _Name(ProgressColumn):
+    """The line's object, whole (:class:`ObjectName`): the column to give way first."""
+
+    def render(self, task: Task) -> RenderableType:
+        return ObjectName(task.description, "bold")
 
 
 class RichReporter:
     """A live line per object (records read, pages, rate, done) and an overall one (all
     records and pages, the requests sent), on standard error; names in full. At 80
-    columns every column shows whole; the status (last) is the one to give way."""
+    columns every figure shows whole: a long name goes on two lines, the status
+    (last) gives way after it."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
@@ -176,17 +239,15 @@ class RichReporter:
         #: the client's count of requests sent (logins, lookups, planning included)
         self.requests_sent: Callable[[], int] | None = None
         self._lock = threading.Lock()
-        self.progress = self._progress(16)
+        self.progress = self._progress()
 
-    def _progress(self, name_width: int) -> Progress:
+    def _progress(self) -> Progress:
         return Progress(
             _Mark(finished_text="[green]✓[/green]"),
-            TextColumn(
-                "[bold]{task.description}", table_column=Column(no_wrap=True, min_width=name_width)
-            ),
-            _number("{task.fields[records]:,} read"),
-            _number("{task.fields[pages]:,} pages"),
-            _number("{task.fields[rate]:,.0f} rec/s"),
+            _Name(),
+            _Figure(lambda line: f"{line['records']:,} read"),
+            _Figure(lambda line: counted(line["pages"], "page")),
+            _Figure(lambda line: f"{line['rate']:,.0f} rec/s"),
             TimeElapsedColumn(table_column=Column(no_wrap=True)),
             TextColumn("{task.fields[status]}"),
             console=self.console,
@@ -194,13 +255,12 @@ class RichReporter:
         )
 
     def start(self, objects: Sequence[str]) -> None:
-        self.progress = self._progress(max([len("all"), *map(len, objects)]))
         for name in objects:
             self.tasks[name] = self.progress.add_task(
                 name, records=0, pages=0, rate=0.0, status="", total=1
             )
         self.overall = self.progress.add_task(
-            "all", records=0, pages=0, rate=0.0, status="0 requests", total=None
+            "all", records=0, pages=0, rate=0.0, status=counted(0, "request"), total=None
         )
         self.progress.start()
 
@@ -223,7 +283,7 @@ class RichReporter:
                 records=self.records,
                 pages=self.requests,
                 rate=self.records / elapsed,
-                status=f"{sent:,} requests",
+                status=counted(sent, "request"),
             )
 
     def stored(self, stream: str, counts: PageCounts) -> None:
@@ -265,9 +325,11 @@ def reporter_for(stream: IO[str]) -> PlainReporter | RichReporter:
     return RichReporter(console) if console.is_terminal else PlainReporter(stream)
 
 
-def object_table(title: str, caption: str, objects: Sequence[str]) -> Table:
-    """A table with a line per object, its name whole (the column is as wide as the
-    longest), no vertical rules: 80 columns hold it."""
+def object_table(title: str, caption: str) -> Table:
+    """A table with a line per object, no vertical rules; its rows start with an
+    :class:`ObjectName`: the name column is as wide as the longest name where there is
+    room, else the names wrap (the figures' columns, :func:`figure_columns`, never do).
+    It is as wide as its caption, up to 80 columns."""
     table = Table(
         title=title,
         caption=caption,
@@ -275,35 +337,60 @@ def object_table(title: str, caption: str, objects: Sequence[str]) -> Table:
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
+        min_width=min(len(caption), PIPE_WIDTH),  # the caption on one line where it can
     )
-    width = max([len("object"), *map(len, objects)])
-    table.add_column("object", no_wrap=True, min_width=width)
+    table.add_column("object")
     return table
 
 
-_COUNTS = ("read", "inserted", "updated", "deleted", "requests", "transactions")
-_HEADINGS = {"transactions": "API transactions"}
+def figure_columns(table: Table, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A right-aligned column per heading (a long one on two lines), for the figures
+    of ``rows`` (a row's cells in the headings' order): each as wide as its widest
+    cell, never wrapped nor cut."""
+    for index, heading in enumerate(headings):
+        widest = max([*map(len, heading.splitlines()), *(len(row[index]) for row in rows)])
+        table.add_column(heading, justify="right", no_wrap=True, min_width=widest)
+
+
+def show_table(table: Table, console: Console | None = None) -> None:
+    """``table`` on standard output: as wide as the terminal, else (a pipe, a log)
+    :data:`PIPE_WIDTH`; wider only if its figures and the narrowest names need it."""
+    console = console or Console()
+    room = console.width
+    least = Measurement.get(console, console.options.update_width(10_000), table).minimum
+    console.width = max(room if console.is_terminal else PIPE_WIDTH, least)
+    try:
+        console.print(table)  # print(width=) is never wider than the console
+    finally:
+        console.width = room
+
+
+_COUNTS = ("read", "inserted", "updated", "deleted", "transactions")
+#: the widest heading on two lines: its figures are seldom half as wide
+API_TRANSACTIONS = "API\ntransactions"
+_HEADINGS = {"transactions": API_TRANSACTIONS}
 
 
 def summary_table(report: SyncReport) -> Table:
-    """object, records read, inserted, updated, deleted, requests, API transactions; the
-    totals, and the run's time in the caption, with the objects that failed (their rows
-    red; each error is a line of its own after the table, on standard error: an error
-    column would be a few characters wide at 80 columns, or 160 wide in a log).
-    Fits 80 columns with the longest object names whole."""
+    """object, records read, inserted, updated, deleted, API transactions; the totals,
+    and in the caption the requests, the run's time and the objects that failed (their
+    rows red; each error is a line of its own after the table, on standard error: an
+    error column would be a few characters wide at 80 columns). Figures are never cut:
+    with the longest object names, 80 columns hold it, the names on two lines."""
     caption = (
-        f"{report.requests:,} requests, {report.transactions:,} API transactions "
-        f"in {report.seconds:.1f} s"
+        f"{counted(report.requests, 'request')}, "
+        f"{counted(report.transactions, 'API transaction')} in {report.seconds:.1f} s"
     )
     if report.failed:
         caption += f"; failed: {', '.join(o.object for o in report.failed)}"
-    table = object_table("intacct sync", caption, [o.object for o in report.objects])
-    for name in _COUNTS:
-        table.add_column(_HEADINGS.get(name, name), justify="right", no_wrap=True)
-    for row in report.objects:
-        cells = [f"{getattr(row, name):,}" for name in _COUNTS]
-        table.add_row(row.object, *cells, style="red" if row.error is not None else None)
+    table = object_table("intacct sync", caption)
     totals = {name: sum(getattr(o, name) for o in report.objects) for name in _COUNTS}
-    totals |= {"requests": report.requests, "transactions": report.transactions}
-    table.add_row("all", *(f"{totals[name]:,}" for name in _COUNTS), style="bold")
+    totals["transactions"] = report.transactions
+    rows = [[f"{getattr(o, name):,}" for name in _COUNTS] for o in report.objects]
+    rows.append([f"{totals[name]:,}" for name in _COUNTS])
+    figure_columns(table, [_HEADINGS.get(name, name) for name in _COUNTS], rows)
+    for summary, cells in zip(report.objects, rows[:-1], strict=True):
+        style = "red" if summary.error is not None else ""
+        table.add_row(ObjectName(summary.object), *cells, style=style or None)
+    table.add_row(ObjectName("all"), *rows[-1], style="bold")
     return table

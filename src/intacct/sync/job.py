@@ -86,6 +86,10 @@ class ObjectSummary:
     error: str | None = None
     #: the error is Intacct refusing the user permission on the object
     denied: bool = False
+    #: pages stored, and the records and deletes in them: a full refresh's unchanged
+    #: rows too, which are neither inserted nor updated
+    pages: int = 0
+    stored: int = 0
 
 
 @dataclass(slots=True)
@@ -135,6 +139,9 @@ class _Sink:
         summary.inserted += counts.inserted
         summary.updated += counts.updated
         summary.deleted += counts.deleted
+        summary.pages += 1
+        rows = page.table.num_rows if page.table is not None else len(page.records)
+        summary.stored += rows + len(page.tombstones)
         summary.seconds = time.monotonic() - self.started
         self.reporter.stored(stream, counts)
 
@@ -340,14 +347,17 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
         return stream_names(registry.objects(), rest=registry.client.speaks_rest)
     known_names = stream_names(registry.objects(), rest=True)  # named: told if it cannot
     by_upper = {n.upper(): n for n in known_names}
-    out = []
-    for name in wanted:
-        if name.upper() not in by_upper:
-            near = difflib.get_close_matches(name.upper(), list(by_upper), n=3)
-            hint = f"; did you mean {', '.join(near)}?" if near else ""
-            raise ConfigError("objects", f"the company has no object {name!r}{hint}")
-        out.append(by_upper[name.upper()])
-    return list(dict.fromkeys(out))
+    unknown = [name for name in wanted if name.upper() not in by_upper]
+    if unknown:
+        said = ", ".join(f"{name!r}{_near_misses(name, by_upper)}" for name in unknown)
+        noun = "object" if len(unknown) == 1 else "objects"
+        raise ConfigError("objects", f"the company has no {noun} {said}")
+    return list(dict.fromkeys(by_upper[name.upper()] for name in wanted))
+
+
+def _near_misses(name: str, by_upper: Mapping[str, str]) -> str:
+    near = [by_upper[n] for n in difflib.get_close_matches(name.upper(), list(by_upper), n=3)]
+    return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
 def _prepare(
