@@ -140,3 +140,20 @@ def test_a_stopped_read_is_estimated_from_what_its_ranges_have_left(
     assert plan["read"] == "resumes a stopped read"
     done = table(CliRunner().invoke(main, ["sync", "--objects", "GLENTRY"]).stdout)["GLENTRY"]
     assert (plan["records"], plan["API transactions"]) == (done["read"], done["API transactions"])
+
+
+def test_an_object_only_rest_has_is_estimated_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer
+) -> None:
+    """It has no count to ask: its records unknown, its cost the least a read takes (the
+    dry run failed with an AssertionError on it, --objects all included)."""
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
+    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "demo-client-secret")
+    name = "accounts_payable_vendor_total"
+    result = CliRunner().invoke(main, ["sync", "--objects", f"{name},VENDOR", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    rows = table(result.stdout)
+    rest = next(row for key, row in rows.items() if key.startswith("accounts_payable_"))
+    assert rest["records"] == "?" and rest["API transactions"] == "1", rows
+    assert rows["VENDOR"]["records"] != "?"

@@ -8,8 +8,9 @@ a read stopped halfway counts what its ranges have left. From the answers and th
 size it tells, per stream, the records and deletes to read and the API transactions the
 run will take (:mod:`intacct.protocol.billing`): the planning questions, the range
 boundaries, one per page, deletes' pages. A page is at least one request, an empty
-answer included. Objects read whole (no RECORDNO) and the trial balance have no count
-to ask: their records are unknown, their cost the least a read takes.
+answer included. Objects read whole (no RECORDNO), the objects only REST has and the
+trial balance have no count to ask: their records are unknown, their cost the least a
+read takes.
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ def _estimate(
     if isinstance(stream, TrialBalanceStream):
         count = len(stream.months_to_read(datetime.now(UTC).date()))
         return Estimate(name, entity, f"{count} months, a function each", None, None, count)
-    assert isinstance(stream, _Stream)  # the engine's other kind
+    if not isinstance(stream, _Stream):  # an object only REST has: no count to ask
+        return Estimate(name, entity, "read whole by key through REST (no count to ask)",
+                        None, None, 1)  # fmt: skip
     counts = [_count(reply) for reply in replies]
     deletes = counts.pop() if _reads_deletes(stream) else None
     if stream.kind == "incremental":
