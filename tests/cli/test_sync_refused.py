@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -36,6 +37,9 @@ def test_a_sender_revoked_mid_run_stops_it_at_once_with_the_pages_stored_kept(
         assert "failed" not in rest and out == ""
         kept = saved_state(tmp_path / "intacct.duckdb")
         assert kept and kept["streams"], "the pages stored before were kept, and their state"
+        with duckdb.connect(str(tmp_path / "intacct.duckdb"), read_only=True) as con:
+            statuses = [r[0] for r in con.execute("SELECT status FROM _intacct_runs").fetchall()]
+        assert statuses == ["failed"], statuses  # recorded, never left running
         assert CliRunner().invoke(main, [*misconfigure, "--undo"]).exit_code == 0
         fast = ["emulator", "latency", "--ms", "0", "--url", slow.url]
         assert CliRunner().invoke(main, fast).exit_code == 0

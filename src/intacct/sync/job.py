@@ -250,6 +250,13 @@ def run_sync(
         with contextlib.suppress(DestinationError):  # a full disk keeps the last state
             _record(database, client, "interrupted", report)
         raise SyncInterrupted(report) from exc
+    except Exception:  # the company refused the connection, the store failed...
+        report.requests = client.requests_sent
+        report.seconds = time.monotonic() - clock
+        # not left "running"; the run's own error, not the record's, is what to tell
+        with contextlib.suppress(Exception):
+            _record(database, client, "failed", report)
+        raise
     finally:
         client.ledger = None
         report.removed = _close(database)
