@@ -72,3 +72,11 @@ def test_every_unknown_object_is_named_with_its_near_misses(
     assert code == 2, err
     assert "--objects: the company has no objects 'VENDR' (did you mean VENDOR" in err
     assert "'APBIL' (did you mean APBILL" in err and "config key" not in err
+
+
+def test_follow_with_nothing_configured_says_what_to_configure() -> None:
+    """The embedded emulator's notices can reach no receiver: following it would wait
+    for ever (exit status 2, before the emulator starts)."""
+    code, err = run("--follow")
+    assert code == 2 and "--follow reads the notices of a configured connection" in err, err
+    assert "embedded emulator" in err and "Try it offline" in err

@@ -13,7 +13,12 @@ from typing import Any, NoReturn
 import click
 from click.core import ParameterSource
 
-from intacct.cli.connection import one_line, open_connection, profile_option
+from intacct.cli.connection import (
+    configured_connection,
+    one_line,
+    open_connection,
+    profile_option,
+)
 from intacct.cli.dryrun import show_estimate
 from intacct.cli.hints import failure_hint, permission_hint
 from intacct.cli.interrupts import exit_status, signal_of, stop_on_signals
@@ -65,6 +70,13 @@ _OPTIONS = {"layout": "--layout", "--db": "--db", "share": "--share", "objects":
 #: the config keys options set when given (else a profile's or a variable's, named so):
 #: the parameter of each
 _SET_BY = {"entity_ids": "entities", "api": "api", "client_id": "api"}
+#: --follow with nothing configured: the embedded emulator runs on a port of its own
+#: that no receiver is told of, so no notice of it could ever arrive
+NOTHING_TO_FOLLOW = (
+    "--follow reads the notices of a configured connection (--profile NAME, the INTACCT_* "
+    "variables or a default profile): the embedded emulator sends none; to try it "
+    'offline, see the README\'s "Try it offline"'
+)
 #: options that only go with --follow
 _FOLLOWING = ("safety_minutes", "notices_path")
 
@@ -180,6 +192,8 @@ def sync(
     (the main job)."""
     verbosity, log_format = log_choice(ctx)
     _check_options(ctx, follow, dry_run)
+    if follow and configured_connection(profile) is None:
+        raise click.UsageError(NOTHING_TO_FOLLOW)
     given, db_path = db_path, db_path or DEFAULT_DB
     config: dict[str, Any] = {}
     try:
