@@ -145,6 +145,17 @@ def _truth(url: str) -> dict[str, list[int]]:
         }
 
 
+def test_a_dataset_named_as_its_duckdb_file_is_refused_before_a_page_is_read(
+    emulator: InProcessEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB cannot tell a file's catalog from a schema of the same name: every load
+    would fail after the whole run was read (issue 46, the dlt source's snippet)."""
+    dlt_store("duckdb", tmp_path, monkeypatch)
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(tmp_path / "intacct.duckdb"))
+    with pytest.raises(DestinationError, match=r"cannot open dlt:duckdb: .*both named 'intacct'"):
+        sync(emulator, "dlt:duckdb?dataset=intacct", objects=["CLASS"])
+
+
 @pytest.mark.parametrize("form", ["text", "json"])
 def test_dlts_log_lines_are_the_runs_own(
     form: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
