@@ -6,7 +6,8 @@ through :func:`~intacct.protocol.redact.redact`, with the secrets passed to it a
 client's passwords (:func:`register_secrets`). :func:`configure` is the one setup that
 ``intacct sync``/``doctor`` and the Singer executables share (:func:`log_options`:
 ``-v``/``-q``/``--log-format text|json``): a handler on standard error, text lines or
-JSON lines with ``time``, ``level``, ``logger``, ``message`` (and a record's ``fields``).
+JSON lines with ``time``, ``level``, ``logger``, ``message`` (and a record's ``fields``);
+within :func:`warnings_shown_by`, a warning in text is shown as the command's own lines.
 Progress goes to the ``intacct.progress`` logger, shown unless ``-q``. :class:`HistoryHook`
 keeps the last N request/response pairs, already redacted, for debugging a failed run
 after the fact.
@@ -19,7 +20,8 @@ import logging
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -42,6 +44,7 @@ __all__ = [
     "plain_text",
     "register_secrets",
     "say",
+    "warnings_shown_by",
 ]
 
 #: the logger progress goes to (a page read, an object done): shown unless ``-q``
@@ -51,6 +54,11 @@ TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _chosen = {"format": "text", "quiet": False}
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
+#: other libraries' loggers with a handler and a format of their own that they set up
+#: when they start (dlt's: on standard error, not propagated): logged through ours instead
+_OWN_HANDLERS = ("dlt",)
+#: who shows a warning in text instead of the handler, innermost last (warnings_shown_by)
+_shown_by: list[Callable[[str], None]] = []
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -137,7 +145,11 @@ def configure(verbosity: int = 0, log_format: str = "text", default: int = loggi
             handler._intacct_text = text  # type: ignore[attr-defined]
         handler.setFormatter(JsonFormatter() if log_format == "json" else text)
         _others_from(handler, logging.DEBUG if wired else logging.INFO)
+        if not any(isinstance(f, _ShownElsewhere) for f in handler.filters):
+            handler.addFilter(_ShownElsewhere())  # after _Others: what it lets through
     root.setLevel(level)
+    for name in _OWN_HANDLERS:
+        _forwarded(logging.getLogger(name))
     logging.getLogger(PROGRESS).setLevel(logging.ERROR if verbosity < 0 else logging.INFO)
     # a line per request and per socket event, at INFO: only past the most detailed level
     for name in ("httpx", "httpcore"):
@@ -153,8 +165,11 @@ class _Others(logging.Filter):
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
-        ours = record.name == "intacct" or record.name.startswith("intacct.")
-        return ours or record.levelno >= self.level
+        return _ours(record) or record.levelno >= self.level
+
+
+def _ours(record: logging.LogRecord) -> bool:
+    return record.name == "intacct" or record.name.startswith("intacct.")
 
 
 def _others_from(handler: logging.Handler, level: int) -> None:
@@ -164,6 +179,62 @@ def _others_from(handler: logging.Handler, level: int) -> None:
             existing.level = level
             return
     handler.addFilter(_Others(level))
+
+
+class _Forward(logging.Handler):
+    """A library logger's handler that hands its records to the root's handlers (our
+    format, redacted, shown as a run shows warnings). dlt, starting, takes its logger's
+    first handler, sets its formatter (refused here) and stops propagation."""
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:  # noqa: N802 (logging's)
+        """The root's handlers format what this forwards."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger().handle(record)
+
+
+def _forwarded(logger: logging.Logger) -> None:
+    """``logger``'s records through the root's handlers alone, whatever the library
+    sets up later (see :class:`_Forward`)."""
+    if not any(isinstance(h, _Forward) for h in logger.handlers):
+        logger.handlers[:] = [_Forward()]
+    logger.propagate = False  # forwarded once: not propagated as well
+
+
+class _ShownElsewhere(logging.Filter):
+    """A warning, in text within :func:`warnings_shown_by`, goes to who shows it there
+    (once, whatever the handlers), not to the handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        shown = _shown_by[-1:]  # a copy: another thread may leave the block meanwhile
+        if not shown or record.levelno != logging.WARNING or _chosen["format"] != "text":
+            return True
+        if not getattr(record, "_intacct_shown", False):
+            record._intacct_shown = True
+            shown[0](redact(_text_of(record), _known(())))
+        return False
+
+
+def _text_of(record: logging.LogRecord) -> str:
+    """A warning as a line of the command's: another library's named, a traceback kept."""
+    text = record.getMessage() if _ours(record) else f"{record.name}: {record.getMessage()}"
+    if record.exc_info:
+        text += "\n" + logging.Formatter().formatException(record.exc_info)
+    return text
+
+
+@contextmanager
+def warnings_shown_by(show: Callable[[str], None]) -> Iterator[None]:
+    """Within the block, with ``--log-format text``, every warning logged (by a library
+    module, from any thread) is given to ``show``, redacted, instead of being written as
+    a log line: ``intacct sync`` shows them as its own lines (a run's reporter, a plain
+    ``warning:`` line around it), not in a log line's format among them. JSON keeps its
+    records: one object a line is the run's own format there."""
+    _shown_by.append(show)
+    try:
+        yield
+    finally:
+        _shown_by.remove(show)
 
 
 def log_format() -> str:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -142,6 +143,34 @@ def test_json_logs_are_one_object_a_line_without_secrets(
     code, _, err = invoke("doctor", "-v", "--log-format", "json")
     assert code == 0, err
     assert err and all(json.loads(line)["level"] for line in err.splitlines())
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_a_library_warning_is_a_line_of_the_runs_own_format(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, form: str
+) -> None:
+    """A warning a library module logs during the run (the client retrying a 503) is
+    one of the run's lines: in text a plain ``[  0.4s] warning: ...`` among the pages'
+    lines, not a log line with a time and a logger's name; in json one object."""
+    use_env(monkeypatch, server.url)
+    faults = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/faults")
+    assert httpx.post(faults, content=b"status=503,times=1,object=CLASS").status_code == 200
+    try:
+        code, _, err = invoke(
+            "sync", "--log-format", form, "--objects", "CLASS", "--db", "w.duckdb"
+        )
+    finally:
+        httpx.delete(faults)
+    assert code == 0, err
+    if form == "json":
+        records = [json.loads(line) for line in err.splitlines()]  # every line
+        retried = [r for r in records if "retrying in" in r["message"]]
+        assert [r["level"] for r in retried] == ["WARNING"], records
+        return
+    retried = [line for line in err.splitlines() if "retrying in" in line]
+    assert len(retried) == 1, err
+    assert re.fullmatch(r"\[ *[\d.]+s\] warning: \w+ failed \(attempt 1 of \d+\): .*", retried[0])
+    assert "WARNING" not in err and "intacct.retry" not in err, err
 
 
 @pytest.mark.parametrize(

@@ -255,6 +255,26 @@ def test_a_profile_gives_the_connection(
     assert not (tmp_path / "unused.duckdb").exists()
 
 
+def test_a_pipeline_named_as_its_dataset_is_refused_leaving_nothing_pending(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 46: the README's snippet with ``destination="duckdb"`` named its pipeline
+    as its dataset; DuckDB's file (named after the pipeline) then has the dataset's
+    name, which DuckDB cannot tell from the schema, every load failed, and the package
+    stayed pending for the next run. It is refused while extracting, nothing pending."""
+    monkeypatch.chdir(tmp_path)  # dlt's duckdb file, named after the pipeline, goes here
+    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    named = dlt.pipeline(
+        pipeline_name="intacct", pipelines_dir=str(tmp_path / "pipelines"),
+        destination="duckdb", dataset_name="intacct",
+    )  # fmt: skip
+    for _ in range(2):  # and the same again: no package of the first left to load
+        with pytest.raises(PipelineStepFailed, match=r"both named 'intacct'.*cannot tell") as err:
+            named.run(intacct_source(credentials(emulator), objects=["CLASS"]))
+        assert err.value.step == "extract"
+        assert not named.has_pending_data
+
+
 def test_bad_input_is_named_when_the_source_is_made(emulator: EmulatorServer) -> None:
     with pytest.raises(ConfigError, match=r"'objects'.*no object 'VENDORS'.*VENDOR"):
         intacct_source(credentials(emulator), objects=["CLASS", "VENDORS"])

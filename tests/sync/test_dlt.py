@@ -7,6 +7,7 @@ with the others (test_destinations.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -142,6 +143,38 @@ def _truth(url: str) -> dict[str, list[int]]:
             t: sorted(int(r["RECORDNO"]) for r in client.iter_query(t, ["RECORDNO"]))
             for t in ("GLENTRY", "VENDOR")
         }
+
+
+def test_a_dataset_named_as_its_duckdb_file_is_refused_before_a_page_is_read(
+    emulator: InProcessEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB cannot tell a file's catalog from a schema of the same name: every load
+    would fail after the whole run was read (issue 46, the dlt source's snippet)."""
+    dlt_store("duckdb", tmp_path, monkeypatch)
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(tmp_path / "intacct.duckdb"))
+    with pytest.raises(DestinationError, match=r"cannot open dlt:duckdb: .*both named 'intacct'"):
+        sync(emulator, "dlt:duckdb?dataset=intacct", objects=["CLASS"])
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_dlts_log_lines_are_the_runs_own(
+    form: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt, starting, gives its logger a handler and a format of its own on standard
+    error: with ``--log-format json`` a line of it was no JSON object, in text a line in
+    dlt's format among the run's. Its lines (a load's steps at dlt's INFO) are the run's."""
+    store = dlt_store("duckdb", tmp_path, monkeypatch)
+    with EmulatorServer(port=0, scale=100, seed=6) as server:
+        env = {**os.environ, **_emulator_env(server.url), "RUNTIME__LOG_LEVEL": "INFO"}
+        command = [sys.executable, "-m", "intacct.cli", "sync", "--log-format", form,
+                   "--objects", "CLASS", "--db", store.where]  # fmt: skip
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    if form == "json":
+        records = [json.loads(line) for line in done.stderr.splitlines()]  # every line
+        assert any(r["logger"].startswith("dlt") for r in records), done.stderr
+        return
+    assert "|[INFO]|" not in done.stderr and " INFO    dlt" in done.stderr, done.stderr
 
 
 def test_without_dlt_installed_the_error_says_what_to_install(

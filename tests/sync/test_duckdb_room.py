@@ -20,15 +20,17 @@ from intacct.replication import ENTITY_ID, StreamPage
 FIELDS = [f"F{i}" for i in range(60)]
 
 
-def wide(name: str) -> Table:
+def wide(name: str, fields: list[str] = FIELDS) -> Table:
     columns = [Column("RECORDNO", "BIGINT"), Column(ENTITY_ID, "VARCHAR")]
-    columns += [Column(f, "VARCHAR") for f in FIELDS]
+    columns += [Column(f, "VARCHAR") for f in fields]
     return Table(name, tuple(columns), ("RECORDNO", ENTITY_ID))
 
 
-def rows(count: int, start: int = 0, tag: str = "a") -> list[dict[str, object]]:
+def rows(
+    count: int, start: int = 0, tag: str = "a", fields: list[str] = FIELDS
+) -> list[dict[str, object]]:
     return [
-        {"RECORDNO": n, ENTITY_ID: "", **{f: f"{tag}{n}-{f}-{'x' * 40}" for f in FIELDS}}
+        {"RECORDNO": n, ENTITY_ID: "", **{f: f"{tag}{n}-{f}-{'x' * 40}" for f in fields}}
         for n in range(start, start + count)
     ]
 
@@ -65,6 +67,28 @@ def test_a_page_bigger_than_the_limit_is_stored_with_more_room(
     assert kept[0][1] == "a0-F0-" + "x" * 40 and kept[-1][2] == "b8999-F59-" + "x" * 40
     said = [r.getMessage() for r in caplog.records]
     assert said and all("nothing of it was stored, trying again with" in s for s in said)
+
+
+def test_an_upserted_page_costs_memory_by_its_rows_not_its_columns(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page stored by upsert (the record way: a REST read's, any re-read's) fits the
+    upsert's limit however wide its table: 20 records of 300 columns, inserted then
+    updated, neither run out nor are stored again with more room. DuckDB's ``INSERT …
+    ON CONFLICT DO UPDATE`` took buffers for every column on every thread: over 192 MB
+    for these (issue 46: an 18-record REST page of PROJECT ran a run of every object
+    out of 96 MB)."""
+    caplog.set_level(logging.WARNING, "intacct.destinations")
+    fields = [f"F{i}" for i in range(300)]
+    database = DuckDBDestination(path)
+    database.prepare(wide("PROJECT", fields))
+    first = database.write_page(StreamPage("PROJECT", "", rows(20, fields=fields), [], {"n": 1}))
+    again = rows(20, tag="b", fields=fields)
+    second = database.write_page(StreamPage("PROJECT", "", again, [], {"n": 2}))
+    database.close()
+    assert (first.inserted, first.updated, second.inserted, second.updated) == (20, 0, 0, 20)
+    assert stored(path, "PROJECT")[-1] == (19, f"b19-F0-{'x' * 40}", f"b19-F59-{'x' * 40}")
+    assert [r.getMessage() for r in caplog.records] == []
 
 
 def test_many_tables_fit_a_small_limit(path: Path) -> None:

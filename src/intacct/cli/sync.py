@@ -31,7 +31,7 @@ from intacct.config import ClientConfig
 from intacct.destinations import describe
 from intacct.destinations.locations import is_postgres, split_url
 from intacct.errors import ConfigError, IntacctError
-from intacct.logging import PROGRESS, counted, log_choice, log_options, say
+from intacct.logging import PROGRESS, counted, log_choice, log_options, say, warnings_shown_by
 from intacct.notices import NoticeQueue
 from intacct.replication import ReplicationSettings
 from intacct.sync import (
@@ -197,7 +197,7 @@ def sync(
     given, db_path = db_path, db_path or DEFAULT_DB
     config: dict[str, Any] = {}
     try:
-        with open_connection(profile, announce=say) as connection:
+        with warnings_shown_by(_say_warning), open_connection(profile, announce=say) as connection:
             config = dict(connection.config)
             # --db wins over the profile's (or INTACCT_DESTINATION's) destination
             db_path = given or config.pop(DESTINATION, None) or DEFAULT_DB
@@ -285,6 +285,11 @@ def _usage_mistake(exc: IntacctError, ctx: click.Context) -> str | None:
     return None if option is None else f"{option}: {exc.problem}"
 
 
+def _say_warning(text: str) -> None:
+    """A library's warning outside the run's live lines, as a line of the command's."""
+    say(f"warning: {text}", logging.WARNING)
+
+
 def _names(objects: str | None) -> list[str] | None:
     """``--objects``' comma list."""
     return [o.strip() for o in objects.split(",") if o.strip()] if objects else None
@@ -307,7 +312,8 @@ def _run(
     if isinstance(reporter, RichReporter):
         reporter.requests_sent = lambda: client.requests_sent
     try:
-        report = run_sync(client, db_path, reporter, settings)
+        with warnings_shown_by(lambda text: reporter.warning("", text)):
+            report = run_sync(client, db_path, reporter, settings)
     except KeyboardInterrupt:  # SyncInterrupted too: the live lines must not say done
         reporter.stop("interrupted")
         raise

@@ -78,6 +78,7 @@ __all__ = [
     "SOURCE",
     "DltDestination",
     "arrow_page",
+    "catalog_clash",
     "column_hints",
     "open_dlt",
     "select_key_range",
@@ -157,6 +158,24 @@ def _lock(path: Path, where: str, dataset: str) -> IO[bytes]:
     return held
 
 
+def catalog_clash(pipeline: Any) -> str | None:
+    """Why every load into ``pipeline`` would fail, if its DuckDB file has its dataset's
+    name (the file's name is DuckDB's catalog; dlt names the file after the pipeline):
+    DuckDB cannot tell that schema from the catalog, and a load that fails leaves its
+    package pending for the next run to trip on. None for other names or destinations."""
+    if pipeline.destination is None or pipeline.destination.destination_name != "duckdb":
+        return None
+    with pipeline.sql_client() as client:
+        rows = client.execute_sql("SELECT current_database()")
+    catalog = rows[0][0] if rows else None
+    if catalog != pipeline.dataset_name:
+        return None
+    return (
+        f"the DuckDB file and the dataset are both named {catalog!r} (a file's name is "
+        "its catalog), which DuckDB cannot tell apart: every load would fail"
+    )
+
+
 def pipelines_dir() -> Path:
     """Where dlt's working directories go (wiped at every open; see the docstring)."""
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -201,10 +220,18 @@ class DltDestination:
                 destination=destination,
                 dataset_name=dataset,
             )
-            self.pipeline.sync_destination()
+            clash = catalog_clash(self.pipeline)  # before anything is read
+            if clash is None:
+                self.pipeline.sync_destination()
         except (DltException, OSError) as exc:
             self._lock.close()
             raise DestinationError(f"cannot open {self.where}: {_first_line(exc)}") from None
+        if clash is not None:
+            self._lock.close()
+            raise DestinationError(
+                f"cannot open {self.where}: {clash}; give it another dataset (?dataset=...) "
+                "or another file (DESTINATION__DUCKDB__CREDENTIALS)"
+            )
         saved = self.pipeline.state.get("sources", {}).get(SOURCE, {})
         self._state: dict[str, Any] | None = saved.get("run")
         self._settings: dict[str, Any] = dict(saved.get("settings", {}))

@@ -279,8 +279,10 @@ class PostgresDestination(SqlDestination):
     def _unstage(self, stage: str) -> None:
         self.con.execute(f"TRUNCATE {stage}")
 
-    def _upsert(self, table: Table, stage: str, statement: str) -> tuple[int, int]:
-        """Counted as it goes: a row inserted has no ``xmax`` (no earlier version)."""
+    def _upsert(self, table: Table, stage: str) -> tuple[int, int]:
+        """One ``INSERT … ON CONFLICT DO UPDATE``, counted as it goes: a row inserted has
+        no ``xmax`` (no earlier version)."""
+        statement = self._upsert_statement(table, stage)
         done = self.con.execute(f"{statement} RETURNING xmax = 0").fetchall()
         inserted = sum(1 for (new,) in done if new)
         return inserted, len(done) - inserted

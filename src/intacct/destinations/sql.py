@@ -6,8 +6,9 @@ Every page is **one transaction** with the run state after it (``_intacct_state`
 run that dies at any point leaves the rows of whole pages and the state that says where
 they end: the next run goes on from there and counts nothing twice. The page's rows go
 into a staging table in bulk, then one ``INSERT … ON CONFLICT DO UPDATE`` stores them
-(never row by row); a first read's page, typed as Arrow, goes straight into its table,
-and is upserted instead should one of its keys be stored already.
+(DuckDB: an UPDATE and an INSERT, a fraction of that one's memory there; never row by
+row); a first read's page, typed as Arrow, goes straight into its table, and is upserted
+instead should one of its keys be stored already.
 
 The rules, written here once (``superseded`` in :mod:`intacct.replication` decides the
 same in Python, for dlt and the tap):
@@ -181,8 +182,9 @@ class SqlDestination:
         """The staging table emptied or dropped, at the end of its page."""
         raise NotImplementedError
 
-    def _upsert(self, table: Table, stage: str, statement: str) -> tuple[int, int]:
-        """Run the upsert ``statement`` of the rows staged; (inserted, updated)."""
+    def _upsert(self, table: Table, stage: str) -> tuple[int, int]:
+        """The rows staged stored under rules 1 and 5 (:meth:`_upsert_statement` says
+        them in one statement); (inserted, updated)."""
         raise NotImplementedError
 
     def _among(self, column: str, values: list[Any]) -> tuple[str, Any]:
@@ -318,7 +320,7 @@ class SqlDestination:
             same = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
             gone = superseded_sql(f"s.{q(MODIFIED)}", f"t.{q(DELETED_AT)}")
             self.con.execute(f"DELETE FROM {stage} s USING {target} t WHERE {same} AND {gone}")
-        counts = self._upsert(table, stage, self._upsert_statement(table, stage))
+        counts = self._upsert(table, stage)
         self._unstage(stage)
         return counts
 

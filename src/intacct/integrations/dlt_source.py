@@ -25,8 +25,10 @@ merge on the key stores twice-read rows once). A load that fails leaves its pack
 pending, loaded first by the next run (dlt's way); to give it up, drop dlt's working
 directory (``pipeline.drop()``: dlt then restores the destination's state), never the
 package alone (its state is already the working directory's, and its rows would be
-skipped). The next ``pipeline.run`` goes on from the state, as ``intacct sync`` does from
-its stored one; dlt's ``refresh="drop_resources"`` forgets it (a full refresh).
+skipped). A pipeline whose every load would fail (its DuckDB file named as its dataset)
+is refused while extracting, which leaves nothing pending. The next ``pipeline.run``
+goes on from the state, as ``intacct sync`` does from its stored one; dlt's
+``refresh="drop_resources"`` forgets it (a full refresh).
 
 **Deletes are hard deletes.** A tombstone is a row of the key with ``_sdc_deleted_at``
 set, a ``hard_delete`` column: the merge removes the stored row. As every store decides
@@ -70,7 +72,14 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
-from intacct.destinations.dlt import NAMING, SOURCE, arrow_page, column_hints, select_stored
+from intacct.destinations.dlt import (
+    NAMING,
+    SOURCE,
+    arrow_page,
+    catalog_clash,
+    column_hints,
+    select_stored,
+)
 from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError
 from intacct.replication import (
@@ -224,10 +233,12 @@ def _failing(name: str, error: IntacctError) -> DltResource:
 def _read(company: _Company, settings: ReplicationSettings, table: Table) -> Iterator[pa.Table]:
     """The engine's run of ``table``'s object, page by page; its state saved in the
     resource's state after dlt took each page's rows."""
+    pipeline = dlt.current.pipeline()
+    _refuse_clash(pipeline)
     saved = dlt.current.resource_state()
     start = RunState.from_dict(saved.get(STATE_KEY))  # one that cannot resume: an error now
     deletes = _Deletes(table.name, saved.get(DELETES_KEY), settings.lookback_minutes)
-    sink = _Sink(table, _Stored.of(dlt.current.pipeline(), table), deletes)
+    sink = _Sink(table, _Stored.of(pipeline, table), deletes)
     stop = threading.Event()
     with company.session() as (client, registry):
         engine = threading.Thread(
@@ -247,6 +258,22 @@ def _read(company: _Company, settings: ReplicationSettings, table: Table) -> Ite
             sink.handoff.close()
             engine.join()
     _check(table.name, item)
+
+
+def _refuse_clash(pipeline: Any) -> None:
+    """A pipeline whose loads would all fail (:func:`~.destinations.dlt.catalog_clash`) is
+    refused while extracting, before its object is read: a failed extract leaves nothing
+    pending, where the failed load would leave its package for every later run."""
+    try:
+        clash = catalog_clash(pipeline)
+    except DltException:
+        return  # no SQL client to ask: the load says what is wrong
+    if clash is not None:
+        raise DestinationError(
+            f"pipeline {pipeline.pipeline_name!r}: {clash}; give the dataset a name other "
+            "than the file's (dlt names the file after the pipeline: README's "
+            'dlt.pipeline("intacct_pipeline", destination="duckdb", dataset_name="intacct"))'
+        )
 
 
 def _engine(

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import (
     Progress,
@@ -300,7 +301,8 @@ class RichReporter:
                 self.progress.update(task, completed=1, status="[green]done[/green]")
 
     def warning(self, stream: str, text: str) -> None:
-        self.progress.console.print(f"[yellow]warning:[/yellow] {text}")
+        # the text as it is: a warning may hold brackets rich would take for markup
+        self.progress.console.print(f"[yellow]warning:[/yellow] {escape(text)}")
 
     def stop(self, outcome: str = "done") -> None:
         """The last frame: with ``outcome`` "done" the overall line is done; otherwise
