@@ -250,16 +250,17 @@ def test_an_unknown_object_names_the_near_miss(emulator: InProcessEmulator, tmp_
 def test_a_database_held_past_lock_wait_s_is_said_so_naming_the_holder(
     emulator: InProcessEmulator, tmp_path: Path
 ) -> None:
-    """A writer waits for a program holding the file (tests/sync/test_readers.py), then
-    gives up naming it and the setting, having stored nothing."""
+    """A writer waits for a reader holding the file (tests/sync/test_readers.py), then
+    gives up naming it and the setting, having stored nothing (another writer is
+    refused at once: tests/sync/test_destinations.py)."""
     import subprocess
     import sys
 
     db = tmp_path / "x.duckdb"
     duckdb.connect(str(db)).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
-         "print('ready', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}, "
+         "read_only=True); print('ready', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

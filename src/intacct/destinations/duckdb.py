@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from intacct.destinations.base import DestinationError, Execute
+from intacct.destinations.base import DestinationBusyError, DestinationError, Execute
 from intacct.destinations.locations import Location
 from intacct.destinations.runs import RUNS_TABLE, RunLedger
 from intacct.destinations.snapshot import replace_with_copy
@@ -137,10 +137,12 @@ def connect(
     settings: Mapping[str, str | bool] | None = None,
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
 ) -> duckdb.DuckDBPyConnection:
-    """The DuckDB file at ``path``, once no other program holds it (a run writing it, a
-    reader: waited for up to ``lock_wait_s``, :mod:`.waiting`); never an extension from
-    the network (a file DuckDB takes for another format would make it download a
-    reader for that format)."""
+    """The DuckDB file at ``path``, once no other program holds it: a reader, or for a
+    read-only connection a run writing it, is waited for up to ``lock_wait_s``
+    (:mod:`.waiting`); another writer is refused at once, :class:`DestinationBusyError`
+    (two runs of one file: the second goes after the first, a follower by itself). Never
+    an extension from the network (a file DuckDB takes for another format would make it
+    download a reader for that format)."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         **(settings or {}),
@@ -149,10 +151,29 @@ def connect(
     def attempt() -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only, config=config)
 
+    def held_by(exc: Exception) -> str | None:
+        holder = _held_by(exc)
+        if holder is not None and not read_only and _written(path):
+            raise DestinationBusyError(
+                f"another program is writing {path}: {holder} (another intacct sync?); "
+                "run again once it is done (a follower tries again by itself)"
+            ) from None
+        return holder
+
     try:
-        return wait_for(attempt, _held_by, where=str(path), bound_s=lock_wait_s)
+        return wait_for(attempt, held_by, where=str(path), bound_s=lock_wait_s)
     except duckdb.Error as exc:
         raise DestinationError(_open_problem(path, exc)) from None
+
+
+def _written(path: Path) -> bool:
+    """Whether the program holding ``path`` writes it: then not even a read-only
+    connection is let in (a reader's shared lock lets other readers in)."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        return _held_by(exc) is not None
+    return False
 
 
 #: how DuckDB names the process holding a file's lock
