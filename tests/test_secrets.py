@@ -247,7 +247,7 @@ def test_a_one_character_secret_leaves_every_line_whole(
                str(tmp_path / "short.duckdb")]  # fmt: skip
     done = _run(captured, "sync -vv", command, short, process=True)
     assert done.returncode == 0, done.stderr
-    assert "syncing 1 objects: CLASS" in done.stderr
+    assert "syncing 1 object: CLASS" in done.stderr
     said = re.search(r"CLASS: done, (\d+) records read \(\1 inserted, 0 updated, 0 deleted\)",
                      done.stderr)  # fmt: skip
     assert said is not None, done.stderr

@@ -177,4 +177,5 @@ def test_webhooks_other_modes_and_mistakes(emulator: EmulatorServer) -> None:
 
 def test_serve_help_shows_the_webhooks_control() -> None:
     out = _intacct("emulator", "serve", "--help")[1]
-    assert "intacct emulator webhooks subscribe VENDOR http://127.0.0.1:8080/intacct/notices" in out
+    assert "intacct emulator webhooks subscribe VENDOR URL" in out
+    assert "http://127.0.0.1:8080/intacct/notices" in out

@@ -56,8 +56,9 @@ Time, speed and failures:
   intacct emulator stats
 
 \b
-Change notices (Intacct's triggers), e.g. to `intacct notices serve`:
-  intacct emulator webhooks subscribe VENDOR http://127.0.0.1:8080/intacct/notices
+Change notices (Intacct's triggers) to a receiver's URL, such as
+`intacct notices serve`'s http://127.0.0.1:8080/intacct/notices:
+  intacct emulator webhooks subscribe VENDOR URL
   intacct emulator webhooks list | remove ID
 """
 

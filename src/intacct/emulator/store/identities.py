@@ -10,7 +10,9 @@ without a module's permissions (``denied_modules``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -108,6 +110,8 @@ class Identities:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._cache: dict[tuple[str, ...], Any] = {}
+        #: changes made so far: a lookup read before a change is not cached after it
+        self._changes = 0
         with database.write_lock:
             database.conn.executescript(_SCHEMA)
             for table, column, kind in _ADDED:
@@ -116,16 +120,26 @@ class Identities:
                     database.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def reset(self) -> None:
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             for table in _TABLES:
                 conn.execute(f"DELETE FROM {table}")
-        self._cache.clear()
+
+    @contextmanager
+    def _changing(self) -> Iterator[sqlite3.Connection]:
+        """A change's transaction, the lookups' cache emptied once it is committed: a
+        request thread that looked up between an emptying before it and the commit
+        kept the old row cached for good (a user locked out went on reading)."""
+        try:
+            with self._db.transaction() as conn:
+                yield conn
+        finally:
+            self._changes += 1
+            self._cache.clear()
 
     # -- changes ----------------------------------------------------------------------
 
     def add_company(self, company: Company, entities: Sequence[tuple[str, str]] = ()) -> None:
-        self._cache.clear()
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO companies (id, name, multi_entity, date_format, "
                 "timezone, session_minutes, web_services, expired) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -177,8 +191,7 @@ class Identities:
         recordno: int,
         denied_modules: Iterable[str] = (),
     ) -> None:
-        self._cache.clear()
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO users (company, userid, password, recordno, "
                 "denied_modules) VALUES (?, ?, ?, ?, ?)",
@@ -201,8 +214,7 @@ class Identities:
                 raise ValueError("denied_modules must be a list of module names such as 'AP'")
             changes["denied_modules"] = frozenset(m.upper() for m in modules)
         updated = replace(user, **changes)
-        self._cache.clear()
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             conn.execute(
                 "UPDATE users SET denied_modules = ?, web_services = ? "
                 "WHERE company = ? AND userid = ?",
@@ -216,8 +228,7 @@ class Identities:
         return updated
 
     def add_sender(self, senderid: str, password: str, companies: Iterable[str]) -> None:
-        self._cache.clear()
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO senders VALUES (?, ?, ?)",
                 (senderid, password, ",".join(companies)),
@@ -242,8 +253,7 @@ class Identities:
         """Register (or replace) an OAuth app; its sender must exist."""
         if self.sender(app.senderid) is None:
             raise ValueError(f"no sender {app.senderid!r}")
-        self._cache.clear()
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO oauth_apps VALUES (?, ?, ?, ?, ?)",
                 (
@@ -256,17 +266,20 @@ class Identities:
             )
 
     def remove_app(self, client_id: str) -> bool:
-        self._cache.clear()
-        with self._db.transaction() as conn:
+        with self._changing() as conn:
             gone = conn.execute("DELETE FROM oauth_apps WHERE client_id = ?", (client_id,))
-        return gone.rowcount > 0
+        return bool(gone.rowcount > 0)
 
     # -- lookups ----------------------------------------------------------------------
 
     def _cached(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
-        if key not in self._cache:
-            self._cache[key] = load()
-        return self._cache[key]
+        if key in self._cache:
+            return self._cache[key]
+        changes = self._changes
+        value = load()
+        if changes == self._changes:  # else it may be a row from before a change
+            self._cache[key] = value
+        return value
 
     def company(self, company_id: str) -> Company | None:
         def load() -> Company | None:
