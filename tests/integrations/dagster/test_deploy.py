@@ -68,8 +68,8 @@ def test_the_deployment_syncs_the_fleet_through_a_kill(
     destination = warehouse + ("&" if "?" in warehouse else "?") + "schema=intacct_{company_id}"
     deployment = Deployment(tmp_path, instance_url, destination, fleet_emulator.url)
     home = deployment.host("test")["DAGSTER_HOME"]
-    for name in ("DAGSTER_PG_URL", "INTACCT_WORKER_TOKEN"):  # this process reads the instance
-        monkeypatch.setenv(name, deployment.env[name])
+    for name, value in deployment.instance_env().items():  # this process reads the instance
+        monkeypatch.setenv(name, value)
     deployment.start()
     try:
         with dg.DagsterInstance.from_config(home) as instance:
