@@ -76,9 +76,9 @@ class _Run:
             self.returncode = self.process.poll()
         return self.pid is not None and _group_alive(self.pid, self.identity)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, going: bool) -> dict[str, Any]:
         said: dict[str, Any] = {"pid": self.pid, "state": "running"}
-        if not self.going():
+        if not going:
             said |= {"state": "exited", "returncode": self.returncode, "tail": _tail(self.output)}
         return said
 
@@ -102,8 +102,8 @@ class HostRuns:
     def start(self, run_id: str, command: list[str]) -> dict[str, Any]:
         with self._lock:
             known = self.runs.get(run_id)
-            if known is not None and known.going():
-                return known.describe()  # a launch retried: never a second process
+            if known is not None and self._going(known):
+                return known.describe(True)  # a launch retried: never a second process
             run = _Run(run_id, self.folder / f"{run_id}.log")
             self._save(run)  # first: a server killed while starting it still knows it
             with run.output.open("ab") as sink:
@@ -114,22 +114,26 @@ class HostRuns:
             self.runs[run_id] = run
             self._save(run)
             log.info("run %s started as process %d", run_id, run.pid)
-            return run.describe()
+            return run.describe(self._going(run))
 
     def describe(self, run_id: str) -> dict[str, Any] | None:
         with self._lock:
             run = self.runs.get(run_id)
             if run is None:
                 return None
-            code = run.returncode
-            said = run.describe()
-            if run.returncode != code:
-                self._save(run)
-            return said
+            return run.describe(self._going(run))
 
     def running(self) -> int:
         with self._lock:
-            return sum(1 for run in self.runs.values() if run.going())
+            return sum(1 for run in self.runs.values() if self._going(run))
+
+    def _going(self, run: _Run) -> bool:
+        """Whether the run goes, its exit status recorded once seen (the lock held)."""
+        known = run.returncode
+        going = run.going()
+        if run.returncode != known:
+            self._save(run)
+        return going
 
     def terminate(self, run_id: str) -> bool:
         """SIGTERM to the run's process group (its steps' processes too)."""
@@ -150,7 +154,7 @@ class HostRuns:
         for run in pending:
             record = records.get(run.run_id)
             with self._lock:
-                going = run.going()
+                going = self._going(run)
             if record is None and not going:
                 self._settle(instance, run, None)  # a run the instance no longer has
             elif record is None or not record.dagster_run.is_finished:
