@@ -8,7 +8,6 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
 import httpx
@@ -16,9 +15,7 @@ import pytest
 from dagster._core.launcher import LaunchRunContext
 
 from intacct.integrations.dagster.hosts import HOST_TAG, HostRunLauncher
-from intacct.integrations.dagster.worker import serve
-
-TOKEN = "a-worker-token-for-tests"
+from tests.integrations.dagster.conftest import WORKER_TOKEN
 
 
 @dg.op
@@ -28,18 +25,6 @@ def nothing() -> None: ...
 @dg.job
 def a_job() -> None:
     nothing()
-
-
-@pytest.fixture
-def worker(tmp_path: Path) -> Iterator[str]:
-    server = serve("127.0.0.1", 0, tmp_path, TOKEN)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -74,7 +59,7 @@ def slow_host() -> Iterator[str]:
 
 
 def test_an_unanswered_start_is_left_to_its_host(slow_host: str, worker: str) -> None:
-    launcher = HostRunLauncher([f"{slow_host}, {worker}"], TOKEN, timeout_s=0.5)
+    launcher = HostRunLauncher([f"{slow_host}, {worker}"], WORKER_TOKEN, timeout_s=0.5)
     assert launcher.hosts == [slow_host, worker]  # one entry may name several
     with dg.DagsterInstance.ephemeral() as instance:
         launcher.register_instance(instance)
@@ -85,10 +70,10 @@ def test_an_unanswered_start_is_left_to_its_host(slow_host: str, worker: str) ->
         assert found is not None and found.tags[HOST_TAG] == slow_host
         told = [e.message for e in instance.all_logs(run.run_id)]
         assert any("did not answer the start" in (m or "") for m in told), told
-    running = httpx.get(f"{worker}/runs", headers={"Authorization": f"Bearer {TOKEN}"})
+    running = httpx.get(f"{worker}/runs", headers={"Authorization": f"Bearer {WORKER_TOKEN}"})
     assert running.json() == {"running": 0}  # the second host started nothing
 
 
 def test_no_hosts_is_refused() -> None:
     with pytest.raises(ValueError, match="hosts is empty"):
-        HostRunLauncher([" , "], TOKEN)
+        HostRunLauncher([" , "], WORKER_TOKEN)

@@ -11,39 +11,24 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from intacct.integrations.dagster.host_runs import HostRuns
-from intacct.integrations.dagster.worker import MAX_BODY, TOKEN_VAR, serve
-
-TOKEN = "a-worker-token-for-tests"
-
-
-@pytest.fixture
-def worker(tmp_path: Path) -> Iterator[str]:
-    server = serve("127.0.0.1", 0, tmp_path, TOKEN)
-    # polled every 50 ms (not 0.5 s): shutting it down after each test waits one poll
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+from intacct.integrations.dagster.worker import MAX_BODY, TOKEN_VAR
+from tests.integrations.dagster.conftest import WORKER_TOKEN
 
 
-def _post(url: str, body: object, token: str | None = TOKEN) -> httpx.Response:
+def _post(url: str, body: object, token: str | None = WORKER_TOKEN) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return httpx.post(f"{url}/runs", json=body, headers=headers, timeout=30)
 
 
-@pytest.mark.parametrize("token", [None, "wrong-token", TOKEN + "x"])
+@pytest.mark.parametrize("token", [None, "wrong-token", WORKER_TOKEN + "x"])
 def test_no_valid_token_no_run(worker: str, tmp_path: Path, token: str | None) -> None:
     answer = _post(worker, {"run_id": "0a", "args": "{}"}, token)
     assert answer.status_code == 401
@@ -66,7 +51,7 @@ def test_what_is_not_a_run_is_refused(
     answer = _post(worker, body)
     assert answer.status_code == 400 and said in answer.json()["error"]
     assert not list(tmp_path.iterdir())
-    running = httpx.get(f"{worker}/runs", headers={"Authorization": f"Bearer {TOKEN}"})
+    running = httpx.get(f"{worker}/runs", headers={"Authorization": f"Bearer {WORKER_TOKEN}"})
     assert running.json() == {"running": 0}
 
 
