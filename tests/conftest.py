@@ -45,6 +45,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "integrations/dagster/test_fleet_benchmark.py",
         "integrations/dagster/test_deploy_benchmark.py",
         "integrations/dagster/test_deploy.py",
+        "integrations/dagster/test_deploy_hosts.py",
         "integrations/dagster/test_backfill.py",
         "integrations/dagster/test_one_writer.py",
         "integrations/dagster/test_fleet.py",

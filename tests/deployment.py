@@ -1,13 +1,16 @@
 """examples/dagster-deploy run on one machine as on many hosts: the example copied to a
-folder, two run worker hosts and the daemon as processes, each with its own folder, HOME
-and DAGSTER_HOME holding the example's dagster.yaml (the hosts' ports put in), sharing
-only the network and Postgres. tests/integrations/dagster/test_deploy.py and
-benchmarks/deploy.py run it."""
+folder, its processes (two run worker hosts, the code server, the daemon) started with
+the README's own command lines, each with its own HOME and DAGSTER_HOME holding the
+example's dagster.yaml, sharing only the network, Postgres and the shared folder
+(``INTACCT_FLEET_SHARED``); every setting in the README's environment variables.
+tests/integrations/dagster/test_deploy.py, test_deploy_hosts.py and benchmarks/deploy.py
+run it."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,12 +28,30 @@ from tests.checksums import EmulatorData
 from tests.paths.expected import object_problems
 from tests.sync.stores import Store
 
-__all__ = ["EXAMPLE", "TOKEN", "Deployment", "free_port", "table_problems", "wait"]
+__all__ = ["EXAMPLE", "TOKEN", "Deployment", "free_port", "readme_lines", "table_problems", "wait"]
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "dagster-deploy"
 TOKEN = "test-worker-token-0123456789"
 BIN = Path(sys.executable).parent
+BASH = shutil.which("bash") or "/bin/bash"
+#: the README's processes, by the comment that ends each line; the ports it names
+PROCESSES = ("host 1", "host 2", "code", "the daemon")
+PORTS = {"host 1": "7101", "host 2": "7102", "code": "4266"}
+
+
+def readme_lines() -> dict[str, str]:
+    """The README's command lines of the processes, by the comment that ends each."""
+    text = (EXAMPLE / "README.md").read_text(encoding="utf-8")
+    found = {}
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            command, _, comment = line.partition("  # ")
+            if comment.strip() in PROCESSES:
+                found[comment.strip()] = command.strip()
+    missing = set(PROCESSES) - set(found)
+    assert not missing, f"examples/dagster-deploy/README.md has no command marked {missing}"
+    return found
 
 
 class Deployment:
@@ -47,30 +68,45 @@ class Deployment:
         fast: bool = True,
     ) -> None:
         """``companies``: the tenant list's (default: the example's); ``env``: more
-        variables for every process (``INTACCT_FLEET_SHARDS``...); ``fast``: the sensor
-        and run monitoring every 2 s (a test's pace), else the example's."""
-        self.root, self.project = root, root / "project"
+        variables for every process (``INTACCT_FLEET_SHARDS``...); ``fast``: the sensor,
+        run monitoring and the workers' watch every 1-2 s, hosts given 2 s to answer (a
+        test's pace), else the example's."""
+        self.root, self.repo = root, root / "repo"
+        self.project = self.repo / "examples" / "dagster-deploy"
         shutil.copytree(EXAMPLE, self.project)
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.ports = [free_port(), free_port()]
-        self.env = {**os.environ, "DAGSTER_PG_URL": instance_url, "INTACCT_WORKER_TOKEN": TOKEN,
-                    "INTACCT_DESTINATION": destination,
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.ports = {name: str(free_port()) for name in PORTS}
+        self.commands = {
+            name: re.sub(rf"\b{PORTS[name]}\b", self.ports[name], line) if name in PORTS else line
+            for name, line in readme_lines().items()
+        }
+        hosts = ",".join(f"http://127.0.0.1:{self.ports[h]}" for h in ("host 1", "host 2"))
+        self.env = {**os.environ, "FLEET": str(root), "DAGSTER_PG_URL": instance_url,
+                    "INTACCT_DESTINATION": destination, "INTACCT_API_URL": emulator,
+                    "INTACCT_FLEET_SHARED": str(root / "shared"),
+                    "INTACCT_WORKER_HOSTS": hosts, "INTACCT_WORKER_TOKEN": TOKEN,
+                    "INTACCT_CODE_SERVER_HOST": "127.0.0.1",
+                    "INTACCT_CODE_SERVER_PORT": self.ports["code"],
                     "INTACCT_SENDER_PASSWORD": "demo-sender-password",
-                    "FLEET_USER_PASSWORD": "demo-user-password", **(env or {})}  # fmt: skip
+                    "FLEET_USER_PASSWORD": "demo-user-password",
+                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                    # the shards' schedule never fires mid-run (at the top of an hour it
+                    # queued runs of its own): :meth:`launch` queues its runs
+                    "INTACCT_FLEET_CRON": "0 0 1 1 *",
+                    **(env or {})}  # fmt: skip
+        (root / "shared").mkdir(exist_ok=True)
         config = yaml.safe_load((EXAMPLE / "dagster.yaml").read_text(encoding="utf-8"))
-        config["run_launcher"]["config"]["hosts"] = [f"http://127.0.0.1:{p}" for p in self.ports]
         if fast:
             self.env["INTACCT_SENSOR_INTERVAL_S"] = "2"
-            config["run_monitoring"] |= {
-                "poll_interval_seconds": 2,
-                "free_slots_after_run_end_seconds": 2,
-            }
+            config["run_monitoring"]["poll_interval_seconds"] = 2
+            config["run_launcher"]["config"]["timeout_s"] = 2.0
+            for name in ("host 1", "host 2"):
+                self.commands[name] += " --watch-s 1 --grace-s 2"
         self.config = yaml.safe_dump(config)
-        tenants = yaml.safe_load((EXAMPLE / "tenants.yaml").read_text(encoding="utf-8"))
-        tenants["defaults"]["api_url"] = emulator
         if companies:
+            tenants = yaml.safe_load((EXAMPLE / "tenants.yaml").read_text(encoding="utf-8"))
             tenants["tenants"] = [{"company_id": c} for c in companies]
-        (self.project / "tenants.yaml").write_text(yaml.safe_dump(tenants), encoding="utf-8")
+            (self.project / "tenants.yaml").write_text(yaml.safe_dump(tenants), encoding="utf-8")
 
     def host(self, name: str) -> dict[str, str]:
         """A host's own folder, HOME and DAGSTER_HOME (with the shared instance's file)."""
@@ -79,35 +115,49 @@ class Deployment:
         (folder / "dagster_home" / "dagster.yaml").write_text(self.config, encoding="utf-8")
         return {**self.env, "HOME": str(folder), "DAGSTER_HOME": str(folder / "dagster_home")}
 
-    def start(self) -> None:
-        for n, port in enumerate(self.ports, 1):
-            env = self.host(f"worker{n}")
-            runs = str(self.root / f"worker{n}" / "runs")
-            command = [sys.executable, "-m", "intacct.integrations.dagster.worker",
-                       "--port", str(port), "--folder", runs]  # fmt: skip
-            self._spawn(command, env, cwd=self.root / f"worker{n}")
-        env = self.host("daemon")
-        command = [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"]
-        self._spawn(command, env, cwd=self.project)
+    def instance_env(self) -> dict[str, str]:
+        """The variables the example's dagster.yaml reads: what opening the instance takes."""
+        text = (EXAMPLE / "dagster.yaml").read_text(encoding="utf-8")
+        return {name: self.env[name] for name in re.findall(r"\{env: (\w+)\}", text)}
 
-    def _spawn(self, command: list[str], env: dict[str, str], cwd: Path) -> None:
-        with (cwd / "process.log").open("ab") as log:  # the child keeps its own copy
-            self.processes.append(
-                subprocess.Popen(
-                    command,
-                    env=env,
-                    cwd=cwd,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+    def start(self) -> None:
+        """The worker hosts and the code server, then (the code served) the daemon."""
+        for name in ("host 1", "host 2", "code"):
+            self.spawn(name)
+        wait("the code server", self._code_served, self)
+        self.spawn("the daemon")
+
+    def spawn(self, name: str) -> subprocess.Popen[bytes]:
+        """The README's process ``name`` (again, after :meth:`signal`), as a host of its own."""
+        folder = self.root / name.removeprefix("the ").replace(" ", "")
+        env = self.host(folder.name)
+        with (folder / "process.log").open("ab") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                [BASH, "-c", self.commands[name]],
+                env=env,
+                cwd=self.repo,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
+        return self.processes[name]
+
+    def signal(self, name: str, how: signal.Signals) -> None:
+        """``how`` to process ``name``'s group: the process alone, not the runs it started."""
+        os.killpg(self.processes[name].pid, how)
+        if how == signal.SIGKILL:
+            self.processes[name].wait(30)
+
+    def _code_served(self) -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", int(self.ports["code"]))) == 0
 
     def stop(self) -> None:
-        for process in self.processes:
+        for process in self.processes.values():
             if process.poll() is None:
+                os.killpg(process.pid, signal.SIGCONT)  # a stopped one too
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
+        for process in self.processes.values():
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
@@ -116,7 +166,7 @@ class Deployment:
     def logs(self) -> str:
         return "\n".join(
             f"--- {p}\n{p.read_text(errors='replace')[-4000:]}"
-            for p in sorted(self.root.glob("*/process.log")) + sorted(self.root.glob("*/runs/*"))
+            for p in sorted(self.root.glob("*/process.log")) + sorted(self.root.glob("w*/*.log"))
         )
 
     def launch(self, shard: str) -> None:

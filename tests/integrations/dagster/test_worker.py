@@ -1,43 +1,34 @@
 """The run worker host's HTTP API refuses what it must, starting nothing: a request
 without the token or with a wrong one, a run id that is no Dagster run id (it names a
 file), args that are not a run's, args of another run, an oversized body; and its
-command line refuses a short token. (Runs it does start: test_deploy.py.)"""
+command line refuses a short token. The runs it starts are known again by a server
+started after it, and a run is going while any process of it lives. (Dagster's runs
+through it: test_deploy.py, test_deploy_hosts.py.)"""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from intacct.integrations.dagster.worker import MAX_BODY, TOKEN_VAR, serve
-
-TOKEN = "a-worker-token-for-tests"
-
-
-@pytest.fixture
-def worker(tmp_path: Path) -> Iterator[str]:
-    server = serve("127.0.0.1", 0, tmp_path, TOKEN)
-    # polled every 50 ms (not 0.5 s): shutting it down after each test waits one poll
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+from intacct.integrations.dagster.host_runs import HostRuns
+from intacct.integrations.dagster.worker import MAX_BODY, TOKEN_VAR
+from tests.integrations.dagster.conftest import WORKER_TOKEN
 
 
-def _post(url: str, body: object, token: str | None = TOKEN) -> httpx.Response:
+def _post(url: str, body: object, token: str | None = WORKER_TOKEN) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return httpx.post(f"{url}/runs", json=body, headers=headers, timeout=30)
 
 
-@pytest.mark.parametrize("token", [None, "wrong-token", TOKEN + "x"])
+@pytest.mark.parametrize("token", [None, "wrong-token", WORKER_TOKEN + "x"])
 def test_no_valid_token_no_run(worker: str, tmp_path: Path, token: str | None) -> None:
     answer = _post(worker, {"run_id": "0a", "args": "{}"}, token)
     assert answer.status_code == 401
@@ -60,7 +51,7 @@ def test_what_is_not_a_run_is_refused(
     answer = _post(worker, body)
     assert answer.status_code == 400 and said in answer.json()["error"]
     assert not list(tmp_path.iterdir())
-    running = httpx.get(f"{worker}/runs", headers={"Authorization": f"Bearer {TOKEN}"})
+    running = httpx.get(f"{worker}/runs", headers={"Authorization": f"Bearer {WORKER_TOKEN}"})
     assert running.json() == {"running": 0}
 
 
@@ -74,3 +65,40 @@ def test_a_short_token_is_refused_at_start(tmp_path: Path) -> None:
     done = subprocess.run(command, env={TOKEN_VAR: "short"}, cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 2 and TOKEN_VAR in done.stderr
+
+
+def _wait_for(check: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("waited 10 s")
+
+
+def test_a_restarted_worker_answers_for_its_runs(tmp_path: Path) -> None:
+    """The records on the host's disk: a new server knows the runs an earlier one
+    started, going or ended, and the exit status the earlier one saw."""
+    first = HostRuns(tmp_path)
+    pid = first.start("0a1b", [sys.executable, "-c", "import time; time.sleep(60)"])["pid"]
+    again = HostRuns(tmp_path)  # the server restarted; the run goes on
+    assert again.describe("0a1b") == {"pid": pid, "state": "running"}
+    assert again.running() == 1
+    os.killpg(pid, signal.SIGKILL)
+    _wait_for(lambda: first.describe("0a1b")["state"] == "exited")  # type: ignore[index]
+    assert first.describe("0a1b")["returncode"] == -signal.SIGKILL  # type: ignore[index]
+    said = HostRuns(tmp_path).describe("0a1b")
+    assert said is not None and (said["state"], said["returncode"]) == ("exited", -9)
+    assert HostRuns(tmp_path).describe("0a2b") is None  # never started here
+
+
+def test_a_run_goes_while_a_process_of_it_lives(tmp_path: Path) -> None:
+    """A run whose leader has exited but whose step still runs is going: its host never
+    calls it ended while a step of it may write."""
+    step = "import time; time.sleep(60)"
+    leader = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {step!r}])"
+    runs = HostRuns(tmp_path)
+    pid = runs.start("0c1d", [sys.executable, "-c", leader])["pid"]
+    _wait_for(lambda: bool(runs.describe("0c1d")) and runs.runs["0c1d"].returncode == 0)
+    assert runs.describe("0c1d") == {"pid": pid, "state": "running"}  # its leader exited
+    os.killpg(pid, signal.SIGKILL)  # the step, its group's last process
+    _wait_for(lambda: runs.describe("0c1d")["state"] == "exited")  # type: ignore[index]

@@ -4,16 +4,23 @@ as processes of its own, and tells how they are doing.
 It stands in, on one machine, for what Kubernetes or Docker do for Dagster's own
 launchers: a host of its own (its working folder, its ``DAGSTER_HOME`` whose
 ``dagster.yaml`` names the shared Postgres instance) that shares nothing with the daemon
-but the network and Postgres. Run it once per host::
+but the network, Postgres and the folder the instance keeps step logs and outputs in.
+Run it once per host::
 
     INTACCT_WORKER_TOKEN=... DAGSTER_HOME=/srv/dagster \\
-        python -m intacct.integrations.dagster.worker --port 7101
+        python -m intacct.integrations.dagster.worker --port 7101 --folder /srv/runs
 
 A run is ``dagster api execute_run`` (Dagster's own run worker) in a new process group,
-its output in ``<folder>/<run id>.log``. Every request carries the token
-(``Authorization: Bearer``): whoever can start a run here can run code. The HTTP API,
-JSON both ways: ``POST /runs`` ``{"run_id", "args"}`` (``args``: Dagster's serialized
-``ExecuteRunArgs``), ``GET /runs``, ``GET /runs/<id>``, ``POST /runs/<id>/terminate``.
+its output in ``<folder>/<run id>.log`` and its record in ``<folder>/<run id>.json``
+(:mod:`.host_runs`): the server may stop, be killed or restarted while its runs go on,
+and answers for them again when it is back. Every ``--watch-s`` it compares its runs with
+the instance: a run the instance has failed or canceled whose processes live on is
+stopped (``--grace-s``), and an ended run's pool slots are freed once its processes are
+gone.
+Every request carries the token (``Authorization: Bearer``): whoever can start a run
+here can run code. The HTTP API, JSON both ways: ``POST /runs`` ``{"run_id", "args"}``
+(``args``: Dagster's serialized ``ExecuteRunArgs``), ``GET /runs``, ``GET /runs/<id>``,
+``POST /runs/<id>/terminate``.
 """
 
 from __future__ import annotations
@@ -25,15 +32,15 @@ import logging
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TOKEN_VAR", "Worker", "main"]
+from intacct.integrations.dagster.host_runs import HostRuns
+
+__all__ = ["TOKEN_VAR", "main", "serve"]
 
 log = logging.getLogger("intacct.worker")
 
@@ -44,66 +51,11 @@ MIN_TOKEN = 16
 MAX_BODY = 1 << 20
 #: a Dagster run id (a UUID)
 _RUN_ID = re.compile(r"[0-9a-f][0-9a-f-]{0,63}")
-#: lines of a run's output sent back with an ended run (for the run's failure message)
-TAIL_LINES = 20
-
-
-@dataclass
-class _Run:
-    process: subprocess.Popen[bytes]
-    output: Path
-
-    def describe(self) -> dict[str, Any]:
-        code = self.process.poll()
-        said: dict[str, Any] = {"pid": self.process.pid, "state": "running"}
-        if code is not None:
-            said |= {"state": "exited", "returncode": code, "tail": _tail(self.output)}
-        return said
-
-
-class Worker:
-    """The runs this host started, by run id."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.runs: dict[str, _Run] = {}
-        self._lock = threading.Lock()
-
-    def start(self, run_id: str, serialized: str) -> dict[str, Any]:
-        command = _command(run_id, serialized)
-        with self._lock:
-            known = self.runs.get(run_id)
-            if known is not None and known.process.poll() is None:
-                return known.describe()  # a launch retried: never a second process
-            output = self.folder / f"{run_id}.log"
-            with output.open("ab") as sink:
-                process = subprocess.Popen(  # noqa: S603 (Dagster's run worker, token-held)
-                    command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            self.runs[run_id] = _Run(process, output)
-        log.info("run %s started as process %d", run_id, process.pid)
-        return self.runs[run_id].describe()
-
-    def describe(self, run_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            run = self.runs.get(run_id)
-        return None if run is None else run.describe()
-
-    def running(self) -> int:
-        with self._lock:
-            return sum(1 for r in self.runs.values() if r.process.poll() is None)
-
-    def terminate(self, run_id: str) -> bool:
-        """SIGTERM to the run's process group (its steps' processes too)."""
-        with self._lock:
-            run = self.runs.get(run_id)
-        if run is None or run.process.poll() is not None:
-            return False
-        try:
-            os.killpg(run.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return False
-        return True
+#: how often the watch compares the host's runs with the instance (host_runs)
+WATCH_S = 5.0
+#: how long a failed or canceled run's processes may outlive its end in the instance
+#: before SIGTERM, and SIGTERM before SIGKILL
+GRACE_S = 10.0
 
 
 def _command(run_id: str, serialized: str) -> list[str]:
@@ -125,16 +77,8 @@ def _command(run_id: str, serialized: str) -> list[str]:
     return [sys.executable, "-m", "dagster", "api", "execute_run", serialized]
 
 
-def _tail(path: Path) -> str:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    return "\n".join(lines[-TAIL_LINES:])
-
-
 class _Handler(BaseHTTPRequestHandler):
-    worker: Worker
+    worker: HostRuns
     token: str
 
     def do_GET(self) -> None:
@@ -170,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             run_id, serialized = body["run_id"], body["args"]
             if not isinstance(run_id, str) or not isinstance(serialized, str):
                 raise TypeError("run_id and args are text")
-            said = self.worker.start(run_id, serialized)
+            said = self.worker.start(run_id, _command(run_id, serialized))
         except (ValueError, KeyError, TypeError) as exc:
             self._answer(400, {"error": f"not a run to start: {exc}"})
             return
@@ -202,8 +146,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 def serve(host: str, port: int, folder: Path, token: str) -> ThreadingHTTPServer:
     """The worker's server, bound (port 0: any free one); ``serve_forever()`` runs it."""
-    handler = type("Handler", (_Handler,), {"worker": Worker(folder), "token": token})
+    handler = type("Handler", (_Handler,), {"worker": HostRuns(folder), "token": token})
     return ThreadingHTTPServer((host, port), handler)
+
+
+def watch(runs: HostRuns, every_s: float, grace_s: float, stop: threading.Event) -> None:
+    """The watch (:meth:`HostRuns.watch`) every ``every_s`` until ``stop``, against the
+    instance of ``DAGSTER_HOME``; a pass that fails (Postgres away) is tried again."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        while not stop.wait(every_s):
+            try:
+                runs.watch(instance, grace_s)
+            except Exception as exc:  # noqa: BLE001 (the next pass tries again)
+                log.warning("the watch of this host's runs failed: %s", exc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,16 +170,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7101)
-    parser.add_argument("--folder", type=Path, default=Path("runs"), help="runs' output")
+    parser.add_argument("--folder", type=Path, default=Path("runs"),
+                        help="the runs' output and records (keep it across restarts)")  # fmt: skip
+    parser.add_argument("--watch-s", type=float, default=WATCH_S,
+                        help="how often to compare the runs with the instance")  # fmt: skip
+    parser.add_argument("--grace-s", type=float, default=GRACE_S,
+                        help="how long an ended run's processes may live on before SIGTERM, "
+                        "and SIGTERM before SIGKILL")  # fmt: skip
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    log.setLevel(logging.INFO)  # this host's runs, not its libraries' chatter
     token = os.environ.get(TOKEN_VAR, "")
     if len(token) < MIN_TOKEN:
         print(f"${TOKEN_VAR} must be set to a secret of {MIN_TOKEN} characters or more: "
               "whoever holds it can start runs here", file=sys.stderr)  # fmt: skip
         return 2
+    if not os.environ.get("DAGSTER_HOME"):
+        print("$DAGSTER_HOME must name the folder of the shared instance's dagster.yaml",
+              file=sys.stderr)  # fmt: skip
+        return 2
     args.folder.mkdir(parents=True, exist_ok=True)
     server = serve(args.host, args.port, args.folder.resolve(), token)
+    stop = threading.Event()
+    runs = server.RequestHandlerClass.worker  # type: ignore[attr-defined]
+    threading.Thread(target=watch, args=(runs, args.watch_s, args.grace_s, stop),
+                     name="watch", daemon=True).start()  # fmt: skip
     host, port = server.server_address[:2]
     print(f"intacct run worker listening on http://{host!s}:{port}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
@@ -231,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.server_close()
     return 0
 
