@@ -155,8 +155,8 @@ def connect(
         holder = _held_by(exc)
         if holder is not None and not read_only and _written(path):
             raise DestinationBusyError(
-                f"another program is writing {path}: {holder} (another intacct sync?); "
-                "run again once it is done (a follower tries again by itself)"
+                f"{path} is in use by another program writing it: {holder} (another intacct "
+                "sync?); run again once it is done (a follower tries again by itself)"
             ) from None
         return holder
 

@@ -165,7 +165,7 @@ class PostgresDestination(SqlDestination):
             return
         said = self._holder(key)
         self.close()
-        raise DestinationError(
+        raise DestinationBusyError(
             f"another intacct sync of company {company} is writing to {self.where}: {said}"
         )
 

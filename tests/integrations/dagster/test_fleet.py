@@ -184,9 +184,9 @@ def test_second_run_of_a_company_is_refused(
         holder.communicate("")
     assert not result.success
     failed = failure(result)
-    assert failed["error_type"] == "DestinationError"
-    assert "in use by another program" in failed["error"]
-    assert failed["hint"] == "another run holds company DEMO's destination; this one was refused"
+    assert failed["error_type"] == "DestinationBusyError"
+    assert "in use by another program writing it" in failed["error"]
+    assert failed["hint"].startswith("another run (or a reader, past lock_wait_s) holds company")
 
 
 def test_wrong_password_fails_with_classified_error_and_no_password(

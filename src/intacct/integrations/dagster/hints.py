@@ -5,7 +5,7 @@ above this one; these point at doctor for the step by step check instead."""
 
 from __future__ import annotations
 
-from intacct.destinations import DestinationError
+from intacct.destinations import DestinationBusyError, DestinationError
 from intacct.errors import (
     AuthenticationError,
     ConfigError,
@@ -24,8 +24,11 @@ def hint(kind: type[BaseException], company: str, said: str = "") -> str:
     security = "Company > Setup > Company > Security > Web Services authorizations"
     if issubclass(kind, ConfigError):
         return "fix the tenant list (or the variables it names) and run again"
-    if issubclass(kind, DestinationError) and ("in use" in said or "lock" in said):
-        return f"another run holds company {company}'s destination; this one was refused"
+    if issubclass(kind, DestinationBusyError):
+        return (
+            f"another run (or a reader, past lock_wait_s) holds company {company}'s "
+            "destination; this one was refused"
+        )
     if issubclass(kind, (DestinationError, OSError)):
         return "check the destination: its folder must be creatable and writable"
     if issubclass(kind, SenderError):
