@@ -39,7 +39,8 @@ SECRETS = {
 def readme_commands() -> list[list[str]]:
     """The README's block that gives a profile the OAuth app, a command a line."""
     text = README.read_text(encoding="utf-8")
-    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if "--client-id" in b]
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    (block,) = [b for b in blocks if "--client-secret-env ACME_CLIENT_SECRET" in b]
     lines = block.replace("\\\n", " ").splitlines()
     return [[DEMO.get(word, word) for word in shlex.split(line)] for line in lines]
 
@@ -103,8 +104,9 @@ def test_api_rest_without_the_app_is_refused_before_any_request(
     folder, env = tmp_path / "work", user_env(tmp_path / "home", plain)
     before = _requests(emulator)
     ran = run((INTACCT, "sync", "--api", "rest"), folder, env)
-    assert ran.code == 1 and ran.out == "", ran.said()
-    (line,) = ran.err.splitlines()
-    assert "client_id" in line and "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in line
+    assert ran.code == 2 and ran.out == "", ran.said()  # --api's mistake (a usage one)
+    (line,) = [line for line in ran.err.splitlines() if line.startswith("Error:")]
+    assert line.startswith("Error: --api: ") and "client_id" in line
+    assert "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in line
     assert _requests(emulator) == before
     assert list(folder.iterdir()) == []

@@ -253,9 +253,11 @@ def run_sync(
     except Exception:  # the company refused the connection, the store failed...
         report.requests = client.requests_sent
         report.seconds = time.monotonic() - clock
-        # not left "running"; the run's own error, not the record's, is what to tell
-        with contextlib.suppress(Exception):
-            _record(database, client, "failed", report)
+        # a run that billed (its row kept ahead of it) is not left "running"; one refused
+        # before billing leaves no row; the run's own error, not the record's, is told
+        if client.api_transactions_sent:
+            with contextlib.suppress(Exception):
+                _record(database, client, "failed", report)
         raise
     finally:
         client.ledger = None

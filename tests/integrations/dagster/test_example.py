@@ -279,11 +279,11 @@ def test_example_notices_as_written(
         wait_until(lambda: "DEMO" in succeeded(noticed=True), 600, receiver, dagster)
         status = run((BASH, "-c", readme_command(7)), checkout, env)
         for _ in range(30):  # consumed on the sensor's next tick (every 5 s)
-            if "1 notice(s) kept, 0 pending" in status.out:
+            if "1 notice kept, 0 pending" in status.out:
                 break
             time.sleep(2)
             status = run((BASH, "-c", readme_command(7)), checkout, env)
-        assert "1 notice(s) kept, 0 pending, 1 read" in status.out, status.said()
+        assert "1 notice kept, 0 pending, 1 read" in status.out, status.said()
     finally:
         codes = [command.stop() for command in reversed(running)][::-1]
     assert codes == [130, 0], [c.lines[-5:] for c in running]
