@@ -3,6 +3,7 @@ state in the same transactions; incremental runs; crashes; schema changes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -273,4 +274,6 @@ def test_a_database_held_past_lock_wait_s_is_said_so_naming_the_holder(
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
-    assert f"(PID {holder.pid}), which did not let go in 0.3 s (lock_wait_s)" in str(refused.value)
+    said = str(refused.value)  # the seconds waited: at least the bound, however loaded
+    gave_up = rf"\(PID {holder.pid}\), which did not let go in [\d.]+ s \(lock_wait_s\)"
+    assert re.search(gave_up, said), said

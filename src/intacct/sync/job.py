@@ -245,24 +245,36 @@ def run_sync(
         status = "failed" if report.failed else "budget" if report.budget else "ok"
         _record(database, client, status, report)
     except KeyboardInterrupt as exc:
-        report.requests = client.requests_sent
-        report.seconds = time.monotonic() - clock
-        with contextlib.suppress(DestinationError):  # a full disk keeps the last state
-            _record(database, client, "interrupted", report)
+        # a full disk keeps the last state
+        _cut_short(database, client, report, clock, "interrupted", DestinationError)
         raise SyncInterrupted(report) from exc
     except Exception:  # the company refused the connection, the store failed...
-        report.requests = client.requests_sent
-        report.seconds = time.monotonic() - clock
         # a run that billed (its row kept ahead of it) is not left "running"; one refused
         # before billing leaves no row; the run's own error, not the record's, is told
-        if client.api_transactions_sent:
-            with contextlib.suppress(Exception):
-                _record(database, client, "failed", report)
+        billed = bool(client.api_transactions_sent)
+        _cut_short(database, client, report, clock, "failed" if billed else None, Exception)
         raise
     finally:
         client.ledger = None
         report.removed = _close(database)
     return report
+
+
+def _cut_short(
+    database: Destination,
+    client: IntacctClient,
+    report: SyncReport,
+    clock: float,
+    status: str | None,
+    tolerated: type[Exception],
+) -> None:
+    """A run that Ctrl-C or an error ends: its figures so far, and its row recorded with
+    ``status`` (None: none), a ``tolerated`` failure to record it left unsaid."""
+    report.requests = client.requests_sent
+    report.seconds = time.monotonic() - clock
+    if status is not None:
+        with contextlib.suppress(tolerated):
+            _record(database, client, status, report)
 
 
 def _close(database: Destination) -> bool:
