@@ -20,6 +20,7 @@ from .conftest import envelope
 from .rest_support import (
     ENTITY,
     QUERY,
+    SERVED,
     control,
     create_vendor,
     details,
@@ -44,7 +45,7 @@ def _get(record: dict[str, Any], path: str) -> Any:
     return record
 
 
-@pytest.mark.parametrize("path", sorted(rest_catalog()))
+@pytest.mark.parametrize("path", SERVED)
 def test_every_object_answers_every_field(
     http: httpx.Client, auth: dict[str, str], path: str
 ) -> None:
@@ -58,8 +59,17 @@ def test_every_object_answers_every_field(
             _get(record, name)  # nested as the dot path says
         assert record["href"] == f"/objects/{path}/{record['key']}"
     obj = rest_catalog()[path]
-    if obj.xml_object or obj.derived:
-        assert body["ia::meta"]["totalCount"] > 0, path
+    total = body["ia::meta"]["totalCount"]
+    if obj.xml_object:  # the twin's records, as many as XML sees
+        assert total == _xml_count(http, obj.xml_object), path
+    elif "::" not in path:  # computed from XML records, or seeded in its own table
+        assert total > 0, path
+
+
+def _xml_count(http: httpx.Client, name: str) -> int:
+    select = "<select><field>RECORDNO</field></select>"
+    root = xml(http, f"<query><object>{name}</object>{select}<pagesize>1</pagesize></query>")
+    return int(root.find(".//data").get("totalcount"))
 
 
 def test_pages_follow_next_and_previous(http: httpx.Client, auth: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ definitions. One file per Intacct module keeps the data reviewable.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
@@ -27,6 +27,7 @@ __all__ = [
     "ObjectDef",
     "catalog_files",
     "load_catalog",
+    "xml_objects",
 ]
 
 #: field types: integer, decimal, text, boolean, date, timestamp, enum
@@ -191,13 +192,27 @@ class ObjectDef:
 
 
 class Catalog(Mapping[str, ObjectDef]):
-    """Objects by upper-case name; lookups are case-insensitive."""
+    """XML objects by upper-case name; lookups are case-insensitive.
 
-    def __init__(self, objects: list[ObjectDef]) -> None:
+    ``rest_only``: the storage of the objects only the REST API has (named by their
+    REST path, :mod:`intacct.emulator.rest.storage`). The store keeps their tables and
+    the generic seeder fills them (:meth:`stored`), and ``catalog[path]`` finds them,
+    but the XML gateway never sees them: iterating the catalog and :meth:`get_object`
+    (an XML request's object) know only the XML objects."""
+
+    def __init__(self, objects: list[ObjectDef], rest_only: Sequence[ObjectDef] = ()) -> None:
         self._objects = {o.name.upper(): o for o in objects}
+        self._rest_only = {o.name: o for o in rest_only}
 
     def __getitem__(self, name: str) -> ObjectDef:
-        return self._objects[name.upper()]
+        found = self._objects.get(name.upper()) or self._rest_only.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def stored(self) -> list[ObjectDef]:
+        """Every object with a table: the XML objects, then the REST-only ones."""
+        return [*self._objects.values(), *self._rest_only.values()]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._objects)
@@ -216,8 +231,9 @@ def catalog_files() -> list[Traversable]:
 
 
 @cache
-def load_catalog() -> Catalog:
-    """The packaged catalog (cached: it is immutable). A name defined twice is an error."""
+def xml_objects() -> Mapping[str, ObjectDef]:
+    """The packaged XML objects by name (cached: immutable). A name defined twice is an
+    error."""
     objects: dict[str, ObjectDef] = {}
     for file in catalog_files():
         for data in json.loads(file.read_text(encoding="utf-8"))["objects"]:
@@ -225,4 +241,12 @@ def load_catalog() -> Catalog:
             if obj.name in objects:
                 raise ValueError(f"{file.name}: object {obj.name} is defined twice")
             objects[obj.name] = obj
-    return Catalog(list(objects.values()))
+    return objects
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged catalog: the XML objects and the REST-only objects' tables."""
+    from intacct.emulator.catalog.rest_storage import packaged  # it builds on this module
+
+    return Catalog(list(xml_objects().values()), packaged().tables)

@@ -24,11 +24,12 @@ from datetime import date
 from typing import Any
 
 from intacct.emulator.catalog import ObjectDef
+from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.errors import FieldError, FunctionError
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.duplicates import DuplicateIdError
 from intacct.emulator.values import from_wire
-from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestField, RestObject
 
 __all__ = ["Problem", "RecordRefusedError", "Written", "field_problem", "rest_name", "written"]
 
@@ -294,7 +295,7 @@ def _referred(
     hold the referred object (a null reference clears it)."""
     if all(v is None for v in members.values()):
         return {"key": None, "id": None} | dict(members)
-    target = rest_catalog().get(obj.ref_groups().get(group, ""))
+    target = served().get(obj.ref_groups().get(group, ""))
     if target is None or target.xml_object is None:
         return dict(members)
     xml = store.catalog[target.xml_object]
@@ -327,7 +328,7 @@ def _lines(
         return
     if len(given) < least:
         problems.append(_business(f"{prefix}{name}", f"{name} needs at least {least} lines."))
-    line_obj = rest_catalog()[obj.lines["path"]]
+    line_obj = served()[obj.lines["path"]]
     rows: list[dict[str, Any]] = []
     for index, line in enumerate(given):
         try:

@@ -12,17 +12,17 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
 from intacct.emulator.rest.answers import ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.model import model_answer
-from intacct.emulator.rest.objects import get_record, list_records, rest_object
+from intacct.emulator.rest.objects import SETUP, get_record, list_records, rest_object
 from intacct.emulator.rest.query import bad_payload, run_query
-from intacct.emulator.rest.service import Outcome, read_rest_body, serve
+from intacct.emulator.rest.service import Outcome, read_rest_body, refused, serve
 from intacct.emulator.state import Emulator
-from intacct.protocol.rest_catalog import rest_catalog
 
 __all__ = ["data_routes"]
 
@@ -71,9 +71,15 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
         key = params.get("key")
 
         def work(caller: Caller) -> Outcome:
+            single = served().get(f"{path}/{key}")
+            if single is not None:  # a singleton (".../consolidation-preference/setup")
+                return get_record(store, caller, single, SETUP)
             obj = rest_object(path)
             if isinstance(obj, Outcome):
                 return obj
+            operation = "list" if key is None else "get"
+            if operation not in obj.operations:  # the spec has no such GET [U: 405]
+                return refused(405, "methodNotAllowed", f"GET is not allowed on {obj.path}.")
             if key is None:
                 return list_records(store, caller, obj)
             return get_record(store, caller, obj, key)
@@ -131,7 +137,7 @@ _UNREADABLE = object()
 
 
 def _xml_of(path: object) -> str | None:
-    obj = rest_catalog().get(path) if isinstance(path, str) else None
+    obj = served().get(path) if isinstance(path, str) else None
     return obj.module_object if obj else None
 
 

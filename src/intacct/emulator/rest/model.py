@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.rest.service import Outcome, refused
-from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestField, RestObject
 
 __all__ = ["model_answer"]
 
@@ -43,10 +44,10 @@ def model_answer(query: Mapping[str, str]) -> Outcome | dict[str, Any] | list[di
         wanted = {t.strip() for t in query.get("type", "").split(",") if t.strip()}
         return [
             short
-            for short in (_short(o) for o in rest_catalog().values())
+            for short in (_short(o) for o in served().values())
             if not wanted or {"object", short["type"]} & wanted
         ]
-    obj = rest_catalog().get(name)
+    obj = served().get(name)
     if obj is None:
         return refused(404, "notFound", f"Resource {name} does not exist.")
     return _full(obj)
@@ -114,8 +115,9 @@ def _describe(field: RestField, obj: RestObject) -> dict[str, Any]:
         "nullable": field.nullable,
         "mutable": not field.read_only and field.name != obj.id,
     }
-    if field.enum:
-        described["enum"] = list(field.enum)
+    if field.enum:  # a listed null is the field's nullability, not a value [U]
+        described["enum"] = [v for v in field.enum if v is not None]
+        described["nullable"] = field.nullable or None in field.enum
     fmt = _FORMATS.get(field.type) or field.format
     if fmt:
         described["format"] = fmt

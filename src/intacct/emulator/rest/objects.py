@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.core import TRUE_SQL, Sql
 from intacct.emulator.rest.access import denied, scope_for, zone_of
 from intacct.emulator.rest.answers import ia_page, ia_result
@@ -19,15 +20,19 @@ from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Scope, Store
-from intacct.protocol.rest_catalog import RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestObject
 
-__all__ = ["LIST_SIZE", "get_record", "list_records", "rest_object"]
+__all__ = ["LIST_SIZE", "SETUP", "get_record", "list_records", "rest_object"]
 
 LIST_SIZE = 100
+#: the key of a company's one record of a settings object that has no create
+#: (``company-config/multi-entity-preference/setup``, and every singleton's path ends
+#: with it: portal, consolidation-preference/setup) [U: what other keys get]
+SETUP = "setup"
 
 
 def rest_object(path: str) -> RestObject | Outcome:
-    obj = rest_catalog().get(path)
+    obj = served().get(path)
     if obj is None:
         return refused(404, "notFound", f"Object {path} does not exist.")
     return obj
@@ -42,7 +47,7 @@ def list_records(store: Store, caller: Caller, obj: RestObject) -> Outcome:
     )
     names = [obj.key, obj.id, HREF]
     rows, total = view.page(columns_for(view, names), TRUE_SQL, "", LIST_SIZE, 0)
-    records = [render(view, names, row) for row in rows]
+    records = [_reference(obj, render(view, names, row)) for row in rows]
     return Outcome(ia_page(records, total, 1, LIST_SIZE), len(records), billed=1)
 
 
@@ -53,7 +58,8 @@ def get_record(store: Store, caller: Caller, obj: RestObject, key: str) -> Outco
     scope = scope_for(store, caller)
     zone = zone_of(store, caller.company)
     view = open_view(store, obj, scope, zone)
-    record = _one(view, obj.key, key)
+    one_record = key == SETUP and not {"list", "create"} <= set(obj.operations)
+    record = _first(view) if one_record else _one(view, obj.key, key)
     if record is None:
         message = f"{obj.label} with key {key} does not exist"
         return Outcome(refused(404, "notFound", message).response, billed=1)
@@ -66,6 +72,19 @@ def get_record(store: Store, caller: Caller, obj: RestObject, key: str) -> Outco
         record[obj.lines["field"]] = lines
         count += len(lines)
     return Outcome(ia_result(record), count, billed=1)
+
+
+def _reference(obj: RestObject, record: dict[str, Any]) -> dict[str, Any]:
+    """key, id, href, in that order; an object with no id of its own shows its key
+    (the list answers' object-reference always has all three) [U]."""
+    return {"key": record[obj.key], "id": record.get(obj.id, record[obj.key]), **record}
+
+
+def _first(view: View) -> dict[str, Any] | None:
+    """A settings object's one record: the first there is."""
+    names = whole_names(view)
+    rows, _ = view.page(columns_for(view, names), TRUE_SQL, "", 1, 0)
+    return render(view, names, rows[0]) if rows else None
 
 
 def _one(view: View, field: str, key: str) -> dict[str, Any] | None:
@@ -87,7 +106,7 @@ def _lines(
     store: Store, scope: Scope, zone: str, obj: RestObject, key: str
 ) -> list[dict[str, Any]]:
     """The lines a document owns, whole, in the order they were written."""
-    line_obj = rest_catalog()[obj.lines["path"]]
+    line_obj = served()[obj.lines["path"]]
     view = open_view(store, line_obj, scope, zone)
     owner = view.column(f"{line_obj.owner['field']}.key", "lines")
     own_key = view.column(line_obj.key, "lines")

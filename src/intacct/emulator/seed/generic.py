@@ -77,7 +77,7 @@ class Seen:
 
     def __post_init__(self) -> None:
         needs: dict[str, set[str]] = {}
-        for obj in self.catalog.values():
+        for obj in self.catalog.stored():
             links = _links(obj, self.catalog)
             self._links[obj.name] = links
             for link in links.values():
@@ -147,7 +147,7 @@ def fill(ctx: Context, seen: Seen, volume: int) -> Iterator[Batch]:
     """Generic rows for the objects ``seen`` has none of, parents and referenced objects
     first; yielded in batches like every other module's (never more than a flush)."""
     seen.generic = True
-    for obj in _order([o for o in seen.catalog.values() if _wanted(o, ctx, seen)]):
+    for obj in _order([o for o in seen.catalog.stored() if _wanted(o, ctx, seen)]):
         rows = _lines(ctx, obj, seen) if obj.parent else _headers(ctx, obj, seen, volume)
         for _ in rows:
             for batch in ctx.sink.spill():

@@ -113,7 +113,7 @@ class Records:
         with self._db.write_lock:
             conn = self._db.conn
             conn.executescript(_SCHEMA + VERSIONS_SCHEMA)
-            for obj in self.catalog.values():
+            for obj in self.catalog.stored():
                 columns = ", ".join(
                     f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields
                 )
@@ -153,7 +153,7 @@ class Records:
         with self._db.transaction() as conn:
             for table in ("executed", "counters", "_versions", *self.lag.shadow_tables()):
                 conn.execute(f"DELETE FROM {table}")
-            for obj in self.catalog.values():
+            for obj in self.catalog.stored():
                 conn.execute(f"DELETE FROM {_table(obj)}")
         self.lag.clear()
 
