@@ -12,11 +12,12 @@ the REST routes tells a twin from a REST-only object.
 Columns: ``key`` is RECORDNO; the audit and entity groups and ``webURL`` are the store's
 own stamps (``audit.createdDateTime`` WHENCREATED...); a reference member is
 ``<group>.<the target's column>`` (``vendor.key`` -> ``vendor.RECORDNO``, ``vendor.id``
--> ``vendor.VENDORID``; a nested group's dots become ``__``; ``vendor.name`` the name field of an XML
-target), the key and id carrying the target as ``ref``, which is how the generic
-seeder points a row at a record that exists and copies what it shows of it; any other member of a
-group is ``<group>__<member>``, a value of its own; a top-level field keeps its name; who created or changed a
-record beyond the stamps (``audit.createdByUser.id``) has no column.
+-> ``vendor.VENDORID``, ``vendor.name`` the name field of an XML target; a nested
+group's dots become ``__``), the key and id carrying the target as ``ref``, which is how
+the generic seeder points a row at a record that exists and copies what it shows of it;
+any other member of a group is ``<group>__<member>``, a value of its own; a top-level
+field keeps its name; who created or changed a record beyond the stamps
+(``audit.createdByUser.id``) has no column.
 Objects computed from XML records (``derived_from``) keep no table.
 """
 
@@ -217,9 +218,7 @@ def _table(
     )
 
 
-def _field(
-    field: RestField, column: str, target: str | None, copied: str | None
-) -> dict[str, Any]:
+def _field(field: RestField, column: str, target: str | None, copied: str | None) -> dict[str, Any]:
     """``copied``: the storage type of the XML column a reference member copies."""
     amount = "-precision-" in field.format and field.type in ("string", "number")
     data: dict[str, Any] = {
