@@ -183,3 +183,15 @@ def test_objects_answer_with_the_fields_asked(
         assert sorted(set(fields) - set(record)) == [], (object, company)
     again = client.read(object, [page[0]["RECORDNO"]], fields)
     assert [dict(r) for r in again] == [dict(page[0])], (object, company)
+
+
+def test_an_employees_contact_fields_are_its_contact(clients: dict[str, IntacctClient]) -> None:
+    """EMPLOYEE's CONTACT.* (fylein selects 23 of them) show the employee's CONTACT
+    record, not empty fields."""
+    client = clients["DEMO"]
+    fields = ["CONTACTKEY", "CONTACT.CONTACTNAME", "CONTACT.MAILADDRESS.CITY", "CONTACT.PHONE1"]
+    employee = next(iter(client.iter_read_by_query("EMPLOYEE", fields=fields, pagesize=1)))
+    contact = client.read("CONTACT", [employee["CONTACTKEY"]], "*")[0]
+    assert employee["CONTACT.MAILADDRESS.CITY"] != ""
+    for name in fields[1:]:
+        assert employee[name] == contact[name.removeprefix("CONTACT.")], name
