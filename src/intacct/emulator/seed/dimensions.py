@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from intacct.emulator.catalog import load_catalog
 from intacct.emulator.seed.clock import IMPORT_AT, START, creation_times, dt
 from intacct.emulator.seed.common import Batch, Row, pick
-from intacct.emulator.seed.contacts import add_contact
+from intacct.emulator.seed.contacts import contact_record, related_contact
 from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.model import Entity
 from intacct.emulator.seed.names import ADMIN, FIRST_NAMES, JOB_TITLES, LAST_NAMES
@@ -176,6 +177,12 @@ def departments(ctx: Context, ent: Entity, planned: Planned) -> None:
         ctx.emit(ent, "DEPARTMENT", row | ctx.audit(at, ctx.modified_after(at, 0.1), ADMIN))
 
 
+#: EMPLOYEE's CONTACT.* fields, as the catalog lists them
+_EMPLOYEE_CONTACT = frozenset(
+    name for name in load_catalog()["EMPLOYEE"].field_names if name.startswith("CONTACT.")
+)
+
+
 def employees(ctx: Context, ent: Entity, planned: Planned) -> Iterator[Batch]:
     """Most staff arrive in the day-one import; each has a contact, and managers are
     colleagues hired before them."""
@@ -184,7 +191,7 @@ def employees(ctx: Context, ent: Entity, planned: Planned) -> Iterator[Batch]:
     for n, ((eid, first, last), created) in enumerate(zip(planned, times, strict=True)):
         modified = ctx.modified_after(created, 0.25)
         contact = f"{first} {last} ({eid})"
-        add_contact(ctx, ent, contact, first, last, None, created, modified, ADMIN)
+        person = contact_record(ctx, ent, contact, first, last, None, created, modified, ADMIN)
         rec = ctx.recordno("EMPLOYEE")
         gone = n > 3 and rnd() < 0.08  # leavers: terminated when their record was edited
         manager = planned[int(rnd() * n)] if n else None
@@ -215,7 +222,11 @@ def employees(ctx: Context, ent: Entity, planned: Planned) -> Iterator[Batch]:
             "CURRENCY": ent.currency,
             "POSTACTUALCOST": False,
             "STATUS": "inactive" if gone and modified > created else "active",
+            "CONTACTKEY": person["RECORDNO"],
         }
+        # the employee's contact as its CONTACT relationship shows it (CONTACT.*)
+        shown = related_contact("CONTACT", person)
+        row |= {name: shown[name] for name in _EMPLOYEE_CONTACT if name in shown}
         ctx.emit(ent, "EMPLOYEE", row | ctx.audit(created, modified, ADMIN))
         ent.employees.add((eid, f"{first} {last}"), created)
         yield from ctx.sink.spill()

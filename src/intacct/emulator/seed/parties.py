@@ -15,7 +15,7 @@ from intacct.emulator.seed.audit import party_history
 from intacct.emulator.seed.chart import AP_ACCOUNT, AR_ACCOUNT, EXPENSE_ACCOUNTS, REVENUE_ACCOUNTS
 from intacct.emulator.seed.clock import AS_OF, IMPORT_AT, MASS_UPDATE, creation_times
 from intacct.emulator.seed.common import Batch, Row, money, pick
-from intacct.emulator.seed.contacts import add_contact, display_contact
+from intacct.emulator.seed.contacts import contact_record, display_contact
 from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.model import Entity, Party
 from intacct.emulator.seed.names import (
@@ -67,7 +67,9 @@ def parties(ctx: Context, ent: Entity, kind: PartyKind, count: int) -> Iterator[
         contact = f"{name}({pid})"  # Intacct names a display contact "Name(ID)"
         modified, bulk = party_modified(ctx, created)
         by = ADMIN if created == times[0] else pick(kind.creators, rnd())
-        contact_no = add_contact(ctx, ent, contact, None, None, name, created, created, by)
+        contact_no = int(
+            contact_record(ctx, ent, contact, None, None, name, created, created, by)["RECORDNO"]
+        )
         term = pick(kind.terms, rnd())
         row = kind.row(ctx, ent, NewParty(rec, pid, name, contact, contact_no, term, created))
         ctx.emit(ent, kind.obj, row | ctx.audit(created, modified, by, ADMIN if bulk else by))
