@@ -1,6 +1,6 @@
 """fylein's ``sageintacctrestsdk`` (PyPI, package ``intacctsdk``), unmodified, against the
 emulator's REST API: sign-in by client credentials (its default) and by refresh token
-(rotation, a spent token refused), the XML session id (then used at the XML gateway by
+(from client credentials and from a person's consent; rotation, a spent token refused), the XML session id (then used at the XML gateway by
 fylein's XML SDK), the dimensions list, and a read through the query service of every
 object the SDK knows. Assertions are on what the SDK returns.
 
@@ -16,12 +16,16 @@ paths); the ones the emulator's REST catalog does not hold yet are expected to f
 
 from __future__ import annotations
 
+import html
 import importlib
 import inspect
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from intacct import IntacctClient
@@ -39,6 +43,7 @@ import intacctsdk.apis
 PRODUCTION = "https://api.intacct.com/ia/api/v1"
 CLIENT = ("demo_client_id", "demo-client-secret")
 USERNAME = f"{USER[0]}@{COMPANY}"
+_HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 #: The SDK's objects the emulator does not serve yet (issue 47: the catalog is being
 #: generated from Sage's OpenAPI). Take a path out once the catalog holds it.
@@ -140,16 +145,40 @@ def test_client_credentials_its_default_sign_in(sdk: Any) -> None:
     assert accounts and accounts[0]
 
 
-def test_refresh_token_sign_in_rotates_and_a_spent_token_is_refused() -> None:
-    first = signed_in(username=USERNAME)
-    renewed = signed_in(refresh_token=first.refresh_token, use_client_credentials_auth=False)
-    assert renewed.refresh_token and renewed.refresh_token != first.refresh_token
-    assert renewed.access_token != first.access_token
+def consented_refresh_token(base: str) -> str:
+    """The refresh token of a person's consent, as the SDK's ``example.py`` gets one: the
+    sign-in page filled in and accepted, the code exchanged (``scope=offline_access``)."""
+    redirect = "http://127.0.0.1:8765/callback"  # the demo app's loopback URI
+    asked = {"response_type": "code", "client_id": CLIENT[0], "redirect_uri": redirect}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        page = http.get(
+            "/oauth2/authorize", params={**asked, "state": "1", "scope": "offline_access"}
+        )
+        form = {n: html.unescape(v) for n, v in _HIDDEN.findall(page.text)}
+        form.update(company_id=COMPANY, user_id=USER[0], password=USER[1], decision="allow")
+        back = http.post("/oauth2/authorize", data=form)
+        code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+        exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+        tokens = http.post("/oauth2/token", data=exchange, auth=CLIENT).json()
+    return str(tokens["refresh_token"])
+
+
+@pytest.mark.parametrize("grant", ["client_credentials", "authorization_code"])
+def test_refresh_token_sign_in_rotates_and_a_spent_token_is_refused(
+    grant: str, pointed_at: str
+) -> None:
+    if grant == "client_credentials":
+        first = signed_in(username=USERNAME).refresh_token
+    else:
+        first = consented_refresh_token(pointed_at)
+    renewed = signed_in(refresh_token=first, use_client_credentials_auth=False)
+    assert renewed.refresh_token and renewed.refresh_token != first
     assert renewed.accounts.count() > 0
     again = signed_in(refresh_token=renewed.refresh_token, use_client_credentials_auth=False)
     assert again.refresh_token != renewed.refresh_token
+    assert again.access_token != renewed.access_token
     with pytest.raises(intacctsdk.exceptions.InvalidTokenError) as caught:
-        signed_in(refresh_token=first.refresh_token, use_client_credentials_auth=False)
+        signed_in(refresh_token=first, use_client_credentials_auth=False)
     assert "invalid_grant" in str(caught.value.response)
     assert CLIENT[1] not in str(caught.value)
 
