@@ -7,7 +7,8 @@ tokens then work, and no secret, code or token appears in what the command print
 
 Chromium runs with a fresh profile and no network of its own (the machine's is closed):
 ``--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
---disable-background-networking --disable-component-update --disable-sync``.
+--disable-background-networking --disable-component-update --disable-sync`` (and
+``--disable-dev-shm-usage``, for containers).
 Without the browser the test skips, naming the install command; under CI it fails
 (``.ci/run`` installs both packages when they are missing)."""
 
@@ -44,6 +45,8 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # a container's /dev/shm may be 64 MB: Chromium's shared memory goes to /tmp instead
+    "--disable-dev-shm-usage",
 )
 
 pytestmark = pytest.mark.usefixtures("no_keyring")
