@@ -1,8 +1,9 @@
 """fylein's ``sageintacctrestsdk`` (PyPI, package ``intacctsdk``), unmodified, against the
 emulator's REST API: sign-in by client credentials (its default) and by refresh token
-(from client credentials and from a person's consent; rotation, a spent token refused), the XML session id (then used at the XML gateway by
-fylein's XML SDK), the dimensions list, and a read through the query service of every
-object the SDK knows. Assertions are on what the SDK returns.
+(from client credentials and from a person's consent; rotation, a spent token refused),
+the XML session id (then used at the XML gateway by fylein's XML SDK), the dimensions
+list, and a read through the query service of every object the SDK knows. Assertions
+are on what the SDK returns.
 
 Pointing it at the emulator: the SDK's only URL is the module constant
 ``intacctsdk.constants.BASE_URL``, which ``intacctsdk.intacctsdk``,
