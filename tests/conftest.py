@@ -54,6 +54,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "cli/test_interrupts.py",
         "cli/test_sync_ledger.py",
         "cli/test_sync_refused.py",
+        # a real browser (Debian's chromium, installed by .ci/run) through the consent flow
+        "cli/test_consent_browser.py",
         "client/test_first_byte.py",
         "client/test_pacing.py",
         "emulator/test_boundaries.py",

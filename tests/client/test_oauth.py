@@ -6,10 +6,13 @@ and no secret in a repr, an error or the logs."""
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import stat
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -83,6 +86,46 @@ def test_client_credentials_are_asked_for_again_when_they_expire(
     assert stat.S_IMODE((tmp_path / "tokens.json").stat().st_mode) == 0o600
     clock.now = saved.expires_at - 60  # inside the leeway: refreshed before it expires
     assert tokens.token() != first
+
+
+def test_client_credentials_need_no_refresh_token_in_the_answer(
+    tmp_path: Path, transport: Transport
+) -> None:
+    """The emulator's client-credentials answer carries a refresh token (as Sage's must:
+    fylein's REST SDK reads one); a token endpoint whose answer has none (RFC 6749 4.4.3)
+    works the same: the client asks the client credentials again when the token is due."""
+    asked: list[dict[str, list[str]]] = []
+
+    class TokenEndpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            asked.append(parse_qs(self.rfile.read(length).decode()))
+            body = json.dumps(
+                {"token_type": "Bearer", "access_token": f"a{len(asked)}", "expires_in": 3600}
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), TokenEndpoint) as endpoint:
+        threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+        try:
+            base = f"http://127.0.0.1:{endpoint.server_address[1]}/ia/api/v1"
+            app = OAuthApp("demo_client_id", SECRET, base, REDIRECT)
+            clock = Clock()
+            grant = ClientCredentials("demo_user@DEMO")
+            tokens = source(app, tmp_path, transport, grant=grant, clock=clock)
+            assert tokens.token() == "a1"
+            clock.now += 3600  # due: asked again, with the client credentials
+            assert tokens.token() == "a2"
+        finally:
+            endpoint.shutdown()
+    assert [a["grant_type"] for a in asked] == [["client_credentials"]] * 2
 
 
 def test_authorization_code_then_rotating_refresh(

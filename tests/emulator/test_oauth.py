@@ -189,7 +189,7 @@ def test_client_credentials_for_an_entity(http: httpx.Client) -> None:
     answer = client_credentials(http, "demo_user@DEMO-ME|E100")
     assert answer.status_code == 200, answer.text
     tokens = answer.json()
-    assert "refresh_token" not in tokens
+    assert tokens["refresh_token"]  # fylein's sageintacctrestsdk reads it unconditionally
     said = claims(tokens["access_token"])
     assert (said["companyId"], said["userId"], said["entityId"]) == ("DEMO-ME", "demo_user", "E100")
     assert said["grantType"] == "client_credentials"
@@ -316,6 +316,30 @@ def test_a_non_web_services_user_gets_no_client_credentials(
     server.store.add_user("DEMO", "ui_only", "ui-only-password", recordno=91)
     http.post("/_emulator/companies/DEMO/users/ui_only", json={"web_services": False})
     assert oauth_error(client_credentials(http, "ui_only@DEMO")) == (400, "invalid_grant")
+
+
+def test_a_client_credentials_refresh_token_rotates_for_a_web_services_user(
+    http: httpx.Client, server: EmulatorServer
+) -> None:
+    server.store.add_user("DEMO", "ws_later_ui", "ws-later-ui-password", recordno=92)
+    first = client_credentials(http, "ws_later_ui@DEMO").json()
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    renewed = http.post(TOKEN, data=form, auth=CLIENT)
+    assert renewed.status_code == 200, renewed.text
+    fresh = renewed.json()
+    assert fresh["refresh_token"] != first["refresh_token"]
+    said = claims(fresh["access_token"])
+    assert (said["companyId"], said["userId"], said["grantType"]) == (
+        "DEMO", "ws_later_ui", "refresh_token",
+    )  # fmt: skip
+    spent = http.post(TOKEN, data=form, auth=CLIENT)
+    assert oauth_error(spent) == (400, "invalid_grant")
+    assert "Invalid token" in spent.json()["error_description"]
+    # a user who lost Web Services access refreshes no more (the sign-in's own check)
+    again = client_credentials(http, "ws_later_ui@DEMO").json()
+    http.post("/_emulator/companies/DEMO/users/ws_later_ui", json={"web_services": False})
+    form["refresh_token"] = again["refresh_token"]
+    assert oauth_error(http.post(TOKEN, data=form, auth=CLIENT)) == (400, "invalid_grant")
 
 
 def test_denial_and_wrong_password(http: httpx.Client) -> None:

@@ -46,6 +46,8 @@ def _dev_pin(name: str) -> str:
 
 #: fylein's SDK and the parser that shapes everything it returns
 FYLEIN_PINS = {name: _dev_pin(name) for name in ("sageintacctsdk", "xmltodict")}
+#: fylein's REST SDK (it brings requests, unpinned)
+FYLEIN_REST_PINS = {"sageintacctrestsdk": _dev_pin("sageintacctrestsdk")}
 JS_SDK_VERSION = json.loads((JS_DIR / "package.json").read_text())["dependencies"][JS_SDK]
 
 
@@ -63,13 +65,22 @@ def _js_installed() -> str | None:
 
 def fylein_missing() -> str | None:
     """Why fylein's SDK cannot be driven here, with the command that installs it."""
-    found = {name: _installed(name) for name in FYLEIN_PINS}
-    if found == FYLEIN_PINS:
+    return _pins_missing(FYLEIN_PINS, "fylein's SDK")
+
+
+def fylein_rest_missing() -> str | None:
+    """Why fylein's REST SDK cannot be driven here, with the command that installs it."""
+    return _pins_missing(FYLEIN_REST_PINS, "fylein's REST SDK")
+
+
+def _pins_missing(pins: dict[str, str], what: str) -> str | None:
+    found = {name: _installed(name) for name in pins}
+    if found == pins:
         return None
-    wanted = ", ".join(f"{name}=={version}" for name, version in FYLEIN_PINS.items())
+    wanted = ", ".join(f"{name}=={version}" for name, version in pins.items())
     have = ", ".join(f"{name} {version or 'none'}" for name, version in found.items())
     return (
-        f"needs fylein's SDK ({wanted}; found {have}); "
+        f"needs {what} ({wanted}; found {have}); "
         f"install it with: {sys.executable} -m pip install -e '.[dev]'"
     )
 

@@ -65,3 +65,12 @@ def test_a_missing_fylein_pin_names_the_install_command(monkeypatch: pytest.Monk
     reason = conftest.fylein_missing()
     assert reason is not None and "sageintacctsdk==0.0.0-not-released" in reason
     assert reason.endswith(DEV_INSTALL)
+
+
+def test_a_missing_fylein_rest_pin_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(conftest.FYLEIN_REST_PINS, "sageintacctrestsdk", "0.0.0-not-released")
+    reason = conftest.fylein_rest_missing()
+    assert reason is not None and "sageintacctrestsdk==0.0.0-not-released" in reason
+    assert reason.endswith(DEV_INSTALL)

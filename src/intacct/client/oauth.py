@@ -14,7 +14,9 @@ pair goes to its :class:`TokenStore` before anyone uses it, written whole or not
 (:class:`TokenFile`), so a crash leaves the last pair saved. Errors come from the one
 table (:func:`intacct.protocol.classify.error_for_rest`), retries from the one policy:
 a client-credentials token is asked for again after a lost answer (a second token is
-harmless), a code or refresh token never (a spent one cannot be spent twice).
+harmless), a code or refresh token never (a spent one cannot be spent twice). Client
+credentials are asked again when their token is due, whether or not the answer held a
+refresh token (it is not kept).
 
 Secrets (the client secret, codes, verifiers, tokens) are in no repr, log line or error.
 """
@@ -367,6 +369,11 @@ class TokenSource:
             return self._tokens_from(read.result, answer.status)
 
         tokens = self._retry.call(send, idempotent=repeatable)
+        if repeatable:
+            # A repeatable grant (client credentials) is asked again, never refreshed:
+            # the refresh token Sage's answer carries (fylein's SDK reads one) is not
+            # kept, one secret fewer at rest, and every renewal stays safe to retry.
+            tokens = replace(tokens, refresh_token=None)
         self.store.save(tokens)  # saved before anyone uses it
         return tokens
 

@@ -9,7 +9,15 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-__all__ = ["NO_STORE", "error_item", "ia_error", "ia_page", "ia_result", "oauth_error"]
+__all__ = [
+    "NO_STORE",
+    "error_item",
+    "ia_error",
+    "ia_list",
+    "ia_page",
+    "ia_result",
+    "oauth_error",
+]
 
 #: token answers are never cached (RFC 6749 5.1)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -19,6 +27,13 @@ def ia_result(result: Mapping[str, Any], status: int = 200) -> JSONResponse:
     """One record's answer (portal's core OpenAPI, e.g. ``GET /services/core/session/id``)."""
     meta = {"totalCount": 1, "totalSuccess": 1, "totalError": 0}
     return JSONResponse({"ia::result": dict(result), "ia::meta": meta}, status)
+
+
+def ia_list(results: Sequence[Mapping[str, Any]]) -> JSONResponse:
+    """A whole list that is not paged (the model service's list of objects, the
+    dimensions list): ``ia::meta`` counts it as records that succeeded."""
+    meta = {"totalCount": len(results), "totalSuccess": len(results), "totalError": 0}
+    return JSONResponse({"ia::result": [dict(r) for r in results], "ia::meta": meta})
 
 
 def ia_page(

@@ -9,13 +9,13 @@ import json
 from typing import Any
 
 from starlette.requests import Request as HttpRequest
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
-from intacct.emulator.rest.answers import ia_result
+from intacct.emulator.rest.answers import ia_list, ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.model import model_answer
@@ -60,7 +60,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
             if isinstance(answer, Outcome):
                 return answer
             if isinstance(answer, list):
-                return Outcome(_listed(answer))
+                return Outcome(ia_list(answer))
             return Outcome(ia_result(answer))  # metadata: free, as lookup is [U]
 
         return await serve(emulator, request, "model", [], work)
@@ -139,8 +139,3 @@ _UNREADABLE = object()
 def _xml_of(path: object) -> str | None:
     obj = served().get(path) if isinstance(path, str) else None
     return obj.module_object if obj else None
-
-
-def _listed(models: list[dict[str, Any]]) -> Response:
-    meta = {"totalCount": len(models), "totalSuccess": len(models), "totalError": 0}
-    return JSONResponse({"ia::result": models, "ia::meta": meta})

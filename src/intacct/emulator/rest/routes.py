@@ -1,25 +1,27 @@
 """The REST API's routes under ``/ia/api/v1`` (the same port and companies as the XML
 gateway): OAuth 2 (``oauth2/authorize``, ``oauth2/token``), the bridge to the XML API
-(``services/core/session/id``), the query and model services and the objects
-(:mod:`.data_routes`), the bulk job service (:mod:`.bulk`), the trigger event queue
-(:mod:`.events`). HTTP in, the synchronous
-work (SQLite) in a worker thread."""
+(``services/core/session/id``) and the dimensions list (:mod:`.services`), the query and
+model services and the objects (:mod:`.data_routes`), the bulk job service
+(:mod:`.bulk`), the trigger event queue (:mod:`.events`). HTTP in, the synchronous work
+(SQLite) in a worker thread."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as HttpRequest
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from intacct.emulator.intake import BodyError, ClientGone, read_body
-from intacct.emulator.rest.answers import ia_result, oauth_error
+from intacct.emulator.rest import services
+from intacct.emulator.rest.answers import oauth_error
 from intacct.emulator.rest.authorize import AUTHORIZE_PATH, authorize
-from intacct.emulator.rest.bearer import Caller, authenticate
+from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.bulk import bulk_routes
 from intacct.emulator.rest.common import MAX_FORM_BYTES, REST_PREFIX, parse_form
 from intacct.emulator.rest.data_routes import data_routes
 from intacct.emulator.rest.events import event_routes
+from intacct.emulator.rest.service import Outcome, serve
 from intacct.emulator.rest.token import TokenRequest, token
 from intacct.emulator.state import Emulator
 
@@ -83,27 +85,24 @@ def rest_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Route]
         return await run_in_threadpool(token, store, asked)
 
     async def session_id(request: HttpRequest) -> Response:
-        """An XML API session for the token's company, user and entity (portal: core
-        OpenAPI, ``get-core-session-id``: ``sessionId`` and ``expiresIn`` in seconds).
-        It works at the gateway like one from getAPISession, with the app's sender."""
+        def work(caller: Caller) -> Outcome:
+            return services.session_id(store, caller)
 
-        def work() -> JSONResponse:
-            caller = authenticate(store, request)
-            if not isinstance(caller, Caller):
-                return caller
-            company = store.company(caller.company)
-            assert company is not None  # authenticate checked it
-            session = store.open_session(company, caller.userid, caller.entity)
-            return ia_result(
-                {"sessionId": session.sessionid, "expiresIn": company.session_minutes * 60}
-            )
+        return await serve(emulator, request, "core.session.id", [], work)
 
-        return await run_in_threadpool(work)
+    async def dimensions(request: HttpRequest) -> Response:
+        def work(caller: Caller) -> Outcome:
+            return services.dimensions_list(store, caller)
+
+        return await serve(emulator, request, "company-config.dimensions.list", [], work)
 
     return [
         Route(AUTHORIZE_PATH, authorize_endpoint, methods=["GET", "POST"]),
         Route(f"{REST_PREFIX}/oauth2/token", token_endpoint, methods=["POST"]),
         Route(f"{REST_PREFIX}/services/core/session/id", session_id, methods=["GET"]),
+        Route(
+            f"{REST_PREFIX}/services/company-config/dimensions/list", dimensions, methods=["GET"]
+        ),
         *data_routes(emulator, body_timeout_s),
         *bulk_routes(emulator, body_timeout_s),
         *event_routes(emulator, body_timeout_s),

@@ -5,8 +5,9 @@ the bill (one ledger with the XML side), the latency model, the slot given back.
 
 Faults match ``function`` as ``rest:<operation>`` (``rest:query``, ``rest:list``,
 ``rest:get``, ``rest:model``, ``rest:create``, ``rest:update``, ``rest:delete``,
-``rest:bulk.job.create``, ``rest:bulk.job.status``) and ``object`` as the XML object or
-the REST path."""
+``rest:bulk.job.create``, ``rest:bulk.job.status``, ``rest:core.session.id``,
+``rest:company-config.dimensions.list``) and ``object`` as the XML object or the REST
+path."""
 
 from __future__ import annotations
 

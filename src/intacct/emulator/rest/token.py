@@ -6,7 +6,15 @@ and the access tokens they give.
 * ``refresh_token``: rotation, each refresh token works once and the answer carries the
   next (fylein/intacct-rest-sdk-py stores the new one every time);
 * ``client_credentials``: ``username`` = ``user@company`` or ``user@company|entity``, a
-  Web Services user [3p: datablend, Nango, PostHog docs].
+  Web Services user [3p: datablend, Nango, PostHog docs]. Its answer carries a refresh
+  token too, as the authorization code's does: fylein's ``sageintacctrestsdk`` 1.9.0
+  (PyPI) reads ``refresh_token`` from the client-credentials answer unconditionally
+  (``IntacctRESTSDK.__generate_access_token_from_client_credentials``), client
+  credentials are its default sign-in, and fylein's own production app signs in that way
+  (fylein/fyle-intacct-api, ``IntacctRESTSDK(username=f'{user}@{company}', ...)``), so
+  Sage's answer must hold one. [U] what that refresh token does: it works as any other
+  (rotation, a replay revokes its grant) for the same user and entity, who must still be
+  a Web Services user.
 
 The client authenticates with ``client_id``/``client_secret`` in the form
 (client_secret_post) or HTTP Basic (client_secret_basic), never both (RFC 6749 2.3).
@@ -212,7 +220,9 @@ def _authorization_code(
     elif verifier is not None:  # OAuth 2.1 4.1.3: a verifier for a code asked without one
         raise _Refused(400, "invalid_grant", "The authorization request had no code_challenge.")
     offline = "offline_access" in found.scope.split()
-    return _reissued(store, request, app, found, "authorization_code", not authenticated, offline)
+    return _reissued(
+        store, request, app, found, "authorization_code", not authenticated, offline, False
+    )
 
 
 def _refresh(
@@ -242,7 +252,8 @@ def _refresh(
     wanted = request.form.get("scope")
     if wanted is not None and not set(wanted.split()) <= set(found.scope.split()):
         raise _Refused(400, "invalid_scope", "The scope exceeds the one originally granted.")
-    return _reissued(store, request, app, found, "refresh_token", found.public, True)
+    public, web_services = found.public, found.web_services
+    return _reissued(store, request, app, found, "refresh_token", public, True, web_services)
 
 
 def _client_credentials(store: Store, request: TokenRequest, app: OAuthApp) -> dict[str, Any]:
@@ -267,7 +278,9 @@ def _client_credentials(store: Store, request: TokenRequest, app: OAuthApp) -> d
         grant_type="client_credentials",
         family="",
         public=False,
-        refresh=False,  # [U] RFC 6749 4.4.3: no refresh token; the client asks again
+        # RFC 6749 4.4.3 says SHOULD NOT, yet a production client needs one (module doc)
+        refresh=True,
+        web_services=True,
     )
 
 
@@ -289,10 +302,11 @@ def _reissued(
     grant_type: str,
     public: bool,
     refresh: bool,
+    web_services: bool,
 ) -> dict[str, Any]:
-    """Tokens for what an earlier consent granted, once the company, sender, user and
-    entity still allow it."""
-    _recheck(store, app, found.company, found.userid, found.entity, web_services=False)
+    """Tokens for what an earlier consent (or client-credentials sign-in, when
+    ``web_services``) granted, once the company, sender, user and entity still allow it."""
+    _recheck(store, app, found.company, found.userid, found.entity, web_services=web_services)
     return _answer(
         store,
         request,
@@ -305,6 +319,7 @@ def _reissued(
         family=found.family,
         public=public,
         refresh=refresh,
+        web_services=web_services,
     )
 
 
@@ -331,6 +346,7 @@ def _answer(
     family: str,
     public: bool,
     refresh: bool,
+    web_services: bool,
 ) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "token_type": "Bearer",
@@ -357,6 +373,7 @@ def _answer(
             scope=scope,
             expires=now + REFRESH_TTL_S,
             public=public,
+            web_services=web_services,
         )
         store.grants.add_refresh(grant, now)
         answer["refresh_token"] = grant.token

@@ -47,6 +47,9 @@ class RefreshGrant:
     #: issued to a public client (PKCE, no client secret): it refreshes without one
     public: bool
     used: bool = False
+    #: issued by client credentials: a refresh checks again that the user is a Web
+    #: Services user, as the first sign-in did
+    web_services: bool = False
 
 
 @dataclass(frozen=True, slots=True)
