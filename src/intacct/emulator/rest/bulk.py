@@ -74,11 +74,12 @@ from intacct.emulator.rest.body import Problem
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.objects import rest_object
 from intacct.emulator.rest.query import bad_payload
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, read_rest_body, refused, serve
 from intacct.emulator.state import Emulator
 from intacct.emulator.store import Store
 from intacct.emulator.store.jobs import COMPLETED, Job, Writer
-from intacct.protocol.rest_catalog import RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestObject
 
 __all__ = ["CREATE_PATH", "MAX_BULK_BYTES", "STATUS_PATH", "bulk_routes", "job_object"]
 
@@ -152,7 +153,7 @@ def bulk_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
 def job_object(name: str) -> RestObject | Outcome:
     """The object ``objectName`` names: its REST path, or a bare name exactly one
     object's path ends with; otherwise the refusal (400 for several, 404 for none)."""
-    catalog = rest_catalog()
+    catalog = served_catalog()
     if name in catalog:
         return catalog[name]
     found = [path for path in catalog if "/" not in name and path.rsplit("/", 1)[1] == name]

@@ -20,9 +20,9 @@ from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.model import model_answer
 from intacct.emulator.rest.objects import get_record, list_records, rest_object
 from intacct.emulator.rest.query import bad_payload, run_query
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, read_rest_body, serve
 from intacct.emulator.state import Emulator
-from intacct.protocol.rest_catalog import rest_catalog
 
 __all__ = ["data_routes"]
 
@@ -131,7 +131,7 @@ _UNREADABLE = object()
 
 
 def _xml_of(path: object) -> str | None:
-    obj = rest_catalog().get(path) if isinstance(path, str) else None
+    obj = served_catalog().get(path) if isinstance(path, str) else None
     return obj.module_object if obj else None
 
 

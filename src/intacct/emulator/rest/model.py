@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
-from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestField, RestObject
+from intacct.protocol.rest_types import to_model
 
 __all__ = ["model_answer"]
 
-_TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
-_FORMATS = {"date": "date", "date-time": "date-time"}
 #: in the order of the portal's example ("OPTIONS,GET,POST,DELETE,PATCH")
 _METHODS: tuple[tuple[str, str], ...] = (
     ("list", "GET"),
@@ -43,10 +43,10 @@ def model_answer(query: Mapping[str, str]) -> Outcome | dict[str, Any] | list[di
         wanted = {t.strip() for t in query.get("type", "").split(",") if t.strip()}
         return [
             short
-            for short in (_short(o) for o in rest_catalog().values())
+            for short in (_short(o) for o in served_catalog().values())
             if not wanted or {"object", short["type"]} & wanted
         ]
-    obj = rest_catalog().get(name)
+    obj = served_catalog().get(name)
     if obj is None:
         return refused(404, "notFound", f"Resource {name} does not exist.")
     return _full(obj)
@@ -106,8 +106,9 @@ def _emptied(node: dict[str, Any], *, ref: bool = False) -> dict[str, Any]:
 
 
 def _describe(field: RestField, obj: RestObject) -> dict[str, Any]:
+    kind, fmt = to_model(field)  # the one REST type table
     described: dict[str, Any] = {
-        "type": _TYPES.get(field.type, "string"),
+        "type": kind,
         "readOnly": field.read_only,
         "writeOnly": field.write_only,
         "required": False,
@@ -116,7 +117,6 @@ def _describe(field: RestField, obj: RestObject) -> dict[str, Any]:
     }
     if field.enum:
         described["enum"] = list(field.enum)
-    fmt = _FORMATS.get(field.type) or field.format
     if fmt:
         described["format"] = fmt
     return described

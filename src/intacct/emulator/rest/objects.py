@@ -16,10 +16,11 @@ from intacct.emulator.rest.access import denied, scope_for, zone_of
 from intacct.emulator.rest.answers import ia_page, ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Scope, Store
-from intacct.protocol.rest_catalog import RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestObject
 
 __all__ = ["LIST_SIZE", "get_record", "list_records", "rest_object"]
 
@@ -27,7 +28,7 @@ LIST_SIZE = 100
 
 
 def rest_object(path: str) -> RestObject | Outcome:
-    obj = rest_catalog().get(path)
+    obj = served_catalog().get(path)
     if obj is None:
         return refused(404, "notFound", f"Object {path} does not exist.")
     return obj
@@ -87,7 +88,7 @@ def _lines(
     store: Store, scope: Scope, zone: str, obj: RestObject, key: str
 ) -> list[dict[str, Any]]:
     """The lines a document owns, whole, in the order they were written."""
-    line_obj = rest_catalog()[obj.lines["path"]]
+    line_obj = served_catalog()[obj.lines["path"]]
     view = open_view(store, line_obj, scope, zone)
     owner = view.column(f"{line_obj.owner['field']}.key", "lines")
     own_key = view.column(line_obj.key, "lines")

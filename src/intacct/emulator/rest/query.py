@@ -17,10 +17,10 @@ from intacct.emulator.rest.access import denied, scope_for, today_of, zone_of
 from intacct.emulator.rest.answers import ia_page
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.records import HREF, columns_for, render
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Store
-from intacct.protocol.rest_catalog import rest_catalog
 
 __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "bad_payload", "run_query"]
 
@@ -80,7 +80,7 @@ def _query(store: Store, caller: Caller, body: Any) -> Outcome:
         if key not in _KEYS:
             raise RestQueryError(f"{key} is not a valid field", str(key), error_id="REST-1043")
     path = body.get("object")
-    obj = rest_catalog().get(path) if isinstance(path, str) else None
+    obj = served_catalog().get(path) if isinstance(path, str) else None
     if obj is None:
         raise RestQueryError(f"'{path}' is not an object that can be queried.", "object")
     refusal = denied(store, caller, obj)
