@@ -195,7 +195,7 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     check_api(client, run_settings)  # before any request, and before the store is made
-    registry = ObjectRegistry(client)
+    registry = ObjectRegistry(client, rest_cache=settings.rest_cache)
     _refuse(db_path, layout, unified)
     company = client.config.company_id
     database = open_destination(
