@@ -47,9 +47,13 @@ def _by_key(sink: ListSink, obj: str) -> dict[int, dict[str, Any]]:
 
 
 def _paired(client: IntacctClient, obj: str) -> set[str]:
-    target = rest_object(obj)
+    """The XML fields REST holds, in the company's catalog (custom fields included)."""
+    registry = ObjectRegistry(client)
+    packaged = rest_object(obj)
+    assert packaged is not None
+    target = rest_object(obj, registry.rest.catalog([packaged.path]))
     assert target is not None
-    info = ObjectRegistry(client).get(obj)
+    info = registry.get(obj)
     return set(rest_fields(target, info)) & set(info.queryable_fields)
 
 

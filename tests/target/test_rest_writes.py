@@ -347,3 +347,19 @@ def test_a_bulk_job_whose_answer_was_lost_is_awaited_not_made_twice(
     assert again.statuses() == {"already_applied": [f"#{n}" for n in range(12)]}
     for n in range(12):
         assert _count(emulator, "GLBATCH", "BATCH_TITLE", f"bulk lost {n}") == 1
+
+
+def test_custom_fields_are_written_through_rest(emulator: EmulatorServer, tmp_path: Path) -> None:
+    """A vendor's custom fields (XML's VENDOR_TIER, VENDOR_ESG_CERTIFIED) go through
+    REST as the company's model names them (``nsp::VENDOR_TIER``) into the same columns."""
+    vendor = {**_vendor("CUSTOM-REST"), "VENDOR_TIER": "Approved", "VENDOR_ESG_CERTIFIED": True}
+    creates = _stat(emulator, "rest:create")
+    run = run_target(rest_config(emulator, tmp_path), [schema("VENDOR"), record("VENDOR", vendor)])
+    assert run.error is None, run.lines
+    assert set(run.statuses()) == {"applied"} and _stat(emulator, "rest:create") - creates == 1
+    names = ["VENDOR_TIER", "VENDOR_ESG_CERTIFIED"]
+    (written,) = rows(emulator, "VENDOR", names, VENDORID="CUSTOM-REST")
+    assert written["VENDOR_TIER"] == "Approved" and written["VENDOR_ESG_CERTIFIED"] in (
+        True,
+        "true",
+    )

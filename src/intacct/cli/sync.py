@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+import platformdirs
 from click.core import ParameterSource
 
 from intacct.cli.connection import (
@@ -214,6 +215,7 @@ def sync(
             settings = SyncSettings.from_mapping(
                 config, client_config, objects=_names(objects), full_refresh=full_refresh,
                 unified=unified, layout=layout, snapshot=snapshot,
+                rest_cache=Path(platformdirs.user_cache_dir("intacct-connector")) / "rest-models",
             )  # fmt: skip
             in_flight = InFlight()
             if share is not None and entitlement is None:

@@ -28,10 +28,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from intacct.client.gateway import MAX_FUNCTIONS
 from intacct.client.metadata import ObjectModel
+from intacct.client.rest_discovery import RestDiscovery, cache_file
 from intacct.errors import IntacctError, ResponseFormatError
 from intacct.protocol import functions as fn
 from intacct.protocol.response import Record
@@ -138,8 +140,17 @@ def _object_names(records: list[Record]) -> list[str]:
 class ObjectRegistry:
     """The objects of the client's company, described lazily and cached."""
 
-    def __init__(self, client: IntacctClient) -> None:
+    def __init__(self, client: IntacctClient, rest_cache: Path | None = None) -> None:
+        """``rest_cache``: the folder where the REST models are kept between runs
+        (:mod:`~intacct.client.rest_discovery`; None: for the run only)."""
         self._client = client
+        api = (lambda: client.rest) if client.speaks_rest else None
+        where = client.config
+        cache = (
+            None if rest_cache is None else cache_file(rest_cache, where.rest_url, where.company_id)
+        )
+        #: the run's REST catalog: the packaged one and the company's model service's
+        self.rest = RestDiscovery(api, cache)
         self._lock = threading.Lock()  # guards the caches, never held during a request
         self._names_lock = threading.Lock()
         self._names: list[str] | None = None

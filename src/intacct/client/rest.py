@@ -210,6 +210,11 @@ class RestApi:
         call = RestCall("GET", "/services/core/model", params={"name": object}, cost=0)
         return self.requestor.send(call)
 
+    def models(self) -> RestAnswer:
+        """The company's objects, as the model service lists them (no ``name``: each
+        ``apiObject``, ``type``, ``href``; standard, REST-only and custom objects)."""
+        return self.requestor.send(RestCall("GET", "/services/core/model", cost=0))
+
     def create(self, object: str, values: Mapping[str, Any], *, key: str = "") -> RestAnswer:
         """Create one record; ``key`` (default: a new one) is its idempotency key, so the
         retry of a lost answer cannot create it twice (409 names the duplicate)."""

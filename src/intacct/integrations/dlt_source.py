@@ -124,7 +124,7 @@ def intacct_source(
     company = _Company(config)
     with company.session() as (_, registry):
         names = select_objects(registry, _names(objects), unified=False)
-        failed = registry.load(objects_among(names))
+        failed = registry.load(objects_among(names, registry.rest.catalog()))
         tables = {n: table_of(n, registry) for n in names if n not in failed}
     company.names = names
     return [
@@ -189,7 +189,9 @@ class _Company:
         if self._client is None or self._registry is None:
             self._client = IntacctClient(self.config)
             self._registry = ObjectRegistry(self._client)
-            self._registry.load(objects_among(self.names))  # failures: the streams'
+            self._registry.load(
+                objects_among(self.names, self._registry.rest.catalog())
+            )  # failures: the streams'
         return self._client, self._registry
 
     def _release(self) -> None:

@@ -10,12 +10,45 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["RestCatalog", "RestField", "RestObject", "rest_catalog"]
+from intacct.protocol.rest_types import from_model
+
+__all__ = [
+    "CUSTOM",
+    "AmbiguousTwinError",
+    "RestCatalog",
+    "RestField",
+    "RestObject",
+    "custom_name",
+    "rest_catalog",
+]
+
+#: the prefix of a custom field's or object's REST name (``nsp::VENDOR_TIER``; portal:
+#: core model service, "custom fields and objects"); the rest is the name XML gives it
+CUSTOM = "nsp::"
+
+
+def custom_name(name: str) -> str | None:
+    """``nsp::VENDOR_TIER`` -> ``VENDOR_TIER``, the XML field (and column) the custom
+    field is [U: that REST names a custom field by its XML id after ``nsp::``, as the
+    portal's examples show it]; None: not a custom field."""
+    return name[len(CUSTOM) :] if name.startswith(CUSTOM) and len(name) > len(CUSTOM) else None
+
+
+class AmbiguousTwinError(ValueError):
+    """Several REST objects share one XML object and the catalog does not say which
+    holds its records (``xml_primary``): names the XML object and the REST paths."""
+
+    def __init__(self, xml_object: str, paths: tuple[str, ...]) -> None:
+        self.xml_object, self.paths = xml_object, paths
+        super().__init__(
+            f"the REST catalog pairs {xml_object} with {' and '.join(paths)}: mark the "
+            "one that holds its records with xml_primary"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +92,37 @@ class RestField:
             default=data.get("default"),
         )
 
+    @classmethod
+    def from_model(
+        cls, name: str, described: Mapping[str, Any], *, ref: str | None = None
+    ) -> RestField:
+        """A field as the model service describes it (``ref``: the REST path of the
+        reference it is a member of), typed by the one table (:mod:`.rest_types`)."""
+        kind, fmt = from_model(described, ref=ref is not None)
+        enum = described.get("enum")
+        return cls(
+            name=name,
+            type=kind,
+            format=fmt,
+            enum=tuple(enum) if isinstance(enum, list) else (),
+            ref=ref,
+            ref_field=name.rpartition(".")[2] if ref is not None else None,
+            read_only=bool(described.get("readOnly", False)),
+            write_only=bool(described.get("writeOnly", False)),
+            required=bool(described.get("required", False)),
+            nullable=bool(described.get("nullable", False)),
+        )
+
     @property
     def group(self) -> str:
         """The dot path this field sits in ('' at the top)."""
         return self.name.rpartition(".")[0]
+
+    @property
+    def column(self) -> str:
+        """The column a stream REST alone types gives it: its name, a custom field's
+        without ``nsp::`` (the name XML gives the same field)."""
+        return custom_name(self.name) or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +148,8 @@ class RestObject:
     lines: Mapping[str, str] = field(default_factory=dict)  # {"field", "path", ...}
     owner: Mapping[str, str] = field(default_factory=dict)  # {"path", "field", ...}
     derived: Derived | None = None
+    #: holds ``xml_object``'s records where several objects share it (the data says)
+    xml_primary: bool = False
     #: XML column -> the REST field that writes it (made once: asked per record written)
     _writers: Mapping[str, RestField] = field(default_factory=dict, repr=False, compare=False)
 
@@ -132,7 +194,90 @@ class RestObject:
             lines=dict(data.get("lines", {})),
             owner=dict(data.get("owner", {})),
             derived=None if derived is None else _derived(derived),
+            xml_primary=bool(data.get("xml_primary", False)),
         )
+
+    @classmethod
+    def from_model(cls, path: str, model: Mapping[str, Any]) -> RestObject:
+        """An object the packaged catalog lacks, as the model service describes it
+        (``model``: its answer for ``objects/<path>``): REST-only, its fields, groups,
+        references and lists, its operations from ``httpMethods``."""
+        fields = {f.name: f for f in model_fields(model)}
+        methods = {m.strip().upper() for m in str(model.get("httpMethods", "")).split(",")}
+        operations = [op for op, method in _OPERATIONS if method in methods]
+        return cls(
+            path=path,
+            xml_object=None,
+            key="key",
+            id="id" if "id" in fields else "key",
+            operations=tuple(operations),
+            permissions={},
+            fields=fields,
+        )
+
+    def with_fields(self, found: list[RestField]) -> RestObject:
+        """This object with the fields the company's model adds (its custom fields,
+        paired with their XML columns where the object has an XML twin), the packaged
+        ones as they are."""
+        extra = {f.name: f for f in found if f.name not in self.fields}
+        if not extra:
+            return self
+        if self.xml_object:
+            extra = {n: _paired(f) for n, f in extra.items()}
+        return replace(self, fields={**self.fields, **extra})
+
+
+#: the model service's ``httpMethods`` -> the catalog's operations
+_OPERATIONS = (
+    ("list", "GET"),
+    ("get", "GET"),
+    ("create", "POST"),
+    ("update", "PATCH"),
+    ("delete", "DELETE"),
+)
+
+
+def model_fields(model: Mapping[str, Any]) -> list[RestField]:
+    """Every field of a model service answer, as dot paths: its own ``fields``, its
+    ``groups``' (``audit.createdBy``), its ``refs``' members (``vendor.id``, typed
+    ``object-ref``) and its ``lists`` (``lines``, an ``array`` of the object named)."""
+    return list(_walk(model, "", None))
+
+
+def _walk(node: Mapping[str, Any], prefix: str, ref: str | None) -> Iterator[RestField]:
+    fields = node.get("fields")
+    if isinstance(fields, Mapping):
+        for name, described in fields.items():
+            if isinstance(described, Mapping) and name != "href":
+                yield RestField.from_model(prefix + str(name), described, ref=ref)
+    for kind in ("groups", "refs"):
+        nested = node.get(kind)
+        if not isinstance(nested, Mapping):
+            continue
+        for name, inner in nested.items():
+            if not isinstance(inner, Mapping):
+                continue
+            target = _path(inner.get("apiObject")) if kind == "refs" else None
+            yield from _walk(
+                inner, f"{prefix}{name}.", target or (ref if kind == "groups" else None)
+            )
+    lists = node.get("lists")
+    if isinstance(lists, Mapping):
+        for name, inner in lists.items():
+            items = _path(inner.get("apiObject")) if isinstance(inner, Mapping) else None
+            yield RestField(name=prefix + str(name), type="array", items=items, read_only=False)
+
+
+def _path(api_object: Any) -> str | None:
+    """``objects/accounts-payable/vendor`` -> ``accounts-payable/vendor``."""
+    return str(api_object).removeprefix("objects/") if api_object else None
+
+
+def _paired(found: RestField) -> RestField:
+    """A company's field on an object with an XML twin: a custom field is the XML
+    custom field of the same name (its column); any other has no XML column."""
+    xml = custom_name(found.name)
+    return replace(found, xml=xml) if xml else found
 
 
 def _derived(data: Mapping[str, Any]) -> Derived:
@@ -148,12 +293,39 @@ class RestCatalog(Mapping[str, RestObject]):
 
     def __init__(self, objects: list[RestObject]) -> None:
         self._objects = {o.path: o for o in objects}
-        self._by_xml = {o.xml_object: o for o in reversed(objects) if o.xml_object}
+        self._by_xml: dict[str, list[RestObject]] = {}
+        for obj in self._objects.values():
+            if obj.xml_object:
+                self._by_xml.setdefault(obj.xml_object, []).append(obj)
 
     def holding(self, xml_object: str) -> RestObject | None:
-        """The REST object that holds ``xml_object``'s records (None: REST has none;
-        the first the catalog lists where several share it)."""
-        return self._by_xml.get(xml_object)
+        """The REST object that holds ``xml_object``'s records (None: REST has none).
+        Where several share it, the one the data marks ``xml_primary``; none or more
+        than one marked: :class:`AmbiguousTwinError` naming them (never the file's
+        order)."""
+        sharing = self._by_xml.get(xml_object, [])
+        if len(sharing) <= 1:
+            return sharing[0] if sharing else None
+        primary = [o for o in sharing if o.xml_primary]
+        if len(primary) == 1:
+            return primary[0]
+        raise AmbiguousTwinError(xml_object, tuple(o.path for o in primary or sharing))
+
+    def with_models(self, models: Mapping[str, Mapping[str, Any]]) -> RestCatalog:
+        """This catalog and what a company's model service says (``models``: REST path
+        -> its model answer), as a new value: an object the catalog has gains the
+        fields the model adds (custom fields, :meth:`RestObject.with_fields`); one it
+        lacks is read from its model (:meth:`RestObject.from_model`). The catalog's
+        data stays the overlay for what the model cannot say (XML twins and pairings,
+        lines and owners, [U] choices)."""
+        objects = dict(self._objects)
+        for path, model in models.items():
+            known = objects.get(path)
+            if known is None:
+                objects[path] = RestObject.from_model(path, model)
+            else:
+                objects[path] = known.with_fields(model_fields(model))
+        return RestCatalog(list(objects.values()))
 
     def __getitem__(self, path: str) -> RestObject:
         return self._objects[path]

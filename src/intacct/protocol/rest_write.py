@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
 
 __all__ = ["RestBody", "RestBodyError", "rest_body"]
 
@@ -46,15 +46,18 @@ class RestBody:
     ignored: list[str] = field(default_factory=list)
 
 
-def rest_body(obj: RestObject, fields: Mapping[str, Any]) -> RestBody:
-    """``fields`` (XML names, nested as the target prepares them) as ``obj``'s body."""
+def rest_body(
+    obj: RestObject, fields: Mapping[str, Any], catalog: RestCatalog | None = None
+) -> RestBody:
+    """``fields`` (XML names, nested as the target prepares them) as ``obj``'s body;
+    ``catalog`` (the run's; None: the packaged one) names its line object."""
     container = obj.lines.get("xml_owned")
     out = RestBody()
     for name, value in _flat(fields, skip=container):
         _put(out, out.body, obj, name, value, where="")
     _by_id(obj, out.body)
     if container and container in fields:
-        line_obj = rest_catalog()[obj.lines["path"]]
+        line_obj = (catalog if catalog is not None else rest_catalog())[obj.lines["path"]]
         rows = _rows(fields[container])
         out.body[obj.lines["field"]] = [
             _line(out, line_obj, row, f"{container}[{index}].") for index, row in enumerate(rows)

@@ -195,7 +195,7 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     check_api(client, run_settings)  # before any request, and before the store is made
-    registry = ObjectRegistry(client)
+    registry = ObjectRegistry(client, rest_cache=settings.rest_cache)
     _refuse(db_path, layout, unified)
     company = client.config.company_id
     database = open_destination(
@@ -208,7 +208,7 @@ def run_sync(
         chosen, layout = layout, _layout(database, layout)
         names = select_objects(registry, objects, unified, layout, chosen)
         report = SyncReport([ObjectSummary(name) for name in names])
-        failed = registry.load(objects_among(names))
+        failed = registry.load(objects_among(names, registry.rest.catalog()))
         tables = _prepare(database, registry, names, failed, report)
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
@@ -365,8 +365,9 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
         known = set(registry.objects())
         return [n for n in DEFAULT_OBJECTS if n in known or declared(n)]
     if [w.lower() for w in wanted] == ["all"]:  # REST-only objects where REST is open
-        return stream_names(registry.objects(), rest=registry.client.speaks_rest)
-    known_names = stream_names(registry.objects(), rest=True)  # named: told if it cannot
+        rest = registry.client.speaks_rest  # with the objects the company's model lists
+        return stream_names(registry.objects(), rest=rest, catalog=registry.rest.catalog())
+    known_names = stream_names(registry.objects(), rest=True, catalog=registry.rest.catalog())
     by_upper = {n.upper(): n for n in known_names}
     unknown = [name for name in wanted if name.upper() not in by_upper]
     if unknown:

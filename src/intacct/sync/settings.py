@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from intacct.config import ClientConfig, Owner, read
@@ -35,6 +36,9 @@ class SyncSettings:
     layout: str | None = None
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S
     snapshot: str | None = None
+    #: the folder where the company's REST models are kept between runs
+    #: (:mod:`~intacct.client.rest_discovery`; None: read every run)
+    rest_cache: Path | None = None
 
     @classmethod
     def from_mapping(
@@ -47,6 +51,7 @@ class SyncSettings:
         unified: bool = False,
         layout: str | None = None,
         snapshot: str | None = None,
+        rest_cache: Path | None = None,
     ) -> SyncSettings:
         """A run's settings: the engine's keys of ``values`` (a connection's: a profile,
         the ``INTACCT_*`` environment, a tenant), with the page size and concurrency
@@ -62,4 +67,5 @@ class SyncSettings:
             layout=layout.lower() if layout else None,
             lock_wait_s=own["lock_wait_s"],
             snapshot=snapshot or own["snapshot"],
+            rest_cache=rest_cache,
         )

@@ -156,6 +156,7 @@ class TapSageIntacct(Tap):
             registry = ObjectRegistry(client)
             infos = discover(registry, self.settings.client.max_concurrency, self.logger.warning)
             rest = client.speaks_rest
+            found = registry.rest.catalog()  # with the objects the company's model lists
         streams = [
             IntacctStream(
                 self, info.name, stream_schema(info), key_properties(info), info.replication_key
@@ -163,7 +164,7 @@ class TapSageIntacct(Tap):
             for info in infos
         ]
         # streams that are no XML object: the trial balance, REST's own objects
-        for kind in declared_kinds(rest):
+        for kind in declared_kinds(rest, found):
             schema = kind.schema()
             schema["properties"][DELETED_AT] = {"type": ["null"], "description": "never set"}
             streams.append(IntacctStream(self, kind.name, schema, kind.key_properties, None))

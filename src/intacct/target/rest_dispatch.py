@@ -25,7 +25,7 @@ from intacct.client.rest_writes import (
     start_bulk,
 )
 from intacct.errors import AlreadyAppliedError, IntacctError
-from intacct.protocol.rest_catalog import RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestCatalog, RestObject, rest_catalog
 from intacct.protocol.rest_write import RestBodyError, rest_body
 from intacct.target.dispatch import Dispatcher, outcome_of
 from intacct.target.items import Item
@@ -37,22 +37,25 @@ __all__ = ["RestDispatcher", "rest_fields_writable", "rest_writable"]
 BULK_TIMEOUT_S = 3600.0
 
 
-def rest_writable(xml_object: str) -> RestObject | None:
+def rest_writable(xml_object: str, catalog: RestCatalog | None = None) -> RestObject | None:
     """The REST object that creates, updates and deletes ``xml_object``'s records
-    (None: the XML gateway writes them, as with ``api: xml``)."""
-    target = rest_catalog().holding(xml_object)
+    (None: the XML gateway writes them, as with ``api: xml``), in ``catalog`` (the
+    run's; None: the packaged one)."""
+    target = (catalog if catalog is not None else rest_catalog()).holding(xml_object)
     if target is None or not {"create", "update", "delete"} <= set(target.operations):
         return None
     return target
 
 
-def rest_fields_writable(xml_object: str, xml_field: str) -> bool:
+def rest_fields_writable(
+    xml_object: str, xml_field: str, catalog: RestCatalog | None = None
+) -> bool:
     """Whether REST writes ``xml_field`` of ``xml_object``: a REST field pairs with it
     and is not read-only. The others are left out of the record and listed as its
     ``ignored`` fields, as the XML gateway's read-only ones are: a tap's record carries
     every field (``RECORD_URL``, the entity's, a vendor's contact details that REST
     names only by the contact's id), and its writable ones must still be written."""
-    target = rest_catalog().holding(xml_object)
+    target = (catalog if catalog is not None else rest_catalog()).holding(xml_object)
     if target is None:
         return True
     return target.writer(xml_field) is not None
@@ -63,15 +66,17 @@ class RestDispatcher(Dispatcher):
     and DTD 2.1 are refused at the config's edge: REST has neither)."""
 
     _REPLAY_GUARD = "idempotency key"
+    #: the run's REST catalog (custom fields from the company's model), set by the writer
+    catalog: RestCatalog | None = None
 
     def build(self, items: list[Item]) -> None:
         for item in items:
             if item.outcome is not None or item.action == "delete":
                 continue
-            target = rest_writable(item.object)
+            target = rest_writable(item.object, self.catalog)
             assert target is not None  # the writer routes only such objects here
             try:
-                made = rest_body(target, item.fields)
+                made = rest_body(target, item.fields, self.catalog)
             except RestBodyError as exc:
                 item.outcome = item.result("invalid", field=exc.field, description=exc.reason)
                 continue
@@ -102,7 +107,7 @@ class RestDispatcher(Dispatcher):
         if not ready:
             return
         first = ready[0]
-        target = rest_writable(first.object)
+        target = rest_writable(first.object, self.catalog)
         assert target is not None
         records = [_record(item) for item in ready]
         key = _key(target.path, first.action, ready)

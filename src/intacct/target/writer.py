@@ -20,6 +20,7 @@ what the first did.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from intacct.client import IntacctClient
 from intacct.client.metadata import ObjectModel
 from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.errors import IntacctError
+from intacct.protocol.rest_catalog import RestCatalog
 from intacct.target.checks import LINES
 from intacct.target.dispatch import LEGACY_NAMES, Dispatcher
 from intacct.target.items import (
@@ -91,9 +93,10 @@ class ObjectWriter:
             for index, record in records:
                 self.report.add(unknown_object(stream, index, record, exc))
             return
-        writable = (
-            rest_fields_writable if self._dispatcher_for(stream) is not self.dispatcher else None
-        )
+        writable = None
+        if self._dispatcher_for(stream) is not self.dispatcher:
+            found = self._rest_catalog(info, records)
+            writable = functools.partial(rest_fields_writable, catalog=found)
         self.send(
             [
                 item_for(info, line_info, i, record, legacy=self.legacy, writable=writable)
@@ -131,6 +134,24 @@ class ObjectWriter:
                         item.outcome = dispatcher.unsent(item, exc)
             dispatcher.build(wave)
             dispatcher.dispatch(wave)
+
+    def _rest_catalog(
+        self, info: ObjectInfo, records: Sequence[tuple[int, Mapping[str, Any]]]
+    ) -> RestCatalog:
+        """The run's REST catalog with the model of the object holding ``info``'s
+        records (read once per run, :mod:`~intacct.client.rest_discovery`), read again
+        where a record names a custom field the model lacks (the company added it)."""
+        discovery = self.registry.rest
+        target = rest_writable(info.name, discovery.packaged)
+        assert target is not None and self.rest_dispatcher is not None
+        found = discovery.catalog([target.path])
+        custom = {f.name for f in info.model.fields if f.custom}
+        named = {name for _, record in records for name in record if name in custom}
+        held = found.get(target.path, target)
+        if any(held.writer(name) is None for name in named):
+            found = discovery.refresh(target.path)
+        self.rest_dispatcher.catalog = found
+        return found
 
     def _dispatcher_for(self, obj: str) -> Dispatcher:
         """REST's where ``api: rest`` and REST writes ``obj``; else the XML gateway's."""

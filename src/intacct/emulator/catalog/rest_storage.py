@@ -5,7 +5,8 @@ with an XML column). A REST-only object gets a table of its own, described as an
 :class:`ObjectDef` named by its REST path, so the store's one set of rules (record
 numbers, audit stamps, AUDITHISTORY, unique ids, entities) and the generic seeder work
 on it unchanged; the XML gateway never sees it (:class:`~intacct.emulator.catalog.Catalog`).
-The REST code then reads the catalog *as served* (:func:`served`): the same objects,
+The REST code then reads the catalog *as served*
+(:func:`~intacct.emulator.rest.served.served_catalog`): the same objects,
 each REST-only one pointing at its table and each field at its column, so nothing in
 the REST routes tells a twin from a REST-only object.
 
@@ -31,7 +32,7 @@ from typing import Any
 from intacct.emulator.catalog import ObjectDef, xml_objects
 from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
 
-__all__ = ["Storage", "packaged", "served", "storage_of"]
+__all__ = ["Storage", "packaged", "storage_of"]
 
 #: REST fields the store stamps itself, by their XML column
 _STAMPS = {
@@ -70,12 +71,6 @@ class Storage:
 def packaged() -> Storage:
     """The packaged REST catalog's storage (cached: immutable)."""
     return storage_of(rest_catalog(), xml_objects())
-
-
-def served() -> RestCatalog:
-    """The REST catalog as the emulator serves it: every object bound to where its
-    records are kept."""
-    return packaged().served
 
 
 def storage_of(rest: RestCatalog, xml: Mapping[str, ObjectDef]) -> Storage:
@@ -199,7 +194,8 @@ def _table(
         if column is None or column in fields or column in _STAMP_COLUMNS:
             continue
         target = _target(field, rest, xml, ids)
-        copied = xml[target].field(column.rpartition(".")[2]) if target in xml else None
+        twin = xml.get(target) if target else None
+        copied = twin.field(column.rpartition(".")[2]) if twin else None
         fields[column] = _field(field, column, target, copied.type if copied else None)
     id_column = ids[obj.path]
     return ObjectDef.from_data(

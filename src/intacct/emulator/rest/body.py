@@ -24,26 +24,18 @@ from datetime import date
 from typing import Any
 
 from intacct.emulator.catalog import ObjectDef
-from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.errors import FieldError, FunctionError
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.duplicates import DuplicateIdError
 from intacct.emulator.values import from_wire
 from intacct.protocol.rest_catalog import RestField, RestObject
+from intacct.protocol.rest_types import JSON_VALUES
 
 __all__ = ["Problem", "RecordRefusedError", "Written", "field_problem", "rest_name", "written"]
 
 _AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "object-ref": (str,),
-    "date": (str,),
-    "date-time": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "enum": (str,),
-}
+_JSON_TYPES = JSON_VALUES  # the one REST type table
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +287,7 @@ def _referred(
     hold the referred object (a null reference clears it)."""
     if all(v is None for v in members.values()):
         return {"key": None, "id": None} | dict(members)
-    target = served().get(obj.ref_groups().get(group, ""))
+    target = served_catalog().get(obj.ref_groups().get(group, ""))
     if target is None or target.xml_object is None:
         return dict(members)
     xml = store.catalog[target.xml_object]
@@ -328,7 +320,7 @@ def _lines(
         return
     if len(given) < least:
         problems.append(_business(f"{prefix}{name}", f"{name} needs at least {least} lines."))
-    line_obj = served()[obj.lines["path"]]
+    line_obj = served_catalog()[obj.lines["path"]]
     rows: list[dict[str, Any]] = []
     for index, line in enumerate(given):
         try:

@@ -64,7 +64,6 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
 from intacct.emulator.rest.access import scope_for
@@ -75,6 +74,7 @@ from intacct.emulator.rest.body import Problem
 from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.objects import rest_object
 from intacct.emulator.rest.query import bad_payload
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, read_rest_body, refused, serve
 from intacct.emulator.state import Emulator
 from intacct.emulator.store import Store
@@ -153,7 +153,7 @@ def bulk_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
 def job_object(name: str) -> RestObject | Outcome:
     """The object ``objectName`` names: its REST path, or a bare name exactly one
     object's path ends with; otherwise the refusal (400 for several, 404 for none)."""
-    catalog = served()
+    catalog = served_catalog()
     if name in catalog:
         return catalog[name]
     found = [path for path in catalog if "/" not in name and path.rsplit("/", 1)[1] == name]

@@ -12,7 +12,6 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.routing import Route
 
-from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
 from intacct.emulator.rest.answers import ia_list, ia_result
@@ -21,6 +20,7 @@ from intacct.emulator.rest.common import REST_PREFIX
 from intacct.emulator.rest.model import model_answer
 from intacct.emulator.rest.objects import SETUP, get_record, list_records, rest_object
 from intacct.emulator.rest.query import bad_payload, run_query
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, read_rest_body, refused, serve
 from intacct.emulator.state import Emulator
 
@@ -71,7 +71,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
         key = params.get("key")
 
         def work(caller: Caller) -> Outcome:
-            single = served().get(f"{path}/{key}")
+            single = served_catalog().get(f"{path}/{key}")
             if single is not None:  # a singleton (".../consolidation-preference/setup")
                 return get_record(store, caller, single, SETUP)
             obj = rest_object(path)
@@ -137,5 +137,5 @@ _UNREADABLE = object()
 
 
 def _xml_of(path: object) -> str | None:
-    obj = served().get(path) if isinstance(path, str) else None
+    obj = served_catalog().get(path) if isinstance(path, str) else None
     return obj.module_object if obj else None

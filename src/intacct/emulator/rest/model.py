@@ -16,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from intacct.emulator.catalog.rest_storage import served
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.protocol.rest_catalog import RestField, RestObject
+from intacct.protocol.rest_types import to_model
 
 __all__ = ["model_answer"]
 
-_TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
-_FORMATS = {"date": "date", "date-time": "date-time"}
 #: in the order of the portal's example ("OPTIONS,GET,POST,DELETE,PATCH")
 _METHODS: tuple[tuple[str, str], ...] = (
     ("list", "GET"),
@@ -44,10 +43,10 @@ def model_answer(query: Mapping[str, str]) -> Outcome | dict[str, Any] | list[di
         wanted = {t.strip() for t in query.get("type", "").split(",") if t.strip()}
         return [
             short
-            for short in (_short(o) for o in served().values())
+            for short in (_short(o) for o in served_catalog().values())
             if not wanted or {"object", short["type"]} & wanted
         ]
-    obj = served().get(name)
+    obj = served_catalog().get(name)
     if obj is None:
         return refused(404, "notFound", f"Resource {name} does not exist.")
     return _full(obj)
@@ -107,8 +106,9 @@ def _emptied(node: dict[str, Any], *, ref: bool = False) -> dict[str, Any]:
 
 
 def _describe(field: RestField, obj: RestObject) -> dict[str, Any]:
+    kind, fmt = to_model(field)  # the one REST type table
     described: dict[str, Any] = {
-        "type": _TYPES.get(field.type, "string"),
+        "type": kind,
         "readOnly": field.read_only,
         "writeOnly": field.write_only,
         "required": False,
@@ -118,7 +118,6 @@ def _describe(field: RestField, obj: RestObject) -> dict[str, Any]:
     if field.enum:  # a listed null is the field's nullability, not a value [U]
         described["enum"] = [v for v in field.enum if v is not None]
         described["nullable"] = field.nullable or None in field.enum
-    fmt = _FORMATS.get(field.type) or field.format
     if fmt:
         described["format"] = fmt
     return described

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.core import TRUE_SQL, Sql
 from intacct.emulator.rest.access import denied, scope_for, zone_of
 from intacct.emulator.rest.answers import ia_page, ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Scope, Store
@@ -32,7 +32,7 @@ SETUP = "setup"
 
 
 def rest_object(path: str) -> RestObject | Outcome:
-    obj = served().get(path)
+    obj = served_catalog().get(path)
     if obj is None:
         return refused(404, "notFound", f"Object {path} does not exist.")
     return obj
@@ -106,7 +106,7 @@ def _lines(
     store: Store, scope: Scope, zone: str, obj: RestObject, key: str
 ) -> list[dict[str, Any]]:
     """The lines a document owns, whole, in the order they were written."""
-    line_obj = served()[obj.lines["path"]]
+    line_obj = served_catalog()[obj.lines["path"]]
     view = open_view(store, line_obj, scope, zone)
     owner = view.column(f"{line_obj.owner['field']}.key", "lines")
     own_key = view.column(line_obj.key, "lines")

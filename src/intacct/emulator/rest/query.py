@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from intacct.emulator.catalog.rest_storage import served
 from intacct.emulator.querylang.rest import translate_filters, translate_order_by
 from intacct.emulator.querylang.rest_values import RestQueryError, Settings
 from intacct.emulator.rest.access import denied, scope_for, today_of, zone_of
 from intacct.emulator.rest.answers import ia_page
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.records import HREF, columns_for, render
+from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Store
@@ -80,7 +80,7 @@ def _query(store: Store, caller: Caller, body: Any) -> Outcome:
         if key not in _KEYS:
             raise RestQueryError(f"{key} is not a valid field", str(key), error_id="REST-1043")
     path = body.get("object")
-    obj = served().get(path) if isinstance(path, str) else None
+    obj = served_catalog().get(path) if isinstance(path, str) else None
     if obj is None:
         raise RestQueryError(f"'{path}' is not an object that can be queried.", "object")
     refusal = denied(store, caller, obj)

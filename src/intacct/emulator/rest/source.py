@@ -15,6 +15,7 @@ from typing import Any
 from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.querylang.core import Sql
 from intacct.emulator.querylang.rest_values import Column, RestQueryError
+from intacct.emulator.rest.served import STORAGE
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.records import order_key
 from intacct.emulator.store.scratch import Scratch, Source
@@ -23,14 +24,7 @@ from intacct.protocol.rest_catalog import RestField, RestObject
 
 __all__ = ["View", "open_view"]
 
-#: the storage type a REST type keeps where no XML column says
-_STORAGE = {
-    "integer": "integer",
-    "number": "decimal",
-    "boolean": "boolean",
-    "date": "date",
-    "date-time": "timestamp",
-}
+_STORAGE = STORAGE
 
 
 @dataclass(frozen=True, slots=True)

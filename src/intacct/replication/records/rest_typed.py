@@ -21,10 +21,11 @@ from intacct.client.metadata import FieldModel
 from intacct.client.registry import ObjectInfo
 from intacct.errors import ResponseFormatError
 from intacct.protocol.rest_catalog import RestField
+from intacct.protocol.rest_types import engine_type
 from intacct.protocol.values import decode_bool, decode_decimal, decode_multipick
 from intacct.replication.records.typed import ENTITY_ID, iso_utc
 
-__all__ = ["RestTyper", "engine_type", "fits", "rest_record"]
+__all__ = ["RestTyper", "engine_type", "fits", "rest_record"]  # engine_type: re-exported
 
 Convert = Callable[[Any], Any]
 
@@ -74,26 +75,18 @@ def _at(record: Mapping[str, Any], path: list[str]) -> Any:
     return value
 
 
-def engine_type(field: RestField) -> str:
-    """The engine's type of a REST field an XML column does not type (a REST-only
-    object's): amounts and numbers exact, the others as REST types them."""
-    if field.type == "number" or field.format.startswith("decimal"):
-        return "decimal"
-    return {"integer": "integer", "boolean": "boolean", "date": "date"}.get(
-        field.type, "datetime" if field.type == "date-time" else "string"
-    )
-
-
 def rest_record(
     record: Mapping[str, Any], fields: Sequence[RestField], entity_id: str
 ) -> dict[str, Any]:
-    """A REST-only object's record typed by its own fields (:func:`engine_type`)."""
+    """A REST-only object's record typed by its own fields (the one REST type table,
+    :func:`~intacct.protocol.rest_types.engine_type`), a custom field under its XML name
+    (:attr:`~intacct.protocol.rest_catalog.RestField.column`)."""
     out: dict[str, Any] = {}
     for field in fields:
         value = _at(record, field.name.split("."))
         try:
             convert = _CONVERT[engine_type(field)]
-            out[field.name] = None if value is None or value == "" else convert(value)
+            out[field.column] = None if value is None or value == "" else convert(value)
         except (ValueError, TypeError, ResponseFormatError):
             raise ResponseFormatError(
                 f"{record.get('key')}: the REST API's {field.name} is {value!r}, which is "

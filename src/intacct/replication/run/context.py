@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from intacct.client.registry import ObjectRegistry
 from intacct.errors import BudgetExhaustedError, IntacctError
 from intacct.protocol.classify import refuses_company
+from intacct.protocol.rest_catalog import RestCatalog
 from intacct.replication.contract import Progress, Sink, StreamResult
 from intacct.replication.settings import ReplicationSettings
 
@@ -53,6 +54,25 @@ class RunContext:
         #: the client's API transaction budget ran out: every stream stops, none fails
         self.budget: BudgetExhaustedError | None = None
         self.deliver: Delivery = _unset
+        #: the run's REST catalog (a value: the packaged catalog and the company's model
+        #: service's answers, :mod:`~intacct.client.rest_discovery`), settled by the run
+        #: before its streams open (:meth:`settle_rest`)
+        self.rest: RestCatalog = registry.rest.packaged
+
+    def settle_rest(self, paths: Iterable[str] = ()) -> RestCatalog:
+        """The run's REST catalog with the models of ``paths`` (the objects it reads
+        through REST) and of every object the company lists that the packaged catalog
+        lacks; the packaged one, without a request, where the client has no OAuth app."""
+        self.rest = self.registry.rest.catalog(paths)
+        return self.rest
+
+    def refresh_rest(self, path: str) -> RestCatalog:
+        """The run's catalog with ``path``'s model read again: a stream met a field the
+        model lacks (once per object and run, :meth:`RestDiscovery.refresh`)."""
+        found = self.registry.rest.refresh(path)
+        with self.lock:
+            self.rest = found
+        return found
 
     @property
     def stopped(self) -> bool:

@@ -64,7 +64,7 @@ from intacct.replication.run.memory import tune_allocator
 from intacct.replication.run.workers import Workers
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state.runstate import RunState
-from intacct.replication.streams.kinds import Stream, objects_among, open_stream
+from intacct.replication.streams.kinds import Stream, objects_among, open_stream, rest_path
 from intacct.replication.streams.objects import ObjectStream
 from intacct.replication.streams.planning import range_offsets, run_batched
 
@@ -203,6 +203,7 @@ class Replicator:
         context = self.context
         jobs = [(spec, entity) for entity in context.entities() for spec in streams]
         context.fatal, context.stop, context.budget = None, stop, None
+        self._settle_rest(streams)
         self._room = threading.BoundedSemaphore(PAGES_WAITING)
         self._deliveries = Workers(1, "intacct-delivery")
         guarded = _ClosableSink(sink)
@@ -221,6 +222,21 @@ class Replicator:
                 plan.finish()
         results = [plan.result for plan in plans]
         return RunReport(results, stopped=stopped, budget=context.budget)
+
+    def _settle_rest(self, streams: Sequence[StreamSpec]) -> None:
+        """The run's REST catalog (:meth:`RunContext.settle_rest`), where it reads
+        through REST: with ``api: rest`` the models of the objects it reads (their
+        custom fields), and, where a stream is a REST one (named in lower case, as
+        REST paths are; XML's objects are upper case), the objects only the company's
+        model service lists. Nothing is asked otherwise."""
+        if not self.client.speaks_rest:
+            return
+        rest = self.settings.api == "rest"
+        if not rest and all(spec.object == spec.object.upper() for spec in streams):
+            return
+        packaged = self.registry.rest.packaged
+        paths = [rest_path(spec.object, packaged) for spec in streams] if rest else []
+        self.context.settle_rest(p for p in paths if p)
 
     def _halt(self, exc: BaseException, sink: _ClosableSink) -> None:
         """Stop every thread at its next step; once the page being stored (if any) is
@@ -244,6 +260,7 @@ class Replicator:
             entities = self.entities()
         listed = Estimate("", "", "the entity list", None, None, listing.transactions)
         jobs = [(spec, entity) for entity in entities for spec in streams]
+        self._settle_rest(streams)
         with Workers(self.workers, "intacct-rep") as pool:
             self._warm(pool, jobs)
             plans = [open_stream(self.context, s, e, state, _DRY_SINK) for s, e in jobs]
@@ -312,7 +329,8 @@ class Replicator:
     def _warm(self, pool: Executor, jobs: list[tuple[StreamSpec, str]]) -> None:
         """Every object looked up (100 per request) while each entity's session opens
         and the user's formatting is read; a failure is met again, per stream, later."""
-        objects = list(dict.fromkeys(objects_among(spec.object for spec, _ in jobs)))
+        names = (spec.object for spec, _ in jobs)
+        objects = list(dict.fromkeys(objects_among(names, self.context.rest)))
         asks: list[Future[object]] = [pool.submit(self.registry.load, objects)]
         asks += [pool.submit(self._formatting, entity) for entity in {e for _, e in jobs}]
         for ask in asks:

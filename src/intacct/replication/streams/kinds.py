@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from intacct.errors import IntacctError
-from intacct.protocol.rest_catalog import RestObject
+from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
@@ -39,6 +39,7 @@ __all__ = [
     "declared_kinds",
     "objects_among",
     "open_stream",
+    "rest_path",
     "stream_names",
 ]
 
@@ -90,46 +91,74 @@ def _rest_only_kind(target: RestObject) -> StreamKind:
     )
 
 
-DECLARED: dict[str, StreamKind] = {
-    trialbalance.TRIAL_BALANCE: StreamKind(
-        trialbalance.TRIAL_BALANCE,
-        trialbalance.schema,
-        trialbalance.KEY_PROPERTIES,
-        trialbalance.TrialBalanceStream,
-    ),
-    **{kind.name: kind for kind in map(_rest_only_kind, rest_only.rest_only_objects())},
-}
+TRIAL_BALANCE_KIND = StreamKind(
+    trialbalance.TRIAL_BALANCE,
+    trialbalance.schema,
+    trialbalance.KEY_PROPERTIES,
+    trialbalance.TrialBalanceStream,
+)
 
 
-def declared(name: str) -> StreamKind | None:
+def _declared(catalog: RestCatalog | None) -> dict[str, StreamKind]:
+    """The declared streams of a run whose REST catalog is ``catalog`` (None: the
+    packaged one): the trial balance, then each REST-only object's."""
+    kinds = map(_rest_only_kind, rest_only.rest_only_objects(catalog))
+    return {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND, **{k.name: k for k in kinds}}
+
+
+#: the declared streams of the packaged REST catalog (a run's: :func:`declared_kinds`
+#: with its catalog, which adds the objects the company's model service lists)
+DECLARED: dict[str, StreamKind] = _declared(None)
+
+
+def declared(name: str, catalog: RestCatalog | None = None) -> StreamKind | None:
     """The declared stream called ``name``; None for an Intacct object."""
-    return DECLARED.get(name)
+    return (DECLARED if catalog is None else _declared(catalog)).get(name)
 
 
-def declared_kinds(rest: bool = False) -> list[StreamKind]:
+def declared_kinds(rest: bool = False, catalog: RestCatalog | None = None) -> list[StreamKind]:
     """Every declared stream, in order; the REST-only ones where ``rest`` (the client
-    has the OAuth app)."""
-    return [kind for kind in DECLARED.values() if rest or not kind.rest_only]
+    has the OAuth app), of ``catalog`` (the run's; None: the packaged one)."""
+    kinds = DECLARED if catalog is None else _declared(catalog)
+    return [kind for kind in kinds.values() if rest or not kind.rest_only]
 
 
-def objects_among(names: Iterable[str]) -> list[str]:
+def objects_among(names: Iterable[str], catalog: RestCatalog | None = None) -> list[str]:
     """The names that are Intacct objects (the ones the registry looks up)."""
-    return [n for n in names if n not in DECLARED]
+    kinds = DECLARED if catalog is None else _declared(catalog)
+    return [n for n in names if n not in kinds]
 
 
-def stream_names(objects: Sequence[str], rest: bool = False) -> list[str]:
+def stream_names(
+    objects: Sequence[str], rest: bool = False, catalog: RestCatalog | None = None
+) -> list[str]:
     """Every stream of a company whose objects are ``objects``: those, then the
     declared streams (the REST-only ones where ``rest``)."""
-    return [*objects, *(kind.name for kind in declared_kinds(rest))]
+    return [*objects, *(kind.name for kind in declared_kinds(rest, catalog))]
+
+
+def rest_path(name: str, catalog: RestCatalog) -> str | None:
+    """The REST path a stream called ``name`` reads through REST under ``api: rest``:
+    the object holding the XML object's records (None: none, or the catalog cannot
+    say which, which the stream itself reports)."""
+    if declared(name, catalog) is not None:
+        return None
+    try:
+        target = rest_object(name, catalog)
+    except AmbiguousTwinError:
+        return None
+    return target.path if target is not None else None
 
 
 def open_stream(
     context: RunContext, spec: StreamSpec, entity: str, state: RunState, sink: Sink
 ) -> Stream:
     """The stream of ``spec`` for ``entity``: its declared kind's, else an object's."""
-    kind = DECLARED.get(spec.object)
+    kind = declared(spec.object, context.rest)
     opener: Opener = kind.open if kind is not None else ObjectStream
-    target = rest_object(spec.object) if context.settings.api == "rest" else None
+    target = None
+    if kind is None and context.settings.api == "rest":
+        target = rest_object(spec.object, context.rest)
     if kind is None and target is not None:  # auto reads XML where both serve (.rest)
         opener = functools.partial(RestObjectStream, target=target)
     return opener(context, spec, entity, state, sink)

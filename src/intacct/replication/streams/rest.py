@@ -34,7 +34,7 @@ from intacct.client.registry import ObjectInfo
 from intacct.client.rest_pages import RestPage, RestToken, iter_rest_pages
 from intacct.errors import IntacctError, RequestBuildError
 from intacct.protocol import query as q
-from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
 from intacct.replication.contract import Sink, StreamSpec
 from intacct.replication.records.rest_typed import RestTyper, fits
 from intacct.replication.run.context import RunContext
@@ -54,9 +54,10 @@ _OPERATORS = {
 }
 
 
-def rest_object(xml_object: str) -> RestObject | None:
-    """The REST object that holds ``xml_object``'s records (None: REST has none)."""
-    return rest_catalog().holding(xml_object)
+def rest_object(xml_object: str, catalog: RestCatalog | None = None) -> RestObject | None:
+    """The REST object that holds ``xml_object``'s records (None: REST has none), in
+    ``catalog`` (the run's; None: the packaged one)."""
+    return (catalog if catalog is not None else rest_catalog()).holding(xml_object)
 
 
 def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
@@ -95,6 +96,11 @@ class RestObjectStream(ObjectStream):
         if self.info is None or self.result.error is not None:
             return
         self.pairing = rest_fields(self.target, self.info)
+        custom = [f.name for f in self.info.model.fields if f.custom]
+        if any(name not in self.pairing for name in custom):  # added since the model was kept?
+            found = self.context.refresh_rest(self.target.path).get(self.target.path)
+            self.target = found or self.target
+            self.pairing = rest_fields(self.target, self.info)
         missing = [f for f in self.fields if f not in self.pairing]
         if missing:
             self._say_missing(missing)

@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Any
 from intacct.client.pagination import PageToken
 from intacct.client.rest_pages import KEY, RestToken, iter_rest_pages, key_number
 from intacct.errors import ConfigError, IntacctError, ResponseFormatError
-from intacct.protocol.rest_catalog import RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
+from intacct.protocol.rest_types import COLUMN_TYPES, JSON_SCHEMAS, engine_type
 from intacct.replication.contract import StreamPage, StreamResult, stored_keys
-from intacct.replication.records.rest_typed import engine_type, rest_record
+from intacct.replication.records.rest_typed import rest_record
 from intacct.replication.records.typed import iso_utc
 from intacct.replication.run.cost import run_part
 from intacct.replication.state.runstate import StreamState
@@ -52,36 +53,36 @@ if TYPE_CHECKING:
 __all__ = ["RestOnlyStream", "rest_only_objects", "schema_of", "stream_name"]
 
 KEY_PROPERTIES = (KEY, "_entity_id")
-_JSON: dict[str, dict[str, Any]] = {
-    "decimal": {"type": ["number", "null"]},
-    "integer": {"type": ["integer", "null"]},
-    "boolean": {"type": ["boolean", "null"]},
-    "date": {"type": ["string", "null"], "format": "date"},
-    "datetime": {"type": ["string", "null"], "format": "date-time"},
-    "string": {"type": ["string", "null"]},
-}
 
 
 def stream_name(path: str) -> str:
-    """``accounts-payable/vendor-total`` -> ``accounts_payable_vendor_total``."""
-    return path.replace("/", "_").replace("-", "_")
+    """``accounts-payable/vendor-total`` -> ``accounts_payable_vendor_total`` (a custom
+    object's ``platform-apps/nsp::project_note``: ``platform_apps_nsp_project_note``)."""
+    return path.replace("/", "_").replace("-", "_").replace("::", "_")
 
 
-def rest_only_objects() -> list[RestObject]:
-    """The REST objects XML has no object for, in the catalog's order."""
-    return [o for o in rest_catalog().values() if o.xml_object is None and "list" in o.operations]
+def rest_only_objects(catalog: RestCatalog | None = None) -> list[RestObject]:
+    """The REST objects XML has no object for, in the catalog's order (``catalog``: the
+    run's, with what the company's model service lists; None: the packaged one)."""
+    objects = (catalog if catalog is not None else rest_catalog()).values()
+    return [o for o in objects if o.xml_object is None and "list" in o.operations and _whole(o)]
+
+
+def _whole(obj: RestObject) -> bool:
+    """Read whole by its path: a parameterized object
+    (``order-entry/document::{documentName}``) is read per parameter, not yet here."""
+    return "{" not in obj.path
 
 
 def _fields(target: RestObject) -> list[RestField]:
-    return [f for f in target.fields.values() if not f.write_only and f.type in _READ]
-
-
-_READ = {"string", "integer", "number", "boolean", "date", "date-time", "enum", "object-ref"}
+    return [f for f in target.fields.values() if not f.write_only and f.type in COLUMN_TYPES]
 
 
 def schema_of(target: RestObject) -> dict[str, Any]:
-    """The stream's JSON Schema: the catalogued fields, ``key`` never null."""
-    properties = {f.name: dict(_JSON[engine_type(f)]) for f in _fields(target)}
+    """The stream's JSON Schema: the catalogued fields (a custom field by its XML
+    name, :attr:`~intacct.protocol.rest_catalog.RestField.column`), typed by the one
+    REST type table, ``key`` never null."""
+    properties = {f.column: dict(JSON_SCHEMAS[engine_type(f)]) for f in _fields(target)}
     properties[KEY] = {"type": ["string"]}
     properties["_entity_id"] = {"type": ["string"]}
     return {"type": "object", "properties": properties}

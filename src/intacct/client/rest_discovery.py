@@ -1,0 +1,196 @@
+"""A company's REST catalog, found at run time: the packaged catalog
+(:func:`~intacct.protocol.rest_catalog.rest_catalog`) and what the company's model
+service says (portal: core OpenAPI, ``GET /services/core/model``), as one
+:class:`~intacct.protocol.rest_catalog.RestCatalog` value per run.
+
+**What is read, once per run.** The list of the company's objects (the model service
+without ``name``: one request), then the model of each object the run needs
+(``name=objects/<path>``: one request each): every listed object the packaged catalog
+lacks (a REST-only or custom object: a stream, whose columns its model types) and the
+objects the run reads through REST (their custom fields, ``nsp::<NAME>``). Objects the
+packaged catalog has and the run does not read through REST cost nothing; a client
+without the OAuth app reads nothing and gets the packaged catalog. Model requests bill
+no API transaction (as XML's ``lookup``).
+
+**The cache, and when it is refreshed.** XML's ``inspect``/``lookup`` answers live for
+the run only (:class:`~intacct.client.registry.ObjectRegistry`), and a lookup is one
+request for a hundred objects; REST's models are one request each, so they are also
+kept on disk, one JSON file per company and API address in the cache folder the caller
+names (``intacct sync``: the user's cache folder, ``rest-models/``), holding the list
+answer and the models read. The rule:
+
+* the list is read every run; an answer other than the cached one (the company added or
+  removed an object) drops every cached model: each is read again when needed;
+* otherwise a model the cache holds is used as it is, and one it lacks is read and kept;
+* a run that meets a field the model lacks (an XML custom field with no ``nsp::`` twin,
+  a record to write naming one) reads that object's model again (:meth:`refresh`, once
+  per object and run), and keeps the new answer if it differs;
+* a file that cannot be read or is of another format is no cache (read again, rewritten).
+
+[U] Sage's list answer carries no version or change time per object, so a field added
+to an object is seen by the rule's third point, not by the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from intacct.client.rest import RestApi
+from intacct.errors import IntacctError, ResponseFormatError
+from intacct.protocol.rest_catalog import RestCatalog, rest_catalog
+
+__all__ = ["CACHE_FORMAT", "RestDiscovery", "cache_file"]
+
+log = logging.getLogger("intacct.client")
+
+#: the cache file's format; another one is no cache
+CACHE_FORMAT = 1
+
+
+def cache_file(folder: Path, rest_url: str, company_id: str) -> Path:
+    """The cache file of one company at one API address, in ``folder``."""
+    digest = hashlib.sha256(f"{rest_url}\n{company_id}".encode()).hexdigest()[:20]
+    return folder / f"{digest}.json"
+
+
+class RestDiscovery:
+    """One run's REST catalog of a company (rules in the module docstring). ``api``
+    makes the REST API to ask (None: the client has no OAuth app); ``cache``: the
+    cache file, or None for none. Safe to share between threads."""
+
+    def __init__(
+        self,
+        api: Callable[[], RestApi] | None,
+        cache: Path | None = None,
+        packaged: RestCatalog | None = None,
+    ) -> None:
+        self._api, self._cache = api, cache
+        self._packaged = packaged if packaged is not None else rest_catalog()
+        self._lock = threading.Lock()
+        self._listed: list[str] | None = None
+        self._list_answer: Any = None
+        self._models: dict[str, Any] = {}
+        self._fresh: set[str] = set()  # models read from the service this run
+        self._catalog = self._packaged
+        self._built = 0  # the models the catalog value was made of
+        #: requests this run sent to the model service (the list and each model)
+        self.requests = 0
+
+    @property
+    def packaged(self) -> RestCatalog:
+        return self._packaged
+
+    def listed(self) -> list[str]:
+        """The REST paths the company's model service lists (read once per run; the
+        packaged catalog's where the client has no OAuth app)."""
+        with self._lock:
+            return list(self._list())
+
+    def catalog(self, paths: Iterable[str] = ()) -> RestCatalog:
+        """The run's catalog with the models of ``paths`` (those the company lists)
+        and of every listed object the packaged catalog lacks."""
+        with self._lock:
+            listed = self._list()
+            if self._api is None:
+                return self._catalog
+            on_list = set(listed)
+            wanted = [p for p in dict.fromkeys(paths) if p in on_list]
+            wanted += [p for p in listed if p not in self._packaged and p not in wanted]
+            missing = [p for p in wanted if p not in self._models and p not in self._fresh]
+            for path in missing:
+                self._read_model(path)
+            if missing:
+                self._save()
+            if self._built != len(self._models) or missing:
+                self._catalog = self._packaged.with_models(self._models)
+                self._built = len(self._models)
+            return self._catalog
+
+    def refresh(self, path: str) -> RestCatalog:
+        """The catalog with ``path``'s model read again (the run met a field it lacks),
+        at most once per object and run."""
+        with self._lock:
+            if self._api is None or path in self._fresh or path not in set(self._list()):
+                return self._catalog
+            before = self._models.get(path)
+            self._read_model(path)
+            if self._models.get(path) != before:
+                self._save()
+                self._catalog = self._packaged.with_models(self._models)
+            return self._catalog
+
+    def _list(self) -> list[str]:
+        """Called under the lock."""
+        if self._listed is not None:
+            return self._listed
+        if self._api is None:
+            self._listed = list(self._packaged)
+            return self._listed
+        self.requests += 1
+        answer = self._api().models().result
+        if not isinstance(answer, list):
+            raise ResponseFormatError("the model service answered no list of objects")
+        paths = [_path(item) for item in answer]
+        self._listed = [p for p in paths if p]
+        self._list_answer = answer
+        cached = self._load()
+        if cached is not None and cached.get("list") == answer:
+            models = cached.get("models")
+            self._models = dict(models) if isinstance(models, dict) else {}
+        return self._listed
+
+    def _read_model(self, path: str) -> None:
+        """Called under the lock: one request; a refused or empty model leaves the
+        object out (said in the log: the run goes on without it)."""
+        assert self._api is not None
+        self.requests += 1
+        try:
+            model = self._api().model(f"objects/{path}").result
+        except IntacctError as exc:
+            log.warning("REST object %s: its model could not be read (%s)", path, exc)
+            return
+        self._fresh.add(path)
+        if isinstance(model, Mapping) and isinstance(model.get("fields"), Mapping):
+            self._models[path] = model
+        else:
+            log.warning("REST object %s: the model service answered no fields", path)
+
+    def _load(self) -> dict[str, Any] | None:
+        if self._cache is None:
+            return None
+        try:
+            data = json.loads(self._cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return None
+        return data
+
+    def _save(self) -> None:
+        if self._cache is None:
+            return
+        data = {"format": CACHE_FORMAT, "list": self._list_answer, "models": self._models}
+        try:
+            self._cache.parent.mkdir(parents=True, exist_ok=True)
+            spare = self._cache.with_suffix(f".{os.getpid()}.tmp")
+            spare.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+            os.replace(spare, self._cache)
+        except OSError as exc:  # no cache is slower, not wrong
+            log.warning("the REST model cache %s could not be written (%s)", self._cache, exc)
+
+
+def _path(item: Any) -> str | None:
+    """A list entry's REST path: ``objects/accounts-payable/vendor`` -> the path."""
+    if not isinstance(item, Mapping):
+        return None
+    api_object = item.get("apiObject")
+    if not isinstance(api_object, str) or not api_object.startswith("objects/"):
+        return None
+    return api_object.removeprefix("objects/")

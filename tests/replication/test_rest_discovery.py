@@ -1,0 +1,165 @@
+"""The REST catalog found at run time (issue 47): the company's model service read once
+per run (the list, then the models the run needs), kept on disk between runs, its custom
+fields (``nsp::<NAME>``) read into the XML columns of the same name; and the catalog a
+value: objects the packaged catalog lacks become streams, typed by the one REST type
+table, and an XML object two REST objects share is refused unless the data says which."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intacct import IntacctClient
+from intacct.client.registry import ObjectRegistry
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject, rest_catalog
+from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
+from intacct.replication.streams.kinds import declared, stream_names
+from intacct.replication.streams.rest_only import schema_of
+from tests.conftest import DEMO_APP
+from tests.replication.test_engine import ListSink
+
+#: the demo company's custom fields (the emulator's XML catalog, "custom": true)
+CUSTOM = {"VENDOR": ("VENDOR_TIER", "VENDOR_ESG_CERTIFIED"), "CUSTOMER": ("CUSTOMER_RENEWAL_DATE",)}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[InProcessEmulator]:
+    with InProcessEmulator(scale=300) as emu:
+        yield emu
+
+
+def _models(emulator: InProcessEmulator) -> int:
+    """Requests the emulator's model service answered (its request counter)."""
+    return emulator.emulator.snapshot().get("rest:model", 0)
+
+
+def _run(client: IntacctClient, cache: Path, objects: tuple[str, ...]) -> tuple[ListSink, int]:
+    """One ``api: rest`` run with its own registry (as each ``intacct sync`` has):
+    the sink, and the model service requests its discovery sent."""
+    registry = ObjectRegistry(client, rest_cache=cache)
+    settings = ReplicationSettings.from_mapping({"api": "rest", "lookback_minutes": 0})
+    sink = ListSink()
+    report = Replicator(client, settings, page_size=500, registry=registry).run(
+        [StreamSpec(o) for o in objects], RunState(), sink
+    )
+    assert report.failed == []
+    return sink, registry.rest.requests
+
+
+def test_models_are_read_once_per_run_then_from_the_cache_and_custom_fields_travel(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    config = {**emulator.config(), **DEMO_APP}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        before = _models(emulator)
+        sink, sent = _run(client, tmp_path, ("VENDOR", "CUSTOMER"))
+        # the list, then the two objects' models: once each, whatever the entities/pages
+        assert sent == 3 and _models(emulator) - before == 3
+        records = {obj: [r for s, _, r in sink.records if s == obj] for obj in CUSTOM}
+        for obj, names in CUSTOM.items():
+            for name in names:  # the XML column of the same name, filled through REST
+                assert any(r[name] is not None for r in records[obj]), (obj, name)
+        # no warning names a custom field as having no REST equivalent any more
+        assert not [w for w in sink.warnings if "VENDOR_TIER" in w or "RENEWAL" in w]
+        # a second run: the list only (unchanged), the models from the cache
+        before = _models(emulator)
+        again, sent = _run(client, tmp_path, ("VENDOR", "CUSTOMER"))
+        assert sent == 1 and _models(emulator) - before == 1
+        assert sorted(map(repr, again.records)) == sorted(map(repr, sink.records))
+        # XML reads the same custom values
+        xml = ListSink()
+        settings = ReplicationSettings.from_mapping({"lookback_minutes": 0})
+        Replicator(client, settings, page_size=500).run([StreamSpec("VENDOR")], RunState(), xml)
+        by_key = {r["RECORDNO"]: r for s, _, r in sink.records if s == "VENDOR"}
+        for record in (r for s, _, r in xml.records if s == "VENDOR"):
+            for name in CUSTOM["VENDOR"]:
+                assert by_key[record["RECORDNO"]][name] == record[name], name
+
+
+def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_path: Path) -> None:
+    """The list answer differing from the cached one (objects added or removed) drops
+    the cached models: each is read again."""
+    config = {**emulator.config(), **DEMO_APP}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        _run(client, tmp_path, ("VENDOR",))
+        (cached,) = tmp_path.glob("*.json")
+        text = cached.read_text(encoding="utf-8")
+        cached.write_text(text.replace("objects/company-config/class", "objects/x/gone"))
+        _, sent = _run(client, tmp_path, ("VENDOR",))
+        assert sent == 2  # the list, and the vendor's model again
+
+
+def test_without_the_oauth_app_nothing_is_asked(emulator: InProcessEmulator) -> None:
+    with IntacctClient.from_mapping(emulator.config(), http_transport=emulator.transport()) as c:
+        registry = ObjectRegistry(c)
+        assert registry.rest.catalog() is registry.rest.packaged and registry.rest.requests == 0
+
+
+#: a model service answer for an object the packaged catalog lacks (the portal's shape)
+NOTE_MODEL: dict[str, Any] = {
+    "fields": {
+        "key": {"type": "string", "readOnly": True},
+        "id": {"type": "string"},
+        "amount": {"type": "string", "format": "decimal-precision-2"},
+        "count": {"type": "integer"},
+        "due": {"type": "string", "format": "date"},
+        "kind": {"type": "string", "enum": ["a", "b"]},
+        "nsp::COLOR": {"type": "string"},
+    },
+    "groups": {
+        "audit": {"fields": {"modifiedDateTime": {"type": "string", "format": "date-time"}}}
+    },
+    "refs": {
+        "vendor": {
+            "apiObject": "objects/accounts-payable/vendor",
+            "fields": {"id": {"type": "string"}},
+        }
+    },
+    "lists": [],
+    "httpMethods": "OPTIONS,GET,POST,PATCH,DELETE",
+}
+
+
+def test_an_object_the_packaged_catalog_lacks_is_a_typed_rest_only_stream() -> None:
+    path = "platform-apps/nsp::project_note"
+    found = rest_catalog().with_models(
+        {
+            path: NOTE_MODEL,
+            "accounts-payable/vendor": {
+                "fields": {"nsp::VENDOR_TIER": {"type": "string", "enum": ["Gold"]}}
+            },
+        }
+    )
+    name = "platform_apps_nsp_project_note"
+    assert name in stream_names([], rest=True, catalog=found)
+    assert name not in stream_names([], rest=True)  # the packaged catalog alone
+    kind = declared(name, found)
+    assert kind is not None and kind.rest_only
+    properties = schema_of(found[path])["properties"]
+    assert properties["amount"]["type"] == ["number", "null"]
+    assert properties["count"]["type"] == ["integer", "null"]
+    assert properties["due"]["format"] == "date"
+    assert properties["audit.modifiedDateTime"]["format"] == "date-time"
+    assert properties["COLOR"]["type"] == ["string", "null"]  # nsp:: as XML names it
+    assert found[path].operations == ("list", "get", "create", "update", "delete")
+    assert found[path].fields["vendor.id"].ref == "accounts-payable/vendor"
+    # on a twin, a custom field is the XML column of its name; the packaged data stays
+    vendor = found["accounts-payable/vendor"]
+    assert vendor.fields["nsp::VENDOR_TIER"].xml == "VENDOR_TIER"
+    assert vendor.writer("VENDOR_TIER") is not None
+    assert set(rest_catalog()["accounts-payable/vendor"].fields) < set(vendor.fields)
+
+
+def test_an_xml_object_two_rest_objects_share_is_an_error_unless_the_data_says() -> None:
+    def obj(path: str, primary: bool = False) -> RestObject:
+        return RestObject(path, "VENDOR", "key", "id", ("list",), {}, {}, xml_primary=primary)
+
+    with pytest.raises(AmbiguousTwinError) as info:
+        RestCatalog([obj("a/vendor"), obj("b/vendor")]).holding("VENDOR")
+    assert "a/vendor" in str(info.value) and "b/vendor" in str(info.value)
+    chosen = RestCatalog([obj("a/vendor"), obj("b/vendor", primary=True)]).holding("VENDOR")
+    assert chosen is not None and chosen.path == "b/vendor"
