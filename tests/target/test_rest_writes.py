@@ -53,7 +53,7 @@ def _vendor(vendor_id: str) -> dict[str, Any]:
         "PAYMENTPRIORITY": "High",
         "CREDITLIMIT": "2500.75",
         "ONHOLD": False,
-        "TERMNAME": "N30",
+        "TERMNAME": "Net 30",  # a term the demo company has (REST checks the reference)
     }
 
 
@@ -272,10 +272,11 @@ def test_objects_rest_does_not_write_still_go_through_xml(
     creates = _stat(emulator, "rest:create")
     run = run_target(
         rest_config(emulator, tmp_path),
-        [schema("CONTACT"), record("CONTACT", {"CONTACTNAME": "RXML-1", "PRINTAS": "R X"})],
+        # an account group purpose: an XML object no REST object holds
+        [schema("GLACCTGRPPURPOSE"), record("GLACCTGRPPURPOSE", {"NAME": "RXML-1"})],
     )
     assert run.error is None, run.lines
-    assert run.statuses() == {"applied": ["CONTACTNAME=RXML-1"]}
+    assert run.statuses() == {"applied": ["NAME=RXML-1"]}
     assert _stat(emulator, "rest:create") == creates
 
 

@@ -87,6 +87,13 @@ class RestDiscovery:
     def packaged(self) -> RestCatalog:
         return self._packaged
 
+    def for_streams(self, names: Iterable[str]) -> RestCatalog:
+        """The catalog a run of the streams ``names`` needs: the packaged one, without
+        a request, when every one is an XML object (upper case); else :meth:`catalog`."""
+        if all(name == name.upper() for name in names):
+            return self._catalog
+        return self.catalog()
+
     def listed(self) -> list[str]:
         """The REST paths the company's model service lists (read once per run; the
         packaged catalog's where the client has no OAuth app)."""

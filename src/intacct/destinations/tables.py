@@ -59,7 +59,7 @@ def table_for(info: ObjectInfo) -> Table:
 def table_of(name: str, registry: ObjectRegistry) -> Table:
     """The table of any stream: a declared one's (:func:`declared_table`), else the
     object's (looked up in ``registry``)."""
-    kind = declared(name, registry.rest.catalog())
+    kind = declared(name, registry.rest.for_streams([name]))
     return declared_table(kind) if kind is not None else table_for(registry.get(name))
 
 

@@ -124,7 +124,7 @@ def intacct_source(
     company = _Company(config)
     with company.session() as (_, registry):
         names = select_objects(registry, _names(objects), unified=False)
-        failed = registry.load(objects_among(names, registry.rest.catalog()))
+        failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
         tables = {n: table_of(n, registry) for n in names if n not in failed}
     company.names = names
     return [
@@ -190,7 +190,7 @@ class _Company:
             self._client = IntacctClient(self.config)
             self._registry = ObjectRegistry(self._client)
             self._registry.load(
-                objects_among(self.names, self._registry.rest.catalog())
+                objects_among(self.names, self._registry.rest.for_streams(self.names))
             )  # failures: the streams'
         return self._client, self._registry
 

@@ -58,7 +58,7 @@ def estimate_sync(
     registry = ObjectRegistry(client)
     layout = settings.layout or saved_state(db_path, "layout")
     names = select_objects(registry, settings.objects, settings.unified, layout)
-    failed = registry.load(objects_among(names, registry.rest.catalog()))
+    failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
     readable = [n for n in names if n not in failed]
     state = resume_state(saved_state(db_path), readable, settings.full_refresh)
     engine = Replicator(client, settings.replication, registry=registry)

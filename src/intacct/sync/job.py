@@ -32,6 +32,7 @@ from intacct.destinations import (
 from intacct.destinations.tables import Table, table_of
 from intacct.errors import ConfigError, IntacctError, PermissionDeniedError
 from intacct.mappings import UNIFIED_STREAMS, objects_for
+from intacct.protocol.rest_catalog import RestCatalog
 from intacct.replication import (
     RunState,
     StreamPage,
@@ -208,7 +209,7 @@ def run_sync(
         chosen, layout = layout, _layout(database, layout)
         names = select_objects(registry, objects, unified, layout, chosen)
         report = SyncReport([ObjectSummary(name) for name in names])
-        failed = registry.load(objects_among(names, registry.rest.catalog()))
+        failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
         tables = _prepare(database, registry, names, failed, report)
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
@@ -367,14 +368,21 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
     if [w.lower() for w in wanted] == ["all"]:  # REST-only objects where REST is open
         rest = registry.client.speaks_rest  # with the objects the company's model lists
         return stream_names(registry.objects(), rest=rest, catalog=registry.rest.catalog())
-    known_names = stream_names(registry.objects(), rest=True, catalog=registry.rest.catalog())
-    by_upper = {n.upper(): n for n in known_names}
+    by_upper = _known(registry, registry.rest.packaged)
+    if any(name.upper() not in by_upper for name in wanted):  # the company's own objects?
+        by_upper = _known(registry, registry.rest.catalog())
     unknown = [name for name in wanted if name.upper() not in by_upper]
     if unknown:
         said = ", ".join(f"{name!r}{_near_misses(name, by_upper)}" for name in unknown)
         noun = "object" if len(unknown) == 1 else "objects"
         raise ConfigError("objects", f"the company has no {noun} {said}")
     return list(dict.fromkeys(by_upper[name.upper()] for name in wanted))
+
+
+def _known(registry: ObjectRegistry, catalog: RestCatalog) -> dict[str, str]:
+    """Every stream name ``catalog`` and the XML objects give, by its upper case."""
+    names = stream_names(registry.objects(), rest=True, catalog=catalog)
+    return {n.upper(): n for n in names}
 
 
 def _near_misses(name: str, by_upper: Mapping[str, str]) -> str:
