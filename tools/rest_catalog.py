@@ -229,6 +229,7 @@ def generated(group: str, obj: Mapping[str, Any], schemas: Mapping[str, Any]) ->
     for field in fields:
         if field["name"] in must and not field.get("readOnly"):
             field["required"] = True  # a read-only field is the system's to fill
+    _distinct_columns(fields)
     names = {f["name"] for f in fields}
     if "href" not in names:  # every record carries its own
         fields.insert(2, {"name": "href", "type": "string", "readOnly": True, "u": _HREF})
@@ -245,6 +246,20 @@ def generated(group: str, obj: Mapping[str, Any], schemas: Mapping[str, Any]) ->
         "fields": fields,
         "sources": [PORTAL.format(group=group), COPY.format(group=group)],
     }
+
+
+def _distinct_columns(fields: list[dict[str, Any]]) -> None:
+    """A field whose name another field's has, case aside, gets a ``column`` of its
+    own (``name__2``): tables fold case, the spec does not."""
+    taken: set[str] = set()
+    for field in fields:
+        column, n = field["name"], 1
+        while column.lower() in taken:
+            n += 1
+            column = f"{field['name']}__{n}"
+        taken.add(column.lower())
+        if column != field["name"]:
+            field["column"] = column
 
 
 def _operations(obj: Mapping[str, Any]) -> list[str]:

@@ -71,6 +71,10 @@ class RestField:
     nullable: bool = False
     deprecated: bool = False
     default: Any = None
+    #: the column where the name alone would clash, case aside, with an earlier field's
+    #: (``jobToDateOverbillingAmount`` beside ``jobToDateOverBillingAmount``: databases
+    #: fold case)
+    alias: str | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RestField:
@@ -90,6 +94,7 @@ class RestField:
             nullable=bool(data.get("nullable", False)),
             deprecated=bool(data.get("deprecated", False)),
             default=data.get("default"),
+            alias=data.get("column"),
         )
 
     @classmethod
@@ -122,7 +127,7 @@ class RestField:
     def column(self) -> str:
         """The column a stream REST alone types gives it: its name, a custom field's
         without ``nsp::`` (the name XML gives the same field)."""
-        return custom_name(self.name) or self.name
+        return self.alias or custom_name(self.name) or self.name
 
 
 @dataclass(frozen=True, slots=True)
