@@ -62,11 +62,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(scale: int, concurrency: int) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    scale: int, concurrency: int, latency_ms: int = LATENCY_MS, per_row_us: int = PER_ROW_US
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [sys.executable, "-m", "intacct.cli", "emulator", "serve", "--port", str(port)]
-    command += ["--scale", str(scale), "--latency-ms", str(LATENCY_MS)]
-    command += ["--latency-per-row-us", str(PER_ROW_US), "--max-concurrency", str(concurrency)]
+    command += ["--scale", str(scale), "--latency-ms", str(latency_ms)]
+    command += ["--latency-per-row-us", str(per_row_us), "--max-concurrency", str(concurrency)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):

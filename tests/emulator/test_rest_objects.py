@@ -108,7 +108,8 @@ def test_model_of_an_object(http: httpx.Client, auth: dict[str, str]) -> None:
     ]
     assert line["type"] == "ownedObject" and line["httpMethods"] == "OPTIONS,GET"
     listed = ok(http.get(MODEL, headers=auth))["ia::result"]
-    assert {m["apiObject"] for m in listed} == {f"objects/{p}" for p in SERVED}
+    custom = "objects/platform-apps/nsp::fund"  # the company's user-defined dimension
+    assert {m["apiObject"] for m in listed} == {f"objects/{p}" for p in SERVED} | {custom}
     assert http.get(MODEL, params={"name": "nope/nothing"}, headers=auth).status_code == 404
     assert (
         http.get(
@@ -122,3 +123,19 @@ def test_every_model_builds(http: httpx.Client, auth: dict[str, str]) -> None:
     for path in SERVED:
         model = ok(http.get(MODEL, params={"name": path}, headers=auth))["ia::result"]
         assert model["apiObject"] == f"objects/{path}" and model["fields"]
+
+
+def test_a_custom_object_is_read_like_any_other(http: httpx.Client, auth: dict[str, str]) -> None:
+    """The user-defined dimension FUND as the custom object ``platform-apps/nsp::fund``:
+    the model service lists it, and its records are FUND's, through list, get and the
+    query service."""
+    path = "platform-apps/nsp::fund"
+    model = ok(http.get(MODEL, params={"name": path}, headers=auth))["ia::result"]
+    assert {"id", "key", "description"} <= set(model["fields"])
+    listed = ok(http.get(f"{OBJECTS}/{path}", headers=auth))["ia::result"]
+    funds = xml(http, "<readByQuery><object>FUND</object><fields>RECORDNO,NAME</fields>"
+                "<query></query><pagesize>1000</pagesize></readByQuery>")  # fmt: skip
+    names = {f.findtext("RECORDNO"): f.findtext("NAME") for f in funds.iter("fund")}
+    assert {r["key"]: r["id"] for r in listed} == names and names
+    one = ok(http.get(f"{OBJECTS}/{path}/{listed[0]['key']}", headers=auth))["ia::result"]
+    assert one["id"] == names[listed[0]["key"]] and one["audit"]["modifiedDateTime"]

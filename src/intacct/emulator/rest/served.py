@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from intacct.emulator.catalog import Catalog, FieldDef, load_catalog
+from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef, load_catalog
 from intacct.emulator.catalog.rest_storage import packaged
 from intacct.protocol.rest_catalog import (
     CUSTOM,
@@ -22,7 +22,13 @@ from intacct.protocol.rest_catalog import (
     RestObject,
 )
 
-__all__ = ["STORAGE", "served_catalog", "with_custom_fields"]
+__all__ = [
+    "STORAGE",
+    "custom_object_path",
+    "served_catalog",
+    "with_custom_fields",
+    "with_custom_objects",
+]
 
 #: the XML storage type a REST type keeps (where no XML column says), and back
 STORAGE = {
@@ -39,8 +45,10 @@ _TYPES = {**{xml: rest for rest, xml in STORAGE.items()}, "text": "string"}
 def served_catalog() -> RestCatalog:
     """The emulator's REST catalog (immutable, made once): the packaged one, each
     REST-only object bound to its own table (:mod:`~intacct.emulator.catalog.rest_storage`),
-    and the packaged XML catalog's custom fields (:func:`with_custom_fields`)."""
-    return with_custom_fields(packaged().served, load_catalog())
+    the packaged XML catalog's custom fields (:func:`with_custom_fields`) and its
+    user-defined dimensions as custom objects (:func:`with_custom_objects`)."""
+    xml = load_catalog()
+    return with_custom_objects(with_custom_fields(packaged().served, xml), xml)
 
 
 def with_custom_fields(packaged: RestCatalog, xml: Catalog) -> RestCatalog:
@@ -66,3 +74,72 @@ def _field(xml: FieldDef) -> RestField:
         read_only=xml.readonly,
         nullable=True,
     )
+
+
+#: what a custom object's record shows beside its own fields [U: Platform Services
+#: objects through REST are described only by example (``nsp::travel``)]
+_SYSTEM = {
+    "RECORDNO": "key",
+    "WHENCREATED": "audit.createdDateTime",
+    "WHENMODIFIED": "audit.modifiedDateTime",
+    "CREATEDBY": "audit.createdByUser.key",
+    "MODIFIEDBY": "audit.modifiedByUser.key",
+    "MEGAENTITYKEY": "entity.key",
+    "MEGAENTITYID": "entity.id",
+    "MEGAENTITYNAME": "entity.name",
+    "RECORD_URL": "webURL",
+}
+
+
+def custom_object_path(obj: ObjectDef) -> str:
+    """A user-defined dimension's REST object: ``platform-apps/nsp::<integration name>``
+    (portal: custom-resources/user-defined-dimensions, its example ``nsp::travel``) [U:
+    the integration name taken as the object's name in lower case]."""
+    return f"platform-apps/nsp::{obj.name.lower()}"
+
+
+def with_custom_objects(served: RestCatalog, xml: Catalog) -> RestCatalog:
+    """``served`` with each user-defined dimension as a custom object over the XML
+    object's own records (the company's model service lists it; the packaged catalog
+    cannot): its business id ``id``, its other fields by their XML names in lower case
+    [U], the system's stamps as every object shows them."""
+    made = [_custom_object(obj) for obj in xml.values() if obj.user_defined_dimension]
+    return RestCatalog([*served.values(), *made])
+
+
+def _custom_object(obj: ObjectDef) -> RestObject:
+    fields = {
+        name: RestField(
+            name=name,
+            type=_custom_type(name, f),
+            xml=f.name,
+            enum=(*f.values, None) if f.values else (),
+            read_only=f.readonly or f.name in _SYSTEM,
+            required=f.required,
+            nullable=not f.required,
+        )
+        for f in obj.fields
+        for name in [_custom_name(obj, f)]
+    }
+    fields["href"] = RestField(name="href", type="string", read_only=True)
+    return RestObject(
+        path=custom_object_path(obj),
+        xml_object=obj.name,
+        key="key",
+        id="id" if obj.id_field else "key",
+        operations=("list", "get", "create", "update", "delete"),
+        permissions={},
+        fields=fields,
+    )
+
+
+def _custom_name(obj: ObjectDef, field: FieldDef) -> str:
+    if field.name == obj.id_field:
+        return "id"
+    return _SYSTEM.get(field.name) or field.name.lower()
+
+
+def _custom_type(name: str, field: FieldDef) -> str:
+    if name in ("key", "id") or name.endswith("User.key"):
+        return "string"  # keys and ids travel as strings, whatever stores them
+    return "enum" if field.values else _TYPES.get(field.type, "string")

@@ -25,6 +25,7 @@ from typing import Any
 from intacct.emulator.catalog import ObjectDef
 from intacct.emulator.rest.answers import ia_list, ia_result
 from intacct.emulator.rest.bearer import Caller
+from intacct.emulator.rest.served import custom_object_path
 from intacct.emulator.rest.service import Outcome
 from intacct.emulator.store import Store
 from intacct.protocol.rest_catalog import rest_catalog
@@ -64,11 +65,9 @@ def _dimension(obj: ObjectDef) -> dict[str, Any]:
 
 
 def _path(obj: ObjectDef) -> str:
-    """A UDD's REST object is ``platform-apps/nsp::<integration name>`` (portal:
-    custom-resources/user-defined-dimensions; its example ``nsp::travel``) [U: the
-    integration name taken as the object name in lower case]; a standard dimension's is
-    the REST catalog's object holding its records."""
+    """A UDD's REST object is its custom object (:func:`.served.custom_object_path`); a
+    standard dimension's is the REST catalog's object holding its records."""
     if obj.user_defined_dimension:
-        return f"platform-apps/nsp::{obj.name.lower()}"
+        return custom_object_path(obj)
     held = rest_catalog().holding(obj.name)
     return held.path if held is not None else _PORTAL_ENDPOINTS[obj.name]
