@@ -249,17 +249,26 @@ def generated(group: str, obj: Mapping[str, Any], schemas: Mapping[str, Any]) ->
 
 
 def _distinct_columns(fields: list[dict[str, Any]]) -> None:
-    """A field whose name another field's has, case aside, gets a ``column`` of its
-    own (``name__2``): tables fold case, the spec does not."""
+    """A field whose name is another field's once a destination has named it (tables
+    fold case; dlt makes ``scheduleKey`` and ``schedule.key`` both ``schedule_key``)
+    gets a ``column`` of its own, ``name__2``: the spec's names are distinct only as
+    they are written."""
     taken: set[str] = set()
     for field in fields:
         column, n = field["name"], 1
-        while column.lower() in taken:
+        while {column.lower(), _snake(column)} & taken:
             n += 1
             column = f"{field['name']}__{n}"
-        taken.add(column.lower())
+        taken |= {column.lower(), _snake(column)}
         if column != field["name"]:
             field["column"] = column
+
+
+def _snake(name: str) -> str:
+    """``audit.createdDateTime`` -> ``audit_created_date_time``: a name as the strictest
+    destination keeps it (lower case, words apart, punctuation one ``_``)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
 
 
 def _operations(obj: Mapping[str, Any]) -> list[str]:

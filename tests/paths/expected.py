@@ -31,18 +31,22 @@ from xml.sax.saxutils import escape
 
 import duckdb
 import httpx
+from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
 from lxml import etree
 
 from intacct.emulator.app import GATEWAY_PATH
 from intacct.emulator.catalog import load_catalog
 from intacct.emulator.checksum import canonical, rows_checksum
 from intacct.emulator.demo import app_config, client_config
+from intacct.emulator.rest.served import served_catalog
 from intacct.mappings import mapping_for, unified_schema
-from intacct.protocol.rest_catalog import rest_catalog
+from intacct.protocol.rest_catalog import RestObject, rest_catalog
 from intacct.replication.streams.rest_only import rest_only_objects, schema_of, stream_name
 from intacct.sync.fivetran import SCHEMA as FIVETRAN_SCHEMA
 from intacct.sync.fivetran import VIEWS
 from tests.checksums import EmulatorData, table_problems
+
+_DLT_NAMES = SnakeCase()
 
 __all__ = [
     "DEFAULT_OBJECTS",
@@ -156,9 +160,19 @@ def object_problems(
 
 
 def rest_only_tables() -> dict[str, str]:
-    """The tables ``--objects all`` writes of REST's own objects (the OAuth app given):
-    table -> REST path."""
-    return {stream_name(o.path): o.path for o in rest_only_objects()}
+    """The tables ``--objects all`` writes of REST's own objects (the OAuth app given),
+    the company's custom objects its model service lists among them: table -> REST
+    path."""
+    custom = [p for p in served_catalog() if p.startswith("platform-apps/")]
+    return {stream_name(p): p for p in [*(o.path for o in rest_only_objects()), *custom]}
+
+
+def _rest_only(path: str, http: httpx.Client, headers: Mapping[str, str]) -> RestObject:
+    """The object as the run knows it: packaged, or as the model service says."""
+    if path in rest_catalog():
+        return rest_catalog()[path]
+    model = http.get("/ia/api/v1/services/core/model", params={"name": path}, headers=headers)
+    return RestObject.from_model(path, model.json()["ia::result"])
 
 
 def rest_only_problems(
@@ -173,7 +187,10 @@ def rest_only_problems(
         app = tuple(app_config().values())
         granted = http.post("/ia/api/v1/oauth2/token", data=form, auth=app).json()
         headers = {"Authorization": f"Bearer {granted['access_token']}"}
-        fields = list(schema_of(rest_catalog()[path])["properties"])[:-1]  # not _entity_id
+        target = _rest_only(path, http, headers)
+        columns = list(schema_of(target)["properties"])[:-1]  # not _entity_id
+        named = {f.column: f.name for f in target.fields.values()}
+        fields = [named[c] for c in columns]  # a column of its own (name__2) is asked by name
         theirs: list[dict[str, Any]] = []
         start: int | None = 1
         while start is not None:
@@ -184,8 +201,7 @@ def rest_only_problems(
     want = {str(r["key"]): [_flat(r, f) for f in fields] for r in theirs}
     # by name without case or punctuation: dlt's naming makes vendor.id vendor__id
     live = [r for r in records if r.get(DELETED_AT) is None]
-    held = [{_bare(k): v for k, v in r.items()} for r in live]
-    have = {str(r[_bare("key")]): [_plain(r.get(_bare(f))) for f in fields] for r in held}
+    have = {str(_value(r, "key")): [_plain(_value(r, c)) for c in columns] for r in live}
     if want == have:
         return []
     differing = sorted(k for k in want.keys() | have.keys() if want.get(k) != have.get(k))
@@ -197,10 +213,12 @@ def rest_only_problems(
     ]
 
 
-def _bare(name: str) -> str:
-    """``vendor.id``, ``vendor__id`` -> ``vendorid``; ``_entity_id`` keeps its ``_``."""
-    name = name.lower()
-    return name[:1].replace("_", "-") + re.sub(r"[^a-z0-9]", "", name[1:])
+def _value(row: Mapping[str, Any], column: str) -> Any:
+    """``column`` of a stored row: by its name, else by the name dlt gives it
+    (``vendor.id`` -> ``vendor_id``, through dlt's own naming convention)."""
+    if column in row:
+        return row[column]
+    return row.get(_DLT_NAMES.normalize_identifier(column))
 
 
 def _flat(record: Mapping[str, Any], path: str) -> Any:
@@ -211,9 +229,14 @@ def _flat(record: Mapping[str, Any], path: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """Numbers compared as exact decimals, the rest as text (None stays None)."""
+    """Numbers compared as exact decimals, dates and times as REST writes them (a
+    stored time is UTC), the rest as text (None stays None)."""
     if value is None:
         return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return Decimal(str(value)).normalize()
     try:
