@@ -28,6 +28,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from intacct.protocol.rest_catalog import STAMPS  # every twin pairs them the same way
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "src" / "intacct" / "protocol" / "rest_objects"
 OVERLAY = ROOT / "tools" / "rest_overlay"
@@ -331,18 +333,6 @@ def _hand_fields(entry: dict[str, Any], fields: Mapping[str, Any]) -> None:
 
 # -- XML twins: which XML object shares an object's records, field by field -----------
 
-#: REST fields every twin pairs the same way (the store's own stamps)
-_STAMPS = {
-    "key": "RECORDNO",
-    "audit.createdDateTime": "WHENCREATED",
-    "audit.modifiedDateTime": "WHENMODIFIED",
-    "audit.createdByUser.key": "CREATEDBY",
-    "audit.modifiedByUser.key": "MODIFIEDBY",
-    "entity.key": "MEGAENTITYKEY",
-    "entity.id": "MEGAENTITYID",
-    "entity.name": "MEGAENTITYNAME",
-    "webURL": "RECORD_URL",
-}
 #: which XML storage types hold which REST types
 _HOLDS = {
     "string": {"text", "enum"},
@@ -384,7 +374,7 @@ def pair(entry: dict[str, Any], xml: Mapping[str, Any]) -> None:
     are kept as they are."""
     twin = xml[entry["xml_object"]]
     columns = {_norm(f["name"]): f for f in twin["fields"]}
-    for stamp in _STAMPS.values():
+    for stamp in STAMPS.values():
         columns.setdefault(_norm(stamp), {"name": stamp, "type": "any"})
     for field in entry["fields"]:
         if "xml" in field or field["type"] == "array":
@@ -404,8 +394,8 @@ def _column_for(
     field: Mapping[str, Any], entry: Mapping[str, Any], twin: Mapping[str, Any], columns: Any
 ) -> dict[str, Any] | None:
     name = field["name"]
-    if name in _STAMPS:
-        return columns.get(_norm(_STAMPS[name]))
+    if name in STAMPS:
+        return columns.get(_norm(STAMPS[name]))
     if name == entry["id"] and entry["id"] != "key" and twin.get("id_field"):
         return columns.get(_norm(twin["id_field"]))
     group, _, member = name.rpartition(".")

@@ -57,8 +57,10 @@ def test_models_are_read_once_per_run_then_from_the_cache_and_custom_fields_trav
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         before = _models(emulator)
         sink, sent = _run(client, tmp_path, ("VENDOR", "CUSTOMER"))
-        # the list, then the two objects' models: once each, whatever the entities/pages
-        assert sent == 3 and _models(emulator) - before == 3
+        # the list, the two objects' models and the model of the company's custom object
+        # (platform-apps/nsp::fund, which the packaged catalog lacks): once each,
+        # whatever the entities and pages
+        assert sent == 4 and _models(emulator) - before == 4
         records = {obj: [r for s, _, r in sink.records if s == obj] for obj in CUSTOM}
         for obj, names in CUSTOM.items():
             for name in names:  # the XML column of the same name, filled through REST
@@ -90,7 +92,7 @@ def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_pa
         text = cached.read_text(encoding="utf-8")
         cached.write_text(text.replace("objects/company-config/class", "objects/x/gone"))
         _, sent = _run(client, tmp_path, ("VENDOR",))
-        assert sent == 2  # the list, and the vendor's model again
+        assert sent == 3  # the list, the vendor's model again, the custom object's
 
 
 def test_without_the_oauth_app_nothing_is_asked(emulator: InProcessEmulator) -> None:

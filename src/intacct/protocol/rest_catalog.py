@@ -18,6 +18,7 @@ from typing import Any
 from intacct.protocol.rest_types import from_model
 
 __all__ = [
+    "STAMPS",
     "CUSTOM",
     "AmbiguousTwinError",
     "RestCatalog",
@@ -26,6 +27,23 @@ __all__ = [
     "custom_name",
     "rest_catalog",
 ]
+
+#: the REST fields every object shares with the XML audit and entity columns the store
+#: stamps on every record (Sage's ``audit`` and ``entity`` groups, ``webURL``), by the
+#: REST field: what pairs a twin's and stores a REST-only object's alike
+STAMPS: Mapping[str, str] = {
+    "key": "RECORDNO",
+    "audit.createdDateTime": "WHENCREATED",
+    "audit.modifiedDateTime": "WHENMODIFIED",
+    "audit.createdBy": "CREATEDBY",
+    "audit.modifiedBy": "MODIFIEDBY",
+    "audit.createdByUser.key": "CREATEDBY",
+    "audit.modifiedByUser.key": "MODIFIEDBY",
+    "entity.key": "MEGAENTITYKEY",
+    "entity.id": "MEGAENTITYID",
+    "entity.name": "MEGAENTITYNAME",
+    "webURL": "RECORD_URL",
+}
 
 #: the prefix of a custom field's or object's REST name (``nsp::VENDOR_TIER``; portal:
 #: core model service, "custom fields and objects"); the rest is the name XML gives it

@@ -30,24 +30,17 @@ from functools import cache
 from typing import Any
 
 from intacct.emulator.catalog import ObjectDef, xml_objects
-from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
+from intacct.protocol.rest_catalog import (
+    STAMPS,
+    RestCatalog,
+    RestField,
+    RestObject,
+    rest_catalog,
+)
 
 __all__ = ["Storage", "packaged", "storage_of"]
 
-#: REST fields the store stamps itself, by their XML column
-_STAMPS = {
-    "key": "RECORDNO",
-    "audit.createdDateTime": "WHENCREATED",
-    "audit.modifiedDateTime": "WHENMODIFIED",
-    "audit.createdBy": "CREATEDBY",
-    "audit.modifiedBy": "MODIFIEDBY",
-    "audit.createdByUser.key": "CREATEDBY",
-    "audit.modifiedByUser.key": "MODIFIEDBY",
-    "entity.key": "MEGAENTITYKEY",
-    "entity.id": "MEGAENTITYID",
-    "entity.name": "MEGAENTITYNAME",
-    "webURL": "RECORD_URL",
-}
+_STAMPS = STAMPS  # the store stamps these itself
 _STAMP_COLUMNS = frozenset(_STAMPS.values())
 _TYPES = {
     "integer": "integer",
