@@ -86,9 +86,26 @@ REFUSED = {
 }
 
 
+#: cells left out, with why: through dlt, ``--objects all`` of the whole REST catalog
+#: (598 streams) ran over 7 min of CPU for DEMO alone on this machine without ending
+#: (DuckDB direct: 67 s), past the matrix's 15 min a command; issue 48 (cost) owns it
+LEFT_OUT = {
+    ("objects-all", "dlt-duckdb"): "dlt writes the REST catalog's 598 tables too slowly",
+    ("objects-all", "dlt-postgres"): "dlt writes the REST catalog's 598 tables too slowly",
+}
+
+
 def _cells() -> list[Any]:
     return [
-        pytest.param(company, form, destination, id=f"{company}-{form}-{destination}")
+        pytest.param(
+            company,
+            form,
+            destination,
+            id=f"{company}-{form}-{destination}",
+            marks=[pytest.mark.skip(reason=LEFT_OUT[form, destination])]
+            if (form, destination) in LEFT_OUT
+            else [],
+        )
         for company in COMPANIES
         for form in FORMS
         for destination in DESTINATIONS
@@ -418,6 +435,7 @@ def matrix(
         and hasattr(item, "callspec")
     ]  # fmt: skip
     wanted = {(str(p["company"]), str(p["form"]), str(p["destination"])) for p in params}
+    wanted = {cell for cell in wanted if cell[1:] not in LEFT_OUT}  # nothing run for them
 
     def postgres() -> str:
         return str(request.getfixturevalue("postgres_server"))
