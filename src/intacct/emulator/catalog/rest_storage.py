@@ -38,17 +38,18 @@ from intacct.protocol.rest_catalog import (
     rest_catalog,
 )
 
-__all__ = ["Storage", "packaged", "storage_of"]
+__all__ = ["STORAGE", "Storage", "packaged", "storage_of"]
 
-_STAMPS = STAMPS  # the store stamps these itself
-_STAMP_COLUMNS = frozenset(_STAMPS.values())
-_TYPES = {
+_STAMP_COLUMNS = frozenset(STAMPS.values())
+#: the XML storage type a REST type keeps where no XML column says (the emulator's one
+#: table of it: REST-only tables, constants of unpaired fields, custom fields back)
+_OWN = {"enum": "enum"}  # a REST-only table keeps its enums as such
+STORAGE: Mapping[str, str] = {
     "integer": "integer",
     "number": "decimal",
     "boolean": "boolean",
     "date": "date",
     "date-time": "timestamp",
-    "enum": "enum",
 }
 
 
@@ -130,8 +131,8 @@ def _column(
     """The column that holds ``field`` (None: a list, kept nowhere)."""
     if field.type == "array" or field.name == "href":
         return None
-    if field.name in _STAMPS:
-        return _STAMPS[field.name]
+    if field.name in STAMPS:
+        return STAMPS[field.name]
     if field.name == obj.id:
         return ids[obj.path]
     if "." not in field.name:
@@ -212,7 +213,7 @@ def _field(field: RestField, column: str, target: str | None, copied: str | None
     amount = "-precision-" in field.format and field.type in ("string", "number")
     data: dict[str, Any] = {
         "name": column,
-        "type": "decimal" if amount else _TYPES.get(field.type, "text"),
+        "type": "decimal" if amount else STORAGE.get(field.type, _OWN.get(field.type, "text")),
         "readonly": field.read_only,
         "required": field.required and not field.read_only,
     }

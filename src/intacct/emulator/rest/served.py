@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 
 from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef, load_catalog
-from intacct.emulator.catalog.rest_storage import packaged
+from intacct.emulator.catalog.rest_storage import STORAGE, packaged
 from intacct.protocol.rest_catalog import (
     CUSTOM,
     RestCatalog,
@@ -30,14 +30,6 @@ __all__ = [
     "with_custom_objects",
 ]
 
-#: the XML storage type a REST type keeps (where no XML column says), and back
-STORAGE = {
-    "integer": "integer",
-    "number": "decimal",
-    "boolean": "boolean",
-    "date": "date",
-    "date-time": "timestamp",
-}
 _TYPES = {**{xml: rest for rest, xml in STORAGE.items()}, "text": "string"}
 
 

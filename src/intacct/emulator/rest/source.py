@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from intacct.emulator.catalog import FieldDef, ObjectDef
+from intacct.emulator.catalog.rest_storage import STORAGE
 from intacct.emulator.querylang.core import Sql
 from intacct.emulator.querylang.rest_values import Column, RestQueryError
-from intacct.emulator.rest.served import STORAGE
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.records import order_key
 from intacct.emulator.store.scratch import Scratch, Source
