@@ -28,7 +28,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from intacct.protocol.rest_catalog import STAMPS  # every twin pairs them the same way
+from intacct.protocol.rest_catalog import (  # every twin pairs them the same way
+    STAMPS,
+    distinct_columns,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "src" / "intacct" / "protocol" / "rest_objects"
@@ -251,26 +254,12 @@ def generated(group: str, obj: Mapping[str, Any], schemas: Mapping[str, Any]) ->
 
 
 def _distinct_columns(fields: list[dict[str, Any]]) -> None:
-    """A field whose name is another field's once a destination has named it (tables
-    fold case; dlt makes ``scheduleKey`` and ``schedule.key`` both ``schedule_key``)
-    gets a ``column`` of its own, ``name__2``: the spec's names are distinct only as
-    they are written."""
-    taken: set[str] = set()
+    """Each field that cannot be its own column gets a ``column`` (the protocol's one
+    rule, :func:`~intacct.protocol.rest_catalog.distinct_columns`)."""
+    columns = distinct_columns(f["name"] for f in fields)
     for field in fields:
-        column, n = field["name"], 1
-        while {column.lower(), _snake(column)} & taken:
-            n += 1
-            column = f"{field['name']}__{n}"
-        taken |= {column.lower(), _snake(column)}
-        if column != field["name"]:
-            field["column"] = column
-
-
-def _snake(name: str) -> str:
-    """``audit.createdDateTime`` -> ``audit_created_date_time``: a name as the strictest
-    destination keeps it (lower case, words apart, punctuation one ``_``)."""
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+        if field["name"] in columns:
+            field["column"] = columns[field["name"]]
 
 
 def _operations(obj: Mapping[str, Any]) -> list[str]:

@@ -8,8 +8,10 @@ object from another: it all comes from the files."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -18,6 +20,7 @@ from typing import Any
 from intacct.protocol.rest_types import from_model
 
 __all__ = [
+    "MAX_COLUMN",
     "STAMPS",
     "CUSTOM",
     "AmbiguousTwinError",
@@ -25,6 +28,7 @@ __all__ = [
     "RestField",
     "RestObject",
     "custom_name",
+    "distinct_columns",
     "rest_catalog",
 ]
 
@@ -55,6 +59,46 @@ def custom_name(name: str) -> str | None:
     field is [U: that REST names a custom field by its XML id after ``nsp::``, as the
     portal's examples show it]; None: not a custom field."""
     return name[len(CUSTOM) :] if name.startswith(CUSTOM) and len(name) > len(CUSTOM) else None
+
+
+#: the longest column name every destination keeps whole: Postgres cuts identifiers at
+#: 63 bytes (NAMEDATALEN - 1), so two long names sharing 63 bytes would be one column
+MAX_COLUMN = 63
+
+
+def distinct_columns(names: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
+    """The column of each name that cannot be its own: one longer than
+    :data:`MAX_COLUMN` is cut and marked with a digest of the whole name; one equal to
+    an earlier column once a destination has named it (tables fold case; dlt makes
+    ``scheduleKey`` and ``schedule.key`` both ``schedule_key``) becomes ``name__2``.
+    The spec's names are distinct only as they are written. ``taken``: columns already
+    there."""
+    seen = {form for column in taken for form in _forms(column)}
+    found: dict[str, str] = {}
+    for name in names:
+        column, n = _fitted(name), 1
+        while _forms(column) & seen:
+            n += 1
+            column = _fitted(name, f"__{n}")
+        seen |= _forms(column)
+        if column != name:
+            found[name] = column
+    return found
+
+
+def _fitted(name: str, suffix: str = "") -> str:
+    if len((name + suffix).encode()) <= MAX_COLUMN:
+        return name + suffix
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    room = MAX_COLUMN - len(suffix) - len(digest) - 1
+    return f"{name.encode()[:room].decode(errors='ignore')}_{digest}{suffix}"
+
+
+def _forms(column: str) -> set[str]:
+    """``audit.createdDateTime`` as destinations fold it: lower case, and as the
+    strictest (dlt's snake case: words apart, punctuation one ``_``)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column)
+    return {column.lower(), re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")}
 
 
 class AmbiguousTwinError(ValueError):
@@ -89,9 +133,8 @@ class RestField:
     nullable: bool = False
     deprecated: bool = False
     default: Any = None
-    #: the column where the name alone would clash, case aside, with an earlier field's
-    #: (``jobToDateOverbillingAmount`` beside ``jobToDateOverBillingAmount``: databases
-    #: fold case)
+    #: the column where the name cannot be one (:func:`distinct_columns`: it clashes,
+    #: case aside, with an earlier field's, or is longer than Postgres keeps)
     alias: str | None = None
 
     @classmethod
@@ -225,7 +268,9 @@ class RestObject:
         """An object the packaged catalog lacks, as the model service describes it
         (``model``: its answer for ``objects/<path>``): REST-only, its fields, groups,
         references and lists, its operations from ``httpMethods``."""
-        fields = {f.name: f for f in model_fields(model)}
+        found = model_fields(model)
+        columns = distinct_columns(f.name for f in found)
+        fields = {f.name: replace(f, alias=columns.get(f.name)) for f in found}
         methods = {m.strip().upper() for m in str(model.get("httpMethods", "")).split(",")}
         operations = [op for op, method in _OPERATIONS if method in methods]
         return cls(
