@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -297,7 +297,10 @@ def _referred(
     wanted = str(members[member])
     if column is None or (column == "RECORDNO" and not wanted.isdigit()):
         return None
-    rows = store.find(xml, scope, column, [int(wanted) if column == "RECORDNO" else wanted])
+    # [U] from the top level a reference resolves to any entity's record too, as the
+    # top-level pickers list them (DEMO-ME's employees belong to its entities)
+    seen = replace(scope, showprivate=True) if scope.entity == "" else scope
+    rows = store.find(xml, seen, column, [int(wanted) if column == "RECORDNO" else wanted])
     if not rows:
         return None
     return {"key": rows[0].get(key_column or ""), "id": rows[0].get(id_column or "")}
