@@ -59,12 +59,15 @@ def test_concurrent_requests_wait_side_by_side(server: EmulatorServer, latency: 
     assert set_.json() == {"ms": 200, "per_row_us": 0}
     assert httpx.get(_control(server, "latency")).json() == {"ms": 200, "per_row_us": 0}
     _timed(server, _accounts(1))  # warm up (session-free login, cost model)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(2) as pool:
-        each = list(pool.map(lambda _: _timed(server, _accounts(1)), range(2)))
-    total = time.perf_counter() - started
-    assert min(each) >= 0.2
-    assert total < 0.35, f"two 200 ms answers took {total:.3f} s: the wait is not overlapped"
+    totals = []
+    for _ in range(3):  # the best of three: a loaded machine may stall one pair
+        started = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            each = list(pool.map(lambda _: _timed(server, _accounts(1)), range(2)))
+        totals.append(time.perf_counter() - started)
+        assert min(each) >= 0.2
+    # one after the other would be 0.4 s or more, every time
+    assert min(totals) < 0.35, f"two 200 ms answers took {totals} s: the wait is not overlapped"
 
 
 def test_each_returned_record_adds_its_cost(server: EmulatorServer, latency: None) -> None:
