@@ -103,3 +103,17 @@ class TargetSettings:
             raise ConfigError(
                 "dtd_version", "dtd_version 2.1 is the XML gateway's: it needs api xml",
             )  # fmt: skip
+
+    def check_rest_only(self, stream: str) -> None:
+        """What writing ``stream``, an object only the REST API has, needs of the config
+        (whatever ``api`` says: XML cannot write it)."""
+        if not self.client.client_id:
+            raise ConfigError(
+                "client_id", f"stream {stream} is an object only the REST API has: give "
+                "the OAuth app's client_id and client_secret to write it",
+            )  # fmt: skip
+        if self.write.transaction:
+            raise ConfigError(
+                "transaction", f"stream {stream} is written through the REST API, which "
+                "writes each record on its own: transaction cannot hold it",
+            )  # fmt: skip

@@ -36,8 +36,9 @@ from intacct.errors import IntacctError
 from intacct.logging import log_options, say
 from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
 from intacct.target.report import Report
+from intacct.target.rest_only_writes import rest_only_object
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
-from intacct.target.sinks import ObjectSink, UnifiedSink
+from intacct.target.sinks import ObjectSink, RestOnlySink, UnifiedSink
 from intacct.target.writer import ObjectWriter
 
 __all__ = ["RecordsFailedError", "TargetSageIntacct", "main"]
@@ -133,10 +134,14 @@ class TargetSageIntacct(Target):
         return super().get_sink(stream_name, record=record, schema=schema, key_properties=[])
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
-        """hotglue's unified streams go through the mappings; any other stream is an
-        Intacct object."""
+        """hotglue's unified streams go through the mappings; an object only the REST
+        API has through REST (its config checked now, before any of its records); any
+        other stream is an Intacct object."""
         if stream_name in UNIFIED_STREAMS or stream_name in STREAM_ALIASES:
             return UnifiedSink
+        if rest_only_object(stream_name) is not None:
+            self.settings.check_rest_only(stream_name)
+            return RestOnlySink
         return ObjectSink
 
     def process_endofpipe(self) -> None:
