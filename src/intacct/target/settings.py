@@ -60,8 +60,9 @@ class WriteOptions:
 
     @property
     def rest(self) -> bool:
-        """Records go through the REST API (``auto`` writes through XML: its control
-        ids refuse a replay record by record, and no object only REST has is writable)."""
+        """Records of objects with an XML twin go through the REST API (``auto`` writes
+        them through XML: its control ids refuse a replay record by record). The objects
+        only REST has go through REST under any ``api`` (:meth:`check_rest_only`)."""
         return self.api == "rest"
 
 

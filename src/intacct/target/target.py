@@ -3,8 +3,9 @@ idempotent writes.
 
 A stream is an Intacct object (``VENDOR``, ``APBILL``, ``GLBATCH``...) and its records
 carry Intacct field names, or one of hotglue's unified streams (``Vendors``, ``Bills``...,
-:mod:`.unified`), mapped to Intacct objects through :mod:`intacct.mappings`; the writer
-(:mod:`.writer`) checks, upserts, deletes and sends them up to 100 per request. Every
+:mod:`.unified`), mapped to Intacct objects through :mod:`intacct.mappings`, or an
+object only the REST API has, named as the tap names it (:mod:`.rest_only_writes`); the
+writer (:mod:`.writer`) checks, upserts, deletes and sends them up to 100 per request. Every
 record gets a line in the JSONL report (:mod:`.report`); the run ends with a summary on
 stderr and, when any record was not written, :class:`RecordsFailedError` (exit code 1).
 """
