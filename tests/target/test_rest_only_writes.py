@@ -183,3 +183,37 @@ def test_without_the_oauth_app_the_run_stops_naming_the_stream_and_the_setting(
     assert isinstance(run.error, ConfigError) and run.error.key == "client_id"
     assert SHIPPING_STREAM in str(run.error) and run.lines == []
     assert len(_read(emulator, SHIPPING, WRITTEN)) == before
+
+
+def test_values_go_as_rest_takes_them(emulator: EmulatorServer, tmp_path: Path) -> None:
+    """A fixed asset (a REST-only object): an amount given as a JSON number is sent as
+    its exact text (REST's decimal format), a date-time's date as a date, a boolean as
+    one; a boolean that is none is ``invalid`` naming its column."""
+    stream, path = "fixed_assets_asset", "fixed-assets/asset"
+    asset = {
+        "id": "FA-PRESS-1",
+        "name": "Printing press",
+        "assetCost": 1250.5,
+        "inServiceDate": "2026-03-01T00:00:00Z",
+        "isDepreciable": True,
+        "state": "inService",
+    }
+    bad = {"id": "FA-PRESS-2", "name": "Folder", "isDepreciable": "yes"}
+    run = run_target(
+        _config(emulator, tmp_path), [schema(stream), record(stream, asset), record(stream, bad)]
+    )
+    lines = {x["key"]: x for x in run.lines}
+    assert lines["id=FA-PRESS-1"]["status"] == "applied", run.lines
+    assert (lines["id=FA-PRESS-2"]["status"], lines["id=FA-PRESS-2"]["field"]) == (
+        "invalid",
+        "isDepreciable",
+    )
+    fields = ("id", "assetCost", "inServiceDate", "isDepreciable", "state")
+    (found,) = [r for r in _read(emulator, path, fields) if r["id"] == "FA-PRESS-1"]
+    assert {f: found[f] for f in fields} == {
+        "id": "FA-PRESS-1",
+        "assetCost": "1250.50",
+        "inServiceDate": "2026-03-01",
+        "isDepreciable": True,
+        "state": "inService",
+    }

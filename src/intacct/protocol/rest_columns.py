@@ -2,14 +2,13 @@
 ``audit.createdDateTime``, :attr:`~.rest_catalog.RestField.column`), as the REST API's
 JSON body: each column back to its field, nested by the field's dotted name.
 
-Left out and named in :attr:`~.rest_write.RestBody.ignored`: what REST does not take
-from a client — a read-only field (``key``, ``href``, ``audit.*``, a generated ``id``),
-and a reference's members other than its ``key`` and ``id`` (``vendor.name``: REST
-names a reference by key or id; a tap's record carries its name too). A reference given
-by both its id and key goes by its id (:func:`~.rest_write.by_id`). A ``null`` is sent
-only where the field is nullable (elsewhere it is left out: a tap's record has a null for
-every field the record lacks). Properties starting with ``_`` are the stream's metadata
-(``_sdc_*``, ``_entity_id``), not fields.
+Left out and named in :attr:`~.rest_write.RestBody.ignored`: what the catalog says REST
+does not take from a client, its read-only fields (``key``, ``href``, ``audit.*``, a
+generated ``id``, a reference's ``entity.name``). A reference given by both its id and
+key goes by its id (:func:`~.rest_write.by_id`): a key is one company's record number.
+A ``null`` is sent only where the field is nullable (elsewhere it is left out: a tap's
+record has a null for every field the record lacks). Properties starting with ``_``
+are the stream's metadata (``_sdc_*``, ``_entity_id``), not fields.
 
 A column the object does not have, or a value its field cannot take (an enum value not
 among its members, a boolean that is none, a date that is none), is a
@@ -36,7 +35,6 @@ def columns_of(obj: RestObject) -> dict[str, RestField]:
 def column_body(obj: RestObject, record: Mapping[str, Any]) -> RestBody:
     """``record`` (column -> value) as ``obj``'s body, and the columns left out."""
     columns = columns_of(obj)
-    refs = obj.ref_groups()
     out = RestBody()
     for name, value in record.items():
         if name.startswith("_"):
@@ -44,7 +42,7 @@ def column_body(obj: RestObject, record: Mapping[str, Any]) -> RestBody:
         found = columns.get(name)
         if found is None:
             raise RestBodyError(name, f"{obj.path} has no field {name}")
-        if found.read_only or (found.group in refs and found.ref_field not in ("key", "id")):
+        if found.read_only:
             out.ignored.append(name)
             continue
         if value is None and not found.nullable:
