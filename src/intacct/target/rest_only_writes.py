@@ -6,7 +6,7 @@ whatever ``api`` says (XML cannot write them), once the config has the OAuth app
 1. Each record's columns become the object's REST body
    (:func:`~intacct.protocol.rest_columns.column_body`): read-only fields left out and
    listed as ``ignored``, an unknown column or a value its field cannot take ``invalid``.
-2. Each record is matched in this company (:class:`KeyLookup`: the query service, one
+2. Each record is matched in this company (:class:`~.rest_lookup.KeyLookup`: the query service, one
    query per up to 100 values, cached for the run). Where the object has a writable
    ``id`` (its own business id, distinct from ``key``) and the record gives it, by id;
    else by the record's ``key``: a key is a company's own record number, so it matches
@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from intacct.client import IntacctClient
@@ -39,13 +39,12 @@ from intacct.replication.streams.rest_only import stream_name
 from intacct.target.items import BATCH_ID, DELETED_AT, Item, waves
 from intacct.target.report import Report
 from intacct.target.rest_dispatch import RestDispatcher
+from intacct.target.rest_lookup import KeyLookup
 from intacct.target.settings import WriteOptions
 from intacct.target.upserts import content_id
 
-__all__ = ["KeyLookup", "RestOnlyDispatcher", "RestOnlyWriter", "rest_only_object"]
+__all__ = ["RestOnlyDispatcher", "RestOnlyWriter", "match_field", "rest_only_object"]
 
-#: values per lookup query (the query service's ``$in``)
-_LOOKUP_CHUNK = 100
 _WRITES = ("create", "update", "delete")
 
 
@@ -69,35 +68,6 @@ def match_field(obj: RestObject) -> str:
     if obj.id != obj.key and found is not None and not found.read_only:
         return obj.id
     return obj.key
-
-
-class KeyLookup:
-    """A REST object's records' keys by a field's value, through the query service:
-    one query per up to 100 values, each value asked once per run."""
-
-    def __init__(self, client: IntacctClient) -> None:
-        self.client = client
-        self._keys: dict[tuple[str, str, str], str | None] = {}
-
-    def look_up(self, path: str, field: str, values: Iterable[str]) -> None:
-        wanted = [v for v in dict.fromkeys(values) if (path, field, v) not in self._keys]
-        for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start : start + _LOOKUP_CHUNK]
-            answer = self.client.rest.query(
-                path, ["key", field], filters=[{"$in": {field: chunk}}], size=len(chunk)
-            )
-            rows = answer.result if isinstance(answer.result, list) else []
-            found = {str(row.get(field)): str(row.get("key")) for row in rows}
-            for value in chunk:
-                self._keys[(path, field, value)] = found.get(value)
-
-    def key(self, path: str, field: str, value: str) -> str | None:
-        return self._keys.get((path, field, value))
-
-    def note(self, path: str, field: str, value: str, key: str | None) -> None:
-        """A record written now (``key`` None: deleted): a later record of the same
-        value sees it."""
-        self._keys[(path, field, value)] = key
 
 
 class RestOnlyDispatcher(RestDispatcher):
