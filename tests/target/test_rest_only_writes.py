@@ -217,3 +217,23 @@ def test_values_go_as_rest_takes_them(emulator: EmulatorServer, tmp_path: Path) 
         "isDepreciable": True,
         "state": "inService",
     }
+
+
+def test_many_records_go_as_one_bulk_job_and_again_as_the_same_job(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """From ``bulk_from`` records, a REST-only object's creates (``upsert: false``: no
+    lookup, all creates) go as one bulk job under an idempotency key: the same input
+    again awaits that job and writes nothing."""
+    stream = SHIPPING_STREAM
+    methods = [{"id": f"BULK-{n}", "daysInTransit": n} for n in range(3)]
+    messages = [schema(stream), *(record(stream, m) for m in methods)]
+    config = {**_config(emulator, tmp_path), "bulk_from": 3, "upsert": False}
+    first = run_target(config, messages)
+    assert first.statuses() == {"applied": [f"id=BULK-{n}" for n in range(3)]}, first.lines
+    second = run_target(config, messages)
+    assert second.statuses() == {"already_applied": [f"id=BULK-{n}" for n in range(3)]}
+    found = [r for r in _read(emulator, SHIPPING, WRITTEN) if r["id"].startswith("BULK-")]
+    assert sorted((r["id"], r["daysInTransit"]) for r in found) == [
+        (f"BULK-{n}", n) for n in range(3)
+    ]
