@@ -237,3 +237,24 @@ def test_many_records_go_as_one_bulk_job_and_again_as_the_same_job(
     assert sorted((r["id"], r["daysInTransit"]) for r in found) == [
         (f"BULK-{n}", n) for n in range(3)
     ]
+
+
+def test_without_an_id_of_its_own_a_record_is_matched_by_its_key_in_this_company(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """A company message's ``key`` that exists in the company is updated; one that does
+    not is created (a key is a company's record number, not the record's identity)."""
+    (existing, *_) = _read(emulator, MESSAGE, ("subject",))
+    messages = [
+        schema(MESSAGE),
+        record(MESSAGE, {"key": existing["key"], "subject": "Renamed", "message": "Moved"}),
+        record(MESSAGE, {"key": "987654", "subject": "Stray", "message": "Elsewhere"}),
+    ]
+    run = run_target(_config(emulator, tmp_path), messages)
+    assert [(x["key"], x["action"], x["status"]) for x in run.lines] == [
+        (f"key={existing['key']}", "update", "applied"),
+        ("key=987654", "create", "applied"),
+    ], run.lines
+    by_key = {r["key"]: r for r in _read(emulator, MESSAGE, ("subject",))}
+    assert by_key[existing["key"]]["subject"] == "Renamed"
+    assert "987654" not in by_key and "Stray" in {r["subject"] for r in by_key.values()}
