@@ -26,7 +26,7 @@ from typing import Any
 
 from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
 
-__all__ = ["RestBody", "RestBodyError", "rest_body"]
+__all__ = ["RestBody", "RestBodyError", "by_id", "rest_body", "rest_value"]
 
 
 class RestBodyError(ValueError):
@@ -55,7 +55,7 @@ def rest_body(
     out = RestBody()
     for name, value in _flat(fields, skip=container):
         _put(out, out.body, obj, name, value, where="")
-    _by_id(obj, out.body)
+    by_id(obj, out.body)
     if container and container in fields:
         line_obj = (catalog if catalog is not None else rest_catalog())[obj.lines["path"]]
         rows = _rows(fields[container])
@@ -69,11 +69,11 @@ def _line(out: RestBody, obj: RestObject, row: Mapping[str, Any], where: str) ->
     line: dict[str, Any] = {}
     for name, value in _flat(row):
         _put(out, line, obj, name, value, where=where)
-    _by_id(obj, line)
+    by_id(obj, line)
     return line
 
 
-def _by_id(obj: RestObject, body: dict[str, Any]) -> None:
+def by_id(obj: RestObject, body: dict[str, Any]) -> None:
     """A reference given by both its ``id`` and its ``key`` goes by its id: both name
     the same record where the record was read, but a key is that company's RECORDNO,
     while an id names the record in any company (a tap's records written elsewhere)."""
@@ -117,10 +117,12 @@ def _put(
     *groups, leaf = paired.name.split(".")
     for group in groups:
         node = node.setdefault(group, {})
-    node[leaf] = _value(paired, value, f"{where}{name}")
+    node[leaf] = rest_value(paired, value, f"{where}{name}")
 
 
-def _value(field: RestField, value: Any, name: str) -> Any:
+def rest_value(field: RestField, value: Any, name: str) -> Any:
+    """``value`` as REST takes ``field``'s (``name``: the record's name for it, for
+    :class:`RestBodyError`)."""
     if value == "":
         return None if field.type != "string" else ""  # "" clears a field
     if field.type == "enum":

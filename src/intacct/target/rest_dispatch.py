@@ -73,8 +73,7 @@ class RestDispatcher(Dispatcher):
         for item in items:
             if item.outcome is not None or item.action == "delete":
                 continue
-            target = rest_writable(item.object, self.catalog)
-            assert target is not None  # the writer routes only such objects here
+            target = self.target(item)
             try:
                 made = rest_body(target, item.fields, self.catalog)
             except RestBodyError as exc:
@@ -84,6 +83,12 @@ class RestDispatcher(Dispatcher):
             item.ignored += tuple(made.ignored)  # a unified record's: not checked by model
             if item.action == "update":
                 item.body["key"] = str(item.recordno)
+
+    def target(self, item: Item) -> RestObject:
+        """The REST object that writes ``item`` (its XML object's twin)."""
+        target = rest_writable(item.object, self.catalog)
+        assert target is not None  # the writer routes only such objects here
+        return target
 
     def _chunks(self, items: list[Item]) -> list[list[Item]]:
         """One action and entity a request, 500 at the most; a group of ``bulk_from``
@@ -107,8 +112,7 @@ class RestDispatcher(Dispatcher):
         if not ready:
             return
         first = ready[0]
-        target = rest_writable(first.object, self.catalog)
-        assert target is not None
+        target = self.target(first)
         records = [_record(item) for item in ready]
         key = _key(target.path, first.action, ready)
         api = self._client_for(first.entity).rest

@@ -60,8 +60,9 @@ class WriteOptions:
 
     @property
     def rest(self) -> bool:
-        """Records go through the REST API (``auto`` writes through XML: its control
-        ids refuse a replay record by record, and no object only REST has is writable)."""
+        """Records of objects with an XML twin go through the REST API (``auto`` writes
+        them through XML: its control ids refuse a replay record by record). The objects
+        only REST has go through REST under any ``api`` (:meth:`check_rest_only`)."""
         return self.api == "rest"
 
 
@@ -102,4 +103,18 @@ class TargetSettings:
         if self.client.dtd_version == "2.1":
             raise ConfigError(
                 "dtd_version", "dtd_version 2.1 is the XML gateway's: it needs api xml",
+            )  # fmt: skip
+
+    def check_rest_only(self, stream: str) -> None:
+        """What writing ``stream``, an object only the REST API has, needs of the config
+        (whatever ``api`` says: XML cannot write it)."""
+        if not self.client.client_id:
+            raise ConfigError(
+                "client_id", f"stream {stream} is an object only the REST API has: give "
+                "the OAuth app's client_id and client_secret to write it",
+            )  # fmt: skip
+        if self.write.transaction:
+            raise ConfigError(
+                "transaction", f"stream {stream} is written through the REST API, which "
+                "writes each record on its own: transaction cannot hold it",
             )  # fmt: skip

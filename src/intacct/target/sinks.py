@@ -23,7 +23,7 @@ from intacct.target.writer import ObjectWriter
 if TYPE_CHECKING:
     from intacct.target.target import TargetSageIntacct
 
-__all__ = ["ObjectSink", "UnifiedSink"]
+__all__ = ["ObjectSink", "RestOnlySink", "UnifiedSink"]
 
 #: requests' worth of records gathered per drain (more lets requests run side by side)
 _REQUESTS_PER_DRAIN = 10
@@ -83,6 +83,20 @@ class UnifiedSink(ObjectSink):
     def process_batch(self, context: dict[str, Any]) -> None:
         batch, self._batch = self._batch, []
         self.writer.write_unified(self.stream_name, batch)
+
+
+class RestOnlySink(ObjectSink):
+    """A stream of an object only the REST API has (:mod:`.rest_only_writes`)."""
+
+    @property
+    def max_size(self) -> int:
+        options = self.intacct_target.settings
+        drain = MAX_BATCH * options.client.max_concurrency * _REQUESTS_PER_DRAIN
+        return max(drain, options.write.bulk_from)
+
+    def process_batch(self, context: dict[str, Any]) -> None:
+        batch, self._batch = self._batch, []
+        self.writer.rest_only.write(self.stream_name, batch)
 
 
 def _as_sent(schema: dict[str, Any]) -> dict[str, Any]:

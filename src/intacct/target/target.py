@@ -3,8 +3,9 @@ idempotent writes.
 
 A stream is an Intacct object (``VENDOR``, ``APBILL``, ``GLBATCH``...) and its records
 carry Intacct field names, or one of hotglue's unified streams (``Vendors``, ``Bills``...,
-:mod:`.unified`), mapped to Intacct objects through :mod:`intacct.mappings`; the writer
-(:mod:`.writer`) checks, upserts, deletes and sends them up to 100 per request. Every
+:mod:`.unified`), mapped to Intacct objects through :mod:`intacct.mappings`, or an
+object only the REST API has, named as the tap names it (:mod:`.rest_only_writes`); the
+writer (:mod:`.writer`) checks, upserts, deletes and sends them up to 100 per request. Every
 record gets a line in the JSONL report (:mod:`.report`); the run ends with a summary on
 stderr and, when any record was not written, :class:`RecordsFailedError` (exit code 1).
 """
@@ -36,8 +37,9 @@ from intacct.errors import IntacctError
 from intacct.logging import log_options, say
 from intacct.mappings import STREAM_ALIASES, UNIFIED_STREAMS
 from intacct.target.report import Report
+from intacct.target.rest_only_writes import rest_only_object
 from intacct.target.settings import CONFIG_SCHEMA, TargetSettings
-from intacct.target.sinks import ObjectSink, UnifiedSink
+from intacct.target.sinks import ObjectSink, RestOnlySink, UnifiedSink
 from intacct.target.writer import ObjectWriter
 
 __all__ = ["RecordsFailedError", "TargetSageIntacct", "main"]
@@ -133,10 +135,14 @@ class TargetSageIntacct(Target):
         return super().get_sink(stream_name, record=record, schema=schema, key_properties=[])
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
-        """hotglue's unified streams go through the mappings; any other stream is an
-        Intacct object."""
+        """hotglue's unified streams go through the mappings; an object only the REST
+        API has through REST (its config checked now, before any of its records); any
+        other stream is an Intacct object."""
         if stream_name in UNIFIED_STREAMS or stream_name in STREAM_ALIASES:
             return UnifiedSink
+        if rest_only_object(stream_name) is not None:
+            self.settings.check_rest_only(stream_name)
+            return RestOnlySink
         return ObjectSink
 
     def process_endofpipe(self) -> None:

@@ -30,7 +30,7 @@ from intacct.protocol import query as q
 from intacct.target.checks import missing_required
 from intacct.target.items import Item
 
-__all__ = ["Resolver"]
+__all__ = ["Resolver", "content_id"]
 
 #: rows per upsert lookup query: 100 ids match 100 records unless an id repeats
 _LOOKUP_PAGE = 2000
@@ -179,8 +179,14 @@ class Resolver:
     def _controlid(self, item: Item) -> str:
         if item.action != "create" or (item.id_field and item.id_value):
             return f"{item.action}-{uuid.uuid4().hex}"
-        content = json.dumps([item.stream, item.batch_id, item.fields], sort_keys=True, default=str)
-        digest = hashlib.sha256(content.encode()).hexdigest()
-        self._seen[digest] += 1
-        occurrence = hashlib.sha256(f"{digest}:{self._seen[digest]}".encode()).hexdigest()
-        return f"{item.stream}-{occurrence[:40]}"
+        return content_id(self._seen, item.stream, [item.stream, item.batch_id, item.fields])
+
+
+def content_id(seen: Counter[str], prefix: str, content: object) -> str:
+    """A control id the same for the same input: ``content``'s digest and its occurrence
+    among identical contents of this run (``seen``, the run's counts)."""
+    text = json.dumps(content, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    seen[digest] += 1
+    occurrence = hashlib.sha256(f"{digest}:{seen[digest]}".encode()).hexdigest()
+    return f"{prefix}-{occurrence[:40]}"

@@ -14,6 +14,9 @@ readable and testable alone:
    :mod:`.rest_dispatch` sends the objects the REST API writes instead (batches of 500
    or bulk jobs under idempotency keys); the others still go through XML.
 
+The objects only the REST API has are written by :attr:`ObjectWriter.rest_only`
+(:mod:`.rest_only_writes`), whatever ``api`` says.
+
 Records go in waves without a repeated key, so the second of two records of one id sees
 what the first did.
 """
@@ -42,6 +45,7 @@ from intacct.target.items import (
 )
 from intacct.target.report import Report
 from intacct.target.rest_dispatch import RestDispatcher, rest_fields_writable, rest_writable
+from intacct.target.rest_only_writes import RestOnlyWriter
 from intacct.target.settings import WriteOptions
 from intacct.target.unified_writes import LookupReferences
 from intacct.target.upserts import Resolver
@@ -104,6 +108,11 @@ class ObjectWriter:
             ],
             info,
         )
+
+    @functools.cached_property
+    def rest_only(self) -> RestOnlyWriter:
+        """The writer of the objects only the REST API has (:mod:`.rest_only_writes`)."""
+        return RestOnlyWriter(self.client, self.options, self.report)
 
     def write_unified(self, stream: str, records: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
         """As :meth:`write`, for a unified stream (:mod:`.unified`): each record mapped
