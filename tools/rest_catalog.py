@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from intacct.protocol.rest_catalog import (  # every twin pairs them the same way
@@ -56,6 +57,9 @@ _HAND_FIELD_KEYS = ("xml", "xml_values", "u", "note", "added")
 #: spec facts the overlay may correct, each with a ``u`` saying why
 _CORRECTED = ("ref", "ref_field", "required")
 
+
+#: no synonyms (the hand pairings' table, :func:`synonyms`)
+NONE: Mapping[str, list[str]] = MappingProxyType({})
 
 _HREF = "every record answers its href; this schema does not list it [U]"
 
@@ -273,6 +277,7 @@ def merged(
     hand: Mapping[str, Any] | None,
     twins: Mapping[str, str | None],
     xml: Mapping[str, Any],
+    synonyms: Mapping[str, list[str]] = NONE,
 ) -> dict[str, Any]:
     """``entry`` with the overlay's knowledge, then its XML twin's columns paired by
     name where the overlay pairs none; a field the overlay names that the spec lacks is
@@ -299,7 +304,7 @@ def merged(
         entry["xml_key"] = "RECORDNO"
         if xml[twin].get("id_field"):
             entry["xml_id"] = xml[twin]["id_field"]
-    pair(entry, xml)  # what the overlay leaves: its "xml": null keeps a field unpaired
+    pair(entry, xml, synonyms)  # what the overlay leaves: its "xml": null keeps a field unpaired
     for field in entry["fields"]:
         if "xml" in field and field["xml"] is None:
             del field["xml"]
@@ -357,10 +362,13 @@ def twin_of(path: str, twins: Mapping[str, str | None], xml: Mapping[str, Any]) 
     return name if name in xml else None
 
 
-def pair(entry: dict[str, Any], xml: Mapping[str, Any]) -> None:
+def pair(
+    entry: dict[str, Any], xml: Mapping[str, Any], synonyms: Mapping[str, list[str]] = NONE
+) -> None:
     """Give each field of ``entry`` (whose ``xml_object`` is set) the XML column of the
-    same meaning where the names say so and the types agree; the overlay's pairings
-    are kept as they are."""
+    same meaning where the names say so and the types agree, else where a synonym
+    (:func:`synonyms`) names a column no other field has; the overlay's pairings are
+    kept as they are."""
     twin = xml[entry["xml_object"]]
     columns = {_norm(f["name"]): f for f in twin["fields"]}
     for stamp in STAMPS.values():
@@ -369,6 +377,9 @@ def pair(entry: dict[str, Any], xml: Mapping[str, Any]) -> None:
         if "xml" in field or field["type"] == "array":
             continue
         column = _column_for(field, entry, twin, columns)
+        if column is None:
+            taken = {f.get("xml") for f in entry["fields"]}
+            column = _synonym_for(field, columns, synonyms, taken)
         if column is None:
             continue
         values = _enum_pairs(field, column)
@@ -401,6 +412,53 @@ def _column_for(
     return found if found["type"] in _HOLDS.get(field["type"], {"text"}) else None
 
 
+def _synonym_for(
+    field: Mapping[str, Any], columns: Any, synonyms: Mapping[str, list[str]], taken: set[Any]
+) -> dict[str, Any] | None:
+    """The first of ``field``'s synonyms the twin has, free and of a type that holds it."""
+    for name in _candidates(field["name"], synonyms):
+        found = columns.get(_norm(name))
+        if found is None or found["name"] in taken:
+            continue
+        if found["type"] == "any" or found["type"] in _HOLDS.get(field["type"], {"text"}):
+            return dict(found)
+    return None
+
+
+#: a dimension reference's members -> its XML columns (``dimensions.location.key`` ->
+#: LOCATIONDIMKEY, ``.id`` -> LOCATIONID, ``.name`` -> LOCATIONNAME), as the hand
+#: pairings of GLENTRY, APBILLITEM and ARINVOICEITEM have them
+_DIMENSION = re.compile(r"dimensions\.(\w+)\.(key|id|name)")
+_DIMENSION_COLUMNS = {"key": ("DIMKEY", "KEY"), "id": ("ID",), "name": ("NAME",)}
+
+
+def synonyms(overlays: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Each dotted REST field name the overlays pair by hand -> the XML columns they
+    pair it with (``currency.txnCurrency`` -> CURRENCY, ``glAccount.id`` -> ACCOUNTNO,
+    ``attachment.id`` -> SUPDOCID), most often first. Only dotted names: a plain one
+    (``id``, ``name``) means something else in each object."""
+    hand: dict[str, dict[str, int]] = {}
+    for objects in overlays.values():
+        for obj in objects.values():
+            for name, extra in obj.get("fields", {}).items():
+                column = extra.get("xml")
+                if "." in name and isinstance(column, str):
+                    counts = hand.setdefault(name, {})
+                    counts[column] = counts.get(column, 0) + 1
+    return {n: sorted(c, key=lambda k: (-c[k], k)) for n, c in hand.items()}
+
+
+def _candidates(name: str, synonyms: Mapping[str, list[str]]) -> list[str]:
+    """The columns ``name`` may pair with where its name says nothing: its synonyms,
+    else, for a dimension's member, the dimension's column."""
+    if name in synonyms:
+        return synonyms[name]
+    match = _DIMENSION.fullmatch(name)
+    if match is None:
+        return []
+    return [match.group(1).upper() + end for end in _DIMENSION_COLUMNS[match.group(2)]]
+
+
 def _enum_pairs(field: Mapping[str, Any], column: Mapping[str, Any]) -> dict[str, str] | None:
     """REST enum value -> the XML value of the same name ({} when they are the same or
     the field is no enum); None when some REST value has no XML value."""
@@ -427,16 +485,17 @@ def build(specs: Path) -> dict[str, dict[str, Any]]:
     """Each group's catalog file content, by file name."""
     files: dict[str, dict[str, Any]] = {}
     twins, xml = _twins(), xml_objects()
-    for digest_path in sorted(specs.glob("*.json")):
-        digest = json.loads(digest_path.read_text(encoding="utf-8"))
-        group = digest_path.stem
-        overlay = _overlay(group)
+    digests = {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(specs.glob("*.json"))}
+    overlays = {group: _overlay(group) for group in digests}
+    hand_synonyms = synonyms(overlays)
+    for group, digest in digests.items():
+        overlay = overlays[group]
         seen: set[str] = set()
         objects = []
         for obj in digest["objects"]:
             seen.add(obj["path"])
             entry = generated(group, obj, digest["schemas"])
-            objects.append(merged(entry, overlay.get(obj["path"]), twins, xml))
+            objects.append(merged(entry, overlay.get(obj["path"]), twins, xml, hand_synonyms))
         stray = set(overlay) - seen
         if stray:
             raise CatalogError(

@@ -178,6 +178,51 @@ def test_a_twin_pairs_fields_by_name_where_the_types_agree() -> None:
     assert alone["xml_object"] is None and alone["rest_only"] is True
 
 
+def test_a_dotted_field_the_name_cannot_pair_takes_a_synonym() -> None:
+    overlays = {"g": {"a/x": {"fields": {"employee.id": {"xml": "EMPID"}, "id": {"xml": "N"}}}}}
+    synonyms = generator.synonyms(overlays)
+    assert synonyms == {"employee.id": ["EMPID"]}  # a plain name's pairing is no synonym
+    xml = {
+        "SHEET": {
+            "name": "SHEET",
+            "id_field": None,
+            "fields": [{"name": "EMPID", "type": "text"}, {"name": "BEGINDATE", "type": "date"}],
+        }
+    }
+    sheet = generator.merged(entry("time/sheet"), None, {}, xml, synonyms)
+    assert by_name(sheet)["employee.id"]["xml"] == "EMPID"
+    taken = {"fields": {"beginDate": {"xml": "EMPID"}}}  # another field has the column
+    sheet = generator.merged(entry("time/sheet"), taken, {}, xml, synonyms)
+    assert "xml" not in by_name(sheet)["employee.id"]
+    xml["SHEET"]["fields"][0]["type"] = "date"  # a column that cannot hold the type
+    assert (
+        "xml"
+        not in by_name(generator.merged(entry("time/sheet"), None, {}, xml, synonyms))[
+            "employee.id"
+        ]
+    )
+
+
+def test_a_dimension_pairs_with_its_columns() -> None:
+    fields = [
+        {"name": "DEPARTMENTDIMKEY", "type": "integer"},
+        {"name": "DEPARTMENTID", "type": "text"},
+    ]
+    xml = {"LINE": {"name": "LINE", "id_field": None, "fields": fields}}
+    line = generator.generated(
+        "time",
+        next(o for o in digest()["objects"] if o["path"] == "time/sheet-line"),
+        digest()["schemas"],
+    )
+    line["fields"] += [
+        {"name": "dimensions.department.key", "type": "string"},
+        {"name": "dimensions.department.id", "type": "string"},
+    ]
+    found = by_name(generator.merged(line, {"xml_object": "LINE"}, {}, xml, {}))
+    assert found["dimensions.department.id"]["xml"] == "DEPARTMENTID"
+    assert "xml" not in found["dimensions.department.key"]  # an integer holds no string
+
+
 def test_the_command_writes_then_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs, out = tmp_path / "specs", tmp_path / "out"
     specs.mkdir(), out.mkdir()
