@@ -17,7 +17,7 @@ from intacct.tap import TapSageIntacct
 
 from ..conftest import DEMO_APP
 from ..tap.conftest import run_tap
-from .conftest import new_company, record, run_target, schema, target_config
+from .conftest import new_company, record, rows, run_target, schema, target_config
 
 SHIPPING = "accounts-receivable/shipping-method"
 SHIPPING_STREAM = "accounts_receivable_shipping_method"
@@ -258,3 +258,29 @@ def test_without_an_id_of_its_own_a_record_is_matched_by_its_key_in_this_company
     by_key = {r["key"]: r for r in _read(emulator, MESSAGE, ("subject",))}
     assert by_key[existing["key"]]["subject"] == "Renamed"
     assert "987654" not in by_key and "Stray" in {r["subject"] for r in by_key.values()}
+
+
+def test_a_custom_object_the_model_service_lists_is_written_through_rest(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The company's own object (the user-defined dimension FUND as
+    ``platform-apps/nsp::fund``), which no packaged catalog has: the target finds it by
+    the model service, creates, updates and deletes through REST; the XML gateway sees
+    each write in FUND's records."""
+    stream, config = "platform_apps_nsp_fund", _config(emulator, tmp_path)
+    fund = {"id": "FUND-NEW", "description": "Scholarships"}
+    created = run_target(config, [schema(stream), record(stream, fund)])
+    assert [(x["action"], x["status"]) for x in created.lines] == [("create", "applied")]
+    assert rows(emulator, "FUND", ["NAME", "DESCRIPTION"], NAME="FUND-NEW") == [
+        {"NAME": "FUND-NEW", "DESCRIPTION": "Scholarships"}
+    ]
+    changed = {**fund, "description": "Grants"}
+    updated = run_target(config, [schema(stream), record(stream, changed)])
+    assert [(x["action"], x["status"]) for x in updated.lines] == [("update", "applied")]
+    assert rows(emulator, "FUND", ["DESCRIPTION"], NAME="FUND-NEW") == [{"DESCRIPTION": "Grants"}]
+    unknown = run_target(config, [schema(stream), record(stream, {**fund, "colour": "red"})])
+    assert [(x["status"], x.get("field")) for x in unknown.lines] == [("invalid", "colour")]
+    gone = {"id": "FUND-NEW", "_sdc_deleted_at": "2026-06-30T00:00:00Z"}
+    deleted = run_target(config, [schema(stream), record(stream, gone)])
+    assert [(x["action"], x["status"]) for x in deleted.lines] == [("delete", "applied")]
+    assert rows(emulator, "FUND", ["NAME"], NAME="FUND-NEW") == []

@@ -32,7 +32,7 @@ from typing import Any
 
 from intacct.client import IntacctClient
 from intacct.errors import IntacctError
-from intacct.protocol.rest_catalog import RestObject, rest_catalog
+from intacct.protocol.rest_catalog import RestCatalog, RestObject, rest_catalog
 from intacct.protocol.rest_columns import column_body
 from intacct.protocol.rest_write import RestBodyError
 from intacct.replication.streams.rest_only import stream_name
@@ -43,23 +43,35 @@ from intacct.target.rest_lookup import KeyLookup
 from intacct.target.settings import WriteOptions
 from intacct.target.upserts import content_id
 
-__all__ = ["RestOnlyDispatcher", "RestOnlyWriter", "match_field", "rest_only_object"]
+__all__ = [
+    "RestOnlyDispatcher",
+    "RestOnlyWriter",
+    "by_stream",
+    "match_field",
+    "rest_only_object",
+]
 
 _WRITES = ("create", "update", "delete")
 
 
-@functools.cache
-def _by_stream() -> dict[str, RestObject]:
+def by_stream(catalog: RestCatalog) -> dict[str, RestObject]:
+    """``catalog``'s REST-only objects by stream name and by REST path."""
     found: dict[str, RestObject] = {}
-    for path, obj in rest_catalog().items():
+    for path, obj in catalog.items():
         if obj.xml_object is None and "{" not in path:
             found[stream_name(path)] = found[path] = obj
     return found
 
 
+@functools.cache
+def _packaged() -> dict[str, RestObject]:
+    return by_stream(rest_catalog())
+
+
 def rest_only_object(stream: str) -> RestObject | None:
-    """The REST-only object ``stream`` names (its stream name or REST path), if any."""
-    return _by_stream().get(stream)
+    """The REST-only object of the packaged catalog ``stream`` names (its stream name
+    or REST path), if any."""
+    return _packaged().get(stream)
 
 
 def match_field(obj: RestObject) -> str:
@@ -92,18 +104,26 @@ class RestOnlyDispatcher(RestDispatcher):
 
 
 class RestOnlyWriter:
-    """Writes records of REST-only object streams for one run (its lookups cached)."""
+    """Writes records of REST-only object streams for one run (its lookups cached).
+    ``objects``: the REST-only object a stream or path names (the packaged catalog's,
+    else the company's own, found by its model service)."""
 
-    def __init__(self, client: IntacctClient, options: WriteOptions, report: Report) -> None:
-        self.options, self.report = options, report
+    def __init__(
+        self,
+        client: IntacctClient,
+        options: WriteOptions,
+        report: Report,
+        objects: Callable[[str], RestObject | None] = rest_only_object,
+    ) -> None:
+        self.options, self.report, self.objects = options, report, objects
         self.lookup = KeyLookup(client)
         self.dispatcher = RestOnlyDispatcher(
-            client, options, report, self._applied, objects=rest_only_object
+            client, options, report, self._applied, objects=objects
         )
         self._seen: Counter[str] = Counter()
 
     def write(self, stream: str, records: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-        target = rest_only_object(stream)
+        target = self.objects(stream)
         assert target is not None  # the target routes only such streams here
         items = [self._item(stream, target, index, record) for index, record in records]
         for wave in waves(items):

@@ -136,14 +136,22 @@ class TargetSageIntacct(Target):
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """hotglue's unified streams go through the mappings; an object only the REST
-        API has through REST (its config checked now, before any of its records); any
-        other stream is an Intacct object."""
+        API has (the packaged catalog's, or the company's own, as its model service lists
+        it) through REST (its config checked now, before any of its records); any other
+        stream is an Intacct object."""
         if stream_name in UNIFIED_STREAMS or stream_name in STREAM_ALIASES:
             return UnifiedSink
-        if rest_only_object(stream_name) is not None:
+        if rest_only_object(stream_name) is not None or self._company_own(stream_name):
             self.settings.check_rest_only(stream_name)
             return RestOnlySink
         return ObjectSink
+
+    def _company_own(self, stream_name: str) -> bool:
+        """Whether ``stream_name`` is a REST-only object of the company's own (asked of
+        its model service only for a name no XML object has, with the OAuth app set)."""
+        if stream_name == stream_name.upper() or not self.settings.client.client_id:
+            return False
+        return self.writer.rest_only_object(stream_name) is not None
 
     def process_endofpipe(self) -> None:
         """Drain every sink, then close, summarize and fail if any record failed."""

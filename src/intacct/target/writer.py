@@ -31,7 +31,7 @@ from intacct.client import IntacctClient
 from intacct.client.metadata import ObjectModel
 from intacct.client.registry import ObjectInfo, ObjectRegistry
 from intacct.errors import IntacctError
-from intacct.protocol.rest_catalog import RestCatalog
+from intacct.protocol.rest_catalog import RestCatalog, RestObject
 from intacct.target.checks import LINES
 from intacct.target.dispatch import LEGACY_NAMES, Dispatcher
 from intacct.target.items import (
@@ -45,7 +45,7 @@ from intacct.target.items import (
 )
 from intacct.target.report import Report
 from intacct.target.rest_dispatch import RestDispatcher, rest_fields_writable, rest_writable
-from intacct.target.rest_only_writes import RestOnlyWriter
+from intacct.target.rest_only_writes import RestOnlyWriter, by_stream, rest_only_object
 from intacct.target.settings import WriteOptions
 from intacct.target.unified_writes import LookupReferences
 from intacct.target.upserts import Resolver
@@ -73,6 +73,7 @@ class ObjectWriter:
         self.options = options
         self.report = report
         self.registry = ObjectRegistry(self.reader)
+        self._found: tuple[RestCatalog, dict[str, RestObject]] | None = None
         self.legacy = client.config.dtd_version == "2.1"
         self.references = LookupReferences(self.reader)
         self.resolver = Resolver(
@@ -112,7 +113,23 @@ class ObjectWriter:
     @functools.cached_property
     def rest_only(self) -> RestOnlyWriter:
         """The writer of the objects only the REST API has (:mod:`.rest_only_writes`)."""
-        return RestOnlyWriter(self.client, self.options, self.report)
+        return RestOnlyWriter(self.client, self.options, self.report, self.rest_only_object)
+
+    def rest_only_object(self, stream: str) -> RestObject | None:
+        """The REST-only object ``stream`` names: the packaged catalog's, else, for a
+        stream no XML object names (not upper case) where the client has the OAuth app,
+        one of the company's own (a custom object, one Sage added), as its model
+        service lists it (:mod:`~intacct.client.rest_discovery`: read once per run)."""
+        found = rest_only_object(stream)
+        if found is not None or stream == stream.upper() or not self.client.speaks_rest:
+            return found
+        return self._discovered().get(stream)
+
+    def _discovered(self) -> dict[str, RestObject]:
+        catalog = self.registry.rest.catalog()
+        if self._found is None or self._found[0] is not catalog:
+            self._found = (catalog, by_stream(catalog))
+        return self._found[1]
 
     def write_unified(self, stream: str, records: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
         """As :meth:`write`, for a unified stream (:mod:`.unified`): each record mapped
