@@ -6,6 +6,7 @@ table, and an XML object two REST objects share is refused unless the data says 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,26 @@ def test_an_xml_object_two_rest_objects_share_is_an_error_unless_the_data_says()
     assert "a/vendor" in str(info.value) and "b/vendor" in str(info.value)
     chosen = RestCatalog([obj("a/vendor"), obj("b/vendor", primary=True)]).holding("VENDOR")
     assert chosen is not None and chosen.path == "b/vendor"
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_cold_discovery_reads_the_models_side_by_side_up_to_the_clients_concurrency(
+    tmp_path: Path, concurrency: int
+) -> None:
+    """Every listed model read once, ``max_concurrency`` at a time (the emulator's peak
+    of requests in flight, under its latency), kept in the list's order; then cached."""
+    with InProcessEmulator(scale=50, latency_ms=2, max_concurrency=4) as emu:
+        config = {**emu.config(), **DEMO_APP, "max_concurrency": concurrency}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            emu.emulator.clear_stats()
+            rest = ObjectRegistry(client, rest_cache=tmp_path).rest
+            listed = rest.listed()
+            found = rest.catalog(listed)
+            assert rest.requests == 1 + len(listed) == _models(emu)
+            assert emu.emulator.snapshot()["max_in_flight.DEMO"] == concurrency
+            assert set(listed) <= set(found)
+            (cached,) = tmp_path.glob("*.json")
+            models = json.loads(cached.read_text(encoding="utf-8"))["models"]
+            assert sorted(models) == sorted(listed)
+            again = ObjectRegistry(client, rest_cache=tmp_path).rest
+            assert set(again.catalog(listed)) == set(found) and again.requests == 1
