@@ -84,8 +84,10 @@ def test_models_are_read_once_per_run_then_from_the_cache_and_custom_fields_trav
 
 
 def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_path: Path) -> None:
-    """The list answer differing from the cached one (objects added or removed) drops
-    the cached models: each is read again."""
+    """The list answer differing from the cached one (the cache lists ``x/gone`` in place
+    of ``company-config/class``: since it was written, the company added one object and
+    removed another) drops
+    the cached models: each is read again, and the cache is the new answer's."""
     config = {**emulator.config(), **DEMO_APP}
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         _run(client, tmp_path, ("VENDOR",))
@@ -94,6 +96,12 @@ def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_pa
         cached.write_text(text.replace("objects/company-config/class", "objects/x/gone"))
         _, sent = _run(client, tmp_path, ("VENDOR",))
         assert sent == 3  # the list, the vendor's model again, the custom object's
+        # the cache now holds the company's list (the object it added) and the models
+        # read again, and the next run reads the list alone
+        kept = json.loads(cached.read_text(encoding="utf-8"))
+        assert kept == json.loads(text)
+        _, sent = _run(client, tmp_path, ("VENDOR",))
+        assert sent == 1
 
 
 def test_without_the_oauth_app_nothing_is_asked(emulator: InProcessEmulator) -> None:
