@@ -197,3 +197,30 @@ def test_a_cold_discovery_reads_the_models_side_by_side_up_to_the_clients_concur
             assert sorted(models) == sorted(listed)
             again = ObjectRegistry(client, rest_cache=tmp_path).rest
             assert set(again.catalog(listed)) == set(found) and again.requests == 1
+
+
+def test_a_model_refused_while_the_others_are_read_side_by_side_is_left_out_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One model request refused (whichever of the three in flight meets it): that
+    object alone is left out, said in the log; the others are kept, and the object's
+    model is asked again when the run next needs it."""
+    with InProcessEmulator(scale=50, max_concurrency=4) as emu:
+        config = {**emu.config(), **DEMO_APP, "max_concurrency": 3}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            rest = ObjectRegistry(client, rest_cache=tmp_path).rest
+            listed = rest.listed()
+            emu.add_fault("status=404,function=rest:model,times=1")
+            with caplog.at_level("WARNING", logger="intacct.client"):
+                rest.catalog(listed)
+            (warning,) = [r.getMessage() for r in caplog.records]
+            assert "its model could not be read" in warning
+            (cached,) = tmp_path.glob("*.json")
+            models = json.loads(cached.read_text(encoding="utf-8"))["models"]
+            (left_out,) = set(listed) - set(models)
+            assert f"REST object {left_out}:" in warning
+            sent = rest.requests
+            rest.catalog(listed)
+            assert rest.requests == sent + 1
+            models = json.loads(cached.read_text(encoding="utf-8"))["models"]
+            assert set(models) == set(listed)
