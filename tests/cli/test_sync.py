@@ -3,6 +3,7 @@ is configured, INTACCT_* and profiles, entities, and one clear line for each mis
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ from intacct.cli import main
 from intacct.cli.profile_store import ProfileStore
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
+from tests.conftest import DEMO_APP
 
 from .conftest import use_env
 from .tables import table
@@ -369,3 +371,46 @@ def test_ctrl_c_in_the_middle_is_one_line_and_the_next_run_goes_on(
         assert len(lines) == 1 and "intacct.duckdb" in lines[0] and "Traceback" not in rest
         assert out == ""  # no summary of a run that did not finish
         goes_on_exactly(slow, tmp_path / "intacct.duckdb")
+
+
+def _rest_cache(tmp_path: Path) -> Path:
+    """The one file of REST models ``intacct sync`` keeps in the user's cache folder."""
+    (cached,) = (tmp_path / "cache" / "intacct-connector" / "rest-models").glob("*.json")
+    return cached
+
+
+def test_api_rest_reads_a_field_the_cached_model_lacks_and_keeps_the_new_model(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    """The company added a custom field after the models were cached (the cache holds
+    VENDOR's model without ``nsp::VENDOR_TIER``, the list unchanged): the next run meets
+    the XML custom field, reads the model again, fills the column (a record written
+    with a value in it included) and keeps the new model in the cache file. [The
+    emulator declares its custom fields with its catalog: a field cannot be added to it
+    at run time, so the cache written before stands for the company before the field.]"""
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
+    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "demo-client-secret")
+    code, _, err = run("--api", "rest", "--objects", "VENDOR", "--db", "first.duckdb")
+    assert code == 0, err
+    cached = _rest_cache(tmp_path)
+    data = json.loads(cached.read_text(encoding="utf-8"))
+    vendor = data["models"]["accounts-payable/vendor"]
+    assert "nsp::VENDOR_TIER" in vendor["fields"]
+    del vendor["fields"]["nsp::VENDOR_TIER"]  # the model before the company added it
+    cached.write_text(json.dumps(data), encoding="utf-8")
+    config = {**client_config(server.url, "DEMO"), **DEMO_APP}
+    with IntacctClient.from_mapping(config) as client:
+        made = client.rest.create(
+            "accounts-payable/vendor",
+            {"id": "V-NEWTIER", "name": "New tier vendor", "nsp::VENDOR_TIER": "Probation"},
+        ).result
+    assert made
+    code, _, err = run("--api", "rest", "--objects", "VENDOR", "--db", "second.duckdb")
+    assert code == 0, err
+    with duckdb.connect(str(tmp_path / "second.duckdb"), read_only=True) as con:
+        tiers = dict(con.execute("SELECT VENDORID, VENDOR_TIER FROM VENDOR").fetchall())
+    assert tiers["V-NEWTIER"] == "Probation"
+    assert sum(tier is not None for tier in tiers.values()) > 1  # the seeded ones too
+    again = json.loads(_rest_cache(tmp_path).read_text(encoding="utf-8"))
+    assert "nsp::VENDOR_TIER" in again["models"]["accounts-payable/vendor"]["fields"]

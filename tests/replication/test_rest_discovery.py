@@ -6,6 +6,7 @@ table, and an XML object two REST objects share is refused unless the data says 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,10 @@ def test_models_are_read_once_per_run_then_from_the_cache_and_custom_fields_trav
 
 
 def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_path: Path) -> None:
-    """The list answer differing from the cached one (objects added or removed) drops
-    the cached models: each is read again."""
+    """The list answer differing from the cached one (the cache lists ``x/gone`` in place
+    of ``company-config/class``: since it was written, the company added one object and
+    removed another) drops
+    the cached models: each is read again, and the cache is the new answer's."""
     config = {**emulator.config(), **DEMO_APP}
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         _run(client, tmp_path, ("VENDOR",))
@@ -93,6 +96,12 @@ def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_pa
         cached.write_text(text.replace("objects/company-config/class", "objects/x/gone"))
         _, sent = _run(client, tmp_path, ("VENDOR",))
         assert sent == 3  # the list, the vendor's model again, the custom object's
+        # the cache now holds the company's list (the object it added) and the models
+        # read again, and the next run reads the list alone
+        kept = json.loads(cached.read_text(encoding="utf-8"))
+        assert kept == json.loads(text)
+        _, sent = _run(client, tmp_path, ("VENDOR",))
+        assert sent == 1
 
 
 def test_without_the_oauth_app_nothing_is_asked(emulator: InProcessEmulator) -> None:
@@ -165,3 +174,53 @@ def test_an_xml_object_two_rest_objects_share_is_an_error_unless_the_data_says()
     assert "a/vendor" in str(info.value) and "b/vendor" in str(info.value)
     chosen = RestCatalog([obj("a/vendor"), obj("b/vendor", primary=True)]).holding("VENDOR")
     assert chosen is not None and chosen.path == "b/vendor"
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_cold_discovery_reads_the_models_side_by_side_up_to_the_clients_concurrency(
+    tmp_path: Path, concurrency: int
+) -> None:
+    """Every listed model read once, ``max_concurrency`` at a time (the emulator's peak
+    of requests in flight, under its latency), kept in the list's order; then cached."""
+    with InProcessEmulator(scale=50, latency_ms=2, max_concurrency=4) as emu:
+        config = {**emu.config(), **DEMO_APP, "max_concurrency": concurrency}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            emu.emulator.clear_stats()
+            rest = ObjectRegistry(client, rest_cache=tmp_path).rest
+            listed = rest.listed()
+            found = rest.catalog(listed)
+            assert rest.requests == 1 + len(listed) == _models(emu)
+            assert emu.emulator.snapshot()["max_in_flight.DEMO"] == concurrency
+            assert set(listed) <= set(found)
+            (cached,) = tmp_path.glob("*.json")
+            models = json.loads(cached.read_text(encoding="utf-8"))["models"]
+            assert sorted(models) == sorted(listed)
+            again = ObjectRegistry(client, rest_cache=tmp_path).rest
+            assert set(again.catalog(listed)) == set(found) and again.requests == 1
+
+
+def test_a_model_refused_while_the_others_are_read_side_by_side_is_left_out_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One model request refused (whichever of the three in flight meets it): that
+    object alone is left out, said in the log; the others are kept, and the object's
+    model is asked again when the run next needs it."""
+    with InProcessEmulator(scale=50, max_concurrency=4) as emu:
+        config = {**emu.config(), **DEMO_APP, "max_concurrency": 3}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            rest = ObjectRegistry(client, rest_cache=tmp_path).rest
+            listed = rest.listed()
+            emu.add_fault("status=404,function=rest:model,times=1")
+            with caplog.at_level("WARNING", logger="intacct.client"):
+                rest.catalog(listed)
+            (warning,) = [r.getMessage() for r in caplog.records]
+            assert "its model could not be read" in warning
+            (cached,) = tmp_path.glob("*.json")
+            models = json.loads(cached.read_text(encoding="utf-8"))["models"]
+            (left_out,) = set(listed) - set(models)
+            assert f"REST object {left_out}:" in warning
+            sent = rest.requests
+            rest.catalog(listed)
+            assert rest.requests == sent + 1
+            models = json.loads(cached.read_text(encoding="utf-8"))["models"]
+            assert set(models) == set(listed)

@@ -150,7 +150,7 @@ class ObjectRegistry:
             None if rest_cache is None else cache_file(rest_cache, where.rest_url, where.company_id)
         )
         #: the run's REST catalog: the packaged one and the company's model service's
-        self.rest = RestDiscovery(api, cache)
+        self.rest = RestDiscovery(api, cache, concurrency=where.max_concurrency)
         self._lock = threading.Lock()  # guards the caches, never held during a request
         self._names_lock = threading.Lock()
         self._names: list[str] | None = None

@@ -5,7 +5,9 @@ service says (portal: core OpenAPI, ``GET /services/core/model``), as one
 
 **What is read, once per run.** The list of the company's objects (the model service
 without ``name``: one request), then the model of each object the run needs
-(``name=objects/<path>``: one request each): every listed object the packaged catalog
+(``name=objects/<path>``: one request each, up to ``concurrency`` at a time, the client's
+``max_concurrency``: each in one of the company's request slots and under the client's
+one retry policy, as every request): every listed object the packaged catalog
 lacks (a REST-only or custom object: a stream, whose columns its model types) and the
 objects the run reads through REST (their custom fields, ``nsp::<NAME>``). Objects the
 packaged catalog has and the run does not read through REST cost nothing; a client
@@ -27,6 +29,11 @@ answer and the models read. The rule:
   per object and run), and keeps the new answer if it differs;
 * a file that cannot be read or is of another format is no cache (read again, rewritten).
 
+**Threads.** One lock guards the list, the models and the cache file: a caller that
+needs models holds it while they are read (side by side, on a pool of its own), so two
+callers never read the same model twice, and a caller finds every model it asked for
+read when it returns.
+
 [U] Sage's list answer carries no version or change time per object, so a field added
 to an object is seen by the rule's third point, not by the list.
 """
@@ -39,6 +46,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +61,9 @@ log = logging.getLogger("intacct.client")
 #: the cache file's format; another one is no cache
 CACHE_FORMAT = 1
 
+#: a model the service refused (not kept, read again when next needed)
+_REFUSED = object()
+
 
 def cache_file(folder: Path, rest_url: str, company_id: str) -> Path:
     """The cache file of one company at one API address, in ``folder``."""
@@ -63,15 +74,18 @@ def cache_file(folder: Path, rest_url: str, company_id: str) -> Path:
 class RestDiscovery:
     """One run's REST catalog of a company (rules in the module docstring). ``api``
     makes the REST API to ask (None: the client has no OAuth app); ``cache``: the
-    cache file, or None for none. Safe to share between threads."""
+    cache file, or None for none; ``concurrency``: the model requests in flight at once
+    (the client's ``max_concurrency``). Safe to share between threads."""
 
     def __init__(
         self,
         api: Callable[[], RestApi] | None,
         cache: Path | None = None,
         packaged: RestCatalog | None = None,
+        concurrency: int = 1,
     ) -> None:
         self._api, self._cache = api, cache
+        self._concurrency = max(1, concurrency)
         self._packaged = packaged if packaged is not None else rest_catalog()
         self._lock = threading.Lock()
         self._listed: list[str] | None = None
@@ -111,8 +125,7 @@ class RestDiscovery:
             wanted = [p for p in dict.fromkeys(paths) if p in on_list]
             wanted += [p for p in listed if p not in self._packaged and p not in wanted]
             missing = [p for p in wanted if p not in self._models and p not in self._fresh]
-            for path in missing:
-                self._read_model(path)
+            self._read_models(missing)
             if missing:
                 self._save()
             if self._built != len(self._models) or missing:
@@ -127,7 +140,7 @@ class RestDiscovery:
             if self._api is None or path in self._fresh or path not in set(self._list()):
                 return self._catalog
             before = self._models.get(path)
-            self._read_model(path)
+            self._read_models([path])
             if self._models.get(path) != before:
                 self._save()
                 self._catalog = self._packaged.with_models(self._models)
@@ -153,19 +166,31 @@ class RestDiscovery:
             self._models = dict(models) if isinstance(models, dict) else {}
         return self._listed
 
-    def _read_model(self, path: str) -> None:
-        """Called under the lock: one request; a refused or empty model leaves the
-        object out (said in the log: the run goes on without it)."""
+    def _read_models(self, paths: list[str]) -> None:
+        """Called under the lock: one request per path, up to ``concurrency`` at once;
+        the answers are kept in ``paths``' order, whatever order they came in."""
+        if not paths:
+            return
         assert self._api is not None
-        self.requests += 1
-        try:
-            model = self._api().model(f"objects/{path}").result
-        except IntacctError as exc:
-            log.warning("REST object %s: its model could not be read (%s)", path, exc)
+        api = self._api()
+        self.requests += len(paths)
+        workers = min(self._concurrency, len(paths))
+        if workers == 1:
+            answers = [_read_model(api, path) for path in paths]
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="intacct-model") as pool:
+                answers = list(pool.map(lambda path: _read_model(api, path), paths))
+        for path, answer in zip(paths, answers, strict=True):
+            self._keep(path, answer)
+
+    def _keep(self, path: str, answer: Any) -> None:
+        """Called under the lock: a refused or empty model leaves the object out
+        (said in the log: the run goes on without it)."""
+        if answer is _REFUSED:
             return
         self._fresh.add(path)
-        if isinstance(model, Mapping) and isinstance(model.get("fields"), Mapping):
-            self._models[path] = model
+        if isinstance(answer, Mapping) and isinstance(answer.get("fields"), Mapping):
+            self._models[path] = answer
         else:
             log.warning("REST object %s: the model service answered no fields", path)
 
@@ -191,6 +216,16 @@ class RestDiscovery:
             os.replace(spare, self._cache)
         except OSError as exc:  # no cache is slower, not wrong
             log.warning("the REST model cache %s could not be written (%s)", self._cache, exc)
+
+
+def _read_model(api: RestApi, path: str) -> Any:
+    """``path``'s model as the service answered it; :data:`_REFUSED` (said in the log)
+    when it was refused, after the client's retries."""
+    try:
+        return api.model(f"objects/{path}").result
+    except IntacctError as exc:
+        log.warning("REST object %s: its model could not be read (%s)", path, exc)
+        return _REFUSED
 
 
 def _path(item: Any) -> str | None:
