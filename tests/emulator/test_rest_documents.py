@@ -75,3 +75,36 @@ def test_an_unknown_definition_is_an_unknown_object(
     assert http.get(f"{OBJECTS}/{quote(template)}", headers=auth).status_code == 404
     listed = ok(http.get(MODEL, headers=auth))["ia::result"]
     assert not any("{documentName}" in o["apiObject"] for o in listed)
+
+
+def test_writes_keep_to_the_definition(http: httpx.Client, auth: dict[str, str]) -> None:
+    """PATCH and DELETE reach a record of the definition only; a create is
+    refused naming what the catalog's pairing lacks (``customer.id`` has no column)."""
+    headers = _xml_rows(http, "SODOCUMENT", "RECORDNO,DOCPARID")
+    key, name = headers[-1]["RECORDNO"], headers[-1]["DOCPARID"]
+    other = next(r["DOCPARID"] for r in headers if r["DOCPARID"] != name)
+    path = quote(f"order-entry/document::{name}")
+    elsewhere = quote(f"order-entry/document::{other}")
+    moved = {"trackingNumber": "TRACK-1"}
+    assert http.patch(f"{OBJECTS}/{elsewhere}/{key}", json=moved, headers=auth).status_code == 404
+    assert ok(http.patch(f"{OBJECTS}/{path}/{key}", json=moved, headers=auth))
+    shown = _xml_rows(http, "SODOCUMENT", "RECORDNO,TRACKINGNUMBER")
+    assert {r["RECORDNO"]: r["TRACKINGNUMBER"] for r in shown}[key] == "TRACK-1"
+    assert http.delete(f"{OBJECTS}/{elsewhere}/{key}", headers=auth).status_code == 404
+    assert http.delete(f"{OBJECTS}/{path}/{key}", headers=auth).status_code == 204
+    assert key not in {r["RECORDNO"] for r in _xml_rows(http, "SODOCUMENT", "RECORDNO")}
+    created = http.post(f"{OBJECTS}/{path}", json={"txnDate": "2026-01-05"}, headers=auth)
+    assert created.status_code == 422 and "CUSTVENDID" in created.text
+
+
+def test_a_created_document_is_of_the_definition_in_its_path(
+    http: httpx.Client, auth: dict[str, str]
+) -> None:
+    name = _xml_rows(http, "INVDOCUMENT", "DOCPARID")[0]["DOCPARID"]
+    path = f"inventory-control/document::{name}"
+    answer = http.post(f"{OBJECTS}/{quote(path)}", json={}, headers=auth)
+    assert answer.status_code == 201, answer.text
+    key = answer.json()["ia::result"]["key"]
+    shown = _xml_rows(http, "INVDOCUMENT", "RECORDNO,DOCPARID")
+    assert {r["RECORDNO"]: r["DOCPARID"] for r in shown}[key] == name
+    assert key in {r["key"] for r in every(http, auth, path, ["key"])}

@@ -24,7 +24,16 @@ from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.store import Scope, Store
 from intacct.protocol.rest_catalog import RestObject, rest_catalog
 
-__all__ = ["PARAMETER", "concrete", "served_object", "document_filter", "documents_of", "templates"]
+__all__ = [
+    "PARAMETER",
+    "concrete",
+    "definition_of",
+    "document_filter",
+    "documents_of",
+    "holds",
+    "served_object",
+    "templates",
+]
 
 PARAMETER = "::{documentName}"
 #: the XML field naming a header's transaction definition, and a line's header
@@ -118,3 +127,23 @@ def document_filter(store: Store, obj: RestObject, scope: Scope) -> Sql | None:
     rows = store.rows(header, scope, ["RECORDNO"], f'"{_DEFINITION}" = ?', (name,))
     keys = ",".join(str(int(r["RECORDNO"])) for r in rows)  # whole numbers: inlined
     return Sql(f'"{_HEADER}" IN ({keys})') if keys else Sql("0 = 1")
+
+
+def definition_of(store: Store, obj: RestObject) -> dict[str, str]:
+    """What a record created at ``obj`` gets besides its body: a header its transaction
+    definition (DOCPARID, the name in the path); nothing for any other object."""
+    if "::" not in obj.path or obj.xml_object is None:
+        return {}
+    if store.catalog[obj.xml_object].field(_DEFINITION) is None:
+        return {}
+    return {_DEFINITION: obj.path.partition("::")[2]}
+
+
+def holds(store: Store, scope: Scope, obj: RestObject, recordno: int) -> bool:
+    """Whether the record ``recordno`` of ``obj``'s twin is one ``obj`` holds."""
+    only = document_filter(store, obj, scope)
+    if only is None:
+        return True
+    xml = store.catalog[str(obj.xml_object)]
+    where = f'"RECORDNO" = ? AND ({only.text})'
+    return bool(store.rows(xml, scope, ["RECORDNO"], where, (recordno, *only.params)))
