@@ -62,7 +62,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
             answer = model_answer(
                 dict(request.query_params),
                 lambda path: served_object(store, scope, path),
-                documents_of(store, scope),
+                lambda: documents_of(store, scope),
             )
             if isinstance(answer, Outcome):
                 return answer

@@ -17,6 +17,7 @@ twin in the emulator: not served (unknown)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 from intacct.emulator.catalog import ObjectDef
 from intacct.emulator.querylang.core import Sql
@@ -41,9 +42,10 @@ _DEFINITION = "DOCPARID"
 _HEADER = "DOCHDRNO"
 
 
-def templates() -> list[tuple[RestObject, RestObject]]:
+@cache
+def templates() -> tuple[tuple[RestObject, RestObject], ...]:
     """(template, the unparameterized twin it shares records with) for each
-    parameterized object whose twin has XML records."""
+    parameterized object whose twin has XML records (made once: immutable)."""
     found: list[tuple[RestObject, RestObject]] = []
     for obj in rest_catalog().values():
         if not obj.path.endswith(PARAMETER):
@@ -51,7 +53,7 @@ def templates() -> list[tuple[RestObject, RestObject]]:
         twin = served_catalog().get(obj.path.removesuffix(PARAMETER))
         if twin is not None and twin.xml_object is not None:
             found.append((obj, twin))
-    return found
+    return tuple(found)
 
 
 def _served(template: RestObject, twin: RestObject, name: str) -> RestObject:

@@ -36,11 +36,11 @@ _METHODS: tuple[tuple[str, str], ...] = (
 def model_answer(
     query: Mapping[str, str],
     find: Callable[[str], RestObject | None],
-    company: Sequence[RestObject],
+    company: Callable[[], Sequence[RestObject]],
 ) -> Outcome | dict[str, Any] | list[dict[str, Any]]:
     """The model (a dict), the list of objects, or the refusal (``find``: the object a
     path names for this caller; ``company``: the transaction definitions' objects the
-    company has besides the catalog's, :mod:`.documents`)."""
+    company has besides the catalog's, :mod:`.documents`, asked for the list only)."""
     version = query.get("version", "v1")
     if version not in ("v1", "all"):
         return refused(400, "invalidRequest", f"Unknown API version '{version}'.")
@@ -49,7 +49,7 @@ def model_answer(
         wanted = {t.strip() for t in query.get("type", "").split(",") if t.strip()}
         return [
             short
-            for short in (_short(o) for o in [*served_catalog().values(), *company])
+            for short in (_short(o) for o in [*served_catalog().values(), *company()])
             if not wanted or {"object", short["type"]} & wanted
         ]
     obj = find(name)
