@@ -33,8 +33,8 @@ OBJECTS = "/ia/api/v1/objects"
 ENTITY = "X-IA-API-Param-Entity"
 BULK_CREATE = "/ia/api/v1/services/bulk/job/create"
 BULK_STATUS = "/ia/api/v1/services/bulk/job/status"
-#: every object the emulator serves: the catalog's, but the parameterized ones
-#: (``order-entry/document::{documentName}``), which it does not serve yet
+#: every object the emulator serves at a path of the catalog's: not the parameterized
+#: ones (``order-entry/document::{documentName}``), served per transaction definition
 SERVED = sorted(p for p in rest_catalog() if "::" not in p)
 
 

@@ -109,7 +109,12 @@ def test_model_of_an_object(http: httpx.Client, auth: dict[str, str]) -> None:
     assert line["type"] == "ownedObject" and line["httpMethods"] == "OPTIONS,GET"
     listed = ok(http.get(MODEL, headers=auth))["ia::result"]
     custom = "objects/platform-apps/nsp::fund"  # the company's user-defined dimension
-    assert {m["apiObject"] for m in listed} == {f"objects/{p}" for p in SERVED} | {custom}
+    # and a transaction definition's documents, one path per definition (test_rest_documents)
+    documents = {m["apiObject"] for m in listed if "::" in m["apiObject"]} - {custom}
+    assert documents and all("/document" in d for d in documents)
+    assert {m["apiObject"] for m in listed} == {f"objects/{p}" for p in SERVED} | {custom} | (
+        documents
+    )
     assert http.get(MODEL, params={"name": "nope/nothing"}, headers=auth).status_code == 404
     assert (
         http.get(

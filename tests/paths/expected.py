@@ -19,6 +19,7 @@ function returns the problems it found, one line each (none: the same).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import defaultdict
@@ -159,12 +160,30 @@ def object_problems(
 # -- objects only the REST API has ---------------------------------------------------------
 
 
-def rest_only_tables() -> dict[str, str]:
+def rest_only_tables(url: str, company: str) -> dict[str, str]:
     """The tables ``--objects all`` writes of REST's own objects (the OAuth app given),
-    the company's custom objects its model service lists among them: table -> REST
+    the company's custom objects and its transaction definitions' documents
+    (``order-entry/document::<name>``) its model service lists among them: table -> REST
     path."""
     custom = [p for p in served_catalog() if p.startswith("platform-apps/")]
-    return {stream_name(p): p for p in [*(o.path for o in rest_only_objects()), *custom]}
+    documents = [p for p in _listed(url, company) if "::" in p and p not in served_catalog()]
+    paths = [*(o.path for o in rest_only_objects()), *custom, *documents]
+    return {stream_name(p): p for p in paths}
+
+
+@functools.cache
+def _listed(url: str, company: str) -> tuple[str, ...]:
+    """The REST paths the company's model service lists."""
+    with httpx.Client(base_url=url.removesuffix(GATEWAY_PATH), timeout=30) as http:
+        listed = http.get("/ia/api/v1/services/core/model", headers=_bearer(http, company))
+        return tuple(o["apiObject"].removeprefix("objects/") for o in listed.json()["ia::result"])
+
+
+def _bearer(http: httpx.Client, company: str) -> dict[str, str]:
+    """The demo app's token for the company's demo user (client credentials)."""
+    form = {"grant_type": "client_credentials", "username": f"demo_user@{company}"}
+    granted = http.post("/ia/api/v1/oauth2/token", data=form, auth=tuple(app_config().values()))
+    return {"Authorization": f"Bearer {granted.json()['access_token']}"}
 
 
 def _rest_only(path: str, http: httpx.Client, headers: Mapping[str, str]) -> RestObject:
@@ -181,12 +200,9 @@ def rest_only_problems(
     """A REST-only object's live rows against the emulator's own REST answer (read here
     with plain HTTP: the demo app's token, the query service page by page); a row
     tombstoned (a record deleted since an earlier run read it) is no longer in it."""
-    path = rest_only_tables()[label]
+    path = rest_only_tables(url, company)[label]
     with httpx.Client(base_url=url.removesuffix(GATEWAY_PATH), timeout=30) as http:
-        form = {"grant_type": "client_credentials", "username": f"demo_user@{company}"}
-        app = tuple(app_config().values())
-        granted = http.post("/ia/api/v1/oauth2/token", data=form, auth=app).json()
-        headers = {"Authorization": f"Bearer {granted['access_token']}"}
+        headers = _bearer(http, company)
         target = _rest_only(path, http, headers)
         columns = list(schema_of(target)["properties"])[:-1]  # not _entity_id
         named = {f.column: f.name for f in target.fields.values()}

@@ -304,7 +304,7 @@ class Matrix:
         entities = ("E100", "E200") if (form, company) == ("entities-all", "DEMO-ME") else ("",)
         objects = set(DEFAULT_OBJECTS)
         if form == "objects-all":  # and REST's own objects: the demo's OAuth app is set
-            objects |= set(load_catalog()) | set(rest_only_tables())
+            objects |= set(load_catalog()) | set(rest_only_tables(self.server.url, company))
         if form == "unified":
             objects |= set(unified_objects())
         if form == "fivetran":
@@ -354,7 +354,7 @@ class Matrix:
                     name, records, self.server.url, company, entities
                 )
                 continue
-            if name in rest_only_tables():
+            if name in rest_only_tables(self.server.url, company):
                 problems += rest_only_problems(name, records, self.server.url, company)
                 continue
             columns = list(store.columns(name))

@@ -68,3 +68,22 @@ def test_the_tap_cannot_tell_what_its_target_holds_so_it_warns_once_and_tombston
     assert not [r for r in records if r.get("_sdc_deleted_at")]
     said = [r.getMessage() for r in caplog.records if "not marked deleted" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith(f"{TOTALS}: "), said
+
+
+def test_a_transaction_definitions_documents_are_a_stream_of_their_own(
+    emulator: EmulatorServer,
+) -> None:
+    """``order-entry/document::<name>``, as the company's model lists it: one stream per
+    definition, its records exactly the definition's documents."""
+    config = tap_config(emulator, **DEMO_APP, api="rest")
+    catalog = TapSageIntacct(config=config).catalog_dict
+    with IntacctClient.from_mapping(client_config(emulator.url)) as client:
+        headers = list(client.iter_query("SODOCUMENT", ["RECORDNO", "DOCPARID"]))
+    name = str(headers[0]["DOCPARID"])
+    stream = "order_entry_document_" + name.replace("-", "_").replace(" ", "_")
+    ids = {e["tap_stream_id"] for e in catalog["streams"]}
+    assert stream in ids and not any("documentName" in i for i in ids)
+    msgs = run_tap(TapSageIntacct(config=config, catalog=_selected(catalog, stream)))
+    keys = [m["record"]["key"] for m in msgs if m["type"] == "RECORD"]
+    expected = {str(r["RECORDNO"]) for r in headers if r["DOCPARID"] == name}
+    assert keys and len(keys) == len(expected) and set(keys) == expected

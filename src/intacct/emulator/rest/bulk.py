@@ -72,7 +72,7 @@ from intacct.emulator.rest.batch import Result, item
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.body import Problem
 from intacct.emulator.rest.common import REST_PREFIX
-from intacct.emulator.rest.objects import rest_object
+from intacct.emulator.rest.objects import unknown_object
 from intacct.emulator.rest.query import bad_payload
 from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, read_rest_body, refused, serve
@@ -162,7 +162,7 @@ def job_object(name: str) -> RestObject | Outcome:
     if found:
         message = f"objectName {name} is ambiguous ({', '.join(found)}): give its path."
         return bad_payload(RestQueryError(message, "objectName"))
-    return rest_object(name)
+    return unknown_object(name)  # [U] a transaction definition's documents: not in bulk
 
 
 async def _parts(request: HttpRequest, raw: bytes) -> dict[str, bytes] | RestQueryError:

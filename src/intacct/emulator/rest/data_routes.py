@@ -14,9 +14,11 @@ from starlette.routing import Route
 
 from intacct.emulator.querylang.rest_values import RestQueryError
 from intacct.emulator.rest import writes
+from intacct.emulator.rest.access import scope_for
 from intacct.emulator.rest.answers import ia_list, ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.common import REST_PREFIX
+from intacct.emulator.rest.documents import documents_of, served_object
 from intacct.emulator.rest.model import model_answer
 from intacct.emulator.rest.objects import SETUP, get_record, list_records, rest_object
 from intacct.emulator.rest.query import bad_payload, run_query
@@ -56,7 +58,12 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
 
     async def model(request: HttpRequest) -> Response:
         def work(caller: Caller) -> Outcome:
-            answer = model_answer(dict(request.query_params))
+            scope = scope_for(store, caller)
+            answer = model_answer(
+                dict(request.query_params),
+                lambda path: served_object(store, scope, path),
+                lambda: documents_of(store, scope),
+            )
             if isinstance(answer, Outcome):
                 return answer
             if isinstance(answer, list):
@@ -74,7 +81,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
             single = served_catalog().get(f"{path}/{key}")
             if single is not None:  # a singleton (".../consolidation-preference/setup")
                 return get_record(store, caller, single, SETUP)
-            obj = rest_object(path)
+            obj = rest_object(store, caller, path)
             if isinstance(obj, Outcome):
                 return obj
             operation = "list" if key is None else "get"
@@ -102,7 +109,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
         idempotency_key = request.headers.get("idempotency-key", "")
 
         def work(caller: Caller) -> Outcome:
-            obj = rest_object(path)
+            obj = rest_object(store, caller, path)
             if isinstance(obj, Outcome):
                 return obj
             if operation == "create":
@@ -137,5 +144,6 @@ _UNREADABLE = object()
 
 
 def _xml_of(path: object) -> str | None:
-    obj = served_catalog().get(path) if isinstance(path, str) else None
+    # a transaction definition's documents: its unparameterized twin's XML object
+    obj = served_catalog().get(path.partition("::")[0]) if isinstance(path, str) else None
     return obj.module_object if obj else None

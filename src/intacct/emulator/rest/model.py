@@ -13,7 +13,7 @@ date and date-time fields are strings with that format, amounts strings with the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from intacct.emulator.rest.served import served_catalog
@@ -33,8 +33,14 @@ _METHODS: tuple[tuple[str, str], ...] = (
 )
 
 
-def model_answer(query: Mapping[str, str]) -> Outcome | dict[str, Any] | list[dict[str, Any]]:
-    """The model (a dict), the list of objects, or the refusal."""
+def model_answer(
+    query: Mapping[str, str],
+    find: Callable[[str], RestObject | None],
+    company: Callable[[], Sequence[RestObject]],
+) -> Outcome | dict[str, Any] | list[dict[str, Any]]:
+    """The model (a dict), the list of objects, or the refusal (``find``: the object a
+    path names for this caller; ``company``: the transaction definitions' objects the
+    company has besides the catalog's, :mod:`.documents`, asked for the list only)."""
     version = query.get("version", "v1")
     if version not in ("v1", "all"):
         return refused(400, "invalidRequest", f"Unknown API version '{version}'.")
@@ -43,10 +49,10 @@ def model_answer(query: Mapping[str, str]) -> Outcome | dict[str, Any] | list[di
         wanted = {t.strip() for t in query.get("type", "").split(",") if t.strip()}
         return [
             short
-            for short in (_short(o) for o in served_catalog().values())
+            for short in (_short(o) for o in [*served_catalog().values(), *company()])
             if not wanted or {"object", short["type"]} & wanted
         ]
-    obj = served_catalog().get(name)
+    obj = find(name)
     if obj is None:
         return refused(404, "notFound", f"Resource {name} does not exist.")
     return _full(obj)

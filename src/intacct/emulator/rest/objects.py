@@ -15,6 +15,7 @@ from intacct.emulator.querylang.core import TRUE_SQL, Sql
 from intacct.emulator.rest.access import denied, scope_for, zone_of
 from intacct.emulator.rest.answers import ia_page, ia_result
 from intacct.emulator.rest.bearer import Caller
+from intacct.emulator.rest.documents import served_object
 from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
 from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
@@ -22,7 +23,7 @@ from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Scope, Store
 from intacct.protocol.rest_catalog import RestObject
 
-__all__ = ["LIST_SIZE", "SETUP", "get_record", "list_records", "rest_object"]
+__all__ = ["LIST_SIZE", "SETUP", "get_record", "list_records", "rest_object", "unknown_object"]
 
 LIST_SIZE = 100
 #: the key of a company's one record of a settings object that has no create
@@ -31,11 +32,14 @@ LIST_SIZE = 100
 SETUP = "setup"
 
 
-def rest_object(path: str) -> RestObject | Outcome:
-    obj = served_catalog().get(path)
-    if obj is None:
-        return refused(404, "notFound", f"Object {path} does not exist.")
-    return obj
+def rest_object(store: Store, caller: Caller, path: str) -> RestObject | Outcome:
+    obj = served_object(store, scope_for(store, caller), path)
+    return unknown_object(path) if obj is None else obj
+
+
+def unknown_object(path: str) -> Outcome:
+    """The refusal of a path that names no object the company has."""
+    return refused(404, "notFound", f"Object {path} does not exist.")
 
 
 def list_records(store: Store, caller: Caller, obj: RestObject) -> Outcome:

@@ -16,8 +16,8 @@ from intacct.emulator.querylang.rest_values import RestQueryError, Settings
 from intacct.emulator.rest.access import denied, scope_for, today_of, zone_of
 from intacct.emulator.rest.answers import ia_page
 from intacct.emulator.rest.bearer import Caller
+from intacct.emulator.rest.documents import served_object
 from intacct.emulator.rest.records import HREF, columns_for, render
-from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Store
@@ -80,7 +80,8 @@ def _query(store: Store, caller: Caller, body: Any) -> Outcome:
         if key not in _KEYS:
             raise RestQueryError(f"{key} is not a valid field", str(key), error_id="REST-1043")
     path = body.get("object")
-    obj = served_catalog().get(path) if isinstance(path, str) else None
+    found = isinstance(path, str) and served_object(store, scope_for(store, caller), path)
+    obj = found or None
     if obj is None:
         raise RestQueryError(f"'{path}' is not an object that can be queried.", "object")
     refusal = denied(store, caller, obj)

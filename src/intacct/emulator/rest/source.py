@@ -16,6 +16,7 @@ from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.catalog.rest_storage import STORAGE
 from intacct.emulator.querylang.core import Sql
 from intacct.emulator.querylang.rest_values import Column, RestQueryError
+from intacct.emulator.rest.documents import document_filter
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.records import order_key
 from intacct.emulator.store.scratch import Scratch, Source
@@ -34,10 +35,16 @@ class _Records(Source):
     store: Store
     obj: ObjectDef
     scope: Scope
+    #: the records a concrete parameterized object holds (:mod:`.documents`)
+    only: Sql | None = None
 
     def page(
         self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
+        if self.only is not None:
+            where = Sql(
+                f"({where.text}) AND ({self.only.text})", (*where.params, *self.only.params)
+            )
         select = [("field", n) for n in names] or [("field", "RECORDNO")]
         rows, total = self.store.query(
             self.obj, self.scope, select, where.text, where.params, order, limit, offset
@@ -97,7 +104,8 @@ def open_view(store: Store, obj: RestObject, scope: Scope, zone: str) -> View:
     """``obj`` as ``scope`` sees it."""
     if obj.xml_object is not None:
         xml = store.catalog[obj.xml_object]
-        return View(obj, _xml_columns(obj, xml), _Records(store, xml, scope), zone, xml)
+        records = _Records(store, xml, scope, document_filter(store, obj, scope))
+        return View(obj, _xml_columns(obj, xml), records, zone, xml)
     fields, rows = _derived_rows(store, obj, scope)
     columns = {
         f.name: Column(f, stored, stored.name)

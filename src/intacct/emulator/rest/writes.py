@@ -22,6 +22,7 @@ from intacct.emulator.rest.access import denied, scope_for
 from intacct.emulator.rest.batch import MAX_BATCH, Result, answer
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.body import Problem, RecordRefusedError, field_problem, written
+from intacct.emulator.rest.documents import definition_of, holds
 from intacct.emulator.rest.records import href_of
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.store import Scope, Store
@@ -123,7 +124,7 @@ def _create_one(store: Store, scope: Scope, obj: RestObject, record: Any) -> Res
 
     def write() -> dict[str, Any]:
         values = written(store, scope, obj, record, creating=True)
-        created = store.insert(xml, scope, values.values)
+        created = store.insert(xml, scope, {**values.values, **definition_of(store, obj)})
         store.write_lines(xml, scope, int(created["RECORDNO"]), values.lines, replace=False)
         return created
 
@@ -192,7 +193,9 @@ def _recordno(store: Store, scope: Scope, obj: RestObject, xml: ObjectDef, key: 
     """The record ``key`` names, if the caller sees it."""
     if not key.isdigit():
         return None
-    return int(key) if store.find(xml, scope, "RECORDNO", [int(key)]) else None
+    if not store.find(xml, scope, "RECORDNO", [int(key)]):
+        return None
+    return int(key) if holds(store, scope, obj, int(key)) else None
 
 
 def _missing(obj: RestObject, key: str) -> Result:

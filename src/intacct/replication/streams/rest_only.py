@@ -29,6 +29,7 @@ deletes are not marked, and no tombstone is guessed. A key deleted and then seen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -57,8 +58,11 @@ KEY_PROPERTIES = (KEY, "_entity_id")
 
 def stream_name(path: str) -> str:
     """``accounts-payable/vendor-total`` -> ``accounts_payable_vendor_total`` (a custom
-    object's ``platform-apps/nsp::project_note``: ``platform_apps_nsp_project_note``)."""
-    return path.replace("/", "_").replace("-", "_").replace("::", "_")
+    object's ``platform-apps/nsp::project_note``: ``platform_apps_nsp_project_note``; a
+    transaction definition's documents, ``order-entry/document::Sales Invoice``:
+    ``order_entry_document_Sales_Invoice``, each character a table name cannot hold an
+    underscore)."""
+    return re.sub(r"\W", "_", path.replace("::", "_"), flags=re.ASCII)
 
 
 def rest_only_objects(catalog: RestCatalog | None = None) -> list[RestObject]:
@@ -69,8 +73,9 @@ def rest_only_objects(catalog: RestCatalog | None = None) -> list[RestObject]:
 
 
 def _whole(obj: RestObject) -> bool:
-    """Read whole by its path: a parameterized object
-    (``order-entry/document::{documentName}``) is read per parameter, not yet here."""
+    """Read whole by its path: not a parameterized object's template
+    (``order-entry/document::{documentName}``), whose concrete paths the company's model
+    service lists, each a stream of its own (docs/engine.md)."""
     return "{" not in obj.path
 
 

@@ -1,0 +1,151 @@
+"""The parameterized REST objects: a transaction definition's documents and lines,
+``order-entry/document::{documentName}`` (the REST catalog's ``kind:
+parameterizedObject``), served per transaction definition the company has:
+``/objects/order-entry/document::Sales Invoice`` (URL-encoded on the wire), the query
+service's ``"object": "order-entry/document::Sales Invoice"``, the model service's
+``name=objects/order-entry/document::Sales Invoice``.
+
+A concrete path shares the XML twin's records as the unparameterized object does
+(``order-entry/document`` over SODOCUMENT): the records whose transaction definition
+(DOCPARID) is the name; a line object (``document-line::<name>``) the lines whose
+header's is. The company's names are its transaction definitions (the DOCID of the
+object DOCPARID names, SODOCUMENTPARAMS...). [U] Sage's model list names each concrete
+path the company has (``order-entry/document::Sales Order``), not the template; an
+unknown name is refused as an unknown object is. The recurring documents have no XML
+twin in the emulator: not served (unknown)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+from intacct.emulator.catalog import ObjectDef
+from intacct.emulator.querylang.core import Sql
+from intacct.emulator.rest.served import served_catalog
+from intacct.emulator.store import Scope, Store
+from intacct.protocol.rest_catalog import RestObject, rest_catalog
+
+__all__ = [
+    "PARAMETER",
+    "concrete",
+    "definition_of",
+    "document_filter",
+    "documents_of",
+    "holds",
+    "served_object",
+    "templates",
+]
+
+PARAMETER = "::{documentName}"
+#: the XML field naming a header's transaction definition, and a line's header
+_DEFINITION = "DOCPARID"
+_HEADER = "DOCHDRNO"
+
+
+@cache
+def templates() -> tuple[tuple[RestObject, RestObject], ...]:
+    """(template, the unparameterized twin it shares records with) for each
+    parameterized object whose twin has XML records (made once: immutable)."""
+    found: list[tuple[RestObject, RestObject]] = []
+    for obj in rest_catalog().values():
+        if not obj.path.endswith(PARAMETER):
+            continue
+        twin = served_catalog().get(obj.path.removesuffix(PARAMETER))
+        if twin is not None and twin.xml_object is not None:
+            found.append((obj, twin))
+    return tuple(found)
+
+
+def _served(template: RestObject, twin: RestObject, name: str) -> RestObject:
+    """The template at its concrete path, over the twin's records and columns."""
+    fields = {
+        n: f if f.xml or n not in twin.fields else replace(f, xml=twin.fields[n].xml)
+        for n, f in template.fields.items()
+    }
+    path = template.path.removesuffix(PARAMETER) + f"::{name}"
+    return replace(template, path=path, xml_object=twin.xml_object, fields=fields)
+
+
+def _header(store: Store, xml: ObjectDef) -> ObjectDef | None:
+    """The header object of ``xml`` (itself for a header; None: no documents)."""
+    if xml.field(_DEFINITION) is not None:
+        return xml
+    line = xml.field(_HEADER)
+    return store.catalog[line.ref] if line is not None and line.ref else None
+
+
+def _names(store: Store, header: ObjectDef, scope: Scope) -> list[str]:
+    definition = header.field(_DEFINITION)
+    if definition is None or not definition.ref:
+        return []
+    params = store.catalog[definition.ref]
+    rows = store.rows(params, scope, [params.id_field or "RECORDNO"])
+    return [str(v) for r in rows for v in r.values() if v]
+
+
+def concrete(store: Store, scope: Scope, path: str) -> RestObject | None:
+    """The served object at ``path`` (``order-entry/document::Sales Order``), None when
+    it names no parameterized object or no transaction definition the company has."""
+    base, _, name = path.partition("::")
+    for template, twin in templates():
+        if template.path.removesuffix(PARAMETER) != base or twin.xml_object is None:
+            continue
+        header = _header(store, store.catalog[twin.xml_object])
+        if header is not None and name in _names(store, header, scope):
+            return _served(template, twin, name)
+    return None
+
+
+def served_object(store: Store, scope: Scope, path: str) -> RestObject | None:
+    """The object the emulator serves at ``path`` (None: unknown)."""
+    found = served_catalog().get(path)
+    if found is None and "::" in path and not path.startswith("platform-apps/"):
+        found = concrete(store, scope, path)
+    return found
+
+
+def documents_of(store: Store, scope: Scope) -> list[RestObject]:
+    """Every concrete object the company has, for the model service's list."""
+    made: list[RestObject] = []
+    for template, twin in templates():
+        header = _header(store, store.catalog[str(twin.xml_object)])
+        if header is not None:
+            made += [_served(template, twin, n) for n in _names(store, header, scope)]
+    return made
+
+
+def document_filter(store: Store, obj: RestObject, scope: Scope) -> Sql | None:
+    """The records ``obj`` (a concrete path) holds of its twin's, as a condition on the
+    twin's columns; None for any other object."""
+    if "::" not in obj.path or obj.xml_object is None:
+        return None
+    name = obj.path.partition("::")[2]
+    xml = store.catalog[obj.xml_object]
+    if xml.field(_DEFINITION) is not None:
+        return Sql(f'"{_DEFINITION}" = ?', (name,))
+    header = _header(store, xml)
+    if header is None:
+        return None
+    rows = store.rows(header, scope, ["RECORDNO"], f'"{_DEFINITION}" = ?', (name,))
+    keys = ",".join(str(int(r["RECORDNO"])) for r in rows)  # whole numbers: inlined
+    return Sql(f'"{_HEADER}" IN ({keys})') if keys else Sql("0 = 1")
+
+
+def definition_of(store: Store, obj: RestObject) -> dict[str, str]:
+    """What a record created at ``obj`` gets besides its body: a header its transaction
+    definition (DOCPARID, the name in the path); nothing for any other object."""
+    if "::" not in obj.path or obj.xml_object is None:
+        return {}
+    if store.catalog[obj.xml_object].field(_DEFINITION) is None:
+        return {}
+    return {_DEFINITION: obj.path.partition("::")[2]}
+
+
+def holds(store: Store, scope: Scope, obj: RestObject, recordno: int) -> bool:
+    """Whether the record ``recordno`` of ``obj``'s twin is one ``obj`` holds."""
+    only = document_filter(store, obj, scope)
+    if only is None:
+        return True
+    xml = store.catalog[str(obj.xml_object)]
+    where = f'"RECORDNO" = ? AND ({only.text})'
+    return bool(store.rows(xml, scope, ["RECORDNO"], where, (recordno, *only.params)))
