@@ -74,6 +74,8 @@ def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
 class RestObjectStream(ObjectStream):
     """An (object, entity) stream whose records come through the REST API."""
 
+    stores_true_utc = True  # REST's audit times are exact UTC instants
+
     def __init__(
         self,
         context: RunContext,
