@@ -164,15 +164,17 @@ def test_a_quiet_run_through_rest_and_a_full_table_object_cost_what_the_dry_run_
     """Two the plan and the run disagreed on (``--api rest --objects all``): an object
     read through REST re-read its lookback window's records, unchanged, whose REST times
     (exact UTC) the XML listing (today's offset) did not match; and AUDITHISTORY, read
-    whole every run, was planned with a deletes question the run does not ask."""
+    whole every run, was planned with a deletes question the run does not ask; TIMETYPE,
+    whose REST twin has no modified time, reads its window again, unplanned."""
     use_env(monkeypatch, own_server.url)
     use_oauth_app(monkeypatch)
-    form = ("--api", "rest", "--objects", "AUDITHISTORY,VENDOR,CLASS,APBILL")
+    form = ("--api", "rest", "--objects", "AUDITHISTORY,VENDOR,CLASS,APBILL,TIMETYPE")
     result = CliRunner().invoke(main, ["sync", *form])
     assert result.exit_code == 0, result.stderr
     plan = table(CliRunner().invoke(main, ["sync", *form, "--dry-run"]).stdout)
     done = table(CliRunner().invoke(main, ["sync", *form]).stdout)
-    for name in ("AUDITHISTORY", "VENDOR", "CLASS", "APBILL", "all"):
+    for name in ("AUDITHISTORY", "VENDOR", "CLASS", "APBILL", "TIMETYPE", "all"):
         assert plan[name]["API transactions"] == done[name]["API transactions"], name
         assert plan[name]["records"] == done[name]["read"], name
     assert {done[name]["read"] for name in ("VENDOR", "CLASS", "APBILL")} == {"0"}
+    assert plan["TIMETYPE"]["read"] == "the lookback window again (REST has no change time)"

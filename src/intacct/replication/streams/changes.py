@@ -140,6 +140,11 @@ class ChangeQuestions:
         if counts[:2] == [0, 0]:
             self.parts = []
 
+    def keeps_versions(self) -> bool:
+        """Whether the sink gets each record's WHENMODIFIED from this stream, for the
+        window's digest to tell a record unchanged by (else it reads the window whole)."""
+        return True
+
     def reads_changes(self) -> bool:
         """Whether the WHENMODIFIED pass may find anything (the probe did not count 0)."""
         return self.probe_counts[0] != 0

@@ -108,6 +108,11 @@ class RestObjectStream(ObjectStream):
             self._say_missing(missing)
         self.paired = {f: self.pairing[f] for f in self.fields if f in self.pairing}
 
+    def keeps_versions(self) -> bool:
+        """REST objects without a modified time (``time/time-type``, ``company-config/
+        contact``...) leave WHENMODIFIED empty: a quiet run reads the window again."""
+        return _MODIFIED in self.pairing
+
     def _say_missing(self, missing: Sequence[str]) -> None:
         name = self._info().name
         with self.context.lock:

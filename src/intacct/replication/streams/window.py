@@ -95,6 +95,11 @@ class Window:
         order = [q.Order(_MODIFIED), q.Order("RECORDNO")]
         return fn.Query(object, list(FIELDS), filter=where, orderby=order, pagesize=pagesize)
 
+    def count_call(self, object: str) -> fn.Query:
+        """How many records the window holds (a dry run's question, :meth:`stale`)."""
+        where = q.and_(up_to(self.end, self.formatting), after(self.start, self.formatting))
+        return fn.Query(object, ["RECORDNO"], filter=where, pagesize=1)
+
     def take_first(self, reply: Result, pagesize: int) -> None:
         """Keep the probe's answer to :meth:`first_call`."""
         records = reply.records
