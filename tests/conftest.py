@@ -53,6 +53,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "cli/test_deadlines.py",
         "cli/test_interrupts.py",
         "cli/test_sync_ledger.py",
+        # --api rest --objects all twice and a dry run between: about 3 min
+        "cli/test_sync_dryrun_rest_all.py",
         "cli/test_sync_refused.py",
         # a real browser (Debian's chromium, installed by .ci/run) through the consent flow
         "cli/test_consent_browser.py",

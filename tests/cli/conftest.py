@@ -83,6 +83,18 @@ def billed(server: EmulatorServer, company: str = "DEMO") -> int:
     return int(httpx.get(url, timeout=30).json().get(f"api_transactions.{company}", 0))
 
 
+def requested(server: EmulatorServer, company: str = "DEMO") -> int:
+    """Requests of ``company`` the emulator has answered so far, through either API."""
+    url = server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    return int(httpx.get(url, timeout=30).json().get(f"requests.{company}", 0))
+
+
+def use_oauth_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's OAuth app, which the REST API needs."""
+    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
+    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "demo-client-secret")
+
+
 def run_rows(where: str, columns: str) -> list[tuple[Any, ...]]:
     """``columns`` of each run a DuckDB file or Postgres schema recorded, oldest first."""
     sql = f"SELECT {columns} FROM {{}} ORDER BY started"  # noqa: S608

@@ -19,7 +19,7 @@ from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
 from intacct.sync.display import QuietReporter
 
-from .conftest import billed, use_env
+from .conftest import billed, use_env, use_oauth_app
 from .tables import table
 
 OBJECTS = "VENDOR,CLASS,APBILL,APBILLITEM,GLENTRY,TRIALBALANCE"
@@ -148,8 +148,7 @@ def test_an_object_only_rest_has_is_estimated_not_a_crash(
     """It has no count to ask: its records unknown, its cost the least a read takes (the
     dry run failed with an AssertionError on it, --objects all included)."""
     use_env(monkeypatch, server.url)
-    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
-    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "demo-client-secret")
+    use_oauth_app(monkeypatch)
     name = "accounts_payable_vendor_total"
     result = CliRunner().invoke(main, ["sync", "--objects", f"{name},VENDOR", "--dry-run"])
     assert result.exit_code == 0, result.stderr
@@ -157,3 +156,25 @@ def test_an_object_only_rest_has_is_estimated_not_a_crash(
     rest = next(row for key, row in rows.items() if key.startswith("accounts_payable_"))
     assert rest["records"] == "?" and rest["API transactions"] == "1", rows
     assert rows["VENDOR"]["records"] != "?"
+
+
+def test_a_quiet_run_through_rest_and_a_full_table_object_cost_what_the_dry_run_said(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer
+) -> None:
+    """Two the plan and the run disagreed on (``--api rest --objects all``): an object
+    read through REST re-read its lookback window's records, unchanged, whose REST times
+    (exact UTC) the XML listing (today's offset) did not match; and AUDITHISTORY, read
+    whole every run, was planned with a deletes question the run does not ask; TIMETYPE,
+    whose REST twin has no modified time, reads its window again, unplanned."""
+    use_env(monkeypatch, own_server.url)
+    use_oauth_app(monkeypatch)
+    form = ("--api", "rest", "--objects", "AUDITHISTORY,VENDOR,CLASS,APBILL,TIMETYPE")
+    result = CliRunner().invoke(main, ["sync", *form])
+    assert result.exit_code == 0, result.stderr
+    plan = table(CliRunner().invoke(main, ["sync", *form, "--dry-run"]).stdout)
+    done = table(CliRunner().invoke(main, ["sync", *form]).stdout)
+    for name in ("AUDITHISTORY", "VENDOR", "CLASS", "APBILL", "TIMETYPE", "all"):
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+        assert plan[name]["records"] == done[name]["read"], name
+    assert {done[name]["read"] for name in ("VENDOR", "CLASS", "APBILL")} == {"0"}
+    assert plan["TIMETYPE"]["read"] == "the lookback window again (REST has no change time)"

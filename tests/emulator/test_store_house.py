@@ -1,5 +1,6 @@
-"""What the store promises on writes: object-specific duplicate errors and an
-AUDITHISTORY row per write, through the gateway of an in-process emulator."""
+"""What the store promises on writes: object-specific duplicate errors, a term named
+that the company has, and an AUDITHISTORY row per write, through the gateway of an
+in-process emulator."""
 
 from __future__ import annotations
 
@@ -109,6 +110,63 @@ def test_an_update_onto_a_taken_id_is_a_duplicate_too(http: httpx.Client) -> Non
     found = errors(call(http, body))
     assert found[0][0] == "BL34000061"
     assert found[0][2] == f"Another Customer with the given value(s) {taken}  already exists"
+    assert found[1][2] == "Could not update customer record!"
+
+
+# -- references ---------------------------------------------------------------------------
+
+
+def test_a_term_the_company_lacks_is_refused_naming_the_field(http: httpx.Client) -> None:
+    """VENDOR and APBILL name an AP term, CUSTOMER and ARINVOICE an AR term, by TERMNAME;
+    one the company lacks fails the write (Intacct: "The term name 'XXXX' is invalid")."""
+    vendorid, customerid = first(http, "VENDOR", "VENDORID"), first(http, "CUSTOMER", "CUSTOMERID")
+    line = "<ACCOUNTNO>6000</ACCOUNTNO><TRX_AMOUNT>10</TRX_AMOUNT>"
+    dated = (
+        "<WHENCREATED>01/05/2026</WHENCREATED><WHENPOSTED>01/05/2026</WHENPOSTED>"
+        "<WHENDUE>02/05/2026</WHENDUE>"
+    )
+    creates = {
+        "VENDOR": vendor("V-TERM-1").replace("</VENDOR>", "<TERMNAME>{}</TERMNAME></VENDOR>"),
+        "CUSTOMER": "<CUSTOMER><CUSTOMERID>C-TERM-1</CUSTOMERID><NAME>Terms</NAME>"
+        "<TERMNAME>{}</TERMNAME></CUSTOMER>",
+        "APBILL": f"<APBILL><VENDORID>{vendorid}</VENDORID>{dated}<TERMNAME>{{}}</TERMNAME>"
+        f"<APBILLITEMS><APBILLITEM>{line}</APBILLITEM></APBILLITEMS></APBILL>",
+        "ARINVOICE": f"<ARINVOICE><CUSTOMERID>{customerid}</CUSTOMERID>{dated}"
+        f"<TERMNAME>{{}}</TERMNAME><ARINVOICEITEMS><ARINVOICEITEM>{line.replace('6000', '4000')}"
+        "</ARINVOICEITEM></ARINVOICEITEMS></ARINVOICE>",
+    }
+    for obj, record in creates.items():
+        term = "APTERM" if obj in ("VENDOR", "APBILL") else "ARTERM"
+        refused = call(http, f"<create>{record.format('Net 1000')}</create>")
+        assert refused.findtext("status") == "failure", obj
+        assert errors(refused) == [
+            (
+                "BL01001973",
+                "",
+                "The term name 'Net 1000' is invalid",
+                f"Provide a TERMNAME that names an existing {term} record.",
+            ),
+            ("BL01001973", "", f"Could not create {obj.lower()} record!", ""),
+        ], obj
+        good = first(http, term, "NAME")
+        created = call(http, f"<create>{record.format(good)}</create>")
+        assert created.findtext("status") == "success", (obj, errors(created))
+        recordno = created.findtext(f"data/{obj.lower()}/RECORDNO")
+        stored = call(
+            http,
+            f"<read><object>{obj}</object><keys>{recordno}</keys><fields>TERMNAME</fields></read>",
+        )
+        assert stored.findtext(f"data/{obj}/TERMNAME") == good, obj
+
+
+def test_an_update_onto_a_term_the_company_lacks_is_refused(http: httpx.Client) -> None:
+    recordno = first(http, "CUSTOMER", "RECORDNO")
+    body = (
+        f"<update><CUSTOMER><RECORDNO>{recordno}</RECORDNO>"
+        "<TERMNAME>Net 1000</TERMNAME></CUSTOMER></update>"
+    )
+    found = errors(call(http, body))
+    assert found[0][2] == "The term name 'Net 1000' is invalid"
     assert found[1][2] == "Could not update customer record!"
 
 

@@ -241,6 +241,26 @@ def missing_required(obj: str, field: str) -> FunctionError:
     )
 
 
+def invalid_reference(obj: str, field: str, value: str, target: str, action: str) -> FunctionError:
+    """A ``create``/``update`` of ``obj`` whose ``field`` names a ``target`` record the
+    company does not have. For a term Intacct answers "The term name 'XXXX' is invalid"
+    [O] (Bill.com's help pages on the Sage Intacct sync error of an invoice whose payment
+    term the company lacks). [U] The errorno (the business layer's BL01001973, as its
+    "Invalid Project '10064' specified." has it), the correction naming the field and the
+    wrapper (the duplicate's, store/duplicates.py)."""
+    what = "term name" if target in ("APTERM", "ARTERM") else target.lower()
+    return FieldError(
+        field,
+        ErrorLine(
+            "BL01001973",
+            "",
+            f"The {what} '{value}' is invalid",
+            f"Provide a {field} that names an existing {target} record.",
+        ),
+        ErrorLine("BL01001973", "", f"Could not {action} {obj.lower()} record!", ""),
+    )
+
+
 def duplicate(obj: str, value: str) -> FunctionError:
     label = obj.capitalize()
     return FunctionError(

@@ -13,7 +13,7 @@ from typing import Any
 from intacct.emulator.catalog import Catalog, ObjectDef
 from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
 from intacct.emulator.clock import Clock
-from intacct.emulator.errors import missing_required, not_found
+from intacct.emulator.errors import invalid_reference, missing_required, not_found
 from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
 from intacct.emulator.store.filled import DISPLAY_CONTACT, fill_created
@@ -42,6 +42,12 @@ AGGREGATES = ("count", "sum", "avg", "min", "max")
 # bijection modulo 2**31, so no two keys below 2**31 tie and a keyset on it is exact.
 _MIX = (2_654_435_761, 2_246_822_519)
 _MOD = 2**31
+
+
+#: the objects a write's reference is checked against: a create or update naming a term
+#: the company lacks fails in Intacct [O] (errors.invalid_reference). [U] Intacct checks
+#: its other references too (a bill's VENDORID); the emulator checks these alone so far.
+CHECKED_REFERENCES = frozenset({"APTERM", "ARTERM"})
 
 
 def _table(obj: ObjectDef) -> str:
@@ -442,6 +448,7 @@ class Records:
                 elif f.required:
                     raise missing_required(obj.name, f.name)
             self._check_unique(obj, scope, values, None)
+            self._check_references(obj, scope, values, "create")
             self._display_contact(obj, scope, values)
             now = self.now(scope.company)
             values.update(
@@ -474,6 +481,7 @@ class Records:
             if not current:
                 raise not_found(obj.name, str(recordno), "update")
             self._check_unique(obj, scope, values, recordno)
+            self._check_references(obj, scope, values, "update")
             values.update(WHENMODIFIED=self.now(scope.company), MODIFIEDBY=scope.user.recordno)
             self._versioned(obj, scope.company, [recordno], replaced=True)
             names = [n for n in values if obj.field(n) and n != "RECORDNO"]
@@ -596,6 +604,23 @@ class Records:
         everyone = Scope(scope.company, "", scope.user, showprivate=True)
         if self.count(obj, everyone, where, params):
             raise duplicate_error(obj, str(values[key]), "create" if recordno is None else "update")
+
+    def _check_references(
+        self, obj: ObjectDef, scope: Scope, values: Mapping[str, Any], action: str
+    ) -> None:
+        """A written field that names a record of an object in :data:`CHECKED_REFERENCES`
+        (by that object's id, as TERMNAME names a term) must name one the company has,
+        at any entity from the top level (as REST's references resolve)."""
+        seen = Scope(scope.company, "", scope.user, showprivate=True) if not scope.entity else scope
+        for f in obj.fields:
+            value = values.get(f.name)
+            if f.ref not in CHECKED_REFERENCES or f.type != "text" or value in (None, ""):
+                continue
+            target = self.catalog[f.ref]
+            if target.id_field and not self.count(
+                target, seen, f"{quote(target.id_field)} = ?", [value]
+            ):
+                raise invalid_reference(obj.name, f.name, str(value), target.name, action)
 
     def _entity_fields(self, values: dict[str, Any], scope: Scope, entity: str) -> None:
         if not entity:

@@ -73,6 +73,9 @@ def questions(stream: _Stream) -> list[fn.Function]:
         calls = [stream.count_changed(start)]
         if not stream.current.nulls_done:
             calls.append(_count_nulls(stream))
+        if _rereads_window(stream):
+            assert stream.window is not None
+            calls.append(stream.window.count_call(stream.result.object))
     if _reads_deletes(stream):
         calls.append(stream.count_deleted())
     return calls
@@ -123,7 +126,10 @@ def _estimate(
         estimate = Estimate(name, entity, "read whole (no count to ask)", None, None, 1)
     elif stream.kind == "first":
         assert total is not None
-        estimate = _first(stream, total, len(replies), page_size, starts)
+        # the deletes' count is the estimate's own question: before a first read of a
+        # full-table object (a later run's) the run reads the deletes without asking
+        asked = len(replies) - (1 if deletes is not None else 0)
+        estimate = _first(stream, total, asked, page_size, starts)
     else:
         cost = sum(pages(n, page_size) for n in counts)
         estimate = Estimate(name, entity, "resumes a stopped read", sum(counts), None, cost)
@@ -155,19 +161,32 @@ def _incremental(
     changed = counts[0]
     nulls = counts[1] if not stream.current.nulls_done else 0
     window = 1 if stream.window is not None else 0  # the digest's first page (at least)
+    # a window the sink keeps no version of is read again whole: each listing page's
+    # records by RECORDNO, and the listing's pages after the first
+    again = counts[-1] if _rereads_window(stream) else 0
+    reread = 2 * pages(again, page_size) - 1 if again else 0
     if stream.probing():
         asked = 2 + window  # the probe: changed? deleted? (the window's first page)
-        if not changed and not deletes:
+        if not changed and not deletes and not again:
             return Estimate(name, entity, "nothing changed", 0, 0, asked)
         # a pass the probe counts empty is not read
-        cost = asked + (pages(deletes, page_size) if deletes else 0)
+        cost = asked + reread + (pages(deletes, page_size) if deletes else 0)
         cost += pages(changed, page_size) if changed else 0
-        return Estimate(name, entity, "changes since the last run", changed, deletes, cost)
-    cost = pages(changed, page_size) + window
+        what = "changes since the last run" if changed else _AGAIN
+        return Estimate(name, entity, what, changed + again, deletes, cost)
+    cost = pages(changed, page_size) + window + reread
     cost += pages(deletes, page_size) if deletes is not None else 0
     cost += pages(nulls, page_size) if not stream.current.nulls_done else 0
     what = "changes since the last run" if stream.current.token else "changes since start_date"
-    return Estimate(name, entity, what, changed + nulls, deletes, cost)
+    return Estimate(name, entity, what, changed + nulls + again, deletes, cost)
+
+
+#: a quiet run's read of an object REST gives no change time (:meth:`keeps_versions`)
+_AGAIN = "the lookback window again (REST has no change time)"
+
+
+def _rereads_window(stream: _Stream) -> bool:
+    return stream.window is not None and not stream.keeps_versions()
 
 
 def _first_total(stream: Stream, replies: list[Answer]) -> int | None:

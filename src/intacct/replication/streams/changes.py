@@ -52,6 +52,9 @@ class ChangeQuestions:
     #: the lookback window whose digest this later run reads (None: no lookback, or a
     #: sink that cannot tell what it stores: then the window is read in full)
     window: Window | None = None
+    #: the stream stores WHENMODIFIED as the true UTC instant (REST's), not the user's
+    #: wall clock turned to UTC at today's offset (XML's, where the zone is not named)
+    stores_true_utc: bool = False
     #: what the probe counted: changes after where the WHENMODIFIED pass starts, and
     #: deletes (None: not asked, or not answered)
     probe_counts: tuple[int | None, int | None] = (None, None)
@@ -137,6 +140,11 @@ class ChangeQuestions:
         if counts[:2] == [0, 0]:
             self.parts = []
 
+    def keeps_versions(self) -> bool:
+        """Whether the sink gets each record's WHENMODIFIED from this stream, for the
+        window's digest to tell a record unchanged by (else it reads the window whole)."""
+        return True
+
     def reads_changes(self) -> bool:
         """Whether the WHENMODIFIED pass may find anything (the probe did not count 0)."""
         return self.probe_counts[0] != 0
@@ -158,7 +166,7 @@ class ChangeQuestions:
             if not dry and stored_versions(self.sink, self._info().name, self.entity, []) is None:
                 return
         end = resume_token(PageToken.parse(self.current.token), self.formatting)
-        self.window = Window.behind(end, minutes, self.formatting)
+        self.window = Window.behind(end, minutes, self.formatting, self.stores_true_utc)
 
     def digest(self) -> None:
         """The window's rows listed page by page; those the sink lacks or stores in

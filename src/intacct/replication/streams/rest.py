@@ -74,6 +74,8 @@ def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
 class RestObjectStream(ObjectStream):
     """An (object, entity) stream whose records come through the REST API."""
 
+    stores_true_utc = True  # REST's audit times are exact UTC instants
+
     def __init__(
         self,
         context: RunContext,
@@ -105,6 +107,11 @@ class RestObjectStream(ObjectStream):
         if missing:
             self._say_missing(missing)
         self.paired = {f: self.pairing[f] for f in self.fields if f in self.pairing}
+
+    def keeps_versions(self) -> bool:
+        """REST objects without a modified time (``time/time-type``, ``company-config/
+        contact``...) leave WHENMODIFIED empty: a quiet run reads the window again."""
+        return _MODIFIED in self.pairing
 
     def _say_missing(self, missing: Sequence[str]) -> None:
         name = self._info().name
