@@ -9,7 +9,8 @@ messages name the server as :func:`display_url` writes it).
 
 The write algorithm and its rules are :mod:`.sql`'s (one transaction a page, with the run
 state after it). This dialect COPYs a page into a temporary table (kept for the run,
-emptied at each commit) or, a first read's, straight into its table, and counts the
+emptied by a TRUNCATE in the page's own transaction, so a page undone takes its staged
+rows with it) or, a first read's, straight into its table, and counts the
 upsert's inserts (``xmax = 0``) and updates as it goes. An Arrow page goes in as CSV that
 Arrow writes in C++, no
 Python per value: a page of 2,000 rows and 48 typed columns took 72 ms this way against
@@ -247,10 +248,13 @@ class PostgresDestination(SqlDestination):
         return f"{q(self.schema)}.{q(table)}"
 
     def _prepared(self, table: Table, existed: bool) -> None:
-        """The table's staging table, for the run: emptied at each commit."""
+        """The table's staging table, for the run: emptied by :meth:`_unstage` in the
+        page's transaction. Not ``ON COMMIT DELETE ROWS``: at every commit that touched a
+        temporary table, Postgres truncates each such table of the session, and with the
+        598 of ``--objects all`` a page's commit took seconds (BENCHMARKS.md)."""
         stage, names = q(_stage(table.name)), quoted(table.names)
         self._run(f"DROP TABLE IF EXISTS pg_temp.{stage}")
-        self._run(f"CREATE TEMP TABLE {stage} ON COMMIT DELETE ROWS AS "
+        self._run(f"CREATE TEMP TABLE {stage} AS "
                   f"SELECT {names} FROM {self._name(table.name)} LIMIT 0")  # fmt: skip
 
     def _append(self, table: Table, page: StreamPage) -> None:
@@ -268,9 +272,8 @@ class PostgresDestination(SqlDestination):
 
     def _stage_tombstones(self, rows: list[list[Any]]) -> str:
         self.con.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS _tombstones (k text, deleted timestamp) "
-            "ON COMMIT DELETE ROWS"
-        )
+            "CREATE TEMP TABLE IF NOT EXISTS _tombstones (k text, deleted timestamp)"
+        )  # emptied by _unstage, as the pages' stages (_prepared)
         with self.con.cursor().copy("COPY _tombstones FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
