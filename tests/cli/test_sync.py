@@ -414,3 +414,27 @@ def test_api_rest_reads_a_field_the_cached_model_lacks_and_keeps_the_new_model(
     assert sum(tier is not None for tier in tiers.values()) > 1  # the seeded ones too
     again = json.loads(_rest_cache(tmp_path).read_text(encoding="utf-8"))
     assert "nsp::VENDOR_TIER" in again["models"]["accounts-payable/vendor"]["fields"]
+
+
+def test_api_rest_reads_a_changed_record_of_an_object_rest_gives_no_change_time(
+    monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path
+) -> None:
+    """TIMETYPE's REST twin (``time/time-type``) has no modified time: once the gateway
+    counts a change since the bookmark, the run reads the object again by key (REST
+    cannot say which records changed) and stores the change, and the run after it finds
+    nothing new."""
+    use_env(monkeypatch, server.url)
+    monkeypatch.setenv("INTACCT_CLIENT_ID", "demo_client_id")
+    monkeypatch.setenv("INTACCT_CLIENT_SECRET", "demo-client-secret")
+    code, _, err = run("--api", "rest", "--objects", "TIMETYPE")
+    assert code == 0, err
+    with IntacctClient.from_mapping(client_config(server.url, "DEMO")) as client:
+        first = next(iter(client.iter_query("TIMETYPE", ["RECORDNO", "NAME"])))
+        client.update("TIMETYPE", [{"RECORDNO": first["RECORDNO"], "NAME": "Renamed"}])
+    code, _, err = run("--api", "rest", "--objects", "TIMETYPE")
+    assert code == 0, err
+    with duckdb.connect(str(tmp_path / "intacct.duckdb"), read_only=True) as con:
+        names = dict(con.execute("SELECT RECORDNO, NAME FROM TIMETYPE").fetchall())
+    assert names[int(first["RECORDNO"])] == "Renamed"
+    code, _, err = run("--api", "rest", "--objects", "TIMETYPE")
+    assert code == 0, err

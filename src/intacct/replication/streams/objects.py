@@ -161,12 +161,19 @@ class ObjectStream(ChangeQuestions):
             fn.Query(info.name, ["RECORDNO"], orderby=[q.Order("RECORDNO", True)], pagesize=1)
         ]
         if info.replication_key:
-            newest = [q.Order(_MODIFIED, True), q.Order("RECORDNO", True)]
-            select = ["RECORDNO", _MODIFIED]
-            calls.append(
-                fn.Query(info.name, select, filter=_MODIFIED_SET, orderby=newest, pagesize=1)
-            )
+            calls.append(self._newest_query())
         return calls
+
+    def _newest_query(self) -> fn.Query:
+        newest = [q.Order(_MODIFIED, True), q.Order("RECORDNO", True)]
+        select = ["RECORDNO", _MODIFIED]
+        return fn.Query(self._info().name, select, filter=_MODIFIED_SET, orderby=newest, pagesize=1)
+
+    def newest_bookmark(self) -> str | None:
+        """The bookmark after the newest (WHENMODIFIED, RECORDNO) the gateway lists now
+        (one query; None: no record has a WHENMODIFIED)."""
+        newest = self.client.call(self._newest_query()).records
+        return str(_settled(self._token(newest[0]))) if newest else None
 
     def plan(self, replies: list[Answer]) -> None:
         top = _answer(replies[0])

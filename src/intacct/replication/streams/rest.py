@@ -113,6 +113,20 @@ class RestObjectStream(ObjectStream):
         contact``...) leave WHENMODIFIED empty: a quiet run reads the window again."""
         return _MODIFIED in self.pairing
 
+    def _incremental(self) -> None:
+        """Without a modified time (:meth:`keeps_versions` false) REST cannot say which
+        records changed: once the gateway counts changes since the bookmark, the object
+        is read again whole, by key, and the bookmark moves to the newest change the
+        gateway lists (asked first: a change written during the read is read again by
+        the next run, never lost)."""
+        if self.keeps_versions() or not self.reads_changes():
+            super()._incremental()
+            return
+        bookmark = self.newest_bookmark()
+        self._pass("RECORDNO", None, None, lambda page: None)
+        if self.result.error is None and not self.context.stopped:
+            self.current.token = bookmark or self.current.token
+
     def _say_missing(self, missing: Sequence[str]) -> None:
         name = self._info().name
         with self.context.lock:
