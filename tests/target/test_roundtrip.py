@@ -15,7 +15,8 @@ from tests.tap.conftest import catalog, run_tap
 
 from .conftest import new_company, run_target, target_config
 
-STREAMS = ("CLASS", "DEPARTMENT", "APTERM", "VENDOR", "GLACCOUNT")  # terms before vendors naming them
+#: terms before the vendors naming them
+STREAMS = ("CLASS", "DEPARTMENT", "APTERM", "VENDOR", "GLACCOUNT")
 
 
 def _read(server: EmulatorServer, company: str) -> list[dict[str, Any]]:

@@ -58,8 +58,9 @@ __all__ = ["CACHE_FORMAT", "RestDiscovery", "cache_file"]
 
 log = logging.getLogger("intacct.client")
 
-#: the cache file's format; another one is no cache
-CACHE_FORMAT = 1
+#: the cache file's format; another one is no cache (1 kept a model's fields sorted by
+#: name, and which of two clashing names gets a column of its own follows their order)
+CACHE_FORMAT = 2
 
 #: a model the service refused (not kept, read again when next needed)
 _REFUSED = object()
@@ -212,7 +213,8 @@ class RestDiscovery:
         try:
             self._cache.parent.mkdir(parents=True, exist_ok=True)
             spare = self._cache.with_suffix(f".{os.getpid()}.tmp")
-            spare.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+            # in the service's order: which of two clashing names gets ``__2`` follows it
+            spare.write_text(json.dumps(data), encoding="utf-8")
             os.replace(spare, self._cache)
         except OSError as exc:  # no cache is slower, not wrong
             log.warning("the REST model cache %s could not be written (%s)", self._cache, exc)
