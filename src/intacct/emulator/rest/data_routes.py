@@ -144,6 +144,10 @@ _UNREADABLE = object()
 
 
 def _xml_of(path: object) -> str | None:
-    # a transaction definition's documents: its unparameterized twin's XML object
-    obj = served_catalog().get(path.partition("::")[0]) if isinstance(path, str) else None
+    """The XML object ``path``'s records are (a custom object ``platform-apps/nsp::fund``
+    its own; a transaction definition's documents their unparameterized twin's)."""
+    if not isinstance(path, str):
+        return None
+    catalog = served_catalog()
+    obj = catalog.get(path) or catalog.get(path.partition("::")[0])
     return obj.module_object if obj else None
