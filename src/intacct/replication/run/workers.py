@@ -6,21 +6,79 @@ be stored anyway. :class:`concurrent.futures.ThreadPoolExecutor` cannot leave th
 the interpreter joins its threads before it exits. These workers are daemon threads:
 :meth:`Workers.shutdown` with ``wait=False`` returns at once and the process may exit
 while a worker still waits for its answer, which then goes nowhere.
+
+Their futures are waited on in the main thread, where Ctrl-C and SIGTERM raise: see
+:class:`_Future` for why they do not wait as the standard library's do.
 """
 
 from __future__ import annotations
 
+import _thread
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
-from typing import Any, TypeVar
+from concurrent.futures import CancelledError, Executor, Future
+from contextlib import suppress
+from typing import Any, TypeVar, cast
 
 __all__ = ["Workers"]
 
 T = TypeVar("T")
 
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+class _Future(Future[T]):
+    """A future a signal can stop the wait for cleanly.
+
+    ``Future.result`` waits in ``threading.Condition.wait``, which releases the
+    condition's lock before its ``try``: a signal's exception raised in between leaves
+    the lock released, and leaving ``with self._condition`` then raises RuntimeError
+    "cannot release un-acquired lock" in place of the KeyboardInterrupt (CI saw a
+    SIGTERM end a sync with status 1, not 143); raised just after ``with`` took the lock,
+    it leaves the lock held and the worker finishing the future waits for it forever.
+    So the main thread never touches the condition: it waits on a bare lock, which an
+    exception leaves as it was, and reads the outcome kept beside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._finished = _thread.allocate_lock()
+        self._finished.acquire()
+        self._outcome: tuple[bool, Any] | None = None  # (failed, result or exception)
+
+    def set_result(self, result: T) -> None:
+        super().set_result(result)
+        self._finish((False, result))
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        super().set_exception(exception)
+        self._finish((True, exception))
+
+    def cancel(self) -> bool:
+        cancelled = super().cancel()
+        if cancelled:
+            self._finish((True, CancelledError()))
+        return cancelled
+
+    def result(self, timeout: float | None = None) -> T:
+        if timeout is not None:
+            return super().result(timeout)
+        if self._outcome is None:
+            self._finished.acquire()  # a bare lock: a signal leaves it as it was
+            self._release()  # for any other waiter
+        assert self._outcome is not None
+        failed, value = self._outcome
+        if failed:
+            raise value
+        return cast(T, value)
+
+    def _finish(self, outcome: tuple[bool, Any]) -> None:
+        self._outcome = self._outcome or outcome  # before the lock opens
+        self._release()
+
+    def _release(self) -> None:
+        with suppress(RuntimeError):  # already open
+            self._finished.release()
 
 
 class Workers(Executor):
@@ -35,7 +93,7 @@ class Workers(Executor):
         self._closed = False
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future: Future[T] = Future()
+        future: Future[T] = _Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("cannot submit work to workers that were shut down")
