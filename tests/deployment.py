@@ -187,14 +187,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait(what: str, done: Callable[[], Any], deployment: Deployment, limit_s: float = 180) -> Any:
+def wait(
+    what: str,
+    done: Callable[[], Any],
+    deployment: Deployment,
+    limit_s: float = 180,
+    state: Callable[[], str] | None = None,
+) -> Any:
+    """``done()`` once true; else fail after ``limit_s`` with ``state()`` (what is still
+    waited for, said first: the processes' logs after it may be cut short) and the logs."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         found = done()
         if found:
             return found
         time.sleep(0.5)
-    raise AssertionError(f"waited {limit_s:.0f} s for {what}\n{deployment.logs()}")
+    said = f"{state()}\n" if state else ""
+    raise AssertionError(f"waited {limit_s:.0f} s for {what}\n{said}{deployment.logs()}")
 
 
 def table_problems(company: str, url: str, data: EmulatorData, objects: Sequence[str]) -> list[str]:

@@ -108,7 +108,7 @@ def _through_a_kill(
         runs = instance.get_runs(filters=dg.RunsFilter(job_name=ONCE))
         return len(runs) == 3 and all(r.is_finished for r in runs)
 
-    wait("every run to finish", all_done, deployment, limit_s=300)
+    wait("every run to finish", all_done, deployment, 300, lambda: _unfinished(instance))
     problems = _problems(instance, where, emu, month, run.run_id)
     assert not problems, "\n".join(problems) + "\n" + deployment.logs()
 
@@ -174,6 +174,19 @@ def _stats(emu: EmulatorServer) -> dict[str, Any]:
         return dict(data.get("stats"))
     finally:
         data.close()
+
+
+def _unfinished(instance: dg.DagsterInstance) -> str:
+    """Each run not finished: its status, tags and last events (why it waits)."""
+    said = []
+    for run in instance.get_runs(filters=dg.RunsFilter(job_name=ONCE)):
+        if run.is_finished:
+            continue
+        said.append(f"run {run.run_id} {run.status.value} {dict(run.tags)}")
+        for entry in instance.all_logs(run.run_id)[-15:]:
+            kind = entry.dagster_event.event_type_value if entry.dagster_event else "log"
+            said.append(f"  {entry.step_key or '-'} {kind}: {entry.message[:300]}")
+    return "\n".join(said)
 
 
 def _span(instance: dg.DagsterInstance, run_id: str) -> tuple[float, float]:
