@@ -207,16 +207,46 @@ def test_an_abandoned_upload_logs_one_line(server: EmulatorServer) -> None:
     assert len(abandoned) == 1 and len(records.records) == 1
 
 
-def test_connections_beyond_the_limit_get_503() -> None:
-    with EmulatorServer(port=0, scale=0, max_connections=2, body_timeout_s=5) as small:
-        stalled = [_raw(small, _head(small, 1000) + b"<request>") for _ in range(2)]
+def _closed(sock: socket.socket) -> bool:
+    """Whether the server closed ``sock`` (EOF or reset within half a second)."""
+    sock.settimeout(0.5)
+    try:
+        return sock.recv(1024) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_a_stalled_body_is_closed_to_make_room() -> None:
+    with EmulatorServer(port=0, scale=0, max_connections=2, body_timeout_s=30) as small:
+        stalled = []
         try:
-            time.sleep(0.2)
+            for _ in range(2):
+                stalled.append(_raw(small, _head(small, 1000) + b"<request>"))
+                time.sleep(0.2)
             answer = httpx.post(small.url, content=envelope("<getDimensions/>"), timeout=5)
-            assert answer.status_code == 503
+            assert answer.status_code == 200
+            assert [_closed(sock) for sock in stalled] == [True, False]  # the longest silent
         finally:
             for sock in stalled:
                 sock.close()
+
+
+def test_connections_beyond_the_limit_all_answering_get_503() -> None:
+    """Requests whole and being answered are never closed for room: past the limit
+    (and the room for connections closing), uvicorn answers 503."""
+    body = envelope("<getDimensions/>")
+    with EmulatorServer(
+        port=0, scale=0, max_connections=2, latency_ms=2000, max_concurrency=None
+    ) as small:
+        busy = [_raw(small, _head(small, len(body)) + body) for _ in range(8)]
+        try:
+            statuses = [_answer(sock).split(b" ", 2)[1] for sock in busy]
+        finally:
+            for sock in busy:
+                sock.close()
+    assert statuses.count(b"200") >= 2 and b"503" in statuses, statuses
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,14 @@ dribbled, or nothing at all) is held for ever: enough of them use up ``limit_con
 * a **head timeout**: a connection must complete a request head within ``head_timeout_s``
   of opening or of its last answer, or it is closed;
 * **eviction**: when a new connection would leave no room under ``max_connections``, the
-  oldest connection still waiting for its head is closed, so a client that sends its
-  request at once is served while stalled connections come and go.
+  connections waiting on their client (for a request head, or for the rest of a body)
+  longest silent are closed, so a client that sends its request at once is served while
+  stalled connections come and go, whatever the stage they stall at.
 
-A connection inside a request (its head complete) is never evicted: its body has
-``BODY_TIMEOUT_S``. An answer refusing a body (413) leaves the connection open, so the
-rest of the body is read and dropped (uvicorn discards it) and the client reads the 413
-instead of a reset; the head timeout bounds that too.
+A connection whose request is whole (the app answering it, or its answer being sent) is
+never evicted. A body has ``BODY_TIMEOUT_S`` besides. An answer refusing a body (413)
+leaves the connection open, so the rest of the body is read and dropped (uvicorn discards
+it) and the client reads the 413 instead of a reset; the head timeout bounds that too.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ import asyncio
 import logging
 from typing import Any
 
-__all__ = ["HEAD_TIMEOUT_S", "guarded_protocol", "http_protocol"]
+__all__ = ["CLOSING_ROOM", "HEAD_TIMEOUT_S", "guarded_protocol", "http_protocol"]
 
 #: [U] how long a request head may take; Intacct's front door (Cloudflare) does not
 #: publish its own, and a client on any network sends a head in well under a second
 HEAD_TIMEOUT_S = 10.0
+
+#: connections closed to make room still count for uvicorn until the loop lets them go (a
+#: turn later); its 503 line sits this far above ``max_connections`` so that, in a flood
+#: of new connections, they do not turn a well-behaved request away
+CLOSING_ROOM = 100
 
 log = logging.getLogger("intacct.emulator")
 
@@ -55,11 +61,16 @@ def guarded_protocol(
 
     class Guarded(base):  # type: ignore[misc]
         _head_timer: asyncio.TimerHandle | None = None
+        _heard_at = 0.0  # when the client last sent something or was last answered
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
             self._wait_for_head()
             self._make_room()
+
+        def data_received(self, data: bytes) -> None:
+            self._heard_at = self.loop.time()
+            super().data_received(data)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -73,6 +84,7 @@ def guarded_protocol(
         def _wait_for_head(self) -> None:
             self._stop_waiting()
             waiting[self] = self.cycle
+            self._heard_at = self.loop.time()
             self._head_timer = self.loop.call_later(head_timeout_s, self._head_timeout)
 
         def _stop_waiting(self) -> None:
@@ -92,25 +104,34 @@ def guarded_protocol(
             else:
                 waiting.pop(self, None)
 
+        def _waits_on_client(self) -> bool:
+            """Waiting for a request head or for the rest of its body: the client's turn."""
+            if self.transport.is_closing():
+                return False
+            if self._still_waiting():
+                return True
+            cycle = self.cycle
+            return (
+                cycle is not None
+                and waiting.get(self, self) is not cycle
+                and cycle.more_body
+                and not cycle.response_complete
+            )
+
         def _make_room(self) -> None:
-            """Close the oldest connections waiting for their head until a request of
-            this one would be under the limit (uvicorn serves below ``limit_concurrency``)."""
+            """Close the connections waiting on their client longest silent until no
+            more than ``max_connections`` are open, this one among them."""
             open_ = sum(1 for c in self.connections if not c.transport.is_closing())
-            excess = open_ - max_connections + 1
-            for other in list(waiting):
-                if excess <= 0:
-                    return
-                if other is self:
-                    continue
-                if other._still_waiting():
-                    other._close()
-                    excess -= 1
-                else:
-                    waiting.pop(other, None)
+            excess = open_ - max_connections
+            if excess <= 0:
+                return
+            idle = [c for c in self.connections if c is not self and c._waits_on_client()]
+            for other in sorted(idle, key=lambda c: c._heard_at)[:excess]:
+                other._close()
 
         def _close(self) -> None:
             self._stop_waiting()
-            log.debug("closed a connection that sent no request head in time")
+            log.debug("closed a connection waiting on its client (head timeout or room)")
             self.transport.close()
 
     return Guarded

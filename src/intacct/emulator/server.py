@@ -13,7 +13,12 @@ from types import TracebackType
 import uvicorn
 
 from intacct.emulator.app import BODY_TIMEOUT_S, GATEWAY_PATH, Emulator, create_app
-from intacct.emulator.connections import HEAD_TIMEOUT_S, guarded_protocol, http_protocol
+from intacct.emulator.connections import (
+    CLOSING_ROOM,
+    HEAD_TIMEOUT_S,
+    guarded_protocol,
+    http_protocol,
+)
 from intacct.emulator.demo import DEMO_COMPANIES, demo_store
 from intacct.emulator.faults import Faults
 from intacct.emulator.fleet import Fleet
@@ -56,10 +61,10 @@ class EmulatorServer(NoticeControls):
     ``company_limits`` cycled over them (default ``max_concurrency``) and about
     ``company_scale`` records each (0: the smallest company). Every answer waits ``latency_ms`` plus
     ``latency_per_row_us`` per returned record. At most ``max_connections`` connections
-    are served (HTTP 503 beyond; the oldest connections still without a request head
-    are closed first), a request head must arrive within ``head_timeout_s`` (the
-    connection is closed after) and a body within ``body_timeout_s`` (HTTP 408 after):
-    see :mod:`intacct.emulator.connections`.
+    are served: the connections waiting on their client (for a head or the rest of a
+    body) longest silent are closed to make room, and HTTP 503 answers when none is. A
+    request head must arrive within ``head_timeout_s`` (the connection is closed after)
+    and a body within ``body_timeout_s`` (HTTP 408 after): :mod:`.connections`.
 
     Binding is left to uvicorn (not a pre-made socket) so TCP_NODELAY is set on
     connections; otherwise keep-alive clients stall ~40 ms per request (Nagle).
@@ -118,8 +123,8 @@ class EmulatorServer(NoticeControls):
             port=port,
             http=guarded_protocol(http_protocol(), head_timeout_s, max_connections),
             # beyond this many open connections uvicorn answers 503 and closes at once;
-            # the guard closes connections without a request head to make room
-            limit_concurrency=max_connections,
+            # the guard closes connections waiting on their client to make room
+            limit_concurrency=max_connections + min(CLOSING_ROOM, max_connections),
             timeout_keep_alive=5,
             log_level="warning",
             access_log=False,
