@@ -42,7 +42,7 @@ from intacct.emulator.demo import app_config, client_config
 from intacct.emulator.rest.served import served_catalog
 from intacct.mappings import mapping_for, unified_schema
 from intacct.protocol.rest_catalog import RestObject, rest_catalog
-from intacct.replication.streams.rest_only import rest_only_objects, schema_of, stream_name
+from intacct.replication.streams.rest_only import rest_only_objects, schema_of, stream_names_of
 from intacct.sync.fivetran import SCHEMA as FIVETRAN_SCHEMA
 from intacct.sync.fivetran import VIEWS
 from tests.checksums import EmulatorData, table_problems
@@ -168,7 +168,7 @@ def rest_only_tables(url: str, company: str) -> dict[str, str]:
     custom = [p for p in served_catalog() if p.startswith("platform-apps/")]
     documents = [p for p in _listed(url, company) if "::" in p and p not in served_catalog()]
     paths = [*(o.path for o in rest_only_objects()), *custom, *documents]
-    return {stream_name(p): p for p in paths}
+    return {name: p for p, name in stream_names_of(paths).items()}
 
 
 @functools.cache

@@ -7,6 +7,7 @@ table, and an XML object two REST objects share is refused unless the data says 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from intacct.emulator.inprocess import InProcessEmulator
 from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject, rest_catalog
 from intacct.replication import ReplicationSettings, Replicator, RunState, StreamSpec
 from intacct.replication.streams.kinds import declared, stream_names
-from intacct.replication.streams.rest_only import schema_of
+from intacct.replication.streams.rest_only import schema_of, stream_names_of
 from tests.conftest import DEMO_APP
 from tests.replication.test_engine import ListSink
 
@@ -174,6 +175,27 @@ def test_an_object_the_packaged_catalog_lacks_is_a_typed_rest_only_stream() -> N
     assert vendor.fields["nsp::VENDOR_TIER"].xml == "VENDOR_TIER"
     assert vendor.writer("VENDOR_TIER") is not None
     assert set(rest_catalog()["accounts-payable/vendor"].fields) < set(vendor.fields)
+
+
+def test_paths_whose_stream_names_meet_get_a_table_each() -> None:
+    """Definitions a company named alike (a space, an underscore, a dot, case) would
+    fill one table: each is kept apart, and the one written as its name is keeps it."""
+    paths = ["Sales Invoice", "Sales_Invoice", "sales.invoice", "Credit Memo"]
+    paths = [f"order-entry/document::{name}" for name in paths]
+    found = rest_catalog().with_models(dict.fromkeys(paths, NOTE_MODEL))
+    names = stream_names_of(paths)
+    assert names[paths[1]] == "order_entry_document_Sales_Invoice"
+    assert names[paths[3]] == "order_entry_document_Credit_Memo"  # alone: as it was
+    assert len({name.casefold() for name in names.values()}) == 4, names
+    assert re.fullmatch(r"order_entry_document_Sales_Invoice_[0-9a-f]{6}", names[paths[0]])
+    assert names == stream_names_of(reversed(paths))  # whatever the model service's order
+    listed = stream_names([], rest=True, catalog=found)
+    for path, name in names.items():
+        kind = declared(name, found)
+        assert name in listed and kind is not None
+        assert kind.open.keywords["target"] is found[path]  # type: ignore[attr-defined]
+    by_case = stream_names_of(["x/document::SO", "x/document::so"])
+    assert len(set(by_case.values())) == 2 and "x_document_SO" not in by_case.values()
 
 
 def test_an_xml_object_two_rest_objects_share_is_an_error_unless_the_data_says() -> None:

@@ -81,12 +81,12 @@ class StreamKind:
     rest_only: bool = False
 
 
-def _rest_only_kind(target: RestObject) -> StreamKind:
+def _rest_only_kind(target: RestObject, name: str) -> StreamKind:
     return StreamKind(
-        rest_only.stream_name(target.path),
+        name,
         functools.partial(rest_only.schema_of, target),
         rest_only.KEY_PROPERTIES,
-        functools.partial(rest_only.RestOnlyStream, target=target),
+        functools.partial(rest_only.RestOnlyStream, target=target, name=name),
         rest_only=True,
     )
 
@@ -102,7 +102,9 @@ TRIAL_BALANCE_KIND = StreamKind(
 def _declared(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     """The declared streams of a run whose REST catalog is ``catalog`` (None: the
     packaged one): the trial balance, then each REST-only object's."""
-    kinds = map(_rest_only_kind, rest_only.rest_only_objects(catalog))
+    objects = rest_only.rest_only_objects(catalog)
+    names = rest_only.stream_names_of(o.path for o in objects)
+    kinds = [_rest_only_kind(o, names[o.path]) for o in objects]
     return {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND, **{k.name: k for k in kinds}}
 
 

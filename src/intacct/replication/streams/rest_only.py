@@ -29,8 +29,9 @@ deletes are not marked, and no tombstone is guessed. A key deleted and then seen
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from intacct.replication.run.context import RunContext
     from intacct.replication.state.runstate import RunState
 
-__all__ = ["RestOnlyStream", "rest_only_objects", "schema_of", "stream_name"]
+__all__ = ["RestOnlyStream", "rest_only_objects", "schema_of", "stream_name", "stream_names_of"]
 
 KEY_PROPERTIES = (KEY, "_entity_id")
 
@@ -63,6 +64,34 @@ def stream_name(path: str) -> str:
     ``order_entry_document_Sales_Invoice``, each character a table name cannot hold an
     underscore)."""
     return re.sub(r"\W", "_", path.replace("::", "_"), flags=re.ASCII)
+
+
+def stream_names_of(paths: Iterable[str]) -> dict[str, str]:
+    """Each path's stream name (:func:`stream_name`), kept apart where two would meet:
+    a company's definitions ``Sales Invoice`` and ``Sales_Invoice`` (or ``sales invoice``:
+    DuckDB's tables ignore case) would fill one table. Of such paths, each whose name
+    lost a character (a space, a dot) takes ``_`` and 6 hex digits of the path's SHA-1,
+    so the one written as its name is keeps it; where that leaves two alike (they differ
+    by case only), both take theirs."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        groups.setdefault(stream_name(path).casefold(), []).append(path)
+    names: dict[str, str] = {}
+    for group in groups.values():
+        exact = [path for path in group if not _lossy(path)]
+        for path in group:
+            alone = len(group) == 1 or (path in exact and len(exact) == 1)
+            names[path] = stream_name(path) if alone else f"{stream_name(path)}_{_digest(path)}"
+    return names
+
+
+def _lossy(path: str) -> bool:
+    """Whether the name drops a character besides the path's own ``/``, ``-``, ``::``."""
+    return re.search(r"\W", re.sub(r"::|[/-]", "_", path), flags=re.ASCII) is not None
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()[:6]
 
 
 def rest_only_objects(catalog: RestCatalog | None = None) -> list[RestObject]:
@@ -108,9 +137,10 @@ class RestOnlyStream:
         sink: Sink,
         *,
         target: RestObject,
+        name: str,
     ) -> None:
         self.context, self.entity, self.state, self.sink = context, entity, state, sink
-        self.target, self.name = target, stream_name(target.path)
+        self.target, self.name = target, name
         self.fields = _fields(target)
         self.result = StreamResult(self.name, entity)
         self.parts: list[tuple[Callable[[], None], float]] = []
