@@ -110,13 +110,8 @@ def guarded_protocol(
                 return False
             if self._still_waiting():
                 return True
-            cycle = self.cycle
-            return (
-                cycle is not None
-                and waiting.get(self, self) is not cycle
-                and cycle.more_body
-                and not cycle.response_complete
-            )
+            cycle = self.cycle  # a request begun: its body not yet whole, nor answered
+            return cycle is not None and cycle.more_body and not cycle.response_complete
 
         def _make_room(self) -> None:
             """Close the connections waiting on their client longest silent until no

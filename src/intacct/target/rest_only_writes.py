@@ -35,7 +35,7 @@ from intacct.errors import IntacctError
 from intacct.protocol.rest_catalog import RestCatalog, RestObject, rest_catalog
 from intacct.protocol.rest_columns import column_body
 from intacct.protocol.rest_write import RestBodyError
-from intacct.replication.streams.rest_only import stream_names_of
+from intacct.replication.streams.rest_only import rest_only_names
 from intacct.target.items import BATCH_ID, DELETED_AT, Item, waves
 from intacct.target.report import Report
 from intacct.target.rest_dispatch import RestDispatcher
@@ -57,10 +57,8 @@ _WRITES = ("create", "update", "delete")
 def by_stream(catalog: RestCatalog) -> dict[str, RestObject]:
     """``catalog``'s REST-only objects by stream name and by REST path."""
     found: dict[str, RestObject] = {}
-    objects = [o for o in catalog.values() if o.xml_object is None and "{" not in o.path]
-    names = stream_names_of(o.path for o in objects)
-    for obj in objects:
-        found[names[obj.path]] = found[obj.path] = obj
+    for path, name in rest_only_names(catalog).items():
+        found[name] = found[path] = catalog[path]
     return found
 
 

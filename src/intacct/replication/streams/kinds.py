@@ -102,9 +102,8 @@ TRIAL_BALANCE_KIND = StreamKind(
 def _declared(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     """The declared streams of a run whose REST catalog is ``catalog`` (None: the
     packaged one): the trial balance, then each REST-only object's."""
-    objects = rest_only.rest_only_objects(catalog)
-    names = rest_only.stream_names_of(o.path for o in objects)
-    kinds = [_rest_only_kind(o, names[o.path]) for o in objects]
+    names = rest_only.rest_only_names(catalog)
+    kinds = [_rest_only_kind(o, names[o.path]) for o in rest_only.rest_only_objects(catalog)]
     return {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND, **{k.name: k for k in kinds}}
 
 

@@ -52,7 +52,14 @@ if TYPE_CHECKING:
     from intacct.replication.run.context import RunContext
     from intacct.replication.state.runstate import RunState
 
-__all__ = ["RestOnlyStream", "rest_only_objects", "schema_of", "stream_name", "stream_names_of"]
+__all__ = [
+    "RestOnlyStream",
+    "rest_only_names",
+    "rest_only_objects",
+    "schema_of",
+    "stream_name",
+    "stream_names_of",
+]
 
 KEY_PROPERTIES = (KEY, "_entity_id")
 
@@ -95,10 +102,21 @@ def _digest(path: str) -> str:
 
 
 def rest_only_objects(catalog: RestCatalog | None = None) -> list[RestObject]:
-    """The REST objects XML has no object for, in the catalog's order (``catalog``: the
-    run's, with what the company's model service lists; None: the packaged one)."""
+    """The REST objects XML has no object for that can be listed, in the catalog's order
+    (``catalog``: the run's, with what the company's model service lists; None: the
+    packaged one)."""
+    return [o for o in _rest_only(catalog) if "list" in o.operations]
+
+
+def rest_only_names(catalog: RestCatalog | None = None) -> dict[str, str]:
+    """Every REST-only object's stream name by path, listable or not, so that the tap
+    and the target name each alike (:func:`stream_names_of`)."""
+    return stream_names_of(o.path for o in _rest_only(catalog))
+
+
+def _rest_only(catalog: RestCatalog | None) -> list[RestObject]:
     objects = (catalog if catalog is not None else rest_catalog()).values()
-    return [o for o in objects if o.xml_object is None and "list" in o.operations and _whole(o)]
+    return [o for o in objects if o.xml_object is None and _whole(o)]
 
 
 def _whole(obj: RestObject) -> bool:
