@@ -178,3 +178,26 @@ def test_a_quiet_run_through_rest_and_a_full_table_object_cost_what_the_dry_run_
         assert plan[name]["records"] == done[name]["read"], name
     assert {done[name]["read"] for name in ("VENDOR", "CLASS", "APBILL")} == {"0"}
     assert plan["TIMETYPE"]["read"] == "the lookback window again (REST has no change time)"
+
+
+def test_a_changed_object_rest_gives_no_change_time_costs_what_the_dry_run_said(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer
+) -> None:
+    """TIMETYPE through REST (no modified time): once the gateway counts a change, the
+    run reads the object whole by key; the plan says so, with every record and page."""
+    use_env(monkeypatch, own_server.url)
+    use_oauth_app(monkeypatch)
+    form = ("--api", "rest", "--objects", "TIMETYPE,VENDOR")
+    assert CliRunner().invoke(main, ["sync", *form]).exit_code == 0
+    with IntacctClient.from_mapping(client_config(own_server.url, "DEMO")) as client:
+        first = next(iter(client.iter_query("TIMETYPE", ["RECORDNO"])))
+        client.update("TIMETYPE", [{"RECORDNO": first["RECORDNO"], "NAME": "Renamed"}])
+        total = sum(1 for _ in client.iter_query("TIMETYPE", ["RECORDNO"]))
+    plan = table(CliRunner().invoke(main, ["sync", *form, "--dry-run"]).stdout)
+    before = billed(own_server)
+    done = table(CliRunner().invoke(main, ["sync", *form]).stdout)
+    assert plan["TIMETYPE"]["read"] == "changed: read whole by key (REST has no change time)"
+    assert done["TIMETYPE"]["read"] == plan["TIMETYPE"]["records"] == str(total)
+    for name in ("TIMETYPE", "VENDOR", "all"):
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+    assert int(done["all"]["API transactions"]) == billed(own_server) - before

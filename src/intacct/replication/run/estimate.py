@@ -76,6 +76,8 @@ def questions(stream: _Stream) -> list[fn.Function]:
         if _rereads_window(stream):
             assert stream.window is not None
             calls.append(stream.window.count_call(stream.result.object))
+        if stream.reads_whole_on_change():
+            calls.append(stream.plan_calls()[0])  # the count of every record
     if _reads_deletes(stream):
         calls.append(stream.count_deleted())
     return calls
@@ -158,6 +160,7 @@ def _incremental(
     """A later run (or a first one from ``start_date``): deletes, changes, records
     without WHENMODIFIED; a probed stream with nothing new costs its question only."""
     name, entity = stream.result.object, stream.entity
+    whole = counts.pop() if stream.reads_whole_on_change() else None
     changed = counts[0]
     nulls = counts[1] if not stream.current.nulls_done else 0
     window = 1 if stream.window is not None else 0  # the digest's first page (at least)
@@ -170,19 +173,34 @@ def _incremental(
         if not changed and not deletes and not again:
             return Estimate(name, entity, "nothing changed", 0, 0, asked)
         # a pass the probe counts empty is not read
-        cost = asked + reread + (pages(deletes, page_size) if deletes else 0)
-        cost += pages(changed, page_size) if changed else 0
+        cost = asked + (pages(deletes, page_size) if deletes else 0)
+        if changed and whole is not None:
+            return _whole_again(stream, deletes, cost, page_size, whole)
+        cost += reread + (pages(changed, page_size) if changed else 0)
         what = "changes since the last run" if changed else _AGAIN
         return Estimate(name, entity, what, changed + again, deletes, cost)
-    cost = pages(changed, page_size) + window + reread
-    cost += pages(deletes, page_size) if deletes is not None else 0
+    cost = window + (pages(deletes, page_size) if deletes is not None else 0)
+    if whole is not None:
+        return _whole_again(stream, deletes, cost, page_size, whole)
+    cost += reread + pages(changed, page_size)
     cost += pages(nulls, page_size) if not stream.current.nulls_done else 0
     what = "changes since the last run" if stream.current.token else "changes since start_date"
     return Estimate(name, entity, what, changed + nulls + again, deletes, cost)
 
 
+def _whole_again(
+    stream: _Stream, deletes: int | None, cost: int, page_size: int, whole: int
+) -> Estimate:
+    """A changed object REST gives no change time: the newest change asked (the next
+    bookmark), then every record read again by key (the window's with them)."""
+    cost += 1 + pages(whole, page_size)
+    return Estimate(stream.result.object, stream.entity, _WHOLE, whole, deletes, cost)
+
+
 #: a quiet run's read of an object REST gives no change time (:meth:`keeps_versions`)
 _AGAIN = "the lookback window again (REST has no change time)"
+#: a changed one's (:meth:`reads_whole_on_change`)
+_WHOLE = "changed: read whole by key (REST has no change time)"
 
 
 def _rereads_window(stream: _Stream) -> bool:

@@ -145,6 +145,12 @@ class ChangeQuestions:
         window's digest to tell a record unchanged by (else it reads the window whole)."""
         return True
 
+    def reads_whole_on_change(self) -> bool:
+        """Whether a later run that finds a change reads the object again whole, by key,
+        in place of the changes: without versions kept there is no change time to read
+        by (REST's twins without a modified time, :mod:`.rest`)."""
+        return not self.keeps_versions()
+
     def reads_changes(self) -> bool:
         """Whether the WHENMODIFIED pass may find anything (the probe did not count 0)."""
         return self.probe_counts[0] != 0

@@ -141,7 +141,8 @@ class ObjectStream(ChangeQuestions):
         stale records (:mod:`.window`), then the changes."""
         if self.reads_deletes():
             self._deletes()
-        self.digest()
+        if not (self.reads_whole_on_change() and self.reads_changes()):
+            self.digest()  # a whole read covers the window
         self._incremental()
 
     def _from_start_date(self) -> bool:

@@ -119,7 +119,7 @@ class RestObjectStream(ObjectStream):
         is read again whole, by key, and the bookmark moves to the newest change the
         gateway lists (asked first: a change written during the read is read again by
         the next run, never lost)."""
-        if self.keeps_versions() or not self.reads_changes():
+        if not self.reads_whole_on_change() or not self.reads_changes():
             super()._incremental()
             return
         bookmark = self.newest_bookmark()
