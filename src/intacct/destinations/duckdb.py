@@ -383,8 +383,11 @@ class DuckDBDestination(SqlDestination):
                 f"WHERE {match} AND {differs('t', 's', values)}"
             ))  # fmt: skip
         self.con.execute(f"DELETE FROM {stage} s USING {target} t WHERE {match}")
+        # rule 6 over the new keys only: a renamed record's new id is one, and new
+        # records' RECORDNOs are the newest, in the table's last row groups
+        renamed = self._renamed(table, stage)
         inserted = self.con.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage}")
-        return self._changed(inserted), updated
+        return self._changed(inserted) - renamed, updated + renamed
 
     def _last_only(self, table: Table, stage: str) -> None:
         """Rule 1: of a key staged twice, the last row (in the order staged) is kept."""

@@ -24,7 +24,11 @@ same in Python, for dlt and the tap):
    which lines of it are stored, and they come back as tombstones under rule 3; so do
    the keys of an object read whole by key that a read no longer returns (the engine
    asks :meth:`SqlDestination.stored_keys` which keys of a page's range are stored);
-5. a row read again unchanged is neither inserted nor updated.
+5. a row read again unchanged is neither inserted nor updated;
+6. a record is its RECORDNO: where a table is keyed by a business id (VENDORID...), a
+   row of a RECORDNO stored under another id (the id was changed: the emulator lets an
+   update change it, [U] whether Intacct does for each object) replaces that row, so the
+   record is never stored twice; an older row of the RECORDNO is dropped instead.
 """
 
 # ruff: noqa: S608 - SQL here names tables and columns, quoted by q(); values are parameters
@@ -323,6 +327,23 @@ class SqlDestination:
         counts = self._upsert(table, stage)
         self._unstage(stage)
         return counts
+
+    def _renamed(self, table: Table, stage: str) -> int:
+        """Rule 6, for a table keyed by a business id: a staged row whose RECORDNO is
+        stored under another id replaces that row (an older staged row is dropped); how
+        many rows it replaced (the upsert counts them as updated, not inserted). Called
+        by each dialect's :meth:`_upsert` where its stage is smallest."""
+        if RECORDNO not in table.names or RECORDNO in table.key:
+            return 0
+        target = self._name(table.name)
+        same = f"t.{q(RECORDNO)} = s.{q(RECORDNO)} AND t.{q(ENTITY_ID)} = s.{q(ENTITY_ID)}"
+        other = " OR ".join(f"t.{q(k)} <> s.{q(k)}" for k in table.key if k != ENTITY_ID)
+        where = f"{same} AND ({other})"
+        if MODIFIED in table.names:
+            older = f"s.{q(MODIFIED)} < t.{q(MODIFIED)}"
+            self.con.execute(f"DELETE FROM {stage} s USING {target} t WHERE {where} AND {older}")
+        gone = self.con.execute(f"DELETE FROM {target} t USING {stage} s WHERE {where} RETURNING 1")
+        return len(gone.fetchall())
 
     def _upsert_statement(self, table: Table, stage: str) -> str:
         """The staged rows into the table, the last of each key only (rule 1), a row
