@@ -91,6 +91,10 @@ def test_wrong_company_id_and_unknown_entity_need_no_setup(server: EmulatorServe
         (f"senders/{DEMO_SENDER[0]}", {"companies": "DEMO"}),
         (f"senders/{DEMO_SENDER[0]}", {"companies": ["NOPE"]}),
         ("senders/nobody", {"companies": ["DEMO"]}),
+        ("custom-fields", {"object": "NOPE", "field": {"name": "X", "type": "text"}}),
+        ("custom-fields", {"object": "VENDOR", "field": {"name": "X", "type": "blob"}}),
+        ("custom-fields", {"object": "VENDOR", "field": {"name": "VENDORID", "type": "text"}}),
+        ("custom-fields", {"object": "VENDOR", "name": "X"}),
     ],
 )
 def test_bad_setup_requests_are_400_naming_the_problem(
@@ -99,3 +103,26 @@ def test_bad_setup_requests_are_400_naming_the_problem(
     answer = _control(server, path, body)
     assert answer.status_code == 400
     assert answer.json()["error"]
+
+
+def test_a_custom_field_added_through_the_control_api_is_a_field_of_both_apis(
+    server: EmulatorServer,
+) -> None:
+    """``/_emulator/custom-fields``: XML's lookup lists it, custom, and a record takes a
+    value (REST's side: tests/replication/test_rest_discovery.py)."""
+    field = {"name": "REGION_CODE", "type": "text", "maxlength": 8, "label": "Region"}
+    answer = _control(server, "custom-fields", {"object": "CLASS", "field": field})
+    assert answer.status_code == 200 and answer.json() == {"CLASS": ["REGION_CODE"]}
+    with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
+        (looked,) = [f for f in client.lookup("CLASS").fields if f.name == "REGION_CODE"]
+        assert looked.custom and looked.label == "Region"
+        classid = next(client.iter_query("CLASS", ["CLASSID"]))["CLASSID"]
+        client.update("CLASS", [{"CLASSID": classid, "REGION_CODE": "EMEA"}])
+        codes = {
+            r["CLASSID"]: r["REGION_CODE"]
+            for r in client.iter_query("CLASS", ["CLASSID", "REGION_CODE"])
+        }
+        assert codes[classid] == "EMEA"
+    base = server.url.split("/ia/")[0]
+    listed = httpx.get(f"{base}/_emulator/custom-fields", timeout=30).json()
+    assert listed == {"CLASS": ["REGION_CODE"]}

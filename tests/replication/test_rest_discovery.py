@@ -116,6 +116,58 @@ def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_pa
         assert sent == 1
 
 
+def test_a_custom_field_the_company_adds_between_runs_is_read_and_written_through_rest(
+    tmp_path: Path,
+) -> None:
+    """The company adds a custom field to VENDOR after a run kept VENDOR's model: the
+    next run meets it in XML's lookup, reads VENDOR's model once more (the list alone
+    cannot say a field was added) and reads it through REST; the run after that reads the
+    list alone. A value written through REST is the one XML reads."""
+    with InProcessEmulator(scale=100) as emu:
+        config = {**emu.config(), **DEMO_APP}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            lacking = _lacking(client)
+            _, sent = _run(client, tmp_path, ("VENDOR",))
+            assert sent == 2 + lacking
+            field = {"name": "LOYALTY_TIER", "type": "enum", "values": ["Gold", "Silver"]}
+            emu.add_custom_field("VENDOR", field)
+            vendor = next(client.iter_query("VENDOR", ["VENDORID"]))["VENDORID"]
+            client.update("VENDOR", [{"VENDORID": vendor, "LOYALTY_TIER": "Gold"}])
+            sink, sent = _run(client, tmp_path, ("VENDOR",))
+            assert sent == 2  # the list, and VENDOR's model again
+            tiers = {r["VENDORID"]: r["LOYALTY_TIER"] for _, _, r in sink.records}
+            assert tiers[vendor] == "Gold" and set(tiers.values()) == {"Gold", None}
+            assert not [w for w in sink.warnings if "LOYALTY_TIER" in w]
+            assert _run(client, tmp_path, ("VENDOR",))[1] == 1
+            made = client.rest.create(
+                "accounts-payable/vendor",
+                {"id": "V-LOYAL", "name": "Loyal", "nsp::LOYALTY_TIER": "Silver"},
+            ).result
+            assert made
+            (xml,) = [
+                r["LOYALTY_TIER"]
+                for r in client.iter_query("VENDOR", ["VENDORID", "LOYALTY_TIER"])
+                if r["VENDORID"] == "V-LOYAL"
+            ]
+            assert xml == "Silver"
+
+
+def test_a_custom_field_added_is_refused_when_malformed_and_kept_to_its_emulator() -> None:
+    with InProcessEmulator(scale=20) as emu, InProcessEmulator(scale=20) as other:
+        for bad, said in (
+            ({"name": "lower", "type": "text"}, "A-Z, 0-9 and _"),
+            ({"name": "X", "type": "enum"}, "an enum and only an enum"),
+            ({"name": "X", "type": "text", "formula": "1"}, "has no formula"),
+            ({"name": "VENDORID", "type": "text", "values": []}, "has a field VENDORID"),
+        ):
+            with pytest.raises(ValueError, match=said):
+                emu.add_custom_field("VENDOR", bad)
+        emu.add_custom_field("VENDOR", {"name": "ONLY_HERE", "type": "text"})
+        assert emu.emulator.store.custom_fields_added() == {"VENDOR": ["ONLY_HERE"]}
+        assert other.emulator.store.custom_fields_added() == {}
+        assert other.emulator.store.catalog["VENDOR"].field("ONLY_HERE") is None
+
+
 def test_without_the_oauth_app_nothing_is_asked(emulator: InProcessEmulator) -> None:
     with IntacctClient.from_mapping(emulator.config(), http_transport=emulator.transport()) as c:
         registry = ObjectRegistry(c)

@@ -15,6 +15,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from intacct.emulator.catalog import custom_field
 from intacct.emulator.checksum import company_checksums
 from intacct.emulator.clock import move_clock
 from intacct.emulator.demo import DEMO_COMPANIES, install_demo
@@ -294,6 +295,22 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             lags.set(company, float(seconds))
         return JSONResponse(lags.as_dict())
 
+    async def custom_fields(request: HttpRequest) -> Response:
+        """A custom field the company adds at run time: POST ``{"object": "VENDOR",
+        "field": {"name": "LOYALTY_TIER", "type": "enum", "values": ["Gold", "Silver"]}}``
+        (:func:`~intacct.emulator.catalog.custom_field`; every company of the emulator
+        gets it, empty in every record); GET lists those added, by object."""
+        store = emulator.store
+        if request.method == "POST":
+            given = json_object(await body(request))
+            name, data = given.get("object"), given.get("field")
+            if not isinstance(name, str) or not isinstance(data, dict) or len(given) != 2:
+                raise ValueError('give {"object": "VENDOR", "field": {"name": ..., "type": ...}}')
+            if store.catalog.get_object(name) is None:
+                raise ValueError(f"no object {name!r}")
+            await run_in_threadpool(store.add_custom_field, name, custom_field(data))
+        return JSONResponse(store.custom_fields_added())
+
     async def bulk(request: HttpRequest) -> Response:
         """The bulk job worker's pace (:mod:`.worker`): POST ``{"record_ms": 50}`` waits
         before each record, ``{"paused": true}`` writes none (jobs stay queued or in
@@ -386,6 +403,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/bulk", _guarded(bulk), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/custom-fields", _guarded(custom_fields), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/oauth/apps", _guarded(oauth_apps), methods=["GET", "POST"]),
         Route(
             f"{CONTROL_PREFIX}/oauth/apps/{{client_id}}", _guarded(oauth_app), methods=["DELETE"]

@@ -10,7 +10,7 @@ requests go to the server's own ASGI app on an event loop of its own
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -25,6 +25,7 @@ from intacct.emulator.app import (
     reply_headers,
 )
 from intacct.emulator.asgi_bridge import AsgiBridge
+from intacct.emulator.catalog import custom_field
 from intacct.emulator.checksum import company_checksums
 from intacct.emulator.demo import DEMO_COMPANIES, client_config, demo_store
 from intacct.emulator.faults import Faults
@@ -148,6 +149,10 @@ class InProcessEmulator(NoticeControls):
         """Each later write of ``company`` reaches its queries 0..``seconds`` after its
         WHENMODIFIED (:mod:`.store.replica`); 0 ends the lag."""
         self.emulator.store.records.lag.set(company, seconds)
+
+    def add_custom_field(self, object_name: str, field: Mapping[str, object]) -> None:
+        """A custom field the company adds now (``/_emulator/custom-fields``)."""
+        self.emulator.store.add_custom_field(object_name, custom_field(field))
 
     def companies(self) -> list[str]:
         """Every company id, the demo tenant's and the fleet's."""

@@ -11,8 +11,9 @@ definitions. One file per Intacct module keeps the data reviewable.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from functools import cache
 from importlib import resources
@@ -26,6 +27,7 @@ __all__ = [
     "FieldDef",
     "ObjectDef",
     "catalog_files",
+    "custom_field",
     "load_catalog",
     "xml_objects",
 ]
@@ -118,6 +120,33 @@ class FieldDef:
         )
 
 
+#: what a custom field added at run time may say (:func:`custom_field`)
+_CUSTOM_KEYS = frozenset({"name", "type", "label", "description", "values", "maxlength"})
+_CUSTOM_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,59}")
+
+
+def custom_field(data: Mapping[str, Any]) -> FieldDef:
+    """A custom field a company adds (``{"name": "LOYALTY_TIER", "type": "enum",
+    "values": [...]}``), ValueError naming what is wrong. Its id is upper-case letters,
+    digits and underscores, as Intacct's custom field ids [U: the length limit]."""
+    unknown = sorted(set(data) - _CUSTOM_KEYS)
+    if unknown:
+        raise ValueError(f"a custom field has no {', '.join(unknown)} (it may give "
+                         f"{', '.join(sorted(_CUSTOM_KEYS))})")  # fmt: skip
+    name = data.get("name")
+    if not isinstance(name, str) or not _CUSTOM_NAME.fullmatch(name):
+        raise ValueError(f"a custom field's name is A-Z, 0-9 and _ from a letter, not {name!r}")
+    values = data.get("values", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f"{name}: values is a list of texts")
+    if (data.get("type") == "enum") != bool(values):
+        raise ValueError(f"{name}: an enum and only an enum lists its values")
+    maxlength = data.get("maxlength")
+    if maxlength is not None and (type(maxlength) is not int or maxlength < 1):
+        raise ValueError(f"{name}: maxlength is a whole number from 1")
+    return FieldDef.from_data({**data, "custom": True, "readonly": False})
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectDef:
     name: str  # upper-case, as 3.0 functions use it
@@ -203,6 +232,40 @@ class Catalog(Mapping[str, ObjectDef]):
     def __init__(self, objects: list[ObjectDef], rest_only: Sequence[ObjectDef] = ()) -> None:
         self._objects = {o.name.upper(): o for o in objects}
         self._rest_only = {o.name: o for o in rest_only}
+        #: fields added since it was made (:meth:`add_field`): 0 while it is as packaged
+        self.revision = 0
+        self._parent: Catalog | None = None
+        self._derived: dict[str, Any] = {}
+
+    def copy(self) -> Catalog:
+        """A catalog of its own (a store's: fields added to it stay there) that shares
+        what is derived from this one until a field is added."""
+        made = Catalog([], ())
+        made._objects, made._rest_only = dict(self._objects), dict(self._rest_only)
+        made._parent = self
+        return made
+
+    def add_field(self, name: str, field: FieldDef) -> ObjectDef:
+        """The object ``name`` with ``field`` added (a custom field the company added);
+        the object's definition is replaced, never changed in place (readers holding the
+        old one see a whole definition)."""
+        obj = self[name]
+        if obj.field(field.name) is not None:
+            raise ValueError(f"{obj.name} has a field {field.name} already")
+        added = replace(obj, fields=(*obj.fields, field), _by_name={})
+        self._objects[obj.name.upper()] = added
+        self.revision += 1
+        self._derived = {}
+        return added
+
+    def derived(self, key: str, make: Callable[[], Any]) -> Any:
+        """What ``make`` derives from this catalog (the REST catalog it serves), made once
+        per revision; an unchanged copy's is its parent's."""
+        if self._parent is not None and self.revision == 0:
+            return self._parent.derived(key, make)
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def __getitem__(self, name: str) -> ObjectDef:
         found = self._objects.get(name.upper()) or self._rest_only.get(name)

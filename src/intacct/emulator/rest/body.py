@@ -287,7 +287,7 @@ def _referred(
     hold the referred object (a null reference clears it)."""
     if all(v is None for v in members.values()):
         return {"key": None, "id": None} | dict(members)
-    target = served_catalog().get(obj.ref_groups().get(group, ""))
+    target = served_catalog(store.catalog).get(obj.ref_groups().get(group, ""))
     if target is None or target.xml_object is None:
         return dict(members)
     xml = store.catalog[target.xml_object]
@@ -323,7 +323,7 @@ def _lines(
         return
     if len(given) < least:
         problems.append(_business(f"{prefix}{name}", f"{name} needs at least {least} lines."))
-    line_obj = served_catalog()[obj.lines["path"]]
+    line_obj = served_catalog(store.catalog)[obj.lines["path"]]
     rows: list[dict[str, Any]] = []
     for index, line in enumerate(given):
         try:

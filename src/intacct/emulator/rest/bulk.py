@@ -114,7 +114,7 @@ def bulk_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
             return raw
         parts = await _parts(request, raw)
         asked = _asked(parts)
-        obj = job_object(asked.object_name) if isinstance(asked, _Asked) else None
+        obj = job_object(store, asked.object_name) if isinstance(asked, _Asked) else None
         idempotency_key = request.headers.get("idempotency-key", "")
 
         def work(caller: Caller) -> Outcome:
@@ -150,10 +150,10 @@ def bulk_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
     ]
 
 
-def job_object(name: str) -> RestObject | Outcome:
+def job_object(store: Store, name: str) -> RestObject | Outcome:
     """The object ``objectName`` names: its REST path, or a bare name exactly one
     object's path ends with; otherwise the refusal (400 for several, 404 for none)."""
-    catalog = served_catalog()
+    catalog = served_catalog(store.catalog)
     if name in catalog:
         return catalog[name]
     found = [path for path in catalog if "/" not in name and path.rsplit("/", 1)[1] == name]

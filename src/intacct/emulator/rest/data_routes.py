@@ -62,7 +62,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
             answer = model_answer(
                 dict(request.query_params),
                 lambda path: served_object(store, scope, path),
-                lambda: documents_of(store, scope),
+                lambda: [*served_catalog(store.catalog).values(), *documents_of(store, scope)],
             )
             if isinstance(answer, Outcome):
                 return answer
@@ -78,7 +78,7 @@ def data_routes(emulator: Emulator, body_timeout_s: float) -> list[Route]:
         key = params.get("key")
 
         def work(caller: Caller) -> Outcome:
-            single = served_catalog().get(f"{path}/{key}")
+            single = served_catalog(store.catalog).get(f"{path}/{key}")
             if single is not None:  # a singleton (".../consolidation-preference/setup")
                 return get_record(store, caller, single, SETUP)
             obj = rest_object(store, caller, path)

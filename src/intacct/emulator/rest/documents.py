@@ -98,7 +98,7 @@ def concrete(store: Store, scope: Scope, path: str) -> RestObject | None:
 
 def served_object(store: Store, scope: Scope, path: str) -> RestObject | None:
     """The object the emulator serves at ``path`` (None: unknown)."""
-    found = served_catalog().get(path)
+    found = served_catalog(store.catalog).get(path)
     if found is None and "::" in path and not path.startswith("platform-apps/"):
         found = concrete(store, scope, path)
     return found

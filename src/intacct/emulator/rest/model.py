@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.protocol.rest_catalog import RestField, RestObject
 from intacct.protocol.rest_types import to_model
@@ -39,8 +38,8 @@ def model_answer(
     company: Callable[[], Sequence[RestObject]],
 ) -> Outcome | dict[str, Any] | list[dict[str, Any]]:
     """The model (a dict), the list of objects, or the refusal (``find``: the object a
-    path names for this caller; ``company``: the transaction definitions' objects the
-    company has besides the catalog's, :mod:`.documents`, asked for the list only)."""
+    path names for this caller; ``company``: the objects the company has, the catalog's
+    and its transaction definitions', :mod:`.documents`, asked for the list only)."""
     version = query.get("version", "v1")
     if version not in ("v1", "all"):
         return refused(400, "invalidRequest", f"Unknown API version '{version}'.")
@@ -49,7 +48,7 @@ def model_answer(
         wanted = {t.strip() for t in query.get("type", "").split(",") if t.strip()}
         return [
             short
-            for short in (_short(o) for o in [*served_catalog().values(), *company()])
+            for short in (_short(o) for o in company())
             if not wanted or {"object", short["type"]} & wanted
         ]
     obj = find(name)

@@ -110,7 +110,7 @@ def _lines(
     store: Store, scope: Scope, zone: str, obj: RestObject, key: str
 ) -> list[dict[str, Any]]:
     """The lines a document owns, whole, in the order they were written."""
-    line_obj = served_catalog()[obj.lines["path"]]
+    line_obj = served_catalog(store.catalog)[obj.lines["path"]]
     view = open_view(store, line_obj, scope, zone)
     owner = view.column(f"{line_obj.owner['field']}.key", "lines")
     own_key = view.column(line_obj.key, "lines")

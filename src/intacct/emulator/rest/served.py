@@ -11,8 +11,6 @@ timestamp as ``date-time``. [U] Sage's model answer for a custom field beyond it
 
 from __future__ import annotations
 
-from functools import cache
-
 from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef, load_catalog
 from intacct.emulator.catalog.rest_storage import STORAGE, packaged
 from intacct.protocol.rest_catalog import (
@@ -33,14 +31,19 @@ __all__ = [
 _TYPES = {**{xml: rest for rest, xml in STORAGE.items()}, "text": "string"}
 
 
-@cache
-def served_catalog() -> RestCatalog:
-    """The emulator's REST catalog (immutable, made once): the packaged one, each
-    REST-only object bound to its own table (:mod:`~intacct.emulator.catalog.rest_storage`),
-    the packaged XML catalog's custom fields (:func:`with_custom_fields`) and its
-    user-defined dimensions as custom objects (:func:`with_custom_objects`)."""
-    xml = load_catalog()
-    return with_custom_objects(with_custom_fields(packaged().served, xml), xml)
+def served_catalog(xml: Catalog | None = None) -> RestCatalog:
+    """The REST catalog the emulator serves over the XML catalog ``xml`` (a store's;
+    None: the packaged one), made once per revision of it: the packaged REST catalog,
+    each REST-only object bound to its own table
+    (:mod:`~intacct.emulator.catalog.rest_storage`), ``xml``'s custom fields
+    (:func:`with_custom_fields`, those added at run time too) and its user-defined
+    dimensions as custom objects (:func:`with_custom_objects`)."""
+    over = xml if xml is not None else load_catalog()
+    made = over.derived(
+        "rest", lambda: with_custom_objects(with_custom_fields(packaged().served, over), over)
+    )
+    assert isinstance(made, RestCatalog)
+    return made
 
 
 def with_custom_fields(packaged: RestCatalog, xml: Catalog) -> RestCatalog:

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from intacct.emulator.catalog import Catalog, ObjectDef, load_catalog
+from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef, load_catalog
 from intacct.emulator.clock import Clock
 from intacct.emulator.store.database import Database
 from intacct.emulator.store.events import EventQueue
@@ -75,7 +75,9 @@ class Store:
         catalog: Catalog | None = None,
         template: Path | None = None,
     ) -> None:
-        self.catalog = catalog or load_catalog()
+        # its own copy: a custom field added at run time (:meth:`add_custom_field`) is
+        # this store's, never another's in the same process
+        self.catalog = (catalog or load_catalog()).copy()
         self._database = Database(path, template)
         self.write_lock = self._database.write_lock
         self.identities = Identities(self._database)
@@ -118,6 +120,29 @@ class Store:
         self.jobs.clear()
         self.triggers.clear()
         self.clock.reset()
+
+    def add_custom_field(self, object_name: str, field: FieldDef) -> ObjectDef:
+        """A custom field the company adds to ``object_name`` now: a column of the
+        object's table (empty in every record) and a field of its definition, which the
+        gateway's ``lookup`` and reads and the REST API's model service, query and writes
+        see from the next request on. [U] Every company of this store gets it (the
+        emulator's catalog is per store; Intacct's custom fields are per company)."""
+        if not field.custom:
+            raise ValueError(f"{field.name}: only a custom field can be added")
+        with self.write_lock, self._database.transaction():
+            obj = self.catalog[object_name]
+            if obj.field(field.name) is not None:
+                raise ValueError(f"{obj.name} has a field {field.name} already")
+            self.records.add_column(obj, field)
+            return self.catalog.add_field(obj.name, field)
+
+    def custom_fields_added(self) -> dict[str, list[str]]:
+        """The custom fields :meth:`add_custom_field` added, by object."""
+        return {
+            obj.name: [f.name for f in obj.fields[len(load_catalog()[obj.name].fields) :]]
+            for obj in self.catalog.values()
+            if obj is not load_catalog()[obj.name]
+        }
 
     # -- identities -------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from intacct.emulator.catalog import Catalog, ObjectDef
+from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef
 from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
 from intacct.emulator.clock import Clock
 from intacct.emulator.errors import invalid_reference, missing_required, not_found
@@ -153,6 +153,13 @@ class Records:
                 f'CREATE INDEX IF NOT EXISTS "ix_{name}_parent" ON {table} '
                 f"(_company, {quote(obj.parent_key)})"
             )
+
+    def add_column(self, obj: ObjectDef, field: FieldDef) -> None:
+        """``field``'s column in ``obj``'s table (and its shadow, :mod:`.replica`)."""
+        column = f"{quote(field.name)} {_SQL_TYPES.get(field.type, 'TEXT')}"
+        conn = self._db.conn
+        conn.execute(f"ALTER TABLE {_table(obj)} ADD COLUMN {column}")
+        self.lag.add_column(conn, obj, column)
 
     def reset(self) -> None:
         """Drop every record, counter and executed control id."""

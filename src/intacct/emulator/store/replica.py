@@ -145,6 +145,11 @@ class VisibilityLag:
         with self._lock:
             self._shadows.add(obj.name)
 
+    def add_column(self, conn: sqlite3.Connection, obj: ObjectDef, column: str) -> None:
+        """A column added to ``obj``'s table, added to its shadow table too (if made)."""
+        if obj.name in self._shadows:
+            conn.execute(f"ALTER TABLE {_shadow(obj)} ADD COLUMN {column}")
+
 
 def _shadow(obj: ObjectDef) -> str:
     return f'"shadow_{obj.name}"'
