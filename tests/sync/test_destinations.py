@@ -151,7 +151,9 @@ def test_a_record_whose_id_changed_is_stored_once(
 ) -> None:
     """An update that changes a record's business id (CLASSID; the emulator allows it,
     [U] Intacct per object) replaces its row: the record stays one row, counted as
-    updated. dlt merges on the id alone, so there the old row stays (a known limit)."""
+    updated. dlt merges on the id alone, so there the old row stays (a known limit: a
+    merge key of RECORDNO is non-nullable in dlt, and a tombstone of a record never
+    stored has none)."""
     if destination.through_dlt:
         request.applymarker(pytest.mark.xfail(strict=True, reason="dlt merges by id alone"))
     with connect(emulator) as client:
