@@ -152,6 +152,33 @@ def test_a_custom_field_the_company_adds_between_runs_is_read_and_written_throug
             assert xml == "Silver"
 
 
+def test_a_custom_object_the_company_adds_between_runs_becomes_a_stream(
+    tmp_path: Path,
+) -> None:
+    """The company adds a user-defined dimension after a run: the model service's list
+    differs from the one kept, so the next run reads the models it needs again, the new
+    object's among them, and the object is a stream of its records through REST."""
+    with InProcessEmulator(scale=100) as emu:
+        config = {**emu.config(), **DEMO_APP}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            lacking = _lacking(client)
+            _run(client, tmp_path, ("VENDOR",))
+            fields = [{"name": "GRANT_CODE", "type": "text"}]
+            emu.add_custom_object({"name": "PROGRAM", "label": "Program", "fields": fields})
+            made = [
+                {"NAME": f"P-{n}", "DESCRIPTION": "Pilot", "GRANT_CODE": f"G{n}"} for n in (1, 2)
+            ]
+            client.create("PROGRAM", made)
+            _, sent = _run(client, tmp_path, ("VENDOR",))
+            assert sent == 2 + lacking + 1  # the list, VENDOR's and every lacking one's again
+            registry = ObjectRegistry(client, rest_cache=tmp_path)
+            assert "platform-apps/nsp::program" in registry.rest.listed()
+            sink, sent = _run(client, tmp_path, ("platform_apps_nsp_program",))
+            assert sent == 1
+            records = [r for s, _, r in sink.records if s == "platform_apps_nsp_program"]
+            assert {(r["id"], r["grant_code"]) for r in records} == {("P-1", "G1"), ("P-2", "G2")}
+
+
 def test_a_custom_field_added_is_refused_when_malformed_and_kept_to_its_emulator() -> None:
     with InProcessEmulator(scale=20) as emu, InProcessEmulator(scale=20) as other:
         for bad, said in (
@@ -166,6 +193,15 @@ def test_a_custom_field_added_is_refused_when_malformed_and_kept_to_its_emulator
         assert emu.emulator.store.custom_fields_added() == {"VENDOR": ["ONLY_HERE"]}
         assert other.emulator.store.custom_fields_added() == {}
         assert other.emulator.store.catalog["VENDOR"].field("ONLY_HERE") is None
+        for bad, said in (
+            ({"name": "FUND"}, "an object FUND already"),
+            ({"name": "P", "fields": [{"name": "NAME", "type": "text"}]}, "named twice"),
+            ({"name": "P", "fields": ["X"]}, "each field is an object"),
+            ({"name": "P", "owner": "me"}, "has no owner"),
+        ):
+            with pytest.raises(ValueError, match=said):
+                emu.add_custom_object(bad)
+        assert emu.emulator.store.custom_objects_added() == []
 
 
 def test_without_the_oauth_app_nothing_is_asked(emulator: InProcessEmulator) -> None:

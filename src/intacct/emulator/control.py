@@ -15,7 +15,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from intacct.emulator.catalog import custom_field
+from intacct.emulator.catalog import custom_field, custom_object
 from intacct.emulator.checksum import company_checksums
 from intacct.emulator.clock import move_clock
 from intacct.emulator.demo import DEMO_COMPANIES, install_demo
@@ -311,6 +311,17 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             await run_in_threadpool(store.add_custom_field, name, custom_field(data))
         return JSONResponse(store.custom_fields_added())
 
+    async def custom_objects(request: HttpRequest) -> Response:
+        """A user-defined dimension the company adds at run time: POST ``{"name":
+        "PROGRAM", "label": "Program", "fields": [{"name": "GRANT_CODE", "type":
+        "text"}]}`` (:func:`~intacct.emulator.catalog.custom_object`; every company of
+        the emulator gets it, with no record); GET lists those added."""
+        store = emulator.store
+        if request.method == "POST":
+            made = custom_object(json_object(await body(request)))
+            await run_in_threadpool(store.add_custom_object, made)
+        return JSONResponse(store.custom_objects_added())
+
     async def bulk(request: HttpRequest) -> Response:
         """The bulk job worker's pace (:mod:`.worker`): POST ``{"record_ms": 50}`` waits
         before each record, ``{"paused": true}`` writes none (jobs stay queued or in
@@ -404,6 +415,9 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/bulk", _guarded(bulk), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/custom-fields", _guarded(custom_fields), methods=["GET", "POST"]),
+        Route(
+            f"{CONTROL_PREFIX}/custom-objects", _guarded(custom_objects), methods=["GET", "POST"]
+        ),
         Route(f"{CONTROL_PREFIX}/oauth/apps", _guarded(oauth_apps), methods=["GET", "POST"]),
         Route(
             f"{CONTROL_PREFIX}/oauth/apps/{{client_id}}", _guarded(oauth_app), methods=["DELETE"]

@@ -25,7 +25,7 @@ from intacct.emulator.app import (
     reply_headers,
 )
 from intacct.emulator.asgi_bridge import AsgiBridge
-from intacct.emulator.catalog import custom_field
+from intacct.emulator.catalog import custom_field, custom_object
 from intacct.emulator.checksum import company_checksums
 from intacct.emulator.demo import DEMO_COMPANIES, client_config, demo_store
 from intacct.emulator.faults import Faults
@@ -153,6 +153,10 @@ class InProcessEmulator(NoticeControls):
     def add_custom_field(self, object_name: str, field: Mapping[str, object]) -> None:
         """A custom field the company adds now (``/_emulator/custom-fields``)."""
         self.emulator.store.add_custom_field(object_name, custom_field(field))
+
+    def add_custom_object(self, data: Mapping[str, object]) -> None:
+        """A user-defined dimension the company adds now (``/_emulator/custom-objects``)."""
+        self.emulator.store.add_custom_object(custom_object(data))
 
     def companies(self) -> list[str]:
         """Every company id, the demo tenant's and the fleet's."""

@@ -136,13 +136,32 @@ class Store:
             self.records.add_column(obj, field)
             return self.catalog.add_field(obj.name, field)
 
+    def add_custom_object(self, obj: ObjectDef) -> None:
+        """A user-defined dimension the company adds now (:func:`~intacct.emulator.
+        catalog.custom_object`): its table, empty, and its definition, which XML's
+        ``inspect``/``lookup`` and reads and REST's model service (``platform-apps/
+        nsp::<name>``), query and writes see from the next request on. [U] Every company
+        of this store gets it."""
+        if not obj.user_defined_dimension:
+            raise ValueError(f"{obj.name}: only a user-defined dimension can be added")
+        with self.write_lock, self._database.transaction():
+            if self.catalog.get_object(obj.name) is not None:
+                raise ValueError(f"there is an object {obj.name} already")
+            self.records.add_table(obj)
+            self.catalog.add_object(obj)
+
     def custom_fields_added(self) -> dict[str, list[str]]:
         """The custom fields :meth:`add_custom_field` added, by object."""
+        packaged = load_catalog()
         return {
-            obj.name: [f.name for f in obj.fields[len(load_catalog()[obj.name].fields) :]]
+            obj.name: [f.name for f in obj.fields[len(packaged[obj.name].fields) :]]
             for obj in self.catalog.values()
-            if obj is not load_catalog()[obj.name]
+            if obj.name in packaged and obj is not packaged[obj.name]
         }
+
+    def custom_objects_added(self) -> list[str]:
+        """The objects :meth:`add_custom_object` added."""
+        return [name for name in self.catalog if name not in load_catalog()]
 
     # -- identities -------------------------------------------------------------------
 

@@ -120,14 +120,16 @@ class Records:
             conn = self._db.conn
             conn.executescript(_SCHEMA + VERSIONS_SCHEMA)
             for obj in self.catalog.stored():
-                columns = ", ".join(
-                    f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields
-                )
-                conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {_table(obj)} (_company TEXT NOT NULL, "
-                    f"_entity TEXT NOT NULL DEFAULT '', {columns})"
-                )
-                self._indexes(obj)
+                self.add_table(obj)
+
+    def add_table(self, obj: ObjectDef) -> None:
+        """``obj``'s table and its indexes (kept if made before)."""
+        columns = ", ".join(f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields)
+        self._db.conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {_table(obj)} (_company TEXT NOT NULL, "
+            f"_entity TEXT NOT NULL DEFAULT '', {columns})"
+        )
+        self._indexes(obj)
 
     def _indexes(self, obj: ObjectDef) -> None:
         table, name, conn = _table(obj), obj.name, self._db.conn
