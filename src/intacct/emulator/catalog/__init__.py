@@ -164,7 +164,8 @@ def custom_object(data: Mapping[str, Any]) -> ObjectDef:
     own = [custom_field(f) if isinstance(f, Mapping) else _not_a_field(name, f) for f in fields]
     taken = {"NAME", "DESCRIPTION", "STATUS"} & {f.name for f in own}
     if taken or len({f.name for f in own}) != len(own):
-        raise ValueError(f"{name}: a field is named twice ({', '.join(sorted(taken)) or 'own'})")
+        twice = ", ".join(sorted(taken)) or "two of its own fields"
+        raise ValueError(f"{name}: a field is named twice ({twice})")
     return ObjectDef.from_data({
         "name": name, "module": "PT", "label": label or name.title(), "plural": "",
         "id_field": "NAME", "name_field": "DESCRIPTION", "entity_scoped": False,
@@ -271,14 +272,15 @@ class Catalog(Mapping[str, ObjectDef]):
     def __init__(self, objects: list[ObjectDef], rest_only: Sequence[ObjectDef] = ()) -> None:
         self._objects = {o.name.upper(): o for o in objects}
         self._rest_only = {o.name: o for o in rest_only}
-        #: fields added since it was made (:meth:`add_field`): 0 while it is as packaged
+        #: changes since it was made (:meth:`add_field`, :meth:`add_object`): 0 while it
+        #: is as it was made
         self.revision = 0
         self._parent: Catalog | None = None
         self._derived: dict[str, Any] = {}
 
     def copy(self) -> Catalog:
-        """A catalog of its own (a store's: fields added to it stay there) that shares
-        what is derived from this one until a field is added."""
+        """A catalog of its own (a store's: fields and objects added to it stay there)
+        that shares what is derived from this one until it changes."""
         made = Catalog([], ())
         made._objects, made._rest_only = dict(self._objects), dict(self._rest_only)
         made._parent = self
