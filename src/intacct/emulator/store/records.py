@@ -50,6 +50,11 @@ _MOD = 2**31
 CHECKED_REFERENCES = frozenset({"APTERM", "ARTERM"})
 
 
+def _column(field: FieldDef) -> str:
+    """A field's column as CREATE TABLE and ALTER TABLE name it."""
+    return f"{quote(field.name)} {_SQL_TYPES.get(field.type, 'TEXT')}"
+
+
 def _table(obj: ObjectDef) -> str:
     return f'"obj_{obj.name}"'
 
@@ -124,7 +129,7 @@ class Records:
 
     def add_table(self, obj: ObjectDef) -> None:
         """``obj``'s table and its indexes (kept if made before)."""
-        columns = ", ".join(f"{quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in obj.fields)
+        columns = ", ".join(_column(f) for f in obj.fields)
         self._db.conn.execute(
             f"CREATE TABLE IF NOT EXISTS {_table(obj)} (_company TEXT NOT NULL, "
             f"_entity TEXT NOT NULL DEFAULT '', {columns})"
@@ -158,7 +163,7 @@ class Records:
 
     def add_column(self, obj: ObjectDef, field: FieldDef) -> None:
         """``field``'s column in ``obj``'s table (and its shadow, :mod:`.replica`)."""
-        column = f"{quote(field.name)} {_SQL_TYPES.get(field.type, 'TEXT')}"
+        column = _column(field)
         conn = self._db.conn
         conn.execute(f"ALTER TABLE {_table(obj)} ADD COLUMN {column}")
         self.lag.add_column(conn, obj, column)
