@@ -112,3 +112,23 @@ def test_every_field_the_model_names_is_queryable(client: IntacctClient) -> None
 def test_a_model_without_fields_is_named() -> None:
     with pytest.raises(ResponseFormatError, match="no fields for accounts-payable/vendor"):
         query_fields({"refs": {}}, VENDOR)
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_a_page_holding_every_match_is_the_last_no_empty_query_after_it(
+    client: IntacctClient, columnar: bool
+) -> None:
+    """``ia::meta``'s totalCount says a full page holds every record its query matched:
+    as XML's ``numremaining``, no query more for an empty page (a first run's range of
+    exactly a page cost two API transactions before)."""
+    every = read_all(client, 2000)
+    sent = client.requests_sent
+    pages = list(iter_rest_pages(client.rest, VENDOR, ["id"], size=len(every), columnar=columnar))
+    assert client.requests_sent - sent == 1
+    assert len(pages) == 1 and pages[0].last and len(pages[0].records) == len(every)
+    sent = client.requests_sent
+    pages = list(iter_rest_pages(client.rest, VENDOR, ["id"], size=len(every) - 1))
+    assert client.requests_sent - sent == 2 and [len(p.records) for p in pages] == [
+        len(every) - 1,
+        1,
+    ]

@@ -32,6 +32,7 @@ from intacct.client.transport import FirstByteBudget, HttpAnswer
 from intacct.errors import InvalidSessionError, ResponseFormatError, ThrottledError
 from intacct.protocol.classify import error_for_rest
 from intacct.protocol.rest import RestAnswer, parse_rest
+from intacct.protocol.rest_records import RecordShape
 
 __all__ = ["ENTITY_HEADER", "RestApi", "RestCall", "RestRequestor"]
 
@@ -56,6 +57,8 @@ class RestCall:
     cost: int = 1
     #: the answer is a file: a JSON array rather than the ia::result envelope
     file: bool = False
+    #: the answer is a query page of these records: decoded into columns
+    shape: RecordShape | None = None
 
     @property
     def idempotent(self) -> bool:
@@ -131,7 +134,7 @@ class RestRequestor:
 
         def once(budget: FirstByteBudget) -> Tried[RestAnswer]:
             answer = self.gateway.send(call.method, url, body, secrets, budget, headers)
-            read = _read(answer, file=call.file)
+            read = _read(answer, file=call.file, shape=call.shape)
             if read.http_status < 400 or read.http_status == 404:
                 self.gateway.bill(call.cost)
             error = error_for_rest(read, retry_after=answer.retry_after)
@@ -159,9 +162,11 @@ class RestRequestor:
         return headers
 
 
-def _read(answer: HttpAnswer, *, file: bool = False) -> RestAnswer:
+def _read(
+    answer: HttpAnswer, *, file: bool = False, shape: RecordShape | None = None
+) -> RestAnswer:
     try:
-        return parse_rest(answer.content, http_status=answer.status, file=file)
+        return parse_rest(answer.content, http_status=answer.status, file=file, shape=shape)
     except ResponseFormatError:
         if answer.status == 429:  # a CDN's throttle page instead of the API's JSON
             raise ThrottledError(
@@ -187,9 +192,11 @@ class RestApi:
         order_by: Sequence[Mapping[str, str]] = (),
         start: int = 1,
         size: int | None = None,
+        shape: RecordShape | None = None,
     ) -> RestAnswer:
         """One page of ``object``'s records through the query service (``start`` is
-        1-based; offset paging: see :mod:`intacct.replication` for exact reads)."""
+        1-based; offset paging: see :mod:`intacct.replication` for exact reads);
+        ``shape``: decoded into columns (:mod:`intacct.protocol.rest_records`)."""
         body: dict[str, Any] = {"object": object, "fields": list(fields), "start": start}
         if filters:
             body["filters"] = [dict(f) for f in filters]
@@ -199,7 +206,7 @@ class RestApi:
             body["orderBy"] = [dict(o) for o in order_by]
         if size is not None:
             body["size"] = size
-        return self.requestor.send(RestCall("POST", "/services/core/query", body))
+        return self.requestor.send(RestCall("POST", "/services/core/query", body, shape=shape))
 
     def get(self, object: str, key: str) -> RestAnswer:
         """One whole record by its key."""

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from intacct.errors import PaginationError, ResponseFormatError
+from intacct.protocol.rest_records import RecordShape, RestColumns
 
 if TYPE_CHECKING:
     from intacct.client.rest import RestApi
@@ -102,24 +103,33 @@ def iter_rest_pages(
     unmodified: bool = False,
     by_key: bool = False,
     filters: Sequence[Mapping[str, Any]] = (),
+    columnar: bool = False,
 ) -> Iterator[RestPage]:
     """Every record of ``object`` after ``after``, one keyset page at a time: those
     with an ``audit.modifiedDateTime`` in (time, key) order, or with ``unmodified``
     those without one, by key, or with ``by_key`` every record by key. ``filters``
-    narrow it further (and-ed)."""
+    narrow it further (and-ed). ``columnar``: a page's records come as a
+    :class:`~intacct.protocol.rest_records.RestColumns` where the page decodes so."""
     keyed = unmodified or by_key
     asked = list(dict.fromkeys([*fields, KEY, *(() if keyed else (MODIFIED,))]))
+    shape = RecordShape.of(tuple(asked)) if columnar else None
     order = [{KEY: "asc"}] if keyed else [{MODIFIED: "asc"}, {KEY: "asc"}]
     narrowing = [*filters, *([{"$eq": {MODIFIED: None}}] if unmodified else [])]
     while True:
         given, expression = _after(after, keyed, narrowing)
         answer = api.query(
-            object, asked, filters=given, filter_expression=expression, order_by=order, size=size
+            object,
+            asked,
+            filters=given,
+            filter_expression=expression,
+            order_by=order,
+            size=size,
+            shape=shape,
         )
         records = _records(answer.result, object)
         token = _token(records[-1], object, keyed) if records else None
         _check_order(after, token, object)
-        last = len(records) < size
+        last = len(records) < size or _all_there(answer.meta, len(records))
         yield RestPage(records, token, last)
         if last:
             return
@@ -148,12 +158,23 @@ def _after(
     return given, f"{rest} and {keyset}" if rest else keyset
 
 
+def _all_there(meta: Mapping[str, Any], read: int) -> bool:
+    """Whether the page (each is its query's first) holds every record its query
+    matched: ``ia::meta``'s ``totalCount``, "Total number of members in the result set"
+    (core OpenAPI, ``metadata-pages``), says so, as XML's ``numremaining`` does. A full
+    last page then costs no query more for an empty one; without a count, it does."""
+    total = meta.get("totalCount")
+    return isinstance(total, int) and not isinstance(total, bool) and total <= read
+
+
 def _stamp(moment: datetime) -> str:
     """As the API writes it: UTC with Z, fractions of a second only if it had them."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _records(result: Any, object: str) -> list[Mapping[str, Any]]:
+def _records(result: Any, object: str) -> Sequence[Mapping[str, Any]]:
+    if isinstance(result, RestColumns):
+        return result
     if not isinstance(result, list) or not all(isinstance(r, Mapping) for r in result):
         raise ResponseFormatError(f"the query service answered no list of {object} records")
     return list(result)

@@ -25,6 +25,7 @@ from typing import Any
 
 from intacct.errors import ErrorDetail, ResponseFormatError
 from intacct.protocol.redact import excerpt
+from intacct.protocol.rest_records import RecordShape
 
 __all__ = ["RestAnswer", "errors_in", "parse_rest"]
 
@@ -51,12 +52,20 @@ class RestAnswer:
         return self.http_status < 400 and not self.errors
 
 
-def parse_rest(content: bytes, *, http_status: int, file: bool = False) -> RestAnswer:
+def parse_rest(
+    content: bytes, *, http_status: int, file: bool = False, shape: RecordShape | None = None
+) -> RestAnswer:
     """The answer in ``content`` served with ``http_status``; a 204's empty body is an
     empty success. ``file``: a success may be a JSON array (a bulk job's results file),
-    which becomes the answer's ``result``."""
+    which becomes the answer's ``result``. ``shape``: a query page of those records is
+    decoded into columns (the result is a :class:`~.rest_records.RestColumns`); any
+    other answer is read the general way."""
     if not content.strip() and http_status == 204:
         return RestAnswer(http_status, None)
+    if shape is not None and http_status < 400:
+        page = shape.decode(content)
+        if page is not None:
+            return RestAnswer(http_status, page[0], page[1])
     body = _json(content, http_status, lists=file and http_status < 400)
     if isinstance(body, list):
         return RestAnswer(http_status, body)

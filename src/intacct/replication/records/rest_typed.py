@@ -43,15 +43,15 @@ class RestTyper:
     ) -> None:
         self.name, self.entity_id = info.name, entity_id
         models = {f.name: f for f in info.model.fields}
-        self._read = [
-            (xml, fields[xml].name.split("."), _converter(models.get(xml), fields[xml]))
-            for xml in wanted
-            if xml in fields
-        ]
-        self._empty = [xml for xml in wanted if xml not in fields]
+        #: what is read: the XML field, the REST field's path, its value's converter
+        self.reads = [_Read(xml, fields[xml], models.get(xml)) for xml in wanted if xml in fields]
+        self._read = [(r.xml, r.path.split("."), r.convert) for r in self.reads]
+        #: the XML fields REST has no equivalent of (always None)
+        self.empty = [xml for xml in wanted if xml not in fields]
+        self.kinds = {xml: models[xml].type for xml in wanted if xml in models}
 
     def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = dict.fromkeys(self._empty)
+        out: dict[str, Any] = dict.fromkeys(self.empty)
         for xml, path, convert in self._read:
             value = _at(record, path)
             try:
@@ -64,6 +64,21 @@ class RestTyper:
                 ) from None
         out[ENTITY_ID] = self.entity_id
         return out
+
+
+class _Read:
+    """One XML field read from a REST field: ``kind`` (the XML type the value is typed
+    to), ``enum`` (REST's member -> the XML value; None: no enum) and ``convert`` (both,
+    one value at a time)."""
+
+    def __init__(self, xml: str, field: RestField, model: FieldModel | None) -> None:
+        self.xml, self.path = xml, field.name
+        kind = model.type if model is not None else "string"
+        self.kind = kind if kind in _CONVERT else "string"
+        self.enum: Callable[[Any], str] | None = None
+        if field.xml_values or field.type == "enum":
+            self.enum = _enum(field, model.valid_values if model is not None else ())
+        self.convert = _converter(model, field)
 
 
 def _at(record: Mapping[str, Any], path: list[str]) -> Any:
