@@ -11,12 +11,14 @@ import httpx
 import pytest
 
 from intacct.client import IntacctClient
+from intacct.client.registry import ObjectRegistry
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.emulator.store import DEMO_SENDER, DEMO_USER
 from intacct.errors import (
     AuthenticationError,
     GatewayError,
+    IntacctError,
     PermissionDeniedError,
     SenderError,
 )
@@ -126,3 +128,30 @@ def test_a_custom_field_added_through_the_control_api_is_a_field_of_both_apis(
     base = server.url.split("/ia/")[0]
     listed = httpx.get(f"{base}/_emulator/custom-fields", timeout=30).json()
     assert listed == {"CLASS": ["REGION_CODE"]}
+
+
+def test_a_custom_object_added_and_removed_through_the_control_api(
+    server: EmulatorServer,
+) -> None:
+    """``/_emulator/custom-objects``: an object added takes records; ``DELETE
+    custom-objects/<name>`` removes it with them, after which the gateway knows it no
+    more; an object Intacct ships, or none, cannot be removed (400 naming it)."""
+    base = server.url.split("/ia/")[0]
+    made = _control(server, "custom-objects", {"name": "CAMPAIGN", "label": "Campaign"})
+    assert made.status_code == 200 and made.json() == ["CAMPAIGN"]
+    with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
+        client.create("CAMPAIGN", [{"NAME": "C-1", "DESCRIPTION": "Spring"}])
+        assert [r["NAME"] for r in client.iter_query("CAMPAIGN", ["NAME"])] == ["C-1"]
+        for name in ("FUND", "NOPE"):
+            refused = httpx.delete(f"{base}/_emulator/custom-objects/{name}", timeout=30)
+            assert refused.status_code == 400 and name in refused.json()["error"]
+        gone = httpx.delete(f"{base}/_emulator/custom-objects/CAMPAIGN", timeout=30)
+        assert gone.status_code == 200 and gone.json() == []
+        assert "CAMPAIGN" not in ObjectRegistry(client).objects()
+        with pytest.raises(IntacctError):
+            list(client.iter_query("CAMPAIGN", ["NAME"]))
+    again = _control(server, "custom-objects", {"name": "CAMPAIGN", "label": "Campaign"})
+    assert again.status_code == 200  # its name is free again, and it starts empty
+    with IntacctClient.from_mapping({**client_config(server.url), "timeout_s": 30}) as client:
+        assert list(client.iter_query("CAMPAIGN", ["NAME"])) == []
+    httpx.delete(f"{base}/_emulator/custom-objects/CAMPAIGN", timeout=30)

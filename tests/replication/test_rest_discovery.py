@@ -94,26 +94,29 @@ def test_models_are_read_once_per_run_then_from_the_cache_and_custom_fields_trav
                 assert by_key[record["RECORDNO"]][name] == record[name], name
 
 
-def test_a_cache_of_another_list_is_not_used(emulator: InProcessEmulator, tmp_path: Path) -> None:
-    """The list answer differing from the cached one (the cache lists ``x/gone`` in place
-    of ``company-config/class``: since it was written, the company added one object and
-    removed another) drops
-    the cached models: each is read again, and the cache is the new answer's."""
-    config = {**emulator.config(), **DEMO_APP}
-    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
-        lacking = _lacking(client)
-        _run(client, tmp_path, ("VENDOR",))
-        (cached,) = tmp_path.glob("*.json")
-        text = cached.read_text(encoding="utf-8")
-        cached.write_text(text.replace("objects/company-config/class", "objects/x/gone"))
-        _, sent = _run(client, tmp_path, ("VENDOR",))
-        assert sent == 2 + lacking  # the list, the vendor's model again, each lacking one
-        # the cache now holds the company's list (the object it added) and the models
-        # read again, and the next run reads the list alone
-        kept = json.loads(cached.read_text(encoding="utf-8"))
-        assert kept == json.loads(text)
-        _, sent = _run(client, tmp_path, ("VENDOR",))
-        assert sent == 1
+def test_a_cache_of_another_list_is_not_used(tmp_path: Path) -> None:
+    """Since the cache was written the company removed one object and added another:
+    the model service's list differs from the cached one, so the cached models are
+    dropped and each is read again, the cache becomes the new answer's, and the next run
+    reads the list alone; the object removed is listed no more."""
+    with InProcessEmulator(scale=100) as emu:
+        config = {**emu.config(), **DEMO_APP}
+        with IntacctClient.from_mapping(config, http_transport=emu.transport()) as client:
+            emu.add_custom_object({"name": "PROGRAM", "label": "Program"})
+            lacking = _lacking(client)  # PROGRAM among them
+            _run(client, tmp_path, ("VENDOR",))
+            (cached,) = tmp_path.glob("*.json")
+            assert "platform-apps/nsp::program" in cached.read_text(encoding="utf-8")
+            emu.remove_custom_object("PROGRAM")
+            emu.add_custom_object({"name": "FUNDER", "label": "Funder"})
+            _, sent = _run(client, tmp_path, ("VENDOR",))
+            assert sent == 2 + lacking  # the list, VENDOR's model again, each lacking one
+            kept = cached.read_text(encoding="utf-8")
+            assert "platform-apps/nsp::funder" in kept and "nsp::program" not in kept
+            listed = ObjectRegistry(client, rest_cache=tmp_path).rest.listed()
+            assert "platform-apps/nsp::program" not in listed
+            _, sent = _run(client, tmp_path, ("VENDOR",))
+            assert sent == 1
 
 
 def test_a_custom_field_the_company_adds_between_runs_is_read_and_written_through_rest(

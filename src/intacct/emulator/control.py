@@ -322,6 +322,13 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             await run_in_threadpool(store.add_custom_object, made)
         return JSONResponse(store.custom_objects_added())
 
+    async def removed_object(request: HttpRequest) -> Response:
+        """DELETE: an object added at run time removed, with its records (400 for one
+        Intacct ships or none); the objects still added."""
+        store = emulator.store
+        await run_in_threadpool(store.remove_custom_object, request.path_params["name"])
+        return JSONResponse(store.custom_objects_added())
+
     async def bulk(request: HttpRequest) -> Response:
         """The bulk job worker's pace (:mod:`.worker`): POST ``{"record_ms": 50}`` waits
         before each record, ``{"paused": true}`` writes none (jobs stay queued or in
@@ -417,6 +424,11 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/custom-fields", _guarded(custom_fields), methods=["GET", "POST"]),
         Route(
             f"{CONTROL_PREFIX}/custom-objects", _guarded(custom_objects), methods=["GET", "POST"]
+        ),
+        Route(
+            f"{CONTROL_PREFIX}/custom-objects/{{name}}",
+            _guarded(removed_object),
+            methods=["DELETE"],
         ),
         Route(f"{CONTROL_PREFIX}/oauth/apps", _guarded(oauth_apps), methods=["GET", "POST"]),
         Route(

@@ -158,6 +158,11 @@ class InProcessEmulator(NoticeControls):
         """A user-defined dimension the company adds now (``/_emulator/custom-objects``)."""
         self.emulator.store.add_custom_object(custom_object(data))
 
+    def remove_custom_object(self, name: str) -> None:
+        """An object :meth:`add_custom_object` added, removed with its records
+        (``DELETE /_emulator/custom-objects/<name>``)."""
+        self.emulator.store.remove_custom_object(name)
+
     def companies(self) -> list[str]:
         """Every company id, the demo tenant's and the fleet's."""
         return [c.id for c in self.store.identities.companies()]

@@ -302,6 +302,13 @@ class Catalog(Mapping[str, ObjectDef]):
             raise ValueError(f"there is an object {obj.name} already")
         self._changed(obj)
 
+    def remove_object(self, name: str) -> None:
+        """An object the company removed: gone from a new mapping (readers of the old
+        one go on undisturbed)."""
+        self._objects = {k: v for k, v in self._objects.items() if k != name.upper()}
+        self.revision += 1
+        self._derived = {}
+
     def _changed(self, obj: ObjectDef) -> None:
         """``obj`` in place of its namesake (or added): a new mapping, so a reader
         iterating the old one goes on undisturbed."""

@@ -150,6 +150,18 @@ class Store:
             self.records.add_table(obj)
             self.catalog.add_object(obj)
 
+    def remove_custom_object(self, name: str) -> None:
+        """An object :meth:`add_custom_object` added, removed now with its records: its
+        table and definition are gone from the next request on (XML's ``inspect`` and
+        REST's model service no longer list it; a read of it is an unknown object).
+        [U] whether Intacct lets an object with records be deleted; AUDITHISTORY keeps
+        what it said of them."""
+        with self.write_lock, self._database.transaction():
+            if name.upper() not in {n.upper() for n in self.custom_objects_added()}:
+                raise ValueError(f"{name!r} is no object added at run time")
+            self.records.drop_table(self.catalog[name])
+            self.catalog.remove_object(name)
+
     def custom_fields_added(self) -> dict[str, list[str]]:
         """The custom fields :meth:`add_custom_field` added, by object."""
         packaged = load_catalog()

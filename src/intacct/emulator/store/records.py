@@ -161,6 +161,13 @@ class Records:
                 f"(_company, {quote(obj.parent_key)})"
             )
 
+    def drop_table(self, obj: ObjectDef) -> None:
+        """``obj``'s table, its record numbers' counters, shadow and versions: gone."""
+        conn = self._db.conn
+        conn.execute(f"DROP TABLE IF EXISTS {_table(obj)}")
+        conn.execute("DELETE FROM counters WHERE object = ?", (obj.name,))
+        self.lag.drop(conn, obj)
+
     def add_column(self, obj: ObjectDef, field: FieldDef) -> None:
         """``field``'s column in ``obj``'s table (and its shadow, :mod:`.replica`)."""
         column = _column(field)

@@ -150,6 +150,13 @@ class VisibilityLag:
         if obj.name in self._shadows:
             conn.execute(f"ALTER TABLE {_shadow(obj)} ADD COLUMN {column}")
 
+    def drop(self, conn: sqlite3.Connection, obj: ObjectDef) -> None:
+        """``obj``'s shadow table and versions, the object removed."""
+        conn.execute("DELETE FROM _versions WHERE object = ?", (obj.name,))
+        conn.execute(f"DROP TABLE IF EXISTS {_shadow(obj)}")
+        with self._lock:
+            self._shadows.discard(obj.name)
+
 
 def _shadow(obj: ObjectDef) -> str:
     return f'"shadow_{obj.name}"'
