@@ -32,6 +32,7 @@ from intacct.mappings.convert import nest
 from intacct.protocol.rest import parse_rest
 from intacct.protocol.rest_catalog import RestField, rest_catalog
 from intacct.protocol.rest_records import RecordShape, RestColumns
+from intacct.protocol.rest_types import COLUMN_TYPES
 from intacct.replication import (
     ReplicationSettings,
     Replicator,
@@ -40,7 +41,8 @@ from intacct.replication import (
     StreamSpec,
 )
 from intacct.replication.records.rest_columnar import BULK_RECORDS, RestColumnTyper
-from intacct.replication.records.rest_typed import RestTyper
+from intacct.replication.records.rest_typed import RestOnlyTyper, RestTyper
+from intacct.replication.streams.rest_only import rest_only_objects, stream_name
 from tests.conftest import DEMO_APP
 from tests.properties import examples
 
@@ -346,3 +348,34 @@ def test_every_rest_object_of_the_demo_companies_through_the_engine(
     # every page big enough is typed in bulk: the demo data is in the fast forms
     assert sinks[True].pages["typed"] >= 3 and sinks[True].untyped == 0
     assert sinks[False].pages["typed"] == 0
+
+
+def test_every_rest_only_objects_page_typed_in_bulk_is_typed_as_record_by_record(
+    emulator: InProcessEmulator,
+) -> None:
+    """The demo's REST-only objects hold a few records each (pages the engine types
+    record by record, under ``BULK_RECORDS``): each object's page, as the query service
+    answers it, typed in bulk all the same, equals its records typed one by one."""
+    config = {**emulator.config(), **DEMO_APP, "timeout_s": 30}
+    typed = 0
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        for target in rest_only_objects():
+            fields = [
+                f for f in target.fields.values() if not f.write_only and f.type in COLUMN_TYPES
+            ]  # the stream's columns
+            paths = tuple(f.name for f in fields)
+            typer = RestOnlyTyper(stream_name(target.path), fields, "E1")
+            general = client.rest.query(target.path, list(paths), size=500).result
+            expected = [typer(r) for r in general]
+            shape = RecordShape.of(paths)
+            assert shape is not None, target.path
+            answer = client.rest.query(target.path, list(paths), size=500, shape=shape)
+            assert isinstance(answer.result, RestColumns), target.path
+            records = RestColumnTyper(typer, bulk=1)(answer.result)
+            if not expected:
+                continue
+            assert records is not None, target.path
+            assert repr(list(records)) == repr(expected), target.path
+            assert_equal(records.table, expected)
+            typed += 1
+    assert typed > 100

@@ -77,7 +77,7 @@ class RestColumnTyper:
             column = _typed(read.kind, read.enum, read.convert, page.columns[read.path])
             if column is None:
                 return None
-            typed[read.xml] = column
+            typed[read.column] = column
         wanted = [*typer.empty, *typed]
         arrays = [
             typed[n][0] if n in typed else pa.nulls(count, _arrow(typer.kinds.get(n)))

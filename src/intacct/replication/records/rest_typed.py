@@ -25,7 +25,7 @@ from intacct.protocol.rest_types import engine_type
 from intacct.protocol.values import decode_bool, decode_decimal, decode_multipick
 from intacct.replication.records.typed import ENTITY_ID, iso_utc
 
-__all__ = ["RestTyper", "engine_type", "fits", "rest_record"]  # engine_type: re-exported
+__all__ = ["RestOnlyTyper", "RestTyper", "engine_type", "fits"]  # engine_type: re-exported
 
 Convert = Callable[[Any], Any]
 
@@ -41,44 +41,79 @@ class RestTyper:
         wanted: Sequence[str],
         entity_id: str,
     ) -> None:
-        self.name, self.entity_id = info.name, entity_id
         models = {f.name: f for f in info.model.fields}
-        #: what is read: the XML field, the REST field's path, its value's converter
-        self.reads = [_Read(xml, fields[xml], models.get(xml)) for xml in wanted if xml in fields]
-        self._read = [(r.xml, r.path.split("."), r.convert) for r in self.reads]
-        #: the XML fields REST has no equivalent of (always None)
-        self.empty = [xml for xml in wanted if xml not in fields]
-        self.kinds = {xml: models[xml].type for xml in wanted if xml in models}
+        reads = [_Read.paired(xml, fields[xml], models.get(xml)) for xml in wanted if xml in fields]
+        empty = [xml for xml in wanted if xml not in fields]
+        self._setup(info.name, reads, empty, entity_id)
+        self.kinds.update({xml: models[xml].type for xml in empty if xml in models})
+
+    def _setup(self, name: str, reads: list[_Read], empty: list[str], entity_id: str) -> None:
+        self.name, self.entity_id = name, entity_id
+        #: what is read: the column, the REST field's path, its value's converter
+        self.reads = reads
+        self._read = [(r.column, r.path.split("."), r.convert) for r in reads]
+        #: the columns REST has no equivalent of (always None)
+        self.empty = empty
+        #: each column's type (the XML field's, or the REST-only field's engine type)
+        self.kinds: dict[str, str] = {r.column: r.kind for r in reads}
 
     def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = dict.fromkeys(self.empty)
-        for xml, path, convert in self._read:
+        for column, path, convert in self._read:
             value = _at(record, path)
             try:
-                out[xml] = None if value is None or value == "" else convert(value)
+                out[column] = None if value is None or value == "" else convert(value)
             except (ValueError, TypeError, ResponseFormatError):
                 key = record.get("key")
                 raise ResponseFormatError(
                     f"{self.name} {key}: the REST API's {'.'.join(path)} is {value!r}, "
-                    f"which is not a {_kind(convert)} for {xml}"
+                    f"which is not a {_kind(convert)} for {column}"
                 ) from None
         out[ENTITY_ID] = self.entity_id
         return out
 
 
-class _Read:
-    """One XML field read from a REST field: ``kind`` (the XML type the value is typed
-    to), ``enum`` (REST's member -> the XML value; None: no enum) and ``convert`` (both,
-    one value at a time)."""
+class RestOnlyTyper(RestTyper):
+    """Records of an object only REST has (stream ``name``), typed by its own
+    ``fields`` (the one REST type table,
+    :func:`~intacct.protocol.rest_types.engine_type`), each under its column
+    (:attr:`~intacct.protocol.rest_catalog.RestField.column`: a custom field's is its
+    XML name)."""
 
-    def __init__(self, xml: str, field: RestField, model: FieldModel | None) -> None:
-        self.xml, self.path = xml, field.name
-        kind = model.type if model is not None else "string"
-        self.kind = kind if kind in _CONVERT else "string"
-        self.enum: Callable[[Any], str] | None = None
+    def __init__(self, name: str, fields: Sequence[RestField], entity_id: str) -> None:
+        self._setup(name, [_Read.own(f) for f in fields], [], entity_id)
+
+
+class _Read:
+    """One column read from a REST field: ``kind`` (the type the value is typed to),
+    ``enum`` (REST's member -> the XML value; None: no enum) and ``convert`` (both, one
+    value at a time)."""
+
+    def __init__(
+        self,
+        column: str,
+        path: str,
+        kind: str,
+        convert: Convert,
+        enum: Callable[[Any], str] | None = None,
+    ) -> None:
+        self.column, self.path, self.kind = column, path, kind if kind in _CONVERT else "string"
+        self.convert, self.enum = convert, enum
+
+    @classmethod
+    def paired(cls, xml: str, field: RestField, model: FieldModel | None) -> _Read:
+        """An XML field, typed by its metadata, REST's enum members as XML's values."""
+        enum = None
         if field.xml_values or field.type == "enum":
-            self.enum = _enum(field, model.valid_values if model is not None else ())
-        self.convert = _converter(model, field)
+            enum = _enum(field, model.valid_values if model is not None else ())
+        kind = model.type if model is not None else "string"
+        return cls(xml, field.name, kind, _converter(model, field), enum)
+
+    @classmethod
+    def own(cls, field: RestField) -> _Read:
+        """A REST-only object's field, typed by its REST type."""
+        kind = engine_type(field)
+        return cls(field.column, field.name, kind, _CONVERT.get(kind, _text))
 
 
 def _at(record: Mapping[str, Any], path: list[str]) -> Any:
@@ -88,27 +123,6 @@ def _at(record: Mapping[str, Any], path: list[str]) -> Any:
             return None
         value = value.get(part)
     return value
-
-
-def rest_record(
-    record: Mapping[str, Any], fields: Sequence[RestField], entity_id: str
-) -> dict[str, Any]:
-    """A REST-only object's record typed by its own fields (the one REST type table,
-    :func:`~intacct.protocol.rest_types.engine_type`), a custom field under its XML name
-    (:attr:`~intacct.protocol.rest_catalog.RestField.column`)."""
-    out: dict[str, Any] = {}
-    for field in fields:
-        value = _at(record, field.name.split("."))
-        try:
-            convert = _CONVERT[engine_type(field)]
-            out[field.column] = None if value is None or value == "" else convert(value)
-        except (ValueError, TypeError, ResponseFormatError):
-            raise ResponseFormatError(
-                f"{record.get('key')}: the REST API's {field.name} is {value!r}, which is "
-                f"not a {_kind(convert)}"
-            ) from None
-    out[ENTITY_ID] = entity_id
-    return out
 
 
 def fits(model: FieldModel | None, field: RestField) -> bool:
