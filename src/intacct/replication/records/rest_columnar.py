@@ -26,7 +26,7 @@ path never decides a value differently, it only declines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,16 @@ class RestColumnTyper:
             return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
         return Records(table, rows)
+
+    def page(self, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | Records:
+        """A page's records typed: in bulk where a page decoded into columns allows,
+        else one record at a time by :attr:`typer`."""
+        if isinstance(records, RestColumns):
+            typed = self(records)
+            if typed is not None:
+                return typed
+        one = self.typer
+        return [one(record) for record in records]
 
 
 def _typed(

@@ -37,7 +37,6 @@ from intacct.client.rest_pages import RestPage, RestToken, iter_rest_pages
 from intacct.errors import IntacctError, RequestBuildError
 from intacct.protocol import query as q
 from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
-from intacct.protocol.rest_records import RestColumns
 from intacct.replication.contract import Sink, StreamSpec
 from intacct.replication.records.columnar import Records
 from intacct.replication.records.rest_columnar import RestColumnTyper
@@ -178,12 +177,7 @@ class RestObjectStream(ObjectStream):
         if self.rest_typer is None:
             typer = RestTyper(self._info(), self.paired, self.fields, self.entity)
             self.rest_typer = RestColumnTyper(typer)
-        if isinstance(records, RestColumns):
-            typed = self.rest_typer(records)
-            if typed is not None:
-                return typed
-        one = self.rest_typer.typer
-        return [one(record) for record in records]
+        return self.rest_typer.page(records)
 
     def _page_token(self, page: RestPage, key: str) -> PageToken | None:
         """The page's REST token as the state keeps it (with the user's wall time, which

@@ -39,7 +39,6 @@ from intacct.client.pagination import PageToken
 from intacct.client.rest_pages import KEY, RestToken, iter_rest_pages, key_number
 from intacct.errors import ConfigError, IntacctError, ResponseFormatError
 from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
-from intacct.protocol.rest_records import RestColumns
 from intacct.protocol.rest_types import COLUMN_TYPES, JSON_SCHEMAS, engine_type
 from intacct.replication.contract import StreamPage, StreamResult, stored_keys
 from intacct.replication.records.columnar import Records
@@ -224,12 +223,7 @@ class RestOnlyStream:
         (:mod:`~.records.rest_columnar`), else record by record."""
         if self.typer is None:
             self.typer = RestColumnTyper(RestOnlyTyper(self.name, self.fields, self.entity))
-        if isinstance(records, RestColumns):
-            typed = self.typer(records)
-            if typed is not None:
-                return typed
-        one = self.typer.typer
-        return [one(r) for r in records]
+        return self.typer.page(records)
 
     def _keys(self, records: Sequence[Mapping[str, Any]]) -> set[int]:
         """The page's keys as the read orders them (:func:`key_number`)."""
