@@ -78,8 +78,8 @@ def test_an_unknown_definition_is_an_unknown_object(
 
 
 def test_writes_keep_to_the_definition(http: httpx.Client, auth: dict[str, str]) -> None:
-    """PATCH and DELETE reach a record of the definition only; a create is
-    refused naming what the catalog's pairing lacks (``customer.id`` has no column)."""
+    """PATCH and DELETE reach a record of the definition only; a create without the
+    customer Intacct requires (CUSTVENDID, REST's ``customer.id``) is refused naming it."""
     headers = _xml_rows(http, "SODOCUMENT", "RECORDNO,DOCPARID")
     key, name = headers[-1]["RECORDNO"], headers[-1]["DOCPARID"]
     other = next(r["DOCPARID"] for r in headers if r["DOCPARID"] != name)
@@ -108,3 +108,82 @@ def test_a_created_document_is_of_the_definition_in_its_path(
     shown = _xml_rows(http, "INVDOCUMENT", "RECORDNO,DOCPARID")
     assert {r["RECORDNO"]: r["DOCPARID"] for r in shown}[key] == name
     assert key in {r["key"] for r in every(http, auth, path, ["key"])}
+
+
+@pytest.mark.parametrize(
+    ("module", "header", "line", "party", "party_id"),
+    [
+        ("order-entry", "SODOCUMENT", "SODOCUMENTENTRY", "customer", "CUSTOMERID"),
+        ("purchasing", "PODOCUMENT", "PODOCUMENTENTRY", "vendor", "VENDORID"),
+    ],
+)
+def test_a_document_and_its_line_are_created_at_a_definition(
+    http: httpx.Client,
+    auth: dict[str, str],
+    module: str,
+    header: str,
+    line: str,
+    party: str,
+    party_id: str,
+) -> None:
+    """A sales or purchasing document created at ``document::<name>`` lands in the XML
+    twin with that definition, its customer or vendor and number; a line created at
+    ``document-line::<name>`` under it is one of its lines, read back by both APIs."""
+    name = _xml_rows(http, header, "DOCPARID")[0]["DOCPARID"]
+    who = _xml_rows(http, party.upper(), party_id)[0][party_id]
+    path = quote(f"{module}/document::{name}")
+    body = {party: {"id": who}, "documentNumber": "REST-1", "referenceNumber": "PO-77"}
+    answer = http.post(f"{OBJECTS}/{path}", json=body, headers=auth)
+    assert answer.status_code == 201, answer.text
+    key = answer.json()["ia::result"]["key"]
+    fields = "RECORDNO,DOCPARID,CUSTVENDID,DOCNO,PONUMBER"
+    row = {r["RECORDNO"]: r for r in _xml_rows(http, header, fields)}[key]
+    assert (row["DOCPARID"], row["CUSTVENDID"], row["DOCNO"]) == (name, who, "REST-1")
+    assert row["PONUMBER"] == "PO-77"
+    shown = ok(http.get(f"{OBJECTS}/{path}/{key}", headers=auth))["ia::result"]
+    assert shown[party]["id"] == who and shown["documentType"] == name
+    item = _xml_rows(http, "ITEM", "RECORDNO,ITEMID")[0]
+    lines = quote(f"{module}/document-line::{name}")
+    entry = {"documentHeader": {"key": key}, "item": {"key": item["RECORDNO"]}}
+    entry |= {"unitQuantity": "3"}
+    made = http.post(f"{OBJECTS}/{lines}", json=entry, headers=auth)
+    assert made.status_code == 201, made.text
+    line_key = made.json()["ia::result"]["key"]
+    fields = "RECORDNO,DOCHDRNO,ITEMID,QUANTITY"
+    stored = {r["RECORDNO"]: r for r in _xml_rows(http, line, fields)}[line_key]
+    assert (stored["DOCHDRNO"], stored["ITEMID"]) == (key, item["ITEMID"])
+    assert float(stored["QUANTITY"]) == 3
+    owned = every(http, auth, f"{module}/document-line::{name}", ["key", "documentHeader.key"])
+    assert {"key": line_key, "documentHeader": {"key": key}} in owned
+
+
+@pytest.mark.parametrize("module", ["order-entry", "purchasing"])
+def test_recurring_documents_are_served_per_definition(
+    http: httpx.Client, auth: dict[str, str], module: str
+) -> None:
+    """``recurring-document::<name>`` holds the recurring documents (a REST-only table)
+    whose ``documentType`` is the name, each a definition the company has; a create there
+    is of that definition, and another definition's record is not found there."""
+    params = {"order-entry": "SODOCUMENTPARAMS", "purchasing": "PODOCUMENTPARAMS"}[module]
+    names = {r["DOCID"] for r in _xml_rows(http, params, "DOCID")}
+    whole = every(http, auth, f"{module}/recurring-document", ["key", "documentType"])
+    by_name = Counter(r["documentType"] for r in whole)
+    assert whole and set(by_name) <= names, "every recurring document is of a definition"
+    listed = {o["apiObject"] for o in ok(http.get(MODEL, headers=auth))["ia::result"]}
+    for name in names:
+        path = f"{module}/recurring-document::{name}"
+        assert f"objects/{path}" in listed
+        found = every(http, auth, path, ["key", "documentType"])
+        assert len(found) == by_name.get(name, 0)
+        assert {r["documentType"] for r in found} <= {name}
+    name, count = by_name.most_common(1)[0]
+    path = quote(f"{module}/recurring-document::{name}")
+    other = next(r["key"] for r in whole if r["documentType"] != name)
+    assert http.get(f"{OBJECTS}/{path}/{other}", headers=auth).status_code == 404
+    body = {"schedule": {"startDate": "2026-12-01", "repeatBy": "months", "repeatInterval": "1"}}
+    answer = http.post(f"{OBJECTS}/{path}", json=body, headers=auth)
+    assert answer.status_code == 201, answer.text
+    key = answer.json()["ia::result"]["key"]
+    shown = ok(http.get(f"{OBJECTS}/{path}/{key}", headers=auth))["ia::result"]
+    assert shown["documentType"] == name
+    assert len(every(http, auth, f"{module}/recurring-document::{name}", ["key"])) == count + 1

@@ -38,7 +38,7 @@ from intacct.protocol.rest_catalog import (
     rest_catalog,
 )
 
-__all__ = ["STORAGE", "Storage", "packaged", "storage_of"]
+__all__ = ["DOCUMENT_TYPE", "PARAMETER", "STORAGE", "Storage", "packaged", "storage_of"]
 
 _STAMP_COLUMNS = frozenset(STAMPS.values())
 #: the XML storage type a REST type keeps where no XML column says (the emulator's one
@@ -75,7 +75,7 @@ def storage_of(rest: RestCatalog, xml: Mapping[str, ObjectDef]) -> Storage:
     served: list[RestObject] = []
     for obj in rest.values():
         if "::" in obj.path:
-            continue  # a parameterized object is not served yet: unknown, as a typo is
+            continue  # served per definition over its twin's records (rest/documents.py)
         if obj not in own:
             served.append(obj)
             continue
@@ -88,9 +88,26 @@ def storage_of(rest: RestCatalog, xml: Mapping[str, ObjectDef]) -> Storage:
     return Storage(tuple(tables), RestCatalog(served))
 
 
+#: a transaction definition's documents are addressed ``<path>::<definition name>``
+PARAMETER = "::{documentName}"
+#: the field of a document naming its transaction definition (``Sales Order``)
+DOCUMENT_TYPE = "documentType"
+
+
+def _definitions(obj: RestObject, rest: RestCatalog) -> str | None:
+    """The XML object holding the transaction definitions a REST-only document's
+    ``documentType`` names (``order-entry/recurring-document``: its module's
+    ``txn-definition``, SODOCUMENTPARAMS) when a parameterized object is served over it;
+    else None."""
+    definitions = rest.get(f"{obj.path.split('/', 1)[0]}/txn-definition")
+    if obj.path + PARAMETER not in rest or definitions is None:
+        return None
+    return definitions.xml_object
+
+
 def _kept(obj: RestObject) -> bool:
     """A REST-only object with records of its own; a parameterized one
-    (``order-entry/document::{documentName}``) is not served yet."""
+    (``order-entry/document::{documentName}``) has none: it shows its twin's."""
     return obj.xml_object is None and obj.derived is None and "::" not in obj.path
 
 
@@ -191,6 +208,10 @@ def _table(
         twin = xml.get(target) if target else None
         copied = twin.field(column.rpartition(".")[2]) if twin else None
         fields[column] = _field(field, column, target, copied.type if copied else None)
+    definitions = _definitions(obj, rest)
+    if definitions is not None and DOCUMENT_TYPE in fields:
+        # the seeder then gives each record a definition the company has, as DOCPARID is
+        fields[DOCUMENT_TYPE]["ref"] = definitions
     id_column = ids[obj.path]
     return ObjectDef.from_data(
         {

@@ -11,15 +11,18 @@ A concrete path shares the XML twin's records as the unparameterized object does
 header's is. The company's names are its transaction definitions (the DOCID of the
 object DOCPARID names, SODOCUMENTPARAMS...). [U] Sage's model list names each concrete
 path the company has (``order-entry/document::Sales Order``), not the template; an
-unknown name is refused as an unknown object is. The recurring documents have no XML
-twin in the emulator: not served (unknown)."""
+unknown name is refused as an unknown object is. The recurring documents
+(``order-entry/recurring-document::<name>``) have no XML twin in the emulator: they are
+served the same way over the REST-only table of ``order-entry/recurring-document``, whose
+``documentType`` names the definition (:mod:`~intacct.emulator.catalog.rest_storage`)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
 
-from intacct.emulator.catalog import ObjectDef
+from intacct.emulator.catalog import FieldDef, ObjectDef
+from intacct.emulator.catalog.rest_storage import DOCUMENT_TYPE, PARAMETER
 from intacct.emulator.querylang.core import Sql
 from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.store import Scope, Store
@@ -36,9 +39,9 @@ __all__ = [
     "templates",
 ]
 
-PARAMETER = "::{documentName}"
-#: the XML field naming a header's transaction definition, and a line's header
-_DEFINITION = "DOCPARID"
+#: the field naming a header's transaction definition (an XML twin's, a REST-only
+#: table's), and a line's header
+_DEFINITIONS = ("DOCPARID", DOCUMENT_TYPE)
 _HEADER = "DOCHDRNO"
 
 
@@ -66,16 +69,22 @@ def _served(template: RestObject, twin: RestObject, name: str) -> RestObject:
     return replace(template, path=path, xml_object=twin.xml_object, fields=fields)
 
 
+def _definition(xml: ObjectDef) -> FieldDef | None:
+    """The field of a header naming its transaction definition (None: no header)."""
+    found = (xml.field(name) for name in _DEFINITIONS)
+    return next((f for f in found if f is not None and f.ref), None)
+
+
 def _header(store: Store, xml: ObjectDef) -> ObjectDef | None:
     """The header object of ``xml`` (itself for a header; None: no documents)."""
-    if xml.field(_DEFINITION) is not None:
+    if _definition(xml) is not None:
         return xml
     line = xml.field(_HEADER)
     return store.catalog[line.ref] if line is not None and line.ref else None
 
 
 def _names(store: Store, header: ObjectDef, scope: Scope) -> list[str]:
-    definition = header.field(_DEFINITION)
+    definition = _definition(header)
     if definition is None or not definition.ref:
         return []
     params = store.catalog[definition.ref]
@@ -121,12 +130,14 @@ def document_filter(store: Store, obj: RestObject, scope: Scope) -> Sql | None:
         return None
     name = obj.path.partition("::")[2]
     xml = store.catalog[obj.xml_object]
-    if xml.field(_DEFINITION) is not None:
-        return Sql(f'"{_DEFINITION}" = ?', (name,))
+    own = _definition(xml)
+    if own is not None:
+        return Sql(f'"{own.name}" = ?', (name,))
     header = _header(store, xml)
-    if header is None:
+    definition = _definition(header) if header is not None else None
+    if header is None or definition is None:
         return None
-    rows = store.rows(header, scope, ["RECORDNO"], f'"{_DEFINITION}" = ?', (name,))
+    rows = store.rows(header, scope, ["RECORDNO"], f'"{definition.name}" = ?', (name,))
     keys = ",".join(str(int(r["RECORDNO"])) for r in rows)  # whole numbers: inlined
     return Sql(f'"{_HEADER}" IN ({keys})') if keys else Sql("0 = 1")
 
@@ -136,9 +147,10 @@ def definition_of(store: Store, obj: RestObject) -> dict[str, str]:
     definition (DOCPARID, the name in the path); nothing for any other object."""
     if "::" not in obj.path or obj.xml_object is None:
         return {}
-    if store.catalog[obj.xml_object].field(_DEFINITION) is None:
+    definition = _definition(store.catalog[obj.xml_object])
+    if definition is None:
         return {}
-    return {_DEFINITION: obj.path.partition("::")[2]}
+    return {definition.name: obj.path.partition("::")[2]}
 
 
 def holds(store: Store, scope: Scope, obj: RestObject, recordno: int) -> bool:
