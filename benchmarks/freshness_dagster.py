@@ -1,26 +1,28 @@
-"""Freshness through the fleet on Dagster (issue 37): Intacct's notices drive the
+"""Freshness through the fleet on Dagster (issues 37, 48): Intacct's notices drive the
 ``intacct_notices`` sensor, and Dagster's own runs store the writes.
 
 As a fleet deploys it: the emulator on a socket (``--companies N`` fleet companies, the
 latency model), each company's VENDOR trigger posting signed webhooks to ``intacct
 notices serve`` (the public command, a process of its own, SIGKILLed and started again
 ``--kill-receiver K`` times), ``dagster-daemon`` over a DAGSTER_HOME with the example's
-dagster.yaml (run queue: 4 runs at once, one per company) and definitions made by
-``fleet_definitions(..., notices=<the receiver's queue>)``: each settled burst of a
-company is a run of its partition, launched by the daemon in a process of its own, its
-step in another (the multiprocess executor), storing into the company's DuckDB file.
-The companies' first syncs are made beforehand in this process (the hourly schedule is
-off; ``--faults`` adds the delivery faults of benchmarks/freshness.py).
+dagster.yaml (run queue: 4 runs at once) and definitions made by ``fleet_definitions(...,
+notices=<the receiver's queue>)``: each tick's settled companies are one run of
+``intacct_notices_run`` (up to 50 companies, 4 at a time), launched by the daemon in a
+process of its own, each company storing into its DuckDB file and recording its
+materialization under its partition. The companies' first syncs are made beforehand in
+this process (the hourly schedule is off; ``--faults`` adds the delivery faults of
+benchmarks/freshness.py).
 
-Freshness of a write: from Intacct's answer to the end of the first successful run of
-its company that started after it (Dagster's run records): that run's read began after
-the write, so it stored it. An upper bound: a run already under way may have stored it
-earlier. Writes no such run follows (their notice was lost by a fault) are counted
-apart. At the end: one safety run per company (the schedule's read, in this process),
-then every table against the emulator (exit 1 if one differs), and whether every write's
-notice was kept once. Reported: median, p90, p99, max; runs; the daemon's CPU (with its
-runs and steps) per run; API transactions, gateway requests and webhook deliveries per
-hour, against hourly polling.
+Freshness of a write: from Intacct's answer to the first materialization of its
+company's VENDOR recorded by a run that started after it (Dagster's event log: a
+company's materialization is recorded once its read has stored what it read, and a run
+started after the write read after it). An upper bound: a run already under way may have
+stored it earlier. Writes no such run follows (their notice was lost by a fault) are
+counted apart. At the end: one safety run per company (the schedule's read, in this
+process), then every table against the emulator (exit 1 if one differs), and whether
+every write's notice was kept once. Reported: median, p90, p99, max; runs; the daemon's
+CPU (with its runs) per run and per company read; API transactions, gateway requests and
+webhook deliveries per hour, against hourly polling.
 
 Usage: ``python benchmarks/freshness_dagster.py [--companies N] [--writes W]
 [--seconds S] [--latency-ms L] [--faults] [--kill-receiver K] [--seed S] [--json F]``
@@ -139,22 +141,41 @@ def _write(company: str, url: str, n: int, when: float) -> tuple[str, float]:
 
 
 def _runs(instance: dg.DagsterInstance) -> list[dg.RunRecord]:
-    return list(instance.get_run_records(filters=dg.RunsFilter(job_name="intacct_fleet")))
+    """The runs the sensor asked (and any run of the fleet's partitions)."""
+    jobs = ("intacct_notices_run", "intacct_fleet")
+    return [r for job in jobs for r in instance.get_run_records(dg.RunsFilter(job_name=job))]
 
 
-def _covered(records: list[dg.RunRecord], written: list[tuple[str, float]]) -> dict[int, float]:
-    """Write index -> end of the first successful run of its company started after it."""
+def _materialized(instance: dg.DagsterInstance) -> list[tuple[str, str, float]]:
+    """(company, run id, when) of each materialization of VENDOR, oldest first."""
+    found: list[tuple[str, str, float]] = []
+    cursor = None
+    while True:
+        page = instance.fetch_materializations(
+            dg.AssetKey(["intacct", "vendor"]), limit=1000, cursor=cursor, ascending=True
+        )
+        for record in page.records:
+            event = record.asset_materialization
+            if event is not None and event.partition:
+                found.append((event.partition, record.run_id, record.timestamp))
+        if not page.has_more:
+            return found
+        cursor = page.cursor
+
+
+def _covered(
+    instance: dg.DagsterInstance, records: list[dg.RunRecord], written: list[tuple[str, float]]
+) -> dict[int, float]:
+    """Write index -> the first materialization of its company's VENDOR by a run started
+    after it."""
+    started = {r.dagster_run.run_id: r.start_time for r in records if r.start_time}
+    by_company: dict[str, list[tuple[float, float]]] = {}
+    for company, run_id, when in _materialized(instance):
+        if run_id in started:
+            by_company.setdefault(company, []).append((started[run_id], when))
     ends: dict[int, float] = {}
     for index, (company, at) in enumerate(written):
-        after = [
-            r.end_time
-            for r in records
-            if r.dagster_run.tags.get("dagster/partition") == company
-            and r.dagster_run.status == dg.DagsterRunStatus.SUCCESS
-            and r.start_time is not None
-            and r.end_time is not None
-            and r.start_time >= at
-        ]
+        after = [when for start, when in by_company.get(company, []) if start >= at]
         if after:
             ends[index] = min(after)
     return ends
@@ -173,7 +194,7 @@ def _settled(
         while time.monotonic() < deadline:
             records = _runs(instance)
             if all(r.dagster_run.is_finished for r in records):
-                if len(_covered(records, written)) == len(written):
+                if len(_covered(instance, records, written)) == len(written):
                     return
                 now = _counters(server)
                 lost = sum(now[n] - before[n] for n in ("webhook.lost", "webhook.given_up"))
@@ -251,7 +272,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             daemon.terminate()
             daemon.wait(60)
         records = _runs(instance)
-        result = _freshness(written, records)
+        result = _freshness(written, _covered(instance, records, written))
         result |= _exact(server.url, folder / "data", tenants_file)
         per_hour = 3600 / window
         result |= {
@@ -259,6 +280,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "failed_runs": sum(r.dagster_run.status != dg.DagsterRunStatus.SUCCESS
                                for r in records),
             "dagster_cpu_s_per_run": round(cpu / max(1, len(records)), 2),
+            "companies_per_run": round(_reads(instance) / max(1, len(records)), 1),
             "window_s": round(window, 1),
             "transactions_per_hour": round(spent["api_transactions"] * per_hour),
             "requests_per_hour": round(spent["requests"] * per_hour),
@@ -274,8 +296,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         return result
 
 
-def _freshness(written: list[tuple[str, float]], records: list[dg.RunRecord]) -> dict[str, Any]:
-    ends = _covered(records, written)
+def _reads(instance: dg.DagsterInstance) -> int:
+    """The companies' reads the runs recorded (a materialization each)."""
+    return len(_materialized(instance))
+
+
+def _freshness(written: list[tuple[str, float]], ends: dict[int, float]) -> dict[str, Any]:
     lags = [ends[i] - at for i, (_, at) in enumerate(written) if i in ends]
     return {
         "median_s": round(sorted(lags)[len(lags) // 2], 2) if lags else None,

@@ -1,10 +1,11 @@
 """The sensor ``intacct_notices`` through Dagster's own sensor evaluation
 (``build_sensor_context`` over an instance): notices recorded in a queue for two tenants
-make one run request per tenant, of only what they announce (and the lines and trial
-balance it implies), under a run key stable from tick to tick; nothing while a burst
-goes on; the notices consumed once Dagster has the run, not before; notices no run of
-the fleet would read consumed with no run; a company whose run waits in the queue gets
-no second one. (A run it asks, end to end: test_notices_run.py.)"""
+make one run of ``intacct_notices_run`` for both (more past ``notices_per_run``), each
+company reading only what they announce (and the lines and trial balance it implies),
+under a run key stable from tick to tick; nothing while a burst goes on; the notices
+consumed once Dagster has the run, not before; notices no run of the fleet would read
+consumed with no run; a company a waiting run will read gets no second one. (A run it
+asks, end to end: test_notices_run.py.)"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from intacct.integrations.dagster import COMPANY_TAG, PARTITIONS, fleet_definitions
+from intacct.integrations.dagster.notices import COMPANIES_TAG, NOTICES_TAG, companies_of
 from intacct.notices import Notice, NoticeQueue
 from intacct.sync.follow import FollowSettings
 
@@ -63,10 +65,12 @@ def partitioned(instance: dg.DagsterInstance) -> dg.DagsterInstance:
     return instance
 
 
-def sensor_of(tenants: Path, tmp_path: Path, **follow: float) -> dg.SensorDefinition:
+def sensor_of(
+    tenants: Path, tmp_path: Path, per_run: int = 50, **follow: float
+) -> dg.SensorDefinition:
     defs = fleet_definitions(
         tenants, tmp_path / "data", objects=FLEET, notices=tmp_path / "notices.sqlite",
-        follow=FollowSettings(**follow),
+        follow=FollowSettings(**follow), notices_per_run=per_run,
     )  # fmt: skip
     # the sensor as defined, not resolved: resolving reaches for Dagster's current
     # instance, which an earlier test of the worker may have let go of (a flake in CI)
@@ -103,26 +107,33 @@ def accept(
     request: dg.RunRequest,
     status: dg.DagsterRunStatus = dg.DagsterRunStatus.NOT_STARTED,
 ) -> dg.DagsterRun:
-    """The run the daemon creates for ``request``, with its tags and the partition's;
-    NOT_STARTED: created, not yet begun (QUEUED once submitted to the run queue, which
-    only a run with a code location's origin can be)."""
-    tags = {**request.tags, "dagster/partition": str(request.partition_key)}
+    """The run the daemon creates for ``request``, with its tags (and partition's) and
+    config; NOT_STARTED: created, not yet begun (QUEUED once submitted to the run queue,
+    which only a run with a code location's origin can be)."""
+    tags = dict(request.tags)
+    if request.partition_key is not None:
+        tags["dagster/partition"] = request.partition_key
     if request.run_key:
         tags |= {"dagster/run_key": request.run_key, "dagster/sensor_name": "intacct_notices"}
-    selection = frozenset(request.asset_selection or [])
-    run = dg.DagsterRun(job_name="intacct_fleet", run_id=str(uuid.uuid4()), status=status,
-                        tags=tags, asset_selection=selection)  # fmt: skip
+    job = request.job_name or "intacct_fleet"
+    run = dg.DagsterRun(job_name=job, run_id=str(uuid.uuid4()), status=status, tags=tags,
+                        run_config=dict(request.run_config))  # fmt: skip
     return instance.add_run(run)
 
 
 def asked(requests: list[dg.RunRequest]) -> dict[str, tuple[str, ...]]:
-    """Each request's company and the objects of its assets, in the fleet's order."""
+    """Each company the requests read and its objects, in the fleet's order: every
+    request a run of ``intacct_notices_run`` tagged with its key and its count."""
     found: dict[str, tuple[str, ...]] = {}
     for request in requests:
-        assert request.job_name == "intacct_fleet" and request.partition_key is not None
-        assert request.tags[COMPANY_TAG] == request.partition_key
-        names = {key.path[-1].upper() for key in request.asset_selection or []}
-        found[request.partition_key] = tuple(o for o in FLEET if o in names)
+        assert request.job_name == "intacct_notices_run" and request.partition_key is None
+        assert request.tags[NOTICES_TAG] == request.run_key
+        companies = request.run_config["ops"]["intacct_notices_read"]["config"]["companies"]
+        assert request.tags[COMPANIES_TAG] == str(len(companies))
+        assert companies_of(request.run_config) == list(companies)
+        for company, objects in companies.items():
+            assert company not in found, "a company in one run of a tick only"
+            found[company] = tuple(o for o in FLEET if o in objects)
     return found
 
 
@@ -131,7 +142,7 @@ def pending(queue: NoticeQueue, company: str) -> set[str]:
     return set(dirty.keys) if dirty else set()
 
 
-def test_one_request_per_tenant_of_only_the_dirty_objects_under_a_stable_key(
+def test_one_run_for_the_settled_tenants_of_only_the_dirty_objects_under_a_stable_key(
     tenants: Path, tmp_path: Path, queue: NoticeQueue, partitioned: dg.DagsterInstance
 ):
     demo = [record(queue, "DEMO", "VENDOR"), record(queue, "DEMO", "VENDOR"),
@@ -139,43 +150,47 @@ def test_one_request_per_tenant_of_only_the_dirty_objects_under_a_stable_key(
     multi = [record(queue, "DEMO-ME", "VENDOR"), record(queue, "DEMO-ME", "APBILL")]
     tick = Ticks(sensor_of(tenants, tmp_path), partitioned)
     first = tick()
+    assert len(first) == 1
     # APBILL: its lines and the trial balance too; DEMO-ME syncs no bill: its vendors only
     assert asked(first) == {
         "DEMO": ("VENDOR", "APBILL", "APBILLITEM", "TRIALBALANCE"),
         "DEMO-ME": ("VENDOR",),
     }
-    keys = {r.partition_key: r.run_key for r in first}
-    assert all(r.tags["intacct/notices"] == r.run_key for r in first)
-    assert keys["DEMO"] != keys["DEMO-ME"]
-    # nothing consumed before Dagster has the runs
+    key = first[0].run_key
+    # nothing consumed before Dagster has the run
     assert pending(queue, "DEMO") == set(demo) and pending(queue, "DEMO-ME") == set(multi)
-    # a tick again (the daemon's, with none of them launched): the same runs, same keys
+    # a tick again (the daemon's, with none of them launched): the same run, same key
     again = tick()
-    assert {r.partition_key: r.run_key for r in again} == keys
-    assert asked(again) == asked(first)
-    # and from a fresh sensor (another process, no cursor): the same keys
-    fresh = Ticks(sensor_of(tenants, tmp_path), partitioned)()
-    assert {r.partition_key: r.run_key for r in fresh} == keys
+    assert [r.run_key for r in again] == [key] and asked(again) == asked(first)
+    # and from a fresh sensor (another process, no cursor): the same key
+    assert [r.run_key for r in Ticks(sensor_of(tenants, tmp_path), partitioned)()] == [key]
+
+
+def test_past_notices_per_run_the_companies_share_more_runs(
+    tenants: Path, tmp_path: Path, queue: NoticeQueue, partitioned: dg.DagsterInstance
+):
+    record(queue, "DEMO", "VENDOR")
+    record(queue, "DEMO-ME", "GLACCOUNT")
+    requests = Ticks(sensor_of(tenants, tmp_path, per_run=1), partitioned)()
+    assert [len(asked([r])) for r in requests] == [1, 1]
+    assert asked(requests) == {"DEMO": ("VENDOR",), "DEMO-ME": ("GLACCOUNT",)}
+    assert len({r.run_key for r in requests}) == 2
 
 
 def test_notices_consumed_once_dagster_has_the_run(
     tenants: Path, tmp_path: Path, queue: NoticeQueue, partitioned: dg.DagsterInstance
 ):
-    record(queue, "DEMO", "VENDOR")
+    demo = record(queue, "DEMO", "VENDOR")
     multi = record(queue, "DEMO-ME", "GLACCOUNT")
     tick = Ticks(sensor_of(tenants, tmp_path, coalesce_s=30, max_wait_s=120), partitioned)
-    requests = {r.partition_key: r for r in tick()}
-    accept(partitioned, requests["DEMO"], dg.DagsterRunStatus.STARTED)  # DEMO-ME's not launched
-    later = record(queue, "DEMO", "CLASS", ago=0)  # a new burst begins
-    second = tick()
-    assert queue.pending("DEMO") is not None and pending(queue, "DEMO") == {later}
-    # DEMO-ME's run never made: its notice is pending and asked again, same key
-    assert [(r.partition_key, r.run_key) for r in second] == [
-        ("DEMO-ME", requests["DEMO-ME"].run_key)
-    ]
-    assert pending(queue, "DEMO-ME") == {multi}
-    accept(partitioned, second[0])
-    assert tick() == []  # DEMO's burst goes on; DEMO-ME's consumed
+    (request,) = tick()
+    # the run never made (the daemon did not take it): both asked again, same key
+    (again,) = tick()
+    assert again.run_key == request.run_key and set(asked([again])) == {"DEMO", "DEMO-ME"}
+    assert pending(queue, "DEMO") == {demo} and pending(queue, "DEMO-ME") == {multi}
+    accept(partitioned, again, dg.DagsterRunStatus.STARTED)
+    later = record(queue, "DEMO", "CLASS", ago=0)  # a new burst of DEMO begins
+    assert tick() == []  # DEMO's new burst goes on; the run's notices consumed
     assert queue.pending("DEMO-ME") is None and pending(queue, "DEMO") == {later}
 
 
@@ -207,24 +222,24 @@ def test_notices_no_run_would_read_are_consumed_with_no_run(
     assert queue.counts() == {"kept": 4, "pending": 0, "consumed": 4}
 
 
-def test_a_tenant_with_a_queued_run_gets_no_second_one(
+def test_a_tenant_a_waiting_run_will_read_gets_no_second_one(
     tenants: Path, tmp_path: Path, queue: NoticeQueue, partitioned: dg.DagsterInstance
 ):
-    """A company whose run waits in the queue: its notices wait too (that run reads
-    later than them); once the run has started, they ask one, which Dagster's limit per
-    partition queues behind it."""
+    """A company a run waiting in the queue will read (its partition's, or a notices
+    run naming it): its notices wait too (that run reads later than them); once the run
+    has started, they ask one (the company's slot keeps the two syncs apart)."""
     tick = Ticks(sensor_of(tenants, tmp_path), partitioned)
     scheduled = dg.RunRequest(partition_key="DEMO", tags={COMPANY_TAG: "DEMO"})
     waiting = accept(partitioned, scheduled)  # the hourly run of DEMO, not begun
     keys = {record(queue, "DEMO", "VENDOR"), record(queue, "DEMO-ME", "VENDOR")}
-    assert asked(tick()) == {"DEMO-ME": ("VENDOR",)}
+    (request,) = tick()
+    assert asked([request]) == {"DEMO-ME": ("VENDOR",)}
     assert pending(queue, "DEMO") & keys
     partitioned.delete_run(waiting.run_id)
     accept(partitioned, scheduled, dg.DagsterRunStatus.STARTED)  # it has begun
-    (request,) = [r for r in tick() if r.partition_key == "DEMO"]
-    assert asked([request]) == {"DEMO": ("VENDOR",)}
-    # the run queue's limit is on dagster/partition: the request names the partition
-    assert request.partition_key == "DEMO" and request.tags[COMPANY_TAG] == "DEMO"
+    accept(partitioned, request)  # DEMO-ME's notices run, not begun
+    record(queue, "DEMO-ME", "GLACCOUNT")
+    assert asked(tick()) == {"DEMO": ("VENDOR",)}  # DEMO-ME waits for its run
 
 
 def test_the_sensor_is_there_only_with_a_queue(tenants: Path, tmp_path: Path):
@@ -233,4 +248,4 @@ def test_the_sensor_is_there_only_with_a_queue(tenants: Path, tmp_path: Path):
     sensor = sensor_of(tenants, tmp_path)
     assert sensor.minimum_interval_seconds == 5
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert sensor.job_name == "intacct_fleet"
+    assert sensor.job_name == "intacct_notices_run"

@@ -26,7 +26,7 @@ from intacct.protocol.redact import redact
 from intacct.sync import ObjectSummary, SyncReport
 from intacct.sync.budget import MonthlyBudget
 
-__all__ = ["COMPANY_TAG", "GROUP", "asset_key", "fleet_assets"]
+__all__ = ["COMPANY_TAG", "GROUP", "asset_key", "companies_failure", "fleet_assets"]
 
 GROUP = "intacct"
 #: the run tag naming the company (also in ``dagster/partition``)
@@ -243,6 +243,17 @@ def _budget_failure(
             "hint": "every page before the stop is stored with its state; the next run "
             "goes on from there (raise the tenant's budget to read more per run)",
         },
+        allow_retries=False,
+    )
+
+
+def companies_failure(failed: Sequence[tuple[str, dg.Failure]], count: int) -> dg.Failure:
+    """The failure of a step that synced ``count`` companies, naming each that failed
+    (the others were stored)."""
+    return dg.Failure(
+        description=f"{len(failed)} of {count} companies failed: "
+        + "; ".join(exc.description or c for c, exc in failed),
+        metadata={"failed_companies": ", ".join(c for c, _ in failed)},
         allow_retries=False,
     )
 

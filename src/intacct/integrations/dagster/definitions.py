@@ -12,6 +12,7 @@ from dagster import ScheduleEvaluationContext, SensorEvaluationContext
 
 from intacct.integrations.dagster.assets import COMPANY_TAG, fleet_assets
 from intacct.integrations.dagster.notices import notices_sensor
+from intacct.integrations.dagster.notices_run import notices_job
 from intacct.integrations.dagster.once import ONCE, SHARD_TAG, in_shard, once_job
 from intacct.integrations.dagster.tenants import load_tenants
 from intacct.replication.catalog import DEFAULT_OBJECTS
@@ -42,6 +43,8 @@ def fleet_definitions(
     notices: str | Path | None = None,
     notices_interval_s: int = 5,
     follow: FollowSettings | None = None,
+    notices_per_run: int = 50,
+    notices_concurrency: int = 4,
 ) -> dg.Definitions:
     """Definitions for the companies of ``tenants_file``: an asset per object of
     ``objects`` partitioned by company, each company's DuckDB file under ``folder``
@@ -56,9 +59,11 @@ def fleet_definitions(
     each (tagged ``intacct/shard``), instead of a run per company: far less to launch.
     ``notices``: the queue file ``intacct notices serve`` records Intacct's change
     notices in; the sensor ``intacct_notices`` (running from the start) looks at it every
-    ``notices_interval_s`` and, once a company's burst has settled (``follow``: its
-    ``coalesce_s`` and ``max_wait_s``), requests a run of that company reading only what
-    they announce (:mod:`.notices`); the schedule stays the safety net."""
+    ``notices_interval_s`` and, for the companies whose burst has settled (``follow``:
+    its ``coalesce_s`` and ``max_wait_s``), requests a run of ``intacct_notices_run``
+    reading only what they announce (:mod:`.notices`): up to ``notices_per_run``
+    companies a run, ``notices_concurrency`` of them at a time; the schedule stays the
+    safety net."""
     # absolute: runs start in processes of their own, wherever Dagster puts them
     tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
     partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
@@ -68,16 +73,20 @@ def fleet_definitions(
     once = once_job(PARTITIONS, tenants_file, folder, names, pool, companies_per_step)
     schedules = [fleet_schedule(job, cron_schedule)]
     sensors = [tenants_sensor(tenants_file, job, sensor_interval_s, once, shards)]
+    jobs: list[dg.JobDefinition | UnresolvedAssetJobDefinition] = [job, once]
     if notices is not None:
         queue = Path(notices).resolve()
-        sensors.append(
-            notices_sensor(queue, tenants_file, job, PARTITIONS, names, notices_interval_s, follow)
-        )
+        reads = notices_job(tenants_file, folder, names, pool, notices_concurrency)
+        jobs.append(reads)
+        sensors.append(notices_sensor(
+            queue, tenants_file, reads, job, PARTITIONS, names, notices_interval_s, follow,
+            notices_per_run,
+        ))  # fmt: skip
     if shards > 0:
         schedules.append(shards_schedule(once, cron_schedule, shards))
     return dg.Definitions(
         assets=[assets],
-        jobs=[job, once],
+        jobs=jobs,
         sensors=sensors,
         schedules=schedules,
     )

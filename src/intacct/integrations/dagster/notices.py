@@ -1,37 +1,36 @@
-"""``intacct_notices``: Intacct's change notices drive the fleet's runs (issue 37).
+"""``intacct_notices``: Intacct's change notices drive the fleet's runs (issues 37, 48).
 
 The webhook receiver (``intacct notices serve``) records each verified notice in a queue
 file (:class:`intacct.notices.NoticeQueue`); this sensor, given that file, looks at it
-every few seconds and, for each company whose burst of notices has settled (the
+every few seconds and gathers the companies whose burst of notices has settled (the
 follower's rule, :func:`intacct.sync.follow.settled`: ``coalesce_s`` of quiet, or
-``max_wait_s`` after the first notice), requests one run of the company's partition of
-``intacct_fleet`` limited to the assets of the objects worth reading
+``max_wait_s`` after the first notice), each with the objects worth reading
 (:func:`intacct.sync.follow.objects_to_read`: the dirty objects the tenant syncs, their
-documents' lines, the trial balance after a posting document). The run is the ordinary
-incremental read: a notice only marks an object dirty, the read is the truth.
+documents' lines, the trial balance after a posting document). It asks one run of
+``intacct_notices_run`` for them (:mod:`.notices_run`; more runs past ``per_run``
+companies): a run costs Dagster about 2.5 s of CPU whatever it reads, so a run per
+company cannot keep up with hundreds of companies on two cores, and one run for the
+tick's companies can. The run is the ordinary incremental read of each company: a notice
+only marks an object dirty, the read is the truth.
 
-- **Run key**: ``notices:<company>:<digest of the notices' idempotency keys>``, also the
-  run's tag ``intacct/notices``: a tick evaluated again over the same notices asks the
-  same run, which Dagster launches once.
+- **Run key**: ``notices:<digest of the notices' idempotency keys>``, also the run's tag
+  ``intacct/notices``: a tick evaluated again over the same notices asks the same run,
+  which Dagster launches once. The tag ``intacct/companies`` counts its companies.
 - **Consumed** on the tick after the request, once Dagster has accepted it: the sensor's
   cursor keeps, per company, the run key asked and its notices' keys; the next tick
   finds the run (by its tag) in the instance and consumes them. A request Dagster did
   not take leaves them pending, asked again. Notices of objects the tenant does not
   sync, of a company that is no tenant, or of a tenant not yet a partition (its first
   run reads everything) are consumed at once, with no run.
-- **One run at a time per company**: the run carries ``dagster/partition`` and
-  ``intacct/company`` like a scheduled one, so the run queue's limit per partition
-  (dagster.yaml) queues it behind a run of the company still going, and the company's
-  slot (:mod:`.writer`) keeps two syncs apart whatever launched them. While a run of the
-  company's partition waits in the queue (not started: it reads later than any notice
-  pending now), the company's notices stay pending: a burst during a long run makes one
-  queued run, not one every ``max_wait_s``.
-- **Budgets**: the run is the same asset as a scheduled one, so the tenant's per-run
-  ``budget`` and monthly ``entitlement`` x ``share`` apply to it alike.
-- **In process**: the run's one step (the company's sync) runs in the run's process
-  (``execution: in_process``), not in a second process of its own: a notices run is
-  small and frequent, and starting processes is most of its cost.
-- **A failed run** has consumed its notices: what it did not store (its objects' state
+- **One sync at a time per company**: the company's slot (:mod:`.writer`) keeps two syncs
+  of it apart whatever launched them. While a run that will read the company waits in
+  the queue (a run of its partition or a notices run naming it, not started: it reads
+  later than any notice pending now), the company's notices stay pending: a burst during
+  a long run makes one queued read, not one every ``max_wait_s``.
+- **Budgets**: each company's read in the run is the same as a run of its partition, so
+  the tenant's per-run ``budget`` and monthly ``entitlement`` x ``share`` apply alike;
+  its objects' materializations are recorded under its partition.
+- **A failed read** has consumed its notices: what it did not store (its objects' state
   did not move) is read by the next notice of the object or by the hourly schedule, the
   safety net that reads everything.
 """
@@ -42,14 +41,14 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster import SensorEvaluationContext
 
-from intacct.integrations.dagster.assets import COMPANY_TAG, asset_key
+from intacct.integrations.dagster.notices_run import NOTICES_OP, notices_run_config
 from intacct.integrations.dagster.tenants import Tenant, load_tenants
 from intacct.notices import Dirty, NoticeQueue
 from intacct.sync.follow import FollowSettings, objects_to_read, settled
@@ -59,19 +58,17 @@ if TYPE_CHECKING:  # dagster exports the class only as define_asset_job's return
         UnresolvedAssetJobDefinition,
     )
 
-__all__ = ["NOTICES_SENSOR", "NOTICES_TAG", "notices_sensor"]
+__all__ = ["COMPANIES_TAG", "NOTICES_SENSOR", "NOTICES_TAG", "companies_of", "notices_sensor"]
 
 NOTICES_SENSOR = "intacct_notices"
 #: the run tag of a run notices asked: its run key
 NOTICES_TAG = "intacct/notices"
+#: the run tag counting the companies a notices run reads
+COMPANIES_TAG = "intacct/companies"
 #: Dagster's tag of a run's partition (the run queue's limit in dagster.yaml is on it)
 PARTITION_TAG = "dagster/partition"
 #: runs that have not begun: a notice pending now is older than their read
 WAITING = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
-#: a company's run is one step (the sync of its objects): run in the run's own process,
-#: not a second one the multiprocess executor would start (measured in BENCHMARKS.md,
-#: "Through Dagster": the processes are most of a small run's CPU)
-IN_PROCESS: dict[str, Any] = {"execution": {"config": {"in_process": {}}}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +83,19 @@ class _Asked:
 def notices_sensor(
     queue_path: str | Path,
     tenants_file: str | Path,
-    job: UnresolvedAssetJobDefinition,
+    job: dg.JobDefinition,
+    fleet_job: UnresolvedAssetJobDefinition,
     partitions: str,
     fleet: Sequence[str],
     interval_s: int = 5,
     settings: FollowSettings | None = None,
+    per_run: int = 50,
 ) -> dg.SensorDefinition:
-    """The sensor over the queue file at ``queue_path``: runs of ``job`` (the assets of
-    the ``fleet``'s objects, partitioned by company in ``partitions``) for the tenants of
-    ``tenants_file``, looked at every ``interval_s``; ``settings``: when a burst has
-    settled (:class:`~intacct.sync.follow.FollowSettings`)."""
+    """The sensor over the queue file at ``queue_path``: runs of ``job``
+    (:func:`~.notices_run.notices_job`) for the tenants of ``tenants_file`` (the
+    partitions of ``partitions``, read by ``fleet_job``), of the ``fleet``'s objects,
+    looked at every ``interval_s``, up to ``per_run`` companies a run; ``settings``: when
+    a burst has settled (:class:`~intacct.sync.follow.FollowSettings`)."""
     path, follow = Path(queue_path), settings or FollowSettings()
 
     @dg.sensor(name=NOTICES_SENSOR, job=job, minimum_interval_seconds=interval_s,
@@ -104,15 +104,16 @@ def notices_sensor(
         with NoticeQueue(path) as queue:
             _consume_accepted(context, queue, _read_cursor(context.cursor))
             tenants = load_tenants(tenants_file)
-            tick = _Tick(context, queue, tenants, job.name, partitions, fleet)
-            asked = list(tick.requests(follow, time.time()))
+            tick = _Tick(context, queue, tenants, (job.name, fleet_job.name), partitions, fleet)
+            ready = list(tick.requests(follow, time.time()))
+        step = max(1, per_run)
+        runs = [_keyed(ready[i : i + step]) for i in range(0, len(ready), step)]
+        asked = [one for run in runs for one in run]
         cursor = json.dumps({a.company: {"run_key": a.run_key, "keys": a.keys} for a in asked})
         if not asked:
             return dg.SensorResult(skip_reason="no settled notices", cursor=cursor)
-        return dg.SensorResult(
-            run_requests=[_request(job.name, a, tick.objects[a.company]) for a in asked],
-            cursor=cursor,
-        )
+        requests = [_request(job.name, run, tick.objects) for run in runs]
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     return intacct_notices
 
@@ -125,7 +126,7 @@ class _Tick:
         context: SensorEvaluationContext,
         queue: NoticeQueue,
         tenants: Mapping[str, Tenant],
-        job: str,
+        jobs: tuple[str, str],
         partitions: str,
         fleet: Sequence[str],
     ) -> None:
@@ -133,7 +134,7 @@ class _Tick:
         instance = context.instance
         self.tenants = {company.upper(): tenant for company, tenant in tenants.items()}
         self.known = set(instance.get_dynamic_partitions(partitions))
-        self.waiting = _waiting(instance, job)
+        self.waiting = _waiting(instance, *jobs)
         #: the objects each request reads, by company
         self.objects: dict[str, tuple[str, ...]] = {}
 
@@ -159,10 +160,9 @@ class _Tick:
             return None
         if partition in self.waiting or partition in self.objects:
             return None  # a queued run reads later than these; once it starts, they ask
-        key = run_key(partition, dirty.keys)
         self.objects[partition] = objects
-        self.log.info(f"{partition}: {said}: a run of {', '.join(objects)} ({key})")
-        return _Asked(partition, key, dirty.keys)
+        self.log.info(f"{partition}: {said}: reads {', '.join(objects)}")
+        return _Asked(partition, "", dirty.keys)
 
     def _objects(self, dirty: Dirty, tenant: Tenant | None) -> tuple[str, ...] | str:
         """What a run for ``dirty`` reads, or why there is no run for it."""
@@ -174,27 +174,44 @@ class _Tick:
         return objects_to_read(dirty.objects, selected) or "none is an object it syncs"
 
 
-def run_key(company: str, keys: Sequence[str]) -> str:
-    """The run key of a run for the notices of ``keys`` (in any order)."""
-    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:24]
-    return f"notices:{company}:{digest}"
+def _keyed(run: Sequence[_Asked]) -> list[_Asked]:
+    """The companies of one run, each with the run's key."""
+    key = run_key(run)
+    return [replace(one, run_key=key) for one in run]
 
 
-def _request(job: str, asked: _Asked, objects: Sequence[str]) -> dg.RunRequest:
+def run_key(asked: Sequence[_Asked]) -> str:
+    """The run key of a run for the notices ``asked`` (in any order)."""
+    keys = sorted(f"{one.company}\t{key}" for one in asked for key in one.keys)
+    return f"notices:{hashlib.sha256(chr(10).join(keys).encode()).hexdigest()[:24]}"
+
+
+def _request(
+    job: str, run: Sequence[_Asked], objects: Mapping[str, Sequence[str]]
+) -> dg.RunRequest:
+    key = run[0].run_key
     return dg.RunRequest(
-        run_key=asked.run_key,
+        run_key=key,
         job_name=job,
-        partition_key=asked.company,
-        tags={COMPANY_TAG: asked.company, NOTICES_TAG: asked.run_key},
-        asset_selection=[asset_key(o) for o in objects],
-        run_config=IN_PROCESS,
+        tags={NOTICES_TAG: key, COMPANIES_TAG: str(len(run))},
+        run_config=notices_run_config({one.company: objects[one.company] for one in run}),
     )
 
 
-def _waiting(instance: dg.DagsterInstance, job: str) -> set[str]:
-    """The partitions with a run of ``job`` that has not begun."""
-    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job, statuses=WAITING))
-    return {run.tags[PARTITION_TAG] for run in runs if PARTITION_TAG in run.tags}
+def _waiting(instance: dg.DagsterInstance, job: str, fleet_job: str) -> set[str]:
+    """The companies a run that has not begun will read: a notices run of ``job``
+    naming them, a run of ``fleet_job`` of their partition."""
+    found: set[str] = set()
+    for run in instance.get_runs(filters=dg.RunsFilter(job_name=job, statuses=WAITING)):
+        found.update(companies_of(run.run_config))
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=fleet_job, statuses=WAITING))
+    return found | {run.tags[PARTITION_TAG] for run in runs if PARTITION_TAG in run.tags}
+
+
+def companies_of(run_config: Mapping[str, Any]) -> list[str]:
+    """The companies a notices run's config names."""
+    ops: Any = run_config.get("ops", {})
+    return list(ops.get(NOTICES_OP, {}).get("config", {}).get("companies", {}))
 
 
 def _read_cursor(cursor: str | None) -> list[_Asked]:

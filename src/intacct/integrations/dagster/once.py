@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 from dagster import OpExecutionContext
 
-from intacct.integrations.dagster.assets import materialize_company
+from intacct.integrations.dagster.assets import companies_failure, materialize_company
 from intacct.integrations.dagster.tenants import Tenant, load_tenants
 
 __all__ = ["ONCE", "SHARD_TAG", "in_shard", "once_job"]
@@ -75,12 +75,7 @@ def once_job(
                 context.log.error(exc.description or company)
                 failed.append((company, exc))
         if failed:
-            raise dg.Failure(
-                description=f"{len(failed)} of {len(companies)} companies failed: "
-                + "; ".join(exc.description or c for c, exc in failed),
-                metadata={"failed_companies": ", ".join(c for c, _ in failed)},
-                allow_retries=False,
-            )
+            raise companies_failure(failed, len(companies))
 
     @dg.job(name=ONCE, description="Every company of the tenant list, once")
     def intacct_fleet_once() -> None:
