@@ -6,6 +6,7 @@ empty (null): what the XML records lack, REST lacks too."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,7 @@ from intacct.emulator.catalog import FieldDef
 from intacct.emulator.querylang.rest_values import Column
 from intacct.emulator.values import from_company_time, to_wire
 
-__all__ = ["Converter", "converter"]
+__all__ = ["Converter", "JsonFloat", "converter"]
 
 _PRECISION = re.compile(r"-precision-(\d+)$")
 
@@ -73,7 +74,7 @@ def _whole(value: Any) -> Any:
     try:
         return int(value)
     except (TypeError, ValueError):
-        return value  # messy data stays as it is
+        return _float(value) if isinstance(value, float) else value  # messy data stays
 
 
 def _number(value: Any) -> Any:
@@ -83,7 +84,17 @@ def _number(value: Any) -> Any:
         number = Decimal(str(value))
     except InvalidOperation:
         return value
-    return int(number) if number == number.to_integral_value() else float(number)
+    return int(number) if number == number.to_integral_value() else _float(float(number))
+
+
+class JsonFloat(float):
+    """A float orjson writes otherwise than json: a tiny one (``1e-05`` as ``0.00001``),
+    nan or infinity (null, where json refuses them). orjson refuses a float subclass, so
+    an answer holding one is written by json, as before (:class:`.answers.RecordsJSON`)."""
+
+
+def _float(number: float) -> float:
+    return number if number == 0 or 1e-4 <= abs(number) < math.inf else JsonFloat(number)
 
 
 def _amounts(format_name: str) -> Converter:
