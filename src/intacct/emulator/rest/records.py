@@ -58,64 +58,101 @@ def _key_field(view: View, name: str) -> str:
 class Renderer:
     """The records of ``view`` with fields ``names`` (dot paths), nested as :func:`nest`
     nests them. What each field needs is worked out once a page, not once a value
-    (rendering is the hot path of REST reads): the column it reads and its converter (or
-    its one value, for a constant), and the nesting, each object's members in order. A
-    row then costs a converter call a field read and a dict an object. A field asked
-    twice shows once, where first asked, as :func:`nest` leaves it."""
+    (rendering is the hot path of REST reads): the column it reads and its converter, or
+    its one value (a constant), and each object's members in order. A row then costs a
+    converter call a field read and a dict an object. A field asked twice shows once,
+    where first asked, as :func:`nest` leaves it. An object whose members are all
+    constants (a reference the XML records lack) is made once, and the records of a page
+    share it: they are written, not changed."""
 
     def __init__(self, view: View, names: Iterable[str]) -> None:
         self.names = list(names)
         self.columns = columns_for(view, self.names)
-        reads: list[tuple[str, Converter]] = []
-        constants: list[Any] = []
-        places: dict[str, tuple[bool, int]] = {}  # name -> (read?, its place in either)
+        self._reads: list[tuple[str, Converter]] = []
+        self._constants: list[Any] = []
+        slots: dict[str, _Slot] = {}
         for name in self.names:
-            if name in places:
-                continue
-            read = self._read(view, name)
-            if isinstance(read, _Constant):
-                places[name] = (False, len(constants))
-                constants.append(read.value)
-            else:
-                places[name] = (True, len(reads))
-                reads.append(read)
-        self._reads, self._constants = reads, constants
-        index = {n: i if read else len(reads) + i for n, (read, i) in places.items()}
-        self._groups = _groups(list(index), index, len(index))
-        self._order = [index[n] for n in self.names]  # for nest, when there is no plan
+            if name not in slots:
+                slots[name] = self._slot(view, name)
+        self._objects = self._plan(slots)
+        self._order = [self._place(slots[n]) for n in self.names]  # nest's, if no plan
 
     def __call__(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """The record of ``row``."""
         get = row.get
         values = [convert(get(column)) for column, convert in self._reads]
         values += self._constants
-        if self._groups is None:
+        if self._objects is None:
             return nest(zip(self.names, [values[i] for i in self._order], strict=True))
-        for keys, pick in self._groups:
-            values.append(dict(zip(keys, pick(values), strict=True)))
+        for keys, pick in self._objects:
+            values.append(dict(zip(keys, pick(values))))  # noqa: B905 (same lengths)
         record: dict[str, Any] = values[-1]
         return record
 
-    @staticmethod
-    def _read(view: View, name: str) -> tuple[str, Converter] | _Constant:
-        """Field ``name``: (the column it reads, its converter), or its one value."""
+    def _slot(self, view: View, name: str) -> _Slot:
+        """Where field ``name``'s value is: a column read (and converted), or a constant."""
         if _is_href(view, name):
             group = name[: -len(HREF)].rstrip(".")
             path = view.obj.ref_groups()[group] if group else view.obj.path
             key_column = view.columns.get(_key_field(view, name))
             if key_column is None:
-                return _Constant(None)
+                return self._constant(None)
             key = converter(key_column, view.zone)
             if key_column.column is None:
-                return _Constant(href_of(path, key(key_column.params[0])))
-            return key_column.column, lambda raw: href_of(path, key(raw))
+                return self._constant(href_of(path, key(key_column.params[0])))
+            return self._read(key_column.column, lambda raw: href_of(path, key(raw)))
         column = view.columns.get(name)
-        if column is None:
-            return "", _missing(name)  # no such column: the first row says so, as before
+        if column is None:  # no such field: the first row says so, as before
+            return self._read("", _missing(name))
         convert = converter(column, view.zone)
         if column.column is None:
-            return _Constant(convert(column.params[0]))
-        return column.column, convert
+            return self._constant(convert(column.params[0]))
+        return self._read(column.column, convert)
+
+    def _read(self, column: str, convert: Converter) -> _Slot:
+        self._reads.append((column, convert))
+        return "read", len(self._reads) - 1
+
+    def _constant(self, value: Any) -> _Slot:
+        self._constants.append(value)
+        return "constant", len(self._constants) - 1
+
+    def _place(self, slot: _Slot) -> int:
+        """A slot's place among a row's values: reads, constants, then the objects made."""
+        kind, index = slot
+        if kind == "read":
+            return index
+        return len(self._reads) + index + (len(self._constants) if kind == "object" else 0)
+
+    def _plan(self, slots: Mapping[str, _Slot]) -> list[tuple[tuple[str, ...], _Pick]] | None:
+        """How a row's objects are made, deepest first, the record last: each one's keys
+        and what picks their values. None when a path is both a value and an object
+        (``a`` and ``a.b``): how those mix, :func:`nest` alone knows."""
+        members: dict[tuple[str, ...], dict[str, str | tuple[str, ...]]] = {(): {}}
+        for name in slots:
+            parts = tuple(name.split("."))
+            for depth in range(1, len(parts)):
+                group = parts[:depth]
+                members[group[:-1]].setdefault(group[-1], group)
+                members.setdefault(group, {})
+            members[parts[:-1]].setdefault(parts[-1], name)
+        if any(tuple(name.split(".")) in members for name in slots):
+            return None
+        made: dict[tuple[str, ...], _Slot] = {}
+        objects: list[tuple[tuple[str, ...], list[_Slot]]] = []
+        for group in sorted(members, key=len, reverse=True):
+            keys = tuple(members[group])
+            inner = [slots[m] if isinstance(m, str) else made[m] for m in members[group].values()]
+            if group and all(kind == "constant" for kind, _ in inner):
+                values = [self._constants[index] for _, index in inner]
+                made[group] = self._constant(dict(zip(keys, values, strict=True)))
+            else:
+                made[group] = "object", len(objects)
+                objects.append((keys, inner))
+        return [(keys, _picker([self._place(s) for s in inner])) for keys, inner in objects]
+
+
+_Slot = tuple[str, int]
 
 
 def _missing(name: str) -> Converter:
@@ -123,42 +160,6 @@ def _missing(name: str) -> Converter:
         raise KeyError(name)
 
     return fail
-
-
-class _Constant:
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-def _groups(
-    names: Sequence[str], index: Mapping[str, int], count: int
-) -> list[tuple[tuple[str, ...], _Pick]] | None:
-    """How a record's objects are built from its values (``index``: a name's place among
-    them, ``count`` values in all): each object (groups deepest first, the record last)
-    as its keys and what picks their values, an object built earlier being appended to
-    the values. None when a path is both a value and a group (``a`` and ``a.b``): those
-    :func:`nest` alone knows how to mix."""
-    members: dict[tuple[str, ...], dict[str, int | tuple[str, ...]]] = {(): {}}
-    leaves = set()
-    for name in names:
-        parts = tuple(name.split("."))
-        leaves.add(parts)
-        for depth in range(1, len(parts)):
-            group = parts[:depth]
-            members.setdefault(group[:-1], {}).setdefault(group[-1], group)
-            members.setdefault(group, {})
-        members[parts[:-1]].setdefault(parts[-1], index[name])
-    if leaves & members.keys():
-        return None
-    built: dict[tuple[str, ...], int] = {}
-    plan: list[tuple[tuple[str, ...], _Pick]] = []
-    for group in sorted(members, key=len, reverse=True):
-        places = [p if isinstance(p, int) else built[p] for p in members[group].values()]
-        plan.append((tuple(members[group]), _picker(places)))
-        built[group] = count + len(plan) - 1
-    return plan
 
 
 def _picker(places: Sequence[int]) -> _Pick:

@@ -60,10 +60,18 @@ def _boolean(value: Any) -> Any:
 
 
 def _instants(zone: str) -> Converter:
+    """Stored times as UTC instants; each distinct one converted once (a page's records
+    share many: those written together)."""
+    seen: dict[str, str] = {}
+
     def instant(value: Any) -> Any:
         if value is None or value == "":
             return None
-        return from_company_time(str(value), zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = str(value)
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = from_company_time(text, zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return found
 
     return instant
 
