@@ -16,7 +16,7 @@ from intacct.emulator.rest.access import denied, scope_for, zone_of
 from intacct.emulator.rest.answers import ia_page, ia_result
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.documents import served_object
-from intacct.emulator.rest.records import HREF, columns_for, render, whole_names
+from intacct.emulator.rest.records import HREF, Renderer, whole_names
 from intacct.emulator.rest.served import served_catalog
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
@@ -49,9 +49,9 @@ def list_records(store: Store, caller: Caller, obj: RestObject) -> Outcome:
     view = open_view(
         store, obj, scope_for(store, caller, replica=True), zone_of(store, caller.company)
     )
-    names = [obj.key, obj.id, HREF]
-    rows, total = view.page(columns_for(view, names), TRUE_SQL, "", LIST_SIZE, 0)
-    records = [_reference(obj, render(view, names, row)) for row in rows]
+    render = Renderer(view, [obj.key, obj.id, HREF])
+    rows, total = view.page(render.columns, TRUE_SQL, "", LIST_SIZE, 0)
+    records = [_reference(obj, render(row)) for row in rows]
     return Outcome(ia_page(records, total, 1, LIST_SIZE), len(records), billed=1)
 
 
@@ -86,9 +86,9 @@ def _reference(obj: RestObject, record: dict[str, Any]) -> dict[str, Any]:
 
 def _first(view: View) -> dict[str, Any] | None:
     """A settings object's one record: the first there is."""
-    names = whole_names(view)
-    rows, _ = view.page(columns_for(view, names), TRUE_SQL, "", 1, 0)
-    return render(view, names, rows[0]) if rows else None
+    render = Renderer(view, whole_names(view))
+    rows, _ = view.page(render.columns, TRUE_SQL, "", 1, 0)
+    return render(rows[0]) if rows else None
 
 
 def _one(view: View, field: str, key: str) -> dict[str, Any] | None:
@@ -100,10 +100,10 @@ def _one(view: View, field: str, key: str) -> dict[str, Any] | None:
         if not key.isdigit():
             return None
         wanted = int(key)
-    names = whole_names(view)
+    render = Renderer(view, whole_names(view))
     where = Sql(f"{column.sql.text} = ?", (wanted,))
-    rows, _ = view.page(columns_for(view, names), where, "", 1, 0)
-    return render(view, names, rows[0]) if rows else None
+    rows, _ = view.page(render.columns, where, "", 1, 0)
+    return render(rows[0]) if rows else None
 
 
 def _lines(
@@ -117,7 +117,7 @@ def _lines(
     if owner.column is None or own_key.column is None:
         return []
     wanted: object = int(key) if owner.stored.type == "integer" else key
-    names = whole_names(view)
+    render = Renderer(view, whole_names(view))
     where = Sql(f"{owner.sql.text} = ?", (wanted,))
-    rows, _ = view.page(columns_for(view, names), where, f"ORDER BY {own_key.sql.text}", 10**6, 0)
-    return [render(view, names, row) for row in rows]
+    rows, _ = view.page(render.columns, where, f"ORDER BY {own_key.sql.text}", 10**6, 0)
+    return [render(row) for row in rows]

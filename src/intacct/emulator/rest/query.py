@@ -17,7 +17,7 @@ from intacct.emulator.rest.access import denied, scope_for, today_of, zone_of
 from intacct.emulator.rest.answers import ia_page
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.documents import served_object
-from intacct.emulator.rest.records import HREF, columns_for, render
+from intacct.emulator.rest.records import HREF, Renderer
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.rest.source import View, open_view
 from intacct.emulator.store import Store
@@ -100,8 +100,9 @@ def _query(store: Store, caller: Caller, body: Any) -> Outcome:
         body.get("filters"), body.get("filterExpression"), view.column, settings
     )
     order = translate_order_by(body.get("orderBy"), view.column)
-    rows, total = view.page(columns_for(view, names), where, order, size, start - 1)
-    records = [render(view, names, row) for row in rows]
+    render = Renderer(view, names)
+    rows, total = view.page(render.columns, where, order, size, start - 1)
+    records = [render(row) for row in rows]
     return Outcome(ia_page(records, total, start, size), len(records), billed=1)
 
 

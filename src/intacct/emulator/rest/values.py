@@ -6,7 +6,9 @@ empty (null): what the XML records lack, REST lacks too."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,60 +16,122 @@ from intacct.emulator.catalog import FieldDef
 from intacct.emulator.querylang.rest_values import Column
 from intacct.emulator.values import from_company_time, to_wire
 
-__all__ = ["to_rest"]
+__all__ = ["Converter", "JsonFloat", "converter"]
 
 _PRECISION = re.compile(r"-precision-(\d+)$")
 
+Converter = Callable[[Any], Any]
 
-def to_rest(col: Column, value: Any, zone: str) -> Any:
-    """``value`` (storage form of ``col``) as REST shows it; ``zone`` the company's."""
-    if value is None or value == "":
-        return None
+
+def converter(col: Column, zone: str) -> Converter:
+    """How a value of ``col`` (storage form) shows in REST; ``zone`` the company's. The
+    way is chosen once per column, not per value (rendering pages is the hot path of
+    REST reads), and each way answers null for an empty value itself: one call a value."""
     kind = col.field.type
     if kind == "date-time":
-        if col.stored.type != "timestamp":
-            return str(value)
-        return from_company_time(str(value), zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _instants(zone) if col.stored.type == "timestamp" else _text
     if kind == "date":
-        return str(value)[:10]
+        return _date
     if kind == "boolean":
-        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "t")
+        return _boolean
     if kind == "integer":
-        return _whole(value)
+        return _whole
     if kind == "number":
-        return _number(value)
+        return _number
     if kind == "enum":
-        return _enum(col, value)
+        return _enums(col)
     if col.field.format:
-        return _amount(value, col.field.format)
-    return str(value)
+        return _amounts(col.field.format)
+    return _text
+
+
+def _text(value: Any) -> Any:
+    return None if value is None or value == "" else str(value)
+
+
+def _date(value: Any) -> Any:
+    return None if value is None or value == "" else str(value)[:10]
+
+
+def _boolean(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "t")
+
+
+def _instants(zone: str) -> Converter:
+    """Stored times as UTC instants; each distinct one converted once (a page's records
+    share many: those written together)."""
+    seen: dict[str, str] = {}
+
+    def instant(value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        text = str(value)
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = from_company_time(text, zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return found
+
+    return instant
 
 
 def _whole(value: Any) -> Any:
+    if value is None or value == "":
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
-        return value  # messy data stays as it is
+        return _float(value) if isinstance(value, float) else value  # messy data stays
 
 
 def _number(value: Any) -> Any:
+    if value is None or value == "":
+        return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         return value
-    return int(number) if number == number.to_integral_value() else float(number)
+    return int(number) if number == number.to_integral_value() else _float(float(number))
 
 
-def _amount(value: Any, format_name: str) -> str:
-    """[U] an amount carries exactly the format's digits (``1000`` -> ``"1000.00"``)."""
+class JsonFloat(float):
+    """A float orjson writes otherwise than json: a tiny one (``1e-05`` as ``0.00001``),
+    nan or infinity (null, where json refuses them). orjson refuses a float subclass, so
+    an answer holding one is written by json, as before (:class:`.answers.RecordsJSON`)."""
+
+
+def _float(number: float) -> float:
+    return number if number == 0 or 1e-4 <= abs(number) < math.inf else JsonFloat(number)
+
+
+def _amounts(format_name: str) -> Converter:
+    """[U] an amount carries exactly the format's digits (``1000`` -> ``"1000.00"``);
+    a format that names no precision leaves the stored text as it is."""
     found = _PRECISION.search(format_name)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if found is None or not number.is_finite():
-        return str(value)
-    return str(number.quantize(Decimal(1).scaleb(-int(found.group(1)))))
+    if found is None:
+        return _text
+    quantum = Decimal(1).scaleb(-int(found.group(1)))
+
+    def amount(value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+        if not number.is_finite():
+            return str(value)
+        return str(number.quantize(quantum))
+
+    return amount
+
+
+def _enums(col: Column) -> Converter:
+    def enum(value: Any) -> Any:
+        return None if value is None or value == "" else _enum(col, value)
+
+    return enum
 
 
 def _enum(col: Column, value: Any) -> Any:
