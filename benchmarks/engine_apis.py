@@ -15,10 +15,12 @@ columns, four ways:
   false``; what every REST read did before issue 48).
 
 ``xml-paired`` and both REST ways read the same records and columns, so they compare
-the APIs; each run checks they made the same number of records. The objects' metadata
-(XML's lookups, REST's models, kept in a cache folder as ``intacct sync`` keeps them) is
-read before the clock starts in every way: a run's discovery is measured by
-``benchmarks/rest_discovery.py``. Reported per way and C: records, requests, API
+the APIs; each run checks they made the same number of records. The emulator's own CPU
+for each way (``/proc`` of its process, before and after) is set beside the reader's:
+the server a sync talks to should not cost more than the sync (issue 48, part 3). The
+objects' metadata (XML's lookups, REST's models, kept in a cache folder as ``intacct
+sync`` keeps them) is read before the clock starts in every way: a run's discovery is
+measured by ``benchmarks/rest_discovery.py``. Reported per way and C: records, requests, API
 transactions, wall time, CPU of the reading process and per 1,000 records, peak RSS (a
 fresh process per way). Medians of ``--repeat`` runs, the ways side by side in each.
 
@@ -28,6 +30,7 @@ Usage: ``python benchmarks/engine_apis.py [--scale 100000] [--repeat 3] [--no-wr
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import statistics
 import sys
@@ -119,7 +122,9 @@ def main() -> None:
             for _ in range(args.repeat):
                 same: set[float] = set()
                 for way in WAYS:  # side by side in each run
+                    before = _server_cpu(server.pid)
                     figures = measured(__file__, way, url, concurrency)
+                    figures["server_cpu"] = _server_cpu(server.pid) - before
                     results.setdefault((way, concurrency), []).append(figures)
                     if way != "xml":
                         same.add(figures["records"])
@@ -140,6 +145,7 @@ def main() -> None:
         f"per record, the emulator in its own process; medians of {args.repeat} runs, the "
         f"four ways side by side in each.\n\n{table(results, 'way', WAYS)}\n\n"
         f"CPU against xml-paired's (medians): {ratios}.\n\n"
+        f"The emulator's CPU serving each way, against the reader's:\n\n{_servers(results)}\n\n"
         "xml-paired and the REST ways read the same records into the same columns (their "
         "counts compared in every run; tests/replication/test_rest_columnar_equal.py holds "
         "the records equal). The plan, the batched questions and the deletes are XML's in "
@@ -149,16 +155,30 @@ def main() -> None:
         "bulk with the same Arrow kernels (XML's from the answer's bytes by xml2arrow, "
         "REST's through msgspec structs made from the fields asked for); rest-records is "
         "the record-by-record way REST had before. At C = 8 both are bound by the two "
-        "cores the emulator shares with the reader: serving REST's answers costs the "
-        "emulator about 1.6 times XML's CPU (8.9-11.7 s against 5.8-7.2 s of server CPU in "
-        "a side-by-side check from /proc, 2026-11-27), so rest ends later with the same "
-        "requests and API transactions."
+        "cores the emulator shares with the reader."
     )
     command = f"python benchmarks/engine_apis.py --scale {args.scale} --repeat {args.repeat}"
     if args.no_write:
         print(body)
     else:
         write_section("The engine's typed reads: REST vs XML", command, body)
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds the process ``pid`` has used (user and system, /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _servers(results: dict[tuple[str, int], list[dict[str, Any]]]) -> str:
+    lines = ["| way | C | emulator CPU s | emulator CPU ms / 1k records | emulator / reader |",
+             "|---|---|---:|---:|---:|"]  # fmt: skip
+    for (way, c), runs in sorted(results.items(), key=lambda kv: (kv[0][1], WAYS.index(kv[0][0]))):
+        server = statistics.median(r["server_cpu"] for r in runs)
+        per = statistics.median(r["server_cpu"] / max(r["records"], 1) for r in runs)
+        ratio = statistics.median(r["server_cpu"] / max(r["cpu"], 1e-9) for r in runs)
+        lines.append(f"| {way} | {c} | {server:.2f} | {1e6 * per:.0f} | {ratio:.2f}x |")
+    return "\n".join(lines)
 
 
 def _cpu(results: dict[tuple[str, int], list[dict[str, Any]]], way: str, c: int) -> float:
