@@ -235,6 +235,8 @@ class DltDestination:
         saved = self.pipeline.state.get("sources", {}).get(SOURCE, {})
         self._state: dict[str, Any] | None = saved.get("run")
         self._settings: dict[str, Any] = dict(saved.get("settings", {}))
+        self._stored = self._stored_schema()
+        self._sql = self._has_sql_client()
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -245,7 +247,7 @@ class DltDestination:
         stored = self._stored_columns(table.name)
         if not stored:
             return []
-        naming = self.pipeline.default_schema.naming
+        naming = self._schema().naming
         return [c.name for c in table.columns if naming.normalize_identifier(c.name) not in stored]
 
     def _stored_columns(self, name: str) -> set[str]:
@@ -253,7 +255,14 @@ class DltDestination:
         return _columns_of(self._schema(), name)
 
     def _schema(self) -> Any:
-        """dlt's stored schema of the tables (None before the first load)."""
+        """dlt's stored schema of the tables (None before the first load), as of the last
+        load: only a load changes it."""
+        return self._stored
+
+    def _stored_schema(self) -> Any:
+        """dlt's stored schema, asked of dlt: each ask reads, validates and hashes the
+        whole schema (half a second at the 600 tables of --objects all), so it is asked once a
+        load, not once a page."""
         return self.pipeline.default_schema if self.pipeline.default_schema_name else None
 
     # -- state ----------------------------------------------------------------------------
@@ -363,6 +372,8 @@ class DltDestination:
             # a job failing "transiently" ends the run without an error, its package kept
             # pending: the next run() would load that package instead of the new pages
             problem = _unfinished(info) if self.pipeline.has_pending_data else None
+            if problem is None:
+                self._stored = self._stored_schema()
         except (DltException, OSError) as exc:
             problem = _first_line(exc)
         if problem is not None:
@@ -506,6 +517,10 @@ class DltDestination:
 
     def _reads_back(self) -> bool:
         """Whether dlt has a SQL client for the destination (to read stored rows with)."""
+        return self._sql
+
+    def _has_sql_client(self) -> bool:
+        """Asked of dlt once: the destination's, not a table's (see :meth:`_stored_schema`)."""
         from dlt.common.destination.exceptions import SqlClientNotAvailable
 
         try:
