@@ -211,3 +211,60 @@ def test_a_dry_run_reads_the_state_the_destination_holds(
         after = estimate_sync(client, warehouse.where, SyncSettings(("VENDOR", "APBILL")))
     assert all(o.records for o in before.objects)
     assert [o.records for o in after.objects] == [0, 0]
+
+
+def test_small_pages_share_a_load_and_each_load_carries_its_last_pages_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of fewer than SMALL_PAGE records counts a tenth toward pages_per_load (the
+    many small objects of ``--objects all`` share loads); a full page counts whole."""
+    from intacct.destinations import open_destination
+    from intacct.destinations.dlt import SMALL_PAGE
+    from intacct.destinations.tables import Column, Table
+    from intacct.replication.contract import StreamPage
+
+    store = dlt_store("duckdb", tmp_path, monkeypatch)
+    dest = open_destination(f"{store.where.partition('&')[0]}&pages_per_load=2")
+    columns = (Column("CLASSID", "VARCHAR"), Column("_entity_id", "VARCHAR"))
+    table = Table(
+        "CLASS", (*columns, Column("_sdc_deleted_at", "TIMESTAMP")), ("CLASSID", "_entity_id")
+    )
+    dest.prepare(table)
+    written = 0
+
+    def write(records: int) -> None:
+        nonlocal written
+        rows = [{"CLASSID": f"C{written}-{k}", "_entity_id": ""} for k in range(records)]
+        dest.write_page(StreamPage("CLASS", "", rows, [], {"pages": written}, first_read=True))
+        written += 1
+
+    def loaded() -> tuple[int, int]:
+        """The loads completed, the rows stored (none before the dataset exists)."""
+        found = []
+        with duckdb.connect(store.url) as con:
+            for table in ("_dlt_loads", "class"):
+                sql = f"SELECT count(*) FROM {DATASET}.{table}"  # noqa: S608
+                try:
+                    found.append(con.execute(sql).fetchone()[0])  # type: ignore[index]
+                except duckdb.CatalogException:
+                    found.append(0)
+        return found[0], found[1]
+
+    try:
+        for _ in range(19):
+            write(SMALL_PAGE - 1)
+        assert loaded() == (0, 0)  # 1.9 pages kept
+        write(SMALL_PAGE - 1)  # the 20th small page: two pages' worth
+        assert loaded() == (1, 20 * (SMALL_PAGE - 1))
+        assert dest.state() == {"pages": 19}
+        write(SMALL_PAGE)
+        assert loaded()[0] == 1
+        write(SMALL_PAGE)  # two full pages
+        assert loaded() == (2, 20 * (SMALL_PAGE - 1) + 2 * SMALL_PAGE)
+    finally:
+        dest.close()
+    reopened = open_destination(store.where)
+    try:
+        assert reopened.state() == {"pages": 21}
+    finally:
+        reopened.close()

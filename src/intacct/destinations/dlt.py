@@ -15,12 +15,16 @@ key with ``_entity_id``), typed by column hints from its :class:`~.tables.Table`
 
 **Loads, not pages.** dlt commits a load package, not a page: pages are kept in memory
 and loaded every ``pages_per_load`` pages (and at the end of the run), each load with
-the run state after its last page in dlt's own state table. dlt counts a state only once
-its load completed (``_dlt_loads.status = 0``), so the state in the destination is never
-ahead of its data. A run that dies (killed, a failed load) reads again the pages it had
-not loaded: at most ``pages_per_load`` of them, with the one in flight (re-spending their
-API transactions); what the merge receives twice is stored once. Ctrl-C and SIGTERM load
-what is kept before the run stops.
+the run state after its last page in dlt's own state table; a small page (fewer than
+:data:`SMALL_PAGE` records: a small object's, or the state-only page that ends an
+object) counts as a tenth of a page, so that many small objects share a load (a load
+costs dlt work for every table the dataset has: a load every few objects would make a
+catalog of hundreds of tables quadratic). dlt counts a state only once its load completed
+(``_dlt_loads.status = 0``), so the state in the destination is never ahead of its data.
+A run that dies (killed, a failed load) reads again the pages it had not loaded: at most
+``pages_per_load`` of them (or ten times as many small ones), with the one in flight
+(re-spending their API transactions); what the merge receives twice is stored once.
+Ctrl-C and SIGTERM load what is kept before the run stops.
 
 **dlt's working directory is not kept.** It holds state ahead of the data after a load
 that failed (dlt 1.31 then keeps that state and never restores the destination's), and the
@@ -75,6 +79,7 @@ __all__ = [
     "NAMING",
     "PAGES_PER_LOAD",
     "PREFIX",
+    "SMALL_PAGE",
     "SOURCE",
     "DltDestination",
     "arrow_page",
@@ -90,6 +95,9 @@ DEFAULT_DATASET = "intacct"
 #: pages kept before a load: a crash reads at most this many again, and a load costs a
 #: warehouse seconds whatever its size (BENCHMARKS.md, Destinations through dlt)
 PAGES_PER_LOAD = 20
+#: a page of fewer records counts as a tenth of one toward ``pages_per_load``: a crash
+#: may read ten times as many small pages again (a transaction each, a few records)
+SMALL_PAGE = 10
 INSTALL = "pip install 'intacct-connector[dlt]'"
 #: dlt's source name: the run state is its source state
 SOURCE = "intacct"
@@ -184,10 +192,12 @@ def pipelines_dir() -> Path:
 
 @dataclass(slots=True)
 class _Buffer:
-    """The pages kept for the next load: Arrow chunks per object, the state after them."""
+    """The pages kept for the next load: Arrow chunks per object, the state after them;
+    ``tenths`` counts them in tenths of a page (a small page is one, another ten)."""
 
     chunks: dict[str, list[pa.Table]] = field(default_factory=dict)
     pages: int = 0
+    tenths: int = 0
     runs: list[dict[str, Any]] = field(default_factory=list)
     state: Mapping[str, Any] | None = None
 
@@ -235,6 +245,8 @@ class DltDestination:
         saved = self.pipeline.state.get("sources", {}).get(SOURCE, {})
         self._state: dict[str, Any] | None = saved.get("run")
         self._settings: dict[str, Any] = dict(saved.get("settings", {}))
+        self._stored = self._stored_schema()
+        self._sql = self._has_sql_client()
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -245,7 +257,7 @@ class DltDestination:
         stored = self._stored_columns(table.name)
         if not stored:
             return []
-        naming = self.pipeline.default_schema.naming
+        naming = self._schema().naming
         return [c.name for c in table.columns if naming.normalize_identifier(c.name) not in stored]
 
     def _stored_columns(self, name: str) -> set[str]:
@@ -253,7 +265,14 @@ class DltDestination:
         return _columns_of(self._schema(), name)
 
     def _schema(self) -> Any:
-        """dlt's stored schema of the tables (None before the first load)."""
+        """dlt's stored schema of the tables (None before the first load), as of the last
+        load: only a load changes it."""
+        return self._stored
+
+    def _stored_schema(self) -> Any:
+        """dlt's stored schema, asked of dlt: each ask reads, validates and hashes the
+        whole schema (half a second at the 600 tables of --objects all), so it is asked once a
+        load, not once a page."""
         return self.pipeline.default_schema if self.pipeline.default_schema_name else None
 
     # -- state ----------------------------------------------------------------------------
@@ -304,9 +323,9 @@ class DltDestination:
     # -- pages ----------------------------------------------------------------------------
 
     def write_page(self, page: StreamPage) -> PageCounts:
-        """The page kept for the next load with the state after it (loaded now when it
-        is the ``pages_per_load``-th). dlt's merge does not tell new rows from changed
-        ones: every row sent counts as inserted."""
+        """The page kept for the next load with the state after it (loaded now when the
+        kept pages make ``pages_per_load``, a small page counting a tenth). dlt's merge
+        does not tell new rows from changed ones: every row sent counts as inserted."""
         table, entity = self.tables[page.stream], page.entity
         chunks = self.buffer.chunks.setdefault(page.stream, [])
         deleted = sent = 0
@@ -320,8 +339,9 @@ class DltDestination:
             chunks.append(typed)
             sent = typed.num_rows
         self.buffer.pages += 1
+        self.buffer.tenths += 1 if len(page.records) + len(page.tombstones) < SMALL_PAGE else 10
         self.buffer.state = page.state
-        if self.buffer.pages >= self.pages_per_load:
+        if self.buffer.tenths >= 10 * self.pages_per_load:
             self.flush()
         return PageCounts(inserted=sent, deleted=deleted)
 
@@ -363,6 +383,8 @@ class DltDestination:
             # a job failing "transiently" ends the run without an error, its package kept
             # pending: the next run() would load that package instead of the new pages
             problem = _unfinished(info) if self.pipeline.has_pending_data else None
+            if problem is None:
+                self._stored = self._stored_schema()
         except (DltException, OSError) as exc:
             problem = _first_line(exc)
         if problem is not None:
@@ -506,6 +528,10 @@ class DltDestination:
 
     def _reads_back(self) -> bool:
         """Whether dlt has a SQL client for the destination (to read stored rows with)."""
+        return self._sql
+
+    def _has_sql_client(self) -> bool:
+        """Asked of dlt once: the destination's, not a table's (see :meth:`_stored_schema`)."""
         from dlt.common.destination.exceptions import SqlClientNotAvailable
 
         try:
