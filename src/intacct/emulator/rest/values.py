@@ -88,11 +88,18 @@ def _whole(value: Any) -> Any:
 def _number(value: Any) -> Any:
     if value is None or value == "":
         return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
+    number = _decimal(value)
+    if number is None:
         return value
     return int(number) if number == number.to_integral_value() else _float(float(number))
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """The stored value as a number (None: it is none; messy data is shown as it is)."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 class JsonFloat(float):
@@ -116,11 +123,8 @@ def _amounts(format_name: str) -> Converter:
     def amount(value: Any) -> Any:
         if value is None or value == "":
             return None
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        if not number.is_finite():
+        number = _decimal(value)
+        if number is None or not number.is_finite():
             return str(value)
         return str(number.quantize(quantum))
 
