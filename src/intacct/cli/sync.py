@@ -120,6 +120,13 @@ _FOLLOWING = ("safety_minutes", "notices_path")
     "remembered by the database for later runs. 'none': drop them.",
 )
 @click.option(
+    "--history/--no-history",
+    default=None,
+    help="Also keep every version of the objects' records read (each object's "
+    "<table>_history: valid_from, valid_to, is_current, is_deleted); remembered by the "
+    "database for later runs. --no-history stops keeping it (the tables stay).",
+)
+@click.option(
     "--budget",
     type=click.IntRange(min=0),
     help="At most this many API transactions (as Intacct bills them) for the run: the "
@@ -180,6 +187,7 @@ def sync(
     entities: str | None,
     unified: bool,
     layout: str | None,
+    history: bool | None,
     budget: int | None,
     entitlement: int | None,
     share: float | None,
@@ -214,7 +222,7 @@ def sync(
             )
             settings = SyncSettings.from_mapping(
                 config, client_config, objects=_names(objects), full_refresh=full_refresh,
-                unified=unified, layout=layout, snapshot=snapshot,
+                unified=unified, layout=layout, snapshot=snapshot, history=history,
                 rest_cache=Path(platformdirs.user_cache_dir("intacct-connector")) / "rest-models",
             )  # fmt: skip
             in_flight = InFlight()

@@ -22,6 +22,7 @@ from intacct.config.parsers import (
     Entities,
     FilePath,
     Flag,
+    History,
     Integer,
     Parser,
     Seconds,
@@ -280,6 +281,9 @@ KEYS: tuple[Key, ...] = (
     Key("snapshot", _SYNC, FilePath(), None,
         "A DuckDB copy intacct sync publishes after each run that stored a page, for "
         "readers that keep a connection open.", _USER),
+    Key("history", _SYNC, History(), None,
+        "Objects whose every version intacct sync keeps in <table>_history: true (all), a "
+        "comma list, or false; remembered by the destination.", _USER | {_TENANT}),
     # not the connection's: INTACCT_SMART_EVENT_TOKEN beside a profile must not make the
     # environment the connection (cli/connection.py), and no client reads it
     Key("smart_event_token", _NOTICES, Text(strip=False), "",

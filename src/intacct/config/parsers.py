@@ -19,6 +19,7 @@ __all__ = [
     "Entities",
     "FilePath",
     "Flag",
+    "History",
     "Integer",
     "Parser",
     "Seconds",
@@ -126,6 +127,30 @@ class Flag(Parser):
         if text in ("false", "0", "no"):
             return False
         raise ConfigError(key, f"must be true or false, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class History(Parser):
+    """Which objects keep history: true (or ``all``) every object a run reads, false
+    (or ``none``) none, else a list or comma list of objects; () is none."""
+
+    def __call__(self, key: str, value: Any) -> tuple[str, ...]:
+        if isinstance(value, bool):
+            return ("all",) if value else ()
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(key, "must be true, false, 'all' or a list of objects")
+        names = tuple(i.strip() for i in items if i.strip())
+        lowered = {n.lower() for n in names}
+        if lowered & {"true", "all"}:
+            if len(names) > 1:
+                raise ConfigError(key, "'all' cannot be combined with objects")
+            return ("all",)
+        if lowered & {"false", "none"}:
+            if len(names) > 1:
+                raise ConfigError(key, "'none' cannot be combined with objects")
+            return ()
+        return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ object (new fields become new columns), stores each page — rows, tombstones an
 state — as one unit (one transaction where the store has them), and gives the state back
 to the next run. What only some stores can do is an optional capability, asked for with
 ``isinstance`` by what needs it: :class:`ReadBack` (tables derived from others),
-:class:`FivetranViews`, :class:`RemovableWhenUnused`.
+:class:`FivetranViews`, :class:`KeepsHistory`, :class:`RemovableWhenUnused`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ __all__ = [
     "DestinationError",
     "Execute",
     "FivetranViews",
+    "KeepsHistory",
     "PageCounts",
     "ReadBack",
     "RemovableWhenUnused",
@@ -161,6 +162,17 @@ class FivetranViews(Protocol):
     def views(self, work: Callable[[Execute], None], undone: str) -> None:
         """``work(execute)`` in one transaction: all of it is stored, or none (the error
         says ``undone``)."""
+        ...
+
+
+@runtime_checkable
+class KeepsHistory(Protocol):
+    """A store that keeps every version of an object's records beside its table
+    (:mod:`.history`): DuckDB, Postgres."""
+
+    def keep_history(self, table: Table) -> str | None:
+        """``table`` (prepared) keeps its records' versions from this run on; why it
+        cannot (no WHENMODIFIED, no key), else None."""
         ...
 
 

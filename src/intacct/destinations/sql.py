@@ -52,6 +52,7 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
+from intacct.destinations.history import Versions, history_table, why_not
 from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage
@@ -116,6 +117,8 @@ class SqlDestination:
         self._filled: set[str] = set()
         #: something was stored (see :class:`~.base.RemovableWhenUnused`)
         self.stored = False
+        #: the objects keeping history (:mod:`.history`): their history tables' writers
+        self._versions: dict[str, Versions] = {}
         text, time = self._type("VARCHAR"), self._type("TIMESTAMP")
         state, runs = self._name(STATE_TABLE), self._name(RUNS_TABLE)
         self._run(f"CREATE TABLE IF NOT EXISTS {state} (name {text} PRIMARY KEY, value {text})")
@@ -219,6 +222,21 @@ class SqlDestination:
         self.tables[table.name] = table
         return added
 
+    def keep_history(self, table: Table) -> str | None:
+        """``table`` (prepared) keeps every version of its records from now on, in its
+        history table (made, or given the columns it lacks); why it cannot, else None."""
+        reason = why_not(table)
+        if reason is not None:
+            return reason
+        history = history_table(table)
+        new = not self.table_columns(history.name)
+        self.prepare(history)
+        versions = Versions(table, self._name, self.MARK, self.ROW_ORDER, self._type("VARCHAR"))
+        if new:  # history starts from what the table holds: each row its current version
+            self.transaction(lambda: self.con.execute(versions.seed()), "no history was kept")
+        self._versions[table.name] = versions
+        return None
+
     # -- state ------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any] | None:
@@ -267,6 +285,7 @@ class SqlDestination:
         its keys be stored already, that transaction is undone and the page upserted
         like any other (and the table's next pages too)."""
         table = self.tables[page.stream]
+        versions = self._versions.get(table.name)
         self._writing(table.name, upsert=False)
         if self._appends(table, page):
             if self._first(table, page):
@@ -279,7 +298,9 @@ class SqlDestination:
         def write() -> None:
             tombstones, entity = page.tombstones, page.entity
             deleted = self._tombstones(table, tombstones, entity) if tombstones else 0
-            inserted, updated = self._rows(table, page) if page.records else (0, 0)
+            inserted, updated = self._rows(table, page, versions) if page.records else (0, 0)
+            if versions is not None and tombstones and not page.records:
+                self._history(versions, None, page)
             self._put("run", page.state)
             counts[:] = [PageCounts(inserted, updated, deleted)]  # the attempt that stored it
 
@@ -294,6 +315,7 @@ class SqlDestination:
             and not page.tombstones
             and bool(table.key)
             and table.name not in self._filled
+            and table.name not in self._versions  # its versions are written from a stage
         )
 
     def _first(self, table: Table, page: StreamPage) -> bool:
@@ -310,9 +332,13 @@ class SqlDestination:
             return False
         return True
 
-    def _rows(self, table: Table, page: StreamPage) -> tuple[int, int]:
+    def _rows(
+        self, table: Table, page: StreamPage, versions: Versions | None
+    ) -> tuple[int, int]:
         names, target = quoted(table.names), self._name(table.name)
         stage = self._stage(table, page.records, page.table)
+        if versions is not None:  # every version read, before rule 2 drops the stale ones
+            self._history(versions, stage, page)
         if not table.key:  # no key to upsert on: the engine reads such objects whole
             self.con.execute(
                 f"DELETE FROM {target} WHERE {q(ENTITY_ID)} = {self.MARK}", [page.entity]
@@ -327,6 +353,21 @@ class SqlDestination:
         counts = self._upsert(table, stage)
         self._unstage(stage)
         return counts
+
+    def _history(self, versions: Versions, stage: str | None, page: StreamPage) -> None:
+        """The page's versions (its rows staged in ``stage``) and deletes into the
+        history table, each version's end mended (:mod:`.history`)."""
+        tombstones, key = None, versions.table.key[0]
+        if page.tombstones:
+            tombstones = self._stage_tombstones(
+                [[str(t[key]), t[DELETED_AT]] for t in page.tombstones if key in t]
+            )
+        if stage is not None:
+            self.con.execute(versions.insert(stage))
+        statement, entities = versions.mend(stage, tombstones)
+        self.con.execute(statement, [page.entity] * entities)
+        if tombstones is not None:
+            self._unstage(tombstones)
 
     def _renamed(self, table: Table, stage: str) -> int:
         """Rule 6, for a table keyed by a business id: a staged row whose RECORDNO is

@@ -23,6 +23,7 @@ from intacct.destinations import (
     Destination,
     DestinationError,
     FivetranViews,
+    KeepsHistory,
     PageCounts,
     ReadBack,
     RemovableWhenUnused,
@@ -197,7 +198,7 @@ def run_sync(
     clock = time.monotonic()
     check_api(client, run_settings)  # before any request, and before the store is made
     registry = ObjectRegistry(client, rest_cache=settings.rest_cache)
-    _refuse(db_path, layout, unified)
+    _refuse(db_path, layout, unified, settings.history)
     company = client.config.company_id
     database = open_destination(
         db_path, company=company, lock_wait_s=settings.lock_wait_s, snapshot=settings.snapshot
@@ -211,6 +212,7 @@ def run_sync(
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
         tables = _prepare(database, registry, names, failed, report)
+        _keep_history(database, tables, settings.history, reporter)
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
         sink = _Sink(database, report, reporter)
@@ -323,10 +325,17 @@ def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str])
     return [o for o in wanted if o in known and o not in names]
 
 
-def _refuse(where: str | Path, layout: str | None, unified: bool) -> None:
+def _refuse(
+    where: str | Path, layout: str | None, unified: bool, history: Sequence[str] | None
+) -> None:
     """What a destination does not take, refused before it is opened: a refused run
     leaves no file, schema or dlt folder behind. The Fivetran layout's views are
     DuckDB's only (:class:`FivetranViews`); dlt takes no unified tables (:class:`ReadBack`)."""
+    if history and not offers(where, KeepsHistory):
+        raise ConfigError(
+            "history", "keeps its versions in a DuckDB file or a Postgres schema; give --db "
+            "one of them, or leave history out",
+        )
     if layout is not None and layout not in fivetran.LAYOUTS:
         raise ConfigError("layout", f"no layout {layout!r}; choose {' or '.join(fivetran.LAYOUTS)}")
     if layout == "fivetran" and not offers(where, FivetranViews):
@@ -410,6 +419,29 @@ def _prepare(
             report.columns_added[name] = added
         tables[name] = table
     return tables
+
+
+def _keep_history(
+    database: Destination,
+    tables: Mapping[str, Table],
+    chosen: Sequence[str] | None,
+    reporter: Reporter,
+) -> None:
+    """The objects keeping history (``chosen``, else what the database remembers) told
+    to the store, and the choice remembered: a later run without it keeps them, so no
+    version is missed for a forgotten flag. An object named that cannot is said."""
+    wanted = chosen if chosen is not None else database.setting("history")
+    if chosen is not None:
+        database.save_setting("history", list(chosen) or None)
+    if not wanted or not isinstance(database, KeepsHistory):
+        return
+    every = "all" in wanted
+    named = {n.upper() for n in wanted}
+    for name, table in tables.items():
+        if every or name.upper() in named:
+            reason = database.keep_history(table)
+            if reason is not None and not every:
+                reporter.warning(name, f"{name}: no history kept: {reason}")
 
 
 def resume_state(

@@ -27,7 +27,7 @@ class SyncSettings:
     readers (``snapshot``, None: nowhere)."""
 
     #: the sync's own keys of the table (``destination`` is chosen by the caller)
-    KEYS: ClassVar[frozenset[str]] = frozenset({"lock_wait_s", "snapshot"})
+    KEYS: ClassVar[frozenset[str]] = frozenset({"lock_wait_s", "snapshot", "history"})
 
     objects: tuple[str, ...] | None = None
     full_refresh: bool = False
@@ -36,6 +36,9 @@ class SyncSettings:
     layout: str | None = None
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S
     snapshot: str | None = None
+    #: the objects keeping history (:mod:`intacct.destinations.history`): ("all",) every
+    #: object read, () none, None the ones the destination remembers
+    history: tuple[str, ...] | None = None
     #: the folder where the company's REST models are kept between runs
     #: (:mod:`~intacct.client.rest_discovery`; None: read every run)
     rest_cache: Path | None = None
@@ -52,6 +55,7 @@ class SyncSettings:
         layout: str | None = None,
         snapshot: str | None = None,
         rest_cache: Path | None = None,
+        history: bool | None = None,
     ) -> SyncSettings:
         """A run's settings: the engine's keys of ``values`` (a connection's: a profile,
         the ``INTACCT_*`` environment, a tenant), with the page size and concurrency
@@ -67,5 +71,6 @@ class SyncSettings:
             layout=layout.lower() if layout else None,
             lock_wait_s=own["lock_wait_s"],
             snapshot=snapshot or own["snapshot"],
+            history=(("all",) if history else ()) if history is not None else own["history"],
             rest_cache=rest_cache,
         )

@@ -1,0 +1,175 @@
+"""History tables: every version of a record a run observed, beside its current row.
+
+With ``history`` on for an object, its table ``<name>`` keeps the current state as ever
+and ``<name>_history`` one row per version: the record's columns, then
+
+* ``valid_from``: the version's change time (WHENMODIFIED, UTC): the moment the record
+  became so in Intacct, not the moment a run read it;
+* ``valid_to``: the next version's ``valid_from``, or the delete that ended it; NULL
+  while the version is current;
+* ``is_current``: ``valid_to IS NULL``; ``is_deleted``: a delete ended it (its time is
+  the row's ``_sdc_deleted_at``).
+
+A version is its record's key (the table's: the business id, with ``_entity_id``) and
+``valid_from``, so a page read again (a resumed run, the lookback, a notice and a safety
+run reading the same change) stores nothing twice: it is the same version, its values
+refreshed. A version older than the latest one, arriving late, is put in its place and
+its neighbours' ``valid_to`` mended; a delete closes the version it found current
+(:func:`intacct.replication.superseded`'s rule: a delete ends a version not modified
+after it; a later version is the record made again under its id). Written in the page's
+own transaction (:mod:`.sql`), so a run killed anywhere leaves whole pages' versions.
+
+Only an object whose records carry WHENMODIFIED and a key can keep history: another has
+no change time to order its versions by (the run says so, once).
+"""
+
+# ruff: noqa: S608 - SQL here names tables and columns, quoted by q(); values are parameters
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from intacct.destinations.base import MODIFIED
+from intacct.destinations.tables import Column, Table
+from intacct.replication import DELETED_AT, ENTITY_ID
+
+__all__ = ["COLUMNS", "SUFFIX", "Versions", "history_table", "why_not"]
+
+SUFFIX = "_history"
+VALID_FROM, VALID_TO, IS_CURRENT, IS_DELETED = "valid_from", "valid_to", "is_current", "is_deleted"
+#: the columns a history table has beyond its object's
+COLUMNS = (
+    Column(VALID_FROM, "TIMESTAMP"),
+    Column(VALID_TO, "TIMESTAMP"),
+    Column(IS_CURRENT, "BOOLEAN"),
+    Column(IS_DELETED, "BOOLEAN"),
+)
+
+
+def why_not(table: Table) -> str | None:
+    """Why ``table``'s object cannot keep history; None when it can."""
+    if MODIFIED not in table.names:
+        return "its records have no WHENMODIFIED to order their versions by"
+    if not table.key:
+        return "its records have no key to tell one record's versions from another's"
+    return None
+
+
+def history_table(table: Table) -> Table:
+    """The history table of an object's ``table``: its columns, then :data:`COLUMNS`;
+    keyed by its key and ``valid_from``."""
+    return Table(table.name + SUFFIX, (*table.columns, *COLUMNS), (*table.key, VALID_FROM))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _same(a: str, b: str, names: tuple[str, ...]) -> str:
+    return " AND ".join(f"{a}.{_q(n)} = {b}.{_q(n)}" for n in names)
+
+
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """The statements that keep one object's history table, in a SQL store's dialect:
+    ``name`` quotes a table as the store writes it, ``mark`` is its placeholder,
+    ``row_order`` the pseudo-column of a row's place in a staging table, ``text`` its
+    text type."""
+
+    table: Table
+    name: Callable[[str], str]
+    mark: str
+    row_order: str
+    text: str
+
+    @property
+    def history(self) -> Table:
+        return history_table(self.table)
+
+    def seed(self) -> str:
+        """The object's stored rows as their versions, a history just begun: each row
+        with WHENMODIFIED, ended by its delete where it has one."""
+        names = ", ".join(_q(n) for n in self.table.names)
+        deleted, columns = _q(DELETED_AT), ", ".join(_q(c.name) for c in self.history.columns)
+        return (
+            f"INSERT INTO {self.name(self.history.name)} ({columns}) "
+            f"SELECT {names}, {_q(MODIFIED)}, {deleted}, {deleted} IS NULL, "
+            f"{deleted} IS NOT NULL FROM {self.name(self.table.name)} "
+            f"WHERE {_q(MODIFIED)} IS NOT NULL"
+        )
+
+    def insert(self, stage: str) -> str:
+        """The page's staged rows as versions: the last row of each key and change time
+        (a page read twice holds it twice); a version stored already refreshed where
+        its values differ (its delete, written by :meth:`mend`, kept)."""
+        table, keys = self.table, self.table.key
+        names = ", ".join(_q(n) for n in table.names)
+        values = [n for n in table.names if n not in keys and n not in (MODIFIED, DELETED_AT)]
+        conflict = "DO NOTHING"
+        if values:
+            sets = ", ".join(f"{_q(n)} = EXCLUDED.{_q(n)}" for n in values)
+            old = ", ".join(f"h.{_q(n)}" for n in values)
+            new = ", ".join(f"EXCLUDED.{_q(n)}" for n in values)
+            conflict = f"DO UPDATE SET {sets} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+        partition = ", ".join(_q(n) for n in (*keys, MODIFIED))
+        last = (
+            f"SELECT {names} FROM (SELECT *, row_number() OVER (PARTITION BY {partition} "
+            f"ORDER BY {self.row_order} DESC) AS _intacct_last FROM {stage}) s "
+            f"WHERE _intacct_last = 1 AND {_q(MODIFIED)} IS NOT NULL"
+        )
+        columns = ", ".join(_q(c.name) for c in self.history.columns)
+        return (
+            f"INSERT INTO {self.name(self.history.name)} AS h ({columns}) "
+            f"SELECT {names}, {_q(MODIFIED)}, NULL, TRUE, FALSE FROM ({last}) v "
+            f"ON CONFLICT ({', '.join(_q(k) for k in self.history.key)}) {conflict}"
+        )
+
+    def mend(self, stage: str | None, tombstones: str | None) -> tuple[str, int]:
+        """Each version of the records the page touched (its rows in ``stage``, its
+        ``tombstones``: ``(k, deleted)`` for the key's first column, in the page's
+        entity, the one parameter) given its end: the earliest delete in its span
+        (from its ``valid_from`` to the next version's), else the next version's start;
+        the deletes known being those it was given, the object's table's (a delete
+        read before the version it ends) and this page's. Returns the statement and
+        how many times it takes the entity."""
+        keys, hist = self.table.key, self.name(self.history.name)
+        base, cols = self.name(self.table.name), ", ".join(_q(k) for k in keys)
+        first, m = _q(keys[0]), self.mark
+        tomb = f"CAST(h.{first} AS {self.text}) = t.k AND h.{_q(ENTITY_ID)} = {m}"
+        touched = [f"SELECT {cols} FROM {stage}"] if stage else []
+        if tombstones:
+            touched.append(f"SELECT {', '.join(f'h.{_q(k)}' for k in keys)} "
+                           f"FROM {hist} h JOIN {tombstones} t ON {tomb}")  # fmt: skip
+        h_cols = ", ".join(f"h.{_q(k)}" for k in keys)
+        deletes = [
+            f"SELECT {h_cols}, h.{_q(DELETED_AT)} AS at FROM {hist} h "
+            f"JOIN k ON {_same('h', 'k', keys)} WHERE h.{_q(DELETED_AT)} IS NOT NULL",
+            f"SELECT {h_cols}, b.{_q(DELETED_AT)} FROM {hist} h JOIN k ON {_same('h', 'k', keys)} "
+            f"JOIN {base} b ON {_same('h', 'b', keys)} WHERE b.{_q(DELETED_AT)} IS NOT NULL",
+        ]
+        if tombstones:
+            deletes.append(f"SELECT {h_cols}, t.deleted FROM {hist} h "
+                           f"JOIN {tombstones} t ON {tomb}")  # fmt: skip
+        spans = (
+            f"SELECT {h_cols}, h.{_q(VALID_FROM)}, lead(h.{_q(VALID_FROM)}) OVER "
+            f"(PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) AS next "
+            f"FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
+        )
+        within = f"d.at >= v.{_q(VALID_FROM)} AND (v.next IS NULL OR d.at < v.next)"
+        gone = f"(SELECT min(d.at) FROM d WHERE {_same('d', 'v', keys)} AND {within})"
+        ends = (
+            f"WITH k AS (SELECT DISTINCT * FROM ({' UNION ALL '.join(touched)}) u), "
+            f"d AS ({' UNION ALL '.join(deletes)}), v AS ({spans}) "
+            f"SELECT {', '.join(f'v.{_q(k)}' for k in keys)}, v.{_q(VALID_FROM)}, "
+            f"{gone} AS gone, v.next FROM v"
+        )
+        end = "coalesce(n.gone, n.next)"
+        statement = (
+            f"UPDATE {hist} AS h SET {_q(DELETED_AT)} = n.gone, {_q(VALID_TO)} = {end}, "
+            f"{_q(IS_CURRENT)} = ({end} IS NULL), {_q(IS_DELETED)} = (n.gone IS NOT NULL) "
+            f"FROM ({ends}) n WHERE {_same('h', 'n', (*keys, VALID_FROM))} AND "
+            f"(h.{_q(VALID_TO)} IS DISTINCT FROM {end} OR "
+            f"h.{_q(DELETED_AT)} IS DISTINCT FROM n.gone OR h.{_q(IS_CURRENT)} IS NULL)"
+        )
+        return statement, 2 if tombstones else 0
