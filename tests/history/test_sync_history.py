@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from intacct import IntacctClient
+from intacct.cli import main
 from intacct.emulator.inprocess import InProcessEmulator
+from intacct.errors import ConfigError
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
 from tests.sync.test_sync import Quiet
@@ -29,13 +33,18 @@ def client_of(emulator: InProcessEmulator) -> IntacctClient:
     return IntacctClient.from_mapping(config, http_transport=emulator.transport())
 
 
-def sync(emulator: InProcessEmulator, db: Path, history: tuple[str, ...] | None = ("all",),
-         **engine: Any) -> Quiet:  # fmt: skip
-    reporter = Quiet()
-    settings = SyncSettings(
-        ("CLASS",), replication=ReplicationSettings().with_overrides(page_size=25, **engine),
-        history=history,
-    )  # fmt: skip
+def sync(
+    emulator: InProcessEmulator,
+    db: Path,
+    history: tuple[str, ...] | None = ("all",),
+    objects: tuple[str, ...] = ("CLASS",),
+    reporter: Quiet | None = None,
+    full_refresh: bool = False,
+    **engine: Any,
+) -> Quiet:
+    reporter = reporter or Quiet()
+    replication = ReplicationSettings().with_overrides(page_size=25, **engine)
+    settings = SyncSettings(objects, full_refresh, replication, history=history)
     with client_of(emulator) as client:
         run_sync(client, db, reporter, settings)
     return reporter
@@ -48,14 +57,6 @@ def versions(db: Path, classid: str) -> list[tuple[Any, ...]]:
             "WHERE CLASSID = ? ORDER BY valid_from",
             [classid],
         ).fetchall()
-
-
-def stored(emulator: InProcessEmulator, classid: str) -> tuple[str, datetime]:
-    """The emulator's record of ``classid`` as a read sees it: (NAME, WHENMODIFIED UTC)."""
-    with client_of(emulator) as client:
-        rows = list(client.iter_query("CLASS", ["NAME", "WHENMODIFIED"], f"CLASSID = '{classid}'"))
-    (row,) = rows
-    return row["NAME"], row["WHENMODIFIED"]
 
 
 def write(emulator: InProcessEmulator, classid: str, name: str, create: bool = False) -> None:
@@ -88,3 +89,107 @@ def test_each_version_read_is_kept_once_and_a_delete_closes_the_last(
     assert [v[2] for v in found[:2]] == starts[1:]  # each ends where the next begins
     assert found[2][2] is not None and found[2][2] > starts[2]  # the delete ended the last
     assert [(v[3], v[4]) for v in found] == [(False, False), (False, False), (False, True)]
+
+
+def names_now(emulator: InProcessEmulator) -> dict[str, str]:
+    """The emulator's CLASS records as they are: {CLASSID: NAME}."""
+    with client_of(emulator) as client:
+        return {r["CLASSID"]: r["NAME"] for r in client.iter_query("CLASS", ["CLASSID", "NAME"])}
+
+
+def as_of(db: Path, moment: datetime) -> dict[str, str]:
+    done = CliRunner().invoke(main, [
+        "query", "CLASS", "--db", str(db), "--as-of", moment.isoformat(), "--limit", "0",
+        "--fields", "CLASSID,NAME", "--format", "json",
+    ])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return {r["CLASSID"]: r["NAME"] for r in json.loads(done.stdout)}
+
+
+def test_as_of_answers_are_the_emulators_state_at_each_moment(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    """A read after every write sees every version: the records as of any moment are
+    what the emulator held then (a write, a rename, a delete, a record made again)."""
+    db = tmp_path / "h.duckdb"
+    sync(emulator, db)
+    moments: list[tuple[datetime, dict[str, str]]] = []
+
+    def seen() -> None:
+        sync(emulator, db)
+        moments.append((emulator.store.clock.now() + timedelta(seconds=30), names_now(emulator)))
+
+    seen()
+    write(emulator, "H-1", "made", create=True)
+    seen()
+    write(emulator, "H-1", "renamed")
+    write(emulator, "H-2", "other", create=True)
+    seen()
+    emulator.advance_clock(60)
+    with client_of(emulator) as client:
+        rows = client.iter_query("CLASS", ["RECORDNO", "CLASSID"])
+        victim = next(r["RECORDNO"] for r in rows if r["CLASSID"] == "H-1")
+        client.delete("CLASS", [int(victim)])
+    seen()
+    write(emulator, "H-1", "again", create=True)
+    seen()
+    for moment, state in moments:
+        assert as_of(db, moment) == state, moment
+
+
+def test_as_of_on_an_object_keeping_no_history_says_how_to_keep_it(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "h.duckdb"
+    sync(emulator, db, history=None)
+    done = CliRunner().invoke(main, ["query", "CLASS", "--db", str(db), "--as-of", "2026-01-01"])
+    assert done.exit_code == 1
+    assert "keeps no history of CLASS: intacct sync --history" in done.output
+
+
+def every_version(db: Path, table: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f'SELECT * FROM "{table}_history" ORDER BY ALL').fetchall()  # noqa: S608
+
+
+def test_a_run_killed_and_resumed_or_read_again_whole_keeps_each_version_once(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    objects = ("CLASS", "VENDOR")
+    whole, resumed = tmp_path / "whole.duckdb", tmp_path / "resumed.duckdb"
+    sync(emulator, whole, objects=objects)
+    with pytest.raises(KeyboardInterrupt):
+        sync(emulator, resumed, objects=objects, reporter=Quiet(stop_after=2))
+    write(emulator, "H-1", "made", create=True)
+    for db in (whole, resumed):
+        sync(emulator, db, objects=objects)
+    sync(emulator, resumed, objects=objects, full_refresh=True)
+    for table in objects:
+        assert every_version(resumed, table) == every_version(whole, table)
+        assert len(every_version(whole, table)) == len(keys_of(whole, table))
+
+
+def keys_of(db: Path, table: str) -> list[Any]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f'SELECT * FROM "{table}"').fetchall()  # noqa: S608
+
+
+def test_history_is_remembered_until_a_run_says_otherwise(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "h.duckdb"
+    sync(emulator, db, history=("class",))  # object names in any case
+    write(emulator, "H-1", "made", create=True)
+    sync(emulator, db, history=None)  # remembered
+    assert [v[0] for v in versions(db, "H-1")] == ["made"]
+    sync(emulator, db, history=())  # stopped: the table stays, nothing more is added
+    write(emulator, "H-1", "renamed")
+    sync(emulator, db, history=None)
+    assert [v[0] for v in versions(db, "H-1")] == ["made"]
+
+
+def test_history_on_a_dlt_destination_is_refused_before_anything_is_made(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError, match="'history': keeps its versions in a DuckDB file"):
+        sync(emulator, "dlt:duckdb?dataset=x")  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from intacct.cli.where import for_read_by_query, named_fields
 from intacct.client import IntacctClient
 from intacct.client.metadata import FieldModel, ObjectModel
 from intacct.client.registry import ObjectRegistry
+from intacct.config.parsers import parse_timestamp
 from intacct.destinations import DestinationError
 from intacct.destinations.reading import stored_rows
 from intacct.errors import ValidationError
@@ -148,6 +149,12 @@ def _describe(model: ObjectModel) -> None:
     "writing it goes on.",
 )
 @click.option(
+    "--as-of",
+    "as_of",
+    help="With --db: the records as they stood at this moment (ISO 8601; without an offset, "
+    "UTC), from the history intacct sync --history keeps.",
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=0),
     default=100,
@@ -167,17 +174,21 @@ def query(
     where: str,
     limit: int,
     db_path: str | None,
+    as_of: str | None,
     output: str,
     vertical: bool,
 ) -> None:
     """OBJECT's records (readByQuery, then readMore while more are wanted), or with --db
-    the rows intacct sync stored. On a terminal without --fields, the fields that tell
-    most, as many as fit its width."""
+    the rows intacct sync stored (with --as-of, as they stood at a moment). On a terminal
+    without --fields, the fields that tell most, as many as fit its width."""
     name = object_name.upper()
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else []
     screen = output == "table" and not vertical and not chosen and Console().is_terminal
+    if as_of and not db_path:
+        raise click.UsageError("--as-of reads the history intacct sync stored: give --db too")
     if db_path:
-        _stored(db_path, object_name, chosen, where, limit, output, vertical, screen)
+        moment = parse_timestamp("--as-of", as_of) if as_of else None
+        _stored(db_path, object_name, chosen, where, limit, output, vertical, screen, moment)
         return
     with _client(profile) as client:
         model = _lookup(client, name)
@@ -213,10 +224,12 @@ def _stored(
     output: str,
     vertical: bool,
     screen: bool,
+    as_of: datetime | None,
 ) -> None:
-    """The rows stored in ``db_path``'s table of ``name``, shown as records are."""
+    """The rows stored in ``db_path``'s table of ``name`` (``as_of``: its history's
+    versions valid then), shown as records are."""
     try:
-        found = stored_rows(db_path, name, fields=chosen, condition=where, limit=limit)
+        found = stored_rows(db_path, name, fields=chosen, condition=where, limit=limit, as_of=as_of)
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
     columns = found.columns

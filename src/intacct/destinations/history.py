@@ -4,7 +4,8 @@ With ``history`` on for an object, its table ``<name>`` keeps the current state 
 and ``<name>_history`` one row per version: the record's columns, then
 
 * ``valid_from``: the version's change time (WHENMODIFIED, UTC): the moment the record
-  became so in Intacct, not the moment a run read it;
+  became so in Intacct, not the moment a run read it (a record with an empty
+  WHENMODIFIED: 1970-01-01, valid since before anything a run saw);
 * ``valid_to``: the next version's ``valid_from``, or the delete that ended it; NULL
   while the version is current;
 * ``is_current``: ``valid_to IS NULL``; ``is_deleted``: a delete ended it (its time is
@@ -38,6 +39,9 @@ __all__ = ["COLUMNS", "SUFFIX", "Versions", "history_table", "why_not"]
 
 SUFFIX = "_history"
 VALID_FROM, VALID_TO, IS_CURRENT, IS_DELETED = "valid_from", "valid_to", "is_current", "is_deleted"
+#: a version's start: its change time; a record Intacct gives none (an empty WHENMODIFIED,
+#: an old record's) is taken as it was since the epoch, before anything a run saw
+SINCE = f"coalesce(\"{MODIFIED}\", TIMESTAMP '1970-01-01 00:00:00')"
 #: the columns a history table has beyond its object's
 COLUMNS = (
     Column(VALID_FROM, "TIMESTAMP"),
@@ -89,14 +93,13 @@ class Versions:
 
     def seed(self) -> str:
         """The object's stored rows as their versions, a history just begun: each row
-        with WHENMODIFIED, ended by its delete where it has one."""
+        ended by its delete where it has one."""
         names = ", ".join(_q(n) for n in self.table.names)
         deleted, columns = _q(DELETED_AT), ", ".join(_q(c.name) for c in self.history.columns)
         return (
             f"INSERT INTO {self.name(self.history.name)} ({columns}) "
-            f"SELECT {names}, {_q(MODIFIED)}, {deleted}, {deleted} IS NULL, "
-            f"{deleted} IS NOT NULL FROM {self.name(self.table.name)} "
-            f"WHERE {_q(MODIFIED)} IS NOT NULL"
+            f"SELECT {names}, {SINCE}, {deleted}, {deleted} IS NULL, "
+            f"{deleted} IS NOT NULL FROM {self.name(self.table.name)}"
         )
 
     def insert(self, stage: str) -> str:
@@ -112,16 +115,16 @@ class Versions:
             old = ", ".join(f"h.{_q(n)}" for n in values)
             new = ", ".join(f"EXCLUDED.{_q(n)}" for n in values)
             conflict = f"DO UPDATE SET {sets} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
-        partition = ", ".join(_q(n) for n in (*keys, MODIFIED))
+        partition = ", ".join([*(_q(n) for n in keys), SINCE])
         last = (
             f"SELECT {names} FROM (SELECT *, row_number() OVER (PARTITION BY {partition} "
             f"ORDER BY {self.row_order} DESC) AS _intacct_last FROM {stage}) s "
-            f"WHERE _intacct_last = 1 AND {_q(MODIFIED)} IS NOT NULL"
+            "WHERE _intacct_last = 1"
         )
         columns = ", ".join(_q(c.name) for c in self.history.columns)
         return (
             f"INSERT INTO {self.name(self.history.name)} AS h ({columns}) "
-            f"SELECT {names}, {_q(MODIFIED)}, NULL, TRUE, FALSE FROM ({last}) v "
+            f"SELECT {names}, {SINCE}, NULL, TRUE, FALSE FROM ({last}) v "
             f"ON CONFLICT ({', '.join(_q(k) for k in self.history.key)}) {conflict}"
         )
 

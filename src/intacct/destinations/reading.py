@@ -15,10 +15,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from intacct.config.keys import DEFAULT_LOCK_WAIT_S
 from intacct.destinations.base import DestinationError
+from intacct.destinations.history import COLUMNS, SUFFIX, VALID_FROM, VALID_TO
 from intacct.destinations.locations import DLT, POSTGRES, Location, split_url
 from intacct.destinations.sql import q, quoted
 
@@ -47,18 +49,54 @@ def stored_rows(
     condition: str = "",
     limit: int = 0,
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+    as_of: datetime | None = None,
 ) -> StoredRows:
     """The rows of object ``name``'s table at ``where`` (a DuckDB file or a Postgres
     URL), only ``fields`` (all: empty), those ``condition`` (SQL of that database) holds
-    for, at most ``limit`` (0: all)."""
+    for, at most ``limit`` (0: all). ``as_of``: the records as they stood at that
+    moment, from its history table (:mod:`.history`), each version valid then, with its
+    ``valid_from`` and ``valid_to``."""
+    at = _AsOf(as_of) if as_of is not None else None
     location = Location.parse(where)
     if location.kind == DLT:
         raise DestinationError(
             "a dlt destination is read with the warehouse's own tools (dlt's pipeline.dataset)"
         )
     if location.kind == POSTGRES:
-        return _postgres(location, name, fields, condition, limit)
-    return _duckdb(location, name, fields, condition, limit, lock_wait_s)
+        return _postgres(location, name, fields, condition, limit, at)
+    return _duckdb(location, name, fields, condition, limit, lock_wait_s, at)
+
+
+@dataclass(frozen=True, slots=True)
+class _AsOf:
+    """A read of the records as they stood at ``moment`` (aware; naive is UTC)."""
+
+    moment: datetime
+
+    def table(self, shown: str, name: str, tables: Sequence[str]) -> str:
+        """The history table of object ``name``, or an error saying how one is kept."""
+        table = _table(shown, name, [t for t in tables if not t.endswith(SUFFIX)])
+        if table + SUFFIX not in tables:
+            raise DestinationError(
+                f"{shown} keeps no history of {table}: intacct sync --history keeps every "
+                f"version from its next run (--as-of reads {table}{SUFFIX})"
+            )
+        return table + SUFFIX
+
+    def condition(self, condition: str) -> str:
+        """``condition`` and the version being valid at the moment (a stored time is
+        naive UTC; the moment is written out, never the user's text)."""
+        moment = self.moment if self.moment.tzinfo else self.moment.replace(tzinfo=UTC)
+        at = f"TIMESTAMP '{moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+        valid = f"{q(VALID_FROM)} <= {at} AND ({q(VALID_TO)} IS NULL OR {q(VALID_TO)} > {at})"
+        return f"{valid} AND ({condition})" if condition.strip() else valid
+
+    @staticmethod
+    def columns(known: Sequence[str]) -> list[str]:
+        """The record's columns and its span (not ``is_current``, ``is_deleted``: a
+        version valid at a moment was current then, and not deleted)."""
+        hidden = {c.name for c in COLUMNS} - {VALID_FROM, VALID_TO}
+        return [c for c in known if c not in hidden]
 
 
 def _duckdb(
@@ -68,6 +106,7 @@ def _duckdb(
     condition: str,
     limit: int,
     lock_wait_s: float,
+    at: _AsOf | None,
 ) -> StoredRows:
     import duckdb
 
@@ -79,8 +118,11 @@ def _duckdb(
         )
     with connect(location.path, read_only=True, lock_wait_s=lock_wait_s) as con:
         tables = [r[0] for r in con.execute(_TABLES, ["main"]).fetchall()]
-        table = _table(location.shown, name, tables)
-        columns = _columns(con, table, "main", fields)
+        table = (
+            at.table(location.shown, name, tables) if at else _table(location.shown, name, tables)
+        )
+        columns = _columns(con, table, "main", fields, at=at)
+        condition = at.condition(condition) if at else condition
         try:
             arrow = con.sql(_select(q(table), columns, condition, limit)).to_arrow_table()
         except duckdb.Error as exc:
@@ -89,7 +131,12 @@ def _duckdb(
 
 
 def _postgres(
-    location: Location, name: str, fields: Sequence[str], condition: str, limit: int
+    location: Location,
+    name: str,
+    fields: Sequence[str],
+    condition: str,
+    limit: int,
+    at: _AsOf | None,
 ) -> StoredRows:
     import psycopg
     import pyarrow as pa
@@ -99,8 +146,11 @@ def _postgres(
     schema = split_url(location.where)[1]
     with _connect(location.where, read_only=True) as con:
         tables = [r[0] for r in con.execute(_TABLES.replace("?", "%s"), [schema]).fetchall()]
-        table = _table(location.shown, name, tables)
-        columns = _columns(con, table, schema, fields, "%s")
+        table = (
+            at.table(location.shown, name, tables) if at else _table(location.shown, name, tables)
+        )
+        columns = _columns(con, table, schema, fields, "%s", at=at)
+        condition = at.condition(condition) if at else condition
         sql = _select(f"{q(schema)}.{q(table)}", columns, condition, limit)
         try:
             with con.transaction():
@@ -113,6 +163,11 @@ def _postgres(
 
 #: the tables of a schema (the run's own, ``_intacct_state``..., left out after)
 _TABLES = "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
+
+
+def _chosen(shown: str, name: str, tables: Sequence[str], at: _AsOf | None) -> str:
+    """The table read: object ``name``'s, or its history's for an ``at`` read."""
+    return at.table(shown, name, tables) if at else _table(shown, name, tables)
 
 
 def _table(shown: str, name: str, tables: Sequence[str]) -> str:
@@ -130,14 +185,17 @@ def _table(shown: str, name: str, tables: Sequence[str]) -> str:
 
 
 def _columns(
-    con: Any, table: str, schema: str, fields: Sequence[str], mark: str = "?"
-) -> tuple[str, ...]:
+    con: Any, table: str, schema: str, fields: Sequence[str], mark: str = "?",
+    *, at: _AsOf | None = None,
+) -> tuple[str, ...]:  # fmt: skip
     rows = con.execute(
         f"SELECT column_name FROM information_schema.columns WHERE table_schema = {mark} "
         f"AND table_name = {mark} ORDER BY ordinal_position",
         [schema, table],
     ).fetchall()
     known = [r[0] for r in rows]
+    if at is not None:
+        known = at.columns(known)
     if not fields:
         return tuple(known)
     by_case = {c.upper(): c for c in known}

@@ -332,9 +332,7 @@ class SqlDestination:
             return False
         return True
 
-    def _rows(
-        self, table: Table, page: StreamPage, versions: Versions | None
-    ) -> tuple[int, int]:
+    def _rows(self, table: Table, page: StreamPage, versions: Versions | None) -> tuple[int, int]:
         names, target = quoted(table.names), self._name(table.name)
         stage = self._stage(table, page.records, page.table)
         if versions is not None:  # every version read, before rule 2 drops the stale ones

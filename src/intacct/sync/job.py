@@ -333,7 +333,8 @@ def _refuse(
     DuckDB's only (:class:`FivetranViews`); dlt takes no unified tables (:class:`ReadBack`)."""
     if history and not offers(where, KeepsHistory):
         raise ConfigError(
-            "history", "keeps its versions in a DuckDB file or a Postgres schema; give --db "
+            "history",
+            "keeps its versions in a DuckDB file or a Postgres schema; give --db "
             "one of them, or leave history out",
         )
     if layout is not None and layout not in fivetran.LAYOUTS:
