@@ -28,10 +28,12 @@ from intacct.client.metadata import FieldModel, ObjectModel
 from intacct.client.registry import ObjectRegistry
 from intacct.config.parsers import parse_timestamp
 from intacct.destinations import DestinationError
+from intacct.destinations.books import trial_balance_as_of
 from intacct.destinations.reading import stored_rows
 from intacct.errors import ValidationError
 from intacct.logging import counted
 from intacct.protocol import functions as fn
+from intacct.replication.streams.trialbalance import TRIAL_BALANCE
 
 __all__ = ["describe", "objects", "query"]
 
@@ -152,7 +154,8 @@ def _describe(model: ObjectModel) -> None:
     "--as-of",
     "as_of",
     help="With --db: the records as they stood at this moment (ISO 8601; without an offset, "
-    "UTC), from the history intacct sync --history keeps.",
+    "UTC), from the history intacct sync --history keeps; TRIALBALANCE: the books as they "
+    "stood, month by month, from GLDETAIL's history.",
 )
 @click.option(
     "--limit",
@@ -229,7 +232,12 @@ def _stored(
     """The rows stored in ``db_path``'s table of ``name`` (``as_of``: its history's
     versions valid then), shown as records are."""
     try:
-        found = stored_rows(db_path, name, fields=chosen, condition=where, limit=limit, as_of=as_of)
+        if as_of is not None and name.upper() == TRIAL_BALANCE:  # from the ledger's history
+            found = trial_balance_as_of(db_path, as_of, fields=chosen, condition=where, limit=limit)
+        else:
+            found = stored_rows(
+                db_path, name, fields=chosen, condition=where, limit=limit, as_of=as_of
+            )
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
     columns = found.columns

@@ -13,7 +13,7 @@ readers never wait for a writer (each statement sees the last committed pages).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from intacct.destinations.history import COLUMNS, SUFFIX, VALID_FROM, VALID_TO
 from intacct.destinations.locations import DLT, POSTGRES, Location, split_url
 from intacct.destinations.sql import q, quoted
 
-__all__ = ["StoredRows", "stored_rows"]
+__all__ = ["AsOf", "StoredDb", "StoredRows", "read_stored", "stored_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +56,22 @@ def stored_rows(
     for, at most ``limit`` (0: all). ``as_of``: the records as they stood at that
     moment, from its history table (:mod:`.history`), each version valid then, with its
     ``valid_from`` and ``valid_to``."""
-    at = _AsOf(as_of) if as_of is not None else None
-    location = Location.parse(where)
-    if location.kind == DLT:
-        raise DestinationError(
-            "a dlt destination is read with the warehouse's own tools (dlt's pipeline.dataset)"
-        )
-    if location.kind == POSTGRES:
-        return _postgres(location, name, fields, condition, limit, at)
-    return _duckdb(location, name, fields, condition, limit, lock_wait_s, at)
+    at = AsOf(as_of) if as_of is not None else None
+
+    def read(db: StoredDb) -> StoredRows:
+        table = at.table(db.shown, name, db.tables) if at else _table(db.shown, name, db.tables)
+        columns = _columns(db, table, fields, at)
+        valid = at.condition(condition) if at else condition
+        try:
+            return db.select(_select(db.name(table), columns, valid, limit), table, columns)
+        except DestinationError as exc:
+            raise DestinationError(_refused(exc, condition)) from None
+
+    return read_stored(where, read, lock_wait_s=lock_wait_s)
 
 
 @dataclass(frozen=True, slots=True)
-class _AsOf:
+class AsOf:
     """A read of the records as they stood at ``moment`` (aware; naive is UTC)."""
 
     moment: datetime
@@ -83,11 +86,16 @@ class _AsOf:
             )
         return table + SUFFIX
 
-    def condition(self, condition: str) -> str:
-        """``condition`` and the version being valid at the moment (a stored time is
-        naive UTC; the moment is written out, never the user's text)."""
+    @property
+    def literal(self) -> str:
+        """The moment as SQL (a stored time is naive UTC; written out from the parsed
+        moment, never from the user's text)."""
         moment = self.moment if self.moment.tzinfo else self.moment.replace(tzinfo=UTC)
-        at = f"TIMESTAMP '{moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+        return f"TIMESTAMP '{moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+
+    def condition(self, condition: str = "") -> str:
+        """``condition`` and the version being valid at the moment."""
+        at = self.literal
         valid = f"{q(VALID_FROM)} <= {at} AND ({q(VALID_TO)} IS NULL OR {q(VALID_TO)} > {at})"
         return f"{valid} AND ({condition})" if condition.strip() else valid
 
@@ -99,17 +107,66 @@ class _AsOf:
         return [c for c in known if c not in hidden]
 
 
-def _duckdb(
-    location: Location,
-    name: str,
-    fields: Sequence[str],
-    condition: str,
-    limit: int,
-    lock_wait_s: float,
-    at: _AsOf | None,
-) -> StoredRows:
-    import duckdb
+class StoredDb:
+    """A read-only connection to a store, for one read: its tables, how it names one,
+    and a query's rows as :class:`StoredRows` (a refused query: a DestinationError)."""
 
+    shown: str
+    tables: list[str]
+
+    def name(self, table: str) -> str:
+        raise NotImplementedError
+
+    def column_names(self, table: str) -> list[str]:
+        raise NotImplementedError
+
+    def select(self, sql: str, table: str, columns: Sequence[str]) -> StoredRows:
+        raise NotImplementedError
+
+
+def read_stored(
+    where: str,
+    read: Callable[[StoredDb], StoredRows],
+    *,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+) -> StoredRows:
+    """``read`` given a moment's read-only connection to the store at ``where`` (a
+    DuckDB file, waited for while a run writes it, or a Postgres URL)."""
+    location = Location.parse(where)
+    if location.kind == DLT:
+        raise DestinationError(
+            "a dlt destination is read with the warehouse's own tools (dlt's pipeline.dataset)"
+        )
+    if location.kind == POSTGRES:
+        return _postgres(location, read)
+    return _duckdb(location, read, lock_wait_s)
+
+
+class _DuckDb(StoredDb):
+    def __init__(self, con: Any, shown: str) -> None:
+        self.con, self.shown = con, shown
+        self.tables = [r[0] for r in con.execute(_TABLES, ["main"]).fetchall()]
+
+    def name(self, table: str) -> str:
+        return q(table)
+
+    def column_names(self, table: str) -> list[str]:
+        rows = self.con.execute(_COLUMNS, ["main", table]).fetchall()
+        return [r[0] for r in rows]
+
+    def select(self, sql: str, table: str, columns: Sequence[str]) -> StoredRows:
+        import duckdb
+
+        try:
+            arrow = self.con.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise DestinationError(_first_line(exc)) from None
+        return StoredRows(table, tuple(columns), arrow)
+
+
+def _duckdb(
+    location: Location, read: Callable[[StoredDb], StoredRows], lock_wait_s: float
+) -> StoredRows:
     from intacct.destinations.duckdb import connect
 
     if not location.path.exists():
@@ -117,57 +174,44 @@ def _duckdb(
             f"there is no database {location.path}: intacct sync --db {location.path} makes it"
         )
     with connect(location.path, read_only=True, lock_wait_s=lock_wait_s) as con:
-        tables = [r[0] for r in con.execute(_TABLES, ["main"]).fetchall()]
-        table = (
-            at.table(location.shown, name, tables) if at else _table(location.shown, name, tables)
-        )
-        columns = _columns(con, table, "main", fields, at=at)
-        condition = at.condition(condition) if at else condition
+        return read(_DuckDb(con, location.shown))
+
+
+class _PostgresDb(StoredDb):
+    def __init__(self, con: Any, shown: str, schema: str) -> None:
+        self.con, self.shown, self.schema = con, shown, schema
+        marked = _TABLES.replace("?", "%s")
+        self.tables = [r[0] for r in con.execute(marked, [schema]).fetchall()]
+
+    def name(self, table: str) -> str:
+        return f"{q(self.schema)}.{q(table)}"
+
+    def column_names(self, table: str) -> list[str]:
+        rows = self.con.execute(_COLUMNS.replace("?", "%s"), [self.schema, table]).fetchall()
+        return [r[0] for r in rows]
+
+    def select(self, sql: str, table: str, columns: Sequence[str]) -> StoredRows:
+        import psycopg
+        import pyarrow as pa
+
         try:
-            arrow = con.sql(_select(q(table), columns, condition, limit)).to_arrow_table()
-        except duckdb.Error as exc:
-            raise DestinationError(_refused(exc, condition)) from None
-    return StoredRows(table, columns, arrow)
+            with self.con.transaction():
+                rows = self.con.execute(sql).fetchall()
+        except psycopg.Error as exc:
+            raise DestinationError(_first_line(exc)) from None
+        data = {c: [row[i] for row in rows] for i, c in enumerate(columns)}
+        return StoredRows(table, tuple(columns), pa.table(data) if rows else _empty(columns))
 
 
-def _postgres(
-    location: Location,
-    name: str,
-    fields: Sequence[str],
-    condition: str,
-    limit: int,
-    at: _AsOf | None,
-) -> StoredRows:
-    import psycopg
-    import pyarrow as pa
-
+def _postgres(location: Location, read: Callable[[StoredDb], StoredRows]) -> StoredRows:
     from intacct.destinations.postgres import _connect
 
-    schema = split_url(location.where)[1]
     with _connect(location.where, read_only=True) as con:
-        tables = [r[0] for r in con.execute(_TABLES.replace("?", "%s"), [schema]).fetchall()]
-        table = (
-            at.table(location.shown, name, tables) if at else _table(location.shown, name, tables)
-        )
-        columns = _columns(con, table, schema, fields, "%s", at=at)
-        condition = at.condition(condition) if at else condition
-        sql = _select(f"{q(schema)}.{q(table)}", columns, condition, limit)
-        try:
-            with con.transaction():
-                rows = con.execute(sql).fetchall()
-        except psycopg.Error as exc:
-            raise DestinationError(_refused(exc, condition)) from None
-    data = {c: [row[i] for row in rows] for i, c in enumerate(columns)}
-    return StoredRows(table, columns, pa.table(data) if rows else _empty(columns))
+        return read(_PostgresDb(con, location.shown, split_url(location.where)[1]))
 
 
 #: the tables of a schema (the run's own, ``_intacct_state``..., left out after)
 _TABLES = "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
-
-
-def _chosen(shown: str, name: str, tables: Sequence[str], at: _AsOf | None) -> str:
-    """The table read: object ``name``'s, or its history's for an ``at`` read."""
-    return at.table(shown, name, tables) if at else _table(shown, name, tables)
 
 
 def _table(shown: str, name: str, tables: Sequence[str]) -> str:
@@ -184,16 +228,14 @@ def _table(shown: str, name: str, tables: Sequence[str]) -> str:
     raise DestinationError(f"{shown} has no table of {name}{hint}")
 
 
-def _columns(
-    con: Any, table: str, schema: str, fields: Sequence[str], mark: str = "?",
-    *, at: _AsOf | None = None,
-) -> tuple[str, ...]:  # fmt: skip
-    rows = con.execute(
-        f"SELECT column_name FROM information_schema.columns WHERE table_schema = {mark} "
-        f"AND table_name = {mark} ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-    known = [r[0] for r in rows]
+_COLUMNS = (
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
+    "AND table_name = ? ORDER BY ordinal_position"
+)
+
+
+def _columns(db: StoredDb, table: str, fields: Sequence[str], at: AsOf | None) -> tuple[str, ...]:
+    known = db.column_names(table)
     if at is not None:
         known = at.columns(known)
     if not fields:
@@ -216,8 +258,12 @@ def _select(table: str, columns: Sequence[str], condition: str, limit: int) -> s
     return sql + (f" LIMIT {int(limit)}" if limit else "")
 
 
-def _refused(exc: BaseException, condition: str) -> str:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _refused(exc: DestinationError, condition: str) -> str:
+    first = str(exc)
     return f"the database refused --where {condition!r}: {first}" if condition else first
 
 
