@@ -7,12 +7,13 @@ record created, one changed and one deleted in between: it reads only those and 
 the deleted one as a tombstone); ``--full-refresh`` after those (it reads every object
 whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entities all``;
 ``--api rest`` (the fields REST has no equivalent of, which the run names, are empty),
-``--api auto`` and ``--api rest --objects all``.
+``--api auto``, ``--api rest --objects all`` and ``--history`` (each object with
+WHENMODIFIED also has ``<table>_history``, one current version per stored row).
 Destinations: the DuckDB file (``--db`` left out: ``./intacct.duckdb``), Postgres
 (``--db postgresql://…?schema=intacct``), dlt into DuckDB (``--db dlt:duckdb``: dlt's
 default ``./intacct_intacct.duckdb``) and into Postgres (``--db dlt:postgres``, its
 credentials in ``DESTINATION__POSTGRES__CREDENTIALS``, as dlt documents). Refused:
-``--layout fivetran`` off DuckDB, ``--unified`` through dlt.
+``--layout fivetran`` off DuckDB, ``--unified`` and ``--history`` through dlt.
 
 A test is one cell (company, form, destination). The cells of a form run their commands
 side by side, one per destination (the first cell of the form asked runs them, for the
@@ -62,6 +63,8 @@ from tests.postgres import create_database, drop_database
 from tests.sync.stores import Store
 
 COMPANIES = ("DEMO", "DEMO-ME")
+#: a history table's name beside its object's, and a version's start without WHENMODIFIED
+HISTORY, EPOCH = "_history", "1970-01-01 00:00:00"
 DESTINATIONS = ("duckdb", "postgres", "dlt-duckdb", "dlt-postgres")
 #: a form's command line, beyond ``intacct sync [--db …]``
 FORMS: dict[str, tuple[str, ...]] = {
@@ -75,6 +78,7 @@ FORMS: dict[str, tuple[str, ...]] = {
     "api-rest": ("--api", "rest"),
     "api-auto": ("--api", "auto"),
     "api-rest-objects-all": ("--api", "rest", "--objects", "all"),
+    "history": ("--history",),
 }
 #: the forms that read every object the company has
 OBJECTS_ALL = ("objects-all", "api-rest-objects-all")
@@ -87,6 +91,8 @@ REFUSED = {
     ("fivetran", "postgres"): ("--layout fivetran", "DuckDB"),
     ("fivetran", "dlt-duckdb"): ("--layout fivetran", "DuckDB"),
     ("fivetran", "dlt-postgres"): ("--layout fivetran", "DuckDB"),
+    ("history", "dlt-duckdb"): ("history", "DuckDB file or a Postgres schema"),
+    ("history", "dlt-postgres"): ("history", "DuckDB file or a Postgres schema"),
 }
 
 
@@ -315,6 +321,8 @@ class Matrix:
             tables = set(store.tables())
             expected_tables = objects | (set(UNIFIED_TABLES) if form == "unified" else set())
             # dlt's stores name tables as Intacct does, REST's own objects in capitals
+            if form == "history":  # beside each object's table: its versions
+                expected_tables |= {f"{name}{HISTORY}" for name in objects - {TRIAL_BALANCE}}
             extra = {t for t in tables if t.upper() not in {e.upper() for e in expected_tables}}
             if extra:
                 problems.append(f"tables no form of the run writes: {sorted(extra)}")
@@ -337,6 +345,8 @@ class Matrix:
             problems.append(f"_intacct_runs does not end with an ok run: {runs[-1:]}")
         if form == "fivetran":
             problems += fivetran_problems(Path(target.store.url), self.data, company)
+        if form == "history":
+            problems += _history_problems(target.store, sorted(objects - {TRIAL_BALANCE}))
         if form == "second-run":
             problems += _second_run_problems(target.store, runs[-1][1], deleted)
         if form == "full-refresh":
@@ -408,6 +418,24 @@ def _tombstone_problems(store: Store, deleted: list[int]) -> list[str]:
         for recordno in deleted
         if rows.get(recordno, {}).get(DELETED_AT) is None
     ]
+
+
+def _history_problems(store: Store, objects: list[str]) -> list[str]:
+    """A first run with ``--history``: each object's history holds one version per row
+    the run stored, current, starting at its WHENMODIFIED (the epoch where it has none)."""
+    problems = []
+    for name in objects:
+        rows = store.records(name)
+        versions = store.records(f"{name}{HISTORY}")
+        if len(versions) != len(rows) or not all(v["is_current"] for v in versions):
+            problems.append(f"{name}{HISTORY}: {len(versions)} versions, not one current "
+                            f"version of each of its {len(rows)} rows")  # fmt: skip
+            continue
+        starts = sorted(str(v["valid_from"]) for v in versions)
+        changed = sorted(str(r["WHENMODIFIED"] or EPOCH) for r in rows)
+        if starts != changed:
+            problems.append(f"{name}{HISTORY}: versions do not start at the rows' WHENMODIFIED")
+    return problems
 
 
 def _second_run_problems(
