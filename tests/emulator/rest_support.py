@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import socket
 import threading
 import time
@@ -36,6 +37,16 @@ BULK_STATUS = "/ia/api/v1/services/bulk/job/status"
 #: every object the emulator serves at a path of the catalog's: not the parameterized
 #: ones (``order-entry/document::{documentName}``), served per transaction definition
 SERVED = sorted(p for p in rest_catalog() if "::" not in p)
+
+
+def at_home(href: str, path: str, key: str) -> bool:
+    """Whether ``href`` is where the emulator puts record ``key`` of ``path``: its own
+    path; a document's or line's (an object with a parameterized twin and XML records)
+    at its definition's, ``/objects/order-entry/document::Sales%20Invoice/<key>``."""
+    if f"{path}::{{documentName}}" in rest_catalog() and rest_catalog()[path].xml_object:
+        home = rf"/objects/{re.escape(path)}::[^/:]+/{re.escape(key)}"
+        return re.fullmatch(home, href) is not None
+    return href == f"/objects/{path}/{key}"
 
 
 def rest_client(server: EmulatorServer) -> httpx.Client:

@@ -181,7 +181,10 @@ def placement(store: Store, scope: Scope, obj: RestObject) -> Placement | None:
     shows no example of, as the other two modules'; a record with no definition (none
     found) at the unparameterized path."""
     base, _, name = obj.path.partition("::")
-    if obj.xml_object is None or not any(twin.path == base for _, twin in templates()):
+    twin = rest_catalog().get(base)
+    if obj.xml_object is None or twin is None or twin.xml_object is None:
+        return None  # [U] a recurring document (no XML twin) stays at its own path
+    if not any(t.path == base for _, t in templates()):
         return None
     if name:
         return None, lambda _: _at(base, name)
