@@ -23,8 +23,9 @@ def test_the_lists_put_documents_and_lines_at_their_definition(
     """``GET /objects/<module>/document`` answers each document at its definition's path
     with the id ``<definition>-<number>`` (portal: ``Sales Order-SO0023`` at
     ``/objects/order-entry/document::Sales%20Order/442``), a line at its header's
-    definition's (``document-line::Sales%20Invoice/19``); the query service answers the
-    same hrefs, and each href, as the generic path, gets the record."""
+    definition's (``document-line::Sales%20Invoice/19``, its id its key); the query
+    service answers the same hrefs, and each href, as the generic path, gets the
+    record."""
     headers = {r["RECORDNO"]: r for r in xml_rows(http, header, "RECORDNO,DOCPARID,DOCNO")}
     lines = {r["RECORDNO"]: r["DOCHDRNO"] for r in xml_rows(http, line, "RECORDNO,DOCHDRNO")}
     listed = ok(http.get(f"{OBJECTS}/{module}/document", headers=auth))["ia::result"]
@@ -37,6 +38,7 @@ def test_the_lists_put_documents_and_lines_at_their_definition(
     assert {r["key"] for r in owned} == set(lines)
     for ref in owned:
         name = headers[lines[ref["key"]]]["DOCPARID"]
+        assert ref["id"] == ref["key"]  # the portal's line list: "key": "19", "id": "19"
         assert ref["href"] == document_href(module, "document-line", name, ref["key"])
     queried = every(http, auth, f"{module}/document", ["key", "href"])
     assert {r["key"]: r["href"] for r in queried} == {r["key"]: r["href"] for r in listed}
