@@ -14,7 +14,10 @@ path the company has (``order-entry/document::Sales Order``), not the template; 
 unknown name is refused as an unknown object is. The recurring documents
 (``order-entry/recurring-document::<name>``) have no XML twin in the emulator: they are
 served the same way over the REST-only table of ``order-entry/recurring-document``, whose
-``documentType`` names the definition (:mod:`~intacct.emulator.catalog.rest_storage`)."""
+``documentType`` names the definition (:mod:`~intacct.emulator.catalog.rest_storage`).
+
+A document and a line are at home at their definition's concrete path, whichever path
+read them: their own ``href`` names it (:func:`placement`), as Sage's lists do."""
 
 from __future__ import annotations
 
