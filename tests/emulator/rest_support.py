@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from lxml import etree
@@ -36,6 +38,34 @@ BULK_STATUS = "/ia/api/v1/services/bulk/job/status"
 #: every object the emulator serves at a path of the catalog's: not the parameterized
 #: ones (``order-entry/document::{documentName}``), served per transaction definition
 SERVED = sorted(p for p in rest_catalog() if "::" not in p)
+
+
+def xml_rows(http: httpx.Client, obj: str, fields: str) -> list[dict[str, str]]:
+    """Every record of ``obj`` (up to 1000) through XML's readByQuery, as text."""
+    root = xml(
+        http,
+        f"<readByQuery><object>{obj}</object><fields>{fields}</fields><query></query>"
+        "<pagesize>1000</pagesize></readByQuery>",
+    )
+    data = root.find(".//data")
+    assert data is not None and data.get("numremaining") == "0"
+    return [{child.tag: child.text or "" for child in row} for row in data]
+
+
+def document_href(module: str, obj: str, name: str, key: str) -> str:
+    """Where the portal's lists put a document or line: its definition's path, the name
+    URL-encoded (``/objects/order-entry/document::Sales%20Invoice/453``)."""
+    return f"/objects/{module}/{obj}::{quote(name, safe='')}/{key}"
+
+
+def at_home(href: str, path: str, key: str) -> bool:
+    """Whether ``href`` is where the emulator puts record ``key`` of ``path``: its own
+    path; a document's or line's (an object with a parameterized twin and XML records)
+    at its definition's, ``/objects/order-entry/document::Sales%20Invoice/<key>``."""
+    if f"{path}::{{documentName}}" in rest_catalog() and rest_catalog()[path].xml_object:
+        home = rf"/objects/{re.escape(path)}::[^/:]+/{re.escape(key)}"
+        return re.fullmatch(home, href) is not None
+    return href == f"/objects/{path}/{key}"
 
 
 def rest_client(server: EmulatorServer) -> httpx.Client:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from .rest_support import MODEL, OBJECTS, every, ok, query, xml
+from .rest_support import MODEL, OBJECTS, document_href, every, ok, query, xml_rows
 
 TWINS = [
     ("order-entry", "SODOCUMENT", "SODOCUMENTENTRY"),
@@ -19,27 +19,16 @@ TWINS = [
 ]
 
 
-def _xml_rows(http: httpx.Client, obj: str, fields: str) -> list[dict[str, str]]:
-    root = xml(
-        http,
-        f"<readByQuery><object>{obj}</object><fields>{fields}</fields><query></query>"
-        "<pagesize>1000</pagesize></readByQuery>",
-    )
-    data = root.find(".//data")
-    assert data is not None and data.get("numremaining") == "0"
-    return [{child.tag: child.text or "" for child in row} for row in data]
-
-
 @pytest.mark.parametrize(("module", "header", "line"), TWINS)
 def test_each_definition_serves_its_documents(
     http: httpx.Client, auth: dict[str, str], module: str, header: str, line: str
 ) -> None:
-    headers = _xml_rows(http, header, "RECORDNO,DOCPARID")
+    headers = xml_rows(http, header, "RECORDNO,DOCPARID")
     by_name = Counter(r["DOCPARID"] for r in headers)
     assert len(by_name) >= 2, "the demo company has documents of several definitions"
     listed = ok(http.get(MODEL, headers=auth))["ia::result"]
     paths = {o["apiObject"] for o in listed}
-    lines = _xml_rows(http, line, "RECORDNO,DOCHDRNO")
+    lines = xml_rows(http, line, "RECORDNO,DOCHDRNO")
     for name, count in by_name.items():
         path = f"{module}/document::{name}"
         assert f"objects/{path}" in paths
@@ -80,7 +69,7 @@ def test_an_unknown_definition_is_an_unknown_object(
 def test_writes_keep_to_the_definition(http: httpx.Client, auth: dict[str, str]) -> None:
     """PATCH and DELETE reach a record of the definition only; a create without the
     customer Intacct requires (CUSTVENDID, REST's ``customer.id``) is refused naming it."""
-    headers = _xml_rows(http, "SODOCUMENT", "RECORDNO,DOCPARID")
+    headers = xml_rows(http, "SODOCUMENT", "RECORDNO,DOCPARID")
     key, name = headers[-1]["RECORDNO"], headers[-1]["DOCPARID"]
     other = next(r["DOCPARID"] for r in headers if r["DOCPARID"] != name)
     path = quote(f"order-entry/document::{name}")
@@ -88,11 +77,11 @@ def test_writes_keep_to_the_definition(http: httpx.Client, auth: dict[str, str])
     moved = {"trackingNumber": "TRACK-1"}
     assert http.patch(f"{OBJECTS}/{elsewhere}/{key}", json=moved, headers=auth).status_code == 404
     assert ok(http.patch(f"{OBJECTS}/{path}/{key}", json=moved, headers=auth))
-    shown = _xml_rows(http, "SODOCUMENT", "RECORDNO,TRACKINGNUMBER")
+    shown = xml_rows(http, "SODOCUMENT", "RECORDNO,TRACKINGNUMBER")
     assert {r["RECORDNO"]: r["TRACKINGNUMBER"] for r in shown}[key] == "TRACK-1"
     assert http.delete(f"{OBJECTS}/{elsewhere}/{key}", headers=auth).status_code == 404
     assert http.delete(f"{OBJECTS}/{path}/{key}", headers=auth).status_code == 204
-    assert key not in {r["RECORDNO"] for r in _xml_rows(http, "SODOCUMENT", "RECORDNO")}
+    assert key not in {r["RECORDNO"] for r in xml_rows(http, "SODOCUMENT", "RECORDNO")}
     created = http.post(f"{OBJECTS}/{path}", json={"txnDate": "2026-01-05"}, headers=auth)
     assert created.status_code == 422 and "CUSTVENDID" in created.text
 
@@ -100,12 +89,12 @@ def test_writes_keep_to_the_definition(http: httpx.Client, auth: dict[str, str])
 def test_a_created_document_is_of_the_definition_in_its_path(
     http: httpx.Client, auth: dict[str, str]
 ) -> None:
-    name = _xml_rows(http, "INVDOCUMENT", "DOCPARID")[0]["DOCPARID"]
+    name = xml_rows(http, "INVDOCUMENT", "DOCPARID")[0]["DOCPARID"]
     path = f"inventory-control/document::{name}"
     answer = http.post(f"{OBJECTS}/{quote(path)}", json={}, headers=auth)
     assert answer.status_code == 201, answer.text
     key = answer.json()["ia::result"]["key"]
-    shown = _xml_rows(http, "INVDOCUMENT", "RECORDNO,DOCPARID")
+    shown = xml_rows(http, "INVDOCUMENT", "RECORDNO,DOCPARID")
     assert {r["RECORDNO"]: r["DOCPARID"] for r in shown}[key] == name
     assert key in {r["key"] for r in every(http, auth, path, ["key"])}
 
@@ -129,28 +118,32 @@ def test_a_document_and_its_line_are_created_at_a_definition(
     """A sales or purchasing document created at ``document::<name>`` lands in the XML
     twin with that definition, its customer or vendor and number; a line created at
     ``document-line::<name>`` under it is one of its lines, read back by both APIs."""
-    name = _xml_rows(http, header, "DOCPARID")[0]["DOCPARID"]
-    who = _xml_rows(http, party.upper(), party_id)[0][party_id]
+    name = xml_rows(http, header, "DOCPARID")[0]["DOCPARID"]
+    who = xml_rows(http, party.upper(), party_id)[0][party_id]
     path = quote(f"{module}/document::{name}")
     body = {party: {"id": who}, "documentNumber": "REST-1", "referenceNumber": "PO-77"}
     answer = http.post(f"{OBJECTS}/{path}", json=body, headers=auth)
     assert answer.status_code == 201, answer.text
     key = answer.json()["ia::result"]["key"]
+    assert answer.json()["ia::result"]["href"] == document_href(module, "document", name, key)
+    assert answer.json()["ia::result"]["id"] == f"{name}-REST-1"
     fields = "RECORDNO,DOCPARID,CUSTVENDID,DOCNO,PONUMBER"
-    row = {r["RECORDNO"]: r for r in _xml_rows(http, header, fields)}[key]
+    row = {r["RECORDNO"]: r for r in xml_rows(http, header, fields)}[key]
     assert (row["DOCPARID"], row["CUSTVENDID"], row["DOCNO"]) == (name, who, "REST-1")
     assert row["PONUMBER"] == "PO-77"
     shown = ok(http.get(f"{OBJECTS}/{path}/{key}", headers=auth))["ia::result"]
     assert shown[party]["id"] == who and shown["documentType"] == name
-    item = _xml_rows(http, "ITEM", "RECORDNO,ITEMID")[0]
+    item = xml_rows(http, "ITEM", "RECORDNO,ITEMID")[0]
     lines = quote(f"{module}/document-line::{name}")
     entry = {"documentHeader": {"key": key}, "item": {"key": item["RECORDNO"]}}
     entry |= {"unitQuantity": "3"}
     made = http.post(f"{OBJECTS}/{lines}", json=entry, headers=auth)
     assert made.status_code == 201, made.text
     line_key = made.json()["ia::result"]["key"]
+    line_home = document_href(module, "document-line", name, line_key)
+    assert made.json()["ia::result"]["href"] == line_home
     fields = "RECORDNO,DOCHDRNO,ITEMID,QUANTITY"
-    stored = {r["RECORDNO"]: r for r in _xml_rows(http, line, fields)}[line_key]
+    stored = {r["RECORDNO"]: r for r in xml_rows(http, line, fields)}[line_key]
     assert (stored["DOCHDRNO"], stored["ITEMID"]) == (key, item["ITEMID"])
     assert float(stored["QUANTITY"]) == 3
     owned = every(http, auth, f"{module}/document-line::{name}", ["key", "documentHeader.key"])
@@ -165,7 +158,7 @@ def test_recurring_documents_are_served_per_definition(
     whose ``documentType`` is the name, each a definition the company has; a create there
     is of that definition, and another definition's record is not found there."""
     params = {"order-entry": "SODOCUMENTPARAMS", "purchasing": "PODOCUMENTPARAMS"}[module]
-    names = {r["DOCID"] for r in _xml_rows(http, params, "DOCID")}
+    names = {r["DOCID"] for r in xml_rows(http, params, "DOCID")}
     whole = every(http, auth, f"{module}/recurring-document", ["key", "documentType"])
     by_name = Counter(r["documentType"] for r in whole)
     assert whole and set(by_name) <= names, "every recurring document is of a definition"

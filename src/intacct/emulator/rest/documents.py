@@ -14,12 +14,18 @@ path the company has (``order-entry/document::Sales Order``), not the template; 
 unknown name is refused as an unknown object is. The recurring documents
 (``order-entry/recurring-document::<name>``) have no XML twin in the emulator: they are
 served the same way over the REST-only table of ``order-entry/recurring-document``, whose
-``documentType`` names the definition (:mod:`~intacct.emulator.catalog.rest_storage`)."""
+``documentType`` names the definition (:mod:`~intacct.emulator.catalog.rest_storage`).
+
+A document and a line are at home at their definition's concrete path, whichever path
+read them: their own ``href`` names it (:func:`placement`), as Sage's lists do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
+from typing import Any
+from urllib.parse import quote
 
 from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.catalog.rest_storage import DOCUMENT_TYPE, PARAMETER
@@ -35,6 +41,7 @@ __all__ = [
     "document_filter",
     "documents_of",
     "holds",
+    "placement",
     "served_object",
     "templates",
 ]
@@ -161,3 +168,48 @@ def holds(store: Store, scope: Scope, obj: RestObject, recordno: int) -> bool:
     xml = store.catalog[str(obj.xml_object)]
     where = f'"RECORDNO" = ? AND ({only.text})'
     return bool(store.rows(xml, scope, ["RECORDNO"], where, (recordno, *only.params)))
+
+
+#: where a record's own ``href`` puts it: the twin's column its definition is read from
+#: (None: the path names it) and the REST path of a value of that column
+Placement = tuple[str | None, Callable[[Any], str]]
+
+
+def placement(store: Store, scope: Scope, obj: RestObject) -> Placement | None:
+    """Where the records of ``obj`` are at home: a document, a line, at its definition's
+    concrete path (portal, the order-entry and purchasing ``document`` and
+    ``document-line`` lists: ``/objects/order-entry/document::Sales%20Invoice/453``,
+    ``document-line::Sales%20Invoice/19``, the name URL-encoded); None for any other
+    object, whose href is its own path. [U] inventory-control's, whose lists the portal
+    shows no example of, as the other two modules'; a record with no definition (none
+    found) at the unparameterized path."""
+    base, _, name = obj.path.partition("::")
+    twin = rest_catalog().get(base)
+    if obj.xml_object is None or twin is None or twin.xml_object is None:
+        return None  # [U] a recurring document (no XML twin) stays at its own path
+    if not any(t.path == base for _, t in templates()):
+        return None
+    if name:
+        return None, lambda _: _at(base, name)
+    xml = store.catalog[obj.xml_object]
+    own = _definition(xml)
+    if own is not None:
+        return own.name, lambda raw: _at(base, raw)
+    header = _header(store, xml)
+    definition = _definition(header) if header is not None else None
+    if header is None or definition is None:
+        return None
+    names: dict[str, str] = {}
+
+    def at(raw: Any) -> str:
+        if not names:  # the headers' definitions, read once a page, when first needed
+            rows = store.rows(header, scope, ["RECORDNO", definition.name])
+            names.update((str(r["RECORDNO"]), r[definition.name] or "") for r in rows)
+            names.setdefault("", "")
+        return _at(base, names.get("" if raw is None else str(raw)))
+
+    return _HEADER, at
+
+
+def _at(base: str, name: Any) -> str:
+    return f"{base}::{quote(str(name), safe='')}" if name else base

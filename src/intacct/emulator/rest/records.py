@@ -44,6 +44,9 @@ def columns_for(view: View, names: Iterable[str]) -> list[str]:
         column = column or view.columns.get(name)
         if column is not None and column.column and column.column not in needed:
             needed.append(column.column)
+        placed = view.placement[0] if name == HREF and view.placement else None
+        if placed and placed not in needed:
+            needed.append(placed)
     return needed
 
 
@@ -71,7 +74,7 @@ class Renderer:
     def __init__(self, view: View, names: Iterable[str]) -> None:
         self.names = list(names)
         self.columns = columns_for(view, self.names)
-        self._reads: list[tuple[str, Converter]] = []
+        self._reads: list[tuple[str | None, Converter]] = []
         self._constants: list[Any] = []
         slots: dict[str, _Slot] = {}
         groups = view.obj.ref_groups()
@@ -88,7 +91,7 @@ class Renderer:
 
     def _nested(self, row: Mapping[str, Any]) -> dict[str, Any]:
         get = row.get
-        values = [convert(get(column)) for column, convert in self._reads]
+        values = [convert(row if c is None else get(c)) for c, convert in self._reads]
         values += self._constants
         return nest(zip(self.names, [values[i] for i in self._order], strict=True))
 
@@ -112,7 +115,10 @@ class Renderer:
             )
 
         lines = ["def record(row):", "    get = row.get"]
-        lines += [f"    v{i} = f{i}(get({c!r}))" for i, (c, _) in enumerate(self._reads)]
+        lines += [
+            f"    v{i} = f{i}({'row' if c is None else f'get({c!r})'})"
+            for i, (c, _) in enumerate(self._reads)
+        ]
         lines.append(f"    return {shown(('object', len(objects) - 1))}")
         names = {f"f{i}": convert for i, (_, convert) in enumerate(self._reads)}
         names |= {f"k{i}": value for i, value in enumerate(self._constants)}
@@ -123,16 +129,7 @@ class Renderer:
     def _slot(self, view: View, groups: Mapping[str, str], name: str) -> _Slot:
         """Where field ``name``'s value is: a column read (and converted), or a constant."""
         if _is_href(groups, name):
-            group = name[: -len(HREF)].rstrip(".")
-            path = groups[group] if group else view.obj.path
-            key_column = view.columns.get(_key_field(view, name))
-            if key_column is None:
-                return self._constant(None)
-            key = converter(key_column, view.zone)
-            href = lambda raw: href_of(path, key(raw))  # noqa: E731
-            if key_column.column is None:
-                return self._fixed(href, key_column.params[0])
-            return self._read(key_column.column, href)
+            return self._href(view, groups, name)
         column = view.columns.get(name)
         if column is None:  # no such field: the first row says so, as before
             return self._read("", _missing(name))
@@ -140,6 +137,28 @@ class Renderer:
         if column.column is None:
             return self._fixed(convert, column.params[0])
         return self._read(column.column, convert)
+
+    def _href(self, view: View, groups: Mapping[str, str], name: str) -> _Slot:
+        """A reference's href, or the record's own: at the view's placement, when the
+        record's path depends on its row (a document's at its definition's, read from
+        the row with its key), else at the object's or the reference's path."""
+        group = name[: -len(HREF)].rstrip(".")
+        key_column = view.columns.get(_key_field(view, name))
+        if key_column is None:
+            return self._constant(None)
+        key = converter(key_column, view.zone)
+        placed = None if group else view.placement
+        path = groups[group] if group else view.obj.path
+        if placed is not None:
+            by, at = placed
+            if by is not None and key_column.column is not None:
+                own = key_column.column
+                return self._read(None, lambda row: href_of(at(row.get(by)), key(row.get(own))))
+            path = at(None)
+        href = lambda raw: href_of(path, key(raw))  # noqa: E731
+        if key_column.column is None:
+            return self._fixed(href, key_column.params[0])
+        return self._read(key_column.column, href)
 
     def _fixed(self, convert: Converter, stored: Any) -> _Slot:
         """A constant shown once; one that cannot be shown fails at the first row, as
@@ -149,7 +168,8 @@ class Renderer:
         except Exception:  # noqa: BLE001
             return self._read("", lambda _: convert(stored))
 
-    def _read(self, column: str, convert: Converter) -> _Slot:
+    def _read(self, column: str | None, convert: Converter) -> _Slot:
+        """A value read from ``column`` (None: from the whole row) and converted."""
         self._reads.append((column, convert))
         return "read", len(self._reads) - 1
 

@@ -16,7 +16,7 @@ from intacct.emulator.catalog import FieldDef, ObjectDef
 from intacct.emulator.catalog.rest_storage import STORAGE
 from intacct.emulator.querylang.core import Sql
 from intacct.emulator.querylang.rest_values import Column, RestQueryError
-from intacct.emulator.rest.documents import document_filter
+from intacct.emulator.rest.documents import Placement, document_filter, placement
 from intacct.emulator.store import Scope, Store
 from intacct.emulator.store.records import order_key
 from intacct.emulator.store.scratch import Scratch, Source
@@ -59,6 +59,8 @@ class View:
     source: Source
     zone: str
     xml: ObjectDef | None
+    #: where a record's own href puts it, when not at ``obj``'s path (:mod:`.documents`)
+    placement: Placement | None = None
 
     def column(self, name: str, use: str) -> Column:
         """The column of field ``name``; RestQueryError naming it when there is none."""
@@ -105,7 +107,8 @@ def open_view(store: Store, obj: RestObject, scope: Scope, zone: str) -> View:
     if obj.xml_object is not None:
         xml = store.catalog[obj.xml_object]
         records = _Records(store, xml, scope, document_filter(store, obj, scope))
-        return View(obj, _xml_columns(obj, xml), records, zone, xml)
+        at = placement(store, scope, obj)
+        return View(obj, _xml_columns(obj, xml), records, zone, xml, at)
     fields, rows = _derived_rows(store, obj, scope)
     columns = {
         f.name: Column(f, stored, stored.name)

@@ -22,7 +22,7 @@ from intacct.emulator.rest.access import denied, scope_for
 from intacct.emulator.rest.batch import MAX_BATCH, Result, answer
 from intacct.emulator.rest.bearer import Caller
 from intacct.emulator.rest.body import Problem, RecordRefusedError, field_problem, written
-from intacct.emulator.rest.documents import definition_of, holds
+from intacct.emulator.rest.documents import Placement, definition_of, holds, placement
 from intacct.emulator.rest.records import href_of
 from intacct.emulator.rest.service import Outcome, refused
 from intacct.emulator.store import Scope, Store
@@ -128,7 +128,7 @@ def _create_one(store: Store, scope: Scope, obj: RestObject, record: Any) -> Res
         store.write_lines(xml, scope, int(created["RECORDNO"]), values.lines, replace=False)
         return created
 
-    return _attempt(store, obj, write)
+    return _attempt(store, scope, obj, write)
 
 
 def _update_one(store: Store, scope: Scope, obj: RestObject, key: str, record: Any) -> Result:
@@ -144,7 +144,7 @@ def _update_one(store: Store, scope: Scope, obj: RestObject, key: str, record: A
             store.write_lines(xml, scope, recordno, values.lines, replace=True)
         return updated
 
-    return _attempt(store, obj, write)
+    return _attempt(store, scope, obj, write)
 
 
 def _delete_one(store: Store, scope: Scope, obj: RestObject, key: str) -> Result:
@@ -158,14 +158,16 @@ def _delete_one(store: Store, scope: Scope, obj: RestObject, key: str) -> Result
         store.delete(xml, scope, recordno)
         return found[0]
 
-    result = _attempt(store, obj, write)
+    result = _attempt(store, scope, obj, write)
     if result.problems and not any(p.target for p in result.problems):
         named = (Problem(p.status, p.code, p.message, "key") for p in result.problems)
         return Result(None, tuple(named))
     return result
 
 
-def _attempt(store: Store, obj: RestObject, write: Callable[[], dict[str, Any]]) -> Result:
+def _attempt(
+    store: Store, scope: Scope, obj: RestObject, write: Callable[[], dict[str, Any]]
+) -> Result:
     """One record written in a transaction of its own: all of it or nothing."""
     try:
         with store.transaction():
@@ -174,18 +176,20 @@ def _attempt(store: Store, obj: RestObject, write: Callable[[], dict[str, Any]])
         return Result(None, tuple(refusal.problems))
     except FunctionError as exc:
         return Result(None, (field_problem(obj, exc),))
-    return Result(_ref(obj, row))
+    return Result(_ref(obj, row, placement(store, scope, obj)))
 
 
-def _ref(obj: RestObject, row: dict[str, Any]) -> dict[str, Any]:
-    """``{key, id, href}`` of a written row, as the portal's create answers show it."""
+def _ref(obj: RestObject, row: dict[str, Any], placed: Placement | None) -> dict[str, Any]:
+    """``{key, id, href}`` of a written row, as the portal's create answers show it: the
+    href where the lists put the record (a document's at its definition's path)."""
     key_column, id_column = obj.fields[obj.key].xml, obj.fields[obj.id].xml
     key = row.get(key_column or "")
     ident = row.get(id_column or "")
+    path = obj.path if placed is None else placed[1](row.get(placed[0] or ""))
     return {
         "key": None if key is None else str(key),
         "id": None if ident is None else str(ident),
-        "href": href_of(obj.path, key),
+        "href": href_of(path, key),
     }
 
 

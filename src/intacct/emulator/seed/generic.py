@@ -9,7 +9,9 @@ from the record their relationship points at, line objects under parents that ex
 The object's ``seed`` hints give the count: ``rows`` (default :data:`DEFAULT_ROWS`, split
 over the entities of an entity-scoped object; ``0`` keeps an object empty), ``per_scale``
 (transactional objects grow with the company's volume) and, for line objects, ``lines``
-per parent.
+per parent; ``records`` the fields of the first rows, a company's own setup (its
+transaction definitions: Sales Order...), set over what was drawn. Documents and their
+lines are then made to agree (:mod:`.transactions`), without a draw of their own.
 
 Which objects need rows is learnt from the stream itself (:class:`Seen` watches every
 batch), never from a list. Runs after everything else, drawing from the company's own
@@ -32,6 +34,7 @@ from intacct.emulator.seed.context import Context
 from intacct.emulator.seed.model import Entity
 from intacct.emulator.seed.names import USERS
 from intacct.emulator.seed.servertime import SERVER_STAMPS, server_time
+from intacct.emulator.seed.transactions import Documents
 
 __all__ = ["DEFAULT_LINES", "DEFAULT_ROWS", "Seen", "fill"]
 
@@ -72,6 +75,8 @@ class Seen:
     #: RECORDNOs of the generic phase's headers, all of them (their lines follow)
     parents: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     generic: bool = False
+    #: the order entry, purchasing and inventory documents written (their lines follow)
+    documents: Documents = field(default_factory=Documents)
     _needs: dict[str, frozenset[str]] = field(default_factory=dict)
     _links: dict[str, dict[str, _Link]] = field(default_factory=dict)
 
@@ -91,7 +96,8 @@ class Seen:
         obj = self.catalog.get(name)
         if obj is None:
             return
-        keep = (obj.id_field or "RECORDNO", "RECORDNO", *self._needs.get(name, ()))
+        named = (obj.name_field,) if obj.name_field else ()
+        keep = (obj.id_field or "RECORDNO", "RECORDNO", *named, *self._needs.get(name, ()))
         kept = self.kept.setdefault((name, entity), [])
         kept.extend({k: r.get(k) for k in keep} for r in rows[: KEEP - len(kept)])
         if self.generic and "RECORDNO" in obj.fields_by_name:
@@ -99,6 +105,16 @@ class Seen:
 
     def links(self, obj: ObjectDef) -> dict[str, _Link]:
         return self._links[obj.name]
+
+    def name_of(self, target: str, ident: Any) -> Any:
+        """The name of the kept record of ``target`` whose id is ``ident`` (None: none)."""
+        obj = self.catalog[target]
+        for (name, _), kept in self.kept.items():
+            if name == target:
+                found = next((r for r in kept if r.get(obj.id_field or "RECORDNO") == ident), None)
+                if found is not None:
+                    return found.get(obj.name_field or "")
+        return None
 
 
 def _links(obj: ObjectDef, catalog: Catalog) -> dict[str, _Link]:
@@ -192,9 +208,13 @@ def rows_for(obj: ObjectDef, volume: int) -> int:
 
 def _headers(ctx: Context, obj: ObjectDef, seen: Seen, volume: int) -> Iterator[None]:
     owners: list[Entity | None] = list(ctx.entities) if obj.entity_scoped and ctx.multi else [None]
+    records = obj.seed.get("records", ())  # the company's own setup, as the hint has it
     for n in range(rows_for(obj, volume)):
         owner = owners[n % len(owners)]
-        ctx.emit(owner, obj.name, _row(ctx, obj, seen, owner))
+        row = _row(ctx, obj, seen, owner)
+        row.update(records[n] if n < len(records) else {})
+        seen.documents.header(seen.catalog, obj, row, seen.name_of)
+        ctx.emit(owner, obj.name, row)
         yield None
 
 
@@ -209,10 +229,12 @@ def _lines(ctx: Context, obj: ObjectDef, seen: Seen) -> Iterator[None]:
         owner = entities.get(entity)
         for key in keys:
             count = low + int(ctx.rnd() * (high - low + 1))
-            for _ in range(count or (0 if written else 1)):
-                row = _row(ctx, obj, seen, owner)
+            rows = [_row(ctx, obj, seen, owner) for _ in range(count or (0 if written else 1))]
+            for row in rows:
                 if obj.parent_key:
                     row[obj.parent_key] = key
+            seen.documents.lines(obj, key, rows)
+            for row in rows:
                 ctx.emit(owner, obj.name, row)
                 written += 1
                 yield None
