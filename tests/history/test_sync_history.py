@@ -193,3 +193,31 @@ def test_history_on_a_dlt_destination_is_refused_before_anything_is_made(
 ) -> None:
     with pytest.raises(ConfigError, match="'history': keeps its versions in a DuckDB file"):
         sync(emulator, "dlt:duckdb?dataset=x")  # type: ignore[arg-type]
+
+
+def audit(db: Path, classid: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "SELECT NAME, changed_by, change_mode, unseen_changes FROM CLASS_history "
+            "WHERE CLASSID = ? ORDER BY valid_from",
+            [classid],
+        ).fetchall()
+
+
+def test_audithistory_says_who_made_each_version_and_the_changes_no_read_saw(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "h.duckdb"
+    sync(emulator, db)
+    write(emulator, "H-1", "made", create=True)
+    sync(emulator, db)
+    write(emulator, "H-1", "unseen")  # no read between this change and the next
+    write(emulator, "H-1", "seen")
+    sync(emulator, db)
+    user = emulator.config()["user_id"]
+    assert audit(db, "H-1") == [
+        ("made", user, "create", 1),  # a change in its span that no read saw
+        ("seen", user, "modify", 0),
+    ]
+    sync(emulator, db)  # read again: nothing is counted twice
+    assert [v[3] for v in audit(db, "H-1")] == [1, 0]

@@ -175,6 +175,10 @@ class KeepsHistory(Protocol):
         cannot (no WHENMODIFIED, no key), else None."""
         ...
 
+    def keeps_history(self, name: str) -> bool:
+        """Whether ``name`` keeps history this run."""
+        ...
+
 
 @runtime_checkable
 class RemovableWhenUnused(Protocol):

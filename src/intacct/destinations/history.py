@@ -35,10 +35,30 @@ from intacct.destinations.base import MODIFIED
 from intacct.destinations.tables import Column, Table
 from intacct.replication import DELETED_AT, ENTITY_ID
 
-__all__ = ["COLUMNS", "SUFFIX", "Versions", "history_table", "why_not"]
+__all__ = [
+    "CHANGES_COLUMNS",
+    "CHANGES_TABLE",
+    "COLUMNS",
+    "SUFFIX",
+    "Versions",
+    "history_table",
+    "why_not",
+]
 
 SUFFIX = "_history"
 VALID_FROM, VALID_TO, IS_CURRENT, IS_DELETED = "valid_from", "valid_to", "is_current", "is_deleted"
+CHANGED_BY, CHANGE_MODE, UNSEEN = "changed_by", "change_mode", "unseen_changes"
+#: AUDITHISTORY's changes of the objects keeping history, once each (by its ID)
+CHANGES_TABLE = "_intacct_changes"
+CHANGES_COLUMNS = (
+    Column("object", "VARCHAR"),
+    Column("entity", "VARCHAR"),
+    Column("k", "VARCHAR"),
+    Column("id", "VARCHAR"),
+    Column("changed_at", "TIMESTAMP"),
+    Column("mode", "VARCHAR"),
+    Column("changed_by", "VARCHAR"),
+)
 #: a version's start: its change time; a record Intacct gives none (an empty WHENMODIFIED,
 #: an old record's) is taken as it was since the epoch, before anything a run saw
 SINCE = f"coalesce(\"{MODIFIED}\", TIMESTAMP '1970-01-01 00:00:00')"
@@ -48,6 +68,9 @@ COLUMNS = (
     Column(VALID_TO, "TIMESTAMP"),
     Column(IS_CURRENT, "BOOLEAN"),
     Column(IS_DELETED, "BOOLEAN"),
+    Column(CHANGED_BY, "VARCHAR"),
+    Column(CHANGE_MODE, "VARCHAR"),
+    Column(UNSEEN, "BIGINT"),
 )
 
 
@@ -99,7 +122,7 @@ class Versions:
         return (
             f"INSERT INTO {self.name(self.history.name)} ({columns}) "
             f"SELECT {names}, {SINCE}, {deleted}, {deleted} IS NULL, "
-            f"{deleted} IS NOT NULL FROM {self.name(self.table.name)}"
+            f"{deleted} IS NOT NULL, NULL, NULL, NULL FROM {self.name(self.table.name)}"
         )
 
     def insert(self, stage: str) -> str:
@@ -124,8 +147,25 @@ class Versions:
         columns = ", ".join(_q(c.name) for c in self.history.columns)
         return (
             f"INSERT INTO {self.name(self.history.name)} AS h ({columns}) "
-            f"SELECT {names}, {SINCE}, NULL, TRUE, FALSE FROM ({last}) v "
+            f"SELECT {names}, {SINCE}, NULL, TRUE, FALSE, NULL, NULL, NULL FROM ({last}) v "
             f"ON CONFLICT ({', '.join(_q(k) for k in self.history.key)}) {conflict}"
+        )
+
+    def _audit(self, e: str, end: str) -> str:
+        """SQL: what AUDITHISTORY says of version ``e`` (ending at ``end``): who made it
+        and how (its change at its ``valid_from``: [U] Intacct stamps ACCESSTIME and
+        WHENMODIFIED at the same second, as the emulator does), and how many changes it
+        lists after it within its span, which no read saw (the current version's: those
+        no run has read yet)."""
+        changes, key = self.name(CHANGES_TABLE), _q(self.table.key[0])
+        name = "'" + self.table.name.replace("'", "''") + "'"
+        of = f"c.object = {name} AND c.entity = {e}._e AND c.k = CAST({e}.{key} AS {self.text})"
+        at = f"c.changed_at = {e}.{_q(VALID_FROM)}"
+        later = f"c.changed_at > {e}.{_q(VALID_FROM)} AND ({end} IS NULL OR c.changed_at < {end})"
+        return (
+            f"(SELECT min(c.changed_by) FROM {changes} c WHERE {of} AND {at}) AS who, "
+            f"(SELECT min(c.mode) FROM {changes} c WHERE {of} AND {at}) AS how, "
+            f"(SELECT count(*) FROM {changes} c WHERE {of} AND {later}) AS unseen"
         )
 
     def mend(self, stage: str | None, tombstones: str | None) -> tuple[str, int]:
@@ -155,24 +195,30 @@ class Versions:
             deletes.append(f"SELECT {h_cols}, t.deleted FROM {hist} h "
                            f"JOIN {tombstones} t ON {tomb}")  # fmt: skip
         spans = (
-            f"SELECT {h_cols}, h.{_q(VALID_FROM)}, lead(h.{_q(VALID_FROM)}) OVER "
-            f"(PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) AS next "
-            f"FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
+            f"SELECT {h_cols}, h.{_q(ENTITY_ID)} AS _e, h.{_q(VALID_FROM)}, "
+            f"lead(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) "
+            f"AS next FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
         )
         within = f"d.at >= v.{_q(VALID_FROM)} AND (v.next IS NULL OR d.at < v.next)"
         gone = f"(SELECT min(d.at) FROM d WHERE {_same('d', 'v', keys)} AND {within})"
         ends = (
             f"WITH k AS (SELECT DISTINCT * FROM ({' UNION ALL '.join(touched)}) u), "
             f"d AS ({' UNION ALL '.join(deletes)}), v AS ({spans}) "
-            f"SELECT {', '.join(f'v.{_q(k)}' for k in keys)}, v.{_q(VALID_FROM)}, "
+            f"SELECT {', '.join(f'v.{_q(k)}' for k in keys)}, v._e, v.{_q(VALID_FROM)}, "
             f"{gone} AS gone, v.next FROM v"
         )
-        end = "coalesce(n.gone, n.next)"
+        end = "coalesce(e.gone, e.next)"
+        said = self._audit("e", end)
+        n_end = "coalesce(n.gone, n.next)"
         statement = (
-            f"UPDATE {hist} AS h SET {_q(DELETED_AT)} = n.gone, {_q(VALID_TO)} = {end}, "
-            f"{_q(IS_CURRENT)} = ({end} IS NULL), {_q(IS_DELETED)} = (n.gone IS NOT NULL) "
-            f"FROM ({ends}) n WHERE {_same('h', 'n', (*keys, VALID_FROM))} AND "
-            f"(h.{_q(VALID_TO)} IS DISTINCT FROM {end} OR "
-            f"h.{_q(DELETED_AT)} IS DISTINCT FROM n.gone OR h.{_q(IS_CURRENT)} IS NULL)"
+            f"UPDATE {hist} AS h SET {_q(DELETED_AT)} = n.gone, {_q(VALID_TO)} = {n_end}, "
+            f"{_q(IS_CURRENT)} = ({n_end} IS NULL), {_q(IS_DELETED)} = (n.gone IS NOT NULL), "
+            f"{_q(CHANGED_BY)} = n.who, {_q(CHANGE_MODE)} = n.how, {_q(UNSEEN)} = n.unseen "
+            f"FROM (SELECT e.*, {said} FROM ({ends}) e) n "
+            f"WHERE {_same('h', 'n', (*keys, VALID_FROM))} AND "
+            f"(h.{_q(VALID_TO)} IS DISTINCT FROM {n_end} OR "
+            f"h.{_q(DELETED_AT)} IS DISTINCT FROM n.gone OR h.{_q(IS_CURRENT)} IS NULL OR "
+            f"h.{_q(CHANGED_BY)} IS DISTINCT FROM n.who OR "
+            f"h.{_q(UNSEEN)} IS DISTINCT FROM n.unseen)"
         )
         return statement, 2 if tombstones else 0

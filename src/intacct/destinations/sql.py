@@ -52,10 +52,17 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
-from intacct.destinations.history import Versions, history_table, why_not
+from intacct.destinations.history import (
+    CHANGES_COLUMNS,
+    CHANGES_TABLE,
+    Versions,
+    history_table,
+    why_not,
+)
 from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage
+from intacct.replication.streams.deletes import CHANGE_ID, CHANGE_MODE, CHANGED_AT, CHANGED_BY
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -230,12 +237,21 @@ class SqlDestination:
             return reason
         history = history_table(table)
         new = not self.table_columns(history.name)
+        if not self.table_columns(CHANGES_TABLE):
+            columns = ", ".join(f"{q(c.name)} {self._type(c.type)}" for c in CHANGES_COLUMNS)
+            self._run(f"CREATE TABLE IF NOT EXISTS {self._name(CHANGES_TABLE)} "
+                      f"({columns}, PRIMARY KEY (object, id))")  # fmt: skip
         self.prepare(history)
         versions = Versions(table, self._name, self.MARK, self.ROW_ORDER, self._type("VARCHAR"))
         if new:  # history starts from what the table holds: each row its current version
             self.transaction(lambda: self.con.execute(versions.seed()), "no history was kept")
         self._versions[table.name] = versions
         return None
+
+    def keeps_history(self, name: str) -> bool:
+        """Whether ``name`` keeps history this run (the engine then hands its
+        AUDITHISTORY changes over: :class:`~intacct.replication.contract.KeepsChanges`)."""
+        return name in self._versions
 
     # -- state ------------------------------------------------------------------------------
 
@@ -299,7 +315,7 @@ class SqlDestination:
             tombstones, entity = page.tombstones, page.entity
             deleted = self._tombstones(table, tombstones, entity) if tombstones else 0
             inserted, updated = self._rows(table, page, versions) if page.records else (0, 0)
-            if versions is not None and tombstones and not page.records:
+            if versions is not None and (tombstones or page.changes) and not page.records:
                 self._history(versions, None, page)
             self._put("run", page.state)
             counts[:] = [PageCounts(inserted, updated, deleted)]  # the attempt that stored it
@@ -356,9 +372,13 @@ class SqlDestination:
         """The page's versions (its rows staged in ``stage``) and deletes into the
         history table, each version's end mended (:mod:`.history`)."""
         tombstones, key = None, versions.table.key[0]
-        if page.tombstones:
+        changed = [c for c in page.changes if key in c]
+        if changed:
+            self._changes(versions.table.name, page.entity, key, changed)
+        if page.tombstones or changed:  # a change's key with no delete: a record touched
             tombstones = self._stage_tombstones(
                 [[str(t[key]), t[DELETED_AT]] for t in page.tombstones if key in t]
+                + [[str(c[key]), None] for c in changed]
             )
         if stage is not None:
             self.con.execute(versions.insert(stage))
@@ -366,6 +386,23 @@ class SqlDestination:
         self.con.execute(statement, [page.entity] * entities)
         if tombstones is not None:
             self._unstage(tombstones)
+
+    def _changes(
+        self, name: str, entity: str, key: str, changes: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """AUDITHISTORY's changes of object ``name`` kept once each (by their ID)."""
+        row = f"({', '.join([self.MARK] * len(CHANGES_COLUMNS))})"
+        values = [
+            [name, entity, str(c[key]), str(c[CHANGE_ID]), c[CHANGED_AT], c[CHANGE_MODE],
+             c[CHANGED_BY]]
+            for c in changes
+        ]  # fmt: skip
+        self.con.execute(
+            f"INSERT INTO {self._name(CHANGES_TABLE)} "
+            f"({quoted([c.name for c in CHANGES_COLUMNS])}) "
+            f"VALUES {', '.join([row] * len(values))} ON CONFLICT DO NOTHING",
+            [v for each in values for v in each],
+        )
 
     def _renamed(self, table: Table, stage: str) -> int:
         """Rule 6, for a table keyed by a business id: a staged row whose RECORDNO is

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = [
+    "KeepsChanges",
     "Progress",
     "RunReport",
     "Sink",
@@ -25,6 +26,7 @@ __all__ = [
     "StreamPage",
     "StreamResult",
     "StreamSpec",
+    "keeps_changes",
     "stored_keys",
     "stored_lines",
     "stored_versions",
@@ -65,6 +67,9 @@ class StreamPage:
     state: dict[str, Any]
     table: pa.Table | None = field(default=None, repr=False)
     first_read: bool = False
+    #: for a sink that asks for them (:class:`KeepsChanges`): the creates and
+    #: modifications AUDITHISTORY lists (:attr:`~.streams.deletes.TombstonePage.changes`)
+    changes: Sequence[dict[str, Any]] = ()
 
 
 class Sink(Protocol):
@@ -160,6 +165,21 @@ def stored_keys(
     if not isinstance(sink, StoredKeys):
         return None
     return sink.stored_keys(stream, entity, after, upto)
+
+
+@runtime_checkable
+class KeepsChanges(Protocol):
+    """A sink that keeps a stream's history (every version of its records) and so also
+    wants what AUDITHISTORY says of its changes: who made each version and the changes
+    no read saw (its gaps). The engine reads them with the stream's deletes, in the same
+    queries, and hands them over as ``StreamPage.changes``."""
+
+    def keeps_changes(self, stream: str) -> bool: ...
+
+
+def keeps_changes(sink: Sink, stream: str) -> bool:
+    """Whether ``sink`` wants ``stream``'s changes (:class:`KeepsChanges`)."""
+    return isinstance(sink, KeepsChanges) and sink.keeps_changes(stream)
 
 
 @dataclass(slots=True)

@@ -169,6 +169,11 @@ class _Sink:
         (its deletes: the stored keys a whole read no longer returns)."""
         return self.database.stored_keys(stream, entity, after, upto)
 
+    def keeps_changes(self, stream: str) -> bool:
+        """Whether the database keeps ``stream``'s history, which AUDITHISTORY's changes
+        complete (who made each version, the changes no read saw)."""
+        return isinstance(self.database, KeepsHistory) and self.database.keeps_history(stream)
+
     def done(self, stream: str, results: Sequence[StreamResult]) -> None:
         """An object's streams have all finished: its summary is final but the run's
         requests, which the end adds."""

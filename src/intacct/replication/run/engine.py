@@ -53,6 +53,7 @@ from intacct.replication.contract import (
     StreamPage,
     StreamResult,
     StreamSpec,
+    keeps_changes,
     stored_keys,
     stored_lines,
     stored_versions,
@@ -405,6 +406,9 @@ class _ClosableSink:
         if self.inner is None:
             return None
         return stored_keys(self.inner, stream, entity, after, upto)
+
+    def keeps_changes(self, stream: str) -> bool:
+        return self.inner is not None and keeps_changes(self.inner, stream)
 
     def close(self) -> None:
         self.inner = None  # the workers left behind hold no reference to it

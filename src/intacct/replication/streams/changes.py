@@ -22,7 +22,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record
-from intacct.replication.contract import Sink, StreamResult, stored_versions
+from intacct.replication.contract import Sink, StreamResult, keeps_changes, stored_versions
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import StreamState
 from intacct.replication.streams.deletes import AUDIT_OBJECT, DeleteBookmark, deletes_filter
@@ -113,9 +113,13 @@ class ChangeQuestions:
         return fn.Query(self._info().name, ["RECORDNO"], filter=changed, pagesize=1)
 
     def count_deleted(self) -> fn.Query:
-        """How many deletes AUDITHISTORY has after the delete bookmark."""
+        """How many deletes AUDITHISTORY has after the delete bookmark (and changes, for
+        a sink keeping the stream's history: they are read with the deletes)."""
         since = DeleteBookmark.from_dict(self.current.deletes or {})
-        deleted = deletes_filter(self._info(), since.resumed(self.formatting), self.formatting)
+        changes = keeps_changes(self.sink, self._info().name)
+        deleted = deletes_filter(
+            self._info(), since.resumed(self.formatting), self.formatting, changes=changes
+        )
         return fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1)
 
     def probed(self, replies: list[Answer]) -> None:

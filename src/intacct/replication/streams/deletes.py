@@ -66,6 +66,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUDIT_OBJECT",
+    "CHANGED_AT",
+    "CHANGED_BY",
+    "CHANGE_ID",
+    "CHANGE_MODE",
     "DELETED_AT",
     "OWNERS",
     "DeleteBookmark",
@@ -83,6 +87,12 @@ DELETED_AT = "_sdc_deleted_at"
 #: ``query`` filters compare ACCESSMODE by its code letter: D is Delete [V]
 _DELETE_CODE = "D"
 _FIELDS = ("ID", "ACCESSTIME", "OBJECTKEY", "OBJECTTYPE")
+#: with the changes too (a sink keeping history): who made each and how
+_CHANGE_FIELDS = (*_FIELDS, "ACCESSMODE", "USERID", "SOURCE")
+#: the changes' codes in ``query`` filters: C Create, M Modify [V]
+_CHANGE_CODES = ("C", "M")
+#: what a change row carries beside its record's key (:class:`TombstonePage`)
+CHANGED_AT, CHANGE_MODE, CHANGED_BY, CHANGE_ID = "changed_at", "mode", "user", "id"
 _ORDER = [q.Order("ACCESSTIME"), q.Order("ID")]
 #: line object -> {owner: the line's field holding the owner's RECORDNO}: the owned lines
 #: of documents AUDITHISTORY names by RECORDNO (no business id), as the objects' reference
@@ -226,6 +236,9 @@ class TombstonePage:
     last: bool
     unmapped: tuple[str, ...] = field(default=())
     documents: tuple[tuple[str, int, str], ...] = field(default=())
+    #: with ``changes``: the object's creates and modifications, as ``{key field: value,
+    #: "changed_at": ISO UTC, "mode": "create"|"modify", "user": USERID, "id": ID}``
+    changes: tuple[dict[str, Any], ...] = field(default=())
 
 
 def tombstone_key(info: ObjectInfo, objectkey: str) -> tuple[str, str | int] | None:
@@ -246,9 +259,12 @@ def iter_tombstones(
     *,
     pagesize: int | None = None,
     lookback: timedelta = timedelta(0),
+    changes: bool = False,
 ) -> Iterator[TombstonePage]:
     """Every delete of ``info``'s object that AUDITHISTORY lists after ``since``, as
-    pages of tombstones (see the module docstring), lazily.
+    pages of tombstones (see the module docstring), lazily; with ``changes``, its
+    creates and modifications too (``page.changes``: a history's who and its gaps), in
+    the same queries.
 
     ``lookback`` also re-reads the deletes of that window before ``since`` (a tombstone
     twice is harmless; an audit row written late is not lost); page bookmarks never go
@@ -264,9 +280,11 @@ def iter_tombstones(
     last = start
     requests = 0
     while True:
-        result = _page(client, info.name, deletes_filter(info, last, formatting), size)
+        where = deletes_filter(info, last, formatting, changes=changes)
+        result = _page(client, info.name, where, size, changes)
         requests += 1
         tombstones: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         unmapped: list[str] = []
         documents: list[tuple[str, int, str]] = []
         for record in result.records:
@@ -290,23 +308,32 @@ def iter_tombstones(
             if key is None:
                 unmapped.append(objectkey)
                 continue
-            tombstones.append({key[0]: key[1], DELETED_AT: when})
+            mode = str(record.get("ACCESSMODE", "Delete"))
+            if mode in ("Delete", _DELETE_CODE):
+                tombstones.append({key[0]: key[1], DELETED_AT: when})
+                continue
+            changed.append({
+                key[0]: key[1], CHANGED_AT: when, CHANGE_MODE: mode.lower(),
+                CHANGED_BY: record.get("USERID") or None, CHANGE_ID: row.id,
+            })  # fmt: skip
         done = _exhausted(result, size)
         yield TombstonePage(
-            tombstones, _later(since, last), requests, done, tuple(unmapped), tuple(documents)
-        )
+            tombstones, _later(since, last), requests, done, tuple(unmapped), tuple(documents),
+            tuple(changed),
+        )  # fmt: skip
         if done:
             return
 
 
-def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Result:
+def _page(
+    client: IntacctClient, object: str, where: q.Filter, size: int, changes: bool = False
+) -> Result:
     """One AUDITHISTORY query; DL02000001 is tried once more (:func:`flaky_reads`, the
     one retry policy) before giving up."""
+    fields = list(_CHANGE_FIELDS if changes else _FIELDS)
 
     def read() -> Result:
-        return client.query(
-            AUDIT_OBJECT, list(_FIELDS), filter=where, orderby=_ORDER, pagesize=size
-        )
+        return client.query(AUDIT_OBJECT, fields, filter=where, orderby=_ORDER, pagesize=size)
 
     try:
         return flaky_reads(client.retry_policy).call(read, idempotent=True)
@@ -319,13 +346,22 @@ def _page(client: IntacctClient, object: str, where: q.Filter, size: int) -> Res
 
 
 def deletes_filter(
-    info: ObjectInfo, after: DeleteBookmark | None, formatting: UserFormatting
+    info: ObjectInfo,
+    after: DeleteBookmark | None,
+    formatting: UserFormatting,
+    *,
+    changes: bool = False,
 ) -> q.Filter:
     """AUDITHISTORY's delete rows of ``info``'s object (and of its owners:
-    :data:`OWNERS`) strictly after ``after``."""
+    :data:`OWNERS`) strictly after ``after``; with ``changes``, the object's own
+    creates and modifications too."""
     types = [info.name, *OWNERS.get(info.name, ())]
     kinds = [q.equalto("OBJECTTYPE", name.lower()) for name in types]
-    parts = [kinds[0] if len(kinds) == 1 else q.or_(*kinds), q.equalto("ACCESSMODE", _DELETE_CODE)]
+    deleted = q.equalto("ACCESSMODE", _DELETE_CODE)
+    parts = [kinds[0] if len(kinds) == 1 else q.or_(*kinds), deleted]
+    if changes:
+        own = q.and_(kinds[0], q.or_(*(q.equalto("ACCESSMODE", c) for c in _CHANGE_CODES)))
+        parts = [q.or_(q.and_(parts[0], deleted), own)]
     if after is not None:
         # ACCESSTIME is written in the user's zone, to the second, as filters read it
         when = formatting.format_datetime(after.key()[0])

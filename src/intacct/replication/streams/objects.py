@@ -28,6 +28,7 @@ from intacct.replication.contract import (
     StreamPage,
     StreamResult,
     StreamSpec,
+    keeps_changes,
     stored_lines,
 )
 from intacct.replication.records.columnar import ColumnTyper, Records
@@ -413,9 +414,11 @@ class ObjectStream(ChangeQuestions):
             return
         since = DeleteBookmark.from_dict(current.deletes)
         try:
+            changes = keeps_changes(self.sink, info.name)
             for page in iter_tombstones(
-                self.client, info, since, pagesize=self.context.settings.page_size
-            ):
+                self.client, info, since, pagesize=self.context.settings.page_size,
+                changes=changes,
+            ):  # fmt: skip
                 if self.context.stopped:
                     return
                 with self.context.lock:
@@ -425,7 +428,9 @@ class ObjectStream(ChangeQuestions):
                     self.result.tombstones += len(tombstones)
                     self.result.requests += 1
                     snapshot = self.state.snapshot()
-                    self.sink.page(StreamPage(info.name, self.entity, [], tombstones, snapshot))
+                    self.sink.page(StreamPage(
+                        info.name, self.entity, [], tombstones, snapshot, changes=page.changes
+                    ))  # fmt: skip
         except DeletesUnavailableError as exc:
             with self.context.lock:
                 if "deletes" not in self.context.warned:
