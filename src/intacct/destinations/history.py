@@ -151,21 +151,26 @@ class Versions:
             f"ON CONFLICT ({', '.join(_q(k) for k in self.history.key)}) {conflict}"
         )
 
-    def _audit(self, e: str, end: str) -> str:
-        """SQL: what AUDITHISTORY says of version ``e`` (ending at ``end``): who made it
-        and how (its change at its ``valid_from``: [U] Intacct stamps ACCESSTIME and
-        WHENMODIFIED at the same second, as the emulator does), and how many changes it
-        lists after it within its span, which no read saw (the current version's: those
-        no run has read yet)."""
+    def _audit(self, e: str) -> str:
+        """SQL: what AUDITHISTORY says of version ``e``: who made it and how (its change
+        at its ``valid_from``: [U] Intacct stamps ACCESSTIME and WHENMODIFIED at the same
+        second, as the emulator does), and how many changes of its record no read saw
+        before the next version read (a delete, a record made again, changes: whatever
+        came between), the first version also those before it (since history began:
+        the audit trail is read from then); the current version's, those no run has
+        read yet."""
         changes, key = self.name(CHANGES_TABLE), _q(self.table.key[0])
         name = "'" + self.table.name.replace("'", "''") + "'"
         of = f"c.object = {name} AND c.entity = {e}._e AND c.k = CAST({e}.{key} AS {self.text})"
-        at = f"c.changed_at = {e}.{_q(VALID_FROM)}"
-        later = f"c.changed_at > {e}.{_q(VALID_FROM)} AND ({end} IS NULL OR c.changed_at < {end})"
+        start = f"{e}.{_q(VALID_FROM)}"
+        at = f"c.changed_at = {start}"
+        after = f"c.changed_at > {start} AND ({e}.next IS NULL OR c.changed_at < {e}.next)"
+        before = f"{e}.prev IS NULL AND c.changed_at < {start}"
         return (
             f"(SELECT min(c.changed_by) FROM {changes} c WHERE {of} AND {at}) AS who, "
             f"(SELECT min(c.mode) FROM {changes} c WHERE {of} AND {at}) AS how, "
-            f"(SELECT count(*) FROM {changes} c WHERE {of} AND {later}) AS unseen"
+            f"(SELECT count(*) FROM {changes} c WHERE {of} AND (({after}) OR ({before}))) "
+            "AS unseen"
         )
 
     def mend(self, stage: str | None, tombstones: str | None) -> tuple[str, int]:
@@ -197,7 +202,8 @@ class Versions:
         spans = (
             f"SELECT {h_cols}, h.{_q(ENTITY_ID)} AS _e, h.{_q(VALID_FROM)}, "
             f"lead(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) "
-            f"AS next FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
+            f"AS next, lag(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} "
+            f"ORDER BY h.{_q(VALID_FROM)}) AS prev FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
         )
         within = f"d.at >= v.{_q(VALID_FROM)} AND (v.next IS NULL OR d.at < v.next)"
         gone = f"(SELECT min(d.at) FROM d WHERE {_same('d', 'v', keys)} AND {within})"
@@ -205,10 +211,9 @@ class Versions:
             f"WITH k AS (SELECT DISTINCT * FROM ({' UNION ALL '.join(touched)}) u), "
             f"d AS ({' UNION ALL '.join(deletes)}), v AS ({spans}) "
             f"SELECT {', '.join(f'v.{_q(k)}' for k in keys)}, v._e, v.{_q(VALID_FROM)}, "
-            f"{gone} AS gone, v.next FROM v"
+            f"{gone} AS gone, v.next, v.prev FROM v"
         )
-        end = "coalesce(e.gone, e.next)"
-        said = self._audit("e", end)
+        said = self._audit("e")
         n_end = "coalesce(n.gone, n.next)"
         statement = (
             f"UPDATE {hist} AS h SET {_q(DELETED_AT)} = n.gone, {_q(VALID_TO)} = {n_end}, "
