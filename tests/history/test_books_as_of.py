@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from intacct import IntacctClient
 from intacct.cli import main
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
 from tests.sync.test_sync import Quiet
+from tests.sync.test_sync import connect as client_of
 
 #: the months the test posts into: (first day, last day)
 MONTHS = [(date(2026, 5, 1), date(2026, 5, 31)), (date(2026, 6, 1), date(2026, 6, 30))]
@@ -29,11 +29,6 @@ Balances = dict[tuple[str, str], tuple[Decimal, ...]]
 def emulator() -> Iterator[InProcessEmulator]:
     with InProcessEmulator(scale=60, seed=4) as emu:
         yield emu
-
-
-def client_of(emulator: InProcessEmulator) -> IntacctClient:
-    config = {**emulator.config(), "timeout_s": 30}
-    return IntacctClient.from_mapping(config, http_transport=emulator.transport())
 
 
 def sync(emulator: InProcessEmulator, db: Path) -> None:

@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
 from tests.properties import examples
 from tests.sync.test_sync import Quiet
+from tests.sync.test_sync import connect as client_of
 
 KEYS = ("A", "B", "C")
 #: a write's delay before queries see it: up to this (the emulator draws it per write),
@@ -70,11 +70,6 @@ class Model:
 def emulator() -> Iterator[InProcessEmulator]:
     with InProcessEmulator(scale=30, seed=4) as emu:
         yield emu
-
-
-def client_of(emulator: InProcessEmulator) -> IntacctClient:
-    config = {**emulator.config(), "timeout_s": 30}
-    return IntacctClient.from_mapping(config, http_transport=emulator.transport())
 
 
 def read(emulator: InProcessEmulator, db: Path) -> None:

@@ -13,24 +13,19 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from intacct import IntacctClient
 from intacct.cli import main
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ConfigError
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
 from tests.sync.test_sync import Quiet
+from tests.sync.test_sync import connect as client_of
 
 
 @pytest.fixture
 def emulator() -> Iterator[InProcessEmulator]:
     with InProcessEmulator(scale=60, seed=4) as emu:
         yield emu
-
-
-def client_of(emulator: InProcessEmulator) -> IntacctClient:
-    config = {**emulator.config(), "timeout_s": 30}
-    return IntacctClient.from_mapping(config, http_transport=emulator.transport())
 
 
 def sync(
@@ -50,11 +45,13 @@ def sync(
     return reporter
 
 
-def versions(db: Path, classid: str) -> list[tuple[Any, ...]]:
+def versions(
+    db: Path, classid: str, columns: str = "valid_from, valid_to, is_current, is_deleted"
+) -> list[tuple[Any, ...]]:
+    """``classid``'s versions in order: NAME and ``columns``."""
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            "SELECT NAME, valid_from, valid_to, is_current, is_deleted FROM CLASS_history "
-            "WHERE CLASSID = ? ORDER BY valid_from",
+            f"SELECT NAME, {columns} FROM CLASS_history WHERE CLASSID = ? ORDER BY valid_from",  # noqa: S608
             [classid],
         ).fetchall()
 
@@ -195,13 +192,7 @@ def test_history_on_a_dlt_destination_is_refused_before_anything_is_made(
         sync(emulator, "dlt:duckdb?dataset=x")  # type: ignore[arg-type]
 
 
-def audit(db: Path, classid: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(
-            "SELECT NAME, changed_by, change_mode, unseen_changes FROM CLASS_history "
-            "WHERE CLASSID = ? ORDER BY valid_from",
-            [classid],
-        ).fetchall()
+AUDIT = "changed_by, change_mode, unseen_changes"
 
 
 def test_audithistory_says_who_made_each_version_and_the_changes_no_read_saw(
@@ -215,9 +206,9 @@ def test_audithistory_says_who_made_each_version_and_the_changes_no_read_saw(
     write(emulator, "H-1", "seen")
     sync(emulator, db)
     user = emulator.config()["user_id"]
-    assert audit(db, "H-1") == [
+    assert versions(db, "H-1", AUDIT) == [
         ("made", user, "create", 1),  # a change in its span that no read saw
         ("seen", user, "modify", 0),
     ]
     sync(emulator, db)  # read again: nothing is counted twice
-    assert [v[3] for v in audit(db, "H-1")] == [1, 0]
+    assert [v[3] for v in versions(db, "H-1", AUDIT)] == [1, 0]
