@@ -54,7 +54,7 @@ from intacct.sync.display import (
     summary_table,
 )
 from intacct.sync.dryrun import estimate_sync
-from intacct.sync.fivetran import LAYOUTS, SCHEMA
+from intacct.sync.fivetran import HISTORY_SCHEMA, LAYOUTS, SCHEMA
 from intacct.sync.follow import Follower, FollowSettings
 from intacct.sync.job import vars_of
 
@@ -456,6 +456,9 @@ def _say_layout(report: SyncReport) -> None:
     say(f"Fivetran layout, schema {SCHEMA}: {views}")
     for name, why in layout.missing.items():
         say(f"  no {SCHEMA}.{name}: {why}")
+    if layout.history:
+        kept = ", ".join(f"{name} ({rows:,})" for name, rows in layout.history.items())
+        say(f"  history mode, schema {HISTORY_SCHEMA}: {kept}")
     if layout.not_read:
         say(
             f"  not read this run (--objects named others; a run without --objects reads "

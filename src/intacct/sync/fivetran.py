@@ -41,10 +41,13 @@ from datetime import datetime
 
 from intacct.destinations import FivetranViews
 from intacct.destinations.base import Execute
+from intacct.destinations.history import COLUMNS as HISTORY_COLUMNS
+from intacct.destinations.history import SUFFIX
 from intacct.destinations.sql import q
 from intacct.replication import DELETED_AT, ENTITY_ID
 
 __all__ = [
+    "HISTORY_SCHEMA",
     "LAYOUTS",
     "SCHEMA",
     "SYNCED_TABLE",
@@ -60,6 +63,13 @@ __all__ = [
 LAYOUTS = ("fivetran", "none")
 #: the schema of the views: the package's default ``sage_intacct_schema``
 SCHEMA = "sage_intacct"
+#: the schema of the history-mode views, for the objects keeping history (point a
+#: package built for Fivetran's history mode's ``sage_intacct_schema`` at it)
+HISTORY_SCHEMA = "sage_intacct_history"
+#: ``_fivetran_end`` of an active version: "the maximal allowed value" of a timestamp
+#: (Fivetran's history mode; a closed version's is the next one's start less 1 ms, a
+#: deleted one's the delete's time)
+END_OF_TIME = "TIMESTAMP '9999-12-31 23:59:59.999'"
 #: when a run last brought each object up to date: the views' ``_fivetran_synced``
 SYNCED_TABLE = "_intacct_synced"
 
@@ -161,6 +171,8 @@ class LayoutReport:
     missing: dict[str, str] = field(default_factory=dict)  # view -> why it is not built
     #: the views' objects this run did not read (``--objects`` named others)
     not_read: list[str] = field(default_factory=list)
+    #: the history-mode views (:data:`HISTORY_SCHEMA`) -> rows, for objects keeping history
+    history: dict[str, int] = field(default_factory=dict)
 
 
 def rebuild(
@@ -187,34 +199,48 @@ def rebuild(
                 why = "the company has no" if view.object in absent else "nothing read yet of"
                 report.missing[view.name] = f"{why} {view.object}"
                 continue
-            qualified = f"{SCHEMA}.{q(view.name)}"
-            execute(f"CREATE OR REPLACE VIEW {qualified} AS {_select(view, columns)}", [])
-            rows = execute(f"SELECT count(*) FROM {qualified}", [])
-            report.views[view.name] = int(rows[0][0]) if rows else 0
+            report.views[view.name] = _view(execute, SCHEMA, view, _select(view, columns))
+            versions = database.table_columns(view.object + SUFFIX)
+            if versions:
+                execute(f"CREATE SCHEMA IF NOT EXISTS {HISTORY_SCHEMA}", [])
+                made = _view(execute, HISTORY_SCHEMA, view, _history_select(view, versions))
+                report.history[view.name] = made
+            else:
+                execute(f"DROP VIEW IF EXISTS {HISTORY_SCHEMA}.{q(view.name)}", [])
 
     database.views(work, "the views were not changed")
     return report
 
 
+def _view(execute: Execute, schema: str, view: View, select: str) -> int:
+    """The view made (or replaced) in ``schema``; its rows."""
+    qualified = f"{schema}.{q(view.name)}"
+    execute(f"CREATE OR REPLACE VIEW {qualified} AS {select}", [])
+    rows = execute(f"SELECT count(*) FROM {qualified}", [])
+    return int(rows[0][0]) if rows else 0
+
+
 def drop(database: FivetranViews) -> list[str]:
-    """Drop the views (and the schema, if nothing else is in it); the views dropped."""
+    """Drop the views (and their schemas, if nothing else is in them); the views
+    dropped."""
     dropped: list[str] = []
 
     def work(execute: Execute) -> None:
         dropped.clear()  # a work done again starts over
-        for view in VIEWS:
-            if execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = ? "
-                "AND table_name = ? AND table_type = 'VIEW'",
-                [SCHEMA, view.name],
-            ):
-                execute(f"DROP VIEW {SCHEMA}.{q(view.name)}", [])
-                dropped.append(view.name)
-        left = execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]
-        )
-        if left and left[0][0] == 0:
-            execute(f"DROP SCHEMA IF EXISTS {SCHEMA}", [])
+        for schema in (SCHEMA, HISTORY_SCHEMA):
+            for view in VIEWS:
+                if execute(
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = ? "
+                    "AND table_name = ? AND table_type = 'VIEW'",
+                    [schema, view.name],
+                ):
+                    execute(f"DROP VIEW {schema}.{q(view.name)}", [])
+                    dropped.append(view.name if schema == SCHEMA else f"{schema}.{view.name}")
+            left = execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?", [schema]
+            )
+            if left and left[0][0] == 0:
+                execute(f"DROP SCHEMA IF EXISTS {schema}", [])
 
     database.views(work, "the views were not changed")
     return dropped
@@ -238,6 +264,43 @@ def _select(view: View, columns: Mapping[str, str]) -> str:
     if not view.deleted_flag:
         where += f" AND t.{q(DELETED_AT)} IS NULL{_live_parent(view)}"
     return f"SELECT {', '.join(select)} FROM main.{q(view.object)} t{where}{_latest(columns)}"
+
+
+def _history_select(view: View, columns: Mapping[str, str]) -> str:
+    """The view's history-mode query over the object's history table: every version,
+    with Fivetran's ``_fivetran_start``, ``_fivetran_end`` and ``_fivetran_active``
+    (its history mode's columns and rules), deleted lines and their documents' kept as
+    the versions they were."""
+    mine = {c.name for c in HISTORY_COLUMNS}
+    own = {
+        name.lower(): name for name in columns
+        if name not in (ENTITY_ID, DELETED_AT) and name not in mine
+    }  # fmt: skip
+    select = [
+        _column(lower, name, columns[name], view.types.get(lower)) for lower, name in own.items()
+    ]
+    select += [f"CAST(NULL AS {kind}) AS {q(n)}" for n, kind in view.types.items() if n not in own]
+    end = (
+        f"CASE WHEN t.valid_to IS NULL THEN {END_OF_TIME} WHEN t.is_deleted THEN t.valid_to "
+        "ELSE t.valid_to - INTERVAL 1 MILLISECOND END"
+    )
+    select += [
+        "t.valid_from AS _fivetran_start", f"{end} AS _fivetran_end",
+        "t.is_current AS _fivetran_active",
+    ]  # fmt: skip
+    if view.deleted_flag:
+        select.append("t.is_deleted AS _fivetran_deleted")
+    select.append(
+        f"(SELECT synced_at FROM main.{SYNCED_TABLE} WHERE object = '{view.object}') "
+        "AS _fivetran_synced"
+    )
+    # one row per version when several entity sessions read the record
+    once = (
+        f" QUALIFY row_number() OVER (PARTITION BY t.{_KEY}, t.valid_from "
+        f"ORDER BY t.{q(ENTITY_ID)}) = 1"
+    )
+    table = f"main.{q(view.object + SUFFIX)}"
+    return f"SELECT {', '.join(select)} FROM {table} t WHERE t.{_KEY} IS NOT NULL{once}"
 
 
 def _column(lower: str, name: str, kind: str, wanted: str | None) -> str:
