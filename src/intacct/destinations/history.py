@@ -30,10 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from intacct.destinations.base import MODIFIED
 from intacct.destinations.tables import Column, Table
 from intacct.replication import DELETED_AT, ENTITY_ID
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "CHANGES_COLUMNS",
@@ -41,6 +46,7 @@ __all__ = [
     "COLUMNS",
     "SUFFIX",
     "Versions",
+    "first_versions",
     "history_table",
     "why_not",
 ]
@@ -62,6 +68,7 @@ CHANGES_COLUMNS = (
 #: a version's start: its change time; a record Intacct gives none (an empty WHENMODIFIED,
 #: an old record's) is taken as it was since the epoch, before anything a run saw
 SINCE = f"coalesce(\"{MODIFIED}\", TIMESTAMP '1970-01-01 00:00:00')"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: the columns a history table has beyond its object's
 COLUMNS = (
     Column(VALID_FROM, "TIMESTAMP"),
@@ -87,6 +94,31 @@ def history_table(table: Table) -> Table:
     """The history table of an object's ``table``: its columns, then :data:`COLUMNS`;
     keyed by its key and ``valid_from``."""
     return Table(table.name + SUFFIX, (*table.columns, *COLUMNS), (*table.key, VALID_FROM))
+
+
+def first_versions(arrow: pa.Table) -> pa.Table:
+    """A first read's page (Arrow, its records new to the table) as their versions: each
+    current since its change time (the epoch where it has none), as :meth:`Versions.insert`
+    would store them, for a plain append beside the page's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = arrow.num_rows
+    if MODIFIED in arrow.column_names:
+        modified = arrow.column(MODIFIED)
+        since = pc.fill_null(modified, pa.scalar(EPOCH, modified.type))
+    else:
+        since = pa.array([EPOCH] * rows, pa.timestamp("us"))
+    extra = {
+        VALID_FROM: since,
+        VALID_TO: pa.nulls(rows, since.type),
+        IS_CURRENT: pa.array([True] * rows, pa.bool_()),
+        IS_DELETED: pa.array([False] * rows, pa.bool_()),
+        UNSEEN: pa.array([0] * rows, pa.int64()),  # history begins: nothing unseen yet
+    }
+    for name, kind in extra.items():
+        arrow = arrow.append_column(name, kind)
+    return arrow
 
 
 def _q(name: str) -> str:
@@ -122,7 +154,7 @@ class Versions:
         return (
             f"INSERT INTO {self.name(self.history.name)} ({columns}) "
             f"SELECT {names}, {SINCE}, {deleted}, {deleted} IS NULL, "
-            f"{deleted} IS NOT NULL, NULL, NULL, NULL FROM {self.name(self.table.name)}"
+            f"{deleted} IS NOT NULL, NULL, NULL, 0 FROM {self.name(self.table.name)}"
         )
 
     def insert(self, stage: str) -> str:

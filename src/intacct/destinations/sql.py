@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct.destinations.base import (
@@ -56,6 +57,7 @@ from intacct.destinations.history import (
     CHANGES_COLUMNS,
     CHANGES_TABLE,
     Versions,
+    first_versions,
     history_table,
     why_not,
 )
@@ -331,15 +333,18 @@ class SqlDestination:
             and not page.tombstones
             and bool(table.key)
             and table.name not in self._filled
-            and table.name not in self._versions  # its versions are written from a stage
         )
 
     def _first(self, table: Table, page: StreamPage) -> bool:
         """The page appended with the state after it; False (nothing stored) when a key
         is taken: the caller upserts it."""
 
+        versions = self._versions.get(table.name)
+
         def write() -> None:
             self._append(table, page)
+            if versions is not None and page.table is not None:  # new records: new versions
+                self._append(versions.history, replace(page, table=first_versions(page.table)))
             self._put("run", page.state)
 
         try:
