@@ -44,6 +44,8 @@ from intacct.replication.records.rest_typed import RestTyper, fits
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
 from intacct.replication.streams.objects import ObjectStream, Typed
+from intacct.replication.streams.planning import Answer
+from intacct.replication.streams.route import PENDING, by_cost, rest_page_size
 
 __all__ = ["RestObjectStream", "rest_fields", "rest_object"]
 
@@ -76,7 +78,9 @@ def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
 
 
 class RestObjectStream(ObjectStream):
-    """An (object, entity) stream whose records come through the REST API."""
+    """An (object, entity) stream whose records come through the REST API: under
+    ``api: rest``, or under ``auto`` once its records are counted and cheaper so (its
+    route :data:`~.route.PENDING` until then, and XML if not: :mod:`.route`)."""
 
     stores_true_utc = True  # REST's audit times are exact UTC instants
 
@@ -96,6 +100,25 @@ class RestObjectStream(ObjectStream):
         self.paired: dict[str, RestField] = {}  # ... of those this stream reads
         self.rest_typer: RestColumnTyper | None = None  # made once the fields are settled
 
+    @property
+    def page_size(self) -> int:
+        size = self.context.settings.page_size
+        return rest_page_size(size) if self.route.api == "rest" else size
+
+    def counted(self, records: int) -> None:
+        if self.route == PENDING:
+            self.route = by_cost(records, self.context.settings.page_size)
+
+    def plan(self, replies: list[Answer]) -> None:
+        super().plan(replies)
+        self.counted(self.total)  # a first read: every record
+
+    def probed(self, replies: list[Answer]) -> None:
+        super().probed(replies)
+        changed = self.probe_counts[0]
+        if changed is not None:  # a later run: the changes (else the route stays XML's)
+            self.counted(changed)
+
     def prepare(self, dry: bool = False) -> None:
         # without the OAuth app the run refused api rest before any stream opened
         super().prepare(dry)
@@ -103,7 +126,9 @@ class RestObjectStream(ObjectStream):
             return
         self.pairing = rest_fields(self.target, self.info)
         custom = [f.name for f in self.info.model.fields if f.custom]
-        if any(name not in self.pairing for name in custom):  # added since the model was kept?
+        # a custom field added since the model was kept? (auto's candidates hold every
+        # field asked: their models were read this run)
+        if self.route != PENDING and any(name not in self.pairing for name in custom):
             found = self.context.refresh_rest(self.target.path).get(self.target.path)
             self.target = found or self.target
             self.pairing = rest_fields(self.target, self.info)
@@ -148,13 +173,17 @@ class RestObjectStream(ObjectStream):
         self, key: str, after: PageToken | str | None, where: q.Filter | None
     ) -> Iterator[tuple[Page, Typed]]:
         """The pass through the query service, each page typed into the XML columns and
-        given the token the state keeps (XML's)."""
+        given the token the state keeps (XML's); XML's own read while the route is
+        XML's (a candidate of ``auto`` not counted, or not cheaper through REST)."""
+        if self.route.api != "rest":
+            yield from super()._read(key, after, where)
+            return
         token = PageToken.parse(after) if isinstance(after, str) else after
         pages = iter_rest_pages(
             self.client.rest,
             self.target.path,
             [field.name for field in self.paired.values()],
-            size=self.context.settings.page_size,
+            size=self.page_size,
             after=_rest_token(token, key),
             by_key=key != _MODIFIED,
             filters=_filters(where, self.pairing),
