@@ -1,12 +1,11 @@
 """An object's records read through Sage Intacct's REST API, into the same typed columns
-and the same state as the XML read (``api: rest``).
+and the same state as the XML read (``api: rest``, or ``auto`` where its route says so).
 
-``auto`` (the default) reads through XML every object both APIs serve, by the figures in
-BENCHMARKS.md ("The engine's typed reads"): on the same records and columns both cost
-the same requests, API transactions and CPU (each types a page's columns in bulk), REST
-gains nothing in time, and XML reads every field where REST leaves some out (of all but
-one of the objects both serve). What only REST has is read through REST
-whatever ``api`` says (:mod:`.rest_only`).
+``auto`` (the default) reads an object through REST only where REST holds every field
+asked of it and its pages (twice XML's records) cost fewer API transactions, decided by
+one rule (:mod:`.route`); on the same records and columns both APIs cost the same CPU
+and REST gains nothing in time (BENCHMARKS.md, "The engine's typed reads"), so a tie is
+XML's. What only REST has is read through REST whatever ``api`` says (:mod:`.rest_only`).
 
 :class:`RestObjectStream` is an :class:`~.objects.ObjectStream` whose keyset passes go
 through the query service (:func:`~intacct.client.rest_pages.iter_rest_pages`): a first
