@@ -37,11 +37,11 @@ __all__ = [
     "DECLARED",
     "Stream",
     "StreamKind",
+    "custom_models",
     "declared",
     "declared_kinds",
     "objects_among",
     "open_stream",
-    "custom_models",
     "rest_path",
     "stream_names",
 ]
