@@ -158,6 +158,31 @@ def test_auto_reads_through_rest_what_rest_serves_whole_in_fewer_pages(
         assert _routes(later)["GLENTRY"] == "xml (1 page either way; REST measured no faster)"
 
 
+def test_auto_routes_a_later_run_by_its_changes() -> None:
+    """CONTRACTTYPE (its REST twin holds every field) in pages of 1: its 3 records take
+    2 REST pages against 3 XML ones, a first read and a later run changing all three
+    alike; one change is a page either way: XML. Every run reads exactly the changes
+    (the third's include the second's: a bookmark this recent is read again)."""
+    with InProcessEmulator(scale=400) as emu, connect(emu, **ZONE) as client:
+        keys = truth(client, "CONTRACTTYPE")
+        assert len(keys) == 3
+        state, routes = RunState(), []
+        for changed in (keys, keys[:1], keys):
+            if state.snapshot() != RunState().snapshot():  # a later run: its changes
+                updates = [{"RECORDNO": k, "STATUS": "active"} for k in changed]
+                client.update("CONTRACTTYPE", updates)
+            sink = ListSink()
+            report = run(client, state, sink, ("CONTRACTTYPE",), page_size=1)
+            assert report.failed == [] and sorted(_by_key(sink, "CONTRACTTYPE")) == changed
+            routes.append(_routes(report)["CONTRACTTYPE"])
+            state = RunState.from_dict(sink.states[-1])
+        many, few = (
+            "rest (2 pages against 3 by xml)",
+            "xml (1 page either way; REST measured no faster)",
+        )
+        assert routes == [many, few, many]
+
+
 def test_without_an_oauth_app_rest_is_refused_once_before_any_request_and_auto_reads_xml(
     emulator: InProcessEmulator,
 ) -> None:
