@@ -208,3 +208,17 @@ tenants:
     assert "secret" not in str(refused.value) and "pw2" not in str(refused.value)
     monkeypatch.setenv("T_BETA_DB", "postgresql://etl:secret@db/wh?schema=two")
     assert set(load_tenants(path)) == {"ACME", "BETA"}
+
+
+def test_a_tenants_history_reaches_its_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``history`` in a tenant (or its defaults) is the runs' setting, as every key is."""
+    monkeypatch.setenv("T_SENDER", "sender-secret")
+    monkeypatch.setenv("T_ACME", "acme-secret")
+    text = YAML.replace("    concurrency: 4\n", "    concurrency: 4\n    history: [vendor]\n")
+    (tenant,) = load_tenants(write(tmp_path, text)).values()
+    settings = tenant.sync_settings(tenant.connection(), ["VENDOR"])
+    assert settings.history == ("vendor",)
+    with pytest.raises(TenantError, match="history"):
+        bad = YAML.replace("    concurrency: 4\n", "    concurrency: 4\n    history: 3\n")
+        (tenant,) = load_tenants(write(tmp_path, bad)).values()
+        tenant.sync_settings(tenant.connection(), ["VENDOR"])

@@ -21,6 +21,8 @@ gives every tenant the keys it does not set (the sender, the API URL).
         budget: 5000                          # API transactions per run (optional)
         entitlement: 100000                   # the company's API transactions a month
         share: 0.2                            # this connector's share of them
+        api: auto                             # the runs' settings, as intacct sync's
+        history: [GLDETAIL, VENDOR]           # every version kept (docs/history.md)
 
 A tenant with ``auth_type: oauth`` names its app instead of a user password
 (``client_id``, ``client_secret: {env: ...}``): its client credentials sign ``user_id`` in,
@@ -41,7 +43,7 @@ import hashlib
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -67,6 +69,9 @@ COMPANY_FIELD = "{company_id}"
 #: read as its connection, the others (entity_ids, destination) by the rules below
 _TABLE = {k.name for k in keys_on(Surface.TENANT)}
 _CONNECTION = {k.name for k in keys_on(Surface.TENANT) if k.client}
+#: the table's keys a tenant's runs read (api, history...), the ones with rules of their
+#: own aside
+_RUNS = _TABLE - _CONNECTION - {"entity_ids", "destination"}
 #: a tenant's own keys, not the table's
 _OWN = {"concurrency", "objects", "budget", "entitlement", "share"}
 _FORMS = "{env: NAME} or {keyring: {service: S, username: U}}"
@@ -87,6 +92,8 @@ class Tenant:
     company_id: str
     settings: Mapping[str, Any]  # connection keys, references unresolved
     entity_ids: tuple[str, ...] = ()
+    #: what its runs read beside the connection (``api``, ``history``), as given
+    options: Mapping[str, Any] = field(default_factory=dict)
     concurrency: int = 2
     objects: tuple[str, ...] = ()  # empty: every object of the fleet's assets
     #: a DuckDB path, a Postgres URL (with a password: only as a reference), or a
@@ -127,8 +134,11 @@ class Tenant:
     def sync_settings(self, config: ClientConfig, objects: Sequence[str]) -> SyncSettings:
         """What a run of ``objects`` reads: the tenant's entities, at the page size its
         connection (``config``) gives."""
-        values = {**self.settings, "entity_ids": list(self.entity_ids)}
-        return SyncSettings.from_mapping(values, config, objects=objects)
+        values = {**self.settings, **self.options, "entity_ids": list(self.entity_ids)}
+        try:
+            return SyncSettings.from_mapping(values, config, objects=objects)
+        except ConfigError as exc:
+            raise TenantError(self.company_id, exc.key, exc.problem) from None
 
     def destination_at(self, folder: str | Path) -> str | Path:
         """Where the company's data and state go: a DuckDB file or a Postgres URL, with
@@ -236,6 +246,7 @@ def _tenant(index: int, entry: Any) -> Tenant:
         company_id=name,
         settings={k: v for k, v in entry.items() if k in _CONNECTION and k != "company_id"},
         entity_ids=_names(name, "entity_ids", entry.get("entity_ids")),
+        options={k: v for k, v in entry.items() if k in _RUNS},
         concurrency=concurrency,
         objects=tuple(o.upper() for o in _names(name, "objects", entry.get("objects"))),
         destination=_destination(name, entry.get("destination") or ""),
