@@ -119,7 +119,8 @@ def test_a_document_and_its_line_are_created_at_a_definition(
     twin with that definition, its customer or vendor and number; a line created at
     ``document-line::<name>`` under it is one of its lines, read back by both APIs."""
     name = xml_rows(http, header, "DOCPARID")[0]["DOCPARID"]
-    who = xml_rows(http, party.upper(), party_id)[0][party_id]
+    parties = xml_rows(http, party.upper(), f"{party_id},NAME")
+    who, whose = parties[0][party_id], parties[0]["NAME"]
     path = quote(f"{module}/document::{name}")
     body = {party: {"id": who}, "documentNumber": "REST-1", "referenceNumber": "PO-77"}
     answer = http.post(f"{OBJECTS}/{path}", json=body, headers=auth)
@@ -127,9 +128,10 @@ def test_a_document_and_its_line_are_created_at_a_definition(
     key = answer.json()["ia::result"]["key"]
     assert answer.json()["ia::result"]["href"] == document_href(module, "document", name, key)
     assert answer.json()["ia::result"]["id"] == f"{name}-REST-1"
-    fields = "RECORDNO,DOCPARID,CUSTVENDID,DOCNO,PONUMBER"
+    fields = "RECORDNO,DOCPARID,CUSTVENDID,CUSTVENDNAME,DOCNO,PONUMBER"
     row = {r["RECORDNO"]: r for r in xml_rows(http, header, fields)}[key]
     assert (row["DOCPARID"], row["CUSTVENDID"], row["DOCNO"]) == (name, who, "REST-1")
+    assert row["CUSTVENDNAME"] == whose  # filled from the party, as Intacct shows it
     assert row["PONUMBER"] == "PO-77"
     shown = ok(http.get(f"{OBJECTS}/{path}/{key}", headers=auth))["ia::result"]
     assert shown[party]["id"] == who and shown["documentType"] == name

@@ -471,6 +471,7 @@ class Records:
             self._check_unique(obj, scope, values, None)
             self._check_references(obj, scope, values, "create")
             self._display_contact(obj, scope, values)
+            self._party_name(obj, scope, values)
             now = self.now(scope.company)
             values.update(
                 RECORDNO=recordno,
@@ -580,6 +581,21 @@ class Records:
         if not found:
             found = [self.insert(contact, scope, _contact_values(contact, values))]
         values[key] = found[0]["RECORDNO"]
+
+    def _party_name(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> None:
+        """A new document's customer or vendor name, left out, is its party's: a sales or
+        purchase transaction shows the customer's or vendor's name beside its id
+        (CUSTVENDNAME, read-only on the create pages), as the seed's documents do [U:
+        from the pages' fields; what Intacct shows for a party renamed later is not seen]."""
+        party = obj.field("CUSTVENDID")
+        if party is None or party.ref is None or not obj.field("CUSTVENDNAME"):
+            return
+        ident, kind = values.get("CUSTVENDID"), self.catalog.get(party.ref)
+        if ident in (None, "") or kind is None or values.get("CUSTVENDNAME") not in (None, ""):
+            return
+        found = self.find(kind, scope, kind.id_field or "RECORDNO", [ident])
+        if found:
+            values["CUSTVENDNAME"] = found[0].get(kind.name_field or "NAME")
 
     def _update_display_contact(
         self, scope: Scope, current: Mapping[str, Any], values: Mapping[str, Any]
