@@ -212,3 +212,10 @@ def test_audithistory_says_who_made_each_version_and_the_changes_no_read_saw(
     ]
     sync(emulator, db)  # read again: nothing is counted twice
     assert [v[3] for v in versions(db, "H-1", AUDIT)] == [1, 0]
+
+
+def test_a_moment_that_is_no_time_is_a_usage_error(tmp_path: Path) -> None:
+    done = CliRunner().invoke(main, ["query", "CLASS", "--db", str(tmp_path / "x.duckdb"),
+                                     "--as-of", "yesterday"])  # fmt: skip
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert "Invalid value for --as-of: must be an ISO-8601 date or timestamp" in done.output

@@ -30,7 +30,7 @@ from intacct.config.parsers import parse_timestamp
 from intacct.destinations import DestinationError
 from intacct.destinations.books import trial_balance_as_of
 from intacct.destinations.reading import stored_rows
-from intacct.errors import ValidationError
+from intacct.errors import ConfigError, ValidationError
 from intacct.logging import counted
 from intacct.protocol import functions as fn
 from intacct.replication.streams.trialbalance import TRIAL_BALANCE
@@ -190,7 +190,10 @@ def query(
     if as_of and not db_path:
         raise click.UsageError("--as-of reads the history intacct sync stored: give --db too")
     if db_path:
-        moment = parse_timestamp("--as-of", as_of) if as_of else None
+        try:
+            moment = parse_timestamp("--as-of", as_of) if as_of else None
+        except ConfigError as exc:  # a usage error: exit 2, one line
+            raise click.BadParameter(exc.problem, param_hint="--as-of") from None
         _stored(db_path, object_name, chosen, where, limit, output, vertical, screen, moment)
         return
     with _client(profile) as client:
