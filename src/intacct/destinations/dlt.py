@@ -66,9 +66,19 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
+from intacct.destinations.history import (
+    DELETED,
+    DELETES,
+    SUFFIX,
+    VALID_FROM,
+    VERSIONS,
+    view,
+    why_not,
+)
 from intacct.destinations.locations import DLT_PREFIX
 from intacct.destinations.runs import RUNS_TABLE, RunRecord
-from intacct.destinations.tables import Table
+from intacct.destinations.tables import Column, Table
+from intacct.errors import ConfigError
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage, superseded
 
 if TYPE_CHECKING:
@@ -113,6 +123,10 @@ _HINTS: dict[str, dict[str, Any]] = {
     "VARCHAR[]": {"data_type": "json"},
     "VARCHAR": {"data_type": "text"},
 }
+#: the objects whose history has begun (their stored rows its first versions): a setting
+BEGUN = "history_begun"
+#: a version's start where Intacct gives no WHENMODIFIED (as :data:`.history.SINCE`)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OPTIONS = ("dataset", "pages_per_load", "table_format")
 #: dlt's table formats: dlt:filesystem merges (upserts, tombstones) only into these
 _TABLE_FORMATS = ("delta", "iceberg")
@@ -215,6 +229,8 @@ class DltDestination:
         self.pages_per_load = pages_per_load
         self.table_format: Any = table_format  # dlt's Literal
         self.tables: dict[str, Table] = {}
+        #: the objects keeping history (:meth:`keep_history`), by table name
+        self.histories: dict[str, Table] = {}
         self.buffer = _Buffer()
         self._failed = False
         self._run = RunRecord("", None, "running", None, 0)  # ledger() sets the run's
@@ -259,6 +275,117 @@ class DltDestination:
             return []
         naming = self._schema().naming
         return [c.name for c in table.columns if naming.normalize_identifier(c.name) not in stored]
+
+    # -- history ----------------------------------------------------------------------------
+
+    def keep_history(self, table: Table) -> str | None:
+        """``table`` (prepared) keeps its records' versions from now on: each page's in
+        ``<table>_versions``, its deletes in ``<table>_deletes`` (loaded with it), and
+        the view ``<table>_history`` over them (:func:`.history.view`); begun from the
+        rows the table holds. Why it cannot (no WHENMODIFIED, no key), else None."""
+        reason = why_not(table)
+        if reason is not None:
+            return reason
+        if not self._reads_back() or self.pipeline.destination.destination_name == "filesystem":
+            raise ConfigError(
+                "history",
+                f"is kept through dlt as a view over two tables, which {self.where} cannot "
+                "hold (dlt has no SQL client for it); give --db a database, or leave "
+                "history out",
+            )
+        versions, deletes = _versions_table(table), _deletes_table(table)
+        self.tables[versions.name], self.tables[deletes.name] = versions, deletes
+        self.histories[table.name] = table
+        begun = list(self._settings.get(BEGUN, []))
+        if table.name not in begun:  # with the load that holds its first versions
+            self.save_setting(BEGUN, [*begun, table.name])
+            if self._seed(table):
+                self.flush()
+        self._make_view(table)
+        return None
+
+    def _seed(self, table: Table) -> bool:
+        """The table's stored rows kept as their versions (a tombstoned row's delete as
+        the end of its version): a history begun on a filled table starts from them.
+        Whether there were any."""
+        rows = self._select_all(table)
+        if not rows:
+            return False
+        self._keep_versions(table, arrow_page(table, rows))
+        self._keep_deletes(table, [r for r in rows if r.get(DELETED_AT) is not None], None)
+        return True
+
+    def _select_all(self, table: Table) -> list[dict[str, Any]]:
+        """Every stored row of ``table`` (a history's seed: once an object)."""
+        stored = _columns_of(self._schema(), table.name)
+        if not stored:
+            return []
+        naming = self._schema().naming
+        names = {naming.normalize_identifier(n): n for n in table.names}
+        columns = [c for c in names if c in stored]
+        reading = self._reading(table, "the history's first versions")
+        with reading, self.pipeline.sql_client(self._schema().name) as client:
+            where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
+            select = ", ".join(client.escape_column_name(c) for c in columns)
+            found = client.execute_sql(f"SELECT {select} FROM {where}") or []  # noqa: S608
+        return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
+
+    def _keep_versions(self, table: Table, page: pa.Table) -> None:
+        """A page's rows (typed) kept as versions: each its row and its ``valid_from``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        since = pc.fill_null(
+            page.column(MODIFIED), pa.scalar(EPOCH, page.schema.field(MODIFIED).type)
+        )
+        versions = page.drop_columns([DELETED_AT]).append_column(VALID_FROM, since)
+        name = table.name + VERSIONS
+        self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], [], versions))
+
+    def _keep_deletes(
+        self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str | None
+    ) -> None:
+        """Deletes kept (each once: a page read again merges onto its own): a tombstone's
+        key in ``entity`` or a stored row's (``entity`` None: its own)."""
+        key = table.key[0]
+        rows = [
+            {key: t[key], ENTITY_ID: t[ENTITY_ID] if entity is None else entity,
+             DELETED: _utc(t[DELETED_AT])}
+            for t in tombstones
+            if key in t
+        ]  # fmt: skip
+        if rows:
+            name = table.name + DELETES
+            self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], rows))
+
+    def _make_view(self, table: Table) -> None:
+        """``<table>_history``, the view of the versions with their ends, made again with
+        the columns the versions table has now (dropped first: Postgres will not replace
+        a view whose columns moved)."""
+        schema = self._schema()
+        if schema is None:
+            return
+        naming = schema.naming
+        reading = self._reading(table, "its history view")
+        with reading, self.pipeline.sql_client(schema.name) as client:
+
+            def name(t: str) -> str:
+                path = client.make_qualified_table_name_path(naming.normalize_table_identifier(t))
+                return ".".join(path[-2:])  # not the catalog: a DuckDB file may be renamed
+
+            def column(c: str) -> str:
+                return str(client.escape_column_name(naming.normalize_identifier(c)))
+
+            def has(t: str, c: str) -> bool:
+                return naming.normalize_identifier(c) in _columns_of(schema, t)
+
+            select = view(table, name, column, has)
+            if select is None:
+                return
+            history = name(table.name + SUFFIX)
+            with client.begin_transaction():
+                client.execute_sql(f"DROP VIEW IF EXISTS {history}")
+                client.execute_sql(f"CREATE VIEW {history} AS {select}")
 
     def _stored_columns(self, name: str) -> set[str]:
         """The columns dlt's stored schema has for the object's table (empty: none)."""
@@ -329,11 +456,16 @@ class DltDestination:
         table, entity = self.tables[page.stream], page.entity
         chunks = self.buffer.chunks.setdefault(page.stream, [])
         deleted = sent = 0
+        history = table.name in self.histories
         if page.tombstones and table.key:
             rows, deleted = self._tombstone_rows(table, page.tombstones, entity)
             chunks.append(rows)
+            if history:
+                self._keep_deletes(table, page.tombstones, entity)
         if page.records:
             typed = arrow_page(table, page.records, page.table)
+            if history:  # every version read, before the deleted ones are left out
+                self._keep_versions(table, typed)
             if not page.first_read:  # a first read meets no deletes
                 typed = self._not_superseded(table, typed, entity)
             chunks.append(typed)
@@ -385,6 +517,9 @@ class DltDestination:
             problem = _unfinished(info) if self.pipeline.has_pending_data else None
             if problem is None:
                 self._stored = self._stored_schema()
+                for name, table in self.histories.items():
+                    if {name + VERSIONS, name + DELETES} & buffer.chunks.keys():
+                        self._make_view(table)
         except (DltException, OSError) as exc:
             problem = _first_line(exc)
         if problem is not None:
@@ -566,6 +701,28 @@ class DltDestination:
                 f"could not read {table.name} back from {self.where} for {purpose}: "
                 f"{_first_line(exc)}"
             ) from None
+
+
+def _versions_table(table: Table) -> Table:
+    """The versions of ``table``'s records: its columns but the delete time, and each
+    version's start; a version is its key and start."""
+    columns = tuple(c for c in table.columns if c.name != DELETED_AT)
+    return Table(
+        table.name + VERSIONS,
+        (*columns, Column(VALID_FROM, "TIMESTAMP")),
+        (*table.key, VALID_FROM),
+    )
+
+
+def _deletes_table(table: Table) -> Table:
+    """The deletes of ``table``'s records: what a tombstone names (the key's first
+    column, the entity) and when; a delete is all three."""
+    named = (*(c for c in table.columns if c.name == table.key[0]), Column(ENTITY_ID, "VARCHAR"))
+    return Table(
+        table.name + DELETES,
+        (*named, Column(DELETED, "TIMESTAMP")),
+        (table.key[0], ENTITY_ID, DELETED),
+    )
 
 
 def _columns_of(schema: Any, name: str) -> set[str]:

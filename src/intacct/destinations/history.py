@@ -39,9 +39,12 @@ __all__ = [
     "CHANGES_COLUMNS",
     "CHANGES_TABLE",
     "COLUMNS",
+    "DELETES",
     "SUFFIX",
+    "VERSIONS",
     "Versions",
     "history_table",
+    "view",
     "why_not",
 ]
 
@@ -59,6 +62,9 @@ CHANGES_COLUMNS = (
     Column("mode", "VARCHAR"),
     Column("changed_by", "VARCHAR"),
 )
+#: a store that loads rather than updates (dlt) keeps a history as two tables, and a view
+#: (:func:`view`): each version read, each delete read (its time in ``deleted_at``)
+VERSIONS, DELETES, DELETED = "_versions", "_deletes", "deleted_at"
 #: a version's start: its change time; a record Intacct gives none (an empty WHENMODIFIED,
 #: an old record's) is taken as it was since the epoch, before anything a run saw
 SINCE = f"coalesce(\"{MODIFIED}\", TIMESTAMP '1970-01-01 00:00:00')"
@@ -87,6 +93,60 @@ def history_table(table: Table) -> Table:
     """The history table of an object's ``table``: its columns, then :data:`COLUMNS`;
     keyed by its key and ``valid_from``."""
     return Table(table.name + SUFFIX, (*table.columns, *COLUMNS), (*table.key, VALID_FROM))
+
+
+#: a version's end: the earliest delete in its span (``gone``), else the next one's start
+_END = "coalesce(n.gone, n.next)"
+
+
+def _next(keys: str, start: str) -> str:
+    """The start of the next version of the same record (``keys``): its span's end."""
+    return f"lead({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS next"
+
+
+def _gone(same: str, start: str) -> str:
+    """The earliest delete (``d``: the record's, by ``same``, at ``at``) in the span of
+    the version ``v`` (from its ``start`` to its ``next``): the delete that ended it."""
+    within = f"d.at >= {start} AND (v.next IS NULL OR d.at < v.next)"
+    return f"(SELECT min(d.at) FROM d WHERE {same} AND {within})"
+
+
+def view(
+    table: Table,
+    name: Callable[[str], str],
+    column: Callable[[str], str],
+    has: Callable[[str, str], bool],
+) -> str | None:
+    """The SELECT of ``table``'s history over two tables a store that loads rather than
+    updates keeps (dlt): ``<table>`` :data:`VERSIONS` (each version read once: the record's
+    columns and ``valid_from``) and ``<table>`` :data:`DELETES` (each delete read: the
+    key's first column, ``_entity_id``, ``deleted_at``); each version given its end as
+    :meth:`Versions.mend` gives it. ``name`` writes a table as SQL, ``column`` a column,
+    ``has(table, column)`` says whether a stored table has a column. None before the
+    versions table is stored."""
+    versions, deletes = table.name + VERSIONS, table.name + DELETES
+    if not has(versions, VALID_FROM):
+        return None
+    keys = ", ".join(f"h.{column(k)}" for k in table.key)
+    named = (table.key[0], ENTITY_ID)  # what a tombstone names
+    same = " AND ".join(f"d.{column(k)} = v.{column(k)}" for k in named)
+    picked = ", ".join(column(k) for k in named)
+    d = f"SELECT {picked}, {column(DELETED)} AS at FROM {name(deletes)}"
+    if not has(deletes, DELETED):  # none read yet: none, typed
+        d = f"SELECT {picked}, {column(VALID_FROM)} AS at FROM {name(versions)} WHERE 1 = 0"
+    start = f"h.{column(VALID_FROM)}"
+    record = [
+        f"n.{column(c.name)}" if c.name != DELETED_AT else f"n.gone AS {column(DELETED_AT)}"
+        for c in table.columns
+        if c.name == DELETED_AT or has(versions, c.name)
+    ]
+    return (
+        f"WITH d AS ({d}), v AS (SELECT h.*, {_next(keys, start)} FROM {name(versions)} h), "
+        f"n AS (SELECT v.*, {_gone(same, f'v.{column(VALID_FROM)}')} AS gone FROM v) "
+        f"SELECT {', '.join(record)}, n.{column(VALID_FROM)}, {_END} AS {column(VALID_TO)}, "
+        f"({_END} IS NULL) AS {column(IS_CURRENT)}, (n.gone IS NOT NULL) AS "
+        f"{column(IS_DELETED)} FROM n"
+    )
 
 
 def _q(name: str) -> str:
@@ -201,12 +261,11 @@ class Versions:
                            f"JOIN {tombstones} t ON {tomb}")  # fmt: skip
         spans = (
             f"SELECT {h_cols}, h.{_q(ENTITY_ID)} AS _e, h.{_q(VALID_FROM)}, "
-            f"lead(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) "
-            f"AS next, lag(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} "
-            f"ORDER BY h.{_q(VALID_FROM)}) AS prev FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
+            f"{_next(h_cols, f'h.{_q(VALID_FROM)}')}, lag(h.{_q(VALID_FROM)}) OVER "
+            f"(PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) AS prev "
+            f"FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
         )
-        within = f"d.at >= v.{_q(VALID_FROM)} AND (v.next IS NULL OR d.at < v.next)"
-        gone = f"(SELECT min(d.at) FROM d WHERE {_same('d', 'v', keys)} AND {within})"
+        gone = _gone(_same("d", "v", keys), f"v.{_q(VALID_FROM)}")
         ends = (
             f"WITH k AS (SELECT DISTINCT * FROM ({' UNION ALL '.join(touched)}) u), "
             f"d AS ({' UNION ALL '.join(deletes)}), v AS ({spans}) "
@@ -214,7 +273,7 @@ class Versions:
             f"{gone} AS gone, v.next, v.prev FROM v"
         )
         said = self._audit("e")
-        n_end = "coalesce(n.gone, n.next)"
+        n_end = _END
         statement = (
             f"UPDATE {hist} AS h SET {_q(DELETED_AT)} = n.gone, {_q(VALID_TO)} = {n_end}, "
             f"{_q(IS_CURRENT)} = ({n_end} IS NULL), {_q(IS_DELETED)} = (n.gone IS NOT NULL), "
