@@ -38,6 +38,16 @@ from the destination) with ``_sdc_deleted_at`` set, under the rules of the SQL s
 whose WHENMODIFIED is not later than the delete, and a row read again not later than
 its stored delete stays out; a tombstone for a row never stored is a row of its key
 alone.
+
+**History** (``--history``, :mod:`.history`): dlt loads, it does not update, so an
+object keeping history loads two more resources with its pages, in the same load:
+``<table>_versions`` (each version read, merged on the key and ``valid_from``: a page
+read again merges onto its own) and ``<table>_deletes`` (each delete read, merged on the
+key's first column, ``_entity_id`` and ``deleted_at``); ``<table>_history`` is a view
+over them (:func:`.history.view`), made through dlt's SQL client after each load that
+brought them and at each run's start. A history begun on a filled table starts from its
+rows, read back once. A destination without a SQL client for the view
+(``dlt:filesystem``) refuses history.
 """
 
 from __future__ import annotations
