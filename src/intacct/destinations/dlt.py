@@ -241,6 +241,8 @@ class DltDestination:
         self.tables: dict[str, Table] = {}
         #: the objects keeping history (:meth:`keep_history`), by table name
         self.histories: dict[str, Table] = {}
+        #: the histories whose view is made again after the next load (or at close)
+        self._views_due: set[str] = set()
         self.buffer = _Buffer()
         self._failed = False
         self._run = RunRecord("", None, "running", None, 0)  # ledger() sets the run's
@@ -309,21 +311,21 @@ class DltDestination:
         begun = list(self._settings.get(BEGUN, []))
         if table.name not in begun:  # with the load that holds its first versions
             self.save_setting(BEGUN, [*begun, table.name])
-            if self._seed(table):
-                self.flush()
-        self._make_view(table)
+            self._seed(table)
+        # made again once a run (its columns may have grown; a kill may have fallen
+        # between a load and its view), with the next load's views
+        self._views_due.add(table.name)
         return None
 
-    def _seed(self, table: Table) -> bool:
+    def _seed(self, table: Table) -> None:
         """The table's stored rows kept as their versions (a tombstoned row's delete as
-        the end of its version): a history begun on a filled table starts from them.
-        Whether there were any."""
+        the end of its version), counted as a page: a history begun on a filled table
+        starts from them."""
         rows = self._select_all(table)
-        if not rows:
-            return False
-        self._keep_versions(table, arrow_page(table, rows))
-        self._keep_deletes(table, [r for r in rows if r.get(DELETED_AT) is not None], None)
-        return True
+        if rows:
+            self._keep_versions(table, arrow_page(table, rows))
+            self._keep_deletes(table, [r for r in rows if r.get(DELETED_AT) is not None], None)
+            self._kept(len(rows))
 
     def _select_all(self, table: Table) -> list[dict[str, Any]]:
         """Every stored row of ``table`` (a history's seed: once an object)."""
@@ -368,15 +370,15 @@ class DltDestination:
             name = table.name + DELETES
             self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], rows))
 
-    def _make_view(self, table: Table) -> None:
-        """``<table>_history``, the view of the versions with their ends, made again with
-        the columns the versions table has now (dropped first: Postgres will not replace
-        a view whose columns moved)."""
-        schema = self._schema()
-        if schema is None:
+    def _make_views(self, names: set[str]) -> None:
+        """``<table>_history`` of each of ``names``: the view of the versions with their
+        ends, made again with the columns the versions table has now (dropped first:
+        Postgres will not replace a view whose columns moved); one connection for all."""
+        schema, tables = self._schema(), [self.histories[n] for n in sorted(names)]
+        if schema is None or not tables:
             return
         naming = schema.naming
-        reading = self._reading(table, "its history view")
+        reading = self._reading(tables[0], "its history view")
         with reading, self.pipeline.sql_client(schema.name) as client:
 
             def name(t: str) -> str:
@@ -389,13 +391,14 @@ class DltDestination:
             def has(t: str, c: str) -> bool:
                 return naming.normalize_identifier(c) in _columns_of(schema, t)
 
-            select = view(table, name, column, has)
-            if select is None:
-                return
-            history = name(table.name + SUFFIX)
-            with client.begin_transaction():
-                client.execute_sql(f"DROP VIEW IF EXISTS {history}")
-                client.execute_sql(f"CREATE VIEW {history} AS {select}")
+            for table in tables:
+                select = view(table, name, column, has)
+                if select is None:  # no version loaded yet
+                    continue
+                history = name(table.name + SUFFIX)
+                with client.begin_transaction():
+                    client.execute_sql(f"DROP VIEW IF EXISTS {history}")
+                    client.execute_sql(f"CREATE VIEW {history} AS {select}")
 
     def _stored_columns(self, name: str) -> set[str]:
         """The columns dlt's stored schema has for the object's table (empty: none)."""
@@ -454,6 +457,8 @@ class DltDestination:
         try:
             if not self._failed and (self.buffer.pages or self.buffer.runs):
                 self.flush()
+            if not self._failed and self._views_due:  # nothing was loaded
+                self._make_views(self._views_due)
         finally:
             self._lock.close()
 
@@ -480,12 +485,17 @@ class DltDestination:
                 typed = self._not_superseded(table, typed, entity)
             chunks.append(typed)
             sent = typed.num_rows
-        self.buffer.pages += 1
-        self.buffer.tenths += 1 if len(page.records) + len(page.tombstones) < SMALL_PAGE else 10
         self.buffer.state = page.state
+        self._kept(len(page.records) + len(page.tombstones))
+        return PageCounts(inserted=sent, deleted=deleted)
+
+    def _kept(self, records: int) -> None:
+        """A page of ``records`` kept: loaded with the others once they make
+        ``pages_per_load`` (a small page counting a tenth)."""
+        self.buffer.pages += 1
+        self.buffer.tenths += 1 if records < SMALL_PAGE else 10
         if self.buffer.tenths >= 10 * self.pages_per_load:
             self.flush()
-        return PageCounts(inserted=sent, deleted=deleted)
 
     def flush(self) -> None:
         """One load: every kept page, and the state after the last of them."""
@@ -527,9 +537,11 @@ class DltDestination:
             problem = _unfinished(info) if self.pipeline.has_pending_data else None
             if problem is None:
                 self._stored = self._stored_schema()
-                for name, table in self.histories.items():
-                    if {name + VERSIONS, name + DELETES} & buffer.chunks.keys():
-                        self._make_view(table)
+                loaded = {
+                    n for n in self.histories if {n + VERSIONS, n + DELETES} & buffer.chunks.keys()
+                }
+                self._make_views(self._views_due | loaded)
+                self._views_due = set()
         except (DltException, OSError) as exc:
             problem = _first_line(exc)
         if problem is not None:
