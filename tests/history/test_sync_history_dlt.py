@@ -78,6 +78,7 @@ def test_as_of_reads_the_view_as_the_emulator_stood(
     a history table: what the emulator held at each moment (a write, a rename, a
     delete, a record made again)."""
     store = dlt_store("postgres", tmp_path, monkeypatch, postgres_url)
+    monkeypatch.setenv("PGTZ", "America/New_York")  # dlt's times have a zone; the moment UTC
     sync(emulator, store.where)
     for moment, state in observed(emulator, lambda: sync(emulator, store.where)):
         assert as_of(store, moment) == state, moment
