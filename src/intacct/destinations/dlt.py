@@ -135,6 +135,9 @@ _HINTS: dict[str, dict[str, Any]] = {
 }
 #: the objects whose history has begun (their stored rows its first versions): a setting
 BEGUN = "history_begun"
+#: the stored rows a history begun on a filled table reads back at a time (a page's worth
+#: toward ``pages_per_load``)
+SEED_ROWS = 10_000
 #: a version's start where Intacct gives no WHENMODIFIED (as :data:`.history.SINCE`)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OPTIONS = ("dataset", "pages_per_load", "table_format")
@@ -319,16 +322,19 @@ class DltDestination:
 
     def _seed(self, table: Table) -> None:
         """The table's stored rows kept as their versions (a tombstoned row's delete as
-        the end of its version), counted as a page: a history begun on a filled table
-        starts from them."""
-        rows = self._select_all(table)
-        if rows:
-            self._keep_versions(table, arrow_page(table, rows))
-            self._keep_deletes(table, [r for r in rows if r.get(DELETED_AT) is not None], None)
-            self._kept(len(rows))
+        the end of its version), each :data:`SEED_ROWS` counted as a page: a history
+        begun on a filled table starts from them."""
+        import pyarrow.compute as pc
 
-    def _select_all(self, table: Table) -> list[dict[str, Any]]:
-        """Every stored row of ``table`` (a history's seed: once an object)."""
+        for rows in self._select_all(table):
+            self._keep_versions(table, rows)
+            gone = rows.filter(pc.is_valid(rows.column(DELETED_AT))).to_pylist()
+            self._keep_deletes(table, gone, None)
+            self._kept(rows.num_rows)
+
+    def _select_all(self, table: Table) -> list[pa.Table]:
+        """Every stored row of ``table`` (a history's seed: once an object), typed, in
+        Arrow tables of :data:`SEED_ROWS` (compact while the run keeps them)."""
         stored = _columns_of(self._schema(), table.name)
         if not stored:
             return []
@@ -336,11 +342,17 @@ class DltDestination:
         names = {naming.normalize_identifier(n): n for n in table.names}
         columns = [c for c in names if c in stored]
         reading = self._reading(table, "the history's first versions")
+        found = []
         with reading, self.pipeline.sql_client(self._schema().name) as client:
             where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
             select = ", ".join(client.escape_column_name(c) for c in columns)
-            found = client.execute_sql(f"SELECT {select} FROM {where}") or []  # noqa: S608
-        return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
+            with client.execute_query(f"SELECT {select} FROM {where}") as cursor:  # noqa: S608
+                while rows := cursor.fetchmany(SEED_ROWS):
+                    found.append(arrow_page(table, [
+                        {names[c]: _json(v) for c, v in zip(columns, row, strict=True)}
+                        for row in rows
+                    ]))  # fmt: skip
+        return found
 
     def _keep_versions(self, table: Table, page: pa.Table) -> None:
         """A page's rows (typed) kept as versions: each its row and its ``valid_from``."""
