@@ -20,17 +20,18 @@ from intacct.cli import main
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.errors import ConfigError
 from tests.history.test_history_rules import naive
-from tests.history.test_sync_history import client_of, emulator, observed, sync, write
+from tests.history.test_sync_history import AUDIT, client_of, emulator, observed, sync, write
 from tests.sync.stores import Store, dlt_store
 from tests.sync.test_sync import Quiet
 
 __all__ = ["emulator"]  # the fixture, shared
 
 
-def versions(store: Store, classid: str) -> list[tuple[Any, ...]]:
+def versions(
+    store: Store, classid: str, columns: str = "valid_from, valid_to, is_current, is_deleted"
+) -> list[tuple[Any, ...]]:
     rows = store.query(
-        "SELECT name, valid_from, valid_to, is_current, is_deleted FROM class_history "
-        "WHERE classid = ? ORDER BY valid_from",
+        f"SELECT name, {columns} FROM class_history WHERE classid = ? ORDER BY valid_from",
         [classid],
     )
     return [tuple(naive(v) for v in row) for row in rows]
@@ -133,3 +134,30 @@ def test_history_on_dlt_files_is_refused(
     monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", str(tmp_path / "files"))
     with pytest.raises(ConfigError, match="'history': is kept through dlt as a view"):
         sync(emulator, "dlt:filesystem?dataset=x")
+
+
+@pytest.mark.parametrize("destination", ["duckdb", "postgres"])
+def test_audithistory_says_who_made_each_version_and_the_changes_no_read_saw(
+    emulator: InProcessEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    destination: str,
+) -> None:
+    """AUDITHISTORY's changes loaded into ``_intacct_changes`` with the pages, read by
+    the view as the SQL stores' mend reads them."""
+    url = str(request.getfixturevalue("postgres_url")) if destination == "postgres" else ""
+    store = dlt_store(destination, tmp_path, monkeypatch, url)
+    sync(emulator, store.where)
+    write(emulator, "H-1", "made", create=True)
+    sync(emulator, store.where)
+    write(emulator, "H-1", "unseen")  # no read between this change and the next
+    write(emulator, "H-1", "seen")
+    sync(emulator, store.where)
+    user = emulator.config()["user_id"]
+    assert versions(store, "H-1", AUDIT) == [
+        ("made", user, "create", 1),  # a change in its span that no read saw
+        ("seen", user, "modify", 0),
+    ]
+    sync(emulator, store.where)  # read again: nothing is counted twice
+    assert [v[3] for v in versions(store, "H-1", AUDIT)] == [1, 0]

@@ -56,7 +56,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,6 +78,8 @@ from intacct.destinations.base import (
     versions,
 )
 from intacct.destinations.history import (
+    CHANGES_COLUMNS,
+    CHANGES_TABLE,
     DELETED,
     DELETES,
     SUFFIX,
@@ -91,6 +93,7 @@ from intacct.destinations.runs import RUNS_TABLE, RunRecord
 from intacct.destinations.tables import Column, Table
 from intacct.errors import ConfigError
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage, superseded
+from intacct.replication.streams.deletes import CHANGE_ID, CHANGE_MODE, CHANGED_AT, CHANGED_BY
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -311,6 +314,7 @@ class DltDestination:
             )
         versions, deletes = _versions_table(table), _deletes_table(table)
         self.tables[versions.name], self.tables[deletes.name] = versions, deletes
+        self.tables[CHANGES_TABLE] = CHANGES
         self.histories[table.name] = table
         begun = list(self._settings.get(BEGUN, []))
         if table.name not in begun:  # with the load that holds its first versions
@@ -320,6 +324,11 @@ class DltDestination:
         # between a load and its view), with the next load's views
         self._views_due.add(table.name)
         return None
+
+    def keeps_history(self, name: str) -> bool:
+        """Whether ``name`` keeps history this run (the engine then hands its
+        AUDITHISTORY changes over, loaded into ``_intacct_changes`` for the view)."""
+        return name in self.histories
 
     def _seed(self, table: Table) -> None:
         """The table's stored rows kept as their versions (a tombstoned row's delete as
@@ -382,6 +391,21 @@ class DltDestination:
         if rows:
             name = table.name + DELETES
             self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], rows))
+
+    def _keep_changes(
+        self, table: Table, changes: Sequence[Mapping[str, Any]], entity: str
+    ) -> None:
+        """AUDITHISTORY's changes of the page's records, each once (merged on its ID)."""
+        key = table.key[0]
+        rows = [
+            {"object": table.name, "entity": entity, "k": str(c[key]), "id": str(c[CHANGE_ID]),
+             "changed_at": _utc(c[CHANGED_AT]), "mode": c[CHANGE_MODE],
+             "changed_by": c[CHANGED_BY]}
+            for c in changes
+            if key in c
+        ]  # fmt: skip
+        if rows:
+            self.buffer.chunks.setdefault(CHANGES_TABLE, []).append(arrow_page(CHANGES, rows))
 
     def _make_views(self, names: set[str]) -> None:
         """``<table>_history`` of each of ``names``: the view of the versions with their
@@ -490,6 +514,8 @@ class DltDestination:
             chunks.append(rows)
             if history:
                 self._keep_deletes(table, page.tombstones, entity)
+        if history and page.changes:
+            self._keep_changes(table, page.changes, entity)
         if page.records:
             typed = arrow_page(table, page.records, page.table)
             if history:  # every version read, before the deleted ones are left out
@@ -549,10 +575,8 @@ class DltDestination:
             # pending: the next run() would load that package instead of the new pages
             problem = _unfinished(info) if self.pipeline.has_pending_data else None
             if problem is None:
+                loaded = self._histories_in(buffer.chunks.keys())  # as stored before it
                 self._stored = self._stored_schema()
-                loaded = {
-                    n for n in self.histories if {n + VERSIONS, n + DELETES} & buffer.chunks.keys()
-                }
                 self._make_views(self._views_due | loaded)
                 self._views_due = set()
         except (DltException, OSError) as exc:
@@ -563,6 +587,14 @@ class DltDestination:
                 f"could not load into {self.where}: {problem}; the pages since the last load "
                 "were not stored (the next run reads them again)"
             )
+
+    def _histories_in(self, loaded: Collection[str]) -> set[str]:
+        """The histories whose view a load of the ``loaded`` tables changes: those it
+        brings versions or deletes of; every one with the first AUDITHISTORY changes
+        (each view reads them from then on)."""
+        if CHANGES_TABLE in loaded and not self._stored_columns(CHANGES_TABLE):
+            return set(self.histories)
+        return {n for n in self.histories if {n + VERSIONS, n + DELETES} & set(loaded)}
 
     def _carry_state(self) -> Iterator[Any]:
         """A resource of no rows that puts the run state in dlt's source state, which dlt
@@ -736,6 +768,12 @@ class DltDestination:
                 f"could not read {table.name} back from {self.where} for {purpose}: "
                 f"{_first_line(exc)}"
             ) from None
+
+
+#: AUDITHISTORY's changes of the objects keeping history, once each (by object and ID;
+#: the entity in the key too, so that its "" (the top level) is never loaded as NULL:
+#: dlt's Postgres CSV does that to a nullable column's empty text)
+CHANGES = Table(CHANGES_TABLE, CHANGES_COLUMNS, ("object", "entity", "id"))
 
 
 def _versions_table(table: Table) -> Table:

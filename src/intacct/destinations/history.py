@@ -116,14 +116,17 @@ def view(
     name: Callable[[str], str],
     column: Callable[[str], str],
     has: Callable[[str, str], bool],
+    text: str = "VARCHAR",
 ) -> str | None:
     """The SELECT of ``table``'s history over two tables a store that loads rather than
     updates keeps (dlt): ``<table>`` :data:`VERSIONS` (each version read once: the record's
     columns and ``valid_from``) and ``<table>`` :data:`DELETES` (each delete read: the
     key's first column, ``_entity_id``, ``deleted_at``); each version given its end as
-    :meth:`Versions.mend` gives it. ``name`` writes a table as SQL, ``column`` a column,
-    ``has(table, column)`` says whether a stored table has a column. None before the
-    versions table is stored."""
+    :meth:`Versions.mend` gives it, and what AUDITHISTORY says of it (the store's
+    :data:`CHANGES_TABLE`, where it has one yet). ``name`` writes a table as SQL,
+    ``column`` a column, ``has(table, column)`` says whether a stored table has a
+    column; ``text`` is the store's text type. None before the versions table is
+    stored."""
     versions, deletes = table.name + VERSIONS, table.name + DELETES
     if not has(versions, VALID_FROM):
         return None
@@ -135,17 +138,48 @@ def view(
     if not has(deletes, DELETED):  # none read yet: none, typed
         d = f"SELECT {picked}, {column(VALID_FROM)} AS at FROM {name(versions)} WHERE 1 = 0"
     start = f"h.{column(VALID_FROM)}"
+    changes = name(CHANGES_TABLE)
+    if not has(CHANGES_TABLE, "changed_at"):  # none read yet: none, typed
+        nothing = ", ".join(f"CAST(NULL AS {text}) AS {c.name}" for c in CHANGES_COLUMNS
+                            if c.name != "changed_at")  # fmt: skip
+        changes = (f"(SELECT {nothing}, {column(VALID_FROM)} AS changed_at "
+                   f"FROM {name(versions)} WHERE 1 = 0)")  # fmt: skip
+    said = _audit(table.name, changes, text, "g", f"g.{column(ENTITY_ID)}",
+                  f"g.{column(table.key[0])}")  # fmt: skip
     record = [
         f"n.{column(c.name)}" if c.name != DELETED_AT else f"n.gone AS {column(DELETED_AT)}"
         for c in table.columns
         if c.name == DELETED_AT or has(versions, c.name)
     ]
+    prev = f"lag({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS prev"
     return (
-        f"WITH d AS ({d}), v AS (SELECT h.*, {_next(keys, start)} FROM {name(versions)} h), "
-        f"n AS (SELECT v.*, {_gone(same, f'v.{column(VALID_FROM)}')} AS gone FROM v) "
+        f"WITH d AS ({d}), v AS (SELECT h.*, {_next(keys, start)}, {prev} "
+        f"FROM {name(versions)} h), "
+        f"g AS (SELECT v.*, {_gone(same, f'v.{column(VALID_FROM)}')} AS gone FROM v), "
+        f"n AS (SELECT g.*, {said} FROM g) "
         f"SELECT {', '.join(record)}, n.{column(VALID_FROM)}, {_END} AS {column(VALID_TO)}, "
         f"({_END} IS NULL) AS {column(IS_CURRENT)}, (n.gone IS NOT NULL) AS "
-        f"{column(IS_DELETED)} FROM n"
+        f"{column(IS_DELETED)}, n.who AS {column(CHANGED_BY)}, n.how AS {column(CHANGE_MODE)}, "
+        f"n.unseen AS {column(UNSEEN)} FROM n"
+    )
+
+
+def _audit(name: str, changes: str, text: str, e: str, entity: str, key: str) -> str:
+    """SQL: what AUDITHISTORY (``changes``: :data:`CHANGES_TABLE`'s rows) says of version
+    ``e`` of object ``name`` (its ``entity`` and ``key``, ``e``'s ``valid_from``,
+    ``next`` and ``prev``): who made it, how, and the changes no read saw
+    (:meth:`Versions._audit`); ``text`` is the store's text type."""
+    named = "'" + name.replace("'", "''") + "'"
+    of = f"c.object = {named} AND c.entity = {entity} AND c.k = CAST({key} AS {text})"
+    start = f"{e}.{_q(VALID_FROM)}"
+    at = f"c.changed_at = {start}"
+    after = f"c.changed_at > {start} AND ({e}.next IS NULL OR c.changed_at < {e}.next)"
+    before = f"{e}.prev IS NULL AND c.changed_at < {start}"
+    return (
+        f"(SELECT min(c.changed_by) FROM {changes} c WHERE {of} AND {at}) AS who, "
+        f"(SELECT min(c.mode) FROM {changes} c WHERE {of} AND {at}) AS how, "
+        f"(SELECT count(*) FROM {changes} c WHERE {of} AND (({after}) OR ({before}))) "
+        "AS unseen"
     )
 
 
@@ -219,19 +253,8 @@ class Versions:
         came between), the first version also those before it (since history began:
         the audit trail is read from then); the current version's, those no run has
         read yet."""
-        changes, key = self.name(CHANGES_TABLE), _q(self.table.key[0])
-        name = "'" + self.table.name.replace("'", "''") + "'"
-        of = f"c.object = {name} AND c.entity = {e}._e AND c.k = CAST({e}.{key} AS {self.text})"
-        start = f"{e}.{_q(VALID_FROM)}"
-        at = f"c.changed_at = {start}"
-        after = f"c.changed_at > {start} AND ({e}.next IS NULL OR c.changed_at < {e}.next)"
-        before = f"{e}.prev IS NULL AND c.changed_at < {start}"
-        return (
-            f"(SELECT min(c.changed_by) FROM {changes} c WHERE {of} AND {at}) AS who, "
-            f"(SELECT min(c.mode) FROM {changes} c WHERE {of} AND {at}) AS how, "
-            f"(SELECT count(*) FROM {changes} c WHERE {of} AND (({after}) OR ({before}))) "
-            "AS unseen"
-        )
+        key = f"{e}.{_q(self.table.key[0])}"
+        return _audit(self.table.name, self.name(CHANGES_TABLE), self.text, e, f"{e}._e", key)
 
     def mend(self, stage: str | None, tombstones: str | None) -> tuple[str, int]:
         """Each version of the records the page touched (its rows in ``stage``, its
