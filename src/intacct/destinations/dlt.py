@@ -44,7 +44,8 @@ object keeping history loads two more resources with its pages, in the same load
 ``<table>_versions`` (each version read, merged on the key and ``valid_from``: a page
 read again merges onto its own) and ``<table>_deletes`` (each delete read, merged on the
 key's first column, ``_entity_id`` and ``deleted_at``); ``<table>_history`` is a view
-over them (:func:`.history.view`), made again through dlt's SQL client after each load
+over them (:func:`.history.view`; with AUDITHISTORY's changes, loaded into
+``_intacct_changes``), made again through dlt's SQL client after each load
 that brought them, and once a run (with its first load, else at close). A history begun
 on a filled table starts from its rows, read back once and loaded as its first versions
 (with the setting saying it has begun). A destination without a SQL client for the view
