@@ -20,6 +20,10 @@ its neighbours' ``valid_to`` mended; a delete closes the version it found curren
 after it; a later version is the record made again under its id). Written in the page's
 own transaction (:mod:`.sql`), so a run killed anywhere leaves whole pages' versions.
 
+A store that loads rather than updates (dlt) keeps the versions read and the deletes
+read as they come, and the same ends as a view over them (:func:`view`, built of the
+same SQL as :meth:`Versions.mend`).
+
 Only an object whose records carry WHENMODIFIED and a key can keep history: another has
 no change time to order its versions by (the run says so, once).
 """
@@ -104,6 +108,11 @@ def _next(keys: str, start: str) -> str:
     return f"lead({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS next"
 
 
+def _prev(keys: str, start: str) -> str:
+    """The start of the version before, of the same record (``keys``)."""
+    return f"lag({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS prev"
+
+
 def _gone(same: str, start: str) -> str:
     """The earliest delete (``d``: the record's, by ``same``, at ``at``) in the span of
     the version ``v`` (from its ``start`` to its ``next``): the delete that ended it."""
@@ -134,16 +143,17 @@ def view(
     named = (table.key[0], ENTITY_ID)  # what a tombstone names
     same = " AND ".join(f"d.{column(k)} = v.{column(k)}" for k in named)
     picked = ", ".join(column(k) for k in named)
+    # a table none was loaded into yet (dlt makes it with its first rows): none, typed
+    none = f"FROM {name(versions)} WHERE 1 = 0"
     d = f"SELECT {picked}, {column(DELETED)} AS at FROM {name(deletes)}"
-    if not has(deletes, DELETED):  # none read yet: none, typed
-        d = f"SELECT {picked}, {column(VALID_FROM)} AS at FROM {name(versions)} WHERE 1 = 0"
-    start = f"h.{column(VALID_FROM)}"
+    if not has(deletes, DELETED):
+        d = f"SELECT {picked}, {column(VALID_FROM)} AS at {none}"
     changes = name(CHANGES_TABLE)
-    if not has(CHANGES_TABLE, "changed_at"):  # none read yet: none, typed
-        nothing = ", ".join(f"CAST(NULL AS {text}) AS {c.name}" for c in CHANGES_COLUMNS
-                            if c.name != "changed_at")  # fmt: skip
-        changes = (f"(SELECT {nothing}, {column(VALID_FROM)} AS changed_at "
-                   f"FROM {name(versions)} WHERE 1 = 0)")  # fmt: skip
+    if not has(CHANGES_TABLE, "changed_at"):
+        nulls = [
+            f"CAST(NULL AS {text}) AS {c.name}" for c in CHANGES_COLUMNS if c.type != "TIMESTAMP"
+        ]
+        changes = f"(SELECT {', '.join(nulls)}, {column(VALID_FROM)} AS changed_at {none})"
     said = _audit(table.name, changes, text, "g", f"g.{column(ENTITY_ID)}",
                   f"g.{column(table.key[0])}")  # fmt: skip
     record = [
@@ -151,9 +161,9 @@ def view(
         for c in table.columns
         if c.name == DELETED_AT or has(versions, c.name)
     ]
-    prev = f"lag({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS prev"
+    start = f"h.{column(VALID_FROM)}"
     return (
-        f"WITH d AS ({d}), v AS (SELECT h.*, {_next(keys, start)}, {prev} "
+        f"WITH d AS ({d}), v AS (SELECT h.*, {_next(keys, start)}, {_prev(keys, start)} "
         f"FROM {name(versions)} h), "
         f"g AS (SELECT v.*, {_gone(same, f'v.{column(VALID_FROM)}')} AS gone FROM v), "
         f"n AS (SELECT g.*, {said} FROM g) "
@@ -284,8 +294,7 @@ class Versions:
                            f"JOIN {tombstones} t ON {tomb}")  # fmt: skip
         spans = (
             f"SELECT {h_cols}, h.{_q(ENTITY_ID)} AS _e, h.{_q(VALID_FROM)}, "
-            f"{_next(h_cols, f'h.{_q(VALID_FROM)}')}, lag(h.{_q(VALID_FROM)}) OVER "
-            f"(PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) AS prev "
+            f"{_next(h_cols, f'h.{_q(VALID_FROM)}')}, {_prev(h_cols, f'h.{_q(VALID_FROM)}')} "
             f"FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
         )
         gone = _gone(_same("d", "v", keys), f"v.{_q(VALID_FROM)}")
