@@ -12,7 +12,10 @@ columns, four ways:
 * ``rest``: the same fields through REST (``--api rest``): pages decoded into columns
   and typed in bulk, as ``intacct sync`` reads them;
 * ``rest-records``: the same, typed record by record from decoded JSON (``columnar:
-  false``; what every REST read did before issue 48).
+  false``; what every REST read did before issue 48);
+* ``auto`` and ``auto-paired`` (with ``--ways``): every field, or only the paired ones,
+  as ``--api auto`` reads them (each object through the API its route chooses:
+  ``intacct.replication.streams.route``), to set beside ``xml`` and ``xml-paired``.
 
 ``xml-paired`` and both REST ways read the same records and columns, so they compare
 the APIs; each run checks they made the same number of records. The emulator's own CPU
@@ -24,7 +27,8 @@ measured by ``benchmarks/rest_discovery.py``. Reported per way and C: records, r
 transactions, wall time, CPU of the reading process and per 1,000 records, peak RSS (a
 fresh process per way). Medians of ``--repeat`` runs, the ways side by side in each.
 
-Usage: ``python benchmarks/engine_apis.py [--scale 100000] [--repeat 3] [--no-write]``
+Usage: ``python benchmarks/engine_apis.py [--scale 100000] [--repeat 3] [--no-write]
+[--ways xml,auto,xml-paired,auto-paired --concurrency 2]``
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ from intacct.replication.streams.rest import rest_fields, rest_object
 from _report import write_section
 
 WAYS = ("xml", "xml-paired", "rest", "rest-records")
+#: ``--api auto`` beside ``--api xml``: the same fields, each object routed by its cost
+AUTO_WAYS = ("xml", "auto", "xml-paired", "auto-paired")
 GATEWAY = "/ia/xml/xmlgw.phtml"
 OBJECTS = tuple(o for o in DEFAULT_OBJECTS if rest_object(o))
 
@@ -71,7 +77,7 @@ class Counting:
 
 
 def specs(registry: ObjectRegistry, way: str) -> list[StreamSpec]:
-    if way == "xml":
+    if way in ("xml", "auto"):
         return [StreamSpec(name) for name in OBJECTS]
     out = []
     for name in OBJECTS:
@@ -84,15 +90,15 @@ def specs(registry: ObjectRegistry, way: str) -> list[StreamSpec]:
 
 def one(way: str, url: str, concurrency: int) -> dict[str, float]:
     config = {**client_config(url + GATEWAY), **app_config(), "max_concurrency": concurrency}
-    rest = way.startswith("rest")
+    api = way.split("-")[0] if way.startswith(("rest", "auto")) else "xml"
     with IntacctClient(ClientConfig.from_mapping(config)) as client, TemporaryDirectory() as kept:
         registry = ObjectRegistry(client, rest_cache=Path(kept))
         chosen = specs(registry, way)  # XML's lookups, before the clock
-        if rest:  # REST's models, before the clock
+        if api != "xml":  # REST's models, before the clock
             paths = [target.path for name in OBJECTS if (target := rest_object(name))]
             registry.rest.catalog(paths)
         settings = ReplicationSettings.from_mapping(
-            {"api": "rest" if rest else "xml", "lookback_minutes": 0}
+            {"api": api, "lookback_minutes": 0}
         ).with_overrides(max_concurrency=concurrency, columnar=way != "rest-records")
         sink = Counting()
         sent, billed = client.requests_sent, client.api_transactions
@@ -106,6 +112,7 @@ def one(way: str, url: str, concurrency: int) -> dict[str, float]:
             "transactions": client.api_transactions - billed,
             "seconds": time.monotonic() - started,
             "cpu": time.process_time() - cpu,
+            "through_rest": sum(r.route.startswith("rest") for r in report.streams),
         }
 
 
@@ -114,19 +121,23 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--ways", default=",".join(WAYS), help="or: " + ",".join(AUTO_WAYS))
+    parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
     args = parser.parse_args()
+    ways = tuple(args.ways.split(","))
+    levels = tuple(int(c) for c in args.concurrency.split(","))
     results: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for concurrency in CONCURRENCY:
+    for concurrency in levels:
         server, url = serve(args.scale, concurrency)
         try:
             for _ in range(args.repeat):
                 same: set[float] = set()
-                for way in WAYS:  # side by side in each run
+                for way in ways:  # side by side in each run
                     before = _server_cpu(server.pid)
                     figures = measured(__file__, way, url, concurrency)
                     figures["server_cpu"] = _server_cpu(server.pid) - before
                     results.setdefault((way, concurrency), []).append(figures)
-                    if way != "xml":
+                    if way not in ("xml", "auto"):
                         same.add(figures["records"])
                     print(way, concurrency, figures, flush=True)
                 if len(same) != 1:
@@ -134,6 +145,9 @@ def main() -> None:
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(60)
+    if ways == AUTO_WAYS:
+        _write_auto(args, results, levels)
+        return
     ratios = ", ".join(
         f"C = {c}: rest {_cpu(results, 'rest', c) / _cpu(results, 'xml-paired', c):.2f}x, "
         f"rest-records {_cpu(results, 'rest-records', c) / _cpu(results, 'xml-paired', c):.2f}x"
@@ -162,6 +176,39 @@ def main() -> None:
         print(body)
     else:
         write_section("The engine's typed reads: REST vs XML", command, body)
+
+
+def _write_auto(args: Any, results: dict[tuple[str, int], list[dict[str, Any]]],
+                levels: tuple[int, ...]) -> None:  # fmt: skip
+    """``--api auto`` beside ``--api xml``: its own section."""
+    routed = ", ".join(
+        f"{way} at C = {c}: {statistics.median(r['through_rest'] for r in runs):.0f}"
+        for (way, c), runs in sorted(results.items()) if way.startswith("auto")
+    )  # fmt: skip
+    body = (
+        f"A first run of the {len(OBJECTS)} default objects REST holds, the demo company at "
+        f"scale {args.scale:,}, the latency model {LATENCY_MS} ms + {PER_ROW_US / 1000:g} ms "
+        f"per record, the emulator in its own process; medians of {args.repeat} runs, the "
+        f"ways side by side in each.\n\n{table(results, 'way', AUTO_WAYS)}\n\n"
+        f"Objects auto read through REST (medians): {routed}.\n\n"
+        "auto reads an object through REST only where REST holds every field asked and its "
+        "pages (4,000 records, twice XML's) cost fewer API transactions "
+        "(intacct.replication.streams.route). With every field (``auto``, what `intacct "
+        "sync` asks) REST's twins lack fields of each of these objects: auto reads as xml "
+        "does. With only the fields REST holds (``auto-paired``, as a tap's selected "
+        "columns may be), the objects bigger than one XML page go through REST. Their "
+        "pages of 4,000 records are held twice as big: peak RSS and the CPU of decoding "
+        "them are above xml-paired's (the table), the price of the transactions saved. "
+        "``auto`` holds the run's REST catalog beside xml's lookups (its RSS)."
+    )
+    command = (
+        f"python benchmarks/engine_apis.py --scale {args.scale} --repeat {args.repeat} "
+        f"--ways {','.join(AUTO_WAYS)} --concurrency {','.join(map(str, levels))}"
+    )
+    if args.no_write:
+        print(body)
+    else:
+        write_section("The engine's typed reads: api auto against xml", command, body)
 
 
 def _server_cpu(pid: int) -> float:

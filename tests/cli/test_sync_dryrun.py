@@ -158,6 +158,29 @@ def test_an_object_only_rest_has_is_estimated_not_a_crash(
     assert rows["VENDOR"]["records"] != "?"
 
 
+def test_auto_states_each_objects_api_and_why_and_the_run_costs_what_it_said(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer, tmp_path: Path
+) -> None:
+    """CONTRACTTYPE, whose REST twin holds every field, goes through REST where REST's
+    pages (twice XML's) are fewer; VENDOR, whose twin lacks fields, through XML; without
+    the OAuth app every object through XML. The dry run says each, and why."""
+    use_env(monkeypatch, own_server.url)
+    monkeypatch.setenv("INTACCT_PAGE_SIZE", "1")  # 3 records: 3 XML pages, 2 REST pages
+    form = ("sync", "--objects", "CONTRACTTYPE,VENDOR", "--db", str(tmp_path / "x.duckdb"))
+    result = CliRunner().invoke(main, [*form, "--dry-run"])
+    assert "CONTRACTTYPE, VENDOR: xml (no OAuth app for REST)" in result.stderr
+    use_oauth_app(monkeypatch)
+    result = CliRunner().invoke(main, [*form, "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert "CONTRACTTYPE: rest (2 pages against 3 by xml)" in result.stderr
+    assert re.search(r"VENDOR: xml \(REST lacks \d+ fields\)", result.stderr)
+    plan = table(result.stdout)
+    done = table(CliRunner().invoke(main, list(form)).stdout)
+    for name in ("CONTRACTTYPE", "VENDOR", "all"):
+        assert plan[name]["API transactions"] == done[name]["API transactions"], name
+        assert plan[name]["records"] == done[name]["read"], name
+
+
 def test_a_quiet_run_through_rest_and_a_full_table_object_cost_what_the_dry_run_said(
     monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer
 ) -> None:

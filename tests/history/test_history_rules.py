@@ -17,6 +17,7 @@ from intacct.destinations import KeepsHistory, open_destination
 from intacct.destinations.tables import Column, Table
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage
 from tests.sync.stores import Store, dlt_store, duckdb_store, postgres_store
+from tests.sync.test_destination_rules import typed
 
 COLUMNS = [("CLASSID", "VARCHAR"), ("NAME", "VARCHAR"), ("WHENMODIFIED", "TIMESTAMP")]
 COLUMNS += [(ENTITY_ID, "VARCHAR"), (DELETED_AT, "TIMESTAMP")]
@@ -148,3 +149,23 @@ def test_an_object_without_a_change_time_keeps_no_history(store: Store) -> None:
     assert isinstance(db, KeepsHistory)
     assert db.keep_history(plain) == "its records have no WHENMODIFIED to order their versions by"
     db.close()
+
+
+def test_a_first_reads_page_appended_whole_has_its_versions_appended_too(store: Store) -> None:
+    """A first read typed as Arrow goes in by plain appends (the table's and the
+    history's); a key already kept sends it the upsert's way, with the same versions."""
+    db = open_destination(store.where)
+    db.prepare(TABLE)
+    assert isinstance(db, KeepsHistory) and db.keep_history(TABLE) is None
+    for number, rows in enumerate([[row("A", "a1", 1), row("B", "b1", 1)],
+                                   [row("B", "b2", 2), row("C", "c1", 2)]]):  # fmt: skip
+        page = StreamPage("CLASS", "", rows, [], {"page": number}, table=typed(rows),
+                          first_read=True)  # fmt: skip
+        db.write_page(page)
+    db.close()
+    assert history(store, "A") == [("a1", hour(1), None, True, False)]
+    assert history(store, "B") == [
+        ("b1", hour(1), hour(2), False, False),
+        ("b2", hour(2), None, True, False),
+    ]
+    assert history(store, "C") == [("c1", hour(2), None, True, False)]

@@ -102,8 +102,9 @@ _FOLLOWING = ("safety_minutes", "notices_path")
 @click.option(
     "--api",
     type=click.Choice(["auto", "xml", "rest"]),
-    help="Which API reads the objects both serve: auto (default: XML, measured cheaper), xml, "
-    "or rest (needs the OAuth app: client_id, client_secret; fields REST lacks stay empty). "
+    help="Which API reads the objects both serve: auto (default: REST where it holds every "
+    "field and costs fewer API transactions, else XML; --dry-run says which), xml, or rest "
+    "(needs the OAuth app: client_id, client_secret; fields REST lacks stay empty). "
     "One state for both: switching goes on where the last run stopped.",
 )
 @click.option("--entities", help="Entity ids (E100,E200) or 'all': each read in its own session.")

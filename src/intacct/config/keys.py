@@ -237,12 +237,13 @@ KEYS: tuple[Key, ...] = (
         _EVERYWHERE,
         about="entities to read, each in its own session: a list, or 'all'"),
     Key("api", _REPLICATION, Choice(("auto", "xml", "rest")), "auto",
-        "Which API reads and writes records: auto (default: XML where both serve), xml, "
-        "or rest.",
+        "Which API reads and writes records: auto (default: REST where it holds every "
+        "field and costs fewer API transactions, else XML), xml, or rest.",
         _SINGER | _USER | {_TENANT}, also=frozenset({_WRITES}),
         about={
-            _TAP: "which API reads the objects both APIs serve: auto (default: XML, "
-            "measured cheaper), xml, or rest (the OAuth app's client_id and client_secret; "
+            _TAP: "which API reads the objects both APIs serve: auto (default: REST where "
+            "it holds every selected field and costs fewer API transactions, else XML), "
+            "xml, or rest (the OAuth app's client_id and client_secret; "
             "fields REST lacks stay empty); objects only REST has are read through REST",
             _TARGET: "which API writes records: auto (default: XML, whose control ids "
             "refuse a replay), xml, or rest (batches of 500 under an idempotency key, "

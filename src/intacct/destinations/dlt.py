@@ -83,6 +83,7 @@ from intacct.destinations.history import (
     CHANGES_TABLE,
     DELETED,
     DELETES,
+    EPOCH,
     SUFFIX,
     VALID_FROM,
     VERSIONS,
@@ -143,8 +144,6 @@ BEGUN = "history_begun"
 #: the stored rows a history begun on a filled table reads back at a time (a page's worth
 #: toward ``pages_per_load``)
 SEED_ROWS = 10_000
-#: a version's start where Intacct gives no WHENMODIFIED (as :data:`.history.SINCE`)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OPTIONS = ("dataset", "pages_per_load", "table_format")
 #: dlt's table formats: dlt:filesystem merges (upserts, tombstones) only into these
 _TABLE_FORMATS = ("delta", "iceberg")

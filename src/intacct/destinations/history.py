@@ -34,10 +34,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from intacct.destinations.base import MODIFIED
 from intacct.destinations.tables import Column, Table
 from intacct.replication import DELETED_AT, ENTITY_ID
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "CHANGES_COLUMNS",
@@ -47,6 +52,7 @@ __all__ = [
     "SUFFIX",
     "VERSIONS",
     "Versions",
+    "first_versions",
     "history_table",
     "view",
     "why_not",
@@ -72,6 +78,7 @@ VERSIONS, DELETES, DELETED = "_versions", "_deletes", "deleted_at"
 #: a version's start: its change time; a record Intacct gives none (an empty WHENMODIFIED,
 #: an old record's) is taken as it was since the epoch, before anything a run saw
 SINCE = f"coalesce(\"{MODIFIED}\", TIMESTAMP '1970-01-01 00:00:00')"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: the columns a history table has beyond its object's
 COLUMNS = (
     Column(VALID_FROM, "TIMESTAMP"),
@@ -193,6 +200,31 @@ def _audit(name: str, changes: str, text: str, e: str, entity: str, key: str) ->
     )
 
 
+def first_versions(arrow: pa.Table) -> pa.Table:
+    """A first read's page (Arrow, its records new to the table) as their versions: each
+    current since its change time (the epoch where it has none), as :meth:`Versions.insert`
+    would store them, for a plain append beside the page's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = arrow.num_rows
+    if MODIFIED in arrow.column_names:
+        modified = arrow.column(MODIFIED)
+        since = pc.fill_null(modified, pa.scalar(EPOCH, modified.type))
+    else:
+        since = pa.array([EPOCH] * rows, pa.timestamp("us"))
+    extra = {
+        VALID_FROM: since,
+        VALID_TO: pa.nulls(rows, since.type),
+        IS_CURRENT: pa.array([True] * rows, pa.bool_()),
+        IS_DELETED: pa.array([False] * rows, pa.bool_()),
+        UNSEEN: pa.array([0] * rows, pa.int64()),  # history begins: nothing unseen yet
+    }
+    for name, kind in extra.items():
+        arrow = arrow.append_column(name, kind)
+    return arrow
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -226,33 +258,50 @@ class Versions:
         return (
             f"INSERT INTO {self.name(self.history.name)} ({columns}) "
             f"SELECT {names}, {SINCE}, {deleted}, {deleted} IS NULL, "
-            f"{deleted} IS NOT NULL, NULL, NULL, NULL FROM {self.name(self.table.name)}"
+            f"{deleted} IS NOT NULL, NULL, NULL, 0 FROM {self.name(self.table.name)}"
         )
 
-    def insert(self, stage: str) -> str:
-        """The page's staged rows as versions: the last row of each key and change time
-        (a page read twice holds it twice); a version stored already refreshed where
-        its values differ (its delete, written by :meth:`mend`, kept)."""
-        table, keys = self.table, self.table.key
-        names = ", ".join(_q(n) for n in table.names)
-        values = [n for n in table.names if n not in keys and n not in (MODIFIED, DELETED_AT)]
-        conflict = "DO NOTHING"
-        if values:
-            sets = ", ".join(f"{_q(n)} = EXCLUDED.{_q(n)}" for n in values)
-            old = ", ".join(f"h.{_q(n)}" for n in values)
-            new = ", ".join(f"EXCLUDED.{_q(n)}" for n in values)
-            conflict = f"DO UPDATE SET {sets} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
-        partition = ", ".join([*(_q(n) for n in keys), SINCE])
-        last = (
-            f"SELECT {names} FROM (SELECT *, row_number() OVER (PARTITION BY {partition} "
-            f"ORDER BY {self.row_order} DESC) AS _intacct_last FROM {stage}) s "
-            "WHERE _intacct_last = 1"
-        )
-        columns = ", ".join(_q(c.name) for c in self.history.columns)
+    def _last(self, stage: str) -> str:
+        """SQL: the staged rows, the last of each key and change time (a page read twice
+        holds it twice), each with its ``valid_from``."""
+        names = ", ".join(_q(n) for n in self.table.names)
+        partition = ", ".join([*(_q(n) for n in self.table.key), SINCE])
         return (
-            f"INSERT INTO {self.name(self.history.name)} AS h ({columns}) "
-            f"SELECT {names}, {SINCE}, NULL, TRUE, FALSE, NULL, NULL, NULL FROM ({last}) v "
-            f"ON CONFLICT ({', '.join(_q(k) for k in self.history.key)}) {conflict}"
+            f"SELECT {names}, {SINCE} AS {_q(VALID_FROM)} FROM (SELECT *, row_number() OVER "
+            f"(PARTITION BY {partition} ORDER BY {self.row_order} DESC) AS _intacct_last "
+            f"FROM {stage}) s WHERE _intacct_last = 1"
+        )
+
+    def refresh(self, stage: str) -> str | None:
+        """The staged versions kept already, refreshed where their values differ (their
+        spans and deletes, :meth:`mend`'s, kept); None when there is nothing to refresh.
+        An UPDATE joined on the page's rows, not an upsert: DuckDB's ``ON CONFLICT DO
+        UPDATE`` holds buffers for every column, however few the rows (issue 46)."""
+        keys = self.table.key
+        values = [n for n in self.table.names if n not in keys and n not in (MODIFIED, DELETED_AT)]
+        if not values:
+            return None
+        sets = ", ".join(f"{_q(n)} = v.{_q(n)}" for n in values)
+        old = ", ".join(f"h.{_q(n)}" for n in values)
+        new = ", ".join(f"v.{_q(n)}" for n in values)
+        return (
+            f"UPDATE {self.name(self.history.name)} AS h SET {sets} FROM ({self._last(stage)}) v "
+            f"WHERE {_same('h', 'v', (*keys, VALID_FROM))} "
+            f"AND ROW({old}) IS DISTINCT FROM ROW({new})"
+        )
+
+    def add(self, stage: str) -> str:
+        """The staged versions not kept yet, added current; returns each one's key (its
+        first column as text), whose record's spans :meth:`mend` then mends."""
+        names = ", ".join(_q(n) for n in self.table.names)
+        hist, keys = self.name(self.history.name), self.table.key
+        columns = ", ".join(_q(c.name) for c in self.history.columns)
+        kept = f"SELECT 1 FROM {hist} h WHERE {_same('h', 'v', (*keys, VALID_FROM))}"
+        return (
+            f"INSERT INTO {hist} ({columns}) "
+            f"SELECT {names}, {_q(VALID_FROM)}, NULL, TRUE, FALSE, NULL, NULL, NULL "
+            f"FROM ({self._last(stage)}) v WHERE NOT EXISTS ({kept}) "
+            f"RETURNING CAST({_q(keys[0])} AS {self.text})"
         )
 
     def _audit(self, e: str) -> str:
@@ -266,32 +315,26 @@ class Versions:
         key = f"{e}.{_q(self.table.key[0])}"
         return _audit(self.table.name, self.name(CHANGES_TABLE), self.text, e, f"{e}._e", key)
 
-    def mend(self, stage: str | None, tombstones: str | None) -> tuple[str, int]:
-        """Each version of the records the page touched (its rows in ``stage``, its
-        ``tombstones``: ``(k, deleted)`` for the key's first column, in the page's
-        entity, the one parameter) given its end: the earliest delete in its span
-        (from its ``valid_from`` to the next version's), else the next version's start;
-        the deletes known being those it was given, the object's table's (a delete
-        read before the version it ends) and this page's. Returns the statement and
-        how many times it takes the entity."""
+    def mend(self, touched: str) -> tuple[str, int]:
+        """Each version of the records the page touched (``touched``: ``(k, deleted)``
+        rows, the key's first column as text and a delete's time or NULL, in the page's
+        entity, the parameter) given its end: the earliest delete in its span (from its
+        ``valid_from`` to the next version's), else the next version's start; the
+        deletes known being those it was given, the object's table's (a delete read
+        before the version it ends) and this page's; and what AUDITHISTORY says of it
+        (:meth:`_audit`). Returns the statement and how many times it takes the entity."""
         keys, hist = self.table.key, self.name(self.history.name)
-        base, cols = self.name(self.table.name), ", ".join(_q(k) for k in keys)
-        first, m = _q(keys[0]), self.mark
+        base, first, m = self.name(self.table.name), _q(keys[0]), self.mark
         tomb = f"CAST(h.{first} AS {self.text}) = t.k AND h.{_q(ENTITY_ID)} = {m}"
-        touched = [f"SELECT {cols} FROM {stage}"] if stage else []
-        if tombstones:
-            touched.append(f"SELECT {', '.join(f'h.{_q(k)}' for k in keys)} "
-                           f"FROM {hist} h JOIN {tombstones} t ON {tomb}")  # fmt: skip
         h_cols = ", ".join(f"h.{_q(k)}" for k in keys)
+        records = f"SELECT {h_cols} FROM {hist} h JOIN {touched} t ON {tomb}"
         deletes = [
             f"SELECT {h_cols}, h.{_q(DELETED_AT)} AS at FROM {hist} h "
             f"JOIN k ON {_same('h', 'k', keys)} WHERE h.{_q(DELETED_AT)} IS NOT NULL",
             f"SELECT {h_cols}, b.{_q(DELETED_AT)} FROM {hist} h JOIN k ON {_same('h', 'k', keys)} "
             f"JOIN {base} b ON {_same('h', 'b', keys)} WHERE b.{_q(DELETED_AT)} IS NOT NULL",
+            f"SELECT {h_cols}, t.deleted FROM {hist} h JOIN {touched} t ON {tomb}",
         ]
-        if tombstones:
-            deletes.append(f"SELECT {h_cols}, t.deleted FROM {hist} h "
-                           f"JOIN {tombstones} t ON {tomb}")  # fmt: skip
         spans = (
             f"SELECT {h_cols}, h.{_q(ENTITY_ID)} AS _e, h.{_q(VALID_FROM)}, "
             f"{_next(h_cols, f'h.{_q(VALID_FROM)}')}, {_prev(h_cols, f'h.{_q(VALID_FROM)}')} "
@@ -299,7 +342,7 @@ class Versions:
         )
         gone = _gone(_same("d", "v", keys), f"v.{_q(VALID_FROM)}")
         ends = (
-            f"WITH k AS (SELECT DISTINCT * FROM ({' UNION ALL '.join(touched)}) u), "
+            f"WITH k AS (SELECT DISTINCT * FROM ({records}) u), "
             f"d AS ({' UNION ALL '.join(deletes)}), v AS ({spans}) "
             f"SELECT {', '.join(f'v.{_q(k)}' for k in keys)}, v._e, v.{_q(VALID_FROM)}, "
             f"{gone} AS gone, v.next, v.prev FROM v"
@@ -317,4 +360,4 @@ class Versions:
             f"h.{_q(CHANGED_BY)} IS DISTINCT FROM n.who OR "
             f"h.{_q(UNSEEN)} IS DISTINCT FROM n.unseen)"
         )
-        return statement, 2 if tombstones else 0
+        return statement, 2

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct.destinations.base import (
@@ -56,6 +57,7 @@ from intacct.destinations.history import (
     CHANGES_COLUMNS,
     CHANGES_TABLE,
     Versions,
+    first_versions,
     history_table,
     why_not,
 )
@@ -331,15 +333,18 @@ class SqlDestination:
             and not page.tombstones
             and bool(table.key)
             and table.name not in self._filled
-            and table.name not in self._versions  # its versions are written from a stage
         )
 
     def _first(self, table: Table, page: StreamPage) -> bool:
         """The page appended with the state after it; False (nothing stored) when a key
         is taken: the caller upserts it."""
 
+        versions = self._versions.get(table.name)
+
         def write() -> None:
             self._append(table, page)
+            if versions is not None and page.table is not None:  # new records: new versions
+                self._append(versions.history, replace(page, table=first_versions(page.table)))
             self._put("run", page.state)
 
         try:
@@ -375,17 +380,22 @@ class SqlDestination:
         changed = [c for c in page.changes if key in c]
         if changed:
             self._changes(versions.table.name, page.entity, key, changed)
-        if page.tombstones or changed:  # a change's key with no delete: a record touched
-            tombstones = self._stage_tombstones(
-                [[str(t[key]), t[DELETED_AT]] for t in page.tombstones if key in t]
-                + [[str(c[key]), None] for c in changed]
-            )
+        added: list[list[Any]] = []
         if stage is not None:
-            self.con.execute(versions.insert(stage))
-        statement, entities = versions.mend(stage, tombstones)
+            refresh = versions.refresh(stage)
+            if refresh is not None:
+                self.con.execute(refresh)
+            added = [[k, None] for (k,) in self.con.execute(versions.add(stage)).fetchall()]
+        # the records whose spans may have moved: a version added, a delete, a change
+        # (a version refreshed in place moves nothing)
+        touched = [[str(t[key]), t[DELETED_AT]] for t in page.tombstones if key in t]
+        touched += [[str(c[key]), None] for c in changed] + added
+        if not touched:
+            return
+        tombstones = self._stage_tombstones(touched)
+        statement, entities = versions.mend(tombstones)
         self.con.execute(statement, [page.entity] * entities)
-        if tombstones is not None:
-            self._unstage(tombstones)
+        self._unstage(tombstones)
 
     def _changes(
         self, name: str, entity: str, key: str, changes: Sequence[Mapping[str, Any]]

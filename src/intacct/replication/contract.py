@@ -195,6 +195,9 @@ class StreamResult:
     #: rows of the lookback window's digest listed (RECORDNO, WHENMODIFIED: :mod:`.window`)
     listed: int = 0
     error: IntacctError | None = None
+    #: an object's: the API its records went through, and why (its route, as the dry
+    #: run states it: :mod:`.streams.route`)
+    route: str = ""
 
 
 @dataclass(slots=True)

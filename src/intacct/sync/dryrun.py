@@ -32,6 +32,7 @@ class ObjectEstimate:
     deletes: int | None = None
     transactions: int = 0
     error: str | None = None
+    route: str = ""  # the API its records go through, and why
 
 
 @dataclass(slots=True)
@@ -82,6 +83,7 @@ def _add(total: ObjectEstimate, part: Estimate) -> None:
         total.error = f"{where}{part.error}"
         return
     total.what = total.what or part.what
+    total.route = total.route or part.route
     total.transactions += part.transactions
     total.records = (
         None if part.records is None or total.records is None else (total.records + part.records)

@@ -65,7 +65,13 @@ from intacct.replication.run.memory import tune_allocator
 from intacct.replication.run.workers import Workers
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state.runstate import RunState
-from intacct.replication.streams.kinds import Stream, objects_among, open_stream, rest_path
+from intacct.replication.streams.kinds import (
+    Stream,
+    custom_models,
+    objects_among,
+    open_stream,
+    rest_path,
+)
 from intacct.replication.streams.objects import ObjectStream
 from intacct.replication.streams.planning import range_offsets, run_batched
 
@@ -239,6 +245,13 @@ class Replicator:
         paths = [rest_path(spec.object, packaged) for spec in streams] if rest else []
         self.context.settle_rest(p for p in paths if p)
 
+    def _settle_auto(self, jobs: list[tuple[StreamSpec, str]]) -> None:
+        """Under ``auto``, the models whose custom fields decide a route
+        (:func:`~.kinds.custom_models`), once the objects are looked up."""
+        paths = custom_models(self.context, [spec for spec, _ in jobs])
+        if paths:
+            self.context.settle_rest(paths)
+
     def _halt(self, exc: BaseException, sink: _ClosableSink) -> None:
         """Stop every thread at its next step; once the page being stored (if any) is
         done, ``sink`` takes nothing more."""
@@ -264,6 +277,7 @@ class Replicator:
         self._settle_rest(streams)
         with Workers(self.workers, "intacct-rep") as pool:
             self._warm(pool, jobs)
+            self._settle_auto(jobs)
             plans = [open_stream(self.context, s, e, state, _DRY_SINK) for s, e in jobs]
             list(pool.map(lambda plan: plan.prepare(dry=True), plans))
             asks = [
@@ -285,6 +299,7 @@ class Replicator:
         pool = Workers(self.workers, "intacct-rep")
         try:
             self._warm(pool, jobs)
+            self._settle_auto(jobs)
             plans = [open_stream(self.context, s, e, state, sink) for s, e in jobs]
             list(pool.map(lambda plan: plan.prepare(), plans))
             objects = [plan for plan in plans if isinstance(plan, ObjectStream)]
@@ -360,7 +375,8 @@ class Replicator:
             plan.attempt(functools.partial(plan.plan, replies))
         plans = [p for p in plans if p.result.error is None]
         totals = [p.total for p in plans]
-        offsets = range_offsets(totals, self.page_size, self.max_concurrency)
+        sizes = [p.page_size for p in plans]  # a route through REST pages in its own
+        offsets = range_offsets(totals, sizes, self.max_concurrency)
         asks = [(p.client, p.boundary_calls(o)) for p, o in zip(plans, offsets, strict=True)]
         answers = run_batched(pool, [ask for ask in asks if ask[1]])
         replies_of = iter(answers)

@@ -15,7 +15,7 @@ read takes.
 
 from __future__ import annotations
 
-import math
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.replication.streams.objects import ObjectStream as _Stream
 from intacct.replication.streams.planning import Answer, range_offsets
+from intacct.replication.streams.route import pages
 from intacct.replication.streams.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
@@ -40,8 +41,9 @@ _MODIFIED = "WHENMODIFIED"
 @dataclass(slots=True)
 class Estimate:
     """One (object, entity) stream's next run: ``records`` and ``deletes`` to read
-    (None: not known before reading), the ``transactions`` it will cost, and ``what``
-    kind of read it is, for people."""
+    (None: not known before reading), the ``transactions`` it will cost, ``what``
+    kind of read it is, for people, and the ``route`` its records take (an object's:
+    the API and why, :mod:`~intacct.replication.streams.route`)."""
 
     object: str
     entity: str
@@ -50,11 +52,7 @@ class Estimate:
     deletes: int | None = None
     transactions: int = 0
     error: IntacctError | None = None
-
-
-def pages(records: int, page_size: int) -> int:
-    """Requests to read ``records`` in pages: an empty answer is one too."""
-    return max(1, math.ceil(records / page_size))
+    route: str = ""
 
 
 def questions(stream: _Stream) -> list[fn.Function]:
@@ -92,16 +90,34 @@ def assess(
     """Each stream's estimate from its questions' answers (``slots``: the engine's
     requests in flight, which decide how first reads are split, as the run splits them)."""
     totals = [_first_total(s, a) for s, a in zip(streams, answers, strict=True)]
-    firsts = [t for t in totals if t is not None]
-    planned = iter(range_offsets(firsts, page_size, slots))
+    for stream, replies, total in zip(streams, answers, totals, strict=True):
+        _count_route(stream, replies, total)
+    sizes = [s.page_size if isinstance(s, _Stream) else page_size for s in streams]
+    firsts = [(t, size) for t, size in zip(totals, sizes, strict=True) if t is not None]
+    planned = iter(range_offsets([t for t, _ in firsts], [n for _, n in firsts], slots))
     out = []
     for stream, replies, total in zip(streams, answers, totals, strict=True):
         starts = next(planned) if total is not None else []
         try:
-            out.append(_estimate(stream, replies, total, page_size, starts))
+            estimate = _estimate(stream, replies, total, page_size, starts)
         except IntacctError as exc:
-            out.append(Estimate(stream.result.object, stream.entity, "", error=exc))
+            estimate = Estimate(stream.result.object, stream.entity, "", error=exc)
+        if isinstance(stream, _Stream):
+            estimate.route = str(stream.route)
+        out.append(estimate)
     return out
+
+
+def _count_route(stream: Stream, replies: list[Answer], total: int | None) -> None:
+    """An ``auto`` candidate's route from the counts the run settles it by: a first
+    read's total, a probed later run's changes (uncounted: XML, as in the run)."""
+    if not isinstance(stream, _Stream) or stream.result.error is not None:
+        return
+    if total is not None:
+        stream.counted(total)
+    elif stream.kind == "incremental" and stream.probing() and replies:
+        with contextlib.suppress(IntacctError):  # the estimate says the error
+            stream.counted(_count(replies[0]))
 
 
 def _estimate(
@@ -131,9 +147,9 @@ def _estimate(
         # the deletes' count is the estimate's own question: before a first read of a
         # full-table object (a later run's) the run reads the deletes without asking
         asked = len(replies) - (1 if deletes is not None else 0)
-        estimate = _first(stream, total, asked, page_size, starts)
+        estimate = _first(stream, total, asked, starts)
     else:
-        cost = sum(pages(n, page_size) for n in counts)
+        cost = sum(pages(n, stream.page_size) for n in counts)
         estimate = Estimate(name, entity, "resumes a stopped read", sum(counts), None, cost)
     if deletes is not None:  # read before the records, from the bookmark
         estimate.deletes = deletes
@@ -141,15 +157,14 @@ def _estimate(
     return estimate
 
 
-def _first(
-    stream: _Stream, total: int, planned: int, page_size: int, starts: list[int]
-) -> Estimate:
-    """Planning questions, range boundaries, then every range's pages."""
+def _first(stream: _Stream, total: int, planned: int, starts: list[int]) -> Estimate:
+    """Planning questions, range boundaries, then every range's pages (in the stream's
+    own: REST's where it reads through REST)."""
     name, entity = stream.result.object, stream.entity
     if total == 0:
         return Estimate(name, entity, "first read: empty", 0, None, planned)
     sizes = [b - a for a, b in zip([0, *starts], [*starts, total], strict=True)]
-    cost = planned + len(starts) + sum(pages(n, page_size) for n in sizes)
+    cost = planned + len(starts) + sum(pages(n, stream.page_size) for n in sizes)
     what = f"first read, {len(sizes)} range{'s' if len(sizes) > 1 else ''}"
     return Estimate(name, entity, what, total, None, cost)
 
@@ -158,8 +173,9 @@ def _incremental(
     stream: _Stream, counts: list[int], deletes: int | None, page_size: int
 ) -> Estimate:
     """A later run (or a first one from ``start_date``): deletes, changes, records
-    without WHENMODIFIED; a probed stream with nothing new costs its question only."""
-    name, entity = stream.result.object, stream.entity
+    without WHENMODIFIED; a probed stream with nothing new costs its question only.
+    Deletes and the window's listing are XML's pages, the records the stream's."""
+    name, entity, size = stream.result.object, stream.entity, stream.page_size
     whole = counts.pop() if stream.reads_whole_on_change() else None
     changed = counts[0]
     nulls = counts[1] if not stream.current.nulls_done else 0
@@ -175,25 +191,23 @@ def _incremental(
         # a pass the probe counts empty is not read
         cost = asked + (pages(deletes, page_size) if deletes else 0)
         if changed and whole is not None:
-            return _whole_again(stream, deletes, cost, page_size, whole)
-        cost += reread + (pages(changed, page_size) if changed else 0)
+            return _whole_again(stream, deletes, cost, whole)
+        cost += reread + (pages(changed, size) if changed else 0)
         what = "changes since the last run" if changed else _AGAIN
         return Estimate(name, entity, what, changed + again, deletes, cost)
     cost = window + (pages(deletes, page_size) if deletes is not None else 0)
     if whole is not None:
-        return _whole_again(stream, deletes, cost, page_size, whole)
-    cost += reread + pages(changed, page_size)
-    cost += pages(nulls, page_size) if not stream.current.nulls_done else 0
+        return _whole_again(stream, deletes, cost, whole)
+    cost += reread + pages(changed, size)
+    cost += pages(nulls, size) if not stream.current.nulls_done else 0
     what = "changes since the last run" if stream.current.token else "changes since start_date"
     return Estimate(name, entity, what, changed + nulls + again, deletes, cost)
 
 
-def _whole_again(
-    stream: _Stream, deletes: int | None, cost: int, page_size: int, whole: int
-) -> Estimate:
+def _whole_again(stream: _Stream, deletes: int | None, cost: int, whole: int) -> Estimate:
     """A changed object REST gives no change time: the newest change asked (the next
     bookmark), then every record read again by key (the window's with them)."""
-    cost += 1 + pages(whole, page_size)
+    cost += 1 + pages(whole, stream.page_size)
     return Estimate(stream.result.object, stream.entity, _WHOLE, whole, deletes, cost)
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from intacct.client.registry import ObjectInfo
 from intacct.errors import IntacctError
 from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
@@ -29,12 +30,14 @@ from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
 from intacct.replication.streams import rest_only, trialbalance
 from intacct.replication.streams.objects import ObjectStream
-from intacct.replication.streams.rest import RestObjectStream, rest_object
+from intacct.replication.streams.rest import RestObjectStream, rest_fields, rest_object
+from intacct.replication.streams.route import PENDING, Route, fixed_route
 
 __all__ = [
     "DECLARED",
     "Stream",
     "StreamKind",
+    "custom_models",
     "declared",
     "declared_kinds",
     "objects_among",
@@ -154,12 +157,81 @@ def rest_path(name: str, catalog: RestCatalog) -> str | None:
 def open_stream(
     context: RunContext, spec: StreamSpec, entity: str, state: RunState, sink: Sink
 ) -> Stream:
-    """The stream of ``spec`` for ``entity``: its declared kind's, else an object's."""
+    """The stream of ``spec`` for ``entity``: its declared kind's, else an object's,
+    through the API its route says (:mod:`.route`)."""
     kind = declared(spec.object, context.rest)
-    opener: Opener = kind.open if kind is not None else ObjectStream
+    if kind is not None:
+        return kind.open(context, spec, entity, state, sink)
+    target, route = _route(context, spec)
+    stream: ObjectStream
+    if target is not None and (route.api == "rest" or route == PENDING):
+        stream = RestObjectStream(context, spec, entity, state, sink, target=target)
+    else:
+        stream = ObjectStream(context, spec, entity, state, sink)
+    stream.route = route
+    return stream
+
+
+def _route(context: RunContext, spec: StreamSpec) -> tuple[RestObject | None, Route]:
+    """The object's REST twin and its route before counting (:data:`PENDING`: the
+    counts decide), from the run's catalog and the fields the run asks of it."""
+    api, speaks_rest = context.settings.api, context.client.speaks_rest
     target = None
-    if kind is None and context.settings.api == "rest":
+    if api == "rest":
         target = rest_object(spec.object, context.rest)
-    if kind is None and target is not None:  # auto reads XML where both serve (.rest)
-        opener = functools.partial(RestObjectStream, target=target)
-    return opener(context, spec, entity, state, sink)
+    elif api == "auto":
+        try:
+            target = rest_object(spec.object, context.rest)
+        except AmbiguousTwinError:
+            return None, Route("xml", "REST's twin ambiguous")
+    asked: list[str] = []
+    held: set[str] = set()
+    if target is not None and api == "auto" and speaks_rest:
+        try:
+            info = context.registry.get(spec.object)
+        except IntacctError:  # the stream meets it again and fails alone
+            return None, Route("xml", "not looked up")
+        asked = _asked(spec, info)
+        held = _held(target, info, asked)
+    fixed = fixed_route(api, speaks_rest, target is not None, asked, held)
+    return target, fixed or PENDING
+
+
+def _held(target: RestObject, info: ObjectInfo, asked: Sequence[str]) -> set[str]:
+    """The XML fields ``target`` holds; its custom ones too where it lacks another
+    asked field (XML's then whatever they hold: their model is not read for it)."""
+    held = set(rest_fields(target, info))
+    custom = {f.name for f in info.model.fields if f.custom}
+    if any(f not in held and f not in custom for f in asked):
+        held |= custom
+    return held
+
+
+def _asked(spec: StreamSpec, info: ObjectInfo) -> list[str]:
+    """The XML fields a run asks of ``spec``'s object, its bookmark's with them."""
+    keys = [info.replication_key] if info.replication_key else []
+    return list(dict.fromkeys([*(spec.fields or info.queryable_fields), *keys]))
+
+
+def custom_models(context: RunContext, specs: Iterable[StreamSpec]) -> list[str]:
+    """The REST paths whose models (their custom fields) decide an ``auto`` route: a
+    twin holding every other field asked of it in the packaged catalog, asked a custom
+    field (the run reads these before its streams open; no API transaction)."""
+    settings, packaged = context.settings, context.registry.rest.packaged
+    if settings.api != "auto" or not context.client.speaks_rest:
+        return []
+    paths = []
+    for spec in specs:
+        try:
+            target = rest_object(spec.object, packaged)
+            info = context.registry.get(spec.object)
+        except (AmbiguousTwinError, IntacctError):  # the stream's route says so
+            continue
+        if target is None:
+            continue
+        custom = {f.name for f in info.model.fields if f.custom}
+        asked = _asked(spec, info)
+        held = _held(target, info, asked) | custom
+        if custom & set(asked) and fixed_route("auto", True, True, asked, held) is None:
+            paths.append(target.path)
+    return list(dict.fromkeys(paths))

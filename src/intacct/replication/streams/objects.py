@@ -49,6 +49,7 @@ from intacct.replication.streams.planning import (
     boundary_query,
     ranges_between,
 )
+from intacct.replication.streams.route import Route
 
 __all__ = ["CLOCK_MARGIN", "ObjectStream", "Typed"]
 
@@ -95,12 +96,32 @@ class ObjectStream(ChangeQuestions):
         self.info: ObjectInfo | None = None
         self.fields: list[str] = []
         self.current = StreamState()  # the state's own entry, from prepare() on
+        self._route = Route("xml", "api xml")  # set by :func:`~.kinds.open_stream`
         try:
             self.client = context.client_for(entity)
             self.info = context.registry.get(spec.object)
             self.formatting = self.client.user_formatting()
         except IntacctError as exc:
             self.fail(exc)
+
+    @property
+    def route(self) -> Route:
+        """The API its records go through, and why (:mod:`.route`); its result says it."""
+        return self._route
+
+    @route.setter
+    def route(self, route: Route) -> None:
+        self._route = route
+        self.result.route = str(route)
+
+    @property
+    def page_size(self) -> int:
+        """Records in one page of its records' reads (its ranges are planned in them)."""
+        return self.context.settings.page_size
+
+    def counted(self, records: int) -> None:
+        """Its route settled by the ``records`` it will read: an ``auto`` candidate's
+        (:class:`~.rest.RestObjectStream`); XML's is known from the start."""
 
     # -- planning ------------------------------------------------------------------------
 

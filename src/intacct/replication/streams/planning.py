@@ -65,9 +65,13 @@ def _send(chunk: tuple[IntacctClient, list[tuple[int, fn.Function]]]) -> list[An
         return [exc] * len(calls)
 
 
-def range_offsets(totals: Sequence[int], page_size: int, slots: int) -> list[list[int]]:
+def range_offsets(
+    totals: Sequence[int], page_sizes: int | Sequence[int], slots: int
+) -> list[list[int]]:
     """For each object of ``totals`` records, the offsets (in RECORDNO order) where its
-    ranges after the first start, planned for ``slots`` requests in flight.
+    ranges after the first start, planned for ``slots`` requests in flight, in pages of
+    its ``page_sizes`` (one for all, or each its own: a read through REST pages in
+    its own).
 
     Guided self-scheduling: the pages of all the objects are cut into ranges of about
     1/(2 x slots) of the pages still unplanned, so the ranges shrink to one page; the
@@ -78,13 +82,18 @@ def range_offsets(totals: Sequence[int], page_size: int, slots: int) -> list[lis
     ~1.01 now, for ~15 more boundary questions on 179 pages). An object is cut in
     :data:`MAX_RANGES` at most: the smallest range grows until it is.
     """
-    pages = [math.ceil(total / page_size) for total in totals]
+    if isinstance(page_sizes, int):
+        page_sizes = [page_sizes] * len(totals)
+    pages = [math.ceil(t / size) for t, size in zip(totals, page_sizes, strict=True)]
     least = 1
     while True:
         sizes = _shrinking(sum(pages), 2 * max(slots, 1), least)
         cuts = _carve(pages, sizes)
         if all(len(starts) < MAX_RANGES for starts in cuts):
-            return [[start * page_size for start in starts] for starts in cuts]
+            return [
+                [start * size for start in starts]
+                for starts, size in zip(cuts, page_sizes, strict=True)
+            ]
         least *= 2
 
 

@@ -1,12 +1,11 @@
 """An object's records read through Sage Intacct's REST API, into the same typed columns
-and the same state as the XML read (``api: rest``).
+and the same state as the XML read (``api: rest``, or ``auto`` where its route says so).
 
-``auto`` (the default) reads through XML every object both APIs serve, by the figures in
-BENCHMARKS.md ("The engine's typed reads"): on the same records and columns both cost
-the same requests, API transactions and CPU (each types a page's columns in bulk), REST
-gains nothing in time, and XML reads every field where REST leaves some out (of all but
-one of the objects both serve). What only REST has is read through REST
-whatever ``api`` says (:mod:`.rest_only`).
+``auto`` (the default) reads an object through REST only where REST holds every field
+asked of it and its pages (twice XML's records) cost fewer API transactions, decided by
+one rule (:mod:`.route`); on the same records and columns both APIs cost the same CPU
+and REST gains nothing in time (BENCHMARKS.md, "The engine's typed reads"), so a tie is
+XML's. What only REST has is read through REST whatever ``api`` says (:mod:`.rest_only`).
 
 :class:`RestObjectStream` is an :class:`~.objects.ObjectStream` whose keyset passes go
 through the query service (:func:`~intacct.client.rest_pages.iter_rest_pages`): a first
@@ -44,6 +43,8 @@ from intacct.replication.records.rest_typed import RestTyper, fits
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
 from intacct.replication.streams.objects import ObjectStream, Typed
+from intacct.replication.streams.planning import Answer
+from intacct.replication.streams.route import PENDING, by_cost, rest_page_size
 
 __all__ = ["RestObjectStream", "rest_fields", "rest_object"]
 
@@ -76,7 +77,9 @@ def rest_fields(target: RestObject, info: ObjectInfo) -> dict[str, RestField]:
 
 
 class RestObjectStream(ObjectStream):
-    """An (object, entity) stream whose records come through the REST API."""
+    """An (object, entity) stream whose records come through the REST API: under
+    ``api: rest``, or under ``auto`` once its records are counted and cheaper so (its
+    route :data:`~.route.PENDING` until then, and XML if not: :mod:`.route`)."""
 
     stores_true_utc = True  # REST's audit times are exact UTC instants
 
@@ -96,6 +99,25 @@ class RestObjectStream(ObjectStream):
         self.paired: dict[str, RestField] = {}  # ... of those this stream reads
         self.rest_typer: RestColumnTyper | None = None  # made once the fields are settled
 
+    @property
+    def page_size(self) -> int:
+        size = self.context.settings.page_size
+        return rest_page_size(size) if self.route.api == "rest" else size
+
+    def counted(self, records: int) -> None:
+        if self.route == PENDING:
+            self.route = by_cost(records, self.context.settings.page_size)
+
+    def plan(self, replies: list[Answer]) -> None:
+        super().plan(replies)
+        self.counted(self.total)  # a first read: every record
+
+    def probed(self, replies: list[Answer]) -> None:
+        super().probed(replies)
+        changed = self.probe_counts[0]
+        if changed is not None:  # a later run: the changes (else the route stays XML's)
+            self.counted(changed)
+
     def prepare(self, dry: bool = False) -> None:
         # without the OAuth app the run refused api rest before any stream opened
         super().prepare(dry)
@@ -103,7 +125,9 @@ class RestObjectStream(ObjectStream):
             return
         self.pairing = rest_fields(self.target, self.info)
         custom = [f.name for f in self.info.model.fields if f.custom]
-        if any(name not in self.pairing for name in custom):  # added since the model was kept?
+        # a custom field added since the model was kept? (auto's candidates hold every
+        # field asked: their models were read this run)
+        if self.route != PENDING and any(name not in self.pairing for name in custom):
             found = self.context.refresh_rest(self.target.path).get(self.target.path)
             self.target = found or self.target
             self.pairing = rest_fields(self.target, self.info)
@@ -148,13 +172,17 @@ class RestObjectStream(ObjectStream):
         self, key: str, after: PageToken | str | None, where: q.Filter | None
     ) -> Iterator[tuple[Page, Typed]]:
         """The pass through the query service, each page typed into the XML columns and
-        given the token the state keeps (XML's)."""
+        given the token the state keeps (XML's); XML's own read while the route is
+        XML's (a candidate of ``auto`` not counted, or not cheaper through REST)."""
+        if self.route.api != "rest":
+            yield from super()._read(key, after, where)
+            return
         token = PageToken.parse(after) if isinstance(after, str) else after
         pages = iter_rest_pages(
             self.client.rest,
             self.target.path,
             [field.name for field in self.paired.values()],
-            size=self.context.settings.page_size,
+            size=self.page_size,
             after=_rest_token(token, key),
             by_key=key != _MODIFIED,
             filters=_filters(where, self.pairing),

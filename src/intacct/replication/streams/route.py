@@ -1,0 +1,94 @@
+"""Which API reads an object's records: the one rule, pure (no request, no state).
+
+``xml`` and ``rest`` say it outright. ``auto`` (the default) reads through REST only
+what REST reads whole and cheaper: the client has the OAuth app, the object has a REST
+twin that holds every field the run asks of it (custom fields included; a stream never
+loses a column because auto chose REST), and its records cost fewer API transactions
+through REST, whose query pages hold twice XML's (:func:`rest_page_size`). Equal
+transactions stay XML: measured, REST reads no faster (BENCHMARKS.md, "The engine's
+typed reads"). A candidate's route is :data:`PENDING` until its records are counted
+(a first read's plan, a later run's probe: :func:`by_cost`); uncounted, XML.
+Deletes (AUDITHISTORY) and the questions batched for every stream are XML's whatever
+the route.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "PENDING",
+    "REST_MAX_PAGE",
+    "XML_MAX_PAGE",
+    "Route",
+    "by_cost",
+    "fixed_route",
+    "pages",
+    "rest_page_size",
+]
+
+#: the largest page of XML's ``query`` and of REST's query service ("4000 maximum",
+#: core OpenAPI's ``size``); each page is one API transaction either way
+XML_MAX_PAGE, REST_MAX_PAGE = 2000, 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The API an object's records go through (``xml`` or ``rest``), and why."""
+
+    api: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.api} ({self.why})"
+
+
+#: a candidate of ``auto`` whose records are not counted yet: read as XML until they are
+PENDING = Route("xml", "records not counted")
+
+
+def rest_page_size(page_size: int) -> int:
+    """A REST page's records at ``page_size`` (XML's): the same share of each API's
+    largest page, so the default 2,000 reads REST in pages of 4,000."""
+    return max(1, min(REST_MAX_PAGE, page_size * REST_MAX_PAGE // XML_MAX_PAGE))
+
+
+def pages(records: int, page_size: int) -> int:
+    """Requests (API transactions) to read ``records`` in pages: an empty answer is one."""
+    return max(1, math.ceil(records / page_size))
+
+
+def fixed_route(
+    api: str, speaks_rest: bool, twin: bool, asked: Sequence[str], held: Collection[str]
+) -> Route | None:
+    """The route known before counting (None: the counts decide, :func:`by_cost`):
+    ``twin`` whether REST has the object, ``asked`` the XML fields the run reads,
+    ``held`` those REST holds."""
+    if api == "xml":
+        return Route("xml", "api xml")
+    if not twin:
+        return Route("xml", "REST has no twin")
+    if api == "rest":
+        return Route("rest", "api rest")
+    if not speaks_rest:
+        return Route("xml", "no OAuth app for REST")
+    lacks = [f for f in asked if f not in held]
+    if lacks:
+        return Route("xml", f"REST lacks {len(lacks)} field{'s' if len(lacks) > 1 else ''}")
+    return None
+
+
+def by_cost(records: int, page_size: int) -> Route:
+    """A candidate's route once its ``records`` to read are counted: REST where its
+    pages (an API transaction each) are fewer than XML's at ``page_size``; everything
+    else the run asks of it (its questions, its deletes) is XML's either way."""
+    xml, rest = pages(records, page_size), pages(records, rest_page_size(page_size))
+    if rest < xml:
+        return Route("rest", f"{_pages(rest)} against {xml:,} by xml")
+    return Route("xml", f"{_pages(xml)} either way; REST measured no faster")
+
+
+def _pages(count: int) -> str:
+    return f"{count:,} page{'s' if count != 1 else ''}"
