@@ -1,5 +1,6 @@
 """The history rules, page by page through a store's public interface (``write_page``),
-in both SQL stores (one algorithm: :mod:`intacct.destinations.history`): a version is
+in both SQL stores (one algorithm: :mod:`intacct.destinations.history`) and through
+dlt into its duckdb and postgres destinations (the same rules as a view): a version is
 kept once whatever reads it again, a late one is put in its place, a delete closes the
 version it ended even when read before it, a record made again under its id begins a
 new span, and a history begun on a filled table starts from its rows."""
@@ -15,7 +16,7 @@ import pytest
 from intacct.destinations import KeepsHistory, open_destination
 from intacct.destinations.tables import Column, Table
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage
-from tests.sync.stores import Store, duckdb_store, postgres_store
+from tests.sync.stores import Store, dlt_store, duckdb_store, postgres_store
 from tests.sync.test_destination_rules import typed
 
 COLUMNS = [("CLASSID", "VARCHAR"), ("NAME", "VARCHAR"), ("WHENMODIFIED", "TIMESTAMP")]
@@ -25,11 +26,16 @@ WIDER = Table("CLASS", (*TABLE.columns[:2], Column("NOTE", "VARCHAR"), *TABLE.co
               TABLE.key)  # fmt: skip
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+@pytest.fixture(params=["duckdb", "postgres", "dlt-duckdb", "dlt-postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     if request.param == "duckdb":
         return duckdb_store(tmp_path)
-    return postgres_store(str(request.getfixturevalue("postgres_url")))
+    if request.param == "dlt-duckdb":  # the pages in one load
+        return dlt_store("duckdb", tmp_path, monkeypatch)
+    url = str(request.getfixturevalue("postgres_url"))
+    if request.param == "dlt-postgres":  # a load each page: merged onto the stored ones
+        return dlt_store("postgres", tmp_path, monkeypatch, url).committing_every(1)
+    return postgres_store(url)
 
 
 def at(hour: int) -> str:
@@ -61,12 +67,21 @@ def write(store: Store, pages: list[list[dict[str, Any]]], table: Table = TABLE)
 
 
 def history(store: Store, classid: str, *more: str) -> list[tuple[Any, ...]]:
+    """The versions of ``classid``, times as naive UTC (dlt stores them with a zone)."""
     names = ["NAME", *more, "valid_from", "valid_to", "is_current", "is_deleted"]
-    columns = ", ".join(f'"{n}"' for n in names)
-    return store.query(
-        f'SELECT {columns} FROM "CLASS_history" WHERE "CLASSID" = ? ORDER BY "valid_from"',  # noqa: S608
+    columns = ", ".join(f'"{store.name(n)}"' for n in names)
+    rows = store.query(
+        f'SELECT {columns} FROM "{store.name("CLASS_history")}" '  # noqa: S608
+        f'WHERE "{store.name("CLASSID")}" = ? ORDER BY "valid_from"',
         [classid],
     )
+    return [tuple(naive(v) for v in row) for row in rows]
+
+
+def naive(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def test_versions_are_kept_once_and_a_late_one_takes_its_place(store: Store) -> None:

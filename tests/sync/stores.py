@@ -26,6 +26,7 @@ import psycopg
 import pytest
 
 from intacct.destinations import open_destination
+from intacct.destinations.history import COLUMNS
 from intacct.destinations.locations import DEFAULT_SCHEMA
 
 #: the types a column has in each store, by the same name
@@ -47,6 +48,8 @@ DLT_KINDS = {
     "jsonb": "VARCHAR[]",
     "character varying": "VARCHAR",
 }
+#: a history's own columns, named alike in every store
+HISTORY_COLUMNS = {c.name for c in COLUMNS}
 #: dlt's own columns, not the object's
 DLT_COLUMNS = {"_dlt_load_id", "_dlt_id"}
 #: the dataset the suite's dlt stores load into
@@ -131,8 +134,10 @@ class Store:
         return intacct.lower() if self.through_dlt else intacct
 
     def _intacct(self, stored: str) -> str:
-        """A stored name as Intacct's (dlt lower-cases them; ours start with ``_``)."""
-        return stored if not self.through_dlt or stored.startswith("_") else stored.upper()
+        """A stored name as Intacct's (dlt lower-cases them; ours start with ``_`` or
+        are a history's, lower case already)."""
+        ours = stored.startswith("_") or stored in HISTORY_COLUMNS
+        return stored if not self.through_dlt or ours else stored.upper()
 
     def tables(self) -> list[str]:
         """The object tables (not ``_intacct_*`` nor dlt's), by Intacct's names."""

@@ -168,7 +168,7 @@ class FivetranViews(Protocol):
 @runtime_checkable
 class KeepsHistory(Protocol):
     """A store that keeps every version of an object's records beside its table
-    (:mod:`.history`): DuckDB, Postgres."""
+    (:mod:`.history`): DuckDB, Postgres, dlt (a view over its versions and deletes)."""
 
     def keep_history(self, table: Table) -> str | None:
         """``table`` (prepared) keeps its records' versions from this run on; why it

@@ -38,6 +38,18 @@ from the destination) with ``_sdc_deleted_at`` set, under the rules of the SQL s
 whose WHENMODIFIED is not later than the delete, and a row read again not later than
 its stored delete stays out; a tombstone for a row never stored is a row of its key
 alone.
+
+**History** (``--history``, :mod:`.history`): dlt loads, it does not update, so an
+object keeping history loads two more resources with its pages, in the same load:
+``<table>_versions`` (each version read, merged on the key and ``valid_from``: a page
+read again merges onto its own) and ``<table>_deletes`` (each delete read, merged on the
+key's first column, ``_entity_id`` and ``deleted_at``); ``<table>_history`` is a view
+over them (:func:`.history.view`; with AUDITHISTORY's changes, loaded into
+``_intacct_changes``), made again through dlt's SQL client after each load
+that brought them, and once a run (with its first load, else at close). A history begun
+on a filled table starts from its rows, read back once and loaded as its first versions
+(with the setting saying it has begun). A destination without a SQL client for the view
+(``dlt:filesystem``) refuses history.
 """
 
 from __future__ import annotations
@@ -45,7 +57,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,10 +78,24 @@ from intacct.destinations.base import (
     versioned,
     versions,
 )
+from intacct.destinations.history import (
+    CHANGES_COLUMNS,
+    CHANGES_TABLE,
+    DELETED,
+    DELETES,
+    EPOCH,
+    SUFFIX,
+    VALID_FROM,
+    VERSIONS,
+    view,
+    why_not,
+)
 from intacct.destinations.locations import DLT_PREFIX
 from intacct.destinations.runs import RUNS_TABLE, RunRecord
-from intacct.destinations.tables import Table
+from intacct.destinations.tables import Column, Table
+from intacct.errors import ConfigError
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage, superseded
+from intacct.replication.streams.deletes import CHANGE_ID, CHANGE_MODE, CHANGED_AT, CHANGED_BY
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -113,6 +139,11 @@ _HINTS: dict[str, dict[str, Any]] = {
     "VARCHAR[]": {"data_type": "json"},
     "VARCHAR": {"data_type": "text"},
 }
+#: the objects whose history has begun (their stored rows its first versions): a setting
+BEGUN = "history_begun"
+#: the stored rows a history begun on a filled table reads back at a time (a page's worth
+#: toward ``pages_per_load``)
+SEED_ROWS = 10_000
 _OPTIONS = ("dataset", "pages_per_load", "table_format")
 #: dlt's table formats: dlt:filesystem merges (upserts, tombstones) only into these
 _TABLE_FORMATS = ("delta", "iceberg")
@@ -215,6 +246,10 @@ class DltDestination:
         self.pages_per_load = pages_per_load
         self.table_format: Any = table_format  # dlt's Literal
         self.tables: dict[str, Table] = {}
+        #: the objects keeping history (:meth:`keep_history`), by table name
+        self.histories: dict[str, Table] = {}
+        #: the histories whose view is made again after the next load (or at close)
+        self._views_due: set[str] = set()
         self.buffer = _Buffer()
         self._failed = False
         self._run = RunRecord("", None, "running", None, 0)  # ledger() sets the run's
@@ -259,6 +294,148 @@ class DltDestination:
             return []
         naming = self._schema().naming
         return [c.name for c in table.columns if naming.normalize_identifier(c.name) not in stored]
+
+    # -- history ----------------------------------------------------------------------------
+
+    def keep_history(self, table: Table) -> str | None:
+        """``table`` (prepared) keeps its records' versions from now on: each page's in
+        ``<table>_versions``, its deletes in ``<table>_deletes`` (loaded with it), and
+        the view ``<table>_history`` over them (:func:`.history.view`); begun from the
+        rows the table holds. Why it cannot (no WHENMODIFIED, no key), else None."""
+        reason = why_not(table)
+        if reason is not None:
+            return reason
+        if not self._reads_back() or self.pipeline.destination.destination_name == "filesystem":
+            raise ConfigError(
+                "history",
+                f"is kept through dlt as a view over two tables, which {self.where} cannot "
+                "hold (dlt has no SQL client for it); give --db a database, or leave "
+                "history out",
+            )
+        versions, deletes = _versions_table(table), _deletes_table(table)
+        self.tables[versions.name], self.tables[deletes.name] = versions, deletes
+        self.tables[CHANGES_TABLE] = CHANGES
+        self.histories[table.name] = table
+        begun = list(self._settings.get(BEGUN, []))
+        if table.name not in begun:  # with the load that holds its first versions
+            self.save_setting(BEGUN, [*begun, table.name])
+            self._seed(table)
+        # made again once a run (its columns may have grown; a kill may have fallen
+        # between a load and its view), with the next load's views
+        self._views_due.add(table.name)
+        return None
+
+    def keeps_history(self, name: str) -> bool:
+        """Whether ``name`` keeps history this run (the engine then hands its
+        AUDITHISTORY changes over, loaded into ``_intacct_changes`` for the view)."""
+        return name in self.histories
+
+    def _seed(self, table: Table) -> None:
+        """The table's stored rows kept as their versions (a tombstoned row's delete as
+        the end of its version), each :data:`SEED_ROWS` counted as a page: a history
+        begun on a filled table starts from them."""
+        import pyarrow.compute as pc
+
+        for rows in self._select_all(table):
+            self._keep_versions(table, rows)
+            gone = rows.filter(pc.is_valid(rows.column(DELETED_AT))).to_pylist()
+            self._keep_deletes(table, gone, None)
+            self._kept(rows.num_rows)
+
+    def _select_all(self, table: Table) -> list[pa.Table]:
+        """Every stored row of ``table`` (a history's seed: once an object), typed, in
+        Arrow tables of :data:`SEED_ROWS` (compact while the run keeps them)."""
+        stored = _columns_of(self._schema(), table.name)
+        if not stored:
+            return []
+        naming = self._schema().naming
+        names = {naming.normalize_identifier(n): n for n in table.names}
+        columns = [c for c in names if c in stored]
+        reading = self._reading(table, "the history's first versions")
+        found = []
+        with reading, self.pipeline.sql_client(self._schema().name) as client:
+            where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
+            select = ", ".join(client.escape_column_name(c) for c in columns)
+            with client.execute_query(f"SELECT {select} FROM {where}") as cursor:  # noqa: S608
+                while rows := cursor.fetchmany(SEED_ROWS):
+                    found.append(arrow_page(table, [
+                        {names[c]: _json(v) for c, v in zip(columns, row, strict=True)}
+                        for row in rows
+                    ]))  # fmt: skip
+        return found
+
+    def _keep_versions(self, table: Table, page: pa.Table) -> None:
+        """A page's rows (typed) kept as versions: each its row and its ``valid_from``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        since = pc.fill_null(
+            page.column(MODIFIED), pa.scalar(EPOCH, page.schema.field(MODIFIED).type)
+        )
+        versions = page.drop_columns([DELETED_AT]).append_column(VALID_FROM, since)
+        name = table.name + VERSIONS
+        self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], [], versions))
+
+    def _keep_deletes(
+        self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str | None
+    ) -> None:
+        """Deletes kept (each once: a page read again merges onto its own): a tombstone's
+        key in ``entity`` or a stored row's (``entity`` None: its own)."""
+        key = table.key[0]
+        rows = [
+            {key: t[key], ENTITY_ID: t[ENTITY_ID] if entity is None else entity,
+             DELETED: _utc(t[DELETED_AT])}
+            for t in tombstones
+            if key in t
+        ]  # fmt: skip
+        if rows:
+            name = table.name + DELETES
+            self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], rows))
+
+    def _keep_changes(
+        self, table: Table, changes: Sequence[Mapping[str, Any]], entity: str
+    ) -> None:
+        """AUDITHISTORY's changes of the page's records, each once (merged on its ID)."""
+        key = table.key[0]
+        rows = [
+            {"object": table.name, "entity": entity, "k": str(c[key]), "id": str(c[CHANGE_ID]),
+             "changed_at": _utc(c[CHANGED_AT]), "mode": c[CHANGE_MODE],
+             "changed_by": c[CHANGED_BY]}
+            for c in changes
+            if key in c
+        ]  # fmt: skip
+        if rows:
+            self.buffer.chunks.setdefault(CHANGES_TABLE, []).append(arrow_page(CHANGES, rows))
+
+    def _make_views(self, names: set[str]) -> None:
+        """``<table>_history`` of each of ``names``: the view of the versions with their
+        ends, made again with the columns the versions table has now (dropped first:
+        Postgres will not replace a view whose columns moved); one connection for all."""
+        schema, tables = self._schema(), [self.histories[n] for n in sorted(names)]
+        if schema is None or not tables:
+            return
+        naming = schema.naming
+        reading = self._reading(tables[0], "its history view")
+        with reading, self.pipeline.sql_client(schema.name) as client:
+
+            def name(t: str) -> str:
+                path = client.make_qualified_table_name_path(naming.normalize_table_identifier(t))
+                return ".".join(path[-2:])  # not the catalog: a DuckDB file may be renamed
+
+            def column(c: str) -> str:
+                return str(client.escape_column_name(naming.normalize_identifier(c)))
+
+            def has(t: str, c: str) -> bool:
+                return naming.normalize_identifier(c) in _columns_of(schema, t)
+
+            for table in tables:
+                select = view(table, name, column, has)
+                if select is None:  # no version loaded yet
+                    continue
+                history = name(table.name + SUFFIX)
+                with client.begin_transaction():
+                    client.execute_sql(f"DROP VIEW IF EXISTS {history}")
+                    client.execute_sql(f"CREATE VIEW {history} AS {select}")
 
     def _stored_columns(self, name: str) -> set[str]:
         """The columns dlt's stored schema has for the object's table (empty: none)."""
@@ -317,6 +494,8 @@ class DltDestination:
         try:
             if not self._failed and (self.buffer.pages or self.buffer.runs):
                 self.flush()
+            if not self._failed and self._views_due:  # nothing was loaded
+                self._make_views(self._views_due)
         finally:
             self._lock.close()
 
@@ -329,21 +508,33 @@ class DltDestination:
         table, entity = self.tables[page.stream], page.entity
         chunks = self.buffer.chunks.setdefault(page.stream, [])
         deleted = sent = 0
+        history = table.name in self.histories
         if page.tombstones and table.key:
             rows, deleted = self._tombstone_rows(table, page.tombstones, entity)
             chunks.append(rows)
+            if history:
+                self._keep_deletes(table, page.tombstones, entity)
+        if history and page.changes:
+            self._keep_changes(table, page.changes, entity)
         if page.records:
             typed = arrow_page(table, page.records, page.table)
+            if history:  # every version read, before the deleted ones are left out
+                self._keep_versions(table, typed)
             if not page.first_read:  # a first read meets no deletes
                 typed = self._not_superseded(table, typed, entity)
             chunks.append(typed)
             sent = typed.num_rows
-        self.buffer.pages += 1
-        self.buffer.tenths += 1 if len(page.records) + len(page.tombstones) < SMALL_PAGE else 10
         self.buffer.state = page.state
+        self._kept(len(page.records) + len(page.tombstones))
+        return PageCounts(inserted=sent, deleted=deleted)
+
+    def _kept(self, records: int) -> None:
+        """A page of ``records`` kept: loaded with the others once they make
+        ``pages_per_load`` (a small page counting a tenth)."""
+        self.buffer.pages += 1
+        self.buffer.tenths += 1 if records < SMALL_PAGE else 10
         if self.buffer.tenths >= 10 * self.pages_per_load:
             self.flush()
-        return PageCounts(inserted=sent, deleted=deleted)
 
     def flush(self) -> None:
         """One load: every kept page, and the state after the last of them."""
@@ -384,7 +575,10 @@ class DltDestination:
             # pending: the next run() would load that package instead of the new pages
             problem = _unfinished(info) if self.pipeline.has_pending_data else None
             if problem is None:
+                loaded = self._histories_in(buffer.chunks.keys())  # as stored before it
                 self._stored = self._stored_schema()
+                self._make_views(self._views_due | loaded)
+                self._views_due = set()
         except (DltException, OSError) as exc:
             problem = _first_line(exc)
         if problem is not None:
@@ -393,6 +587,14 @@ class DltDestination:
                 f"could not load into {self.where}: {problem}; the pages since the last load "
                 "were not stored (the next run reads them again)"
             )
+
+    def _histories_in(self, loaded: Collection[str]) -> set[str]:
+        """The histories whose view a load of the ``loaded`` tables changes: those it
+        brings versions or deletes of; every one with the first AUDITHISTORY changes
+        (each view reads them from then on)."""
+        if CHANGES_TABLE in loaded and not self._stored_columns(CHANGES_TABLE):
+            return set(self.histories)
+        return {n for n in self.histories if {n + VERSIONS, n + DELETES} & set(loaded)}
 
     def _carry_state(self) -> Iterator[Any]:
         """A resource of no rows that puts the run state in dlt's source state, which dlt
@@ -566,6 +768,34 @@ class DltDestination:
                 f"could not read {table.name} back from {self.where} for {purpose}: "
                 f"{_first_line(exc)}"
             ) from None
+
+
+#: AUDITHISTORY's changes of the objects keeping history, once each (by object and ID;
+#: the entity in the key too, so that its "" (the top level) is never loaded as NULL:
+#: dlt's Postgres CSV does that to a nullable column's empty text)
+CHANGES = Table(CHANGES_TABLE, CHANGES_COLUMNS, ("object", "entity", "id"))
+
+
+def _versions_table(table: Table) -> Table:
+    """The versions of ``table``'s records: its columns but the delete time, and each
+    version's start; a version is its key and start."""
+    columns = tuple(c for c in table.columns if c.name != DELETED_AT)
+    return Table(
+        table.name + VERSIONS,
+        (*columns, Column(VALID_FROM, "TIMESTAMP")),
+        (*table.key, VALID_FROM),
+    )
+
+
+def _deletes_table(table: Table) -> Table:
+    """The deletes of ``table``'s records: what a tombstone names (the key's first
+    column, the entity) and when; a delete is all three."""
+    named = (*(c for c in table.columns if c.name == table.key[0]), Column(ENTITY_ID, "VARCHAR"))
+    return Table(
+        table.name + DELETES,
+        (*named, Column(DELETED, "TIMESTAMP")),
+        (table.key[0], ENTITY_ID, DELETED),
+    )
 
 
 def _columns_of(schema: Any, name: str) -> set[str]:

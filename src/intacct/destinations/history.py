@@ -20,6 +20,10 @@ its neighbours' ``valid_to`` mended; a delete closes the version it found curren
 after it; a later version is the record made again under its id). Written in the page's
 own transaction (:mod:`.sql`), so a run killed anywhere leaves whole pages' versions.
 
+A store that loads rather than updates (dlt) keeps the versions read and the deletes
+read as they come, and the same ends as a view over them (:func:`view`, built of the
+same SQL as :meth:`Versions.mend`).
+
 Only an object whose records carry WHENMODIFIED and a key can keep history: another has
 no change time to order its versions by (the run says so, once).
 """
@@ -44,10 +48,13 @@ __all__ = [
     "CHANGES_COLUMNS",
     "CHANGES_TABLE",
     "COLUMNS",
+    "DELETES",
     "SUFFIX",
+    "VERSIONS",
     "Versions",
     "first_versions",
     "history_table",
+    "view",
     "why_not",
 ]
 
@@ -65,6 +72,9 @@ CHANGES_COLUMNS = (
     Column("mode", "VARCHAR"),
     Column("changed_by", "VARCHAR"),
 )
+#: a store that loads rather than updates (dlt) keeps a history as two tables, and a view
+#: (:func:`view`): each version read, each delete read (its time in ``deleted_at``)
+VERSIONS, DELETES, DELETED = "_versions", "_deletes", "deleted_at"
 #: a version's start: its change time; a record Intacct gives none (an empty WHENMODIFIED,
 #: an old record's) is taken as it was since the epoch, before anything a run saw
 SINCE = f"coalesce(\"{MODIFIED}\", TIMESTAMP '1970-01-01 00:00:00')"
@@ -94,6 +104,100 @@ def history_table(table: Table) -> Table:
     """The history table of an object's ``table``: its columns, then :data:`COLUMNS`;
     keyed by its key and ``valid_from``."""
     return Table(table.name + SUFFIX, (*table.columns, *COLUMNS), (*table.key, VALID_FROM))
+
+
+#: a version's end: the earliest delete in its span (``gone``), else the next one's start
+_END = "coalesce(n.gone, n.next)"
+
+
+def _next(keys: str, start: str) -> str:
+    """The start of the next version of the same record (``keys``): its span's end."""
+    return f"lead({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS next"
+
+
+def _prev(keys: str, start: str) -> str:
+    """The start of the version before, of the same record (``keys``)."""
+    return f"lag({start}) OVER (PARTITION BY {keys} ORDER BY {start}) AS prev"
+
+
+def _gone(same: str, start: str) -> str:
+    """The earliest delete (``d``: the record's, by ``same``, at ``at``) in the span of
+    the version ``v`` (from its ``start`` to its ``next``): the delete that ended it."""
+    within = f"d.at >= {start} AND (v.next IS NULL OR d.at < v.next)"
+    return f"(SELECT min(d.at) FROM d WHERE {same} AND {within})"
+
+
+def view(
+    table: Table,
+    name: Callable[[str], str],
+    column: Callable[[str], str],
+    has: Callable[[str, str], bool],
+    text: str = "VARCHAR",
+) -> str | None:
+    """The SELECT of ``table``'s history over two tables a store that loads rather than
+    updates keeps (dlt): ``<table>`` :data:`VERSIONS` (each version read once: the record's
+    columns and ``valid_from``) and ``<table>`` :data:`DELETES` (each delete read: the
+    key's first column, ``_entity_id``, ``deleted_at``); each version given its end as
+    :meth:`Versions.mend` gives it, and what AUDITHISTORY says of it (the store's
+    :data:`CHANGES_TABLE`, where it has one yet). ``name`` writes a table as SQL,
+    ``column`` a column, ``has(table, column)`` says whether a stored table has a
+    column; ``text`` is the store's text type. None before the versions table is
+    stored."""
+    versions, deletes = table.name + VERSIONS, table.name + DELETES
+    if not has(versions, VALID_FROM):
+        return None
+    keys = ", ".join(f"h.{column(k)}" for k in table.key)
+    named = (table.key[0], ENTITY_ID)  # what a tombstone names
+    same = " AND ".join(f"d.{column(k)} = v.{column(k)}" for k in named)
+    picked = ", ".join(column(k) for k in named)
+    # a table none was loaded into yet (dlt makes it with its first rows): none, typed
+    none = f"FROM {name(versions)} WHERE 1 = 0"
+    d = f"SELECT {picked}, {column(DELETED)} AS at FROM {name(deletes)}"
+    if not has(deletes, DELETED):
+        d = f"SELECT {picked}, {column(VALID_FROM)} AS at {none}"
+    changes = name(CHANGES_TABLE)
+    if not has(CHANGES_TABLE, "changed_at"):
+        nulls = [
+            f"CAST(NULL AS {text}) AS {c.name}" for c in CHANGES_COLUMNS if c.type != "TIMESTAMP"
+        ]
+        changes = f"(SELECT {', '.join(nulls)}, {column(VALID_FROM)} AS changed_at {none})"
+    said = _audit(table.name, changes, text, "g", f"g.{column(ENTITY_ID)}",
+                  f"g.{column(table.key[0])}")  # fmt: skip
+    record = [
+        f"n.{column(c.name)}" if c.name != DELETED_AT else f"n.gone AS {column(DELETED_AT)}"
+        for c in table.columns
+        if c.name == DELETED_AT or has(versions, c.name)
+    ]
+    start = f"h.{column(VALID_FROM)}"
+    return (
+        f"WITH d AS ({d}), v AS (SELECT h.*, {_next(keys, start)}, {_prev(keys, start)} "
+        f"FROM {name(versions)} h), "
+        f"g AS (SELECT v.*, {_gone(same, f'v.{column(VALID_FROM)}')} AS gone FROM v), "
+        f"n AS (SELECT g.*, {said} FROM g) "
+        f"SELECT {', '.join(record)}, n.{column(VALID_FROM)}, {_END} AS {column(VALID_TO)}, "
+        f"({_END} IS NULL) AS {column(IS_CURRENT)}, (n.gone IS NOT NULL) AS "
+        f"{column(IS_DELETED)}, n.who AS {column(CHANGED_BY)}, n.how AS {column(CHANGE_MODE)}, "
+        f"n.unseen AS {column(UNSEEN)} FROM n"
+    )
+
+
+def _audit(name: str, changes: str, text: str, e: str, entity: str, key: str) -> str:
+    """SQL: what AUDITHISTORY (``changes``: :data:`CHANGES_TABLE`'s rows) says of version
+    ``e`` of object ``name`` (its ``entity`` and ``key``, ``e``'s ``valid_from``,
+    ``next`` and ``prev``): who made it, how, and the changes no read saw
+    (:meth:`Versions._audit`); ``text`` is the store's text type."""
+    named = "'" + name.replace("'", "''") + "'"
+    of = f"c.object = {named} AND c.entity = {entity} AND c.k = CAST({key} AS {text})"
+    start = f"{e}.{_q(VALID_FROM)}"
+    at = f"c.changed_at = {start}"
+    after = f"c.changed_at > {start} AND ({e}.next IS NULL OR c.changed_at < {e}.next)"
+    before = f"{e}.prev IS NULL AND c.changed_at < {start}"
+    return (
+        f"(SELECT min(c.changed_by) FROM {changes} c WHERE {of} AND {at}) AS who, "
+        f"(SELECT min(c.mode) FROM {changes} c WHERE {of} AND {at}) AS how, "
+        f"(SELECT count(*) FROM {changes} c WHERE {of} AND (({after}) OR ({before}))) "
+        "AS unseen"
+    )
 
 
 def first_versions(arrow: pa.Table) -> pa.Table:
@@ -208,19 +312,8 @@ class Versions:
         came between), the first version also those before it (since history began:
         the audit trail is read from then); the current version's, those no run has
         read yet."""
-        changes, key = self.name(CHANGES_TABLE), _q(self.table.key[0])
-        name = "'" + self.table.name.replace("'", "''") + "'"
-        of = f"c.object = {name} AND c.entity = {e}._e AND c.k = CAST({e}.{key} AS {self.text})"
-        start = f"{e}.{_q(VALID_FROM)}"
-        at = f"c.changed_at = {start}"
-        after = f"c.changed_at > {start} AND ({e}.next IS NULL OR c.changed_at < {e}.next)"
-        before = f"{e}.prev IS NULL AND c.changed_at < {start}"
-        return (
-            f"(SELECT min(c.changed_by) FROM {changes} c WHERE {of} AND {at}) AS who, "
-            f"(SELECT min(c.mode) FROM {changes} c WHERE {of} AND {at}) AS how, "
-            f"(SELECT count(*) FROM {changes} c WHERE {of} AND (({after}) OR ({before}))) "
-            "AS unseen"
-        )
+        key = f"{e}.{_q(self.table.key[0])}"
+        return _audit(self.table.name, self.name(CHANGES_TABLE), self.text, e, f"{e}._e", key)
 
     def mend(self, touched: str) -> tuple[str, int]:
         """Each version of the records the page touched (``touched``: ``(k, deleted)``
@@ -244,12 +337,10 @@ class Versions:
         ]
         spans = (
             f"SELECT {h_cols}, h.{_q(ENTITY_ID)} AS _e, h.{_q(VALID_FROM)}, "
-            f"lead(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} ORDER BY h.{_q(VALID_FROM)}) "
-            f"AS next, lag(h.{_q(VALID_FROM)}) OVER (PARTITION BY {h_cols} "
-            f"ORDER BY h.{_q(VALID_FROM)}) AS prev FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
+            f"{_next(h_cols, f'h.{_q(VALID_FROM)}')}, {_prev(h_cols, f'h.{_q(VALID_FROM)}')} "
+            f"FROM {hist} h JOIN k ON {_same('h', 'k', keys)}"
         )
-        within = f"d.at >= v.{_q(VALID_FROM)} AND (v.next IS NULL OR d.at < v.next)"
-        gone = f"(SELECT min(d.at) FROM d WHERE {_same('d', 'v', keys)} AND {within})"
+        gone = _gone(_same("d", "v", keys), f"v.{_q(VALID_FROM)}")
         ends = (
             f"WITH k AS (SELECT DISTINCT * FROM ({records}) u), "
             f"d AS ({' UNION ALL '.join(deletes)}), v AS ({spans}) "
@@ -257,7 +348,7 @@ class Versions:
             f"{gone} AS gone, v.next, v.prev FROM v"
         )
         said = self._audit("e")
-        n_end = "coalesce(n.gone, n.next)"
+        n_end = _END
         statement = (
             f"UPDATE {hist} AS h SET {_q(DELETED_AT)} = n.gone, {_q(VALID_TO)} = {n_end}, "
             f"{_q(IS_CURRENT)} = ({n_end} IS NULL), {_q(IS_DELETED)} = (n.gone IS NOT NULL), "

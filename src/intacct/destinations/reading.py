@@ -207,6 +207,8 @@ def _postgres(location: Location, read: Callable[[StoredDb], StoredRows]) -> Sto
     from intacct.destinations.postgres import _connect
 
     with _connect(location.where, read_only=True) as con:
+        # a moment is UTC: so is a time stored with a zone (dlt's) in this session
+        con.execute("SET TIME ZONE 'UTC'")
         return read(_PostgresDb(con, location.shown, split_url(location.where)[1]))
 
 

@@ -335,12 +335,14 @@ def _refuse(
 ) -> None:
     """What a destination does not take, refused before it is opened: a refused run
     leaves no file, schema or dlt folder behind. The Fivetran layout's views are
-    DuckDB's only (:class:`FivetranViews`); dlt takes no unified tables (:class:`ReadBack`)."""
+    DuckDB's only (:class:`FivetranViews`); dlt takes no unified tables (:class:`ReadBack`).
+    History (:class:`KeepsHistory`) is every store's; dlt refuses it where dlt has no SQL
+    client to make its view with (``dlt:filesystem``), once opened."""
     if history and not offers(where, KeepsHistory):
         raise ConfigError(
             "history",
-            "keeps its versions in a DuckDB file or a Postgres schema; give --db "
-            "one of them, or leave history out",
+            "keeps its versions in a DuckDB file, a Postgres schema or a database "
+            "through dlt; give --db one of them, or leave history out",
         )
     if layout is not None and layout not in fivetran.LAYOUTS:
         raise ConfigError("layout", f"no layout {layout!r}; choose {' or '.join(fivetran.LAYOUTS)}")
