@@ -218,7 +218,8 @@ def test_a_tenants_history_reaches_its_runs(tmp_path: Path, monkeypatch: pytest.
     (tenant,) = load_tenants(write(tmp_path, text)).values()
     settings = tenant.sync_settings(tenant.connection(), ["VENDOR"])
     assert settings.history == ("vendor",)
+    bad = YAML.replace("    concurrency: 4\n", "    concurrency: 4\n    history: 3\n")
+    (tenant,) = load_tenants(write(tmp_path, bad)).values()
+    connection = tenant.connection()
     with pytest.raises(TenantError, match="history"):
-        bad = YAML.replace("    concurrency: 4\n", "    concurrency: 4\n    history: 3\n")
-        (tenant,) = load_tenants(write(tmp_path, bad)).values()
-        tenant.sync_settings(tenant.connection(), ["VENDOR"])
+        tenant.sync_settings(connection, ["VENDOR"])
