@@ -19,6 +19,7 @@ was lost or duplicated; ``--report`` writes BENCHMARKS.md's section).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import os
@@ -69,6 +70,9 @@ KEYS = ("RECORDNO", "_entity_id")
 @dataclass
 class Tally:
     runs: dict[str, int] = field(default_factory=lambda: {"ok": 0, "failed": 0, "killed": 0})
+    #: with --history: versions checked, and records whose versions disagree with the table
+    versions: int = 0
+    history_problems: int = 0
     writes: int = 0
     write_failures: int = 0
     requests: int = 0
@@ -150,9 +154,9 @@ def _env(server: EmulatorServer, home: Path) -> dict[str, str]:
     }
 
 
-def _sync(env: dict[str, str], db: str | Path, kill_after: float | None) -> str:
+def _sync(env: dict[str, str], db: str | Path, kill_after: float | None, *flags: str) -> str:
     command = [sys.executable, "-m", "intacct.cli", "sync", "-q", "--objects", ",".join(OBJECTS),
-               "--db", str(db)]  # fmt: skip
+               "--db", str(db), *flags]  # fmt: skip
     # in the run's home: no .dlt/ config of the caller's
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=env["HOME"]
@@ -274,10 +278,13 @@ class Limiter(threading.Thread):
 
 
 def run(
-    seed: int, minutes: float, kill_share: float, db: str | None = None, shrink: bool = False
-) -> Tally:
+    seed: int, minutes: float, kill_share: float, db: str | None = None, shrink: bool = False,
+    history: bool = False,
+) -> Tally:  # fmt: skip
     """The storm into ``db`` (a Postgres URL, ``dlt:duckdb[?pages_per_load=N]``; a DuckDB
-    file of its own when None); ``shrink``: the company's limit changes meanwhile."""
+    file of its own when None); ``shrink``: the company's limit changes meanwhile;
+    ``history``: the syncs keep every version, checked against the rows at the end."""
+    flags = ("--history",) if history else ()
     rng, tally = random.Random(seed), Tally()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -297,19 +304,54 @@ def run(
         deadline = time.monotonic() + minutes * 60
         while time.monotonic() < deadline:
             kill = rng.uniform(0.3, 4.0) if rng.random() < kill_share else None
-            tally.runs[_sync(env, chaos_db, kill)] += 1
+            tally.runs[_sync(env, chaos_db, kill, *flags)] += 1
         writer.stop.set()
         writer.join()
         if shrink:
             limiter.stop.set()
             limiter.join()
         _count_faults(server, tally)
-        if _sync(env, chaos_db, None) != "ok":
+        if _sync(env, chaos_db, None, *flags) != "ok":
             tally.problems.append("the last sync, without faults, failed")
         if _sync(env, truth_db, None) != "ok":
             raise SystemExit("the fresh sync of the emulator failed")
         _compare(stored, truth_db, tally)
+        if history:
+            _check_history(stored, tally)
     return tally
+
+
+def _check_history(stored: str, tally: Tally) -> None:
+    """Each object's history against its table after the storm: every live row is its
+    record's one current version, from its WHENMODIFIED; a tombstoned row's last version
+    ended by a delete; each record's versions one after the other, every one but the
+    last ended no later than the next begins (a version stored twice cannot be: the
+    version's key is the table's key and its start)."""
+    for table in OBJECTS:
+        key = "RECORDNO"
+        rows = _rows(stored, f'SELECT "{key}", "_entity_id", coalesce("WHENMODIFIED", '
+                             f"TIMESTAMP '1970-01-01'), \"_sdc_deleted_at\" FROM \"{table}\" "
+                             f'WHERE "{key}" IS NOT NULL')  # fmt: skip
+        versions = _rows(stored, f'SELECT "{key}", "_entity_id", valid_from, valid_to, '
+                                 f'is_current, is_deleted FROM "{table}_history" '
+                                 "ORDER BY 1, 2, 3")  # fmt: skip
+        by_record: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
+        for version in versions:
+            by_record.setdefault(version[:2], []).append(version[2:])
+        wrong = 0
+        for recordno, entity, modified, deleted in rows:
+            spans = by_record.get((recordno, entity), [])
+            last = spans[-1] if spans else None
+            if deleted is None:
+                wrong += last is None or last[0] != modified or not last[2]
+            else:
+                wrong += last is not None and last[0] <= deleted and not last[3]
+            wrong += sum(1 for a, b in itertools.pairwise(spans) if a[1] is None or a[1] > b[0])
+            wrong += sum(1 for span in spans if span[2]) > 1
+        tally.versions += len(versions)
+        tally.history_problems += wrong
+        if wrong:
+            tally.problems.append(f"{table}_history: {wrong} records' versions disagree")
 
 
 def run_tap(seed: int, minutes: float, kill_share: float) -> Tally:
@@ -371,7 +413,9 @@ def _summary(seed: int, minutes: float, tally: Tally, runs: str = "syncs") -> st
         f"({tally.write_failures} refused); {tally.checked:,} rows checked: lost "
         f"{tally.lost}, duplicated {tally.duplicated}, live rows tombstoned "
         f"{tally.wrong_tombstones}{limits}"
-    )
+        + (f"; {tally.versions:,} versions checked, {tally.history_problems} records' "
+           "history wrong" if tally.versions else "")
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
         help="change the company's concurrency limit (4, 2, 1) every few seconds",
     )  # fmt: skip
     parser.add_argument(
+        "--history", action="store_true",
+        help="the syncs keep every version (--history), checked against the rows at the end",
+    )  # fmt: skip
+    parser.add_argument(
         "--tap", action="store_true",
         help="run tap-sage-intacct from its last STATE instead of intacct sync",
     )  # fmt: skip
@@ -399,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tap:
         tally = run_tap(args.seed, args.minutes, args.kills)
     else:
-        tally = run(args.seed, args.minutes, args.kills, args.db, args.shrink_limit)
+        tally = run(args.seed, args.minutes, args.kills, args.db, args.shrink_limit, args.history)
     line = _summary(args.seed, args.minutes, tally, "tap runs" if args.tap else "syncs")
     print(line)
     for problem in tally.problems:
@@ -415,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             "Chaos: faults, writes and kills", f"python benchmarks/chaos.py --seed "
             f"{args.seed} --minutes {args.minutes:g} --report", body
         )  # fmt: skip
-    return 1 if tally.lost or tally.duplicated or tally.wrong_tombstones or tally.problems else 0
+    failed = tally.lost or tally.duplicated or tally.wrong_tombstones or tally.history_problems
+    return 1 if failed or tally.problems else 0
 
 
 if __name__ == "__main__":
