@@ -18,6 +18,7 @@ A runner lists the streams a company has with :func:`stream_names`, looks up onl
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -104,12 +105,26 @@ TRIAL_BALANCE_KIND = StreamKind(
 
 def _declared(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     """The declared streams of a run whose REST catalog is ``catalog`` (None: the
-    packaged one): the trial balance, then each REST-only object's."""
+    packaged one): the trial balance, then each REST-only object's. Kept for the last
+    catalog asked: a run asks once a stream and an object (about 1,300 with ``--objects
+    all``), and naming a catalog's streams walks all of it (a catalog is never changed:
+    :meth:`RestCatalog.with_models` makes a new one)."""
+    global _last
+    kept, kinds = _last
+    if catalog is None or kept() is not catalog:
+        kinds = _declared_anew(catalog)
+        if catalog is not None:
+            _last = weakref.ref(catalog), kinds
+    return kinds
+
+
+def _declared_anew(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     names = rest_only.rest_only_names(catalog)
     kinds = [_rest_only_kind(o, names[o.path]) for o in rest_only.rest_only_objects(catalog)]
     return {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND, **{k.name: k for k in kinds}}
 
 
+_last: tuple[Callable[[], RestCatalog | None], dict[str, StreamKind]] = (lambda: None, {})
 #: the declared streams of the packaged REST catalog (a run's: :func:`declared_kinds`
 #: with its catalog, which adds the objects the company's model service lists)
 DECLARED: dict[str, StreamKind] = _declared(None)
