@@ -3,12 +3,14 @@ some visible late, with reads at random moments between them, the history holds 
 the versions reads saw, each once, as the emulator made them; each version's
 ``unseen_changes`` counts exactly the changes no read saw before the next version; so the
 history as of any moment is the emulator's state then, unless a gap said otherwise. With
-a read after every write (what change notices do), no gap at all."""
+change notices as they run (each write announced by the emulator's webhook to the
+receiver, the follower reading what the notice names), no gap at all."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intacct.emulator.inprocess import InProcessEmulator
+from intacct.notices import NoticeQueue
+from intacct.notices.receiver import NOTICES_PATH, receiver_app
 from intacct.replication import ReplicationSettings
-from intacct.sync import SyncSettings, run_sync
+from intacct.sync import SyncReport, SyncSettings, run_sync
+from intacct.sync.follow import Follower, FollowSettings
+from tests.notices.conftest import serving, wait_for
+from tests.notices.deliveries import CLIENT_ID, SECRET
 from tests.properties import examples
 from tests.sync.test_sync import Quiet
 from tests.sync.test_sync import connect as client_of
@@ -72,11 +79,11 @@ def emulator() -> Iterator[InProcessEmulator]:
         yield emu
 
 
-def read(emulator: InProcessEmulator, db: Path) -> None:
+def read(emulator: InProcessEmulator, db: Path) -> SyncReport:
     replication = ReplicationSettings().with_overrides(page_size=50)
     with client_of(emulator) as client:
-        run_sync(client, db, Quiet(), SyncSettings(("CLASS",), replication=replication,
-                                                   history=("CLASS",)))  # fmt: skip
+        return run_sync(client, db, Quiet(), SyncSettings(("CLASS",), replication=replication,
+                                                          history=("CLASS",)))  # fmt: skip
 
 
 def act(
@@ -151,10 +158,15 @@ def check(model: Model, found: dict[str, list[dict[str, Any]]]) -> int:
 
 
 def run(
-    emulator: InProcessEmulator, db: Path, actions: list[Action], lag: bool, number: int
+    emulator: InProcessEmulator,
+    db: Path,
+    actions: list[Action],
+    lag: bool,
+    number: int,
+    written: Callable[[], None] = lambda: None,
 ) -> Model:
     """``actions`` a minute apart after a first read, on example ``number``'s day; then,
-    the lag past, a last read."""
+    the lag past, a last read. ``written()`` after each write or delete."""
     model = Model()
     emulator.set_visibility_lag("DEMO", LAG_S if lag else 0)
     start = (datetime.now(UTC) + timedelta(days=number)).replace(second=0, microsecond=0)
@@ -168,6 +180,7 @@ def run(
             read(emulator, db)
         elif action[0] == "write" or model.alive(f"P{number}-{action[1]}"):
             act(emulator, model, action, at, f"P{number}-")
+            written()
     emulator.set_clock(at + 5 * STEP)  # every write visible
     emulator.set_visibility_lag("DEMO", 0)
     read(emulator, db)
@@ -191,17 +204,72 @@ def test_the_history_is_what_reads_saw_and_says_what_they_did_not(
     GAPS.append(check(model, history(db, f"P{number}-")))
 
 
+class Notices:
+    """DEMO's CLASS followed as ``intacct sync --follow`` follows it: the emulator's
+    webhook posts each change to the receiver, which keeps it in the queue; a follower
+    reads what the notices name into the example's file (:attr:`db`)."""
+
+    def __init__(self, emulator: InProcessEmulator, folder: Path) -> None:
+        self.emulator, self.folder = emulator, folder
+        self.db = folder / "none.duckdb"
+
+    def __enter__(self) -> Notices:
+        self.queue = NoticeQueue(self.folder / "notices.sqlite")
+        # the emulator's clock stamps the deliveries' tokens: the receiver's is the same
+        now = self.emulator.store.clock.now
+        app = receiver_app(self.queue, {CLIENT_ID: SECRET}, clock=lambda: now().timestamp())
+        self._serving = serving(app)
+        receiver = self._serving.__enter__()
+        url = f"{receiver.base_url}{NOTICES_PATH}"
+        self.subscription = self.emulator.subscribe("DEMO", "CLASS", url=url)["id"]
+        self.kept = 0
+        self.stop = threading.Event()
+        quick = FollowSettings(coalesce_s=0.05, max_wait_s=1, safety_every_s=10**6, poll_s=0.02)
+        follower = Follower(self.queue, "DEMO", ("CLASS",), lambda _: read(self.emulator, self.db),
+                            quick, stop=self.stop, said=lambda _: None)  # fmt: skip
+        self.thread = threading.Thread(target=follower.follow, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.emulator.unsubscribe(self.subscription)
+        self.stop.set()
+        self.thread.join(60)
+        self._serving.__exit__(None, None, None)
+        self.queue.close()
+
+    def written(self) -> None:
+        """A change made: back once its notice came and the read it made is stored (the
+        notice consumed)."""
+        kept = self.kept
+        self.kept += 1
+        wait_for(lambda: self.queue.counts() == {"kept": kept + 1, "pending": 0,
+                                                 "consumed": kept + 1}, 60)  # fmt: skip
+
+
+@pytest.fixture
+def notices(emulator: InProcessEmulator, tmp_path: Path) -> Iterator[Notices]:
+    with Notices(emulator, tmp_path) as followed:
+        yield followed
+
+
 @settings(max_examples=examples(12), deadline=None, suppress_health_check=SLOW)
 @given(actions=ACTIONS)
-def test_with_a_read_after_every_write_no_change_goes_unseen(
-    emulator: InProcessEmulator, tmp_path_factory: pytest.TempPathFactory, actions: list[Action]
+def test_with_change_notices_as_they_run_no_change_goes_unseen(
+    emulator: InProcessEmulator,
+    tmp_path_factory: pytest.TempPathFactory,
+    notices: Notices,
+    actions: list[Action],
 ) -> None:
-    db, number = tmp_path_factory.mktemp("notices") / "h.duckdb", next(EXAMPLES)
-    every = [step for action in actions if action[0] != "read" for step in (action, ("read",))]
-    model = run(emulator, db, every, lag=False, number=number)
+    """The reads are the follower's, each made by a write's notice (no read of the
+    test's own between the writes): every write is a version, no gap."""
+    db, number = tmp_path_factory.mktemp("followed") / "h.duckdb", next(EXAMPLES)
+    notices.db = db
+    writes = [action for action in actions if action[0] != "read"]
+    model = run(emulator, db, writes, lag=False, number=number, written=notices.written)
     found = history(db, f"P{number}-")
     assert check(model, found) == 0
-    for key in found:  # every write is a version
+    for key in found:
         assert [v["valid_from"] for v in found[key]] == model.writes(key)
 
 
