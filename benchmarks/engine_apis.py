@@ -123,12 +123,13 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--ways", default=",".join(WAYS), help="or: " + ",".join(AUTO_WAYS))
     parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
+    parser.add_argument("--latency-ms", type=int, default=LATENCY_MS, help="a request's wait")
     args = parser.parse_args()
     ways = tuple(args.ways.split(","))
     levels = tuple(int(c) for c in args.concurrency.split(","))
     results: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for concurrency in levels:
-        server, url = serve(args.scale, concurrency)
+        server, url = serve(args.scale, concurrency, args.latency_ms)
         try:
             for _ in range(args.repeat):
                 same: set[float] = set()
@@ -155,7 +156,7 @@ def main() -> None:
     )
     body = (
         f"A first run of the {len(OBJECTS)} default objects REST holds, the demo company at "
-        f"scale {args.scale:,}, the latency model {LATENCY_MS} ms + {PER_ROW_US / 1000:g} ms "
+        f"scale {args.scale:,}, the latency model {args.latency_ms} ms + {PER_ROW_US / 1000:g} ms "
         f"per record, the emulator in its own process; medians of {args.repeat} runs, the "
         f"four ways side by side in each.\n\n{table(results, 'way', WAYS)}\n\n"
         f"CPU against xml-paired's (medians): {ratios}.\n\n"
@@ -187,7 +188,7 @@ def _write_auto(args: Any, results: dict[tuple[str, int], list[dict[str, Any]]],
     )  # fmt: skip
     body = (
         f"A first run of the {len(OBJECTS)} default objects REST holds, the demo company at "
-        f"scale {args.scale:,}, the latency model {LATENCY_MS} ms + {PER_ROW_US / 1000:g} ms "
+        f"scale {args.scale:,}, the latency model {args.latency_ms} ms + {PER_ROW_US / 1000:g} ms "
         f"per record, the emulator in its own process; medians of {args.repeat} runs, the "
         f"ways side by side in each.\n\n{table(results, 'way', AUTO_WAYS)}\n\n"
         f"Objects auto read through REST (medians): {routed}.\n\n"

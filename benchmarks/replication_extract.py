@@ -54,11 +54,11 @@ NOTE = (
 )
 
 
-def start(scale: int, limit: int) -> tuple[subprocess.Popen[str], str]:
+def start(scale: int, limit: int, latency_ms: int = 300) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "intacct.cli", "emulator", "serve", "--port", "0",
-            "--scale", str(scale), "--latency-ms", "300", "--latency-per-row-us", "500",
+            "--scale", str(scale), "--latency-ms", str(latency_ms), "--latency-per-row-us", "500",
             "--max-concurrency", str(limit),
         ],
         stdout=subprocess.PIPE,

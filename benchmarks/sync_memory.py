@@ -12,8 +12,14 @@ process alone; median of ``--repeat``, each shown) and the DuckDB limit the run 
 with (``MEMORY_LIMIT`` for first reads, ``UPSERT_MEMORY_LIMIT`` once pages are upserted;
 more if a page ran out and was stored with more room, which the run's warnings say).
 
+With ``--history-and-rest`` it measures instead the same loads keeping every version
+(``--history``: each page's versions written beside its rows, issue 49) and the deep
+objects read through REST (``--api rest``: pages of 4,000 records, issue 48), into a
+section of their own.
+
 Usage: ``python benchmarks/sync_memory.py [--wide-scale 30000] [--deep-scale 72000]
-[--repeat 3] [--no-write]`` (``--no-write``: print the section, leave BENCHMARKS.md).
+[--repeat 3] [--history-and-rest] [--latency-ms 300] [--no-write]`` (``--no-write``: print
+the section, leave BENCHMARKS.md; ``--latency-ms``: a request's wait, 0 for the tests).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from sync_duckdb import environment
 from throughput import NAMES, own_peak
 
 from intacct.destinations.duckdb import MEMORY_LIMIT, UPSERT_MEMORY_LIMIT
+from intacct.emulator.demo import app_config
 
 from _report import write_section
 
@@ -51,6 +58,9 @@ def sync(url: str, company: str, db: Path, args: list[str]) -> Run:
         "INTACCT_MAX_CONCURRENCY": str(CONCURRENCY),
         "HOME": str(db.parent),
     }
+    if "--api" in args:  # REST reads with the demo OAuth app (not otherwise: with it,
+        # --objects all would add the REST-only objects)
+        env |= {f"INTACCT_{key.upper()}": value for key, value in app_config().items()}
     command = [sys.executable, "-m", "intacct.cli", "sync", "--db", str(db), *args]
     with open(db.parent / "stderr", "w+") as err:  # a pipe would fill: a line a page
         began = time.perf_counter()
@@ -84,9 +94,11 @@ def records(db: Path) -> int:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
             "AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_%' ESCAPE '\\'"
         ).fetchall()
+        tables = {n for (n,) in names}
         return sum(
             con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]  # type: ignore[index]  # noqa: S608
-            for (n,) in names
+            for n in tables
+            if n.removesuffix("_history") not in tables - {n}  # a history's versions: not records
         )
 
 
@@ -96,11 +108,23 @@ LOADS = [
     ("wide", "DEMO-ME", ["--objects", "all", "--entities", "all", "--unified"]),
     ("deep", "DEMO", ["--objects", ",".join(NAMES)]),
 ]
+#: ``--history-and-rest``: every version kept, and REST's pages of the deep objects
+HISTORY_AND_REST = [
+    ("wide", "DEMO", ["--objects", "all", "--history"]),
+    ("deep", "DEMO", ["--objects", ",".join(NAMES), "--history"]),
+    ("deep", "DEMO", ["--objects", ",".join(NAMES), "--api", "rest"]),
+]
+SECTIONS = {
+    False: "Memory of intacct sync, wide and deep",
+    True: "Memory of intacct sync, wide and deep: --history and --api rest",
+}
 
 
-def measure(scale: int, load: str, company: str, first: list[str], repeat: int) -> list[Run]:
+def measure(
+    scale: int, load: str, company: str, first: list[str], repeat: int, latency_ms: int
+) -> list[Run]:
     """``repeat`` pairs of runs (first, then --full-refresh into the same file)."""
-    proc, url = start(scale, CONCURRENCY)
+    proc, url = start(scale, CONCURRENCY, latency_ms)
     pairs: list[list[Run]] = []
     try:
         for _ in range(repeat):
@@ -141,7 +165,7 @@ def row(run: Run) -> str:
     )
 
 
-def report(runs: list[Run]) -> str:
+def report(runs: list[Run], latency_ms: int) -> str:
     head = [
         "| load | company | --scale | form | records | seconds | peak RSS MB (each run) "
         "| DuckDB limit MB |",
@@ -150,7 +174,8 @@ def report(runs: list[Run]) -> str:
     return "\n".join(
         [
             "Each row: the median run by peak RSS; the second of each pair re-reads every page "
-            f"into the first's file. C = {CONCURRENCY}, latency model 300 ms + 0.5 ms a record.",
+            f"into the first's file. C = {CONCURRENCY}, latency model {latency_ms} ms + 0.5 ms a "
+            "record.",
             "",
             *head,
             *map(row, runs),
@@ -163,20 +188,23 @@ def main() -> None:
     parser.add_argument("--wide-scale", type=int, default=30000)
     parser.add_argument("--deep-scale", type=int, default=72000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--history-and-rest", action="store_true")
+    parser.add_argument("--latency-ms", type=int, default=300, help="a request's wait")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     runs: list[Run] = []
-    for load, company, first in LOADS:
+    for load, company, first in HISTORY_AND_REST if args.history_and_rest else LOADS:
         scale = args.wide_scale if load == "wide" else args.deep_scale
-        runs += measure(scale, load, company, first, args.repeat)
-    body = report(runs)
+        runs += measure(scale, load, company, first, args.repeat, args.latency_ms)
+    body = report(runs, args.latency_ms)
     print(body)
     if not args.no_write:
         command = (
             f"python benchmarks/sync_memory.py --wide-scale {args.wide_scale} "
             f"--deep-scale {args.deep_scale} --repeat {args.repeat}"
+            + (" --history-and-rest" if args.history_and_rest else "")
         )
-        write_section("Memory of intacct sync, wide and deep", command, body)
+        write_section(SECTIONS[args.history_and_rest], command, body)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "sync_duckdb.py"
 
 
@@ -27,13 +29,16 @@ def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     assert (report.read_text() if report.exists() else None) == before
 
 
-def test_the_sync_memory_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loads", [(), ("--history-and-rest",)], ids=["plain", "history-rest"])
+def test_the_sync_memory_benchmark_runs_at_a_small_scale(
+    tmp_path: Path, loads: tuple[str, ...]
+) -> None:
     """Each documented form it measures, wide and deep, first and --full-refresh: every
     run ends, stores what it read and reports a peak and the limit it ended with."""
     script = BENCHMARK.parent / "sync_memory.py"
     done = subprocess.run(
         [sys.executable, str(script), "--wide-scale", "600", "--deep-scale", "600",
-         "--repeat", "1", "--no-write"],
+         "--repeat", "1", "--no-write", "--latency-ms", "0", *loads],
         capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -51,6 +56,10 @@ def test_the_sync_memory_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None
         assert int(records.replace(",", "")) > 0 and float(peak) > 0, (load, form)
         # never raised: the destination's own limits
         assert int(limit) == (96 if "--full-refresh" in form else 64), (load, form)
+    if loads:  # every version kept, and the deep objects through REST
+        forms = {form for _, _, form, *_ in rows}
+        assert all("--history" in f or "--api rest" in f for f in forms), forms
+        assert any("--api rest" in f for f in forms), forms
 
 
 def _small_run(script: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -78,7 +87,7 @@ def test_the_rest_and_xml_benchmark_runs_at_a_small_scale() -> None:
 def test_the_engine_apis_benchmark_runs_at_a_small_scale() -> None:
     """The engine reads the objects REST holds three ways at both concurrencies; the two
     that read the same fields make the same records (the script stops if not)."""
-    done = _small_run("engine_apis.py")
+    done = _small_run("engine_apis.py", "--latency-ms", "0")
     rows = re.findall(r"^\| (xml|xml-paired|rest) \| (\d) \| ([\d,]+) \|", done.stdout, re.M)
     assert sorted((way, c) for way, c, _ in rows) == sorted(
         (way, c) for way in ("xml", "xml-paired", "rest") for c in ("2", "8")
