@@ -91,6 +91,13 @@ class Both:
         rows = replace(self.store, schema=dataset).query(f"SELECT * FROM {table}_history")
         return sorted(rows, key=str)
 
+    def columns(self, dataset: str, table: str) -> list[tuple[str, str]]:
+        sql = (
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_schema = ? AND table_name = ? ORDER BY ordinal_position"
+        )
+        return replace(self.store, schema=dataset).query(sql, [dataset, table])
+
     def versions(self, classid: str) -> list[tuple[Any, ...]]:
         """``classid``'s versions from the source, in order: NAME and their ends."""
         return replace(self.store, schema=SOURCE_DATASET).query(
@@ -122,6 +129,15 @@ def test_the_source_keeps_the_history_intacct_sync_keeps(
     both.read()
     for table in ("class", "vendor"):
         assert both.history(SOURCE_DATASET, table) == both.history(SYNC_DATASET, table), table
+    merged = ("class", "class_versions", "class_deletes", "_intacct_changes")
+    for table in merged:
+        assert both.columns(SOURCE_DATASET, table) == both.columns(SYNC_DATASET, table), table
+    assert keys(both.pipeline, merged) == {
+        "class": ("classid", "_entity_id"),
+        "class_versions": ("classid", "_entity_id", "valid_from"),
+        "class_deletes": ("classid", "_entity_id", "deleted_at"),
+        "_intacct_changes": ("object", "entity", "id"),
+    }
     assert both.versions("H-1") == [
         ("made", False, False, False, "create", 1),  # a change in its span no read saw
         ("seen", False, False, True, "modify", 0),  # the delete ended the last version
@@ -159,6 +175,16 @@ def test_pages_read_again_keep_no_version_twice(
     assert {t: both.history(SOURCE_DATASET, t) for t in before} == before
     assert [v[0] for v in both.versions("H-1")] == ["made", "renamed"]
     assert [v[3] for v in both.versions("H-2")] == [True]
+
+
+def keys(run: Any, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The merge keys dlt's schema gives the tables ``names`` (none: not merged)."""
+    tables = run.default_schema.tables
+    return {
+        name: tuple(c for c, hints in tables[name]["columns"].items() if hints.get("primary_key"))
+        for name in names
+        if tables[name].get("write_disposition") == "merge"
+    }
 
 
 def counted(store: Store, tables: Sequence[str]) -> dict[str, int]:

@@ -79,7 +79,6 @@ from intacct.destinations.dlt import (
     arrow_page,
     catalog_clash,
     change_rows,
-    column_hints,
     delete_rows,
     deletes_table,
     holds_views,
@@ -277,21 +276,30 @@ def _resource(
     company: _Company, settings: ReplicationSettings, table: Table, history: bool
 ) -> DltResource:
     """The object's resource: the engine's pages, typed and keyed as its table (with
-    ``history``, its versions, deletes and changes too, each to its own table)."""
-    hints = column_hints(table)
-    hints[DELETED_AT]["hard_delete"] = True
-    if MODIFIED in table.names:  # the latest version of a key wins within a load
-        hints[MODIFIED]["dedup_sort"] = "desc"
+    ``history``, its versions, deletes and changes too, each to its own table). Every
+    item carries its table's hints (:func:`_marked`): a table variant of dlt starts
+    from the resource's hints, which would give the history's tables the object's."""
 
     def pages() -> Iterator[Any]:
         yield from _read(company, settings, table, _History(table) if history else None)
 
-    made: DltResource = dlt.resource(
-        pages,
-        name=table.name.lower(),
-        **{**resource_hints(table), "columns": hints},  # dlt's TypedDicts of hints
-    )()
+    made: DltResource = dlt.resource(pages, name=table.name.lower(), table_name=table.name)()
     return made
+
+
+def _hints(table: Table) -> Any:
+    """dlt's hints of the object's table: its own (:func:`~.destinations.dlt.resource_hints`),
+    a tombstone deleting its row, the latest version of a key winning within a load."""
+    hints = resource_hints(table)
+    hints["columns"][DELETED_AT]["hard_delete"] = True
+    if MODIFIED in table.names:
+        hints["columns"][MODIFIED]["dedup_sort"] = "desc"
+    return dlt.mark.make_hints(**hints)  # dlt's TypedDicts of hints
+
+
+def _marked(hints: Any, rows: pa.Table) -> Any:
+    """An item of rows, for the table ``hints`` name, with those hints."""
+    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
 
 def _failing(name: str, error: IntacctError) -> DltResource:
@@ -363,6 +371,8 @@ class _History:
             t.name: dlt.mark.make_hints(**resource_hints(t))  # dlt's TypedDicts of hints
             for t in (versions_table(table), deletes_table(table), CHANGES)
         }
+        self.versions_name = versions_table(table).name
+        self.deletes_name = deletes_table(table).name
 
     def begin(self, pipeline: Any, stored: _Stored | None, saved: Any) -> Iterator[Any]:
         """The versions a history begun on a filled table starts from (its stored rows,
@@ -374,25 +384,21 @@ class _History:
             "columns": [[c.name, c.type] for c in self.table.columns],
         }  # fmt: skip
         if not saved.get(BEGUN_KEY) and stored is not None:
-            for rows in stored.every_row():
-                yield self.versions(rows)
+            yield from (self.versions(rows) for rows in stored.every_row())
         saved[BEGUN_KEY] = True  # kept by dlt only with the extract that yielded them
 
     def versions(self, typed: pa.Table) -> Any:
         """A page's records (typed, all of them: a version a delete supersedes is one)."""
-        return self._mark(versions_table(self.table).name, version_rows(self.table, typed))
+        return _marked(self.hints[self.versions_name], version_rows(self.table, typed))
 
     def items(self, page: StreamPage) -> list[Any]:
         """The page's deletes and changes (:func:`~.destinations.dlt.delete_rows`,
         :func:`~.destinations.dlt.change_rows`)."""
         rows = [
-            (deletes_table(self.table).name, delete_rows(self.table, page.tombstones, page.entity)),
+            (self.deletes_name, delete_rows(self.table, page.tombstones, page.entity)),
             (CHANGES.name, change_rows(self.table, page.changes, page.entity)),
         ]
-        return [self._mark(name, found) for name, found in rows if found is not None]
-
-    def _mark(self, name: str, rows: pa.Table) -> Any:
-        return dlt.mark.with_hints(rows, self.hints[name], create_table_variant=True)
+        return [_marked(self.hints[name], found) for name, found in rows if found is not None]
 
 
 def _refuse_clash(pipeline: Any) -> None:
@@ -500,20 +506,20 @@ class _Sink:
         self, table: Table, stored: _Stored | None, deletes: _Deletes, history: _History | None
     ) -> None:
         self.table, self.stored, self.deleted, self.history = table, stored, deletes, history
+        self.hints = _hints(table)
         self.handoff = _Handoff()
 
     def page(self, page: StreamPage) -> None:
-        tables: list[Any] = []
+        tables = []
         if page.tombstones and self.table.key:
             tables.append(self._tombstones(page.tombstones, page.entity))
-        if self.history is not None:
-            tables += self.history.items(page)
+        items = self.history.items(page) if self.history is not None else []
         if page.records:
             typed = arrow_page(self.table, page.records, page.table)
             if self.history is not None:  # every version read, a superseded one too
-                tables.append(self.history.versions(typed))
+                items.append(self.history.versions(typed))
             tables.append(self._live(typed))
-        items = [t for t in tables if not isinstance(t, pa.Table) or t.num_rows]
+        items += [_marked(self.hints, t) for t in tables if t.num_rows]
         kept = self.deleted.kept(page.state)
         self.handoff.give(_Page(items, page.state, kept))
 
