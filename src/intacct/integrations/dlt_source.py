@@ -40,6 +40,14 @@ tombstone of its key and not modified since is left out (in that run or a later 
 sent. Reading the destination back (where dlt has a
 SQL client) also names the lines of deleted documents and spares the lookback window's
 records already stored, as ``intacct sync --db dlt:…`` does.
+
+**History** (``history=``, the setting ``intacct sync --history`` takes): the resource
+of each object keeping history also yields its versions, deletes and AUDITHISTORY's
+changes, to the tables ``intacct sync --db dlt:…`` loads them into, built by the same
+functions (:func:`~intacct.destinations.dlt.version_rows`…) and loaded with the pages
+and the state after them (a page read again merges onto its own versions); a history
+begun on a filled table starts from its rows. :func:`intacct_history_views` makes the
+views ``<table>_history`` over them, after a run (docs/history.md).
 """
 
 from __future__ import annotations
