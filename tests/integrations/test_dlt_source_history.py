@@ -19,6 +19,7 @@ import pytest
 
 from intacct import IntacctClient
 from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import RESTRICTED_USER
 from intacct.errors import ConfigError
 from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
@@ -175,6 +176,26 @@ def test_pages_read_again_keep_no_version_twice(
     assert {t: both.history(SOURCE_DATASET, t) for t in before} == before
     assert [v[0] for v in both.versions("H-1")] == ["made", "renamed"]
     assert [v[3] for v in both.versions("H-2")] == [True]
+
+
+def test_a_rerun_after_a_failed_extract_keeps_each_version_once(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's restricted user may not read AP: the extract fails (dlt keeps none of
+    it, versions included), and the run after it reads the same pages again."""
+    store = dlt_store("duckdb", tmp_path, monkeypatch)
+    user, password = RESTRICTED_USER
+    config = credentials(emulator, user_id=user, user_password=password, history=True)
+    run = pipeline(tmp_path, "duckdb")
+    write(emulator, "H-1", "made", create=True)
+    with pytest.raises(PipelineStepFailed, match="APBILL cannot be read"):
+        run.run(intacct_source(config, objects=["CLASS", "APBILL"]))
+    for _ in range(2):
+        run.run(intacct_source(config, objects=["CLASS", "APBILL"]).with_resources("class"))
+    intacct_history_views(run)
+    source = replace(store, schema=SOURCE_DATASET)
+    assert counted(store, ["class_versions"]) == {"class_versions": len(source.keys("CLASS"))}
+    assert source.query("SELECT name FROM class_history WHERE classid = 'H-1'") == [("made",)]
 
 
 def keys(run: Any, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
