@@ -33,10 +33,15 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 COMPANY = "DEMO"
 
 
-def snippet() -> str:
-    """The README's one Python block that runs ``intacct_source``."""
+def snippet(history: bool = False) -> str:
+    """The README's one Python block that runs ``intacct_source`` (``history``: the one
+    that goes on from it to keep every version)."""
     blocks = re.findall(r"```py\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    found = [block for block in blocks if "intacct_source(" in block]
+    found = [
+        block
+        for block in blocks
+        if "intacct_source(" in block and ("intacct_history_views(" in block) == history
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -51,23 +56,29 @@ def filled_in(block: str, url: str) -> str:
     return written
 
 
-def test_the_readme_snippet_runs_as_written_twice(
-    emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
-) -> None:
+def run_twice(script: str, tmp_path: Path) -> Store:
+    """``script`` saved and run by this Python in an empty folder with a fresh HOME,
+    twice; the DuckDB file of the README's pipeline, named after it."""
     home = tmp_path / "home"
     # dlt keeps a pipeline's working directory in ~/.dlt, but root's in /var/dlt, which
     # every run on the machine shares: a fresh machine's is in its fresh HOME
     folder, env = tmp_path / "work", user_env(home, {"DLT_DATA_DIR": str(home / ".dlt")})
     folder.mkdir()
-    script = folder / "pipeline.py"
-    script.write_text(filled_in(snippet(), emulator.url), encoding="utf-8")
+    saved = folder / "pipeline.py"
+    saved.write_text(script, encoding="utf-8")
     for _ in range(2):
-        ran = run((sys.executable, script), folder, env)
+        ran = run((sys.executable, saved), folder, env)
         assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
     name = re.search(r'dlt\.pipeline\("(\w+)"', snippet())
     assert name is not None
     path = str(folder / f"{name[1]}.duckdb")  # dlt's file, named after the pipeline
-    store = Store("dlt-duckdb", "", path, schema="intacct", through_dlt=True)
+    return Store("dlt-duckdb", "", path, schema="intacct", through_dlt=True)
+
+
+def test_the_readme_snippet_runs_as_written_twice(
+    emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
+) -> None:
+    store = run_twice(filled_in(snippet(), emulator.url), tmp_path)
     found: list[str] = []
     with store.connected() as db:
         assert set(db.tables()) == set(DEFAULT_OBJECTS), db.tables()
@@ -79,3 +90,18 @@ def test_the_readme_snippet_runs_as_written_twice(
             columns = list(db.columns(table))
             found += object_problems(table, table, columns, records, data, COMPANY, [""])
     assert found == [], "\n".join(found)
+
+
+def test_the_readme_history_snippet_runs_after_the_first_ones_setup(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The history block as the README writes it, after the first block's credentials
+    and pipeline (its runs left out), twice: each record's one version, current, in the
+    views it makes (the second run's pages read again keep none twice)."""
+    setup = [line for line in snippet().splitlines() if not line.startswith("pipeline.run(")]
+    script = filled_in("\n".join(setup) + "\n", emulator.url) + snippet(history=True)
+    store = run_twice(script, tmp_path)
+    for table in ("vendor", "class"):
+        kept = store.query(f"SELECT count(*), count(*) FILTER (is_current) FROM {table}_history")  # noqa: S608
+        ((rows,),) = store.query(f"SELECT count(*) FROM {table}")  # noqa: S608
+        assert kept == [(rows, rows)] and rows > 0, table

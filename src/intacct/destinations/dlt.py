@@ -62,7 +62,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast, overload
+from typing import IO, TYPE_CHECKING, Any, overload
 from urllib.parse import parse_qs
 
 from intacct.destinations.base import (
@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = [
+    "CHANGES",
     "DEFAULT_DATASET",
     "NAMING",
     "PAGES_PER_LOAD",
@@ -110,10 +111,20 @@ __all__ = [
     "DltDestination",
     "arrow_page",
     "catalog_clash",
+    "change_rows",
     "column_hints",
+    "delete_rows",
+    "deletes_table",
+    "has_sql_client",
+    "holds_views",
+    "make_history_views",
     "open_dlt",
+    "resource_hints",
+    "select_all",
     "select_key_range",
     "select_stored",
+    "version_rows",
+    "versions_table",
 ]
 
 PREFIX = DLT_PREFIX
@@ -305,14 +316,14 @@ class DltDestination:
         reason = why_not(table)
         if reason is not None:
             return reason
-        if not self._reads_back() or self.pipeline.destination.destination_name == "filesystem":
+        if not holds_views(self.pipeline):
             raise ConfigError(
                 "history",
                 f"is kept through dlt as a view over two tables, which {self.where} cannot "
                 "hold (dlt has no SQL client for it); give --db a database, or leave "
                 "history out",
             )
-        versions, deletes = _versions_table(table), _deletes_table(table)
+        versions, deletes = versions_table(table), deletes_table(table)
         self.tables[versions.name], self.tables[deletes.name] = versions, deletes
         self.tables[CHANGES_TABLE] = CHANGES
         self.histories[table.name] = table
@@ -336,106 +347,42 @@ class DltDestination:
         begun on a filled table starts from them."""
         import pyarrow.compute as pc
 
-        for rows in self._select_all(table):
+        with self._reading(table, "the history's first versions"):
+            stored = select_all(self.pipeline, self._schema(), table)
+        for rows in stored:
             self._keep_versions(table, rows)
             gone = rows.filter(pc.is_valid(rows.column(DELETED_AT))).to_pylist()
             self._keep_deletes(table, gone, None)
             self._kept(rows.num_rows)
 
-    def _select_all(self, table: Table) -> list[pa.Table]:
-        """Every stored row of ``table`` (a history's seed: once an object), typed, in
-        Arrow tables of :data:`SEED_ROWS` (compact while the run keeps them)."""
-        stored = _columns_of(self._schema(), table.name)
-        if not stored:
-            return []
-        naming = self._schema().naming
-        names = {naming.normalize_identifier(n): n for n in table.names}
-        columns = [c for c in names if c in stored]
-        reading = self._reading(table, "the history's first versions")
-        found = []
-        with reading, self.pipeline.sql_client(self._schema().name) as client:
-            where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
-            select = ", ".join(client.escape_column_name(c) for c in columns)
-            with client.execute_query(f"SELECT {select} FROM {where}") as cursor:  # noqa: S608
-                while rows := cursor.fetchmany(SEED_ROWS):
-                    found.append(arrow_page(table, [
-                        {names[c]: _json(v) for c, v in zip(columns, row, strict=True)}
-                        for row in rows
-                    ]))  # fmt: skip
-        return found
-
     def _keep_versions(self, table: Table, page: pa.Table) -> None:
-        """A page's rows (typed) kept as versions: each its row and its ``valid_from``."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        since = pc.fill_null(
-            page.column(MODIFIED), pa.scalar(EPOCH, page.schema.field(MODIFIED).type)
-        )
-        versions = page.drop_columns([DELETED_AT]).append_column(VALID_FROM, since)
-        name = table.name + VERSIONS
-        self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], [], versions))
+        """A page's rows (typed) kept as versions (:func:`version_rows`)."""
+        self._keep(table.name + VERSIONS, version_rows(table, page))
 
     def _keep_deletes(
         self, table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str | None
     ) -> None:
-        """Deletes kept (each once: a page read again merges onto its own): a tombstone's
-        key in ``entity`` or a stored row's (``entity`` None: its own)."""
-        key = table.key[0]
-        rows = [
-            {key: t[key], ENTITY_ID: t[ENTITY_ID] if entity is None else entity,
-             DELETED: _utc(t[DELETED_AT])}
-            for t in tombstones
-            if key in t
-        ]  # fmt: skip
-        if rows:
-            name = table.name + DELETES
-            self.buffer.chunks.setdefault(name, []).append(arrow_page(self.tables[name], rows))
+        """Deletes kept (:func:`delete_rows`)."""
+        self._keep(table.name + DELETES, delete_rows(table, tombstones, entity))
 
     def _keep_changes(
         self, table: Table, changes: Sequence[Mapping[str, Any]], entity: str
     ) -> None:
-        """AUDITHISTORY's changes of the page's records, each once (merged on its ID)."""
-        key = table.key[0]
-        rows = [
-            {"object": table.name, "entity": entity, "k": str(c[key]), "id": str(c[CHANGE_ID]),
-             "changed_at": _utc(c[CHANGED_AT]), "mode": c[CHANGE_MODE],
-             "changed_by": c[CHANGED_BY]}
-            for c in changes
-            if key in c
-        ]  # fmt: skip
-        if rows:
-            self.buffer.chunks.setdefault(CHANGES_TABLE, []).append(arrow_page(CHANGES, rows))
+        """AUDITHISTORY's changes of the page's records kept (:func:`change_rows`)."""
+        self._keep(CHANGES_TABLE, change_rows(table, changes, entity))
+
+    def _keep(self, name: str, rows: pa.Table | None) -> None:
+        """History rows of the table ``name`` kept for the next load."""
+        if rows is not None:
+            self.buffer.chunks.setdefault(name, []).append(rows)
 
     def _make_views(self, names: set[str]) -> None:
-        """``<table>_history`` of each of ``names``: the view of the versions with their
-        ends, made again with the columns the versions table has now (dropped first:
-        Postgres will not replace a view whose columns moved); one connection for all."""
+        """``<table>_history`` of each of ``names`` (:func:`make_history_views`)."""
         schema, tables = self._schema(), [self.histories[n] for n in sorted(names)]
         if schema is None or not tables:
             return
-        naming = schema.naming
-        reading = self._reading(tables[0], "its history view")
-        with reading, self.pipeline.sql_client(schema.name) as client:
-
-            def name(t: str) -> str:
-                path = client.make_qualified_table_name_path(naming.normalize_table_identifier(t))
-                return ".".join(path[-2:])  # not the catalog: a DuckDB file may be renamed
-
-            def column(c: str) -> str:
-                return str(client.escape_column_name(naming.normalize_identifier(c)))
-
-            def has(t: str, c: str) -> bool:
-                return naming.normalize_identifier(c) in _columns_of(schema, t)
-
-            for table in tables:
-                select = view(table, name, column, has)
-                if select is None:  # no version loaded yet
-                    continue
-                history = name(table.name + SUFFIX)
-                with client.begin_transaction():
-                    client.execute_sql(f"DROP VIEW IF EXISTS {history}")
-                    client.execute_sql(f"CREATE VIEW {history} AS {select}")
+        with self._reading(tables[0], "its history view"):
+            make_history_views(self.pipeline, schema, tables)
 
     def _stored_columns(self, name: str) -> set[str]:
         """The columns dlt's stored schema has for the object's table (empty: none)."""
@@ -553,11 +500,8 @@ class DltDestination:
             dlt.resource(
                 _latest(self.tables[name], chunks),
                 name=name.lower(),
-                table_name=name,
-                write_disposition="merge" if self.tables[name].key else "append",
-                primary_key=list(self.tables[name].key),
-                columns=cast(Any, column_hints(self.tables[name])),  # dlt's TypedDict of hints
                 table_format=self.table_format,
+                **resource_hints(self.tables[name]),  # dlt's TypedDicts of hints
             )
             for name, chunks in buffer.chunks.items()
             if chunks
@@ -734,13 +678,7 @@ class DltDestination:
 
     def _has_sql_client(self) -> bool:
         """Asked of dlt once: the destination's, not a table's (see :meth:`_stored_schema`)."""
-        from dlt.common.destination.exceptions import SqlClientNotAvailable
-
-        try:
-            self.pipeline.sql_client()
-        except SqlClientNotAvailable:
-            return False
-        return True
+        return has_sql_client(self.pipeline)
 
     def _select(
         self,
@@ -776,7 +714,7 @@ class DltDestination:
 CHANGES = Table(CHANGES_TABLE, CHANGES_COLUMNS, ("object", "entity", "id"))
 
 
-def _versions_table(table: Table) -> Table:
+def versions_table(table: Table) -> Table:
     """The versions of ``table``'s records: its columns but the delete time, and each
     version's start; a version is its key and start."""
     columns = tuple(c for c in table.columns if c.name != DELETED_AT)
@@ -787,7 +725,7 @@ def _versions_table(table: Table) -> Table:
     )
 
 
-def _deletes_table(table: Table) -> Table:
+def deletes_table(table: Table) -> Table:
     """The deletes of ``table``'s records: what a tombstone names (the key's first
     column, the entity) and when; a delete is all three."""
     named = (*(c for c in table.columns if c.name == table.key[0]), Column(ENTITY_ID, "VARCHAR"))
@@ -796,6 +734,134 @@ def _deletes_table(table: Table) -> Table:
         (*named, Column(DELETED, "TIMESTAMP")),
         (table.key[0], ENTITY_ID, DELETED),
     )
+
+
+def has_sql_client(pipeline: Any) -> bool:
+    """Whether dlt has a SQL client for ``pipeline``'s destination (to read stored rows
+    back with)."""
+    from dlt.common.destination.exceptions import SqlClientNotAvailable
+
+    try:
+        pipeline.sql_client()
+    except SqlClientNotAvailable:
+        return False
+    return True
+
+
+def holds_views(pipeline: Any) -> bool:
+    """Whether ``pipeline``'s destination can hold a history's view: dlt has a SQL
+    client for it that makes views (dlt:filesystem's only reads its files)."""
+    return pipeline.destination.destination_name != "filesystem" and has_sql_client(pipeline)
+
+
+def version_rows(table: Table, page: pa.Table) -> pa.Table:
+    """A page's rows (typed as ``table``: :func:`arrow_page`) as rows of its
+    :func:`versions_table`: each its row and its ``valid_from``, its WHENMODIFIED (the
+    epoch where it has none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    since = pc.fill_null(page.column(MODIFIED), pa.scalar(EPOCH, page.schema.field(MODIFIED).type))
+    versions = page.drop_columns([DELETED_AT]).append_column(VALID_FROM, since)
+    return arrow_page(versions_table(table), [], versions)
+
+
+def delete_rows(
+    table: Table, tombstones: Sequence[Mapping[str, Any]], entity: str | None
+) -> pa.Table | None:
+    """Rows of the :func:`deletes_table` (each delete once: a page read again merges onto
+    its own): a tombstone's key in ``entity``, or a stored row's (``entity`` None: its
+    own); None for none."""
+    key = table.key[0]
+    rows = [
+        {key: t[key], ENTITY_ID: t[ENTITY_ID] if entity is None else entity,
+         DELETED: _utc(t[DELETED_AT])}
+        for t in tombstones
+        if key in t
+    ]  # fmt: skip
+    return arrow_page(deletes_table(table), rows) if rows else None
+
+
+def change_rows(table: Table, changes: Sequence[Mapping[str, Any]], entity: str) -> pa.Table | None:
+    """Rows of :data:`CHANGES`: AUDITHISTORY's changes of a page's records in ``entity``,
+    each once (merged on its ID); None for none."""
+    key = table.key[0]
+    rows = [
+        {"object": table.name, "entity": entity, "k": str(c[key]), "id": str(c[CHANGE_ID]),
+         "changed_at": _utc(c[CHANGED_AT]), "mode": c[CHANGE_MODE],
+         "changed_by": c[CHANGED_BY]}
+        for c in changes
+        if key in c
+    ]  # fmt: skip
+    return arrow_page(CHANGES, rows) if rows else None
+
+
+def select_all(pipeline: Any, schema: Any, table: Table) -> list[pa.Table]:
+    """Every row ``pipeline``'s destination stores in ``table`` (named as dlt's stored
+    ``schema`` names it; a history's seed: once an object), typed, in Arrow tables of
+    :data:`SEED_ROWS` (compact while they are kept); none before the table's first
+    load. dlt's errors are the caller's to say."""
+    stored = _columns_of(schema, table.name)
+    if not stored:
+        return []
+    naming = schema.naming
+    names = {naming.normalize_identifier(n): n for n in table.names}
+    columns = [c for c in names if c in stored]
+    found = []
+    with pipeline.sql_client(schema.name) as client:
+        where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
+        select = ", ".join(client.escape_column_name(c) for c in columns)
+        with client.execute_query(f"SELECT {select} FROM {where}") as cursor:  # noqa: S608
+            while rows := cursor.fetchmany(SEED_ROWS):
+                found.append(arrow_page(table, [
+                    {names[c]: _json(v) for c, v in zip(columns, row, strict=True)}
+                    for row in rows
+                ]))  # fmt: skip
+    return found
+
+
+def make_history_views(pipeline: Any, schema: Any, tables: Sequence[Table]) -> list[str]:
+    """``<table>_history`` of each of ``tables`` (objects keeping history) in
+    ``pipeline``'s destination, named as dlt's stored ``schema`` names it: the view of
+    the versions with their ends (:func:`.history.view`), made again with the columns
+    the versions table has now (dropped first: Postgres will not replace a view whose
+    columns moved); one connection for all. The views made (none of a table no version
+    was loaded into yet), as SQL names them; dlt's errors are the caller's to say."""
+    naming, made = schema.naming, []
+    with pipeline.sql_client(schema.name) as client:
+
+        def name(t: str) -> str:
+            path = client.make_qualified_table_name_path(naming.normalize_table_identifier(t))
+            return ".".join(path[-2:])  # not the catalog: a DuckDB file may be renamed
+
+        def column(c: str) -> str:
+            return str(client.escape_column_name(naming.normalize_identifier(c)))
+
+        def has(t: str, c: str) -> bool:
+            return naming.normalize_identifier(c) in _columns_of(schema, t)
+
+        for table in tables:
+            select = view(table, name, column, has)
+            if select is None:  # no version loaded yet
+                continue
+            history = name(table.name + SUFFIX)
+            with client.begin_transaction():
+                client.execute_sql(f"DROP VIEW IF EXISTS {history}")
+                client.execute_sql(f"CREATE VIEW {history} AS {select}")
+            made.append(history)
+    return made
+
+
+def resource_hints(table: Table) -> dict[str, Any]:
+    """dlt's hints of what loads ``table``: its name, merged on its key (appended
+    without one), its columns typed (:func:`column_hints`); for ``dlt.resource`` and
+    ``dlt.mark.make_hints`` alike."""
+    return {
+        "table_name": table.name,
+        "write_disposition": "merge" if table.key else "append",
+        "primary_key": list(table.key),
+        "columns": column_hints(table),
+    }
 
 
 def _columns_of(schema: Any, name: str) -> set[str]:

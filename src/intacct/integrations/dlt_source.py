@@ -40,6 +40,14 @@ tombstone of its key and not modified since is left out (in that run or a later 
 sent. Reading the destination back (where dlt has a
 SQL client) also names the lines of deleted documents and spares the lookback window's
 records already stored, as ``intacct sync --db dlt:…`` does.
+
+**History** (``history=``, the setting ``intacct sync --history`` takes): the resource
+of each object keeping history also yields its versions, deletes and AUDITHISTORY's
+changes, to the tables ``intacct sync --db dlt:…`` loads them into, built by the same
+functions (:func:`~intacct.destinations.dlt.version_rows`…) and loaded with the pages
+and the state after them (a page read again merges onto its own versions); a history
+begun on a filled table starts from its rows. :func:`intacct_history_views` makes the
+views ``<table>_history`` over them, after a run (docs/history.md).
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import dlt
 import pyarrow as pa
@@ -62,7 +70,7 @@ from dlt.extract import DltResource
 from intacct.client import IntacctClient
 from intacct.client.pagination import PageToken
 from intacct.client.registry import ObjectRegistry
-from intacct.config import ClientConfig, Surface, names_on
+from intacct.config import ClientConfig, Surface, key_named, names_on
 from intacct.destinations.base import (
     MODIFIED,
     RECORDNO,
@@ -73,14 +81,24 @@ from intacct.destinations.base import (
     versions,
 )
 from intacct.destinations.dlt import (
+    CHANGES,
     NAMING,
     SOURCE,
     arrow_page,
     catalog_clash,
-    column_hints,
+    change_rows,
+    delete_rows,
+    deletes_table,
+    holds_views,
+    make_history_views,
+    resource_hints,
+    select_all,
     select_stored,
+    version_rows,
+    versions_table,
 )
-from intacct.destinations.tables import Table, table_of
+from intacct.destinations.history import why_not
+from intacct.destinations.tables import Column, Table, table_of
 from intacct.errors import ConfigError, IntacctError
 from intacct.replication import (
     DELETED_AT,
@@ -94,15 +112,19 @@ from intacct.replication import (
     replicate,
     superseded,
 )
-from intacct.sync.job import select_objects
+from intacct.sync.job import named_for_history, select_objects
 
-__all__ = ["STATE_KEY", "intacct_source"]
+__all__ = ["STATE_KEY", "intacct_history_views", "intacct_source"]
 
 log = logging.getLogger("intacct.integrations.dlt")
 
 #: where a resource's state keeps the engine's run state, and the deletes a later read
 #: may still contradict (:class:`_Deletes`)
 STATE_KEY, DELETES_KEY = "engine", "deletes"
+#: where the resource of an object keeping history keeps its table (what its view is
+#: made of: :func:`intacct_history_views`), and that its history has begun (its first
+#: versions the rows stored then)
+HISTORY_KEY, BEGUN_KEY = "history", "history_begun"
 
 
 @dlt.source(
@@ -114,25 +136,56 @@ STATE_KEY, DELETES_KEY = "engine", "deletes"
 def intacct_source(
     credentials: Mapping[str, Any] = dlt.secrets.value,
     objects: Sequence[str] | str | None = None,
+    history: bool | Sequence[str] | str | None = None,
 ) -> list[DltResource]:
     """A resource per object of ``objects`` (default: the objects ``intacct sync``
     reads; ``["all"]``: every object of the company and the trial balance), read with
-    ``credentials``: the keys a profile or the tap takes. Credentials and objects are
-    checked now (a :class:`~intacct.errors.ConfigError` names the key or the object),
-    and the objects looked up for their columns."""
+    ``credentials``: the keys a profile or the tap takes. ``history`` (else the
+    credentials' key of that name): the objects whose every version is kept too, as
+    ``intacct sync --history`` takes it (true, a list or comma list, false; see
+    :func:`intacct_history_views`). Credentials and objects are checked now (a
+    :class:`~intacct.errors.ConfigError` names the key or the object), and the objects
+    looked up for their columns."""
     config, settings = _settle(credentials)
+    wanted = _history(credentials, history)
     company = _Company(config)
     with company.session() as (_, registry):
         names = select_objects(registry, _names(objects), unified=False)
         failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
         tables = {n: table_of(n, registry) for n in names if n not in failed}
     company.names = names
+    kept = _histories(wanted, tables)
     return [
-        _resource(company, settings, tables[name])
+        _resource(company, settings, tables[name], name in kept)
         if name in tables
         else _failing(name, failed[name])
         for name in names
     ]
+
+
+def intacct_history_views(pipeline: Any) -> list[str]:
+    """Make (again) ``<table>_history`` in ``pipeline``'s destination for each object
+    whose history ``intacct_source(history=...)`` loaded there: a view of every version
+    with its ``valid_from``, ``valid_to``, ``is_current``, ``is_deleted``, ``changed_by``,
+    ``change_mode`` and ``unseen_changes``, the SQL of ``intacct sync --db dlt:…``'s
+    (a source makes no views: call it after ``pipeline.run``, which may have added
+    columns). Returns the views made, as SQL names them."""
+    tables = [
+        _table_of(kept[HISTORY_KEY])
+        for kept in pipeline.state.get("sources", {}).get(SOURCE, {}).get("resources", {}).values()
+        if kept.get(HISTORY_KEY)
+    ]
+    schema = pipeline.schemas.get(SOURCE)
+    if not tables or schema is None:
+        return []
+    _refuse_without_views(pipeline)
+    try:
+        return make_history_views(pipeline, schema, sorted(tables, key=lambda t: t.name))
+    except (DltException, OSError) as exc:
+        raise DestinationError(
+            f"could not make the history views in pipeline {pipeline.pipeline_name!r}'s "
+            f"destination: {str(exc).strip().splitlines()[0]}"
+        ) from None
 
 
 def _settle(credentials: Any) -> tuple[ClientConfig, ReplicationSettings]:
@@ -149,6 +202,32 @@ def _settle(credentials: Any) -> tuple[ClientConfig, ReplicationSettings]:
             "or Postgres; the dlt source reads the objects only",
         )  # fmt: skip
     return config, settings
+
+
+def _history(credentials: Mapping[str, Any], given: Any) -> tuple[str, ...]:
+    """The objects keeping history: ``given``, else the credentials' ``history`` key, read
+    as that key reads everywhere; none when neither says."""
+    value = credentials.get("history") if given is None else given
+    return () if value is None or value == "" else key_named("history").parse(value)
+
+
+def _histories(wanted: Sequence[str], tables: Mapping[str, Table]) -> set[str]:
+    """The objects ``wanted`` that keep history: one that cannot (no WHENMODIFIED, no
+    key) is said when named, as ``intacct sync`` says it, and read without."""
+    kept = set()
+    for name, itself in named_for_history(wanted, tables).items():
+        reason = why_not(tables[name])
+        if reason is None:
+            kept.add(name)
+        elif itself:
+            log.warning("%s: no history kept: %s", name, reason)
+    return kept
+
+
+def _table_of(saved: Mapping[str, Any]) -> Table:
+    """A table kept in a resource's state (:data:`HISTORY_KEY`)."""
+    columns = tuple(Column(n, t) for n, t in saved["columns"])
+    return Table(saved["name"], columns, tuple(saved["key"]))
 
 
 def _names(objects: Sequence[str] | str | None) -> list[str] | None:
@@ -201,24 +280,34 @@ class _Company:
             self._client = self._registry = None
 
 
-def _resource(company: _Company, settings: ReplicationSettings, table: Table) -> DltResource:
-    """The object's resource: the engine's pages, typed and keyed as its table."""
-    hints = column_hints(table)
-    hints[DELETED_AT]["hard_delete"] = True
-    if MODIFIED in table.names:  # the latest version of a key wins within a load
-        hints[MODIFIED]["dedup_sort"] = "desc"
+def _resource(
+    company: _Company, settings: ReplicationSettings, table: Table, history: bool
+) -> DltResource:
+    """The object's resource: the engine's pages, typed and keyed as its table (with
+    ``history``, its versions, deletes and changes too, each to its own table). Every
+    item carries its table's hints (:func:`_marked`): a table variant of dlt starts
+    from the resource's hints, which would give the history's tables the object's."""
 
-    def pages() -> Iterator[pa.Table]:
-        yield from _read(company, settings, table)
+    def pages() -> Iterator[Any]:
+        yield from _read(company, settings, table, _History(table) if history else None)
 
-    return dlt.resource(
-        pages,
-        name=table.name.lower(),
-        table_name=table.name,
-        write_disposition="merge" if table.key else "append",
-        primary_key=list(table.key),
-        columns=cast(Any, hints),  # dlt's TypedDict of hints
-    )()
+    made: DltResource = dlt.resource(pages, name=table.name.lower(), table_name=table.name)()
+    return made
+
+
+def _hints(table: Table) -> Any:
+    """dlt's hints of the object's table: its own (:func:`~.destinations.dlt.resource_hints`),
+    a tombstone deleting its row, the latest version of a key winning within a load."""
+    hints = resource_hints(table)
+    hints["columns"][DELETED_AT]["hard_delete"] = True
+    if MODIFIED in table.names:
+        hints["columns"][MODIFIED]["dedup_sort"] = "desc"
+    return dlt.mark.make_hints(**hints)  # dlt's TypedDicts of hints
+
+
+def _marked(hints: Any, rows: pa.Table) -> Any:
+    """An item of rows, for the table ``hints`` name, with those hints."""
+    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
 
 def _failing(name: str, error: IntacctError) -> DltResource:
@@ -232,7 +321,9 @@ def _failing(name: str, error: IntacctError) -> DltResource:
     return dlt.resource(pages, name=name.lower(), table_name=name)()
 
 
-def _read(company: _Company, settings: ReplicationSettings, table: Table) -> Iterator[pa.Table]:
+def _read(
+    company: _Company, settings: ReplicationSettings, table: Table, history: _History | None
+) -> Iterator[Any]:
     """The engine's run of ``table``'s object, page by page; its state saved in the
     resource's state after dlt took each page's rows."""
     pipeline = dlt.current.pipeline()
@@ -240,7 +331,10 @@ def _read(company: _Company, settings: ReplicationSettings, table: Table) -> Ite
     saved = dlt.current.resource_state()
     start = RunState.from_dict(saved.get(STATE_KEY))  # one that cannot resume: an error now
     deletes = _Deletes(table.name, saved.get(DELETES_KEY), settings.lookback_minutes)
-    sink = _Sink(table, _Stored.of(pipeline, table), deletes)
+    stored = _Stored.of(pipeline, table)
+    if history is not None:
+        yield from history.begin(pipeline, stored, saved)
+    sink = _Sink(table, stored, deletes, history)
     stop = threading.Event()
     with company.session() as (client, registry):
         engine = threading.Thread(
@@ -260,6 +354,59 @@ def _read(company: _Company, settings: ReplicationSettings, table: Table) -> Ite
             sink.handoff.close()
             engine.join()
     _check(table.name, item)
+
+
+def _refuse_without_views(pipeline: Any) -> None:
+    """History needs its view, which a destination without a SQL client (or dlt's
+    filesystem) cannot hold: refused, as ``intacct sync --db dlt:filesystem`` refuses it."""
+    if not holds_views(pipeline):
+        raise ConfigError(
+            "history",
+            f"is kept through dlt as a view over two tables, which pipeline "
+            f"{pipeline.pipeline_name!r}'s destination cannot hold (dlt has no SQL client "
+            "for it); load into a database, or leave history out",
+        )
+
+
+class _History:
+    """What the resource of an object keeping history loads beside its pages, as
+    ``intacct sync --db dlt:…`` loads it: its versions, deletes and AUDITHISTORY's
+    changes, each item marked with its table's hints (:func:`~.destinations.dlt.resource_hints`)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.hints = {
+            t.name: dlt.mark.make_hints(**resource_hints(t))  # dlt's TypedDicts of hints
+            for t in (versions_table(table), deletes_table(table), CHANGES)
+        }
+        self.versions_name = versions_table(table).name
+        self.deletes_name = deletes_table(table).name
+
+    def begin(self, pipeline: Any, stored: _Stored | None, saved: Any) -> Iterator[Any]:
+        """The versions a history begun on a filled table starts from (its stored rows,
+        read back once), the table kept for its view (:func:`intacct_history_views`).
+        Refused where the view cannot be made."""
+        _refuse_without_views(pipeline)
+        saved[HISTORY_KEY] = {
+            "name": self.table.name, "key": list(self.table.key),
+            "columns": [[c.name, c.type] for c in self.table.columns],
+        }  # fmt: skip
+        if not saved.get(BEGUN_KEY) and stored is not None:
+            yield from (self.versions(rows) for rows in stored.every_row())
+        saved[BEGUN_KEY] = True  # kept by dlt only with the extract that yielded them
+
+    def versions(self, typed: pa.Table) -> Any:
+        """A page's records (typed, all of them: a version a delete supersedes is one)."""
+        return _marked(self.hints[self.versions_name], version_rows(self.table, typed))
+
+    def items(self, page: StreamPage) -> list[Any]:
+        """The page's deletes and changes (:func:`~.destinations.dlt.delete_rows`,
+        :func:`~.destinations.dlt.change_rows`)."""
+        rows = [
+            (self.deletes_name, delete_rows(self.table, page.tombstones, page.entity)),
+            (CHANGES.name, change_rows(self.table, page.changes, page.entity)),
+        ]
+        return [_marked(self.hints[name], found) for name, found in rows if found is not None]
 
 
 def _refuse_clash(pipeline: Any) -> None:
@@ -315,9 +462,10 @@ def _check(name: str, outcome: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Page:
-    """A page for dlt: its Arrow tables (tombstones, records) and the state after it."""
+    """A page for dlt: its Arrow tables (tombstones, records; with a history, its
+    versions, deletes and changes, marked with their tables) and the state after it."""
 
-    tables: list[pa.Table]
+    tables: list[Any]
     state: dict[str, Any]
     deletes: list[list[Any]]  # _Deletes.kept()
 
@@ -362,18 +510,31 @@ class _Sink:
     """The engine's sink for one resource: each page as Arrow tables (see the module
     docstring for how deletes are kept exact), read back where the destination can."""
 
-    def __init__(self, table: Table, stored: _Stored | None, deletes: _Deletes) -> None:
-        self.table, self.stored, self.deleted = table, stored, deletes
+    def __init__(
+        self, table: Table, stored: _Stored | None, deletes: _Deletes, history: _History | None
+    ) -> None:
+        self.table, self.stored, self.deleted, self.history = table, stored, deletes, history
+        self.hints = _hints(table)
         self.handoff = _Handoff()
 
     def page(self, page: StreamPage) -> None:
         tables = []
         if page.tombstones and self.table.key:
             tables.append(self._tombstones(page.tombstones, page.entity))
+        items = self.history.items(page) if self.history is not None else []
         if page.records:
-            tables.append(self._records(page))
+            typed = arrow_page(self.table, page.records, page.table)
+            if self.history is not None:  # every version read, a superseded one too
+                items.append(self.history.versions(typed))
+            tables.append(self._live(typed))
+        items += [_marked(self.hints, t) for t in tables if t.num_rows]
         kept = self.deleted.kept(page.state)
-        self.handoff.give(_Page([t for t in tables if t.num_rows], page.state, kept))
+        self.handoff.give(_Page(items, page.state, kept))
+
+    def keeps_changes(self, stream: str) -> bool:
+        """AUDITHISTORY's changes are wanted with a history (who made each version, the
+        changes no read saw: :mod:`intacct.destinations.history`)."""
+        return self.history is not None
 
     def warning(self, stream: str, text: str) -> None:
         log.warning("%s", text)
@@ -407,10 +568,9 @@ class _Sink:
         found = zip(typed.column(key).to_pylist(), typed.column(MODIFIED).to_pylist(), strict=True)
         return dict(found)
 
-    def _records(self, page: StreamPage) -> pa.Table:
-        """The page typed as the table, without the versions a delete read before
+    def _live(self, typed: pa.Table) -> pa.Table:
+        """The page (typed as the table) without the versions a delete read before
         supersedes (:class:`_Deletes`)."""
-        typed = arrow_page(self.table, page.records, page.table)
         if not self.deleted.when or not self.table.key or MODIFIED not in self.table.names:
             return typed
         columns = (typed.column(c).to_pylist() for c in (ENTITY_ID, self.table.key[0], MODIFIED))
@@ -493,10 +653,26 @@ class _Stored:
         """The stored rows of ``entity`` whose ``by`` is one of ``values``; none before
         the table's first load."""
         schema = self.pipeline.schemas.get(SOURCE)
-        try:
+        with self._reading(purpose):
             return select_stored(self.pipeline, schema, self.table, by, values, entity, wanted)
+        return []  # in dlt's schema, not loaded yet (the load that would have failed)
+
+    def every_row(self) -> list[pa.Table]:
+        """Every stored row, typed (a history's first versions); none before the table's
+        first load."""
+        schema = self.pipeline.schemas.get(SOURCE)
+        with self._reading("the history's first versions"):
+            return select_all(self.pipeline, schema, self.table)
+        return []  # in dlt's schema, not loaded yet
+
+    @contextmanager
+    def _reading(self, purpose: str) -> Iterator[None]:
+        """dlt's errors reading the table back as ours, saying ``purpose``; a table dlt's
+        schema has but the destination not yet (the load that would have failed) none."""
+        try:
+            yield
         except DatabaseUndefinedRelation:
-            return []  # in dlt's schema, not loaded yet (the load that would have failed)
+            pass
         except (DltException, OSError) as exc:
             raise DestinationError(
                 f"could not read {self.table.name} back from the pipeline's destination "

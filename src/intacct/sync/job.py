@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -443,13 +443,18 @@ def _keep_history(
         database.save_setting("history", list(chosen) or None)
     if not wanted or not isinstance(database, KeepsHistory):
         return
-    every = "all" in wanted
-    named = {n.upper() for n in wanted}
-    for name, table in tables.items():
-        if every or name.upper() in named:
-            reason = database.keep_history(table)
-            if reason is not None and not every:
-                reporter.warning(name, f"{name}: no history kept: {reason}")
+    for name, itself in named_for_history(wanted, tables).items():
+        reason = database.keep_history(tables[name])
+        if reason is not None and itself:
+            reporter.warning(name, f"{name}: no history kept: {reason}")
+
+
+def named_for_history(wanted: Sequence[str], names: Iterable[str]) -> dict[str, bool]:
+    """The objects among ``names`` that the ``history`` setting ``wanted`` (parsed:
+    ``("all",)``, objects, or none) names, each with whether by its own name: one that
+    cannot keep history is said then, not when ``all`` named it."""
+    every, named = "all" in wanted, {n.upper() for n in wanted}
+    return {n: not every for n in names if every or n.upper() in named}
 
 
 def resume_state(
