@@ -23,8 +23,9 @@ TARGETS = {
     "postgres": ["--db"],  # the test's database
     "dlt-duckdb": ["--db", "dlt:duckdb?pages_per_load=3"],
     "tap": ["--tap"],
-    # every version kept under the same storm (docs/history.md), the native store's and dlt's
+    # every version kept under the same storm (docs/history.md), on each destination
     "duckdb-history": ["--history"],
+    "postgres-history": ["--history", "--db"],
     "dlt-duckdb-history": ["--history", "--db", "dlt:duckdb?pages_per_load=3"],
 }
 
@@ -35,7 +36,7 @@ def test_a_short_storm_loses_and_duplicates_nothing(
 ) -> None:
     command = [sys.executable, str(BENCHMARK), "--seed", "3", "--minutes", "0.5", "--kills", "0.5"]
     command += TARGETS[target]
-    if target == "postgres":
+    if command[-1] == "--db":  # the test's Postgres database
         command.append(request.getfixturevalue("postgres_url"))
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False
