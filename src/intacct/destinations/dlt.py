@@ -292,7 +292,7 @@ class DltDestination:
         self._state: dict[str, Any] | None = saved.get("run")
         self._settings: dict[str, Any] = dict(saved.get("settings", {}))
         self._stored = self._stored_schema()
-        self._sql = self._has_sql_client()
+        self._sql = has_sql_client(self.pipeline)  # asked of dlt once: the destination's
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -675,10 +675,6 @@ class DltDestination:
     def _reads_back(self) -> bool:
         """Whether dlt has a SQL client for the destination (to read stored rows with)."""
         return self._sql
-
-    def _has_sql_client(self) -> bool:
-        """Asked of dlt once: the destination's, not a table's (see :meth:`_stored_schema`)."""
-        return has_sql_client(self.pipeline)
 
     def _select(
         self,

@@ -103,6 +103,10 @@ TRIAL_BALANCE_KIND = StreamKind(
 )
 
 
+#: the catalog :func:`_declared` last named the streams of, and those streams
+_last: tuple[Callable[[], RestCatalog | None], dict[str, StreamKind]] = (lambda: None, {})
+
+
 def _declared(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     """The declared streams of a run whose REST catalog is ``catalog`` (None: the
     packaged one): the trial balance, then each REST-only object's. Kept for the last
@@ -124,7 +128,6 @@ def _declared_anew(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     return {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND, **{k.name: k for k in kinds}}
 
 
-_last: tuple[Callable[[], RestCatalog | None], dict[str, StreamKind]] = (lambda: None, {})
 #: the declared streams of the packaged REST catalog (a run's: :func:`declared_kinds`
 #: with its catalog, which adds the objects the company's model service lists)
 DECLARED: dict[str, StreamKind] = _declared(None)
