@@ -14,7 +14,7 @@ date format and time zone are what ``readUserFormatting`` reports (:func:`date_f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +33,7 @@ __all__ = [
     "to_wire",
     "utc_text",
     "wall_clock",
+    "wire_column",
     "wire_converter",
 ]
 
@@ -146,6 +147,28 @@ def wire_converter(field: FieldDef | None, date_format: str = _WIRE_DATE) -> Cal
     if date_format == _WIRE_DATE and field.type == "timestamp":
         return _us_timestamp
     return lambda value: to_wire(field, value, date_format)
+
+
+def wire_column(
+    field: FieldDef | None, date_format: str = _WIRE_DATE
+) -> Callable[[Sequence[Any]], list[str]]:
+    """:func:`wire_converter` over a page's column at once: text with no call a value,
+    the others once a distinct value (a page's dates and times repeat). Equal values
+    (``1``, ``1.0``) share a conversion only where they show alike: a boolean shows
+    their truth, and a number is no stored date or time (it fails either way)."""
+    convert = wire_converter(field, date_format)
+    if convert is _text:
+        return _texts
+    return lambda values: _distinct(convert, values)
+
+
+def _texts(values: Sequence[Any]) -> list[str]:
+    return ["" if value is None else str(value) for value in values]
+
+
+def _distinct(convert: Callable[[Any], str], values: Sequence[Any]) -> list[str]:
+    shown = {value: convert(value) for value in dict.fromkeys(values)}
+    return [shown[value] for value in values]
 
 
 def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:
