@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.emulator.catalog import FieldDef
@@ -25,6 +25,7 @@ from intacct.emulator.errors import ErrorLine, FieldError, FunctionError
 
 __all__ = [
     "company_zone",
+    "each_distinct",
     "date_format_code",
     "from_company_time",
     "from_wire",
@@ -36,6 +37,8 @@ __all__ = [
     "wire_column",
     "wire_converter",
 ]
+
+_T = TypeVar("_T")
 
 _WIRE_DATE = "%m/%d/%Y"
 _WIRE_TIMESTAMP = "%m/%d/%Y %H:%M:%S"
@@ -153,21 +156,28 @@ def wire_column(
     field: FieldDef | None, date_format: str = _WIRE_DATE
 ) -> Callable[[Sequence[Any]], list[str]]:
     """:func:`wire_converter` over a page's column at once: text with no call a value,
-    the others once a distinct value (a page's dates and times repeat). Equal values
-    (``1``, ``1.0``) share a conversion only where they show alike: a boolean shows
-    their truth, and a number is no stored date or time (it fails either way)."""
+    the others once a distinct value (:func:`each_distinct`)."""
     convert = wire_converter(field, date_format)
     if convert is _text:
         return _texts
-    return lambda values: _distinct(convert, values)
+    return lambda values: each_distinct(convert, values)
 
 
 def _texts(values: Sequence[Any]) -> list[str]:
     return ["" if value is None else str(value) for value in values]
 
 
-def _distinct(convert: Callable[[Any], str], values: Sequence[Any]) -> list[str]:
-    shown = {value: convert(value) for value in dict.fromkeys(values)}
+_NUMBERS = frozenset({int, float, bool})
+
+
+def each_distinct(convert: Callable[[Any], _T], values: Sequence[Any]) -> list[_T]:
+    """``convert`` over a page's column, once a distinct value (a page's dates, times,
+    states and amounts repeat); value by value when numbers of different kinds are
+    among them, as those compare equal (``1``, ``1.0``) and may show otherwise."""
+    distinct = dict.fromkeys(values)
+    if len(_NUMBERS.intersection(map(type, distinct))) > 1:
+        return [convert(value) for value in values]
+    shown = {value: convert(value) for value in distinct}
     return [shown[value] for value in values]
 
 

@@ -60,9 +60,7 @@ def ia_list(results: Sequence[Mapping[str, Any]]) -> JSONResponse:
     return JSONResponse({"ia::result": [dict(r) for r in results], "ia::meta": meta})
 
 
-def ia_page(
-    records: Sequence[Mapping[str, Any]], total: int, start: int, size: int
-) -> JSONResponse:
+def ia_page(records: list[dict[str, Any]], total: int, start: int, size: int) -> JSONResponse:
     """A page of a list or query (portal: core OpenAPI ``metadata-pages``): ``next`` and
     ``previous`` the first member of the pages around it, null at the ends."""
     after = start + size
@@ -73,7 +71,7 @@ def ia_page(
         "next": after if after <= total else None,
         "previous": max(1, start - size) if start > 1 else None,
     }
-    return RecordsJSON({"ia::result": [dict(r) for r in records], "ia::meta": meta})
+    return RecordsJSON({"ia::result": records, "ia::meta": meta})
 
 
 def ia_error(
