@@ -164,6 +164,12 @@ def wire_column(
 
 
 def _texts(values: Sequence[Any]) -> list[str]:
+    """:func:`_text` of each value; a column of text alone (or of nulls alone) at once."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(values)
+    if kinds == {type(None)}:
+        return [""] * len(values)
     return ["" if value is None else str(value) for value in values]
 
 

@@ -11,11 +11,13 @@ from typing import Any
 
 from intacct.emulator.rest.source import View
 from intacct.emulator.rest.values import Converter, converter, shown
+from intacct.emulator.rest.written import Template, literal, texts_of
 from intacct.emulator.values import each_distinct
 
 __all__ = ["HREF", "Renderer", "columns_for", "href_of", "nest", "whole_names"]
 
 HREF = "href"
+
 
 def nest(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """Dot paths and values as nested objects, in the order given."""
@@ -84,12 +86,26 @@ class Renderer:
         objects = self._plan(slots)
         self._order = [self._place(slots[n]) for n in self.names]  # nest's, if no plan
         self._make = self._nested if objects is None else self._compiled(objects)
+        self._template = None if objects is None else self._written(objects)
 
     def records(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """The records of ``rows`` (values of :attr:`columns`, in that order)."""
+        return self._make(len(rows), self._values(rows))
+
+    def written(self, rows: Sequence[Sequence[Any]]) -> bytes | list[dict[str, Any]]:
+        """The records of ``rows`` as the JSON array orjson writes of them
+        (:mod:`.written`), or as dicts where orjson alone can tell how."""
+        values = self._values(rows)
+        texts = texts_of(values) if self._template is not None else None
+        if self._template is not None and texts is not None:
+            return self._template.write(len(rows), texts)
+        return self._make(len(rows), values)
+
+    def _values(self, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """Each read's values for ``rows``, shown as REST shows them."""
         count = len(rows)
         by_column = dict(zip(self.columns, zip(*rows, strict=True), strict=False))
-        return self._make(count, [read(by_column, count) for read in self._reads])
+        return [read(by_column, count) for read in self._reads]
 
     def _nested(self, count: int, values: list[list[Any]]) -> list[dict[str, Any]]:
         records = []
@@ -125,6 +141,27 @@ class Renderer:
         exec(_code("\n".join(lines)), names)  # noqa: S102 (the text is ours, see above)
         page: _Page = names["page"]
         return page
+
+    def _written(self, objects: list[tuple[tuple[str, ...], list[_Slot]]]) -> Template | None:
+        """A record's text as :meth:`_compiled` makes its dict (None: a key or constant
+        orjson refuses, and so every page's records are written as dicts)."""
+        constants = [literal(value) for value in self._constants]
+
+        def parts(slot: _Slot) -> list[str | int | None]:
+            kind, index = slot
+            if kind == "read":
+                return [index]
+            if kind == "constant":
+                return [constants[index]]
+            keys, inner = objects[index]
+            found: list[str | int | None] = ["{"]
+            for n, (key, member) in enumerate(zip(keys, inner, strict=True)):
+                found += ["," if n else "", literal(key), ":", *parts(member)]
+            return [*found, "}"]
+
+        made = parts(("object", len(objects) - 1))
+        known = [part for part in made if part is not None]
+        return Template(known) if len(known) == len(made) else None
 
     def _slot(self, view: View, groups: Mapping[str, str], name: str) -> _Slot:
         """Where field ``name``'s value is: a column read (and converted), or a constant."""

@@ -48,9 +48,14 @@ def converter(col: Column, zone: str) -> Converter:
 def shown(convert: Converter, values: Sequence[Any]) -> list[Any]:
     """``convert`` over a page's column: text value by value (its values seldom repeat),
     the others once a distinct value (:func:`~intacct.emulator.values.each_distinct`)."""
-    if convert is _text:
-        return list(map(_text, values))
-    return each_distinct(convert, values)
+    if convert is not _text:
+        return each_distinct(convert, values)
+    kinds = set(map(type, values))
+    if kinds == {str} and "" not in values:  # shown as stored
+        return list(values)
+    if kinds == {type(None)}:
+        return [None] * len(values)
+    return list(map(_text, values))
 
 
 def _text(value: Any) -> Any:
