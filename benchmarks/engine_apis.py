@@ -152,7 +152,7 @@ def main() -> None:
     ratios = ", ".join(
         f"C = {c}: rest {_cpu(results, 'rest', c) / _cpu(results, 'xml-paired', c):.2f}x, "
         f"rest-records {_cpu(results, 'rest-records', c) / _cpu(results, 'xml-paired', c):.2f}x"
-        for c in CONCURRENCY
+        for c in levels
     )
     body = (
         f"A first run of the {len(OBJECTS)} default objects REST holds, the demo company at "

@@ -19,7 +19,7 @@ from lxml import etree
 from intacct.emulator import errors, schema
 from intacct.emulator.errors import EmulatorError, ErrorLine, FunctionError
 from intacct.emulator.store import Company, Scope, Session, Store, User
-from intacct.emulator.wire import E, Function, Request, build_response, error_block
+from intacct.emulator.wire import E, Function, Request, Spliced, build_response, error_block
 
 __all__ = ["XML_MEDIA_TYPE", "Ctx", "Handler", "Outcome", "Reply", "execute"]
 
@@ -48,6 +48,8 @@ class Outcome:
     key: str | None = None
     listtype: etree._Element | None = None
     raw: tuple[bytes, str] | None = None  # returnformat json/csv: the body, no envelope
+    #: records ``data`` holds as text, written in by :func:`~.wire.build_response`
+    spliced: Spliced | None = None
 
 
 class PartialFailureError(FunctionError):
@@ -109,7 +111,8 @@ def execute(
         return Reply(body, media_type)
     for element, _ in results:
         operation.append(element)
-    return Reply(build_response(request, operation=operation))
+    spliced = [o.spliced for _, o in results if o is not None and o.spliced is not None]
+    return Reply(build_response(request, operation=operation, spliced=spliced))
 
 
 def unavailable_reply(request: Request, errorno: str) -> Reply:

@@ -14,10 +14,10 @@ date format and time zone are what ``readUserFormatting`` reports (:func:`date_f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intacct.emulator.catalog import FieldDef
@@ -25,6 +25,7 @@ from intacct.emulator.errors import ErrorLine, FieldError, FunctionError
 
 __all__ = [
     "company_zone",
+    "each_distinct",
     "date_format_code",
     "from_company_time",
     "from_wire",
@@ -33,8 +34,11 @@ __all__ = [
     "to_wire",
     "utc_text",
     "wall_clock",
+    "wire_column",
     "wire_converter",
 ]
+
+_T = TypeVar("_T")
 
 _WIRE_DATE = "%m/%d/%Y"
 _WIRE_TIMESTAMP = "%m/%d/%Y %H:%M:%S"
@@ -146,6 +150,41 @@ def wire_converter(field: FieldDef | None, date_format: str = _WIRE_DATE) -> Cal
     if date_format == _WIRE_DATE and field.type == "timestamp":
         return _us_timestamp
     return lambda value: to_wire(field, value, date_format)
+
+
+def wire_column(
+    field: FieldDef | None, date_format: str = _WIRE_DATE
+) -> Callable[[Sequence[Any]], list[str]]:
+    """:func:`wire_converter` over a page's column at once: text with no call a value,
+    the others once a distinct value (:func:`each_distinct`)."""
+    convert = wire_converter(field, date_format)
+    if convert is _text:
+        return _texts
+    return lambda values: each_distinct(convert, values)
+
+
+def _texts(values: Sequence[Any]) -> list[str]:
+    """:func:`_text` of each value; a column of text alone (or of nulls alone) at once."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(values)
+    if kinds == {type(None)}:
+        return [""] * len(values)
+    return ["" if value is None else str(value) for value in values]
+
+
+_NUMBERS = frozenset({int, float, bool})
+
+
+def each_distinct(convert: Callable[[Any], _T], values: Sequence[Any]) -> list[_T]:
+    """``convert`` over a page's column, once a distinct value (a page's dates, times,
+    states and amounts repeat); value by value when numbers of different kinds are
+    among them, as those compare equal (``1``, ``1.0``) and may show otherwise."""
+    distinct = dict.fromkeys(values)
+    if len(_NUMBERS.intersection(map(type, distinct))) > 1:
+        return [convert(value) for value in values]
+    shown = {value: convert(value) for value in distinct}
+    return [shown[value] for value in values]
 
 
 def _bad(obj: str, field: FieldDef, value: str, why: str) -> FunctionError:

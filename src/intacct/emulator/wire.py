@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qs
 
 from lxml import etree
@@ -22,6 +23,7 @@ __all__ = [
     "Function",
     "Login",
     "Request",
+    "Spliced",
     "build_response",
     "decode_body",
     "error_block",
@@ -201,11 +203,27 @@ def _bare_control() -> etree._Element:
     return control
 
 
+class Spliced(Protocol):
+    """Elements written as text, not built (a page of records: the gateway's largest
+    answers, where building and moving elements cost more than the rest of a request):
+    their parent holds an empty element tagged :attr:`mark` in their place, which
+    :func:`build_response` replaces with :meth:`text`, byte for byte what lxml writes for
+    the elements themselves."""
+
+    mark: str
+
+    def text(self, indent: str | None) -> bytes:
+        """The elements as lxml writes them, each line led by ``indent`` (pretty-printed)
+        or without whitespace (``None``)."""
+        ...
+
+
 def build_response(
     request: Request | None,
     *,
     control_error: EmulatorError | None = None,
     operation: etree._Element | None = None,
+    spliced: Sequence[Spliced] = (),
 ) -> bytes:
     """A whole response document; pretty-printed unless includewhitespace=false."""
     root = E("response")
@@ -220,4 +238,27 @@ def build_response(
         if operation is not None:
             root.append(operation)
     pretty = request.includewhitespace if request else True
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+    return _splice(body, spliced, pretty) if spliced else body
+
+
+def _splice(body: bytes, spliced: Sequence[Spliced], pretty: bool) -> bytes:
+    """``body`` with each placeholder (its line, when pretty-printed) replaced by its
+    elements' text, at the placeholder's indentation."""
+    marks = sorted(((body.index(f"<{s.mark}/>".encode()), s) for s in spliced), key=_first)
+    parts: list[bytes] = []
+    at = 0
+    for start, page in marks:
+        end = start + len(page.mark) + 3
+        indent = None
+        if pretty:  # the placeholder's line, its newline too
+            line = body.rindex(b"\n", 0, start) + 1
+            indent, start, end = body[line:start].decode(), line, end + 1
+        parts += [body[at:start], page.text(indent)]
+        at = end
+    parts.append(body[at:])
+    return b"".join(parts)
+
+
+def _first(mark: tuple[int, Spliced]) -> int:
+    return mark[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
@@ -10,17 +12,17 @@ from lxml import etree
 
 from intacct.emulator import errors, querylang
 from intacct.emulator.catalog import ObjectDef
-from intacct.emulator.dispatch import Ctx
+from intacct.emulator.dispatch import Ctx, Outcome
 from intacct.emulator.errors import ErrorLine, FunctionError
-from intacct.emulator.values import wire_converter
+from intacct.emulator.values import wire_column
 
 __all__ = [
     "bad_parameter",
     "check_fields",
     "int_param",
     "object_def",
+    "RecordPage",
     "record_element",
-    "record_elements",
     "text_param",
 ]
 
@@ -107,43 +109,118 @@ def check_fields(obj: ObjectDef, names: Iterable[str], *, query: bool = False) -
     return out
 
 
-def record_elements(
-    tag: str,
-    obj: ObjectDef,
-    rows: Iterable[Sequence[Any]],
-    names: Sequence[str],
-    date_format: str,
-    special: Callable[[Any], str] | None = None,
-) -> list[etree._Element]:
-    """Record elements for value rows (in ``names`` order). Converters are chosen once per
-    page: rendering is the emulator's hot path. ``special`` renders names the object does
-    not have (aggregates such as COUNT.RECORDNO)."""
-    columns = [
-        (
-            name,
-            wire_converter(obj.field(name), date_format)
-            if obj.field(name) or not special
-            else special,
-        )
-        for name in names
-    ]
-    # one empty record copied per row: lxml copies a tree in C about twice as fast as
-    # Python builds it element by element
-    template = etree.Element(tag)
-    for name, _ in columns:
-        etree.SubElement(template, name)
-    converters = [convert for _, convert in columns]
-    copy = deepcopy
+class RecordPage:
+    """A page of records (query, readByQuery, readMore): each column converted at once
+    (rendering is the emulator's hot path), then written as text into the answer
+    (:class:`~intacct.emulator.wire.Spliced`): no element is built for a record. A page
+    whose text lxml might write otherwise (any value not printable ASCII, tab and
+    newline aside) is built as elements at once, as every page was before: lxml then
+    refuses what it refuses, here, in the function that read it."""
+
+    _marks = itertools.count()
+
+    def __init__(
+        self,
+        tag: str,
+        obj: ObjectDef,
+        rows: Iterable[Sequence[Any]],
+        names: Sequence[str],
+        date_format: str,
+        special: Callable[[Any], str] | None = None,
+    ) -> None:
+        self.tag, self.names = tag, list(names)
+        self.mark = f"ia-records-{next(self._marks)}"
+        rows = list(rows)
+        self._count = len(rows)
+        # lxml checks the tag and names, as when each record was built
+        self._template = etree.Element(tag)
+        for name in self.names:
+            etree.SubElement(self._template, name)
+        convert = [_column(obj, name, date_format, special) for name in self.names]
+        columns = zip(*rows, strict=True) if rows else ([] for _ in convert)
+        self._columns = [c(list(values)) for c, values in zip(convert, columns, strict=True)]
+        self._escaped = _escaped(self._columns) if rows and self.names else None
+        self._built = None if self._escaped is not None else self._build()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def elements(self) -> list[etree._Element]:
+        """The records as elements (built now, when written as text)."""
+        return self._built if self._built is not None else self._build()
+
+    def outcome(self, attrs: dict[str, str]) -> Outcome:
+        """The page as ``<data attrs>``: the place of its text, or its elements."""
+        data = etree.Element("data", attrs)
+        if self._built is not None:
+            data.extend(self._built)
+            return Outcome(data=data)
+        etree.SubElement(data, self.mark)
+        return Outcome(data=data, spliced=self)
+
+    def text(self, indent: str | None) -> bytes:
+        """The records as lxml writes them (:class:`~intacct.emulator.wire.Spliced`):
+        each record the markup between its values and the values, joined in C."""
+        assert self._escaped is not None
+        lead, step = ("", "") if indent is None else (indent, "\n")
+        inner = lead + "  " if step else ""
+        opened = [f"{inner}<{n}>" for n in self.names]
+        closed = [f"</{n}>{step}" for n in self.names]
+        markup = [f"{lead}<{self.tag}>{step}{opened[0]}"]
+        markup += [c + o for c, o in zip(closed, opened[1:], strict=False)]
+        markup.append(f"{closed[-1]}{lead}</{self.tag}>{step}")
+        pieces: list[Iterable[str]] = [itertools.repeat(markup[0])]
+        for values, after in zip(self._escaped, markup[1:], strict=True):
+            pieces += [values, itertools.repeat(after)]
+        return "".join(map("".join, zip(*pieces, strict=False))).encode()
+
+    def _build(self) -> list[etree._Element]:
+        # one empty record copied per row: lxml copies a tree in C about twice as fast
+        # as Python builds it element by element
+        out = []
+        for values in zip(*self._columns, strict=True) if self.names else [()] * self._count:
+            record = deepcopy(self._template)
+            for child, value in zip(record, values, strict=True):
+                child.text = value
+            out.append(record)
+        return out
+
+
+def _column(
+    obj: ObjectDef, name: str, date_format: str, special: Callable[[Any], str] | None
+) -> Callable[[Sequence[Any]], list[str]]:
+    field = obj.field(name)
+    if field is None and special is not None:
+        return lambda values: [special(v) for v in values]
+    return wire_column(field, date_format)
+
+
+#: what lxml writes as it is in text, printable ASCII aside (all else: see RecordPage)
+_CONTROL = re.compile("[^\t\n\x20-\x7f]")
+
+
+def _escaped(columns: list[list[str]]) -> list[list[str]] | None:
+    """The columns' values as lxml writes them in text (``&``, ``<``, ``>`` escaped);
+    None when a value is no text or any might be written otherwise."""
     out = []
-    for row in rows:
-        record = copy(template)
-        for child, convert, value in zip(record, converters, row, strict=True):
-            child.text = convert(value)
-        out.append(record)
+    for column in columns:
+        try:
+            joined = "".join(column)
+        except TypeError:  # lxml refuses it
+            return None
+        if not joined.isascii() or (not joined.isprintable() and _CONTROL.search(joined)):
+            return None
+        if "&" in joined or "<" in joined or ">" in joined:
+            column = [_escape(v) for v in column]
+        out.append(column)
     return out
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def record_element(
     tag: str, obj: ObjectDef, row: Mapping[str, Any], names: Sequence[str], date_format: str
 ) -> etree._Element:
-    return record_elements(tag, obj, [[row.get(n) for n in names]], names, date_format)[0]
+    return RecordPage(tag, obj, [[row.get(n) for n in names]], names, date_format).elements()[0]

@@ -22,12 +22,12 @@ from intacct.emulator.catalog import ObjectDef
 from intacct.emulator.dispatch import Ctx, Handler, Outcome
 from intacct.emulator.errors import ErrorLine, FunctionError
 from intacct.emulator.handlers.common import (
+    RecordPage,
     bad_parameter,
     check_fields,
     int_param,
     object_def,
     record_element,
-    record_elements,
     text_param,
 )
 from intacct.emulator.store import Cursor, Scope
@@ -131,26 +131,20 @@ def query(ctx: Ctx) -> Outcome:
     offset = int_param(ctx, "offset", 0, 0, 2**31)
     scope = Scope(ctx.scope.company, ctx.scope.entity, ctx.scope.user, showprivate, replica=True)
     rows, total = ctx.store.query(obj, scope, items, where, params, order, pagesize, offset)
-    records = [
-        *record_elements(
-            obj_name.upper(), obj, rows, names, ctx.company.date_format, special=_number
-        )
-    ]
+    records = RecordPage(
+        obj_name.upper(), obj, rows, names, ctx.company.date_format, special=_number
+    )
     fmt = _format(ctx, "options/returnformat")
     if fmt != "xml":
-        return _raw(fmt, names, records)
-    return Outcome(
-        data=data_element(
-            {
-                "listtype": obj_name.upper(),
-                "totalcount": str(total),
-                "offset": str(offset),
-                "count": str(len(records)),
-                "numremaining": str(max(0, total - offset - len(records))),
-            },
-            records,
-        )
-    )
+        return _raw(fmt, names, records.elements())
+    attrs = {
+        "listtype": obj_name.upper(),
+        "totalcount": str(total),
+        "offset": str(offset),
+        "count": str(len(records)),
+        "numremaining": str(max(0, total - offset - len(records))),
+    }
+    return records.outcome(attrs)
 
 
 def _number(value: Any) -> str:
@@ -234,25 +228,21 @@ def _page(ctx: Ctx, cursor: Cursor, fmt: str) -> Outcome:
         cursor.after = int(rows[-1][0])
     cursor.remaining = max(0, cursor.remaining - len(rows)) if rows else 0
     tag = cursor.obj.name.lower()
-    records = record_elements(
+    records = RecordPage(
         tag, cursor.obj, (row[1:] for row in rows), cursor.fields, ctx.company.date_format
     )
     if cursor.remaining == 0:
         ctx.store.cursors.pop(cursor.result_id, None)
     if fmt != "xml":
-        return _raw(fmt, cursor.fields, records)
-    return Outcome(
-        data=data_element(
-            {
-                "listtype": tag,
-                "count": str(len(records)),
-                "totalcount": str(cursor.total),
-                "numremaining": str(cursor.remaining),
-                "resultId": cursor.result_id if cursor.remaining else "",
-            },
-            records,
-        )
-    )
+        return _raw(fmt, cursor.fields, records.elements())
+    attrs = {
+        "listtype": tag,
+        "count": str(len(records)),
+        "totalcount": str(cursor.total),
+        "numremaining": str(cursor.remaining),
+        "resultId": cursor.result_id if cursor.remaining else "",
+    }
+    return records.outcome(attrs)
 
 
 # -- read / readByName ----------------------------------------------------------------

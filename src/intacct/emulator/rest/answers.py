@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 from starlette.responses import JSONResponse
 
+from intacct.emulator.rest.written import PASSTHROUGH
+
 __all__ = [
     "NO_STORE",
     "RecordsJSON",
@@ -34,17 +36,12 @@ class RecordsJSON(JSONResponse):
     larger integers, bytes), and json writes it, or fails on it, as before."""
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):  # written already (:func:`ia_page`)
+            return content
         try:
-            return orjson.dumps(content, option=_PASSTHROUGH)
+            return orjson.dumps(content, option=PASSTHROUGH)
         except orjson.JSONEncodeError:
             return super().render(content)
-
-
-_PASSTHROUGH = (
-    orjson.OPT_PASSTHROUGH_SUBCLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-)
 
 
 def ia_result(result: Mapping[str, Any], status: int = 200) -> JSONResponse:
@@ -61,10 +58,11 @@ def ia_list(results: Sequence[Mapping[str, Any]]) -> JSONResponse:
 
 
 def ia_page(
-    records: Sequence[Mapping[str, Any]], total: int, start: int, size: int
+    records: list[dict[str, Any]] | bytes, total: int, start: int, size: int
 ) -> JSONResponse:
     """A page of a list or query (portal: core OpenAPI ``metadata-pages``): ``next`` and
-    ``previous`` the first member of the pages around it, null at the ends."""
+    ``previous`` the first member of the pages around it, null at the ends. ``records``
+    may be written already: orjson's JSON array of them (:mod:`.written`)."""
     after = start + size
     meta = {
         "totalCount": total,
@@ -73,7 +71,10 @@ def ia_page(
         "next": after if after <= total else None,
         "previous": max(1, start - size) if start > 1 else None,
     }
-    return RecordsJSON({"ia::result": [dict(r) for r in records], "ia::meta": meta})
+    if isinstance(records, bytes):
+        tail = orjson.dumps(meta, option=PASSTHROUGH)
+        return RecordsJSON(b'{"ia::result":' + records + b',"ia::meta":' + tail + b"}")
+    return RecordsJSON({"ia::result": records, "ia::meta": meta})
 
 
 def ia_error(

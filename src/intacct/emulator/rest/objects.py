@@ -51,7 +51,7 @@ def list_records(store: Store, caller: Caller, obj: RestObject) -> Outcome:
     )
     render = Renderer(view, [obj.key, obj.id, HREF])
     rows, total = view.page(render.columns, TRUE_SQL, "", LIST_SIZE, 0)
-    records = [_reference(obj, render(row)) for row in rows]
+    records = [_reference(obj, record) for record in render.records(rows)]
     return Outcome(ia_page(records, total, 1, LIST_SIZE), len(records), billed=1)
 
 
@@ -88,7 +88,7 @@ def _first(view: View) -> dict[str, Any] | None:
     """A settings object's one record: the first there is."""
     render = Renderer(view, whole_names(view))
     rows, _ = view.page(render.columns, TRUE_SQL, "", 1, 0)
-    return render(rows[0]) if rows else None
+    return next(iter(render.records(rows)), None)
 
 
 def _one(view: View, field: str, key: str) -> dict[str, Any] | None:
@@ -103,7 +103,7 @@ def _one(view: View, field: str, key: str) -> dict[str, Any] | None:
     render = Renderer(view, whole_names(view))
     where = Sql(f"{column.sql.text} = ?", (wanted,))
     rows, _ = view.page(render.columns, where, "", 1, 0)
-    return render(rows[0]) if rows else None
+    return next(iter(render.records(rows)), None)
 
 
 def _lines(
@@ -120,4 +120,4 @@ def _lines(
     render = Renderer(view, whole_names(view))
     where = Sql(f"{owner.sql.text} = ?", (wanted,))
     rows, _ = view.page(render.columns, where, f"ORDER BY {own_key.sql.text}", 10**6, 0)
-    return [render(row) for row in rows]
+    return render.records(rows)

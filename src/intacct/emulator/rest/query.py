@@ -102,8 +102,8 @@ def _query(store: Store, caller: Caller, body: Any) -> Outcome:
     order = translate_order_by(body.get("orderBy"), view.column)
     render = Renderer(view, names)
     rows, total = view.page(render.columns, where, order, size, start - 1)
-    records = [render(row) for row in rows]
-    return Outcome(ia_page(records, total, start, size), len(records), billed=1)
+    records = render.written(rows)
+    return Outcome(ia_page(records, total, start, size), len(rows), billed=1)
 
 
 def _bound(name: str, value: Any, low: int) -> int:

@@ -4,19 +4,19 @@ them), references with their ``href``, a document's lines as an array."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from types import CodeType
 from typing import Any
 
 from intacct.emulator.rest.source import View
-from intacct.emulator.rest.values import Converter, converter
+from intacct.emulator.rest.values import Converter, converter, shown
+from intacct.emulator.rest.written import Template, literal, texts_of
+from intacct.emulator.values import each_distinct
 
 __all__ = ["HREF", "Renderer", "columns_for", "href_of", "nest", "whole_names"]
 
 HREF = "href"
-
-_Record = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 def nest(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
@@ -65,16 +65,18 @@ class Renderer:
     """The records of ``view`` with fields ``names`` (dot paths), nested as :func:`nest`
     nests them. What each field needs is worked out once a page, not once a value
     (rendering is the hot path of REST reads): the column it reads and its converter, or
-    its one value (a constant), and each object's members in order. A row then costs a
-    converter call a field read and a dict an object. A field asked twice shows once,
-    where first asked, as :func:`nest` leaves it. An object whose members are all
+    its one value (a constant), and each object's members in order. A page is then
+    converted a column at a time (each distinct value once, :func:`.values.shown`) and
+    its records made by one comprehension, a dict an object. A field asked twice shows
+    once, where first asked, as :func:`nest` leaves it. An object whose members are all
     constants (a reference the XML records lack) is made once, and the records of a page
     share it: they are written, not changed."""
 
     def __init__(self, view: View, names: Iterable[str]) -> None:
         self.names = list(names)
+        #: the source columns a page's rows hold, in this order
         self.columns = columns_for(view, self.names)
-        self._reads: list[tuple[str | None, Converter]] = []
+        self._reads: list[_Read] = []
         self._constants: list[Any] = []
         slots: dict[str, _Slot] = {}
         groups = view.obj.ref_groups()
@@ -83,23 +85,40 @@ class Renderer:
                 slots[name] = self._slot(view, groups, name)
         objects = self._plan(slots)
         self._order = [self._place(slots[n]) for n in self.names]  # nest's, if no plan
-        self._record = self._nested if objects is None else self._compiled(objects)
+        self._make = self._nested if objects is None else self._compiled(objects)
+        self._template = None if objects is None else self._written(objects)
 
-    def __call__(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The record of ``row``."""
-        return self._record(row)
+    def records(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """The records of ``rows`` (values of :attr:`columns`, in that order)."""
+        return self._make(len(rows), self._values(rows))
 
-    def _nested(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        get = row.get
-        values = [convert(row if c is None else get(c)) for c, convert in self._reads]
-        values += self._constants
-        return nest(zip(self.names, [values[i] for i in self._order], strict=True))
+    def written(self, rows: Sequence[Sequence[Any]]) -> bytes | list[dict[str, Any]]:
+        """The records of ``rows`` as the JSON array orjson writes of them
+        (:mod:`.written`), or as dicts where orjson alone can tell how."""
+        values = self._values(rows)
+        texts = texts_of(values) if self._template is not None else None
+        if self._template is not None and texts is not None:
+            return self._template.write(len(rows), texts)
+        return self._make(len(rows), values)
 
-    def _compiled(self, objects: list[tuple[tuple[str, ...], list[_Slot]]]) -> _Record:
-        """The record as one function: each field read and converted (in the order asked),
-        then the record as one nested dict display, a quarter of the time dict(zip())
-        takes an object. Its text holds only names made here and repr() of strings; it
-        is compiled once for all pages of the same fields of an object."""
+    def _values(self, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """Each read's values for ``rows``, shown as REST shows them."""
+        count = len(rows)
+        by_column = dict(zip(self.columns, zip(*rows, strict=True), strict=False))
+        return [read(by_column, count) for read in self._reads]
+
+    def _nested(self, count: int, values: list[list[Any]]) -> list[dict[str, Any]]:
+        records = []
+        for row in zip(*values, strict=True) if values else [()] * count:
+            fields = [*row, *self._constants]
+            records.append(nest(zip(self.names, [fields[i] for i in self._order], strict=True)))
+        return records
+
+    def _compiled(self, objects: list[tuple[tuple[str, ...], list[_Slot]]]) -> _Page:
+        """A page's records made by one list comprehension over the columns' values, each
+        record one nested dict display (a quarter of the time dict(zip()) takes an
+        object). Its text holds only names made here and repr() of strings; it is
+        compiled once for all pages of the same fields of an object."""
 
         def shown(slot: _Slot) -> str:
             kind, index = slot
@@ -114,17 +133,35 @@ class Renderer:
                 + "}"
             )
 
-        lines = ["def record(row):", "    get = row.get"]
-        lines += [
-            f"    v{i} = f{i}({'row' if c is None else f'get({c!r})'})"
-            for i, (c, _) in enumerate(self._reads)
-        ]
-        lines.append(f"    return {shown(('object', len(objects) - 1))}")
-        names = {f"f{i}": convert for i, (_, convert) in enumerate(self._reads)}
-        names |= {f"k{i}": value for i, value in enumerate(self._constants)}
+        record = shown(("object", len(objects) - 1))
+        reads = "".join(f"v{i}, " for i in range(len(self._reads)))
+        each = f"for ({reads}) in zip(*values)" if reads else "for _ in range(count)"
+        lines = ["def page(count, values):", f"    return [{record} {each}]"]
+        names = {f"k{i}": value for i, value in enumerate(self._constants)}
         exec(_code("\n".join(lines)), names)  # noqa: S102 (the text is ours, see above)
-        record: _Record = names["record"]
-        return record
+        page: _Page = names["page"]
+        return page
+
+    def _written(self, objects: list[tuple[tuple[str, ...], list[_Slot]]]) -> Template | None:
+        """A record's text as :meth:`_compiled` makes its dict (None: a key or constant
+        orjson refuses, and so every page's records are written as dicts)."""
+        constants = [literal(value) for value in self._constants]
+
+        def parts(slot: _Slot) -> list[str | int | None]:
+            kind, index = slot
+            if kind == "read":
+                return [index]
+            if kind == "constant":
+                return [constants[index]]
+            keys, inner = objects[index]
+            found: list[str | int | None] = ["{"]
+            for n, (key, member) in enumerate(zip(keys, inner, strict=True)):
+                found += ["," if n else "", literal(key), ":", *parts(member)]
+            return [*found, "}"]
+
+        made = parts(("object", len(objects) - 1))
+        known = [part for part in made if part is not None]
+        return Template(known) if len(known) == len(made) else None
 
     def _slot(self, view: View, groups: Mapping[str, str], name: str) -> _Slot:
         """Where field ``name``'s value is: a column read (and converted), or a constant."""
@@ -152,13 +189,23 @@ class Renderer:
         if placed is not None:
             by, at = placed
             if by is not None and key_column.column is not None:
-                own = key_column.column
-                return self._read(None, lambda row: href_of(at(row.get(by)), key(row.get(own))))
+                return self._placed(at, _column(by), key, _column(key_column.column))
             path = at(None)
         href = lambda raw: href_of(path, key(raw))  # noqa: E731
         if key_column.column is None:
             return self._fixed(href, key_column.params[0])
         return self._read(key_column.column, href)
+
+    def _placed(self, at: Converter, by: _Read, key: Converter, own: _Read) -> _Slot:
+        """A record's own href at the path its row's ``by`` value names."""
+
+        def hrefs(by_column: Mapping[str, Sequence[Any]], count: int) -> list[Any]:
+            paths = each_distinct(at, by(by_column, count))
+            keys = shown(key, own(by_column, count))
+            return [href_of(p, k) for p, k in zip(paths, keys, strict=True)]
+
+        self._reads.append(hrefs)
+        return "read", len(self._reads) - 1
 
     def _fixed(self, convert: Converter, stored: Any) -> _Slot:
         """A constant shown once; one that cannot be shown fails at the first row, as
@@ -168,9 +215,10 @@ class Renderer:
         except Exception:  # noqa: BLE001
             return self._read("", lambda _: convert(stored))
 
-    def _read(self, column: str | None, convert: Converter) -> _Slot:
-        """A value read from ``column`` (None: from the whole row) and converted."""
-        self._reads.append((column, convert))
+    def _read(self, column: str, convert: Converter) -> _Slot:
+        """A value read from ``column`` (none there: null) and converted."""
+        values = _column(column)
+        self._reads.append(lambda by_column, count: shown(convert, values(by_column, count)))
         return "read", len(self._reads) - 1
 
     def _constant(self, value: Any) -> _Slot:
@@ -213,6 +261,15 @@ class Renderer:
 
 
 _Slot = tuple[str, int]
+#: a read's values for a page: (the page's columns by name, its number of rows)
+_Read = Callable[[Mapping[str, Sequence[Any]], int], list[Any]]
+#: a page's records from (its number of rows, each read's values)
+_Page = Callable[[int, list[list[Any]]], list[dict[str, Any]]]
+
+
+def _column(name: str) -> _Read:
+    """The values of column ``name`` (nulls when the page has no such column)."""
+    return lambda by_column, count: list(by_column.get(name, (None,) * count))
 
 
 def _missing(name: str) -> Converter:

@@ -40,7 +40,7 @@ class _Records(Source):
 
     def page(
         self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[tuple[Any, ...]], int]:
         if self.only is not None:
             where = Sql(
                 f"({where.text}) AND ({self.only.text})", (*where.params, *self.only.params)
@@ -49,7 +49,7 @@ class _Records(Source):
         rows, total = self.store.query(
             self.obj, self.scope, select, where.text, where.params, order, limit, offset
         )
-        return [dict(zip(names, row, strict=False)) for row in rows], total
+        return rows, total
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,8 @@ class View:
 
     def page(
         self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """A page of rows (the values of ``names``, in that order) and the total."""
         return self.source.page(names, where, order, limit, offset)
 
 

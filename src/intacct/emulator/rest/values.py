@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from intacct.emulator.catalog import FieldDef
 from intacct.emulator.querylang.rest_values import Column
-from intacct.emulator.values import from_company_time, to_wire
+from intacct.emulator.values import each_distinct, from_company_time, to_wire
 
-__all__ = ["Converter", "JsonFloat", "converter"]
+__all__ = ["Converter", "JsonFloat", "converter", "shown"]
 
 _PRECISION = re.compile(r"-precision-(\d+)$")
 
@@ -45,6 +45,19 @@ def converter(col: Column, zone: str) -> Converter:
     return _text
 
 
+def shown(convert: Converter, values: Sequence[Any]) -> list[Any]:
+    """``convert`` over a page's column: text value by value (its values seldom repeat),
+    the others once a distinct value (:func:`~intacct.emulator.values.each_distinct`)."""
+    if convert is not _text:
+        return each_distinct(convert, values)
+    kinds = set(map(type, values))
+    if kinds == {str} and "" not in values:  # shown as stored
+        return list(values)
+    if kinds == {type(None)}:
+        return [None] * len(values)
+    return list(map(_text, values))
+
+
 def _text(value: Any) -> Any:
     return None if value is None or value == "" else str(value)
 
@@ -60,18 +73,12 @@ def _boolean(value: Any) -> Any:
 
 
 def _instants(zone: str) -> Converter:
-    """Stored times as UTC instants; each distinct one converted once (a page's records
-    share many: those written together)."""
-    seen: dict[str, str] = {}
+    """Stored times as UTC instants."""
 
     def instant(value: Any) -> Any:
         if value is None or value == "":
             return None
-        text = str(value)
-        found = seen.get(text)
-        if found is None:
-            found = seen[text] = from_company_time(text, zone).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return found
+        return from_company_time(str(value), zone).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     return instant
 

@@ -27,7 +27,7 @@ class Source(Protocol):
 
     def page(
         self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]: ...
+    ) -> tuple[list[tuple[Any, ...]], int]: ...
 
 
 class Scratch(Source):
@@ -47,13 +47,13 @@ class Scratch(Source):
 
     def page(
         self, names: Sequence[str], where: Sql, order: str, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[tuple[Any, ...]], int]:
         order = f"{order}, rowid" if order else "ORDER BY rowid"
         columns = ", ".join(quote(n) for n in names) or "1"
         sql = f"SELECT {columns} FROM t WHERE {where.text} {order} LIMIT ? OFFSET ?"
         rows = self._conn.execute(sql, [*where.params, limit, offset]).fetchall()
         total = self._conn.execute(f"SELECT count(*) FROM t WHERE {where.text}", where.params)
-        return [dict(zip(names, r, strict=True)) for r in rows], int(total.fetchone()[0])
+        return rows, int(total.fetchone()[0])
 
     def close(self) -> None:
         self._conn.close()
