@@ -149,6 +149,9 @@ def main() -> None:
     if ways == AUTO_WAYS:
         _write_auto(args, results, levels)
         return
+    if any((way, c) not in results for way in WAYS for c in levels):
+        print(f"(ratios and BENCHMARKS.md need all four ways: {', '.join(WAYS)})")
+        return
     ratios = ", ".join(
         f"C = {c}: rest {_cpu(results, 'rest', c) / _cpu(results, 'xml-paired', c):.2f}x, "
         f"rest-records {_cpu(results, 'rest-records', c) / _cpu(results, 'xml-paired', c):.2f}x"

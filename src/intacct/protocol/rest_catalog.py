@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from intacct.protocol.rest_types import from_model
@@ -113,6 +115,15 @@ class AmbiguousTwinError(ValueError):
         )
 
 
+#: the value mappings of the fields that have none (most): one, read-only, shared
+_NO_VALUES: Mapping[str, str] = MappingProxyType({})
+
+
+def _one(text: Any) -> Any:
+    """``text``, the one string of its value (other values as they are)."""
+    return sys.intern(text) if type(text) is str else text
+
+
 @dataclass(frozen=True, slots=True)
 class RestField:
     """One field of a REST object: ``name`` a dot path (``vendor.id``), ``type`` as the
@@ -139,16 +150,20 @@ class RestField:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RestField:
+        # the catalog's 20,000 fields repeat a few thousand distinct names, types and
+        # columns: one string each, not one per field (half the catalog's memory, which
+        # every run holds)
+        values = data.get("xml_values")
         return cls(
-            name=data["name"],
-            type=data["type"],
-            format=data.get("format", ""),
-            xml=data.get("xml"),
-            xml_values=dict(data.get("xml_values", {})),
-            enum=tuple(data.get("enum", ())),
-            ref=data.get("ref"),
-            ref_field=data.get("ref_field"),
-            items=data.get("items"),
+            name=_one(data["name"]),
+            type=_one(data["type"]),
+            format=_one(data.get("format", "")),
+            xml=_one(data.get("xml")),
+            xml_values=dict(values) if values else _NO_VALUES,
+            enum=tuple(map(_one, data.get("enum", ()))),
+            ref=_one(data.get("ref")),
+            ref_field=_one(data.get("ref_field")),
+            items=_one(data.get("items")),
             read_only=bool(data.get("readOnly", False)),
             write_only=bool(data.get("writeOnly", False)),
             required=bool(data.get("required", False)),
@@ -256,7 +271,7 @@ class RestObject:
             id=data["id"],
             operations=tuple(data["operations"]),
             permissions={k: v for k, v in data["permissions"].items() if k != "u"},
-            fields={f["name"]: RestField.from_data(f) for f in data["fields"]},
+            fields={f.name: f for f in map(RestField.from_data, data["fields"])},
             lines=dict(data.get("lines", {})),
             owner=dict(data.get("owner", {})),
             derived=None if derived is None else _derived(derived),

@@ -35,7 +35,6 @@ from intacct.replication.streams.rest import RestObjectStream, rest_fields, rest
 from intacct.replication.streams.route import PENDING, Route, fixed_route
 
 __all__ = [
-    "DECLARED",
     "Stream",
     "StreamKind",
     "custom_models",
@@ -125,29 +124,42 @@ def _declared(catalog: RestCatalog | None) -> dict[str, StreamKind]:
 def _declared_anew(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     names = rest_only.rest_only_names(catalog)
     kinds = [_rest_only_kind(o, names[o.path]) for o in rest_only.rest_only_objects(catalog)]
-    return {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND, **{k.name: k for k in kinds}}
+    return {**_NOT_REST_ONLY, **{k.name: k for k in kinds}}
 
 
-#: the declared streams of the packaged REST catalog (a run's: :func:`declared_kinds`
-#: with its catalog, which adds the objects the company's model service lists)
-DECLARED: dict[str, StreamKind] = _declared(None)
+#: the declared streams every run has, whatever its REST catalog
+_NOT_REST_ONLY = {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND}
+
+
+@functools.cache
+def _packaged() -> dict[str, StreamKind]:
+    """The declared streams of the packaged REST catalog (a run's: :func:`declared_kinds`
+    with its catalog, which adds the objects the company's model service lists). Made
+    when first asked, not at import: the catalog costs a command that reads through XML
+    alone about 12 MB and half a second."""
+    return _declared_anew(None)
+
+
+def _kinds(catalog: RestCatalog | None) -> dict[str, StreamKind]:
+    return _packaged() if catalog is None else _declared(catalog)
 
 
 def declared(name: str, catalog: RestCatalog | None = None) -> StreamKind | None:
     """The declared stream called ``name``; None for an Intacct object."""
-    return (DECLARED if catalog is None else _declared(catalog)).get(name)
+    return _NOT_REST_ONLY.get(name) or _kinds(catalog).get(name)
 
 
 def declared_kinds(rest: bool = False, catalog: RestCatalog | None = None) -> list[StreamKind]:
     """Every declared stream, in order; the REST-only ones where ``rest`` (the client
     has the OAuth app), of ``catalog`` (the run's; None: the packaged one)."""
-    kinds = DECLARED if catalog is None else _declared(catalog)
-    return [kind for kind in kinds.values() if rest or not kind.rest_only]
+    if not rest:  # the REST catalog is not read
+        return list(_NOT_REST_ONLY.values())
+    return list(_kinds(catalog).values())
 
 
 def objects_among(names: Iterable[str], catalog: RestCatalog | None = None) -> list[str]:
     """The names that are Intacct objects (the ones the registry looks up)."""
-    kinds = DECLARED if catalog is None else _declared(catalog)
+    kinds = _kinds(catalog)
     return [n for n in names if n not in kinds]
 
 
