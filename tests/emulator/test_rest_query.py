@@ -6,7 +6,9 @@ their field, the one ledger and the one concurrency limit of both APIs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -30,6 +32,7 @@ from .rest_support import (
     query,
     token,
     xml,
+    xml_rows,
 )
 
 VENDOR = "accounts-payable/vendor"
@@ -221,6 +224,45 @@ def test_utc_across_daylight_saving_changes(http: httpx.Client, auth: dict[str, 
         filters=[{"$gt": {"audit.modifiedDateTime": "2027-03-14T10:00:00Z"}}],
     )
     assert "DST-AFTER" in {r["id"] for r in later} and "DST-BEFORE" not in {r["id"] for r in later}
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Los_Angeles", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"]
+)
+def test_every_time_is_the_utc_of_xmls_company_time(
+    http: httpx.Client, auth: dict[str, str], zone: str
+) -> None:
+    """Each vendor's REST times are the UTC instants of the company times XML shows
+    (the first of a repeated hour's two), in a zone of whole hours and in zones of half
+    and quarter hours, with writes in the autumn change's repeated hour and its
+    neighbours (a page's times are shown an hour at a time)."""
+    moments = ["2027-11-07T07:59:30Z", "2027-11-07T08:30:00Z", "2027-11-07T09:30:00Z",
+               "2027-11-07T10:00:05Z", "2027-04-04T15:15:00Z"]  # fmt: skip
+    try:
+        control(http, "companies/DEMO", {"timezone": zone})
+        for n, moment in enumerate(moments):
+            control(http, "clock", {"now": moment})
+            create_vendor(http, f"TZ-{zone[-4:]}-{n}")
+        http.delete("/_emulator/clock")  # the token's time again
+        fields = ["key", "audit.createdDateTime", "audit.modifiedDateTime"]
+        shown = {r["key"]: r["audit"] for r in every(http, auth, VENDOR, fields)}
+        stored = xml_rows(http, "VENDOR", "RECORDNO,WHENCREATED,WHENMODIFIED")
+    finally:
+        http.delete("/_emulator/clock")
+        control(http, "companies/DEMO", {"timezone": "America/Los_Angeles"})
+    company = ZoneInfo(zone)
+
+    def utc(wire: str) -> str | None:
+        if not wire:
+            return None
+        local = datetime.strptime(wire, "%m/%d/%Y %H:%M:%S").replace(tzinfo=company, fold=0)
+        return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    assert len(stored) == len(shown) > len(moments)
+    for row in stored:
+        audit = shown[row["RECORDNO"]]
+        assert audit["createdDateTime"] == utc(row["WHENCREATED"]), row
+        assert audit["modifiedDateTime"] == utc(row["WHENMODIFIED"]), row
 
 
 def test_empty_modified_times_stay_null(http: httpx.Client, auth: dict[str, str]) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -66,8 +66,11 @@ def templates() -> tuple[tuple[RestObject, RestObject], ...]:
     return tuple(found)
 
 
-def _served(template: RestObject, twin: RestObject, name: str) -> RestObject:
-    """The template at its concrete path, over the twin's records and columns."""
+@lru_cache(maxsize=4096)
+def _served(at: int, name: str) -> RestObject:
+    """The template ``templates()[at]`` at its concrete path, over its twin's records and
+    columns (made once a name: asked by every request of a concrete path)."""
+    template, twin = templates()[at]
     fields = {
         n: f if f.xml or n not in twin.fields else replace(f, xml=twin.fields[n].xml)
         for n, f in template.fields.items()
@@ -103,12 +106,12 @@ def concrete(store: Store, scope: Scope, path: str) -> RestObject | None:
     """The served object at ``path`` (``order-entry/document::Sales Order``), None when
     it names no parameterized object or no transaction definition the company has."""
     base, _, name = path.partition("::")
-    for template, twin in templates():
+    for at, (template, twin) in enumerate(templates()):
         if template.path.removesuffix(PARAMETER) != base or twin.xml_object is None:
             continue
         header = _header(store, store.catalog[twin.xml_object])
         if header is not None and name in _names(store, header, scope):
-            return _served(template, twin, name)
+            return _served(at, name)
     return None
 
 
@@ -123,10 +126,10 @@ def served_object(store: Store, scope: Scope, path: str) -> RestObject | None:
 def documents_of(store: Store, scope: Scope) -> list[RestObject]:
     """Every concrete object the company has, for the model service's list."""
     made: list[RestObject] = []
-    for template, twin in templates():
+    for at, (_, twin) in enumerate(templates()):
         header = _header(store, store.catalog[str(twin.xml_object)])
         if header is not None:
-            made += [_served(template, twin, n) for n in _names(store, header, scope)]
+            made += [_served(at, n) for n in _names(store, header, scope)]
     return made
 
 

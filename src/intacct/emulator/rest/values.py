@@ -47,7 +47,10 @@ def converter(col: Column, zone: str) -> Converter:
 
 def shown(convert: Converter, values: Sequence[Any]) -> list[Any]:
     """``convert`` over a page's column: text value by value (its values seldom repeat),
-    the others once a distinct value (:func:`~intacct.emulator.values.each_distinct`)."""
+    times by their hour (:class:`_Instants`), the others once a distinct value
+    (:func:`~intacct.emulator.values.each_distinct`)."""
+    if isinstance(convert, _Instants):
+        return convert.column(values)
     if convert is not _text:
         return each_distinct(convert, values)
     kinds = set(map(type, values))
@@ -72,15 +75,71 @@ def _boolean(value: Any) -> Any:
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "t")
 
 
-def _instants(zone: str) -> Converter:
-    """Stored times as UTC instants."""
+_INSTANT = "%Y-%m-%dT%H:%M:%SZ"
 
-    def instant(value: Any) -> Any:
+
+class _Instants:
+    """Stored times (the company's wall clock) as UTC instants. A page's column is
+    shown an hour at a time: where a stored hour is one offset from UTC, whole hours,
+    all of it (time zones change at most once an hour), its times are that hour's UTC
+    hour and their own minutes and seconds; every other time (a change within the hour,
+    an offset of 30 or 45 minutes, text not a plain timestamp) is worked out alone, as
+    :meth:`__call__` does, failing where it fails."""
+
+    __slots__ = ("zone",)
+
+    def __init__(self, zone: str) -> None:
+        self.zone = zone
+
+    def __call__(self, value: Any) -> Any:
         if value is None or value == "":
             return None
-        return from_company_time(str(value), zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return from_company_time(str(value), self.zone).strftime(_INSTANT)
 
-    return instant
+    def column(self, values: Sequence[Any]) -> list[Any]:
+        hours: dict[str, str | None] = {}  # a stored hour's UTC hour, if whole
+        out: list[Any] = []
+        for value in values:
+            text = value if type(value) is str else None
+            if text is None or not _plain(text):
+                out.append(self(value))
+                continue
+            hour = text[:13]
+            utc = hours[hour] if hour in hours else hours.setdefault(hour, self._hour(hour))
+            out.append(self(value) if utc is None else f"{utc}{text[13:]}Z")
+        return out
+
+    def _hour(self, hour: str) -> str | None:
+        """``YYYY-MM-DDTHH`` in UTC of the stored ``hour`` (``YYYY-MM-DD HH``), None where
+        it is not one whole-hour offset throughout."""
+        try:
+            first = from_company_time(f"{hour}:00:00", self.zone)
+            last = from_company_time(f"{hour}:59:59", self.zone)
+        except ValueError:
+            return None
+        if (last - first).total_seconds() != 3599 or first.minute or first.second:
+            return None
+        return first.strftime(_INSTANT)[:13]
+
+
+def _plain(text: str) -> bool:
+    """``YYYY-MM-DD HH:MM:SS`` with minutes and seconds in range (the hour, checked
+    with its date by :meth:`_Instants._hour`)."""
+    return (
+        len(text) == 19
+        and text.isascii()
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[14] < "6"
+        and text[17] < "6"
+        and text[14:16].isdigit()
+        and text[17:19].isdigit()
+    )
+
+
+def _instants(zone: str) -> Converter:
+    """Stored times as UTC instants."""
+    return _Instants(zone)
 
 
 def _whole(value: Any) -> Any:
