@@ -29,7 +29,7 @@ def converter(col: Column, zone: str) -> Converter:
     REST reads), and each way answers null for an empty value itself: one call a value."""
     kind = col.field.type
     if kind == "date-time":
-        return _instants(zone) if col.stored.type == "timestamp" else _text
+        return _Instants(zone) if col.stored.type == "timestamp" else _text
     if kind == "date":
         return _date
     if kind == "boolean":
@@ -105,7 +105,9 @@ class _Instants:
                 out.append(self(value))
                 continue
             hour = text[:13]
-            utc = hours[hour] if hour in hours else hours.setdefault(hour, self._hour(hour))
+            if hour not in hours:
+                hours[hour] = self._hour(hour)
+            utc = hours[hour]
             out.append(self(value) if utc is None else f"{utc}{text[13:]}Z")
         return out
 
@@ -135,11 +137,6 @@ def _plain(text: str) -> bool:
         and text[14:16].isdigit()
         and text[17:19].isdigit()
     )
-
-
-def _instants(zone: str) -> Converter:
-    """Stored times as UTC instants."""
-    return _Instants(zone)
 
 
 def _whole(value: Any) -> Any:

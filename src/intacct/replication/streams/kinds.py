@@ -102,6 +102,10 @@ TRIAL_BALANCE_KIND = StreamKind(
 )
 
 
+#: the declared streams every run has, whatever its REST catalog
+_NOT_REST_ONLY = {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND}
+
+
 #: the catalog :func:`_declared` last named the streams of, and those streams
 _last: tuple[Callable[[], RestCatalog | None], dict[str, StreamKind]] = (lambda: None, {})
 
@@ -125,10 +129,6 @@ def _declared_anew(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     names = rest_only.rest_only_names(catalog)
     kinds = [_rest_only_kind(o, names[o.path]) for o in rest_only.rest_only_objects(catalog)]
     return {**_NOT_REST_ONLY, **{k.name: k for k in kinds}}
-
-
-#: the declared streams every run has, whatever its REST catalog
-_NOT_REST_ONLY = {TRIAL_BALANCE_KIND.name: TRIAL_BALANCE_KIND}
 
 
 @functools.cache
