@@ -320,7 +320,7 @@ def test_installed_faults_can_be_read_back(server: EmulatorServer) -> None:
 
 def test_reset_after_seed_keeps_the_seeded_scale() -> None:
     with EmulatorServer(port=0, scale=0, seed=1) as small:
-        seeded = httpx.post(_control(small, "seed"), params={"scale": 800, "seed": 4})
+        seeded = httpx.post(_control(small, "seed"), params={"scale": 800, "seed": 4}, timeout=60)
         assert seeded.json()["scale"] == 800
         reset = httpx.post(_control(small, "reset"), timeout=60).json()
         assert (reset["scale"], reset["seed"], reset["rows"]) == (800, 4, seeded.json()["rows"])
