@@ -17,6 +17,7 @@ ASKED = ["RECORDNO", "NAME", "WHENMODIFIED"]
         ("rest", True, False, [], Route("xml", "REST has no twin")),
         ("auto", True, False, [], Route("xml", "REST has no twin")),
         ("auto", False, True, ASKED, Route("xml", "no OAuth app for REST")),
+        ("auto", False, False, [], Route("xml", "no OAuth app for REST")),
         ("auto", True, True, ASKED[:2], Route("xml", "REST lacks 1 field")),
         ("auto", True, True, ASKED[:1], Route("xml", "REST lacks 2 fields")),
         ("auto", True, True, ASKED, None),  # the counts decide

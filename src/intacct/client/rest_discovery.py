@@ -119,9 +119,9 @@ class RestDiscovery:
         """The run's catalog with the models of ``paths`` (those the company lists)
         and of every listed object the packaged catalog lacks."""
         with self._lock:
-            listed = self._list()
             if self._api is None:
                 return self._catalog
+            listed = self._list()
             on_list = set(listed)
             wanted = [p for p in dict.fromkeys(paths) if p in on_list]
             wanted += [p for p in listed if p not in self._packaged and p not in wanted]

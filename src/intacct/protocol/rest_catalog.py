@@ -12,7 +12,8 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -372,20 +373,43 @@ def _derived(data: Mapping[str, Any]) -> Derived:
 
 
 class RestCatalog(Mapping[str, RestObject]):
-    """REST objects by path (``general-ledger/account``)."""
+    """REST objects by path (``general-ledger/account``). Made of ``objects``, or of
+    what ``load`` gives when first looked into: the packaged catalog (~6 MB) is then
+    never read by a run that asks nothing of REST (a run of XML objects without the
+    OAuth app), though every run holds one."""
 
-    def __init__(self, objects: list[RestObject]) -> None:
-        self._objects = {o.path: o for o in objects}
+    def __init__(
+        self,
+        objects: Iterable[RestObject] = (),
+        *,
+        load: Callable[[], Iterable[RestObject]] | None = None,
+    ) -> None:
+        self._load, self._lock = load, threading.Lock()
+        self._objects: dict[str, RestObject] = {}
         self._by_xml: dict[str, list[RestObject]] = {}
+        if load is None:
+            self._index(objects)
+
+    def _index(self, objects: Iterable[RestObject]) -> None:
+        self._objects = {o.path: o for o in objects}
         for obj in self._objects.values():
             if obj.xml_object:
                 self._by_xml.setdefault(obj.xml_object, []).append(obj)
+
+    def _held(self) -> dict[str, RestObject]:
+        if self._load is not None:
+            with self._lock:
+                if self._load is not None:
+                    self._index(self._load())
+                    self._load = None
+        return self._objects
 
     def holding(self, xml_object: str) -> RestObject | None:
         """The REST object that holds ``xml_object``'s records (None: REST has none).
         Where several share it, the one the data marks ``xml_primary``; none or more
         than one marked: :class:`AmbiguousTwinError` naming them (never the file's
         order)."""
+        self._held()
         sharing = self._by_xml.get(xml_object, [])
         if len(sharing) <= 1:
             return sharing[0] if sharing else None
@@ -401,7 +425,7 @@ class RestCatalog(Mapping[str, RestObject]):
         lacks is read from its model (:meth:`RestObject.from_model`). The catalog's
         data stays the overlay for what the model cannot say (XML twins and pairings,
         lines and owners, [U] choices)."""
-        objects = dict(self._objects)
+        objects = dict(self._held())
         for path, model in models.items():
             known = objects.get(path)
             if known is None:
@@ -411,22 +435,26 @@ class RestCatalog(Mapping[str, RestObject]):
         return RestCatalog(list(objects.values()))
 
     def __getitem__(self, path: str) -> RestObject:
-        return self._objects[path]
+        return self._held()[path]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._objects)
+        return iter(self._held())
 
     def __len__(self) -> int:
-        return len(self._objects)
+        return len(self._held())
 
 
 @cache
 def rest_catalog() -> RestCatalog:
-    """The packaged REST catalog (immutable, read once)."""
+    """The packaged REST catalog (immutable, read when first looked into)."""
+    return RestCatalog(load=_packaged_objects)
+
+
+def _packaged_objects() -> list[RestObject]:
     folder = resources.files("intacct.protocol.rest_objects")
     objects: list[RestObject] = []
     for file in sorted(folder.iterdir(), key=lambda f: f.name):
         if file.name.endswith(".json"):
             data = json.loads(file.read_text(encoding="utf-8"))
             objects += [RestObject.from_data(o) for o in data["objects"]]
-    return RestCatalog(objects)
+    return objects

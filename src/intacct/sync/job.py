@@ -383,9 +383,13 @@ def _objects(registry: ObjectRegistry, wanted: Sequence[str] | None) -> list[str
         known = set(registry.objects())
         return [n for n in DEFAULT_OBJECTS if n in known or declared(n)]
     if [w.lower() for w in wanted] == ["all"]:  # REST-only objects where REST is open
-        rest = registry.client.speaks_rest  # with the objects the company's model lists
-        return stream_names(registry.objects(), rest=rest, catalog=registry.rest.catalog())
-    by_upper = _known(registry, registry.rest.packaged)
+        if not registry.client.speaks_rest:  # the REST catalog is not read
+            return stream_names(registry.objects())
+        # with the objects the company's model lists
+        return stream_names(registry.objects(), rest=True, catalog=registry.rest.catalog())
+    by_upper = {n.upper(): n for n in stream_names(registry.objects())}  # XML's alone
+    if any(name.upper() not in by_upper for name in wanted):  # REST-only streams?
+        by_upper = _known(registry, registry.rest.packaged)
     if any(name.upper() not in by_upper for name in wanted):  # the company's own objects?
         by_upper = _known(registry, registry.rest.catalog())
     unknown = [name for name in wanted if name.upper() not in by_upper]

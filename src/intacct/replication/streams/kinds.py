@@ -144,9 +144,17 @@ def _kinds(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     return _packaged() if catalog is None else _declared(catalog)
 
 
+def _xml_named(name: str) -> bool:
+    """Named as XML's objects are, in upper case: never a REST-only stream (named after
+    its path, whose module is in lower case), so its catalog need not be read."""
+    return name == name.upper()
+
+
 def declared(name: str, catalog: RestCatalog | None = None) -> StreamKind | None:
     """The declared stream called ``name``; None for an Intacct object."""
-    return _NOT_REST_ONLY.get(name) or _kinds(catalog).get(name)
+    if name in _NOT_REST_ONLY or _xml_named(name):
+        return _NOT_REST_ONLY.get(name)
+    return _kinds(catalog).get(name)
 
 
 def declared_kinds(rest: bool = False, catalog: RestCatalog | None = None) -> list[StreamKind]:
@@ -159,8 +167,7 @@ def declared_kinds(rest: bool = False, catalog: RestCatalog | None = None) -> li
 
 def objects_among(names: Iterable[str], catalog: RestCatalog | None = None) -> list[str]:
     """The names that are Intacct objects (the ones the registry looks up)."""
-    kinds = _kinds(catalog)
-    return [n for n in names if n not in kinds]
+    return [n for n in names if declared(n, catalog) is None]
 
 
 def stream_names(
@@ -209,7 +216,7 @@ def _route(context: RunContext, spec: StreamSpec) -> tuple[RestObject | None, Ro
     target = None
     if api == "rest":
         target = rest_object(spec.object, context.rest)
-    elif api == "auto":
+    elif api == "auto" and speaks_rest:
         try:
             target = rest_object(spec.object, context.rest)
         except AmbiguousTwinError:
@@ -247,9 +254,9 @@ def custom_models(context: RunContext, specs: Iterable[StreamSpec]) -> list[str]
     """The REST paths whose models (their custom fields) decide an ``auto`` route: a
     twin holding every other field asked of it in the packaged catalog, asked a custom
     field (the run reads these before its streams open; no API transaction)."""
-    settings, packaged = context.settings, context.registry.rest.packaged
-    if settings.api != "auto" or not context.client.speaks_rest:
+    if context.settings.api != "auto" or not context.client.speaks_rest:
         return []
+    packaged = context.registry.rest.packaged
     paths = []
     for spec in specs:
         try:

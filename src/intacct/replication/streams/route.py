@@ -68,12 +68,12 @@ def fixed_route(
     ``held`` those REST holds."""
     if api == "xml":
         return Route("xml", "api xml")
+    if api == "auto" and not speaks_rest:  # its twin is not even looked for
+        return Route("xml", "no OAuth app for REST")
     if not twin:
         return Route("xml", "REST has no twin")
     if api == "rest":
         return Route("rest", "api rest")
-    if not speaks_rest:
-        return Route("xml", "no OAuth app for REST")
     lacks = [f for f in asked if f not in held]
     if lacks:
         return Route("xml", f"REST lacks {len(lacks)} field{'s' if len(lacks) > 1 else ''}")
