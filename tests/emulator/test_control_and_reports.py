@@ -50,7 +50,9 @@ def test_reset_and_seed(own_server: EmulatorServer) -> None:
     with _client(own_server) as client:  # sessions are gone too: a new client
         assert client.read_by_name("CLASS", ["CTL-1"]) == []
         before = client.query("GLENTRY", ["RECORDNO"], pagesize=1).data
-    seeded = httpx.post(control(own_server, "seed"), params={"scale": 2000, "seed": 9}, timeout=60).json()
+    seeded = httpx.post(
+        control(own_server, "seed"), params={"scale": 2000, "seed": 9}, timeout=60
+    ).json()
     assert seeded["rows"] > 2000
     with _client(own_server) as client:
         after = client.query("GLENTRY", ["RECORDNO"], pagesize=1).data
