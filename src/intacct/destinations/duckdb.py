@@ -80,8 +80,11 @@ PINNED_SHARE = 0.5
 #: how many tables a connection writes before it is closed and opened again: it keeps
 #: ~0.5 MB of every table written through it (~8 KB a column: statistics, row-group
 #: state), outside its limit and through checkpoints, and lets go of it only when closed
-#: (223 tables of the demo company: ~100 MB of RSS). Each reopen is a checkpoint.
-TABLES_PER_CONNECTION = 48
+#: (223 tables of the demo company: ~100 MB of RSS). Each reopen is a checkpoint. 40,
+#: not 48: DEMO-ME's `--objects all --entities all --unified` peaked at 238-240 MB
+#: against 245-246 (32: 233-234), and 637 tables (`--objects all` with REST) took the
+#: same CPU, 29 against 31 s (2026-11-28).
+TABLES_PER_CONNECTION = 40
 #: what DuckDB cannot spill (the tags of ``duckdb_memory()``): not IN_MEMORY_TABLE,
 #: the row groups not yet in the file, which spill (counted, a deep load of one table
 #: checkpointed every few pages: 1M rows of GLDETAIL took 30 s against 20)
