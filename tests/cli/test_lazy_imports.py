@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
+from intacct.emulator.demo import app_config, client_config
 from intacct.emulator.server import EmulatorServer
-from tests.conftest import DEMO_APP
 
 _SYNC_HELP = """
 import sys
@@ -50,18 +50,9 @@ except SystemExit as exc:
 
 
 def _catalog_files_opened(server: EmulatorServer, *args: str, oauth: bool = False) -> int:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.getcwd(),
-        "INTACCT_API_URL": server.url,
-        "INTACCT_SENDER_ID": "demo_sender",
-        "INTACCT_SENDER_PASSWORD": "demo-sender-password",
-        "INTACCT_COMPANY_ID": "DEMO",
-        "INTACCT_USER_ID": "demo_user",
-        "INTACCT_USER_PASSWORD": "demo-user-password",
-    }
-    if oauth:
-        env |= {f"INTACCT_{k.upper()}": v for k, v in DEMO_APP.items()}
+    config = client_config(server.url) | (app_config() if oauth else {})
+    env = {f"INTACCT_{key.upper()}": value for key, value in config.items() if value}
+    env |= {"PATH": os.environ["PATH"], "HOME": os.getcwd()}
     done = subprocess.run(
         [sys.executable, "-c", _SYNC_OPENS, "sync", *args],
         capture_output=True, text=True, timeout=300, env=env,

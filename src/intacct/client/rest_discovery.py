@@ -52,7 +52,7 @@ from typing import Any
 
 from intacct.client.rest import RestApi
 from intacct.errors import IntacctError, ResponseFormatError
-from intacct.protocol.rest_catalog import RestCatalog, rest_catalog
+from intacct.protocol.rest_catalog import RestCatalog, rest_catalog, xml_named
 
 __all__ = ["CACHE_FORMAT", "RestDiscovery", "cache_file"]
 
@@ -105,7 +105,7 @@ class RestDiscovery:
     def for_streams(self, names: Iterable[str]) -> RestCatalog:
         """The catalog a run of the streams ``names`` needs: the packaged one, without
         a request, when every one is an XML object (upper case); else :meth:`catalog`."""
-        if all(name == name.upper() for name in names):
+        if all(xml_named(name) for name in names):
             return self._catalog
         return self.catalog()
 

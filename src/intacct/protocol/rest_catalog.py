@@ -372,6 +372,12 @@ def _derived(data: Mapping[str, Any]) -> Derived:
     return Derived(data["xml_object"], dict(data.get("fields", {})), totals)
 
 
+def xml_named(name: str) -> bool:
+    """A stream named as XML's objects are, in upper case: never a REST object's (named
+    after its path, whose module is in lower case), so no REST catalog need be read."""
+    return name == name.upper()
+
+
 class RestCatalog(Mapping[str, RestObject]):
     """REST objects by path (``general-ledger/account``). Made of ``objects``, or of
     what ``load`` gives when first looked into: the packaged catalog (~6 MB) is then

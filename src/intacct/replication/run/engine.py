@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct.client.registry import ObjectRegistry
 from intacct.errors import ConfigError, IntacctError
+from intacct.protocol.rest_catalog import xml_named
 from intacct.replication.contract import (
     Progress,
     RunReport,
@@ -239,7 +240,7 @@ class Replicator:
         if not self.client.speaks_rest:
             return
         rest = self.settings.api == "rest"
-        if not rest and all(spec.object == spec.object.upper() for spec in streams):
+        if not rest and all(xml_named(spec.object) for spec in streams):
             return
         packaged = self.registry.rest.packaged
         paths = [rest_path(spec.object, packaged) for spec in streams] if rest else []

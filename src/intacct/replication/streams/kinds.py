@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from intacct.client.registry import ObjectInfo
 from intacct.errors import IntacctError
-from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject
+from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject, xml_named
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
@@ -144,15 +144,9 @@ def _kinds(catalog: RestCatalog | None) -> dict[str, StreamKind]:
     return _packaged() if catalog is None else _declared(catalog)
 
 
-def _xml_named(name: str) -> bool:
-    """Named as XML's objects are, in upper case: never a REST-only stream (named after
-    its path, whose module is in lower case), so its catalog need not be read."""
-    return name == name.upper()
-
-
 def declared(name: str, catalog: RestCatalog | None = None) -> StreamKind | None:
     """The declared stream called ``name``; None for an Intacct object."""
-    if name in _NOT_REST_ONLY or _xml_named(name):
+    if name in _NOT_REST_ONLY or xml_named(name):
         return _NOT_REST_ONLY.get(name)
     return _kinds(catalog).get(name)
 
