@@ -54,6 +54,12 @@ HISTORY_COLUMNS = {c.name for c in COLUMNS}
 DLT_COLUMNS = {"_dlt_load_id", "_dlt_id"}
 #: the dataset the suite's dlt stores load into
 DATASET = "intacct"
+#: the columns of the schema's tables (``{}``: more conditions)
+_COLUMNS = (
+    "SELECT table_name, column_name, data_type, numeric_precision, numeric_scale, udt_name "
+    "FROM information_schema.columns WHERE table_schema = ?{} "
+    "ORDER BY table_name, ordinal_position"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,11 @@ class Store:
     through_dlt: bool = False
     #: an open connection reads go through (:meth:`connected`), else one each
     connection: Any = field(default=None, compare=False, repr=False)
+    #: while connected: every table's columns, read once (the schema is read, not
+    #: written, meanwhile); a query per table cost 4 ms on a file of 640 tables
+    described: dict[str, list[tuple[Any, ...]]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def engine(self) -> str:
@@ -108,7 +119,7 @@ class Store:
             con = psycopg.connect(self.url.split("?")[0], autocommit=True)
             con.execute(f'SET search_path = "{self.schema}"')
         try:
-            yield replace(self, connection=con)
+            yield replace(self, connection=con, described={})
         finally:
             con.close()
 
@@ -151,12 +162,7 @@ class Store:
     def columns(self, table: str) -> dict[str, str]:
         """A table's columns and types, by Intacct's names and DuckDB's type names; empty
         when the store has no such table."""
-        rows = self.query(
-            "SELECT column_name, data_type, numeric_precision, numeric_scale, udt_name "
-            "FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position",
-            [self.schema, self.name(table)],
-        )
+        rows = self._described(self.name(table))
         by_pg = {v: k for k, v in KINDS.items()}
         out = {}
         for name, kind, precision, scale, udt in rows:
@@ -170,6 +176,16 @@ class Store:
                 kind = by_pg.get(kind, kind)
             out[self._intacct(name)] = DLT_KINDS.get(kind, kind) if self.through_dlt else kind
         return out
+
+    def _described(self, table: str) -> list[tuple[Any, ...]]:
+        """``table``'s columns: name, type, precision, scale and Postgres's type name."""
+        if self.described is None:  # this table's
+            rows = self.query(_COLUMNS.format(" AND table_name = ?"), [self.schema, table])
+            return [row[1:] for row in rows]
+        if not self.described:  # every table's, once
+            for name, *column in self.query(_COLUMNS.format(""), [self.schema]):
+                self.described.setdefault(name, []).append(tuple(column))
+        return self.described.get(table, [])
 
     def records(self, table: str) -> list[dict[str, Any]]:
         """Every row as DuckDB holds it: Intacct's names, times naive UTC, multi-picks as
