@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from intacct.destinations import open_destination
 from intacct.destinations.tables import Column, Table
@@ -71,15 +72,21 @@ def typed(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.table({**columns, "WHENMODIFIED": pa.array(when, pa.timestamp("s", tz="UTC"))})
 
 
-def test_a_first_reads_page_goes_in_whole_or_else_is_upserted(destination: Store) -> None:
-    """A first read's page typed as Arrow is appended; one meeting a stored key is
-    upserted instead, under the same rules."""
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow", "records"])
+def test_a_first_reads_page_goes_in_whole_or_else_is_upserted(
+    destination: Store, arrow: bool
+) -> None:
+    """A first read's page (typed as Arrow, or records typed one by one: a REST-only
+    object's) is appended; one meeting a stored key is upserted instead, under the same
+    rules."""
     store = open_destination(destination.where)
     store.prepare(TABLE)
     first = [row("A", "a", 1), row("B", "b", 1)]
     again = [row("B", "b2", 2), row("C", "c", 2)]  # B is stored already
     counts = [
-        store.write_page(StreamPage("CLASS", "", rows, [], {"page": n}, typed(rows), True))
+        store.write_page(
+            StreamPage("CLASS", "", rows, [], {"page": n}, typed(rows) if arrow else None, True)
+        )
         for n, rows in enumerate((first, again))
     ]
     store.close()
@@ -87,3 +94,21 @@ def test_a_first_reads_page_goes_in_whole_or_else_is_upserted(destination: Store
     assert found == {"A": "a", "B": "b2", "C": "c"}
     if not destination.through_dlt:
         assert [(c.inserted, c.updated) for c in counts] == [(2, 0), (1, 1)]
+
+
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow", "records"])
+def test_a_first_reads_page_holding_a_key_twice_keeps_its_last_row(
+    destination: Store, arrow: bool
+) -> None:
+    """Rule 1 on a first read's page too: its append meets its own key, and the page is
+    upserted instead (the last row of the key kept), nothing stored twice."""
+    store = open_destination(destination.where)
+    store.prepare(TABLE)
+    rows = [row("A", "a", 1), row("B", "b", 1), row("A", "a2", 2)]
+    page = StreamPage("CLASS", "", rows, [], {"page": 0}, typed(rows) if arrow else None, True)
+    counts = store.write_page(page)
+    store.close()
+    found = sorted((r["CLASSID"], r["NAME"]) for r in destination.records("CLASS"))
+    assert found == [("A", "a2"), ("B", "b")]
+    if not destination.through_dlt:
+        assert (counts.inserted, counts.updated) == (2, 0)

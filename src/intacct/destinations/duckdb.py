@@ -333,8 +333,16 @@ class DuckDBDestination(SqlDestination):
             self._widen()
 
     def _append(self, table: Table, page: StreamPage) -> None:
+        names = quoted(table.names)
         try:
-            self._insert_arrow(q(table.name), table, page.table, f" ({quoted(table.names)})")
+            if page.table is not None:
+                self._insert_arrow(q(table.name), table, page.table, f" ({names})")
+                return
+            # records through a staging table: the appender fills every column of a
+            # table, and the object's table may have more than the page
+            stage = self._stage(table, page.records, None)
+            self.con.execute(f"INSERT INTO {q(table.name)} ({names}) SELECT {names} FROM {stage}")
+            self._unstage(stage)
         except duckdb.ConstraintException:
             raise KeyTakenError from None
 

@@ -326,9 +326,10 @@ class SqlDestination:
         return counts[0]
 
     def _appends(self, table: Table, page: StreamPage) -> bool:
-        """A first read's page, typed as Arrow, of a keyed table that held no rows."""
+        """A first read's page of a keyed table that held no rows (typed as Arrow where
+        the table keeps history: its first versions are made of that)."""
         return (
-            page.table is not None
+            (page.table is not None or table.name not in self._versions)
             and page.first_read
             and not page.tombstones
             and bool(table.key)

@@ -165,6 +165,9 @@ class RestOnlyStream:
         self.result = StreamResult(self.name, entity)
         self.parts: list[tuple[Callable[[], None], float]] = []
         self.current = StreamState()
+        #: nothing of the object stored before (no position saved, never read whole):
+        #: its pages are a first read's, which a store may append (StreamPage)
+        self.first_read = False
         self.client = context.client_for(entity)
         self.typer: RestColumnTyper | None = None
 
@@ -175,6 +178,7 @@ class RestOnlyStream:
             return
         with self.context.lock:
             self.current = self.state.get(self.name, self.entity)
+            self.first_read = self.current.token is None and not self.current.complete
             if self.current.complete:  # read whole last time: again from the start
                 self.current.token, self.current.complete = None, False
         self.parts = [(self._read, 0.0)]
@@ -213,7 +217,9 @@ class RestOnlyStream:
                 self.result.requests += 1
                 snapshot = self.state.snapshot()
                 table = out.table if isinstance(out, Records) else None
-                self.sink.page(StreamPage(self.name, self.entity, out, gone, snapshot, table))
+                self.sink.page(StreamPage(
+                    self.name, self.entity, out, gone, snapshot, table, self.first_read
+                ))  # fmt: skip
             after = upto
             if self.context.progress:
                 self.context.progress(self.name, self.entity, len(out), self.result.requests, 0)
