@@ -184,9 +184,9 @@ def _client(url: str) -> httpx.Client:
     return httpx.Client(base_url=url.removesuffix(GATEWAY_PATH), timeout=30, verify=_TLS)
 
 
-@functools.cache
 def _listed(url: str, company: str) -> tuple[str, ...]:
-    """The REST paths the company's model service lists."""
+    """The REST paths the company's model service lists (asked once: the table map that
+    reads it is kept)."""
     with _client(url) as http:
         listed = http.get("/ia/api/v1/services/core/model", headers=_bearer(http, company))
         return tuple(o["apiObject"].removeprefix("objects/") for o in listed.json()["ia::result"])
