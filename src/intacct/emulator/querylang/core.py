@@ -47,6 +47,22 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def order_term(column: str, *, descending: bool) -> str:
+    """One ``ORDER BY`` term of either API: NULLs last ascending, first descending, as
+    Oracle sorts them [U]."""
+    return f"{column} DESC NULLS FIRST" if descending else f"{column} ASC NULLS LAST"
+
+
+def leading_order(order: str, column: str) -> str | None:
+    """The direction (ASC or DESC) of ``column`` where it leads ``order`` (an ``ORDER
+    BY`` clause of :func:`order_term`'s terms), else None."""
+    for descending in (False, True):
+        lead = "ORDER BY " + order_term(column, descending=descending)
+        if order == lead or order.startswith(lead + ", "):
+            return "DESC" if descending else "ASC"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Translated:
     """``sql`` is a boolean expression for ``WHERE`` with ``?`` placeholders for

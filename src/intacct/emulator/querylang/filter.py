@@ -17,6 +17,7 @@ from intacct.emulator.querylang.core import (
     ident,
     join,
     only_child,
+    order_term,
     predicate,
     tag_of,
 )
@@ -131,6 +132,4 @@ def _order_term(field_set: FieldSet, order: etree._Element) -> str:
         raise filter_error("<order> takes one optional <ascending/> or <descending/>")
     key, field = field_set.resolve(names[0])
     col = f"CAST({ident(key)} AS REAL)" if field.type == "decimal" else ident(key)
-    if directions == ["descending"]:
-        return f"{col} DESC NULLS FIRST"
-    return f"{col} ASC NULLS LAST"
+    return order_term(col, descending=directions == ["descending"])

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from intacct.emulator.querylang.core import TRUE_SQL, Sql, join
+from intacct.emulator.querylang.core import TRUE_SQL, Sql, join, order_term
 from intacct.emulator.querylang.errors import MAX_DEPTH, MAX_IN_VALUES
 from intacct.emulator.querylang.rest_values import (
     Column,
@@ -265,6 +265,5 @@ def translate_order_by(order_by: Any, resolve: Resolve) -> str:
         view = col.sql.text
         if col.stored.type == "decimal":
             view = f"CAST({view} AS REAL)"
-        empty = "IS NULL" if direction == "asc" else "IS NOT NULL"
-        terms += [f"{view} {empty}", f"{view} {direction.upper()}"]
+        terms.append(order_term(view, descending=direction == "desc"))
     return "ORDER BY " + ", ".join(terms) if terms else ""

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from starlette.responses import JSONResponse
 
-from intacct.emulator.rest.written import PASSTHROUGH
+from intacct.emulator.rest.written import PASSTHROUGH, Writer
 
 __all__ = [
     "NO_STORE",
@@ -58,11 +58,12 @@ def ia_list(results: Sequence[Mapping[str, Any]]) -> JSONResponse:
 
 
 def ia_page(
-    records: list[dict[str, Any]] | bytes, total: int, start: int, size: int
+    records: list[dict[str, Any]] | Writer, total: int, start: int, size: int
 ) -> JSONResponse:
     """A page of a list or query (portal: core OpenAPI ``metadata-pages``): ``next`` and
     ``previous`` the first member of the pages around it, null at the ends. ``records``
-    may be written already: orjson's JSON array of them (:mod:`.written`)."""
+    may be written from their columns (:mod:`.written`): the envelope around them is
+    written in the same text."""
     after = start + size
     meta = {
         "totalCount": total,
@@ -71,9 +72,9 @@ def ia_page(
         "next": after if after <= total else None,
         "previous": max(1, start - size) if start > 1 else None,
     }
-    if isinstance(records, bytes):
-        tail = orjson.dumps(meta, option=PASSTHROUGH)
-        return RecordsJSON(b'{"ia::result":' + records + b',"ia::meta":' + tail + b"}")
+    if callable(records):
+        tail = orjson.dumps(meta, option=PASSTHROUGH).decode()
+        return RecordsJSON(records('{"ia::result":', f',"ia::meta":{tail}}}'))
     return RecordsJSON({"ia::result": records, "ia::meta": meta})
 
 

@@ -5,13 +5,13 @@ them), references with their ``href``, a document's lines as an array."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import CodeType
 from typing import Any
 
 from intacct.emulator.rest.source import View
 from intacct.emulator.rest.values import Converter, converter, shown
-from intacct.emulator.rest.written import Template, literal, texts_of
+from intacct.emulator.rest.written import Template, Writer, literal, texts_of
 from intacct.emulator.values import each_distinct
 
 __all__ = ["HREF", "Renderer", "columns_for", "href_of", "nest", "whole_names"]
@@ -92,13 +92,13 @@ class Renderer:
         """The records of ``rows`` (values of :attr:`columns`, in that order)."""
         return self._make(len(rows), self._values(rows))
 
-    def written(self, rows: Sequence[Sequence[Any]]) -> bytes | list[dict[str, Any]]:
-        """The records of ``rows`` as the JSON array orjson writes of them
+    def written(self, rows: Sequence[Sequence[Any]]) -> Writer | list[dict[str, Any]]:
+        """The records of ``rows`` to be written as the JSON array orjson writes of them
         (:mod:`.written`), or as dicts where orjson alone can tell how."""
         values = self._values(rows)
         texts = texts_of(values) if self._template is not None else None
         if self._template is not None and texts is not None:
-            return self._template.write(len(rows), texts)
+            return partial(self._template.write, len(rows), texts)
         return self._make(len(rows), values)
 
     def _values(self, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -76,6 +77,9 @@ def _boolean(value: Any) -> Any:
 
 
 _INSTANT = "%Y-%m-%dT%H:%M:%SZ"
+#: a day of one whole-hour offset: the offset (local minus UTC), the days before, itself
+#: and after
+_Day = tuple[int, str, str, str]
 
 
 class _Instants:
@@ -98,6 +102,7 @@ class _Instants:
 
     def column(self, values: Sequence[Any]) -> list[Any]:
         hours: dict[str, str | None] = {}  # a stored hour's UTC hour, if whole
+        days: dict[str, _Day | None] = {}
         out: list[Any] = []
         for value in values:
             text = value if type(value) is str else None
@@ -106,20 +111,53 @@ class _Instants:
                 continue
             hour = text[:13]
             if hour not in hours:
-                hours[hour] = self._hour(hour)
+                hours[hour] = self._in_day(hour, days)
             utc = hours[hour]
             out.append(self(value) if utc is None else f"{utc}{text[13:]}Z")
         return out
 
+    def _in_day(self, hour: str, days: dict[str, _Day | None]) -> str | None:
+        """:meth:`_hour`, worked out from its day's one offset where the day has one
+        (most days: a page's times seldom share an hour, but often a day)."""
+        day, clock = hour[:10], hour[11:13]
+        if day not in days:
+            days[day] = self._day(day)
+        found = days[day]
+        if found is None or not (clock.isdigit() and clock < "24"):
+            return self._hour(hour)
+        shift, utc = divmod(int(clock) - found[0], 24)
+        return f"{found[shift + 2]}T{utc:02d}"
+
+    def _day(self, day: str) -> _Day | None:
+        """The day's offset from UTC in whole hours with the UTC days around it, None
+        where it is not one such offset all day (a change of offset, of minutes) or
+        the year has fewer than four digits (written shorter by :meth:`_hour`)."""
+        try:
+            first = from_company_time(f"{day} 00:00:00", self.zone)
+            noon = from_company_time(f"{day} 12:00:00", self.zone)
+            last = from_company_time(f"{day} 23:59:59", self.zone)
+            local = date.fromisoformat(day)
+            before, itself, after = ((local + timedelta(days=n)).isoformat() for n in (-1, 0, 1))
+        except (ValueError, OverflowError):
+            return None
+        if (noon - first).total_seconds() != 43200 or (last - noon).total_seconds() != 43199:
+            return None
+        if first.minute or first.second or local.year <= 1000:  # as in _hour
+            return None
+        offset = datetime.combine(local, time()) - first.replace(tzinfo=None)
+        return int(offset.total_seconds()) // 3600, before, itself, after
+
     def _hour(self, hour: str) -> str | None:
         """``YYYY-MM-DDTHH`` in UTC of the stored ``hour`` (``YYYY-MM-DD HH``), None where
-        it is not one whole-hour offset throughout."""
+        it is not one whole-hour offset throughout or not four digits of year."""
         try:
             first = from_company_time(f"{hour}:00:00", self.zone)
             last = from_company_time(f"{hour}:59:59", self.zone)
         except ValueError:
             return None
         if (last - first).total_seconds() != 3599 or first.minute or first.second:
+            return None
+        if first.year < 1000:  # written with fewer digits (strftime's %Y)
             return None
         return first.strftime(_INSTANT)[:13]
 

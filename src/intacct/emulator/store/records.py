@@ -14,6 +14,7 @@ from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef
 from intacct.emulator.catalog.audit import ACCESS_MODES, object_key
 from intacct.emulator.clock import Clock
 from intacct.emulator.errors import invalid_reference, missing_required, not_found
+from intacct.emulator.querylang.core import leading_order
 from intacct.emulator.store.database import Database, quote
 from intacct.emulator.store.duplicates import duplicate_error
 from intacct.emulator.store.filled import DISPLAY_CONTACT, fill_created
@@ -48,6 +49,20 @@ _MOD = 2**31
 #: the company lacks fails in Intacct [O] (errors.invalid_reference). [U] Intacct checks
 #: its other references too (a bill's VENDORID); the emulator checks these alone so far.
 CHECKED_REFERENCES = frozenset({"APTERM", "ARTERM"})
+
+
+def _total(obj: ObjectDef, order: str) -> str:
+    """``order`` with no ties. [U] Ties break in the undefined order, so that offset
+    pages over data at rest stay exact. Led by the record number (given to every record,
+    never two alike in a company's object), it is the record number's order alone: the
+    same rows, which the key index reads in order where sorting would read every row the
+    filter keeps to answer a page."""
+    if obj.field("RECORDNO"):
+        direction = leading_order(order, '"RECORDNO"')
+        if direction:
+            return f'ORDER BY "RECORDNO" {direction}'
+    tail = order_key(obj)
+    return f"{order}, {tail}" if order else f"ORDER BY {tail}"
 
 
 def _column(field: FieldDef) -> str:
@@ -139,8 +154,10 @@ class Records:
     def _indexes(self, obj: ObjectDef) -> None:
         table, name, conn = _table(obj), obj.name, self._db.conn
         key = "ID" if obj.field("RECORDNO") is None else "RECORDNO"
+        # the entity too: a page's count (every answer carries it) reads the index alone
         conn.execute(
-            f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} (_company, {quote(key)})'
+            f'CREATE INDEX IF NOT EXISTS "ix_{name}_key" ON {table} '
+            f"(_company, {quote(key)}, _entity)"
         )
         conn.execute(
             f'CREATE INDEX IF NOT EXISTS "ix_{name}_order" ON {table} (_company, {order_key(obj)})'
@@ -334,10 +351,7 @@ class Records:
                 raise ValueError(f"unknown select function {function!r}")
         group = f"GROUP BY {', '.join(plain)}" if plain and len(plain) < len(exprs) else ""
         if not group:
-            # [U] ties of a given orderby break in the undefined order too, so that
-            # offset pages over data at rest stay exact
-            tail = order_key(obj)
-            order = f"{order}, {tail}" if order else f"ORDER BY {tail}"
+            order = _total(obj, order)
         rows = self.select(obj, scope, exprs, where, params, order, limit, offset, group)
         return rows, self.count(obj, scope, where, params, group)
 
