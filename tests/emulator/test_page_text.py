@@ -5,8 +5,6 @@ each date format, pretty-printed and not, and with values lxml escapes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from lxml import etree
 
@@ -15,12 +13,6 @@ from intacct.emulator.server import EmulatorServer
 from intacct.emulator.wire import E, Request, build_response
 
 FORMATS = ("mm/dd/yyyy", "dd.mm.yyyy", "yyyy-mm-dd")
-
-
-@pytest.fixture(scope="module")
-def seeded() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, scale=300, seed=7) as server:
-        yield server
 
 
 def _answers(page: RecordPage, pretty: bool) -> tuple[bytes, bytes]:
@@ -40,8 +32,8 @@ def _answers(page: RecordPage, pretty: bool) -> tuple[bytes, bytes]:
 
 
 @pytest.mark.parametrize("date_format", FORMATS)
-def test_every_objects_page_as_text_is_lxmls(seeded: EmulatorServer, date_format: str) -> None:
-    store = seeded.emulator.store
+def test_every_objects_page_as_text_is_lxmls(emulator: EmulatorServer, date_format: str) -> None:
+    store = emulator.emulator.store
     written = 0
     for name in store.catalog:  # the XML objects
         obj = store.catalog[name]
@@ -57,8 +49,8 @@ def test_every_objects_page_as_text_is_lxmls(seeded: EmulatorServer, date_format
     assert written > 100
 
 
-def test_escaped_values_as_text_are_lxmls(seeded: EmulatorServer) -> None:
-    obj = seeded.emulator.store.catalog["VENDOR"]
+def test_escaped_values_as_text_are_lxmls(emulator: EmulatorServer) -> None:
+    obj = emulator.emulator.store.catalog["VENDOR"]
     names = ["VENDORID", "NAME"]
     rows = [("A&B", "<tag> & 'quote' \"dq\" 100%"), ("tab\there", "line\nbreak >")]
     for pretty in (True, False):
