@@ -9,9 +9,14 @@ in, default ``intacct``), ``pages_per_load`` (default :data:`PAGES_PER_LOAD`) an
 ``dlt:filesystem``, ``table_format`` (``delta`` or ``iceberg``: dlt merges files only in
 those formats; plain Parquet/JSONL files are appended to).
 
-Each object is a dlt resource with ``write_disposition="merge"`` on its primary key (the
-key with ``_entity_id``), typed by column hints from its :class:`~.tables.Table`
-(decimals exact, timestamps in UTC, multi-picks as JSON); pages go to dlt as Arrow tables.
+Each object is a table merged on its primary key (the key with ``_entity_id``), typed by
+column hints from its :class:`~.tables.Table` (decimals exact, timestamps in UTC,
+multi-picks as JSON); pages go to dlt as Arrow tables, a load's as the items of one
+resource, each marked with its table's hints (dlt's work a resource, schema hashes
+included, is then once a load, not once a table). A table the destination does not have
+yet is appended to: nothing is there to merge onto, and a merge costs a staging table
+and a statement a table; what a load that failed left in it is merged onto later, when
+its pages are read again.
 
 **Loads, not pages.** dlt commits a load package, not a page: pages are kept in memory
 and loaded every ``pages_per_load`` pages (and at the end of the run), each load with
@@ -58,7 +63,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +140,8 @@ PAGES_PER_LOAD = 20
 #: a page of fewer records counts as a tenth of one toward ``pages_per_load``: a crash
 #: may read ten times as many small pages again (a transaction each, a few records)
 SMALL_PAGE = 10
+#: the one dlt resource of every load (its items name their tables); no table of its own
+LOAD_RESOURCE = "_intacct_load"
 INSTALL = "pip install 'intacct-connector[dlt]'"
 #: dlt's source name: the run state is its source state
 SOURCE = "intacct"
@@ -293,6 +300,7 @@ class DltDestination:
         self._settings: dict[str, Any] = dict(saved.get("settings", {}))
         self._stored = self._stored_schema()
         self._sql = has_sql_client(self.pipeline)  # asked of dlt once: the destination's
+        self._open: Any = None  # dlt's SQL client, made and connected once (_client)
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -348,7 +356,7 @@ class DltDestination:
         import pyarrow.compute as pc
 
         with self._reading(table, "the history's first versions"):
-            stored = select_all(self.pipeline, self._schema(), table)
+            stored = select_all(self._client(), self._schema(), table)
         for rows in stored:
             self._keep_versions(table, rows)
             gone = rows.filter(pc.is_valid(rows.column(DELETED_AT))).to_pylist()
@@ -444,6 +452,7 @@ class DltDestination:
             if not self._failed and self._views_due:  # nothing was loaded
                 self._make_views(self._views_due)
         finally:
+            self._let_go()
             self._lock.close()
 
     # -- pages ----------------------------------------------------------------------------
@@ -496,19 +505,17 @@ class DltDestination:
         buffer, self.buffer = self.buffer, _Buffer()
         if buffer.state is not None:
             self._state = dict(buffer.state)
-        resources = [
-            dlt.resource(
-                _latest(self.tables[name], chunks),
-                name=name.lower(),
-                table_format=self.table_format,
-                **resource_hints(self.tables[name]),  # dlt's TypedDicts of hints
-            )
+        items = [
+            self._marked(name, _latest(self.tables[name], chunks))
             for name, chunks in buffer.chunks.items()
             if chunks
         ]
         if buffer.runs:
-            resources.append(dlt.resource(buffer.runs, name=RUNS_TABLE, write_disposition="append"))
-        resources.append(dlt.resource(self._carry_state(), name="_intacct_state"))
+            runs = dlt.mark.make_hints(table_name=RUNS_TABLE, write_disposition="append")
+            items.append(dlt.mark.with_hints(buffer.runs, runs, create_table_variant=True))
+        # one resource a load, each item marked with its table's hints: dlt's work a
+        # resource (it hashes the whole schema for each, at every load) is done once
+        resources = [dlt.resource(self._with_state(items), name=LOAD_RESOURCE)]
         # Intacct's names lower-cased as they are (dlt's default snake_case would make
         # FORM1099TYPE form1099_type)
         schema = dlt.Schema(SOURCE, normalizers={"names": NAMING})
@@ -540,8 +547,8 @@ class DltDestination:
             return set(self.histories)
         return {n for n in self.histories if {n + VERSIONS, n + DELETES} & set(loaded)}
 
-    def _carry_state(self) -> Iterator[Any]:
-        """A resource of no rows that puts the run state in dlt's source state, which dlt
+    def _with_state(self, items: list[Any]) -> Iterator[Any]:
+        """The load's items, the run state put first in dlt's source state, which dlt
         loads with the package (extracted in it, so it goes with this load only)."""
         import dlt
 
@@ -549,7 +556,20 @@ class DltDestination:
         if self._state is not None:
             saved["run"] = self._state
         saved["settings"] = dict(self._settings)
-        yield from ()
+        yield from items
+
+    def _marked(self, name: str, rows: pa.Table) -> Any:
+        """The rows of the table ``name`` as an item of the load, with its hints: appended
+        while the destination has no such table (nothing to merge onto, where a merge
+        costs a staging table and a statement a table a load), merged on its key once
+        it has (what a load that failed left there is merged onto again)."""
+        import dlt
+
+        hints = resource_hints(self.tables[name])
+        if not self._stored_columns(name):
+            hints["write_disposition"] = "append"
+        marked = dlt.mark.make_hints(**hints, table_format=self.table_format)
+        return dlt.mark.with_hints(rows, marked, create_table_variant=True)
 
     def _file_format(self) -> Any:
         """Parquet where the destination loads it, else dlt's choice for Arrow (never
@@ -660,7 +680,7 @@ class DltDestination:
         key, wanted = table.key[0], [table.key[0], DELETED_AT]
         with self._reading(table, "its deletes"):
             rows = select_key_range(
-                self.pipeline, self._schema(), table, (after, upto), entity, wanted
+                self._client(), self._schema(), table, (after, upto), entity, wanted
             )
         latest = {_key(r[key]): r for r in rows}
         for chunk in self.buffer.chunks.get(name, []):
@@ -671,6 +691,24 @@ class DltDestination:
                 if r[ENTITY_ID] == entity and in_key_range(r[key], after, upto)
             }
         return [k for k, r in latest.items() if r.get(DELETED_AT) is None]
+
+    def _client(self) -> Any:
+        """dlt's SQL client of the destination, connected at the first read back and kept
+        open for the run: dlt makes each client from the whole schema (serialized and
+        hashed: a second at --objects all), and DuckDB opens its file with each. None
+        before the first load (no schema: dlt makes no client, and nothing is stored)."""
+        if self._open is None and self._schema() is not None:
+            client = self.pipeline.sql_client(SOURCE)
+            client.open_connection()
+            self._open = client
+        return self._open
+
+    def _let_go(self) -> None:
+        """The SQL client kept open closed, quietly (it may be what failed)."""
+        client, self._open = self._open, None
+        if client is not None:
+            with suppress(Exception):
+                client.close_connection()
 
     def _reads_back(self) -> bool:
         """Whether dlt has a SQL client for the destination (to read stored rows with)."""
@@ -688,16 +726,18 @@ class DltDestination:
         """The stored rows of ``entity`` whose ``by`` is one of ``values`` (see
         :func:`select_stored`)."""
         with self._reading(table, purpose):
-            return select_stored(self.pipeline, self._schema(), table, by, values, entity, wanted)
+            return select_stored(self._client(), self._schema(), table, by, values, entity, wanted)
 
     @contextmanager
     def _reading(self, table: Table, purpose: str) -> Iterator[None]:
-        """dlt's errors reading ``table`` back as the destination's, saying ``purpose``."""
+        """dlt's errors reading ``table`` back as the destination's, saying ``purpose``
+        (the client kept open let go of: a later read connects again)."""
         from dlt.common.exceptions import DltException
 
         try:
             yield
         except (DltException, OSError) as exc:
+            self._let_go()
             raise DestinationError(
                 f"could not read {table.name} back from {self.where} for {purpose}: "
                 f"{_first_line(exc)}"
@@ -792,11 +832,11 @@ def change_rows(table: Table, changes: Sequence[Mapping[str, Any]], entity: str)
     return arrow_page(CHANGES, rows) if rows else None
 
 
-def select_all(pipeline: Any, schema: Any, table: Table) -> list[pa.Table]:
-    """Every row ``pipeline``'s destination stores in ``table`` (named as dlt's stored
-    ``schema`` names it; a history's seed: once an object), typed, in Arrow tables of
-    :data:`SEED_ROWS` (compact while they are kept); none before the table's first
-    load. dlt's errors are the caller's to say."""
+def select_all(client: Any, schema: Any, table: Table) -> list[pa.Table]:
+    """Every row the destination of dlt's open SQL ``client`` stores in ``table`` (named
+    as dlt's stored ``schema`` names it; a history's seed: once an object), typed, in
+    Arrow tables of :data:`SEED_ROWS` (compact while they are kept); none before the
+    table's first load. dlt's errors are the caller's to say."""
     stored = _columns_of(schema, table.name)
     if not stored:
         return []
@@ -804,15 +844,14 @@ def select_all(pipeline: Any, schema: Any, table: Table) -> list[pa.Table]:
     names = {naming.normalize_identifier(n): n for n in table.names}
     columns = [c for c in names if c in stored]
     found = []
-    with pipeline.sql_client(schema.name) as client:
-        where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
-        select = ", ".join(client.escape_column_name(c) for c in columns)
-        with client.execute_query(f"SELECT {select} FROM {where}") as cursor:  # noqa: S608
-            while rows := cursor.fetchmany(SEED_ROWS):
-                found.append(arrow_page(table, [
-                    {names[c]: _json(v) for c, v in zip(columns, row, strict=True)}
-                    for row in rows
-                ]))  # fmt: skip
+    where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
+    select = ", ".join(client.escape_column_name(c) for c in columns)
+    with client.execute_query(f"SELECT {select} FROM {where}") as cursor:  # noqa: S608
+        while rows := cursor.fetchmany(SEED_ROWS):
+            found.append(arrow_page(table, [
+                {names[c]: _json(v) for c, v in zip(columns, row, strict=True)}
+                for row in rows
+            ]))  # fmt: skip
     return found
 
 
@@ -869,7 +908,7 @@ def _columns_of(schema: Any, name: str) -> set[str]:
 
 
 def select_stored(
-    pipeline: Any,
+    client: Any,
     schema: Any,
     table: Table,
     by: str,
@@ -877,7 +916,8 @@ def select_stored(
     entity: str,
     wanted: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """The rows of ``entity`` that ``pipeline``'s destination stores in ``table`` (named
+    """The rows of ``entity`` that the destination of dlt's open SQL ``client`` stores in
+    ``table`` (named
     as dlt's ``schema`` names it) whose ``by`` is one of ``values``: their ``wanted``
     columns the stored table has, named as ``table`` names them. dlt's errors are the
     caller's to say (the dlt source reads back through this too)."""
@@ -887,11 +927,11 @@ def select_stored(
     def among(column: str) -> tuple[str, list[Any]]:
         return f"{column} IN ({', '.join(['%s'] * len(values))})", _typed(table, by, values)
 
-    return _select_where(pipeline, schema, table, by, among, entity, wanted)
+    return _select_where(client, schema, table, by, among, entity, wanted)
 
 
 def select_key_range(
-    pipeline: Any,
+    client: Any,
     schema: Any,
     table: Table,
     within: tuple[int | None, int | None],
@@ -905,11 +945,11 @@ def select_key_range(
     def in_range(column: str) -> tuple[str, list[Any]]:
         return key_range_sql(column, "%s", *within)
 
-    return _select_where(pipeline, schema, table, table.key[0], in_range, entity, wanted)
+    return _select_where(client, schema, table, table.key[0], in_range, entity, wanted)
 
 
 def _select_where(
-    pipeline: Any,
+    client: Any,
     schema: Any,
     table: Table,
     by: str,
@@ -926,15 +966,14 @@ def _select_where(
     names = {naming.normalize_identifier(n): n for n in wanted}
     columns = [c for c in names if c in stored]
     by_column, entity_column = (naming.normalize_identifier(n) for n in (by, ENTITY_ID))
-    with pipeline.sql_client(schema.name) as client:
-        where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
-        test, params = condition(client.escape_column_name(by_column))
-        select = ", ".join(client.escape_column_name(c) for c in columns)
-        sql = (
-            f"SELECT {select} FROM {where} WHERE {test} "  # noqa: S608
-            f"AND {client.escape_column_name(entity_column)} = %s"
-        )
-        found = client.execute_sql(sql, *params, entity) or []
+    where = client.make_qualified_table_name(naming.normalize_table_identifier(table.name))
+    test, params = condition(client.escape_column_name(by_column))
+    select = ", ".join(client.escape_column_name(c) for c in columns)
+    sql = (
+        f"SELECT {select} FROM {where} WHERE {test} "  # noqa: S608
+        f"AND {client.escape_column_name(entity_column)} = %s"
+    )
+    found = client.execute_sql(sql, *params, entity) or []
     return [{names[c]: _json(v) for c, v in zip(columns, row, strict=True)} for row in found]
 
 

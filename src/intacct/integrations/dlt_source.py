@@ -653,16 +653,19 @@ class _Stored:
         """The stored rows of ``entity`` whose ``by`` is one of ``values``; none before
         the table's first load."""
         schema = self.pipeline.schemas.get(SOURCE)
-        with self._reading(purpose):
-            return select_stored(self.pipeline, schema, self.table, by, values, entity, wanted)
+        with self._reading(purpose), self.pipeline.sql_client(SOURCE) as client:
+            return select_stored(client, schema, self.table, by, values, entity, wanted)
         return []  # in dlt's schema, not loaded yet (the load that would have failed)
 
     def every_row(self) -> list[pa.Table]:
         """Every stored row, typed (a history's first versions); none before the table's
         first load."""
         schema = self.pipeline.schemas.get(SOURCE)
-        with self._reading("the history's first versions"):
-            return select_all(self.pipeline, schema, self.table)
+        with (
+            self._reading("the history's first versions"),
+            self.pipeline.sql_client(SOURCE) as client,
+        ):
+            return select_all(client, schema, self.table)
         return []  # in dlt's schema, not loaded yet
 
     @contextmanager
