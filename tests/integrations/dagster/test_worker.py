@@ -7,10 +7,12 @@ through it: test_deploy.py, test_deploy_hosts.py.)"""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +21,7 @@ import httpx
 import pytest
 
 from intacct.integrations.dagster.host_runs import HostRuns
-from intacct.integrations.dagster.worker import MAX_BODY, TOKEN_VAR
+from intacct.integrations.dagster.worker import MAX_BODY, TOKEN_VAR, watch
 from tests.integrations.dagster.conftest import WORKER_TOKEN
 
 
@@ -102,3 +104,31 @@ def test_a_run_goes_while_a_process_of_it_lives(tmp_path: Path) -> None:
     assert runs.describe("0c1d") == {"pid": pid, "state": "running"}  # its leader exited
     os.killpg(pid, signal.SIGKILL)  # the step, its group's last process
     _wait_for(lambda: runs.describe("0c1d")["state"] == "exited")  # type: ignore[index]
+
+
+def test_the_watch_opens_the_instance_again_when_it_could_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An instance that cannot be opened (here a storage class that is not there; in CI
+    another process making Dagster's tables at the same moment) does not end the watch:
+    once it can be, it is opened and watched (a dead watch left a killed run's slots
+    held, its company's next run waiting for an hour)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    yaml = home / "dagster.yaml"
+    yaml.write_text("run_storage:\n  module: no_such_module\n  class: NoSuchStorage\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(HostRuns(tmp_path / "runs"), 0.05, 1.0, stop))
+    with caplog.at_level(logging.WARNING, logger="intacct.worker"):
+        thread.start()
+        try:
+            _wait_for(lambda: "could not open the Dagster instance" in caplog.text)
+            assert thread.is_alive()
+            yaml.write_text("")  # Dagster's defaults: its tables in files under the home
+            _wait_for(lambda: any(p != yaml for p in home.rglob("*")))
+            assert thread.is_alive()
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+    assert not thread.is_alive()

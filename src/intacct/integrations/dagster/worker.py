@@ -152,15 +152,31 @@ def serve(host: str, port: int, folder: Path, token: str) -> ThreadingHTTPServer
 
 def watch(runs: HostRuns, every_s: float, grace_s: float, stop: threading.Event) -> None:
     """The watch (:meth:`HostRuns.watch`) every ``every_s`` until ``stop``, against the
-    instance of ``DAGSTER_HOME``; a pass that fails (Postgres away) is tried again."""
+    instance of ``DAGSTER_HOME``; a pass that fails (Postgres away) is tried again, and so
+    is opening the instance (Postgres away, or its tables made by another process of the
+    deployment at the same moment): a watch that died would leave the slots of this
+    host's killed runs held, their companies' next runs waiting."""
     from dagster import DagsterInstance
 
-    with DagsterInstance.get() as instance:
-        while not stop.wait(every_s):
-            try:
-                runs.watch(instance, grace_s)
-            except Exception as exc:  # noqa: BLE001 (the next pass tries again)
-                log.warning("the watch of this host's runs failed: %s", exc)
+    while not stop.wait(every_s):
+        try:
+            with DagsterInstance.get() as instance:
+                _passes(runs, instance, every_s, grace_s, stop)
+        except Exception as exc:  # noqa: BLE001 (opened again at the next pass)
+            log.warning("the watch could not open the Dagster instance: %s", exc)
+
+
+def _passes(
+    runs: HostRuns, instance: Any, every_s: float, grace_s: float, stop: threading.Event
+) -> None:
+    """The watch's passes against an open ``instance``, the first one now."""
+    while True:
+        try:
+            runs.watch(instance, grace_s)
+        except Exception as exc:  # noqa: BLE001 (the next pass tries again)
+            log.warning("the watch of this host's runs failed: %s", exc)
+        if stop.wait(every_s):
+            return
 
 
 def main(argv: list[str] | None = None) -> int:
