@@ -123,6 +123,7 @@ __all__ = [
     "has_sql_client",
     "holds_views",
     "make_history_views",
+    "marked",
     "open_dlt",
     "resource_hints",
     "select_all",
@@ -512,7 +513,7 @@ class DltDestination:
         ]
         if buffer.runs:
             runs = dlt.mark.make_hints(table_name=RUNS_TABLE, write_disposition="append")
-            items.append(dlt.mark.with_hints(buffer.runs, runs, create_table_variant=True))
+            items.append(marked(runs, buffer.runs))
         # one resource a load, each item marked with its table's hints: dlt's work a
         # resource (it hashes the whole schema for each, at every load) is done once
         resources = [dlt.resource(self._with_state(items), name=LOAD_RESOURCE)]
@@ -568,8 +569,7 @@ class DltDestination:
         hints = resource_hints(self.tables[name])
         if not self._stored_columns(name):
             hints["write_disposition"] = "append"
-        marked = dlt.mark.make_hints(**hints, table_format=self.table_format)
-        return dlt.mark.with_hints(rows, marked, create_table_variant=True)
+        return marked(dlt.mark.make_hints(**hints, table_format=self.table_format), rows)
 
     def _file_format(self) -> Any:
         """Parquet where the destination loads it, else dlt's choice for Arrow (never
@@ -885,6 +885,14 @@ def make_history_views(pipeline: Any, schema: Any, tables: Sequence[Table]) -> l
                 client.execute_sql(f"CREATE VIEW {history} AS {select}")
             made.append(history)
     return made
+
+
+def marked(hints: Any, rows: Any) -> Any:
+    """An item of ``rows`` for the table ``hints`` name (dlt's hints of it), with those
+    hints: one resource's items going to many tables."""
+    import dlt
+
+    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
 
 def resource_hints(table: Table) -> dict[str, Any]:

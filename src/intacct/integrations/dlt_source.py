@@ -91,6 +91,7 @@ from intacct.destinations.dlt import (
     deletes_table,
     holds_views,
     make_history_views,
+    marked,
     resource_hints,
     select_all,
     select_stored,
@@ -285,8 +286,9 @@ def _resource(
 ) -> DltResource:
     """The object's resource: the engine's pages, typed and keyed as its table (with
     ``history``, its versions, deletes and changes too, each to its own table). Every
-    item carries its table's hints (:func:`_marked`): a table variant of dlt starts
-    from the resource's hints, which would give the history's tables the object's."""
+    item carries its table's hints (:func:`~.destinations.dlt.marked`): a table variant
+    of dlt starts from the resource's hints, which would give the history's tables the
+    object's."""
 
     def pages() -> Iterator[Any]:
         yield from _read(company, settings, table, _History(table) if history else None)
@@ -303,11 +305,6 @@ def _hints(table: Table) -> Any:
     if MODIFIED in table.names:
         hints["columns"][MODIFIED]["dedup_sort"] = "desc"
     return dlt.mark.make_hints(**hints)  # dlt's TypedDicts of hints
-
-
-def _marked(hints: Any, rows: pa.Table) -> Any:
-    """An item of rows, for the table ``hints`` name, with those hints."""
-    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
 
 def _failing(name: str, error: IntacctError) -> DltResource:
@@ -397,7 +394,7 @@ class _History:
 
     def versions(self, typed: pa.Table) -> Any:
         """A page's records (typed, all of them: a version a delete supersedes is one)."""
-        return _marked(self.hints[self.versions_name], version_rows(self.table, typed))
+        return marked(self.hints[self.versions_name], version_rows(self.table, typed))
 
     def items(self, page: StreamPage) -> list[Any]:
         """The page's deletes and changes (:func:`~.destinations.dlt.delete_rows`,
@@ -406,7 +403,7 @@ class _History:
             (self.deletes_name, delete_rows(self.table, page.tombstones, page.entity)),
             (CHANGES.name, change_rows(self.table, page.changes, page.entity)),
         ]
-        return [_marked(self.hints[name], found) for name, found in rows if found is not None]
+        return [marked(self.hints[name], found) for name, found in rows if found is not None]
 
 
 def _refuse_clash(pipeline: Any) -> None:
@@ -527,7 +524,7 @@ class _Sink:
             if self.history is not None:  # every version read, a superseded one too
                 items.append(self.history.versions(typed))
             tables.append(self._live(typed))
-        items += [_marked(self.hints, t) for t in tables if t.num_rows]
+        items += [marked(self.hints, t) for t in tables if t.num_rows]
         kept = self.deleted.kept(page.state)
         self.handoff.give(_Page(items, page.state, kept))
 
