@@ -33,7 +33,7 @@ from tests.properties import FULL
 from tests.tools import install_command
 
 #: the tests outside the inner loop, by file or folder under tests/ (the rest is "inner")
-TIERS: dict[str, tuple[str, ...]] = {
+TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_modifyitems)
     # storms, kills, fleet and deployment runs, benchmarks run whole at a small scale,
     # and the tests that wait out timeouts or interrupts
     "long": (
@@ -69,6 +69,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "notices/test_freshness_benchmark.py",
         "test_tiers.py",
     ),
+    # the documented-paths matrix: every documented command as a user runs it
+    "paths": ("paths/", "integrations/dagster/test_example.py"),
     # every object of the demo companies through the engine and into every destination
     # (DuckDB, Postgres, dlt's), compared with the emulator row by row; the books' tie
     # over seeds and scales
@@ -88,9 +90,10 @@ TIERS: dict[str, tuple[str, ...]] = {
     # fylein's SDK (they share installs and projects, so one after another), and the
     # tests of what installs them (pip into virtualenvs, tests/tools.py)
     "thirdparty": ("thirdparty/", "meltano/", "test_tools.py"),
-    # the documented-paths matrix: every documented command as a user runs it
-    "paths": ("paths/", "integrations/dagster/test_example.py"),
 }
+#: the tiers whose tests run on one worker one after another (the others: a file's
+#: tests on one worker): the third-party tools share installs and projects
+ONE_AFTER_ANOTHER = ("thirdparty",)
 CHOICES = ("inner", *TIERS, "all")
 _SEEDS = pytest.StashKey[str]()
 _ROOT = Path(__file__).parent
@@ -155,12 +158,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         tier = tier_of(item.path)
         item.add_marker(tier)
-        if tier != "inner":  # one worker runs a tier's tests one after another
+        if tier in ONE_AFTER_ANOTHER:
             item.add_marker(pytest.mark.xdist_group(tier))
-        elif item.get_closest_marker("xdist_group") is None and _shares_a_module_fixture(item):
+        elif item.get_closest_marker("xdist_group") is None and (
+            tier != "inner" or _shares_a_module_fixture(item)
+        ):
             # the file's tests on one worker: its module fixtures (an emulator, a synced
-            # database) are made once, not once on each worker
+            # database) are made once, not once on each worker, and a long file's proofs
+            # (storms, kills, deployments) never run two at once
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(_ROOT).as_posix()))
+    # the tiers' files first, longest tier first, the inner loop's short tests after
+    # them: pytest-xdist hands out groups in this order (--no-loadscope-reorder), so the
+    # minutes-long files start at once and the short tests fill the workers' gaps last
+    # instead of a long file starting last and running on alone
+    rank = {tier: n for n, tier in enumerate(TIERS)}
+    items.sort(key=lambda i: rank.get(tier_of(i.path), len(rank)))
     chosen = config.getoption("tier")
     if chosen == "all" or _named(config.args):
         return

@@ -1,7 +1,8 @@
 """The test tiers (tests/conftest.py): every file a tier names exists, ``pytest`` alone
-leaves the tiers out, a file named on the command line runs whatever its tier, and
-pytest-xdist keeps a tier's tests on one worker (its grouping broke silently once, on a
-pytest release that stopped honouring it)."""
+leaves the tiers out, a file named on the command line runs whatever its tier, the
+tiers' files are handed out first, and pytest-xdist keeps a group's tests (a tier file's,
+the third-party tier's) on one worker (its grouping broke silently once, on a pytest
+release that stopped honouring it)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,22 @@ def test_the_inner_loop_leaves_the_tiers_out(tmp_path: Path) -> None:
     assert _collected(f"tests/{named}") == {str(TESTS / named)}
 
 
-def test_a_tier_stays_on_one_worker(tmp_path: Path) -> None:
+def test_the_tiers_files_come_first_the_longest_tier_first() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-n0", "-p", "no:cacheprovider",
+         "--tier", "all"],
+        capture_output=True, text=True, check=False, timeout=600, cwd=TESTS.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+    # "file::test" lines, in the order the tests are handed out (addopts' -q)
+    files = re.findall(r"^(tests/\S+?\.py)::", done.stdout, re.M)
+    rank = {tier: n for n, tier in enumerate([*TIERS, "inner"])}
+    ranks = [rank[tier_of(TESTS.parent / f)] for f in files]
+    assert len(files) > 1000 and ranks == sorted(ranks)
+    assert ranks[0] == rank["long"] and ranks[-1] == rank["inner"]
+
+
+def test_a_group_stays_on_one_worker(tmp_path: Path) -> None:
     workers = tmp_path / "workers"
     workers.mkdir()
     (tmp_path / "test_grouped.py").write_text(
