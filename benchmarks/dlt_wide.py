@@ -10,7 +10,10 @@ system time: the embedded emulator answering is in it, the same for both) of eac
 ``--src`` names source trees to run instead of the installed package, each measured in
 turn within every round (an older checkout against this one).
 
-Usage: ``python benchmarks/dlt_wide.py [--repeat 3] [--src OLD/src,NEW/src] [--no-write]``.
+``--destinations native`` measures the native DuckDB file alone (its own section).
+
+Usage: ``python benchmarks/dlt_wide.py [--repeat 3] [--src OLD/src,NEW/src]
+[--destinations native,dlt] [--no-write]``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pathlib import Path
 from _report import write_section
 
 TITLE = "Destinations through dlt: --objects all, first and second run"
+#: the section of a run measuring the native DuckDB file alone
+NATIVE_TITLE = "DuckDB natively: --objects all, first and second run"
 DESTINATIONS = {"native": (), "dlt": ("--db", "dlt:duckdb")}
 
 
@@ -69,12 +74,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--src", default="", help="source trees, comma-separated")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--destinations", default="native,dlt", help="native, dlt or both")
     args = parser.parse_args()
     trees = args.src.split(",") if args.src else [""]
+    chosen = args.destinations.split(",")
+    unknown = sorted(set(chosen) - set(DESTINATIONS))
+    if unknown:
+        parser.error(f"--destinations: unknown {', '.join(unknown)} (native, dlt)")
     found: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
     for _ in range(args.repeat):
         for src in trees:
-            for destination in DESTINATIONS:
+            for destination in chosen:
                 for run, seconds in round_of(src, destination).items():
                     found.setdefault((src or "installed", destination, run), []).append(seconds)
                     print(src or "installed", destination, run, seconds, flush=True)
@@ -87,20 +97,23 @@ def main() -> None:
             f"| {src} | {destination} | {run} | {statistics.median(walls):.1f} | "
             f"{statistics.median(cpus):.1f} | {', '.join(f'{w:.1f}' for w in walls)} |"
         )
+    into = "natively" if chosen == ["native"] else "natively and through dlt:duckdb"
     body = (
         "`intacct sync --objects all` on DEMO (the embedded emulator, every object the "
-        "company has: 641 objects, about 15,000 records), into a new DuckDB file natively "
-        "and through dlt:duckdb, then again; each run a process of its own, the emulator's "
+        f"company has: 641 objects, about 15,000 records), into a new DuckDB file {into}, "
+        "then again; each run a process of its own, the emulator's "
         f"CPU in it; medians of {args.repeat}, the sources in turn within each round.\n\n"
         + "\n".join(lines)
     )
     command = f"python benchmarks/dlt_wide.py --repeat {args.repeat}"
     if args.src:
         command += f" --src {args.src}"
+    if chosen != list(DESTINATIONS):
+        command += f" --destinations {args.destinations}"
     if args.no_write:
         print(body)
     else:
-        write_section(TITLE, command, body)
+        write_section(NATIVE_TITLE if chosen == ["native"] else TITLE, command, body)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from intacct.cli import main
+from intacct.destinations import saved_state
 from intacct.emulator.server import EmulatorServer
 
 from .conftest import use_env
@@ -30,10 +31,9 @@ def synced(monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Pa
 
 
 def _stored_state(path: Path) -> dict:
-    with duckdb.connect(str(path), read_only=True) as con:
-        row = con.execute("SELECT value FROM _intacct_state WHERE name = 'run'").fetchone()
-    assert row is not None
-    return json.loads(row[0])
+    state = saved_state(path)
+    assert state is not None
+    return state
 
 
 def test_show_lists_every_object_with_its_bookmark(synced: Path) -> None:

@@ -5,7 +5,6 @@ type, the bookmarks; on the demo company, on DEMO-ME with every entity, with the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from intacct import IntacctClient
 from intacct.client.registry import ObjectRegistry
+from intacct.destinations import saved_state
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.replication import ReplicationSettings
 from intacct.replication.records.columnar import ColumnTyper
@@ -51,8 +51,7 @@ def tables(db: Path) -> dict[str, Any]:
             ).fetchall()
             rows = con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()  # noqa: S608
             out[name] = (columns, rows)
-        (state,) = con.execute("SELECT value FROM _intacct_state").fetchone() or ("{}",)
-    streams = json.loads(state)["streams"]
+    streams = saved_state(db)["streams"]
     for entities in streams.values():
         for bookmark in entities.values():
             bookmark.get("deletes", {}).pop("ACCESSTIME", None)

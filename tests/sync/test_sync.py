@@ -144,13 +144,15 @@ def test_a_first_run_stores_every_record_once_in_typed_tables(first_run: FirstRu
             ).fetchall()
         )
         amount = con.execute('SELECT "TOTALENTERED" FROM "APBILL" LIMIT 1').fetchone()
-        state = con.execute("SELECT count(*) FROM _intacct_state").fetchone()
+        state = con.execute("SELECT name FROM _intacct_state ORDER BY name").fetchall()
         months = con.execute('SELECT count(DISTINCT "PERIODSTART") FROM "TRIALBALANCE"').fetchone()
     assert types["TOTALENTERED"].startswith("DECIMAL") and types["WHENDUE"] == "DATE"
     assert types["WHENMODIFIED"] == "TIMESTAMP" and types["ONHOLD"] == "BOOLEAN"
     assert types["RECORDNO"] == "BIGINT" and types["_entity_id"] == "VARCHAR"
     assert amount is not None and isinstance(amount[0], Decimal)
-    assert state == (1,) and months is not None and months[0] > 12
+    # the run's row and one of each object's bookmarks (rewritten when a page moves it)
+    assert state == [("run",), *((f"run/{name}",) for name in sorted(OBJECTS))]
+    assert months is not None and months[0] > 12
     inserted = {o.object: o.inserted for o in report.objects}
     assert inserted["VENDOR"] == len(truth(emulator, "VENDOR"))
 

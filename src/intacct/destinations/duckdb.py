@@ -11,7 +11,6 @@ runs out is done again with more room).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import re
@@ -35,6 +34,7 @@ from intacct.destinations.sql import (
     q,
     quoted,
 )
+from intacct.destinations.staterows import select, value_of
 from intacct.destinations.tables import Table
 from intacct.destinations.waiting import DEFAULT_LOCK_WAIT_S, wait_for
 from intacct.replication import StreamPage
@@ -109,10 +109,10 @@ def saved_state(
             ).fetchone()
             if not tables or not tables[0]:
                 return None
-            row = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE name = ?", [name]).fetchone()
+            rows = con.execute(*select(STATE_TABLE, "?", name)).fetchall()
         except duckdb.Error as exc:
             raise DestinationError(_open_problem(path, exc)) from None
-    return json.loads(row[0]) if row else None
+    return value_of(rows, name)
 
 
 def publish(path: Path, to: Path, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> None:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -55,6 +54,7 @@ from intacct.destinations.sql import (
     q,
     quoted,
 )
+from intacct.destinations.staterows import select, value_of
 from intacct.destinations.tables import Table
 from intacct.destinations.waiting import DEFAULT_LOCK_WAIT_S, wait_for
 from intacct.replication import ENTITY_ID, StreamPage
@@ -113,14 +113,13 @@ def saved_state(url: str, name: str = "run") -> Any:
                 ).fetchone()
                 if not found or found[0] is None:
                     return None
-                row = con.execute(
-                    f"SELECT value FROM {q(schema)}.{q(STATE_TABLE)} WHERE name = %s", [name]
-                ).fetchone()
+                sql, params = select(f"{q(schema)}.{q(STATE_TABLE)}", "%s", name)
+                rows = con.execute(sql, params).fetchall()
         except psycopg.Error as exc:
             raise DestinationError(
                 f"cannot read {display_url(url)}: {_first_line(exc, url)}"
             ) from None
-    return json.loads(row[0]) if row else None
+    return value_of(rows, name)
 
 
 class PostgresDestination(SqlDestination):

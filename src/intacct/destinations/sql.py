@@ -2,13 +2,14 @@
 dialects only saying what differs: types, placeholders, how a page is staged and
 appended, the upsert's count, transactions.
 
-Every page is **one transaction** with the run state after it (``_intacct_state``), so a
-run that dies at any point leaves the rows of whole pages and the state that says where
-they end: the next run goes on from there and counts nothing twice. The page's rows go
-into a staging table in bulk, then one ``INSERT … ON CONFLICT DO UPDATE`` stores them
-(DuckDB: an UPDATE and an INSERT, a fraction of that one's memory there; never row by
-row); a first read's page, typed as Arrow, goes straight into its table, and is upserted
-instead should one of its keys be stored already.
+Every page is **one transaction** with the run state after it (``_intacct_state``, its
+rows that changed: :mod:`.staterows`), so a run that dies at any point leaves the rows of
+whole pages and the state that says where they end: the next run goes on from there and
+counts nothing twice. The page's rows go into a staging table in bulk, then one
+``INSERT … ON CONFLICT DO UPDATE`` stores them (DuckDB: an UPDATE and an INSERT, a
+fraction of that one's memory there; never row by row); a first read's page, typed as
+Arrow, goes straight into its table, and is upserted instead should one of its keys be
+stored already.
 
 The rules, written here once (``superseded`` in :mod:`intacct.replication` decides the
 same in Python, for dlt and the tap):
@@ -62,6 +63,7 @@ from intacct.destinations.history import (
     why_not,
 )
 from intacct.destinations.runs import RUN_COLUMNS, RUNS_TABLE, RunLedger
+from intacct.destinations.staterows import RUN, StatePlan, StateRows, is_run_row, select, value_of
 from intacct.destinations.tables import Table
 from intacct.replication import DELETED_AT, ENTITY_ID, StreamPage
 from intacct.replication.streams.deletes import CHANGE_ID, CHANGE_MODE, CHANGED_AT, CHANGED_BY
@@ -128,6 +130,8 @@ class SqlDestination:
         self.stored = False
         #: the objects keeping history (:mod:`.history`): their history tables' writers
         self._versions: dict[str, Versions] = {}
+        #: the run state's rows as committed (a page writes those it changes)
+        self._state_rows = StateRows()
         text, time = self._type("VARCHAR"), self._type("TIMESTAMP")
         state, runs = self._name(STATE_TABLE), self._name(RUNS_TABLE)
         self._run(f"CREATE TABLE IF NOT EXISTS {state} (name {text} PRIMARY KEY, value {text})")
@@ -258,19 +262,20 @@ class SqlDestination:
     # -- state ------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any] | None:
-        return self.setting("run")  # type: ignore[no-any-return]
+        return self.setting(RUN)  # type: ignore[no-any-return]
 
     def setting(self, name: str) -> Any:
         """A choice the database remembers between runs (``layout``), or None."""
-        row = self.con.execute(
-            f"SELECT value FROM {self._name(STATE_TABLE)} WHERE name = {self.MARK}", [name]
-        ).fetchone()
-        return json.loads(row[0]) if row else None
+        return value_of(self._state_rows_of(name), name)
+
+    def _state_rows_of(self, name: str) -> list[tuple[str, str]]:
+        sql, params = select(self._name(STATE_TABLE), self.MARK, name)
+        return self.con.execute(sql, params).fetchall()  # type: ignore[no-any-return]
 
     def save_setting(self, name: str, value: Any) -> None:
-        """Remember ``value`` (None forgets it); ``run`` is the run state's own name."""
-        if name == "run":
-            raise ValueError("the run state is saved with save_state")
+        """Remember ``value`` (None forgets it); ``run`` and ``run/…`` are the run state's."""
+        if is_run_row(name):
+            raise ValueError(f"{name!r} is the run state's row: it is saved with save_state")
 
         def write() -> None:
             self.stored = True
@@ -283,14 +288,49 @@ class SqlDestination:
         self.transaction(write, "nothing was changed")
 
     def save_state(self, state: Mapping[str, Any]) -> None:
-        """Replace the run state alone (``intacct state reset``)."""
-        self.transaction(lambda: self._put("run", dict(state)), "the state was not changed")
+        """Replace the run state alone (``intacct state reset``): every row of it, read
+        again first (another process may have written it since this one did)."""
+        self._state_rows.forget()
+        self._with_state(lambda: None, state, "the state was not changed")
+
+    def _with_state(
+        self, work: Callable[[], Any], state: Mapping[str, Any], undone: str = UNDONE
+    ) -> None:
+        """``work`` and the run state after it in one transaction; the state's rows are
+        taken as stored only once it is committed (undone, they are read again)."""
+        plans: list[StatePlan] = []
+
+        def both() -> None:
+            work()
+            plans[:] = [self._put_state(state)]
+
+        try:
+            self.transaction(both, undone)
+        except BaseException:
+            self._state_rows.forget()
+            raise
+        self._state_rows.settle(plans[0])
+
+    def _put_state(self, state: Mapping[str, Any]) -> StatePlan:
+        """The rows of ``state`` that changed, written; the rows it no longer has, deleted."""
+        table, m = self._name(STATE_TABLE), self.MARK
+        if self._state_rows.stored is None:
+            self._state_rows.stored = {n: json.loads(text) for n, text in self._state_rows_of(RUN)}
+        plan = self._state_rows.plan(state, self._state_rows.stored)
+        for name in plan.delete:
+            self.con.execute(f"DELETE FROM {table} WHERE name = {m}", [name])
+        for name, text in plan.write.items():
+            self._put_text(name, text)
+        return plan
 
     def _put(self, name: str, value: Any) -> None:
+        self._put_text(name, json.dumps(value))
+
+    def _put_text(self, name: str, text: str) -> None:
         # once a page: an UPDATE of the stored row costs DuckDB a fifth of an INSERT OR
         # REPLACE (0.4 against 2 ms of CPU), which deletes and inserts through the index
         self.stored = True
-        table, m, text = self._name(STATE_TABLE), self.MARK, json.dumps(value)
+        table, m = self._name(STATE_TABLE), self.MARK
         cursor = self.con.execute(f"UPDATE {table} SET value = {m} WHERE name = {m}", [text, name])
         if not self._changed(cursor):
             self.con.execute(f"INSERT INTO {table} VALUES ({m}, {m})", [name, text])
@@ -319,10 +359,9 @@ class SqlDestination:
             inserted, updated = self._rows(table, page, versions) if page.records else (0, 0)
             if versions is not None and (tombstones or page.changes) and not page.records:
                 self._history(versions, None, page)
-            self._put("run", page.state)
             counts[:] = [PageCounts(inserted, updated, deleted)]  # the attempt that stored it
 
-        self.transaction(write)
+        self._with_state(write, page.state)
         return counts[0]
 
     def _appends(self, table: Table, page: StreamPage) -> bool:
@@ -346,10 +385,9 @@ class SqlDestination:
             self._append(table, page)
             if versions is not None and page.table is not None:  # new records: new versions
                 self._append(versions.history, replace(page, table=first_versions(page.table)))
-            self._put("run", page.state)
 
         try:
-            self.transaction(write)
+            self._with_state(write, page.state)
         except KeyTakenError:  # rolled back by transaction()
             return False
         return True
