@@ -254,7 +254,7 @@ class DuckDBDestination(SqlDestination):
                 made.unlink(missing_ok=True)
         return not self.path.exists()
 
-    def table_columns(self, name: str) -> dict[str, str]:
+    def _table_columns(self, name: str) -> dict[str, str]:
         rows = self.con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
             "AND table_schema = 'main' ORDER BY ordinal_position",
@@ -262,13 +262,26 @@ class DuckDBDestination(SqlDestination):
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    def _all_columns(self) -> dict[str, dict[str, str]]:
+        rows = self.con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        found: dict[str, dict[str, str]] = {}
+        for table, column, kind in rows:
+            found.setdefault(table, {})[column] = kind
+        return found
+
     def views(self, work: Callable[[Execute], None], undone: str) -> None:
         """``work(execute)`` in one transaction (the Fivetran layout's views)."""
 
         def execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
             return list(self.con.execute(sql, params).fetchall())
 
-        self.transaction(lambda: work(execute), undone)
+        try:
+            self.transaction(lambda: work(execute), undone)
+        finally:  # it may have made tables (the layout's own)
+            self._columns_changed()
 
     # -- the run's row ----------------------------------------------------------------------
 

@@ -201,7 +201,7 @@ class PostgresDestination(SqlDestination):
             if self._ledger_con is not None:
                 self._ledger_con.close()
 
-    def table_columns(self, name: str) -> dict[str, str]:
+    def _table_columns(self, name: str) -> dict[str, str]:
         rows = self.con.execute(
             "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
             "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
@@ -209,6 +209,20 @@ class PostgresDestination(SqlDestination):
             [self._name(name)],
         ).fetchall()
         return {r[0]: r[1] for r in rows}
+
+    def _all_columns(self) -> dict[str, dict[str, str]]:
+        rows = self.con.execute(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY c.relname, a.attnum",
+            [self.schema],
+        ).fetchall()
+        found: dict[str, dict[str, str]] = {}
+        for table, column, kind in rows:
+            found.setdefault(table, {})[column] = kind
+        return found
 
     # -- the run's row ----------------------------------------------------------------------
 

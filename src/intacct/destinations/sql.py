@@ -132,17 +132,22 @@ class SqlDestination:
         self._versions: dict[str, Versions] = {}
         #: the run state's rows as committed (a page writes those it changes)
         self._state_rows = StateRows()
+        #: every table's columns, read at once at the first lookup (None: not yet, or
+        #: again after a statement that may have changed any); tables made or altered
+        #: since are ``_changed_tables``, each read on its own
+        self._columns: dict[str, dict[str, str]] | None = None
+        self._changed_tables: set[str] = set()
         text, time = self._type("VARCHAR"), self._type("TIMESTAMP")
         state, runs = self._name(STATE_TABLE), self._name(RUNS_TABLE)
-        self._run(f"CREATE TABLE IF NOT EXISTS {state} (name {text} PRIMARY KEY, value {text})")
-        self._run(f"CREATE TABLE IF NOT EXISTS {runs} (started {time}, finished {time}, "
+        self._ddl(f"CREATE TABLE IF NOT EXISTS {state} (name {text} PRIMARY KEY, value {text})")
+        self._ddl(f"CREATE TABLE IF NOT EXISTS {runs} (started {time}, finished {time}, "
                   f"status {text}, summary {text})")  # fmt: skip
         # only those missing: an ALTER waits for every reader's transaction of the table
         # (Postgres), even one that changes nothing
         have = self.table_columns(RUNS_TABLE)
         for column, kind in RUN_COLUMNS:  # as written, in both (Postgres: varchar)
             if column not in have:
-                self._run(f"ALTER TABLE {runs} ADD COLUMN IF NOT EXISTS {column} {kind}")
+                self._ddl(f"ALTER TABLE {runs} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
     def _end_abandoned(self, ledger: RunLedger) -> None:
         """Earlier runs' rows still ``running`` marked killed (their process is gone:
@@ -173,9 +178,41 @@ class SqlDestination:
         ``undone``)."""
         raise NotImplementedError
 
-    def table_columns(self, name: str) -> dict[str, str]:
+    def _table_columns(self, name: str) -> dict[str, str]:
         """A table's columns in order with their types; empty if there is no table."""
         raise NotImplementedError
+
+    def _all_columns(self) -> dict[str, dict[str, str]]:
+        """Every table's columns in order with their types, by table, in one query."""
+        raise NotImplementedError
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def table_columns(self, name: str) -> dict[str, str]:
+        """A table's columns in order with their types; empty if there is no table.
+        Every table's are read at the first lookup, in one query: a run of 641 objects
+        asked for each table's on its own, 3.5 ms each in DuckDB (its catalog scanned
+        every time), 40 ms for all of them at once."""
+        if name in self._changed_tables:
+            return self._table_columns(name)
+        if self._columns is None:
+            self._columns = self._all_columns()
+        return dict(self._columns.get(name, {}))
+
+    def _ddl(self, statement: str, table: str | None = None) -> None:
+        """A statement that makes or alters ``table`` (None: any table, or several)."""
+        try:
+            self._run(statement)
+        finally:  # undone or not, the columns known may be out of date
+            self._columns_changed(table)
+
+    def _columns_changed(self, table: str | None = None) -> None:
+        """``table``'s columns (None: any table's) are read again at their next lookup."""
+        if table is None:
+            self._columns = None
+            self._changed_tables.clear()
+        else:
+            self._changed_tables.add(table)
 
     def _prepared(self, table: Table, existed: bool) -> None:
         """After the table was made or altered."""
@@ -225,11 +262,11 @@ class SqlDestination:
         if not existing:
             columns = ", ".join(f"{q(c.name)} {self._type(c.type)}" for c in table.columns)
             key = f", PRIMARY KEY ({quoted(table.key)})" if table.key else ""
-            self._run(f"CREATE TABLE {target} ({columns}{key})")
+            self._ddl(f"CREATE TABLE {target} ({columns}{key})", table.name)
         for column in table.columns:
             if existing and column.name not in existing:
-                self._run(f"ALTER TABLE {target} ADD COLUMN {q(column.name)} "
-                          f"{self._type(column.type)}")  # fmt: skip
+                self._ddl(f"ALTER TABLE {target} ADD COLUMN {q(column.name)} "
+                          f"{self._type(column.type)}", table.name)  # fmt: skip
                 added.append(column.name)
         self._prepared(table, bool(existing))
         self.tables[table.name] = table
@@ -245,8 +282,8 @@ class SqlDestination:
         new = not self.table_columns(history.name)
         if not self.table_columns(CHANGES_TABLE):
             columns = ", ".join(f"{q(c.name)} {self._type(c.type)}" for c in CHANGES_COLUMNS)
-            self._run(f"CREATE TABLE IF NOT EXISTS {self._name(CHANGES_TABLE)} "
-                      f"({columns}, PRIMARY KEY (object, id))")  # fmt: skip
+            self._ddl(f"CREATE TABLE IF NOT EXISTS {self._name(CHANGES_TABLE)} "
+                      f"({columns}, PRIMARY KEY (object, id))", CHANGES_TABLE)  # fmt: skip
         self.prepare(history)
         versions = Versions(table, self._name, self.MARK, self.ROW_ORDER, self._type("VARCHAR"))
         if new:  # history starts from what the table holds: each row its current version
