@@ -28,3 +28,12 @@ def destination(
     if kind == "postgres":
         return postgres_store(url)
     return dlt_store("postgres", tmp_path, monkeypatch, url)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A new, empty store of the SQL destinations alone (DuckDB and Postgres, written
+    natively: the one SQL algorithm of intacct.destinations.sql)."""
+    if request.param == "duckdb":
+        return duckdb_store(tmp_path)
+    return postgres_store(str(request.getfixturevalue("postgres_url")))

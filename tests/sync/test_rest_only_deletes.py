@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +27,7 @@ from intacct.sync.job import SyncInterrupted
 from tests.conftest import DEMO_APP
 from tests.paths.expected import rest_only_problems
 from tests.replication.test_engine import ListSink
-from tests.sync.stores import Store, duckdb_store, postgres_store
+from tests.sync.stores import Store
 from tests.sync.test_sync import Quiet, settings_of
 
 TOTALS = "accounts_payable_vendor_total"
@@ -45,12 +44,10 @@ def server() -> Iterator[EmulatorServer]:
         emulator.stop()
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+@pytest.fixture
+def store(sql_store: Store) -> Store:
     """The SQL stores; through dlt: test_rest_only_deletes_dlt.py (the exact tier)."""
-    if request.param == "duckdb":
-        return duckdb_store(tmp_path)
-    return postgres_store(str(request.getfixturevalue("postgres_url")))
+    return sql_store
 
 
 def connect(server: EmulatorServer) -> IntacctClient:

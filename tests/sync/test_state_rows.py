@@ -6,7 +6,6 @@ and taken over, and ``save_state`` replaces every row."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -16,7 +15,7 @@ import pytest
 from intacct.destinations import open_destination, saved_state
 from intacct.destinations.tables import Column, Table
 from intacct.replication import ENTITY_ID, StreamPage
-from tests.sync.stores import Store, duckdb_store, postgres_store
+from tests.sync.stores import Store
 
 OBJECTS = ("CLASS", "DEPARTMENT", "VENDOR")
 
@@ -41,11 +40,9 @@ def page(name: str, number: int, after: dict[str, Any], first_read: bool = False
     return StreamPage(name, "", records, [], after, first_read=first_read)
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "duckdb":
-        return duckdb_store(tmp_path)
-    return postgres_store(str(request.getfixturevalue("postgres_url")))
+@pytest.fixture
+def store(sql_store: Store) -> Store:
+    return sql_store
 
 
 def rows(store: Store) -> dict[str, Any]:

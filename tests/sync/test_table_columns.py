@@ -4,14 +4,12 @@ run (a new custom field: a new column) sees what the run did to it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from intacct.destinations import open_destination
 from intacct.destinations.tables import Column, Table
 from intacct.replication import ENTITY_ID
-from tests.sync.stores import Store, duckdb_store, postgres_store
+from tests.sync.stores import Store
 
 
 def table(name: str, *fields: str) -> Table:
@@ -19,11 +17,9 @@ def table(name: str, *fields: str) -> Table:
     return Table(name, (*columns, Column(ENTITY_ID, "VARCHAR")), ("RECORDNO", ENTITY_ID))
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "duckdb":
-        return duckdb_store(tmp_path)
-    return postgres_store(str(request.getfixturevalue("postgres_url")))
+@pytest.fixture
+def store(sql_store: Store) -> Store:
+    return sql_store
 
 
 def test_a_table_prepared_again_sees_what_the_run_made(store: Store) -> None:
