@@ -382,7 +382,10 @@ def test_the_generated_pages_were_typed_declined_and_refused() -> None:
     """The property above exercised each branch (it runs first, in file order)."""
     if not OUTCOMES:
         pytest.skip("run with the property test")
-    assert min(OUTCOMES.get(k, 0) for k in ("typed", "declined", "refused")) >= 25, OUTCOMES
+    # each a twelfth of the examples drawn: 25 of 300 in a full run, 6 of the 75 drawn
+    # where a tier runs on its own (``--tier exact``)
+    least = examples(300) // 12
+    assert min(OUTCOMES.get(k, 0) for k in ("typed", "declined", "refused")) >= least, OUTCOMES
 
 
 # --------------------------------------------------------------------------- pinned
