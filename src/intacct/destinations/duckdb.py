@@ -262,15 +262,11 @@ class DuckDBDestination(SqlDestination):
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
-    def _all_columns(self) -> dict[str, dict[str, str]]:
-        rows = self.con.execute(
+    def _all_columns(self) -> list[tuple[str, str, str]]:
+        return self.con.execute(  # type: ignore[no-any-return]
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
         ).fetchall()
-        found: dict[str, dict[str, str]] = {}
-        for table, column, kind in rows:
-            found.setdefault(table, {})[column] = kind
-        return found
 
     def views(self, work: Callable[[Execute], None], undone: str) -> None:
         """``work(execute)`` in one transaction (the Fivetran layout's views)."""

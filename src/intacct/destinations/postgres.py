@@ -210,8 +210,8 @@ class PostgresDestination(SqlDestination):
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
-    def _all_columns(self) -> dict[str, dict[str, str]]:
-        rows = self.con.execute(
+    def _all_columns(self) -> list[tuple[str, str, str]]:
+        return self.con.execute(  # type: ignore[no-any-return]
             "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
             "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -219,10 +219,6 @@ class PostgresDestination(SqlDestination):
             "ORDER BY c.relname, a.attnum",
             [self.schema],
         ).fetchall()
-        found: dict[str, dict[str, str]] = {}
-        for table, column, kind in rows:
-            found.setdefault(table, {})[column] = kind
-        return found
 
     # -- the run's row ----------------------------------------------------------------------
 

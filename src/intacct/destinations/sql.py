@@ -182,8 +182,9 @@ class SqlDestination:
         """A table's columns in order with their types; empty if there is no table."""
         raise NotImplementedError
 
-    def _all_columns(self) -> dict[str, dict[str, str]]:
-        """Every table's columns in order with their types, by table, in one query."""
+    def _all_columns(self) -> list[tuple[str, str, str]]:
+        """Every table's columns (table, column, type), each table's in order, in one
+        query."""
         raise NotImplementedError
 
     # -- tables -----------------------------------------------------------------------------
@@ -196,7 +197,9 @@ class SqlDestination:
         if name in self._changed_tables:
             return self._table_columns(name)
         if self._columns is None:
-            self._columns = self._all_columns()
+            self._columns = {}
+            for table, column, kind in self._all_columns():
+                self._columns.setdefault(table, {})[column] = kind
         return dict(self._columns.get(name, {}))
 
     def _ddl(self, statement: str, table: str | None = None) -> None:
@@ -353,7 +356,7 @@ class SqlDestination:
         table, m = self._name(STATE_TABLE), self.MARK
         if self._state_rows.stored is None:
             self._state_rows.stored = {n: json.loads(text) for n, text in self._state_rows_of(RUN)}
-        plan = self._state_rows.plan(state, self._state_rows.stored)
+        plan = self._state_rows.plan(state)
         for name in plan.delete:
             self.con.execute(f"DELETE FROM {table} WHERE name = {m}", [name])
         for name, text in plan.write.items():

@@ -97,8 +97,10 @@ class StateRows:
     def __init__(self) -> None:
         self.stored: dict[str, Any] | None = None
 
-    def plan(self, state: Mapping[str, Any], before: Mapping[str, Any]) -> StatePlan:
-        """``state``'s rows against ``before`` (the stored rows' values)."""
+    def plan(self, state: Mapping[str, Any]) -> StatePlan:
+        """``state``'s rows against those stored (read first: :attr:`stored`)."""
+        before = self.stored
+        assert before is not None, "the stored rows are read before a plan"
         now = rows_of(state)
         write = {n: json.dumps(v) for n, v in now.items() if n not in before or before[n] != v}
         delete = tuple(sorted(n for n in before if n not in now))
