@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from intacct._collector import collect_less
 from intacct._version import __version__
 from intacct.cli.interrupts import exit_status
 from intacct.cli.usage import Group, asks_json, json_error
@@ -98,4 +99,5 @@ def _fail(exc: click.ClickException, args: Sequence[str]) -> None:
 def main() -> None:
     """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
     `intacct emulator serve` runs an offline gateway."""
+    collect_less()
     configure()  # warnings and errors, redacted; sync and doctor take -v/-q/--log-format

@@ -26,6 +26,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers.capabilities import CapabilitiesEnum
 from singer_sdk.singerlib import StreamMetadata
 
+from intacct._collector import collect_less
 from intacct._singer_files import check_config_files, json_object_option
 from intacct._singer_log import quiet_sdk_notes
 from intacct.client import IntacctClient
@@ -197,6 +198,7 @@ def main() -> None:
     end it with their message and exit code 1 (no traceback: the message names the key
     or the streams); a line per HTTP request is httpx's detail, not the tap's log."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    collect_less()
     try:
         TapSageIntacct.cli()
     except (IntacctError, StreamsFailedError) as exc:

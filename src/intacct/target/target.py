@@ -30,6 +30,7 @@ from singer_sdk.exceptions import (
     RecordsWithoutSchemaException,
 )
 
+from intacct._collector import collect_less
 from intacct._singer_files import check_config_files
 from intacct._singer_log import quiet_sdk_notes
 from intacct.client import IntacctClient
@@ -171,6 +172,7 @@ def main() -> None:
     """The ``target-sage-intacct`` executable. A bad config or failed records end it with
     their message and exit code 1 (no traceback); the report says which records."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    collect_less()
     try:
         TargetSageIntacct.cli()
     except (IntacctError, RecordsFailedError) as exc:
