@@ -102,7 +102,12 @@ class StateRows:
         before = self.stored
         assert before is not None, "the stored rows are read before a plan"
         now = rows_of(state)
-        write = {n: json.dumps(v) for n, v in now.items() if n not in before or before[n] != v}
+        # a snapshot keeps an unchanged object's very entry: identity answers most
+        write = {
+            n: json.dumps(v)
+            for n, v in now.items()
+            if n not in before or (before[n] is not v and before[n] != v)
+        }
         delete = tuple(sorted(n for n in before if n not in now))
         return StatePlan(write, delete, now)
 

@@ -250,6 +250,7 @@ class ObjectStream(ChangeQuestions):
                 if page.after is not None:
                     bounds["after"] = page.after.recordno
                 bounds["done"] = page.last
+                self.current.touched()  # changed in place
 
             where = q.and_(*parts) if len(parts) > 1 else parts[0]
             self._pass("RECORDNO", after, where, save, first_read=True)
