@@ -33,6 +33,9 @@ from tests.paths.commands import (
     user_env,
     wait_until,
 )
+from tests.ports import README_PORTS
+
+pytestmark = README_PORTS
 
 
 def _port() -> int:

@@ -42,8 +42,11 @@ from intacct.integrations.dagster.notices import NOTICES_TAG, companies_of
 from tests.checksums import EmulatorData
 from tests.paths.commands import Command, numbered_commands, run, user_env, wait_until
 from tests.paths.expected import TRIAL_BALANCE, left_out, object_problems, trial_balance_problems
+from tests.ports import README_PORTS
 from tests.sync.stores import Store
 from tests.tools import REPO, tools_dir
+
+pytestmark = README_PORTS
 
 EXAMPLE = REPO / "examples" / "dagster"
 BASH = shutil.which("bash") or "/bin/bash"
