@@ -108,7 +108,7 @@ def _stored(moment: datetime) -> str:
     times=st.lists(_WALL.map(_stored) | _OLD.map(_stored) | st.sampled_from(_ODD), max_size=60),
 )
 def test_times_shown_by_the_day_are_the_times_shown_one_by_one(zone: str, times: list[str]) -> None:
-    """A page's times worked out a day, then an hour, at a time are each time's own UTC
+    """A page's times worked out a day at a time are each time's own UTC
     instant, failing alike (DST changes, offsets of minutes, a skipped day, bad text)."""
     shown = _Instants(zone)
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from intacct.emulator.catalog import FieldDef
@@ -48,7 +49,7 @@ def converter(col: Column, zone: str) -> Converter:
 
 def shown(convert: Converter, values: Sequence[Any]) -> list[Any]:
     """``convert`` over a page's column: text value by value (its values seldom repeat),
-    times by their hour (:class:`_Instants`), the others once a distinct value
+    times by their day (:class:`_Instants`), the others once a distinct value
     (:func:`~intacct.emulator.values.each_distinct`)."""
     if isinstance(convert, _Instants):
         return convert.column(values)
@@ -84,10 +85,10 @@ _Day = tuple[int, str, str, str]
 
 class _Instants:
     """Stored times (the company's wall clock) as UTC instants. A page's column is
-    shown an hour at a time: where a stored hour is one offset from UTC, whole hours,
-    all of it (time zones change at most once an hour), its times are that hour's UTC
-    hour and their own minutes and seconds; every other time (a change within the hour,
-    an offset of 30 or 45 minutes, text not a plain timestamp) is worked out alone, as
+    shown a day at a time: where a stored day is one offset from UTC, whole hours, all
+    day (most days), its times are moved by that offset (:func:`_day`, worked out once
+    per zone and day for every page); every other time (a day the offset changes, an
+    offset of 30 or 45 minutes, text not a plain timestamp) is worked out alone, as
     :meth:`__call__` does, failing where it fails."""
 
     __slots__ = ("zone",)
@@ -101,70 +102,44 @@ class _Instants:
         return from_company_time(str(value), self.zone).strftime(_INSTANT)
 
     def column(self, values: Sequence[Any]) -> list[Any]:
-        hours: dict[str, str | None] = {}  # a stored hour's UTC hour, if whole
-        days: dict[str, _Day | None] = {}
+        zone, days = self.zone, dict[str, _Day | None]()
         out: list[Any] = []
         for value in values:
-            text = value if type(value) is str else None
-            if text is None or not _plain(text):
-                out.append(self(value))
-                continue
-            hour = text[:13]
-            if hour not in hours:
-                hours[hour] = self._in_day(hour, days)
-            utc = hours[hour]
-            out.append(self(value) if utc is None else f"{utc}{text[13:]}Z")
+            if type(value) is str and _plain(value):
+                day, clock = value[:10], value[11:13]
+                found = days[day] if day in days else days.setdefault(day, _day(zone, day))
+                if found is not None and clock.isdigit() and clock < "24":
+                    shift, utc = divmod(int(clock) - found[0], 24)
+                    out.append(f"{found[shift + 2]}T{utc:02d}{value[13:]}Z")
+                    continue
+            out.append(self(value))
         return out
 
-    def _in_day(self, hour: str, days: dict[str, _Day | None]) -> str | None:
-        """:meth:`_hour`, worked out from its day's one offset where the day has one
-        (most days: a page's times seldom share an hour, but often a day)."""
-        day, clock = hour[:10], hour[11:13]
-        if day not in days:
-            days[day] = self._day(day)
-        found = days[day]
-        if found is None or not (clock.isdigit() and clock < "24"):
-            return self._hour(hour)
-        shift, utc = divmod(int(clock) - found[0], 24)
-        return f"{found[shift + 2]}T{utc:02d}"
 
-    def _day(self, day: str) -> _Day | None:
-        """The day's offset from UTC in whole hours with the UTC days around it, None
-        where it is not one such offset all day (a change of offset, of minutes) or
-        the year has fewer than four digits (written shorter by :meth:`_hour`)."""
-        try:
-            first = from_company_time(f"{day} 00:00:00", self.zone)
-            noon = from_company_time(f"{day} 12:00:00", self.zone)
-            last = from_company_time(f"{day} 23:59:59", self.zone)
-            local = date.fromisoformat(day)
-            before, itself, after = ((local + timedelta(days=n)).isoformat() for n in (-1, 0, 1))
-        except (ValueError, OverflowError):
-            return None
-        if (noon - first).total_seconds() != 43200 or (last - noon).total_seconds() != 43199:
-            return None
-        if first.minute or first.second or local.year <= 1000:  # as in _hour
-            return None
-        offset = datetime.combine(local, time()) - first.replace(tzinfo=None)
-        return int(offset.total_seconds()) // 3600, before, itself, after
-
-    def _hour(self, hour: str) -> str | None:
-        """``YYYY-MM-DDTHH`` in UTC of the stored ``hour`` (``YYYY-MM-DD HH``), None where
-        it is not one whole-hour offset throughout or not four digits of year."""
-        try:
-            first = from_company_time(f"{hour}:00:00", self.zone)
-            last = from_company_time(f"{hour}:59:59", self.zone)
-        except ValueError:
-            return None
-        if (last - first).total_seconds() != 3599 or first.minute or first.second:
-            return None
-        if first.year < 1000:  # written with fewer digits (strftime's %Y)
-            return None
-        return first.strftime(_INSTANT)[:13]
+@lru_cache(maxsize=1 << 16)
+def _day(zone: str, day: str) -> _Day | None:
+    """The day's offset from UTC in whole hours with the UTC days around it, None where
+    it is not one such offset all day (a change of offset, of minutes) or the year has
+    fewer than four digits (strftime's %Y writes it shorter)."""
+    try:
+        first = from_company_time(f"{day} 00:00:00", zone)
+        noon = from_company_time(f"{day} 12:00:00", zone)
+        last = from_company_time(f"{day} 23:59:59", zone)
+        local = date.fromisoformat(day)
+        before, itself, after = ((local + timedelta(days=n)).isoformat() for n in (-1, 0, 1))
+    except (ValueError, OverflowError):
+        return None
+    if (noon - first).total_seconds() != 43200 or (last - noon).total_seconds() != 43199:
+        return None
+    if first.minute or first.second or local.year <= 1000:
+        return None
+    offset = datetime.combine(local, time()) - first.replace(tzinfo=None)
+    return int(offset.total_seconds()) // 3600, before, itself, after
 
 
 def _plain(text: str) -> bool:
     """``YYYY-MM-DD HH:MM:SS`` with minutes and seconds in range (the hour, checked
-    with its date by :meth:`_Instants._hour`)."""
+    with its date by :func:`_day`)."""
     return (
         len(text) == 19
         and text.isascii()
