@@ -16,12 +16,12 @@ import uuid
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from intacct.emulator.compression import GzipAnswers
 from intacct.emulator.control import control_routes
 from intacct.emulator.costs import CostModel
 from intacct.emulator.dispatch import Reply
@@ -157,5 +157,5 @@ def create_app(emulator: Emulator, *, body_timeout_s: float = BODY_TIMEOUT_S) ->
             *control_routes(emulator, body_timeout_s),
         ],
         # level 1: on loopback, time spent compressing a 1 MB page costs more than it saves
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)],
+        middleware=[Middleware(GzipAnswers, minimum_size=1024, compresslevel=1)],
     )
