@@ -1,6 +1,7 @@
 """The emulator's gzip answers: Starlette's middleware, its deflate ISA-L's where the
 ``isal`` package is installed (about five times as fast as zlib at level 1 on the
-emulator's pages, BENCHMARKS.md "The emulator's query pages"), zlib's otherwise.
+emulator's pages, BENCHMARKS.md "The engine's typed reads: REST vs XML"), zlib's
+otherwise.
 
 What a client receives is gzip either way, decoded by any gzip reader; only the
 compressed bytes differ. Starlette decides when to compress (the client asks for gzip,
@@ -34,7 +35,6 @@ class _IsalResponder(GZipResponder):
     @property
     def compressor(self) -> Any:
         if self._compressor is None:
-            assert _deflate is not None
             level = min(self.compresslevel, _deflate.ISAL_BEST_COMPRESSION)
             self._compressor = _deflate.compressobj(  # zlib's interface
                 level, _deflate.DEFLATED, 16 + _deflate.MAX_WBITS
@@ -42,15 +42,12 @@ class _IsalResponder(GZipResponder):
         return self._compressor
 
 
-class GzipAnswers(GZipMiddleware):
-    """:class:`GZipMiddleware` compressing with ISA-L when it is installed."""
+class _IsalGzip(GZipMiddleware):
+    """:class:`GZipMiddleware` answering through :class:`_IsalResponder` (Starlette
+    makes its responder within ``__call__``: what it asks of a request is asked here)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            _deflate is None
-            or scope["type"] != "http"
-            or "gzip" not in Headers(scope=scope).get("Accept-Encoding", "")
-        ):
+        if scope["type"] != "http" or "gzip" not in Headers(scope=scope).get("Accept-Encoding", ""):
             await super().__call__(scope, receive, send)
             return
         responder = _IsalResponder(
@@ -61,3 +58,7 @@ class GzipAnswers(GZipMiddleware):
             exclude_content_types=self.exclude_content_types,
         )
         await responder(scope, receive, send)
+
+
+#: the middleware of the emulator's app
+GzipAnswers: type[GZipMiddleware] = GZipMiddleware if _deflate is None else _IsalGzip

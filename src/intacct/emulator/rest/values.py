@@ -102,12 +102,11 @@ class _Instants:
         return from_company_time(str(value), self.zone).strftime(_INSTANT)
 
     def column(self, values: Sequence[Any]) -> list[Any]:
-        zone, days = self.zone, dict[str, _Day | None]()
+        zone = self.zone
         out: list[Any] = []
         for value in values:
             if type(value) is str and _plain(value):
-                day, clock = value[:10], value[11:13]
-                found = days[day] if day in days else days.setdefault(day, _day(zone, day))
+                clock, found = value[11:13], _day(zone, value[:10])
                 if found is not None and clock.isdigit() and clock < "24":
                     shift, utc = divmod(int(clock) - found[0], 24)
                     out.append(f"{found[shift + 2]}T{utc:02d}{value[13:]}Z")
