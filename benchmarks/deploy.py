@@ -152,22 +152,25 @@ def run_phase(instance: Any, count: int, limit_s: float) -> float:
     raise RuntimeError(f"the runs did not finish in {limit_s:.0f} s")
 
 
-def sync_cpu(project: Path, companies: Sequence[str], scratch: str) -> tuple[float, float]:
-    """CPU seconds of one company's first and second sync, medians over ``companies``,
-    in this process (the emulator and Postgres are other processes)."""
+def sync_cpu(project: Path, companies: Sequence[str], scratch: str) -> dict[str, list[float]]:
+    """CPU seconds (``cpu``) and records read (``read``) of one company's first and
+    second sync, medians over ``companies``, in this process (the emulator and Postgres
+    are other processes)."""
     from intacct.integrations.dagster.run import sync_company
     from intacct.integrations.dagster.tenants import load_tenants
 
     os.environ["INTACCT_DESTINATION"] = scratch
     tenants = load_tenants(project / "tenants.yaml")
-    first, again = [], []
+    cpu: list[list[float]] = [[], []]
+    read: list[list[float]] = [[], []]
     for company in companies:
         tenant = tenants[company]
-        for into in (first, again):
-            cpu = time.process_time()
-            sync_company(tenant, tenant.connection(), project / "data", OBJECTS, _Quiet())
-            into.append(time.process_time() - cpu)
-    return _median(first), _median(again)
+        for phase in (0, 1):
+            clock = time.process_time()
+            done = sync_company(tenant, tenant.connection(), project / "data", OBJECTS, _Quiet())
+            cpu[phase].append(time.process_time() - clock)
+            read[phase].append(sum(o.read for o in done.objects))
+    return {"cpu": [_median(c) for c in cpu], "read": [_median(r) for r in read]}
 
 
 class _Quiet:
@@ -265,7 +268,8 @@ def measure(count: int, sample: int, work: Path, shards: int, per_step: int) -> 
         scratch = f"{create_database(server.url)}?schema=scratch_{{company_id}}"
         own = sync_cpu(deployment.project, companies[:sample], scratch)
     return {"companies": count, "shards": shards, "per_step": per_step, "first": first,
-            "again": again, "sync_cpu": own, "verify": checked}  # fmt: skip
+            "again": again, "sync_cpu": own["cpu"], "sync_read": own["read"],
+            "verify": checked}  # fmt: skip
 
 
 def _filled(companies: Sequence[str], shards: int) -> int:

@@ -26,5 +26,8 @@ def test_the_deployment_benchmark_runs_small() -> None:
     for phase in ("first", "again"):
         assert figures[phase]["seconds"] > 0
         assert all(figures[phase]["cpu"][name] > 0 for name in ("daemon", "worker 1", "worker 2"))
-    first, again = figures["sync_cpu"]
-    assert first > again > 0  # a first read costs more than a run with nothing changed
+    # at --scale 0 a first read and a run with nothing changed cost about the same CPU
+    # (both are mostly the run's fixed cost), so only the records read tell them apart
+    assert all(cpu > 0 for cpu in figures["sync_cpu"])
+    first, again = figures["sync_read"]
+    assert first > again >= 0
