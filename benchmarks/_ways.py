@@ -24,9 +24,9 @@ def report_child(figures: Figures) -> None:
     print(json.dumps(figures))
 
 
-def measured(script: str, way: str, url: str, concurrency: int) -> Figures:
-    """``script --child way url C`` run to its end; the figures it printed."""
-    command = [sys.executable, script, "--child", way, url, str(concurrency)]
+def measured(script: str, way: str, url: str, concurrency: int, *extra: str) -> Figures:
+    """``script --child way url C [extra…]`` run to its end; the figures it printed."""
+    command = [sys.executable, script, "--child", way, url, str(concurrency), *extra]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:

@@ -94,3 +94,10 @@ def test_the_engine_apis_benchmark_runs_at_a_small_scale() -> None:
     )
     paired = {n for way, _, n in rows if way != "xml"}
     assert len(paired) == 1 and paired != {"0"}
+    # the emulator's CPU in the reader's window is part of its CPU over the whole reader
+    served = re.findall(
+        r"^\| (?:xml|xml-paired|rest|rest-records) \| \d \| ([\d.]+) \| \d+ \| [\d.]+x \| "
+        r"([\d.]+) \| \d+ \|$", done.stdout, re.M,
+    )  # fmt: skip
+    assert len(served) == 8, done.stdout
+    assert all(float(window) <= float(whole) and float(whole) > 0 for window, whole in served)
