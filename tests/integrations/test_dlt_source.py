@@ -295,3 +295,26 @@ def test_without_credentials_dlt_names_the_missing_field(
     with pytest.raises(ConfigFieldMissingException) as err:
         intacct_source()
     assert "credentials" in str(err.value)
+
+
+def test_the_read_backs_keep_a_copy_of_the_table_schema_dlt_replaces() -> None:
+    """The source's read-backs (the lookback's stored versions, deletes' rows) run on the
+    engine's threads while dlt, extracting another object on its own, replaces the live
+    schema's content in place (its naming None and its tables empty in between: CI saw
+    a read-back fail on ``None.normalize_table_identifier``). They read a copy of their
+    table's schema taken on dlt's thread, which dlt's replacing leaves as it was."""
+    from dlt.common.schema.utils import new_column, new_table
+
+    from intacct.destinations.dlt import NAMING, SOURCE, table_schema
+
+    live = dlt.Schema(SOURCE, normalizers={"names": NAMING})
+    live.update_table(new_table("apbillitem", columns=[new_column("RECORDNO", "bigint")]))
+    copied = table_schema(live, "APBILLITEM")
+    assert copied is not None
+    live.replace_schema_content(dlt.Schema(SOURCE, normalizers={"names": NAMING}))
+    assert "apbillitem" not in live.tables
+    assert copied.naming.normalize_table_identifier("APBILLITEM") == "apbillitem"
+    assert set(copied.tables["apbillitem"]["columns"]) == {"recordno"}
+    assert table_schema(None, "APBILLITEM") is None
+    gone = table_schema(live, "APBILLITEM")  # a table dlt has not (yet): none stored
+    assert gone is not None and dict(gone.tables) == {}

@@ -59,6 +59,7 @@ on a filled table starts from its rows, read back once and loaded as its first v
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -67,6 +68,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any, overload
 from urllib.parse import parse_qs
 
@@ -114,6 +116,7 @@ __all__ = [
     "SMALL_PAGE",
     "SOURCE",
     "DltDestination",
+    "TableSchema",
     "arrow_page",
     "catalog_clash",
     "change_rows",
@@ -129,6 +132,7 @@ __all__ = [
     "select_all",
     "select_key_range",
     "select_stored",
+    "table_schema",
     "version_rows",
     "versions_table",
 ]
@@ -905,6 +909,28 @@ def resource_hints(table: Table) -> dict[str, Any]:
         "primary_key": list(table.key),
         "columns": column_hints(table),
     }
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What the read-backs use of dlt's schema for one table, copied: its naming
+    convention and the table's own entry (:func:`table_schema`)."""
+
+    naming: Any
+    tables: Mapping[str, Any]
+
+
+def table_schema(schema: Any, name: str) -> TableSchema | None:
+    """dlt's ``schema`` as far as the object ``name``'s table goes, copied (None: no
+    schema). Take it on the thread that runs dlt: dlt replaces a live schema's content in
+    place (its naming None and its tables empty in between), so a reader on another
+    thread keeps a copy taken while dlt was not at work."""
+    if schema is None:
+        return None
+    naming = schema.naming
+    table = naming.normalize_table_identifier(name)
+    kept = {table: copy.deepcopy(schema.tables[table])} if table in schema.tables else {}
+    return TableSchema(naming, MappingProxyType(kept))
 
 
 def _columns_of(schema: Any, name: str) -> set[str]:

@@ -95,6 +95,7 @@ from intacct.destinations.dlt import (
     resource_hints,
     select_all,
     select_stored,
+    table_schema,
     version_rows,
     versions_table,
 )
@@ -629,40 +630,40 @@ class _Deletes:
 
 
 class _Stored:
-    """The pipeline's destination read back, as ``intacct sync --db dlt:…`` reads it."""
+    """The pipeline's destination read back, as ``intacct sync --db dlt:…`` reads it.
+    Made on dlt's thread as the object's read begins, and read from the engine's: it
+    keeps the table's schema as it then stood (:func:`table_schema`: dlt changes the live
+    one while it extracts) and dlt's SQL client (made from that live schema too). Nothing
+    is loaded while the source is extracted, so the copy is what the destination holds."""
 
-    def __init__(self, pipeline: Any, table: Table) -> None:
-        self.pipeline, self.table = pipeline, table
+    def __init__(self, pipeline: Any, table: Table, client: Any) -> None:
+        self.table, self._client = table, client
+        self._schema = table_schema(pipeline.schemas.get(SOURCE), table.name)
 
     @classmethod
     def of(cls, pipeline: Any, table: Table) -> _Stored | None:
         """None where dlt has no SQL client for the destination (or no destination):
         deleted documents' lines are then said once, the lookback read in full."""
         try:
-            pipeline.sql_client(SOURCE)
+            client = pipeline.sql_client(SOURCE)
         except DltException:
             return None
-        return cls(pipeline, table)
+        return cls(pipeline, table, client)
 
     def rows(
         self, by: str, values: set[Any], entity: str, wanted: Sequence[str], purpose: str
     ) -> list[dict[str, Any]]:
         """The stored rows of ``entity`` whose ``by`` is one of ``values``; none before
         the table's first load."""
-        schema = self.pipeline.schemas.get(SOURCE)
-        with self._reading(purpose), self.pipeline.sql_client(SOURCE) as client:
-            return select_stored(client, schema, self.table, by, values, entity, wanted)
+        with self._reading(purpose), self._client as client:
+            return select_stored(client, self._schema, self.table, by, values, entity, wanted)
         return []  # in dlt's schema, not loaded yet (the load that would have failed)
 
     def every_row(self) -> list[pa.Table]:
         """Every stored row, typed (a history's first versions); none before the table's
         first load."""
-        schema = self.pipeline.schemas.get(SOURCE)
-        with (
-            self._reading("the history's first versions"),
-            self.pipeline.sql_client(SOURCE) as client,
-        ):
-            return select_all(client, schema, self.table)
+        with self._reading("the history's first versions"), self._client as client:
+            return select_all(client, self._schema, self.table)
         return []  # in dlt's schema, not loaded yet
 
     @contextmanager
