@@ -254,8 +254,7 @@ def _median(runs: list[dict[str, Any]], of: Callable[[dict[str, Any]], float]) -
 
 
 def _cpu(results: dict[tuple[str, int], list[dict[str, Any]]], way: str, c: int) -> float:
-    runs = results[(way, c)]
-    return statistics.median(r["cpu"] / max(r["records"], 1) for r in runs)
+    return _median(results[(way, c)], lambda r: r["cpu"] / max(r["records"], 1))
 
 
 if __name__ == "__main__":
