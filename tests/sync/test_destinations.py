@@ -22,7 +22,6 @@ import pytest
 from intacct import IntacctClient
 from intacct.client.registry import ObjectRegistry
 from intacct.destinations import open_destination
-from intacct.destinations.dlt import SMALL_PAGE
 from intacct.destinations.tables import Table, table_for
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
@@ -287,13 +286,10 @@ def _run(where: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_run_killed_while_writing_resumes_exactly(
-    server: EmulatorServer, destination: Store, monkeypatch: pytest.MonkeyPatch
+    server: EmulatorServer, destination: Store
 ) -> None:
-    store = destination.committing_every(1)  # dlt: a load each page, not each 20
-    # GLENTRY's 275 records in pages of 100, read in parallel: whichever two are told
-    # first, one is full (dlt counts a smaller page a tenth) and made a load
-    monkeypatch.setenv("INTACCT_PAGE_SIZE", str(SMALL_PAGE))
-    proc, _ = _start(store.where, pages=2, objects="GLENTRY")
+    store = destination.committing_every(2)  # dlt: a load each 2 pages, not 20
+    proc, _ = _start(store.where, pages=2)
     proc.send_signal(signal.SIGKILL)  # as it stores the second page (or just after)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL

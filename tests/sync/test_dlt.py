@@ -22,7 +22,6 @@ import pytest
 
 from intacct import IntacctClient
 from intacct.destinations import DestinationError
-from intacct.destinations.dlt import SMALL_PAGE
 from intacct.emulator.demo import client_config
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.emulator.server import EmulatorServer
@@ -92,12 +91,9 @@ def test_a_run_killed_between_extract_and_load_resumes_with_every_record_once(
 ) -> None:
     objects = "GLENTRY,VENDOR"
     with EmulatorServer(port=0, scale=300, seed=6) as server:
-        # full pages (a small one counts a tenth), a load each: GLENTRY's 275 records
-        # take three loads, so one completes well before the run ends
-        page = str(SMALL_PAGE)
-        env = {**os.environ, **_emulator_env(server.url), "INTACCT_PAGE_SIZE": page}
+        env = {**os.environ, **_emulator_env(server.url), "INTACCT_PAGE_SIZE": "50"}
         command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", objects,
-                   "--db", with_pages(warehouse, 1)]  # fmt: skip
+                   "--db", with_pages(warehouse, 2)]  # fmt: skip
         packages = tmp_path / "cache" / "intacct-connector" / "dlt" / "intacct_intacct" / "load"
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)  # fmt: skip
@@ -223,6 +219,7 @@ def test_small_pages_share_a_load_and_each_load_carries_its_last_pages_state(
     """A page of fewer than SMALL_PAGE records counts a tenth toward pages_per_load (the
     many small objects of ``--objects all`` share loads); a full page counts whole."""
     from intacct.destinations import open_destination
+    from intacct.destinations.dlt import SMALL_PAGE
     from intacct.destinations.tables import Column, Table
     from intacct.replication.contract import StreamPage
 

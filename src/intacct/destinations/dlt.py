@@ -143,10 +143,8 @@ DEFAULT_DATASET = "intacct"
 #: warehouse seconds whatever its size (BENCHMARKS.md, Destinations through dlt)
 PAGES_PER_LOAD = 20
 #: a page of fewer records counts as a tenth of one toward ``pages_per_load``: a crash
-#: may read ten times as many small pages again (a transaction each): at the defaults 200
-#: transactions and under 20,000 records, where full pages are 20 and 40,000. At 100 the
-#: DEMO company's ``--objects all`` takes 5 loads, not 8 (BENCHMARKS.md)
-SMALL_PAGE = 100
+#: may read ten times as many small pages again (a transaction each, a few records)
+SMALL_PAGE = 10
 #: the one dlt resource of every load (its items name their tables); no table of its own
 LOAD_RESOURCE = "_intacct_load"
 INSTALL = "pip install 'intacct-connector[dlt]'"
