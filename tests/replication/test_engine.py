@@ -361,24 +361,41 @@ def test_planning_asks_for_every_object_in_one_request(
     assert asked == {"requests": 4 + len(objects), "lookup": len(objects)}
 
 
-def test_a_second_run_with_nothing_changed_asks_once_for_every_object(
+def test_a_second_run_with_nothing_changed_asks_the_company_once(
     emulator: InProcessEmulator,
     columnar: bool,
 ) -> None:
     objects = ("VENDOR", "GLACCOUNT", "CLASS")
     with connect(emulator) as client:
         first = ListSink()
-        run(client, RunState(), first, objects, columnar=columnar)
+        run(client, RunState(), first, objects, columnar=columnar, verify_every="1d")
         before = dict(emulator.emulator.stats)
         second = ListSink()
-        report = run(
-            client, RunState.from_dict(first.states[-1]), second, objects, columnar=columnar
-        )
+        state = RunState.from_dict(first.states[-1])
+        report = run(client, state, second, objects, columnar=columnar, verify_every="1d")
     assert second.records == [] and second.tombstones == []
     assert [s.requests for s in report.streams] == [0, 0, 0]
-    assert [s.transactions for s in report.streams] == [2, 2, 2]  # changed? deleted?
+    assert [s.transactions for s in report.streams] == [0, 0, 0]
+    assert report.question == 1  # the audit trail: what changed since the last run?
+    billed = emulator.emulator.stats["api_transactions"] - before["api_transactions"]
+    assert billed == 1
     asked = emulator.emulator.stats["requests"] - before["requests"]
-    assert asked == 2  # the lookups (a new registry) and one probe: the client has the rest
+    assert asked == 2  # the lookups (a new registry) and the question: the client has the rest
+    assert second.states == []  # a company at rest: no state moved
+
+
+def test_verify_every_zero_asks_every_object_every_run(
+    emulator: InProcessEmulator, columnar: bool
+) -> None:
+    objects = ("VENDOR", "GLACCOUNT", "CLASS")
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, objects, columnar=columnar, verify_every=0)
+        second = ListSink()
+        state = RunState.from_dict(first.states[-1])
+        report = run(client, state, second, objects, columnar=columnar, verify_every=0)
+    assert [s.transactions for s in report.streams] == [2, 2, 2]  # changed? deleted?
+    assert report.question == 0
 
 
 def test_a_second_run_reads_only_the_objects_that_changed(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import click
 from rich.table import Table
 
 from intacct.logging import counted, say
@@ -44,8 +45,11 @@ def estimate_table(estimate: SyncEstimate) -> Table:
     table.add_column("error" if failed else "read", overflow="fold")
     for row, cells in zip(estimate.objects, rows[:-1], strict=True):
         table.add_row(ObjectName(row.object), *cells, row.error or row.what)
-    shared = f"with {estimate.shared:,} to list the entities" if estimate.shared else ""
-    table.add_row(ObjectName("all"), *rows[-1], shared, style="bold")
+    shared = [f"{estimate.shared:,} to list the entities"] if estimate.shared else []
+    if estimate.question:
+        shared.append(f"{estimate.question:,} for the audit trail's changes")
+    note = f"with {' and '.join(shared)}" if shared else ""
+    table.add_row(ObjectName("all"), *rows[-1], note, style="bold")
     return table
 
 
@@ -62,6 +66,12 @@ def routes(estimate: SyncEstimate) -> list[str]:
 def show_estimate(estimate: SyncEstimate, db_path: str) -> None:
     """The table on standard output, then each object's route; the estimate's own cost
     as a note; exit 1 when an object cannot be read (the run would fail there too)."""
+    if estimate.at_rest:  # the whole answer, in one line, where the table would be
+        click.echo(
+            f"At rest: the audit trail lists no change since the last run; the run costs "
+            f"{counted(estimate.transactions, 'API transaction')}, no object read."
+        )
+        return
     show_table(estimate_table(estimate))
     for line in routes(estimate):
         say(line)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -299,6 +299,11 @@ class IntacctClient:
     def session(self) -> Session | None:
         """The current API session, if one is open (its ``repr`` hides the id)."""
         return self._requestor.sessions.current
+
+    def server_now(self) -> datetime:
+        """Now on the gateway's clock, as its last answer's ``sessiontimestamp`` told
+        (this machine's clock before any answer)."""
+        return self._requestor.sessions.server_now()
 
     def sign_in(self) -> Session:
         """Open the API session now (``auth_type="session"``) instead of on first use."""

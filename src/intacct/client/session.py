@@ -27,6 +27,9 @@ _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+_HALF_SECOND = timedelta(milliseconds=500)
+
+
 def _aware(moment: datetime) -> datetime:
     """A naive time is taken as UTC (Intacct sends some without an offset)."""
     return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
@@ -116,6 +119,14 @@ class SessionState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._session: Session | None = None
+        #: the gateway's clock less this machine's, from the last answer's
+        #: ``sessiontimestamp`` (the answer's time, to the second [O]); None: none yet
+        self.skew: timedelta | None = None
+
+    def server_now(self) -> datetime:
+        """Now on the gateway's clock, as the last answer told it (this machine's
+        before any): what the audit trail's times are compared with."""
+        return datetime.now(UTC) + (self.skew or timedelta(0))
 
     @property
     def current(self) -> Session | None:
@@ -132,7 +143,11 @@ class SessionState:
         return session
 
     def slide(self, sessionid: str, auth: Authentication) -> None:
-        """Record the new timeout an answer carried for this session."""
+        """Record the new timeout an answer carried for this session, and the gateway's
+        clock."""
+        stamp = _timestamp(auth.sessiontimestamp)
+        if stamp is not None:  # whole seconds: the answer's time is within the one after
+            self.skew = stamp + _HALF_SECOND - datetime.now(UTC)
         expires = _timestamp(auth.sessiontimeout)
         with self.lock:
             session = self._session

@@ -15,6 +15,7 @@ from intacct.config.keys import (
     DEFAULT_LOOKBACK_MINUTES,
     DEFAULT_PAGE_SIZE,
     DEFAULT_REPORT_PATH,
+    DEFAULT_VERIFY_EVERY,
     ENV_PREFIX,
     KEYS,
     MAX_FUNCTIONS,
@@ -36,6 +37,7 @@ from intacct.config.reading import (
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_LOOKBACK_MINUTES",
+    "DEFAULT_VERIFY_EVERY",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_REPORT_PATH",
     "ENV_PREFIX",

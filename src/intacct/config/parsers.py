@@ -6,8 +6,9 @@ options."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from intacct.errors import ConfigError
 
 __all__ = [
     "Choice",
+    "Duration",
     "Entities",
     "FilePath",
     "Flag",
@@ -112,6 +114,33 @@ class Seconds(Parser):
         if not 0 < seconds <= self.high:
             raise ConfigError(key, f"must be in (0, {self.high:g}] seconds, got {seconds}")
         return seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Duration(Parser):
+    """A span of time: a number of seconds, or a number with a unit (``30m``, ``12h``,
+    ``1d``, ``90s``); 0 allowed (the key's doc says what it means), at most ``high``."""
+
+    high: timedelta
+
+    def __call__(self, key: str, value: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            span = value
+        elif isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ConfigError(key, f"must be a duration (1d, 12h, 30m), got {type(value).__name__}")
+        else:
+            match = _DURATION.fullmatch(str(value).strip().lower())
+            if match is None:
+                said = f"must be a duration such as 1d, 12h, 30m or 0, got {value!r}"
+                raise ConfigError(key, said)
+            span = timedelta(seconds=float(match[1]) * _UNITS[match[2] or "s"])
+        if not timedelta(0) <= span <= self.high:
+            raise ConfigError(key, f"must be between 0 and {self.high}, got {span}")
+        return span
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,6 +295,25 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
             lags.set(company, float(seconds))
         return JSONResponse(lags.as_dict())
 
+    async def audit(request: HttpRequest) -> Response:
+        """The objects a company's audit trail leaves out: POST ``{"company": "DEMO",
+        "omit": ["VENDOR"]}`` writes no AUDITHISTORY row for their later writes (``[]``:
+        every object again); GET lists them. Which objects Intacct audits is not
+        documented [U]: this lets a client's fallback for a missing row be tested."""
+        records = emulator.store.records
+        if request.method == "POST":
+            given = json_object(await body(request))
+            company, omit = given.get("company"), given.get("omit")
+            if not isinstance(company, str) or not (
+                isinstance(omit, list) and all(isinstance(o, str) for o in omit)
+            ):
+                raise ValueError('give {"company": "DEMO", "omit": ["VENDOR"]}')
+            records.unaudited = {
+                **records.unaudited,
+                company.upper(): frozenset(o.upper() for o in omit),
+            }
+        return JSONResponse({c: sorted(o) for c, o in records.unaudited.items() if o})
+
     async def custom_fields(request: HttpRequest) -> Response:
         """A custom field the company adds at run time: POST ``{"object": "VENDOR",
         "field": {"name": "LOYALTY_TIER", "type": "enum", "values": ["Gold", "Silver"]}}``
@@ -420,6 +439,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/audit", _guarded(audit), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/bulk", _guarded(bulk), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/custom-fields", _guarded(custom_fields), methods=["GET", "POST"]),
         Route(

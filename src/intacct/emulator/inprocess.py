@@ -150,6 +150,15 @@ class InProcessEmulator(NoticeControls):
         WHENMODIFIED (:mod:`.store.replica`); 0 ends the lag."""
         self.emulator.store.records.lag.set(company, seconds)
 
+    def omit_from_audit(self, company: str, objects: Sequence[str]) -> None:
+        """As ``POST /_emulator/audit``: ``company``'s later writes of ``objects`` leave
+        no AUDITHISTORY row (empty: every object audited again)."""
+        records = self.emulator.store.records
+        records.unaudited = {
+            **records.unaudited,
+            company.upper(): frozenset(o.upper() for o in objects),
+        }
+
     def add_custom_field(self, object_name: str, field: Mapping[str, object]) -> None:
         """A custom field the company adds now (``/_emulator/custom-fields``)."""
         self.emulator.store.add_custom_field(object_name, custom_field(field))

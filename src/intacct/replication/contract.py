@@ -198,6 +198,9 @@ class StreamResult:
     #: an object's: the API its records went through, and why (its route, as the dry
     #: run states it: :mod:`.streams.route`)
     route: str = ""
+    #: why it read or stayed quiet this run (:mod:`.run.watch`): the audit trail named it,
+    #: it was due for verification, or nothing named it
+    why: str = ""
 
 
 @dataclass(slots=True)
@@ -208,6 +211,8 @@ class RunReport:
     stopped: bool = False
     #: the client's API transaction budget stopped the run (``stopped`` is set too)
     budget: IntacctError | None = None
+    #: what the run's one question (the audit trail's changes: :mod:`.run.watch`) cost
+    question: int = 0
 
     @property
     def failed(self) -> list[StreamResult]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from intacct.config import (
     DEFAULT_LOOKBACK_MINUTES,
     DEFAULT_PAGE_SIZE,
+    DEFAULT_VERIFY_EVERY,
     ClientConfig,
     Owner,
     owned_by,
@@ -41,7 +42,8 @@ class ReplicationSettings:
     ``page_size`` (records per query page), ``max_concurrency`` (requests in flight for
     the run, never more than the client's; None = the client's), ``columnar`` (pages
     typed as columns where the fast path can; the records are the same) and ``api``
-    (which API reads records: :mod:`~.streams.rest`)."""
+    (which API reads records: :mod:`~.streams.rest`); ``verify_every`` (how often
+    each stream is read as if the audit trail had named it: :mod:`~.run.watch`)."""
 
     KEYS: ClassVar[frozenset[str]] = frozenset(k.name for k in owned_by(Owner.REPLICATION))
 
@@ -53,6 +55,9 @@ class ReplicationSettings:
     max_concurrency: int | None = None
     columnar: bool = True
     api: str = "auto"
+    #: how often each stream is checked whole beside the audit trail's question
+    #: (:mod:`~.run.watch`); zero: every run, and the question is never asked
+    verify_every: timedelta = DEFAULT_VERIFY_EVERY
 
     @classmethod
     def from_mapping(

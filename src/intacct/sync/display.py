@@ -383,6 +383,8 @@ def summary_table(report: SyncReport) -> Table:
         f"{counted(report.requests, 'request')}, "
         f"{counted(report.transactions, 'API transaction')} in {report.seconds:.1f} s"
     )
+    if report.question:
+        caption += f" ({report.question:,} for the audit trail's changes)"
     if report.failed:
         caption += f"; failed: {', '.join(o.object for o in report.failed)}"
     table = object_table("intacct sync", caption)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from intacct.client.registry import ObjectRegistry
 from intacct.destinations import saved_state
 from intacct.replication import Estimate, Replicator, StreamSpec, check_api, objects_among
+from intacct.replication.run.watch import QUIET
 from intacct.sync.job import resume_state, select_objects
 from intacct.sync.settings import SyncSettings
 
@@ -42,10 +43,21 @@ class SyncEstimate:
     cost: int = 0
     #: what the run costs for no one object (listing the entities for ``all``)
     shared: int = 0
+    #: the run's one question (the audit trail's changes: ``verify_every``), and what it
+    #: is, for people (None: not asked)
+    question: int = 0
+    question_what: str | None = None
 
     @property
     def transactions(self) -> int:
-        return sum(o.transactions for o in self.objects) + self.shared
+        return sum(o.transactions for o in self.objects) + self.shared + self.question
+
+    @property
+    def at_rest(self) -> bool:
+        """The audit trail answered, and left every object quiet."""
+        return self.question_what is not None and all(
+            o.what == QUIET and o.error is None for o in self.objects
+        )
 
 
 def estimate_sync(
@@ -71,6 +83,9 @@ def estimate_sync(
     for estimate in estimates:
         if estimate.object:
             _add(by_object[estimate.object], estimate)
+        elif estimate.question:
+            out.question += estimate.transactions
+            out.question_what = estimate.what
         else:
             out.shared += estimate.transactions
     return out

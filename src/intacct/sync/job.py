@@ -108,6 +108,8 @@ class SyncReport:
     layout_dropped: list[str] = field(default_factory=list)  # views --layout none dropped
     #: the API transaction budget stopped the run: why (every page before it is stored)
     budget: str | None = None
+    #: of ``transactions``, the audit trail's question (``verify_every``)
+    question: int = 0
     #: the DuckDB file this run made was removed: nothing was stored in it
     removed: bool = False
 
@@ -233,6 +235,7 @@ def run_sync(
             done=sink.done,
         )
         report.budget = str(run.budget) if run.budget is not None else None
+        report.question = run.question
         if unified and isinstance(database, ReadBack):
             failed_objects = {o.object for o in report.failed}
             streams = [

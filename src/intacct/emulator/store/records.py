@@ -131,6 +131,9 @@ class Records:
         self._triggers = triggers
         #: per company, how far behind its writes its queries read (:mod:`.replica`)
         self.lag = VisibilityLag()
+        #: per company (upper case), the objects its audit trail leaves out: a control,
+        #: since which objects Intacct audits is not documented [U]
+        self.unaudited: dict[str, frozenset[str]] = {}
         self._create_schema()
 
     # -- schema -----------------------------------------------------------------------
@@ -200,6 +203,7 @@ class Records:
             for obj in self.catalog.stored():
                 conn.execute(f"DELETE FROM {_table(obj)}")
         self.lag.clear()
+        self.unaudited = {}
 
     def bulk_insert(
         self, company: str, entity: str, obj_name: str, rows: Iterable[Mapping[str, Any]]
@@ -689,6 +693,8 @@ class Records:
         history = self.catalog.get_object("AUDITHISTORY")
         if history is None or obj.name == "AUDITHISTORY":
             return
+        if obj.name.upper() in self.unaudited.get(scope.company.upper(), ()):
+            return  # left out of this company's trail (the control)
         code = {"create": "C", "update": "M", "delete": "D"}[mode]
         recordno = self.next_recordno(scope.company, history)
         row = {
@@ -704,6 +710,25 @@ class Records:
         }
         entity = scope.entity if obj.entity_scoped else ""
         self._insert_row(history, scope.company, entity, row)
+        self._audit_visible(history, scope.company, obj, values, recordno)
+
+    def _audit_visible(
+        self, history: ObjectDef, company: str, obj: ObjectDef, values: Mapping[str, Any], row: int
+    ) -> None:
+        """Under a visibility lag, an audit row becomes visible when its write does: [U]
+        Intacct writes it in the record's own transaction (the audit-trail page shows it
+        beside the record's change), and a replica's lag delays a transaction whole, so
+        queries never see the row before the change it names, nor the change before it."""
+        recordno = values.get("RECORDNO")
+        if not self.lag.of(company) or not self.lag.versioned(obj) or recordno in (None, ""):
+            return
+        visible = self.lag.visible_at(self._db.conn, company, obj, int(recordno))
+        if visible is not None:
+            now = self.clock.now().timestamp()
+            self.lag.written(
+                self._db.conn, _table(history), history, company, [row], now,
+                replaced=False, visible=visible,
+            )  # fmt: skip
 
     def _notify(self, scope: Scope, obj: ObjectDef, values: Mapping[str, Any], mode: str) -> None:
         if not self._triggers.watched(scope.company, obj.name):

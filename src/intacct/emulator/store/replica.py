@@ -101,6 +101,17 @@ class VisibilityLag:
 
     # -- writes -----------------------------------------------------------------------
 
+    def visible_at(
+        self, conn: sqlite3.Connection, company: str, obj: ObjectDef, recordno: int
+    ) -> float | None:
+        """When the last write of ``obj``'s record ``recordno`` becomes visible (None:
+        not versioned)."""
+        row = conn.execute(
+            "SELECT visible_at FROM _versions WHERE company = ? AND object = ? AND recordno = ?",
+            (company, obj.name, recordno),
+        ).fetchone()
+        return None if row is None else float(row[0])
+
     def written(
         self,
         conn: sqlite3.Connection,
@@ -111,11 +122,14 @@ class VisibilityLag:
         now: float,
         *,
         replaced: bool,
+        visible: float | None = None,
     ) -> None:
         """Before the rows of ``recordnos`` change (``replaced``: update or delete),
         their current versions go into the shadow table, valid until the write becomes
-        visible; then the write is given the moment queries see it."""
-        visible = now + self.delay(company)
+        visible; then the write is given the moment queries see it (``visible``: a
+        moment already drawn, the one of the write it belongs to)."""
+        if visible is None:
+            visible = now + self.delay(company)
         self._ensure_shadow(conn, table, obj)
         if replaced:  # the versions they replace stay visible until then
             columns = ", ".join(["_company", "_entity", *(quote(n) for n in obj.field_names)])

@@ -61,8 +61,9 @@ from intacct.replication.contract import (
 )
 from intacct.replication.run.context import RunContext
 from intacct.replication.run.cost import billed
-from intacct.replication.run.estimate import Estimate, assess, questions
+from intacct.replication.run.estimate import Estimate, assess, question_estimate, questions
 from intacct.replication.run.memory import tune_allocator
+from intacct.replication.run.watch import Watch
 from intacct.replication.run.workers import Workers
 from intacct.replication.settings import ReplicationSettings
 from intacct.replication.state.runstate import RunState
@@ -215,8 +216,9 @@ class Replicator:
         self._room = threading.BoundedSemaphore(PAGES_WAITING)
         self._deliveries = Workers(1, "intacct-delivery")
         guarded = _ClosableSink(sink)
+        watch = Watch(context, state, guarded)
         try:
-            plans = self._read(jobs, state, guarded)
+            plans = self._read(jobs, state, guarded, watch)
         except BaseException as exc:
             self._halt(exc, guarded)
             raise
@@ -228,8 +230,11 @@ class Replicator:
         if not stopped:
             for plan in plans:
                 plan.finish()
+            watch.close(plans)
         results = [plan.result for plan in plans]
-        return RunReport(results, stopped=stopped, budget=context.budget)
+        return RunReport(
+            results, stopped=stopped, budget=context.budget, question=watch.transactions
+        )
 
     def _settle_rest(self, streams: Sequence[StreamSpec]) -> None:
         """The run's REST catalog (:meth:`RunContext.settle_rest`), where it reads
@@ -276,11 +281,13 @@ class Replicator:
         listed = Estimate("", "", "the entity list", None, None, listing.transactions)
         jobs = [(spec, entity) for entity in entities for spec in streams]
         self._settle_rest(streams)
+        watch = Watch(self.context, state, _DRY_SINK)
         with Workers(self.workers, "intacct-rep") as pool:
             self._warm(pool, jobs)
             self._settle_auto(jobs)
             plans = [open_stream(self.context, s, e, state, _DRY_SINK) for s, e in jobs]
             list(pool.map(lambda plan: plan.prepare(dry=True), plans))
+            watch.settle(plans)
             asks = [
                 (plan.client, questions(plan))
                 if isinstance(plan, ObjectStream)
@@ -292,10 +299,11 @@ class Replicator:
         if self.context.fatal is not None:  # the company refused the connection
             raise self.context.fatal
         estimates = assess(plans, replies, self.page_size, self.max_concurrency)
-        return [listed, *estimates] if listed.transactions else estimates
+        shared = [e for e in (listed, question_estimate(watch)) if e.transactions]
+        return [*shared, *estimates]
 
     def _read(
-        self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink
+        self, jobs: list[tuple[StreamSpec, str]], state: RunState, sink: Sink, watch: Watch
     ) -> list[Stream]:
         pool = Workers(self.workers, "intacct-rep")
         try:
@@ -303,9 +311,11 @@ class Replicator:
             self._settle_auto(jobs)
             plans = [open_stream(self.context, s, e, state, sink) for s, e in jobs]
             list(pool.map(lambda plan: plan.prepare(), plans))
+            watch.settle(plans)  # the one question: the steady streams it names read
             objects = [plan for plan in plans if isinstance(plan, ObjectStream)]
-            self._plan(pool, [plan for plan in objects if plan.planning])
-            self._probe(pool, [plan for plan in objects if plan.probing()])
+            list(pool.map(ObjectStream.read_deletes_first, objects))
+            self._plan(pool, [p for p in objects if p.planning and p.result.error is None])
+            self._probe(pool, [plan for plan in objects if plan.probing()], watch)
             parts = sorted(
                 ((plan, part, size) for plan in plans for part, size in plan.parts),
                 key=lambda item: -item[2],
@@ -354,14 +364,16 @@ class Replicator:
             with contextlib.suppress(IntacctError):  # each stream asks again, fails alone
                 ask.result()
 
-    def _probe(self, pool: Executor, plans: list[ObjectStream]) -> None:
+    def _probe(self, pool: Executor, plans: list[ObjectStream], watch: Watch) -> None:
         """Later runs: every stream's "anything changed or deleted?" in one batched
-        request, so a stream with nothing new costs no request of its own."""
+        request, so a stream with nothing new costs no request of its own; what a due
+        stream finds that the audit trail did not list is told (:meth:`Watch.missed`)."""
         asks = [(p.client, p.probe_calls()) for p in plans]
         answers = run_batched(pool, asks)
         for plan, (_, calls), replies in zip(plans, asks, answers, strict=True):
             plan.result.transactions += billed(calls, replies)
             plan.probed(replies)
+            watch.missed(plan, *plan.probe_counts)
 
     def _formatting(self, entity: str) -> object:
         return self.context.client_for(entity).user_formatting()

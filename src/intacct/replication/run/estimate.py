@@ -25,15 +25,17 @@ from intacct.client.pagination import PageToken
 from intacct.errors import IntacctError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.replication.run.watch import QUIET
 from intacct.replication.streams.objects import ObjectStream as _Stream
 from intacct.replication.streams.planning import Answer, range_offsets
 from intacct.replication.streams.route import pages
 from intacct.replication.streams.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
+    from intacct.replication.run.watch import Watch
     from intacct.replication.streams.kinds import Stream
 
-__all__ = ["Estimate", "assess", "questions"]
+__all__ = ["Estimate", "assess", "question_estimate", "questions"]
 
 _MODIFIED = "WHENMODIFIED"
 
@@ -53,12 +55,24 @@ class Estimate:
     transactions: int = 0
     error: IntacctError | None = None
     route: str = ""
+    #: the run's one question (the audit trail's changes), shared by every stream
+    question: bool = False
+
+
+def question_estimate(watch: Watch) -> Estimate:
+    """What the run's one question cost the estimate (the run asks it again), and
+    whether it answered."""
+    what = "the audit trail's changes since the last run (AUDITHISTORY)"
+    if watch.unanswered is not None:
+        what += f", unanswered: {watch.unanswered}"
+    rows = len(watch.changes.rows) if watch.changes is not None else None
+    return Estimate("", "", what, rows, None, watch.transactions, question=True)
 
 
 def questions(stream: _Stream) -> list[fn.Function]:
     """The count questions for ``stream`` (prepared ``dry``), in :func:`assess`'s order:
     its kind's, then the deletes' when it reads deletes (every run after the first)."""
-    if stream.result.error is not None:
+    if stream.result.error is not None or stream.kind == "quiet":
         return []
     calls: list[fn.Function] = []
     if stream.kind == "first":
@@ -130,6 +144,8 @@ def _estimate(
     name, entity = stream.result.object, stream.entity
     if stream.result.error is not None:
         return Estimate(name, entity, "", error=stream.result.error)
+    if not stream.parts and not getattr(stream, "planning", False):  # left quiet
+        return Estimate(name, entity, QUIET, 0, 0, 0)
     if isinstance(stream, TrialBalanceStream):
         count = len(stream.months_to_read(datetime.now(UTC).date()))
         return Estimate(name, entity, f"{count} months, a function each", None, None, count)
@@ -238,6 +254,9 @@ def _count(reply: Answer) -> int:
 
 
 def _reads_deletes(stream: _Stream) -> bool:
+    """Whether its run reads deletes: not where the audit trail named it without one."""
+    if stream.told and not stream.reads_deletes():
+        return False
     return stream.current.deletes is not None and "deletes" not in stream.context.warned
 
 

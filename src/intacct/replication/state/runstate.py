@@ -5,7 +5,10 @@ holds ``token`` (the keyset pager's resume token: WHENMODIFIED on the user's wal
 as Intacct stamped it, and in UTC), ``complete`` (a full-table object finished its pass:
 the next run starts over), ``nulls`` and ``nulls_done`` (the RECORDNO pass over records without
 WHENMODIFIED: where it stands, and that it has read them all; new records always have a
-WHENMODIFIED, so it is read once) and ``deletes`` (the AUDITHISTORY bookmark). The
+WHENMODIFIED, so it is read once), ``deletes`` (the AUDITHISTORY bookmark), ``checked``
+(the moment up to which the audit trail's question has accounted for it) and
+``verified`` (when it was last read as if the question had named it: :mod:`..run.watch`),
+both ISO-8601 UTC. The
 engine hands a snapshot of the whole state to its sink after every page, so a consumer
 that stores it with the page's records resumes exactly there.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from intacct.client.pagination import PageToken
@@ -41,6 +44,8 @@ class StreamState:
     ranges: list[dict[str, Any]] | None = None
     high_water: str | None = None
     month: str | None = None  # TRIALBALANCE: the first month the next run reads
+    checked: str | None = None  # accounted for by the audit trail's question up to then
+    verified: str | None = None  # last read whole or to its bookmark, named or not
     #: the run state holding it and its object, told of each change (:meth:`RunState.snapshot`)
     owner: tuple[RunState, str] | None = field(default=None, compare=False, repr=False)
 
@@ -57,7 +62,7 @@ class StreamState:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in ("token", "nulls", "high_water", "month"):
+        for name in ("token", "nulls", "high_water", "month", "checked", "verified"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.ranges is not None:
@@ -92,6 +97,8 @@ class StreamState:
             if not isinstance(data.get(flag, False), bool):
                 raise StateError(f"state of {where}, key {flag!r}: must be true or false")
         ranges = _ranges(where, data.get("ranges"))
+        for name in ("checked", "verified"):
+            _instant(where, name, data.get(name))
         month = data.get("month")
         if month is not None:
             try:
@@ -107,12 +114,37 @@ class StreamState:
             nulls=data.get("nulls"),
             nulls_done=data.get("nulls_done", False),
             deletes=dict(deletes) if deletes is not None else None,
+            checked=data.get("checked"),
+            verified=data.get("verified"),
         )
 
 
 _KEYS = (
     "token", "complete", "nulls", "nulls_done", "deletes", "ranges", "high_water", "month",
+    "checked", "verified",
 )  # fmt: skip
+
+
+def _instant(where: str, name: str, value: object) -> None:
+    """``checked`` and ``verified`` are ISO-8601 times with their UTC offset."""
+    if value is None:
+        return
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise StateError(f"state of {where}, key {name!r}: not an ISO-8601 UTC time: {value!r}")
+
+
+def _seen(value: object) -> tuple[str, ...]:
+    """``{"seen": [ID, ...]}``: the audit rows the last run acted on."""
+    if value is None:
+        return ()
+    seen = value.get("seen") if isinstance(value, Mapping) else None
+    if not isinstance(seen, list) or not all(isinstance(i, str) for i in seen):
+        raise StateError(f"state key 'audit': expected {{'seen': [ID, ...]}}, got {value!r}")
+    return tuple(seen)
 
 
 def _ranges(where: str, value: object) -> list[dict[str, Any]] | None:
@@ -138,10 +170,16 @@ class RunState:
     and the company whose state it is (None until a run claims it)."""
 
     def __init__(
-        self, streams: dict[str, dict[str, StreamState]] | None = None, company: str | None = None
+        self,
+        streams: dict[str, dict[str, StreamState]] | None = None,
+        company: str | None = None,
+        seen: tuple[str, ...] = (),
     ) -> None:
         self._streams = streams or {}
         self.company = company
+        #: the audit rows (their IDs) the last run's question listed and the run acted
+        #: on in full (:mod:`..run.watch`): listed again, they name nothing
+        self.seen = seen
         #: the objects whose streams changed (or came) since the last snapshot, from
         #: any thread (a change at the very moment of one is taken by the next)
         self._changed: set[str] = set(self._streams)
@@ -179,11 +217,18 @@ class RunState:
             )
         self.company = company
 
+    def _top(self) -> dict[str, Any]:
+        """The state's keys beside its streams."""
+        top: dict[str, Any] = {"version": VERSION}
+        if self.company is not None:
+            top["company"] = self.company
+        if self.seen:
+            top["audit"] = {"seen": list(self.seen)}
+        return top
+
     def to_dict(self) -> dict[str, Any]:
-        company = {"company": self.company} if self.company is not None else {}
         return {
-            "version": VERSION,
-            **company,
+            **self._top(),
             "streams": {
                 obj: {entity: s.to_dict() for entity, s in sorted(by_entity.items())}
                 for obj, by_entity in sorted(self._streams.items())
@@ -204,9 +249,8 @@ class RunState:
             self._entries[obj] = {e: s.to_dict() for e, s in sorted(by_entity.items())}
         if len(self._order) != len(self._streams):
             self._order = sorted(self._streams)
-        company = {"company": self.company} if self.company is not None else {}
         streams = {obj: self._entries[obj] for obj in self._order}
-        return {"version": VERSION, **company, "streams": streams}
+        return {**self._top(), "streams": streams}
 
     @classmethod
     def from_dict(cls, data: object) -> RunState:
@@ -232,4 +276,4 @@ class RunState:
                 entity: StreamState.from_dict(f"{obj}/{entity or 'top level'}", value)
                 for entity, value in by_entity.items()
             }
-        return cls(parsed, company)
+        return cls(parsed, company, _seen(data.get("audit")))

@@ -12,7 +12,8 @@ changes from the window's start.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from intacct.client.pagination import Page, PageToken, resume_token
@@ -25,6 +26,7 @@ from intacct.protocol.response import Record
 from intacct.replication.contract import Sink, StreamResult, keeps_changes, stored_versions
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import StreamState
+from intacct.replication.streams.audit import Change
 from intacct.replication.streams.deletes import AUDIT_OBJECT, DeleteBookmark, deletes_filter
 from intacct.replication.streams.planning import Answer
 from intacct.replication.streams.window import Window
@@ -32,9 +34,14 @@ from intacct.replication.streams.window import Window
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
 
-__all__ = ["ChangeQuestions"]
+__all__ = ["CLOCK_MARGIN", "ChangeQuestions"]
 
 _MODIFIED = "WHENMODIFIED"
+#: [U] the server and this machine may disagree on the time: the first run's delete
+#: bookmark starts this far before the run, a bookmark this recent is settled to the
+#: start of its second (``objects._settled``), and an audit row this far after a
+#: bookmark may name a change behind it (the gateway stamps the two apart by a moment)
+CLOCK_MARGIN = timedelta(minutes=5)
 
 
 class ChangeQuestions:
@@ -58,6 +65,11 @@ class ChangeQuestions:
     #: what the probe counted: changes after where the WHENMODIFIED pass starts, and
     #: deletes (None: not asked, or not answered)
     probe_counts: tuple[int | None, int | None] = (None, None)
+    #: the audit trail named it (:meth:`named`): no probe
+    told: bool = False
+    #: and every change it named is after the bookmark: read from the bookmark itself,
+    #: without the lookback window
+    after_bookmark: bool = False
 
     if TYPE_CHECKING:  # the stream's own, which this part uses
 
@@ -77,7 +89,8 @@ class ChangeQuestions:
         WHENMODIFIED still to read, deletes readable)."""
         current = self.current
         return (
-            self.parts == [(self._changes, 0)]
+            not self.told
+            and self.parts == [(self._changes, 0)]
             and current.nulls_done
             and current.deletes is not None
             and "deletes" not in self.context.warned
@@ -96,10 +109,35 @@ class ChangeQuestions:
 
     def start_token(self) -> PageToken | None:
         """Where this run's WHENMODIFIED pass starts: the window's end when its digest is
-        read, else the bookmark ``lookback_minutes`` earlier (:meth:`_start`)."""
+        read (or the audit trail named every change after the bookmark), else the
+        bookmark ``lookback_minutes`` earlier (:meth:`_start`)."""
         if self.window is not None:
             return self.window.end
+        if self.after_bookmark and self.current.token is not None:
+            return resume_token(PageToken.parse(self.current.token), self.formatting)
         return self._start(self.current.token)
+
+    def named(self, rows: Sequence[Change]) -> None:
+        """The audit trail's question named this stream with ``rows``: its passes are
+        read as they say, without the probe. Changes after the bookmark, where a row is
+        a create or modification (a document's, for a line object: its lines change
+        with it); deletes where a row is a delete (or, for a sink keeping history, any
+        of its own rows: its deletes pass reads them); the lookback window's digest only
+        where a row is not after the bookmark (a change visible late, behind it)."""
+        if not self.probing():
+            return
+        own = self._info().name
+        history = keeps_changes(self.sink, own) and any(r.object == own for r in rows)
+        changed = any(not r.deleted for r in rows)
+        deleted = history or any(r.deleted for r in rows)
+        self.probe_counts = (None if changed else 0, None if deleted else 0)
+        self.told = True
+        token = PageToken.parse(self.current.token) if self.current.token else None
+        bookmark = token.wall if token is not None else None
+        # walls compare as Intacct wrote both (a repeated hour: resume_token steps back)
+        behind = bookmark is None or any(r.wall <= bookmark + CLOCK_MARGIN for r in rows)
+        if not behind:  # every change after the bookmark: no window to read again
+            self.window, self.after_bookmark = None, True
 
     def count_changed(self, token: PageToken) -> fn.Query:
         """How many records the WHENMODIFIED pass reads after ``token``."""
@@ -115,12 +153,20 @@ class ChangeQuestions:
     def count_deleted(self) -> fn.Query:
         """How many deletes AUDITHISTORY has after the delete bookmark (and changes, for
         a sink keeping the stream's history: they are read with the deletes)."""
-        since = DeleteBookmark.from_dict(self.current.deletes or {})
+        since = DeleteBookmark.from_dict(self.current.deletes or {}).resumed(self.formatting)
+        if self.lookback:  # as the deletes pass reads them (iter_tombstones)
+            wall = since.key()[0] - self.lookback
+            since = DeleteBookmark(self.formatting.to_utc(wall), "", wall)
         changes = keeps_changes(self.sink, self._info().name)
-        deleted = deletes_filter(
-            self._info(), since.resumed(self.formatting), self.formatting, changes=changes
-        )
+        deleted = deletes_filter(self._info(), since, self.formatting, changes=changes)
         return fn.Query(AUDIT_OBJECT, ["ID"], filter=deleted, pagesize=1)
+
+    @property
+    def lookback(self) -> timedelta:
+        """How far behind its delete bookmark the deletes are read again: an audit row
+        is as late to be seen as the write it records ([U]: one transaction; the emulator
+        makes both visible together), and a tombstone read twice is harmless."""
+        return timedelta(minutes=self.context.settings.lookback_minutes)
 
     def probed(self, replies: list[Answer]) -> None:
         """Keep what the probe counted; nothing changed, nothing deleted and the window's

@@ -76,6 +76,8 @@ __all__ = [
     "DeletesUnavailableError",
     "deletes_filter",
     "TombstonePage",
+    "audit_row",
+    "exhausted",
     "iter_tombstones",
     "superseded",
     "tombstone_key",
@@ -288,7 +290,7 @@ def iter_tombstones(
         unmapped: list[str] = []
         documents: list[tuple[str, int, str]] = []
         for record in result.records:
-            row = _bookmark(record, formatting)
+            row = audit_row(record, formatting)
             if last is not None and row.key() == last.key():
                 raise PaginationError(
                     f"AUDITHISTORY repeated row ID {row.id} for {info.name}; the server "
@@ -316,7 +318,7 @@ def iter_tombstones(
                 key[0]: key[1], CHANGED_AT: when, CHANGE_MODE: mode.lower(),
                 CHANGED_BY: record.get("USERID") or None, CHANGE_ID: row.id,
             })  # fmt: skip
-        done = _exhausted(result, size)
+        done = exhausted(result, size)
         yield TombstonePage(
             tombstones, _later(since, last), requests, done, tuple(unmapped), tuple(documents),
             tuple(changed),
@@ -374,7 +376,8 @@ def deletes_filter(
     return q.and_(*parts)
 
 
-def _bookmark(record: Record, formatting: UserFormatting) -> DeleteBookmark:
+def audit_row(record: Record, formatting: UserFormatting) -> DeleteBookmark:
+    """An AUDITHISTORY row's place in the keyset (ACCESSTIME, ID), as a bookmark."""
     raw_id, raw_time = record.get("ID", ""), record.get("ACCESSTIME", "")
     try:
         wall = formatting.decode_datetime(raw_time)
@@ -403,8 +406,8 @@ def _later(since: DeleteBookmark | None, last: DeleteBookmark | None) -> DeleteB
     return last if last.key() > since.key() else since
 
 
-def _exhausted(result: Result, size: int) -> bool:
-    """The last page: nothing remains, by the gateway's count or a short page."""
+def exhausted(result: Result, size: int) -> bool:
+    """An AUDITHISTORY page is the last: nothing remains, by the gateway's count or a short page."""
     remaining = result.data.numremaining if result.data is not None else None
     if remaining is not None:
         return remaining == 0 or not result.records

@@ -28,8 +28,9 @@ from intacct.errors import IntacctError
 from intacct.protocol.rest_catalog import AmbiguousTwinError, RestCatalog, RestObject, xml_named
 from intacct.replication.contract import Sink, StreamResult, StreamSpec
 from intacct.replication.run.context import RunContext
-from intacct.replication.state.runstate import RunState
+from intacct.replication.state.runstate import RunState, StreamState
 from intacct.replication.streams import rest_only, trialbalance
+from intacct.replication.streams.audit import Change
 from intacct.replication.streams.objects import ObjectStream
 from intacct.replication.streams.rest import RestObjectStream, rest_fields, rest_object
 from intacct.replication.streams.route import PENDING, Route, fixed_route
@@ -66,6 +67,15 @@ class Stream(Protocol):
     def attempt(self, part: Callable[[], None]) -> None: ...
     def finish(self) -> None: ...
     def fail(self, exc: IntacctError) -> None: ...
+
+    # what the audit trail's question asks of it (:class:`~..run.watch.Watched`)
+    current: StreamState
+
+    def subjects(self) -> frozenset[str]: ...
+    def steady(self) -> bool: ...
+    def quiet(self) -> None: ...
+    def rule(self) -> str: ...
+    def named(self, rows: Sequence[Change]) -> None: ...
 
 
 Opener = Callable[[RunContext, StreamSpec, str, RunState, Sink], Stream]

@@ -36,8 +36,10 @@ from intacct.replication.records.typed import Typer
 from intacct.replication.run.context import RunContext
 from intacct.replication.run.cost import metered, run_part
 from intacct.replication.state.runstate import RunState, StreamState
-from intacct.replication.streams.changes import ChangeQuestions
+from intacct.replication.streams.audit import ANY
+from intacct.replication.streams.changes import CLOCK_MARGIN, ChangeQuestions
 from intacct.replication.streams.deletes import (
+    AUDIT_OBJECT,
     DELETED_AT,
     OWNERS,
     DeleteBookmark,
@@ -56,10 +58,6 @@ __all__ = ["CLOCK_MARGIN", "ObjectStream", "Typed"]
 #: a page's records as the engine types them (or the error typing them met)
 Typed = list[dict[str, Any]] | Records | IntacctError
 
-#: [U] the server and this machine may disagree on the time: the first run's delete
-#: bookmark starts this far before the run, and a bookmark this recent is settled to
-#: the start of its second (:func:`_settled`)
-CLOCK_MARGIN = timedelta(minutes=5)
 _MODIFIED = "WHENMODIFIED"
 _NO_MODIFIED = q.isnull(_MODIFIED)
 _MODIFIED_SET = q.isnotnull(_MODIFIED)
@@ -96,6 +94,11 @@ class ObjectStream(ChangeQuestions):
         self.info: ObjectInfo | None = None
         self.fields: list[str] = []
         self.current = StreamState()  # the state's own entry, from prepare() on
+        #: a full-table object read whole last time: its token then (prepare starts it
+        #: over; a quiet run puts it back, :meth:`quiet`)
+        self._completed: tuple[str | None] | None = None
+        #: deletes to read before anything else (:meth:`read_deletes_first`)
+        self.deletes_first = False
         self._route = Route("xml", "api xml")  # set by :func:`~.kinds.open_stream`
         try:
             self.client = context.client_for(entity)
@@ -136,18 +139,14 @@ class ObjectStream(ChangeQuestions):
             self.current = self.state.get(info.name, self.entity)
         self.fields = list(self.spec.fields or info.queryable_fields)
         if not info.replication_key and self.current.complete:
+            self._completed = (self.current.token,)
             self.current.token, self.current.complete, self.current.ranges = None, False, None
         if info.key_field and self.current.ranges is None and self.current.token is not None:
             self.parts = [(self._changes, 0)]  # a later run: first probed (the engine probes it)
             self.kind = "incremental"
             self.open_window(dry)
             return
-        try:
-            if not dry:
-                metered(self.client, self.result, self.context.lock, self._deletes)
-        except IntacctError as exc:
-            self.fail(exc)
-            return
+        self.deletes_first = not dry  # read by the engine once the question settled it
         if info.key_field is None:
             self.parts, self.kind = [(self._whole, 0)], "whole"  # no key to page or range on
         elif self.current.ranges is not None:  # a read stopped halfway: go on with it
@@ -157,6 +156,50 @@ class ObjectStream(ChangeQuestions):
             self.planning, self.kind = True, "first"
         else:
             self.parts, self.kind = [(self._incremental, 0)], "incremental"
+
+    def read_deletes_first(self) -> None:
+        """A read other than a later run's changes reads its deletes before anything
+        else (a first run only sets their bookmark); after the audit trail's question,
+        so a quiet stream reads none."""
+        if not self.deletes_first or self.result.error is not None or self.kind == "quiet":
+            return
+        self.deletes_first = False
+        try:
+            metered(self.client, self.result, self.context.lock, self._deletes)
+        except IntacctError as exc:
+            self.fail(exc)
+
+    # -- the audit trail's question (:mod:`..run.watch`) --------------------------------
+
+    def subjects(self) -> frozenset[str]:
+        """The object, and a line object's documents (their deletes take its lines);
+        AUDITHISTORY read as an object changes with every row."""
+        if self.spec.object == AUDIT_OBJECT:
+            return frozenset({ANY})
+        return frozenset({self.spec.object, *OWNERS.get(self.spec.object, ())})
+
+    def steady(self) -> bool:
+        """A later run of changes after known bookmarks, an object without RECORDNO, or
+        a full-table object read whole last time: what the question may leave quiet."""
+        if self.info is None or self.result.error is not None:
+            return False
+        if self.kind == "incremental":
+            return self.probing()
+        return self.kind == "whole" or self._completed is not None
+
+    def quiet(self) -> None:
+        """Nothing to read this run; a full-table object stays read whole."""
+        self.parts, self.planning, self.kind = [], False, "quiet"
+        if self._completed is not None:
+            self.current.token, self.current.complete = self._completed[0], True
+
+    def rule(self) -> str:
+        owners = OWNERS.get(self.spec.object)
+        if owners:
+            return f"read when the audit trail lists it or its {' or '.join(owners)}"
+        if self.info is not None and not self.info.replication_key:
+            return "no change time: read whole when the audit trail lists it"
+        return "read when the audit trail lists it"
 
     def _changes(self) -> None:
         """A later run's part: the deletes since the last run, the lookback window's
@@ -439,7 +482,7 @@ class ObjectStream(ChangeQuestions):
             changes = keeps_changes(self.sink, info.name)
             for page in iter_tombstones(
                 self.client, info, since, pagesize=self.context.settings.page_size,
-                changes=changes,
+                changes=changes, lookback=self.lookback,
             ):  # fmt: skip
                 if self.context.stopped:
                     return

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from intacct.replication.contract import Sink, StreamSpec
     from intacct.replication.run.context import RunContext
     from intacct.replication.state.runstate import RunState
+    from intacct.replication.streams.audit import Change
 
 __all__ = [
     "RestOnlyStream",
@@ -170,6 +171,8 @@ class RestOnlyStream:
         self.first_read = False
         self.client = context.client_for(entity)
         self.typer: RestColumnTyper | None = None
+        #: read whole last time: its token then (a quiet run puts it back)
+        self._completed: tuple[str | None] | None = None
 
     def prepare(self, dry: bool = False) -> None:
         if not self.client.speaks_rest:
@@ -180,8 +183,30 @@ class RestOnlyStream:
             self.current = self.state.get(self.name, self.entity)
             self.first_read = self.current.token is None and not self.current.complete
             if self.current.complete:  # read whole last time: again from the start
+                self._completed = (self.current.token,)
                 self.current.token, self.current.complete = None, False
         self.parts = [(self._read, 0.0)]
+
+    # -- the audit trail's question (:mod:`..run.watch`) --------------------------------
+
+    def subjects(self) -> frozenset[str]:
+        """[U] Its path, as the trail would name it: whether Intacct's audit trail lists
+        REST-only objects, and by which name, is not documented."""
+        return frozenset({self.target.path.upper(), self.name.upper()})
+
+    def steady(self) -> bool:
+        return self.result.error is None and self._completed is not None
+
+    def quiet(self) -> None:
+        self.parts = []
+        if self._completed is not None:
+            self.current.token, self.current.complete = self._completed[0], True
+
+    def rule(self) -> str:
+        return "REST only, no change time: read whole by key when the audit trail lists it"
+
+    def named(self, rows: Sequence[Change]) -> None:
+        """Named: read as before (no change time to read by)."""
 
     def attempt(self, part: Callable[[], None]) -> None:
         run_part(self, part)

@@ -17,7 +17,7 @@ month it has not read yet. The state keeps the first month of the next run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from intacct.replication.state.runstate import RunState, StreamState
 if TYPE_CHECKING:
     from intacct.replication.contract import Sink, StreamSpec
     from intacct.replication.run.context import RunContext
+    from intacct.replication.streams.audit import Change
 
 __all__ = [
     "AMOUNTS",
@@ -44,6 +45,9 @@ __all__ = [
 
 TRIAL_BALANCE = "TRIALBALANCE"
 REREAD_MONTHS = 2
+#: [U] the objects whose changes move balances, as the audit trail names them: a
+#: journal entry and its lines (a subledger's posting makes one), GLDETAIL, the accounts
+GL_OBJECTS = frozenset({"GLBATCH", "GLENTRY", "GLDETAIL", "GLACCOUNT"})
 #: months asked in one request (one get_trialbalance function each): a year's balances
 #: cost one request's fixed time, and a stopped run loses at most a year's reading
 MONTHS_PER_REQUEST = 12
@@ -135,6 +139,28 @@ class TrialBalanceStream:
 
     def attempt(self, part: Callable[[], None]) -> None:
         run_part(self, part)
+
+    # -- the audit trail's question (:mod:`..run.watch`) --------------------------------
+
+    def subjects(self) -> frozenset[str]:
+        """The GL's objects: balances move when entries post or accounts change."""
+        return GL_OBJECTS
+
+    def steady(self) -> bool:
+        """Read before, and no month begun since: only the months read again are due."""
+        today = datetime.now(UTC).date()
+        return self.current.month is not None and len(self.months_to_read(today)) <= (
+            REREAD_MONTHS + 1
+        )
+
+    def quiet(self) -> None:
+        self.parts = []
+
+    def named(self, rows: Sequence[Change]) -> None:
+        """Named: read as before (no change time to read by)."""
+
+    def rule(self) -> str:
+        return f"read when the audit trail lists {', '.join(sorted(GL_OBJECTS))}, or a month begins"
 
     def months_to_read(self, today: date) -> list[tuple[date, date]]:
         """The months this run asks for (the state's first month to this one)."""
