@@ -263,12 +263,14 @@ def custom_models(context: RunContext, specs: Iterable[StreamSpec]) -> list[str]
     packaged = context.registry.rest.packaged
     paths = []
     for spec in specs:
+        if not xml_named(spec.object):  # a declared stream (REST-only): no twin, no lookup
+            continue
         try:
             target = rest_object(spec.object, packaged)
+            if target is None:
+                continue
             info = context.registry.get(spec.object)
         except (AmbiguousTwinError, IntacctError):  # the stream's route says so
-            continue
-        if target is None:
             continue
         custom = {f.name for f in info.model.fields if f.custom}
         asked = _asked(spec, info)
