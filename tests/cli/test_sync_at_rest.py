@@ -3,8 +3,10 @@ question, whatever objects it syncs, and ``--dry-run`` says so in one line."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -45,6 +47,14 @@ def test_a_company_at_rest_costs_one_api_transaction(
     quiet = _sync(*objects)
     assert billed(own_server) - before == 1
     assert "1 API transaction in" in quiet and "1 for the audit trail's changes" in quiet
+    # _intacct_runs: the run's cost by part, and why each object read nothing
+    with duckdb.connect("intacct.duckdb", read_only=True) as con:
+        (summary,) = con.execute(
+            "SELECT summary FROM _intacct_runs ORDER BY started DESC LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+    parts = json.loads(summary)
+    assert parts[0] == {"part": "question", "transactions": 1}
+    assert {o["why"] for o in parts[1:]} == {"quiet: the audit trail lists no change"}
     with IntacctClient.from_mapping(client_config(own_server.url)) as client:
         client.create("CLASS", [{"CLASSID": "REST-1", "NAME": "new"}])
     before = billed(own_server)

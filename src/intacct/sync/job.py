@@ -92,6 +92,9 @@ class ObjectSummary:
     #: rows too, which are neither inserted nor updated
     pages: int = 0
     stored: int = 0
+    #: why it read or stayed quiet (``verify_every``: the audit trail named it, it was
+    #: due for verification, or quiet); empty where every object is asked every run
+    why: str = ""
 
 
 @dataclass(slots=True)
@@ -299,6 +302,8 @@ def _record(database: Destination, client: IntacctClient, status: str, report: S
     """The run's row in ``_intacct_runs``: status (ok, failed, budget, interrupted),
     counts, and what the run may have billed (requests still out included)."""
     rows = [vars_of(o) for o in report.objects]
+    if report.question:  # the run's cost by part: the question, then each object's
+        rows.insert(0, {"part": "question", "transactions": report.question})
     finished = datetime.now(UTC).isoformat()
     database.record_run(finished, status, rows, client.api_transactions_sent)
 
@@ -485,6 +490,7 @@ def _merge(summary: ObjectSummary, streams: Sequence[StreamResult]) -> None:
         summary.requests += result.requests
         summary.transactions += result.transactions
         summary.listed += result.listed
+        summary.why = summary.why or result.why
         if result.error is not None:
             where = f" (entity {result.entity})" if result.entity else ""
             summary.error = f"{where.strip()} {result.error}".strip()
