@@ -190,9 +190,20 @@ class RestOnlyStream:
     # -- the audit trail's question (:mod:`..run.watch`) --------------------------------
 
     def subjects(self) -> frozenset[str]:
-        """[U] Its path, as the trail would name it: whether Intacct's audit trail lists
-        REST-only objects, and by which name, is not documented."""
-        return frozenset({self.target.path.upper(), self.name.upper()})
+        """[U] Its path, as the trail would name it (whether Intacct's audit trail lists
+        REST-only objects, and by which name, is not documented), and what its records
+        are made of or point at: the XML objects it is computed from, its owner's and
+        each referenced object's (a vendor deleted takes the rows that name it)."""
+        target, catalog = self.target, self.context.rest
+        names = {target.path, self.name}
+        if target.derived is not None:
+            names.add(target.derived.xml_object)
+            names.update(total[0] for total in target.derived.totals.values())
+        paths = [target.owner.get("path"), *(f.ref for f in target.fields.values())]
+        for path in filter(None, paths):
+            other = catalog.get(path)
+            names.add(other.xml_object or path if other is not None else path)
+        return frozenset(name.upper() for name in names)
 
     def steady(self) -> bool:
         return self.result.error is None and self._completed is not None
