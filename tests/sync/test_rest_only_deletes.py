@@ -12,7 +12,7 @@ tombstone the wrong ones."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -170,3 +170,27 @@ def test_the_engine_counts_the_tombstones_on_the_page_that_covers_them(
     # pages covering 1-6, 7-13, 14-18 and 19 on: each tombstones the keys of its range
     assert sink.pages == [(5, 1), (5, 2), (5, 0), (2, 2)]
     assert sink.warnings == []
+
+
+def test_with_verify_every_a_vendor_deleted_names_its_totals(
+    server: EmulatorServer, store: Store
+) -> None:
+    """The audit trail lists the vendors' deletes, not the totals computed from them: the
+    totals follow what they are made of (issue 67), and stay quiet when nothing did."""
+
+    def run() -> Any:
+        with connect(server) as client:
+            settings = settings_of([TOTALS], page_size=PAGE, verify_every=timedelta(days=1))
+            report = run_sync(client, store.where, Quiet(), settings)
+        assert report.failed == []
+        return report
+
+    run()
+    quiet = run()
+    assert (quiet.objects[0].read, quiet.objects[0].transactions, quiet.question) == (0, 0, 1)
+    delete_vendors(server, [4, 11])
+    named = run().objects[0]
+    assert (named.read, named.deleted) == (20, 2)
+    exact(server, store, {4, 11})
+    again = run().objects[0]  # the deletes' rows, listed again, name nothing
+    assert (again.read, again.deleted) == (0, 0)
