@@ -417,7 +417,7 @@ def _finish(report: SyncReport, db_path: str, fmt: str, user: str, profile: str 
             "sync finished",
             extra={"fields": {
                 "requests": report.requests, "transactions": report.transactions,
-                "seconds": round(report.seconds, 3),
+                "question": report.question, "seconds": round(report.seconds, 3),
                 "objects": [vars_of(o) for o in report.objects],
             }},
         )  # fmt: skip
