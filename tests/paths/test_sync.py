@@ -7,8 +7,10 @@ record created, one changed and one deleted in between: it reads only those and 
 the deleted one as a tombstone); ``--full-refresh`` after those (it reads every object
 whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entities all``;
 ``--api rest`` (the fields REST has no equivalent of, which the run names, are empty),
-``--api auto``, ``--api rest --objects all`` and ``--history`` (each object with
-WHENMODIFIED also has ``<table>_history``, one current version per stored row).
+``--api auto``, ``--api rest --objects all``, ``--history`` (each object with
+WHENMODIFIED also has ``<table>_history``, one current version per stored row), and
+``INTACCT_VERIFY_EVERY=1d`` (a first run, then a second after the same changes as the
+second run's: it asks the audit trail once and reads CLASS alone).
 Destinations: the DuckDB file (``--db`` left out: ``./intacct.duckdb``), Postgres
 (``--db postgresql://…?schema=intacct``), dlt into DuckDB (``--db dlt:duckdb``: dlt's
 default ``./intacct_intacct.duckdb``) and into Postgres (``--db dlt:postgres``, its
@@ -81,11 +83,23 @@ FORMS: dict[str, tuple[str, ...]] = {
     "api-auto": ("--api", "auto"),
     "api-rest-objects-all": ("--api", "rest", "--objects", "all"),
     "history": ("--history",),
+    # README "A company at rest": INTACCT_VERIFY_EVERY (FORM_ENV), a first run, then a
+    # second after the same changes as second-run's: it asks the audit trail once
+    "verify-first": (),
+    "verify-second": (),
+}
+#: a form's settings beyond its command line, as the README gives them
+FORM_ENV: dict[str, dict[str, str]] = {
+    "verify-first": {"INTACCT_VERIFY_EVERY": "1d"},
+    "verify-second": {"INTACCT_VERIFY_EVERY": "1d"},
 }
 #: the forms that read every object the company has
 OBJECTS_ALL = ("objects-all", "api-rest-objects-all")
 #: forms that run one after the other on the same destination; the others alone
 CHAIN = ("default", "second-run", "full-refresh")
+VERIFY_CHAIN = ("verify-first", "verify-second")
+#: the forms run after a class is created, one renamed and one deleted (``_change``)
+SECOND_RUNS = ("second-run", "verify-second")
 #: the combinations the README refuses, with what the refusal must name
 REFUSED = {
     ("unified", "dlt-duckdb"): ("--unified", "dlt"),
@@ -197,7 +211,7 @@ class Matrix:
 
     def cell(self, company: str, form: str, destination: str) -> Cell:
         if (company, form, destination) not in self.cells:
-            forms = CHAIN if form in CHAIN else (form,)
+            forms = next((c for c in (CHAIN, VERIFY_CHAIN) if form in c), (form,))
             try:
                 self._run(company, forms)
             except Exception:  # noqa: BLE001 - its cells fail with it, the others go on
@@ -221,12 +235,13 @@ class Matrix:
                     self.cells[(company, form, destination)] = Cell(skipped=str(exc))
         deleted: list[int] = []
         for form in forms:
-            if form == "second-run":
-                deleted = self._change(company)
+            if form in SECOND_RUNS:
+                deleted = self._change(company, form)
             if form == "unified":
                 self._tap_unified(company)
             commands = [
-                ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, t.env) for t in targets.values()
+                ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, {**t.env, **FORM_ENV.get(form, {})})
+                for t in targets.values()
             ]
             with ThreadPoolExecutor(max(1, len(targets))) as pool:
                 ran = dict(zip(targets, pool.map(lambda c: run(*c), commands), strict=True))
@@ -262,7 +277,7 @@ class Matrix:
         store = Store(destination, "dlt:postgres", url, schema="intacct", through_dlt=True)
         return Target(destination, cwd, env, ("--db", "dlt:postgres"), store)
 
-    def _change(self, company: str) -> list[int]:
+    def _change(self, company: str, form: str) -> list[int]:
         """Between the first run and the second, as another user would: a class created,
         one renamed, one deleted (at the top level, which the runs read). The deleted
         one's RECORDNO."""
@@ -270,7 +285,8 @@ class Matrix:
         with IntacctClient.from_mapping(config) as client:
             classes = sorted(int(r["RECORDNO"]) for r in client.iter_query("CLASS", ["RECORDNO"]))
             kept, gone = classes[0], classes[1]
-            client.create("CLASS", [{"CLASSID": f"PATHS-{company}", "NAME": "Added by issue 33"}])
+            new = f"PATHS-{company}" + ("" if form == "second-run" else "-V")
+            client.create("CLASS", [{"CLASSID": new, "NAME": "Added by issue 33"}])
             client.update("CLASS", [{"RECORDNO": kept, "NAME": "Renamed by issue 33"}])
             client.delete("CLASS", [gone])
         return [gone]
@@ -350,8 +366,10 @@ class Matrix:
             problems += fivetran_problems(Path(target.store.url), self.data, company)
         if form == "history":
             problems += _history_problems(target.store, sorted(objects - {TRIAL_BALANCE}))
-        if form == "second-run":
+        if form in SECOND_RUNS:
             problems += _second_run_problems(target.store, runs[-1][1], deleted)
+        if form == "verify-second":
+            problems += _question_problems(runs[-1][1])
         if form == "full-refresh":
             problems += self._full_refresh_problems(company, target.store, runs[-1][1], deleted)
         return problems
@@ -449,12 +467,26 @@ def _second_run_problems(
     it reads its last three months again)."""
     problems = _tombstone_problems(store, deleted)
     for entry in summary:
+        if "object" not in entry:  # the run's cost by part: the audit trail's question
+            continue
         want = {"CLASS": (2, 1)}.get(entry["object"], (0, 0))
         if entry["object"] != TRIAL_BALANCE and (entry["read"], entry["deleted"]) != want:
             problems.append(
                 f"the second run read {entry['read']} and deleted {entry['deleted']} of "
                 f"{entry['object']}, not {want[0]} and {want[1]}"
             )
+    return problems
+
+
+def _question_problems(summary: list[dict[str, Any]]) -> list[str]:
+    """With ``verify_every`` the second run asked the audit trail once (one page: the
+    demo's changes are few) and read CLASS alone, named by it."""
+    problems = []
+    if not summary or summary[0] != {"part": "question", "transactions": 1}:
+        problems.append(f"the run's summary does not begin with one question: {summary[:1]}")
+    named = {e["object"] for e in summary if e.get("why", "").startswith("the audit trail lists")}
+    if named - {"CLASS", TRIAL_BALANCE} or "CLASS" not in named:
+        problems.append(f"the audit trail named {sorted(named)}, not CLASS")
     return problems
 
 
