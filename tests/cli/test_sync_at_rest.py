@@ -57,6 +57,11 @@ def test_a_company_at_rest_costs_one_api_transaction(
     assert {o["why"] for o in parts[1:]} == {"quiet: the audit trail lists no change"}
     with IntacctClient.from_mapping(client_config(own_server.url)) as client:
         client.create("CLASS", [{"CLASSID": "REST-1", "NAME": "new"}])
+    planned = CliRunner().invoke(main, ["sync", "--dry-run", *objects])
+    assert planned.exit_code == 0, planned.stderr
+    # when each object reads, beside its route
+    assert "APBILLITEM: read when the audit trail lists it or its APBILL" in planned.stderr
+    assert "TRIALBALANCE: read when the audit trail lists GLACCOUNT" in planned.stderr
     before = billed(own_server)
     changed = table(_sync(*objects))
     assert int(changed["CLASS"]["inserted"]) == 1

@@ -55,12 +55,16 @@ def estimate_table(estimate: SyncEstimate) -> Table:
 
 def routes(estimate: SyncEstimate) -> list[str]:
     """The API each object's records go through and why, as "VENDOR: xml (REST lacks
-    32 fields)": the objects of one route on one line."""
-    by_route: dict[str, list[str]] = {}
-    for row in estimate.objects:
-        if row.route and row.error is None:
-            by_route.setdefault(row.route, []).append(row.object)
-    return [f"{', '.join(names)}: {route}" for route, names in by_route.items()]
+    32 fields)", then, with ``verify_every``, when each reads: the objects of one route
+    (one rule) on one line."""
+    lines = []
+    for kind in ("route", "rule"):
+        grouped: dict[str, list[str]] = {}
+        for row in estimate.objects:
+            if getattr(row, kind) and row.error is None:
+                grouped.setdefault(getattr(row, kind), []).append(row.object)
+        lines += [f"{', '.join(names)}: {said}" for said, names in grouped.items()]
+    return lines
 
 
 def show_estimate(estimate: SyncEstimate, db_path: str) -> None:

@@ -34,6 +34,7 @@ class ObjectEstimate:
     transactions: int = 0
     error: str | None = None
     route: str = ""  # the API its records go through, and why
+    rule: str = ""  # with verify_every: when it reads
 
 
 @dataclass(slots=True)
@@ -99,6 +100,7 @@ def _add(total: ObjectEstimate, part: Estimate) -> None:
         return
     total.what = total.what or part.what
     total.route = total.route or part.route
+    total.rule = total.rule or part.rule
     total.transactions += part.transactions
     total.records = (
         None if part.records is None or total.records is None else (total.records + part.records)

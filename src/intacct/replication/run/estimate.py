@@ -57,6 +57,8 @@ class Estimate:
     route: str = ""
     #: the run's one question (the audit trail's changes), shared by every stream
     question: bool = False
+    #: with ``verify_every``, when the stream reads (:meth:`Watched.rule`)
+    rule: str = ""
 
 
 def question_estimate(watch: Watch) -> Estimate:
@@ -118,6 +120,8 @@ def assess(
             estimate = Estimate(stream.result.object, stream.entity, "", error=exc)
         if isinstance(stream, _Stream):
             estimate.route = str(stream.route)
+        if stream.result.error is None and stream.context.settings.verify_every:
+            estimate.rule = stream.rule()
         out.append(estimate)
     return out
 

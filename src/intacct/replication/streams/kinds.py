@@ -59,6 +59,7 @@ class Stream(Protocol):
 
     entity: str
     result: StreamResult
+    context: RunContext
     parts: list[Part]
     #: a first (or full-table) read that the engine plans in batched questions
     planning: bool
