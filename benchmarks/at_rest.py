@@ -171,7 +171,10 @@ object); "one question": `verify_every` 1d (the audit trail asked once; the obje
 names read without their probe). Requests include the unbilled ones (session, look-ups,
 the REST model list), which the question does not reduce (issue 67 part 3). The
 `--objects all` rows' 8 changes include AUDITHISTORY read as an object: a full-table
-object read whole whenever the trail gains a row. Bound: the emulator's answers at
+object read whole whenever the trail gains a row; with the OAuth app, also the objects
+only REST has that point at a vendor or a class (about 45 of them, each read whole by
+key, at each entity: 100 and 128 API transactions), which issue 67 part 4 is to read by
+their change time instead. The fleet's month: the at-rest figure x 24 x 30 x 1,000. Bound: the emulator's answers at
 loopback speed; the seconds are this machine's, not Intacct's latency."""
 
 
