@@ -174,8 +174,9 @@ the REST model list), which the question does not reduce (issue 67 part 3). The
 object read whole whenever the trail gains a row; with the OAuth app, also the objects
 only REST has that point at a vendor or a class (about 45 of them, each read whole by
 key, at each entity: 100 and 128 API transactions), which issue 67 part 4 is to read by
-their change time instead. The fleet's month: the at-rest figure x 24 x 30 x 1,000. Bound: the emulator's answers at
-loopback speed; the seconds are this machine's, not Intacct's latency."""
+their change time instead. The fleet's month: the at-rest figure x 24 x 30 x 1,000.
+Bound: the emulator's answers at loopback speed; the seconds are this machine's, not
+Intacct's latency."""
 
 
 if __name__ == "__main__":
