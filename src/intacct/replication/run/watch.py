@@ -126,9 +126,6 @@ class Watch:
     def due(self, plan: Watched) -> bool:
         return id(plan) in self._due
 
-    def quieted(self, plan: Watched) -> bool:
-        return id(plan) in self._quiet
-
     def _askable(self, plan: Watched) -> bool:
         """A steady stream accounted for before, that the question can see: the run's
         own session sees every entity's rows where it is the top level (``showprivate``)."""
