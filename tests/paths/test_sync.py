@@ -367,7 +367,11 @@ class Matrix:
         if form == "history":
             problems += _history_problems(target.store, sorted(objects - {TRIAL_BALANCE}))
         if form in SECOND_RUNS:
-            problems += _second_run_problems(target.store, runs[-1][1], deleted)
+            # the question's run reads CLASS from its bookmark itself, whose last second
+            # is read again where it was recent (objects._settled): another chain's class
+            problems += _second_run_problems(
+                target.store, runs[-1][1], deleted, again=form == "verify-second"
+            )
         if form == "verify-second":
             problems += _question_problems(runs[-1][1])
         if form == "full-refresh":
@@ -460,7 +464,7 @@ def _history_problems(store: Store, objects: list[str]) -> list[str]:
 
 
 def _second_run_problems(
-    store: Store, summary: list[dict[str, Any]], deleted: list[int]
+    store: Store, summary: list[dict[str, Any]], deleted: list[int], again: bool = False
 ) -> list[str]:
     """The second run read what changed alone: the created and the renamed class, the
     deleted one as a tombstone; nothing of the other objects (the trial balance aside:
@@ -470,7 +474,10 @@ def _second_run_problems(
         if "object" not in entry:  # the run's cost by part: the audit trail's question
             continue
         want = {"CLASS": (2, 1)}.get(entry["object"], (0, 0))
-        if entry["object"] != TRIAL_BALANCE and (entry["read"], entry["deleted"]) != want:
+        got = (entry["read"], entry["deleted"])
+        if again and entry["object"] == "CLASS" and got[0] > want[0]:
+            got = (want[0], got[1])  # a recent bookmark's second read again: no loss
+        if entry["object"] != TRIAL_BALANCE and got != want:
             problems.append(
                 f"the second run read {entry['read']} and deleted {entry['deleted']} of "
                 f"{entry['object']}, not {want[0]} and {want[1]}"
