@@ -142,3 +142,27 @@ def test_verify_every_is_read_as_a_duration() -> None:
     for bad in ("daily", "-1h", "40d", True):
         with pytest.raises(ConfigError, match="verify_every"):
             every(bad)
+
+
+def test_a_run_killed_after_the_question_is_asked_again_and_loses_nothing(
+    emulator: InProcessEmulator,
+) -> None:
+    """Killed after its first page, a run has moved no ``checked`` nor the rows it acted
+    on: the next run asks the same question and reads every change."""
+    with connect(emulator) as client:
+        first = ListSink()
+        run(client, RunState(), first, OBJECTS, verify_every="1d")
+        state = first.states[-1]
+        renamed = _rename_vendor(emulator, "Before the kill")
+        client.create("CLASS", [{"CLASSID": "KILLED-1", "NAME": "before the kill"}])
+        killed = ListSink(stop_after=1)
+        with pytest.raises(KeyboardInterrupt):
+            run(client, RunState.from_dict(state), killed, OBJECTS, verify_every="1d")
+        assert len(killed.states) == 1  # one object's page stored, then the kill
+        state = killed.states[-1]
+        again = ListSink()
+        report = run(client, RunState.from_dict(state), again, OBJECTS, verify_every="1d")
+    read = killed.records + again.records
+    assert renamed in [r["RECORDNO"] for s, _, r in read if s == "VENDOR"]
+    assert "KILLED-1" in [r["CLASSID"] for s, _, r in read if s == "CLASS"]
+    assert report.question == 1
