@@ -177,8 +177,6 @@ class RunState:
     ) -> None:
         self._streams = streams or {}
         self.company = company
-        #: the audit rows (their IDs) the last run's question listed and the run acted
-        #: on in full (:mod:`..run.watch`): listed again, they name nothing
         self.seen = seen
         #: the objects whose streams changed (or came) since the last snapshot, from
         #: any thread (a change at the very moment of one is taken by the next)
@@ -190,6 +188,19 @@ class RunState:
         for obj, by_entity in self._streams.items():
             for stream in by_entity.values():
                 stream.owner = (self, obj)
+
+    @property
+    def seen(self) -> tuple[str, ...]:
+        """The audit rows (their IDs) the last run's question listed and the run acted
+        on in full (:mod:`..run.watch`): listed again, they name nothing."""
+        return self._seen
+
+    @seen.setter
+    def seen(self, ids: tuple[str, ...]) -> None:
+        self._seen = ids
+        # made once, not every snapshot (after every page): up to 20,000 IDs, and every
+        # snapshot shares it, so a store comparing the run row finds it unchanged at once
+        self._audit = {"seen": list(ids)} if ids else None
 
     def get(self, object: str, entity: str) -> StreamState:
         by_entity = self._streams.setdefault(object, {})
@@ -222,8 +233,8 @@ class RunState:
         top: dict[str, Any] = {"version": VERSION}
         if self.company is not None:
             top["company"] = self.company
-        if self.seen:
-            top["audit"] = {"seen": list(self.seen)}
+        if self._audit is not None:
+            top["audit"] = self._audit
         return top
 
     def to_dict(self) -> dict[str, Any]:

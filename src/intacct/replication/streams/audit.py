@@ -20,9 +20,9 @@ What the answer cannot vouch for, and so is never trusted alone:
   and can be told to leave objects out of its trail (``/_emulator/audit``), so the
   fallback below is tested, not assumed.
 * [U] whether an audit row becomes visible to queries with its record's write or apart
-  from it is not documented: a row is taken to name its object for as long as the
-  lookback (``lookback_minutes``) after it, so a record visible later than its row is
-  still read by the run that comes after.
+  from it is not documented: it is taken to be one transaction, seen with the change it
+  records (the emulator makes both visible together under a lag). The question reaches
+  back by the lookback for rows seen late; those an earlier run acted on name nothing.
 * AUDITHISTORY queries sometimes fail with DL02000001 [O], and the user's role may lack
   the permission to read it: the question is then unanswered (tried again once, by the
   one retry policy) and every stream is read as before this question existed.
@@ -33,18 +33,25 @@ object's changes costs less then than reading the audit trail to its end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import TYPE_CHECKING
 
-from intacct.client.retry import Attempt, flaky_reads, processing_failures
-from intacct.errors import GatewayError, IntacctError, PaginationError, PermissionDeniedError
+from intacct.errors import GatewayError, IntacctError, PaginationError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Result
-from intacct.replication.streams.deletes import AUDIT_OBJECT, audit_row, exhausted
+from intacct.replication.streams.deletes import (
+    AUDIT_OBJECT,
+    after_row,
+    audit_row,
+    exhausted,
+    read_audit,
+    unreadable,
+)
 
 if TYPE_CHECKING:
     from intacct.client import IntacctClient
@@ -83,12 +90,18 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """The question's answer: every change after ``since`` (the user's wall clock) the
-    audit trail listed, in ``pages`` queries (each an API transaction)."""
+    """The question's answer: every change the audit trail listed, and the same by the
+    object each names (every stream of a run looks its subjects up: 641 streams against
+    up to 20,000 rows)."""
 
-    since: datetime
     rows: tuple[Change, ...]
-    pages: int
+    by_object: Mapping[str, tuple[Change, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        grouped: dict[str, list[Change]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.object, []).append(row)
+        object.__setattr__(self, "by_object", {k: tuple(v) for k, v in grouped.items()})
 
     def naming(
         self, subjects: Iterable[str], after: datetime, seen: frozenset[str] = frozenset()
@@ -96,11 +109,8 @@ class Changes:
         """The rows naming any of ``subjects`` at or after ``after`` (aware UTC), but
         those ``seen`` (acted on by an earlier run)."""
         wanted = frozenset(subjects)
-        return [
-            row
-            for row in self.rows
-            if (row.object in wanted or ANY in wanted) and row.at >= after and row.id not in seen
-        ]
+        rows = self.rows if ANY in wanted else chain(*(self.by_object.get(s, ()) for s in wanted))
+        return [row for row in rows if row.at >= after and row.id not in seen]
 
 
 def ask(
@@ -113,7 +123,7 @@ def ask(
     formatting = client.user_formatting()
     rows: list[Change] = []
     last: tuple[datetime, str] | None = None
-    for number in range(1, max_pages + 1):
+    for _ in range(max_pages):
         result = _page(client, _filter(since, last, formatting), pagesize)
         for record in result.records:
             row = audit_row(record, formatting)
@@ -127,7 +137,7 @@ def ask(
             assert row.wall is not None  # audit_row reads it
             rows.append(Change(kind, row.accessed, mode in ("Delete", "D"), row.id, row.wall))
         if exhausted(result, pagesize):
-            return Changes(since, tuple(rows), number)
+            return Changes(tuple(rows))
     raise ChangesUnavailableError(
         f"the audit trail lists more than {max_pages} pages of changes since "
         f"{since:%Y-%m-%d %H:%M:%S}: every object is asked on its own this run"
@@ -143,33 +153,18 @@ def _filter(
     after = q.greaterthanorequalto("ACCESSTIME", formatting.format_datetime(since))
     if last is None:
         return q.and_(kinds, after)
-    when = formatting.format_datetime(last[0])
-    keyset = q.or_(
-        q.greaterthan("ACCESSTIME", when),
-        q.and_(q.equalto("ACCESSTIME", when), q.greaterthan("ID", last[1])),
-    )
-    return q.and_(kinds, after, keyset)
+    return q.and_(kinds, after, after_row(formatting, *last))
 
 
 def _page(client: IntacctClient, where: q.Filter, size: int) -> Result:
-    """One page of the question, through the one retry policy (DL02000001 once more)."""
+    """One page of the question (:func:`~.deletes.read_audit`)."""
     query = fn.Query(
         AUDIT_OBJECT, _FIELDS, filter=where, orderby=_ORDER, pagesize=size, showprivate=True
     )
+    return read_audit(client, query, _unanswered)
 
-    def read() -> Result:
-        return client.call(query)
 
-    try:
-        return flaky_reads(client.retry_policy).call(read, idempotent=True)
-    except PermissionDeniedError as exc:
-        raise ChangesUnavailableError(
-            "the Web Services user may not read AUDITHISTORY (its role needs View permission "
-            f"for custom reports in Company): every object is asked on its own: {exc}"
-        ) from exc
-    except GatewayError as exc:
-        if not processing_failures(Attempt(1, exc, idempotent=True)):
-            raise
-        raise ChangesUnavailableError(
-            f"AUDITHISTORY queries keep failing: every object is asked on its own: {exc}"
-        ) from exc
+def _unanswered(cause: GatewayError) -> IntacctError:
+    return ChangesUnavailableError(
+        f"{unreadable(cause)}: every object is asked on its own: {cause}"
+    )

@@ -48,13 +48,14 @@ warning per run, keeps the bookmark of the last page it got and goes on with the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from intacct.client.retry import Attempt, flaky_reads, processing_failures
 from intacct.errors import GatewayError, IntacctError, PaginationError, PermissionDeniedError
+from intacct.protocol import functions as fn
 from intacct.protocol import query as q
 from intacct.protocol.formats import UserFormatting
 from intacct.protocol.response import Record, Result
@@ -76,11 +77,14 @@ __all__ = [
     "DeletesUnavailableError",
     "deletes_filter",
     "TombstonePage",
+    "after_row",
     "audit_row",
     "exhausted",
     "iter_tombstones",
+    "read_audit",
     "superseded",
     "tombstone_key",
+    "unreadable",
 ]
 
 AUDIT_OBJECT = "AUDITHISTORY"
@@ -145,15 +149,46 @@ class DeletesUnavailableError(IntacctError):
     ``object``; ``cause`` is the gateway's error. Log it once and go on."""
 
     def __init__(self, object: str, cause: GatewayError) -> None:
-        why = (
-            "the Web Services user may not read AUDITHISTORY (its role needs View "
-            "permission for custom reports in Company)"
-            if isinstance(cause, PermissionDeniedError)
-            else "AUDITHISTORY queries keep failing"
-        )
+        why = unreadable(cause)
         super().__init__(f"deletes of {object} are not read this run: {why}: {cause}")
         self.object = object
         self.cause = cause
+
+
+def unreadable(cause: GatewayError) -> str:
+    """Why AUDITHISTORY cannot be read now (:func:`read_audit` gave up with ``cause``)."""
+    if isinstance(cause, PermissionDeniedError):
+        return (
+            "the Web Services user may not read AUDITHISTORY (its role needs View "
+            "permission for custom reports in Company)"
+        )
+    return "AUDITHISTORY queries keep failing"
+
+
+def read_audit(
+    client: IntacctClient, query: fn.Query, unavailable: Callable[[GatewayError], IntacctError]
+) -> Result:
+    """One AUDITHISTORY query; DL02000001 is tried once more (:func:`flaky_reads`, the
+    one retry policy) before giving up: then, as for a refusal, ``unavailable(cause)``
+    is raised (what the caller does without the trail); other errors propagate."""
+    try:
+        return flaky_reads(client.retry_policy).call(lambda: client.call(query), idempotent=True)
+    except PermissionDeniedError as exc:
+        raise unavailable(exc) from exc
+    except GatewayError as exc:
+        if not processing_failures(Attempt(1, exc, idempotent=True)):
+            raise
+        raise unavailable(exc) from exc
+
+
+def after_row(formatting: UserFormatting, wall: datetime, id: str) -> q.Filter:
+    """Strictly after the AUDITHISTORY row (``wall``, ``id``) in the keyset (ACCESSTIME,
+    ID): ACCESSTIME is written in the user's zone, to the second, as filters read it."""
+    when = formatting.format_datetime(wall)
+    return q.or_(
+        q.greaterthan("ACCESSTIME", when),
+        q.and_(q.equalto("ACCESSTIME", when), q.greaterthan("ID", id)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,21 +365,10 @@ def iter_tombstones(
 def _page(
     client: IntacctClient, object: str, where: q.Filter, size: int, changes: bool = False
 ) -> Result:
-    """One AUDITHISTORY query; DL02000001 is tried once more (:func:`flaky_reads`, the
-    one retry policy) before giving up."""
+    """One AUDITHISTORY query of ``object``'s deletes (:func:`read_audit`)."""
     fields = list(_CHANGE_FIELDS if changes else _FIELDS)
-
-    def read() -> Result:
-        return client.query(AUDIT_OBJECT, fields, filter=where, orderby=_ORDER, pagesize=size)
-
-    try:
-        return flaky_reads(client.retry_policy).call(read, idempotent=True)
-    except PermissionDeniedError as exc:
-        raise DeletesUnavailableError(object, exc) from exc
-    except GatewayError as exc:
-        if not processing_failures(Attempt(1, exc, idempotent=True)):
-            raise
-        raise DeletesUnavailableError(object, exc) from exc
+    query = fn.Query(AUDIT_OBJECT, fields, filter=where, orderby=_ORDER, pagesize=size)
+    return read_audit(client, query, lambda cause: DeletesUnavailableError(object, cause))
 
 
 def deletes_filter(
@@ -365,14 +389,7 @@ def deletes_filter(
         own = q.and_(kinds[0], q.or_(*(q.equalto("ACCESSMODE", c) for c in _CHANGE_CODES)))
         parts = [q.or_(q.and_(parts[0], deleted), own)]
     if after is not None:
-        # ACCESSTIME is written in the user's zone, to the second, as filters read it
-        when = formatting.format_datetime(after.key()[0])
-        parts.append(
-            q.or_(
-                q.greaterthan("ACCESSTIME", when),
-                q.and_(q.equalto("ACCESSTIME", when), q.greaterthan("ID", after.id)),
-            )
-        )
+        parts.append(after_row(formatting, after.key()[0], after.id))
     return q.and_(*parts)
 
 
