@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -154,7 +156,11 @@ def test_auto_reads_through_rest_what_rest_serves_whole_in_fewer_pages(
         spent = {r.object: r.transactions for r in report.streams}
         assert spent["GLENTRY"] == plan["GLENTRY"].transactions
         assert spent["GLENTRY"] < {r.object: r.transactions for r in by_xml.streams}["GLENTRY"]
-        later = engine.run(specs, state, ListSink())
+        # verified (verify_every 0: every run): asked, not left quiet by the audit trail
+        every = replace(settings, verify_every=timedelta(0))
+        later = Replicator(client, every, page_size=500, max_concurrency=2).run(
+            specs, state, ListSink()
+        )
         assert _routes(later)["GLENTRY"] == "xml (1 page either way; REST measured no faster)"
 
 
@@ -265,7 +271,10 @@ def test_a_rest_only_object_syncs_whole_and_agrees_with_xml(
         assert report.failed == []
         vendors = {r["VENDORID"] for r in client.iter_query("VENDOR", ["VENDORID"])}
         totals = _vendor_totals(client)
-        again = run_sync(client, db, QuietReporter(), settings_of([TOTALS]))  # whole again
+        # whole again, when verified (verify_every 0: every run)
+        again = run_sync(
+            client, db, QuietReporter(), settings_of([TOTALS], verify_every=timedelta(0))
+        )
     with duckdb.connect(str(db), read_only=True) as con:
         query = 'SELECT "id", "totalDue", "vendor.id" FROM "accounts_payable_vendor_total"'
         rows = con.execute(query).fetchall()

@@ -36,8 +36,8 @@ def client() -> Iterator[IntacctClient]:
             yield client
 
 
-def run(client: IntacctClient, state: RunState, sink: ListSink) -> Any:
-    settings = ReplicationSettings.from_mapping({"start_date": START})
+def run(client: IntacctClient, state: RunState, sink: ListSink, **given: str) -> Any:
+    settings = ReplicationSettings.from_mapping({"start_date": START, **given})
     return Replicator(client, settings).run([StreamSpec(TRIAL_BALANCE)], state, sink)
 
 
@@ -68,9 +68,10 @@ def test_one_record_per_month_and_account_with_the_gateways_amounts(
     rows = [r for s, _, r in sink.records if s == TRIAL_BALANCE]
     wanted = list(months(date(2025, 9, 1), datetime.now(UTC).date()))
     assert sorted({r["PERIODSTART"] for r in rows}) == [m.isoformat() for m, _ in wanted]
-    # twelve months to a request, a page (and a state) per month
+    # twelve months to a request, a page (and a state) per month, and the run's close's
+    # (when the audit trail's question next counts from: verify_every)
     assert report.streams[0].requests == math.ceil(len(wanted) / MONTHS_PER_REQUEST)
-    assert len(sink.states) == len(wanted)
+    assert len(sink.states) == len(wanted) + 1
     keys = [(r["PERIODSTART"], r["GLACCOUNTNO"], r["_entity_id"]) for r in rows]
     assert len(keys) == len(set(keys))
     first, last = wanted[0]
@@ -86,16 +87,21 @@ def test_one_record_per_month_and_account_with_the_gateways_amounts(
     month = this_month()
     for _ in range(REREAD_MONTHS):
         month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-    assert state == {"month": month.isoformat()}
+    assert state["month"] == month.isoformat() and state["checked"] == state["verified"]
+    assert set(state) == {"month", "checked", "verified"}
 
 
 def test_a_later_run_reads_the_last_months_again_and_nothing_older(
     client: IntacctClient,
 ) -> None:
+    """As a run verifying it does (``verify_every`` 0: every run); between, a run the
+    audit trail names no GL object in reads nothing, for its one question."""
     first = ListSink()
     run(client, RunState(), first)
+    quiet = run(client, RunState.from_dict(first.states[-1]), ListSink())
+    assert [s.requests for s in quiet.streams] == [0] and quiet.question == 1
     second = ListSink()
-    report = run(client, RunState.from_dict(first.states[-1]), second)
+    report = run(client, RunState.from_dict(first.states[-1]), second, verify_every="0")
     assert [s.requests for s in report.streams] == [1]  # the last months, one request
     periods = {r["PERIODSTART"] for _, _, r in second.records}
     assert max(periods) == this_month().isoformat() and len(periods) <= REREAD_MONTHS + 1

@@ -64,9 +64,9 @@ DEFAULT_LOOKBACK_MINUTES = 120
 #: Intacct keeps audit history for about a month; a longer look-back is a mistake
 MAX_LOOKBACK_MINUTES = 60 * 24 * 31
 #: how often each object is checked as before, beside the audit trail's one question a
-#: run (replication/run/watch.py). 0 (for now): every run, the question not asked; 1d is
-#: the aim (issue 67) once every tier runs with it
-DEFAULT_VERIFY_EVERY = timedelta(0)
+#: run (replication/run/watch.py): daily bounds how late a change the audit trail did
+#: not list is found; 0 asks every object every run and never the question
+DEFAULT_VERIFY_EVERY = timedelta(days=1)
 #: functions per request; Intacct documents 100 records/keys per function and no
 #: request limit [U], so 100 keeps a request's size and blast radius bounded.
 MAX_FUNCTIONS = 100
@@ -228,8 +228,8 @@ KEYS: tuple[Key, ...] = (
         "0: off)"),
     Key("verify_every", _REPLICATION, Duration(timedelta(days=31)), DEFAULT_VERIFY_EVERY,
         "With it (1d, 12h, 30m...), a run asks the audit trail once what changed and reads "
-        "only those objects, each still checked as before that often; 0 (default): every "
-        "object asked every run.",
+        "only those objects, each still checked as before that often (default 1d); 0: "
+        "every object asked every run.",
         _USER | {_TENANT}),
     Key("timeout_s", _TUNING, Seconds(3600), 300.0,
         "Each try's whole answer (default 300: a wide page streams for minutes).",

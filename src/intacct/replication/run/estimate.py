@@ -28,6 +28,7 @@ from intacct.protocol import query as q
 from intacct.replication.run.watch import QUIET
 from intacct.replication.streams.objects import ObjectStream as _Stream
 from intacct.replication.streams.planning import Answer, range_offsets
+from intacct.replication.streams.rest_only import RestOnlyStream
 from intacct.replication.streams.route import pages
 from intacct.replication.streams.trialbalance import TrialBalanceStream
 
@@ -154,8 +155,8 @@ def _estimate(
         count = len(stream.months_to_read(datetime.now(UTC).date()))
         return Estimate(name, entity, f"{count} months, a function each", None, None, count)
     if not isinstance(stream, _Stream):  # an object only REST has: no count to ask
-        return Estimate(name, entity, "read whole by key through REST (no count to ask)",
-                        None, None, 1)  # fmt: skip
+        assert isinstance(stream, RestOnlyStream)
+        return Estimate(name, entity, stream.reading(), None, None, 1)
     counts = [_count(reply) for reply in replies]
     deletes = counts.pop() if _reads_deletes(stream) else None
     if stream.kind == "incremental":
@@ -216,9 +217,13 @@ def _incremental(
         what = "changes since the last run" if changed else _AGAIN
         return Estimate(name, entity, what, changed + again, deletes, cost)
     cost = window + (pages(deletes, page_size) if deletes is not None else 0)
-    if whole is not None:
+    if not stream.reads_changes():  # the audit trail named only its deletes: no pass
+        changed = 0
+    elif whole is not None:
         return _whole_again(stream, deletes, cost, whole)
-    cost += reread + pages(changed, size)
+    else:
+        cost += pages(changed, size)
+    cost += reread
     cost += pages(nulls, size) if not stream.current.nulls_done else 0
     what = "changes since the last run" if stream.current.token else "changes since start_date"
     return Estimate(name, entity, what, changed + nulls + again, deletes, cost)

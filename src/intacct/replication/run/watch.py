@@ -75,8 +75,9 @@ class Watched(Protocol):
         """When it reads, for people (the dry run, the run's results)."""
         ...
 
-    def named(self, rows: Sequence[Change]) -> None:
-        """The question named it with ``rows``: read what they say (or as before)."""
+    def named(self, rows: Sequence[Change]) -> bool:
+        """The question named it with ``rows``: read what they say (or as before);
+        False where they change nothing it stores (left quiet unless due)."""
         ...
 
 
@@ -113,8 +114,7 @@ class Watch:
         for plan in asked:
             rows = self._naming(plan)
             named = len(rows)
-            if named:
-                plan.named(rows)
+            if named and plan.named(rows):
                 plan.result.why = f"the audit trail lists {named} change{_s(named)}"
             elif id(plan) in self._due:
                 plan.result.why = f"verified (every {_span(every)})"

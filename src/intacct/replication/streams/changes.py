@@ -117,7 +117,7 @@ class ChangeQuestions:
             return resume_token(PageToken.parse(self.current.token), self.formatting)
         return self._start(self.current.token)
 
-    def named(self, rows: Sequence[Change]) -> None:
+    def named(self, rows: Sequence[Change]) -> bool:
         """The audit trail's question named this stream with ``rows``: its passes are
         read as they say, without the probe. Changes after the bookmark, where a row is
         a create or modification (a document's, for a line object: its lines change
@@ -125,7 +125,7 @@ class ChangeQuestions:
         of its own rows: its deletes pass reads them); the lookback window's digest only
         where a row is not after the bookmark (a change visible late, behind it)."""
         if not self.probing():
-            return
+            return True  # read as before
         own = self._info().name
         history = keeps_changes(self.sink, own) and any(r.object == own for r in rows)
         changed = any(not r.deleted for r in rows)
@@ -138,6 +138,7 @@ class ChangeQuestions:
         behind = bookmark is None or any(r.wall <= bookmark + CLOCK_MARGIN for r in rows)
         if not behind:  # every change after the bookmark: no window to read again
             self.window, self.after_bookmark = None, True
+        return True
 
     def count_changed(self, token: PageToken) -> fn.Query:
         """How many records the WHENMODIFIED pass reads after ``token``."""

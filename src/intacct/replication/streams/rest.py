@@ -28,7 +28,7 @@ warns once, naming them).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct.client.pagination import Page, PageToken
 from intacct.client.registry import ObjectInfo
@@ -45,6 +45,9 @@ from intacct.replication.state.runstate import RunState
 from intacct.replication.streams.objects import ObjectStream, Typed
 from intacct.replication.streams.planning import Answer
 from intacct.replication.streams.route import PENDING, by_cost, rest_page_size
+
+if TYPE_CHECKING:
+    from intacct.replication.streams.audit import Change
 
 __all__ = ["RestObjectStream", "rest_fields", "rest_object"]
 
@@ -117,6 +120,18 @@ class RestObjectStream(ObjectStream):
         changed = self.probe_counts[0]
         if changed is not None:  # a later run: the changes (else the route stays XML's)
             self.counted(changed)
+
+    def named(self, rows: Sequence[Change]) -> bool:
+        super().named(rows)
+        if not self.told or not self.reads_changes():
+            return True
+        # its own creates and modifications the trail listed: about the records to read
+        # (one changed twice is listed twice); a line named by its document's, uncounted
+        own = self._info().name
+        listed = sum(1 for row in rows if row.object == own and not row.deleted)
+        if listed:
+            self.counted(listed)
+        return True
 
     def prepare(self, dry: bool = False) -> None:
         # without the OAuth app the run refused api rest before any stream opened

@@ -6,9 +6,22 @@ whatever ``api`` says, once the client has the OAuth app.
 A stream's name is its REST path in underscores (``accounts_payable_vendor_total``: a
 table name and a Singer stream name as they are); its columns are the object's catalogued
 fields (dot paths, ``vendor.id``) typed as REST types them, keyed by ``key`` and
-``_entity_id``. None of them has a modified time, so each run reads the object whole, by
-key (a stopped run goes on after the last key stored; a finished one starts over next
-time).
+``_entity_id``. A read of one is whole, by key (a stopped run goes on after the last key
+stored; a finished one starts over next time): its first, and each after that unless the
+audit trail's question (:mod:`..run.watch`) says less will do.
+
+**Changes by ``audit.modifiedDateTime``.** Most carry Sage's change time (260 of the
+catalog's 373). With the question, a run that the trail names such an object in, or its
+owner (``vendor-contact``'s vendor), and no delete, reads only its records changed since
+its bookmark less the lookback, in (time, key) order (:func:`iter_rest_pages`), resumable
+by that token. The bookmark (``high_water``) is the gateway's clock
+(:meth:`~intacct.client.IntacctClient.server_now`) when the last finished read began,
+less the clock margin: what changed after that is after it, whatever the read's order.
+A delete listed, a stream due for verification, an object computed from others
+(``vendor-total``) or one without the field is read whole as before; records without a
+change time are read only so. A change to what it only points at (a vendor it names)
+names it not: its own records did not change, and a name it shows of that vendor is
+read again when it is verified, as an XML object's shown names are when it changes.
 
 **Deletes, by key reconciliation.** Nothing lists their deletes (no AUDITHISTORY row, no
 modified time), but a whole read in key order says what is gone: a page covers the keys
@@ -29,14 +42,22 @@ deletes are not marked, and no tombstone is guessed. A key deleted and then seen
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from intacct.client.pagination import PageToken
-from intacct.client.rest_pages import KEY, RestToken, iter_rest_pages, key_number
+from intacct.client.rest_pages import (
+    KEY,
+    MODIFIED,
+    RestPage,
+    RestToken,
+    iter_rest_pages,
+    key_number,
+)
 from intacct.errors import ConfigError, IntacctError, ResponseFormatError
 from intacct.protocol.rest_catalog import RestCatalog, RestField, RestObject, rest_catalog
 from intacct.protocol.rest_types import COLUMN_TYPES, JSON_SCHEMAS, engine_type
@@ -47,6 +68,7 @@ from intacct.replication.records.rest_typed import RestOnlyTyper
 from intacct.replication.records.typed import iso_utc
 from intacct.replication.run.cost import run_part
 from intacct.replication.state.runstate import StreamState
+from intacct.replication.streams.changes import CLOCK_MARGIN
 from intacct.replication.streams.deletes import DELETED_AT
 
 if TYPE_CHECKING:
@@ -65,6 +87,8 @@ __all__ = [
 ]
 
 KEY_PROPERTIES = (KEY, "_entity_id")
+#: the page token of a read of the changes: its (time, key), as XML's WHENMODIFIED pass
+CHANGED = "WHENMODIFIED"
 
 
 def stream_name(path: str) -> str:
@@ -182,10 +206,11 @@ class RestOnlyStream:
         with self.context.lock:
             self.current = self.state.get(self.name, self.entity)
             self.first_read = self.current.token is None and not self.current.complete
-            if self.current.complete:  # read whole last time: again from the start
+            if self.current.complete:  # read last time: again from the start
                 self._completed = (self.current.token,)
                 self.current.token, self.current.complete = None, False
-        self.parts = [(self._read, 0.0)]
+        stopped = self.current.token and PageToken.parse(self.current.token).key == CHANGED
+        self.parts = [(self._changes if stopped else self._read, 0.0)]
 
     # -- the audit trail's question (:mod:`..run.watch`) --------------------------------
 
@@ -214,51 +239,145 @@ class RestOnlyStream:
             self.current.token, self.current.complete = self._completed[0], True
 
     def rule(self) -> str:
+        if self._by_change_time():
+            return (
+                "REST only: its changes when the audit trail lists it or its owner; "
+                "whole by key when a delete is listed, and when verified"
+            )
         return "REST only, no change time: read whole by key when the audit trail lists it"
 
-    def named(self, rows: Sequence[Change]) -> None:
-        """Named: read as before (no change time to read by)."""
+    def named(self, rows: Sequence[Change]) -> bool:
+        """Its changes where the rows are its own (or its owner's, or what it is
+        computed from) and none a delete; whole where one is a delete; nothing where
+        only what it points at changed (see the module docstring)."""
+        own = self._own_names()
+        if not any(row.deleted or row.object in own for row in rows):
+            return False
+        if self._by_change_time() and not any(row.deleted for row in rows):
+            self.parts = [(self._changes, 0.0)]
+        return True
+
+    def reading(self) -> str:
+        """What its part reads, for people (the dry run)."""
+        if self.parts and self.parts[0][0] == self._changes:
+            return "changes since the last run, through REST (no count to ask)"
+        return "read whole by key through REST (no count to ask)"
+
+    def _own_names(self) -> frozenset[str]:
+        """The trail's names whose changes are its own records': its path, its owner's,
+        and what it is computed from (:meth:`subjects` less what it only points at)."""
+        target = self.target
+        names = {target.path, self.name}
+        if target.derived is not None:
+            names.add(target.derived.xml_object)
+            names.update(total[0] for total in target.derived.totals.values())
+        owner = target.owner.get("path")
+        if owner:
+            other = self.context.rest.get(owner)
+            names.add(other.xml_object or owner if other is not None else owner)
+        return frozenset(name.upper() for name in names)
+
+    def _by_change_time(self) -> bool:
+        """Whether its changes can be read by their time: it has Sage's change time, is
+        no computed object, and a finished read left its bookmark."""
+        return (
+            self.target.derived is None
+            and any(f.name == MODIFIED for f in self.fields)
+            and self.current.high_water is not None
+        )
 
     def attempt(self, part: Callable[[], None]) -> None:
         run_part(self, part)
 
     def _read(self) -> None:
+        """Whole, by key, each page tombstoning the stored keys it covers and lacks."""
         after = None  # the last key stored: each page covers the keys after it
         if self.current.token is not None:
             after = PageToken.parse(self.current.token).recordno
-        pages = iter_rest_pages(
-            self.client.rest,
-            self.target.path,
-            [f.name for f in self.fields],
-            size=self.context.settings.page_size,
-            after=None if after is None else RestToken(after),
-            by_key=True,
-            columnar=self.context.settings.columnar,
-        )
+        else:
+            self._mark()
+        pages = self._pages(None if after is None else RestToken(after), by_key=True)
         for page in pages:
             if self.result.error is not None or self.context.stopped:
                 return
             out = self._typed(page.records)
             read = self._keys(out)
             upto = None if page.last or page.after is None else page.after.key
-            with self.context.lock:
-                if self.context.stopped:
-                    return  # neither stored nor told
-                gone = self._deleted(read, after, upto)
-                if page.after is not None:
-                    self.current.token = str(PageToken(KEY, page.after.key))
-                self.current.complete = page.last
-                self.result.records += len(out)
-                self.result.tombstones += len(gone)
-                self.result.requests += 1
-                snapshot = self.state.snapshot()
-                table = out.table if isinstance(out, Records) else None
-                self.sink.page(StreamPage(
-                    self.name, self.entity, out, gone, snapshot, table, self.first_read
-                ))  # fmt: skip
+            token = None if page.after is None else PageToken(KEY, page.after.key)
+            gone = functools.partial(self._deleted, read, after, upto)
+            if not self._store(page.last, out, token, gone):
+                return
             after = upto
-            if self.context.progress:
-                self.context.progress(self.name, self.entity, len(out), self.result.requests, 0)
+
+    def _changes(self) -> None:
+        """Its records changed after its bookmark less the lookback (or after where a
+        stopped read of them stands), in (time, key) order; nothing tombstoned."""
+        if self.current.token is not None:
+            at = PageToken.parse(self.current.token)
+            assert at.modified is not None  # a CHANGED token has its time
+            after = RestToken(at.recordno, at.modified)
+        else:
+            assert self.current.high_water is not None  # :meth:`_by_change_time`
+            mark = PageToken.parse(self.current.high_water).modified
+            assert mark is not None
+            lookback = timedelta(minutes=self.context.settings.lookback_minutes)
+            after = RestToken(0, mark - lookback)
+            self._mark()
+        for page in self._pages(after, by_key=False):
+            if self.result.error is not None or self.context.stopped:
+                return
+            out = self._typed(page.records)
+            last = page.after
+            token = None if last is None else PageToken(CHANGED, last.key, modified=last.modified)
+            if not self._store(page.last, out, token, list):
+                return
+
+    def _mark(self) -> None:
+        """A read begins: where the next read of the changes starts (see the module
+        docstring), kept with its first page, so a stopped read resumed keeps it."""
+        if self.target.derived is not None or not any(f.name == MODIFIED for f in self.fields):
+            return
+        now = self.client.server_now() - CLOCK_MARGIN
+        with self.context.lock:
+            self.current.high_water = str(PageToken(CHANGED, 0, modified=now))
+
+    def _pages(self, after: RestToken | None, *, by_key: bool) -> Iterator[RestPage]:
+        return iter_rest_pages(
+            self.client.rest,
+            self.target.path,
+            [f.name for f in self.fields],
+            size=self.context.settings.page_size,
+            after=after,
+            by_key=by_key,
+            columnar=self.context.settings.columnar,
+        )
+
+    def _store(
+        self,
+        last: bool,
+        out: list[dict[str, Any]] | Records,
+        token: PageToken | None,
+        tombstones: Callable[[], list[dict[str, Any]]],
+    ) -> bool:
+        """One page to the sink with the state after it (False: stopped, nothing told)."""
+        with self.context.lock:
+            if self.context.stopped:
+                return False  # neither stored nor told
+            gone = tombstones()
+            if token is not None:
+                self.current.token = str(token)
+            self.current.complete = last
+            self.result.records += len(out)
+            self.result.tombstones += len(gone)
+            self.result.requests += 1
+            snapshot = self.state.snapshot()
+            table = out.table if isinstance(out, Records) else None
+            self.sink.page(StreamPage(
+                self.name, self.entity, out, gone, snapshot, table, self.first_read
+            ))  # fmt: skip
+        if self.context.progress:
+            self.context.progress(self.name, self.entity, len(out), self.result.requests, 0)
+        return True
 
     def _typed(self, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | Records:
         """The page's records typed: in bulk where the fast path vouches for every value

@@ -156,8 +156,9 @@ class TrialBalanceStream:
     def quiet(self) -> None:
         self.parts = []
 
-    def named(self, rows: Sequence[Change]) -> None:
+    def named(self, rows: Sequence[Change]) -> bool:
         """Named: read as before (no change time to read by)."""
+        return True
 
     def rule(self) -> str:
         return f"read when the audit trail lists {', '.join(sorted(GL_OBJECTS))}, or a month begins"
