@@ -224,7 +224,7 @@ def sync(
             settings = SyncSettings.from_mapping(
                 config, client_config, objects=_names(objects), full_refresh=full_refresh,
                 unified=unified, layout=layout, snapshot=snapshot, history=history,
-                rest_cache=Path(platformdirs.user_cache_dir("intacct-connector")) / "rest-models",
+                metadata_cache=Path(platformdirs.user_cache_dir("intacct-connector")),
             )  # fmt: skip
             in_flight = InFlight()
             if share is not None and entitlement is None:

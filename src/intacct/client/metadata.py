@@ -41,6 +41,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from dataclasses import fields as dc_fields
 from decimal import Decimal
 from typing import Any
 
@@ -282,6 +283,36 @@ class ObjectModel:
     def field(self, name: str) -> FieldModel:
         return self._by_name[name]
 
+    def to_data(self) -> dict[str, Any]:
+        """As JSON data, which :meth:`from_data` reads back (a description kept on disk:
+        :mod:`~intacct.client.lookup_cache`)."""
+        return {
+            "name": self.name,
+            "fields": [_data_of(f) for f in self.fields],
+            "relationships": [_data_of(r) for r in self.relationships],
+            "label": self.label,
+            "plural_label": self.plural_label,
+            "document_type": self.document_type,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ObjectModel:
+        """What :meth:`to_data` wrote; ValueError for anything else."""
+        try:
+            fields = [dict(f) for f in data["fields"]]
+            for f in fields:
+                f["valid_values"] = tuple(f.get("valid_values", ()))
+            return cls(
+                name=str(data["name"]),
+                fields=tuple(FieldModel(**f) for f in fields),
+                relationships=tuple(Relationship(**dict(r)) for r in data["relationships"]),
+                label=str(data["label"]),
+                plural_label=str(data["plural_label"]),
+                document_type=str(data["document_type"]),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not an object description: {exc}") from None
+
     def decode(
         self, record: Mapping[str, str], formatting: UserFormatting = US_FORMATTING
     ) -> dict[str, object]:
@@ -332,3 +363,7 @@ class ObjectModel:
             "properties": {f.name: f.json_schema() for f in self.fields},
             "required": [f.name for f in self.fields if f.required and not f.read_only],
         }
+
+
+def _data_of(item: FieldModel | Relationship) -> dict[str, Any]:
+    return {f.name: getattr(item, f.name) for f in dc_fields(item)}

@@ -3,7 +3,9 @@
 :class:`ObjectRegistry` lists the objects with one ``inspect`` of ``*`` and describes an
 object with one ``lookup`` the first time it is asked for (then from its cache; safe to
 share between threads: each object is looked up once however many threads ask). It uses
-only the client's public calls.
+only the client's public calls. Given a folder, it also keeps the descriptions between
+runs (:mod:`~intacct.client.lookup_cache`: looked up again only where a run reads the
+object).
 
 For each object an :class:`ObjectInfo` says:
 
@@ -26,12 +28,13 @@ For each object an :class:`ObjectInfo` says:
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from intacct.client.gateway import MAX_FUNCTIONS
+from intacct.client.lookup_cache import LookupCache
 from intacct.client.metadata import ObjectModel
 from intacct.client.rest_discovery import RestDiscovery, cache_file
 from intacct.errors import IntacctError, ResponseFormatError
@@ -140,15 +143,27 @@ def _object_names(records: list[Record]) -> list[str]:
 class ObjectRegistry:
     """The objects of the client's company, described lazily and cached."""
 
-    def __init__(self, client: IntacctClient, rest_cache: Path | None = None) -> None:
+    def __init__(
+        self,
+        client: IntacctClient,
+        rest_cache: Path | None = None,
+        lookup_cache: Path | None = None,
+    ) -> None:
         """``rest_cache``: the folder where the REST models are kept between runs
-        (:mod:`~intacct.client.rest_discovery`; None: for the run only)."""
+        (:mod:`~intacct.client.rest_discovery`), ``lookup_cache`` the XML objects'
+        descriptions (:mod:`~intacct.client.lookup_cache`); None: for the run only."""
         self._client = client
         api = (lambda: client.rest) if client.speaks_rest else None
         where = client.config
         cache = (
             None if rest_cache is None else cache_file(rest_cache, where.rest_url, where.company_id)
         )
+        kept = lookup_cache and cache_file(lookup_cache, where.api_url, where.company_id)
+        self._kept = LookupCache(kept or None)
+        #: descriptions taken from ``_kept`` this run, not looked up (:meth:`load`)
+        self._from_disk: set[str] = set()
+        #: those looked up again since and found otherwise (:meth:`redescribed`)
+        self._redescribed: set[str] = set()
         #: the run's REST catalog: the packaged one and the company's model service's
         self.rest = RestDiscovery(api, cache, concurrency=where.max_concurrency)
         self._lock = threading.Lock()  # guards the caches, never held during a request
@@ -181,30 +196,62 @@ class ObjectRegistry:
             with self._lock:
                 info = self._infos.get(name)
             if info is None:
-                info = ObjectInfo.from_model(self._client.lookup(name))
+                kept = self._kept.get(name)
+                model = kept if kept is not None else self._client.lookup(name)
+                info = ObjectInfo.from_model(model)
                 with self._lock:
                     self._infos[name] = info
+                    if kept is not None:
+                        self._from_disk.add(name)
+                self._kept.put({name: model})
         return info
 
-    def load(self, names: Sequence[str]) -> dict[str, IntacctError]:
+    def load(self, names: Sequence[str], fresh: Collection[str] = ()) -> dict[str, IntacctError]:
         """Look up every object of ``names`` not yet known, up to 100 ``lookup`` functions
         per request (one request instead of one each); the others are cached for
-        :meth:`get`. Returns the objects whose lookup failed, with their errors."""
+        :meth:`get`. A description kept on disk stands in for a lookup, except for the
+        objects of ``fresh`` (those a run reads: looked up again, and kept). Returns the
+        objects whose lookup failed, with their errors."""
         with self._lock:
-            missing = [n for n in dict.fromkeys(names) if n not in self._infos]
+            missing = [
+                n
+                for n in dict.fromkeys(names)
+                if n not in self._infos or (n in fresh and n in self._from_disk)
+            ]
+        asked = []
+        for name in missing:
+            kept = None if name in fresh else self._kept.get(name)
+            if kept is None:
+                asked.append(name)
+                continue
+            with self._lock:
+                self._infos.setdefault(name, ObjectInfo.from_model(kept))
+                self._from_disk.add(name)
         failed: dict[str, IntacctError] = {}
-        for start in range(0, len(missing), MAX_FUNCTIONS):
-            chunk = missing[start : start + MAX_FUNCTIONS]
+        looked: dict[str, ObjectModel] = {}
+        for start in range(0, len(asked), MAX_FUNCTIONS):
+            chunk = asked[start : start + MAX_FUNCTIONS]
             results = self._client.execute([fn.Lookup(name) for name in chunk])
             for name, result in zip(chunk, results, strict=True):
                 try:
-                    info = ObjectInfo.from_model(ObjectModel.from_result(result, name))
+                    looked[name] = model = ObjectModel.from_result(result, name)
                 except IntacctError as exc:
                     failed[name] = exc
                     continue
                 with self._lock:
-                    self._infos.setdefault(name, info)
+                    was = self._infos.get(name)
+                    if was is not None and was.model != model:
+                        self._redescribed.add(name)
+                    self._infos[name] = ObjectInfo.from_model(model)
+                    self._from_disk.discard(name)
+        self._kept.put(looked)
         return failed
+
+    def redescribed(self) -> set[str]:
+        """The objects first described from the disk cache and then, looked up again by
+        :meth:`load`'s ``fresh``, found otherwise (a custom field added)."""
+        with self._lock:
+            return set(self._redescribed)
 
     def model(self, name: str) -> ObjectModel:
         """The object's field model (as :meth:`get`)."""

@@ -43,13 +43,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from intacct.client.kept import write_whole
 from intacct.client.rest import RestApi
 from intacct.errors import IntacctError, ResponseFormatError
 from intacct.protocol.rest_catalog import RestCatalog, rest_catalog, xml_named
@@ -211,11 +211,8 @@ class RestDiscovery:
             return
         data = {"format": CACHE_FORMAT, "list": self._list_answer, "models": self._models}
         try:
-            self._cache.parent.mkdir(parents=True, exist_ok=True)
-            spare = self._cache.with_suffix(f".{os.getpid()}.tmp")
             # in the service's order: which of two clashing names gets ``__2`` follows it
-            spare.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(spare, self._cache)
+            write_whole(self._cache, json.dumps(data))
         except OSError as exc:  # no cache is slower, not wrong
             log.warning("the REST model cache %s could not be written (%s)", self._cache, exc)
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KeepsChanges",
     "Progress",
+    "Redescribed",
     "RunReport",
     "Sink",
     "StoredKeys",
@@ -27,6 +28,7 @@ __all__ = [
     "StreamResult",
     "StreamSpec",
     "keeps_changes",
+    "redescribed",
     "stored_keys",
     "stored_lines",
     "stored_versions",
@@ -165,6 +167,23 @@ def stored_keys(
     if not isinstance(sink, StoredKeys):
         return None
     return sink.stored_keys(stream, entity, after, upto)
+
+
+@runtime_checkable
+class Redescribed(Protocol):
+    """A sink that lays its tables out from the objects' descriptions before the run
+    (``intacct sync``): told, before any page of it, of an object the run looked up
+    again and found described otherwise than the kept description it was laid out by
+    (a custom field added: :mod:`~intacct.client.lookup_cache`), so its table gains
+    the column. A sink laying out from the records it gets needs no such word."""
+
+    def redescribed(self, stream: str) -> None: ...
+
+
+def redescribed(sink: Sink, stream: str) -> None:
+    """Tell ``sink`` that ``stream``'s object is described anew (:class:`Redescribed`)."""
+    if isinstance(sink, Redescribed):
+        sink.redescribed(stream)
 
 
 @runtime_checkable

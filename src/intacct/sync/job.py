@@ -134,10 +134,24 @@ class SyncInterrupted(KeyboardInterrupt):
 class _Sink:
     """The engine's sink: each page into the database with the state after it."""
 
-    def __init__(self, database: Destination, report: SyncReport, reporter: Reporter) -> None:
-        self.database, self.reporter = database, reporter
+    def __init__(
+        self,
+        database: Destination,
+        report: SyncReport,
+        reporter: Reporter,
+        registry: ObjectRegistry,
+    ) -> None:
+        self.database, self.reporter, self.report = database, reporter, report
+        self.registry = registry
         self.by_object = {o.object: o for o in report.objects}
         self.started = time.monotonic()
+
+    def redescribed(self, stream: str) -> None:
+        """Its object looked up again and found otherwise (a custom field added): its
+        table laid out again, before any page of it."""
+        added = self.database.prepare(table_of(stream, self.registry))
+        if added:
+            self.report.columns_added[stream] = added
 
     def page(self, page: StreamPage) -> None:
         stream = page.stream
@@ -207,7 +221,12 @@ def run_sync(
     started = datetime.now(UTC)
     clock = time.monotonic()
     check_api(client, run_settings)  # before any request, and before the store is made
-    registry = ObjectRegistry(client, rest_cache=settings.rest_cache)
+    kept = settings.metadata_cache
+    registry = ObjectRegistry(
+        client,
+        rest_cache=kept and kept / "rest-models",
+        lookup_cache=kept and kept / "lookups",
+    )
     _refuse(db_path, layout, unified, settings.history)
     company = client.config.company_id
     database = open_destination(
@@ -225,7 +244,7 @@ def run_sync(
         _keep_history(database, tables, settings.history, reporter)
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
-        sink = _Sink(database, report, reporter)
+        sink = _Sink(database, report, reporter, registry)
         # the database is its own state store: each page commits with the state after it
         run = replicate(
             client,

@@ -39,9 +39,10 @@ class SyncSettings:
     #: the objects keeping history (:mod:`intacct.destinations.history`): ("all",) every
     #: object read, () none, None the ones the destination remembers
     history: tuple[str, ...] | None = None
-    #: the folder where the company's REST models are kept between runs
-    #: (:mod:`~intacct.client.rest_discovery`; None: read every run)
-    rest_cache: Path | None = None
+    #: the folder where the company's descriptions are kept between runs: its REST
+    #: models in ``rest-models/`` (:mod:`~intacct.client.rest_discovery`), its XML
+    #: objects' in ``lookups/`` (:mod:`~intacct.client.lookup_cache`); None: read every run
+    metadata_cache: Path | None = None
 
     @classmethod
     def from_mapping(
@@ -54,7 +55,7 @@ class SyncSettings:
         unified: bool = False,
         layout: str | None = None,
         snapshot: str | None = None,
-        rest_cache: Path | None = None,
+        metadata_cache: Path | None = None,
         history: bool | None = None,
     ) -> SyncSettings:
         """A run's settings: the engine's keys of ``values`` (a connection's: a profile,
@@ -72,5 +73,5 @@ class SyncSettings:
             lock_wait_s=own["lock_wait_s"],
             snapshot=snapshot or own["snapshot"],
             history=(("all",) if history else ()) if history is not None else own["history"],
-            rest_cache=rest_cache,
+            metadata_cache=metadata_cache,
         )

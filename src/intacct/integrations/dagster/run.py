@@ -4,6 +4,7 @@ own destination, with its state there, at its own concurrency limit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from intacct.client import IntacctClient
@@ -13,7 +14,11 @@ from intacct.sync import SyncReport, run_sync
 from intacct.sync.budget import MonthlyBudget, monthly_budget, run_budget
 from intacct.sync.job import Reporter
 
-__all__ = ["month_of", "sync_company"]
+__all__ = ["METADATA_FOLDER", "month_of", "sync_company"]
+
+#: under the fleet's data folder: the companies' object descriptions (SyncSettings'
+#: ``metadata_cache``), as ``intacct sync`` keeps them in the user's cache folder
+METADATA_FOLDER = ".metadata"
 
 
 def sync_company(
@@ -34,7 +39,9 @@ def sync_company(
     where = tenant.destination_at(folder)
     if isinstance(where, Path):
         where.parent.mkdir(parents=True, exist_ok=True)
-    settings = tenant.sync_settings(connection, objects)
+    # the company's object descriptions, kept on this host between its runs
+    kept = Path(folder) / METADATA_FOLDER
+    settings = replace(tenant.sync_settings(connection, objects), metadata_cache=kept)
     budget = run_budget(tenant.budget, monthly)
     oauth = tenant.oauth(connection, folder)
     with IntacctClient(connection, budget=budget, oauth=oauth) as client:

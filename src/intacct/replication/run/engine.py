@@ -40,7 +40,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,7 @@ from intacct.replication.contract import (
     StreamResult,
     StreamSpec,
     keeps_changes,
+    redescribed,
     stored_keys,
     stored_lines,
     stored_versions,
@@ -283,7 +284,8 @@ class Replicator:
         self._settle_rest(streams)
         watch = Watch(self.context, state, _DRY_SINK)
         with Workers(self.workers, "intacct-rep") as pool:
-            self._warm(pool, jobs)
+            watch.ask(jobs)
+            self._warm(pool, jobs, watch.fresh(jobs))
             self._settle_auto(jobs)
             plans = [open_stream(self.context, s, e, state, _DRY_SINK) for s, e in jobs]
             list(pool.map(lambda plan: plan.prepare(dry=True), plans))
@@ -307,11 +309,14 @@ class Replicator:
     ) -> list[Stream]:
         pool = Workers(self.workers, "intacct-rep")
         try:
-            self._warm(pool, jobs)
+            watch.ask(jobs)  # the one question: the steady streams it names read
+            self._warm(pool, jobs, watch.fresh(jobs))
+            for name in self.registry.redescribed():
+                redescribed(sink, name)  # before any page: its table gains the columns
             self._settle_auto(jobs)
             plans = [open_stream(self.context, s, e, state, sink) for s, e in jobs]
             list(pool.map(lambda plan: plan.prepare(), plans))
-            watch.settle(plans)  # the one question: the steady streams it names read
+            watch.settle(plans)
             objects = [plan for plan in plans if isinstance(plan, ObjectStream)]
             list(pool.map(ObjectStream.read_deletes_first, objects))
             self._plan(pool, [p for p in objects if p.planning and p.result.error is None])
@@ -353,12 +358,15 @@ class Replicator:
         except RuntimeError:  # stopped meanwhile: the page is not stored
             self._room.release()
 
-    def _warm(self, pool: Executor, jobs: list[tuple[StreamSpec, str]]) -> None:
-        """Every object looked up (100 per request) while each entity's session opens
-        and the user's formatting is read; a failure is met again, per stream, later."""
+    def _warm(
+        self, pool: Executor, jobs: list[tuple[StreamSpec, str]], fresh: Collection[str]
+    ) -> None:
+        """Every object looked up (100 per request; kept descriptions stand in for those
+        the run will not read: not in ``fresh``) while each entity's session opens and
+        the user's formatting is read; a failure is met again, per stream, later."""
         names = (spec.object for spec, _ in jobs)
         objects = list(dict.fromkeys(objects_among(names, self.context.rest)))
-        asks: list[Future[object]] = [pool.submit(self.registry.load, objects)]
+        asks: list[Future[object]] = [pool.submit(self.registry.load, objects, fresh)]
         asks += [pool.submit(self._formatting, entity) for entity in {e for _, e in jobs}]
         for ask in asks:
             with contextlib.suppress(IntacctError):  # each stream asks again, fails alone
@@ -438,6 +446,10 @@ class _ClosableSink:
 
     def keeps_changes(self, stream: str) -> bool:
         return self.inner is not None and keeps_changes(self.inner, stream)
+
+    def redescribed(self, stream: str) -> None:
+        if self.inner is not None:
+            redescribed(self.inner, stream)
 
     def close(self) -> None:
         self.inner = None  # the workers left behind hold no reference to it

@@ -16,6 +16,10 @@ not asked). A due stream the question did not name whose probe finds changes is 
 once, as a change the audit trail missed. A question that is not answered (refused,
 failing, too long) leaves every stream read as before, said once.
 
+The question is asked before the streams open (:meth:`Watch.ask`: the session's first
+answer sets the gateway's clock), so the objects it leaves quiet are described as kept
+on disk, not looked up again (:meth:`Watch.fresh`, :mod:`intacct.client.lookup_cache`).
+
 Each stream's state keeps ``checked`` (the run's start: every change listed before it
 was acted on) and ``verified`` (the run's start, for a stream read as before). Both move
 only at the run's end, once every stream that read finished without error and the run
@@ -39,9 +43,10 @@ from intacct.errors import IntacctError
 from intacct.replication.contract import Sink, StreamPage, StreamResult
 from intacct.replication.state.runstate import RunState, StreamState
 from intacct.replication.streams.audit import Change, Changes, ChangesUnavailableError, ask
-from intacct.replication.streams.objects import CLOCK_MARGIN
+from intacct.replication.streams.objects import CLOCK_MARGIN, object_subjects
 
 if TYPE_CHECKING:
+    from intacct.replication.contract import StreamSpec
     from intacct.replication.run.context import RunContext
 
 __all__ = ["QUESTION", "QUIET", "Watch", "Watched"]
@@ -99,17 +104,52 @@ class Watch:
 
     # -- before reading --------------------------------------------------------------------
 
-    def settle(self, plans: Sequence[Watched]) -> None:
-        """Ask the question where a steady stream has been accounted for before, and
-        leave quiet the steady streams it does not name that are not due."""
+    def ask(self, jobs: Sequence[tuple[StreamSpec, str]]) -> None:
+        """Before the streams open: the question, where any of ``jobs`` (spec, entity)
+        was accounted for before (its state's ``checked``), from the oldest of those, so
+        the objects no row names need no lookup (:meth:`fresh`)."""
+        every, client = self.context.settings.verify_every, self.context.client
+        try:
+            client.user_formatting()  # the session's first answer: the gateway's clock
+        except IntacctError:
+            return  # each stream meets it again and fails alone
+        self.started = client.server_now()
+        top = not client.config.entity_id
+        checked = [
+            _instant(current.checked)
+            for spec, entity in jobs
+            if top or not entity
+            if (current := self.state.peek(spec.object, entity)) is not None
+            and current.checked is not None
+        ]
+        if every and checked:
+            self.changes = self._ask(min(checked))
+
+    def fresh(self, jobs: Sequence[tuple[StreamSpec, str]]) -> set[str]:
+        """The objects of ``jobs`` this run may read, whose descriptions are looked up
+        again (:meth:`~intacct.client.registry.ObjectRegistry.load`): every one without
+        an answer to the question; else those never accounted for, due, or named."""
         every = self.context.settings.verify_every
-        self.started = self.context.client.server_now()  # after the lookups' answers
+        if self.changes is None:
+            return {spec.object for spec, _ in jobs}
+        out = set()
+        for spec, entity in jobs:
+            current = self.state.peek(spec.object, entity)
+            if current is None or current.checked is None or self._is_due(current, every):
+                out.add(spec.object)
+                continue
+            after = _instant(current.checked) - self._behind()
+            if self.changes.naming(object_subjects(spec.object), after, self._seen):
+                out.add(spec.object)
+        return out
+
+    def settle(self, plans: Sequence[Watched]) -> None:
+        """Leave quiet the steady streams accounted for before that the question (asked
+        by :meth:`ask`) does not name and that are not due; tell the named ones."""
+        every = self.context.settings.verify_every
         self._due = {id(p) for p in plans if self._is_due(p.current, every)}
         asked = [p for p in plans if self._askable(p)]
-        if not every or not asked:
-            return
-        self.changes = self._ask(min(_instant(p.current.checked) for p in asked))
-        if self.changes is None:
+        if not every or not asked or self.changes is None:
             return
         for plan in asked:
             rows = self._naming(plan)

@@ -202,6 +202,10 @@ class RunState:
         # snapshot shares it, so a store comparing the run row finds it unchanged at once
         self._audit = {"seen": list(ids)} if ids else None
 
+    def peek(self, object: str, entity: str) -> StreamState | None:
+        """The stream's entry if it has one (unlike :meth:`get`, none is made)."""
+        return self._streams.get(object, {}).get(entity)
+
     def get(self, object: str, entity: str) -> StreamState:
         by_entity = self._streams.setdefault(object, {})
         stream = by_entity.get(entity)

@@ -70,6 +70,14 @@ _BEFORE_ANY = PageToken(
 )
 
 
+def object_subjects(name: str) -> frozenset[str]:
+    """The audit trail's names whose rows make object ``name``'s stream read: its own,
+    a line object's documents' (:data:`~.deletes.OWNERS`), every row for AUDITHISTORY."""
+    if name == AUDIT_OBJECT:
+        return frozenset({ANY})
+    return frozenset({name, *OWNERS.get(name, ())})
+
+
 class ObjectStream(ChangeQuestions):
     """One (object, entity) stream: its plan, its parts, its state and its result."""
 
@@ -174,9 +182,7 @@ class ObjectStream(ChangeQuestions):
     def subjects(self) -> frozenset[str]:
         """The object, and a line object's documents (their deletes take its lines);
         AUDITHISTORY read as an object changes with every row."""
-        if self.spec.object == AUDIT_OBJECT:
-            return frozenset({ANY})
-        return frozenset({self.spec.object, *OWNERS.get(self.spec.object, ())})
+        return object_subjects(self.spec.object)
 
     def steady(self) -> bool:
         """A later run of changes after known bookmarks, an object without RECORDNO, or
