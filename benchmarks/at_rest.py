@@ -167,16 +167,16 @@ NOTES = """Each row: the third run of a company with nothing changed since the s
 question's first run notes the rows it acted on), then the fourth after 5 vendors
 renamed and 3 classes created. "every object": `verify_every` 0 (each object asked
 changed? deleted? and its lookback window's first page, about three API transactions an
-object); "one question": `verify_every` 1d (the audit trail asked once; the objects it
-names read without their probe). Requests include the unbilled ones (session, look-ups,
-the REST model list), which the question does not reduce (issue 67 part 3). The
-`--objects all` rows' 8 changes include AUDITHISTORY read as an object: a full-table
-object read whole whenever the trail gains a row; with the OAuth app, also the objects
-only REST has that point at a vendor or a class (about 45 of them, each read whole by
-key, at each entity: 100 and 128 API transactions), which issue 67 part 4 is to read by
-their change time instead. The fleet's month: the at-rest figure x 24 x 30 x 1,000.
-Bound: the emulator's answers at loopback speed; the seconds are this machine's, not
-Intacct's latency."""
+object); "one question": `verify_every` 1d, the default (the audit trail asked once; the
+objects it names read without their probe). Requests include the unbilled ones
+(session, formatting, the REST model list); the XML look-ups are kept on disk and sent
+again only for the objects a run reads (issue 67 part 3), so a run at rest sends none.
+The `--objects all` rows' 8 changes include AUDITHISTORY read as an object: a
+full-table object read whole whenever the trail gains a row. The objects only REST has
+are read by their change time when the trail names them or their owner, and not named
+by a change to what they only point at (issue 67 part 4). The fleet's month: the
+at-rest figure x 24 x 30 x 1,000. Bound: the emulator's answers at loopback speed; the
+seconds are this machine's, not Intacct's latency."""
 
 
 if __name__ == "__main__":

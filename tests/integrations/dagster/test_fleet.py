@@ -101,6 +101,11 @@ def test_second_run_goes_on_from_the_state(
     again = metadata(run(defs, instance, "DEMO"))
     assert first["VENDOR"]["inserted"] > 0
     assert all(m["inserted"] == m["updated"] == 0 for m in again.values())
+    # nothing changed: the audit trail's one question (verify_every) left every object
+    # quiet, described as kept in the data folder (no look-up)
+    assert {m["why"] for m in again.values()} == {"quiet: the audit trail lists no change"}
+    assert {m["api_transactions"] for m in again.values()} == {0}
+    assert list((tmp_path / "data" / ".metadata" / "lookups").glob("*.json"))
 
 
 def test_tenant_objects_subset(

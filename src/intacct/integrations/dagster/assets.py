@@ -69,9 +69,10 @@ class _Reporter:
         objects = report.objects
         read = sum(o.read for o in objects)
         changed = sum(o.inserted + o.updated + o.deleted for o in objects)
+        asked = f" ({report.question:,} for the audit trail's changes)" if report.question else ""
         self.log.info(
             f"{self.company}: {len(objects)} objects synced, {read:,} records read, "
-            f"{changed:,} stored, {report.transactions:,} API transactions"
+            f"{changed:,} stored, {report.transactions:,} API transactions{asked}"
         )
 
 
@@ -183,6 +184,8 @@ def _metadata(summary: ObjectSummary, size: int, path: str) -> dict[str, Any]:
         "deleted": summary.deleted,
         "requests": summary.requests,
         "api_transactions": summary.transactions,
+        # why it read or stayed quiet (the audit trail's question: verify_every)
+        "why": summary.why,
         "bytes": size,
         "seconds": round(summary.seconds, 3),
         "destination": path,
