@@ -15,8 +15,9 @@ import pytest
 
 from intacct.cli.profile_store import ProfileStore
 from intacct.emulator.server import EmulatorServer
+from intacct.emulator.store import DEMO_USER
 
-from .oauth import add, browser, invoke
+from .oauth import CLIENT_SECRET, add, browser, invoke
 
 pytestmark = pytest.mark.usefixtures("no_keyring")
 STEPS = ("REST API reachable", "OAuth app accepted", "OAuth app authorized for company DEMO")
@@ -132,3 +133,29 @@ def test_a_role_without_read_permission_names_it(fresh: EmulatorServer) -> None:
     line = _line(lines, "FAIL    read access to VENDOR")
     assert "'List, View Vendors'" in line and "Company > Roles" in line
     assert lines[-1] == "1 check failed."
+
+
+def test_a_session_profile_with_an_app_has_the_app_checked_too(server: EmulatorServer) -> None:
+    """auth_type session with an OAuth app (the README's "Try it offline" profile): the
+    XML gateway's checks, then the app's token; a wrong client secret fails doctor, as
+    it fails ``sync --api rest`` (it passed: "All checks passed.")."""
+    base = (
+        "profiles", "add", "s", "--api-url", server.url, "--sender-id", "demo_sender",
+        "--sender-password", "demo-sender-password", "--company-id", "DEMO",
+        "--user-id", "demo_user", "--user-password", DEMO_USER[1],
+        "--client-id", "demo_client_id",
+    )  # fmt: skip
+    assert invoke(*base, "--client-secret", CLIENT_SECRET)[0] == 0
+    code, lines = _doctor("s")
+    assert code == 0, lines
+    assert _line(lines, "ok      read access to CLASS")  # the gateway's, through XML
+    for step in STEPS:
+        assert _line(lines, f"ok      {step}")
+    assert lines[-1] == "All checks passed."
+    wrong = "not-the-secret-42"
+    assert invoke(*base, "--client-secret", wrong)[0] == 0
+    code, lines = _doctor("s")
+    assert code == 1 and wrong not in "\n".join(lines)
+    line = _line(lines, "FAIL    OAuth app accepted (client_id demo_client_id)")
+    assert "invalid_client" in line and "check client_id/client_secret" in line
+    assert _line(lines, "ok      read access to CLASS")  # XML's still pass

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import click
 
 from intacct.cli.connection import cli_errors, interactive_config, open_connection, profile_option
 from intacct.cli.doctor_checks import DEFAULT_OBJECTS, FAIL, UNKNOWN, Check, run_checks
-from intacct.cli.doctor_rest import oauth_checks
+from intacct.cli.doctor_rest import app_checks, oauth_checks
 from intacct.cli.waiting import wait_notice
+from intacct.client.oauth import TokenStore
 from intacct.client.transport import InFlight
 from intacct.logging import counted, log_choice, log_options, say
 
@@ -46,7 +48,7 @@ def doctor(ctx: click.Context, profile: str | None, objects: str | None) -> None
             oauth_checks(config, chosen, tokens=connection.tokens,
                          profile=connection.profile, in_flight=in_flight)
             if config.get("auth_type") == "oauth"
-            else run_checks(config, chosen, in_flight=in_flight)
+            else _with_app(config, chosen, connection.tokens, connection.profile, in_flight)
         )  # fmt: skip
         with wait_notice(in_flight):
             for check in checks:
@@ -58,6 +60,20 @@ def doctor(ctx: click.Context, profile: str | None, objects: str | None) -> None
 
 
 log_options(doctor)
+
+
+def _with_app(
+    config: Mapping[str, Any],
+    objects: Sequence[str],
+    tokens: TokenStore | None,
+    profile: str | None,
+    in_flight: InFlight,
+) -> Iterator[Check]:
+    """A profile signing in with a password: the gateway's checks, then its OAuth app's
+    where it has one (REST-only objects and ``api rest`` go through it)."""
+    yield from run_checks(config, objects, in_flight=in_flight)
+    if config.get("client_id"):
+        yield from app_checks(config, tokens=tokens, profile=profile, in_flight=in_flight)
 
 
 class _Lines:

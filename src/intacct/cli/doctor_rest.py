@@ -47,7 +47,7 @@ from intacct.errors import (
 )
 from intacct.logging import counted
 
-__all__ = ["REST_OBJECTS", "oauth_checks"]
+__all__ = ["REST_OBJECTS", "app_checks", "oauth_checks"]
 
 #: the XML objects doctor reads and their REST paths (the portal's object pages); one
 #: not here is read through the XML session instead
@@ -198,9 +198,26 @@ class _Advice:
         )
 
 
-def _sign_in(client: IntacctClient, advice: _Advice) -> Generator[Check, None, bool]:
-    """The token's four steps and the bridge; returns whether one failed."""
-    names = advice.names
+def app_checks(
+    config: Mapping[str, Any],
+    *,
+    tokens: TokenStore | None,
+    profile: str | None,
+    in_flight: InFlight | None = None,
+) -> Iterator[Check]:
+    """The OAuth app of a profile signing in to the XML gateway with a password (its
+    REST objects and ``api rest`` need the app): the token's four steps, as
+    :func:`oauth_checks` makes them."""
+    top = ClientConfig.from_mapping({**config, "max_retries": 0, "entity_id": ""})
+    oauth = profile_oauth(top, tokens)
+    advice = _Advice(top, consented=oauth is not None, profile=profile)
+    with IntacctClient(top, in_flight=in_flight, oauth=oauth) as client:
+        yield from _token_steps(client, advice)
+
+
+def _token_steps(client: IntacctClient, advice: _Advice) -> Generator[Check, None, bool]:
+    """The token's four steps; returns whether one failed."""
+    names = advice.names[:BRIDGE]
     try:
         _token(client, advice.consented)
     except IntacctError as exc:
@@ -210,8 +227,18 @@ def _sign_in(client: IntacctClient, advice: _Advice) -> Generator[Check, None, b
         untold = {AUTHORIZED: "not known: the grant was refused first"} if step == GRANT else {}
         yield from _step_verdicts(names, step, detail, untold)
         return True
-    for name in names[:BRIDGE]:
+    for name in names:
         yield Check(name, OK, "")
+    return False
+
+
+def _sign_in(client: IntacctClient, advice: _Advice) -> Generator[Check, None, bool]:
+    """The token's four steps and the bridge; returns whether one failed."""
+    names = advice.names
+    failed = yield from _token_steps(client, advice)
+    if failed:
+        yield Check(names[BRIDGE], SKIPPED, "needs the step above")
+        return True
     try:
         client.sign_in()
         client.user_formatting()  # one XML request: its control block is checked too
