@@ -151,6 +151,24 @@ def test_as_of_on_an_object_keeping_no_history_says_how_to_keep_it(
     assert "keeps no history of CLASS: intacct sync --history" in done.output
 
 
+def test_an_object_asked_for_that_cannot_keep_history_is_named(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    """``--history`` (every object) with ``--objects`` naming the trial balance: the run
+    says it keeps none of it, as docs/history.md says (it said nothing: issue 68); the
+    default objects under ``--history`` alone name nothing."""
+    asked = sync(emulator, tmp_path / "asked.duckdb", objects=("CLASS", "TRIALBALANCE"))
+    said = [w for w in asked.warnings if "no history kept" in w]
+    assert len(said) == 1 and said[0].startswith("TRIALBALANCE: no history kept: ")
+    named = sync(emulator, tmp_path / "named.duckdb", ("TRIALBALANCE",), ("TRIALBALANCE",))
+    assert [w for w in named.warnings if "no history kept" in w] == said
+    settings = SyncSettings(None, False, ReplicationSettings(page_size=25), history=("all",))
+    alone = Quiet()
+    with client_of(emulator) as client:
+        run_sync(client, tmp_path / "default.duckdb", alone, settings)
+    assert not [w for w in alone.warnings if "no history kept" in w]
+
+
 def every_version(db: Path, table: str) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(f'SELECT * FROM "{table}_history" ORDER BY ALL').fetchall()  # noqa: S608

@@ -241,7 +241,7 @@ def run_sync(
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
         tables = _prepare(database, registry, names, failed, report)
-        _keep_history(database, tables, settings.history, reporter)
+        _keep_history(database, tables, settings.history, reporter, objects or ())
         state = resume_state(database.state(), tables, full_refresh)
         reporter.start(list(tables))
         sink = _Sink(database, report, reporter, registry)
@@ -465,27 +465,33 @@ def _keep_history(
     tables: Mapping[str, Table],
     chosen: Sequence[str] | None,
     reporter: Reporter,
+    asked: Sequence[str] = (),
 ) -> None:
     """The objects keeping history (``chosen``, else what the database remembers) told
     to the store, and the choice remembered: a later run without it keeps them, so no
-    version is missed for a forgotten flag. An object named that cannot is said."""
+    version is missed for a forgotten flag. An object named that cannot is said (named
+    by ``history`` or among the objects ``asked`` for)."""
     wanted = chosen if chosen is not None else database.setting("history")
     if chosen is not None:
         database.save_setting("history", list(chosen) or None)
     if not wanted or not isinstance(database, KeepsHistory):
         return
-    for name, itself in named_for_history(wanted, tables).items():
+    for name, itself in named_for_history(wanted, tables, asked).items():
         reason = database.keep_history(tables[name])
         if reason is not None and itself:
             reporter.warning(name, f"{name}: no history kept: {reason}")
 
 
-def named_for_history(wanted: Sequence[str], names: Iterable[str]) -> dict[str, bool]:
+def named_for_history(
+    wanted: Sequence[str], names: Iterable[str], asked: Sequence[str] = ()
+) -> dict[str, bool]:
     """The objects among ``names`` that the ``history`` setting ``wanted`` (parsed:
-    ``("all",)``, objects, or none) names, each with whether by its own name: one that
-    cannot keep history is said then, not when ``all`` named it."""
+    ``("all",)``, objects, or none) names, each with whether by its own name, there or
+    among the objects ``asked`` for (``--objects``): one that cannot keep history is
+    said then, not when ``all`` alone named it."""
     every, named = "all" in wanted, {n.upper() for n in wanted}
-    return {n: not every for n in names if every or n.upper() in named}
+    own = named | {n.upper() for n in asked if n.lower() != "all"}
+    return {n: n.upper() in own for n in names if every or n.upper() in named}
 
 
 def resume_state(
