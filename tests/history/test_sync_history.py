@@ -151,6 +151,28 @@ def test_as_of_on_an_object_keeping_no_history_says_how_to_keep_it(
     assert "keeps no history of CLASS: intacct sync --history" in done.output
 
 
+def test_as_of_shows_the_historys_own_columns_when_asked(
+    emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    """``--fields`` may name the history's own columns (``unseen_changes`` says whether
+    an as-of answer is whole); refused as no column before (issue 68)."""
+    db = tmp_path / "h.duckdb"
+    sync(emulator, db)
+    asked = "CLASSID,is_current,is_deleted,changed_by,change_mode,unseen_changes"
+    done = CliRunner().invoke(main, [
+        "query", "CLASS", "--db", str(db), "--as-of", "2100-01-01", "--limit", "0",
+        "--fields", asked, "--format", "json",
+    ])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    rows = json.loads(done.stdout)
+    assert rows and set(rows[0]) == set(asked.split(","))
+    assert {(r["is_current"], r["is_deleted"]) for r in rows} == {(True, False)}
+    plain = CliRunner().invoke(main, [
+        "query", "CLASS", "--db", str(db), "--as-of", "2100-01-01", "--format", "json",
+    ])  # fmt: skip
+    assert "unseen_changes" not in json.loads(plain.stdout)[0]  # not shown unless asked
+
+
 def test_an_object_asked_for_that_cannot_keep_history_is_named(
     emulator: InProcessEmulator, tmp_path: Path
 ) -> None:

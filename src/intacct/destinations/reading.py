@@ -237,11 +237,12 @@ _COLUMNS = (
 
 
 def _columns(db: StoredDb, table: str, fields: Sequence[str], at: AsOf | None) -> tuple[str, ...]:
+    """The columns shown: ``fields`` (any of the table's, a history's own included:
+    ``is_current``, ``unseen_changes``...), else all, an as-of read's without the
+    history's bookkeeping (:meth:`AsOf.columns`)."""
     known = db.column_names(table)
-    if at is not None:
-        known = at.columns(known)
     if not fields:
-        return tuple(known)
+        return tuple(at.columns(known) if at is not None else known)
     by_case = {c.upper(): c for c in known}
     missing = [f for f in fields if f.upper() not in by_case]
     if missing:
