@@ -37,12 +37,14 @@ ids but not passwords, and the client redacts the excerpts it attaches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 __all__ = [
+    "near_misses",
     "AlreadyAppliedError",
     "AmbiguousWriteError",
     "AuthenticationError",
@@ -329,3 +331,13 @@ class WriteError(IntacctError):
             f"{action} {object}: {len(self.failures)} of {len(self.results)} records "
             f"not applied: {shown}{tail}"
         )
+
+
+def near_misses(names: Iterable[str], known: Mapping[str, str]) -> list[str]:
+    """Each of ``names`` as said in an error, with its near miss among ``known`` (upper
+    case -> as written): ``NAMEX (did you mean NAME?)``."""
+    said = []
+    for name in names:
+        near = difflib.get_close_matches(name.upper(), list(known), n=1)
+        said.append(f"{name} (did you mean {known[near[0]]}?)" if near else name)
+    return said

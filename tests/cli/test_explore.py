@@ -45,10 +45,11 @@ def test_objects_lists_names_and_labels(env: EmulatorServer) -> None:
     result = _run("objects")
     assert result.exit_code == 0, result.output
     rows = [line.split("|") for line in result.stdout.splitlines()[2:] if "|" in line]
-    names = {name.strip(): label.strip() for name, label in rows}
-    assert names["VENDOR"] == "Vendor"
+    names = {name.strip(): label.strip() for name, label, _ in rows}
+    assert names["VENDOR"] == "Vendor" and {api.strip() for *_, api in rows} == {"xml"}
     assert "APBILL" in names and "GLACCOUNT" in names
     assert f"{len(names)} objects" in result.stderr
+    assert "listed with an OAuth app" in result.stderr  # no app: XML's alone
 
 
 def test_describe_shows_every_field_and_relationship(env: EmulatorServer) -> None:

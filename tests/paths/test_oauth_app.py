@@ -7,6 +7,7 @@ and how to give it, nothing made."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -110,3 +111,24 @@ def test_api_rest_without_the_app_is_refused_before_any_request(
     assert "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET" in line
     assert _requests(emulator) == before
     assert list(folder.iterdir()) == []
+
+
+def test_the_readme_query_of_an_object_only_rest_has_runs(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """ "Exploring a company": ``intacct query accounts_payable_vendor_total --where ...``
+    as the README writes it, with the README's profile (the app): the rows the REST API
+    answers for that condition (it answered "The company has no object" before)."""
+    folder, env = tmp_path / "work", user_env(tmp_path / "home", SECRETS)
+    add, _ = readme_commands()
+    assert run((INTACCT, *add[1:], "--api-url", emulator.url), folder, env).code == 0
+    line = next(
+        line.split("#")[0]
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith("intacct query accounts_payable_vendor_total")
+    )
+    words = shlex.split(line)
+    ran = run((INTACCT, *words[1:], "--profile", "acme", "--format", "json"), folder, env)
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    rows = json.loads(ran.out)
+    assert 0 < len(rows) <= 5 and all(float(r["totalDue"]) > 1000 for r in rows), ran.said()

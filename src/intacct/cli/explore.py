@@ -22,6 +22,14 @@ from rich.table import Table
 
 from intacct.cli.connection import interactive_client, profile_option
 from intacct.cli.fields import MAX_WIDTH, candidates, fitting
+from intacct.cli.rest_explore import (
+    RestOnly,
+    chosen_fields,
+    find,
+    rest_filters,
+    rest_only_of,
+    rest_rows,
+)
 from intacct.cli.where import for_read_by_query, named_fields
 from intacct.client import IntacctClient
 from intacct.client.metadata import FieldModel, ObjectModel
@@ -30,7 +38,7 @@ from intacct.config.parsers import parse_timestamp
 from intacct.destinations import DestinationError
 from intacct.destinations.books import trial_balance_as_of
 from intacct.destinations.reading import stored_rows
-from intacct.errors import ConfigError, ValidationError
+from intacct.errors import ConfigError, ValidationError, near_misses
 from intacct.logging import counted
 from intacct.protocol import functions as fn
 from intacct.replication.streams.trialbalance import TRIAL_BALANCE
@@ -61,19 +69,27 @@ def _format_option(*choices: str) -> Callable[[F], F]:
 @profile_option
 @_format_option("table", "json")
 def objects(profile: str | None, output: str) -> None:
-    """The company's objects: name and label (one `inspect` of '*')."""
+    """The company's objects: name, label and the API serving it (one `inspect` of '*';
+    with the OAuth app, also the objects only the REST API has, from its model service)."""
     with _client(profile) as client:
         found = []
         for record in client.call(fn.Inspect("*")).records:
             name = record.attributes.get("typename", "")
             if record.tag == "type" and name:
-                found.append((name, (record.text or "").strip()))
+                found.append((name, (record.text or "").strip(), "xml"))
+        rest = rest_only_of(client)
+        speaks_rest = client.speaks_rest
     found.sort()
+    found += sorted((name, o.target.label, "rest") for name, o in rest.items())
     if output == "json":
-        click.echo(json.dumps([{"object": name, "label": label} for name, label in found]))
+        click.echo(
+            json.dumps([{"object": n, "label": label, "api": api} for n, label, api in found])
+        )
         return
-    _table(["Object", "Label"], found)
+    _table(["Object", "Label", "API"], found)
     _note(counted(len(found), "object"))
+    if not speaks_rest:
+        _note("Objects only the REST API has are listed with an OAuth app (client_id).")
 
 
 @click.command()
@@ -83,11 +99,45 @@ def objects(profile: str | None, output: str) -> None:
 def describe(profile: str | None, object_name: str, output: str) -> None:
     """OBJECT's fields (type, required, read-only, valid values) and relationships."""
     with _client(profile) as client:
-        model = _lookup(client, object_name.upper())
+        model = _lookup(client, object_name)
+    if isinstance(model, RestOnly):
+        _describe_rest(model, output)
+        return
     if output == "json":
         click.echo(json.dumps(_model_json(model), indent=2))
         return
     _describe(model)
+
+
+def _describe_rest(found: RestOnly, output: str) -> None:
+    """An object only REST has: its columns as ``intacct sync`` stores them (a dot path
+    for a group's member), REST's types and enums."""
+    target = found.target
+    fields: list[dict[str, Any]] = [
+        {
+            "name": f.column, "path": f.name, "type": f.type, "format": f.format,
+            "required": f.required, "read_only": f.read_only, "valid_values": list(f.enum),
+            "references": f.ref,
+        }
+        for f in found.fields
+    ]  # fmt: skip
+    if output == "json":
+        described = {"object": found.name, "path": target.path, "api": "rest",
+                     "label": target.label, "fields": fields, "relationships": []}  # fmt: skip
+        click.echo(json.dumps(described, indent=2))
+        return
+    click.echo(f"{found.name}: {target.label} (REST {target.path}, no XML object)")
+    rows = [
+        (
+            str(f["name"]),
+            str(f["type"]) + (f" ({f['format']})" if f["format"] else ""),
+            "yes" if f["required"] else "",
+            "yes" if f["read_only"] else "",
+            ", ".join(str(v) for v in f["valid_values"] if v is not None),
+        )
+        for f in fields
+    ]
+    _table(["Field", "Type", "Required", "Read-only", "Valid values"], rows)
 
 
 def _model_json(model: ObjectModel) -> dict[str, Any]:
@@ -197,7 +247,11 @@ def query(
         _stored(db_path, object_name, chosen, where, limit, output, vertical, screen, moment)
         return
     with _client(profile) as client:
-        model = _lookup(client, name)
+        model = _lookup(client, object_name)
+        if isinstance(model, RestOnly):
+            rows, columns = _rest_read(client, model, chosen, where, limit)
+            _output(output, rows, chosen or columns, columns, vertical, screen, len(columns))
+            return
         condition = for_read_by_query(where, model)
         for text in condition.notes:
             _note(text)
@@ -247,19 +301,41 @@ def _stored(
     _output(output, found.records(), columns, columns, vertical, screen, len(columns))
 
 
-def _lookup(client: IntacctClient, name: str) -> ObjectModel:
-    """OBJECT's model; an object the company does not have is one line with its near
-    misses (the object list is asked for only then)."""
+def _rest_read(
+    client: IntacctClient, found: RestOnly, chosen: Sequence[str], where: str, limit: int
+) -> tuple[Iterator[dict[str, Any]], list[str]]:
+    """An object only REST has, read through the query service (:mod:`.rest_explore`):
+    its rows as they come, and their columns."""
     try:
-        return client.lookup(name)
-    except ValidationError:
-        known = ObjectRegistry(client).objects()
-        if name in known:
-            raise
-        near = difflib.get_close_matches(name, known, n=3)
-        hint = f"; did you mean {', '.join(near)}?" if near else "."
-        said = f"The company has no object {name}{hint} `intacct objects` lists its objects."
-        raise click.ClickException(said) from None
+        fields = chosen_fields(found, chosen)
+        filters = rest_filters(where, found)
+    except ConfigError as exc:
+        raise click.BadParameter(exc.problem, param_hint=exc.key) from None
+    return rest_rows(client, found, fields, filters, limit), [f.column for f in fields]
+
+
+def _lookup(client: IntacctClient, asked: str) -> ObjectModel | RestOnly:
+    """OBJECT's model, or the object only REST has of that name (or path); an object the
+    company does not have is one line with its near misses (the object lists are asked
+    for only then)."""
+    name = asked.upper()
+    if "/" not in asked:  # a REST path is no XML object name
+        try:
+            return client.lookup(name)
+        except ValidationError:
+            if name in ObjectRegistry(client).objects():
+                raise
+    rest = rest_only_of(client)
+    found = find(rest, asked)
+    if found is not None:
+        return found
+    near = difflib.get_close_matches(name, ObjectRegistry(client).objects(), n=3)
+    if len(near) < 3:
+        near += difflib.get_close_matches(asked.lower(), list(rest), n=3 - len(near))
+    hint = f"; did you mean {', '.join(near)}?" if near else "."
+    shown = asked if "/" in asked else name
+    said = f"The company has no object {shown}{hint} `intacct objects` lists its objects."
+    raise click.ClickException(said)
 
 
 def _unknown_fields(model: ObjectModel, names: Sequence[str]) -> str | None:
@@ -270,10 +346,7 @@ def _unknown_fields(model: ObjectModel, names: Sequence[str]) -> str | None:
     missing = [n for n in dict.fromkeys(names) if n.upper() not in known]
     if not missing:
         return None
-    said = []
-    for name in missing:
-        near = difflib.get_close_matches(name.upper(), list(known), n=1)
-        said.append(f"{name} (did you mean {known[near[0]]}?)" if near else name)
+    said = near_misses(missing, known)
     fields = "field" if len(said) == 1 else "fields"
     return (
         f"{model.name} has no {fields} {', '.join(said)}: `intacct describe {model.name}` "

@@ -23,6 +23,7 @@ from intacct.destinations.base import DestinationError
 from intacct.destinations.history import COLUMNS, SUFFIX, VALID_FROM, VALID_TO
 from intacct.destinations.locations import DLT, POSTGRES, Location, split_url
 from intacct.destinations.sql import q, quoted
+from intacct.errors import near_misses
 
 __all__ = ["AsOf", "StoredDb", "StoredRows", "read_stored", "stored_rows"]
 
@@ -246,10 +247,7 @@ def _columns(db: StoredDb, table: str, fields: Sequence[str], at: AsOf | None) -
     by_case = {c.upper(): c for c in known}
     missing = [f for f in fields if f.upper() not in by_case]
     if missing:
-        said = []
-        for field in missing:
-            near = difflib.get_close_matches(field.upper(), list(by_case), n=1)
-            said.append(f"{field} (did you mean {by_case[near[0]]}?)" if near else field)
+        said = near_misses(missing, by_case)
         raise DestinationError(f"{table} has no column {', '.join(said)}")
     return tuple(by_case[f.upper()] for f in fields)
 
