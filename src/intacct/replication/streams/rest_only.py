@@ -239,7 +239,7 @@ class RestOnlyStream:
             self.current.token, self.current.complete = self._completed[0], True
 
     def rule(self) -> str:
-        if self._by_change_time():
+        if self._has_change_time():
             return (
                 "REST only: its changes when the audit trail lists it or its owner; "
                 "whole by key when a delete is listed, and when verified"
@@ -277,14 +277,14 @@ class RestOnlyStream:
             names.add(other.xml_object or owner if other is not None else owner)
         return frozenset(name.upper() for name in names)
 
+    def _has_change_time(self) -> bool:
+        """Whether it has Sage's change time and is no computed object."""
+        return self.target.derived is None and any(f.name == MODIFIED for f in self.fields)
+
     def _by_change_time(self) -> bool:
-        """Whether its changes can be read by their time: it has Sage's change time, is
-        no computed object, and a finished read left its bookmark."""
-        return (
-            self.target.derived is None
-            and any(f.name == MODIFIED for f in self.fields)
-            and self.current.high_water is not None
-        )
+        """Whether its changes can be read by their time: it has one, and a read began
+        that left its bookmark (:meth:`_mark`)."""
+        return self._has_change_time() and self.current.high_water is not None
 
     def attempt(self, part: Callable[[], None]) -> None:
         run_part(self, part)
@@ -335,7 +335,7 @@ class RestOnlyStream:
     def _mark(self) -> None:
         """A read begins: where the next read of the changes starts (see the module
         docstring), kept with its first page, so a stopped read resumed keeps it."""
-        if self.target.derived is not None or not any(f.name == MODIFIED for f in self.fields):
+        if not self._has_change_time():
             return
         now = self.client.server_now() - CLOCK_MARGIN
         with self.context.lock:
