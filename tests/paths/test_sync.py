@@ -367,12 +367,10 @@ class Matrix:
         if form == "history":
             problems += _history_problems(target.store, sorted(objects - {TRIAL_BALANCE}))
         if form in SECOND_RUNS:
-            # the question's run reads CLASS from its bookmark itself, whose last second
-            # is read again where it was recent (objects._settled): another chain's class
-            problems += _second_run_problems(
-                target.store, runs[-1][1], deleted, again=form == "verify-second"
-            )
-        if form == "verify-second":
+            # the question's run (verify_every 1d is the default) reads CLASS from its
+            # bookmark itself, whose last second is read again where it was recent
+            # (objects._settled): another chain's class
+            problems += _second_run_problems(target.store, runs[-1][1], deleted, again=True)
             problems += _question_problems(runs[-1][1])
         if form == "full-refresh":
             problems += self._full_refresh_problems(company, target.store, runs[-1][1], deleted)
