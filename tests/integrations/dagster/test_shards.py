@@ -65,7 +65,9 @@ def test_a_shard_run_syncs_its_companies_only(
         instance=instance, run_config=config
     )
     assert result.success
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["DEMO.duckdb"]
+    # the shard's company alone (and the object descriptions its runs keep)
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [".metadata", "DEMO.duckdb"]
+    assert len(list((tmp_path / "data" / ".metadata" / "lookups").iterdir())) == 1
     index, count = (int(p) for p in shard.split("/"))
     assert zlib.crc32(b"DEMO") % count == index - 1
 
