@@ -69,6 +69,27 @@ def test_json_keeps_every_column_typed_and_the_limit(db: str) -> None:
     assert {"VENDORID", "_sdc_deleted_at", "_entity_id", "WHENMODIFIED"} <= set(rows[0])
 
 
+def test_amounts_show_as_people_write_them(server: EmulatorServer, tmp_path: Path) -> None:
+    """Exact, without the store's 12 decimals (``0E-12`` and ``3316.250000000000`` were
+    shown), in the table, CSV and JSON alike (issue 69)."""
+    db = str(tmp_path / "bills.duckdb")
+    with IntacctClient.from_mapping(client_config(server.url)) as client:
+        assert run_sync(client, db, QuietReporter(), SyncSettings(objects=("APBILL",))).failed == []
+    with duckdb.connect(db, read_only=True) as con:
+        stored = con.execute('SELECT RECORDNO, TOTALENTERED, TOTALDUE FROM "APBILL"').fetchall()
+    record, entered, due = next(r for r in stored if r[2] == 0)
+    assert (str(due), len(str(entered).split(".")[1])) == ("0E-12", 12)  # DECIMAL(38, 12)
+    for output in ("json", "csv", "table"):
+        done = query("APBILL", "--db", db, "--fields", "RECORDNO,TOTALENTERED,TOTALDUE",
+                     "--where", f"RECORDNO = {record}", "--format", output)  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert f"{entered:.2f}" in done.stdout and "0.00" in done.stdout, done.stdout
+        assert str(entered) not in done.stdout and "E-" not in done.stdout
+    rows = json.loads(query("APBILL", "--db", db, "--fields", "TOTALENTERED", "--limit", "0",
+                            "--format", "json").stdout, parse_float=Decimal)  # fmt: skip
+    assert sorted(r["TOTALENTERED"] for r in rows) == sorted(r[1] for r in stored)  # exact
+
+
 def test_unknown_tables_columns_and_conditions_are_one_line_each(db: str) -> None:
     said = {
         ("VENDR",): "has no table of VENDR; did you mean VENDOR?",

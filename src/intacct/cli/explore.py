@@ -478,7 +478,21 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, date | datetime | time):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return _plain(value)
     return str(value)
+
+
+def _plain(value: Decimal) -> str:
+    """An amount as people write it, exact: without a store's padding (a column of 12
+    decimals: ``1803.000000000000`` as ``1803.00``, ``0E-12`` as ``0.00``), never fewer
+    than two decimals where it had more; one with two or fewer as it came."""
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or exponent >= -2:
+        return str(value)
+    shortest = value.normalize().as_tuple().exponent
+    assert isinstance(shortest, int)  # finite
+    return f"{value:.{max(2, -shortest)}f}"
 
 
 def _json(rows: Iterator[Mapping[str, Any]]) -> int:
@@ -500,7 +514,7 @@ def _json_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_json_value(v) for v in value) + "]"
     if isinstance(value, Decimal):
-        return str(value) if value.is_finite() else "null"
+        return _plain(value) if value.is_finite() else "null"
     if isinstance(value, date | datetime | time):
         return json.dumps(value.isoformat())
     return json.dumps(value)
