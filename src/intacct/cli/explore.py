@@ -77,7 +77,7 @@ def objects(profile: str | None, output: str) -> None:
             name = record.attributes.get("typename", "")
             if record.tag == "type" and name:
                 found.append((name, (record.text or "").strip(), "xml"))
-        rest = rest_only_of(client)
+        rest = rest_only_of(ObjectRegistry(client))
         speaks_rest = client.speaks_rest
     found.sort()
     found += sorted((name, o.target.label, "rest") for name, o in rest.items())
@@ -318,18 +318,18 @@ def _lookup(client: IntacctClient, asked: str) -> ObjectModel | RestOnly:
     """OBJECT's model, or the object only REST has of that name (or path); an object the
     company does not have is one line with its near misses (the object lists are asked
     for only then)."""
-    name = asked.upper()
+    name, registry = asked.upper(), ObjectRegistry(client)
     if "/" not in asked:  # a REST path is no XML object name
         try:
             return client.lookup(name)
         except ValidationError:
-            if name in ObjectRegistry(client).objects():
+            if name in registry.objects():
                 raise
-    rest = rest_only_of(client)
+    rest = rest_only_of(registry)
     found = find(rest, asked)
     if found is not None:
         return found
-    near = difflib.get_close_matches(name, ObjectRegistry(client).objects(), n=3)
+    near = difflib.get_close_matches(name, registry.objects(), n=3)
     if len(near) < 3:
         near += difflib.get_close_matches(asked.lower(), list(rest), n=3 - len(near))
     hint = f"; did you mean {', '.join(near)}?" if near else "."

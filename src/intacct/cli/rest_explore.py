@@ -44,12 +44,12 @@ class RestOnly:
         return [f for f in self.target.fields.values() if not f.write_only and f.type != "array"]
 
 
-def rest_only_of(client: IntacctClient) -> dict[str, RestOnly]:
+def rest_only_of(registry: ObjectRegistry) -> dict[str, RestOnly]:
     """The company's objects only REST has, by stream name (none without the OAuth app:
     the REST API is not open to the connection)."""
-    if not client.speaks_rest:
+    if not registry.client.speaks_rest:
         return {}
-    catalog = ObjectRegistry(client).rest.catalog()
+    catalog = registry.rest.catalog()
     found = {}
     for path, name in rest_only_names(catalog).items():
         target = catalog.get(path)

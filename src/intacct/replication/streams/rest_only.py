@@ -217,18 +217,10 @@ class RestOnlyStream:
     def subjects(self) -> frozenset[str]:
         """[U] Its path, as the trail would name it (whether Intacct's audit trail lists
         REST-only objects, and by which name, is not documented), and what its records
-        are made of or point at: the XML objects it is computed from, its owner's and
-        each referenced object's (a vendor deleted takes the rows that name it)."""
-        target, catalog = self.target, self.context.rest
-        names = {target.path, self.name}
-        if target.derived is not None:
-            names.add(target.derived.xml_object)
-            names.update(total[0] for total in target.derived.totals.values())
-        paths = [target.owner.get("path"), *(f.ref for f in target.fields.values())]
-        for path in filter(None, paths):
-            other = catalog.get(path)
-            names.add(other.xml_object or path if other is not None else path)
-        return frozenset(name.upper() for name in names)
+        are made of or point at: :meth:`_own_names` and each referenced object's (a
+        vendor deleted takes the rows that name it)."""
+        refs = (self._trail_name(f.ref) for f in self.target.fields.values() if f.ref)
+        return self._own_names() | frozenset(refs)
 
     def steady(self) -> bool:
         return self.result.error is None and self._completed is not None
@@ -267,15 +259,20 @@ class RestOnlyStream:
         """The trail's names whose changes are its own records': its path, its owner's,
         and what it is computed from (:meth:`subjects` less what it only points at)."""
         target = self.target
-        names = {target.path, self.name}
+        names = {target.path.upper(), self.name.upper()}
         if target.derived is not None:
-            names.add(target.derived.xml_object)
-            names.update(total[0] for total in target.derived.totals.values())
+            names.add(target.derived.xml_object.upper())
+            names.update(total[0].upper() for total in target.derived.totals.values())
         owner = target.owner.get("path")
         if owner:
-            other = self.context.rest.get(owner)
-            names.add(other.xml_object or owner if other is not None else owner)
-        return frozenset(name.upper() for name in names)
+            names.add(self._trail_name(owner))
+        return frozenset(names)
+
+    def _trail_name(self, path: str) -> str:
+        """How the trail names the object at REST ``path``: its XML twin's name, else the
+        path (upper case)."""
+        other = self.context.rest.get(path)
+        return (other.xml_object or path if other is not None else path).upper()
 
     def _has_change_time(self) -> bool:
         """Whether it has Sage's change time and is no computed object."""
