@@ -10,12 +10,14 @@ each run the table is the emulator's REST answer (live rows and tombstones).
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 
 from intacct import IntacctClient
@@ -148,6 +150,33 @@ def test_verified_it_is_read_whole(server: EmulatorServer, tmp_path: Any) -> Non
     write(server, "PATCH", keys(server)[0], {"categoryName": "verified"})
     every = sync(server, where, verify_every=timedelta(0)).objects[0]
     assert every.read == total  # every run verifies: whole, by key
+
+
+def test_named_every_run_it_is_still_read_whole_when_due(
+    server: EmulatorServer, tmp_path: Any
+) -> None:
+    """A delete the trail leaves out, while a change to another record is listed: the
+    run the change names reads its changes alone; the run verifying it (due, named or
+    not) reads it whole and tombstones the delete."""
+    where = str(tmp_path / "due.duckdb")
+    sync(server, where)
+    some = keys(server)
+    _omit(server, [PATH.upper()])
+    write(server, "DELETE", some[0])
+    _omit(server, [])
+    write(server, "PATCH", some[1], {"categoryName": "listed"})
+    named = sync(server, where).objects[0]
+    assert (named.why, named.read, named.deleted) == ("the audit trail lists 1 change", 1, 0)
+    write(server, "PATCH", some[2], {"categoryName": "listed too"})
+    time.sleep(1.1)  # verified over a second ago: due at verify_every 1 s
+    due = sync(server, where, verify_every=timedelta(seconds=1)).objects[0]
+    assert (due.why, due.deleted) == ("verified (every 1s)", 1)
+
+
+def _omit(server: EmulatorServer, objects: list[str]) -> None:
+    body = {"company": "DEMO", "omit": objects}
+    control = f"http://{server.host}:{server.port}/_emulator/audit"
+    httpx.post(control, json=body, timeout=10).raise_for_status()
 
 
 def test_changes_seen_ten_minutes_late_within_the_lookback_lose_nothing(tmp_path: Any) -> None:

@@ -154,10 +154,11 @@ class Watch:
         for plan in asked:
             rows = self._naming(plan)
             named = len(rows)
-            if named and plan.named(rows):
-                plan.result.why = f"the audit trail lists {named} change{_s(named)}"
-            elif id(plan) in self._due:
+            if id(plan) in self._due:  # read as before the question, named or not: a
+                # stream named every run is still checked for what its rows left out
                 plan.result.why = f"verified (every {_span(every)})"
+            elif named and plan.named(rows):
+                plan.result.why = f"the audit trail lists {named} change{_s(named)}"
             else:
                 plan.quiet()
                 self._quiet.add(id(plan))
