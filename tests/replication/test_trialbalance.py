@@ -1,5 +1,5 @@
-"""The TRIALBALANCE stream: get_trialbalance month by month, exact amounts, resumable,
-and a later run re-reads only the last months."""
+"""The TRIALBALANCE stream: get_trialbalance month by month, exact amounts, resumable;
+a later run reads again the months the audit trail's rows move, or the last months."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from intacct.replication.streams.trialbalance import (
     TRIAL_BALANCE,
     first_month,
     months,
-    resume_month,
+    recent,
 )
 
 from .test_engine import ListSink
@@ -53,10 +53,10 @@ def test_months_run_from_the_first_to_today_with_their_last_days() -> None:
         (date(2025, 1, 1), date(2025, 1, 31)),
         (date(2025, 2, 1), date(2025, 2, 28)),
     ]
-    assert resume_month(date(2025, 2, 1), date(2024, 11, 1)) == "2024-12-01"
-    assert resume_month(date(2024, 12, 1), date(2024, 11, 1)) == "2024-11-01"  # not before
-    assert first_month(None, None, date(2026, 5, 2)) == date(2024, 1, 1)
-    assert first_month(None, "2025-03-01", date(2026, 5, 2)) == date(2025, 3, 1)
+    assert recent(date(2024, 11, 1), date(2025, 2, 3)) == date(2024, 12, 1)
+    assert recent(date(2024, 11, 1), date(2024, 12, 9)) == date(2024, 11, 1)  # not before
+    assert recent(date(2020, 1, 1), date(2025, 1, 31)) == date(2024, 11, 1)
+    assert first_month(None, date(2026, 5, 2)) == date(2024, 1, 1)
 
 
 def test_one_record_per_month_and_account_with_the_gateways_amounts(
@@ -84,10 +84,8 @@ def test_one_record_per_month_and_account_with_the_gateways_amounts(
         assert isinstance(record["DEBITS"], Decimal)
         assert record["PERIODEND"] == last.isoformat()
     state = sink.states[-1]["streams"][TRIAL_BALANCE][""]
-    month = this_month()
-    for _ in range(REREAD_MONTHS):
-        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-    assert state["month"] == month.isoformat() and state["checked"] == state["verified"]
+    # the first month not read since it ended: this one, still open
+    assert state["month"] == this_month().isoformat() and state["checked"] == state["verified"]
     assert set(state) == {"month", "checked", "verified"}
 
 
@@ -115,3 +113,75 @@ def test_a_stopped_run_resumes_with_the_next_month(client: IntacctClient) -> Non
     rest = ListSink()
     run(client, RunState.from_dict(stopped.states[-1]), rest)
     assert min(r["PERIODSTART"] for _, _, r in rest.records) == "2025-11-01"
+
+
+def _post(emulator: InProcessEmulator, client: IntacctClient, day: date) -> int:
+    """A balanced entry dated ``day``, posted (a create the audit trail lists); its key."""
+    emulator.advance_clock(60)
+    lines = [
+        {"ACCOUNTNO": account, "TR_TYPE": kind, "TRX_AMOUNT": "12.34"}
+        for account, kind in (("1010", 1), ("4000", -1))
+    ]
+    entry = {
+        "JOURNAL": "GJ",
+        "BATCH_DATE": f"{day:%m/%d/%Y}",
+        "BATCH_TITLE": "tb",
+        "ENTRIES": {"GLENTRY": lines},
+    }
+    (result,) = client.create("GLBATCH", [entry])
+    return int(result.data.records[0]["RECORDNO"])
+
+
+def _back(month: date, count: int) -> date:
+    for _ in range(count):
+        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    return month
+
+
+def test_a_run_named_by_entries_created_reads_from_the_earliest_ones_month() -> None:
+    """Balances carry forward: an entry created moves its month and every later one.
+    Named by creates, a run reads from the earliest one's month (one query of GLBATCH,
+    a row): this month's entry, one month; a back-dated one, from its month, beyond the
+    months a verifying run reads again, each month as the gateway answers it then. A
+    delete (its date gone with it) reads the last months, as verification does."""
+    with InProcessEmulator(scale=60, seed=4) as emulator:
+        config = {**emulator.config(), "timeout_s": 30}
+        with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+            sinks = [ListSink()]
+            run(client, RunState(), sinks[-1])
+
+            def again() -> tuple[Any, set[str], int]:
+                billed = emulator.emulator.stats["api_transactions"]
+                sinks.append(ListSink())
+                state = RunState.from_dict(sinks[-2].states[-1])
+                report = run(client, state, sinks[-1])
+                periods = {r["PERIODSTART"] for _, _, r in sinks[-1].records}
+                return report, periods, emulator.emulator.stats["api_transactions"] - billed
+
+            this = this_month()
+            _post(emulator, client, this)
+            report, periods, billed = again()
+            assert periods == {this.isoformat()}
+            # the question, the query of the entries' dates, and this month
+            assert (report.streams[0].requests, billed) == (2, 3)
+            early = _back(this, REREAD_MONTHS + 4)
+            _post(emulator, client, early.replace(day=10))
+            _, periods, billed = again()
+            wanted = [m for m, _ in months(early, datetime.now(UTC).date())]
+            assert sorted(periods) == [m.isoformat() for m in wanted]
+            assert billed == 2 + len(wanted)
+            gateway = client.get_trialbalances(list(months(early, datetime.now(UTC).date())))
+            for (start, _), rows in zip(
+                months(early, datetime.now(UTC).date()), gateway, strict=True
+            ):
+                mine = {
+                    r["GLACCOUNTNO"]: r["ENDBALANCE"]
+                    for _, _, r in sinks[-1].records
+                    if r["PERIODSTART"] == start.isoformat()
+                }
+                assert mine == {row["glaccountno"]: Decimal(row["endbalance"]) for row in rows}
+            client.delete("GLBATCH", [_post(emulator, client, this)])
+            _, periods, _ = again()
+            assert sorted(periods) == [
+                m.isoformat() for m in [_back(this, 2), _back(this, 1), this]
+            ]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from intacct.client.pagination import PageToken
@@ -152,8 +151,8 @@ def _estimate(
     if not stream.parts and not getattr(stream, "planning", False):  # left quiet
         return Estimate(name, entity, QUIET, 0, 0, 0)
     if isinstance(stream, TrialBalanceStream):
-        count = len(stream.months_to_read(datetime.now(UTC).date()))
-        return Estimate(name, entity, f"{count} months, a function each", None, None, count)
+        what, count = stream.reading()
+        return Estimate(name, entity, what, None, None, count)
     if not isinstance(stream, _Stream):  # an object only REST has: no count to ask
         assert isinstance(stream, RestOnlyStream)
         return Estimate(name, entity, stream.reading(), None, None, 1)

@@ -78,7 +78,7 @@ class ChangesUnavailableError(IntacctError):
 class Change:
     """One audit row: the object it names (upper case, as the XML gateway names
     objects; a REST-only object's path as the trail writes it [U]), when (aware UTC),
-    whether it was a delete, and its ID."""
+    whether it was a delete (or a create), and its ID."""
 
     object: str
     at: datetime
@@ -86,6 +86,8 @@ class Change:
     id: str
     #: ACCESSTIME on the user's wall clock, as written (naive)
     wall: datetime
+    #: a create (C), not a modification or a delete
+    created: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,8 @@ def ask(
             kind = str(record.get("OBJECTTYPE", "")).upper()
             mode = str(record.get("ACCESSMODE", ""))
             assert row.wall is not None  # audit_row reads it
-            rows.append(Change(kind, row.accessed, mode in ("Delete", "D"), row.id, row.wall))
+            deleted, created = mode in ("Delete", "D"), mode in ("Create", "C")
+            rows.append(Change(kind, row.accessed, deleted, row.id, row.wall, created))
         if exhausted(result, pagesize):
             return Changes(tuple(rows))
     raise ChangesUnavailableError(
