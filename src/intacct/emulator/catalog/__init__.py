@@ -88,6 +88,9 @@ class FieldDef:
     custom: bool = False
     queryable: bool = True  # False: "The following fields cannot be queried"
     datatype: str = ""  # lookup DATATYPE; "" means DEFAULT_DATATYPES[type]
+    #: how a REST-only table's text holds bytes: the REST format (base64zip, base64url,
+    #: outbound-binary); "" for plain text
+    encoding: str = ""
 
     @property
     def lookup_type(self) -> str:
@@ -118,6 +121,7 @@ class FieldDef:
             custom=data.get("custom", False),
             queryable=data.get("queryable", True),
             datatype=datatype,
+            encoding=data.get("encoding", ""),
         )
 
 

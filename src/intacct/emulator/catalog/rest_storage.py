@@ -24,6 +24,8 @@ Objects computed from XML records (``derived_from``) keep no table.
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -38,7 +40,30 @@ from intacct.protocol.rest_catalog import (
     rest_catalog,
 )
 
-__all__ = ["DOCUMENT_TYPE", "PARAMETER", "STORAGE", "Storage", "packaged", "storage_of"]
+__all__ = [
+    "BINARY_FORMATS",
+    "DOCUMENT_TYPE",
+    "PARAMETER",
+    "STORAGE",
+    "Storage",
+    "encoded",
+    "packaged",
+    "storage_of",
+]
+
+#: the specs' formats of bytes carried as text [U: what each holds beyond its name]:
+#: base64 of a zip's bytes, base64 for URLs, a file's bytes as base64
+BINARY_FORMATS = frozenset({"base64zip", "base64url", "outbound-binary"})
+
+
+def encoded(encoding: str, data: bytes) -> str:
+    """``data`` as a field of ``encoding`` (one of :data:`BINARY_FORMATS`) carries it."""
+    if encoding == "base64url":
+        return base64.urlsafe_b64encode(data).decode("ascii")
+    if encoding == "base64zip":
+        return base64.b64encode(zlib.compress(data)).decode("ascii")
+    return base64.b64encode(data).decode("ascii")
+
 
 _STAMP_COLUMNS = frozenset(STAMPS.values())
 #: the XML storage type a REST type keeps where no XML column says (the emulator's one
@@ -240,6 +265,8 @@ def _field(field: RestField, column: str, target: str | None, copied: str | None
     }
     if amount and field.format.startswith("percent"):
         data["datatype"] = "PERCENT"
+    if field.format in BINARY_FORMATS:
+        data["encoding"] = field.format
     if field.type == "enum":
         data["values"] = [v for v in field.enum if v is not None]
         if not data["values"]:

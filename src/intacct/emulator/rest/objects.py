@@ -68,14 +68,29 @@ def get_record(store: Store, caller: Caller, obj: RestObject, key: str) -> Outco
         message = f"{obj.label} with key {key} does not exist"
         return Outcome(refused(404, "notFound", message).response, billed=1)
     count = 1
-    for field in obj.fields.values():
-        if field.type == "array":
-            record[field.name] = []
+    _arrays(obj, record)
     if obj.lines:
         lines = _lines(store, scope, zone, obj, record[obj.key])
         record[obj.lines["field"]] = lines
         count += len(lines)
     return Outcome(ia_result(record), count, billed=1)
+
+
+def _arrays(obj: RestObject, record: dict[str, Any]) -> None:
+    """Every list the spec gives the object, where it sits (``memberFilter.filters``
+    inside ``memberFilter``), empty: what Sage's answer lists, the emulator keeps no
+    rows of (a document's lines are filled after) [U: Sage shows an empty list]."""
+    for field in obj.fields.values():
+        if field.type != "array":
+            continue
+        *groups, name = field.name.split(".")
+        node = record
+        for group in groups:
+            inner = node.get(group)
+            if not isinstance(inner, dict):
+                inner = node[group] = {}
+            node = inner
+        node.setdefault(name, [])
 
 
 def _reference(obj: RestObject, record: dict[str, Any]) -> dict[str, Any]:
@@ -120,4 +135,7 @@ def _lines(
     render = Renderer(view, whole_names(view))
     where = Sql(f"{owner.sql.text} = ?", (wanted,))
     rows, _ = view.page(render.columns, where, f"ORDER BY {own_key.sql.text}", 10**6, 0)
-    return render.records(rows)
+    lines = render.records(rows)
+    for line in lines:
+        _arrays(line_obj, line)
+    return lines

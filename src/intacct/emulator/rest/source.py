@@ -79,7 +79,8 @@ class View:
 
 
 def _synthetic(field: RestField, name: str | None = None) -> FieldDef:
-    kind = "decimal" if field.format else _STORAGE.get(field.type, "text")
+    amount = "-precision-" in field.format  # an amount's text; base64 and others: text
+    kind = "decimal" if amount else _STORAGE.get(field.type, "text")
     return FieldDef(name=name or field.name, type=kind)
 
 
@@ -97,10 +98,20 @@ def _xml_columns(obj: RestObject, xml: ObjectDef) -> dict[str, Column]:
         if field.type == "array" or field.name == "href":
             continue
         stored = xml.field(field.xml) if field.xml else None
+        if stored is None and field.name == obj.id:
+            stored = _own_key(obj, xml)
         columns[field.name] = (
             _constant(field) if stored is None else Column(field, stored, stored.name)
         )
     return columns
+
+
+def _own_key(obj: RestObject, xml: ObjectDef) -> FieldDef | None:
+    """The column a record's ``id`` shows where its twin has no business id: its key,
+    as the portal's lists show such objects (``"key": "15", "id": "15"``: order-entry
+    renewal-template) and as Sage's object reference types it (a string, never null)."""
+    key = obj.fields.get(obj.key)
+    return xml.field(key.xml) if key is not None and key.xml else None
 
 
 def open_view(store: Store, obj: RestObject, scope: Scope, zone: str) -> View:
