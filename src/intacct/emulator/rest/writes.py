@@ -124,11 +124,25 @@ def _create_one(store: Store, scope: Scope, obj: RestObject, record: Any) -> Res
 
     def write() -> dict[str, Any]:
         values = written(store, scope, obj, record, creating=True)
-        created = store.insert(xml, scope, {**values.values, **definition_of(store, obj)})
+        given = {**values.values, **definition_of(store, obj)}
+        created = store.insert(xml, scope, given, numbered=numbered(obj, xml))
         store.write_lines(xml, scope, int(created["RECORDNO"]), values.lines, replace=False)
         return created
 
     return _attempt(store, scope, obj, write)
+
+
+def numbered(obj: RestObject, xml: ObjectDef) -> frozenset[str]:
+    """The business id a REST create may leave out: where Sage's spec does not require
+    ``id``, the company numbers it (``customer`` without ``id``: CUSTOMERID; a project's
+    PROJECTID; an object only REST has), as Intacct does where a company numbers ids.
+    Every other column the XML gateway requires stays required through REST too (a
+    document's customer, a line's owner, a bank fee's account: 422 naming it), though
+    the spec may not mark it [U: Intacct's business rules beyond the spec]."""
+    own_id = obj.fields.get(obj.id)
+    if xml.id_field and not (own_id is not None and own_id.required):
+        return frozenset({xml.id_field})
+    return frozenset()
 
 
 def _update_one(store: Store, scope: Scope, obj: RestObject, key: str, record: Any) -> Result:

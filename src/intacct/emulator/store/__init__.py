@@ -18,7 +18,7 @@ Handlers never write SQL; they call the :class:`Store` methods.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -356,10 +356,18 @@ class Store:
 
     # a write and what it implies for the ledger are one transaction
 
-    def insert(self, obj: ObjectDef, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+    def insert(
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        values: dict[str, Any],
+        *,
+        numbered: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """Create a record (``numbered``: ids numbered when left out, :meth:`Records.insert`)."""
         with self.transaction():
             self.ledger.completing(obj, scope, values)
-            created = self.records.insert(obj, scope, values)
+            created = self.records.insert(obj, scope, values, numbered=numbered)
             self.ledger.written(obj, scope, created, new=True)
         return created
 

@@ -7,7 +7,7 @@ and ``_entity``), a counter per object for RECORDNO, and the executed control id
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef
@@ -470,15 +470,23 @@ class Records:
         )
 
     def insert(
-        self, obj: ObjectDef, scope: Scope, values: dict[str, Any], *, audited: bool = True
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        values: dict[str, Any],
+        *,
+        audited: bool = True,
+        numbered: Collection[str] = (),
     ) -> dict[str, Any]:
         """Create one record: what Intacct fills in, required fields, unique id, RECORDNO
         and audit fields (``audited=False``: no AUDITHISTORY row, for the records a write
-        derives, such as a posted line's GLDETAIL row)."""
+        derives, such as a posted line's GLDETAIL row). ``numbered``: columns numbered as
+        autonumbered ones when left out (a REST create's business id the spec does not
+        require)."""
         with self._db.transaction():
             recordno = self.next_recordno(scope.company, obj)
             fill_created(obj, values)
-            self._autonumber(obj, scope, values, recordno)
+            self._autonumber(obj, scope, values, recordno, numbered)
             for f in obj.fields:
                 if f.readonly or values.get(f.name) not in (None, ""):
                     continue
@@ -633,7 +641,12 @@ class Records:
             self.update(contact, everyone, int(recordno), changed)
 
     def _autonumber(
-        self, obj: ObjectDef, scope: Scope, values: dict[str, Any], recordno: int
+        self,
+        obj: ObjectDef,
+        scope: Scope,
+        values: dict[str, Any],
+        recordno: int,
+        also: Collection[str] = (),
     ) -> None:
         """Number the autonumbered ids a create leaves out (TASKID: TaskCreate has no
         property for it). [U] Intacct's auto-numbering sequence is per company and object
@@ -641,7 +654,7 @@ class Records:
         record already holds (an id typed by hand) is skipped, as the id stays unique."""
         everyone = Scope(scope.company, "", scope.user, showprivate=True)
         for f in obj.fields:
-            if not f.autonumber or values.get(f.name) not in (None, ""):
+            if not (f.autonumber or f.name in also) or values.get(f.name) not in (None, ""):
                 continue
             number = recordno
             while self.count(obj, everyone, f"{quote(f.name)} = ?", [str(number)]):
