@@ -1,4 +1,7 @@
-"""Sage Intacct XML gateway connector: a safe client for the XML Web Services gateway.
+"""Sage Intacct connector: one client for the XML Web Services gateway and Sage's REST
+API (OAuth 2, the query service, idempotent writes, bulk jobs), and the replication
+engine, ``intacct sync``, the Singer tap and target, the Dagster fleet and the emulator
+built on it.
 
 The public surface is re-exported here; ``intacct.q`` is the query builder (filters,
 orderby, readByQuery query strings) and ``intacct.fn`` the function builders.

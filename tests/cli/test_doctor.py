@@ -297,3 +297,12 @@ def test_profile_from_intacct_profile_variable(
     code, lines = _doctor("--objects", "CLASS")
     assert code == 0, lines
     assert lines[0] == "Connection: profile 'emu'"
+
+
+def test_the_help_names_each_default_object_whole() -> None:
+    """At 80 columns the default objects wrap between names, never inside one."""
+    from intacct.cli.doctor_checks import DEFAULT_OBJECTS
+
+    result = CliRunner().invoke(main, ["doctor", "-h"], terminal_width=80, env={"COLUMNS": "80"})
+    words = set(result.output.replace(",", " ").replace(".", " ").split())
+    assert result.exit_code == 0 and set(DEFAULT_OBJECTS) <= words

@@ -198,3 +198,10 @@ def test_add_refuses_an_invalid_setting() -> None:
     assert code == 1
     assert "api_url" in output
     assert not ProfileStore().path.exists()
+
+
+def test_adding_a_name_that_exists_says_it_replaced_it() -> None:
+    code, output = _run(*ADD, "--sender-password", "sp", "--user-password", "up")
+    assert code == 0 and output.startswith("Saved profile 'prod'")
+    code, output = _run(*ADD, "--sender-password", "sp2", "--user-password", "up2")
+    assert code == 0 and output.startswith("Replaced the earlier profile 'prod'")

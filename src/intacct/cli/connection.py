@@ -180,6 +180,9 @@ def configured_connection(profile: str | None) -> Connection | None:
     settings = _settings()
     store = ProfileStore()
     if profile:
+        missing = store.unknown(profile)
+        if missing is not None:  # a bad value of an option: a usage mistake, exit 2
+            raise click.BadParameter(missing, param_hint="'--profile'")
         config = {**store.config(profile), **settings}
         return Connection(config, f"profile {profile!r}", False, store.tokens(profile), profile)
     environment = _from_environment()

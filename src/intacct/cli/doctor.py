@@ -27,7 +27,7 @@ PROBLEMS = (FAIL, UNKNOWN)
 @profile_option
 @click.option(
     "--objects",
-    help=f"Comma-separated objects to test read access to; default: {','.join(DEFAULT_OBJECTS)}.",
+    help=f"Comma-separated objects to test read access to; default: {', '.join(DEFAULT_OBJECTS)}.",
 )
 @click.pass_context
 def doctor(ctx: click.Context, profile: str | None, objects: str | None) -> None:

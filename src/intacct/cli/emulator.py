@@ -195,7 +195,7 @@ def serve(
     except EmulatorStartError as exc:
         server.stop()
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Intacct emulator listening on {server.url}")
+    click.echo(f"Intacct emulator (XML gateway and REST API) listening on {server.url}")
     click.echo(f"  sender id / password : {DEMO_SENDER[0]} / {DEMO_SENDER[1]}")
     click.echo(f"  user id / password   : {DEMO_USER[0]} / {DEMO_USER[1]}")
     click.echo(

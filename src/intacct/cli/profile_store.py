@@ -89,12 +89,19 @@ class ProfileStore:
         value = self.load().get("default")
         return value if isinstance(value, str) and value else None
 
-    def raw(self, name: str) -> dict[str, Any]:
+    def unknown(self, name: str) -> str | None:
+        """Why ``name`` names no profile (the file, the profiles it has); None if it does."""
         profiles = self.load()["profiles"]
-        if name not in profiles:
-            known = ", ".join(sorted(profiles)) or "none yet (intacct profiles add NAME)"
-            raise ConfigError("profile", f"no profile {name!r} in {self.path}; profiles: {known}")
-        return dict(profiles[name])
+        if name in profiles:
+            return None
+        known = ", ".join(sorted(profiles)) or "none yet (intacct profiles add NAME)"
+        return f"no profile {name!r} in {self.path}; profiles: {known}"
+
+    def raw(self, name: str) -> dict[str, Any]:
+        missing = self.unknown(name)
+        if missing is not None:
+            raise ConfigError("profile", missing)
+        return dict(self.load()["profiles"][name])
 
     def config(self, name: str) -> dict[str, Any]:
         """The profile as a client config, its secrets resolved."""

@@ -129,10 +129,13 @@ def add(
             raise click.UsageError("--consent is for an OAuth app: add --auth-type oauth")
         with cli_errors():
             _validate(values)
+            existed = name in store.names()
             where = store.add(name, values, default=make_default)
             default = store.default() == name
         suffix = " (the default)" if default else ""
-        click.echo(f"Saved profile {name!r}{suffix} in {store.path}; passwords: {where}.")
+        # a profile of that name is replaced whole: said, so a typo'd NAME is noticed
+        saved = "Replaced the earlier" if existed else "Saved"
+        click.echo(f"{saved} profile {name!r}{suffix} in {store.path}; passwords: {where}.")
     if consent:
         _consent(store, name, paste, redirect_uri)
     elif check:
