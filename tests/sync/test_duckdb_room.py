@@ -116,6 +116,9 @@ def test_a_commit_that_runs_out_is_done_again_in_a_database_opened_again(
     before is lost, and the page is stored once."""
     caplog.set_level(logging.WARNING, "intacct.destinations")
     database = DuckDBDestination(path, memory_limit="4MB")
+    # on the destination's one thread these pages run out in their INSERT (the test
+    # above); on two, in their COMMIT: this path
+    database.con.execute("SET threads = 2")
     for i in range(8):
         database.prepare(wide(f"T{i}"))
         database.write_page(first_read(f"T{i}", rows(40, 100 * i), {"page": i}))
