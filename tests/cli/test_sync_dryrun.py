@@ -227,3 +227,19 @@ def test_a_changed_object_rest_gives_no_change_time_costs_what_the_dry_run_said(
     for name in ("TIMETYPE", "VENDOR", "all"):
         assert plan[name]["API transactions"] == done[name]["API transactions"], name
     assert int(done["all"]["API transactions"]) == billed(own_server) - before
+
+
+def test_objects_all_without_an_oauth_app_says_what_it_leaves_out(
+    monkeypatch: pytest.MonkeyPatch, own_server: EmulatorServer, tmp_path: Path
+) -> None:
+    """Without an OAuth app `--objects all` reads XML's objects alone: the objects only
+    REST has are named as left out, with what to add; a list of objects leaves none."""
+    use_env(monkeypatch, own_server.url)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["sync", "--objects", "all", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    said = re.search(r"the (\d+) objects only the REST API has are left out", result.stderr)
+    assert said is not None and int(said[1]) > 300, result.stderr
+    assert "no OAuth app (client_id and client_secret" in result.stderr
+    result = CliRunner().invoke(main, ["sync", "--objects", "CLASS", "--dry-run"])
+    assert result.exit_code == 0 and "left out" not in result.stderr

@@ -79,6 +79,8 @@ def show_estimate(estimate: SyncEstimate, db_path: str) -> None:
     show_table(estimate_table(estimate))
     for line in routes(estimate):
         say(line)
+    if estimate.left_out is not None:
+        say(estimate.left_out, logging.WARNING)
     say(
         f"Dry run: {counted(estimate.cost, 'API transaction')} to ask the counts (a run asks "
         f"them again); nothing read, {db_path} not written."

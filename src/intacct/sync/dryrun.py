@@ -14,7 +14,7 @@ from intacct.client.registry import ObjectRegistry
 from intacct.destinations import saved_state
 from intacct.replication import Estimate, Replicator, StreamSpec, check_api, objects_among
 from intacct.replication.run.watch import QUIET
-from intacct.sync.job import resume_state, select_objects
+from intacct.sync.job import rest_left_out, resume_state, select_objects
 from intacct.sync.settings import SyncSettings
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ class SyncEstimate:
     #: is, for people (None: not asked)
     question: int = 0
     question_what: str | None = None
+    #: what the run leaves out unread, for people (:func:`~.job.rest_left_out`)
+    left_out: str | None = None
 
     @property
     def transactions(self) -> int:
@@ -78,6 +80,7 @@ def estimate_sync(
     engine = Replicator(client, settings.replication, registry=registry)
     estimates = engine.estimate([StreamSpec(n) for n in readable], state)
     out = SyncEstimate([ObjectEstimate(n) for n in names], cost=client.api_transactions)
+    out.left_out = rest_left_out(registry, settings.objects)
     by_object = {o.object: o for o in out.objects}
     for name, error in failed.items():
         by_object[name].error = str(error)

@@ -238,6 +238,9 @@ def run_sync(
     try:
         chosen, layout = layout, _layout(database, layout)
         names = select_objects(registry, objects, unified, layout, chosen)
+        left = rest_left_out(registry, objects)
+        if left is not None:
+            reporter.warning("all", left)
         report = SyncReport([ObjectSummary(name) for name in names])
         failed = registry.load(objects_among(names, registry.rest.for_streams(names)))
         tables = _prepare(database, registry, names, failed, report)
@@ -349,6 +352,24 @@ def select_objects(
     if layout == "fivetran" and (chosen == "fivetran" or not wanted):
         names += _also(registry, fivetran.layout_objects(), names)
     return names
+
+
+def rest_left_out(registry: ObjectRegistry, wanted: Sequence[str] | None) -> str | None:
+    """What ``--objects all`` leaves out where the connection has no OAuth app: the
+    objects only the REST API has (None: nothing left out), said, not silently."""
+    if [w.lower() for w in wanted or ()] != ["all"] or registry.client.speaks_rest:
+        return None
+    xml = registry.objects()
+    count = len(stream_names(xml, rest=True, catalog=registry.rest.packaged)) - len(
+        stream_names(xml)
+    )
+    if not count:
+        return None
+    return (
+        f"--objects all: the {count} objects only the REST API has are left out: the "
+        "connection has no OAuth app (client_id and client_secret; intacct doctor checks "
+        "it)"
+    )
 
 
 def _also(registry: ObjectRegistry, wanted: Sequence[str], names: Sequence[str]) -> list[str]:
