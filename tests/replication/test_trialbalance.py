@@ -17,11 +17,13 @@ from intacct.replication import ReplicationSettings, Replicator, RunState, Strea
 from intacct.replication.streams.trialbalance import (
     MONTHS_PER_REQUEST,
     REREAD_MONTHS,
+    THROUGH_XML,
     TRIAL_BALANCE,
     first_month,
     months,
     recent,
 )
+from tests.conftest import DEMO_APP
 
 from .test_engine import ListSink
 
@@ -185,3 +187,13 @@ def test_a_run_named_by_entries_created_reads_from_the_earliest_ones_month() -> 
             assert sorted(periods) == [
                 m.isoformat() for m in [_back(this, 2), _back(this, 1), this]
             ]
+
+
+def test_api_rest_is_told_the_trial_balance_went_through_xml() -> None:
+    with InProcessEmulator(scale=60, seed=4) as emulator:
+        config = {**emulator.config(), **DEMO_APP, "timeout_s": 30}
+        with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+            sink = ListSink()
+            report = run(client, RunState(), sink, api="rest")
+    assert report.failed == [] and sink.records
+    assert sink.warnings == [THROUGH_XML]

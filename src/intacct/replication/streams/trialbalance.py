@@ -73,6 +73,11 @@ _SLACK = timedelta(minutes=1)
 #: cost one request's fixed time, and a stopped run loses at most a year's reading
 MONTHS_PER_REQUEST = 12
 KEY_PROPERTIES = ("PERIODSTART", "GLACCOUNTNO", "_entity_id")
+#: what ``api: rest`` is told: the trial balance has one way in
+THROUGH_XML = (
+    f"{TRIAL_BALANCE}: read through the XML gateway (get_trialbalance) whatever --api says: "
+    "the REST API has no trial balance"
+)
 AMOUNTS = ("STARTBALANCE", "DEBITS", "CREDITS", "ENDBALANCE")
 _TEXTS = ("GLACCOUNTNO", "DEPARTMENTID", "LOCATIONID")
 
@@ -160,6 +165,9 @@ class TrialBalanceStream:
     def prepare(self, dry: bool = False) -> None:
         with self.context.lock:
             self.current = self.state.get(TRIAL_BALANCE, self.entity)
+            if self.context.settings.api == "rest" and TRIAL_BALANCE not in self.context.warned:
+                self.context.warned.add(TRIAL_BALANCE)  # said once, not once an entity
+                self.sink.warning(TRIAL_BALANCE, THROUGH_XML)
         self.parts = [(self._read, 0.0)]
 
     def attempt(self, part: Callable[[], None]) -> None:
