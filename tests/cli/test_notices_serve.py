@@ -76,7 +76,8 @@ def test_nothing_configured_is_refused_saying_what_to_configure(tmp_path: Path) 
                 "--notices", str(tmp_path / "q.sqlite")]  # fmt: skip
         result = CliRunner().invoke(main, args)
     said = result.output
-    assert result.exit_code == 1 and "no connection configured" in said, said
+    # the same mistake as `sync --follow` with nothing configured: a usage one, exit 2
+    assert result.exit_code == 2 and "no connection configured" in said, said
     assert "--profile" in said and "INTACCT_*" in said and "Try it offline" in said
     assert "embedded emulator" not in said
     assert not (tmp_path / "cache" / "intacct-connector" / "emulator-demo.sqlite").exists()

@@ -129,7 +129,7 @@ def serve(
     try:
         connection = configured_connection(profile)
         if connection is None:
-            raise click.ClickException(NOT_CONFIGURED)
+            raise click.UsageError(NOT_CONFIGURED)  # as sync --follow says it: exit 2
         secrets = _apps(connection.config)
         token = read(connection.config, Owner.NOTICES)[SMART_EVENT_TOKEN]
         if not secrets and not token:
