@@ -167,10 +167,14 @@ def connect(
                 f"{path} is in use by another program writing it: {holder} (another intacct "
                 "sync?); run again once it is done (a follower tries again by itself)"
             ) from None
+        if holder is not None and read_only:  # only a writer keeps a reader out
+            return f"a run writing it ({holder}: intacct sync, or its follower)"
         return holder
 
     try:
-        return wait_for(attempt, held_by, where=str(path), bound_s=lock_wait_s)
+        return wait_for(
+            attempt, held_by, where=str(path), bound_s=lock_wait_s, writer=not read_only
+        )
     except duckdb.Error as exc:
         raise DestinationError(_open_problem(path, exc)) from None
 

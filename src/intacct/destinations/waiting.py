@@ -29,6 +29,9 @@ T = TypeVar("T")
 #: the first pause between tries, and the longest: a reader that opens the file for a
 #: moment every 0.2 s leaves it free most of the time, and a try costs well under 1 ms
 FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.01, 0.1
+#: a wait shorter than this is told at INFO (``-v``): a reader opening the file for a
+#: moment is no news; one that lasts is told as a warning, once
+SHORT_WAIT_S = 1.0
 
 
 def wait_for(
@@ -37,13 +40,16 @@ def wait_for(
     *,
     where: str,
     bound_s: float,
+    writer: bool = True,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """``attempt()``'s result once it goes through. While it fails because someone
     else holds the store (``held_by`` names who, from the error; None: another error,
-    raised at once), it is tried again, the wait said once, for at most ``bound_s``
-    seconds, then :class:`~.base.DestinationBusyError`."""
-    began, pause, holder = clock(), FIRST_PAUSE_S, None
+    raised at once), it is tried again, for at most ``bound_s`` seconds, then
+    :class:`~.base.DestinationBusyError`. The wait is told at INFO, and once as a
+    warning when it passes :data:`SHORT_WAIT_S` (``writer``: the waiter writes, so the
+    holder is a reader, whom the README's readers' rules are for)."""
+    began, pause, holder, told = clock(), FIRST_PAUSE_S, None, logging.NOTSET
     while True:
         try:
             result = attempt()
@@ -54,20 +60,30 @@ def wait_for(
             waited = clock() - began
             if waited >= bound_s:
                 raise DestinationBusyError(_gave_up(where, held, waited)) from None
-            if holder is None:
-                log.warning(
-                    "%s is in use by %s: waiting for it to let go (at most %s s, "
-                    "lock_wait_s); readers that keep a connection open: see \"Reading while "
-                    "a run goes on\" in the README",
-                    where, held, f"{bound_s:g}",
-                )  # fmt: skip
+            level = logging.WARNING if waited >= SHORT_WAIT_S else logging.INFO
+            if level > told:
+                log.log(level, _waiting(where, held, bound_s, writer))
+                told = level
             holder = held
             time.sleep(min(pause, max(bound_s - waited, 0.0)))
             pause = min(pause * 2, LONGEST_PAUSE_S)
             continue
         if holder is not None:
-            log.warning("%s: %s let go after %.1f s; going on", where, holder, clock() - began)
+            waited = clock() - began
+            log.log(told, "%s: %s let go after %.1f s; going on", where, holder, waited)
         return result
+
+
+def _waiting(where: str, holder: str, bound_s: float, writer: bool) -> str:
+    readers = (
+        '; readers that keep a connection open: see "Reading while a run goes on" in the README'
+        if writer
+        else ""
+    )
+    return (
+        f"{where} is in use by {holder}: waiting for it to let go (at most {bound_s:g} s, "
+        f"lock_wait_s){readers}"
+    )
 
 
 def _gave_up(where: str, holder: str, waited: float) -> str:
