@@ -97,7 +97,7 @@ def _fail(exc: click.ClickException, args: Sequence[str]) -> None:
 )
 @click.version_option(__version__, prog_name="intacct")
 def main() -> None:
-    """Sage Intacct connector tools: `intacct sync` extracts a company into DuckDB;
-    `intacct emulator serve` runs an offline gateway."""
+    """Sage Intacct connector tools: `intacct sync` copies a company into DuckDB, Postgres
+    or dlt; `intacct emulator serve` runs an offline Intacct (XML gateway and REST API)."""
     collect_less()
     configure()  # warnings and errors, redacted; sync and doctor take -v/-q/--log-format

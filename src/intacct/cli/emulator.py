@@ -34,7 +34,7 @@ __all__ = ["emulator"]
 
 @click.group(cls=Group)
 def emulator() -> None:
-    """The Intacct XML gateway emulator (SQLite-backed, offline)."""
+    """An offline Intacct: the XML gateway and the REST API (SQLite-backed)."""
 
 
 _SERVE_EPILOG = """Setup mistakes, as intacct doctor diagnoses them, in the running emulator (from
@@ -156,7 +156,7 @@ def serve(
     read_timeout: float | None,
     max_connections: int,
 ) -> None:
-    """Serve the gateway until SIGINT/SIGTERM."""
+    """Serve the XML gateway and the REST API until SIGINT/SIGTERM."""
     try:
         limits = parse_limits(company_limits)
         Fleet(companies, limits, company_scale)
@@ -195,7 +195,7 @@ def serve(
     except EmulatorStartError as exc:
         server.stop()
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Intacct emulator (XML gateway and REST API) listening on {server.url}")
+    click.echo(f"Intacct emulator listening on {server.url}")
     click.echo(f"  sender id / password : {DEMO_SENDER[0]} / {DEMO_SENDER[1]}")
     click.echo(f"  user id / password   : {DEMO_USER[0]} / {DEMO_USER[1]}")
     click.echo(
