@@ -186,7 +186,8 @@ def test_try_it_offline_as_written(tmp_path: Path) -> None:
     # receiver and the follower never
     said = [line for command in running[1:] for line in command.lines]
     assert not any("demo-client-secret" in line for line in said)
-    stored = _vendors(folder / "intacct.duckdb")
+    assert not (folder / "intacct.duckdb").exists()  # the quick start's file left alone
+    stored = _vendors(folder / "offline.duckdb")
     assert "V-OFFLINE" in stored and stored == truth, emulator.lines[-3:]
 
 
