@@ -60,9 +60,11 @@ def test_live_progress_on_an_80_column_terminal_names_objects_in_full(
     code, out, err = invoke("sync", "--objects", LONG_NAMES, env=terminal)
     assert code == 0, err
     screen = _ANSI.sub("", err)
-    for name in LONG_NAMES.split(","):
-        line = next(line for line in reversed(screen.splitlines()) if name in line)
+    for name in LONG_NAMES.split(","):  # each printed once done, above the live lines
+        line = next(line for line in screen.splitlines() if line.startswith(f"✓ {name}"))
         assert re.search(rf"✓ {name}\s+[\d,]+ read .* done$", line.rstrip()), line
+    last = [line for line in screen.splitlines() if line.strip()][-2]  # before "Done:"
+    assert last.startswith("✓ all "), last  # the live region's last frame: the totals
     out = _ANSI.sub("", out)
     assert all(len(line) <= 80 for line in out.splitlines())
     rows = table(out)

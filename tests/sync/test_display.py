@@ -68,9 +68,10 @@ def _last_frame(screen: io.StringIO, names: list[str]) -> dict[str, str]:
 
 
 def test_at_80_columns_the_live_lines_of_every_object_show_every_figure_whole() -> None:
-    """``--objects all``: the longest names go on two lines, after an underscore."""
+    """``--objects all``: each object's line, printed once it is done, shows every
+    figure whole; the longest names go on two lines, after an underscore."""
     screen = io.StringIO()
-    console = Console(file=screen, force_terminal=True, width=80, height=4 * len(ALL))
+    console = Console(file=screen, force_terminal=True, width=80, height=24)
     reporter = RichReporter(console)
     reporter.requests_sent = lambda: 12_345
     reporter.start(ALL)
@@ -80,17 +81,35 @@ def test_at_80_columns_the_live_lines_of_every_object_show_every_figure_whole() 
         reporter.done(name, ObjectSummary(name))
     reporter.stop()
     lines = _ANSI.sub("", screen.getvalue()).splitlines()
-    last = lines[len(lines) - 3 * len(ALL) :]  # the last frame (and more)
-    assert all(len(line.rstrip()) <= 80 and "…" not in line for line in last)
+    assert all(len(line.rstrip()) <= 80 and "…" not in line for line in lines)
     named: dict[str, str] = {}  # each name, its lines joined: its first line
-    for index, line in enumerate(last):
+    for index, line in enumerate(lines):
         if line.startswith("✓ "):
-            more = itertools.takewhile(lambda x: x.startswith("  "), last[index + 1 :])
+            more = itertools.takewhile(lambda x: x.startswith("  "), lines[index + 1 :])
             named[line.split()[1] + "".join(x.strip() for x in more)] = line.rstrip()
     assert set(ALL) < set(named)
     for name in ALL:
         assert re.search(r" 2,000 read +1 page +1 rec/s +\d:\d\d:\d\d done$", named[name])
     assert lines[-1].startswith("✓ all ") and lines[-1].rstrip().endswith(" 12,345 requests")
+
+
+def test_the_live_region_holds_the_objects_being_read_and_no_more_than_the_screen() -> None:
+    """641 objects on a 24-row screen: the region holds those read from, at most as
+    many as it has room for, the others waiting their turn; one read nothing shows."""
+    screen = io.StringIO()
+    reporter = RichReporter(Console(file=screen, force_terminal=True, width=80, height=24))
+    reporter.start(ALL)
+    reading = ALL[:40]
+    for name in reading:
+        reporter.page(name, "", 10, 1, 1000)
+    shown = [t.description for t in reporter.progress.tasks if t.visible]
+    assert len(shown) == reporter.room + 1 == 21 and shown[-1] == "all"
+    assert shown[:-1] == reading[: reporter.room]
+    reporter.done(reading[0], ObjectSummary(reading[0]))  # its room goes to the next
+    shown = [t.description for t in reporter.progress.tasks if t.visible]
+    assert reading[0] not in shown and reading[reporter.room] in shown
+    reporter.stop("interrupted")
+    assert ALL[-1] not in _ANSI.sub("", screen.getvalue())  # read nothing: not shown
 
 
 def test_at_80_columns_a_big_run_shows_every_column_whole() -> None:
@@ -104,18 +123,20 @@ def test_at_80_columns_a_big_run_shows_every_column_whole() -> None:
     for name in DEFAULT_OBJECTS:
         reporter.done(name, ObjectSummary(name))
     reporter.stop()
-    shown = _last_frame(screen, [*DEFAULT_OBJECTS, "all"])
+    shown = _last_frame(screen, ["GLENTRY", "all"])
     assert re.search(r"2,000,000 read +1,000 pages +3,333 rec/s", shown["GLENTRY"])
     for line in shown.values():
         assert len(line.rstrip()) <= 80 and "…" not in line, line
         assert re.search(r" \d+:\d\d:\d\d ", line), line  # the elapsed time, whole
     assert shown["all"].startswith("✓ all") and shown["all"].rstrip().endswith("1,234 requests")
+    assert "VENDOR" not in _ANSI.sub("", screen.getvalue())  # read nothing: the summary's
 
 
 def test_an_interrupted_or_failed_line_is_not_marked_done() -> None:
     screen = io.StringIO()
     reporter = RichReporter(Console(file=screen, force_terminal=True, width=80))
     reporter.start(["VENDOR", "APBILL", "GLENTRY"])
+    reporter.page("VENDOR", "", 10, 1, 1000)
     reporter.page("GLENTRY", "", 2000, 1, 1_000_000)
     reporter.done("VENDOR", ObjectSummary("VENDOR"))
     reporter.done("APBILL", ObjectSummary("APBILL", error="denied"))

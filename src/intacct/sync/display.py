@@ -226,10 +226,12 @@ class _Name(ProgressColumn):
 
 
 class RichReporter:
-    """A live line per object (records read, pages, rate, done) and an overall one (all
-    records and pages, the requests sent), on standard error; names in full. At 80
-    columns every figure shows whole: a long name goes on two lines, the status
-    (last) gives way after it."""
+    """Live progress on standard error, a region of bounded height: a line per object
+    being read (records, pages, rate, elapsed), at most as many as the screen leaves
+    room for, and an overall one (all records and pages, the requests sent). An object
+    done (or failed) leaves the region as a line printed above it, once; an object that
+    read nothing shows nowhere (the summary lists every one). At 80 columns every figure
+    shows whole: a long name goes on two lines, the status (last) gives way after it."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
@@ -240,6 +242,7 @@ class RichReporter:
         #: the client's count of requests sent (logins, lookups, planning included)
         self.requests_sent: Callable[[], int] | None = None
         self._lock = threading.Lock()
+        self._waiting: list[TaskID] = []  # read from, no room in the region yet
         self.progress = self._progress()
 
     def _progress(self) -> Progress:
@@ -255,10 +258,16 @@ class RichReporter:
             transient=False,
         )
 
+    @property
+    def room(self) -> int:
+        """Object lines the region holds: the screen's height less the overall line,
+        the prompt and the lines printed above it moving, at least 3."""
+        return max(3, self.console.size.height - 4)
+
     def start(self, objects: Sequence[str]) -> None:
         for name in objects:
             self.tasks[name] = self.progress.add_task(
-                name, records=0, pages=0, rate=0.0, status="", total=1
+                name, records=0, pages=0, rate=0.0, status="", total=1, visible=False
             )
         self.overall = self.progress.add_task(
             "all", records=0, pages=0, rate=0.0, status=counted(0, "request"), total=None
@@ -270,12 +279,14 @@ class RichReporter:
             task = self.tasks.get(stream)
             if task is None:
                 return
-            current = self.progress.tasks[task].fields
-            total = current["records"] + records
+            line = self.progress.tasks[task]
+            total = line.fields["records"] + records
             elapsed = max(time.monotonic() - self.started, 1e-6)
             self.progress.update(
-                task, records=total, pages=current["pages"] + 1, rate=total / elapsed
+                task, records=total, pages=line.fields["pages"] + 1, rate=total / elapsed
             )
+            if not line.visible and task not in self._waiting:
+                self._show(task)
             self.requests += 1
             self.records += records
             sent = self.requests_sent() if self.requests_sent else self.requests
@@ -299,6 +310,7 @@ class RichReporter:
                 self._end(task, "failed")
             else:
                 self.progress.update(task, completed=1, status="[green]done[/green]")
+            self._leave(task)
 
     def warning(self, stream: str, text: str) -> None:
         # the text as it is: a warning may hold brackets rich would take for markup
@@ -310,11 +322,34 @@ class RichReporter:
         if self.tasks and outcome == "done":
             self.progress.update(self.overall, total=1, completed=1)
         elif self.tasks:
-            for task in [*self.tasks.values(), self.overall]:
-                line = self.progress.tasks[task]
-                if not line.finished and "mark" not in line.fields:
-                    self._end(task, outcome)
+            for task in self._waiting:  # read from: shown with the others
+                self.progress.update(task, visible=True)
+            for line in self.progress.tasks:
+                if line.visible and not line.finished and "mark" not in line.fields:
+                    self._end(line.id, outcome)
         self.progress.stop()
+
+    def _show(self, task: TaskID) -> None:
+        """A line read from joins the region, or waits for room in it."""
+        shown = sum(1 for t in self.progress.tasks if t.visible and t.id != self.overall)
+        if shown < self.room:
+            self.progress.update(task, visible=True)
+        else:
+            self._waiting.append(task)
+
+    def _leave(self, task: TaskID) -> None:
+        """A finished line printed above the region, once, and its room given on."""
+        if task in self._waiting:
+            self._waiting.remove(task)
+        line = self.progress.tasks[task]
+        if line.fields["pages"] or "mark" in line.fields:
+            line.visible = True  # the table shows visible lines alone
+            printed = self.progress.make_tasks_table([line])
+            line.visible = False  # out of the region before the print redraws it
+            self.progress.console.print(printed)
+        self.progress.update(task, visible=False)
+        if self._waiting:
+            self.progress.update(self._waiting.pop(0), visible=True)
 
     def _end(self, task: TaskID, outcome: str) -> None:
         self.progress.update(task, mark=_MARKS[outcome], status=_STATUS[outcome])
