@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -84,11 +85,13 @@ def test_missing_profile_is_an_error_naming_file_and_profile(
 ) -> None:
     _profile("sandbox", "SANDCO")
     _env(monkeypatch)  # never a fall-through to the environment
-    with pytest.raises(ConfigError) as caught, open_connection("prod"):
+    # a bad value of --profile: click's usage error (exit 2), naming the option
+    with pytest.raises(click.BadParameter) as caught, open_connection("prod"):
         pass
-    assert "'prod'" in str(caught.value)
-    assert str(ProfileStore().path) in str(caught.value)
-    assert "sandbox" in str(caught.value)
+    said = caught.value.format_message()
+    assert "'prod'" in said and "'--profile'" in said
+    assert str(ProfileStore().path) in said
+    assert "sandbox" in said
 
 
 def test_broken_profiles_file_names_file_and_line(monkeypatch: pytest.MonkeyPatch) -> None:
