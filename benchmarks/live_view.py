@@ -3,7 +3,9 @@ a terminal (``TTY_COMPATIBLE=1``, ``COLUMNS=80``, ``LINES=24``: rich draws the l
 against the same run in a pipe (a line per page), side by side in each round, each a
 fresh database against one emulator; the sync's own CPU (``wait4``) and wall time.
 
-Usage: ``python benchmarks/live_view.py [--scale 2000] [--repeat 3] [--objects all]``;
+Usage: ``python benchmarks/live_view.py [--scale 2000] [--repeat 3] [--objects all]
+[--oauth]`` (``--oauth``: with the demo OAuth app, so ``all`` adds the objects only REST
+has);
 prints a row a run, then the medians and the terminal/pipe ratio of each round.
 """
 
@@ -32,8 +34,11 @@ def serve(scale: int) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().rsplit(" ", 1)[1].strip()
 
 
-def sync(url: str, objects: str, work: Path, terminal: bool) -> dict[str, Any]:
-    env = environment(url) | (TERMINAL if terminal else {})
+APP = {"INTACCT_CLIENT_ID": "demo_client_id", "INTACCT_CLIENT_SECRET": "demo-client-secret"}
+
+
+def sync(url: str, objects: str, work: Path, terminal: bool, oauth: bool) -> dict[str, Any]:
+    env = environment(url) | (TERMINAL if terminal else {}) | (APP if oauth else {})
     for stale in work.glob("live.duckdb*"):
         stale.unlink()
     command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", objects,
@@ -53,6 +58,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--objects", default="all")
+    parser.add_argument("--oauth", action="store_true")
     args = parser.parse_args()
     proc, url = serve(args.scale)
     runs: dict[str, list[dict[str, Any]]] = {"pipe": [], "terminal": []}
@@ -60,7 +66,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             for round_ in range(1, args.repeat + 1):
                 for way in runs:
-                    run = sync(url, args.objects, Path(folder), way == "terminal")
+                    run = sync(url, args.objects, Path(folder), way == "terminal", args.oauth)
                     runs[way].append(run)
                     print(f"round {round_} {way}: {run['seconds']:.1f} s, CPU {run['cpu']:.2f} s, "
                           f"{run['lines']:,} lines on stderr", flush=True)  # fmt: skip
