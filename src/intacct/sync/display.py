@@ -211,6 +211,14 @@ class _Mark(SpinnerColumn):
         return Text.from_markup(mark) if mark else super().render(task)
 
 
+#: a line's figures as it shows them, live and once finished
+FIGURES: tuple[Callable[[Mapping[str, Any]], str], ...] = (
+    lambda line: f"{line['records']:,} read",
+    lambda line: counted(line["pages"], "page"),
+    lambda line: f"{line['rate']:,.0f} rec/s",
+)
+
+
 class _Figure(ProgressColumn):
     """A figure of the line, right-aligned, as wide as it is now: fixed widths for the
     largest numbers would not leave the elapsed time room at 80 columns."""
@@ -257,9 +265,7 @@ class RichReporter:
         return Progress(
             _Mark(finished_text="[green]✓[/green]"),
             _Name(),
-            _Figure(lambda line: f"{line['records']:,} read"),
-            _Figure(lambda line: counted(line["pages"], "page")),
-            _Figure(lambda line: f"{line['rate']:,.0f} rec/s"),
+            *(_Figure(said) for said in FIGURES),
             TimeElapsedColumn(table_column=Column(no_wrap=True)),
             TextColumn("{task.fields[status]}"),
             console=self.console,
@@ -395,10 +401,8 @@ def _finished(line: Task, width: int) -> Text:
     fields = line.fields
     elapsed = timedelta(seconds=int(line.finished_time or line.elapsed or 0))
     failed = "mark" in fields
-    figures = (
-        f"{fields['records']:,} read  {counted(fields['pages'], 'page')}  "
-        f"{fields['rate']:,.0f} rec/s  {elapsed} {'failed' if failed else 'done'}"
-    )
+    shown = "  ".join(said(fields) for said in FIGURES)
+    figures = f"{shown}  {elapsed} {'failed' if failed else 'done'}"
     room = max(width - len(figures) - 3, NAME_LEAST)
     names = _name_lines(line.description, room)
     text = Text.from_markup(fields["mark"] if failed else "[green]✓[/green]")

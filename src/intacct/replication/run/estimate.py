@@ -150,12 +150,10 @@ def _estimate(
         return Estimate(name, entity, "", error=stream.result.error)
     if not stream.parts and not getattr(stream, "planning", False):  # left quiet
         return Estimate(name, entity, QUIET, 0, 0, 0)
-    if isinstance(stream, TrialBalanceStream):
+    if isinstance(stream, TrialBalanceStream | RestOnlyStream):  # no count to ask
         what, count = stream.reading()
         return Estimate(name, entity, what, None, None, count)
-    if not isinstance(stream, _Stream):  # an object only REST has: no count to ask
-        assert isinstance(stream, RestOnlyStream)
-        return Estimate(name, entity, stream.reading(), None, None, 1)
+    assert isinstance(stream, _Stream)  # the object streams: their counts asked
     counts = [_count(reply) for reply in replies]
     deletes = counts.pop() if _reads_deletes(stream) else None
     if stream.kind == "incremental":

@@ -249,11 +249,12 @@ class RestOnlyStream:
             self.parts = [(self._changes, 0.0)]
         return True
 
-    def reading(self) -> str:
-        """What its part reads, for people (the dry run)."""
+    def reading(self) -> tuple[str, int]:
+        """What its part reads, for people (the dry run), and its API transactions
+        (a page at least: no count to ask)."""
         if self.parts and self.parts[0][0] == self._changes:
-            return "changes since the last run, through REST (no count to ask)"
-        return "read whole by key through REST (no count to ask)"
+            return "changes since the last run, through REST (no count to ask)", 1
+        return "read whole by key through REST (no count to ask)", 1
 
     def _own_names(self) -> frozenset[str]:
         """The trail's names whose changes are its own records': its path, its owner's,
