@@ -85,6 +85,7 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
         "replication/test_every_object.py",
         "replication/test_columnar_equal.py",
         "replication/test_daylight_saving.py",
+        "replication/test_rest_twins.py",
     ),
     # other people's tools driving ours: Meltano, dbt, Singer targets, Sage's JS SDK,
     # fylein's SDK (they share installs and projects, so one after another), and the

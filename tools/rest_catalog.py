@@ -16,6 +16,11 @@ Input, per portal group (``general-ledger``, ``company-configuration``...):
 
 ``python tools/rest_catalog.py --specs DIR`` writes the catalog; ``--check`` writes
 nothing and fails naming each file that would change (the regenerate-and-diff check).
+``--pair PATH...`` (no digests needed) merges the named objects again from what the
+catalog holds of their specs and the overlay as it is now: for an object whose twin the
+overlay changed, when the digests are not at hand. The catalog keeps every spec fact of
+an object, so this writes what ``--specs`` would, for an object the overlay adds no
+field to (one that does is refused: where its fields stood is not kept).
 """
 
 from __future__ import annotations
@@ -512,6 +517,54 @@ def build(specs: Path) -> dict[str, dict[str, Any]]:
     return files
 
 
+def paired_again(paths: list[str]) -> dict[str, dict[str, Any]]:
+    """The catalog files holding ``paths``, those objects merged again (``--pair``)."""
+    twins, xml = _twins(), xml_objects()
+    groups = {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(CATALOG.glob("*.json"))}
+    overlays = {group: _overlay(group) for group in groups}
+    hand_synonyms = synonyms(overlays)
+    files: dict[str, dict[str, Any]] = {}
+    left = set(paths)
+    for group, content in groups.items():
+        for n, obj in enumerate(content["objects"]):
+            if obj["path"] in left:
+                left.discard(obj["path"])
+                entry = _as_generated(obj)
+                hand = overlays[group].get(obj["path"])
+                content["objects"][n] = merged(entry, hand, twins, xml, hand_synonyms)
+                files[f"{group}.json"] = content
+    if left:
+        raise CatalogError(f"the catalog has no objects {sorted(left)}")
+    return files
+
+
+def _as_generated(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog entry as :func:`generated` gave it, before the overlay and the twin
+    (an overlay's correction of a spec fact, ``ref`` or ``required``, stays)."""
+    names = {f["name"] for f in obj["fields"]}
+    if any("added" in f for f in obj["fields"]):
+        raise CatalogError(f"{obj['path']}: the overlay adds fields to it; use --specs")
+    return {
+        "path": obj["path"],
+        "schema": obj["schema"],
+        "kind": obj["kind"],
+        "xml_object": None,
+        "key": "key",
+        "id": "id" if "id" in names else "key",
+        "operations": obj["operations"],
+        "actions": obj["actions"],
+        "permissions": {},
+        "fields": [_spec_only(f) for f in obj["fields"]],
+        "sources": obj["sources"][:2],  # the portal's and the copy's
+    }
+
+
+def _spec_only(field: Mapping[str, Any]) -> dict[str, Any]:
+    """``field`` without the overlay's keys (the generator's own ``u`` on ``href`` kept)."""
+    hand = {k for k in _HAND_FIELD_KEYS if k != "u" or field.get("u") != _HREF}
+    return {k: v for k, v in field.items() if k not in hand}
+
+
 def _twins() -> dict[str, str | None]:
     """The overlay's twin list: REST path -> XML object (null: REST-only)."""
     path = OVERLAY / "twins.json"
@@ -535,11 +588,13 @@ def _text(content: Mapping[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--specs", type=Path, required=True, help="folder of spec digests")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--specs", type=Path, help="folder of spec digests")
+    given.add_argument("--pair", nargs="+", metavar="PATH", help="objects to merge again")
     parser.add_argument("--check", action="store_true", help="fail if a file would change")
     args = parser.parse_args(argv)
     try:
-        files = build(args.specs)
+        files = build(args.specs) if args.specs else paired_again(args.pair)
     except CatalogError as exc:
         print(f"rest_catalog: {exc}", file=sys.stderr)
         return 1

@@ -241,3 +241,21 @@ def test_the_command_writes_then_checks(tmp_path: Path, monkeypatch: pytest.Monk
 )
 def test_the_packaged_catalog_is_what_the_specs_and_overlay_give() -> None:
     assert generator.main(["--specs", os.environ["INTACCT_REST_SPECS"], "--check"]) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["accounts-receivable/customer", "company-config/user", "tax/tax-detail"]
+)
+def test_pairing_an_object_again_from_the_catalog_gives_it_back(path: str) -> None:
+    """``--pair`` (no digests): an object whose overlay has not changed since the
+    catalog was written is merged into the very entry the catalog holds."""
+    files = generator.paired_again([path])
+    (content,) = files.values()
+    (entry,) = [o for o in content["objects"] if o["path"] == path]
+    packaged = json.loads((generator.CATALOG / next(iter(files))).read_text("utf-8"))
+    assert entry == next(o for o in packaged["objects"] if o["path"] == path)
+
+
+def test_pairing_again_refuses_an_object_the_overlay_adds_fields_to() -> None:
+    with pytest.raises(generator.CatalogError, match="adds fields"):
+        generator.paired_again(["accounts-receivable/invoice"])

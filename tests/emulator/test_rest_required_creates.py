@@ -56,6 +56,7 @@ BEYOND_THE_SPEC = {
     "accounts-receivable/account-label": "GLACCOUNTNO",
     "accounts-receivable/adjustment": "WHENPOSTED",
     "accounts-receivable/adjustment-line": "RECORDKEY",
+    "accounts-receivable/customer-refund": "financialEntity.id",
     "accounts-receivable/advance": "PAYMENTMETHOD",
     "accounts-receivable/advance-line": "RECORDKEY",
     "accounts-receivable/customer-email-template": "customer.key",
