@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -352,6 +352,9 @@ def test_the_demo_books_tie(demo: Books, company: str, entity: str) -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(seed=st.integers(0, 2**32 - 1), scale=st.integers(300, 4_000))
+# a credit memo once credited an invoice of its own week written the next day, after the
+# month end between them: AR 1100 ended April 2025 at -472.11
+@example(seed=142850427, scale=2797)
 def test_the_books_tie_for_every_seed_and_scale(seed: int, scale: int) -> None:
     with InProcessEmulator(scale=scale, seed=seed, companies=1) as emu:
         books = Books(emu)
