@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -268,10 +268,12 @@ def check_subledgers(books: Books, company: str, entity: str, lines: list[dict[s
 def check_settlements(books: Books, company: str, entity: str, side: Any) -> None:
     """Payment details settle each document's lines in money and applied credit memos:
     a paid document's details add up to its total, a payment's money to its amount, and
-    an applied memo's credits to its amount, all on the payment's day."""
+    an applied memo's credits to its amount, all on the payment's day. A memo credits
+    documents posted by its own day, never one posted after it."""
     money: defaultdict[Any, Decimal] = defaultdict(Decimal)
     settled: defaultdict[Any, Decimal] = defaultdict(Decimal)
     credited: defaultdict[Any, Decimal] = defaultdict(Decimal)
+    credits: defaultdict[Any, set[Any]] = defaultdict(set)  # memo -> documents
     for detail in books.rows(company, entity, side.payment_detail):
         paid = Decimal(detail["PAYMENTAMOUNT"])
         credit = Decimal(detail["ADJUSTMENTAMOUNT"] or 0)
@@ -280,7 +282,10 @@ def check_settlements(books: Books, company: str, entity: str, side: Any) -> Non
         settled[detail["RECORDKEY"]] += paid + credit
         if credit:
             credited[detail["ADJUSTMENTKEY"]] += credit
+            credits[detail["ADJUSTMENTKEY"]].add(detail["RECORDKEY"])
+    posted: dict[Any, Any] = {}  # document -> WHENPOSTED
     for doc in books.rows(company, entity, side.document):
+        posted[doc["RECORDNO"]] = doc["WHENPOSTED"]
         want = Decimal(doc["TOTALPAID"])
         assert settled.get(doc["RECORDNO"], Decimal(0)) == want, doc
     for payment in books.rows(company, entity, side.payment):
@@ -289,6 +294,8 @@ def check_settlements(books: Books, company: str, entity: str, side: Any) -> Non
         paid = Decimal(memo["TOTALPAID"])
         assert credited.get(memo["RECORDNO"], Decimal(0)) == paid, memo
         assert paid + Decimal(memo["TOTALDUE"]) == Decimal(memo["TOTALENTERED"]), memo
+        for key in credits[memo["RECORDNO"]]:
+            assert posted[key] <= memo["WHENPOSTED"], (memo, key)
         # the seed applies every memo it posts (seed/credits.py)
         assert memo["STATE"] == ("Paid" if paid else "Draft"), memo
 
@@ -352,6 +359,9 @@ def test_the_demo_books_tie(demo: Books, company: str, entity: str) -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(seed=st.integers(0, 2**32 - 1), scale=st.integers(300, 4_000))
+# a credit memo once credited an invoice of its own week written the next day, after the
+# month end between them: AR 1100 ended April 2025 at -472.11
+@example(seed=142850427, scale=2797)
 def test_the_books_tie_for_every_seed_and_scale(seed: int, scale: int) -> None:
     with InProcessEmulator(scale=scale, seed=seed, companies=1) as emu:
         books = Books(emu)

@@ -2,10 +2,11 @@
 
 A memo is written here; :class:`~intacct.emulator.seed.subledger.Subledger` decides what
 it is for and posts it (its document's posting reversed: the control account back against
-the lines' accounts). A memo credits one of the party's documents and is applied on that
-document's payment, as Intacct's pay-bills and receive-payments screens apply a party's
-open credits; one that finds no document to credit is left a draft, so a control account
-never holds more credits than documents (AR never in credit, AP never in debit).
+the lines' accounts). A memo credits one of the party's documents written before it
+(never one it would post ahead of) and is applied on that document's payment, as
+Intacct's pay-bills and receive-payments screens apply a party's open credits; one that
+finds no document to credit is left a draft, so a control account never holds more
+credits than documents (AR never in credit, AP never in debit).
 """
 
 from __future__ import annotations

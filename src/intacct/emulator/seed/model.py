@@ -64,6 +64,7 @@ class OpenDoc:
     party: Party
     lines: list[tuple[int, int]]  # (line RECORDNO, cents)
     total: int
+    created: int  # a credit memo written before it cannot credit it
     paid_at: int
     location: str
     #: credit memos applied to it, as (memo RECORDNO, cents): its payment settles them
@@ -75,13 +76,16 @@ class OpenDoc:
         return self.total - sum(cents for _, cents in self.credits)
 
 
-def open_doc(rec: int, party: Party, lines: Sequence[tuple[Row, int]], paid_at: int) -> OpenDoc:
-    """What a later payment needs to know about a document it settles."""
+def open_doc(
+    rec: int, party: Party, lines: Sequence[tuple[Row, int]], created: int, paid_at: int
+) -> OpenDoc:
+    """What a later payment, or a credit memo for it, needs to know about a document."""
     return OpenDoc(
         rec,
         party,
         [(row["RECORDNO"], cents) for row, cents in lines],
         sum(cents for _, cents in lines),
+        created,
         paid_at,
         lines[0][0]["LOCATIONID"],
     )

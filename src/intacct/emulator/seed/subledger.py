@@ -10,7 +10,7 @@ the order of the random draws, is shared.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -125,7 +125,7 @@ class Subledger(ABC):
             title = f"{side.posting} {party.name}"
             self.post_document(ent, party, lines, created, by, title, str(rec))
         if paid:
-            doc = open_doc(rec, party, lines, paid_at)
+            doc = open_doc(rec, party, lines, created, paid_at)
             self.open.setdefault((ent.id, week_of(paid_at)), []).append(doc)
             self.unpaid.setdefault(ent.id, []).append(doc)
 
@@ -213,16 +213,16 @@ class Subledger(ABC):
     # ----------------------------------------------------------------- credit memos
 
     def credit_memo(self, ent: Entity, created: int) -> None:
-        """A credit memo for one of the party's documents that a later payment settles and
-        that it does not cover (so that payment still pays money): posted, and applied by
-        that payment. With no such document it stays a draft, posting nothing."""
+        """A credit memo for one of the party's documents, written before it, that a later
+        payment settles and that it does not cover (so that payment still pays money):
+        posted, and applied by that payment. With no such document it stays a draft,
+        posting nothing."""
         ctx, side = self.ctx, self.side
         rnd = ctx.rnd
         cents = [int(10 ** (3 + 2 * rnd())) for _ in range(1 + int(rnd() * 2))]
         total = sum(cents)
-        later = [d for d in self.unpaid.get(ent.id, ()) if d.paid_at > created and d.cash > total]
         chance = rnd()
-        doc = later[int(chance * len(later))] if later else None
+        doc = _credited(self.unpaid.get(ent.id, ()), created, total, chance)
         party = doc.party if doc else ent.parties[side.party].pick(chance, created)
         memo = draw_memo(ctx, side, ent, created, party, cents)
         write_memo(ctx, side, ent, memo, created, doc)
@@ -318,6 +318,23 @@ class Subledger(ABC):
             reference,
             [(debit, 1, doc.cash, dims), (credit, -1, doc.cash, dims)],
         )
+
+
+def _credited(unpaid: Iterable[OpenDoc], created: int, cents: int, chance: float) -> OpenDoc | None:
+    """The document a memo of ``cents`` written at ``created`` credits, picked by ``chance``
+    among those a later payment settles for more than the memo, or None.
+
+    Memos are drawn after all of a week's documents, so the week's later ones are among
+    them; crediting one would post the credit before its document (a month end between
+    the two leaves the control account on the wrong side). A pick that lands on one is
+    made again, with the same ``chance``, among those already written; the first runs
+    over all of them, as it always has, so every other memo keeps its document."""
+    later = [d for d in unpaid if d.paid_at > created and d.cash > cents]
+    doc = later[int(chance * len(later))] if later else None
+    if doc is None or doc.created <= created:
+        return doc
+    written = [d for d in later if d.created <= created]
+    return written[int(chance * len(written))] if written else None
 
 
 def _pieces(doc: OpenDoc) -> Iterator[tuple[int, int | None, int]]:
