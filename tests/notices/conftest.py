@@ -49,8 +49,17 @@ def serve_command(
             return process
         except httpx.TransportError:
             if process.poll() is not None or time.monotonic() > deadline:
+                stopped(process)  # not left running for the next test to collect
                 raise RuntimeError("intacct notices serve did not start") from None
             time.sleep(0.05)
+
+
+def stopped(process: subprocess.Popen[bytes]) -> None:
+    """``process`` killed if it still runs, and reaped (a ``Popen`` collected while
+    running is an unraisable warning in whichever test runs then: filterwarnings error)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait(30)
 
 
 @contextmanager

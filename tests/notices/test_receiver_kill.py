@@ -19,7 +19,7 @@ from intacct.notices import NoticeQueue
 from intacct.notices.receiver import NOTICES_PATH
 from tests.deployment import free_port
 
-from .conftest import serve_command
+from .conftest import serve_command, stopped
 from .deliveries import Delivery
 
 BURST = 300
@@ -52,9 +52,11 @@ def test_a_receiver_killed_mid_burst_loses_no_notice(tmp_path: Path) -> None:
                 os.kill(process.pid, signal.SIGKILL)
         return status
 
-    with ThreadPoolExecutor(8) as pool:
-        answered = list(pool.map(post, deliveries))
-    process.wait(30)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answered = list(pool.map(post, deliveries))
+    finally:
+        stopped(process)  # killed mid-burst, or by this if the burst ended first
     acknowledged = {d.key for d, status in zip(deliveries, answered, strict=True) if status == 200}
     assert 0 < len(acknowledged) < BURST, "the kill must land mid-burst"
     with NoticeQueue(queue) as kept:
@@ -69,6 +71,9 @@ def test_a_receiver_killed_mid_burst_loses_no_notice(tmp_path: Path) -> None:
         assert _post(port, deliveries[0]) == 200  # a redelivery of one kept already
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(30)
+        try:
+            process.wait(30)
+        finally:
+            stopped(process)
     with NoticeQueue(queue) as kept:
         assert kept.counts() == {"kept": BURST, "pending": BURST, "consumed": 0}
