@@ -273,7 +273,7 @@ def report(result: dict[str, Any], command: str) -> None:
         f"{r['poller_refused'][0]:,} / {r['poller_refused'][1]:,} times while a run held it) "
         f"and one holding it {result.get('hold_s'):g} s every {result.get('hold_every_min'):g} "
         f"min ({r['holds'][0]} / {r['holds'][1]} holds). The longest waits are the holds: a "
-        "reader that keeps the file open holds the writer up (the README points such readers "
+        "reader that keeps the file open holds the writer up (docs/sync.md points such readers "
         "at a snapshot); a reader's moment costs the writer milliseconds. Bound by the holds "
         "and the follower's coalescing, not CPU."
     )

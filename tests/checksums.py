@@ -10,7 +10,7 @@ its live rows (a tombstone, ``_sdc_deleted_at`` set, is a record Intacct no long
 timestamps turned back into the company's wall clock, which the emulator keeps (a copy
 stores UTC): by the Web Services user's zone when the copy was made with ``timezone``
 set (DST-aware), else by the ``gmtoffset`` in force now, as a copy made without it
-decoded them (README, "Time zones").
+decoded them (docs/sync.md, "Time zones").
 
 The control API sums a company's whole table. A multi-entity company's entity session
 sees the entity's own records and the shared ones, its top level the shared ones only

@@ -46,6 +46,7 @@ MODULE_LEVEL = {
     "intacct.config.keys": "the table of every settings key, read as intacct.config.*",
     "intacct.config.parsers": "how a key's value is read; the surfaces show their bounds",
     "intacct.config.reading": "the table as each surface sees it; re-exported by intacct.config",
+    "intacct.config.reference": "python -m intacct.config.reference writes the settings page",
     "intacct.errors": "the error tree is used as intacct.errors.<Name>",
     "intacct.logging": "Exchange is the record type of HistoryHook",
     "intacct.client.metadata": "Relationship is a part of ObjectModel",

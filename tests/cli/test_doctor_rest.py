@@ -136,7 +136,7 @@ def test_a_role_without_read_permission_names_it(fresh: EmulatorServer) -> None:
 
 
 def test_a_session_profile_with_an_app_has_the_app_checked_too(server: EmulatorServer) -> None:
-    """auth_type session with an OAuth app (the README's "Try it offline" profile): the
+    """auth_type session with an OAuth app (docs/notices.md's "Try it offline" profile): the
     XML gateway's checks, then the app's token; a wrong client secret fails doctor, as
     it fails ``sync --api rest`` (it passed: "All checks passed.")."""
     base = (

@@ -1,4 +1,4 @@
-"""``intacct sync --api rest --objects all`` (the README's form), into DuckDB: a second
+"""``intacct sync --api rest --objects all`` (a documented form), into DuckDB: a second
 run with nothing changed costs what ``--dry-run`` said before it, object by object, and
 reads only what it said: nothing of an object read by change time, every record of one
 read whole (AUDITHISTORY; the objects only REST has, whose records it cannot count), the

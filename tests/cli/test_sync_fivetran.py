@@ -418,7 +418,7 @@ def test_options_that_cannot_go_together_are_a_usage_mistake(
     options: tuple[str, ...],
     named: str,
 ) -> None:
-    """Exit status 2, as the README's "Exit status" says of usage mistakes, naming the
+    """Exit status 2, as docs/sync.md's "Exit status" says of usage mistakes, naming the
     option; refused before any destination is opened."""
     use_env(monkeypatch, server.url)
     monkeypatch.chdir(tmp_path)

@@ -239,7 +239,8 @@ def test_a_profile_gives_the_connection(
     emulator: EmulatorServer, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A profile of ``intacct profiles``, its passwords from the variables it names and
-    its ``destination`` (intacct sync's) taken and not used, read the way the README says."""
+    its ``destination`` (intacct sync's) taken and not used, read the way
+    docs/destinations.md says."""
     path = tmp_path / "profiles.toml"
     config = credentials(emulator)
     plain = {k: v for k, v in config.items() if k not in ("sender_password", "user_password")}
@@ -258,7 +259,7 @@ def test_a_profile_gives_the_connection(
 def test_a_pipeline_named_as_its_dataset_is_refused_leaving_nothing_pending(
     emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 46: the README's snippet with ``destination="duckdb"`` named its pipeline
+    """Issue 46: docs/destinations.md's snippet with ``destination="duckdb"`` named its pipeline
     as its dataset; DuckDB's file (named after the pipeline) then has the dataset's
     name, which DuckDB cannot tell from the schema, every load failed, and the package
     stayed pending for the next run. It is refused while extracting, nothing pending."""

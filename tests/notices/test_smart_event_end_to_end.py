@@ -1,5 +1,5 @@
 """Smart Events end to end, against the emulator that posts them as Intacct does: two
-Smart Events on VENDOR (one on add, one on set, each with the README's template and the
+Smart Events on VENDOR (one on add, one on set, each with docs/notices.md's template and the
 receiver's token) posting to the receiver, the follower reading what their notices name
 into DuckDB. Written vendors are in the destination within seconds, a duplicated post
 is kept once, and the destination is the emulator's."""
@@ -26,7 +26,7 @@ TOKEN = "e2e-smart-event-token-5be1"
 
 
 def template(event: str) -> str:
-    """The README's documented body, for ``event``."""
+    """docs/notices.md's documented body, for ``event``."""
     return (
         f'{{"token": "{TOKEN}", "companyId": "DEMO", "object": "VENDOR", "event": "{event}", '
         '"key": "{!VENDOR.RECORDNO!}", "modified": "{!VENDOR.WHENMODIFIED!}"}'

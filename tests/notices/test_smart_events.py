@@ -26,7 +26,7 @@ MARKER = "MARKER-7731"
 
 
 def post_body(**changes: Any) -> dict[str, Any]:
-    """The README's template as a Smart Event posts it, then ``changes`` (None: left out)."""
+    """docs/notices.md's template as a Smart Event posts it, then ``changes`` (None: left out)."""
     body = {
         "token": TOKEN,
         "companyId": "DEMO",

@@ -1,7 +1,7 @@
 """The documented commands run as a user runs them: the installed executables
 (``intacct``, ``tap-sage-intacct``, beside this Python), a fresh empty HOME, nothing of
 the tests' environment (no ``INTACCT_*``, ``XDG_*``, ``DESTINATION__*``, ``PG*``),
-default settings; the connection only where the README says to give one (the
+default settings; the connection only where the docs say to give one (the
 ``INTACCT_*`` variables, a tap config file)."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Ran:
 
 def user_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A fresh machine's environment: an empty HOME (made here), the shell's PATH and
-    locale, and ``extra``. dlt's anonymous telemetry is turned off, as its README line
+    locale, and ``extra``. dlt's anonymous telemetry is turned off, as docs/destinations.md
     says users may (it would reach for the network in CI)."""
     home.mkdir(parents=True, exist_ok=True)
     env = {name: os.environ[name] for name in _KEPT if name in os.environ}

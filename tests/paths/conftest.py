@@ -1,4 +1,4 @@
-"""The documented-paths matrix (issue 33): every form of ``intacct sync`` the README
+"""The documented-paths matrix (issue 33): every form of ``intacct sync`` the docs
 documents, the tap over every stream and the quick start, each run as a user runs it
 (the installed executables, a fresh empty HOME, default settings) against a real
 emulator on a socket, and each run's output compared with the emulator's data.

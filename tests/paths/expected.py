@@ -10,7 +10,7 @@ function returns the problems it found, one line each (none: the same).
   live header record (the ids are the headers' RECORDNOs, by checksum, for one-object
   streams); a document's lines are the line object's records under their header (the
   pairs of line and header RECORDNO, by checksum); and ``intacct sync``'s tables hold
-  the very records the tap emits (README: "the same records the tap emits").
+  the very records the tap emits (docs/sync.md: "the same records the tap emits").
 * Fivetran's views (``--layout fivetran``): one row per record of the object, every
   column the object's field (by count and checksum against the emulator), a column the
   package's type changes (a timestamp shown as a date...) equal to the object table's
@@ -73,23 +73,24 @@ DELETED_AT = "_sdc_deleted_at"
 ENTITY_ID = "_entity_id"
 TRIAL_BALANCE = "TRIALBALANCE"
 #: what ``intacct sync`` reads without ``--objects`` and the tap selects by default
-#: (README, "The Singer tap": "Which streams")
+#: (docs/tap-and-target.md, "Which streams")
 DEFAULT_OBJECTS = (
     "GLACCOUNT", "CLASS", "CHECKINGACCOUNT", "VENDOR", "PROJECT", "DEPARTMENT", "LOCATION",
     "CUSTOMER", "APBILL", "APBILLITEM", "ARINVOICE", "ARINVOICEITEM", "GLBATCH", "GLENTRY",
     TRIAL_BALANCE,
 )  # fmt: skip
-#: hotglue's unified tables (README, "Unified accounting tables"; ``Suppliers`` is
+#: hotglue's unified tables (docs/tap-and-target.md, "Unified accounting tables"; ``Suppliers`` is
 #: another name of ``Vendors``)
 UNIFIED_TABLES = (
     "Accounts", "BankAccounts", "Classes", "Departments", "Locations", "Projects", "Vendors",
     "Customers", "Items", "Invoices", "Bills", "JournalEntries", "BillPayments",
     "InvoicePayments",
 )  # fmt: skip
-#: Fivetran's tables, views in schema ``sage_intacct`` (README, "--layout fivetran")
+#: Fivetran's tables, views in schema ``sage_intacct`` (docs/destinations.md, "Fivetran's
+#: tables for dbt")
 FIVETRAN_VIEWS = ("gl_detail", "gl_account", "gl_batch", "ap_bill", "ap_bill_item",
                   "ar_invoice", "ar_invoice_item")  # fmt: skip
-#: what a run says of fields the gateway refused (README: "left out", with a warning)
+#: what a run says of fields the gateway refused (docs/rest-and-oauth.md: "left empty", named)
 #: what a run says it leaves out: fields the gateway refuses, and (``--api rest``) the
 #: XML fields the REST API has no equivalent of
 _REFUSED = re.compile(

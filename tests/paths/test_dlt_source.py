@@ -1,11 +1,12 @@
-"""The README's dlt snippet ("In your own dlt pipeline: ``intacct_source``") run as
-written, as a user runs it: the block saved as a script, its placeholder credentials
-filled in with the emulator's demo company (and its address, as a user's own company
-needs none), run by this Python in an empty folder with a fresh HOME, then run again (a
-later run, as the snippet's comments say). Its DuckDB file, named after the pipeline,
-holds every object of the first run exactly. Issue 46: with the pipeline named as its
-dataset, every load failed (DuckDB could not tell its file's catalog from the schema)
-and left its package pending for the next run."""
+"""The guide's dlt snippet (docs/destinations.md, "In your own dlt pipeline:
+``intacct_source``") run as written, as a user runs it: the block saved as a script,
+its placeholder credentials filled in with the emulator's demo company (and its
+address, as a user's own company needs none), run by this Python in an empty folder
+with a fresh HOME, then run again (a later run, as the snippet's comments say). Its
+DuckDB file, named after the pipeline, holds every object of the first run exactly.
+Issue 46: with the pipeline named as its dataset, every load failed (DuckDB could not
+tell its file's catalog from the schema) and left its package pending for the next
+run."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from tests.checksums import EmulatorData
+from tests.docs import blocks, section
 from tests.paths.commands import run, user_env
 from tests.paths.expected import (
     DEFAULT_OBJECTS,
@@ -29,17 +31,16 @@ from tests.sync.stores import Store
 
 pytest.importorskip("dlt", reason="pip install -e '.[dev]' (dlt is in the dev extra)")
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 COMPANY = "DEMO"
 
 
 def snippet(history: bool = False) -> str:
-    """The README's one Python block that runs ``intacct_source`` (``history``: the one
+    """The guide's one Python block that runs ``intacct_source`` (``history``: the one
     that goes on from it to keep every version)."""
-    blocks = re.findall(r"```py\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    text = section("destinations.md", "In your own dlt pipeline: `intacct_source`")
     found = [
         block
-        for block in blocks
+        for block in blocks(text, "py")
         if "intacct_source(" in block and ("intacct_history_views(" in block) == history
     ]
     assert len(found) == 1, found
@@ -58,7 +59,7 @@ def filled_in(block: str, url: str) -> str:
 
 def run_twice(script: str, tmp_path: Path) -> Store:
     """``script`` saved and run by this Python in an empty folder with a fresh HOME,
-    twice; the DuckDB file of the README's pipeline, named after it."""
+    twice; the DuckDB file of the guide's pipeline, named after it."""
     home = tmp_path / "home"
     # dlt keeps a pipeline's working directory in ~/.dlt, but root's in /var/dlt, which
     # every run on the machine shares: a fresh machine's is in its fresh HOME
@@ -75,7 +76,7 @@ def run_twice(script: str, tmp_path: Path) -> Store:
     return Store("dlt-duckdb", "", path, schema="intacct", through_dlt=True)
 
 
-def test_the_readme_snippet_runs_as_written_twice(
+def test_the_documented_snippet_runs_as_written_twice(
     emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
 ) -> None:
     store = run_twice(filled_in(snippet(), emulator.url), tmp_path)
@@ -92,10 +93,10 @@ def test_the_readme_snippet_runs_as_written_twice(
     assert found == [], "\n".join(found)
 
 
-def test_the_readme_history_snippet_runs_after_the_first_ones_setup(
+def test_the_documented_history_snippet_runs_after_the_first_ones_setup(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    """The history block as the README writes it, after the first block's credentials
+    """The history block as the guide writes it, after the first block's credentials
     and pipeline (its runs left out), twice: each record's one version, current, in the
     views it makes (the second run's pages read again keep none twice)."""
     setup = [line for line in snippet().splitlines() if not line.startswith("pipeline.run(")]

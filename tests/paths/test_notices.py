@@ -1,16 +1,15 @@
-"""The README's "Changes within a minute" as a user runs it: ``intacct notices serve``
+"""The notices guide (docs/notices.md) as a user runs it: ``intacct notices serve``
 and ``intacct sync --follow``, the installed commands in a fresh HOME, the connection
 (with the OAuth app) in ``INTACCT_*``, against the emulator on a socket whose VENDOR
 trigger posts to the receiver; and its Smart Event form: the receiver given only
-``INTACCT_SMART_EVENT_TOKEN`` (no app), a Smart Event posting the README's template. A
+``INTACCT_SMART_EVENT_TOKEN`` (no app), a Smart Event posting the guide's template. A
 vendor written in Intacct is in the DuckDB file within seconds; Ctrl-C stops both; the
-table is the emulator's. The receiver's ``--issuer``. And the README's "Try it offline"
+table is the emulator's. The receiver's ``--issuer``. And the guide's "Try it offline"
 as written, command by command in its four terminals (issue 46)."""
 
 from __future__ import annotations
 
 import os
-import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from intacct import IntacctClient
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
+from tests.docs import blocks, page, section
 from tests.paths.commands import (
     BASH,
     BIN,
@@ -50,16 +50,16 @@ def _vendors(db: Path) -> set[str]:
         return {row[0] for row in rows.fetchall()}
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-#: the token the receiver is given and the README's Smart Event body carries
+#: the guide's page of change notices
+NOTICES = "notices.md"
+#: the token the receiver is given and the guide's Smart Event body carries
 TOKEN = "a-long-random-token-of-yours"
 
 
-def _readme_template() -> str:
-    """The README's Smart Event body, as a user fills it in for DEMO's added vendors."""
-    blocks = re.findall(r"```json\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S)
-    (block,) = [b for b in blocks if "{!VENDOR.RECORDNO!}" in b]
-    filled = block.replace("<your token>", TOKEN).replace("<COMPANY>", "DEMO")
+def _guide_template() -> str:
+    """The guide's Smart Event body, as a user fills it in for DEMO's added vendors."""
+    (block,) = [b for b in blocks(page(NOTICES), "json") if "{!VENDOR.RECORDNO!}" in b]
+    filled = block.rstrip("\n").replace("<your token>", TOKEN).replace("<COMPANY>", "DEMO")
     return filled.replace('"event": "update"', '"event": "create"')
 
 
@@ -71,12 +71,12 @@ def test_notices_serve_and_sync_follow(emulator: EmulatorServer, tmp_path: Path)
 def test_notices_serve_smart_events_and_sync_follow(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    """The README's Smart Event form: the token in INTACCT_SMART_EVENT_TOKEN (beside the
+    """The guide's Smart Event form: the token in INTACCT_SMART_EVENT_TOKEN (beside the
     connection's variables, which ``intacct sync`` takes as they are)."""
     env = user_env(tmp_path / "home", connection(emulator.url, "DEMO"))
     env["INTACCT_SMART_EVENT_TOKEN"] = TOKEN
     only_token = {k: v for k, v in env.items() if not k.startswith("INTACCT_CLIENT_")}
-    smart_event = {"mode": "smart_event", "body": _readme_template(), "events": ["add"]}
+    smart_event = {"mode": "smart_event", "body": _guide_template(), "events": ["add"]}
     _receive_and_follow(
         emulator, tmp_path, only_token, env, "/intacct/smart-events", smart_event, "PATH-SMART"
     )
@@ -130,10 +130,8 @@ def _receive_and_follow(
 
 
 def _offline_block() -> dict[int, str]:
-    """The README's "Try it offline": its commands by number, as written."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("### Try it offline") :]
-    commands = numbered_commands(section[: section.index("\n## ")])
+    """The guide's "Try it offline": its commands by number, as written."""
+    commands = numbered_commands(section(NOTICES, "Try it offline"))
     assert sorted(commands) == [1, 2, 3, 4, 5, 6, 7], commands
     return commands
 
@@ -144,13 +142,13 @@ def _taken(port: int) -> bool:
 
 
 def test_try_it_offline_as_written(tmp_path: Path) -> None:
-    """The README's block in its four terminals, each command as written, in a fresh
+    """The guide's block in its four terminals, each command as written, in a fresh
     HOME with the installed commands first on PATH (an activated virtualenv): the
     receiver verifies against the profile the follower uses, and says so; the vendor
     written is a line of the receiver's, then of the follower's, then a row of its
     table that ``intacct query --db`` shows while it follows, which is the emulator's."""
     if _taken(8089) or _taken(8080):
-        pytest.skip("port 8089 or 8080 is in use here: the README's block listens there")
+        pytest.skip("port 8089 or 8080 is in use here: the guide's block listens there")
     commands, folder = _offline_block(), tmp_path / "work"
     folder.mkdir()
     env = user_env(tmp_path / "home", {"PATH": f"{BIN}:{os.environ.get('PATH', '')}"})
@@ -204,7 +202,7 @@ def _started(
 def test_notices_serve_checks_the_issuer_it_is_given(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    """``--issuer`` (README): the start-up line names it, and a delivery whose token
+    """``--issuer`` (docs/notices.md): the start-up line names it, and a delivery whose token
     names another issuer (the emulator's own) is refused with both named, never kept."""
     env = user_env(tmp_path / "home", connection(emulator.url, "DEMO"))
     port, queue, issuer = _port(), tmp_path / "notices.sqlite", "https://api.intacct.com/ia/api/v1"

@@ -1,14 +1,13 @@
-"""The README's OAuth app for the REST API ("intacct sync", "The OAuth app"), as a user
+"""The OAuth app for the REST API (docs/rest-and-oauth.md, "The OAuth app"), as a user
 runs it: the profile its block adds (the secrets from the variables it names), then
 ``intacct sync --profile … --api rest``, whose tables are compared with the emulator's;
-the same app signing the user in by itself (``--auth-type oauth``, no user password);
-and ``--api rest`` without the app: refused before any request, naming ``client_id``
-and how to give it, nothing made."""
+the same app signing the user in by itself (its block of ``--auth-type oauth``, no user
+password, ``--check``); and ``--api rest`` without the app: refused before any request,
+naming ``client_id`` and how to give it, nothing made."""
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from pathlib import Path
 
@@ -17,12 +16,14 @@ import httpx
 from intacct.emulator.server import EmulatorServer
 from intacct.emulator.store import DEMO_APP, DEMO_SENDER, DEMO_USER
 from tests.checksums import EmulatorData
+from tests.docs import blocks, page, section
 from tests.paths.commands import INTACCT, Ran, connection, run, user_env
 from tests.paths.expected import left_out, object_problems, through_rest
 from tests.sync.stores import Store
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-#: the README's placeholders, as the demo company has them
+#: the guide's page of the REST API and the OAuth app
+GUIDE = "rest-and-oauth.md"
+#: the guide's placeholders, as the demo company has them
 DEMO = {
     "acme_sender": DEMO_SENDER[0],
     "ACME": "DEMO",
@@ -37,11 +38,10 @@ SECRETS = {
 }
 
 
-def readme_commands() -> list[list[str]]:
-    """The README's block that gives a profile the OAuth app, a command a line."""
-    text = README.read_text(encoding="utf-8")
-    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
-    (block,) = [b for b in blocks if "--client-secret-env ACME_CLIENT_SECRET" in b]
+def guide_commands(title: str = "The OAuth app") -> list[list[str]]:
+    """The one block of the guide's section ``title`` (the one that gives a profile the
+    OAuth app, by default), a command a line."""
+    (block,) = blocks(section(GUIDE, title), "sh")
     lines = block.replace("\\\n", " ").splitlines()
     return [[DEMO.get(word, word) for word in shlex.split(line)] for line in lines]
 
@@ -69,7 +69,7 @@ def test_a_profile_with_the_oauth_app_syncs_through_rest(
     emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
 ) -> None:
     folder, env = tmp_path / "work", user_env(tmp_path / "home", SECRETS)
-    add, sync = readme_commands()
+    add, sync = guide_commands()
     assert add[:3] == ["intacct", "profiles", "add"] and sync[:2] == ["intacct", "sync"]
     ran = run((INTACCT, *add[1:], "--api-url", emulator.url), folder, env)
     assert ran.code == 0, ran.said()
@@ -84,12 +84,12 @@ def test_the_oauth_app_signs_the_user_in_without_a_password(
     emulator: EmulatorServer, data: EmulatorData, tmp_path: Path
 ) -> None:
     folder, env = tmp_path / "work", user_env(tmp_path / "home", SECRETS)
-    add, sync = readme_commands()
-    without = [w for w in add if w not in ("--user-password-env", "ACME_USER_PASSWORD")]
-    ran = run((INTACCT, *without[1:], "--auth-type", "oauth", "--api-url", emulator.url),
-              folder, env)  # fmt: skip
+    (add,) = guide_commands("Signing in with the app alone: `auth_type` `oauth`")
+    assert add[:3] == ["intacct", "profiles", "add"] and "--check" in add
+    assert "--auth-type" in add and "--user-password-env" not in add
+    ran = run((INTACCT, *add[1:], "--api-url", emulator.url), folder, env)
     assert ran.code == 0, ran.said()
-    ran = run((INTACCT, *sync[1:], "--objects", "CLASS"), folder, env)
+    ran = run((INTACCT, "sync", "--profile", add[3], "--objects", "CLASS"), folder, env)
     assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
     found = _problems(folder / "intacct.duckdb", ran, ["CLASS"], data)
     assert found == [], "\n".join(found)
@@ -113,18 +113,19 @@ def test_api_rest_without_the_app_is_refused_before_any_request(
     assert list(folder.iterdir()) == []
 
 
-def test_the_readme_query_of_an_object_only_rest_has_runs(
+def test_the_documented_query_of_an_object_only_rest_has_runs(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    """ "Exploring a company": ``intacct query accounts_payable_vendor_total --where ...``
-    as the README writes it, with the README's profile (the app): the rows the REST API
-    answers for that condition (it answered "The company has no object" before)."""
+    """ "Exploring a company" (docs/doctor-and-exploring.md): ``intacct query
+    accounts_payable_vendor_total --where ...`` as the guide writes it, with the profile
+    of its OAuth app: the rows the REST API answers for that condition (it answered "The
+    company has no object" before)."""
     folder, env = tmp_path / "work", user_env(tmp_path / "home", SECRETS)
-    add, _ = readme_commands()
+    add, _ = guide_commands()
     assert run((INTACCT, *add[1:], "--api-url", emulator.url), folder, env).code == 0
     line = next(
         line.split("#")[0]
-        for line in README.read_text(encoding="utf-8").splitlines()
+        for line in page("doctor-and-exploring.md").splitlines()
         if line.startswith("intacct query accounts_payable_vendor_total")
     )
     words = shlex.split(line)

@@ -1,8 +1,8 @@
-"""Every ``intacct sync`` form the README documents, on DEMO and DEMO-ME, on each
-destination where the README says the form works (and the documented refusal where it
+"""Every ``intacct sync`` form the docs document, on DEMO and DEMO-ME, on each
+destination where the docs say the form works (and the documented refusal where they
 says it does not), each run compared with the emulator's data.
 
-Forms (README, "intacct sync"): the default objects; a second run after a first (with a
+Forms (docs/sync.md and the pages it links): the default objects; a second run after a first (with a
 record created, one changed and one deleted in between: it reads only those and keeps
 the deleted one as a tombstone); ``--full-refresh`` after those (it reads every object
 whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entities all``;
@@ -83,12 +83,12 @@ FORMS: dict[str, tuple[str, ...]] = {
     "api-auto": ("--api", "auto"),
     "api-rest-objects-all": ("--api", "rest", "--objects", "all"),
     "history": ("--history",),
-    # README "A company at rest": INTACCT_VERIFY_EVERY (FORM_ENV), a first run, then a
+    # docs/sync.md "A company at rest": INTACCT_VERIFY_EVERY (FORM_ENV), a first run, then a
     # second after the same changes as second-run's: it asks the audit trail once
     "verify-first": (),
     "verify-second": (),
 }
-#: a form's settings beyond its command line, as the README gives them
+#: a form's settings beyond its command line, as the docs give them
 FORM_ENV: dict[str, dict[str, str]] = {
     "verify-first": {"INTACCT_VERIFY_EVERY": "1d"},
     "verify-second": {"INTACCT_VERIFY_EVERY": "1d"},
@@ -100,7 +100,7 @@ CHAIN = ("default", "second-run", "full-refresh")
 VERIFY_CHAIN = ("verify-first", "verify-second")
 #: the forms run after a class is created, one renamed and one deleted (``_change``)
 SECOND_RUNS = ("second-run", "verify-second")
-#: the combinations the README refuses, with what the refusal must name
+#: the combinations the docs refuse, with what the refusal must name
 REFUSED = {
     ("unified", "dlt-duckdb"): ("--unified", "dlt"),
     ("unified", "dlt-postgres"): ("--unified", "dlt"),
@@ -158,7 +158,7 @@ class Target:
         return [f"schema {self.store.schema}"] if found else []
 
     def stored(self) -> list[str]:
-        """What the destination holds: the DuckDB file (README: a new one a run stored
+        """What the destination holds: the DuckDB file (docs/sync.md: a new one a run stored
         nothing in is removed), else the schema's (dataset's) tables that are not
         bookkeeping, and ``_intacct_runs`` if it records a run."""
         path = Path(self.store.url)
@@ -293,7 +293,7 @@ class Matrix:
 
     def _tap_unified(self, company: str) -> None:
         """The tap's unified records of ``company`` (every stream selected), which the
-        README says ``--unified`` stores."""
+        docs/sync.md says ``--unified`` stores."""
         where = self.folder / f"{company}-tap-unified"
         env = user_env(where / "home")
         config = {**client_config(self.server.url, company), "unified_schema": True}

@@ -1,4 +1,4 @@
-"""The Singer tap as its README section runs it: ``tap-sage-intacct --config demo.json
+"""The Singer tap as docs/tap-and-target.md runs it: ``tap-sage-intacct --config demo.json
 --discover > catalog.json``, every stream of the catalog selected, then ``--catalog
 catalog.json``; on DEMO, on DEMO-ME (its top level, and with ``entity_ids: all``), and
 with ``unified_schema: true`` on both. Each stream's RECORD messages against the
@@ -6,7 +6,7 @@ emulator (:mod:`tests.paths.expected`): every field of every record by count and
 checksum, per entity; every record exactly once (no key twice); the trial balance
 against the emulator's own answers; the unified streams against the records behind them.
 
-On DEMO the run then goes on incrementally, as the README says (the last STATE passed
+On DEMO the run then goes on incrementally, as the guide says (the last STATE passed
 back with ``--state``) after a class was created, one renamed and one deleted: the two
 runs' records applied in order by each stream's key, tombstones (``_sdc_deleted_at``)
 removing their record, are the emulator's data again."""
@@ -129,7 +129,7 @@ def test_every_stream_of_demo_then_incrementally(
     tap = Tap(tmp_path, config(emulator, "DEMO"))
     streams = tap.discover_all()
     assert set(streams) == {*load_catalog(), TRIAL_BALANCE}
-    assert tap.defaults == set(DEFAULT_OBJECTS)  # README: what intacct sync reads by default
+    assert tap.defaults == set(DEFAULT_OBJECTS)  # the guide: what intacct sync reads by default
     ran, schemas, records, states = tap.read()
     problems = stream_problems(streams, schemas, records, ran, data, emulator.url, "DEMO", [""])
     assert not [r for rows in records.values() for r in rows if r.get(DELETED_AT)]  # first run
@@ -184,7 +184,7 @@ def test_every_stream_of_demo_me(
     streams = tap.discover_all()
     ran, schemas, records, _ = tap.read()
     entities = ["E100", "E200"] if entity_ids else [""]
-    if entity_ids:  # the entity joins every key (README, "Keys and _entity_id")
+    if entity_ids:  # the entity joins every key (docs/tap-and-target.md, "Keys and _entity_id")
         assert all(ENTITY_ID in s["key_properties"] for s in schemas.values())
     problems = stream_problems(
         streams, schemas, records, ran, data, emulator.url, "DEMO-ME", entities

@@ -1,10 +1,10 @@
-"""The Singer target as its README section runs it: ``tap-sage-intacct --config
+"""The Singer target as docs/tap-and-target.md runs it: ``tap-sage-intacct --config
 demo.json --catalog catalog.json | target-sage-intacct --config demo-me.json`` with CLASS
 and DEPARTMENT selected, copying DEMO's lists into DEMO-ME; first with ``"api": "rest"``
 and the demo OAuth app (DEMO-ME has no departments yet: REST creates them, and updates
 the classes), then with the default (``auto``: XML, everything an update). After each,
 DEMO-ME's classes and departments are DEMO's, field by field, and the report says what
-the README says."""
+the guide says."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _lists(url: str, company: str) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _pipeline(folder: Path, extra: dict[str, Any], url: str) -> Ran:
-    """The README's commands in ``folder``, the target's config ``extra`` added."""
+    """The guide's commands in ``folder``, the target's config ``extra`` added."""
     folder.mkdir(parents=True)
     demo = client_config(url, "DEMO")
     (folder / "demo.json").write_text(json.dumps(demo))

@@ -1,4 +1,4 @@
-"""Readers and the writer live together (README, "Reading while a run goes on"): the
+"""Readers and the writer live together (docs/sync.md, "Reading while a run goes on"): the
 installed ``intacct`` in a fresh HOME against the emulator on a socket, beside real
 reader processes.
 
@@ -47,7 +47,7 @@ def intacct(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedP
 
 
 def looked_up(env: dict[str, str], cwd: Path, db: Path, vendor_id: str) -> bool:
-    """Whether ``intacct query --db`` finds the vendor (the README's look-up)."""
+    """Whether ``intacct query --db`` finds the vendor (the guide's look-up)."""
     done = intacct(env, cwd, "query", "VENDOR", "--db", str(db), "--fields", "VENDORID",
                    "--where", f"VENDORID = '{vendor_id}'", "--format", "csv")  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -72,8 +72,8 @@ NOT_CONFIGURED = (
     "no connection configured: the receiver verifies deliveries with the OAuth app and "
     "the api_url of the connection `intacct sync --follow` uses; give --profile NAME, "
     "set the INTACCT_* variables, or make a profile the default (intacct profiles add "
-    "NAME --default); to try it against `intacct emulator serve`, see the README's "
-    '"Try it offline"'
+    'NAME --default); to try it against `intacct emulator serve`, see "Try it offline" '
+    "in docs/notices.md"
 )
 
 

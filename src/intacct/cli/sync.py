@@ -76,7 +76,7 @@ _SET_BY = {"entity_ids": "entities", "api": "api", "client_id": "api"}
 NOTHING_TO_FOLLOW = (
     "--follow reads the notices of a configured connection (--profile NAME, the INTACCT_* "
     "variables or a default profile): the embedded emulator sends none; to try it "
-    'offline, see the README\'s "Try it offline"'
+    'offline, see "Try it offline" in docs/notices.md'
 )
 #: options that only go with --follow
 _FOLLOWING = ("safety_minutes", "notices_path")

@@ -7,7 +7,7 @@ Either way a reader must not end a run: ``intacct sync`` (a schedule, a follower
 says once who holds the store, tries again every moment, and goes on as soon as the
 reader lets go, for at most ``lock_wait_s`` (a setting); then it fails naming the
 holder and the setting (:class:`~.base.DestinationBusyError`), having stored nothing
-it could not finish. The readers' side is README's "Reading while a run goes on".
+it could not finish. The readers' side is docs/sync.md's "Reading while a run goes on".
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def wait_for(
     raised at once), it is tried again, for at most ``bound_s`` seconds, then
     :class:`~.base.DestinationBusyError`. The wait is told at INFO, and once as a
     warning when it passes :data:`SHORT_WAIT_S` (``writer``: the waiter writes, so the
-    holder is a reader, whom the README's readers' rules are for)."""
+    holder is a reader, whom docs/sync.md's readers' rules are for)."""
     began, pause, holder, told = clock(), FIRST_PAUSE_S, None, logging.NOTSET
     while True:
         try:

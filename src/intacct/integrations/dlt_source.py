@@ -418,7 +418,7 @@ def _refuse_clash(pipeline: Any) -> None:
     if clash is not None:
         raise DestinationError(
             f"pipeline {pipeline.pipeline_name!r}: {clash}; give the dataset a name other "
-            "than the file's (dlt names the file after the pipeline: README's "
+            "than the file's (dlt names the file after the pipeline: docs/destinations.md's "
             'dlt.pipeline("intacct_pipeline", destination="duckdb", dataset_name="intacct"))'
         )
 

@@ -1,0 +1,155 @@
+"""The user's documentation holds together.
+
+* Every relative link of README.md and of docs/*.md names a file that exists, and every
+  ``#anchor`` a heading there: as GitHub makes anchors (it renders both), and for the
+  pages mkdocs builds as Python-Markdown makes them too. A link from docs/ stays inside
+  docs/ (the site has nothing else); the repository's other files are linked by their
+  GitHub address, which is checked the same way.
+* The README reads in five minutes: at most 350 lines, its prose lines at most 95
+  characters.
+* ``mkdocs build --strict`` builds the site with no warning (where mkdocs is installed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.docs import DOCS, README, ROOT, headings
+
+#: the repository's files as the docs link them (mkdocs.yml's repo_url)
+REPOSITORY = "https://github.com/intacct-connector/intacct-connector/blob/main/"
+PAGES = sorted(DOCS.glob("*.md"))
+_FENCE = re.compile(r"^\s*```.*?^\s*```[ \t]*$", re.M | re.S)
+_CODE = re.compile(r"`[^`\n]*`")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+#: sections another change owns the text of (the test commands and their timings)
+_KEPT = ("Quick start", "Development")
+
+
+def links(text: str) -> list[str]:
+    """The targets of ``text``'s markdown links, code left out."""
+    prose = _CODE.sub("", _FENCE.sub("", text))
+    return _LINK.findall(prose)
+
+
+def _title(heading: str) -> str:
+    """A heading's text as rendered: links to their text, code without backticks."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    return re.sub(r"<[^>]+>", "", text).replace("`", "").replace("*", "")
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's anchor: lower case, punctuation dropped, each space a hyphen."""
+    return re.sub(r"[^\w\- ]", "", _title(heading).lower()).replace(" ", "-")
+
+
+def mkdocs_anchor(heading: str) -> str:
+    """Python-Markdown's (toc's slugify): ASCII, punctuation dropped, runs of spaces and
+    hyphens one hyphen."""
+    text = unicodedata.normalize("NFKD", _title(heading)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
+
+
+def anchors(path: Path, anchor: Callable[[str], str]) -> set[str]:
+    """The anchors of the file at ``path`` made by ``anchor``, a heading met again
+    numbered as each numbers it (GitHub: ``-1``; Python-Markdown: ``_1``)."""
+    made: set[str] = set()
+    joint = "-" if anchor is github_anchor else "_"
+    for _, said, _ in headings(path.read_text(encoding="utf-8")):
+        base = name = anchor(said)
+        n = 0
+        while name in made:
+            n += 1
+            name = f"{base}{joint}{n}"
+        made.add(name)
+    return made
+
+
+def broken(source: Path) -> list[str]:
+    """What is wrong with the links of ``source``."""
+    found: list[str] = []
+    in_docs = source.parent == DOCS
+    for target in links(source.read_text(encoding="utf-8")):
+        if target.startswith(REPOSITORY):
+            path_text, _, anchor = target.removeprefix(REPOSITORY).partition("#")
+            path, ways = ROOT / path_text, [github_anchor]
+        elif re.match(r"[a-z]+:", target):
+            continue  # another site's
+        else:
+            path_text, _, anchor = target.partition("#")
+            path = (source.parent / path_text).resolve() if path_text else source
+            ways = [github_anchor, mkdocs_anchor] if in_docs else [github_anchor]
+            if in_docs and DOCS.resolve() not in [path.resolve(), *path.resolve().parents]:
+                found.append(f"{target}: outside docs/, which the site has; link {REPOSITORY}…")
+                continue
+        if not path.exists():
+            found.append(f"{target}: no file {path}")
+        elif anchor and path.suffix == ".md":
+            for way in ways:
+                if anchor not in anchors(path, way):
+                    found.append(f"{target}: no heading of {path.name} has that anchor")
+                    break
+    return found
+
+
+@pytest.mark.parametrize("source", [README, *PAGES], ids=lambda p: p.name)
+def test_every_link_and_anchor_resolves(source: Path) -> None:
+    assert broken(source) == [], source.name
+
+
+def test_a_broken_link_or_anchor_is_found(tmp_path: Path) -> None:
+    page = DOCS / "sync.md"
+    assert "what-a-run-writes" in anchors(page, mkdocs_anchor)
+    assert github_anchor("`intacct sync`: a company into a database") == (
+        "intacct-sync-a-company-into-a-database"
+    )
+    assert github_anchor("Postgres: `--db postgresql://…`") == "postgres---db-postgresql"
+    assert mkdocs_anchor("Postgres: `--db postgresql://…`") == "postgres-db-postgresql"
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text("[a](#nothing) [b](nowhere.md) [c](https://example.com/x#y)\n# Title\n")
+    assert [line.split(":")[0] for line in broken(wrong)] == ["#nothing", "nowhere.md"]
+
+
+def test_the_readme_reads_in_five_minutes() -> None:
+    text = README.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert len(lines) <= 350, f"README.md has {len(lines)} lines: move depth to docs/"
+    left_out = [m.span() for m in _FENCE.finditer(text)] + _kept(text)
+    offset, wide = 0, []
+    for number, line in enumerate(lines, 1):
+        if len(line) > 95 and not any(start <= offset < end for start, end in left_out):
+            wide.append(f"line {number}: {len(line)} characters")
+        offset += len(line) + 1
+    assert wide == [], "README.md's prose keeps to 95 characters a line"
+
+
+def _kept(text: str) -> list[tuple[int, int]]:
+    """Where the sections of ``_KEPT`` are in ``text``."""
+    found = headings(text)
+    spans = []
+    for i, (level, said, start) in enumerate(found):
+        if level == 2 and said in _KEPT:
+            ends = [offset for other, _, offset in found[i + 1 :] if other <= 2]
+            spans.append((start, ends[0] if ends else len(text)))
+    return spans
+
+
+def test_mkdocs_builds_the_site_strictly(tmp_path: Path) -> None:
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    if not mkdocs.exists():
+        pytest.skip("mkdocs is not installed: pip install -e '.[docs]'")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    built = subprocess.run(
+        [str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-3000:]
