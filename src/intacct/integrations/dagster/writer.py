@@ -45,16 +45,30 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
     key = COMPANY_POOL.format(company=company.upper())
     if storage.get_concurrency_info(key).slot_count != 1:
         storage.set_concurrency_slots(key, 1)
+    run_id = context.run.run_id
     claim = f"intacct:{company}:{uuid.uuid4().hex[:12]}"  # one claim per sync
     waited = 0.0
     try:
-        while not storage.claim_concurrency_slot(key, context.run.run_id, claim).is_claimed:
+        while not storage.claim_concurrency_slot(key, run_id, claim).is_claimed:
             if not waited:
                 context.log.info(f"{company}: another run is syncing it; waiting for it")
             time.sleep(poll_s)
             waited += poll_s
+            _requeue_if_forgotten(storage, key, run_id, claim)
         if waited:
             context.log.info(f"{company}: its slot is free after {waited:.0f} s")
         yield
     finally:
         storage.free_concurrency_slot_for_step(context.run.run_id, claim)
+
+
+def _requeue_if_forgotten(storage: Any, key: str, run_id: str, claim: str) -> None:
+    """Queue ``claim`` again when the pool has a slot that no step is given: Dagster
+    queues a step as given a slot only if one is free when it joins, and gives a freed
+    slot only to a step already queued, so a run that freed the slot between the two
+    checks of a join left the joiner queued, ungiven, with the slot free, for ever
+    (a fleet run waited 40 minutes on a free pool). Leaving the queue and joining again
+    is given the slot; the slot table still lets one step at a time hold it."""
+    info = storage.get_concurrency_info(key)
+    if info.assigned_step_count < info.slot_count:
+        storage.free_concurrency_slot_for_step(run_id, claim)
