@@ -94,16 +94,18 @@ FIVETRAN_VIEWS = ("gl_detail", "gl_account", "gl_batch", "ap_bill", "ap_bill_ite
 #: what a run says it leaves out: fields the gateway refuses, and (``--api rest``) the
 #: XML fields the REST API has no equivalent of
 _REFUSED = re.compile(
-    r"(\w+): (?:the gateway refuses to query|read through the REST API, which has no "
-    r"equivalent of) ([\w.]+(?:, [\w.]+)*); those fields are left (?:out|empty)"
+    r"(\w+): (?:the gateway refuses to query ([\w.]+(?:, [\w.]+)*); those fields are left "
+    r"out|read through the REST API, which has no equivalent of \d+ fields?, left empty "
+    r"\(api auto or xml reads them\):\n((?:  [\w., ]+\n?)+))"
 )
 
 
 def left_out(output: str) -> dict[str, set[str]]:
     """The fields a run said it left out, per object."""
     found: dict[str, set[str]] = defaultdict(set)
-    for name, fields in _REFUSED.findall(output):
-        found[name] |= set(fields.split(", "))
+    for name, refused, unmatched in _REFUSED.findall(output):
+        names = refused or " ".join(unmatched.split())
+        found[name] |= set(names.split(", "))
     return found
 
 

@@ -27,6 +27,7 @@ warns once, naming them).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -176,12 +177,7 @@ class RestObjectStream(ObjectStream):
             if f"rest:{name}" in self.context.warned:
                 return
             self.context.warned.add(f"rest:{name}")
-            self.sink.warning(
-                name,
-                f"{name}: read through the REST API, which has no equivalent of "
-                f"{', '.join(missing)}; those fields are left empty (api auto or xml reads "
-                "them)",
-            )
+            self.sink.warning(name, _unmatched(name, missing))
 
     def _read(
         self, key: str, after: PageToken | str | None, where: q.Filter | None
@@ -262,3 +258,14 @@ def _path(xml: str, paired: Mapping[str, RestField]) -> str:
     if xml not in paired:
         raise RequestBuildError(xml, "the REST API has no equivalent of it to filter on")
     return paired[xml].name
+
+
+def _unmatched(name: str, missing: Sequence[str]) -> str:
+    """The warning naming the fields REST has no equivalent of: the count on its first
+    line, the names wrapped below it (an object can lack a hundred: one line of them was
+    ~900 characters)."""
+    names = textwrap.fill(", ".join(missing), width=88, initial_indent="  ",
+                          subsequent_indent="  ", break_on_hyphens=False)  # fmt: skip
+    count = f"{len(missing)} field{'s' if len(missing) != 1 else ''}"
+    return (f"{name}: read through the REST API, which has no equivalent of {count}, left "
+            f"empty (api auto or xml reads them):\n{names}")  # fmt: skip
