@@ -39,7 +39,7 @@ from tests.tools import install_command
 
 #: the tests outside the inner loop, by folder, file or test (``file::test``, every case of
 #: it; ``file::Class::test``) under tests/; the rest is "inner"
-TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_modifyitems)
+TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_modifyitems_last)
     # storms, kills, fleet and deployment runs, benchmarks run whole at a small scale,
     # and the tests that wait out timeouts or interrupts
     "long": (
@@ -276,6 +276,7 @@ SAMPLED, SAMPLE = "catalog", 4
 ONE_AFTER_ANOTHER = ("thirdparty",)
 CHOICES = ("inner", *TIERS, "all")
 _SEEDS = pytest.StashKey[str]()
+_TIER = pytest.StashKey[str]()  # each collected test's (:func:`tiers_of`)
 _ROOT = Path(__file__).parent
 
 
@@ -401,9 +402,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 # hook, and a conftest's hook would otherwise run after it, its groups never seen
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    tiers = dict(zip(items, tiers_of(items), strict=True))
-    for item in items:
-        tier = tiers[item]
+    for item, tier in zip(items, tiers_of(items), strict=True):
+        item.stash[_TIER] = tier
         item.add_marker(tier)
         if tier in ONE_AFTER_ANOTHER:
             item.add_marker(pytest.mark.xdist_group(tier))
@@ -414,18 +414,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # database) are made once, not once on each worker, and a long file's proofs
             # (storms, kills, deployments) never run two at once
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(_ROOT).as_posix()))
+
+
+# last: pytest orders a file's tests by their module fixtures' parameters in this same
+# hook, after the first, which would mix a file's tests of two tiers again
+@pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)
+def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest.Item]) -> None:
     # the tiers' tests first, longest tier first, the inner loop's short tests after
     # them: pytest-xdist hands out groups in this order (--no-loadscope-reorder), so the
     # minutes-long files start at once and the short tests fill the workers' gaps last
     # instead of a long file starting last and running on alone
     rank = {tier: n for n, tier in enumerate(TIERS)}
-    items.sort(key=lambda i: rank.get(tiers[i], len(rank)))
+    items.sort(key=lambda i: rank.get(i.stash[_TIER], len(rank)))  # stable: pytest's order kept
     chosen = config.getoption("tier")
     if chosen == "all" or _named(config.args):
         return
-    keep = [i for i in items if tiers[i] == chosen]
+    keep = [i for i in items if i.stash[_TIER] == chosen]
     if len(keep) < len(items):
-        config.hook.pytest_deselected(items=[i for i in items if tiers[i] != chosen])
+        config.hook.pytest_deselected(items=[i for i in items if i.stash[_TIER] != chosen])
         items[:] = keep
 
 
