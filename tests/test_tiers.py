@@ -1,48 +1,119 @@
-"""The test tiers (tests/conftest.py): every file a tier names exists, ``pytest`` alone
-leaves the tiers out, a file named on the command line runs whatever its tier, the
-tiers' files are handed out first, and pytest-xdist keeps a group's tests (a tier file's,
-the third-party tier's) on one worker (its grouping broke silently once, on a pytest
-release that stopped honouring it)."""
+"""The test tiers (tests/conftest.py): every file and test a tier names exists, ``pytest``
+alone leaves the tiers out but a sample of each sampled test, a tier's run is its tests
+and only them, every test is in one tier, a file named on the command line runs whatever
+its tier, the tiers' tests are handed out first, and pytest-xdist keeps a group's tests
+(a tier file's, the third-party tier's) on one worker (its grouping broke silently once,
+on a pytest release that stopped honouring it)."""
 
 from __future__ import annotations
 
-import re
+import json
+import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
-from tests.conftest import TIERS, tier_of
+import pytest
+
+from tests.conftest import (
+    CHOICES,
+    NAMED_TESTS,
+    SAMPLE,
+    SAMPLED,
+    TIERS,
+    defined_tests,
+    sample,
+    tier_of,
+)
 
 TESTS = Path(__file__).parent
+#: a plugin that writes each collected test's node id and tier, in the order handed out
+TIERS_OUT = f"""\
+import json, os
+def pytest_collection_finish(session):
+    tiers = {list(CHOICES)!r}
+    found = [[i.nodeid, [m.name for m in i.iter_markers() if m.name in tiers]]
+             for i in session.items]
+    with open(os.environ["TIERS_OUT"], "w") as out:
+        json.dump(found, out)
+"""
+Collected = list[tuple[str, str]]
 
 
-def test_every_file_a_tier_names_exists() -> None:
+@pytest.fixture(scope="module")
+def plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("plugin")
+    (folder / "tiers_out.py").write_text(TIERS_OUT, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def everything(plugin: Path) -> Collected:
+    """Every test of ``--tier all``, with its tier, in the order handed out."""
+    return _collect(plugin, "--tier", "all")
+
+
+def test_every_file_and_test_a_tier_names_exists() -> None:
     for tier, prefixes in TIERS.items():
         for prefix in prefixes:
-            assert (TESTS / prefix).exists(), f"TIERS[{tier!r}] names {prefix}, not under tests/"
-            if not prefix.endswith("/"):
+            where, _, test = prefix.partition("::")
+            assert (TESTS / where).exists(), f"TIERS[{tier!r}] names {where}, not under tests/"
+            if test:  # a test of an inner loop's file, named once
+                assert test in defined_tests(TESTS / where), f"TIERS[{tier!r}]: no {prefix}"
+                assert tier_of(TESTS / where) == "inner", f"TIERS[{tier!r}]: {prefix}"
+            elif not prefix.endswith("/"):
                 assert tier_of(TESTS / prefix) == tier
+    named = [e for entries in TIERS.values() for e in entries]
+    assert [e for e, n in Counter(named).items() if n > 1] == []
 
 
-def test_the_inner_loop_leaves_the_tiers_out(tmp_path: Path) -> None:
-    chosen = _collected()
-    assert chosen and all(tier_of(Path(p)) == "inner" for p in chosen)
+def test_every_test_is_in_one_tier_and_a_sample_of_each_sampled_test_in_the_inner_loop(
+    everything: Collected,
+) -> None:
+    ids = [node for node, _ in everything]
+    assert len(ids) == len(set(ids)) > 5000
+    assert {tier for _, tier in everything} == set(CHOICES) - {"all"}
+    cases: dict[str, list[str]] = {}
+    for node, tier in everything:
+        entry = _entry(node)
+        if NAMED_TESTS.get(entry) == SAMPLED:
+            cases.setdefault(entry, []).append(tier)
+        else:
+            assert tier == NAMED_TESTS.get(entry, tier_of(TESTS.parent / node.split("::")[0]))
+    assert set(cases) == {e for e, t in NAMED_TESTS.items() if t == SAMPLED}
+    for entry, tiers in cases.items():
+        assert len(tiers) > 2 * SAMPLE, f"{entry}: too few cases to sample"
+        assert tiers.count("inner") == SAMPLE and tiers.count(SAMPLED) == len(tiers) - SAMPLE
+
+
+def test_a_sample_spreads_from_the_first_case_to_the_last() -> None:
+    assert sample(SAMPLE - 1) == set(range(SAMPLE - 1))
+    for cases in (SAMPLE + 1, 100, 538):
+        kept = sample(cases)
+        assert len(kept) == SAMPLE and {0, cases - 1} <= kept <= set(range(cases))
+        gaps = [b - a for a, b in zip(sorted(kept), sorted(kept)[1:], strict=False)]
+        assert max(gaps) - min(gaps) <= 1
+
+
+@pytest.mark.parametrize("tier", ["inner", SAMPLED, "slow"])
+def test_a_tier_runs_its_tests_and_only_them(
+    plugin: Path, everything: Collected, tier: str
+) -> None:
+    chosen = _collect(plugin, *(["--tier", tier] if tier != "inner" else []))
+    assert chosen and {t for _, t in chosen} == {tier}
+    assert sorted(n for n, _ in chosen) == sorted(n for n, t in everything if t == tier)
+
+
+def test_a_file_named_runs_whatever_its_tier(plugin: Path) -> None:
     named = next(p for prefixes in TIERS.values() for p in prefixes if p.endswith(".py"))
-    assert _collected(f"tests/{named}") == {str(TESTS / named)}
+    assert {n.split("::")[0] for n, _ in _collect(plugin, f"tests/{named}")} == {f"tests/{named}"}
 
 
-def test_the_tiers_files_come_first_the_longest_tier_first() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-n0", "-p", "no:cacheprovider",
-         "--tier", "all"],
-        capture_output=True, text=True, check=False, timeout=600, cwd=TESTS.parent,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:]
-    # "file::test" lines, in the order the tests are handed out (addopts' -q)
-    files = re.findall(r"^(tests/\S+?\.py)::", done.stdout, re.M)
+def test_the_tiers_tests_come_first_the_longest_tier_first(everything: Collected) -> None:
     rank = {tier: n for n, tier in enumerate([*TIERS, "inner"])}
-    ranks = [rank[tier_of(TESTS.parent / f)] for f in files]
-    assert len(files) > 1000 and ranks == sorted(ranks)
+    ranks = [rank[tier] for _, tier in everything]
+    assert ranks == sorted(ranks)
     assert ranks[0] == rank["long"] and ranks[-1] == rank["inner"]
 
 
@@ -68,14 +139,27 @@ def test_a_group_stays_on_one_worker(tmp_path: Path) -> None:
     assert len(ran) == 12 and len(set(ran)) == 1, ran
 
 
-def _collected(*args: str) -> set[str]:
-    """The test files ``pytest --collect-only`` picks, in this repository."""
+def _entry(node: str) -> str:
+    """A node id as TIERS names a test: ``file::test`` under tests/, no parameters."""
+    where, _, test = node.partition("::")
+    return f"{Path(where).relative_to('tests').as_posix()}::{test.split('[', 1)[0]}"
+
+
+def _collect(plugin: Path, *args: str) -> Collected:
+    """The tests ``pytest --collect-only`` picks in this repository, each with its tier
+    (the marker tests/conftest.py gives it), in the order they are handed out."""
+    out = plugin / "tiers.json"
+    env = {
+        **os.environ,
+        "TIERS_OUT": str(out),
+        "PYTHONPATH": os.pathsep.join([str(plugin), os.environ.get("PYTHONPATH", "")]),
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n0", "-p",
-         "no:cacheprovider", *args],
-        capture_output=True, text=True, check=False, timeout=600, cwd=TESTS.parent,
+        [sys.executable, "-m", "pytest", "--collect-only", "-n0", "-p", "no:cacheprovider",
+         "-p", "tiers_out", *args],
+        capture_output=True, text=True, check=False, timeout=600, cwd=TESTS.parent, env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]
-    # "file::test" lines, or "file: N" where -q is given twice (addopts has one)
-    files = {m[1] for m in re.finditer(r"^(tests/\S+?\.py)(?:::|: \d+$)", done.stdout, re.M)}
-    return {str(TESTS.parent / f) for f in files}
+    found = json.loads(out.read_text(encoding="utf-8"))
+    assert all(len(tiers) == 1 for _, tiers in found), [n for n, t in found if len(t) != 1][:5]
+    return [(node, tiers[0]) for node, tiers in found]

@@ -1,5 +1,7 @@
-"""pytest installs nothing: the README's test command installs the third-party SDKs, CI
-runs that very command, and without them the SDK tests skip naming what to run."""
+"""pytest installs nothing: the README's two test commands install what they run (the
+Quick start's last, the newcomer's run: the package with its test extras, then the inner
+loop; Development's whole suite: the third-party SDKs too, then every tier), CI runs the
+whole suite's command verbatim, and without the SDKs their tests skip naming what to run."""
 
 from __future__ import annotations
 
@@ -13,36 +15,63 @@ from . import conftest
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_INSTALL = "-m pip install -e '.[dev]'"
+#: how the README gives a command's time from a fresh clone: "about 4 minutes", "25 to
+#: 40 minutes"
+TIMED = re.compile(r"\b\d+(?: to \d+)? minutes\b[^.]*\bfresh clone\b")
+
+
+def section(title: str) -> str:
+    """The README's ``## title`` section, up to the next one."""
+    return (REPO / "README.md").read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def one_line_commands(title: str) -> list[str]:
+    """The one-line ``sh`` blocks of a README section, in order."""
+    blocks = re.findall(r"```sh\n(.*?)\n```", section(title), re.DOTALL)
+    return [b for b in blocks if len(b.splitlines()) == 1]
 
 
 def quick_start_commands() -> list[str]:
-    """The one-line commands of the README's Quick start section, in order."""
-    quick_start = (REPO / "README.md").read_text().split("## Quick start", 1)[1]
-    quick_start = quick_start.split("\n## ", 1)[0]
-    blocks = re.findall(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
+    """The commands of the README's Quick start section, in order (each one line)."""
+    blocks = re.findall(r"```sh\n(.*?)\n```", section("Quick start"), re.DOTALL)
     assert all(len(b.splitlines()) == 1 for b in blocks)
     return blocks
 
 
-def readme_test_command() -> str:
-    """The Quick start's command that installs and runs the whole test suite (every tier:
-    tests/conftest.py)."""
-    (command,) = [c for c in quick_start_commands() if c.endswith("--tier all")]
+def newcomers_command() -> str:
+    """The Quick start's last command: installs the package with its test extras and runs
+    the newcomer's run, ``pytest`` alone (the inner loop: tests/conftest.py)."""
+    return quick_start_commands()[-1]
+
+
+def whole_suite_command() -> str:
+    """Development's command that installs everything and runs every tier (CI's)."""
+    (command,) = [c for c in one_line_commands("Development") if c.endswith("--tier all")]
     return command
 
 
-def test_the_quick_start_installs_and_runs_the_main_job_then_the_tests() -> None:
+def test_the_quick_start_installs_and_runs_the_main_job_then_the_newcomers_tests() -> None:
     first, *_, last = quick_start_commands()
     assert first.startswith("python3 -m venv .venv && .venv/bin/pip install . ")
     assert first.endswith("&& .venv/bin/intacct sync")
-    assert last == readme_test_command()
+    assert last == "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest"
 
 
-def test_ci_runs_the_readme_test_command_verbatim() -> None:
-    command = readme_test_command()
+def test_ci_runs_the_whole_suite_as_the_readme_writes_it() -> None:
+    command = whole_suite_command()
     assert command in (REPO / ".ci" / "run").read_text().splitlines()
-    assert "pip install -e '.[dev]'" in command and conftest.INSTALL_JS in command
+    assert command.startswith("python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && ")
+    assert conftest.INSTALL_JS in command
     assert command.index(conftest.INSTALL_JS) < command.index("pytest")
+    assert command not in quick_start_commands()
+
+
+@pytest.mark.parametrize("title", ["Quick start", "Development"])
+def test_each_test_command_says_how_long_it_takes_from_a_fresh_clone(title: str) -> None:
+    command = newcomers_command() if title == "Quick start" else whole_suite_command()
+    after = section(title).split(f"```sh\n{command}\n```", 1)[1]
+    said = after.split("```", 1)[0].split("\n## ", 1)[0]  # up to the next block
+    assert TIMED.search(" ".join(said.split())), f"{title}: how long does {command!r} take?"
 
 
 def test_without_node_the_js_tests_name_the_install_command(
