@@ -201,9 +201,10 @@ def test_on_a_terminal_an_interrupted_run_is_shown_interrupted_not_done(
     last = {n: next(x for x in reversed(screen) if re.match(rf". {n} ", x)) for n in names}
     assert last["CLASS"].startswith("✓ CLASS")
     assert last["all"].startswith("■ all") and last["all"].rstrip().endswith("interrupted")
-    # a trial balance request takes 4 s: nothing read yet, so no line of its own (the
-    # summary lists it), and never one marked done
-    assert not any(re.match(r". TRIALBALANCE ", x) for x in screen), screen[-5:]
+    # a trial balance request takes 4 s: cut short, so never marked done (on a loaded
+    # machine CLASS can finish after its first answers, so it may be shown reading)
+    trial = [x for x in screen if re.match(r". TRIALBALANCE ", x)]
+    assert not any(x.startswith("✓") for x in trial), screen[-5:]
 
 
 def test_the_exit_statuses_are_documented_and_a_usage_mistake_is_2() -> None:
