@@ -340,11 +340,12 @@ def tiers_of(items: Sequence[pytest.Item]) -> list[str]:
     """Each collected test's tier: its file's (:func:`tier_of`), or the tier that names it
     (:data:`NAMED_TESTS`); of a test :data:`SAMPLED` names, the inner loop keeps
     :func:`sample` of its cases."""
-    tiers = [NAMED_TESTS.get(entry_of(i), tier_of(i.path)) for i in items]
+    entries = [entry_of(i) for i in items]
+    tiers = [NAMED_TESTS.get(e, tier_of(i.path)) for e, i in zip(entries, items, strict=True)]
     cases: dict[str, list[int]] = {}
-    for n, item in enumerate(items):
-        if tiers[n] == SAMPLED and entry_of(item) in NAMED_TESTS:
-            cases.setdefault(entry_of(item), []).append(n)
+    for n, entry in enumerate(entries):
+        if tiers[n] == SAMPLED and entry in NAMED_TESTS:
+            cases.setdefault(entry, []).append(n)
     for ns in cases.values():
         for kept in sample(len(ns)):
             tiers[ns[kept]] = tier_of(items[ns[kept]].path)

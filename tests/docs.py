@@ -10,6 +10,7 @@ from pathlib import Path
 
 __all__ = [
     "DOCS",
+    "FENCE",
     "GUIDE",
     "README",
     "ROOT",
@@ -39,7 +40,8 @@ GUIDE = (
     "configuration.md",
 )
 _HEADING = re.compile(r"^(#{1,6}) (.+?)\s*$", re.M)
-_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.M | re.S)
+#: a fenced code block, indented ones (inside a list item) too
+FENCE = re.compile(r"^\s*```.*?^\s*```[ \t]*$", re.M | re.S)
 
 
 def page(name: str) -> str:
@@ -50,7 +52,7 @@ def page(name: str) -> str:
 
 def headings(text: str) -> list[tuple[int, str, int]]:
     """(level, title, offset) of each heading of ``text``, code blocks left out."""
-    fenced = [m.span() for m in _FENCE.finditer(text)]
+    fenced = [m.span() for m in FENCE.finditer(text)]
     return [
         (len(m[1]), m[2], m.start())
         for m in _HEADING.finditer(text)

@@ -22,19 +22,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import DOCS, README, ROOT, headings
+from tests.docs import DOCS, FENCE, README, ROOT, headings
 
 #: the repository's files as the docs link them (mkdocs.yml's repo_url)
 REPOSITORY = "https://github.com/intacct-connector/intacct-connector/blob/main/"
 PAGES = sorted(DOCS.glob("*.md"))
-_FENCE = re.compile(r"^\s*```.*?^\s*```[ \t]*$", re.M | re.S)
 _CODE = re.compile(r"`[^`\n]*`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def links(text: str) -> list[str]:
     """The targets of ``text``'s markdown links, code left out."""
-    prose = _CODE.sub("", _FENCE.sub("", text))
+    prose = _CODE.sub("", FENCE.sub("", text))
     return _LINK.findall(prose)
 
 
@@ -121,7 +120,7 @@ def test_the_readme_reads_in_five_minutes() -> None:
     text = README.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert len(lines) <= 350, f"README.md has {len(lines)} lines: move depth to docs/"
-    left_out = [m.span() for m in _FENCE.finditer(text)]  # a command is as long as it is
+    left_out = [m.span() for m in FENCE.finditer(text)]  # a command is as long as it is
     offset, wide = 0, []
     for number, line in enumerate(lines, 1):
         if len(line) > 95 and not any(start <= offset < end for start, end in left_out):

@@ -247,18 +247,30 @@ def generated(group: str, obj: Mapping[str, Any], schemas: Mapping[str, Any]) ->
     names = {f["name"] for f in fields}
     if "href" not in names:  # every record carries its own
         fields.insert(2, {"name": "href", "type": "string", "readOnly": True, "u": _HREF})
+    sources = [PORTAL.format(group=group), COPY.format(group=group)]
+    return _entry(obj, _operations(obj), fields, sources)
+
+
+def _entry(
+    obj: Mapping[str, Any],
+    operations: list[str],
+    fields: list[dict[str, Any]],
+    sources: list[str],
+) -> dict[str, Any]:
+    """An entry as the spec alone gives it, its keys in the catalog's order (the twin,
+    the overlay's keys and the pairing come after: :func:`merged`)."""
     return {
         "path": obj["path"],
         "schema": obj["schema"],
         "kind": obj.get("kind", "object"),
         "xml_object": None,
         "key": "key",
-        "id": "id" if "id" in names else "key",
-        "operations": _operations(obj),
+        "id": "id" if any(f["name"] == "id" for f in fields) else "key",
+        "operations": operations,
         "actions": list(obj.get("actions", [])),
         "permissions": {},
         "fields": fields,
-        "sources": [PORTAL.format(group=group), COPY.format(group=group)],
+        "sources": sources,
     }
 
 
@@ -541,22 +553,10 @@ def paired_again(paths: list[str]) -> dict[str, dict[str, Any]]:
 def _as_generated(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A catalog entry as :func:`generated` gave it, before the overlay and the twin
     (an overlay's correction of a spec fact, ``ref`` or ``required``, stays)."""
-    names = {f["name"] for f in obj["fields"]}
     if any("added" in f for f in obj["fields"]):
         raise CatalogError(f"{obj['path']}: the overlay adds fields to it; use --specs")
-    return {
-        "path": obj["path"],
-        "schema": obj["schema"],
-        "kind": obj["kind"],
-        "xml_object": None,
-        "key": "key",
-        "id": "id" if "id" in names else "key",
-        "operations": obj["operations"],
-        "actions": obj["actions"],
-        "permissions": {},
-        "fields": [_spec_only(f) for f in obj["fields"]],
-        "sources": obj["sources"][:2],  # the portal's and the copy's
-    }
+    fields = [_spec_only(f) for f in obj["fields"]]
+    return _entry(obj, obj["operations"], fields, obj["sources"][:2])  # portal, copy
 
 
 def _spec_only(field: Mapping[str, Any]) -> dict[str, Any]:

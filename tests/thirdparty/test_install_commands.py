@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests import docs
+
 from . import conftest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = docs.ROOT
 DEV_INSTALL = "-m pip install -e '.[dev]'"
 #: how the README gives a command's time from a fresh clone: "about 4 minutes", "25 to
 #: 40 minutes"
@@ -22,20 +24,19 @@ TIMED = re.compile(r"\b\d+(?: to \d+)? minutes\b[^.]*\bfresh clone\b")
 
 def section(title: str) -> str:
     """The README's ``## title`` section, up to the next one."""
-    return (REPO / "README.md").read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return docs.section("README.md", title, subsections=True)
 
 
-def one_line_commands(title: str) -> list[str]:
-    """The one-line ``sh`` blocks of a README section, in order."""
-    blocks = re.findall(r"```sh\n(.*?)\n```", section(title), re.DOTALL)
-    return [b for b in blocks if len(b.splitlines()) == 1]
+def commands(title: str) -> list[str]:
+    """The ``sh`` blocks of a README section, in order."""
+    return [block.rstrip("\n") for block in docs.blocks(section(title), "sh")]
 
 
 def quick_start_commands() -> list[str]:
     """The commands of the README's Quick start section, in order (each one line)."""
-    blocks = re.findall(r"```sh\n(.*?)\n```", section("Quick start"), re.DOTALL)
-    assert all(len(b.splitlines()) == 1 for b in blocks)
-    return blocks
+    found = commands("Quick start")
+    assert all(len(c.splitlines()) == 1 for c in found)
+    return found
 
 
 def newcomers_command() -> str:
@@ -46,7 +47,8 @@ def newcomers_command() -> str:
 
 def whole_suite_command() -> str:
     """Development's command that installs everything and runs every tier (CI's)."""
-    (command,) = [c for c in one_line_commands("Development") if c.endswith("--tier all")]
+    found = [c for c in commands("Development") if len(c.splitlines()) == 1]
+    (command,) = [c for c in found if c.endswith("--tier all")]
     return command
 
 
