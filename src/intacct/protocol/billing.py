@@ -24,9 +24,11 @@ metadata functions below. A request the gateway refuses as a whole (HTTP error, 
 authentication or control failure) runs no function and costs nothing.
 
 [U] No source lists the session and metadata functions (``getAPISession``, ``lookup``,
-``inspect``, ``readUserFormatting``...); they read no records of the company, so they
-are taken as free. ``get_trialbalance`` is taken as billed: it reads the company's data,
-like a query, and counting it can only over-state a cost, never hide one.
+``inspect``, ``readUserFormatting``, DDS's ``getDdsObjects`` and ``getDdsDdl``...); they
+read no records of the company, so they are taken as free; DDS's ``runDdsJob`` and each
+read of a DDSJOB are functions like any other, one transaction each.
+``get_trialbalance`` is taken as billed: it reads the company's data, like a query, and
+counting it can only over-state a cost, never hide one.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ FREE_FUNCTIONS = frozenset(
         "getDimensions",
         "getUserPermissions",
         "readEntityDetails",
+        "getDdsObjects",
+        "getDdsDdl",
     }
 )
 
