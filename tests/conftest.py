@@ -35,6 +35,8 @@ from tests.postgres import (
     server_binaries,
 )
 from tests.properties import FULL
+from tests.s3 import REQUIREMENTS as S3_REQUIREMENTS
+from tests.s3 import S3Server
 from tests.tools import install_command
 
 #: the tests outside the inner loop, by folder, file or test (``file::test``, every case of
@@ -124,6 +126,7 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
         "emulator/test_control_and_reports.py::test_db_file_keeps_data_between_runs",
         "emulator/test_control_and_reports.py::test_reset_and_seed",
         "emulator/test_date_literals.py",
+        "emulator/test_dds.py::test_a_change_job_exports_what_changed_since_the_objects_last_job",
         "emulator/test_event_queue.py::test_a_reset_forgets_subscriptions_and_events",
         "emulator/test_gateway.py::test_a_slow_request_does_not_hold_up_others",
         "emulator/test_gateway.py::test_session_timeout_slides",
@@ -483,6 +486,24 @@ def postgres_server() -> Iterator[str]:
         )
     try:
         yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 API for the whole run (moto's server, :mod:`tests.s3`): skipped, with
+    the install command, where moto is not installed; in CI (``CI`` set) it must run."""
+    try:
+        import moto.server  # noqa: F401
+        import s3fs  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError as exc:
+        if os.environ.get("CI"):
+            raise  # in CI the DDS tests must run
+        pytest.skip(f"{exc}: python -m pip install {' '.join(map(repr, S3_REQUIREMENTS))}")
+    server = S3Server.start()
+    try:
+        yield server
     finally:
         server.stop()
 

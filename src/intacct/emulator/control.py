@@ -1,6 +1,7 @@
 """The ``/_emulator/`` control API: stats, reset, seed, company settings, faults, clock,
-the REST API's registered OAuth apps, the pace of its bulk jobs, and change notices
-(webhook, event queue and Smart Event subscriptions, the sender's pace and faults)."""
+the Data Delivery Service's settings and targets, the REST API's registered OAuth apps,
+the pace of its bulk jobs, and change notices (webhook, event queue and Smart Event
+subscriptions, the sender's pace and faults)."""
 
 from __future__ import annotations
 
@@ -367,6 +368,19 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
                 )
         return JSONResponse(emulator.bulk.pace(**changes))
 
+    async def dds(request: HttpRequest) -> Response:
+        """The Data Delivery Service (:mod:`.dds`): POST ``{"queue_s": 2, "run_s": 3,
+        "split_records": 100000}`` sets its pace and file split; ``{"company": "DEMO",
+        "subscribed": true, "targets": {"AWS-S3-DDS": {"kind": "S3", "endpoint_url":
+        "http://127.0.0.1:9000", "bucket": "b", "prefix": "dds", "access_key_id": "…",
+        "secret_access_key": "…"}}, "fail_next": 1}`` a company's subscription, its cloud
+        storage targets (``null`` removes one) and failures of its next jobs; GET (and
+        each POST) answers them all, credentials left out."""
+        settings = emulator.store.dds.settings
+        if request.method == "POST":
+            return JSONResponse(settings.configure(json_object(await body(request))))
+        return JSONResponse(settings.snapshot())
+
     async def oauth_apps(request: HttpRequest) -> Response:
         """The REST API's registered OAuth apps: GET lists them (client ids, redirect
         URIs, senders; secrets are not shown), POST ``{"client_id": "...",
@@ -438,6 +452,7 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         Route(f"{CONTROL_PREFIX}/faults", _guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL_PREFIX}/latency", _guarded(latency), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/clock", _guarded(clock), methods=["GET", "POST", "DELETE"]),
+        Route(f"{CONTROL_PREFIX}/dds", _guarded(dds), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/lag", _guarded(lag), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/audit", _guarded(audit), methods=["GET", "POST"]),
         Route(f"{CONTROL_PREFIX}/bulk", _guarded(bulk), methods=["GET", "POST"]),

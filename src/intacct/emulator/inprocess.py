@@ -195,6 +195,11 @@ class InProcessEmulator(NoticeControls):
         """As ``POST /_emulator/bulk``: the bulk job worker's pace (:mod:`.worker`)."""
         return self.emulator.bulk.pace(record_ms=record_ms, paused=paused, step=step)
 
+    def configure_dds(self, **changes: Any) -> dict[str, Any]:
+        """As ``POST /_emulator/dds``: DDS's pace and split, or a company's subscription,
+        cloud storage targets and failures (:mod:`.dds.settings`)."""
+        return self.store.dds.settings.configure(changes)
+
     def close(self) -> None:
         self.emulator.close()
         self.store.close()

@@ -270,11 +270,23 @@ class Catalog(Mapping[str, ObjectDef]):
     REST path, :mod:`intacct.emulator.rest.storage`). The store keeps their tables and
     the generic seeder fills them (:meth:`stored`), and ``catalog[path]`` finds them,
     but the XML gateway never sees them: iterating the catalog and :meth:`get_object`
-    (an XML request's object) know only the XML objects."""
+    (an XML request's object) know only the XML objects.
 
-    def __init__(self, objects: list[ObjectDef], rest_only: Sequence[ObjectDef] = ()) -> None:
+    ``services``: objects of a service rather than of the company's books (DDSJOB, the
+    Data Delivery Service's jobs, :mod:`intacct.emulator.dds`): the store keeps their
+    tables and :meth:`get_object` finds them, so XML's reads and ``lookup`` serve them,
+    but iterating the catalog does not list them (so no seeder, ``inspect *`` or REST
+    pairing sees them) [U: whether Intacct's ``inspect *`` lists DDSJOB]."""
+
+    def __init__(
+        self,
+        objects: list[ObjectDef],
+        rest_only: Sequence[ObjectDef] = (),
+        services: Sequence[ObjectDef] = (),
+    ) -> None:
         self._objects = {o.name.upper(): o for o in objects}
         self._rest_only = {o.name: o for o in rest_only}
+        self._services = {o.name.upper(): o for o in services}
         #: changes since it was made (:meth:`add_field`, :meth:`add_object`): 0 while it
         #: is as it was made
         self.revision = 0
@@ -286,6 +298,7 @@ class Catalog(Mapping[str, ObjectDef]):
         that shares what is derived from this one until it changes."""
         made = Catalog([], ())
         made._objects, made._rest_only = dict(self._objects), dict(self._rest_only)
+        made._services = dict(self._services)
         made._parent = self
         return made
 
@@ -330,14 +343,18 @@ class Catalog(Mapping[str, ObjectDef]):
         return self._derived[key]
 
     def __getitem__(self, name: str) -> ObjectDef:
-        found = self._objects.get(name.upper()) or self._rest_only.get(name)
+        found = (
+            self._objects.get(name.upper())
+            or self._rest_only.get(name)
+            or self._services.get(name.upper())
+        )
         if found is None:
             raise KeyError(name)
         return found
 
     def stored(self) -> list[ObjectDef]:
-        """Every object with a table: the XML objects, then the REST-only ones."""
-        return [*self._objects.values(), *self._rest_only.values()]
+        """Every object with a table: the XML objects, the REST-only ones, the services'."""
+        return [*self._objects.values(), *self._rest_only.values(), *self._services.values()]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._objects)
@@ -346,7 +363,7 @@ class Catalog(Mapping[str, ObjectDef]):
         return len(self._objects)
 
     def get_object(self, name: str) -> ObjectDef | None:
-        return self._objects.get(name.upper())
+        return self._objects.get(name.upper()) or self._services.get(name.upper())
 
 
 def catalog_files() -> list[Traversable]:
@@ -373,5 +390,6 @@ def xml_objects() -> Mapping[str, ObjectDef]:
 def load_catalog() -> Catalog:
     """The packaged catalog: the XML objects and the REST-only objects' tables."""
     from intacct.emulator.catalog.rest_storage import packaged  # it builds on this module
+    from intacct.emulator.dds.objects import SERVICE_OBJECTS  # it builds on this module
 
-    return Catalog(list(xml_objects().values()), packaged().tables)
+    return Catalog(list(xml_objects().values()), packaged().tables, SERVICE_OBJECTS)

@@ -4,7 +4,7 @@ beyond what the query-language translator produces."""
 from __future__ import annotations
 
 from intacct.emulator.dispatch import Handler
-from intacct.emulator.handlers import legacy, meta, read, reports, session, write
+from intacct.emulator.handlers import dds, legacy, meta, read, reports, session, write
 
 __all__ = ["HANDLERS", "resolve_legacy"]
 
@@ -15,6 +15,7 @@ HANDLERS: dict[str, Handler] = {
     **meta.HANDLERS,
     **legacy.HANDLERS,
     **reports.HANDLERS,
+    **dds.HANDLERS,  # last: DDSJOB's reads are the generic ones, jobs moved on first
 }
 
 resolve_legacy = legacy.resolve

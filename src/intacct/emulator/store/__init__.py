@@ -6,6 +6,9 @@
 - :mod:`.grants` — the REST API's OAuth codes and refresh tokens (in memory, locked);
 - :mod:`.idempotency` — the REST API's idempotency keys (in memory, locked);
 - :mod:`.jobs` — the REST API's bulk jobs (in memory, locked);
+- ``dds`` — the Data Delivery Service's settings, cloud storage targets and the plans of
+  its jobs (:mod:`intacct.emulator.dds`; in memory, locked; its jobs' DDSJOB rows are
+  records);
 - :mod:`.triggers` — change notices: subscriptions, the notices committed writes make
   (in memory, locked); :mod:`.events` the event queue's events;
 - :mod:`.records` — catalog records, the only place with record SQL;
@@ -25,6 +28,7 @@ from typing import Any
 
 from intacct.emulator.catalog import Catalog, FieldDef, ObjectDef, load_catalog
 from intacct.emulator.clock import Clock
+from intacct.emulator.dds.state import DataDelivery
 from intacct.emulator.store.database import Database
 from intacct.emulator.store.events import EventQueue
 from intacct.emulator.store.grants import Grants
@@ -85,6 +89,7 @@ class Store:
         self.grants = Grants()  # the REST API's OAuth codes and refresh tokens
         self.idempotency = IdempotencyKeys()  # the REST API's Idempotency-Key headers
         self.jobs = BulkJobs()  # the REST API's bulk jobs
+        self.dds = DataDelivery()  # DDS: settings, targets, what its queued jobs will do
         self.clock = Clock()  # what "now" is for stamps and gmtoffset; tests move it
         # change notices: subscriptions, and the event queue of the queue ones
         self.triggers = Triggers(self.identities, self.catalog, EventQueue())
@@ -109,8 +114,9 @@ class Store:
 
     def reset(self) -> None:
         """Drop every row (companies and OAuth apps included), every session, cursor,
-        OAuth grant (tokens issued before are refused), bulk job, subscription and queued
-        event; the clock runs on the real time again."""
+        OAuth grant (tokens issued before are refused), bulk job, subscription, queued
+        event and DDS setting (targets, subscriptions); the clock runs on the real time
+        again."""
         with self._database.transaction():
             self.records.reset()
             self.identities.reset()
@@ -118,6 +124,7 @@ class Store:
         self.grants.clear()
         self.idempotency.clear()
         self.jobs.clear()
+        self.dds.clear()
         self.triggers.clear()
         self.clock.reset()
 

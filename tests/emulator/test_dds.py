@@ -1,0 +1,243 @@
+"""The Data Delivery Service through the XML gateway, as a client sees it: jobs queued
+with runDdsJob, polled through DDSJOB reads while the emulator's clock moves, and the
+CSV files they write to a real object store that speaks the S3 API (moto's server)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from intacct.client import IntacctClient
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+from intacct.errors import GatewayError
+from intacct.protocol import dds
+from intacct.protocol import functions as fn
+from tests.s3 import S3Server
+
+QUEUE_S, RUN_S = 60, 120
+Control = Callable[[str, dict[str, Any]], Any]
+
+
+@pytest.fixture
+def control(emulator: EmulatorServer) -> Iterator[Control]:
+    """POST to the emulator's control API; DDS and the clock put back afterwards."""
+    base = emulator.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/")
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        answer = httpx.post(base + path, json=body, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    post("dds", {"queue_s": QUEUE_S, "run_s": RUN_S, "split_records": 100_000})
+    yield post
+    httpx.delete(base + "clock", timeout=30)
+    post("dds", {"company": "DEMO", "subscribed": False, "fail_next": 0})
+
+
+@pytest.fixture
+def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
+    with IntacctClient.from_mapping({**client_config(emulator.url), "timeout_s": 30}) as made:
+        yield made
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server, control: Control) -> str:
+    """A bucket of the test's own, DEMO's target ``AWS-S3-DDS`` writing to it."""
+    name = s3_server.new_bucket()
+    control("dds", {"company": "DEMO", "subscribed": True, "targets": {
+        "AWS-S3-DDS": _target(s3_server, name, s3_server.secret_access_key)}})  # fmt: skip
+    return name
+
+
+def _target(s3: S3Server, bucket: str, secret: str) -> dict[str, str]:
+    return {
+        "kind": "S3",
+        "endpoint_url": s3.url,
+        "bucket": bucket,
+        "prefix": "intacct/dds",
+        "access_key_id": s3.access_key_id,
+        "secret_access_key": secret,
+    }
+
+
+def _run(client: IntacctClient, *args: Any, **kwargs: Any) -> dds.DdsJob:
+    (record,) = client.call(dds.RunDdsJob(*args, **kwargs)).records
+    return dds.parse_dds_job(record)
+
+
+def _read(client: IntacctClient, job: dds.DdsJob) -> dds.DdsJob:
+    (record,) = client.call(dds.read_dds_job(job.recordno)).records
+    return dds.parse_dds_job(record)
+
+
+def _poll(client: IntacctClient, control: Control, job: dds.DdsJob) -> dds.DdsJob:
+    """Read the job, moving the clock on, until it is done; the statuses seen must go
+    Queued, then Processing, then done, each read once a step."""
+    seen = [job.status]
+    for _ in range(5):
+        job = _read(client, job)
+        if job.status != seen[-1]:
+            seen.append(job.status)
+        if job.done:
+            break
+        control("clock", {"advance_s": max(QUEUE_S, RUN_S)})
+    assert seen in (["Queued", "Processing", "Completed"], ["Queued", "Failed"]), seen
+    return job
+
+
+def _rows(s3: S3Server, bucket: str, name: str) -> list[dict[str, str]]:
+    body = s3.read(bucket, f"intacct/dds/{name}")
+    if name.endswith(".gz"):
+        body = gzip.decompress(body)
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")))
+
+
+def _records(client: IntacctClient, obj: str) -> dict[str, dict[str, str]]:
+    return {r["RECORDNO"]: dict(r) for r in client.iter_read_by_query(obj)}
+
+
+def test_a_job_is_polled_to_completion_and_its_files_hold_the_objects_records(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    queued = _run(client, "CLASS", "AWS-S3-DDS", "all")
+    assert (queued.status, queued.files, queued.start_time) == ("Queued", (), None)
+    assert queued.ddsjob.startswith("CLASS;all;") and queued.object == "CLASS"
+    assert _read(client, queued).status == "Queued"  # nothing moves until the clock does
+    done = _poll(client, control, queued)
+    assert done.completed and done.error == "" and len(done.files) == 1
+    assert done.start_time is not None and done.end_time is not None
+    assert done.files[0].startswith("DEMO/CLASS.all.") and done.files[0].endswith(".csv")
+    assert s3_server.keys(bucket) == [f"intacct/dds/{done.files[0]}"]
+    rows = _rows(s3_server, bucket, done.files[0])
+    expected = _records(client, "CLASS")
+    assert done.records_created == len(rows) == len(expected) > 0
+    read_times = {row.pop("ddsReadTime") for row in rows}
+    assert len(read_times) == 1 and read_times.pop().endswith("+00:00")
+    assert {row["RECORDNO"]: row for row in rows} == expected
+    # the job listed through query and readByQuery too, as the dds-jobs page shows
+    listed = client.call(dds.query_dds_jobs()).records
+    assert done in [dds.parse_dds_job(r) for r in listed]
+    legacy = client.call(fn.ReadByQuery("DDSJOB", f"RECORDNO = {done.recordno}")).records
+    assert [dds.parse_dds_job(r) for r in legacy] == [done]
+
+
+def test_files_are_split_by_the_record_limit(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    expected = _records(client, "DEPARTMENT")
+    control("dds", {"split_records": 2})
+    done = _poll(client, control, _run(client, "DEPARTMENT", "AWS-S3-DDS", "all"))
+    assert len(done.files) == (len(expected) + 1) // 2 > 1
+    assert [f.rsplit(".", 2)[1] for f in done.files] == [
+        str(n) for n in range(1, len(done.files) + 1)
+    ]
+    parts = [_rows(s3_server, bucket, name) for name in done.files]
+    assert all(len(part) == 2 for part in parts[:-1]) and 1 <= len(parts[-1]) <= 2
+    rows = [row for part in parts for row in part]
+    assert {r["RECORDNO"]: {k: v for k, v in r.items() if k != "ddsReadTime"} for r in rows} == (
+        expected
+    )
+    # the job's own fileConfiguration: its split, line ends, no header, gzip
+    config = dds.FileConfiguration(
+        split_size=100_000, file_format="windows", include_headers=False, compress=True
+    )
+    done = _poll(client, control, _run(client, "DEPARTMENT", "AWS-S3-DDS", "all", None, config))
+    (name,) = done.files
+    assert name.endswith(".csv.gz")
+    text = gzip.decompress(s3_server.read(bucket, f"intacct/dds/{name}")).decode()
+    assert text.count("\r\n") == len(expected) and "ddsReadTime" not in text
+
+
+def test_a_change_job_exports_what_changed_since_the_objects_last_job(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    client.create("VENDOR", [{"VENDORID": f"DDS-{n}", "NAME": f"DDS {n}"} for n in "AB"])
+    first = _poll(client, control, _run(client, "VENDOR", "AWS-S3-DDS", "all"))
+    assert first.completed
+    control("clock", {"advance_s": 60})
+    client.update("VENDOR", [{"VENDORID": "DDS-A", "NAME": "DDS A, renamed"}])
+    (gone,) = client.read_by_name("VENDOR", ["DDS-B"])
+    client.delete("VENDOR", [gone["RECORDNO"]])
+    client.create("VENDOR", [{"VENDORID": "DDS-C", "NAME": "DDS C"}])
+    done = _poll(client, control, _run(client, "VENDOR", "AWS-S3-DDS", "change"))
+    assert (done.records_created, done.records_updated, done.records_deleted) == (1, 1, 1)
+    changed, deleted = sorted(done.files, key=lambda name: ".delete." in name)
+    assert ".change." in changed and ".delete." in deleted
+    rows = {r["VENDORID"]: r for r in _rows(s3_server, bucket, changed)}
+    kinds = {key: row.pop("ddsChangeType") for key, row in rows.items()}
+    assert kinds == {"DDS-A": "update", "DDS-C": "create"}
+    read_time = {row.pop("ddsReadTime") for row in rows.values()}.pop()
+    named = "VENDORID IN ('DDS-A', 'DDS-C')"
+    live = {r["VENDORID"]: dict(r) for r in client.iter_read_by_query("VENDOR", named)}
+    assert rows == live
+    assert _rows(s3_server, bucket, deleted) == [
+        {"VENDORID": "DDS-B", "ddsReadTime": read_time, "ddsChangeType": "delete"}
+    ]
+    # nothing changed since: the next change job exports a header alone, no deletes
+    again = _poll(client, control, _run(client, "VENDOR", "AWS-S3-DDS", "change"))
+    (empty,) = again.files
+    assert _rows(s3_server, bucket, empty) == [] and again.records_created == 0
+
+
+def test_a_job_fails_without_its_target_with_refused_credentials_or_when_told(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    missing = _poll(client, control, _run(client, "CLASS", "NO-SUCH-TARGET", "all"))
+    assert missing.failed and missing.files == ()
+    assert missing.error == "Cloud storage target 'NO-SUCH-TARGET' is not defined."
+    wrong = "wrong-" + s3_server.secret_access_key
+    control("dds", {"company": "DEMO", "targets": {"BAD-KEY": _target(s3_server, bucket, wrong)}})
+    refused = _poll(client, control, _run(client, "CLASS", "BAD-KEY", "all"))
+    assert refused.failed and "refused the credentials" in refused.error
+    control("dds", {"company": "DEMO", "fail_next": 1})
+    told = _poll(client, control, _run(client, "CLASS", "AWS-S3-DDS", "all"))
+    assert told.failed and "could not be run" in told.error
+    assert _poll(client, control, _run(client, "CLASS", "AWS-S3-DDS", "all")).completed
+    shown = str(control("dds", {}))
+    assert s3_server.secret_access_key not in shown and wrong not in shown
+    assert "secret" not in shown and s3_server.access_key_id not in shown
+
+
+def test_a_company_without_the_subscription_is_refused(
+    client: IntacctClient, control: Control
+) -> None:
+    for function in (
+        dds.GetDdsObjects(),
+        dds.RunDdsJob("VENDOR", "AWS-S3-DDS"),
+        dds.read_dds_job(1),
+        dds.query_dds_jobs(),
+    ):
+        (result,) = client.execute([function])
+        assert result.status == "failure"
+        assert isinstance(result.error, GatewayError)
+        (detail,) = result.errors
+        assert detail.errorno == "DDS not subscribed"
+        assert "not subscribed to the Data Delivery Service" in (detail.description2 or "")
+
+
+def test_get_dds_objects_lists_standard_and_custom_objects(
+    client: IntacctClient, control: Control, bucket: str
+) -> None:
+    names = dds.parse_dds_objects(client.call(dds.GetDdsObjects()).records)
+    assert {"VENDOR", "CUSTOMER", "GLACCOUNT", "GLENTRY", "FUND"} <= set(names)
+    assert "DDSJOB" not in names and "AUDITHISTORY" not in names
+    (result,) = client.execute([dds.RunDdsJob("AUDITHISTORY", "AWS-S3-DDS")])
+    assert result.status == "failure" and "not available for DDS" in str(result.errors)
+
+
+def test_jobs_and_their_reads_are_billed_one_transaction_each(
+    client: IntacctClient, control: Control, emulator: EmulatorServer, bucket: str
+) -> None:
+    stats = emulator.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/stats")
+    before = httpx.get(stats).json().get("api_transactions.DEMO", 0)
+    job = _run(client, "CLASS", "AWS-S3-DDS", "all")
+    _read(client, job)
+    client.call(dds.GetDdsObjects())
+    assert httpx.get(stats).json()["api_transactions.DEMO"] - before == 2
