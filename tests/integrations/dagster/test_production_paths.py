@@ -619,3 +619,34 @@ def test_every_setting_the_fleets_code_reads_is_in_the_code_servers_env_or_a_sec
     assert read <= given, f"not given to the fleet's code: {sorted(read - given)}"
     # a password is never in the ConfigMap the chart makes of env
     assert not [k for k in deployment["env"] if re.search("PASSWORD|SECRET|TOKEN", k)]
+
+
+@pytest.mark.filterwarnings(
+    # Dagster re-making the fleet's sensor as it loads merged definitions passes its own
+    # beta `owners` parameter: not the fleet's doing
+    "ignore:Parameter `owners` of initializer `SensorDefinition.__init__`"
+)
+def test_the_pages_s3_io_manager_serves_every_job_of_the_fleet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/deploy-kubernetes.md's S3 I/O manager merged into the example's definitions:
+    Dagster loads them and every job takes its step outputs through it (no request
+    to S3 is made)."""
+    import runpy
+
+    import dagster as dg
+    from dagster_aws.s3 import S3PickleIOManager, S3Resource
+
+    assert "S3PickleIOManager(" in PAGE.read_text()
+    for name in ("INTACCT_API_URL", "INTACCT_SENDER_PASSWORD", "FLEET_USER_PASSWORD"):
+        monkeypatch.setenv(name, "unused")
+    monkeypatch.setenv("INTACCT_DESTINATION", "postgresql://u@db/w?schema=intacct_{company_id}")
+    fleet = runpy.run_path(str(EXAMPLE / "definitions.py"))["defs"]
+    s3 = S3PickleIOManager(s3_resource=S3Resource(), s3_bucket="intacct-fleet", s3_prefix="io")
+    defs = dg.Definitions.merge(fleet, dg.Definitions(resources={"io_manager": s3}))
+    dg.Definitions.validate_loadable(defs)
+    jobs = defs.get_repository_def().get_all_jobs()
+    assert {"intacct_fleet", "intacct_fleet_once"} <= {job.name for job in jobs}
+    for job in jobs:
+        manager = job.resource_defs["io_manager"]
+        assert getattr(manager, "configurable_resource_cls", None) is S3PickleIOManager, job.name
