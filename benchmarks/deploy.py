@@ -1,8 +1,9 @@
 """The fleet deployed as examples/dagster-deploy: what orchestration costs beside the work.
 
 A real deployment on this machine (tests/deployment.py): Dagster's instance in an
-embedded Postgres, ``dagster-daemon`` (run queue, sensor, run monitoring), two run
-worker hosts (``python -m intacct.integrations.dagster.worker``), and ``intacct emulator
+embedded Postgres, ``dagster-daemon`` (run queue, sensor, run monitoring), a Redis
+broker and two run worker hosts (Celery workers: Dagster's CeleryRunLauncher), and
+``intacct emulator
 serve --companies N`` with the latency model (300 ms + 0.5 ms a record, at most 2
 requests in flight per company), every company's data in a Postgres schema of its own.
 Two phases, as the example runs them (2 shards, 25 companies to a step by default):
@@ -248,6 +249,7 @@ def measure(count: int, sample: int, work: Path, shards: int, per_step: int) -> 
         deployment.start()
         started = deployment.processes
         roots = {"daemon": started["the daemon"].pid, "code server": started["code"].pid,
+                 **({"broker": started["the broker"].pid} if "the broker" in started else {}),
                  "worker 1": started["host 1"].pid, "worker 2": started["host 2"].pid,
                  "emulator": emu.pid, "postgres": _postmaster(server.data)}  # fmt: skip
         sampler = Sampler(roots)
@@ -296,7 +298,7 @@ def report(r: dict[str, Any]) -> str:
     )
     for label, phase, own in phases:
         cpu = phase["cpu"]
-        daemon = cpu["daemon"] + cpu["code server"]
+        daemon = cpu["daemon"] + cpu["code server"] + cpu.get("broker", 0.0)
         dagster = (daemon + cpu["worker 1"] + cpu["worker 2"]) / n - own
         lines.append(
             f"| {label} | {phase['seconds']:.0f} s | {n * 3600 / phase['seconds']:,.0f} | "
@@ -308,8 +310,8 @@ def report(r: dict[str, Any]) -> str:
         f"{n} companies, {r['shards']} shards, {r['per_step']} companies to a step, 2 worker "
         "hosts; the example's sensor (60 s) and run monitoring (10 s).",
         "",
-        "| phase | wall | companies/h | daemon CPU s | workers CPU s | emulator CPU s | "
-        "Postgres CPU s | sync CPU s/company | Dagster CPU s/company |",
+        "| phase | wall | companies/h | daemon (+ code server, broker) CPU s | workers CPU s | "
+        "emulator CPU s | Postgres CPU s | sync CPU s/company | Dagster CPU s/company |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *lines,
         "",

@@ -151,13 +151,11 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
         "history/test_history_rules.py",
         "history/test_sync_history.py",
         "history/test_sync_history_dlt.py",
-        "integrations/dagster/test_hosts.py::test_an_unanswered_start_is_left_to_its_host",
         "integrations/dagster/test_notices_sensor.py::"
         "test_past_notices_per_run_the_companies_share_more_runs",
         "integrations/dagster/test_postgres_instance.py",
         "integrations/dagster/test_shards.py::test_a_shard_not_i_of_n_fails_the_run",
         "integrations/dagster/test_shards.py::test_a_shard_run_syncs_its_companies_only",
-        "integrations/dagster/test_worker.py",
         "integrations/test_dlt_source_history.py::"
         "test_a_rerun_after_a_failed_extract_keeps_each_version_once",
         "integrations/test_dlt_source_history.py::"

@@ -1,5 +1,5 @@
 """examples/dagster-deploy run on one machine as on many hosts: the example copied to a
-folder, its processes (two run worker hosts, the code server, the daemon) started with
+folder, its processes (the broker, two run worker hosts, the code server, the daemon) started with
 the README's own command lines, each with its own HOME and DAGSTER_HOME holding the
 example's dagster.yaml, sharing only the network, Postgres and the shared folder
 (``INTACCT_FLEET_SHARED``); every setting in the README's environment variables.
@@ -21,23 +21,31 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from celery import Celery
+from dagster import DagsterEventType, DagsterInstance, DagsterRun
+from dagster_celery.tags import DAGSTER_CELERY_TASK_ID_TAG
 
 from intacct.integrations.dagster.once import ONCE, SHARD_TAG
 from tests.checksums import EmulatorData
 from tests.paths.expected import object_problems
 from tests.sync.stores import Store
 
-__all__ = ["EXAMPLE", "TOKEN", "Deployment", "free_port", "readme_lines", "table_problems", "wait"]
+__all__ = [
+    "EXAMPLE", "Deployment", "free_port", "readme_lines", "run_processes", "table_problems",
+    "wait",
+]  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "dagster-deploy"
-TOKEN = "test-worker-token-0123456789"
 BIN = Path(sys.executable).parent
 BASH = shutil.which("bash") or "/bin/bash"
 #: the README's processes, by the comment that ends each line; the ports it names
-PROCESSES = ("host 1", "host 2", "code", "the daemon")
-PORTS = {"host 1": "7101", "host 2": "7102", "code": "4266"}
+PROCESSES = ("the broker", "host 1", "host 2", "code", "the daemon")
+PORTS = {"the broker": "6379", "code": "4266"}
+#: the run worker hosts' processes
+HOSTS = ("host 1", "host 2")
 
 
 def readme_lines() -> dict[str, str]:
@@ -71,6 +79,7 @@ class Deployment:
         variables for every process (``INTACCT_FLEET_SHARDS``...); ``fast``: the sensor,
         run monitoring and the workers' watch every 1-2 s, hosts given 2 s to answer (a
         test's pace), else the example's."""
+        _need_the_broker()
         self.root, self.repo = root, root / "repo"
         self.project = self.repo / "examples" / "dagster-deploy"
         shutil.copytree(EXAMPLE, self.project)
@@ -80,11 +89,10 @@ class Deployment:
             name: re.sub(rf"\b{PORTS[name]}\b", self.ports[name], line) if name in PORTS else line
             for name, line in readme_lines().items()
         }
-        hosts = ",".join(f"http://127.0.0.1:{self.ports[h]}" for h in ("host 1", "host 2"))
         self.env = {**os.environ, "FLEET": str(root), "DAGSTER_PG_URL": instance_url,
                     "INTACCT_DESTINATION": destination, "INTACCT_API_URL": emulator,
                     "INTACCT_FLEET_SHARED": str(root / "shared"),
-                    "INTACCT_WORKER_HOSTS": hosts, "INTACCT_WORKER_TOKEN": TOKEN,
+                    "INTACCT_CELERY_BROKER": f"redis://127.0.0.1:{self.ports['the broker']}/0",
                     "INTACCT_CODE_SERVER_HOST": "127.0.0.1",
                     "INTACCT_CODE_SERVER_PORT": self.ports["code"],
                     "INTACCT_SENDER_PASSWORD": "demo-sender-password",
@@ -99,14 +107,24 @@ class Deployment:
         if fast:
             self.env["INTACCT_SENSOR_INTERVAL_S"] = "2"
             config["run_monitoring"]["poll_interval_seconds"] = 2
-            config["run_launcher"]["config"]["timeout_s"] = 2.0
-            for name in ("host 1", "host 2"):
-                self.commands[name] += " --watch-s 1 --grace-s 2"
+            config["run_monitoring"]["free_slots_after_run_end_seconds"] = 2
+            # a run a process, a process a host: the first two runs on both hosts
+            config["concurrency"]["runs"]["max_concurrent_runs"] = len(HOSTS)
+            for name in HOSTS:
+                self.commands[name] = self.commands[name].replace(" -c 4", " -c 1")
         self.config = yaml.safe_dump(config)
         if companies:
             tenants = yaml.safe_load((EXAMPLE / "tenants.yaml").read_text(encoding="utf-8"))
             tenants["tenants"] = [{"company_id": c} for c in companies]
             (self.project / "tenants.yaml").write_text(yaml.safe_dump(tenants), encoding="utf-8")
+
+    def configure(self, **sections: dict[str, Any]) -> None:
+        """Settings of dagster.yaml's ``sections`` changed, for every process started
+        after (``run_monitoring={"max_runtime_seconds": 90}``)."""
+        config = yaml.safe_load(self.config)
+        for name, settings in sections.items():
+            config[name].update(settings)
+        self.config = yaml.safe_dump(config)
 
     def host(self, name: str) -> dict[str, str]:
         """A host's own folder, HOME and DAGSTER_HOME (with the shared instance's file)."""
@@ -121,10 +139,13 @@ class Deployment:
         return {name: self.env[name] for name in re.findall(r"\{env: (\w+)\}", text)}
 
     def start(self) -> None:
-        """The worker hosts and the code server, then (the code served) the daemon."""
-        for name in ("host 1", "host 2", "code"):
+        """The broker, the worker hosts and the code server, then (the code served) the
+        daemon."""
+        self.spawn("the broker")
+        wait("the broker", lambda: self._listening("the broker"), self)
+        for name in (*HOSTS, "code"):
             self.spawn(name)
-        wait("the code server", self._code_served, self)
+        wait("the code server", lambda: self._listening("code"), self)
         self.spawn("the daemon")
 
     def spawn(self, name: str) -> subprocess.Popen[bytes]:
@@ -148,9 +169,23 @@ class Deployment:
         if how == signal.SIGKILL:
             self.processes[name].wait(30)
 
-    def _code_served(self) -> bool:
+    def _listening(self, name: str) -> bool:
         with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", int(self.ports["code"]))) == 0
+            return probe.connect_ex(("127.0.0.1", int(self.ports[name]))) == 0
+
+    def run_host(self, run: DagsterRun) -> str | None:
+        """The host whose worker took ``run`` ("host 1"), as its Celery task's state says
+        (None while no worker has)."""
+        broker = self.env["INTACCT_CELERY_BROKER"]
+        app = Celery(broker=broker, backend=broker, set_as_current=False)
+        try:
+            result = app.AsyncResult(run.tags[DAGSTER_CELERY_TASK_ID_TAG])
+            # a started task's state names its worker; an ended one's, with extended results
+            started = result.info if result.state == "STARTED" else None
+            worker = started.get("hostname") if isinstance(started, dict) else result.worker
+        finally:
+            app.close()
+        return f"host {worker.split('@')[0].removeprefix('host')}" if worker else None
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -178,6 +213,34 @@ class Deployment:
         done = subprocess.run(command, env=self.host("launcher"), cwd=self.project,
                               capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _need_the_broker() -> None:
+    """Redis, the README's broker: skipped without it, with the command that installs it
+    (.ci/run installs it: under CI its absence fails)."""
+    if shutil.which("redis-server"):
+        return
+    said = "redis-server is not installed: apt-get install redis-server (Debian's package)"
+    if os.environ.get("CI"):
+        raise AssertionError(said)
+    pytest.skip(said)
+
+
+def run_processes(instance: DagsterInstance, run_id: str) -> list[int]:
+    """The run worker's pid (its engine event says it) and its descendants' (the steps)."""
+    said = [e.message for e in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT)]
+    pids = [
+        int(m.group(1))
+        for s in said
+        if (m := re.match(r"Started process for run \(pid: (\d+)\)", s))
+    ]
+    found: list[int] = []
+    while pids:
+        pid = pids.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            pids += [int(child) for child in task.read_text().split()]
+    return found
 
 
 def free_port() -> int:

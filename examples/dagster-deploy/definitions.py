@@ -1,5 +1,6 @@
 """The deployed fleet: the companies of tenants.yaml, each into its own Postgres schema
-(the tenants' destination template), state and ledger there, runs on the worker hosts.
+(the tenants' destination template), state and ledger there, runs on the worker hosts
+(their Celery workers).
 
 See README.md: the daemon, the run worker hosts and the webserver all load this file.
 """
@@ -7,6 +8,7 @@ See README.md: the daemon, the run worker hosts and the webserver all load this 
 import os
 from pathlib import Path
 
+import dagster as dg
 from intacct.integrations.dagster import fleet_definitions
 
 HERE = Path(__file__).parent
@@ -21,4 +23,7 @@ defs = fleet_definitions(
     # step): a run per company costs more to launch than its sync (docs/fleet.md)
     shards=int(os.environ.get("INTACCT_FLEET_SHARDS", "2")),
     companies_per_step=int(os.environ.get("INTACCT_COMPANIES_PER_STEP", "25")),
+    # a run's steps in its own process: a Celery worker's processes (daemons) may start
+    # none, and a run killed (an OOM kill) leaves no step of it behind
+    executor=dg.in_process_executor,
 )

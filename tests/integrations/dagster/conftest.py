@@ -4,7 +4,6 @@ server in a thread."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,10 @@ import yaml
 
 from intacct.emulator.server import EmulatorServer
 from intacct.integrations.dagster import fleet_definitions
-from intacct.integrations.dagster.worker import serve
 
 OBJECTS = ["VENDOR", "GLACCOUNT", "APBILL", "CLASS"]
 SENDER_PASSWORD = "demo-sender-password"
 USER_PASSWORD = "demo-user-password"
-WORKER_TOKEN = "a-worker-token-for-tests"
 
 
 @pytest.fixture(scope="package")
@@ -68,18 +65,3 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 def definitions(tenants: Path, folder: Path) -> dg.Definitions:
     return fleet_definitions(tenants, folder, objects=OBJECTS)
-
-
-@pytest.fixture
-def worker(tmp_path: Path) -> Iterator[str]:
-    """A run worker host's server (its runs' folder ``tmp_path``, its token
-    :data:`WORKER_TOKEN`): its base URL."""
-    server = serve("127.0.0.1", 0, tmp_path, WORKER_TOKEN)
-    # polled every 50 ms (not 0.5 s): shutting it down after each test waits one poll
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

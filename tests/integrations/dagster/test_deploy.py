@@ -1,17 +1,18 @@
 """examples/dagster-deploy on one machine as on many hosts (issue 34): a Postgres instance,
-the daemon with the run queue, the sensor and run monitoring, and two run worker hosts
-(``python -m intacct.integrations.dagster.worker``), each a process with its own
-folder, HOME and DAGSTER_HOME, sharing only the network and Postgres with the daemon.
+the daemon with the run queue, the sensor and run monitoring, a Redis broker and two run
+worker hosts (a Celery worker each: Dagster's CeleryRunLauncher), each a process with its
+own folder, HOME and DAGSTER_HOME, sharing only the network and Postgres with the daemon.
 
 The sensor adds the fleet's companies and queues their first runs, one per shard (the
-example's two); the launcher starts them on both hosts. The run syncing one company is
-SIGKILLed with its steps midway (a lost pod); run monitoring fails it, its slots are
-freed, and the shard's next run (as the hourly schedule asks it) proceeds. At the end:
-every company's last run succeeded, no two runs of one company overlapped, the company
-slots are free, each company's ledger (its schema's ``_intacct_runs``) agrees with the
-emulator's billing, and every table equals the emulator's; and every run's step logs
-and step outputs, written on the worker hosts, are read by a process of another host
-(as the webserver reads them): they are in the shared folder, not on a host's disk."""
+example's two); the hosts' workers take one each. The run syncing one company is
+SIGKILLed midway (an OOM kill); its worker records its task failed, run monitoring fails
+the run, Dagster frees its slots, and the shard's next run (as the hourly schedule asks
+it) proceeds. At the end: every company's last run succeeded, no two runs of one company
+overlapped, the company slots are free, each company's ledger (its schema's
+``_intacct_runs``) agrees with the emulator's billing, and every table equals the
+emulator's; and every run's step logs and step outputs, written on the worker hosts, are
+read by a process of another host (as the webserver reads them): they are in the shared
+folder, not on a host's disk."""
 
 from __future__ import annotations
 
@@ -25,17 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import httpx
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
 from intacct.destinations.runs import billed_since
 from intacct.emulator.server import EmulatorServer
-from intacct.integrations.dagster.hosts import HOST_TAG
 from intacct.integrations.dagster.once import ONCE, SHARD_TAG, in_shard
 from intacct.integrations.dagster.writer import COMPANY_POOL
 from tests.checksums import EmulatorData
-from tests.deployment import TOKEN, Deployment, table_problems, wait
+from tests.deployment import Deployment, run_processes, table_problems, wait
 from tests.postgres import create_database
 
 #: the documented-paths matrix runs it too: it is examples/dagster-deploy as documented
@@ -93,9 +92,8 @@ def _through_a_kill(
         return runs[0] if runs and spent else None
 
     run = wait(f"a run of {victim} reading", started_and_spending, deployment)
-    host = run.tags[HOST_TAG]
-    said = httpx.get(f"{host}/runs/{run.run_id}", headers={"Authorization": f"Bearer {TOKEN}"})
-    os.killpg(said.json()["pid"], signal.SIGKILL)  # the run worker and its steps: a lost pod
+    for pid in run_processes(instance, run.run_id):  # the run worker and its steps: OOM-killed
+        os.kill(pid, signal.SIGKILL)
 
     def failed() -> dg.DagsterRun | None:
         found = instance.get_run_by_id(run.run_id)
@@ -109,20 +107,20 @@ def _through_a_kill(
         return len(runs) == 3 and all(r.is_finished for r in runs)
 
     wait("every run to finish", all_done, deployment, 300, lambda: _unfinished(instance))
-    problems = _problems(instance, where, emu, month, run.run_id)
+    problems = _problems(deployment, instance, where, emu, month, run.run_id)
     assert not problems, "\n".join(problems) + "\n" + deployment.logs()
 
 
 def _problems(
-    instance: dg.DagsterInstance, where: dict[str, str], emu: EmulatorServer,
-    month: datetime, killed: str,
+    deployment: Deployment, instance: dg.DagsterInstance, where: dict[str, str],
+    emu: EmulatorServer, month: datetime, killed: str,
 ) -> list[str]:  # fmt: skip
     problems: list[str] = []
     hosts: set[str] = set()
     data = EmulatorData.of(emu)
     for company in COMPANIES:
         runs = _runs(instance, company)
-        hosts |= {r.tags.get(HOST_TAG, "") for r in runs}
+        hosts |= {deployment.run_host(r) or "" for r in runs}
         if runs[-1].status != DagsterRunStatus.SUCCESS:
             problems.append(f"{company}: last run {runs[-1].status}")
         spans = sorted(_span(instance, r.run_id) for r in runs)

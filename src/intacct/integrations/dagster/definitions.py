@@ -45,6 +45,7 @@ def fleet_definitions(
     follow: FollowSettings | None = None,
     notices_per_run: int = 50,
     notices_concurrency: int = 4,
+    executor: dg.ExecutorDefinition | None = None,
 ) -> dg.Definitions:
     """Definitions for the companies of ``tenants_file``: an asset per object of
     ``objects`` partitioned by company, each company's DuckDB file under ``folder``
@@ -63,7 +64,7 @@ def fleet_definitions(
     its ``coalesce_s`` and ``max_wait_s``), requests a run of ``intacct_notices_run``
     reading only what they announce (:mod:`.notices`): up to ``notices_per_run``
     companies a run, ``notices_concurrency`` of them at a time; the schedule stays the
-    safety net."""
+    safety net. ``executor``: the jobs' (default: Dagster's, a process per step)."""
     # absolute: runs start in processes of their own, wherever Dagster puts them
     tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
     partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
@@ -89,6 +90,7 @@ def fleet_definitions(
         jobs=jobs,
         sensors=sensors,
         schedules=schedules,
+        executor=executor,
     )
 
 

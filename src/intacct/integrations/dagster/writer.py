@@ -6,10 +6,10 @@ company's pool ``intacct/company/<company id>`` in the instance's storage (Postg
 deployment, so every host sees the same slots) and holds it while it syncs. A second
 sync of the company waits for it, whatever launched it; run tags could not do this, as
 a shard run syncs many companies under one set of tags. A run that dies holding the slot
-(SIGKILL, an OOM kill) has it freed by its run worker host once run monitoring has failed
-the run and the run's processes are all gone (:mod:`.host_runs`), never while one lives;
-``free_slots_after_run_end_seconds`` (the deployment's dagster.yaml) is the backstop for
-a host lost for good. The destination's own lock stays the last guard.
+(SIGKILL, an OOM kill, its host lost) has it freed by Dagster once run monitoring has
+failed the run (``free_slots_after_run_end_seconds`` after its end, the deployment's
+dagster.yaml); the destination's own lock stays the last guard, whichever launcher
+started the run.
 """
 
 from __future__ import annotations
