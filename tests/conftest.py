@@ -117,6 +117,8 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
         "client/test_budget.py::test_requests_sent_at_once_never_bill_beyond_it",
         "client/test_budget.py::test_the_request_beyond_the_budget_is_not_sent",
         "client/test_decode.py::test_dates_in_a_non_us_format",
+        "client/test_dds_read.py::test_a_change_job_yields_the_updates_and_the_deletes",
+        "client/test_dds_read.py::test_split_and_compressed_files_are_read_in_order_block_by_block",
         "client/test_pagination.py::test_keyset_on_recordno_is_lazy_complete_and_ordered",
         "client/test_token_kill.py::test_two_runs_due_at_once_spend_the_refresh_token_once",
         "emulator/test_cli.py::test_serve_prints_the_listening_line_first_and_stops_on_sigterm",

@@ -8,6 +8,13 @@
     │                                the client's budget has left: not sent
     ├── WriteError                   some records of create/update/delete were not applied;
     │                                ``results`` has every record's outcome
+    ├── DdsError                     a Data Delivery Service job or its files (names the job)
+    │   ├── DdsJobFailedError        the job ended Failed: Intacct's ERROR
+    │   ├── DdsJobPendingError       the job was not done within the wait: resume it later
+    │   │                            by its RECORDNO
+    │   ├── DdsFileError             a file missing, truncated or with another header
+    │   └── DdsStorageError          the cloud storage refused the credentials or is out
+    │                                of reach
     ├── TransportError               no usable answer: connect/read failure, timeout,
     │   │                            or a body that is not Intacct XML (HTML page, empty)
     │   ├── ConnectError             the request never reached the gateway (safe to retry)
@@ -51,6 +58,11 @@ __all__ = [
     "BudgetExhaustedError",
     "ConfigError",
     "ConnectError",
+    "DdsError",
+    "DdsFileError",
+    "DdsJobFailedError",
+    "DdsJobPendingError",
+    "DdsStorageError",
     "DuplicateError",
     "ErrorDetail",
     "FieldsRefusedError",
@@ -331,6 +343,58 @@ class WriteError(IntacctError):
             f"{action} {object}: {len(self.failures)} of {len(self.results)} records "
             f"not applied: {shown}{tail}"
         )
+
+
+class DdsError(IntacctError):
+    """A Data Delivery Service job, or the files it wrote, cannot be used; ``recordno``
+    is the job's DDSJOB RECORDNO (0 where no job is known), ``object`` its object. The
+    message never holds a credential: it is built from the job and the file names."""
+
+    def __init__(self, message: str, *, recordno: int = 0, object: str = "") -> None:
+        super().__init__(message)
+        self.recordno = recordno
+        self.object = object
+
+
+class DdsJobFailedError(DdsError):
+    """The job ended ``Failed``; ``error`` is Intacct's ERROR for it."""
+
+    def __init__(self, message: str, *, recordno: int, object: str, error: str) -> None:
+        super().__init__(message, recordno=recordno, object=object)
+        self.error = error
+
+
+class DdsJobPendingError(DdsError):
+    """The job was not done when the wait ended; ``status`` the last one read. The job
+    goes on in Intacct: wait for it again by its RECORDNO (no new job needed)."""
+
+    def __init__(self, message: str, *, recordno: int, object: str, status: str) -> None:
+        super().__init__(message, recordno=recordno, object=object)
+        self.status = status
+
+
+class DdsFileError(DdsError):
+    """A file of a completed job is missing, truncated (a row short of columns, a
+    compressed stream cut off) or has a header other than expected; ``file`` names it
+    (as the job's FILELIST does), ``problem`` says which."""
+
+    def __init__(
+        self, message: str, *, recordno: int, object: str, file: str, problem: str
+    ) -> None:
+        super().__init__(message, recordno=recordno, object=object)
+        self.file = file
+        self.problem = problem
+
+
+class DdsStorageError(DdsError):
+    """The cloud storage target refused the credentials or could not be reached;
+    ``file`` the file being read then (empty if none yet)."""
+
+    def __init__(
+        self, message: str, *, recordno: int = 0, object: str = "", file: str = ""
+    ) -> None:
+        super().__init__(message, recordno=recordno, object=object)
+        self.file = file
 
 
 def near_misses(names: Iterable[str], known: Mapping[str, str]) -> list[str]:

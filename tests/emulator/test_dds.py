@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,26 +19,17 @@ from intacct.emulator.server import EmulatorServer
 from intacct.errors import GatewayError
 from intacct.protocol import dds
 from intacct.protocol import functions as fn
+from tests.dds import Control, control_api, s3_target
 from tests.s3 import S3Server
 
 QUEUE_S, RUN_S = 60, 120
-Control = Callable[[str, dict[str, Any]], Any]
 
 
 @pytest.fixture
 def control(emulator: EmulatorServer) -> Iterator[Control]:
     """POST to the emulator's control API; DDS and the clock put back afterwards."""
-    base = emulator.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/")
-
-    def post(path: str, body: dict[str, Any]) -> Any:
-        answer = httpx.post(base + path, json=body, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
-
-    post("dds", {"queue_s": QUEUE_S, "run_s": RUN_S, "split_records": 100_000})
-    yield post
-    httpx.delete(base + "clock", timeout=30)
-    post("dds", {"company": "DEMO", "subscribed": False, "fail_next": 0})
+    with control_api(emulator.url, QUEUE_S, RUN_S) as post:
+        yield post
 
 
 @pytest.fixture
@@ -52,19 +43,8 @@ def bucket(s3_server: S3Server, control: Control) -> str:
     """A bucket of the test's own, DEMO's target ``AWS-S3-DDS`` writing to it."""
     name = s3_server.new_bucket()
     control("dds", {"company": "DEMO", "subscribed": True, "targets": {
-        "AWS-S3-DDS": _target(s3_server, name, s3_server.secret_access_key)}})  # fmt: skip
+        "AWS-S3-DDS": s3_target(s3_server, name, s3_server.secret_access_key)}})  # fmt: skip
     return name
-
-
-def _target(s3: S3Server, bucket: str, secret: str) -> dict[str, str]:
-    return {
-        "kind": "S3",
-        "endpoint_url": s3.url,
-        "bucket": bucket,
-        "prefix": "intacct/dds",
-        "access_key_id": s3.access_key_id,
-        "secret_access_key": secret,
-    }
 
 
 def _run(client: IntacctClient, *args: Any, **kwargs: Any) -> dds.DdsJob:
@@ -193,7 +173,7 @@ def test_a_job_fails_without_its_target_with_refused_credentials_or_when_told(
     assert missing.failed and missing.files == ()
     assert missing.error == "Cloud storage target 'NO-SUCH-TARGET' is not defined."
     wrong = "wrong-" + s3_server.secret_access_key
-    control("dds", {"company": "DEMO", "targets": {"BAD-KEY": _target(s3_server, bucket, wrong)}})
+    control("dds", {"company": "DEMO", "targets": {"BAD-KEY": s3_target(s3_server, bucket, wrong)}})
     refused = _poll(client, control, _run(client, "CLASS", "BAD-KEY", "all"))
     assert refused.failed and "refused the credentials" in refused.error
     control("dds", {"company": "DEMO", "fail_next": 1})

@@ -1,0 +1,292 @@
+"""Reading a completed DDS job's CSV files from the company's cloud storage: through
+fsspec (s3fs for Amazon S3 and stores that speak its API; adlfs for Azure Blob Storage),
+parsed columnar by pyarrow's streaming CSV reader, a block at a time.
+
+A file is never held whole: the store is read through a buffer of ``block_size`` bytes
+and pyarrow parses a block of ``block_size`` bytes into one record batch, which is yielded
+before the next is read (gzip files, ``compress``, decompressed on the way).
+
+What a file must hold (Sage's overview [V]: ``ddsReadTime`` in every file,
+``ddsChangeType`` in a change job's, deleted records in files of their own): a header
+row (``includeHeaders``, the default) naming the object's fields, then ``ddsReadTime``,
+then in a change job ``ddsChangeType``; a deleted records' file names the object's key,
+``ddsReadTime`` and ``ddsChangeType``. [U] The fields' order (the emulator writes
+``lookup``'s; Sage's DDL lists the object's fields, then ``ddsReadTime``), the delete
+file's columns (the key Sage's DDL declares) and that FILELIST names the files from the
+target's prefix. A file is told a delete file by its header, not its name (the names are
+[U]). Every value is read as the text the file holds (as the gateway's reads print
+it); typing them is the reader's caller's.
+
+Credentials are never given here: the store's own chain finds them (for S3 botocore's:
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a profile, an instance role; for Azure
+``AZURE_STORAGE_*`` variables or azure-identity's ``DefaultAzureCredential``). No
+credential, and no message of the store's (which may quote a key id), reaches an error
+or the log.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from intacct.errors import DdsFileError, DdsStorageError, RequestBuildError
+from intacct.protocol.dds import DdsJob
+
+__all__ = [
+    "DDS_CHANGE_TYPE",
+    "DDS_READ_TIME",
+    "DdsBatch",
+    "DdsReader",
+    "DdsRow",
+    "StorageTarget",
+]
+
+log = logging.getLogger("intacct.client.dds")
+
+DDS_READ_TIME, DDS_CHANGE_TYPE = "ddsReadTime", "ddsChangeType"
+KINDS = ("s3", "azure")
+DEFAULT_BLOCK_SIZE = 1 << 20  # 1 MiB: a batch of a few thousand rows
+_COUNTS = re.compile(r"Expected (\d+) columns, got (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class StorageTarget:
+    """Where a company's DDS target writes, as this machine reads it: ``kind`` ``s3``
+    (Amazon S3 or a store speaking its API) or ``azure`` (Blob Storage), ``bucket`` (the
+    bucket or container), ``prefix`` (the target's folder in it), ``endpoint_url`` (a
+    store other than the cloud's own), ``region`` (S3), ``account_name`` (Azure). No
+    credential: those come from the environment or the cloud's credential chain."""
+
+    kind: Literal["s3", "azure"]
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    account_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise RequestBuildError("storage kind", f"{self.kind!r} is not one of {KINDS}")
+        if not self.bucket or "/" in self.bucket:
+            raise RequestBuildError("storage bucket", "a bucket or container name, no '/'")
+        object.__setattr__(self, "prefix", self.prefix.strip("/"))
+
+    def path(self, name: str) -> str:
+        """A FILELIST name's path in the store (``bucket/prefix/name``)."""
+        return "/".join(part for part in (self.bucket, self.prefix, name.lstrip("/")) if part)
+
+    def filesystem(self) -> Any:
+        """An fsspec filesystem for the target, credentials from the usual chains."""
+        if self.kind == "s3":
+            import s3fs  # type: ignore[import-untyped]  # the [dds] extra
+
+            return s3fs.S3FileSystem(
+                endpoint_url=self.endpoint_url,
+                client_kwargs={"region_name": self.region} if self.region else {},
+                skip_instance_cache=True,  # never another target's credentials
+                use_listings_cache=False,
+            )
+        import adlfs  # type: ignore[import-not-found]  # pip install adlfs
+
+        return adlfs.AzureBlobFileSystem(
+            account_name=self.account_name, anon=False, skip_instance_cache=True
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DdsBatch:
+    """Up to a block's rows of one file: ``deletes`` when the file holds deleted
+    records (its columns the key, ddsReadTime, ddsChangeType), else records."""
+
+    file: str
+    deletes: bool
+    batch: pa.RecordBatch
+
+
+@dataclass(frozen=True, slots=True)
+class DdsRow:
+    """One row of a file: ``values`` by column name (the key and ddsReadTime alone for
+    a delete, with ddsChangeType ``delete``)."""
+
+    file: str
+    deletes: bool
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DdsReader:
+    """The files of the completed ``job``, read from ``target``: the object's ``fields``
+    (in the files' order) and its ``key`` (the deleted records' column).
+
+    Costs no API transaction: the files are read from the store. Raises
+    :class:`~intacct.errors.DdsFileError` for a file missing, truncated or with another
+    header, :class:`~intacct.errors.DdsStorageError` when the store refuses the
+    credentials or is out of reach; both name the job and the file."""
+
+    job: DdsJob
+    target: StorageTarget
+    fields: Sequence[str]
+    key: str
+    block_size: int = DEFAULT_BLOCK_SIZE
+    memory_pool: Any = None  # pyarrow's default pool unless given (tests measure with one)
+    filesystem: Any = field(default=None, repr=False)  # the target's unless given
+
+    def __post_init__(self) -> None:
+        if not self.job.completed:
+            raise RequestBuildError("job", f"DDS job {self.job.recordno} is {self.job.status}")
+        if self.block_size < 1024:
+            raise RequestBuildError("block_size", "at least 1024 bytes")
+        object.__setattr__(self, "fields", tuple(self.fields))
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The columns a records' file must name, in order."""
+        tail = (DDS_CHANGE_TYPE,) if self.job.job_type == "change" else ()
+        return (*self.fields, DDS_READ_TIME, *tail)
+
+    @property
+    def delete_header(self) -> tuple[str, ...]:
+        """The columns a deleted records' file must name, in order."""
+        return (self.key, DDS_READ_TIME, DDS_CHANGE_TYPE)
+
+    def batches(self) -> Iterator[DdsBatch]:
+        """Every file's record batches, file by file in FILELIST order."""
+        fs = self.filesystem if self.filesystem is not None else self._open_store()
+        for name in self.job.files:
+            yield from self._file(fs, name)
+
+    def rows(self) -> Iterator[DdsRow]:
+        """Every file's rows, as text by column name."""
+        for part in self.batches():
+            for values in part.batch.to_pylist():
+                yield DdsRow(part.file, part.deletes, values)
+
+    # -- one file -------------------------------------------------------------------
+
+    def _open_store(self) -> Any:
+        try:
+            return self.target.filesystem()
+        except ImportError as exc:
+            raise DdsStorageError(
+                f"{self._job()}: cannot read {self.target.kind} storage: {exc.name} is not "
+                "installed (pip install 'intacct-connector[dds]'; adlfs for Azure)",
+                recordno=self.job.recordno,
+                object=self.job.object,
+            ) from None
+
+    def _job(self) -> str:
+        return f"DDS job {self.job.recordno} ({self.job.ddsjob or self.job.object})"
+
+    def _file_error(self, name: str, problem: str, why: str) -> DdsFileError:
+        return DdsFileError(
+            f"{self._job()}: file {name} {why}",
+            recordno=self.job.recordno,
+            object=self.job.object,
+            file=name,
+            problem=problem,
+        )
+
+    def _file(self, fs: Any, name: str) -> Iterator[DdsBatch]:
+        path = self.target.path(name)
+        with ExitStack() as stack:
+            try:
+                raw = stack.enter_context(
+                    fs.open(path, "rb", block_size=self.block_size, cache_type="readahead")
+                )
+            except FileNotFoundError:
+                raise self._file_error(name, "missing", "is missing from the storage") from None
+            except PermissionError:
+                raise DdsStorageError(
+                    f"{self._job()}: the {self.target.kind} storage refused the credentials "
+                    f"reading file {name} from bucket {self.target.bucket!r} (check the "
+                    "credentials in the environment and their permissions)",
+                    recordno=self.job.recordno,
+                    object=self.job.object,
+                    file=name,
+                ) from None
+            except OSError as exc:
+                raise self._unreachable(name, exc) from None
+            source: Any = raw
+            if name.endswith(".gz"):
+                source = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+            yield from self._parse(name, source)
+
+    def _unreachable(self, name: str, exc: BaseException) -> DdsStorageError:
+        log.warning("DDS file %s not read: %s", name, type(exc).__name__)  # no message: keys
+        return DdsStorageError(
+            f"{self._job()}: the {self.target.kind} storage could not be read for file "
+            f"{name} ({type(exc).__name__})",
+            recordno=self.job.recordno,
+            object=self.job.object,
+            file=name,
+        )
+
+    def _parse(self, name: str, source: Any) -> Iterator[DdsBatch]:
+        read = pacsv.ReadOptions(block_size=self.block_size, use_threads=False)
+        try:
+            reader = pacsv.open_csv(
+                source,
+                read_options=read,
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=self._convert(),
+                memory_pool=self.memory_pool,
+            )
+        except FileNotFoundError:
+            raise self._file_error(name, "missing", "is missing from the storage") from None
+        except (pa.ArrowInvalid, EOFError, gzip.BadGzipFile) as exc:
+            raise self._broken(name, exc) from None
+        header = tuple(reader.schema.names)
+        if header == self.header:
+            deletes = False
+        elif header == self.delete_header:
+            deletes = True
+        else:
+            raise self._file_error(
+                name,
+                "header",
+                f"has the header {_shown(header)}, not {_shown(self.header)} (nor a deleted "
+                f"records' {_shown(self.delete_header)})",
+            )
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, EOFError, gzip.BadGzipFile) as exc:
+                raise self._broken(name, exc) from None
+            except OSError as exc:
+                raise self._unreachable(name, exc) from None
+            yield DdsBatch(name, deletes, batch)
+
+    def _convert(self) -> pacsv.ConvertOptions:
+        names = (*self.header, self.key)
+        return pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},  # text as written
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+
+    def _broken(self, name: str, exc: BaseException) -> DdsFileError:
+        text = str(exc)
+        if "empty" in text.lower():
+            return self._file_error(name, "truncated", "is empty: no header row")
+        why = "is truncated or malformed"
+        counted = _COUNTS.search(text)  # pyarrow's; the row itself (data) left out
+        if counted:
+            why += f" (a row of {counted[2]} columns, {counted[1]} expected)"
+        elif isinstance(exc, EOFError | gzip.BadGzipFile):
+            why += " (its compressed stream is cut off)"
+        return self._file_error(name, "truncated", why)
+
+
+def _shown(columns: Sequence[str]) -> str:
+    text = ", ".join(columns)
+    return f"({text[:300]}{'...' if len(text) > 300 else ''})"

@@ -1,0 +1,300 @@
+"""A DDS job run through the client (runDdsJob once, DDSJOB polled with growing pauses
+while the emulator's clock moves) and its files read back from a real S3 API (moto's
+server) through fsspec and pyarrow's streaming CSV reader."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from intacct.client import IntacctClient
+from intacct.client.dds import Polling, check_completed, run_job, start_job, wait_for_job
+from intacct.client.dds_files import DdsReader, StorageTarget
+from intacct.emulator.demo import client_config
+from intacct.emulator.server import EmulatorServer
+from intacct.errors import (
+    DdsFileError,
+    DdsJobFailedError,
+    DdsJobPendingError,
+    DdsStorageError,
+    RequestBuildError,
+)
+from intacct.protocol.dds import DdsJob, FileConfiguration, RunDdsJob
+from tests.dds import Control, control_api, s3_target
+from tests.s3 import REGION, S3Server
+
+PREFIX = "intacct/dds"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, scale=300, seed=7) as server:
+        yield server
+
+
+@pytest.fixture
+def control(emulator: EmulatorServer) -> Iterator[Control]:
+    with control_api(emulator.url, 30, 60) as post:
+        yield post
+
+
+@pytest.fixture
+def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
+    with IntacctClient.from_mapping({**client_config(emulator.url), "timeout_s": 30}) as made:
+        yield made
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server, control: Control, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A bucket of the test's own, DEMO's target ``AWS-S3-DDS`` writing to it; the
+    reader's credentials in the environment, as botocore's chain finds them."""
+    name = s3_server.new_bucket()
+    target = s3_target(s3_server, name, s3_server.secret_access_key, PREFIX)
+    control("dds", {"company": "DEMO", "subscribed": True, "targets": {"AWS-S3-DDS": target}})
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_access_key)
+    return name
+
+
+def _target(s3: S3Server, bucket: str) -> StorageTarget:
+    return StorageTarget("s3", bucket, PREFIX, endpoint_url=s3.url, region=REGION)
+
+
+class Clock:
+    """The emulator's clock moved by each pause; the pauses and the time kept."""
+
+    def __init__(self, control: Control) -> None:
+        self.control, self.now, self.pauses = control, 0.0, list[float]()
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+        self.control("clock", {"advance_s": seconds})
+
+    def __call__(self) -> float:
+        return self.now
+
+
+POLLING = Polling(first_s=10, factor=2, cap_s=40, max_wait_s=600)
+
+
+def _run(client: IntacctClient, control: Control, *args: Any, **kwargs: Any) -> DdsJob:
+    clock = Clock(control)
+    return run_job(client, RunDdsJob(*args, **kwargs), POLLING, sleep=clock.sleep, clock=clock)
+
+
+def _reader(client: IntacctClient, job: DdsJob, s3: S3Server, bucket: str, **kw: Any) -> DdsReader:
+    model = client.lookup(job.object)
+    key = {"VENDOR": "VENDORID", "DEPARTMENT": "DEPARTMENTID", "CLASS": "CLASSID"}[job.object]
+    return DdsReader(job, _target(s3, bucket), [f.name for f in model.fields], key, **kw)
+
+
+def _records(client: IntacctClient, obj: str, where: str = "") -> dict[str, dict[str, str]]:
+    return {r["RECORDNO"]: dict(r) for r in client.iter_read_by_query(obj, where)}
+
+
+def test_a_job_is_run_polled_with_growing_pauses_and_its_rows_read_as_the_api_reads_them(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    before = client.api_transactions
+    clock = Clock(control)
+    job = run_job(client, RunDdsJob("CLASS", "AWS-S3-DDS"), POLLING, sleep=clock.sleep, clock=clock)
+    assert job.completed and len(job.files) == 1
+    assert clock.pauses == [10, 20, 40, 40]  # queued 30 s, then 60 s running: growing, capped
+    polls = len(clock.pauses)  # the first read after the first pause, one after each other
+    assert client.api_transactions - before == 1 + polls
+    rows = list(_reader(client, job, s3_server, bucket).rows())
+    assert {r.file for r in rows} == set(job.files) and not any(r.deletes for r in rows)
+    read_times = {r.values.pop("ddsReadTime") for r in rows}
+    assert len(read_times) == 1
+    assert {r.values["RECORDNO"]: r.values for r in rows} == _records(client, "CLASS")
+
+
+def test_split_and_compressed_files_are_read_in_order_block_by_block(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    control("dds", {"split_records": 2})
+    job = _run(client, control, "DEPARTMENT", "AWS-S3-DDS")
+    assert len(job.files) > 1
+    reader = _reader(client, job, s3_server, bucket)
+    assert [b.file for b in reader.batches()] == list(job.files)
+    expected = _records(client, "DEPARTMENT")
+    got = {r.values["RECORDNO"]: r.values for r in reader.rows()}
+    assert {k: {c: v for c, v in r.items() if c != "ddsReadTime"} for k, r in got.items()} == (
+        expected
+    )
+    gz = FileConfiguration(compress=True, file_format="windows", enclosure='"')
+    job = _run(client, control, "DEPARTMENT", "AWS-S3-DDS", "all", None, gz)
+    assert [f.endswith(".csv.gz") for f in job.files] == [True] * len(job.files)
+    again = {r.values["RECORDNO"]: r.values for r in _reader(client, job, s3_server, bucket).rows()}
+    assert {k: {c: v for c, v in r.items() if c != "ddsReadTime"} for k, r in again.items()} == (
+        expected
+    )
+
+
+def test_a_change_job_yields_the_updates_and_the_deletes(
+    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+) -> None:
+    client.create("VENDOR", [{"VENDORID": f"RD-{n}", "NAME": f"RD {n}"} for n in "AB"])
+    assert _run(client, control, "VENDOR", "AWS-S3-DDS").completed
+    control("clock", {"advance_s": 60})
+    client.update("VENDOR", [{"VENDORID": "RD-A", "NAME": "RD A, renamed"}])
+    (gone,) = client.read_by_name("VENDOR", ["RD-B"])
+    client.delete("VENDOR", [gone["RECORDNO"]])
+    job = _run(client, control, "VENDOR", "AWS-S3-DDS", "change")
+    rows = list(_reader(client, job, s3_server, bucket).rows())
+    changed = {r.values["VENDORID"]: r.values for r in rows if not r.deletes}
+    deleted = [r.values for r in rows if r.deletes]
+    assert {k: v.pop("ddsChangeType") for k, v in changed.items()} == {"RD-A": "update"}
+    read_time = changed["RD-A"].pop("ddsReadTime")
+    assert changed == {
+        r["VENDORID"]: r for r in _records(client, "VENDOR", "VENDORID = 'RD-A'").values()
+    }
+    assert deleted == [{"VENDORID": "RD-B", "ddsReadTime": read_time, "ddsChangeType": "delete"}]
+
+
+def test_a_failed_job_and_a_wait_past_its_bound_name_the_job(
+    client: IntacctClient, control: Control, bucket: str
+) -> None:
+    with pytest.raises(DdsJobFailedError) as failed:
+        _run(client, control, "CLASS", "NO-SUCH-TARGET")
+    error = failed.value
+    assert error.object == "CLASS" and error.recordno > 0 and "NO-SUCH-TARGET" in error.error
+    assert f"DDS job {error.recordno} (CLASS;all;" in str(error) and error.error in str(error)
+    # a wait shorter than the job: the job named with its last status; resumed later
+    clock = Clock(control)
+    short = Polling(first_s=10, max_wait_s=15)
+    with pytest.raises(DdsJobPendingError) as pending:
+        run_job(client, RunDdsJob("CLASS", "AWS-S3-DDS"), short, sleep=clock.sleep, clock=clock)
+    late = pending.value
+    assert late.status == "Queued" and f"RECORDNO {late.recordno}" in str(late)
+    assert sum(clock.pauses) == 25  # the first pause, then the wait's 15 s
+    done = wait_for_job(client, late.recordno, POLLING, sleep=clock.sleep, clock=clock)
+    assert done.completed and done.recordno == late.recordno
+    queued = start_job(client, RunDdsJob("CLASS", "AWS-S3-DDS"))
+    with pytest.raises(DdsJobPendingError, match="status Queued"):
+        check_completed(queued)
+    with pytest.raises(RequestBuildError):
+        DdsReader(queued, StorageTarget("s3", "b"), ["RECORDNO"], "RECORDNO")
+
+
+@pytest.fixture
+def vendors(client: IntacctClient, control: Control, s3_server: S3Server, bucket: str) -> DdsJob:
+    control("dds", {"split_records": 3})
+    job = _run(client, control, "VENDOR", "AWS-S3-DDS")
+    assert len(job.files) >= 3
+    return job
+
+
+def _drain(reader: DdsReader) -> int:
+    return sum(1 for _ in reader.rows())
+
+
+def test_a_missing_file_names_the_job_and_the_file(
+    client: IntacctClient, s3_server: S3Server, bucket: str, vendors: DdsJob
+) -> None:
+    lost = vendors.files[1]
+    s3_server.client().delete_object(Bucket=bucket, Key=f"{PREFIX}/{lost}")
+    reader = _reader(client, vendors, s3_server, bucket)
+    seen: list[str] = []
+    with pytest.raises(DdsFileError) as raised:
+        seen.extend(row.file for row in reader.rows())
+    assert set(seen) == {vendors.files[0]}  # the files before it were read
+    error = raised.value
+    assert (error.file, error.problem, error.recordno) == (lost, "missing", vendors.recordno)
+    assert (
+        str(error)
+        == f"DDS job {vendors.recordno} ({vendors.ddsjob}): file {lost} is missing from the storage"
+    )
+
+
+def test_a_truncated_file_and_a_foreign_header_name_the_job_and_the_file(
+    client: IntacctClient, s3_server: S3Server, bucket: str, vendors: DdsJob
+) -> None:
+    s3 = s3_server.client()
+    cut = vendors.files[0]
+    lines = s3_server.read(bucket, f"{PREFIX}/{cut}").decode().splitlines(keepends=True)
+    short = "".join(lines[:-1]) + ",".join(lines[-1].split(",")[:3]) + "\n"
+    s3.put_object(Bucket=bucket, Key=f"{PREFIX}/{cut}", Body=short.encode())
+    with pytest.raises(DdsFileError) as raised:
+        _drain(_reader(client, vendors, s3_server, bucket))
+    assert (raised.value.file, raised.value.problem) == (cut, "truncated")
+    assert f"file {cut} is truncated" in str(raised.value) and "3 columns" in str(raised.value)
+    other = vendors.files[2]
+    body = s3_server.read(bucket, f"{PREFIX}/{other}").decode()
+    s3.put_object(Bucket=bucket, Key=f"{PREFIX}/{other}", Body=body.replace("NAME", "NOM", 1))
+    reader = _reader(client, vendors, s3_server, bucket)
+    with pytest.raises(DdsFileError) as raised:
+        _drain(
+            DdsReader(replace(vendors, files=(other,)), reader.target, reader.fields, reader.key)
+        )
+    assert (raised.value.file, raised.value.problem) == (other, "header")
+    assert "NOM" in str(raised.value) and f"DDS job {vendors.recordno}" in str(raised.value)
+
+
+def test_refused_credentials_name_the_job_and_keep_the_secret_out(
+    client: IntacctClient,
+    s3_server: S3Server,
+    bucket: str,
+    vendors: DdsJob,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wrong = "wrong-" + s3_server.secret_access_key
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong)
+    with pytest.raises(DdsStorageError) as raised:
+        _drain(_reader(client, vendors, s3_server, bucket))
+    error = raised.value
+    assert "refused the credentials" in str(error) and error.file == vendors.files[0]
+    assert error.recordno == vendors.recordno
+    shown = f"{error!s} {error!r} {error.__cause__!r} {error.__context__!r} {caplog.text}"
+    assert wrong not in shown and s3_server.secret_access_key not in shown
+    assert s3_server.access_key_id not in shown
+
+
+def test_a_large_file_is_read_a_block_at_a_time(s3_server: S3Server, bucket: str) -> None:
+    fields = ("RECORDNO", "VENDORID", "NAME", "WHENMODIFIED")
+    text = io.StringIO()
+    out = csv.writer(text, lineterminator="\n")
+    out.writerow((*fields, "ddsReadTime"))
+    rows = 25_000
+    for n in range(rows):
+        out.writerow((n, f"V-{n:06d}", f"Vendor number {n} of many", "01/02/2026 10:11:12",
+                      "2026-01-02T10:11:12+00:00"))  # fmt: skip
+    body = text.getvalue().encode()
+    name = "DEMO/VENDOR.all.big.1.1.csv"
+    s3_server.client().put_object(Bucket=bucket, Key=f"{PREFIX}/{name}", Body=body)
+    job = DdsJob(7, "VENDOR;all;x", "VENDOR", "all", "Completed", None, None, None, rows, 0, 0,
+                 "", (name,))  # fmt: skip
+    block = 32 * 1024
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    reader = DdsReader(job, _target(s3_server, bucket), fields, "VENDORID", block_size=block,
+                       memory_pool=pool)  # fmt: skip
+    count = batches = 0
+    for part in reader.batches():
+        count += part.batch.num_rows
+        batches += 1
+        del part
+    assert count == rows and batches >= len(body) // block
+    assert len(body) > 40 * block
+    # Arrow's buffers: the block being parsed and its batch's columns (each padded and
+    # grown by doubling), never the file (tracemalloc would count moto's server too: it
+    # runs in this process)
+    assert pool.max_memory() < min(16 * block, len(body) // 4), (pool.max_memory(), len(body))
+
+
+def test_a_storage_target_holds_no_credential_and_checks_its_kind() -> None:
+    target = StorageTarget("s3", "my-bucket", "/intacct/dds/")
+    assert target.path("DEMO/VENDOR.all.1.csv") == "my-bucket/intacct/dds/DEMO/VENDOR.all.1.csv"
+    with pytest.raises(RequestBuildError):
+        StorageTarget("gcs", "b")  # type: ignore[arg-type]
+    with pytest.raises(RequestBuildError):
+        StorageTarget("s3", "a/b")
