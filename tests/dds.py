@@ -21,16 +21,19 @@ def control_api(gateway_url: str, queue_s: float, run_s: float) -> Iterator[Cont
     """POST to the emulator's control API, jobs queued ``queue_s`` then running
     ``run_s``; DDS and the clock put back afterwards."""
     base = gateway_url.replace("/ia/xml/xmlgw.phtml", "/_emulator/")
+    # one client, plain HTTP on loopback: no TLS context is made for it (making one per
+    # request, beside s3fs's threads, crashed the process in OpenSSL now and then)
+    with httpx.Client(base_url=base, timeout=30, verify=False) as http:
 
-    def post(path: str, body: dict[str, Any]) -> Any:
-        answer = httpx.post(base + path, json=body, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
+        def post(path: str, body: dict[str, Any]) -> Any:
+            answer = http.post(path, json=body)
+            answer.raise_for_status()
+            return answer.json()
 
-    post("dds", {"queue_s": queue_s, "run_s": run_s, "split_records": 100_000})
-    yield post
-    httpx.delete(base + "clock", timeout=30)
-    post("dds", {"company": "DEMO", "subscribed": False, "fail_next": 0})
+        post("dds", {"queue_s": queue_s, "run_s": run_s, "split_records": 100_000})
+        yield post
+        http.delete("clock")
+        post("dds", {"company": "DEMO", "subscribed": False, "fail_next": 0})
 
 
 def s3_target(

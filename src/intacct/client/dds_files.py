@@ -243,6 +243,14 @@ class DdsReader:
             raise self._file_error(name, "missing", "is missing from the storage") from None
         except (pa.ArrowInvalid, EOFError, gzip.BadGzipFile) as exc:
             raise self._broken(name, exc) from None
+        # closed before its file: the reader reads ahead on an I/O thread of pyarrow's,
+        # and one left to the garbage collector read a file already closed (a segfault)
+        try:
+            yield from self._read(name, reader)
+        finally:
+            reader.close()
+
+    def _read(self, name: str, reader: Any) -> Iterator[DdsBatch]:
         header = tuple(reader.schema.names)
         if header == self.header:
             deletes = False
