@@ -30,6 +30,10 @@ from tests.dds import Control, control_api, s3_target
 from tests.s3 import REGION, S3Server
 
 PREFIX = "intacct/dds"
+#: the pool a test measures Arrow's memory with: one for the whole process, never freed,
+#: as a buffer it gave may be released after the test (a pool freed first, under buffers
+#: still alive, segfaulted the process at a later free)
+MEASURED = pa.proxy_memory_pool(pa.default_memory_pool())
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +279,7 @@ def test_a_large_file_is_read_a_block_at_a_time(s3_server: S3Server, bucket: str
     job = DdsJob(7, "VENDOR;all;x", "VENDOR", "all", "Completed", None, None, None, rows, 0, 0,
                  "", (name,))  # fmt: skip
     block = 32 * 1024
-    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    pool = MEASURED
     reader = DdsReader(job, _target(s3_server, bucket), fields, "VENDORID", block_size=block,
                        memory_pool=pool)  # fmt: skip
     count = batches = 0
