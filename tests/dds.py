@@ -21,9 +21,7 @@ def control_api(gateway_url: str, queue_s: float, run_s: float) -> Iterator[Cont
     """POST to the emulator's control API, jobs queued ``queue_s`` then running
     ``run_s``; DDS and the clock put back afterwards."""
     base = gateway_url.replace("/ia/xml/xmlgw.phtml", "/_emulator/")
-    # one client, plain HTTP on loopback: no TLS context is made for it (making one per
-    # request, beside s3fs's threads, crashed the process in OpenSSL now and then)
-    with httpx.Client(base_url=base, timeout=30, verify=False) as http:
+    with httpx.Client(base_url=base, timeout=30) as http:
 
         def post(path: str, body: dict[str, Any]) -> Any:
             answer = http.post(path, json=body)
