@@ -84,6 +84,7 @@ class Deployment:
         self.project = self.repo / "examples" / "dagster-deploy"
         shutil.copytree(EXAMPLE, self.project)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._celery: Celery | None = None
         self.ports = {name: str(free_port()) for name in PORTS}
         self.commands = {
             name: re.sub(rf"\b{PORTS[name]}\b", self.ports[name], line) if name in PORTS else line
@@ -176,18 +177,18 @@ class Deployment:
     def run_host(self, run: DagsterRun) -> str | None:
         """The host whose worker took ``run`` ("host 1"), as its Celery task's state says
         (None while no worker has)."""
-        broker = self.env["INTACCT_CELERY_BROKER"]
-        app = Celery(broker=broker, backend=broker, set_as_current=False)
-        try:
-            result = app.AsyncResult(run.tags[DAGSTER_CELERY_TASK_ID_TAG])
-            # a started task's state names its worker; an ended one's, with extended results
-            started = result.info if result.state == "STARTED" else None
-            worker = started.get("hostname") if isinstance(started, dict) else result.worker
-        finally:
-            app.close()
+        if self._celery is None:  # one app for every question (tests poll with it)
+            broker = self.env["INTACCT_CELERY_BROKER"]
+            self._celery = Celery(broker=broker, backend=broker, set_as_current=False)
+        result = self._celery.AsyncResult(run.tags[DAGSTER_CELERY_TASK_ID_TAG])
+        # a started task's state names its worker; an ended one's, with extended results
+        started = result.info if result.state == "STARTED" else None
+        worker = started.get("hostname") if isinstance(started, dict) else result.worker
         return f"host {worker.split('@')[0].removeprefix('host')}" if worker else None
 
     def stop(self) -> None:
+        if self._celery is not None:
+            self._celery.close()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGCONT)  # a stopped one too
