@@ -37,6 +37,7 @@ from intacct.config.parsers import (
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_DDS_MIN_RECORDS",
     "DEFAULT_LOCK_WAIT_S",
     "DEFAULT_LOOKBACK_MINUTES",
     "DEFAULT_VERIFY_EVERY",
@@ -68,6 +69,10 @@ MAX_LOOKBACK_MINUTES = 60 * 24 * 31
 #: run (replication/run/watch.py): daily bounds how late a change the audit trail did
 #: not list is found; 0 asks every object every run and never the question
 DEFAULT_VERIFY_EVERY = timedelta(days=1)
+#: [U] the records from which a DDS job pays: at 2,000 a page by query, 100,000 records
+#: are 50 API transactions against a job's ~3 (runDdsJob and its polls), while a job
+#: waits in Intacct's queue for minutes that paging so few records does not take
+DEFAULT_DDS_MIN_RECORDS = 100_000
 #: functions per request; Intacct documents 100 records/keys per function and no
 #: request limit [U], so 100 keeps a request's size and blast radius bounded.
 MAX_FUNCTIONS = 100
@@ -327,6 +332,54 @@ KEYS: tuple[Key, ...] = (
         "else XML; `xml`; or `rest` (needs the OAuth app; fields REST lacks stay empty). "
         "The target reads it too, as which API writes (`auto` writes through XML). "
         "Objects only REST has go through REST whatever it says."),
+    Key("dds_target", _REPLICATION, Text(), "",
+        "The company's DDS cloud storage target, by its name in Intacct; empty: DDS unused.",
+        _USER | {_TENANT},
+        guide="The name of the cloud storage target the company defined for Sage's Data "
+        "Delivery Service (a paid subscription; Company > Setup > Cloud storage targets). Set, "
+        "a first read (or `--full-refresh`) of an object DDS serves with at least "
+        "`dds_min_records` records is exported by one DDS job and loaded from its CSV files "
+        "instead of paged; `--dry-run` shows which. Empty (the default): DDS is never used. "
+        "The files are read with the storage's own credentials, from the environment or the "
+        "cloud's usual chain (`AWS_*`, a profile, an instance role; `AZURE_STORAGE_*`), "
+        "never from a key."),
+    Key("dds_storage", _REPLICATION, Choice(("s3", "azure")), "s3",
+        "What the DDS target writes to: s3 (Amazon S3 or its API) or azure (Blob Storage).",
+        _USER | {_TENANT},
+        guide="The kind of storage the DDS target writes to: `s3` (the default: Amazon S3 or a "
+        "store speaking its API) or `azure` (Azure Blob Storage, read through adlfs; "
+        "untested here)."),
+    Key("dds_bucket", _REPLICATION, Text(), "",
+        "The DDS target's bucket (S3) or container (Azure).",
+        _USER | {_TENANT},
+        guide="The bucket (S3) or container (Azure) the DDS target writes to, as defined in "
+        "Intacct. Needed with `dds_target`; without it DDS is not used (the dry run says so)."),
+    Key("dds_prefix", _REPLICATION, Text(), "",
+        "The DDS target's folder in its bucket (its path prefix).",
+        _USER | {_TENANT},
+        guide="The folder (path prefix) inside the bucket where the DDS target writes, as "
+        "defined in Intacct; the job's file names are read from there."),
+    Key("dds_endpoint_url", _REPLICATION, Url(), "",
+        "A store other than the cloud's own (an S3-compatible one); empty: the cloud's.",
+        _USER | {_TENANT},
+        guide="The storage's URL where it is not the cloud's own: an S3-compatible store "
+        "(MinIO, moto in the tests). Empty: Amazon S3 (or the Azure account's)."),
+    Key("dds_region", _REPLICATION, Text(), "",
+        "The S3 bucket's region; empty: the credential chain's.",
+        _USER | {_TENANT},
+        guide="The S3 bucket's region (`us-east-1`...). Empty: the one botocore's chain finds "
+        "(`AWS_REGION`, the profile)."),
+    Key("dds_account_name", _REPLICATION, Text(), "",
+        "The Azure storage account of the DDS container (dds_storage azure).",
+        _USER | {_TENANT},
+        guide="With `dds_storage` `azure`, the storage account holding the container."),
+    Key("dds_min_records", _REPLICATION, Integer(1, 10**12), DEFAULT_DDS_MIN_RECORDS,
+        "A first read of at least this many records goes through DDS (default 100000).",
+        _USER | {_TENANT},
+        guide="With `dds_target`, a first read (or `--full-refresh`) of an object DDS serves "
+        "goes through one DDS job when its count reaches this many records (default "
+        "100,000: 50 pages of 2,000 by query against about 3 API transactions and a job's "
+        "few minutes of waiting); smaller objects are paged as before."),
     Key("unified_schema", _REPLICATION, Flag(), False,
         "Also hotglue's unified tables (true/false).", _SINGER | _USER,
         about="emit hotglue's unified tables",

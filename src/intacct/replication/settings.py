@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from intacct.client.dds import Polling
 from intacct.config import (
+    DEFAULT_DDS_MIN_RECORDS,
     DEFAULT_LOOKBACK_MINUTES,
     DEFAULT_PAGE_SIZE,
     DEFAULT_VERIFY_EVERY,
@@ -26,6 +28,9 @@ from intacct.config import (
     owned_by,
     read,
 )
+
+#: a DDS job waited for as :class:`~intacct.client.dds.Polling`'s defaults say (up to 4 h)
+DEFAULT_POLLING = Polling()
 
 __all__ = [
     "DEFAULT_LOOKBACK_MINUTES",
@@ -43,7 +48,9 @@ class ReplicationSettings:
     the run, never more than the client's; None = the client's), ``columnar`` (pages
     typed as columns where the fast path can; the records are the same) and ``api``
     (which API reads records: :mod:`~.streams.rest`); ``verify_every`` (how often
-    each stream is read as if the audit trail had named it: :mod:`~.run.watch`)."""
+    each stream is read as if the audit trail had named it: :mod:`~.run.watch`); the
+    ``dds_*`` fields: where a large first read goes through Sage's Data Delivery Service
+    (:mod:`~.streams.dds`)."""
 
     KEYS: ClassVar[frozenset[str]] = frozenset(k.name for k in owned_by(Owner.REPLICATION))
 
@@ -58,6 +65,19 @@ class ReplicationSettings:
     #: how often each stream is checked whole beside the audit trail's question
     #: (:mod:`~.run.watch`); zero: every run, and the question is never asked
     verify_every: timedelta = DEFAULT_VERIFY_EVERY
+    #: Sage's Data Delivery Service for large first reads (:mod:`~.streams.dds`): the
+    #: company's cloud storage target by name ("" = never), where it writes, and the
+    #: records from which a first read goes through it; credentials never: the cloud's chain
+    dds_target: str = ""
+    dds_storage: str = "s3"
+    dds_bucket: str = ""
+    dds_prefix: str = ""
+    dds_endpoint_url: str = ""
+    dds_region: str = ""
+    dds_account_name: str = ""
+    dds_min_records: int = DEFAULT_DDS_MIN_RECORDS
+    #: how a DDS job is waited for (no key: its defaults wait up to 4 h; tests shorten it)
+    dds_polling: Polling = DEFAULT_POLLING
 
     @classmethod
     def from_mapping(
