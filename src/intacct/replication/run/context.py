@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from intacct.client.registry import ObjectRegistry
 from intacct.errors import BudgetExhaustedError, IntacctError
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from intacct.client import IntacctClient
 
 __all__ = ["RunContext"]
+
+T = TypeVar("T")
 
 #: a page for the sink, queued on the run's delivery thread
 Delivery = Callable[[Callable[[], None]], None]
@@ -58,6 +60,19 @@ class RunContext:
         #: service's answers, :mod:`~intacct.client.rest_discovery`), settled by the run
         #: before its streams open (:meth:`settle_rest`)
         self.rest: RestCatalog = registry.rest.packaged
+        #: what a run asks once whichever stream asks first (:meth:`once`)
+        self._answers: dict[str, Any] = {}
+        self._asking = threading.Lock()
+
+    def once(self, name: str, ask: Callable[[], T]) -> T:
+        """``ask``'s answer, asked once per run (``name`` its key): the first stream to
+        need it asks, the others wait for it. An answer that is an error is returned,
+        not raised, so it is kept too."""
+        with self._asking:
+            if name not in self._answers:
+                self._answers[name] = ask()
+            answer: T = self._answers[name]
+            return answer
 
     def settle_rest(self, paths: Iterable[str] = ()) -> RestCatalog:
         """The run's REST catalog with the models of ``paths`` (the objects it reads

@@ -395,7 +395,7 @@ class Replicator:
             plan.result.transactions += billed(calls, replies)
             plan.attempt(functools.partial(plan.plan, replies))
         plans = [p for p in plans if p.result.error is None]
-        totals = [p.total for p in plans]
+        totals = [p.ranged for p in plans]  # a read through DDS has no range
         sizes = [p.page_size for p in plans]  # a route through REST pages in its own
         offsets = range_offsets(totals, sizes, self.max_concurrency)
         asks = [(p.client, p.boundary_calls(o)) for p, o in zip(plans, offsets, strict=True)]

@@ -28,7 +28,7 @@ from intacct.replication.run.watch import QUIET
 from intacct.replication.streams.objects import ObjectStream as _Stream
 from intacct.replication.streams.planning import Answer, range_offsets
 from intacct.replication.streams.rest_only import RestOnlyStream
-from intacct.replication.streams.route import pages
+from intacct.replication.streams.route import dds_cost, pages
 from intacct.replication.streams.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ def assess(
     for stream, replies, total in zip(streams, answers, totals, strict=True):
         _count_route(stream, replies, total)
     sizes = [s.page_size if isinstance(s, _Stream) else page_size for s in streams]
-    firsts = [(t, size) for t, size in zip(totals, sizes, strict=True) if t is not None]
+    ranged = [0 if _through_dds(s) else t for s, t in zip(streams, totals, strict=True)]
+    firsts = [(t, size) for t, size in zip(ranged, sizes, strict=True) if t is not None]
     planned = iter(range_offsets([t for t, _ in firsts], [n for _, n in firsts], slots))
     out = []
     for stream, replies, total in zip(streams, answers, totals, strict=True):
@@ -160,6 +161,9 @@ def _estimate(
         return _incremental(stream, counts, deletes, page_size)
     if stream.kind == "whole":
         estimate = Estimate(name, entity, "read whole (no count to ask)", None, None, 1)
+    elif stream.kind == "dds":
+        job = (stream.current.dds or {}).get("job")
+        estimate = Estimate(name, entity, f"goes on with DDS job {job}", None, None, dds_cost() - 1)
     elif stream.kind == "first":
         assert total is not None
         # the deletes' count is the estimate's own question: before a first read of a
@@ -181,6 +185,8 @@ def _first(stream: _Stream, total: int, planned: int, starts: list[int]) -> Esti
     name, entity = stream.result.object, stream.entity
     if total == 0:
         return Estimate(name, entity, "first read: empty", 0, None, planned)
+    if _through_dds(stream):  # one job: runDdsJob and its polls, no range
+        return Estimate(name, entity, "first read, 1 DDS job", total, None, planned + dds_cost())
     sizes = [b - a for a, b in zip([0, *starts], [*starts, total], strict=True)]
     cost = planned + len(starts) + sum(pages(n, stream.page_size) for n in sizes)
     what = f"first read, {len(sizes)} range{'s' if len(sizes) > 1 else ''}"
@@ -237,6 +243,10 @@ def _whole_again(stream: _Stream, deletes: int | None, cost: int, whole: int) ->
 _AGAIN = "the lookback window again (REST has no change time)"
 #: a changed one's (:meth:`reads_whole_on_change`)
 _WHOLE = "changed: read whole by key (REST has no change time)"
+
+
+def _through_dds(stream: Stream) -> bool:
+    return isinstance(stream, _Stream) and stream.route.api == "dds"
 
 
 def _rereads_window(stream: _Stream) -> bool:

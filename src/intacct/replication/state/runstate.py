@@ -8,7 +8,10 @@ WHENMODIFIED: where it stands, and that it has read them all; new records always
 WHENMODIFIED, so it is read once), ``deletes`` (the AUDITHISTORY bookmark), ``checked``
 (the moment up to which the audit trail's question has accounted for it) and
 ``verified`` (when it was last read as if the question had named it: :mod:`..run.watch`),
-both ISO-8601 UTC. The
+both ISO-8601 UTC, and ``dds`` (a first read through Sage's Data Delivery Service:
+``job`` the DDSJOB RECORDNO it waits for or loads, ``file`` and ``rows`` how far its
+files are loaded, ``read`` the earliest ``ddsReadTime`` loaded; or ``failed``, why the
+last one failed, so the object is paged instead: :mod:`..streams.dds`). The
 engine hands a snapshot of the whole state to its sink after every page, so a consumer
 that stores it with the page's records resumes exactly there.
 """
@@ -46,6 +49,7 @@ class StreamState:
     month: str | None = None  # TRIALBALANCE: the first month the next run reads
     checked: str | None = None  # accounted for by the audit trail's question up to then
     verified: str | None = None  # last read whole or to its bookmark, named or not
+    dds: dict[str, Any] | None = None  # a DDS first read's job and progress, or its failure
     #: the run state holding it and its object, told of each change (:meth:`RunState.snapshot`)
     owner: tuple[RunState, str] | None = field(default=None, compare=False, repr=False)
 
@@ -72,6 +76,8 @@ class StreamState:
                 out[flag] = True
         if self.deletes is not None:
             out["deletes"] = dict(self.deletes)
+        if self.dds is not None:
+            out["dds"] = dict(self.dds)
         return out
 
     @classmethod
@@ -99,6 +105,7 @@ class StreamState:
         ranges = _ranges(where, data.get("ranges"))
         for name in ("checked", "verified"):
             _instant(where, name, data.get(name))
+        dds = _dds(where, data.get("dds"))
         month = data.get("month")
         if month is not None:
             try:
@@ -116,12 +123,13 @@ class StreamState:
             deletes=dict(deletes) if deletes is not None else None,
             checked=data.get("checked"),
             verified=data.get("verified"),
+            dds=dds,
         )
 
 
 _KEYS = (
     "token", "complete", "nulls", "nulls_done", "deletes", "ranges", "high_water", "month",
-    "checked", "verified",
+    "checked", "verified", "dds",
 )  # fmt: skip
 
 
@@ -135,6 +143,31 @@ def _instant(where: str, name: str, value: object) -> None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise StateError(f"state of {where}, key {name!r}: not an ISO-8601 UTC time: {value!r}")
+
+
+def _dds(where: str, value: object) -> dict[str, Any] | None:
+    """``{"job": RECORDNO, "file": n, "rows": n, "read": ISO UTC}`` or ``{"failed": why}``."""
+    if value is None:
+        return None
+    problem = f"state of {where}, key 'dds'"
+    if not isinstance(value, Mapping) or not set(value) <= {
+        "job",
+        "file",
+        "rows",
+        "read",
+        "failed",
+    }:
+        raise StateError(
+            f"{problem}: expected {{job, file, rows, read}} or {{failed}}, got {value!r}"
+        )
+    for name in ("job", "file", "rows"):
+        number = value.get(name, 0)
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise StateError(f"{problem}: {name} must be a whole number, got {number!r}")
+    if not isinstance(value.get("failed", ""), str):
+        raise StateError(f"{problem}: failed must be a text")
+    _instant(where, "dds.read", value.get("read"))
+    return dict(value)
 
 
 def _seen(value: object) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from intacct.client.registry import ObjectInfo
 from intacct.errors import FieldsRefusedError, IntacctError
 from intacct.protocol import functions as fn
 from intacct.protocol import query as q
+from intacct.protocol.columns import Columns
 from intacct.protocol.response import Result
 from intacct.replication.contract import (
     Sink,
@@ -38,6 +39,7 @@ from intacct.replication.run.cost import metered, run_part
 from intacct.replication.state.runstate import RunState, StreamState
 from intacct.replication.streams.audit import ANY
 from intacct.replication.streams.changes import CLOCK_MARGIN, ChangeQuestions
+from intacct.replication.streams.dds import DdsLoad
 from intacct.replication.streams.deletes import (
     AUDIT_OBJECT,
     DELETED_AT,
@@ -108,6 +110,8 @@ class ObjectStream(ChangeQuestions):
         #: deletes to read before anything else (:meth:`read_deletes_first`)
         self.deletes_first = False
         self._route = Route("xml", "api xml")  # set by :func:`~.kinds.open_stream`
+        #: a first read through DDS where it is configured (:mod:`.dds`)
+        self.dds: DdsLoad | None = DdsLoad(self) if context.settings.dds_target else None
         try:
             self.client = context.client_for(entity)
             self.info = context.registry.get(spec.object)
@@ -131,8 +135,18 @@ class ObjectStream(ChangeQuestions):
         return self.context.settings.page_size
 
     def counted(self, records: int) -> None:
-        """Its route settled by the ``records`` it will read: an ``auto`` candidate's
+        """Its route settled by the ``records`` it will read: a first read's through DDS
+        where it pays (:mod:`.dds`), an ``auto`` candidate's through REST
         (:class:`~.rest.RestObjectStream`); XML's is known from the start."""
+        if self.kind == "first" and self.dds is not None and self._info().replication_key:
+            route = self.dds.route(records)
+            if route is not None:
+                self.route = route
+
+    @property
+    def ranged(self) -> int:
+        """The records its first read reads in RECORDNO ranges: none through DDS."""
+        return 0 if self.route.api == "dds" else self.total
 
     # -- planning ------------------------------------------------------------------------
 
@@ -155,8 +169,13 @@ class ObjectStream(ChangeQuestions):
             self.open_window(dry)
             return
         self.deletes_first = not dry  # read by the engine once the question settled it
+        if (self.current.dds or {}).get("job") is not None and self.dds is None:
+            self.current.dds = None  # DDS no longer configured: the read starts over, paged
         if info.key_field is None:
             self.parts, self.kind = [(self._whole, 0)], "whole"  # no key to page or range on
+        elif self.dds is not None and (job := (self.current.dds or {}).get("job")) is not None:
+            self.parts, self.kind = [(self.dds.part, 0)], "dds"  # a DDS load stopped halfway
+            self.route = Route("dds", f"goes on with job {job}")
         elif self.current.ranges is not None:  # a read stopped halfway: go on with it
             self.parts = [(self._range(i), 0) for i in range(len(self.current.ranges))]
             self.kind = "resume"
@@ -253,15 +272,21 @@ class ObjectStream(ChangeQuestions):
         if self.info and self.info.replication_key:
             newest = _answer(replies[1]).records
             self.current.high_water = str(_settled(self._token(newest[0]))) if newest else None
+        self.counted(self.total)  # a first read: every record
 
     def boundary_calls(self, offsets: list[int]) -> list[fn.Function]:
         """The questions for the RECORDNO at each of ``offsets`` (:func:`range_offsets`)."""
         self._offsets = offsets
+        if self.route.api == "dds":
+            return []  # one job, no range
         return [boundary_query(self._info().name, offset) for offset in offsets]
 
     def split(self, replies: list[Answer]) -> None:
         """Ranges starting at the boundaries (records written since planning shift them
         a little; the ranges still cover every RECORDNO); none for an empty object."""
+        if self.dds is not None and self.route.api == "dds":
+            self.parts = [(self.dds.part, float(self.total))]
+            return
         if self.total == 0:
             self.current.ranges = []
             return
@@ -447,15 +472,24 @@ class ObjectStream(ChangeQuestions):
     def _typed(self, page: Page) -> list[dict[str, Any]] | Records:
         """The page's records typed: in bulk where the fast path vouches for every
         value (:mod:`.columnar`), else record by record."""
+        if page.columns is not None:
+            typed = self.typed_columns(page.columns)
+            if typed is not None:
+                return typed
+        return self.typed_records(page.records)
+
+    def typed_columns(self, columns: Columns) -> Records | None:
+        """Columns of the gateway's text typed in bulk; None where the fast path does not
+        vouch for every value (then :meth:`typed_records`)."""
+        if self.column_typer is None:
+            self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
+        table = self.column_typer(columns)
+        return None if table is None else self.column_typer.records(columns, table)
+
+    def typed_records(self, records: Iterable[Mapping[str, str]]) -> list[dict[str, Any]]:
+        """Records of the gateway's text typed one by one."""
         typer = self._typer()
-        columns = page.columns
-        if columns is not None:
-            if self.column_typer is None:
-                self.column_typer = ColumnTyper(self._info(), self.formatting, self.entity)
-            table = self.column_typer(columns)
-            if table is not None:
-                return self.column_typer.records(columns, table)
-        return [typer(r) for r in page.records]
+        return [typer(r) for r in records]
 
     def _drop_refused(self, exc: FieldsRefusedError) -> None:
         refused = exc.fields
@@ -553,15 +587,24 @@ class ObjectStream(ChangeQuestions):
         with self.context.lock:
             if self.info.replication_key:
                 # every record so far is read, those without WHENMODIFIED included
-                current.token = current.high_water or str(_BEFORE_ANY)
+                current.token = self.first_bookmark()
                 current.nulls_done = True
             else:
                 current.complete = True
             current.ranges, current.high_water = None, None
+            current.dds = None  # a DDS failure paged over: forgotten
             self.sink.page(StreamPage(self.info.name, self.entity, [], [], self.state.snapshot()))
+
+    def first_bookmark(self) -> str:
+        """Where a finished first read goes on from: the newest change it planned at."""
+        return self.current.high_water or str(_BEFORE_ANY)
 
     def fail(self, exc: IntacctError) -> None:
         self.context.fail(self.result, self.sink, self.spec.object, exc)
+
+    def described(self) -> ObjectInfo:
+        """The object's description (the stream did not fail looking it up)."""
+        return self._info()
 
     def _info(self) -> ObjectInfo:
         assert self.info is not None

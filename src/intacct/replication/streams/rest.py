@@ -109,12 +109,9 @@ class RestObjectStream(ObjectStream):
         return rest_page_size(size) if self.route.api == "rest" else size
 
     def counted(self, records: int) -> None:
+        super().counted(records)  # a first read through DDS first
         if self.route == PENDING:
             self.route = by_cost(records, self.context.settings.page_size)
-
-    def plan(self, replies: list[Answer]) -> None:
-        super().plan(replies)
-        self.counted(self.total)  # a first read: every record
 
     def probed(self, replies: list[Answer]) -> None:
         super().probed(replies)

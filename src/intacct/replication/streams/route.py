@@ -10,6 +10,12 @@ typed reads"). A candidate's route is :data:`PENDING` until its records are coun
 (a first read's plan, a later run's probe: :func:`by_cost`); uncounted, XML.
 Deletes (AUDITHISTORY) and the questions batched for every stream are XML's whatever
 the route.
+
+``dds``: with a DDS target configured (``dds_target``), a *first read* (or one after
+``--full-refresh``) at the top level of an object the company's Data Delivery Service
+serves goes through one DDS job once its counted records reach ``dds_min_records``
+(:func:`by_dds`); what rules such a read out of DDS says so in its route
+(:func:`dds_refused`). Everything else is routed as before.
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "DDS_POLLS",
     "PENDING",
     "REST_MAX_PAGE",
     "XML_MAX_PAGE",
     "Route",
     "by_cost",
+    "by_dds",
+    "dds_cost",
+    "dds_refused",
     "fixed_route",
     "pages",
     "rest_page_size",
@@ -88,6 +98,32 @@ def by_cost(records: int, page_size: int) -> Route:
     if rest < xml:
         return Route("rest", f"{_pages(rest)} against {xml:,} by xml")
     return Route("xml", f"{_pages(xml)} either way; REST measured no faster")
+
+
+#: [U] the DDSJOB reads a job is expected to take: Sage says neither how long a job
+#: queues and runs nor how each read is billed (as every function is, one API
+#: transaction each, is assumed, as the emulator bills them)
+DDS_POLLS = 2
+
+
+def dds_cost() -> int:
+    """API transactions a DDS job is expected to cost: ``runDdsJob`` and its polls."""
+    return 1 + DDS_POLLS
+
+
+def by_dds(records: int, page_size: int, min_records: int) -> Route | None:
+    """A first read's route through DDS once its ``records`` are counted: ``dds`` when
+    they reach ``min_records``, priced against the pages by query; None below."""
+    if records < min_records:
+        return None
+    paged = pages(records, page_size)
+    return Route("dds", f"1 job, ~{dds_cost()} transactions, against {paged:,} by query")
+
+
+def dds_refused(why: str) -> Route:
+    """A first read DDS would take, paged instead, and ``why`` (not served, not the top
+    level, DDS failed last run...)."""
+    return Route("xml", f"{why}; paged")
 
 
 def _pages(count: int) -> str:
