@@ -117,7 +117,7 @@ def test_a_stopped_run_resumes_with_the_next_month(client: IntacctClient) -> Non
     assert min(r["PERIODSTART"] for _, _, r in rest.records) == "2025-11-01"
 
 
-def _post(emulator: InProcessEmulator, client: IntacctClient, day: date) -> int:
+def post_entry(emulator: InProcessEmulator, client: IntacctClient, day: date) -> int:
     """A balanced entry dated ``day``, posted (a create the audit trail lists); its key."""
     emulator.advance_clock(60)
     lines = [
@@ -161,13 +161,13 @@ def test_a_run_named_by_entries_created_reads_from_the_earliest_ones_month() -> 
                 return report, periods, emulator.emulator.stats["api_transactions"] - billed
 
             this = this_month()
-            _post(emulator, client, this)
+            post_entry(emulator, client, this)
             report, periods, billed = again()
             assert periods == {this.isoformat()}
             # the question, the query of the entries' dates, and this month
             assert (report.streams[0].requests, billed) == (2, 3)
             early = _back(this, REREAD_MONTHS + 4)
-            _post(emulator, client, early.replace(day=10))
+            post_entry(emulator, client, early.replace(day=10))
             _, periods, billed = again()
             wanted = [m for m, _ in months(early, datetime.now(UTC).date())]
             assert sorted(periods) == [m.isoformat() for m in wanted]
@@ -182,7 +182,7 @@ def test_a_run_named_by_entries_created_reads_from_the_earliest_ones_month() -> 
                     if r["PERIODSTART"] == start.isoformat()
                 }
                 assert mine == {row["glaccountno"]: Decimal(row["endbalance"]) for row in rows}
-            client.delete("GLBATCH", [_post(emulator, client, this)])
+            client.delete("GLBATCH", [post_entry(emulator, client, this)])
             _, periods, _ = again()
             assert sorted(periods) == [
                 m.isoformat() for m in [_back(this, 2), _back(this, 1), this]

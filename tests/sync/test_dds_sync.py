@@ -1,0 +1,300 @@
+"""``intacct sync`` with DDS configured (issue 71): a first read of GLENTRY goes through one
+Data Delivery Service job whose CSV files the emulator wrote to a real S3 API (moto's
+server), and lands the very tables paging lands; resumable while the job runs and
+between its files; a job or file gone wrong fails the stream alone and the next run
+pages; the dry run chooses and prices it; the next run after a DDS load reads exactly
+the later changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intacct import IntacctClient
+from intacct.client.dds import Polling
+from intacct.destinations import saved_state
+from intacct.emulator.inprocess import InProcessEmulator
+from intacct.replication import ReplicationSettings
+from intacct.sync import SyncSettings, run_sync
+from intacct.sync.dryrun import estimate_sync
+from intacct.sync.job import SyncReport
+from tests.replication.test_trialbalance import post_entry
+from tests.s3 import REGION, S3Server
+from tests.sync.test_columnar_tables import tables
+from tests.sync.test_sync import Quiet
+
+PREFIX = "intacct/dds"
+TARGET = "AWS-S3-DDS"
+#: polls a few hundredths of a second apart, giving up after ``max_wait_s``
+QUICK = Polling(first_s=0.02, factor=2, cap_s=0.1, max_wait_s=5)
+
+
+@pytest.fixture
+def emulator(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessEmulator]:
+    """DEMO subscribed to DDS, its target a bucket of the test's own; the reader's
+    credentials in the environment, as botocore's chain finds them."""
+    bucket = s3_server.new_bucket()
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_access_key)
+    with InProcessEmulator(scale=150, seed=11) as emu:
+        emu.configure_dds(queue_s=0, run_s=0, split_records=100)
+        target = {
+            "kind": "S3",
+            "endpoint_url": s3_server.url,
+            "bucket": bucket,
+            "prefix": PREFIX,
+            "access_key_id": s3_server.access_key_id,
+            "secret_access_key": s3_server.secret_access_key,
+            "region": REGION,
+        }
+        emu.configure_dds(company="DEMO", subscribed=True, targets={TARGET: target})
+        emu.bucket = bucket  # type: ignore[attr-defined]
+        yield emu
+
+
+def dds_keys(emulator: InProcessEmulator, s3: S3Server, least: int = 100) -> dict[str, Any]:
+    return {
+        "dds_target": TARGET,
+        "dds_bucket": emulator.bucket,  # type: ignore[attr-defined]
+        "dds_prefix": PREFIX,
+        "dds_endpoint_url": s3.url,
+        "dds_region": REGION,
+        "dds_min_records": least,
+    }
+
+
+def settings(
+    keys: dict[str, Any], objects: Sequence[str] = ("GLENTRY",), **given: Any
+) -> SyncSettings:
+    engine = ReplicationSettings.from_mapping({"page_size": 25, **keys})
+    engine = replace(engine, page_size=25, dds_polling=given.pop("polling", QUICK), **given)
+    return SyncSettings(replication=engine, objects=tuple(objects))
+
+
+def sync(
+    emulator: InProcessEmulator, db: Path, chosen: SyncSettings, reporter: Quiet | None = None
+) -> SyncReport:
+    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        return run_sync(client, db, reporter or Quiet(), chosen)
+
+
+def same(db: Path, paged: Path) -> None:
+    """The two stores hold the same tables, rows, columns and types; their bookmarks
+    differ only in where the next run starts (the DDS read's time, the plan's newest)."""
+    got, expected = tables(db), tables(paged)
+    for store in (got, expected):
+        for entities in store["_bookmarks"].values():
+            for bookmark in entities.values():
+                bookmark.pop("token", None)
+    assert got == expected
+
+
+def jobs(emulator: InProcessEmulator, obj: str = "GLENTRY") -> list[dict[str, str]]:
+    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        fields = ["RECORDNO", "OBJECT", "STATUS", "FILELIST"]
+        return [dict(r) for r in client.iter_query("DDSJOB", fields) if r["OBJECT"] == obj]
+
+
+def summary(report: SyncReport, obj: str = "GLENTRY") -> Any:
+    (found,) = [o for o in report.objects if o.object == obj]
+    return found
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["columnar", "records"])
+def test_a_first_read_through_dds_lands_the_tables_paging_lands(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, columnar: bool
+) -> None:
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    objects = ("GLENTRY", "CLASS")
+    assert not summary(sync(emulator, paged, settings({}, objects, columnar=columnar))).error
+    report = sync(emulator, db, settings(dds_keys(emulator, s3_server), objects, columnar=columnar))
+    glentry = summary(report)
+    assert glentry.error is None and glentry.read == 280
+    assert glentry.requests == 0  # no page asked: the rows came from the job's files
+    # the plan's two questions, runDdsJob and its polls: a handful, against 12 pages
+    assert 4 <= glentry.transactions <= 6
+    (job,) = jobs(emulator)
+    assert job["STATUS"] == "Completed" and len(job["FILELIST"].split(",")) == 3
+    same(db, paged)
+    state = saved_state(db)["streams"]["GLENTRY"][""]
+    assert "dds" not in state and state["nulls_done"] and state["checked"] == state["verified"]
+
+
+def test_the_dry_run_chooses_and_prices_dds_per_object(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    from intacct.cli.dryrun import routes
+
+    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    chosen = settings(dds_keys(emulator, s3_server), ("GLENTRY", "GLDETAIL", "CLASS"))
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        estimate = estimate_sync(client, tmp_path / "x.duckdb", chosen)
+    lines = routes(estimate)
+    assert "GLENTRY: dds (1 job, ~3 transactions, against 12 by query)" in lines
+    # Sage's DDS objects list GLENTRY and GLBATCH, not the view GLDETAIL
+    assert "GLDETAIL: xml (DDS does not serve GLDETAIL; paged)" in lines
+    by_object = {row.object: row for row in estimate.objects}
+    assert by_object["GLENTRY"].transactions == 2 + 3  # the plan's questions, the job's
+    assert by_object["GLENTRY"].records == 280
+    assert "dds" not in by_object["CLASS"].route  # fewer records than dds_min_records
+    assert jobs(emulator) == []  # a dry run starts no job
+
+
+def test_a_run_stopped_while_the_job_runs_waits_for_that_job_next_time(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    sync(emulator, paged, settings({}, ("GLENTRY", "CLASS")))
+    emulator.configure_dds(queue_s=60, run_s=60)
+    keys = dds_keys(emulator, s3_server)
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C once the job's page is stored
+        sync(emulator, db, settings(keys), Quiet(stop_after=1))
+    (job,) = jobs(emulator)
+    assert job["STATUS"] == "Queued"
+    assert saved_state(db)["streams"]["GLENTRY"][""]["dds"]["job"] == int(job["RECORDNO"])
+    # the wait running out fails the stream alone; the job is kept, not run again
+    report = sync(
+        emulator, db, settings(keys, ("GLENTRY", "CLASS"), polling=replace(QUICK, max_wait_s=0.1))
+    )
+    assert "wait for it again by RECORDNO" in summary(report).error
+    assert summary(report, "CLASS").error is None
+    for _ in range(2):  # the job starts when next asked about, then runs its minute
+        emulator.advance_clock(90)
+        jobs(emulator)
+    report = sync(emulator, db, settings(keys))
+    assert summary(report).error is None and summary(report).read == 280
+    assert [j["RECORDNO"] for j in jobs(emulator)] == [job["RECORDNO"]]  # never a second job
+    same(db, paged)
+
+
+def test_a_run_stopped_between_files_goes_on_from_the_next(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    sync(emulator, paged, settings({}))
+    keys = dds_keys(emulator, s3_server)
+    with pytest.raises(KeyboardInterrupt):  # the job's page, then two files of 100 rows
+        sync(emulator, db, settings(keys), Quiet(stop_after=3))
+    stood = saved_state(db)["streams"]["GLENTRY"][""]["dds"]
+    assert (stood["file"], stood["rows"]) == (1, 100)
+    report = sync(emulator, db, settings(keys))
+    assert summary(report).error is None
+    assert summary(report).read == 80  # the third file alone: none read twice
+    assert len(jobs(emulator)) == 1
+    same(db, paged)
+
+
+def test_a_failed_job_fails_its_stream_alone_and_the_next_run_pages(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    objects = ("GLENTRY", "CLASS")
+    sync(emulator, paged, settings({}, objects))
+    keys = dds_keys(emulator, s3_server)
+    emulator.configure_dds(company="DEMO", fail_next=1)
+    report = sync(emulator, db, settings(keys, objects))
+    (job,) = jobs(emulator)
+    error = summary(report).error
+    assert f"DDS job {job['RECORDNO']}" in error and "failed" in error
+    assert summary(report, "CLASS").error is None  # the other stream finished
+    failed = saved_state(db)["streams"]["GLENTRY"][""]["dds"]["failed"]
+    assert f"DDS job {job['RECORDNO']}" in failed
+    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        estimate = estimate_sync(client, db, settings(keys))
+    (glentry,) = estimate.objects
+    assert glentry.route.startswith("xml (DDS failed last run: DDS job")
+    assert glentry.route.endswith("; paged)")
+    report = sync(emulator, db, settings(keys, objects))
+    assert summary(report).error is None and summary(report).requests > 0
+    assert len(jobs(emulator)) == 1  # paged: no second job
+    same(db, paged)
+    assert "dds" not in saved_state(db)["streams"]["GLENTRY"][""]
+
+
+def _files(s3: S3Server, bucket: str) -> list[str]:
+    listed = s3.client().list_objects_v2(Bucket=bucket, Prefix=PREFIX)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+@pytest.mark.parametrize("problem", ["missing", "truncated", "header"])
+def test_a_bad_file_names_the_job_and_the_file_keeps_the_pages_and_pages_next(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, problem: str
+) -> None:
+    """The job's files are written once it starts; the second of three is spoiled
+    before the job completes and its files are read."""
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    sync(emulator, paged, settings({}))
+    keys = dds_keys(emulator, s3_server)
+    emulator.configure_dds(queue_s=0, run_s=60)
+    waiting = settings(keys, polling=replace(QUICK, max_wait_s=0.1))
+    assert "not done" in summary(sync(emulator, db, waiting)).error
+    bucket = emulator.bucket  # type: ignore[attr-defined]
+    spoiled = _files(s3_server, bucket)[1]
+    store = s3_server.client()
+    if problem == "missing":
+        store.delete_object(Bucket=bucket, Key=spoiled)
+    else:
+        text = s3_server.read(bucket, spoiled).decode()
+        header, *rows = text.splitlines()
+        if problem == "truncated":
+            text = "\n".join([header, *rows[:10], rows[10][: len(rows[10]) // 2]]) + "\n"
+        else:
+            text = "\n".join([header.replace("RECORDNO", "RECORD_NO"), *rows]) + "\n"
+        store.put_object(Bucket=bucket, Key=spoiled, Body=text.encode())
+    emulator.advance_clock(120)
+    report = sync(emulator, db, settings(keys))
+    (job,) = jobs(emulator)
+    error = summary(report).error
+    name = spoiled.removeprefix(f"{PREFIX}/")
+    assert f"DDS job {job['RECORDNO']}" in error and name in error
+    assert summary(report).read == 100  # the first file's pages, stored and kept
+    assert "failed" in saved_state(db)["streams"]["GLENTRY"][""]["dds"]
+    report = sync(emulator, db, settings(keys))
+    assert summary(report).error is None
+    same(db, paged)
+
+
+def test_storage_refusing_the_credentials_names_the_job_and_never_the_secret(
+    emulator: InProcessEmulator,
+    s3_server: S3Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = tmp_path / "dds.duckdb"
+    wrong = "wrong-secret-" + s3_server.secret_access_key[::-1]
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong)
+    report = sync(emulator, db, settings(dds_keys(emulator, s3_server)))
+    (job,) = jobs(emulator)
+    error = summary(report).error
+    assert f"DDS job {job['RECORDNO']}" in error and "storage" in error
+    saved = str(saved_state(db))
+    for secret in (wrong, s3_server.secret_access_key):
+        assert secret not in error and secret not in saved
+
+
+def test_the_next_run_after_a_dds_load_reads_exactly_the_later_changes(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    keys = dds_keys(emulator, s3_server)
+    sync(emulator, paged, settings({}))
+    assert summary(sync(emulator, db, settings(keys))).read == 280
+    emulator.advance_clock(600)
+    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        post_entry(emulator, client, date(2026, 11, 2))  # a batch of two lines
+    emulator.advance_clock(60)
+    later = summary(sync(emulator, db, settings(keys)))
+    assert later.error is None and later.read == 2  # the two new lines: no gap, no double
+    sync(emulator, paged, settings({}))
+    same(db, paged)
