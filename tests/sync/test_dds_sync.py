@@ -149,6 +149,20 @@ def test_the_dry_run_chooses_and_prices_dds_per_object(
     assert jobs(emulator) == []  # a dry run starts no job
 
 
+def test_a_multi_entity_companys_top_level_is_paged(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """DDS exports every entity's records; a read at the top level reads its own."""
+    emulator.configure_dds(company="DEMO-ME", subscribed=True)
+    config = {**emulator.config("DEMO-ME"), "timeout_s": 30}
+    chosen = settings(dds_keys(emulator, s3_server, least=10), ("GLACCOUNT",))
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        (glaccount,) = estimate_sync(client, tmp_path / "x.duckdb", chosen).objects
+    assert glaccount.records == 100
+    expected = "xml (DDS exports every entity's records, the top level reads its own; paged)"
+    assert glaccount.route == expected
+
+
 def test_a_run_stopped_while_the_job_runs_waits_for_that_job_next_time(
     emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
 ) -> None:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from intacct.client.dds import check_completed, start_job, wait_for_job
 from intacct.client.pagination import PageToken
 from intacct.errors import DdsError, DdsFileError, DdsJobPendingError, IntacctError
+from intacct.protocol import functions as fn
 from intacct.protocol.columns import Columns
 from intacct.protocol.dds import DdsJob, GetDdsObjects, RunDdsJob, parse_dds_objects
 from intacct.replication.contract import StreamPage
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from intacct.replication.run.context import RunContext
     from intacct.replication.streams.objects import ObjectStream
 
-__all__ = ["DdsLoad", "served_objects"]
+__all__ = ["DdsLoad", "has_entities", "served_objects"]
 
 _MODIFIED = "WHENMODIFIED"
 _READ_TIME = "ddsReadTime"
@@ -77,6 +78,23 @@ def served_objects(context: RunContext) -> frozenset[str] | IntacctError:
             return exc
 
     return context.once("dds objects", ask)
+
+
+def has_entities(context: RunContext) -> bool | IntacctError:
+    """Whether the company has entities (one LOCATIONENTITY question, one API
+    transaction, asked once per run and only by a first read DDS would take). A DDS job
+    exports from the top level with every entity's records (as the emulator has it; Sage
+    says only that data is always extracted from the top level [U]), where a read at the
+    top level reads its own: in a multi-entity company the two differ, so it is paged."""
+
+    def ask() -> bool | IntacctError:
+        try:
+            found = context.client.call(fn.Query("LOCATIONENTITY", ["LOCATIONID"], pagesize=1))
+        except IntacctError as exc:
+            return exc
+        return bool(found.records)
+
+    return context.once("has entities", ask)
 
 
 class DdsLoad:
@@ -116,6 +134,9 @@ class DdsLoad:
             return "DDS unavailable to the company"
         if stream.spec.object not in served:
             return f"DDS does not serve {stream.spec.object}"
+        entities = has_entities(stream.context)
+        if entities is True or isinstance(entities, IntacctError):
+            return "DDS exports every entity's records, the top level reads its own"
         return None
 
     def _say_unavailable(self, exc: IntacctError) -> None:
