@@ -23,8 +23,10 @@ from intacct.replication import ReplicationSettings
 from intacct.sync import SyncSettings, run_sync
 from intacct.sync.dryrun import estimate_sync
 from intacct.sync.job import SyncReport
+from tests.postgres import create_database, drop_database
 from tests.replication.test_trialbalance import post_entry
 from tests.s3 import REGION, S3Server
+from tests.sync.stores import Store, dlt_store, duckdb_store, postgres_store
 from tests.sync.test_columnar_tables import tables
 from tests.sync.test_sync import Quiet
 
@@ -109,10 +111,22 @@ def summary(report: SyncReport, obj: str = "GLENTRY") -> Any:
     return found
 
 
-@pytest.mark.parametrize("columnar", [True, False], ids=["columnar", "records"])
+#: how pages are typed, and the user's zone (one with DST: the emulator's files print
+#: times on the user's clock, as the gateway does)
+READINGS = {
+    "columnar": (True, ""),
+    "records": (False, ""),
+    "columnar-new-york": (True, "America/New_York"),
+}
+
+
+@pytest.mark.parametrize("reading", READINGS.values(), ids=READINGS.keys())
 def test_a_first_read_through_dds_lands_the_tables_paging_lands(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, columnar: bool
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, reading: tuple[bool, str]
 ) -> None:
+    columnar, zone = reading
+    if zone:
+        emulator.configure_company("DEMO", timezone=zone)
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
     objects = ("GLENTRY", "CLASS")
     assert not summary(sync(emulator, paged, settings({}, objects, columnar=columnar))).error
@@ -127,6 +141,48 @@ def test_a_first_read_through_dds_lands_the_tables_paging_lands(
     same(db, paged)
     state = saved_state(db)["streams"]["GLENTRY"][""]
     assert "dds" not in state and state["nulls_done"] and state["checked"] == state["verified"]
+
+
+def twin(
+    destination: Store,
+    folder: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Store:
+    """A second, empty store of ``destination``'s kind (its own file or database)."""
+    folder.mkdir()
+    if destination.kind == "duckdb":
+        return duckdb_store(folder)
+    if destination.kind == "dlt-duckdb":
+        return dlt_store("duckdb", folder, monkeypatch)
+    url = create_database(str(request.getfixturevalue("postgres_server")))
+    request.addfinalizer(lambda: drop_database(url))
+    if destination.kind == "postgres":
+        return postgres_store(url)
+    return dlt_store("postgres", folder, monkeypatch, url)
+
+
+def test_every_destination_stores_a_dds_load_as_it_stores_the_pages(
+    emulator: InProcessEmulator,
+    s3_server: S3Server,
+    tmp_path: Path,
+    destination: Store,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DuckDB, Postgres and dlt's (duckdb, postgres): the same columns, types and rows."""
+    assert not summary(sync(emulator, destination.where, settings({}))).error
+    loaded = twin(destination, tmp_path / "dds", request, monkeypatch)
+    report = sync(emulator, loaded.where, settings(dds_keys(emulator, s3_server)))
+    assert summary(report).error is None and summary(report).requests == 0
+    assert loaded.columns("GLENTRY") == destination.columns("GLENTRY")
+    dropped = {"_dlt_load_id", "_dlt_id"}
+    rows = [
+        sorted((tuple(sorted((k, v) for k, v in r.items() if k not in dropped)) for r in
+                store.records("GLENTRY")), key=repr)
+        for store in (loaded, destination)
+    ]  # fmt: skip
+    assert len(rows[0]) == 280 and rows[0] == rows[1]
 
 
 def test_the_dry_run_chooses_and_prices_dds_per_object(
