@@ -10,7 +10,10 @@ whole again); ``--objects all``; ``--unified``; ``--layout fivetran``; ``--entit
 ``--api auto``, ``--api rest --objects all``, ``--history`` (each object with
 WHENMODIFIED also has ``<table>_history``, one current version per stored row), and
 ``INTACCT_VERIFY_EVERY=1d`` (a first run, then a second after the same changes as the
-second run's: it asks the audit trail once and reads CLASS alone).
+second run's: it asks the audit trail once and reads CLASS alone), and the
+``INTACCT_DDS_*`` variables with the bucket's credentials (docs/sync.md "Bulk first
+reads": DEMO's objects of 100 records or more that DDS serves loaded from one DDS job
+each, written by the emulator to moto's S3 server; DEMO-ME, which has entities, paged).
 Destinations: the DuckDB file (``--db`` left out: ``./intacct.duckdb``), Postgres
 (``--db postgresql://…?schema=intacct``), dlt into DuckDB (``--db dlt:duckdb``: dlt's
 default ``./intacct_intacct.duckdb``) and into Postgres (``--db dlt:postgres``, its
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 
 from intacct import IntacctClient
@@ -46,6 +50,7 @@ from intacct.replication.streams.rest import rest_object
 from intacct.sync.fivetran import layout_objects
 from intacct.sync.unified_tables import unified_objects
 from tests.checksums import EmulatorData
+from tests.dds import s3_target
 from tests.paths.commands import INTACCT, TAP, Ran, connection, run, user_env
 from tests.paths.expected import (
     DEFAULT_OBJECTS,
@@ -64,6 +69,7 @@ from tests.paths.expected import (
     unified_same,
 )
 from tests.postgres import create_database, drop_database
+from tests.s3 import REGION, S3Server
 from tests.sync.stores import Store
 
 COMPANIES = ("DEMO", "DEMO-ME")
@@ -87,7 +93,11 @@ FORMS: dict[str, tuple[str, ...]] = {
     # second after the same changes as second-run's: it asks the audit trail once
     "verify-first": (),
     "verify-second": (),
+    # docs/sync.md "Bulk first reads": the INTACCT_DDS_* variables (Matrix.dds_env)
+    "dds": (),
 }
+#: docs/sync.md "Bulk first reads": the target's name and folder (the bucket is made per run)
+DDS_TARGET, DDS_PREFIX = "AWS-S3-DDS", "intacct/dds"
 #: a form's settings beyond its command line, as the docs give them
 FORM_ENV: dict[str, dict[str, str]] = {
     "verify-first": {"INTACCT_VERIFY_EVERY": "1d"},
@@ -202,9 +212,11 @@ class Matrix:
         folder: Path,
         postgres: Callable[[], str],
         wanted: set[tuple[str, str, str]],
+        s3: Callable[[], S3Server] | None = None,
     ) -> None:
         self.server, self.data, self.folder = server, data, folder
-        self._postgres, self.wanted = postgres, wanted
+        self._postgres, self.wanted, self._s3 = postgres, wanted, s3
+        self._dds: dict[str, str] | None = None
         self.cells: dict[tuple[str, str, str], Cell] = {}
         self.databases: list[str] = []
         self._unified: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -239,8 +251,9 @@ class Matrix:
                 deleted = self._change(company, form)
             if form == "unified":
                 self._tap_unified(company)
+            env = {**FORM_ENV.get(form, {}), **(self.dds_env() if form == "dds" else {})}
             commands = [
-                ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, {**t.env, **FORM_ENV.get(form, {})})
+                ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, {**t.env, **env})
                 for t in targets.values()
             ]
             with ThreadPoolExecutor(max(1, len(targets))) as pool:
@@ -276,6 +289,49 @@ class Matrix:
         env["DESTINATION__POSTGRES__CREDENTIALS"] = urlunsplit(parts._replace(netloc=netloc))
         store = Store(destination, "dlt:postgres", url, schema="intacct", through_dlt=True)
         return Target(destination, cwd, env, ("--db", "dlt:postgres"), store)
+
+    def dds_env(self) -> dict[str, str]:
+        """docs/sync.md "Bulk first reads": the ``INTACCT_DDS_*`` variables and the
+        bucket's credentials, as a user sets them; both companies subscribed, their
+        target a bucket on moto's S3 server, jobs done when next asked about."""
+        if self._dds is None:
+            assert self._s3 is not None
+            s3 = self._s3()
+            bucket = s3.new_bucket()
+            target = {**s3_target(s3, bucket, s3.secret_access_key, DDS_PREFIX), "region": REGION}
+            base = self.server.url.replace("/ia/xml/xmlgw.phtml", "/_emulator/")
+            with httpx.Client(base_url=base, timeout=30) as http:
+                http.post("dds", json={"queue_s": 0, "run_s": 0}).raise_for_status()
+                for company in COMPANIES:
+                    setup = {
+                        "company": company,
+                        "subscribed": True,
+                        "targets": {DDS_TARGET: target},
+                    }
+                    http.post("dds", json=setup).raise_for_status()
+            self._dds = {
+                "INTACCT_DDS_TARGET": DDS_TARGET,
+                "INTACCT_DDS_BUCKET": bucket,
+                "INTACCT_DDS_PREFIX": DDS_PREFIX,
+                "INTACCT_DDS_ENDPOINT_URL": s3.url,
+                "INTACCT_DDS_REGION": REGION,
+                "INTACCT_DDS_MIN_RECORDS": "100",
+                "AWS_ACCESS_KEY_ID": s3.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": s3.secret_access_key,
+            }
+        return self._dds
+
+    def _dds_problems(self, company: str) -> list[str]:
+        """DEMO's GLENTRY came through a DDS job (completed); DEMO-ME, which has
+        entities, ran none (its top level is paged)."""
+        with IntacctClient.from_mapping(client_config(self.server.url, company)) as client:
+            rows = client.iter_query("DDSJOB", ["OBJECT", "STATUS"])
+            done = [r for r in rows if r["OBJECT"] == "GLENTRY" and r["STATUS"] == "Completed"]
+        if company == "DEMO" and not done:
+            return ["no DDS job of GLENTRY completed: the run paged it"]
+        if company != "DEMO" and done:
+            return [f"{company} has entities, yet GLENTRY went through DDS"]
+        return []
 
     def _change(self, company: str, form: str) -> list[int]:
         """Between the first run and the second, as another user would: a class created,
@@ -374,6 +430,8 @@ class Matrix:
             problems += _question_problems(runs[-1][1])
         if form == "full-refresh":
             problems += self._full_refresh_problems(company, target.store, runs[-1][1], deleted)
+        if form == "dds":
+            problems += self._dds_problems(company)
         return problems
 
     def _tables(
@@ -514,7 +572,11 @@ def matrix(
     def postgres() -> str:
         return str(request.getfixturevalue("postgres_server"))
 
-    found = Matrix(emulator, data, tmp_path_factory.mktemp("paths"), postgres, wanted)
+    def s3() -> S3Server:
+        found: S3Server = request.getfixturevalue("s3_server")
+        return found
+
+    found = Matrix(emulator, data, tmp_path_factory.mktemp("paths"), postgres, wanted, s3)
     yield found
     for url in found.databases:
         drop_database(url)
