@@ -294,6 +294,9 @@ def test_entities_all_reads_each_entity_with_its_id(
         {"version": 1, "streams": {"VENDOR": {"": {"token": "nope"}}}},
         {"version": 1, "streams": {"VENDOR": {"": {"colour": 1}}}},
         {"version": 1, "streams": {"VENDOR": {"": {"deletes": {"ID": 1}}}}},
+        {"version": 1, "streams": {"VENDOR": {"": {"dds": {"job": "12"}}}}},
+        {"version": 1, "streams": {"VENDOR": {"": {"dds": {"job": 12, "bucket": "b"}}}}},
+        {"version": 1, "streams": {"VENDOR": {"": {"dds": {"job": 12, "read": "2026-11-30"}}}}},
     ],
 )
 def test_a_broken_state_names_what_is_wrong(bad: dict[str, Any]) -> None:

@@ -286,6 +286,7 @@ def test_a_failed_job_fails_its_stream_alone_and_the_next_run_pages(
     assert glentry.route.endswith("; paged)")
     report = sync(emulator, db, settings(keys, objects))
     assert summary(report).error is None and summary(report).requests > 0
+    assert summary(report).why.startswith("DDS failed last run: DDS job")
     assert len(jobs(emulator)) == 1  # paged: no second job
     same(db, paged)
     assert "dds" not in saved_state(db)["streams"]["GLENTRY"][""]

@@ -135,7 +135,9 @@ class DdsLoad:
         if stream.spec.object not in served:
             return f"DDS does not serve {stream.spec.object}"
         entities = has_entities(stream.context)
-        if entities is True or isinstance(entities, IntacctError):
+        if isinstance(entities, IntacctError):
+            return "DDS: whether the company has entities is unknown"
+        if entities:
             return "DDS exports every entity's records, the top level reads its own"
         return None
 

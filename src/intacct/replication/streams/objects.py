@@ -5,7 +5,8 @@ resumable (the rules are in :mod:`.engine`'s docstring).
 later run's deletes (:mod:`.deletes`), its lookback window's stale records and the
 changes after its bookmark (the probe and the window: :mod:`.changes`, :mod:`.window`),
 reads objects without WHENMODIFIED whole, and hands each page, typed, to the sink with
-the state after it, on the run's delivery thread (:class:`~.context.RunContext`).
+the state after it, on the run's delivery thread (:class:`~.context.RunContext`). A
+large first read may go through one Data Delivery Service job instead (:mod:`.dds`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from intacct.replication.streams.planning import (
     boundary_query,
     ranges_between,
 )
-from intacct.replication.streams.route import Route
+from intacct.replication.streams.route import PENDING, Route
 
 __all__ = ["CLOCK_MARGIN", "ObjectStream", "Typed"]
 
@@ -140,8 +141,11 @@ class ObjectStream(ChangeQuestions):
         (:class:`~.rest.RestObjectStream`); XML's is known from the start."""
         if self.kind == "first" and self.dds is not None and self._info().replication_key:
             route = self.dds.route(records)
-            if route is not None:
+            # DDS ruled out, an ``auto`` candidate is still REST's to decide
+            if route is not None and (route.api == "dds" or self.route != PENDING):
                 self.route = route
+                if route.api != "dds":  # the run's summary says why DDS was not used
+                    self.result.why = self.result.why or route.why
 
     @property
     def ranged(self) -> int:
