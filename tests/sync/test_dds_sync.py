@@ -37,16 +37,20 @@ QUICK = Polling(first_s=0.02, factor=2, cap_s=0.1, max_wait_s=5)
 
 
 @pytest.fixture
-def emulator(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessEmulator]:
+def emulator(
+    request: pytest.FixtureRequest, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[InProcessEmulator]:
     """DEMO subscribed to DDS, its target a bucket of the test's own; the reader's
-    credentials in the environment, as botocore's chain finds them."""
+    credentials in the environment, as botocore's chain finds them. Its (scale, records
+    a file) are the test's parameter where it gives one (GLENTRY: 280 at 150)."""
+    scale, split = getattr(request, "param", (150, 100))
     bucket = s3_server.new_bucket()
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_access_key)
-    with InProcessEmulator(scale=150, seed=11) as emu:
-        emu.configure_dds(queue_s=0, run_s=0, split_records=100)
+    with InProcessEmulator(scale=scale, seed=11) as emu:
+        emu.configure_dds(queue_s=0, run_s=0, split_records=split)
         target = {
             "kind": "S3",
             "endpoint_url": s3_server.url,
@@ -259,6 +263,25 @@ def test_a_run_stopped_between_files_goes_on_from_the_next(
     report = sync(emulator, db, settings(keys))
     assert summary(report).error is None
     assert summary(report).read == 80  # the third file alone: none read twice
+    assert len(jobs(emulator)) == 1
+    same(db, paged)
+
+
+@pytest.mark.parametrize("emulator", [(50_000, 100_000)], indirect=True)
+def test_a_run_stopped_inside_a_file_goes_on_from_its_next_row(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """GLENTRY's 12,070 rows in one file, read a block (1 MiB) at a time."""
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    sync(emulator, paged, settings({}))
+    keys = dds_keys(emulator, s3_server)
+    with pytest.raises(KeyboardInterrupt):  # the job's page, then the file's first block
+        sync(emulator, db, settings(keys), Quiet(stop_after=2))
+    stood = saved_state(db)["streams"]["GLENTRY"][""]["dds"]
+    assert stood["file"] == 0 and 0 < stood["rows"] < 12_070
+    report = sync(emulator, db, settings(keys))
+    assert summary(report).error is None
+    assert summary(report).read == 12_070 - stood["rows"]  # none read twice
     assert len(jobs(emulator)) == 1
     same(db, paged)
 
