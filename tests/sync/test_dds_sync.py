@@ -250,38 +250,33 @@ def test_a_run_stopped_while_the_job_runs_waits_for_that_job_next_time(
     same(db, paged)
 
 
-def test_a_run_stopped_between_files_goes_on_from_the_next(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
-) -> None:
-    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
-    sync(emulator, paged, settings({}))
-    keys = dds_keys(emulator, s3_server)
-    with pytest.raises(KeyboardInterrupt):  # the job's page, then two files of 100 rows
-        sync(emulator, db, settings(keys), Quiet(stop_after=3))
-    stood = saved_state(db)["streams"]["GLENTRY"][""]["dds"]
-    assert (stood["file"], stood["rows"]) == (1, 100)
-    report = sync(emulator, db, settings(keys))
-    assert summary(report).error is None
-    assert summary(report).read == 80  # the third file alone: none read twice
-    assert len(jobs(emulator)) == 1
-    same(db, paged)
+#: where a load is stopped: the emulator's (scale, records a file), the pages stored
+#: before Ctrl-C (the job's, then a block each) and the file the state then stands in
+STOPS = {
+    # 280 GLENTRY rows in files of 100: stopped after two files
+    "between-files": ((150, 100), 3, 1),
+    # 12,070 in one file, read a 1 MiB block at a time: stopped after its first block
+    "inside-a-file": ((50_000, 100_000), 2, 0),
+}
 
 
-@pytest.mark.parametrize("emulator", [(50_000, 100_000)], indirect=True)
-def test_a_run_stopped_inside_a_file_goes_on_from_its_next_row(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+@pytest.mark.parametrize(
+    ("emulator", "stop_after", "file"), STOPS.values(), ids=STOPS.keys(), indirect=["emulator"]
+)
+def test_a_load_stopped_goes_on_from_its_next_row(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, stop_after: int, file: int
 ) -> None:
-    """GLENTRY's 12,070 rows in one file, read a block (1 MiB) at a time."""
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
-    sync(emulator, paged, settings({}))
+    total = summary(sync(emulator, paged, settings({}))).read
     keys = dds_keys(emulator, s3_server)
-    with pytest.raises(KeyboardInterrupt):  # the job's page, then the file's first block
-        sync(emulator, db, settings(keys), Quiet(stop_after=2))
+    with pytest.raises(KeyboardInterrupt):
+        sync(emulator, db, settings(keys), Quiet(stop_after=stop_after))
     stood = saved_state(db)["streams"]["GLENTRY"][""]["dds"]
-    assert stood["file"] == 0 and 0 < stood["rows"] < 12_070
+    loaded = stood["file"] * 100 + stood["rows"]  # the files before it are whole
+    assert stood["file"] == file and stood["rows"] > 0 and loaded < total
     report = sync(emulator, db, settings(keys))
     assert summary(report).error is None
-    assert summary(report).read == 12_070 - stood["rows"]  # none read twice
+    assert summary(report).read == total - loaded  # the rest alone: none read twice
     assert len(jobs(emulator)) == 1
     same(db, paged)
 
