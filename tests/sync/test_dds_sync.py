@@ -371,6 +371,24 @@ def test_storage_refusing_the_credentials_names_the_job_and_never_the_secret(
         assert secret not in error and secret not in saved
 
 
+def test_a_full_refresh_goes_through_dds_over_the_stored_rows(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
+    keys = dds_keys(emulator, s3_server)
+    for where in (paged, db):
+        sync(emulator, where, settings({}))
+    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
+        post_entry(emulator, client, date(2026, 11, 3))
+    emulator.advance_clock(60)
+    sync(emulator, paged, replace(settings({}), full_refresh=True))
+    report = sync(emulator, db, replace(settings(keys), full_refresh=True))
+    assert summary(report).error is None and summary(report).read == 282
+    assert summary(report).requests == 0 and len(jobs(emulator)) == 1
+    same(db, paged)
+
+
 def test_the_next_run_after_a_dds_load_reads_exactly_the_later_changes(
     emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
 ) -> None:
