@@ -17,9 +17,11 @@ import pytest
 
 from intacct import IntacctClient
 from intacct.client.dds import Polling
+from intacct.client.pagination import PageToken
 from intacct.destinations import saved_state
 from intacct.emulator.inprocess import InProcessEmulator
 from intacct.replication import ReplicationSettings
+from intacct.replication.streams.changes import CLOCK_MARGIN
 from intacct.sync import SyncSettings, run_sync
 from intacct.sync.dryrun import estimate_sync
 from intacct.sync.job import SyncReport
@@ -248,6 +250,11 @@ def test_a_run_stopped_while_the_job_runs_waits_for_that_job_next_time(
     assert summary(report).error is None and summary(report).read == 280
     assert [j["RECORDNO"] for j in jobs(emulator)] == [job["RECORDNO"]]  # never a second job
     same(db, paged)
+    # the audit trail accounts for it up to the job's read, before this run began: a
+    # change in between is the trail's to name (the bookmark: that read less the margin)
+    stood = saved_state(db)["streams"]["GLENTRY"][""]
+    read = PageToken.parse(stood["token"]).modified + CLOCK_MARGIN
+    assert stood["checked"] == stood["verified"] == read.isoformat()
 
 
 #: where a load is stopped: the emulator's (scale, records a file), the pages stored

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from intacct.errors import IntacctError
 from intacct.replication.contract import Sink, StreamPage, StreamResult
@@ -84,6 +84,24 @@ class Watched(Protocol):
         """The question named it with ``rows``: read what they say (or as before);
         False where they change nothing it stores (left quiet unless due)."""
         ...
+
+
+@runtime_checkable
+class ReadAsOf(Protocol):
+    """A stream whose records are as of a moment of their own (a DDS job's read,
+    :mod:`..streams.dds`: maybe before the run began, for a job started by an earlier
+    run): accounted for up to then, not the run's start, so a change between the two is
+    still the audit trail's to name."""
+
+    as_of: datetime | None
+
+
+def _stamp(plan: Watched, started: datetime) -> str:
+    """Up to when ``plan``'s read accounts for the company: the run's start, or its
+    records' own moment where earlier."""
+    if isinstance(plan, ReadAsOf) and plan.as_of is not None and plan.as_of < started:
+        return plan.as_of.isoformat()
+    return started.isoformat()
 
 
 class Watch:
@@ -256,8 +274,10 @@ class Watch:
                 if id(plan) in self._quiet:
                     if listed and current.checked != stamp:
                         current.checked, moved = stamp, True
-                elif current.checked != stamp or current.verified != stamp:
-                    current.checked = current.verified = stamp
+                    continue
+                read = _stamp(plan, self.started)
+                if current.checked != read or current.verified != read:
+                    current.checked = current.verified = read
                     moved = True
             if moved and plans:
                 first = plans[0]

@@ -293,6 +293,7 @@ class DdsLoad:
                 return
             current = stream.current
             current.token = _bookmark(stream, read) if read else stream.first_bookmark()
+            stream.as_of = read  # accounted for up to the job's read (run.watch)
             current.nulls_done, current.high_water, current.dds = True, None, None
             snapshot = stream.state.snapshot()
             stream.sink.page(StreamPage(stream.spec.object, stream.entity, [], [], snapshot))

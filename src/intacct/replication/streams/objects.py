@@ -113,6 +113,9 @@ class ObjectStream(ChangeQuestions):
         self._route = Route("xml", "api xml")  # set by :func:`~.kinds.open_stream`
         #: a first read through DDS where it is configured (:mod:`.dds`)
         self.dds: DdsLoad | None = DdsLoad(self) if context.settings.dds_target else None
+        #: the moment its records are as of where not the run's (a DDS job's read:
+        #: :class:`~..run.watch.ReadAsOf`)
+        self.as_of: datetime | None = None
         try:
             self.client = context.client_for(entity)
             self.info = context.registry.get(spec.object)
