@@ -206,6 +206,7 @@ def test_the_dry_run_chooses_and_prices_dds_per_object(
     assert "GLDETAIL: xml (DDS does not serve GLDETAIL; paged)" in lines
     by_object = {row.object: row for row in estimate.objects}
     assert by_object["GLENTRY"].transactions == 2 + 3  # the plan's questions, the job's
+    assert estimate.shared == 1  # once a run: whether the company has entities
     assert by_object["GLENTRY"].records == 280
     assert "dds" not in by_object["CLASS"].route  # fewer records than dds_min_records
     assert jobs(emulator) == []  # a dry run starts no job

@@ -300,8 +300,11 @@ class Replicator:
             replies = [next(answers) if calls else [] for _, calls in asks]
         if self.context.fatal is not None:  # the company refused the connection
             raise self.context.fatal
-        estimates = assess(plans, replies, self.page_size, self.max_concurrency)
-        shared = [e for e in (listed, question_estimate(watch)) if e.transactions]
+        with self.client.meter() as dds:  # a DDS route's question, asked once (streams.dds)
+            estimates = assess(plans, replies, self.page_size, self.max_concurrency)
+        asked = Estimate("", "", "whether the company has entities (DDS)", None, None, 0)
+        asked.transactions = dds.transactions
+        shared = [e for e in (listed, question_estimate(watch), asked) if e.transactions]
         return [*shared, *estimates]
 
     def _read(
