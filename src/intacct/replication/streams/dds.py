@@ -226,12 +226,12 @@ class DdsLoad:
         reader = DdsReader(
             left, self._target(), [f.name for f in info.model.fields], info.id_field or "RECORDNO"
         )
-        index, name, rows = first - 1, None, 0
+        index, name, rows = first, None, 0
         for part in reader.batches():
             if stream.result.error is not None or stream.context.stopped:
                 return
-            if part.file != name:
-                index, name, rows = index + 1, part.file, 0
+            if part.file != name:  # by its place in FILELIST: a file of no row yields none
+                index, name, rows = job.files.index(part.file, first), part.file, 0
             if part.deletes:
                 raise _deletes_in_all_job(job, part.file)
             batch, rows = part.batch, rows + part.batch.num_rows
