@@ -87,9 +87,13 @@ def settings(
 
 
 def sync(
-    emulator: InProcessEmulator, db: Path, chosen: SyncSettings, reporter: Quiet | None = None
+    emulator: InProcessEmulator,
+    db: Path,
+    chosen: SyncSettings,
+    reporter: Quiet | None = None,
+    company: str = "DEMO",
 ) -> SyncReport:
-    config = {**emulator.config("DEMO"), "timeout_s": 30}
+    config = {**emulator.config(company), "timeout_s": 30}
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         return run_sync(client, db, reporter or Quiet(), chosen)
 
@@ -105,8 +109,10 @@ def same(db: Path, paged: Path) -> None:
     assert got == expected
 
 
-def jobs(emulator: InProcessEmulator, obj: str = "GLENTRY") -> list[dict[str, str]]:
-    config = {**emulator.config("DEMO"), "timeout_s": 30}
+def jobs(
+    emulator: InProcessEmulator, obj: str = "GLENTRY", company: str = "DEMO"
+) -> list[dict[str, str]]:
+    config = {**emulator.config(company), "timeout_s": 30}
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         fields = ["RECORDNO", "OBJECT", "STATUS", "FILELIST"]
         return [dict(r) for r in client.iter_query("DDSJOB", fields) if r["OBJECT"] == obj]
@@ -210,6 +216,36 @@ def test_the_dry_run_chooses_and_prices_dds_per_object(
     assert by_object["GLENTRY"].records == 280
     assert "dds" not in by_object["CLASS"].route  # fewer records than dds_min_records
     assert jobs(emulator) == []  # a dry run starts no job
+
+
+#: what rules DDS out of a read it would take, and the route that says so
+REFUSALS = {
+    "not-subscribed": "DDS unavailable to the company",
+    "no-bucket": "DDS: dds_bucket not set",
+    "an-entity": "DDS exports the top level only",
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=REFUSALS.keys())
+def test_what_rules_dds_out_is_said_and_the_object_paged(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, refusal: str
+) -> None:
+    keys, company = dds_keys(emulator, s3_server, least=10), "DEMO"
+    if refusal == "not-subscribed":
+        emulator.configure_dds(company="DEMO", subscribed=False)
+    elif refusal == "no-bucket":
+        keys["dds_bucket"] = ""
+    else:  # an entity's session: DDS exports from the top level
+        company, keys["entity_ids"] = "DEMO-ME", "E100"
+        emulator.configure_dds(company=company, subscribed=True)
+    reporter = Quiet()
+    report = sync(emulator, tmp_path / "dds.duckdb", settings(keys), reporter, company)
+    (read,) = report.objects
+    assert read.error is None and read.requests > 0 and read.why.startswith(REFUSALS[refusal])
+    if refusal != "not-subscribed":  # whose DDSJOB the gateway refuses to show
+        assert jobs(emulator, company=company) == []
+    said = [w for w in reporter.warnings if "DDS" in w]
+    assert len(said) == (1 if refusal == "not-subscribed" else 0), said
 
 
 def test_a_multi_entity_companys_top_level_is_paged(
