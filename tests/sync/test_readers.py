@@ -99,15 +99,22 @@ def test_a_run_waits_for_a_reader_holding_the_file_and_says_who_once(
 ) -> None:
     db = tmp_path / "intacct.duckdb"
     assert intacct(env, tmp_path, "sync", "--objects", "VENDOR", "--db", str(db)).returncode == 0
-    holder = reader(HOLDER, db, 3, cwd=tmp_path)
+    # held until the run says it waits: a hold of fixed length ended before a run
+    # started on a loaded machine reached the file
+    holder = reader(HOLDER, db, 300, cwd=tmp_path)
     wait_until(lambda: holder.said("holding"), 30, holder)
-    done = intacct(env, tmp_path, "sync", "--objects", "VENDOR", "--db", str(db))
-    assert holder.stop() == 0
-    assert done.returncode == 0, done.stderr
-    waiting = [line for line in done.stderr.splitlines() if "is in use by" in line]
-    assert len(waiting) == 1 and f"(PID {holder.process.pid})" in waiting[0], done.stderr
+    run = Command([str(INTACCT), "sync", "--objects", "VENDOR", "--db", str(db)], tmp_path, env)
+    try:
+        wait_until(lambda: run.said("is in use by"), 120, run)
+    finally:
+        holder.stop(signal.SIGKILL)
+    run.process.wait(120)
+    assert run.stop() == 0, run.lines
+    said = "".join(run.lines)
+    waiting = run.saying("is in use by")
+    assert len(waiting) == 1 and f"(PID {holder.process.pid})" in waiting[0], said
     assert "lock_wait_s" in waiting[0]
-    assert f"(PID {holder.process.pid}) let go after" in done.stderr
+    assert f"(PID {holder.process.pid}) let go after" in said
 
 
 def test_past_lock_wait_s_a_run_fails_naming_the_holder_and_a_follower_tries_again(

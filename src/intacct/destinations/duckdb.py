@@ -91,6 +91,18 @@ TABLES_PER_CONNECTION = 40
 #: thread only adds its tasks' scheduling and its own buffers. Writing the 112 pages of
 #: the throughput load (214,726 records) took 2.6 against 2.9 s of CPU on one thread.
 THREADS = 1
+#: rows in a row group of the run's tables (DuckDB's default: 122,880). A checkpoint writes
+#: a table's unfinished last row group again whole, every time: at the default, each of
+#: the ~3 checkpoints of a sync of the throughput load compressed every GLENTRY and
+#: GLDETAIL row read so far once more, holding both copies meanwhile. At 16,384 it
+#: rewrites at most that many rows a table: side by side, 5 rounds, the sync's CPU 0.934x
+#: and its median peak RSS 235 against 260 MB, the file 5% larger (BENCHMARKS.md, "Sync
+#: CPU and memory back"). DuckDB keeps the setting per attachment, not in the file: it
+#: is given each time the run opens it (:func:`connect`).
+ROW_GROUP_SIZE = 16_384
+#: the name the run's own connection gives the file it attaches (``current_database()``
+#: there; a reader opening the file names it after the file as ever)
+_CATALOG = "intacct"
 #: what DuckDB cannot spill (the tags of ``duckdb_memory()``): not IN_MEMORY_TABLE,
 #: the row groups not yet in the file, which spill (counted, a deep load of one table
 #: checkpointed every few pages: 1M rows of GLDETAIL took 30 s against 20)
@@ -145,20 +157,34 @@ def connect(
     read_only: bool = False,
     settings: Mapping[str, str | bool] | None = None,
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+    row_group_size: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """The DuckDB file at ``path``, once no other program holds it: a reader, or for a
     read-only connection a run writing it, is waited for up to ``lock_wait_s``
     (:mod:`.waiting`); another writer is refused at once, :class:`DestinationBusyError`
     (two runs of one file: the second goes after the first, a follower by itself). Never
     an extension from the network (a file DuckDB takes for another format would make it
-    download a reader for that format)."""
+    download a reader for that format). ``row_group_size`` (a writer's): the file is
+    attached with it and made the connection's database (:data:`ROW_GROUP_SIZE`); its
+    cursors are :func:`cursor`'s."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         **(settings or {}),
     }
 
     def attempt() -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        if row_group_size is None or read_only:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        con = duckdb.connect(":memory:", config=config)
+        try:
+            con.execute(
+                f"ATTACH {_literal(str(path))} AS {_CATALOG} (ROW_GROUP_SIZE {int(row_group_size)})"
+            )
+            con.execute(f"USE {_CATALOG}")
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def held_by(exc: Exception) -> str | None:
         holder = _held_by(exc)
@@ -177,6 +203,20 @@ def connect(
         )
     except duckdb.Error as exc:
         raise DestinationError(_open_problem(path, exc)) from None
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` on the same database (a cursor starts on the connection's first
+    one, the in-memory one where :func:`connect` attached the file)."""
+    (catalog,) = con.execute("SELECT current_database()").fetchone() or ("memory",)
+    made = con.cursor()
+    made.execute(f"USE {q(catalog)}")
+    return made
+
+
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal (ATTACH takes no parameter)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _written(path: Path) -> bool:
@@ -243,7 +283,12 @@ class DuckDBDestination(SqlDestination):
             "checkpoint_threshold": CHECKPOINT_THRESHOLD,
             "threads": str(THREADS),
         }
-        return connect(self.path, settings=settings, lock_wait_s=self._lock_wait_s)
+        return connect(
+            self.path,
+            settings=settings,
+            lock_wait_s=self._lock_wait_s,
+            row_group_size=ROW_GROUP_SIZE,
+        )
 
     def close(self) -> None:
         """Closed and let go of: a traceback that keeps this object (a run stopped by
@@ -307,7 +352,7 @@ class DuckDBDestination(SqlDestination):
         except duckdb.Error as exc:  # a full disk: the database is invalidated
             undone = "the run stopped before its first page: its pages were not stored"
             raise DestinationError(self._failure(exc, undone)) from None
-        self._ledger_con = self.con.cursor()  # made here, not in a worker thread
+        self._ledger_con = cursor(self.con)  # made here, not in a worker thread
         return self._ledger
 
     def _keep(self, sql: str, params: list[Any]) -> None:
@@ -543,7 +588,7 @@ class DuckDBDestination(SqlDestination):
                 self.con.close()
             self.con = self._connect()
             if self._ledger is not None and not self._ledger.finished:
-                self._ledger_con = self.con.cursor()
+                self._ledger_con = cursor(self.con)
 
     def _failure(self, exc: duckdb.Error, undone: str) -> str:
         text = f"could not write {self.path}: {_first_line(exc)}; {undone}"
