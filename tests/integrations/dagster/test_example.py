@@ -2,8 +2,9 @@
 written: ``pip install -r examples/dagster/requirements.txt`` from the repository's root
 into a virtualenv of its own (made once, under ``.cache/test-tools/``, and again when
 the requirements or the project's dependencies change; skipped, naming the command,
-where pip cannot reach the package index), then ``cd examples/dagster && dagster job
-execute -f definitions.py -j intacct_fleet_once`` in that virtualenv, in a fresh copy of
+where pip cannot reach the package index), then ``cd examples/dagster && dg launch
+--job intacct_fleet_once -f definitions.py`` in that virtualenv (Dagster's own one-shot
+command: ``dagster job execute`` is superseded by it and warns so), in a fresh copy of
 the example (its .env giving the demo passwords, its definitions serving the demo
 emulator themselves), with an empty HOME and no DAGSTER_HOME.
 
@@ -138,6 +139,7 @@ def test_example_in_its_two_commands(example_venv: Path, tmp_path: Path) -> None
     said = done.out + done.err
     assert done.code == 0, done.said()
     assert 'RUN_SUCCESS - Finished execution of run for "intacct_fleet_once"' in said
+    assert "Warning" not in said, said  # no SupersessionWarning: the command is current
     assert not _port_taken(8089)  # the example's emulator went with its process
 
     objects = fleet_objects(project / "definitions.py")
