@@ -255,7 +255,12 @@ class RichReporter:
         #: the client's count of requests sent (logins, lookups, planning included)
         self.requests_sent: Callable[[], int] | None = None
         self._lock = threading.Lock()
+        # each line's figures and where it is, kept here: rich's ``Progress.tasks`` is a
+        # copy of every line (641 with --objects all), too dear to read at every page
+        self._counts: dict[TaskID, list[int]] = {}  # records, pages
+        self._shown: set[TaskID] = set()  # in the region
         self._waiting: list[TaskID] = []  # read from, no room in the region yet
+        self._marked: set[TaskID] = set()  # failed or interrupted
         self._finished: list[TaskID] = []  # left the region, not printed yet
         self._printed = time.monotonic()
         self._timer: threading.Timer | None = None  # the next print of finished lines
@@ -294,13 +299,12 @@ class RichReporter:
             task = self.tasks.get(stream)
             if task is None:
                 return
-            line = self.progress.tasks[task]
-            total = line.fields["records"] + records
+            counts = self._counts.setdefault(task, [0, 0])
+            counts[0] += records
+            counts[1] += 1
             elapsed = max(time.monotonic() - self.started, 1e-6)
-            self.progress.update(
-                task, records=total, pages=line.fields["pages"] + 1, rate=total / elapsed
-            )
-            if not line.visible and task not in self._waiting:
+            self.progress.update(task, records=counts[0], pages=counts[1], rate=counts[0] / elapsed)
+            if counts[1] == 1:  # its first page: it joins the region, or waits
                 self._show(task)
             self.requests += 1
             self.records += records
@@ -357,8 +361,8 @@ class RichReporter:
 
     def _show(self, task: TaskID) -> None:
         """A line read from joins the region, or waits for room in it."""
-        shown = sum(1 for t in self.progress.tasks if t.visible and t.id != self.overall)
-        if shown < self.room:
+        if len(self._shown) < self.room:
+            self._shown.add(task)
             self.progress.update(task, visible=True)
         else:
             self._waiting.append(task)
@@ -366,14 +370,15 @@ class RichReporter:
     def _leave(self, task: TaskID) -> None:
         """A finished line out of the region, to be printed above it, and its room
         given on."""
-        if task in self._waiting:
+        if task in self._shown:
+            self._shown.discard(task)
+        elif task in self._waiting:
             self._waiting.remove(task)
-        line = self.progress.tasks[task]
-        if line.fields["pages"] or "mark" in line.fields:
+        if task in self._counts or task in self._marked:
             self._finished.append(task)
         self.progress.update(task, visible=False)
-        if self._waiting:
-            self.progress.update(self._waiting.pop(0), visible=True)
+        if self._waiting and len(self._shown) < self.room:
+            self._show(self._waiting.pop(0))
 
     def _print_later(self) -> None:
         with self._lock:
@@ -385,12 +390,13 @@ class RichReporter:
         self._printed, self._timer = time.monotonic(), None
         if not self._finished:
             return
-        width = self.console.width
-        said = [_finished(self.progress.tasks[task], width) for task in self._finished]
+        width, lines = self.console.width, self.progress.tasks  # one copy for them all
+        said = [_finished(lines[task], width) for task in self._finished]
         self._finished.clear()
         self.progress.console.print(Text("\n").join(said))
 
     def _end(self, task: TaskID, outcome: str) -> None:
+        self._marked.add(task)
         self.progress.update(task, mark=_MARKS[outcome], status=_STATUS[outcome])
 
 
