@@ -188,13 +188,15 @@ def company_problems(
     return problems
 
 
-def test_the_emulator_port_is_a_setting_and_an_emulator_there_is_used(tmp_path: Path) -> None:
+def test_the_emulator_port_is_a_setting_and_an_emulator_there_is_used(
+    example_venv: Path, tmp_path: Path
+) -> None:
     """``INTACCT_EXAMPLE_EMULATOR_PORT`` (its README): the example's second command with
     an emulator of one's own already on that port syncs that emulator's companies, and
-    serves none of its own (no emulator.sqlite). Dagster from this virtualenv."""
+    serves none of its own (no emulator.sqlite). In the README's virtualenv (its ``dg``)."""
     checkout, project = checkout_of(tmp_path)
     with EmulatorServer(port=0, scale=300, seed=46, max_concurrency=0) as emulator:
-        env = venv_env(tmp_path, Path(sys.executable).parent.parent)
+        env = venv_env(tmp_path, example_venv)
         env["INTACCT_EXAMPLE_EMULATOR_PORT"] = str(emulator.port)
         done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
         said = done.out + done.err
@@ -224,7 +226,9 @@ class _NotAnEmulator(http.server.BaseHTTPRequestHandler):
         """Quiet."""
 
 
-def test_anything_else_on_the_emulator_port_is_a_clear_error(tmp_path: Path) -> None:
+def test_anything_else_on_the_emulator_port_is_a_clear_error(
+    example_venv: Path, tmp_path: Path
+) -> None:
     """Not a bare TCP probe: a web server on the port is not taken for the emulator (the
     runs would fail against it, one by one); loading the definitions fails, naming the
     port and the setting."""
@@ -232,7 +236,7 @@ def test_anything_else_on_the_emulator_port_is_a_clear_error(tmp_path: Path) -> 
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAnEmulator) as other:
         threading.Thread(target=other.serve_forever, daemon=True).start()
         port = other.server_address[1]
-        env = venv_env(tmp_path, Path(sys.executable).parent.parent)
+        env = venv_env(tmp_path, example_venv)
         env["INTACCT_EXAMPLE_EMULATOR_PORT"] = str(port)
         done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
         other.shutdown()
