@@ -77,8 +77,8 @@ class Deployment:
     ) -> None:
         """``companies``: the tenant list's (default: the example's); ``env``: more
         variables for every process (``INTACCT_FLEET_SHARDS``...); ``fast``: the sensor,
-        run monitoring and the workers' watch every 1-2 s, hosts given 2 s to answer (a
-        test's pace), else the example's."""
+        the run queue, run monitoring and the workers' watch every 1-2 s, hosts given 2 s
+        to answer (a test's pace), else the example's."""
         _need_the_broker()
         self.root, self.repo = root, root / "repo"
         self.project = self.repo / "examples" / "dagster-deploy"
@@ -107,6 +107,7 @@ class Deployment:
         config = yaml.safe_load((EXAMPLE / "dagster.yaml").read_text(encoding="utf-8"))
         if fast:
             self.env["INTACCT_SENSOR_INTERVAL_S"] = "2"
+            config["run_queue"] = {"dequeue_interval_seconds": 1}  # Dagster's default: 5
             config["run_monitoring"]["poll_interval_seconds"] = 2
             config["run_monitoring"]["free_slots_after_run_end_seconds"] = 2
             # a run a process, a process a host: the first two runs on both hosts

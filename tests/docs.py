@@ -18,6 +18,8 @@ __all__ = [
     "headings",
     "page",
     "section",
+    "shell_block",
+    "shell_blocks",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +82,28 @@ def blocks(text: str, language: str) -> list[str]:
     """The code blocks of ``text`` fenced as ``language`` (```sh, ```py...), each as
     written, without its fences."""
     return re.findall(rf"^```{re.escape(language)}\n(.*?)^```", text, re.M | re.S)
+
+
+#: a ```sh block, indented ones (inside a list item) too: its indent and its text
+_SHELL = re.compile(r"^([ \t]*)```sh\n(.*?)^[ \t]*```", re.M | re.S)
+
+
+def shell_blocks(text: str) -> dict[str, str]:
+    """The ``sh`` blocks of ``text`` (a page), by their first line (stripped), each as
+    written without its fences and indent: what a user copies."""
+    found: dict[str, str] = {}
+    for indent, body in _SHELL.findall(text):
+        lines = [line.removeprefix(indent) for line in body.splitlines()]
+        block = "\n".join(lines) + "\n"
+        first = next(line.strip() for line in lines if line.strip())
+        assert first not in found, f"two sh blocks begin {first!r}"
+        found[first] = block
+    return found
+
+
+def shell_block(name: str, start: str) -> str:
+    """The one ``sh`` block of page ``name`` whose first line starts with ``start``: an
+    AssertionError naming the page when it has none or more (the docs changed it)."""
+    found = [block for first, block in shell_blocks(page(name)).items() if first.startswith(start)]
+    assert len(found) == 1, f"{name} has {len(found)} sh blocks beginning {start!r}"
+    return found[0]

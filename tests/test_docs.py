@@ -8,6 +8,8 @@
 * The README reads in five minutes: at most 350 lines, its prose lines at most 95
   characters.
 * ``mkdocs build --strict`` builds the site with no warning (where mkdocs is installed).
+* Every shell block of the docs is run as written by a test that exists, or is listed
+  with the reason none can (tests/documented.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import DOCS, FENCE, README, ROOT, headings
+from tests.conftest import defined_tests
+from tests.docs import DOCS, FENCE, README, ROOT, headings, page, shell_block, shell_blocks
+from tests.documented import NOT_RUN, RUN
+from tests.paths.test_guide_commands import DEMO_BLOCKS, HISTORY
 
 #: the repository's files as the docs link them (mkdocs.yml's repo_url)
 REPOSITORY = "https://github.com/intacct-connector/intacct-connector/blob/main/"
@@ -139,3 +144,23 @@ def test_mkdocs_builds_the_site_strictly(tmp_path: Path) -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr[-3000:]
+
+
+def test_every_shell_block_is_run_by_a_test_or_says_why_not() -> None:
+    listed = {**RUN, **NOT_RUN}
+    assert len(listed) == len(RUN) + len(NOT_RUN), "a block both run and not run"
+    for name in ("README.md", *(p.name for p in PAGES)):
+        for first in shell_blocks(page(name)):
+            entries = [e for e in listed if e[0] == name and first.startswith(e[1])]
+            assert len(entries) == 1, (
+                f"{name}: {first!r} is in {len(entries)} entries of "
+                "tests/documented.py (a block no test runs needs the reason)"
+            )
+    for (name, start), test in RUN.items():
+        shell_block(name, start)  # one block, still on its page
+        where, _, function = test.partition("::")
+        assert function in defined_tests(ROOT / "tests" / where), f"{start!r}: no test {test}"
+        if function == "test_a_block_runs_as_written":  # one test, a case a block
+            assert (name, start) in (*DEMO_BLOCKS, HISTORY), f"{start!r}: not among its cases"
+    for name, start in NOT_RUN:
+        shell_block(name, start)

@@ -1,6 +1,6 @@
 """The example fleet: the demo companies of tenants.yaml, each into data/<company>.duckdb.
 
-dagster job execute -f definitions.py -j intacct_fleet_once    # every company, once
+dg launch --job intacct_fleet_once -f definitions.py          # every company, once
 DAGSTER_HOME=$PWD dagster dev -f definitions.py                # the UI, sensors, schedule
 intacct notices serve --profile emulator --notices notices.sqlite   # Intacct's change notices
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from intacct.emulator.server import EmulatorServer
+from tests.docs import shell_block
 from tests.tools import REPO as ROOT
 from tests.tools import index_reachable, tool_venv, tools_dir
 
@@ -37,6 +39,15 @@ MELTANO = ["meltano==4.4.1"]
 PROJECT = tools_dir() / "meltano-project"
 #: the plugins' settings the tests set through the environment, as a user would
 _PREFIXES = ("TAP_SAGE_INTACCT_", "TARGET_SAGE_INTACCT_", "TARGET_JSONL_", "MELTANO_", "INTACCT_")
+
+
+def documented() -> list[list[str]]:
+    """The guide's Meltano commands (docs/tap-and-target.md), each as its words after
+    ``meltano``: the tests run them as written."""
+    block = shell_block("tap-and-target.md", "meltano install")
+    commands = [shlex.split(line, comments=True) for line in block.splitlines()]
+    assert all(c[0] == "meltano" for c in commands), commands
+    return [c[1:] for c in commands]
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def installed(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory
     with _plugins_locked(fcntl.LOCK_EX):
         _fresh_project()
         try:
-            runner("install")
+            runner(*documented()[0])  # meltano install
         except AssertionError:
             if index_reachable("target-jsonl"):
                 raise

@@ -1,4 +1,5 @@
-"""``meltano install`` and ``meltano run`` with the repository's meltano.yml, for real:
+"""``meltano install`` and ``meltano run`` with the repository's meltano.yml, for real, as
+docs/tap-and-target.md writes them:
 tap-sage-intacct into target-jsonl (the default selection, Meltano's state, a ``select``
 pattern) and into target-sage-intacct, which copies DEMO's lists and documents into
 DEMO-ME. Meltano and target-jsonl come from PyPI (see conftest.py)."""
@@ -14,7 +15,7 @@ from intacct.client import IntacctClient
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.sync import DEFAULT_OBJECTS
-from tests.meltano.conftest import Meltano
+from tests.meltano.conftest import Meltano, documented
 from tests.tools import REPO as ROOT
 
 #: what the loader's stream maps drop: lines without their document, journals and the
@@ -61,8 +62,7 @@ def test_tap_to_jsonl_reads_the_default_streams_then_only_changes(
         folder.mkdir()
         # no lookback window: the tap would emit it again (it cannot know what the
         # target stores), and this run checks that only changes come
-        meltano("run", "tap-sage-intacct", "target-jsonl", cwd=folder,
-                TAP_SAGE_INTACCT_LOOKBACK_MINUTES="0")  # fmt: skip
+        meltano(*documented()[1], cwd=folder, TAP_SAGE_INTACCT_LOOKBACK_MINUTES="0")
 
     records = jsonl_output(first)
     assert set(records) == set(DEFAULT_OBJECTS)
@@ -98,7 +98,7 @@ def test_tap_to_target_copies_demo_into_demo_me(
     meltano: Meltano, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     bills_before = recordnos(emulator, "APBILL", "DEMO-ME")
-    meltano("run", "tap-sage-intacct", "target-sage-intacct", cwd=tmp_path)
+    meltano(*documented()[2], cwd=tmp_path)  # the guide's: DEMO's lists into DEMO-ME
 
     lines = (tmp_path / "output" / "target-report.jsonl").read_text().splitlines()
     report = [json.loads(line) for line in lines]

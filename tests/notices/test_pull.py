@@ -4,6 +4,7 @@ and they are listed again, kept once); and ``intacct notices pull`` as a user ru
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -17,7 +18,8 @@ from intacct.emulator.demo import app_config, client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.notices import NoticeQueue
 from intacct.notices.pull import pull_once
-from tests.paths.commands import INTACCT, connection, user_env
+from tests.docs import shell_block
+from tests.paths.commands import BASH, INTACCT, user_env
 
 CLIENT_ID = app_config()["client_id"]
 
@@ -78,12 +80,22 @@ def test_a_crash_before_the_acknowledgement_loses_nothing(
 def test_intacct_notices_pull_as_a_user_runs_it(
     emulator: EmulatorServer, client: IntacctClient, tmp_path: Path
 ) -> None:
+    """docs/notices.md's command as written, the profile it names made for the emulator;
+    the queue where it keeps notices by default (the user data directory)."""
     _vendors(client, "CLI-1")
-    queue = tmp_path / "notices.sqlite"
-    env = user_env(tmp_path / "home", connection(emulator.url, "DEMO"))
-    argv = [str(INTACCT), "notices", "pull", "--notices", str(queue), "--every-s", "0.5"]
+    home = tmp_path / "home"
+    env = user_env(home, {"PATH": f"{INTACCT.parent}:{os.environ['PATH']}"})
+    given = client_config(emulator.url) | app_config()
+    keys = ("api_url", "sender_id", "sender_password", "company_id", "user_id",
+            "user_password", "client_id", "client_secret")  # fmt: skip
+    flags = [f"--{key.replace('_', '-')}={given[key]}" for key in keys]
+    profile = [str(INTACCT), "profiles", "add", "acme", *flags]
+    made = subprocess.run(profile, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert made.returncode == 0, made.stdout + made.stderr
+    command = shell_block("notices.md", "intacct notices pull --profile acme")
     piped = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
-    with subprocess.Popen(argv, env=env, cwd=tmp_path, text=True, **piped) as process:
+    bash = [BASH, "-c", f"exec {command}"]  # its one command: SIGINT reaches it
+    with subprocess.Popen(bash, env=env, cwd=tmp_path, text=True, **piped) as process:
         deadline = time.monotonic() + 60
         while _waiting(client):
             assert time.monotonic() < deadline and process.poll() is None
@@ -92,5 +104,5 @@ def test_intacct_notices_pull_as_a_user_runs_it(
         out, _ = process.communicate(timeout=30)
     assert process.returncode == 130, out
     assert "Pulling DEMO's event queue" in out and "demo-client-secret" not in out
-    with NoticeQueue(queue) as kept:
+    with NoticeQueue(home / ".local" / "share" / "intacct-connector" / "notices.sqlite") as kept:
         assert kept.counts()["kept"] == 1

@@ -23,6 +23,7 @@ from intacct.emulator.server import EmulatorServer
 from intacct.protocol.rest_catalog import rest_catalog
 from intacct.sync.fivetran import layout_objects
 from tests.checksums import EmulatorData
+from tests.docs import shell_block
 from tests.paths.commands import INTACCT, Ran, run, user_env
 from tests.paths.conftest import data_of
 from tests.paths.expected import (
@@ -39,12 +40,26 @@ from tests.paths.expected import (
 from tests.sync.stores import Store
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+#: the README's block of a dry run, then every object
+README_ALL = "intacct sync --objects VENDOR,APBILL,APBILLITEM --dry-run"
 
 
 def readme_look() -> list[str]:
-    """The quick start's look at the result, as the README writes it."""
+    """The quick start's look at the result, as the README writes it (getting-started.md
+    writes the same without the virtualenv's path)."""
     (line,) = re.findall(r"^\.venv/bin/intacct query .*$", README.read_text(encoding="utf-8"), re.M)
-    return shlex.split(line.removeprefix(".venv/bin/intacct "))
+    words = line.removeprefix(".venv/bin/intacct ")
+    assert shell_block("getting-started.md", f"intacct {words}") == f"intacct {words}\n"
+    return shlex.split(words)
+
+
+def documented(name: str, first: str) -> list[list[str]]:
+    """The commands of page ``name``'s block beginning ``first``, each as its words
+    after ``intacct``."""
+    lines = shell_block(name, first).splitlines()
+    commands = [shlex.split(line, comments=True) for line in lines]
+    assert all(c[0] == "intacct" for c in commands), commands
+    return [c[1:] for c in commands]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +110,8 @@ def test_quick_start_then_the_fivetran_layout(
     embedded: EmulatorServer, truth: EmulatorData, tmp_path: Path
 ) -> None:
     folder, env = tmp_path / "work", user_env(tmp_path / "home")
-    ran = run((INTACCT, "sync"), folder, env)
+    (first,) = documented("getting-started.md", "intacct sync")
+    ran = run((INTACCT, *first), folder, env)
     assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
     assert "embedded emulator" in ran.err, ran.said()  # said on stderr (README)
     found = problems(folder / "intacct.duckdb", ran, set(DEFAULT_OBJECTS), embedded, truth)
@@ -118,15 +134,23 @@ def test_quick_start_then_the_fivetran_layout(
 def test_every_object_on_a_fresh_machine(
     embedded: EmulatorServer, truth: EmulatorData, tmp_path: Path, api: tuple[str, ...]
 ) -> None:
-    """The commands of issue 33's report and of issue 46's (``--api rest``), as the users
-    ran them: every page fits DuckDB's limits (none runs out and is stored again)."""
+    """The commands of issue 33's report (``--objects all``: the README's, after its dry
+    run) and of issue 46's (``--api rest``), as the users ran them: every page fits
+    DuckDB's limits (none runs out and is stored again)."""
     folder, env = tmp_path / "work", user_env(tmp_path / "home")
-    ran = run((INTACCT, "sync", *api, "--objects", "all", "--db", "x.duckdb"), folder, env)
-    assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
+    db = "x.duckdb" if api else "intacct.duckdb"
+    if api:
+        commands = [["sync", *api, "--objects", "all", "--db", db]]
+    else:
+        commands = documented("README.md", README_ALL)
+        assert commands[-1] == ["sync", "--objects", "all"], commands
+    for command in commands:
+        ran = run((INTACCT, *command), folder, env)
+        assert ran.code == 0 and "Traceback" not in ran.err, ran.said()
     assert "ran out" not in ran.err, ran.said()
     # and REST's own objects: the embedded demo has the OAuth app
     objects = {*load_catalog(), TRIAL_BALANCE, *rest_only_tables(embedded.url, "DEMO")}
     # under api rest every object with a REST twin is read through it (its times UTC)
     twins = {o.xml_object for o in rest_catalog().values() if o.xml_object} if api else set()
-    found = problems(folder / "x.duckdb", ran, objects, embedded, truth, twins)
+    found = problems(folder / db, ran, objects, embedded, truth, twins)
     assert found == [], "\n".join(found)

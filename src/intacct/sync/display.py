@@ -255,10 +255,17 @@ class RichReporter:
         #: the client's count of requests sent (logins, lookups, planning included)
         self.requests_sent: Callable[[], int] | None = None
         self._lock = threading.Lock()
+        # each line, and where it is, kept here: rich's ``Progress.tasks`` is a copy of
+        # every line (641 with --objects all), too dear to read at every page
+        self._lines: dict[TaskID, Task] = {}
+        self._shown: set[TaskID] = set()  # in the region
         self._waiting: list[TaskID] = []  # read from, no room in the region yet
+        self._marked: set[TaskID] = set()  # failed or interrupted
         self._finished: list[TaskID] = []  # left the region, not printed yet
         self._printed = time.monotonic()
         self._timer: threading.Timer | None = None  # the next print of finished lines
+        self._room, self._room_at = 0, -1.0  # the screen's room, asked once a frame
+        self._sent_at = -1.0  # when the overall line last asked the client its count
         self.progress = self._progress()
 
     def _progress(self) -> Progress:
@@ -276,8 +283,12 @@ class RichReporter:
     @property
     def room(self) -> int:
         """Object lines the region holds: the screen's height less the overall line,
-        the prompt and the lines printed above it moving, at least 3."""
-        return max(3, self.console.size.height - 4)
+        the prompt and the lines printed above it moving, at least 3 (the height asked
+        at most once a frame: asking costs more than the rest of a page's bookkeeping)."""
+        now = time.monotonic()
+        if now - self._room_at >= 1 / REFRESHES:
+            self._room, self._room_at = max(3, self.console.size.height - 4), now
+        return self._room
 
     def start(self, objects: Sequence[str]) -> None:
         for name in objects:
@@ -287,6 +298,7 @@ class RichReporter:
         self.overall = self.progress.add_task(
             "all", records=0, pages=0, rate=0.0, status=counted(0, "request"), total=None
         )
+        self._lines = {line.id: line for line in self.progress.tasks}
         self.progress.start()
 
     def page(self, stream: str, entity: str, records: int, requests: int, size: int) -> None:
@@ -294,24 +306,24 @@ class RichReporter:
             task = self.tasks.get(stream)
             if task is None:
                 return
-            line = self.progress.tasks[task]
-            total = line.fields["records"] + records
-            elapsed = max(time.monotonic() - self.started, 1e-6)
-            self.progress.update(
-                task, records=total, pages=line.fields["pages"] + 1, rate=total / elapsed
-            )
-            if not line.visible and task not in self._waiting:
+            # the figures set in the lines' fields, which the next frame reads: a page
+            # needs none of Progress.update's work (its lock, its speed samples)
+            now = time.monotonic()
+            elapsed = max(now - self.started, 1e-6)
+            fields = self._lines[task].fields
+            fields["records"] += records
+            fields["pages"] += 1
+            fields["rate"] = fields["records"] / elapsed
+            if fields["pages"] == 1:  # its first page: it joins the region, or waits
                 self._show(task)
             self.requests += 1
             self.records += records
-            sent = self.requests_sent() if self.requests_sent else self.requests
-            self.progress.update(
-                self.overall,
-                records=self.records,
-                pages=self.requests,
-                rate=self.records / elapsed,
-                status=counted(sent, "request"),
-            )
+            overall = self._lines[self.overall].fields
+            overall.update(records=self.records, pages=self.requests, rate=self.records / elapsed)
+            if now - self._sent_at >= 1 / REFRESHES:  # the client's count, once a frame
+                self._sent_at = now
+                sent = self.requests_sent() if self.requests_sent else self.requests
+                overall["status"] = counted(sent, "request")
 
     def stored(self, stream: str, counts: PageCounts) -> None:
         """The live lines count records read; the summary tells what was stored."""
@@ -345,6 +357,9 @@ class RichReporter:
             if self._timer is not None:
                 self._timer.cancel()
             self._print_finished()
+            if self.tasks:  # the last frame's count of requests, whenever it was asked
+                sent = self.requests_sent() if self.requests_sent else self.requests
+                self._lines[self.overall].fields["status"] = counted(sent, "request")
         if self.tasks and outcome == "done":
             self.progress.update(self.overall, total=1, completed=1)
         elif self.tasks:
@@ -357,8 +372,8 @@ class RichReporter:
 
     def _show(self, task: TaskID) -> None:
         """A line read from joins the region, or waits for room in it."""
-        shown = sum(1 for t in self.progress.tasks if t.visible and t.id != self.overall)
-        if shown < self.room:
+        if len(self._shown) < self.room:
+            self._shown.add(task)
             self.progress.update(task, visible=True)
         else:
             self._waiting.append(task)
@@ -366,14 +381,15 @@ class RichReporter:
     def _leave(self, task: TaskID) -> None:
         """A finished line out of the region, to be printed above it, and its room
         given on."""
-        if task in self._waiting:
+        if task in self._shown:
+            self._shown.discard(task)
+        elif task in self._waiting:
             self._waiting.remove(task)
-        line = self.progress.tasks[task]
-        if line.fields["pages"] or "mark" in line.fields:
+        if self._lines[task].fields["pages"] or task in self._marked:
             self._finished.append(task)
         self.progress.update(task, visible=False)
-        if self._waiting:
-            self.progress.update(self._waiting.pop(0), visible=True)
+        if self._waiting and len(self._shown) < self.room:
+            self._show(self._waiting.pop(0))
 
     def _print_later(self) -> None:
         with self._lock:
@@ -386,11 +402,12 @@ class RichReporter:
         if not self._finished:
             return
         width = self.console.width
-        said = [_finished(self.progress.tasks[task], width) for task in self._finished]
+        said = [_finished(self._lines[task], width) for task in self._finished]
         self._finished.clear()
         self.progress.console.print(Text("\n").join(said))
 
     def _end(self, task: TaskID, outcome: str) -> None:
+        self._marked.add(task)
         self.progress.update(task, mark=_MARKS[outcome], status=_STATUS[outcome])
 
 

@@ -8,7 +8,6 @@ company's lock)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from intacct.emulator.server import EmulatorServer
 from intacct.integrations.dagster import PARTITIONS
@@ -31,10 +31,13 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    """A DAGSTER_HOME with the example's dagster.yaml, and a code location file."""
+    """A DAGSTER_HOME with the example's dagster.yaml, its queue read every second (a
+    test's pace; Dagster's default: 5 s)."""
     folder = tmp_path / "home"
     folder.mkdir()
-    shutil.copy(EXAMPLE, folder / "dagster.yaml")
+    config = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    config["run_queue"] = {"dequeue_interval_seconds": 1}
+    (folder / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return folder
 
 

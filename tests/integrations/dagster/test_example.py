@@ -2,8 +2,9 @@
 written: ``pip install -r examples/dagster/requirements.txt`` from the repository's root
 into a virtualenv of its own (made once, under ``.cache/test-tools/``, and again when
 the requirements or the project's dependencies change; skipped, naming the command,
-where pip cannot reach the package index), then ``cd examples/dagster && dagster job
-execute -f definitions.py -j intacct_fleet_once`` in that virtualenv, in a fresh copy of
+where pip cannot reach the package index), then ``cd examples/dagster && dg launch
+--job intacct_fleet_once -f definitions.py`` in that virtualenv (Dagster's own one-shot
+command: ``dagster job execute`` is superseded by it and warns so), in a fresh copy of
 the example (its .env giving the demo passwords, its definitions serving the demo
 emulator themselves), with an empty HOME and no DAGSTER_HOME.
 
@@ -138,6 +139,7 @@ def test_example_in_its_two_commands(example_venv: Path, tmp_path: Path) -> None
     said = done.out + done.err
     assert done.code == 0, done.said()
     assert 'RUN_SUCCESS - Finished execution of run for "intacct_fleet_once"' in said
+    assert "Warning" not in said, said  # no SupersessionWarning: the command is current
     assert not _port_taken(8089)  # the example's emulator went with its process
 
     objects = fleet_objects(project / "definitions.py")
@@ -186,13 +188,15 @@ def company_problems(
     return problems
 
 
-def test_the_emulator_port_is_a_setting_and_an_emulator_there_is_used(tmp_path: Path) -> None:
+def test_the_emulator_port_is_a_setting_and_an_emulator_there_is_used(
+    example_venv: Path, tmp_path: Path
+) -> None:
     """``INTACCT_EXAMPLE_EMULATOR_PORT`` (its README): the example's second command with
     an emulator of one's own already on that port syncs that emulator's companies, and
-    serves none of its own (no emulator.sqlite). Dagster from this virtualenv."""
+    serves none of its own (no emulator.sqlite). In the README's virtualenv (its ``dg``)."""
     checkout, project = checkout_of(tmp_path)
     with EmulatorServer(port=0, scale=300, seed=46, max_concurrency=0) as emulator:
-        env = venv_env(tmp_path, Path(sys.executable).parent.parent)
+        env = venv_env(tmp_path, example_venv)
         env["INTACCT_EXAMPLE_EMULATOR_PORT"] = str(emulator.port)
         done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
         said = done.out + done.err
@@ -222,7 +226,9 @@ class _NotAnEmulator(http.server.BaseHTTPRequestHandler):
         """Quiet."""
 
 
-def test_anything_else_on_the_emulator_port_is_a_clear_error(tmp_path: Path) -> None:
+def test_anything_else_on_the_emulator_port_is_a_clear_error(
+    example_venv: Path, tmp_path: Path
+) -> None:
     """Not a bare TCP probe: a web server on the port is not taken for the emulator (the
     runs would fail against it, one by one); loading the definitions fails, naming the
     port and the setting."""
@@ -230,7 +236,7 @@ def test_anything_else_on_the_emulator_port_is_a_clear_error(tmp_path: Path) -> 
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAnEmulator) as other:
         threading.Thread(target=other.serve_forever, daemon=True).start()
         port = other.server_address[1]
-        env = venv_env(tmp_path, Path(sys.executable).parent.parent)
+        env = venv_env(tmp_path, example_venv)
         env["INTACCT_EXAMPLE_EMULATOR_PORT"] = str(port)
         done = run((BASH, "-c", readme_command(2)), checkout, env, timeout=600)
         other.shutdown()

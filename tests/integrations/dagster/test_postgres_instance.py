@@ -7,7 +7,9 @@ lives in that instance."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +20,7 @@ import yaml
 
 from intacct.emulator.server import EmulatorServer
 from intacct.integrations.dagster import fleet_definitions
-from intacct.integrations.dagster.writer import COMPANY_POOL
+from intacct.integrations.dagster.writer import COMPANY_POOL, pool_ready
 
 from .conftest import OBJECTS, definitions
 from .test_fleet import DEMO, DEMO_ME, rows, truth
@@ -92,3 +94,31 @@ def test_a_step_keeps_its_connections_to_the_instance(
     run(DEMO, DEMO_ME)  # first reads, Dagster's tables and the partitions made
     per_company = run(DEMO, DEMO_ME) - run(DEMO)
     assert per_company <= 2
+
+
+def test_runs_starting_at_once_on_a_fresh_instance_share_the_pools_first_row(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Two hosts' runs making the fleet pool's row at once: Dagster's own first claim
+    fails one of them in Postgres (its insert's IntegrityError aborts the transaction it
+    then updates in; seen as a failed run of the deployment's two first); the once job
+    makes the row first with :func:`pool_ready`, and every caller finds it made."""
+    home = _postgres_home(tmp_path / "home", postgres_url)
+    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8"))
+    config["concurrency"] = {"pools": {"default_limit": 4}}
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    callers = 8
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for round_ in range(5):  # a fresh pool each round: the race is at its first row
+            pool = f"intacct-race-{round_}"
+            start = threading.Barrier(callers)
+
+            def ready(pool: str = pool, start: threading.Barrier = start) -> None:
+                with dg.DagsterInstance.from_config(str(home)) as own:  # a process's own
+                    start.wait()
+                    pool_ready(own, pool)
+
+            with ThreadPoolExecutor(callers) as threads:
+                for done in [threads.submit(ready) for _ in range(callers)]:
+                    done.result()  # none raised
+            assert instance.event_log_storage.get_concurrency_info(pool).slot_count == 4

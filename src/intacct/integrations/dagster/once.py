@@ -1,6 +1,6 @@
 """``intacct_fleet_once``: every company of the tenant list in one run, a step each.
 
-The one-shot way (``dagster job execute -j intacct_fleet_once``): it adds the tenants
+The one-shot way (``dg launch --job intacct_fleet_once``): it adds the tenants
 as partitions first, so a fresh Dagster instance needs nothing else, then syncs each
 company in a step of its own (the multiprocess executor runs them side by side, each
 taking a slot of the fleet's pool) and records the same materializations, per object
@@ -22,6 +22,7 @@ from dagster import OpExecutionContext
 
 from intacct.integrations.dagster.assets import companies_failure, materialize_company
 from intacct.integrations.dagster.tenants import Tenant, load_tenants
+from intacct.integrations.dagster.writer import pool_ready
 
 __all__ = ["ONCE", "SHARD_TAG", "in_shard", "once_job"]
 
@@ -46,6 +47,7 @@ def once_job(
         config_schema={"shard": dg.Field(str, default_value="", description=SHARD_DOC)},
     )
     def intacct_tenants(context: OpExecutionContext) -> Iterator[dg.DynamicOutput[list[str]]]:
+        pool_ready(context.instance, pool)  # before this run's steps claim its slots
         every = list(load_tenants(tenants_file))
         companies = in_shard(every, context.op_config["shard"])
         context.log.info(f"{len(companies)} of {len(every)} companies in this run")

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["COMPANY_POOL", "company_slot"]
+__all__ = ["COMPANY_POOL", "company_slot", "pool_ready"]
 
 #: the pool of one company: one slot
 COMPANY_POOL = "intacct/company/{company}"
@@ -60,6 +60,26 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
         yield
     finally:
         storage.free_concurrency_slot_for_step(context.run.run_id, claim)
+
+
+def pool_ready(instance: Any, pool: str | None) -> None:
+    """Give ``pool`` its row of the instance's default limit before any step claims a slot
+    of it. Dagster makes the row at a pool's first claim, and in Postgres two runs
+    making it at once (two hosts, a fresh instance) fail one of them (its insert's
+    IntegrityError aborts the transaction it then updates in). Here the loser finds the
+    row the other made, and the steps find it made."""
+    storage = instance.event_log_storage
+    if pool is None or not storage.supports_global_concurrency_limits:
+        return
+    if instance.global_op_concurrency_default_limit is None:  # Dagster makes none either
+        return
+    if pool in storage.get_concurrency_keys():
+        return
+    try:
+        storage.initialize_concurrency_limit_to_default(pool)
+    except Exception:
+        if pool not in storage.get_concurrency_keys():  # not the race: a real failure
+            raise
 
 
 def _requeue_if_forgotten(storage: Any, key: str, run_id: str, claim: str) -> None:
