@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from intacct import IntacctClient
+from intacct.emulator.demo import client_config
 from tests.s3 import S3Server
 
 __all__ = ["Control", "control_api", "s3_target"]
@@ -46,3 +48,10 @@ def s3_target(
         "access_key_id": s3.access_key_id,
         "secret_access_key": secret,
     }
+
+
+@contextmanager
+def dds_client(gateway_url: str) -> Iterator[IntacctClient]:
+    """DEMO's client, with room for a poll of a job that is slow to answer."""
+    with IntacctClient.from_mapping({**client_config(gateway_url), "timeout_s": 30}) as made:
+        yield made

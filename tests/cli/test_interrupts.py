@@ -35,10 +35,7 @@ SLOW_MS = 4000
 
 @pytest.fixture
 def slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    faults = [f"delay_ms={SLOW_MS},function=get_trialbalance"]
-    with EmulatorServer(port=0, scale=300, seed=6, faults=faults) as server:
-        use_env(monkeypatch, server.url)
-        yield server
+    yield from _delayed(monkeypatch, SLOW_MS)
 
 
 #: the trial balance's requests in the terminal test: slow enough that no load lets it
@@ -48,7 +45,12 @@ TERMINAL_SLOW_MS = 20_000
 
 @pytest.fixture
 def slower(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    faults = [f"delay_ms={TERMINAL_SLOW_MS},function=get_trialbalance"]
+    yield from _delayed(monkeypatch, TERMINAL_SLOW_MS)
+
+
+def _delayed(monkeypatch: pytest.MonkeyPatch, delay_ms: int) -> Iterator[EmulatorServer]:
+    """An emulator whose every trial balance request takes ``delay_ms``, in the env."""
+    faults = [f"delay_ms={delay_ms},function=get_trialbalance"]
     with EmulatorServer(port=0, scale=300, seed=6, faults=faults) as server:
         use_env(monkeypatch, server.url)
         yield server

@@ -16,7 +16,6 @@ import pytest
 from intacct.client import IntacctClient
 from intacct.client.dds import Polling, check_completed, run_job, start_job, wait_for_job
 from intacct.client.dds_files import DdsReader, StorageTarget
-from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import (
     DdsFileError,
@@ -26,7 +25,7 @@ from intacct.errors import (
     RequestBuildError,
 )
 from intacct.protocol.dds import DdsJob, FileConfiguration, RunDdsJob
-from tests.dds import Control, control_api, s3_target
+from tests.dds import Control, control_api, dds_client, s3_target
 from tests.s3 import REGION, S3Server
 
 PREFIX = "intacct/dds"
@@ -50,7 +49,7 @@ def control(emulator: EmulatorServer) -> Iterator[Control]:
 
 @pytest.fixture
 def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
-    with IntacctClient.from_mapping({**client_config(emulator.url), "timeout_s": 30}) as made:
+    with dds_client(emulator.url) as made:
         yield made
 
 

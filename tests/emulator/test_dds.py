@@ -14,12 +14,11 @@ import httpx
 import pytest
 
 from intacct.client import IntacctClient
-from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from intacct.errors import GatewayError
 from intacct.protocol import dds
 from intacct.protocol import functions as fn
-from tests.dds import Control, control_api, s3_target
+from tests.dds import Control, control_api, dds_client, s3_target
 from tests.s3 import S3Server
 
 QUEUE_S, RUN_S = 60, 120
@@ -34,7 +33,7 @@ def control(emulator: EmulatorServer) -> Iterator[Control]:
 
 @pytest.fixture
 def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
-    with IntacctClient.from_mapping({**client_config(emulator.url), "timeout_s": 30}) as made:
+    with dds_client(emulator.url) as made:
         yield made
 
 
