@@ -237,6 +237,7 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
         "sync/test_rest_only_deletes_dlt.py",
         "sync/test_columnar_tables.py",
         "sync/test_dds_sync.py",
+        "sync/test_dds_history.py",
         "integrations/test_dlt_source.py",
         "replication/test_every_object.py",
         "replication/test_columnar_equal.py",
