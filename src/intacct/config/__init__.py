@@ -12,6 +12,7 @@ from intacct.config.client import ClientConfig
 from intacct.config.files import parse_json_object, read_json_object
 from intacct.config.keys import (
     DEFAULT_API_URL,
+    DEFAULT_DDS_MAX_WAIT_S,
     DEFAULT_DDS_MIN_RECORDS,
     DEFAULT_LOOKBACK_MINUTES,
     DEFAULT_PAGE_SIZE,
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_LOOKBACK_MINUTES",
     "DEFAULT_VERIFY_EVERY",
+    "DEFAULT_DDS_MAX_WAIT_S",
     "DEFAULT_DDS_MIN_RECORDS",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_REPORT_PATH",

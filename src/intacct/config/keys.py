@@ -37,6 +37,7 @@ from intacct.config.parsers import (
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_DDS_MAX_WAIT_S",
     "DEFAULT_DDS_MIN_RECORDS",
     "DEFAULT_LOCK_WAIT_S",
     "DEFAULT_LOOKBACK_MINUTES",
@@ -73,6 +74,12 @@ DEFAULT_VERIFY_EVERY = timedelta(days=1)
 #: are 50 API transactions against a job's ~3 (runDdsJob and its polls), while a job
 #: waits in Intacct's queue for minutes that paging so few records does not take
 DEFAULT_DDS_MIN_RECORDS = 100_000
+#: [U] how long a DDS job is waited for before the stream stops (the job goes on in
+#: Intacct; the next run waits for that same job): Sage publishes no job's duration; a
+#: large export is said to take minutes to hours, so four hours, as the client's default
+DEFAULT_DDS_MAX_WAIT_S = 4 * 3600.0
+#: the longest wait the key takes: a week
+_MAX_DDS_WAIT_S = 7 * 86400
 #: functions per request; Intacct documents 100 records/keys per function and no
 #: request limit [U], so 100 keeps a request's size and blast radius bounded.
 MAX_FUNCTIONS = 100
@@ -380,6 +387,14 @@ KEYS: tuple[Key, ...] = (
         "goes through one DDS job when its count reaches this many records (default "
         "100,000: 50 pages of 2,000 by query against about 3 API transactions and a job's "
         "few minutes of waiting); smaller objects are paged as before."),
+    Key("dds_max_wait_s", _REPLICATION, Seconds(_MAX_DDS_WAIT_S), DEFAULT_DDS_MAX_WAIT_S,
+        "Seconds a DDS job is waited for before the object stops (default 14400: 4 h).",
+        _USER | {_TENANT},
+        guide="With `dds_target`, the seconds a run waits for a DDS job (polled after 5 s, "
+        "then twice as long each time, up to every 5 minutes) before that object stops with "
+        "an error naming the job (default 14,400: four hours; at most a week). The job goes "
+        "on in Intacct and its RECORDNO stays in the state: the next run waits for that same "
+        "job, never a second one."),
     Key("unified_schema", _REPLICATION, Flag(), False,
         "Also hotglue's unified tables (true/false).", _SINGER | _USER,
         about="emit hotglue's unified tables",

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from intacct.client.dds import Polling
 from intacct.config import (
+    DEFAULT_DDS_MAX_WAIT_S,
     DEFAULT_DDS_MIN_RECORDS,
     DEFAULT_LOOKBACK_MINUTES,
     DEFAULT_PAGE_SIZE,
@@ -29,7 +30,8 @@ from intacct.config import (
     read,
 )
 
-#: a DDS job waited for as :class:`~intacct.client.dds.Polling`'s defaults say (up to 4 h)
+#: a DDS job polled as :class:`~intacct.client.dds.Polling`'s defaults say (its wait in
+#: all is ``dds_max_wait_s``'s: :attr:`ReplicationSettings.dds_wait`)
 DEFAULT_POLLING = Polling()
 
 __all__ = [
@@ -76,7 +78,10 @@ class ReplicationSettings:
     dds_region: str = ""
     dds_account_name: str = ""
     dds_min_records: int = DEFAULT_DDS_MIN_RECORDS
-    #: how a DDS job is waited for (no key: its defaults wait up to 4 h; tests shorten it)
+    #: how long a DDS job is waited for in all before its stream stops (the job kept)
+    dds_max_wait_s: float = DEFAULT_DDS_MAX_WAIT_S
+    #: how often a DDS job is polled (no key; tests quicken it); its ``max_wait_s`` is
+    #: not read: ``dds_max_wait_s`` is the wait (:attr:`dds_wait`)
     dds_polling: Polling = DEFAULT_POLLING
 
     @classmethod
@@ -94,6 +99,11 @@ class ReplicationSettings:
             page_size=extraction_page_size(values, client),
             max_concurrency=client.max_concurrency,
         )
+
+    @property
+    def dds_wait(self) -> Polling:
+        """How a DDS job is waited for: ``dds_polling``'s pace, ``dds_max_wait_s`` in all."""
+        return replace(self.dds_polling, max_wait_s=self.dds_max_wait_s)
 
     def with_overrides(self, **given: Any) -> ReplicationSettings:
         """A copy with the ``given`` values that are not None (a caller's explicit
