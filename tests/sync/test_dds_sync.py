@@ -34,8 +34,10 @@ from tests.sync.test_sync import Quiet
 
 PREFIX = "intacct/dds"
 TARGET = "AWS-S3-DDS"
-#: polls a few hundredths of a second apart, giving up after ``max_wait_s``
-QUICK = Polling(first_s=0.02, factor=2, cap_s=0.1, max_wait_s=5)
+#: polls a few hundredths of a second apart (the wait in all is ``dds_max_wait_s``'s)
+QUICK = Polling(first_s=0.02, factor=2, cap_s=0.1)
+#: the key's wait in these tests, unless one gives another
+WAIT_S = 5
 
 
 @pytest.fixture
@@ -81,8 +83,8 @@ def dds_keys(emulator: InProcessEmulator, s3: S3Server, least: int = 100) -> dic
 def settings(
     keys: dict[str, Any], objects: Sequence[str] = ("GLENTRY",), **given: Any
 ) -> SyncSettings:
-    engine = ReplicationSettings.from_mapping({"page_size": 25, **keys})
-    engine = replace(engine, page_size=25, dds_polling=given.pop("polling", QUICK), **given)
+    engine = ReplicationSettings.from_mapping({"page_size": 25, "dds_max_wait_s": WAIT_S, **keys})
+    engine = replace(engine, page_size=25, dds_polling=QUICK, **given)
     return SyncSettings(replication=engine, objects=tuple(objects))
 
 
@@ -100,12 +102,14 @@ def sync(
 
 def same(db: Path, paged: Path) -> None:
     """The two stores hold the same tables, rows, columns and types; their bookmarks
-    differ only in where the next run starts (the DDS read's time, the plan's newest)."""
+    differ only in where the next run starts (the DDS read's time, the plan's newest)
+    and in the DDS job the first keeps (``dds``)."""
     got, expected = tables(db), tables(paged)
     for store in (got, expected):
         for entities in store["_bookmarks"].values():
             for bookmark in entities.values():
                 bookmark.pop("token", None)
+                bookmark.pop("dds", None)
     assert got == expected
 
 
@@ -152,7 +156,11 @@ def test_a_first_read_through_dds_lands_the_tables_paging_lands(
     assert job["STATUS"] == "Completed" and len(job["FILELIST"].split(",")) == 3
     same(db, paged)
     state = saved_state(db)["streams"]["GLENTRY"][""]
-    assert "dds" not in state and state["nulls_done"] and state["checked"] == state["verified"]
+    assert state["nulls_done"] and state["checked"] == state["verified"]
+    # the job kept as the object's last, ours: what a later run's change job goes on from
+    last = state["dds"]["last"]
+    assert set(state["dds"]) == {"last"} and last["job"] == int(job["RECORDNO"])
+    assert last["ddsjob"].startswith("GLENTRY;all;") and last["read"]
 
 
 def twin(
@@ -275,11 +283,12 @@ def test_a_run_stopped_while_the_job_runs_waits_for_that_job_next_time(
     assert job["STATUS"] == "Queued"
     assert saved_state(db)["streams"]["GLENTRY"][""]["dds"]["job"] == int(job["RECORDNO"])
     # the wait running out fails the stream alone; the job is kept, not run again
-    report = sync(
-        emulator, db, settings(keys, ("GLENTRY", "CLASS"), polling=replace(QUICK, max_wait_s=0.1))
-    )
-    assert "wait for it again by RECORDNO" in summary(report).error
+    report = sync(emulator, db, settings({**keys, "dds_max_wait_s": "0.1"}, ("GLENTRY", "CLASS")))
+    error = summary(report).error
+    assert f"DDS job {job['RECORDNO']}" in error and "not done after 0.1 s" in error
+    assert "wait for it again by RECORDNO" in error
     assert summary(report, "CLASS").error is None
+    assert saved_state(db)["streams"]["GLENTRY"][""]["dds"]["job"] == int(job["RECORDNO"])
     for _ in range(2):  # the job starts when next asked about, then runs its minute
         emulator.advance_clock(90)
         jobs(emulator)
@@ -369,7 +378,7 @@ def test_a_bad_file_names_the_job_and_the_file_keeps_the_pages_and_pages_next(
     sync(emulator, paged, settings({}))
     keys = dds_keys(emulator, s3_server)
     emulator.configure_dds(queue_s=0, run_s=60)
-    waiting = settings(keys, polling=replace(QUICK, max_wait_s=0.1))
+    waiting = settings({**keys, "dds_max_wait_s": 0.1})
     assert "not done" in summary(sync(emulator, db, waiting)).error
     bucket = emulator.bucket  # type: ignore[attr-defined]
     spoiled = _files(s3_server, bucket)[1]

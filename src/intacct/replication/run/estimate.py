@@ -28,7 +28,7 @@ from intacct.replication.run.watch import QUIET
 from intacct.replication.streams.objects import ObjectStream as _Stream
 from intacct.replication.streams.planning import Answer, range_offsets
 from intacct.replication.streams.rest_only import RestOnlyStream
-from intacct.replication.streams.route import dds_cost, pages
+from intacct.replication.streams.route import dds_change_cost, dds_cost, pages
 from intacct.replication.streams.trialbalance import TrialBalanceStream
 
 if TYPE_CHECKING:
@@ -216,8 +216,8 @@ def _incremental(
         cost = asked + (pages(deletes, page_size) if deletes else 0)
         if changed and whole is not None:
             return _whole_again(stream, deletes, cost, whole)
-        cost += reread + (pages(changed, size) if changed else 0)
-        what = "changes since the last run" if changed else _AGAIN
+        cost += reread + (_changes_cost(stream, changed) if changed else 0)
+        what = _changes_read(stream) if changed else _AGAIN
         return Estimate(name, entity, what, changed + again, deletes, cost)
     cost = window + (pages(deletes, page_size) if deletes is not None else 0)
     if not stream.reads_changes():  # the audit trail named only its deletes: no pass
@@ -225,11 +225,27 @@ def _incremental(
     elif whole is not None:
         return _whole_again(stream, deletes, cost, whole)
     else:
-        cost += pages(changed, size)
+        cost += _changes_cost(stream, changed)
     cost += reread
     cost += pages(nulls, size) if not stream.current.nulls_done else 0
-    what = "changes since the last run" if stream.current.token else "changes since start_date"
+    what = _changes_read(stream) if stream.current.token else "changes since start_date"
     return Estimate(name, entity, what, changed + nulls + again, deletes, cost)
+
+
+def _changes_cost(stream: _Stream, changed: int) -> int:
+    """The changes pass's API transactions: its pages, or a DDS change job's (the
+    check, ``runDdsJob``, its polls) and the count the run asks to choose it where the
+    audit trail did not count them."""
+    asked = stream.dds.asked if stream.dds is not None else 0
+    if stream.route.api == "dds":
+        return asked + dds_change_cost()
+    return asked + pages(changed, stream.page_size)
+
+
+def _changes_read(stream: _Stream) -> str:
+    if stream.route.api == "dds":
+        return "changes since the last run, 1 DDS change job"
+    return "changes since the last run"
 
 
 def _whole_again(stream: _Stream, deletes: int | None, cost: int, whole: int) -> Estimate:

@@ -10,8 +10,10 @@ WHENMODIFIED, so it is read once), ``deletes`` (the AUDITHISTORY bookmark), ``ch
 ``verified`` (when it was last read as if the question had named it: :mod:`..run.watch`),
 both ISO-8601 UTC, and ``dds`` (a first read through Sage's Data Delivery Service:
 ``job`` the DDSJOB RECORDNO it waits for or loads, ``file`` and ``rows`` how far its
-files are loaded, ``read`` the earliest ``ddsReadTime`` loaded; or ``failed``, why the
-last one failed, so the object is paged instead: :mod:`..streams.dds`). The
+files are loaded, ``read`` the earliest ``ddsReadTime`` loaded, ``type`` ``change`` for
+a later run's change job; ``last`` the object's last DDS job, ours, loaded whole, which
+a change job takes the changes after; or ``failed``, why the last one failed, so the
+object is paged instead: :mod:`..streams.dds`). The
 engine hands a snapshot of the whole state to its sink after every page, so a consumer
 that stores it with the page's records resumes exactly there.
 """
@@ -146,7 +148,10 @@ def _instant(where: str, name: str, value: object) -> None:
 
 
 def _dds(where: str, value: object) -> dict[str, Any] | None:
-    """``{"job": RECORDNO, "file": n, "rows": n, "read": ISO UTC}`` or ``{"failed": why}``."""
+    """``{"job": RECORDNO, "file": n, "rows": n, "read": ISO UTC}`` (a load under way;
+    ``"type": "change"`` for a later run's change job), ``{"failed": why}``, and
+    ``"last": {"job": RECORDNO, "ddsjob": id, "read": ISO UTC}`` (the object's last DDS
+    job, ours, loaded whole: what a change job takes changes after)."""
     if value is None:
         return None
     problem = f"state of {where}, key 'dds'"
@@ -156,18 +161,44 @@ def _dds(where: str, value: object) -> dict[str, Any] | None:
         "rows",
         "read",
         "failed",
+        "type",
+        "last",
     }:
         raise StateError(
-            f"{problem}: expected {{job, file, rows, read}} or {{failed}}, got {value!r}"
+            f"{problem}: expected {{job, file, rows, read, type, last}} or {{failed}}, "
+            f"got {value!r}"
         )
     for name in ("job", "file", "rows"):
-        number = value.get(name, 0)
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            raise StateError(f"{problem}: {name} must be a whole number, got {number!r}")
+        _count(problem, name, value.get(name, 0))
     if not isinstance(value.get("failed", ""), str):
         raise StateError(f"{problem}: failed must be a text")
+    if value.get("type", "change") != "change":
+        raise StateError(f"{problem}: type is change or left out, got {value['type']!r}")
     _instant(where, "dds.read", value.get("read"))
+    last = value.get("last")
+    if last is not None:
+        if (
+            not isinstance(last, Mapping)
+            or "job" not in last
+            or not set(last)
+            <= {
+                "job",
+                "ddsjob",
+                "read",
+            }
+        ):
+            raise StateError(f"{problem}: last is {{job, ddsjob, read}}, got {last!r}")
+        _count(problem, "last.job", last["job"])
+        if not isinstance(last.get("ddsjob", ""), str):
+            raise StateError(f"{problem}: last.ddsjob must be a text")
+        _instant(where, "dds.last.read", last.get("read"))
+        return {**value, "last": dict(last)}
     return dict(value)
+
+
+def _count(problem: str, name: str, number: object) -> None:
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise StateError(f"{problem}: {name} must be a whole number, got {number!r}")
 
 
 def _seen(value: object) -> tuple[str, ...]:

@@ -6,7 +6,8 @@ later run's deletes (:mod:`.deletes`), its lookback window's stale records and t
 changes after its bookmark (the probe and the window: :mod:`.changes`, :mod:`.window`),
 reads objects without WHENMODIFIED whole, and hands each page, typed, to the sink with
 the state after it, on the run's delivery thread (:class:`~.context.RunContext`). A
-large first read may go through one Data Delivery Service job instead (:mod:`.dds`).
+large first read may go through one Data Delivery Service job instead, and a later
+run's many changes through one DDS change job (:mod:`.dds`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from intacct.replication.records.typed import Typer
 from intacct.replication.run.context import RunContext
 from intacct.replication.run.cost import metered, run_part
 from intacct.replication.state.runstate import RunState, StreamState
-from intacct.replication.streams.audit import ANY
+from intacct.replication.streams.audit import ANY, Change
 from intacct.replication.streams.changes import CLOCK_MARGIN, ChangeQuestions
 from intacct.replication.streams.dds import DdsLoad
 from intacct.replication.streams.deletes import (
@@ -116,6 +117,9 @@ class ObjectStream(ChangeQuestions):
         #: the moment its records are as of where not the run's (a DDS job's read:
         #: :class:`~..run.watch.ReadAsOf`)
         self.as_of: datetime | None = None
+        #: the keys this run's deletes (AUDITHISTORY) tombstoned, at the audit trail's
+        #: times: a DDS change job's delete files tombstone the others (:mod:`.dds`)
+        self.tombstoned: set[Any] = set()
         try:
             self.client = context.client_for(entity)
             self.info = context.registry.get(spec.object)
@@ -140,15 +144,53 @@ class ObjectStream(ChangeQuestions):
 
     def counted(self, records: int) -> None:
         """Its route settled by the ``records`` it will read: a first read's through DDS
-        where it pays (:mod:`.dds`), an ``auto`` candidate's through REST
+        where it pays, a later run's changes through a DDS change job where they cost
+        more pages than the job (:mod:`.dds`), an ``auto`` candidate's through REST
         (:class:`~.rest.RestObjectStream`); XML's is known from the start."""
-        if self.kind == "first" and self.dds is not None and self._info().replication_key:
+        if self.dds is None or not self._info().replication_key:
+            return
+        if self.kind == "first":
             route = self.dds.route(records)
-            # DDS ruled out, an ``auto`` candidate is still REST's to decide
-            if route is not None and (route.api == "dds" or self.route != PENDING):
-                self.route = route
-                if route.api != "dds":  # the run's summary says why DDS was not used
-                    self.result.why = self.result.why or route.why
+        elif self.kind == "incremental" and self.current.token is not None:
+            route = self.dds.change_route(records)
+        else:
+            return
+        # DDS ruled out, an ``auto`` candidate is still REST's to decide
+        if route is not None and (route.api == "dds" or self.route != PENDING):
+            self.route = route
+            if route.api != "dds" and self.kind == "first":  # the summary says why not
+                self.result.why = self.result.why or route.why
+
+    def named(self, rows: Sequence[Change]) -> bool:
+        """The audit trail named it (:meth:`ChangeQuestions.named`); its route counted by
+        the creates and modifications the trail listed of it (about the records to
+        read: one changed twice is listed twice), or by their count where a DDS change
+        job may take them (a line named by its document's is not counted otherwise)."""
+        super().named(rows)
+        if not self.told or not self.reads_changes():
+            return True
+        own = self._info().name
+        listed = sum(1 for row in rows if row.object == own and not row.deleted)
+        if self.dds is not None and self.dds.asks_count(listed):
+            try:
+                listed = self.dds.count_changes()
+            except IntacctError:
+                return True  # uncounted: read as before (the pass meets the error again)
+        if listed:
+            self.counted(listed)
+        return True
+
+    def probed(self, replies: list[Answer]) -> None:
+        """The probe's answers (:meth:`ChangeQuestions.probed`); its route counted by the
+        changes it counted, even where another of its questions failed (the deletes'
+        AUDITHISTORY refused: a DDS change job's delete files still tell them)."""
+        super().probed(replies)
+        changed = self.probe_counts[0]
+        first = replies[0] if replies and changed is None else None
+        if isinstance(first, Result) and first.ok and first.data is not None:
+            changed = first.data.totalcount
+        if changed is not None:  # a later run: the changes (else the route stays XML's)
+            self.counted(changed)
 
     @property
     def ranged(self) -> int:
@@ -170,19 +212,30 @@ class ObjectStream(ChangeQuestions):
         if not info.replication_key and self.current.complete:
             self._completed = (self.current.token,)
             self.current.token, self.current.complete, self.current.ranges = None, False, None
-        if info.key_field and self.current.ranges is None and self.current.token is not None:
+        job = (self.current.dds or {}).get("job")
+        if job is not None and self.dds is None:
+            # DDS no longer configured: a first read starts over, paged; a change job's
+            # changes are paged from the bookmark, which it had not moved yet
+            self.current.dds = None
+            job = None
+        loading = job is not None and info.key_field is not None
+        if (
+            not loading
+            and info.key_field
+            and self.current.ranges is None
+            and self.current.token is not None
+        ):
             self.parts = [(self._changes, 0)]  # a later run: first probed (the engine probes it)
             self.kind = "incremental"
             self.open_window(dry)
             return
         self.deletes_first = not dry  # read by the engine once the question settled it
-        if (self.current.dds or {}).get("job") is not None and self.dds is None:
-            self.current.dds = None  # DDS no longer configured: the read starts over, paged
         if info.key_field is None:
             self.parts, self.kind = [(self._whole, 0)], "whole"  # no key to page or range on
-        elif self.dds is not None and (job := (self.current.dds or {}).get("job")) is not None:
+        elif self.dds is not None and job is not None:
             self.parts, self.kind = [(self.dds.part, 0)], "dds"  # a DDS load stopped halfway
-            self.route = Route("dds", f"goes on with job {job}")
+            kind = (self.current.dds or {}).get("type", "")
+            self.route = Route("dds", f"goes on with job {job}", kind)
         elif self.current.ranges is not None:  # a read stopped halfway: go on with it
             self.parts = [(self._range(i), 0) for i in range(len(self.current.ranges))]
             self.kind = "resume"
@@ -236,10 +289,14 @@ class ObjectStream(ChangeQuestions):
     def _changes(self) -> None:
         """A later run's part: the deletes since the last run, the lookback window's
         stale records (:mod:`.window`), then the changes."""
+        if self.dds is not None:
+            self.dds.say()
         if self.reads_deletes():
             self._deletes()
         if not (self.reads_whole_on_change() and self.reads_changes()):
             self.digest()  # a whole read covers the window
+        if self.route.api == "dds" and self.dds is not None and self.dds.changes():
+            return  # the changes came through a DDS change job (or it failed the stream)
         self._incremental()
 
     def _from_start_date(self) -> bool:
@@ -537,6 +594,8 @@ class ObjectStream(ChangeQuestions):
                     if page.after is not None:
                         current.deletes = page.after.to_dict()
                     tombstones = page.tombstones + self._lines_of(page.documents)
+                    key = info.id_field or "RECORDNO"
+                    self.tombstoned.update(t[key] for t in tombstones if key in t)
                     self.result.tombstones += len(tombstones)
                     self.result.requests += 1
                     snapshot = self.state.snapshot()

@@ -44,11 +44,10 @@ from intacct.replication.records.rest_typed import RestTyper, fits
 from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
 from intacct.replication.streams.objects import ObjectStream, Typed
-from intacct.replication.streams.planning import Answer
 from intacct.replication.streams.route import PENDING, by_cost, rest_page_size
 
 if TYPE_CHECKING:
-    from intacct.replication.streams.audit import Change
+    pass
 
 __all__ = ["RestObjectStream", "rest_fields", "rest_object"]
 
@@ -112,24 +111,6 @@ class RestObjectStream(ObjectStream):
         super().counted(records)  # a first read through DDS first
         if self.route == PENDING:
             self.route = by_cost(records, self.context.settings.page_size)
-
-    def probed(self, replies: list[Answer]) -> None:
-        super().probed(replies)
-        changed = self.probe_counts[0]
-        if changed is not None:  # a later run: the changes (else the route stays XML's)
-            self.counted(changed)
-
-    def named(self, rows: Sequence[Change]) -> bool:
-        super().named(rows)
-        if not self.told or not self.reads_changes():
-            return True
-        # its own creates and modifications the trail listed: about the records to read
-        # (one changed twice is listed twice); a line named by its document's, uncounted
-        own = self._info().name
-        listed = sum(1 for row in rows if row.object == own and not row.deleted)
-        if listed:
-            self.counted(listed)
-        return True
 
     def prepare(self, dry: bool = False) -> None:
         # without the OAuth app the run refused api rest before any stream opened

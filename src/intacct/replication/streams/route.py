@@ -14,7 +14,10 @@ the route.
 ``dds``: with a DDS target configured (``dds_target``), a *first read* (or one after
 ``--full-refresh``) at the top level of an object the company's Data Delivery Service
 serves goes through one DDS job once its counted records reach ``dds_min_records``
-(:func:`by_dds`); what rules such a read out of DDS says so in its route
+(:func:`by_dds`); a *later run's changes* of an object whose last DDS job was ours go
+through one ``change`` job where paging them would cost more API transactions than the
+job, its polls and the check that ours is still the object's last job
+(:func:`by_dds_change`); what rules such a read out of DDS says so in its route
 (:func:`dds_refused`). Everything else is routed as before.
 """
 
@@ -32,6 +35,8 @@ __all__ = [
     "Route",
     "by_cost",
     "by_dds",
+    "by_dds_change",
+    "dds_change_cost",
     "dds_cost",
     "dds_refused",
     "fixed_route",
@@ -46,13 +51,15 @@ XML_MAX_PAGE, REST_MAX_PAGE = 2000, 4000
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """The API an object's records go through (``xml`` or ``rest``), and why."""
+    """The API an object's records go through (``xml``, ``rest`` or ``dds``), and why;
+    ``kind`` says which DDS job (``change``: a later run's changes)."""
 
     api: str
     why: str
+    kind: str = ""
 
     def __str__(self) -> str:
-        return f"{self.api} ({self.why})"
+        return f"{self.api}{f' {self.kind}' if self.kind else ''} ({self.why})"
 
 
 #: a candidate of ``auto`` whose records are not counted yet: read as XML until they are
@@ -120,9 +127,32 @@ def by_dds(records: int, page_size: int, min_records: int) -> Route | None:
     return Route("dds", f"1 job, ~{dds_cost()} transactions, against {paged:,} by query")
 
 
+#: [U] the check before a change job that the object's last DDS job is still ours: one
+#: ``query`` of DDSJOB (billed as every query is)
+DDS_CHECKS = 1
+
+
+def dds_change_cost() -> int:
+    """API transactions a change job is expected to cost: the check that the object's
+    last DDS job is ours, ``runDdsJob`` and its polls."""
+    return DDS_CHECKS + dds_cost()
+
+
+def by_dds_change(records: int, page_size: int) -> Route | None:
+    """A later run's route through a DDS change job once its changed ``records`` are
+    counted: ``dds change`` when paging them costs more API transactions than the job
+    (:func:`dds_change_cost`), priced against the pages; None where paging costs no more."""
+    paged = pages(records, page_size)
+    if paged <= dds_change_cost():
+        return None
+    return Route(
+        "dds", f"1 job, ~{dds_change_cost()} transactions, against {paged:,} by query", "change"
+    )
+
+
 def dds_refused(why: str) -> Route:
-    """A first read DDS would take, paged instead, and ``why`` (not served, not the top
-    level, DDS failed last run...)."""
+    """A read DDS would take, paged instead, and ``why`` (not served, not the top level,
+    DDS failed last run, another DDS job ran after ours...)."""
     return Route("xml", f"{why}; paged")
 
 
