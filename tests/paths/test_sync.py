@@ -13,7 +13,10 @@ WHENMODIFIED also has ``<table>_history``, one current version per stored row), 
 second run's: it asks the audit trail once and reads CLASS alone), and the
 ``INTACCT_DDS_*`` variables with the bucket's credentials (docs/sync.md "Bulk first
 reads": DEMO's objects of 100 records or more that DDS serves loaded from one DDS job
-each, written by the emulator to moto's S3 server; DEMO-ME, which has entities, paged).
+each, written by the emulator to moto's S3 server; DEMO-ME, which has entities, paged)
+and, after it, ``dds-change`` (a second run after twelve journal entries posted, in
+pages of five: GLENTRY's 24 new lines through one DDS change job; docs/sync.md "Many
+changes").
 Destinations: the DuckDB file (``--db`` left out: ``./intacct.duckdb``), Postgres
 (``--db postgresql://…?schema=intacct``), dlt into DuckDB (``--db dlt:duckdb``: dlt's
 default ``./intacct_intacct.duckdb``) and into Postgres (``--db dlt:postgres``, its
@@ -95,6 +98,9 @@ FORMS: dict[str, tuple[str, ...]] = {
     "verify-second": (),
     # docs/sync.md "Bulk first reads": the INTACCT_DDS_* variables (Matrix.dds_env)
     "dds": (),
+    # docs/sync.md "Many changes: DDS change jobs": the same, a second run after entries
+    # posted, in pages of five (FORM_ENV) so that GLENTRY's change job pays
+    "dds-change": (),
 }
 #: docs/sync.md "Bulk first reads": the target's name and folder (the bucket is made per run)
 DDS_TARGET, DDS_PREFIX = "AWS-S3-DDS", "intacct/dds"
@@ -102,7 +108,12 @@ DDS_TARGET, DDS_PREFIX = "AWS-S3-DDS", "intacct/dds"
 FORM_ENV: dict[str, dict[str, str]] = {
     "verify-first": {"INTACCT_VERIFY_EVERY": "1d"},
     "verify-second": {"INTACCT_VERIFY_EVERY": "1d"},
+    "dds-change": {"INTACCT_PAGE_SIZE": "5"},
 }
+#: the DDS forms, one after the other on the same destination
+DDS_CHAIN = ("dds", "dds-change")
+#: entries DEMO gets before dds-change: 24 GLENTRY lines, 5 pages of five against ~4
+DDS_ENTRIES = 12
 #: the forms that read every object the company has
 OBJECTS_ALL = ("objects-all", "api-rest-objects-all")
 #: forms that run one after the other on the same destination; the others alone
@@ -223,7 +234,8 @@ class Matrix:
 
     def cell(self, company: str, form: str, destination: str) -> Cell:
         if (company, form, destination) not in self.cells:
-            forms = next((c for c in (CHAIN, VERIFY_CHAIN) if form in c), (form,))
+            chains = (CHAIN, VERIFY_CHAIN, DDS_CHAIN)
+            forms = next((c for c in chains if form in c), (form,))
             try:
                 self._run(company, forms)
             except Exception:  # noqa: BLE001 - its cells fail with it, the others go on
@@ -251,7 +263,10 @@ class Matrix:
                 deleted = self._change(company, form)
             if form == "unified":
                 self._tap_unified(company)
-            env = {**FORM_ENV.get(form, {}), **(self.dds_env() if form == "dds" else {})}
+            if form == "dds-change":
+                self._post_entries(company)
+            dds = self.dds_env() if form in DDS_CHAIN else {}
+            env = {**FORM_ENV.get(form, {}), **dds}
             commands = [
                 ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, {**t.env, **env})
                 for t in targets.values()
@@ -332,6 +347,40 @@ class Matrix:
         if company != "DEMO" and done:
             return [f"{company} has entities, yet GLENTRY went through DDS"]
         return []
+
+    def _dds_change_problems(self, company: str, summary: list[dict[str, Any]]) -> list[str]:
+        """DEMO's GLENTRY changes came through a DDS change job (completed) after its
+        first read's, on the one destination whose first read's job was the object's
+        last: the others are other consumers to it, so they paged, saying so; one change
+        job in all. DEMO-ME, which has entities, ran none."""
+        with IntacctClient.from_mapping(client_config(self.server.url, company)) as client:
+            rows = client.iter_query("DDSJOB", ["OBJECT", "JOBTYPE", "STATUS"])
+            done = [
+                r for r in rows
+                if (r["OBJECT"], r["JOBTYPE"], r["STATUS"]) == ("GLENTRY", "change", "Completed")
+            ]  # fmt: skip
+        why = next((e.get("why", "") for e in summary if e.get("object") == "GLENTRY"), "")
+        if company != "DEMO":
+            return [f"{company} has entities, yet GLENTRY went through DDS"] if done else []
+        problems = [] if len(done) == 1 else [f"{len(done)} change jobs of GLENTRY, not one"]
+        if "dds change (1 job, ~4 transactions" not in why and "another DDS job" not in why:
+            problems.append(f"GLENTRY neither took a change job nor said why not: {why!r}")
+        return problems
+
+    def _post_entries(self, company: str) -> None:
+        """Before dds-change, as another user would: DEMO's journal entries posted (a
+        GLBATCH and two GLENTRY lines each, at the top level)."""
+        if company != "DEMO":
+            return
+        lines = [
+            {"ACCOUNTNO": account, "TR_TYPE": kind, "TRX_AMOUNT": "12.34"}
+            for account, kind in (("1010", 1), ("4000", -1))
+        ]
+        entry = {"JOURNAL": "GJ", "BATCH_DATE": "11/02/2026", "BATCH_TITLE": "issue 71",
+                 "ENTRIES": {"GLENTRY": lines}}  # fmt: skip
+        with IntacctClient.from_mapping(client_config(self.server.url, company)) as client:
+            for _ in range(DDS_ENTRIES):
+                client.create("GLBATCH", [entry])
 
     def _change(self, company: str, form: str) -> list[int]:
         """Between the first run and the second, as another user would: a class created,
@@ -432,6 +481,8 @@ class Matrix:
             problems += self._full_refresh_problems(company, target.store, runs[-1][1], deleted)
         if form == "dds":
             problems += self._dds_problems(company)
+        if form == "dds-change":
+            problems += self._dds_change_problems(company, runs[-1][1])
         return problems
 
     def _tables(
