@@ -238,6 +238,7 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
         "sync/test_columnar_tables.py",
         "sync/test_dds_sync.py",
         "sync/test_dds_history.py",
+        "sync/test_dds_changes.py",
         "integrations/test_dlt_source.py",
         "replication/test_every_object.py",
         "replication/test_columnar_equal.py",
