@@ -335,3 +335,24 @@ def test_every_destination_stores_a_change_job_as_paging_stores_it(
         assert rows[0] == rows[1], name
         deleted = [r for r in rows[0] if dict(r).get("_sdc_deleted_at") is not None]
         assert len(deleted) >= 2, name
+
+
+def test_history_keeps_each_version_a_change_job_brings_as_paging_keeps_it(
+    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """With every object's history kept (docs/history.md), a change job's pages and
+    tombstones make the versions paging makes: the same ``<table>_history`` rows."""
+    db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
+    keys = dds_keys(emulator, s3_server, least=10)
+    for where, given in ((paged, {}), (db, keys)):
+        kept = replace(settings(given), history=("all",))
+        assert not any(o.error for o in sync(emulator, where, kept).objects)
+    emulator.advance_clock(600)
+    change(emulator, 40, deleted=2)
+    report = sync(emulator, db, replace(settings(keys), history=("all",)))
+    assert all("dds change" in summary(report, name).why for name in OBJECTS)
+    sync(emulator, paged, replace(settings({}), history=("all",)))
+    with duckdb.connect(str(db), read_only=True) as con:
+        versions = con.execute('SELECT count(*) FROM "GLENTRY_history"').fetchone()
+    assert versions is not None and versions[0] > 80  # compared below, with the tables
+    same(db, paged)
