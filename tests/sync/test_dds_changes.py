@@ -159,6 +159,10 @@ def test_a_change_job_is_run_only_where_it_costs_less_than_the_pages(
     assert glentry.records == 26 and glentry.what.endswith("1 DDS change job")
     # the lookback window's listing, the count it asks (named by its entries), the job's
     assert glentry.transactions == 1 + 1 + 4
+    fewer = {**keys, "dds_min_records": 27}  # 26 changed: the cost pays, not the size
+    with client_of(emulator) as client:
+        lines = routes(estimate_sync(client, db, settings(fewer)))
+    assert not [line for line in lines if line.startswith("GLENTRY: dds")], lines
     assert len(jobs(emulator, "GLENTRY")) + len(jobs(emulator, "GLBATCH")) == count
 
 

@@ -381,12 +381,13 @@ KEYS: tuple[Key, ...] = (
         _USER | {_TENANT},
         guide="With `dds_storage` `azure`, the storage account holding the container."),
     Key("dds_min_records", _REPLICATION, Integer(1, 10**12), DEFAULT_DDS_MIN_RECORDS,
-        "A first read of at least this many records goes through DDS (default 100000).",
+        "A read of at least this many records goes through DDS (default 100000).",
         _USER | {_TENANT},
         guide="With `dds_target`, a first read (or `--full-refresh`) of an object DDS serves "
         "goes through one DDS job when its count reaches this many records (default "
         "100,000: 50 pages of 2,000 by query against about 3 API transactions and a job's "
-        "few minutes of waiting); smaller objects are paged as before."),
+        "few minutes of waiting); smaller objects are paged as before. A later run's "
+        "changes go through a DDS change job only when as many records changed."),
     Key("dds_max_wait_s", _REPLICATION, Seconds(_MAX_DDS_WAIT_S), DEFAULT_DDS_MAX_WAIT_S,
         "Seconds a DDS job is waited for before the object stops (default 14400: 4 h).",
         _USER | {_TENANT},

@@ -170,7 +170,7 @@ class DdsLoad:
         if self.decided:
             return None
         self.decided = True
-        found = by_dds_change(records, self.stream.page_size)
+        found = by_dds_change(records, self.stream.page_size, self.settings.dds_min_records)
         if found is None or not self.stream.current.nulls_done:
             return None  # records without WHENMODIFIED: their pass reads them by RECORDNO
         entry = self.stream.current.dds or {}
@@ -206,7 +206,8 @@ class DdsLoad:
         stream = self.stream
         if not stream.current.nulls_done or "last" not in (stream.current.dds or {}):
             return False
-        return not listed or by_dds_change(listed, stream.page_size) is not None
+        least = self.settings.dds_min_records
+        return not listed or by_dds_change(listed, stream.page_size, least) is not None
 
     def count_changes(self) -> int:
         """How many records the changes pass would read (one query, one API transaction,

@@ -138,12 +138,14 @@ def dds_change_cost() -> int:
     return DDS_CHECKS + dds_cost()
 
 
-def by_dds_change(records: int, page_size: int) -> Route | None:
+def by_dds_change(records: int, page_size: int, min_records: int) -> Route | None:
     """A later run's route through a DDS change job once its changed ``records`` are
-    counted: ``dds change`` when paging them costs more API transactions than the job
-    (:func:`dds_change_cost`), priced against the pages; None where paging costs no more."""
+    counted: ``dds change`` when they reach ``min_records`` (a job waits in Intacct's
+    queue for minutes that a few pages do not take, as for a first read) and paging them
+    costs more API transactions than the job (:func:`dds_change_cost`), priced against
+    the pages; None otherwise."""
     paged = pages(records, page_size)
-    if paged <= dds_change_cost():
+    if records < min_records or paged <= dds_change_cost():
         return None
     return Route(
         "dds", f"1 job, ~{dds_change_cost()} transactions, against {paged:,} by query", "change"
