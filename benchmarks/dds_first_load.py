@@ -302,7 +302,7 @@ def main() -> None:
     body = report(results, args.concurrency, seeding)
     print("\n" + body)
     if not args.no_write:
-        command = f"python benchmarks/dds_first_load.py --rows {args.rows} --repeat {args.repeat}"
+        command = " ".join(["python benchmarks/dds_first_load.py", *sys.argv[1:]])
         write_section("A first load through DDS (issue 71)", command, body)
 
 
