@@ -112,7 +112,7 @@ class AzuriteServer:
 
         return BlobServiceClient.from_connection_string(self.connection_string())
 
-    def new_container(self) -> str:
+    def new_bucket(self) -> str:
         """A container of its own for one test."""
         name = f"dds-{uuid.uuid4().hex[:12]}"
         with self.client() as service:

@@ -24,6 +24,7 @@ __all__ = [
     "KINDS",
     "AzureStorage",
     "Control",
+    "ObjectServer",
     "S3Storage",
     "Storage",
     "control_api",
@@ -62,28 +63,35 @@ def s3_target(
     return S3Storage(s3).target(bucket, prefix, secret)
 
 
-class Storage(Protocol):
-    """A real object store a DDS target writes to and ``intacct sync`` reads from."""
-
-    kind: str  # dds_storage's value
-    name: str  # the target's name in the company (dds_target)
+class ObjectServer(Protocol):
+    """A store's server as the tests use it: its buckets (containers) and their files."""
 
     def new_bucket(self) -> str:
         """A bucket (container) of its own for one test."""
         ...
 
-    def target(self, bucket: str, prefix: str, secret: str | None = None) -> dict[str, str]:
-        """The control's target writing to ``bucket``, signed with the store's secret
-        (or ``secret``)."""
-        ...
-
-    def keys(self, bucket: str, prefix: str) -> list[str]: ...
+    def keys(self, bucket: str, prefix: str = "") -> list[str]: ...
 
     def read(self, bucket: str, key: str) -> bytes: ...
 
     def write(self, bucket: str, key: str, body: bytes) -> None: ...
 
     def delete(self, bucket: str, key: str) -> None: ...
+
+
+class Storage(Protocol):
+    """A real object store a DDS target writes to and ``intacct sync`` reads from."""
+
+    kind: str  # dds_storage's value
+    name: str  # the target's name in the company (dds_target)
+
+    @property
+    def server(self) -> ObjectServer: ...
+
+    def target(self, bucket: str, prefix: str, secret: str | None = None) -> dict[str, str]:
+        """The control's target writing to ``bucket``, signed with the store's secret
+        (or ``secret``)."""
+        ...
 
     def reader_keys(self) -> dict[str, str]:
         """The config keys that say where the reader finds the store (no credential)."""
@@ -111,9 +119,6 @@ class S3Storage:
     kind: str = "s3"
     name: str = "AWS-S3-DDS"
 
-    def new_bucket(self) -> str:
-        return self.server.new_bucket()
-
     def target(self, bucket: str, prefix: str, secret: str | None = None) -> dict[str, str]:
         return {
             "kind": "S3",
@@ -123,19 +128,6 @@ class S3Storage:
             "access_key_id": self.server.access_key_id,
             "secret_access_key": secret or self.server.secret_access_key,
         }
-
-    def keys(self, bucket: str, prefix: str) -> list[str]:
-        listed = self.server.client().list_objects_v2(Bucket=bucket, Prefix=prefix)
-        return sorted(str(item["Key"]) for item in listed.get("Contents", []))
-
-    def read(self, bucket: str, key: str) -> bytes:
-        return self.server.read(bucket, key)
-
-    def write(self, bucket: str, key: str, body: bytes) -> None:
-        self.server.client().put_object(Bucket=bucket, Key=key, Body=body)
-
-    def delete(self, bucket: str, key: str) -> None:
-        self.server.client().delete_object(Bucket=bucket, Key=key)
 
     def reader_keys(self) -> dict[str, str]:
         return {"dds_storage": "s3", "dds_endpoint_url": self.server.url, "dds_region": REGION}
@@ -175,9 +167,6 @@ class AzureStorage:
     kind: str = "azure"
     name: str = "AZURE-DDS"
 
-    def new_bucket(self) -> str:
-        return self.server.new_container()
-
     def target(self, bucket: str, prefix: str, secret: str | None = None) -> dict[str, str]:
         return {
             "kind": "Azure",
@@ -187,18 +176,6 @@ class AzureStorage:
             "account_name": self.server.account_name,
             "account_key": secret or self.server.account_key,
         }
-
-    def keys(self, bucket: str, prefix: str) -> list[str]:
-        return self.server.keys(bucket, prefix)
-
-    def read(self, bucket: str, key: str) -> bytes:
-        return self.server.read(bucket, key)
-
-    def write(self, bucket: str, key: str, body: bytes) -> None:
-        self.server.write(bucket, key, body)
-
-    def delete(self, bucket: str, key: str) -> None:
-        self.server.delete(bucket, key)
 
     def reader_keys(self) -> dict[str, str]:
         if self.connection:

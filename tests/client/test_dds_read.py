@@ -58,7 +58,7 @@ def bucket(storage: Storage, control: Control, monkeypatch: pytest.MonkeyPatch) 
     """A bucket (container) of the test's own, DEMO's target (``AWS-S3-DDS`` on S3)
     writing to it; the reader's credentials in the environment, as the store's chain
     finds them."""
-    name = storage.new_bucket()
+    name = storage.server.new_bucket()
     target = storage.target(name, PREFIX)
     control("dds", {"company": "DEMO", "subscribed": True, "targets": {storage.name: target}})
     storage.sign(monkeypatch)
@@ -214,7 +214,7 @@ def test_a_missing_file_names_the_job_and_the_file(
     client: IntacctClient, storage: Storage, bucket: str, vendors: DdsJob
 ) -> None:
     lost = vendors.files[1]
-    storage.delete(bucket, f"{PREFIX}/{lost}")
+    storage.server.delete(bucket, f"{PREFIX}/{lost}")
     reader = _reader(client, vendors, storage, bucket)
     seen: list[str] = []
     with pytest.raises(DdsFileError) as raised:
@@ -233,16 +233,16 @@ def test_a_truncated_file_and_a_foreign_header_name_the_job_and_the_file(
     client: IntacctClient, storage: Storage, bucket: str, vendors: DdsJob
 ) -> None:
     cut = vendors.files[0]
-    lines = storage.read(bucket, f"{PREFIX}/{cut}").decode().splitlines(keepends=True)
+    lines = storage.server.read(bucket, f"{PREFIX}/{cut}").decode().splitlines(keepends=True)
     short = "".join(lines[:-1]) + ",".join(lines[-1].split(",")[:3]) + "\n"
-    storage.write(bucket, f"{PREFIX}/{cut}", short.encode())
+    storage.server.write(bucket, f"{PREFIX}/{cut}", short.encode())
     with pytest.raises(DdsFileError) as raised:
         _drain(_reader(client, vendors, storage, bucket))
     assert (raised.value.file, raised.value.problem) == (cut, "truncated")
     assert f"file {cut} is truncated" in str(raised.value) and "3 columns" in str(raised.value)
     other = vendors.files[2]
-    body = storage.read(bucket, f"{PREFIX}/{other}").decode()
-    storage.write(bucket, f"{PREFIX}/{other}", body.replace("NAME", "NOM", 1).encode())
+    body = storage.server.read(bucket, f"{PREFIX}/{other}").decode()
+    storage.server.write(bucket, f"{PREFIX}/{other}", body.replace("NAME", "NOM", 1).encode())
     reader = _reader(client, vendors, storage, bucket)
     with pytest.raises(DdsFileError) as raised:
         _drain(
@@ -284,7 +284,7 @@ def test_a_large_file_is_read_a_block_at_a_time(storage: Storage, bucket: str) -
                       "2026-01-02T10:11:12+00:00"))  # fmt: skip
     body = text.getvalue().encode()
     name = "DEMO/VENDOR.all.big.1.1.csv"
-    storage.write(bucket, f"{PREFIX}/{name}", body)
+    storage.server.write(bucket, f"{PREFIX}/{name}", body)
     job = DdsJob(7, "VENDOR;all;x", "VENDOR", "all", "Completed", None, None, None, rows, 0, 0,
                  "", (name,))  # fmt: skip
     block = 32 * 1024

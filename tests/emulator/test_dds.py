@@ -41,7 +41,7 @@ def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
 def bucket(storage: Storage, control: Control) -> str:
     """A bucket (container) of the test's own, DEMO's target (``AWS-S3-DDS`` on S3)
     writing to it."""
-    name = storage.new_bucket()
+    name = storage.server.new_bucket()
     target = storage.target(name, "intacct/dds")
     control("dds", {"company": "DEMO", "subscribed": True, "targets": {storage.name: target}})
     return name
@@ -73,7 +73,7 @@ def _poll(client: IntacctClient, control: Control, job: dds.DdsJob) -> dds.DdsJo
 
 
 def _rows(storage: Storage, bucket: str, name: str) -> list[dict[str, str]]:
-    body = storage.read(bucket, f"intacct/dds/{name}")
+    body = storage.server.read(bucket, f"intacct/dds/{name}")
     if name.endswith(".gz"):
         body = gzip.decompress(body)
     return list(csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")))
@@ -95,7 +95,7 @@ def test_a_job_is_polled_to_completion_and_its_files_hold_the_objects_records(
     assert done.completed and done.error == "" and len(done.files) == 1
     assert done.start_time is not None and done.end_time is not None
     assert done.files[0].startswith("DEMO/CLASS.all.") and done.files[0].endswith(".csv")
-    assert storage.keys(bucket, "") == [f"intacct/dds/{done.files[0]}"]
+    assert storage.server.keys(bucket, "") == [f"intacct/dds/{done.files[0]}"]
     rows = _rows(storage, bucket, done.files[0])
     expected = _records(client, "CLASS")
     assert done.records_created == len(rows) == len(expected) > 0
@@ -132,7 +132,7 @@ def test_files_are_split_by_the_record_limit(
     done = _poll(client, control, _run(client, "DEPARTMENT", "AWS-S3-DDS", "all", None, config))
     (name,) = done.files
     assert name.endswith(".csv.gz")
-    text = gzip.decompress(storage.read(bucket, f"intacct/dds/{name}")).decode()
+    text = gzip.decompress(storage.server.read(bucket, f"intacct/dds/{name}")).decode()
     assert text.count("\r\n") == len(expected) and "ddsReadTime" not in text
 
 

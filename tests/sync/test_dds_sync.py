@@ -49,7 +49,7 @@ def emulator(
     (scale, records a file) are the test's parameter where it gives one (GLENTRY: 280 at
     150)."""
     scale, split = getattr(request, "param", (150, 100))
-    bucket = storage.new_bucket()
+    bucket = storage.server.new_bucket()
     storage.sign(monkeypatch)
     with InProcessEmulator(scale=scale, seed=11) as emu:
         emu.configure_dds(queue_s=0, run_s=0, split_records=split)
@@ -360,17 +360,17 @@ def test_a_bad_file_names_the_job_and_the_file_keeps_the_pages_and_pages_next(
     waiting = settings(keys, polling=replace(QUICK, max_wait_s=0.1))
     assert "not done" in summary(sync(emulator, db, waiting)).error
     bucket = emulator.bucket  # type: ignore[attr-defined]
-    spoiled = storage.keys(bucket, PREFIX)[1]
+    spoiled = storage.server.keys(bucket, PREFIX)[1]
     if problem == "missing":
-        storage.delete(bucket, spoiled)
+        storage.server.delete(bucket, spoiled)
     else:
-        text = storage.read(bucket, spoiled).decode()
+        text = storage.server.read(bucket, spoiled).decode()
         header, *rows = text.splitlines()
         if problem == "truncated":
             text = "\n".join([header, *rows[:10], rows[10][: len(rows[10]) // 2]]) + "\n"
         else:
             text = "\n".join([header.replace("RECORDNO", "RECORD_NO"), *rows]) + "\n"
-        storage.write(bucket, spoiled, text.encode())
+        storage.server.write(bucket, spoiled, text.encode())
     emulator.advance_clock(120)
     report = sync(emulator, db, settings(keys))
     (job,) = jobs(emulator)
