@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 
 from intacct.emulator.demo import SEED_CACHE
+from tests.azurite import AzuriteServer
+from tests.dds import Storage, storage_of
 from tests.postgres import (
     ENV_VAR,
     REQUIREMENTS,
@@ -509,6 +511,32 @@ def s3_server() -> Iterator[S3Server]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def azurite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzuriteServer]:
+    """A real Azure Blob Storage API for the whole run (Microsoft's Azurite,
+    :mod:`tests.azurite`): skipped, saying why and the install command, where node or
+    Azurite is missing (``.ci/run`` installs it) or adlfs is not installed."""
+    try:
+        import adlfs  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"{exc}: python -m pip install -e '.[dds]'")
+    missing = AzuriteServer.missing()
+    if missing:
+        pytest.skip(missing)
+    server = AzuriteServer.start(tmp_path_factory.mktemp("azurite"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def storage(request: pytest.FixtureRequest) -> Storage:
+    """The DDS target's store: an S3 bucket's (moto) unless the test parametrizes it
+    (``indirect``) over ``tests.dds.KINDS``, each kind's server the run's."""
+    return storage_of(request, getattr(request, "param", "s3"))
 
 
 @pytest.fixture

@@ -79,6 +79,12 @@ class S3Server:
         body: bytes = self.client().get_object(Bucket=bucket, Key=key)["Body"].read()
         return body
 
-    def keys(self, bucket: str) -> list[str]:
-        listed = self.client().list_objects_v2(Bucket=bucket).get("Contents", [])
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        listed = self.client().list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
         return sorted(str(item["Key"]) for item in listed)
+
+    def write(self, bucket: str, key: str, body: bytes) -> None:
+        self.client().put_object(Bucket=bucket, Key=key, Body=body)
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.client().delete_object(Bucket=bucket, Key=key)

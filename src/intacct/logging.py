@@ -152,7 +152,8 @@ def configure(verbosity: int = 0, log_format: str = "text", default: int = loggi
         _forwarded(logging.getLogger(name))
     logging.getLogger(PROGRESS).setLevel(logging.ERROR if verbosity < 0 else logging.INFO)
     # a line per request and per socket event, at INFO: only past the most detailed level
-    for name in ("httpx", "httpcore"):
+    # (the Azure SDK's: each request and answer of a DDS file read from Blob Storage)
+    for name in ("httpx", "httpcore", "azure.core.pipeline.policies.http_logging_policy"):
         logging.getLogger(name).setLevel(logging.DEBUG if wired else logging.WARNING)
 
 

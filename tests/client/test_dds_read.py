@@ -1,6 +1,7 @@
 """A DDS job run through the client (runDdsJob once, DDSJOB polled with growing pauses
 while the emulator's clock moves) and its files read back from a real S3 API (moto's
-server) through fsspec and pyarrow's streaming CSV reader."""
+server) or, where a test runs over both kinds, Azure Blob Storage (Azurite), through
+fsspec and pyarrow's streaming CSV reader."""
 
 from __future__ import annotations
 
@@ -25,8 +26,7 @@ from intacct.errors import (
     RequestBuildError,
 )
 from intacct.protocol.dds import DdsJob, FileConfiguration, RunDdsJob
-from tests.dds import Control, control_api, dds_client, s3_target
-from tests.s3 import REGION, S3Server
+from tests.dds import KINDS, Control, Storage, control_api, dds_client
 
 PREFIX = "intacct/dds"
 #: the pool a test measures Arrow's memory with: one for the whole process, never freed,
@@ -54,21 +54,27 @@ def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
 
 
 @pytest.fixture
-def bucket(s3_server: S3Server, control: Control, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A bucket of the test's own, DEMO's target ``AWS-S3-DDS`` writing to it; the
-    reader's credentials in the environment, as botocore's chain finds them."""
-    name = s3_server.new_bucket()
-    target = s3_target(s3_server, name, s3_server.secret_access_key, PREFIX)
-    control("dds", {"company": "DEMO", "subscribed": True, "targets": {"AWS-S3-DDS": target}})
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_access_key)
+def bucket(storage: Storage, control: Control, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A bucket (container) of the test's own, DEMO's target (``AWS-S3-DDS`` on S3)
+    writing to it; the reader's credentials in the environment, as the store's chain
+    finds them."""
+    name = storage.server.new_bucket()
+    target = storage.target(name, PREFIX)
+    control("dds", {"company": "DEMO", "subscribed": True, "targets": {storage.name: target}})
+    storage.sign(monkeypatch)
     return name
 
 
-def _target(s3: S3Server, bucket: str) -> StorageTarget:
-    return StorageTarget("s3", bucket, PREFIX, endpoint_url=s3.url, region=REGION)
+def _target(storage: Storage, bucket: str) -> StorageTarget:
+    keys = storage.reader_keys()
+    return StorageTarget(
+        "azure" if keys["dds_storage"] == "azure" else "s3",
+        bucket,
+        PREFIX,
+        endpoint_url=keys.get("dds_endpoint_url"),
+        region=keys.get("dds_region"),
+        account_name=keys.get("dds_account_name"),
+    )
 
 
 class Clock:
@@ -94,10 +100,12 @@ def _run(client: IntacctClient, control: Control, *args: Any, **kwargs: Any) -> 
     return run_job(client, RunDdsJob(*args, **kwargs), POLLING, sleep=clock.sleep, clock=clock)
 
 
-def _reader(client: IntacctClient, job: DdsJob, s3: S3Server, bucket: str, **kw: Any) -> DdsReader:
+def _reader(
+    client: IntacctClient, job: DdsJob, storage: Storage, bucket: str, **kw: Any
+) -> DdsReader:
     model = client.lookup(job.object)
     key = {"VENDOR": "VENDORID", "DEPARTMENT": "DEPARTMENTID", "CLASS": "CLASSID"}[job.object]
-    return DdsReader(job, _target(s3, bucket), [f.name for f in model.fields], key, **kw)
+    return DdsReader(job, _target(storage, bucket), [f.name for f in model.fields], key, **kw)
 
 
 def _records(client: IntacctClient, obj: str, where: str = "") -> dict[str, dict[str, str]]:
@@ -105,7 +113,7 @@ def _records(client: IntacctClient, obj: str, where: str = "") -> dict[str, dict
 
 
 def test_a_job_is_run_polled_with_growing_pauses_and_its_rows_read_as_the_api_reads_them(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
     before = client.api_transactions
     clock = Clock(control)
@@ -114,7 +122,7 @@ def test_a_job_is_run_polled_with_growing_pauses_and_its_rows_read_as_the_api_re
     assert clock.pauses == [10, 20, 40, 40]  # queued 30 s, then 60 s running: growing, capped
     polls = len(clock.pauses)  # the first read after the first pause, one after each other
     assert client.api_transactions - before == 1 + polls
-    rows = list(_reader(client, job, s3_server, bucket).rows())
+    rows = list(_reader(client, job, storage, bucket).rows())
     assert {r.file for r in rows} == set(job.files) and not any(r.deletes for r in rows)
     read_times = {r.values.pop("ddsReadTime") for r in rows}
     assert len(read_times) == 1
@@ -122,12 +130,12 @@ def test_a_job_is_run_polled_with_growing_pauses_and_its_rows_read_as_the_api_re
 
 
 def test_split_and_compressed_files_are_read_in_order_block_by_block(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
     control("dds", {"split_records": 2})
     job = _run(client, control, "DEPARTMENT", "AWS-S3-DDS")
     assert len(job.files) > 1
-    reader = _reader(client, job, s3_server, bucket)
+    reader = _reader(client, job, storage, bucket)
     assert [b.file for b in reader.batches()] == list(job.files)
     expected = _records(client, "DEPARTMENT")
     got = {r.values["RECORDNO"]: r.values for r in reader.rows()}
@@ -137,14 +145,14 @@ def test_split_and_compressed_files_are_read_in_order_block_by_block(
     gz = FileConfiguration(compress=True, file_format="windows", enclosure='"')
     job = _run(client, control, "DEPARTMENT", "AWS-S3-DDS", "all", None, gz)
     assert [f.endswith(".csv.gz") for f in job.files] == [True] * len(job.files)
-    again = {r.values["RECORDNO"]: r.values for r in _reader(client, job, s3_server, bucket).rows()}
+    again = {r.values["RECORDNO"]: r.values for r in _reader(client, job, storage, bucket).rows()}
     assert {k: {c: v for c, v in r.items() if c != "ddsReadTime"} for k, r in again.items()} == (
         expected
     )
 
 
 def test_a_change_job_yields_the_updates_and_the_deletes(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
     client.create("VENDOR", [{"VENDORID": f"RD-{n}", "NAME": f"RD {n}"} for n in "AB"])
     assert _run(client, control, "VENDOR", "AWS-S3-DDS").completed
@@ -153,7 +161,7 @@ def test_a_change_job_yields_the_updates_and_the_deletes(
     (gone,) = client.read_by_name("VENDOR", ["RD-B"])
     client.delete("VENDOR", [gone["RECORDNO"]])
     job = _run(client, control, "VENDOR", "AWS-S3-DDS", "change")
-    rows = list(_reader(client, job, s3_server, bucket).rows())
+    rows = list(_reader(client, job, storage, bucket).rows())
     changed = {r.values["VENDORID"]: r.values for r in rows if not r.deletes}
     deleted = [r.values for r in rows if r.deletes]
     assert {k: v.pop("ddsChangeType") for k, v in changed.items()} == {"RD-A": "update"}
@@ -190,9 +198,9 @@ def test_a_failed_job_and_a_wait_past_its_bound_name_the_job(
 
 
 @pytest.fixture
-def vendors(client: IntacctClient, control: Control, s3_server: S3Server, bucket: str) -> DdsJob:
+def vendors(client: IntacctClient, control: Control, storage: Storage, bucket: str) -> DdsJob:
     control("dds", {"split_records": 3})
-    job = _run(client, control, "VENDOR", "AWS-S3-DDS")
+    job = _run(client, control, "VENDOR", storage.name)
     assert len(job.files) >= 3
     return job
 
@@ -201,12 +209,13 @@ def _drain(reader: DdsReader) -> int:
     return sum(1 for _ in reader.rows())
 
 
+@pytest.mark.parametrize("storage", KINDS, indirect=True)
 def test_a_missing_file_names_the_job_and_the_file(
-    client: IntacctClient, s3_server: S3Server, bucket: str, vendors: DdsJob
+    client: IntacctClient, storage: Storage, bucket: str, vendors: DdsJob
 ) -> None:
     lost = vendors.files[1]
-    s3_server.client().delete_object(Bucket=bucket, Key=f"{PREFIX}/{lost}")
-    reader = _reader(client, vendors, s3_server, bucket)
+    storage.server.delete(bucket, f"{PREFIX}/{lost}")
+    reader = _reader(client, vendors, storage, bucket)
     seen: list[str] = []
     with pytest.raises(DdsFileError) as raised:
         seen.extend(row.file for row in reader.rows())
@@ -219,22 +228,22 @@ def test_a_missing_file_names_the_job_and_the_file(
     )
 
 
+@pytest.mark.parametrize("storage", KINDS, indirect=True)
 def test_a_truncated_file_and_a_foreign_header_name_the_job_and_the_file(
-    client: IntacctClient, s3_server: S3Server, bucket: str, vendors: DdsJob
+    client: IntacctClient, storage: Storage, bucket: str, vendors: DdsJob
 ) -> None:
-    s3 = s3_server.client()
     cut = vendors.files[0]
-    lines = s3_server.read(bucket, f"{PREFIX}/{cut}").decode().splitlines(keepends=True)
+    lines = storage.server.read(bucket, f"{PREFIX}/{cut}").decode().splitlines(keepends=True)
     short = "".join(lines[:-1]) + ",".join(lines[-1].split(",")[:3]) + "\n"
-    s3.put_object(Bucket=bucket, Key=f"{PREFIX}/{cut}", Body=short.encode())
+    storage.server.write(bucket, f"{PREFIX}/{cut}", short.encode())
     with pytest.raises(DdsFileError) as raised:
-        _drain(_reader(client, vendors, s3_server, bucket))
+        _drain(_reader(client, vendors, storage, bucket))
     assert (raised.value.file, raised.value.problem) == (cut, "truncated")
     assert f"file {cut} is truncated" in str(raised.value) and "3 columns" in str(raised.value)
     other = vendors.files[2]
-    body = s3_server.read(bucket, f"{PREFIX}/{other}").decode()
-    s3.put_object(Bucket=bucket, Key=f"{PREFIX}/{other}", Body=body.replace("NAME", "NOM", 1))
-    reader = _reader(client, vendors, s3_server, bucket)
+    body = storage.server.read(bucket, f"{PREFIX}/{other}").decode()
+    storage.server.write(bucket, f"{PREFIX}/{other}", body.replace("NAME", "NOM", 1).encode())
+    reader = _reader(client, vendors, storage, bucket)
     with pytest.raises(DdsFileError) as raised:
         _drain(
             DdsReader(replace(vendors, files=(other,)), reader.target, reader.fields, reader.key)
@@ -243,27 +252,28 @@ def test_a_truncated_file_and_a_foreign_header_name_the_job_and_the_file(
     assert "NOM" in str(raised.value) and f"DDS job {vendors.recordno}" in str(raised.value)
 
 
+@pytest.mark.parametrize("storage", KINDS, indirect=True)
 def test_refused_credentials_name_the_job_and_keep_the_secret_out(
     client: IntacctClient,
-    s3_server: S3Server,
+    storage: Storage,
     bucket: str,
     vendors: DdsJob,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    wrong = "wrong-" + s3_server.secret_access_key
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong)
+    wrong = storage.sign(monkeypatch, wrong=True)
     with pytest.raises(DdsStorageError) as raised:
-        _drain(_reader(client, vendors, s3_server, bucket))
+        _drain(_reader(client, vendors, storage, bucket))
     error = raised.value
     assert "refused the credentials" in str(error) and error.file == vendors.files[0]
     assert error.recordno == vendors.recordno
     shown = f"{error!s} {error!r} {error.__cause__!r} {error.__context__!r} {caplog.text}"
-    assert wrong not in shown and s3_server.secret_access_key not in shown
-    assert s3_server.access_key_id not in shown
+    for secret in (wrong, *storage.secrets()):
+        assert secret not in shown
 
 
-def test_a_large_file_is_read_a_block_at_a_time(s3_server: S3Server, bucket: str) -> None:
+@pytest.mark.parametrize("storage", KINDS, indirect=True)
+def test_a_large_file_is_read_a_block_at_a_time(storage: Storage, bucket: str) -> None:
     fields = ("RECORDNO", "VENDORID", "NAME", "WHENMODIFIED")
     text = io.StringIO()
     out = csv.writer(text, lineterminator="\n")
@@ -274,12 +284,12 @@ def test_a_large_file_is_read_a_block_at_a_time(s3_server: S3Server, bucket: str
                       "2026-01-02T10:11:12+00:00"))  # fmt: skip
     body = text.getvalue().encode()
     name = "DEMO/VENDOR.all.big.1.1.csv"
-    s3_server.client().put_object(Bucket=bucket, Key=f"{PREFIX}/{name}", Body=body)
+    storage.server.write(bucket, f"{PREFIX}/{name}", body)
     job = DdsJob(7, "VENDOR;all;x", "VENDOR", "all", "Completed", None, None, None, rows, 0, 0,
                  "", (name,))  # fmt: skip
     block = 32 * 1024
     pool = MEASURED
-    reader = DdsReader(job, _target(s3_server, bucket), fields, "VENDORID", block_size=block,
+    reader = DdsReader(job, _target(storage, bucket), fields, "VENDORID", block_size=block,
                        memory_pool=pool)  # fmt: skip
     count = batches = 0
     for part in reader.batches():

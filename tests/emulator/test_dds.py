@@ -1,6 +1,7 @@
 """The Data Delivery Service through the XML gateway, as a client sees it: jobs queued
 with runDdsJob, polled through DDSJOB reads while the emulator's clock moves, and the
-CSV files they write to a real object store that speaks the S3 API (moto's server)."""
+CSV files they write to a real object store: one that speaks the S3 API (moto's server)
+or, where a test runs over both kinds, Azure Blob Storage (Azurite)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from intacct.emulator.server import EmulatorServer
 from intacct.errors import GatewayError
 from intacct.protocol import dds
 from intacct.protocol import functions as fn
-from tests.dds import Control, control_api, dds_client, s3_target
-from tests.s3 import S3Server
+from tests.dds import KINDS, Control, Storage, control_api, dds_client
 
 QUEUE_S, RUN_S = 60, 120
 
@@ -38,11 +38,12 @@ def client(emulator: EmulatorServer) -> Iterator[IntacctClient]:
 
 
 @pytest.fixture
-def bucket(s3_server: S3Server, control: Control) -> str:
-    """A bucket of the test's own, DEMO's target ``AWS-S3-DDS`` writing to it."""
-    name = s3_server.new_bucket()
-    control("dds", {"company": "DEMO", "subscribed": True, "targets": {
-        "AWS-S3-DDS": s3_target(s3_server, name, s3_server.secret_access_key)}})  # fmt: skip
+def bucket(storage: Storage, control: Control) -> str:
+    """A bucket (container) of the test's own, DEMO's target (``AWS-S3-DDS`` on S3)
+    writing to it."""
+    name = storage.server.new_bucket()
+    target = storage.target(name, "intacct/dds")
+    control("dds", {"company": "DEMO", "subscribed": True, "targets": {storage.name: target}})
     return name
 
 
@@ -71,8 +72,8 @@ def _poll(client: IntacctClient, control: Control, job: dds.DdsJob) -> dds.DdsJo
     return job
 
 
-def _rows(s3: S3Server, bucket: str, name: str) -> list[dict[str, str]]:
-    body = s3.read(bucket, f"intacct/dds/{name}")
+def _rows(storage: Storage, bucket: str, name: str) -> list[dict[str, str]]:
+    body = storage.server.read(bucket, f"intacct/dds/{name}")
     if name.endswith(".gz"):
         body = gzip.decompress(body)
     return list(csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")))
@@ -82,10 +83,11 @@ def _records(client: IntacctClient, obj: str) -> dict[str, dict[str, str]]:
     return {r["RECORDNO"]: dict(r) for r in client.iter_read_by_query(obj)}
 
 
+@pytest.mark.parametrize("storage", KINDS, indirect=True)
 def test_a_job_is_polled_to_completion_and_its_files_hold_the_objects_records(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
-    queued = _run(client, "CLASS", "AWS-S3-DDS", "all")
+    queued = _run(client, "CLASS", storage.name, "all")
     assert (queued.status, queued.files, queued.start_time) == ("Queued", (), None)
     assert queued.ddsjob.startswith("CLASS;all;") and queued.object == "CLASS"
     assert _read(client, queued).status == "Queued"  # nothing moves until the clock does
@@ -93,8 +95,8 @@ def test_a_job_is_polled_to_completion_and_its_files_hold_the_objects_records(
     assert done.completed and done.error == "" and len(done.files) == 1
     assert done.start_time is not None and done.end_time is not None
     assert done.files[0].startswith("DEMO/CLASS.all.") and done.files[0].endswith(".csv")
-    assert s3_server.keys(bucket) == [f"intacct/dds/{done.files[0]}"]
-    rows = _rows(s3_server, bucket, done.files[0])
+    assert storage.server.keys(bucket, "") == [f"intacct/dds/{done.files[0]}"]
+    rows = _rows(storage, bucket, done.files[0])
     expected = _records(client, "CLASS")
     assert done.records_created == len(rows) == len(expected) > 0
     read_times = {row.pop("ddsReadTime") for row in rows}
@@ -108,7 +110,7 @@ def test_a_job_is_polled_to_completion_and_its_files_hold_the_objects_records(
 
 
 def test_files_are_split_by_the_record_limit(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
     expected = _records(client, "DEPARTMENT")
     control("dds", {"split_records": 2})
@@ -117,7 +119,7 @@ def test_files_are_split_by_the_record_limit(
     assert [f.rsplit(".", 2)[1] for f in done.files] == [
         str(n) for n in range(1, len(done.files) + 1)
     ]
-    parts = [_rows(s3_server, bucket, name) for name in done.files]
+    parts = [_rows(storage, bucket, name) for name in done.files]
     assert all(len(part) == 2 for part in parts[:-1]) and 1 <= len(parts[-1]) <= 2
     rows = [row for part in parts for row in part]
     assert {r["RECORDNO"]: {k: v for k, v in r.items() if k != "ddsReadTime"} for r in rows} == (
@@ -130,12 +132,12 @@ def test_files_are_split_by_the_record_limit(
     done = _poll(client, control, _run(client, "DEPARTMENT", "AWS-S3-DDS", "all", None, config))
     (name,) = done.files
     assert name.endswith(".csv.gz")
-    text = gzip.decompress(s3_server.read(bucket, f"intacct/dds/{name}")).decode()
+    text = gzip.decompress(storage.server.read(bucket, f"intacct/dds/{name}")).decode()
     assert text.count("\r\n") == len(expected) and "ddsReadTime" not in text
 
 
 def test_a_change_job_exports_what_changed_since_the_objects_last_job(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
     client.create("VENDOR", [{"VENDORID": f"DDS-{n}", "NAME": f"DDS {n}"} for n in "AB"])
     first = _poll(client, control, _run(client, "VENDOR", "AWS-S3-DDS", "all"))
@@ -149,39 +151,46 @@ def test_a_change_job_exports_what_changed_since_the_objects_last_job(
     assert (done.records_created, done.records_updated, done.records_deleted) == (1, 1, 1)
     changed, deleted = sorted(done.files, key=lambda name: ".delete." in name)
     assert ".change." in changed and ".delete." in deleted
-    rows = {r["VENDORID"]: r for r in _rows(s3_server, bucket, changed)}
+    rows = {r["VENDORID"]: r for r in _rows(storage, bucket, changed)}
     kinds = {key: row.pop("ddsChangeType") for key, row in rows.items()}
     assert kinds == {"DDS-A": "update", "DDS-C": "create"}
     read_time = {row.pop("ddsReadTime") for row in rows.values()}.pop()
     named = "VENDORID IN ('DDS-A', 'DDS-C')"
     live = {r["VENDORID"]: dict(r) for r in client.iter_read_by_query("VENDOR", named)}
     assert rows == live
-    assert _rows(s3_server, bucket, deleted) == [
+    assert _rows(storage, bucket, deleted) == [
         {"VENDORID": "DDS-B", "ddsReadTime": read_time, "ddsChangeType": "delete"}
     ]
     # nothing changed since: the next change job exports a header alone, no deletes
     again = _poll(client, control, _run(client, "VENDOR", "AWS-S3-DDS", "change"))
     (empty,) = again.files
-    assert _rows(s3_server, bucket, empty) == [] and again.records_created == 0
+    assert _rows(storage, bucket, empty) == [] and again.records_created == 0
 
 
+@pytest.mark.parametrize("storage", KINDS, indirect=True)
 def test_a_job_fails_without_its_target_with_refused_credentials_or_when_told(
-    client: IntacctClient, control: Control, s3_server: S3Server, bucket: str
+    client: IntacctClient, control: Control, storage: Storage, bucket: str
 ) -> None:
     missing = _poll(client, control, _run(client, "CLASS", "NO-SUCH-TARGET", "all"))
     assert missing.failed and missing.files == ()
     assert missing.error == "Cloud storage target 'NO-SUCH-TARGET' is not defined."
-    wrong = "wrong-" + s3_server.secret_access_key
-    control("dds", {"company": "DEMO", "targets": {"BAD-KEY": s3_target(s3_server, bucket, wrong)}})
+    wrong = storage.wrong()
+    bad = storage.target(bucket, "intacct/dds", wrong)
+    control("dds", {"company": "DEMO", "targets": {"BAD-KEY": bad}})
     refused = _poll(client, control, _run(client, "CLASS", "BAD-KEY", "all"))
     assert refused.failed and "refused the credentials" in refused.error
+    gone = storage.target("no-such-bucket-" + bucket[-8:], "intacct/dds")
+    control("dds", {"company": "DEMO", "targets": {"NO-BUCKET": gone}})
+    lost = _poll(client, control, _run(client, "CLASS", "NO-BUCKET", "all"))
+    assert lost.failed and "does not exist" in lost.error
     control("dds", {"company": "DEMO", "fail_next": 1})
-    told = _poll(client, control, _run(client, "CLASS", "AWS-S3-DDS", "all"))
+    told = _poll(client, control, _run(client, "CLASS", storage.name, "all"))
     assert told.failed and "could not be run" in told.error
-    assert _poll(client, control, _run(client, "CLASS", "AWS-S3-DDS", "all")).completed
-    shown = str(control("dds", {}))
-    assert s3_server.secret_access_key not in shown and wrong not in shown
-    assert "secret" not in shown and s3_server.access_key_id not in shown
+    assert _poll(client, control, _run(client, "CLASS", storage.name, "all")).completed
+    shown = f"{control('dds', {})} {refused.error} {lost.error}"
+    for hidden in (wrong, *storage.secrets()):
+        assert hidden not in shown
+    assert "secret" not in shown
 
 
 def test_a_company_without_the_subscription_is_refused(

@@ -101,3 +101,25 @@ def test_the_engine_apis_benchmark_runs_at_a_small_scale() -> None:
     )  # fmt: skip
     assert len(served) == 8, done.stdout
     assert all(float(window) <= float(whole) and float(whole) > 0 for window, whole in served)
+
+
+def test_the_dds_first_load_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+    """Both ways load the same rows; DDS through a job of a few API transactions and
+    its files, which a reader alone reads back whole."""
+    report = BENCHMARK.parents[1] / "BENCHMARKS.md"
+    before = report.read_text()
+    script = BENCHMARK.parent / "dds_first_load.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--rows", "3000", "--repeat", "1", "--reader",
+         "--no-write", "--cache", str(tmp_path / "cache")],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = r"^\| ([\d,]+) \| (dds|paged) \| \d+ \| [\d.]+ \| \d+ \| (\d+) \|"
+    found = {way: (int(rows.replace(",", "")), int(billed))
+             for rows, way, billed in re.findall(table, done.stdout, re.M)}  # fmt: skip
+    assert found["dds"][0] == found["paged"][0] > 2000  # the same rows either way
+    assert found["dds"][1] <= 10  # the run's questions, runDdsJob and its polls
+    alone = re.search(r"- ([\d,]+) rows' files read alone", done.stdout)
+    assert alone and int(alone[1].replace(",", "")) == found["dds"][0]
+    assert report.read_text() == before

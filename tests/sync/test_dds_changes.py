@@ -31,12 +31,11 @@ from intacct.replication import ReplicationSettings
 from intacct.replication.streams.changes import CLOCK_MARGIN
 from intacct.sync import SyncSettings
 from intacct.sync.dryrun import estimate_sync
+from tests.dds import Storage
 from tests.replication.test_trialbalance import post_entry
-from tests.s3 import S3Server
 from tests.sync.stores import Store, duckdb_store
 from tests.sync.test_dds_sync import (  # noqa: F401 (the emulator fixture, collected here)
     QUICK,
-    TARGET,
     WAIT_S,
     dds_keys,
     emulator,
@@ -83,7 +82,7 @@ def change(emulator: InProcessEmulator, entries: int, deleted: int = 0) -> list[
 
 
 def first_reads(
-    emulator: InProcessEmulator, s3: S3Server, db: Path, paged: Path, **given: Any
+    emulator: InProcessEmulator, s3: Storage, db: Path, paged: Path, **given: Any
 ) -> dict[str, Any]:
     """Both stores read whole: ``db`` through one DDS job an object, ``paged`` paged;
     the DDS keys."""
@@ -97,13 +96,13 @@ def first_reads(
 
 
 def test_many_changes_come_through_one_change_job_and_land_as_paging_lands_them(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """40 entries posted (40 GLBATCH, 80 GLENTRY lines: 8 and 16 pages) and two
     deleted (the audit trail's deletes tombstone them and their lines, at its times):
     each object through one change job, the tables as paging leaves them."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = first_reads(emulator, s3_server, db, paged)
+    keys = first_reads(emulator, storage, db, paged)
     before = {j["RECORDNO"] for j in jobs(emulator, "GLENTRY") + jobs(emulator, "GLBATCH")}
     gone = change(emulator, 40, deleted=2)
     report = sync(emulator, db, settings(keys))
@@ -130,12 +129,12 @@ def test_many_changes_come_through_one_change_job_and_land_as_paging_lands_them(
 
 
 def test_a_change_job_is_run_only_where_it_costs_less_than_the_pages(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """Three entries (3 GLBATCH, 6 lines: 1 and 2 pages) are paged, no job run; the dry
     run says so, and prices a change job where it pays."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = first_reads(emulator, s3_server, db, paged)
+    keys = first_reads(emulator, storage, db, paged)
     count = len(jobs(emulator, "GLENTRY")) + len(jobs(emulator, "GLBATCH"))
     change(emulator, 3)
     report = sync(emulator, db, settings(keys))
@@ -167,17 +166,17 @@ def test_a_change_job_is_run_only_where_it_costs_less_than_the_pages(
 
 
 def test_another_consumers_job_in_between_makes_the_run_page_and_say_why(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """A change job exports what changed since the object's last job, whoever ran it:
     after another consumer's job (run straight against the gateway) ours would miss
     what that one took, so the run pages, says so, and pages from then on."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = first_reads(emulator, s3_server, db, paged, objects=("GLENTRY",))
+    keys = first_reads(emulator, storage, db, paged, objects=("GLENTRY",))
     (ours,) = jobs(emulator)
     change(emulator, 6)
     with client_of(emulator) as client:  # another consumer's: it takes these changes
-        (answer,) = client.call(RunDdsJob("GLENTRY", TARGET, "change")).records
+        (answer,) = client.call(RunDdsJob("GLENTRY", storage.name, "change")).records
     theirs = answer["RECORDNO"]
     change(emulator, 12)
     report = sync(emulator, db, settings(keys, ("GLENTRY",)))
@@ -214,17 +213,17 @@ class _Meddler(Quiet):
 
 
 def test_a_job_queued_between_the_check_and_ours_is_found_and_the_run_pages(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """The check found ours the last job; another is queued before ours is: ours
     would run after it, so the run gives its job up and pages."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = first_reads(emulator, s3_server, db, paged, objects=("GLENTRY",))
+    keys = first_reads(emulator, storage, db, paged, objects=("GLENTRY",))
     change(emulator, 12, deleted=1)  # a delete: GLENTRY's deletes pass stores a page
 
     def meddle() -> None:
         with client_of(emulator) as client:
-            client.call(RunDdsJob("GLENTRY", TARGET, "change"))
+            client.call(RunDdsJob("GLENTRY", storage.name, "change"))
 
     report = sync(emulator, db, settings(keys, ("GLENTRY",)), _Meddler(meddle))
     glentry = summary(report)
@@ -236,12 +235,12 @@ def test_a_job_queued_between_the_check_and_ours_is_found_and_the_run_pages(
 
 
 def test_a_run_stopped_while_its_change_job_loads_goes_on_from_there(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """24 lines in files of 5: stopped once the job and two files are stored, the next
     run waits for no new job and stores the rest alone."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = first_reads(emulator, s3_server, db, paged, objects=("GLENTRY",))
+    keys = first_reads(emulator, storage, db, paged, objects=("GLENTRY",))
     emulator.configure_dds(split_records=5)
     change(emulator, 12)
     with pytest.raises(KeyboardInterrupt):  # the job's page, then two files' pages
@@ -259,10 +258,10 @@ def test_a_run_stopped_while_its_change_job_loads_goes_on_from_there(
 
 
 def test_a_change_job_not_done_in_dds_max_wait_s_stops_the_object_and_is_waited_for_next(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = first_reads(emulator, s3_server, db, paged, objects=("GLENTRY", "CLASS"))
+    keys = first_reads(emulator, storage, db, paged, objects=("GLENTRY", "CLASS"))
     change(emulator, 12)
     emulator.configure_dds(queue_s=60, run_s=60)
     waiting = settings({**keys, "dds_max_wait_s": "0.2"}, ("GLENTRY", "CLASS"))
@@ -284,14 +283,14 @@ def test_a_change_job_not_done_in_dds_max_wait_s_stops_the_object_and_is_waited_
 
 
 def test_deletes_the_audit_trail_did_not_give_this_run_come_from_the_delete_files(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """Stopped once its deletes and its job are stored, a run's change job is loaded by
     the next run, whose deletes pass (no lookback here) finds nothing new: the job's
     delete files tombstone the two entries deleted, at the job's read."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
     only = {"objects": ("GLBATCH",), "lookback_minutes": 0}
-    keys = first_reads(emulator, s3_server, db, paged, **only)
+    keys = first_reads(emulator, storage, db, paged, **only)
     gone = change(emulator, 40, deleted=2)
     with pytest.raises(KeyboardInterrupt):  # the deletes' page, then the job's
         sync(emulator, db, settings(keys, **only), Quiet(stop_after=2))
@@ -311,7 +310,7 @@ def test_deletes_the_audit_trail_did_not_give_this_run_come_from_the_delete_file
 
 
 def test_every_destination_stores_a_change_job_as_paging_stores_it(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, destination: Store
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path, destination: Store
 ) -> None:
     """DuckDB, Postgres and dlt's (duckdb, postgres), through DDS: after a change job of
     each object (40 entries, 80 lines) and two entries deleted, the same rows and
@@ -319,7 +318,7 @@ def test_every_destination_stores_a_change_job_as_paging_stores_it(
     folder = tmp_path / "paged"
     folder.mkdir()
     paged = duckdb_store(folder)
-    keys = dds_keys(emulator, s3_server, least=10)
+    keys = dds_keys(emulator, storage, least=10)
     for where, given in ((paged.where, {}), (destination.where, keys)):
         assert not any(o.error for o in sync(emulator, where, settings(given)).objects)
     emulator.advance_clock(600)
@@ -342,12 +341,12 @@ def test_every_destination_stores_a_change_job_as_paging_stores_it(
 
 
 def test_history_keeps_each_version_a_change_job_brings_as_paging_keeps_it(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """With every object's history kept (docs/history.md), a change job's pages and
     tombstones make the versions paging makes: the same ``<table>_history`` rows."""
     db, paged = tmp_path / "dds.duckdb", tmp_path / "paged.duckdb"
-    keys = dds_keys(emulator, s3_server, least=10)
+    keys = dds_keys(emulator, storage, least=10)
     for where, given in ((paged, {}), (db, keys)):
         kept = replace(settings(given), history=("all",))
         assert not any(o.error for o in sync(emulator, where, kept).objects)

@@ -11,7 +11,7 @@ import duckdb
 
 from intacct import IntacctClient
 from intacct.emulator.inprocess import InProcessEmulator
-from tests.s3 import S3Server
+from tests.dds import Storage
 from tests.sync.test_dds_sync import dds_keys, emulator, jobs, same, settings, summary, sync
 
 __all__ = ["emulator"]  # the DDS-subscribed DEMO fixture, used here as there
@@ -35,10 +35,10 @@ def versions(db: Path, classid: str) -> list[tuple[object, ...]]:
 
 
 def test_a_dds_first_read_keeps_history_as_paging_does(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
-    keys = dds_keys(emulator, s3_server, least=1)
+    keys = dds_keys(emulator, storage, least=1)
     kept = ("all",)
     runs = {paged: replace(settings({}, ("CLASS",)), history=kept),
             db: replace(settings(keys, ("CLASS",)), history=kept)}  # fmt: skip

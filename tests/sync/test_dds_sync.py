@@ -1,9 +1,9 @@
 """``intacct sync`` with DDS configured (issue 71): a first read of GLENTRY goes through one
-Data Delivery Service job whose CSV files the emulator wrote to a real S3 API (moto's
-server), and lands the very tables paging lands; resumable while the job runs and
-between its files; a job or file gone wrong fails the stream alone and the next run
-pages; the dry run chooses and prices it; the next run after a DDS load reads exactly
-the later changes."""
+Data Delivery Service job whose CSV files the emulator wrote to a real object store (an
+S3 API, moto's server; where a test says so Azure Blob Storage too, Azurite), and lands
+the very tables paging lands; resumable while the job runs and between its files; a job
+or file gone wrong fails the stream alone and the next run pages; the dry run chooses
+and prices it; the next run after a DDS load reads exactly the later changes."""
 
 from __future__ import annotations
 
@@ -25,15 +25,17 @@ from intacct.replication.streams.changes import CLOCK_MARGIN
 from intacct.sync import SyncSettings, run_sync
 from intacct.sync.dryrun import estimate_sync
 from intacct.sync.job import SyncReport
+from tests.dds import KINDS, Storage
 from tests.postgres import create_database, drop_database
 from tests.replication.test_trialbalance import post_entry
-from tests.s3 import REGION, S3Server
 from tests.sync.stores import Store, dlt_store, duckdb_store, postgres_store
 from tests.sync.test_columnar_tables import tables
 from tests.sync.test_sync import Quiet
 
 PREFIX = "intacct/dds"
-TARGET = "AWS-S3-DDS"
+#: the stores the tests that hold for every kind run against: S3, Azure signed by its
+#: account key and by a connection string
+STORES = (*KINDS, "azure-connection")
 #: polls a few hundredths of a second apart (the wait in all is ``dds_max_wait_s``'s)
 QUICK = Polling(first_s=0.02, factor=2, cap_s=0.1)
 #: the key's wait in these tests, unless one gives another
@@ -42,40 +44,29 @@ WAIT_S = 5
 
 @pytest.fixture
 def emulator(
-    request: pytest.FixtureRequest, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[InProcessEmulator]:
-    """DEMO subscribed to DDS, its target a bucket of the test's own; the reader's
-    credentials in the environment, as botocore's chain finds them. Its (scale, records
-    a file) are the test's parameter where it gives one (GLENTRY: 280 at 150)."""
+    """DEMO subscribed to DDS, its target a bucket (container) of the test's own; the
+    reader's credentials in the environment, as the store's usual chain finds them. Its
+    (scale, records a file) are the test's parameter where it gives one (GLENTRY: 280 at
+    150)."""
     scale, split = getattr(request, "param", (150, 100))
-    bucket = s3_server.new_bucket()
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_access_key)
+    bucket = storage.server.new_bucket()
+    storage.sign(monkeypatch)
     with InProcessEmulator(scale=scale, seed=11) as emu:
         emu.configure_dds(queue_s=0, run_s=0, split_records=split)
-        target = {
-            "kind": "S3",
-            "endpoint_url": s3_server.url,
-            "bucket": bucket,
-            "prefix": PREFIX,
-            "access_key_id": s3_server.access_key_id,
-            "secret_access_key": s3_server.secret_access_key,
-            "region": REGION,
-        }
-        emu.configure_dds(company="DEMO", subscribed=True, targets={TARGET: target})
+        target = storage.target(bucket, PREFIX)
+        emu.configure_dds(company="DEMO", subscribed=True, targets={storage.name: target})
         emu.bucket = bucket  # type: ignore[attr-defined]
         yield emu
 
 
-def dds_keys(emulator: InProcessEmulator, s3: S3Server, least: int = 100) -> dict[str, Any]:
+def dds_keys(emulator: InProcessEmulator, storage: Storage, least: int = 100) -> dict[str, Any]:
     return {
-        "dds_target": TARGET,
+        "dds_target": storage.name,
         "dds_bucket": emulator.bucket,  # type: ignore[attr-defined]
         "dds_prefix": PREFIX,
-        "dds_endpoint_url": s3.url,
-        "dds_region": REGION,
+        **storage.reader_keys(),
         "dds_min_records": least,
     }
 
@@ -136,9 +127,10 @@ READINGS = {
 }
 
 
+@pytest.mark.parametrize("storage", STORES, indirect=True)
 @pytest.mark.parametrize("reading", READINGS.values(), ids=READINGS.keys())
 def test_a_first_read_through_dds_lands_the_tables_paging_lands(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, reading: tuple[bool, str]
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path, reading: tuple[bool, str]
 ) -> None:
     columnar, zone = reading
     if zone:
@@ -146,7 +138,7 @@ def test_a_first_read_through_dds_lands_the_tables_paging_lands(
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
     objects = ("GLENTRY", "CLASS")
     assert not summary(sync(emulator, paged, settings({}, objects, columnar=columnar))).error
-    report = sync(emulator, db, settings(dds_keys(emulator, s3_server), objects, columnar=columnar))
+    report = sync(emulator, db, settings(dds_keys(emulator, storage), objects, columnar=columnar))
     glentry = summary(report)
     assert glentry.error is None and glentry.read == 280
     assert glentry.requests == 0  # no page asked: the rows came from the job's files
@@ -184,7 +176,7 @@ def twin(
 
 def test_every_destination_stores_a_dds_load_as_it_stores_the_pages(
     emulator: InProcessEmulator,
-    s3_server: S3Server,
+    storage: Storage,
     tmp_path: Path,
     destination: Store,
     request: pytest.FixtureRequest,
@@ -193,7 +185,7 @@ def test_every_destination_stores_a_dds_load_as_it_stores_the_pages(
     """DuckDB, Postgres and dlt's (duckdb, postgres): the same columns, types and rows."""
     assert not summary(sync(emulator, destination.where, settings({}))).error
     loaded = twin(destination, tmp_path / "dds", request, monkeypatch)
-    report = sync(emulator, loaded.where, settings(dds_keys(emulator, s3_server)))
+    report = sync(emulator, loaded.where, settings(dds_keys(emulator, storage)))
     assert summary(report).error is None and summary(report).requests == 0
     assert loaded.columns("GLENTRY") == destination.columns("GLENTRY")
     dropped = {"_dlt_load_id", "_dlt_id"}
@@ -206,12 +198,12 @@ def test_every_destination_stores_a_dds_load_as_it_stores_the_pages(
 
 
 def test_the_dry_run_chooses_and_prices_dds_per_object(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     from intacct.cli.dryrun import routes
 
     config = {**emulator.config("DEMO"), "timeout_s": 30}
-    chosen = settings(dds_keys(emulator, s3_server), ("GLENTRY", "GLDETAIL", "CLASS"))
+    chosen = settings(dds_keys(emulator, storage), ("GLENTRY", "GLDETAIL", "CLASS"))
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         estimate = estimate_sync(client, tmp_path / "x.duckdb", chosen)
     lines = routes(estimate)
@@ -236,9 +228,9 @@ REFUSALS = {
 
 @pytest.mark.parametrize("refusal", REFUSALS, ids=REFUSALS.keys())
 def test_what_rules_dds_out_is_said_and_the_object_paged(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, refusal: str
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path, refusal: str
 ) -> None:
-    keys, company = dds_keys(emulator, s3_server, least=10), "DEMO"
+    keys, company = dds_keys(emulator, storage, least=10), "DEMO"
     if refusal == "not-subscribed":
         emulator.configure_dds(company="DEMO", subscribed=False)
     elif refusal == "no-bucket":
@@ -257,12 +249,12 @@ def test_what_rules_dds_out_is_said_and_the_object_paged(
 
 
 def test_a_multi_entity_companys_top_level_is_paged(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     """DDS exports every entity's records; a read at the top level reads its own."""
     emulator.configure_dds(company="DEMO-ME", subscribed=True)
     config = {**emulator.config("DEMO-ME"), "timeout_s": 30}
-    chosen = settings(dds_keys(emulator, s3_server, least=10), ("GLACCOUNT",))
+    chosen = settings(dds_keys(emulator, storage, least=10), ("GLACCOUNT",))
     with IntacctClient.from_mapping(config, http_transport=emulator.transport()) as client:
         (glaccount,) = estimate_sync(client, tmp_path / "x.duckdb", chosen).objects
     assert glaccount.records == 100
@@ -271,12 +263,12 @@ def test_a_multi_entity_companys_top_level_is_paged(
 
 
 def test_a_run_stopped_while_the_job_runs_waits_for_that_job_next_time(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
     sync(emulator, paged, settings({}, ("GLENTRY", "CLASS")))
     emulator.configure_dds(queue_s=60, run_s=60)
-    keys = dds_keys(emulator, s3_server)
+    keys = dds_keys(emulator, storage)
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C once the job's page is stored
         sync(emulator, db, settings(keys), Quiet(stop_after=1))
     (job,) = jobs(emulator)
@@ -317,11 +309,11 @@ STOPS = {
     ("emulator", "stop_after", "file"), STOPS.values(), ids=STOPS.keys(), indirect=["emulator"]
 )
 def test_a_load_stopped_goes_on_from_its_next_row(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, stop_after: int, file: int
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path, stop_after: int, file: int
 ) -> None:
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
     total = summary(sync(emulator, paged, settings({}))).read
-    keys = dds_keys(emulator, s3_server)
+    keys = dds_keys(emulator, storage)
     with pytest.raises(KeyboardInterrupt):
         sync(emulator, db, settings(keys), Quiet(stop_after=stop_after))
     stood = saved_state(db)["streams"]["GLENTRY"][""]["dds"]
@@ -335,12 +327,12 @@ def test_a_load_stopped_goes_on_from_its_next_row(
 
 
 def test_a_failed_job_fails_its_stream_alone_and_the_next_run_pages(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
     objects = ("GLENTRY", "CLASS")
     sync(emulator, paged, settings({}, objects))
-    keys = dds_keys(emulator, s3_server)
+    keys = dds_keys(emulator, storage)
     emulator.configure_dds(company="DEMO", fail_next=1)
     report = sync(emulator, db, settings(keys, objects))
     (job,) = jobs(emulator)
@@ -363,36 +355,31 @@ def test_a_failed_job_fails_its_stream_alone_and_the_next_run_pages(
     assert "dds" not in saved_state(db)["streams"]["GLENTRY"][""]
 
 
-def _files(s3: S3Server, bucket: str) -> list[str]:
-    listed = s3.client().list_objects_v2(Bucket=bucket, Prefix=PREFIX)
-    return sorted(item["Key"] for item in listed.get("Contents", []))
-
-
+@pytest.mark.parametrize("storage", STORES, indirect=True)
 @pytest.mark.parametrize("problem", ["missing", "truncated", "header"])
 def test_a_bad_file_names_the_job_and_the_file_keeps_the_pages_and_pages_next(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path, problem: str
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path, problem: str
 ) -> None:
     """The job's files are written once it starts; the second of three is spoiled
     before the job completes and its files are read."""
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
     sync(emulator, paged, settings({}))
-    keys = dds_keys(emulator, s3_server)
+    keys = dds_keys(emulator, storage)
     emulator.configure_dds(queue_s=0, run_s=60)
     waiting = settings({**keys, "dds_max_wait_s": 0.1})
     assert "not done" in summary(sync(emulator, db, waiting)).error
     bucket = emulator.bucket  # type: ignore[attr-defined]
-    spoiled = _files(s3_server, bucket)[1]
-    store = s3_server.client()
+    spoiled = storage.server.keys(bucket, PREFIX)[1]
     if problem == "missing":
-        store.delete_object(Bucket=bucket, Key=spoiled)
+        storage.server.delete(bucket, spoiled)
     else:
-        text = s3_server.read(bucket, spoiled).decode()
+        text = storage.server.read(bucket, spoiled).decode()
         header, *rows = text.splitlines()
         if problem == "truncated":
             text = "\n".join([header, *rows[:10], rows[10][: len(rows[10]) // 2]]) + "\n"
         else:
             text = "\n".join([header.replace("RECORDNO", "RECORD_NO"), *rows]) + "\n"
-        store.put_object(Bucket=bucket, Key=spoiled, Body=text.encode())
+        storage.server.write(bucket, spoiled, text.encode())
     emulator.advance_clock(120)
     report = sync(emulator, db, settings(keys))
     (job,) = jobs(emulator)
@@ -406,29 +393,29 @@ def test_a_bad_file_names_the_job_and_the_file_keeps_the_pages_and_pages_next(
     same(db, paged)
 
 
+@pytest.mark.parametrize("storage", STORES, indirect=True)
 def test_storage_refusing_the_credentials_names_the_job_and_never_the_secret(
     emulator: InProcessEmulator,
-    s3_server: S3Server,
+    storage: Storage,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "dds.duckdb"
-    wrong = "wrong-secret-" + s3_server.secret_access_key[::-1]
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong)
-    report = sync(emulator, db, settings(dds_keys(emulator, s3_server)))
+    wrong = storage.sign(monkeypatch, wrong=True)
+    report = sync(emulator, db, settings(dds_keys(emulator, storage)))
     (job,) = jobs(emulator)
     error = summary(report).error
-    assert f"DDS job {job['RECORDNO']}" in error and "storage" in error
+    assert f"DDS job {job['RECORDNO']}" in error and "refused the credentials" in error
     saved = str(saved_state(db))
-    for secret in (wrong, s3_server.secret_access_key):
+    for secret in (wrong, *storage.secrets()):
         assert secret not in error and secret not in saved
 
 
 def test_a_full_refresh_goes_through_dds_over_the_stored_rows(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
-    keys = dds_keys(emulator, s3_server)
+    keys = dds_keys(emulator, storage)
     for where in (paged, db):
         sync(emulator, where, settings({}))
     config = {**emulator.config("DEMO"), "timeout_s": 30}
@@ -443,10 +430,10 @@ def test_a_full_refresh_goes_through_dds_over_the_stored_rows(
 
 
 def test_the_next_run_after_a_dds_load_reads_exactly_the_later_changes(
-    emulator: InProcessEmulator, s3_server: S3Server, tmp_path: Path
+    emulator: InProcessEmulator, storage: Storage, tmp_path: Path
 ) -> None:
     paged, db = tmp_path / "paged.duckdb", tmp_path / "dds.duckdb"
-    keys = dds_keys(emulator, s3_server)
+    keys = dds_keys(emulator, storage)
     sync(emulator, paged, settings({}))
     assert summary(sync(emulator, db, settings(keys))).read == 280
     emulator.advance_clock(600)

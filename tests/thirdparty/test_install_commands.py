@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import docs
+from tests import azurite, docs
 
 from . import conftest
 
@@ -65,6 +65,7 @@ def test_ci_runs_the_whole_suite_as_the_readme_writes_it() -> None:
     assert command.startswith("python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && ")
     assert conftest.INSTALL_JS in command
     assert command.index(conftest.INSTALL_JS) < command.index("pytest")
+    assert command.index(azurite.INSTALL) < command.index("pytest")  # the DDS tests' Azure
     assert command not in quick_start_commands()
 
 

@@ -26,8 +26,10 @@ or the log.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -37,7 +39,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from intacct.errors import DdsFileError, DdsStorageError, RequestBuildError
+from intacct.errors import DdsError, DdsFileError, DdsStorageError, RequestBuildError
 from intacct.protocol.dds import DdsJob
 
 __all__ = [
@@ -55,6 +57,9 @@ DDS_READ_TIME, DDS_CHANGE_TYPE = "ddsReadTime", "ddsChangeType"
 KINDS = ("s3", "azure")
 DEFAULT_BLOCK_SIZE = 1 << 20  # 1 MiB: a batch of a few thousand rows
 _COUNTS = re.compile(r"Expected (\d+) columns, got (\d+)")
+#: the variables adlfs reads (and azure-identity's chain beyond them)
+_CONNECTION, _ACCOUNT = "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_NAME"
+_KEY, _SAS = "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_SAS_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +99,39 @@ class StorageTarget:
                 skip_instance_cache=True,  # never another target's credentials
                 use_listings_cache=False,
             )
-        import adlfs  # type: ignore[import-not-found]  # pip install adlfs
+        import adlfs  # type: ignore[import-untyped]  # the [dds] extra
 
-        return adlfs.AzureBlobFileSystem(
-            account_name=self.account_name, anon=False, skip_instance_cache=True
-        )
+        return adlfs.AzureBlobFileSystem(**self._azure(), skip_instance_cache=True)
+
+    def _azure(self) -> dict[str, Any]:
+        """adlfs's arguments: its own chain finds the credentials. A connection string
+        (``AZURE_STORAGE_CONNECTION_STRING``, its endpoint included) first, as adlfs
+        takes it; else the account (``account_name`` or ``AZURE_STORAGE_ACCOUNT_NAME``)
+        at ``endpoint_url``'s host or Azure's own, signed by ``AZURE_STORAGE_ACCOUNT_KEY``,
+        ``AZURE_STORAGE_SAS_TOKEN``, a service principal's ``AZURE_STORAGE_CLIENT_*`` or
+        azure-identity's ``DefaultAzureCredential`` (a managed identity, the Azure CLI's
+        sign-in). An ``http://`` endpoint (a local store such as Azurite) takes a key or a
+        SAS token only, put in a connection string here (adlfs builds ``https://`` URLs
+        from an account's host): the credential stays in memory, never in a message."""
+        if os.environ.get(_CONNECTION):
+            return {}
+        url = (self.endpoint_url or "").rstrip("/")
+        if not url.startswith("http://"):
+            host = url.split("://", 1)[1] if url else None
+            return {"account_name": self.account_name, "account_host": host, "anon": False}
+        key, sas = os.environ.get(_KEY), os.environ.get(_SAS)
+        account = self.account_name or os.environ.get(_ACCOUNT) or ""
+        if not (key or sas) or not account:
+            raise DdsStorageError(
+                f"the azure storage at {url} (http) is read with an account name "
+                f"(dds_account_name or {_ACCOUNT}) and {_KEY} or {_SAS} in the environment, "
+                f"or {_CONNECTION}"
+            )
+        signed = f"AccountKey={key}" if key else f"SharedAccessSignature={(sas or '').lstrip('?')}"
+        return {
+            "connection_string": f"DefaultEndpointsProtocol=http;AccountName={account};"
+            f"{signed};BlobEndpoint={url};"
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +208,23 @@ class DdsReader:
         try:
             return self.target.filesystem()
         except ImportError as exc:
-            raise DdsStorageError(
-                f"{self._job()}: cannot read {self.target.kind} storage: {exc.name} is not "
-                "installed (pip install 'intacct-connector[dds]'; adlfs for Azure)",
-                recordno=self.job.recordno,
-                object=self.job.object,
+            raise self._storage_error(
+                f"cannot read {self.target.kind} storage: {exc.name} is not installed (pip "
+                "install 'intacct-connector[dds]')"
             ) from None
+        except DdsStorageError as exc:  # what the target lacks, said by the target
+            raise self._storage_error(str(exc)) from None
+        except ValueError as exc:  # adlfs's: no account, a malformed connection string
+            log.warning("DDS storage not opened: %s", type(exc).__name__)  # no message: keys
+            raise self._storage_error(
+                f"the {self.target.kind} storage could not be opened ({type(exc).__name__}: "
+                "check its account and the credentials in the environment)"
+            ) from None
+
+    def _storage_error(self, why: str, file: str = "") -> DdsStorageError:
+        return DdsStorageError(
+            f"{self._job()}: {why}", recordno=self.job.recordno, object=self.job.object, file=file
+        )
 
     def _job(self) -> str:
         return f"DDS job {self.job.recordno} ({self.job.ddsjob or self.job.object})"
@@ -201,33 +245,37 @@ class DdsReader:
                 raw = stack.enter_context(
                     fs.open(path, "rb", block_size=self.block_size, cache_type="readahead")
                 )
-            except FileNotFoundError:
-                raise self._file_error(name, "missing", "is missing from the storage") from None
-            except PermissionError:
-                raise DdsStorageError(
-                    f"{self._job()}: the {self.target.kind} storage refused the credentials "
-                    f"reading file {name} from bucket {self.target.bucket!r} (check the "
-                    "credentials in the environment and their permissions)",
-                    recordno=self.job.recordno,
-                    object=self.job.object,
-                    file=name,
-                ) from None
-            except OSError as exc:
-                raise self._unreachable(name, exc) from None
+            except _store_errors() as exc:
+                raise self._store_error(name, exc) from None
             source: Any = raw
             if name.endswith(".gz"):
                 source = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
             yield from self._parse(name, source)
 
-    def _unreachable(self, name: str, exc: BaseException) -> DdsStorageError:
+    def _store_error(self, name: str, exc: BaseException) -> DdsError:
+        """What the store said reading ``name``, as the job's error: the file missing,
+        the credentials refused, or the store out of reach (its own message left out:
+        it may quote a key id or a signature). s3fs raises Python's errors, the Azure
+        SDK its own with the HTTP status."""
+        status = getattr(exc, "status_code", None)
+        if isinstance(exc, FileNotFoundError) or status == 404:
+            return self._file_error(name, "missing", "is missing from the storage")
+        if isinstance(exc, PermissionError) or status in (401, 403):
+            return self._storage_error(
+                f"the {self.target.kind} storage refused the credentials reading file {name} "
+                f"from {self._where()} {self.target.bucket!r} (check the credentials in the "
+                "environment and their permissions)",
+                name,
+            )
         log.warning("DDS file %s not read: %s", name, type(exc).__name__)  # no message: keys
-        return DdsStorageError(
-            f"{self._job()}: the {self.target.kind} storage could not be read for file "
-            f"{name} ({type(exc).__name__})",
-            recordno=self.job.recordno,
-            object=self.job.object,
-            file=name,
+        return self._storage_error(
+            f"the {self.target.kind} storage could not be read for file {name} "
+            f"({type(exc).__name__})",
+            name,
         )
+
+    def _where(self) -> str:
+        return "container" if self.target.kind == "azure" else "bucket"
 
     def _parse(self, name: str, source: Any) -> Iterator[DdsBatch]:
         read = pacsv.ReadOptions(block_size=self.block_size, use_threads=False)
@@ -239,10 +287,10 @@ class DdsReader:
                 convert_options=self._convert(),
                 memory_pool=self.memory_pool,
             )
-        except FileNotFoundError:
-            raise self._file_error(name, "missing", "is missing from the storage") from None
         except (pa.ArrowInvalid, EOFError, gzip.BadGzipFile) as exc:
             raise self._broken(name, exc) from None
+        except _store_errors() as exc:
+            raise self._store_error(name, exc) from None
         # closed before its file: the reader reads ahead on an I/O thread of pyarrow's,
         # and one left to the garbage collector read a file already closed (a segfault)
         try:
@@ -270,8 +318,8 @@ class DdsReader:
                 return
             except (pa.ArrowInvalid, EOFError, gzip.BadGzipFile) as exc:
                 raise self._broken(name, exc) from None
-            except OSError as exc:
-                raise self._unreachable(name, exc) from None
+            except _store_errors() as exc:
+                raise self._store_error(name, exc) from None
             yield DdsBatch(name, deletes, batch)
 
     def _convert(self) -> pacsv.ConvertOptions:
@@ -293,6 +341,17 @@ class DdsReader:
         elif isinstance(exc, EOFError | gzip.BadGzipFile):
             why += " (its compressed stream is cut off)"
         return self._file_error(name, "truncated", why)
+
+
+@functools.cache
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """What a store's read raises: Python's I/O errors (s3fs, fsspec), and the Azure
+    SDK's own errors where it is installed (adlfs lets some through)."""
+    try:
+        from azure.core.exceptions import AzureError
+    except ImportError:
+        return (OSError,)
+    return (OSError, AzureError)
 
 
 def _shown(columns: Sequence[str]) -> str:

@@ -355,7 +355,8 @@ KEYS: tuple[Key, ...] = (
         _USER | {_TENANT},
         guide="The kind of storage the DDS target writes to: `s3` (the default: Amazon S3 or a "
         "store speaking its API) or `azure` (Azure Blob Storage, read through adlfs; "
-        "untested here)."),
+        "credentials from `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_ACCOUNT_KEY`, "
+        "`AZURE_STORAGE_SAS_TOKEN`, a service principal or azure-identity's chain)."),
     Key("dds_bucket", _REPLICATION, Text(), "",
         "The DDS target's bucket (S3) or container (Azure).",
         _USER | {_TENANT},
@@ -370,7 +371,9 @@ KEYS: tuple[Key, ...] = (
         "A store other than the cloud's own (an S3-compatible one); empty: the cloud's.",
         _USER | {_TENANT},
         guide="The storage's URL where it is not the cloud's own: an S3-compatible store "
-        "(MinIO, moto in the tests). Empty: Amazon S3 (or the Azure account's)."),
+        "(MinIO, moto in the tests) or an Azure account's blob endpoint (Azurite's "
+        "`http://127.0.0.1:10000/<account>`). Empty: Amazon S3 (or the Azure account's "
+        "`https://<account>.blob.core.windows.net`)."),
     Key("dds_region", _REPLICATION, Text(), "",
         "The S3 bucket's region; empty: the credential chain's.",
         _USER | {_TENANT},
@@ -379,7 +382,8 @@ KEYS: tuple[Key, ...] = (
     Key("dds_account_name", _REPLICATION, Text(), "",
         "The Azure storage account of the DDS container (dds_storage azure).",
         _USER | {_TENANT},
-        guide="With `dds_storage` `azure`, the storage account holding the container."),
+        guide="With `dds_storage` `azure`, the storage account holding the container "
+        "(empty: `AZURE_STORAGE_ACCOUNT_NAME`, or the connection string's)."),
     Key("dds_min_records", _REPLICATION, Integer(1, 10**12), DEFAULT_DDS_MIN_RECORDS,
         "A read of at least this many records goes through DDS (default 100000).",
         _USER | {_TENANT},

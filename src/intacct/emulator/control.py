@@ -374,8 +374,10 @@ def control_routes(emulator: Emulator, body_timeout_s: float = 30.0) -> list[Rou
         "subscribed": true, "targets": {"AWS-S3-DDS": {"kind": "S3", "endpoint_url":
         "http://127.0.0.1:9000", "bucket": "b", "prefix": "dds", "access_key_id": "…",
         "secret_access_key": "…"}}, "fail_next": 1}`` a company's subscription, its cloud
-        storage targets (``null`` removes one) and failures of its next jobs; GET (and
-        each POST) answers them all, credentials left out."""
+        storage targets (``null`` removes one; an Azure one ``{"kind": "Azure",
+        "endpoint_url": …, "container": …, "prefix": …, "account_name": …,
+        "account_key": "…"}``) and failures of its next jobs; GET (and each POST) answers
+        them all, credentials left out."""
         settings = emulator.store.dds.settings
         if request.method == "POST":
             return JSONResponse(settings.configure(json_object(await body(request))))

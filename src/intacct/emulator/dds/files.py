@@ -33,7 +33,7 @@ from typing import Any
 from intacct.emulator.catalog import ObjectDef
 from intacct.emulator.values import wire_column
 
-__all__ = ["FileSettings", "Part", "file_names", "write_parts"]
+__all__ = ["FileSettings", "Part", "named_files", "records_as_text", "split"]
 
 _LINE_ENDS = {"unix": "\n", "windows": "\r\n", "mac": "\r"}
 
@@ -69,38 +69,47 @@ def records_as_text(
 
 
 def split(
-    kind: str, header: Sequence[str], rows: Sequence[Sequence[str]], size: int
+    kind: str, header: Sequence[str], rows: Iterable[Sequence[str]], size: int
 ) -> Iterator[Part]:
-    """``rows`` in files of ``size`` at most; one file with the header alone for none."""
-    for start in range(0, max(len(rows), 1), size):
-        yield Part(kind, tuple(header), tuple(tuple(r) for r in rows[start : start + size]))
+    """``rows`` in files of ``size`` at most, each made once its rows are read (a large
+    export is never held whole); one file with the header alone for none."""
+    held: list[tuple[str, ...]] = []
+    made = False
+    for row in rows:
+        held.append(tuple(row))
+        if len(held) == size:
+            yield Part(kind, tuple(header), tuple(held))
+            held, made = [], True
+    if held or not made:
+        yield Part(kind, tuple(header), tuple(held))
 
 
-def file_names(obj: str, stamp: str, job: int, parts: Iterable[Part], compress: bool) -> list[str]:
-    suffix = ".csv.gz" if compress else ".csv"
+def named_files(
+    obj: str, stamp: str, job: int, parts: Iterable[Part], settings: FileSettings
+) -> Iterator[tuple[str, bytes]]:
+    """Each part as its file's name and bytes, one at a time."""
+    suffix = ".csv.gz" if settings.compress else ".csv"
     numbers: dict[str, int] = {}
-    names = []
     for part in parts:
         numbers[part.kind] = numbers.get(part.kind, 0) + 1
-        names.append(f"{obj}.{part.kind}.{stamp}.{job}.{numbers[part.kind]}{suffix}")
-    return names
-
-
-def write_parts(parts: Sequence[Part], settings: FileSettings) -> list[bytes]:
-    """Each part as the bytes of its file."""
-    out = []
-    for part in parts:
-        text = io.StringIO(newline="")
-        writer = csv.writer(
-            text,
-            delimiter=settings.delimiter,
-            quotechar=settings.enclosure,
-            lineterminator=_LINE_ENDS[settings.file_format],
-            quoting=csv.QUOTE_MINIMAL,
+        yield (
+            f"{obj}.{part.kind}.{stamp}.{job}.{numbers[part.kind]}{suffix}",
+            _content(part, settings),
         )
-        if settings.include_headers:
-            writer.writerow(part.header)
-        writer.writerows(part.rows)
-        data = text.getvalue().encode("utf-8")
-        out.append(gzip.compress(data, mtime=0) if settings.compress else data)
-    return out
+
+
+def _content(part: Part, settings: FileSettings) -> bytes:
+    """A part as the bytes of its file."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(
+        text,
+        delimiter=settings.delimiter,
+        quotechar=settings.enclosure,
+        lineterminator=_LINE_ENDS[settings.file_format],
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    if settings.include_headers:
+        writer.writerow(part.header)
+    writer.writerows(part.rows)
+    data = text.getvalue().encode("utf-8")
+    return gzip.compress(data, mtime=0) if settings.compress else data

@@ -34,6 +34,7 @@ tap-intacct reads DDS files from) and FILELIST names them relative to the prefix
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -188,20 +189,27 @@ def _start(store: Store, company: str, recordno: int, plan: Plan, now: datetime)
     read_at = _at(store, company, now)
     since = request.since or (_previous_start(store, scope, request.object, recordno))
     stamp = now.astimezone(UTC).replace(microsecond=0)
-    read_time = stamp.isoformat()
-    parts, counts = _export(store, scope, obj, request.job_type, since, read_time, settings)
-    names = files.file_names(
-        obj.name, stamp.strftime("%Y%m%dT%H%M%SZ"), recordno, parts, settings.compress
-    )
-    contents = files.write_parts(parts, settings)
+    counts = _Counts()
+    parts = _export(store, scope, obj, request.job_type, since, stamp.isoformat(), settings,
+                    counts)  # fmt: skip
+    names: list[str] = []
+
+    def written() -> Iterator[tuple[str, bytes]]:  # a file at a time: never the export whole
+        made = files.named_files(
+            obj.name, stamp.strftime("%Y%m%dT%H%M%SZ"), recordno, parts, settings
+        )
+        for name, content in made:
+            names.append(name)
+            yield name, content
+
     try:
-        write_files(target, company, list(zip(names, contents, strict=True)))
+        write_files(target, company, written())
     except StorageError as exc:
         _fail(store, company, recordno, now, str(exc))
         return False
-    created, updated, deleted = counts
     _update(store, company, recordno, STATUS=PROCESSING, STARTTIME=read_at,
-            RECORDSCREATED=created, RECORDSUPDATED=updated, RECORDSDELETED=deleted)  # fmt: skip
+            RECORDSCREATED=counts.created, RECORDSUPDATED=counts.updated,
+            RECORDSDELETED=counts.deleted)  # fmt: skip
     plan.ends = now + timedelta(seconds=run_s)
     plan.files = tuple(f"{company}/{name}" for name in names)
     return True
@@ -221,6 +229,15 @@ def _previous_start(store: Store, scope: Scope, obj: str, recordno: int) -> str 
     return str(rows[0]["STARTTIME"]) if rows and rows[0]["STARTTIME"] else None
 
 
+@dataclass(slots=True)
+class _Counts:
+    """A job's RECORDSCREATED, RECORDSUPDATED and RECORDSDELETED, counted as it exports."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
 def _export(
     store: Store,
     scope: Scope,
@@ -229,35 +246,37 @@ def _export(
     since: str | None,
     read_time: str,
     settings: FileSettings,
-) -> tuple[list[Part], tuple[int, int, int]]:
+    counts: _Counts,
+) -> Iterator[Part]:
+    """The job's files' parts, a file's records read at a time, ``counts`` kept."""
     company = store.company(scope.company)
     date_format = company.date_format if company is not None else "%m/%d/%Y"
     names = obj.field_names
     change = job_type == "change"
     header = [*names, "ddsReadTime", *(["ddsChangeType"] if change else [])]
-    rows: list[list[str]] = []
-    created = updated = 0
-    for chunk in _records(store, scope, obj, since if change else None):
-        texts = files.records_as_text(obj, names, chunk, date_format)
-        for record, text in zip(chunk, texts, strict=True):
-            extra = [read_time]
-            if change:
-                kind = _change_type(record, since)
-                extra.append(kind)
-                created += kind == "create"
-                updated += kind == "update"
-            else:
-                created += 1
-            rows.append(text + extra)
-    parts = list(files.split(job_type, header, rows, settings.split_size))
-    deleted: list[list[str]] = []
+
+    def rows() -> Iterator[list[str]]:
+        for chunk in _records(store, scope, obj, since if change else None):
+            texts = files.records_as_text(obj, names, chunk, date_format)
+            for record, text in zip(chunk, texts, strict=True):
+                extra = [read_time]
+                if change:
+                    kind = _change_type(record, since)
+                    extra.append(kind)
+                    counts.created += kind == "create"
+                    counts.updated += kind == "update"
+                else:
+                    counts.created += 1
+                yield text + extra
+
+    yield from files.split(job_type, header, rows(), settings.split_size)
     if change:
         key = obj.id_field or "RECORDNO"
         deleted = [[k, read_time, "delete"] for k in _deleted_keys(store, scope, obj, since)]
+        counts.deleted = len(deleted)
         if deleted:
-            parts += files.split("delete", [key, "ddsReadTime", "ddsChangeType"], deleted,
-                                 settings.split_size)  # fmt: skip
-    return parts, (created, updated, len(deleted))
+            yield from files.split("delete", [key, "ddsReadTime", "ddsChangeType"], deleted,
+                                   settings.split_size)  # fmt: skip
 
 
 def _change_type(record: dict[str, Any], since: str | None) -> str:

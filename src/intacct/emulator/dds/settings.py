@@ -20,18 +20,31 @@ from typing import Any
 
 __all__ = ["DdsSettings", "Target", "target_from"]
 
-_TARGET_KEYS = frozenset(
-    {"kind", "endpoint_url", "bucket", "prefix", "region", "access_key_id", "secret_access_key"}
-)
+#: a target's keys by kind: Amazon S3 (or any store that speaks its API) and Azure Blob
+#: Storage (Intacct's list of cloud storage targets [V] has both; the emulator has no other)
+_TARGET_KEYS = {
+    "S3": frozenset({"kind", "endpoint_url", "bucket", "prefix", "region", "access_key_id",
+                     "secret_access_key"}),
+    "Azure": frozenset({"kind", "endpoint_url", "container", "prefix", "account_name",
+                        "account_key"}),
+}  # fmt: skip
+_REQUIRED = {
+    "S3": ("endpoint_url", "bucket", "access_key_id", "secret_access_key"),
+    "Azure": ("container", "account_name", "account_key"),
+}
 _GLOBAL_KEYS = frozenset({"queue_s", "run_s", "split_records"})
 _COMPANY_KEYS = frozenset({"company", "subscribed", "targets", "fail_next"})
 
 
 @dataclass(frozen=True)
 class Target:
-    """A cloud storage target as the company defined it: [U] the emulator has kind S3
-    alone (an endpoint URL, so any store that speaks the S3 API; Intacct lists Amazon
-    S3 and Azure Blob among others)."""
+    """A cloud storage target as the company defined it: ``kind`` ``S3`` (an endpoint
+    URL, so any store that speaks the S3 API: ``bucket``, ``region``, an access key) or
+    ``Azure`` (Blob Storage: ``bucket`` is the container, in the storage account
+    ``account_name`` signed with its ``account_key``, at ``endpoint_url`` or else
+    Azure's own ``https://<account>.blob.core.windows.net``). [U] Intacct lists Amazon
+    S3 and Azure among other kinds (Box, Dropbox, ...) the emulator does not have, and
+    does not say which credentials its Azure targets hold: an account key here."""
 
     name: str
     endpoint_url: str
@@ -41,9 +54,19 @@ class Target:
     access_key_id: str = field(default="", repr=False)
     secret_access_key: str = field(default="", repr=False)
     kind: str = "S3"
+    account_name: str = ""
+    account_key: str = field(default="", repr=False)
 
     def public(self) -> dict[str, str]:
         """What the control shows of it: no credential."""
+        if self.kind == "Azure":
+            return {
+                "kind": self.kind,
+                "endpoint_url": self.endpoint_url,
+                "container": self.bucket,
+                "prefix": self.prefix,
+                "account_name": self.account_name,
+            }
         return {
             "kind": self.kind,
             "endpoint_url": self.endpoint_url,
@@ -59,25 +82,40 @@ def target_from(name: str, given: Any) -> Target:
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise ValueError("a target's name is a non-empty string of at most 100 characters")
     if not isinstance(given, Mapping):
-        raise ValueError(f"target {name!r}: give an object of {', '.join(sorted(_TARGET_KEYS))}")
-    unknown = sorted(set(given) - _TARGET_KEYS)
+        keys = ", ".join(sorted(_TARGET_KEYS["S3"]))
+        raise ValueError(f"target {name!r}: give an object of {keys} (or kind Azure's)")
+    kind = given.get("kind", "S3")
+    if kind not in _TARGET_KEYS:
+        raise ValueError(f"target {name!r}: kind is S3 or Azure, the ones the emulator has")
+    unknown = sorted(set(given) - _TARGET_KEYS[kind])
     if unknown:
-        raise ValueError(f"target {name!r} has no {', '.join(unknown)}")
-    if given.get("kind", "S3") != "S3":
-        raise ValueError(f"target {name!r}: kind S3 is the only one the emulator has")
-    for key in _TARGET_KEYS - {"kind"}:
+        raise ValueError(f"target {name!r} of kind {kind} has no {', '.join(unknown)}")
+    for key in _TARGET_KEYS[kind] - {"kind"}:
         if key in given and not isinstance(given[key], str):
             raise ValueError(f"target {name!r}: {key} must be a string")
-    for key in ("endpoint_url", "bucket", "access_key_id", "secret_access_key"):
+    for key in _REQUIRED[kind]:
         if not given.get(key):
             raise ValueError(f"target {name!r} needs {key}")
-    if not str(given["endpoint_url"]).startswith(("http://", "https://")):
+    endpoint = given.get("endpoint_url") or ""
+    if endpoint and not endpoint.startswith(("http://", "https://")):
         raise ValueError(f"target {name!r}: endpoint_url must be an absolute http(s) URL")
+    prefix = str(given.get("prefix", "")).strip("/")
+    if kind == "Azure":
+        account = given["account_name"]
+        return Target(
+            name=name,
+            endpoint_url=endpoint or f"https://{account}.blob.core.windows.net",
+            bucket=given["container"],
+            prefix=prefix,
+            kind=kind,
+            account_name=account,
+            account_key=given["account_key"],
+        )
     return Target(
         name=name,
-        endpoint_url=given["endpoint_url"],
+        endpoint_url=endpoint,
         bucket=given["bucket"],
-        prefix=str(given.get("prefix", "")).strip("/"),
+        prefix=prefix,
         region=given.get("region") or "us-east-1",
         access_key_id=given["access_key_id"],
         secret_access_key=given["secret_access_key"],
