@@ -99,7 +99,8 @@ FORMS: dict[str, tuple[str, ...]] = {
     # docs/sync.md "Bulk first reads": the INTACCT_DDS_* variables (Matrix.dds_env)
     "dds": (),
     # docs/sync.md "Many changes: DDS change jobs": the same, a second run after entries
-    # posted, in pages of five (FORM_ENV) so that GLENTRY's change job pays
+    # posted, in pages of five and dds_min_records 20 (FORM_ENV) so that GLENTRY's 24
+    # changed lines take a change job
     "dds-change": (),
 }
 #: docs/sync.md "Bulk first reads": the target's name and folder (the bucket is made per run)
@@ -108,7 +109,7 @@ DDS_TARGET, DDS_PREFIX = "AWS-S3-DDS", "intacct/dds"
 FORM_ENV: dict[str, dict[str, str]] = {
     "verify-first": {"INTACCT_VERIFY_EVERY": "1d"},
     "verify-second": {"INTACCT_VERIFY_EVERY": "1d"},
-    "dds-change": {"INTACCT_PAGE_SIZE": "5"},
+    "dds-change": {"INTACCT_PAGE_SIZE": "5", "INTACCT_DDS_MIN_RECORDS": "20"},
 }
 #: the DDS forms, one after the other on the same destination
 DDS_CHAIN = ("dds", "dds-change")
@@ -266,7 +267,7 @@ class Matrix:
             if form == "dds-change":
                 self._post_entries(company)
             dds = self.dds_env() if form in DDS_CHAIN else {}
-            env = {**FORM_ENV.get(form, {}), **dds}
+            env = {**dds, **FORM_ENV.get(form, {})}
             commands = [
                 ((INTACCT, "sync", *t.db, *FORMS[form]), t.cwd, {**t.env, **env})
                 for t in targets.values()
