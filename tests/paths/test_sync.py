@@ -139,15 +139,24 @@ LEFT_OUT: dict[tuple[str, str], str] = {}
 
 
 def _cells() -> list[Any]:
+    """Each company's cells an xdist group of their own (tests/conftest.py would make the
+    file one): the two run on two workers, each with its emulator, not one after the
+    other on one (the file held one worker 29 minutes of a loaded --tier all run, the
+    suite's longest group by far: the others were 12 minutes at most)."""
     return [
         pytest.param(
             company,
             form,
             destination,
             id=f"{company}-{form}-{destination}",
-            marks=[pytest.mark.skip(reason=LEFT_OUT[form, destination])]
-            if (form, destination) in LEFT_OUT
-            else [],
+            marks=[
+                pytest.mark.xdist_group(f"paths/test_sync.py::{company}"),
+                *(
+                    [pytest.mark.skip(reason=LEFT_OUT[form, destination])]
+                    if (form, destination) in LEFT_OUT
+                    else []
+                ),
+            ],
         )
         for company in COMPANIES
         for form in FORMS

@@ -1,8 +1,9 @@
 """One company, one writer, whatever launched the run: two ``intacct_fleet_once`` runs
-started at once by ``dagster job execute`` (separate processes, one instance) both sync
-DEMO; the second waits for the company's slot in the instance instead of failing on the
-destination's lock, and the data is exact after both. Without the slot the second run
-fails (DuckDB's file lock refuses a second writer)."""
+started at once as the docs launch one (``dg launch --job intacct_fleet_once -f
+definitions.py``: separate processes, one instance) both sync DEMO; the second waits for
+the company's slot in the instance instead of failing on the destination's lock, and the
+data is exact after both. Without the slot the second run fails (DuckDB's file lock
+refuses a second writer)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,13 @@ def slow() -> Iterator[EmulatorServer]:
         yield server
 
 
-def _execute(project: Path, home: Path) -> subprocess.Popen[str]:
-    dagster = Path(sys.executable).parent / "dagster"
+def _launch(project: Path, home: Path) -> subprocess.Popen[str]:
+    """``dg launch`` of the once job, as docs/fleet.md and examples/dagster run it (its
+    ``dg``: dagster-dg-cli, a dev requirement)."""
+    dg_cli = Path(sys.executable).parent / "dg"
     env = {**os.environ, "DAGSTER_HOME": str(home), "FLEET_SENDER_PASSWORD": SENDER_PASSWORD,
            "FLEET_DEMO_PASSWORD": USER_PASSWORD}  # fmt: skip
-    command = [str(dagster), "job", "execute", "-f", "defs.py", "-j", "intacct_fleet_once"]
+    command = [str(dg_cli), "launch", "--job", "intacct_fleet_once", "-f", "definitions.py"]
     return subprocess.Popen(
         command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -54,16 +57,17 @@ def test_two_runs_of_one_company_take_turns(slow: EmulatorServer, tmp_path: Path
     listed = tenant_list(slow, {"company_id": "DEMO"})
     tenants.write_text(yaml.safe_dump(listed), encoding="utf-8")
     code = DEFINITIONS.format(tenants=str(tenants), data=str(data), objects=OBJECTS)
-    (tmp_path / "defs.py").write_text(code, encoding="utf-8")
+    (tmp_path / "definitions.py").write_text(code, encoding="utf-8")
 
     # the instance's tables made first, as a deployment's are: two processes making them
     # at once race ("table runs already exists") when the first is slow to start
     dg.DagsterInstance.from_config(str(home)).dispose()
-    first = _execute(tmp_path, home)
+    first = _launch(tmp_path, home)
     time.sleep(0.5)
-    second = _execute(tmp_path, home)
+    second = _launch(tmp_path, home)
     said = [proc.communicate(timeout=300)[0] for proc in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], said[1][-3000:]
+    assert not any("Warning" in text for text in said), said  # a current command
     assert any("another run is syncing it; waiting" in text for text in said), said
     for name in OBJECTS:
         assert rows(data / "DEMO.duckdb", name) == truth(slow, "DEMO", name), name

@@ -7,9 +7,12 @@ lives in that instance."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +22,8 @@ import pytest
 import yaml
 
 from intacct.emulator.server import EmulatorServer
-from intacct.integrations.dagster import fleet_definitions
+from intacct.integrations.dagster import PARTITIONS, fleet_definitions
+from intacct.integrations.dagster.notices_run import notices_run_config
 from intacct.integrations.dagster.writer import COMPANY_POOL, pool_ready
 
 from .conftest import OBJECTS, definitions
@@ -28,12 +32,16 @@ from .test_fleet import DEMO, DEMO_ME, rows, truth
 pytestmark = pytest.mark.usefixtures("secrets")
 
 
-def _postgres_home(home: Path, url: str) -> Path:
+def _postgres_home(home: Path, url: str, pools_limit: int | None = None) -> Path:
+    """A DAGSTER_HOME whose instance is kept in ``url``'s database; ``pools_limit``: every
+    pool's default limit (Dagster makes a pool's row at its first claim then)."""
     parts = urlsplit(url)
     db = {"username": parts.username, "password": parts.password, "hostname": parts.hostname,
           "port": parts.port, "db_name": parts.path.lstrip("/")}  # fmt: skip
     storage = {"postgres_db": {k: v for k, v in db.items() if v is not None}}
     config = {"storage": {"postgres": storage}, "telemetry": {"enabled": False}}
+    if pools_limit is not None:
+        config["concurrency"] = {"pools": {"default_limit": pools_limit}}
     home.mkdir()
     (home / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return home
@@ -101,12 +109,9 @@ def test_runs_starting_at_once_on_a_fresh_instance_share_the_pools_first_row(
 ) -> None:
     """Two hosts' runs making the fleet pool's row at once: Dagster's own first claim
     fails one of them in Postgres (its insert's IntegrityError aborts the transaction it
-    then updates in; seen as a failed run of the deployment's two first); the once job
-    makes the row first with :func:`pool_ready`, and every caller finds it made."""
-    home = _postgres_home(tmp_path / "home", postgres_url)
-    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8"))
-    config["concurrency"] = {"pools": {"default_limit": 4}}
-    (home / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    then updates in; seen as a failed run of the deployment's two first); the fleet's
+    jobs make the row first with :func:`pool_ready`, and every caller finds it made."""
+    home = _postgres_home(tmp_path / "home", postgres_url, pools_limit=4)
     callers = 8
     with dg.DagsterInstance.from_config(str(home)) as instance:
         for round_ in range(5):  # a fresh pool each round: the race is at its first row
@@ -122,3 +127,75 @@ def test_runs_starting_at_once_on_a_fresh_instance_share_the_pools_first_row(
                 for done in [threads.submit(ready) for _ in range(callers)]:
                     done.result()  # none raised
             assert instance.event_log_storage.get_concurrency_info(pool).slot_count == 4
+
+
+#: each job's run of DEMO: its run config and tags
+RACED = {
+    "intacct_fleet": ({}, {"dagster/partition": "DEMO"}),
+    "intacct_fleet_once": ({}, {}),
+    "intacct_notices_run": (notices_run_config({"DEMO": ["CLASS"]}), {}),
+}
+
+
+def fleet_job(tenants: str, folder: str, name: str) -> dg.JobDefinition:
+    """The fleet's job ``name`` (CLASS alone, in the run's process), as a run's process
+    makes it again (:func:`dagster.build_reconstructable_job`)."""
+    defs = fleet_definitions(tenants, folder, objects=["CLASS"], notices=f"{folder}/notices",
+                             executor=dg.in_process_executor)  # fmt: skip
+    return defs.resolve_job_def(name)
+
+
+def launched(home: str, env: dict[str, str], args: tuple[str, str, str]) -> list[str]:
+    """A run of the fleet's job ``args[2]`` in this process, as a host's run worker runs
+    one (two runs in the threads of one process deadlock in Dagster's logging setup):
+    its failures, none when it succeeded."""
+    os.environ.update(env)
+    run_config, tags = RACED[args[2]]
+    rebuilt = dg.build_reconstructable_job(__name__, fleet_job.__name__, args)
+    with dg.DagsterInstance.from_config(home) as instance:
+        result = dg.execute_job(rebuilt, instance, run_config=run_config, tags=tags)
+        failed = [e.message or e.event_type_value for e in result.all_events if e.is_failure]
+        return [] if result.success else failed or ["the run failed"]
+
+
+@pytest.fixture(scope="module")
+def hosts() -> Iterator[ProcessPoolExecutor]:
+    """Two processes, a host's run worker each."""
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+@pytest.mark.parametrize("job", list(RACED))
+def test_two_runs_at_a_fresh_pools_first_claim_both_go(
+    job: str, postgres_url: str, write_tenants: Callable[..., Path], tmp_path: Path,
+    hosts: ProcessPoolExecutor,
+) -> None:  # fmt: skip
+    """Two runs of each of the fleet's jobs on two hosts at the fleet pool's first claim,
+    each having found no row: Dagster's own claim makes it in both, and the second fails
+    (its insert's IntegrityError aborts the transaction it then updates in). The jobs'
+    executor makes the row first (:func:`~intacct.integrations.dagster.writer.
+    pool_ready_first`), and the second run finds it made. The race is held open, not
+    hoped for: Dagster's slot table is locked until both runs wait, the first on the
+    lock (its row inserted, not committed), the second on the first's row."""
+    home = _postgres_home(tmp_path / "home", postgres_url, pools_limit=4)
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # its tables made
+        instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
+    args = (str(write_tenants(DEMO)), str(tmp_path / "data"), job)
+    env = {name: os.environ[name] for name in ("FLEET_SENDER_PASSWORD", "FLEET_DEMO_PASSWORD")}
+    waiting = ("SELECT count(*) FROM pg_stat_activity"
+               " WHERE datname = current_database() AND wait_event_type = 'Lock'")  # fmt: skip
+    with psycopg.connect(postgres_url) as held:  # let go of before the runs are waited for
+        held.execute("LOCK TABLE concurrency_slots IN EXCLUSIVE MODE")
+        runs = [hosts.submit(launched, str(home), env, args) for _ in range(2)]
+        both_waited, deadline = False, time.monotonic() + 120
+        while not both_waited and time.monotonic() < deadline:
+            if any(r.done() for r in runs):
+                break
+            time.sleep(0.1)
+            with psycopg.connect(postgres_url, autocommit=True) as look:
+                row = look.execute(waiting).fetchone()
+            both_waited = bool(row and row[0] == 2)
+        held.rollback()  # the first run's row is committed; the second's insert fails
+    failures = [r.result(timeout=300) for r in runs]
+    assert both_waited, f"the two runs did not both wait at the pool's first row: {failures}"
+    assert failures == [[], []]

@@ -15,6 +15,7 @@ from intacct.integrations.dagster.notices import notices_sensor
 from intacct.integrations.dagster.notices_run import notices_job
 from intacct.integrations.dagster.once import ONCE, SHARD_TAG, in_shard, once_job
 from intacct.integrations.dagster.tenants import load_tenants
+from intacct.integrations.dagster.writer import pool_ready_first
 from intacct.replication.catalog import DEFAULT_OBJECTS
 from intacct.sync.follow import FollowSettings
 
@@ -64,7 +65,8 @@ def fleet_definitions(
     its ``coalesce_s`` and ``max_wait_s``), requests a run of ``intacct_notices_run``
     reading only what they announce (:mod:`.notices`): up to ``notices_per_run``
     companies a run, ``notices_concurrency`` of them at a time; the schedule stays the
-    safety net. ``executor``: the jobs' (default: Dagster's, a process per step)."""
+    safety net. ``executor``: the jobs' (default: Dagster's, a process per step), which
+    gives ``pool`` its row before a run's steps claim its slots (:mod:`.writer`)."""
     # absolute: runs start in processes of their own, wherever Dagster puts them
     tenants_file, folder = Path(tenants_file).resolve(), Path(folder).resolve()
     partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)
@@ -90,7 +92,7 @@ def fleet_definitions(
         jobs=jobs,
         sensors=sensors,
         schedules=schedules,
-        executor=executor,
+        executor=pool_ready_first(executor or dg.multi_or_in_process_executor, pool),
     )
 
 

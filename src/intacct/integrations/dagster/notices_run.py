@@ -31,6 +31,7 @@ from dagster import OpExecutionContext
 
 from intacct.integrations.dagster.assets import companies_failure, materialize_company
 from intacct.integrations.dagster.tenants import Tenant, load_tenants
+from intacct.integrations.dagster.writer import pool_ready_first
 
 __all__ = ["NOTICES_JOB", "NOTICES_OP", "notices_job", "notices_run_config"]
 
@@ -55,7 +56,8 @@ def notices_job(
     concurrency: int = 4,
 ) -> dg.JobDefinition:
     """The job: one step in the run's process (``in_process`` executor: starting a
-    process for a step was most of a small run's CPU), holding one slot of ``pool``."""
+    process for a step was most of a small run's CPU), holding one slot of ``pool``
+    (its row made first: :func:`~.writer.pool_ready_first`)."""
 
     @dg.op(
         name=NOTICES_OP,
@@ -95,7 +97,7 @@ def notices_job(
     @dg.job(
         name=NOTICES_JOB,
         description="What Intacct's change notices announce, for the companies in its config",
-        executor_def=dg.in_process_executor,
+        executor_def=pool_ready_first(dg.in_process_executor, pool),
     )
     def intacct_notices_run() -> None:
         intacct_notices_read()

@@ -22,7 +22,6 @@ from dagster import OpExecutionContext
 
 from intacct.integrations.dagster.assets import companies_failure, materialize_company
 from intacct.integrations.dagster.tenants import Tenant, load_tenants
-from intacct.integrations.dagster.writer import pool_ready
 
 __all__ = ["ONCE", "SHARD_TAG", "in_shard", "once_job"]
 
@@ -47,7 +46,6 @@ def once_job(
         config_schema={"shard": dg.Field(str, default_value="", description=SHARD_DOC)},
     )
     def intacct_tenants(context: OpExecutionContext) -> Iterator[dg.DynamicOutput[list[str]]]:
-        pool_ready(context.instance, pool)  # before this run's steps claim its slots
         every = list(load_tenants(tenants_file))
         companies = in_shard(every, context.op_config["shard"])
         context.log.info(f"{len(companies)} of {len(every)} companies in this run")

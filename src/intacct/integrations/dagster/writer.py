@@ -18,9 +18,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["COMPANY_POOL", "company_slot", "pool_ready"]
+import dagster as dg
+
+if TYPE_CHECKING:  # Dagster's contexts and plan, as its own executors take them
+    from dagster._core.events import DagsterEvent
+    from dagster._core.execution.context.system import PlanOrchestrationContext
+    from dagster._core.execution.plan.plan import ExecutionPlan
+    from dagster._core.execution.retries import RetryMode
+    from dagster._core.execution.step_dependency_config import StepDependencyConfig
+
+__all__ = ["COMPANY_POOL", "company_slot", "pool_ready", "pool_ready_first"]
 
 #: the pool of one company: one slot
 COMPANY_POOL = "intacct/company/{company}"
@@ -80,6 +89,52 @@ def pool_ready(instance: Any, pool: str | None) -> None:
     except Exception:
         if pool not in storage.get_concurrency_keys():  # not the race: a real failure
             raise
+
+
+def pool_ready_first(executor: dg.ExecutorDefinition, pool: str | None) -> dg.ExecutorDefinition:
+    """``executor`` (the same name, config and requirements) making ``pool``'s row
+    (:func:`pool_ready`) before it runs a run's steps: Dagster claims a step's slot in the
+    executor, before any of the step's own code, so this is the first moment of every
+    run of every job (a partition's, ``intacct_fleet_once``, a notices run), in the run's
+    own process, whoever launched it."""
+    if pool is None:
+        return executor
+    make = executor.executor_creation_fn
+    assert make is not None, f"executor {executor.name} makes no executor"
+
+    def ready(init_context: dg.InitExecutorContext) -> dg.Executor:
+        return _PoolReadyFirst(make(init_context), pool)
+
+    return dg.ExecutorDefinition(
+        name=executor.name,
+        # the schema itself (a configured executor's carries its mapping), which Dagster
+        # takes though its annotation names only what a user writes
+        config_schema=executor.config_schema,  # type: ignore[arg-type]
+        requirements=executor.get_requirements,
+        executor_creation_fn=ready,
+        description=executor.description,
+    )
+
+
+class _PoolReadyFirst(dg.Executor):
+    """An executor whose runs find their pool's row made (:func:`pool_ready_first`)."""
+
+    def __init__(self, executor: dg.Executor, pool: str) -> None:
+        self._executor, self._pool = executor, pool
+
+    def execute(
+        self, plan_context: PlanOrchestrationContext, execution_plan: ExecutionPlan
+    ) -> Iterator[DagsterEvent]:
+        pool_ready(plan_context.instance, self._pool)
+        return self._executor.execute(plan_context, execution_plan)
+
+    @property
+    def retries(self) -> RetryMode:
+        return self._executor.retries
+
+    @property
+    def step_dependency_config(self) -> StepDependencyConfig:
+        return self._executor.step_dependency_config
 
 
 def _requeue_if_forgotten(storage: Any, key: str, run_id: str, claim: str) -> None:
