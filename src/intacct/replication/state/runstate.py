@@ -147,6 +147,10 @@ def _instant(where: str, name: str, value: object) -> None:
         raise StateError(f"state of {where}, key {name!r}: not an ISO-8601 UTC time: {value!r}")
 
 
+#: the keys of ``dds.last``: the object's last DDS job, ours
+_LAST_KEYS = frozenset({"job", "ddsjob", "read"})
+
+
 def _dds(where: str, value: object) -> dict[str, Any] | None:
     """``{"job": RECORDNO, "file": n, "rows": n, "read": ISO UTC}`` (a load under way;
     ``"type": "change"`` for a later run's change job), ``{"failed": why}``, and
@@ -177,16 +181,7 @@ def _dds(where: str, value: object) -> dict[str, Any] | None:
     _instant(where, "dds.read", value.get("read"))
     last = value.get("last")
     if last is not None:
-        if (
-            not isinstance(last, Mapping)
-            or "job" not in last
-            or not set(last)
-            <= {
-                "job",
-                "ddsjob",
-                "read",
-            }
-        ):
+        if not isinstance(last, Mapping) or "job" not in last or set(last) - _LAST_KEYS:
             raise StateError(f"{problem}: last is {{job, ddsjob, read}}, got {last!r}")
         _count(problem, "last.job", last["job"])
         if not isinstance(last.get("ddsjob", ""), str):

@@ -594,8 +594,9 @@ class ObjectStream(ChangeQuestions):
                     if page.after is not None:
                         current.deletes = page.after.to_dict()
                     tombstones = page.tombstones + self._lines_of(page.documents)
-                    key = info.id_field or "RECORDNO"
-                    self.tombstoned.update(t[key] for t in tombstones if key in t)
+                    if self.dds is not None:  # kept for a DDS change job's deletes
+                        key = info.id_field or "RECORDNO"
+                        self.tombstoned.update(t[key] for t in tombstones if key in t)
                     self.result.tombstones += len(tombstones)
                     self.result.requests += 1
                     snapshot = self.state.snapshot()

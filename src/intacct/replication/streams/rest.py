@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from intacct.client.pagination import Page, PageToken
 from intacct.client.registry import ObjectInfo
@@ -45,9 +45,6 @@ from intacct.replication.run.context import RunContext
 from intacct.replication.state.runstate import RunState
 from intacct.replication.streams.objects import ObjectStream, Typed
 from intacct.replication.streams.route import PENDING, by_cost, rest_page_size
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["RestObjectStream", "rest_fields", "rest_object"]
 
