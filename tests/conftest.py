@@ -44,44 +44,51 @@ from tests.tools import install_command
 
 #: the tests outside the inner loop, by folder, file or test (``file::test``, every case of
 #: it; ``file::Class::test``) under tests/; the rest is "inner"
-TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_modifyitems_last)
+TIERS: dict[str, tuple[str, ...]] = {  # the longest first, in each the longest first (see
+    # pytest_collection_modifyitems_last; by CPU and wall time in a --tier all run)
+    # the documented-paths matrix: every documented command as a user runs it
+    "paths": (
+        "paths/test_sync.py",
+        "integrations/dagster/test_example.py",
+        "paths/test_quick_start.py",
+        "paths/test_tap.py",
+        "paths/",
+    ),
     # storms, kills, fleet and deployment runs, benchmarks run whole at a small scale,
     # and the tests that wait out timeouts or interrupts
     "long": (
-        "reliability/",
         "sync/test_chaos.py",
-        "sync/test_readers.py",
         "sync/test_benchmark.py",
-        "sync/test_throughput_benchmark.py",
-        "integrations/dagster/test_fleet_benchmark.py",
-        "integrations/dagster/test_deploy_benchmark.py",
-        "integrations/dagster/test_deploy.py",
         "integrations/dagster/test_deploy_hosts.py",
+        "reliability/",
+        "integrations/dagster/test_fleet_benchmark.py",
+        "sync/test_readers.py",
+        "notices/test_freshness_benchmark.py",
+        "test_tiers.py",
+        "integrations/dagster/test_deploy_benchmark.py",
+        "sync/test_throughput_benchmark.py",
+        # --api rest --objects all twice and a dry run between
+        "cli/test_sync_dryrun_rest_all.py",
+        "cli/test_interrupts.py",
         "integrations/dagster/test_backfill.py",
+        "cli/test_deadlines.py",
+        "emulator/test_fleet.py",
+        "integrations/dagster/test_deploy.py",
         "integrations/dagster/test_one_writer.py",
+        "notices/test_receiver_kill.py",
+        "cli/test_sync_ledger.py",
         "integrations/dagster/test_fleet.py",
         "integrations/dagster/test_notices_run.py",
-        "cli/test_deadlines.py",
-        "cli/test_interrupts.py",
-        "cli/test_sync_ledger.py",
-        # --api rest --objects all twice and a dry run between: about 3 min
-        "cli/test_sync_dryrun_rest_all.py",
         "cli/test_sync_refused.py",
         # a real browser (Debian's chromium, installed by .ci/run) through the consent flow
         "cli/test_consent_browser.py",
         "client/test_first_byte.py",
         "client/test_pacing.py",
         "emulator/test_boundaries.py",
-        "emulator/test_fleet.py",
         "emulator/test_latency_limits.py",
-        "notices/test_receiver_kill.py",
         "notices/test_end_to_end.py",
         "notices/test_smart_event_end_to_end.py",
-        "notices/test_freshness_benchmark.py",
-        "test_tiers.py",
     ),
-    # the documented-paths matrix: every documented command as a user runs it
-    "paths": ("paths/", "integrations/dagster/test_example.py"),
     # the inner loop's tests of a second or more (measured on two busy cores), and the
     # files made mostly of them: whole runs compared run after run (histories, deletes,
     # lookbacks, dry runs' costs), into Postgres and dlt, the CLI end to end; the inner
@@ -233,20 +240,20 @@ TIERS: dict[str, tuple[str, ...]] = {  # the longest first (pytest_collection_mo
     # (DuckDB, Postgres, dlt's), compared with the emulator row by row; the books' tie
     # over seeds and scales
     "exact": (
-        "emulator/test_books_tie.py",
         "sync/test_destinations.py",
-        "sync/test_destination_rules.py",
-        "sync/test_dlt.py",
-        "sync/test_rest_only_deletes_dlt.py",
-        "sync/test_columnar_tables.py",
-        "sync/test_dds_sync.py",
-        "sync/test_dds_history.py",
-        "sync/test_dds_changes.py",
-        "integrations/test_dlt_source.py",
-        "replication/test_every_object.py",
-        "replication/test_columnar_equal.py",
-        "replication/test_daylight_saving.py",
         "replication/test_rest_twins.py",
+        "replication/test_daylight_saving.py",
+        "sync/test_dds_sync.py",
+        "sync/test_dds_changes.py",
+        "sync/test_dlt.py",
+        "integrations/test_dlt_source.py",
+        "sync/test_columnar_tables.py",
+        "replication/test_every_object.py",
+        "emulator/test_books_tie.py",
+        "replication/test_columnar_equal.py",
+        "sync/test_rest_only_deletes_dlt.py",
+        "sync/test_destination_rules.py",
+        "sync/test_dds_history.py",
     ),
     # other people's tools driving ours: Meltano, dbt, Singer targets, Sage's JS SDK,
     # fylein's SDK (they share installs and projects, so one after another), and the
@@ -438,12 +445,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # hook, after the first, which would mix a file's tests of two tiers again
 @pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)
 def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # the tiers' tests first, longest tier first, the inner loop's short tests after
-    # them: pytest-xdist hands out groups in this order (--no-loadscope-reorder), so the
-    # minutes-long files start at once and the short tests fill the workers' gaps last
-    # instead of a long file starting last and running on alone
-    rank = {tier: n for n, tier in enumerate(TIERS)}
-    items.sort(key=lambda i: rank.get(i.stash[_TIER], len(rank)))  # stable: pytest's order kept
+    items.sort(key=handed_out)  # stable: pytest's order kept among equals
     chosen = config.getoption("tier")
     if chosen == "all" or _named(config.args):
         return
@@ -451,6 +453,26 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
     if len(keep) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i.stash[_TIER] != chosen])
         items[:] = keep
+
+
+def handed_out(item: pytest.Item) -> tuple[int, int]:
+    """Where a test is handed out: pytest-xdist hands out a group (a file's tests, a
+    tier's) where its first test is in the order (--no-loadscope-reorder). The tiers
+    first, the longest first, each in the order :data:`TIERS` lists its entries (the
+    longest first); then the inner loop's files that are a group; last its tests one by
+    one. The suite is CPU-bound on two cores: the minutes-long groups start at once and
+    the short tests fill the workers' gaps at the end, instead of a long group starting
+    late and running on alone (sync/test_destinations.py started at minute 25 of 29)."""
+    tier = item.stash[_TIER]
+    if tier == "inner":
+        return len(TIERS), 0 if item.get_closest_marker("xdist_group") else 1
+    entries = TIERS[tier]
+    where, entry = item.path.resolve().relative_to(_ROOT).as_posix(), entry_of(item)
+    listed = (
+        n for n, e in enumerate(entries)
+        if e in (entry, where) or (e.endswith("/") and where.startswith(e))
+    )  # fmt: skip
+    return list(TIERS).index(tier), next(listed, len(entries))
 
 
 def _shares_a_module_fixture(item: pytest.Item) -> bool:

@@ -28,17 +28,18 @@ from tests.conftest import (
 )
 
 TESTS = Path(__file__).parent
-#: a plugin that writes each collected test's node id and tier, in the order handed out
+#: a plugin that writes each collected test's node id, tier and whether it is in a group
+#: (handed out whole), in the order handed out
 TIERS_OUT = f"""\
 import json, os
 def pytest_collection_finish(session):
     tiers = {list(CHOICES)!r}
-    found = [[i.nodeid, [m.name for m in i.iter_markers() if m.name in tiers]]
-             for i in session.items]
+    found = [[i.nodeid, [m.name for m in i.iter_markers() if m.name in tiers],
+              i.get_closest_marker("xdist_group") is not None] for i in session.items]
     with open(os.environ["TIERS_OUT"], "w") as out:
         json.dump(found, out)
 """
-Collected = list[tuple[str, str]]
+Collected = list[tuple[str, str, bool]]
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +72,11 @@ def test_every_file_and_test_a_tier_names_exists() -> None:
 def test_every_test_is_in_one_tier_and_a_sample_of_each_sampled_test_in_the_inner_loop(
     everything: Collected,
 ) -> None:
-    ids = [node for node, _ in everything]
+    ids = [node for node, *_ in everything]
     assert len(ids) == len(set(ids)) > 5000
-    assert {tier for _, tier in everything} == set(CHOICES) - {"all"}
+    assert {tier for _, tier, _ in everything} == set(CHOICES) - {"all"}
     cases: dict[str, list[str]] = {}
-    for node, tier in everything:
+    for node, tier, _ in everything:
         entry = _entry(node)
         if NAMED_TESTS.get(entry) == SAMPLED:
             cases.setdefault(entry, []).append(tier)
@@ -101,20 +102,26 @@ def test_a_tier_runs_its_tests_and_only_them(
     plugin: Path, everything: Collected, tier: str
 ) -> None:
     chosen = _collect(plugin, *(["--tier", tier] if tier != "inner" else []))
-    assert chosen and {t for _, t in chosen} == {tier}
-    assert sorted(n for n, _ in chosen) == sorted(n for n, t in everything if t == tier)
+    assert chosen and {t for _, t, _ in chosen} == {tier}
+    assert sorted(n for n, *_ in chosen) == sorted(n for n, t, _ in everything if t == tier)
 
 
 def test_a_file_named_runs_whatever_its_tier(plugin: Path) -> None:
     named = next(p for prefixes in TIERS.values() for p in prefixes if p.endswith(".py"))
-    assert {n.split("::")[0] for n, _ in _collect(plugin, f"tests/{named}")} == {f"tests/{named}"}
+    assert {n.split("::")[0] for n, *_ in _collect(plugin, f"tests/{named}")} == {f"tests/{named}"}
 
 
-def test_the_tiers_tests_come_first_the_longest_tier_first(everything: Collected) -> None:
+def test_the_tiers_tests_come_first_the_longest_first(everything: Collected) -> None:
     rank = {tier: n for n, tier in enumerate([*TIERS, "inner"])}
-    ranks = [rank[tier] for _, tier in everything]
+    ranks = [rank[tier] for _, tier, _ in everything]
     assert ranks == sorted(ranks)
-    assert ranks[0] == rank["long"] and ranks[-1] == rank["inner"]
+    assert ranks[0] == rank["paths"] and ranks[-1] == rank["inner"]
+    # a tier's entries in the order it lists them: the longest first
+    first = next(iter(TIERS.values()))[0]
+    assert everything[0][0].startswith(f"tests/{first}::"), everything[0]
+    # the inner loop's files that are a group (handed out whole) before its single tests
+    inner = [grouped for _, tier, grouped in everything if tier == "inner"]
+    assert inner == sorted(inner, reverse=True) and inner[0] and not inner[-1]
 
 
 def test_a_group_stays_on_one_worker(tmp_path: Path) -> None:
@@ -161,5 +168,6 @@ def _collect(plugin: Path, *args: str) -> Collected:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]
     found = json.loads(out.read_text(encoding="utf-8"))
-    assert all(len(tiers) == 1 for _, tiers in found), [n for n, t in found if len(t) != 1][:5]
-    return [(node, tiers[0]) for node, tiers in found]
+    several = [node for node, tiers, _ in found if len(tiers) != 1]
+    assert several == [], several[:5]
+    return [(node, tiers[0], grouped) for node, tiers, grouped in found]
