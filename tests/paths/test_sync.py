@@ -60,10 +60,12 @@ from tests.paths.expected import (
     DELETED_AT,
     TRIAL_BALANCE,
     UNIFIED_TABLES,
+    RestAnswer,
     fivetran_problems,
     left_out,
     object_problems,
     parse_singer,
+    rest_answer,
     rest_only_problems,
     rest_only_tables,
     through_rest,
@@ -241,6 +243,7 @@ class Matrix:
         self.cells: dict[tuple[str, str, str], Cell] = {}
         self.databases: list[str] = []
         self._unified: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._answers: dict[str, RestAnswer] = {}
 
     def cell(self, company: str, form: str, destination: str) -> Cell:
         if (company, form, destination) not in self.cells:
@@ -283,6 +286,7 @@ class Matrix:
             ]
             with ThreadPoolExecutor(max(1, len(targets))) as pool:
                 ran = dict(zip(targets, pool.map(lambda c: run(*c), commands), strict=True))
+            self._answers = {}  # the emulator's REST answers, read once for the destinations
             for destination, target in targets.items():
                 cell = Cell(ran[destination])
                 try:
@@ -513,7 +517,10 @@ class Matrix:
                 )
                 continue
             if name in rest_only_tables(self.server.url, company):
-                problems += rest_only_problems(name, records, self.server.url, company)
+                if name not in self._answers:
+                    self._answers[name] = rest_answer(name, self.server.url, company)
+                answer = self._answers[name]
+                problems += rest_only_problems(name, records, self.server.url, company, answer)
                 continue
             columns = list(store.columns(name))
             problems += object_problems(
