@@ -7,6 +7,7 @@ lives in that instance."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -14,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlsplit
 
 import dagster as dg
@@ -24,7 +27,7 @@ import yaml
 from intacct.emulator.server import EmulatorServer
 from intacct.integrations.dagster import PARTITIONS, fleet_definitions
 from intacct.integrations.dagster.notices_run import notices_run_config
-from intacct.integrations.dagster.writer import COMPANY_POOL, pool_ready
+from intacct.integrations.dagster.writer import COMPANY_POOL, company_slot, pool_ready
 
 from .conftest import OBJECTS, definitions
 from .test_fleet import DEMO, DEMO_ME, rows, truth
@@ -127,6 +130,53 @@ def test_runs_starting_at_once_on_a_fresh_instance_share_the_pools_first_row(
                 for done in [threads.submit(ready) for _ in range(callers)]:
                     done.result()  # none raised
             assert instance.event_log_storage.get_concurrency_info(pool).slot_count == 4
+
+
+def test_syncs_starting_at_once_share_a_companys_first_slot(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Syncs of one company on many hosts at once, at a fresh instance: each finds no row
+    for the company's one slot and makes it; in Postgres all but one insert fails (seen
+    as a failed notices run beside a once run of DEMO on a busy machine). The race is
+    held open: Dagster's pool table is locked until every sync waits on it. The losers
+    find the row made, and each sync holds the slot in turn."""
+    home = _postgres_home(tmp_path / "home", postgres_url)
+    callers, held = 4, []
+
+    def sync(n: int) -> None:
+        with dg.DagsterInstance.from_config(str(home)) as own:  # a host's own
+            step = SimpleNamespace(instance=own, run=SimpleNamespace(run_id=f"run-{n}"),
+                                   log=logging.getLogger(__name__))  # fmt: skip
+            with company_slot(step, "RACE", poll_s=0.05):
+                held.append(f"run-{n}")
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # its tables made
+        with psycopg.connect(postgres_url) as lock, ThreadPoolExecutor(callers) as threads:
+            lock.execute("LOCK TABLE concurrency_limits IN EXCLUSIVE MODE")
+            syncs = [threads.submit(sync, n) for n in range(callers)]
+            waited = _waiting(postgres_url, callers, syncs)
+            lock.rollback()
+            for done in syncs:
+                done.result()  # none raised
+        assert waited, "the syncs did not all wait at the company's first row"
+        assert sorted(held) == [f"run-{n}" for n in range(callers)]
+        key = COMPANY_POOL.format(company="RACE")
+        assert instance.event_log_storage.get_concurrency_info(key).slot_count == 1
+
+
+def _waiting(url: str, sessions: int, work: list[Any]) -> bool:
+    """Whether ``sessions`` of the database's sessions come to wait on a lock (within 2
+    minutes, while none of ``work`` is done)."""
+    waiting = ("SELECT count(*) FROM pg_stat_activity"
+               " WHERE datname = current_database() AND wait_event_type = 'Lock'")  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(w.done() for w in work):
+        with psycopg.connect(url, autocommit=True) as look:
+            row = look.execute(waiting).fetchone()
+        if row and row[0] == sessions:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 #: each job's run of DEMO: its run config and tags
