@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # Dagster's contexts and plan, as its own executors take them
     from dagster._core.execution.retries import RetryMode
     from dagster._core.execution.step_dependency_config import StepDependencyConfig
 
-__all__ = ["COMPANY_POOL", "company_slot", "made_once", "pool_ready", "pool_ready_first"]
+__all__ = ["COMPANY_POOL", "company_slot", "pool_ready", "pool_ready_first"]
 
 #: the pool of one company: one slot
 COMPANY_POOL = "intacct/company/{company}"
@@ -53,7 +53,7 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
         return
     key = COMPANY_POOL.format(company=company.upper())
     if storage.get_concurrency_info(key).slot_count != 1:
-        made_once(
+        _made_once(
             lambda: storage.set_concurrency_slots(key, 1),
             lambda: storage.get_concurrency_info(key).slot_count == 1,
         )
@@ -87,13 +87,13 @@ def pool_ready(instance: Any, pool: str | None) -> None:
         return
     if pool in storage.get_concurrency_keys():
         return
-    made_once(
+    _made_once(
         lambda: storage.initialize_concurrency_limit_to_default(pool),
         lambda: pool in storage.get_concurrency_keys(),
     )
 
 
-def made_once(make: Callable[[], object], made: Callable[[], bool]) -> None:
+def _made_once(make: Callable[[], object], made: Callable[[], bool]) -> None:
     """``make()`` a row of the instance's pools that another run may be making at the
     same moment (two hosts, a fresh instance: a pool's row, a company's): in Postgres the
     second insert fails (IntegrityError); the loser finds the row ``made()`` and goes on.
