@@ -164,6 +164,47 @@ def test_syncs_starting_at_once_share_a_companys_first_slot(
         assert instance.event_log_storage.get_concurrency_info(key).slot_count == 1
 
 
+def test_syncs_claiming_a_companys_slot_at_once_hold_it_in_turn(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Syncs of one company on many hosts claiming its slot at the same moment: each finds
+    the slot free, Dagster assigns it to every one of them, and two could take its one
+    row and write at once (seen: a notices run beside another, one failed on the
+    destination's lock). The moment is held open: Dagster's queue takes no step until
+    every sync has found the slot free and waits to join it. Each holds it alone."""
+    home = _postgres_home(tmp_path / "home", postgres_url)
+    callers, rounds, guard = 4, 3, threading.Lock()
+    holding, most, held = [0], [0], []
+
+    def sync(name: str) -> None:
+        with dg.DagsterInstance.from_config(str(home)) as own:  # a host's own
+            step = SimpleNamespace(instance=own, run=SimpleNamespace(run_id=name),
+                                   log=logging.getLogger(__name__))  # fmt: skip
+            with company_slot(step, "TURNS", poll_s=0.05):
+                with guard:
+                    holding[0] += 1
+                    most[0] = max(most[0], holding[0])
+                time.sleep(0.2)  # a sync's writes
+                with guard:
+                    holding[0] -= 1
+                    held.append(name)
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.event_log_storage.set_concurrency_slots(COMPANY_POOL.format(company="TURNS"), 1)
+        for round_ in range(rounds):
+            with psycopg.connect(postgres_url) as lock, ThreadPoolExecutor(callers) as threads:
+                lock.execute("LOCK TABLE pending_steps IN SHARE MODE")  # reads go, joins wait
+                names = [f"run-{round_}-{n}" for n in range(callers)]
+                syncs = [threads.submit(sync, name) for name in names]
+                waited = _waiting(postgres_url, callers, syncs)
+                lock.rollback()
+                for done in syncs:
+                    done.result()  # none raised
+            assert waited, "the syncs did not all wait to join the company's slot"
+    assert most[0] == 1, f"{most[0]} syncs of the company held its slot at once"
+    assert len(held) == callers * rounds
+
+
 def _waiting(url: str, sessions: int, work: list[Any]) -> bool:
     """Whether ``sessions`` of the database's sessions come to wait on a lock (within 2
     minutes, while none of ``work`` is done)."""

@@ -14,6 +14,7 @@ started the run.
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,11 +62,12 @@ def company_slot(context: Any, company: str, poll_s: float = POLL_S) -> Iterator
     claim = f"intacct:{company}:{uuid.uuid4().hex[:12]}"  # one claim per sync
     waited = 0.0
     try:
-        while not storage.claim_concurrency_slot(key, run_id, claim).is_claimed:
+        while not _claimed_alone(storage, key, run_id, claim):
             if not waited:
                 context.log.info(f"{company}: another run is syncing it; waiting for it")
-            time.sleep(poll_s)
-            waited += poll_s
+            pause = poll_s * random.uniform(0.5, 1.5)  # two claims that met do not meet again
+            time.sleep(pause)
+            waited += pause
             _requeue_if_forgotten(storage, key, run_id, claim)
         if waited:
             context.log.info(f"{company}: its slot is free after {waited:.0f} s")
@@ -149,6 +151,24 @@ class _PoolReadyFirst(dg.Executor):
     @property
     def step_dependency_config(self) -> StepDependencyConfig:
         return self._executor.step_dependency_config
+
+
+def _claimed_alone(storage: Any, key: str, run_id: str, claim: str) -> bool:
+    """Whether ``claim`` now holds the company's slot, and no other step may. Dagster's
+    claim is not atomic in Postgres: steps joining the queue at once each find the slot
+    unassigned and are all assigned it, and two of them can both take its one row (the
+    row's select and update are two statements, each committed alone): two syncs of the
+    company would write at once (seen: a notices run beside another, one failed on the
+    destination's lock). A claim made while more steps are assigned than the pool has
+    slots lets go and joins again: of two holders at once, the later to look sees the
+    earlier's step assigned (it stays so until it frees its slot), so never both go on."""
+    if not storage.claim_concurrency_slot(key, run_id, claim).is_claimed:
+        return False
+    info = storage.get_concurrency_info(key)
+    if info.assigned_step_count <= info.slot_count:
+        return True
+    storage.free_concurrency_slot_for_step(run_id, claim)
+    return False
 
 
 def _requeue_if_forgotten(storage: Any, key: str, run_id: str, claim: str) -> None:
