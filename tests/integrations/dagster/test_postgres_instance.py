@@ -143,21 +143,17 @@ def test_syncs_starting_at_once_share_a_companys_first_slot(
     home = _postgres_home(tmp_path / "home", postgres_url)
     callers, held = 4, []
 
-    def sync(n: int) -> None:
-        with dg.DagsterInstance.from_config(str(home)) as own:  # a host's own
-            step = SimpleNamespace(instance=own, run=SimpleNamespace(run_id=f"run-{n}"),
-                                   log=logging.getLogger(__name__))  # fmt: skip
-            with company_slot(step, "RACE", poll_s=0.05):
-                held.append(f"run-{n}")
+    def sync(name: str) -> None:
+        with (
+            dg.DagsterInstance.from_config(str(home)) as own,  # a host's own
+            company_slot(_step(own, name), "RACE", poll_s=0.05),
+        ):
+            held.append(name)
 
     with dg.DagsterInstance.from_config(str(home)) as instance:  # its tables made
-        with psycopg.connect(postgres_url) as lock, ThreadPoolExecutor(callers) as threads:
-            lock.execute("LOCK TABLE concurrency_limits IN EXCLUSIVE MODE")
-            syncs = [threads.submit(sync, n) for n in range(callers)]
-            waited = _waiting(postgres_url, callers, syncs)
-            lock.rollback()
-            for done in syncs:
-                done.result()  # none raised
+        names = [f"run-{n}" for n in range(callers)]
+        lock = "LOCK TABLE concurrency_limits IN EXCLUSIVE MODE"
+        waited = _released_together(postgres_url, lock, sync, names)
         assert waited, "the syncs did not all wait at the company's first row"
         assert sorted(held) == [f"run-{n}" for n in range(callers)]
         key = COMPANY_POOL.format(company="RACE")
@@ -177,32 +173,47 @@ def test_syncs_claiming_a_companys_slot_at_once_hold_it_in_turn(
     holding, most, held = [0], [0], []
 
     def sync(name: str) -> None:
-        with dg.DagsterInstance.from_config(str(home)) as own:  # a host's own
-            step = SimpleNamespace(instance=own, run=SimpleNamespace(run_id=name),
-                                   log=logging.getLogger(__name__))  # fmt: skip
-            with company_slot(step, "TURNS", poll_s=0.05):
-                with guard:
-                    holding[0] += 1
-                    most[0] = max(most[0], holding[0])
-                time.sleep(0.2)  # a sync's writes
-                with guard:
-                    holding[0] -= 1
-                    held.append(name)
+        with (
+            dg.DagsterInstance.from_config(str(home)) as own,  # a host's own
+            company_slot(_step(own, name), "TURNS", poll_s=0.05),
+        ):
+            with guard:
+                holding[0] += 1
+                most[0] = max(most[0], holding[0])
+            time.sleep(0.2)  # a sync's writes
+            with guard:
+                holding[0] -= 1
+                held.append(name)
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.event_log_storage.set_concurrency_slots(COMPANY_POOL.format(company="TURNS"), 1)
+        lock = "LOCK TABLE pending_steps IN SHARE MODE"  # reads go, joins wait
         for round_ in range(rounds):
-            with psycopg.connect(postgres_url) as lock, ThreadPoolExecutor(callers) as threads:
-                lock.execute("LOCK TABLE pending_steps IN SHARE MODE")  # reads go, joins wait
-                names = [f"run-{round_}-{n}" for n in range(callers)]
-                syncs = [threads.submit(sync, name) for name in names]
-                waited = _waiting(postgres_url, callers, syncs)
-                lock.rollback()
-                for done in syncs:
-                    done.result()  # none raised
+            names = [f"run-{round_}-{n}" for n in range(callers)]
+            waited = _released_together(postgres_url, lock, sync, names)
             assert waited, "the syncs did not all wait to join the company's slot"
     assert most[0] == 1, f"{most[0]} syncs of the company held its slot at once"
     assert len(held) == callers * rounds
+
+
+def _step(instance: dg.DagsterInstance, run_id: str) -> Any:
+    """What :func:`company_slot` asks of a step's context: its instance, run and log."""
+    return SimpleNamespace(instance=instance, run=SimpleNamespace(run_id=run_id),
+                           log=logging.getLogger(__name__))  # fmt: skip
+
+
+def _released_together(url: str, lock: str, sync: Callable[[str], None], names: list[str]) -> bool:
+    """``sync(name)`` for each of ``names`` in threads at once, held at the table ``lock``
+    (a ``LOCK TABLE`` statement) until every one waits on it, then let go together;
+    whether they all came to wait. Raises what a sync raised."""
+    with psycopg.connect(url) as held, ThreadPoolExecutor(len(names)) as threads:
+        held.execute(lock)
+        syncs = [threads.submit(sync, name) for name in names]
+        waited = _waiting(url, len(names), syncs)
+        held.rollback()
+        for done in syncs:
+            done.result()  # none raised
+    return waited
 
 
 def _waiting(url: str, sessions: int, work: list[Any]) -> bool:
@@ -273,19 +284,10 @@ def test_two_runs_at_a_fresh_pools_first_claim_both_go(
         instance.add_dynamic_partitions(PARTITIONS, ["DEMO"])
     args = (str(write_tenants(DEMO)), str(tmp_path / "data"), job)
     env = {name: os.environ[name] for name in ("FLEET_SENDER_PASSWORD", "FLEET_DEMO_PASSWORD")}
-    waiting = ("SELECT count(*) FROM pg_stat_activity"
-               " WHERE datname = current_database() AND wait_event_type = 'Lock'")  # fmt: skip
     with psycopg.connect(postgres_url) as held:  # let go of before the runs are waited for
         held.execute("LOCK TABLE concurrency_slots IN EXCLUSIVE MODE")
         runs = [hosts.submit(launched, str(home), env, args) for _ in range(2)]
-        both_waited, deadline = False, time.monotonic() + 120
-        while not both_waited and time.monotonic() < deadline:
-            if any(r.done() for r in runs):
-                break
-            time.sleep(0.1)
-            with psycopg.connect(postgres_url, autocommit=True) as look:
-                row = look.execute(waiting).fetchone()
-            both_waited = bool(row and row[0] == 2)
+        both_waited = _waiting(postgres_url, 2, runs)
         held.rollback()  # the first run's row is committed; the second's insert fails
     failures = [r.result(timeout=300) for r in runs]
     assert both_waited, f"the two runs did not both wait at the pool's first row: {failures}"
