@@ -25,6 +25,9 @@ __all__ = ["Workers"]
 
 T = TypeVar("T")
 
+#: the longest the main thread waits on a future before its signal handlers may run
+_SLICE_S = 0.1
+
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
@@ -64,7 +67,12 @@ class _Future(Future[T]):
         if timeout is not None:
             return super().result(timeout)
         if self._outcome is None:
-            self._finished.acquire()  # a bare lock: a signal leaves it as it was
+            # a bare lock (a signal leaves it as it was), waited on in slices: a signal
+            # that lands just before the wait blocks, or on another thread, wakes
+            # nothing, and its handler runs only once this thread runs Python again
+            # (Ctrl-C was seen ignored for a 20 s request, 1 run in 5 on a loaded host)
+            while not self._finished.acquire(timeout=_SLICE_S):
+                pass
             self._release()  # for any other waiter
         assert self._outcome is not None
         failed, value = self._outcome
