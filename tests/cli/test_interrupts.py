@@ -13,8 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -58,6 +59,20 @@ def _delayed(monkeypatch: pytest.MonkeyPatch, delay_ms: int) -> Iterator[Emulato
         yield server
 
 
+def _read_until(
+    proc: subprocess.Popen[Any], enough: Callable[[list[str]], bool], told: list[str]
+) -> list[str]:
+    """``proc``'s stderr lines added to ``told`` until ``enough`` of them (a command that
+    ends first fails the test with what it said)."""
+    assert proc.stderr is not None
+    while not enough(told):
+        line = proc.stderr.readline()
+        line = line.decode() if isinstance(line, bytes) else line
+        assert line, told
+        told.append(line)
+    return told
+
+
 def _start_and_stop(
     signals: list[tuple[float, signal.Signals]], *options: str
 ) -> tuple[int, str, str, float]:
@@ -66,12 +81,7 @@ def _start_and_stop(
     signal to the exit."""
     command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS, *options]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    told = []
-    while not any("page of" in line for line in told):  # a page is stored
-        line = proc.stderr.readline()
-        assert line, told
-        told.append(line)
+    told = _read_until(proc, lambda t: any("page of" in x for x in t), [])  # a page stored
     started = time.monotonic()
     for delay, signum in signals:
         time.sleep(delay)
@@ -111,13 +121,9 @@ def test_ctrl_c_received_by_another_thread_stops_the_run_at_once(
     main thread's own signal lands just before its wait blocks)."""
     command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    told: list[str] = []
     done = re.compile(r"\] (GLENTRY|CLASS|VENDOR): (?!page of)")
-    while len({m[1] for line in told if (m := done.search(line))}) < 3:  # the report alone left
-        line = proc.stderr.readline()
-        assert line, told
-        told.append(line)
+    # the trial balance alone left
+    told = _read_until(proc, lambda t: len({m[1] for x in t if (m := done.search(x))}) == 3, [])
     started = time.monotonic()
     _to_a_thread_not_main(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -227,13 +233,9 @@ def test_once_the_first_ctrl_c_is_told_the_process_has_ended(
     were gone) a silent kill, status -2. Now the process ends with that line."""
     command = [sys.executable, "-c", SLOW_SHUTDOWN, "sync", "--objects", OBJECTS]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
     told: list[str] = []
     for wanted, wait in [("page of", 0.0), ("Interrupted", 0.5)]:
-        while not any(wanted in line for line in told):
-            line = proc.stderr.readline()
-            assert line, told
-            told.append(line)
+        _read_until(proc, lambda t, w=wanted: any(w in x for x in t), told)
         time.sleep(wait)
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -249,12 +251,8 @@ def test_on_a_terminal_an_interrupted_run_is_shown_interrupted_not_done(
     command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS]
     # bytes: text mode would make each carriage return of a redraw a new line
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert proc.stderr is not None
-    told = []
-    while not any("✓ CLASS" in _ANSI.sub("", line) for line in told):  # the rest going
-        line = proc.stderr.readline().decode()
-        assert line, told
-        told.append(line)
+    # CLASS done, the rest going
+    told = _read_until(proc, lambda t: any("✓ CLASS" in _ANSI.sub("", x) for x in t), [])
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
