@@ -25,7 +25,8 @@ __all__ = ["Workers"]
 
 T = TypeVar("T")
 
-#: the longest the main thread waits on a future before its signal handlers may run
+#: the longest the main thread waits on a future or a worker before its signal handlers
+#: may run
 _SLICE_S = 0.1
 
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
@@ -146,4 +147,5 @@ class Workers(Executor):
             self._jobs.put(None)
         if wait:
             for thread in threads:
-                thread.join()
+                while thread.is_alive():  # in slices, as a future's result (a signal)
+                    thread.join(_SLICE_S)
