@@ -26,6 +26,7 @@ from intacct import IntacctClient
 from intacct.cli import main
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
+from tests.processes import finish
 from tests.screen import shown
 
 from .conftest import use_env
@@ -87,7 +88,7 @@ def _start_and_stop(
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signum)
-    out, err = proc.communicate(timeout=60)
+    out, err = finish(proc, timeout=60)
     return proc.returncode, out, "".join(told) + err, time.monotonic() - started
 
 
@@ -126,7 +127,7 @@ def test_ctrl_c_received_by_another_thread_stops_the_run_at_once(
     told = _read_until(proc, lambda t: len({m[1] for x in t if (m := done.search(x))}) == 3, [])
     started = time.monotonic()
     _to_a_thread_not_main(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = finish(proc, timeout=60)
     seconds = time.monotonic() - started
     assert proc.returncode == 130, "".join(told) + err
     assert seconds < 1.5, f"{seconds:.1f} s to stop (a trial balance request takes 20 s)"
@@ -239,7 +240,7 @@ def test_once_the_first_ctrl_c_is_told_the_process_has_ended(
         time.sleep(wait)
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = finish(proc, timeout=60)
     assert proc.returncode == 130, "".join(told) + err
     assert err == ""  # nothing after the line that says what was kept
 
@@ -254,14 +255,14 @@ def test_on_a_terminal_an_interrupted_run_is_shown_interrupted_not_done(
     # CLASS done, the rest going
     told = _read_until(proc, lambda t: any("✓ CLASS" in _ANSI.sub("", x) for x in t), [])
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = finish(proc, timeout=60)
     assert proc.returncode == 130, err
     output = "".join(told) + err.decode()
-    # every line drawn, and the screen as a person sees it at the end: a region drawn
-    # from a frame before CLASS was done, after its done line and then redrawn without
-    # it, is in the output but not on the screen
-    drawn, screen = re.split(r"[\r\n]", _ANSI.sub("", output)), shown(output)
-    assert any(re.match(r"✓ CLASS .* done$", x.rstrip()) for x in drawn), output
+    # the screen as a person sees it at the end: a region drawn from a frame before
+    # CLASS was done, after its done line and then redrawn without it, is in the output
+    # but not on the screen
+    screen = shown(output)
+    assert any(re.match(r"✓ CLASS .* done$", x.rstrip()) for x in screen), output
     assert not any(re.match(r"[^✓] CLASS ", x) for x in screen), screen
     last = next(x for x in reversed(screen) if re.match(r". all ", x))
     assert last.startswith("■ all") and last.rstrip().endswith("interrupted")

@@ -25,6 +25,7 @@ from intacct.cli.profile_store import ProfileStore
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
 from tests.conftest import DEMO_APP
+from tests.processes import finish
 
 from .conftest import use_env
 from .tables import table
@@ -368,7 +369,7 @@ def test_ctrl_c_in_the_middle_is_one_line_and_the_next_run_goes_on(
     the next run stores every entry once."""
     with first_page_told(monkeypatch) as (proc, slow):
         proc.send_signal(signal.SIGINT)
-        out, rest = proc.communicate(timeout=60)
+        out, rest = finish(proc, timeout=60)
         assert proc.returncode == 130, rest
         lines = [line for line in rest.splitlines() if "Interrupted" in line]
         assert len(lines) == 1 and "intacct.duckdb" in lines[0] and "Traceback" not in rest
