@@ -10,9 +10,10 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["finish"]
+__all__ = ["finish", "read_until"]
 
 
 def finish(proc: subprocess.Popen[Any], timeout: float) -> tuple[Any, Any]:
@@ -39,3 +40,17 @@ def finish(proc: subprocess.Popen[Any], timeout: float) -> tuple[Any, Any]:
         if file is not None:
             file.close()
     return told.get("out"), told.get("err")
+
+
+def read_until(
+    proc: subprocess.Popen[Any], enough: Callable[[list[str]], bool], told: list[str]
+) -> list[str]:
+    """``proc``'s stderr lines (bytes decoded) added to ``told`` until ``enough`` of
+    them; a command that ends first fails the test with what it said."""
+    assert proc.stderr is not None
+    while not enough(told):
+        line = proc.stderr.readline()
+        line = line.decode() if isinstance(line, bytes) else line
+        assert line, "".join(told)
+        told.append(line)
+    return told

@@ -13,9 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import httpx
@@ -26,7 +25,7 @@ from intacct import IntacctClient
 from intacct.cli import main
 from intacct.emulator.demo import client_config
 from intacct.emulator.server import EmulatorServer
-from tests.processes import finish
+from tests.processes import finish, read_until
 from tests.screen import shown
 
 from .conftest import use_env
@@ -60,20 +59,6 @@ def _delayed(monkeypatch: pytest.MonkeyPatch, delay_ms: int) -> Iterator[Emulato
         yield server
 
 
-def _read_until(
-    proc: subprocess.Popen[Any], enough: Callable[[list[str]], bool], told: list[str]
-) -> list[str]:
-    """``proc``'s stderr lines added to ``told`` until ``enough`` of them (a command that
-    ends first fails the test with what it said)."""
-    assert proc.stderr is not None
-    while not enough(told):
-        line = proc.stderr.readline()
-        line = line.decode() if isinstance(line, bytes) else line
-        assert line, told
-        told.append(line)
-    return told
-
-
 def _start_and_stop(
     signals: list[tuple[float, signal.Signals]], *options: str
 ) -> tuple[int, str, str, float]:
@@ -82,7 +67,7 @@ def _start_and_stop(
     signal to the exit."""
     command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", OBJECTS, *options]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    told = _read_until(proc, lambda t: any("page of" in x for x in t), [])  # a page stored
+    told = read_until(proc, lambda t: any("page of" in x for x in t), [])  # a page stored
     started = time.monotonic()
     for delay, signum in signals:
         time.sleep(delay)
@@ -124,7 +109,7 @@ def test_ctrl_c_received_by_another_thread_stops_the_run_at_once(
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     done = re.compile(r"\] (GLENTRY|CLASS|VENDOR): (?!page of)")
     # the trial balance alone left
-    told = _read_until(proc, lambda t: len({m[1] for x in t if (m := done.search(x))}) == 3, [])
+    told = read_until(proc, lambda t: len({m[1] for x in t if (m := done.search(x))}) == 3, [])
     started = time.monotonic()
     _to_a_thread_not_main(proc.pid, signal.SIGINT)
     _, err = finish(proc, timeout=60)
@@ -236,7 +221,7 @@ def test_once_the_first_ctrl_c_is_told_the_process_has_ended(
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     told: list[str] = []
     for wanted, wait in [("page of", 0.0), ("Interrupted", 0.5)]:
-        _read_until(proc, lambda t, w=wanted: any(w in x for x in t), told)
+        read_until(proc, lambda t, w=wanted: any(w in x for x in t), told)
         time.sleep(wait)
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -253,7 +238,7 @@ def test_on_a_terminal_an_interrupted_run_is_shown_interrupted_not_done(
     # bytes: text mode would make each carriage return of a redraw a new line
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     # CLASS done, the rest going
-    told = _read_until(proc, lambda t: any("✓ CLASS" in _ANSI.sub("", x) for x in t), [])
+    told = read_until(proc, lambda t: any("✓ CLASS" in _ANSI.sub("", x) for x in t), [])
     proc.send_signal(signal.SIGINT)
     _, err = finish(proc, timeout=60)
     assert proc.returncode == 130, err

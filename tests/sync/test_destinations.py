@@ -29,6 +29,7 @@ from intacct.emulator.server import EmulatorServer
 from intacct.replication import DELETED_AT, StreamPage
 from intacct.replication.state.runstate import RunState
 from intacct.sync import DEFAULT_OBJECTS, run_sync
+from tests.processes import read_until
 from tests.sync.stores import Store, duckdb_store
 from tests.sync.test_sync import Quiet, settings_of
 
@@ -271,12 +272,7 @@ def _start(
     them); what it said until then."""
     command = [sys.executable, "-m", "intacct.cli", "sync", "--objects", objects, "--db", where]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    told: list[str] = []
-    while sum("page of" in line for line in told) < pages:
-        line = proc.stderr.readline()
-        assert line, "".join(told)
-        told.append(line)
+    told = read_until(proc, lambda t: sum("page of" in x for x in t) >= pages, [])
     return proc, told
 
 
